@@ -1,0 +1,121 @@
+// The one configuration model of lstm-forecast: a struct tree (data, model, training, output).
+// Defaults live in the structs; every key's JSON name, command-line flag, help text and check is
+// declared once, in the option table of src/config.cpp. JSON reading and writing, the CLI flags,
+// --help, validation and the README's option table all walk that table.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace lstmf {
+
+enum class MissingPolicy { error, interpolate, ffill };
+enum class CellActivation { tanh, relu };
+enum class InitScheme { pytorch, orthogonal };
+enum class OptimizerKind { adam, rmsprop, sgd };
+enum class LossKind { mse, mae, huber };
+
+struct DataConfig {
+  std::string path;                   // CSV file, or "-" for stdin
+  std::vector<std::string> targets;   // columns to forecast
+  std::vector<std::string> features;  // extra input columns
+  std::string time_column;            // "" = none
+  std::string delimiter = "auto";     // auto, ",", ";" or "\t"
+  MissingPolicy missing = MissingPolicy::error;
+  int look_back = 12;                 // input steps per window (L)
+  int horizon = 1;                    // target steps per window (H)
+  int stride = 1;                     // steps between window starts
+  double val_fraction = 0.1;          // chronological tail for validation
+  double test_fraction = 0.0;         // chronological tail after validation, for testing
+  double scale_min = 0.0;             // min-max feature range
+  double scale_max = 1.0;
+};
+
+struct ModelConfig {
+  std::vector<int> hidden = {50};     // hidden size of each stacked layer, bottom first
+  CellActivation cell_activation = CellActivation::tanh;
+  double dropout = 0.0;               // between stacked layers, training only
+  InitScheme init = InitScheme::pytorch;
+  bool unit_forget_bias = false;      // forget-gate bias of 1 (b_ih_f = 1, b_hh_f = 0)
+};
+
+struct TrainingConfig {
+  int epochs = 100;
+  int batch_size = 32;
+  OptimizerKind optimizer = OptimizerKind::adam;
+  double lr = 1e-3;
+  double beta1 = 0.9;                 // Adam
+  double beta2 = 0.999;               // Adam
+  double eps = 1e-8;                  // Adam, RMSprop
+  double alpha = 0.99;                // RMSprop smoothing
+  double momentum = 0.0;              // RMSprop, SGD
+  bool centered = false;              // RMSprop
+  double weight_decay = 0.0;
+  LossKind loss = LossKind::mse;
+  double huber_delta = 1.0;
+  double clip_norm = 0.0;             // global gradient-norm clipping; 0 = off
+  int patience = 10;                  // early stopping; 0 = off
+  double min_delta = 0.0;
+  std::uint64_t seed = 0;
+  int threads = 0;                    // 0 = all cores
+};
+
+struct OutputConfig {
+  std::string path = "model.json";    // checkpoint
+  std::string log_json;               // per-epoch JSON lines; "" = none
+};
+
+struct Config {
+  DataConfig data;
+  ModelConfig model;
+  TrainingConfig training;
+  OutputConfig output;
+};
+
+// One key of the configuration, as the option table declares it.
+struct OptionInfo {
+  std::string section;     // "training"
+  std::string key;         // "epochs"
+  std::string flag;        // "--epochs", or "" when only the config file sets it
+  std::string value_name;  // "N"
+  std::string help;        // one line
+  std::string path() const { return section + "." + key; }
+};
+
+// Every key, in declaration order.
+const std::vector<OptionInfo>& config_options();
+
+// The default value of a key, as text ("100", "adam", "50").
+std::string default_text(const OptionInfo& option);
+
+// Sets a key from its command-line text ("64", "adam", "64,32"). Throws InputError naming the flag.
+void set_from_text(Config& config, const OptionInfo& option, const std::string& text);
+
+// Reads a JSON config. Unknown keys (with the nearest valid key suggested), wrong types and values
+// that fail validation are all reported in one InputError naming `source`. Keys absent keep the
+// values already in `config`, so a file can override defaults and flags can override the file.
+void apply_json(Config& config, const nlohmann::json& json, const std::string& source);
+// Reads a config file; a relative data.path in it is taken relative to the file's folder.
+Config config_from_file(const std::string& path);
+
+nlohmann::json to_json(const Config& config);
+
+// Every problem at once, one per entry: "model.hidden[1] must be >= 1, got 0". Empty when valid.
+std::vector<std::string> validate(const Config& config);
+// Throws InputError listing every problem (joined by "; ") when validate() finds any.
+void check(const Config& config, const std::string& source);
+
+// The README's option table (Markdown), generated from the option table.
+std::string options_markdown();
+
+std::string to_string(MissingPolicy v);
+std::string to_string(CellActivation v);
+std::string to_string(InitScheme v);
+std::string to_string(OptimizerKind v);
+std::string to_string(LossKind v);
+
+}  // namespace lstmf

@@ -1,0 +1,65 @@
+// Typed errors. The library throws these and never prints or exits; src/cli/main.cpp catches
+// them, prints one line on stderr and picks the exit code (README, "Exit codes").
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace lstmf {
+
+enum class ExitCode : int {
+  ok = 0,
+  internal = 1,     // a bug or an unexpected failure
+  input = 2,        // bad input: data, config, checkpoint or command-line usage
+  io = 3,           // a file cannot be read or written
+  diverged = 4,     // training produced NaN or Inf
+  interrupted = 130 // SIGINT / SIGTERM
+};
+
+// Base of every error the library throws on purpose.
+class Error : public std::runtime_error {
+ public:
+  explicit Error(const std::string& message, ExitCode code = ExitCode::internal)
+      : std::runtime_error(message), code_(code) {}
+  ExitCode code() const noexcept { return code_; }
+
+ private:
+  ExitCode code_;
+};
+
+// Bad input from the user, located where possible. what() is "file:line:column: message"
+// (line and column omitted when 0), the form compilers use, so editors can jump to it.
+class InputError : public Error {
+ public:
+  InputError(std::string file, long line, long column, std::string message);
+  explicit InputError(std::string message) : InputError("", 0, 0, std::move(message)) {}
+
+  const std::string& file() const noexcept { return file_; }
+  long line() const noexcept { return line_; }
+  long column() const noexcept { return column_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string file_;
+  long line_;
+  long column_;
+  std::string message_;
+};
+
+// A file that cannot be opened, read, written or renamed.
+class IoError : public Error {
+ public:
+  IoError(const std::string& file, const std::string& message)
+      : Error(file.empty() ? message : file + ": " + message, ExitCode::io) {}
+};
+
+// Training stopped because the loss or a gradient became NaN or Inf.
+class DivergedError : public Error {
+ public:
+  explicit DivergedError(const std::string& message) : Error(message, ExitCode::diverged) {}
+};
+
+// "file:line:column: message" with empty parts left out.
+std::string format_location(const std::string& file, long line, long column, const std::string& message);
+
+}  // namespace lstmf

@@ -1,0 +1,57 @@
+// Series: the columns of a CSV chosen for one forecasting job, with their time index.
+// One file can carry many series (a later issue adds a series-id column); each Series has its own
+// time index and may start and end at different times.
+//
+// Loading rules (csv.hpp has the file dialect, time_index.hpp the time forms):
+//  - Columns are chosen by header name: targets, then features, and an optional time column. A
+//    name may be selected only once, and must appear exactly once in the header.
+//  - A cell is a finite decimal number or a missing-value marker (csv.hpp: "", NA, N/A, #N/A, NaN,
+//    null, NULL). data.missing decides what a missing cell does:
+//      error        the load fails, naming the line and column;
+//      interpolate  linear in row position between the valid values around it;
+//      ffill        the last valid value above it.
+//    Under both filling policies, missing cells before a column's first valid value take that value
+//    and, for interpolate, cells after its last valid value take the last one. A column with no
+//    valid value at all is an error.
+//  - The time column must be strictly increasing and written in one form throughout. Its step is
+//    inferred (time_index.hpp). A step that is a whole multiple of it is a gap: an error under the
+//    policy error; otherwise the missing rows are inserted, every selected column missing, and
+//    filled by the policy. A gap-filled series may hold at most as many inserted rows as read ones.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lstmf/config.hpp"
+#include "lstmf/tensor.hpp"
+#include "lstmf/time_index.hpp"
+
+namespace lstmf {
+
+struct Series {
+  std::string id;                    // "" for the only series of a wide-format file
+  std::vector<std::string> columns;  // targets first, then features (names as in the header)
+  int n_targets = 0;
+  MatrixD values;                    // [rows, columns], original units, no NaN after loading
+  TimeIndex time;                    // ticks empty when there is no time column
+  long first_line = 0;               // file line of the first row, for messages
+
+  long rows() const { return static_cast<long>(values.rows()); }
+};
+
+// Everything loaded from one file. Today a file holds one series (wide format: one row per time
+// step); a long-format file (a series-id column) will give one Series per id, each checked and
+// filled on its own, with the same columns.
+struct SeriesSet {
+  std::string source;                // the file name as given ("-" for stdin → "<stdin>")
+  std::string time_column;
+  std::vector<Series> series;
+};
+
+// Loads the columns named by `data` (targets, features, time column) from data.path ("-" = stdin),
+// applies the missing-value policy and checks the time index (sorted, no duplicates, no gaps unless
+// the policy fills them). Every error is an InputError naming file, line, column and text found;
+// IoError when the file cannot be opened or read.
+SeriesSet load_series(const DataConfig& data);
+
+}  // namespace lstmf

@@ -1,0 +1,100 @@
+// Time columns: parsing timestamps, inferring the frequency, continuing the index into the future.
+// A timestamp is held as an int64 "tick": seconds since 1970-01-01 00:00:00 UTC for calendar
+// kinds, the value itself for integer periods. Months and quarters are calendar-aware.
+//
+// Conventions, for every function below:
+//  - Timestamps are naive or UTC ('Z'); there are no time zones and no leap seconds.
+//  - Calendar arithmetic is the proleptic Gregorian calendar (days_from_civil / civil_from_days,
+//    after Howard Hinnant's "chrono-compatible low-level date algorithms").
+//  - `year` ticks are 1 January 00:00 of the year, `year_month` ticks the 1st of the month 00:00.
+//  - A month step keeps the day of month (TimeIndex::month_day), clamped to the month's length:
+//    2024-01-31 + 1 month = 2024-02-29, and a month-end series (month_day 31) stays on month ends.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lstmf {
+
+// How the input wrote its timestamps, so forecasts are written the same way.
+enum class TimeKind {
+  none,        // no time column
+  integer,     // 1, 2, 3 (periods); any whole number that is not exactly four digits
+  year,        // 1949 (exactly four digits)
+  year_month,  // 1949-01
+  date,        // 2024-01-31
+  datetime     // 2024-01-31 13:00, 2024-01-31T13:00:00Z
+};
+
+struct TimeFormat {
+  TimeKind kind = TimeKind::none;
+  bool t_separator = false;  // datetime: 'T' between date and time
+  bool seconds = false;      // datetime: ":SS" written
+  bool zulu = false;         // datetime: trailing 'Z'
+
+  bool operator==(const TimeFormat& other) const {
+    return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds && zulu == other.zulu;
+  }
+  bool operator!=(const TimeFormat& other) const { return !(*this == other); }
+};
+
+// A regular step: `count` seconds, `count` calendar months, or `count` integer periods.
+struct Frequency {
+  enum class Unit { none, periods, seconds, months };
+  Unit unit = Unit::none;
+  std::int64_t count = 0;
+
+  // "hourly", "daily", "weekly", "monthly", "quarterly", "yearly", "every second", "every minute",
+  // "15 minutes", "36 hours", "2 weeks", "6 months", "2 years", "every period", "every 2 periods";
+  // "none" without a unit.
+  std::string name() const;
+  // The usual seasonal period: hourly 24, daily 7 (the week; M4 and data/meta.json use 1 for daily
+  // data), weekly 52, monthly 12, quarterly 4, yearly 1, anything else 1.
+  int seasonal_period() const;
+};
+
+struct TimeIndex {
+  TimeFormat format;
+  Frequency frequency;
+  std::vector<std::int64_t> ticks;  // one per row, strictly increasing
+  // Month steps: the day of month every tick falls on, clamped to the month's length, so 31 means
+  // "last day of the month"; 0 = the day of the tick being advanced. Unused by other units.
+  int month_day = 0;
+
+  // The tick `steps` steps after `tick` (calendar-aware for months; `steps` may be negative).
+  // Without a frequency (unit none) a step is 1.
+  std::int64_t advance(std::int64_t tick, std::int64_t steps) const;
+  // How many steps `to` lies after `from`: 1 for consecutive ticks, k when k - 1 are missing
+  // between them. nullopt when `to` is not a whole number of steps from `from`.
+  std::optional<std::int64_t> steps_between(std::int64_t from, std::int64_t to) const;
+  // The tick written as the input wrote it: "1961-01", "2014-12-31 23:00", "2024-01-31T13:00:00Z".
+  std::string format_tick(std::int64_t tick) const;
+};
+
+// Parses one timestamp (no surrounding whitespace). Returns false (leaving outputs unspecified)
+// when `text` is not a timestamp of a supported form or not a calendar date (2023-02-30); sets
+// `format` to the form found.
+bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format);
+
+// Why parse_time refused `text`, for messages: "month 13 is not 1-12", "February 2023 has 28 days",
+// or the list of supported forms. "" when parse_time accepts it.
+std::string explain_time_error(std::string_view text);
+
+// The step of strictly increasing `ticks` written in `format`: month-based for years and
+// year-months, and for dates and datetimes when every tick has the same time of day and the same
+// day of month (clamped to the month's length, so month ends count); otherwise seconds (periods for
+// integers). The step is the most common difference (the smallest, on ties); steps_between then
+// tells gaps (whole multiples) from irregular steps. With fewer than two ticks: the natural step of
+// the form (year: yearly, year-month: monthly, date: daily, integer: 1 period; datetime: none).
+// Returns the index with format, frequency and month_day set and `ticks` moved in.
+TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format);
+
+// Civil-date helpers (proleptic Gregorian): days since 1970-01-01 and back; month is 1-12.
+std::int64_t days_from_civil(std::int64_t year, int month, int day);
+void civil_from_days(std::int64_t days, std::int64_t& year, int& month, int& day);
+int days_in_month(std::int64_t year, int month);
+
+}  // namespace lstmf

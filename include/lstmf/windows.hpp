@@ -1,0 +1,72 @@
+// Sliding windows over scaled series, as views: a window is (block, start row), never a copy.
+// Window at `start` reads input rows [start, start + look_back) and target rows
+// [start + look_back, start + look_back + horizon). Batches are gathered into one time-major
+// buffer (see tensor.hpp): x [look_back * B, inputs], y [B, horizon * targets] with
+// y(b, h * targets + k) = target column k at step h after the window.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lstmf/tensor.hpp"
+
+namespace lstmf {
+
+// Chronological split of one series' rows: train [0, train_end), validation [train_end, val_end),
+// test [val_end, rows). The split is made on the series before windowing; the scaler is fitted on
+// the training rows alone.
+struct Split {
+  long rows = 0;
+  long train_end = 0;
+  long val_end = 0;
+};
+
+// val_rows = round(rows * val_fraction), test_rows likewise, and the training part keeps the rest.
+// Throws InputError stating the minimum length when the training part cannot hold one window
+// (look_back + horizon rows) or a non-empty validation/test part cannot hold one target span.
+Split split_rows(long rows, double val_fraction, double test_fraction, int look_back, int horizon,
+                 const std::string& what);
+
+struct WindowRef {
+  int block = 0;    // which data block (series)
+  long start = 0;   // first input row
+};
+
+class WindowSet {
+ public:
+  WindowSet(int look_back, int horizon, int inputs, int targets)
+      : look_back_(look_back), horizon_(horizon), inputs_(inputs), targets_(targets) {}
+
+  // A block of scaled data [rows, columns]: columns [0, targets) are the targets and columns
+  // [0, inputs) feed the model. The matrix must outlive the WindowSet. Returns its block id.
+  int add_block(const MatrixF* data);
+
+  // Adds every window of `block` whose targets lie in rows [target_begin, target_end), starts
+  // `stride` apart, counted back from the last such window (so the newest data is always used).
+  void add_windows(int block, long target_begin, long target_end, int stride);
+
+  long size() const { return static_cast<long>(windows_.size()); }
+  bool empty() const { return windows_.empty(); }
+  const WindowRef& operator[](long i) const { return windows_[static_cast<size_t>(i)]; }
+  int look_back() const { return look_back_; }
+  int horizon() const { return horizon_; }
+  int inputs() const { return inputs_; }
+  int targets() const { return targets_; }
+  int outputs() const { return horizon_ * targets_; }
+
+  // Gathers windows order[first .. first + count) into x [look_back * count, inputs] and
+  // y [count, horizon * targets]; x and y are resized only when their shape changes.
+  void gather(const std::vector<long>& order, long first, long count, MatrixF& x, MatrixF& y) const;
+  // Inputs only (for inference): x [look_back * count, inputs].
+  void gather_inputs(const std::vector<long>& order, long first, long count, MatrixF& x) const;
+
+ private:
+  int look_back_;
+  int horizon_;
+  int inputs_;
+  int targets_;
+  std::vector<const MatrixF*> blocks_;
+  std::vector<WindowRef> windows_;
+};
+
+}  // namespace lstmf

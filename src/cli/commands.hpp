@@ -1,0 +1,25 @@
+// The subcommands. Each file in src/cli/ registers one subcommand's flags and runs it: parse, call
+// the library, report. Errors propagate as lstmf::Error to main(), which prints them once.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace lstmf::cli {
+
+// Each add_* registers its subcommand on `app`; `run` runs it once the command line is parsed.
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+Command add_inspect(CLI::App& app);
+Command add_train(CLI::App& app);
+Command add_predict(CLI::App& app);
+Command add_evaluate(CLI::App& app);
+
+// True when stderr is a terminal (progress bars only then).
+bool stderr_is_terminal();
+
+}  // namespace lstmf::cli

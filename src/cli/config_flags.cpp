@@ -1,0 +1,28 @@
+#include "config_flags.hpp"
+
+#include "lstmf/error.hpp"
+
+namespace lstmf::cli {
+
+void add_config_flags(CLI::App& command, ConfigFlags& flags) {
+  command.add_option("--config", flags.config_file, "JSON config file (sections data, model, training, output); flags override it");
+  for (const auto& info : config_options()) {
+    if (info.flag.empty()) continue;
+    const std::string help = info.help + " [" + info.path() + ", default " + default_text(info) + "]";
+    flags.options[info.path()] = command.add_option(info.flag, flags.text[info.path()], help)->type_name(info.value_name);
+  }
+}
+
+Config resolve_config(const ConfigFlags& flags) {
+  Config config;
+  if (!flags.config_file.empty()) config = config_from_file(flags.config_file);
+  for (const auto& info : config_options()) {
+    if (info.flag.empty()) continue;
+    if (flags.options.at(info.path())->count() == 0) continue;
+    set_from_text(config, info, flags.text.at(info.path()));
+  }
+  check(config, flags.config_file.empty() ? "command line" : flags.config_file + " with the command line");
+  return config;
+}
+
+}  // namespace lstmf::cli

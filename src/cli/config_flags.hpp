@@ -1,0 +1,26 @@
+// Command-line flags generated from the configuration's option table (config.hpp): each key with a
+// flag becomes a CLI11 option; a JSON file given with --config is read first, then the flags given
+// override it.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "lstmf/config.hpp"
+
+namespace lstmf::cli {
+
+struct ConfigFlags {
+  std::string config_file;
+  std::map<std::string, std::string> text;       // key path -> flag text
+  std::map<std::string, CLI::Option*> options;   // key path -> option, to see which were given
+};
+
+void add_config_flags(CLI::App& command, ConfigFlags& flags);
+
+// Defaults, then --config FILE, then the flags given; validated (every problem at once).
+Config resolve_config(const ConfigFlags& flags);
+
+}  // namespace lstmf::cli

@@ -1,0 +1,64 @@
+// lstm-forecast: the entry point. Parses the command line, runs one subcommand, and turns errors into
+// one line on stderr and an exit code (README, "Exit codes").
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <new>
+
+#include "commands.hpp"
+#include "lstmf/config.hpp"
+#include "lstmf/error.hpp"
+
+namespace lstmf::cli {
+bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+}  // namespace lstmf::cli
+
+namespace {
+
+int fail(lstmf::ExitCode code, const std::string& message) {
+  std::cerr << "lstm-forecast: " << message << "\n";
+  return static_cast<int>(code);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace lstmf;
+  CLI::App app{"lstm-forecast: forecast time series with a stacked LSTM, from the shell.\n"
+               "Exit codes: 0 ok, 1 internal error, 2 bad input or usage, 3 file I/O, 4 training diverged, "
+               "130 interrupted.",
+               "lstm-forecast"};
+  app.set_version_flag("--version", std::string("lstm-forecast ") + LSTMF_VERSION);
+  app.require_subcommand(1, 1);
+  app.failure_message(CLI::FailureMessage::simple);
+  const std::vector<cli::Command> commands = {cli::add_train(app), cli::add_predict(app), cli::add_evaluate(app),
+                                              cli::add_inspect(app)};
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string message = e.what();
+    const auto duplicated = message.find("At Most 1 required but received");
+    if (duplicated != std::string::npos) message = message.substr(0, message.find(':')) + " given more than once";
+    return fail(ExitCode::input, message + " (see lstm-forecast --help)");
+  }
+
+  try {
+    for (const auto& command : commands)
+      if (command.app->parsed()) return command.run();
+    return fail(ExitCode::input, "no subcommand (see lstm-forecast --help)");
+  } catch (const Error& e) {
+    return fail(e.code(), e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(ExitCode::internal, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(ExitCode::internal, std::string("internal error: ") + e.what());
+  }
+}

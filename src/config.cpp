@@ -1,0 +1,552 @@
+#include "lstmf/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
+
+namespace lstmf {
+namespace {
+
+using json = nlohmann::json;
+using Problems = std::vector<std::string>;
+
+// ---- enum names: one table per enum, used for JSON, flags and help ----------------------------
+template <typename E>
+struct EnumNames;
+template <>
+struct EnumNames<MissingPolicy> {
+  static constexpr std::pair<MissingPolicy, const char*> names[] = {
+      {MissingPolicy::error, "error"}, {MissingPolicy::interpolate, "interpolate"}, {MissingPolicy::ffill, "ffill"}};
+};
+template <>
+struct EnumNames<CellActivation> {
+  static constexpr std::pair<CellActivation, const char*> names[] = {{CellActivation::tanh, "tanh"},
+                                                                     {CellActivation::relu, "relu"}};
+};
+template <>
+struct EnumNames<InitScheme> {
+  static constexpr std::pair<InitScheme, const char*> names[] = {{InitScheme::pytorch, "pytorch"},
+                                                                 {InitScheme::orthogonal, "orthogonal"}};
+};
+template <>
+struct EnumNames<OptimizerKind> {
+  static constexpr std::pair<OptimizerKind, const char*> names[] = {
+      {OptimizerKind::adam, "adam"}, {OptimizerKind::rmsprop, "rmsprop"}, {OptimizerKind::sgd, "sgd"}};
+};
+template <>
+struct EnumNames<LossKind> {
+  static constexpr std::pair<LossKind, const char*> names[] = {
+      {LossKind::mse, "mse"}, {LossKind::mae, "mae"}, {LossKind::huber, "huber"}};
+};
+
+template <typename E>
+std::string enum_name(E value) {
+  for (const auto& [v, name] : EnumNames<E>::names)
+    if (v == value) return name;
+  return "?";
+}
+
+template <typename E>
+std::string enum_choices() {
+  std::string out;
+  for (const auto& entry : EnumNames<E>::names) out += (out.empty() ? "" : "|") + std::string(entry.second);
+  return out;
+}
+
+// Thrown by the value converters below; turned into "<key path> must be <expected>, got <text>".
+struct BadValue {
+  std::string expected;
+  std::string found;
+};
+
+std::string json_text(const json& value) {
+  std::string text = value.dump();
+  return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+}
+
+// ---- value converters: JSON and command-line text, per C++ type ------------------------------
+template <typename T>
+struct Convert;
+
+template <>
+struct Convert<int> {
+  static std::string expected() { return "an integer"; }
+  static int from_json(const json& j) {
+    if (j.is_number_integer()) {
+      const auto wide = j.get<long long>();
+      if (wide >= std::numeric_limits<int>::min() && wide <= std::numeric_limits<int>::max())
+        return static_cast<int>(wide);
+      throw BadValue{"an integer of at most 10 digits", json_text(j)};
+    }
+    throw BadValue{expected(), json_text(j)};
+  }
+  static int from_text(const std::string& text) {
+    int value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
+      throw BadValue{expected(), "'" + text + "'"};
+    return value;
+  }
+  static json to_json(int v) { return v; }
+  static std::string text(int v) { return std::to_string(v); }
+};
+
+template <>
+struct Convert<std::uint64_t> {
+  static std::string expected() { return "a non-negative integer"; }
+  static std::uint64_t from_json(const json& j) {
+    if (j.is_number_unsigned()) return j.get<std::uint64_t>();
+    throw BadValue{expected(), json_text(j)};
+  }
+  static std::uint64_t from_text(const std::string& text) {
+    std::uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
+      throw BadValue{expected(), "'" + text + "'"};
+    return value;
+  }
+  static json to_json(std::uint64_t v) { return v; }
+  static std::string text(std::uint64_t v) { return std::to_string(v); }
+};
+
+template <>
+struct Convert<double> {
+  static std::string expected() { return "a finite number"; }
+  static double from_json(const json& j) {
+    if (j.is_number()) return j.get<double>();
+    throw BadValue{expected(), json_text(j)};
+  }
+  static double from_text(const std::string& text) {
+    double value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+      throw BadValue{expected(), "'" + text + "'"};
+    return value;
+  }
+  static json to_json(double v) { return v; }
+  static std::string text(double v) {
+    std::ostringstream out;
+    out << v;
+    return out.str();
+  }
+};
+
+template <>
+struct Convert<bool> {
+  static std::string expected() { return "true or false"; }
+  static bool from_json(const json& j) {
+    if (j.is_boolean()) return j.get<bool>();
+    throw BadValue{expected(), json_text(j)};
+  }
+  static bool from_text(const std::string& text) {
+    if (text == "true" || text == "1") return true;
+    if (text == "false" || text == "0") return false;
+    throw BadValue{expected(), "'" + text + "'"};
+  }
+  static json to_json(bool v) { return v; }
+  static std::string text(bool v) { return v ? "true" : "false"; }
+};
+
+template <>
+struct Convert<std::string> {
+  static std::string expected() { return "a string"; }
+  static std::string from_json(const json& j) {
+    if (j.is_string()) return j.get<std::string>();
+    throw BadValue{expected(), json_text(j)};
+  }
+  static std::string from_text(const std::string& text) { return text; }
+  static json to_json(const std::string& v) { return v; }
+  static std::string text(const std::string& v) { return v.empty() ? "\"\"" : v; }
+};
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) items.push_back(item);
+  if (!text.empty() && text.back() == ',') items.emplace_back();
+  return items;
+}
+
+// Lists: a JSON array (or a single value), or comma-separated text on the command line.
+template <typename T>
+struct Convert<std::vector<T>> {
+  static std::string expected() {
+    const std::string one = Convert<T>::expected();  // "an integer" -> "a list of integers"
+    return "a list of " + one.substr(one.find(' ') + 1) + "s";
+  }
+  static std::vector<T> from_json(const json& j) {
+    try {
+      if (!j.is_array()) return {Convert<T>::from_json(j)};
+      std::vector<T> out;
+      for (const auto& item : j) out.push_back(Convert<T>::from_json(item));
+      return out;
+    } catch (const BadValue&) {
+      throw BadValue{expected(), json_text(j)};
+    }
+  }
+  static std::vector<T> from_text(const std::string& text) {
+    try {
+      std::vector<T> out;
+      for (const auto& item : split_list(text)) out.push_back(Convert<T>::from_text(item));
+      return out;
+    } catch (const BadValue&) {
+      throw BadValue{expected(), "'" + text + "'"};
+    }
+  }
+  static json to_json(const std::vector<T>& v) {
+    json out = json::array();
+    for (const auto& item : v) out.push_back(Convert<T>::to_json(item));
+    return out;
+  }
+  static std::string text(const std::vector<T>& v) {
+    std::string out;
+    for (const auto& item : v) out += (out.empty() ? "" : ",") + Convert<T>::text(item);
+    return out.empty() ? "\"\"" : out;
+  }
+};
+
+template <typename E>
+struct EnumConvert {
+  static std::string expected() { return "one of " + enum_choices<E>(); }
+  static E from_text(const std::string& text) {
+    for (const auto& [v, name] : EnumNames<E>::names)
+      if (text == name) return v;
+    throw BadValue{expected(), "'" + text + "'"};
+  }
+  static E from_json(const json& j) {
+    if (!j.is_string()) throw BadValue{expected(), json_text(j)};
+    return from_text(j.get<std::string>());
+  }
+  static json to_json(E v) { return enum_name(v); }
+  static std::string text(E v) { return enum_name(v); }
+};
+template <>
+struct Convert<MissingPolicy> : EnumConvert<MissingPolicy> {};
+template <>
+struct Convert<CellActivation> : EnumConvert<CellActivation> {};
+template <>
+struct Convert<InitScheme> : EnumConvert<InitScheme> {};
+template <>
+struct Convert<OptimizerKind> : EnumConvert<OptimizerKind> {};
+template <>
+struct Convert<LossKind> : EnumConvert<LossKind> {};
+
+// ---- checks -----------------------------------------------------------------------------------
+// A check sees one scalar value and its key path and adds a problem when it fails.
+template <typename T>
+using Check = std::function<void(const T&, const std::string&, Problems&)>;
+
+template <typename T>
+Check<T> in_range(T lo, T hi) {
+  return [lo, hi](const T& v, const std::string& path, Problems& problems) {
+    if (v < lo)
+      problems.push_back(path + " must be >= " + Convert<T>::text(lo) + ", got " + Convert<T>::text(v));
+    else if (v > hi)
+      problems.push_back(path + " must be <= " + Convert<T>::text(hi) + ", got " + Convert<T>::text(v));
+  };
+}
+Check<double> positive() {
+  return [](const double& v, const std::string& path, Problems& problems) {
+    if (!(v > 0)) problems.push_back(path + " must be > 0, got " + Convert<double>::text(v));
+  };
+}
+Check<double> fraction_open() {  // [0, 1)
+  return [](const double& v, const std::string& path, Problems& problems) {
+    if (!(v >= 0 && v < 1)) problems.push_back(path + " must be in [0, 1), got " + Convert<double>::text(v));
+  };
+}
+Check<std::string> one_of(std::vector<std::string> allowed) {
+  return [allowed](const std::string& v, const std::string& path, Problems& problems) {
+    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("'" + a + "'");
+      problems.push_back(path + " must be one of " + list + ", got '" + v + "'");
+    }
+  };
+}
+
+template <typename T>
+void run_check(const Check<T>& check, const T& value, const std::string& path, Problems& problems) {
+  if (check) check(value, path, problems);
+}
+template <typename T>
+void run_check(const Check<T>& check, const std::vector<T>& values, const std::string& path, Problems& problems) {
+  if (!check) return;
+  for (size_t i = 0; i < values.size(); ++i) check(values[i], path + "[" + std::to_string(i) + "]", problems);
+}
+
+template <typename T>
+struct ElementOf {
+  using type = T;
+};
+template <typename T>
+struct ElementOf<std::vector<T>> {
+  using type = T;
+};
+
+// ---- the option table -------------------------------------------------------------------------
+struct OptionDef {
+  OptionInfo info;
+  std::function<json(const Config&)> get;
+  std::function<void(Config&, const json&)> set_json;      // throws BadValue
+  std::function<void(Config&, const std::string&)> set_text;  // throws BadValue
+  std::function<void(const Config&, Problems&)> check;
+  std::string default_text;
+};
+
+template <typename Section, typename T>
+OptionDef option(Section Config::*section, const char* section_name, T Section::*field, const char* key,
+                 const char* flag, const char* value_name, const char* help,
+                 Check<typename ElementOf<T>::type> check = {}) {
+  OptionDef def;
+  def.info = OptionInfo{section_name, key, flag, value_name, help};
+  def.get = [=](const Config& c) { return Convert<T>::to_json(c.*section.*field); };
+  def.set_json = [=](Config& c, const json& j) { c.*section.*field = Convert<T>::from_json(j); };
+  def.set_text = [=](Config& c, const std::string& text) { c.*section.*field = Convert<T>::from_text(text); };
+  const std::string path = def.info.path();
+  def.check = [=](const Config& c, Problems& problems) { run_check(check, c.*section.*field, path, problems); };
+  def.default_text = Convert<T>::text(Config{}.*section.*field);
+  return def;
+}
+
+#define LSTMF_DATA(field, ...) option(&Config::data, "data", &DataConfig::field, #field, __VA_ARGS__)
+#define LSTMF_MODEL(field, ...) option(&Config::model, "model", &ModelConfig::field, #field, __VA_ARGS__)
+#define LSTMF_TRAIN(field, ...) option(&Config::training, "training", &TrainingConfig::field, #field, __VA_ARGS__)
+#define LSTMF_OUTPUT(field, ...) option(&Config::output, "output", &OutputConfig::field, #field, __VA_ARGS__)
+
+// The only place that names each configuration key. Bounds on sizes keep absurd values from ever
+// reaching an allocation; the memory a job needs is checked again against its data.
+const std::vector<OptionDef>& option_table() {
+  static const std::vector<OptionDef> table = {
+      LSTMF_DATA(path, "--data", "FILE", "CSV file with a header row; - reads stdin"),
+      LSTMF_DATA(targets, "--target", "COL[,COL]", "columns to forecast"),
+      LSTMF_DATA(features, "--features", "COL[,COL]", "extra input columns"),
+      LSTMF_DATA(time_column, "--time-column", "COL", "column of timestamps (dates, datetimes, year-months, periods)"),
+      LSTMF_DATA(delimiter, "--delimiter", "D", "field delimiter: auto, ',', ';' or tab",
+                 one_of({"auto", ",", ";", "\t"})),
+      LSTMF_DATA(missing, "--missing", "POLICY", "missing values and time gaps: error, interpolate or ffill"),
+      LSTMF_DATA(look_back, "--look-back", "N", "input steps per window", in_range(1, 100000)),
+      LSTMF_DATA(horizon, "--horizon", "N", "steps forecast per window", in_range(1, 100000)),
+      LSTMF_DATA(stride, "--stride", "N", "steps between window starts", in_range(1, 100000)),
+      LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation",
+                 fraction_open()),
+      LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing",
+                 fraction_open()),
+      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range"),
+      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range"),
+      LSTMF_MODEL(hidden, "--hidden", "N[,N...]", "hidden size of each stacked LSTM layer, bottom first",
+                  in_range(1, 4096)),
+      LSTMF_MODEL(cell_activation, "--cell-activation", "ACT", "cell activation: tanh or relu"),
+      LSTMF_MODEL(dropout, "--dropout", "X", "dropout between stacked layers while training", fraction_open()),
+      LSTMF_MODEL(init, "", "SCHEME", "weight initialisation: pytorch or orthogonal (recurrent weights)"),
+      LSTMF_MODEL(unit_forget_bias, "", "BOOL", "start the forget-gate bias at 1"),
+      LSTMF_TRAIN(epochs, "--epochs", "N", "passes over the training windows", in_range(1, 1000000)),
+      LSTMF_TRAIN(batch_size, "--batch-size", "N", "windows per gradient step", in_range(1, 1000000)),
+      LSTMF_TRAIN(optimizer, "--optimizer", "NAME", "adam, rmsprop or sgd (torch.optim semantics)"),
+      LSTMF_TRAIN(lr, "--lr", "X", "learning rate", positive()),
+      LSTMF_TRAIN(beta1, "", "X", "Adam's first-moment decay", fraction_open()),
+      LSTMF_TRAIN(beta2, "", "X", "Adam's second-moment decay", fraction_open()),
+      LSTMF_TRAIN(eps, "", "X", "Adam's and RMSprop's epsilon", positive()),
+      LSTMF_TRAIN(alpha, "", "X", "RMSprop's smoothing constant", fraction_open()),
+      LSTMF_TRAIN(momentum, "", "X", "RMSprop's and SGD's momentum", fraction_open()),
+      LSTMF_TRAIN(centered, "", "BOOL", "centered RMSprop"),
+      LSTMF_TRAIN(weight_decay, "--weight-decay", "X", "L2 penalty added to the gradients", in_range(0.0, 1.0)),
+      LSTMF_TRAIN(loss, "--loss", "NAME", "mse, mae or huber"),
+      LSTMF_TRAIN(huber_delta, "", "X", "Huber loss threshold", positive()),
+      LSTMF_TRAIN(clip_norm, "--clip-norm", "X", "clip gradients to this global L2 norm; 0 = off",
+                  in_range(0.0, 1e30)),
+      LSTMF_TRAIN(patience, "--patience", "N", "early stopping: epochs without improvement; 0 = off",
+                  in_range(0, 1000000)),
+      LSTMF_TRAIN(min_delta, "", "X", "early stopping: smallest improvement that counts", in_range(0.0, 1e30)),
+      LSTMF_TRAIN(seed, "--seed", "N", "seed of every random choice"),
+      LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = all cores", in_range(0, 1024)),
+      LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
+      LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
+  };
+  return table;
+}
+
+#undef LSTMF_DATA
+#undef LSTMF_MODEL
+#undef LSTMF_TRAIN
+#undef LSTMF_OUTPUT
+
+const OptionDef& find_def(const OptionInfo& info) {
+  for (const auto& def : option_table())
+    if (def.info.section == info.section && def.info.key == info.key) return def;
+  throw Error("unknown configuration key " + info.path());
+}
+
+// Levenshtein distance, for "did you mean" suggestions.
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = std::numeric_limits<size_t>::max();
+  for (const auto& c : candidates) {
+    const size_t d = edit_distance(word, c);
+    if (d < best_distance) best_distance = d, best = c;
+  }
+  return best;
+}
+
+const char* const kSections[] = {"data", "model", "training", "output"};
+
+}  // namespace
+
+const std::vector<OptionInfo>& config_options() {
+  static const std::vector<OptionInfo> infos = [] {
+    std::vector<OptionInfo> out;
+    for (const auto& def : option_table()) out.push_back(def.info);
+    return out;
+  }();
+  return infos;
+}
+
+std::string default_text(const OptionInfo& option) { return find_def(option).default_text; }
+
+void set_from_text(Config& config, const OptionInfo& option, const std::string& text) {
+  const auto& def = find_def(option);
+  try {
+    def.set_text(config, text);
+  } catch (const BadValue& bad) {
+    const std::string name = option.flag.empty() ? option.path() : option.flag;
+    throw InputError(name + " expects " + bad.expected + ", got " + bad.found);
+  }
+}
+
+void apply_json(Config& config, const json& root, const std::string& source) {
+  Problems problems;
+  if (!root.is_object()) throw InputError(source, 0, 0, "expected a JSON object with sections data, model, training, output");
+  const std::vector<std::string> sections(std::begin(kSections), std::end(kSections));
+  std::vector<std::string> all_paths;
+  for (const auto& def : option_table()) all_paths.push_back(def.info.path());
+
+  for (const auto& [section, body] : root.items()) {
+    if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
+      std::string hint = nearest(section, sections);
+      // A key written at the top level ("epochs") suggests its full path ("training.epochs").
+      for (const auto& def : option_table())
+        if (def.info.key == section) hint = def.info.path();
+      problems.push_back("unknown key '" + section + "' (did you mean '" + hint + "'?)");
+      continue;
+    }
+    if (!body.is_object()) {
+      problems.push_back(section + " must be an object, got " + json_text(body));
+      continue;
+    }
+    std::vector<std::string> keys;
+    for (const auto& def : option_table())
+      if (def.info.section == section) keys.push_back(def.info.key);
+    for (const auto& [key, value] : body.items()) {
+      const std::string path = section + "." + key;
+      const auto def = std::find_if(option_table().begin(), option_table().end(),
+                                    [&](const OptionDef& d) { return d.info.path() == path; });
+      if (def == option_table().end()) {
+        std::string hint = section + "." + nearest(key, keys);
+        for (const auto& other : option_table())
+          if (other.info.key == key) hint = other.info.path();
+        problems.push_back("unknown key '" + path + "' (did you mean '" + hint + "'?)");
+        continue;
+      }
+      try {
+        def->set_json(config, value);
+      } catch (const BadValue& bad) {
+        problems.push_back(path + " must be " + bad.expected + ", got " + bad.found);
+      }
+    }
+  }
+  for (const auto& p : validate(config)) problems.push_back(p);
+  if (!problems.empty()) {
+    std::string message;
+    for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
+    throw InputError(source, 0, 0, message);
+  }
+}
+
+Config config_from_file(const std::string& path) {
+  Config config;
+  apply_json(config, read_json_file(path), path);
+  // The data file named in a config file is found relative to the config file, so a config works
+  // from any folder; paths given as flags are relative to the working folder as usual.
+  const auto slash = path.find_last_of('/');
+  if (!config.data.path.empty() && config.data.path != "-" && config.data.path.front() != '/' &&
+      slash != std::string::npos)
+    config.data.path = std::filesystem::path(path.substr(0, slash + 1) + config.data.path).lexically_normal().string();
+  return config;
+}
+
+json to_json(const Config& config) {
+  json out = json::object();
+  for (const auto& def : option_table()) out[def.info.section][def.info.key] = def.get(config);
+  return out;
+}
+
+std::vector<std::string> validate(const Config& config) {
+  Problems problems;
+  for (const auto& def : option_table()) def.check(config, problems);
+  if (config.model.hidden.empty()) problems.push_back("model.hidden must name at least one layer size");
+  if (config.model.hidden.size() > 16)
+    problems.push_back("model.hidden must have at most 16 layers, got " + std::to_string(config.model.hidden.size()));
+  if (!(config.data.scale_min < config.data.scale_max))
+    problems.push_back("data.scale_min must be < data.scale_max, got " + Convert<double>::text(config.data.scale_min) +
+                       " and " + Convert<double>::text(config.data.scale_max));
+  if (config.data.val_fraction + config.data.test_fraction >= 0.9)
+    problems.push_back("data.val_fraction + data.test_fraction must leave at least 10% for training, got " +
+                       Convert<double>::text(config.data.val_fraction + config.data.test_fraction));
+  for (size_t i = 0; i < config.data.targets.size(); ++i)
+    if (config.data.targets[i].empty()) problems.push_back("data.targets[" + std::to_string(i) + "] is empty");
+  for (size_t i = 0; i < config.data.features.size(); ++i)
+    if (config.data.features[i].empty()) problems.push_back("data.features[" + std::to_string(i) + "] is empty");
+  return problems;
+}
+
+void check(const Config& config, const std::string& source) {
+  const Problems problems = validate(config);
+  if (problems.empty()) return;
+  std::string message;
+  for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
+  throw InputError(source, 0, 0, message);
+}
+
+std::string options_markdown() {
+  std::string out = "| key | flag | default | meaning |\n| --- | --- | --- | --- |\n";
+  for (const auto& def : option_table()) {
+    const std::string flag = def.info.flag.empty() ? "" : "`" + def.info.flag + " " + def.info.value_name + "`";
+    std::string value = def.default_text == "\t" ? "tab" : def.default_text;
+    out += "| `" + def.info.path() + "` | " + flag + " | `" + value + "` | " + def.info.help + " |\n";
+  }
+  return out;
+}
+
+std::string to_string(MissingPolicy v) { return enum_name(v); }
+std::string to_string(CellActivation v) { return enum_name(v); }
+std::string to_string(InitScheme v) { return enum_name(v); }
+std::string to_string(OptimizerKind v) { return enum_name(v); }
+std::string to_string(LossKind v) { return enum_name(v); }
+
+}  // namespace lstmf

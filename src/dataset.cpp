@@ -1,0 +1,74 @@
+#include "lstmf/dataset.hpp"
+
+#include <sstream>
+
+#include "lstmf/error.hpp"
+
+namespace lstmf {
+
+Dataset prepare_dataset(const DataConfig& data) {
+  if (data.path.empty()) throw InputError("no data file: give --data FILE (or data.path in the config)");
+  if (data.targets.empty()) throw InputError("no target column: give --target COL (or data.targets in the config)");
+  return prepare_dataset(load_series(data), data);
+}
+
+Dataset prepare_dataset(SeriesSet source, const DataConfig& data) {
+  if (source.series.empty()) throw InputError(source.source, 0, 0, "no series found");
+  const Series& first = source.series.front();
+  const int inputs = static_cast<int>(first.columns.size());
+  Dataset dataset(data.look_back, data.horizon, inputs, first.n_targets);
+  for (const Series& series : source.series) {
+    const std::string what = source.source + (series.id.empty() ? "" : " series '" + series.id + "'");
+    const Split split =
+        split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon, what);
+    MinMaxScaler scaler(data.scale_min, data.scale_max);
+    scaler.fit(series.values, split.train_end);  // the training rows alone: no leakage
+    auto scaled = std::make_unique<MatrixF>(scaler.transform(series.values).cast<float>());
+    const int block = dataset.train.add_block(scaled.get());
+    dataset.validation.add_block(scaled.get());
+    dataset.test.add_block(scaled.get());
+    dataset.train.add_windows(block, 0, split.train_end, data.stride);
+    dataset.validation.add_windows(block, split.train_end, split.val_end, data.stride);
+    dataset.test.add_windows(block, split.val_end, split.rows, data.stride);
+    dataset.splits.push_back(split);
+    dataset.scalers.push_back(std::move(scaler));
+    dataset.scaled.push_back(std::move(scaled));
+  }
+  dataset.source = std::move(source);
+  return dataset;
+}
+
+std::string describe(const Dataset& dataset) {
+  std::ostringstream out;
+  const SeriesSet& set = dataset.source;
+  out << "file: " << set.source << "\n";
+  long rows = 0;
+  for (const auto& s : set.series) rows += s.rows();
+  out << "series: " << set.series.size() << "\n";
+  out << "rows: " << rows << "\n";
+  const Series& first = set.series.front();
+  out << "columns: ";
+  for (size_t c = 0; c < first.columns.size(); ++c)
+    out << (c ? ", " : "") << first.columns[c] << (static_cast<int>(c) < first.n_targets ? " (target)" : " (feature)");
+  out << "\n";
+  if (first.time.ticks.empty()) {
+    out << "time: none (rows are periods)\n";
+  } else {
+    const TimeIndex& time = first.time;
+    out << "time: " << set.time_column << ", " << time.format_tick(time.ticks.front()) << " to "
+        << time.format_tick(time.ticks.back()) << "\n";
+    out << "frequency: " << time.frequency.name() << " (seasonal period " << time.frequency.seasonal_period() << ")\n";
+  }
+  long train_rows = 0, val_rows = 0, test_rows = 0;
+  for (const auto& split : dataset.splits) {
+    train_rows += split.train_end;
+    val_rows += split.val_end - split.train_end;
+    test_rows += split.rows - split.val_end;
+  }
+  out << "split: " << train_rows << " training, " << val_rows << " validation, " << test_rows << " test rows\n";
+  out << "windows: " << dataset.train.size() << " training, " << dataset.validation.size() << " validation, "
+      << dataset.test.size() << " test (look-back " << dataset.look_back << ", horizon " << dataset.horizon << ")\n";
+  return out.str();
+}
+
+}  // namespace lstmf

@@ -1,0 +1,61 @@
+#include "support.hpp"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace lstmf::test {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "lstmf-test-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ignored);
+  std::filesystem::remove_all(path_, ignored);
+}
+
+std::string TempDir::write(const std::string& name, const std::string& content) const {
+  const std::string full = file(name);
+  std::ofstream out(full, std::ios::binary);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + full);
+  return full;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool file_exists(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0;
+}
+
+std::string source_path(const std::string& relative) { return std::string(LSTMF_SOURCE_DIR) + "/" + relative; }
+
+RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input) {
+  TempDir io;
+  const std::string in = io.write("stdin", input);
+  const std::string command = "cd '" + cwd + "' && '" + std::string(LSTMF_BINARY) + "' " + args + " < '" + in +
+                              "' > '" + io.file("stdout") + "' 2> '" + io.file("stderr") + "'";
+  const int status = std::system(command.c_str());
+  RunResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.out = read_file(io.file("stdout"));
+  result.err = read_file(io.file("stderr"));
+  return result;
+}
+
+}  // namespace lstmf::test

@@ -1,0 +1,40 @@
+// Shared helpers for the tests: temporary folders and files, and running the built binary.
+#pragma once
+
+#include <string>
+
+namespace lstmf::test {
+
+// A fresh temporary folder, removed with everything in it when the object goes away.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  // Writes `content` to `name` inside the folder and returns the full path.
+  std::string write(const std::string& name, const std::string& content) const;
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+bool file_exists(const std::string& path);
+
+// A bundled file of the project: data/..., configs/..., tests/fixtures/...
+std::string source_path(const std::string& relative);
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs the built lstm-forecast with `args` (a shell-quoted string) in folder `cwd`, feeding `input`
+// on stdin, and captures its exit code, stdout and stderr.
+RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input = "");
+
+}  // namespace lstmf::test

@@ -1,0 +1,85 @@
+// End-to-end: the built binary, run in a temporary folder.
+#include <catch2/catch.hpp>
+
+#include "support.hpp"
+
+using namespace lstmf::test;
+using Catch::Contains;
+using Catch::StartsWith;
+
+TEST_CASE("--version and --help answer on stdout and exit 0", "[cli]") {
+  TempDir dir;
+  const RunResult version = run_cli("--version", dir.path());
+  CHECK(version.exit_code == 0);
+  CHECK_THAT(version.out, StartsWith("lstm-forecast "));
+  const RunResult help = run_cli("--help", dir.path());
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Contains("train") && Contains("predict") && Contains("evaluate") && Contains("Exit codes"));
+  const RunResult train_help = run_cli("train --help", dir.path());
+  CHECK(train_help.exit_code == 0);
+  CHECK_THAT(train_help.out, Contains("--look-back") && Contains("--hidden") && Contains("--config") &&
+                                 Contains("training.epochs, default 100"));
+}
+
+TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
+  TempDir dir;
+  SECTION("no subcommand") {
+    const RunResult r = run_cli("", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, StartsWith("lstm-forecast: "));
+  }
+  SECTION("an unknown flag") {
+    const RunResult r = run_cli("inspect --bogus 1", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("--bogus"));
+  }
+  SECTION("a flag given twice") {
+    const RunResult r = run_cli("inspect --epochs 3 --epochs 4", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("--epochs given more than once"));
+  }
+  SECTION("a bad value") {
+    const RunResult r = run_cli("inspect --look-back 0 --epochs -1 --hidden 1000000000", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("data.look_back must be >= 1, got 0") && Contains("training.epochs must be >= 1, got -1") &&
+                          Contains("model.hidden[0] must be <= 4096"));
+    CHECK(r.out.empty());
+  }
+  SECTION("a config file with an unknown key") {
+    dir.write("c.json", R"({"training": {"epoch": 3}})");
+    const RunResult r = run_cli("inspect --config c.json", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("c.json") && Contains("did you mean 'training.epochs'"));
+  }
+  SECTION("a missing data file exits 3 and names it") {
+    const RunResult r = run_cli("inspect --data nope.csv --target y", dir.path());
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Contains("nope.csv"));
+  }
+}
+
+TEST_CASE("inspect summarises a bundled series, with flags overriding the config file", "[cli]") {
+  TempDir dir;
+  const RunResult r = run_cli("inspect --config '" + source_path("configs/airline.json") + "' --look-back 24", dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("rows: 144") && Contains("passengers (target)") && Contains("frequency: monthly") &&
+                        Contains("look-back 24"));
+}
+
+TEST_CASE("inspect reads data from stdin", "[cli]") {
+  TempDir dir;
+  const RunResult r = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(),
+                              "t,y\n1,1.5\n2,2.5\n3,3\n4,5\n5,1\n");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("rows: 5") && Contains("windows: 3 training"));
+}
+
+TEST_CASE("bad data is reported with file, line and column", "[cli]") {
+  TempDir dir;
+  dir.write("bad.csv", "date,value\n2020-01,1\n2020-02,twelve\n2020-03,3\n");
+  const RunResult r = run_cli("inspect --data bad.csv --target value --time-column date --look-back 1", dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, StartsWith("lstm-forecast: bad.csv:3:2: ") && Contains("twelve"));
+}

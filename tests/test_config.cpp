@@ -1,0 +1,166 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "lstmf/config.hpp"
+#include "lstmf/error.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+using Catch::Contains;
+using nlohmann::json;
+
+TEST_CASE("config defaults are valid apart from the data they need", "[config]") {
+  Config config;
+  CHECK(validate(config).empty());
+  CHECK(config.training.epochs == 100);
+  CHECK(config.model.hidden == std::vector<int>{50});
+  CHECK(config.training.optimizer == OptimizerKind::adam);
+}
+
+TEST_CASE("a JSON config sets keys and keeps the defaults of absent ones", "[config]") {
+  Config config;
+  apply_json(config, json::parse(R"({"model": {"hidden": [64, 32]}, "training": {"optimizer": "rmsprop", "lr": 0.01}})"),
+             "c.json");
+  CHECK(config.model.hidden == std::vector<int>{64, 32});
+  CHECK(config.training.optimizer == OptimizerKind::rmsprop);
+  CHECK(config.training.lr == 0.01);
+  CHECK(config.training.epochs == 100);
+}
+
+TEST_CASE("to_json and apply_json round-trip every key", "[config]") {
+  Config config;
+  config.data.targets = {"a", "b"};
+  config.data.features = {"c"};
+  config.data.missing = MissingPolicy::ffill;
+  config.model.hidden = {8, 4, 2};
+  config.model.cell_activation = CellActivation::relu;
+  config.training.seed = 1234567890123ULL;
+  config.training.lr = 0.1 + 0.2;  // a value that needs 17 digits
+  config.training.loss = LossKind::huber;
+  Config back;
+  apply_json(back, json::parse(to_json(config).dump()), "round trip");
+  CHECK(to_json(back) == to_json(config));
+  CHECK(back.training.lr == config.training.lr);
+}
+
+TEST_CASE("config validation reports every problem at once with its key path", "[config]") {
+  Config config;
+  REQUIRE_THROWS_WITH(
+      apply_json(config, json::parse(R"({"model": {"hidden": [4, 0]}, "training": {"lr": -0.1, "epochs": 0}})"), "bad.json"),
+      Contains("bad.json: ") && Contains("model.hidden[1] must be >= 1, got 0") &&
+          Contains("training.lr must be > 0, got -0.1") && Contains("training.epochs must be >= 1, got 0"));
+}
+
+TEST_CASE("an unknown key is an error that suggests the nearest valid key", "[config]") {
+  Config config;
+  SECTION("a misspelt key in a section") {
+    REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"epoch": 3}})"), "c.json"),
+                        Contains("unknown key 'training.epoch'") && Contains("did you mean 'training.epochs'"));
+  }
+  SECTION("a key in the wrong section names its real section") {
+    REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"model": {"epochs": 3}})"), "c.json"),
+                        Contains("unknown key 'model.epochs'") && Contains("did you mean 'training.epochs'"));
+  }
+  SECTION("a key at the top level") {
+    REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"look_back": 3})"), "c.json"),
+                        Contains("unknown key 'look_back'") && Contains("did you mean 'data.look_back'"));
+  }
+  SECTION("a misspelt section") {
+    REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"trainig": {}})"), "c.json"),
+                        Contains("unknown key 'trainig'") && Contains("did you mean 'training'"));
+  }
+}
+
+TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
+  Config config;
+  REQUIRE_THROWS_WITH(
+      apply_json(config, json::parse(R"({"training": {"epochs": "ten", "batch_size": 2.5, "centered": 1},
+                                        "model": {"hidden": ["a"]}, "data": {"targets": 3}})"), "c.json"),
+      Contains("training.epochs must be an integer, got \"ten\"") &&
+          Contains("training.batch_size must be an integer, got 2.5") &&
+          Contains("training.centered must be true or false, got 1") &&
+          Contains("model.hidden must be a list of integers") && Contains("data.targets must be a list of strings"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"optimizer": "adagrad"}})"), "c.json"),
+                      Contains("training.optimizer must be one of adam|rmsprop|sgd, got 'adagrad'"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"([1, 2])"), "c.json"), Contains("expected a JSON object"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": 3})"), "c.json"),
+                      Contains("training must be an object"));
+}
+
+TEST_CASE("absurd sizes are refused before anything is allocated", "[config]") {
+  Config config;
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"model": {"hidden": [1000000000]}})"), "c.json"),
+                      Contains("model.hidden[0] must be <= 4096, got 1000000000"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"data": {"look_back": 0}})"), "c.json"),
+                      Contains("data.look_back must be >= 1, got 0"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"epochs": 99999999999}})"), "c.json"),
+                      Contains("training.epochs must be an integer of at most 10 digits"));
+}
+
+TEST_CASE("cross-key checks", "[config]") {
+  Config config;
+  config.data.scale_min = 1;
+  config.data.scale_max = 0;
+  config.data.val_fraction = 0.5;
+  config.data.test_fraction = 0.5;
+  config.model.hidden = {};
+  const auto problems = validate(config);
+  CHECK(problems.size() >= 3);
+  REQUIRE_THROWS_WITH(check(config, "cfg"), Contains("data.scale_min must be < data.scale_max") &&
+                                                Contains("model.hidden must name at least one layer size") &&
+                                                Contains("must leave at least 10% for training"));
+}
+
+TEST_CASE("command-line text sets keys and names the flag when it is bad", "[config]") {
+  Config config;
+  const auto find = [](const std::string& path) {
+    for (const auto& o : config_options())
+      if (o.path() == path) return o;
+    FAIL("no option " << path);
+    return OptionInfo{};
+  };
+  set_from_text(config, find("model.hidden"), "64,32");
+  CHECK(config.model.hidden == std::vector<int>{64, 32});
+  set_from_text(config, find("data.targets"), "a,b");
+  CHECK(config.data.targets == std::vector<std::string>{"a", "b"});
+  set_from_text(config, find("training.optimizer"), "sgd");
+  CHECK(config.training.optimizer == OptimizerKind::sgd);
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.epochs"), "-"), Contains("--epochs expects an integer, got '-'"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "fast"), Contains("--lr expects a finite number, got 'fast'"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "inf"), Contains("--lr expects a finite number"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("model.hidden"), "64,,32"), Contains("--hidden expects a list of integers"));
+}
+
+TEST_CASE("every option has a help text, and the stable flags exist", "[config]") {
+  std::vector<std::string> flags;
+  for (const auto& o : config_options()) {
+    CHECK_FALSE(o.help.empty());
+    if (!o.flag.empty()) flags.push_back(o.flag);
+  }
+  for (const char* flag : {"--data", "--target", "--features", "--time-column", "--look-back", "--horizon", "--hidden",
+                           "--epochs", "--batch-size", "--optimizer", "--lr", "--seed", "--threads", "--output", "--log-json"})
+    CHECK(std::find(flags.begin(), flags.end(), flag) != flags.end());
+  const std::string table = options_markdown();
+  CHECK_THAT(table, Contains("| `training.epochs` | `--epochs N` | `100` |"));
+}
+
+TEST_CASE("config files are read with located JSON errors", "[config]") {
+  test::TempDir dir;
+  REQUIRE_THROWS_WITH(config_from_file(dir.write("bad.json", "{\n  \"training\": {\"epochs\": 3,}\n}\n")),
+                      Contains("bad.json:2:") && Contains("invalid JSON"));
+  REQUIRE_THROWS_WITH(config_from_file(dir.file("missing.json")), Contains("missing.json: cannot open"));
+  REQUIRE_THROWS_WITH(config_from_file(dir.write("empty.json", "")), Contains("empty.json: empty file"));
+  const Config config = config_from_file(dir.write("ok.json", R"({"data": {"look_back": 7}})"));
+  CHECK(config.data.look_back == 7);
+}
+
+TEST_CASE("the README's option table is the one generated from the option table", "[config]") {
+  const std::string readme = test::read_file(test::source_path("README.md"));
+  CHECK_THAT(readme, Contains("<!-- options:begin -->\n" + options_markdown() + "<!-- options:end -->"));
+}
+
+TEST_CASE("a relative data path in a config file is relative to the config file", "[config]") {
+  test::TempDir dir;
+  const Config config = config_from_file(dir.write("c.json", R"({"data": {"path": "series.csv"}})"));
+  CHECK(config.data.path == dir.path() + "/series.csv");
+}

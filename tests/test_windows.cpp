@@ -1,0 +1,102 @@
+#include <numeric>
+
+#include <catch2/catch.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/windows.hpp"
+
+using namespace lstmf;
+using Catch::Contains;
+
+namespace {
+// rows x 2 columns: column 0 = row index, column 1 = 100 + row index.
+MatrixF ramp(long rows) {
+  MatrixF data(rows, 2);
+  for (long r = 0; r < rows; ++r) data(r, 0) = static_cast<float>(r), data(r, 1) = static_cast<float>(100 + r);
+  return data;
+}
+std::vector<long> all(const WindowSet& w) {
+  std::vector<long> order(static_cast<size_t>(w.size()));
+  std::iota(order.begin(), order.end(), 0L);
+  return order;
+}
+}  // namespace
+
+TEST_CASE("a chronological split keeps the newest rows for validation and test", "[windows]") {
+  const Split split = split_rows(100, 0.2, 0.1, 5, 2, "s.csv");
+  CHECK(split.rows == 100);
+  CHECK(split.train_end == 70);
+  CHECK(split.val_end == 90);
+}
+
+TEST_CASE("a series too short for one window states the minimum length", "[windows]") {
+  REQUIRE_THROWS_WITH(split_rows(10, 0.0, 0.0, 8, 3, "short.csv"),
+                      Contains("short.csv has 10 rows, too short for one window") && Contains("needs at least 11 rows"));
+  REQUIRE_THROWS_WITH(split_rows(12, 0.1, 0.0, 8, 3, "short.csv"), Contains("needs at least 14 rows"));
+  CHECK_NOTHROW(split_rows(11, 0.0, 0.0, 8, 3, "ok.csv"));
+  CHECK_NOTHROW(split_rows(14, 0.2, 0.0, 8, 3, "ok.csv"));
+}
+
+TEST_CASE("windows are views gathered time-major into one batch buffer", "[windows]") {
+  const MatrixF data = ramp(10);
+  WindowSet windows(3, 2, 2, 1);  // look-back 3, horizon 2, inputs 2, 1 target
+  const int block = windows.add_block(&data);
+  windows.add_windows(block, 0, 10, 1);
+  REQUIRE(windows.size() == 6);  // starts 0..5: targets up to row 9
+  CHECK(windows[0].start == 0);
+  CHECK(windows[5].start == 5);
+
+  MatrixF x, y;
+  const std::vector<long> order = {4, 1};
+  windows.gather(order, 0, 2, x, y);
+  REQUIRE(x.rows() == 6);
+  REQUIRE(x.cols() == 2);
+  // Row t*B + b holds step t of window b.
+  CHECK(x(0, 0) == 4);   // t=0, window 4
+  CHECK(x(1, 0) == 1);   // t=0, window 1
+  CHECK(x(4, 0) == 6);   // t=2, window 4
+  CHECK(x(5, 1) == 103); // t=2, window 1, column 1
+  REQUIRE(y.rows() == 2);
+  REQUIRE(y.cols() == 2);
+  CHECK(y(0, 0) == 7);
+  CHECK(y(0, 1) == 8);
+  CHECK(y(1, 0) == 4);
+  CHECK(y(1, 1) == 5);
+}
+
+TEST_CASE("windows of a part have their targets inside it, and stride counts back from the newest", "[windows]") {
+  const MatrixF data = ramp(20);
+  WindowSet validation(4, 2, 1, 1);
+  const int block = validation.add_block(&data);
+  validation.add_windows(block, 14, 20, 1);  // targets in rows 14..19
+  REQUIRE(validation.size() == 5);
+  CHECK(validation[0].start + 4 == 14);
+  CHECK(validation[4].start + 4 + 2 == 20);
+
+  WindowSet strided(4, 1, 1, 1);
+  strided.add_block(&data);
+  strided.add_windows(0, 0, 20, 3);
+  REQUIRE(strided.size() == 6);               // starts 0,3,...,15
+  CHECK(strided[5].start == 15);              // the newest window is always there
+  CHECK(strided[0].start == 0);
+
+  WindowSet none(4, 2, 1, 1);
+  none.add_block(&data);
+  none.add_windows(0, 19, 20, 1);  // a span of 1 row cannot hold horizon 2
+  CHECK(none.empty());
+}
+
+TEST_CASE("multi-target windows lay targets out step-major", "[windows]") {
+  const MatrixF data = ramp(8);
+  WindowSet windows(2, 3, 2, 2);
+  windows.add_block(&data);
+  windows.add_windows(0, 0, 8, 1);
+  MatrixF x, y;
+  windows.gather(all(windows), 0, 1, x, y);
+  REQUIRE(y.cols() == 6);
+  // y(b, h*targets + k)
+  CHECK(y(0, 0) == 2);
+  CHECK(y(0, 1) == 102);
+  CHECK(y(0, 4) == 4);
+  CHECK(y(0, 5) == 104);
+}
