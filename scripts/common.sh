@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 # Debian packages the build needs; installed with apt-get only when missing.
-LSTMF_PACKAGES=(cmake g++ make libeigen3-dev libcli11-dev libfccp-dev nlohmann-json3-dev catch2)
+LSTMF_PACKAGES=(cmake g++ make libeigen3-dev libcli11-dev libfccp-dev nlohmann-json3-dev catch2 python3-numpy)
 
 install_missing() {
   local missing=()
