@@ -45,10 +45,11 @@ bool file_exists(const std::string& path) {
 
 std::string source_path(const std::string& relative) { return std::string(LSTMF_SOURCE_DIR) + "/" + relative; }
 
-RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input) {
+RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input,
+                  const std::string& prefix) {
   TempDir io;
   const std::string in = io.write("stdin", input);
-  const std::string command = "cd '" + cwd + "' && '" + std::string(LSTMF_BINARY) + "' " + args + " < '" + in +
+  const std::string command = "cd '" + cwd + "' && " + prefix + "'" + std::string(LSTMF_BINARY) + "' " + args + " < '" + in +
                               "' > '" + io.file("stdout") + "' 2> '" + io.file("stderr") + "'";
   const int status = std::system(command.c_str());
   RunResult result;

@@ -34,7 +34,9 @@ struct RunResult {
 };
 
 // Runs the built lstm-forecast with `args` (a shell-quoted string) in folder `cwd`, feeding `input`
-// on stdin, and captures its exit code, stdout and stderr.
-RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input = "");
+// on stdin, and captures its exit code, stdout and stderr. `prefix` goes before the binary (e.g.
+// "timeout -s INT 2 ").
+RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input = "",
+                  const std::string& prefix = "");
 
 }  // namespace lstmf::test

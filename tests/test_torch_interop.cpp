@@ -321,7 +321,7 @@ TEST_CASE("a time column: the data tail keeps its timestamps and the frequency i
   const json checkpoint = read_json(dir.file("model.json"));
   const json& columns = checkpoint.at("columns");
   CHECK(columns.at("time_format").at("kind") == "year_month");
-  CHECK(columns.at("frequency") == json{{"unit", "months"}, {"count", 1}, {"name", "monthly"}});
+  CHECK(columns.at("frequency") == json{{"unit", "months"}, {"count", 1}, {"name", "monthly"}, {"month_day", 1}});
   CHECK(columns.at("seasonal_period") == 12);
   CHECK(checkpoint.at("data_tail").at("time") == json(months));
   CHECK(checkpoint.at("config").at("data").at("time_column") == "month");
@@ -336,7 +336,7 @@ TEST_CASE("a time column: the data tail keeps its timestamps and the frequency i
   SECTION("an explicit frequency and seasonal period win over the inferred ones") {
     require_ok(run_tool(args + " --frequency quarterly --seasonal-period 6", dir.path()), "to-checkpoint");
     const json again = read_json(dir.file("model.json"));
-    CHECK(again.at("columns").at("frequency") == json{{"unit", "months"}, {"count", 3}, {"name", "quarterly"}});
+    CHECK(again.at("columns").at("frequency") == json{{"unit", "months"}, {"count", 3}, {"name", "quarterly"}, {"month_day", 1}});
     CHECK(again.at("columns").at("seasonal_period") == 6);
     // The tail JSON of from-checkpoint carries them, so the round trip keeps them.
     require_ok(run_tool("from-checkpoint --model model.json --state-dict state.npz --scaler-json scaler.json "

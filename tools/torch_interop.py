@@ -829,6 +829,11 @@ def to_checkpoint(args):
     if not 1 <= season <= 1000000:
         raise Failure("--seasonal-period must be in [1, 1000000], got %d" % season)
 
+    # Month steps keep the day of month (src/time_index.cpp): 1 for years and year-months, else the
+    # largest day seen, so a month-end series (31 Jan, 29 Feb, 31 Mar) stays on month ends.
+    month_day = 0
+    if unit == "months" and tail_times is not None:
+        month_day = 1 if fmt["kind"] in ("year", "year_month") else max(split_tick(t)[2] for t in ticks)
     data = config["data"]
     data.update(targets=targets, features=features, time_column=time_column or "", look_back=look_back,
                 horizon=horizon, scale_min=lo, scale_max=hi)
@@ -847,7 +852,7 @@ def to_checkpoint(args):
         "config": config,
         "columns": {
             "time_column": time_column or "", "targets": targets, "features": features, "time_format": fmt,
-            "frequency": {"unit": unit, "count": count, "name": frequency_name(unit, count)},
+            "frequency": {"unit": unit, "count": count, "name": frequency_name(unit, count), "month_day": month_day},
             "seasonal_period": season,
         },
         "scaler": scaler,

@@ -60,6 +60,9 @@ struct TrainingConfig {
   double clip_norm = 0.0;             // global gradient-norm clipping; 0 = off
   int patience = 10;                  // early stopping; 0 = off
   double min_delta = 0.0;
+  double lr_factor = 1.0;             // reduce-on-plateau: lr *= factor; 1 = off
+  int lr_patience = 5;                // reduce-on-plateau: epochs without improvement
+  double min_lr = 0.0;                // reduce-on-plateau: floor
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
 };

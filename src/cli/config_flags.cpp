@@ -13,8 +13,8 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
   }
 }
 
-Config resolve_config(const ConfigFlags& flags) {
-  Config config;
+Config resolve_config(const ConfigFlags& flags, const Config& base) {
+  Config config = base;
   if (!flags.config_file.empty()) config = config_from_file(flags.config_file);
   for (const auto& info : config_options()) {
     if (info.flag.empty()) continue;

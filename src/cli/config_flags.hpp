@@ -20,7 +20,8 @@ struct ConfigFlags {
 
 void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
-// Defaults, then --config FILE, then the flags given; validated (every problem at once).
-Config resolve_config(const ConfigFlags& flags);
+// `base` (defaults, or a checkpoint's config when resuming), replaced by --config FILE when given,
+// then the flags given; validated (every problem at once).
+Config resolve_config(const ConfigFlags& flags, const Config& base = Config{});
 
 }  // namespace lstmf::cli

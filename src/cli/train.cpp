@@ -1,11 +1,155 @@
+// lstm-forecast train: config + CSV -> checkpoint. Progress on stderr, --log-json for scripts,
+// SIGINT/SIGTERM save the best checkpoint so far and exit 130 (a second signal exits at once).
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
+#include "config_flags.hpp"
+#include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/fit.hpp"
+#include "lstmf/forecast.hpp"
+#include "lstmf/io.hpp"
 
 namespace lstmf::cli {
+namespace {
+
+std::atomic<int> g_signals{0};
+
+extern "C" void on_signal(int) {
+  if (g_signals.fetch_add(1) >= 1) ::_exit(static_cast<int>(ExitCode::interrupted));  // second signal: now
+}
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+std::string seconds_text(double seconds) {
+  std::ostringstream out;
+  out.precision(seconds < 10 ? 2 : 0);
+  out << std::fixed << seconds << "s";
+  return out.str();
+}
+
+// One line per epoch; on a terminal, a bar redrawn in place instead of a scrolling log.
+class Progress {
+ public:
+  Progress(int total_epochs, bool quiet) : total_(total_epochs), quiet_(quiet), terminal_(stderr_is_terminal()) {}
+
+  void epoch(const EpochReport& r) {
+    elapsed_ += r.seconds;
+    if (quiet_) return;
+    const double eta = elapsed_ / r.epoch * (total_ - r.epoch);
+    char val[32] = "-";
+    if (std::isfinite(r.val_loss)) std::snprintf(val, sizeof val, "%.6g", r.val_loss);
+    char line[256];
+    std::snprintf(line, sizeof line, "epoch %d/%d  train %.6g  val %s  lr %.3g  %s  ETA %s", r.epoch, total_,
+                  r.train_loss, val, r.lr, seconds_text(r.seconds).c_str(), seconds_text(eta).c_str());
+    if (terminal_) {
+      const int width = 20, filled = width * r.epoch / total_;
+      std::cerr << "\r\033[K[" << std::string(static_cast<size_t>(filled), '=')
+                << std::string(static_cast<size_t>(width - filled), ' ') << "] " << line << std::flush;
+    } else {
+      std::cerr << line << "\n";
+    }
+  }
+  void done() {
+    if (terminal_ && !quiet_) std::cerr << "\n";
+  }
+
+ private:
+  int total_;
+  bool quiet_;
+  bool terminal_;
+  double elapsed_ = 0;
+};
+
+nlohmann::json log_line(const EpochReport& r) {
+  const auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  return {{"epoch", r.epoch},   {"train_loss", number(r.train_loss)}, {"val_loss", number(r.val_loss)},
+          {"lr", r.lr},         {"seconds", r.seconds},               {"train_windows", r.train_windows}};
+}
+
+struct TrainArgs {
+  ConfigFlags flags;
+  std::string resume;
+  bool quiet = false;
+};
+
+int run_train(const TrainArgs& args) {
+  Config base;
+  if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume).config;
+  const Config config = resolve_config(args.flags, base);
+  check_writable(config.output.path);
+  if (!config.output.log_json.empty()) check_writable(config.output.log_json);
+
+  install_signal_handlers();
+  Progress progress(config.training.epochs, args.quiet);
+  std::string log;
+  FitOptions options;
+  options.resume = args.resume;
+  options.on_epoch = [&](const EpochReport& report) {
+    progress.epoch(report);
+    log += log_line(report).dump() + "\n";
+    return g_signals.load() == 0;
+  };
+  const FitOutcome outcome = fit(config, options);
+  progress.done();
+
+  const bool interrupted = g_signals.load() > 0;
+  const bool trained = !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
+  if (trained) save_checkpoint(config.output.path, outcome.checkpoint);
+  if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+
+  const auto& result = outcome.result;
+  if (!args.quiet) {
+    std::cerr << "trained on " << outcome.train_windows << " windows";
+    if (outcome.validation_windows > 0) std::cerr << ", validated on " << outcome.validation_windows;
+    std::cerr << "; ";
+    if (result.best_epoch > 0)
+      std::cerr << "best epoch " << result.best_epoch << " (validation loss " << format_number(result.best_val_loss) << ")";
+    else
+      std::cerr << result.history.size() << " epochs, no validation rows (last weights kept)";
+    if (result.early_stopped) std::cerr << ", stopped early";
+    std::cerr << "\n";
+    if (outcome.validation.windows > 0)
+      std::cerr << "validation MAE " << format_number(outcome.validation.mae) << ", RMSE "
+                << format_number(outcome.validation.rmse) << " (original units, " << outcome.validation.windows
+                << " windows)\n";
+    if (trained) std::cerr << "checkpoint: " << config.output.path << "\n";
+  }
+  if (!outcome.diverged.empty())
+    throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
+                                                    : "; no checkpoint was written"));
+  if (interrupted) {
+    std::cerr << "lstm-forecast: interrupted"
+              << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string()) << "\n";
+    return static_cast<int>(ExitCode::interrupted);
+  }
+  return 0;
+}
+
+}  // namespace
 
 Command add_train(CLI::App& app) {
-  auto* command = app.add_subcommand("train", "train (coming with the model)");
-  return {command, [] () -> int { throw Error("train is not available yet"); }};
+  auto* command = app.add_subcommand("train", "Train a model on a CSV series and write a JSON checkpoint");
+  auto args = std::make_shared<TrainArgs>();
+  add_config_flags(*command, args->flags);
+  command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state");
+  command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr");
+  return {command, [args] { return run_train(*args); }};
 }
 
 }  // namespace lstmf::cli

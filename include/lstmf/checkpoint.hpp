@@ -1,0 +1,70 @@
+// Checkpoints: one JSON file holding everything needed to forecast and to resume training
+// (format documented in docs/checkpoint.md). Weights are named and shaped as PyTorch's state_dict,
+// so PyTorch users can read and write them (tools/torch_interop.py).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/config.hpp"
+#include "lstmf/model.hpp"
+#include "lstmf/scaler.hpp"
+#include "lstmf/time_index.hpp"
+
+namespace lstmf {
+
+inline constexpr const char* kCheckpointFormat = "lstm-forecast-checkpoint";
+inline constexpr int kCheckpointVersion = 1;
+
+// What the columns of the training data were, so predict can read new history by name.
+struct ColumnsInfo {
+  std::string time_column;             // "" = none
+  std::vector<std::string> targets;
+  std::vector<std::string> features;
+  TimeFormat time_format;
+  Frequency frequency;
+  int month_day = 0;                   // month steps: day kept (31 = month ends), see TimeIndex
+  int seasonal_period = 1;
+};
+
+// One epoch of training, as the history keeps it (wall-clock times stay out: checkpoints are
+// byte-identical for the same data, config and seed).
+struct EpochRecord {
+  int epoch = 0;
+  double train_loss = 0;
+  double val_loss = 0;                 // NaN when there is no validation part (written as null)
+  double lr = 0;
+};
+
+// The last look_back rows of the training data, in original units, so predict can forecast
+// straight from the checkpoint.
+struct DataTail {
+  std::vector<std::int64_t> ticks;     // empty without a time column
+  MatrixD values;                      // [look_back, columns], targets first then features
+};
+
+struct Checkpoint {
+  Config config;                       // fully resolved
+  ColumnsInfo columns;
+  MinMaxScaler scaler;
+  Model<float> model;
+  nlohmann::json optimizer_state;      // as the optimizer writes it (for --resume); null if none
+  std::vector<EpochRecord> history;
+  int best_epoch = 0;
+  DataTail data_tail;
+};
+
+// The checkpoint as JSON text; floats written with enough digits to round-trip exactly.
+std::string checkpoint_text(const Checkpoint& checkpoint);
+// Written atomically (temporary file in the same folder, then rename).
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
+// Reads and checks everything; InputError naming the file and the key that is wrong, e.g.
+// "model.json: state_dict.lstm.weight_hh_l1: expected [256][64], got [256][63]". A checkpoint of a
+// newer format version is refused with a message saying so.
+Checkpoint load_checkpoint(const std::string& path);
+Checkpoint checkpoint_from_json(const nlohmann::json& json, const std::string& source);
+
+}  // namespace lstmf

@@ -1,0 +1,43 @@
+// Fitting a model to a configuration's data, end to end: load and prepare the data (dataset.hpp),
+// initialise the model from the seed (or resume from a checkpoint), train (trainer.hpp), and
+// assemble the checkpoint with everything predict needs.
+#pragma once
+
+#include <string>
+
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/config.hpp"
+#include "lstmf/trainer.hpp"
+
+namespace lstmf {
+
+// Errors of a model's predictions on held-out rows, in the data's original units, over every
+// target and step of the windows whose targets lie in the rows.
+struct HoldoutErrors {
+  double mae = 0.0;
+  double rmse = 0.0;
+  long windows = 0;
+};
+
+struct FitOptions {
+  std::string resume;        // checkpoint to continue from ("" = start from the seed)
+  EpochCallback on_epoch;    // progress, logs, interruption
+};
+
+struct FitOutcome {
+  Checkpoint checkpoint;     // the best weights (or the last, without validation)
+  TrainingResult result;     // this run's epochs
+  HoldoutErrors validation;  // windows = 0 without validation rows
+  long train_windows = 0;
+  long validation_windows = 0;
+  std::string diverged;      // the DivergedError message when training diverged, else ""
+};
+
+// Throws InputError for bad data or a checkpoint that does not fit the config (resume).
+FitOutcome fit(const Config& config, const FitOptions& options = {});
+
+// MAE and RMSE of `checkpoint`'s model on the windows of `values` [rows, columns] whose targets
+// lie in rows [begin, end), in original units.
+HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads = 0);
+
+}  // namespace lstmf

@@ -1,0 +1,67 @@
+// Forecasting with a trained checkpoint: from history in original units to future values in
+// original units, with timestamps continued at the data's frequency.
+//   direct:    horizon <= the trained horizon H: one pass of the model, the first `horizon` steps
+//   recursive: horizon > H and the inputs are the targets alone: the model is rolled forward on its
+//              own outputs, H steps at a time; refused when there are feature columns (their
+//              future is unknown)
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/tensor.hpp"
+
+namespace lstmf {
+
+// Rows of history in the checkpoint's column order (targets, then features), original units.
+struct History {
+  MatrixD values;                     // [rows, columns]
+  std::vector<std::int64_t> ticks;    // [rows], empty without a time column
+  std::string source;                 // for messages
+};
+
+// The checkpoint's own data tail.
+History tail_history(const Checkpoint& checkpoint);
+// Reads history from a CSV ("-" = stdin) with the checkpoint's columns, by name (extra columns
+// ignored, missing ones an error); the missing-value policy of the checkpoint's config applies.
+History read_history(const Checkpoint& checkpoint, const std::string& path);
+
+struct Forecast {
+  std::string time_column;            // header of the first column: the time column, or "step"
+  std::vector<std::string> times;     // [steps] formatted timestamps, or 1..steps
+  std::vector<std::string> targets;   // one column per target
+  MatrixD values;                     // [steps, targets], original units, all finite
+};
+
+// Forecasts `horizon` steps after the end of `history` (at least look_back rows). Throws InputError
+// when the history is too short or the horizon needs unknown features, and Error if the model
+// gives a non-finite value (nothing non-finite is ever returned).
+Forecast forecast(const Checkpoint& checkpoint, const History& history, int horizon, int threads = 0);
+
+// Predictions for every window of `history` (one per origin with look_back rows before it):
+// rows are (origin's target time, step h = 1..H, targets...) for steps inside the history and after it.
+struct Fitted {
+  std::string time_column;
+  std::vector<std::string> times;     // [rows] time of the predicted step
+  std::vector<int> steps;             // [rows] 1..H
+  std::vector<std::string> targets;
+  MatrixD values;                     // [rows, targets]
+};
+Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads = 0);
+
+// Model predictions in original units for windows ending at each `origin` (exclusive end of the
+// input rows: inputs are rows [origin - look_back, origin)), `horizon` steps each (recursive past
+// H, as forecast()). Returns [origins, horizon * targets], y(o, h*targets + k).
+MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins,
+                   int horizon, int threads = 0);
+
+// CSV text: header, then one row per step; numbers written so they round-trip exactly.
+std::string to_csv(const Forecast& forecast);
+std::string to_csv(const Fitted& fitted);
+
+// Shortest text that reads back as the same double.
+std::string format_number(double value);
+
+}  // namespace lstmf

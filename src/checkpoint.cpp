@@ -1,0 +1,261 @@
+#include "lstmf/checkpoint.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
+
+namespace lstmf {
+namespace {
+
+using json = nlohmann::json;
+
+// Thrown inside this file with a key path; load_checkpoint adds the file name.
+[[noreturn]] void bad(const std::string& message) { throw InputError(message); }
+
+const json& member(const json& object, const char* key, const std::string& where) {
+  if (!object.is_object()) bad(where + " must be an object");
+  const auto it = object.find(key);
+  if (it == object.end()) bad((where.empty() ? "" : where + ".") + key + " is missing");
+  return *it;
+}
+
+std::string read_string(const json& object, const char* key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_string()) bad(where + "." + key + " must be a string, got " + value.dump());
+  return value.get<std::string>();
+}
+
+std::vector<std::string> read_strings(const json& object, const char* key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_array()) bad(where + "." + key + " must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    if (!item.is_string()) bad(where + "." + key + " must be an array of strings, found " + item.dump());
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi) {
+  const json& value = member(object, key, where);
+  if (!value.is_number_integer()) bad(where + "." + key + " must be an integer, got " + value.dump());
+  const auto v = value.get<long long>();
+  if (v < lo || v > hi)
+    bad(where + "." + key + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + value.dump());
+  return static_cast<long>(v);
+}
+
+bool read_bool(const json& object, const char* key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_boolean()) bad(where + "." + key + " must be true or false, got " + value.dump());
+  return value.get<bool>();
+}
+
+double read_number_or_null(const json& value, const std::string& where) {
+  if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!value.is_number()) bad(where + " must be a number, got " + value.dump());
+  return value.get<double>();
+}
+
+const char* const kTimeKinds[] = {"none", "integer", "year", "year_month", "date", "datetime"};
+const char* const kFrequencyUnits[] = {"none", "periods", "seconds", "months"};
+
+json time_format_json(const TimeFormat& f) {
+  return {{"kind", kTimeKinds[static_cast<int>(f.kind)]}, {"t_separator", f.t_separator},
+          {"seconds", f.seconds}, {"zulu", f.zulu}};
+}
+
+TimeFormat time_format_from(const json& j, const std::string& where) {
+  TimeFormat f;
+  const std::string kind = read_string(j, "kind", where);
+  bool found = false;
+  for (int k = 0; k < 6; ++k)
+    if (kind == kTimeKinds[k]) f.kind = static_cast<TimeKind>(k), found = true;
+  if (!found) bad(where + ".kind must be one of none, integer, year, year_month, date, datetime, got '" + kind + "'");
+  f.t_separator = read_bool(j, "t_separator", where);
+  f.seconds = read_bool(j, "seconds", where);
+  f.zulu = read_bool(j, "zulu", where);
+  return f;
+}
+
+json frequency_json(const Frequency& f, int month_day) {
+  return {{"unit", kFrequencyUnits[static_cast<int>(f.unit)]}, {"count", f.count}, {"name", f.name()},
+          {"month_day", month_day}};
+}
+
+Frequency frequency_from(const json& j, const std::string& where) {
+  Frequency f;
+  const std::string unit = read_string(j, "unit", where);
+  bool found = false;
+  for (int u = 0; u < 4; ++u)
+    if (unit == kFrequencyUnits[u]) f.unit = static_cast<Frequency::Unit>(u), found = true;
+  if (!found) bad(where + ".unit must be one of none, periods, seconds, months, got '" + unit + "'");
+  f.count = read_integer(j, "count", where, 0, std::numeric_limits<long>::max());
+  if (f.unit != Frequency::Unit::none && f.count < 1) bad(where + ".count must be >= 1");
+  return f;
+}
+
+ColumnsInfo columns_from(const json& j, const Config& config) {
+  const std::string where = "columns";
+  ColumnsInfo c;
+  c.time_column = read_string(j, "time_column", where);
+  c.targets = read_strings(j, "targets", where);
+  c.features = read_strings(j, "features", where);
+  if (c.targets != config.data.targets) bad("columns.targets disagree with config.data.targets");
+  if (c.features != config.data.features) bad("columns.features disagree with config.data.features");
+  c.time_format = time_format_from(member(j, "time_format", where), where + ".time_format");
+  c.frequency = frequency_from(member(j, "frequency", where), where + ".frequency");
+  const json& frequency = member(j, "frequency", where);
+  if (frequency.contains("month_day"))
+    c.month_day = static_cast<int>(read_integer(frequency, "month_day", where + ".frequency", 0, 31));
+  c.seasonal_period = static_cast<int>(read_integer(j, "seasonal_period", where, 1, 1000000));
+  if ((c.time_column.empty()) != (c.time_format.kind == TimeKind::none))
+    bad("columns.time_column and columns.time_format.kind disagree");
+  if (c.time_column != config.data.time_column) bad("columns.time_column disagrees with config.data.time_column");
+  const bool calendar = c.time_format.kind != TimeKind::none && c.time_format.kind != TimeKind::integer;
+  if ((c.frequency.unit == Frequency::Unit::periods && calendar) ||
+      ((c.frequency.unit == Frequency::Unit::seconds || c.frequency.unit == Frequency::Unit::months) && !calendar))
+    bad("columns.frequency.unit '" + std::string(kFrequencyUnits[static_cast<int>(c.frequency.unit)]) +
+        "' does not fit columns.time_format.kind '" + kTimeKinds[static_cast<int>(c.time_format.kind)] + "'");
+  return c;
+}
+
+DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_back) {
+  const std::string where = "data_tail";
+  DataTail tail;
+  const long width = static_cast<long>(columns.targets.size() + columns.features.size());
+  const json& values = member(j, "values", where);
+  if (!values.is_array() || static_cast<long>(values.size()) != look_back)
+    bad(where + ".values: expected [" + std::to_string(look_back) + "][" + std::to_string(width) + "] (look-back rows)");
+  tail.values.resize(look_back, width);
+  for (long r = 0; r < look_back; ++r) {
+    const json& row = values[static_cast<size_t>(r)];
+    if (!row.is_array() || static_cast<long>(row.size()) != width)
+      bad(where + ".values[" + std::to_string(r) + "]: expected " + std::to_string(width) + " numbers");
+    for (long c = 0; c < width; ++c) {
+      const json& v = row[static_cast<size_t>(c)];
+      if (!v.is_number() || !std::isfinite(v.get<double>()))
+        bad(where + ".values[" + std::to_string(r) + "][" + std::to_string(c) + "] must be a finite number, got " + v.dump());
+      tail.values(r, c) = v.get<double>();
+    }
+  }
+  if (columns.time_format.kind != TimeKind::none) {
+    const auto times = read_strings(j, "time", where);
+    if (static_cast<long>(times.size()) != look_back)
+      bad(where + ".time: expected " + std::to_string(look_back) + " timestamps, got " + std::to_string(times.size()));
+    for (size_t i = 0; i < times.size(); ++i) {
+      std::int64_t tick = 0;
+      TimeFormat format;
+      if (!parse_time(times[i], tick, format) || format.kind != columns.time_format.kind)
+        bad(where + ".time[" + std::to_string(i) + "]: expected a timestamp like the training data's, got '" + times[i] + "'");
+      if (!tail.ticks.empty() && tick <= tail.ticks.back()) bad(where + ".time must be increasing");
+      tail.ticks.push_back(tick);
+    }
+  }
+  return tail;
+}
+
+}  // namespace
+
+std::string checkpoint_text(const Checkpoint& checkpoint) {
+  json out = json::object();
+  out["format"] = kCheckpointFormat;
+  out["version"] = kCheckpointVersion;
+  out["tool_version"] = LSTMF_VERSION;
+  out["config"] = to_json(checkpoint.config);
+  const ColumnsInfo& c = checkpoint.columns;
+  out["columns"] = {{"time_column", c.time_column},       {"targets", c.targets},
+                    {"features", c.features},             {"time_format", time_format_json(c.time_format)},
+                    {"frequency", frequency_json(c.frequency, c.month_day)}, {"seasonal_period", c.seasonal_period}};
+  out["scaler"] = checkpoint.scaler.to_json();
+  out["state_dict"] = checkpoint.model.state_dict_json();
+  out["optimizer_state"] = checkpoint.optimizer_state;
+  json history = json::array();
+  for (const auto& e : checkpoint.history) {
+    history.push_back({{"epoch", e.epoch},
+                       {"train_loss", e.train_loss},
+                       {"val_loss", std::isfinite(e.val_loss) ? json(e.val_loss) : json(nullptr)},
+                       {"lr", e.lr}});
+  }
+  out["history"] = {{"best_epoch", checkpoint.best_epoch}, {"epochs", history}};
+  json tail = json::object();
+  json rows = json::array();
+  for (long r = 0; r < checkpoint.data_tail.values.rows(); ++r) {
+    json row = json::array();
+    for (long col = 0; col < checkpoint.data_tail.values.cols(); ++col) row.push_back(checkpoint.data_tail.values(r, col));
+    rows.push_back(std::move(row));
+  }
+  tail["values"] = std::move(rows);
+  if (c.time_format.kind != TimeKind::none) {
+    TimeIndex index;
+    index.format = c.time_format;
+    index.frequency = c.frequency;
+    index.month_day = c.month_day;
+    json times = json::array();
+    for (const auto tick : checkpoint.data_tail.ticks) times.push_back(index.format_tick(tick));
+    tail["time"] = std::move(times);
+  }
+  out["data_tail"] = std::move(tail);
+  return out.dump(1) + "\n";
+}
+
+void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
+  write_atomically(path, checkpoint_text(checkpoint));
+}
+
+Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
+  try {
+    if (!root.is_object()) bad("expected a JSON object (an lstm-forecast checkpoint)");
+    const auto format = root.find("format");
+    if (format == root.end() || !format->is_string() || *format != kCheckpointFormat)
+      bad(std::string("not an lstm-forecast checkpoint: \"format\" must be \"") + kCheckpointFormat + "\"");
+    const long version = read_integer(root, "version", "", 1, std::numeric_limits<int>::max());
+    if (version > kCheckpointVersion)
+      bad("checkpoint format version " + std::to_string(version) + " is newer than this lstm-forecast " + LSTMF_VERSION +
+          " reads (version " + std::to_string(kCheckpointVersion) + "); upgrade lstm-forecast");
+    Config config;
+    try {
+      apply_json(config, member(root, "config", ""), "config");
+    } catch (const InputError& e) {
+      bad(e.message().empty() ? e.what() : "config: " + e.message());
+    }
+    ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
+    MinMaxScaler scaler = MinMaxScaler::from_json(member(root, "scaler", ""), "scaler");
+    if (scaler.lo() != config.data.scale_min || scaler.hi() != config.data.scale_max)
+      bad("scaler.feature_range disagrees with config.data.scale_min and scale_max");
+    const long inputs = static_cast<long>(columns.targets.size() + columns.features.size());
+    if (scaler.columns() != inputs)
+      bad("scaler has " + std::to_string(scaler.columns()) + " columns, the config names " + std::to_string(inputs));
+    Model<float> model(inputs, static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size()),
+                       config.model);
+    model.load_state_dict(member(root, "state_dict", ""), "state_dict");
+    const json& history_json = member(root, "history", "");
+    std::vector<EpochRecord> history;
+    const json& epochs = member(history_json, "epochs", "history");
+    if (!epochs.is_array()) bad("history.epochs must be an array");
+    for (size_t i = 0; i < epochs.size(); ++i) {
+      const std::string where = "history.epochs[" + std::to_string(i) + "]";
+      EpochRecord e;
+      e.epoch = static_cast<int>(read_integer(epochs[i], "epoch", where, 1, std::numeric_limits<int>::max()));
+      e.train_loss = read_number_or_null(member(epochs[i], "train_loss", where), where + ".train_loss");
+      e.val_loss = read_number_or_null(member(epochs[i], "val_loss", where), where + ".val_loss");
+      e.lr = read_number_or_null(member(epochs[i], "lr", where), where + ".lr");
+      history.push_back(e);
+    }
+    const int best_epoch = static_cast<int>(read_integer(history_json, "best_epoch", "history", 0, std::numeric_limits<int>::max()));
+    DataTail tail = data_tail_from(member(root, "data_tail", ""), columns, config.data.look_back);
+    json optimizer_state = root.contains("optimizer_state") ? root["optimizer_state"] : json(nullptr);
+    return Checkpoint{std::move(config), std::move(columns), std::move(scaler), std::move(model),
+                      std::move(optimizer_state), std::move(history), best_epoch, std::move(tail)};
+  } catch (const InputError& e) {
+    throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
+  }
+}
+
+Checkpoint load_checkpoint(const std::string& path) {
+  return checkpoint_from_json(read_json_file(path), path == "-" ? "<stdin>" : path);
+}
+
+}  // namespace lstmf

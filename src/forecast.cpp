@@ -1,0 +1,197 @@
+#include "lstmf/forecast.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "lstmf/error.hpp"
+#include "lstmf/series.hpp"
+#include "lstmf/trainer.hpp"
+
+namespace lstmf {
+namespace {
+
+// Inference batches: large enough to amortise the GEMMs, small enough to bound memory.
+constexpr long kBatch = 1024;
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+TimeIndex checkpoint_time(const Checkpoint& checkpoint) {
+  TimeIndex index;
+  index.format = checkpoint.columns.time_format;
+  index.frequency = checkpoint.columns.frequency;
+  index.month_day = checkpoint.columns.month_day;
+  return index;
+}
+
+// The time of step `step` (1-based) after row `row` of the history (row < rows: inside it).
+std::string step_time(const Checkpoint& checkpoint, const History& history, long row, long step) {
+  if (checkpoint.columns.time_column.empty() || history.ticks.empty()) return std::to_string(row + step + 1);
+  const long target = row + step;
+  const long rows = static_cast<long>(history.ticks.size());
+  const TimeIndex index = checkpoint_time(checkpoint);
+  if (target < rows) return index.format_tick(history.ticks[static_cast<size_t>(target)]);
+  return index.format_tick(index.advance(history.ticks.back(), target - rows + 1));
+}
+
+void check_finite(const MatrixD& values) {
+  if (!values.allFinite())
+    throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written");
+}
+
+}  // namespace
+
+History tail_history(const Checkpoint& checkpoint) {
+  return History{checkpoint.data_tail.values, checkpoint.data_tail.ticks, "checkpoint data_tail"};
+}
+
+History read_history(const Checkpoint& checkpoint, const std::string& path) {
+  DataConfig data = checkpoint.config.data;
+  data.path = path;
+  SeriesSet set = load_series(data);
+  if (set.series.size() != 1) throw InputError(set.source, 0, 0, "expected one series, found " + std::to_string(set.series.size()));
+  Series& series = set.series.front();
+  const Frequency& trained = checkpoint.columns.frequency;
+  const Frequency& found = series.time.frequency;
+  if (trained.unit != Frequency::Unit::none && found.unit != Frequency::Unit::none &&
+      (trained.unit != found.unit || trained.count != found.count))
+    throw InputError(set.source, 0, 0,
+                     "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data");
+  return History{std::move(series.values), std::move(series.time.ticks), set.source};
+}
+
+MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins, int horizon,
+                   int threads) {
+  const int look_back = checkpoint.config.data.look_back;
+  const int trained = checkpoint.config.data.horizon;
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  const long inputs = checkpoint.scaler.columns();
+  if (horizon < 1) throw InputError("--horizon must be >= 1, got " + std::to_string(horizon));
+  if (horizon > trained && inputs != targets)
+    throw InputError("a horizon of " + std::to_string(horizon) + " steps is longer than the trained horizon (" +
+                     std::to_string(trained) + ") and the model has feature columns whose future is unknown; "
+                     "retrain with --horizon " + std::to_string(horizon) + " or without --features");
+  for (const long origin : origins)
+    if (origin < look_back || origin > history.rows())
+      throw Error("predict_at: origin " + std::to_string(origin) + " outside the history");
+  threads = use_threads(threads);
+
+  const MatrixF scaled = checkpoint.scaler.transform(history).cast<float>();  // [rows, inputs]
+  const long count = static_cast<long>(origins.size());
+  MatrixF out(count, static_cast<long>(horizon) * targets);                      // scaled predictions
+  Inference<float> inference;
+  MatrixF x;
+  // Each origin's recent rows: the last look_back rows of history then of its own predictions.
+  std::vector<MatrixF> recent(static_cast<size_t>(count));
+  for (long o = 0; o < count; ++o) recent[static_cast<size_t>(o)] = scaled.middleRows(origins[static_cast<size_t>(o)] - look_back, look_back);
+  for (int done = 0; done < horizon; done += trained) {
+    const int steps = std::min(trained, horizon - done);
+    for (long first = 0; first < count; first += kBatch) {
+      const long batch = std::min(kBatch, count - first);
+      x.resize(look_back * batch, inputs);
+      for (long b = 0; b < batch; ++b)
+        for (long t = 0; t < look_back; ++t) x.row(t * batch + b) = recent[static_cast<size_t>(first + b)].row(t);
+      const auto& y = inference.run(checkpoint.model, x, batch, threads);  // [batch, trained * targets]
+      out.block(first, done * targets, batch, steps * targets) = y.leftCols(steps * targets);
+    }
+    if (done + steps >= horizon) break;
+    // Roll forward: the inputs are the targets alone here, so a predicted step is a whole input row.
+    for (long o = 0; o < count; ++o) {
+      MatrixF& rows = recent[static_cast<size_t>(o)];
+      MatrixF next(look_back, inputs);
+      const long keep = std::max(0L, static_cast<long>(look_back) - steps);
+      if (keep > 0) next.topRows(keep) = rows.bottomRows(keep);
+      for (long s = 0; s < look_back - keep; ++s)
+        next.row(keep + s) = out.block(o, (done + steps - (look_back - keep) + s) * targets, 1, targets);
+      rows = std::move(next);
+    }
+  }
+  MatrixD result(count, out.cols());
+  for (long o = 0; o < count; ++o)
+    for (long c = 0; c < out.cols(); ++c) result(o, c) = checkpoint.scaler.inverse(out(o, c), c % targets);
+  check_finite(result);
+  return result;
+}
+
+Forecast forecast(const Checkpoint& checkpoint, const History& history, int horizon, int threads) {
+  const int look_back = checkpoint.config.data.look_back;
+  const long rows = history.values.rows();
+  if (rows < look_back)
+    throw InputError(history.source, 0, 0, "history has " + std::to_string(rows) + " rows; the model needs the last " +
+                                               std::to_string(look_back) + " (its look-back)");
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  const MatrixD predicted = predict_at(checkpoint, history.values, {rows}, horizon, threads);
+  Forecast result;
+  result.time_column = checkpoint.columns.time_column.empty() ? "step" : checkpoint.columns.time_column;
+  result.targets = checkpoint.columns.targets;
+  result.values.resize(horizon, targets);
+  for (int h = 0; h < horizon; ++h) {
+    result.times.push_back(checkpoint.columns.time_column.empty() ? std::to_string(h + 1)
+                                                                 : step_time(checkpoint, history, rows - 1, h + 1));
+    for (long k = 0; k < targets; ++k) result.values(h, k) = predicted(0, h * targets + k);
+  }
+  return result;
+}
+
+Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads) {
+  const int look_back = checkpoint.config.data.look_back;
+  const int horizon = checkpoint.config.data.horizon;
+  const long rows = history.values.rows();
+  if (rows <= look_back)
+    throw InputError(history.source, 0, 0, "history has " + std::to_string(rows) + " rows; fitted values need more than " +
+                                               std::to_string(look_back) + " (the look-back)");
+  std::vector<long> origins;
+  for (long o = look_back; o < rows; ++o) origins.push_back(o);
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  const MatrixD predicted = predict_at(checkpoint, history.values, origins, horizon, threads);
+  Fitted result;
+  result.time_column = checkpoint.columns.time_column.empty() ? "row" : checkpoint.columns.time_column;
+  result.targets = checkpoint.columns.targets;
+  result.values.resize(static_cast<long>(origins.size()) * horizon, targets);
+  long row = 0;
+  for (size_t o = 0; o < origins.size(); ++o) {
+    for (int h = 0; h < horizon; ++h, ++row) {
+      result.times.push_back(step_time(checkpoint, history, origins[o] - 1, h + 1));
+      result.steps.push_back(h + 1);
+      for (long k = 0; k < targets; ++k) result.values(row, k) = predicted(static_cast<long>(o), h * targets + k);
+    }
+  }
+  return result;
+}
+
+std::string format_number(double value) {
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  if (error != std::errc()) throw Error("cannot format a number");
+  return std::string(buffer, end);
+}
+
+std::string to_csv(const Forecast& forecast) {
+  std::string out = csv_field(forecast.time_column);
+  for (const auto& t : forecast.targets) out += "," + csv_field(t);
+  out += "\n";
+  for (long r = 0; r < forecast.values.rows(); ++r) {
+    out += csv_field(forecast.times[static_cast<size_t>(r)]);
+    for (long k = 0; k < forecast.values.cols(); ++k) out += "," + format_number(forecast.values(r, k));
+    out += "\n";
+  }
+  return out;
+}
+
+std::string to_csv(const Fitted& fitted) {
+  std::string out = csv_field(fitted.time_column) + ",step";
+  for (const auto& t : fitted.targets) out += "," + csv_field(t);
+  out += "\n";
+  for (long r = 0; r < fitted.values.rows(); ++r) {
+    out += csv_field(fitted.times[static_cast<size_t>(r)]) + "," + std::to_string(fitted.steps[static_cast<size_t>(r)]);
+    for (long k = 0; k < fitted.values.cols(); ++k) out += "," + format_number(fitted.values(r, k));
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace lstmf

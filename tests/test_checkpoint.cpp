@@ -1,0 +1,132 @@
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/error.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+using Catch::Contains;
+using nlohmann::json;
+
+namespace {
+
+Checkpoint small_checkpoint() {
+  Config config;
+  config.data.targets = {"y"};
+  config.data.features = {"x"};
+  config.data.time_column = "date";
+  config.data.look_back = 3;
+  config.data.horizon = 2;
+  config.model.hidden = {4, 3};
+  Model<float> model(2, 2, config.model);
+  Rng rng(7);
+  model.init(rng);
+  MatrixD fit_data(2, 2);
+  fit_data << 0, 10, 5, 30;
+  MinMaxScaler scaler;
+  scaler.fit(fit_data, 2);
+  ColumnsInfo columns;
+  columns.time_column = "date";
+  columns.targets = {"y"};
+  columns.features = {"x"};
+  columns.time_format.kind = TimeKind::year_month;
+  columns.frequency = {Frequency::Unit::months, 1};
+  columns.seasonal_period = 12;
+  DataTail tail;
+  tail.values.resize(3, 2);
+  tail.values << 1, 11, 2, 12.5, 3, 13;
+  for (const char* month : {"2020-01", "2020-02", "2020-03"}) {
+    std::int64_t tick = 0;
+    TimeFormat format;
+    REQUIRE(parse_time(month, tick, format));
+    tail.ticks.push_back(tick);
+  }
+  return Checkpoint{config, columns, scaler, model, json(nullptr), {{1, 0.5, 0.25, 1e-3}, {2, 0.4, std::nan(""), 1e-3}},
+                    1, tail};
+}
+
+json as_json(const Checkpoint& checkpoint) { return json::parse(checkpoint_text(checkpoint)); }
+
+}  // namespace
+
+TEST_CASE("a checkpoint round-trips exactly", "[checkpoint]") {
+  const Checkpoint original = small_checkpoint();
+  test::TempDir dir;
+  const std::string path = dir.file("m.json");
+  save_checkpoint(path, original);
+  const Checkpoint loaded = load_checkpoint(path);
+  CHECK(loaded.model.parameters() == original.model.parameters());  // bit for bit
+  CHECK(loaded.data_tail.values == original.data_tail.values);
+  CHECK(loaded.data_tail.ticks == original.data_tail.ticks);
+  CHECK(loaded.columns.frequency.unit == Frequency::Unit::months);
+  CHECK(std::isnan(loaded.history[1].val_loss));
+  CHECK(checkpoint_text(loaded) == checkpoint_text(original));
+  const json j = as_json(original);
+  CHECK(j["format"] == "lstm-forecast-checkpoint");
+  CHECK(j["version"] == 1);
+  CHECK(j["state_dict"]["lstm.weight_ih_l0"].size() == 16);     // [4H][in]
+  CHECK(j["state_dict"]["lstm.weight_ih_l0"][0].size() == 2);
+  CHECK(j["state_dict"]["lstm.weight_hh_l1"].size() == 12);     // [4H][H]
+  CHECK(j["state_dict"]["head.weight"][0].size() == 3);         // [O][H_top]
+  CHECK(j["data_tail"]["time"][2] == "2020-03");
+}
+
+TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[checkpoint]") {
+  test::TempDir dir;
+  json j = as_json(small_checkpoint());
+  const auto load = [&](const json& content) {
+    const std::string path = dir.write("bad.json", content.dump());
+    return load_checkpoint(path);
+  };
+  SECTION("a weight of the wrong shape") {
+    j["state_dict"]["lstm.weight_hh_l1"][0].erase(0);
+    REQUIRE_THROWS_WITH(load(j), Contains("bad.json: ") && Contains("state_dict.lstm.weight_hh_l1") &&
+                                     Contains("expected [12][3]"));
+  }
+  SECTION("a weight missing") {
+    j["state_dict"].erase("head.bias");
+    REQUIRE_THROWS_WITH(load(j), Contains("head.bias"));
+  }
+  SECTION("a newer format version") {
+    j["version"] = 2;
+    REQUIRE_THROWS_WITH(load(j), Contains("checkpoint format version 2 is newer") && Contains("upgrade lstm-forecast"));
+  }
+  SECTION("not a checkpoint") {
+    j["format"] = "something else";
+    REQUIRE_THROWS_WITH(load(j), Contains("not an lstm-forecast checkpoint"));
+  }
+  SECTION("a scaler with data_min > data_max") {
+    j["scaler"]["data_min"][0] = 100.0;
+    REQUIRE_THROWS_WITH(load(j), Contains("scaler: data_min[0] = 100.0 exceeds data_max[0] = 5.0"));
+  }
+  SECTION("shapes that disagree with the config") {
+    j["config"]["model"]["hidden"] = {4, 4};
+    REQUIRE_THROWS_WITH(load(j), Contains("state_dict.lstm.weight_hh_l1"));
+  }
+  SECTION("an unknown config key") {
+    j["config"]["training"]["epoch"] = 3;
+    REQUIRE_THROWS_WITH(load(j), Contains("bad.json: config: unknown key 'training.epoch'"));
+  }
+  SECTION("a data tail of the wrong length") {
+    j["data_tail"]["values"].erase(0);
+    REQUIRE_THROWS_WITH(load(j), Contains("data_tail.values: expected [3][2]"));
+  }
+  SECTION("a non-finite value in the data tail") {
+    j["data_tail"]["values"][0][0] = nullptr;
+    REQUIRE_THROWS_WITH(load(j), Contains("data_tail.values[0][0] must be a finite number"));
+  }
+  SECTION("a columns section that disagrees with the config") {
+    j["columns"]["targets"] = {"z"};
+    REQUIRE_THROWS_WITH(load(j), Contains("columns.targets disagree with config.data.targets"));
+  }
+  SECTION("a missing section") {
+    j.erase("scaler");
+    REQUIRE_THROWS_WITH(load(j), Contains("scaler is missing"));
+  }
+  SECTION("truncated JSON") {
+    const std::string text = j.dump();
+    const std::string path = dir.write("cut.json", text.substr(0, text.size() / 2));
+    REQUIRE_THROWS_WITH(load_checkpoint(path), Contains("cut.json:1:") && Contains("invalid JSON"));
+  }
+}

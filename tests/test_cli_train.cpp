@@ -1,0 +1,170 @@
+// End-to-end: train and predict through the built binary, in a temporary folder.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace lstmf::test;
+using Catch::Contains;
+using Catch::StartsWith;
+
+namespace {
+
+const std::string kAirline = "--data '" + source_path("data/airline-passengers.csv") +
+                             "' --target passengers --time-column date --hidden 8";
+// Three quick epochs with a fixed seed.
+const std::string kQuick = kAirline + " --look-back 12 --epochs 3";
+
+int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+}  // namespace
+
+TEST_CASE("train writes a checkpoint and predict forecasts the future with timestamps", "[cli-train]") {
+  TempDir dir;
+  const RunResult train = run_cli("train " + kQuick + " --seed 5 --horizon 3 --output m.json --log-json log.jsonl", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK(train.out.empty());  // stdout is data; train has none
+  CHECK_THAT(train.err, Contains("epoch 3/3") && Contains("validation MAE") && Contains("checkpoint: m.json"));
+  REQUIRE(file_exists(dir.file("m.json")));
+
+  SECTION("the log has one JSON object per epoch") {
+    const std::string log = read_file(dir.file("log.jsonl"));
+    REQUIRE(count_lines(log) == 3);
+    const auto first = nlohmann::json::parse(log.substr(0, log.find('\n')));
+    for (const char* key : {"epoch", "train_loss", "val_loss", "lr", "seconds", "train_windows"}) CHECK(first.contains(key));
+    CHECK(first["train_windows"] == 130 - 12 - 3 + 1);
+  }
+  SECTION("predict from the checkpoint's data tail continues the monthly dates") {
+    const RunResult predict = run_cli("predict --model m.json", dir.path());
+    INFO(predict.err);
+    REQUIRE(predict.exit_code == 0);
+    CHECK_THAT(predict.out, StartsWith("date,passengers\n1961-01,") && Contains("\n1961-03,"));
+    CHECK(count_lines(predict.out) == 4);
+  }
+  SECTION("longer horizons roll the model forward") {
+    const RunResult predict = run_cli("predict --model m.json --horizon 14", dir.path());
+    REQUIRE(predict.exit_code == 0);
+    CHECK(count_lines(predict.out) == 15);
+    CHECK_THAT(predict.out, Contains("\n1962-02,"));
+  }
+  SECTION("predict reads history from stdin and writes to stdout, so it pipes") {
+    std::string history = read_file(source_path("data/airline-passengers.csv"));
+    const RunResult predict = run_cli("predict --model m.json --input - --horizon 2", dir.path(), history.substr(0, 400));
+    INFO(predict.err);
+    REQUIRE(predict.exit_code == 0);
+    CHECK_THAT(predict.out, StartsWith("date,passengers\n"));
+    CHECK(count_lines(predict.out) == 3);
+  }
+  SECTION("predict writes a file when asked, atomically") {
+    const RunResult predict = run_cli("predict --model m.json --output f.csv", dir.path());
+    REQUIRE(predict.exit_code == 0);
+    CHECK(predict.out.empty());
+    CHECK_THAT(read_file(dir.file("f.csv")), StartsWith("date,passengers\n1961-01,"));
+  }
+  SECTION("--fitted gives a prediction for every window of the input") {
+    const RunResult predict =
+        run_cli("predict --model m.json --fitted --input '" + source_path("data/airline-passengers.csv") + "'", dir.path());
+    REQUIRE(predict.exit_code == 0);
+    CHECK_THAT(predict.out, StartsWith("date,step,passengers\n1950-01,1,"));
+    CHECK(count_lines(predict.out) == 1 + (144 - 12) * 3);
+  }
+}
+
+TEST_CASE("the same data, config and seed give a byte-identical checkpoint", "[cli-train]") {
+  TempDir first, second;
+  REQUIRE(run_cli("train " + kQuick + " --seed 5 --output m.json --quiet", first.path()).exit_code == 0);
+  REQUIRE(run_cli("train " + kQuick + " --seed 5 --output m.json --quiet", second.path()).exit_code == 0);
+  CHECK(read_file(first.file("m.json")) == read_file(second.file("m.json")));
+  REQUIRE(run_cli("train " + kQuick + " --seed 6 --output other.json --quiet", first.path()).exit_code == 0);
+  const auto a = nlohmann::json::parse(read_file(first.file("m.json")));
+  const auto b = nlohmann::json::parse(read_file(first.file("other.json")));
+  CHECK(a["state_dict"] != b["state_dict"]);
+}
+
+TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[cli-train]") {
+  TempDir dir;
+  REQUIRE(run_cli("train " + kQuick + " --patience 0 --output three.json --quiet", dir.path()).exit_code == 0);
+  const RunResult resumed = run_cli("train --resume three.json --epochs 5 --output five.json", dir.path());
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  CHECK_THAT(resumed.err, Contains("epoch 4/5") && Contains("epoch 5/5") && !Contains("epoch 1/5"));
+  const auto five = nlohmann::json::parse(read_file(dir.file("five.json")));
+  CHECK(five["history"]["epochs"].size() == 5);
+  // Stopping after 3 epochs and resuming gives the same weights as 5 epochs in one go.
+  REQUIRE(run_cli("train " + kAirline + " --look-back 12 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
+  const auto straight = nlohmann::json::parse(read_file(dir.file("straight.json")));
+  CHECK(five["state_dict"] == straight["state_dict"]);
+}
+
+TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130", "[cli-train]") {
+  TempDir dir;
+  const RunResult r = run_cli("train --data '" + source_path("data/sunspots.csv") +
+                                  "' --target sunspots --time-column date --epochs 100000 --patience 0 --output m.json",
+                              dir.path(), "", "timeout --preserve-status -s INT 2 ");
+  CHECK(r.exit_code == 130);
+  CHECK_THAT(r.err, Contains("interrupted; the best checkpoint so far was saved to m.json"));
+  CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
+}
+
+TEST_CASE("predict and train report bad input with a clear message and write nothing", "[cli-train]") {
+  TempDir dir;
+  REQUIRE(run_cli("train " + kQuick + " --output m.json --quiet", dir.path()).exit_code == 0);
+  SECTION("history without the target column") {
+    dir.write("h.csv", "date,other\n1960-01,1\n");
+    const RunResult r = run_cli("predict --model m.json --input h.csv --output out.csv", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("h.csv") && Contains("passengers"));
+    CHECK_FALSE(file_exists(dir.file("out.csv")));
+  }
+  SECTION("history shorter than the look-back") {
+    dir.write("h.csv", "date,passengers\n1960-01,1\n1960-02,2\n1960-03,3\n");
+    const RunResult r = run_cli("predict --model m.json --input h.csv", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("h.csv: history has 3 rows; the model needs the last 12"));
+  }
+  SECTION("a missing checkpoint") {
+    const RunResult r = run_cli("predict --model nope.json", dir.path());
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Contains("nope.json: cannot open"));
+  }
+  SECTION("an output folder that does not exist, before any work") {
+    const RunResult r = run_cli("train " + kQuick + " --output missing/m.json", dir.path());
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Contains("missing/m.json: cannot write: folder 'missing' does not exist"));
+    CHECK_THAT(r.err, !Contains("epoch"));
+  }
+  SECTION("an existing output is left untouched when training fails") {
+    dir.write("keep.json", "precious");
+    const RunResult r = run_cli("train " + kAirline + " --look-back 500 --output keep.json", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("too short for one window"));
+    CHECK(read_file(dir.file("keep.json")) == "precious");
+  }
+  SECTION("a horizon past the trained one when there are features") {
+    REQUIRE(run_cli("train --data '" + source_path("data/us-macro.csv") +
+                        "' --target realgdp --features realcons --time-column date --look-back 4 --hidden 4 --epochs 1 "
+                        "--output f.json --quiet",
+                    dir.path())
+                .exit_code == 0);
+    const RunResult r = run_cli("predict --model f.json --horizon 3", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("longer than the trained horizon (1)") && Contains("feature columns"));
+    const RunResult quarterly = run_cli("predict --model f.json", dir.path());
+    REQUIRE(quarterly.exit_code == 0);
+    CHECK_THAT(quarterly.out, StartsWith("date,realgdp\n2009-10,"));
+  }
+}
+
+TEST_CASE("forecasts of a month-end series stay on month ends", "[cli-train]") {
+  TempDir dir;
+  dir.write("me.csv", "date,v\n2024-01-31,1\n2024-02-29,2\n2024-03-31,3\n2024-04-30,4\n2024-05-31,5\n2024-06-30,6\n"
+                      "2024-07-31,7\n2024-08-31,8\n");
+  REQUIRE(run_cli("train --data me.csv --target v --time-column date --look-back 2 --hidden 2 --epochs 1 "
+                  "--val-fraction 0 --quiet --output me.json",
+                  dir.path())
+              .exit_code == 0);
+  const RunResult r = run_cli("predict --model me.json --horizon 6", dir.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("\n2024-09-30,") && Contains("\n2024-10-31,") && Contains("\n2025-02-28,"));
+}
