@@ -1,0 +1,49 @@
+// The one random generator of lstm-forecast: initialisation, dropout masks and shuffling all draw
+// from a single seeded Rng, so a run repeats bit for bit. xoshiro256** (Blackman and Vigna, 2018)
+// seeded through SplitMix64; every conversion to a range is our own, because the standard
+// library's distributions differ between implementations.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace lstmf {
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed = 0);
+
+  std::uint64_t next();                     // 64 random bits
+  double uniform();                         // [0, 1), a multiple of 2^-53
+  double uniform(double lo, double hi);     // [lo, hi)
+  std::uint64_t below(std::uint64_t n);     // [0, n), unbiased (rejection); requires n > 0
+  double normal();                          // standard normal (Box-Muller, one value per call)
+
+  // Fisher-Yates, drawing j from [0, i] for i = n-1 .. 1.
+  template <typename T>
+  void shuffle(std::vector<T>& values) {
+    for (std::size_t i = values.size(); i > 1; --i) {
+      const std::size_t j = static_cast<std::size_t>(below(i));
+      std::swap(values[i - 1], values[j]);
+    }
+  }
+
+  // The full state, for checkpoints that resume training: four numbers as decimal strings (JSON
+  // numbers lose 64-bit integers in many readers).
+  nlohmann::json to_json() const;
+  // InputError naming `where` if the state is malformed (not four 64-bit numbers, or all zero).
+  static Rng from_json(const nlohmann::json& json, const std::string& where);
+
+  bool operator==(const Rng& other) const { return state_ == other.state_; }
+  bool operator!=(const Rng& other) const { return !(*this == other); }
+
+ private:
+  std::array<std::uint64_t, 4> state_;
+};
+
+}  // namespace lstmf

@@ -1,0 +1,115 @@
+// Mini-batch training of a Model<float> on window sets (windows.hpp). Each epoch shuffles the
+// training windows (Fisher-Yates, from the run's generator), then for every batch (the last may be
+// partial): forward, loss, backpropagation through time, gradient clipping, optimizer step. After
+// each epoch the validation windows are evaluated by batched inference, in scaled units, with the
+// training loss (and MSE beside it). With validation, the weights of the best epoch are kept and
+// restored at the end; patience > 0 stops after that many epochs without an improvement larger
+// than min_delta. A NaN or Inf loss or gradient throws DivergedError, the best weights restored.
+//
+// Every random draw (shuffling, dropout masks) comes from the Rng passed in, the generator that
+// also initialised the model: one seed, one stream, runs repeat bit for bit for a given thread
+// count. Threads: TrainingConfig::threads (0 = all cores) shards each batch (model.hpp).
+#pragma once
+
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "lstmf/backprop.hpp"
+#include "lstmf/config.hpp"
+#include "lstmf/loss.hpp"
+#include "lstmf/model.hpp"
+#include "lstmf/optimizer.hpp"
+#include "lstmf/random.hpp"
+#include "lstmf/windows.hpp"
+
+namespace lstmf {
+
+struct EpochReport {
+  int epoch = 0;                                              // 1-based
+  double train_loss = 0.0;                                    // mean over the epoch's windows
+  double val_loss = std::numeric_limits<double>::quiet_NaN();  // NaN without validation
+  double val_mse = std::numeric_limits<double>::quiet_NaN();
+  double lr = 0.0;                                            // learning rate of the epoch
+  double seconds = 0.0;                                       // wall time, validation included
+  long train_windows = 0;
+};
+
+// Called after every epoch; returning false stops training (progress display, Ctrl-C).
+using EpochCallback = std::function<bool(const EpochReport&)>;
+
+// Reduce-on-plateau (torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min", absolute threshold
+// min_delta, no cooldown): lr *= factor after `patience` epochs without a validation improvement,
+// never below min_lr. factor 1 turns it off.
+struct PlateauSchedule {
+  double factor = 1.0;
+  int patience = 5;
+  double min_lr = 0.0;
+};
+
+struct TrainingResult {
+  std::vector<EpochReport> history;                                // epochs run by this call
+  int best_epoch = 0;                                              // whose weights the model holds; 0 without validation
+  double best_val_loss = std::numeric_limits<double>::quiet_NaN();
+  bool early_stopped = false;                                      // patience ran out
+  bool stopped_by_callback = false;
+};
+
+// Mean loss and MSE of a model over every window of a set, by batched inference.
+struct Evaluation {
+  double loss = 0.0;
+  double mse = 0.0;
+  long windows = 0;
+};
+Evaluation evaluate(const Model<float>& model, const WindowSet& windows, const Loss& loss, int threads = 0);
+
+// The thread count to use: `threads`, or every core for 0. Also sets Eigen's own thread count so
+// that shards do not oversubscribe the cores.
+int use_threads(int threads);
+
+class Trainer {
+ public:
+  // `rng` continues the stream that initialised the model; it must outlive the trainer.
+  Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng, const PlateauSchedule& schedule = {});
+
+  // Trains from the current epoch up to config.epochs (resume: load_state_json first).
+  TrainingResult run(const WindowSet& train, const WindowSet* validation, const EpochCallback& on_epoch = {});
+
+  int epoch() const { return epoch_; }  // epochs completed
+  const Optimizer<float>& optimizer() const { return optimizer_; }
+
+  // What resuming needs: epoch, generator, optimizer, early-stopping and schedule counters, the
+  // weights training had reached ("state_dict"; run() leaves the best ones in the model) and the
+  // best weights so far. Loading it puts the reached weights back into the model.
+  nlohmann::json state_json() const;
+  void load_state_json(const nlohmann::json& json, const std::string& where);
+
+ private:
+  void restore_best();
+
+  Model<float>& model_;
+  TrainingConfig config_;
+  Rng& rng_;
+  PlateauSchedule schedule_;
+  Loss loss_;
+  Optimizer<float> optimizer_;
+  Backprop<float> backprop_;
+  int epoch_ = 0;
+  int best_epoch_ = 0;
+  double best_val_loss_ = std::numeric_limits<double>::infinity();
+  int epochs_without_improvement_ = 0;
+  int plateau_epochs_ = 0;
+  Vector<float> best_parameters_;
+  Vector<float> last_parameters_;  // where training stood before run() restored the best
+  Vector<float> grad_;
+  MatrixF x_, y_;
+};
+
+// One call: Trainer(model, config, rng).run(train, validation, on_epoch).
+TrainingResult train(Model<float>& model, const WindowSet& train, const WindowSet* validation,
+                     const TrainingConfig& config, Rng& rng, const EpochCallback& on_epoch = {});
+
+}  // namespace lstmf

@@ -1,0 +1,72 @@
+#include "lstmf/gemm.hpp"
+
+#include "lstmf/error.hpp"
+
+namespace lstmf {
+
+using Eigen::Index;
+
+// Eigen 3.4's internal GEMM interface (Eigen/src/Core/products/GeneralMatrixMatrix.h), as its own
+// dense product uses it, minus the per-call buffer allocation and the OpenMP split (threads go to
+// batch shards instead, model.hpp).
+template <typename Scalar>
+struct Gemm<Scalar>::Blocking {
+  Eigen::internal::gemm_blocking_space<Eigen::RowMajor, Scalar, Scalar, Eigen::Dynamic, Eigen::Dynamic,
+                                       Eigen::Dynamic>
+      space;
+  Blocking(Index m, Index n, Index k) : space(m, n, k, 1, true) { space.allocateAll(); }
+};
+
+template <typename Scalar>
+Gemm<Scalar>::Gemm() = default;
+template <typename Scalar>
+Gemm<Scalar>::~Gemm() = default;
+template <typename Scalar>
+Gemm<Scalar>::Gemm(Gemm&&) noexcept = default;
+template <typename Scalar>
+Gemm<Scalar>& Gemm<Scalar>::operator=(Gemm&&) noexcept = default;
+
+template <typename Scalar>
+void Gemm<Scalar>::prepare(Index m, Index n, Index k) {
+  if (blocking_ && m == m_ && n == n_ && k == k_) return;
+  blocking_ = std::make_unique<Blocking>(m, n, k);
+  m_ = m;
+  n_ = n;
+  k_ = k;
+}
+
+namespace {
+
+template <typename Scalar, int RhsOrder>
+using Product = Eigen::internal::general_matrix_matrix_product<Index, Scalar, Eigen::RowMajor, false, Scalar, RhsOrder,
+                                                               false, Eigen::RowMajor, 1>;
+
+void check_shapes(bool ok) {
+  if (!ok) throw Error("Gemm: operand shapes do not fit");
+}
+
+}  // namespace
+
+template <typename Scalar>
+void Gemm<Scalar>::add_product(const ConstRef& a, const ConstRef& b, Ref c) {
+  check_shapes(a.cols() == b.rows() && c.rows() == a.rows() && c.cols() == b.cols());
+  if (c.size() == 0 || a.cols() == 0) return;
+  prepare(c.rows(), c.cols(), a.cols());
+  Product<Scalar, Eigen::RowMajor>::run(c.rows(), c.cols(), a.cols(), a.data(), a.outerStride(), b.data(),
+                                        b.outerStride(), c.data(), 1, c.outerStride(), Scalar(1), blocking_->space);
+}
+
+template <typename Scalar>
+void Gemm<Scalar>::add_product_transposed(const ConstRef& a, const ConstRef& b, Ref c) {
+  check_shapes(a.cols() == b.cols() && c.rows() == a.rows() && c.cols() == b.rows());
+  if (c.size() == 0 || a.cols() == 0) return;
+  prepare(c.rows(), c.cols(), a.cols());
+  // b^T [k, n] is b's storage read column-major.
+  Product<Scalar, Eigen::ColMajor>::run(c.rows(), c.cols(), a.cols(), a.data(), a.outerStride(), b.data(),
+                                        b.outerStride(), c.data(), 1, c.outerStride(), Scalar(1), blocking_->space);
+}
+
+template class Gemm<float>;
+template class Gemm<double>;
+
+}  // namespace lstmf
