@@ -35,35 +35,30 @@ void Gemm<Scalar>::prepare(Index m, Index n, Index k) {
   k_ = k;
 }
 
-namespace {
-
-template <typename Scalar, int RhsOrder>
-using Product = Eigen::internal::general_matrix_matrix_product<Index, Scalar, Eigen::RowMajor, false, Scalar, RhsOrder,
-                                                               false, Eigen::RowMajor, 1>;
-
-void check_shapes(bool ok) {
-  if (!ok) throw Error("Gemm: operand shapes do not fit");
+template <typename Scalar>
+template <int RhsOrder>
+void Gemm<Scalar>::add(const ConstRef& a, const ConstRef& b, Ref c) {
+  // b is [k, n] read row-major, or b^T with b [n, k] stored row-major, i.e. read column-major.
+  const Index n = RhsOrder == Eigen::RowMajor ? b.cols() : b.rows();
+  const Index k = RhsOrder == Eigen::RowMajor ? b.rows() : b.cols();
+  if (a.cols() != k || c.rows() != a.rows() || c.cols() != n) throw Error("Gemm: operand shapes do not fit");
+  if (c.size() == 0 || k == 0) return;
+  prepare(c.rows(), n, k);
+  Eigen::internal::general_matrix_matrix_product<Index, Scalar, Eigen::RowMajor, false, Scalar, RhsOrder, false,
+                                                 Eigen::RowMajor, 1>::run(c.rows(), n, k, a.data(), a.outerStride(),
+                                                                          b.data(), b.outerStride(), c.data(), 1,
+                                                                          c.outerStride(), Scalar(1),
+                                                                          blocking_->space);
 }
-
-}  // namespace
 
 template <typename Scalar>
 void Gemm<Scalar>::add_product(const ConstRef& a, const ConstRef& b, Ref c) {
-  check_shapes(a.cols() == b.rows() && c.rows() == a.rows() && c.cols() == b.cols());
-  if (c.size() == 0 || a.cols() == 0) return;
-  prepare(c.rows(), c.cols(), a.cols());
-  Product<Scalar, Eigen::RowMajor>::run(c.rows(), c.cols(), a.cols(), a.data(), a.outerStride(), b.data(),
-                                        b.outerStride(), c.data(), 1, c.outerStride(), Scalar(1), blocking_->space);
+  add<Eigen::RowMajor>(a, b, c);
 }
 
 template <typename Scalar>
 void Gemm<Scalar>::add_product_transposed(const ConstRef& a, const ConstRef& b, Ref c) {
-  check_shapes(a.cols() == b.cols() && c.rows() == a.rows() && c.cols() == b.rows());
-  if (c.size() == 0 || a.cols() == 0) return;
-  prepare(c.rows(), c.cols(), a.cols());
-  // b^T [k, n] is b's storage read column-major.
-  Product<Scalar, Eigen::ColMajor>::run(c.rows(), c.cols(), a.cols(), a.data(), a.outerStride(), b.data(),
-                                        b.outerStride(), c.data(), 1, c.outerStride(), Scalar(1), blocking_->space);
+  add<Eigen::ColMajor>(a, b, c);
 }
 
 template class Gemm<float>;

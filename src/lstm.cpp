@@ -5,9 +5,10 @@
 
 namespace lstmf {
 
-// The gate nonlinearities, vectorised and accurate to about 2 ulp. Eigen's own float versions
-// (rational approximations) err by up to 3 ulp (logistic, near 1) and 5 ulp (tanh), enough for the
-// float engine to drift past the PyTorch fixtures' tolerance where RMSprop normalises a tiny,
+// The gate nonlinearities, vectorised, with absolute errors below 9e-8 in float (measured over
+// [-12, 12]: sigmoid within 2.3 ulp, tanh within 4 ulp). Eigen's own float versions (rational
+// approximations) err by up to 1.6e-7 (logistic) and 2.8e-7 (tanh, 4.7 ulp near +-1), enough for
+// the float engine to drift past the PyTorch fixtures' tolerance where RMSprop normalises a tiny,
 // cancellation-born gradient.
 //   sigmoid(x) = 1 / (1 + exp(-x))
 //   tanh(x)    = Eigen's approximation for |x| < 0.55 (accurate relative to small values),

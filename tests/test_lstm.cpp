@@ -116,3 +116,20 @@ TEST_CASE("dropout masks the layer outputs in training only, from the generator"
   CHECK((backprop.output() - dropped_output).cwiseAbs().maxCoeff() < 1e-12);
   CHECK(masks == same);  // the same draws, whatever the thread count
 }
+
+TEST_CASE("a batch that does not fit the model is refused with its shapes", "[lstm]") {
+  Rng rng(6);
+  const Model<float> model = test::random_model<float>(rng, 2, 1, model_config({3}));
+  const MatrixF x = random_matrix<float>(rng, 12, 2);
+  const MatrixF target = random_matrix<float>(rng, 5, 1);  // 12 rows are not T * 5
+  Backprop<float> backprop(model);
+  Vector<float> grad;
+  REQUIRE_THROWS_WITH(backprop.run(x, target, grad),
+                      "Backprop::run: x [12, 2] and target [5, 1] do not fit a model with 2 inputs and 1 outputs");
+  Inference<float> inference;
+  REQUIRE_THROWS_WITH(inference.run(model, random_matrix<float>(rng, 12, 3), 4),
+                      "Inference::run: x is [12, 3], expected [T*4, 2]");
+  Gemm<float> gemm;
+  MatrixF c(2, 2);
+  REQUIRE_THROWS_WITH(gemm.add_product(MatrixF(2, 3), MatrixF(2, 2), c), "Gemm: operand shapes do not fit");
+}

@@ -151,5 +151,11 @@ TEST_CASE("loading optimizer state names what does not fit", "[optimizer]") {
   state["step"] = -1;
   REQUIRE_THROWS_WITH(adam.load_state_json(state, model.layout(), "ckpt.optimizer"),
                       "ckpt.optimizer.step: expected a count of steps, got -1");
+  state["step"] = 4;
+  state["lr"] = "fast";
+  REQUIRE_THROWS_WITH(adam.load_state_json(state, model.layout(), "ckpt.optimizer"),
+                      "ckpt.optimizer.lr: expected a positive number, got \"fast\"");
+  REQUIRE_THROWS_WITH(adam.load_state_json(nlohmann::json::array(), model.layout(), "ckpt.optimizer"),
+                      "ckpt.optimizer: expected an object, got array");
   CHECK(adam.steps() == 0);
 }

@@ -179,6 +179,23 @@ TEST_CASE("training resumes from its state as if it had not stopped", "[trainer]
   CHECK(restarted.parameters() == straight.parameters());
   REQUIRE_THROWS_WITH(second.load_state_json(nlohmann::json{{"epoch", 1}}, "trainer"),
                       "trainer.best_epoch: expected a count, got nothing");
+  for (const char* key : {"rng", "optimizer", "state_dict", "best_state_dict"}) {
+    nlohmann::json broken = state;
+    broken.erase(key);
+    REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"), std::string("trainer.") + key + ": missing");
+  }
+  nlohmann::json broken = state;
+  broken["best_val_loss"] = nullptr;
+  REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"),
+                      "trainer.best_val_loss: expected a number, got null");
+  broken = state;
+  broken["rng"] = "seed";
+  REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"), Catch::StartsWith("trainer.rng: expected 4"));
+  broken = state;
+  broken["optimizer"]["optimizer"] = "sgd";
+  REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"),
+                      "trainer.optimizer.optimizer: expected \"rmsprop\", got \"sgd\"");
+  CHECK(second.epoch() == 4);  // unchanged by the failed loads
 }
 
 TEST_CASE("reduce-on-plateau lowers the learning rate when validation stalls", "[trainer]") {

@@ -34,6 +34,9 @@ class Gemm {
   void add_product_transposed(const ConstRef& a, const ConstRef& b, Ref c);
 
  private:
+  template <int RhsOrder>
+  void add(const ConstRef& a, const ConstRef& b, Ref c);
+
   struct Blocking;
   std::unique_ptr<Blocking> blocking_;
   Eigen::Index m_ = -1, n_ = -1, k_ = -1;
