@@ -1,11 +1,86 @@
+// lstm-forecast evaluate: rolling-origin backtest of a checkpoint against the naive and seasonal naive
+// baselines (backtest.hpp); a table on stdout, or one JSON object with --json.
+#include <filesystem>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
 #include "commands.hpp"
+#include "lstmf/backtest.hpp"
+#include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/forecast.hpp"
 
 namespace lstmf::cli {
+namespace {
+
+struct EvaluateArgs {
+  std::string model;
+  std::string input;   // "" = the checkpoint's training data, config.data.path
+  int horizon = 0, season = 0;
+  long origins = 0;
+  BacktestOptions options;
+  bool json = false;
+  CLI::Option* horizon_option = nullptr;
+  CLI::Option* origins_option = nullptr;
+  CLI::Option* season_option = nullptr;
+};
+
+constexpr const char* kFooter =
+    "Origin o: the model reads the look_back rows before row o, and every method forecasts rows o .. o+H-1.\n"
+    "By default the origins are those whose forecasts lie in the held-out tail, the last\n"
+    "val_fraction + test_fraction of the rows as train split them (at least one origin: the last window;\n"
+    "validation rows chose the best epoch, so train with --test-fraction for rows it never saw);\n"
+    "origins are --stride rows apart, counted back from the end. Each origin needs max(look-back, m) rows\n"
+    "before it. Baselines on the same windows: naive (the last value) and seasonal naive (the value one\n"
+    "season before). Errors are pooled over every origin and step: MAE, RMSE, MAPE % (skipping actual\n"
+    "values of 0), sMAPE % (M4: 200|y-f|/(|y|+|f|)), and MASE = MAE / the seasonal naive MAE with the same m\n"
+    "over the rows before the first origin. An undefined value is shown as n/a (null in JSON), with a note.";
+
+int run_evaluate(EvaluateArgs args) {
+  const Checkpoint checkpoint = load_checkpoint(args.model);
+  std::string input = args.input;
+  if (input.empty()) {
+    input = checkpoint.config.data.path;
+    if (input.empty() || input == "-" || !std::filesystem::is_regular_file(input))
+      throw InputError(args.model, 0, 0,
+                       "no --input given and the training data " +
+                           (input.empty() || input == "-" ? std::string("came from stdin")
+                                                          : "'" + input + "' is not found from here") +
+                           "; give --input FILE (- = stdin) with the columns the model was trained on");
+  }
+  const History history = read_history(checkpoint, input);
+  if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
+  if (args.origins_option->count() > 0) args.options.origins = args.origins;
+  if (args.season_option->count() > 0) args.options.season = args.season;
+  const Backtest result = backtest(checkpoint, history, args.options);
+  if (args.json)
+    std::cout << to_json(result).dump(2) << "\n";
+  else
+    std::cout << format_table(result);
+  return 0;
+}
+
+}  // namespace
 
 Command add_evaluate(CLI::App& app) {
-  auto* command = app.add_subcommand("evaluate", "evaluate (coming with the model)");
-  return {command, [] () -> int { throw Error("evaluate is not available yet"); }};
+  auto* command = app.add_subcommand(
+      "evaluate", "Backtest a checkpoint from rolling origins against naive and seasonal naive forecasts");
+  command->footer(kFooter);
+  auto args = std::make_shared<EvaluateArgs>();
+  command->add_option("--model,-m", args->model, "checkpoint written by train")->required();
+  command->add_option("--input,-i", args->input,
+                      "history CSV with the training columns (- = stdin); default: the training data, if found");
+  args->horizon_option = command->add_option("--horizon", args->horizon,
+                                             "steps per forecast (default: the trained horizon; longer: recursive)");
+  args->origins_option = command->add_option("--origins", args->origins,
+                                             "number of rolling origins (default: those forecasting the held-out tail)");
+  command->add_option("--stride", args->options.stride, "rows between origins")->capture_default_str();
+  args->season_option = command->add_option("--season", args->season,
+                                            "seasonal period m for seasonal naive and MASE (default: the checkpoint's)");
+  command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
+  command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")->capture_default_str();
+  return {command, [args] { return run_evaluate(*args); }};
 }
 
 }  // namespace lstmf::cli

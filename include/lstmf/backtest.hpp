@@ -1,0 +1,114 @@
+// Rolling-origin backtest (Tashman 2000): forecast from several origins near the end of a history
+// and score the model side by side with the naive and seasonal naive baselines on exactly the same
+// windows, per target column.
+//
+// Origin o (a row index, 0-based) means: everything before row o is known, the model reads rows
+// [o - look_back, o) and every method forecasts rows [o, o + horizon). Origins are `stride` apart,
+// counted back from the last one, o = rows - horizon, so the newest data is always used. By default
+// they are the origins whose target rows all lie in the held-out tail, the last
+// round(rows * val_fraction) + round(rows * test_fraction) rows (the split train made; at least one
+// origin, the last, when the tail is shorter than the horizon). The validation rows chose train's
+// best epoch, so only the test rows (data.test_fraction) are wholly unseen by training.
+//
+// Every origin needs max(look_back, m) rows before it (the model's inputs, and one season for the
+// seasonal naive forecast), so the history must hold max(look_back, m) + horizon rows.
+//
+// Scores pool the errors of every (origin, step) pair of a target; metrics.hpp defines them. The
+// MASE scale is the seasonal naive MAE with the same m over the rows before the first origin (the
+// in-sample part: no forecast is scored on rows the scale saw), so the MASE of every method is its
+// MAE divided by the same number.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/forecast.hpp"
+#include "lstmf/metrics.hpp"
+#include "lstmf/tensor.hpp"
+
+namespace lstmf {
+
+// What `evaluate` asks for; an absent value takes the default named beside it. Checked by
+// backtest(), which names the flags in its messages ("--season must be >= 1, got 0").
+struct BacktestOptions {
+  std::optional<int> horizon;    // steps per forecast; default the trained horizon (longer: recursive)
+  std::optional<long> origins;   // how many origins; default those forecasting the held-out tail
+  int stride = 1;                // rows between consecutive origins
+  std::optional<int> season;     // seasonal period m; default the checkpoint's columns.seasonal_period
+  int threads = 0;               // model inference threads; 0 = all cores
+};
+
+// Where the forecasts are made: rows of the history, look-back, horizon, origins and m.
+struct BacktestPlan {
+  long rows = 0;
+  int look_back = 0;
+  int horizon = 0;
+  int stride = 1;
+  int season = 1;
+  std::vector<long> origins;     // ascending
+  std::string rule;              // how the origins were chosen, one phrase for the report
+};
+
+// Chooses the origins for a history of `rows` rows whose held-out tail starts at row `tail_begin`
+// (options.origins absent) or takes options.origins of them. horizon and season must be resolved.
+// InputError naming `source` when the history is too short (stating the minimum) or cannot hold the
+// origins asked for (stating how many fit).
+BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, const BacktestOptions& options,
+                           long tail_begin, const std::string& source);
+
+// One method's forecasts for every origin of a plan: [origins, horizon * targets], with
+// values(i, h * targets + k) the forecast of target k for row origins[i] + h (predict_at's layout).
+struct MethodForecasts {
+  std::string method;            // "lstm", "naive", "seasonal_naive", "drift"
+  MatrixD values;
+};
+
+// The baselines of metrics.hpp for every origin of `plan`, target columns [0, targets) of `history`.
+MethodForecasts naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
+MethodForecasts seasonal_naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
+MethodForecasts drift_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
+
+struct MethodScores {
+  std::string method;
+  std::string target;
+  Score mae, rmse, mape, smape, mase;  // MAPE and sMAPE in percent
+  std::vector<double> mae_by_step;     // [horizon]: MAE of step h over the origins
+};
+
+struct Backtest {
+  std::string source;                  // the history's file name
+  BacktestPlan plan;
+  std::string first_target_time;       // time of row origins.front() and of the last row forecast;
+  std::string last_target_time;        // "" without a time column
+  std::vector<std::string> targets;
+  std::vector<MaseScale> scales;       // per target, from rows [0, origins.front())
+  std::vector<MethodScores> scores;    // method by method in the order given, each target in turn
+
+  // Every distinct note of the scores and scales, once each, prefixed by the target's name when
+  // there are several targets ("MAPE skips 3 of 40 actual values that are 0").
+  std::vector<std::string> notes() const;
+};
+
+// Scores the methods' forecasts against `history` (original units, targets in its first columns,
+// named by `targets`) on the plan's windows. Pure: no model, so any forecaster can be scored.
+Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
+                        const std::vector<MethodForecasts>& methods);
+
+// The whole backtest: resolves the options against the checkpoint, plans the origins, runs the model
+// with predict_at and scores it with the naive and seasonal naive baselines. InputError for a bad
+// option or a history too short for it.
+Backtest backtest(const Checkpoint& checkpoint, const History& history, const BacktestOptions& options);
+
+// One JSON object: source, plan (rows, look_back, horizon, stride, season, origins, rule), target
+// rows and times, then per target its MASE scale and per method mae, rmse, mape, smape, mase (null
+// when undefined) and mae_by_step; and the notes.
+nlohmann::json to_json(const Backtest& backtest);
+// A plain-text report: a header saying which rows were forecast and with what m, one line per
+// method and target (undefined values as n/a), then the notes.
+std::string format_table(const Backtest& backtest);
+
+}  // namespace lstmf

@@ -1,0 +1,306 @@
+#include "lstmf/backtest.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/time_index.hpp"
+
+namespace lstmf {
+namespace {
+
+void require_at_least(long value, long minimum, const std::string& flag) {
+  if (value < minimum)
+    throw InputError(flag + " must be >= " + std::to_string(minimum) + ", got " + std::to_string(value));
+}
+
+// Rows are numbered from 1 (the first data row) wherever a person reads them.
+std::string row_range(long first_index, long last_index) {
+  return first_index == last_index ? "row " + std::to_string(first_index + 1)
+                                   : "rows " + std::to_string(first_index + 1) + "-" + std::to_string(last_index + 1);
+}
+
+std::vector<double> column(const MatrixD& values, int k) {
+  std::vector<double> out(static_cast<size_t>(values.rows()));
+  for (Eigen::Index r = 0; r < values.rows(); ++r) out[static_cast<size_t>(r)] = values(r, k);
+  return out;
+}
+
+template <typename Baseline>
+MethodForecasts baseline_forecasts(const std::string& name, const MatrixD& history, int targets, const BacktestPlan& plan,
+                                   Baseline baseline) {
+  MethodForecasts out{name, MatrixD(static_cast<Eigen::Index>(plan.origins.size()), plan.horizon * targets)};
+  for (int k = 0; k < targets; ++k) {
+    const std::vector<double> y = column(history, k);
+    for (size_t i = 0; i < plan.origins.size(); ++i) {
+      const std::vector<double> f = baseline(y, plan.origins[i], plan.horizon);
+      for (int h = 0; h < plan.horizon; ++h)
+        out.values(static_cast<Eigen::Index>(i), h * targets + k) = f[static_cast<size_t>(h)];
+    }
+  }
+  return out;
+}
+
+nlohmann::json score_json(const Score& score) { return score.value ? nlohmann::json(*score.value) : nlohmann::json(); }
+
+// Four significant digits without an exponent for ordinary magnitudes: a table is read by eye.
+std::string format_value(const Score& score, int fixed_decimals = -1) {
+  if (!score.value) return "n/a";
+  const double v = *score.value;
+  std::ostringstream out;
+  if (fixed_decimals >= 0) {
+    out << std::fixed << std::setprecision(fixed_decimals) << v;
+  } else if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e9)) {
+    out << std::setprecision(4) << v;
+  } else {
+    const int magnitude = v == 0 ? 0 : static_cast<int>(std::floor(std::log10(std::abs(v))));
+    out << std::fixed << std::setprecision(std::clamp(3 - magnitude, 0, 6)) << v;
+  }
+  return out.str();
+}
+
+}  // namespace
+
+BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, const BacktestOptions& options,
+                           long tail_begin, const std::string& source) {
+  require_at_least(horizon, 1, "--horizon");
+  require_at_least(season, 1, "--season");
+  require_at_least(options.stride, 1, "--stride");
+  if (options.origins) require_at_least(*options.origins, 1, "--origins");
+
+  BacktestPlan plan;
+  plan.rows = rows;
+  plan.look_back = look_back;
+  plan.horizon = horizon;
+  plan.stride = options.stride;
+  plan.season = season;
+
+  const long earliest = std::max<long>(look_back, season);
+  const std::string needs = season > look_back
+                                ? "one season (m = " + std::to_string(season) + ") before the first origin + horizon " +
+                                      std::to_string(horizon)
+                                : "look-back " + std::to_string(look_back) + " + horizon " + std::to_string(horizon);
+  if (rows < earliest + horizon)
+    throw InputError(source, 0, 0,
+                     "has " + std::to_string(rows) + " rows, too short to backtest: " + needs + " needs at least " +
+                         std::to_string(earliest + horizon) + " rows" +
+                         (season > look_back ? " (--season 1 backtests without a seasonal baseline)" : ""));
+
+  const long last = rows - horizon;
+  const long room = (last - earliest) / options.stride + 1;
+  long count = 0;
+  if (options.origins) {
+    if (*options.origins > room)
+      throw InputError(source, 0, 0,
+                       "has " + std::to_string(rows) + " rows, room for at most " + std::to_string(room) + " origin" +
+                           (room == 1 ? "" : "s") + " with stride " + std::to_string(options.stride) + " and horizon " +
+                           std::to_string(horizon) + " (the first needs " + std::to_string(earliest) +
+                           " rows before it); asked for --origins " + std::to_string(*options.origins));
+    count = *options.origins;
+    plan.rule = "--origins " + std::to_string(count);
+  } else {
+    const long first_allowed = std::max(earliest, tail_begin);
+    const long tail_rows = rows - tail_begin;
+    if (last >= first_allowed) {
+      count = (last - first_allowed) / options.stride + 1;
+      plan.rule = "the held-out tail, " + row_range(tail_begin, rows - 1);
+    } else {
+      count = 1;
+      plan.rule = tail_rows == 0 ? "the last window (no held-out tail: val_fraction and test_fraction are 0)"
+                                 : "the last window (the held-out tail, " + std::to_string(tail_rows) + " row" +
+                                       (tail_rows == 1 ? "" : "s") + ", is shorter than the horizon)";
+    }
+  }
+  for (long i = count - 1; i >= 0; --i) plan.origins.push_back(last - i * options.stride);
+  return plan;
+}
+
+MethodForecasts naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan) {
+  return baseline_forecasts("naive", history, targets, plan, naive_forecast);
+}
+
+MethodForecasts seasonal_naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan) {
+  return baseline_forecasts("seasonal_naive", history, targets, plan,
+                            [&](const std::vector<double>& y, long origin, int horizon) {
+                              return seasonal_naive_forecast(y, origin, horizon, plan.season);
+                            });
+}
+
+MethodForecasts drift_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan) {
+  return baseline_forecasts("drift", history, targets, plan, drift_forecast);
+}
+
+Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
+                        const std::vector<MethodForecasts>& methods) {
+  const int n_targets = static_cast<int>(targets.size());
+  const auto n_origins = static_cast<Eigen::Index>(plan.origins.size());
+  if (plan.origins.empty() || history.rows() != plan.rows || history.cols() < n_targets)
+    throw Error("score_backtest: history [" + std::to_string(history.rows()) + ", " + std::to_string(history.cols()) +
+                "] does not match the plan (" + std::to_string(plan.rows) + " rows, " + std::to_string(n_targets) +
+                " targets, " + std::to_string(n_origins) + " origins)");
+
+  Backtest result;
+  result.plan = plan;
+  result.targets = targets;
+  for (int k = 0; k < n_targets; ++k) {
+    std::vector<double> in_sample = column(history, k);
+    in_sample.resize(static_cast<size_t>(plan.origins.front()));
+    result.scales.push_back(seasonal_naive_scale(in_sample, plan.season));
+  }
+
+  for (const MethodForecasts& method : methods) {
+    if (method.values.rows() != n_origins || method.values.cols() != plan.horizon * n_targets)
+      throw Error("score_backtest: " + method.method + " forecasts are [" + std::to_string(method.values.rows()) +
+                  ", " + std::to_string(method.values.cols()) + "], expected [" + std::to_string(n_origins) + ", " +
+                  std::to_string(plan.horizon * n_targets) + "]");
+    for (int k = 0; k < n_targets; ++k) {
+      // Every (origin, step) pair, origin by origin.
+      std::vector<double> actual, forecast;
+      MethodScores scores{method.method, targets[static_cast<size_t>(k)], {}, {}, {}, {}, {}, {}};
+      scores.mae_by_step.assign(static_cast<size_t>(plan.horizon), 0.0);
+      for (Eigen::Index i = 0; i < n_origins; ++i)
+        for (int h = 0; h < plan.horizon; ++h) {
+          const double y = history(plan.origins[static_cast<size_t>(i)] + h, k);
+          const double f = method.values(i, h * n_targets + k);
+          actual.push_back(y);
+          forecast.push_back(f);
+          scores.mae_by_step[static_cast<size_t>(h)] += std::abs(y - f) / static_cast<double>(n_origins);
+        }
+      scores.mae = mae(actual, forecast);
+      scores.rmse = rmse(actual, forecast);
+      scores.mape = mape(actual, forecast);
+      scores.smape = smape(actual, forecast);
+      scores.mase = mase(actual, forecast, result.scales[static_cast<size_t>(k)]);
+      result.scores.push_back(std::move(scores));
+    }
+  }
+  return result;
+}
+
+std::vector<std::string> Backtest::notes() const {
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  const auto add = [&](const std::string& target, const std::string& note) {
+    if (note.empty()) return;
+    const std::string line = targets.size() > 1 ? target + ": " + note : note;
+    if (seen.insert(line).second) out.push_back(line);
+  };
+  for (size_t k = 0; k < scales.size(); ++k) add(targets[k], scales[k].note);
+  for (const MethodScores& s : scores)
+    for (const Score* score : {&s.mae, &s.rmse, &s.mape, &s.smape, &s.mase}) add(s.target, score->note);
+  return out;
+}
+
+Backtest backtest(const Checkpoint& checkpoint, const History& history, const BacktestOptions& options) {
+  require_at_least(options.threads, 0, "--threads");
+  const DataConfig& data = checkpoint.config.data;
+  const int targets = static_cast<int>(checkpoint.columns.targets.size());
+  const long rows = static_cast<long>(history.values.rows());
+  const long columns = static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size());
+  if (history.values.cols() != columns)
+    throw InputError(history.source, 0, 0,
+                     "has " + std::to_string(history.values.cols()) + " columns, the checkpoint expects " +
+                         std::to_string(columns) + " (targets, then features)");
+
+  // The same tail as train's split (windows.cpp: split_rows), without its minimum-length checks:
+  // the backtest only needs its own windows.
+  const long held_out = std::lround(static_cast<double>(rows) * data.val_fraction) +
+                        std::lround(static_cast<double>(rows) * data.test_fraction);
+  const BacktestPlan plan =
+      plan_backtest(rows, data.look_back, options.horizon.value_or(data.horizon),
+                    options.season.value_or(checkpoint.columns.seasonal_period), options,
+                    std::max(0L, rows - held_out), history.source);
+
+  const std::vector<MethodForecasts> methods = {
+      {"lstm", predict_at(checkpoint, history.values, plan.origins, plan.horizon, options.threads)},
+      naive_forecasts(history.values, targets, plan),
+      seasonal_naive_forecasts(history.values, targets, plan),
+  };
+  Backtest result = score_backtest(history.values, checkpoint.columns.targets, plan, methods);
+  result.source = history.source;
+  if (static_cast<long>(history.ticks.size()) == rows) {
+    TimeIndex time;
+    time.format = checkpoint.columns.time_format;
+    time.frequency = checkpoint.columns.frequency;
+    result.first_target_time = time.format_tick(history.ticks[static_cast<size_t>(plan.origins.front())]);
+    result.last_target_time = time.format_tick(history.ticks[static_cast<size_t>(plan.origins.back() + plan.horizon - 1)]);
+  }
+  return result;
+}
+
+nlohmann::json to_json(const Backtest& backtest) {
+  const BacktestPlan& plan = backtest.plan;
+  nlohmann::json targets = nlohmann::json::object();
+  for (size_t k = 0; k < backtest.targets.size(); ++k) {
+    const MaseScale& scale = backtest.scales[k];
+    targets[backtest.targets[k]] = {
+        {"mase_scale", {{"value", scale.value ? nlohmann::json(*scale.value) : nlohmann::json()},
+                        {"m", scale.m},
+                        {"in_sample_rows", plan.origins.front()}}},
+        {"methods", nlohmann::json::object()}};
+  }
+  for (const MethodScores& s : backtest.scores)
+    targets[s.target]["methods"][s.method] = {{"mae", score_json(s.mae)},     {"rmse", score_json(s.rmse)},
+                                              {"mape", score_json(s.mape)},   {"smape", score_json(s.smape)},
+                                              {"mase", score_json(s.mase)},   {"mae_by_step", s.mae_by_step}};
+  nlohmann::json target_rows = {{"first", plan.origins.front() + 1}, {"last", plan.origins.back() + plan.horizon}};
+  if (!backtest.first_target_time.empty()) {
+    target_rows["first_time"] = backtest.first_target_time;
+    target_rows["last_time"] = backtest.last_target_time;
+  }
+  return {{"source", backtest.source},
+          {"rows", plan.rows},
+          {"look_back", plan.look_back},
+          {"horizon", plan.horizon},
+          {"stride", plan.stride},
+          {"season", plan.season},
+          {"origins", plan.origins},
+          {"origin_rule", plan.rule},
+          {"target_rows", target_rows},
+          {"targets", targets},
+          {"notes", backtest.notes()}};
+}
+
+std::string format_table(const Backtest& backtest) {
+  const BacktestPlan& plan = backtest.plan;
+  std::ostringstream out;
+  const long first = plan.origins.front();
+  const long last = plan.origins.back() + plan.horizon - 1;
+  out << "backtest of " << backtest.source << ": " << plan.rows << " rows, look-back " << plan.look_back
+      << ", horizon " << plan.horizon << "\n";
+  out << plan.origins.size() << " origin" << (plan.origins.size() == 1 ? "" : "s") << ", stride " << plan.stride
+      << ", forecasting " << row_range(first, last);
+  if (!backtest.first_target_time.empty())
+    out << " (" << backtest.first_target_time << " to " << backtest.last_target_time << ")";
+  out << "; origins from " << plan.rule << "\n";
+  out << "seasonal period m = " << plan.season << "; MASE scale: seasonal naive MAE over "
+      << (first > 0 ? row_range(0, first - 1) : "no rows") << "\n\n";
+
+  size_t method_width = 6, target_width = 6;
+  for (const MethodScores& s : backtest.scores) {
+    method_width = std::max(method_width, s.method.size());
+    target_width = std::max(target_width, s.target.size());
+  }
+  const auto row = [&](const std::string& method, const std::string& target, const std::vector<std::string>& cells) {
+    out << std::left << std::setw(static_cast<int>(method_width)) << method << "  "
+        << std::setw(static_cast<int>(target_width)) << target << std::right;
+    for (const std::string& cell : cells) out << "  " << std::setw(9) << cell;
+    out << "\n";
+  };
+  row("method", "target", {"MAE", "RMSE", "MAPE %", "sMAPE %", "MASE"});
+  for (const MethodScores& s : backtest.scores)
+    row(s.method, s.target,
+        {format_value(s.mae), format_value(s.rmse), format_value(s.mape, 2), format_value(s.smape, 2),
+         format_value(s.mase, 3)});
+  const std::vector<std::string> notes = backtest.notes();
+  if (!notes.empty()) out << "\n";
+  for (const std::string& note : notes) out << "note: " << note << "\n";
+  return out.str();
+}
+
+}  // namespace lstmf

@@ -1,0 +1,135 @@
+#include "lstmf/metrics.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "lstmf/error.hpp"
+
+namespace lstmf {
+namespace {
+
+void check_pair(const std::vector<double>& actual, const std::vector<double>& forecast, const char* what) {
+  if (actual.empty() || actual.size() != forecast.size())
+    throw Error(std::string(what) + ": " + std::to_string(actual.size()) + " actual and " +
+                std::to_string(forecast.size()) + " forecast values (need the same, non-zero count)");
+}
+
+void check_origin(const std::vector<double>& y, long origin, int horizon, long needed, const char* what) {
+  if (origin < needed || origin > static_cast<long>(y.size()) || horizon < 1)
+    throw Error(std::string(what) + ": origin " + std::to_string(origin) + " with " + std::to_string(y.size()) +
+                " values and horizon " + std::to_string(horizon) + " (needs origin >= " + std::to_string(needed) + ")");
+}
+
+Score undefined(std::string why) { return {std::nullopt, std::move(why)}; }
+
+}  // namespace
+
+Score mae(const std::vector<double>& actual, const std::vector<double>& forecast) {
+  check_pair(actual, forecast, "mae");
+  double sum = 0;
+  for (size_t i = 0; i < actual.size(); ++i) sum += std::abs(actual[i] - forecast[i]);
+  return {sum / static_cast<double>(actual.size()), ""};
+}
+
+Score rmse(const std::vector<double>& actual, const std::vector<double>& forecast) {
+  check_pair(actual, forecast, "rmse");
+  double sum = 0;
+  for (size_t i = 0; i < actual.size(); ++i) sum += (actual[i] - forecast[i]) * (actual[i] - forecast[i]);
+  return {std::sqrt(sum / static_cast<double>(actual.size())), ""};
+}
+
+Score mape(const std::vector<double>& actual, const std::vector<double>& forecast) {
+  check_pair(actual, forecast, "mape");
+  double sum = 0;
+  size_t used = 0;
+  for (size_t i = 0; i < actual.size(); ++i) {
+    if (actual[i] == 0) continue;
+    sum += std::abs((actual[i] - forecast[i]) / actual[i]);
+    ++used;
+  }
+  if (used == 0) return undefined("MAPE undefined: every actual value is 0");
+  Score score{100 * sum / static_cast<double>(used), ""};
+  if (used < actual.size())
+    score.note = "MAPE skips " + std::to_string(actual.size() - used) + " of " + std::to_string(actual.size()) +
+                 " actual values that are 0";
+  return score;
+}
+
+Score smape(const std::vector<double>& actual, const std::vector<double>& forecast) {
+  check_pair(actual, forecast, "smape");
+  double sum = 0;
+  for (size_t i = 0; i < actual.size(); ++i) {
+    const double denominator = std::abs(actual[i]) + std::abs(forecast[i]);
+    if (denominator > 0) sum += 2 * std::abs(actual[i] - forecast[i]) / denominator;  // 0/0: exact, counts 0
+  }
+  return {100 * sum / static_cast<double>(actual.size()), ""};
+}
+
+MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
+  if (m < 1) throw Error("seasonal_naive_scale: m must be >= 1, got " + std::to_string(m));
+  const long n = static_cast<long>(in_sample.size());
+  MaseScale scale;
+  scale.m = m;
+  if (n < m + 1 && m > 1) {
+    scale.m = 1;
+    scale.note = "MASE scale uses m = 1: the " + std::to_string(n) + " in-sample values are fewer than m + 1 = " +
+                 std::to_string(m + 1);
+  }
+  if (n < scale.m + 1) {
+    scale.note = "MASE undefined: " + std::to_string(n) + (n == 1 ? " in-sample value gives" : " in-sample values give") +
+                 " no difference to scale by";
+    return scale;
+  }
+  double sum = 0;
+  for (long t = scale.m; t < n; ++t)
+    sum += std::abs(in_sample[static_cast<size_t>(t)] - in_sample[static_cast<size_t>(t - scale.m)]);
+  scale.terms = n - scale.m;
+  scale.value = sum / static_cast<double>(scale.terms);
+  if (*scale.value == 0)
+    scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) +
+                 ") is 0, the series repeats exactly";
+  return scale;
+}
+
+Score mase(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale) {
+  Score error = mae(actual, forecast);
+  if (!scale.usable()) return undefined(scale.note);
+  return {*error.value / *scale.value, ""};
+}
+
+std::vector<double> naive_forecast(const std::vector<double>& y, long origin, int horizon) {
+  check_origin(y, origin, horizon, 1, "naive_forecast");
+  return std::vector<double>(static_cast<size_t>(horizon), y[static_cast<size_t>(origin - 1)]);
+}
+
+std::vector<double> seasonal_naive_forecast(const std::vector<double>& y, long origin, int horizon, int m) {
+  if (m < 1) throw Error("seasonal_naive_forecast: m must be >= 1, got " + std::to_string(m));
+  check_origin(y, origin, horizon, m, "seasonal_naive_forecast");
+  std::vector<double> forecast(static_cast<size_t>(horizon));
+  for (int h = 0; h < horizon; ++h) forecast[static_cast<size_t>(h)] = y[static_cast<size_t>(origin - m + h % m)];
+  return forecast;
+}
+
+std::vector<double> drift_forecast(const std::vector<double>& y, long origin, int horizon) {
+  check_origin(y, origin, horizon, 2, "drift_forecast");
+  const double last = y[static_cast<size_t>(origin - 1)];
+  const double slope = (last - y.front()) / static_cast<double>(origin - 1);
+  std::vector<double> forecast(static_cast<size_t>(horizon));
+  for (int h = 0; h < horizon; ++h) forecast[static_cast<size_t>(h)] = last + (h + 1) * slope;
+  return forecast;
+}
+
+Score geometric_mean(const std::vector<double>& values) {
+  if (values.empty()) return undefined("geometric mean undefined: no values");
+  double log_sum = 0;
+  bool zero = false;
+  for (double v : values) {
+    if (!std::isfinite(v) || v < 0) return undefined("geometric mean undefined: a value is negative or not finite");
+    if (v == 0) zero = true;
+    else log_sum += std::log(v);
+  }
+  if (zero) return {0.0, ""};
+  return {std::exp(log_sum / static_cast<double>(values.size())), ""};
+}
+
+}  // namespace lstmf

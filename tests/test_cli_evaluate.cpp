@@ -1,0 +1,167 @@
+// End-to-end: evaluate through the built binary, on a model trained briefly on the airline series.
+#include <cmath>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace lstmf::test;
+using Catch::Contains;
+using Catch::StartsWith;
+
+namespace {
+
+const std::string kAirline = source_path("data/airline-passengers.csv");
+
+// One folder with m.json (5 epochs, look-back 12, horizon 1, val 0.1: rows 131-144 held out) and
+// a.csv, a copy of the data under the relative name the checkpoint records. Trained once.
+const TempDir& trained() {
+  static TempDir dir;
+  static const bool ready = [] {
+    dir.write("a.csv", read_file(kAirline));
+    const RunResult r = run_cli("train --data a.csv --target passengers --time-column date --epochs 5 --hidden 8 "
+                                "--seed 1 --output m.json --quiet",
+                                dir.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return true;
+  }();
+  (void)ready;
+  return dir;
+}
+
+std::vector<double> airline() {
+  std::istringstream in(read_file(kAirline));
+  std::string line;
+  std::getline(in, line);
+  std::vector<double> y;
+  while (std::getline(in, line)) y.push_back(std::stod(line.substr(line.find(',') + 1)));
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("evaluate prints a table of the model and the baselines on the held-out tail", "[cli-evaluate]") {
+  const RunResult r = run_cli("evaluate --model m.json", trained().path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());
+  CHECK_THAT(r.out, StartsWith("backtest of a.csv: 144 rows, look-back 12, horizon 1\n") &&
+                        Contains("14 origins, stride 1, forecasting rows 131-144 (1959-11 to 1960-12); origins from "
+                                 "the held-out tail, rows 131-144\n") &&
+                        Contains("seasonal period m = 12; MASE scale: seasonal naive MAE over rows 1-130\n"));
+  CHECK_THAT(r.out, Contains("method          target            MAE       RMSE     MAPE %    sMAPE %       MASE\n"));
+  for (const char* method : {"\nlstm ", "\nnaive ", "\nseasonal_naive "}) CHECK_THAT(r.out, Contains(method));
+  CHECK_THAT(r.out, !Contains("nan") && !Contains("note:"));
+}
+
+TEST_CASE("evaluate --json gives the baselines' scores as computed from the data by hand", "[cli-evaluate]") {
+  const RunResult r = run_cli("evaluate --model m.json --json --threads 1", trained().path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto json = nlohmann::json::parse(r.out);
+  CHECK(json["rows"] == 144);
+  CHECK(json["season"] == 12);
+  CHECK(json["origins"].size() == 14);
+  CHECK(json["notes"].empty());
+
+  // Origins 130..143 (0-based), horizon 1: naive forecasts y[o-1], seasonal naive y[o-12].
+  const std::vector<double> y = airline();
+  double naive = 0, seasonal = 0, scale = 0;
+  for (size_t o = 130; o < 144; ++o) {
+    naive += std::abs(y[o] - y[o - 1]) / 14;
+    seasonal += std::abs(y[o] - y[o - 12]) / 14;
+  }
+  for (size_t t = 12; t < 130; ++t) scale += std::abs(y[t] - y[t - 12]) / 118;
+  const auto& target = json["targets"]["passengers"];
+  CHECK(target["mase_scale"]["value"].get<double>() == Approx(scale));
+  CHECK(target["methods"]["naive"]["mae"].get<double>() == Approx(naive));
+  CHECK(target["methods"]["naive"]["mase"].get<double>() == Approx(naive / scale));
+  CHECK(target["methods"]["seasonal_naive"]["mae"].get<double>() == Approx(seasonal));
+  CHECK(target["methods"]["seasonal_naive"]["mae_by_step"][0].get<double>() == Approx(seasonal));
+  CHECK(target["methods"]["lstm"]["mase"].is_number());
+}
+
+TEST_CASE("evaluate takes its history from --input, from stdin, and its windows from the flags", "[cli-evaluate]") {
+  const TempDir& dir = trained();
+  SECTION("--input - with --horizon, --origins, --stride and --season") {
+    const RunResult r = run_cli("evaluate --model m.json --input - --horizon 3 --origins 4 --stride 6 --season 4 --json",
+                                dir.path(), read_file(kAirline));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const auto json = nlohmann::json::parse(r.out);
+    CHECK(json["source"] == "<stdin>");
+    CHECK(json["origins"] == nlohmann::json({123, 129, 135, 141}));
+    CHECK(json["origin_rule"] == "--origins 4");
+    CHECK(json["season"] == 4);
+    CHECK(json["targets"]["passengers"]["methods"]["lstm"]["mae_by_step"].size() == 3);
+  }
+  SECTION("without --input, the training data as the checkpoint names it") {
+    const RunResult r = run_cli("evaluate --model m.json --input '" + kAirline + "'", dir.path());
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const RunResult by_default = run_cli("evaluate --model m.json", dir.path());
+    const auto after_first_line = [](const std::string& text) { return text.substr(text.find('\n')); };
+    CHECK(after_first_line(r.out) == after_first_line(by_default.out));
+  }
+}
+
+TEST_CASE("evaluate reports bad usage and bad input on stderr with exit code 2 or 3", "[cli-evaluate]") {
+  const TempDir& dir = trained();
+  const auto fails = [&](const std::string& args, int code, const std::string& message, const std::string& input = "") {
+    const RunResult r = run_cli(args, dir.path(), input);
+    INFO(args);
+    CHECK(r.exit_code == code);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, StartsWith("lstm-forecast: ") && Contains(message));
+  };
+  SECTION("no --model") { fails("evaluate", 2, "--model is required"); }
+  SECTION("a missing checkpoint") { fails("evaluate --model nope.json", 3, "nope.json"); }
+  SECTION("the training data not found and no --input") {
+    TempDir elsewhere;  // a.csv is relative to where train ran
+    const RunResult r = run_cli("evaluate --model '" + dir.file("m.json") + "'", elsewhere.path());
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "lstm-forecast: " + dir.file("m.json") +
+                       ": no --input given and the training data 'a.csv' is not found from here; give --input FILE "
+                       "(- = stdin) with the columns the model was trained on\n");
+  }
+  SECTION("options out of range") {
+    fails("evaluate --model m.json --season 0", 2, "--season must be >= 1, got 0");
+    fails("evaluate --model m.json --stride 0", 2, "--stride must be >= 1, got 0");
+    fails("evaluate --model m.json --origins 0", 2, "--origins must be >= 1, got 0");
+    fails("evaluate --model m.json --horizon 0", 2, "--horizon must be >= 1, got 0");
+    fails("evaluate --model m.json --threads -2", 2, "--threads must be >= 0, got -2");
+    fails("evaluate --model m.json --season twelve", 2, "--season");
+  }
+  SECTION("more origins than the history holds") {
+    fails("evaluate --model m.json --origins 200", 2,
+          "a.csv: has 144 rows, room for at most 132 origins with stride 1 and horizon 1 (the first needs 12 rows "
+          "before it); asked for --origins 200");
+  }
+  SECTION("a history too short for one window, stating the minimum") {
+    std::string csv = "date,passengers\n";
+    for (int month = 1; month <= 12; ++month) csv += "1949-" + std::string(month < 10 ? "0" : "") + std::to_string(month) + ",100\n";
+    fails("evaluate --model m.json --input -", 2,
+          "<stdin>: has 12 rows, too short to backtest: look-back 12 + horizon 1 needs at least 13 rows", csv);
+    fails("evaluate --model m.json --input - --season 24", 2,
+          "<stdin>: has 12 rows, too short to backtest: one season (m = 24) before the first origin + horizon 1 needs "
+          "at least 25 rows",
+          csv);
+  }
+  SECTION("a history without the model's target column names the file") {
+    dir.write("b.csv", "date,sales\n1949-01,1\n1949-02,2\n");
+    fails("evaluate --model m.json --input b.csv", 2, "b.csv");
+    fails("evaluate --model m.json --input b.csv", 2, "passengers");
+  }
+}
+
+TEST_CASE("evaluate --help documents the windows and the metrics", "[cli-evaluate]") {
+  TempDir dir;
+  const RunResult r = run_cli("evaluate --help", dir.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("--model") && Contains("--input") && Contains("--origins") && Contains("--stride") &&
+                        Contains("--season") && Contains("--json") && Contains("held-out tail") &&
+                        Contains("MASE") && Contains("n/a"));
+}

@@ -1,0 +1,188 @@
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/metrics.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+using Catch::Contains;
+using Catch::WithinRel;
+
+namespace {
+
+// One column of a bundled CSV by header name; the files in data/ are plain (no quotes, no gaps).
+std::vector<double> read_column(const std::string& file, const std::string& name) {
+  std::istringstream in(test::read_file(test::source_path("data/" + file)));
+  std::string line;
+  std::getline(in, line);
+  std::vector<std::string> header;
+  std::stringstream fields(line);
+  for (std::string field; std::getline(fields, field, ',');) header.push_back(field);
+  const auto column = static_cast<size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+  REQUIRE(column < header.size());
+  std::vector<double> values;
+  while (std::getline(in, line)) {
+    std::stringstream cells(line);
+    std::string cell;
+    for (size_t c = 0; c <= column; ++c) std::getline(cells, cell, ',');
+    values.push_back(std::stod(cell));
+  }
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("point metrics match values worked by hand", "[metrics]") {
+  const std::vector<double> actual = {1, 2, 0, 4};
+  const std::vector<double> forecast = {2, 2, 1, 2};  // |errors| 1, 0, 1, 2
+  SECTION("MAE and RMSE pool every term") {
+    CHECK(*mae(actual, forecast).value == Approx(1.0));
+    CHECK(*rmse(actual, forecast).value == Approx(std::sqrt(6.0 / 4)));
+    CHECK(mae(actual, forecast).note.empty());
+  }
+  SECTION("MAPE skips the actual value of 0 and says so") {
+    const Score score = mape(actual, forecast);
+    REQUIRE(score.defined());
+    CHECK(*score.value == Approx(100 * (1.0 + 0.0 + 0.5) / 3));
+    CHECK(score.note == "MAPE skips 1 of 4 actual values that are 0");
+  }
+  SECTION("MAPE is undefined when every actual value is 0") {
+    const Score score = mape({0, 0}, {1, 2});
+    CHECK_FALSE(score.defined());
+    CHECK(score.note == "MAPE undefined: every actual value is 0");
+  }
+  SECTION("sMAPE is M4's, in percent, with an exact 0 counting 0") {
+    CHECK(*smape(actual, forecast).value == Approx(100 * (2.0 / 3 + 0 + 2.0 + 4.0 / 6) / 4));
+    CHECK(*smape({0, 1}, {0, 1}).value == 0);
+    CHECK(*smape({1}, {-1}).value == Approx(200));
+  }
+  SECTION("mismatched lengths are a caller's bug") {
+    REQUIRE_THROWS_WITH(mae({1, 2}, {1}), Contains("2 actual and 1 forecast values"));
+    REQUIRE_THROWS_WITH(rmse({}, {}), Contains("0 actual and 0 forecast values"));
+  }
+}
+
+TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
+  const std::vector<double> y = {1, 3, 2, 5, 4};
+  SECTION("with the period asked for") {
+    const MaseScale scale = seasonal_naive_scale(y, 2);  // |2-1|, |5-3|, |4-2|
+    REQUIRE(scale.usable());
+    CHECK(*scale.value == Approx(5.0 / 3));
+    CHECK(scale.m == 2);
+    CHECK(scale.terms == 3);
+    CHECK(scale.note.empty());
+    CHECK(*mase({4, 6}, {5, 4}, scale).value == Approx(1.5 / (5.0 / 3)));
+  }
+  SECTION("falling back to m = 1 when the series is shorter than m + 1") {
+    const MaseScale scale = seasonal_naive_scale({1, 3, 2}, 4);  // |3-1|, |2-3|
+    REQUIRE(scale.usable());
+    CHECK(*scale.value == Approx(1.5));
+    CHECK(scale.m == 1);
+    CHECK(scale.note == "MASE scale uses m = 1: the 3 in-sample values are fewer than m + 1 = 5");
+  }
+  SECTION("undefined with one value, and MASE says why") {
+    const MaseScale scale = seasonal_naive_scale({5}, 1);
+    CHECK_FALSE(scale.value.has_value());
+    const Score score = mase({1}, {2}, scale);
+    CHECK_FALSE(score.defined());
+    CHECK(score.note == "MASE undefined: 1 in-sample value gives no difference to scale by");
+  }
+  SECTION("a series that repeats exactly every m steps has scale 0 and no MASE") {
+    const MaseScale scale = seasonal_naive_scale({1, 2, 1, 2, 1, 2}, 2);
+    CHECK(*scale.value == 0);
+    CHECK_FALSE(scale.usable());
+    const Score score = mase({1, 2}, {1, 3}, scale);
+    CHECK_FALSE(score.defined());
+    CHECK(score.note == "MASE undefined: the in-sample seasonal naive MAE (m = 2) is 0, the series repeats exactly");
+  }
+  SECTION("m below 1 is a caller's bug") {
+    REQUIRE_THROWS_WITH(seasonal_naive_scale(y, 0), Contains("m must be >= 1, got 0"));
+  }
+}
+
+TEST_CASE("baseline forecasts see only the rows before the origin", "[metrics]") {
+  const std::vector<double> y = {10, 20, 30, 40, 50};
+  CHECK(naive_forecast(y, 4, 3) == std::vector<double>{40, 40, 40});
+  SECTION("seasonal naive repeats the last season before the origin") {
+    CHECK(seasonal_naive_forecast(y, 4, 3, 3) == std::vector<double>{20, 30, 40});
+    CHECK(seasonal_naive_forecast(y, 4, 3, 2) == std::vector<double>{30, 40, 30});
+    CHECK(seasonal_naive_forecast(y, 4, 2, 1) == naive_forecast(y, 4, 2));
+  }
+  SECTION("drift follows the line through the first and last values") {
+    CHECK(drift_forecast(y, 4, 3) == std::vector<double>{50, 60, 70});
+  }
+  SECTION("an origin without the rows a baseline reads is a caller's bug") {
+    REQUIRE_THROWS_WITH(naive_forecast(y, 0, 1), Contains("needs origin >= 1"));
+    REQUIRE_THROWS_WITH(seasonal_naive_forecast(y, 2, 1, 3), Contains("needs origin >= 3"));
+    REQUIRE_THROWS_WITH(drift_forecast(y, 1, 1), Contains("needs origin >= 2"));
+    REQUIRE_THROWS_WITH(naive_forecast(y, 6, 1), Contains("origin 6 with 5 values"));
+  }
+}
+
+TEST_CASE("a seasonal naive forecast of an exactly seasonal series has MASE 0", "[metrics]") {
+  // The pattern 1 5 3 7 repeats from row 4 on; the first season differs, so the scale is not 0.
+  std::vector<double> y = {2, 4, 3, 9};
+  for (int t = 4; t < 40; ++t) y.push_back(std::vector<double>{1, 5, 3, 7}[static_cast<size_t>(t % 4)]);
+  const std::vector<double> in_sample(y.begin(), y.begin() + 32);
+  const std::vector<double> actual(y.begin() + 32, y.end());
+  const MaseScale scale = seasonal_naive_scale(in_sample, 4);
+  CHECK(*scale.value == Approx((1.0 + 1 + 0 + 2) / 28));
+  CHECK(*mase(actual, seasonal_naive_forecast(y, 32, 8, 4), scale).value == 0);
+  CHECK(*mase(actual, naive_forecast(y, 32, 8), scale).value == Approx(3.0 / (4.0 / 28)));  // |1-7| |5-7| |3-7| 0
+}
+
+TEST_CASE("baselines and metrics reproduce the M4-style reference scores in data/baselines.json", "[metrics]") {
+  const auto baselines = nlohmann::json::parse(test::read_file(test::source_path("data/baselines.json")));
+  const auto meta = nlohmann::json::parse(test::read_file(test::source_path("data/meta.json")));
+  // beijing-pm25 is left out: its reference interpolated 99 missing values first.
+  for (const char* file : {"airline-passengers.csv", "car-sales.csv", "champagne-sales.csv", "sunspots.csv",
+                           "shampoo.csv", "us-macro.csv", "water-usage.csv", "min-temperatures.csv",
+                           "female-births.csv"}) {
+    INFO(file);
+    const auto& reference = baselines["series"][file];
+    const long n_train = reference["n_train"].get<long>();
+    const int h = reference["h"].get<int>(), m = reference["m"].get<int>();
+    std::vector<double> y = read_column(file, meta[file]["target"].get<std::string>());
+    y.erase(y.begin(), y.end() - (n_train + h));  // the protocol keeps at most the last 5000 values
+    const std::vector<double> in_sample(y.begin(), y.begin() + n_train);
+    const std::vector<double> actual(y.begin() + n_train, y.end());
+    CHECK(actual == reference["actual"].get<std::vector<double>>());
+    const MaseScale scale = seasonal_naive_scale(in_sample, m);
+    const std::vector<std::pair<const char*, std::vector<double>>> methods = {
+        {"naive", naive_forecast(y, n_train, h)},
+        {"snaive", seasonal_naive_forecast(y, n_train, h, m)},
+        {"drift", drift_forecast(y, n_train, h)}};
+    for (const auto& [name, forecast] : methods) {
+      INFO(name);
+      const auto& expected = reference["methods"][name];
+      const auto expected_forecast = expected["forecast"].get<std::vector<double>>();
+      for (int i = 0; i < h; ++i) CHECK_THAT(forecast[static_cast<size_t>(i)], WithinRel(expected_forecast[static_cast<size_t>(i)], 1e-12));
+      CHECK_THAT(*mase(actual, forecast, scale).value, WithinRel(expected["mase"].get<double>(), 1e-9));
+      CHECK_THAT(*smape(actual, forecast).value, WithinRel(expected["smape"].get<double>(), 1e-9));
+      CHECK_THAT(*rmse(actual, forecast).value, WithinRel(expected["rmse"].get<double>(), 1e-9));
+    }
+  }
+}
+
+TEST_CASE("the geometric mean of MASE across series matches the reference", "[metrics]") {
+  const auto baselines = nlohmann::json::parse(test::read_file(test::source_path("data/baselines.json")));
+  for (const auto& [method, expected] : baselines["geomean_mase"].items()) {
+    INFO(method);
+    std::vector<double> values;
+    for (const auto& [file, series] : baselines["series"].items()) values.push_back(series["methods"][method]["mase"]);
+    REQUIRE(values.size() == 10);
+    CHECK_THAT(*geometric_mean(values).value, WithinRel(expected.get<double>(), 1e-12));
+  }
+  SECTION("by hand, and its undefined cases") {
+    CHECK(*geometric_mean({1, 4}).value == Approx(2));
+    CHECK(*geometric_mean({3, 0, 2}).value == 0);
+    CHECK(geometric_mean({}).note == "geometric mean undefined: no values");
+    CHECK_FALSE(geometric_mean({1, -1}).defined());
+    CHECK(geometric_mean({1, std::nan("")}).note == "geometric mean undefined: a value is negative or not finite");
+  }
+}
