@@ -1,0 +1,103 @@
+// Reading CSV files: records split into fields, and the cell syntax (numbers, missing values).
+//
+// Dialect (RFC 4180 plus what spreadsheets and pandas write):
+//  - A header row is required: the first non-blank line names the columns.
+//  - Delimiter ',', ';' or tab; "auto" picks the one that occurs most often (outside quotes) in the
+//    header line, ',' when none does.
+//  - A field may be quoted: "a, ""b""" is `a, "b"`; a quoted field may hold delimiters and line
+//    breaks (physical lines are joined with '\n' while a quote is open). A quote inside an unquoted
+//    field is an ordinary character. Text after a closing quote is an error.
+//  - CRLF or LF line ends; a UTF-8 byte order mark is dropped; blank lines (nothing but spaces, or
+//    tabs when tab is not the delimiter) are skipped. Spaces and tabs around a field are trimmed,
+//    outside the quotes of a quoted field.
+//  - Every record must have as many fields as the header.
+//  - Text is bytes: UTF-8 passes through untouched. A NUL byte ends its line (libfccp hands lines
+//    over NUL-terminated), so a binary file fails as ragged or non-numeric rows.
+//  - Line numbers are physical lines of the file, 1-based, counting the header and blank lines; a
+//    record that spans several lines is reported at its first line. Columns are 1-based field
+//    numbers. Errors are InputError (bad input) or IoError (cannot open or read).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace io {
+class LineReader;  // fast-cpp-csv-parser (libfccp/csv.h), kept out of this header
+}
+
+namespace lstmf {
+
+// The delimiter named by data.delimiter: "auto" -> '\0' (detect), ",", ";", "\t" (or "tab").
+// Throws InputError for anything else.
+char delimiter_from_text(const std::string& text);
+
+// A CSV file read record by record. Fields are views into the reader's buffer, so reading does no
+// per-field allocation; they stay valid until the next call of next().
+class CsvReader {
+ public:
+  // Opens `path` ("-" = stdin, shown as "<stdin>") and reads the header. `delimiter` '\0' = detect.
+  // Throws IoError when the file cannot be opened, InputError when it has no header row.
+  explicit CsvReader(const std::string& path, char delimiter = '\0');
+  ~CsvReader();
+  CsvReader(const CsvReader&) = delete;
+  CsvReader& operator=(const CsvReader&) = delete;
+
+  const std::string& source() const { return source_; }  // the name used in messages
+  char delimiter() const { return delimiter_; }
+  const std::vector<std::string>& header() const { return header_; }
+  long header_line() const { return header_line_; }
+  // For sizing buffers: the file's size in bytes (0 when unknown, as for a pipe), and the bytes of
+  // the lines read so far (line ends and carriage returns not counted).
+  std::uint64_t file_size() const { return file_size_; }
+  std::uint64_t bytes_read() const { return bytes_read_; }
+
+  // Moves to the next record, skipping blank lines; false at the end of the input. Throws
+  // InputError for a ragged record, an unterminated quote or text after a closing quote.
+  bool next();
+  long line() const { return line_; }  // physical line where the current record starts
+  const std::vector<std::string_view>& fields() const { return fields_; }
+  std::string_view field(std::size_t index) const { return fields_[index]; }
+
+ private:
+  // nullptr at the end; maps libfccp's exceptions to ours. A NUL byte ends a line early.
+  char* next_physical_line(std::size_t& length);
+  void split(char* line, std::size_t length);
+  void split_quoted(const char* line, std::size_t length);
+
+  std::string source_;
+  char delimiter_ = ',';
+  std::unique_ptr<io::LineReader> reader_;
+  std::vector<std::string> header_;
+  long header_line_ = 0;
+  long line_ = 0;
+  std::uint64_t file_size_ = 0;
+  std::uint64_t bytes_read_ = 0;
+  std::vector<std::string_view> fields_;
+  // Records with quotes are unescaped in here (reused, so it allocates only when it grows).
+  std::string quoted_record_;
+  std::vector<std::pair<std::size_t, std::size_t>> quoted_spans_;
+};
+
+// Missing-value markers, matched exactly (case-sensitive): the empty field, NA, N/A, #N/A, NaN,
+// null and NULL. Lowercase `nan` and `inf` are not markers but non-finite numbers, an error.
+bool is_missing_marker(std::string_view field);
+
+enum class NumberStatus {
+  ok,
+  not_a_number,  // anything but a whole decimal number: "twelve", "1,234", "12abc"
+  not_finite,    // inf, nan, infinity
+  out_of_range   // beyond +-1.8e308 (1e400); values too small for a double read as 0
+};
+
+// Strict parse of a whole field as a decimal number (std::from_chars: [+-]digits[.digits][e[+-]digits]).
+NumberStatus parse_number(std::string_view field, double& value);
+
+// For a field that parse_number refused: a hint in parentheses, or "" when none applies.
+// "1,234" -> thousands separators; "3,5" and "1.234,5" -> decimal commas.
+std::string number_hint(std::string_view field);
+
+}  // namespace lstmf

@@ -1,0 +1,463 @@
+#include "lstmf/series.hpp"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include <algorithm>
+#include <climits>
+#include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <optional>
+
+#include "lstmf/csv.hpp"
+#include "lstmf/error.hpp"
+
+namespace lstmf {
+
+namespace {
+
+const double kMissing = std::numeric_limits<double>::quiet_NaN();
+constexpr std::size_t kMaxListedColumns = 30;
+
+// A column chosen by the config, and where the header has it.
+struct SelectedColumn {
+  std::string name;
+  std::size_t field;  // 0-based field index; messages add 1
+};
+
+// Asks Linux to back a large buffer with 2 MiB pages. Filling a fresh buffer is otherwise bound by
+// one page fault per 4 KiB: on a VM, 80 MB of values took 0.2 s of faults, a third of a 1M-row load.
+// Only whole huge pages inside the buffer are advised; the advice is a hint and may be ignored.
+void prefer_huge_pages(void* data, std::size_t bytes) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr std::uintptr_t kHugePage = std::uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHugePage - 1) & ~(kHugePage - 1);
+  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(kHugePage - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
+
+// The selected cells as read, before gap filling, NaN where missing. `values` grows by
+// conservativeResize, which for a row-major matrix keeping its width is a realloc: large buffers
+// are remapped, not copied, and pages already written are not touched again.
+struct RawRows {
+  MatrixD values;                    // [capacity, columns]; rows [0, rows) are read
+  std::vector<std::int64_t> ticks;   // empty without a time column
+  TimeFormat time_format;
+  bool timed = false;                // a time column is read
+  long rows = 0;
+  // The physical line of every row, stored only where it does not follow on from the row before
+  // (blank lines, quoted line breaks): (row, line), by row. Saves a vector of a million lines.
+  std::vector<std::pair<long, long>> line_jumps;
+  long last_line = 0;
+
+  void add_row_line(long line) {
+    if (rows == 0 || line != last_line + 1) line_jumps.emplace_back(rows, line);
+    last_line = line;
+  }
+  long line_of(long row) const {
+    const auto after = std::upper_bound(line_jumps.begin(), line_jumps.end(), std::make_pair(row, LONG_MAX));
+    const auto& jump = *(after - 1);
+    return jump.second + (row - jump.first);
+  }
+  // Room for at least `wanted` rows.
+  void reserve(long wanted, std::size_t width) {
+    if (wanted <= values.rows()) return;
+    values.conservativeResize(wanted, static_cast<Eigen::Index>(width));
+    prefer_huge_pages(values.data(), static_cast<std::size_t>(values.size()) * sizeof(double));
+    if (!timed) return;
+    ticks.reserve(static_cast<std::size_t>(wanted));
+    prefer_huge_pages(ticks.data(), ticks.capacity() * sizeof(std::int64_t));
+  }
+};
+
+// Spaces inside quotes survive the CSV reader's trimming; around a number or a time they mean nothing.
+std::string_view trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::string quote(std::string_view text) { return "'" + std::string(text) + "'"; }
+
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+// The header name closest to `name` (case-insensitive edit distance), when close enough to be a
+// likely typo: at most 2 edits, and fewer than half the name's letters.
+std::optional<std::string> nearest_name(const std::string& name, const std::vector<std::string>& header) {
+  const std::string wanted = lowercase(name);
+  std::optional<std::string> best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (const std::string& candidate : header) {
+    const std::size_t distance = edit_distance(wanted, lowercase(candidate));
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  if (best && best_distance <= 2 && 2 * best_distance < std::max<std::size_t>(wanted.size(), 2)) return best;
+  return std::nullopt;
+}
+
+std::string column_list(const std::vector<std::string>& header) {
+  std::string list;
+  for (std::size_t i = 0; i < header.size() && i < kMaxListedColumns; ++i) list += (i ? ", " : "") + header[i];
+  if (header.size() > kMaxListedColumns) list += " and " + std::to_string(header.size() - kMaxListedColumns) + " more";
+  return list;
+}
+
+// Rejects a configuration that selects one name twice, before the file is read.
+void check_selection(const DataConfig& data, const std::string& source) {
+  std::vector<std::pair<std::string, const char*>> chosen;
+  for (const auto& name : data.targets) chosen.emplace_back(name, "a target");
+  for (const auto& name : data.features) chosen.emplace_back(name, "a feature");
+  if (!data.time_column.empty()) chosen.emplace_back(data.time_column, "the time column");
+  for (std::size_t i = 0; i < chosen.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (chosen[i].first == chosen[j].first)
+        throw InputError(source, 0, 0,
+                         "column " + quote(chosen[i].first) + " is selected twice (as " + chosen[j].second +
+                             " and as " + chosen[i].second + "); each column can have one role");
+}
+
+std::size_t find_column(const CsvReader& csv, const std::string& name, const char* role) {
+  const std::vector<std::string>& header = csv.header();
+  std::vector<std::size_t> found;
+  for (std::size_t i = 0; i < header.size(); ++i)
+    if (header[i] == name) found.push_back(i);
+  if (found.size() == 1) return found.front();
+  if (found.size() > 1) {
+    std::string fields;
+    for (std::size_t i = 0; i < found.size(); ++i)
+      fields += (i == 0 ? "" : i + 1 == found.size() ? " and " : ", ") + std::to_string(found[i] + 1);
+    throw InputError(csv.source(), csv.header_line(), static_cast<long>(found[1] + 1),
+                     "column " + quote(name) + " appears " + std::to_string(found.size()) +
+                         " times in the header (fields " + fields + "); rename the copies to select it");
+  }
+  std::string message = std::string(role) + " column " + quote(name) + " is not in the header";
+  if (const auto nearest = nearest_name(name, header)) message += " (did you mean " + quote(*nearest) + "?)";
+  message += "; the columns are: " + column_list(header);
+  if (header.size() == 1 && header[0].find_first_of(",;\t") != std::string::npos)
+    message += " (one column: is the delimiter right? set data.delimiter)";
+  throw InputError(csv.source(), csv.header_line(), 0, message);
+}
+
+// The civil date of a tick (seconds since 1970), rounding down for ticks before 1970.
+void date_of_tick(std::int64_t tick, std::int64_t& year, int& month, int& day) {
+  const std::int64_t days = tick / 86400 - (tick % 86400 < 0);
+  civil_from_days(days, year, month, day);
+}
+
+std::int64_t year_of_tick(std::int64_t tick) {
+  std::int64_t year = 0;
+  int month = 0, day = 0;
+  date_of_tick(tick, year, month, day);
+  return year;
+}
+
+[[noreturn]] void throw_bad_number(const std::string& source, long line, long column, NumberStatus status,
+                                   std::string_view field, const std::string& name) {
+  std::string message;
+  switch (status) {
+    case NumberStatus::not_finite:
+      message = "expected a finite number in column " + quote(name) + ", found " + quote(field);
+      if (lowercase(std::string(field)).find("nan") != std::string::npos)
+        message += " (for a missing value write NA or NaN, or leave the field empty)";
+      break;
+    case NumberStatus::out_of_range:
+      message = "expected a finite number in column " + quote(name) + ", found " + quote(field) +
+                " (beyond the range of a double, about 1.8e308)";
+      break;
+    default: {
+      message = "expected a number in column " + quote(name) + ", found " + quote(field);
+      const std::string hint = number_hint(field);
+      if (!hint.empty()) message += " " + hint;
+    }
+  }
+  throw InputError(source, line, column, message);
+}
+
+RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
+                  const std::optional<SelectedColumn>& time, MissingPolicy missing) {
+  RawRows raw;
+  const std::string& source = csv.source();
+  const std::size_t width = columns.size();
+  constexpr long kSampleRows = 64;
+  raw.timed = time.has_value();
+  raw.reserve(kSampleRows, width);
+  std::string first_time_text;  // for "not written like ..." messages
+  long first_time_line = 0;
+  while (csv.next()) {
+    const long line = csv.line();
+    if (raw.rows == raw.values.rows()) {
+      // Size for the whole file from the bytes per line so far (header included); reserving is
+      // cheap, since pages never written cost nothing, so aim a quarter high. Double when short.
+      long wanted = 2 * raw.rows;
+      if (raw.rows == kSampleRows && csv.file_size() > csv.bytes_read()) {
+        const double bytes_per_row = static_cast<double>(csv.bytes_read()) / static_cast<double>(raw.rows + 1);
+        const double rows_left = static_cast<double>(csv.file_size() - csv.bytes_read()) / bytes_per_row;
+        wanted = std::max(wanted, raw.rows + static_cast<long>(1.25 * rows_left) + 16);
+      }
+      raw.reserve(wanted, width);
+    }
+    double* row_values = raw.values.row(raw.rows).data();
+    for (const SelectedColumn& column : columns) {
+      const std::string_view field = trim(csv.field(column.field));
+      double value = 0.0;
+      const NumberStatus status = parse_number(field, value);  // first: numbers are the common case
+      if (status != NumberStatus::ok) {
+        if (!is_missing_marker(field))
+          throw_bad_number(source, line, static_cast<long>(column.field + 1), status, field, column.name);
+        if (missing == MissingPolicy::error)
+          throw InputError(source, line, static_cast<long>(column.field + 1),
+                           "missing value in column " + quote(column.name) +
+                               "; set data.missing to interpolate or ffill");
+        value = kMissing;
+      }
+      *row_values++ = value;
+    }
+
+    if (time) {
+      const long column = static_cast<long>(time->field + 1);
+      const std::string_view text = trim(csv.field(time->field));
+      if (text.empty())
+        throw InputError(source, line, column, "missing time in column " + quote(time->name) + "; every row needs one");
+      std::int64_t tick = 0;
+      TimeFormat format;
+      if (!parse_time(text, tick, format))
+        throw InputError(source, line, column,
+                         "expected a time in column " + quote(time->name) + ", found " + quote(text) + " (" +
+                             explain_time_error(text) + ")");
+      if (raw.rows == 0) {
+        raw.time_format = format;
+        first_time_text = text;
+        first_time_line = line;
+      } else if (format != raw.time_format) {
+        // Four digits read as a year; among other whole numbers they are integer periods too.
+        if (raw.time_format.kind == TimeKind::integer && format.kind == TimeKind::year) {
+          tick = year_of_tick(tick);
+        } else if (raw.time_format.kind == TimeKind::year && format.kind == TimeKind::integer) {
+          for (std::int64_t& earlier : raw.ticks) earlier = year_of_tick(earlier);
+          raw.time_format.kind = TimeKind::integer;
+        } else {
+          throw InputError(source, line, column,
+                           "time " + quote(text) + " is not written like " + quote(first_time_text) + " on line " +
+                               std::to_string(first_time_line) + "; column " + quote(time->name) +
+                               " must use one form throughout");
+        }
+      }
+      if (raw.rows > 0 && tick <= raw.ticks.back()) {
+        TimeIndex written;
+        written.format = raw.time_format;
+        const std::string before = written.format_tick(raw.ticks.back());
+        const std::string before_line = std::to_string(raw.last_line);
+        if (tick == raw.ticks.back())
+          throw InputError(source, line, column,
+                           "duplicate time " + quote(text) + " in column " + quote(time->name) + " (also on line " +
+                               before_line + ")");
+        throw InputError(source, line, column,
+                         "time " + quote(text) + " comes before " + quote(before) + " on line " + before_line +
+                             "; rows must be in increasing time order");
+      }
+      raw.ticks.push_back(tick);
+    }
+    raw.add_row_line(line);
+    ++raw.rows;
+  }
+  raw.values.conservativeResize(raw.rows, static_cast<Eigen::Index>(width));
+  return raw;
+}
+
+// "30 minutes", "2 days", "5 months": the distance between two ticks, for messages.
+std::string describe_distance(const TimeIndex& index, std::int64_t from, std::int64_t to) {
+  auto amount = [](std::int64_t count, const char* unit) {
+    return std::to_string(count) + " " + unit + (count == 1 ? "" : "s");
+  };
+  const std::int64_t difference = to - from;
+  switch (index.frequency.unit) {
+    case Frequency::Unit::months: {
+      // Month-based ticks share their day and time of day, so whole months describe any distance.
+      std::int64_t year_from = 0, year_to = 0;
+      int month_from = 0, month_to = 0, day = 0;
+      date_of_tick(from, year_from, month_from, day);
+      date_of_tick(to, year_to, month_to, day);
+      return amount((year_to - year_from) * 12 + (month_to - month_from), "month");
+    }
+    case Frequency::Unit::seconds:
+      if (difference % 86400 == 0) return amount(difference / 86400, "day");
+      if (difference % 3600 == 0) return amount(difference / 3600, "hour");
+      if (difference % 60 == 0) return amount(difference / 60, "minute");
+      return amount(difference, "second");
+    default:
+      return amount(difference, "period");
+  }
+}
+
+// Checks the steps of the time index and, when the policy fills, inserts the rows of each gap
+// (every column missing). Throws for an irregular step, and for a gap under the policy error.
+void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& time, MissingPolicy missing,
+                         const std::string& source) {
+  const std::vector<std::int64_t>& ticks = index.ticks;
+  const long column = static_cast<long>(time.field + 1);
+  std::int64_t inserted = 0, largest = 0;
+  std::size_t largest_at = 0;
+  for (std::size_t i = 1; i < ticks.size(); ++i) {
+    const long row = static_cast<long>(i);
+    const std::optional<std::int64_t> steps = index.steps_between(ticks[i - 1], ticks[i]);
+    if (!steps)
+      throw InputError(source, raw.line_of(row), column,
+                       "irregular time step in column " + quote(time.name) + ": from " +
+                           quote(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
+                           ") to " + quote(index.format_tick(ticks[i])) + " is " +
+                           describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of steps of " +
+                           index.frequency.name() + " data");
+    if (*steps == 1) continue;
+    if (missing == MissingPolicy::error) {
+      const std::string first = index.format_tick(index.advance(ticks[i - 1], 1));
+      const std::string what = *steps == 2 ? first + " is missing"
+                                           : std::to_string(*steps - 1) + " times are missing, " + first + " to " +
+                                                 index.format_tick(index.advance(ticks[i], -1));
+      throw InputError(source, raw.line_of(row), column,
+                       "gap in time column " + quote(time.name) + ": " + what + " (" + index.frequency.name() +
+                           " data; the row before is " + quote(index.format_tick(ticks[i - 1])) + " on line " +
+                           std::to_string(raw.line_of(row - 1)) +
+                           "); set data.missing to interpolate or ffill to insert the missing rows");
+    }
+    inserted += *steps - 1;
+    if (*steps > largest) {
+      largest = *steps;
+      largest_at = i;
+    }
+  }
+  if (inserted == 0) return;
+  if (inserted > raw.rows)
+    throw InputError(source, raw.line_of(static_cast<long>(largest_at)), column,
+                     "filling the gaps in time column " + quote(time.name) + " would insert " +
+                         std::to_string(inserted) + " rows, more than the " + std::to_string(raw.rows) +
+                         " rows read (the largest gap is " + quote(index.format_tick(ticks[largest_at - 1])) +
+                         " to " + quote(index.format_tick(ticks[largest_at])) + "); check the time column");
+
+  const long rows = raw.rows + static_cast<long>(inserted);
+  MatrixD values(rows, raw.values.cols());
+  std::vector<std::int64_t> filled_ticks;
+  filled_ticks.reserve(static_cast<std::size_t>(rows));
+  long out = 0;
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    if (i > 0) {
+      const std::int64_t steps = *index.steps_between(ticks[i - 1], ticks[i]);
+      for (std::int64_t step = 1; step < steps; ++step) {
+        filled_ticks.push_back(index.advance(ticks[i - 1], step));
+        values.row(out++).setConstant(kMissing);
+      }
+    }
+    filled_ticks.push_back(ticks[i]);
+    values.row(out++) = raw.values.row(static_cast<long>(i));
+  }
+  raw.values = std::move(values);
+  raw.rows = rows;
+  index.ticks = std::move(filled_ticks);
+}
+
+// Fills the NaN cells of each column of `values` [rows, columns] by the policy.
+void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, MissingPolicy missing,
+                  const std::string& source) {
+  const long rows = values.rows();
+  for (long c = 0; c < values.cols(); ++c) {
+    auto column = values.col(c);
+    long first_valid = 0;
+    while (first_valid < rows && std::isnan(column(first_valid))) ++first_valid;
+    if (first_valid == rows)
+      throw InputError(source, 0, 0,
+                       "column " + quote(columns[static_cast<std::size_t>(c)].name) + " has no values: all " +
+                           std::to_string(rows) + " rows are missing");
+    if (missing == MissingPolicy::error) continue;  // nothing can be missing: reading refused it
+    for (long row = 0; row < first_valid; ++row) column(row) = column(first_valid);
+    long last_valid = first_valid;
+    for (long row = first_valid + 1; row < rows; ++row) {
+      if (!std::isnan(column(row))) {
+        if (missing == MissingPolicy::interpolate && row > last_valid + 1) {
+          const double from = column(last_valid), to = column(row);
+          const double span = static_cast<double>(row - last_valid);
+          for (long k = last_valid + 1; k < row; ++k)
+            column(k) = from + (to - from) * static_cast<double>(k - last_valid) / span;
+        }
+        last_valid = row;
+      } else if (missing == MissingPolicy::ffill) {
+        column(row) = column(last_valid);
+        last_valid = row;  // the filled value carries on
+      }
+    }
+    for (long row = last_valid + 1; row < rows; ++row) column(row) = column(last_valid);
+  }
+}
+
+// One series from rows already read: time index, gaps, missing values. A long-format loader will
+// call this once per series id.
+Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, int n_targets,
+                       const std::optional<SelectedColumn>& time, MissingPolicy missing, const std::string& source) {
+  Series series;
+  for (const SelectedColumn& column : columns) series.columns.push_back(column.name);
+  series.n_targets = n_targets;
+  series.first_line = raw.line_of(0);
+  if (time) {
+    series.time = infer_time_index(std::move(raw.ticks), raw.time_format);
+    check_and_fill_gaps(raw, series.time, *time, missing, source);
+  }
+  fill_missing(raw.values, columns, missing, source);
+  series.values = std::move(raw.values);
+  return series;
+}
+
+}  // namespace
+
+SeriesSet load_series(const DataConfig& data) {
+  if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
+  const std::string source = data.path == "-" ? "<stdin>" : data.path;
+  if (data.targets.empty()) throw InputError(source, 0, 0, "no target column: set data.targets (--target COL)");
+  check_selection(data, source);
+  const char delimiter = delimiter_from_text(data.delimiter);
+
+  CsvReader csv(data.path, delimiter);
+  std::vector<SelectedColumn> columns;
+  for (const auto& name : data.targets) columns.push_back({name, find_column(csv, name, "target")});
+  for (const auto& name : data.features) columns.push_back({name, find_column(csv, name, "feature")});
+  std::optional<SelectedColumn> time;
+  if (!data.time_column.empty())
+    time = SelectedColumn{data.time_column, find_column(csv, data.time_column, "time")};
+
+  RawRows raw = read_rows(csv, columns, time, data.missing);
+  if (raw.rows == 0)
+    throw InputError(source, 0, 0,
+                     "no data rows: the file has a header (line " + std::to_string(csv.header_line()) +
+                         ") and nothing after it");
+
+  SeriesSet set;
+  set.source = source;
+  set.time_column = data.time_column;
+  set.series.push_back(assemble_series(std::move(raw), columns, static_cast<int>(data.targets.size()), time,
+                                       data.missing, source));
+  return set;
+}
+
+}  // namespace lstmf

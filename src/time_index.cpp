@@ -1,0 +1,386 @@
+#include "lstmf/time_index.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <unordered_map>
+
+namespace lstmf {
+
+namespace {
+
+constexpr std::int64_t kSecondsPerDay = 86400;
+constexpr std::int64_t kSecondsPerWeek = 7 * kSecondsPerDay;
+// Integer periods are capped at 18 digits so that differences of two ticks cannot overflow.
+constexpr std::size_t kMaxIntegerDigits = 18;
+
+const char* const kMonthNames[] = {"January", "February", "March",     "April",   "May",      "June",
+                                   "July",    "August",   "September", "October", "November", "December"};
+
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// Reads exactly `count` digits at `pos`.
+bool read_digits(std::string_view text, std::size_t pos, std::size_t count, std::int64_t& value) {
+  if (pos + count > text.size()) return false;
+  value = 0;
+  for (std::size_t i = pos; i < pos + count; ++i) {
+    if (!is_digit(text[i])) return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  return true;
+}
+
+enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock };
+
+struct ParsedTime {
+  std::int64_t tick = 0;
+  TimeFormat format;
+  std::int64_t year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+};
+
+TimeStatus parse_detail(std::string_view text, ParsedTime& out) {
+  out = ParsedTime{};
+  if (text.empty()) return TimeStatus::bad_form;
+
+  // A whole number: a year when exactly four digits, an integer period otherwise.
+  const bool sign = text[0] == '-' || text[0] == '+';
+  const std::string_view digits = text.substr(sign ? 1 : 0);
+  if (!digits.empty() && std::all_of(digits.begin(), digits.end(), is_digit)) {
+    if (digits.size() > kMaxIntegerDigits) return TimeStatus::bad_form;
+    std::int64_t value = 0;
+    read_digits(digits, 0, digits.size(), value);
+    if (!sign && digits.size() == 4) {
+      out.year = value;
+      out.format.kind = TimeKind::year;
+      out.tick = days_from_civil(value, 1, 1) * kSecondsPerDay;
+    } else {
+      out.format.kind = TimeKind::integer;
+      out.tick = text[0] == '-' ? -value : value;
+    }
+    return TimeStatus::ok;
+  }
+
+  // YYYY-MM[-DD[(T| )HH:MM[:SS][Z]]]
+  if (!read_digits(text, 0, 4, out.year) || text.size() < 7 || text[4] != '-' || !read_digits(text, 5, 2, out.month))
+    return TimeStatus::bad_form;
+  if (text.size() == 7) {
+    out.format.kind = TimeKind::year_month;
+    out.day = 1;
+  } else {
+    if (text[7] != '-' || !read_digits(text, 8, 2, out.day)) return TimeStatus::bad_form;
+    if (text.size() == 10) {
+      out.format.kind = TimeKind::date;
+    } else {
+      out.format.kind = TimeKind::datetime;
+      std::size_t pos = 10;
+      if (text[pos] != ' ' && text[pos] != 'T') return TimeStatus::bad_form;
+      out.format.t_separator = text[pos] == 'T';
+      if (!read_digits(text, 11, 2, out.hour) || text.size() < 16 || text[13] != ':' ||
+          !read_digits(text, 14, 2, out.minute))
+        return TimeStatus::bad_form;
+      pos = 16;
+      if (pos < text.size() && text[pos] == ':') {
+        if (!read_digits(text, 17, 2, out.second)) return TimeStatus::bad_form;
+        out.format.seconds = true;
+        pos = 19;
+      }
+      if (pos < text.size() && text[pos] == 'Z') {
+        out.format.zulu = true;
+        ++pos;
+      }
+      if (pos != text.size()) return TimeStatus::bad_form;
+    }
+  }
+  if (out.month < 1 || out.month > 12) return TimeStatus::bad_month;
+  if (out.day < 1 || out.day > days_in_month(out.year, static_cast<int>(out.month))) return TimeStatus::bad_day;
+  if (out.hour > 23 || out.minute > 59 || out.second > 59) return TimeStatus::bad_clock;
+  out.tick = days_from_civil(out.year, static_cast<int>(out.month), static_cast<int>(out.day)) * kSecondsPerDay +
+             out.hour * 3600 + out.minute * 60 + out.second;
+  return TimeStatus::ok;
+}
+
+struct CivilTime {
+  std::int64_t year = 0;
+  int month = 1, day = 1;
+  std::int64_t second_of_day = 0;
+};
+
+CivilTime split_tick(std::int64_t tick) {
+  CivilTime civil;
+  const std::int64_t days = floor_div(tick, kSecondsPerDay);
+  civil.second_of_day = tick - days * kSecondsPerDay;
+  civil_from_days(days, civil.year, civil.month, civil.day);
+  return civil;
+}
+
+std::int64_t month_number(const CivilTime& civil) { return civil.year * 12 + (civil.month - 1); }
+
+// The most common difference between consecutive values (the smallest on ties). Runs of equal
+// differences are counted before touching the map, so a regular series costs one map entry.
+std::int64_t most_common_difference(const std::vector<std::int64_t>& values) {
+  std::unordered_map<std::int64_t, std::size_t> counts;
+  std::size_t i = 1;
+  while (i < values.size()) {
+    const std::int64_t difference = values[i] - values[i - 1];
+    std::size_t run = 1;
+    while (i + run < values.size() && values[i + run] - values[i + run - 1] == difference) ++run;
+    counts[difference] += run;
+    i += run;
+  }
+  std::int64_t best = 0;
+  std::size_t best_count = 0;
+  for (const auto& [difference, count] : counts)
+    if (count > best_count || (count == best_count && difference < best)) {
+      best = difference;
+      best_count = count;
+    }
+  return best;
+}
+
+std::string plural(std::int64_t count, const char* unit) { return std::to_string(count) + " " + unit + "s"; }
+
+}  // namespace
+
+std::int64_t days_from_civil(std::int64_t year, int month, int day) {
+  year -= month <= 2;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t year_of_era = year - era * 400;                                  // [0, 399]
+  const std::int64_t day_of_year = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;  // [0, 365]
+  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+void civil_from_days(std::int64_t days, std::int64_t& year, int& month, int& day) {
+  days += 719468;
+  const std::int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const std::int64_t day_of_era = days - era * 146097;  // [0, 146096]
+  const std::int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;  // [0, 399]
+  const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t shifted_month = (5 * day_of_year + 2) / 153;  // March = 0
+  day = static_cast<int>(day_of_year - (153 * shifted_month + 2) / 5 + 1);
+  month = static_cast<int>(shifted_month < 10 ? shifted_month + 3 : shifted_month - 9);
+  year = year_of_era + era * 400 + (month <= 2);
+}
+
+int days_in_month(std::int64_t year, int month) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month == 2) {
+    const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return leap ? 29 : 28;
+  }
+  return kDays[month - 1];
+}
+
+bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format) {
+  ParsedTime parsed;
+  if (parse_detail(text, parsed) != TimeStatus::ok) return false;
+  tick = parsed.tick;
+  format = parsed.format;
+  return true;
+}
+
+std::string explain_time_error(std::string_view text) {
+  ParsedTime parsed;
+  switch (parse_detail(text, parsed)) {
+    case TimeStatus::ok:
+      return "";
+    case TimeStatus::bad_month:
+      return "month " + std::to_string(parsed.month) + " is not 1-12";
+    case TimeStatus::bad_day:
+      return "day " + std::to_string(parsed.day) + " is not in " + kMonthNames[parsed.month - 1] + " " +
+             std::to_string(parsed.year) + ", which has " +
+             std::to_string(days_in_month(parsed.year, static_cast<int>(parsed.month))) + " days";
+    case TimeStatus::bad_clock:
+      return "the time of day is not 00:00:00 to 23:59:59";
+    case TimeStatus::bad_form:
+      break;
+  }
+  return "the forms understood are 2024-01-31, 2024-01-31 13:00, 2024-01-31 13:00:00, 2024-01-31T13:00:00Z, "
+         "1949-01, 1949 and integer periods";
+}
+
+std::string Frequency::name() const {
+  if (count <= 0) return "none";
+  switch (unit) {
+    case Unit::none:
+      return "none";
+    case Unit::periods:
+      return count == 1 ? "every period" : "every " + plural(count, "period");
+    case Unit::months:
+      if (count == 1) return "monthly";
+      if (count == 3) return "quarterly";
+      if (count == 12) return "yearly";
+      return count % 12 == 0 ? plural(count / 12, "year") : plural(count, "month");
+    case Unit::seconds:
+      if (count == kSecondsPerWeek) return "weekly";
+      if (count % kSecondsPerWeek == 0) return plural(count / kSecondsPerWeek, "week");
+      if (count == kSecondsPerDay) return "daily";
+      if (count % kSecondsPerDay == 0) return plural(count / kSecondsPerDay, "day");
+      if (count == 3600) return "hourly";
+      if (count % 3600 == 0) return plural(count / 3600, "hour");
+      if (count == 60) return "every minute";
+      if (count % 60 == 0) return plural(count / 60, "minute");
+      return count == 1 ? "every second" : plural(count, "second");
+  }
+  return "none";
+}
+
+int Frequency::seasonal_period() const {
+  if (unit == Unit::seconds) {
+    if (count == 3600) return 24;
+    if (count == kSecondsPerDay) return 7;
+    if (count == kSecondsPerWeek) return 52;
+  } else if (unit == Unit::months) {
+    if (count == 1) return 12;
+    if (count == 3) return 4;
+  }
+  return 1;
+}
+
+std::int64_t TimeIndex::advance(std::int64_t tick, std::int64_t steps) const {
+  switch (frequency.unit) {
+    case Frequency::Unit::none:
+      return tick + steps;
+    case Frequency::Unit::periods:
+    case Frequency::Unit::seconds:
+      return tick + steps * frequency.count;
+    case Frequency::Unit::months: {
+      const CivilTime civil = split_tick(tick);
+      const std::int64_t month = month_number(civil) + steps * frequency.count;
+      const std::int64_t year = floor_div(month, 12);
+      const int month_of_year = static_cast<int>(month - year * 12) + 1;
+      const int day = std::min(month_day > 0 ? month_day : civil.day, days_in_month(year, month_of_year));
+      return days_from_civil(year, month_of_year, day) * kSecondsPerDay + civil.second_of_day;
+    }
+  }
+  return tick + steps;
+}
+
+std::optional<std::int64_t> TimeIndex::steps_between(std::int64_t from, std::int64_t to) const {
+  switch (frequency.unit) {
+    case Frequency::Unit::none:
+      return to - from;
+    case Frequency::Unit::periods:
+    case Frequency::Unit::seconds:
+      if (frequency.count <= 0 || (to - from) % frequency.count != 0) return std::nullopt;
+      return (to - from) / frequency.count;
+    case Frequency::Unit::months: {
+      const std::int64_t months = month_number(split_tick(to)) - month_number(split_tick(from));
+      if (frequency.count <= 0 || months % frequency.count != 0) return std::nullopt;
+      const std::int64_t steps = months / frequency.count;
+      if (advance(from, steps) != to) return std::nullopt;  // same months, another day or hour
+      return steps;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string TimeIndex::format_tick(std::int64_t tick) const {
+  if (format.kind == TimeKind::none || format.kind == TimeKind::integer) return std::to_string(tick);
+  const CivilTime civil = split_tick(tick);
+  const long long year = static_cast<long long>(civil.year);
+  char text[64];
+  switch (format.kind) {
+    case TimeKind::year:
+      std::snprintf(text, sizeof text, "%04lld", year);
+      break;
+    case TimeKind::year_month:
+      std::snprintf(text, sizeof text, "%04lld-%02d", year, civil.month);
+      break;
+    case TimeKind::date:
+      std::snprintf(text, sizeof text, "%04lld-%02d-%02d", year, civil.month, civil.day);
+      break;
+    default: {
+      const int hour = static_cast<int>(civil.second_of_day / 3600);
+      const int minute = static_cast<int>(civil.second_of_day / 60 % 60);
+      const int second = static_cast<int>(civil.second_of_day % 60);
+      const int written = std::snprintf(text, sizeof text, "%04lld-%02d-%02d%c%02d:%02d", year, civil.month,
+                                        civil.day, format.t_separator ? 'T' : ' ', hour, minute);
+      std::string out(text, static_cast<std::size_t>(written));
+      if (format.seconds) {
+        std::snprintf(text, sizeof text, ":%02d", second);
+        out += text;
+      }
+      if (format.zulu) out += 'Z';
+      return out;
+    }
+  }
+  return text;
+}
+
+TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format) {
+  TimeIndex index;
+  index.format = format;
+  index.ticks = std::move(ticks);
+  const std::vector<std::int64_t>& t = index.ticks;
+  using Unit = Frequency::Unit;
+
+  Unit unit = Unit::none;
+  switch (format.kind) {
+    case TimeKind::none:
+      return index;
+    case TimeKind::integer:
+      unit = Unit::periods;
+      break;
+    case TimeKind::year:
+    case TimeKind::year_month:
+      unit = Unit::months;
+      index.month_day = 1;
+      break;
+    case TimeKind::date:
+    case TimeKind::datetime: {
+      // Month-based when every tick has one time of day and one day of month (clamped to the
+      // month's length: 31 Jan, 29 Feb, 31 Mar are all "day 31"), and there are at least two.
+      unit = Unit::seconds;
+      if (t.size() < 2) break;
+      const std::int64_t second_of_day = split_tick(t.front()).second_of_day;
+      int anchor = 0;
+      bool same_phase = true;
+      for (const std::int64_t tick : t) {
+        const CivilTime civil = split_tick(tick);
+        if (civil.second_of_day != second_of_day) {
+          same_phase = false;
+          break;
+        }
+        anchor = std::max(anchor, civil.day);
+      }
+      for (std::size_t i = 0; same_phase && i < t.size(); ++i) {
+        const CivilTime civil = split_tick(t[i]);
+        same_phase = civil.day == std::min(anchor, days_in_month(civil.year, civil.month));
+      }
+      if (same_phase) {
+        unit = Unit::months;
+        index.month_day = anchor;
+      }
+      break;
+    }
+  }
+
+  index.frequency.unit = unit;
+  if (t.size() < 2) {
+    switch (format.kind) {
+      case TimeKind::integer: index.frequency.count = 1; break;
+      case TimeKind::year: index.frequency.count = 12; break;
+      case TimeKind::year_month: index.frequency.count = 1; break;
+      case TimeKind::date: index.frequency.count = kSecondsPerDay; break;
+      default: index.frequency = Frequency{}; break;
+    }
+    return index;
+  }
+  if (unit == Unit::months) {
+    std::vector<std::int64_t> months(t.size());
+    std::transform(t.begin(), t.end(), months.begin(),
+                   [](std::int64_t tick) { return month_number(split_tick(tick)); });
+    index.frequency.count = most_common_difference(months);
+  } else {
+    index.frequency.count = most_common_difference(t);
+  }
+  return index;
+}
+
+}  // namespace lstmf

@@ -1,0 +1,210 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "lstmf/csv.hpp"
+#include "lstmf/error.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+using lstmf::test::TempDir;
+
+namespace {
+
+// Every record of a CSV text, as strings, header first.
+std::vector<std::vector<std::string>> read_all(const std::string& content, char delimiter = '\0') {
+  TempDir dir;
+  CsvReader csv(dir.write("data.csv", content), delimiter);
+  std::vector<std::vector<std::string>> records{csv.header()};
+  while (csv.next()) records.emplace_back(csv.fields().begin(), csv.fields().end());
+  return records;
+}
+
+// The physical line of every data record.
+std::vector<long> record_lines(const std::string& content) {
+  TempDir dir;
+  CsvReader csv(dir.write("data.csv", content));
+  std::vector<long> lines;
+  while (csv.next()) lines.push_back(csv.line());
+  return lines;
+}
+
+using Records = std::vector<std::vector<std::string>>;
+
+}  // namespace
+
+TEST_CASE("csv reader splits each delimiter", "[csv]") {
+  const Records expected = {{"date", "value"}, {"2020-01", "1.5"}, {"2020-02", "2"}};
+  SECTION("commas are detected") { CHECK(read_all("date,value\n2020-01,1.5\n2020-02,2\n") == expected); }
+  SECTION("semicolons are detected") { CHECK(read_all("date;value\n2020-01;1.5\n2020-02;2\n") == expected); }
+  SECTION("tabs are detected") { CHECK(read_all("date\tvalue\n2020-01\t1.5\n2020-02\t2\n") == expected); }
+  SECTION("a given delimiter is used as given") {
+    CHECK(read_all("date;value\n2020-01;1.5\n2020-02;2\n", ';') == expected);
+    CHECK(read_all("a,b;c\n1,2;3\n", ';') == Records{{"a,b", "c"}, {"1,2", "3"}});
+  }
+  SECTION("detection counts the delimiters of the header line") {
+    CHECK(read_all("a;b;c,d\n1;2;3,5\n") == Records{{"a", "b", "c,d"}, {"1", "2", "3,5"}});
+  }
+  SECTION("a single column needs no delimiter") {
+    CHECK(read_all("value\n1\n2\n") == Records{{"value"}, {"1"}, {"2"}});
+  }
+  SECTION("the delimiter setting is read from its config text") {
+    CHECK(delimiter_from_text("auto") == '\0');
+    CHECK(delimiter_from_text(",") == ',');
+    CHECK(delimiter_from_text(";") == ';');
+    CHECK(delimiter_from_text("\t") == '\t');
+    CHECK(delimiter_from_text("tab") == '\t');
+    REQUIRE_THROWS_WITH(delimiter_from_text("|"), Catch::Contains("data.delimiter must be auto") &&
+                                                      Catch::Contains("got \"|\""));
+  }
+}
+
+TEST_CASE("csv reader handles quoting, line ends, BOM and blank lines", "[csv]") {
+  SECTION("quoted fields keep embedded delimiters and unescape doubled quotes") {
+    CHECK(read_all("name,value\n\"Smith, J.\",\"say \"\"hi\"\"\"\n") ==
+          Records{{"name", "value"}, {"Smith, J.", "say \"hi\""}});
+  }
+  SECTION("quoted header names are unquoted") {
+    CHECK(read_all("\"date\",\"pm2.5, ug/m3\"\n2020,1\n") == Records{{"date", "pm2.5, ug/m3"}, {"2020", "1"}});
+  }
+  SECTION("a quoted field may span lines, and later lines keep their physical numbers") {
+    const std::string content = "id,note,value\n1,\"two\nlines\",3\n2,plain,4\n";
+    CHECK(read_all(content) == Records{{"id", "note", "value"}, {"1", "two\nlines", "3"}, {"2", "plain", "4"}});
+    CHECK(record_lines(content) == std::vector<long>{2, 4});
+  }
+  SECTION("an empty quoted field and a quoted field with only quotes") {
+    CHECK(read_all("a,b,c\n\"\",\"\"\"\",x\n") == Records{{"a", "b", "c"}, {"", "\"", "x"}});
+  }
+  SECTION("a quote inside an unquoted field is an ordinary character") {
+    CHECK(read_all("a,b\n5'10\",2\n") == Records{{"a", "b"}, {"5'10\"", "2"}});
+  }
+  SECTION("CRLF line ends are dropped, also inside a quoted field") {
+    CHECK(read_all("a,b\r\n1,2\r\n3,\"x\r\ny\"\r\n") == Records{{"a", "b"}, {"1", "2"}, {"3", "x\ny"}});
+  }
+  SECTION("a UTF-8 byte order mark is dropped") {
+    CHECK(read_all("\xEF\xBB\xBF" "date,value\n2020,1\n") == Records{{"date", "value"}, {"2020", "1"}});
+  }
+  SECTION("blank lines are skipped, before the header too, and lines count them") {
+    const std::string content = "\n  \ndate,value\n\n2020,1\n \t\n2021,2\n\n";
+    CHECK(read_all(content) == Records{{"date", "value"}, {"2020", "1"}, {"2021", "2"}});
+    CHECK(record_lines(content) == std::vector<long>{5, 7});
+    TempDir dir;
+    CHECK(CsvReader(dir.write("data.csv", content)).header_line() == 3);
+  }
+  SECTION("the last line may lack its line end") {
+    CHECK(read_all("a,b\n1,2") == Records{{"a", "b"}, {"1", "2"}});
+  }
+  SECTION("spaces around fields are trimmed, inside quotes kept") {
+    CHECK(read_all(" a , b \n 1 ,  \" x \"  \n") == Records{{"a", "b"}, {"1", " x "}});
+  }
+  SECTION("empty fields are kept, also a trailing one") {
+    CHECK(read_all("a,b,c\n1,,\n") == Records{{"a", "b", "c"}, {"1", "", ""}});
+  }
+}
+
+TEST_CASE("csv reader reports malformed files with their location", "[csv]") {
+  TempDir dir;
+  SECTION("a row with too few fields names the line and both counts") {
+    const std::string path = dir.write("data.csv", "date,a,b\n2020,1,2\n2021,1\n");
+    CsvReader csv(path);
+    REQUIRE(csv.next());
+    REQUIRE_THROWS_WITH(csv.next(), Catch::Contains("data.csv:3: expected 3 fields as in the header, found 2"));
+  }
+  SECTION("a row with too many fields suggests quoting") {
+    const std::string path = dir.write("data.csv", "date,value\n2020,1,234\n");
+    CsvReader csv(path);
+    REQUIRE_THROWS_WITH(csv.next(), Catch::Contains(":2: expected 2 fields as in the header, found 3") &&
+                                        Catch::Contains("quote the value"));
+  }
+  SECTION("an unterminated quote names the line where it opened") {
+    const std::string path = dir.write("data.csv", "id,note\n1,ok\n2,\"never closed\n3,x\n4,y\n");
+    CsvReader csv(path);
+    REQUIRE(csv.next());
+    try {
+      csv.next();
+      FAIL("no error");
+    } catch (const InputError& e) {
+      CHECK(e.line() == 3);
+      CHECK(e.column() == 2);
+      CHECK_THAT(e.what(), Catch::Contains("data.csv:3:2: unterminated quote") &&
+                               Catch::Contains("opened on line 3"));
+    }
+  }
+  SECTION("text after a closing quote is an error") {
+    const std::string path = dir.write("data.csv", "a,b\n\"x\"y,2\n");
+    CsvReader csv(path);
+    REQUIRE_THROWS_WITH(csv.next(), Catch::Contains(":2:1: unexpected 'y' after the closing quote"));
+  }
+  SECTION("an empty file has no header") {
+    REQUIRE_THROWS_WITH(CsvReader(dir.write("empty.csv", "")),
+                        Catch::Contains("empty.csv: the file is empty; expected a header row"));
+    REQUIRE_THROWS_WITH(CsvReader(dir.write("blank.csv", "\n\n  \n")), Catch::Contains("the file is empty"));
+  }
+  SECTION("a file that cannot be opened is an I/O error naming it") {
+    const std::string missing = dir.file("nope.csv");
+    REQUIRE_THROWS_AS(CsvReader(missing), IoError);
+    REQUIRE_THROWS_WITH(CsvReader(missing), Catch::Contains("nope.csv: cannot open: No such file or directory"));
+  }
+  SECTION("a folder cannot be read") {
+    REQUIRE_THROWS_AS(CsvReader(dir.path()), IoError);
+  }
+}
+
+TEST_CASE("cells parse as strict finite numbers", "[csv]") {
+  double value = 0;
+  SECTION("plain decimals, exponents and signs") {
+    const std::vector<std::pair<std::string, double>> cases = {
+        {"0", 0.0},     {"12", 12.0},      {"-3.25", -3.25},   {"+7", 7.0},     {".5", 0.5},
+        {"1.", 1.0},    {"1e3", 1000.0},   {"-2.5E-2", -0.025}, {"0.1", 0.1},   {"123456789012345", 123456789012345.0},
+        {"0.30000000000000004", 0.30000000000000004}, {"1234567890.123456789", 1234567890.123456789}};
+    for (const auto& [text, expected] : cases) {
+      INFO(text);
+      REQUIRE(parse_number(text, value) == NumberStatus::ok);
+      CHECK(value == expected);
+    }
+  }
+  SECTION("the fast path rounds exactly as from_chars does") {
+    for (const char* text : {"0.1", "2014.123", "-999.999", "3.141592653589793", "0.000001", "99999999999999.9"}) {
+      INFO(text);
+      REQUIRE(parse_number(text, value) == NumberStatus::ok);
+      CHECK(value == std::stod(text));
+    }
+  }
+  SECTION("anything else in the field is not a number") {
+    for (const char* text :
+         {"twelve", "12abc", "1,234", "3,5", "", "-", "+", "+-1", "1e", "0x10", "1 2", " 1", "--1"}) {
+      INFO(text);
+      CHECK(parse_number(text, value) == NumberStatus::not_a_number);
+    }
+  }
+  SECTION("inf and nan are not finite, 1e400 is out of range, 1e-400 reads as 0") {
+    for (const char* text : {"inf", "-inf", "nan", "infinity", "-nan"}) {
+      INFO(text);
+      CHECK(parse_number(text, value) == NumberStatus::not_finite);
+    }
+    CHECK(parse_number("1e400", value) == NumberStatus::out_of_range);
+    CHECK(parse_number("-1e400", value) == NumberStatus::out_of_range);
+    CHECK(parse_number(std::string(400, '9'), value) == NumberStatus::out_of_range);
+    REQUIRE(parse_number("1e-400", value) == NumberStatus::ok);
+    CHECK(value == 0.0);
+    REQUIRE(parse_number("0." + std::string(400, '0') + "1", value) == NumberStatus::ok);
+    CHECK(value == 0.0);
+  }
+  SECTION("missing-value markers are exact") {
+    for (const char* text : {"", "NA", "N/A", "#N/A", "NaN", "null", "NULL"}) CHECK(is_missing_marker(text));
+    for (const char* text : {"nan", "na", "None", "0", "-", "Null"}) CHECK_FALSE(is_missing_marker(text));
+  }
+  SECTION("thousands separators and decimal commas get a hint") {
+    CHECK(number_hint("12,345,678") == "(thousands separators are not supported: write 12345678)");
+    CHECK(number_hint("-1,234.5") == "(thousands separators are not supported: write -1234.5)");
+    CHECK_THAT(number_hint("1,234"), Catch::Contains("a thousands separator or a decimal comma? write 1234 or 1.234"));
+    CHECK_THAT(number_hint("3,5"), Catch::StartsWith("(a decimal comma? write 3.5;") && Catch::Contains("';'"));
+    CHECK_THAT(number_hint("1.234,56"), Catch::StartsWith("(a decimal comma? write 1234.56;"));
+    CHECK_THAT(number_hint("-0,25"), Catch::StartsWith("(a decimal comma? write -0.25;"));
+    for (const char* text : {"twelve", "12abc", ",5", "1,a", "a,1", "1,", ""}) {
+      INFO(text);
+      CHECK(number_hint(text).empty());
+    }
+  }
+}

@@ -1,0 +1,433 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "lstmf/error.hpp"
+#include "lstmf/series.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+using lstmf::test::TempDir;
+using lstmf::test::source_path;
+
+namespace {
+
+DataConfig config_for(const std::string& path, std::vector<std::string> targets,
+                      std::vector<std::string> features = {}, std::string time_column = "date",
+                      MissingPolicy missing = MissingPolicy::error) {
+  DataConfig data;
+  data.path = path;
+  data.targets = std::move(targets);
+  data.features = std::move(features);
+  data.time_column = std::move(time_column);
+  data.missing = missing;
+  return data;
+}
+
+// The one series of `content` written to a temporary data.csv.
+Series load_text(const std::string& content, std::vector<std::string> targets,
+                 std::vector<std::string> features = {}, std::string time_column = "date",
+                 MissingPolicy missing = MissingPolicy::error) {
+  TempDir dir;
+  const SeriesSet set = load_series(config_for(dir.write("data.csv", content), std::move(targets),
+                                               std::move(features), std::move(time_column), missing));
+  REQUIRE(set.series.size() == 1);
+  return set.series.front();
+}
+
+// The InputError that loading `content` throws (the test fails when it loads).
+InputError load_error(const std::string& content, std::vector<std::string> targets,
+                      std::vector<std::string> features = {}, std::string time_column = "date",
+                      MissingPolicy missing = MissingPolicy::error) {
+  TempDir dir;
+  try {
+    load_series(config_for(dir.write("data.csv", content), std::move(targets), std::move(features),
+                           std::move(time_column), missing));
+  } catch (const InputError& e) {
+    return e;
+  }
+  FAIL("loaded without an error");
+  throw std::logic_error("unreachable");
+}
+
+std::vector<double> column(const Series& series, int c) {
+  std::vector<double> out;
+  for (long r = 0; r < series.rows(); ++r) out.push_back(series.values(r, c));
+  return out;
+}
+
+std::vector<std::string> written_ticks(const Series& series) {
+  std::vector<std::string> out;
+  for (const auto tick : series.time.ticks) out.push_back(series.time.format_tick(tick));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("series load the selected columns, targets first", "[series]") {
+  SECTION("targets then features, in the order given, whatever the file's order") {
+    const Series series = load_text("a,date,b,c\n1,2020-01,2,3\n4,2020-02,5,6\n", {"c"}, {"a", "b"});
+    CHECK(series.columns == std::vector<std::string>{"c", "a", "b"});
+    CHECK(series.n_targets == 1);
+    REQUIRE(series.rows() == 2);
+    CHECK(column(series, 0) == std::vector<double>{3, 6});
+    CHECK(column(series, 1) == std::vector<double>{1, 4});
+    CHECK(column(series, 2) == std::vector<double>{2, 5});
+    CHECK(series.first_line == 2);
+    CHECK(series.id.empty());
+  }
+  SECTION("the set names the file and the time column") {
+    TempDir dir;
+    const std::string path = dir.write("data.csv", "date,value\n2020,1\n2021,2\n");
+    const SeriesSet set = load_series(config_for(path, {"value"}));
+    CHECK(set.source == path);
+    CHECK(set.time_column == "date");
+  }
+  SECTION("without a time column the index is empty") {
+    const Series series = load_text("value\n1\n2\n3\n", {"value"}, {}, "");
+    CHECK(series.rows() == 3);
+    CHECK(series.time.format.kind == TimeKind::none);
+    CHECK(series.time.ticks.empty());
+    CHECK(series.time.frequency.unit == Frequency::Unit::none);
+  }
+  SECTION("semicolon files with quoted fields, CRLF, BOM and blank lines load") {
+    const Series series =
+        load_text("\xEF\xBB\xBF\"date\";\"value\"\r\n\r\n2020-01;\" 1.5 \"\r\n2020-02;2\r\n", {"value"});
+    CHECK(column(series, 0) == std::vector<double>{1.5, 2});
+    CHECK(series.first_line == 3);
+  }
+  SECTION("a tab-separated file loads") {
+    CHECK(column(load_text("date\tvalue\n2020\t1\n2021\t2\n", {"value"}), 0) == std::vector<double>{1, 2});
+  }
+  SECTION("a column name with a delimiter in it can be selected when quoted") {
+    const Series series = load_text("date,\"temp, C\"\n2020,1\n2021,2\n", {"temp, C"});
+    CHECK(series.columns == std::vector<std::string>{"temp, C"});
+  }
+  SECTION("duplicate header names are fine while not selected") {
+    CHECK(load_text("date,x,x,value\n2020,a,b,1\n", {"value"}).rows() == 1);
+  }
+}
+
+TEST_CASE("series report bad numbers with file, line and column", "[series]") {
+  SECTION("non-numeric text names the column and the text") {
+    const InputError e = load_error("date,value\n2020-01,1\n2020-02,twelve\n", {"value"});
+    CHECK(e.line() == 3);
+    CHECK(e.column() == 2);
+    CHECK_THAT(e.what(), Catch::EndsWith("data.csv:3:2: expected a number in column 'value', found 'twelve'"));
+  }
+  SECTION("the column is the field number in the file") {
+    const InputError e = load_error("a,b,date,c\n1,2,2020,x\n", {"c"}, {"a"});
+    CHECK(e.column() == 4);
+  }
+  SECTION("a thousands separator gets a hint") {
+    CHECK_THAT(load_error("date,value\n2020,\"1,234,567\"\n", {"value"}).what(),
+               Catch::Contains("found '1,234,567' (thousands separators are not supported: write 1234567)"));
+  }
+  SECTION("a decimal comma gets a hint about ';' files") {
+    CHECK_THAT(load_error("date;value\n2020;3,5\n", {"value"}).what(),
+               Catch::Contains(":2:2: expected a number in column 'value', found '3,5' (a decimal comma? write 3.5") &&
+                   Catch::Contains("';' as the delimiter"));
+  }
+  SECTION("inf, nan and 1e400 are not finite") {
+    CHECK_THAT(load_error("date,value\n2020,inf\n", {"value"}).what(),
+               Catch::Contains(":2:2: expected a finite number in column 'value', found 'inf'"));
+    CHECK_THAT(load_error("date,value\n2020,nan\n", {"value"}).what(),
+               Catch::Contains("found 'nan' (for a missing value write NA"));
+    CHECK_THAT(load_error("date,value\n2020,1\n2021,1e400\n", {"value"}).what(),
+               Catch::Contains(":3:2: expected a finite number in column 'value', found '1e400' (beyond the range"));
+  }
+  SECTION("spaces around a number are trimmed") {
+    CHECK(column(load_text("date,value\n2020,  7.5 \n", {"value"}), 0) == std::vector<double>{7.5});
+  }
+}
+
+TEST_CASE("series report structural problems clearly", "[series]") {
+  SECTION("a ragged row names the line and the field counts") {
+    CHECK_THAT(load_error("date,a,b\n2020,1,2\n2021,1\n", {"a"}).what(),
+               Catch::Contains("data.csv:3: expected 3 fields as in the header, found 2"));
+    CHECK_THAT(load_error("date,a\n2020,1\n2021,1,2\n", {"a"}).what(),
+               Catch::Contains("data.csv:3: expected 2 fields as in the header, found 3"));
+  }
+  SECTION("a header alone has no data rows") {
+    CHECK_THAT(load_error("date,value\n", {"value"}).what(),
+               Catch::Contains("data.csv: no data rows: the file has a header (line 1) and nothing after it"));
+    CHECK_THAT(load_error("date,value\n\n\n", {"value"}).what(), Catch::Contains("no data rows"));
+  }
+  SECTION("an empty file has no header") {
+    CHECK_THAT(load_error("", {"value"}).what(), Catch::Contains("data.csv: the file is empty"));
+  }
+  SECTION("an unterminated quote names the line it opened on") {
+    const InputError e = load_error("date,value\n2020,1\n2021,\"2\n2022,3\n", {"value"});
+    CHECK(e.line() == 3);
+    CHECK_THAT(e.what(), Catch::Contains("unterminated quote"));
+  }
+  SECTION("a file that cannot be opened is an I/O error") {
+    TempDir dir;
+    REQUIRE_THROWS_AS(load_series(config_for(dir.file("absent.csv"), {"value"})), IoError);
+    REQUIRE_THROWS_WITH(load_series(config_for(dir.file("absent.csv"), {"value"})), Catch::Contains("absent.csv"));
+  }
+  SECTION("no target is an error before the file is read") {
+    REQUIRE_THROWS_WITH(load_series(config_for("whatever.csv", {})), Catch::Contains("no target column"));
+  }
+  SECTION("an unknown delimiter setting is refused") {
+    TempDir dir;
+    DataConfig data = config_for(dir.write("data.csv", "date,value\n2020,1\n"), {"value"});
+    data.delimiter = "|";
+    REQUIRE_THROWS_WITH(load_series(data), Catch::Contains("data.delimiter"));
+  }
+}
+
+TEST_CASE("series name missing and ambiguous columns", "[series]") {
+  SECTION("a missing column lists the columns and suggests a close name") {
+    const InputError e = load_error("date,value,other\n2020,1,2\n", {"vale"});
+    CHECK(e.file().find("data.csv") != std::string::npos);
+    CHECK_THAT(e.what(), Catch::Contains("data.csv:1: target column 'vale' is not in the header (did you mean "
+                                         "'value'?); the columns are: date, value, other"));
+  }
+  SECTION("a case difference is suggested too") {
+    CHECK_THAT(load_error("date,PM25\n2020,1\n", {"pm25"}).what(), Catch::Contains("(did you mean 'PM25'?)"));
+  }
+  SECTION("a name far from all columns gets no suggestion") {
+    const std::string what = load_error("date,value\n2020,1\n", {"value"}, {"temperature"}).what();
+    CHECK_THAT(what, Catch::Contains("feature column 'temperature' is not in the header; "
+                                     "the columns are: date, value"));
+    CHECK_THAT(what, !Catch::Contains("did you mean"));
+  }
+  SECTION("a missing time column says it is the time column") {
+    CHECK_THAT(load_error("day,value\n2020,1\n", {"value"}).what(),
+               Catch::Contains("time column 'date' is not in the header"));
+  }
+  SECTION("a header read as one column hints at the delimiter") {
+    TempDir dir;
+    DataConfig data = config_for(dir.write("data.csv", "date;value\n2020;1\n"), {"value"});
+    data.delimiter = ",";
+    REQUIRE_THROWS_WITH(load_series(data), Catch::Contains("the columns are: date;value") &&
+                                               Catch::Contains("is the delimiter right?"));
+  }
+  SECTION("a selected name that the header has twice is an error") {
+    const InputError e = load_error("date,x,value,x\n2020,1,2,3\n", {"x"});
+    CHECK(e.line() == 1);
+    CHECK(e.column() == 4);
+    CHECK_THAT(e.what(), Catch::Contains("column 'x' appears 2 times in the header (fields 2 and 4)"));
+  }
+  SECTION("a column selected twice is an error") {
+    CHECK_THAT(load_error("date,x,y\n2020,1,2\n", {"x"}, {"y", "x"}).what(),
+               Catch::Contains("data.csv: column 'x' is selected twice (as a target and as a feature)"));
+    CHECK_THAT(load_error("date,x,y\n2020,1,2\n", {"x", "x"}).what(),
+               Catch::Contains("column 'x' is selected twice (as a target and as a target)"));
+    CHECK_THAT(load_error("date,x\n2020,1\n", {"x"}, {"date"}).what(),
+               Catch::Contains("column 'date' is selected twice (as a feature and as the time column)"));
+  }
+}
+
+TEST_CASE("series apply the missing-value policy", "[series]") {
+  const std::string content = "date,a,b\n1,NA,10\n2,2,\n3,,30\n4,NaN,null\n5,8,50\n6,N/A,NULL\n";
+  SECTION("policy error names the line, the column and the fix") {
+    const InputError e = load_error(content, {"a"}, {"b"}, "date");
+    CHECK(e.line() == 2);
+    CHECK(e.column() == 2);
+    CHECK_THAT(e.what(), Catch::EndsWith(
+                             "data.csv:2:2: missing value in column 'a'; set data.missing to interpolate or ffill"));
+  }
+  SECTION("interpolate is linear in row position, back-fills the start and carries the end") {
+    const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::interpolate);
+    CHECK(column(series, 0) == std::vector<double>{2, 2, 4, 6, 8, 8});
+    CHECK(column(series, 1) == std::vector<double>{10, 20, 30, 40, 50, 50});
+  }
+  SECTION("ffill carries values forward and back-fills the start") {
+    const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::ffill);
+    CHECK(column(series, 0) == std::vector<double>{2, 2, 2, 2, 8, 8});
+    CHECK(column(series, 1) == std::vector<double>{10, 10, 30, 30, 50, 50});
+  }
+  SECTION("a column with no value at all is an error under any policy") {
+    CHECK_THAT(load_error("date,a,b\n1,1,NA\n2,2,\n", {"a"}, {"b"}, "date", MissingPolicy::interpolate).what(),
+               Catch::Contains("data.csv: column 'b' has no values: all 2 rows are missing"));
+    CHECK_THAT(load_error("date,a\n1,NA\n", {"a"}, {}, "date", MissingPolicy::ffill).what(),
+               Catch::Contains("column 'a' has no values"));
+  }
+  SECTION("an unselected column may hold anything") {
+    CHECK(load_text("date,a,notes\n1,1,hello\n2,2,\n", {"a"}).rows() == 2);
+  }
+}
+
+TEST_CASE("series check the time column", "[series]") {
+  SECTION("each form is read and written back as given") {
+    CHECK(written_ticks(load_text("date,v\n1949-01,1\n1949-02,2\n", {"v"})) ==
+          std::vector<std::string>{"1949-01", "1949-02"});
+    CHECK(written_ticks(load_text("date,v\n2014-12-31 22:00,1\n2014-12-31 23:00,2\n", {"v"})) ==
+          std::vector<std::string>{"2014-12-31 22:00", "2014-12-31 23:00"});
+    CHECK(written_ticks(load_text("date,v\n2024-01-31T13:00:00Z,1\n2024-01-31T14:00:00Z,2\n", {"v"})) ==
+          std::vector<std::string>{"2024-01-31T13:00:00Z", "2024-01-31T14:00:00Z"});
+    CHECK(written_ticks(load_text("date,v\n2024-01-31 13:00:00,1\n2024-01-31 13:00:10,2\n", {"v"})) ==
+          std::vector<std::string>{"2024-01-31 13:00:00", "2024-01-31 13:00:10"});
+    CHECK(written_ticks(load_text("date,v\n2024-01-30,1\n2024-01-31,2\n", {"v"})) ==
+          std::vector<std::string>{"2024-01-30", "2024-01-31"});
+    CHECK(written_ticks(load_text("t,v\n1,1\n2,2\n", {"v"}, {}, "t")) == std::vector<std::string>{"1", "2"});
+  }
+  SECTION("four-digit numbers among other whole numbers are integer periods") {
+    const Series series = load_text("t,v\n998,1\n999,2\n1000,3\n1001,4\n", {"v"}, {}, "t");
+    CHECK(series.time.format.kind == TimeKind::integer);
+    CHECK(series.time.ticks == std::vector<std::int64_t>{998, 999, 1000, 1001});
+    const Series late = load_text("t,v\n9998,1\n9999,2\n10000,3\n", {"v"}, {}, "t");
+    CHECK(late.time.format.kind == TimeKind::integer);
+    CHECK(late.time.ticks == std::vector<std::int64_t>{9998, 9999, 10000});
+  }
+  SECTION("an unparseable time names the line and says why") {
+    const InputError e = load_error("date,v\n2023-02-27,1\n2023-02-28,2\n2023-02-30,3\n", {"v"});
+    CHECK(e.line() == 4);
+    CHECK(e.column() == 1);
+    CHECK_THAT(e.what(), Catch::Contains("data.csv:4:1: expected a time in column 'date', found '2023-02-30' "
+                                         "(day 30 is not in February 2023, which has 28 days)"));
+    CHECK_THAT(load_error("date,v\nyesterday,1\n", {"v"}).what(), Catch::Contains("found 'yesterday' (the forms"));
+  }
+  SECTION("an empty time is an error under any policy") {
+    CHECK_THAT(load_error("date,v\n2020,1\n,2\n", {"v"}, {}, "date", MissingPolicy::interpolate).what(),
+               Catch::Contains(":3:1: missing time in column 'date'"));
+  }
+  SECTION("mixed forms are an error naming the first row's form") {
+    CHECK_THAT(load_error("date,v\n2024-01-01,1\n2024-01-02 00:00,2\n", {"v"}).what(),
+               Catch::Contains(":3:1: time '2024-01-02 00:00' is not written like '2024-01-01' on line 2"));
+  }
+  SECTION("a duplicate time names both lines") {
+    CHECK_THAT(load_error("date,v\n2020-01,1\n2020-02,2\n2020-02,3\n", {"v"}).what(),
+               Catch::Contains(":4:1: duplicate time '2020-02' in column 'date' (also on line 3)"));
+  }
+  SECTION("a decreasing time names both values") {
+    CHECK_THAT(load_error("date,v\n2020-01,1\n2020-03,2\n2020-02,3\n", {"v"}).what(),
+               Catch::Contains(":4:1: time '2020-02' comes before '2020-03' on line 3"));
+  }
+  SECTION("a step that is not a whole number of steps is irregular") {
+    CHECK_THAT(
+        load_error("date,v\n2020-01-01 00:00,1\n2020-01-01 01:00,2\n2020-01-01 02:00,3\n2020-01-01 02:30,4\n", {"v"})
+            .what(),
+        Catch::Contains(":5:1: irregular time step in column 'date': from '2020-01-01 02:00' (line 4) to "
+                        "'2020-01-01 02:30' is 30 minutes, not a whole number of steps of hourly data"));
+  }
+  SECTION("a gap names the first missing time and the line after it") {
+    const InputError e = load_error("date,v\n2020-01,1\n2020-02,2\n2020-04,4\n", {"v"});
+    CHECK(e.line() == 4);
+    CHECK_THAT(e.what(), Catch::Contains("data.csv:4:1: gap in time column 'date': 2020-03 is missing (monthly "
+                                         "data; the row before is '2020-02' on line 3)") &&
+                             Catch::Contains("set data.missing to interpolate or ffill"));
+  }
+  SECTION("a longer gap gives its extent") {
+    CHECK_THAT(load_error("date,v\n1,1\n2,2\n3,3\n7,7\n", {"v"}).what(),
+               Catch::Contains("3 times are missing, 4 to 6"));
+  }
+  SECTION("interpolate inserts the missing rows and fills them") {
+    const Series series = load_text("date,v,w\n2020-01,1,10\n2020-02,2,20\n2020-05,5,NA\n2020-06,6,60\n", {"v"}, {"w"},
+                                    "date", MissingPolicy::interpolate);
+    CHECK(written_ticks(series) ==
+          std::vector<std::string>{"2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06"});
+    CHECK(column(series, 0) == std::vector<double>{1, 2, 3, 4, 5, 6});
+    CHECK(column(series, 1) == std::vector<double>{10, 20, 30, 40, 50, 60});
+  }
+  SECTION("ffill inserts the missing rows and carries the value") {
+    const Series series = load_text("date,v\n1,1\n2,2\n5,5\n", {"v"}, {}, "date", MissingPolicy::ffill);
+    CHECK(series.time.ticks == std::vector<std::int64_t>{1, 2, 3, 4, 5});
+    CHECK(column(series, 0) == std::vector<double>{1, 2, 2, 2, 5});
+  }
+  SECTION("filling refuses gaps larger than the data, likely a typo") {
+    CHECK_THAT(load_error("date,v\n2020-01-01,1\n2020-01-02,2\n2200-01-03,3\n", {"v"}, {}, "date",
+                          MissingPolicy::interpolate)
+                   .what(),
+               Catch::Contains(":4:1: filling the gaps in time column 'date' would insert") &&
+                   Catch::Contains("'2020-01-02' to '2200-01-03'"));
+  }
+}
+
+TEST_CASE("series load the bundled data sets", "[series]") {
+  auto bundled = [](const std::string& name, std::vector<std::string> targets, std::vector<std::string> features = {},
+                    MissingPolicy missing = MissingPolicy::error) {
+    const SeriesSet set = load_series(config_for(source_path("data/" + name), std::move(targets), std::move(features),
+                                                 "date", missing));
+    REQUIRE(set.series.size() == 1);
+    return set.series.front();
+  };
+  SECTION("airline passengers are 144 monthly rows") {
+    const Series series = bundled("airline-passengers.csv", {"passengers"});
+    CHECK(series.rows() == 144);
+    CHECK(series.time.frequency.name() == "monthly");
+    CHECK(series.time.frequency.seasonal_period() == 12);
+    CHECK(series.time.format_tick(series.time.ticks.front()) == "1949-01");
+    CHECK(series.time.format_tick(series.time.ticks.back()) == "1960-12");
+    CHECK(series.time.format_tick(series.time.advance(series.time.ticks.back(), 1)) == "1961-01");
+    CHECK(series.values(0, 0) == 112);
+  }
+  SECTION("US macro data are quarterly with several columns") {
+    const Series series = bundled("us-macro.csv", {"realgdp"}, {"unemp", "infl"});
+    CHECK(series.rows() == 203);
+    CHECK(series.time.frequency.name() == "quarterly");
+    CHECK(series.columns == std::vector<std::string>{"realgdp", "unemp", "infl"});
+    CHECK(series.values(202, 0) == 12990.341);
+    CHECK(series.values(202, 1) == 9.6);
+    CHECK(series.values(202, 2) == 3.56);
+    CHECK(series.time.format_tick(series.time.advance(series.time.ticks.back(), 1)) == "2009-10");
+  }
+  SECTION("water usage is yearly") {
+    const Series series = bundled("water-usage.csv", {"water"});
+    CHECK(series.rows() == 79);
+    CHECK(series.time.frequency.name() == "yearly");
+    CHECK(series.time.format_tick(series.time.ticks.front()) == "1885");
+  }
+  SECTION("the monthly sets load") {
+    CHECK(bundled("car-sales.csv", {"sales"}).rows() == 108);
+    CHECK(bundled("champagne-sales.csv", {"sales"}).rows() == 105);
+    CHECK(bundled("sunspots.csv", {"sunspots"}).rows() == 2820);
+    CHECK(bundled("shampoo.csv", {"sales"}).rows() == 36);
+  }
+  SECTION("female births are daily") {
+    const Series series = bundled("female-births.csv", {"births"});
+    CHECK(series.rows() == 365);
+    CHECK(series.time.frequency.name() == "daily");
+  }
+  SECTION("Beijing PM2.5 is hourly, and its 99 NA fail under policy error") {
+    REQUIRE_THROWS_WITH(bundled("beijing-pm25.csv", {"pm25"}),
+                        Catch::Contains("beijing-pm25.csv:267:2: missing value in column 'pm25'"));
+    const Series series =
+        bundled("beijing-pm25.csv", {"pm25"}, {"dewp", "temp", "pres", "iws", "is", "ir"}, MissingPolicy::interpolate);
+    CHECK(series.rows() == 8760);
+    CHECK(series.columns.size() == 7);
+    CHECK(series.time.frequency.name() == "hourly");
+    CHECK(series.time.frequency.seasonal_period() == 24);
+    CHECK(series.time.format_tick(series.time.ticks.back()) == "2014-12-31 23:00");
+    CHECK(series.values.allFinite());
+  }
+  SECTION("minimum temperatures lack 1984-12-31: an error, or a filled row") {
+    REQUIRE_THROWS_WITH(bundled("min-temperatures.csv", {"temp"}),
+                        Catch::Contains("min-temperatures.csv:1462:1: gap in time column 'date': "
+                                        "1984-12-31 is missing"));
+    const Series series = bundled("min-temperatures.csv", {"temp"}, {}, MissingPolicy::interpolate);
+    CHECK(series.rows() == 3652);
+    CHECK(series.time.frequency.name() == "daily");
+    CHECK(series.time.format_tick(series.time.ticks[1460]) == "1984-12-31");
+    CHECK(series.values(1460, 0) == Approx((16.4 + 13.3) / 2));
+    const Series carried = bundled("min-temperatures.csv", {"temp"}, {}, MissingPolicy::ffill);
+    CHECK(carried.values(1460, 0) == 16.4);
+  }
+}
+
+TEST_CASE("series load a copy of min-temperatures-like data with a gap", "[series]") {
+  TempDir dir;
+  std::string content = "date,temp\n";
+  // 1988-12-29 .. 1989-01-02 without 1988-12-31, as in the real file.
+  for (const char* row : {"1988-12-29,13.9\n", "1988-12-30,14.1\n", "1989-01-01,14.3\n", "1989-01-02,17.4\n"})
+    content += row;
+  const std::string path = dir.write("temps.csv", content);
+  SECTION("policy error names 1988-12-31 and the line after the gap") {
+    REQUIRE_THROWS_WITH(load_series(config_for(path, {"temp"})),
+                        Catch::Contains("temps.csv:4:1: gap in time column 'date': 1988-12-31 is missing (daily data; "
+                                        "the row before is '1988-12-30' on line 3)"));
+  }
+  SECTION("interpolate fills the missing day halfway") {
+    const SeriesSet set = load_series(config_for(path, {"temp"}, {}, "date", MissingPolicy::interpolate));
+    const Series& series = set.series.front();
+    CHECK(written_ticks(series) ==
+          std::vector<std::string>{"1988-12-29", "1988-12-30", "1988-12-31", "1989-01-01", "1989-01-02"});
+    CHECK(series.values(2, 0) == Approx(14.2));
+  }
+}

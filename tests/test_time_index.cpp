@@ -1,0 +1,286 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "lstmf/time_index.hpp"
+
+using namespace lstmf;
+
+namespace {
+
+std::int64_t tick_of(const std::string& text) {
+  std::int64_t tick = 0;
+  TimeFormat format;
+  REQUIRE(parse_time(text, tick, format));
+  return tick;
+}
+
+TimeFormat format_of(const std::string& text) {
+  std::int64_t tick = 0;
+  TimeFormat format;
+  REQUIRE(parse_time(text, tick, format));
+  return format;
+}
+
+// The index inferred from timestamps written as text.
+TimeIndex index_of(const std::vector<std::string>& texts) {
+  std::vector<std::int64_t> ticks;
+  for (const auto& text : texts) ticks.push_back(tick_of(text));
+  return infer_time_index(ticks, format_of(texts.front()));
+}
+
+constexpr std::int64_t kDay = 86400;
+
+}  // namespace
+
+TEST_CASE("civil dates convert to days and back", "[time]") {
+  SECTION("known dates have the known day numbers") {
+    CHECK(days_from_civil(1970, 1, 1) == 0);
+    CHECK(days_from_civil(2000, 3, 1) == 11017);
+    CHECK(days_from_civil(1969, 12, 31) == -1);
+    CHECK(days_from_civil(1600, 1, 1) == -135140);
+  }
+  SECTION("every day from 1600 to 2400 round-trips") {
+    for (std::int64_t day = days_from_civil(1600, 1, 1); day < days_from_civil(2400, 1, 1); ++day) {
+      std::int64_t year = 0;
+      int month = 0, date = 0;
+      civil_from_days(day, year, month, date);
+      REQUIRE(days_from_civil(year, month, date) == day);
+      REQUIRE(date <= days_in_month(year, month));
+    }
+  }
+  SECTION("leap years follow the Gregorian rules") {
+    CHECK(days_in_month(2024, 2) == 29);
+    CHECK(days_in_month(2023, 2) == 28);
+    CHECK(days_in_month(2000, 2) == 29);
+    CHECK(days_in_month(2100, 2) == 28);
+    CHECK(days_in_month(2023, 4) == 30);
+  }
+}
+
+TEST_CASE("timestamps parse in every supported form", "[time]") {
+  SECTION("a date is midnight UTC of that day") {
+    CHECK(tick_of("1970-01-02") == kDay);
+    CHECK(format_of("2024-01-31").kind == TimeKind::date);
+  }
+  SECTION("datetimes record separator, seconds and Z") {
+    const std::int64_t base = days_from_civil(2024, 1, 31) * kDay + 13 * 3600;
+    CHECK(tick_of("2024-01-31 13:00") == base);
+    CHECK(tick_of("2024-01-31 13:00:00") == base);
+    CHECK(tick_of("2024-01-31T13:00:00Z") == base);
+    CHECK(tick_of("2024-01-31T13:00:59") == base + 59);
+    const TimeFormat plain = format_of("2024-01-31 13:00");
+    CHECK(plain.kind == TimeKind::datetime);
+    CHECK_FALSE(plain.t_separator);
+    CHECK_FALSE(plain.seconds);
+    CHECK_FALSE(plain.zulu);
+    const TimeFormat iso = format_of("2024-01-31T13:00:00Z");
+    CHECK(iso.t_separator);
+    CHECK(iso.seconds);
+    CHECK(iso.zulu);
+  }
+  SECTION("year-months and years are their first day") {
+    CHECK(tick_of("1949-01") == days_from_civil(1949, 1, 1) * kDay);
+    CHECK(format_of("1949-01").kind == TimeKind::year_month);
+    CHECK(tick_of("1949") == days_from_civil(1949, 1, 1) * kDay);
+    CHECK(format_of("1949").kind == TimeKind::year);
+  }
+  SECTION("other whole numbers are integer periods") {
+    CHECK(tick_of("1") == 1);
+    CHECK(tick_of("144") == 144);
+    CHECK(tick_of("-3") == -3);
+    CHECK(tick_of("12345") == 12345);
+    CHECK(format_of("7").kind == TimeKind::integer);
+  }
+}
+
+TEST_CASE("invalid timestamps are refused with a reason", "[time]") {
+  std::int64_t tick = 0;
+  TimeFormat format;
+  SECTION("a day the month does not have") {
+    CHECK_FALSE(parse_time("2023-02-30", tick, format));
+    CHECK_FALSE(parse_time("2023-02-29", tick, format));
+    CHECK_FALSE(parse_time("2100-02-29", tick, format));
+    CHECK(parse_time("2000-02-29", tick, format));
+    CHECK(explain_time_error("2023-02-30") == "day 30 is not in February 2023, which has 28 days");
+  }
+  SECTION("a month out of range") {
+    CHECK_FALSE(parse_time("2024-13", tick, format));
+    CHECK(explain_time_error("2024-13-01") == "month 13 is not 1-12");
+  }
+  SECTION("a time of day out of range") {
+    CHECK_FALSE(parse_time("2024-01-01 24:00", tick, format));
+    CHECK_FALSE(parse_time("2024-01-01 12:60", tick, format));
+    CHECK_THAT(explain_time_error("2024-01-01 24:00"), Catch::Contains("time of day"));
+  }
+  SECTION("text of another form lists the forms understood") {
+    for (const char* text : {"hello", "2024-1-5", "2024/01/05", "2024-01-31T13:00:00+01:00", "2024-01-31 13",
+                             "1.5", "", "13:00", "2024-01-31 13:00 "})
+      CHECK_FALSE(parse_time(text, tick, format));
+    CHECK_THAT(explain_time_error("2024/01/05"), Catch::Contains("2024-01-31T13:00:00Z"));
+    CHECK(explain_time_error("2024-01-05").empty());
+  }
+}
+
+TEST_CASE("frequencies are inferred from the ticks", "[time]") {
+  using Unit = Frequency::Unit;
+  SECTION("years are yearly") {
+    const TimeIndex index = index_of({"1885", "1886", "1887"});
+    CHECK(index.frequency.unit == Unit::months);
+    CHECK(index.frequency.count == 12);
+    CHECK(index.frequency.name() == "yearly");
+    CHECK(index.frequency.seasonal_period() == 1);
+  }
+  SECTION("quarters written as their first month are quarterly") {
+    const TimeIndex index = index_of({"1959-01", "1959-04", "1959-07", "1959-10", "1960-01"});
+    CHECK(index.frequency.count == 3);
+    CHECK(index.frequency.name() == "quarterly");
+    CHECK(index.frequency.seasonal_period() == 4);
+  }
+  SECTION("year-months one apart are monthly across the year end") {
+    const TimeIndex index = index_of({"1949-11", "1949-12", "1950-01"});
+    CHECK(index.frequency.unit == Unit::months);
+    CHECK(index.frequency.count == 1);
+    CHECK(index.frequency.name() == "monthly");
+    CHECK(index.frequency.seasonal_period() == 12);
+  }
+  SECTION("dates on the same day of month are monthly") {
+    const TimeIndex index = index_of({"2024-01-15", "2024-02-15", "2024-03-15"});
+    CHECK(index.frequency.unit == Unit::months);
+    CHECK(index.frequency.count == 1);
+    CHECK(index.month_day == 15);
+  }
+  SECTION("month ends are monthly and stay on month ends") {
+    const TimeIndex index = index_of({"2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"});
+    CHECK(index.frequency.name() == "monthly");
+    CHECK(index.month_day == 31);
+    CHECK(index.format_tick(index.advance(index.ticks.back(), 1)) == "2024-05-31");
+  }
+  SECTION("quarter ends are quarterly") {
+    CHECK(index_of({"2020-03-31", "2020-06-30", "2020-09-30", "2020-12-31"}).frequency.name() == "quarterly");
+  }
+  SECTION("dates a year apart on the same day are yearly") {
+    CHECK(index_of({"2020-06-30", "2021-06-30", "2022-06-30"}).frequency.name() == "yearly");
+  }
+  SECTION("dates 7 days apart are weekly") {
+    const TimeIndex index =
+        index_of({"2024-01-01", "2024-01-08", "2024-01-15", "2024-01-22", "2024-01-29", "2024-02-05"});
+    CHECK(index.frequency.unit == Unit::seconds);
+    CHECK(index.frequency.count == 7 * kDay);
+    CHECK(index.frequency.name() == "weekly");
+    CHECK(index.frequency.seasonal_period() == 52);
+  }
+  SECTION("consecutive dates are daily") {
+    const TimeIndex index = index_of({"2024-01-30", "2024-01-31", "2024-02-01"});
+    CHECK(index.frequency.name() == "daily");
+    CHECK(index.frequency.seasonal_period() == 7);
+  }
+  SECTION("datetimes an hour apart are hourly") {
+    const TimeIndex index = index_of({"2014-01-01 22:00", "2014-01-01 23:00", "2014-01-02 00:00"});
+    CHECK(index.frequency.name() == "hourly");
+    CHECK(index.frequency.seasonal_period() == 24);
+  }
+  SECTION("minutes and seconds are named by their count") {
+    CHECK(index_of({"2024-01-01 00:00", "2024-01-01 00:01", "2024-01-01 00:02"}).frequency.name() == "every minute");
+    CHECK(index_of({"2024-01-01 00:00", "2024-01-01 00:15", "2024-01-01 00:30"}).frequency.name() == "15 minutes");
+    CHECK(index_of({"2024-01-01T00:00:00Z", "2024-01-01T00:00:01Z"}).frequency.name() == "every second");
+    CHECK(index_of({"2024-01-01T00:00:00Z", "2024-01-01T00:00:30Z"}).frequency.name() == "30 seconds");
+  }
+  SECTION("integer periods step by their most common difference") {
+    const TimeIndex one = index_of({"1", "2", "3", "4"});
+    CHECK(one.frequency.unit == Unit::periods);
+    CHECK(one.frequency.count == 1);
+    CHECK(one.frequency.name() == "every period");
+    CHECK(one.frequency.seasonal_period() == 1);
+    CHECK(index_of({"10", "12", "14", "18"}).frequency.name() == "every 2 periods");
+  }
+  SECTION("the most common difference wins over a larger one") {
+    const TimeIndex index = index_of({"2024-01-01", "2024-01-02", "2024-01-03", "2024-01-05", "2024-01-06"});
+    CHECK(index.frequency.name() == "daily");
+    CHECK(index.steps_between(index.ticks[2], index.ticks[3]) == 2);
+  }
+  SECTION("a single tick takes the natural step of its form") {
+    CHECK(index_of({"1949-01"}).frequency.name() == "monthly");
+    CHECK(index_of({"1949"}).frequency.name() == "yearly");
+    CHECK(index_of({"2024-01-01"}).frequency.name() == "daily");
+    CHECK(index_of({"2024-01-01 10:00"}).frequency.unit == Unit::none);
+  }
+}
+
+TEST_CASE("frequency names and seasonal periods cover the units", "[time]") {
+  using Unit = Frequency::Unit;
+  CHECK(Frequency{Unit::none, 0}.name() == "none");
+  CHECK(Frequency{Unit::months, 6}.name() == "6 months");
+  CHECK(Frequency{Unit::months, 24}.name() == "2 years");
+  CHECK(Frequency{Unit::seconds, 2 * 7 * kDay}.name() == "2 weeks");
+  CHECK(Frequency{Unit::seconds, 3 * kDay}.name() == "3 days");
+  CHECK(Frequency{Unit::seconds, 36 * 3600}.name() == "36 hours");
+  CHECK(Frequency{Unit::seconds, 15 * 60}.seasonal_period() == 1);
+  CHECK(Frequency{Unit::months, 6}.seasonal_period() == 1);
+  CHECK(Frequency{Unit::periods, 1}.seasonal_period() == 1);
+}
+
+TEST_CASE("advance is calendar-aware and format_tick writes the input's form", "[time]") {
+  SECTION("2023-11 plus 3 months is 2024-02") {
+    const TimeIndex index = index_of({"2023-10", "2023-11"});
+    CHECK(index.format_tick(index.advance(tick_of("2023-11"), 3)) == "2024-02");
+    CHECK(index.format_tick(index.advance(tick_of("2024-02"), -3)) == "2023-11");
+    CHECK(index.format_tick(index.advance(tick_of("2023-11"), 14)) == "2025-01");
+  }
+  SECTION("a month step clamps the day to the month's length") {
+    TimeIndex index;
+    index.format.kind = TimeKind::date;
+    index.frequency = {Frequency::Unit::months, 1};
+    CHECK(index.format_tick(index.advance(tick_of("2024-01-31"), 1)) == "2024-02-29");
+    CHECK(index.format_tick(index.advance(tick_of("2023-01-31"), 1)) == "2023-02-28");
+    CHECK(index.format_tick(index.advance(tick_of("2024-01-31"), 2)) == "2024-03-31");
+    index.month_day = 31;  // a month-end series
+    CHECK(index.format_tick(index.advance(tick_of("2024-02-29"), 1)) == "2024-03-31");
+  }
+  SECTION("quarterly and yearly steps") {
+    const TimeIndex quarters = index_of({"1959-01", "1959-04"});
+    CHECK(quarters.format_tick(quarters.advance(tick_of("2009-07"), 1)) == "2009-10");
+    CHECK(quarters.format_tick(quarters.advance(tick_of("2009-07"), 2)) == "2010-01");
+    const TimeIndex years = index_of({"1962", "1963"});
+    CHECK(years.format_tick(years.advance(tick_of("1963"), 6)) == "1969");
+  }
+  SECTION("second-based steps cross days, months and leap days") {
+    const TimeIndex hourly = index_of({"2014-12-31 22:00", "2014-12-31 23:00"});
+    CHECK(hourly.format_tick(hourly.advance(tick_of("2014-12-31 23:00"), 1)) == "2015-01-01 00:00");
+    const TimeIndex daily = index_of({"2024-02-27", "2024-02-28"});
+    CHECK(daily.format_tick(daily.advance(tick_of("2024-02-28"), 1)) == "2024-02-29");
+    CHECK(daily.format_tick(daily.advance(tick_of("2024-02-28"), 2)) == "2024-03-01");
+  }
+  SECTION("every form round-trips through format_tick and parse_time") {
+    for (const std::vector<std::string>& texts : std::vector<std::vector<std::string>>{
+             {"1", "2"},
+             {"1949", "1950"},
+             {"1961-01", "1961-02"},
+             {"2014-12-30", "2014-12-31"},
+             {"2014-12-31 22:00", "2014-12-31 23:00"},
+             {"2024-01-31 13:00:00", "2024-01-31 13:00:30"},
+             {"2024-01-31T13:00:00Z", "2024-01-31T14:00:00Z"},
+             {"2024-01-31T13:00", "2024-01-31T13:05"}}) {
+      const TimeIndex index = index_of(texts);
+      CHECK(index.format_tick(index.ticks[0]) == texts[0]);
+      CHECK(index.format_tick(index.ticks[1]) == texts[1]);
+      for (int step = -5; step <= 30; ++step) {
+        const std::int64_t tick = index.advance(index.ticks[1], step);
+        std::int64_t parsed = 0;
+        TimeFormat format;
+        REQUIRE(parse_time(index.format_tick(tick), parsed, format));
+        CHECK(parsed == tick);
+        CHECK(format == index.format);
+        CHECK(index.steps_between(index.ticks[1], tick) == step);
+      }
+    }
+  }
+  SECTION("steps_between refuses ticks off the step") {
+    const TimeIndex daily = index_of({"2024-01-01", "2024-01-02"});
+    CHECK_FALSE(daily.steps_between(tick_of("2024-01-01"), tick_of("2024-01-01") + 3600).has_value());
+    const TimeIndex monthly = index_of({"2024-01-15", "2024-02-15"});
+    CHECK(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-15")) == 3);
+    CHECK_FALSE(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-16")).has_value());
+  }
+}
