@@ -7,7 +7,7 @@ using namespace lstmf::test;
 using Catch::Contains;
 using Catch::StartsWith;
 
-TEST_CASE("--version and --help answer on stdout and exit 0", "[cli]") {
+TEST_CASE("the version and help flags answer on stdout and exit 0", "[cli]") {
   TempDir dir;
   const RunResult version = run_cli("--version", dir.path());
   CHECK(version.exit_code == 0);
