@@ -1,4 +1,6 @@
 // End-to-end: the built binary, run in a temporary folder.
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "support.hpp"
@@ -82,4 +84,18 @@ TEST_CASE("bad data is reported with file, line and column", "[cli]") {
   const RunResult r = run_cli("inspect --data bad.csv --target value --time-column date --look-back 1", dir.path());
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, StartsWith("lstm-forecast: bad.csv:3:2: ") && Contains("twelve"));
+}
+
+TEST_CASE("every example config in configs/ loads its bundled data", "[cli]") {
+  TempDir dir;
+  int configs = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(source_path("configs"))) {
+    if (entry.path().extension() != ".json") continue;
+    ++configs;
+    const RunResult r = run_cli("inspect --config '" + entry.path().string() + "'", dir.path());
+    INFO(entry.path().filename().string() << ": " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Contains("windows: "));
+  }
+  CHECK(configs >= 10);
 }
