@@ -45,18 +45,27 @@ bool file_exists(const std::string& path) {
 
 std::string source_path(const std::string& relative) { return std::string(LSTMF_SOURCE_DIR) + "/" + relative; }
 
-RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input,
-                  const std::string& prefix) {
+RunResult run_shell(const std::string& command, const std::string& cwd, const std::string& input) {
   TempDir io;
   const std::string in = io.write("stdin", input);
-  const std::string command = "cd '" + cwd + "' && " + prefix + "'" + std::string(LSTMF_BINARY) + "' " + args + " < '" + in +
-                              "' > '" + io.file("stdout") + "' 2> '" + io.file("stderr") + "'";
-  const int status = std::system(command.c_str());
+  const std::string full = "cd '" + cwd + "' && " + command + " < '" + in + "' > '" + io.file("stdout") + "' 2> '" +
+                           io.file("stderr") + "'";
+  const int status = std::system(full.c_str());
   RunResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   result.out = read_file(io.file("stdout"));
   result.err = read_file(io.file("stderr"));
   return result;
+}
+
+std::string torch_fixtures_dir() {
+  const char* env = std::getenv("LSTMF_TORCH_FIXTURES");
+  return env != nullptr && *env != '\0' ? std::string(env) : source_path("tests/fixtures/torch");
+}
+
+RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input,
+                  const std::string& prefix) {
+  return run_shell(prefix + "'" + std::string(LSTMF_BINARY) + "' " + args, cwd, input);
 }
 
 }  // namespace lstmf::test

@@ -33,6 +33,13 @@ struct RunResult {
   std::string err;  // stderr
 };
 
+// Runs `command` (a shell command line) in folder `cwd`, feeding `input` on stdin, and captures its
+// exit code, stdout and stderr.
+RunResult run_shell(const std::string& command, const std::string& cwd, const std::string& input = "");
+
+// The folder of PyTorch fixture cases: $LSTMF_TORCH_FIXTURES, or the project's tests/fixtures/torch.
+std::string torch_fixtures_dir();
+
 // Runs the built lstm-forecast with `args` (a shell-quoted string) in folder `cwd`, feeding `input`
 // on stdin, and captures its exit code, stdout and stderr. `prefix` goes before the binary (e.g.
 // "timeout -s INT 2 ").

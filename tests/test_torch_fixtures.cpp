@@ -19,6 +19,7 @@
 #include "lstmf/backprop.hpp"
 #include "lstmf/model.hpp"
 #include "lstmf/optimizer.hpp"
+#include "support.hpp"
 
 using namespace lstmf;
 using nlohmann::json;
@@ -26,10 +27,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path fixtures_dir() {
-  const char* env = std::getenv("LSTMF_TORCH_FIXTURES");
-  return env != nullptr && *env != '\0' ? fs::path(env) : fs::path(LSTMF_SOURCE_DIR) / "tests" / "fixtures" / "torch";
-}
 
 // Element-wise |got - want| <= tol * max(1, |want|), keeping the worst error and the first failures.
 struct Comparison {
@@ -292,7 +289,7 @@ void check_case(const json& fixture, const std::string& file, Comparison& cmp) {
 }  // namespace
 
 TEST_CASE("the engine matches every PyTorch fixture of the folder, in double and in float", "[torch]") {
-  const fs::path dir = fixtures_dir();
+  const fs::path dir = test::torch_fixtures_dir();
   INFO("fixture folder: " << dir.string() << " (set LSTMF_TORCH_FIXTURES to check another)");
   REQUIRE(fs::is_directory(dir));
   std::vector<fs::path> files;

@@ -39,16 +39,7 @@ std::string python() { return file_exists("/usr/bin/python3") ? "/usr/bin/python
 
 // Runs `python3 tools/torch_interop.py ARGS` in `cwd`.
 RunResult run_tool(const std::string& args, const std::string& cwd) {
-  TempDir io;
-  const std::string command = "cd " + shell_quote(cwd) + " && " + shell_quote(python()) + " " +
-                              shell_quote(source_path("tools/torch_interop.py")) + " " + args + " < /dev/null > " +
-                              shell_quote(io.file("stdout")) + " 2> " + shell_quote(io.file("stderr"));
-  const int status = std::system(command.c_str());
-  RunResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  result.out = read_file(io.file("stdout"));
-  result.err = read_file(io.file("stderr"));
-  return result;
+  return run_shell(shell_quote(python()) + " " + shell_quote(source_path("tools/torch_interop.py")) + " " + args, cwd);
 }
 
 // The tool needs python3 and NumPy: their absence is a failure, never a skip.
@@ -65,8 +56,7 @@ void require_ok(const RunResult& r, const std::string& what) {
 }
 
 std::vector<fs::path> fixture_files() {
-  const char* env = std::getenv("LSTMF_TORCH_FIXTURES");
-  const fs::path dir = env != nullptr && *env != '\0' ? fs::path(env) : fs::path(source_path("tests/fixtures/torch"));
+  const fs::path dir = torch_fixtures_dir();
   std::vector<fs::path> files;
   if (fs::is_directory(dir))
     for (const auto& entry : fs::directory_iterator(dir))
