@@ -6,11 +6,7 @@
 
 namespace lstmf {
 
-Dataset prepare_dataset(const DataConfig& data) {
-  if (data.path.empty()) throw InputError("no data file: give --data FILE (or data.path in the config)");
-  if (data.targets.empty()) throw InputError("no target column: give --target COL (or data.targets in the config)");
-  return prepare_dataset(load_series(data), data);
-}
+Dataset prepare_dataset(const DataConfig& data) { return prepare_dataset(load_series(data), data); }
 
 Dataset prepare_dataset(SeriesSet source, const DataConfig& data) {
   if (source.series.empty()) throw InputError(source.source, 0, 0, "no series found");

@@ -48,9 +48,9 @@ TEST_CASE("the scaler is fitted on the training rows alone (no leakage)", "[data
 
 TEST_CASE("preparing data without a file or a target names the missing setting", "[dataset]") {
   DataConfig data;
-  REQUIRE_THROWS_WITH(prepare_dataset(data), Contains("no data file: give --data FILE"));
+  REQUIRE_THROWS_WITH(prepare_dataset(data), Contains("no data file: set data.path (--data FILE)"));
   data.path = "x.csv";
-  REQUIRE_THROWS_WITH(prepare_dataset(data), Contains("no target column: give --target COL"));
+  REQUIRE_THROWS_WITH(prepare_dataset(data), Contains("no target column: set data.targets (--target COL)"));
 }
 
 TEST_CASE("a series too short for one window is an error stating the minimum", "[dataset]") {
