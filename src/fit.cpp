@@ -5,6 +5,7 @@
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
+#include "lstmf/metrics.hpp"
 
 namespace lstmf {
 namespace {
@@ -55,17 +56,15 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
   HoldoutErrors errors;
   if (origins.empty()) return errors;
   const MatrixD predicted = predict_at(checkpoint, values, origins, horizon, threads);
-  double absolute = 0, squared = 0;
+  std::vector<double> actual, forecast;
   for (size_t o = 0; o < origins.size(); ++o)
     for (long h = 0; h < horizon; ++h)
       for (long k = 0; k < targets; ++k) {
-        const double e = predicted(static_cast<long>(o), h * targets + k) - values(origins[o] + h, k);
-        absolute += std::abs(e);
-        squared += e * e;
+        forecast.push_back(predicted(static_cast<long>(o), h * targets + k));
+        actual.push_back(values(origins[o] + h, k));
       }
-  const double n = static_cast<double>(origins.size()) * horizon * targets;
-  errors.mae = absolute / n;
-  errors.rmse = std::sqrt(squared / n);
+  errors.mae = *mae(actual, forecast).value;
+  errors.rmse = *rmse(actual, forecast).value;
   errors.windows = static_cast<long>(origins.size());
   return errors;
 }
