@@ -14,25 +14,31 @@ using json = nlohmann::json;
 // Thrown inside this file with a key path; load_checkpoint adds the file name.
 [[noreturn]] void bad(const std::string& message) { throw InputError(message); }
 
+// A value found in the file, for a message: bounded.
+std::string shown(const json& value) { return printable(value.dump(), 40); }
+
+// "where.key", or "key" at the top level.
+std::string key_path(const std::string& where, const char* key) { return where.empty() ? key : where + "." + key; }
+
 const json& member(const json& object, const char* key, const std::string& where) {
   if (!object.is_object()) bad(where + " must be an object");
   const auto it = object.find(key);
-  if (it == object.end()) bad((where.empty() ? "" : where + ".") + key + " is missing");
+  if (it == object.end()) bad(key_path(where, key) + " is missing");
   return *it;
 }
 
 std::string read_string(const json& object, const char* key, const std::string& where) {
   const json& value = member(object, key, where);
-  if (!value.is_string()) bad(where + "." + key + " must be a string, got " + value.dump());
+  if (!value.is_string()) bad(key_path(where, key) + " must be a string, got " + shown(value));
   return value.get<std::string>();
 }
 
 std::vector<std::string> read_strings(const json& object, const char* key, const std::string& where) {
   const json& value = member(object, key, where);
-  if (!value.is_array()) bad(where + "." + key + " must be an array of strings");
+  if (!value.is_array()) bad(key_path(where, key) + " must be an array of strings");
   std::vector<std::string> out;
   for (const auto& item : value) {
-    if (!item.is_string()) bad(where + "." + key + " must be an array of strings, found " + item.dump());
+    if (!item.is_string()) bad(key_path(where, key) + " must be an array of strings, found " + shown(item));
     out.push_back(item.get<std::string>());
   }
   return out;
@@ -40,22 +46,22 @@ std::vector<std::string> read_strings(const json& object, const char* key, const
 
 long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi) {
   const json& value = member(object, key, where);
-  if (!value.is_number_integer()) bad(where + "." + key + " must be an integer, got " + value.dump());
+  if (!value.is_number_integer()) bad(key_path(where, key) + " must be an integer, got " + shown(value));
   const auto v = value.get<long long>();
   if (v < lo || v > hi)
-    bad(where + "." + key + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + value.dump());
+    bad(key_path(where, key) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + shown(value));
   return static_cast<long>(v);
 }
 
 bool read_bool(const json& object, const char* key, const std::string& where) {
   const json& value = member(object, key, where);
-  if (!value.is_boolean()) bad(where + "." + key + " must be true or false, got " + value.dump());
+  if (!value.is_boolean()) bad(key_path(where, key) + " must be true or false, got " + shown(value));
   return value.get<bool>();
 }
 
 double read_number_or_null(const json& value, const std::string& where) {
   if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
-  if (!value.is_number()) bad(where + " must be a number, got " + value.dump());
+  if (!value.is_number()) bad(where + " must be a number, got " + shown(value));
   return value.get<double>();
 }
 
@@ -73,7 +79,7 @@ TimeFormat time_format_from(const json& j, const std::string& where) {
   bool found = false;
   for (int k = 0; k < 6; ++k)
     if (kind == kTimeKinds[k]) f.kind = static_cast<TimeKind>(k), found = true;
-  if (!found) bad(where + ".kind must be one of none, integer, year, year_month, date, datetime, got '" + kind + "'");
+  if (!found) bad(where + ".kind must be one of none, integer, year, year_month, date, datetime, got '" + printable(kind) + "'");
   f.t_separator = read_bool(j, "t_separator", where);
   f.seconds = read_bool(j, "seconds", where);
   f.zulu = read_bool(j, "zulu", where);
@@ -91,7 +97,7 @@ Frequency frequency_from(const json& j, const std::string& where) {
   bool found = false;
   for (int u = 0; u < 4; ++u)
     if (unit == kFrequencyUnits[u]) f.unit = static_cast<Frequency::Unit>(u), found = true;
-  if (!found) bad(where + ".unit must be one of none, periods, seconds, months, got '" + unit + "'");
+  if (!found) bad(where + ".unit must be one of none, periods, seconds, months, got '" + printable(unit) + "'");
   f.count = read_integer(j, "count", where, 0, std::numeric_limits<long>::max());
   if (f.unit != Frequency::Unit::none && f.count < 1) bad(where + ".count must be >= 1");
   return f;
@@ -137,7 +143,7 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
     for (long c = 0; c < width; ++c) {
       const json& v = row[static_cast<size_t>(c)];
       if (!v.is_number() || !std::isfinite(v.get<double>()))
-        bad(where + ".values[" + std::to_string(r) + "][" + std::to_string(c) + "] must be a finite number, got " + v.dump());
+        bad(where + ".values[" + std::to_string(r) + "][" + std::to_string(c) + "] must be a finite number, got " + shown(v));
       tail.values(r, c) = v.get<double>();
     }
   }
@@ -149,7 +155,7 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
       std::int64_t tick = 0;
       TimeFormat format;
       if (!parse_time(times[i], tick, format) || format.kind != columns.time_format.kind)
-        bad(where + ".time[" + std::to_string(i) + "]: expected a timestamp like the training data's, got '" + times[i] + "'");
+        bad(where + ".time[" + std::to_string(i) + "]: expected a timestamp like the training data's, got '" + printable(times[i]) + "'");
       if (!tail.ticks.empty() && tick <= tail.ticks.back()) bad(where + ".time must be increasing");
       tail.ticks.push_back(tick);
     }

@@ -70,8 +70,7 @@ struct BadValue {
 };
 
 std::string json_text(const json& value) {
-  std::string text = value.dump();
-  return text.size() > 40 ? text.substr(0, 37) + "..." : text;
+  return printable(value.dump(), 40);
 }
 
 // ---- value converters: JSON and command-line text, per C++ type ------------------------------
@@ -94,7 +93,7 @@ struct Convert<int> {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
-      throw BadValue{expected(), "'" + text + "'"};
+      throw BadValue{expected(), "'" + printable(text) + "'"};
     return value;
   }
   static json to_json(int v) { return v; }
@@ -112,7 +111,7 @@ struct Convert<std::uint64_t> {
     std::uint64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
-      throw BadValue{expected(), "'" + text + "'"};
+      throw BadValue{expected(), "'" + printable(text) + "'"};
     return value;
   }
   static json to_json(std::uint64_t v) { return v; }
@@ -130,7 +129,7 @@ struct Convert<double> {
     double value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
-      throw BadValue{expected(), "'" + text + "'"};
+      throw BadValue{expected(), "'" + printable(text) + "'"};
     return value;
   }
   static json to_json(double v) { return v; }
@@ -151,7 +150,7 @@ struct Convert<bool> {
   static bool from_text(const std::string& text) {
     if (text == "true" || text == "1") return true;
     if (text == "false" || text == "0") return false;
-    throw BadValue{expected(), "'" + text + "'"};
+    throw BadValue{expected(), "'" + printable(text) + "'"};
   }
   static json to_json(bool v) { return v; }
   static std::string text(bool v) { return v ? "true" : "false"; }
@@ -201,7 +200,7 @@ struct Convert<std::vector<T>> {
       for (const auto& item : split_list(text)) out.push_back(Convert<T>::from_text(item));
       return out;
     } catch (const BadValue&) {
-      throw BadValue{expected(), "'" + text + "'"};
+      throw BadValue{expected(), "'" + printable(text) + "'"};
     }
   }
   static json to_json(const std::vector<T>& v) {
@@ -222,7 +221,7 @@ struct EnumConvert {
   static E from_text(const std::string& text) {
     for (const auto& [v, name] : EnumNames<E>::names)
       if (text == name) return v;
-    throw BadValue{expected(), "'" + text + "'"};
+    throw BadValue{expected(), "'" + printable(text) + "'"};
   }
   static E from_json(const json& j) {
     if (!j.is_string()) throw BadValue{expected(), json_text(j)};
@@ -271,7 +270,7 @@ Check<std::string> one_of(std::vector<std::string> allowed) {
     if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
       std::string list;
       for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("'" + a + "'");
-      problems.push_back(path + " must be one of " + list + ", got '" + v + "'");
+      problems.push_back(path + " must be one of " + list + ", got '" + printable(v) + "'");
     }
   };
 }
@@ -420,6 +419,15 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
 
 const char* const kSections[] = {"data", "model", "training", "output"};
 
+// Every problem, "; "-separated, up to a number that keeps the message one readable line.
+std::string join_problems(const Problems& problems) {
+  constexpr std::size_t kShown = 8;
+  std::string message;
+  for (std::size_t i = 0; i < problems.size() && i < kShown; ++i) message += (i ? "; " : "") + problems[i];
+  if (problems.size() > kShown) message += "; and " + std::to_string(problems.size() - kShown) + " more problems";
+  return message;
+}
+
 }  // namespace
 
 const std::vector<OptionInfo>& config_options() {
@@ -456,7 +464,7 @@ void apply_json(Config& config, const json& root, const std::string& source) {
       // A key written at the top level ("epochs") suggests its full path ("training.epochs").
       for (const auto& def : option_table())
         if (def.info.key == section) hint = def.info.path();
-      problems.push_back("unknown key '" + section + "' (did you mean '" + hint + "'?)");
+      problems.push_back("unknown key '" + printable(section) + "' (did you mean '" + hint + "'?)");
       continue;
     }
     if (!body.is_object()) {
@@ -474,7 +482,7 @@ void apply_json(Config& config, const json& root, const std::string& source) {
         std::string hint = section + "." + nearest(key, keys);
         for (const auto& other : option_table())
           if (other.info.key == key) hint = other.info.path();
-        problems.push_back("unknown key '" + path + "' (did you mean '" + hint + "'?)");
+        problems.push_back("unknown key '" + printable(path) + "' (did you mean '" + hint + "'?)");
         continue;
       }
       try {
@@ -485,11 +493,7 @@ void apply_json(Config& config, const json& root, const std::string& source) {
     }
   }
   for (const auto& p : validate(config)) problems.push_back(p);
-  if (!problems.empty()) {
-    std::string message;
-    for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
-    throw InputError(source, 0, 0, message);
-  }
+  if (!problems.empty()) throw InputError(source, 0, 0, join_problems(problems));
 }
 
 Config config_from_file(const std::string& path) {
@@ -532,9 +536,7 @@ std::vector<std::string> validate(const Config& config) {
 void check(const Config& config, const std::string& source) {
   const Problems problems = validate(config);
   if (problems.empty()) return;
-  std::string message;
-  for (const auto& p : problems) message += (message.empty() ? "" : "; ") + p;
-  throw InputError(source, 0, 0, message);
+  throw InputError(source, 0, 0, join_problems(problems));
 }
 
 std::string options_markdown() {

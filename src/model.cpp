@@ -51,7 +51,7 @@ void read_tensor(const ParameterInfo& info, const nlohmann::json& json, const st
   std::string leaf_path = path;
   if (json.is_array()) {
     if (const nlohmann::json* bad = first_non_number(json, leaf_path)) {
-      problems.push_back(leaf_path + ": expected a number, got " + bad->dump());
+      problems.push_back(leaf_path + ": expected a number, got " + printable(bad->dump(), 40));
       return;
     }
   }
@@ -109,7 +109,7 @@ void from_state_dict(const ParameterLayout& layout, const nlohmann::json& json, 
   for (const auto& item : json.items()) {
     const bool known = std::any_of(layout.begin(), layout.end(),
                                    [&](const ParameterInfo& info) { return info.name == item.key(); });
-    if (!known) problems.push_back(where + "." + item.key() + ": unknown parameter for this model");
+    if (!known) problems.push_back(where + "." + printable(item.key(), 40) + ": unknown parameter for this model");
   }
   for (const ParameterInfo& info : layout) {
     const auto found = json.find(info.name);
@@ -119,8 +119,10 @@ void from_state_dict(const ParameterLayout& layout, const nlohmann::json& json, 
       read_tensor(info, *found, where + "." + info.name, flat, problems);
   }
   if (!problems.empty()) {
+    constexpr std::size_t kShown = 5;  // a message stays one readable line
     std::string message = problems.front();
-    for (std::size_t i = 1; i < problems.size(); ++i) message += "; " + problems[i];
+    for (std::size_t i = 1; i < problems.size() && i < kShown; ++i) message += "; " + problems[i];
+    if (problems.size() > kShown) message += "; and " + std::to_string(problems.size() - kShown) + " more problems";
     throw InputError(message);
   }
 }

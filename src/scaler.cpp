@@ -64,7 +64,7 @@ MinMaxScaler MinMaxScaler::from_json(const nlohmann::json& json, const std::stri
     if (!json.contains(key) || !json[key].is_array()) fail(std::string(key) + " must be an array of numbers");
     std::vector<double> out;
     for (const auto& v : json[key]) {
-      if (!v.is_number() || !std::isfinite(v.get<double>())) fail(std::string(key) + " must hold finite numbers, got " + v.dump());
+      if (!v.is_number() || !std::isfinite(v.get<double>())) fail(std::string(key) + " must hold finite numbers, got " + printable(v.dump(), 40));
       out.push_back(v.get<double>());
     }
     return out;

@@ -84,7 +84,8 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-std::string quote(std::string_view text) { return "'" + std::string(text) + "'"; }
+// Text from the file or the command line, quoted for a message: escaped and bounded (error.hpp).
+std::string quote(std::string_view text) { return "'" + printable(text) + "'"; }
 
 std::string lowercase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -122,7 +123,8 @@ std::optional<std::string> nearest_name(const std::string& name, const std::vect
 
 std::string column_list(const std::vector<std::string>& header) {
   std::string list;
-  for (std::size_t i = 0; i < header.size() && i < kMaxListedColumns; ++i) list += (i ? ", " : "") + header[i];
+  for (std::size_t i = 0; i < header.size() && i < kMaxListedColumns; ++i)
+    list += (i ? ", " : "") + printable(header[i], 40);
   if (header.size() > kMaxListedColumns) list += " and " + std::to_string(header.size() - kMaxListedColumns) + " more";
   return list;
 }
@@ -157,9 +159,15 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
   }
   std::string message = std::string(role) + " column " + quote(name) + " is not in the header";
   if (const auto nearest = nearest_name(name, header)) message += " (did you mean " + quote(*nearest) + "?)";
-  message += "; the columns are: " + column_list(header);
-  if (header.size() == 1 && header[0].find_first_of(",;\t") != std::string::npos)
-    message += " (one column: is the delimiter right? set data.delimiter)";
+  if (header.size() == 1 && header[0].find_first_of(",;\t") != std::string::npos) {
+    message += "; the columns are: " + column_list(header) + " (one column: is the delimiter right? set data.delimiter)";
+  } else if (header.size() == 1 && header[0].find(' ') != std::string::npos) {
+    // A log or a text file: its first line is no header row.
+    message += ", which is one column, " + quote(header[0]) +
+               ": expected a header row naming the columns, separated by ',', ';' or tab (is this a CSV file?)";
+  } else {
+    message += "; the columns are: " + column_list(header);
+  }
   throw InputError(csv.source(), csv.header_line(), 0, message);
 }
 

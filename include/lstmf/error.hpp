@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace lstmf {
 
@@ -13,6 +14,7 @@ enum class ExitCode : int {
   input = 2,        // bad input: data, config, checkpoint or command-line usage
   io = 3,           // a file cannot be read or written
   diverged = 4,     // training produced NaN or Inf
+  memory = 5,       // the job needs more memory than the machine has; refused before it started
   interrupted = 130 // SIGINT / SIGTERM
 };
 
@@ -58,6 +60,17 @@ class DivergedError : public Error {
  public:
   explicit DivergedError(const std::string& message) : Error(message, ExitCode::diverged) {}
 };
+
+// The job would need more memory than is available (or an allocation failed).
+class MemoryError : public Error {
+ public:
+  explicit MemoryError(const std::string& message) : Error(message, ExitCode::memory) {}
+};
+
+// `text` made safe to quote in a one-line message: control characters and bytes that are not part
+// of valid UTF-8 are written as \n, \t, \xNN, and text longer than `max_bytes` is cut at a
+// character boundary and ends in "..." (with the full length). Valid UTF-8 passes through.
+std::string printable(std::string_view text, std::size_t max_bytes = 60);
 
 // "file:line:column: message" with empty parts left out.
 std::string format_location(const std::string& file, long line, long column, const std::string& message);

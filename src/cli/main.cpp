@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <iostream>
 #include <new>
+#include <stdexcept>
 
 #include "commands.hpp"
 #include "lstmf/config.hpp"
@@ -16,8 +17,9 @@ bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 namespace {
 
+// One line, whatever the message holds: control characters and invalid UTF-8 escaped, length bounded.
 int fail(lstmf::ExitCode code, const std::string& message) {
-  std::cerr << "lstm-forecast: " << message << "\n";
+  std::cerr << "lstm-forecast: " << lstmf::printable(message, 1000) << "\n";
   return static_cast<int>(code);
 }
 
@@ -27,7 +29,7 @@ int main(int argc, char** argv) {
   using namespace lstmf;
   CLI::App app{"lstm-forecast: forecast time series with a stacked LSTM, from the shell.\n"
                "Exit codes: 0 ok, 1 internal error, 2 bad input or usage, 3 file I/O, 4 training diverged, "
-               "130 interrupted.",
+               "5 not enough memory, 130 interrupted.",
                "lstm-forecast"};
   app.set_version_flag("--version", std::string("lstm-forecast ") + LSTMF_VERSION);
   app.require_subcommand(1, 1);
@@ -35,6 +37,14 @@ int main(int argc, char** argv) {
   const std::vector<cli::Command> commands = {cli::add_train(app), cli::add_predict(app), cli::add_evaluate(app),
                                               cli::add_inspect(app)};
 
+  // CLI11 reads an unknown first word as a stray argument and says only that a subcommand is required.
+  if (argc > 1 && argv[1][0] != '-') {
+    bool known = false;
+    for (const auto& command : commands) known = known || command.app->get_name() == argv[1];
+    if (!known)
+      return fail(ExitCode::input, std::string("unknown subcommand '") + argv[1] +
+                                       "'; expected train, predict, evaluate or inspect (see lstm-forecast --help)");
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -57,7 +67,10 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     return fail(e.code(), e.what());
   } catch (const std::bad_alloc&) {
-    return fail(ExitCode::internal, "out of memory");
+    return fail(ExitCode::memory, "out of memory: an allocation failed; reduce the data, --look-back, --hidden or "
+                                  "--batch-size, or free memory");
+  } catch (const std::length_error&) {
+    return fail(ExitCode::memory, "out of memory: a buffer would exceed the largest size this machine can address");
   } catch (const std::exception& e) {
     return fail(ExitCode::internal, std::string("internal error: ") + e.what());
   }
