@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -22,11 +23,133 @@ namespace lstmf {
 
 namespace {
 
-// Feeds io::LineReader from a FILE*. libfccp's own FILE* source treats a read error as the end of
-// the file and closes stdin; this one throws IoError and leaves stdin open.
+// Checks the bytes of a CSV file as they are read, before any line is parsed: a file that is not
+// UTF-8 text (binary, compressed, a spreadsheet, UTF-16, Latin-1) is refused with what it looks like
+// and where, instead of failing later as garbled columns. ASCII runs are skipped eight bytes at a time.
+class TextCheck {
+ public:
+  explicit TextCheck(std::string source) : source_(std::move(source)) {}
+
+  // The next `size` bytes of the file; size 0 marks its end.
+  void scan(const char* data, std::size_t size) {
+    if (offset_ == 0 && size > 0) check_signature(data, size);
+    if (size == 0) {
+      if (continuations_ > 0) fail(data, lead_offset_, "expected UTF-8 text, found a character cut off", " at the end of the file");
+      return;
+    }
+    const void* nul = std::memchr(data, 0, size);
+    const std::size_t text_end = nul != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nul) - data) : size;
+    std::size_t i = 0;
+    while (i < text_end) {
+      if (continuations_ == 0 && i + 8 <= text_end) {
+        std::uint64_t word = 0;
+        std::memcpy(&word, data + i, 8);
+        if ((word & 0x8080808080808080ULL) == 0) {
+          i += 8;
+          continue;
+        }
+      }
+      const auto byte = static_cast<unsigned char>(data[i]);
+      if (continuations_ > 0) {
+        // Reported at the byte that began the sequence (é in Latin-1 is one byte, 0xE9, read as a lead).
+        if (byte < next_lo_ || byte > next_hi_) fail(data, lead_offset_, not_utf8(lead_), kLatinHint);
+        --continuations_;
+        next_lo_ = 0x80;
+        next_hi_ = 0xBF;
+      } else if (byte >= 0x80) {
+        if (byte >= 0xC2 && byte <= 0xDF) continuations_ = 1;
+        else if (byte >= 0xE0 && byte <= 0xEF) continuations_ = 2;
+        else if (byte >= 0xF0 && byte <= 0xF4) continuations_ = 3;
+        else fail(data, offset_ + i, not_utf8(byte), kLatinHint);
+        lead_ = byte;
+        lead_offset_ = offset_ + i;
+        next_lo_ = byte == 0xE0 ? 0xA0 : byte == 0xF0 ? 0x90 : 0x80;
+        next_hi_ = byte == 0xED ? 0x9F : byte == 0xF4 ? 0x8F : 0xBF;
+      }
+      ++i;
+    }
+    if (nul != nullptr)
+      fail(data, offset_ + text_end, "expected CSV text, found a NUL byte (0x00)", " (is this a binary file?)");
+    lines_ += static_cast<long>(std::count(data, data + size, '\n'));
+    for (std::size_t k = size; k > 0; --k)
+      if (data[k - 1] == '\n') {
+        line_start_ = offset_ + k;
+        break;
+      }
+    offset_ += size;
+  }
+
+ private:
+  static constexpr const char* kLatinHint =
+      " (Latin-1 or Windows-1252 text? convert it: iconv -f WINDOWS-1252 -t UTF-8 FILE > NEW.csv)";
+  static std::string not_utf8(unsigned char byte) {
+    static const char* const kHex = "0123456789ABCDEF";
+    return std::string("expected UTF-8 text, found the byte 0x") + kHex[byte >> 4] + kHex[byte & 15];
+  }
+
+  // Files that are not text at all, told by their first bytes.
+  void check_signature(const char* data, std::size_t size) {
+    const auto starts = [&](const char* magic, std::size_t length) {
+      return size >= length && std::memcmp(data, magic, length) == 0;
+    };
+    const char* what = nullptr;
+    if (starts("\x1F\x8B", 2)) what = "a gzip-compressed file: decompress it first (gunzip FILE, or zcat FILE | lstm-forecast ... --data -)";
+    else if (starts("PK\x03\x04", 4)) what = "a zip archive (an Excel .xlsx workbook?): export the sheet as CSV UTF-8";
+    else if (starts("\xD0\xCF\x11\xE0", 4)) what = "an Excel .xls workbook: export the sheet as CSV UTF-8";
+    else if (starts("\xFF\xFE", 2) || starts("\xFE\xFF", 2))
+      what = "UTF-16 text (Excel's 'Unicode Text'?): save it as CSV UTF-8, or convert it: iconv -f UTF-16 -t UTF-8 FILE > NEW.csv";
+    else if (starts("PAR1", 4)) what = "a Parquet file: convert it to CSV";
+    else if (starts("BZh", 3) || starts("\xFD" "7zXZ", 5) || starts("\x28\xB5\x2F\xFD", 4))
+      what = "a compressed file (bzip2, xz or zstd): decompress it first";
+    if (what != nullptr) throw InputError(source_, 0, 0, std::string("expected CSV text, found ") + what);
+    // Classic Mac line ends (CR alone): the whole file would read as one header line.
+    if (std::memchr(data, '\n', size) == nullptr && std::memchr(data, '\r', size) != nullptr)
+      throw InputError(source_, 0, 0,
+                       "expected lines ending in LF or CRLF, found CR alone (old Mac line ends): convert them: "
+                       "tr '\\r' '\\n' < FILE > NEW.csv");
+    // Binary data: many control bytes (not tab, CR, LF, FF) near the start.
+    const std::size_t head = std::min<std::size_t>(size, 4096);
+    std::size_t controls = 0;
+    for (std::size_t i = 0; i < head; ++i) {
+      const auto byte = static_cast<unsigned char>(data[i]);
+      controls += byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r' && byte != '\f';
+    }
+    if (controls >= 4 && controls * 20 > head)  // over 5%; a lone NUL is reported with its line by scan()
+      throw InputError(source_, 0, 0,
+                       "expected CSV text, found binary data (" + std::to_string(controls) +
+                           " control bytes in the first " + std::to_string(head) + "): is this the right file?");
+  }
+
+  // Throws "file:line: <found> at byte N of the line<hint>" for the byte at file offset `offset`,
+  // in the current chunk `data` or, for a UTF-8 sequence begun there, at the end of the one before.
+  [[noreturn]] void fail(const char* data, std::uint64_t offset, const std::string& found, const char* hint) const {
+    const std::size_t at = offset >= offset_ ? static_cast<std::size_t>(offset - offset_) : 0;
+    const long line = lines_ + 1 + static_cast<long>(std::count(data, data + at, '\n'));
+    std::uint64_t start = line_start_;
+    for (std::size_t k = at; k > 0; --k)
+      if (data[k - 1] == '\n') {
+        start = offset_ + k;
+        break;
+      }
+    throw InputError(source_, line, 0, found + " at byte " + std::to_string(offset - start + 1) + " of the line" + hint);
+  }
+
+  std::string source_;
+  std::uint64_t offset_ = 0;      // file offset of the next chunk
+  long lines_ = 0;                // line ends before it
+  std::uint64_t line_start_ = 0;  // file offset where its first line starts
+  int continuations_ = 0;         // UTF-8 continuation bytes still expected
+  unsigned char lead_ = 0;        // the byte that began the current sequence
+  std::uint64_t lead_offset_ = 0; // its file offset
+  unsigned char next_lo_ = 0x80, next_hi_ = 0xBF;  // the range the next one must be in
+};
+
+// Feeds io::LineReader from a FILE*, checking the text as it goes. libfccp's own FILE* source
+// treats a read error as the end of the file and closes stdin; this one throws IoError and leaves
+// stdin open.
 class FileSource : public io::ByteSourceBase {
  public:
-  FileSource(std::FILE* file, bool owned, std::string name) : file_(file), owned_(owned), name_(std::move(name)) {}
+  FileSource(std::FILE* file, bool owned, std::string name) : file_(file), owned_(owned), name_(name), check_(name) {}
   ~FileSource() override {
     if (owned_) std::fclose(file_);
   }
@@ -37,6 +160,8 @@ class FileSource : public io::ByteSourceBase {
     const std::size_t count = std::fread(buffer, 1, static_cast<std::size_t>(size), file_);
     if (count < static_cast<std::size_t>(size) && std::ferror(file_))
       throw IoError(name_, std::string("cannot read: ") + std::strerror(errno));
+    check_.scan(buffer, count);
+    if (count < static_cast<std::size_t>(size)) check_.scan(buffer + count, 0);  // the end of the file
     return static_cast<int>(count);
   }
 
@@ -44,6 +169,7 @@ class FileSource : public io::ByteSourceBase {
   std::FILE* file_;
   bool owned_;
   std::string name_;
+  TextCheck check_;
 };
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -288,8 +414,13 @@ void CsvReader::split_quoted(const char* line, std::size_t length) {
 }
 
 bool is_missing_marker(std::string_view field) {
-  return field.empty() || field == "NA" || field == "N/A" || field == "#N/A" || field == "NaN" || field == "null" ||
-         field == "NULL";
+  const auto is = [&](std::string_view marker) {  // ASCII case-insensitive
+    if (field.size() != marker.size()) return false;
+    for (std::size_t i = 0; i < field.size(); ++i)
+      if ((field[i] >= 'A' && field[i] <= 'Z' ? field[i] + 32 : field[i]) != marker[i]) return false;
+    return true;
+  };
+  return field.empty() || is("na") || is("n/a") || is("#n/a") || is("nan") || is("null");
 }
 
 NumberStatus parse_number(std::string_view field, double& value) {

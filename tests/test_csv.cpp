@@ -191,9 +191,10 @@ TEST_CASE("cells parse as strict finite numbers", "[csv]") {
     REQUIRE(parse_number("0." + std::string(400, '0') + "1", value) == NumberStatus::ok);
     CHECK(value == 0.0);
   }
-  SECTION("missing-value markers are exact") {
-    for (const char* text : {"", "NA", "N/A", "#N/A", "NaN", "null", "NULL"}) CHECK(is_missing_marker(text));
-    for (const char* text : {"nan", "na", "None", "0", "-", "Null"}) CHECK_FALSE(is_missing_marker(text));
+  SECTION("missing-value markers are matched in any letter case") {
+    for (const char* text : {"", "NA", "N/A", "#N/A", "NaN", "null", "NULL", "nan", "NAN", "na", "n/a", "Null"})
+      CHECK(is_missing_marker(text));
+    for (const char* text : {"None", "0", "-", "inf", "nana", "n\x0f" "a", "-nan"}) CHECK_FALSE(is_missing_marker(text));
   }
   SECTION("thousands separators and decimal commas get a hint") {
     CHECK(number_hint("12,345,678") == "(thousands separators are not supported: write 12345678)");
@@ -206,5 +207,62 @@ TEST_CASE("cells parse as strict finite numbers", "[csv]") {
       INFO(text);
       CHECK(number_hint(text).empty());
     }
+  }
+}
+
+// The text check: what is not UTF-8 CSV text is refused as it is read, naming the line.
+namespace {
+std::string read_error(const std::string& content) {
+  TempDir dir;
+  try {
+    CsvReader csv(dir.write("data.csv", content));
+    while (csv.next()) {
+    }
+  } catch (const lstmf::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("csv reader accepts a UTF-8 BOM, CRLF line ends and UTF-8 text", "[csv]") {
+  CHECK(read_all("\xEF\xBB\xBF" "date,value\r\n2020,1\r\n") == Records{{"date", "value"}, {"2020", "1"}});
+  CHECK(read_all("date,temp\xC3\xA9rature \xE2\x82\xAC\n2020,1\n") ==
+        Records{{"date", "temp\xC3\xA9rature \xE2\x82\xAC"}, {"2020", "1"}});
+  CHECK(read_all("a,\xF0\x9F\x93\x88\n1,2\n") == Records{{"a", "\xF0\x9F\x93\x88"}, {"1", "2"}});
+}
+
+TEST_CASE("csv reader refuses what is not UTF-8 text, with the line", "[csv]") {
+  SECTION("a NUL byte, even where libfccp would end the line") {
+    CHECK_THAT(read_error(std::string("a,b\n1,2\n3,4\0" "5\n", 15)),
+               Catch::Contains(":3: expected CSV text, found a NUL byte (0x00) at byte 4 of the line"));
+  }
+  SECTION("Latin-1 text, at the byte that begins the bad sequence") {
+    CHECK_THAT(read_error("a,temp\xE9rature\n1,2\n"),
+               Catch::Contains(":1: expected UTF-8 text, found the byte 0xE9 at byte 7 of the line") &&
+                   Catch::Contains("iconv -f WINDOWS-1252"));
+  }
+  SECTION("overlong forms, surrogates and stray continuation bytes") {
+    CHECK_THAT(read_error("a,b\n1,\xC0\xAF\n"), Catch::Contains(":2: expected UTF-8 text, found the byte 0xC0"));
+    CHECK_THAT(read_error("a,b\n1,\xED\xA0\x80\n"), Catch::Contains(":2: expected UTF-8 text, found the byte 0xED"));
+    CHECK_THAT(read_error("a,b\n1,\x80\n"), Catch::Contains(":2: expected UTF-8 text, found the byte 0x80 at byte 3"));
+    CHECK_THAT(read_error("a,b\n1,\xE2\x82"), Catch::Contains(":2: expected UTF-8 text, found a character cut off"));
+  }
+  SECTION("files that are not text, told by their first bytes") {
+    CHECK_THAT(read_error("\x1F\x8B\x08\x00rest"), Catch::Contains("found a gzip-compressed file"));
+    CHECK_THAT(read_error("PK\x03\x04rest"), Catch::Contains("Excel .xlsx workbook"));
+    CHECK_THAT(read_error("\xFF\xFE" "a\0,\0b\0"), Catch::Contains("found UTF-16 text"));
+    CHECK_THAT(read_error("a,b\r1,2\r"), Catch::Contains("found CR alone (old Mac line ends)"));
+    std::string binary;
+    for (int i = 0; i < 1000; ++i) binary += static_cast<char>((i * 37) % 256);
+    CHECK_THAT(read_error(binary), Catch::Contains("found binary data"));
+  }
+  SECTION("a check across read chunks keeps the line count (a file larger than libfccp's 32 MiB first read)") {
+    std::string big = "a,b\n";
+    const std::string row = "1234567,7654321\n";
+    while (big.size() < (std::size_t{40} << 20)) big += row;
+    const long lines = static_cast<long>(big.size() / row.size()) + 1;
+    big += "1,\xFF\n";
+    CHECK_THAT(read_error(big), Catch::Contains(":" + std::to_string(lines + 1) + ": expected UTF-8 text"));
   }
 }

@@ -135,8 +135,8 @@ TEST_CASE("series report bad numbers with file, line and column", "[series]") {
   SECTION("inf, nan and 1e400 are not finite") {
     CHECK_THAT(load_error("date,value\n2020,inf\n", {"value"}).what(),
                Catch::Contains(":2:2: expected a finite number in column 'value', found 'inf'"));
-    CHECK_THAT(load_error("date,value\n2020,nan\n", {"value"}).what(),
-               Catch::Contains("found 'nan' (for a missing value write NA"));
+    CHECK_THAT(load_error("date,value\n2020,-nan\n", {"value"}).what(),
+               Catch::Contains("found '-nan' (for a missing value write NA"));
     CHECK_THAT(load_error("date,value\n2020,1\n2021,1e400\n", {"value"}).what(),
                Catch::Contains(":3:2: expected a finite number in column 'value', found '1e400' (beyond the range"));
   }

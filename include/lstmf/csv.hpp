@@ -11,8 +11,9 @@
 //    tabs when tab is not the delimiter) are skipped. Spaces and tabs around a field are trimmed,
 //    outside the quotes of a quoted field.
 //  - Every record must have as many fields as the header.
-//  - Text is bytes: UTF-8 passes through untouched. A NUL byte ends its line (libfccp hands lines
-//    over NUL-terminated), so a binary file fails as ragged or non-numeric rows.
+//  - Text is UTF-8, checked as it is read (ahead of parsing): a NUL byte, bytes that are not UTF-8
+//    (Latin-1, Windows-1252) and files that are not text (gzip, zip/xlsx, xls, UTF-16, Parquet) are
+//    InputErrors naming the line, and what the file looks like.
 //  - Line numbers are physical lines of the file, 1-based, counting the header and blank lines; a
 //    record that spans several lines is reported at its first line. Columns are 1-based field
 //    numbers. Errors are InputError (bad input) or IoError (cannot open or read).
@@ -82,8 +83,8 @@ class CsvReader {
   std::vector<std::pair<std::size_t, std::size_t>> quoted_spans_;
 };
 
-// Missing-value markers, matched exactly (case-sensitive): the empty field, NA, N/A, #N/A, NaN,
-// null and NULL. Lowercase `nan` and `inf` are not markers but non-finite numbers, an error.
+// Missing-value markers, in any letter case: the empty field, NA, N/A, #N/A, NaN and null (so nan
+// from numpy, NULL from databases). inf and infinity are not markers but non-finite numbers, an error.
 bool is_missing_marker(std::string_view field);
 
 enum class NumberStatus {

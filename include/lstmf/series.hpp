@@ -6,7 +6,7 @@
 //  - Columns are chosen by header name: targets, then features, and an optional time column. A
 //    name may be selected only once, and must appear exactly once in the header.
 //  - A cell is a finite decimal number or a missing-value marker (csv.hpp: "", NA, N/A, #N/A, NaN,
-//    null, NULL). data.missing decides what a missing cell does:
+//    null, in any letter case). data.missing decides what a missing cell does:
 //      error        the load fails, naming the line and column;
 //      interpolate  linear in row position between the valid values around it;
 //      ffill        the last valid value above it.
