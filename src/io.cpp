@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -84,8 +86,48 @@ nlohmann::json parse_json(const std::string& text, const std::string& source, in
       --depth;
     }
   }
+  // Duplicate keys: nlohmann keeps the last silently; a config or checkpoint with one is refused,
+  // naming the key's path. The callback sees keys and object bounds only (parse events).
+  std::vector<std::vector<std::string>> keys_seen;  // per open object
+  std::vector<std::string> path;                    // keys of the open objects' current members
+  std::string duplicate;
+  const auto track = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    if (event == Event::object_start) {
+      keys_seen.emplace_back();
+      path.emplace_back();
+    } else if (event == Event::object_end && !keys_seen.empty()) {
+      keys_seen.pop_back();
+      path.pop_back();
+    } else if (event == Event::key && !keys_seen.empty()) {
+      const std::string& key = parsed.get_ref<const std::string&>();
+      auto& seen = keys_seen.back();
+      if (duplicate.empty() && std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        for (std::size_t i = 0; i + 1 < path.size(); ++i) duplicate += path[i] + ".";  // the enclosing keys
+        duplicate += key;
+      }
+      seen.push_back(key);
+      path.back() = key;
+    }
+    return true;
+  };
   try {
-    return nlohmann::json::parse(text);
+    nlohmann::json parsed = nlohmann::json::parse(text, track);
+    if (!duplicate.empty())
+      throw InputError(source, 0, 0, "duplicate key '" + printable(duplicate) + "': a key may appear once in an object");
+    return parsed;
+  } catch (const nlohmann::json::out_of_range& e) {
+    // "number overflow parsing '1e400'": located by finding the number in the text.
+    std::string what = e.what();
+    const auto colon = what.find("] ");
+    if (colon != std::string::npos) what = what.substr(colon + 2);
+    long line = 0, column = 0;
+    const auto open = what.find('\''), close = what.rfind('\'');
+    if (open != std::string::npos && close > open) {
+      const auto at = text.find(what.substr(open + 1, close - open - 1));
+      if (at != std::string::npos) locate(text, at, line, column);
+    }
+    throw InputError(source, line, column, "invalid JSON: " + printable(what, 200) + " (numbers must lie within +-1.8e308)");
   } catch (const nlohmann::json::parse_error& e) {
     long line, column;
     locate(text, e.byte > 0 ? e.byte - 1 : 0, line, column);
@@ -94,7 +136,7 @@ nlohmann::json parse_json(const std::string& text, const std::string& source, in
     // parsing value - invalid literal; last read: 'x'" -> keep what follows "parse error ...: ".
     const auto colon = what.find(": ", what.find("parse error"));
     if (colon != std::string::npos) what = what.substr(colon + 2);
-    throw InputError(source, line, column, "invalid JSON: " + what);
+    throw InputError(source, line, column, "invalid JSON: " + printable(what, 200));
   }
 }
 
@@ -107,10 +149,21 @@ void check_writable(const std::string& path) {
   if (path.empty()) throw IoError(path, "empty output path");
   const std::string folder = folder_of(path);
   struct stat info {};
-  if (::stat(folder.c_str(), &info) != 0 || !S_ISDIR(info.st_mode))
-    throw IoError(path, "cannot write: folder '" + folder + "' does not exist");
-  if (::access(folder.c_str(), W_OK) != 0) throw IoError(path, "cannot write: folder '" + folder + "' is not writable");
+  if (::stat(folder.c_str(), &info) != 0) throw IoError(path, "cannot write: folder '" + folder + "' does not exist");
+  if (!S_ISDIR(info.st_mode)) throw IoError(path, "cannot write: '" + folder + "' is a file, not a folder");
   if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {  // /dev/null, a pipe: written in place
+    if (::access(path.c_str(), W_OK) != 0) throw IoError(path, "cannot write: " + errno_text(errno));
+    return;
+  }
+  if (::access(folder.c_str(), W_OK) != 0) throw IoError(path, "cannot write: folder '" + folder + "' is not writable");
+  // access() says yes to root and knows nothing of read-only mounts or special folders (/proc):
+  // only creating a file there tells.
+  std::string probe = folder + "/.lstm-forecast-probe-XXXXXX";
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) throw IoError(path, "cannot write: cannot create a file in folder '" + folder + "': " + errno_text(errno));
+  ::close(fd);
+  ::unlink(probe.c_str());
 }
 
 void write_atomically(const std::string& path, const std::string& content) {
@@ -121,6 +174,16 @@ void write_atomically(const std::string& path, const std::string& content) {
     return;
   }
   check_writable(path);
+  struct stat info {};
+  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    // A device or a pipe (/dev/null, /dev/stdout, a fifo) is written in place: renaming over it
+    // would replace the device with a file.
+    std::ofstream out(path, std::ios::binary);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) throw IoError(path, "write failed");
+    return;
+  }
   std::string temp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));

@@ -49,3 +49,44 @@ TEST_CASE("writing to a missing or unwritable folder fails before anything is wr
     REQUIRE_THROWS_WITH(write_atomically(locked + "/out.json", "x"), Contains("not writable"));
   }
 }
+
+TEST_CASE("JSON with a duplicate key or a number beyond double is refused, located", "[io]") {
+  REQUIRE_THROWS_WITH(parse_json(R"({"training": {"epochs": 1, "lr": 0.1, "epochs": 2}})", "c.json"),
+                      Contains("c.json: duplicate key 'training.epochs': a key may appear once in an object"));
+  REQUIRE_THROWS_WITH(parse_json("{\"a\": [1, 2]}\n{\"a\": 1}", "c.json"), Contains("c.json:2:1: invalid JSON"));
+  // The same key in two objects is fine.
+  CHECK(parse_json(R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}]})", "c.json").is_object());
+  REQUIRE_THROWS_WITH(parse_json("{\"a\":\n  [1, 1e400]}", "c.json"),
+                      Contains("c.json:2:7: invalid JSON: number overflow parsing '1e400'"));
+}
+
+TEST_CASE("an unwritable folder is found by trying, which works for root too", "[io]") {
+  // /proc refuses new files even to root, where access(W_OK) says yes.
+  REQUIRE_THROWS_WITH(check_writable("/proc/lstmf-out.json"), Contains("cannot create a file in folder '/proc'"));
+  test::TempDir dir;
+  const std::string file = dir.write("a-file", "x");
+  REQUIRE_THROWS_WITH(check_writable(file + "/out.json"), Contains("is a file, not a folder"));
+  check_writable(dir.file("ok.json"));
+  int entries = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
+  CHECK(entries == 1);  // the probe file is gone
+}
+
+TEST_CASE("a device is written in place, never replaced by a renamed file", "[io]") {
+  // /dev/full takes the write and fails it (disk full): the device must still be a device after.
+  REQUIRE_THROWS_WITH(write_atomically("/dev/full", "x"), Contains("/dev/full: write failed"));
+  struct stat info {};
+  REQUIRE(::stat("/dev/full", &info) == 0);
+  CHECK(S_ISCHR(info.st_mode));
+  test::TempDir dir;
+  const std::string fifo = dir.file("pipe");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // A reader drains the pipe so the write completes.
+  const test::RunResult r = test::run_shell("cat pipe > got & sleep 0.1", dir.path());
+  CHECK(r.exit_code == 0);
+  write_atomically(fifo, "through the pipe");
+  for (int wait = 0; wait < 50 && test::read_file(dir.file("got")).empty(); ++wait) ::usleep(100000);
+  CHECK(test::read_file(dir.file("got")) == "through the pipe");
+  REQUIRE(::stat(fifo.c_str(), &info) == 0);
+  CHECK(S_ISFIFO(info.st_mode));
+}
