@@ -5,6 +5,7 @@
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
+#include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
 
 namespace lstmf {
@@ -45,6 +46,20 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     throw InputError(path, 0, 0, "cannot resume: the checkpoint has no optimizer state (it was not written by train)");
 }
 
+// A target that never changes over the training rows leaves nothing to learn: the scaler maps it
+// to one value and any model repeats it. Refused, since it usually means the wrong column.
+void check_not_constant(const Series& series, const Split& split, const std::string& source) {
+  for (int k = 0; k < series.n_targets; ++k) {
+    const auto column = series.values.col(k).head(split.train_end);
+    if (column.size() > 1 && column.minCoeff() == column.maxCoeff())
+      throw InputError(source, series.first_line, 0,
+                       "target column '" + printable(series.columns[static_cast<size_t>(k)]) + "' is " +
+                           format_number(column(0)) + " in every one of the " + std::to_string(column.size()) +
+                           " training rows: a constant series leaves nothing to learn (wrong column? its "
+                           "forecast is that constant)");
+  }
+}
+
 }  // namespace
 
 HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
@@ -70,12 +85,24 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
 }
 
 FitOutcome fit(const Config& config, const FitOptions& options) {
-  Dataset dataset = prepare_dataset(config.data);
+  // Sizes are checked before memory is taken: the model's part before the file is read, and the
+  // whole job once the rows are known.
+  const long inputs_named = static_cast<long>(config.data.targets.size() + config.data.features.size());
+  const long targets_named = static_cast<long>(config.data.targets.size());
+  const int threads = use_threads(config.training.threads);
+  check_memory(estimate_training_memory(config, inputs_named, targets_named, 0, threads), 0, available_memory());
+  SeriesSet source = load_series(config.data);
+  long rows = 0;
+  for (const Series& s : source.series) rows += s.rows();
+  check_memory(estimate_training_memory(config, inputs_named, targets_named, rows, threads),
+               static_cast<std::uint64_t>(rows * inputs_named) * sizeof(double), available_memory());
+  Dataset dataset = prepare_dataset(std::move(source), config.data);
   if (dataset.source.series.size() != 1)
     throw InputError(dataset.source.source, 0, 0, "expected one series, found " + std::to_string(dataset.source.series.size()));
   if (dataset.train.empty())
     throw InputError(dataset.source.source, 0, 0, "no training windows: the training rows are shorter than look-back + horizon");
   const Series& series = dataset.source.series.front();
+  check_not_constant(series, dataset.splits.front(), dataset.source.source);
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
 
@@ -101,6 +128,7 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
     outcome.result = trainer.run(dataset.train, validation, options.on_epoch);
   } catch (const DivergedError& e) {
     outcome.diverged = e.what();  // the trainer restored the best weights so far
+    outcome.result = trainer.result_so_far();
   }
 
   Checkpoint& checkpoint = outcome.checkpoint;

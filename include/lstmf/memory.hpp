@@ -1,0 +1,43 @@
+// The memory a training job needs, estimated from its sizes before anything large is allocated,
+// and the memory the machine has. fit() refuses a job that would not fit with the figures
+// (MemoryError, exit 5) instead of being killed by the kernel halfway.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "lstmf/config.hpp"
+
+namespace lstmf {
+
+// Bytes, by what holds them. Estimates follow the engine's buffers (model.hpp, lstm.hpp,
+// backprop.hpp, optimizer.hpp, checkpoint.hpp); they aim a little high, never far low.
+struct MemoryEstimate {
+  std::uint64_t data = 0;         // values as read (double), scaled copy (float), window index
+  std::uint64_t model = 0;        // parameters, best weights, gradients (one per thread), optimizer moments
+  std::uint64_t activations = 0;  // forward caches and backward buffers of one batch (all threads together)
+  std::uint64_t checkpoint = 0;   // the checkpoint's JSON tree and text while it is written
+  std::uint64_t overhead = 0;     // validation inference, code, small buffers
+
+  std::uint64_t total() const;  // saturating: absurd sizes give a huge figure, never a wrapped one
+};
+
+// For a job on `rows` rows of `inputs` columns (targets first) with `targets` targets; rows 0
+// leaves the data out (a check before the file is read). `threads` as resolved (>= 1).
+MemoryEstimate estimate_training_memory(const Config& config, long inputs, long targets, long rows, int threads);
+
+// The parameter count of the model `config` describes (PyTorch's nn.LSTM + nn.Linear).
+std::uint64_t parameter_count(const ModelConfig& config, long inputs, long outputs);
+
+// Bytes this process can still take: the smaller of /proc/meminfo's MemAvailable and the cgroup's
+// limit minus its usage; physical memory when neither is readable; 0 when nothing is known.
+std::uint64_t available_memory();
+
+// "37.2 GiB", "512 MiB", "980 KiB".
+std::string format_bytes(std::uint64_t bytes);
+
+// Throws MemoryError when `estimate.total() - already_held` exceeds `available` (0 = unknown: no
+// check), naming the figure, its largest part and the settings that shrink it.
+void check_memory(const MemoryEstimate& estimate, std::uint64_t already_held, std::uint64_t available);
+
+}  // namespace lstmf

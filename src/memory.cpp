@@ -1,0 +1,164 @@
+#include "lstmf/memory.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "lstmf/error.hpp"
+
+namespace lstmf {
+namespace {
+
+constexpr std::uint64_t kFloat = sizeof(float);
+
+// Saturating arithmetic: absurd sizes must give a huge estimate, never a wrapped small one.
+std::uint64_t mul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
+  return a * b;
+}
+std::uint64_t add(std::uint64_t a, std::uint64_t b) {
+  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
+
+// A number from a file such as /sys/fs/cgroup/memory.max; false when absent or "max".
+bool read_number(const char* path, std::uint64_t& value) {
+  std::ifstream in(path);
+  std::string text;
+  if (!(in >> text) || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  value = std::stoull(text);
+  return true;
+}
+
+}  // namespace
+
+std::uint64_t MemoryEstimate::total() const {
+  return add(add(add(add(data, model), activations), checkpoint), overhead);
+}
+
+std::uint64_t parameter_count(const ModelConfig& config, long inputs, long outputs) {
+  std::uint64_t count = 0;
+  std::uint64_t in = static_cast<std::uint64_t>(inputs);
+  for (const int hidden : config.hidden) {
+    const auto h = static_cast<std::uint64_t>(std::max(hidden, 1));
+    count = add(count, mul(4 * h, in + h + 2));  // W_ih [4H, in], W_hh [4H, H], b_ih, b_hh [4H]
+    in = h;
+  }
+  return add(count, mul(static_cast<std::uint64_t>(outputs), in + 1));  // head [O, H_top] + [O]
+}
+
+MemoryEstimate estimate_training_memory(const Config& config, long inputs, long targets, long rows, int threads) {
+  MemoryEstimate m;
+  const auto columns = static_cast<std::uint64_t>(inputs);
+  const auto n_rows = static_cast<std::uint64_t>(std::max(rows, 0L));
+  // Values as read [rows, C] double, the scaler's double result and its float copy, and one
+  // (block, start) window reference (16 bytes) per row at most.
+  m.data = add(mul(mul(n_rows, columns), 8 + 8 + 4), mul(n_rows, 16));
+
+  const std::uint64_t params =
+      parameter_count(config.model, inputs, static_cast<long>(config.data.horizon) * targets);
+  const TrainingConfig& t = config.training;
+  std::uint64_t moments = 0;  // optimizer buffers per parameter
+  if (t.optimizer == OptimizerKind::adam) moments = 2;
+  else if (t.optimizer == OptimizerKind::rmsprop) moments = 1 + (t.momentum > 0) + (t.centered ? 1 : 0);
+  else moments = t.momentum > 0 ? 1 : 0;
+  // The model, its copy in the checkpoint being built, the best weights, the gradient and one more
+  // gradient per extra thread, and the moments.
+  const std::uint64_t copies = 4 + static_cast<std::uint64_t>(std::max(threads, 1) - 1) + moments;
+  m.model = mul(mul(params, copies), kFloat);
+  // The checkpoint holds the best weights twice (state_dict and optimizer_state.best_state_dict),
+  // the last weights and the moments as JSON: a 16-byte node per number in vectors that may have
+  // doubled, and about 28 bytes of text per number (dump(1) puts each on its own line). Measured:
+  // hidden 1024 with Adam (4.2 M parameters) peaked at 1.64 GB, 390 bytes per parameter in all.
+  m.checkpoint = mul(mul(params, 3 + moments), 32 + 28 + 12);
+
+  // One batch of B windows of T steps, split over the threads: per layer k the caches gates and
+  // dgates [T*B, 4H], cell, act(cell) and hidden [T*B, H], dx [T*B, in], and with dropout its
+  // mask and output [T*B, H]; the batch x [T*B, C] and y [B, O].
+  const auto steps = static_cast<std::uint64_t>(std::max(config.data.look_back, 1));
+  const auto batch = static_cast<std::uint64_t>(std::max(t.batch_size, 1));
+  const std::uint64_t step_rows = mul(steps, batch);
+  std::uint64_t per_row = columns;
+  std::uint64_t in = columns;
+  for (const int hidden : config.model.hidden) {
+    const auto h = static_cast<std::uint64_t>(std::max(hidden, 1));
+    per_row = add(per_row, add(mul(11, h), in));
+    if (config.model.dropout > 0) per_row = add(per_row, 2 * h);
+    in = h;
+  }
+  m.activations = add(mul(mul(step_rows, per_row), kFloat),
+                      mul(mul(batch, static_cast<std::uint64_t>(config.data.horizon) * targets), kFloat));
+  // Validation batches are sized to about 16 MiB of gates (trainer.cpp); code and small buffers.
+  m.overhead = std::uint64_t{96} << 20;
+  return m;
+}
+
+std::uint64_t available_memory() {
+  std::uint64_t available = 0;
+  {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    std::uint64_t kib = 0;
+    std::string unit;
+    while (meminfo >> key >> kib >> unit)
+      if (key == "MemAvailable:") {
+        available = kib * 1024;
+        break;
+      }
+  }
+  if (available == 0) {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    if (pages > 0 && page > 0) available = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+  }
+  // A container's limit (cgroup v2, then v1) counts too.
+  std::uint64_t limit = 0, usage = 0;
+  if ((read_number("/sys/fs/cgroup/memory.max", limit) && read_number("/sys/fs/cgroup/memory.current", usage)) ||
+      (read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes", limit) &&
+       read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes", usage))) {
+    const std::uint64_t room = limit > usage ? limit - usage : 0;
+    if (limit < (std::uint64_t{1} << 60) && (available == 0 || room < available)) available = room;
+  }
+  return available;
+}
+
+std::string format_bytes(std::uint64_t bytes) {
+  if (bytes == std::numeric_limits<std::uint64_t>::max()) return "more than 16 EiB";
+  const char* const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 6) value /= 1024, ++unit;
+  char text[32];
+  if (unit == 0) std::snprintf(text, sizeof text, "%llu bytes", static_cast<unsigned long long>(bytes));
+  else std::snprintf(text, sizeof text, value < 100 ? "%.1f %s" : "%.0f %s", value, units[unit]);
+  return text;
+}
+
+void check_memory(const MemoryEstimate& estimate, std::uint64_t already_held, std::uint64_t available) {
+  const std::uint64_t total = estimate.total();
+  const std::uint64_t needed = total > already_held ? total - already_held : 0;
+  if (available == 0 || needed <= available) return;
+  struct Part {
+    std::uint64_t bytes;
+    const char* name;
+    const char* remedy;
+  };
+  const Part parts[] = {
+      {estimate.model, "model and optimizer", "reduce --hidden or the number of layers"},
+      {estimate.checkpoint, "checkpoint", "reduce --hidden or the number of layers"},
+      {estimate.activations, "activations of one batch", "reduce --batch-size, --look-back or --hidden"},
+      {estimate.data, "data", "use fewer rows or columns"},
+  };
+  const Part* largest = &parts[0];
+  for (const Part& part : parts)
+    if (part.bytes > largest->bytes) largest = &part;
+  std::ostringstream message;
+  message << "training would need " << format_bytes(total) << " of memory (" << largest->name << " "
+          << format_bytes(largest->bytes) << ") but " << format_bytes(available) << " is available; "
+          << largest->remedy;
+  throw MemoryError(message.str());
+}
+
+}  // namespace lstmf

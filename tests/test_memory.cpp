@@ -1,0 +1,64 @@
+#include <catch2/catch.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/memory.hpp"
+
+using namespace lstmf;
+using Catch::Contains;
+
+TEST_CASE("the parameter count is PyTorch's nn.LSTM + nn.Linear", "[memory]") {
+  ModelConfig model;
+  model.hidden = {50};
+  // 4H(in + H + 2) + O(H + 1) with in 1, H 50, O 1: 10,600 + 51.
+  CHECK(parameter_count(model, 1, 1) == 10651);
+  model.hidden = {64, 32};
+  CHECK(parameter_count(model, 3, 2) == 4 * 64 * (3 + 64 + 2) + 4 * 32 * (64 + 32 + 2) + 2 * 33);
+}
+
+TEST_CASE("the memory estimate grows with each size and never wraps around", "[memory]") {
+  Config config;
+  config.model.hidden = {50};
+  const MemoryEstimate small = estimate_training_memory(config, 1, 1, 1000, 1);
+  CHECK(small.total() < (std::uint64_t{200} << 20));  // a small job: well under 200 MiB
+  CHECK(small.data == 1000 * (8 + 8 + 4) + 1000 * 16);
+  Config wide = config;
+  wide.model.hidden = {1024};
+  CHECK(estimate_training_memory(wide, 1, 1, 1000, 1).model > 100 * small.model);
+  Config long_batches = config;
+  long_batches.data.look_back = 1000;
+  long_batches.training.batch_size = 1000;
+  CHECK(estimate_training_memory(long_batches, 1, 1, 1000, 1).activations > 1000 * small.activations);
+  // Absurd sizes saturate instead of wrapping to a small number.
+  Config absurd = config;
+  absurd.model.hidden = std::vector<int>(16, 1 << 30);
+  absurd.data.look_back = 1 << 30;
+  absurd.training.batch_size = 1 << 30;
+  CHECK(estimate_training_memory(absurd, 1 << 20, 1, 1L << 40, 1024).total() > (std::uint64_t{1} << 60));
+}
+
+TEST_CASE("a job that does not fit is refused with the figure and what to reduce", "[memory]") {
+  MemoryEstimate estimate;
+  estimate.activations = std::uint64_t{40} << 30;
+  estimate.model = std::uint64_t{1} << 30;
+  const std::uint64_t available = std::uint64_t{8} << 30;
+  REQUIRE_THROWS_WITH(check_memory(estimate, 0, available),
+                      Contains("training would need 41.0 GiB of memory (activations of one batch 40.0 GiB) but 8.0 GiB "
+                               "is available; reduce --batch-size, --look-back or --hidden"));
+  try {
+    check_memory(estimate, 0, available);
+  } catch (const Error& e) {
+    CHECK(e.code() == ExitCode::memory);
+  }
+  check_memory(estimate, 0, std::uint64_t{64} << 30);  // fits
+  check_memory(estimate, 0, 0);                         // unknown: no check
+  check_memory(estimate, std::uint64_t{40} << 30, std::uint64_t{2} << 30);  // most of it already held
+}
+
+TEST_CASE("available memory is read from the machine", "[memory]") {
+  const std::uint64_t available = available_memory();
+  CHECK(available > (std::uint64_t{16} << 20));
+  CHECK(format_bytes(512) == "512 bytes");
+  CHECK(format_bytes(std::uint64_t{3} << 20) == "3.0 MiB");
+  CHECK(format_bytes(std::uint64_t{37} << 30 | std::uint64_t{200} << 20) == "37.2 GiB");
+  CHECK(format_bytes(std::uint64_t{700} << 30) == "700 GiB");
+}
