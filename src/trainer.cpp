@@ -91,6 +91,7 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
   const long val_batch = validation != nullptr ? inference_batch(model_, *validation) : 0;
   TrainingResult result;
 
+  partial_ = TrainingResult{};
   const auto diverged = [&](const std::string& what, long batch_index) {
     restore_best();
     std::string message = "training diverged in epoch " + std::to_string(epoch_ + 1);
@@ -99,6 +100,9 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
     message += ": " + what;
     message += best_epoch_ > 0 ? "; the model keeps the weights of epoch " + std::to_string(best_epoch_)
                                : std::string("; no earlier weights were validated");
+    result.best_epoch = best_epoch_;
+    if (best_epoch_ > 0) result.best_val_loss = best_val_loss_;
+    partial_ = result;  // the epochs before, so the caller can still save the best of them
     throw DivergedError(message);
   };
 

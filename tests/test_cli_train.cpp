@@ -17,6 +17,10 @@ const std::string kQuick = kAirline + " --look-back 12 --epochs 3";
 
 int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
+std::string replace_all_args(std::string text, const std::string& from, const std::string& to) {
+  return text.replace(text.find(from), from.size(), to);
+}
+
 }  // namespace
 
 TEST_CASE("train writes a checkpoint and predict forecasts the future with timestamps", "[cli-train]") {
@@ -167,4 +171,58 @@ TEST_CASE("forecasts of a month-end series stay on month ends", "[cli-train]") {
   const RunResult r = run_cli("predict --model me.json --horizon 6", dir.path());
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("\n2024-09-30,") && Contains("\n2024-10-31,") && Contains("\n2025-02-28,"));
+}
+
+TEST_CASE("training that diverges exits 4 and keeps the best checkpoint so far", "[cli-train]") {
+  TempDir dir;
+  std::string csv = "date,y\n";
+  for (int day = 1; day <= 30; ++day)
+    csv += "2020-01-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + "," + std::to_string((day * 7) % 11) + "\n";
+  dir.write("d.csv", csv);
+  // SGD at lr 100 survives epoch 1 and overflows in epoch 2 (found by trying; seeded, so it repeats).
+  const std::string args = "train --data d.csv --target y --time-column date --look-back 2 --hidden 4 --epochs 6 "
+                           "--batch-size 4 --optimizer sgd --lr 100 --quiet --output m.json";
+  const RunResult r = run_cli(args, dir.path());
+  CHECK(r.exit_code == 4);
+  CHECK_THAT(r.err, StartsWith("lstm-forecast: training diverged in epoch 2") &&
+                        Contains("the model keeps the weights of epoch 1; the best checkpoint so far was saved to m.json"));
+  CHECK(count_lines(r.err) == 1);
+  REQUIRE(file_exists(dir.file("m.json")));
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  CHECK(checkpoint["history"]["best_epoch"] == 1);
+  CHECK(checkpoint["history"]["epochs"].size() == 1);
+  // The kept checkpoint works, and whatever it forecasts is finite.
+  const RunResult predict = run_cli("predict --model m.json --input d.csv --fitted", dir.path());
+  REQUIRE(predict.exit_code == 0);
+  CHECK_THAT(predict.out, !Contains("nan") && !Contains("inf") && !Contains("NaN") && !Contains("Inf"));
+
+  SECTION("diverging before any validated epoch writes nothing") {
+    const RunResult early = run_cli(replace_all_args(args, "--lr 100", "--lr 1000000"), dir.path());
+    CHECK(early.exit_code == 4);
+    CHECK_THAT(early.err, Contains("training diverged in epoch 1") && Contains("no checkpoint was written"));
+    CHECK(read_file(dir.file("m.json")) == checkpoint.dump(1) + "\n");  // the earlier file is untouched
+  }
+}
+
+TEST_CASE("a model whose forecast overflows writes nothing and exits 4", "[cli-train]") {
+  TempDir dir;
+  REQUIRE(run_cli("train " + kQuick + " --quiet --output m.json", dir.path()).exit_code == 0);
+  auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  // A scaler range of 2e308 overflows the mapping back to data units.
+  checkpoint["scaler"]["data_min"] = {-1e308};
+  checkpoint["scaler"]["data_max"] = {1e308};
+  dir.write("huge.json", checkpoint.dump());
+  dir.write("out.csv", "keep\n");
+  const std::string data = "'" + source_path("data/airline-passengers.csv") + "'";
+  for (const std::string& command : std::vector<std::string>{"predict --model huge.json --output out.csv",
+                                    "predict --model huge.json --horizon 30 --output out.csv",
+                                    "predict --model huge.json --fitted --input " + data + " --output out.csv",
+                                    "evaluate --model huge.json --input " + data}) {
+    INFO(command);
+    const RunResult r = run_cli(command, dir.path());
+    CHECK(r.exit_code == 4);
+    CHECK_THAT(r.err, Contains("huge.json: the model produced a non-finite forecast (NaN or Inf); nothing was written"));
+    CHECK(r.out.empty());
+    CHECK(read_file(dir.file("out.csv")) == "keep\n");
+  }
 }

@@ -75,8 +75,11 @@ class Trainer {
   // `rng` continues the stream that initialised the model; it must outlive the trainer.
   Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng, const PlateauSchedule& schedule = {});
 
-  // Trains from the current epoch up to config.epochs (resume: load_state_json first).
+  // Trains from the current epoch up to config.epochs (resume: load_state_json first). A NaN or
+  // Inf loss or gradient throws DivergedError with the best weights so far back in the model;
+  // result_so_far() then holds the epochs completed before it.
   TrainingResult run(const WindowSet& train, const WindowSet* validation, const EpochCallback& on_epoch = {});
+  const TrainingResult& result_so_far() const { return partial_; }
 
   int epoch() const { return epoch_; }  // epochs completed
   const Optimizer<float>& optimizer() const { return optimizer_; }
@@ -106,6 +109,7 @@ class Trainer {
   Vector<float> last_parameters_;  // where training stood before run() restored the best
   Vector<float> grad_;
   MatrixF x_, y_;
+  TrainingResult partial_;  // set when run() throws DivergedError
 };
 
 // One call: Trainer(model, config, rng).run(train, validation, on_epoch).

@@ -53,7 +53,12 @@ int run_evaluate(EvaluateArgs args) {
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
   if (args.origins_option->count() > 0) args.options.origins = args.origins;
   if (args.season_option->count() > 0) args.options.season = args.season;
-  const Backtest result = backtest(checkpoint, history, args.options);
+  Backtest result;
+  try {
+    result = backtest(checkpoint, history, args.options);
+  } catch (const DivergedError& e) {
+    throw DivergedError(args.model + ": " + e.what());  // the model, not the data, made it
+  }
   if (args.json)
     std::cout << to_json(result).dump(2) << "\n";
   else

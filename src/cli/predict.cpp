@@ -1,6 +1,7 @@
 // lstm-forecast predict: checkpoint + recent history -> forecast CSV (stdout by default, so it pipes).
 #include "commands.hpp"
 #include "lstmf/checkpoint.hpp"
+#include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
 
@@ -20,10 +21,14 @@ int run_predict(const PredictArgs& args) {
   check_writable(args.output);
   const Checkpoint checkpoint = load_checkpoint(args.model);
   const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
-  const std::string csv = args.fitted ? to_csv(fitted(checkpoint, history, args.threads))
-                                      : to_csv(forecast(checkpoint, history,
-                                                        args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon,
-                                                        args.threads));
+  std::string csv;
+  try {
+    csv = args.fitted ? to_csv(fitted(checkpoint, history, args.threads))
+                      : to_csv(forecast(checkpoint, history,
+                                        args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon, args.threads));
+  } catch (const DivergedError& e) {
+    throw DivergedError(args.model + ": " + e.what());  // the model, not the data, made it
+  }
   write_atomically(args.output, csv);
   return 0;
 }
