@@ -101,6 +101,11 @@ class TextCheck {
     else if (starts("PAR1", 4)) what = "a Parquet file: convert it to CSV";
     else if (starts("BZh", 3) || starts("\xFD" "7zXZ", 5) || starts("\x28\xB5\x2F\xFD", 4))
       what = "a compressed file (bzip2, xz or zstd): decompress it first";
+    // JSON (an object or an array of them) instead of CSV: no header row starts with '{' or '['.
+    std::size_t first = starts("\xEF\xBB\xBF", 3) ? 3 : 0;
+    while (first < size && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' || data[first] == '\n')) ++first;
+    if (what == nullptr && first < size && (data[first] == '{' || data[first] == '['))
+      what = "JSON: give a CSV file with a header row (for JSON lines: jq -r '[.date, .value] | @csv')";
     if (what != nullptr) throw InputError(source_, 0, 0, std::string("expected CSV text, found ") + what);
     // Classic Mac line ends (CR alone): the whole file would read as one header line.
     if (std::memchr(data, '\n', size) == nullptr && std::memchr(data, '\r', size) != nullptr)

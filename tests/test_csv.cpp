@@ -266,3 +266,13 @@ TEST_CASE("csv reader refuses what is not UTF-8 text, with the line", "[csv]") {
     CHECK_THAT(read_error(big), Catch::Contains(":" + std::to_string(lines + 1) + ": expected UTF-8 text"));
   }
 }
+
+TEST_CASE("csv reader refuses a line longer than its 16 MiB limit, with the line", "[csv]") {
+  const std::string content = "a,b\n1,2\n3," + std::string(std::size_t{17} << 20, '4') + "\n";
+  CHECK_THAT(read_error(content), Catch::Contains(":3: line longer than the CSV reader's limit of 16 MiB"));
+}
+
+TEST_CASE("csv reader says JSON is not CSV", "[csv]") {
+  CHECK_THAT(read_error("[{\"a\": 1}]\n"), Catch::Contains("expected CSV text, found JSON"));
+  CHECK_THAT(read_error("\n  {\"a\": 1}\n{\"a\": 2}\n"), Catch::Contains("expected CSV text, found JSON"));
+}
