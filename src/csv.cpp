@@ -41,6 +41,14 @@ class TextCheck {
     const std::size_t text_end = nul != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nul) - data) : size;
     std::size_t i = 0;
     while (i < text_end) {
+      if (continuations_ == 0 && i + 32 <= text_end) {  // ASCII runs, 32 bytes a step
+        std::uint64_t words[4];
+        std::memcpy(words, data + i, 32);
+        if (((words[0] | words[1] | words[2] | words[3]) & 0x8080808080808080ULL) == 0) {
+          i += 32;
+          continue;
+        }
+      }
       if (continuations_ == 0 && i + 8 <= text_end) {
         std::uint64_t word = 0;
         std::memcpy(&word, data + i, 8);
