@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.failure_message(CLI::FailureMessage::simple);
   const std::vector<cli::Command> commands = {cli::add_train(app), cli::add_predict(app), cli::add_evaluate(app),
-                                              cli::add_inspect(app)};
+                                              cli::add_inspect(app), cli::add_merge(app)};
 
   try {
     app.parse(argc, argv);
