@@ -43,9 +43,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     }
     return keep_going();
   };
-  const PanelFitOutcome outcome = fit_panel(config, options);
   if (world.size > 1 && !quiet)
     std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
+  const PanelFitOutcome outcome = fit_panel(config, options);
   for (const auto& skipped : outcome.skipped)
     if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << skipped.id << "': " << skipped.reason << "\n";
 

@@ -112,7 +112,7 @@ int run_train(const TrainArgs& args) {
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, options.on_epoch,
                                      [] { return g_signals.load() == 0; });
     progress.done();
-    if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+    if (!config.output.log_json.empty() && start_mpi().rank == 0) write_atomically(config.output.log_json, log);
     return code;
   }
   const FitOutcome outcome = fit(config, options);
