@@ -156,3 +156,61 @@ void write_atomically(const std::string& path, const std::string& content) {
 }
 
 }  // namespace lstmf
+
+namespace lstmf {
+
+void write_atomically_streamed(const std::string& path, const std::function<void(const AppendText& append)>& produce) {
+  if (path == "-") {
+    produce([](const std::string& piece) {
+      std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      if (!std::cout) throw IoError("<stdout>", "write failed");
+    });
+    std::cout.flush();
+    if (!std::cout) throw IoError("<stdout>", "write failed");
+    return;
+  }
+  check_writable(path);
+  std::string temp = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(temp.data());
+  if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::fchmod(fd, 0666 & ~mask);
+  const auto fail = [&](const std::string& what, int error) {
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw IoError(path, what + errno_text(error));
+  };
+  try {
+    produce([&](const std::string& piece) {
+      size_t written = 0;
+      while (written < piece.size()) {
+        const ssize_t n = ::write(fd, piece.data() + written, piece.size() - written);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          fail("write failed: ", errno);
+        }
+        written += static_cast<size_t>(n);
+      }
+    });
+  } catch (const IoError&) {
+    throw;
+  } catch (...) {  // the producer failed: leave nothing behind
+    ::close(fd);
+    ::unlink(temp.c_str());
+    throw;
+  }
+  if (::fsync(fd) != 0) fail("write failed: ", errno);
+  if (::close(fd) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    throw IoError(path, "write failed: " + errno_text(error));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int error = errno;
+    ::unlink(temp.c_str());
+    throw IoError(path, "cannot rename the temporary file into place: " + errno_text(error));
+  }
+}
+
+}  // namespace lstmf

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <exception>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -441,7 +442,13 @@ Checkpoint PanelCheckpoint::view(std::size_t i) const {
   return make_view(config, columns, s, *weights);
 }
 
-std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint) {
+namespace {
+
+// Writes the checkpoint through `append`: the top-level keys as one JSON tree with a placeholder for
+// the series, which are serialised a block at a time (in parallel) and spliced in, so the panel never
+// exists as one JSON tree or one string: memory holds one block of series texts. The result is
+// exactly dump(1) of the full tree (a test checks it).
+void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText& append) {
   json out = json::object();
   out["format"] = kCheckpointFormat;
   out["version"] = kPanelCheckpointVersion;
@@ -458,37 +465,40 @@ std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint) {
   if (checkpoint.model) out["state_dict"] = checkpoint.model->state_dict_json();
   out["shard"] = checkpoint.shard ? json{{"index", checkpoint.shard->index}, {"count", checkpoint.shard->count}}
                                   : json(nullptr);
-  // The series are written one by one and spliced in, so that the whole panel never exists as one
-  // JSON tree: the text is what dump(1) of the full tree gives (a test checks it).
   constexpr const char* kPlaceholder = "\"@series@\"";
   out["series"] = "@series@";
-  std::vector<std::string> items(checkpoint.series.size());
-  parallel_for_each(static_cast<long>(items.size()), use_threads(0), [&](long i) {
-    const auto index = static_cast<std::size_t>(i);
-    items[index] = indent_lines(series_item_json(checkpoint, checkpoint.series[index]).dump(1), 2);
-  });
-  std::string series_text = "[]";
-  if (!items.empty()) {
-    std::size_t size = 8;
-    for (const auto& item : items) size += item.size() + 4;
-    series_text.clear();
-    series_text.reserve(size);
-    series_text += "[\n";
-    for (std::size_t i = 0; i < items.size(); ++i) {
-      series_text += "  ";
-      series_text += items[i];
-      series_text += i + 1 < items.size() ? ",\n" : "\n";
-      std::string().swap(items[i]);
-    }
-    series_text += " ]";
-  }
-  std::string text = out.dump(1) + "\n";
+  const std::string text = out.dump(1) + "\n";
   const auto at = text.find(kPlaceholder);
-  return text.replace(at, std::char_traits<char>::length(kPlaceholder), series_text);
+  append(text.substr(0, at));
+  const long count = static_cast<long>(checkpoint.series.size());
+  if (count == 0) append("[]");
+  constexpr long kBlock = 256;
+  const int threads = use_threads(0);
+  std::vector<std::string> items;
+  for (long first = 0; first < count; first += kBlock) {
+    const long size = std::min(kBlock, count - first);
+    items.assign(static_cast<std::size_t>(size), std::string());
+    parallel_for_each(size, threads, [&](long i) {
+      const auto index = static_cast<std::size_t>(first + i);
+      items[static_cast<std::size_t>(i)] =
+          (first + i == 0 ? "[\n  " : "  ") + indent_lines(series_item_json(checkpoint, checkpoint.series[index]).dump(1), 2) +
+          (first + i + 1 < count ? ",\n" : "\n ]");
+    });
+    for (const auto& item : items) append(item);
+  }
+  append(text.substr(at + std::char_traits<char>::length(kPlaceholder)));
+}
+
+}  // namespace
+
+std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint) {
+  std::string text;
+  write_panel_checkpoint(checkpoint, [&](const std::string& piece) { text += piece; });
+  return text;
 }
 
 void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& checkpoint) {
-  write_atomically(path, panel_checkpoint_text(checkpoint));
+  write_atomically_streamed(path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); });
 }
 
 PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source) {
@@ -584,7 +594,6 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
 
 AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection& selection, bool keep_optimizer_state) {
   const std::string source = path == "-" ? "<stdin>" : path;
-  const std::string text = read_text(path);
   // Filters while parsing: drops the optimizer state unless asked for, and the series that the
   // selection does not pick (their state_dict as soon as its key is read, the rest when the series
   // ends). Depths: 1 = top-level keys, 2 = a series object, 3 = its keys.
@@ -621,9 +630,19 @@ AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection
         return true;
     }
   };
-  json root = json::parse(text, filter, /*allow_exceptions=*/false);
+  // Parsed from the file as it is read, so that not even the text is held whole.
+  json root;
+  std::string text;  // stdin only
+  if (path == "-") {
+    text = read_text(path);
+    root = json::parse(text, filter, /*allow_exceptions=*/false);
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) read_text(path);  // throws the IoError saying why
+    root = json::parse(in, filter, /*allow_exceptions=*/false);
+  }
   if (root.is_discarded()) {
-    parse_json(text, source);  // throws the located syntax error
+    parse_json(path == "-" ? text : read_text(path), source);  // throws the located syntax error
     throw InputError(source, 0, 0, "not valid JSON");
   }
   AnyCheckpoint loaded;

@@ -49,3 +49,20 @@ TEST_CASE("writing to a missing or unwritable folder fails before anything is wr
     REQUIRE_THROWS_WITH(write_atomically(locked + "/out.json", "x"), Contains("not writable"));
   }
 }
+
+TEST_CASE("streamed atomic writes put the pieces in place, or nothing when the producer fails", "[io]") {
+  test::TempDir dir;
+  const std::string path = dir.file("out.txt");
+  write_atomically_streamed(path, [](const AppendText& append) {
+    append("one,");
+    append("two\n");
+  });
+  CHECK(test::read_file(path) == "one,two\n");
+  CHECK_THROWS_WITH(write_atomically_streamed(path, [](const AppendText& append) {
+                      append("half");
+                      throw InputError("the producer failed");
+                    }),
+                    Catch::Contains("the producer failed"));
+  CHECK(test::read_file(path) == "one,two\n");
+  CHECK(test::run_shell("ls", dir.path()).out == "out.txt\n");  // no temporary file left behind
+}
