@@ -7,6 +7,8 @@ JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
 # Debian packages the build needs; installed with apt-get only when missing.
 LSTMF_PACKAGES=(cmake g++ make libeigen3-dev libcli11-dev libfccp-dev nlohmann-json3-dev catch2 python3-numpy)
+# The many-series test runs examples/parallel.sh (GNU parallel).
+LSTMF_PACKAGES+=(parallel)
 
 install_missing() {
   local missing=()

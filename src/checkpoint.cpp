@@ -265,3 +265,48 @@ Checkpoint load_checkpoint(const std::string& path) {
 }
 
 }  // namespace lstmf
+
+// ---- Pieces of the format, for many-series checkpoints (panel.cpp) --------------------------------
+namespace lstmf {
+
+json columns_to_json(const ColumnsInfo& c) {
+  return {{"time_column", c.time_column},       {"targets", c.targets},
+          {"features", c.features},             {"time_format", time_format_json(c.time_format)},
+          {"frequency", frequency_json(c.frequency, c.month_day)}, {"seasonal_period", c.seasonal_period}};
+}
+
+ColumnsInfo columns_from_json(const json& j, const Config& config) { return columns_from(j, config); }
+
+json frequency_to_json(const Frequency& frequency, int month_day) { return frequency_json(frequency, month_day); }
+
+void frequency_from_json(const json& j, const std::string& where, Frequency& frequency, int& month_day) {
+  frequency = frequency_from(j, where);
+  month_day = j.contains("month_day") ? static_cast<int>(read_integer(j, "month_day", where, 0, 31)) : 0;
+}
+
+json data_tail_to_json(const DataTail& data_tail, const ColumnsInfo& c) {
+  json tail = json::object();
+  json rows = json::array();
+  for (long r = 0; r < data_tail.values.rows(); ++r) {
+    json row = json::array();
+    for (long col = 0; col < data_tail.values.cols(); ++col) row.push_back(data_tail.values(r, col));
+    rows.push_back(std::move(row));
+  }
+  tail["values"] = std::move(rows);
+  if (c.time_format.kind != TimeKind::none) {
+    TimeIndex index;
+    index.format = c.time_format;
+    index.frequency = c.frequency;
+    index.month_day = c.month_day;
+    json times = json::array();
+    for (const auto tick : data_tail.ticks) times.push_back(index.format_tick(tick));
+    tail["time"] = std::move(times);
+  }
+  return tail;
+}
+
+DataTail data_tail_from_json(const json& j, const ColumnsInfo& columns, long look_back) {
+  return data_tail_from(j, columns, look_back);
+}
+
+}  // namespace lstmf

@@ -344,6 +344,9 @@ const std::vector<OptionDef>& option_table() {
                  fraction_open()),
       LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range"),
       LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range"),
+      LSTMF_DATA(series_column, "--series-column", "COL",
+                 "long format: column naming each row's series (one model per series or one global model)"),
+      LSTMF_DATA(strict, "", "BOOL", "long format: a series too short for one window is an error, not skipped (train --strict)"),
       LSTMF_MODEL(hidden, "--hidden", "N[,N...]", "hidden size of each stacked LSTM layer, bottom first",
                   in_range(1, 4096)),
       LSTMF_MODEL(cell_activation, "--cell-activation", "ACT", "cell activation: tanh or relu"),
@@ -374,6 +377,8 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(min_lr, "", "X", "reduce-on-plateau: lr never goes below this", in_range(0.0, 1e30)),
       LSTMF_TRAIN(seed, "--seed", "N", "seed of every random choice"),
       LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = all cores", in_range(0, 1024)),
+      LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)",
+                  one_of({"per-series", "global"})),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
   };

@@ -167,8 +167,15 @@ void check_writable(const std::string& path) {
 }
 
 void write_atomically(const std::string& path, const std::string& content) {
+  write_atomically_streamed(path, [&](const AppendText& append) { append(content); });
+}
+
+void write_atomically_streamed(const std::string& path, const std::function<void(const AppendText& append)>& produce) {
   if (path == "-") {
-    std::cout.write(content.data(), static_cast<std::streamsize>(content.size()));
+    produce([](const std::string& piece) {
+      std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      if (!std::cout) throw IoError("<stdout>", "write failed");
+    });
     std::cout.flush();
     if (!std::cout) throw IoError("<stdout>", "write failed");
     return;
@@ -179,7 +186,10 @@ void write_atomically(const std::string& path, const std::string& content) {
     // A device or a pipe (/dev/null, /dev/stdout, a fifo) is written in place: renaming over it
     // would replace the device with a file.
     std::ofstream out(path, std::ios::binary);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    produce([&](const std::string& piece) {
+      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+      if (!out) throw IoError(path, "write failed");
+    });
     out.flush();
     if (!out) throw IoError(path, "write failed");
     return;
@@ -191,23 +201,33 @@ void write_atomically(const std::string& path, const std::string& content) {
   const mode_t mask = ::umask(0);
   ::umask(mask);
   ::fchmod(fd, 0666 & ~mask);
-  size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int error = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      throw IoError(path, "write failed: " + errno_text(error));
-    }
-    written += static_cast<size_t>(n);
+  const auto discard = [&] {
+    ::close(fd);
+    ::unlink(temp.c_str());
+  };
+  try {
+    produce([&](const std::string& piece) {
+      size_t written = 0;
+      while (written < piece.size()) {
+        const ssize_t n = ::write(fd, piece.data() + written, piece.size() - written);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          throw IoError(path, "write failed: " + errno_text(errno));
+        }
+        written += static_cast<size_t>(n);
+      }
+    });
+  } catch (...) {  // a failed write or a failed producer: leave nothing behind
+    discard();
+    throw;
   }
-  const bool synced = ::fsync(fd) == 0;
-  int error = errno;
-  const bool closed = ::close(fd) == 0;
-  if (!closed) error = errno;
-  if (!synced || !closed) {
+  if (::fsync(fd) != 0) {
+    const int error = errno;
+    discard();
+    throw IoError(path, "write failed: " + errno_text(error));
+  }
+  if (::close(fd) != 0) {
+    const int error = errno;
     ::unlink(temp.c_str());
     throw IoError(path, "write failed: " + errno_text(error));
   }

@@ -10,7 +10,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
@@ -56,6 +58,9 @@ struct RawRows {
   // (blank lines, quoted line breaks): (row, line), by row. Saves a vector of a million lines.
   std::vector<std::pair<long, long>> line_jumps;
   long last_line = 0;
+  // Long format: the series of every row (an index into `ids`, in order of first appearance).
+  std::vector<int> row_series;
+  std::vector<std::string> ids;
 
   void add_row_line(long line) {
     if (rows == 0 || line != last_line + 1) line_jumps.emplace_back(rows, line);
@@ -135,6 +140,7 @@ void check_selection(const DataConfig& data, const std::string& source) {
   for (const auto& name : data.targets) chosen.emplace_back(name, "a target");
   for (const auto& name : data.features) chosen.emplace_back(name, "a feature");
   if (!data.time_column.empty()) chosen.emplace_back(data.time_column, "the time column");
+  if (!data.series_column.empty()) chosen.emplace_back(data.series_column, "the series column");
   for (std::size_t i = 0; i < chosen.size(); ++i)
     for (std::size_t j = 0; j < i; ++j)
       if (chosen[i].first == chosen[j].first)
@@ -207,8 +213,10 @@ std::int64_t year_of_tick(std::int64_t tick) {
 }
 
 RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
-                  const std::optional<SelectedColumn>& time, MissingPolicy missing) {
+                  const std::optional<SelectedColumn>& time, MissingPolicy missing,
+                  const std::optional<SelectedColumn>& series_id = std::nullopt) {
   RawRows raw;
+  std::unordered_map<std::string, int> series_index;  // long format: id -> index into raw.ids
   const std::string& source = csv.source();
   const std::size_t width = columns.size();
   constexpr long kSampleRows = 64;
@@ -275,7 +283,8 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
                                " must use one form throughout");
         }
       }
-      if (raw.rows > 0 && tick <= raw.ticks.back()) {
+      // Long format: rows of a series need not be contiguous nor sorted; split_by_series checks each.
+      if (!series_id && raw.rows > 0 && tick <= raw.ticks.back()) {
         TimeIndex written;
         written.format = raw.time_format;
         const std::string before = written.format_tick(raw.ticks.back());
@@ -289,6 +298,15 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
                              "; rows must be in increasing time order");
       }
       raw.ticks.push_back(tick);
+    }
+    if (series_id) {
+      const std::string_view id = trim(csv.field(series_id->field));
+      if (id.empty())
+        throw InputError(source, line, static_cast<long>(series_id->field + 1),
+                         "missing series id in column " + quote(series_id->name) + "; every row needs one");
+      const auto [found, added] = series_index.emplace(std::string(id), static_cast<int>(raw.ids.size()));
+      if (added) raw.ids.emplace_back(id);
+      raw.row_series.push_back(found->second);
     }
     raw.add_row_line(line);
     ++raw.rows;
@@ -420,8 +438,52 @@ void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, M
   }
 }
 
-// One series from rows already read: time index, gaps, missing values. A long-format loader will
-// call this once per series id.
+// Long format: the rows of each series, sorted by time (stable: without a time column, file order),
+// as one RawRows per series, ordered by id (byte order) so that the order never depends on the file's
+// row order or on a shard. Two rows of one series at the same time are an error naming both lines.
+std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw, const std::optional<SelectedColumn>& time,
+                                                             const SelectedColumn& series_id, const std::string& source) {
+  std::vector<std::vector<long>> rows_of(raw.ids.size());
+  for (long row = 0; row < raw.rows; ++row) rows_of[static_cast<std::size_t>(raw.row_series[static_cast<std::size_t>(row)])].push_back(row);
+  std::map<std::string, std::size_t> by_id;
+  for (std::size_t s = 0; s < raw.ids.size(); ++s) by_id.emplace(raw.ids[s], s);
+  std::vector<std::pair<std::string, RawRows>> out;
+  out.reserve(raw.ids.size());
+  for (const auto& [id, index] : by_id) {
+    std::vector<long>& rows = rows_of[index];
+    if (raw.timed) {
+      std::stable_sort(rows.begin(), rows.end(), [&](long a, long b) {
+        return raw.ticks[static_cast<std::size_t>(a)] < raw.ticks[static_cast<std::size_t>(b)];
+      });
+      for (std::size_t i = 1; i < rows.size(); ++i) {
+        if (raw.ticks[static_cast<std::size_t>(rows[i])] != raw.ticks[static_cast<std::size_t>(rows[i - 1])]) continue;
+        const long first = std::min(rows[i], rows[i - 1]), second = std::max(rows[i], rows[i - 1]);
+        TimeIndex written;
+        written.format = raw.time_format;
+        throw InputError(source, raw.line_of(second), static_cast<long>(time->field + 1),
+                         "duplicate time " + quote(written.format_tick(raw.ticks[static_cast<std::size_t>(second)])) +
+                             " in series " + quote(id) + " (column " + quote(series_id.name) + "; also on line " +
+                             std::to_string(raw.line_of(first)) + ")");
+      }
+    }
+    RawRows part;
+    part.timed = raw.timed;
+    part.time_format = raw.time_format;
+    part.values.resize(static_cast<Eigen::Index>(rows.size()), raw.values.cols());
+    if (raw.timed) part.ticks.reserve(rows.size());
+    for (const long row : rows) {
+      part.values.row(part.rows) = raw.values.row(row);
+      if (raw.timed) part.ticks.push_back(raw.ticks[static_cast<std::size_t>(row)]);
+      part.add_row_line(raw.line_of(row));
+      ++part.rows;
+    }
+    out.emplace_back(id, std::move(part));
+  }
+  return out;
+}
+
+// One series from rows already read: time index, gaps, missing values. The long-format loader
+// calls this once per series id.
 Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, int n_targets,
                        const std::optional<SelectedColumn>& time, MissingPolicy missing, const std::string& source) {
   Series series;
@@ -453,8 +515,11 @@ SeriesSet load_series(const DataConfig& data) {
   std::optional<SelectedColumn> time;
   if (!data.time_column.empty())
     time = SelectedColumn{data.time_column, find_column(csv, data.time_column, "time")};
+  std::optional<SelectedColumn> series_id;
+  if (!data.series_column.empty())
+    series_id = SelectedColumn{data.series_column, find_column(csv, data.series_column, "series")};
 
-  RawRows raw = read_rows(csv, columns, time, data.missing);
+  RawRows raw = read_rows(csv, columns, time, data.missing, series_id);
   if (raw.rows == 0)
     throw InputError(source, 0, 0,
                      "no data rows: the file has a header (line " + std::to_string(csv.header_line()) +
@@ -463,6 +528,20 @@ SeriesSet load_series(const DataConfig& data) {
   SeriesSet set;
   set.source = source;
   set.time_column = data.time_column;
+  set.series_column = data.series_column;
+  if (series_id) {
+    for (auto& [id, part] : split_by_series(raw, time, *series_id, source)) {
+      try {
+        set.series.push_back(assemble_series(std::move(part), columns, static_cast<int>(data.targets.size()), time,
+                                             data.missing, source));
+      } catch (const InputError& e) {  // say which series (the line says where, not which)
+        if (e.line() > 0) throw;
+        throw InputError(source, 0, 0, "series " + quote(id) + ": " + e.message());
+      }
+      set.series.back().id = id;
+    }
+    return set;
+  }
   set.series.push_back(assemble_series(std::move(raw), columns, static_cast<int>(data.targets.size()), time,
                                        data.missing, source));
   return set;

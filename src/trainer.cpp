@@ -73,6 +73,12 @@ Trainer::Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng, co
       optimizer_(config, model.parameter_count()),
       backprop_(model, loss_) {}
 
+void Trainer::set_data_parallel(DataParallel parallel) {
+  if (parallel.ranks > 1 && model_.config().dropout > 0 && model_.layers().size() > 1)
+    throw InputError("data-parallel training does not support dropout (model.dropout > 0)");
+  parallel_ = std::move(parallel);
+}
+
 void Trainer::restore_best() {
   if (best_epoch_ > 0) model_.parameters() = best_parameters_;
 }
@@ -119,8 +125,21 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
     double loss_sum = 0.0;
     for (long first = 0; first < windows; first += batch) {
       const long count = std::min(batch, windows - first);
-      train.gather(order, first, count, x_, y_);
-      const double loss = backprop_.run(x_, y_, grad_, &rng_, threads);
+      double loss = 0.0;
+      if (parallel_.ranks > 1) {  // this process's slice of the batch, weighted, summed over all
+        const ShardRange slice = shard_range(count, parallel_.ranks, parallel_.rank);
+        grad_.setZero(model_.parameter_count());
+        if (slice.count > 0) {
+          train.gather(order, first + slice.begin, slice.count, x_, y_);
+          const float share = static_cast<float>(slice.count) / static_cast<float>(count);
+          loss = backprop_.run(x_, y_, grad_, &rng_, threads) * static_cast<double>(share);
+          grad_ *= share;
+        }
+        parallel_.sum(grad_.data(), static_cast<long>(grad_.size()), loss);
+      } else {
+        train.gather(order, first, count, x_, y_);
+        loss = backprop_.run(x_, y_, grad_, &rng_, threads);
+      }
       const double norm = config_.clip_norm > 0 ? clip_grad_norm(grad_, config_.clip_norm) : grad_norm(grad_);
       if (!std::isfinite(loss)) diverged("the loss is " + std::to_string(loss), first / batch);
       if (!std::isfinite(norm)) diverged("the gradient norm is " + std::to_string(norm), first / batch);

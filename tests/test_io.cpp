@@ -90,3 +90,20 @@ TEST_CASE("a device is written in place, never replaced by a renamed file", "[io
   REQUIRE(::stat(fifo.c_str(), &info) == 0);
   CHECK(S_ISFIFO(info.st_mode));
 }
+
+TEST_CASE("streamed atomic writes put the pieces in place, or nothing when the producer fails", "[io]") {
+  test::TempDir dir;
+  const std::string path = dir.file("out.txt");
+  write_atomically_streamed(path, [](const AppendText& append) {
+    append("one,");
+    append("two\n");
+  });
+  CHECK(test::read_file(path) == "one,two\n");
+  CHECK_THROWS_WITH(write_atomically_streamed(path, [](const AppendText& append) {
+                      append("half");
+                      throw InputError("the producer failed");
+                    }),
+                    Catch::Contains("the producer failed"));
+  CHECK(test::read_file(path) == "one,two\n");
+  CHECK(test::run_shell("ls", dir.path()).out == "out.txt\n");  // no temporary file left behind
+}

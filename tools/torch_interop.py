@@ -38,6 +38,7 @@ DEFAULT_CONFIG = {
         "path": "", "targets": [], "features": [], "time_column": "", "delimiter": "auto",
         "missing": "error", "look_back": 12, "horizon": 1, "stride": 1, "val_fraction": 0.1,
         "test_fraction": 0.0, "scale_min": 0.0, "scale_max": 1.0,
+        "series_column": "", "strict": False,
     },
     "model": {
         "hidden": [50], "cell_activation": "tanh", "dropout": 0.0, "init": "pytorch",
@@ -48,7 +49,7 @@ DEFAULT_CONFIG = {
         "beta2": 0.999, "eps": 1e-08, "alpha": 0.99, "momentum": 0.0, "centered": False,
         "weight_decay": 0.0, "loss": "mse", "huber_delta": 1.0, "clip_norm": 0.0, "patience": 10,
         "min_delta": 0.0, "lr_factor": 1.0, "lr_patience": 5, "min_lr": 0.0, "seed": 0,
-        "threads": 0,
+        "threads": 0, "mode": "per-series",
     },
     "output": {"path": "model.json", "log_json": ""},
 }
@@ -61,6 +62,7 @@ CHOICES = {
     "model.init": ["pytorch", "orthogonal"],
     "training.optimizer": ["adam", "rmsprop", "sgd"],
     "training.loss": ["mse", "mae", "huber"],
+    "training.mode": ["per-series", "global"],
 }
 LIST_OF = {"data.targets": str, "data.features": str, "model.hidden": int}
 

@@ -68,3 +68,19 @@ Checkpoint load_checkpoint(const std::string& path);
 Checkpoint checkpoint_from_json(const nlohmann::json& json, const std::string& source);
 
 }  // namespace lstmf
+
+// ---- Pieces of the format, for many-series checkpoints (panel.hpp) ---------------------------------
+namespace lstmf {
+
+// The `columns` object as checkpoint_text writes it, and back (checked against `config`).
+nlohmann::json columns_to_json(const ColumnsInfo& columns);
+ColumnsInfo columns_from_json(const nlohmann::json& json, const Config& config);
+// `columns.frequency` ({"unit", "count", "name", "month_day"}), and back (month_day optional).
+nlohmann::json frequency_to_json(const Frequency& frequency, int month_day);
+void frequency_from_json(const nlohmann::json& json, const std::string& where, Frequency& frequency, int& month_day);
+// The `data_tail` object, with times formatted by `columns`, and back ([look_back][columns] checked).
+nlohmann::json data_tail_to_json(const DataTail& tail, const ColumnsInfo& columns);
+DataTail data_tail_from_json(const nlohmann::json& json, const ColumnsInfo& columns, long look_back);
+// These throw InputError without a file name (the key path says where); callers add the file.
+
+}  // namespace lstmf

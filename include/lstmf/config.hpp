@@ -33,6 +33,8 @@ struct DataConfig {
   double test_fraction = 0.0;         // chronological tail after validation, for testing
   double scale_min = 0.0;             // min-max feature range
   double scale_max = 1.0;
+  std::string series_column;          // long format: the column naming each row's series; "" = wide
+  bool strict = false;                // long format: a series too short for one window is an error
 };
 
 struct ModelConfig {
@@ -65,6 +67,7 @@ struct TrainingConfig {
   double min_lr = 0.0;                // reduce-on-plateau: floor
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
+  std::string mode = "per-series";    // long format: "per-series" (one model each) or "global"
 };
 
 struct OutputConfig {

@@ -25,3 +25,14 @@ void write_atomically(const std::string& path, const std::string& content);
 void check_writable(const std::string& path);
 
 }  // namespace lstmf
+
+#include <functional>
+
+namespace lstmf {
+
+// write_atomically for content too large to hold at once: `produce` is called once and appends the
+// content piece by piece through the function it is given. Same guarantees; "-" writes to stdout.
+using AppendText = std::function<void(const std::string& piece)>;
+void write_atomically_streamed(const std::string& path, const std::function<void(const AppendText& append)>& produce);
+
+}  // namespace lstmf

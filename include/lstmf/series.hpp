@@ -39,12 +39,15 @@ struct Series {
   long rows() const { return static_cast<long>(values.rows()); }
 };
 
-// Everything loaded from one file. Today a file holds one series (wide format: one row per time
-// step); a long-format file (a series-id column) will give one Series per id, each checked and
-// filled on its own, with the same columns.
+// Everything loaded from one file. A wide-format file holds one series (one row per time step). A
+// long-format file (data.series_column names the column of series ids) gives one Series per id,
+// ordered by id (byte order): rows of a series need not be contiguous; each series is sorted by its
+// own time, checked (two rows at one time are an error naming both lines) and filled on its own,
+// and may start and end at different times. Every series has the same columns.
 struct SeriesSet {
   std::string source;                // the file name as given ("-" for stdin → "<stdin>")
   std::string time_column;
+  std::string series_column;         // "" for a wide-format file
   std::vector<Series> series;
 };
 

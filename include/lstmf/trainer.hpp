@@ -70,6 +70,18 @@ Evaluation evaluate(const Model<float>& model, const WindowSet& windows, const L
 // that shards do not oversubscribe the cores.
 int use_threads(int threads);
 
+// Data-parallel training across processes (MPI, src/cli/mpi_session.cpp): every process holds the
+// same model, generator and windows; process `rank` of `ranks` computes its slice of each batch
+// (shard_range of the batch over the ranks), weights its gradient and loss by slice / batch, and
+// `sum` adds them over the processes in place, so every process takes the same step as one process
+// on the whole batch would (up to float rounding in the sum). Dropout is refused: its masks would
+// use up the generators differently.
+struct DataParallel {
+  int rank = 0;
+  int ranks = 1;
+  std::function<void(float* gradient, long size, double& loss)> sum;
+};
+
 class Trainer {
  public:
   // `rng` continues the stream that initialised the model; it must outlive the trainer.
@@ -82,6 +94,7 @@ class Trainer {
   const TrainingResult& result_so_far() const { return partial_; }
 
   int epoch() const { return epoch_; }  // epochs completed
+  void set_data_parallel(DataParallel parallel);
   const Optimizer<float>& optimizer() const { return optimizer_; }
 
   // What resuming needs: epoch, generator, optimizer, early-stopping and schedule counters, the
@@ -110,6 +123,7 @@ class Trainer {
   Vector<float> grad_;
   MatrixF x_, y_;
   TrainingResult partial_;  // set when run() throws DivergedError
+  DataParallel parallel_;
 };
 
 // One call: Trainer(model, config, rng).run(train, validation, on_epoch).

@@ -18,6 +18,7 @@ Command add_inspect(CLI::App& app);
 Command add_train(CLI::App& app);
 Command add_predict(CLI::App& app);
 Command add_evaluate(CLI::App& app);
+Command add_merge(CLI::App& app);
 
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();

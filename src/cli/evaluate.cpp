@@ -10,6 +10,7 @@
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
+#include "panel_commands.hpp"
 
 namespace lstmf::cli {
 namespace {
@@ -24,6 +25,7 @@ struct EvaluateArgs {
   CLI::Option* horizon_option = nullptr;
   CLI::Option* origins_option = nullptr;
   CLI::Option* season_option = nullptr;
+  PanelArgs panel;     // many-series checkpoints: --series, --shard
 };
 
 constexpr const char* kFooter =
@@ -38,10 +40,12 @@ constexpr const char* kFooter =
     "over the rows before the first origin. An undefined value is shown as n/a (null in JSON), with a note.";
 
 int run_evaluate(EvaluateArgs args) {
-  const Checkpoint checkpoint = load_checkpoint(args.model);
+  AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
+  const Checkpoint* single = loaded.single ? &*loaded.single : nullptr;
+  const Config& config = single ? single->config : loaded.panel->config;
   std::string input = args.input;
   if (input.empty()) {
-    input = checkpoint.config.data.path;
+    input = config.data.path;
     if (input.empty() || input == "-" || !std::filesystem::is_regular_file(input))
       throw InputError(args.model, 0, 0,
                        "no --input given and the training data " +
@@ -49,10 +53,12 @@ int run_evaluate(EvaluateArgs args) {
                                                           : "'" + input + "' is not found from here") +
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
-  const History history = read_history(checkpoint, input);
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
   if (args.origins_option->count() > 0) args.options.origins = args.origins;
   if (args.season_option->count() > 0) args.options.season = args.season;
+  if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.panel, input, args.options, args.json);
+  const Checkpoint& checkpoint = *single;
+  const History history = read_history(checkpoint, input);
   Backtest result;
   try {
     result = backtest(checkpoint, history, args.options);
@@ -85,6 +91,7 @@ Command add_evaluate(CLI::App& app) {
                                             "seasonal period m for seasonal naive and MASE (default: the checkpoint's)");
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
   command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")->capture_default_str();
+  add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_evaluate(*args); }};
 }
 

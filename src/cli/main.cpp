@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.failure_message(CLI::FailureMessage::simple);
   const std::vector<cli::Command> commands = {cli::add_train(app), cli::add_predict(app), cli::add_evaluate(app),
-                                              cli::add_inspect(app)};
+                                              cli::add_inspect(app), cli::add_merge(app)};
 
   // CLI11 reads an unknown first word as a stray argument and says only that a subcommand is required.
   if (argc > 1 && argv[1][0] != '-') {

@@ -4,6 +4,7 @@
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
+#include "panel_commands.hpp"
 
 namespace lstmf::cli {
 namespace {
@@ -15,11 +16,17 @@ struct PredictArgs {
   int horizon = 0;     // 0 = the trained horizon
   bool fitted = false;
   int threads = 0;
+  PanelArgs panel;     // many-series checkpoints: --series, --shard
 };
 
 int run_predict(const PredictArgs& args) {
   check_writable(args.output);
-  const Checkpoint checkpoint = load_checkpoint(args.model);
+  AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
+  if (loaded.panel) {
+    if (args.fitted) throw InputError("--fitted is for single-series checkpoints");
+    return run_predict_panel(*loaded.panel, args.panel, args.input, args.output, args.horizon, args.threads);
+  }
+  const Checkpoint& checkpoint = *loaded.single;
   const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   std::string csv;
   try {
@@ -47,6 +54,7 @@ Command add_predict(CLI::App& app) {
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future");
   command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
+  add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_predict(*args); }};
 }
 

@@ -13,6 +13,7 @@
 
 #include "commands.hpp"
 #include "config_flags.hpp"
+#include "panel_commands.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
@@ -86,12 +87,14 @@ struct TrainArgs {
   ConfigFlags flags;
   std::string resume;
   bool quiet = false;
+  PanelArgs panel;  // long format: --series, --shard, --strict
 };
 
 int run_train(const TrainArgs& args) {
   Config base;
   if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume).config;
-  const Config config = resolve_config(args.flags, base);
+  Config config = resolve_config(args.flags, base);
+  if (args.panel.strict) config.data.strict = true;
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
 
@@ -105,6 +108,13 @@ int run_train(const TrainArgs& args) {
     log += log_line(report).dump() + "\n";
     return g_signals.load() == 0;
   };
+  if (!config.data.series_column.empty()) {  // many series: src/cli/train_panel.cpp
+    const int code = run_train_panel(config, args.panel, args.resume, args.quiet, options.on_epoch,
+                                     [] { return g_signals.load() == 0; });
+    progress.done();
+    if (!config.output.log_json.empty() && start_mpi().rank == 0) write_atomically(config.output.log_json, log);
+    return code;
+  }
   const FitOutcome outcome = fit(config, options);
   progress.done();
 
@@ -149,6 +159,7 @@ Command add_train(CLI::App& app) {
   add_config_flags(*command, args->flags);
   command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state");
   command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr");
+  add_panel_flags(*command, args->panel, true);
   return {command, [args] { return run_train(*args); }};
 }
 

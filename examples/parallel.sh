@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Many series on one machine (or several, with parallel --sshlogin): train and forecast N shards of a
+# long-format panel as independent lstm-forecast processes run by GNU parallel (Debian: parallel),
+# then merge the shard checkpoints and forecasts into one of each.
+#
+#   examples/parallel.sh CONFIG OUT_DIR [N] [extra train flags...]
+#
+# CONFIG is a JSON config naming the data and its series column (data.series_column); shard K of N
+# holds the series whose FNV-1a hash of the id, modulo N, is K, so every run of the same N splits the
+# series the same way. Each shard trains on one thread (--threads 1) and JOBS shards run at once
+# (default: N). Results: OUT_DIR/model.json (per-series mode) and OUT_DIR/forecast.csv, equal to
+# what one `train` + `predict` over all series gives. The binary is $LSTMF_BIN (default: lstm-forecast).
+set -euo pipefail
+
+if [ $# -lt 2 ]; then
+  sed -n '2,13p' "$0" >&2
+  exit 2
+fi
+CONFIG=$1
+OUT=$2
+N=${3:-4}
+shift $(( $# >= 3 ? 3 : 2 ))
+export LSTMF_BIN=${LSTMF_BIN:-lstm-forecast}
+export CONFIG OUT N
+JOBS=${JOBS:-$N}
+mkdir -p "$OUT"
+
+# One shard: train, then forecast from the shard's own checkpoint.
+run_shard() {
+  local k=$1
+  shift
+  "$LSTMF_BIN" train --config "$CONFIG" --shard "$k/$N" --threads 1 --quiet --output "$OUT/model-$k-of-$N.json" "$@"
+  "$LSTMF_BIN" predict --model "$OUT/model-$k-of-$N.json" --threads 1 --output "$OUT/forecast-$k-of-$N.csv"
+}
+export -f run_shard
+
+PARALLEL_SHELL=bash parallel --will-cite --halt now,fail=1 -j "$JOBS" run_shard {} "$@" ::: $(seq 0 $((N - 1)))
+
+models=() forecasts=()
+for k in $(seq 0 $((N - 1))); do
+  models+=("$OUT/model-$k-of-$N.json")
+  forecasts+=("$OUT/forecast-$k-of-$N.csv")
+done
+"$LSTMF_BIN" merge "${models[@]}" --output "$OUT/model.json"
+"$LSTMF_BIN" merge "${forecasts[@]}" --output "$OUT/forecast.csv"
+echo "merged $N shards: $OUT/model.json, $OUT/forecast.csv" >&2

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Many series on a Slurm cluster: one array task per shard, then one merge job.
+#
+#   sbatch --array=0-15 examples/slurm-array.sh CONFIG OUT_DIR        # 16 shards, one task each
+#   sbatch --dependency=afterok:<array job id> examples/slurm-array.sh --merge OUT_DIR 16
+#
+# Task K of an array of N (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) trains shard K/N: the series
+# whose FNV-1a hash of the id, modulo N, is K (README, "Scaling out"), on the task's CPUs, and
+# forecasts them. The merge job joins OUT_DIR/model-K-of-N.json and forecast-K-of-N.csv into
+# OUT_DIR/model.json and OUT_DIR/forecast.csv, refusing shards that do not fit together. Every
+# shard must be on a file system the merge job sees. The binary is $LSTMF_BIN (default: lstm-forecast).
+#SBATCH --job-name=lstmf-shard
+#SBATCH --cpus-per-task=4
+#SBATCH --mem=2G
+#SBATCH --time=02:00:00
+#SBATCH --output=lstmf-%A_%a.log
+set -euo pipefail
+LSTMF_BIN=${LSTMF_BIN:-lstm-forecast}
+
+if [ "${1:-}" = "--merge" ]; then
+  OUT=$2
+  N=$3
+  models=() forecasts=()
+  for k in $(seq 0 $((N - 1))); do
+    models+=("$OUT/model-$k-of-$N.json")
+    forecasts+=("$OUT/forecast-$k-of-$N.csv")
+  done
+  "$LSTMF_BIN" merge "${models[@]}" --output "$OUT/model.json"
+  "$LSTMF_BIN" merge "${forecasts[@]}" --output "$OUT/forecast.csv"
+  exit 0
+fi
+
+CONFIG=$1
+OUT=$2
+shift 2
+K=${SLURM_ARRAY_TASK_ID:?run as an array job: sbatch --array=0-15 $0 CONFIG OUT_DIR}
+N=${SLURM_ARRAY_TASK_COUNT:?this Slurm does not set SLURM_ARRAY_TASK_COUNT; use --array=0-(N-1)}
+THREADS=${SLURM_CPUS_PER_TASK:-1}
+mkdir -p "$OUT"
+"$LSTMF_BIN" train --config "$CONFIG" --shard "$K/$N" --threads "$THREADS" --quiet --output "$OUT/model-$K-of-$N.json" "$@"
+"$LSTMF_BIN" predict --model "$OUT/model-$K-of-$N.json" --threads "$THREADS" --output "$OUT/forecast-$K-of-$N.csv"

@@ -1,0 +1,198 @@
+// Many series at once (a "panel"): long-format data (series.hpp, data.series_column) trained as one
+// model per series (training.mode "per-series") or one global model on the windows of every series
+// (training.mode "global"), min-max scaled per series in both modes. Built on the single-series
+// pipeline: dataset.hpp prepares the windows, trainer.hpp trains, forecast.hpp and backtest.hpp
+// forecast and score each series through its single-series view (PanelCheckpoint::view).
+//
+// Determinism: in per-series mode every series trains on one thread from its own seed,
+// series_seed(training.seed, id), so a series' model depends on its data, the config and its id
+// only: not on the thread count, the other series, their order, or the shard it was trained in.
+// In global mode the model is deterministic for a given thread count, as for one series.
+//
+// Fan-out: a SeriesSelection picks series by id (--series) and by stable hash shard (--shard K/N:
+// the series whose FNV-1a 64-bit hash of the id, modulo N, is K), so independent processes can
+// train, predict or evaluate disjoint parts and merge_* joins their outputs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "lstmf/backtest.hpp"
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/config.hpp"
+#include "lstmf/fit.hpp"
+#include "lstmf/forecast.hpp"
+#include "lstmf/series.hpp"
+#include "lstmf/trainer.hpp"
+
+namespace lstmf {
+
+inline constexpr int kPanelCheckpointVersion = 2;  // the version that added the `series` section
+
+// ---- selecting series ---------------------------------------------------------------------------
+
+// FNV-1a, 64 bits (offset basis 14695981039346656037, prime 1099511628211), over the id's bytes.
+std::uint64_t series_hash(const std::string& id);
+// The seed of a series in per-series mode: SplitMix64 of (base_seed XOR series_hash(id)).
+std::uint64_t series_seed(std::uint64_t base_seed, const std::string& id);
+
+// Shard K of N (0 <= K < N): the series with series_hash(id) % N == K. N = 1 is every series.
+struct Shard {
+  int index = 0;
+  int count = 1;
+  bool contains(const std::string& id) const;
+  std::string text() const { return std::to_string(index) + "/" + std::to_string(count); }
+};
+// "K/N"; InputError naming --shard otherwise.
+Shard parse_shard(const std::string& text);
+
+struct SeriesSelection {
+  std::vector<std::string> ids;  // empty = every series
+  Shard shard;
+  bool selects(const std::string& id) const;
+  bool everything() const { return ids.empty() && shard.count == 1; }
+};
+// "a,b,c" -> ids (--series); shard text "" = no shard.
+SeriesSelection make_selection(const std::string& ids, const std::string& shard);
+
+// The series of `set` that `selection` picks, in order. InputError naming `source` when an id asked
+// for by name is not in the set (listing a few that are).
+SeriesSet select_series(SeriesSet set, const SeriesSelection& selection);
+
+// ---- the checkpoint -----------------------------------------------------------------------------
+
+struct PanelSeries {
+  std::string id;
+  Frequency frequency;                 // this series' own step (series may differ, e.g. month ends)
+  int month_day = 0;
+  MinMaxScaler scaler;                 // fitted on this series' training rows
+  DataTail data_tail;                  // its last look_back rows, original units
+  std::optional<Model<float>> model;   // per-series mode; absent in global mode
+  int best_epoch = 0;                  // per-series mode: the epoch whose weights were kept
+  int epochs = 0;                      // per-series mode: epochs run
+  double best_val_loss = 0;            // NaN without validation (written as null)
+};
+
+struct PanelCheckpoint {
+  Config config;                       // data.series_column set; training.mode says which mode
+  ColumnsInfo columns;                 // shared; frequency and seasonal period of the first series
+  std::optional<Model<float>> model;   // global mode
+  std::vector<EpochRecord> history;    // global mode
+  int best_epoch = 0;                  // global mode
+  std::optional<Shard> shard;          // the shard trained, if any
+  std::vector<PanelSeries> series;     // ordered by id
+
+  bool global() const { return config.training.mode == "global"; }
+  // Index of series `id`, or -1.
+  long find(const std::string& id) const;
+  // Series i as a single-series checkpoint (its scaler, tail, frequency and model), for forecast.hpp
+  // and backtest.hpp. Copies the weights (small next to a forecast).
+  Checkpoint view(std::size_t i) const;
+};
+
+std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint);
+void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& checkpoint);
+// Checks everything, as load_checkpoint does; InputError naming `source` and the key.
+PanelCheckpoint panel_checkpoint_from_json(const nlohmann::json& json, const std::string& source);
+
+// Either kind of checkpoint, read from one parse of the file. A many-series checkpoint (one with a
+// `series` section) keeps only the series `selection` picks: the parser drops the others' weights
+// as it reads them (their `state_dict` follows `id` in the written key order), so loading one
+// series of a large checkpoint holds one series' weights, never all of them. Optimizer states are
+// dropped unless `keep_optimizer_state`.
+struct AnyCheckpoint {
+  std::optional<Checkpoint> single;
+  std::optional<PanelCheckpoint> panel;
+};
+AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection& selection = {},
+                                  bool keep_optimizer_state = false);
+
+// ---- training -----------------------------------------------------------------------------------
+
+struct SkippedSeries {
+  std::string id;
+  std::string reason;                  // "has 10 rows, too short for one window: ..."
+};
+
+struct SeriesFitReport {
+  std::string id;
+  int epochs = 0;
+  int best_epoch = 0;
+  HoldoutErrors validation;
+  std::string diverged;                // per-series mode: the DivergedError message, else ""
+};
+
+struct PanelFitOptions {
+  SeriesSelection selection;
+  EpochCallback on_epoch;              // global mode: after every epoch (false stops)
+  // per-series mode: after each series, with how many are done (false stops: series not started
+  // are left out of the checkpoint). Called from one thread at a time.
+  std::function<bool(const SeriesFitReport&, long done, long total)> on_series;
+  DataParallel parallel;               // global mode across processes (MPI); per-series refuses ranks > 1
+};
+
+struct PanelFitOutcome {
+  PanelCheckpoint checkpoint;          // the series trained (per-series mode: diverged ones left out)
+  std::vector<SkippedSeries> skipped;  // too short (without data.strict), or diverged
+  std::vector<SeriesFitReport> reports;  // one per series in the checkpoint, same order
+  TrainingResult result;               // global mode: the run
+  std::string diverged;                // global mode: the DivergedError message, else ""
+  long train_windows = 0;
+  long validation_windows = 0;
+  bool stopped = false;                // a callback asked to stop
+};
+
+// Loads config.data (long format), selects, skips series too short for one window (InputError
+// naming the series under data.strict), trains in config.training.mode. InputError when no series
+// is left to train.
+PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options = {});
+// The same from series already loaded (tests, benchmarks).
+PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFitOptions& options = {});
+
+// ---- forecasting and evaluation -------------------------------------------------------------------
+
+// History for the checkpoint's series from a long-format CSV with its columns; only series in
+// `selection` are kept.
+SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection);
+
+struct PanelForecast {
+  std::string series_column;           // header of the first column
+  std::vector<std::pair<std::string, Forecast>> series;  // by id
+};
+// Forecasts every series of the checkpoint (already selected when loaded) from its data tail, or
+// from `history` when given (every checkpoint series must be in it). Series run in parallel on
+// `threads` threads (0 = all cores), one thread each.
+PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads = 0);
+// Long format: series column, time column (or "step"), targets; one row per series and step.
+std::string to_csv(const PanelForecast& forecast);
+
+struct PanelBacktest {
+  std::vector<std::pair<std::string, Backtest>> series;  // by id
+  std::vector<SkippedSeries> skipped;  // history too short for a backtest
+};
+// backtest() for each series of the checkpoint on its history, in parallel (one thread per series).
+PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet& history, const BacktestOptions& options);
+// Per series and target: origins, MAE, RMSE, sMAPE, MASE of lstm, naive and seasonal naive; then the
+// aggregate: geometric-mean MASE of each method over the series, and how many series the model
+// beats seasonal naive on (lower MASE).
+nlohmann::json to_json(const PanelBacktest& backtest);
+std::string format_table(const PanelBacktest& backtest);
+
+// ---- merging shards -----------------------------------------------------------------------------
+
+// Joins many-series checkpoints of per-series mode trained on disjoint series with the same config
+// (output.* and training.threads aside): InputError naming the inputs that disagree (config,
+// columns, mode, a series in two inputs, shards of different counts). Global-mode checkpoints hold
+// one model each, so they cannot be joined (refused with a message saying so).
+PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names);
+// Joins long-format forecast CSVs (to_csv above) with one header: the rows of every input, ordered
+// by series id (stable: each series' rows keep their order). InputError when the headers differ or
+// a series is in two inputs.
+std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std::vector<std::string>& names);
+
+}  // namespace lstmf

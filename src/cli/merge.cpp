@@ -1,0 +1,63 @@
+// lstm-forecast merge: joins the outputs of shard runs (--shard K/N) into one: many-series
+// checkpoints of per-series mode, or long-format forecast CSVs. Inputs that do not fit together are
+// refused with the file that differs; the output is written atomically.
+#include "commands.hpp"
+#include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
+#include "lstmf/panel.hpp"
+
+namespace lstmf::cli {
+namespace {
+
+struct MergeArgs {
+  std::vector<std::string> inputs;
+  std::string output = "-";
+};
+
+bool looks_like_json(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  return first != std::string::npos && text[first] == '{';
+}
+
+int run_merge(const MergeArgs& args) {
+  check_writable(args.output);
+  std::vector<std::string> texts;
+  for (const auto& input : args.inputs) texts.push_back(read_text(input));
+  const bool checkpoints = looks_like_json(texts.front());
+  for (std::size_t i = 1; i < texts.size(); ++i)
+    if (looks_like_json(texts[i]) != checkpoints)
+      throw InputError(args.inputs[i], 0, 0,
+                       std::string("is ") + (checkpoints ? "not a checkpoint" : "a checkpoint") + " but " +
+                           args.inputs.front() + (checkpoints ? " is one" : " is a forecast CSV") +
+                           "; merge joins checkpoints or forecasts, not both");
+  if (!checkpoints) {
+    write_atomically(args.output, merge_forecast_csvs(texts, args.inputs));
+    return 0;
+  }
+  if (args.output == "-") throw InputError("merging checkpoints needs --output FILE");
+  texts.clear();
+  std::vector<PanelCheckpoint> parts;
+  for (const auto& input : args.inputs) {
+    AnyCheckpoint loaded = load_any_checkpoint(input);
+    if (!loaded.panel)
+      throw InputError(input, 0, 0, "is a single-series checkpoint; merge joins many-series checkpoints (train --series-column)");
+    parts.push_back(std::move(*loaded.panel));
+  }
+  PanelCheckpoint merged = merge_panel_checkpoints(std::move(parts), args.inputs);
+  merged.config.output.path = args.output;
+  save_panel_checkpoint(args.output, merged);
+  return 0;
+}
+
+}  // namespace
+
+Command add_merge(CLI::App& app) {
+  auto* command = app.add_subcommand(
+      "merge", "Join shard outputs (--shard K/N) into one: per-series checkpoints, or long-format forecast CSVs");
+  auto args = std::make_shared<MergeArgs>();
+  command->add_option("inputs", args->inputs, "shard checkpoints, or shard forecast CSVs")->required();
+  command->add_option("--output,-o", args->output, "merged file (- = stdout, forecasts only)")->capture_default_str();
+  return {command, [args] { return run_merge(*args); }};
+}
+
+}  // namespace lstmf::cli

@@ -1,0 +1,66 @@
+// MPI for data-parallel training of one global model (built with -DLSTMF_MPI=ON; see
+// panel_commands.hpp). MPI is started only when an MPI launcher started this process, so the same
+// binary runs alone as usual; a build without MPI refuses to run under a launcher with several
+// processes rather than have every process train alone and write the same files.
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "lstmf/error.hpp"
+#include "panel_commands.hpp"
+
+#ifdef LSTMF_MPI
+#include <mpi.h>
+#endif
+
+namespace lstmf::cli {
+namespace {
+
+// The process count an MPI launcher (Open MPI, MPICH/PMI, PMIx) announces, or 1.
+int launcher_size() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
+    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
+  return 1;
+}
+
+#ifdef LSTMF_MPI
+void finalize() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+#endif
+
+}  // namespace
+
+MpiWorld start_mpi() {
+  MpiWorld world;
+  if (launcher_size() <= 1) return world;
+#ifdef LSTMF_MPI
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) {
+    MPI_Init(nullptr, nullptr);
+    std::atexit(finalize);
+  }
+  MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &world.size);
+  // One MPI_Allreduce per batch: the gradient and, in one more element, the loss.
+  auto buffer = std::make_shared<std::vector<float>>();
+  world.parallel.rank = world.rank;
+  world.parallel.ranks = world.size;
+  world.parallel.sum = [buffer](float* gradient, long size, double& loss) {
+    buffer->assign(gradient, gradient + size);
+    buffer->push_back(static_cast<float>(loss));
+    MPI_Allreduce(MPI_IN_PLACE, buffer->data(), static_cast<int>(buffer->size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    std::copy(buffer->begin(), buffer->begin() + size, gradient);
+    loss = static_cast<double>(buffer->back());
+  };
+  return world;
+#else
+  throw InputError("started by an MPI launcher with " + std::to_string(launcher_size()) +
+                   " processes, but this lstm-forecast was built without MPI (cmake -DLSTMF_MPI=ON)");
+#endif
+}
+
+}  // namespace lstmf::cli

@@ -1,0 +1,106 @@
+// The many-series side of train, predict and evaluate (panel_commands.hpp).
+#include "panel_commands.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <iostream>
+
+#include "lstmf/error.hpp"
+#include "lstmf/forecast.hpp"
+#include "lstmf/io.hpp"
+
+namespace lstmf::cli {
+
+void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
+  command.add_option("--series", args.series, "many series: only these series ids (comma-separated)")->type_name("ID[,ID]");
+  command.add_option("--shard", args.shard,
+                     "many series: only shard K of N, the series whose FNV-1a hash of the id modulo N is K")
+      ->type_name("K/N");
+  if (train)
+    command.add_flag("--strict", args.strict,
+                     "many series: a series too short for one window is an error (default: skipped, named on stderr)");
+}
+
+int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet,
+                    const EpochCallback& on_epoch, const std::function<bool()>& keep_going) {
+  if (!resume.empty())
+    throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
+  const auto start = std::chrono::steady_clock::now();
+  const bool global = config.training.mode == "global";
+  const MpiWorld world = start_mpi();
+  quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
+  PanelFitOptions options;
+  options.selection = args.selection();
+  options.parallel = world.parallel;
+  if (global && world.rank == 0) options.on_epoch = on_epoch;
+  if (global && world.rank != 0) options.on_epoch = [&](const EpochReport&) { return keep_going(); };
+  options.on_series = [&](const SeriesFitReport& report, long done, long total) {
+    const long every = std::max(1L, total / 20);
+    if (!quiet && (done % every == 0 || done == total)) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::cerr << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
+                << "s; last: " << report.id << ", " << report.epochs << " epochs)\n";
+    }
+    return keep_going();
+  };
+  if (world.size > 1 && !quiet)
+    std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
+  const PanelFitOutcome outcome = fit_panel(config, options);
+  for (const auto& skipped : outcome.skipped)
+    if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << skipped.id << "': " << skipped.reason << "\n";
+
+  const PanelCheckpoint& checkpoint = outcome.checkpoint;
+  const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
+                              : !checkpoint.series.empty();
+  if (trained && world.rank == 0) save_panel_checkpoint(config.output.path, checkpoint);
+  if (!quiet) {
+    double mae_sum = 0;
+    long validated = 0;
+    for (const auto& report : outcome.reports)
+      if (report.validation.windows > 0) mae_sum += report.validation.mae, ++validated;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cerr << "trained " << (global ? "one global model on " : "one model each for ") << checkpoint.series.size()
+              << " series (" << outcome.train_windows << " windows) in " << format_number(std::round(seconds * 100) / 100)
+              << "s";
+    if (global && checkpoint.best_epoch > 0) std::cerr << "; best epoch " << checkpoint.best_epoch;
+    std::cerr << "\n";
+    if (validated > 0)
+      std::cerr << "validation MAE, mean over " << validated << " series: " << format_number(mae_sum / static_cast<double>(validated))
+                << " (original units)\n";
+    if (trained) std::cerr << "checkpoint: " << config.output.path << "\n";
+  }
+  if (!outcome.diverged.empty())
+    throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
+                                                    : "; no checkpoint was written"));
+  if (!keep_going()) {
+    std::cerr << "lstm-forecast: interrupted"
+              << (trained ? "; the series trained so far were saved to " + config.output.path : std::string()) << "\n";
+    return static_cast<int>(ExitCode::interrupted);
+  }
+  return 0;
+}
+
+int run_predict_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
+                      const std::string& output, int horizon, int threads) {
+  std::optional<SeriesSet> history;
+  if (!input.empty()) history = read_panel_history(checkpoint, input, args.selection());
+  const PanelForecast forecast =
+      forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads);
+  write_atomically(output, to_csv(forecast));
+  return 0;
+}
+
+int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
+                       const BacktestOptions& options, bool json) {
+  const SeriesSet history = read_panel_history(checkpoint, input, args.selection());
+  const PanelBacktest result = backtest_panel(checkpoint, history, options);
+  for (const auto& skipped : result.skipped)
+    std::cerr << "lstm-forecast: skipped series '" << skipped.id << "': " << skipped.reason << "\n";
+  if (json)
+    std::cout << to_json(result).dump(2) << "\n";
+  else
+    std::cout << format_table(result);
+  return 0;
+}
+
+}  // namespace lstmf::cli

@@ -1,0 +1,971 @@
+#include "lstmf/panel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <exception>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/dataset.hpp"
+#include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
+#include "lstmf/metrics.hpp"
+#include "lstmf/windows.hpp"
+
+namespace lstmf {
+namespace {
+
+using json = nlohmann::json;
+
+std::string quote(const std::string& text) { return "'" + text + "'"; }
+
+// A few ids for messages: "a, b, c and 97 more".
+std::string id_list(const std::vector<std::string>& ids) {
+  constexpr std::size_t kShown = 5;
+  std::string out;
+  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + ids[i];
+  if (ids.size() > kShown) out += " and " + std::to_string(ids.size() - kShown) + " more";
+  return out;
+}
+
+// Runs body(i) for i in [0, count) on `threads` threads, one item at a time each (dynamic), and
+// rethrows the exception of the lowest failing index, so errors do not depend on the schedule.
+template <typename Body>
+void parallel_for_each(long count, int threads, Body body) {
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(count));
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+  for (long i = 0; i < count; ++i) {
+    try {
+      body(i);
+    } catch (...) {
+      errors[static_cast<std::size_t>(i)] = std::current_exception();
+    }
+  }
+  for (const auto& error : errors)
+    if (error) std::rethrow_exception(error);
+}
+
+ColumnsInfo columns_of(const Config& config, const SeriesSet& set) {
+  const Series& first = set.series.front();
+  ColumnsInfo columns;
+  columns.time_column = set.time_column;
+  columns.targets = config.data.targets;
+  columns.features = config.data.features;
+  columns.time_format = first.time.format;
+  columns.frequency = first.time.frequency;
+  columns.month_day = first.time.month_day;
+  columns.seasonal_period = std::max(1, first.time.frequency.seasonal_period());
+  return columns;
+}
+
+DataTail data_tail_of(const Series& series, int look_back) {
+  DataTail tail;
+  tail.values = series.values.bottomRows(look_back);
+  if (!series.time.ticks.empty()) tail.ticks.assign(series.time.ticks.end() - look_back, series.time.ticks.end());
+  return tail;
+}
+
+PanelSeries panel_series_of(const Series& series, MinMaxScaler scaler, int look_back) {
+  PanelSeries out;
+  out.id = series.id;
+  out.frequency = series.time.frequency;
+  out.month_day = series.time.month_day;
+  out.scaler = std::move(scaler);
+  out.data_tail = data_tail_of(series, look_back);
+  out.best_val_loss = std::numeric_limits<double>::quiet_NaN();
+  return out;
+}
+
+// A single-series checkpoint for series `s` with model `model`.
+Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const PanelSeries& s, const Model<float>& model) {
+  ColumnsInfo columns = shared;
+  columns.frequency = s.frequency;
+  columns.month_day = s.month_day;
+  columns.seasonal_period = std::max(1, s.frequency.seasonal_period());
+  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail};
+}
+
+// Drops the series too short for one window (InputError under data.strict).
+SeriesSet drop_short(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
+  std::vector<Series> kept;
+  for (Series& series : set.series) {
+    try {
+      split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon,
+                 "series " + quote(series.id));
+      kept.push_back(std::move(series));
+    } catch (const InputError& e) {
+      if (data.strict) throw InputError(set.source, series.first_line, 0, e.message() + " (data.strict is set)");
+      skipped.push_back({series.id, e.message()});
+    }
+  }
+  set.series = std::move(kept);
+  return set;
+}
+
+// ---- per-series training ----
+
+struct SeriesFit {
+  PanelSeries series;
+  SeriesFitReport report;
+  long train_windows = 0;
+  long validation_windows = 0;
+};
+
+SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const SeriesSet& set, std::size_t index) {
+  const Series& series = set.series[index];
+  SeriesSet one;
+  one.source = set.source;
+  one.time_column = set.time_column;
+  one.series_column = set.series_column;
+  one.series.push_back(series);
+  Dataset dataset = prepare_dataset(std::move(one), config.data);
+  const long inputs = static_cast<long>(series.columns.size());
+  const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
+
+  Rng rng(series_seed(config.training.seed, series.id));
+  Model<float> model(inputs, outputs, config.model);
+  model.init(rng);
+  TrainingConfig training = config.training;
+  training.threads = 1;  // the series run in parallel, each on one thread
+  const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
+  Trainer trainer(model, training, rng, schedule);
+  const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
+  SeriesFit fit{panel_series_of(series, dataset.scalers.front(), config.data.look_back), {}, dataset.train.size(),
+                dataset.validation.size()};
+  TrainingResult result;
+  try {
+    result = trainer.run(dataset.train, validation);
+  } catch (const DivergedError& e) {
+    fit.report.diverged = e.what();
+  }
+  fit.report.id = series.id;
+  fit.report.epochs = trainer.epoch();
+  fit.report.best_epoch = result.best_epoch;
+  fit.series.model = model;
+  fit.series.best_epoch = result.best_epoch;
+  fit.series.epochs = trainer.epoch();
+  if (result.best_epoch > 0) fit.series.best_val_loss = result.best_val_loss;
+  if (validation != nullptr && fit.report.diverged.empty()) {
+    const Split& split = dataset.splits.front();
+    fit.report.validation =
+        holdout_errors(make_view(config, columns, fit.series, model), series.values, split.train_end, split.val_end, 1);
+  }
+  return fit;
+}
+
+void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOptions& options, PanelFitOutcome& outcome) {
+  const long count = static_cast<long>(set.series.size());
+  std::vector<std::optional<SeriesFit>> fits(static_cast<std::size_t>(count));
+  std::atomic<bool> stop{false};
+  std::mutex report_mutex;
+  long done = 0;
+  const ColumnsInfo& columns = outcome.checkpoint.columns;
+  parallel_for_each(count, use_threads(config.training.threads), [&](long i) {
+    if (stop.load()) return;
+    SeriesFit fit = fit_one(config, columns, set, static_cast<std::size_t>(i));
+    std::lock_guard<std::mutex> lock(report_mutex);
+    ++done;
+    if (options.on_series && !options.on_series(fit.report, done, count)) stop.store(true);
+    fits[static_cast<std::size_t>(i)] = std::move(fit);
+  });
+  outcome.stopped = stop.load();
+  for (auto& fit : fits) {
+    if (!fit) continue;
+    if (!fit->report.diverged.empty() && fit->report.best_epoch == 0) {
+      outcome.skipped.push_back({fit->report.id, fit->report.diverged});
+      continue;
+    }
+    outcome.train_windows += fit->train_windows;
+    outcome.validation_windows += fit->validation_windows;
+    outcome.reports.push_back(fit->report);
+    outcome.checkpoint.series.push_back(std::move(fit->series));
+  }
+}
+
+// ---- global training ----
+
+void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& options, PanelFitOutcome& outcome) {
+  Dataset dataset = prepare_dataset(std::move(set), config.data);
+  const Series& first = dataset.source.series.front();
+  const long inputs = static_cast<long>(first.columns.size());
+  const long outputs = static_cast<long>(config.data.horizon) * first.n_targets;
+  Rng rng(config.training.seed);
+  Model<float> model(inputs, outputs, config.model);
+  model.init(rng);
+  const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
+  Trainer trainer(model, config.training, rng, schedule);
+  if (options.parallel.ranks > 1) trainer.set_data_parallel(options.parallel);
+  const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
+  try {
+    outcome.result = trainer.run(dataset.train, validation, options.on_epoch);
+  } catch (const DivergedError& e) {
+    outcome.diverged = e.what();
+  }
+  outcome.stopped = outcome.result.stopped_by_callback;
+  outcome.train_windows = dataset.train.size();
+  outcome.validation_windows = dataset.validation.size();
+  PanelCheckpoint& checkpoint = outcome.checkpoint;
+  checkpoint.model = model;
+  for (const auto& report : outcome.result.history)
+    checkpoint.history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
+  checkpoint.best_epoch = outcome.result.best_epoch;
+  const auto& series = dataset.source.series;
+  for (std::size_t i = 0; i < series.size(); ++i)
+    checkpoint.series.push_back(panel_series_of(series[i], dataset.scalers[i], config.data.look_back));
+  outcome.reports.resize(series.size());
+  const int threads = use_threads(config.training.threads);
+  parallel_for_each(static_cast<long>(series.size()), threads, [&](long i) {
+    const auto index = static_cast<std::size_t>(i);
+    SeriesFitReport& report = outcome.reports[index];
+    report.id = series[index].id;
+    report.epochs = trainer.epoch();
+    report.best_epoch = checkpoint.best_epoch;
+    if (validation == nullptr || !outcome.diverged.empty()) return;
+    const Split& split = dataset.splits[index];
+    report.validation = holdout_errors(checkpoint.view(index), series[index].values, split.train_end, split.val_end, 1);
+  });
+}
+
+// ---- JSON ----
+
+json series_item_json(const PanelCheckpoint& checkpoint, const PanelSeries& s) {
+  ColumnsInfo columns = checkpoint.columns;
+  columns.frequency = s.frequency;
+  columns.month_day = s.month_day;
+  json item = {{"id", s.id},
+               {"frequency", frequency_to_json(s.frequency, s.month_day)},
+               {"scaler", s.scaler.to_json()},
+               {"data_tail", data_tail_to_json(s.data_tail, columns)}};
+  if (s.model) {
+    item["state_dict"] = s.model->state_dict_json();
+    item["training"] = {{"best_epoch", s.best_epoch},
+                        {"epochs", s.epochs},
+                        {"best_val_loss", std::isfinite(s.best_val_loss) ? json(s.best_val_loss) : json(nullptr)}};
+  }
+  return item;
+}
+
+// Indents every line after the first of `text` by `spaces` more, as dump(1) does at that depth.
+std::string indent_lines(const std::string& text, int spaces) {
+  std::string out;
+  out.reserve(text.size() + text.size() / 8);
+  const std::string pad(static_cast<std::size_t>(spaces), ' ');
+  for (const char c : text) {
+    out += c;
+    if (c == '\n') out += pad;
+  }
+  return out;
+}
+
+[[noreturn]] void bad(const std::string& message) { throw InputError(message); }
+
+const json& member(const json& object, const char* key, const std::string& where) {
+  if (!object.is_object()) bad(where + " must be an object");
+  const auto it = object.find(key);
+  if (it == object.end()) bad((where.empty() ? "" : where + ".") + key + " is missing");
+  return *it;
+}
+
+long integer_member(const json& object, const char* key, const std::string& where, long lo, long hi) {
+  const json& value = member(object, key, where);
+  if (!value.is_number_integer() || value.get<long long>() < lo || value.get<long long>() > hi)
+    bad(where + "." + key + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
+        value.dump());
+  return static_cast<long>(value.get<long long>());
+}
+
+double number_or_null(const json& value, const std::string& where) {
+  if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!value.is_number()) bad(where + " must be a number or null, got " + value.dump());
+  return value.get<double>();
+}
+
+// ---- CSV records, for merging forecasts ----
+
+// Splits CSV text into records (line ends inside quotes belong to the field) and reads the first
+// field of each, unquoted.
+struct CsvRecord {
+  std::string text;   // the record without its line end
+  std::string first;  // first field, unquoted
+};
+
+std::vector<CsvRecord> csv_records(const std::string& text) {
+  std::vector<CsvRecord> records;
+  std::size_t start = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    const bool end = i == text.size();
+    if (!end && text[i] == '"') quoted = !quoted;
+    if (end || (!quoted && text[i] == '\n')) {
+      std::string record = text.substr(start, i - start);
+      if (!record.empty() && record.back() == '\r') record.pop_back();
+      start = i + 1;
+      if (record.empty()) continue;
+      CsvRecord r;
+      if (record.front() == '"') {
+        for (std::size_t k = 1; k < record.size(); ++k) {
+          if (record[k] == '"') {
+            if (k + 1 < record.size() && record[k + 1] == '"') {
+              r.first += '"';
+              ++k;
+            } else {
+              break;
+            }
+          } else {
+            r.first += record[k];
+          }
+        }
+      } else {
+        r.first = record.substr(0, record.find(','));
+      }
+      r.text = std::move(record);
+      records.push_back(std::move(r));
+    }
+  }
+  return records;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// The config as merge compares it: without the output section and the thread count, which do not
+// change a per-series model.
+json comparable_config(const Config& config) {
+  json j = to_json(config);
+  j.erase("output");
+  j["training"].erase("threads");
+  return j;
+}
+
+}  // namespace
+
+// ---- selection ----
+
+std::uint64_t series_hash(const std::string& id) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  for (const char c : id) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::uint64_t series_seed(std::uint64_t base_seed, const std::string& id) {
+  std::uint64_t z = (base_seed ^ series_hash(id)) + 0x9e3779b97f4a7c15ULL;  // SplitMix64
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+bool Shard::contains(const std::string& id) const {
+  return count <= 1 || series_hash(id) % static_cast<std::uint64_t>(count) == static_cast<std::uint64_t>(index);
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard shard;
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    std::size_t used = 0;
+    shard.index = std::stoi(text.substr(0, slash), &used);
+    if (used != slash) throw std::invalid_argument("trailing");
+    const std::string count = text.substr(slash + 1);
+    shard.count = std::stoi(count, &used);
+    if (used != count.size()) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw InputError("--shard expects K/N (shard K of N, 0 <= K < N), got '" + text + "'");
+  }
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+    throw InputError("--shard expects K/N with 0 <= K < N, got '" + text + "'");
+  return shard;
+}
+
+bool SeriesSelection::selects(const std::string& id) const {
+  if (!shard.contains(id)) return false;
+  return ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+SeriesSelection make_selection(const std::string& ids, const std::string& shard) {
+  SeriesSelection selection;
+  if (!shard.empty()) selection.shard = parse_shard(shard);
+  std::string id;
+  std::istringstream in(ids);
+  while (std::getline(in, id, ','))
+    if (!id.empty()) selection.ids.push_back(id);
+  return selection;
+}
+
+SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
+  if (selection.everything()) return set;
+  std::vector<std::string> missing;
+  for (const auto& id : selection.ids) {
+    const bool found = std::any_of(set.series.begin(), set.series.end(), [&](const Series& s) { return s.id == id; });
+    if (!found) missing.push_back(id);
+  }
+  if (!missing.empty()) {
+    std::vector<std::string> present;
+    for (const auto& s : set.series) present.push_back(s.id);
+    throw InputError(set.source, 0, 0,
+                     "no series " + quote(id_list(missing)) + " in column " + quote(set.series_column) + " (" +
+                         std::to_string(present.size()) + " series: " + id_list(present) + ")");
+  }
+  std::vector<Series> kept;
+  for (Series& s : set.series)
+    if (selection.selects(s.id)) kept.push_back(std::move(s));
+  set.series = std::move(kept);
+  return set;
+}
+
+// ---- checkpoint ----
+
+long PanelCheckpoint::find(const std::string& id) const {
+  const auto it = std::lower_bound(series.begin(), series.end(), id,
+                                   [](const PanelSeries& s, const std::string& key) { return s.id < key; });
+  return it != series.end() && it->id == id ? static_cast<long>(it - series.begin()) : -1;
+}
+
+Checkpoint PanelCheckpoint::view(std::size_t i) const {
+  const PanelSeries& s = series.at(i);
+  const Model<float>* weights = s.model ? &*s.model : model ? &*model : nullptr;
+  if (weights == nullptr) throw Error("PanelCheckpoint::view: series " + s.id + " has no model");
+  return make_view(config, columns, s, *weights);
+}
+
+namespace {
+
+// Writes the checkpoint through `append`: the top-level keys as one JSON tree with a placeholder for
+// the series, which are serialised a block at a time (in parallel) and spliced in, so the panel never
+// exists as one JSON tree or one string: memory holds one block of series texts. The result is
+// exactly dump(1) of the full tree (a test checks it).
+void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText& append) {
+  json out = json::object();
+  out["format"] = kCheckpointFormat;
+  out["version"] = kPanelCheckpointVersion;
+  out["tool_version"] = LSTMF_VERSION;
+  out["config"] = to_json(checkpoint.config);
+  out["columns"] = columns_to_json(checkpoint.columns);
+  json history = json::array();
+  for (const auto& e : checkpoint.history)
+    history.push_back({{"epoch", e.epoch},
+                       {"train_loss", e.train_loss},
+                       {"val_loss", std::isfinite(e.val_loss) ? json(e.val_loss) : json(nullptr)},
+                       {"lr", e.lr}});
+  out["history"] = {{"best_epoch", checkpoint.best_epoch}, {"epochs", history}};
+  if (checkpoint.model) out["state_dict"] = checkpoint.model->state_dict_json();
+  out["shard"] = checkpoint.shard ? json{{"index", checkpoint.shard->index}, {"count", checkpoint.shard->count}}
+                                  : json(nullptr);
+  constexpr const char* kPlaceholder = "\"@series@\"";
+  out["series"] = "@series@";
+  const std::string text = out.dump(1) + "\n";
+  const auto at = text.find(kPlaceholder);
+  append(text.substr(0, at));
+  const long count = static_cast<long>(checkpoint.series.size());
+  if (count == 0) append("[]");
+  constexpr long kBlock = 256;
+  const int threads = use_threads(0);
+  std::vector<std::string> items;
+  for (long first = 0; first < count; first += kBlock) {
+    const long size = std::min(kBlock, count - first);
+    items.assign(static_cast<std::size_t>(size), std::string());
+    parallel_for_each(size, threads, [&](long i) {
+      const auto index = static_cast<std::size_t>(first + i);
+      items[static_cast<std::size_t>(i)] =
+          (first + i == 0 ? "[\n  " : "  ") + indent_lines(series_item_json(checkpoint, checkpoint.series[index]).dump(1), 2) +
+          (first + i + 1 < count ? ",\n" : "\n ]");
+    });
+    for (const auto& item : items) append(item);
+  }
+  append(text.substr(at + std::char_traits<char>::length(kPlaceholder)));
+}
+
+}  // namespace
+
+std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint) {
+  std::string text;
+  write_panel_checkpoint(checkpoint, [&](const std::string& piece) { text += piece; });
+  return text;
+}
+
+void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& checkpoint) {
+  write_atomically_streamed(path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); });
+}
+
+PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source) {
+  try {
+    if (!root.is_object()) bad("expected a JSON object (an lstm-forecast checkpoint)");
+    const auto format = root.find("format");
+    if (format == root.end() || !format->is_string() || *format != kCheckpointFormat)
+      bad(std::string("not an lstm-forecast checkpoint: \"format\" must be \"") + kCheckpointFormat + "\"");
+    const long version = integer_member(root, "version", "", 1, std::numeric_limits<int>::max());
+    if (version > kPanelCheckpointVersion)
+      bad("checkpoint format version " + std::to_string(version) + " is newer than this lstm-forecast " + LSTMF_VERSION +
+          " reads (version " + std::to_string(kPanelCheckpointVersion) + "); upgrade lstm-forecast");
+    if (version < kPanelCheckpointVersion) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
+    PanelCheckpoint checkpoint;
+    try {
+      apply_json(checkpoint.config, member(root, "config", ""), "config");
+    } catch (const InputError& e) {
+      bad(e.message().empty() ? e.what() : "config: " + e.message());
+    }
+    const Config& config = checkpoint.config;
+    if (config.data.series_column.empty()) bad("config.data.series_column is empty, but the file has a 'series' section");
+    checkpoint.columns = columns_from_json(member(root, "columns", ""), config);
+    const long inputs = static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size());
+    const long outputs = static_cast<long>(config.data.horizon) * static_cast<long>(checkpoint.columns.targets.size());
+    const bool global = checkpoint.global();
+    if (global) {
+      checkpoint.model.emplace(inputs, outputs, config.model);
+      checkpoint.model->load_state_dict(member(root, "state_dict", ""), "state_dict");
+    } else if (root.contains("state_dict")) {
+      bad("state_dict: a per-series checkpoint keeps its weights in each series, not at the top");
+    }
+    const json& history = member(root, "history", "");
+    const json& epochs = member(history, "epochs", "history");
+    if (!epochs.is_array()) bad("history.epochs must be an array");
+    for (std::size_t i = 0; i < epochs.size(); ++i) {
+      const std::string where = "history.epochs[" + std::to_string(i) + "]";
+      EpochRecord e;
+      e.epoch = static_cast<int>(integer_member(epochs[i], "epoch", where, 1, std::numeric_limits<int>::max()));
+      e.train_loss = number_or_null(member(epochs[i], "train_loss", where), where + ".train_loss");
+      e.val_loss = number_or_null(member(epochs[i], "val_loss", where), where + ".val_loss");
+      e.lr = number_or_null(member(epochs[i], "lr", where), where + ".lr");
+      checkpoint.history.push_back(e);
+    }
+    checkpoint.best_epoch = static_cast<int>(integer_member(history, "best_epoch", "history", 0, std::numeric_limits<int>::max()));
+    const auto shard = root.find("shard");
+    if (shard != root.end() && !shard->is_null()) {
+      Shard s;
+      s.count = static_cast<int>(integer_member(*shard, "count", "shard", 1, std::numeric_limits<int>::max()));
+      s.index = static_cast<int>(integer_member(*shard, "index", "shard", 0, s.count - 1));
+      checkpoint.shard = s;
+    }
+    const json& items = member(root, "series", "");
+    if (!items.is_array()) bad("series must be an array");
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const json& item = items[i];
+      std::string where = "series[" + std::to_string(i) + "]";
+      const json& id = member(item, "id", where);
+      if (!id.is_string()) bad(where + ".id must be a string, got " + id.dump());
+      PanelSeries s;
+      s.id = id.get<std::string>();
+      if (!checkpoint.series.empty() && !(checkpoint.series.back().id < s.id))
+        bad(where + ".id " + quote(s.id) + " is out of order or repeated (series are sorted by id)");
+      where += " (" + quote(s.id) + ")";
+      frequency_from_json(member(item, "frequency", where), where + ".frequency", s.frequency, s.month_day);
+      s.scaler = MinMaxScaler::from_json(member(item, "scaler", where), where + ".scaler");
+      if (s.scaler.lo() != config.data.scale_min || s.scaler.hi() != config.data.scale_max)
+        bad(where + ".scaler.feature_range disagrees with config.data.scale_min and scale_max");
+      if (s.scaler.columns() != inputs)
+        bad(where + ".scaler has " + std::to_string(s.scaler.columns()) + " columns, the config names " + std::to_string(inputs));
+      ColumnsInfo columns = checkpoint.columns;
+      columns.frequency = s.frequency;
+      try {
+        s.data_tail = data_tail_from_json(member(item, "data_tail", where), columns, config.data.look_back);
+      } catch (const InputError& e) {
+        bad(where + "." + e.message());
+      }
+      s.best_val_loss = std::numeric_limits<double>::quiet_NaN();
+      if (!global) {
+        s.model.emplace(inputs, outputs, config.model);
+        s.model->load_state_dict(member(item, "state_dict", where), where + ".state_dict");
+        const json& training = member(item, "training", where);
+        s.best_epoch = static_cast<int>(integer_member(training, "best_epoch", where + ".training", 0, std::numeric_limits<int>::max()));
+        s.epochs = static_cast<int>(integer_member(training, "epochs", where + ".training", 0, std::numeric_limits<int>::max()));
+        s.best_val_loss = number_or_null(member(training, "best_val_loss", where + ".training"), where + ".training.best_val_loss");
+      }
+      checkpoint.series.push_back(std::move(s));
+    }
+    return checkpoint;
+  } catch (const InputError& e) {
+    throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
+  }
+}
+
+AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection& selection, bool keep_optimizer_state) {
+  const std::string source = path == "-" ? "<stdin>" : path;
+  // Filters while parsing: drops the optimizer state unless asked for, and the series that the
+  // selection does not pick (their state_dict as soon as its key is read, the rest when the series
+  // ends). Depths: 1 = top-level keys, 2 = a series object, 3 = its keys.
+  constexpr int kMaxDepth = 64;
+  std::string top_key;
+  bool expect_id = false, keep_series = true;
+  const json::parser_callback_t filter = [&](int depth, json::parse_event_t event, json& parsed) {
+    if (depth > kMaxDepth) throw InputError(source, 0, 0, "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    const bool in_series = top_key == "series";
+    switch (event) {
+      case json::parse_event_t::key:
+        if (depth == 1) {
+          top_key = parsed.get<std::string>();
+          return keep_optimizer_state || top_key != "optimizer_state";
+        }
+        if (depth == 3 && in_series) {
+          const std::string& key = parsed.get_ref<const std::string&>();
+          if (key == "id") expect_id = true;
+          if (key == "state_dict") return keep_series;
+        }
+        return true;
+      case json::parse_event_t::value:
+        if (depth == 3 && in_series && expect_id) {
+          expect_id = false;
+          if (parsed.is_string()) keep_series = selection.selects(parsed.get_ref<const std::string&>());
+        }
+        return true;
+      case json::parse_event_t::object_start:
+        if (depth == 2 && in_series) keep_series = true, expect_id = false;
+        return true;
+      case json::parse_event_t::object_end:
+        return depth == 2 && in_series ? keep_series : true;
+      default:
+        return true;
+    }
+  };
+  // Parsed from the file as it is read, so that not even the text is held whole.
+  json root;
+  std::string text;  // stdin only
+  if (path == "-") {
+    text = read_text(path);
+    root = json::parse(text, filter, /*allow_exceptions=*/false);
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) read_text(path);  // throws the IoError saying why
+    root = json::parse(in, filter, /*allow_exceptions=*/false);
+  }
+  if (root.is_discarded()) {
+    parse_json(path == "-" ? text : read_text(path), source);  // throws the located syntax error
+    throw InputError(source, 0, 0, "not valid JSON");
+  }
+  AnyCheckpoint loaded;
+  if (root.is_object() && root.contains("series")) {
+    loaded.panel = panel_checkpoint_from_json(root, source);
+    std::vector<std::string> missing;
+    for (const auto& id : selection.ids)
+      if (selection.shard.contains(id) && loaded.panel->find(id) < 0) missing.push_back(id);
+    if (!missing.empty())
+      throw InputError(source, 0, 0, "no series " + quote(id_list(missing)) + " in this checkpoint");
+    return loaded;
+  }
+  if (!selection.everything())
+    throw InputError(source, 0, 0, "--series and --shard pick series of a many-series checkpoint; this one holds one series");
+  loaded.single = checkpoint_from_json(root, source);
+  return loaded;
+}
+
+// ---- training ----
+
+PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) {
+  if (config.data.series_column.empty()) throw InputError("many-series training needs data.series_column (--series-column COL)");
+  return fit_panel(config, load_series(config.data), options);
+}
+
+PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFitOptions& options) {
+  if (config.training.mode != "per-series" && config.training.mode != "global")
+    throw InputError("training.mode must be per-series or global, got '" + config.training.mode + "'");
+  PanelFitOutcome outcome;
+  SeriesSet set = drop_short(select_series(std::move(source), options.selection), config.data, outcome.skipped);
+  if (set.series.empty())
+    throw InputError(set.source, 0, 0,
+                     outcome.skipped.empty() ? std::string("no series selected")
+                                             : "no series long enough to train: all " +
+                                                   std::to_string(outcome.skipped.size()) + " selected are too short (" +
+                                                   outcome.skipped.front().reason + ")");
+  PanelCheckpoint& checkpoint = outcome.checkpoint;
+  checkpoint.config = config;
+  checkpoint.columns = columns_of(config, set);
+  if (options.selection.shard.count > 1) checkpoint.shard = options.selection.shard;
+  if (options.parallel.ranks > 1 && config.training.mode != "global")
+    throw InputError("several processes (MPI) train one global model: use --mode global, or --shard for per-series models");
+  if (config.training.mode == "global")
+    fit_global(config, std::move(set), options, outcome);
+  else
+    fit_per_series(config, set, options, outcome);
+  return outcome;
+}
+
+// ---- forecasting ----
+
+SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection) {
+  DataConfig data = checkpoint.config.data;
+  data.path = path;
+  return select_series(load_series(data), selection);
+}
+
+namespace {
+
+History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const SeriesSet* set) {
+  const PanelSeries& s = checkpoint.series[index];
+  if (set == nullptr) return History{s.data_tail.values, s.data_tail.ticks, "checkpoint data_tail of series " + quote(s.id)};
+  const auto it = std::lower_bound(set->series.begin(), set->series.end(), s.id,
+                                   [](const Series& series, const std::string& id) { return series.id < id; });
+  if (it == set->series.end() || it->id != s.id)
+    throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint has no rows here");
+  const Frequency& found = it->time.frequency;
+  if (s.frequency.unit != Frequency::Unit::none && found.unit != Frequency::Unit::none &&
+      (s.frequency.unit != found.unit || s.frequency.count != found.count))
+    throw InputError(set->source, it->first_line, 0,
+                     "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
+  return History{it->values, it->time.ticks, set->source + " series " + quote(s.id)};
+}
+
+void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* set) {
+  if (set == nullptr) return;
+  std::vector<std::string> unknown;
+  for (const Series& s : set->series)
+    if (checkpoint.find(s.id) < 0) unknown.push_back(s.id);
+  if (!unknown.empty())
+    throw InputError(set->source, 0, 0,
+                     "series " + quote(id_list(unknown)) + " are not in the checkpoint (" + std::to_string(unknown.size()) +
+                         " of " + std::to_string(set->series.size()) + "); pick the trained ones with --series or --shard");
+}
+
+}  // namespace
+
+PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads) {
+  check_history_series(checkpoint, history);
+  PanelForecast out;
+  out.series_column = checkpoint.config.data.series_column;
+  out.series.resize(checkpoint.series.size());
+  parallel_for_each(static_cast<long>(checkpoint.series.size()), use_threads(threads), [&](long i) {
+    const auto index = static_cast<std::size_t>(i);
+    const Checkpoint view = checkpoint.view(index);
+    out.series[index] = {checkpoint.series[index].id, forecast(view, history_of(checkpoint, index, history), horizon, 1)};
+  });
+  return out;
+}
+
+std::string to_csv(const PanelForecast& forecast) {
+  std::string out;
+  for (std::size_t i = 0; i < forecast.series.size(); ++i) {
+    const auto& [id, f] = forecast.series[i];
+    const std::string text = to_csv(f);
+    const auto header_end = text.find('\n');
+    if (i == 0) out += csv_field(forecast.series_column) + "," + text.substr(0, header_end + 1);
+    const std::string prefix = csv_field(id) + ",";
+    std::size_t start = header_end + 1;
+    while (start < text.size()) {
+      const auto end = text.find('\n', start);
+      out += prefix;
+      out.append(text, start, end - start + 1);
+      start = end + 1;
+    }
+  }
+  return out;
+}
+
+// ---- evaluation ----
+
+PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet& history, const BacktestOptions& options) {
+  check_history_series(checkpoint, &history);
+  const long count = static_cast<long>(checkpoint.series.size());
+  std::vector<std::optional<Backtest>> results(static_cast<std::size_t>(count));
+  std::vector<std::string> errors(static_cast<std::size_t>(count));
+  BacktestOptions one = options;
+  one.threads = 1;
+  parallel_for_each(count, use_threads(options.threads), [&](long i) {
+    const auto index = static_cast<std::size_t>(i);
+    const History h = history_of(checkpoint, index, &history);
+    try {
+      results[index] = backtest(checkpoint.view(index), h, one);
+    } catch (const InputError& e) {  // this series' history is too short for the plan
+      errors[index] = e.message().empty() ? e.what() : e.message();
+    }
+  });
+  PanelBacktest out;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (results[i])
+      out.series.emplace_back(checkpoint.series[i].id, std::move(*results[i]));
+    else
+      out.skipped.push_back({checkpoint.series[i].id, errors[i]});
+  }
+  if (out.series.empty() && !out.skipped.empty())
+    throw InputError(history.source, 0, 0, "no series could be evaluated: series " + quote(out.skipped.front().id) + ": " +
+                                               out.skipped.front().reason);
+  return out;
+}
+
+namespace {
+
+const MethodScores* scores_of(const Backtest& b, const std::string& method, const std::string& target) {
+  for (const auto& s : b.scores)
+    if (s.method == method && s.target == target) return &s;
+  return nullptr;
+}
+
+json score_json(const Score& s) { return s.value ? json(*s.value) : json(nullptr); }
+
+const char* const kMethods[] = {"lstm", "naive", "seasonal_naive"};
+
+struct Aggregate {
+  std::map<std::string, Score> geometric_mase;  // per method
+  long compared = 0;                            // (series, target) pairs with both MASEs
+  long beats = 0;                               // of which lstm < seasonal naive
+  long entries = 0;
+};
+
+Aggregate aggregate(const PanelBacktest& backtest) {
+  Aggregate out;
+  std::map<std::string, std::vector<double>> mases;
+  for (const auto& [id, b] : backtest.series) {
+    for (const auto& target : b.targets) {
+      ++out.entries;
+      for (const char* method : kMethods) {
+        const MethodScores* s = scores_of(b, method, target);
+        if (s != nullptr && s->mase.value) mases[method].push_back(*s->mase.value);
+      }
+      const MethodScores* lstm = scores_of(b, "lstm", target);
+      const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
+      if (lstm && snaive && lstm->mase.value && snaive->mase.value) {
+        ++out.compared;
+        if (*lstm->mase.value < *snaive->mase.value) ++out.beats;
+      }
+    }
+  }
+  for (const char* method : kMethods) out.geometric_mase[method] = geometric_mean(mases[method]);
+  return out;
+}
+
+std::string fixed(const Score& s, int digits = 3) {
+  if (!s.value) return "n/a";
+  std::ostringstream out;
+  out.precision(digits);
+  out << std::fixed << *s.value;
+  return out.str();
+}
+
+}  // namespace
+
+json to_json(const PanelBacktest& backtest) {
+  json series = json::array();
+  for (const auto& [id, b] : backtest.series) {
+    for (const auto& target : b.targets) {
+      json entry = {{"id", id}, {"target", target}, {"origins", b.plan.origins.size()}, {"horizon", b.plan.horizon},
+                    {"season", b.plan.season}};
+      for (const char* method : kMethods) {
+        const MethodScores* s = scores_of(b, method, target);
+        if (s == nullptr) continue;
+        entry[method] = {{"mae", score_json(s->mae)}, {"rmse", score_json(s->rmse)}, {"smape", score_json(s->smape)},
+                         {"mase", score_json(s->mase)}};
+      }
+      series.push_back(std::move(entry));
+    }
+  }
+  const Aggregate a = aggregate(backtest);
+  json geometric = json::object();
+  for (const auto& [method, score] : a.geometric_mase) geometric[method] = score_json(score);
+  json skipped = json::array();
+  for (const auto& s : backtest.skipped) skipped.push_back({{"id", s.id}, {"reason", s.reason}});
+  return {{"series", std::move(series)},
+          {"aggregate",
+           {{"series", backtest.series.size()}, {"entries", a.entries}, {"geometric_mean_mase", geometric},
+            {"beats_seasonal_naive", a.beats}, {"compared", a.compared}}},
+          {"skipped", std::move(skipped)}};
+}
+
+std::string format_table(const PanelBacktest& backtest) {
+  std::ostringstream out;
+  std::size_t width = 6;
+  for (const auto& [id, b] : backtest.series) width = std::max(width, id.size());
+  const bool several_targets = !backtest.series.empty() && backtest.series.front().second.targets.size() > 1;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-*s %7s %12s %8s %8s %8s %8s  %s\n", static_cast<int>(width), "series", "origins",
+                "lstm_mae", "smape%", "mase", "naive", "snaive", "beats snaive");
+  out << line;
+  for (const auto& [id, b] : backtest.series) {
+    for (const auto& target : b.targets) {
+      const MethodScores* lstm = scores_of(b, "lstm", target);
+      const MethodScores* naive = scores_of(b, "naive", target);
+      const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
+      const std::string name = several_targets ? id + ":" + target : id;
+      const bool beats = lstm->mase.value && snaive->mase.value && *lstm->mase.value < *snaive->mase.value;
+      std::snprintf(line, sizeof line, "%-*s %7zu %12s %8s %8s %8s %8s  %s\n", static_cast<int>(width), name.c_str(),
+                    b.plan.origins.size(), fixed(lstm->mae, 4).c_str(), fixed(lstm->smape, 2).c_str(),
+                    fixed(lstm->mase).c_str(), fixed(naive->mase).c_str(), fixed(snaive->mase).c_str(),
+                    lstm->mase.value && snaive->mase.value ? (beats ? "yes" : "no") : "n/a");
+      out << line;
+    }
+  }
+  const Aggregate a = aggregate(backtest);
+  out << "\nseries evaluated: " << backtest.series.size();
+  if (!backtest.skipped.empty()) out << " (" << backtest.skipped.size() << " skipped: history too short)";
+  out << "\ngeometric-mean MASE: lstm " << fixed(a.geometric_mase.at("lstm")) << ", naive " << fixed(a.geometric_mase.at("naive"))
+      << ", seasonal naive " << fixed(a.geometric_mase.at("seasonal_naive")) << "\n";
+  out << "lstm beats seasonal naive (lower MASE) on " << a.beats << " of " << a.compared << "\n";
+  return out.str();
+}
+
+// ---- merging ----
+
+PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names) {
+  if (parts.empty()) throw InputError("merge: no inputs");
+  const json config = comparable_config(parts.front().config);
+  const json columns = columns_to_json(parts.front().columns);
+  std::map<std::string, std::size_t> owner;  // series id -> part
+  std::set<int> shard_indices;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const PanelCheckpoint& part = parts[p];
+    if (part.global())
+      throw InputError(names[p], 0, 0,
+                       "is a global-mode checkpoint: one model trained on its own series, which cannot be joined with "
+                       "another; train a global model in one process (or with MPI), then shard predict and evaluate");
+    if (comparable_config(part.config) != config)
+      throw InputError(names[p], 0, 0, "its config differs from " + names.front() + "'s (only output.* and training.threads may)");
+    if (columns_to_json(part.columns) != columns)
+      throw InputError(names[p], 0, 0, "its columns or time format differ from " + names.front() + "'s");
+    if (part.shard.has_value() != parts.front().shard.has_value() ||
+        (part.shard && part.shard->count != parts.front().shard->count))
+      throw InputError(names[p], 0, 0,
+                       "is shard " + (part.shard ? part.shard->text() : std::string("none")) + " but " + names.front() +
+                           " is shard " + (parts.front().shard ? parts.front().shard->text() : std::string("none")) +
+                           "; merge shards of one split (the same N)");
+    if (part.shard && !shard_indices.insert(part.shard->index).second)
+      throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
+    for (const auto& s : part.series) {
+      const auto [it, added] = owner.emplace(s.id, p);
+      if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
+    }
+  }
+  PanelCheckpoint merged = std::move(parts.front());
+  merged.shard.reset();
+  for (std::size_t p = 1; p < parts.size(); ++p)
+    for (auto& s : parts[p].series) merged.series.push_back(std::move(s));
+  std::sort(merged.series.begin(), merged.series.end(), [](const PanelSeries& a, const PanelSeries& b) { return a.id < b.id; });
+  return merged;
+}
+
+std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std::vector<std::string>& names) {
+  if (texts.empty()) throw InputError("merge: no inputs");
+  std::string header;
+  std::map<std::string, std::size_t> owner;
+  std::map<std::string, std::vector<std::string>> rows;  // by id: ordered
+  for (std::size_t p = 0; p < texts.size(); ++p) {
+    std::vector<CsvRecord> records = csv_records(texts[p]);
+    if (records.empty()) throw InputError(names[p], 0, 0, "empty: expected a forecast CSV with a header");
+    if (p == 0) header = records.front().text;
+    if (records.front().text != header)
+      throw InputError(names[p], 1, 0, "header '" + records.front().text + "' differs from " + names.front() + "'s '" + header + "'");
+    if (records.front().text.find(',') == std::string::npos)
+      throw InputError(names[p], 1, 0, "expected a long-format forecast (series column, time, targets)");
+    for (std::size_t r = 1; r < records.size(); ++r) {
+      const auto [it, added] = owner.emplace(records[r].first, p);
+      if (!added && it->second != p)
+        throw InputError(names[p], 0, 0, "series " + quote(records[r].first) + " is also in " + names[it->second]);
+      rows[records[r].first].push_back(std::move(records[r].text));
+    }
+  }
+  std::string out = header + "\n";
+  for (const auto& [id, lines] : rows)
+    for (const auto& line : lines) out += line + "\n";
+  return out;
+}
+
+}  // namespace lstmf

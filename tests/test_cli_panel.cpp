@@ -1,0 +1,163 @@
+// End-to-end: many series through the built binary (train --series-column, predict, evaluate,
+// --shard, merge, and the GNU parallel example), in a temporary folder.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "support.hpp"
+
+using namespace lstmf::test;
+using Catch::Contains;
+using Catch::StartsWith;
+
+namespace {
+
+// Monthly series s0..s{n-1} with ragged starts and lengths, rows written in time order across
+// series (so rows of a series are not contiguous), plus a series too short for one window.
+std::string panel_csv(int series) {
+  std::string out = "id,date,value\n";
+  for (int month = 0; month < 48; ++month)
+    for (int i = 0; i < series; ++i) {
+      const int start = i % 5, length = 30 + (i * 7) % 15;
+      if (month < start || month >= start + length) continue;
+      const double value = 50 + 10.0 * i + 8 * std::sin(2 * M_PI * (month + i) / 12.0) + 0.3 * month + ((month * 7 + i) % 5);
+      char line[80];
+      std::snprintf(line, sizeof line, "s%d,%04d-%02d,%.2f\n", i, 2010 + month / 12, month % 12 + 1, value);
+      out += line;
+    }
+  out += "short,2010-01,1\nshort,2010-02,2\nshort,2010-03,3\n";
+  return out;
+}
+
+const std::string kFlags =
+    "--data panel.csv --series-column id --target value --time-column date --look-back 6 --horizon 3 "
+    "--hidden 4 --epochs 2 --batch-size 16 --quiet";
+
+int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
+
+}  // namespace
+
+TEST_CASE("per-series training, forecasts in long format and per-series evaluation", "[cli-panel]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(6));
+  const RunResult train = run_cli("train " + kFlags + " --output m.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("skipped series 'short': series 'short' has 3 rows, too short for one window"));
+
+  SECTION("predict forecasts every series, long format") {
+    const RunResult predict = run_cli("predict --model m.json --horizon 4", dir.path());
+    INFO(predict.err);
+    REQUIRE(predict.exit_code == 0);
+    CHECK_THAT(predict.out, StartsWith("id,date,value\ns0,"));
+    CHECK(count_lines(predict.out) == 1 + 6 * 4);
+  }
+  SECTION("--series picks series, from the checkpoint or from new history") {
+    const RunResult predict = run_cli("predict --model m.json --series s2,s4", dir.path());
+    REQUIRE(predict.exit_code == 0);
+    CHECK(count_lines(predict.out) == 1 + 2 * 3);
+    CHECK_THAT(predict.out, Contains("\ns2,") && Contains("\ns4,") && !Contains("\ns0,"));
+    const RunResult from_input = run_cli("predict --model m.json --series s2,s4 --input panel.csv", dir.path());
+    INFO(from_input.err);
+    REQUIRE(from_input.exit_code == 0);
+    CHECK(from_input.out == predict.out);  // the data tail is the end of panel.csv
+    const RunResult unknown = run_cli("predict --model m.json --series nope", dir.path());
+    CHECK(unknown.exit_code == 2);
+    CHECK_THAT(unknown.err, Contains("no series 'nope'"));
+  }
+  SECTION("evaluate reports each series and the aggregate") {
+    const RunResult evaluate = run_cli("evaluate --model m.json --series s0,s1,s2,s3,s4,s5", dir.path());
+    INFO(evaluate.err);
+    REQUIRE(evaluate.exit_code == 0);
+    CHECK_THAT(evaluate.out, Contains("s5 ") && Contains("geometric-mean MASE: lstm ") &&
+                                 Contains("lstm beats seasonal naive (lower MASE) on "));
+    const RunResult json = run_cli("evaluate --json --model m.json --shard 0/1 --series s0,s1,s2,s3,s4,s5", dir.path());
+    REQUIRE(json.exit_code == 0);
+    const auto report = nlohmann::json::parse(json.out);
+    CHECK(report["series"].size() == 6);
+    CHECK(report["aggregate"]["compared"] == 6);
+  }
+  SECTION("--strict makes a short series an error") {
+    const RunResult strict = run_cli("train " + kFlags + " --strict --output s.json", dir.path());
+    CHECK(strict.exit_code == 2);
+    CHECK_THAT(strict.err, Contains("series 'short' has 3 rows"));
+  }
+}
+
+TEST_CASE("global training: one model for every series", "[cli-panel]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(4));
+  const RunResult train = run_cli("train " + kFlags + " --mode global --output g.json --threads 1", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("g.json")));
+  CHECK(checkpoint["config"]["training"]["mode"] == "global");
+  CHECK(checkpoint["history"]["epochs"].size() == 2);
+  CHECK(checkpoint["series"].size() == 4);
+  const RunResult predict = run_cli("predict --model g.json --shard 1/3", dir.path());
+  REQUIRE(predict.exit_code == 0);
+  const std::string first = read_file(dir.file("g.json"));
+  REQUIRE(run_cli("train " + kFlags + " --mode global --output g.json --threads 1", dir.path()).exit_code == 0);
+  CHECK(read_file(dir.file("g.json")) == first);  // byte-identical for the same data, config and seed
+}
+
+TEST_CASE("shards trained apart and merged equal one run over every series", "[cli-panel]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(7));
+  REQUIRE(run_cli("train " + kFlags + " --output all.json", dir.path()).exit_code == 0);
+  const RunResult all = run_cli("predict --model all.json", dir.path());
+  REQUIRE(all.exit_code == 0);
+  for (const char* k : {"0", "1", "2"}) {
+    const std::string shard = std::string(k) + "/3";
+    REQUIRE(run_cli("train " + kFlags + " --threads 1 --shard " + shard + " --output m" + k + ".json", dir.path()).exit_code == 0);
+    REQUIRE(run_cli("predict --model m" + std::string(k) + ".json --output f" + k + ".csv", dir.path()).exit_code == 0);
+  }
+  const RunResult forecasts = run_cli("merge f2.csv f0.csv f1.csv", dir.path());
+  INFO(forecasts.err);
+  REQUIRE(forecasts.exit_code == 0);
+  CHECK(forecasts.out == all.out);
+  const RunResult models = run_cli("merge m0.json m1.json m2.json --output merged.json", dir.path());
+  INFO(models.err);
+  REQUIRE(models.exit_code == 0);
+  CHECK(run_cli("predict --model merged.json", dir.path()).out == all.out);
+
+  SECTION("merge refuses inputs that do not fit together") {
+    const RunResult twice = run_cli("merge m0.json m0.json --output x.json", dir.path());
+    CHECK(twice.exit_code == 2);
+    CHECK_THAT(twice.err, Contains("m0.json: shard 0/3 is given twice"));
+    REQUIRE(run_cli("train " + kFlags + " --threads 1 --shard 1/3 --lr 0.01 --output other.json", dir.path()).exit_code == 0);
+    const RunResult config = run_cli("merge m0.json other.json --output x.json", dir.path());
+    CHECK(config.exit_code == 2);
+    CHECK_THAT(config.err, Contains("other.json: its config differs from m0.json's"));
+    const RunResult mixed = run_cli("merge m0.json f1.csv --output x.json", dir.path());
+    CHECK(mixed.exit_code == 2);
+    CHECK_THAT(mixed.err, Contains("not both"));
+    CHECK(!file_exists(dir.file("x.json")));
+  }
+}
+
+TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cli-panel]") {
+  if (run_shell("command -v parallel", ".").exit_code != 0) {
+    WARN("GNU parallel is not installed (Debian: parallel); skipped");
+    return;
+  }
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(6));
+  dir.write("panel.json", R"({"data": {"path": "panel.csv", "series_column": "id", "targets": ["value"],
+    "time_column": "date", "look_back": 6, "horizon": 3}, "model": {"hidden": [4]},
+    "training": {"epochs": 2, "batch_size": 16}})");
+  REQUIRE(run_cli("train --config panel.json --quiet --output all.json", dir.path()).exit_code == 0);
+  const RunResult all = run_cli("predict --model all.json", dir.path());
+  REQUIRE(all.exit_code == 0);
+  const RunResult pipeline = run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" +
+                                           source_path("examples/parallel.sh") + "' panel.json out 3",
+                                       dir.path());
+  INFO(pipeline.err);
+  REQUIRE(pipeline.exit_code == 0);
+  CHECK(read_file(dir.file("out/forecast.csv")) == all.out);
+  CHECK(run_cli("predict --model out/model.json", dir.path()).out == all.out);
+}

@@ -1,0 +1,237 @@
+// Many series: long-format loading (series.hpp), selection and shards, per-series and global
+// training, the many-series checkpoint, forecasts, backtests and merges (panel.hpp).
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/panel.hpp"
+#include "lstmf/series.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+using lstmf::test::TempDir;
+using Catch::Contains;
+
+namespace {
+
+// Monthly series `ids`, series i starting i+1 months after 2000-01 with rows[i] rows, written in
+// an interleaved order (rows of a series not contiguous, not sorted by time).
+std::string panel_csv(const std::vector<std::string>& ids, const std::vector<int>& rows) {
+  std::vector<std::string> lines;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (int t = 0; t < rows[i]; ++t) {
+      const int month = static_cast<int>(i) + 1 + t;
+      const double value = 100 + 20.0 * static_cast<double>(i) + 10 * std::sin(2 * M_PI * month / 12.0) + 0.5 * t;
+      char line[96];
+      std::snprintf(line, sizeof line, "%s,%04d-%02d,%.3f", ids[i].c_str(), 2000 + (month - 1) / 12, (month - 1) % 12 + 1, value);
+      lines.push_back(line);
+    }
+  }
+  // A fixed interleaving: every third line first, then the rest backwards.
+  std::string out = "id,date,value\n";
+  for (std::size_t k = 0; k < lines.size(); k += 3) out += lines[k] + "\n";
+  for (std::size_t k = lines.size(); k-- > 0;)
+    if (k % 3 != 0) out += lines[k] + "\n";
+  return out;
+}
+
+Config panel_config(const std::string& path, const std::string& mode) {
+  Config config;
+  config.data.path = path;
+  config.data.targets = {"value"};
+  config.data.time_column = "date";
+  config.data.series_column = "id";
+  config.data.look_back = 4;
+  config.data.horizon = 2;
+  config.model.hidden = {4};
+  config.training.epochs = 3;
+  config.training.batch_size = 8;
+  config.training.mode = mode;
+  config.training.lr = 0.01;
+  return config;
+}
+
+InputError load_error(const std::string& content) {
+  TempDir dir;
+  try {
+    load_series(panel_config(dir.write("data.csv", content), "per-series").data);
+  } catch (const InputError& e) {
+    return e;
+  }
+  FAIL("loaded without an error");
+  throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("long format: each series is sorted by its own time, ordered by id, and may start and end anywhere", "[panel]") {
+  TempDir dir;
+  const SeriesSet set = load_series(panel_config(dir.write("data.csv", panel_csv({"b", "a", "c"}, {30, 24, 40})), "global").data);
+  REQUIRE(set.series.size() == 3);
+  CHECK(set.series[0].id == "a");
+  CHECK(set.series[1].id == "b");
+  CHECK(set.series[2].id == "c");
+  CHECK(set.series[0].rows() == 24);
+  CHECK(set.series[2].rows() == 40);
+  // "a" was generated second: it starts in 2000-02, a month after "b".
+  CHECK(set.series[0].time.format_tick(set.series[0].time.ticks.front()) == "2000-02");
+  CHECK(set.series[1].time.format_tick(set.series[1].time.ticks.front()) == "2000-01");
+  CHECK(set.series[2].time.format_tick(set.series[2].time.ticks.back()) == "2003-06");
+  for (const Series& s : set.series) {
+    CHECK(s.time.frequency.name() == "monthly");
+    for (std::size_t t = 1; t < s.time.ticks.size(); ++t) CHECK(s.time.ticks[t] > s.time.ticks[t - 1]);
+  }
+  // Values follow the time order: "b" (i = 0) at its first month, 2000-01.
+  CHECK(set.series[1].values(0, 0) == Approx(100 + 10 * std::sin(2 * M_PI * 1 / 12.0)).margin(1e-3));
+}
+
+TEST_CASE("long format errors name the file, the line and the series", "[panel]") {
+  SECTION("two rows of one series at the same time") {
+    const InputError e = load_error("id,date,value\na,2000-01,1\nb,2000-01,2\na,2000-02,3\na,2000-01,4\n");
+    CHECK(e.line() == 5);
+    CHECK_THAT(e.what(), Contains("duplicate time '2000-01' in series 'a'") && Contains("also on line 2"));
+  }
+  SECTION("a row without a series id") {
+    const InputError e = load_error("id,date,value\na,2000-01,1\n,2000-02,3\n");
+    CHECK(e.line() == 3);
+    CHECK_THAT(e.what(), Contains("missing series id in column 'id'"));
+  }
+  SECTION("a gap inside one series") {
+    const InputError e = load_error("id,date,value\na,2000-01,1\nb,2000-01,2\na,2000-02,3\na,2000-04,3\nb,2000-02,2\n");
+    CHECK(e.line() == 5);
+    CHECK_THAT(e.what(), Contains("2000-03 is missing"));
+  }
+  SECTION("the series column must exist") {
+    const InputError e = load_error("series,date,value\na,2000-01,1\n");
+    CHECK_THAT(e.what(), Contains("series column 'id' is not in the header"));
+  }
+}
+
+TEST_CASE("series hash is FNV-1a 64 and shards split the ids stably", "[panel]") {
+  CHECK(series_hash("") == 0xcbf29ce484222325ULL);
+  CHECK(series_hash("a") == 0xaf63dc4c8601ec8cULL);
+  CHECK(series_hash("foobar") == 0x85944171f73967e8ULL);
+  const Shard zero = parse_shard("0/2"), one = parse_shard("1/2");
+  int in_zero = 0;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = "s" + std::to_string(i);
+    CHECK(zero.contains(id) != one.contains(id));
+    in_zero += zero.contains(id);
+  }
+  CHECK(in_zero > 30);
+  CHECK(in_zero < 70);
+  CHECK_THROWS_WITH(parse_shard("2/2"), Contains("0 <= K < N"));
+  CHECK_THROWS_WITH(parse_shard("1"), Contains("--shard expects K/N"));
+  CHECK_THROWS_WITH(parse_shard("a/b"), Contains("--shard expects K/N"));
+  CHECK(series_seed(0, "a") != series_seed(0, "b"));
+  CHECK(series_seed(0, "a") != series_seed(1, "a"));
+}
+
+TEST_CASE("per-series training skips short series, and each model depends on its series alone", "[panel]") {
+  TempDir dir;
+  const std::string path = dir.write("data.csv", panel_csv({"a", "b", "c", "tiny"}, {30, 26, 34, 5}));
+  Config config = panel_config(path, "per-series");
+  config.training.threads = 1;
+  const PanelFitOutcome one = fit_panel(config);
+  REQUIRE(one.skipped.size() == 1);
+  CHECK(one.skipped.front().id == "tiny");
+  CHECK_THAT(one.skipped.front().reason, Contains("series 'tiny' has 5 rows, too short for one window"));
+  REQUIRE(one.checkpoint.series.size() == 3);
+  CHECK(one.checkpoint.series[0].model.has_value());
+  CHECK(!one.checkpoint.model.has_value());
+
+  SECTION("the same checkpoint on 2 threads") {
+    config.training.threads = 2;
+    PanelCheckpoint two = fit_panel(config).checkpoint;
+    two.config.training.threads = 1;  // the config records the thread count; nothing else may differ
+    CHECK(panel_checkpoint_text(two) == panel_checkpoint_text(one.checkpoint));
+  }
+  SECTION("a shard trains the same models for its series") {
+    PanelFitOptions options;
+    options.selection = make_selection("", "1/2");
+    const PanelFitOutcome shard = fit_panel(config, options);
+    REQUIRE(shard.checkpoint.shard.has_value());
+    for (const PanelSeries& s : shard.checkpoint.series) {
+      const long i = one.checkpoint.find(s.id);
+      REQUIRE(i >= 0);
+      CHECK(s.model->parameters() == one.checkpoint.series[static_cast<std::size_t>(i)].model->parameters());
+    }
+  }
+  SECTION("under data.strict a short series is an error naming it") {
+    config.data.strict = true;
+    CHECK_THROWS_WITH(fit_panel(config), Contains("series 'tiny' has 5 rows") && Contains("data.strict"));
+  }
+  SECTION("the checkpoint text is dump(1) of its JSON and reads back the same") {
+    const std::string text = panel_checkpoint_text(one.checkpoint);
+    const auto json = nlohmann::json::parse(text);
+    CHECK(json.dump(1) + "\n" == text);
+    CHECK(json["version"] == 2);
+    CHECK(json["series"].size() == 3);
+    CHECK(json["series"][0].contains("state_dict"));
+    CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "m.json")) == text);
+  }
+  SECTION("loading a selection keeps only the selected series") {
+    const std::string model = dir.file("m.json");
+    save_panel_checkpoint(model, one.checkpoint);
+    const AnyCheckpoint loaded = load_any_checkpoint(model, make_selection("b", ""));
+    REQUIRE(loaded.panel.has_value());
+    REQUIRE(loaded.panel->series.size() == 1);
+    CHECK(loaded.panel->series[0].id == "b");
+    CHECK(loaded.panel->series[0].model->parameters() == one.checkpoint.series[1].model->parameters());
+    CHECK_THROWS_WITH(load_any_checkpoint(model, make_selection("zz", "")), Contains("no series 'zz'"));
+  }
+  SECTION("forecasts and backtests run per series") {
+    const PanelForecast forecast = forecast_panel(one.checkpoint, nullptr, 3, 2);
+    REQUIRE(forecast.series.size() == 3);
+    const std::string csv = to_csv(forecast);
+    CHECK_THAT(csv, Catch::StartsWith("id,date,value\na,"));
+    CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 3 * 3);
+    const SeriesSet history = read_panel_history(one.checkpoint, path, {});
+    REQUIRE_THROWS_WITH(backtest_panel(one.checkpoint, history, {}), Contains("'tiny' are not in the checkpoint"));
+    const PanelBacktest backtest = backtest_panel(one.checkpoint, read_panel_history(one.checkpoint, path, make_selection("a,b,c", "")), {});
+    CHECK(backtest.series.size() == 3);
+    const auto json = to_json(backtest);
+    CHECK(json["aggregate"]["compared"] == 3);
+    CHECK(json["aggregate"]["geometric_mean_mase"]["lstm"].is_number());
+    CHECK_THAT(format_table(backtest), Contains("geometric-mean MASE") && Contains("beats seasonal naive"));
+  }
+}
+
+TEST_CASE("global training fits one model on every series, each with its own scaler", "[panel]") {
+  TempDir dir;
+  Config config = panel_config(dir.write("data.csv", panel_csv({"a", "b"}, {30, 26})), "global");
+  config.training.threads = 1;
+  const PanelFitOutcome outcome = fit_panel(config);
+  REQUIRE(outcome.checkpoint.model.has_value());
+  REQUIRE(outcome.checkpoint.series.size() == 2);
+  CHECK(!outcome.checkpoint.series[0].model.has_value());
+  CHECK(outcome.checkpoint.history.size() == 3);
+  CHECK(outcome.checkpoint.series[0].scaler.data_min() != outcome.checkpoint.series[1].scaler.data_min());
+  // windows of both series: (train rows - look_back - horizon + 1) each
+  CHECK(outcome.train_windows == (27 - 5) + (23 - 5));
+  const std::string text = panel_checkpoint_text(outcome.checkpoint);
+  const auto json = nlohmann::json::parse(text);
+  CHECK(json.contains("state_dict"));
+  CHECK(!json["series"][0].contains("state_dict"));
+  CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "g.json")) == text);
+
+  SECTION("global checkpoints cannot be merged") {
+    std::vector<PanelCheckpoint> parts;
+    parts.push_back(outcome.checkpoint);
+    CHECK_THROWS_WITH(merge_panel_checkpoints(std::move(parts), {"g.json"}), Contains("global-mode checkpoint"));
+  }
+}
+
+TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[panel]") {
+  const std::string a = "id,date,value\nb,2001-01,1\nb,2001-02,2\n";
+  const std::string b = "id,date,value\n\"a,1\",2001-01,3\nc,2001-01,4\n";
+  CHECK(merge_forecast_csvs({a, b}, {"a.csv", "b.csv"}) == "id,date,value\n\"a,1\",2001-01,3\nb,2001-01,1\nb,2001-02,2\nc,2001-01,4\n");
+  CHECK_THROWS_WITH(merge_forecast_csvs({a, a}, {"a.csv", "a2.csv"}), Contains("a2.csv") && Contains("series 'b' is also in a.csv"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,time,value\n"}, {"a.csv", "t.csv"}), Contains("t.csv:1") && Contains("differs"));
+}
