@@ -38,7 +38,7 @@ constexpr const char* kFooter =
     "over the rows before the first origin. An undefined value is shown as n/a (null in JSON), with a note.";
 
 int run_evaluate(EvaluateArgs args) {
-  const Checkpoint checkpoint = load_checkpoint(args.model);
+  const Checkpoint checkpoint = load_checkpoint(args.model, false);
   std::string input = args.input;
   if (input.empty()) {
     input = checkpoint.config.data.path;

@@ -18,7 +18,7 @@ struct PredictArgs {
 
 int run_predict(const PredictArgs& args) {
   check_writable(args.output);
-  const Checkpoint checkpoint = load_checkpoint(args.model);
+  const Checkpoint checkpoint = load_checkpoint(args.model, false);
   const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   const std::string csv = args.fitted ? to_csv(fitted(checkpoint, history, args.threads))
                                       : to_csv(forecast(checkpoint, history,

@@ -90,7 +90,7 @@ struct TrainArgs {
 
 int run_train(const TrainArgs& args) {
   Config base;
-  if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume).config;
+  if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume, false).config;
   const Config config = resolve_config(args.flags, base);
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
