@@ -63,13 +63,21 @@ def flops_per_epoch(T, F, H, L, windows):
     return 3.0 * per_sample * windows
 
 
-def run_rss(cmd, env=None, check=True):
+def run_rss(cmd, env=None, check=True, timeout=None):
     """Runs cmd, reaping the child with wait4 so that its own peak RSS is known; returns
     (stdout, stderr, wall seconds, peak RSS in MB)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG if timeout else 0)
+            if pid != 0:
+                break
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                raise TimeoutError(f"{shlex.join(cmd)} stopped after {timeout:.0f} s")
+            time.sleep(0.05)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
@@ -150,15 +158,22 @@ def ours_train(bins, data, name, windows, epochs, threads=0, look_back=None, out
     seconds = [line["seconds"] for line in lines]
     timed = seconds[1:] if len(seconds) > 1 else seconds
     return {"impl": "lstm-forecast", "config": name, "setting": f"threads {threads or 'default'}",
-            "windows": lines[0]["train_windows"], "sec_per_epoch": statistics.median(timed),
+            "windows": lines[0]["train_windows"], "sec_per_epoch": statistics.median(timed), "min_epoch": min(timed),
             "total_seconds": sum(seconds), "rss_mb": rss, "wall": wall, "model": model, "csv": csv}
 
 
-def reference(bins, impl, name, windows, epochs, intra, blas):
+def reference(bins, impl, name, windows, epochs, intra, blas, timeout=None):
+    """One reference run; a run stopped at `timeout` (it took over twice the wall time of this
+    reference's best setting so far, so it cannot be the best) has sec_per_epoch inf."""
     env = dict(os.environ, OMP_NUM_THREADS=str(blas), OPENBLAS_NUM_THREADS=str(blas), MKL_NUM_THREADS=str(blas))
     args = ["--threads", str(intra), "--configs", name, "--epochs", str(epochs), "--windows", str(windows)]
     cmd = (["/usr/bin/python3", bins["pytorch"]] if impl == "pytorch" else [bins["libtorch"]]) + args
-    out, _, wall, rss = run_rss(cmd, env=env)
+    try:
+        out, _, wall, rss = run_rss(cmd, env=env, timeout=timeout)
+    except TimeoutError:
+        return {"impl": impl, "config": name, "setting": f"intra {intra} x BLAS {blas}", "windows": windows,
+                "sec_per_epoch": math.inf, "infer_windows_per_s": 0, "rss_mb": None, "wall": timeout,
+                "stopped": True}
     result = json.loads(out.strip().splitlines()[-1])
     return {"impl": impl, "config": name, "setting": f"intra {intra} x BLAS {blas}", "windows": result["windows"],
             "sec_per_epoch": result["sec_per_epoch"], "infer_windows_per_s": result["infer_windows_per_s"],
@@ -175,6 +190,8 @@ def ours_infer(bins, model, csv, threads=0):
 def fmt(value, digits=3):
     if value is None:
         return "-"
+    if isinstance(value, float) and math.isinf(value):
+        return "stopped"
     if isinstance(value, str):
         return value
     if value == 0:
@@ -210,6 +227,33 @@ def machine():
     return f"{os.cpu_count()} cores, {model} ({simd}), {platform.system()} {platform.release()}"
 
 
+def linear_fit(points):
+    """Least-squares line through (x, y) points: (intercept, slope, largest |relative deviation|)."""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    mx, my = statistics.fmean(xs), statistics.fmean(ys)
+    slope = sum((x - mx) * (y - my) for x, y in points) / sum((x - mx) ** 2 for x in xs)
+    fixed = my - slope * mx
+    return fixed, slope, max(abs(y - fixed - slope * x) / y for x, y in points)
+
+
+def update_readme(header, training_table, targets, report_path):
+    """Replaces the README's text between <!-- bench:begin --> and <!-- bench:end -->."""
+    path = os.path.join(ROOT, "README.md")
+    text = open(path).read()
+    begin, end = "<!-- bench:begin -->", "<!-- bench:end -->"
+    if begin not in text or end not in text:
+        log("README.md has no bench markers; not updated")
+        return
+    body = "\n".join([begin, "", *header, "", "Training (seconds per 1,000 windows are comparable across "
+                       "window counts):", "", training_table, "", *targets,
+                       f"Every run, the GEMM rate, inference, RSS, cold start, checkpoint load, thread scaling and "
+                       f"linearity: [{report_path}]({report_path}).", "", end])
+    text = text[:text.index(begin)] + body + text[text.index(end) + len(end):]
+    with open(path, "w") as f:
+        f.write(text)
+    log("updated the README's benchmark section")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="smoke test: tiny windows, one reference setting, one rep")
@@ -220,6 +264,9 @@ def main():
                                                 "bench/results/quick.md with --quick)")
     ap.add_argument("--configs", default=",".join(CONFIGS))
     ap.add_argument("--keep", action="store_true", help="keep the scratch folder (data, checkpoints, logs)")
+    ap.add_argument("--windows-scale", type=float, default=1.0,
+                    help="scale every config's window count (whole batches, at least 2) for a busy machine")
+    ap.add_argument("--no-readme", action="store_true", help="do not update the README's benchmark section")
     a = ap.parse_args()
     quick = a.quick
     reps = 1 if quick else a.reps
@@ -236,6 +283,8 @@ def main():
     workdir = tempfile.mkdtemp(prefix="lstmf-bench-")
     data = Data(workdir)
     windows = {n: (QUICK_WINDOWS[n] if quick else CONFIGS[n][5]) for n in names}
+    if a.windows_scale != 1.0:
+        windows = {n: max(2, round(w * a.windows_scale / CONFIGS[n][4])) * CONFIGS[n][4] for n, w in windows.items()}
     for n in names:
         data.csv(CONFIGS[n][0], CONFIGS[n][1], windows[n])
 
@@ -263,13 +312,16 @@ def main():
                 if impl == "lstm-forecast":
                     r = ours_train(bins, data, name, windows[name], epochs + 1, threads=setting)
                 else:
-                    r = reference(bins, impl, name, windows[name], epochs, *setting)
+                    walls = [x["wall"] for x in runs if x["impl"] == impl and x["config"] == name and
+                             not x.get("stopped")]
+                    r = reference(bins, impl, name, windows[name], epochs, *setting,
+                                  timeout=max(20.0, 2 * min(walls)) if walls else None)
                 r["rep"] = rep
                 runs.append(r)
                 key = (r["impl"] if impl != "lstm-forecast" else f"ours-{setting}", name)
                 best_setting[key] = min(best_setting.get(key, math.inf), r["sec_per_epoch"])
                 log(f"rep {rep + 1}/{reps} {name:12s} {r['impl']:13s} {r['setting']:18s} "
-                    f"{r['sec_per_epoch']:.4f} s/epoch  {r['rss_mb']:.0f} MB")
+                    f"{r['sec_per_epoch']:.4f} s/epoch  {r['rss_mb'] or 0:.0f} MB")
 
     def best_run(impl, name, setting=None):
         candidates = [r for r in runs if r["impl"] == impl and r["config"] == name and
@@ -328,10 +380,10 @@ def main():
     linear = {"windows": [], "look-back": [], "epochs": []}
     for n in (base_n, 2 * base_n, 4 * base_n):
         r = ours_train(bins, data, "seed-small", n, base_e + 1)
-        linear["windows"].append((n, r["sec_per_epoch"]))
+        linear["windows"].append((n, r["min_epoch"]))
     for t in (base_t // 2, base_t, 2 * base_t, 4 * base_t):
         r = ours_train(bins, data, "seed-small", base_n, base_e + 1, look_back=t)
-        linear["look-back"].append((t, r["sec_per_epoch"]))
+        linear["look-back"].append((t, r["min_epoch"]))
     for e in (base_e, 2 * base_e, 4 * base_e):
         r = ours_train(bins, data, "seed-small", base_n, e)
         linear["epochs"].append((e, r["total_seconds"]))
@@ -366,8 +418,9 @@ def main():
                      f"{fmt(per_k(py))} ({py['setting']})" if py else "-",
                      f"{fmt(per_k(lt))} ({lt['setting']})" if lt else "-",
                      f"{fmt(speedup)}x", f">= {TRAIN_TARGET[name]}x {verdict(ok)}"])
-    md += [table(["config", "windows", "ours s/epoch", "ours s/1k windows", "ours GFLOP/s",
-                  "PyTorch best s/1k", "libtorch best s/1k", "speed-up vs best", "target"], rows), ""]
+    training_table = table(["config", "windows", "ours s/epoch", "ours s/1k windows", "ours GFLOP/s",
+                            "PyTorch best s/1k", "libtorch best s/1k", "speed-up vs best", "target"], rows)
+    md += [training_table, ""]
 
     md += ["### Every run (best of the repetitions per implementation and setting)", ""]
     rows = []
@@ -379,6 +432,9 @@ def main():
                 seen.append((r["impl"], r["setting"]))
         for impl, setting in seen:
             r = best_run(impl, name, setting)
+            if r.get("stopped"):
+                rows.append([name, impl, setting, f"stopped after {r['wall']:.0f} s wall", "-", "-", "-", "-"])
+                continue
             rows.append([name, impl, setting, r["sec_per_epoch"], 1000 * r["sec_per_epoch"] / r["windows"],
                          flops_per_epoch(T, F, H, L, r["windows"]) / r["sec_per_epoch"] / 1e9,
                          r.get("infer_windows_per_s"), r["rss_mb"]])
@@ -423,8 +479,10 @@ def main():
     rows = []
     for name in names:
         ours = best_run("lstm-forecast", name, "threads default")["rss_mb"]
-        py = min((r["rss_mb"] for r in runs if r["config"] == name and r["impl"] == "pytorch"), default=None)
-        lt = min((r["rss_mb"] for r in runs if r["config"] == name and r["impl"] == "libtorch"), default=None)
+        py = min((r["rss_mb"] for r in runs if r["config"] == name and r["impl"] == "pytorch" and r["rss_mb"]),
+                 default=None)
+        lt = min((r["rss_mb"] for r in runs if r["config"] == name and r["impl"] == "libtorch" and r["rss_mb"]),
+                 default=None)
         ok = py is not None and ours < py
         verdicts.append((f"peak RSS {name} below PyTorch's", ok, f"{fmt(ours)} vs {fmt(py)} MB"))
         rows.append([name, ours, py, lt, verdict(ok)])
@@ -468,26 +526,31 @@ def main():
                      f">= 1.6x {verdict(s >= 1.6)}" if target else "-"])
     md += [table(["config", "1 thread s/epoch", "2 threads s/epoch", "speed-up", "target"], rows), ""]
 
-    md += ["## Cost against windows, look-back and epochs (seed-small shape, ours at default threads)", ""]
+    md += ["## Cost against windows, look-back and epochs (seed-small shape, ours at default threads)", "",
+           "Seconds per epoch are the fastest timed epoch of the run (the least disturbed by other load).", ""]
     rows = []
     for what, points in linear.items():
         unit = "s/epoch" if what != "epochs" else "s total"
-        base = points[0][1] / points[0][0]
+        fixed, slope, deviation = linear_fit(points)
         for x, s in points:
-            rows.append([what, str(x), f"{fmt(s)} {unit}", 1000 * s / x, f"{s / x / base:.2f}"])
-    md += [table(["varied", "value", "time", "ms per unit", "relative to the first point"], rows), "",
-           "Linear when the last column stays near 1 (small points carry fixed per-epoch costs).", ""]
-    spreads = {w: max(s / x for x, s in p[1:]) / min(s / x for x, s in p[1:]) for w, p in linear.items()}
-    for w, spread in spreads.items():
-        verdicts.append((f"linear cost in {w}", spread < 1.3, f"{spread:.2f}x spread per unit (above the smallest)"))
+            rows.append([what, str(x), f"{fmt(s)} {unit}", f"{fmt(fixed + slope * x)} {unit}",
+                         f"{100 * (s - fixed - slope * x) / s:+.1f}%"])
+        verdicts.append((f"linear cost in {what}", deviation < 0.1,
+                         f"within {100 * deviation:.1f}% of a line ({fmt(1000 * slope)} ms per unit + "
+                         f"{fmt(1000 * fixed)} ms)"))
+    md += [table(["varied", "value", "time", "least-squares line", "off the line"], rows), "",
+           "Linear (target met) when every point lies within 10% of the least-squares line time = fixed + "
+           "slope x value.", ""]
 
-    md += ["## Targets", ""]
-    md += [table(["target", "result", "measured"], [[t, verdict(ok), m] for t, ok, m in verdicts]), ""]
+    targets = [table(["target", "result", "measured"], [[t, verdict(ok), m] for t, ok, m in verdicts]), ""]
+    md += ["## Targets", ""] + targets
     text = "\n".join(md)
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
     with open(out_path, "w") as f:
         f.write(text)
     print(text)
+    if not quick and not a.no_readme:
+        update_readme(md[2:7], training_table, targets, os.path.relpath(out_path, ROOT))
     if a.keep:
         log(f"scratch files kept in {workdir}")
     else:
