@@ -1,11 +1,14 @@
 // Training-epoch microbenchmark of the engine on the shapes of /work/shared/bench/torch_reference.py
 // (same configs, synthetic series, FLOP count and JSON fields), for each way of using the threads:
-//   shards  the batch split into one shard per thread (Backprop), Eigen single-threaded
+//   shards  the batch split into one shard per thread (Backprop, on parallel.hpp's pool), Eigen
+//           single-threaded
 //   eigen   one shard, Eigen's own OpenMP-parallel GEMM (Eigen::setNbThreads) for the
 //           whole-sequence products; the per-step products go through gemm.hpp, which is serial
 //           (with Eigen's parallel product there too, before gemm.hpp existed, this strategy was
 //           slower than one thread: seed-small 0.080 s/epoch against 0.048)
-//   both    shards and Eigen threads (Eigen does not nest inside the shards' parallel region)
+//   both    shards and Eigen threads: Eigen's OpenMP team inside each of the pool's shards, so
+//           up to threads^2 busy threads (under OpenMP shards, Eigen did not nest; the pool is not
+//           OpenMP, so this now measures oversubscription)
 // and the Trainer itself (which uses the shards), so its overhead shows. Run:
 //   bench_engine [--configs seed-small,medium] [--epochs 3] [--windows N] [--threads 1,2]
 // Prints one JSON object per measurement on stdout.

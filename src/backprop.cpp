@@ -3,6 +3,7 @@
 #include <string>
 
 #include "lstmf/error.hpp"
+#include "lstmf/parallel.hpp"
 
 namespace lstmf {
 
@@ -46,15 +47,10 @@ double Backprop<Scalar>::run(const ConstMatrixRef<Scalar>& x, const ConstMatrixR
     shard.range = shard_range(batch, shards, s);
     if (s > 0) shard.grad.resize(model_.parameter_count());
   }
-  if (shards == 1) {
-    run_shard(shards_[0], x, target, batch, sharded, dropout, loss_scale, grad.data());
-  } else {
-#pragma omp parallel for num_threads(shards) schedule(static, 1)
-    for (int s = 0; s < shards; ++s) {
-      Shard& shard = shards_[static_cast<std::size_t>(s)];
-      run_shard(shard, x, target, batch, sharded, dropout, loss_scale, s == 0 ? grad.data() : shard.grad.data());
-    }
-  }
+  parallel_for(shards, threads, [&](int s) {
+    Shard& shard = shards_[static_cast<std::size_t>(s)];
+    run_shard(shard, x, target, batch, sharded, dropout, loss_scale, s == 0 ? grad.data() : shard.grad.data());
+  });
   double loss_sum = shards_[0].loss_sum;
   for (int s = 1; s < shards; ++s) {
     grad += shards_[static_cast<std::size_t>(s)].grad;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lstmf/error.hpp"
+#include "lstmf/parallel.hpp"
 
 namespace lstmf {
 namespace {
@@ -286,12 +287,7 @@ const MatrixMap<Scalar>& Inference<Scalar>::run(const Model<Scalar>& model, cons
     y.noalias() = shard.layers.back().h() * w_head;
     y.rowwise() += b_head;
   };
-  if (shards == 1) {
-    run_shard(0);
-  } else {
-#pragma omp parallel for num_threads(shards) schedule(static, 1)
-    for (int s = 0; s < shards; ++s) run_shard(s);
-  }
+  parallel_for(shards, threads, run_shard);
   return output_();
 }
 

@@ -601,13 +601,12 @@ AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection
   std::string top_key;
   bool expect_id = false, keep_series = true;
   const json::parser_callback_t filter = [&](int depth, json::parse_event_t event, json& parsed) {
-    if (depth > kMaxDepth) throw InputError(source, 0, 0, "JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
     const bool in_series = top_key == "series";
     switch (event) {
       case json::parse_event_t::key:
         if (depth == 1) {
           top_key = parsed.get<std::string>();
-          return keep_optimizer_state || top_key != "optimizer_state";
+          return true;
         }
         if (depth == 3 && in_series) {
           const std::string& key = parsed.get_ref<const std::string&>();
@@ -630,21 +629,10 @@ AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection
         return true;
     }
   };
-  // Parsed from the file as it is read, so that not even the text is held whole.
-  json root;
-  std::string text;  // stdin only
-  if (path == "-") {
-    text = read_text(path);
-    root = json::parse(text, filter, /*allow_exceptions=*/false);
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) read_text(path);  // throws the IoError saying why
-    root = json::parse(in, filter, /*allow_exceptions=*/false);
-  }
-  if (root.is_discarded()) {
-    parse_json(path == "-" ? text : read_text(path), source);  // throws the located syntax error
-    throw InputError(source, 0, 0, "not valid JSON");
-  }
+  // Parsed from the mapped file with the filter, so no unselected series' weights are ever built.
+  const std::vector<std::string> skip =
+      keep_optimizer_state ? std::vector<std::string>{} : std::vector<std::string>{"optimizer_state"};
+  const json root = read_json_file(path, kMaxDepth, skip, filter);
   AnyCheckpoint loaded;
   if (root.is_object() && root.contains("series")) {
     loaded.panel = panel_checkpoint_from_json(root, source);

@@ -62,6 +62,10 @@ TEST_CASE("a checkpoint round-trips exactly", "[checkpoint]") {
   CHECK(loaded.columns.frequency.unit == Frequency::Unit::months);
   CHECK(std::isnan(loaded.history[1].val_loss));
   CHECK(checkpoint_text(loaded) == checkpoint_text(original));
+  const Checkpoint for_forecast = load_checkpoint(path, false);  // predict's fast path
+  CHECK(for_forecast.optimizer_state.is_null());
+  CHECK(for_forecast.model.parameters() == original.model.parameters());
+  CHECK(for_forecast.data_tail.values == original.data_tail.values);
   const json j = as_json(original);
   CHECK(j["format"] == "lstm-forecast-checkpoint");
   CHECK(j["version"] == 1);

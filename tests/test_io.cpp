@@ -19,6 +19,20 @@ TEST_CASE("JSON parse errors carry line and column", "[io]") {
   REQUIRE_THROWS_WITH(parse_json("  \n", "x.json"), Contains("x.json: empty file"));
 }
 
+TEST_CASE("JSON members named to be skipped read as null, and errors after them keep their place", "[io]") {
+  const std::string text = "{\"keep\": [1, 2],\n \"skip\": {\"a\": [1,\n 2], \"s\": \"}{\"},\n \"tail\": 3}";
+  const nlohmann::json whole = parse_json(text, "x.json");
+  const nlohmann::json part = parse_json(text, "x.json", 64, {"skip"});
+  CHECK(part["skip"].is_null());
+  CHECK(part["keep"] == whole["keep"]);
+  CHECK(part["tail"] == 3);
+  CHECK(parse_json("{\"skip\": 5, \"s\": {}}", "x.json", 64, {"skip", "s"}) ==
+        nlohmann::json::parse("{\"skip\": 5, \"s\": null}"));  // scalars are kept
+  CHECK(parse_json("{\"a\": {\"skip\": [1, 2, 3]}}", "x.json", 64, {"skip"})["a"]["skip"].size() == 3);  // top level only
+  REQUIRE_THROWS_WITH(parse_json("{\"skip\": [1,\n 2],\n \"b\": tru}", "x.json", 64, {"skip"}),
+                      Contains("x.json:3:") && Contains("invalid JSON"));
+}
+
 TEST_CASE("JSON nested too deep is refused before parsing", "[io]") {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   REQUIRE_THROWS_WITH(parse_json(deep, "deep.json"), Contains("deep.json:1:65: JSON nested deeper than 64 levels"));

@@ -2,8 +2,8 @@
 // and backpropagation through time over the whole window into a flat gradient laid out like
 // model.parameters(). Dropout (inverted, between stacked layers, PyTorch's placement) applies
 // here only: masks scaled by 1/(1-p), drawn from the caller's generator.
-// The batch is split into shards computed in parallel (model.hpp, ShardRange) whose gradients are
-// summed in shard order, so a run repeats bit for bit for a given thread count. Workspaces grow
+// The batch is split into shards computed in parallel (model.hpp, ShardRange; parallel.hpp) whose
+// gradients are summed in shard order, so a run repeats bit for bit for a given thread count. Workspaces grow
 // to the largest batch seen and are reused: the time loops allocate nothing.
 #pragma once
 

@@ -64,7 +64,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 // Reads and checks everything; InputError naming the file and the key that is wrong, e.g.
 // "model.json: state_dict.lstm.weight_hh_l1: expected [256][64], got [256][63]". A checkpoint of a
 // newer format version is refused with a message saying so.
-Checkpoint load_checkpoint(const std::string& path);
+// `with_optimizer_state` false: the optimizer state (most of the file: the moment buffers and the
+// last and best weights, which only `train --resume` needs) is skipped unparsed and left null, so
+// predict and evaluate start fast.
+Checkpoint load_checkpoint(const std::string& path, bool with_optimizer_state = true);
 Checkpoint checkpoint_from_json(const nlohmann::json& json, const std::string& source);
 
 }  // namespace lstmf

@@ -2,8 +2,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 namespace lstmf {
 
@@ -12,8 +13,18 @@ std::string read_text(const std::string& path);
 
 // Parses JSON text. A syntax error is an InputError "source:line:column: ..."; nesting deeper
 // than `max_depth` is refused before parsing, so no input can exhaust the stack.
-nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64);
-nlohmann::json read_json_file(const std::string& path, int max_depth = 64);
+// `skip`: names of top-level members whose value, when an object or array, is read as null
+// without being parsed (only its strings and nesting are scanned): a reader that needs a small part
+// of a large file (predict and a checkpoint's optimizer state) skips the rest.
+// `filter`: nlohmann's parser callback (depth, event, value -> keep?), called after the duplicate-key
+// check, so a reader can drop parts it does not need while parsing (a many-series checkpoint's
+// unselected series).
+using JsonFilter = nlohmann::json::parser_callback_t;
+nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64,
+                          const std::vector<std::string>& skip = {}, const JsonFilter& filter = nullptr);
+// A file ("-" = stdin) mapped into memory and parsed as parse_json does.
+nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const std::vector<std::string>& skip = {},
+                              const JsonFilter& filter = nullptr);
 
 // Writes `content` to `path` so that readers see the old file or the whole new one, never a part:
 // a temporary file in the same folder, flushed and fsync'ed, then renamed over `path`. "-" writes

@@ -92,7 +92,7 @@ struct TrainArgs {
 
 int run_train(const TrainArgs& args) {
   Config base;
-  if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume).config;
+  if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume, false).config;
   Config config = resolve_config(args.flags, base);
   if (args.panel.strict) config.data.strict = true;
   check_writable(config.output.path);
