@@ -49,6 +49,14 @@ struct EnumNames<LossKind> {
       {LossKind::mse, "mse"}, {LossKind::mae, "mae"}, {LossKind::huber, "huber"}};
 };
 
+template <>
+struct EnumNames<Normalise> {
+  static constexpr std::pair<Normalise, const char*> names[] = {{Normalise::automatic, "auto"},
+                                                                {Normalise::minmax, "minmax"},
+                                                                {Normalise::last, "last"},
+                                                                {Normalise::season, "season"}};
+};
+
 template <typename E>
 std::string enum_name(E value) {
   for (const auto& [v, name] : EnumNames<E>::names)
@@ -241,6 +249,8 @@ template <>
 struct Convert<OptimizerKind> : EnumConvert<OptimizerKind> {};
 template <>
 struct Convert<LossKind> : EnumConvert<LossKind> {};
+template <>
+struct Convert<Normalise> : EnumConvert<Normalise> {};
 
 // ---- checks -----------------------------------------------------------------------------------
 // A check sees one scalar value and its key path and adds a problem when it fails.
@@ -336,7 +346,7 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(delimiter, "--delimiter", "D", "field delimiter: auto, ',', ';' or tab",
                  one_of({"auto", ",", ";", "\t"})),
       LSTMF_DATA(missing, "--missing", "POLICY", "missing values and time gaps: error, interpolate or ffill"),
-      LSTMF_DATA(look_back, "--look-back", "N", "input steps per window", in_range(1, 100000)),
+      LSTMF_DATA(look_back, "--look-back", "N", "input steps per window; 0 = chosen from the data", in_range(0, 100000)),
       LSTMF_DATA(horizon, "--horizon", "N", "steps forecast per window", in_range(1, 100000)),
       LSTMF_DATA(stride, "--stride", "N", "steps between window starts", in_range(1, 100000)),
       LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation",
@@ -345,13 +355,18 @@ const std::vector<OptionDef>& option_table() {
                  fraction_open()),
       LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range"),
       LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range"),
+      LSTMF_DATA(normalise, "--normalise", "MODE",
+                 "auto, minmax, last (window relative to its last value) or season (targets relative to the seasonal naive forecast)"),
+      LSTMF_DATA(season, "--season", "M", "seasonal period; 0 = from the time column's frequency", in_range(0, 100000)),
       LSTMF_MODEL(hidden, "--hidden", "N[,N...]", "hidden size of each stacked LSTM layer, bottom first",
                   in_range(1, 4096)),
       LSTMF_MODEL(cell_activation, "--cell-activation", "ACT", "cell activation: tanh or relu"),
       LSTMF_MODEL(dropout, "--dropout", "X", "dropout between stacked layers while training", fraction_open()),
       LSTMF_MODEL(init, "", "SCHEME", "weight initialisation: pytorch or orthogonal (recurrent weights)"),
       LSTMF_MODEL(unit_forget_bias, "", "BOOL", "start the forget-gate bias at 1"),
-      LSTMF_TRAIN(epochs, "--epochs", "N", "passes over the training windows", in_range(1, 1000000)),
+      LSTMF_MODEL(ensemble, "--ensemble", "N", "members trained from seeds seed, seed+1, ... in parallel; median forecast; 0 = chosen from the data",
+                  in_range(0, 256)),
+      LSTMF_TRAIN(epochs, "--epochs", "N", "passes over the training windows; 0 = chosen from the data", in_range(0, 1000000)),
       LSTMF_TRAIN(batch_size, "--batch-size", "N", "windows per gradient step", in_range(1, 1000000)),
       LSTMF_TRAIN(optimizer, "--optimizer", "NAME", "adam, rmsprop or sgd (torch.optim semantics)"),
       LSTMF_TRAIN(lr, "--lr", "X", "learning rate", positive()),
@@ -552,5 +567,6 @@ std::string to_string(CellActivation v) { return enum_name(v); }
 std::string to_string(InitScheme v) { return enum_name(v); }
 std::string to_string(OptimizerKind v) { return enum_name(v); }
 std::string to_string(LossKind v) { return enum_name(v); }
+std::string to_string(Normalise v) { return enum_name(v); }
 
 }  // namespace lstmf

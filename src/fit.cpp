@@ -1,11 +1,17 @@
 #include "lstmf/fit.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <memory>
+#include <thread>
 
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/recipe.hpp"
 
 namespace lstmf {
 namespace {
@@ -19,7 +25,7 @@ ColumnsInfo columns_of(const Config& config, const Dataset& dataset) {
   columns.time_format = series.time.format;
   columns.frequency = series.time.frequency;
   columns.month_day = series.time.month_day;
-  columns.seasonal_period = std::max(1, series.time.frequency.seasonal_period());
+  columns.seasonal_period = seasonal_period(config.data, series);
   return columns;
 }
 
@@ -69,50 +75,146 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
   return errors;
 }
 
-FitOutcome fit(const Config& config, const FitOptions& options) {
-  Dataset dataset = prepare_dataset(config.data);
-  if (dataset.source.series.size() != 1)
-    throw InputError(dataset.source.source, 0, 0, "expected one series, found " + std::to_string(dataset.source.series.size()));
+FitOutcome fit(const Config& config, const FitOptions& options) { return fit(config, load_series(config.data), options); }
+
+IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+                                     int threads) {
+  const int look_back = checkpoint.config.data.look_back;
+  const int horizon = checkpoint.config.data.horizon;
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  std::vector<long> origins;
+  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
+  IntervalQuantiles q;
+  if (origins.empty()) return q;
+  const MatrixD predicted = predict_at(checkpoint, values, origins, horizon, threads);
+  constexpr size_t kMinResiduals = 20;
+  const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
+  q.abs_residual.resize(horizon * targets, levels);
+  q.windows = static_cast<long>(origins.size());
+  for (long k = 0; k < targets; ++k)
+    for (long h = 0; h < horizon; ++h) {
+      std::vector<double> residuals;
+      const auto add_step = [&](long step) {
+        for (size_t o = 0; o < origins.size(); ++o)
+          residuals.push_back(std::abs(values(origins[o] + step, k) - predicted(static_cast<long>(o), step * targets + k)));
+      };
+      add_step(h);
+      for (long d = 1; residuals.size() < kMinResiduals && (h - d >= 0 || h + d < horizon); ++d) {
+        if (h - d >= 0) add_step(h - d);
+        if (h + d < horizon) add_step(h + d);
+      }
+      std::sort(residuals.begin(), residuals.end());
+      const double n = static_cast<double>(residuals.size());
+      for (long c = 0; c < levels; ++c) {
+        const double level = (IntervalQuantiles::kFirstLevel + c) / 100.0;
+        // Split conformal: the ceil((n + 1) level)-th smallest; past n, the largest.
+        const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil((n + 1) * level)));
+        q.abs_residual(h * targets + k, c) = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
+      }
+    }
+  return q;
+}
+
+FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& options) {
+  if (data.series.size() != 1)
+    throw InputError(data.source, 0, 0, "expected one series, found " + std::to_string(data.series.size()));
+  const Config config = resolve_recipe(requested, data.series.front());
+  check(config, data.source);
+  Dataset dataset = prepare_dataset(std::move(data), config.data);
   if (dataset.train.empty())
     throw InputError(dataset.source.source, 0, 0, "no training windows: the training rows are shorter than look-back + horizon");
+  const WindowNormalisation normalisation{config.data.normalise, std::max(1, config.data.season)};
+  dataset.train.set_normalisation(normalisation);
+  dataset.validation.set_normalisation(normalisation);
+  dataset.test.set_normalisation(normalisation);
   const Series& series = dataset.source.series.front();
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
+  const int members = std::max(1, config.model.ensemble);
+  if (members > 1 && !options.resume.empty())
+    throw InputError(options.resume, 0, 0, "cannot resume an ensemble (model.ensemble > 1); train again");
 
-  Rng rng(config.training.seed);
-  Model<float> model(inputs, outputs, config.model);
-  model.init(rng);
-  PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
-  Trainer trainer(model, config.training, rng, schedule);
+  // One slot per member; member k is trained from seed + k.
+  struct Member {
+    std::unique_ptr<Rng> rng;
+    std::unique_ptr<Model<float>> model;
+    std::unique_ptr<Trainer> trainer;
+    TrainingResult result;
+    std::string diverged;
+  };
+  std::vector<Member> slots(static_cast<size_t>(members));
+  TrainingConfig member_training = config.training;
+  if (members > 1) member_training.threads = 1;
+  const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
+  for (int k = 0; k < members; ++k) {
+    Member& slot = slots[static_cast<size_t>(k)];
+    slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
+    slot.model = std::make_unique<Model<float>>(inputs, outputs, config.model);
+    slot.model->init(*slot.rng);
+    slot.trainer = std::make_unique<Trainer>(*slot.model, member_training, *slot.rng, schedule);
+  }
   std::vector<EpochRecord> previous;
   if (!options.resume.empty()) {
     Checkpoint from = load_checkpoint(options.resume);
     check_resumable(from, config, options.resume);
-    model.parameters() = from.model.parameters();
-    trainer.load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
+    slots.front().model->parameters() = from.model.parameters();
+    slots.front().trainer->load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
     previous = from.history;
   }
 
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
-  FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), model, nullptr, {}, 0,
-                                data_tail_of(series, config.data.look_back)},
-                     {}, {}, dataset.train.size(), dataset.validation.size(), ""};
-  try {
-    outcome.result = trainer.run(dataset.train, validation, options.on_epoch);
-  } catch (const DivergedError& e) {
-    outcome.diverged = e.what();  // the trainer restored the best weights so far
+  std::atomic<bool> stop{false};
+  const auto train_member = [&](int k) {
+    Member& slot = slots[static_cast<size_t>(k)];
+    const EpochCallback on_epoch = [&, k](const EpochReport& report) {
+      if (k == 0 && options.on_epoch && !options.on_epoch(report)) stop = true;
+      return !stop.load();
+    };
+    try {
+      slot.result = slot.trainer->run(dataset.train, validation, on_epoch);
+    } catch (const DivergedError& e) {
+      slot.diverged = e.what();  // the trainer restored the best weights so far
+    }
+  };
+  const int workers = std::min(members, members > 1 ? use_threads(config.training.threads) : 1);
+  if (workers <= 1) {
+    for (int k = 0; k < members; ++k) train_member(k);
+  } else {
+    std::atomic<int> next{0};
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+    std::vector<std::thread> pool;
+    for (int w = 0; w < workers; ++w)
+      pool.emplace_back([&, w] {
+        try {
+          for (int k = next++; k < members; k = next++) train_member(k);
+        } catch (...) {
+          errors[static_cast<size_t>(w)] = std::current_exception();
+          stop = true;
+        }
+      });
+    for (auto& thread : pool) thread.join();
+    for (const auto& error : errors)
+      if (error) std::rethrow_exception(error);
   }
 
+  Member& first = slots.front();
+  FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), *first.model, nullptr, {}, 0,
+                                data_tail_of(series, config.data.look_back), {}, {}},
+                     first.result, {}, dataset.train.size(), dataset.validation.size(), ""};
+  for (const auto& slot : slots)
+    if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
-  checkpoint.model.parameters() = model.parameters();
-  checkpoint.optimizer_state = trainer.state_json();
+  checkpoint.optimizer_state = first.trainer->state_json();
   checkpoint.history = previous;
-  for (const auto& report : outcome.result.history)
+  for (const auto& report : first.result.history)
     checkpoint.history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
-  checkpoint.best_epoch = outcome.result.best_epoch;
+  checkpoint.best_epoch = first.result.best_epoch;
+  for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members.push_back(*slots[k].model);
   const Split& split = dataset.splits.front();
-  if (validation != nullptr)
+  if (validation != nullptr) {
     outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+    checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+  }
   return outcome;
 }
 

@@ -13,6 +13,7 @@ struct PredictArgs {
   std::string output = "-";
   int horizon = 0;     // 0 = the trained horizon
   bool fitted = false;
+  std::vector<int> intervals;  // percent levels
   int threads = 0;
 };
 
@@ -20,10 +21,15 @@ int run_predict(const PredictArgs& args) {
   check_writable(args.output);
   const Checkpoint checkpoint = load_checkpoint(args.model);
   const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
-  const std::string csv = args.fitted ? to_csv(fitted(checkpoint, history, args.threads))
-                                      : to_csv(forecast(checkpoint, history,
-                                                        args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon,
-                                                        args.threads));
+  std::string csv;
+  if (args.fitted) {
+    csv = to_csv(fitted(checkpoint, history, args.threads));
+  } else {
+    Forecast result =
+        forecast(checkpoint, history, args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon, args.threads);
+    add_intervals(result, checkpoint, args.intervals);
+    csv = to_csv(result);
+  }
   write_atomically(args.output, csv);
   return 0;
 }
@@ -40,6 +46,10 @@ Command add_predict(CLI::App& app) {
                       "steps to forecast (default: the trained horizon; longer horizons roll the model forward)")
       ->check(CLI::Range(1, 100000));
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();
+  command->add_option("--intervals", args->intervals,
+                      "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
+      ->delimiter(',')
+      ->check(CLI::Range(50, 99));
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future");
   command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
   return {command, [args] { return run_predict(*args); }};
