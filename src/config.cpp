@@ -390,6 +390,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(min_lr, "", "X", "reduce-on-plateau: lr never goes below this", in_range(0.0, 1e30)),
       LSTMF_TRAIN(seed, "--seed", "N", "seed of every random choice"),
       LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = all cores", in_range(0, 1024)),
+      LSTMF_TRAIN(refit, "--refit", "BOOL",
+                  "train again on every row (validation tail included) for each member's best epoch count; "
+                  "the first run's validation residuals calibrate the intervals; on when epochs is chosen from the data"),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
   };

@@ -94,15 +94,17 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
   for (long k = 0; k < targets; ++k)
     for (long h = 0; h < horizon; ++h) {
       std::vector<double> residuals;
+      // Residuals of step j, as step h's: |e_j| sqrt((h + 1) / (j + 1)) (errors assumed to grow
+      // like a random walk's, only when a step has too few windows of its own).
       const auto add_step = [&](long step) {
+        const double grow = std::sqrt(static_cast<double>(h + 1) / static_cast<double>(step + 1));
         for (size_t o = 0; o < origins.size(); ++o)
-          residuals.push_back(std::abs(values(origins[o] + step, k) - predicted(static_cast<long>(o), step * targets + k)));
+          residuals.push_back(grow * std::abs(values(origins[o] + step, k) - predicted(static_cast<long>(o), step * targets + k)));
       };
       add_step(h);
-      for (long d = 1; residuals.size() < kMinResiduals && (h - d >= 0 || h + d < horizon); ++d) {
-        if (h - d >= 0) add_step(h - d);
-        if (h + d < horizon) add_step(h + d);
-      }
+      if (residuals.size() < kMinResiduals)
+        for (long step = 0; step < horizon; ++step)
+          if (step != h) add_step(step);
       std::sort(residuals.begin(), residuals.end());
       const double n = static_cast<double>(residuals.size());
       for (long c = 0; c < levels; ++c) {
@@ -131,8 +133,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
   const int members = std::max(1, config.model.ensemble);
-  if (members > 1 && !options.resume.empty())
-    throw InputError(options.resume, 0, 0, "cannot resume an ensemble (model.ensemble > 1); train again");
+  if ((members > 1 || config.training.refit) && !options.resume.empty())
+    throw InputError(options.resume, 0, 0, "cannot resume an ensemble or a refitted model (model.ensemble > 1 or "
+                                           "training.refit); train again");
 
   // One slot per member; member k is trained from seed + k.
   struct Member {
@@ -164,6 +167,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
 
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
   std::atomic<bool> stop{false};
+  const WindowSet* train_windows = &dataset.train;
   const auto train_member = [&](int k) {
     Member& slot = slots[static_cast<size_t>(k)];
     const EpochCallback on_epoch = [&, k](const EpochReport& report) {
@@ -171,12 +175,13 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       return !stop.load();
     };
     try {
-      slot.result = slot.trainer->run(dataset.train, validation, on_epoch);
+      slot.result = slot.trainer->run(*train_windows, validation, on_epoch);
     } catch (const DivergedError& e) {
       slot.diverged = e.what();  // the trainer restored the best weights so far
     }
   };
   const int workers = std::min(members, members > 1 ? use_threads(config.training.threads) : 1);
+  const auto train_all = [&] {
   if (workers <= 1) {
     for (int k = 0; k < members; ++k) train_member(k);
   } else {
@@ -196,6 +201,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     for (const auto& error : errors)
       if (error) std::rethrow_exception(error);
   }
+  };
+  train_all();
 
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), *first.model, nullptr, {}, 0,
@@ -214,6 +221,38 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   if (validation != nullptr) {
     outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
     checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+  }
+  if (config.training.refit && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
+    // Every row now trains, each member from its own seed again, for every epoch (measured on the
+    // accuracy protocol: stopping at the epoch that validated best on a tail of one or two windows
+    // did worse); the validation tail's residuals above stay the interval calibration.
+    DataConfig all_rows = config.data;
+    all_rows.val_fraction = 0;
+    all_rows.test_fraction = 0;
+    Dataset refit_data = prepare_dataset(SeriesSet(dataset.source), all_rows);
+    refit_data.train.set_normalisation(normalisation);
+    train_windows = &refit_data.train;
+    validation = nullptr;
+    for (int k = 0; k < members; ++k) {
+      Member& slot = slots[static_cast<size_t>(k)];
+      TrainingConfig refit_training = member_training;
+      slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
+      slot.model->init(*slot.rng);
+      slot.trainer = std::make_unique<Trainer>(*slot.model, refit_training, *slot.rng, schedule);
+    }
+    const std::vector<TrainingResult> validated = [&] {
+      std::vector<TrainingResult> out;
+      for (const auto& slot : slots) out.push_back(slot.result);
+      return out;
+    }();
+    train_all();
+    checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
+    checkpoint.model = *slots.front().model;
+    for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
+    for (const auto& report : slots.front().result.history)
+      checkpoint.history.push_back({static_cast<int>(checkpoint.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
+    outcome.result = validated.front();
+    checkpoint.optimizer_state = nullptr;  // a refitted model is not resumed
   }
   return outcome;
 }

@@ -96,6 +96,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
         std::clamp<long>(std::lround(kTrainingBudget / static_cast<double>(windows)), kMinEpochs, kMaxEpochs));
     if (config.training.patience == TrainingConfig{}.patience) out.training.patience = 20;
     if (config.training.lr_factor == TrainingConfig{}.lr_factor) out.training.lr_factor = 0.5;
+    out.training.refit = data.val_fraction > 0;
+    if (config.training.loss == TrainingConfig{}.loss) out.training.loss = LossKind::huber;
   }
   if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;
   return out;

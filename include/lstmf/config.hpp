@@ -71,6 +71,7 @@ struct TrainingConfig {
   double min_lr = 0.0;                // reduce-on-plateau: floor
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
+  bool refit = false;                 // after validating, train again on every row for the best epoch count
 };
 
 struct OutputConfig {

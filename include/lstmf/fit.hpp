@@ -46,7 +46,8 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 
 // Split-conformal quantiles of |actual - forecast| per step and target over the windows whose
 // targets lie in rows [begin, end) of `values` (original units); empty without such windows.
-// Steps with fewer than 20 residuals pool the nearest steps until they have 20 (or all there are).
+// A step with fewer than 20 residuals (fewer than 20 validation windows) pools every step's,
+// step j's scaled by sqrt((h + 1) / (j + 1)) to stand for step h.
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                      int threads = 0);
 
