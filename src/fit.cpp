@@ -1,6 +1,9 @@
 #include "lstmf/fit.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <cmath>
 #include <exception>
@@ -188,6 +191,11 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     std::atomic<int> next{0};
     std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
     std::vector<std::thread> pool;
+    // Workers start with every signal blocked (they inherit this thread's mask), so a Ctrl-C is
+    // handled once, by the calling thread, as with a single model.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
     for (int w = 0; w < workers; ++w)
       pool.emplace_back([&, w] {
         try {
@@ -197,6 +205,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
           stop = true;
         }
       });
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     for (auto& thread : pool) thread.join();
     for (const auto& error : errors)
       if (error) std::rethrow_exception(error);

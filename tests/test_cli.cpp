@@ -20,7 +20,7 @@ TEST_CASE("the version and help flags answer on stdout and exit 0", "[cli]") {
   const RunResult train_help = run_cli("train --help", dir.path());
   CHECK(train_help.exit_code == 0);
   CHECK_THAT(train_help.out, Contains("--look-back") && Contains("--hidden") && Contains("--config") &&
-                                 Contains("training.epochs, default 100"));
+                                 Contains("training.epochs, default 0"));
 }
 
 TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
@@ -41,9 +41,9 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     CHECK_THAT(r.err, Contains("--epochs given more than once"));
   }
   SECTION("a bad value") {
-    const RunResult r = run_cli("inspect --look-back 0 --epochs -1 --hidden 1000000000", dir.path());
+    const RunResult r = run_cli("inspect --look-back -1 --epochs -1 --hidden 1000000000", dir.path());
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Contains("data.look_back must be >= 1, got 0") && Contains("training.epochs must be >= 1, got -1") &&
+    CHECK_THAT(r.err, Contains("data.look_back must be >= 0, got -1") && Contains("training.epochs must be >= 0, got -1") &&
                           Contains("model.hidden[0] must be <= 4096"));
     CHECK(r.out.empty());
   }

@@ -76,7 +76,7 @@ int run_protocol_command(const EvaluateArgs& args) {
 
 int run_evaluate(EvaluateArgs args) {
   if (!args.protocol.empty()) return run_protocol_command(args);
-  if (args.model.empty()) throw InputError("evaluate needs --model CKPT (or --protocol DIR)");
+  if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
   const Checkpoint checkpoint = load_checkpoint(args.model);
   std::string input = args.input;
   if (input.empty()) {
