@@ -204,6 +204,22 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
     tail["time"] = std::move(times);
   }
   out["data_tail"] = std::move(tail);
+  // Version 2 keys (docs/checkpoint.md, "Version 2").
+  json members = json::array();
+  for (const auto& member : checkpoint.more_members) members.push_back(member.state_dict_json());
+  out["ensemble"] = {{"members", checkpoint.more_members.size() + 1}, {"more_state_dicts", std::move(members)}};
+  if (!checkpoint.intervals.empty()) {
+    const MatrixD& q = checkpoint.intervals.abs_residual;
+    json rows_json = json::array();
+    for (long r = 0; r < q.rows(); ++r) {
+      json row = json::array();
+      for (long c = 0; c < q.cols(); ++c) row.push_back(q(r, c));
+      rows_json.push_back(std::move(row));
+    }
+    out["intervals"] = {{"levels", {IntervalQuantiles::kFirstLevel, IntervalQuantiles::kLastLevel}},
+                        {"windows", checkpoint.intervals.windows},
+                        {"abs_residual_quantiles", std::move(rows_json)}};
+  }
   return out.dump(1) + "\n";
 }
 
@@ -222,11 +238,22 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       bad("checkpoint format version " + std::to_string(version) + " is newer than this lstm-forecast " + LSTMF_VERSION +
           " reads (version " + std::to_string(kCheckpointVersion) + "); upgrade lstm-forecast");
     Config config;
+    if (version == 1) {
+      // Version 1 knew plain min-max scaling and one model; its configs have no such keys.
+      config.data.normalise = Normalise::minmax;
+      config.model.ensemble = 1;
+    }
     try {
       apply_json(config, member(root, "config", ""), "config");
     } catch (const InputError& e) {
       bad(e.message().empty() ? e.what() : "config: " + e.message());
     }
+    if (config.data.look_back < 1 || config.training.epochs < 1 || config.model.ensemble < 1 ||
+        config.data.normalise == Normalise::automatic || config.data.season < 1)
+      if (version >= 2)
+        bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season, "
+            "training.epochs or model.ensemble is still 'chosen from the data'");
+    if (version == 1) config.data.season = 0;
     ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
     MinMaxScaler scaler = MinMaxScaler::from_json(member(root, "scaler", ""), "scaler");
     if (scaler.lo() != config.data.scale_min || scaler.hi() != config.data.scale_max)
@@ -253,8 +280,46 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     const int best_epoch = static_cast<int>(read_integer(history_json, "best_epoch", "history", 0, std::numeric_limits<int>::max()));
     DataTail tail = data_tail_from(member(root, "data_tail", ""), columns, config.data.look_back);
     json optimizer_state = root.contains("optimizer_state") ? root["optimizer_state"] : json(nullptr);
-    return Checkpoint{std::move(config), std::move(columns), std::move(scaler), std::move(model),
-                      std::move(optimizer_state), std::move(history), best_epoch, std::move(tail)};
+    std::vector<Model<float>> more_members;
+    IntervalQuantiles intervals;
+    if (version >= 2) {
+      const json& ensemble = member(root, "ensemble", "");
+      const long members = read_integer(ensemble, "members", "ensemble", 1, 256);
+      if (members != config.model.ensemble) bad("ensemble.members disagrees with config.model.ensemble");
+      const json& more = member(ensemble, "more_state_dicts", "ensemble");
+      if (!more.is_array() || static_cast<long>(more.size()) != members - 1)
+        bad("ensemble.more_state_dicts must hold " + std::to_string(members - 1) + " state_dicts");
+      for (size_t i = 0; i < more.size(); ++i) {
+        more_members.push_back(model);
+        more_members.back().load_state_dict(more[i], "ensemble.more_state_dicts[" + std::to_string(i) + "]");
+      }
+      if (root.contains("intervals")) {
+        const json& q = member(member(root, "intervals", ""), "abs_residual_quantiles", "intervals");
+        const long steps = static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size());
+        const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
+        if (!q.is_array() || static_cast<long>(q.size()) != steps)
+          bad("intervals.abs_residual_quantiles: expected [" + std::to_string(steps) + "][" + std::to_string(levels) + "]");
+        intervals.abs_residual.resize(steps, levels);
+        for (long r = 0; r < steps; ++r) {
+          const json& row = q[static_cast<size_t>(r)];
+          if (!row.is_array() || static_cast<long>(row.size()) != levels)
+            bad("intervals.abs_residual_quantiles[" + std::to_string(r) + "]: expected " + std::to_string(levels) + " numbers");
+          for (long c = 0; c < levels; ++c) {
+            const json& v = row[static_cast<size_t>(c)];
+            if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)
+              bad("intervals.abs_residual_quantiles[" + std::to_string(r) + "][" + std::to_string(c) +
+                  "] must be a finite number >= 0, got " + v.dump());
+            intervals.abs_residual(r, c) = v.get<double>();
+          }
+        }
+        intervals.windows = read_integer(root["intervals"], "windows", "intervals", 0, std::numeric_limits<long>::max());
+      }
+    } else if (config.model.ensemble != 1) {
+      bad("config.model.ensemble must be 1 in a version 1 checkpoint");
+    }
+    return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
+                      std::move(optimizer_state), std::move(history), best_epoch,        std::move(tail),
+                      std::move(more_members),    std::move(intervals)};
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
   }

@@ -49,6 +49,14 @@ struct EnumNames<LossKind> {
       {LossKind::mse, "mse"}, {LossKind::mae, "mae"}, {LossKind::huber, "huber"}};
 };
 
+template <>
+struct EnumNames<Normalise> {
+  static constexpr std::pair<Normalise, const char*> names[] = {{Normalise::automatic, "auto"},
+                                                                {Normalise::minmax, "minmax"},
+                                                                {Normalise::last, "last"},
+                                                                {Normalise::season, "season"}};
+};
+
 template <typename E>
 std::string enum_name(E value) {
   for (const auto& [v, name] : EnumNames<E>::names)
@@ -240,6 +248,8 @@ template <>
 struct Convert<OptimizerKind> : EnumConvert<OptimizerKind> {};
 template <>
 struct Convert<LossKind> : EnumConvert<LossKind> {};
+template <>
+struct Convert<Normalise> : EnumConvert<Normalise> {};
 
 // ---- checks -----------------------------------------------------------------------------------
 // A check sees one scalar value and its key path and adds a problem when it fails.
@@ -319,6 +329,45 @@ OptionDef option(Section Config::*section, const char* section_name, T Section::
   return def;
 }
 
+// An integer key whose value 0 means "chosen from the data" (recipe.hpp). Users write "auto"
+// (JSON string or flag text) for it; a literal 0 or a negative number is refused, so `--look-back 0`
+// is a mistake caught rather than a request for the recipe. 0 is written back as "auto".
+template <typename Section>
+OptionDef auto_option(Section Config::*section, const char* section_name, int Section::*field, const char* key,
+                      const char* flag, const char* value_name, const char* help, int hi) {
+  OptionDef def = option(section, section_name, field, key, flag, value_name, help, in_range(0, hi));
+  const std::string expected = "an integer >= 1 or \"auto\"";
+  const auto from_int = [expected](int v, const std::string& found) {
+    if (v < 1) throw BadValue{expected, found};
+    return v;
+  };
+  def.get = [=](const Config& c) { return c.*section.*field == 0 ? json("auto") : json(c.*section.*field); };
+  def.set_json = [=](Config& c, const json& j) {
+    if (j.is_string() && j.get<std::string>() == "auto") {
+      c.*section.*field = 0;
+      return;
+    }
+    try {
+      c.*section.*field = from_int(Convert<int>::from_json(j), json_text(j));
+    } catch (const BadValue& e) {
+      throw e.expected == Convert<int>::expected() ? BadValue{expected, e.found} : e;
+    }
+  };
+  def.set_text = [=](Config& c, const std::string& text) {
+    if (text == "auto") {
+      c.*section.*field = 0;
+      return;
+    }
+    try {
+      c.*section.*field = from_int(Convert<int>::from_text(text), text);
+    } catch (const BadValue& e) {
+      throw e.expected == Convert<int>::expected() ? BadValue{expected, e.found} : e;
+    }
+  };
+  def.default_text = Config{}.*section.*field == 0 ? "auto" : std::to_string(Config{}.*section.*field);
+  return def;
+}
+
 #define LSTMF_DATA(field, ...) option(&Config::data, "data", &DataConfig::field, #field, __VA_ARGS__)
 #define LSTMF_MODEL(field, ...) option(&Config::model, "model", &ModelConfig::field, #field, __VA_ARGS__)
 #define LSTMF_TRAIN(field, ...) option(&Config::training, "training", &TrainingConfig::field, #field, __VA_ARGS__)
@@ -335,7 +384,8 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(delimiter, "--delimiter", "D", "field delimiter: auto, ',', ';' or tab",
                  one_of({"auto", ",", ";", "\t"})),
       LSTMF_DATA(missing, "--missing", "POLICY", "missing values and time gaps: error, interpolate or ffill"),
-      LSTMF_DATA(look_back, "--look-back", "N", "input steps per window", in_range(1, 100000)),
+      auto_option(&Config::data, "data", &DataConfig::look_back, "look_back", "--look-back", "N",
+                  "input steps per window; auto = chosen from the data", 100000),
       LSTMF_DATA(horizon, "--horizon", "N", "steps forecast per window", in_range(1, 100000)),
       LSTMF_DATA(stride, "--stride", "N", "steps between window starts", in_range(1, 100000)),
       LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation",
@@ -347,13 +397,20 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(series_column, "--series-column", "COL",
                  "long format: column naming each row's series (one model per series or one global model)"),
       LSTMF_DATA(strict, "", "BOOL", "long format: a series too short for one window is an error, not skipped (train --strict)"),
+      LSTMF_DATA(normalise, "--normalise", "MODE",
+                 "auto, minmax, last (window relative to its last value) or season (targets relative to the seasonal naive forecast)"),
+      LSTMF_DATA(season, "--season", "M", "seasonal period; 0 = from the time column's frequency", in_range(0, 100000)),
       LSTMF_MODEL(hidden, "--hidden", "N[,N...]", "hidden size of each stacked LSTM layer, bottom first",
                   in_range(1, 4096)),
       LSTMF_MODEL(cell_activation, "--cell-activation", "ACT", "cell activation: tanh or relu"),
       LSTMF_MODEL(dropout, "--dropout", "X", "dropout between stacked layers while training", fraction_open()),
       LSTMF_MODEL(init, "", "SCHEME", "weight initialisation: pytorch or orthogonal (recurrent weights)"),
       LSTMF_MODEL(unit_forget_bias, "", "BOOL", "start the forget-gate bias at 1"),
-      LSTMF_TRAIN(epochs, "--epochs", "N", "passes over the training windows", in_range(1, 1000000)),
+      auto_option(&Config::model, "model", &ModelConfig::ensemble, "ensemble", "--ensemble", "N",
+                  "members trained from seeds seed, seed+1, ... in parallel; median forecast; auto = chosen from the data",
+                  256),
+      auto_option(&Config::training, "training", &TrainingConfig::epochs, "epochs", "--epochs", "N",
+                  "passes over the training windows; auto = chosen from the data", 1000000),
       LSTMF_TRAIN(batch_size, "--batch-size", "N", "windows per gradient step", in_range(1, 1000000)),
       LSTMF_TRAIN(optimizer, "--optimizer", "NAME", "adam, rmsprop or sgd (torch.optim semantics)"),
       LSTMF_TRAIN(lr, "--lr", "X", "learning rate", positive()),
@@ -379,6 +436,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = all cores", in_range(0, 1024)),
       LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)",
                   one_of({"per-series", "global"})),
+      LSTMF_TRAIN(refit, "--refit", "BOOL",
+                  "train again on every row (validation tail included) for each member's best epoch count; "
+                  "the first run's validation residuals calibrate the intervals; on when epochs is chosen from the data"),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
   };
@@ -559,5 +619,6 @@ std::string to_string(CellActivation v) { return enum_name(v); }
 std::string to_string(InitScheme v) { return enum_name(v); }
 std::string to_string(OptimizerKind v) { return enum_name(v); }
 std::string to_string(LossKind v) { return enum_name(v); }
+std::string to_string(Normalise v) { return enum_name(v); }
 
 }  // namespace lstmf

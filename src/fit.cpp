@@ -1,12 +1,21 @@
 #include "lstmf/fit.hpp"
 
+#include <pthread.h>
+
+#include <algorithm>
+#include <csignal>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <memory>
+#include <thread>
 
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/recipe.hpp"
 
 namespace lstmf {
 namespace {
@@ -20,7 +29,7 @@ ColumnsInfo columns_of(const Config& config, const Dataset& dataset) {
   columns.time_format = series.time.format;
   columns.frequency = series.time.frequency;
   columns.month_day = series.time.month_day;
-  columns.seasonal_period = std::max(1, series.time.frequency.seasonal_period());
+  columns.seasonal_period = seasonal_period(config.data, series);
   return columns;
 }
 
@@ -85,62 +94,211 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
 }
 
 FitOutcome fit(const Config& config, const FitOptions& options) {
-  // Sizes are checked before memory is taken: the model's part before the file is read, and the
-  // whole job once the rows are known.
+  // Sizes are checked before memory is taken: the model's part before the file is read (as far as
+  // the config fixes it), and the whole job once the rows are known (in the overload below).
   const long inputs_named = static_cast<long>(config.data.targets.size() + config.data.features.size());
   const long targets_named = static_cast<long>(config.data.targets.size());
-  const int threads = use_threads(config.training.threads);
-  check_memory(estimate_training_memory(config, inputs_named, targets_named, 0, threads), 0, available_memory());
-  SeriesSet source = load_series(config.data);
-  long rows = 0;
-  for (const Series& s : source.series) rows += s.rows();
-  check_memory(estimate_training_memory(config, inputs_named, targets_named, rows, threads),
-               static_cast<std::uint64_t>(rows * inputs_named) * sizeof(double), available_memory());
-  Dataset dataset = prepare_dataset(std::move(source), config.data);
-  if (dataset.source.series.size() != 1)
-    throw InputError(dataset.source.source, 0, 0, "expected one series, found " + std::to_string(dataset.source.series.size()));
+  check_memory(estimate_training_memory(config, inputs_named, targets_named, 0, use_threads(config.training.threads)), 0,
+               available_memory());
+  return fit(config, load_series(config.data), options);
+}
+
+IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+                                     int threads) {
+  const int look_back = checkpoint.config.data.look_back;
+  const int horizon = checkpoint.config.data.horizon;
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  std::vector<long> origins;
+  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
+  IntervalQuantiles q;
+  if (origins.empty()) return q;
+  const MatrixD predicted = predict_at(checkpoint, values, origins, horizon, threads);
+  constexpr size_t kMinResiduals = 20;
+  const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
+  q.abs_residual.resize(horizon * targets, levels);
+  q.windows = static_cast<long>(origins.size());
+  for (long k = 0; k < targets; ++k)
+    for (long h = 0; h < horizon; ++h) {
+      std::vector<double> residuals;
+      // Residuals of step j, as step h's: |e_j| sqrt((h + 1) / (j + 1)) (errors assumed to grow
+      // like a random walk's, only when a step has too few windows of its own).
+      const auto add_step = [&](long step) {
+        const double grow = std::sqrt(static_cast<double>(h + 1) / static_cast<double>(step + 1));
+        for (size_t o = 0; o < origins.size(); ++o)
+          residuals.push_back(grow * std::abs(values(origins[o] + step, k) - predicted(static_cast<long>(o), step * targets + k)));
+      };
+      add_step(h);
+      if (residuals.size() < kMinResiduals)
+        for (long step = 0; step < horizon; ++step)
+          if (step != h) add_step(step);
+      std::sort(residuals.begin(), residuals.end());
+      const double n = static_cast<double>(residuals.size());
+      for (long c = 0; c < levels; ++c) {
+        const double level = (IntervalQuantiles::kFirstLevel + c) / 100.0;
+        // Split conformal: the ceil((n + 1) level)-th smallest; past n, the largest.
+        const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil((n + 1) * level)));
+        q.abs_residual(h * targets + k, c) = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
+      }
+    }
+  return q;
+}
+
+FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& options) {
+  if (data.series.size() != 1)
+    throw InputError(data.source, 0, 0, "expected one series, found " + std::to_string(data.series.size()));
+  const Config config = resolve_recipe(requested, data.series.front());
+  check(config, data.source);
+  {
+    const Series& only = data.series.front();
+    const long rows = only.rows();
+    const long inputs = static_cast<long>(only.columns.size());
+    // Members train side by side, one thread each: each holds its own model and batch buffers.
+    MemoryEstimate need = estimate_training_memory(config, inputs, only.n_targets, rows, use_threads(config.training.threads));
+    const std::uint64_t members = static_cast<std::uint64_t>(std::max(1, config.model.ensemble));
+    need.model *= members;
+    need.checkpoint *= members;
+    check_memory(need, static_cast<std::uint64_t>(rows * inputs) * sizeof(double), available_memory());
+  }
+  Dataset dataset = prepare_dataset(std::move(data), config.data);
   if (dataset.train.empty())
     throw InputError(dataset.source.source, 0, 0, "no training windows: the training rows are shorter than look-back + horizon");
+  const WindowNormalisation normalisation{config.data.normalise, std::max(1, config.data.season)};
+  dataset.train.set_normalisation(normalisation);
+  dataset.validation.set_normalisation(normalisation);
+  dataset.test.set_normalisation(normalisation);
   const Series& series = dataset.source.series.front();
   check_not_constant(series, dataset.splits.front(), dataset.source.source);
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
+  const int members = std::max(1, config.model.ensemble);
+  if ((members > 1 || config.training.refit) && !options.resume.empty())
+    throw InputError(options.resume, 0, 0, "cannot resume an ensemble or a refitted model (model.ensemble > 1 or "
+                                           "training.refit); train again");
 
-  Rng rng(config.training.seed);
-  Model<float> model(inputs, outputs, config.model);
-  model.init(rng);
-  PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
-  Trainer trainer(model, config.training, rng, schedule);
+  // One slot per member; member k is trained from seed + k.
+  struct Member {
+    std::unique_ptr<Rng> rng;
+    std::unique_ptr<Model<float>> model;
+    std::unique_ptr<Trainer> trainer;
+    TrainingResult result;
+    std::string diverged;
+  };
+  std::vector<Member> slots(static_cast<size_t>(members));
+  TrainingConfig member_training = config.training;
+  if (members > 1) member_training.threads = 1;
+  const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
+  for (int k = 0; k < members; ++k) {
+    Member& slot = slots[static_cast<size_t>(k)];
+    slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
+    slot.model = std::make_unique<Model<float>>(inputs, outputs, config.model);
+    slot.model->init(*slot.rng);
+    slot.trainer = std::make_unique<Trainer>(*slot.model, member_training, *slot.rng, schedule);
+  }
   std::vector<EpochRecord> previous;
   if (!options.resume.empty()) {
     Checkpoint from = load_checkpoint(options.resume);
     check_resumable(from, config, options.resume);
-    model.parameters() = from.model.parameters();
-    trainer.load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
+    slots.front().model->parameters() = from.model.parameters();
+    slots.front().trainer->load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
     previous = from.history;
   }
 
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
-  FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), model, nullptr, {}, 0,
-                                data_tail_of(series, config.data.look_back)},
-                     {}, {}, dataset.train.size(), dataset.validation.size(), ""};
-  try {
-    outcome.result = trainer.run(dataset.train, validation, options.on_epoch);
-  } catch (const DivergedError& e) {
-    outcome.diverged = e.what();  // the trainer restored the best weights so far
-    outcome.result = trainer.result_so_far();
+  std::atomic<bool> stop{false};
+  const WindowSet* train_windows = &dataset.train;
+  const auto train_member = [&](int k) {
+    Member& slot = slots[static_cast<size_t>(k)];
+    const EpochCallback on_epoch = [&, k](const EpochReport& report) {
+      if (k == 0 && options.on_epoch && !options.on_epoch(report)) stop = true;
+      return !stop.load();
+    };
+    try {
+      slot.result = slot.trainer->run(*train_windows, validation, on_epoch);
+    } catch (const DivergedError& e) {
+      slot.diverged = e.what();  // the trainer restored the best weights so far
+      slot.result = slot.trainer->result_so_far();
+    }
+  };
+  const int workers = std::min(members, members > 1 ? use_threads(config.training.threads) : 1);
+  const auto train_all = [&] {
+  if (workers <= 1) {
+    for (int k = 0; k < members; ++k) train_member(k);
+  } else {
+    std::atomic<int> next{0};
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+    std::vector<std::thread> pool;
+    // Workers start with every signal blocked (they inherit this thread's mask), so a Ctrl-C is
+    // handled once, by the calling thread, as with a single model.
+    sigset_t all, previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
+    for (int w = 0; w < workers; ++w)
+      pool.emplace_back([&, w] {
+        try {
+          for (int k = next++; k < members; k = next++) train_member(k);
+        } catch (...) {
+          errors[static_cast<size_t>(w)] = std::current_exception();
+          stop = true;
+        }
+      });
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    for (auto& thread : pool) thread.join();
+    for (const auto& error : errors)
+      if (error) std::rethrow_exception(error);
   }
+  };
+  train_all();
 
+  Member& first = slots.front();
+  FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), *first.model, nullptr, {}, 0,
+                                data_tail_of(series, config.data.look_back), {}, {}},
+                     first.result, {}, dataset.train.size(), dataset.validation.size(), ""};
+  for (const auto& slot : slots)
+    if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
-  checkpoint.model.parameters() = model.parameters();
-  checkpoint.optimizer_state = trainer.state_json();
+  checkpoint.optimizer_state = first.trainer->state_json();
   checkpoint.history = previous;
-  for (const auto& report : outcome.result.history)
+  for (const auto& report : first.result.history)
     checkpoint.history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
-  checkpoint.best_epoch = outcome.result.best_epoch;
+  checkpoint.best_epoch = first.result.best_epoch;
+  for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members.push_back(*slots[k].model);
   const Split& split = dataset.splits.front();
-  if (validation != nullptr)
+  if (validation != nullptr) {
     outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+    checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+  }
+  if (config.training.refit && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
+    // Every row now trains, each member from its own seed again, for every epoch (measured on the
+    // accuracy protocol: stopping at the epoch that validated best on a tail of one or two windows
+    // did worse); the validation tail's residuals above stay the interval calibration.
+    DataConfig all_rows = config.data;
+    all_rows.val_fraction = 0;
+    all_rows.test_fraction = 0;
+    Dataset refit_data = prepare_dataset(SeriesSet(dataset.source), all_rows);
+    refit_data.train.set_normalisation(normalisation);
+    train_windows = &refit_data.train;
+    validation = nullptr;
+    for (int k = 0; k < members; ++k) {
+      Member& slot = slots[static_cast<size_t>(k)];
+      TrainingConfig refit_training = member_training;
+      slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
+      slot.model->init(*slot.rng);
+      slot.trainer = std::make_unique<Trainer>(*slot.model, refit_training, *slot.rng, schedule);
+    }
+    const std::vector<TrainingResult> validated = [&] {
+      std::vector<TrainingResult> out;
+      for (const auto& slot : slots) out.push_back(slot.result);
+      return out;
+    }();
+    train_all();
+    checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
+    checkpoint.model = *slots.front().model;
+    for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
+    for (const auto& report : slots.front().result.history)
+      checkpoint.history.push_back({static_cast<int>(checkpoint.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
+    outcome.result = validated.front();
+    checkpoint.optimizer_state = nullptr;  // a refitted model is not resumed
+  }
   return outcome;
 }
 

@@ -1,5 +1,6 @@
 #include "lstmf/forecast.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -64,6 +65,10 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   return History{std::move(series.values), std::move(series.time.ticks), set.source};
 }
 
+WindowNormalisation normalisation_of(const Checkpoint& checkpoint) {
+  return {checkpoint.config.data.normalise, std::max(1, checkpoint.config.data.season)};
+}
+
 MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins, int horizon,
                    int threads) {
   const int look_back = checkpoint.config.data.look_back;
@@ -79,12 +84,17 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const s
     if (origin < look_back || origin > history.rows())
       throw Error("predict_at: origin " + std::to_string(origin) + " outside the history");
   threads = use_threads(threads);
+  const WindowNormalisation normalisation = normalisation_of(checkpoint);
+  std::vector<const Model<float>*> members = {&checkpoint.model};
+  for (const auto& member : checkpoint.more_members) members.push_back(&member);
 
   const MatrixF scaled = checkpoint.scaler.transform(history).cast<float>();  // [rows, inputs]
   const long count = static_cast<long>(origins.size());
   MatrixF out(count, static_cast<long>(horizon) * targets);                      // scaled predictions
   Inference<float> inference;
   MatrixF x;
+  std::vector<MatrixF> outputs(members.size());                                  // [batch, trained * targets] each
+  std::vector<float> column(members.size());
   // Each origin's recent rows: the last look_back rows of history then of its own predictions.
   std::vector<MatrixF> recent(static_cast<size_t>(count));
   for (long o = 0; o < count; ++o) recent[static_cast<size_t>(o)] = scaled.middleRows(origins[static_cast<size_t>(o)] - look_back, look_back);
@@ -93,10 +103,26 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const s
     for (long first = 0; first < count; first += kBatch) {
       const long batch = std::min(kBatch, count - first);
       x.resize(look_back * batch, inputs);
+      for (long b = 0; b < batch; ++b) {
+        const MatrixF& rows = recent[static_cast<size_t>(first + b)];
+        for (long t = 0; t < look_back; ++t) x.row(t * batch + b) = rows.row(t);
+        if (normalisation.shifts())  // windows.hpp: targets relative to the window's last value
+          for (long k = 0; k < targets; ++k)
+            for (long t = 0; t < look_back; ++t) x(t * batch + b, k) -= rows(look_back - 1, k);
+      }
+      for (size_t i = 0; i < members.size(); ++i) outputs[i] = inference.run(*members[i], x, batch, threads);
       for (long b = 0; b < batch; ++b)
-        for (long t = 0; t < look_back; ++t) x.row(t * batch + b) = recent[static_cast<size_t>(first + b)].row(t);
-      const auto& y = inference.run(checkpoint.model, x, batch, threads);  // [batch, trained * targets]
-      out.block(first, done * targets, batch, steps * targets) = y.leftCols(steps * targets);
+        for (long c = 0; c < steps * targets; ++c) {
+          // The median over the ensemble's members (the mean of the middle two for an even count).
+          for (size_t i = 0; i < members.size(); ++i) column[i] = outputs[i](b, c);
+          std::sort(column.begin(), column.end());
+          const size_t mid = column.size() / 2;
+          float value = column.size() % 2 == 1 ? column[mid] : 0.5f * (column[mid - 1] + column[mid]);
+          if (normalisation.shifts())
+            value += recent[static_cast<size_t>(first + b)](normalisation.reference_row(look_back, static_cast<int>(c / targets)),
+                                                             c % targets);
+          out(first + b, done * targets + c) = value;
+        }
     }
     if (done + steps >= horizon) break;
     // Roll forward: the inputs are the targets alone here, so a predicted step is a whole input row.
@@ -137,6 +163,33 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
   return result;
 }
 
+void add_intervals(Forecast& forecast, const Checkpoint& checkpoint, const std::vector<int>& levels) {
+  if (levels.empty()) return;
+  if (checkpoint.intervals.empty())
+    throw InputError("the checkpoint has no interval quantiles (it was written by an older lstm-forecast, by "
+                     "torch_interop.py, or trained without validation rows); retrain to get intervals");
+  for (const int level : levels)
+    if (level < IntervalQuantiles::kFirstLevel || level > IntervalQuantiles::kLastLevel)
+      throw InputError("--intervals: levels must be whole percentages in [50, 99], got " + std::to_string(level));
+  const long steps = forecast.values.rows();
+  const long targets = forecast.values.cols();
+  const long count = static_cast<long>(levels.size());
+  const int trained = checkpoint.config.data.horizon;
+  forecast.levels = levels;
+  forecast.lower.resize(steps, targets * count);
+  forecast.upper.resize(steps, targets * count);
+  for (long h = 0; h < steps; ++h)
+    for (long k = 0; k < targets; ++k)
+      for (long l = 0; l < count; ++l) {
+        const long step = std::min<long>(h, trained - 1);
+        const double widen = h < trained ? 1.0 : std::sqrt(static_cast<double>(h + 1) / trained);
+        const double q = checkpoint.intervals.abs_residual(step * targets + k, levels[static_cast<size_t>(l)] -
+                                                                                   IntervalQuantiles::kFirstLevel) * widen;
+        forecast.lower(h, k * count + l) = forecast.values(h, k) - q;
+        forecast.upper(h, k * count + l) = forecast.values(h, k) + q;
+      }
+}
+
 Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads) {
   const int look_back = checkpoint.config.data.look_back;
   const int horizon = checkpoint.config.data.horizon;
@@ -172,11 +225,20 @@ std::string format_number(double value) {
 
 std::string to_csv(const Forecast& forecast) {
   std::string out = csv_field(forecast.time_column);
-  for (const auto& t : forecast.targets) out += "," + csv_field(t);
+  const long count = static_cast<long>(forecast.levels.size());
+  for (const auto& t : forecast.targets) {
+    out += "," + csv_field(t);
+    for (const int level : forecast.levels)
+      out += "," + csv_field(t + "_lo" + std::to_string(level)) + "," + csv_field(t + "_hi" + std::to_string(level));
+  }
   out += "\n";
   for (long r = 0; r < forecast.values.rows(); ++r) {
     out += csv_field(forecast.times[static_cast<size_t>(r)]);
-    for (long k = 0; k < forecast.values.cols(); ++k) out += "," + format_number(forecast.values(r, k));
+    for (long k = 0; k < forecast.values.cols(); ++k) {
+      out += "," + format_number(forecast.values(r, k));
+      for (long l = 0; l < count; ++l)
+        out += "," + format_number(forecast.lower(r, k * count + l)) + "," + format_number(forecast.upper(r, k * count + l));
+    }
     out += "\n";
   }
   return out;

@@ -89,7 +89,7 @@ Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const Pane
   columns.frequency = s.frequency;
   columns.month_day = s.month_day;
   columns.seasonal_period = std::max(1, s.frequency.seasonal_period());
-  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail};
+  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, {}};
 }
 
 // Drops the series too short for one window (InputError under data.strict).
@@ -520,6 +520,12 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     }
     const Config& config = checkpoint.config;
     if (config.data.series_column.empty()) bad("config.data.series_column is empty, but the file has a 'series' section");
+    if (config.data.look_back < 1 || config.training.epochs < 1 || config.data.normalise == Normalise::automatic ||
+        config.data.season < 1)
+      bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season or "
+          "training.epochs is still 'chosen from the data'");
+    if (config.data.normalise != Normalise::minmax || config.model.ensemble != 1)
+      bad("config: a many-series checkpoint has data.normalise minmax and model.ensemble 1");
     checkpoint.columns = columns_from_json(member(root, "columns", ""), config);
     const long inputs = static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size());
     const long outputs = static_cast<long>(config.data.horizon) * static_cast<long>(checkpoint.columns.targets.size());
@@ -656,7 +662,26 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
   return fit_panel(config, load_series(config.data), options);
 }
 
-PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFitOptions& options) {
+Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
+  Config config = given;
+  DataConfig& data = config.data;
+  if (data.normalise == Normalise::automatic) data.normalise = Normalise::minmax;
+  if (data.normalise != Normalise::minmax)
+    throw InputError("data.normalise must be minmax (or auto) with data.series_column: many-series training "
+                     "scales each series by min-max only");
+  if (config.model.ensemble == 0) config.model.ensemble = 1;
+  if (config.model.ensemble != 1)
+    throw InputError("model.ensemble must be 1 with data.series_column: many-series training has no ensembles");
+  if (config.training.refit) throw InputError("training.refit is not supported with data.series_column");
+  if (data.season == 0)
+    data.season = source.series.empty() ? 1 : std::max(1, source.series.front().time.frequency.seasonal_period());
+  if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});
+  if (config.training.epochs == 0) config.training.epochs = 100;
+  return config;
+}
+
+PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitOptions& options) {
+  const Config config = resolve_panel_recipe(given, source);
   if (config.training.mode != "per-series" && config.training.mode != "global")
     throw InputError("training.mode must be per-series or global, got '" + config.training.mode + "'");
   PanelFitOutcome outcome;

@@ -60,6 +60,11 @@ void WindowSet::gather_inputs(const std::vector<long>& order, long first, long c
     const WindowRef& w = windows_[static_cast<size_t>(order[static_cast<size_t>(first + b)])];
     const MatrixF& data = *blocks_[static_cast<size_t>(w.block)];
     for (long t = 0; t < look_back_; ++t) x.row(t * count + b) = data.row(w.start + t).head(inputs_);
+    if (normalisation_.shifts())
+      for (long k = 0; k < targets_; ++k) {
+        const float last = data(w.start + look_back_ - 1, k);
+        for (long t = 0; t < look_back_; ++t) x(t * count + b, k) -= last;
+      }
   }
 }
 
@@ -71,6 +76,11 @@ void WindowSet::gather(const std::vector<long>& order, long first, long count, M
     const MatrixF& data = *blocks_[static_cast<size_t>(w.block)];
     for (long h = 0; h < horizon_; ++h)
       y.row(b).segment(h * targets_, targets_) = data.row(w.start + look_back_ + h).head(targets_);
+    if (normalisation_.shifts())
+      for (int h = 0; h < horizon_; ++h) {
+        const long reference = w.start + normalisation_.reference_row(look_back_, h);
+        for (long k = 0; k < targets_; ++k) y(b, h * targets_ + k) -= data(reference, k);
+      }
   }
 }
 

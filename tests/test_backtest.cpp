@@ -33,7 +33,7 @@ Checkpoint small_checkpoint(const MatrixD& history) {
   columns.time_format.kind = TimeKind::year_month;
   columns.frequency = {Frequency::Unit::months, 1};
   columns.seasonal_period = 4;
-  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}};
+  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}};
 }
 
 // 24 monthly rows from 2020-01: a season of 4 on a trend, with some noise.

@@ -18,6 +18,10 @@ Checkpoint small_checkpoint() {
   config.data.time_column = "date";
   config.data.look_back = 3;
   config.data.horizon = 2;
+  config.data.normalise = Normalise::minmax;  // a checkpoint holds resolved settings
+  config.data.season = 12;
+  config.training.epochs = 2;
+  config.model.ensemble = 1;
   config.model.hidden = {4, 3};
   Model<float> model(2, 2, config.model);
   Rng rng(7);
@@ -43,7 +47,7 @@ Checkpoint small_checkpoint() {
     tail.ticks.push_back(tick);
   }
   return Checkpoint{config, columns, scaler, model, json(nullptr), {{1, 0.5, 0.25, 1e-3}, {2, 0.4, std::nan(""), 1e-3}},
-                    1, tail};
+                    1, tail, {}, {}};
 }
 
 json as_json(const Checkpoint& checkpoint) { return json::parse(checkpoint_text(checkpoint)); }
@@ -68,7 +72,7 @@ TEST_CASE("a checkpoint round-trips exactly", "[checkpoint]") {
   CHECK(for_forecast.data_tail.values == original.data_tail.values);
   const json j = as_json(original);
   CHECK(j["format"] == "lstm-forecast-checkpoint");
-  CHECK(j["version"] == 1);
+  CHECK(j["version"] == 2);
   CHECK(j["state_dict"]["lstm.weight_ih_l0"].size() == 16);     // [4H][in]
   CHECK(j["state_dict"]["lstm.weight_ih_l0"][0].size() == 2);
   CHECK(j["state_dict"]["lstm.weight_hh_l1"].size() == 12);     // [4H][H]
@@ -93,8 +97,8 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     REQUIRE_THROWS_WITH(load(j), Contains("head.bias"));
   }
   SECTION("a newer format version") {
-    j["version"] = 2;
-    REQUIRE_THROWS_WITH(load(j), Contains("checkpoint format version 2 is newer") && Contains("upgrade lstm-forecast"));
+    j["version"] = 3;
+    REQUIRE_THROWS_WITH(load(j), Contains("checkpoint format version 3 is newer") && Contains("upgrade lstm-forecast"));
   }
   SECTION("not a checkpoint") {
     j["format"] = "something else";

@@ -20,7 +20,7 @@ TEST_CASE("the version and help flags answer on stdout and exit 0", "[cli]") {
   const RunResult train_help = run_cli("train --help", dir.path());
   CHECK(train_help.exit_code == 0);
   CHECK_THAT(train_help.out, Contains("--look-back") && Contains("--hidden") && Contains("--config") &&
-                                 Contains("training.epochs, default 100"));
+                                 Contains("training.epochs, default auto"));
 }
 
 TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
@@ -41,11 +41,18 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     CHECK_THAT(r.err, Contains("--epochs given more than once"));
   }
   SECTION("a bad value") {
-    const RunResult r = run_cli("inspect --look-back 0 --epochs -1 --hidden 1000000000", dir.path());
+    const RunResult r = run_cli("inspect --batch-size 0 --hidden 1000000000", dir.path());
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Contains("data.look_back must be >= 1, got 0") && Contains("training.epochs must be >= 1, got -1") &&
-                          Contains("model.hidden[0] must be <= 4096"));
+    CHECK_THAT(r.err, Contains("training.batch_size must be >= 1, got 0") && Contains("model.hidden[0] must be <= 4096"));
     CHECK(r.out.empty());
+    // Keys "chosen from the data" take auto or a count >= 1: a literal 0 is a mistake, not a request.
+    for (const char* flag : {"--look-back", "--epochs", "--ensemble"}) {
+      const RunResult zero = run_cli(std::string("inspect ") + flag + " 0", dir.path());
+      CHECK(zero.exit_code == 2);
+      CHECK_THAT(zero.err, Contains(std::string(flag) + " expects an integer >= 1 or \"auto\", got 0"));
+    }
+    CHECK_THAT(run_cli("inspect --look-back auto --epochs auto --ensemble 3", dir.path()).err,
+               Contains("no data file") && !Contains("expects"));
   }
   SECTION("a config file with an unknown key") {
     dir.write("c.json", R"({"training": {"epoch": 3}})");

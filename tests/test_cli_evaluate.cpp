@@ -21,8 +21,8 @@ const TempDir& trained() {
   static TempDir dir;
   static const bool ready = [] {
     dir.write("a.csv", read_file(kAirline));
-    const RunResult r = run_cli("train --data a.csv --target passengers --time-column date --epochs 5 --hidden 8 "
-                                "--seed 1 --output m.json --quiet",
+    const RunResult r = run_cli("train --data a.csv --target passengers --time-column date --look-back 12 --normalise minmax "
+                                "--ensemble 1 --epochs 5 --hidden 8 --seed 1 --output m.json --quiet",
                                 dir.path());
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
@@ -164,4 +164,44 @@ TEST_CASE("evaluate --help documents the windows and the metrics", "[cli-evaluat
   CHECK_THAT(r.out, Contains("--model") && Contains("--input") && Contains("--origins") && Contains("--stride") &&
                         Contains("--season") && Contains("--json") && Contains("held-out tail") &&
                         Contains("MASE") && Contains("n/a"));
+}
+
+TEST_CASE("evaluate --protocol scores every series of a folder's meta.json beside the baselines", "[cli-evaluate]") {
+  TempDir dir;
+  const std::string airline = read_file(kAirline);
+  dir.write("air.csv", airline);
+  // A yearly-looking series without a time column: rows are periods, m = 1.
+  std::string plain = "value\n";
+  for (int r = 0; r < 40; ++r) plain += std::to_string(50 + r % 7 + r / 3) + "\n";
+  dir.write("plain.csv", plain);
+  dir.write("meta.json", R"({"air.csv": {"target": "passengers", "frequency": "monthly", "m": 12, "h": 6},
+                             "plain.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4}})");
+  dir.write("baselines.json", R"({"series": {"air.csv": {"methods": {"ets": {"forecast": [400, 400, 400, 400, 400, 400]}}}}})");
+  const std::string command = "evaluate --protocol . --set training.epochs=3 --set model.ensemble=2 --set model.hidden=4 "
+                              "--quiet";
+  const RunResult r = run_cli(command + " --json-file r.json", dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("| series | frequency | m | h | lstm | naive | snaive | drift | ets |") &&
+                        Contains("| air.csv | monthly | 12 | 6 |") && Contains("| plain.csv | yearly | 1 | 4 |") &&
+                        Contains("**geometric mean**") && Contains("80% coverage"));
+  const auto result = nlohmann::json::parse(read_file(dir.file("r.json")));
+  CHECK(result["series"]["air.csv"]["n_train"] == 138);
+  CHECK(result["series"]["air.csv"]["methods"]["lstm"]["forecast"].size() == 6);
+  CHECK(result["series"]["plain.csv"]["methods"].count("ets") == 0);
+  for (const char* method : {"lstm", "naive", "snaive", "drift", "ets"}) CHECK(result["geomean_mase"].contains(method));
+  // The tool's own naive forecast of the airline tail is the last training value (1960-06: 535).
+  CHECK(result["series"]["air.csv"]["methods"]["naive"]["forecast"][5] == 535.0);
+  // The same seed gives the same numbers.
+  REQUIRE(run_cli(command + " --json-file r2.json", dir.path()).exit_code == 0);
+  auto a = result, b = nlohmann::json::parse(read_file(dir.file("r2.json")));
+  a.erase("seconds"), b.erase("seconds");
+  for (auto* j : {&a, &b})
+    for (auto& [name, s] : (*j)["series"].items()) s.erase("seconds");
+  CHECK(a == b);
+
+  TempDir empty;
+  const RunResult missing = run_cli("evaluate --protocol .", empty.path());
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Contains("no meta.json"));
 }

@@ -1,4 +1,6 @@
 // End-to-end: train and predict through the built binary, in a temporary folder.
+#include <sstream>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +15,7 @@ namespace {
 const std::string kAirline = "--data '" + source_path("data/airline-passengers.csv") +
                              "' --target passengers --time-column date --hidden 8";
 // Three quick epochs with a fixed seed.
-const std::string kQuick = kAirline + " --look-back 12 --epochs 3";
+const std::string kQuick = kAirline + " --look-back 12 --normalise minmax --ensemble 1 --epochs 3";
 
 int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
@@ -96,7 +98,7 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
   const auto five = nlohmann::json::parse(read_file(dir.file("five.json")));
   CHECK(five["history"]["epochs"].size() == 5);
   // Stopping after 3 epochs and resuming gives the same weights as 5 epochs in one go.
-  REQUIRE(run_cli("train " + kAirline + " --look-back 12 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
+  REQUIRE(run_cli("train " + kAirline + " --look-back 12 --normalise minmax --ensemble 1 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
   const auto straight = nlohmann::json::parse(read_file(dir.file("straight.json")));
   CHECK(five["state_dict"] == straight["state_dict"]);
 }
@@ -225,4 +227,68 @@ TEST_CASE("a model whose forecast overflows writes nothing and exits 4", "[cli-t
     CHECK(r.out.empty());
     CHECK(read_file(dir.file("out.csv")) == "keep\n");
   }
+}
+
+TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with intervals and repeats for a seed", "[cli-train]") {
+  TempDir dir, again;
+  // Only data, target and horizon (and a small model to stay fast): look-back, normalisation,
+  // epochs and refit come from the recipe.
+  const std::string recipe = "train " + kAirline + " --horizon 6 --ensemble 2 --seed 3 --quiet --output a.json";
+  REQUIRE(run_cli(recipe, dir.path()).exit_code == 0);
+  REQUIRE(run_cli(recipe, again.path()).exit_code == 0);
+  CHECK(read_file(dir.file("a.json")) == read_file(again.file("a.json")));
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("a.json")));
+  CHECK(checkpoint["version"] == 2);
+  CHECK(checkpoint["config"]["data"]["normalise"] == "season");
+  CHECK(checkpoint["config"]["data"]["look_back"] == 24);
+  CHECK(checkpoint["config"]["training"]["refit"] == true);
+  CHECK(checkpoint["ensemble"]["members"] == 2);
+  CHECK(checkpoint["ensemble"]["more_state_dicts"].size() == 1);
+  CHECK(checkpoint["intervals"]["abs_residual_quantiles"].size() == 6);
+
+  const RunResult predict = run_cli("predict --model a.json --intervals 80,95", dir.path());
+  INFO(predict.err);
+  REQUIRE(predict.exit_code == 0);
+  CHECK_THAT(predict.out, StartsWith("date,passengers,passengers_lo80,passengers_hi80,passengers_lo95,passengers_hi95\n1961-01,"));
+  CHECK(count_lines(predict.out) == 7);
+  // lo95 <= lo80 <= value <= hi80 <= hi95 on every row.
+  std::istringstream rows(predict.out);
+  std::string line;
+  std::getline(rows, line);
+  while (std::getline(rows, line)) {
+    std::vector<double> v;
+    std::istringstream fields(line.substr(line.find(',') + 1));
+    for (std::string f; std::getline(fields, f, ',');) v.push_back(std::stod(f));
+    REQUIRE(v.size() == 5);
+    CHECK(v[3] <= v[1]);
+    CHECK(v[1] <= v[0]);
+    CHECK(v[0] <= v[2]);
+    CHECK(v[2] <= v[4]);
+  }
+  const RunResult bad = run_cli("predict --model a.json --intervals 20", dir.path());
+  CHECK(bad.exit_code == 2);
+  const RunResult resume = run_cli("train --resume a.json --output c.json", dir.path());
+  CHECK(resume.exit_code == 2);
+  CHECK_THAT(resume.err, Contains("cannot resume an ensemble"));
+}
+
+TEST_CASE("a version 1 checkpoint is still read as min-max scaling and one model", "[cli-train]") {
+  TempDir dir;
+  REQUIRE(run_cli("train " + kQuick + " --seed 5 --output m.json --quiet", dir.path()).exit_code == 0);
+  const RunResult now = run_cli("predict --model m.json", dir.path());
+  REQUIRE(now.exit_code == 0);
+  auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  checkpoint["version"] = 1;
+  checkpoint.erase("ensemble");
+  for (const char* key : {"normalise", "season"}) checkpoint["config"]["data"].erase(key);
+  checkpoint["config"]["model"].erase("ensemble");
+  checkpoint["config"]["training"].erase("refit");
+  dir.write("v1.json", checkpoint.dump());
+  const RunResult old = run_cli("predict --model v1.json", dir.path());
+  INFO(old.err);
+  REQUIRE(old.exit_code == 0);
+  CHECK(old.out == now.out);
+  const RunResult intervals = run_cli("predict --model v1.json --intervals 80", dir.path());
+  CHECK(intervals.exit_code == 2);
+  CHECK_THAT(intervals.err, Contains("no interval quantiles"));
 }

@@ -12,7 +12,11 @@ using nlohmann::json;
 TEST_CASE("config defaults are valid apart from the data they need", "[config]") {
   Config config;
   CHECK(validate(config).empty());
-  CHECK(config.training.epochs == 100);
+  // 0 and auto: chosen from the data by the default recipe (recipe.hpp).
+  CHECK(config.training.epochs == 0);
+  CHECK(config.data.look_back == 0);
+  CHECK(config.data.normalise == Normalise::automatic);
+  CHECK(config.model.ensemble == 0);
   CHECK(config.model.hidden == std::vector<int>{50});
   CHECK(config.training.optimizer == OptimizerKind::adam);
 }
@@ -24,7 +28,7 @@ TEST_CASE("a JSON config sets keys and keeps the defaults of absent ones", "[con
   CHECK(config.model.hidden == std::vector<int>{64, 32});
   CHECK(config.training.optimizer == OptimizerKind::rmsprop);
   CHECK(config.training.lr == 0.01);
-  CHECK(config.training.epochs == 100);
+  CHECK(config.training.epochs == 0);
 }
 
 TEST_CASE("to_json and apply_json round-trip every key", "[config]") {
@@ -46,9 +50,9 @@ TEST_CASE("to_json and apply_json round-trip every key", "[config]") {
 TEST_CASE("config validation reports every problem at once with its key path", "[config]") {
   Config config;
   REQUIRE_THROWS_WITH(
-      apply_json(config, json::parse(R"({"model": {"hidden": [4, 0]}, "training": {"lr": -0.1, "epochs": 0}})"), "bad.json"),
+      apply_json(config, json::parse(R"({"model": {"hidden": [4, 0]}, "training": {"lr": -0.1, "epochs": -1}})"), "bad.json"),
       Contains("bad.json: ") && Contains("model.hidden[1] must be >= 1, got 0") &&
-          Contains("training.lr must be > 0, got -0.1") && Contains("training.epochs must be >= 1, got 0"));
+          Contains("training.lr must be > 0, got -0.1") && Contains("training.epochs must be an integer >= 1 or \"auto\", got -1"));
 }
 
 TEST_CASE("an unknown key is an error that suggests the nearest valid key", "[config]") {
@@ -76,7 +80,7 @@ TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
   REQUIRE_THROWS_WITH(
       apply_json(config, json::parse(R"({"training": {"epochs": "ten", "batch_size": 2.5, "centered": 1},
                                         "model": {"hidden": ["a"]}, "data": {"targets": 3}})"), "c.json"),
-      Contains("training.epochs must be an integer, got \"ten\"") &&
+      Contains("training.epochs must be an integer >= 1 or \"auto\", got \"ten\"") &&
           Contains("training.batch_size must be an integer, got 2.5") &&
           Contains("training.centered must be true or false, got 1") &&
           Contains("model.hidden must be a list of integers") && Contains("data.targets must be a list of strings"));
@@ -91,8 +95,8 @@ TEST_CASE("absurd sizes are refused before anything is allocated", "[config]") {
   Config config;
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"model": {"hidden": [1000000000]}})"), "c.json"),
                       Contains("model.hidden[0] must be <= 4096, got 1000000000"));
-  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"data": {"look_back": 0}})"), "c.json"),
-                      Contains("data.look_back must be >= 1, got 0"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"data": {"look_back": 100001}})"), "c.json"),
+                      Contains("data.look_back must be <= 100000, got 100001"));
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"epochs": 99999999999}})"), "c.json"),
                       Contains("training.epochs must be an integer of at most 10 digits"));
 }
@@ -125,7 +129,7 @@ TEST_CASE("command-line text sets keys and names the flag when it is bad", "[con
   CHECK(config.data.targets == std::vector<std::string>{"a", "b"});
   set_from_text(config, find("training.optimizer"), "sgd");
   CHECK(config.training.optimizer == OptimizerKind::sgd);
-  REQUIRE_THROWS_WITH(set_from_text(config, find("training.epochs"), "-"), Contains("--epochs expects an integer, got '-'"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.epochs"), "-"), Contains("--epochs expects an integer >= 1 or \"auto\", got '-'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "fast"), Contains("--lr expects a finite number, got 'fast'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "inf"), Contains("--lr expects a finite number"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("model.hidden"), "64,,32"), Contains("--hidden expects a list of integers"));
@@ -141,7 +145,7 @@ TEST_CASE("every option has a help text, and the stable flags exist", "[config]"
                            "--epochs", "--batch-size", "--optimizer", "--lr", "--seed", "--threads", "--output", "--log-json"})
     CHECK(std::find(flags.begin(), flags.end(), flag) != flags.end());
   const std::string table = options_markdown();
-  CHECK_THAT(table, Contains("| `training.epochs` | `--epochs N` | `100` |"));
+  CHECK_THAT(table, Contains("| `training.epochs` | `--epochs N` | `auto` |"));
 }
 
 TEST_CASE("config files are read with located JSON errors", "[config]") {

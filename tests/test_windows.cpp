@@ -100,3 +100,28 @@ TEST_CASE("multi-target windows lay targets out step-major", "[windows]") {
   CHECK(y(0, 4) == 4);
   CHECK(y(0, 5) == 104);
 }
+
+TEST_CASE("window normalisation makes inputs and targets relative to the last value or the season before", "[windows]") {
+  const MatrixF data = ramp(20);  // target column 0 = row index, feature column 1 = 100 + row
+  SECTION("last: the window's last target value is subtracted, features are left alone") {
+    WindowSet w(4, 2, 2, 1);
+    w.add_windows(w.add_block(&data), 0, 20, 1);
+    w.set_normalisation({Normalise::last, 1});
+    MatrixF x, y;
+    w.gather(all(w), 0, 1, x, y);  // window at row 0: inputs rows 0..3, targets rows 4, 5
+    CHECK(x(0, 0) == -3);          // row 0 - row 3
+    CHECK(x(3, 0) == 0);
+    CHECK(x(0, 1) == 100);         // the feature is not shifted
+    CHECK(y(0, 0) == 1);           // row 4 - row 3
+    CHECK(y(0, 1) == 2);
+  }
+  SECTION("season: targets relative to the value one season before (the seasonal naive forecast)") {
+    WindowSet w(6, 5, 2, 1);
+    w.add_windows(w.add_block(&data), 0, 20, 1);
+    w.set_normalisation({Normalise::season, 4});
+    MatrixF x, y;
+    w.gather(all(w), 0, 1, x, y);  // inputs rows 0..5, targets rows 6..10; season 4
+    CHECK(x(0, 0) == -5);          // inputs still relative to the last value (row 5)
+    for (int h = 0; h < 5; ++h) CHECK(y(0, h) == 4 * (1 + h / 4));  // row 6+h minus row 2 + (h mod 4)
+  }
+}

@@ -26,7 +26,7 @@ import zipfile
 
 PROG = "torch_interop.py"
 FORMAT = "lstm-forecast-checkpoint"
-FORMAT_VERSION = 1  # kCheckpointVersion in include/lstmf/checkpoint.hpp
+FORMAT_VERSION = 2  # kCheckpointVersion in include/lstmf/checkpoint.hpp
 TOOL_VERSION = "0.1.0"  # project(VERSION) in CMakeLists.txt; tests/test_torch_interop.cpp checks both
 
 # The defaults of every config key, mirroring the structs of include/lstmf/config.hpp (the option
@@ -36,20 +36,20 @@ TOOL_VERSION = "0.1.0"  # project(VERSION) in CMakeLists.txt; tests/test_torch_i
 DEFAULT_CONFIG = {
     "data": {
         "path": "", "targets": [], "features": [], "time_column": "", "delimiter": "auto",
-        "missing": "error", "look_back": 12, "horizon": 1, "stride": 1, "val_fraction": 0.1,
-        "test_fraction": 0.0, "scale_min": 0.0, "scale_max": 1.0,
+        "missing": "error", "look_back": "auto", "horizon": 1, "stride": 1, "val_fraction": 0.1,
+        "test_fraction": 0.0, "scale_min": 0.0, "scale_max": 1.0, "normalise": "auto", "season": 0,
         "series_column": "", "strict": False,
     },
     "model": {
         "hidden": [50], "cell_activation": "tanh", "dropout": 0.0, "init": "pytorch",
-        "unit_forget_bias": False,
+        "unit_forget_bias": False, "ensemble": "auto",
     },
     "training": {
-        "epochs": 100, "batch_size": 32, "optimizer": "adam", "lr": 0.001, "beta1": 0.9,
+        "epochs": "auto", "batch_size": 32, "optimizer": "adam", "lr": 0.001, "beta1": 0.9,
         "beta2": 0.999, "eps": 1e-08, "alpha": 0.99, "momentum": 0.0, "centered": False,
         "weight_decay": 0.0, "loss": "mse", "huber_delta": 1.0, "clip_norm": 0.0, "patience": 10,
         "min_delta": 0.0, "lr_factor": 1.0, "lr_patience": 5, "min_lr": 0.0, "seed": 0,
-        "threads": 0, "mode": "per-series",
+        "threads": 0, "mode": "per-series", "refit": False,
     },
     "output": {"path": "model.json", "log_json": ""},
 }
@@ -59,6 +59,7 @@ CHOICES = {
     "data.delimiter": ["auto", ",", ";", "\t"],
     "data.missing": ["error", "interpolate", "ffill"],
     "model.cell_activation": ["tanh", "relu"],
+    "data.normalise": ["auto", "minmax", "last", "season"],
     "model.init": ["pytorch", "orthogonal"],
     "training.optimizer": ["adam", "rmsprop", "sgd"],
     "training.loss": ["mse", "mae", "huber"],
@@ -700,6 +701,10 @@ def check_config_value(path, value, default):
         if not all(isinstance(v, element) and not isinstance(v, bool) for v in items):
             bad("a list of %s" % ("strings" if element is str else "integers"))
         return list(items)
+    if path in ("data.look_back", "model.ensemble", "training.epochs"):  # "auto": chosen from the data
+        if value != "auto" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            bad('an integer >= 1 or "auto"')
+        return value
     if path in CHOICES:
         if value not in CHOICES[path]:
             bad("one of " + "|".join(CHOICES[path]))
@@ -776,7 +781,7 @@ def to_checkpoint(args):
         if (columns + [time_column]).count(name) > 1:
             raise Failure("column '%s' is named twice (targets, features and the time column must differ)" % name)
     look_back = setting(args.look_back, "data.look_back")
-    if look_back is None:
+    if look_back is None or look_back == "auto":
         raise Failure("--look-back is required (the input steps the model was trained on)")
     horizon_given = setting(args.horizon, "data.horizon")
     for flag, value in (("--look-back", look_back), ("--horizon", horizon_given)):
@@ -843,6 +848,15 @@ def to_checkpoint(args):
         data["path"] = args.history
     config["model"]["hidden"] = hidden
     config["model"]["cell_activation"] = setting(args.cell_activation, "model.cell_activation") or "tanh"
+    # A PyTorch model here is one network on min-max scaled windows; version 2 checkpoints hold
+    # resolved settings, so the keys "chosen from the data" are written as what they are.
+    if data["normalise"] not in ("auto", "minmax"):
+        raise Failure("data.normalise must be minmax for a PyTorch state_dict (the window normalisations of "
+                      "lstm-forecast's default recipe are not part of a plain nn.LSTM), got '%s'" % data["normalise"])
+    data.update(normalise="minmax", season=season)
+    config["model"]["ensemble"] = 1
+    epochs = config["training"]["epochs"]
+    config["training"]["epochs"] = epochs if isinstance(epochs, int) else 1
 
     tail = {"values": values}
     if tail_times is not None:
@@ -862,6 +876,7 @@ def to_checkpoint(args):
         "optimizer_state": None,
         "history": {"best_epoch": 0, "epochs": []},
         "data_tail": tail,
+        "ensemble": {"members": 1, "more_state_dicts": []},
     }
     write_text(args.output, dump_json(checkpoint) + "\n")
     return 0
@@ -896,6 +911,15 @@ def from_checkpoint(args):
         if not isinstance(ckpt.get(key), dict):
             raise Failure("%s: %s is missing or not an object" % (args.model, key))
     config, columns = ckpt["config"], ckpt["columns"]
+    members = (ckpt.get("ensemble") or {}).get("members", 1)
+    if members != 1:
+        raise Failure("%s: the checkpoint holds an ensemble of %s models (model.ensemble); one PyTorch state_dict "
+                      "holds one model: train with --ensemble 1 to export it" % (args.model, members))
+    normalise = config.get("data", {}).get("normalise", "minmax") if isinstance(config.get("data"), dict) else "minmax"
+    if normalise != "minmax":
+        raise Failure("%s: the model was trained on windows normalised by '%s' (data.normalise), which a plain "
+                      "nn.LSTM on min-max scaled inputs does not reproduce: train with --normalise minmax to export it"
+                      % (args.model, normalise))
     try:
         names = list(columns["targets"]) + list(columns["features"])
         hidden = list(config["model"]["hidden"])

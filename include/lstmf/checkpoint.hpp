@@ -17,7 +17,9 @@
 namespace lstmf {
 
 inline constexpr const char* kCheckpointFormat = "lstm-forecast-checkpoint";
-inline constexpr int kCheckpointVersion = 1;
+// Version 2 adds ensemble members, interval quantiles and the normalisation keys of the config
+// (docs/checkpoint.md, "Version 2"); version 1 files are still read.
+inline constexpr int kCheckpointVersion = 2;
 
 // What the columns of the training data were, so predict can read new history by name.
 struct ColumnsInfo {
@@ -46,6 +48,19 @@ struct DataTail {
   MatrixD values;                      // [look_back, columns], targets first then features
 };
 
+// Prediction intervals from calibration residuals (actual - forecast, original units) of the
+// validation windows, per step and target: quantiles of |residual| at levels 50 .. 99 percent
+// (split-conformal rank ceil((n + 1) level) / n). A forecast +- the quantile at level a is the
+// a-percent interval.
+struct IntervalQuantiles {
+  static constexpr int kFirstLevel = 50;
+  static constexpr int kLastLevel = 99;
+  MatrixD abs_residual;                // [H * T, 50]: row h * T + k, column level - 50; empty = none
+  long windows = 0;                    // calibration windows the quantiles come from
+
+  bool empty() const { return abs_residual.size() == 0; }
+};
+
 struct Checkpoint {
   Config config;                       // fully resolved
   ColumnsInfo columns;
@@ -55,6 +70,10 @@ struct Checkpoint {
   std::vector<EpochRecord> history;
   int best_epoch = 0;
   DataTail data_tail;
+  // Version 2. Members 2 .. N of an ensemble (config.model.ensemble = N), shaped as `model`;
+  // forecasts are the median over `model` and these.
+  std::vector<Model<float>> more_members;
+  IntervalQuantiles intervals;
 };
 
 // The checkpoint as JSON text; floats written with enough digits to round-trip exactly.

@@ -18,6 +18,9 @@ enum class CellActivation { tanh, relu };
 enum class InitScheme { pytorch, orthogonal };
 enum class OptimizerKind { adam, rmsprop, sgd };
 enum class LossKind { mse, mae, huber };
+// How a window is put in the model's units (windows.hpp): min-max alone, or min-max then each
+// window's targets made relative to its last value (last) or to the seasonal naive forecast (season).
+enum class Normalise { automatic, minmax, last, season };
 
 struct DataConfig {
   std::string path;                   // CSV file, or "-" for stdin
@@ -26,7 +29,7 @@ struct DataConfig {
   std::string time_column;            // "" = none
   std::string delimiter = "auto";     // auto, ",", ";" or "\t"
   MissingPolicy missing = MissingPolicy::error;
-  int look_back = 12;                 // input steps per window (L)
+  int look_back = 0;                  // input steps per window (L); 0 = chosen from the data (recipe.hpp), "auto" in JSON and flags
   int horizon = 1;                    // target steps per window (H)
   int stride = 1;                     // steps between window starts
   double val_fraction = 0.1;          // chronological tail for validation
@@ -35,6 +38,8 @@ struct DataConfig {
   double scale_max = 1.0;
   std::string series_column;          // long format: the column naming each row's series; "" = wide
   bool strict = false;                // long format: a series too short for one window is an error
+  Normalise normalise = Normalise::automatic;  // automatic = chosen from the data (recipe.hpp)
+  int season = 0;                     // seasonal period m; 0 = from the time column's frequency
 };
 
 struct ModelConfig {
@@ -43,10 +48,11 @@ struct ModelConfig {
   double dropout = 0.0;               // between stacked layers, training only
   InitScheme init = InitScheme::pytorch;
   bool unit_forget_bias = false;      // forget-gate bias of 1 (b_ih_f = 1, b_hh_f = 0)
+  int ensemble = 0;                   // members (seeds seed, seed+1, ...), median forecast; 0 = chosen from the data
 };
 
 struct TrainingConfig {
-  int epochs = 100;
+  int epochs = 0;                     // 0 = chosen from the data (recipe.hpp)
   int batch_size = 32;
   OptimizerKind optimizer = OptimizerKind::adam;
   double lr = 1e-3;
@@ -68,6 +74,7 @@ struct TrainingConfig {
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
   std::string mode = "per-series";    // long format: "per-series" (one model each) or "global"
+  bool refit = false;                 // after validating, train again on every row for the best epoch count
 };
 
 struct OutputConfig {
@@ -123,5 +130,6 @@ std::string to_string(CellActivation v);
 std::string to_string(InitScheme v);
 std::string to_string(OptimizerKind v);
 std::string to_string(LossKind v);
+std::string to_string(Normalise v);
 
 }  // namespace lstmf

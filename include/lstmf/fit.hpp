@@ -7,6 +7,7 @@
 
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/config.hpp"
+#include "lstmf/series.hpp"
 #include "lstmf/trainer.hpp"
 
 namespace lstmf {
@@ -33,8 +34,22 @@ struct FitOutcome {
   std::string diverged;      // the DivergedError message when training diverged, else ""
 };
 
-// Throws InputError for bad data or a checkpoint that does not fit the config (resume).
+// Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member
+// k from seed + k, in parallel on up to config.training.threads threads with one thread each (so a
+// member's weights do not depend on the machine); a single model uses every thread as before.
+// `on_epoch` sees member 1's epochs. After training, the validation windows' residuals give the
+// interval quantiles. Throws InputError for bad data or a checkpoint that does not fit the config
+// (resume; an ensemble cannot be resumed).
 FitOutcome fit(const Config& config, const FitOptions& options = {});
+// The same with the data already loaded (the accuracy protocol trains on a prefix of a file).
+FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options = {});
+
+// Split-conformal quantiles of |actual - forecast| per step and target over the windows whose
+// targets lie in rows [begin, end) of `values` (original units); empty without such windows.
+// A step with fewer than 20 residuals (fewer than 20 validation windows) pools every step's,
+// step j's scaled by sqrt((h + 1) / (j + 1)) to stand for step h.
+IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+                                     int threads = 0);
 
 // MAE and RMSE of `checkpoint`'s model on the windows of `values` [rows, columns] whose targets
 // lie in rows [begin, end), in original units.

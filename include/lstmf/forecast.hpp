@@ -33,7 +33,16 @@ struct Forecast {
   std::vector<std::string> times;     // [steps] formatted timestamps, or 1..steps
   std::vector<std::string> targets;   // one column per target
   MatrixD values;                     // [steps, targets], original units, all finite
+  // Prediction intervals (add_intervals): per level a, columns <target>_lo<a>, <target>_hi<a>.
+  std::vector<int> levels;            // percent, e.g. {80, 95}
+  MatrixD lower, upper;               // [steps, targets * levels]: column k * levels + l
 };
+
+// Adds intervals at `levels` (percent, 50..99) to a forecast: value +- the checkpoint's
+// |residual| quantile of that step and level (checkpoint.hpp IntervalQuantiles); past the trained
+// horizon H, step h uses step H's quantile times sqrt(h / H). InputError when the checkpoint has
+// no interval quantiles (version 1, or trained without validation rows) or a level is outside 50..99.
+void add_intervals(Forecast& forecast, const Checkpoint& checkpoint, const std::vector<int>& levels);
 
 // Forecasts `horizon` steps after the end of `history` (at least look_back rows). Throws InputError
 // when the history is too short or the horizon needs unknown features, and Error if the model

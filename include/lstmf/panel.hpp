@@ -147,7 +147,16 @@ struct PanelFitOutcome {
   bool stopped = false;                // a callback asked to stop
 };
 
-// Loads config.data (long format), selects, skips series too short for one window (InputError
+// Many-series training resolves the keys left "chosen from the data" (recipe.hpp) by one rule for
+// every series, from the whole file before any selection, so each --shard gets the same config:
+//   normalise auto -> minmax (the only normalisation of many-series training; last/season refused)
+//   season 0       -> the first series' seasonal period (monthly 12, ..., else 1)
+//   look_back 0    -> max(2m, horizon, 6); series too short for it are skipped (or refused, strict)
+//   epochs 0       -> 100, with early stopping (patience 10) on each series' validation tail
+//   ensemble 0     -> 1 (ensembles and refit are refused)
+Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
+
+// Loads config.data (long format), resolves the recipe (above), selects, skips series too short for one window (InputError
 // naming the series under data.strict), trains in config.training.mode. InputError when no series
 // is left to train.
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options = {});

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "lstmf/config.hpp"
 #include "lstmf/tensor.hpp"
 
 namespace lstmf {
@@ -27,6 +28,26 @@ struct Split {
 Split split_rows(long rows, double val_fraction, double test_fraction, int look_back, int horizon,
                  const std::string& what);
 
+// Window-level normalisation, on top of the min-max scaling of every row (config Normalise). For a
+// window with scaled input rows x_0 .. x_{L-1} and targets y_0 .. y_{H-1}, each target column k:
+//   minmax:  nothing more
+//   last:    x_t,k -= x_{L-1,k}                 y_h,k -= x_{L-1,k}                (the naive forecast)
+//   season:  x_t,k -= x_{L-1,k}                 y_h,k -= x_{L-m+(h mod m),k}      (the seasonal naive
+//            forecast; needs L >= m)
+// so the model learns the change from a baseline, and a trending series can leave the range seen in
+// training. Feature columns are never shifted. The reference of step h (what was subtracted from
+// y_h,k) is added back to the model's output at inference (forecast.cpp).
+struct WindowNormalisation {
+  Normalise mode = Normalise::minmax;
+  int season = 1;
+
+  bool shifts() const { return mode == Normalise::last || mode == Normalise::season; }
+  // Row of the window (0 .. L-1) whose value is step h's reference.
+  long reference_row(int look_back, int step) const {
+    return mode == Normalise::season ? look_back - season + step % season : look_back - 1;
+  }
+};
+
 struct WindowRef {
   int block = 0;    // which data block (series)
   long start = 0;   // first input row
@@ -40,6 +61,9 @@ class WindowSet {
   // A block of scaled data [rows, columns]: columns [0, targets) are the targets and columns
   // [0, inputs) feed the model. The matrix must outlive the WindowSet. Returns its block id.
   int add_block(const MatrixF* data);
+  // How gather() normalises each window (default: minmax, nothing more).
+  void set_normalisation(const WindowNormalisation& normalisation) { normalisation_ = normalisation; }
+  const WindowNormalisation& normalisation() const { return normalisation_; }
 
   // Adds every window of `block` whose targets lie in rows [target_begin, target_end), starts
   // `stride` apart, counted back from the last such window (so the newest data is always used).
@@ -65,6 +89,7 @@ class WindowSet {
   int horizon_;
   int inputs_;
   int targets_;
+  WindowNormalisation normalisation_;
   std::vector<const MatrixF*> blocks_;
   std::vector<WindowRef> windows_;
 };

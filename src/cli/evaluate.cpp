@@ -1,5 +1,6 @@
 // lstm-forecast evaluate: rolling-origin backtest of a checkpoint against the naive and seasonal naive
 // baselines (backtest.hpp); a table on stdout, or one JSON object with --json.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -10,6 +11,8 @@
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
+#include "lstmf/io.hpp"
+#include "lstmf/protocol.hpp"
 #include "panel_commands.hpp"
 
 namespace lstmf::cli {
@@ -22,6 +25,14 @@ struct EvaluateArgs {
   long origins = 0;
   BacktestOptions options;
   bool json = false;
+  // The accuracy protocol over a folder (protocol.hpp) instead of one checkpoint's backtest.
+  std::string protocol;
+  std::string json_file;
+  std::vector<int> intervals = {80, 95};
+  std::vector<std::string> only;
+  std::uint64_t seed = 0;
+  std::vector<std::string> settings;  // KEY=VALUE config overrides of the recipe
+  bool quiet = false;
   CLI::Option* horizon_option = nullptr;
   CLI::Option* origins_option = nullptr;
   CLI::Option* season_option = nullptr;
@@ -39,7 +50,35 @@ constexpr const char* kFooter =
     "values of 0), sMAPE % (M4: 200|y-f|/(|y|+|f|)), and MASE = MAE / the seasonal naive MAE with the same m\n"
     "over the rows before the first origin. An undefined value is shown as n/a (null in JSON), with a note.";
 
+int run_protocol_command(const EvaluateArgs& args) {
+  ProtocolOptions options;
+  options.base.training.seed = args.seed;
+  options.base.training.threads = args.options.threads;
+  options.intervals = args.intervals;
+  for (const auto& setting : args.settings) {
+    const auto equals = setting.find('=');
+    const std::string key = setting.substr(0, equals);
+    const auto& all = config_options();
+    const auto option = std::find_if(all.begin(), all.end(), [&](const OptionInfo& o) { return o.path() == key; });
+    if (equals == std::string::npos || option == all.end())
+      throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + setting + "'");
+    set_from_text(options.base, *option, setting.substr(equals + 1));
+  }
+  check(options.base, "--set");
+  options.only = args.only;
+  if (!args.quiet) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+  const ProtocolResult result = run_protocol(args.protocol, options);
+  if (!args.json_file.empty()) write_atomically(args.json_file, to_json(result).dump(1) + "\n");
+  if (args.json)
+    std::cout << to_json(result).dump(1) << "\n";
+  else
+    std::cout << protocol_markdown(result);
+  return 0;
+}
+
 int run_evaluate(EvaluateArgs args) {
+  if (!args.protocol.empty()) return run_protocol_command(args);
+  if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   const Checkpoint* single = loaded.single ? &*loaded.single : nullptr;
   const Config& config = single ? single->config : loaded.panel->config;
@@ -79,7 +118,22 @@ Command add_evaluate(CLI::App& app) {
       "evaluate", "Backtest a checkpoint from rolling origins against naive and seasonal naive forecasts");
   command->footer(kFooter);
   auto args = std::make_shared<EvaluateArgs>();
-  command->add_option("--model,-m", args->model, "checkpoint written by train")->required();
+  command->add_option("--model,-m", args->model, "checkpoint written by train (required unless --protocol)");
+  command->add_option("--protocol", args->protocol,
+                      "run the accuracy protocol on every series of this folder's meta.json (bench/README.md): "
+                      "train the default recipe on all but the last h points, score the h-step forecast; "
+                      "Markdown on stdout")
+      ->check(CLI::ExistingDirectory);
+  command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file");
+  command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported")
+      ->delimiter(',')
+      ->check(CLI::Range(50, 99))
+      ->capture_default_str();
+  command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(',');
+  command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str();
+  command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
+  command->add_option("--set", args->settings,
+                      "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)");
   command->add_option("--input,-i", args->input,
                       "history CSV with the training columns (- = stdin); default: the training data, if found");
   args->horizon_option = command->add_option("--horizon", args->horizon,

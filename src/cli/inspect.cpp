@@ -5,6 +5,7 @@
 #include "commands.hpp"
 #include "config_flags.hpp"
 #include "lstmf/dataset.hpp"
+#include "lstmf/recipe.hpp"
 
 namespace lstmf::cli {
 
@@ -13,9 +14,15 @@ Command add_inspect(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlags>();
   add_config_flags(*command, *flags);
   return {command, [flags] {
-            const Config config = resolve_config(*flags);
-            const Dataset dataset = prepare_dataset(config.data);
+            const Config requested = resolve_config(*flags);
+            SeriesSet data = load_series(requested.data);
+            // What train would use: the recipe's choices for the keys chosen from the data.
+            const Config config =
+                data.series.size() == 1 ? resolve_recipe(requested, data.series.front()) : requested;
+            const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
+            std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
+                      << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble << "\n";
             return 0;
           }};
 }

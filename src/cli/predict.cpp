@@ -15,6 +15,7 @@ struct PredictArgs {
   std::string output = "-";
   int horizon = 0;     // 0 = the trained horizon
   bool fitted = false;
+  std::vector<int> intervals;  // percent levels
   int threads = 0;
   PanelArgs panel;     // many-series checkpoints: --series, --shard
 };
@@ -24,15 +25,21 @@ int run_predict(const PredictArgs& args) {
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   if (loaded.panel) {
     if (args.fitted) throw InputError("--fitted is for single-series checkpoints");
+    if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
     return run_predict_panel(*loaded.panel, args.panel, args.input, args.output, args.horizon, args.threads);
   }
   const Checkpoint& checkpoint = *loaded.single;
   const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   std::string csv;
   try {
-    csv = args.fitted ? to_csv(fitted(checkpoint, history, args.threads))
-                      : to_csv(forecast(checkpoint, history,
-                                        args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon, args.threads));
+    if (args.fitted) {
+      csv = to_csv(fitted(checkpoint, history, args.threads));
+    } else {
+      Forecast result =
+          forecast(checkpoint, history, args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon, args.threads);
+      add_intervals(result, checkpoint, args.intervals);
+      csv = to_csv(result);
+    }
   } catch (const DivergedError& e) {
     throw DivergedError(args.model + ": " + e.what());  // the model, not the data, made it
   }
@@ -52,6 +59,10 @@ Command add_predict(CLI::App& app) {
                       "steps to forecast (default: the trained horizon; longer horizons roll the model forward)")
       ->check(CLI::Range(1, 100000));
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();
+  command->add_option("--intervals", args->intervals,
+                      "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
+      ->delimiter(',')
+      ->check(CLI::Range(50, 99));
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future");
   command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
   add_panel_flags(*command, args->panel, false);

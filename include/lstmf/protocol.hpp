@@ -1,0 +1,70 @@
+// The accuracy protocol (M4-style, bench/README.md): for every series of a folder described by its
+// meta.json ({"file.csv": {"target", "frequency", "m", "h"}, ...}), hold out the last h points, train
+// the default recipe on the rest (data, target, horizon h, seasonal period m and the seed; nothing
+// else), forecast h steps once from the end of the training part, and score it beside the naive,
+// seasonal naive and drift forecasts and, when the folder has a baselines.json, the forecasts
+// stored there (ETS, ARIMA, ...). Missing values are interpolated linearly; series longer than
+// max_length keep their last max_length points.
+//   MASE  = MAE / the in-sample seasonal naive MAE with period m (metrics.hpp)
+//   sMAPE = percent, RMSE = original units
+// Per method: the geometric mean of MASE over the series. Intervals: the share of held-out points
+// inside each level's interval.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "lstmf/config.hpp"
+#include "lstmf/tensor.hpp"
+
+namespace lstmf {
+
+struct ProtocolOptions {
+  Config base;                          // the recipe's config before the data is set (defaults)
+  std::vector<int> intervals = {80, 95};
+  long max_length = 5000;
+  std::vector<std::string> only;        // files to run (empty = every file of meta.json)
+  std::function<void(const std::string&)> progress;  // one line per series, for stderr
+};
+
+struct MethodScore {
+  double mase = 0, smape = 0, rmse = 0;
+  std::vector<double> forecast;
+};
+
+struct SeriesScore {
+  std::string file, target, frequency;
+  int m = 1, h = 1;
+  long train_rows = 0;
+  std::string recipe;                              // what the recipe chose, for people
+  std::map<std::string, MethodScore> methods;      // "lstm", "naive", "snaive", "drift", baselines.json's
+  std::vector<double> actual;
+  std::map<int, long> covered;                     // level -> held-out points inside the interval
+  MatrixD lower, upper;                            // [h, levels]
+  double seconds = 0;
+};
+
+struct ProtocolResult {
+  std::string folder;
+  std::vector<std::string> methods;                // column order
+  std::vector<SeriesScore> series;
+  std::map<std::string, double> geomean_mase;      // per method, over the series that have it
+  std::vector<int> levels;
+  std::map<int, double> coverage;                  // level -> share of all held-out points (0..1)
+  double seconds = 0;
+};
+
+// Throws InputError for a missing or malformed meta.json or a series that cannot be loaded.
+ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options);
+
+// Markdown: the per-series MASE table with geometric means, per-frequency geometric means, the
+// lstm forecast's sMAPE, RMSE and interval coverage, and the run time.
+std::string protocol_markdown(const ProtocolResult& result);
+nlohmann::json to_json(const ProtocolResult& result);
+
+}  // namespace lstmf

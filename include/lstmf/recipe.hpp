@@ -1,0 +1,36 @@
+// The default recipe: what `train --data FILE --target COL --horizon H` does with nothing else set.
+// Every key left at "chosen from the data" (look_back 0, epochs 0, ensemble 0, normalise auto) is
+// resolved here from the series' length, its seasonal period m and the horizon H, before any data
+// is windowed, so the checkpoint holds the resolved values. README "The default recipe" says why
+// each choice wins on the accuracy protocol (bench/README.md).
+//
+//   normalise   season (targets relative to the seasonal naive forecast) when m > 1 and the series
+//               holds enough seasons, else last (relative to the last value)
+//   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows
+//   horizon     H (direct, one pass), unless the series is too short for kMinWindows windows of H
+//               steps: then the longest horizon that fits, and predict rolls forward beyond it
+//   validation  the last max(10%, H) rows: a first run is scored there, and its residuals calibrate
+//               the prediction intervals
+//   epochs      about kTrainingBudget window passes, within [kMinEpochs, kMaxEpochs] (early stopping
+//               with patience 20 and reduce-on-plateau in the first run); then refit: the members
+//               train again on every row for the full epoch count, and those weights are kept
+//   loss        Huber (delta 1, about one typical seasonal change): MSE near 0, MAE in the tails
+//   scale       min-max, with the range set so one typical seasonal change is about 1
+//   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
+// The protocol's measurements behind each choice are in README.md, "The default recipe".
+#pragma once
+
+#include "lstmf/config.hpp"
+#include "lstmf/series.hpp"
+
+namespace lstmf {
+
+// The seasonal period used for normalisation, metrics and intervals: data.season when set, else
+// the time column's usual period (monthly 12, hourly 24, ...), else 1.
+int seasonal_period(const DataConfig& data, const Series& series);
+
+// `config` with every automatic key resolved for `series` (its training file). Explicit keys are
+// kept as they are. Throws InputError when the series is too short for any window.
+Config resolve_recipe(const Config& config, const Series& series);
+
+}  // namespace lstmf

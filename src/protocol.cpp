@@ -1,0 +1,276 @@
+#include "lstmf/protocol.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/fit.hpp"
+#include "lstmf/forecast.hpp"
+#include "lstmf/io.hpp"
+#include "lstmf/metrics.hpp"
+#include "lstmf/series.hpp"
+
+namespace lstmf {
+namespace {
+
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The file's first header field, when it names a time column (date, time, timestamp, ds, ...).
+std::string time_column_of(const std::string& path) {
+  std::ifstream in(path);
+  std::string header;
+  std::getline(in, header);
+  if (header.rfind("\xEF\xBB\xBF", 0) == 0) header = header.substr(3);
+  const auto end = header.find_first_of(",;\t\r");
+  std::string first = header.substr(0, end);
+  if (first.size() >= 2 && first.front() == '"' && first.back() == '"') first = first.substr(1, first.size() - 2);
+  std::string lower;
+  for (const char c : first) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week"})
+    if (lower == name) return first;
+  return "";
+}
+
+MethodScore score(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale) {
+  MethodScore s;
+  s.forecast = forecast;
+  const Score m = mase(actual, forecast, scale);
+  s.mase = m.value.value_or(std::nan(""));
+  s.smape = *smape(actual, forecast).value;
+  s.rmse = *rmse(actual, forecast).value;
+  return s;
+}
+
+std::string fixed(double value, int digits) {
+  if (!std::isfinite(value)) return "n/a";
+  std::ostringstream out;
+  out.precision(digits);
+  out << std::fixed << value;
+  return out.str();
+}
+
+}  // namespace
+
+ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const std::string meta_path = (fs::path(folder) / "meta.json").string();
+  if (!fs::is_regular_file(meta_path))
+    throw InputError(folder, 0, 0, "no meta.json in this folder (the protocol needs each file's target, m and h)");
+  const json meta = read_json_file(meta_path);
+  if (!meta.is_object() || meta.empty())
+    throw InputError(meta_path, 0, 0, "expected an object {\"file.csv\": {\"target\", \"m\", \"h\"}, ...}");
+  json baselines = nullptr;
+  const std::string baselines_path = (fs::path(folder) / "baselines.json").string();
+  if (fs::is_regular_file(baselines_path)) baselines = read_json_file(baselines_path);
+
+  ProtocolResult result;
+  result.folder = folder;
+  result.levels = options.intervals;
+  result.methods = {"lstm", "naive", "snaive", "drift"};
+  std::map<int, long> covered, points;
+  for (const auto& [file, info] : meta.items()) {
+    if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), file) == options.only.end())
+      continue;
+    const auto series_start = std::chrono::steady_clock::now();
+    const std::string where = meta_path + ": " + file;
+    if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
+        !info["h"].is_number_integer() || info["h"].get<long>() < 1)
+      throw InputError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
+    SeriesScore s;
+    s.file = file;
+    s.target = info["target"].get<std::string>();
+    s.h = info["h"].get<int>();
+    s.m = info.contains("m") && info["m"].is_number_integer() ? std::max(1, info["m"].get<int>()) : 1;
+    s.frequency = info.contains("frequency") && info["frequency"].is_string() ? info["frequency"].get<std::string>() : "";
+
+    Config config = options.base;
+    config.data.path = (fs::path(folder) / file).string();
+    config.data.targets = {s.target};
+    config.data.time_column = info.contains("time_column") && info["time_column"].is_string()
+                                  ? info["time_column"].get<std::string>()
+                                  : time_column_of(config.data.path);
+    config.data.missing = MissingPolicy::interpolate;
+    config.data.horizon = s.h;
+    config.data.season = s.m;
+    SeriesSet set = load_series(config.data);
+    Series& series = set.series.front();
+    if (series.rows() > options.max_length) {  // keep the last max_length points
+      const long drop = series.rows() - options.max_length;
+      series.values = MatrixD(series.values.bottomRows(options.max_length));
+      if (!series.time.ticks.empty()) series.time.ticks.erase(series.time.ticks.begin(), series.time.ticks.begin() + drop);
+    }
+    const long rows = series.rows();
+    if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
+    s.train_rows = rows - s.h;
+    std::vector<double> y(series.values.col(0).data(), series.values.col(0).data() + rows);
+    s.actual.assign(y.begin() + s.train_rows, y.end());
+    const std::vector<double> in_sample(y.begin(), y.begin() + s.train_rows);
+    const MatrixD full = series.values;
+    series.values = MatrixD(full.topRows(s.train_rows));
+    if (!series.time.ticks.empty()) series.time.ticks.resize(static_cast<size_t>(s.train_rows));
+
+    const FitOutcome outcome = fit(config, std::move(set));
+    const Checkpoint& checkpoint = outcome.checkpoint;
+    const MatrixD history = full.topRows(s.train_rows);
+    const MatrixD predicted = predict_at(checkpoint, history, {s.train_rows}, s.h, config.training.threads);
+    Forecast f;
+    f.values.resize(s.h, 1);
+    for (int h = 0; h < s.h; ++h) f.values(h, 0) = predicted(0, h * static_cast<long>(checkpoint.columns.targets.size()));
+    std::vector<double> lstm(f.values.data(), f.values.data() + s.h);
+    std::ostringstream recipe;
+    recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
+           << to_string(checkpoint.config.data.normalise) << ", " << checkpoint.config.model.ensemble << " x "
+           << checkpoint.config.training.epochs << " epochs";
+    s.recipe = recipe.str();
+
+    const MaseScale scale = seasonal_naive_scale(in_sample, s.m);
+    s.methods["lstm"] = score(s.actual, lstm, scale);
+    s.methods["naive"] = score(s.actual, naive_forecast(y, s.train_rows, s.h), scale);
+    s.methods["snaive"] = score(s.actual, seasonal_naive_forecast(y, s.train_rows, s.h, std::min<int>(s.m, static_cast<int>(s.train_rows))), scale);
+    s.methods["drift"] = score(s.actual, drift_forecast(y, s.train_rows, s.h), scale);
+    if (baselines.is_object() && baselines.contains("series") && baselines["series"].contains(file)) {
+      const json& methods = baselines["series"][file]["methods"];
+      for (const auto& [name, body] : methods.items()) {
+        if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;
+        const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();
+        if (static_cast<int>(forecast.size()) != s.h) throw InputError(baselines_path + ": " + file + "." + name + ".forecast must hold h values");
+        s.methods[name] = score(s.actual, forecast, scale);
+        if (std::find(result.methods.begin(), result.methods.end(), name) == result.methods.end()) result.methods.push_back(name);
+      }
+    }
+    if (!checkpoint.intervals.empty() && !options.intervals.empty()) {
+      add_intervals(f, checkpoint, options.intervals);
+      s.lower = f.lower;
+      s.upper = f.upper;
+      for (size_t l = 0; l < options.intervals.size(); ++l) {
+        const int level = options.intervals[l];
+        for (int h = 0; h < s.h; ++h) {
+          const double a = s.actual[static_cast<size_t>(h)];
+          const bool inside = a >= f.lower(h, static_cast<long>(l)) && a <= f.upper(h, static_cast<long>(l));
+          s.covered[level] += inside ? 1 : 0;
+          covered[level] += inside ? 1 : 0;
+          points[level] += 1;
+        }
+      }
+    }
+    s.seconds = seconds_since(series_start);
+    if (options.progress)
+      options.progress(file + ": MASE " + fixed(s.methods["lstm"].mase, 3) + " (seasonal naive " +
+                       fixed(s.methods["snaive"].mase, 3) + "), " + s.recipe + ", " + fixed(s.seconds, 1) + " s");
+    result.series.push_back(std::move(s));
+  }
+  for (const auto& method : result.methods) {
+    std::vector<double> values;
+    for (const auto& s : result.series)
+      if (s.methods.count(method) && std::isfinite(s.methods.at(method).mase)) values.push_back(s.methods.at(method).mase);
+    const Score g = geometric_mean(values);
+    if (g.defined()) result.geomean_mase[method] = *g.value;
+  }
+  for (const auto& [level, n] : points) result.coverage[level] = static_cast<double>(covered[level]) / static_cast<double>(n);
+  result.seconds = seconds_since(start);
+  return result;
+}
+
+std::string protocol_markdown(const ProtocolResult& r) {
+  std::ostringstream out;
+  out << "MASE per series (lower is better; < 1 beats the in-sample seasonal naive), " << r.folder << ":\n\n";
+  out << "| series | frequency | m | h | lstm |";
+  for (size_t i = 1; i < r.methods.size(); ++i) out << " " << r.methods[i] << " |";
+  out << "\n| --- | --- | --- | --- |";
+  for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
+  out << "\n";
+  for (const auto& s : r.series) {
+    out << "| " << s.file << " | " << s.frequency << " | " << s.m << " | " << s.h << " |";
+    for (const auto& method : r.methods)
+      out << " " << (s.methods.count(method) ? fixed(s.methods.at(method).mase, 3) : "") << " |";
+    out << "\n";
+  }
+  out << "| **geometric mean** | | | |";
+  for (const auto& method : r.methods)
+    out << " **" << (r.geomean_mase.count(method) ? fixed(r.geomean_mase.at(method), 3) : "n/a") << "** |";
+  out << "\n\n";
+
+  // Geometric mean of MASE per frequency.
+  std::vector<std::string> frequencies;
+  for (const auto& s : r.series)
+    if (std::find(frequencies.begin(), frequencies.end(), s.frequency) == frequencies.end()) frequencies.push_back(s.frequency);
+  out << "Geometric mean of MASE per frequency:\n\n| frequency | series |";
+  for (const auto& method : r.methods) out << " " << method << " |";
+  out << "\n| --- | ---: |";
+  for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
+  out << "\n";
+  for (const auto& frequency : frequencies) {
+    long count = 0;
+    for (const auto& s : r.series) count += s.frequency == frequency ? 1 : 0;
+    out << "| " << (frequency.empty() ? "-" : frequency) << " | " << count << " |";
+    for (const auto& method : r.methods) {
+      std::vector<double> values;
+      for (const auto& s : r.series)
+        if (s.frequency == frequency && s.methods.count(method)) values.push_back(s.methods.at(method).mase);
+      const Score g = geometric_mean(values);
+      out << " " << (g.defined() ? fixed(*g.value, 3) : "") << " |";
+    }
+    out << "\n";
+  }
+  out << "\nThe lstm forecast in detail (sMAPE in percent, RMSE in the data's units; coverage = held-out points "
+         "inside the interval):\n\n| series | recipe | sMAPE | RMSE |";
+  for (const int level : r.levels) out << " " << level << "% coverage |";
+  out << " seconds |\n| --- | --- | ---: | ---: |";
+  for (size_t i = 0; i < r.levels.size(); ++i) out << " ---: |";
+  out << " ---: |\n";
+  for (const auto& s : r.series) {
+    const MethodScore& lstm = s.methods.at("lstm");
+    out << "| " << s.file << " | " << s.recipe << " | " << fixed(lstm.smape, 2) << " | " << fixed(lstm.rmse, 3) << " |";
+    for (const int level : r.levels)
+      out << " " << (s.covered.count(level) ? std::to_string(s.covered.at(level)) + "/" + std::to_string(s.h) : "n/a") << " |";
+    out << " " << fixed(s.seconds, 1) << " |\n";
+  }
+  out << "\nInterval coverage over every held-out point:";
+  for (const int level : r.levels)
+    out << " " << level << "% -> " << (r.coverage.count(level) ? fixed(100 * r.coverage.at(level), 1) + "%" : "n/a") << ";";
+  out << " total " << fixed(r.seconds, 1) << " s.\n";
+  return out.str();
+}
+
+json to_json(const ProtocolResult& r) {
+  json out = json::object();
+  out["folder"] = r.folder;
+  out["methods"] = r.methods;
+  out["seconds"] = r.seconds;
+  json geomean = json::object();
+  for (const auto& [method, value] : r.geomean_mase) geomean[method] = value;
+  out["geomean_mase"] = geomean;
+  json coverage = json::object();
+  for (const auto& [level, value] : r.coverage) coverage[std::to_string(level)] = value;
+  out["coverage"] = coverage;
+  json series = json::object();
+  for (const auto& s : r.series) {
+    json methods = json::object();
+    for (const auto& [name, m] : s.methods)
+      methods[name] = {{"mase", std::isfinite(m.mase) ? json(m.mase) : json(nullptr)}, {"smape", m.smape}, {"rmse", m.rmse},
+                       {"forecast", m.forecast}};
+    json intervals = json::object();
+    for (size_t l = 0; l < r.levels.size() && s.lower.cols() > static_cast<long>(l); ++l) {
+      std::vector<double> lo, hi;
+      for (long h = 0; h < s.lower.rows(); ++h) lo.push_back(s.lower(h, static_cast<long>(l))), hi.push_back(s.upper(h, static_cast<long>(l)));
+      intervals[std::to_string(r.levels[l])] = {{"lower", lo}, {"upper", hi}, {"covered", s.covered.at(r.levels[l])}};
+    }
+    series[s.file] = {{"target", s.target}, {"frequency", s.frequency}, {"m", s.m}, {"h", s.h},
+                      {"n_train", s.train_rows}, {"recipe", s.recipe}, {"actual", s.actual},
+                      {"methods", methods}, {"intervals", intervals}, {"seconds", s.seconds}};
+  }
+  out["series"] = series;
+  return out;
+}
+
+}  // namespace lstmf

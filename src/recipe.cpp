@@ -1,0 +1,106 @@
+#include "lstmf/recipe.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "lstmf/error.hpp"
+
+namespace lstmf {
+namespace {
+
+constexpr long kMinWindows = 16;        // training windows the recipe keeps at the least
+constexpr double kTrainingBudget = 6e4; // window passes over the whole training run
+constexpr int kMinEpochs = 30;
+constexpr int kMaxEpochs = 300;
+constexpr int kEnsemble = 5;
+
+long validation_rows(long rows, int horizon) { return std::max<long>(std::lround(0.1 * static_cast<double>(rows)), horizon); }
+
+long training_windows(long rows, int look_back, int horizon) {
+  return rows - validation_rows(rows, horizon) - look_back - horizon + 1;
+}
+
+// Mean |y_t - y_{t-m}| of target 0 over the first `rows` rows (m = 1 when too short); 0 if flat.
+double seasonal_change(const MatrixD& values, long rows, int m) {
+  if (rows <= m) m = 1;
+  double sum = 0;
+  long terms = 0;
+  for (long t = m; t < rows; ++t, ++terms) sum += std::abs(values(t, 0) - values(t - m, 0));
+  return terms > 0 ? sum / static_cast<double>(terms) : 0.0;
+}
+
+}  // namespace
+
+int seasonal_period(const DataConfig& data, const Series& series) {
+  if (data.season > 0) return data.season;
+  return std::max(1, series.time.frequency.seasonal_period());
+}
+
+Config resolve_recipe(const Config& config, const Series& series) {
+  Config out = config;
+  DataConfig& data = out.data;
+  const long rows = series.rows();
+  const int m = seasonal_period(data, series);
+  const bool auto_look_back = data.look_back == 0;
+
+  if (data.normalise == Normalise::automatic)
+    data.normalise = m > 1 && rows >= 4L * m + data.horizon ? Normalise::season : Normalise::last;
+
+  if (auto_look_back) {
+    // The validation tail must hold one horizon of targets.
+    if (std::lround(static_cast<double>(rows) * data.val_fraction) < data.horizon || data.val_fraction == 0)
+      data.val_fraction = static_cast<double>(validation_rows(rows, data.horizon)) / static_cast<double>(rows);
+    const int shortest = data.normalise == Normalise::season ? m : 3;
+    int look_back = std::max({2 * m, data.horizon, 6});
+    int horizon = data.horizon;
+    while (training_windows(rows, look_back, horizon) < kMinWindows && look_back > shortest) --look_back;
+    while (training_windows(rows, look_back, horizon) < kMinWindows && horizon > 1) {
+      --horizon;
+      look_back = std::max({2 * m, horizon, 6});
+      while (training_windows(rows, look_back, horizon) < kMinWindows && look_back > shortest) --look_back;
+    }
+    if (training_windows(rows, look_back, horizon) < kMinWindows && data.normalise == Normalise::season) {
+      // Too short for a season in every window: fall back to the last value as the reference.
+      data.normalise = Normalise::last;
+      while (training_windows(rows, look_back, horizon) < kMinWindows && look_back > 3) --look_back;
+    }
+    if (training_windows(rows, look_back, horizon) < 1) {
+      // As few windows as there are: the shortest look-back, one step, a minimal validation tail.
+      look_back = std::max(1, std::min(look_back, static_cast<int>(rows / 3)));
+      horizon = 1;
+    }
+    data.look_back = look_back;
+    data.horizon = horizon;
+    data.val_fraction = static_cast<double>(validation_rows(rows, horizon)) / static_cast<double>(rows);
+    if (rows - validation_rows(rows, horizon) < look_back + horizon) data.val_fraction = 0;
+  }
+  if (data.normalise == Normalise::season && data.look_back < m) data.normalise = Normalise::last;
+  data.season = m;
+
+  // One typical seasonal change of the target maps to about 1 (min-max range scaled up), so the
+  // shifted windows of every series have the same order of magnitude.
+  if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax) {
+    const long train_rows = rows - std::lround(static_cast<double>(rows) * (data.val_fraction + data.test_fraction));
+    const double lo = series.values.col(0).head(train_rows).minCoeff();
+    const double hi = series.values.col(0).head(train_rows).maxCoeff();
+    const double change = seasonal_change(series.values, train_rows, m);
+    if (hi > lo && change > 0) {
+      data.scale_min = 0;
+      data.scale_max = std::clamp((hi - lo) / change, 1.0, 1e4);
+    }
+  }
+
+  if (out.training.epochs == 0) {
+    const long windows = std::max<long>(1, training_windows(rows, data.look_back, data.horizon));
+    out.training.epochs = static_cast<int>(
+        std::clamp<long>(std::lround(kTrainingBudget / static_cast<double>(windows)), kMinEpochs, kMaxEpochs));
+    if (config.training.patience == TrainingConfig{}.patience) out.training.patience = 20;
+    if (config.training.lr_factor == TrainingConfig{}.lr_factor) out.training.lr_factor = 0.5;
+    out.training.refit = data.val_fraction > 0;
+    if (config.training.loss == TrainingConfig{}.loss) out.training.loss = LossKind::huber;
+  }
+  if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;
+  return out;
+}
+
+}  // namespace lstmf

@@ -1,0 +1,67 @@
+// The default recipe: what train chooses when look-back, epochs, normalisation and ensemble are left
+// to the data.
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "lstmf/recipe.hpp"
+
+using namespace lstmf;
+
+namespace {
+Series monthly(long rows) {
+  Series series;
+  series.columns = {"y"};
+  series.n_targets = 1;
+  series.values.resize(rows, 1);
+  for (long r = 0; r < rows; ++r) series.values(r, 0) = 100 + r + 10 * ((r % 12) < 6 ? 1 : -1);
+  series.time.frequency = {Frequency::Unit::months, 1};
+  return series;
+}
+}  // namespace
+
+TEST_CASE("the recipe picks a seasonal, direct, validated ensemble for a long enough monthly series", "[recipe]") {
+  Config config;
+  config.data.horizon = 18;
+  const Config r = resolve_recipe(config, monthly(126));
+  CHECK(r.data.normalise == Normalise::season);
+  CHECK(r.data.season == 12);
+  CHECK(r.data.look_back == 24);
+  CHECK(r.data.horizon == 18);
+  CHECK(std::lround(126 * r.data.val_fraction) == 18);  // the validation tail holds one horizon
+  CHECK(r.training.epochs == 300);
+  CHECK(r.training.loss == LossKind::huber);
+  CHECK(r.training.refit);
+  CHECK(r.model.ensemble == 5);
+  CHECK(r.data.scale_max > 1);  // one seasonal change maps to about 1
+  CHECK(validate(r).empty());
+}
+
+TEST_CASE("the recipe shortens the horizon and drops the season for a very short series", "[recipe]") {
+  Config config;
+  config.data.horizon = 18;
+  const Config r = resolve_recipe(config, monthly(18));
+  CHECK(r.data.normalise == Normalise::last);
+  CHECK(r.data.horizon < 18);  // predict rolls forward beyond it
+  CHECK(r.data.look_back >= 1);
+  CHECK(r.data.look_back + r.data.horizon + std::lround(18 * r.data.val_fraction) <= 18);
+}
+
+TEST_CASE("explicit settings are kept and data.season overrides the time column's period", "[recipe]") {
+  Config config;
+  config.data.look_back = 7;
+  config.data.normalise = Normalise::minmax;
+  config.data.season = 3;
+  config.training.epochs = 4;
+  config.model.ensemble = 1;
+  const Config r = resolve_recipe(config, monthly(100));
+  CHECK(r.data.look_back == 7);
+  CHECK(r.data.normalise == Normalise::minmax);
+  CHECK(r.data.season == 3);
+  CHECK(r.data.val_fraction == 0.1);
+  CHECK(r.training.epochs == 4);
+  CHECK(r.training.loss == LossKind::mse);
+  CHECK_FALSE(r.training.refit);
+  CHECK(r.model.ensemble == 1);
+  CHECK(r.data.scale_max == 1);
+}
