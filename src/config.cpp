@@ -377,6 +377,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = all cores", in_range(0, 1024)),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
+      LSTMF_OUTPUT(checkpoint_every, "--checkpoint-every", "N",
+                   "also write the checkpoint (best weights so far, resumable) every N epochs while training; 0 = at the end only",
+                   in_range(0, 1000000)),
   };
   return table;
 }

@@ -97,8 +97,26 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back)},
                      {}, {}, dataset.train.size(), dataset.validation.size(), ""};
+  EpochCallback on_epoch = options.on_epoch;
+  std::vector<EpochRecord> history = previous;  // what a snapshot holds, epoch by epoch
+  const int every = config.output.checkpoint_every;
+  if (every > 0 && options.on_checkpoint) {
+    on_epoch = [&](const EpochReport& report) {
+      history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
+      if (options.on_epoch && !options.on_epoch(report)) return false;  // stopping: the caller saves the end
+      if (report.epoch % every == 0 && report.epoch < config.training.epochs) {  // the last: the caller saves it
+        Checkpoint snapshot = outcome.checkpoint;
+        snapshot.model.parameters() = trainer.kept_parameters();
+        snapshot.optimizer_state = trainer.state_json();
+        snapshot.history = history;
+        snapshot.best_epoch = trainer.best_epoch();
+        options.on_checkpoint(snapshot);
+      }
+      return true;
+    };
+  }
   try {
-    outcome.result = trainer.run(dataset.train, validation, options.on_epoch);
+    outcome.result = trainer.run(dataset.train, validation, on_epoch);
   } catch (const DivergedError& e) {
     outcome.diverged = e.what();  // the trainer restored the best weights so far
   }

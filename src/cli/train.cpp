@@ -105,6 +105,8 @@ int run_train(const TrainArgs& args) {
     log += log_line(report).dump() + "\n";
     return g_signals.load() == 0;
   };
+  // --checkpoint-every: the checkpoint so far, written atomically over the previous one.
+  options.on_checkpoint = [&](const Checkpoint& checkpoint) { save_checkpoint(config.output.path, checkpoint); };
   const FitOutcome outcome = fit(config, options);
   progress.done();
 
