@@ -2,14 +2,15 @@
 # Fuzz the parsers with libFuzzer + ASan + UBSan: tools/fuzz.sh [SECONDS] [TARGET...]
 #   SECONDS  how long each target runs (default 60; `tools/fuzz.sh 600` = 10 minutes each)
 #   TARGET   fuzz_csv fuzz_config fuzz_checkpoint fuzz_time (default: all four)
+#   FUZZ_SUMMARY_ONLY=1 prints the figures of the last run again without fuzzing.
 # Builds the targets with clang in build-fuzz/ (-DLSTMF_FUZZ=ON), seeds each corpus from data/,
 # configs/, fuzz/seeds/ and tests/bad-inputs/, runs at most FUZZ_PARALLEL (default 2) targets at a
 # time under `nice -n 10`, and prints executions, coverage (cov = edges, ft = features) and crashes
 # per target. Crash, timeout and out-of-memory inputs are left in build-fuzz/fuzz/crashes/TARGET/;
 # the grown corpora in build-fuzz/fuzz/corpus/TARGET/ are kept between runs. Exits 1 when any target
 # left a crash file. Every input is capped in length (-max_len), memory (-rss_limit_mb 2048) and
-# time (-timeout 10 s: a slower input counts as a hang to fix). Each target keeps going after a
-# crash (-fork=1 -ignore_crashes=1) so one run finds every crash it can in the time given.
+# time (-timeout 10 s: a slower input counts as a hang to fix). A target that crashes is started
+# again for the time left, so one run finds every crash it can in the time given.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/common.sh"
 
 SECONDS_EACH="${1:-60}"
@@ -64,31 +65,46 @@ make_seeds() {
   for f in "$ROOT"/fuzz/seeds/time/*; do add_seed fuzz_time "$(basename "$f")" "$f"; done
 }
 
-run_target() {  # run_target TARGET: runs it, log in $WORK/TARGET.log
-  local target="$1"
-  ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
-    nice -n 10 "$BUILD/fuzz/$target" "$WORK/corpus/$target" "$WORK/seeds/$target" \
-    -max_total_time="$SECONDS_EACH" -max_len="$(max_len "$target")" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
-    -timeout=10 -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
-    -artifact_prefix="$WORK/crashes/$target/" -print_final_stats=1 > "$WORK/$target.log" 2>&1 || true
+# Plain libFuzzer (not -fork: the fork mode re-runs and merges the corpus for every job, which
+# costs more than it fuzzes for a slow target like fuzz_csv). libFuzzer stops at a crash; the
+# target is then started again for the time left, so one run finds what it can in the time given.
+run_target() {  # run_target TARGET: runs it for SECONDS_EACH, logs in $WORK/TARGET.N.log
+  local target="$1" end=$((SECONDS + SECONDS_EACH)) round=0 left
+  rm -f "$WORK/$target".*.log
+  while left=$((end - SECONDS)); [ "$left" -gt 2 ]; do
+    round=$((round + 1))
+    ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
+      nice -n 10 "$BUILD/fuzz/$target" "$WORK/corpus/$target" "$WORK/seeds/$target" \
+      -max_total_time="$left" -max_len="$(max_len "$target")" -rss_limit_mb=2048 -malloc_limit_mb=2048 \
+      -timeout=10 -artifact_prefix="$WORK/crashes/$target/" -print_final_stats=1 \
+      > "$WORK/$target.$round.log" 2>&1 || true
+  done
 }
 
-summary() {  # summary TARGET: one line of figures from the log and the crash folder
-  local target="$1" log="$WORK/$1.log"
-  # Fork mode reports "#EXECS: cov: C ft: F corp: N ..." lines; the last one holds the final figures.
-  local last execs cov ft corp crashes
-  last="$(grep -E '^#[0-9]+: cov: ' "$log" | tail -n 1)"
-  execs="$(sed -E 's/^#([0-9]+):.*/\1/' <<< "$last")"
-  cov="$(sed -E 's/.* cov: ([0-9]+).*/\1/' <<< "$last")"
-  ft="$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<< "$last")"
-  corp="$(sed -E 's/.* corp: ([0-9]+).*/\1/' <<< "$last")"
-  crashes="$(find "$WORK/crashes/$target" -type f | wc -l)"
-  printf '%-16s %10s execs  cov %6s  ft %7s  corpus %6s  crash files %s\n' "$target" "${execs:-?}" "${cov:-?}" \
-    "${ft:-?}" "${corp:-?}" "$crashes"
+# Crashes, leaks, timeouts and out-of-memory inputs; not libFuzzer's slow-unit-* reports (an input
+# that once took over 10 s wall time, which on a loaded machine can be the machine; they stay in
+# the folder for a look, and a real hang shows up as a timeout-* file).
+crash_files() { find "$WORK/crashes/$1" -type f ! -name 'slow-unit-*'; }
+
+summary() {  # summary TARGET: one line of figures from the logs and the crash folder
+  local target="$1" execs=0 n last cov ft corp crashes log
+  for log in "$WORK/$target".*.log; do
+    # Executions: the final stats, or the last "#N ..." status line when a crash cut the round short.
+    n="$(grep -h '^stat::number_of_executed_units:' "$log" | awk '{print $2}' | tail -n 1)"
+    [ -z "$n" ] && n="$(grep -oE '^#[0-9]+' "$log" | tr -d '#' | tail -n 1)"
+    execs=$((execs + ${n:-0}))
+    last="$(grep -E '^#[0-9]+.*cov: ' "$log" | tail -n 1)" || true
+    [ -n "$last" ] && cov="$(sed -E 's/.* cov: ([0-9]+).*/\1/' <<< "$last")" && ft="$(sed -E 's/.* ft: ([0-9]+).*/\1/' <<< "$last")" \
+      && corp="$(sed -E 's/.* corp: ([0-9]+).*/\1/' <<< "$last")"
+  done
+  crashes="$(crash_files "$target" | wc -l)"
+  printf '%-16s %9s execs  cov %5s  ft %6s  corpus %5s  rounds %s  crash files %s\n' "$target" "$execs" "${cov:-?}" \
+    "${ft:-?}" "${corp:-?}" "$(ls "$WORK/$target".*.log | wc -l)" "$crashes"
 }
 
+if [ "${FUZZ_SUMMARY_ONLY:-0}" != 1 ]; then  # FUZZ_SUMMARY_ONLY=1: the figures of the last run again
 make_seeds
-echo "fuzzing ${TARGETS[*]} for ${SECONDS_EACH}s each, $PARALLEL at a time; logs in $WORK" >&2
+echo "fuzzing ${TARGETS[*]} for ${SECONDS_EACH}s each, $PARALLEL at a time; logs in $WORK/TARGET.N.log" >&2
 running=0
 for target in "${TARGETS[@]}"; do
   run_target "$target" &
@@ -96,11 +112,12 @@ for target in "${TARGETS[@]}"; do
   if [ "$running" -ge "$PARALLEL" ]; then wait -n; running=$((running - 1)); fi
 done
 wait
+fi
 
 status=0
 for target in "${TARGETS[@]}"; do
   summary "$target"
-  [ -n "$(find "$WORK/crashes/$target" -type f)" ] && status=1
+  if [ -n "$(crash_files "$target")" ]; then status=1; fi
 done
-[ "$status" -ne 0 ] && echo "crash files left in $WORK/crashes/ (reproduce: build-fuzz/fuzz/TARGET FILE)" >&2
+if [ "$status" -ne 0 ]; then echo "crash files left in $WORK/crashes/ (reproduce: build-fuzz/fuzz/TARGET FILE)" >&2; fi
 exit "$status"
