@@ -441,6 +441,9 @@ const std::vector<OptionDef>& option_table() {
                   "the first run's validation residuals calibrate the intervals; on when epochs is chosen from the data"),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
+      LSTMF_OUTPUT(checkpoint_every, "--checkpoint-every", "N",
+                   "also write the checkpoint (best weights so far, resumable) every N epochs while training; 0 = at the end only",
+                   in_range(0, 1000000)),
   };
   return table;
 }

@@ -204,12 +204,29 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   }
 
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
+  // --checkpoint-every: a snapshot is one resumable model, so it needs one member and no refit.
+  const int every = options.on_checkpoint ? config.output.checkpoint_every : 0;
+  if (every > 0 && (members > 1 || config.training.refit))
+    throw InputError("output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
+                     "to 1 and training.refit to false, or leave checkpoint_every at 0");
+  std::vector<EpochRecord> snapshot_history = previous;  // what a snapshot holds, epoch by epoch
   std::atomic<bool> stop{false};
   const WindowSet* train_windows = &dataset.train;
   const auto train_member = [&](int k) {
     Member& slot = slots[static_cast<size_t>(k)];
     const EpochCallback on_epoch = [&, k](const EpochReport& report) {
       if (k == 0 && options.on_epoch && !options.on_epoch(report)) stop = true;
+      if (k == 0 && every > 0) {
+        snapshot_history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
+        // Stopping, or the last epoch: the caller saves the end itself.
+        if (!stop.load() && report.epoch % every == 0 && report.epoch < config.training.epochs) {
+          Checkpoint snapshot{config, columns_of(config, dataset), dataset.scalers.front(), *slot.model,
+                              slot.trainer->state_json(), snapshot_history, slot.trainer->best_epoch(),
+                              data_tail_of(series, config.data.look_back), {}, {}};
+          snapshot.model.parameters() = slot.trainer->kept_parameters();
+          options.on_checkpoint(snapshot);
+        }
+      }
       return !stop.load();
     };
     try {

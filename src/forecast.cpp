@@ -36,7 +36,11 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
   const long rows = static_cast<long>(history.ticks.size());
   const TimeIndex index = checkpoint_time(checkpoint);
   if (target < rows) return index.format_tick(history.ticks[static_cast<size_t>(target)]);
-  return index.format_tick(index.advance(history.ticks.back(), target - rows + 1));
+  try {
+    return index.format_tick(index.advance(history.ticks.back(), target - rows + 1));
+  } catch (const InputError& e) {
+    throw InputError(history.source, 0, 0, "cannot continue the time column: " + e.message());
+  }
 }
 
 void check_finite(const MatrixD& values) {

@@ -1,14 +1,18 @@
 #include "lstmf/io.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -32,6 +36,28 @@ std::string folder_of(const std::string& path) {
 }
 
 std::string errno_text(int error) { return std::strerror(error); }
+
+// When this process started (as far as the library can tell: when it was loaded). A temporary file
+// older than this cannot be one this process is writing.
+const struct timespec g_process_start = [] {
+  struct timespec now {};
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  return now;
+}();
+
+bool older_than_start(const struct timespec& t) {
+  return t.tv_sec < g_process_start.tv_sec ||
+         (t.tv_sec == g_process_start.tv_sec && t.tv_nsec < g_process_start.tv_nsec);
+}
+
+// mkstemp's suffix: exactly six characters from [A-Za-z0-9].
+bool is_temporary_of(const std::string& name, const std::string& base) {
+  const std::string prefix = base + ".tmp.";
+  if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) return false;
+  for (size_t i = prefix.size(); i < name.size(); ++i)
+    if (!std::isalnum(static_cast<unsigned char>(name[i]))) return false;
+  return true;
+}
 
 // Line and column (1-based) of byte offset `offset` in `text`.
 void locate(std::string_view text, size_t offset, long& line, long& column) {
@@ -306,6 +332,32 @@ void check_writable(const std::string& path) {
   ::unlink(probe.c_str());
 }
 
+int remove_stale_temporaries(const std::string& path) {
+  if (path.empty() || path == "-") return 0;
+  const std::string folder = folder_of(path);
+  const auto slash = path.find_last_of('/');
+  const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
+  DIR* dir = ::opendir(folder.c_str());
+  if (dir == nullptr) return 0;
+  int removed = 0;
+  while (const struct dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (!is_temporary_of(name, base)) continue;
+    const std::string file = folder + "/" + name;
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) continue;
+    struct stat info {};
+    // Ours only if older than this process (a writer that started since is not stale) and no live
+    // writer holds its lock (a writer locks right after mkstemp and keeps the lock until the rename).
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && older_than_start(info.st_mtim) &&
+        ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(file.c_str()) == 0)
+      ++removed;
+    ::close(fd);
+  }
+  ::closedir(dir);
+  return removed;
+}
+
 void write_atomically(const std::string& path, const std::string& content) {
   write_atomically_streamed(path, [&](const AppendText& append) { append(content); });
 }
@@ -334,9 +386,11 @@ void write_atomically_streamed(const std::string& path, const std::function<void
     if (!out) throw IoError(path, "write failed");
     return;
   }
+  remove_stale_temporaries(path);
   std::string temp = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
+  ::flock(fd, LOCK_EX);  // marks the file live for remove_stale_temporaries; released by close
   // mkstemp creates 0600; give the file the usual permissions.
   const mode_t mask = ::umask(0);
   ::umask(mask);
@@ -363,19 +417,18 @@ void write_atomically_streamed(const std::string& path, const std::function<void
   }
   if (::fsync(fd) != 0) {
     const int error = errno;
-    discard();
-    throw IoError(path, "write failed: " + errno_text(error));
-  }
-  if (::close(fd) != 0) {
-    const int error = errno;
     ::unlink(temp.c_str());
+    ::close(fd);
     throw IoError(path, "write failed: " + errno_text(error));
   }
+  // Renamed while still open, so the lock covers the temporary file until it is in place.
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const int error = errno;
     ::unlink(temp.c_str());
+    ::close(fd);
     throw IoError(path, "cannot rename the temporary file into place: " + errno_text(error));
   }
+  ::close(fd);  // the data is on disk already (fsync)
 }
 
 }  // namespace lstmf

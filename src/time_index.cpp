@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <unordered_map>
 
+#include "lstmf/error.hpp"
+
 namespace lstmf {
 
 namespace {
@@ -12,6 +14,8 @@ constexpr std::int64_t kSecondsPerDay = 86400;
 constexpr std::int64_t kSecondsPerWeek = 7 * kSecondsPerDay;
 // Integer periods are capped at 18 digits so that differences of two ticks cannot overflow.
 constexpr std::size_t kMaxIntegerDigits = 18;
+// Month arithmetic stays within years +-1e8, whose seconds fit an int64 with room to spare.
+constexpr std::int64_t kMaxAdvanceYear = 100000000;
 
 const char* const kMonthNames[] = {"January", "February", "March",     "April",   "May",      "June",
                                    "July",    "August",   "September", "October", "November", "December"};
@@ -243,16 +247,30 @@ int Frequency::seasonal_period() const {
 }
 
 std::int64_t TimeIndex::advance(std::int64_t tick, std::int64_t steps) const {
+  // Checked arithmetic: a huge step or step count (integer periods near 1e18, a forecast far past
+  // the end) is refused rather than wrapping around.
+  const auto beyond = [&] {
+    return InputError(std::to_string(steps) + " steps of " + frequency.name() + " after " + format_tick(tick) +
+                      " lie beyond the supported range of timestamps");
+  };
+  std::int64_t offset = 0, result = 0;
   switch (frequency.unit) {
     case Frequency::Unit::none:
-      return tick + steps;
+      if (__builtin_add_overflow(tick, steps, &result)) throw beyond();
+      return result;
     case Frequency::Unit::periods:
     case Frequency::Unit::seconds:
-      return tick + steps * frequency.count;
+      if (__builtin_mul_overflow(steps, frequency.count, &offset) || __builtin_add_overflow(tick, offset, &result))
+        throw beyond();
+      return result;
     case Frequency::Unit::months: {
       const CivilTime civil = split_tick(tick);
-      const std::int64_t month = month_number(civil) + steps * frequency.count;
+      std::int64_t month = 0;
+      if (__builtin_mul_overflow(steps, frequency.count, &offset) ||
+          __builtin_add_overflow(month_number(civil), offset, &month))
+        throw beyond();
       const std::int64_t year = floor_div(month, 12);
+      if (year < -kMaxAdvanceYear || year > kMaxAdvanceYear) throw beyond();  // keeps the seconds in range
       const int month_of_year = static_cast<int>(month - year * 12) + 1;
       const int day = std::min(month_day > 0 ? month_day : civil.day, days_in_month(year, month_of_year));
       return days_from_civil(year, month_of_year, day) * kSecondsPerDay + civil.second_of_day;

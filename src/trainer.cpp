@@ -96,6 +96,7 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
   MatrixF val_x, val_y;
   const long val_batch = validation != nullptr ? inference_batch(model_, *validation) : 0;
   TrainingResult result;
+  last_parameters_.resize(0);  // until run() ends, state_json() takes the weights from the model
 
   partial_ = TrainingResult{};
   const auto diverged = [&](const std::string& what, long batch_index) {

@@ -1,6 +1,9 @@
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <ctime>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -120,4 +123,44 @@ TEST_CASE("streamed atomic writes put the pieces in place, or nothing when the p
                     Catch::Contains("the producer failed"));
   CHECK(test::read_file(path) == "one,two\n");
   CHECK(test::run_shell("ls", dir.path()).out == "out.txt\n");  // no temporary file left behind
+}
+
+TEST_CASE("stale temporaries of a path are removed; live, fresh and unrelated files stay", "[io]") {
+  test::TempDir dir;
+  const std::string path = dir.file("m.json");
+  const auto make = [&](const std::string& name, bool old) {
+    const std::string file = dir.write(name, "partial");
+    if (old) {  // an hour ago: before this process started
+      struct timespec times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+      ::utimensat(AT_FDCWD, file.c_str(), times, 0);
+    }
+    return file;
+  };
+  const std::string stale = make("m.json.tmp.Ab12Cd", true);
+  const std::string live = make("m.json.tmp.Ef34Gh", true);
+  const std::string fresh = make("m.json.tmp.Ij56Kl", false);  // maybe a writer that started after us
+  const std::string other = make("other.json.tmp.Mn78Op", true);
+  const std::string not_mkstemp = make("m.json.tmp.short", true);
+  const int held = ::open(live.c_str(), O_RDONLY);
+  REQUIRE(::flock(held, LOCK_EX) == 0);  // a writer still at work holds the lock
+
+  CHECK(remove_stale_temporaries(path) == 1);
+  CHECK(!test::file_exists(stale));
+  CHECK(test::file_exists(live));
+  CHECK(test::file_exists(fresh));
+  CHECK(test::file_exists(other));
+  CHECK(test::file_exists(not_mkstemp));
+  ::close(held);
+  // write_atomically cleans up first: the now unlocked one goes too.
+  write_atomically(path, "complete");
+  CHECK(!test::file_exists(live));
+  CHECK(test::read_file(path) == "complete");
+}
+
+TEST_CASE("a JSON number beyond double's range is bad input, located, not an internal error", "[io]") {
+  // Found by fuzz_checkpoint: nlohmann throws out_of_range (not parse_error) for 1e400.
+  REQUIRE_THROWS_AS(parse_json("{\"a\": 1,\n \"lr\": 1e400}", "x.json"), InputError);
+  REQUIRE_THROWS_WITH(parse_json("{\"a\": 1,\n \"lr\": 1e400}", "x.json"),
+                      Contains("x.json:2:8: invalid JSON: number overflow parsing '1e400'"));
+  REQUIRE_THROWS_WITH(parse_json("[-1E+999]", "y.json"), Contains("y.json:1:2:") && Contains("-1E+999"));
 }

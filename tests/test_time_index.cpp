@@ -1,8 +1,10 @@
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "lstmf/error.hpp"
 #include "lstmf/time_index.hpp"
 
 using namespace lstmf;
@@ -283,4 +285,22 @@ TEST_CASE("advance is calendar-aware and format_tick writes the input's form", "
     CHECK(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-15")) == 3);
     CHECK_FALSE(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-16")).has_value());
   }
+}
+
+TEST_CASE("advance refuses steps beyond the int64 range instead of wrapping around", "[time]") {
+  // Found by fuzz_time: integer periods 0 and 922337036845552434 (a valid step), 12 steps on.
+  TimeIndex periods;
+  periods.format.kind = TimeKind::integer;
+  periods.frequency = {Frequency::Unit::periods, 922337036845552434};
+  CHECK(periods.advance(0, 2) == 2 * 922337036845552434);
+  REQUIRE_THROWS_AS(periods.advance(922337036845552434, 12), lstmf::InputError);
+  REQUIRE_THROWS_WITH(periods.advance(922337036845552434, 12), Catch::Contains("beyond the supported range"));
+  TimeIndex none;
+  REQUIRE_THROWS_AS(none.advance(std::numeric_limits<std::int64_t>::max(), 1), lstmf::InputError);
+  TimeIndex months;
+  months.format.kind = TimeKind::year_month;
+  months.frequency = {Frequency::Unit::months, 1};
+  CHECK(months.format_tick(months.advance(0, 12)) == "1971-01");
+  REQUIRE_THROWS_AS(months.advance(0, 2000000000), lstmf::InputError);  // year 1.7e8
+  REQUIRE_THROWS_AS(months.advance(0, std::numeric_limits<std::int64_t>::max()), lstmf::InputError);
 }

@@ -51,7 +51,7 @@ DEFAULT_CONFIG = {
         "min_delta": 0.0, "lr_factor": 1.0, "lr_patience": 5, "min_lr": 0.0, "seed": 0,
         "threads": 0, "mode": "per-series", "refit": False,
     },
-    "output": {"path": "model.json", "log_json": ""},
+    "output": {"path": "model.json", "log_json": "", "checkpoint_every": 0},
 }
 # Keys whose value is one of a few names, and the element type of list keys (their defaults may be
 # empty, so the type cannot be read off the default).

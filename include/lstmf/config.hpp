@@ -80,6 +80,7 @@ struct TrainingConfig {
 struct OutputConfig {
   std::string path = "model.json";    // checkpoint
   std::string log_json;               // per-epoch JSON lines; "" = none
+  int checkpoint_every = 0;           // also write the checkpoint every N epochs while training; 0 = at the end only
 };
 
 struct Config {

@@ -3,6 +3,7 @@
 // assemble the checkpoint with everything predict needs.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "lstmf/checkpoint.hpp"
@@ -23,6 +24,10 @@ struct HoldoutErrors {
 struct FitOptions {
   std::string resume;        // checkpoint to continue from ("" = start from the seed)
   EpochCallback on_epoch;    // progress, logs, interruption
+  // Every config.output.checkpoint_every epochs (0 = never), after on_epoch returned true: the
+  // checkpoint as fit() would return it if training stopped now (best weights so far, the
+  // optimizer state to resume from, the history so far). The caller saves it.
+  std::function<void(const Checkpoint&)> on_checkpoint;
 };
 
 struct FitOutcome {

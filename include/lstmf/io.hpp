@@ -27,9 +27,17 @@ nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const
                               const JsonFilter& filter = nullptr);
 
 // Writes `content` to `path` so that readers see the old file or the whole new one, never a part:
-// a temporary file in the same folder, flushed and fsync'ed, then renamed over `path`. "-" writes
-// to stdout. Throws IoError naming the path (missing folder, no permission, disk full).
+// a temporary file `path.tmp.XXXXXX` in the same folder, flushed and fsync'ed, then renamed over
+// `path`. The writer holds an exclusive flock on its temporary file until the rename, and first
+// removes stale temporaries of `path` (see remove_stale_temporaries). Two processes writing the
+// same path at once each rename a complete file: the last rename wins. "-" writes to stdout.
+// Throws IoError naming the path (missing folder, no permission, disk full).
 void write_atomically(const std::string& path, const std::string& content);
+
+// Removes the temporary files `path.tmp.XXXXXX` that a killed writer left behind: those older
+// than this process and not locked by a live writer. Returns how many it removed; never throws
+// (a file it cannot remove stays, and readers never look at temporaries anyway).
+int remove_stale_temporaries(const std::string& path);
 
 // Checks up front that `path` can be written (its folder exists and is writable), so a long job
 // fails before it starts rather than after. "-" always passes.

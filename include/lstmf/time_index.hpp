@@ -65,7 +65,8 @@ struct TimeIndex {
   int month_day = 0;
 
   // The tick `steps` steps after `tick` (calendar-aware for months; `steps` may be negative).
-  // Without a frequency (unit none) a step is 1.
+  // Without a frequency (unit none) a step is 1. Throws InputError when the result would leave
+  // the int64 range (months: beyond years +-1e8) instead of wrapping around.
   std::int64_t advance(std::int64_t tick, std::int64_t steps) const;
   // How many steps `to` lies after `from`: 1 for consecutive ticks, k when k - 1 are missing
   // between them. nullopt when `to` is not a whole number of steps from `from`.

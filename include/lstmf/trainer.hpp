@@ -95,11 +95,16 @@ class Trainer {
 
   int epoch() const { return epoch_; }  // epochs completed
   void set_data_parallel(DataParallel parallel);
+  int best_epoch() const { return best_epoch_; }  // 0 before any validated epoch
+  // The weights run() would leave in the model if it stopped now: the best so far once an epoch
+  // was validated, else the current ones. Valid during on_epoch callbacks too.
+  const Vector<float>& kept_parameters() const { return best_epoch_ > 0 ? best_parameters_ : model_.parameters(); }
   const Optimizer<float>& optimizer() const { return optimizer_; }
 
   // What resuming needs: epoch, generator, optimizer, early-stopping and schedule counters, the
   // weights training had reached ("state_dict"; run() leaves the best ones in the model) and the
-  // best weights so far. Loading it puts the reached weights back into the model.
+  // best weights so far. Loading it puts the reached weights back into the model. Valid during
+  // on_epoch callbacks too (a snapshot to resume from).
   nlohmann::json state_json() const;
   void load_state_json(const nlohmann::json& json, const std::string& where);
 

@@ -115,6 +115,8 @@ int run_train(const TrainArgs& args) {
     if (!config.output.log_json.empty() && start_mpi().rank == 0) write_atomically(config.output.log_json, log);
     return code;
   }
+  // --checkpoint-every: the checkpoint so far, written atomically over the previous one.
+  options.on_checkpoint = [&](const Checkpoint& checkpoint) { save_checkpoint(config.output.path, checkpoint); };
   const FitOutcome outcome = fit(config, options);
   progress.done();
 

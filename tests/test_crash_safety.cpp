@@ -1,0 +1,225 @@
+// Crash safety, end to end on the built binary: training killed at random moments while it writes
+// checkpoints, interrupted by SIGINT and SIGTERM, and two trainings writing one path at once.
+// The checkpoint path must always hold a complete, loadable checkpoint (the old or a new one).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "lstmf/checkpoint.hpp"
+#include "support.hpp"
+
+using namespace lstmf::test;
+using Catch::Contains;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// A small noisy sine: epochs of a tiny model take well under a millisecond, so with
+// --checkpoint-every 1 the process spends much of its time writing checkpoints.
+std::string tiny_csv(int rows) {
+  std::string csv = "value\n";
+  for (int i = 0; i < rows; ++i) csv += std::to_string(10 + 5 * std::sin(i * 0.3) + (i * 7919 % 13) * 0.1) + "\n";
+  return csv;
+}
+
+const std::vector<std::string> kTiny = {"train", "--data", "tiny.csv", "--target", "value", "--look-back", "6",
+                                        "--hidden", "3", "--batch-size", "64", "--patience", "0", "--threads", "1",
+                                        "--ensemble", "1", "--quiet"};
+
+std::vector<std::string> with(std::vector<std::string> args, const std::vector<std::string>& more) {
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+// Starts the binary with `args` in folder `cwd`; stdin and stdout /dev/null, stderr to `err_file`
+// (or /dev/null).
+pid_t spawn(const std::vector<std::string>& args, const std::string& cwd, const std::string& err_file = "") {
+  std::vector<std::string> all = {LSTMF_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : all) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::chdir(cwd.c_str()) != 0) ::_exit(126);
+    const int null = ::open("/dev/null", O_RDWR);
+    const int err = err_file.empty() ? null : ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(err, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// The exit code, or 128 + the signal that ended the process.
+int wait_for(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void sleep_ms(double ms) { std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms)); }
+
+// Waits until `predicate` holds, up to `limit_ms`; returns whether it did.
+template <class Predicate>
+bool wait_until(Predicate predicate, double limit_ms) {
+  const auto end = Clock::now() + std::chrono::duration<double, std::milli>(limit_ms);
+  while (Clock::now() < end) {
+    if (predicate()) return true;
+    sleep_ms(2);
+  }
+  return predicate();
+}
+
+std::string read_or_empty(const std::string& path) { return file_exists(path) ? read_file(path) : std::string(); }
+
+std::vector<std::string> temporaries(const TempDir& dir, const std::string& name) {
+  std::vector<std::string> found;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const std::string file = entry.path().filename().string();
+    if (file.rfind(name + ".tmp.", 0) == 0) found.push_back(file);
+  }
+  return found;
+}
+
+// Loads the checkpoint as predict does; fails the test (with the reason) when it cannot.
+lstmf::Checkpoint load_or_fail(const std::string& path) {
+  try {
+    return lstmf::load_checkpoint(path);
+  } catch (const std::exception& e) {
+    FAIL("not a complete checkpoint: " << e.what());
+    throw;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("SIGKILL at random moments while training writes checkpoints leaves the old or a complete new one",
+          "[crash-safety]") {
+  TempDir dir;
+  dir.write("tiny.csv", tiny_csv(120));
+  REQUIRE(wait_for(spawn(with(kTiny, {"--epochs", "2", "--seed", "1", "--output", "m.json"}), dir.path())) == 0);
+  const std::string old_text = read_file(dir.file("m.json"));
+  const auto killed_run = with(kTiny, {"--epochs", "1000000", "--seed", "2", "--checkpoint-every", "1",
+                                       "--output", "m.json"});
+
+  // How long a run takes to its first checkpoint write here (slower under sanitizers): kills are
+  // spread from well before that to well after it.
+  const auto start = Clock::now();
+  pid_t pid = spawn(killed_run, dir.path());
+  const bool wrote = wait_until([&] { return read_or_empty(dir.file("m.json")) != old_text; }, 20000);
+  const double first_write_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  ::kill(pid, SIGKILL);
+  wait_for(pid);
+  REQUIRE(wrote);
+  // Back to the old checkpoint, so every kill starts from a valid one that differs from new ones.
+  dir.write("m.json", old_text);
+
+  std::mt19937 random(8);
+  std::uniform_real_distribution<double> delay_ms(0.5 * first_write_ms, first_write_ms + 150);
+  int kills = 0, still_old = 0, replaced = 0, with_temporaries = 0;
+  const auto deadline = Clock::now() + std::chrono::seconds(40);
+  for (; kills < 60 && Clock::now() < deadline; ++kills) {
+    pid = spawn(killed_run, dir.path());
+    sleep_ms(delay_ms(random));
+    ::kill(pid, SIGKILL);
+    REQUIRE(wait_for(pid) == 128 + SIGKILL);
+    const std::string text = read_file(dir.file("m.json"));
+    const lstmf::Checkpoint loaded = load_or_fail(dir.file("m.json"));
+    if (text == old_text) {
+      ++still_old;
+    } else {
+      ++replaced;
+      CHECK(loaded.config.training.seed == 2);
+    }
+    if (!temporaries(dir, "m.json").empty()) ++with_temporaries;
+    if (kills % 10 == 0) {  // predict reads it too (a process start: not after every kill)
+      const RunResult predict = run_cli("predict --model m.json", dir.path());
+      INFO(predict.err);
+      CHECK(predict.exit_code == 0);
+    }
+    dir.write("m.json", old_text);
+  }
+  INFO("kills " << kills << ": old kept " << still_old << ", complete new " << replaced << ", temporaries left after "
+                << with_temporaries << "; first write after " << first_write_ms << " ms");
+  CHECK(kills >= 50);
+  CHECK(replaced > 0);  // the kills did land while training was writing
+  WARN("SIGKILL test: " << kills << " kills, old kept " << still_old << ", new " << replaced
+                        << ", stale temporaries seen after " << with_temporaries);
+
+  // The next run removes the temporaries the killed runs left, and writes a complete checkpoint.
+  REQUIRE(wait_for(spawn(with(kTiny, {"--epochs", "1", "--output", "m.json"}), dir.path())) == 0);
+  CHECK(temporaries(dir, "m.json").empty());
+  load_or_fail(dir.file("m.json"));
+}
+
+TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130; a second SIGINT exits at once",
+          "[crash-safety]") {
+  TempDir dir;
+  // Epochs long enough (a second or so) that two signals 30 ms apart land in one epoch.
+  const auto slow_run = std::vector<std::string>{"train", "--data", source_path("data/sunspots.csv"), "--target",
+                                                 "sunspots", "--look-back", "48", "--hidden", "64", "--epochs",
+                                                 "100000", "--patience", "0", "--threads", "1", "--output", "m.json"};
+  const auto epoch_done = [&] { return read_or_empty(dir.file("err")).find("epoch 1/") != std::string::npos; };
+
+  for (const int signal : {SIGINT, SIGTERM}) {
+    DYNAMIC_SECTION("signal " << signal) {
+      const pid_t pid = spawn(slow_run, dir.path(), dir.file("err"));
+      REQUIRE(wait_until(epoch_done, 20000));
+      ::kill(pid, signal);
+      CHECK(wait_for(pid) == 130);
+      CHECK_THAT(read_file(dir.file("err")), Contains("interrupted; the best checkpoint so far was saved to m.json"));
+      const lstmf::Checkpoint saved = load_or_fail(dir.file("m.json"));
+      CHECK(saved.best_epoch >= 1);
+      const RunResult predict = run_cli("predict --model m.json", dir.path());
+      INFO(predict.err);
+      CHECK(predict.exit_code == 0);
+    }
+  }
+  SECTION("a second SIGINT exits at once and writes nothing") {
+    dir.write("m.json", "the old file");
+    const pid_t pid = spawn(slow_run, dir.path(), dir.file("err"));
+    REQUIRE(wait_until(epoch_done, 20000));
+    // Two SIGINTs sent back to back merge into one (standard signals do not queue): the second
+    // follows after the first was handled, well inside the epoch that is running.
+    ::kill(pid, SIGINT);
+    sleep_ms(30);
+    ::kill(pid, SIGINT);
+    CHECK(wait_for(pid) == 130);
+    CHECK(read_file(dir.file("m.json")) == "the old file");
+    CHECK(temporaries(dir, "m.json").empty());
+    CHECK_THAT(read_file(dir.file("err")), !Contains("saved"));
+  }
+}
+
+TEST_CASE("two trainings writing the same checkpoint path at once leave one complete checkpoint", "[crash-safety]") {
+  TempDir dir;
+  dir.write("tiny.csv", tiny_csv(120));
+  for (int round = 0; round < 3; ++round) {
+    const auto run = [&](const char* seed) {
+      return spawn(with(kTiny, {"--epochs", "150", "--checkpoint-every", "1", "--seed", seed, "--output", "m.json"}),
+                   dir.path());
+    };
+    const pid_t a = run("1"), b = run("2");
+    CHECK(wait_for(a) == 0);
+    CHECK(wait_for(b) == 0);
+    const lstmf::Checkpoint last = load_or_fail(dir.file("m.json"));
+    CHECK((last.config.training.seed == 1 || last.config.training.seed == 2));
+    CHECK(last.history.size() == 150);  // one run's final checkpoint, not a snapshot of the other's
+    CHECK(temporaries(dir, "m.json").empty());
+  }
+}

@@ -1,0 +1,60 @@
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/fit.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+
+namespace {
+
+Config airline(int epochs) {
+  Config config;
+  config.data.path = test::source_path("data/airline-passengers.csv");
+  config.data.targets = {"passengers"};
+  config.data.time_column = "date";
+  config.model.hidden = {4};
+  config.model.ensemble = 1;  // one resumable model, as checkpoint_every needs
+  config.training.epochs = epochs;
+  config.training.patience = 0;
+  config.training.threads = 1;
+  return config;
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint_every hands over resumable snapshots that continue exactly like the run", "[fit]") {
+  Config config = airline(6);
+  config.output.checkpoint_every = 2;
+  std::vector<Checkpoint> snapshots;
+  FitOptions options;
+  options.on_checkpoint = [&](const Checkpoint& c) { snapshots.push_back(c); };
+  const FitOutcome straight = fit(config, options);
+  REQUIRE(snapshots.size() == 2);  // epochs 2 and 4; the end is the caller's to save
+  CHECK(snapshots[0].history.size() == 2);
+  CHECK(snapshots[1].history.size() == 4);
+  CHECK(snapshots[1].best_epoch >= 1);
+  CHECK(snapshots[1].best_epoch <= 4);
+
+  // Resuming from the epoch-4 snapshot gives the checkpoint of the uninterrupted run.
+  test::TempDir dir;
+  save_checkpoint(dir.file("four.json"), snapshots[1]);
+  FitOptions resume;
+  resume.resume = dir.file("four.json");
+  const FitOutcome resumed = fit(config, resume);
+  CHECK(checkpoint_text(resumed.checkpoint) == checkpoint_text(straight.checkpoint));
+
+  SECTION("an ensemble or a refit cannot be snapshotted as one resumable model") {
+    Config ensemble = config;
+    ensemble.model.ensemble = 2;
+    REQUIRE_THROWS_WITH(fit(ensemble, options), Catch::Contains("checkpoint_every (--checkpoint-every) writes one resumable model"));
+  }
+
+  SECTION("without on_checkpoint or with checkpoint_every 0 there are none") {
+    config.output.checkpoint_every = 0;
+    fit(config, options);
+    CHECK(snapshots.size() == 2);
+  }
+}
