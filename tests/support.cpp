@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -67,5 +68,7 @@ RunResult run_cli(const std::string& args, const std::string& cwd, const std::st
                   const std::string& prefix) {
   return run_shell(prefix + "'" + std::string(LSTMF_BINARY) + "' " + args, cwd, input);
 }
+
+int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 }  // namespace lstmf::test

@@ -22,6 +22,8 @@ class TempDir {
 };
 
 std::string read_file(const std::string& path);
+// Lines in `text` (its newline characters).
+int count_lines(const std::string& text);
 bool file_exists(const std::string& path);
 
 // A bundled file of the project: data/..., configs/..., tests/fixtures/...

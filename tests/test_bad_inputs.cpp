@@ -64,18 +64,18 @@ std::string replace_all(std::string text, const std::string& from, const std::st
 // Shell-quotes one argument.
 std::string quoted(const std::string& word) { return "'" + replace_all(word, "'", "'\\''") + "'"; }
 
-struct Case {
+struct CorpusCase {
   std::string surface, name, input, expect, args;  // paths; input "" for args cases
 };
 
-std::vector<Case> corpus() {
-  std::vector<Case> cases;
+std::vector<CorpusCase> corpus() {
+  std::vector<CorpusCase> cases;
   for (const std::string surface : kSurfaces) {
     const std::string folder = source_path("tests/bad-inputs/" + surface);
     const std::vector<std::string> names = list_dir(folder);
     for (const std::string& name : names) {
       if (name.size() < 7 || name.compare(name.size() - 7, 7, ".expect") != 0) continue;
-      Case c;
+      CorpusCase c;
       c.surface = surface;
       c.name = name.substr(0, name.size() - 7);
       c.expect = folder + "/" + name;
@@ -111,9 +111,9 @@ TEST_CASE("every case of the bad-input corpus fails cleanly with its expected me
   REQUIRE(trained.exit_code == 0);
   const std::string out = dir.file("out.json");
 
-  const std::vector<Case> cases = corpus();
+  const std::vector<CorpusCase> cases = corpus();
   std::map<std::string, int> per_surface;
-  for (const Case& c : cases) {
+  for (const CorpusCase& c : cases) {
     const std::string label = c.surface + "/" + c.name;
     INFO("case " << label);
     dir.write("out.json", kSentinel);

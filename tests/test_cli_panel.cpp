@@ -37,7 +37,6 @@ const std::string kFlags =
     "--data panel.csv --series-column id --target value --time-column date --look-back 6 --horizon 3 "
     "--hidden 4 --epochs 2 --batch-size 16 --quiet";
 
-int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 }  // namespace
 

@@ -12,12 +12,11 @@ using Catch::StartsWith;
 
 namespace {
 
-const std::string kAirline = "--data '" + source_path("data/airline-passengers.csv") +
+const std::string kAirlineFlags = "--data '" + source_path("data/airline-passengers.csv") +
                              "' --target passengers --time-column date --hidden 8";
 // Three quick epochs with a fixed seed.
-const std::string kQuick = kAirline + " --look-back 12 --normalise minmax --ensemble 1 --epochs 3";
+const std::string kQuick = kAirlineFlags + " --look-back 12 --normalise minmax --ensemble 1 --epochs 3";
 
-int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }
 
 std::string replace_all_args(std::string text, const std::string& from, const std::string& to) {
   return text.replace(text.find(from), from.size(), to);
@@ -98,7 +97,7 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
   const auto five = nlohmann::json::parse(read_file(dir.file("five.json")));
   CHECK(five["history"]["epochs"].size() == 5);
   // Stopping after 3 epochs and resuming gives the same weights as 5 epochs in one go.
-  REQUIRE(run_cli("train " + kAirline + " --look-back 12 --normalise minmax --ensemble 1 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
+  REQUIRE(run_cli("train " + kAirlineFlags + " --look-back 12 --normalise minmax --ensemble 1 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
   const auto straight = nlohmann::json::parse(read_file(dir.file("straight.json")));
   CHECK(five["state_dict"] == straight["state_dict"]);
 }
@@ -142,7 +141,7 @@ TEST_CASE("predict and train report bad input with a clear message and write not
   }
   SECTION("an existing output is left untouched when training fails") {
     dir.write("keep.json", "precious");
-    const RunResult r = run_cli("train " + kAirline + " --look-back 500 --output keep.json", dir.path());
+    const RunResult r = run_cli("train " + kAirlineFlags + " --look-back 500 --output keep.json", dir.path());
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Contains("too short for one window"));
     CHECK(read_file(dir.file("keep.json")) == "precious");
@@ -233,7 +232,7 @@ TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with
   TempDir dir, again;
   // Only data, target and horizon (and a small model to stay fast): look-back, normalisation,
   // epochs and refit come from the recipe.
-  const std::string recipe = "train " + kAirline + " --horizon 6 --ensemble 2 --seed 3 --quiet --output a.json";
+  const std::string recipe = "train " + kAirlineFlags + " --horizon 6 --ensemble 2 --seed 3 --quiet --output a.json";
   REQUIRE(run_cli(recipe, dir.path()).exit_code == 0);
   REQUIRE(run_cli(recipe, again.path()).exit_code == 0);
   CHECK(read_file(dir.file("a.json")) == read_file(again.file("a.json")));

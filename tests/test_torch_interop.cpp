@@ -27,7 +27,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr double kTolerance = 1e-4;  // the float32 engine's, relative to max(1, |want|)
+constexpr double kInteropTolerance = 1e-4;  // the float32 engine's, relative to max(1, |want|)
 
 std::string shell_quote(const std::string& text) {
   std::string out = "'";
@@ -76,14 +76,14 @@ std::string number_text(double value) {
 }
 
 // A fixture's model as columns: target "y", then features "x1".."x{in-1}".
-struct Case {
+struct InteropCase {
   std::string name;
   json fixture;
   long inputs = 0, look_back = 0, batch = 0, outputs = 0;
   std::vector<std::string> columns;
   std::string features;  // comma-separated, "" when the model has one input
 
-  explicit Case(const fs::path& path) : name(path.stem().string()), fixture(read_json(path.string())) {
+  explicit InteropCase(const fs::path& path) : name(path.stem().string()), fixture(read_json(path.string())) {
     const json& config = fixture.at("config");
     inputs = config.at("input_size").get<long>();
     look_back = config.at("look_back").get<long>();
@@ -160,7 +160,7 @@ void check_forecast(const ForecastCsv& got, const json& want_row, const std::str
   for (size_t h = 0; h < got.values.size(); ++h) {
     const double want = want_row.at(h).get<double>();
     INFO("step " << h + 1 << ": got " << number_text(got.values[h]) << ", want " << number_text(want));
-    CHECK(std::abs(got.values[h] - want) <= kTolerance * std::max(1.0, std::abs(want)));
+    CHECK(std::abs(got.values[h] - want) <= kInteropTolerance * std::max(1.0, std::abs(want)));
   }
 }
 
@@ -182,7 +182,7 @@ TEST_CASE("torch_interop.py fills in lstm-forecast's default config and format v
 TEST_CASE("a PyTorch state_dict made into a checkpoint forecasts what PyTorch computed", "[interop]") {
   require_python_with_numpy();
   for (const fs::path& path : fixture_files()) {
-    const Case c(path);
+    const InteropCase c(path);
     INFO("fixture " << c.name);
     TempDir dir;
     for (long b = 0; b < c.batch; ++b) dir.write("input" + std::to_string(b) + ".csv", c.csv(b));
@@ -209,7 +209,7 @@ TEST_CASE("a PyTorch state_dict made into a checkpoint forecasts what PyTorch co
 TEST_CASE("the scaler of a PyTorch model is applied to its inputs and undone on its outputs", "[interop]") {
   require_python_with_numpy();
   // The model saw x' = lo + (x - data_min) * (hi - lo) / (data_max - data_min): the CSV holds x.
-  const Case c(fs::path(source_path("tests/fixtures/torch/l2_h5_o2.json")));
+  const InteropCase c(fs::path(source_path("tests/fixtures/torch/l2_h5_o2.json")));
   const double lo = -1, hi = 1;
   const std::vector<double> data_min = {10, -5, 0}, data_max = {20, 5, 100};
   TempDir dir;
@@ -236,7 +236,7 @@ TEST_CASE("the scaler of a PyTorch model is applied to its inputs and undone on 
 TEST_CASE("from-checkpoint then to-checkpoint gives back the same checkpoint", "[interop]") {
   require_python_with_numpy();
   for (const fs::path& path : fixture_files()) {
-    const Case c(path);
+    const InteropCase c(path);
     INFO("fixture " << c.name);
     TempDir dir;
     dir.write("input0.csv", c.csv(0));
@@ -296,7 +296,7 @@ TEST_CASE("from-checkpoint then to-checkpoint gives back the same checkpoint", "
 TEST_CASE("a time column: the data tail keeps its timestamps and the frequency is the data's", "[interop]") {
   require_python_with_numpy();
   const std::string fixture = source_path("tests/fixtures/torch/l1_h4.json");
-  const Case c{fs::path(fixture)};
+  const InteropCase c{fs::path(fixture)};
   TempDir dir;
   // Three earlier months, then batch element 0's five: 2024-01 .. 2024-08.
   std::vector<std::string> months;
