@@ -220,6 +220,18 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
                         {"windows", checkpoint.intervals.windows},
                         {"abs_residual_quantiles", std::move(rows_json)}};
   }
+  if (!checkpoint.combination.empty()) {
+    json weights = json::array(), errors = json::array();
+    for (size_t k = 0; k < checkpoint.combination.weights.size(); ++k) {
+      weights.push_back(checkpoint.combination.weights[k]);
+      json row = json::array();
+      for (const double e : checkpoint.combination.validation_mae[k]) row.push_back(std::isfinite(e) ? json(e) : json(nullptr));
+      errors.push_back(std::move(row));
+    }
+    out["combination"] = {{"components", {"model", "seasonal_naive", "naive"}},
+                          {"weights", std::move(weights)},
+                          {"validation_mae", std::move(errors)}};
+  }
   return out.dump(1) + "\n";
 }
 
@@ -282,6 +294,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     json optimizer_state = root.contains("optimizer_state") ? root["optimizer_state"] : json(nullptr);
     std::vector<Model<float>> more_members;
     IntervalQuantiles intervals;
+    Combination combination;
     if (version >= 2) {
       const json& ensemble = member(root, "ensemble", "");
       const long members = read_integer(ensemble, "members", "ensemble", 1, 256);
@@ -314,12 +327,44 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
         }
         intervals.windows = read_integer(root["intervals"], "windows", "intervals", 0, std::numeric_limits<long>::max());
       }
+      if (root.contains("combination")) {
+        if (!config.training.combine) bad("combination is present but config.training.combine is false");
+        const json& c = member(root, "combination", "");
+        const json& weights = member(c, "weights", "combination");
+        const json& errors = member(c, "validation_mae", "combination");
+        const size_t targets = columns.targets.size();
+        if (!weights.is_array() || weights.size() != targets || !errors.is_array() || errors.size() != targets)
+          bad("combination.weights and combination.validation_mae must hold one row per target (" +
+              std::to_string(targets) + ")");
+        for (size_t k = 0; k < targets; ++k) {
+          const std::string where = "combination.weights[" + std::to_string(k) + "]";
+          if (!weights[k].is_array() || weights[k].size() != Combination::kComponents || !errors[k].is_array() ||
+              errors[k].size() != Combination::kComponents)
+            bad(where + " and combination.validation_mae[" + std::to_string(k) + "] must hold " +
+                std::to_string(Combination::kComponents) + " numbers");
+          std::array<double, Combination::kComponents> w{}, e{};
+          double sum = 0;
+          for (size_t i = 0; i < w.size(); ++i) {
+            const json& v = weights[k][i];
+            if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1)
+              bad(where + "[" + std::to_string(i) + "] must be a number in [0, 1], got " + v.dump());
+            w[i] = v.get<double>();
+            sum += w[i];
+            const json& x = errors[k][i];
+            if (!x.is_null() && !x.is_number()) bad("combination.validation_mae entries must be numbers or null");
+            e[i] = x.is_null() ? std::nan("") : x.get<double>();
+          }
+          if (std::abs(sum - 1) > 1e-9) bad(where + " must sum to 1");
+          combination.weights.push_back(w);
+          combination.validation_mae.push_back(e);
+        }
+      }
     } else if (config.model.ensemble != 1) {
       bad("config.model.ensemble must be 1 in a version 1 checkpoint");
     }
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
                       std::move(optimizer_state), std::move(history), best_epoch,        std::move(tail),
-                      std::move(more_members),    std::move(intervals)};
+                      std::move(more_members),    std::move(intervals),  std::move(combination)};
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
   }

@@ -439,6 +439,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(refit, "--refit", "BOOL",
                   "train again on every row (validation tail included) for each member's best epoch count; "
                   "the first run's validation residuals calibrate the intervals; on when epochs is chosen from the data"),
+      LSTMF_TRAIN(combine, "--combine", "BOOL",
+                  "average the forecast with the seasonal naive or naive one when that did within 10% as well on the "
+                  "validation tail; on when epochs is chosen from the data"),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
       LSTMF_OUTPUT(checkpoint_every, "--checkpoint-every", "N",

@@ -93,6 +93,47 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
   return errors;
 }
 
+Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
+  const int look_back = checkpoint.config.data.look_back;
+  const int horizon = checkpoint.config.data.horizon;
+  const long m = std::max(1, checkpoint.config.data.season);
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  std::vector<long> origins;
+  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
+  Combination combination;
+  if (origins.empty()) return combination;
+  Checkpoint alone = checkpoint;
+  alone.combination = {};
+  const MatrixD predicted = predict_at(alone, values, origins, horizon, threads);
+  const bool seasonal = m > 1 && look_back >= m;
+  constexpr double kCombineMargin = 1.1;
+  for (long k = 0; k < targets; ++k) {
+    std::array<double, Combination::kComponents> error{};
+    for (size_t o = 0; o < origins.size(); ++o)
+      for (long h = 0; h < horizon; ++h) {
+        const long origin = origins[o];
+        const double actual = values(origin + h, k);
+        error[0] += std::abs(actual - predicted(static_cast<long>(o), h * targets + k));
+        if (seasonal) error[1] += std::abs(actual - values(origin - m + h % m, k));
+        error[2] += std::abs(actual - values(origin - 1, k));
+      }
+    const double n = static_cast<double>(origins.size() * static_cast<size_t>(horizon));
+    for (double& e : error) e /= n;
+    if (!seasonal) error[1] = std::nan("");
+    // The better baseline shares the forecast equally with the model when it did about as well
+    // (within kCombineMargin) on the validation windows; otherwise the model forecasts alone.
+    const size_t best = seasonal && error[1] <= error[2] ? 1 : 2;
+    std::array<double, Combination::kComponents> weight{1.0, 0.0, 0.0};
+    if (error[best] <= kCombineMargin * error[0]) {
+      weight[0] = 0.5;
+      weight[best] = 0.5;
+    }
+    combination.weights.push_back(weight);
+    combination.validation_mae.push_back(error);
+  }
+  return combination;
+}
+
 FitOutcome fit(const Config& config, const FitOptions& options) {
   // Sizes are checked before memory is taken: the model's part before the file is read (as far as
   // the config fixes it), and the whole job once the rows are known (in the overload below).
@@ -133,10 +174,13 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
           if (step != h) add_step(step);
       std::sort(residuals.begin(), residuals.end());
       const double n = static_cast<double>(residuals.size());
+      // The windows are the exchangeable units (a window's steps share one origin): split conformal
+      // over w windows asks for level a (w + 1) / w, i.e. the ceil((w + 1) a)-th smallest of w
+      // residuals of a step, or the same share of the pooled ones; past n, the largest.
+      const double w = static_cast<double>(origins.size());
       for (long c = 0; c < levels; ++c) {
-        const double level = (IntervalQuantiles::kFirstLevel + c) / 100.0;
-        // Split conformal: the ceil((n + 1) level)-th smallest; past n, the largest.
-        const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil((n + 1) * level)));
+        const double level = std::min(1.0, (IntervalQuantiles::kFirstLevel + c) / 100.0 * (w + 1) / w);
+        const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil(n * level - 1e-9)));
         q.abs_residual(h * targets + k, c) = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
       }
     }
@@ -222,7 +266,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
         if (!stop.load() && report.epoch % every == 0 && report.epoch < config.training.epochs) {
           Checkpoint snapshot{config, columns_of(config, dataset), dataset.scalers.front(), *slot.model,
                               slot.trainer->state_json(), snapshot_history, slot.trainer->best_epoch(),
-                              data_tail_of(series, config.data.look_back), {}, {}};
+                              data_tail_of(series, config.data.look_back), {}, {}, {}};
           snapshot.model.parameters() = slot.trainer->kept_parameters();
           options.on_checkpoint(snapshot);
         }
@@ -268,7 +312,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
 
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), *first.model, nullptr, {}, 0,
-                                data_tail_of(series, config.data.look_back), {}, {}},
+                                data_tail_of(series, config.data.look_back), {}, {}, {}},
                      first.result, {}, dataset.train.size(), dataset.validation.size(), ""};
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
@@ -281,6 +325,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members.push_back(*slots[k].model);
   const Split& split = dataset.splits.front();
   if (validation != nullptr) {
+    if (config.training.combine)
+      checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
     outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
     checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
   }

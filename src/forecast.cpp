@@ -50,6 +50,24 @@ void check_finite(const MatrixD& values) {
 
 }  // namespace
 
+void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins,
+                       MatrixD& predicted) {
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  const long m = std::max(1, checkpoint.config.data.season);
+  for (size_t o = 0; o < origins.size(); ++o) {
+    const long origin = origins[o];
+    for (long c = 0; c < predicted.cols(); ++c) {
+      const long h = c / targets, k = c % targets;
+      const auto& w = checkpoint.combination.weights[static_cast<size_t>(k)];
+      const long season_row = origin - m + h % m;
+      const double naive = history(origin - 1, k);
+      const double seasonal = season_row >= 0 ? history(season_row, k) : naive;
+      double& value = predicted(static_cast<long>(o), c);
+      value = w[0] * value + w[1] * seasonal + w[2] * naive;
+    }
+  }
+}
+
 History tail_history(const Checkpoint& checkpoint) {
   return History{checkpoint.data_tail.values, checkpoint.data_tail.ticks, "checkpoint data_tail"};
 }
@@ -143,6 +161,7 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const s
   MatrixD result(count, out.cols());
   for (long o = 0; o < count; ++o)
     for (long c = 0; c < out.cols(); ++c) result(o, c) = checkpoint.scaler.inverse(out(o, c), c % targets);
+  if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, origins, result);
   check_finite(result);
   return result;
 }

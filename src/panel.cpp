@@ -89,7 +89,7 @@ Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const Pane
   columns.frequency = s.frequency;
   columns.month_day = s.month_day;
   columns.seasonal_period = std::max(1, s.frequency.seasonal_period());
-  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, {}};
+  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, {}, {}};
 }
 
 // Drops the series too short for one window (InputError under data.strict).
@@ -673,6 +673,7 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (config.model.ensemble != 1)
     throw InputError("model.ensemble must be 1 with data.series_column: many-series training has no ensembles");
   if (config.training.refit) throw InputError("training.refit is not supported with data.series_column");
+  if (config.training.combine) throw InputError("training.combine is not supported with data.series_column");
   if (data.season == 0)
     data.season = source.series.empty() ? 1 : std::max(1, source.series.front().time.frequency.seasonal_period());
   if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});

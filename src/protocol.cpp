@@ -131,6 +131,12 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
            << to_string(checkpoint.config.data.normalise) << ", " << checkpoint.config.model.ensemble << " x "
            << checkpoint.config.training.epochs << " epochs";
+    if (!checkpoint.combination.empty()) {
+      const auto& w = checkpoint.combination.weights.front();
+      const auto& e = checkpoint.combination.validation_mae.front();
+      recipe << ", weights " << fixed(w[0], 2) << "/" << fixed(w[1], 2) << "/" << fixed(w[2], 2) << " (val MAE "
+             << fixed(e[0], 3) << "/" << fixed(e[1], 3) << "/" << fixed(e[2], 3) << ")";
+    }
     s.recipe = recipe.str();
 
     const MaseScale scale = seasonal_naive_scale(in_sample, s.m);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "lstmf/error.hpp"
 
@@ -13,6 +14,7 @@ constexpr double kTrainingBudget = 6e4; // window passes over the whole training
 constexpr int kMinEpochs = 30;
 constexpr int kMaxEpochs = 300;
 constexpr int kEnsemble = 5;
+constexpr int kCalibrationHorizons = 2;
 
 long validation_rows(long rows, int horizon) { return std::max<long>(std::lround(0.1 * static_cast<double>(rows)), horizon); }
 
@@ -27,6 +29,33 @@ double seasonal_change(const MatrixD& values, long rows, int m) {
   long terms = 0;
   for (long t = m; t < rows; ++t, ++terms) sum += std::abs(values(t, 0) - values(t - m, 0));
   return terms > 0 ? sum / static_cast<double>(terms) : 0.0;
+}
+
+// Whether target 0 has a season of period m: the autocorrelation at lag m of its first differences
+// over the first `rows` rows exceeds the 90% one-sided bound of the M4 seasonality test,
+// 1.645 sqrt((1 + 2 sum_{k<m} r_k^2) / n) (Bartlett's variance of r_m).
+// Differencing first keeps a smooth cycle or a trend (sunspots, GDP) from passing for a season.
+bool has_season(const MatrixD& values, long rows, int m) {
+  const long n = rows - 1;  // differences
+  if (m < 2 || n < 2L * m + 1) return false;
+  std::vector<double> d(static_cast<size_t>(n));
+  double mean = 0;
+  for (long t = 0; t < n; ++t) mean += d[static_cast<size_t>(t)] = values(t + 1, 0) - values(t, 0);
+  mean /= static_cast<double>(n);
+  double variance = 0;
+  for (double& v : d) {
+    v -= mean;
+    variance += v * v;
+  }
+  if (variance <= 0) return false;
+  double bartlett = 1, r_m = 0;
+  for (int k = 1; k <= m; ++k) {
+    double sum = 0;
+    for (long t = k; t < n; ++t) sum += d[static_cast<size_t>(t)] * d[static_cast<size_t>(t - k)];
+    const double r = sum / variance;
+    if (k < m) bartlett += 2 * r * r; else r_m = r;
+  }
+  return r_m > 1.645 * std::sqrt(bartlett / static_cast<double>(n));
 }
 
 }  // namespace
@@ -44,7 +73,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
   const bool auto_look_back = data.look_back == 0;
 
   if (data.normalise == Normalise::automatic)
-    data.normalise = m > 1 && rows >= 4L * m + data.horizon ? Normalise::season : Normalise::last;
+    data.normalise = m > 1 && rows >= 4L * m + data.horizon && has_season(series.values, rows, m) ? Normalise::season
+                                                                                                   : Normalise::last;
 
   if (auto_look_back) {
     // The validation tail must hold one horizon of targets.
@@ -73,6 +103,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
     data.horizon = horizon;
     data.val_fraction = static_cast<double>(validation_rows(rows, horizon)) / static_cast<double>(rows);
     if (rows - validation_rows(rows, horizon) < look_back + horizon) data.val_fraction = 0;
+    // A longer tail (kCalibrationHorizons horizons) calibrates the intervals and the combination
+    // on more windows, when the first run keeps kMinWindows / 2 training windows.
+    const long calibration = static_cast<long>(kCalibrationHorizons) * horizon;
+    if (data.val_fraction > 0 && calibration > validation_rows(rows, horizon) &&
+        rows - calibration - look_back - horizon + 1 >= kMinWindows / 2)
+      data.val_fraction = static_cast<double>(calibration) / static_cast<double>(rows);
   }
   if (data.normalise == Normalise::season && data.look_back < m) data.normalise = Normalise::last;
   data.season = m;
@@ -97,6 +133,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
     if (config.training.patience == TrainingConfig{}.patience) out.training.patience = 20;
     if (config.training.lr_factor == TrainingConfig{}.lr_factor) out.training.lr_factor = 0.5;
     out.training.refit = data.val_fraction > 0;
+    out.training.combine = data.val_fraction > 0;
     if (config.training.loss == TrainingConfig{}.loss) out.training.loss = LossKind::huber;
   }
   if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;

@@ -33,7 +33,7 @@ Checkpoint small_checkpoint(const MatrixD& history) {
   columns.time_format.kind = TimeKind::year_month;
   columns.frequency = {Frequency::Unit::months, 1};
   columns.seasonal_period = 4;
-  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}};
+  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}, {}};
 }
 
 // 24 monthly rows from 2020-01: a season of 4 on a trend, with some noise.
@@ -266,4 +266,23 @@ TEST_CASE("reports never show NaN: n/a in the table, null in JSON, and the reaso
   CHECK_THAT(json.dump(), !Contains("NaN"));
   for (const char* method : {"lstm", "naive", "seasonal_naive"})
     for (const char* metric : {"mae", "rmse", "mape", "smape", "mase"}) CHECK(json["targets"]["y"]["methods"][method].contains(metric));
+}
+
+TEST_CASE("a forecast combination weighs the model with the seasonal naive and naive forecasts", "[forecast]") {
+  const History history = small_history();
+  Checkpoint checkpoint = small_checkpoint(history.values);
+  checkpoint.config.data.season = 4;
+  const std::vector<long> origins = {10, 20};
+  const MatrixD alone = predict_at(checkpoint, history.values, origins, 3);  // [2, 3] (recursive past H = 2)
+  checkpoint.config.training.combine = true;
+  checkpoint.combination.weights = {{0.25, 0.5, 0.25}};
+  checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0}};
+  const MatrixD combined = predict_at(checkpoint, history.values, origins, 3);
+  for (size_t o = 0; o < origins.size(); ++o)
+    for (long h = 0; h < 3; ++h) {
+      const long origin = origins[o];
+      const double expected = 0.25 * alone(static_cast<long>(o), h) + 0.5 * history.values(origin - 4 + h % 4, 0) +
+                              0.25 * history.values(origin - 1, 0);
+      CHECK(combined(static_cast<long>(o), h) == Approx(expected).epsilon(1e-12));
+    }
 }

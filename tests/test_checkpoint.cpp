@@ -47,7 +47,7 @@ Checkpoint small_checkpoint() {
     tail.ticks.push_back(tick);
   }
   return Checkpoint{config, columns, scaler, model, json(nullptr), {{1, 0.5, 0.25, 1e-3}, {2, 0.4, std::nan(""), 1e-3}},
-                    1, tail, {}, {}};
+                    1, tail, {}, {}, {}};
 }
 
 json as_json(const Checkpoint& checkpoint) { return json::parse(checkpoint_text(checkpoint)); }
@@ -136,5 +136,35 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     const std::string text = j.dump();
     const std::string path = dir.write("cut.json", text.substr(0, text.size() / 2));
     REQUIRE_THROWS_WITH(load_checkpoint(path), Contains("cut.json:1:") && Contains("invalid JSON"));
+  }
+}
+
+TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
+  Checkpoint original = small_checkpoint();
+  original.config.training.combine = true;
+  original.combination.weights = {{0.5, 0.5, 0.0}};
+  original.combination.validation_mae = {{1.5, 1.25, 2.0}};
+  test::TempDir dir;
+  const std::string path = dir.file("m.json");
+  save_checkpoint(path, original);
+  const Checkpoint loaded = load_checkpoint(path);
+  REQUIRE(loaded.combination.weights.size() == 1);
+  CHECK(loaded.combination.weights[0] == original.combination.weights[0]);
+  CHECK(loaded.combination.validation_mae[0] == original.combination.validation_mae[0]);
+  CHECK(checkpoint_text(loaded) == checkpoint_text(original));
+  json j = as_json(original);
+  CHECK(j["combination"]["components"] == json({"model", "seasonal_naive", "naive"}));
+  const auto load = [&](const json& content) { return load_checkpoint(dir.write("bad.json", content.dump())); };
+  SECTION("weights that do not sum to 1") {
+    j["combination"]["weights"][0][1] = 0.25;
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.weights[0] must sum to 1"));
+  }
+  SECTION("a combination the config does not ask for") {
+    j["config"]["training"]["combine"] = false;
+    REQUIRE_THROWS_WITH(load(j), Contains("config.training.combine is false"));
+  }
+  SECTION("a row per target") {
+    j["combination"]["weights"].push_back({1.0, 0.0, 0.0});
+    REQUIRE_THROWS_WITH(load(j), Contains("one row per target"));
   }
 }

@@ -241,6 +241,8 @@ TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with
   CHECK(checkpoint["config"]["data"]["normalise"] == "season");
   CHECK(checkpoint["config"]["data"]["look_back"] == 24);
   CHECK(checkpoint["config"]["training"]["refit"] == true);
+  CHECK(checkpoint["config"]["training"]["combine"] == true);
+  CHECK(checkpoint["combination"]["weights"].size() == 1);
   CHECK(checkpoint["ensemble"]["members"] == 2);
   CHECK(checkpoint["ensemble"]["more_state_dicts"].size() == 1);
   CHECK(checkpoint["intervals"]["abs_residual_quantiles"].size() == 6);
@@ -282,6 +284,7 @@ TEST_CASE("a version 1 checkpoint is still read as min-max scaling and one model
   for (const char* key : {"normalise", "season"}) checkpoint["config"]["data"].erase(key);
   checkpoint["config"]["model"].erase("ensemble");
   checkpoint["config"]["training"].erase("refit");
+  checkpoint["config"]["training"].erase("combine");
   dir.write("v1.json", checkpoint.dump());
   const RunResult old = run_cli("predict --model v1.json", dir.path());
   INFO(old.err);

@@ -1,6 +1,7 @@
 // The default recipe: what train chooses when look-back, epochs, normalisation and ensemble are left
 // to the data.
 #include <cmath>
+#include <cstdint>
 
 #include <catch2/catch.hpp>
 
@@ -28,7 +29,8 @@ TEST_CASE("the recipe picks a seasonal, direct, validated ensemble for a long en
   CHECK(r.data.season == 12);
   CHECK(r.data.look_back == 24);
   CHECK(r.data.horizon == 18);
-  CHECK(std::lround(126 * r.data.val_fraction) == 18);  // the validation tail holds one horizon
+  CHECK(std::lround(126 * r.data.val_fraction) == 36);  // the validation tail holds two horizons
+  CHECK(r.training.combine);
   CHECK(r.training.epochs == 300);
   CHECK(r.training.loss == LossKind::huber);
   CHECK(r.training.refit);
@@ -64,4 +66,20 @@ TEST_CASE("explicit settings are kept and data.season overrides the time column'
   CHECK_FALSE(r.training.refit);
   CHECK(r.model.ensemble == 1);
   CHECK(r.data.scale_max == 1);
+}
+
+TEST_CASE("the recipe keeps the season only when the series' changes repeat with period m", "[recipe]") {
+  // A random walk on monthly dates: its changes do not repeat every 12 months.
+  Series walk = monthly(200);
+  std::uint32_t state = 12345;
+  double level = 100;
+  for (long r = 0; r < 200; ++r) {
+    state = state * 1664525u + 1013904223u;
+    level += static_cast<double>(state >> 8) / static_cast<double>(1u << 24) - 0.5;
+    walk.values(r, 0) = level;
+  }
+  Config config;
+  config.data.horizon = 12;
+  CHECK(resolve_recipe(config, walk).data.normalise == Normalise::last);
+  CHECK(resolve_recipe(config, monthly(200)).data.normalise == Normalise::season);
 }

@@ -49,7 +49,7 @@ DEFAULT_CONFIG = {
         "beta2": 0.999, "eps": 1e-08, "alpha": 0.99, "momentum": 0.0, "centered": False,
         "weight_decay": 0.0, "loss": "mse", "huber_delta": 1.0, "clip_norm": 0.0, "patience": 10,
         "min_delta": 0.0, "lr_factor": 1.0, "lr_patience": 5, "min_lr": 0.0, "seed": 0,
-        "threads": 0, "mode": "per-series", "refit": False,
+        "threads": 0, "mode": "per-series", "refit": False, "combine": False,
     },
     "output": {"path": "model.json", "log_json": "", "checkpoint_every": 0},
 }
@@ -855,6 +855,7 @@ def to_checkpoint(args):
                       "lstm-forecast's default recipe are not part of a plain nn.LSTM), got '%s'" % data["normalise"])
     data.update(normalise="minmax", season=season)
     config["model"]["ensemble"] = 1
+    config["training"]["combine"] = False  # a forecast combination needs validation errors
     epochs = config["training"]["epochs"]
     config["training"]["epochs"] = epochs if isinstance(epochs, int) else 1
 
@@ -920,6 +921,9 @@ def from_checkpoint(args):
         raise Failure("%s: the model was trained on windows normalised by '%s' (data.normalise), which a plain "
                       "nn.LSTM on min-max scaled inputs does not reproduce: train with --normalise minmax to export it"
                       % (args.model, normalise))
+    if ckpt.get("combination"):
+        raise Failure("%s: the forecast combines the model with seasonal naive and naive forecasts (training.combine), "
+                      "which a PyTorch state_dict does not hold: train with --combine false to export it" % args.model)
     try:
         names = list(columns["targets"]) + list(columns["features"])
         hidden = list(config["model"]["hidden"])

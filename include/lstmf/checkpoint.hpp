@@ -3,6 +3,7 @@
 // so PyTorch users can read and write them (tools/torch_interop.py).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -50,7 +51,8 @@ struct DataTail {
 
 // Prediction intervals from calibration residuals (actual - forecast, original units) of the
 // validation windows, per step and target: quantiles of |residual| at levels 50 .. 99 percent
-// (split-conformal rank ceil((n + 1) level) / n). A forecast +- the quantile at level a is the
+// (split conformal over the w windows: rank ceil((w + 1) level) of w; fit.hpp). A forecast +- the
+// quantile at level a is the
 // a-percent interval.
 struct IntervalQuantiles {
   static constexpr int kFirstLevel = 50;
@@ -59,6 +61,18 @@ struct IntervalQuantiles {
   long windows = 0;                    // calibration windows the quantiles come from
 
   bool empty() const { return abs_residual.size() == 0; }
+};
+
+// Forecast combination (config.training.combine): per target k, the forecast at step h from origin o
+// (inputs end before row o) is  w[0] * model + w[1] * x[o - m + (h mod m)] + w[2] * x[o - 1]
+// (the model's, the seasonal naive and the naive forecast), weights >= 0 summing to 1, chosen from
+// the validation windows' errors of the first run (fit.hpp choose_combination).
+struct Combination {
+  static constexpr int kComponents = 3;              // model, seasonal naive, naive
+  std::vector<std::array<double, kComponents>> weights;        // [T]; empty = the model alone
+  std::vector<std::array<double, kComponents>> validation_mae; // [T], original units; NaN = not a candidate
+
+  bool empty() const { return weights.empty(); }
 };
 
 struct Checkpoint {
@@ -74,6 +88,7 @@ struct Checkpoint {
   // forecasts are the median over `model` and these.
   std::vector<Model<float>> more_members;
   IntervalQuantiles intervals;
+  Combination combination;             // config.training.combine
 };
 
 // The checkpoint as JSON text; floats written with enough digits to round-trip exactly.

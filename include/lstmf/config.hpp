@@ -75,6 +75,7 @@ struct TrainingConfig {
   int threads = 0;                    // 0 = all cores
   std::string mode = "per-series";    // long format: "per-series" (one model each) or "global"
   bool refit = false;                 // after validating, train again on every row for the best epoch count
+  bool combine = false;               // weight the forecast with seasonal naive and naive by validation errors
 };
 
 struct OutputConfig {

@@ -52,9 +52,21 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 // Split-conformal quantiles of |actual - forecast| per step and target over the windows whose
 // targets lie in rows [begin, end) of `values` (original units); empty without such windows.
 // A step with fewer than 20 residuals (fewer than 20 validation windows) pools every step's,
-// step j's scaled by sqrt((h + 1) / (j + 1)) to stand for step h.
+// step j's scaled by sqrt((h + 1) / (j + 1)) to stand for step h. The windows are the units of the
+// conformal rank (a window's steps share one origin): level a asks for the a (w + 1) / w quantile
+// of the residuals, w windows (the ceil((w + 1) a)-th smallest when a step has its own w).
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                      int threads = 0);
+
+// The forecast combination (checkpoint.hpp Combination) chosen on the windows whose targets lie in
+// rows [begin, end) of `values` from the MAE of each component there (the model's own forecast:
+// `checkpoint` without a combination; the seasonal naive forecast only when 1 < m <= look_back):
+// when the better of the two baselines has an MAE within 10% of the model's (or below it), the
+// forecast is the mean of the model's and that baseline's (weights 1/2, 1/2), else the model's
+// alone (1, 0, 0): averaging two about equally good forecasts beats either on average (M4), and
+// one validation tail is too little evidence to prefer either. Empty without such windows.
+Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+                               int threads = 0);
 
 // MAE and RMSE of `checkpoint`'s model on the windows of `values` [rows, columns] whose targets
 // lie in rows [begin, end), in original units.

@@ -66,6 +66,11 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads 
 MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins,
                    int horizon, int threads = 0);
 
+// Applies checkpoint.combination (checkpoint.hpp) to the model's predictions `predicted`
+// [origins, steps * targets] (original units), in place; predict_at calls it.
+void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins,
+                       MatrixD& predicted);
+
 // CSV text: header, then one row per step; numbers written so they round-trip exactly.
 std::string to_csv(const Forecast& forecast);
 std::string to_csv(const Fitted& fitted);

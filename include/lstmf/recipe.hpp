@@ -4,19 +4,24 @@
 // is windowed, so the checkpoint holds the resolved values. README "The default recipe" says why
 // each choice wins on the accuracy protocol (bench/README.md).
 //
-//   normalise   season (targets relative to the seasonal naive forecast) when m > 1 and the series
-//               holds enough seasons, else last (relative to the last value)
+//   normalise   season (targets relative to the seasonal naive forecast) when m > 1, the series
+//               holds enough seasons and its changes repeat with period m (the autocorrelation of
+//               the first differences at lag m passes M4's 90% seasonality test), else last
+//               (relative to the last value)
 //   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows
 //   horizon     H (direct, one pass), unless the series is too short for kMinWindows windows of H
 //               steps: then the longest horizon that fits, and predict rolls forward beyond it
-//   validation  the last max(10%, H) rows: a first run is scored there, and its residuals calibrate
-//               the prediction intervals
+//   validation  the last max(10%, H) rows, or 2H when the first run keeps kMinWindows / 2 windows
+//               (the look-back is chosen for max(10%, H)): a first run is scored there; its
+//               residuals calibrate the prediction intervals and choose the combination
 //   epochs      about kTrainingBudget window passes, within [kMinEpochs, kMaxEpochs] (early stopping
 //               with patience 20 and reduce-on-plateau in the first run); then refit: the members
 //               train again on every row for the full epoch count, and those weights are kept
 //   loss        Huber (delta 1, about one typical seasonal change): MSE near 0, MAE in the tails
 //   scale       min-max, with the range set so one typical seasonal change is about 1
 //   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
+//   combine     on: the median is averaged with the better baseline (seasonal naive or naive) when
+//               that baseline's validation MAE is within 10% of the model's (fit.hpp)
 // The protocol's measurements behind each choice are in README.md, "The default recipe".
 #pragma once
 
