@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -173,8 +174,16 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   std::string last_key;      // the last string closed at depth 1
   bool skip_next = false;    // a skipped member's ':' was seen, its value not yet
   size_t span_begin = std::string::npos;
+  // The bytes the scan acts on outside strings; the rest (digits, signs, commas, whitespace: most of
+  // a checkpoint) are passed over by one table lookup (a third of predict's cold start otherwise).
+  static constexpr std::array<bool, 256> kStructural = [] {
+    std::array<bool, 256> table{};
+    for (const char c : {'"', '{', '[', '}', ']', ':'}) table[static_cast<unsigned char>(c)] = true;
+    return table;
+  }();
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    if (!in_string && !skip_next && !kStructural[static_cast<unsigned char>(c)]) continue;
     if (in_string) {
       if (c == '\\') {
         ++i;
