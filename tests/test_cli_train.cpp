@@ -105,7 +105,8 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
 TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130", "[cli-train]") {
   TempDir dir;
   const RunResult r = run_cli("train --data '" + source_path("data/sunspots.csv") +
-                                  "' --target sunspots --time-column date --epochs 100000 --patience 0 --output m.json",
+                                  "' --target sunspots --time-column date --look-back 12 --hidden 8 --ensemble 1 --epochs 100000 "
+                                  "--patience 0 --output m.json",
                               dir.path(), "", "timeout --preserve-status -s INT 2 ");
   CHECK(r.exit_code == 130);
   CHECK_THAT(r.err, Contains("interrupted; the best checkpoint so far was saved to m.json"));
