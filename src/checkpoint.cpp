@@ -265,8 +265,10 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       if (version >= 2)
         bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season, "
             "training.epochs or model.ensemble is still 'chosen from the data'");
-    if (version == 1) config.data.season = 0;
     ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
+    // Version 1 meant the time column's period; resolved here, so the file saved again (train
+    // --resume, merge, torch_interop) is a valid version 2 file (found by fuzz_checkpoint).
+    if (version == 1) config.data.season = columns.seasonal_period;
     MinMaxScaler scaler = MinMaxScaler::from_json(member(root, "scaler", ""), "scaler");
     if (scaler.lo() != config.data.scale_min || scaler.hi() != config.data.scale_max)
       bad("scaler.feature_range disagrees with config.data.scale_min and scale_max");

@@ -168,3 +168,19 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
     REQUIRE_THROWS_WITH(load(j), Contains("one row per target"));
   }
 }
+
+TEST_CASE("a version 1 checkpoint loaded and saved again is a valid version 2 file", "[checkpoint]") {
+  // Found by fuzz_checkpoint: version 1 left data.season at 0 ("the time column's period"), which a
+  // version 2 file may not hold, so train --resume or merge of an old file wrote one nobody could read.
+  json v1 = as_json(small_checkpoint());
+  v1["version"] = 1;
+  v1.erase("ensemble");
+  for (const char* key : {"normalise", "season"}) v1["config"]["data"].erase(key);
+  v1["config"]["model"].erase("ensemble");
+  for (const char* key : {"refit", "combine"}) v1["config"]["training"].erase(key);
+  const Checkpoint old = checkpoint_from_json(v1, "v1.json");
+  CHECK(old.config.data.season == 12);
+  CHECK(old.config.data.normalise == Normalise::minmax);
+  const Checkpoint again = checkpoint_from_json(as_json(old), "again.json");
+  CHECK(checkpoint_text(again) == checkpoint_text(old));
+}
