@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -65,7 +66,18 @@ void read_tensor(const ParameterInfo& info, const nlohmann::json& json, const st
   const Index cols = info.shape.size() == 2 ? info.shape[1] : 1;
   for (Index index = 0; index < info.size; ++index) {
     const nlohmann::json& value = info.shape.size() == 2 ? json[index / cols][index % cols] : json[index];
-    flat[info.storage_index(index)] = static_cast<Scalar>(value.get<double>());
+    const double number = value.get<double>();
+    // The engine computes in Scalar (float): a weight beyond its range would be Inf after the cast,
+    // and written back as null. Refused here, naming the element.
+    if (!(std::abs(number) <= static_cast<double>(std::numeric_limits<Scalar>::max()))) {
+      const std::string element =
+          info.shape.size() == 2 ? "[" + std::to_string(index / cols) + "][" + std::to_string(index % cols) + "]"
+                                 : "[" + std::to_string(index) + "]";
+      problems.push_back(path + element + ": " + printable(value.dump(), 40) + " is beyond the range of a " +
+                         (sizeof(Scalar) == 4 ? "float (|x| <= 3.4e38)" : "double"));
+      return;
+    }
+    flat[info.storage_index(index)] = static_cast<Scalar>(number);
   }
 }
 
