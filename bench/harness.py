@@ -150,6 +150,7 @@ def ours_train(bins, data, name, windows, epochs, threads=0, look_back=None, out
     cmd = [bins["cli"], "train", "--data", csv, "--target", "y", "--look-back", str(T), "--horizon", "1",
            "--hidden", ",".join([str(H)] * L), "--batch-size", str(B), "--optimizer", opt, "--lr", "1e-3",
            "--epochs", str(epochs), "--val-fraction", "0", "--patience", "0", "--threads", str(threads),
+           "--ensemble", "1", "--normalise", "minmax",  # one plain model, as the references train
            "--output", model, "--log-json", log_json, "--quiet", *extra]
     if F > 1:
         cmd[cmd.index("--look-back"):cmd.index("--look-back")] = ["--features", ",".join(f"f{i}" for i in range(1, F))]
@@ -359,7 +360,8 @@ def main():
         csv = data.csv(10, 1, 300)
         model = os.path.join(workdir, f"ckpt-h{hidden}.json")
         subprocess.run([bins["cli"], "train", "--data", csv, "--target", "y", "--look-back", "10", "--hidden",
-                        str(hidden), "--epochs", "1", "--val-fraction", "0", "--output", model, "--quiet"],
+                        str(hidden), "--epochs", "1", "--val-fraction", "0", "--ensemble", "1", "--normalise", "minmax",
+                        "--output", model, "--quiet"],
                        check=True)
         times = [run_rss([bins["cli"], "predict", "--model", model, "--output", os.devnull])[2]
                  for _ in range(3 if quick else 7)]
