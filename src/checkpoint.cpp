@@ -171,10 +171,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   out["version"] = kCheckpointVersion;
   out["tool_version"] = LSTMF_VERSION;
   out["config"] = to_json(checkpoint.config);
-  const ColumnsInfo& c = checkpoint.columns;
-  out["columns"] = {{"time_column", c.time_column},       {"targets", c.targets},
-                    {"features", c.features},             {"time_format", time_format_json(c.time_format)},
-                    {"frequency", frequency_json(c.frequency, c.month_day)}, {"seasonal_period", c.seasonal_period}};
+  out["columns"] = columns_to_json(checkpoint.columns);
   out["scaler"] = checkpoint.scaler.to_json();
   out["state_dict"] = checkpoint.model.state_dict_json();
   out["optimizer_state"] = checkpoint.optimizer_state;
@@ -186,24 +183,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
                        {"lr", e.lr}});
   }
   out["history"] = {{"best_epoch", checkpoint.best_epoch}, {"epochs", history}};
-  json tail = json::object();
-  json rows = json::array();
-  for (long r = 0; r < checkpoint.data_tail.values.rows(); ++r) {
-    json row = json::array();
-    for (long col = 0; col < checkpoint.data_tail.values.cols(); ++col) row.push_back(checkpoint.data_tail.values(r, col));
-    rows.push_back(std::move(row));
-  }
-  tail["values"] = std::move(rows);
-  if (c.time_format.kind != TimeKind::none) {
-    TimeIndex index;
-    index.format = c.time_format;
-    index.frequency = c.frequency;
-    index.month_day = c.month_day;
-    json times = json::array();
-    for (const auto tick : checkpoint.data_tail.ticks) times.push_back(index.format_tick(tick));
-    tail["time"] = std::move(times);
-  }
-  out["data_tail"] = std::move(tail);
+  out["data_tail"] = data_tail_to_json(checkpoint.data_tail, checkpoint.columns);
   // Version 2 keys (docs/checkpoint.md, "Version 2").
   json members = json::array();
   for (const auto& member : checkpoint.more_members) members.push_back(member.state_dict_json());
@@ -425,6 +405,13 @@ json data_tail_to_json(const DataTail& data_tail, const ColumnsInfo& c) {
 
 DataTail data_tail_from_json(const json& j, const ColumnsInfo& columns, long look_back) {
   return data_tail_from(j, columns, look_back);
+}
+
+DataTail data_tail_of(const Series& series, int look_back) {
+  DataTail tail;
+  tail.values = series.values.bottomRows(look_back);
+  if (!series.time.ticks.empty()) tail.ticks.assign(series.time.ticks.end() - look_back, series.time.ticks.end());
+  return tail;
 }
 
 }  // namespace lstmf

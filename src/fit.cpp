@@ -33,13 +33,6 @@ ColumnsInfo columns_of(const Config& config, const Dataset& dataset) {
   return columns;
 }
 
-DataTail data_tail_of(const Series& series, int look_back) {
-  DataTail tail;
-  tail.values = series.values.bottomRows(look_back);
-  if (!series.time.ticks.empty()) tail.ticks.assign(series.time.ticks.end() - look_back, series.time.ticks.end());
-  return tail;
-}
-
 // Resuming continues a checkpoint of the same model on the same columns.
 void check_resumable(const Checkpoint& from, const Config& config, const std::string& path) {
   std::string problem;

@@ -65,13 +65,6 @@ ColumnsInfo columns_of(const Config& config, const SeriesSet& set) {
   return columns;
 }
 
-DataTail data_tail_of(const Series& series, int look_back) {
-  DataTail tail;
-  tail.values = series.values.bottomRows(look_back);
-  if (!series.time.ticks.empty()) tail.ticks.assign(series.time.ticks.end() - look_back, series.time.ticks.end());
-  return tail;
-}
-
 PanelSeries panel_series_of(const Series& series, MinMaxScaler scaler, int look_back) {
   PanelSeries out;
   out.id = series.id;

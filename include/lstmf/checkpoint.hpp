@@ -13,6 +13,7 @@
 #include "lstmf/config.hpp"
 #include "lstmf/model.hpp"
 #include "lstmf/scaler.hpp"
+#include "lstmf/series.hpp"
 #include "lstmf/time_index.hpp"
 
 namespace lstmf {
@@ -118,6 +119,8 @@ void frequency_from_json(const nlohmann::json& json, const std::string& where, F
 // The `data_tail` object, with times formatted by `columns`, and back ([look_back][columns] checked).
 nlohmann::json data_tail_to_json(const DataTail& tail, const ColumnsInfo& columns);
 DataTail data_tail_from_json(const nlohmann::json& json, const ColumnsInfo& columns, long look_back);
+// The last `look_back` rows of `series` (values and, with a time column, ticks) as a checkpoint keeps them.
+DataTail data_tail_of(const Series& series, int look_back);
 // These throw InputError without a file name (the key path says where); callers add the file.
 
 }  // namespace lstmf
