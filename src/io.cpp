@@ -77,6 +77,29 @@ void locate(std::string_view text, size_t offset, long& line, long& column) {
 
 using Spans = std::vector<std::pair<size_t, size_t>>;
 
+// Hands the pages of a mapped file back to the kernel behind a reader that moves forward: every
+// `step` bytes, the whole pages before `pos` (MADV_DONTNEED on a read-only private file mapping
+// drops them; a later read, e.g. to locate an error, faults them in again from the file). Off
+// (step 0) for text that is not such a mapping, where the call would zero memory.
+class PageReleaser {
+ public:
+  PageReleaser() = default;
+  PageReleaser(const char* base, size_t step) : base_(base), step_(step) {}
+  bool active() const { return step_ > 0; }
+  void upto(size_t pos) {
+    if (step_ == 0 || pos < released_ + step_) return;
+    static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    const size_t end = pos / page * page;
+    ::madvise(const_cast<char*>(base_) + released_, end - released_, MADV_DONTNEED);
+    released_ = end;
+  }
+
+ private:
+  const char* base_ = nullptr;  // page-aligned (mmap's address)
+  size_t step_ = 0;
+  size_t released_ = 0;
+};
+
 // Reads text[0, size) with each span [begin, end) of `spans` (sorted, disjoint) read as "null":
 // the parser never sees the skipped values, and no reduced copy of the text is made.
 class SkippingIterator {
@@ -87,8 +110,8 @@ class SkippingIterator {
   using pointer = const char*;
   using reference = char;
 
-  SkippingIterator(const char* text, size_t size, const Spans* spans, bool end = false)
-      : text_(text), pos_(end ? size : 0), spans_(spans), next_(end ? spans->size() : 0) {
+  SkippingIterator(const char* text, size_t size, const Spans* spans, bool end = false, PageReleaser* releaser = nullptr)
+      : text_(text), pos_(end ? size : 0), spans_(spans), next_(end ? spans->size() : 0), releaser_(releaser) {
     enter();
   }
   char operator*() const { return in_null_ >= 0 ? "null"[in_null_] : text_[pos_]; }
@@ -103,6 +126,7 @@ class SkippingIterator {
       ++pos_;
       enter();
     }
+    if (releaser_ != nullptr) releaser_->upto(pos_);
     return *this;
   }
   SkippingIterator operator++(int) {
@@ -121,6 +145,7 @@ class SkippingIterator {
   size_t pos_;
   const Spans* spans_;
   size_t next_;       // the first span not passed yet
+  PageReleaser* releaser_;  // pages behind pos_ handed back, or null
   int in_null_ = -1;  // position within "null" while standing on a skipped span
 };
 
@@ -162,7 +187,8 @@ std::string read_text(const std::string& path) {
 namespace {
 
 nlohmann::json parse_json_view(std::string_view text, const std::string& source, int max_depth,
-                               const std::vector<std::string>& skip, const JsonFilter& filter) {
+                               const std::vector<std::string>& skip, const JsonFilter& filter,
+                               PageReleaser scan_releaser = {}, PageReleaser parse_releaser = {}) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     throw InputError(source, 0, 0, "empty file, expected a JSON object");
   // Depth scan outside strings, so nothing deeper than max_depth reaches the parser; on the way,
@@ -184,6 +210,7 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (!in_string && !skip_next && !kStructural[static_cast<unsigned char>(c)]) continue;
+    scan_releaser.upto(i);
     if (in_string) {
       if (c == '\\') {
         ++i;
@@ -241,10 +268,13 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
     return filter ? filter(depth, event, parsed) : true;
   };
   try {
+    const bool releasing = parse_releaser.active();
     nlohmann::json parsed =
-        skipped.empty() ? nlohmann::json::parse(text.begin(), text.end(), track)
-                        : nlohmann::json::parse(SkippingIterator(text.data(), text.size(), &skipped),
-                                                SkippingIterator(text.data(), text.size(), &skipped, true), track);
+        skipped.empty() && !releasing
+            ? nlohmann::json::parse(text.begin(), text.end(), track)
+            : nlohmann::json::parse(SkippingIterator(text.data(), text.size(), &skipped, false,
+                                                     releasing ? &parse_releaser : nullptr),
+                                    SkippingIterator(text.data(), text.size(), &skipped, true), track);
     if (!duplicate.empty())
       throw InputError(source, 0, 0, "duplicate key '" + printable(duplicate) + "': a key may appear once in an object");
     return parsed;
@@ -272,23 +302,31 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   }
 }
 
-// A regular file mapped whole with its pages populated at once: a 1 MB checkpoint read into a
-// fresh string costs ~300 page faults of ~10 us each on our VMs, most of predict's cold start.
+// A regular file mapped whole. Below `large` bytes its pages are populated at once: a 1 MB
+// checkpoint read into a fresh string costs ~300 page faults of ~10 us each on our VMs, most of
+// predict's cold start. From `large` on, the pages come in as read (ahead, sequentially) and
+// releaser() hands them back behind the reader, so a file of any size is never resident whole.
 class MappedFile {
  public:
-  explicit MappedFile(const std::string& path) {
+  MappedFile(const std::string& path, size_t large) {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     struct stat info {};
     if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
-      void* data = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+      const size_t size = static_cast<size_t>(info.st_size);
+      large_ = size >= large;
+      void* data = ::mmap(nullptr, size, PROT_READ, large_ ? MAP_PRIVATE : MAP_PRIVATE | MAP_POPULATE, fd, 0);
       if (data != MAP_FAILED) {
         data_ = static_cast<const char*>(data);
-        size_ = static_cast<size_t>(info.st_size);
+        size_ = size;
+        step_ = std::max<size_t>(large / 4, 1);
+        if (large_) ::madvise(data, size, MADV_SEQUENTIAL);
       }
     }
     ::close(fd);
   }
+  // A fresh releaser for one forward pass over the text (inactive for a small file).
+  PageReleaser releaser() const { return large_ ? PageReleaser(data_, step_) : PageReleaser(); }
   ~MappedFile() {
     if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
   }
@@ -300,6 +338,8 @@ class MappedFile {
  private:
   const char* data_ = nullptr;
   size_t size_ = 0;
+  size_t step_ = 0;
+  bool large_ = false;
 };
 
 }  // namespace
@@ -310,11 +350,11 @@ nlohmann::json parse_json(const std::string& text, const std::string& source, in
 }
 
 nlohmann::json read_json_file(const std::string& path, int max_depth, const std::vector<std::string>& skip,
-                              const JsonFilter& filter) {
+                              const JsonFilter& filter, size_t large_file) {
   const std::string source = path == "-" ? "<stdin>" : path;
   if (path != "-") {
-    const MappedFile file(path);
-    if (file.ok()) return parse_json_view(file.text(), source, max_depth, skip, filter);
+    const MappedFile file(path, large_file);
+    if (file.ok()) return parse_json_view(file.text(), source, max_depth, skip, filter, file.releaser(), file.releaser());
   }
   return parse_json(read_text(path), source, max_depth, skip, filter);  // stdin, empty files, errors
 }

@@ -22,9 +22,13 @@ std::string read_text(const std::string& path);
 using JsonFilter = nlohmann::json::parser_callback_t;
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64,
                           const std::vector<std::string>& skip = {}, const JsonFilter& filter = nullptr);
-// A file ("-" = stdin) mapped into memory and parsed as parse_json does.
+// A file ("-" = stdin) mapped into memory and parsed as parse_json does. A file of `large_file`
+// bytes or more is not populated up front, and the pages both passes (depth scan, parse) have
+// read are handed back as they go (a quarter of `large_file` at a time), so reading a few series
+// of a many-series checkpoint of gigabytes keeps its resident memory to that window.
+constexpr std::size_t kLargeJsonFile = std::size_t{64} << 20;
 nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const std::vector<std::string>& skip = {},
-                              const JsonFilter& filter = nullptr);
+                              const JsonFilter& filter = nullptr, std::size_t large_file = kLargeJsonFile);
 
 // Writes `content` to `path` so that readers see the old file or the whole new one, never a part:
 // a temporary file `path.tmp.XXXXXX` in the same folder, flushed and fsync'ed, then renamed over
