@@ -5,65 +5,15 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
+#include "json_read.hpp"
 
 namespace lstmf {
 namespace {
 
 using json = nlohmann::json;
 
-// Thrown inside this file with a key path; load_checkpoint adds the file name.
-[[noreturn]] void bad(const std::string& message) { throw InputError(message); }
-
-// A value found in the file, for a message: bounded.
-std::string shown(const json& value) { return printable(value.dump(), 40); }
-
-// "where.key", or "key" at the top level.
-std::string key_path(const std::string& where, const char* key) { return where.empty() ? key : where + "." + key; }
-
-const json& member(const json& object, const char* key, const std::string& where) {
-  if (!object.is_object()) bad(where + " must be an object");
-  const auto it = object.find(key);
-  if (it == object.end()) bad(key_path(where, key) + " is missing");
-  return *it;
-}
-
-std::string read_string(const json& object, const char* key, const std::string& where) {
-  const json& value = member(object, key, where);
-  if (!value.is_string()) bad(key_path(where, key) + " must be a string, got " + shown(value));
-  return value.get<std::string>();
-}
-
-std::vector<std::string> read_strings(const json& object, const char* key, const std::string& where) {
-  const json& value = member(object, key, where);
-  if (!value.is_array()) bad(key_path(where, key) + " must be an array of strings");
-  std::vector<std::string> out;
-  for (const auto& item : value) {
-    if (!item.is_string()) bad(key_path(where, key) + " must be an array of strings, found " + shown(item));
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi) {
-  const json& value = member(object, key, where);
-  if (!value.is_number_integer()) bad(key_path(where, key) + " must be an integer, got " + shown(value));
-  const auto v = value.get<long long>();
-  if (v < lo || v > hi)
-    bad(key_path(where, key) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + shown(value));
-  return static_cast<long>(v);
-}
-
-bool read_bool(const json& object, const char* key, const std::string& where) {
-  const json& value = member(object, key, where);
-  if (!value.is_boolean()) bad(key_path(where, key) + " must be true or false, got " + shown(value));
-  return value.get<bool>();
-}
-
-double read_number_or_null(const json& value, const std::string& where) {
-  if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
-  if (!value.is_number()) bad(where + " must be a number, got " + shown(value));
-  return value.get<double>();
-}
+// The readers (json_read.hpp) throw with a key path; load_checkpoint adds the file name.
+using namespace json_read;
 
 const char* const kTimeKinds[] = {"none", "integer", "year", "year_month", "date", "datetime"};
 const char* const kFrequencyUnits[] = {"none", "periods", "seconds", "months"};
@@ -221,14 +171,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
 
 Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
   try {
-    if (!root.is_object()) bad("expected a JSON object (an lstm-forecast checkpoint)");
-    const auto format = root.find("format");
-    if (format == root.end() || !format->is_string() || *format != kCheckpointFormat)
-      bad(std::string("not an lstm-forecast checkpoint: \"format\" must be \"") + kCheckpointFormat + "\"");
-    const long version = read_integer(root, "version", "", 1, std::numeric_limits<int>::max());
-    if (version > kCheckpointVersion)
-      bad("checkpoint format version " + std::to_string(version) + " is newer than this lstm-forecast " + LSTMF_VERSION +
-          " reads (version " + std::to_string(kCheckpointVersion) + "); upgrade lstm-forecast");
+    const long version = read_format_version(root, kCheckpointVersion);
     Config config;
     if (version == 1) {
       // Version 1 knew plain min-max scaling and one model; its configs have no such keys.
@@ -258,20 +201,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     Model<float> model(inputs, static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size()),
                        config.model);
     model.load_state_dict(member(root, "state_dict", ""), "state_dict");
-    const json& history_json = member(root, "history", "");
-    std::vector<EpochRecord> history;
-    const json& epochs = member(history_json, "epochs", "history");
-    if (!epochs.is_array()) bad("history.epochs must be an array");
-    for (size_t i = 0; i < epochs.size(); ++i) {
-      const std::string where = "history.epochs[" + std::to_string(i) + "]";
-      EpochRecord e;
-      e.epoch = static_cast<int>(read_integer(epochs[i], "epoch", where, 1, std::numeric_limits<int>::max()));
-      e.train_loss = read_number_or_null(member(epochs[i], "train_loss", where), where + ".train_loss");
-      e.val_loss = read_number_or_null(member(epochs[i], "val_loss", where), where + ".val_loss");
-      e.lr = read_number_or_null(member(epochs[i], "lr", where), where + ".lr");
-      history.push_back(e);
-    }
-    const int best_epoch = static_cast<int>(read_integer(history_json, "best_epoch", "history", 0, std::numeric_limits<int>::max()));
+    HistoryRead history = read_history(root);
     DataTail tail = data_tail_from(member(root, "data_tail", ""), columns, config.data.look_back);
     json optimizer_state = root.contains("optimizer_state") ? root["optimizer_state"] : json(nullptr);
     std::vector<Model<float>> more_members;
@@ -345,7 +275,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       bad("config.model.ensemble must be 1 in a version 1 checkpoint");
     }
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
-                      std::move(optimizer_state), std::move(history), best_epoch,        std::move(tail),
+                      std::move(optimizer_state), std::move(history.epochs), history.best_epoch, std::move(tail),
                       std::move(more_members),    std::move(intervals),  std::move(combination)};
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());

@@ -18,11 +18,13 @@
 #include "lstmf/io.hpp"
 #include "lstmf/metrics.hpp"
 #include "lstmf/windows.hpp"
+#include "json_read.hpp"
 
 namespace lstmf {
 namespace {
 
 using json = nlohmann::json;
+using namespace json_read;  // the checkpoint readers, shared with checkpoint.cpp
 
 std::string quote(const std::string& text) { return "'" + text + "'"; }
 
@@ -257,29 +259,6 @@ std::string indent_lines(const std::string& text, int spaces) {
   return out;
 }
 
-[[noreturn]] void bad(const std::string& message) { throw InputError(message); }
-
-const json& member(const json& object, const char* key, const std::string& where) {
-  if (!object.is_object()) bad(where + " must be an object");
-  const auto it = object.find(key);
-  if (it == object.end()) bad((where.empty() ? "" : where + ".") + key + " is missing");
-  return *it;
-}
-
-long integer_member(const json& object, const char* key, const std::string& where, long lo, long hi) {
-  const json& value = member(object, key, where);
-  if (!value.is_number_integer() || value.get<long long>() < lo || value.get<long long>() > hi)
-    bad(where + "." + key + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-        value.dump());
-  return static_cast<long>(value.get<long long>());
-}
-
-double number_or_null(const json& value, const std::string& where) {
-  if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
-  if (!value.is_number()) bad(where + " must be a number or null, got " + value.dump());
-  return value.get<double>();
-}
-
 // ---- CSV records, for merging forecasts ----
 
 // Splits CSV text into records (line ends inside quotes belong to the field) and reads the first
@@ -496,14 +475,7 @@ void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& check
 
 PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source) {
   try {
-    if (!root.is_object()) bad("expected a JSON object (an lstm-forecast checkpoint)");
-    const auto format = root.find("format");
-    if (format == root.end() || !format->is_string() || *format != kCheckpointFormat)
-      bad(std::string("not an lstm-forecast checkpoint: \"format\" must be \"") + kCheckpointFormat + "\"");
-    const long version = integer_member(root, "version", "", 1, std::numeric_limits<int>::max());
-    if (version > kPanelCheckpointVersion)
-      bad("checkpoint format version " + std::to_string(version) + " is newer than this lstm-forecast " + LSTMF_VERSION +
-          " reads (version " + std::to_string(kPanelCheckpointVersion) + "); upgrade lstm-forecast");
+    const long version = read_format_version(root, kPanelCheckpointVersion);
     if (version < kPanelCheckpointVersion) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
     PanelCheckpoint checkpoint;
     try {
@@ -529,24 +501,14 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     } else if (root.contains("state_dict")) {
       bad("state_dict: a per-series checkpoint keeps its weights in each series, not at the top");
     }
-    const json& history = member(root, "history", "");
-    const json& epochs = member(history, "epochs", "history");
-    if (!epochs.is_array()) bad("history.epochs must be an array");
-    for (std::size_t i = 0; i < epochs.size(); ++i) {
-      const std::string where = "history.epochs[" + std::to_string(i) + "]";
-      EpochRecord e;
-      e.epoch = static_cast<int>(integer_member(epochs[i], "epoch", where, 1, std::numeric_limits<int>::max()));
-      e.train_loss = number_or_null(member(epochs[i], "train_loss", where), where + ".train_loss");
-      e.val_loss = number_or_null(member(epochs[i], "val_loss", where), where + ".val_loss");
-      e.lr = number_or_null(member(epochs[i], "lr", where), where + ".lr");
-      checkpoint.history.push_back(e);
-    }
-    checkpoint.best_epoch = static_cast<int>(integer_member(history, "best_epoch", "history", 0, std::numeric_limits<int>::max()));
+    HistoryRead history = read_history(root);
+    checkpoint.history = std::move(history.epochs);
+    checkpoint.best_epoch = history.best_epoch;
     const auto shard = root.find("shard");
     if (shard != root.end() && !shard->is_null()) {
       Shard s;
-      s.count = static_cast<int>(integer_member(*shard, "count", "shard", 1, std::numeric_limits<int>::max()));
-      s.index = static_cast<int>(integer_member(*shard, "index", "shard", 0, s.count - 1));
+      s.count = static_cast<int>(read_integer(*shard, "count", "shard", 1, std::numeric_limits<int>::max()));
+      s.index = static_cast<int>(read_integer(*shard, "index", "shard", 0, s.count - 1));
       checkpoint.shard = s;
     }
     const json& items = member(root, "series", "");
@@ -579,9 +541,9 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         s.model.emplace(inputs, outputs, config.model);
         s.model->load_state_dict(member(item, "state_dict", where), where + ".state_dict");
         const json& training = member(item, "training", where);
-        s.best_epoch = static_cast<int>(integer_member(training, "best_epoch", where + ".training", 0, std::numeric_limits<int>::max()));
-        s.epochs = static_cast<int>(integer_member(training, "epochs", where + ".training", 0, std::numeric_limits<int>::max()));
-        s.best_val_loss = number_or_null(member(training, "best_val_loss", where + ".training"), where + ".training.best_val_loss");
+        s.best_epoch = static_cast<int>(read_integer(training, "best_epoch", where + ".training", 0, std::numeric_limits<int>::max()));
+        s.epochs = static_cast<int>(read_integer(training, "epochs", where + ".training", 0, std::numeric_limits<int>::max()));
+        s.best_val_loss = read_number_or_null(member(training, "best_val_loss", where + ".training"), where + ".training.best_val_loss");
       }
       checkpoint.series.push_back(std::move(s));
     }

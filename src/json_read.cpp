@@ -1,0 +1,91 @@
+#include "json_read.hpp"
+
+#include <cmath>
+#include <limits>
+
+#include "lstmf/error.hpp"
+
+namespace lstmf::json_read {
+
+void bad(const std::string& message) { throw InputError(message); }
+
+std::string shown(const json& value) { return printable(value.dump(), 40); }
+
+std::string key_path(const std::string& where, const char* key) { return where.empty() ? key : where + "." + key; }
+
+const json& member(const json& object, const char* key, const std::string& where) {
+  if (!object.is_object()) bad(where + " must be an object");
+  const auto it = object.find(key);
+  if (it == object.end()) bad(key_path(where, key) + " is missing");
+  return *it;
+}
+
+std::string read_string(const json& object, const char* key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_string()) bad(key_path(where, key) + " must be a string, got " + shown(value));
+  return value.get<std::string>();
+}
+
+std::vector<std::string> read_strings(const json& object, const char* key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_array()) bad(key_path(where, key) + " must be an array of strings");
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    if (!item.is_string()) bad(key_path(where, key) + " must be an array of strings, found " + shown(item));
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi) {
+  const json& value = member(object, key, where);
+  if (!value.is_number_integer()) bad(key_path(where, key) + " must be an integer, got " + shown(value));
+  const auto v = value.get<long long>();
+  if (v < lo || v > hi)
+    bad(key_path(where, key) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + shown(value));
+  return static_cast<long>(v);
+}
+
+bool read_bool(const json& object, const char* key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_boolean()) bad(key_path(where, key) + " must be true or false, got " + shown(value));
+  return value.get<bool>();
+}
+
+double read_number_or_null(const json& value, const std::string& where) {
+  if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
+  if (!value.is_number()) bad(where + " must be a number or null, got " + shown(value));
+  return value.get<double>();
+}
+
+long read_format_version(const json& root, long newest) {
+  if (!root.is_object()) bad("expected a JSON object (an lstm-forecast checkpoint)");
+  const auto format = root.find("format");
+  if (format == root.end() || !format->is_string() || *format != kCheckpointFormat)
+    bad(std::string("not an lstm-forecast checkpoint: \"format\" must be \"") + kCheckpointFormat + "\"");
+  const long version = read_integer(root, "version", "", 1, std::numeric_limits<int>::max());
+  if (version > newest)
+    bad("checkpoint format version " + std::to_string(version) + " is newer than this lstm-forecast " + LSTMF_VERSION +
+        " reads (version " + std::to_string(newest) + "); upgrade lstm-forecast");
+  return version;
+}
+
+HistoryRead read_history(const json& root) {
+  const json& history = member(root, "history", "");
+  const json& epochs = member(history, "epochs", "history");
+  if (!epochs.is_array()) bad("history.epochs must be an array");
+  HistoryRead out;
+  for (size_t i = 0; i < epochs.size(); ++i) {
+    const std::string where = "history.epochs[" + std::to_string(i) + "]";
+    EpochRecord e;
+    e.epoch = static_cast<int>(read_integer(epochs[i], "epoch", where, 1, std::numeric_limits<int>::max()));
+    e.train_loss = read_number_or_null(member(epochs[i], "train_loss", where), where + ".train_loss");
+    e.val_loss = read_number_or_null(member(epochs[i], "val_loss", where), where + ".val_loss");
+    e.lr = read_number_or_null(member(epochs[i], "lr", where), where + ".lr");
+    out.epochs.push_back(e);
+  }
+  out.best_epoch = static_cast<int>(read_integer(history, "best_epoch", "history", 0, std::numeric_limits<int>::max()));
+  return out;
+}
+
+}  // namespace lstmf::json_read

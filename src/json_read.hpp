@@ -1,0 +1,43 @@
+// Reading checkpoint JSON with messages that name the key path: one set of readers for the
+// single-series (checkpoint.cpp) and many-series (panel.cpp) checkpoints. Internal to the library.
+// Every reader throws InputError without a file name ("history.epochs[3].epoch must be an integer,
+// got 1.5"); the loaders add the file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/checkpoint.hpp"
+
+namespace lstmf::json_read {
+
+using json = nlohmann::json;
+
+[[noreturn]] void bad(const std::string& message);
+// A value found in the file, for a message: bounded.
+std::string shown(const json& value);
+// "where.key", or "key" at the top level.
+std::string key_path(const std::string& where, const char* key);
+
+const json& member(const json& object, const char* key, const std::string& where);
+std::string read_string(const json& object, const char* key, const std::string& where);
+std::vector<std::string> read_strings(const json& object, const char* key, const std::string& where);
+long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi);
+bool read_bool(const json& object, const char* key, const std::string& where);
+// A number, or NaN for null (a loss that was not measured).
+double read_number_or_null(const json& value, const std::string& where);
+
+// The format marker and version of a checkpoint's root: the version, or InputError when the file
+// is not a checkpoint or is newer than `newest`.
+long read_format_version(const json& root, long newest);
+
+// The `history` section: epochs in order, and the epoch whose weights were kept.
+struct HistoryRead {
+  std::vector<EpochRecord> epochs;
+  int best_epoch = 0;
+};
+HistoryRead read_history(const json& root);
+
+}  // namespace lstmf::json_read
