@@ -5,15 +5,15 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
-#include "json_read.hpp"
+#include "checkpoint_json.hpp"
 
 namespace lstmf {
 namespace {
 
 using json = nlohmann::json;
 
-// The readers (json_read.hpp) throw with a key path; load_checkpoint adds the file name.
-using namespace json_read;
+// The readers (checkpoint_json.hpp) throw with a key path; load_checkpoint adds the file name.
+using namespace checkpoint_json;
 
 const char* const kTimeKinds[] = {"none", "integer", "year", "year_month", "date", "datetime"};
 const char* const kFrequencyUnits[] = {"none", "periods", "seconds", "months"};
@@ -125,14 +125,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   out["scaler"] = checkpoint.scaler.to_json();
   out["state_dict"] = checkpoint.model.state_dict_json();
   out["optimizer_state"] = checkpoint.optimizer_state;
-  json history = json::array();
-  for (const auto& e : checkpoint.history) {
-    history.push_back({{"epoch", e.epoch},
-                       {"train_loss", e.train_loss},
-                       {"val_loss", std::isfinite(e.val_loss) ? json(e.val_loss) : json(nullptr)},
-                       {"lr", e.lr}});
-  }
-  out["history"] = {{"best_epoch", checkpoint.best_epoch}, {"epochs", history}};
+  out["history"] = history_to_json(checkpoint.history, checkpoint.best_epoch);
   out["data_tail"] = data_tail_to_json(checkpoint.data_tail, checkpoint.columns);
   // Version 2 keys (docs/checkpoint.md, "Version 2").
   json members = json::array();

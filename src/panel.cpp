@@ -18,13 +18,13 @@
 #include "lstmf/io.hpp"
 #include "lstmf/metrics.hpp"
 #include "lstmf/windows.hpp"
-#include "json_read.hpp"
+#include "checkpoint_json.hpp"
 
 namespace lstmf {
 namespace {
 
 using json = nlohmann::json;
-using namespace json_read;  // the checkpoint readers, shared with checkpoint.cpp
+using namespace checkpoint_json;  // the checkpoint readers, shared with checkpoint.cpp
 
 std::string quote(const std::string& text) { return "'" + text + "'"; }
 
@@ -427,13 +427,7 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
   out["tool_version"] = LSTMF_VERSION;
   out["config"] = to_json(checkpoint.config);
   out["columns"] = columns_to_json(checkpoint.columns);
-  json history = json::array();
-  for (const auto& e : checkpoint.history)
-    history.push_back({{"epoch", e.epoch},
-                       {"train_loss", e.train_loss},
-                       {"val_loss", std::isfinite(e.val_loss) ? json(e.val_loss) : json(nullptr)},
-                       {"lr", e.lr}});
-  out["history"] = {{"best_epoch", checkpoint.best_epoch}, {"epochs", history}};
+  out["history"] = history_to_json(checkpoint.history, checkpoint.best_epoch);
   if (checkpoint.model) out["state_dict"] = checkpoint.model->state_dict_json();
   out["shard"] = checkpoint.shard ? json{{"index", checkpoint.shard->index}, {"count", checkpoint.shard->count}}
                                   : json(nullptr);

@@ -1,11 +1,11 @@
-#include "json_read.hpp"
+#include "checkpoint_json.hpp"
 
 #include <cmath>
 #include <limits>
 
 #include "lstmf/error.hpp"
 
-namespace lstmf::json_read {
+namespace lstmf::checkpoint_json {
 
 void bad(const std::string& message) { throw InputError(message); }
 
@@ -88,4 +88,14 @@ HistoryRead read_history(const json& root) {
   return out;
 }
 
-}  // namespace lstmf::json_read
+json history_to_json(const std::vector<EpochRecord>& epochs, int best_epoch) {
+  json out = json::array();
+  for (const auto& e : epochs)
+    out.push_back({{"epoch", e.epoch},
+                   {"train_loss", e.train_loss},
+                   {"val_loss", std::isfinite(e.val_loss) ? json(e.val_loss) : json(nullptr)},
+                   {"lr", e.lr}});
+  return {{"best_epoch", best_epoch}, {"epochs", std::move(out)}};
+}
+
+}  // namespace lstmf::checkpoint_json

@@ -1,5 +1,6 @@
-// Reading checkpoint JSON with messages that name the key path: one set of readers for the
-// single-series (checkpoint.cpp) and many-series (panel.cpp) checkpoints. Internal to the library.
+// Checkpoint JSON shared by the single-series (checkpoint.cpp) and many-series (panel.cpp)
+// checkpoints: readers with messages that name the key path, and the writer of the history.
+// Internal to the library.
 // Every reader throws InputError without a file name ("history.epochs[3].epoch must be an integer,
 // got 1.5"); the loaders add the file.
 #pragma once
@@ -11,7 +12,7 @@
 
 #include "lstmf/checkpoint.hpp"
 
-namespace lstmf::json_read {
+namespace lstmf::checkpoint_json {
 
 using json = nlohmann::json;
 
@@ -39,5 +40,7 @@ struct HistoryRead {
   int best_epoch = 0;
 };
 HistoryRead read_history(const json& root);
+// {"best_epoch": b, "epochs": [{"epoch", "train_loss", "val_loss" (null when not measured), "lr"}]}
+json history_to_json(const std::vector<EpochRecord>& epochs, int best_epoch);
 
-}  // namespace lstmf::json_read
+}  // namespace lstmf::checkpoint_json
