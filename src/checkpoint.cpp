@@ -5,6 +5,7 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/recipe.hpp"
 #include "checkpoint_json.hpp"
 
 namespace lstmf {
@@ -328,6 +329,19 @@ json data_tail_to_json(const DataTail& data_tail, const ColumnsInfo& c) {
 
 DataTail data_tail_from_json(const json& j, const ColumnsInfo& columns, long look_back) {
   return data_tail_from(j, columns, look_back);
+}
+
+ColumnsInfo columns_info(const Config& config, const SeriesSet& set) {
+  const Series& first = set.series.front();
+  ColumnsInfo columns;
+  columns.time_column = set.time_column;
+  columns.targets = config.data.targets;
+  columns.features = config.data.features;
+  columns.time_format = first.time.format;
+  columns.frequency = first.time.frequency;
+  columns.month_day = first.time.month_day;
+  columns.seasonal_period = seasonal_period(config.data, first);
+  return columns;
 }
 
 DataTail data_tail_of(const Series& series, int look_back) {

@@ -20,19 +20,6 @@
 namespace lstmf {
 namespace {
 
-ColumnsInfo columns_of(const Config& config, const Dataset& dataset) {
-  const Series& series = dataset.source.series.front();
-  ColumnsInfo columns;
-  columns.time_column = dataset.source.time_column;
-  columns.targets = config.data.targets;
-  columns.features = config.data.features;
-  columns.time_format = series.time.format;
-  columns.frequency = series.time.frequency;
-  columns.month_day = series.time.month_day;
-  columns.seasonal_period = seasonal_period(config.data, series);
-  return columns;
-}
-
 // Resuming continues a checkpoint of the same model on the same columns.
 void check_resumable(const Checkpoint& from, const Config& config, const std::string& path) {
   std::string problem;
@@ -257,7 +244,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
         snapshot_history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
         // Stopping, or the last epoch: the caller saves the end itself.
         if (!stop.load() && report.epoch % every == 0 && report.epoch < config.training.epochs) {
-          Checkpoint snapshot{config, columns_of(config, dataset), dataset.scalers.front(), *slot.model,
+          Checkpoint snapshot{config, columns_info(config, dataset.source), dataset.scalers.front(), *slot.model,
                               slot.trainer->state_json(), snapshot_history, slot.trainer->best_epoch(),
                               data_tail_of(series, config.data.look_back), {}, {}, {}};
           snapshot.model.parameters() = slot.trainer->kept_parameters();
@@ -304,7 +291,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   train_all();
 
   Member& first = slots.front();
-  FitOutcome outcome{Checkpoint{config, columns_of(config, dataset), dataset.scalers.front(), *first.model, nullptr, {}, 0,
+  FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}},
                      first.result, {}, dataset.train.size(), dataset.validation.size(), ""};
   for (const auto& slot : slots)

@@ -54,19 +54,6 @@ void parallel_for_each(long count, int threads, Body body) {
     if (error) std::rethrow_exception(error);
 }
 
-ColumnsInfo columns_of(const Config& config, const SeriesSet& set) {
-  const Series& first = set.series.front();
-  ColumnsInfo columns;
-  columns.time_column = set.time_column;
-  columns.targets = config.data.targets;
-  columns.features = config.data.features;
-  columns.time_format = first.time.format;
-  columns.frequency = first.time.frequency;
-  columns.month_day = first.time.month_day;
-  columns.seasonal_period = std::max(1, first.time.frequency.seasonal_period());
-  return columns;
-}
-
 PanelSeries panel_series_of(const Series& series, MinMaxScaler scaler, int look_back) {
   PanelSeries out;
   out.id = series.id;
@@ -644,7 +631,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
                                                    outcome.skipped.front().reason + ")");
   PanelCheckpoint& checkpoint = outcome.checkpoint;
   checkpoint.config = config;
-  checkpoint.columns = columns_of(config, set);
+  checkpoint.columns = columns_info(config, set);
   if (options.selection.shard.count > 1) checkpoint.shard = options.selection.shard;
   if (options.parallel.ranks > 1 && config.training.mode != "global")
     throw InputError("several processes (MPI) train one global model: use --mode global, or --shard for per-series models");

@@ -228,6 +228,15 @@ TEST_CASE("global training fits one model on every series, each with its own sca
   }
 }
 
+TEST_CASE("a many-series checkpoint records the seasonal period as a single-series one does", "[panel]") {
+  TempDir dir;
+  Config config = panel_config(dir.write("data.csv", panel_csv({"a", "b"}, {30, 26})), "global");
+  config.training.threads = 1;
+  CHECK(fit_panel(config).checkpoint.columns.seasonal_period == 12);  // the monthly time column's
+  config.data.season = 3;  // --season wins over the time column, as in fit()
+  CHECK(fit_panel(config).checkpoint.columns.seasonal_period == 3);
+}
+
 TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[panel]") {
   const std::string a = "id,date,value\nb,2001-01,1\nb,2001-02,2\n";
   const std::string b = "id,date,value\n\"a,1\",2001-01,3\nc,2001-01,4\n";

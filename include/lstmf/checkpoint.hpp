@@ -121,6 +121,10 @@ nlohmann::json data_tail_to_json(const DataTail& tail, const ColumnsInfo& column
 DataTail data_tail_from_json(const nlohmann::json& json, const ColumnsInfo& columns, long look_back);
 // The last `look_back` rows of `series` (values and, with a time column, ticks) as a checkpoint keeps them.
 DataTail data_tail_of(const Series& series, int look_back);
+// The columns a checkpoint of `config` trained on `set` records: names from the config, the time
+// format and frequency of the first series, the seasonal period of recipe.hpp's seasonal_period
+// (data.season when set, else the frequency's).
+ColumnsInfo columns_info(const Config& config, const SeriesSet& set);
 // These throw InputError without a file name (the key path says where); callers add the file.
 
 }  // namespace lstmf
