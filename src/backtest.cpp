@@ -211,10 +211,15 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   // the backtest only needs its own windows.
   const long held_out = std::lround(static_cast<double>(rows) * data.val_fraction) +
                         std::lround(static_cast<double>(rows) * data.test_fraction);
-  const BacktestPlan plan =
+  BacktestPlan plan =
       plan_backtest(rows, data.look_back, options.horizon.value_or(data.horizon),
                     options.season.value_or(checkpoint.columns.seasonal_period), options,
                     std::max(0L, rows - held_out), history.source);
+  // A refitted model (training.refit, the default recipe) trained again on every row after the
+  // validation run: the tail it held out then is no longer unseen.
+  if (checkpoint.config.training.refit)
+    plan.rule += "; the model was refitted on every row of its training file, so its rows are in-sample here: "
+                 "score rows it never saw, or use evaluate --protocol";
 
   const std::vector<MethodForecasts> methods = {
       {"lstm", predict_at(checkpoint, history.values, plan.origins, plan.horizon, options.threads)},

@@ -57,6 +57,22 @@ TEST_CASE("evaluate prints a table of the model and the baselines on the held-ou
   CHECK_THAT(r.out, !Contains("nan") && !Contains("note:"));
 }
 
+TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on", "[cli-evaluate]") {
+  TempDir dir;
+  dir.write("a.csv", read_file(kAirline));
+  const RunResult fit = run_cli("train --data a.csv --target passengers --time-column date --look-back 12 --normalise "
+                                "minmax --ensemble 1 --epochs 3 --hidden 4 --refit true --output r.json --quiet",
+                                dir.path());
+  INFO(fit.err);
+  REQUIRE(fit.exit_code == 0);
+  const RunResult r = run_cli("evaluate --model r.json", dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("origins from the held-out tail, rows 131-144; the model was refitted on every row of its "
+                             "training file, so its rows are in-sample here"));
+  CHECK_THAT(run_cli("evaluate --model m.json", trained().path()).out, !Contains("in-sample"));  // not refitted
+}
+
 TEST_CASE("evaluate --json gives the baselines' scores as computed from the data by hand", "[cli-evaluate]") {
   const RunResult r = run_cli("evaluate --model m.json --json --threads 1", trained().path());
   INFO(r.err);

@@ -8,7 +8,8 @@
 // they are the origins whose target rows all lie in the held-out tail, the last
 // round(rows * val_fraction) + round(rows * test_fraction) rows (the split train made; at least one
 // origin, the last, when the tail is shorter than the horizon). The validation rows chose train's
-// best epoch, so only the test rows (data.test_fraction) are wholly unseen by training.
+// best epoch, so only the test rows (data.test_fraction) are wholly unseen by training; a refitted
+// model (training.refit, the default recipe) trained on every row, and the plan's rule says so.
 //
 // Every origin needs max(look_back, m) rows before it (the model's inputs, and one season for the
 // seasonal naive forecast), so the history must hold max(look_back, m) + horizon rows.
