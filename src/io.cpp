@@ -90,6 +90,7 @@ class PageReleaser {
     if (step_ == 0 || pos < released_ + step_) return;
     static const size_t page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     const size_t end = pos / page * page;
+    if (end <= released_) return;
     ::madvise(const_cast<char*>(base_) + released_, end - released_, MADV_DONTNEED);
     released_ = end;
   }
@@ -319,7 +320,7 @@ class MappedFile {
       if (data != MAP_FAILED) {
         data_ = static_cast<const char*>(data);
         size_ = size;
-        step_ = std::max<size_t>(large / 4, 1);
+        step_ = std::max<size_t>(large / 4, static_cast<size_t>(::sysconf(_SC_PAGESIZE)));
         if (large_) ::madvise(data, size, MADV_SEQUENTIAL);
       }
     }

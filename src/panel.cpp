@@ -632,6 +632,10 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   PanelCheckpoint& checkpoint = outcome.checkpoint;
   checkpoint.config = config;
   checkpoint.columns = columns_info(config, set);
+  // Each series' view (make_view) takes the period of its own frequency, and merge compares the
+  // columns of shards written by every version: the panel records the first series' period, not
+  // data.season.
+  checkpoint.columns.seasonal_period = std::max(1, set.series.front().time.frequency.seasonal_period());
   if (options.selection.shard.count > 1) checkpoint.shard = options.selection.shard;
   if (options.parallel.ranks > 1 && config.training.mode != "global")
     throw InputError("several processes (MPI) train one global model: use --mode global, or --shard for per-series models");

@@ -15,17 +15,22 @@ namespace {
 
 const std::string kAirline = source_path("data/airline-passengers.csv");
 
-// One folder with m.json (5 epochs, look-back 12, horizon 1, val 0.1: rows 131-144 held out) and
-// a.csv, a copy of the data under the relative name the checkpoint records. Trained once.
+// Trains a small model (look-back 12, horizon 1, val 0.1: rows 131-144 held out) on a.csv in
+// `dir`, a copy of the data under the relative name the checkpoint records.
+void train_airline(const TempDir& dir, const std::string& flags) {
+  dir.write("a.csv", read_file(kAirline));
+  const RunResult r = run_cli("train --data a.csv --target passengers --time-column date --look-back 12 --normalise minmax "
+                              "--ensemble 1 --quiet " + flags,
+                              dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+}
+
+// One folder with m.json (5 epochs) and a.csv. Trained once.
 const TempDir& trained() {
   static TempDir dir;
   static const bool ready = [] {
-    dir.write("a.csv", read_file(kAirline));
-    const RunResult r = run_cli("train --data a.csv --target passengers --time-column date --look-back 12 --normalise minmax "
-                                "--ensemble 1 --epochs 5 --hidden 8 --seed 1 --output m.json --quiet",
-                                dir.path());
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
+    train_airline(dir, "--epochs 5 --hidden 8 --seed 1 --output m.json");
     return true;
   }();
   (void)ready;
@@ -59,12 +64,7 @@ TEST_CASE("evaluate prints a table of the model and the baselines on the held-ou
 
 TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on", "[cli-evaluate]") {
   TempDir dir;
-  dir.write("a.csv", read_file(kAirline));
-  const RunResult fit = run_cli("train --data a.csv --target passengers --time-column date --look-back 12 --normalise "
-                                "minmax --ensemble 1 --epochs 3 --hidden 4 --refit true --output r.json --quiet",
-                                dir.path());
-  INFO(fit.err);
-  REQUIRE(fit.exit_code == 0);
+  train_airline(dir, "--epochs 3 --hidden 4 --refit true --output r.json");
   const RunResult r = run_cli("evaluate --model r.json", dir.path());
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
