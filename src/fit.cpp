@@ -8,6 +8,7 @@
 #include <cmath>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "lstmf/dataset.hpp"
@@ -121,6 +122,24 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   const long targets_named = static_cast<long>(config.data.targets.size());
   check_memory(estimate_training_memory(config, inputs_named, targets_named, 0, use_threads(config.training.threads)), 0,
                available_memory());
+  // The default recipe needs the season, which comes from the time column: when none is named, a
+  // first column named like one (date, month, ...; series.hpp) is taken, as the accuracy protocol
+  // does, unless it is a target or feature or its values do not read as times.
+  if (config.data.time_column.empty() && config.data.look_back == 0 && config.data.season == 0) {
+    Config named = config;
+    named.data.time_column = time_column_by_name(config.data.path);
+    const auto& used = named.data;
+    const bool taken = std::find(used.targets.begin(), used.targets.end(), used.time_column) != used.targets.end() ||
+                       std::find(used.features.begin(), used.features.end(), used.time_column) != used.features.end();
+    if (!named.data.time_column.empty() && !taken) {
+      std::optional<SeriesSet> data;
+      try {
+        data = load_series(named.data);
+      } catch (const InputError&) {
+      }
+      if (data) return fit(named, std::move(*data), options);
+    }
+  }
   return fit(config, load_series(config.data), options);
 }
 

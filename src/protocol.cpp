@@ -25,22 +25,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The file's first header field, when it names a time column (date, time, timestamp, ds, ...).
-std::string time_column_of(const std::string& path) {
-  std::ifstream in(path);
-  std::string header;
-  std::getline(in, header);
-  if (header.rfind("\xEF\xBB\xBF", 0) == 0) header = header.substr(3);
-  const auto end = header.find_first_of(",;\t\r");
-  std::string first = header.substr(0, end);
-  if (first.size() >= 2 && first.front() == '"' && first.back() == '"') first = first.substr(1, first.size() - 2);
-  std::string lower;
-  for (const char c : first) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week"})
-    if (lower == name) return first;
-  return "";
-}
-
 MethodScore score(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale) {
   MethodScore s;
   s.forecast = forecast;
@@ -98,7 +82,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     config.data.targets = {s.target};
     config.data.time_column = info.contains("time_column") && info["time_column"].is_string()
                                   ? info["time_column"].get<std::string>()
-                                  : time_column_of(config.data.path);
+                                  : time_column_by_name(config.data.path);
     config.data.missing = MissingPolicy::interpolate;
     config.data.horizon = s.h;
     config.data.season = s.m;

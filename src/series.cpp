@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <climits>
 #include <cctype>
+#include <fstream>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -545,6 +546,24 @@ SeriesSet load_series(const DataConfig& data) {
   set.series.push_back(assemble_series(std::move(raw), columns, static_cast<int>(data.targets.size()), time,
                                        data.missing, source));
   return set;
+}
+
+std::string time_column_by_name(const std::string& path) {
+  if (path == "-") return "";
+  std::ifstream in(path, std::ios::binary);
+  std::string header(4096, '\0');  // a header line is short; a file without line ends is not read whole
+  in.read(header.data(), static_cast<std::streamsize>(header.size()));
+  header.resize(static_cast<size_t>(in.gcount()));
+  header = header.substr(0, header.find('\n'));
+  if (header.rfind("\xEF\xBB\xBF", 0) == 0) header = header.substr(3);
+  const auto end = header.find_first_of(",;\t\r");
+  std::string first = header.substr(0, end);
+  if (first.size() >= 2 && first.front() == '"' && first.back() == '"') first = first.substr(1, first.size() - 2);
+  std::string lower;
+  for (const char c : first) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week"})
+    if (lower == name) return first;
+  return "";
 }
 
 }  // namespace lstmf

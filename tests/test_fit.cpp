@@ -58,3 +58,29 @@ TEST_CASE("checkpoint_every hands over resumable snapshots that continue exactly
     CHECK(snapshots.size() == 2);
   }
 }
+
+TEST_CASE("the default recipe takes a first column named like a time column as the time column", "[fit]") {
+  // Without --time-column the season would be 1; the accuracy protocol finds the column the same way.
+  Config config = airline(2);
+  config.data.time_column = "";
+  config.data.look_back = 0;  // the recipe chooses
+  const FitOutcome found = fit(config);
+  CHECK(found.checkpoint.config.data.time_column == "date");
+  CHECK(found.checkpoint.columns.time_column == "date");
+  CHECK(found.checkpoint.config.data.season == 12);
+  CHECK(found.checkpoint.config.data.look_back == 24);
+
+  test::TempDir dir;
+  std::string text = "date,value\n";  // named like a time column, but not times
+  for (int t = 0; t < 80; ++t) text += "row" + std::to_string(t) + "," + std::to_string(10 + t % 7 + 0.5 * t) + "\n";
+  config.data.path = dir.write("d.csv", text);
+  config.data.targets = {"value"};
+  const FitOutcome plain = fit(config);
+  CHECK(plain.checkpoint.config.data.time_column.empty());
+  CHECK(plain.checkpoint.config.data.season == 1);
+
+  config.data.path = test::source_path("data/airline-passengers.csv");
+  config.data.targets = {"passengers"};
+  config.data.look_back = 12;  // explicit settings keep their meaning: no time column guessed
+  CHECK(fit(config).checkpoint.config.data.time_column.empty());
+}

@@ -22,6 +22,8 @@
 //   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
 //   combine     on: the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp)
+//   time column when none is named (and no season): a first column named like one
+//               (series.hpp time_column_by_name), taken by fit() before the data is read
 // The protocol's measurements behind each choice are in README.md, "The default recipe".
 #pragma once
 
