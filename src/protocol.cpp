@@ -96,7 +96,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     const long rows = series.rows();
     if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
     s.train_rows = rows - s.h;
-    std::vector<double> y(series.values.col(0).data(), series.values.col(0).data() + rows);
+    std::vector<double> y(static_cast<size_t>(rows));  // the target (column 0; rows are stored row-major)
+    for (long r = 0; r < rows; ++r) y[static_cast<size_t>(r)] = series.values(r, 0);
     s.actual.assign(y.begin() + s.train_rows, y.end());
     const std::vector<double> in_sample(y.begin(), y.begin() + s.train_rows);
     const MatrixD full = series.values;

@@ -216,6 +216,19 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
     for (auto& [name, s] : (*j)["series"].items()) s.erase("seconds");
   CHECK(a == b);
 
+  // With a feature column (--set data.features) the scored points are still the target's.
+  TempDir with_feature;
+  std::string rows = "date,value,x\n";
+  for (int r = 0; r < 40; ++r) rows += std::to_string(1990 + r) + "," + std::to_string(100 + r) + "," + std::to_string(r % 3) + "\n";
+  with_feature.write("f.csv", rows);
+  with_feature.write("meta.json", R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4}})");
+  const RunResult featured = run_cli(command + " --set data.features=x --json-file f.json", with_feature.path());
+  INFO(featured.err);
+  REQUIRE(featured.exit_code == 0);
+  const auto f = nlohmann::json::parse(read_file(with_feature.file("f.json")));
+  CHECK(f["series"]["f.csv"]["actual"] == nlohmann::json({136.0, 137.0, 138.0, 139.0}));
+  CHECK(f["series"]["f.csv"]["methods"]["naive"]["forecast"][0] == 135.0);
+
   TempDir empty;
   const RunResult missing = run_cli("evaluate --protocol .", empty.path());
   CHECK(missing.exit_code == 2);
