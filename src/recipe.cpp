@@ -76,8 +76,14 @@ Config resolve_recipe(const Config& config, const Series& series) {
     data.normalise = m > 1 && rows >= 4L * m + data.horizon && has_season(series.values, rows, m) ? Normalise::season
                                                                                                    : Normalise::last;
 
+  // The validation tail must hold one horizon of targets. With an explicit look-back the default
+  // 10% grows to H rows when the training part still holds a window (an explicit other fraction is
+  // kept, and split_rows says when the series is too short for it).
+  if (!auto_look_back && data.val_fraction == DataConfig{}.val_fraction &&
+      std::lround(static_cast<double>(rows) * data.val_fraction) < data.horizon &&
+      rows - validation_rows(rows, data.horizon) >= static_cast<long>(data.look_back) + data.horizon)
+    data.val_fraction = static_cast<double>(validation_rows(rows, data.horizon)) / static_cast<double>(rows);
   if (auto_look_back) {
-    // The validation tail must hold one horizon of targets.
     if (std::lround(static_cast<double>(rows) * data.val_fraction) < data.horizon || data.val_fraction == 0)
       data.val_fraction = static_cast<double>(validation_rows(rows, data.horizon)) / static_cast<double>(rows);
     const int shortest = data.normalise == Normalise::season ? m : 3;

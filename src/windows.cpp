@@ -1,6 +1,7 @@
 #include "lstmf/windows.hpp"
 
 #include <cmath>
+#include <sstream>
 #include <string>
 
 #include "lstmf/error.hpp"
@@ -10,26 +11,46 @@ namespace lstmf {
 Split split_rows(long rows, double val_fraction, double test_fraction, int look_back, int horizon,
                  const std::string& what) {
   const long window = static_cast<long>(look_back) + horizon;
-  const long val_rows = std::lround(static_cast<double>(rows) * val_fraction);
-  const long test_rows = std::lround(static_cast<double>(rows) * test_fraction);
-  Split split{rows, rows - val_rows - test_rows, rows - test_rows};
-  // The smallest series that gives one training window and, when asked for, one validation and one
-  // test target span: look_back + horizon rows to train, and horizon more for each held-out part.
-  const long held_out = (val_fraction > 0 ? horizon : 0) + (test_fraction > 0 ? horizon : 0);
-  const auto too_short = [&] {
-    const long need_train = window;
-    long minimum = need_train + held_out;
-    // With the fractions applied, the training part must still hold `window` rows.
-    const double train_share = 1.0 - val_fraction - test_fraction;
-    minimum = std::max(minimum, static_cast<long>(std::ceil(static_cast<double>(need_train) / train_share)));
-    throw InputError(what + " has " + std::to_string(rows) + " rows, too short for one window: look-back " +
-                     std::to_string(look_back) + " + horizon " + std::to_string(horizon) +
-                     (held_out > 0 ? " with validation/test tails" : "") + " needs at least " +
-                     std::to_string(minimum) + " rows");
+  const auto split_of = [&](long n) {
+    const long val_rows = std::lround(static_cast<double>(n) * val_fraction);
+    const long test_rows = std::lround(static_cast<double>(n) * test_fraction);
+    return Split{n, n - val_rows - test_rows, n - test_rows};
   };
-  if (split.train_end < window) too_short();
-  if (val_fraction > 0 && split.val_end - split.train_end < horizon) too_short();
-  if (test_fraction > 0 && split.rows - split.val_end < horizon) too_short();
+  // One training window (look_back + horizon rows) and, when asked for, one validation and one
+  // test target span (horizon rows each, after the fractions are rounded).
+  const auto fits = [&](long n) {
+    const Split s = split_of(n);
+    return s.train_end >= window && (val_fraction <= 0 || s.val_end - s.train_end >= horizon) &&
+           (test_fraction <= 0 || s.rows - s.val_end >= horizon);
+  };
+  const Split split = split_of(rows);
+  if (!fits(rows)) {
+    // The smallest length that fits: from a bound each condition gives, up to the rounding.
+    double bound = static_cast<double>(window) / std::max(1e-9, 1.0 - val_fraction - test_fraction);
+    for (const double fraction : {val_fraction, test_fraction})
+      if (fraction > 0) bound = std::max(bound, (horizon - 0.5) / fraction);
+    long minimum = std::max(window, static_cast<long>(bound) - 2);
+    for (int step = 0; step < 1000 && !fits(minimum); ++step) ++minimum;
+    const long val_rows = split.val_end - split.train_end;
+    const long test_rows = split.rows - split.val_end;
+    const auto fraction_text = [](double f) {
+      std::ostringstream out;
+      out << f;
+      return out.str();
+    };
+    std::string reason;
+    if (split.train_end < window)
+      reason = "the training part (" + std::to_string(split.train_end) + " rows) needs look-back " +
+               std::to_string(look_back) + " + horizon " + std::to_string(horizon);
+    else if (val_fraction > 0 && val_rows < horizon)
+      reason = "the validation tail (val_fraction " + fraction_text(val_fraction) + ": " + std::to_string(val_rows) +
+               " rows) needs one horizon of " + std::to_string(horizon) + " rows";
+    else
+      reason = "the test tail (test_fraction " + fraction_text(test_fraction) + ": " + std::to_string(test_rows) +
+               " rows) needs one horizon of " + std::to_string(horizon) + " rows";
+    throw InputError(what + " has " + std::to_string(rows) + " rows, too short for one window: " + reason +
+                     "; these settings need at least " + std::to_string(minimum) + " rows");
+  }
   return split;
 }
 

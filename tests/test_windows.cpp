@@ -31,8 +31,31 @@ TEST_CASE("a chronological split keeps the newest rows for validation and test",
 
 TEST_CASE("a series too short for one window states the minimum length", "[windows]") {
   REQUIRE_THROWS_WITH(split_rows(10, 0.0, 0.0, 8, 3, "short.csv"),
-                      Contains("short.csv has 10 rows, too short for one window") && Contains("needs at least 11 rows"));
-  REQUIRE_THROWS_WITH(split_rows(12, 0.1, 0.0, 8, 3, "short.csv"), Contains("needs at least 14 rows"));
+                      Contains("short.csv has 10 rows, too short for one window") && Contains("need at least 11 rows"));
+  // 10% of the rows must hold one horizon (3 rows): lround(0.1 n) >= 3 from n = 25.
+  REQUIRE_THROWS_WITH(split_rows(12, 0.1, 0.0, 8, 3, "short.csv"),
+                      Contains("the validation tail (val_fraction 0.1: 1 rows) needs one horizon of 3 rows") &&
+                          Contains("need at least 25 rows"));
+  CHECK_THROWS(split_rows(24, 0.1, 0.0, 8, 3, "short.csv"));
+  CHECK_NOTHROW(split_rows(25, 0.1, 0.0, 8, 3, "ok.csv"));
+  // The stated minimum is the smallest length that fits, for any mix of settings.
+  for (const double val : {0.0, 0.05, 0.1, 0.3})
+    for (const double test : {0.0, 0.1, 0.2})
+      for (const int horizon : {1, 3, 18}) {
+        long stated = -1;
+        try {
+          split_rows(5, val, test, 13, horizon, "s.csv");
+        } catch (const InputError& e) {
+          const std::string text = e.what();
+          const size_t at = text.find("need at least ");
+          REQUIRE(at != std::string::npos);
+          stated = std::stol(text.substr(at + 14));
+        }
+        INFO("val " << val << " test " << test << " horizon " << horizon);
+        REQUIRE(stated > 5);
+        CHECK_NOTHROW(split_rows(stated, val, test, 13, horizon, "s.csv"));
+        CHECK_THROWS(split_rows(stated - 1, val, test, 13, horizon, "s.csv"));
+      }
   CHECK_NOTHROW(split_rows(11, 0.0, 0.0, 8, 3, "ok.csv"));
   CHECK_NOTHROW(split_rows(14, 0.2, 0.0, 8, 3, "ok.csv"));
 }
