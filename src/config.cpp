@@ -437,7 +437,7 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)",
                   one_of({"per-series", "global"})),
       LSTMF_TRAIN(refit, "--refit", "BOOL",
-                  "train again on every row (validation tail included) for each member's best epoch count; "
+                  "train again on every row (validation tail included) for the full epoch count, each member from its seed; "
                   "the first run's validation residuals calibrate the intervals; on when epochs is chosen from the data"),
       LSTMF_TRAIN(combine, "--combine", "BOOL",
                   "average the forecast with the seasonal naive or naive one when that did within 10% as well on the "

@@ -257,7 +257,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const WindowSet* train_windows = &dataset.train;
   const auto train_member = [&](int k) {
     Member& slot = slots[static_cast<size_t>(k)];
-    const EpochCallback on_epoch = [&, k](const EpochReport& report) {
+    const EpochCallback on_epoch = [&, k](EpochReport report) {
+      report.refit = train_windows != &dataset.train;  // the refit trains on every row
       if (k == 0 && options.on_epoch && !options.on_epoch(report)) stop = true;
       if (k == 0 && every > 0) {
         snapshot_history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
@@ -312,7 +313,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}},
-                     first.result, {}, dataset.train.size(), dataset.validation.size(), ""};
+                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, ""};
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
@@ -339,6 +340,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     Dataset refit_data = prepare_dataset(SeriesSet(dataset.source), all_rows);
     refit_data.train.set_normalisation(normalisation);
     train_windows = &refit_data.train;
+    outcome.refit_windows = refit_data.train.size();
     validation = nullptr;
     for (int k = 0; k < members; ++k) {
       Member& slot = slots[static_cast<size_t>(k)];

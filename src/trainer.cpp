@@ -119,6 +119,7 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
     report.epoch = epoch_ + 1;
     report.lr = optimizer_.lr();
     report.train_windows = windows;
+    report.epochs = config_.epochs;
 
     // Each epoch's order depends on the generator's state alone, so a resumed run repeats it.
     std::iota(order.begin(), order.end(), 0L);

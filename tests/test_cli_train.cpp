@@ -30,14 +30,17 @@ TEST_CASE("train writes a checkpoint and predict forecasts the future with times
   INFO(train.err);
   REQUIRE(train.exit_code == 0);
   CHECK(train.out.empty());  // stdout is data; train has none
-  CHECK_THAT(train.err, Contains("epoch 3/3") && Contains("validation MAE") && Contains("checkpoint: m.json"));
+  // stderr is not a terminal here: the summary, but no progress lines unless --progress asks.
+  CHECK_THAT(train.err, !Contains("epoch 1/") && Contains("validation MAE") && Contains("checkpoint: m.json"));
+  const RunResult shown = run_cli("train " + kQuick + " --seed 5 --horizon 3 --output m2.json --progress", dir.path());
+  CHECK_THAT(shown.err, Contains("epoch 1/3") && Contains("epoch 3/3") && Contains("ETA"));
   REQUIRE(file_exists(dir.file("m.json")));
 
   SECTION("the log has one JSON object per epoch") {
     const std::string log = read_file(dir.file("log.jsonl"));
     REQUIRE(count_lines(log) == 3);
     const auto first = nlohmann::json::parse(log.substr(0, log.find('\n')));
-    for (const char* key : {"epoch", "train_loss", "val_loss", "lr", "seconds", "train_windows"}) CHECK(first.contains(key));
+    for (const char* key : {"epoch", "train_loss", "val_loss", "lr", "seconds", "train_windows", "refit"}) CHECK(first.contains(key));
     CHECK(first["train_windows"] == 130 - 12 - 3 + 1);
   }
   SECTION("predict from the checkpoint's data tail continues the monthly dates") {
@@ -90,7 +93,7 @@ TEST_CASE("the same data, config and seed give a byte-identical checkpoint", "[c
 TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[cli-train]") {
   TempDir dir;
   REQUIRE(run_cli("train " + kQuick + " --patience 0 --output three.json --quiet", dir.path()).exit_code == 0);
-  const RunResult resumed = run_cli("train --resume three.json --epochs 5 --output five.json", dir.path());
+  const RunResult resumed = run_cli("train --resume three.json --epochs 5 --output five.json --progress", dir.path());
   INFO(resumed.err);
   REQUIRE(resumed.exit_code == 0);
   CHECK_THAT(resumed.err, Contains("epoch 4/5") && Contains("epoch 5/5") && !Contains("epoch 1/5"));
@@ -235,8 +238,15 @@ TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with
   // epochs and refit come from the recipe.
   const std::string recipe = "train " + kAirlineFlags + " --horizon 6 --ensemble 2 --seed 3 --quiet --output a.json";
   REQUIRE(run_cli(recipe, dir.path()).exit_code == 0);
-  REQUIRE(run_cli(recipe, again.path()).exit_code == 0);
+  // Shown or not, progress changes nothing; it counts the epochs the recipe chose, then the refit's.
+  const RunResult shown = run_cli(replace_all_args(recipe, "--quiet", "--progress"), again.path());
+  REQUIRE(shown.exit_code == 0);
   CHECK(read_file(dir.file("a.json")) == read_file(again.file("a.json")));
+  const auto epochs = nlohmann::json::parse(read_file(dir.file("a.json")))["config"]["training"]["epochs"].get<int>();
+  CHECK_THAT(shown.err, StartsWith("epoch 1/" + std::to_string(epochs) + " ") &&
+                            Contains("\nrefit epoch " + std::to_string(epochs) + "/" + std::to_string(epochs) + " ") &&
+                            !Contains("ETA -") && Contains("then refitted on every row: ") &&
+                            Contains(std::to_string(epochs) + " epochs for each of 2 members; those weights are kept"));
   const auto checkpoint = nlohmann::json::parse(read_file(dir.file("a.json")));
   CHECK(checkpoint["version"] == 2);
   CHECK(checkpoint["config"]["data"]["normalise"] == "season");

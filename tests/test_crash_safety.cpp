@@ -173,7 +173,8 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130; a se
   // Epochs long enough (a second or so) that two signals 30 ms apart land in one epoch.
   const auto slow_run = std::vector<std::string>{"train", "--data", source_path("data/sunspots.csv"), "--target",
                                                  "sunspots", "--look-back", "48", "--hidden", "64", "--epochs",
-                                                 "100000", "--patience", "0", "--threads", "1", "--output", "m.json"};
+                                                 "100000", "--patience", "0", "--threads", "1", "--output", "m.json",
+                                                 "--progress"};
   const auto epoch_done = [&] { return read_or_empty(dir.file("err")).find("epoch 1/") != std::string::npos; };
 
   for (const int signal : {SIGINT, SIGTERM}) {

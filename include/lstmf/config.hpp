@@ -74,7 +74,7 @@ struct TrainingConfig {
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
   std::string mode = "per-series";    // long format: "per-series" (one model each) or "global"
-  bool refit = false;                 // after validating, train again on every row for the best epoch count
+  bool refit = false;                 // after validating, train again on every row for the full epoch count
   bool combine = false;               // weight the forecast with seasonal naive and naive by validation errors
 };
 

@@ -36,6 +36,7 @@ struct FitOutcome {
   HoldoutErrors validation;  // windows = 0 without validation rows
   long train_windows = 0;
   long validation_windows = 0;
+  long refit_windows = 0;    // training.refit: the windows of every row the kept weights trained on
   std::string diverged;      // the DivergedError message when training diverged, else ""
 };
 

@@ -36,6 +36,8 @@ struct EpochReport {
   double lr = 0.0;                                            // learning rate of the epoch
   double seconds = 0.0;                                       // wall time, validation included
   long train_windows = 0;
+  int epochs = 0;      // epochs planned for this run
+  bool refit = false;  // the run on every row after the validated one (training.refit; fit.cpp)
 };
 
 // Called after every epoch; returning false stops training (progress display, Ctrl-C).

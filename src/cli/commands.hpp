@@ -22,5 +22,7 @@ Command add_merge(CLI::App& app);
 
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();
+// Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).
+inline bool show_progress(bool quiet, bool asked) { return !quiet && (asked || stderr_is_terminal()); }
 
 }  // namespace lstmf::cli

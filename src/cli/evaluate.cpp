@@ -33,6 +33,7 @@ struct EvaluateArgs {
   std::uint64_t seed = 0;
   std::vector<std::string> settings;  // KEY=VALUE config overrides of the recipe
   bool quiet = false;
+  bool progress = false;
   CLI::Option* horizon_option = nullptr;
   CLI::Option* origins_option = nullptr;
   CLI::Option* season_option = nullptr;
@@ -66,7 +67,7 @@ int run_protocol_command(const EvaluateArgs& args) {
   }
   check(options.base, "--set");
   options.only = args.only;
-  if (!args.quiet) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+  if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   const ProtocolResult result = run_protocol(args.protocol, options);
   if (!args.json_file.empty()) write_atomically(args.json_file, to_json(result).dump(1) + "\n");
   if (args.json)
@@ -132,6 +133,8 @@ Command add_evaluate(CLI::App& app) {
   command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(',');
   command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str();
   command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
+  command->add_flag("--progress", args->progress,
+                    "--protocol: a progress line per series on stderr also when it is not a terminal");
   command->add_option("--set", args->settings,
                       "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)");
   command->add_option("--input,-i", args->input,

@@ -21,7 +21,7 @@ void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
                      "many series: a series too short for one window is an error (default: skipped, named on stderr)");
 }
 
-int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet,
+int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet, bool progress,
                     const EpochCallback& on_epoch, const std::function<bool()>& keep_going) {
   if (!resume.empty())
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
@@ -36,7 +36,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (global && world.rank != 0) options.on_epoch = [&](const EpochReport&) { return keep_going(); };
   options.on_series = [&](const SeriesFitReport& report, long done, long total) {
     const long every = std::max(1L, total / 20);
-    if (!quiet && (done % every == 0 || done == total)) {
+    if (progress && world.rank == 0 && (done % every == 0 || done == total)) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
                 << "s; last: " << report.id << ", " << report.epochs << " epochs)\n";

@@ -35,7 +35,8 @@ MpiWorld start_mpi();
 
 // train with data.series_column set: skipped series reported on stderr, checkpoint written.
 // `keep_going` is false once the user interrupted.
-int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet,
+// `progress`: per-series progress lines (a terminal or --progress; cli/commands.hpp show_progress).
+int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet, bool progress,
                     const EpochCallback& on_epoch, const std::function<bool()>& keep_going);
 
 }  // namespace lstmf::cli

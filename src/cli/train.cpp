@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM save the best checkpoint so far and exit 130 (a second signal exits at once).
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -44,22 +45,25 @@ std::string seconds_text(double seconds) {
   return out.str();
 }
 
-// One line per epoch; on a terminal, a bar redrawn in place instead of a scrolling log.
+// Shown only on a terminal (a bar redrawn in place) or with --progress (one line per epoch). The
+// refit after a validated run (training.refit) counts its epochs again, marked "refit".
 class Progress {
  public:
-  Progress(int total_epochs, bool quiet) : total_(total_epochs), quiet_(quiet), terminal_(stderr_is_terminal()) {}
+  explicit Progress(bool show) : show_(show), terminal_(stderr_is_terminal()) {}
 
   void epoch(const EpochReport& r) {
+    if (r.epoch == 1) elapsed_ = 0;  // a new run (the refit, or the next series' model)
     elapsed_ += r.seconds;
-    if (quiet_) return;
-    const double eta = elapsed_ / r.epoch * (total_ - r.epoch);
+    if (!show_) return;
+    const int total = std::max(r.epochs, r.epoch);
+    const double eta = elapsed_ / r.epoch * (total - r.epoch);
     char val[32] = "-";
     if (std::isfinite(r.val_loss)) std::snprintf(val, sizeof val, "%.6g", r.val_loss);
     char line[256];
-    std::snprintf(line, sizeof line, "epoch %d/%d  train %.6g  val %s  lr %.3g  %s  ETA %s", r.epoch, total_,
-                  r.train_loss, val, r.lr, seconds_text(r.seconds).c_str(), seconds_text(eta).c_str());
+    std::snprintf(line, sizeof line, "%sepoch %d/%d  train %.6g  val %s  lr %.3g  %s  ETA %s", r.refit ? "refit " : "",
+                  r.epoch, total, r.train_loss, val, r.lr, seconds_text(r.seconds).c_str(), seconds_text(eta).c_str());
     if (terminal_) {
-      const int width = 20, filled = width * r.epoch / total_;
+      const int width = 20, filled = width * r.epoch / total;
       std::cerr << "\r\033[K[" << std::string(static_cast<size_t>(filled), '=')
                 << std::string(static_cast<size_t>(width - filled), ' ') << "] " << line << std::flush;
     } else {
@@ -67,12 +71,11 @@ class Progress {
     }
   }
   void done() {
-    if (terminal_ && !quiet_) std::cerr << "\n";
+    if (terminal_ && show_) std::cerr << "\n";
   }
 
  private:
-  int total_;
-  bool quiet_;
+  bool show_;
   bool terminal_;
   double elapsed_ = 0;
 };
@@ -80,13 +83,15 @@ class Progress {
 nlohmann::json log_line(const EpochReport& r) {
   const auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   return {{"epoch", r.epoch},   {"train_loss", number(r.train_loss)}, {"val_loss", number(r.val_loss)},
-          {"lr", r.lr},         {"seconds", r.seconds},               {"train_windows", r.train_windows}};
+          {"lr", r.lr},         {"seconds", r.seconds},               {"train_windows", r.train_windows},
+          {"refit", r.refit}};
 }
 
 struct TrainArgs {
   ConfigFlags flags;
   std::string resume;
   bool quiet = false;
+  bool progress = false;  // --progress: progress lines also when stderr is not a terminal
   PanelArgs panel;  // long format: --series, --shard, --strict
 };
 
@@ -99,7 +104,7 @@ int run_train(const TrainArgs& args) {
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
 
   install_signal_handlers();
-  Progress progress(config.training.epochs, args.quiet);
+  Progress progress(show_progress(args.quiet, args.progress));
   std::string log;
   FitOptions options;
   options.resume = args.resume;
@@ -109,7 +114,7 @@ int run_train(const TrainArgs& args) {
     return g_signals.load() == 0;
   };
   if (!config.data.series_column.empty()) {  // many series: src/cli/train_panel.cpp
-    const int code = run_train_panel(config, args.panel, args.resume, args.quiet, options.on_epoch,
+    const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
                                      [] { return g_signals.load() == 0; });
     progress.done();
     if (!config.output.log_json.empty() && start_mpi().rank == 0) write_atomically(config.output.log_json, log);
@@ -140,6 +145,13 @@ int run_train(const TrainArgs& args) {
       std::cerr << "validation MAE " << format_number(outcome.validation.mae) << ", RMSE "
                 << format_number(outcome.validation.rmse) << " (original units, " << outcome.validation.windows
                 << " windows)\n";
+    if (outcome.refit_windows > 0)
+      std::cerr << "then refitted on every row: " << outcome.refit_windows << " windows, "
+                << outcome.checkpoint.config.training.epochs << " epochs"
+                << (outcome.checkpoint.config.model.ensemble > 1
+                        ? " for each of " + std::to_string(outcome.checkpoint.config.model.ensemble) + " members"
+                        : std::string())
+                << "; those weights are kept\n";
     if (trained) std::cerr << "checkpoint: " << config.output.path << "\n";
   }
   if (!outcome.diverged.empty())
@@ -161,6 +173,9 @@ Command add_train(CLI::App& app) {
   add_config_flags(*command, args->flags);
   command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state");
   command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr");
+  command->add_flag("--progress", args->progress,
+                    "progress (per epoch; per series with --series-column) on stderr also when it is not a terminal, "
+                    "one line each");
   add_panel_flags(*command, args->panel, true);
   return {command, [args] { return run_train(*args); }};
 }
