@@ -10,6 +10,7 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/time_index.hpp"
+#include "lstmf/windows.hpp"
 
 namespace lstmf {
 namespace {
@@ -209,8 +210,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
 
   // The same tail as train's split (windows.cpp: split_rows), without its minimum-length checks:
   // the backtest only needs its own windows.
-  const long held_out = std::lround(static_cast<double>(rows) * data.val_fraction) +
-                        std::lround(static_cast<double>(rows) * data.test_fraction);
+  const long held_out = rows - split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
   BacktestPlan plan =
       plan_backtest(rows, data.look_back, options.horizon.value_or(data.horizon),
                     options.season.value_or(checkpoint.columns.seasonal_period), options,

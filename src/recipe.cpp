@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lstmf/error.hpp"
+#include "lstmf/windows.hpp"
 
 namespace lstmf {
 namespace {
@@ -76,13 +77,6 @@ Config resolve_recipe(const Config& config, const Series& series) {
     data.normalise = m > 1 && rows >= 4L * m + data.horizon && has_season(series.values, rows, m) ? Normalise::season
                                                                                                    : Normalise::last;
 
-  // The validation tail must hold one horizon of targets. With an explicit look-back the default
-  // 10% grows to H rows when the training part still holds a window (an explicit other fraction is
-  // kept, and split_rows says when the series is too short for it).
-  if (!auto_look_back && data.val_fraction == DataConfig{}.val_fraction &&
-      std::lround(static_cast<double>(rows) * data.val_fraction) < data.horizon &&
-      rows - validation_rows(rows, data.horizon) >= static_cast<long>(data.look_back) + data.horizon)
-    data.val_fraction = static_cast<double>(validation_rows(rows, data.horizon)) / static_cast<double>(rows);
   if (auto_look_back) {
     if (std::lround(static_cast<double>(rows) * data.val_fraction) < data.horizon || data.val_fraction == 0)
       data.val_fraction = static_cast<double>(validation_rows(rows, data.horizon)) / static_cast<double>(rows);
@@ -122,7 +116,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // One typical seasonal change of the target maps to about 1 (min-max range scaled up), so the
   // shifted windows of every series have the same order of magnitude.
   if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax) {
-    const long train_rows = rows - std::lround(static_cast<double>(rows) * (data.val_fraction + data.test_fraction));
+    const long train_rows = split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
     const double lo = series.values.col(0).head(train_rows).minCoeff();
     const double hi = series.values.col(0).head(train_rows).maxCoeff();
     const double change = seasonal_change(series.values, train_rows, m);

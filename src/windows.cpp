@@ -1,5 +1,6 @@
 #include "lstmf/windows.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -8,47 +9,42 @@
 
 namespace lstmf {
 
+Split split_parts(long rows, double val_fraction, double test_fraction, int horizon) {
+  const auto tail = [&](double fraction) {
+    return fraction > 0 ? std::max(std::lround(static_cast<double>(rows) * fraction), static_cast<long>(horizon)) : 0L;
+  };
+  const long val_rows = tail(val_fraction), test_rows = tail(test_fraction);
+  return Split{rows, rows - val_rows - test_rows, rows - test_rows};
+}
+
 Split split_rows(long rows, double val_fraction, double test_fraction, int look_back, int horizon,
                  const std::string& what) {
   const long window = static_cast<long>(look_back) + horizon;
-  const auto split_of = [&](long n) {
-    const long val_rows = std::lround(static_cast<double>(n) * val_fraction);
-    const long test_rows = std::lround(static_cast<double>(n) * test_fraction);
-    return Split{n, n - val_rows - test_rows, n - test_rows};
-  };
-  // One training window (look_back + horizon rows) and, when asked for, one validation and one
-  // test target span (horizon rows each, after the fractions are rounded).
-  const auto fits = [&](long n) {
-    const Split s = split_of(n);
-    return s.train_end >= window && (val_fraction <= 0 || s.val_end - s.train_end >= horizon) &&
-           (test_fraction <= 0 || s.rows - s.val_end >= horizon);
-  };
-  const Split split = split_of(rows);
+  const auto fits = [&](long n) { return split_parts(n, val_fraction, test_fraction, horizon).train_end >= window; };
+  const Split split = split_parts(rows, val_fraction, test_fraction, horizon);
   if (!fits(rows)) {
-    // The smallest length that fits: from a bound each condition gives, up to the rounding.
-    double bound = static_cast<double>(window) / std::max(1e-9, 1.0 - val_fraction - test_fraction);
-    for (const double fraction : {val_fraction, test_fraction})
-      if (fraction > 0) bound = std::max(bound, (horizon - 0.5) / fraction);
-    long minimum = std::max(window, static_cast<long>(bound) - 2);
+    // The smallest length that fits (the training part grows by at most one row per row): from
+    // the bound the fractions give, up to the rounding and the one-horizon minimum of each tail.
+    const long tails = (val_fraction > 0 ? horizon : 0) + (test_fraction > 0 ? horizon : 0);
+    const double share = std::max(1e-9, 1.0 - std::max(0.0, val_fraction) - std::max(0.0, test_fraction));
+    long minimum = std::max(window + tails, static_cast<long>(static_cast<double>(window) / share) - 2);
     for (int step = 0; step < 1000 && !fits(minimum); ++step) ++minimum;
-    const long val_rows = split.val_end - split.train_end;
-    const long test_rows = split.rows - split.val_end;
     const auto fraction_text = [](double f) {
       std::ostringstream out;
       out << f;
       return out.str();
     };
-    std::string reason;
-    if (split.train_end < window)
-      reason = "the training part (" + std::to_string(split.train_end) + " rows) needs look-back " +
-               std::to_string(look_back) + " + horizon " + std::to_string(horizon);
-    else if (val_fraction > 0 && val_rows < horizon)
-      reason = "the validation tail (val_fraction " + fraction_text(val_fraction) + ": " + std::to_string(val_rows) +
-               " rows) needs one horizon of " + std::to_string(horizon) + " rows";
-    else
-      reason = "the test tail (test_fraction " + fraction_text(test_fraction) + ": " + std::to_string(test_rows) +
-               " rows) needs one horizon of " + std::to_string(horizon) + " rows";
-    throw InputError(what + " has " + std::to_string(rows) + " rows, too short for one window: " + reason +
+    std::string held_out;
+    if (split.val_end > split.train_end)
+      held_out += "validation " + std::to_string(split.val_end - split.train_end) + " (val_fraction " +
+                  fraction_text(val_fraction) + ")";
+    if (split.rows > split.val_end)
+      held_out += (held_out.empty() ? "" : ", ") + std::string("test ") + std::to_string(split.rows - split.val_end) +
+                  " (test_fraction " + fraction_text(test_fraction) + ")";
+    throw InputError(what + " has " + std::to_string(rows) + " rows, too short for one window: the training part (" +
+                     std::to_string(std::max(0L, split.train_end)) + " rows" +
+                     (held_out.empty() ? std::string() : " after the held-out tails: " + held_out + ", each at least one horizon") +
+                     ") needs look-back " + std::to_string(look_back) + " + horizon " + std::to_string(horizon) +
                      "; these settings need at least " + std::to_string(minimum) + " rows");
   }
   return split;

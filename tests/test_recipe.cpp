@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "lstmf/recipe.hpp"
+#include "lstmf/windows.hpp"
 
 using namespace lstmf;
 
@@ -84,16 +85,13 @@ TEST_CASE("the recipe keeps the season only when the series' changes repeat with
   CHECK(resolve_recipe(config, monthly(200)).data.normalise == Normalise::season);
 }
 
-TEST_CASE("with an explicit look-back the default validation tail grows to one horizon", "[recipe]") {
+TEST_CASE("with an explicit look-back the validation tail still holds one horizon", "[recipe]") {
   Config config;
   config.data.look_back = 13;
   config.data.horizon = 18;
   const Config r = resolve_recipe(config, monthly(126));  // 10% would be 13 rows, under H = 18
   CHECK(r.data.look_back == 13);
-  CHECK(std::lround(126 * r.data.val_fraction) == 18);
-  config.data.val_fraction = 0.05;  // an explicit fraction is kept (split_rows then refuses it)
-  CHECK(resolve_recipe(config, monthly(126)).data.val_fraction == 0.05);
-  config.data.val_fraction = 0.1;
-  config.data.look_back = 100;  // no room for the longer tail: kept, and split_rows says why
-  CHECK(resolve_recipe(config, monthly(126)).data.val_fraction == 0.1);
+  CHECK(r.data.val_fraction == 0.1);  // kept; split_parts holds out max(13, 18) rows
+  const Split split = split_parts(126, r.data.val_fraction, r.data.test_fraction, r.data.horizon);
+  CHECK(split.val_end - split.train_end == 18);
 }

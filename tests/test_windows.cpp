@@ -27,17 +27,26 @@ TEST_CASE("a chronological split keeps the newest rows for validation and test",
   CHECK(split.rows == 100);
   CHECK(split.train_end == 70);
   CHECK(split.val_end == 90);
+  // A tail shorter than one horizon would hold no window: it grows to the horizon.
+  const Split monthly = split_rows(90, 0.1, 0.0, 24, 18, "s.csv");  // 10% = 9 rows < 18
+  CHECK(monthly.train_end == 72);
+  CHECK(monthly.val_end == 90);
+  const Split both = split_parts(40, 0.1, 0.05, 6);
+  CHECK(both.val_end - both.train_end == 6);
+  CHECK(both.rows - both.val_end == 6);
+  CHECK(split_parts(40, 0.0, 0.0, 6).train_end == 40);
 }
 
 TEST_CASE("a series too short for one window states the minimum length", "[windows]") {
   REQUIRE_THROWS_WITH(split_rows(10, 0.0, 0.0, 8, 3, "short.csv"),
                       Contains("short.csv has 10 rows, too short for one window") && Contains("need at least 11 rows"));
-  // 10% of the rows must hold one horizon (3 rows): lround(0.1 n) >= 3 from n = 25.
+  // The validation tail holds at least one horizon (3 rows), so 8 + 3 training rows and 3 more.
   REQUIRE_THROWS_WITH(split_rows(12, 0.1, 0.0, 8, 3, "short.csv"),
-                      Contains("the validation tail (val_fraction 0.1: 1 rows) needs one horizon of 3 rows") &&
-                          Contains("need at least 25 rows"));
-  CHECK_THROWS(split_rows(24, 0.1, 0.0, 8, 3, "short.csv"));
-  CHECK_NOTHROW(split_rows(25, 0.1, 0.0, 8, 3, "ok.csv"));
+                      Contains("the training part (9 rows after the held-out tails: validation 3 (val_fraction 0.1), "
+                               "each at least one horizon) needs look-back 8 + horizon 3") &&
+                          Contains("need at least 14 rows"));
+  CHECK_THROWS(split_rows(13, 0.1, 0.0, 8, 3, "short.csv"));
+  CHECK_NOTHROW(split_rows(14, 0.1, 0.0, 8, 3, "ok.csv"));
   // The stated minimum is the smallest length that fits, for any mix of settings.
   for (const double val : {0.0, 0.05, 0.1, 0.3})
     for (const double test : {0.0, 0.1, 0.2})

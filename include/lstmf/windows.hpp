@@ -22,9 +22,13 @@ struct Split {
   long val_end = 0;
 };
 
-// val_rows = round(rows * val_fraction), test_rows likewise, and the training part keeps the rest.
-// Throws InputError stating the minimum length when the training part cannot hold one window
-// (look_back + horizon rows) or a non-empty validation/test part cannot hold one target span.
+// The parts, unchecked: val_rows = max(round(rows * val_fraction), horizon) when val_fraction > 0
+// (a shorter tail would hold no window to score; 0 otherwise), test_rows likewise, and the training
+// part keeps the rest (possibly nothing: split_rows checks).
+Split split_parts(long rows, double val_fraction, double test_fraction, int horizon);
+
+// split_parts, checked: throws InputError stating the minimum length when the training part cannot
+// hold one window (look_back + horizon rows).
 Split split_rows(long rows, double val_fraction, double test_fraction, int look_back, int horizon,
                  const std::string& what);
 
