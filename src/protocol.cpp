@@ -43,6 +43,12 @@ std::string fixed(double value, int digits) {
   return out.str();
 }
 
+// An error in the folder's description (meta.json, baselines.json), as opposed to one series' data.
+class FolderError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 }  // namespace
 
 ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options) {
@@ -77,82 +83,91 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     s.m = info.contains("m") && info["m"].is_number_integer() ? std::max(1, info["m"].get<int>()) : 1;
     s.frequency = info.contains("frequency") && info["frequency"].is_string() ? info["frequency"].get<std::string>() : "";
 
-    Config config = options.base;
-    config.data.path = (fs::path(folder) / file).string();
-    config.data.targets = {s.target};
-    config.data.time_column = info.contains("time_column") && info["time_column"].is_string()
-                                  ? info["time_column"].get<std::string>()
-                                  : time_column_by_name(config.data.path);
-    config.data.missing = MissingPolicy::interpolate;
-    config.data.horizon = s.h;
-    config.data.season = s.m;
-    SeriesSet set = load_series(config.data);
-    Series& series = set.series.front();
-    if (series.rows() > options.max_length) {  // keep the last max_length points
-      const long drop = series.rows() - options.max_length;
-      series.values = MatrixD(series.values.bottomRows(options.max_length));
-      if (!series.time.ticks.empty()) series.time.ticks.erase(series.time.ticks.begin(), series.time.ticks.begin() + drop);
-    }
-    const long rows = series.rows();
-    if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
-    s.train_rows = rows - s.h;
-    std::vector<double> y(static_cast<size_t>(rows));  // the target (column 0; rows are stored row-major)
-    for (long r = 0; r < rows; ++r) y[static_cast<size_t>(r)] = series.values(r, 0);
-    s.actual.assign(y.begin() + s.train_rows, y.end());
-    const std::vector<double> in_sample(y.begin(), y.begin() + s.train_rows);
-    const MatrixD full = series.values;
-    series.values = MatrixD(full.topRows(s.train_rows));
-    if (!series.time.ticks.empty()) series.time.ticks.resize(static_cast<size_t>(s.train_rows));
-
-    const FitOutcome outcome = fit(config, std::move(set));
-    const Checkpoint& checkpoint = outcome.checkpoint;
-    const MatrixD history = full.topRows(s.train_rows);
-    const MatrixD predicted = predict_at(checkpoint, history, {s.train_rows}, s.h, config.training.threads);
-    Forecast f;
-    f.values.resize(s.h, 1);
-    for (int h = 0; h < s.h; ++h) f.values(h, 0) = predicted(0, h * static_cast<long>(checkpoint.columns.targets.size()));
-    std::vector<double> lstm(f.values.data(), f.values.data() + s.h);
-    std::ostringstream recipe;
-    recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
-           << to_string(checkpoint.config.data.normalise) << ", " << checkpoint.config.model.ensemble << " x "
-           << checkpoint.config.training.epochs << " epochs";
-    if (!checkpoint.combination.empty()) {
-      const auto& w = checkpoint.combination.weights.front();
-      const auto& e = checkpoint.combination.validation_mae.front();
-      recipe << ", weights " << fixed(w[0], 2) << "/" << fixed(w[1], 2) << "/" << fixed(w[2], 2) << " (val MAE "
-             << fixed(e[0], 3) << "/" << fixed(e[1], 3) << "/" << fixed(e[2], 3) << ")";
-    }
-    s.recipe = recipe.str();
-
-    const MaseScale scale = seasonal_naive_scale(in_sample, s.m);
-    s.methods["lstm"] = score(s.actual, lstm, scale);
-    s.methods["naive"] = score(s.actual, naive_forecast(y, s.train_rows, s.h), scale);
-    s.methods["snaive"] = score(s.actual, seasonal_naive_forecast(y, s.train_rows, s.h, std::min<int>(s.m, static_cast<int>(s.train_rows))), scale);
-    s.methods["drift"] = score(s.actual, drift_forecast(y, s.train_rows, s.h), scale);
-    if (baselines.is_object() && baselines.contains("series") && baselines["series"].contains(file)) {
-      const json& methods = baselines["series"][file]["methods"];
-      for (const auto& [name, body] : methods.items()) {
-        if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;
-        const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();
-        if (static_cast<int>(forecast.size()) != s.h) throw InputError(baselines_path + ": " + file + "." + name + ".forecast must hold h values");
-        s.methods[name] = score(s.actual, forecast, scale);
-        if (std::find(result.methods.begin(), result.methods.end(), name) == result.methods.end()) result.methods.push_back(name);
+    // A series the recipe cannot train (too short, constant, unreadable) is skipped and named; a
+    // malformed meta.json or baselines.json stops the run.
+    try {
+      Config config = options.base;
+      config.data.path = (fs::path(folder) / file).string();
+      config.data.targets = {s.target};
+      config.data.time_column = info.contains("time_column") && info["time_column"].is_string()
+                                    ? info["time_column"].get<std::string>()
+                                    : time_column_by_name(config.data.path);
+      config.data.missing = MissingPolicy::interpolate;
+      config.data.horizon = s.h;
+      config.data.season = s.m;
+      SeriesSet set = load_series(config.data);
+      Series& series = set.series.front();
+      if (series.rows() > options.max_length) {  // keep the last max_length points
+        const long drop = series.rows() - options.max_length;
+        series.values = MatrixD(series.values.bottomRows(options.max_length));
+        if (!series.time.ticks.empty()) series.time.ticks.erase(series.time.ticks.begin(), series.time.ticks.begin() + drop);
       }
-    }
-    if (!checkpoint.intervals.empty() && !options.intervals.empty()) {
-      add_intervals(f, checkpoint, options.intervals);
-      s.lower = f.lower;
-      s.upper = f.upper;
-      for (size_t l = 0; l < options.intervals.size(); ++l) {
-        const int level = options.intervals[l];
-        for (int h = 0; h < s.h; ++h) {
-          const double a = s.actual[static_cast<size_t>(h)];
-          const bool inside = a >= f.lower(h, static_cast<long>(l)) && a <= f.upper(h, static_cast<long>(l));
-          s.covered[level] += inside ? 1 : 0;
-          covered[level] += inside ? 1 : 0;
-          points[level] += 1;
+      const long rows = series.rows();
+      if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
+      s.train_rows = rows - s.h;
+      std::vector<double> y(static_cast<size_t>(rows));  // the target (column 0; rows are stored row-major)
+      for (long r = 0; r < rows; ++r) y[static_cast<size_t>(r)] = series.values(r, 0);
+      s.actual.assign(y.begin() + s.train_rows, y.end());
+      const std::vector<double> in_sample(y.begin(), y.begin() + s.train_rows);
+      const MatrixD full = series.values;
+      series.values = MatrixD(full.topRows(s.train_rows));
+      if (!series.time.ticks.empty()) series.time.ticks.resize(static_cast<size_t>(s.train_rows));
+
+      const FitOutcome outcome = fit(config, std::move(set));
+      const Checkpoint& checkpoint = outcome.checkpoint;
+      const MatrixD history = full.topRows(s.train_rows);
+      const MatrixD predicted = predict_at(checkpoint, history, {s.train_rows}, s.h, config.training.threads);
+      Forecast f;
+      f.values.resize(s.h, 1);
+      for (int h = 0; h < s.h; ++h) f.values(h, 0) = predicted(0, h * static_cast<long>(checkpoint.columns.targets.size()));
+      std::vector<double> lstm(f.values.data(), f.values.data() + s.h);
+      std::ostringstream recipe;
+      recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
+             << to_string(checkpoint.config.data.normalise) << ", " << checkpoint.config.model.ensemble << " x "
+             << checkpoint.config.training.epochs << " epochs";
+      if (!checkpoint.combination.empty()) {
+        const auto& w = checkpoint.combination.weights.front();
+        const auto& e = checkpoint.combination.validation_mae.front();
+        recipe << ", weights " << fixed(w[0], 2) << "/" << fixed(w[1], 2) << "/" << fixed(w[2], 2) << " (val MAE "
+               << fixed(e[0], 3) << "/" << fixed(e[1], 3) << "/" << fixed(e[2], 3) << ")";
+      }
+      s.recipe = recipe.str();
+
+      const MaseScale scale = seasonal_naive_scale(in_sample, s.m);
+      s.methods["lstm"] = score(s.actual, lstm, scale);
+      s.methods["naive"] = score(s.actual, naive_forecast(y, s.train_rows, s.h), scale);
+      s.methods["snaive"] = score(s.actual, seasonal_naive_forecast(y, s.train_rows, s.h, std::min<int>(s.m, static_cast<int>(s.train_rows))), scale);
+      s.methods["drift"] = score(s.actual, drift_forecast(y, s.train_rows, s.h), scale);
+      if (baselines.is_object() && baselines.contains("series") && baselines["series"].contains(file)) {
+        const json& methods = baselines["series"][file]["methods"];
+        for (const auto& [name, body] : methods.items()) {
+          if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;
+          const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();
+          if (static_cast<int>(forecast.size()) != s.h) throw FolderError(baselines_path + ": " + file + "." + name + ".forecast must hold h values");
+          s.methods[name] = score(s.actual, forecast, scale);
+          if (std::find(result.methods.begin(), result.methods.end(), name) == result.methods.end()) result.methods.push_back(name);
         }
       }
+      if (!checkpoint.intervals.empty() && !options.intervals.empty()) {
+        add_intervals(f, checkpoint, options.intervals);
+        s.lower = f.lower;
+        s.upper = f.upper;
+        for (size_t l = 0; l < options.intervals.size(); ++l) {
+          const int level = options.intervals[l];
+          for (int h = 0; h < s.h; ++h) {
+            const double a = s.actual[static_cast<size_t>(h)];
+            const bool inside = a >= f.lower(h, static_cast<long>(l)) && a <= f.upper(h, static_cast<long>(l));
+            s.covered[level] += inside ? 1 : 0;
+            covered[level] += inside ? 1 : 0;
+            points[level] += 1;
+          }
+        }
+      }
+    } catch (const FolderError&) {
+      throw;
+    } catch (const InputError& e) {
+      result.skipped.push_back({file, e.what()});
+      continue;
     }
     s.seconds = seconds_since(series_start);
     if (options.progress)
@@ -160,6 +175,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
                        fixed(s.methods["snaive"].mase, 3) + "), " + s.recipe + ", " + fixed(s.seconds, 1) + " s");
     result.series.push_back(std::move(s));
   }
+  if (result.series.empty() && !result.skipped.empty())
+    throw InputError(meta_path, 0, 0,
+                     "no series could be scored; the first skipped: " + result.skipped.front().second);
   for (const auto& method : result.methods) {
     std::vector<double> values;
     for (const auto& s : result.series)
@@ -230,6 +248,10 @@ std::string protocol_markdown(const ProtocolResult& r) {
   for (const int level : r.levels)
     out << " " << level << "% -> " << (r.coverage.count(level) ? fixed(100 * r.coverage.at(level), 1) + "%" : "n/a") << ";";
   out << " total " << fixed(r.seconds, 1) << " s.\n";
+  if (!r.skipped.empty()) {
+    out << "\nSkipped (not in the tables or the means above):\n\n";
+    for (const auto& [file, why] : r.skipped) out << "- " << file << ": " << why << "\n";
+  }
   return out.str();
 }
 
@@ -261,6 +283,9 @@ json to_json(const ProtocolResult& r) {
                       {"methods", methods}, {"intervals", intervals}, {"seconds", s.seconds}};
   }
   out["series"] = series;
+  json skipped = json::object();
+  for (const auto& [file, why] : r.skipped) skipped[file] = why;
+  out["skipped"] = skipped;
   return out;
 }
 

@@ -229,6 +229,28 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(f["series"]["f.csv"]["actual"] == nlohmann::json({136.0, 137.0, 138.0, 139.0}));
   CHECK(f["series"]["f.csv"]["methods"]["naive"]["forecast"][0] == 135.0);
 
+  // A series the recipe refuses (constant) is skipped and named; the others are scored. When none
+  // can be, the run fails.
+  TempDir mixed;
+  std::string flat = "date,value\n";
+  for (int r = 0; r < 40; ++r) flat += std::to_string(1990 + r) + ",7\n";
+  mixed.write("flat.csv", flat);
+  mixed.write("f.csv", rows);
+  mixed.write("meta.json", R"({"flat.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4},
+                               "f.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4}})");
+  const RunResult partly = run_cli(command + " --json-file m.json", mixed.path());
+  INFO(partly.err);
+  REQUIRE(partly.exit_code == 0);
+  CHECK_THAT(partly.err, Contains("lstm-forecast: skipped flat.csv: ") && Contains("constant series"));
+  CHECK_THAT(partly.out, Contains("| f.csv | yearly |") && Contains("Skipped") && Contains("- flat.csv: "));
+  const auto m = nlohmann::json::parse(read_file(mixed.file("m.json")));
+  CHECK(m["series"].contains("f.csv"));
+  CHECK_FALSE(m["series"].contains("flat.csv"));
+  CHECK(m["skipped"].contains("flat.csv"));
+  const RunResult none = run_cli(command + " --only flat.csv", mixed.path());
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.err, Contains("no series could be scored") && Contains("constant series"));
+
   TempDir empty;
   const RunResult missing = run_cli("evaluate --protocol .", empty.path());
   CHECK(missing.exit_code == 2);

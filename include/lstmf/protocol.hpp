@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -53,13 +54,16 @@ struct ProtocolResult {
   std::string folder;
   std::vector<std::string> methods;                // column order
   std::vector<SeriesScore> series;
+  std::vector<std::pair<std::string, std::string>> skipped;  // file, why (its data could not be trained on)
   std::map<std::string, double> geomean_mase;      // per method, over the series that have it
   std::vector<int> levels;
   std::map<int, double> coverage;                  // level -> share of all held-out points (0..1)
   double seconds = 0;
 };
 
-// Throws InputError for a missing or malformed meta.json or a series that cannot be loaded.
+// Throws InputError for a missing or malformed meta.json or baselines.json, or when no series could
+// be scored; a series whose data the recipe refuses (too short, constant, unreadable) is skipped
+// and listed in `skipped`.
 ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options);
 
 // Markdown: the per-series MASE table with geometric means, per-frequency geometric means, the

@@ -69,6 +69,7 @@ int run_protocol_command(const EvaluateArgs& args) {
   options.only = args.only;
   if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   const ProtocolResult result = run_protocol(args.protocol, options);
+  for (const auto& [file, why] : result.skipped) std::cerr << "lstm-forecast: skipped " << file << ": " << why << "\n";
   if (!args.json_file.empty()) write_atomically(args.json_file, to_json(result).dump(1) + "\n");
   if (args.json)
     std::cout << to_json(result).dump(1) << "\n";
