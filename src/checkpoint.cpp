@@ -16,24 +16,30 @@ using json = nlohmann::json;
 // The readers (checkpoint_json.hpp) throw with a key path; load_checkpoint adds the file name.
 using namespace checkpoint_json;
 
-const char* const kTimeKinds[] = {"none", "integer", "year", "year_month", "date", "datetime"};
+const char* const kTimeKinds[] = {"none", "integer", "year", "year_month", "date", "datetime", "year_quarter"};
+constexpr int kTimeKindCount = 7;
 const char* const kFrequencyUnits[] = {"none", "periods", "seconds", "months"};
 
 json time_format_json(const TimeFormat& f) {
-  return {{"kind", kTimeKinds[static_cast<int>(f.kind)]}, {"t_separator", f.t_separator},
-          {"seconds", f.seconds}, {"zulu", f.zulu}};
+  json out = {{"kind", kTimeKinds[static_cast<int>(f.kind)]}, {"t_separator", f.t_separator},
+              {"seconds", f.seconds}, {"zulu", f.zulu}};
+  if (f.kind == TimeKind::year_quarter) out["quarter_dash"] = f.quarter_dash;  // older files: no key
+  return out;
 }
 
 TimeFormat time_format_from(const json& j, const std::string& where) {
   TimeFormat f;
   const std::string kind = read_string(j, "kind", where);
   bool found = false;
-  for (int k = 0; k < 6; ++k)
+  for (int k = 0; k < kTimeKindCount; ++k)
     if (kind == kTimeKinds[k]) f.kind = static_cast<TimeKind>(k), found = true;
-  if (!found) bad(where + ".kind must be one of none, integer, year, year_month, date, datetime, got '" + printable(kind) + "'");
+  if (!found)
+    bad(where + ".kind must be one of none, integer, year, year_month, year_quarter, date, datetime, got '" +
+        printable(kind) + "'");
   f.t_separator = read_bool(j, "t_separator", where);
   f.seconds = read_bool(j, "seconds", where);
   f.zulu = read_bool(j, "zulu", where);
+  if (f.kind == TimeKind::year_quarter) f.quarter_dash = read_bool(j, "quarter_dash", where);
   return f;
 }
 

@@ -38,7 +38,7 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t count, std:
   return true;
 }
 
-enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock };
+enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock, bad_quarter };
 
 struct ParsedTime {
   std::int64_t tick = 0;
@@ -65,6 +65,20 @@ TimeStatus parse_detail(std::string_view text, ParsedTime& out) {
       out.format.kind = TimeKind::integer;
       out.tick = text[0] == '-' ? -value : value;
     }
+    return TimeStatus::ok;
+  }
+
+  // YYYYQn or YYYY-Qn, n = 1..4
+  const bool dash = text.size() == 7 && text[4] == '-' && text[5] == 'Q';
+  if ((text.size() == 6 && text[4] == 'Q') || dash) {
+    std::int64_t quarter = 0;
+    if (!read_digits(text, 0, 4, out.year) || !read_digits(text, text.size() - 1, 1, quarter)) return TimeStatus::bad_form;
+    out.format.kind = TimeKind::year_quarter;
+    out.format.quarter_dash = dash;
+    out.month = 3 * quarter - 2;
+    out.day = 1;
+    if (quarter < 1 || quarter > 4) return TimeStatus::bad_quarter;
+    out.tick = days_from_civil(out.year, static_cast<int>(out.month), 1) * kSecondsPerDay;
     return TimeStatus::ok;
   }
 
@@ -201,11 +215,13 @@ std::string explain_time_error(std::string_view text) {
              std::to_string(days_in_month(parsed.year, static_cast<int>(parsed.month))) + " days";
     case TimeStatus::bad_clock:
       return "the time of day is not 00:00:00 to 23:59:59";
+    case TimeStatus::bad_quarter:
+      return "quarter " + std::to_string((parsed.month + 2) / 3) + " is not 1-4";
     case TimeStatus::bad_form:
       break;
   }
   return "the forms understood are 2024-01-31, 2024-01-31 13:00, 2024-01-31 13:00:00, 2024-01-31T13:00:00Z, "
-         "1949-01, 1949 and integer periods";
+         "1949-01, 1990Q1, 1990-Q1, 1949 and integer periods";
 }
 
 std::string Frequency::name() const {
@@ -310,6 +326,9 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
     case TimeKind::year_month:
       std::snprintf(text, sizeof text, "%04lld-%02d", year, civil.month);
       break;
+    case TimeKind::year_quarter:
+      std::snprintf(text, sizeof text, format.quarter_dash ? "%04lld-Q%d" : "%04lldQ%d", year, (civil.month + 2) / 3);
+      break;
     case TimeKind::date:
       std::snprintf(text, sizeof text, "%04lld-%02d-%02d", year, civil.month, civil.day);
       break;
@@ -347,6 +366,7 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
       break;
     case TimeKind::year:
     case TimeKind::year_month:
+    case TimeKind::year_quarter:
       unit = Unit::months;
       index.month_day = 1;
       break;
@@ -385,6 +405,7 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
       case TimeKind::integer: index.frequency.count = 1; break;
       case TimeKind::year: index.frequency.count = 12; break;
       case TimeKind::year_month: index.frequency.count = 1; break;
+      case TimeKind::year_quarter: index.frequency.count = 3; break;
       case TimeKind::date: index.frequency.count = kSecondsPerDay; break;
       default: index.frequency = Frequency{}; break;
     }

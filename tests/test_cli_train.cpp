@@ -305,3 +305,22 @@ TEST_CASE("a version 1 checkpoint is still read as min-max scaling and one model
   CHECK(intervals.exit_code == 2);
   CHECK_THAT(intervals.err, Contains("no interval quantiles"));
 }
+
+TEST_CASE("a quarterly series labelled 1990-Q1 trains and forecasts the next quarters in its own form", "[cli-train]") {
+  TempDir dir;
+  std::string csv = "period,y\n";
+  for (int q = 0; q < 40; ++q)
+    csv += std::to_string(1990 + q / 4) + "-Q" + std::to_string(q % 4 + 1) + "," + std::to_string(100 + q + 5 * (q % 4)) + "\n";
+  dir.write("q.csv", csv);
+  const RunResult train = run_cli("train --data q.csv --target y --time-column period --look-back 4 --horizon 2 "
+                                  "--epochs 2 --ensemble 1 --normalise minmax --output m.json --quiet", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  CHECK(checkpoint["columns"]["time_format"]["kind"] == "year_quarter");
+  CHECK(checkpoint["columns"]["seasonal_period"] == 4);
+  const RunResult predict = run_cli("predict --model m.json --horizon 3", dir.path());
+  INFO(predict.err);
+  REQUIRE(predict.exit_code == 0);
+  CHECK_THAT(predict.out, StartsWith("period,y\n2000-Q1,") && Contains("\n2000-Q2,") && Contains("\n2000-Q3,"));
+}

@@ -304,3 +304,28 @@ TEST_CASE("advance refuses steps beyond the int64 range instead of wrapping arou
   REQUIRE_THROWS_AS(months.advance(0, 2000000000), lstmf::InputError);  // year 1.7e8
   REQUIRE_THROWS_AS(months.advance(0, std::numeric_limits<std::int64_t>::max()), lstmf::InputError);
 }
+
+TEST_CASE("quarters written 1990Q1 or 1990-Q1 are quarterly and written back alike", "[time]") {
+  CHECK(tick_of("1990Q1") == days_from_civil(1990, 1, 1) * kDay);
+  CHECK(tick_of("1990-Q4") == days_from_civil(1990, 10, 1) * kDay);
+  CHECK(format_of("1990Q2").kind == TimeKind::year_quarter);
+  CHECK_FALSE(format_of("1990Q2").quarter_dash);
+  CHECK(format_of("1990-Q2").quarter_dash);
+  std::int64_t tick = 0;
+  TimeFormat format;
+  for (const char* text : {"1990Q5", "1990Q0", "1990-Q", "199Q1", "1990q1", "1990 Q1", "1990-Q12"})
+    CHECK_FALSE(parse_time(text, tick, format));
+  CHECK(explain_time_error("1990Q5") == "quarter 5 is not 1-4");
+  CHECK_THAT(explain_time_error("1990 Q1"), Catch::Contains("1990Q1, 1990-Q1"));
+
+  const TimeIndex plain = index_of({"1990Q3", "1990Q4", "1991Q1", "1991Q2"});
+  CHECK(plain.frequency.name() == "quarterly");
+  CHECK(plain.frequency.seasonal_period() == 4);
+  CHECK(plain.format_tick(plain.advance(plain.ticks.back(), 1)) == "1991Q3");
+  CHECK(plain.format_tick(plain.advance(plain.ticks.back(), 3)) == "1992Q1");
+  const TimeIndex dashed = index_of({"1999-Q3", "1999-Q4", "2000-Q2"});  // a gap of one quarter
+  CHECK(dashed.frequency.name() == "quarterly");
+  CHECK(dashed.steps_between(dashed.ticks[1], dashed.ticks[2]) == 2);
+  CHECK(dashed.format_tick(dashed.advance(dashed.ticks.back(), 1)) == "2000-Q3");
+  CHECK(index_of({"2001Q2"}).frequency.name() == "quarterly");  // one tick: the form's own step
+}

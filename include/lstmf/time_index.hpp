@@ -6,7 +6,8 @@
 //  - Timestamps are naive or UTC ('Z'); there are no time zones and no leap seconds.
 //  - Calendar arithmetic is the proleptic Gregorian calendar (days_from_civil / civil_from_days,
 //    after Howard Hinnant's "chrono-compatible low-level date algorithms").
-//  - `year` ticks are 1 January 00:00 of the year, `year_month` ticks the 1st of the month 00:00.
+//  - `year` ticks are 1 January 00:00 of the year, `year_month` ticks the 1st of the month 00:00,
+//    `year_quarter` ticks the 1st of the quarter's first month 00:00.
 //  - A month step keeps the day of month (TimeIndex::month_day), clamped to the month's length:
 //    2024-01-31 + 1 month = 2024-02-29, and a month-end series (month_day 31) stays on month ends.
 #pragma once
@@ -26,7 +27,8 @@ enum class TimeKind {
   year,        // 1949 (exactly four digits)
   year_month,  // 1949-01
   date,        // 2024-01-31
-  datetime     // 2024-01-31 13:00, 2024-01-31T13:00:00Z
+  datetime,    // 2024-01-31 13:00, 2024-01-31T13:00:00Z
+  year_quarter // 1990Q1, 1990-Q1 (pandas' and statistics offices' quarters): the quarter's first month
 };
 
 struct TimeFormat {
@@ -34,9 +36,11 @@ struct TimeFormat {
   bool t_separator = false;  // datetime: 'T' between date and time
   bool seconds = false;      // datetime: ":SS" written
   bool zulu = false;         // datetime: trailing 'Z'
+  bool quarter_dash = false; // year_quarter: "1990-Q1" rather than "1990Q1"
 
   bool operator==(const TimeFormat& other) const {
-    return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds && zulu == other.zulu;
+    return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds && zulu == other.zulu &&
+           quarter_dash == other.quarter_dash;
   }
   bool operator!=(const TimeFormat& other) const { return !(*this == other); }
 };
