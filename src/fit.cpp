@@ -313,7 +313,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}},
-                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, ""};
+                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", ""};
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
@@ -340,10 +340,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     Dataset refit_data = prepare_dataset(SeriesSet(dataset.source), all_rows);
     refit_data.train.set_normalisation(normalisation);
     train_windows = &refit_data.train;
-    outcome.refit_windows = refit_data.train.size();
     validation = nullptr;
     for (int k = 0; k < members; ++k) {
       Member& slot = slots[static_cast<size_t>(k)];
+      slot.diverged.clear();
       TrainingConfig refit_training = member_training;
       slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
       slot.model->init(*slot.rng);
@@ -355,13 +355,23 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       return out;
     }();
     train_all();
-    checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
-    checkpoint.model = *slots.front().model;
-    for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
-    for (const auto& report : slots.front().result.history)
-      checkpoint.history.push_back({static_cast<int>(checkpoint.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
+    // Only a complete refit replaces the validated members: after an interrupt or a divergence in
+    // it, the checkpoint keeps the validated members (and says it was not refitted).
+    for (const auto& slot : slots)
+      if (!slot.diverged.empty() && outcome.refit_failed.empty()) outcome.refit_failed = slot.diverged;
+    if (stop.load() || !outcome.refit_failed.empty()) {
+      checkpoint.config.training.refit = false;
+    } else {
+      checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
+      checkpoint.model = *slots.front().model;
+      for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
+      for (const auto& report : slots.front().result.history)
+        checkpoint.history.push_back({static_cast<int>(checkpoint.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
+      checkpoint.optimizer_state = nullptr;  // a refitted model is not resumed
+      outcome.refit_windows = refit_data.train.size();
+      outcome.refit_epochs = static_cast<int>(slots.front().result.history.size());
+    }
     outcome.result = validated.front();
-    checkpoint.optimizer_state = nullptr;  // a refitted model is not resumed
   }
   return outcome;
 }

@@ -598,6 +598,10 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
   return fit_panel(config, load_series(config.data), options);
 }
 
+SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
+  return drop_short(std::move(set), data, skipped);
+}
+
 Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   Config config = given;
   DataConfig& data = config.data;

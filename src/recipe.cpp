@@ -19,8 +19,14 @@ constexpr int kCalibrationHorizons = 2;
 
 long validation_rows(long rows, int horizon) { return std::max<long>(std::lround(0.1 * static_cast<double>(rows)), horizon); }
 
-long training_windows(long rows, int look_back, int horizon) {
-  return rows - validation_rows(rows, horizon) - look_back - horizon + 1;
+// Rows of the test tail (data.test_fraction; at least one horizon when above 0, windows.hpp).
+long test_rows(long rows, double test_fraction, int horizon) {
+  return rows - split_parts(rows, 0.0, test_fraction, horizon).val_end;
+}
+
+// Training windows left by a validation tail of max(10%, H) rows and the test tail.
+long training_windows(long rows, int look_back, int horizon, double test_fraction) {
+  return rows - validation_rows(rows, horizon) - test_rows(rows, test_fraction, horizon) - look_back - horizon + 1;
 }
 
 // Mean |y_t - y_{t-m}| of target 0 over the first `rows` rows (m = 1 when too short); 0 if flat.
@@ -83,18 +89,18 @@ Config resolve_recipe(const Config& config, const Series& series) {
     const int shortest = data.normalise == Normalise::season ? m : 3;
     int look_back = std::max({2 * m, data.horizon, 6});
     int horizon = data.horizon;
-    while (training_windows(rows, look_back, horizon) < kMinWindows && look_back > shortest) --look_back;
-    while (training_windows(rows, look_back, horizon) < kMinWindows && horizon > 1) {
+    while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && look_back > shortest) --look_back;
+    while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && horizon > 1) {
       --horizon;
       look_back = std::max({2 * m, horizon, 6});
-      while (training_windows(rows, look_back, horizon) < kMinWindows && look_back > shortest) --look_back;
+      while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && look_back > shortest) --look_back;
     }
-    if (training_windows(rows, look_back, horizon) < kMinWindows && data.normalise == Normalise::season) {
+    if (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && data.normalise == Normalise::season) {
       // Too short for a season in every window: fall back to the last value as the reference.
       data.normalise = Normalise::last;
-      while (training_windows(rows, look_back, horizon) < kMinWindows && look_back > 3) --look_back;
+      while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && look_back > 3) --look_back;
     }
-    if (training_windows(rows, look_back, horizon) < 1) {
+    if (training_windows(rows, look_back, horizon, data.test_fraction) < 1) {
       // As few windows as there are: the shortest look-back, one step, a minimal validation tail.
       look_back = std::max(1, std::min(look_back, static_cast<int>(rows / 3)));
       horizon = 1;
@@ -102,12 +108,13 @@ Config resolve_recipe(const Config& config, const Series& series) {
     data.look_back = look_back;
     data.horizon = horizon;
     data.val_fraction = static_cast<double>(validation_rows(rows, horizon)) / static_cast<double>(rows);
-    if (rows - validation_rows(rows, horizon) < look_back + horizon) data.val_fraction = 0;
+    const long tested = test_rows(rows, data.test_fraction, horizon);
+    if (rows - validation_rows(rows, horizon) - tested < look_back + horizon) data.val_fraction = 0;
     // A longer tail (kCalibrationHorizons horizons) calibrates the intervals and the combination
     // on more windows, when the first run keeps kMinWindows / 2 training windows.
     const long calibration = static_cast<long>(kCalibrationHorizons) * horizon;
     if (data.val_fraction > 0 && calibration > validation_rows(rows, horizon) &&
-        rows - calibration - look_back - horizon + 1 >= kMinWindows / 2)
+        rows - calibration - tested - look_back - horizon + 1 >= kMinWindows / 2)
       data.val_fraction = static_cast<double>(calibration) / static_cast<double>(rows);
   }
   if (data.normalise == Normalise::season && data.look_back < m) data.normalise = Normalise::last;
@@ -127,7 +134,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
   }
 
   if (out.training.epochs == 0) {
-    const long windows = std::max<long>(1, training_windows(rows, data.look_back, data.horizon));
+    const long windows = std::max<long>(1, training_windows(rows, data.look_back, data.horizon, data.test_fraction));
     out.training.epochs = static_cast<int>(
         std::clamp<long>(std::lround(kTrainingBudget / static_cast<double>(windows)), kMinEpochs, kMaxEpochs));
     if (config.training.patience == TrainingConfig{}.patience) out.training.patience = 20;

@@ -23,12 +23,29 @@ Split split_rows(long rows, double val_fraction, double test_fraction, int look_
   const auto fits = [&](long n) { return split_parts(n, val_fraction, test_fraction, horizon).train_end >= window; };
   const Split split = split_parts(rows, val_fraction, test_fraction, horizon);
   if (!fits(rows)) {
-    // The smallest length that fits (the training part grows by at most one row per row): from
-    // the bound the fractions give, up to the rounding and the one-horizon minimum of each tail.
-    const long tails = (val_fraction > 0 ? horizon : 0) + (test_fraction > 0 ? horizon : 0);
+    // The length from which every longer one fits too (rounding both tails up at once can take a
+    // row from the training part as the series grows, so "fits" alone is not monotonic).
+    // guaranteed(n) bounds the training part from below and only grows with n: once it holds a
+    // window every longer series fits; walking down from there finds the first that does not.
+    const auto guaranteed = [&](long n) {
+      const double x = static_cast<double>(n);
+      const double val = val_fraction > 0 ? std::max(x * val_fraction + 0.5, static_cast<double>(horizon)) : 0.0;
+      const double test = test_fraction > 0 ? std::max(x * test_fraction + 0.5, static_cast<double>(horizon)) : 0.0;
+      return x - val - test >= static_cast<double>(window);
+    };
     const double share = std::max(1e-9, 1.0 - std::max(0.0, val_fraction) - std::max(0.0, test_fraction));
-    long minimum = std::max(window + tails, static_cast<long>(static_cast<double>(window) / share) - 2);
-    for (int step = 0; step < 1000 && !fits(minimum); ++step) ++minimum;
+    long low = std::max(window, static_cast<long>(static_cast<double>(window - 1) / share) - 1);
+    long high = std::max(low, rows + 1);
+    if (share <= 1e-9) high = low;  // no training share at all: config validation refuses it earlier
+    while (!guaranteed(high) && high < (1L << 50)) high = high + std::max(1L, high / 2);  // geometric: few steps
+    // Binary search for the first guaranteed length, then walk down while shorter ones still fit.
+    long lo = low, hi = high;
+    while (lo < hi) {
+      const long mid = lo + (hi - lo) / 2;
+      if (guaranteed(mid)) hi = mid; else lo = mid + 1;
+    }
+    long minimum = lo;
+    while (minimum > low && fits(minimum - 1)) --minimum;
     const auto fraction_text = [](double f) {
       std::ostringstream out;
       out << f;

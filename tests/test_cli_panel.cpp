@@ -160,3 +160,22 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
   CHECK(read_file(dir.file("out/forecast.csv")) == all.out);
   CHECK(run_cli("predict --model out/model.json", dir.path()).out == all.out);
 }
+
+TEST_CASE("inspect shows the split and windows many-series train uses, and the series it skips", "[cli-panel]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(6));
+  // Look-back left to the many-series rule (max(2m, H, 6) = 24): the short series is skipped.
+  const std::string flags = "--data panel.csv --series-column id --target value --time-column date --horizon 3";
+  const RunResult train = run_cli("train " + flags + " --hidden 4 --epochs 1 --output m.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  const size_t at = train.err.find(" series (");
+  REQUIRE(at != std::string::npos);
+  const std::string windows = train.err.substr(at + 9, train.err.find(' ', at + 9) - at - 9);
+  const RunResult inspect = run_cli("inspect " + flags, dir.path());
+  INFO(inspect.err);
+  REQUIRE(inspect.exit_code == 0);
+  CHECK_THAT(inspect.out, Contains("series: 6\n") && Contains("look-back 24, horizon 3") &&
+                              Contains("skipped series 'short': series 'short' has 3 rows, too short for one window"));
+  CHECK_THAT(inspect.out, Contains("windows: " + windows + " training"));
+}

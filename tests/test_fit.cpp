@@ -84,3 +84,32 @@ TEST_CASE("the default recipe takes a first column named like a time column as t
   config.data.look_back = 12;  // explicit settings keep their meaning: no time column guessed
   CHECK(fit(config).checkpoint.config.data.time_column.empty());
 }
+
+TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {
+  Config config = airline(4);
+  config.model.ensemble = 2;
+  config.training.refit = true;
+  config.data.horizon = 3;
+  const FitOutcome complete = fit(config, FitOptions{});
+  CHECK(complete.refit_epochs == 4);
+  CHECK(complete.refit_windows > complete.train_windows);
+  CHECK(complete.checkpoint.config.training.refit);
+
+  FitOptions options;
+  bool saw_refit = false;
+  options.on_epoch = [&](const EpochReport& report) {
+    CHECK(report.epochs == 4);
+    saw_refit = saw_refit || report.refit;
+    return !(report.refit && report.epoch == 2);  // interrupted in the refit's second epoch
+  };
+  const FitOutcome stopped = fit(config, options);
+  CHECK(saw_refit);
+  CHECK(stopped.refit_epochs == 0);
+  CHECK(stopped.refit_windows == 0);
+  CHECK_FALSE(stopped.checkpoint.config.training.refit);
+  CHECK(stopped.checkpoint.history.size() == 4);  // the validated run's epochs only
+  // The validated members: the same as a run without refit.
+  config.training.refit = false;
+  const FitOutcome validated = fit(config, FitOptions{});
+  CHECK(checkpoint_text(stopped.checkpoint) == checkpoint_text(validated.checkpoint));
+}

@@ -2,6 +2,7 @@
 // to the data.
 #include <cmath>
 #include <cstdint>
+#include <tuple>
 
 #include <catch2/catch.hpp>
 
@@ -94,4 +95,19 @@ TEST_CASE("with an explicit look-back the validation tail still holds one horizo
   CHECK(r.data.val_fraction == 0.1);  // kept; split_parts holds out max(13, 18) rows
   const Split split = split_parts(126, r.data.val_fraction, r.data.test_fraction, r.data.horizon);
   CHECK(split.val_end - split.train_end == 18);
+}
+
+TEST_CASE("the recipe leaves room for the test tail when it chooses the look-back", "[recipe]") {
+  for (const auto& [rows, horizon, test] : {std::tuple<long, int, double>{50, 3, 0.5}, {30, 6, 0.3}, {126, 18, 0.2}}) {
+    Config config;
+    config.data.horizon = horizon;
+    config.data.test_fraction = test;
+    const Config r = resolve_recipe(config, monthly(rows));
+    INFO(rows << " rows, horizon " << horizon << ", test_fraction " << test);
+    Split split;
+    REQUIRE_NOTHROW(split = split_rows(rows, r.data.val_fraction, r.data.test_fraction, r.data.look_back, r.data.horizon, "s"));
+    CHECK(split.rows - split.val_end >= r.data.horizon);
+    // As many training windows as the recipe aims for, when the rows allow them.
+    if (rows >= 126) CHECK(split.train_end - r.data.look_back - r.data.horizon + 1 >= 16);
+  }
 }

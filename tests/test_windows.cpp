@@ -47,24 +47,40 @@ TEST_CASE("a series too short for one window states the minimum length", "[windo
                           Contains("need at least 14 rows"));
   CHECK_THROWS(split_rows(13, 0.1, 0.0, 8, 3, "short.csv"));
   CHECK_NOTHROW(split_rows(14, 0.1, 0.0, 8, 3, "ok.csv"));
-  // The stated minimum is the smallest length that fits, for any mix of settings.
-  for (const double val : {0.0, 0.05, 0.1, 0.3})
-    for (const double test : {0.0, 0.1, 0.2})
-      for (const int horizon : {1, 3, 18}) {
-        long stated = -1;
-        try {
-          split_rows(5, val, test, 13, horizon, "s.csv");
-        } catch (const InputError& e) {
-          const std::string text = e.what();
-          const size_t at = text.find("need at least ");
-          REQUIRE(at != std::string::npos);
-          stated = std::stol(text.substr(at + 14));
+  // The stated minimum is the length from which every longer series fits, for any mix of settings
+  // (rounding both tails up at once can make one length fit and the next not: 0.1 / 0.1, look-back
+  // 11, horizon 1 fits 14 rows but not 15).
+  CHECK_NOTHROW(split_rows(14, 0.1, 0.1, 11, 1, "s.csv"));
+  REQUIRE_THROWS_WITH(split_rows(15, 0.1, 0.1, 11, 1, "s.csv"), Contains("need at least 16 rows"));
+  long combinations = 0;
+  for (const double val : {0.0, 0.05, 0.1, 0.15, 0.3, 0.45})
+    for (const double test : {0.0, 0.05, 0.1, 0.2, 0.44})
+      for (const int look_back : {1, 11, 13, 40})
+        for (const int horizon : {1, 2, 3, 18}) {
+          long stated = -1;
+          try {
+            split_rows(1, val, test, look_back, horizon, "s.csv");
+          } catch (const InputError& e) {
+            const std::string text = e.what();
+            const size_t at = text.find("need at least ");
+            REQUIRE(at != std::string::npos);
+            stated = std::stol(text.substr(at + 14));
+          }
+          INFO("val " << val << " test " << test << " look-back " << look_back << " horizon " << horizon);
+          REQUIRE(stated > 1);
+          CHECK_THROWS(split_rows(stated - 1, val, test, look_back, horizon, "s.csv"));
+          bool all_fit = true;
+          for (long n = stated; n < stated + 200; ++n) {
+            try {
+              split_rows(n, val, test, look_back, horizon, "s.csv");
+            } catch (const InputError&) {
+              all_fit = false;
+            }
+          }
+          CHECK(all_fit);
+          ++combinations;
         }
-        INFO("val " << val << " test " << test << " horizon " << horizon);
-        REQUIRE(stated > 5);
-        CHECK_NOTHROW(split_rows(stated, val, test, 13, horizon, "s.csv"));
-        CHECK_THROWS(split_rows(stated - 1, val, test, 13, horizon, "s.csv"));
-      }
+  CHECK(combinations == 480);
   CHECK_NOTHROW(split_rows(11, 0.0, 0.0, 8, 3, "ok.csv"));
   CHECK_NOTHROW(split_rows(14, 0.2, 0.0, 8, 3, "ok.csv"));
 }

@@ -5,9 +5,9 @@
 // Origin o (a row index, 0-based) means: everything before row o is known, the model reads rows
 // [o - look_back, o) and every method forecasts rows [o, o + horizon). Origins are `stride` apart,
 // counted back from the last one, o = rows - horizon, so the newest data is always used. By default
-// they are the origins whose target rows all lie in the held-out tail, the last
-// round(rows * val_fraction) + round(rows * test_fraction) rows (the split train made; at least one
-// origin, the last, when the tail is shorter than the horizon). The validation rows chose train's
+// they are the origins whose target rows all lie in the held-out tail, the rows after the training
+// part of windows.hpp split_parts (the split train made: each tail round(rows * fraction) rows, at
+// least one horizon; at least one origin, the last). The validation rows chose train's
 // best epoch, so only the test rows (data.test_fraction) are wholly unseen by training; a refitted
 // model (training.refit, the default recipe) trained on every row, and the plan's rule says so.
 //

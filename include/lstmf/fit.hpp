@@ -37,6 +37,8 @@ struct FitOutcome {
   long train_windows = 0;
   long validation_windows = 0;
   long refit_windows = 0;    // training.refit: the windows of every row the kept weights trained on
+  int refit_epochs = 0;      // and the epochs they trained (0: no complete refit)
+  std::string refit_failed;  // the DivergedError message of a refit that diverged (validated members kept)
   std::string diverged;      // the DivergedError message when training diverged, else ""
 };
 

@@ -156,6 +156,10 @@ struct PanelFitOutcome {
 //   ensemble 0     -> 1 (ensembles and refit are refused)
 Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 
+// The series of `set` long enough for one window under `data` (split_rows); the others are added
+// to `skipped` with the reason (InputError instead under data.strict), as training does.
+SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped);
+
 // Loads config.data (long format), resolves the recipe (above), selects, skips series too short for one window (InputError
 // naming the series under data.strict), trains in config.training.mode. InputError when no series
 // is left to train.

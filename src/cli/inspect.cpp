@@ -5,6 +5,8 @@
 #include "commands.hpp"
 #include "config_flags.hpp"
 #include "lstmf/dataset.hpp"
+#include "lstmf/error.hpp"
+#include "lstmf/panel.hpp"
 #include "lstmf/recipe.hpp"
 
 namespace lstmf::cli {
@@ -16,11 +18,18 @@ Command add_inspect(CLI::App& app) {
   return {command, [flags] {
             const Config requested = resolve_config(*flags);
             SeriesSet data = load_series(requested.data);
-            // What train would use: the recipe's choices for the keys chosen from the data.
-            const Config config =
-                data.series.size() == 1 ? resolve_recipe(requested, data.series.front()) : requested;
+            // What train would use: the recipe's choices for the keys chosen from the data, and
+            // with a series column the many-series rule, skipping the series too short for it.
+            const bool many = !requested.data.series_column.empty();
+            const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
+            std::vector<SkippedSeries> skipped;
+            if (many) data = drop_short_series(std::move(data), config.data, skipped);
+            if (many && data.series.empty())
+              throw InputError(requested.data.path, 0, 0,
+                               "every series is too short for one window (" + skipped.front().reason + ")");
             const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
+            for (const auto& s : skipped) std::cout << "skipped series '" << s.id << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble << "\n";
             return 0;

@@ -145,9 +145,12 @@ int run_train(const TrainArgs& args) {
       std::cerr << "validation MAE " << format_number(outcome.validation.mae) << ", RMSE "
                 << format_number(outcome.validation.rmse) << " (original units, " << outcome.validation.windows
                 << " windows)\n";
+    if (!outcome.refit_failed.empty())
+      std::cerr << "the refit on every row diverged (" << outcome.refit_failed
+                << "); the validated members are kept\n";
     if (outcome.refit_windows > 0)
-      std::cerr << "then refitted on every row: " << outcome.refit_windows << " windows, "
-                << outcome.checkpoint.config.training.epochs << " epochs"
+      std::cerr << "then refitted on every row: " << outcome.refit_windows << " windows, " << outcome.refit_epochs
+                << " epochs"
                 << (outcome.checkpoint.config.model.ensemble > 1
                         ? " for each of " + std::to_string(outcome.checkpoint.config.model.ensemble) + " members"
                         : std::string())
