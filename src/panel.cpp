@@ -65,6 +65,15 @@ PanelSeries panel_series_of(const Series& series, MinMaxScaler scaler, int look_
   return out;
 }
 
+// Windows normalised as data.normalise says (windows.hpp), for training and validation alike;
+// predict_at applies the same from the config of each series' view.
+void set_normalisation(Dataset& dataset, const DataConfig& data) {
+  const WindowNormalisation normalisation{data.normalise, std::max(1, data.season)};
+  dataset.train.set_normalisation(normalisation);
+  dataset.validation.set_normalisation(normalisation);
+  dataset.test.set_normalisation(normalisation);
+}
+
 // A single-series checkpoint for series `s` with model `model`.
 Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const PanelSeries& s, const Model<float>& model) {
   ColumnsInfo columns = shared;
@@ -108,6 +117,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   one.series_column = set.series_column;
   one.series.push_back(series);
   Dataset dataset = prepare_dataset(std::move(one), config.data);
+  set_normalisation(dataset, config.data);
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
 
@@ -175,6 +185,7 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
 
 void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& options, PanelFitOutcome& outcome) {
   Dataset dataset = prepare_dataset(std::move(set), config.data);
+  set_normalisation(dataset, config.data);
   const Series& first = dataset.source.series.front();
   const long inputs = static_cast<long>(first.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * first.n_targets;
@@ -470,8 +481,9 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         config.data.season < 1)
       bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season or "
           "training.epochs is still 'chosen from the data'");
-    if (config.data.normalise != Normalise::minmax || config.model.ensemble != 1)
-      bad("config: a many-series checkpoint has data.normalise minmax and model.ensemble 1");
+    if (config.model.ensemble != 1) bad("config: a many-series checkpoint has model.ensemble 1");
+    if (config.data.normalise == Normalise::season && config.data.look_back < config.data.season)
+      bad("config: data.normalise season needs data.look_back >= data.season");
     checkpoint.columns = columns_from_json(member(root, "columns", ""), config);
     const long inputs = static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size());
     const long outputs = static_cast<long>(config.data.horizon) * static_cast<long>(checkpoint.columns.targets.size());
@@ -606,9 +618,6 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   Config config = given;
   DataConfig& data = config.data;
   if (data.normalise == Normalise::automatic) data.normalise = Normalise::minmax;
-  if (data.normalise != Normalise::minmax)
-    throw InputError("data.normalise must be minmax (or auto) with data.series_column: many-series training "
-                     "scales each series by min-max only");
   if (config.model.ensemble == 0) config.model.ensemble = 1;
   if (config.model.ensemble != 1)
     throw InputError("model.ensemble must be 1 with data.series_column: many-series training has no ensembles");
@@ -617,6 +626,9 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (data.season == 0)
     data.season = source.series.empty() ? 1 : std::max(1, source.series.front().time.frequency.seasonal_period());
   if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});
+  if (data.normalise == Normalise::season && data.look_back < data.season)
+    throw InputError("data.normalise season needs a look-back of at least one season (data.season " +
+                     std::to_string(data.season) + "), got data.look_back " + std::to_string(data.look_back));
   if (config.training.epochs == 0) config.training.epochs = 100;
   return config;
 }

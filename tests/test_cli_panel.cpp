@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -178,4 +179,46 @@ TEST_CASE("inspect shows the split and windows many-series train uses, and the s
   CHECK_THAT(inspect.out, Contains("series: 6\n") && Contains("look-back 24, horizon 3") &&
                               Contains("skipped series 'short': series 'short' has 3 rows, too short for one window"));
   CHECK_THAT(inspect.out, Contains("windows: " + windows + " training"));
+}
+
+TEST_CASE("many-series training normalises windows when asked: a trend continues past the training maximum", "[cli-panel]") {
+  TempDir dir;
+  // Two steadily rising series: min-max alone caps forecasts near the training maximum.
+  std::string csv = "id,t,value\n";
+  for (const char* id : {"a", "b"})
+    for (int t = 0; t < 60; ++t) csv += std::string(id) + "," + std::to_string(t + 1) + "," + std::to_string((id[0] == 'a' ? 10 : 50) + 2 * t) + "\n";
+  dir.write("up.csv", csv);
+  const std::string flags = "--data up.csv --series-column id --target value --time-column t --look-back 6 --horizon 3 "
+                            "--hidden 8 --epochs 150 --lr 0.01 --quiet";
+  for (const char* mode : {"per-series", "global"}) {
+    DYNAMIC_SECTION(mode) {
+      const RunResult train = run_cli("train " + flags + " --mode " + mode + " --normalise last --output m.json", dir.path());
+      INFO(train.err);
+      REQUIRE(train.exit_code == 0);
+      const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+      CHECK(checkpoint["config"]["data"]["normalise"] == "last");
+      const RunResult predict = run_cli("predict --model m.json --horizon 3", dir.path());
+      INFO(predict.err);
+      REQUIRE(predict.exit_code == 0);
+      // The last training values are 128 (a) and 168 (b); the next ones 130, 132, 134 and 170, ...
+      std::istringstream rows(predict.out);
+      std::string line;
+      std::getline(rows, line);
+      int above = 0, lines = 0;
+      while (std::getline(rows, line)) {
+        const std::string id = line.substr(0, line.find(','));
+        const double value = std::stod(line.substr(line.rfind(',') + 1));
+        above += value > (id == "a" ? 128 : 168) ? 1 : 0;
+        ++lines;
+      }
+      CHECK(lines == 6);
+      CHECK(above == 6);
+      const RunResult evaluate = run_cli("evaluate --model m.json --input up.csv", dir.path());
+      CHECK(evaluate.exit_code == 0);
+    }
+  }
+  // season needs a look-back of one season.
+  const RunResult bad = run_cli("train " + flags + " --normalise season --season 12 --output s.json", dir.path());
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Contains("look-back of at least one season"));
 }

@@ -149,7 +149,9 @@ struct PanelFitOutcome {
 
 // Many-series training resolves the keys left "chosen from the data" (recipe.hpp) by one rule for
 // every series, from the whole file before any selection, so each --shard gets the same config:
-//   normalise auto -> minmax (the only normalisation of many-series training; last/season refused)
+//   normalise auto -> minmax; last and season (windows.hpp) when asked, season needing a look-back
+//                     of one season (measured in README, "Scaling out": they help a global model
+//                     of seasonal series, not per-series models with this rule's other settings)
 //   season 0       -> the first series' seasonal period (monthly 12, ..., else 1)
 //   look_back 0    -> max(2m, horizon, 6); series too short for it are skipped (or refused, strict)
 //   epochs 0       -> 100, with early stopping (patience 10) on each series' validation tail
