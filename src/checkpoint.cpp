@@ -82,6 +82,10 @@ ColumnsInfo columns_from(const json& j, const Config& config) {
       ((c.frequency.unit == Frequency::Unit::seconds || c.frequency.unit == Frequency::Unit::months) && !calendar))
     bad("columns.frequency.unit '" + std::string(kFrequencyUnits[static_cast<int>(c.frequency.unit)]) +
         "' does not fit columns.time_format.kind '" + kTimeKinds[static_cast<int>(c.time_format.kind)] + "'");
+  if (c.time_format.kind == TimeKind::year_quarter &&
+      (c.frequency.unit != Frequency::Unit::months || c.frequency.count % 3 != 0))
+    bad("columns.frequency must be a whole number of quarters (months, count a multiple of 3) for "
+        "columns.time_format.kind 'year_quarter'");
   return c;
 }
 
@@ -189,6 +193,9 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
         bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season, "
             "training.epochs or model.ensemble is still 'chosen from the data'");
     ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
+    if (config.data.normalise == Normalise::season && config.data.look_back < config.data.season)
+      bad("config: data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies "
+          "in the window)");
     // Version 1 meant the time column's period; resolved here, so the file saved again (train
     // --resume, merge, torch_interop) is a valid version 2 file (found by fuzz_checkpoint).
     if (version == 1) config.data.season = columns.seasonal_period;

@@ -49,6 +49,49 @@ class FolderError : public InputError {
   using InputError::InputError;
 };
 
+// Everything about the folder's description is checked before any series trains, so a mistake
+// there costs seconds, not a run: the --only names, meta.json's entries and files, baselines.json.
+void check_folder(const std::string& folder, const json& meta, const std::string& meta_path, const json& baselines,
+                  const std::string& baselines_path, const std::vector<std::string>& only) {
+  for (const auto& name : only)
+    if (!meta.contains(name)) {
+      std::string listed;
+      for (const auto& [file, info] : meta.items()) listed += (listed.empty() ? "" : ", ") + file;
+      throw FolderError(meta_path, 0, 0, "--only names '" + name + "', which meta.json does not list (it lists " + listed + ")");
+    }
+  for (const auto& [file, info] : meta.items()) {
+    if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
+    const std::string where = meta_path + ": " + file;
+    if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
+        !info["h"].is_number_integer() || info["h"].get<long>() < 1 || info["h"].get<long>() > 1000000)
+      throw FolderError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
+    if (!fs::is_regular_file(fs::path(folder) / file))
+      throw FolderError(where + ": meta.json lists this file, but the folder has no such file");
+  }
+  if (baselines.is_null()) return;
+  const auto fail = [&](const std::string& what) { throw FolderError(baselines_path, 0, 0, what); };
+  if (!baselines.is_object()) fail("expected an object {\"series\": {\"file.csv\": {\"methods\": {...}}}}");
+  if (!baselines.contains("series")) return;
+  if (!baselines["series"].is_object()) fail("\"series\" must be an object keyed by file name");
+  for (const auto& [file, entry] : baselines["series"].items()) {
+    if (!meta.contains(file)) continue;  // a series this folder does not score
+    const long h = meta[file].is_object() && meta[file].contains("h") && meta[file]["h"].is_number_integer()
+                       ? meta[file]["h"].get<long>() : 0;
+    if (!entry.is_object() || !entry.contains("methods") || !entry["methods"].is_object())
+      fail("series." + file + " must be an object with a \"methods\" object");
+    for (const auto& [name, body] : entry["methods"].items()) {
+      if (!body.is_object()) fail("series." + file + ".methods." + name + " must be an object");
+      if (!body.contains("forecast")) continue;
+      const json& forecast = body["forecast"];
+      bool numbers = forecast.is_array();
+      for (const auto& v : forecast) numbers = numbers && v.is_number() && std::isfinite(v.get<double>());
+      if (!numbers || static_cast<long>(forecast.size()) != h)
+        fail("series." + file + ".methods." + name + ".forecast must be an array of h = " + std::to_string(h) +
+             " finite numbers");
+    }
+  }
+}
+
 }  // namespace
 
 ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options) {
@@ -62,6 +105,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   json baselines = nullptr;
   const std::string baselines_path = (fs::path(folder) / "baselines.json").string();
   if (fs::is_regular_file(baselines_path)) baselines = read_json_file(baselines_path);
+  check_folder(folder, meta, meta_path, baselines, baselines_path, options.only);
 
   ProtocolResult result;
   result.folder = folder;
@@ -72,10 +116,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), file) == options.only.end())
       continue;
     const auto series_start = std::chrono::steady_clock::now();
-    const std::string where = meta_path + ": " + file;
-    if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
-        !info["h"].is_number_integer() || info["h"].get<long>() < 1)
-      throw InputError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
+    const std::string where = meta_path + ": " + file;  // checked by check_folder
     SeriesScore s;
     s.file = file;
     s.target = info["target"].get<std::string>();
@@ -83,8 +124,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     s.m = info.contains("m") && info["m"].is_number_integer() ? std::max(1, info["m"].get<int>()) : 1;
     s.frequency = info.contains("frequency") && info["frequency"].is_string() ? info["frequency"].get<std::string>() : "";
 
-    // A series the recipe cannot train (too short, constant, unreadable) is skipped and named; a
-    // malformed meta.json or baselines.json stops the run.
+    // A series the recipe cannot train (too short, constant, a missing column, bad values) is
+    // skipped and named; check_folder has refused a malformed meta.json or baselines.json and a
+    // missing file before any training.
     try {
       Config config = options.base;
       config.data.path = (fs::path(folder) / file).string();
@@ -142,8 +184,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         const json& methods = baselines["series"][file]["methods"];
         for (const auto& [name, body] : methods.items()) {
           if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;
-          const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();
-          if (static_cast<int>(forecast.size()) != s.h) throw FolderError(baselines_path + ": " + file + "." + name + ".forecast must hold h values");
+          const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();  // checked by check_folder
           s.methods[name] = score(s.actual, forecast, scale);
           if (std::find(result.methods.begin(), result.methods.end(), name) == result.methods.end()) result.methods.push_back(name);
         }

@@ -561,7 +561,7 @@ std::string time_column_by_name(const std::string& path) {
   if (first.size() >= 2 && first.front() == '"' && first.back() == '"') first = first.substr(1, first.size() - 2);
   std::string lower;
   for (const char c : first) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week"})
+  for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week", "quarter", "qtr"})
     if (lower == name) return first;
   return "";
 }

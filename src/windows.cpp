@@ -11,7 +11,8 @@ namespace lstmf {
 
 Split split_parts(long rows, double val_fraction, double test_fraction, int horizon) {
   const auto tail = [&](double fraction) {
-    return fraction > 0 ? std::max(std::lround(static_cast<double>(rows) * fraction), static_cast<long>(horizon)) : 0L;
+    if (!(fraction > 0)) return 0L;  // also NaN
+    return std::max(std::lround(static_cast<double>(rows) * std::min(fraction, 1.0)), static_cast<long>(horizon));
   };
   const long val_rows = tail(val_fraction), test_rows = tail(test_fraction);
   return Split{rows, rows - val_rows - test_rows, rows - test_rows};
@@ -20,6 +21,12 @@ Split split_parts(long rows, double val_fraction, double test_fraction, int hori
 Split split_rows(long rows, double val_fraction, double test_fraction, int look_back, int horizon,
                  const std::string& what) {
   const long window = static_cast<long>(look_back) + horizon;
+  // Config validation keeps 10% for training; a direct caller is held to 1% (so the search below
+  // stays short).
+  const double held = std::max(0.0, val_fraction) + std::max(0.0, test_fraction);
+  if (!std::isfinite(held) || held > 0.99)
+    throw InputError(what + ": val_fraction + test_fraction must leave rows to train on, got " +
+                     std::to_string(held));
   const auto fits = [&](long n) { return split_parts(n, val_fraction, test_fraction, horizon).train_end >= window; };
   const Split split = split_parts(rows, val_fraction, test_fraction, horizon);
   if (!fits(rows)) {
@@ -36,7 +43,6 @@ Split split_rows(long rows, double val_fraction, double test_fraction, int look_
     const double share = std::max(1e-9, 1.0 - std::max(0.0, val_fraction) - std::max(0.0, test_fraction));
     long low = std::max(window, static_cast<long>(static_cast<double>(window - 1) / share) - 1);
     long high = std::max(low, rows + 1);
-    if (share <= 1e-9) high = low;  // no training share at all: config validation refuses it earlier
     while (!guaranteed(high) && high < (1L << 50)) high = high + std::max(1L, high / 2);  // geometric: few steps
     // Binary search for the first guaranteed length, then walk down while shorter ones still fit.
     long lo = low, hi = high;

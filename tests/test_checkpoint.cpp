@@ -92,6 +92,15 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     REQUIRE_THROWS_WITH(load(j), Contains("bad.json: ") && Contains("state_dict.lstm.weight_hh_l1") &&
                                      Contains("expected [12][3]"));
   }
+  SECTION("season normalisation with a look-back shorter than the season (the reference would lie before the window)") {
+    j["config"]["data"]["normalise"] = "season";  // season 12, look-back 3
+    REQUIRE_THROWS_WITH(load(j), Contains("data.normalise season needs data.look_back >= data.season"));
+  }
+  SECTION("quarter labels with a step that is not a whole number of quarters") {
+    j["columns"]["time_format"]["kind"] = "year_quarter";
+    j["columns"]["time_format"]["quarter_dash"] = false;
+    REQUIRE_THROWS_WITH(load(j), Contains("whole number of quarters"));
+  }
   SECTION("a weight missing") {
     j["state_dict"].erase("head.bias");
     REQUIRE_THROWS_WITH(load(j), Contains("head.bias"));

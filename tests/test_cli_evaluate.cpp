@@ -251,6 +251,24 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, Contains("no series could be scored") && Contains("constant series"));
 
+  // Mistakes in the folder's description are refused before anything trains.
+  const RunResult unknown = run_cli(command + " --only nothere.csv", mixed.path());
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Contains("--only names 'nothere.csv', which meta.json does not list"));
+  TempDir broken;
+  broken.write("f.csv", rows);
+  broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}, "gone.csv": {"target": "value", "m": 1, "h": 4}})");
+  const RunResult gone = run_cli(command, broken.path());
+  CHECK(gone.exit_code == 2);
+  CHECK_THAT(gone.err, Contains("gone.csv: meta.json lists this file, but the folder has no such file"));
+  broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}})");
+  broken.write("baselines.json", R"({"series": {"f.csv": {"methods": {"ets": {"forecast": ["a", 1, 2, 3]}}}}})");
+  const RunResult strings = run_cli(command, broken.path());
+  CHECK(strings.exit_code == 2);
+  CHECK_THAT(strings.err, Contains("baselines.json") && Contains("series.f.csv.methods.ets.forecast must be an array of h = 4 finite numbers"));
+  broken.write("baselines.json", R"({"series": {"f.csv": [1]}})");
+  CHECK_THAT(run_cli(command, broken.path()).err, Contains("series.f.csv must be an object with a \"methods\" object"));
+
   TempDir empty;
   const RunResult missing = run_cli("evaluate --protocol .", empty.path());
   CHECK(missing.exit_code == 2);

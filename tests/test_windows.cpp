@@ -81,6 +81,9 @@ TEST_CASE("a series too short for one window states the minimum length", "[windo
           ++combinations;
         }
   CHECK(combinations == 480);
+  // Fractions that leave nothing to train on are refused, not searched for.
+  REQUIRE_THROWS_WITH(split_rows(100, 0.6, 0.5, 3, 1, "s.csv"), Contains("must leave rows to train on"));
+  CHECK_THROWS_AS(split_rows(100, 1e300, 0.0, 3, 1, "s.csv"), InputError);
   CHECK_NOTHROW(split_rows(11, 0.0, 0.0, 8, 3, "ok.csv"));
   CHECK_NOTHROW(split_rows(14, 0.2, 0.0, 8, 3, "ok.csv"));
 }

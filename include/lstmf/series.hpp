@@ -57,7 +57,7 @@ struct SeriesSet {
 // IoError when the file cannot be opened or read.
 SeriesSet load_series(const DataConfig& data);
 // The first header field of the CSV at `path` when its name says it holds times (date, time,
-// timestamp, datetime, ds, month, year, period or week, any case); "" otherwise, for stdin ("-") or
+// timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case); "" otherwise, for stdin ("-") or
 // an unreadable file. The default recipe and the accuracy protocol take it as the time column when
 // none is named.
 std::string time_column_by_name(const std::string& path);
