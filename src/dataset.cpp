@@ -13,6 +13,8 @@ Dataset prepare_dataset(SeriesSet source, const DataConfig& data) {
   const Series& first = source.series.front();
   const int inputs = static_cast<int>(first.columns.size());
   Dataset dataset(data.look_back, data.horizon, inputs, first.n_targets);
+  const WindowNormalisation normalisation = WindowNormalisation::of(data);
+  for (WindowSet* windows : {&dataset.train, &dataset.validation, &dataset.test}) windows->set_normalisation(normalisation);
   for (const Series& series : source.series) {
     const std::string what = source.source + (series.id.empty() ? "" : " series '" + series.id + "'");
     const Split split =

@@ -205,10 +205,6 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   Dataset dataset = prepare_dataset(std::move(data), config.data);
   if (dataset.train.empty())
     throw InputError(dataset.source.source, 0, 0, "no training windows: the training rows are shorter than look-back + horizon");
-  const WindowNormalisation normalisation{config.data.normalise, std::max(1, config.data.season)};
-  dataset.train.set_normalisation(normalisation);
-  dataset.validation.set_normalisation(normalisation);
-  dataset.test.set_normalisation(normalisation);
   const Series& series = dataset.source.series.front();
   check_not_constant(series, dataset.splits.front(), dataset.source.source);
   const long inputs = static_cast<long>(series.columns.size());
@@ -338,7 +334,6 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     all_rows.val_fraction = 0;
     all_rows.test_fraction = 0;
     Dataset refit_data = prepare_dataset(SeriesSet(dataset.source), all_rows);
-    refit_data.train.set_normalisation(normalisation);
     train_windows = &refit_data.train;
     validation = nullptr;
     for (int k = 0; k < members; ++k) {

@@ -95,10 +95,6 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   return History{std::move(series.values), std::move(series.time.ticks), set.source};
 }
 
-WindowNormalisation normalisation_of(const Checkpoint& checkpoint) {
-  return {checkpoint.config.data.normalise, std::max(1, checkpoint.config.data.season)};
-}
-
 MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins, int horizon,
                    int threads) {
   const int look_back = checkpoint.config.data.look_back;
@@ -114,7 +110,7 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const s
     if (origin < look_back || origin > history.rows())
       throw Error("predict_at: origin " + std::to_string(origin) + " outside the history");
   threads = use_threads(threads);
-  const WindowNormalisation normalisation = normalisation_of(checkpoint);
+  const WindowNormalisation normalisation = WindowNormalisation::of(checkpoint.config.data);
   std::vector<const Model<float>*> members = {&checkpoint.model};
   for (const auto& member : checkpoint.more_members) members.push_back(&member);
 

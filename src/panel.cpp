@@ -65,15 +65,6 @@ PanelSeries panel_series_of(const Series& series, MinMaxScaler scaler, int look_
   return out;
 }
 
-// Windows normalised as data.normalise says (windows.hpp), for training and validation alike;
-// predict_at applies the same from the config of each series' view.
-void set_normalisation(Dataset& dataset, const DataConfig& data) {
-  const WindowNormalisation normalisation{data.normalise, std::max(1, data.season)};
-  dataset.train.set_normalisation(normalisation);
-  dataset.validation.set_normalisation(normalisation);
-  dataset.test.set_normalisation(normalisation);
-}
-
 // A single-series checkpoint for series `s` with model `model`.
 Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const PanelSeries& s, const Model<float>& model) {
   ColumnsInfo columns = shared;
@@ -81,23 +72,6 @@ Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const Pane
   columns.month_day = s.month_day;
   columns.seasonal_period = std::max(1, s.frequency.seasonal_period());
   return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, {}, {}};
-}
-
-// Drops the series too short for one window (InputError under data.strict).
-SeriesSet drop_short(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
-  std::vector<Series> kept;
-  for (Series& series : set.series) {
-    try {
-      split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon,
-                 "series " + quote(series.id));
-      kept.push_back(std::move(series));
-    } catch (const InputError& e) {
-      if (data.strict) throw InputError(set.source, series.first_line, 0, e.message() + " (data.strict is set)");
-      skipped.push_back({series.id, e.message()});
-    }
-  }
-  set.series = std::move(kept);
-  return set;
 }
 
 // ---- per-series training ----
@@ -117,7 +91,6 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   one.series_column = set.series_column;
   one.series.push_back(series);
   Dataset dataset = prepare_dataset(std::move(one), config.data);
-  set_normalisation(dataset, config.data);
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
 
@@ -185,7 +158,6 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
 
 void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& options, PanelFitOutcome& outcome) {
   Dataset dataset = prepare_dataset(std::move(set), config.data);
-  set_normalisation(dataset, config.data);
   const Series& first = dataset.source.series.front();
   const long inputs = static_cast<long>(first.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * first.n_targets;
@@ -610,8 +582,21 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
   return fit_panel(config, load_series(config.data), options);
 }
 
+// Keeps the series long enough for one window (panel.hpp).
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
-  return drop_short(std::move(set), data, skipped);
+  std::vector<Series> kept;
+  for (Series& series : set.series) {
+    try {
+      split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon,
+                 "series " + quote(series.id));
+      kept.push_back(std::move(series));
+    } catch (const InputError& e) {
+      if (data.strict) throw InputError(set.source, series.first_line, 0, e.message() + " (data.strict is set)");
+      skipped.push_back({series.id, e.message()});
+    }
+  }
+  set.series = std::move(kept);
+  return set;
 }
 
 Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
@@ -638,7 +623,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   if (config.training.mode != "per-series" && config.training.mode != "global")
     throw InputError("training.mode must be per-series or global, got '" + config.training.mode + "'");
   PanelFitOutcome outcome;
-  SeriesSet set = drop_short(select_series(std::move(source), options.selection), config.data, outcome.skipped);
+  SeriesSet set = drop_short_series(select_series(std::move(source), options.selection), config.data, outcome.skipped);
   if (set.series.empty())
     throw InputError(set.source, 0, 0,
                      outcome.skipped.empty() ? std::string("no series selected")

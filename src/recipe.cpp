@@ -83,9 +83,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
     data.normalise = m > 1 && rows >= 4L * m + data.horizon && has_season(series.values, rows, m) ? Normalise::season
                                                                                                    : Normalise::last;
 
-  if (auto_look_back) {
-    if (std::lround(static_cast<double>(rows) * data.val_fraction) < data.horizon || data.val_fraction == 0)
-      data.val_fraction = static_cast<double>(validation_rows(rows, data.horizon)) / static_cast<double>(rows);
+  if (auto_look_back) {  // the validation tail is set below, for the horizon chosen
     const int shortest = data.normalise == Normalise::season ? m : 3;
     int look_back = std::max({2 * m, data.horizon, 6});
     int horizon = data.horizon;

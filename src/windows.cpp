@@ -40,7 +40,7 @@ Split split_rows(long rows, double val_fraction, double test_fraction, int look_
       const double test = test_fraction > 0 ? std::max(x * test_fraction + 0.5, static_cast<double>(horizon)) : 0.0;
       return x - val - test >= static_cast<double>(window);
     };
-    const double share = std::max(1e-9, 1.0 - std::max(0.0, val_fraction) - std::max(0.0, test_fraction));
+    const double share = 1.0 - held;  // at least 0.01
     long low = std::max(window, static_cast<long>(static_cast<double>(window - 1) / share) - 1);
     long high = std::max(low, rows + 1);
     while (!guaranteed(high) && high < (1L << 50)) high = high + std::max(1L, high / 2);  // geometric: few steps

@@ -33,7 +33,8 @@ struct Dataset {
         horizon(horizon) {}
 };
 
-// Loads data.path and prepares every part above. Throws InputError for missing settings
+// Loads data.path and prepares every part above, the windows normalised as data.normalise and
+// data.season say (WindowNormalisation::of; predict_at does the same). Throws InputError for missing settings
 // (no file, no target), bad data, or a series too short for one window (stating the minimum).
 Dataset prepare_dataset(const DataConfig& data);
 

@@ -45,6 +45,9 @@ struct WindowNormalisation {
   Normalise mode = Normalise::minmax;
   int season = 1;
 
+  // As a resolved config says (data.normalise, data.season); automatic normalises nothing more.
+  static WindowNormalisation of(const DataConfig& data) { return {data.normalise, data.season > 1 ? data.season : 1}; }
+
   bool shifts() const { return mode == Normalise::last || mode == Normalise::season; }
   // Row of the window (0 .. L-1) whose value is step h's reference.
   long reference_row(int look_back, int step) const {
