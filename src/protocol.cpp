@@ -43,12 +43,6 @@ std::string fixed(double value, int digits) {
   return out.str();
 }
 
-// An error in the folder's description (meta.json, baselines.json), as opposed to one series' data.
-class FolderError : public InputError {
- public:
-  using InputError::InputError;
-};
-
 // Everything about the folder's description is checked before any series trains, so a mistake
 // there costs seconds, not a run: the --only names, meta.json's entries and files, baselines.json.
 void check_folder(const std::string& folder, const json& meta, const std::string& meta_path, const json& baselines,
@@ -57,19 +51,19 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     if (!meta.contains(name)) {
       std::string listed;
       for (const auto& [file, info] : meta.items()) listed += (listed.empty() ? "" : ", ") + file;
-      throw FolderError(meta_path, 0, 0, "--only names '" + name + "', which meta.json does not list (it lists " + listed + ")");
+      throw InputError(meta_path, 0, 0, "--only names '" + name + "', which meta.json does not list (it lists " + listed + ")");
     }
   for (const auto& [file, info] : meta.items()) {
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
     const std::string where = meta_path + ": " + file;
     if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
         !info["h"].is_number_integer() || info["h"].get<long>() < 1 || info["h"].get<long>() > 1000000)
-      throw FolderError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
+      throw InputError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
     if (!fs::is_regular_file(fs::path(folder) / file))
-      throw FolderError(where + ": meta.json lists this file, but the folder has no such file");
+      throw InputError(where + ": meta.json lists this file, but the folder has no such file");
   }
   if (baselines.is_null()) return;
-  const auto fail = [&](const std::string& what) { throw FolderError(baselines_path, 0, 0, what); };
+  const auto fail = [&](const std::string& what) { throw InputError(baselines_path, 0, 0, what); };
   if (!baselines.is_object()) fail("expected an object {\"series\": {\"file.csv\": {\"methods\": {...}}}}");
   if (!baselines.contains("series")) return;
   if (!baselines["series"].is_object()) fail("\"series\" must be an object keyed by file name");
@@ -204,8 +198,6 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
           }
         }
       }
-    } catch (const FolderError&) {
-      throw;
     } catch (const InputError& e) {
       result.skipped.push_back({file, e.what()});
       continue;
