@@ -26,7 +26,7 @@ long test_rows(long rows, double test_fraction, int horizon) {
 
 // Training windows left by a validation tail of max(10%, H) rows and the test tail.
 long training_windows(long rows, int look_back, int horizon, double test_fraction) {
-  return rows - validation_rows(rows, horizon) - test_rows(rows, test_fraction, horizon) - look_back - horizon + 1;
+  return split_parts(rows, 0.1, test_fraction, horizon).train_end - look_back - horizon + 1;
 }
 
 // Mean |y_t - y_{t-m}| of target 0 over the first `rows` rows (m = 1 when too short); 0 if flat.
@@ -106,13 +106,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
     data.look_back = look_back;
     data.horizon = horizon;
     data.val_fraction = static_cast<double>(validation_rows(rows, horizon)) / static_cast<double>(rows);
-    const long tested = test_rows(rows, data.test_fraction, horizon);
-    if (rows - validation_rows(rows, horizon) - tested < look_back + horizon) data.val_fraction = 0;
+    if (training_windows(rows, look_back, horizon, data.test_fraction) < 1) data.val_fraction = 0;
     // A longer tail (kCalibrationHorizons horizons) calibrates the intervals and the combination
     // on more windows, when the first run keeps kMinWindows / 2 training windows.
     const long calibration = static_cast<long>(kCalibrationHorizons) * horizon;
     if (data.val_fraction > 0 && calibration > validation_rows(rows, horizon) &&
-        rows - calibration - tested - look_back - horizon + 1 >= kMinWindows / 2)
+        rows - calibration - test_rows(rows, data.test_fraction, horizon) - look_back - horizon + 1 >= kMinWindows / 2)
       data.val_fraction = static_cast<double>(calibration) / static_cast<double>(rows);
   }
   if (data.normalise == Normalise::season && data.look_back < m) data.normalise = Normalise::last;
