@@ -268,6 +268,14 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK_THAT(strings.err, Contains("baselines.json") && Contains("series.f.csv.methods.ets.forecast must be an array of h = 4 finite numbers"));
   broken.write("baselines.json", R"({"series": {"f.csv": [1]}})");
   CHECK_THAT(run_cli(command, broken.path()).err, Contains("series.f.csv must be an object with a \"methods\" object"));
+  broken.write("baselines.json", R"({"series": {"f.csv": {"methods": {"ets": 3}}}})");
+  CHECK_THAT(run_cli(command, broken.path()).err, Contains("series.f.csv.methods.ets must be an object"));
+  broken.write("baselines.json", R"({"series": [1]})");
+  CHECK_THAT(run_cli(command, broken.path()).err, Contains("\"series\" must be an object keyed by file name"));
+  broken.write("baselines.json", R"([1, 2])");
+  const RunResult array = run_cli(command, broken.path());
+  CHECK(array.exit_code == 2);
+  CHECK_THAT(array.err, Contains("baselines.json") && Contains("expected an object {\"series\""));
 
   TempDir empty;
   const RunResult missing = run_cli("evaluate --protocol .", empty.path());

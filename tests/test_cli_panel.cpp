@@ -179,6 +179,10 @@ TEST_CASE("inspect shows the split and windows many-series train uses, and the s
   CHECK_THAT(inspect.out, Contains("series: 6\n") && Contains("look-back 24, horizon 3") &&
                               Contains("skipped series 'short': series 'short' has 3 rows, too short for one window"));
   CHECK_THAT(inspect.out, Contains("windows: " + windows + " training"));
+  // When no series is long enough, inspect says so (exit 2) instead of describing nothing.
+  const RunResult none = run_cli("inspect " + flags + " --look-back 60", dir.path());
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.err, Contains("every series is too short for one window") && Contains("panel.csv"));
 }
 
 TEST_CASE("many-series training normalises windows when asked: a trend continues past the training maximum", "[cli-panel]") {

@@ -221,6 +221,13 @@ TEST_CASE("global training fits one model on every series, each with its own sca
   CHECK(!json["series"][0].contains("state_dict"));
   CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "g.json")) == text);
 
+  SECTION("a checkpoint with season normalisation and a look-back shorter than the season is refused") {
+    auto edited = json;
+    edited["config"]["data"]["normalise"] = "season";
+    edited["config"]["data"]["season"] = edited["config"]["data"]["look_back"].get<int>() + 1;
+    CHECK_THROWS_WITH(panel_checkpoint_from_json(edited, "g.json"),
+                      Contains("g.json") && Contains("data.normalise season needs data.look_back >= data.season"));
+  }
   SECTION("global checkpoints cannot be merged") {
     std::vector<PanelCheckpoint> parts;
     parts.push_back(outcome.checkpoint);
