@@ -1,5 +1,5 @@
 // lstm-forecast train: config + CSV -> checkpoint. Progress on stderr, --log-json for scripts,
-// SIGINT/SIGTERM save the best checkpoint so far and exit 130 (a second signal exits at once).
+// SIGINT/SIGTERM save the best checkpoint so far and exit 130 (a second signal, more than a second later, exits at once).
 #include <unistd.h>
 
 #include <algorithm>
@@ -7,6 +7,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 
@@ -25,9 +26,27 @@ namespace lstmf::cli {
 namespace {
 
 std::atomic<int> g_signals{0};
+std::atomic<long long> g_first_signal_ns{0};  // CLOCK_MONOTONIC of the first signal
+static_assert(std::atomic<long long>::is_always_lock_free, "the signal handler needs a lock-free clock slot");
 
+long long monotonic_ns() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+  return static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec;
+}
+
+// The first SIGINT/SIGTERM asks training to stop after the current step and save; one that comes
+// later than a second after it exits at once. Sooner, it is the same request delivered twice: GNU
+// timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
+// kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
-  if (g_signals.fetch_add(1) >= 1) ::_exit(static_cast<int>(ExitCode::interrupted));  // second signal: now
+  const long long now = monotonic_ns();
+  if (g_signals.fetch_add(1) == 0) {
+    g_first_signal_ns.store(now);
+    return;
+  }
+  const long long first = g_first_signal_ns.load();
+  if (first != 0 && now - first > 1000000000LL) ::_exit(static_cast<int>(ExitCode::interrupted));
 }
 
 void install_signal_handlers() {
