@@ -39,10 +39,16 @@ std::string folder_of(const std::string& path) {
 std::string errno_text(int error) { return std::strerror(error); }
 
 // When this process started (as far as the library can tell: when it was loaded). A temporary file
-// older than this cannot be one this process is writing.
+// older than this cannot be one this process is writing. Read from the clock Linux stamps files
+// with (the coarse one, up to a tick behind CLOCK_REALTIME): with the precise clock, a file created
+// a millisecond after the start could carry an earlier time and pass for stale.
 const struct timespec g_process_start = [] {
   struct timespec now {};
+#ifdef CLOCK_REALTIME_COARSE
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+#else
   ::clock_gettime(CLOCK_REALTIME, &now);
+#endif
   return now;
 }();
 

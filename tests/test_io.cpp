@@ -166,7 +166,7 @@ TEST_CASE("streamed atomic writes put the pieces in place, or nothing when the p
   CHECK(test::run_shell("ls", dir.path()).out == "out.txt\n");  // no temporary file left behind
 }
 
-TEST_CASE("stale temporaries of a path are removed; live, fresh and unrelated files stay", "[io]") {
+TEST_CASE("stale temporaries of a path are removed, and live, fresh and unrelated files stay", "[io]") {
   test::TempDir dir;
   const std::string path = dir.file("m.json");
   const auto make = [&](const std::string& name, bool old) {

@@ -1,5 +1,6 @@
 // lstm-forecast train: config + CSV -> checkpoint. Progress on stderr, --log-json for scripts,
-// SIGINT/SIGTERM save the best checkpoint so far and exit 130 (a second signal, more than a second later, exits at once).
+// SIGINT/SIGTERM save the best checkpoint so far and exit 130 (a second signal, more than half a
+// second later, exits at once).
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,8 +36,8 @@ long long monotonic_ns() {
   return static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec;
 }
 
-// The first SIGINT/SIGTERM asks training to stop after the current step and save; one that comes
-// later than a second after it exits at once. Sooner, it is the same request delivered twice: GNU
+// The first SIGINT/SIGTERM asks training to stop after the current epoch and save; one that comes
+// more than half a second after it exits at once. Sooner, it is the same request delivered twice: GNU
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
@@ -46,7 +47,7 @@ extern "C" void on_signal(int) {
     return;
   }
   const long long first = g_first_signal_ns.load();
-  if (first != 0 && now - first > 1000000000LL) ::_exit(static_cast<int>(ExitCode::interrupted));
+  if (first != 0 && now - first > 500000000LL) ::_exit(static_cast<int>(ExitCode::interrupted));
 }
 
 void install_signal_handlers() {
