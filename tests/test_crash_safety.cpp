@@ -72,6 +72,26 @@ int wait_for(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+// A spawned run that is killed and reaped when the test leaves early (a failed REQUIRE), so that no
+// training of 100000 epochs outlives the test and slows the rest of the suite.
+struct Child {
+  pid_t pid;
+  bool reaped = false;
+  explicit Child(pid_t id) : pid(id) {}
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (!reaped) {
+      ::kill(pid, SIGKILL);
+      wait_for(pid);
+    }
+  }
+  int wait() {
+    reaped = true;
+    return wait_for(pid);
+  }
+};
+
 void sleep_ms(double ms) { std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(ms)); }
 
 // Waits until `predicate` holds, up to `limit_ms`; returns whether it did.
@@ -179,10 +199,10 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
 
   for (const int signal : {SIGINT, SIGTERM}) {
     DYNAMIC_SECTION("signal " << signal) {
-      const pid_t pid = spawn(run("12", "8"), dir.path(), dir.file("err"));
+      Child child(spawn(run("12", "8"), dir.path(), dir.file("err")));
       REQUIRE(wait_until(epoch_done, 20000));
-      ::kill(pid, signal);
-      CHECK(wait_for(pid) == 130);
+      ::kill(child.pid, signal);
+      CHECK(child.wait() == 130);
       CHECK_THAT(read_file(dir.file("err")), Contains("interrupted; the best checkpoint so far was saved to m.json"));
       const lstmf::Checkpoint saved = load_or_fail(dir.file("m.json"));
       CHECK(saved.best_epoch >= 1);
@@ -198,18 +218,18 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
     // pending, until SIGCONT 0.7 s after the first, so it counts as a second request (sooner than
     // 0.5 s, a second signal is the same request delivered twice: tests/test_cli_train.cpp).
 #if defined(__SANITIZE_ADDRESS__)
-    const pid_t pid = spawn(run("24", "16"), dir.path(), dir.file("err"));  // sanitized: 0.3 s epochs
+    Child child(spawn(run("24", "16"), dir.path(), dir.file("err")));  // sanitized: 0.3 s epochs
 #else
-    const pid_t pid = spawn(run("48", "64"), dir.path(), dir.file("err"));
+    Child child(spawn(run("48", "64"), dir.path(), dir.file("err")));
 #endif
     REQUIRE(wait_until(epoch_done, 60000));
-    ::kill(pid, SIGINT);
+    ::kill(child.pid, SIGINT);
     sleep_ms(20);
-    ::kill(pid, SIGSTOP);
+    ::kill(child.pid, SIGSTOP);
     sleep_ms(700);
-    ::kill(pid, SIGINT);
-    ::kill(pid, SIGCONT);
-    CHECK(wait_for(pid) == 130);
+    ::kill(child.pid, SIGINT);
+    ::kill(child.pid, SIGCONT);
+    CHECK(child.wait() == 130);
     CHECK(read_file(dir.file("m.json")) == "the old file");
     CHECK(temporaries(dir, "m.json").empty());
     CHECK_THAT(read_file(dir.file("err")), !Contains("saved"));
