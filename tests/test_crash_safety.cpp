@@ -211,12 +211,23 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
       CHECK(predict.exit_code == 0);
     }
   }
+  SECTION("one request delivered as two signals at once saves, as one signal does") {
+    // GNU timeout and scancel signal the process and then its process group. Two SIGINTs sent
+    // together usually merge into one pending signal; a SIGINT and a SIGTERM never do.
+    Child child(spawn(run("12", "8"), dir.path(), dir.file("err")));
+    REQUIRE(wait_until(epoch_done, 20000));
+    ::kill(child.pid, SIGINT);
+    ::kill(child.pid, SIGTERM);
+    CHECK(child.wait() == 130);
+    CHECK_THAT(read_file(dir.file("err")), Contains("interrupted; the best checkpoint so far was saved to m.json"));
+    load_or_fail(dir.file("m.json"));
+  }
   SECTION("a second SIGINT more than half a second later exits at once and writes nothing") {
     dir.write("m.json", "the old file");
     // The first SIGINT goes in as epoch 2 starts; 20 ms later, well inside that epoch (0.2 s or
     // more), SIGSTOP freezes the run before the epoch can end and save. The second SIGINT waits,
     // pending, until SIGCONT 0.7 s after the first, so it counts as a second request (sooner than
-    // 0.5 s, a second signal is the same request delivered twice: tests/test_cli_train.cpp).
+    // 0.5 s, a second signal is the same request delivered twice: the section above).
 #if defined(__SANITIZE_ADDRESS__)
     Child child(spawn(run("24", "16"), dir.path(), dir.file("err")));  // sanitized: 0.3 s epochs
 #else

@@ -26,28 +26,24 @@
 namespace lstmf::cli {
 namespace {
 
-std::atomic<int> g_signals{0};
-std::atomic<long long> g_first_signal_ns{0};  // CLOCK_MONOTONIC of the first signal
+// CLOCK_MONOTONIC of the first SIGINT/SIGTERM, 0 while there has been none (the clock counts from
+// boot, so a real reading is never 0).
+std::atomic<long long> g_first_signal_ns{0};
 static_assert(std::atomic<long long>::is_always_lock_free, "the signal handler needs a lock-free clock slot");
 
-long long monotonic_ns() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
-  return static_cast<long long>(now.tv_sec) * 1000000000LL + now.tv_nsec;
-}
+bool interrupted() { return g_first_signal_ns.load() != 0; }
 
 // The first SIGINT/SIGTERM asks training to stop after the current epoch and save; one that comes
 // more than half a second after it exits at once. Sooner, it is the same request delivered twice: GNU
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
-  const long long now = monotonic_ns();
-  if (g_signals.fetch_add(1) == 0) {
-    g_first_signal_ns.store(now);
-    return;
-  }
-  const long long first = g_first_signal_ns.load();
-  if (first != 0 && now - first > 500000000LL) ::_exit(static_cast<int>(ExitCode::interrupted));
+  timespec clock{};
+  ::clock_gettime(CLOCK_MONOTONIC, &clock);  // async-signal-safe
+  const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
+  long long first = 0;
+  if (g_first_signal_ns.compare_exchange_strong(first, now)) return;  // the first: noted
+  if (now - first > 500000000LL) ::_exit(static_cast<int>(ExitCode::interrupted));
 }
 
 void install_signal_handlers() {
@@ -131,11 +127,11 @@ int run_train(const TrainArgs& args) {
   options.on_epoch = [&](const EpochReport& report) {
     progress.epoch(report);
     log += log_line(report).dump() + "\n";
-    return g_signals.load() == 0;
+    return !interrupted();
   };
   if (!config.data.series_column.empty()) {  // many series: src/cli/train_panel.cpp
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
-                                     [] { return g_signals.load() == 0; });
+                                     [] { return !interrupted(); });
     progress.done();
     if (!config.output.log_json.empty() && start_mpi().rank == 0) write_atomically(config.output.log_json, log);
     return code;
@@ -145,7 +141,7 @@ int run_train(const TrainArgs& args) {
   const FitOutcome outcome = fit(config, options);
   progress.done();
 
-  const bool interrupted = g_signals.load() > 0;
+  const bool was_interrupted = interrupted();
   const bool trained = !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
   if (trained) save_checkpoint(config.output.path, outcome.checkpoint);
   if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
@@ -180,7 +176,7 @@ int run_train(const TrainArgs& args) {
   if (!outcome.diverged.empty())
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
                                                     : "; no checkpoint was written"));
-  if (interrupted) {
+  if (was_interrupted) {
     std::cerr << "lstm-forecast: interrupted"
               << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string()) << "\n";
     return static_cast<int>(ExitCode::interrupted);
