@@ -1,5 +1,6 @@
 #include "lstmf/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -130,6 +131,24 @@ Score geometric_mean(const std::vector<double>& values) {
   }
   if (zero) return {0.0, ""};
   return {std::exp(log_sum / static_cast<double>(values.size())), ""};
+}
+
+CommonGeometricMeans common_geometric_means(const std::vector<std::map<std::string, double>>& entries,
+                                            const std::vector<std::string>& methods) {
+  CommonGeometricMeans out;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const bool counts = std::all_of(methods.begin(), methods.end(), [&](const std::string& method) {
+      const auto it = entries[i].find(method);
+      return it != entries[i].end() && std::isfinite(it->second) && it->second > 0;
+    });
+    (counts ? out.used : out.left_out).push_back(i);
+  }
+  for (const auto& method : methods) {
+    std::vector<double> values;
+    for (size_t i : out.used) values.push_back(entries[i].at(method));
+    out.by_method[method] = geometric_mean(values);
+  }
+  return out;
 }
 
 }  // namespace lstmf

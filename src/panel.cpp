@@ -765,17 +765,19 @@ struct Aggregate {
   long compared = 0;                            // (series, target) pairs with both MASEs
   long beats = 0;                               // of which lstm < seasonal naive
   long entries = 0;
+  long in_means = 0;                            // entries where every method's MASE is positive
 };
 
 Aggregate aggregate(const PanelBacktest& backtest) {
   Aggregate out;
-  std::map<std::string, std::vector<double>> mases;
+  std::vector<std::map<std::string, double>> mases;  // per (series, target): method -> MASE
   for (const auto& [id, b] : backtest.series) {
     for (const auto& target : b.targets) {
       ++out.entries;
+      mases.emplace_back();
       for (const char* method : kMethods) {
         const MethodScores* s = scores_of(b, method, target);
-        if (s != nullptr && s->mase.value) mases[method].push_back(*s->mase.value);
+        if (s != nullptr && s->mase.value) mases.back()[method] = *s->mase.value;
       }
       const MethodScores* lstm = scores_of(b, "lstm", target);
       const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
@@ -785,7 +787,9 @@ Aggregate aggregate(const PanelBacktest& backtest) {
       }
     }
   }
-  for (const char* method : kMethods) out.geometric_mase[method] = geometric_mean(mases[method]);
+  const CommonGeometricMeans means = common_geometric_means(mases, {std::begin(kMethods), std::end(kMethods)});
+  out.geometric_mase = means.by_method;
+  out.in_means = static_cast<long>(means.used.size());
   return out;
 }
 
@@ -821,7 +825,7 @@ json to_json(const PanelBacktest& backtest) {
   for (const auto& s : backtest.skipped) skipped.push_back({{"id", s.id}, {"reason", s.reason}});
   return {{"series", std::move(series)},
           {"aggregate",
-           {{"series", backtest.series.size()}, {"entries", a.entries}, {"geometric_mean_mase", geometric},
+           {{"series", backtest.series.size()}, {"entries", a.entries}, {"geometric_mean_mase", geometric}, {"geometric_mean_entries", a.in_means},
             {"beats_seasonal_naive", a.beats}, {"compared", a.compared}}},
           {"skipped", std::move(skipped)}};
 }
@@ -852,7 +856,10 @@ std::string format_table(const PanelBacktest& backtest) {
   const Aggregate a = aggregate(backtest);
   out << "\nseries evaluated: " << backtest.series.size();
   if (!backtest.skipped.empty()) out << " (" << backtest.skipped.size() << " skipped: history too short)";
-  out << "\ngeometric-mean MASE: lstm " << fixed(a.geometric_mase.at("lstm")) << ", naive " << fixed(a.geometric_mase.at("naive"))
+  out << "\ngeometric-mean MASE";
+  if (a.in_means < a.entries)
+    out << " (over the " << a.in_means << " of " << a.entries << " where no method's MASE is 0 or undefined)";
+  out << ": lstm " << fixed(a.geometric_mase.at("lstm")) << ", naive " << fixed(a.geometric_mase.at("naive"))
       << ", seasonal naive " << fixed(a.geometric_mase.at("seasonal_naive")) << "\n";
   out << "lstm beats seasonal naive (lower MASE) on " << a.beats << " of " << a.compared << "\n";
   return out.str();

@@ -86,6 +86,37 @@ void check_folder(const std::string& folder, const json& meta, const std::string
   }
 }
 
+// method -> MASE of each series, for common_geometric_means.
+std::vector<std::map<std::string, double>> mase_entries(const std::vector<SeriesScore>& series) {
+  std::vector<std::map<std::string, double>> entries;
+  for (const auto& s : series) {
+    entries.emplace_back();
+    for (const auto& [method, score] : s.methods) entries.back()[method] = score.mase;
+  }
+  return entries;
+}
+
+// Why a series is not in the geometric means: the methods whose MASE is 0 or undefined.
+std::string left_out_reason(const SeriesScore& s, const std::vector<std::string>& methods) {
+  std::string zero, undefined, missing;
+  const auto add = [](std::string& list, const std::string& method) { list += (list.empty() ? "" : ", ") + method; };
+  for (const auto& method : methods) {
+    const auto it = s.methods.find(method);
+    if (it == s.methods.end()) add(missing, method);
+    else if (it->second.mase == 0) add(zero, method);
+    else if (!std::isfinite(it->second.mase)) add(undefined, method);
+  }
+  std::vector<std::string> reasons;
+  if (!zero.empty()) reasons.push_back("MASE 0 (an exact forecast): " + zero);
+  if (!undefined.empty() && missing.empty() && zero.empty() && undefined.find(',') != std::string::npos)
+    reasons.push_back("no MASE (the in-sample seasonal naive MAE is 0)");
+  else if (!undefined.empty()) reasons.push_back("no MASE: " + undefined);
+  if (!missing.empty()) reasons.push_back("not in baselines.json: " + missing);
+  std::string out;
+  for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;
+  return out;
+}
+
 }  // namespace
 
 ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options) {
@@ -211,13 +242,10 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   if (result.series.empty() && !result.skipped.empty())
     throw InputError(meta_path, 0, 0,
                      "no series could be scored; the first skipped: " + result.skipped.front().second);
-  for (const auto& method : result.methods) {
-    std::vector<double> values;
-    for (const auto& s : result.series)
-      if (s.methods.count(method) && std::isfinite(s.methods.at(method).mase)) values.push_back(s.methods.at(method).mase);
-    const Score g = geometric_mean(values);
+  const CommonGeometricMeans means = common_geometric_means(mase_entries(result.series), result.methods);
+  for (const auto& [method, g] : means.by_method)
     if (g.defined()) result.geomean_mase[method] = *g.value;
-  }
+  for (const size_t i : means.left_out) result.geomean_left_out.push_back({result.series[i].file, left_out_reason(result.series[i], result.methods)});
   for (const auto& [level, n] : points) result.coverage[level] = static_cast<double>(covered[level]) / static_cast<double>(n);
   result.seconds = seconds_since(start);
   return result;
@@ -241,6 +269,11 @@ std::string protocol_markdown(const ProtocolResult& r) {
   for (const auto& method : r.methods)
     out << " **" << (r.geomean_mase.count(method) ? fixed(r.geomean_mase.at(method), 3) : "n/a") << "** |";
   out << "\n\n";
+  if (!r.geomean_left_out.empty()) {
+    out << "Not in the geometric means (every method is compared on the same series):\n\n";
+    for (const auto& [file, why] : r.geomean_left_out) out << "- " << file << ": " << why << "\n";
+    out << "\n";
+  }
 
   // Geometric mean of MASE per frequency.
   std::vector<std::string> frequencies;
@@ -252,15 +285,16 @@ std::string protocol_markdown(const ProtocolResult& r) {
   for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
   out << "\n";
   for (const auto& frequency : frequencies) {
-    long count = 0;
-    for (const auto& s : r.series) count += s.frequency == frequency ? 1 : 0;
-    out << "| " << (frequency.empty() ? "-" : frequency) << " | " << count << " |";
+    std::vector<SeriesScore> of_frequency;
+    for (const auto& s : r.series)
+      if (s.frequency == frequency) of_frequency.push_back(s);
+    const CommonGeometricMeans means = common_geometric_means(mase_entries(of_frequency), r.methods);
+    out << "| " << (frequency.empty() ? "-" : frequency) << " | " << means.used.size();
+    if (!means.left_out.empty()) out << " of " << of_frequency.size();
+    out << " |";
     for (const auto& method : r.methods) {
-      std::vector<double> values;
-      for (const auto& s : r.series)
-        if (s.frequency == frequency && s.methods.count(method)) values.push_back(s.methods.at(method).mase);
-      const Score g = geometric_mean(values);
-      out << " " << (g.defined() ? fixed(*g.value, 3) : "") << " |";
+      const Score& g = means.by_method.at(method);
+      out << " " << (g.defined() ? fixed(*g.value, 3) : "n/a") << " |";
     }
     out << "\n";
   }
@@ -296,6 +330,9 @@ json to_json(const ProtocolResult& r) {
   json geomean = json::object();
   for (const auto& [method, value] : r.geomean_mase) geomean[method] = value;
   out["geomean_mase"] = geomean;
+  json left_out = json::object();
+  for (const auto& [file, why] : r.geomean_left_out) left_out[file] = why;
+  out["geomean_left_out"] = left_out;
   json coverage = json::object();
   for (const auto& [level, value] : r.coverage) coverage[std::to_string(level)] = value;
   out["coverage"] = coverage;

@@ -80,24 +80,32 @@ Config resolve_recipe(const Config& config, const Series& series) {
   const bool auto_look_back = data.look_back == 0;
 
   if (data.normalise == Normalise::automatic)
-    data.normalise = m > 1 && rows >= 4L * m + data.horizon && has_season(series.values, rows, m) ? Normalise::season
+    data.normalise = m > 1 && has_season(series.values, rows, m) ? Normalise::season
                                                                                                    : Normalise::last;
 
   if (auto_look_back) {  // the validation tail is set below, for the horizon chosen
-    const int shortest = data.normalise == Normalise::season ? m : 3;
-    int look_back = std::max({2 * m, data.horizon, 6});
-    int horizon = data.horizon;
-    while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && look_back > shortest) --look_back;
-    while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && horizon > 1) {
-      --horizon;
+    // The longest look-back of at least `shortest`, for the longest horizon, that leaves `need`
+    // training windows; false when even horizon 1 does not.
+    int look_back = 0;
+    int horizon = 0;
+    const auto windows = [&] { return training_windows(rows, look_back, horizon, data.test_fraction); };
+    const auto search = [&](long need, int shortest) {
+      horizon = data.horizon;
       look_back = std::max({2 * m, horizon, 6});
-      while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && look_back > shortest) --look_back;
-    }
-    if (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && data.normalise == Normalise::season) {
-      // Too short for a season in every window: fall back to the last value as the reference.
+      while (windows() < need && look_back > shortest) --look_back;
+      while (windows() < need && horizon > 1) {
+        --horizon;
+        look_back = std::max({2 * m, horizon, 6});
+        while (windows() < need && look_back > shortest) --look_back;
+      }
+      return windows() >= need;
+    };
+    // A seasonal series keeps a whole season in every window, with half the windows if need be:
+    // without it, a short seasonal series loses its season altogether. Too short for that, the
+    // last value is the reference.
+    if (data.normalise == Normalise::season && !search(kMinWindows, m) && !search(kMinWindows / 2, m))
       data.normalise = Normalise::last;
-      while (training_windows(rows, look_back, horizon, data.test_fraction) < kMinWindows && look_back > 3) --look_back;
-    }
+    if (data.normalise != Normalise::season) search(kMinWindows, 3);
     if (training_windows(rows, look_back, horizon, data.test_fraction) < 1) {
       // As few windows as there are: the shortest look-back, one step, a minimal validation tail.
       look_back = std::max(1, std::min(look_back, static_cast<int>(rows / 3)));

@@ -206,6 +206,12 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(result["series"]["air.csv"]["methods"]["lstm"]["forecast"].size() == 6);
   CHECK(result["series"]["plain.csv"]["methods"].count("ets") == 0);
   for (const char* method : {"lstm", "naive", "snaive", "drift", "ets"}) CHECK(result["geomean_mase"].contains(method));
+  // Every method's mean is over the same series: plain.csv has no ets forecast, so the means are
+  // air.csv's MASEs, and the table says why plain.csv is not in them.
+  CHECK(result["geomean_left_out"]["plain.csv"] == "not in baselines.json: ets");
+  CHECK(result["geomean_mase"]["naive"] == result["series"]["air.csv"]["methods"]["naive"]["mase"]);
+  CHECK_THAT(r.out, Contains("Not in the geometric means") && Contains("- plain.csv: not in baselines.json: ets") &&
+                        Contains("| yearly | 0 of 1 |"));
   // The tool's own naive forecast of the airline tail is the last training value (1960-06: 535).
   CHECK(result["series"]["air.csv"]["methods"]["naive"]["forecast"][5] == 535.0);
   // The same seed gives the same numbers.

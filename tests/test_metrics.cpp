@@ -186,3 +186,20 @@ TEST_CASE("the geometric mean of MASE across series matches the reference", "[me
     CHECK(geometric_mean({1, std::nan("")}).note == "geometric mean undefined: a value is negative or not finite");
   }
 }
+
+TEST_CASE("geometric means of several methods count only the entries where every method has a positive MASE", "[metrics]") {
+  const std::vector<std::map<std::string, double>> entries = {
+      {{"a", 1}, {"b", 4}},
+      {{"a", 0}, {"b", 2}},             // an exact forecast: a's mean would be 0
+      {{"a", 4}, {"b", std::nan("")}},  // b undefined
+      {{"a", 9}},                        // b missing
+      {{"a", 4}, {"b", 1}}};
+  const CommonGeometricMeans g = common_geometric_means(entries, {"a", "b"});
+  CHECK(g.used == std::vector<size_t>{0, 4});
+  CHECK(g.left_out == std::vector<size_t>{1, 2, 3});
+  CHECK(*g.by_method.at("a").value == Approx(2));
+  CHECK(*g.by_method.at("b").value == Approx(2));
+  const CommonGeometricMeans none = common_geometric_means({{{"a", 0}}}, {"a"});
+  CHECK(none.used.empty());
+  CHECK_FALSE(none.by_method.at("a").defined());
+}

@@ -51,6 +51,26 @@ TEST_CASE("the recipe shortens the horizon and drops the season for a very short
   CHECK(r.data.look_back + r.data.horizon + std::lround(18 * r.data.val_fraction) <= 18);
 }
 
+TEST_CASE("a short seasonal series keeps a whole season in every window, with fewer windows", "[recipe]") {
+  // 2.5 to 3.5 years of months: too short for 16 windows of a season, long enough for 8 (the
+  // seasonal naive reference is what such a series needs most; README "The default recipe").
+  for (const long rows : {30L, 36L, 42L}) {
+    Config config;
+    config.data.horizon = 18;
+    const Config r = resolve_recipe(config, monthly(rows));
+    INFO(rows << " rows");
+    CHECK(r.data.normalise == Normalise::season);
+    CHECK(r.data.look_back >= 12);
+    CHECK(r.data.horizon < 18);  // predict rolls forward beyond it
+    const Split split = split_parts(rows, r.data.val_fraction, r.data.test_fraction, r.data.horizon);
+    CHECK(split.train_end - r.data.look_back - r.data.horizon + 1 >= 8);
+  }
+  // Two years: too short to test for a season at lag 12 (25 differences needed).
+  Config config;
+  config.data.horizon = 18;
+  CHECK(resolve_recipe(config, monthly(24)).data.normalise == Normalise::last);
+}
+
 TEST_CASE("explicit settings are kept and data.season overrides the time column's period", "[recipe]") {
   Config config;
   config.data.look_back = 7;

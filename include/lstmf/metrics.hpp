@@ -13,6 +13,7 @@
 // value and with a note that says why; NaN is never returned, so nothing prints "nan".
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,5 +65,17 @@ std::vector<double> drift_forecast(const std::vector<double>& y, long origin, in
 // exp(mean log v) of values >= 0 (0 if any value is 0), e.g. MASE across series. Undefined, with a
 // note, when `values` is empty or holds a negative or non-finite value.
 Score geometric_mean(const std::vector<double>& values);
+
+// Geometric means of several methods' MASE compared on the same entries (series, or series and
+// target): only the entries where every method has a finite, positive value count, since an exact
+// forecast's 0 sends one method's mean to 0 and a missing value would leave the means over
+// different series. entries[i] maps method -> MASE (absent or NaN = undefined).
+struct CommonGeometricMeans {
+  std::map<std::string, Score> by_method;  // undefined when no entry counts
+  std::vector<size_t> used;                // indices of the entries that count
+  std::vector<size_t> left_out;            // the others
+};
+CommonGeometricMeans common_geometric_means(const std::vector<std::map<std::string, double>>& entries,
+                                            const std::vector<std::string>& methods);
 
 }  // namespace lstmf

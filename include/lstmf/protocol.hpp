@@ -7,7 +7,8 @@
 // max_length keep their last max_length points.
 //   MASE  = MAE / the in-sample seasonal naive MAE with period m (metrics.hpp)
 //   sMAPE = percent, RMSE = original units
-// Per method: the geometric mean of MASE over the series. Intervals: the share of held-out points
+// Per method: the geometric mean of MASE over the series where every method's MASE is finite and
+// positive (the others are listed with the reason). Intervals: the share of held-out points
 // inside each level's interval.
 #pragma once
 
@@ -55,7 +56,9 @@ struct ProtocolResult {
   std::vector<std::string> methods;                // column order
   std::vector<SeriesScore> series;
   std::vector<std::pair<std::string, std::string>> skipped;  // file, why (its data could not be trained on)
-  std::map<std::string, double> geomean_mase;      // per method, over the series that have it
+  std::map<std::string, double> geomean_mase;      // per method, over the same series (metrics.hpp
+                                                   // common_geometric_means); absent when none counts
+  std::vector<std::pair<std::string, std::string>> geomean_left_out;  // file, why it is not in the means
   std::vector<int> levels;
   std::map<int, double> coverage;                  // level -> share of all held-out points (0..1)
   double seconds = 0;

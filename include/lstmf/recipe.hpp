@@ -4,11 +4,13 @@
 // is windowed, so the checkpoint holds the resolved values. README "The default recipe" says why
 // each choice wins on the accuracy protocol (bench/README.md).
 //
-//   normalise   season (targets relative to the seasonal naive forecast) when m > 1, the series
-//               holds enough seasons and its changes repeat with period m (the autocorrelation of
-//               the first differences at lag m passes M4's 90% seasonality test), else last
-//               (relative to the last value)
-//   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows
+//   normalise   season (targets relative to the seasonal naive forecast) when m > 1 and the
+//               series' changes repeat with period m (the autocorrelation of the first differences
+//               at lag m passes M4's 90% seasonality test; 2m + 1 differences at least), else last
+//               (relative to the last value); last too when no look-back of a season leaves
+//               kMinWindows / 2 windows
+//   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows (a
+//               season series: no shorter than m, and kMinWindows / 2 windows if need be)
 //   horizon     H (direct, one pass), unless the series is too short for kMinWindows windows of H
 //               steps: then the longest horizon that fits, and predict rolls forward beyond it
 //   validation  the last max(10%, H) rows, or 2H when the first run keeps kMinWindows / 2 windows
