@@ -285,6 +285,13 @@ Check<std::string> one_of(std::vector<std::string> allowed) {
   };
 }
 
+Check<std::string> delimiter_name() {  // the names csv.cpp delimiter_from_text reads
+  return [](const std::string& v, const std::string& path, Problems& problems) {
+    if (v != "auto" && v != "," && v != ";" && v != "tab" && v != "\t" && v != "\\t")
+      problems.push_back(path + " must be auto, ',', ';' or tab (the word, \\t, or a tab character), got '" + printable(v) + "'");
+  };
+}
+
 template <typename T>
 void run_check(const Check<T>& check, const T& value, const std::string& path, Problems& problems) {
   if (check) check(value, path, problems);
@@ -382,7 +389,7 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(features, "--features", "COL[,COL]", "extra input columns"),
       LSTMF_DATA(time_column, "--time-column", "COL", "column of timestamps (dates, datetimes, year-months, periods)"),
       LSTMF_DATA(delimiter, "--delimiter", "D", "field delimiter: auto, ',', ';' or tab",
-                 one_of({"auto", ",", ";", "\t"})),
+                 delimiter_name()),
       LSTMF_DATA(missing, "--missing", "POLICY", "missing values and time gaps: error, interpolate or ffill"),
       auto_option(&Config::data, "data", &DataConfig::look_back, "look_back", "--look-back", "N",
                   "input steps per window; auto = chosen from the data", 100000),

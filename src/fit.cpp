@@ -48,6 +48,16 @@ void check_not_constant(const Series& series, const Split& split, const std::str
                            " training rows: a constant series leaves nothing to learn (wrong column? its "
                            "forecast is that constant)");
   }
+  // A spread so small that its inverse overflows (denormal values) cannot be min-max scaled.
+  for (long c = 0; c < series.values.cols(); ++c) {
+    const auto column = series.values.col(c).head(split.train_end);
+    const double spread = column.maxCoeff() - column.minCoeff();
+    if (spread > 0 && spread < 1e-100)
+      throw InputError(source, series.first_line, 0,
+                       "column '" + printable(series.columns[static_cast<size_t>(c)]) + "' varies by only " +
+                           format_number(spread) + " over the training rows, too little to scale (at least 1e-100); "
+                           "rescale the column");
+  }
 }
 
 }  // namespace

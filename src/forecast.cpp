@@ -53,7 +53,8 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
 
 void check_finite(const MatrixD& values) {
   if (!values.allFinite())
-    throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written");
+    throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights "
+                        "or scaler, or the history's values, are out of range)");
 }
 
 }  // namespace
@@ -216,6 +217,9 @@ void add_intervals(Forecast& forecast, const Checkpoint& checkpoint, const std::
         forecast.lower(h, k * count + l) = forecast.values(h, k) - q;
         forecast.upper(h, k * count + l) = forecast.values(h, k) + q;
       }
+  if (!forecast.lower.allFinite() || !forecast.upper.allFinite())
+    throw InputError("the prediction intervals overflow a double (the checkpoint's interval quantiles or the "
+                     "forecast are too large); nothing was written");
 }
 
 Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads) {

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -169,11 +170,34 @@ size_t original_offset(size_t offset, const Spans& spans) {
 
 }  // namespace
 
+namespace {
+
+// The rest of `in` appended to `text` in chunks, refusing binary data as soon as a chunk holds a
+// NUL byte (no text format we read has one), so /dev/zero or a binary stream fails at once instead
+// of filling memory.
+void append_text(std::istream& in, const std::string& source, std::string& text) {
+  const auto refuse_nul = [&](size_t from) {
+    const size_t nul = text.find('\0', from);
+    if (nul != std::string::npos)
+      throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
+  };
+  refuse_nul(0);
+  std::array<char, 1 << 16> chunk;
+  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
+    const size_t before = text.size();
+    text.append(chunk.data(), static_cast<size_t>(in.gcount()));
+    refuse_nul(before);
+  }
+}
+
+}  // namespace
+
 std::string read_text(const std::string& path) {
+  std::string text;
   if (path == "-") {
-    std::ostringstream out;
-    out << std::cin.rdbuf();
-    return out.str();
+    append_text(std::cin, "<stdin>", text);
+    if (std::cin.bad()) throw IoError("<stdin>", "read failed");
+    return text;
   }
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) throw IoError(path, "cannot open: " + errno_text(errno));
@@ -181,11 +205,11 @@ std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path, "cannot open: " + errno_text(errno));
   // One read of the size stat gave (a checkpoint of 1 MB took 1.5 ms character by character),
-  // then whatever a growing file added.
-  std::string text(static_cast<size_t>(info.st_size), '\0');
+  // then whatever a growing file (or a device, a pipe: size 0) adds.
+  text.resize(static_cast<size_t>(info.st_size));
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   text.resize(static_cast<size_t>(in.gcount()));
-  if (in) text.append(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (in) append_text(in, path, text);
   if (in.bad()) throw IoError(path, "read failed");
   return text;
 }
@@ -364,6 +388,26 @@ nlohmann::json read_json_file(const std::string& path, int max_depth, const std:
     if (file.ok()) return parse_json_view(file.text(), source, max_depth, skip, filter, file.releaser(), file.releaser());
   }
   return parse_json(read_text(path), source, max_depth, skip, filter);  // stdin, empty files, errors
+}
+
+void check_distinct(const std::string& output_flag, const std::string& output,
+                    const std::vector<std::pair<std::string, std::string>>& others) {
+  if (output.empty() || output == "-") return;
+  std::error_code error;
+  const std::filesystem::path out = std::filesystem::absolute(output, error).lexically_normal();
+  struct stat out_info {};
+  const bool out_exists = ::stat(output.c_str(), &out_info) == 0;
+  if (out_exists && !S_ISREG(out_info.st_mode)) return;  // /dev/null, a pipe: written in place, shared freely
+  for (const auto& [flag, path] : others) {
+    if (path.empty() || path == "-") continue;
+    struct stat info {};
+    const bool same_file = out_exists && ::stat(path.c_str(), &info) == 0 && info.st_dev == out_info.st_dev &&
+                           info.st_ino == out_info.st_ino && S_ISREG(info.st_mode);
+    const bool same_path = !error && std::filesystem::absolute(path, error).lexically_normal() == out;
+    if (same_file || same_path)
+      throw InputError(output_flag + " " + output + " is the same file as " + flag + " " + path +
+                       ": writing it would destroy it; choose another path");
+  }
 }
 
 void check_writable(const std::string& path) {

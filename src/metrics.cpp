@@ -34,9 +34,17 @@ Score mae(const std::vector<double>& actual, const std::vector<double>& forecast
 
 Score rmse(const std::vector<double>& actual, const std::vector<double>& forecast) {
   check_pair(actual, forecast, "rmse");
+  // Scaled by the largest error first, so errors beyond 1e154 do not overflow their squares.
+  double largest = 0;
+  for (size_t i = 0; i < actual.size(); ++i) largest = std::max(largest, std::abs(actual[i] - forecast[i]));
+  if (largest == 0) return {0.0, ""};
+  if (!std::isfinite(largest)) return undefined("RMSE undefined: an error is not finite");
   double sum = 0;
-  for (size_t i = 0; i < actual.size(); ++i) sum += (actual[i] - forecast[i]) * (actual[i] - forecast[i]);
-  return {std::sqrt(sum / static_cast<double>(actual.size())), ""};
+  for (size_t i = 0; i < actual.size(); ++i) {
+    const double e = (actual[i] - forecast[i]) / largest;
+    sum += e * e;
+  }
+  return {largest * std::sqrt(sum / static_cast<double>(actual.size())), ""};
 }
 
 Score mape(const std::vector<double>& actual, const std::vector<double>& forecast) {
@@ -95,6 +103,7 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
 Score mase(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale) {
   Score error = mae(actual, forecast);
   if (!scale.usable()) return undefined(scale.note);
+  if (!std::isfinite(*error.value) || !std::isfinite(*scale.value)) return undefined("MASE undefined: an error or the scale is not finite");
   return {*error.value / *scale.value, ""};
 }
 

@@ -689,6 +689,8 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   check_history_series(checkpoint, history);
   PanelForecast out;
   out.series_column = checkpoint.config.data.series_column;
+  out.time_column = checkpoint.columns.time_column.empty() ? "step" : checkpoint.columns.time_column;
+  out.targets = checkpoint.columns.targets;
   out.series.resize(checkpoint.series.size());
   parallel_for_each(static_cast<long>(checkpoint.series.size()), use_threads(threads), [&](long i) {
     const auto index = static_cast<std::size_t>(i);
@@ -700,6 +702,11 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
 
 std::string to_csv(const PanelForecast& forecast) {
   std::string out;
+  if (forecast.series.empty()) {  // an empty shard: the header alone, so merge and readers still see the columns
+    out = csv_field(forecast.series_column) + "," + csv_field(forecast.time_column);
+    for (const auto& t : forecast.targets) out += "," + csv_field(t);
+    return out + "\n";
+  }
   for (std::size_t i = 0; i < forecast.series.size(); ++i) {
     const auto& [id, f] = forecast.series[i];
     const std::string text = to_csv(f);

@@ -59,6 +59,12 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
         !info["h"].is_number_integer() || info["h"].get<long>() < 1 || info["h"].get<long>() > 1000000)
       throw InputError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
+    if (info.contains("m") && (!info["m"].is_number_integer() || info["m"].get<long>() < 1 || info["m"].get<long>() > 100000))
+      throw InputError(where + ": \"m\" must be the seasonal period, an integer from 1 (no season) to 100000, got " +
+                       info["m"].dump());
+    for (const char* key : {"time_column", "frequency"})
+      if (info.contains(key) && !info[key].is_string())
+        throw InputError(where + ": \"" + key + "\" must be a string, got " + info[key].dump());
     if (!fs::is_regular_file(fs::path(folder) / file))
       throw InputError(where + ": meta.json lists this file, but the folder has no such file");
   }
@@ -74,6 +80,9 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     if (!entry.is_object() || !entry.contains("methods") || !entry["methods"].is_object())
       fail("series." + file + " must be an object with a \"methods\" object");
     for (const auto& [name, body] : entry["methods"].items()) {
+      if (name == "lstm") fail("series." + file + ".methods.lstm: 'lstm' is the tool's own forecast; name the baseline otherwise");
+      if (name.empty() || std::any_of(name.begin(), name.end(), [](char c) { return c == '|' || (c >= 0 && c < 32); }))
+        fail("series." + file + ".methods: the method name '" + name + "' would break the tables (empty, '|' or a control character)");
       if (!body.is_object()) fail("series." + file + ".methods." + name + " must be an object");
       if (!body.contains("forecast")) continue;
       const json& forecast = body["forecast"];
@@ -131,6 +140,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   const std::string baselines_path = (fs::path(folder) / "baselines.json").string();
   if (fs::is_regular_file(baselines_path)) baselines = read_json_file(baselines_path);
   check_folder(folder, meta, meta_path, baselines, baselines_path, options.only);
+  std::vector<std::pair<std::string, std::string>> inputs = {{"the folder's meta.json", meta_path}, {"the folder's baselines.json", baselines_path}};
+  for (const auto& [file, info] : meta.items()) inputs.push_back({"the series file", (fs::path(folder) / file).string()});
+  for (const auto& [flag, path] : options.outputs) check_distinct(flag, path, inputs);
 
   ProtocolResult result;
   result.folder = folder;
@@ -146,7 +158,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     s.file = file;
     s.target = info["target"].get<std::string>();
     s.h = info["h"].get<int>();
-    s.m = info.contains("m") && info["m"].is_number_integer() ? std::max(1, info["m"].get<int>()) : 1;
+    s.m = info.contains("m") ? info["m"].get<int>() : 1;  // checked by check_folder
     s.frequency = info.contains("frequency") && info["frequency"].is_string() ? info["frequency"].get<std::string>() : "";
 
     // A series the recipe cannot train (too short, constant, a missing column, bad values) is
@@ -188,6 +200,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       f.values.resize(s.h, 1);
       for (int h = 0; h < s.h; ++h) f.values(h, 0) = predicted(0, h * static_cast<long>(checkpoint.columns.targets.size()));
       std::vector<double> lstm(f.values.data(), f.values.data() + s.h);
+      if (!f.values.allFinite())
+        throw DivergedError("the forecast is not finite (NaN or Inf): the data's values are too large or too small for it");
       std::ostringstream recipe;
       recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
              << to_string(checkpoint.config.data.normalise) << ", " << checkpoint.config.model.ensemble << " x "
@@ -231,6 +245,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       }
     } catch (const InputError& e) {
       result.skipped.push_back({file, e.what()});
+      continue;
+    } catch (const DivergedError& e) {  // one series' training or forecast overflowed: the others still count
+      result.skipped.push_back({file, where + ": " + e.what()});
       continue;
     }
     s.seconds = seconds_since(series_start);

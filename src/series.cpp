@@ -23,6 +23,9 @@ namespace lstmf {
 namespace {
 
 const double kMissing = std::numeric_limits<double>::quiet_NaN();
+// The largest magnitude a value may have: beyond it the squares and sums of training, of RMSE and of
+// the intervals overflow a double (1.8e308).
+constexpr double kLargestValue = 1e100;
 constexpr std::size_t kMaxListedColumns = 30;
 
 // A column chosen by the config, and where the header has it.
@@ -251,6 +254,10 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
                            "missing value in column " + quote(column.name) +
                                "; set data.missing to interpolate or ffill");
         value = kMissing;
+      } else if (std::abs(value) > kLargestValue) {
+        throw InputError(source, line, static_cast<long>(column.field + 1),
+                         "value " + quote(field) + " in column " + quote(column.name) +
+                             " is beyond +-1e100, where training and the error metrics overflow; rescale the column");
       }
       *row_values++ = value;
     }

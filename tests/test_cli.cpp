@@ -93,6 +93,33 @@ TEST_CASE("bad data is reported with file, line and column", "[cli]") {
   CHECK_THAT(r.err, StartsWith("lstm-forecast: bad.csv:3:2: ") && Contains("twelve"));
 }
 
+TEST_CASE("results that cannot reach stdout (a full disk) exit 3, whatever the command", "[cli]") {
+  TempDir dir;
+  const std::string data = "'" + source_path("data/shampoo.csv") + "'";
+  REQUIRE(run_cli("train --data " + data + " --target sales --time-column date --look-back 3 --hidden 2 --epochs 1 "
+                  "--quiet --output m.json", dir.path()).exit_code == 0);
+  for (const std::string& command : {"inspect --data " + data + " --target sales --time-column date",
+                                     "evaluate --model m.json --input " + data, "evaluate --model m.json --input " + data + " --json",
+                                     std::string("predict --model m.json")}) {
+    INFO(command);
+    const RunResult r = run_shell("{ '" + std::string(LSTMF_BINARY) + "' " + command + " > /dev/full; }", dir.path());
+    CHECK(r.exit_code == 3);
+    CHECK_THAT(r.err, Contains("<stdout>: write failed"));
+  }
+}
+
+TEST_CASE("SIGTERM or SIGINT outside train exits 130 at once", "[cli]") {
+  TempDir dir;
+  for (const char* signal : {"TERM", "INT"}) {
+    const RunResult r = run_cli("evaluate --protocol '" + source_path("data") + "' --quiet", dir.path(), "",
+                                std::string("timeout --preserve-status -s ") + signal + " 1 ");
+    INFO(signal << ": " << r.err);
+    CHECK(r.exit_code == 130);
+    CHECK_THAT(r.err, Contains("lstm-forecast: interrupted"));
+    CHECK(r.out.empty());
+  }
+}
+
 TEST_CASE("every example config in configs/ loads its bundled data", "[cli]") {
   TempDir dir;
   int configs = 0;

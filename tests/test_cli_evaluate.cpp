@@ -257,7 +257,42 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, Contains("no series could be scored") && Contains("constant series"));
 
+  // A series whose values overflow the arithmetic is skipped and named, like one the recipe refuses.
+  TempDir overflow;
+  std::string spread = "date,value\n";
+  for (int r = 0; r < 40; ++r) spread += std::to_string(1990 + r) + "," + (r % 2 ? "5e-324" : "0") + "\n";
+  overflow.write("tiny.csv", spread);
+  overflow.write("f.csv", rows);
+  overflow.write("meta.json", R"({"tiny.csv": {"target": "value", "m": 1, "h": 4}, "f.csv": {"target": "value", "m": 1, "h": 4}})");
+  const RunResult skipped = run_cli(command, overflow.path());
+  INFO(skipped.err);
+  CHECK(skipped.exit_code == 0);
+  CHECK_THAT(skipped.err, Contains("skipped tiny.csv: ") && Contains("too little to scale"));
+
   // Mistakes in the folder's description are refused before anything trains.
+  for (const auto& [entry, message] : std::vector<std::pair<std::string, std::string>>{
+           {R"("m": 0, "h": 4)", "\"m\" must be the seasonal period, an integer from 1 (no season) to 100000, got 0"},
+           {R"("m": "12", "h": 4)", "\"m\" must be the seasonal period, an integer from 1 (no season) to 100000, got \"12\""},
+           {R"("m": 1, "h": 4, "time_column": 5)", "\"time_column\" must be a string, got 5"}}) {
+    mixed.write("meta.json", R"({"f.csv": {"target": "value", )" + entry + "}}");
+    const RunResult refused = run_cli(command, mixed.path());
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Contains("meta.json: f.csv: " + message));
+  }
+  mixed.write("meta.json", R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4}})");
+  mixed.write("baselines.json", R"({"series": {"f.csv": {"methods": {"lstm": {"forecast": [1, 2, 3, 4]}}}}})");
+  const RunResult reserved = run_cli(command, mixed.path());
+  CHECK(reserved.exit_code == 2);
+  CHECK_THAT(reserved.err, Contains("baselines.json: series.f.csv.methods.lstm: 'lstm' is the tool's own forecast"));
+  std::filesystem::remove(mixed.file("baselines.json"));
+  for (const char* output : {"meta.json", "f.csv"}) {
+    const std::string before = read_file(mixed.file(output));
+    const RunResult clash = run_cli(command + " --json-file " + output, mixed.path());
+    CHECK(clash.exit_code == 2);
+    CHECK_THAT(clash.err, Contains(std::string("--json-file ") + output + " is the same file as"));
+    CHECK(read_file(mixed.file(output)) == before);
+  }
+  CHECK(run_cli(command + " --json-file -", mixed.path()).exit_code == 2);
   const RunResult unknown = run_cli(command + " --only nothere.csv", mixed.path());
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Contains("--only names 'nothere.csv', which meta.json does not list"));

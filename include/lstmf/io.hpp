@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,12 @@ nlohmann::json parse_json(const std::string& text, const std::string& source, in
 constexpr std::size_t kLargeJsonFile = std::size_t{64} << 20;
 nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const std::vector<std::string>& skip = {},
                               const JsonFilter& filter = nullptr, std::size_t large_file = kLargeJsonFile);
+
+// Throws InputError when output file `output` (given by flag `output_flag`) is the same file as one
+// of `others` ({flag, path}: the inputs, or another output), which writing it would destroy: the
+// same existing file (device and inode), or the same absolute path. "-" and empty paths never clash.
+void check_distinct(const std::string& output_flag, const std::string& output,
+                    const std::vector<std::pair<std::string, std::string>>& others);
 
 // Writes `content` to `path` so that readers see the old file or the whole new one, never a part:
 // a temporary file `path.tmp.XXXXXX` in the same folder, flushed and fsync'ed, then renamed over

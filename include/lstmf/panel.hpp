@@ -177,6 +177,8 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
 
 struct PanelForecast {
   std::string series_column;           // header of the first column
+  std::string time_column;             // the header's time column ("step" without one)
+  std::vector<std::string> targets;    // the header's target columns (also when no series is selected)
   std::vector<std::pair<std::string, Forecast>> series;  // by id
 };
 // Forecasts every series of the checkpoint (already selected when loaded) from its data tail, or

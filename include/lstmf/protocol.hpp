@@ -32,6 +32,8 @@ struct ProtocolOptions {
   long max_length = 5000;
   std::vector<std::string> only;        // files to run (empty = every file of meta.json)
   std::function<void(const std::string&)> progress;  // one line per series, for stderr
+  std::vector<std::pair<std::string, std::string>> outputs;  // {flag, path} the caller will write: refused
+                                                             // when one is a file of the folder it reads
 };
 
 struct MethodScore {

@@ -15,6 +15,9 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
 
 Config resolve_config(const ConfigFlags& flags, const Config& base) {
   Config config = base;
+  if (flags.config_file == "-" && flags.options.count("data.path") && flags.options.at("data.path")->count() > 0 &&
+      flags.text.at("data.path") == "-")
+    throw InputError("--config - and --data - both read stdin; give one of them as a file");
   if (!flags.config_file.empty()) config = config_from_file(flags.config_file);
   for (const auto& info : config_options()) {
     if (info.flag.empty()) continue;

@@ -67,6 +67,11 @@ int run_protocol_command(const EvaluateArgs& args) {
   }
   check(options.base, "--set");
   options.only = args.only;
+  if (args.json_file == "-") throw InputError("--json-file - would mix JSON into the Markdown on stdout; use --json for JSON on stdout");
+  if (!args.json_file.empty()) {
+    check_writable(args.json_file);  // before a run of minutes, not after it
+    options.outputs.push_back({"--json-file", args.json_file});
+  }
   if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   const ProtocolResult result = run_protocol(args.protocol, options);
   for (const auto& [file, why] : result.skipped) std::cerr << "lstm-forecast: skipped " << file << ": " << why << "\n";

@@ -2,7 +2,9 @@
 // one line on stderr and an exit code (README, "Exit codes").
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <new>
 #include <stdexcept>
@@ -21,6 +23,27 @@ namespace {
 int fail(lstmf::ExitCode code, const std::string& message) {
   std::cerr << "lstm-forecast: " << lstmf::printable(message, 1000) << "\n";
   return static_cast<int>(code);
+}
+
+// SIGINT or SIGTERM outside train (whose own handler saves the checkpoint first, train.cpp): no
+// output is ever half written (files are renamed into place; the next run removes a stale
+// temporary), so exit 130 at once, as README "Exit codes" says.
+extern "C" void exit_interrupted(int) {
+  static const char message[] = "lstm-forecast: interrupted\n";
+  const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
+  (void)written;
+  ::_exit(130);
+}
+
+void exit_130_on_interrupt() {
+  for (const int signal : {SIGINT, SIGTERM}) {
+    struct sigaction old {};
+    if (::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // nohup, background jobs
+    struct sigaction action {};
+    action.sa_handler = exit_interrupted;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(signal, &action, nullptr);
+  }
 }
 
 }  // namespace
@@ -43,7 +66,7 @@ int main(int argc, char** argv) {
     for (const auto& command : commands) known = known || command.app->get_name() == argv[1];
     if (!known)
       return fail(ExitCode::input, std::string("unknown subcommand '") + argv[1] +
-                                       "'; expected train, predict, evaluate or inspect (see lstm-forecast --help)");
+                                       "'; expected train, predict, evaluate, inspect or merge (see lstm-forecast --help)");
   }
   try {
     app.parse(argc, argv);
@@ -61,11 +84,21 @@ int main(int argc, char** argv) {
   }
 
   try {
-    for (const auto& command : commands)
-      if (command.app->parsed()) return command.run();
+    exit_130_on_interrupt();
+    for (const auto& command : commands) {
+      if (!command.app->parsed()) continue;
+      const int code = command.run();
+      // Results on stdout that did not reach it (a full disk, a closed pipe) are lost: say so.
+      std::cout.flush();
+      if (code == 0 && !std::cout) return fail(ExitCode::io, "<stdout>: write failed");
+      return code;
+    }
     return fail(ExitCode::input, "no subcommand (see lstm-forecast --help)");
   } catch (const Error& e) {
     return fail(e.code(), e.what());
+  } catch (const std::filesystem::filesystem_error& e) {  // a path the system refuses (too long, a link loop)
+    const std::string path = e.path1().empty() ? "" : e.path1().string() + ": ";
+    return fail(ExitCode::io, path + "cannot read or write: " + e.code().message());
   } catch (const std::bad_alloc&) {
     return fail(ExitCode::memory, "out of memory: an allocation failed; reduce the data, --look-back, --hidden or "
                                   "--batch-size, or free memory");

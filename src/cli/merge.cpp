@@ -21,6 +21,10 @@ bool looks_like_json(const std::string& text) {
 
 int run_merge(const MergeArgs& args) {
   check_writable(args.output);
+  std::vector<std::pair<std::string, std::string>> inputs;
+  for (const auto& input : args.inputs) inputs.push_back({"input", input});
+  check_distinct("--output", args.output, inputs);
+  if (std::count(args.inputs.begin(), args.inputs.end(), "-") > 1) throw InputError("stdin (-) can be read only once");
   std::vector<std::string> texts;
   for (const auto& input : args.inputs) texts.push_back(read_text(input));
   const bool checkpoints = looks_like_json(texts.front());

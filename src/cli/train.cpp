@@ -118,6 +118,13 @@ int run_train(const TrainArgs& args) {
   if (args.panel.strict) config.data.strict = true;
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
+  if (args.flags.config_file == "-" && config.data.path == "-")  // the config file's data.path
+    throw InputError("--config - and its data.path - both read stdin; give one of them as a file");
+  // --output may be --resume's checkpoint (training continues in place); nothing else it reads.
+  check_distinct("--output", config.output.path,
+                 {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--log-json", config.output.log_json}});
+  check_distinct("--log-json", config.output.log_json,
+                 {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
 
   install_signal_handlers();
   Progress progress(show_progress(args.quiet, args.progress));
