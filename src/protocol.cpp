@@ -168,13 +168,23 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       Config config = options.base;
       config.data.path = (fs::path(folder) / file).string();
       config.data.targets = {s.target};
-      config.data.time_column = info.contains("time_column") && info["time_column"].is_string()
-                                    ? info["time_column"].get<std::string>()
-                                    : time_column_by_name(config.data.path);
+      const bool named = info.contains("time_column");
+      config.data.time_column = named ? info["time_column"].get<std::string>() : time_column_by_name(config.data.path);
       config.data.missing = MissingPolicy::interpolate;
       config.data.horizon = s.h;
       config.data.season = s.m;
-      SeriesSet set = load_series(config.data);
+      // m comes from meta.json, so the time column is only a check of the rows' order and gaps: one
+      // guessed by its name whose values do not read as times (ISO weeks, "Jan-2010") is dropped,
+      // as train drops it (fit.cpp), rather than the series.
+      SeriesSet set;
+      try {
+        set = load_series(config.data);
+      } catch (const InputError& e) {
+        if (named || config.data.time_column.empty()) throw;
+        config.data.time_column.clear();
+        set = load_series(config.data);
+        s.note = "time column not read: " + e.message().substr(0, e.message().find(" ("));
+      }
       Series& series = set.series.front();
       if (series.rows() > options.max_length) {  // keep the last max_length points
         const long drop = series.rows() - options.max_length;
@@ -206,12 +216,14 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
              << to_string(checkpoint.config.data.normalise) << ", " << checkpoint.config.model.ensemble << " x "
              << checkpoint.config.training.epochs << " epochs";
+      if (checkpoint.config.data.stride > 1) recipe << ", stride " << checkpoint.config.data.stride;
       if (!checkpoint.combination.empty()) {
         const auto& w = checkpoint.combination.weights.front();
         const auto& e = checkpoint.combination.validation_mae.front();
         recipe << ", weights " << fixed(w[0], 2) << "/" << fixed(w[1], 2) << "/" << fixed(w[2], 2) << " (val MAE "
                << fixed(e[0], 3) << "/" << fixed(e[1], 3) << "/" << fixed(e[2], 3) << ")";
       }
+      if (!s.note.empty()) recipe << "; " << s.note;
       s.recipe = recipe.str();
 
       const MaseScale scale = seasonal_naive_scale(in_sample, s.m);
@@ -366,7 +378,7 @@ json to_json(const ProtocolResult& r) {
       intervals[std::to_string(r.levels[l])] = {{"lower", lo}, {"upper", hi}, {"covered", s.covered.at(r.levels[l])}};
     }
     series[s.file] = {{"target", s.target}, {"frequency", s.frequency}, {"m", s.m}, {"h", s.h},
-                      {"n_train", s.train_rows}, {"recipe", s.recipe}, {"actual", s.actual},
+                      {"n_train", s.train_rows}, {"recipe", s.recipe}, {"note", s.note}, {"actual", s.actual},
                       {"methods", methods}, {"intervals", intervals}, {"seconds", s.seconds}};
   }
   out["series"] = series;

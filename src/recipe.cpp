@@ -16,6 +16,7 @@ constexpr int kMinEpochs = 30;
 constexpr int kMaxEpochs = 300;
 constexpr int kEnsemble = 5;
 constexpr int kCalibrationHorizons = 2;
+constexpr double kMaxStepPasses = 8e6;  // look-back x training windows x epochs per member (beijing-pm25: 6.3e6)
 
 long validation_rows(long rows, int horizon) { return std::max<long>(std::lround(0.1 * static_cast<double>(rows)), horizon); }
 
@@ -147,6 +148,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
     out.training.refit = data.val_fraction > 0;
     out.training.combine = data.val_fraction > 0;
     if (config.training.loss == TrainingConfig{}.loss) out.training.loss = LossKind::huber;
+    // A long series with a long look-back (m = 168 on hourly data: 336 steps) would train for many
+    // minutes at kMinEpochs: its windows are thinned (data.stride) to keep look-back x windows x
+    // epochs within kMaxStepPasses. Neighbouring windows share all but one row, so little is lost.
+    const double passes = static_cast<double>(data.look_back) * static_cast<double>(windows) * out.training.epochs;
+    if (config.data.stride == DataConfig{}.stride && passes > kMaxStepPasses)
+      data.stride = static_cast<int>(std::ceil(passes / kMaxStepPasses));
   }
   if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;
   return out;

@@ -257,6 +257,19 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, Contains("no series could be scored") && Contains("constant series"));
 
+  // A column guessed as the time column by its name whose values are not times (ISO weeks) is
+  // dropped with a note; the series is still scored (m comes from meta.json).
+  TempDir weeks;
+  std::string weekly = "week,value\n";
+  for (int r = 0; r < 40; ++r) weekly += "2015-W" + std::string(r < 9 ? "0" : "") + std::to_string(r + 1) + "," + std::to_string(100 + r % 5) + "\n";
+  weeks.write("w.csv", weekly);
+  weeks.write("meta.json", R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})");
+  const RunResult weeks_run = run_cli(command + " --json-file w.json", weeks.path());
+  INFO(weeks_run.err);
+  REQUIRE(weeks_run.exit_code == 0);
+  const auto w = nlohmann::json::parse(read_file(weeks.file("w.json")));
+  CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: expected a time in column 'week'"));
+
   // A series whose values overflow the arithmetic is skipped and named, like one the recipe refuses.
   TempDir overflow;
   std::string spread = "date,value\n";

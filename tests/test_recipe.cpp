@@ -71,6 +71,30 @@ TEST_CASE("a short seasonal series keeps a whole season in every window, with fe
   CHECK(resolve_recipe(config, monthly(24)).data.normalise == Normalise::last);
 }
 
+TEST_CASE("a long series with a long look-back thins its windows to bound the training cost", "[recipe]") {
+  Series hourly;
+  hourly.columns = {"y"};
+  hourly.n_targets = 1;
+  hourly.values.resize(5000, 1);
+  for (long r = 0; r < 5000; ++r) hourly.values(r, 0) = 100 + 10 * std::sin(2 * 3.14159265 * r / 168.0) + (r % 7);
+  hourly.time.frequency = {Frequency::Unit::seconds, 3600};
+  Config config;
+  config.data.horizon = 48;
+  config.data.season = 168;
+  const Config r = resolve_recipe(config, hourly);
+  CHECK(r.data.look_back == 336);
+  const Split split = split_parts(5000, r.data.val_fraction, r.data.test_fraction, r.data.horizon);
+  const double windows = static_cast<double>(split.train_end - r.data.look_back - r.data.horizon + 1) / r.data.stride;
+  CHECK(r.data.stride > 1);
+  CHECK(r.data.look_back * windows * r.training.epochs <= 8.1e6);
+  // A season of 24 keeps every window (beijing-pm25's shape), as does an explicit stride.
+  config.data.season = 24;
+  CHECK(resolve_recipe(config, hourly).data.stride == 1);
+  config.data.season = 168;
+  config.data.stride = 1 + 1;
+  CHECK(resolve_recipe(config, hourly).data.stride == 2);
+}
+
 TEST_CASE("explicit settings are kept and data.season overrides the time column's period", "[recipe]") {
   Config config;
   config.data.look_back = 7;

@@ -46,6 +46,7 @@ struct SeriesScore {
   int m = 1, h = 1;
   long train_rows = 0;
   std::string recipe;                              // what the recipe chose, for people
+  std::string note;                                // what the protocol did about the data, if anything
   std::map<std::string, MethodScore> methods;      // "lstm", "naive", "snaive", "drift", baselines.json's
   std::vector<double> actual;
   std::map<int, long> covered;                     // level -> held-out points inside the interval
