@@ -66,6 +66,26 @@ bool has_season(const MatrixD& values, long rows, int m) {
   return r_m > 1.645 * std::sqrt(bartlett / static_cast<double>(n));
 }
 
+// Whether the seasonal naive forecast fits target 0's first `rows` rows clearly better than the
+// naive one over the first min(H, m) steps: mean |y_t - y_{t-m}| below kSeasonMargin times the mean
+// over k = 1 .. min(H, m) of mean |y_t - y_{t-k}|. A smooth season on a short series (3 to 4 years
+// of months) fails the autocorrelation test above (its bound grows with the season's own
+// autocorrelations at lags below m) but passes this; a trend, a random walk or a cycle longer than
+// m (sunspots) does not. Needs 2m rows.
+constexpr double kSeasonMargin = 0.8;
+bool season_beats_naive(const MatrixD& values, long rows, int m, int horizon) {
+  if (m < 2 || rows < 2L * m) return false;
+  const auto lag_mae = [&](long lag) {
+    double sum = 0;
+    for (long t = lag; t < rows; ++t) sum += std::abs(values(t, 0) - values(t - lag, 0));
+    return sum / static_cast<double>(rows - lag);
+  };
+  const int steps = std::min(horizon, m);
+  double naive = 0;
+  for (int k = 1; k <= steps; ++k) naive += lag_mae(k) / steps;
+  return naive > 0 && lag_mae(m) < kSeasonMargin * naive;
+}
+
 }  // namespace
 
 int seasonal_period(const DataConfig& data, const Series& series) {
@@ -81,7 +101,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
   const bool auto_look_back = data.look_back == 0;
 
   if (data.normalise == Normalise::automatic)
-    data.normalise = m > 1 && has_season(series.values, rows, m) ? Normalise::season
+    data.normalise = m > 1 && (has_season(series.values, rows, m) || season_beats_naive(series.values, rows, m, data.horizon))
+                         ? Normalise::season
                                                                                                    : Normalise::last;
 
   if (auto_look_back) {  // the validation tail is set below, for the horizon chosen

@@ -6,7 +6,8 @@
 //
 //   normalise   season (targets relative to the seasonal naive forecast) when m > 1 and the
 //               series' changes repeat with period m (the autocorrelation of the first differences
-//               at lag m passes M4's 90% seasonality test; 2m + 1 differences at least), else last
+//               at lag m passes M4's 90% seasonality test; 2m + 1 differences at least; or, on 2m
+//               rows, the seasonal naive forecast fits them clearly better than the naive one), else last
 //               (relative to the last value); last too when no look-back of a season leaves
 //               kMinWindows / 2 windows
 //   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows (a
