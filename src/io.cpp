@@ -462,7 +462,17 @@ void write_atomically(const std::string& path, const std::string& content) {
   write_atomically_streamed(path, [&](const AppendText& append) { append(content); });
 }
 
-void write_atomically_streamed(const std::string& path, const std::function<void(const AppendText& append)>& produce) {
+void write_atomically_streamed(const std::string& given, const std::function<void(const AppendText& append)>& produce) {
+  // A symbolic link is written through: its target is replaced, the link stays (renaming over the
+  // link would turn it into a regular file and leave the target stale).
+  std::string path = given;
+  struct stat link {};
+  if (given != "-" && ::lstat(given.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    std::error_code error;
+    const std::filesystem::path target = std::filesystem::canonical(given, error);
+    if (error) throw IoError(given, "is a symbolic link whose target cannot be resolved: " + error.message());
+    path = target.string();
+  }
   if (path == "-") {
     produce([](const std::string& piece) {
       std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));

@@ -43,6 +43,11 @@ std::string fixed(double value, int digits) {
   return out.str();
 }
 
+// Whether `v` is a whole number in [lo, hi] (18 or 18.0).
+bool whole(const json& v, double lo, double hi) {
+  return v.is_number() && std::floor(v.get<double>()) == v.get<double>() && v.get<double>() >= lo && v.get<double>() <= hi;
+}
+
 // Everything about the folder's description is checked before any series trains, so a mistake
 // there costs seconds, not a run: the --only names, meta.json's entries and files, baselines.json.
 void check_folder(const std::string& folder, const json& meta, const std::string& meta_path, const json& baselines,
@@ -57,9 +62,9 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
     const std::string where = meta_path + ": " + file;
     if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
-        !info["h"].is_number_integer() || info["h"].get<long>() < 1 || info["h"].get<long>() > 1000000)
+        !whole(info["h"], 1, 1000000))
       throw InputError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
-    if (info.contains("m") && (!info["m"].is_number_integer() || info["m"].get<long>() < 1 || info["m"].get<long>() > 100000))
+    if (info.contains("m") && !whole(info["m"], 1, 100000))
       throw InputError(where + ": \"m\" must be the seasonal period, an integer from 1 (no season) to 100000, got " +
                        info["m"].dump());
     for (const char* key : {"time_column", "frequency"})
@@ -75,8 +80,8 @@ void check_folder(const std::string& folder, const json& meta, const std::string
   if (!baselines["series"].is_object()) fail("\"series\" must be an object keyed by file name");
   for (const auto& [file, entry] : baselines["series"].items()) {
     if (!meta.contains(file)) continue;  // a series this folder does not score
-    const long h = meta[file].is_object() && meta[file].contains("h") && meta[file]["h"].is_number_integer()
-                       ? meta[file]["h"].get<long>() : 0;
+    const long h = meta[file].is_object() && meta[file].contains("h") && whole(meta[file]["h"], 1, 1000000)
+                       ? static_cast<long>(meta[file]["h"].get<double>()) : 0;
     if (!entry.is_object() || !entry.contains("methods") || !entry["methods"].is_object())
       fail("series." + file + " must be an object with a \"methods\" object");
     for (const auto& [name, body] : entry["methods"].items()) {
@@ -157,8 +162,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     SeriesScore s;
     s.file = file;
     s.target = info["target"].get<std::string>();
-    s.h = info["h"].get<int>();
-    s.m = info.contains("m") ? info["m"].get<int>() : 1;  // checked by check_folder
+    s.h = static_cast<int>(info["h"].get<double>());
+    s.m = info.contains("m") ? static_cast<int>(info["m"].get<double>()) : 1;  // checked by check_folder
     s.frequency = info.contains("frequency") && info["frequency"].is_string() ? info["frequency"].get<std::string>() : "";
 
     // A series the recipe cannot train (too short, constant, a missing column, bad values) is

@@ -306,6 +306,12 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
     CHECK(read_file(mixed.file(output)) == before);
   }
   CHECK(run_cli(command + " --json-file -", mixed.path()).exit_code == 2);
+  // What the protocol sets per series from meta.json cannot be --set; h and m may be written 4.0.
+  const RunResult fixed = run_cli(command + " --set data.horizon=5", mixed.path());
+  CHECK(fixed.exit_code == 2);
+  CHECK_THAT(fixed.err, Contains("--set data.horizon: the protocol sets it for each series from meta.json"));
+  mixed.write("meta.json", R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 1.0, "h": 4.0}})");
+  CHECK(run_cli(command, mixed.path()).exit_code == 0);
   const RunResult unknown = run_cli(command + " --only nothere.csv", mixed.path());
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Contains("--only names 'nothere.csv', which meta.json does not list"));

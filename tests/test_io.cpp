@@ -96,6 +96,38 @@ TEST_CASE("atomic writes replace the file whole and leave nothing behind", "[io]
   CHECK(entries == 1);  // no temporary file left over
 }
 
+TEST_CASE("a symbolic link is written through: the target is replaced, the link stays", "[io]") {
+  test::TempDir dir;
+  write_atomically(dir.file("target.csv"), "old");
+  std::filesystem::create_symlink("target.csv", dir.file("link.csv"));
+  write_atomically(dir.file("link.csv"), "new");
+  CHECK(std::filesystem::is_symlink(dir.file("link.csv")));
+  CHECK(test::read_file(dir.file("target.csv")) == "new");
+  std::filesystem::create_symlink("missing-folder/x.csv", dir.file("dangling.csv"));
+  CHECK_THROWS_AS(write_atomically(dir.file("dangling.csv"), "x"), IoError);
+}
+
+TEST_CASE("an output that is one of the inputs is refused, while devices and stdout never clash", "[io]") {
+  test::TempDir dir;
+  write_atomically(dir.file("data.csv"), "a");
+  std::filesystem::create_symlink("data.csv", dir.file("alias.csv"));
+  CHECK_THROWS_WITH(check_distinct("--output", dir.file("data.csv"), {{"--data", dir.file("data.csv")}}),
+                    Catch::Contains("is the same file as --data"));
+  CHECK_THROWS_AS(check_distinct("--output", dir.file("alias.csv"), {{"--data", dir.file("data.csv")}}), InputError);
+  CHECK_THROWS_AS(check_distinct("--output", dir.file("new.json"), {{"--log-json", dir.file("new.json")}}), InputError);
+  CHECK_NOTHROW(check_distinct("--output", dir.file("other.csv"), {{"--data", dir.file("data.csv")}}));
+  CHECK_NOTHROW(check_distinct("--output", "-", {{"--input", "-"}}));
+  CHECK_NOTHROW(check_distinct("--output", "/dev/null", {{"--log-json", "/dev/null"}}));
+}
+
+TEST_CASE("read_text refuses a NUL byte at once, also from an endless device", "[io]") {
+  CHECK_THROWS_WITH(read_text("/dev/zero"), Catch::Contains("/dev/zero: binary data (a NUL byte at offset 0); expected text"));
+  test::TempDir dir;
+  const std::string path = dir.file("nul.json");
+  write_atomically(path, std::string("{\"a\": 1}\0 ", 10));
+  CHECK_THROWS_WITH(read_text(path), Catch::Contains("a NUL byte at offset 8"));
+}
+
 TEST_CASE("writing to a missing or unwritable folder fails before anything is written", "[io]") {
   test::TempDir dir;
   REQUIRE_THROWS_WITH(write_atomically(dir.file("nope/out.json"), "x"), Contains("nope/out.json: cannot write: folder") &&

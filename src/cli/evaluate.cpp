@@ -63,6 +63,9 @@ int run_protocol_command(const EvaluateArgs& args) {
     const auto option = std::find_if(all.begin(), all.end(), [&](const OptionInfo& o) { return o.path() == key; });
     if (equals == std::string::npos || option == all.end())
       throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + setting + "'");
+    for (const char* fixed : {"data.path", "data.targets", "data.time_column", "data.horizon", "data.season", "data.missing"})
+      if (key == fixed)
+        throw InputError("--set " + key + ": the protocol sets it for each series from meta.json (bench/README.md)");
     set_from_text(options.base, *option, setting.substr(equals + 1));
   }
   check(options.base, "--set");
