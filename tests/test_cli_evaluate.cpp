@@ -182,6 +182,20 @@ TEST_CASE("evaluate --help documents the windows and the metrics", "[cli-evaluat
                         Contains("MASE") && Contains("n/a"));
 }
 
+namespace {
+// The protocol's JSON for a folder of one series `file` (CSV text `csv`) described by `meta`.
+nlohmann::json protocol_json(const std::string& file, const std::string& csv, const std::string& meta,
+                             const std::string& command) {
+  TempDir dir;
+  dir.write(file, csv);
+  dir.write("meta.json", meta);
+  const RunResult r = run_cli(command + " --json-file out.json", dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  return nlohmann::json::parse(read_file(dir.file("out.json")));
+}
+}  // namespace
+
 TEST_CASE("evaluate --protocol scores every series of a folder's meta.json beside the baselines", "[cli-evaluate]") {
   TempDir dir;
   const std::string airline = read_file(kAirline);
@@ -223,15 +237,10 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(a == b);
 
   // With a feature column (--set data.features) the scored points are still the target's.
-  TempDir with_feature;
   std::string rows = "date,value,x\n";
   for (int r = 0; r < 40; ++r) rows += std::to_string(1990 + r) + "," + std::to_string(100 + r) + "," + std::to_string(r % 3) + "\n";
-  with_feature.write("f.csv", rows);
-  with_feature.write("meta.json", R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4}})");
-  const RunResult featured = run_cli(command + " --set data.features=x --json-file f.json", with_feature.path());
-  INFO(featured.err);
-  REQUIRE(featured.exit_code == 0);
-  const auto f = nlohmann::json::parse(read_file(with_feature.file("f.json")));
+  const auto f = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4}})",
+                               command + " --set data.features=x");
   CHECK(f["series"]["f.csv"]["actual"] == nlohmann::json({136.0, 137.0, 138.0, 139.0}));
   CHECK(f["series"]["f.csv"]["methods"]["naive"]["forecast"][0] == 135.0);
 
@@ -259,15 +268,9 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
 
   // A column guessed as the time column by its name whose values are not times (ISO weeks) is
   // dropped with a note; the series is still scored (m comes from meta.json).
-  TempDir weeks;
   std::string weekly = "week,value\n";
   for (int r = 0; r < 40; ++r) weekly += "2015-W" + std::string(r < 9 ? "0" : "") + std::to_string(r + 1) + "," + std::to_string(100 + r % 5) + "\n";
-  weeks.write("w.csv", weekly);
-  weeks.write("meta.json", R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})");
-  const RunResult weeks_run = run_cli(command + " --json-file w.json", weeks.path());
-  INFO(weeks_run.err);
-  REQUIRE(weeks_run.exit_code == 0);
-  const auto w = nlohmann::json::parse(read_file(weeks.file("w.json")));
+  const auto w = protocol_json("w.csv", weekly, R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
   CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: expected a time in column 'week'"));
 
   // A series whose values overflow the arithmetic is skipped and named, like one the recipe refuses.
