@@ -154,7 +154,7 @@ int run_train(const TrainArgs& args) {
   if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
 
   const auto& result = outcome.result;
-  if (!args.quiet) {
+  if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
     std::cerr << "trained on " << outcome.train_windows << " windows";
     if (outcome.validation_windows > 0) std::cerr << ", validated on " << outcome.validation_windows;
     std::cerr << "; ";
