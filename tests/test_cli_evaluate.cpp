@@ -313,6 +313,9 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult fixed = run_cli(command + " --set data.horizon=5", mixed.path());
   CHECK(fixed.exit_code == 2);
   CHECK_THAT(fixed.err, Contains("--set data.horizon: the protocol sets it for each series from meta.json"));
+  CHECK_THAT(run_cli(command + " --set training.epochs=abc", mixed.path()).err,
+             Contains("training.epochs expects an integer >= 1 or \"auto\", got 'abc'"));
+  CHECK_THAT(run_cli(command + " --seed -1", mixed.path()).err, Contains("--seed expects a non-negative integer, got '-1'"));
   mixed.write("meta.json", R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 1.0, "h": 4.0}})");
   CHECK(run_cli(command, mixed.path()).exit_code == 0);
   const RunResult unknown = run_cli(command + " --only nothere.csv", mixed.path());

@@ -30,7 +30,7 @@ struct EvaluateArgs {
   std::string json_file;
   std::vector<int> intervals = {80, 95};
   std::vector<std::string> only;
-  std::uint64_t seed = 0;
+  std::string seed = "0";  // read as training.seed is (config.cpp), so -1 is refused, not wrapped
   std::vector<std::string> settings;  // KEY=VALUE config overrides of the recipe
   bool quiet = false;
   bool progress = false;
@@ -53,20 +53,25 @@ constexpr const char* kFooter =
 
 int run_protocol_command(const EvaluateArgs& args) {
   ProtocolOptions options;
-  options.base.training.seed = args.seed;
   options.base.training.threads = args.options.threads;
   options.intervals = args.intervals;
+  const auto& all = config_options();
+  const auto option_named = [&](const std::string& key) {
+    return std::find_if(all.begin(), all.end(), [&](const OptionInfo& o) { return o.path() == key; });
+  };
+  set_from_text(options.base, *option_named("training.seed"), args.seed);
   for (const auto& setting : args.settings) {
     const auto equals = setting.find('=');
     const std::string key = setting.substr(0, equals);
-    const auto& all = config_options();
-    const auto option = std::find_if(all.begin(), all.end(), [&](const OptionInfo& o) { return o.path() == key; });
+    const auto option = option_named(key);
     if (equals == std::string::npos || option == all.end())
       throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + setting + "'");
     for (const char* fixed : {"data.path", "data.targets", "data.time_column", "data.horizon", "data.season", "data.missing"})
       if (key == fixed)
         throw InputError("--set " + key + ": the protocol sets it for each series from meta.json (bench/README.md)");
-    set_from_text(options.base, *option, setting.substr(equals + 1));
+    OptionInfo by_key = *option;
+    by_key.flag.clear();  // errors name the key, as given, not train's flag
+    set_from_text(options.base, by_key, setting.substr(equals + 1));
   }
   check(options.base, "--set");
   options.only = args.only;
