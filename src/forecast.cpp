@@ -44,11 +44,21 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
   const long rows = static_cast<long>(history.ticks.size());
   const TimeIndex index = checkpoint_time(checkpoint);
   if (target < rows) return index.format_tick(history.ticks[static_cast<size_t>(target)]);
+  std::string text;
   try {
-    return index.format_tick(index.advance(history.ticks.back(), target - rows + 1));
+    text = index.format_tick(index.advance(history.ticks.back(), target - rows + 1));
   } catch (const InputError& e) {
     throw InputError(history.source, 0, 0, "cannot continue the time column: " + e.message());
   }
+  // A time the reader would refuse or read otherwise (a five-digit year) must not be written: the
+  // forecast is input to other runs.
+  std::int64_t tick = 0;
+  TimeFormat format;
+  if (!parse_time(text, tick, format) || format.kind != index.format.kind)
+    throw InputError(history.source, 0, 0, "cannot continue the time column: step " + std::to_string(target - rows + 1) +
+                                               " would be '" + text + "', which does not read back as a time of this "
+                                               "column (a year past 9999, or beyond the range of periods); forecast fewer steps");
+  return text;
 }
 
 void check_finite(const MatrixD& values) {

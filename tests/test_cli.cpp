@@ -108,6 +108,18 @@ TEST_CASE("results that cannot reach stdout (a full disk) exit 3, whatever the c
   }
 }
 
+TEST_CASE("a forecast past the year 9999 is refused, not written with times the reader refuses", "[cli]") {
+  TempDir dir;
+  const std::string data = "'" + source_path("data/water-usage.csv") + "'";  // yearly, 1885-1963
+  REQUIRE(run_cli("train --data " + data + " --target water --time-column date --look-back 3 --hidden 2 --epochs 1 "
+                  "--quiet --output m.json", dir.path()).exit_code == 0);
+  CHECK(run_cli("predict --model m.json --horizon 8036 --output ok.csv", dir.path()).exit_code == 0);  // to 9999
+  const RunResult r = run_cli("predict --model m.json --horizon 8037 --output f.csv", dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("step 8037 would be '10000', which does not read back as a time of this column (a year past 9999"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("f.csv")));
+}
+
 TEST_CASE("SIGTERM or SIGINT outside train exits 130 at once", "[cli]") {
   TempDir dir;
   for (const char* signal : {"TERM", "INT"}) {
