@@ -145,13 +145,27 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
       std::optional<SeriesSet> data;
       try {
         data = load_series(named.data);
-      } catch (const InputError&) {
+      } catch (const TimeFormatError&) {  // values that are not times; rows out of order are an error
       }
       if (data) return fit(named, std::move(*data), options);
     }
   }
   return fit(config, load_series(config.data), options);
 }
+
+namespace {
+
+// z with P(|Z| <= z) = a for a standard normal Z: erf(z / sqrt 2) = a, by bisection.
+double normal_two_sided_quantile(double a) {
+  double lo = 0, hi = 10;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (std::erf(mid / std::sqrt(2.0)) < a ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+}  // namespace
 
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                      int threads) {
@@ -186,11 +200,20 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
       // The windows are the exchangeable units (a window's steps share one origin): split conformal
       // over w windows asks for level a (w + 1) / w, i.e. the ceil((w + 1) a)-th smallest of w
       // residuals of a step, or the same share of the pooled ones; past n, the largest.
+      // When a (w + 1) / w exceeds 1 (too few windows for the level: 4 or fewer at 80%, 19 or fewer
+      // at 95%), the largest residual understates it; the bound is then at least the normal one,
+      // z_{(1+a)/2} sqrt(mean e^2) over the same residuals.
       const double w = static_cast<double>(origins.size());
+      double squares = 0;
+      for (const double r : residuals) squares += r * r;
+      const double rms = std::sqrt(squares / n);
       for (long c = 0; c < levels; ++c) {
-        const double level = std::min(1.0, (IntervalQuantiles::kFirstLevel + c) / 100.0 * (w + 1) / w);
+        const double nominal = (IntervalQuantiles::kFirstLevel + c) / 100.0;
+        const double level = std::min(1.0, nominal * (w + 1) / w);
         const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil(n * level - 1e-9)));
-        q.abs_residual(h * targets + k, c) = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
+        double bound = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
+        if (nominal * (w + 1) / w > 1) bound = std::max(bound, normal_two_sided_quantile(nominal) * rms);
+        q.abs_residual(h * targets + k, c) = bound;
       }
     }
   return q;

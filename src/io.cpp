@@ -401,18 +401,61 @@ void check_distinct(const std::string& output_flag, const std::string& output,
   for (const auto& [flag, path] : others) {
     if (path.empty() || path == "-") continue;
     struct stat info {};
-    const bool same_file = out_exists && ::stat(path.c_str(), &info) == 0 && info.st_dev == out_info.st_dev &&
-                           info.st_ino == out_info.st_ino && S_ISREG(info.st_mode);
-    const bool same_path = !error && std::filesystem::absolute(path, error).lexically_normal() == out;
+    const bool exists = ::stat(path.c_str(), &info) == 0;
+    const bool same_file = out_exists && exists && info.st_dev == out_info.st_dev && info.st_ino == out_info.st_ino &&
+                           S_ISREG(info.st_mode);
+    // The same path clashes only when it names something: a missing input fails on its own
+    // ("cannot open"); two outputs are compared with check_distinct_outputs.
+    const bool same_path = exists && !error && std::filesystem::absolute(path, error).lexically_normal() == out;
     if (same_file || same_path)
       throw InputError(output_flag + " " + output + " is the same file as " + flag + " " + path +
                        ": writing it would destroy it; choose another path");
   }
 }
 
-void check_writable(const std::string& path) {
-  if (path == "-") return;
+namespace {
+bool under_dev_or_proc(const std::string& path) { return path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0; }
+// An existing entry of /dev or /proc (/dev/stdout, /dev/fd/63, /dev/null): written in place, never
+// probed nor renamed over, whatever it points to.
+bool special_file(const std::string& path) {
+  struct stat info {};
+  return under_dev_or_proc(path) && ::lstat(path.c_str(), &info) == 0;
+}
+}  // namespace
+
+std::string output_target(const std::string& given) {
+  std::string path = given;
+  for (int depth = 0; depth < 40; ++depth) {  // the kernel's own limit on a chain of links
+    struct stat link {};
+    if (path == "-" || ::lstat(path.c_str(), &link) != 0 || !S_ISLNK(link.st_mode)) return path;
+    if (under_dev_or_proc(path)) return path;  // /dev/stdout, /dev/fd/63 (bash's >(...)): in place
+    std::error_code error;
+    std::filesystem::path target = std::filesystem::read_symlink(path, error);
+    if (error) throw IoError(given, "cannot read the symbolic link: " + error.message());
+    if (target.is_relative()) target = std::filesystem::path(path).parent_path() / target;
+    if (under_dev_or_proc(target.string())) return path;
+    path = target.lexically_normal().string();
+  }
+  throw IoError(given, "too many levels of symbolic links");
+}
+
+void check_distinct_outputs(const std::string& flag_a, const std::string& a, const std::string& flag_b, const std::string& b) {
+  if (a.empty() || b.empty() || a == "-" || b == "-" || special_file(a)) return;
+  std::error_code error_a, error_b;
+  const auto path_a = std::filesystem::absolute(output_target(a), error_a).lexically_normal();
+  const auto path_b = std::filesystem::absolute(output_target(b), error_b).lexically_normal();
+  if (!error_a && !error_b && path_a == path_b)
+    throw InputError(flag_a + " " + a + " and " + flag_b + " " + b + " are the same file: one would overwrite the other");
+}
+
+void check_writable(const std::string& given) {
+  if (given == "-") return;
+  const std::string path = output_target(given);
   if (path.empty()) throw IoError(path, "empty output path");
+  if (special_file(path)) {
+    if (::access(path.c_str(), W_OK) != 0) throw IoError(path, "cannot write: " + errno_text(errno));
+    return;
+  }
   const std::string folder = folder_of(path);
   struct stat info {};
   if (::stat(folder.c_str(), &info) != 0) throw IoError(path, "cannot write: folder '" + folder + "' does not exist");
@@ -463,16 +506,9 @@ void write_atomically(const std::string& path, const std::string& content) {
 }
 
 void write_atomically_streamed(const std::string& given, const std::function<void(const AppendText& append)>& produce) {
-  // A symbolic link is written through: its target is replaced, the link stays (renaming over the
-  // link would turn it into a regular file and leave the target stale).
-  std::string path = given;
-  struct stat link {};
-  if (given != "-" && ::lstat(given.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
-    std::error_code error;
-    const std::filesystem::path target = std::filesystem::canonical(given, error);
-    if (error) throw IoError(given, "is a symbolic link whose target cannot be resolved: " + error.message());
-    path = target.string();
-  }
+  const std::string target = output_target(given);
+  // stdout by another name: written to stdout, so `--output /dev/stdout >> log` appends as the shell asked.
+  const std::string path = target == "/dev/stdout" || target == "/dev/fd/1" || target == "/proc/self/fd/1" ? "-" : target;
   if (path == "-") {
     produce([](const std::string& piece) {
       std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
@@ -484,8 +520,8 @@ void write_atomically_streamed(const std::string& given, const std::function<voi
   }
   check_writable(path);
   struct stat info {};
-  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
-    // A device or a pipe (/dev/null, /dev/stdout, a fifo) is written in place: renaming over it
+  if (special_file(path) || (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode))) {
+    // A device or a pipe (/dev/null, /dev/fd/63, a fifo) is written in place: renaming over it
     // would replace the device with a file.
     std::ofstream out(path, std::ios::binary);
     produce([&](const std::string& piece) {

@@ -36,9 +36,12 @@ Score rmse(const std::vector<double>& actual, const std::vector<double>& forecas
   check_pair(actual, forecast, "rmse");
   // Scaled by the largest error first, so errors beyond 1e154 do not overflow their squares.
   double largest = 0;
-  for (size_t i = 0; i < actual.size(); ++i) largest = std::max(largest, std::abs(actual[i] - forecast[i]));
+  for (size_t i = 0; i < actual.size(); ++i) {
+    const double e = std::abs(actual[i] - forecast[i]);
+    if (!std::isfinite(e)) return undefined("RMSE undefined: an error is not finite");
+    largest = std::max(largest, e);
+  }
   if (largest == 0) return {0.0, ""};
-  if (!std::isfinite(largest)) return undefined("RMSE undefined: an error is not finite");
   double sum = 0;
   for (size_t i = 0; i < actual.size(); ++i) {
     const double e = (actual[i] - forecast[i]) / largest;

@@ -184,7 +184,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       SeriesSet set;
       try {
         set = load_series(config.data);
-      } catch (const InputError& e) {
+      } catch (const TimeFormatError& e) {  // not rows out of order: those are the data's fault
         if (named || config.data.time_column.empty()) throw;
         config.data.time_column.clear();
         set = load_series(config.data);
@@ -208,6 +208,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (!series.time.ticks.empty()) series.time.ticks.resize(static_cast<size_t>(s.train_rows));
 
       const FitOutcome outcome = fit(config, std::move(set));
+      if (!outcome.diverged.empty()) throw DivergedError(outcome.diverged);  // as train exits 4
       const Checkpoint& checkpoint = outcome.checkpoint;
       const MatrixD history = full.topRows(s.train_rows);
       const MatrixD predicted = predict_at(checkpoint, history, {s.train_rows}, s.h, config.training.threads);

@@ -100,10 +100,13 @@ Config resolve_recipe(const Config& config, const Series& series) {
   const int m = seasonal_period(data, series);
   const bool auto_look_back = data.look_back == 0;
 
-  if (data.normalise == Normalise::automatic)
-    data.normalise = m > 1 && (has_season(series.values, rows, m) || season_beats_naive(series.values, rows, m, data.horizon))
+  if (data.normalise == Normalise::automatic) {
+    // Judged on the rows before any test tail (data.test_fraction), which the model never sees.
+    const long seen = rows - test_rows(rows, data.test_fraction, data.horizon);
+    data.normalise = m > 1 && (has_season(series.values, seen, m) || season_beats_naive(series.values, seen, m, data.horizon))
                          ? Normalise::season
-                                                                                                   : Normalise::last;
+                         : Normalise::last;
+  }
 
   if (auto_look_back) {  // the validation tail is set below, for the horizon chosen
     // The longest look-back of at least `shortest`, for the longest horizon, that leaves `need`
@@ -173,8 +176,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
     // minutes at kMinEpochs: its windows are thinned (data.stride) to keep look-back x windows x
     // epochs within kMaxStepPasses. Neighbouring windows share all but one row, so little is lost.
     const double passes = static_cast<double>(data.look_back) * static_cast<double>(windows) * out.training.epochs;
-    if (config.data.stride == DataConfig{}.stride && passes > kMaxStepPasses)
-      data.stride = static_cast<int>(std::ceil(passes / kMaxStepPasses));
+    // Only when the look-back is the recipe's too: a stride of 1 given with an explicit look-back
+    // is kept (a config cannot tell a default 1 from a chosen one). Training and validation windows
+    // are thinned alike; at least kMinWindows training windows stay.
+    if (auto_look_back && config.data.stride == DataConfig{}.stride && passes > kMaxStepPasses)
+      data.stride = static_cast<int>(std::clamp<double>(std::ceil(passes / kMaxStepPasses), 1.0,
+                                                        std::min<double>(100000, std::max<long>(1, windows / kMinWindows))));
   }
   if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;
   return out;

@@ -266,11 +266,11 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
       const long column = static_cast<long>(time->field + 1);
       const std::string_view text = trim(csv.field(time->field));
       if (text.empty())
-        throw InputError(source, line, column, "missing time in column " + quote(time->name) + "; every row needs one");
+        throw TimeFormatError(source, line, column, "missing time in column " + quote(time->name) + "; every row needs one");
       std::int64_t tick = 0;
       TimeFormat format;
       if (!parse_time(text, tick, format))
-        throw InputError(source, line, column,
+        throw TimeFormatError(source, line, column,
                          "expected a time in column " + quote(time->name) + ", found " + quote(text) + " (" +
                              explain_time_error(text) + ")");
       if (raw.rows == 0) {
@@ -285,7 +285,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
           for (std::int64_t& earlier : raw.ticks) earlier = year_of_tick(earlier);
           raw.time_format.kind = TimeKind::integer;
         } else {
-          throw InputError(source, line, column,
+          throw TimeFormatError(source, line, column,
                            "time " + quote(text) + " is not written like " + quote(first_time_text) + " on line " +
                                std::to_string(first_time_line) + "; column " + quote(time->name) +
                                " must use one form throughout");
@@ -386,7 +386,7 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
   }
   if (inserted == 0) return;
   if (inserted > raw.rows)
-    throw InputError(source, raw.line_of(static_cast<long>(largest_at)), column,
+    throw TimeFormatError(source, raw.line_of(static_cast<long>(largest_at)), column,
                      "filling the gaps in time column " + quote(time.name) + " would insert " +
                          std::to_string(inserted) + " rows, more than the " + std::to_string(raw.rows) +
                          " rows read (the largest gap is " + quote(index.format_tick(ticks[largest_at - 1])) +

@@ -120,6 +120,21 @@ TEST_CASE("a forecast past the year 9999 is refused, not written with times the 
   CHECK_FALSE(std::filesystem::exists(dir.file("f.csv")));
 }
 
+TEST_CASE("an output of /dev/stdout goes to stdout, appended to a file or into a pipe, and /dev/stdout stays", "[cli]") {
+  TempDir dir;
+  const std::string data = "'" + source_path("data/shampoo.csv") + "'";
+  REQUIRE(run_cli("train --data " + data + " --target sales --time-column date --look-back 3 --hidden 2 --epochs 1 "
+                  "--quiet --output m.json", dir.path()).exit_code == 0);
+  dir.write("log.txt", "hello\n");
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "'";
+  CHECK(run_shell("{ " + binary + " predict --model m.json --output /dev/stdout >> log.txt; }", dir.path()).exit_code == 0);
+  CHECK_THAT(read_file(dir.file("log.txt")), StartsWith("hello\ndate,sales\n"));
+  const RunResult piped = run_shell("{ " + binary + " predict --model m.json --output /dev/stdout | cat; }", dir.path());
+  CHECK(piped.exit_code == 0);
+  CHECK_THAT(piped.out, StartsWith("date,sales\n"));
+  CHECK(std::filesystem::is_symlink("/dev/stdout"));
+}
+
 TEST_CASE("SIGTERM or SIGINT outside train exits 130 at once", "[cli]") {
   TempDir dir;
   for (const char* signal : {"TERM", "INT"}) {

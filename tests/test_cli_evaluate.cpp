@@ -285,6 +285,11 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(skipped.exit_code == 0);
   CHECK_THAT(skipped.err, Contains("skipped tiny.csv: ") && Contains("too little to scale"));
 
+  // A series whose training diverges is skipped, as train would exit 4 on it.
+  const RunResult diverged = run_cli(command + " --set training.lr=1e30", mixed.path());
+  CHECK(diverged.exit_code == 2);  // flat.csv is skipped too: none could be scored
+  CHECK_THAT(diverged.err, Contains("f.csv: training diverged in epoch 1"));
+
   // Mistakes in the folder's description are refused before anything trains.
   for (const auto& [entry, message] : std::vector<std::pair<std::string, std::string>>{
            {R"("m": 0, "h": 4)", "\"m\" must be the seasonal period, an integer from 1 (no season) to 100000, got 0"},

@@ -112,6 +112,10 @@ TEST_CASE("a long series with a long look-back thins its windows to bound the tr
   config.data.season = 168;
   config.data.stride = 1 + 1;
   CHECK(resolve_recipe(config, hourly).data.stride == 2);
+  // With an explicit look-back the stride is the config's (1 by default, or given).
+  config.data.stride = 1;
+  config.data.look_back = 336;
+  CHECK(resolve_recipe(config, hourly).data.stride == 1);
 }
 
 TEST_CASE("explicit settings are kept and data.season overrides the time column's period", "[recipe]") {

@@ -48,6 +48,14 @@ class InputError : public Error {
   std::string message_;
 };
 
+// A time column whose values do not read as times, change form, or would need an absurd number of
+// rows filled in: a caller that guessed the column by its name may read the file without it. (Rows
+// out of order or duplicated are plain InputErrors: the column is a time, the data is wrong.)
+class TimeFormatError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 // A file that cannot be opened, read, written or renamed.
 class IoError : public Error {
  public:

@@ -36,6 +36,14 @@ nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const
 // same existing file (device and inode), or the same absolute path. "-" and empty paths never clash.
 void check_distinct(const std::string& output_flag, const std::string& output,
                     const std::vector<std::pair<std::string, std::string>>& others);
+// Throws InputError when two outputs name the same file (whether or not it exists yet).
+void check_distinct_outputs(const std::string& flag_a, const std::string& a, const std::string& flag_b, const std::string& b);
+
+// Where an output named `given` is written: a symbolic link is followed to its target (written
+// through: the target is replaced, the link stays), also when the target does not exist yet; a link
+// into /dev or /proc (/dev/stdout, /dev/fd/63 from bash's >(...)) is kept, and written in place
+// like the device or pipe it names.
+std::string output_target(const std::string& given);
 
 // Writes `content` to `path` so that readers see the old file or the whole new one, never a part:
 // a temporary file `path.tmp.XXXXXX` in the same folder, flushed and fsync'ed, then renamed over

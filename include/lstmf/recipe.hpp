@@ -20,8 +20,9 @@
 //   epochs      about kTrainingBudget window passes, within [kMinEpochs, kMaxEpochs] (early stopping
 //               with patience 20 and reduce-on-plateau in the first run); then refit: the members
 //               train again on every row for the full epoch count, and those weights are kept
-//   stride      1, or the least that keeps look-back x training windows x epochs within 8e6 per
-//               member (a long series with a long look-back, m = 168 hourly: minutes otherwise)
+//   stride      1, or, when the look-back is the recipe's, the least that keeps look-back x training
+//               windows x epochs within 8e6 per member (a long series with a long look-back, m = 168
+//               hourly: minutes otherwise); validation windows are thinned alike
 //   loss        Huber (delta 1, about one typical seasonal change): MSE near 0, MAE in the tails
 //   scale       min-max, with the range set so one typical seasonal change is about 1
 //   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median

@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
       const int code = command.run();
-      // Results on stdout that did not reach it (a full disk, a closed pipe) are lost: say so.
+      // Results on stdout that did not reach it (a full disk, /dev/full) are lost: say so.
       std::cout.flush();
       if (code == 0 && !std::cout) return fail(ExitCode::io, "<stdout>: write failed");
       return code;

@@ -113,6 +113,10 @@ struct TrainArgs {
 
 int run_train(const TrainArgs& args) {
   Config base;
+  const auto data_flag = args.flags.options.find("data.path");
+  if (args.resume == "-" && data_flag != args.flags.options.end() && data_flag->second->count() > 0 &&
+      args.flags.text.at("data.path") == "-")
+    throw InputError("--resume - and --data - both read stdin; give one of them as a file");
   if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume, false).config;
   Config config = resolve_config(args.flags, base);
   if (args.panel.strict) config.data.strict = true;
@@ -121,8 +125,8 @@ int run_train(const TrainArgs& args) {
   if (args.flags.config_file == "-" && config.data.path == "-")  // the config file's data.path
     throw InputError("--config - and its data.path - both read stdin; give one of them as a file");
   // --output may be --resume's checkpoint (training continues in place); nothing else it reads.
-  check_distinct("--output", config.output.path,
-                 {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--log-json", config.output.log_json}});
+  check_distinct("--output", config.output.path, {{"--data", config.data.path}, {"--config", args.flags.config_file}});
+  check_distinct_outputs("--output", config.output.path, "--log-json", config.output.log_json);
   check_distinct("--log-json", config.output.log_json,
                  {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
 
