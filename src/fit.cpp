@@ -36,27 +36,25 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     throw InputError(path, 0, 0, "cannot resume: the checkpoint has no optimizer state (it was not written by train)");
 }
 
-// A target that never changes over the training rows leaves nothing to learn: the scaler maps it
-// to one value and any model repeats it. Refused, since it usually means the wrong column.
-void check_not_constant(const Series& series, const Split& split, const std::string& source) {
-  for (int k = 0; k < series.n_targets; ++k) {
-    const auto column = series.values.col(k).head(split.train_end);
-    if (column.size() > 1 && column.minCoeff() == column.maxCoeff())
-      throw InputError(source, series.first_line, 0,
-                       "target column '" + printable(series.columns[static_cast<size_t>(k)]) + "' is " +
-                           format_number(column(0)) + " in every one of the " + std::to_string(column.size()) +
-                           " training rows: a constant series leaves nothing to learn (wrong column? its "
-                           "forecast is that constant)");
-  }
-  // A spread so small that its inverse overflows (denormal values) cannot be min-max scaled.
+// Every column must be min-max scalable over the training rows. A target that never changes leaves
+// nothing to learn: the scaler maps it to one value and any model repeats it (refused, since it
+// usually means the wrong column). A spread so small that its inverse overflows (denormal values)
+// cannot be scaled at all.
+void check_scalable(const Series& series, const Split& split, const std::string& source) {
   for (long c = 0; c < series.values.cols(); ++c) {
     const auto column = series.values.col(c).head(split.train_end);
-    const double spread = column.maxCoeff() - column.minCoeff();
-    if (spread > 0 && spread < 1e-100)
+    const double lo = column.minCoeff(), hi = column.maxCoeff();
+    const std::string name = printable(series.columns[static_cast<size_t>(c)]);
+    if (c < series.n_targets && column.size() > 1 && lo == hi)
       throw InputError(source, series.first_line, 0,
-                       "column '" + printable(series.columns[static_cast<size_t>(c)]) + "' varies by only " +
-                           format_number(spread) + " over the training rows, too little to scale (at least 1e-100); "
-                           "rescale the column");
+                       "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
+                           std::to_string(column.size()) +
+                           " training rows: a constant series leaves nothing to learn (wrong column? its "
+                           "forecast is that constant)");
+    if (hi - lo > 0 && hi - lo < 1e-100)
+      throw InputError(source, series.first_line, 0,
+                       "column '" + name + "' varies by only " + format_number(hi - lo) +
+                           " over the training rows, too little to scale (at least 1e-100); rescale the column");
   }
 }
 
@@ -137,18 +135,8 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   // does, unless it is a target or feature or its values do not read as times.
   if (config.data.time_column.empty() && config.data.look_back == 0 && config.data.season == 0) {
     Config named = config;
-    named.data.time_column = time_column_by_name(config.data.path);
-    const auto& used = named.data;
-    const bool taken = std::find(used.targets.begin(), used.targets.end(), used.time_column) != used.targets.end() ||
-                       std::find(used.features.begin(), used.features.end(), used.time_column) != used.features.end();
-    if (!named.data.time_column.empty() && !taken) {
-      std::optional<SeriesSet> data;
-      try {
-        data = load_series(named.data);
-      } catch (const TimeFormatError&) {  // values that are not times; rows out of order are an error
-      }
-      if (data) return fit(named, std::move(*data), options);
-    }
+    SeriesSet data = load_series_guessing_time(named.data);
+    return fit(named, std::move(data), options);
   }
   return fit(config, load_series(config.data), options);
 }
@@ -181,6 +169,9 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
   const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
   q.abs_residual.resize(horizon * targets, levels);
   q.windows = static_cast<long>(origins.size());
+  // z_{(1+a)/2} of each level a, for the levels too high for the windows (see below).
+  std::vector<double> z(static_cast<size_t>(levels));
+  for (long c = 0; c < levels; ++c) z[static_cast<size_t>(c)] = normal_two_sided_quantile((IntervalQuantiles::kFirstLevel + c) / 100.0);
   for (long k = 0; k < targets; ++k)
     for (long h = 0; h < horizon; ++h) {
       std::vector<double> residuals;
@@ -212,7 +203,7 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
         const double level = std::min(1.0, nominal * (w + 1) / w);
         const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil(n * level - 1e-9)));
         double bound = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
-        if (nominal * (w + 1) / w > 1) bound = std::max(bound, normal_two_sided_quantile(nominal) * rms);
+        if (nominal * (w + 1) / w > 1) bound = std::max(bound, z[static_cast<size_t>(c)] * rms);
         q.abs_residual(h * targets + k, c) = bound;
       }
     }
@@ -239,7 +230,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   if (dataset.train.empty())
     throw InputError(dataset.source.source, 0, 0, "no training windows: the training rows are shorter than look-back + horizon");
   const Series& series = dataset.source.series.front();
-  check_not_constant(series, dataset.splits.front(), dataset.source.source);
+  check_scalable(series, dataset.splits.front(), dataset.source.source);
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
   const int members = std::max(1, config.model.ensemble);

@@ -439,6 +439,16 @@ std::string output_target(const std::string& given) {
   throw IoError(given, "too many levels of symbolic links");
 }
 
+void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs) {
+  const std::pair<std::string, std::string>* first = nullptr;
+  for (const auto& input : inputs) {
+    if (input.second != "-") continue;
+    if (first != nullptr)
+      throw InputError(first->first + " - and " + input.first + " - both read stdin; give one of them as a file");
+    first = &input;
+  }
+}
+
 void check_distinct_outputs(const std::string& flag_a, const std::string& a, const std::string& flag_b, const std::string& b) {
   if (a.empty() || b.empty() || a == "-" || b == "-" || special_file(a)) return;
   std::error_code error_a, error_b;

@@ -173,23 +173,21 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       Config config = options.base;
       config.data.path = (fs::path(folder) / file).string();
       config.data.targets = {s.target};
-      const bool named = info.contains("time_column");
-      config.data.time_column = named ? info["time_column"].get<std::string>() : time_column_by_name(config.data.path);
       config.data.missing = MissingPolicy::interpolate;
       config.data.horizon = s.h;
       config.data.season = s.m;
       // m comes from meta.json, so the time column is only a check of the rows' order and gaps: one
       // guessed by its name whose values do not read as times (ISO weeks, "Jan-2010") is dropped,
-      // as train drops it (fit.cpp), rather than the series.
+      // as train drops it, rather than the series.
+      std::string dropped;
       SeriesSet set;
-      try {
+      if (info.contains("time_column")) {
+        config.data.time_column = info["time_column"].get<std::string>();
         set = load_series(config.data);
-      } catch (const TimeFormatError& e) {  // not rows out of order: those are the data's fault
-        if (named || config.data.time_column.empty()) throw;
-        config.data.time_column.clear();
-        set = load_series(config.data);
-        s.note = "time column not read: " + e.message().substr(0, e.message().find(" ("));
+      } else {
+        set = load_series_guessing_time(config.data, &dropped);
       }
+      if (!dropped.empty()) s.note = "time column not read: " + dropped.substr(0, dropped.find(" ("));
       Series& series = set.series.front();
       if (series.rows() > options.max_length) {  // keep the last max_length points
         const long drop = series.rows() - options.max_length;
@@ -319,11 +317,12 @@ std::string protocol_markdown(const ProtocolResult& r) {
   out << "\n| --- | ---: |";
   for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
   out << "\n";
+  const auto entries = mase_entries(r.series);
   for (const auto& frequency : frequencies) {
-    std::vector<SeriesScore> of_frequency;
-    for (const auto& s : r.series)
-      if (s.frequency == frequency) of_frequency.push_back(s);
-    const CommonGeometricMeans means = common_geometric_means(mase_entries(of_frequency), r.methods);
+    std::vector<std::map<std::string, double>> of_frequency;
+    for (size_t i = 0; i < r.series.size(); ++i)
+      if (r.series[i].frequency == frequency) of_frequency.push_back(entries[i]);
+    const CommonGeometricMeans means = common_geometric_means(of_frequency, r.methods);
     out << "| " << (frequency.empty() ? "-" : frequency) << " | " << means.used.size();
     if (!means.left_out.empty()) out << " of " << of_frequency.size();
     out << " |";

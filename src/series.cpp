@@ -555,6 +555,22 @@ SeriesSet load_series(const DataConfig& data) {
   return set;
 }
 
+SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
+  const std::string guess = time_column_by_name(data.path);
+  const bool taken = std::find(data.targets.begin(), data.targets.end(), guess) != data.targets.end() ||
+                     std::find(data.features.begin(), data.features.end(), guess) != data.features.end();
+  if (!guess.empty() && !taken) {
+    data.time_column = guess;
+    try {
+      return load_series(data);
+    } catch (const TimeFormatError& e) {
+      if (dropped != nullptr) *dropped = e.message();
+      data.time_column.clear();
+    }
+  }
+  return load_series(data);
+}
+
 std::string time_column_by_name(const std::string& path) {
   if (path == "-") return "";
   std::ifstream in(path, std::ios::binary);

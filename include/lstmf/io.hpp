@@ -36,6 +36,9 @@ nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const
 // same existing file (device and inode), or the same absolute path. "-" and empty paths never clash.
 void check_distinct(const std::string& output_flag, const std::string& output,
                     const std::vector<std::pair<std::string, std::string>>& others);
+// Throws InputError when more than one of `inputs` ({flag, path}) is "-": stdin can be read once.
+//   "--model - and --input - both read stdin; give one of them as a file"
+void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs);
 // Throws InputError when two outputs name the same file (whether or not it exists yet).
 void check_distinct_outputs(const std::string& flag_a, const std::string& a, const std::string& flag_b, const std::string& b);
 

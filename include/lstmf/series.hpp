@@ -61,5 +61,11 @@ SeriesSet load_series(const DataConfig& data);
 // an unreadable file. The default recipe and the accuracy protocol take it as the time column when
 // none is named.
 std::string time_column_by_name(const std::string& path);
+// load_series with data.time_column guessed by time_column_by_name (data.time_column must be "").
+// A guessed column that is a target or a feature is not taken; one whose values are not times
+// (TimeFormatError: another form, a change of form, absurd gaps) is dropped and the file read
+// without it, and `dropped` (when given) receives that error's message. Rows out of order or
+// duplicated stay an error. data.time_column is left as the column used ("" for none).
+SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nullptr);
 
 }  // namespace lstmf

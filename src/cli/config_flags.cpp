@@ -1,6 +1,7 @@
 #include "config_flags.hpp"
 
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 
 namespace lstmf::cli {
 
@@ -13,11 +14,14 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
   }
 }
 
+std::string given_flag(const ConfigFlags& flags, const std::string& key) {
+  const auto option = flags.options.find(key);
+  return option != flags.options.end() && option->second->count() > 0 ? flags.text.at(key) : std::string();
+}
+
 Config resolve_config(const ConfigFlags& flags, const Config& base) {
   Config config = base;
-  if (flags.config_file == "-" && flags.options.count("data.path") && flags.options.at("data.path")->count() > 0 &&
-      flags.text.at("data.path") == "-")
-    throw InputError("--config - and --data - both read stdin; give one of them as a file");
+  check_stdin_once({{"--config", flags.config_file}, {"--data", given_flag(flags, "data.path")}});
   if (!flags.config_file.empty()) config = config_from_file(flags.config_file);
   for (const auto& info : config_options()) {
     if (info.flag.empty()) continue;

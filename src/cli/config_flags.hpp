@@ -20,6 +20,9 @@ struct ConfigFlags {
 
 void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
+// The text given on the command line for config key `key` (e.g. "data.path"); "" when not given.
+std::string given_flag(const ConfigFlags& flags, const std::string& key);
+
 // `base` (defaults, or a checkpoint's config when resuming), replaced by --config FILE when given,
 // then the flags given; validated (every problem at once).
 Config resolve_config(const ConfigFlags& flags, const Config& base = Config{});

@@ -94,7 +94,7 @@ int run_protocol_command(const EvaluateArgs& args) {
 int run_evaluate(EvaluateArgs args) {
   if (!args.protocol.empty()) return run_protocol_command(args);
   if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
-  if (args.model == "-" && args.input == "-") throw InputError("--model - and --input - both read stdin; give one of them as a file");
+  check_stdin_once({{"--model", args.model}, {"--input", args.input}});
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   const Checkpoint* single = loaded.single ? &*loaded.single : nullptr;
   const Config& config = single ? single->config : loaded.panel->config;

@@ -23,7 +23,7 @@ struct PredictArgs {
 int run_predict(const PredictArgs& args) {
   check_writable(args.output);
   check_distinct("--output", args.output, {{"--model", args.model}, {"--input", args.input}});
-  if (args.model == "-" && args.input == "-") throw InputError("--model - and --input - both read stdin; give one of them as a file");
+  check_stdin_once({{"--model", args.model}, {"--input", args.input}});
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   if (loaded.panel) {
     if (args.fitted) throw InputError("--fitted is for single-series checkpoints");

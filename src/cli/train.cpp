@@ -113,17 +113,13 @@ struct TrainArgs {
 
 int run_train(const TrainArgs& args) {
   Config base;
-  const auto data_flag = args.flags.options.find("data.path");
-  if (args.resume == "-" && data_flag != args.flags.options.end() && data_flag->second->count() > 0 &&
-      args.flags.text.at("data.path") == "-")
-    throw InputError("--resume - and --data - both read stdin; give one of them as a file");
+  check_stdin_once({{"--resume", args.resume}, {"--data", given_flag(args.flags, "data.path")}});
   if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume, false).config;
   Config config = resolve_config(args.flags, base);
   if (args.panel.strict) config.data.strict = true;
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
-  if (args.flags.config_file == "-" && config.data.path == "-")  // the config file's data.path
-    throw InputError("--config - and its data.path - both read stdin; give one of them as a file");
+  check_stdin_once({{"--config", args.flags.config_file}, {"its data.path", config.data.path}});  // the file's
   // --output may be --resume's checkpoint (training continues in place); nothing else it reads.
   check_distinct("--output", config.output.path, {{"--data", config.data.path}, {"--config", args.flags.config_file}});
   check_distinct_outputs("--output", config.output.path, "--log-json", config.output.log_json);
