@@ -286,3 +286,14 @@ TEST_CASE("a forecast combination weighs the model with the seasonal naive and n
       CHECK(combined(static_cast<long>(o), h) == Approx(expected).epsilon(1e-12));
     }
 }
+
+TEST_CASE("prediction intervals that overflow a double are refused, not written as inf", "[forecast]") {
+  const History history = small_history();
+  Checkpoint checkpoint = small_checkpoint(history.values);
+  checkpoint.intervals.abs_residual = MatrixD::Constant(2, IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1, 1.7e308);
+  Forecast f = forecast(checkpoint, history, 4);  // steps 3 and 4 widen the step-2 quantile by sqrt(step / 2)
+  CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}),
+                    Contains("the prediction intervals overflow a double") && Contains("nothing was written"));
+  checkpoint.intervals.abs_residual.setConstant(1.0);
+  CHECK_NOTHROW(add_intervals(f, checkpoint, {80}));
+}

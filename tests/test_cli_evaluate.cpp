@@ -1,5 +1,6 @@
 // End-to-end: evaluate through the built binary, on a model trained briefly on the airline series.
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -313,7 +314,21 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
     CHECK_THAT(clash.err, Contains(std::string("--json-file ") + output + " is the same file as"));
     CHECK(read_file(mixed.file(output)) == before);
   }
-  CHECK(run_cli(command + " --json-file -", mixed.path()).exit_code == 2);
+  const RunResult dash = run_cli(command + " --json-file -", mixed.path());
+  CHECK(dash.exit_code == 2);
+  CHECK_THAT(dash.err, Contains("--json-file - would mix JSON into the Markdown on stdout; use --json for JSON on stdout"));
+  mixed.write("baselines.json", R"({"series": {"f.csv": {"methods": {"a|b": {"forecast": [1, 2, 3, 4]}}}}})");
+  const RunResult piped_name = run_cli(command, mixed.path());
+  CHECK(piped_name.exit_code == 2);
+  CHECK_THAT(piped_name.err, Contains("series.f.csv.methods: the method name 'a|b' would break the tables"));
+  std::filesystem::remove(mixed.file("baselines.json"));
+  // A path the system refuses (a loop of links) is a file error, exit 3, naming the path.
+  std::filesystem::create_symlink("loop2.csv", mixed.file("loop1.csv"));
+  std::filesystem::create_symlink("loop1.csv", mixed.file("loop2.csv"));
+  mixed.write("meta.json", R"({"loop1.csv": {"target": "value", "m": 1, "h": 4}})");
+  const RunResult loop = run_cli(command, mixed.path());
+  CHECK(loop.exit_code == 3);
+  CHECK_THAT(loop.err, Contains("loop1.csv: cannot read or write: Too many levels of symbolic links"));
   // What the protocol sets per series from meta.json cannot be --set; h and m may be written 4.0.
   const RunResult fixed = run_cli(command + " --set data.horizon=5", mixed.path());
   CHECK(fixed.exit_code == 2);

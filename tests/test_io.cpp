@@ -104,7 +104,11 @@ TEST_CASE("a symbolic link is written through: the target is replaced, the link 
   CHECK(std::filesystem::is_symlink(dir.file("link.csv")));
   CHECK(test::read_file(dir.file("target.csv")) == "new");
   std::filesystem::create_symlink("missing-folder/x.csv", dir.file("dangling.csv"));
+  CHECK_THROWS_WITH(check_writable(dir.file("dangling.csv")), Catch::Contains("missing-folder/x.csv: cannot write: folder"));
   CHECK_THROWS_AS(write_atomically(dir.file("dangling.csv"), "x"), IoError);
+  std::filesystem::create_symlink("loop-b", dir.file("loop-a"));
+  std::filesystem::create_symlink("loop-a", dir.file("loop-b"));
+  CHECK_THROWS_WITH(check_writable(dir.file("loop-a")), Catch::Contains("loop-a: too many levels of symbolic links"));
 }
 
 TEST_CASE("an output that is one of the inputs is refused, while devices and stdout never clash", "[io]") {
