@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   double total = 0;
   for (int r = 0; r < repeats || (total < 0.5 && r < 1000); ++r) {
     const auto start = std::chrono::steady_clock::now();
-    const MatrixD predicted = predict_at(checkpoint, history.values, origins, horizon, threads);
+    const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, origins, horizon, threads);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     best = std::min(best, seconds);
     total += seconds;

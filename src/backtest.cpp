@@ -222,7 +222,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
                  "score rows it never saw, or use evaluate --protocol";
 
   const std::vector<MethodForecasts> methods = {
-      {"lstm", predict_at(checkpoint, history.values, plan.origins, plan.horizon, options.threads)},
+      {"lstm", predict_at(checkpoint, history.values, history.phase, plan.origins, plan.horizon, options.threads)},
       naive_forecasts(history.values, targets, plan),
       seasonal_naive_forecasts(history.values, targets, plan),
   };

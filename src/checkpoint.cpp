@@ -166,6 +166,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
                           {"weights", std::move(weights)},
                           {"validation_mae", std::move(errors)}};
   }
+  if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
   return out.dump(1) + "\n";
 }
 
@@ -182,16 +183,19 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       config.data.normalise = Normalise::minmax;
       config.model.ensemble = 1;
     }
+    // Checkpoints written before data.seasonal_adjust existed adjusted nothing.
+    config.data.seasonal_adjust = SeasonalAdjust::none;
     try {
       apply_json(config, member(root, "config", ""), "config");
     } catch (const InputError& e) {
       bad(e.message().empty() ? e.what() : "config: " + e.message());
     }
     if (config.data.look_back < 1 || config.training.epochs < 1 || config.model.ensemble < 1 ||
-        config.data.normalise == Normalise::automatic || config.data.season < 1)
+        config.data.normalise == Normalise::automatic || config.data.season < 1 ||
+        config.data.seasonal_adjust == SeasonalAdjust::automatic)
       if (version >= 2)
         bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season, "
-            "training.epochs or model.ensemble is still 'chosen from the data'");
+            "data.seasonal_adjust, training.epochs or model.ensemble is still 'chosen from the data'");
     ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
     if (config.data.normalise == Normalise::season && config.data.look_back < config.data.season)
       bad("config: data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies "
@@ -281,9 +285,21 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     } else if (config.model.ensemble != 1) {
       bad("config.model.ensemble must be 1 in a version 1 checkpoint");
     }
+    SeasonalAdjustment seasonal;
+    const bool adjusts = config.data.seasonal_adjust != SeasonalAdjust::none;
+    if (adjusts != root.contains("seasonal_adjustment"))
+      bad(adjusts ? "config.data.seasonal_adjust is " + to_string(config.data.seasonal_adjust) +
+                        " but there is no seasonal_adjustment object"
+                  : "seasonal_adjustment is present but config.data.seasonal_adjust is none");
+    if (adjusts) {
+      seasonal = SeasonalAdjustment::from_json(root["seasonal_adjustment"], static_cast<long>(columns.targets.size()),
+                                               "seasonal_adjustment");
+      if (seasonal.mode() != config.data.seasonal_adjust || seasonal.period() != config.data.season)
+        bad("seasonal_adjustment.mode and period must be config.data.seasonal_adjust and config.data.season");
+    }
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
                       std::move(optimizer_state), std::move(history.epochs), history.best_epoch, std::move(tail),
-                      std::move(more_members),    std::move(intervals),  std::move(combination)};
+                      std::move(more_members),    std::move(intervals),  std::move(combination), std::move(seasonal)};
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
   }

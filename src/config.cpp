@@ -56,6 +56,13 @@ struct EnumNames<Normalise> {
                                                                 {Normalise::last, "last"},
                                                                 {Normalise::season, "season"}};
 };
+template <>
+struct EnumNames<SeasonalAdjust> {
+  static constexpr std::pair<SeasonalAdjust, const char*> names[] = {{SeasonalAdjust::automatic, "auto"},
+                                                                     {SeasonalAdjust::none, "none"},
+                                                                     {SeasonalAdjust::multiplicative, "multiplicative"},
+                                                                     {SeasonalAdjust::additive, "additive"}};
+};
 
 template <typename E>
 std::string enum_name(E value) {
@@ -250,6 +257,8 @@ template <>
 struct Convert<LossKind> : EnumConvert<LossKind> {};
 template <>
 struct Convert<Normalise> : EnumConvert<Normalise> {};
+template <>
+struct Convert<SeasonalAdjust> : EnumConvert<SeasonalAdjust> {};
 
 // ---- checks -----------------------------------------------------------------------------------
 // A check sees one scalar value and its key path and adds a problem when it fails.
@@ -407,6 +416,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(normalise, "--normalise", "MODE",
                  "auto, minmax, last (window relative to its last value) or season (targets relative to the seasonal naive forecast)"),
       LSTMF_DATA(season, "--season", "M", "seasonal period; 0 = from the time column's frequency", in_range(0, 100000)),
+      LSTMF_DATA(seasonal_adjust, "--seasonal-adjust", "MODE",
+                 "auto, none, multiplicative or additive: divide out (subtract) classical-decomposition seasonal indices "
+                 "before scaling, restore them in forecasts; needs data.season >= 2 and two seasons of training rows"),
       LSTMF_MODEL(hidden, "--hidden", "N[,N...]", "hidden size of each stacked LSTM layer, bottom first",
                   in_range(1, 4096)),
       LSTMF_MODEL(cell_activation, "--cell-activation", "ACT", "cell activation: tanh or relu"),
@@ -633,5 +645,6 @@ std::string to_string(InitScheme v) { return enum_name(v); }
 std::string to_string(OptimizerKind v) { return enum_name(v); }
 std::string to_string(LossKind v) { return enum_name(v); }
 std::string to_string(Normalise v) { return enum_name(v); }
+std::string to_string(SeasonalAdjust v) { return enum_name(v); }
 
 }  // namespace lstmf

@@ -58,6 +58,36 @@ void check_scalable(const Series& series, const Split& split, const std::string&
   }
 }
 
+// The seasonal adjustment of config.data.seasonal_adjust, estimated on the first `rows` rows of the
+// only series of `set`, its tail phase set for a data tail of the whole series.
+SeasonalAdjustment estimate_adjustment(const Config& config, const SeriesSet& set, long rows) {
+  const Series& series = set.series.front();
+  if (config.data.seasonal_adjust == SeasonalAdjust::multiplicative)
+    for (long k = 0; k < series.n_targets; ++k)
+      for (long r = 0; r < rows; ++r)
+        if (!(series.values(r, k) > 0))
+          throw InputError(set.source, series.first_line + r, 0,
+                           "data.seasonal_adjust multiplicative needs target values > 0 on the training rows; column '" +
+                               printable(series.columns[static_cast<size_t>(k)]) + "' is " + format_number(series.values(r, k)) +
+                               " here (use --seasonal-adjust additive, or none)");
+  SeasonalAdjustment seasonal;
+  try {
+    seasonal = SeasonalAdjustment::estimate(config.data.seasonal_adjust, series.values, rows, series.n_targets,
+                                            config.data.season);
+  } catch (const InputError& e) {
+    throw InputError(set.source, series.first_line, 0, e.message());
+  }
+  seasonal.set_tail_phase(series.rows() - config.data.look_back);
+  return seasonal;
+}
+
+// `set` with its targets seasonally adjusted, row 0 at phase 0.
+SeriesSet adjusted_copy(const SeriesSet& set, const SeasonalAdjustment& seasonal) {
+  SeriesSet out = set;
+  for (Series& series : out.series) series.values = seasonal.adjust(series.values, 0);
+  return out;
+}
+
 }  // namespace
 
 HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
@@ -68,7 +98,7 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
   for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
   HoldoutErrors errors;
   if (origins.empty()) return errors;
-  const MatrixD predicted = predict_at(checkpoint, values, origins, horizon, threads);
+  const MatrixD predicted = predict_at(checkpoint, values, 0, origins, horizon, threads);
   std::vector<double> actual, forecast;
   for (size_t o = 0; o < origins.size(); ++o)
     for (long h = 0; h < horizon; ++h)
@@ -93,7 +123,7 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
   if (origins.empty()) return combination;
   Checkpoint alone = checkpoint;
   alone.combination = {};
-  const MatrixD predicted = predict_at(alone, values, origins, horizon, threads);
+  const MatrixD predicted = predict_at(alone, values, 0, origins, horizon, threads);
   const bool seasonal = m > 1 && look_back >= m;
   constexpr double kCombineMargin = 1.1;
   for (long k = 0; k < targets; ++k) {
@@ -164,8 +194,10 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
   for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
   IntervalQuantiles q;
   if (origins.empty()) return q;
-  const MatrixD predicted = predict_at(checkpoint, values, origins, horizon, threads);
-  constexpr size_t kMinResiduals = 20;
+  const MatrixD predicted = predict_at(checkpoint, values, 0, origins, horizon, threads);
+  // A step with kMinResiduals windows of its own is calibrated on them alone (split conformal is
+  // valid for any count); fewer, and every step is pooled (README round 6: 20 over-covered).
+  constexpr size_t kMinResiduals = 10;
   const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
   q.abs_residual.resize(horizon * targets, levels);
   q.windows = static_cast<long>(origins.size());
@@ -226,10 +258,24 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     need.checkpoint *= members;
     check_memory(need, static_cast<std::uint64_t>(rows * inputs) * sizeof(double), available_memory());
   }
+  // With a seasonal adjustment the model trains on adjusted targets (seasonal.hpp), indices
+  // estimated on the training rows; `original` keeps the data in its own units for the tail, the
+  // validation errors and the refit.
+  const bool adjusting = config.data.seasonal_adjust != SeasonalAdjust::none;
+  SeriesSet original;
+  SeasonalAdjustment seasonal;
+  if (adjusting) {
+    const long rows = data.series.front().rows();
+    const Split split = split_rows(rows, config.data.val_fraction, config.data.test_fraction, config.data.look_back,
+                                   config.data.horizon, data.source);
+    seasonal = estimate_adjustment(config, data, split.train_end);
+    original = std::move(data);
+    data = adjusted_copy(original, seasonal);
+  }
   Dataset dataset = prepare_dataset(std::move(data), config.data);
   if (dataset.train.empty())
     throw InputError(dataset.source.source, 0, 0, "no training windows: the training rows are shorter than look-back + horizon");
-  const Series& series = dataset.source.series.front();
+  const Series& series = (adjusting ? original : dataset.source).series.front();
   check_scalable(series, dataset.splits.front(), dataset.source.source);
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
@@ -286,7 +332,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
         if (!stop.load() && report.epoch % every == 0 && report.epoch < config.training.epochs) {
           Checkpoint snapshot{config, columns_info(config, dataset.source), dataset.scalers.front(), *slot.model,
                               slot.trainer->state_json(), snapshot_history, slot.trainer->best_epoch(),
-                              data_tail_of(series, config.data.look_back), {}, {}, {}};
+                              data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal};
           snapshot.model.parameters() = slot.trainer->kept_parameters();
           options.on_checkpoint(snapshot);
         }
@@ -332,7 +378,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
 
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
-                                data_tail_of(series, config.data.look_back), {}, {}, {}},
+                                data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal},
                      first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", ""};
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
@@ -357,7 +403,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     DataConfig all_rows = config.data;
     all_rows.val_fraction = 0;
     all_rows.test_fraction = 0;
-    Dataset refit_data = prepare_dataset(SeriesSet(dataset.source), all_rows);
+    // The seasonal indices, like the scaler, are estimated again on every row.
+    const SeasonalAdjustment refit_seasonal = adjusting ? estimate_adjustment(config, original, series.rows()) : seasonal;
+    Dataset refit_data =
+        prepare_dataset(adjusting ? adjusted_copy(original, refit_seasonal) : SeriesSet(dataset.source), all_rows);
     train_windows = &refit_data.train;
     validation = nullptr;
     for (int k = 0; k < members; ++k) {
@@ -382,6 +431,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       checkpoint.config.training.refit = false;
     } else {
       checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
+      checkpoint.seasonal = refit_seasonal;
       checkpoint.model = *slots.front().model;
       for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
       for (const auto& report : slots.front().result.history)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <optional>
 
 #include "lstmf/error.hpp"
 #include "lstmf/series.hpp"
@@ -88,7 +89,8 @@ void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, con
 }
 
 History tail_history(const Checkpoint& checkpoint) {
-  return History{checkpoint.data_tail.values, checkpoint.data_tail.ticks, "checkpoint data_tail"};
+  return History{checkpoint.data_tail.values, checkpoint.data_tail.ticks, "checkpoint data_tail",
+                 checkpoint.seasonal.tail_phase()};
 }
 
 History read_history(const Checkpoint& checkpoint, const std::string& path) {
@@ -103,11 +105,26 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
       (trained.unit != found.unit || trained.count != found.count))
     throw InputError(set.source, 0, 0,
                      "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data");
-  return History{std::move(series.values), std::move(series.time.ticks), set.source};
+  long phase = 0;
+  const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
+  if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {
+    // The tail's row 0 has a known phase; history row 0 lies a whole number of steps from it.
+    TimeIndex index = checkpoint_time(checkpoint);
+    const std::optional<std::int64_t> steps = index.steps_between(tail.front(), series.time.ticks.front());
+    if (!steps)
+      throw InputError(set.source, series.first_line, 0,
+                       "the first time, '" + index.format_tick(series.time.ticks.front()) +
+                           "', is not a whole number of " + trained.name() + " steps from the training data's '" +
+                           index.format_tick(tail.front()) + "': the model's seasonal indices need to know where in the season "
+                           "each row falls");
+    phase = phase_mod(static_cast<long>(*steps % checkpoint.seasonal.period()) + checkpoint.seasonal.tail_phase(),
+                      checkpoint.seasonal.period());
+  }
+  return History{std::move(series.values), std::move(series.time.ticks), set.source, phase};
 }
 
-MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins, int horizon,
-                   int threads) {
+MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
+                   int horizon, int threads) {
   const int look_back = checkpoint.config.data.look_back;
   const int trained = checkpoint.config.data.horizon;
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
@@ -125,7 +142,9 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const s
   std::vector<const Model<float>*> members = {&checkpoint.model};
   for (const auto& member : checkpoint.more_members) members.push_back(&member);
 
-  const MatrixF scaled = checkpoint.scaler.transform(history).cast<float>();  // [rows, inputs]
+  const SeasonalAdjustment& seasonal = checkpoint.seasonal;
+  const MatrixF scaled =                                                         // [rows, inputs]
+      checkpoint.scaler.transform(seasonal.empty() ? history : seasonal.adjust(history, phase)).cast<float>();
   const long count = static_cast<long>(origins.size());
   const long batch_windows = windows_per_batch(checkpoint);
   MatrixF out(count, static_cast<long>(horizon) * targets);                      // scaled predictions
@@ -176,7 +195,11 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const s
   }
   MatrixD result(count, out.cols());
   for (long o = 0; o < count; ++o)
-    for (long c = 0; c < out.cols(); ++c) result(o, c) = checkpoint.scaler.inverse(out(o, c), c % targets);
+    for (long c = 0; c < out.cols(); ++c) {
+      const long k = c % targets;
+      // Step h + 1 from origin o is history row origins[o] + h.
+      result(o, c) = seasonal.restore(checkpoint.scaler.inverse(out(o, c), k), k, phase + origins[static_cast<size_t>(o)] + c / targets);
+    }
   if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, origins, result);
   check_finite(result);
   return result;
@@ -189,7 +212,7 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
     throw InputError(history.source, 0, 0, "history has " + std::to_string(rows) + " rows; the model needs the last " +
                                                std::to_string(look_back) + " (its look-back)");
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  const MatrixD predicted = predict_at(checkpoint, history.values, {rows}, horizon, threads);
+  const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, {rows}, horizon, threads);
   Forecast result;
   result.time_column = checkpoint.columns.time_column.empty() ? "step" : checkpoint.columns.time_column;
   result.targets = checkpoint.columns.targets;
@@ -242,7 +265,7 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
   std::vector<long> origins;
   for (long o = look_back; o < rows; ++o) origins.push_back(o);
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  const MatrixD predicted = predict_at(checkpoint, history.values, origins, horizon, threads);
+  const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, origins, horizon, threads);
   Fitted result;
   result.time_column = checkpoint.columns.time_column.empty() ? "row" : checkpoint.columns.time_column;
   result.targets = checkpoint.columns.targets;

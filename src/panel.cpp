@@ -71,7 +71,7 @@ Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const Pane
   columns.frequency = s.frequency;
   columns.month_day = s.month_day;
   columns.seasonal_period = std::max(1, s.frequency.seasonal_period());
-  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, {}, {}};
+  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, {}, {}, {}};
 }
 
 // ---- per-series training ----
@@ -442,6 +442,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     const long version = read_format_version(root, kPanelCheckpointVersion);
     if (version < kPanelCheckpointVersion) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
     PanelCheckpoint checkpoint;
+    checkpoint.config.data.seasonal_adjust = SeasonalAdjust::none;  // files older than the key
     try {
       apply_json(checkpoint.config, member(root, "config", ""), "config");
     } catch (const InputError& e) {
@@ -454,6 +455,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season or "
           "training.epochs is still 'chosen from the data'");
     if (config.model.ensemble != 1) bad("config: a many-series checkpoint has model.ensemble 1");
+    if (config.data.seasonal_adjust != SeasonalAdjust::none) bad("config: a many-series checkpoint has data.seasonal_adjust none");
     if (config.data.normalise == Normalise::season && config.data.look_back < config.data.season)
       bad("config: data.normalise season needs data.look_back >= data.season");
     checkpoint.columns = columns_from_json(member(root, "columns", ""), config);
@@ -603,6 +605,10 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   Config config = given;
   DataConfig& data = config.data;
   if (data.normalise == Normalise::automatic) data.normalise = Normalise::minmax;
+  if (data.seasonal_adjust == SeasonalAdjust::automatic) data.seasonal_adjust = SeasonalAdjust::none;
+  if (data.seasonal_adjust != SeasonalAdjust::none)
+    throw InputError("data.seasonal_adjust " + to_string(data.seasonal_adjust) +
+                     " is not supported with data.series_column (set it to none or auto)");
   if (config.model.ensemble == 0) config.model.ensemble = 1;
   if (config.model.ensemble != 1)
     throw InputError("model.ensemble must be 1 with data.series_column: many-series training has no ensembles");

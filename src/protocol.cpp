@@ -209,7 +209,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (!outcome.diverged.empty()) throw DivergedError(outcome.diverged);  // as train exits 4
       const Checkpoint& checkpoint = outcome.checkpoint;
       const MatrixD history = full.topRows(s.train_rows);
-      const MatrixD predicted = predict_at(checkpoint, history, {s.train_rows}, s.h, config.training.threads);
+      const MatrixD predicted = predict_at(checkpoint, history, 0, {s.train_rows}, s.h, config.training.threads);
       Forecast f;
       f.values.resize(s.h, 1);
       for (int h = 0; h < s.h; ++h) f.values(h, 0) = predicted(0, h * static_cast<long>(checkpoint.columns.targets.size()));
@@ -218,7 +218,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         throw DivergedError("the forecast is not finite (NaN or Inf): the data's values are too large or too small for it");
       std::ostringstream recipe;
       recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
-             << to_string(checkpoint.config.data.normalise) << ", " << checkpoint.config.model.ensemble << " x "
+             << to_string(checkpoint.config.data.normalise);
+      if (!checkpoint.seasonal.empty()) recipe << ", " << to_string(checkpoint.config.data.seasonal_adjust) << " adjusted";
+      recipe << ", " << checkpoint.config.model.ensemble << " x "
              << checkpoint.config.training.epochs << " epochs";
       if (checkpoint.config.data.stride > 1) recipe << ", stride " << checkpoint.config.data.stride;
       if (!checkpoint.combination.empty()) {

@@ -33,7 +33,7 @@ Checkpoint small_checkpoint(const MatrixD& history) {
   columns.time_format.kind = TimeKind::year_month;
   columns.frequency = {Frequency::Unit::months, 1};
   columns.seasonal_period = 4;
-  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}, {}};
+  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}, {}, {}};
 }
 
 // 24 monthly rows from 2020-01: a season of 4 on a trend, with some noise.
@@ -185,7 +185,7 @@ TEST_CASE("backtest runs the model with predict_at on the planned windows", "[ba
     CHECK(result.scores[1].method == "naive");
     CHECK(result.scores[2].method == "seasonal_naive");
 
-    const MatrixD model = predict_at(checkpoint, history.values, result.plan.origins, 2);
+    const MatrixD model = predict_at(checkpoint, history.values, history.phase, result.plan.origins, 2);
     std::vector<double> actual, forecast;
     for (int i = 0; i < 3; ++i)
       for (int h = 0; h < 2; ++h) {
@@ -208,7 +208,7 @@ TEST_CASE("backtest runs the model with predict_at on the planned windows", "[ba
     CHECK(result.plan.origins == std::vector<long>{13, 15, 17, 19});
     CHECK(result.scales[0].m == 2);
     CHECK(result.scores[0].mae_by_step.size() == 5);
-    const MatrixD model = predict_at(checkpoint, history.values, result.plan.origins, 5);
+    const MatrixD model = predict_at(checkpoint, history.values, history.phase, result.plan.origins, 5);
     double sum = 0;
     for (int i = 0; i < 4; ++i) sum += std::abs(history.values(result.plan.origins[static_cast<size_t>(i)] + 4, 0) - model(i, 4));
     CHECK(result.scores[0].mae_by_step[4] == Approx(sum / 4));
@@ -273,11 +273,11 @@ TEST_CASE("a forecast combination weighs the model with the seasonal naive and n
   Checkpoint checkpoint = small_checkpoint(history.values);
   checkpoint.config.data.season = 4;
   const std::vector<long> origins = {10, 20};
-  const MatrixD alone = predict_at(checkpoint, history.values, origins, 3);  // [2, 3] (recursive past H = 2)
+  const MatrixD alone = predict_at(checkpoint, history.values, history.phase, origins, 3);  // [2, 3] (recursive past H = 2)
   checkpoint.config.training.combine = true;
   checkpoint.combination.weights = {{0.25, 0.5, 0.25}};
   checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0}};
-  const MatrixD combined = predict_at(checkpoint, history.values, origins, 3);
+  const MatrixD combined = predict_at(checkpoint, history.values, history.phase, origins, 3);
   for (size_t o = 0; o < origins.size(); ++o)
     for (long h = 0; h < 3; ++h) {
       const long origin = origins[o];

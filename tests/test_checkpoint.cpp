@@ -19,6 +19,7 @@ Checkpoint small_checkpoint() {
   config.data.look_back = 3;
   config.data.horizon = 2;
   config.data.normalise = Normalise::minmax;  // a checkpoint holds resolved settings
+  config.data.seasonal_adjust = SeasonalAdjust::none;
   config.data.season = 12;
   config.training.epochs = 2;
   config.model.ensemble = 1;
@@ -47,7 +48,7 @@ Checkpoint small_checkpoint() {
     tail.ticks.push_back(tick);
   }
   return Checkpoint{config, columns, scaler, model, json(nullptr), {{1, 0.5, 0.25, 1e-3}, {2, 0.4, std::nan(""), 1e-3}},
-                    1, tail, {}, {}, {}};
+                    1, tail, {}, {}, {}, {}};
 }
 
 json as_json(const Checkpoint& checkpoint) { return json::parse(checkpoint_text(checkpoint)); }
@@ -175,6 +176,33 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   SECTION("a row per target") {
     j["combination"]["weights"].push_back({1.0, 0.0, 0.0});
     REQUIRE_THROWS_WITH(load(j), Contains("one row per target"));
+  }
+}
+
+TEST_CASE("seasonal indices round-trip and must agree with the config", "[checkpoint]") {
+  Checkpoint original = small_checkpoint();
+  original.config.data.seasonal_adjust = SeasonalAdjust::multiplicative;
+  MatrixD values(24, 1);
+  for (long t = 0; t < 24; ++t) values(t, 0) = 10 + (t % 12) + 0.1 * static_cast<double>(t);
+  original.seasonal = SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, values, 24, 1, 12);
+  original.seasonal.set_tail_phase(5);
+  test::TempDir dir;
+  const std::string path = dir.file("m.json");
+  save_checkpoint(path, original);
+  const Checkpoint loaded = load_checkpoint(path);
+  CHECK(loaded.seasonal.factors() == original.seasonal.factors());
+  CHECK(loaded.seasonal.tail_phase() == 5);
+  CHECK(checkpoint_text(loaded) == checkpoint_text(original));
+  json j = as_json(original);
+  const auto load = [&](const json& content) { return load_checkpoint(dir.write("bad.json", content.dump())); };
+  SECTION("a period other than data.season") {
+    j["config"]["data"]["season"] = 6;
+    REQUIRE_THROWS_WITH(load(j), Contains("seasonal_adjustment.mode and period must be config.data.seasonal_adjust and config.data.season"));
+  }
+  SECTION("a checkpoint without the key adjusts nothing") {
+    j["config"]["data"].erase("seasonal_adjust");
+    j.erase("seasonal_adjustment");
+    CHECK(load(j).seasonal.empty());
   }
 }
 

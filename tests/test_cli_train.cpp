@@ -259,6 +259,37 @@ TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with
   CHECK(checkpoint["ensemble"]["members"] == 2);
   CHECK(checkpoint["ensemble"]["more_state_dicts"].size() == 1);
   CHECK(checkpoint["intervals"]["abs_residual_quantiles"].size() == 6);
+  CHECK(checkpoint["config"]["data"]["seasonal_adjust"] == "multiplicative");  // airline: > 0, a season
+  CHECK(checkpoint["seasonal_adjustment"]["period"] == 12);
+  CHECK(checkpoint["seasonal_adjustment"]["factors"][0].size() == 12);
+
+  // The seasonal indices follow each row's month: history starting in any month forecasts as the
+  // checkpoint's own tail does.
+  const RunResult from_tail = run_cli("predict --model a.json", dir.path());
+  REQUIRE(from_tail.exit_code == 0);
+  const RunResult from_file = run_cli("predict --model a.json --input '" + source_path("data/airline-passengers.csv") + "'", dir.path());
+  INFO(from_file.err);
+  CHECK(from_file.out == from_tail.out);
+  {
+    std::istringstream lines(read_file(source_path("data/airline-passengers.csv")));
+    std::vector<std::string> all;
+    for (std::string line; std::getline(lines, line);) all.push_back(line);
+    std::string recent = all.front() + "\n";
+    for (size_t i = all.size() - 31; i < all.size(); ++i) recent += all[i] + "\n";  // starts in June 1958
+    dir.write("recent.csv", recent);
+  }
+  const RunResult from_recent = run_cli("predict --model a.json --input recent.csv", dir.path());
+  CHECK(from_recent.out == from_tail.out);
+  // Times off the monthly grid of the training data cannot be placed in the season.
+  dir.write("off.csv", "date,passengers\n2020-01-15,1\n2020-02-15,2\n" + [] {
+    std::string rows;
+    for (int month = 3; month <= 12; ++month) rows += "2020-" + std::string(month < 10 ? "0" : "") + std::to_string(month) + "-15,3\n";
+    for (int month = 1; month <= 12; ++month) rows += "2021-" + std::string(month < 10 ? "0" : "") + std::to_string(month) + "-15,4\n";
+    return rows;
+  }());
+  const RunResult off = run_cli("predict --model a.json --input off.csv", dir.path());
+  CHECK(off.exit_code == 2);
+  CHECK_THAT(off.err, Contains("off.csv") && Contains("is not a whole number of monthly steps from the training data's '1959-01'"));
 
   const RunResult predict = run_cli("predict --model a.json --intervals 80,95", dir.path());
   INFO(predict.err);

@@ -178,3 +178,32 @@ TEST_CASE("the recipe leaves room for the test tail when it chooses the look-bac
     if (rows >= 126) CHECK(split.train_end - r.data.look_back - r.data.horizon + 1 >= 16);
   }
 }
+
+TEST_CASE("the recipe adjusts a seasonal series for its season when two seasons train", "[recipe]") {
+  Config config;
+  config.data.horizon = 18;
+  SECTION("multiplicative for a series > 0") {
+    CHECK(resolve_recipe(config, monthly(126)).data.seasonal_adjust == SeasonalAdjust::multiplicative);
+  }
+  SECTION("additive for a series that reaches 0 or below") {
+    Series series = monthly(126);
+    series.values.array() -= 150;
+    CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::additive);
+  }
+  SECTION("none when fewer than two seasons are left for training") {
+    const Config r = resolve_recipe(config, monthly(27));
+    INFO("look-back " << r.data.look_back << ", horizon " << r.data.horizon << ", validation " << r.data.val_fraction);
+    CHECK(r.data.normalise == Normalise::season);
+    CHECK(r.data.seasonal_adjust == SeasonalAdjust::none);
+  }
+  SECTION("none without a season") {
+    Series series = monthly(126);
+    series.time.frequency = {Frequency::Unit::seconds, 86400};  // daily: m = 1 in the protocol's data
+    config.data.season = 1;
+    CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::none);
+  }
+  SECTION("an explicit choice is kept") {
+    config.data.seasonal_adjust = SeasonalAdjust::none;
+    CHECK(resolve_recipe(config, monthly(126)).data.seasonal_adjust == SeasonalAdjust::none);
+  }
+}

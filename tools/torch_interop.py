@@ -38,7 +38,7 @@ DEFAULT_CONFIG = {
         "path": "", "targets": [], "features": [], "time_column": "", "delimiter": "auto",
         "missing": "error", "look_back": "auto", "horizon": 1, "stride": 1, "val_fraction": 0.1,
         "test_fraction": 0.0, "scale_min": 0.0, "scale_max": 1.0, "normalise": "auto", "season": 0,
-        "series_column": "", "strict": False,
+        "seasonal_adjust": "auto", "series_column": "", "strict": False,
     },
     "model": {
         "hidden": [50], "cell_activation": "tanh", "dropout": 0.0, "init": "pytorch",
@@ -60,6 +60,7 @@ CHOICES = {
     "data.missing": ["error", "interpolate", "ffill"],
     "model.cell_activation": ["tanh", "relu"],
     "data.normalise": ["auto", "minmax", "last", "season"],
+    "data.seasonal_adjust": ["auto", "none", "multiplicative", "additive"],
     "model.init": ["pytorch", "orthogonal"],
     "training.optimizer": ["adam", "rmsprop", "sgd"],
     "training.loss": ["mse", "mae", "huber"],
@@ -853,7 +854,10 @@ def to_checkpoint(args):
     if data["normalise"] not in ("auto", "minmax"):
         raise Failure("data.normalise must be minmax for a PyTorch state_dict (the window normalisations of "
                       "lstm-forecast's default recipe are not part of a plain nn.LSTM), got '%s'" % data["normalise"])
-    data.update(normalise="minmax", season=season)
+    if data["seasonal_adjust"] not in ("auto", "none"):
+        raise Failure("data.seasonal_adjust must be none for a PyTorch state_dict (seasonal indices are not part "
+                      "of a plain nn.LSTM), got '%s'" % data["seasonal_adjust"])
+    data.update(normalise="minmax", season=season, seasonal_adjust="none")
     config["model"]["ensemble"] = 1
     config["training"]["combine"] = False  # a forecast combination needs validation errors
     epochs = config["training"]["epochs"]
@@ -921,6 +925,9 @@ def from_checkpoint(args):
         raise Failure("%s: the model was trained on windows normalised by '%s' (data.normalise), which a plain "
                       "nn.LSTM on min-max scaled inputs does not reproduce: train with --normalise minmax to export it"
                       % (args.model, normalise))
+    if ckpt.get("seasonal_adjustment"):
+        raise Failure("%s: the model was trained on seasonally adjusted targets (data.seasonal_adjust), which a plain "
+                      "nn.LSTM does not reproduce: train with --seasonal-adjust none to export it" % args.model)
     if ckpt.get("combination"):
         raise Failure("%s: the forecast combines the model with seasonal naive and naive forecasts (training.combine), "
                       "which a PyTorch state_dict does not hold: train with --combine false to export it" % args.model)

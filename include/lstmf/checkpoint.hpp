@@ -13,6 +13,7 @@
 #include "lstmf/config.hpp"
 #include "lstmf/model.hpp"
 #include "lstmf/scaler.hpp"
+#include "lstmf/seasonal.hpp"
 #include "lstmf/series.hpp"
 #include "lstmf/time_index.hpp"
 
@@ -90,6 +91,9 @@ struct Checkpoint {
   std::vector<Model<float>> more_members;
   IntervalQuantiles intervals;
   Combination combination;             // config.training.combine
+  // config.data.seasonal_adjust multiplicative or additive: the seasonal indices divided out of
+  // the targets before scaling (seasonal.hpp); empty for none.
+  SeasonalAdjustment seasonal;
 };
 
 // The checkpoint as JSON text; floats written with enough digits to round-trip exactly.

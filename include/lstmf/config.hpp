@@ -21,6 +21,9 @@ enum class LossKind { mse, mae, huber };
 // How a window is put in the model's units (windows.hpp): min-max alone, or min-max then each
 // window's targets made relative to its last value (last) or to the seasonal naive forecast (season).
 enum class Normalise { automatic, minmax, last, season };
+// Seasonal adjustment of the targets before scaling (seasonal.hpp): classical decomposition's
+// seasonal indices, divided out (multiplicative) or subtracted (additive), restored in forecasts.
+enum class SeasonalAdjust { automatic, none, multiplicative, additive };
 
 struct DataConfig {
   std::string path;                   // CSV file, or "-" for stdin
@@ -40,6 +43,7 @@ struct DataConfig {
   bool strict = false;                // long format: a series too short for one window is an error
   Normalise normalise = Normalise::automatic;  // automatic = chosen from the data (recipe.hpp)
   int season = 0;                     // seasonal period m; 0 = from the time column's frequency
+  SeasonalAdjust seasonal_adjust = SeasonalAdjust::automatic;  // automatic = chosen from the data (recipe.hpp)
 };
 
 struct ModelConfig {
@@ -133,5 +137,6 @@ std::string to_string(InitScheme v);
 std::string to_string(OptimizerKind v);
 std::string to_string(LossKind v);
 std::string to_string(Normalise v);
+std::string to_string(SeasonalAdjust v);
 
 }  // namespace lstmf

@@ -54,7 +54,7 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 
 // Split-conformal quantiles of |actual - forecast| per step and target over the windows whose
 // targets lie in rows [begin, end) of `values` (original units); empty without such windows.
-// A step with fewer than 20 residuals (fewer than 20 validation windows) pools every step's,
+// A step with fewer than 10 residuals (fewer than 10 validation windows) pools every step's,
 // step j's scaled by sqrt((h + 1) / (j + 1)) to stand for step h. The windows are the units of the
 // conformal rank (a window's steps share one origin): level a asks for the a (w + 1) / w quantile
 // of the residuals, w windows (the ceil((w + 1) a)-th smallest when a step has its own w).

@@ -20,6 +20,10 @@ struct History {
   MatrixD values;                     // [rows, columns]
   std::vector<std::int64_t> ticks;    // [rows], empty without a time column
   std::string source;                 // for messages
+  // Season position of row 0 for a seasonally adjusted checkpoint (seasonal.hpp; 0 otherwise):
+  // from the times when there are any, else row 0 is taken to be the training data's first row
+  // (or a whole number of seasons after it).
+  long phase = 0;
 };
 
 // The checkpoint's own data tail.
@@ -62,8 +66,10 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads 
 
 // Model predictions in original units for windows ending at each `origin` (exclusive end of the
 // input rows: inputs are rows [origin - look_back, origin)), `horizon` steps each (recursive past
-// H, as forecast()). Returns [origins, horizon * targets], y(o, h*targets + k).
-MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins,
+// H, as forecast()). Returns [origins, horizon * targets], y(o, h*targets + k). `phase` is the
+// season position of history row 0 (History::phase), used when the checkpoint adjusts for the
+// season: the model sees history adjusted (seasonal.hpp) and its outputs are restored.
+MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
                    int horizon, int threads = 0);
 
 // Applies checkpoint.combination (checkpoint.hpp) to the model's predictions `predicted`

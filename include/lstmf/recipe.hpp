@@ -10,6 +10,10 @@
 //               rows, the seasonal naive forecast fits them clearly better than the naive one), else last
 //               (relative to the last value); last too when no look-back of a season leaves
 //               kMinWindows / 2 windows
+//   seasonal_adjust  multiplicative (additive when a target reaches 0 or below) for a `season`
+//               series with two seasons of first-run training rows: the targets are divided by
+//               classical-decomposition seasonal indices (seasonal.hpp) before scaling, and forecasts
+//               multiplied back; else none
 //   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows (a
 //               season series: no shorter than m, and kMinWindows / 2 windows if need be)
 //   horizon     H (direct, one pass), unless the series is too short for kMinWindows windows of H
@@ -24,7 +28,8 @@
 //               windows x epochs within 8e6 per member (a long series with a long look-back, m = 168
 //               hourly: minutes otherwise); validation windows are thinned alike
 //   loss        Huber (delta 1, about one typical seasonal change): MSE near 0, MAE in the tails
-//   scale       min-max, with the range set so one typical seasonal change is about 1
+//   scale       min-max, with the range set so one typical seasonal change (of the adjusted series,
+//               when adjusted) is about 1
 //   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
 //   combine     on: the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp)

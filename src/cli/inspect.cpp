@@ -31,7 +31,7 @@ Command add_inspect(CLI::App& app) {
             std::cout << describe(dataset);
             for (const auto& s : skipped) std::cout << "skipped series '" << s.id << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
-                      << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble << "\n";
+                      << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble << "\n";
             return 0;
           }};
 }
