@@ -28,6 +28,9 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     problem = "its columns differ from the config's";
   else if (from.config.data.look_back != config.data.look_back || from.config.data.horizon != config.data.horizon)
     problem = "its look-back or horizon differs from the config's";
+  else if (from.config.data.normalise != config.data.normalise || from.config.data.season != config.data.season ||
+           from.config.data.seasonal_adjust != config.data.seasonal_adjust)
+    problem = "its normalisation, season or seasonal adjustment differs from the config's";
   else if (from.config.model.hidden != config.model.hidden ||
            from.config.model.cell_activation != config.model.cell_activation)
     problem = "its model (hidden sizes, cell activation) differs from the config's";
@@ -58,18 +61,25 @@ void check_scalable(const Series& series, const Split& split, const std::string&
   }
 }
 
+// Multiplicative indices need targets > 0 on the rows they are estimated on (the first `rows`).
+void check_positive(const Config& config, const SeriesSet& set, long rows) {
+  if (config.data.seasonal_adjust != SeasonalAdjust::multiplicative) return;
+  const Series& series = set.series.front();
+  for (long k = 0; k < series.n_targets; ++k)
+    for (long r = 0; r < rows; ++r)
+      if (!(series.values(r, k) > 0))
+        throw InputError(set.source, series.first_line + r, 0,
+                         "data.seasonal_adjust multiplicative needs target values > 0 on the training rows" +
+                             std::string(config.training.refit ? " (every row, for the refit)" : "") + "; column '" +
+                             printable(series.columns[static_cast<size_t>(k)]) + "' is " +
+                             format_number(series.values(r, k)) + " here (use --seasonal-adjust additive, or none)");
+}
+
 // The seasonal adjustment of config.data.seasonal_adjust, estimated on the first `rows` rows of the
 // only series of `set`, its tail phase set for a data tail of the whole series.
 SeasonalAdjustment estimate_adjustment(const Config& config, const SeriesSet& set, long rows) {
   const Series& series = set.series.front();
-  if (config.data.seasonal_adjust == SeasonalAdjust::multiplicative)
-    for (long k = 0; k < series.n_targets; ++k)
-      for (long r = 0; r < rows; ++r)
-        if (!(series.values(r, k) > 0))
-          throw InputError(set.source, series.first_line + r, 0,
-                           "data.seasonal_adjust multiplicative needs target values > 0 on the training rows; column '" +
-                               printable(series.columns[static_cast<size_t>(k)]) + "' is " + format_number(series.values(r, k)) +
-                               " here (use --seasonal-adjust additive, or none)");
+  check_positive(config, set, rows);
   SeasonalAdjustment seasonal;
   try {
     seasonal = SeasonalAdjustment::estimate(config.data.seasonal_adjust, series.values, rows, series.n_targets,
@@ -268,6 +278,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const long rows = data.series.front().rows();
     const Split split = split_rows(rows, config.data.val_fraction, config.data.test_fraction, config.data.look_back,
                                    config.data.horizon, data.source);
+    if (config.training.refit) check_positive(config, data, rows);  // before the first run, not after it
     seasonal = estimate_adjustment(config, data, split.train_end);
     original = std::move(data);
     data = adjusted_copy(original, seasonal);

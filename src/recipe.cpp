@@ -154,15 +154,15 @@ Config resolve_recipe(const Config& config, const Series& series) {
 
   // Seasonal adjustment (seasonal.hpp) for a series with a season (normalise season) and
   // kAdjustSeasons seasons of first-run training rows (what the indices need; 3 was measured too,
-  // and lost on the short series: README round 6): multiplicative when every target is > 0 there
-  // (M4's benchmarks' choice), additive otherwise.
+  // and lost on the short series: README round 6), multiplicative (M4's benchmarks' choice), when
+  // every target is > 0 there. Additive indices, forced on the set's seasonal series, lost to no
+  // adjustment at all (round 6), so a series that reaches 0 or below is left unadjusted.
   const long first_train_rows = split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
   if (data.seasonal_adjust == SeasonalAdjust::automatic) {
     const bool enough = data.normalise == Normalise::season && m > 1 && first_train_rows >= kAdjustSeasons * m;
-    const bool positive = enough && series.values.leftCols(series.n_targets).topRows(first_train_rows).minCoeff() > 0;
-    data.seasonal_adjust = enough
-                               ? (positive ? SeasonalAdjust::multiplicative : SeasonalAdjust::additive)
-                               : SeasonalAdjust::none;
+    // > 0 on every row: the refit estimates the indices again on all of them.
+    const bool positive = enough && series.values.leftCols(series.n_targets).minCoeff() > 0;
+    data.seasonal_adjust = enough && positive ? SeasonalAdjust::multiplicative : SeasonalAdjust::none;
   }
 
   // One typical seasonal change of the target maps to about 1 (min-max range scaled up), so the
@@ -170,8 +170,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // Measured on the values the model sees: seasonally adjusted, when they are.
   if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax) {
     const long train_rows = first_train_rows;
+    // Not estimable (too short, or multiplicative asked for a target <= 0): fit() says why.
+    const bool estimable = data.seasonal_adjust != SeasonalAdjust::none && m > 1 && first_train_rows >= 2L * m &&
+                           (data.seasonal_adjust == SeasonalAdjust::additive ||
+                            series.values.col(0).head(first_train_rows).minCoeff() > 0);
     const MatrixD adjusted =
-        data.seasonal_adjust == SeasonalAdjust::none || first_train_rows < 2L * m
+        !estimable
             ? series.values.leftCols(1).topRows(train_rows)
             : SeasonalAdjustment::estimate(data.seasonal_adjust, series.values, train_rows, 1, m)
                   .adjust(series.values.leftCols(1).topRows(train_rows), 0);

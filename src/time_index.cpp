@@ -298,11 +298,14 @@ std::int64_t TimeIndex::advance(std::int64_t tick, std::int64_t steps) const {
 std::optional<std::int64_t> TimeIndex::steps_between(std::int64_t from, std::int64_t to) const {
   switch (frequency.unit) {
     case Frequency::Unit::none:
-      return to - from;
     case Frequency::Unit::periods:
-    case Frequency::Unit::seconds:
-      if (frequency.count <= 0 || (to - from) % frequency.count != 0) return std::nullopt;
-      return (to - from) / frequency.count;
+    case Frequency::Unit::seconds: {
+      std::int64_t difference = 0;  // ticks of two files may lie further apart than int64 holds
+      if (__builtin_sub_overflow(to, from, &difference)) return std::nullopt;
+      if (frequency.unit == Frequency::Unit::none) return difference;
+      if (frequency.count <= 0 || difference % frequency.count != 0) return std::nullopt;
+      return difference / frequency.count;
+    }
     case Frequency::Unit::months: {
       const std::int64_t months = month_number(split_tick(to)) - month_number(split_tick(from));
       if (frequency.count <= 0 || months % frequency.count != 0) return std::nullopt;

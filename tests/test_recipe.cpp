@@ -185,10 +185,17 @@ TEST_CASE("the recipe adjusts a seasonal series for its season when two seasons 
   SECTION("multiplicative for a series > 0") {
     CHECK(resolve_recipe(config, monthly(126)).data.seasonal_adjust == SeasonalAdjust::multiplicative);
   }
-  SECTION("additive for a series that reaches 0 or below") {
+  SECTION("none for a series that reaches 0 or below (additive indices lost to none: README round 6)") {
     Series series = monthly(126);
     series.values.array() -= 150;
-    CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::additive);
+    const Config r = resolve_recipe(config, series);
+    CHECK(r.data.normalise == Normalise::season);
+    CHECK(r.data.seasonal_adjust == SeasonalAdjust::none);
+  }
+  SECTION("none for a series that reaches 0 only in its validation tail (the refit sees every row)") {
+    Series series = monthly(126);
+    series.values(125, 0) = 0;
+    CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::none);
   }
   SECTION("none when fewer than two seasons are left for training") {
     const Config r = resolve_recipe(config, monthly(27));

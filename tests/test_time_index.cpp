@@ -285,6 +285,14 @@ TEST_CASE("advance is calendar-aware and format_tick writes the input's form", "
     CHECK(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-15")) == 3);
     CHECK_FALSE(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-16")).has_value());
   }
+  SECTION("steps_between says nothing, rather than overflow, for ticks further apart than int64 holds") {
+    TimeIndex periods;
+    periods.format.kind = TimeKind::integer;
+    periods.frequency = {Frequency::Unit::periods, 1};
+    const std::int64_t far = std::numeric_limits<std::int64_t>::max() - 1;
+    CHECK_FALSE(periods.steps_between(-far, far).has_value());
+    CHECK(periods.steps_between(-5, far - 5) == far);
+  }
 }
 
 TEST_CASE("advance refuses steps beyond the int64 range instead of wrapping around", "[time]") {

@@ -10,10 +10,9 @@
 //               rows, the seasonal naive forecast fits them clearly better than the naive one), else last
 //               (relative to the last value); last too when no look-back of a season leaves
 //               kMinWindows / 2 windows
-//   seasonal_adjust  multiplicative (additive when a target reaches 0 or below) for a `season`
-//               series with two seasons of first-run training rows: the targets are divided by
-//               classical-decomposition seasonal indices (seasonal.hpp) before scaling, and forecasts
-//               multiplied back; else none
+//   seasonal_adjust  multiplicative for a `season` series > 0 with two seasons of first-run
+//               training rows: the targets are divided by classical-decomposition seasonal indices
+//               (seasonal.hpp) before scaling, and forecasts multiplied back; else none
 //   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows (a
 //               season series: no shorter than m, and kMinWindows / 2 windows if need be)
 //   horizon     H (direct, one pass), unless the series is too short for kMinWindows windows of H
