@@ -32,6 +32,9 @@ TEST_CASE("train writes a checkpoint and predict forecasts the future with times
   CHECK(train.out.empty());  // stdout is data; train has none
   // stderr is not a terminal here: the summary, but no progress lines unless --progress asks.
   CHECK_THAT(train.err, !Contains("epoch 1/") && Contains("validation MAE") && Contains("checkpoint: m.json"));
+  // The settings used, explicit or chosen by the recipe (here: the season from the monthly time column).
+  CHECK_THAT(train.err, StartsWith("settings: look-back 12, horizon 3, normalise minmax, season 12, seasonal adjustment "
+                                   "none, 1 x 3 epochs\n"));
   const RunResult shown = run_cli("train " + kQuick + " --seed 5 --horizon 3 --output m2.json --progress", dir.path());
   CHECK_THAT(shown.err, Contains("epoch 1/3") && Contains("epoch 3/3") && Contains("ETA"));
   REQUIRE(file_exists(dir.file("m.json")));

@@ -155,6 +155,12 @@ int run_train(const TrainArgs& args) {
 
   const auto& result = outcome.result;
   if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
+    // What the recipe chose (or the config said): the checkpoint's config holds it all.
+    const Config& used = outcome.checkpoint.config;
+    std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon << ", normalise "
+              << to_string(used.data.normalise) << ", season " << used.data.season << ", seasonal adjustment "
+              << to_string(used.data.seasonal_adjust) << ", " << used.model.ensemble << " x " << used.training.epochs
+              << " epochs\n";
     std::cerr << "trained on " << outcome.train_windows << " windows";
     if (outcome.validation_windows > 0) std::cerr << ", validated on " << outcome.validation_windows;
     std::cerr << "; ";
