@@ -17,13 +17,16 @@ std::vector<double> seasonal_indices(SeasonalAdjust mode, const MatrixD& values,
   const long off = (width - 1) / 2;
   std::vector<double> sum(static_cast<size_t>(m), 0.0);
   std::vector<long> count(static_cast<size_t>(m), 0);
+  // Prefix sums (long double) make each moving average O(1): O(rows), not O(rows m), for long seasons.
+  std::vector<long double> prefix(static_cast<size_t>(rows) + 1, 0.0L);
+  for (long t = 0; t < rows; ++t) prefix[static_cast<size_t>(t) + 1] = prefix[static_cast<size_t>(t)] + values(t, k);
+  const auto window_sum = [&](long first, long last) {  // rows [first, last)
+    return prefix[static_cast<size_t>(last)] - prefix[static_cast<size_t>(first)];
+  };
   for (long t = off; t + off < rows; ++t) {
-    double cma = 0;
-    for (long j = 0; j < width; ++j) {
-      const double w = even && (j == 0 || j == width - 1) ? 0.5 : 1.0;
-      cma += w * values(t - off + j, k);
-    }
-    cma /= m;
+    long double total = window_sum(t - off, t + off + 1);
+    if (even) total -= 0.5L * (values(t - off, k) + values(t + off, k));  // the two half-weighted ends
+    const double cma = static_cast<double>(total / m);
     const double ratio = mode == SeasonalAdjust::multiplicative ? values(t, k) / cma : values(t, k) - cma;
     sum[static_cast<size_t>(t % m)] += ratio;
     ++count[static_cast<size_t>(t % m)];
