@@ -68,11 +68,15 @@ void check_positive(const Config& config, const SeriesSet& set, long rows) {
   for (long k = 0; k < series.n_targets; ++k)
     for (long r = 0; r < rows; ++r)
       if (!(series.values(r, k) > 0))
-        throw InputError(set.source, series.first_line + r, 0,
+        // Rows need not be lines (blank lines, filled gaps): the row is named by its time.
+        throw InputError(set.source, 0, 0,
                          "data.seasonal_adjust multiplicative needs target values > 0 on the training rows" +
                              std::string(config.training.refit ? " (every row, for the refit)" : "") + "; column '" +
                              printable(series.columns[static_cast<size_t>(k)]) + "' is " +
-                             format_number(series.values(r, k)) + " here (use --seasonal-adjust additive, or none)");
+                             format_number(series.values(r, k)) + " at " +
+                             (series.time.ticks.empty() ? "row " + std::to_string(r + 1)
+                                                        : "'" + series.time.format_tick(series.time.ticks[static_cast<size_t>(r)]) + "'") +
+                             " (use --seasonal-adjust additive, or none)");
 }
 
 // The seasonal adjustment of config.data.seasonal_adjust, estimated on the first `rows` rows of the
@@ -85,7 +89,8 @@ SeasonalAdjustment estimate_adjustment(const Config& config, const SeriesSet& se
     seasonal = SeasonalAdjustment::estimate(config.data.seasonal_adjust, series.values, rows, series.n_targets,
                                             config.data.season);
   } catch (const InputError& e) {
-    throw InputError(set.source, series.first_line, 0, e.message());
+    throw InputError(set.source, 0, 0,
+                     e.message() + (config.data.season < 2 ? " (name the time column, --time-column, or set --season)" : ""));
   }
   seasonal.set_tail_phase(series.rows() - config.data.look_back);
   return seasonal;

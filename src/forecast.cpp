@@ -64,8 +64,8 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
 
 void check_finite(const MatrixD& values) {
   if (!values.allFinite())
-    throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights "
-                        "or scaler, or the history's values, are out of range)");
+    throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights, "
+                        "scaler or seasonal factors, or the history's values, are out of range)");
 }
 
 }  // namespace
@@ -108,12 +108,13 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   long phase = 0;
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
   if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {
-    // The tail's row 0 has a known phase; history row 0 lies a whole number of steps from it.
+    // The tail's row 0 has a known phase; history row 0 lies a whole number of periods from it
+    // (months counted as months, whatever day the file writes).
     TimeIndex index = checkpoint_time(checkpoint);
-    const std::optional<std::int64_t> steps = index.steps_between(tail.front(), series.time.ticks.front());
+    const std::optional<std::int64_t> steps = index.periods_between(tail.front(), series.time.ticks.front());
     if (!steps)
       throw InputError(set.source, series.first_line, 0,
-                       "the first time, '" + index.format_tick(series.time.ticks.front()) +
+                       "the first time, '" + series.time.format_tick(series.time.ticks.front()) +
                            "', is not a whole number of " + trained.name() + " steps from the training data's '" +
                            index.format_tick(tail.front()) + "': the model's seasonal indices need to know where in the season "
                            "each row falls");

@@ -1,5 +1,6 @@
 #include "lstmf/seasonal.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -93,8 +94,8 @@ nlohmann::json SeasonalAdjustment::to_json() const {
 SeasonalAdjustment SeasonalAdjustment::from_json(const nlohmann::json& json, long targets, const std::string& where) {
   const auto fail = [&](const std::string& message) { throw InputError(where + ": " + message); };
   if (!json.is_object() || !json.contains("mode") || !json.contains("period") || !json.contains("tail_phase") ||
-      !json.contains("factors"))
-    fail("expected an object with mode, period, tail_phase and factors");
+      !json.contains("factors") || json.size() != 4)
+    fail("expected an object with mode, period, tail_phase and factors, and nothing else");
   SeasonalAdjustment out;
   const nlohmann::json& mode = json["mode"];
   if (mode == "multiplicative") out.mode_ = SeasonalAdjust::multiplicative;
@@ -125,6 +126,17 @@ SeasonalAdjustment SeasonalAdjustment::from_json(const nlohmann::json& json, lon
              std::string(out.mode_ == SeasonalAdjust::multiplicative ? " > 0" : "") + ", got " + printable(v.dump(), 40));
       index.push_back(v.get<double>());
     }
+    // estimate() normalises them: mean 1 (multiplicative) or 0 (additive), up to rounding.
+    double mean = 0, largest = 0;
+    for (const double v : index) {
+      mean += v / static_cast<double>(index.size());
+      largest = std::max(largest, std::abs(v));
+    }
+    const bool normalised = out.mode_ == SeasonalAdjust::multiplicative ? std::abs(mean - 1) <= 1e-9
+                                                                       : std::abs(mean) <= 1e-9 * std::max(1.0, largest);
+    if (!normalised)
+      fail(at + " must average " + std::string(out.mode_ == SeasonalAdjust::multiplicative ? "1" : "0") + ", got " +
+           nlohmann::json(mean).dump());
     out.factors_.push_back(std::move(index));
   }
   return out;

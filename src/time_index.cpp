@@ -317,6 +317,21 @@ std::optional<std::int64_t> TimeIndex::steps_between(std::int64_t from, std::int
   return std::nullopt;
 }
 
+std::optional<std::int64_t> TimeIndex::periods_between(std::int64_t from, std::int64_t to) const {
+  if (frequency.unit != Frequency::Unit::months) return steps_between(from, to);
+  const std::int64_t count = frequency.count;
+  if (count <= 0) return std::nullopt;
+  const std::int64_t a = month_number(split_tick(from)), b = month_number(split_tick(to));
+  if (12 % count == 0) {
+    // Steps that divide the year fall into calendar periods (quarters Jan-Mar, ...), so a quarter
+    // written by its first month (1990Q1) and one written by its last day (1990-03-31) are one.
+    const auto period = [count](std::int64_t month) { return month >= 0 ? month / count : -((-month + count - 1) / count); };
+    return period(b) - period(a);
+  }
+  if ((b - a) % count != 0) return std::nullopt;
+  return (b - a) / count;
+}
+
 std::string TimeIndex::format_tick(std::int64_t tick) const {
   if (format.kind == TimeKind::none || format.kind == TimeKind::integer) return std::to_string(tick);
   const CivilTime civil = split_tick(tick);

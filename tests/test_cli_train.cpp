@@ -1,4 +1,5 @@
 // End-to-end: train and predict through the built binary, in a temporary folder.
+#include <cstdio>
 #include <sstream>
 
 #include <catch2/catch.hpp>
@@ -283,16 +284,30 @@ TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with
   }
   const RunResult from_recent = run_cli("predict --model a.json --input recent.csv", dir.path());
   CHECK(from_recent.out == from_tail.out);
-  // Times off the monthly grid of the training data cannot be placed in the season.
-  dir.write("off.csv", "date,passengers\n2020-01-15,1\n2020-02-15,2\n" + [] {
-    std::string rows;
-    for (int month = 3; month <= 12; ++month) rows += "2020-" + std::string(month < 10 ? "0" : "") + std::to_string(month) + "-15,3\n";
-    for (int month = 1; month <= 12; ++month) rows += "2021-" + std::string(month < 10 ? "0" : "") + std::to_string(month) + "-15,4\n";
-    return rows;
-  }());
-  const RunResult off = run_cli("predict --model a.json --input off.csv", dir.path());
-  CHECK(off.exit_code == 2);
-  CHECK_THAT(off.err, Contains("off.csv") && Contains("is not a whole number of monthly steps from the training data's '1959-01'"));
+  // The same months written as month ends (pandas' default) are the same season positions.
+  const auto values_of = [](const std::string& csv) {  // the forecast column, without the times
+    std::istringstream lines(csv);
+    std::string out;
+    for (std::string line; std::getline(lines, line);) out += line.substr(line.find(',')) + "\n";
+    return out;
+  };
+  {
+    std::istringstream lines(read_file(dir.file("recent.csv")));
+    std::string month_ends;
+    for (std::string line; std::getline(lines, line);) {
+      const std::string month = line.substr(0, line.find(','));
+      if (month == "date") { month_ends += line + "\n"; continue; }
+      const int m = std::stoi(month.substr(5, 2));
+      const bool leap = std::stoi(month.substr(0, 4)) % 4 == 0;
+      const int days[] = {31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+      month_ends += month + "-" + std::to_string(days[m - 1]) + line.substr(line.find(',')) + "\n";
+    }
+    dir.write("month-ends.csv", month_ends);
+  }
+  const RunResult from_month_ends = run_cli("predict --model a.json --input month-ends.csv", dir.path());
+  INFO(from_month_ends.err);
+  REQUIRE(from_month_ends.exit_code == 0);
+  CHECK(values_of(from_month_ends.out) == values_of(from_tail.out));
 
   const RunResult predict = run_cli("predict --model a.json --intervals 80,95", dir.path());
   INFO(predict.err);
@@ -318,6 +333,28 @@ TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with
   const RunResult resume = run_cli("train --resume a.json --output c.json", dir.path());
   CHECK(resume.exit_code == 2);
   CHECK_THAT(resume.err, Contains("cannot resume an ensemble"));
+}
+
+TEST_CASE("history off the training data's time grid cannot be placed in the season", "[cli-train]") {
+  TempDir dir;
+  std::string hourly = "time,y\n", half_past = "time,y\n";
+  for (int h = 0; h < 24 * 6; ++h) {
+    char stamp[32];
+    std::snprintf(stamp, sizeof stamp, "2024-01-%02d %02d:", 1 + h / 24, h % 24);
+    hourly += std::string(stamp) + "00," + std::to_string(10 + (h % 24) + (h * 7) % 5) + "\n";
+    half_past += std::string(stamp) + "30," + std::to_string(10 + (h % 24)) + "\n";
+  }
+  dir.write("hourly.csv", hourly);
+  dir.write("half-past.csv", half_past);
+  const RunResult train = run_cli("train --data hourly.csv --target y --time-column time --season 24 --seasonal-adjust "
+                                  "multiplicative --look-back 24 --hidden 2 --epochs 1 --ensemble 1 --quiet --output m.json",
+                                  dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  const RunResult off = run_cli("predict --model m.json --input half-past.csv", dir.path());
+  CHECK(off.exit_code == 2);
+  CHECK_THAT(off.err, Contains("half-past.csv") && Contains("the first time, '2024-01-01 00:30', is not a whole number of "
+                                                            "hourly steps from the training data's '2024-01-06 00:00'"));
 }
 
 TEST_CASE("a version 1 checkpoint is still read as min-max scaling and one model", "[cli-train]") {

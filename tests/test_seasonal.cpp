@@ -120,6 +120,13 @@ TEST_CASE("seasonal adjustment round-trips through JSON and its reader checks ev
   refused([](json& b) { b["factors"][0].erase(0); }, "factors[0] must hold 4 numbers (one per phase)");
   refused([](json& b) { b["factors"][0][2] = -1.0; }, "factors[0] must hold finite numbers > 0, got -1.0");
   refused([](json& b) { b["factors"][0][2] = "x"; }, "finite numbers > 0, got \"x\"");
-  refused([](json& b) { b.erase("factors"); }, "expected an object with mode, period, tail_phase and factors");
+  refused([](json& b) { b.erase("factors"); }, "expected an object with mode, period, tail_phase and factors, and nothing else");
+  refused([](json& b) { b["note"] = 1; }, "and nothing else");
+  // estimate() normalises the indices; factors that do not (hand-edited) would scale every forecast.
+  refused([](json& b) { for (auto& v : b["factors"][0]) v = 1e20; }, "factors[0] must average 1, got 1e+20");
+  json additive = SeasonalAdjustment::estimate(SeasonalAdjust::additive, series(40, false), 40, 1, 4).to_json();
+  CHECK(SeasonalAdjustment::from_json(additive, 1, "s").factors()[0].size() == 4);
+  additive["factors"][0][0] = additive["factors"][0][0].get<double>() + 1;
+  CHECK_THROWS_WITH(SeasonalAdjustment::from_json(additive, 1, "s"), Contains("factors[0] must average 0, got 0.25"));
   CHECK_THROWS_WITH(SeasonalAdjustment::from_json(j, 2, "s"), Contains("one row per target (2)"));
 }

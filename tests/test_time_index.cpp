@@ -285,6 +285,18 @@ TEST_CASE("advance is calendar-aware and format_tick writes the input's form", "
     CHECK(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-15")) == 3);
     CHECK_FALSE(monthly.steps_between(tick_of("2024-01-15"), tick_of("2024-04-16")).has_value());
   }
+  SECTION("periods_between counts months whatever the day a file writes") {
+    const TimeIndex monthly = index_of({"2024-01", "2024-02"});
+    CHECK(monthly.periods_between(tick_of("2024-01"), tick_of("2024-04-30")) == 3);
+    CHECK(monthly.periods_between(tick_of("2024-01-31"), tick_of("2023-12-01")) == -1);
+    CHECK_FALSE(monthly.steps_between(tick_of("2024-01"), tick_of("2024-04-30")).has_value());
+    const TimeIndex quarterly = index_of({"2024-01", "2024-04"});
+    CHECK(quarterly.periods_between(tick_of("2024-03-31"), tick_of("2025-01")) == 4);  // 2024Q1 to 2025Q1
+    CHECK(quarterly.periods_between(tick_of("2025-01"), tick_of("2024-03-31")) == -4);
+    CHECK(quarterly.periods_between(tick_of("1990-01"), tick_of("1990-06-30")) == 1);
+    const TimeIndex daily = index_of({"2024-01-01", "2024-01-02"});
+    CHECK_FALSE(daily.periods_between(tick_of("2024-01-01"), tick_of("2024-01-01") + 3600).has_value());
+  }
   SECTION("steps_between says nothing, rather than overflow, for ticks further apart than int64 holds") {
     TimeIndex periods;
     periods.format.kind = TimeKind::integer;

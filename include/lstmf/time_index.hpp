@@ -75,6 +75,11 @@ struct TimeIndex {
   // How many steps `to` lies after `from`: 1 for consecutive ticks, k when k - 1 are missing
   // between them. nullopt when `to` is not a whole number of steps from `from`.
   std::optional<std::int64_t> steps_between(std::int64_t from, std::int64_t to) const;
+  // As steps_between, but month steps count calendar periods whatever the day and time of day:
+  // 2024-01-31 and 2024-04 are 3 monthly steps apart, 1990Q1 and 1990-06-30 one quarterly step
+  // (a month step that divides 12 counts calendar-aligned periods: quarters Jan-Mar, ..., years);
+  // another file may write the same periods differently (month ends, first days, "1990Q1").
+  std::optional<std::int64_t> periods_between(std::int64_t from, std::int64_t to) const;
   // The tick written as the input wrote it: "1961-01", "2014-12-31 23:00", "2024-01-31T13:00:00Z".
   std::string format_tick(std::int64_t tick) const;
 };
