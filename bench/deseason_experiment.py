@@ -3,7 +3,9 @@
 # series (seasonal indices from a 2 x m centred moving average over the training part, normalised to
 # mean 1 for mult, 0 for add), runs the accuracy protocol on them, reseasonalises the lstm forecast
 # and scores MASE in original units, for seasonal series with two seasons of training rows or more.
-# Needs numpy (Debian's python3-numpy).
+# Needs numpy (Debian's python3-numpy). The seasonal adjustment is now built in (data.seasonal_adjust,
+# README round 6); this script stays for experiments beside it, e.g. another period for the indices
+# than the protocol's m: MADJ=365 (README round 6, daily minimum temperatures).
 #   /usr/bin/python3 bench/deseason_experiment.py data build/lstm-forecast /tmp/ds mult \
 #       airline-passengers.csv,car-sales.csv data.normalise=season training.seed=1
 import json, sys, os, csv, subprocess, math
@@ -42,8 +44,9 @@ for f in only:
     if np.isnan(y).any():
         ii = np.arange(len(y)); ok = ~np.isnan(y); y = np.interp(ii, ii[ok], y[ok])
     n = len(y); tr = y[:n-h]
-    idx = indices(tr, m, mode) if m > 1 else np.array([1.0 if mode=='mult' else 0.0])
-    pos = np.arange(n) % m
+    M = int(os.environ.get('MADJ', m))  # the indices' period (default: the protocol's m)
+    idx = indices(tr, M, mode) if M > 1 else np.array([1.0 if mode=='mult' else 0.0])
+    pos = np.arange(n) % M
     s = idx[pos]
     yd = y / s if mode == 'mult' else y - s
     for r, v in zip(body, yd): r[col] = repr(float(v))
