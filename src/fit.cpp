@@ -61,7 +61,8 @@ void check_scalable(const Series& series, const Split& split, const std::string&
   }
 }
 
-// Multiplicative indices need targets > 0 on the rows they are estimated on (the first `rows`).
+// Multiplicative indices need targets > 0 on the rows they are estimated on (the first `rows`:
+// every row when a refit will estimate them again).
 void check_positive(const Config& config, const SeriesSet& set, long rows) {
   if (config.data.seasonal_adjust != SeasonalAdjust::multiplicative) return;
   const Series& series = set.series.front();
@@ -83,7 +84,6 @@ void check_positive(const Config& config, const SeriesSet& set, long rows) {
 // only series of `set`, its tail phase set for a data tail of the whole series.
 SeasonalAdjustment estimate_adjustment(const Config& config, const SeriesSet& set, long rows) {
   const Series& series = set.series.front();
-  check_positive(config, set, rows);
   SeasonalAdjustment seasonal;
   try {
     seasonal = SeasonalAdjustment::estimate(config.data.seasonal_adjust, series.values, rows, series.n_targets,
@@ -283,7 +283,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const long rows = data.series.front().rows();
     const Split split = split_rows(rows, config.data.val_fraction, config.data.test_fraction, config.data.look_back,
                                    config.data.horizon, data.source);
-    if (config.training.refit) check_positive(config, data, rows);  // before the first run, not after it
+    check_positive(config, data, config.training.refit ? rows : split.train_end);  // before the first run, not after it
     seasonal = estimate_adjustment(config, data, split.train_end);
     original = std::move(data);
     data = adjusted_copy(original, seasonal);

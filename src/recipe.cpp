@@ -161,8 +161,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
   if (data.seasonal_adjust == SeasonalAdjust::automatic) {
     const bool enough = data.normalise == Normalise::season && m > 1 && first_train_rows >= kAdjustSeasons * m;
     // > 0 on every row: the refit estimates the indices again on all of them.
-    const bool positive = enough && series.values.leftCols(series.n_targets).minCoeff() > 0;
-    data.seasonal_adjust = enough && positive ? SeasonalAdjust::multiplicative : SeasonalAdjust::none;
+    const bool adjust = enough && series.values.leftCols(series.n_targets).minCoeff() > 0;
+    data.seasonal_adjust = adjust ? SeasonalAdjust::multiplicative : SeasonalAdjust::none;
   }
 
   // One typical seasonal change of the target maps to about 1 (min-max range scaled up), so the
@@ -170,15 +170,15 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // Measured on the values the model sees: seasonally adjusted, when they are.
   if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax) {
     const long train_rows = first_train_rows;
-    // Not estimable (too short, or multiplicative asked for a target <= 0): fit() says why.
-    const bool estimable = data.seasonal_adjust != SeasonalAdjust::none && m > 1 && first_train_rows >= 2L * m &&
-                           (data.seasonal_adjust == SeasonalAdjust::additive ||
-                            series.values.col(0).head(first_train_rows).minCoeff() > 0);
-    const MatrixD adjusted =
-        !estimable
-            ? series.values.leftCols(1).topRows(train_rows)
-            : SeasonalAdjustment::estimate(data.seasonal_adjust, series.values, train_rows, 1, m)
-                  .adjust(series.values.leftCols(1).topRows(train_rows), 0);
+    MatrixD adjusted = series.values.leftCols(1).topRows(train_rows);
+    if (data.seasonal_adjust != SeasonalAdjust::none) {
+      try {
+        adjusted = SeasonalAdjustment::estimate(data.seasonal_adjust, series.values, train_rows, 1, m).adjust(adjusted, 0);
+      } catch (const InputError&) {
+        // Not estimable (too short, or multiplicative asked for a target <= 0): fit() says why,
+        // naming the file; the scale is measured on the values as they are meanwhile.
+      }
+    }
     const double lo = adjusted.col(0).minCoeff();
     const double hi = adjusted.col(0).maxCoeff();
     const double change = seasonal_change(adjusted, train_rows, m);
