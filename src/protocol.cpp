@@ -175,10 +175,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       config.data.targets = {s.target};
       config.data.missing = MissingPolicy::interpolate;
       config.data.horizon = s.h;
-      config.data.season = s.m;
-      // m comes from meta.json, so the time column is only a check of the rows' order and gaps: one
-      // guessed by its name whose values do not read as times (ISO weeks, "Jan-2010") is dropped,
-      // as train drops it, rather than the series.
+      config.data.season = s.m > 1 ? s.m : 0;
+      // The model's season: meta.json's m when it names one (> 1); else the time column's period,
+      // as train takes it (7 for daily rows, 52 for weekly), which the recipe keeps only when the
+      // data show it (resolve_recipe's seasonality test). M4 scores daily series with m = 1, but a
+      // weekly cycle in daily demand is the data's to show. m stays the scoring period (MASE,
+      // seasonal naive). A time column guessed by its name whose values do not read as times (ISO
+      // weeks, "Jan-2010") is dropped, as train drops it, rather than the series: then m alone.
       std::string dropped;
       SeriesSet set;
       if (info.contains("time_column")) {
@@ -219,6 +222,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       std::ostringstream recipe;
       recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
              << to_string(checkpoint.config.data.normalise);
+      if (checkpoint.config.data.normalise == Normalise::season && checkpoint.config.data.season != s.m) recipe << " (period " << checkpoint.config.data.season << ")";
       if (!checkpoint.seasonal.empty()) recipe << ", " << to_string(checkpoint.config.data.seasonal_adjust) << " adjusted";
       recipe << ", " << checkpoint.config.model.ensemble << " x "
              << checkpoint.config.training.epochs << " epochs";

@@ -1,5 +1,6 @@
 // End-to-end: evaluate through the built binary, on a model trained briefly on the airline series.
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <sstream>
 
@@ -273,6 +274,31 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   for (int r = 0; r < 40; ++r) weekly += "2015-W" + std::string(r < 9 ? "0" : "") + std::to_string(r + 1) + "," + std::to_string(100 + r % 5) + "\n";
   const auto w = protocol_json("w.csv", weekly, R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
   CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: expected a time in column 'week'"));
+
+  // m = 1 in meta.json (M4's daily scoring period) leaves the model's season to the recipe, as
+  // train does: daily rows offer 7, kept when the data have a weekly cycle and dropped when not.
+  // MASE and seasonal naive still use m = 1.
+  const auto consecutive = [](bool weekly_cycle) {
+    std::string text = "date,value\n";
+    const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int month = 0, day = 1;
+    std::uint32_t noise = 12345;  // a linear congruential generator: noise without a period of 7
+    for (int r = 0; r < 200; ++r) {
+      noise = noise * 1103515245u + 12345u;
+      const double wiggle = static_cast<double>((noise >> 16) % 1000) / 100.0 - 5.0;
+      const double level = 100 + (weekly_cycle && r % 7 >= 5 ? -30.0 : 0.0) + wiggle;
+      text += "2023-" + std::string(month < 9 ? "0" : "") + std::to_string(month + 1) + "-" + (day < 10 ? "0" : "") +
+              std::to_string(day) + "," + std::to_string(level) + "\n";
+      if (++day > month_days[month]) day = 1, ++month;
+    }
+    return text;
+  };
+  const std::string daily_meta = R"({"d.csv": {"target": "value", "frequency": "daily", "m": 1, "h": 14}})";
+  const auto cycle = protocol_json("d.csv", consecutive(true), daily_meta, command);
+  CHECK_THAT(cycle["series"]["d.csv"]["recipe"].get<std::string>(), Contains("season (period 7)"));
+  CHECK(cycle["series"]["d.csv"]["m"] == 1);
+  const auto no_cycle = protocol_json("d.csv", consecutive(false), daily_meta, command);
+  CHECK_THAT(no_cycle["series"]["d.csv"]["recipe"].get<std::string>(), Contains("H 14, last,"));
 
   // A series whose values overflow the arithmetic is skipped and named, like one the recipe refuses.
   TempDir overflow;
