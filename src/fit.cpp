@@ -127,7 +127,8 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
   return errors;
 }
 
-Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
+Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads,
+                               bool seasonal_naive_only) {
   const int look_back = checkpoint.config.data.look_back;
   const int horizon = checkpoint.config.data.horizon;
   const long m = std::max(1, checkpoint.config.data.season);
@@ -158,7 +159,9 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     // (within kCombineMargin) on the validation windows; otherwise the model forecasts alone.
     const size_t best = seasonal && error[1] <= error[2] ? 1 : 2;
     std::array<double, Combination::kComponents> weight{1.0, 0.0, 0.0};
-    if (error[best] <= kCombineMargin * error[0]) {
+    if (seasonal_naive_only && seasonal) {
+      weight = {0.0, 1.0, 0.0};
+    } else if (error[best] <= kCombineMargin * error[0]) {
       weight[0] = 0.5;
       weight[best] = 0.5;
     }
@@ -262,6 +265,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     throw InputError(data.source, 0, 0, "expected one series, found " + std::to_string(data.series.size()));
   const Config config = resolve_recipe(requested, data.series.front());
   check(config, data.source);
+  const bool seasonal_naive_only = seasonal_naive_fallback(requested, config, data.series.front());
   {
     const Series& only = data.series.front();
     const long rows = only.rows();
@@ -408,7 +412,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const Split& split = dataset.splits.front();
   if (validation != nullptr) {
     if (config.training.combine)
-      checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+      checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end, config.training.threads,
+                                                  seasonal_naive_only);
     outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
     checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
   }

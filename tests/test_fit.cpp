@@ -1,9 +1,13 @@
+#include <array>
+#include <cmath>
+#include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/fit.hpp"
+#include "lstmf/forecast.hpp"
 #include "support.hpp"
 
 using namespace lstmf;
@@ -83,6 +87,34 @@ TEST_CASE("the default recipe takes a first column named like a time column as t
   config.data.targets = {"passengers"};
   config.data.look_back = 12;  // explicit settings keep their meaning: no time column guessed
   CHECK(fit(config).checkpoint.config.data.time_column.empty());
+}
+
+TEST_CASE("a seasonal series too short to learn its season is forecast by seasonal naive", "[fit]") {
+  // 20 months with a strong season, horizon 18 (recipe.hpp seasonal_naive_fallback): the weights
+  // are 0 / 1 / 0 and the forecast repeats the last 12 months, from the checkpoint's data tail.
+  test::TempDir dir;
+  std::string text = "date,value\n";
+  std::vector<double> y;
+  for (int t = 0; t < 20; ++t) {
+    y.push_back(200 + 2 * t + 60 * std::sin(6.283185307179586 * t / 12) + (t * 7 % 5));
+    text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+            std::to_string(y.back()) + "\n";
+  }
+  Config config;
+  config.data.path = dir.write("short.csv", text);
+  config.data.targets = {"value"};
+  config.data.horizon = 18;
+  config.model.ensemble = 2;
+  config.training.threads = 1;
+  const FitOutcome outcome = fit(config);
+  const Checkpoint& checkpoint = outcome.checkpoint;
+  REQUIRE(checkpoint.config.data.look_back == 12);
+  REQUIRE(checkpoint.combination.weights.size() == 1);
+  CHECK(checkpoint.combination.weights.front() == std::array<double, 3>{0.0, 1.0, 0.0});
+  const Forecast f = forecast(checkpoint, tail_history(checkpoint), 18, 1);
+  const auto& written = checkpoint.data_tail.values;  // as the checkpoint file holds them
+  REQUIRE(written.rows() == 12);
+  for (int h = 0; h < 18; ++h) CHECK(f.values(h, 0) == Approx(written(h % 12, 0)).margin(1e-9));
 }
 
 TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {

@@ -41,7 +41,53 @@ TEST_CASE("the recipe picks a seasonal, direct, validated ensemble for a long en
   CHECK(validate(r).empty());
 }
 
-TEST_CASE("the recipe shortens the horizon and drops the season for a very short series", "[recipe]") {
+TEST_CASE("a seasonal series too short for a window of a season is left to seasonal naive", "[recipe]") {
+  // 18 months, an 18-month horizon: no window holds a season, but the rows show one (their lag-12
+  // changes are well below the short-lag ones), so the forecast is seasonal naive's (fit.cpp
+  // combination 0 / 1 / 0), which needs a look-back of m for the checkpoint's data tail.
+  const auto seasonal = [](long rows) {
+    Series series = monthly(rows);
+    for (long t = 0; t < rows; ++t) series.values(t, 0) = 100 + 0.5 * t + 30 * std::sin(6.283185307179586 * t / 12);
+    return series;
+  };
+  Config config;
+  config.data.horizon = 18;
+  const Config r = resolve_recipe(config, seasonal(18));
+  CHECK(r.data.normalise == Normalise::last);
+  CHECK(r.data.look_back == 12);
+  CHECK(r.data.horizon == 1);  // predict rolls forward beyond it; the combination reads the history
+  CHECK(r.data.look_back + r.data.horizon + std::lround(18 * r.data.val_fraction) <= 18);
+  CHECK(r.training.combine);
+  CHECK(seasonal_naive_fallback(config, r, seasonal(18)));
+  CHECK(validate(r).empty());
+
+  // Fewer rows than m + m / 2: too few lag-12 pairs to tell; the model rolls forward as before.
+  const Config shorter = resolve_recipe(config, seasonal(17));
+  CHECK(shorter.data.look_back < 12);
+  CHECK_FALSE(seasonal_naive_fallback(config, shorter, seasonal(17)));
+
+  // A trend without a season (shampoo-like: lag-12 changes larger than the short-lag ones).
+  Series trend = seasonal(18);
+  for (long t = 0; t < 18; ++t) trend.values(t, 0) = 100 + 8.0 * t + ((t * 7) % 5) * 6.0;
+  const Config trending = resolve_recipe(config, trend);
+  CHECK(trending.data.look_back < 12);
+  CHECK_FALSE(seasonal_naive_fallback(config, trending, trend));
+
+  // Only the recipe's own choices fall back: an explicit normalisation, look-back or epoch count
+  // is the user's model.
+  Config normalised = config;
+  normalised.data.normalise = Normalise::last;
+  CHECK_FALSE(seasonal_naive_fallback(normalised, resolve_recipe(normalised, seasonal(18)), seasonal(18)));
+  Config epochs = config;
+  epochs.training.epochs = 50;
+  const Config e = resolve_recipe(epochs, seasonal(18));
+  CHECK(e.data.look_back < 12);
+  CHECK_FALSE(seasonal_naive_fallback(epochs, e, seasonal(18)));
+}
+
+TEST_CASE("the recipe shortens the horizon for a very short series without a clear season", "[recipe]") {
+  // monthly(): a trend of 1 a month against a season of +-10; on 18 rows its lag-12 changes are
+  // not clearly below the short-lag ones, so the model rolls a short horizon forward.
   Config config;
   config.data.horizon = 18;
   const Config r = resolve_recipe(config, monthly(18));
@@ -49,6 +95,7 @@ TEST_CASE("the recipe shortens the horizon and drops the season for a very short
   CHECK(r.data.horizon < 18);  // predict rolls forward beyond it
   CHECK(r.data.look_back >= 1);
   CHECK(r.data.look_back + r.data.horizon + std::lround(18 * r.data.val_fraction) <= 18);
+  CHECK_FALSE(seasonal_naive_fallback(config, r, monthly(18)));
 }
 
 TEST_CASE("a short seasonal series keeps a whole season in every window, with fewer windows", "[recipe]") {

@@ -31,7 +31,8 @@
 //               when adjusted) is about 1
 //   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
 //   combine     on: the median is averaged with the better baseline (seasonal naive or naive) when
-//               that baseline's validation MAE is within 10% of the model's (fit.hpp)
+//               that baseline's validation MAE is within 10% of the model's (fit.hpp); seasonal
+//               naive alone for a season too short to learn (seasonal_naive_fallback below)
 //   time column when none is named (and no season): a first column named like one
 //               (series.hpp time_column_by_name), taken by fit() before the data is read
 // The protocol's measurements behind each choice are in README.md, "The default recipe".
@@ -49,5 +50,13 @@ int seasonal_period(const DataConfig& data, const Series& series);
 // `config` with every automatic key resolved for `series` (its training file). Explicit keys are
 // kept as they are. Throws InputError when the series is too short for any window.
 Config resolve_recipe(const Config& config, const Series& series);
+
+// Whether the recipe forecasts `series` by seasonal naive alone (combination weights 0 / 1 / 0):
+// it chose normalise, look-back and epochs itself (`requested` leaves them automatic), m > 1, no
+// window could hold a whole season (normalise resolved to last), yet the seasonal naive forecast
+// fits the rows clearly better than the naive one (lag-m MAE below 0.8 x the mean lag-1..min(H, m)
+// MAE) over m + max(m / 2, 4) rows at least. `resolved` is resolve_recipe's result, which then has
+// look-back m and horizon 1.
+bool seasonal_naive_fallback(const Config& requested, const Config& resolved, const Series& series);
 
 }  // namespace lstmf
