@@ -1,6 +1,8 @@
 // End-to-end: train and predict through the built binary, in a temporary folder.
 #include <cstdio>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -396,4 +398,34 @@ TEST_CASE("a quarterly series labelled 1990-Q1 trains and forecasts the next qua
   INFO(predict.err);
   REQUIRE(predict.exit_code == 0);
   CHECK_THAT(predict.out, StartsWith("period,y\n2000-Q1,") && Contains("\n2000-Q2,") && Contains("\n2000-Q3,"));
+}
+
+TEST_CASE("train says when a season too short to learn leaves the forecast to seasonal naive", "[cli-train]") {
+  // 20 months of a strong season, an 18-month horizon (recipe.hpp seasonal_naive_fallback).
+  TempDir dir;
+  std::string text = "date,value\n";
+  std::vector<std::string> values;
+  for (int t = 0; t < 20; ++t) {
+    values.push_back(std::to_string(300 + 100 * ((t % 12) < 6 ? 1 : -1) * (1 + (t % 6)) / 6 + t));
+    text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + values.back() + "\n";
+  }
+  dir.write("s.csv", text);
+  const RunResult train = run_cli("train --data s.csv --target value --horizon 18 --output s.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("settings: look-back 12, horizon 1, normalise last, season 12") &&
+                            Contains("forecast: seasonal naive alone (a season too short to learn)"));
+  // The forecast repeats the last 12 months, read from the checkpoint's data tail.
+  const RunResult predicted = run_cli("predict --model s.json --horizon 13", dir.path());
+  INFO(predicted.err);
+  REQUIRE(predicted.exit_code == 0);
+  std::istringstream lines(predicted.out);
+  std::string line;
+  std::getline(lines, line);
+  CHECK(line == "date,value");
+  for (int h = 0; h < 13; ++h) {
+    REQUIRE(std::getline(lines, line));
+    const double value = std::stod(line.substr(line.find(',') + 1));
+    CHECK(value == Approx(std::stod(values[static_cast<size_t>(8 + h % 12)])));
+  }
 }

@@ -174,6 +174,20 @@ int run_train(const TrainArgs& args) {
       std::cerr << "validation MAE " << format_number(outcome.validation.mae) << ", RMSE "
                 << format_number(outcome.validation.rmse) << " (original units, " << outcome.validation.windows
                 << " windows)\n";
+    // The forecast combination (training.combine), per target: what predict will average.
+    const Combination& combination = outcome.checkpoint.combination;
+    for (size_t k = 0; k < combination.weights.size(); ++k) {
+      const auto& w = combination.weights[k];
+      std::cerr << "forecast"
+                << (combination.weights.size() > 1 ? " of " + outcome.checkpoint.columns.targets[k] : std::string())
+                << ": " << (w[0] == 1.0   ? "the model alone"
+                            : w[1] == 1.0 ? "seasonal naive alone (a season too short to learn)"
+                                          : "the mean of the model and " + std::string(w[1] > 0 ? "seasonal naive" : "naive"))
+                << " (validation MAE model " << format_number(combination.validation_mae[k][0]) << ", seasonal naive "
+                << (std::isnan(combination.validation_mae[k][1]) ? std::string("n/a")
+                                                                  : format_number(combination.validation_mae[k][1]))
+                << ", naive " << format_number(combination.validation_mae[k][2]) << ")\n";
+    }
     if (!outcome.refit_failed.empty())
       std::cerr << "the refit on every row diverged (" << outcome.refit_failed
                 << "); the validated members are kept\n";
