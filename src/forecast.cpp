@@ -83,7 +83,8 @@ void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, con
       const double naive = history(origin - 1, k);
       const double seasonal = season_row >= 0 ? history(season_row, k) : naive;
       double& value = predicted(static_cast<long>(o), c);
-      value = w[0] * value + w[1] * seasonal + w[2] * naive;
+      // A model with weight 0 (the recipe's seasonal naive fallback) cannot spoil the sum.
+      value = (w[0] > 0 ? w[0] * value : 0.0) + w[1] * seasonal + w[2] * naive;
     }
   }
 }

@@ -177,8 +177,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       config.data.horizon = s.h;
       config.data.season = s.m > 1 ? s.m : 0;
       // The model's season: meta.json's m when it names one (> 1); else the time column's period,
-      // as train takes it (7 for daily rows, 52 for weekly), which the recipe keeps only when the
-      // data show it (resolve_recipe's seasonality test). M4 scores daily series with m = 1, but a
+      // as train takes it (7 for daily rows, 52 for weekly). The recipe normalises by it (season)
+      // only when the data show it (its seasonality test); otherwise it still sets the scale and
+      // the combination's seasonal naive candidate. M4 scores daily series with m = 1, but a
       // weekly cycle in daily demand is the data's to show. m stays the scoring period (MASE,
       // seasonal naive). A time column guessed by its name whose values do not read as times (ISO
       // weeks, "Jan-2010") is dropped, as train drops it, rather than the series: then m alone.

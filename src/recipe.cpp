@@ -91,12 +91,15 @@ bool season_beats_naive(const MatrixD& values, long rows, int m, int horizon, lo
 
 // seasonal_naive_fallback (recipe.hpp) with the season and normalisation as resolved: the recipe
 // chose every one of normalise, look-back and epochs (so the combination is on), the model was not
-// given the season (normalise last), and the rows before any test tail show one anyway, with lag-m
-// pairs for half a season at least (4 at least): m + max(m / 2, 4) rows.
+// given the season (normalise last: too few rows for the season tests, or no window of a season),
+// and the rows before any test tail show one anyway, with lag-m pairs for half a season at least
+// (4 at least): m + max(m / 2, 4) rows. One target and no features: the test reads target 0, and
+// feature columns would hold the model to its trained horizon (forecast.cpp), which is 1 here.
 bool fallback_applies(const Config& requested, int m, Normalise normalise, const Series& series) {
   if (requested.data.normalise != Normalise::automatic || requested.data.look_back != 0 || requested.training.epochs != 0)
     return false;
   if (m < 2 || normalise != Normalise::last) return false;
+  if (series.n_targets != 1 || series.columns.size() != 1) return false;
   const long rows = series.rows();
   const long seen = rows - test_rows(rows, requested.data.test_fraction, requested.data.horizon);
   return season_beats_naive(series.values, seen, m, requested.data.horizon, m + std::max<long>(m / 2, 4));

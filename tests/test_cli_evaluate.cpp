@@ -276,8 +276,8 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: expected a time in column 'week'"));
 
   // m = 1 in meta.json (M4's daily scoring period) leaves the model's season to the recipe, as
-  // train does: daily rows offer 7, kept when the data have a weekly cycle and dropped when not.
-  // MASE and seasonal naive still use m = 1.
+  // train does: daily rows give 7, normalised by (season) when the data have a weekly cycle, not
+  // when they do not. MASE and seasonal naive still use m = 1.
   const auto consecutive = [](bool weekly_cycle) {
     std::string text = "date,value\n";
     const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -112,9 +112,8 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
   REQUIRE(checkpoint.combination.weights.size() == 1);
   CHECK(checkpoint.combination.weights.front() == std::array<double, 3>{0.0, 1.0, 0.0});
   const Forecast f = forecast(checkpoint, tail_history(checkpoint), 18, 1);
-  const auto& written = checkpoint.data_tail.values;  // as the checkpoint file holds them
-  REQUIRE(written.rows() == 12);
-  for (int h = 0; h < 18; ++h) CHECK(f.values(h, 0) == Approx(written(h % 12, 0)).margin(1e-9));
+  REQUIRE(checkpoint.data_tail.values.rows() == 12);  // a season of history for seasonal naive
+  for (int h = 0; h < 18; ++h) CHECK(f.values(h, 0) == Approx(y[static_cast<size_t>(8 + h % 12)]).epsilon(1e-6));
 }
 
 TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {

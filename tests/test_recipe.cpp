@@ -73,6 +73,19 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
   CHECK(trending.data.look_back < 12);
   CHECK_FALSE(seasonal_naive_fallback(config, trending, trend));
 
+  // Two targets (the test reads the first only) or a feature column: the model rolls forward.
+  for (const int targets : {1, 2}) {
+    Series wide = seasonal(18);
+    wide.columns = {"y", "x"};
+    wide.n_targets = targets;
+    wide.values.conservativeResize(18, 2);
+    for (long t = 0; t < 18; ++t) wide.values(t, 1) = 5.0 * t;
+    Config c = config;
+    const Config w = resolve_recipe(c, wide);
+    CHECK(w.data.look_back < 12);
+    CHECK_FALSE(seasonal_naive_fallback(c, w, wide));
+  }
+
   // Only the recipe's own choices fall back: an explicit normalisation, look-back or epoch count
   // is the user's model.
   Config normalised = config;

@@ -52,8 +52,9 @@ int seasonal_period(const DataConfig& data, const Series& series);
 Config resolve_recipe(const Config& config, const Series& series);
 
 // Whether the recipe forecasts `series` by seasonal naive alone (combination weights 0 / 1 / 0):
-// it chose normalise, look-back and epochs itself (`requested` leaves them automatic), m > 1, no
-// window could hold a whole season (normalise resolved to last), yet the seasonal naive forecast
+// it chose normalise, look-back and epochs itself (`requested` leaves them automatic), m > 1, one
+// target and no features, the model was not given the season (normalise resolved to last: fewer
+// rows than the season tests need, 2m, or no window of a season), yet the seasonal naive forecast
 // fits the rows clearly better than the naive one (lag-m MAE below 0.8 x the mean lag-1..min(H, m)
 // MAE) over m + max(m / 2, 4) rows at least. `resolved` is resolve_recipe's result, which then has
 // look-back m and horizon 1.
