@@ -415,6 +415,11 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
   REQUIRE(train.exit_code == 0);
   CHECK_THAT(train.err, Contains("settings: look-back 12, horizon 1, normalise last, season 12") &&
                             Contains("forecast: seasonal naive alone (a season too short to learn)"));
+  // inspect reads the file as train does (the date column guessed) and says the same.
+  const RunResult inspected = run_cli("inspect --data s.csv --target value --horizon 18", dir.path());
+  INFO(inspected.err);
+  CHECK_THAT(inspected.out, Contains("(look-back 12, horizon 1)") &&
+                                Contains("season 12") && Contains("forecast by seasonal naive alone"));
   // The forecast repeats the last 12 months, read from the checkpoint's data tail.
   const RunResult predicted = run_cli("predict --model s.json --horizon 13", dir.path());
   INFO(predicted.err);

@@ -16,12 +16,18 @@ Command add_inspect(CLI::App& app) {
   auto flags = std::make_shared<ConfigFlags>();
   add_config_flags(*command, *flags);
   return {command, [flags] {
-            const Config requested = resolve_config(*flags);
-            SeriesSet data = load_series(requested.data);
+            Config requested = resolve_config(*flags);
+            const bool many = !requested.data.series_column.empty();
+            // As fit() reads it: the default recipe takes a first column named like a time column
+            // when none is named (and no season or look-back is given).
+            SeriesSet data = !many && requested.data.time_column.empty() && requested.data.look_back == 0 &&
+                                     requested.data.season == 0
+                                 ? load_series_guessing_time(requested.data)
+                                 : load_series(requested.data);
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
-            const bool many = !requested.data.series_column.empty();
             const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
+            const bool seasonal_naive = !many && seasonal_naive_fallback(requested, config, data.series.front());
             std::vector<SkippedSeries> skipped;
             if (many) data = drop_short_series(std::move(data), config.data, skipped);
             if (many && data.series.empty())
@@ -31,7 +37,8 @@ Command add_inspect(CLI::App& app) {
             std::cout << describe(dataset);
             for (const auto& s : skipped) std::cout << "skipped series '" << s.id << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
-                      << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble << "\n";
+                      << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
+                      << (seasonal_naive ? ", forecast by seasonal naive alone (a season too short to learn)" : "") << "\n";
             return 0;
           }};
 }
