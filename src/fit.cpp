@@ -179,14 +179,11 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   check_memory(estimate_training_memory(config, inputs_named, targets_named, 0, use_threads(config.training.threads)), 0,
                available_memory());
   // The default recipe needs the season, which comes from the time column: when none is named, a
-  // first column named like one (date, month, ...; series.hpp) is taken, as the accuracy protocol
-  // does, unless it is a target or feature or its values do not read as times.
-  if (config.data.time_column.empty() && config.data.look_back == 0 && config.data.season == 0) {
-    Config named = config;
-    SeriesSet data = load_series_guessing_time(named.data);
-    return fit(named, std::move(data), options);
-  }
-  return fit(config, load_series(config.data), options);
+  // first column named like one (date, month, ...; series.hpp load_training_series) is taken, as
+  // the accuracy protocol does, unless it is a target or feature or its values do not read as times.
+  Config named = config;
+  SeriesSet data = load_training_series(named.data);
+  return fit(named, std::move(data), options);
 }
 
 namespace {

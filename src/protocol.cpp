@@ -223,7 +223,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       std::ostringstream recipe;
       recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
              << to_string(checkpoint.config.data.normalise);
-      if (checkpoint.config.data.normalise == Normalise::season && checkpoint.config.data.season != s.m) recipe << " (period " << checkpoint.config.data.season << ")";
+      if (checkpoint.config.data.normalise == Normalise::season && checkpoint.config.data.season != s.m)
+        recipe << " (period " << checkpoint.config.data.season << ")";
       if (!checkpoint.seasonal.empty()) recipe << ", " << to_string(checkpoint.config.data.seasonal_adjust) << " adjusted";
       recipe << ", " << checkpoint.config.model.ensemble << " x "
              << checkpoint.config.training.epochs << " epochs";

@@ -571,6 +571,11 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
   return load_series(data);
 }
 
+SeriesSet load_training_series(DataConfig& data) {
+  const bool guess = data.series_column.empty() && data.time_column.empty() && data.look_back == 0 && data.season == 0;
+  return guess ? load_series_guessing_time(data) : load_series(data);
+}
+
 std::string time_column_by_name(const std::string& path) {
   if (path == "-") return "";
   std::ifstream in(path, std::ios::binary);

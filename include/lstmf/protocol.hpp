@@ -1,8 +1,9 @@
 // The accuracy protocol (M4-style, bench/README.md): for every series of a folder described by its
 // meta.json ({"file.csv": {"target", "frequency", "m", "h"}, ...}), hold out the last h points, train
 // the default recipe on the rest (data, target, horizon h, the seed, and the seasonal period m when
-// it is above 1, else the time column's, as train takes it; nothing else), forecast h steps once from the end of the training part, and score it beside the naive,
-// seasonal naive and drift forecasts and, when the folder has a baselines.json, the forecasts
+// it is above 1, else the time column's, as train takes it; nothing else), forecast h steps once
+// from the end of the training part, and score it beside the naive, seasonal naive and drift
+// forecasts and, when the folder has a baselines.json, the forecasts
 // stored there (ETS, ARIMA, ...). Missing values are interpolated linearly; series longer than
 // max_length keep their last max_length points.
 //   MASE  = MAE / the in-sample seasonal naive MAE with period m (metrics.hpp)

@@ -68,4 +68,10 @@ std::string time_column_by_name(const std::string& path);
 // duplicated stay an error. data.time_column is left as the column used ("" for none).
 SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nullptr);
 
+// The series as training reads them: one series (no series column) whose time column is not named
+// and whose season and look-back are left to the recipe, which needs the time column's period, by
+// load_series_guessing_time; any other config by load_series. data.time_column is left as the
+// column used. fit() and inspect both read through it, so they see the same series.
+SeriesSet load_training_series(DataConfig& data);
+
 }  // namespace lstmf

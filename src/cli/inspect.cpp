@@ -18,12 +18,7 @@ Command add_inspect(CLI::App& app) {
   return {command, [flags] {
             Config requested = resolve_config(*flags);
             const bool many = !requested.data.series_column.empty();
-            // As fit() reads it: the default recipe takes a first column named like a time column
-            // when none is named (and no season or look-back is given).
-            SeriesSet data = !many && requested.data.time_column.empty() && requested.data.look_back == 0 &&
-                                     requested.data.season == 0
-                                 ? load_series_guessing_time(requested.data)
-                                 : load_series(requested.data);
+            SeriesSet data = load_training_series(requested.data);  // as fit() reads it
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
             const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
