@@ -217,7 +217,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
                     std::max(0L, rows - held_out), history.source);
   // A refitted model (training.refit, the default recipe) trained again on every row after the
   // validation run: the tail it held out then is no longer unseen.
-  if (checkpoint.config.training.refit)
+  if (checkpoint.config.training.refit == Toggle::on)
     plan.rule += "; the model was refitted on every row of its training file, so its rows are in-sample here: "
                  "score rows it never saw, or use evaluate --protocol";
 

@@ -131,7 +131,12 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   out["format"] = kCheckpointFormat;
   out["version"] = kCheckpointVersion;
   out["tool_version"] = LSTMF_VERSION;
-  out["config"] = to_json(checkpoint.config);
+  // Refit and combine are true or false in a checkpoint: "auto" (a config no recipe resolved)
+  // did neither, as the reader takes it.
+  Config resolved = checkpoint.config;
+  for (Toggle* toggle : {&resolved.training.refit, &resolved.training.combine})
+    if (*toggle == Toggle::automatic) *toggle = Toggle::off;
+  out["config"] = to_json(resolved);
   out["columns"] = columns_to_json(checkpoint.columns);
   out["scaler"] = checkpoint.scaler.to_json();
   out["state_dict"] = checkpoint.model.state_dict_json();
@@ -183,13 +188,19 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       config.data.normalise = Normalise::minmax;
       config.model.ensemble = 1;
     }
-    // Checkpoints written before data.seasonal_adjust existed adjusted nothing.
+    // Checkpoints written before data.seasonal_adjust existed adjusted nothing; before
+    // training.combine, nothing was combined; version 1 did not refit.
     config.data.seasonal_adjust = SeasonalAdjust::none;
+    config.training.refit = Toggle::off;
+    config.training.combine = Toggle::off;
     try {
       apply_json(config, member(root, "config", ""), "config");
     } catch (const InputError& e) {
       bad(e.message().empty() ? e.what() : "config: " + e.message());
     }
+    // "auto" (a config not resolved by train: a hand-made file) did neither.
+    if (config.training.refit == Toggle::automatic) config.training.refit = Toggle::off;
+    if (config.training.combine == Toggle::automatic) config.training.combine = Toggle::off;
     if (config.data.look_back < 1 || config.training.epochs < 1 || config.model.ensemble < 1 ||
         config.data.normalise == Normalise::automatic || config.data.season < 1 ||
         config.data.seasonal_adjust == SeasonalAdjust::automatic)
@@ -251,7 +262,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
         intervals.windows = read_integer(root["intervals"], "windows", "intervals", 0, std::numeric_limits<long>::max());
       }
       if (root.contains("combination")) {
-        if (!config.training.combine) bad("combination is present but config.training.combine is false");
+        if (config.training.combine != Toggle::on) bad("combination is present but config.training.combine is not true");
         const json& c = member(root, "combination", "");
         const json& weights = member(c, "weights", "combination");
         const json& errors = member(c, "validation_mae", "combination");

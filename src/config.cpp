@@ -171,6 +171,27 @@ struct Convert<bool> {
   static std::string text(bool v) { return v ? "true" : "false"; }
 };
 
+// "auto", or a boolean (true / false, and 1 / 0 on the command line).
+template <>
+struct Convert<Toggle> {
+  static std::string expected() { return "true, false or \"auto\""; }
+  static Toggle from_json(const json& j) {
+    if (j.is_boolean()) return j.get<bool>() ? Toggle::on : Toggle::off;
+    if (j.is_string() && j.get<std::string>() == "auto") return Toggle::automatic;
+    throw BadValue{expected(), json_text(j)};
+  }
+  static Toggle from_text(const std::string& text) {
+    if (text == "auto") return Toggle::automatic;
+    try {
+      return Convert<bool>::from_text(text) ? Toggle::on : Toggle::off;
+    } catch (const BadValue&) {
+      throw BadValue{expected(), "'" + printable(text) + "'"};
+    }
+  }
+  static json to_json(Toggle v) { return v == Toggle::automatic ? json("auto") : json(v == Toggle::on); }
+  static std::string text(Toggle v) { return v == Toggle::automatic ? "auto" : v == Toggle::on ? "true" : "false"; }
+};
+
 template <>
 struct Convert<std::string> {
   static std::string expected() { return "a string"; }
@@ -455,12 +476,13 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = all cores", in_range(0, 1024)),
       LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)",
                   one_of({"per-series", "global"})),
-      LSTMF_TRAIN(refit, "--refit", "BOOL",
+      LSTMF_TRAIN(refit, "--refit", "WHEN",
                   "train again on every row (validation tail included) for the full epoch count, each member from its seed; "
-                  "the first run's validation residuals calibrate the intervals; on when epochs is chosen from the data"),
-      LSTMF_TRAIN(combine, "--combine", "BOOL",
+                  "the first run's validation residuals calibrate the intervals; true, false, or auto: on when epochs is "
+                  "chosen from the data and there are validation rows"),
+      LSTMF_TRAIN(combine, "--combine", "WHEN",
                   "average the forecast with the seasonal naive or naive one when that did within 10% as well on the "
-                  "validation tail; on when epochs is chosen from the data"),
+                  "validation tail; true, false, or auto: on when epochs is chosen from the data and there are validation rows"),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
       LSTMF_OUTPUT(checkpoint_every, "--checkpoint-every", "N",

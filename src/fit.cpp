@@ -72,7 +72,7 @@ void check_positive(const Config& config, const SeriesSet& set, long rows) {
         // Rows need not be lines (blank lines, filled gaps): the row is named by its time.
         throw InputError(set.source, 0, 0,
                          "data.seasonal_adjust multiplicative needs target values > 0 on the training rows" +
-                             std::string(config.training.refit ? " (every row, for the refit)" : "") + "; column '" +
+                             std::string(config.training.refit == Toggle::on ? " (every row, for the refit)" : "") + "; column '" +
                              printable(series.columns[static_cast<size_t>(k)]) + "' is " +
                              format_number(series.values(r, k)) + " at " +
                              (series.time.ticks.empty() ? "row " + std::to_string(r + 1)
@@ -284,7 +284,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const long rows = data.series.front().rows();
     const Split split = split_rows(rows, config.data.val_fraction, config.data.test_fraction, config.data.look_back,
                                    config.data.horizon, data.source);
-    check_positive(config, data, config.training.refit ? rows : split.train_end);  // before the first run, not after it
+    check_positive(config, data, config.training.refit == Toggle::on ? rows : split.train_end);  // before the first run, not after it
     seasonal = estimate_adjustment(config, data, split.train_end);
     original = std::move(data);
     data = adjusted_copy(original, seasonal);
@@ -297,7 +297,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
   const int members = std::max(1, config.model.ensemble);
-  if ((members > 1 || config.training.refit) && !options.resume.empty())
+  if ((members > 1 || config.training.refit == Toggle::on) && !options.resume.empty())
     throw InputError(options.resume, 0, 0, "cannot resume an ensemble or a refitted model (model.ensemble > 1 or "
                                            "training.refit); train again");
 
@@ -332,7 +332,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
   // --checkpoint-every: a snapshot is one resumable model, so it needs one member and no refit.
   const int every = options.on_checkpoint ? config.output.checkpoint_every : 0;
-  if (every > 0 && (members > 1 || config.training.refit))
+  if (every > 0 && (members > 1 || config.training.refit == Toggle::on))
     throw InputError("output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
                      "to 1 and training.refit to false, or leave checkpoint_every at 0");
   std::vector<EpochRecord> snapshot_history = previous;  // what a snapshot holds, epoch by epoch
@@ -408,13 +408,13 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members.push_back(*slots[k].model);
   const Split& split = dataset.splits.front();
   if (validation != nullptr) {
-    if (config.training.combine)
+    if (config.training.combine == Toggle::on)
       checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end, config.training.threads,
                                                   seasonal_naive_only);
     outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
     checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
   }
-  if (config.training.refit && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
+  if (config.training.refit == Toggle::on && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
     // Every row now trains, each member from its own seed again, for every epoch (measured on the
     // accuracy protocol: stopping at the epoch that validated best on a tail of one or two windows
     // did worse); the validation tail's residuals above stay the interval calibration.
@@ -446,7 +446,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     for (const auto& slot : slots)
       if (!slot.diverged.empty() && outcome.refit_failed.empty()) outcome.refit_failed = slot.diverged;
     if (stop.load() || !outcome.refit_failed.empty()) {
-      checkpoint.config.training.refit = false;
+      checkpoint.config.training.refit = Toggle::off;
     } else {
       checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
       checkpoint.seasonal = refit_seasonal;

@@ -612,8 +612,10 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (config.model.ensemble == 0) config.model.ensemble = 1;
   if (config.model.ensemble != 1)
     throw InputError("model.ensemble must be 1 with data.series_column: many-series training has no ensembles");
-  if (config.training.refit) throw InputError("training.refit is not supported with data.series_column");
-  if (config.training.combine) throw InputError("training.combine is not supported with data.series_column");
+  if (config.training.refit == Toggle::on) throw InputError("training.refit is not supported with data.series_column");
+  if (config.training.combine == Toggle::on) throw InputError("training.combine is not supported with data.series_column");
+  config.training.refit = Toggle::off;
+  config.training.combine = Toggle::off;
   if (data.season == 0)
     data.season = source.series.empty() ? 1 : std::max(1, source.series.front().time.frequency.seasonal_period());
   if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});

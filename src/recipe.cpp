@@ -90,13 +90,14 @@ bool season_beats_naive(const MatrixD& values, long rows, int m, int horizon, lo
 }
 
 // seasonal_naive_fallback (recipe.hpp) with the season and normalisation as resolved: the recipe
-// chose every one of normalise, look-back and epochs (so the combination is on), the model was not
+// chose every one of normalise, look-back and epochs and the combination is not switched off, the model was not
 // given the season (normalise last: too few rows for the season tests, or no window of a season),
 // and the rows before any test tail show one anyway, with lag-m pairs for half a season at least
 // (4 at least): m + max(m / 2, 4) rows. One target and no features: the test reads target 0, and
 // feature columns would hold the model to its trained horizon (forecast.cpp), which is 1 here.
 bool fallback_applies(const Config& requested, int m, Normalise normalise, const Series& series) {
-  if (requested.data.normalise != Normalise::automatic || requested.data.look_back != 0 || requested.training.epochs != 0)
+  if (requested.data.normalise != Normalise::automatic || requested.data.look_back != 0 || requested.training.epochs != 0 ||
+      requested.training.combine == Toggle::off)
     return false;
   if (m < 2 || normalise != Normalise::last) return false;
   if (series.n_targets != 1 || series.columns.size() != 1) return false;
@@ -109,7 +110,7 @@ bool fallback_applies(const Config& requested, int m, Normalise normalise, const
 
 bool seasonal_naive_fallback(const Config& requested, const Config& resolved, const Series& series) {
   return fallback_applies(requested, resolved.data.season, resolved.data.normalise, series) &&
-         resolved.data.look_back >= resolved.data.season && resolved.training.combine;
+         resolved.data.look_back >= resolved.data.season && resolved.training.combine == Toggle::on;
 }
 
 int seasonal_period(const DataConfig& data, const Series& series) {
@@ -230,8 +231,6 @@ Config resolve_recipe(const Config& config, const Series& series) {
         std::clamp<long>(std::lround(kTrainingBudget / static_cast<double>(windows)), kMinEpochs, kMaxEpochs));
     if (config.training.patience == TrainingConfig{}.patience) out.training.patience = 20;
     if (config.training.lr_factor == TrainingConfig{}.lr_factor) out.training.lr_factor = 0.5;
-    out.training.refit = data.val_fraction > 0;
-    out.training.combine = data.val_fraction > 0;
     if (config.training.loss == TrainingConfig{}.loss) out.training.loss = LossKind::huber;
     // A long series with a long look-back (m = 168 on hourly data: 336 steps) would train for many
     // minutes at kMinEpochs: its windows are thinned (data.stride) to keep look-back x windows x
@@ -245,6 +244,10 @@ Config resolve_recipe(const Config& config, const Series& series) {
                                                         std::min<double>(100000, std::max<long>(1, windows / kMinWindows))));
   }
   if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;
+  // Refit and combination are the recipe's when it chose the epochs; a true or false given is kept.
+  const Toggle recipe_on = config.training.epochs == 0 && data.val_fraction > 0 ? Toggle::on : Toggle::off;
+  if (out.training.refit == Toggle::automatic) out.training.refit = recipe_on;
+  if (out.training.combine == Toggle::automatic) out.training.combine = recipe_on;
   return out;
 }
 

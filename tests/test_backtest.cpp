@@ -274,7 +274,7 @@ TEST_CASE("a forecast combination weighs the model with the seasonal naive and n
   checkpoint.config.data.season = 4;
   const std::vector<long> origins = {10, 20};
   const MatrixD alone = predict_at(checkpoint, history.values, history.phase, origins, 3);  // [2, 3] (recursive past H = 2)
-  checkpoint.config.training.combine = true;
+  checkpoint.config.training.combine = Toggle::on;
   checkpoint.combination.weights = {{0.25, 0.5, 0.25}};
   checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0}};
   const MatrixD combined = predict_at(checkpoint, history.values, history.phase, origins, 3);

@@ -151,7 +151,7 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
 
 TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   Checkpoint original = small_checkpoint();
-  original.config.training.combine = true;
+  original.config.training.combine = Toggle::on;
   original.combination.weights = {{0.5, 0.5, 0.0}};
   original.combination.validation_mae = {{1.5, 1.25, 2.0}};
   test::TempDir dir;
@@ -171,7 +171,7 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   }
   SECTION("a combination the config does not ask for") {
     j["config"]["training"]["combine"] = false;
-    REQUIRE_THROWS_WITH(load(j), Contains("config.training.combine is false"));
+    REQUIRE_THROWS_WITH(load(j), Contains("config.training.combine is not true"));
   }
   SECTION("a row per target") {
     j["combination"]["weights"].push_back({1.0, 0.0, 0.0});

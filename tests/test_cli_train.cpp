@@ -433,4 +433,13 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
     const double value = std::stod(line.substr(line.find(',') + 1));
     CHECK(value == Approx(std::stod(values[static_cast<size_t>(8 + h % 12)])));
   }
+  // --combine false is kept: the model forecasts alone, with no combination in the checkpoint.
+  const RunResult alone = run_cli("train --data s.csv --target value --horizon 18 --combine false --output a.json", dir.path());
+  INFO(alone.err);
+  REQUIRE(alone.exit_code == 0);
+  CHECK_THAT(alone.err, Contains("settings: look-back 3, horizon 1") && !Contains("seasonal naive alone"));
+  const auto model = nlohmann::json::parse(read_file(dir.file("a.json")));
+  CHECK(model["config"]["training"]["combine"] == false);
+  CHECK(model["config"]["training"]["refit"] == true);  // still the recipe's
+  CHECK_FALSE(model.contains("combination"));
 }

@@ -41,10 +41,15 @@ TEST_CASE("to_json and apply_json round-trip every key", "[config]") {
   config.training.seed = 1234567890123ULL;
   config.training.lr = 0.1 + 0.2;  // a value that needs 17 digits
   config.training.loss = LossKind::huber;
+  config.training.combine = Toggle::off;  // written false; refit stays "auto"
   Config back;
   apply_json(back, json::parse(to_json(config).dump()), "round trip");
   CHECK(to_json(back) == to_json(config));
   CHECK(back.training.lr == config.training.lr);
+  CHECK(to_json(config)["training"]["combine"] == false);
+  CHECK(to_json(config)["training"]["refit"] == "auto");
+  CHECK(back.training.combine == Toggle::off);
+  CHECK(back.training.refit == Toggle::automatic);
 }
 
 TEST_CASE("config validation reports every problem at once with its key path", "[config]") {
@@ -78,11 +83,12 @@ TEST_CASE("an unknown key is an error that suggests the nearest valid key", "[co
 TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
   Config config;
   REQUIRE_THROWS_WITH(
-      apply_json(config, json::parse(R"({"training": {"epochs": "ten", "batch_size": 2.5, "centered": 1},
+      apply_json(config, json::parse(R"({"training": {"epochs": "ten", "batch_size": 2.5, "centered": 1, "combine": "no"},
                                         "model": {"hidden": ["a"]}, "data": {"targets": 3}})"), "c.json"),
       Contains("training.epochs must be an integer >= 1 or \"auto\", got \"ten\"") &&
           Contains("training.batch_size must be an integer, got 2.5") &&
           Contains("training.centered must be true or false, got 1") &&
+          Contains("training.combine must be true, false or \"auto\", got \"no\"") &&
           Contains("model.hidden must be a list of integers") && Contains("data.targets must be a list of strings"));
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"optimizer": "adagrad"}})"), "c.json"),
                       Contains("training.optimizer must be one of adam|rmsprop|sgd, got 'adagrad'"));
@@ -133,6 +139,16 @@ TEST_CASE("command-line text sets keys and names the flag when it is bad", "[con
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "fast"), Contains("--lr expects a finite number, got 'fast'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "inf"), Contains("--lr expects a finite number"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("model.hidden"), "64,,32"), Contains("--hidden expects a list of integers"));
+  // A switch the recipe may decide: auto, true or false (1 / 0).
+  CHECK(config.training.combine == Toggle::automatic);
+  set_from_text(config, find("training.combine"), "false");
+  CHECK(config.training.combine == Toggle::off);
+  set_from_text(config, find("training.refit"), "1");
+  CHECK(config.training.refit == Toggle::on);
+  set_from_text(config, find("training.refit"), "auto");
+  CHECK(config.training.refit == Toggle::automatic);
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.combine"), "yes"),
+                      Contains("--combine expects true, false or \"auto\", got 'yes'"));
 }
 
 TEST_CASE("every option has a help text, and the stable flags exist", "[config]") {

@@ -119,12 +119,12 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
 TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {
   Config config = airline(4);
   config.model.ensemble = 2;
-  config.training.refit = true;
+  config.training.refit = Toggle::on;
   config.data.horizon = 3;
   const FitOutcome complete = fit(config, FitOptions{});
   CHECK(complete.refit_epochs == 4);
   CHECK(complete.refit_windows > complete.train_windows);
-  CHECK(complete.checkpoint.config.training.refit);
+  CHECK(complete.checkpoint.config.training.refit == Toggle::on);
 
   FitOptions options;
   bool saw_refit = false;
@@ -137,10 +137,10 @@ TEST_CASE("a refit stopped part way keeps the validated members and says it was 
   CHECK(saw_refit);
   CHECK(stopped.refit_epochs == 0);
   CHECK(stopped.refit_windows == 0);
-  CHECK_FALSE(stopped.checkpoint.config.training.refit);
+  CHECK(stopped.checkpoint.config.training.refit == Toggle::off);
   CHECK(stopped.checkpoint.history.size() == 4);  // the validated run's epochs only
   // The validated members: the same as a run without refit.
-  config.training.refit = false;
+  config.training.refit = Toggle::off;
   const FitOutcome validated = fit(config, FitOptions{});
   CHECK(checkpoint_text(stopped.checkpoint) == checkpoint_text(validated.checkpoint));
 }

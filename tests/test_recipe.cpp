@@ -32,10 +32,10 @@ TEST_CASE("the recipe picks a seasonal, direct, validated ensemble for a long en
   CHECK(r.data.look_back == 24);
   CHECK(r.data.horizon == 18);
   CHECK(std::lround(126 * r.data.val_fraction) == 36);  // the validation tail holds two horizons
-  CHECK(r.training.combine);
+  CHECK(r.training.combine == Toggle::on);
   CHECK(r.training.epochs == 300);
   CHECK(r.training.loss == LossKind::huber);
-  CHECK(r.training.refit);
+  CHECK(r.training.refit == Toggle::on);
   CHECK(r.model.ensemble == 5);
   CHECK(r.data.scale_max > 1);  // one seasonal change maps to about 1
   CHECK(validate(r).empty());
@@ -57,7 +57,7 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
   CHECK(r.data.look_back == 12);
   CHECK(r.data.horizon == 1);  // predict rolls forward beyond it; the combination reads the history
   CHECK(r.data.look_back + r.data.horizon + std::lround(18 * r.data.val_fraction) <= 18);
-  CHECK(r.training.combine);
+  CHECK(r.training.combine == Toggle::on);
   CHECK(seasonal_naive_fallback(config, r, seasonal(18)));
   CHECK(validate(r).empty());
 
@@ -96,6 +96,32 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
   const Config e = resolve_recipe(epochs, seasonal(18));
   CHECK(e.data.look_back < 12);
   CHECK_FALSE(seasonal_naive_fallback(epochs, e, seasonal(18)));
+  // --combine false switches the combination, and with it the fallback, off.
+  Config alone = config;
+  alone.training.combine = Toggle::off;
+  const Config a = resolve_recipe(alone, seasonal(18));
+  CHECK(a.data.look_back < 12);
+  CHECK(a.training.combine == Toggle::off);
+  CHECK_FALSE(seasonal_naive_fallback(alone, a, seasonal(18)));
+}
+
+TEST_CASE("refit and combine given as true or false are kept, and auto is the recipe choice", "[recipe]") {
+  Config config;
+  config.data.horizon = 18;
+  for (const Toggle given : {Toggle::off, Toggle::on}) {
+    Config c = config;
+    c.training.refit = given;
+    c.training.combine = given;
+    const Config r = resolve_recipe(c, monthly(126));
+    CHECK(r.training.epochs == 300);  // the epochs are still the recipe's
+    CHECK(r.training.refit == given);
+    CHECK(r.training.combine == given);
+  }
+  // With explicit epochs, auto resolves to off, and an explicit true is kept.
+  config.training.epochs = 20;
+  CHECK(resolve_recipe(config, monthly(126)).training.combine == Toggle::off);
+  config.training.combine = Toggle::on;
+  CHECK(resolve_recipe(config, monthly(126)).training.combine == Toggle::on);
 }
 
 TEST_CASE("the recipe shortens the horizon for a very short series without a clear season", "[recipe]") {
@@ -192,7 +218,7 @@ TEST_CASE("explicit settings are kept and data.season overrides the time column'
   CHECK(r.data.val_fraction == 0.1);
   CHECK(r.training.epochs == 4);
   CHECK(r.training.loss == LossKind::mse);
-  CHECK_FALSE(r.training.refit);
+  CHECK(r.training.refit == Toggle::off);
   CHECK(r.model.ensemble == 1);
   CHECK(r.data.scale_max == 1);
 }

@@ -49,7 +49,7 @@ DEFAULT_CONFIG = {
         "beta2": 0.999, "eps": 1e-08, "alpha": 0.99, "momentum": 0.0, "centered": False,
         "weight_decay": 0.0, "loss": "mse", "huber_delta": 1.0, "clip_norm": 0.0, "patience": 10,
         "min_delta": 0.0, "lr_factor": 1.0, "lr_patience": 5, "min_lr": 0.0, "seed": 0,
-        "threads": 0, "mode": "per-series", "refit": False, "combine": False,
+        "threads": 0, "mode": "per-series", "refit": "auto", "combine": "auto",
     },
     "output": {"path": "model.json", "log_json": "", "checkpoint_every": 0},
 }
@@ -706,6 +706,10 @@ def check_config_value(path, value, default):
         if value != "auto" and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             bad('an integer >= 1 or "auto"')
         return value
+    if path in ("training.refit", "training.combine"):  # "auto": the recipe decides
+        if value != "auto" and not isinstance(value, bool):
+            bad('true, false or "auto"')
+        return value
     if path in CHOICES:
         if value not in CHOICES[path]:
             bad("one of " + "|".join(CHOICES[path]))
@@ -860,6 +864,7 @@ def to_checkpoint(args):
     data.update(normalise="minmax", season=season, seasonal_adjust="none")
     config["model"]["ensemble"] = 1
     config["training"]["combine"] = False  # a forecast combination needs validation errors
+    config["training"]["refit"] = False
     epochs = config["training"]["epochs"]
     config["training"]["epochs"] = epochs if isinstance(epochs, int) else 1
 

@@ -24,6 +24,9 @@ enum class Normalise { automatic, minmax, last, season };
 // Seasonal adjustment of the targets before scaling (seasonal.hpp): classical decomposition's
 // seasonal indices, divided out (multiplicative) or subtracted (additive), restored in forecasts.
 enum class SeasonalAdjust { automatic, none, multiplicative, additive };
+// A switch the default recipe may turn on: automatic (the recipe decides; written "auto"), or set by
+// the user (true / false in JSON and flags), which the recipe keeps.
+enum class Toggle { automatic, off, on };
 
 struct DataConfig {
   std::string path;                   // CSV file, or "-" for stdin
@@ -78,8 +81,11 @@ struct TrainingConfig {
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
   std::string mode = "per-series";    // long format: "per-series" (one model each) or "global"
-  bool refit = false;                 // after validating, train again on every row for the full epoch count
-  bool combine = false;               // weight the forecast with seasonal naive and naive by validation errors
+  // After validating, train again on every row for the full epoch count; automatic = on when the
+  // recipe chooses the epochs and there are validation rows, else off (recipe.hpp).
+  Toggle refit = Toggle::automatic;
+  // Weight the forecast with seasonal naive and naive by validation errors; automatic as refit.
+  Toggle combine = Toggle::automatic;
 };
 
 struct OutputConfig {

@@ -23,6 +23,7 @@
 //   epochs      about kTrainingBudget window passes, within [kMinEpochs, kMaxEpochs] (early stopping
 //               with patience 20 and reduce-on-plateau in the first run); then refit: the members
 //               train again on every row for the full epoch count, and those weights are kept
+//               (training.refit auto; false keeps the first run's weights)
 //   stride      1, or, when the look-back is the recipe's, the least that keeps look-back x training
 //               windows x epochs within 8e6 per member (a long series with a long look-back, m = 168
 //               hourly: minutes otherwise); validation windows are thinned alike
@@ -30,7 +31,8 @@
 //   scale       min-max, with the range set so one typical seasonal change (of the adjusted series,
 //               when adjusted) is about 1
 //   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
-//   combine     on: the median is averaged with the better baseline (seasonal naive or naive) when
+//   combine     on (training.combine auto; false turns it and the seasonal naive fallback off,
+//               true keeps it on with explicit epochs too): the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp); seasonal
 //               naive alone for a season too short to learn (seasonal_naive_fallback below)
 //   time column when none is named (and no season): a first column named like one
@@ -52,7 +54,8 @@ int seasonal_period(const DataConfig& data, const Series& series);
 Config resolve_recipe(const Config& config, const Series& series);
 
 // Whether the recipe forecasts `series` by seasonal naive alone (combination weights 0 / 1 / 0):
-// it chose normalise, look-back and epochs itself (`requested` leaves them automatic), m > 1, one
+// it chose normalise, look-back and epochs itself (`requested` leaves them automatic, and
+// training.combine is not false), m > 1, one
 // target and no features, the model was not given the season (normalise resolved to last: fewer
 // rows than the season tests need, 2m, or no window of a season), yet the seasonal naive forecast
 // fits the rows clearly better than the naive one (lag-m MAE below 0.8 x the mean lag-1..min(H, m)
