@@ -286,7 +286,8 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
     for (int r = 0; r < 200; ++r) {
       noise = noise * 1103515245u + 12345u;
       const double wiggle = static_cast<double>((noise >> 16) % 1000) / 100.0 - 5.0;
-      const double level = 100 + (weekly_cycle && r % 7 >= 5 ? -30.0 : 0.0) + wiggle;
+      // A drift, so the level is not stationary (a stationary one takes minmax, recipe.hpp).
+      const double level = 100 + 0.5 * r + (weekly_cycle && r % 7 >= 5 ? -30.0 : 0.0) + wiggle;
       text += "2023-" + std::string(month < 9 ? "0" : "") + std::to_string(month + 1) + "-" + (day < 10 ? "0" : "") +
               std::to_string(day) + "," + std::to_string(level) + "\n";
       if (++day > month_days[month]) day = 1, ++month;

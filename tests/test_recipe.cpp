@@ -300,3 +300,44 @@ TEST_CASE("the recipe adjusts a seasonal series for its season when two seasons 
     CHECK(resolve_recipe(config, monthly(126)).data.seasonal_adjust == SeasonalAdjust::none);
   }
 }
+
+TEST_CASE("the KPSS statistic matches a direct computation of its formula", "[recipe]") {
+  // Values from the formula in NumPy (recipe.hpp kpss_level): 12 lags for 100 rows.
+  MatrixD sine(100, 1), line(100, 1);
+  for (long t = 0; t < 100; ++t) {
+    sine(t, 0) = std::sin(static_cast<double>(t));
+    line(t, 0) = static_cast<double>(t);
+  }
+  CHECK(kpss_level(sine, 100) == Approx(0.3852066651535107).epsilon(1e-12));
+  CHECK(kpss_level(line, 100) == Approx(0.8830480469979368).epsilon(1e-12));
+  CHECK(std::isnan(kpss_level(MatrixD::Constant(20, 1, 3.0), 20)));
+}
+
+TEST_CASE("a series that keeps to one level is normalised by min-max, a walk or a trend is not", "[recipe]") {
+  // Noise around a level (no period of 7: a linear congruential generator), a random walk made of
+  // the same steps, and a drift.
+  const auto daily = [](long rows, int kind) {
+    Series series = monthly(rows);
+    series.time.frequency = {Frequency::Unit::seconds, 86400};
+    std::uint32_t state = 12345;
+    double walk = 100;
+    for (long t = 0; t < rows; ++t) {
+      state = state * 1103515245u + 12345u;
+      const double noise = static_cast<double>((state >> 16) % 1000) / 100.0 - 5.0;
+      walk += noise;
+      series.values(t, 0) = kind == 0 ? 100 + noise : kind == 1 ? walk : 100 + 0.5 * static_cast<double>(t) + noise;
+    }
+    return series;
+  };
+  Config config;
+  config.data.horizon = 14;
+  CHECK(kpss_level(daily(200, 0).values, 200) < 0.15);
+  CHECK(resolve_recipe(config, daily(200, 0)).data.normalise == Normalise::minmax);
+  CHECK(resolve_recipe(config, daily(200, 1)).data.normalise == Normalise::last);
+  CHECK(resolve_recipe(config, daily(200, 2)).data.normalise == Normalise::last);
+  // Fewer than 50 rows cannot tell a level from a short stretch of a trend.
+  CHECK(resolve_recipe(config, daily(40, 0)).data.normalise == Normalise::last);
+  // An explicit normalisation is kept.
+  config.data.normalise = Normalise::last;
+  CHECK(resolve_recipe(config, daily(200, 0)).data.normalise == Normalise::last);
+}

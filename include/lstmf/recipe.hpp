@@ -4,7 +4,9 @@
 // is windowed, so the checkpoint holds the resolved values. README "The default recipe" says why
 // each choice wins on the accuracy protocol (bench/README.md).
 //
-//   normalise   season (targets relative to the seasonal naive forecast) when m > 1 and the
+//   normalise   minmax (the level itself) for a series that keeps to one level: 50 rows at least
+//               and a KPSS statistic (kpss_level below) under 0.15; else
+//               season (targets relative to the seasonal naive forecast) when m > 1 and the
 //               series' changes repeat with period m (the autocorrelation of the first differences
 //               at lag m passes M4's 90% seasonality test; 2m + 1 differences at least; or, on 2m
 //               rows, the seasonal naive forecast fits them clearly better than the naive one), else last
@@ -52,6 +54,12 @@ int seasonal_period(const DataConfig& data, const Series& series);
 // `config` with every automatic key resolved for `series` (its training file). Explicit keys are
 // kept as they are. Throws InputError when the series is too short for any window.
 Config resolve_recipe(const Config& config, const Series& series);
+
+// The KPSS statistic of level stationarity (Kwiatkowski, Phillips, Schmidt and Shin, 1992) of
+// target 0 (column 0 of `values`) over its first `rows` rows, with a Bartlett-weighted long-run
+// variance of ceil(12 (rows / 100)^(1/4)) lags (statsmodels' "legacy" choice); NaN for fewer than 2
+// rows or a flat series. Small for a series that keeps to one level; large for a trend or a walk.
+double kpss_level(const MatrixD& values, long rows);
 
 // Whether the recipe forecasts `series` by seasonal naive alone (combination weights 0 / 1 / 0):
 // it chose normalise, look-back and epochs itself (`requested` leaves them automatic, and
