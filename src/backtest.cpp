@@ -51,10 +51,11 @@ nlohmann::json score_json(const Score& score) { return score.value ? nlohmann::j
 
 // Four significant digits without an exponent for ordinary magnitudes: a table is read by eye.
 std::string format_value(const Score& score, int fixed_decimals = -1) {
-  if (!score.value) return "n/a";
+  if (!score.value || !std::isfinite(*score.value)) return "n/a";
   const double v = *score.value;
   std::ostringstream out;
-  if (fixed_decimals >= 0) {
+  // Fixed decimals only where they stay short: 1e300 would print 300 digits.
+  if (fixed_decimals >= 0 && std::abs(v) < 1e9) {
     out << std::fixed << std::setprecision(fixed_decimals) << v;
   } else if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e9)) {
     out << std::setprecision(4) << v;

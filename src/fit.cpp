@@ -121,8 +121,8 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
         forecast.push_back(predicted(static_cast<long>(o), h * targets + k));
         actual.push_back(values(origins[o] + h, k));
       }
-  errors.mae = *mae(actual, forecast).value;
-  errors.rmse = *rmse(actual, forecast).value;
+  errors.mae = mae(actual, forecast).value.value_or(std::nan(""));
+  errors.rmse = rmse(actual, forecast).value.value_or(std::nan(""));
   errors.windows = static_cast<long>(origins.size());
   return errors;
 }

@@ -29,6 +29,7 @@ Score mae(const std::vector<double>& actual, const std::vector<double>& forecast
   check_pair(actual, forecast, "mae");
   double sum = 0;
   for (size_t i = 0; i < actual.size(); ++i) sum += std::abs(actual[i] - forecast[i]);
+  if (!std::isfinite(sum)) return undefined("MAE undefined: an error is not finite");
   return {sum / static_cast<double>(actual.size()), ""};
 }
 
@@ -60,7 +61,11 @@ Score mape(const std::vector<double>& actual, const std::vector<double>& forecas
     ++used;
   }
   if (used == 0) return undefined("MAPE undefined: every actual value is 0");
-  Score score{100 * sum / static_cast<double>(used), ""};
+  // An actual value near 0 (1e-300) can make a term overflow.
+  const double percent = 100 * (sum / static_cast<double>(used));
+  if (!std::isfinite(percent))
+    return undefined("MAPE undefined: an actual value so close to 0 that its percentage error overflows");
+  Score score{percent, ""};
   if (used < actual.size())
     score.note = "MAPE skips " + std::to_string(actual.size() - used) + " of " + std::to_string(actual.size()) +
                  " actual values that are 0";
@@ -106,7 +111,7 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
 Score mase(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale) {
   Score error = mae(actual, forecast);
   if (!scale.usable()) return undefined(scale.note);
-  if (!std::isfinite(*error.value) || !std::isfinite(*scale.value)) return undefined("MASE undefined: an error or the scale is not finite");
+  if (!error.value || !std::isfinite(*error.value) || !std::isfinite(*scale.value)) return undefined("MASE undefined: an error or the scale is not finite");
   return {*error.value / *scale.value, ""};
 }
 

@@ -236,21 +236,27 @@ std::string indent_lines(const std::string& text, int spaces) {
 struct CsvRecord {
   std::string text;   // the record without its line end
   std::string first;  // first field, unquoted
+  long line = 0;      // 1-based line the record starts on
 };
 
 std::vector<CsvRecord> csv_records(const std::string& text) {
   std::vector<CsvRecord> records;
   std::size_t start = 0;
   bool quoted = false;
+  long line = 1, start_line = 1;
   for (std::size_t i = 0; i <= text.size(); ++i) {
     const bool end = i == text.size();
     if (!end && text[i] == '"') quoted = !quoted;
+    if (!end && text[i] == '\n') ++line;
     if (end || (!quoted && text[i] == '\n')) {
       std::string record = text.substr(start, i - start);
       if (!record.empty() && record.back() == '\r') record.pop_back();
       start = i + 1;
+      const long record_line = start_line;
+      start_line = line;
       if (record.empty()) continue;
       CsvRecord r;
+      r.line = record_line;
       if (record.front() == '"') {
         for (std::size_t k = 1; k < record.size(); ++k) {
           if (record[k] == '"') {
@@ -272,6 +278,28 @@ std::vector<CsvRecord> csv_records(const std::string& text) {
     }
   }
   return records;
+}
+
+// The fields of one record, unquoted: "a ""b""" reads as a "b".
+std::vector<std::string> csv_fields(const std::string& record) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < record.size(); ++i) {
+    const char c = record[i];
+    if (c == '"') {
+      if (quoted && i + 1 < record.size() && record[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else {
+        quoted = !quoted;
+      }
+    } else if (c == ',' && !quoted) {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  return fields;
 }
 
 std::string csv_field(const std::string& text) {
@@ -924,15 +952,45 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
   std::string header;
   std::map<std::string, std::size_t> owner;
   std::map<std::string, std::vector<std::string>> rows;  // by id: ordered
+  std::vector<std::string> columns;
   for (std::size_t p = 0; p < texts.size(); ++p) {
+    if (texts[p].find('\r') != std::string::npos && texts[p].find('\n') == std::string::npos)
+      throw InputError(names[p], 1, 0, "lines end in a carriage return alone (old Mac line ends); expected a forecast CSV "
+                                       "with \\n or \\r\\n line ends");
     std::vector<CsvRecord> records = csv_records(texts[p]);
     if (records.empty()) throw InputError(names[p], 0, 0, "empty: expected a forecast CSV with a header");
-    if (p == 0) header = records.front().text;
+    // predict ends every row with a line end: a file without one was cut short mid-row.
+    if (texts[p].back() != '\n')
+      throw InputError(names[p], records.back().line, 0,
+                       "the last row has no line end: the file was cut short (predict ends every row with one)");
+    if (p == 0) {
+      header = records.front().text;
+      columns = csv_fields(header);
+    }
     if (records.front().text != header)
-      throw InputError(names[p], 1, 0, "header '" + records.front().text + "' differs from " + names.front() + "'s '" + header + "'");
-    if (records.front().text.find(',') == std::string::npos)
-      throw InputError(names[p], 1, 0, "expected a long-format forecast (series column, time, targets)");
+      throw InputError(names[p], 1, 0, "header '" + printable(records.front().text) + "' differs from " + names.front() +
+                                           "'s '" + printable(header) + "'");
+    if (columns.size() < 3)
+      throw InputError(names[p], 1, 0, "expected a long-format forecast (series column, time, targets), found the header '" +
+                                           printable(header) + "'");
     for (std::size_t r = 1; r < records.size(); ++r) {
+      // Every row as predict writes it: the header's fields, the targets (third on) finite numbers.
+      const std::vector<std::string> fields = csv_fields(records[r].text);
+      if (fields.size() != columns.size())
+        throw InputError(names[p], records[r].line, 0,
+                         "expected " + std::to_string(columns.size()) + " fields as in the header, found " +
+                             std::to_string(fields.size()) + " (a cut or damaged forecast file?)");
+      for (std::size_t c = 2; c < fields.size(); ++c) {
+        const std::string& field = fields[c];
+        char* end = nullptr;
+        const double value = field.empty() ? std::nan("") : std::strtod(field.c_str(), &end);
+        // Decimal numbers as predict writes them: no hex, inf or nan spellings.
+        if (field.empty() || end != field.c_str() + field.size() || !std::isfinite(value) ||
+            field.find_first_of("xXnNiI ") != std::string::npos)
+          throw InputError(names[p], records[r].line, static_cast<long>(c + 1),
+                           "expected a finite number in column '" + printable(columns[c]) + "', found '" +
+                               printable(field) + "'");
+      }
       const auto [it, added] = owner.emplace(records[r].first, p);
       if (!added && it->second != p)
         throw InputError(names[p], 0, 0, "series " + quote(records[r].first) + " is also in " + names[it->second]);

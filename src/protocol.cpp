@@ -30,8 +30,8 @@ MethodScore score(const std::vector<double>& actual, const std::vector<double>& 
   s.forecast = forecast;
   const Score m = mase(actual, forecast, scale);
   s.mase = m.value.value_or(std::nan(""));
-  s.smape = *smape(actual, forecast).value;
-  s.rmse = *rmse(actual, forecast).value;
+  s.smape = smape(actual, forecast).value.value_or(std::nan(""));
+  s.rmse = rmse(actual, forecast).value.value_or(std::nan(""));
   return s;
 }
 

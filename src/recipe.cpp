@@ -256,7 +256,9 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // One typical seasonal change of the target maps to about 1 (min-max range scaled up), so the
   // shifted windows of every series have the same order of magnitude.
   // Measured on the values the model sees: seasonally adjusted, when they are.
-  if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax) {
+  // Two training rows at least: with fewer (an explicit look-back on a file too short for it),
+  // nothing is measured here and fit() refuses the file for want of training windows.
+  if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax && first_train_rows >= 2) {
     const long train_rows = first_train_rows;
     MatrixD adjusted = series.values.leftCols(1).topRows(train_rows);
     if (data.seasonal_adjust != SeasonalAdjust::none) {

@@ -67,6 +67,19 @@ TEST_CASE("point metrics match values worked by hand", "[metrics]") {
   }
 }
 
+TEST_CASE("a metric that overflows has no value, never inf", "[metrics]") {
+  // An actual value of 1e-300 makes its percentage error overflow; errors near the double's
+  // largest value overflow their sum.
+  const Score p = mape({1e-300, 5.0}, {1e7, 5.0});
+  CHECK_FALSE(p.defined());
+  CHECK_THAT(p.note, Contains("overflows"));
+  const Score a = mae({1.7e308, -1.7e308}, {-1.7e308, 1.7e308});
+  CHECK_FALSE(a.defined());
+  MaseScale scale;
+  scale.value = 1.0;
+  CHECK_FALSE(mase({1.7e308, -1.7e308}, {-1.7e308, 1.7e308}, scale).defined());
+}
+
 TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
   const std::vector<double> y = {1, 3, 2, 5, 4};
   SECTION("with the period asked for") {

@@ -150,8 +150,10 @@ int run_train(const TrainArgs& args) {
 
   const bool was_interrupted = interrupted();
   const bool trained = !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
+  // The log goes with the checkpoint: a run that saves none (diverged in its first epoch) leaves
+  // an earlier log as it was.
   if (trained) save_checkpoint(config.output.path, outcome.checkpoint);
-  if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+  if (trained && !config.output.log_json.empty()) write_atomically(config.output.log_json, log);
 
   const auto& result = outcome.result;
   if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
