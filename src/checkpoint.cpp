@@ -77,6 +77,9 @@ ColumnsInfo columns_from(const json& j, const Config& config) {
   if ((c.time_column.empty()) != (c.time_format.kind == TimeKind::none))
     bad("columns.time_column and columns.time_format.kind disagree");
   if (c.time_column != config.data.time_column) bad("columns.time_column disagrees with config.data.time_column");
+  if (c.frequency.unit == Frequency::Unit::none && !c.time_column.empty())
+    bad("columns.frequency.unit is 'none', but there is a time column ('" + printable(c.time_column) +
+        "'): its frequency is needed to continue the times");
   const bool calendar = c.time_format.kind != TimeKind::none && c.time_format.kind != TimeKind::integer;
   if ((c.frequency.unit == Frequency::Unit::periods && calendar) ||
       ((c.frequency.unit == Frequency::Unit::seconds || c.frequency.unit == Frequency::Unit::months) && !calendar))

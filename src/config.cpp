@@ -195,9 +195,10 @@ struct Convert<Toggle> {
 template <>
 struct Convert<std::string> {
   static std::string expected() { return "a string"; }
+  // A NUL (JSON \u0000) would cut a path or a column name short where the system reads it.
   static std::string from_json(const json& j) {
-    if (j.is_string()) return j.get<std::string>();
-    throw BadValue{expected(), json_text(j)};
+    if (j.is_string() && j.get<std::string>().find('\0') == std::string::npos) return j.get<std::string>();
+    throw BadValue{j.is_string() ? "a string without NUL characters" : expected(), json_text(j)};
   }
   static std::string from_text(const std::string& text) { return text; }
   static json to_json(const std::string& v) { return v; }
@@ -425,7 +426,8 @@ const std::vector<OptionDef>& option_table() {
                   "input steps per window; auto = chosen from the data", 100000),
       LSTMF_DATA(horizon, "--horizon", "N", "steps forecast per window", in_range(1, 100000)),
       LSTMF_DATA(stride, "--stride", "N", "steps between window starts (the recipe raises it for a long series with a long look-back)", in_range(1, 100000)),
-      LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0)",
+      LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0); left at 0.1 "
+                 "with an automatic look-back, the recipe sizes it",
                  fraction_open()),
       LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
                  fraction_open()),

@@ -60,7 +60,9 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     }
   for (const auto& [file, info] : meta.items()) {
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
-    const std::string where = meta_path + ": " + file;
+    if (file.find('\0') != std::string::npos)
+      throw InputError(meta_path, 0, 0, "a file name with a NUL character ('" + printable(file) + "'): no file can have it");
+    const std::string where = meta_path + ": " + printable(file);
     if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
         !whole(info["h"], 1, 1000000))
       throw InputError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");

@@ -105,6 +105,20 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
   CHECK_FALSE(seasonal_naive_fallback(alone, a, seasonal(18)));
 }
 
+TEST_CASE("a validation fraction given is kept, and 0 turns refit and combination off", "[recipe]") {
+  Config config;
+  config.data.horizon = 18;
+  config.data.val_fraction = 0;
+  const Config none = resolve_recipe(config, monthly(126));
+  CHECK(none.data.val_fraction == 0);
+  CHECK(none.training.refit == Toggle::off);
+  CHECK(none.training.combine == Toggle::off);
+  config.data.val_fraction = 0.25;
+  const Config quarter = resolve_recipe(config, monthly(126));
+  CHECK(quarter.data.val_fraction == 0.25);
+  CHECK(quarter.training.combine == Toggle::on);
+}
+
 TEST_CASE("refit and combine given as true or false are kept, and auto is the recipe choice", "[recipe]") {
   Config config;
   config.data.horizon = 18;
@@ -335,6 +349,11 @@ TEST_CASE("a series that keeps to one level is normalised by min-max, a walk or 
   CHECK(resolve_recipe(config, daily(200, 0)).data.normalise == Normalise::minmax);
   CHECK(resolve_recipe(config, daily(200, 1)).data.normalise == Normalise::last);
   CHECK(resolve_recipe(config, daily(200, 2)).data.normalise == Normalise::last);
+  // A few outliers would squeeze the min-max scale: the noise with three spikes keeps `last`.
+  Series spiky = daily(200, 0);
+  for (const long t : {30, 70, 150}) spiky.values(t, 0) = t == 70 ? -3000 : 5000;
+  CHECK(kpss_level(spiky.values, 200) < 0.15);
+  CHECK(resolve_recipe(config, spiky).data.normalise == Normalise::last);
   // Fewer than 50 rows cannot tell a level from a short stretch of a trend.
   CHECK(resolve_recipe(config, daily(40, 0)).data.normalise == Normalise::last);
   // An explicit normalisation is kept.

@@ -4,8 +4,9 @@
 // is windowed, so the checkpoint holds the resolved values. README "The default recipe" says why
 // each choice wins on the accuracy protocol (bench/README.md).
 //
-//   normalise   minmax (the level itself) for a series that keeps to one level: 50 rows at least
-//               and a KPSS statistic (kpss_level below) under 0.15; else
+//   normalise   minmax (the level itself) for a series that keeps to one level: 50 rows at least,
+//               a KPSS statistic (kpss_level below) under 0.15, and a range of at most 10
+//               interquartile ranges (no outliers to squeeze the scale); else
 //               season (targets relative to the seasonal naive forecast) when m > 1 and the
 //               series' changes repeat with period m (the autocorrelation of the first differences
 //               at lag m passes M4's 90% seasonality test; 2m + 1 differences at least; or, on 2m
@@ -21,7 +22,9 @@
 //               steps: then the longest horizon that fits, and predict rolls forward beyond it
 //   validation  the last max(10%, H) rows, or 2H when the first run keeps kMinWindows / 2 windows
 //               (the look-back is chosen for max(10%, H)): a first run is scored there; its
-//               residuals calibrate the prediction intervals and choose the combination
+//               residuals calibrate the prediction intervals and choose the combination (when
+//               data.val_fraction is left at its default, 0.1; another value is kept, and 0
+//               turns validation, refit, combination and intervals off)
 //   epochs      about kTrainingBudget window passes, within [kMinEpochs, kMaxEpochs] (early stopping
 //               with patience 20 and reduce-on-plateau in the first run); then refit: the members
 //               train again on every row for the full epoch count, and those weights are kept

@@ -30,6 +30,11 @@ int run_predict(const PredictArgs& args) {
     if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
     return run_predict_panel(*loaded.panel, args.panel, args.input, args.output, args.horizon, args.threads);
   }
+  for (size_t i = 0; i < args.intervals.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (args.intervals[i] == args.intervals[j])
+        throw InputError("--intervals: level " + std::to_string(args.intervals[i]) +
+                         " is given twice (its columns would be written twice)");
   const Checkpoint& checkpoint = *loaded.single;
   const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   std::string csv;
@@ -39,7 +44,11 @@ int run_predict(const PredictArgs& args) {
     } else {
       Forecast result =
           forecast(checkpoint, history, args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon, args.threads);
-      add_intervals(result, checkpoint, args.intervals);
+      try {
+        add_intervals(result, checkpoint, args.intervals);
+      } catch (const InputError& e) {
+        throw InputError(args.model, 0, 0, e.message());  // the checkpoint's quantiles are the problem
+      }
       csv = to_csv(result);
     }
   } catch (const DivergedError& e) {
