@@ -100,7 +100,7 @@ struct Convert<int> {
       const auto wide = j.get<long long>();
       if (wide >= std::numeric_limits<int>::min() && wide <= std::numeric_limits<int>::max())
         return static_cast<int>(wide);
-      throw BadValue{"an integer of at most 10 digits", json_text(j)};
+      throw BadValue{"an integer within -2147483648 .. 2147483647", json_text(j)};
     }
     throw BadValue{expected(), json_text(j)};
   }

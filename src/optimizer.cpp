@@ -1,6 +1,7 @@
 #include "lstmf/optimizer.hpp"
 
 #include <cmath>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -148,9 +149,22 @@ void Optimizer<Scalar>::load_state_json(const nlohmann::json& json, const Parame
     if (found == json.end()) throw InputError(where + "." + name + ": missing");
     from_state_dict(layout, *found, where + "." + name, buffer.data());
   };
+  // Running averages of squares are >= 0 by construction; a negative one (an edited file) makes
+  // sqrt(v) NaN at the first step.
+  const auto non_negative = [&](const char* name, const Vector<Scalar>& buffer) {
+    for (Eigen::Index i = 0; i < buffer.size(); ++i)
+      if (!(buffer[i] >= 0)) {
+        std::ostringstream found;
+        found << buffer[i];
+        throw InputError(where + "." + name + ": a running average of squared gradients must be >= 0, found " +
+                         found.str() + " at flat index " + std::to_string(i));
+      }
+  };
   get("exp_avg", copy.exp_avg_);
   get("exp_avg_sq", copy.exp_avg_sq_);
+  non_negative("exp_avg_sq", copy.exp_avg_sq_);
   get("square_avg", copy.square_avg_);
+  non_negative("square_avg", copy.square_avg_);
   get("grad_avg", copy.grad_avg_);
   get("momentum_buffer", copy.momentum_buffer_);
   copy.steps_ = step->get<long>();

@@ -104,7 +104,7 @@ TEST_CASE("absurd sizes are refused before anything is allocated", "[config]") {
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"data": {"look_back": 100001}})"), "c.json"),
                       Contains("data.look_back must be <= 100000, got 100001"));
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"epochs": 99999999999}})"), "c.json"),
-                      Contains("training.epochs must be an integer of at most 10 digits"));
+                      Contains("training.epochs must be an integer within -2147483648 .. 2147483647"));
 }
 
 TEST_CASE("cross-key checks", "[config]") {

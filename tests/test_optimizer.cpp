@@ -157,5 +157,9 @@ TEST_CASE("loading optimizer state names what does not fit", "[optimizer]") {
                       "ckpt.optimizer.lr: expected a positive number, got \"fast\"");
   REQUIRE_THROWS_WITH(adam.load_state_json(nlohmann::json::array(), model.layout(), "ckpt.optimizer"),
                       "ckpt.optimizer: expected an object, got array");
+  state = adam.state_json(model.layout());
+  state["exp_avg_sq"]["head.bias"] = {-0.5};  // a running average of squares below 0: sqrt would be NaN
+  REQUIRE_THROWS_WITH(adam.load_state_json(state, model.layout(), "ckpt.optimizer"),
+                      Catch::Contains("ckpt.optimizer.exp_avg_sq: a running average of squared gradients must be >= 0, found -0.5"));
   CHECK(adam.steps() == 0);
 }

@@ -73,6 +73,13 @@ Command add_predict(CLI::App& app) {
   command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
       ->delimiter(',')
+      ->check(CLI::Validator(
+          [](std::string& text) {  // 80.5 is not "out of range 50 to 99": it is not a whole percentage
+            return text.empty() || text.find_first_not_of("0123456789") != std::string::npos
+                       ? "expected whole percentages from 50 to 99 (e.g. 80,95), got '" + text + "'"
+                       : std::string();
+          },
+          ""))
       ->check(CLI::Range(50, 99));
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future");
   command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
