@@ -24,6 +24,7 @@ json time_format_json(const TimeFormat& f) {
   json out = {{"kind", kTimeKinds[static_cast<int>(f.kind)]}, {"t_separator", f.t_separator},
               {"seconds", f.seconds}, {"zulu", f.zulu}};
   if (f.kind == TimeKind::year_quarter) out["quarter_dash"] = f.quarter_dash;  // older files: no key
+  if (f.offset) out["utc_offset_minutes"] = f.offset_minutes;                  // only when written
   return out;
 }
 
@@ -40,6 +41,12 @@ TimeFormat time_format_from(const json& j, const std::string& where) {
   f.seconds = read_bool(j, "seconds", where);
   f.zulu = read_bool(j, "zulu", where);
   if (f.kind == TimeKind::year_quarter) f.quarter_dash = read_bool(j, "quarter_dash", where);
+  if (j.contains("utc_offset_minutes")) {
+    if (f.kind != TimeKind::datetime || f.zulu)
+      bad(where + ".utc_offset_minutes is only for datetimes without a trailing Z");
+    f.offset = true;
+    f.offset_minutes = static_cast<int>(read_integer(j, "utc_offset_minutes", where, -14 * 60, 14 * 60));
+  }
   return f;
 }
 

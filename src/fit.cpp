@@ -182,8 +182,11 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   // first column named like one (date, month, ...; series.hpp load_training_series) is taken, as
   // the accuracy protocol does, unless it is a target or feature or its values do not read as times.
   Config named = config;
-  SeriesSet data = load_training_series(named.data);
-  return fit(named, std::move(data), options);
+  std::string dropped;
+  SeriesSet data = load_training_series(named.data, &dropped);
+  FitOutcome outcome = fit(named, std::move(data), options);
+  outcome.time_column_dropped = dropped;
+  return outcome;
 }
 
 namespace {
@@ -396,7 +399,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal},
-                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", ""};
+                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", ""};
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;

@@ -284,6 +284,11 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
         } else if (raw.time_format.kind == TimeKind::year && format.kind == TimeKind::integer) {
           for (std::int64_t& earlier : raw.ticks) earlier = year_of_tick(earlier);
           raw.time_format.kind = TimeKind::integer;
+        } else if (format.offset && raw.time_format.offset && format.offset_minutes != raw.time_format.offset_minutes) {
+          throw TimeFormatError(source, line, column,
+                                "time " + quote(text) + " has another UTC offset than " + quote(first_time_text) +
+                                    " on line " + std::to_string(first_time_line) + " (daylight saving time?); column " +
+                                    quote(time->name) + " must keep one offset: convert it to UTC or to one fixed offset");
         } else {
           throw TimeFormatError(source, line, column,
                            "time " + quote(text) + " is not written like " + quote(first_time_text) + " on line " +
@@ -564,16 +569,16 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
     try {
       return load_series(data);
     } catch (const TimeFormatError& e) {
-      if (dropped != nullptr) *dropped = e.message();
+      if (dropped != nullptr) *dropped = (e.line() > 0 ? "line " + std::to_string(e.line()) + ": " : std::string()) + e.message();
       data.time_column.clear();
     }
   }
   return load_series(data);
 }
 
-SeriesSet load_training_series(DataConfig& data) {
+SeriesSet load_training_series(DataConfig& data, std::string* dropped) {
   const bool guess = data.series_column.empty() && data.time_column.empty() && data.look_back == 0 && data.season == 0;
-  return guess ? load_series_guessing_time(data) : load_series(data);
+  return guess ? load_series_guessing_time(data, dropped) : load_series(data);
 }
 
 std::string time_column_by_name(const std::string& path) {

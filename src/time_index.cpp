@@ -38,7 +38,7 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t count, std:
   return true;
 }
 
-enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock, bad_quarter };
+enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock, bad_quarter, bad_offset };
 
 struct ParsedTime {
   std::int64_t tick = 0;
@@ -109,6 +109,17 @@ TimeStatus parse_detail(std::string_view text, ParsedTime& out) {
       if (pos < text.size() && text[pos] == 'Z') {
         out.format.zulu = true;
         ++pos;
+      } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+        // +HH:MM or +HHMM
+        std::int64_t hours = 0, minutes = 0;
+        const std::size_t colon = pos + 3 < text.size() && text[pos + 3] == ':' ? 1 : 0;
+        if (!read_digits(text, pos + 1, 2, hours) || !read_digits(text, pos + 3 + colon, 2, minutes))
+          return TimeStatus::bad_form;
+        out.format.offset = true;
+        out.format.offset_minutes = static_cast<int>((text[pos] == '-' ? -1 : 1) * (hours * 60 + minutes));
+        pos += 5 + colon;
+        if (pos == text.size() && (hours > 14 || minutes > 59 || hours * 60 + minutes > 14 * 60))
+          return TimeStatus::bad_offset;
       }
       if (pos != text.size()) return TimeStatus::bad_form;
     }
@@ -217,10 +228,13 @@ std::string explain_time_error(std::string_view text) {
       return "the time of day is not 00:00:00 to 23:59:59";
     case TimeStatus::bad_quarter:
       return "quarter " + std::to_string((parsed.month + 2) / 3) + " is not 1-4";
+    case TimeStatus::bad_offset:
+      return "the UTC offset is not -14:00 to +14:00";
     case TimeStatus::bad_form:
       break;
   }
   return "the forms understood are 2024-01-31, 2024-01-31 13:00, 2024-01-31 13:00:00, 2024-01-31T13:00:00Z, "
+         "2024-01-31 13:00:00+01:00, "
          "1949-01, 1990Q1, 1990-Q1, 1949 and integer periods";
 }
 
@@ -362,6 +376,11 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
         out += text;
       }
       if (format.zulu) out += 'Z';
+      if (format.offset) {
+        const int minutes = std::abs(format.offset_minutes);
+        std::snprintf(text, sizeof text, "%c%02d:%02d", format.offset_minutes < 0 ? '-' : '+', minutes / 60, minutes % 60);
+        out += text;
+      }
       return out;
     }
   }

@@ -273,7 +273,7 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   std::string weekly = "week,value\n";
   for (int r = 0; r < 40; ++r) weekly += "2015-W" + std::string(r < 9 ? "0" : "") + std::to_string(r + 1) + "," + std::to_string(100 + r % 5) + "\n";
   const auto w = protocol_json("w.csv", weekly, R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
-  CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: expected a time in column 'week'"));
+  CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: line 2: expected a time in column 'week'"));
 
   // m = 1 in meta.json (M4's daily scoring period) leaves the model's season to the recipe, as
   // train does: daily rows give 7, normalised by (season) when the data have a weekly cycle, not

@@ -117,12 +117,33 @@ TEST_CASE("invalid timestamps are refused with a reason", "[time]") {
     CHECK_THAT(explain_time_error("2024-01-01 24:00"), Catch::Contains("time of day"));
   }
   SECTION("text of another form lists the forms understood") {
-    for (const char* text : {"hello", "2024-1-5", "2024/01/05", "2024-01-31T13:00:00+01:00", "2024-01-31 13",
-                             "1.5", "", "13:00", "2024-01-31 13:00 "})
+    for (const char* text : {"hello", "2024-1-5", "2024/01/05", "2024-01-31T13:00:00+1:00", "2024-01-31 13",
+                             "1.5", "", "13:00", "2024-01-31 13:00 ", "2024-01-31 13:00:00Z+01:00",
+                             "2024-01-31 13:00:00+01:00:00", "2024-01-31+01:00"})
       CHECK_FALSE(parse_time(text, tick, format));
     CHECK_THAT(explain_time_error("2024/01/05"), Catch::Contains("2024-01-31T13:00:00Z"));
     CHECK(explain_time_error("2024-01-05").empty());
   }
+}
+
+TEST_CASE("a datetime with a UTC offset keeps its clock time and writes the offset back", "[time]") {
+  std::int64_t tick = 0, plain = 0;
+  TimeFormat format, none;
+  REQUIRE(parse_time("2024-01-31 13:00:00+00:00", tick, format));  // pandas' UTC form
+  REQUIRE(parse_time("2024-01-31 13:00:00", plain, none));
+  CHECK(tick == plain);
+  CHECK(format.offset);
+  CHECK(format.offset_minutes == 0);
+  CHECK(format != none);  // a column must keep one form, offset included
+  TimeIndex index;
+  index.format = format;
+  CHECK(index.format_tick(tick + 3600) == "2024-01-31 14:00:00+00:00");
+  REQUIRE(parse_time("2024-01-31T13:00-0530", tick, format));
+  CHECK(format.offset_minutes == -330);
+  index.format = format;
+  CHECK(index.format_tick(tick) == "2024-01-31T13:00-05:30");
+  CHECK_FALSE(parse_time("2024-01-31 13:00+15:00", tick, format));
+  CHECK(explain_time_error("2024-01-31 13:00+15:00") == "the UTC offset is not -14:00 to +14:00");
 }
 
 TEST_CASE("frequencies are inferred from the ticks", "[time]") {

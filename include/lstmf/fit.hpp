@@ -40,6 +40,7 @@ struct FitOutcome {
   int refit_epochs = 0;      // and the epochs they trained (0: no complete refit)
   std::string refit_failed;  // the DivergedError message of a refit that diverged (validated members kept)
   std::string diverged;      // the DivergedError message when training diverged, else ""
+  std::string time_column_dropped;  // why a first column named like a time column was not read as one
 };
 
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member

@@ -71,7 +71,8 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 // The series as training reads them: one series (no series column) whose time column is not named
 // and whose season and look-back are left to the recipe, which needs the time column's period, by
 // load_series_guessing_time; any other config by load_series. data.time_column is left as the
-// column used. fit() and inspect both read through it, so they see the same series.
-SeriesSet load_training_series(DataConfig& data);
+// column used. fit() and inspect both read through it, so they see the same series. `dropped`, when
+// given, receives why a guessed time column was not read as times ("" when none was dropped).
+SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr);
 
 }  // namespace lstmf

@@ -37,10 +37,14 @@ struct TimeFormat {
   bool seconds = false;      // datetime: ":SS" written
   bool zulu = false;         // datetime: trailing 'Z'
   bool quarter_dash = false; // year_quarter: "1990-Q1" rather than "1990Q1"
+  // datetime: a trailing UTC offset, +HH:MM or -HH:MM (pandas writes +00:00 for UTC), the same on
+  // every row. Ticks are the clock times as written; the offset is kept to write them back.
+  bool offset = false;
+  int offset_minutes = 0;    // east of UTC, -14:00 .. +14:00
 
   bool operator==(const TimeFormat& other) const {
     return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds && zulu == other.zulu &&
-           quarter_dash == other.quarter_dash;
+           quarter_dash == other.quarter_dash && offset == other.offset && offset_minutes == other.offset_minutes;
   }
   bool operator!=(const TimeFormat& other) const { return !(*this == other); }
 };

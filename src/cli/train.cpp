@@ -159,6 +159,9 @@ int run_train(const TrainArgs& args) {
   if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
     // What the recipe chose (or the config said): the checkpoint's config holds it all.
     const Config& used = outcome.checkpoint.config;
+    if (!outcome.time_column_dropped.empty())
+      std::cerr << "note: no time column (rows are periods): the first column was not read as times: "
+                << outcome.time_column_dropped << "\n";
     std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon << ", normalise "
               << to_string(used.data.normalise) << ", season " << used.data.season << ", seasonal adjustment "
               << to_string(used.data.seasonal_adjust) << ", " << used.model.ensemble << " x " << used.training.epochs
