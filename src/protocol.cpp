@@ -43,6 +43,16 @@ std::string fixed(double value, int digits) {
   return out.str();
 }
 
+// An error in original units: 3 decimals, or 4 significant digits below 0.1 (a series around 1e-6
+// would show 0.000).
+std::string error_text(double value) {
+  if (!std::isfinite(value) || value == 0 || std::abs(value) >= 0.1) return fixed(value, 3);
+  std::ostringstream out;
+  out.precision(4);
+  out << value;
+  return out.str();
+}
+
 // Whether `v` is a whole number in [lo, hi] (18 or 18.0).
 bool whole(const json& v, double lo, double hi) {
   return v.is_number() && std::floor(v.get<double>()) == v.get<double>() && v.get<double>() >= lo && v.get<double>() <= hi;
@@ -235,7 +245,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         const auto& w = checkpoint.combination.weights.front();
         const auto& e = checkpoint.combination.validation_mae.front();
         recipe << ", weights " << fixed(w[0], 2) << "/" << fixed(w[1], 2) << "/" << fixed(w[2], 2) << " (val MAE "
-               << fixed(e[0], 3) << "/" << fixed(e[1], 3) << "/" << fixed(e[2], 3) << ")";
+               << error_text(e[0]) << "/" << error_text(e[1]) << "/" << error_text(e[2]) << ")";
       }
       if (!s.note.empty()) recipe << "; " << s.note;
       s.recipe = recipe.str();
@@ -350,7 +360,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   out << " ---: |\n";
   for (const auto& s : r.series) {
     const MethodScore& lstm = s.methods.at("lstm");
-    out << "| " << s.file << " | " << s.recipe << " | " << fixed(lstm.smape, 2) << " | " << fixed(lstm.rmse, 3) << " |";
+    out << "| " << s.file << " | " << s.recipe << " | " << fixed(lstm.smape, 2) << " | " << error_text(lstm.rmse) << " |";
     for (const int level : r.levels)
       out << " " << (s.covered.count(level) ? std::to_string(s.covered.at(level)) + "/" + std::to_string(s.h) : "n/a") << " |";
     out << " " << fixed(s.seconds, 1) << " |\n";
