@@ -247,7 +247,28 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
       const double w = static_cast<double>(origins.size());
       double squares = 0;
       for (const double r : residuals) squares += r * r;
-      const double rms = std::sqrt(squares / n);
+      double rms = std::sqrt(squares / n);
+      // One validation window both chose the kept epoch (early stopping) and calibrates here: its
+      // residual can be near 0 by luck (a 12-row series: +-0.02 where the noise is +-1). The rms
+      // is then no smaller than the one-step error of the drift forecast over the rows before
+      // (the standard deviation of their changes), or with a season of m and m + 3 rows, of the
+      // seasonal naive forecast with drift (of their lag-m changes); grown like a random walk's,
+      // sqrt(h / p + 1) for lag p (h / p whole).
+      if (origins.size() < 2) {
+        const long m = std::max(1, checkpoint.config.data.season);
+        const long p = m > 1 && begin >= m + 3 ? m : 1;
+        const long changes = begin - p;
+        if (changes >= 2) {
+          double mean = 0, spread = 0;
+          for (long t = p; t < begin; ++t) mean += (values(t, k) - values(t - p, k)) / static_cast<double>(changes);
+          for (long t = p; t < begin; ++t) {
+            const double d = values(t, k) - values(t - p, k) - mean;
+            spread += d * d;
+          }
+          const double grow = std::sqrt(static_cast<double>(h / p + 1));
+          rms = std::max(rms, std::sqrt(spread / static_cast<double>(changes - 1)) * grow);
+        }
+      }
       for (long c = 0; c < levels; ++c) {
         const double nominal = (IntervalQuantiles::kFirstLevel + c) / 100.0;
         const double level = std::min(1.0, nominal * (w + 1) / w);

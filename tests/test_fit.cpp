@@ -116,6 +116,36 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
   for (int h = 0; h < 18; ++h) CHECK(f.values(h, 0) == Approx(y[static_cast<size_t>(8 + h % 12)]).epsilon(1e-6));
 }
 
+TEST_CASE("intervals calibrated on one validation window are no narrower than the drift forecast's error", "[fit]") {
+  // 12 months of a trend with noise of about 1 (a fixed sequence): one validation window chooses
+  // the kept epoch and calibrates the intervals, so its residual alone could be near 0.
+  test::TempDir dir;
+  const double noise[12] = {0.3, -1.2, 0.8, 1.5, -0.4, -0.9, 1.1, -1.6, 0.2, 0.9, -0.7, 0.5};
+  std::string text = "month,y\n";
+  std::vector<double> change;
+  for (int t = 0; t < 12; ++t) {
+    text += "2010-" + std::string(t < 9 ? "0" : "") + std::to_string(t + 1) + "," + std::to_string(100 + 2 * t + noise[t]) + "\n";
+    if (t > 0) change.push_back(2 + noise[t] - noise[t - 1]);
+  }
+  Config config;
+  config.data.path = dir.write("s12.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 3;
+  config.model.ensemble = 1;
+  config.training.threads = 1;
+  const FitOutcome outcome = fit(config);
+  const IntervalQuantiles& q = outcome.checkpoint.intervals;
+  REQUIRE(q.windows == 1);
+  // The standard deviation of the changes before the validation row (the drift forecast's
+  // one-step error); the 80% bound is at least z_0.9 times it.
+  const long before = static_cast<long>(std::lround(12 * (1 - outcome.checkpoint.config.data.val_fraction))) - 1;
+  double mean = 0, spread = 0;
+  for (long i = 0; i < before; ++i) mean += change[static_cast<size_t>(i)] / static_cast<double>(before);
+  for (long i = 0; i < before; ++i) spread += std::pow(change[static_cast<size_t>(i)] - mean, 2);
+  const double sd = std::sqrt(spread / static_cast<double>(before - 1));
+  CHECK(q.abs_residual(0, 80 - IntervalQuantiles::kFirstLevel) >= 1.2815 * sd);
+}
+
 TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {
   Config config = airline(4);
   config.model.ensemble = 2;
