@@ -438,6 +438,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
     checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
   }
+  // No validation rows: there was no first run to refit after, and the checkpoint says so.
+  if (config.training.refit == Toggle::on && validation == nullptr) checkpoint.config.training.refit = Toggle::off;
   if (config.training.refit == Toggle::on && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
     // Every row now trains, each member from its own seed again, for every epoch (measured on the
     // accuracy protocol: stopping at the epoch that validated best on a tail of one or two windows

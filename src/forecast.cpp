@@ -108,20 +108,11 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
                      "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data");
   // Clock times with a UTC offset are read as written: another offset than training's would shift
   // the season and mislabel the forecast.
-  const TimeFormat& want = checkpoint.columns.time_format;
-  const TimeFormat& got = series.time.format;
-  if (!series.time.ticks.empty() && want.kind == TimeKind::datetime && got.kind == TimeKind::datetime &&
-      (got.offset != want.offset || got.offset_minutes != want.offset_minutes)) {
-    const auto zone = [](const TimeFormat& f) {
-      if (!f.offset) return std::string("no UTC offset");
-      char text[16];
-      const int minutes = std::abs(f.offset_minutes);
-      std::snprintf(text, sizeof text, "%c%02d:%02d", f.offset_minutes < 0 ? '-' : '+', minutes / 60, minutes % 60);
-      return "UTC offset " + std::string(text);
-    };
-    throw InputError(set.source, 0, 0, "its times are written with " + zone(got) + ", the model's training data with " +
-                                           zone(want) + "; convert the history's times to the same offset");
-  }
+  if (!series.time.ticks.empty() && offsets_differ(series.time.format, checkpoint.columns.time_format))
+    throw InputError(set.source, 0, 0, "its times are written with " + offset_description(series.time.format) +
+                                           ", the model's training data with " +
+                                           offset_description(checkpoint.columns.time_format) +
+                                           "; convert the history's times to the same offset");
   long phase = 0;
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
   if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {

@@ -112,7 +112,9 @@ Score mase(const std::vector<double>& actual, const std::vector<double>& forecas
   Score error = mae(actual, forecast);
   if (!scale.usable()) return undefined(scale.note);
   if (!error.value || !std::isfinite(*error.value) || !std::isfinite(*scale.value)) return undefined("MASE undefined: an error or the scale is not finite");
-  return {*error.value / *scale.value, ""};
+  const double ratio = *error.value / *scale.value;  // a scale near 0 (1e-310) can overflow it
+  if (!std::isfinite(ratio)) return undefined("MASE undefined: the error over the scale overflows");
+  return {ratio, ""};
 }
 
 std::vector<double> naive_forecast(const std::vector<double>& y, long origin, int horizon) {

@@ -519,6 +519,8 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         bad(where + ".id " + quote(s.id) + " is out of order or repeated (series are sorted by id)");
       where += " (" + quote(s.id) + ")";
       frequency_from_json(member(item, "frequency", where), where + ".frequency", s.frequency, s.month_day);
+      if (s.frequency.unit == Frequency::Unit::none && !checkpoint.columns.time_column.empty())
+        bad(where + ".frequency.unit is 'none', but there is a time column: its frequency is needed to continue the times");
       s.scaler = MinMaxScaler::from_json(member(item, "scaler", where), where + ".scaler");
       if (s.scaler.lo() != config.data.scale_min || s.scaler.hi() != config.data.scale_max)
         bad(where + ".scaler.feature_range disagrees with config.data.scale_min and scale_max");
@@ -688,7 +690,15 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
 SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
-  return select_series(load_series(data), selection);
+  SeriesSet set = load_series(data);
+  // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
+  for (const Series& s : set.series)
+    if (!s.time.ticks.empty() && offsets_differ(s.time.format, checkpoint.columns.time_format))
+      throw InputError(set.source, 0, 0, "its times are written with " + offset_description(s.time.format) +
+                                             ", the model's training data with " +
+                                             offset_description(checkpoint.columns.time_format) +
+                                             "; convert the history's times to the same offset");
+  return select_series(std::move(set), selection);
 }
 
 namespace {

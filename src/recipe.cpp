@@ -27,9 +27,10 @@ long test_rows(long rows, double test_fraction, int horizon) {
   return rows - split_parts(rows, 0.0, test_fraction, horizon).val_end;
 }
 
-// Training windows left by a validation tail of max(10%, H) rows and the test tail.
-long training_windows(long rows, int look_back, int horizon, double test_fraction) {
-  return split_parts(rows, 0.1, test_fraction, horizon).train_end - look_back - horizon + 1;
+// Training windows left by a validation tail of max(val_fraction, H) rows (the recipe's 10%, or the
+// fraction given) and the test tail.
+long training_windows(long rows, int look_back, int horizon, double test_fraction, double val_fraction = 0.1) {
+  return split_parts(rows, val_fraction, test_fraction, horizon).train_end - look_back - horizon + 1;
 }
 
 // Mean |y_t - y_{t-m}| of target 0 over the first `rows` rows (m = 1 when too short); 0 if flat.
@@ -189,11 +190,17 @@ Config resolve_recipe(const Config& config, const Series& series) {
   const int m = seasonal_period(data, series);
   const bool auto_look_back = data.look_back == 0;
   const bool auto_validation = config.data.val_fraction == DataConfig{}.val_fraction;
+  // The validation tail the look-back search and the epoch count assume: the recipe's 10%, or the
+  // fraction given (kept below).
+  const double search_fraction = auto_validation ? 0.1 : config.data.val_fraction;
 
   if (data.normalise == Normalise::automatic) {
     // Judged on the rows before any test tail (data.test_fraction), which the model never sees.
     const long seen = rows - test_rows(rows, data.test_fraction, data.horizon);
-    if (level_stationary(series.values, seen))
+    // Every target keeps to its level: one trending target would be capped by min-max scaling.
+    bool levels = series.n_targets > 0;
+    for (long k = 0; k < series.n_targets && levels; ++k) levels = level_stationary(MatrixD(series.values.col(k)), seen);
+    if (levels)
       data.normalise = Normalise::minmax;
     else
       data.normalise = m > 1 && (has_season(series.values, seen, m) || season_beats_naive(series.values, seen, m, data.horizon))
@@ -206,7 +213,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
     // training windows; false when even horizon 1 does not.
     int look_back = 0;
     int horizon = 0;
-    const auto windows = [&] { return training_windows(rows, look_back, horizon, data.test_fraction); };
+    const auto windows = [&] { return training_windows(rows, look_back, horizon, data.test_fraction, search_fraction); };
     const auto search = [&](long need, int shortest) {
       horizon = data.horizon;
       look_back = std::max({2 * m, horizon, 6});
@@ -224,7 +231,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
     if (data.normalise == Normalise::season && !search(kMinWindows, m) && !search(kMinWindows / 2, m))
       data.normalise = Normalise::last;
     if (data.normalise != Normalise::season) search(kMinWindows, 3);
-    if (training_windows(rows, look_back, horizon, data.test_fraction) < 1) {
+    if (training_windows(rows, look_back, horizon, data.test_fraction, search_fraction) < 1) {
       // As few windows as there are: the shortest look-back, one step, a minimal validation tail.
       look_back = std::max(1, std::min(look_back, static_cast<int>(rows / 3)));
       horizon = 1;
@@ -254,7 +261,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // seasonal naive's 1.53; shampoo (no season: lag-12 changes as large as the short-lag ones) is
   // not one of them.
   if (auto_look_back && fallback_applies(config, m, data.normalise, series) &&
-      training_windows(rows, m, 1, data.test_fraction) >= 1) {
+      training_windows(rows, m, 1, data.test_fraction, search_fraction) >= 1) {
     data.look_back = m;
     data.horizon = 1;
     if (auto_validation) data.val_fraction = static_cast<double>(validation_rows(rows, 1)) / static_cast<double>(rows);
@@ -299,7 +306,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
   }
 
   if (out.training.epochs == 0) {
-    const long windows = std::max<long>(1, training_windows(rows, data.look_back, data.horizon, data.test_fraction));
+    const long windows = std::max<long>(1, training_windows(rows, data.look_back, data.horizon, data.test_fraction, search_fraction));
     out.training.epochs = static_cast<int>(
         std::clamp<long>(std::lround(kTrainingBudget / static_cast<double>(windows)), kMinEpochs, kMaxEpochs));
     if (config.training.patience == TrainingConfig{}.patience) out.training.patience = 20;

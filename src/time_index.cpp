@@ -213,6 +213,19 @@ bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format) {
   return true;
 }
 
+bool offsets_differ(const TimeFormat& a, const TimeFormat& b) {
+  return a.kind == TimeKind::datetime && b.kind == TimeKind::datetime &&
+         (a.offset != b.offset || a.offset_minutes != b.offset_minutes);
+}
+
+std::string offset_description(const TimeFormat& format) {
+  if (!format.offset) return "no UTC offset";
+  char text[16];
+  const int minutes = std::abs(format.offset_minutes);
+  std::snprintf(text, sizeof text, "%c%02d:%02d", format.offset_minutes < 0 ? '-' : '+', minutes / 60, minutes % 60);
+  return "UTC offset " + std::string(text);
+}
+
 std::string explain_time_error(std::string_view text) {
   ParsedTime parsed;
   switch (parse_detail(text, parsed)) {

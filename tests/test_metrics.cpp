@@ -78,6 +78,8 @@ TEST_CASE("a metric that overflows has no value, never inf", "[metrics]") {
   MaseScale scale;
   scale.value = 1.0;
   CHECK_FALSE(mase({1.7e308, -1.7e308}, {-1.7e308, 1.7e308}, scale).defined());
+  scale.value = 1e-310;  // a positive scale so small that the ratio overflows
+  CHECK_FALSE(mase({1.0}, {0.0}, scale).defined());
 }
 
 TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {

@@ -117,6 +117,13 @@ TEST_CASE("a validation fraction given is kept, and 0 turns refit and combinatio
   const Config quarter = resolve_recipe(config, monthly(126));
   CHECK(quarter.data.val_fraction == 0.25);
   CHECK(quarter.training.combine == Toggle::on);
+  // The look-back and horizon are chosen for the tail given: 25 training rows of 100 still hold
+  // windows (the recipe's own 10% tail would have allowed a look-back and horizon of 14).
+  config.data.horizon = 14;
+  config.data.val_fraction = 0.75;
+  const Config most = resolve_recipe(config, monthly(100));
+  CHECK(most.data.val_fraction == 0.75);
+  CHECK(most.data.look_back + most.data.horizon <= 25);
 }
 
 TEST_CASE("refit and combine given as true or false are kept, and auto is the recipe choice", "[recipe]") {

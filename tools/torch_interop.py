@@ -415,6 +415,14 @@ def parse_time(text):
             if pos < len(text) and text[pos] == "Z":
                 fmt["zulu"] = True
                 pos += 1
+            elif pos < len(text) and text[pos] in "+-":
+                # A UTC offset, +HH:MM or +HHMM: the clock time is kept as written (as lstm-forecast does)
+                colon = 1 if pos + 3 < len(text) and text[pos + 3] == ":" else 0
+                hours, minutes = number(pos + 1, 2), number(pos + 3 + colon, 2)
+                if hours is None or minutes is None or hours > 14 or minutes > 59 or hours * 60 + minutes > 14 * 60:
+                    return None
+                fmt["utc_offset_minutes"] = (-1 if text[pos] == "-" else 1) * (hours * 60 + minutes)
+                pos += 5 + colon
             if pos != len(text):
                 return None
     if not 1 <= month <= 12 or not 1 <= day <= days_in_month(year, month):
@@ -445,6 +453,9 @@ def format_tick(tick, fmt):
                                           second_of_day // 3600, second_of_day // 60 % 60)
     if fmt["seconds"]:
         text += ":%02d" % (second_of_day % 60)
+    if "utc_offset_minutes" in fmt:
+        offset = fmt["utc_offset_minutes"]
+        text += "%s%02d:%02d" % ("-" if offset < 0 else "+", abs(offset) // 60, abs(offset) % 60)
     return text + ("Z" if fmt["zulu"] else "")
 
 
@@ -618,12 +629,16 @@ def parse_times(times, source):
         parsed = parse_time(text)
         if parsed is None:
             raise Failure("%s:%s: '%s' is not a timestamp (forms: 2024-01-31, 2024-01-31 13:00, "
-                          "2024-01-31T13:00:00Z, 1949-01, 1949, integer periods)" % (source, where, text))
+                          "2024-01-31T13:00:00Z, 2024-01-31 13:00:00+01:00, 1949-01, 1949, integer periods)"
+                          % (source, where, text))
         tick, this = parsed
         if fmt is None:
             fmt = this
         elif this["kind"] != fmt["kind"]:
             raise Failure("%s:%s: '%s' is a %s, earlier timestamps are %ss" % (source, where, text, this["kind"], fmt["kind"]))
+        elif this.get("utc_offset_minutes") != fmt.get("utc_offset_minutes"):
+            raise Failure("%s:%s: '%s' has another UTC offset than the earlier timestamps; the column must keep one "
+                          "offset (convert it to UTC)" % (source, where, text))
         if ticks and tick <= ticks[-1]:
             raise Failure("%s:%s: timestamps must increase, '%s' does not" % (source, where, text))
         ticks.append(tick)

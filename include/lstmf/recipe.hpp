@@ -4,7 +4,7 @@
 // is windowed, so the checkpoint holds the resolved values. README "The default recipe" says why
 // each choice wins on the accuracy protocol (bench/README.md).
 //
-//   normalise   minmax (the level itself) for a series that keeps to one level: 50 rows at least,
+//   normalise   minmax (the level itself) for a series whose every target keeps to one level: 50 rows at least,
 //               a KPSS statistic (kpss_level below) under 0.15, and a range of at most 10
 //               interquartile ranges (no outliers to squeeze the scale); else
 //               season (targets relative to the seasonal naive forecast) when m > 1 and the
@@ -65,8 +65,8 @@ Config resolve_recipe(const Config& config, const Series& series);
 double kpss_level(const MatrixD& values, long rows);
 
 // Whether the recipe forecasts `series` by seasonal naive alone (combination weights 0 / 1 / 0):
-// it chose normalise, look-back and epochs itself (`requested` leaves them automatic, and
-// training.combine is not false), m > 1, one
+// it chose normalise, look-back and epochs itself (`requested` leaves them automatic,
+// training.combine is not false and data.val_fraction is above 0), m > 1, one
 // target and no features, the model was not given the season (normalise resolved to last: fewer
 // rows than the season tests need, 2m, or no window of a season), yet the seasonal naive forecast
 // fits the rows clearly better than the naive one (lag-m MAE below 0.8 x the mean lag-1..min(H, m)

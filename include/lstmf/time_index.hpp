@@ -93,6 +93,12 @@ struct TimeIndex {
 // `format` to the form found.
 bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format);
 
+// Datetimes whose UTC offsets differ (one written with +01:00, the other with +02:00 or none):
+// their clock times are not comparable. False when either is not a datetime.
+bool offsets_differ(const TimeFormat& a, const TimeFormat& b);
+// "UTC offset +01:00", or "no UTC offset".
+std::string offset_description(const TimeFormat& format);
+
 // Why parse_time refused `text`, for messages: "month 13 is not 1-12", "February 2023 has 28 days",
 // or the list of supported forms. "" when parse_time accepts it.
 std::string explain_time_error(std::string_view text);

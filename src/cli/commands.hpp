@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +20,11 @@ Command add_train(CLI::App& app);
 Command add_predict(CLI::App& app);
 Command add_evaluate(CLI::App& app);
 Command add_merge(CLI::App& app);
+
+// --intervals of predict and evaluate: whole percentages (80.5 is refused as not whole, not as out
+// of range), and each level once (check_interval_levels, after parsing; throws InputError).
+CLI::Validator whole_percentages();
+void check_interval_levels(const std::vector<int>& levels);
 
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();

@@ -54,6 +54,7 @@ constexpr const char* kFooter =
 int run_protocol_command(const EvaluateArgs& args) {
   ProtocolOptions options;
   options.base.training.threads = args.options.threads;
+  check_interval_levels(args.intervals);
   options.intervals = args.intervals;
   const auto& all = config_options();
   const auto option_named = [&](const std::string& key) {
@@ -143,6 +144,7 @@ Command add_evaluate(CLI::App& app) {
   command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file");
   command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported")
       ->delimiter(',')
+      ->check(whole_percentages())
       ->check(CLI::Range(50, 99))
       ->capture_default_str();
   command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(',');

@@ -30,11 +30,7 @@ int run_predict(const PredictArgs& args) {
     if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
     return run_predict_panel(*loaded.panel, args.panel, args.input, args.output, args.horizon, args.threads);
   }
-  for (size_t i = 0; i < args.intervals.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (args.intervals[i] == args.intervals[j])
-        throw InputError("--intervals: level " + std::to_string(args.intervals[i]) +
-                         " is given twice (its columns would be written twice)");
+  check_interval_levels(args.intervals);
   const Checkpoint& checkpoint = *loaded.single;
   const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   std::string csv;
@@ -60,6 +56,23 @@ int run_predict(const PredictArgs& args) {
 
 }  // namespace
 
+CLI::Validator whole_percentages() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return text.empty() || text.find_first_not_of("0123456789") != std::string::npos
+                   ? "expected whole percentages from 50 to 99 (e.g. 80,95), got '" + text + "'"
+                   : std::string();
+      },
+      "");
+}
+
+void check_interval_levels(const std::vector<int>& levels) {
+  for (size_t i = 0; i < levels.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (levels[i] == levels[j])
+        throw InputError("--intervals: level " + std::to_string(levels[i]) + " is given twice");
+}
+
 Command add_predict(CLI::App& app) {
   auto* command = app.add_subcommand("predict", "Forecast from a checkpoint and recent history; writes CSV");
   auto args = std::make_shared<PredictArgs>();
@@ -73,13 +86,7 @@ Command add_predict(CLI::App& app) {
   command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
       ->delimiter(',')
-      ->check(CLI::Validator(
-          [](std::string& text) {  // 80.5 is not "out of range 50 to 99": it is not a whole percentage
-            return text.empty() || text.find_first_not_of("0123456789") != std::string::npos
-                       ? "expected whole percentages from 50 to 99 (e.g. 80,95), got '" + text + "'"
-                       : std::string();
-          },
-          ""))
+      ->check(whole_percentages())
       ->check(CLI::Range(50, 99));
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future");
   command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
