@@ -218,12 +218,18 @@ bool offsets_differ(const TimeFormat& a, const TimeFormat& b) {
          (a.offset != b.offset || a.offset_minutes != b.offset_minutes);
 }
 
-std::string offset_description(const TimeFormat& format) {
-  if (!format.offset) return "no UTC offset";
+namespace {
+// +HH:MM for minutes east of UTC.
+std::string offset_text(int offset_minutes) {
   char text[16];
-  const int minutes = std::abs(format.offset_minutes);
-  std::snprintf(text, sizeof text, "%c%02d:%02d", format.offset_minutes < 0 ? '-' : '+', minutes / 60, minutes % 60);
-  return "UTC offset " + std::string(text);
+  const int minutes = std::abs(offset_minutes);
+  std::snprintf(text, sizeof text, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', minutes / 60, minutes % 60);
+  return text;
+}
+}  // namespace
+
+std::string offset_description(const TimeFormat& format) {
+  return format.offset ? "UTC offset " + offset_text(format.offset_minutes) : "no UTC offset";
 }
 
 std::string explain_time_error(std::string_view text) {
@@ -389,11 +395,7 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
         out += text;
       }
       if (format.zulu) out += 'Z';
-      if (format.offset) {
-        const int minutes = std::abs(format.offset_minutes);
-        std::snprintf(text, sizeof text, "%c%02d:%02d", format.offset_minutes < 0 ? '-' : '+', minutes / 60, minutes % 60);
-        out += text;
-      }
+      if (format.offset) out += offset_text(format.offset_minutes);
       return out;
     }
   }
