@@ -18,7 +18,8 @@ using namespace checkpoint_json;
 
 const char* const kTimeKinds[] = {"none", "integer", "year", "year_month", "date", "datetime", "year_quarter"};
 constexpr int kTimeKindCount = 7;
-const char* const kFrequencyUnits[] = {"none", "periods", "seconds", "months"};
+const char* const kFrequencyUnits[] = {"none", "periods", "seconds", "months", "business_days"};
+constexpr int kFrequencyUnitCount = 5;
 
 json time_format_json(const TimeFormat& f) {
   json out = {{"kind", kTimeKinds[static_cast<int>(f.kind)]}, {"t_separator", f.t_separator},
@@ -59,9 +60,9 @@ Frequency frequency_from(const json& j, const std::string& where) {
   Frequency f;
   const std::string unit = read_string(j, "unit", where);
   bool found = false;
-  for (int u = 0; u < 4; ++u)
+  for (int u = 0; u < kFrequencyUnitCount; ++u)
     if (unit == kFrequencyUnits[u]) f.unit = static_cast<Frequency::Unit>(u), found = true;
-  if (!found) bad(where + ".unit must be one of none, periods, seconds, months, got '" + printable(unit) + "'");
+  if (!found) bad(where + ".unit must be one of none, periods, seconds, months, business_days, got '" + printable(unit) + "'");
   f.count = read_integer(j, "count", where, 0, std::numeric_limits<long>::max());
   if (f.unit != Frequency::Unit::none && f.count < 1) bad(where + ".count must be >= 1");
   return f;
@@ -88,8 +89,10 @@ ColumnsInfo columns_from(const json& j, const Config& config) {
     bad("columns.frequency.unit is 'none', but there is a time column ('" + printable(c.time_column) +
         "'): its frequency is needed to continue the times");
   const bool calendar = c.time_format.kind != TimeKind::none && c.time_format.kind != TimeKind::integer;
+  const bool dates = c.time_format.kind == TimeKind::date || c.time_format.kind == TimeKind::datetime;
   if ((c.frequency.unit == Frequency::Unit::periods && calendar) ||
-      ((c.frequency.unit == Frequency::Unit::seconds || c.frequency.unit == Frequency::Unit::months) && !calendar))
+      ((c.frequency.unit == Frequency::Unit::seconds || c.frequency.unit == Frequency::Unit::months) && !calendar) ||
+      (c.frequency.unit == Frequency::Unit::business_days && !dates))
     bad("columns.frequency.unit '" + std::string(kFrequencyUnits[static_cast<int>(c.frequency.unit)]) +
         "' does not fit columns.time_format.kind '" + kTimeKinds[static_cast<int>(c.time_format.kind)] + "'");
   if (c.time_format.kind == TimeKind::year_quarter &&

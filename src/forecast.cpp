@@ -102,8 +102,7 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   Series& series = set.series.front();
   const Frequency& trained = checkpoint.columns.frequency;
   const Frequency& found = series.time.frequency;
-  if (trained.unit != Frequency::Unit::none && found.unit != Frequency::Unit::none &&
-      (trained.unit != found.unit || trained.count != found.count))
+  if (!continues_frequency(trained, series.time))
     throw InputError(set.source, 0, 0,
                      "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data");
   // Clock times with a UTC offset are read as written: another offset than training's would shift

@@ -711,8 +711,7 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   if (it == set->series.end() || it->id != s.id)
     throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint has no rows here");
   const Frequency& found = it->time.frequency;
-  if (s.frequency.unit != Frequency::Unit::none && found.unit != Frequency::Unit::none &&
-      (s.frequency.unit != found.unit || s.frequency.count != found.count))
+  if (!continues_frequency(s.frequency, it->time))
     throw InputError(set->source, it->first_line, 0,
                      "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
   return History{it->values, it->time.ticks, set->source + " series " + quote(s.id)};

@@ -344,6 +344,7 @@ std::string describe_distance(const TimeIndex& index, std::int64_t from, std::in
       return amount((year_to - year_from) * 12 + (month_to - month_from), "month");
     }
     case Frequency::Unit::seconds:
+    case Frequency::Unit::business_days:
       if (difference % 86400 == 0) return amount(difference / 86400, "day");
       if (difference % 3600 == 0) return amount(difference / 3600, "hour");
       if (difference % 60 == 0) return amount(difference / 60, "minute");

@@ -148,6 +148,7 @@ CivilTime split_tick(std::int64_t tick) {
 
 std::int64_t month_number(const CivilTime& civil) { return civil.year * 12 + (civil.month - 1); }
 
+
 // The most common difference between consecutive values (the smallest on ties). Runs of equal
 // differences are counted before touching the map, so a regular series costs one map entry.
 std::int64_t most_common_difference(const std::vector<std::int64_t>& values) {
@@ -168,6 +169,42 @@ std::int64_t most_common_difference(const std::vector<std::int64_t>& values) {
       best_count = count;
     }
   return best;
+}
+
+// Business days. d = days since 1970-01-01 (a Thursday); weekday(d) = (d + 3) mod 7, Monday 0.
+// Business day number b(d) = 5 floor((d + 3) / 7) + min(weekday(d), 4): Monday 1969-12-29 is 0,
+// five per week; a Saturday or Sunday counts as the Friday before. Inverse for weekdays:
+// d = 7 floor(b / 5) + (b mod 5) - 3.
+constexpr std::int64_t kMaxBusinessDay = kMaxAdvanceYear * 262;  // beyond years +-1e8
+
+int weekday(std::int64_t days) { return static_cast<int>(days + 3 - floor_div(days + 3, 7) * 7); }
+
+std::int64_t business_day_number(std::int64_t days) {
+  return floor_div(days + 3, 7) * 5 + std::min(weekday(days), 4);
+}
+
+std::int64_t days_of_business_day(std::int64_t number) {
+  const std::int64_t week = floor_div(number, 5);
+  return week * 7 + (number - week * 5) - 3;
+}
+
+bool on_weekend(std::int64_t tick) { return weekday(floor_div(tick, kSecondsPerDay)) >= 5; }
+
+// Business-day data (infer_time_index): one time of day, no tick on a weekend, most steps one day,
+// and at least one step across a weekend.
+bool business_day_ticks(const std::vector<std::int64_t>& t) {
+  if (t.size() < 2) return false;
+  const std::int64_t second_of_day = t.front() - floor_div(t.front(), kSecondsPerDay) * kSecondsPerDay;
+  bool across_weekend = false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const std::int64_t days = floor_div(t[i], kSecondsPerDay);
+    if (t[i] - days * kSecondsPerDay != second_of_day || weekday(days) >= 5) return false;
+    if (i > 0) {
+      const std::int64_t before = floor_div(t[i - 1], kSecondsPerDay);
+      across_weekend = across_weekend || business_day_number(days) - business_day_number(before) < days - before;
+    }
+  }
+  return across_weekend && most_common_difference(t) == kSecondsPerDay;
 }
 
 std::string plural(std::int64_t count, const char* unit) { return std::to_string(count) + " " + unit + "s"; }
@@ -269,6 +306,8 @@ std::string Frequency::name() const {
       if (count == 3) return "quarterly";
       if (count == 12) return "yearly";
       return count % 12 == 0 ? plural(count / 12, "year") : plural(count, "month");
+    case Unit::business_days:
+      return count == 1 ? "business daily" : plural(count, "business day");
     case Unit::seconds:
       if (count == kSecondsPerWeek) return "weekly";
       if (count % kSecondsPerWeek == 0) return plural(count / kSecondsPerWeek, "week");
@@ -291,6 +330,8 @@ int Frequency::seasonal_period() const {
   } else if (unit == Unit::months) {
     if (count == 1) return 12;
     if (count == 3) return 4;
+  } else if (unit == Unit::business_days) {
+    if (count == 1) return 5;
   }
   return 1;
 }
@@ -324,6 +365,15 @@ std::int64_t TimeIndex::advance(std::int64_t tick, std::int64_t steps) const {
       const int day = std::min(month_day > 0 ? month_day : civil.day, days_in_month(year, month_of_year));
       return days_from_civil(year, month_of_year, day) * kSecondsPerDay + civil.second_of_day;
     }
+    case Frequency::Unit::business_days: {
+      const std::int64_t days = floor_div(tick, kSecondsPerDay);
+      std::int64_t number = 0;
+      if (__builtin_mul_overflow(steps, frequency.count, &offset) ||
+          __builtin_add_overflow(business_day_number(days), offset, &number) || number > kMaxBusinessDay ||
+          number < -kMaxBusinessDay)
+        throw beyond();
+      return days_of_business_day(number) * kSecondsPerDay + (tick - days * kSecondsPerDay);
+    }
   }
   return tick + steps;
 }
@@ -345,6 +395,14 @@ std::optional<std::int64_t> TimeIndex::steps_between(std::int64_t from, std::int
       const std::int64_t steps = months / frequency.count;
       if (advance(from, steps) != to) return std::nullopt;  // same months, another day or hour
       return steps;
+    }
+    case Frequency::Unit::business_days: {
+      const std::int64_t from_days = floor_div(from, kSecondsPerDay), to_days = floor_div(to, kSecondsPerDay);
+      if (from - from_days * kSecondsPerDay != to - to_days * kSecondsPerDay) return std::nullopt;  // time of day
+      if (weekday(from_days) >= 5 || weekday(to_days) >= 5) return std::nullopt;
+      const std::int64_t days = business_day_number(to_days) - business_day_number(from_days);
+      if (frequency.count <= 0 || days % frequency.count != 0) return std::nullopt;
+      return days / frequency.count;
     }
   }
   return std::nullopt;
@@ -446,6 +504,8 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
       if (same_phase) {
         unit = Unit::months;
         index.month_day = anchor;
+      } else if (business_day_ticks(t)) {
+        unit = Unit::business_days;
       }
       break;
     }
@@ -468,10 +528,25 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
     std::transform(t.begin(), t.end(), months.begin(),
                    [](std::int64_t tick) { return month_number(split_tick(tick)); });
     index.frequency.count = most_common_difference(months);
+  } else if (unit == Unit::business_days) {
+    std::vector<std::int64_t> numbers(t.size());
+    std::transform(t.begin(), t.end(), numbers.begin(),
+                   [](std::int64_t tick) { return business_day_number(floor_div(tick, kSecondsPerDay)); });
+    index.frequency.count = most_common_difference(numbers);
   } else {
     index.frequency.count = most_common_difference(t);
   }
   return index;
+}
+
+bool continues_frequency(const Frequency& trained, const TimeIndex& found) {
+  const Frequency& f = found.frequency;
+  if (trained.unit == Frequency::Unit::none || f.unit == Frequency::Unit::none) return true;
+  if (trained.unit == f.unit && trained.count == f.count) return true;
+  if (trained.unit != Frequency::Unit::business_days || trained.count != 1 || f.unit != Frequency::Unit::seconds ||
+      f.count != kSecondsPerDay)
+    return false;
+  return std::none_of(found.ticks.begin(), found.ticks.end(), on_weekend);
 }
 
 }  // namespace lstmf

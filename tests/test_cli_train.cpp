@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "lstmf/time_index.hpp"
 #include "support.hpp"
 
 using namespace lstmf::test;
@@ -442,4 +443,50 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
   CHECK(model["config"]["training"]["combine"] == false);
   CHECK(model["config"]["training"]["refit"] == true);  // still the recipe's
   CHECK_FALSE(model.contains("combination"));
+}
+
+TEST_CASE("a business-day series forecasts the next weekdays and places its history in the week", "[cli-train]") {
+  TempDir dir;
+  // 60 weeks of weekday closes from Monday 2024-01-01, with a weekday pattern, no weekend rows.
+  std::string csv = "date,close\n";
+  std::int64_t days = 19723;  // 2024-01-01, days since 1970-01-01
+  std::string last_three;
+  for (int week = 0; week < 60; ++week)
+    for (int day = 0; day < 5; ++day, ++days) {
+      std::int64_t year = 0;
+      int month = 0, dom = 0;
+      lstmf::civil_from_days(days, year, month, dom);
+      char line[64];
+      std::snprintf(line, sizeof line, "%04lld-%02d-%02d,%d\n", static_cast<long long>(year), month, dom,
+                    100 + week + 3 * day);
+      csv += line;
+      if (week == 59 && day >= 1 && day <= 3) last_three += line;
+      if (day == 4) days += 2;  // the weekend
+    }
+  dir.write("b.csv", csv);
+  const RunResult train = run_cli("train --data b.csv --target close --time-column date --look-back 3 --horizon 5 "
+                                  "--hidden 4 --epochs 2 --ensemble 1 --seasonal-adjust multiplicative --output m.json",
+                                  dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("season 5"));
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  CHECK(checkpoint["columns"]["frequency"]["unit"] == "business_days");
+  CHECK(checkpoint["columns"]["seasonal_period"] == 5);
+  // The last row is Friday 2025-02-21: the next weekdays, no Saturday or Sunday.
+  const RunResult predict = run_cli("predict --model m.json --horizon 6", dir.path());
+  INFO(predict.err);
+  REQUIRE(predict.exit_code == 0);
+  CHECK_THAT(predict.out, StartsWith("date,close\n2025-02-24,") && Contains("\n2025-02-28,") && Contains("\n2025-03-03,"));
+  CHECK_THAT(predict.out, !Contains("2025-02-22") && !Contains("2025-03-01"));
+  // A history of three weekdays (Tuesday to Thursday) shows no weekend, yet continues the model.
+  const RunResult short_history = run_cli("predict --model m.json --input - --horizon 2", dir.path(), "date,close\n" + last_three);
+  INFO(short_history.err);
+  REQUIRE(short_history.exit_code == 0);
+  CHECK_THAT(short_history.out, StartsWith("date,close\n2025-02-21,") && Contains("\n2025-02-24,"));
+  // A Saturday row is refused.
+  const RunResult weekend = run_cli("predict --model m.json --input - --horizon 2", dir.path(),
+                                    "date,close\n2025-02-20,1\n2025-02-21,1\n2025-02-22,1\n");
+  CHECK(weekend.exit_code == 2);
+  CHECK_THAT(weekend.err, Contains("daily") && Contains("business daily"));
 }

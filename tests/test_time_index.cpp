@@ -370,3 +370,56 @@ TEST_CASE("quarters written 1990Q1 or 1990-Q1 are quarterly and written back ali
   CHECK(dashed.format_tick(dashed.advance(dashed.ticks.back(), 1)) == "2000-Q3");
   CHECK(index_of({"2001Q2"}).frequency.name() == "quarterly");  // one tick: the form's own step
 }
+
+TEST_CASE("weekdays without weekends are business daily and step over Saturdays and Sundays", "[time]") {
+  using Unit = Frequency::Unit;
+  // Thursday 2024-01-04 to Wednesday 2024-01-10: no Saturday or Sunday row.
+  const TimeIndex index = index_of({"2024-01-04", "2024-01-05", "2024-01-08", "2024-01-09", "2024-01-10"});
+  CHECK(index.frequency.unit == Unit::business_days);
+  CHECK(index.frequency.count == 1);
+  CHECK(index.frequency.name() == "business daily");
+  CHECK(index.frequency.seasonal_period() == 5);
+  SECTION("advance skips weekends both ways, over year ends and before 1970") {
+    CHECK(index.format_tick(index.advance(tick_of("2024-01-05"), 1)) == "2024-01-08");
+    CHECK(index.format_tick(index.advance(tick_of("2024-01-10"), 3)) == "2024-01-15");
+    CHECK(index.format_tick(index.advance(tick_of("2024-01-08"), -1)) == "2024-01-05");
+    CHECK(index.format_tick(index.advance(tick_of("2024-12-27"), 2)) == "2024-12-31");
+    CHECK(index.format_tick(index.advance(tick_of("2024-12-27"), 3)) == "2025-01-01");
+    CHECK(index.format_tick(index.advance(tick_of("1969-12-26"), 1)) == "1969-12-29");  // Friday -> Monday
+    CHECK(index.format_tick(index.advance(tick_of("1970-01-01"), 2)) == "1970-01-05");  // Thursday + 2
+    CHECK(index.format_tick(index.advance(tick_of("2024-01-08"), 260)) == "2025-01-06");
+    CHECK_THROWS_AS(index.advance(tick_of("2024-01-08"), std::numeric_limits<std::int64_t>::max() / 2), InputError);
+  }
+  SECTION("steps count business days; a weekend tick or another time of day is no step") {
+    CHECK(index.steps_between(tick_of("2024-01-05"), tick_of("2024-01-08")) == 1);
+    CHECK(index.steps_between(tick_of("2024-01-04"), tick_of("2024-01-10")) == 4);
+    CHECK(index.steps_between(tick_of("2024-01-10"), tick_of("2024-01-04")) == -4);
+    CHECK(index.steps_between(tick_of("2024-01-05"), tick_of("2024-01-12")) == 5);
+    CHECK_FALSE(index.steps_between(tick_of("2024-01-05"), tick_of("2024-01-06")).has_value());
+    CHECK_FALSE(index.steps_between(tick_of("2024-01-07"), tick_of("2024-01-08")).has_value());
+    CHECK(index.periods_between(tick_of("2024-01-05"), tick_of("2024-01-15")) == 6);
+  }
+  SECTION("a missing weekday is a gap of two steps") {
+    const TimeIndex gap = index_of({"2024-01-04", "2024-01-05", "2024-01-08", "2024-01-10", "2024-01-11"});
+    CHECK(gap.frequency.name() == "business daily");
+    CHECK(gap.steps_between(gap.ticks[2], gap.ticks[3]) == 2);
+  }
+  SECTION("closing times at one time of day are business daily too") {
+    const TimeIndex closes = index_of({"2024-01-05 16:00", "2024-01-08 16:00", "2024-01-09 16:00"});
+    CHECK(closes.frequency.name() == "business daily");
+    CHECK(closes.format_tick(closes.advance(closes.ticks.front(), 1)) == "2024-01-08 16:00");
+    CHECK(index_of({"2024-01-05 16:00", "2024-01-08 15:00", "2024-01-09 16:00"}).frequency.unit == Unit::seconds);
+  }
+  SECTION("daily data with a weekend row, weekly Mondays and weekdays that never span a weekend are not") {
+    CHECK(index_of({"2024-01-05", "2024-01-06", "2024-01-08", "2024-01-09"}).frequency.name() == "daily");
+    CHECK(index_of({"2024-01-01", "2024-01-08", "2024-01-15"}).frequency.name() == "weekly");
+    CHECK(index_of({"2024-01-01", "2024-01-02", "2024-01-03"}).frequency.name() == "daily");
+  }
+  SECTION("a model trained on business days continues a history too short to show a weekend") {
+    CHECK(continues_frequency(index.frequency, index_of({"2024-01-09", "2024-01-10"})));
+    CHECK(continues_frequency(index.frequency, index_of({"2024-01-12"})));
+    CHECK_FALSE(continues_frequency(index.frequency, index_of({"2024-01-12", "2024-01-13"})));
+    CHECK_FALSE(continues_frequency(index_of({"2024-01-01", "2024-01-02"}).frequency, index));
+    CHECK(continues_frequency(index.frequency, index));
+  }
+}

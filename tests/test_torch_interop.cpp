@@ -323,6 +323,20 @@ TEST_CASE("a time column: the data tail keeps its timestamps and the frequency i
   CHECK(forecast.first_column == std::vector<std::string>{"2024-09"});
   check_forecast(forecast, c.fixture.at("output").at(0), "from the data tail");
 
+  SECTION("weekday dates across a weekend are business daily, as lstm-forecast infers them") {
+    const std::vector<std::string> weekdays = {"2024-01-08", "2024-01-09", "2024-01-10", "2024-01-11", "2024-01-12"};
+    dir.write("weekdays.csv", c.csv(0, [](long, double x) { return x; }, weekdays, "2024-01-03,5\n2024-01-04,6\n2024-01-05,7\n"));
+    std::string weekday_args = args;
+    weekday_args.replace(weekday_args.find("history.csv"), 11, "weekdays.csv");
+    require_ok(run_tool(weekday_args, dir.path()), "to-checkpoint");
+    const json business = read_json(dir.file("model.json"));
+    CHECK(business.at("columns").at("frequency") ==
+          json{{"unit", "business_days"}, {"count", 1}, {"name", "business daily"}, {"month_day", 0}});
+    CHECK(business.at("columns").at("seasonal_period") == 5);
+    const RunResult next = run_cli("predict --model model.json", dir.path());
+    require_ok(next, "predict");
+    CHECK(parse_forecast(next.out).first_column == std::vector<std::string>{"2024-01-15"});  // Friday -> Monday
+  }
   SECTION("an explicit frequency and seasonal period win over the inferred ones") {
     require_ok(run_tool(args + " --frequency quarterly --seasonal-period 6", dir.path()), "to-checkpoint");
     const json again = read_json(dir.file("model.json"));

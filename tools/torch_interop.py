@@ -466,6 +466,23 @@ def most_common_difference(values):
     return min(counts, key=lambda d: (-counts[d], d))
 
 
+def business_day_number(days):
+    """Business days as src/time_index.cpp counts them: five per week, Monday 1969-12-29 is 0."""
+    return (days + 3) // 7 * 5 + min((days + 3) % 7, 4)
+
+
+def business_day_ticks(ticks):
+    """One time of day, no tick on a weekend, mostly one day apart, a step across a weekend."""
+    if len(ticks) < 2:
+        return False
+    second_of_day = ticks[0] % SECONDS_PER_DAY
+    days = [t // SECONDS_PER_DAY for t in ticks]
+    if any(t % SECONDS_PER_DAY != second_of_day for t in ticks) or any((d + 3) % 7 >= 5 for d in days):
+        return False
+    across = any(business_day_number(b) - business_day_number(a) < b - a for a, b in zip(days, days[1:]))
+    return across and most_common_difference(ticks) == SECONDS_PER_DAY
+
+
 def infer_frequency(ticks, fmt):
     """(unit, count) as infer_time_index in src/time_index.cpp finds them."""
     kind = fmt["kind"]
@@ -484,6 +501,8 @@ def infer_frequency(ticks, fmt):
             same_phase = same_phase and all(c[2] == min(anchor, days_in_month(c[0], c[1])) for c in civil)
             if same_phase:
                 unit = "months"
+            elif business_day_ticks(ticks):
+                unit = "business_days"
     if len(ticks) < 2:
         natural = {"integer": ("periods", 1), "year": ("months", 12), "year_month": ("months", 1),
                    "date": ("seconds", SECONDS_PER_DAY)}
@@ -491,6 +510,8 @@ def infer_frequency(ticks, fmt):
     if unit == "months":
         months = [c[0] * 12 + c[1] - 1 for c in map(split_tick, ticks)]
         return unit, most_common_difference(months)
+    if unit == "business_days":
+        return unit, most_common_difference([business_day_number(t // SECONDS_PER_DAY) for t in ticks])
     return unit, most_common_difference(ticks)
 
 
@@ -505,6 +526,8 @@ def frequency_name(unit, count):
         if count in (1, 3, 12):
             return {1: "monthly", 3: "quarterly", 12: "yearly"}[count]
         return plural(count // 12, "year") if count % 12 == 0 else plural(count, "month")
+    if unit == "business_days":
+        return "business daily" if count == 1 else plural(count, "business day")
     if count == SECONDS_PER_WEEK:
         return "weekly"
     if count % SECONDS_PER_WEEK == 0:
@@ -526,13 +549,13 @@ def frequency_name(unit, count):
 
 def seasonal_period(unit, count):
     return {("seconds", 3600): 24, ("seconds", SECONDS_PER_DAY): 7, ("seconds", SECONDS_PER_WEEK): 52,
-            ("months", 1): 12, ("months", 3): 4}.get((unit, count), 1)
+            ("months", 1): 12, ("months", 3): 4, ("business_days", 1): 5}.get((unit, count), 1)
 
 
 FREQUENCY_ALIASES = {
     "none": ("none", 0), "hourly": ("seconds", 3600), "daily": ("seconds", SECONDS_PER_DAY),
     "weekly": ("seconds", SECONDS_PER_WEEK), "monthly": ("months", 1), "quarterly": ("months", 3),
-    "yearly": ("months", 12),
+    "yearly": ("months", 12), "business-daily": ("business_days", 1),
 }
 
 
@@ -540,10 +563,10 @@ def parse_frequency(text):
     if text in FREQUENCY_ALIASES:
         return FREQUENCY_ALIASES[text]
     unit, _, count = text.partition(":")
-    if unit in ("periods", "seconds", "months") and count.isdigit() and int(count) >= 1:
+    if unit in ("periods", "seconds", "months", "business_days") and count.isdigit() and int(count) >= 1:
         return unit, int(count)
-    raise Failure("--frequency expects hourly, daily, weekly, monthly, quarterly, yearly, none or UNIT:COUNT "
-                  "(UNIT periods, seconds or months; e.g. seconds:900), got '%s'" % text)
+    raise Failure("--frequency expects hourly, daily, business-daily, weekly, monthly, quarterly, yearly, none or "
+                  "UNIT:COUNT (UNIT periods, seconds, months or business_days; e.g. seconds:900), got '%s'" % text)
 
 
 # ---- the data tail --------------------------------------------------------------------------
@@ -668,9 +691,10 @@ def read_tail_json(path, width, look_back):
     # What from-checkpoint adds to the data tail, so that a round trip keeps the columns section.
     frequency, season = data.get("frequency"), data.get("seasonal_period")
     if frequency is not None:
-        if not isinstance(frequency, dict) or frequency.get("unit") not in ("none", "periods", "seconds", "months") \
+        if not isinstance(frequency, dict) or frequency.get("unit") not in ("none", "periods", "seconds", "months", "business_days") \
                 or isinstance(frequency.get("count"), bool) or not isinstance(frequency.get("count"), int):
-            raise Failure("%s: frequency must be {\"unit\": none|periods|seconds|months, \"count\": N}" % path)
+            raise Failure("%s: frequency must be {\"unit\": none|periods|seconds|months|business_days, \"count\": N}"
+                          % path)
         frequency = (frequency["unit"], frequency["count"])
     if season is not None and (isinstance(season, bool) or not isinstance(season, int)):
         raise Failure("%s: seasonal_period must be an integer" % path)
@@ -843,7 +867,8 @@ def to_checkpoint(args):
         else:
             unit, count = frequency or infer_frequency(ticks, fmt)
         allowed = {"integer": ("periods",), "year": ("months",), "year_month": ("months",),
-                   "date": ("seconds", "months"), "datetime": ("seconds", "months")}[fmt["kind"]]
+                   "date": ("seconds", "months", "business_days"),
+                   "datetime": ("seconds", "months", "business_days")}[fmt["kind"]]
         if unit not in allowed or count < 1:
             raise Failure("a frequency in %s does not fit %s timestamps (use %s)" % (unit, fmt["kind"], " or ".join(allowed)))
         tail_times = [format_tick(t, fmt) for t in ticks[len(ticks) - look_back:]]
@@ -1065,10 +1090,11 @@ def build_parser():
                       help="{\"values\": [[...]] (rows, targets then features), \"time\": [...]}")
     to.add_argument("--time-column", metavar="COL", help="column of timestamps in --history")
     to.add_argument("--frequency", metavar="F",
-                    help="hourly, daily, weekly, monthly, quarterly, yearly or UNIT:COUNT (default: inferred "
+                    help="hourly, daily, business-daily, weekly, monthly, quarterly, yearly or UNIT:COUNT (default: inferred "
                          "from the timestamps, as lstm-forecast does)")
     to.add_argument("--seasonal-period", type=positive_int, metavar="N",
-                    help="default: from the frequency (hourly 24, daily 7, weekly 52, monthly 12, quarterly 4)")
+                    help="default: from the frequency (hourly 24, daily 7, business-daily 5, weekly 52, monthly 12, "
+                         "quarterly 4)")
     to.add_argument("--config", metavar="FILE",
                     help="config JSON (sections data, model, training, output; any subset), e.g. the "
                          "training settings used in PyTorch; flags must agree with it")

@@ -49,18 +49,20 @@ struct TimeFormat {
   bool operator!=(const TimeFormat& other) const { return !(*this == other); }
 };
 
-// A regular step: `count` seconds, `count` calendar months, or `count` integer periods.
+// A regular step: `count` seconds, `count` calendar months, `count` integer periods, or `count`
+// business days (Monday to Friday; Saturdays and Sundays are not steps: Friday + 1 = Monday).
 struct Frequency {
-  enum class Unit { none, periods, seconds, months };
+  enum class Unit { none, periods, seconds, months, business_days };
   Unit unit = Unit::none;
   std::int64_t count = 0;
 
   // "hourly", "daily", "weekly", "monthly", "quarterly", "yearly", "every second", "every minute",
-  // "15 minutes", "36 hours", "2 weeks", "6 months", "2 years", "every period", "every 2 periods";
-  // "none" without a unit.
+  // "15 minutes", "36 hours", "2 weeks", "6 months", "2 years", "every period", "every 2 periods",
+  // "business daily", "2 business days"; "none" without a unit.
   std::string name() const;
   // The usual seasonal period: hourly 24, daily 7 (the week; M4 and data/meta.json use 1 for daily
-  // data), weekly 52, monthly 12, quarterly 4, yearly 1, anything else 1.
+  // data), business daily 5 (the week), weekly 52, monthly 12, quarterly 4, yearly 1, anything
+  // else 1.
   int seasonal_period() const;
 };
 
@@ -109,8 +111,16 @@ std::string explain_time_error(std::string_view text);
 // integers). The step is the most common difference (the smallest, on ties); steps_between then
 // tells gaps (whole multiples) from irregular steps. With fewer than two ticks: the natural step of
 // the form (year: yearly, year-month: monthly, date: daily, integer: 1 period; datetime: none).
+// Business days: dates (or datetimes at one time of day) of which none falls on a Saturday or a
+// Sunday, mostly one day apart, and at least one pair of consecutive ticks across a weekend (a
+// stock's closing prices); the step is then counted in business days (holidays are gaps).
 // Returns the index with format, frequency and month_day set and `ticks` moved in.
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format);
+
+// Whether a history read with its own inferred frequency `found` can continue a model trained at
+// `trained`: the same unit and count, or business days trained and a history too short to show
+// a weekend (daily by its ticks, none of which falls on a weekend).
+bool continues_frequency(const Frequency& trained, const TimeIndex& found);
 
 // Civil-date helpers (proleptic Gregorian): days since 1970-01-01 and back; month is 1-12.
 std::int64_t days_from_civil(std::int64_t year, int month, int day);
