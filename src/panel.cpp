@@ -171,7 +171,8 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
   try {
     outcome.result = trainer.run(dataset.train, validation, options.on_epoch);
   } catch (const DivergedError& e) {
-    outcome.diverged = e.what();
+    outcome.diverged = e.what();  // the trainer restored the best weights so far
+    outcome.result = trainer.result_so_far();
   }
   outcome.stopped = outcome.result.stopped_by_callback;
   outcome.train_windows = dataset.train.size();

@@ -22,7 +22,8 @@ void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
 }
 
 int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet, bool progress,
-                    const EpochCallback& on_epoch, const std::function<bool()>& keep_going) {
+                    const EpochCallback& on_epoch, const std::function<bool()>& keep_going,
+                    const std::function<void()>& on_saved) {
   if (!resume.empty())
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
   const auto start = std::chrono::steady_clock::now();
@@ -52,7 +53,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
                               : !checkpoint.series.empty();
-  if (trained && world.rank == 0) save_panel_checkpoint(config.output.path, checkpoint);
+  if (trained && world.rank == 0) {
+    save_panel_checkpoint(config.output.path, checkpoint);
+    on_saved();
+  }
   if (!quiet) {
     double mae_sum = 0;
     long validated = 0;

@@ -36,8 +36,11 @@ MpiWorld start_mpi();
 // train with data.series_column set: skipped series reported on stderr, checkpoint written.
 // `keep_going` is false once the user interrupted.
 // `progress`: per-series progress lines (a terminal or --progress; cli/commands.hpp show_progress).
+// `on_saved` runs right after the checkpoint is written (rank 0), also when an error follows (a
+// divergence after a saved best epoch); never when nothing is saved.
 int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet, bool progress,
-                    const EpochCallback& on_epoch, const std::function<bool()>& keep_going);
+                    const EpochCallback& on_epoch, const std::function<bool()>& keep_going,
+                    const std::function<void()>& on_saved);
 
 }  // namespace lstmf::cli
 

@@ -137,10 +137,12 @@ int run_train(const TrainArgs& args) {
     return !interrupted();
   };
   if (!config.data.series_column.empty()) {  // many series: src/cli/train_panel.cpp
+    // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
-                                     [] { return !interrupted(); });
+                                     [] { return !interrupted(); }, [&] {
+                                       if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+                                     });
     progress.done();
-    if (!config.output.log_json.empty() && start_mpi().rank == 0) write_atomically(config.output.log_json, log);
     return code;
   }
   // --checkpoint-every: the checkpoint so far, written atomically over the previous one.
