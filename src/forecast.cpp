@@ -107,11 +107,8 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
                      "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data");
   // Clock times with a UTC offset are read as written: another offset than training's would shift
   // the season and mislabel the forecast.
-  if (!series.time.ticks.empty() && offsets_differ(series.time.format, checkpoint.columns.time_format))
-    throw InputError(set.source, 0, 0, "its times are written with " + offset_description(series.time.format) +
-                                           ", the model's training data with " +
-                                           offset_description(checkpoint.columns.time_format) +
-                                           "; convert the history's times to the same offset");
+  const std::string offset = offset_mismatch(series.time.format, checkpoint.columns.time_format);
+  if (!series.time.ticks.empty() && !offset.empty()) throw InputError(set.source, 0, 0, offset);
   long phase = 0;
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
   if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {

@@ -693,12 +693,10 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
   data.path = path;
   SeriesSet set = load_series(data);
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
-  for (const Series& s : set.series)
-    if (!s.time.ticks.empty() && offsets_differ(s.time.format, checkpoint.columns.time_format))
-      throw InputError(set.source, 0, 0, "its times are written with " + offset_description(s.time.format) +
-                                             ", the model's training data with " +
-                                             offset_description(checkpoint.columns.time_format) +
-                                             "; convert the history's times to the same offset");
+  for (const Series& s : set.series) {
+    const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);
+    if (!s.time.ticks.empty() && !offset.empty()) throw InputError(set.source, 0, 0, offset);
+  }
   return select_series(std::move(set), selection);
 }
 

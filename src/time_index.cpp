@@ -269,6 +269,12 @@ std::string offset_description(const TimeFormat& format) {
   return format.offset ? "UTC offset " + offset_text(format.offset_minutes) : "no UTC offset";
 }
 
+std::string offset_mismatch(const TimeFormat& history, const TimeFormat& trained) {
+  if (!offsets_differ(history, trained)) return "";
+  return "its times are written with " + offset_description(history) + ", the model's training data with " +
+         offset_description(trained) + "; convert the history's times to the same offset";
+}
+
 std::string explain_time_error(std::string_view text) {
   ParsedTime parsed;
   switch (parse_detail(text, parsed)) {

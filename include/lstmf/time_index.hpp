@@ -100,6 +100,10 @@ bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format);
 bool offsets_differ(const TimeFormat& a, const TimeFormat& b);
 // "UTC offset +01:00", or "no UTC offset".
 std::string offset_description(const TimeFormat& format);
+// Why a history written in `history` cannot continue a model trained on times written in
+// `trained` (offsets_differ: the season would shift and the forecast be mislabelled), for an
+// InputError naming the history; "" when it can.
+std::string offset_mismatch(const TimeFormat& history, const TimeFormat& trained);
 
 // Why parse_time refused `text`, for messages: "month 13 is not 1-12", "February 2023 has 28 days",
 // or the list of supported forms. "" when parse_time accepts it.
