@@ -490,3 +490,37 @@ TEST_CASE("a business-day series forecasts the next weekdays and places its hist
   CHECK(weekend.exit_code == 2);
   CHECK_THAT(weekend.err, Contains("daily") && Contains("business daily"));
 }
+
+TEST_CASE("a history whose times carry another UTC offset than training's is refused, single or many series", "[cli-train]") {
+  TempDir dir;
+  std::string plus1 = "time,y\n", plus2 = "time,y\n", long1 = "id,time,y\n", long2 = "id,time,y\n";
+  for (int h = 0; h < 48; ++h) {
+    char stamp[40];
+    std::snprintf(stamp, sizeof stamp, "2024-01-%02d %02d:00:00", 1 + h / 24, h % 24);
+    const std::string value = std::to_string(10 + h % 24);
+    plus1 += std::string(stamp) + "+01:00," + value + "\n";
+    plus2 += std::string(stamp) + "+02:00," + value + "\n";
+    for (const char* id : {"a", "b"}) {
+      long1 += std::string(id) + "," + stamp + "+01:00," + value + "\n";
+      long2 += std::string(id) + "," + stamp + "+02:00," + value + "\n";
+    }
+  }
+  dir.write("plus1.csv", plus1);
+  dir.write("plus2.csv", plus2);
+  dir.write("long1.csv", long1);
+  dir.write("long2.csv", long2);
+  const std::string quick = " --target y --time-column time --look-back 4 --hidden 2 --epochs 1 --ensemble 1 --quiet";
+  REQUIRE(run_cli("train --data plus1.csv --output m.json" + quick, dir.path()).exit_code == 0);
+  const RunResult same = run_cli("predict --model m.json --input plus1.csv --horizon 1", dir.path());
+  INFO(same.err);
+  CHECK(same.exit_code == 0);
+  CHECK_THAT(same.out, Contains("2024-01-03 00:00:00+01:00,"));
+  const RunResult other = run_cli("predict --model m.json --input plus2.csv", dir.path());
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Contains("plus2.csv: its times are written with UTC offset +02:00, the model's training data "
+                                 "with UTC offset +01:00; convert the history's times to the same offset"));
+  REQUIRE(run_cli("train --data long1.csv --series-column id --output p.json" + quick, dir.path()).exit_code == 0);
+  const RunResult many = run_cli("predict --model p.json --input long2.csv", dir.path());
+  CHECK(many.exit_code == 2);
+  CHECK_THAT(many.err, Contains("long2.csv: its times are written with UTC offset +02:00"));
+}
