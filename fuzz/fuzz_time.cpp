@@ -46,7 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // Continue the index into the future, as predict does.
     const std::int64_t last = index.ticks.back();
-    for (std::int64_t steps : {1, 2, 12, 1000}) (void)index.format_tick(index.advance(last, steps));
+    for (std::int64_t steps : {1, 2, 12, 1000}) {
+      const std::int64_t next = index.advance(last, steps);
+      (void)index.format_tick(next);
+      // A step forward is that many steps (business days: Friday + 1 is Monday, one step).
+      if (index.steps_between(last, next) != steps) __builtin_trap();
+    }
   } catch (const lstmf::Error&) {
     // A typed error is a fine outcome; anything else escapes and libFuzzer reports it.
   }

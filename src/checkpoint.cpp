@@ -88,17 +88,7 @@ ColumnsInfo columns_from(const json& j, const Config& config) {
   if (c.frequency.unit == Frequency::Unit::none && !c.time_column.empty())
     bad("columns.frequency.unit is 'none', but there is a time column ('" + printable(c.time_column) +
         "'): its frequency is needed to continue the times");
-  const bool calendar = c.time_format.kind != TimeKind::none && c.time_format.kind != TimeKind::integer;
-  const bool dates = c.time_format.kind == TimeKind::date || c.time_format.kind == TimeKind::datetime;
-  if ((c.frequency.unit == Frequency::Unit::periods && calendar) ||
-      ((c.frequency.unit == Frequency::Unit::seconds || c.frequency.unit == Frequency::Unit::months) && !calendar) ||
-      (c.frequency.unit == Frequency::Unit::business_days && !dates))
-    bad("columns.frequency.unit '" + std::string(kFrequencyUnits[static_cast<int>(c.frequency.unit)]) +
-        "' does not fit columns.time_format.kind '" + kTimeKinds[static_cast<int>(c.time_format.kind)] + "'");
-  if (c.time_format.kind == TimeKind::year_quarter &&
-      (c.frequency.unit != Frequency::Unit::months || c.frequency.count % 3 != 0))
-    bad("columns.frequency must be a whole number of quarters (months, count a multiple of 3) for "
-        "columns.time_format.kind 'year_quarter'");
+  check_frequency_fits(c.frequency, c.time_format, "columns.frequency");
   return c;
 }
 
@@ -133,6 +123,8 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
       if (!tail.ticks.empty() && tick <= tail.ticks.back()) bad(where + ".time must be increasing");
       tail.ticks.push_back(tick);
     }
+    if (columns.frequency.unit == Frequency::Unit::business_days && !weekday_ticks(tail.ticks))
+      bad(where + ".time: business daily times must fall on Monday to Friday at one time of day");
   }
   return tail;
 }
@@ -351,6 +343,19 @@ json columns_to_json(const ColumnsInfo& c) {
 }
 
 ColumnsInfo columns_from_json(const json& j, const Config& config) { return columns_from(j, config); }
+
+void check_frequency_fits(const Frequency& frequency, const TimeFormat& format, const std::string& where) {
+  const bool calendar = format.kind != TimeKind::none && format.kind != TimeKind::integer;
+  const bool dates = format.kind == TimeKind::date || format.kind == TimeKind::datetime;
+  if ((frequency.unit == Frequency::Unit::periods && calendar) ||
+      ((frequency.unit == Frequency::Unit::seconds || frequency.unit == Frequency::Unit::months) && !calendar) ||
+      (frequency.unit == Frequency::Unit::business_days && !dates))
+    bad(where + ".unit '" + std::string(kFrequencyUnits[static_cast<int>(frequency.unit)]) +
+        "' does not fit columns.time_format.kind '" + kTimeKinds[static_cast<int>(format.kind)] + "'");
+  if (format.kind == TimeKind::year_quarter && (frequency.unit != Frequency::Unit::months || frequency.count % 3 != 0))
+    bad(where + " must be a whole number of quarters (months, count a multiple of 3) for "
+        "columns.time_format.kind 'year_quarter'");
+}
 
 json frequency_to_json(const Frequency& frequency, int month_day) { return frequency_json(frequency, month_day); }
 

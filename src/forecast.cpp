@@ -97,14 +97,18 @@ History tail_history(const Checkpoint& checkpoint) {
 History read_history(const Checkpoint& checkpoint, const std::string& path) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
-  SeriesSet set = load_series(data);
+  SeriesSet set = load_series(data, checkpoint.columns.frequency);
   if (set.series.size() != 1) throw InputError(set.source, 0, 0, "expected one series, found " + std::to_string(set.series.size()));
   Series& series = set.series.front();
   const Frequency& trained = checkpoint.columns.frequency;
   const Frequency& found = series.time.frequency;
-  if (!continues_frequency(trained, series.time))
+  if (!continues_frequency(trained, series.time)) {
+    const std::string weekday = trained.unit == Frequency::Unit::business_days ? weekday_problem(series.time) : "";
     throw InputError(set.source, 0, 0,
-                     "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data");
+                     weekday.empty() ? "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data"
+                                     : weekday + ", but the model was trained on business daily data (Monday to Friday, "
+                                                 "at one time of day)");
+  }
   // Clock times with a UTC offset are read as written: another offset than training's would shift
   // the season and mislabel the forecast.
   const std::string offset = offset_mismatch(series.time.format, checkpoint.columns.time_format);

@@ -522,6 +522,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       frequency_from_json(member(item, "frequency", where), where + ".frequency", s.frequency, s.month_day);
       if (s.frequency.unit == Frequency::Unit::none && !checkpoint.columns.time_column.empty())
         bad(where + ".frequency.unit is 'none', but there is a time column: its frequency is needed to continue the times");
+      check_frequency_fits(s.frequency, checkpoint.columns.time_format, where + ".frequency");
       s.scaler = MinMaxScaler::from_json(member(item, "scaler", where), where + ".scaler");
       if (s.scaler.lo() != config.data.scale_min || s.scaler.hi() != config.data.scale_max)
         bad(where + ".scaler.feature_range disagrees with config.data.scale_min and scale_max");
@@ -691,7 +692,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
 SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
-  SeriesSet set = load_series(data);
+  SeriesSet set = load_series(data, checkpoint.columns.frequency);
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {
     const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);
@@ -710,9 +711,14 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   if (it == set->series.end() || it->id != s.id)
     throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint has no rows here");
   const Frequency& found = it->time.frequency;
-  if (!continues_frequency(s.frequency, it->time))
+  if (!continues_frequency(s.frequency, it->time)) {
+    const std::string weekday = s.frequency.unit == Frequency::Unit::business_days ? weekday_problem(it->time) : "";
     throw InputError(set->source, it->first_line, 0,
-                     "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
+                     "series " + quote(s.id) +
+                         (weekday.empty() ? " is " + found.name() + " but was trained on " + s.frequency.name() + " data"
+                                          : ": " + weekday + ", but it was trained on business daily data (Monday to "
+                                                             "Friday, at one time of day)"));
+  }
   return History{it->values, it->time.ticks, set->source + " series " + quote(s.id)};
 }
 

@@ -499,13 +499,14 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
 // One series from rows already read: time index, gaps, missing values. The long-format loader
 // calls this once per series id.
 Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, int n_targets,
-                       const std::optional<SelectedColumn>& time, MissingPolicy missing, const std::string& source) {
+                       const std::optional<SelectedColumn>& time, MissingPolicy missing, const std::string& source,
+                       const Frequency& known) {
   Series series;
   for (const SelectedColumn& column : columns) series.columns.push_back(column.name);
   series.n_targets = n_targets;
   series.first_line = raw.line_of(0);
   if (time) {
-    series.time = infer_time_index(std::move(raw.ticks), raw.time_format);
+    series.time = infer_time_index(std::move(raw.ticks), raw.time_format, known);
     check_and_fill_gaps(raw, series.time, *time, missing, source);
   }
   fill_missing(raw.values, columns, missing, source);
@@ -515,7 +516,7 @@ Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, 
 
 }  // namespace
 
-SeriesSet load_series(const DataConfig& data) {
+SeriesSet load_series(const DataConfig& data, const Frequency& known) {
   if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
   const std::string source = data.path == "-" ? "<stdin>" : data.path;
   if (data.targets.empty()) throw InputError(source, 0, 0, "no target column: set data.targets (--target COL)");
@@ -544,10 +545,18 @@ SeriesSet load_series(const DataConfig& data) {
   set.time_column = data.time_column;
   set.series_column = data.series_column;
   if (series_id) {
-    for (auto& [id, part] : split_by_series(raw, time, *series_id, source)) {
+    std::vector<std::pair<std::string, RawRows>> parts = split_by_series(raw, time, *series_id, source);
+    // A series of a business-day file too short to show a weekend (a week of weekdays) is business
+    // daily like its siblings, not daily.
+    Frequency shared = known;
+    for (std::size_t i = 0; time && shared.unit == Frequency::Unit::none && i < parts.size(); ++i) {
+      const Frequency found = infer_time_index(parts[i].second.ticks, parts[i].second.time_format).frequency;
+      if (found.unit == Frequency::Unit::business_days) shared = found;
+    }
+    for (auto& [id, part] : parts) {
       try {
         set.series.push_back(assemble_series(std::move(part), columns, static_cast<int>(data.targets.size()), time,
-                                             data.missing, source));
+                                             data.missing, source, shared));
       } catch (const InputError& e) {  // say which series (the line says where, not which)
         if (e.line() > 0) throw;
         throw InputError(source, 0, 0, "series " + quote(id) + ": " + e.message());
@@ -557,7 +566,7 @@ SeriesSet load_series(const DataConfig& data) {
     return set;
   }
   set.series.push_back(assemble_series(std::move(raw), columns, static_cast<int>(data.targets.size()), time,
-                                       data.missing, source));
+                                       data.missing, source, known));
   return set;
 }
 

@@ -1,6 +1,7 @@
 #include "lstmf/time_index.hpp"
 
 #include <algorithm>
+#include <numeric>
 #include <cstdio>
 #include <unordered_map>
 
@@ -188,23 +189,28 @@ std::int64_t days_of_business_day(std::int64_t number) {
   return week * 7 + (number - week * 5) - 3;
 }
 
-bool on_weekend(std::int64_t tick) { return weekday(floor_div(tick, kSecondsPerDay)) >= 5; }
+// The step of business-day ticks (weekday_ticks): the greatest common divisor of their business-day
+// differences, so every difference is a whole number of steps (Monday, Tuesday, Thursday: 1, with
+// gaps); 0 for fewer than two ticks.
+std::int64_t business_day_step(const std::vector<std::int64_t>& t) {
+  std::int64_t step = 0;
+  for (std::size_t i = 1; i < t.size(); ++i)
+    step = std::gcd(step, business_day_number(floor_div(t[i], kSecondsPerDay)) -
+                              business_day_number(floor_div(t[i - 1], kSecondsPerDay)));
+  return step;
+}
 
-// Business-day data (infer_time_index): one time of day, no tick on a weekend, most steps one day,
-// and at least one step across a weekend.
+// Business-day data (infer_time_index): weekday_ticks, at least one step across a weekend, and a
+// step of 1 to 4 business days (5 is weekly).
 bool business_day_ticks(const std::vector<std::int64_t>& t) {
-  if (t.size() < 2) return false;
-  const std::int64_t second_of_day = t.front() - floor_div(t.front(), kSecondsPerDay) * kSecondsPerDay;
+  if (t.size() < 2 || !weekday_ticks(t)) return false;
   bool across_weekend = false;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const std::int64_t days = floor_div(t[i], kSecondsPerDay);
-    if (t[i] - days * kSecondsPerDay != second_of_day || weekday(days) >= 5) return false;
-    if (i > 0) {
-      const std::int64_t before = floor_div(t[i - 1], kSecondsPerDay);
-      across_weekend = across_weekend || business_day_number(days) - business_day_number(before) < days - before;
-    }
+  for (std::size_t i = 1; i < t.size() && !across_weekend; ++i) {
+    const std::int64_t days = floor_div(t[i], kSecondsPerDay), before = floor_div(t[i - 1], kSecondsPerDay);
+    across_weekend = business_day_number(days) - business_day_number(before) < days - before;
   }
-  return across_weekend && most_common_difference(t) == kSecondsPerDay;
+  const std::int64_t step = business_day_step(t);
+  return across_weekend && step >= 1 && step <= 4;
 }
 
 std::string plural(std::int64_t count, const char* unit) { return std::to_string(count) + " " + unit + "s"; }
@@ -535,24 +541,52 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
                    [](std::int64_t tick) { return month_number(split_tick(tick)); });
     index.frequency.count = most_common_difference(months);
   } else if (unit == Unit::business_days) {
-    std::vector<std::int64_t> numbers(t.size());
-    std::transform(t.begin(), t.end(), numbers.begin(),
-                   [](std::int64_t tick) { return business_day_number(floor_div(tick, kSecondsPerDay)); });
-    index.frequency.count = most_common_difference(numbers);
+    index.frequency.count = business_day_step(t);
   } else {
     index.frequency.count = most_common_difference(t);
   }
   return index;
 }
 
+bool on_weekend(std::int64_t tick) { return weekday(floor_div(tick, kSecondsPerDay)) >= 5; }
+
+bool weekday_ticks(const std::vector<std::int64_t>& ticks) {
+  if (ticks.empty()) return true;
+  const std::int64_t second_of_day = ticks.front() - floor_div(ticks.front(), kSecondsPerDay) * kSecondsPerDay;
+  return std::all_of(ticks.begin(), ticks.end(), [&](std::int64_t tick) {
+    return !on_weekend(tick) && tick - floor_div(tick, kSecondsPerDay) * kSecondsPerDay == second_of_day;
+  });
+}
+
+TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known) {
+  const bool business = known.unit == Frequency::Unit::business_days && known.count >= 1 &&
+                        (format.kind == TimeKind::date || format.kind == TimeKind::datetime) && weekday_ticks(ticks);
+  const std::int64_t step = business ? business_day_step(ticks) : 0;
+  TimeIndex index = infer_time_index(std::move(ticks), format);
+  if (business && (step == 0 || step % known.count == 0)) {
+    index.frequency = known;
+    index.month_day = 0;
+  }
+  return index;
+}
+
+std::string weekday_problem(const TimeIndex& index) {
+  const std::vector<std::int64_t>& t = index.ticks;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const std::int64_t days = floor_div(t[i], kSecondsPerDay);
+    if (weekday(days) >= 5)
+      return "'" + index.format_tick(t[i]) + "' falls on a " + (weekday(days) == 5 ? "Saturday" : "Sunday");
+    if (t[i] - days * kSecondsPerDay != t.front() - floor_div(t.front(), kSecondsPerDay) * kSecondsPerDay)
+      return "'" + index.format_tick(t[i]) + "' is at another time of day than '" + index.format_tick(t.front()) + "'";
+  }
+  return "";
+}
+
 bool continues_frequency(const Frequency& trained, const TimeIndex& found) {
   const Frequency& f = found.frequency;
+  if (trained.unit == Frequency::Unit::business_days && !weekday_ticks(found.ticks)) return false;
   if (trained.unit == Frequency::Unit::none || f.unit == Frequency::Unit::none) return true;
-  if (trained.unit == f.unit && trained.count == f.count) return true;
-  if (trained.unit != Frequency::Unit::business_days || trained.count != 1 || f.unit != Frequency::Unit::seconds ||
-      f.count != kSecondsPerDay)
-    return false;
-  return std::none_of(found.ticks.begin(), found.ticks.end(), on_weekend);
+  return trained.unit == f.unit && trained.count == f.count;
 }
 
 }  // namespace lstmf

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lstmf/time_index.hpp"
 #include "support.hpp"
 
 using namespace lstmf::test;
@@ -135,6 +136,35 @@ TEST_CASE("a global model that diverges keeps its best epoch, saved with its log
   CHECK_THAT(read_file(dir.file("log.jsonl")), StartsWith("{\"epoch\":1,"));
   const RunResult predict = run_cli("predict --model m.json", dir.path());
   CHECK(predict.exit_code == 0);
+}
+
+TEST_CASE("a short series of a business-day file is business daily like its siblings", "[cli-panel]") {
+  TempDir dir;
+  // Series "0" holds one week (Monday 2024-03-18 to Friday 2024-03-22): alone it shows no weekend.
+  std::string csv = "id,date,y\n";
+  std::int64_t days = 19723;  // Monday 2024-01-01
+  for (int row = 0; row < 60; ++row, days += row % 5 == 0 ? 3 : 1) {
+    std::int64_t year = 0;
+    int month = 0, day = 0;
+    lstmf::civil_from_days(days, year, month, day);
+    char date[16];
+    std::snprintf(date, sizeof date, "%04lld-%02d-%02d", static_cast<long long>(year), month, day);
+    csv += std::string("A,") + date + "," + std::to_string(10 + row % 5) + "\n";
+    if (row >= 55) csv += std::string("0,") + date + "," + std::to_string(20 + row % 5) + "\n";
+  }
+  dir.write("b.csv", csv);
+  const RunResult train = run_cli("train --data b.csv --series-column id --target y --time-column date --look-back 2 "
+                                  "--horizon 1 --hidden 2 --epochs 1 --val-fraction 0.2 --quiet --output m.json",
+                                  dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  CHECK(checkpoint["config"]["data"]["season"] == 5);
+  for (const auto& series : checkpoint["series"]) CHECK(series["frequency"]["unit"] == "business_days");
+  const RunResult predict = run_cli("predict --model m.json --horizon 2", dir.path());
+  INFO(predict.err);
+  REQUIRE(predict.exit_code == 0);
+  CHECK_THAT(predict.out, Contains("0,2024-03-25,") && Contains("0,2024-03-26,") && !Contains("2024-03-23"));
 }
 
 TEST_CASE("shards trained apart and merged equal one run over every series", "[cli-panel]") {

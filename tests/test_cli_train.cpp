@@ -484,11 +484,17 @@ TEST_CASE("a business-day series forecasts the next weekdays and places its hist
   INFO(short_history.err);
   REQUIRE(short_history.exit_code == 0);
   CHECK_THAT(short_history.out, StartsWith("date,close\n2025-02-21,") && Contains("\n2025-02-24,"));
+  // A holiday in a short history is a gap of business-day data.
+  const RunResult holiday = run_cli("predict --model m.json --input - --horizon 2", dir.path(),
+                                    "date,close\n2025-02-19,1\n2025-02-21,1\n2025-02-24,1\n");
+  CHECK(holiday.exit_code == 2);
+  CHECK_THAT(holiday.err, Contains("2025-02-20 is missing (business daily data"));
   // A Saturday row is refused.
   const RunResult weekend = run_cli("predict --model m.json --input - --horizon 2", dir.path(),
                                     "date,close\n2025-02-20,1\n2025-02-21,1\n2025-02-22,1\n");
   CHECK(weekend.exit_code == 2);
-  CHECK_THAT(weekend.err, Contains("daily") && Contains("business daily"));
+  CHECK_THAT(weekend.err, Contains("<stdin>: '2025-02-22' falls on a Saturday, but the model was trained on business "
+                                   "daily data (Monday to Friday, at one time of day)"));
 }
 
 TEST_CASE("a history whose times carry another UTC offset than training's is refused, single or many series", "[cli-train]") {

@@ -413,12 +413,39 @@ TEST_CASE("weekdays without weekends are business daily and step over Saturdays 
   SECTION("daily data with a weekend row, weekly Mondays and weekdays that never span a weekend are not") {
     CHECK(index_of({"2024-01-05", "2024-01-06", "2024-01-08", "2024-01-09"}).frequency.name() == "daily");
     CHECK(index_of({"2024-01-01", "2024-01-08", "2024-01-15"}).frequency.name() == "weekly");
+    CHECK(index_of({"2024-01-01", "2024-01-15", "2024-01-29"}).frequency.name() == "2 weeks");
     CHECK(index_of({"2024-01-01", "2024-01-02", "2024-01-03"}).frequency.name() == "daily");
   }
-  SECTION("a model trained on business days continues a history too short to show a weekend") {
-    CHECK(continues_frequency(index.frequency, index_of({"2024-01-09", "2024-01-10"})));
-    CHECK(continues_frequency(index.frequency, index_of({"2024-01-12"})));
-    CHECK_FALSE(continues_frequency(index.frequency, index_of({"2024-01-12", "2024-01-13"})));
+  SECTION("steps are the greatest common divisor of the business-day differences") {
+    // Monday, Tuesday, Thursday: one business day, the Wednesdays and Fridays gaps.
+    const TimeIndex mtt = index_of({"2024-01-01", "2024-01-02", "2024-01-04", "2024-01-08", "2024-01-09", "2024-01-11"});
+    CHECK(mtt.frequency.name() == "business daily");
+    CHECK(mtt.steps_between(mtt.ticks[1], mtt.ticks[2]) == 2);
+    // Every other business day: Monday, Wednesday, Friday, Tuesday, Thursday.
+    const TimeIndex other = index_of({"2024-01-01", "2024-01-03", "2024-01-05", "2024-01-09", "2024-01-11"});
+    CHECK(other.frequency.name() == "2 business days");
+    CHECK(other.format_tick(other.advance(other.ticks.back(), 1)) == "2024-01-15");
+  }
+  SECTION("a history read knowing the model's business days keeps them, short or with a holiday") {
+    const auto read = [&](const std::vector<std::string>& texts) {
+      std::vector<std::int64_t> ticks;
+      for (const auto& text : texts) ticks.push_back(tick_of(text));
+      return infer_time_index(ticks, format_of(texts.front()), index.frequency);
+    };
+    for (const auto& history : std::vector<std::vector<std::string>>{
+             {"2024-01-09", "2024-01-10"}, {"2024-01-12"}, {"2024-01-12", "2024-01-15"}, {"2024-01-10", "2024-01-12"}}) {
+      const TimeIndex h = read(history);
+      CHECK(h.frequency.unit == Unit::business_days);
+      CHECK(continues_frequency(index.frequency, h));
+    }
+    CHECK(read({"2024-01-10", "2024-01-12"}).steps_between(tick_of("2024-01-10"), tick_of("2024-01-12")) == 2);  // a gap
+    // A weekend row or two times of day: read as they are, and refused.
+    const TimeIndex weekend = read({"2024-01-12", "2024-01-13"});
+    CHECK(weekend.frequency.name() == "daily");
+    CHECK_FALSE(continues_frequency(index.frequency, weekend));
+    CHECK_FALSE(continues_frequency(index.frequency, index_of({"2024-01-13 10:00"})));  // one Saturday datetime
+    CHECK_FALSE(continues_frequency(index.frequency, read({"2024-01-11 10:00", "2024-01-12 11:00"})));
+    // A daily model does not take a history of weekdays.
     CHECK_FALSE(continues_frequency(index_of({"2024-01-01", "2024-01-02"}).frequency, index));
     CHECK(continues_frequency(index.frequency, index));
   }

@@ -471,8 +471,16 @@ def business_day_number(days):
     return (days + 3) // 7 * 5 + min((days + 3) % 7, 4)
 
 
+def business_day_step(ticks):
+    """The greatest common divisor of the business-day differences (src/time_index.cpp)."""
+    step = 0
+    for a, b in zip(ticks, ticks[1:]):
+        step = math.gcd(step, business_day_number(b // SECONDS_PER_DAY) - business_day_number(a // SECONDS_PER_DAY))
+    return step
+
+
 def business_day_ticks(ticks):
-    """One time of day, no tick on a weekend, mostly one day apart, a step across a weekend."""
+    """Weekdays at one time of day, a step across a weekend, a step of 1 to 4 business days."""
     if len(ticks) < 2:
         return False
     second_of_day = ticks[0] % SECONDS_PER_DAY
@@ -480,7 +488,7 @@ def business_day_ticks(ticks):
     if any(t % SECONDS_PER_DAY != second_of_day for t in ticks) or any((d + 3) % 7 >= 5 for d in days):
         return False
     across = any(business_day_number(b) - business_day_number(a) < b - a for a, b in zip(days, days[1:]))
-    return across and most_common_difference(ticks) == SECONDS_PER_DAY
+    return across and 1 <= business_day_step(ticks) <= 4
 
 
 def infer_frequency(ticks, fmt):
@@ -511,7 +519,7 @@ def infer_frequency(ticks, fmt):
         months = [c[0] * 12 + c[1] - 1 for c in map(split_tick, ticks)]
         return unit, most_common_difference(months)
     if unit == "business_days":
-        return unit, most_common_difference([business_day_number(t // SECONDS_PER_DAY) for t in ticks])
+        return unit, business_day_step(ticks)
     return unit, most_common_difference(ticks)
 
 

@@ -120,6 +120,10 @@ ColumnsInfo columns_from_json(const nlohmann::json& json, const Config& config);
 // `columns.frequency` ({"unit", "count", "name", "month_day"}), and back (month_day optional).
 nlohmann::json frequency_to_json(const Frequency& frequency, int month_day);
 void frequency_from_json(const nlohmann::json& json, const std::string& where, Frequency& frequency, int& month_day);
+// Throws (naming `where`, the frequency's key) unless `frequency` can step times written as
+// `format`: none only without a time column; periods for integers; seconds and months for calendar
+// times; business days for dates and datetimes; whole quarters for quarters.
+void check_frequency_fits(const Frequency& frequency, const TimeFormat& format, const std::string& where);
 // The `data_tail` object, with times formatted by `columns`, and back ([look_back][columns] checked).
 nlohmann::json data_tail_to_json(const DataTail& tail, const ColumnsInfo& columns);
 DataTail data_tail_from_json(const nlohmann::json& json, const ColumnsInfo& columns, long look_back);

@@ -55,7 +55,10 @@ struct SeriesSet {
 // applies the missing-value policy and checks the time index (sorted, no duplicates, no gaps unless
 // the policy fills them). Every error is an InputError naming file, line, column and text found;
 // IoError when the file cannot be opened or read.
-SeriesSet load_series(const DataConfig& data);
+// `known`: the frequency the data are known to have (a model's, for its history), which the time
+// index keeps where its ticks fit it (infer_time_index); unit none = inferred from the ticks alone.
+// In a long-format file, a business-day series makes that the known frequency of the others.
+SeriesSet load_series(const DataConfig& data, const Frequency& known = Frequency{});
 // The first header field of the CSV at `path` when its name says it holds times (date, time,
 // timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case); "" otherwise, for stdin ("-") or
 // an unreadable file. The default recipe and the accuracy protocol take it as the time column when

@@ -116,14 +116,27 @@ std::string explain_time_error(std::string_view text);
 // tells gaps (whole multiples) from irregular steps. With fewer than two ticks: the natural step of
 // the form (year: yearly, year-month: monthly, date: daily, integer: 1 period; datetime: none).
 // Business days: dates (or datetimes at one time of day) of which none falls on a Saturday or a
-// Sunday, mostly one day apart, and at least one pair of consecutive ticks across a weekend (a
-// stock's closing prices); the step is then counted in business days (holidays are gaps).
+// Sunday, at least one pair of consecutive ticks across a weekend (a stock's closing prices), and
+// a step of 1 to 4 business days: the greatest common divisor of the business-day differences
+// (holidays are gaps; every Monday is weekly).
 // Returns the index with format, frequency and month_day set and `ticks` moved in.
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format);
+// As above, where the data are known to be `known` (a model's training data, a sibling series):
+// business days are kept for dates or datetimes on weekdays at one time of day whose steps are
+// whole multiples of its count, even when the ticks are too few to show a weekend (Monday to
+// Thursday) or leave weekdays out (gaps under that frequency). Otherwise as inferred.
+TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known);
 
-// Whether a history read with its own inferred frequency `found` can continue a model trained at
-// `trained`: the same unit and count, or business days trained and a history too short to show
-// a weekend (daily by its ticks, none of which falls on a weekend).
+// Every tick falls on Monday to Friday, at one time of day (true for none).
+bool weekday_ticks(const std::vector<std::int64_t>& ticks);
+
+// Why `index`'s ticks are not weekday_ticks, for messages: "'2024-06-15' falls on a Saturday",
+// "'2024-06-14 09:30' is at another time of day than '2024-06-13 16:00'"; "" when they are.
+std::string weekday_problem(const TimeIndex& index);
+
+// Whether a history read with frequency `found` (infer_time_index with `trained` known) can continue
+// a model trained at `trained`: the same unit and count, or either has none (too few ticks); never
+// a business-day model and a history with a weekend tick or two times of day.
 bool continues_frequency(const Frequency& trained, const TimeIndex& found);
 
 // Civil-date helpers (proleptic Gregorian): days since 1970-01-01 and back; month is 1-12.
