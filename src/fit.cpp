@@ -222,6 +222,17 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
   // z_{(1+a)/2} of each level a, for the levels too high for the windows (see below).
   std::vector<double> z(static_cast<size_t>(levels));
   for (long c = 0; c < levels; ++c) z[static_cast<size_t>(c)] = normal_two_sided_quantile((IntervalQuantiles::kFirstLevel + c) / 100.0);
+  // The validation windows are the latest rows, but the forecast period is new: its errors have
+  // heavier tails than the windows show (held out at three origins of 31 real series, README round
+  // 10: 95% bounds covered 88.6%, 80% ones 75.7%). Levels above 80% are widened in proportion to
+  // how far their normal quantile lies beyond 80%'s, by kTailWidening at 95%:
+  //   c(a) = 1 + kTailWidening max(0, (z_a - z_0.8) / (z_0.95 - z_0.8)),  z_a = z_{(1+a)/2}
+  // (1.16 at 90%, 1.3 at 95%, 1.57 at 99%); 80% and below keep the conformal bound.
+  constexpr double kTailWidening = 0.3;
+  const double z80 = normal_two_sided_quantile(0.80), z95 = normal_two_sided_quantile(0.95);
+  std::vector<double> tail_widening(static_cast<size_t>(levels));
+  for (long c = 0; c < levels; ++c)
+    tail_widening[static_cast<size_t>(c)] = 1 + kTailWidening * std::max(0.0, (z[static_cast<size_t>(c)] - z80) / (z95 - z80));
   for (long k = 0; k < targets; ++k)
     for (long h = 0; h < horizon; ++h) {
       std::vector<double> residuals;
@@ -275,7 +286,7 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
         const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil(n * level - 1e-9)));
         double bound = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
         if (nominal * (w + 1) / w > 1) bound = std::max(bound, z[static_cast<size_t>(c)] * rms);
-        q.abs_residual(h * targets + k, c) = bound;
+        q.abs_residual(h * targets + k, c) = bound * tail_widening[static_cast<size_t>(c)];
       }
     }
   return q;

@@ -53,9 +53,8 @@ struct DataTail {
 
 // Prediction intervals from calibration residuals (actual - forecast, original units) of the
 // validation windows, per step and target: quantiles of |residual| at levels 50 .. 99 percent
-// (split conformal over the w windows: rank ceil((w + 1) level) of w; fit.hpp). A forecast +- the
-// quantile at level a is the
-// a-percent interval.
+// (split conformal over the w windows: rank ceil((w + 1) level) of w; levels above 80% widened;
+// fit.hpp). A forecast +- the quantile at level a is the a-percent interval.
 struct IntervalQuantiles {
   static constexpr int kFirstLevel = 50;
   static constexpr int kLastLevel = 99;

@@ -59,6 +59,7 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 // step j's scaled by sqrt((h + 1) / (j + 1)) to stand for step h. The windows are the units of the
 // conformal rank (a window's steps share one origin): level a asks for the a (w + 1) / w quantile
 // of the residuals, w windows (the ceil((w + 1) a)-th smallest when a step has its own w).
+// Levels above 80% are then widened by 1 + 0.3 (z_a - z_0.8) / (z_0.95 - z_0.8) (1.3 at 95%; fit.cpp).
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                      int threads = 0);
 
