@@ -11,6 +11,8 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "lstmf/time_index.hpp"
+
 namespace lstmf::test {
 
 TempDir::TempDir() {
@@ -31,6 +33,15 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
   out << content;
   if (!out) throw std::runtime_error("cannot write " + full);
   return full;
+}
+
+std::string iso_date(std::int64_t days) {
+  std::int64_t year = 0;
+  int month = 0, day = 0;
+  civil_from_days(days, year, month, day);
+  char text[32];
+  std::snprintf(text, sizeof text, "%04lld-%02d-%02d", static_cast<long long>(year), month, day);
+  return text;
 }
 
 std::string read_file(const std::string& path) {

@@ -1,6 +1,7 @@
 // Shared helpers for the tests: temporary folders and files, and running the built binary.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace lstmf::test {
@@ -22,6 +23,8 @@ class TempDir {
 };
 
 std::string read_file(const std::string& path);
+// The date `days` after 1970-01-01 as YYYY-MM-DD.
+std::string iso_date(std::int64_t days);
 // Lines in `text` (its newline characters).
 int count_lines(const std::string& text);
 bool file_exists(const std::string& path);

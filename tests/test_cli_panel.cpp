@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "lstmf/time_index.hpp"
 #include "support.hpp"
 
 using namespace lstmf::test;
@@ -144,11 +143,7 @@ TEST_CASE("a short series of a business-day file is business daily like its sibl
   std::string csv = "id,date,y\n";
   std::int64_t days = 19723;  // Monday 2024-01-01
   for (int row = 0; row < 60; ++row, days += row % 5 == 0 ? 3 : 1) {
-    std::int64_t year = 0;
-    int month = 0, day = 0;
-    lstmf::civil_from_days(days, year, month, day);
-    char date[16];
-    std::snprintf(date, sizeof date, "%04lld-%02d-%02d", static_cast<long long>(year), month, day);
+    const std::string date = iso_date(days);
     csv += std::string("A,") + date + "," + std::to_string(10 + row % 5) + "\n";
     if (row >= 55) csv += std::string("0,") + date + "," + std::to_string(20 + row % 5) + "\n";
   }

@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "lstmf/time_index.hpp"
 #include "support.hpp"
 
 using namespace lstmf::test;
@@ -453,12 +452,7 @@ TEST_CASE("a business-day series forecasts the next weekdays and places its hist
   std::string last_three;
   for (int week = 0; week < 60; ++week)
     for (int day = 0; day < 5; ++day, ++days) {
-      std::int64_t year = 0;
-      int month = 0, dom = 0;
-      lstmf::civil_from_days(days, year, month, dom);
-      char line[64];
-      std::snprintf(line, sizeof line, "%04lld-%02d-%02d,%d\n", static_cast<long long>(year), month, dom,
-                    100 + week + 3 * day);
+      const std::string line = iso_date(days) + "," + std::to_string(100 + week + 3 * day) + "\n";
       csv += line;
       if (week == 59 && day >= 1 && day <= 3) last_three += line;
       if (day == 4) days += 2;  // the weekend
