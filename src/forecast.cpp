@@ -97,13 +97,16 @@ History tail_history(const Checkpoint& checkpoint) {
 History read_history(const Checkpoint& checkpoint, const std::string& path) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
-  SeriesSet set = load_series(data, checkpoint.columns.frequency);
+  SeriesSet set = load_series(data, [&](const std::string&) { return checkpoint.columns.frequency; });
   if (set.series.size() != 1) throw InputError(set.source, 0, 0, "expected one series, found " + std::to_string(set.series.size()));
   Series& series = set.series.front();
   const Frequency& trained = checkpoint.columns.frequency;
   const Frequency& found = series.time.frequency;
   if (!continues_frequency(trained, series.time)) {
-    const std::string weekday = trained.unit == Frequency::Unit::business_days ? weekday_problem(series.time) : "";
+    const TimeKind kind = series.time.format.kind;
+    const std::string weekday = trained.unit == Frequency::Unit::business_days && (kind == TimeKind::date || kind == TimeKind::datetime)
+                                    ? weekday_problem(series.time.ticks, series.time.format)
+                                    : "";
     throw InputError(set.source, 0, 0,
                      weekday.empty() ? "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data"
                                      : weekday + ", but the model was trained on business daily data (Monday to Friday, "

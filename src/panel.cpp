@@ -692,7 +692,12 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
 SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
-  SeriesSet set = load_series(data, checkpoint.columns.frequency);
+  // Each series' history is read knowing its own trained frequency.
+  SeriesSet set = load_series(data, [&](const std::string& id) {
+    const auto it = std::lower_bound(checkpoint.series.begin(), checkpoint.series.end(), id,
+                                     [](const PanelSeries& s, const std::string& key) { return s.id < key; });
+    return it != checkpoint.series.end() && it->id == id ? it->frequency : Frequency{};
+  });
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {
     const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);
@@ -712,7 +717,10 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
     throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint has no rows here");
   const Frequency& found = it->time.frequency;
   if (!continues_frequency(s.frequency, it->time)) {
-    const std::string weekday = s.frequency.unit == Frequency::Unit::business_days ? weekday_problem(it->time) : "";
+    const TimeKind kind = it->time.format.kind;
+    const std::string weekday = s.frequency.unit == Frequency::Unit::business_days && (kind == TimeKind::date || kind == TimeKind::datetime)
+                                    ? weekday_problem(it->time.ticks, it->time.format)
+                                    : "";
     throw InputError(set->source, it->first_line, 0,
                      "series " + quote(s.id) +
                          (weekday.empty() ? " is " + found.name() + " but was trained on " + s.frequency.name() + " data"

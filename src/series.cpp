@@ -498,15 +498,31 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
 
 // One series from rows already read: time index, gaps, missing values. The long-format loader
 // calls this once per series id.
+// `known`: the frequency of the model whose history this is (unit none: training data); `sibling`:
+// a business-day frequency another series of the file has, for a run too short to show a weekend.
 Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, int n_targets,
                        const std::optional<SelectedColumn>& time, MissingPolicy missing, const std::string& source,
-                       const Frequency& known) {
+                       const Frequency& known, const Frequency& sibling) {
   Series series;
   for (const SelectedColumn& column : columns) series.columns.push_back(column.name);
   series.n_targets = n_targets;
   series.first_line = raw.line_of(0);
   if (time) {
+    // A weekend or another time of day in the history of a business-day model, named where it is
+    // (before gaps are filled, which would name a date the file does not have).
+    const TimeKind kind = raw.time_format.kind;
+    std::size_t at = 0;
+    const std::string weekday = known.unit == Frequency::Unit::business_days && (kind == TimeKind::date || kind == TimeKind::datetime)
+                                    ? weekday_problem(raw.ticks, raw.time_format, &at)
+                                    : "";
+    if (!weekday.empty())
+      throw InputError(source, raw.line_of(static_cast<long>(at)), static_cast<long>(time->field + 1),
+                       weekday + ", but the model was trained on business daily data (Monday to Friday, at one time of day)");
     series.time = infer_time_index(std::move(raw.ticks), raw.time_format, known);
+    if (known.unit == Frequency::Unit::none && sibling.unit == Frequency::Unit::business_days && short_weekday_run(series.time)) {
+      series.time.frequency = sibling;
+      series.time.month_day = 0;
+    }
     check_and_fill_gaps(raw, series.time, *time, missing, source);
   }
   fill_missing(raw.values, columns, missing, source);
@@ -516,7 +532,8 @@ Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, 
 
 }  // namespace
 
-SeriesSet load_series(const DataConfig& data, const Frequency& known) {
+SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known) {
+  const auto known_of = [&](const std::string& id) { return known ? known(id) : Frequency{}; };
   if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
   const std::string source = data.path == "-" ? "<stdin>" : data.path;
   if (data.targets.empty()) throw InputError(source, 0, 0, "no target column: set data.targets (--target COL)");
@@ -547,16 +564,16 @@ SeriesSet load_series(const DataConfig& data, const Frequency& known) {
   if (series_id) {
     std::vector<std::pair<std::string, RawRows>> parts = split_by_series(raw, time, *series_id, source);
     // A series of a business-day file too short to show a weekend (a week of weekdays) is business
-    // daily like its siblings, not daily.
-    Frequency shared = known;
-    for (std::size_t i = 0; time && shared.unit == Frequency::Unit::none && i < parts.size(); ++i) {
+    // daily like its siblings, not daily (short_weekday_run).
+    Frequency sibling;
+    for (std::size_t i = 0; time && sibling.unit == Frequency::Unit::none && i < parts.size(); ++i) {
       const Frequency found = infer_time_index(parts[i].second.ticks, parts[i].second.time_format).frequency;
-      if (found.unit == Frequency::Unit::business_days) shared = found;
+      if (found.unit == Frequency::Unit::business_days && found.count == 1) sibling = found;
     }
     for (auto& [id, part] : parts) {
       try {
         set.series.push_back(assemble_series(std::move(part), columns, static_cast<int>(data.targets.size()), time,
-                                             data.missing, source, shared));
+                                             data.missing, source, known_of(id), sibling));
       } catch (const InputError& e) {  // say which series (the line says where, not which)
         if (e.line() > 0) throw;
         throw InputError(source, 0, 0, "series " + quote(id) + ": " + e.message());
@@ -566,7 +583,7 @@ SeriesSet load_series(const DataConfig& data, const Frequency& known) {
     return set;
   }
   set.series.push_back(assemble_series(std::move(raw), columns, static_cast<int>(data.targets.size()), time,
-                                       data.missing, source, known));
+                                       data.missing, source, known_of(""), Frequency{}));
   return set;
 }
 

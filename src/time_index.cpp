@@ -559,32 +559,52 @@ bool weekday_ticks(const std::vector<std::int64_t>& ticks) {
 }
 
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known) {
-  const bool business = known.unit == Frequency::Unit::business_days && known.count >= 1 &&
-                        (format.kind == TimeKind::date || format.kind == TimeKind::datetime) && weekday_ticks(ticks);
+  const bool dates = format.kind == TimeKind::date || format.kind == TimeKind::datetime;
+  const bool business = known.unit == Frequency::Unit::business_days && known.count >= 1 && dates && weekday_ticks(ticks);
   const std::int64_t step = business ? business_day_step(ticks) : 0;
   TimeIndex index = infer_time_index(std::move(ticks), format);
-  if (business && (step == 0 || step % known.count == 0)) {
+  const bool daily_known = known.unit == Frequency::Unit::seconds && known.count == kSecondsPerDay;
+  if ((business && (step == 0 || step % known.count == 0)) ||
+      (daily_known && index.frequency.unit == Frequency::Unit::business_days)) {
     index.frequency = known;
     index.month_day = 0;
   }
   return index;
 }
 
-std::string weekday_problem(const TimeIndex& index) {
-  const std::vector<std::int64_t>& t = index.ticks;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const std::int64_t days = floor_div(t[i], kSecondsPerDay);
+bool short_weekday_run(const TimeIndex& index) {
+  if (index.frequency.unit != Frequency::Unit::seconds || index.frequency.count != kSecondsPerDay) return false;
+  if (index.format.kind != TimeKind::date && index.format.kind != TimeKind::datetime) return false;
+  if (!weekday_ticks(index.ticks)) return false;
+  for (std::size_t i = 1; i < index.ticks.size(); ++i) {
+    const std::int64_t days = floor_div(index.ticks[i], kSecondsPerDay), before = floor_div(index.ticks[i - 1], kSecondsPerDay);
+    if (business_day_number(days) - business_day_number(before) < days - before) return false;
+  }
+  return true;
+}
+
+std::string weekday_problem(const std::vector<std::int64_t>& ticks, const TimeFormat& format, std::size_t* at) {
+  TimeIndex index;
+  index.format = format;
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    const std::int64_t days = floor_div(ticks[i], kSecondsPerDay);
+    std::string why;
     if (weekday(days) >= 5)
-      return "'" + index.format_tick(t[i]) + "' falls on a " + (weekday(days) == 5 ? "Saturday" : "Sunday");
-    if (t[i] - days * kSecondsPerDay != t.front() - floor_div(t.front(), kSecondsPerDay) * kSecondsPerDay)
-      return "'" + index.format_tick(t[i]) + "' is at another time of day than '" + index.format_tick(t.front()) + "'";
+      why = "'" + index.format_tick(ticks[i]) + "' falls on a " + (weekday(days) == 5 ? "Saturday" : "Sunday");
+    else if (ticks[i] - days * kSecondsPerDay != ticks.front() - floor_div(ticks.front(), kSecondsPerDay) * kSecondsPerDay)
+      why = "'" + index.format_tick(ticks[i]) + "' is at another time of day than '" + index.format_tick(ticks.front()) + "'";
+    if (!why.empty()) {
+      if (at != nullptr) *at = i;
+      return why;
+    }
   }
   return "";
 }
 
 bool continues_frequency(const Frequency& trained, const TimeIndex& found) {
   const Frequency& f = found.frequency;
-  if (trained.unit == Frequency::Unit::business_days && !weekday_ticks(found.ticks)) return false;
+  const bool dates = found.format.kind == TimeKind::date || found.format.kind == TimeKind::datetime;
+  if (trained.unit == Frequency::Unit::business_days && dates && !weekday_ticks(found.ticks)) return false;
   if (trained.unit == Frequency::Unit::none || f.unit == Frequency::Unit::none) return true;
   return trained.unit == f.unit && trained.count == f.count;
 }

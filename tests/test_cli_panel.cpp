@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <sstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,31 @@ TEST_CASE("a short series of a business-day file is business daily like its sibl
   INFO(predict.err);
   REQUIRE(predict.exit_code == 0);
   CHECK_THAT(predict.out, Contains("0,2024-03-25,") && Contains("0,2024-03-26,") && !Contains("2024-03-23"));
+
+  SECTION("series of other frequencies beside them keep their own, in training and in a history") {
+    // W: 30 Mondays (weekly); M: 24 first days of a month, whichever weekday (monthly).
+    std::string mixed = csv;
+    for (int week = 0; week < 30; ++week) mixed += "W," + iso_date(19723 + 7 * week) + "," + std::to_string(week % 4) + "\n";
+    for (int month = 0; month < 24; ++month)
+      mixed += "M," + std::to_string(2022 + month / 12) + "-" + (month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1) +
+               "-01," + std::to_string(month % 3) + "\n";
+    dir.write("mixed.csv", mixed);
+    const RunResult mixed_train = run_cli("train --data mixed.csv --series-column id --target y --time-column date "
+                                          "--look-back 2 --horizon 1 --hidden 2 --epochs 1 --quiet --output mixed.json",
+                                          dir.path());
+    INFO(mixed_train.err);
+    REQUIRE(mixed_train.exit_code == 0);
+    const auto trained = nlohmann::json::parse(read_file(dir.file("mixed.json")));
+    std::map<std::string, std::string> names;
+    for (const auto& series : trained["series"]) names[series["id"]] = series["frequency"]["name"];
+    CHECK(names == std::map<std::string, std::string>{{"0", "business daily"}, {"A", "business daily"}, {"M", "monthly"}, {"W", "weekly"}});
+    // A history of M alone, months whose first days are all weekdays, stays monthly.
+    const RunResult months = run_cli("predict --model mixed.json --series M --input - --horizon 1", dir.path(),
+                                     "id,date,y\nM,2024-01-01,1\nM,2024-02-01,2\nM,2024-03-01,3\n");
+    INFO(months.err);
+    CHECK(months.exit_code == 0);
+    CHECK_THAT(months.out, Contains("M,2024-04-01,"));
+  }
 }
 
 TEST_CASE("shards trained apart and merged equal one run over every series", "[cli-panel]") {

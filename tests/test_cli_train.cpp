@@ -483,12 +483,39 @@ TEST_CASE("a business-day series forecasts the next weekdays and places its hist
                                     "date,close\n2025-02-19,1\n2025-02-21,1\n2025-02-24,1\n");
   CHECK(holiday.exit_code == 2);
   CHECK_THAT(holiday.err, Contains("2025-02-20 is missing (business daily data"));
+  // predict --missing fills it, whatever the model was trained with.
+  const RunResult filled = run_cli("predict --model m.json --input - --horizon 2 --missing ffill", dir.path(),
+                                   "date,close\n2025-02-19,1\n2025-02-21,1\n2025-02-24,1\n");
+  INFO(filled.err);
+  CHECK(filled.exit_code == 0);
+  CHECK_THAT(filled.out, StartsWith("date,close\n2025-02-25,"));
   // A Saturday row is refused.
   const RunResult weekend = run_cli("predict --model m.json --input - --horizon 2", dir.path(),
                                     "date,close\n2025-02-20,1\n2025-02-21,1\n2025-02-22,1\n");
   CHECK(weekend.exit_code == 2);
-  CHECK_THAT(weekend.err, Contains("<stdin>: '2025-02-22' falls on a Saturday, but the model was trained on business "
+  CHECK_THAT(weekend.err, Contains("<stdin>:4:1: '2025-02-22' falls on a Saturday, but the model was trained on business "
                                    "daily data (Monday to Friday, at one time of day)"));
+  // A history of months is not a business-day history.
+  const RunResult months = run_cli("predict --model m.json --input - --horizon 2", dir.path(),
+                                   "date,close\n2025-01,1\n2025-02,1\n2025-03,1\n");
+  CHECK(months.exit_code == 2);
+  CHECK_THAT(months.err, Contains("the time column is monthly but the model was trained on business daily data"));
+  // A daily model of such data (as versions before business days trained one with --missing ffill,
+  // here a checkpoint edited to say so) reads a weekday history as daily, its weekend a gap it
+  // fills, and forecasts every day.
+  REQUIRE(run_cli("train --data b.csv --target close --time-column date --missing ffill --look-back 3 --horizon 2 "
+                  "--hidden 2 --epochs 1 --ensemble 1 --quiet --output daily.json",
+                  dir.path())
+              .exit_code == 0);
+  auto daily_checkpoint = nlohmann::json::parse(read_file(dir.file("daily.json")));
+  daily_checkpoint["columns"]["frequency"] = {{"unit", "seconds"}, {"count", 86400}, {"name", "daily"}, {"month_day", 0}};
+  dir.write("daily.json", daily_checkpoint.dump());
+  const RunResult daily = run_cli("predict --model daily.json --input - --horizon 2", dir.path(),
+                                  "date,close\n2025-02-13,1\n2025-02-14,2\n2025-02-17,3\n2025-02-18,4\n2025-02-19,5\n"
+                                  "2025-02-20,6\n2025-02-21,7\n");
+  INFO(daily.err);
+  CHECK(daily.exit_code == 0);
+  CHECK_THAT(daily.out, StartsWith("date,close\n2025-02-22,") && Contains("\n2025-02-23,"));  // Saturday, Sunday
 }
 
 TEST_CASE("a history whose times carry another UTC offset than training's is refused, single or many series", "[cli-train]") {

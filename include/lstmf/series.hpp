@@ -19,6 +19,7 @@
 //    filled by the policy. A gap-filled series may hold at most as many inserted rows as read ones.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,10 +56,13 @@ struct SeriesSet {
 // applies the missing-value policy and checks the time index (sorted, no duplicates, no gaps unless
 // the policy fills them). Every error is an InputError naming file, line, column and text found;
 // IoError when the file cannot be opened or read.
-// `known`: the frequency the data are known to have (a model's, for its history), which the time
-// index keeps where its ticks fit it (infer_time_index); unit none = inferred from the ticks alone.
-// In a long-format file, a business-day series makes that the known frequency of the others.
-SeriesSet load_series(const DataConfig& data, const Frequency& known = Frequency{});
+// `known` (series id -> frequency; "" for a wide-format file): the frequency of the model whose
+// history the file is, per series, which the time index keeps where its ticks fit it
+// (infer_time_index with known; a weekend time in a business-day model's history is an error at
+// its line); none, or no function, for data read as they are. In a long-format file read as it
+// is, a series too short to show a weekend is business daily when another series is
+// (short_weekday_run).
+SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr);
 // The first header field of the CSV at `path` when its name says it holds times (date, time,
 // timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case); "" otherwise, for stdin ("-") or
 // an unreadable file. The default recipe and the accuracy protocol take it as the time column when

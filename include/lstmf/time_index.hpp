@@ -121,22 +121,31 @@ std::string explain_time_error(std::string_view text);
 // (holidays are gaps; every Monday is weekly).
 // Returns the index with format, frequency and month_day set and `ticks` moved in.
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format);
-// As above, where the data are known to be `known` (a model's training data, a sibling series):
-// business days are kept for dates or datetimes on weekdays at one time of day whose steps are
-// whole multiples of its count, even when the ticks are too few to show a weekend (Monday to
-// Thursday) or leave weekdays out (gaps under that frequency). Otherwise as inferred.
+// As above, for data known to be `known` (the history of a model trained at `known`; unit none:
+// as above), where the ticks alone could pass for something else:
+//  - business days known: dates or datetimes on weekdays at one time of day whose business-day
+//    steps are whole multiples of its count stay business days, even when too few to show a
+//    weekend (Monday to Thursday: "daily") or leaving weekdays out (gaps under that frequency);
+//  - daily known: weekday ticks that read as business days are daily, their weekends gaps (a
+//    daily model trained on business-day data with --missing ffill).
+// Otherwise as inferred (a mismatch is then the caller's to report: continues_frequency).
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known);
 
 // Every tick falls on Monday to Friday, at one time of day (true for none).
 bool weekday_ticks(const std::vector<std::int64_t>& ticks);
+// Ticks that could be daily or business daily: read as daily, every tick on a weekday at one time
+// of day, none a step across a weekend (a week of weekdays or less). A series of a long-format
+// file like this is business daily when another series of the file is (load_series).
+bool short_weekday_run(const TimeIndex& index);
 
-// Why `index`'s ticks are not weekday_ticks, for messages: "'2024-06-15' falls on a Saturday",
-// "'2024-06-14 09:30' is at another time of day than '2024-06-13 16:00'"; "" when they are.
-std::string weekday_problem(const TimeIndex& index);
+// Why `ticks` (written as `format`) are not weekday_ticks, for messages: "'2024-06-15' falls on a
+// Saturday", "'2024-06-14 09:30' is at another time of day than '2024-06-13 16:00'"; "" when they
+// are. `at`, when given, receives the position of the tick named.
+std::string weekday_problem(const std::vector<std::int64_t>& ticks, const TimeFormat& format, std::size_t* at = nullptr);
 
 // Whether a history read with frequency `found` (infer_time_index with `trained` known) can continue
 // a model trained at `trained`: the same unit and count, or either has none (too few ticks); never
-// a business-day model and a history with a weekend tick or two times of day.
+// a business-day model and a history of dates or datetimes with a weekend tick or two times of day.
 bool continues_frequency(const Frequency& trained, const TimeIndex& found);
 
 // Civil-date helpers (proleptic Gregorian): days since 1970-01-01 and back; month is 1-12.

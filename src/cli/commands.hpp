@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "lstmf/config.hpp"
+
 namespace lstmf::cli {
 
 // Each add_* registers its subcommand on `app`; `run` runs it once the command line is parsed.
@@ -25,6 +27,13 @@ Command add_merge(CLI::App& app);
 // of range), and each level once (check_interval_levels, after parsing; throws InputError).
 CLI::Validator whole_percentages();
 void check_interval_levels(const std::vector<int>& levels);
+
+// --missing of predict and evaluate: how the history's missing values and time gaps are filled
+// (error, interpolate or ffill) instead of the model's data.missing: a business-day history with a
+// holiday, for a model trained on complete rows. add_history_missing registers the flag;
+// apply_history_missing sets it in the checkpoint's config ("" = as trained).
+void add_history_missing(CLI::App& command, std::string& policy);
+void apply_history_missing(const std::string& policy, Config& config);
 
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();

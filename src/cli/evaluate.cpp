@@ -25,6 +25,7 @@ struct EvaluateArgs {
   long origins = 0;
   BacktestOptions options;
   bool json = false;
+  std::string missing;  // "" = the model's data.missing
   // The accuracy protocol over a folder (protocol.hpp) instead of one checkpoint's backtest.
   std::string protocol;
   std::string json_file;
@@ -93,10 +94,13 @@ int run_protocol_command(const EvaluateArgs& args) {
 }
 
 int run_evaluate(EvaluateArgs args) {
+  if (!args.protocol.empty() && !args.missing.empty())
+    throw InputError("--missing is for evaluate --model; the protocol interpolates (bench/README.md)");
   if (!args.protocol.empty()) return run_protocol_command(args);
   if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
+  apply_history_missing(args.missing, loaded.panel ? loaded.panel->config : loaded.single->config);
   const Checkpoint* single = loaded.single ? &*loaded.single : nullptr;
   const Config& config = single ? single->config : loaded.panel->config;
   std::string input = args.input;
@@ -164,6 +168,7 @@ Command add_evaluate(CLI::App& app) {
   args->season_option = command->add_option("--season", args->season,
                                             "seasonal period m for seasonal naive and MASE (default: the checkpoint's)");
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
+  add_history_missing(*command, args->missing);
   command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")->capture_default_str();
   add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_evaluate(*args); }};

@@ -17,6 +17,7 @@ struct PredictArgs {
   bool fitted = false;
   std::vector<int> intervals;  // percent levels
   int threads = 0;
+  std::string missing;  // "" = the model's data.missing
   PanelArgs panel;     // many-series checkpoints: --series, --shard
 };
 
@@ -25,6 +26,7 @@ int run_predict(const PredictArgs& args) {
   check_distinct("--output", args.output, {{"--model", args.model}, {"--input", args.input}});
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
+  apply_history_missing(args.missing, loaded.panel ? loaded.panel->config : loaded.single->config);
   if (loaded.panel) {
     if (args.fitted) throw InputError("--fitted is for single-series checkpoints");
     if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
@@ -66,6 +68,20 @@ CLI::Validator whole_percentages() {
       "");
 }
 
+void add_history_missing(CLI::App& command, std::string& policy) {
+  command.add_option("--missing", policy,
+                     "how the history's missing values and time gaps are filled: error, interpolate or ffill "
+                     "(default: as the model was trained, its data.missing)")
+      ->type_name("POLICY")
+      ->check(CLI::IsMember({"error", "interpolate", "ffill"}));
+}
+
+void apply_history_missing(const std::string& policy, Config& config) {
+  if (policy == "error") config.data.missing = MissingPolicy::error;
+  if (policy == "interpolate") config.data.missing = MissingPolicy::interpolate;
+  if (policy == "ffill") config.data.missing = MissingPolicy::ffill;
+}
+
 void check_interval_levels(const std::vector<int>& levels) {
   for (size_t i = 0; i < levels.size(); ++i)
     for (size_t j = 0; j < i; ++j)
@@ -88,6 +104,7 @@ Command add_predict(CLI::App& app) {
       ->delimiter(',')
       ->check(whole_percentages())
       ->check(CLI::Range(50, 99));
+  add_history_missing(*command, args->missing);
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future");
   command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
   add_panel_flags(*command, args->panel, false);
