@@ -252,7 +252,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
         if (missing == MissingPolicy::error)
           throw InputError(source, line, static_cast<long>(column.field + 1),
                            "missing value in column " + quote(column.name) +
-                               "; set data.missing to interpolate or ffill");
+                               "; set data.missing to interpolate or ffill (--missing)");
         value = kMissing;
       } else if (std::abs(value) > kLargestValue) {
         throw InputError(source, line, static_cast<long>(column.field + 1),
@@ -382,7 +382,7 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                        "gap in time column " + quote(time.name) + ": " + what + " (" + index.frequency.name() +
                            " data; the row before is " + quote(index.format_tick(ticks[i - 1])) + " on line " +
                            std::to_string(raw.line_of(row - 1)) +
-                           "); set data.missing to interpolate or ffill to insert the missing rows");
+                           "); set data.missing to interpolate or ffill (--missing) to insert the missing rows");
     }
     inserted += *steps - 1;
     if (*steps > largest) {

@@ -563,8 +563,12 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
   const bool business = known.unit == Frequency::Unit::business_days && known.count >= 1 && dates && weekday_ticks(ticks);
   const std::int64_t step = business ? business_day_step(ticks) : 0;
   TimeIndex index = infer_time_index(std::move(ticks), format);
+  // Days a week or less apart (or business days, or too few ticks to tell): not weekly or monthly.
+  const Frequency& f = index.frequency;
+  const bool days = f.unit == Frequency::Unit::none || f.unit == Frequency::Unit::business_days ||
+                    (f.unit == Frequency::Unit::seconds && f.count % kSecondsPerDay == 0 && f.count < 7 * kSecondsPerDay);
   const bool daily_known = known.unit == Frequency::Unit::seconds && known.count == kSecondsPerDay;
-  if ((business && (step == 0 || step % known.count == 0)) ||
+  if ((business && days && (step == 0 || step % known.count == 0)) ||
       (daily_known && index.frequency.unit == Frequency::Unit::business_days)) {
     index.frequency = known;
     index.month_day = 0;
@@ -573,7 +577,8 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 }
 
 bool short_weekday_run(const TimeIndex& index) {
-  if (index.frequency.unit != Frequency::Unit::seconds || index.frequency.count != kSecondsPerDay) return false;
+  const Frequency& f = index.frequency;
+  if (f.unit != Frequency::Unit::seconds || f.count % kSecondsPerDay != 0 || f.count >= 7 * kSecondsPerDay) return false;
   if (index.format.kind != TimeKind::date && index.format.kind != TimeKind::datetime) return false;
   if (!weekday_ticks(index.ticks)) return false;
   for (std::size_t i = 1; i < index.ticks.size(); ++i) {

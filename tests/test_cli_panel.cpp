@@ -166,19 +166,23 @@ TEST_CASE("a short series of a business-day file is business daily like its sibl
     // W: 30 Mondays (weekly); M: 24 first days of a month, whichever weekday (monthly).
     std::string mixed = csv;
     for (int week = 0; week < 30; ++week) mixed += "W," + iso_date(19723 + 7 * week) + "," + std::to_string(week % 4) + "\n";
+    // S: Monday, Wednesday, Friday of one week: too short to show a weekend, business daily like A.
+    mixed += "S,2024-07-01,1\nS,2024-07-03,2\nS,2024-07-05,3\n";
     for (int month = 0; month < 24; ++month)
       mixed += "M," + std::to_string(2022 + month / 12) + "-" + (month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1) +
                "-01," + std::to_string(month % 3) + "\n";
     dir.write("mixed.csv", mixed);
     const RunResult mixed_train = run_cli("train --data mixed.csv --series-column id --target y --time-column date "
-                                          "--look-back 2 --horizon 1 --hidden 2 --epochs 1 --quiet --output mixed.json",
+                                          "--look-back 2 --horizon 1 --hidden 2 --epochs 1 --missing ffill --quiet --output mixed.json",
                                           dir.path());
     INFO(mixed_train.err);
     REQUIRE(mixed_train.exit_code == 0);
     const auto trained = nlohmann::json::parse(read_file(dir.file("mixed.json")));
     std::map<std::string, std::string> names;
     for (const auto& series : trained["series"]) names[series["id"]] = series["frequency"]["name"];
-    CHECK(names == std::map<std::string, std::string>{{"0", "business daily"}, {"A", "business daily"}, {"M", "monthly"}, {"W", "weekly"}});
+    CHECK(names == std::map<std::string, std::string>{
+                       {"0", "business daily"}, {"A", "business daily"}, {"M", "monthly"}, {"S", "business daily"}, {"W", "weekly"}});
+    CHECK(trained["config"]["data"]["season"] == 5);
     // A history of M alone, months whose first days are all weekdays, stays monthly.
     const RunResult months = run_cli("predict --model mixed.json --series M --input - --horizon 1", dir.path(),
                                      "id,date,y\nM,2024-01-01,1\nM,2024-02-01,2\nM,2024-03-01,3\n");

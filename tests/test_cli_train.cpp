@@ -495,11 +495,15 @@ TEST_CASE("a business-day series forecasts the next weekdays and places its hist
   CHECK(weekend.exit_code == 2);
   CHECK_THAT(weekend.err, Contains("<stdin>:4:1: '2025-02-22' falls on a Saturday, but the model was trained on business "
                                    "daily data (Monday to Friday, at one time of day)"));
-  // A history of months is not a business-day history.
-  const RunResult months = run_cli("predict --model m.json --input - --horizon 2", dir.path(),
-                                   "date,close\n2025-01,1\n2025-02,1\n2025-03,1\n");
-  CHECK(months.exit_code == 2);
-  CHECK_THAT(months.err, Contains("the time column is monthly but the model was trained on business daily data"));
+  // A history of months is not a business-day history, written as months or as first days that
+  // all fall on weekdays.
+  for (const std::string months : {"2025-01\n", "2025-01-01\n"}) {
+    const std::string rows = months == "2025-01\n" ? "2025-01,1\n2025-02,1\n2025-03,1\n"
+                                                   : "2025-08-01,1\n2025-09-01,1\n2025-10-01,1\n";
+    const RunResult monthly = run_cli("predict --model m.json --input - --horizon 2", dir.path(), "date,close\n" + rows);
+    CHECK(monthly.exit_code == 2);
+    CHECK_THAT(monthly.err, Contains("the time column is ") && Contains(" but the model was trained on business daily data"));
+  }
   // A daily model of such data (as versions before business days trained one with --missing ffill,
   // here a checkpoint edited to say so) reads a weekday history as daily, its weekend a gap it
   // fills, and forecasts every day.

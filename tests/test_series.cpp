@@ -231,7 +231,7 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     CHECK(e.line() == 2);
     CHECK(e.column() == 2);
     CHECK_THAT(e.what(), Catch::EndsWith(
-                             "data.csv:2:2: missing value in column 'a'; set data.missing to interpolate or ffill"));
+                             "data.csv:2:2: missing value in column 'a'; set data.missing to interpolate or ffill (--missing)"));
   }
   SECTION("interpolate is linear in row position, back-fills the start and carries the end") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::interpolate);

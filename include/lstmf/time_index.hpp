@@ -123,9 +123,10 @@ std::string explain_time_error(std::string_view text);
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format);
 // As above, for data known to be `known` (the history of a model trained at `known`; unit none:
 // as above), where the ticks alone could pass for something else:
-//  - business days known: dates or datetimes on weekdays at one time of day whose business-day
-//    steps are whole multiples of its count stay business days, even when too few to show a
-//    weekend (Monday to Thursday: "daily") or leaving weekdays out (gaps under that frequency);
+//  - business days known: dates or datetimes on weekdays at one time of day, read as days less
+//    than a week apart (not weekly or monthly), whose business-day steps are whole multiples of
+//    its count stay business days, even when too few to show a weekend (Monday to Thursday:
+//    "daily") or leaving weekdays out (gaps under that frequency);
 //  - daily known: weekday ticks that read as business days are daily, their weekends gaps (a
 //    daily model trained on business-day data with --missing ffill).
 // Otherwise as inferred (a mismatch is then the caller's to report: continues_frequency).
@@ -133,8 +134,9 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 
 // Every tick falls on Monday to Friday, at one time of day (true for none).
 bool weekday_ticks(const std::vector<std::int64_t>& ticks);
-// Ticks that could be daily or business daily: read as daily, every tick on a weekday at one time
-// of day, none a step across a weekend (a week of weekdays or less). A series of a long-format
+// Ticks that could be daily or business daily: read as days less than a week apart (daily, 2 days,
+// ...), every tick on a weekday at one time of day, none a step across a weekend (a week of
+// weekdays or less: Monday to Friday, Monday/Wednesday/Friday). A series of a long-format
 // file like this is business daily when another series of the file is (load_series).
 bool short_weekday_run(const TimeIndex& index);
 
