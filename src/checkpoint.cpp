@@ -346,10 +346,9 @@ ColumnsInfo columns_from_json(const json& j, const Config& config) { return colu
 
 void check_frequency_fits(const Frequency& frequency, const TimeFormat& format, const std::string& where) {
   const bool calendar = format.kind != TimeKind::none && format.kind != TimeKind::integer;
-  const bool dates = format.kind == TimeKind::date || format.kind == TimeKind::datetime;
   if ((frequency.unit == Frequency::Unit::periods && calendar) ||
       ((frequency.unit == Frequency::Unit::seconds || frequency.unit == Frequency::Unit::months) && !calendar) ||
-      (frequency.unit == Frequency::Unit::business_days && !dates))
+      (frequency.unit == Frequency::Unit::business_days && !day_based(format.kind)))
     bad(where + ".unit '" + std::string(kFrequencyUnits[static_cast<int>(frequency.unit)]) +
         "' does not fit columns.time_format.kind '" + kTimeKinds[static_cast<int>(format.kind)] + "'");
   if (format.kind == TimeKind::year_quarter && (frequency.unit != Frequency::Unit::months || frequency.count % 3 != 0))

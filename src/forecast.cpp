@@ -102,16 +102,10 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   Series& series = set.series.front();
   const Frequency& trained = checkpoint.columns.frequency;
   const Frequency& found = series.time.frequency;
-  if (!continues_frequency(trained, series.time)) {
-    const TimeKind kind = series.time.format.kind;
-    const std::string weekday = trained.unit == Frequency::Unit::business_days && (kind == TimeKind::date || kind == TimeKind::datetime)
-                                    ? weekday_problem(series.time.ticks, series.time.format)
-                                    : "";
+  // (A weekend time in a business-day model's history was refused at its line by load_series.)
+  if (!continues_frequency(trained, series.time))
     throw InputError(set.source, 0, 0,
-                     weekday.empty() ? "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data"
-                                     : weekday + ", but the model was trained on business daily data (Monday to Friday, "
-                                                 "at one time of day)");
-  }
+                     "the time column is " + found.name() + " but the model was trained on " + trained.name() + " data");
   // Clock times with a UTC offset are read as written: another offset than training's would shift
   // the season and mislabel the forecast.
   const std::string offset = offset_mismatch(series.time.format, checkpoint.columns.time_format);

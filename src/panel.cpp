@@ -716,17 +716,10 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   if (it == set->series.end() || it->id != s.id)
     throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint has no rows here");
   const Frequency& found = it->time.frequency;
-  if (!continues_frequency(s.frequency, it->time)) {
-    const TimeKind kind = it->time.format.kind;
-    const std::string weekday = s.frequency.unit == Frequency::Unit::business_days && (kind == TimeKind::date || kind == TimeKind::datetime)
-                                    ? weekday_problem(it->time.ticks, it->time.format)
-                                    : "";
+  // (A weekend time in a business-day series' history was refused at its line by load_series.)
+  if (!continues_frequency(s.frequency, it->time))
     throw InputError(set->source, it->first_line, 0,
-                     "series " + quote(s.id) +
-                         (weekday.empty() ? " is " + found.name() + " but was trained on " + s.frequency.name() + " data"
-                                          : ": " + weekday + ", but it was trained on business daily data (Monday to "
-                                                             "Friday, at one time of day)"));
-  }
+                     "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
   return History{it->values, it->time.ticks, set->source + " series " + quote(s.id)};
 }
 

@@ -510,9 +510,8 @@ Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, 
   if (time) {
     // A weekend or another time of day in the history of a business-day model, named where it is
     // (before gaps are filled, which would name a date the file does not have).
-    const TimeKind kind = raw.time_format.kind;
     std::size_t at = 0;
-    const std::string weekday = known.unit == Frequency::Unit::business_days && (kind == TimeKind::date || kind == TimeKind::datetime)
+    const std::string weekday = known.unit == Frequency::Unit::business_days && day_based(raw.time_format.kind)
                                     ? weekday_problem(raw.ticks, raw.time_format, &at)
                                     : "";
     if (!weekday.empty())

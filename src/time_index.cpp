@@ -200,17 +200,38 @@ std::int64_t business_day_step(const std::vector<std::int64_t>& t) {
   return step;
 }
 
+// Whether a step between consecutive ticks spans a weekend (fewer business days than days).
+bool steps_across_weekend(const std::vector<std::int64_t>& t) {
+  for (std::size_t i = 1; i < t.size(); ++i) {
+    const std::int64_t days = floor_div(t[i], kSecondsPerDay), before = floor_div(t[i - 1], kSecondsPerDay);
+    if (business_day_number(days) - business_day_number(before) < days - before) return true;
+  }
+  return false;
+}
+
 // Business-day data (infer_time_index): weekday_ticks, at least one step across a weekend, and a
 // step of 1 to 4 business days (5 is weekly).
 bool business_day_ticks(const std::vector<std::int64_t>& t) {
-  if (t.size() < 2 || !weekday_ticks(t)) return false;
-  bool across_weekend = false;
-  for (std::size_t i = 1; i < t.size() && !across_weekend; ++i) {
-    const std::int64_t days = floor_div(t[i], kSecondsPerDay), before = floor_div(t[i - 1], kSecondsPerDay);
-    across_weekend = business_day_number(days) - business_day_number(before) < days - before;
-  }
+  if (t.size() < 2 || !weekday_ticks(t) || !steps_across_weekend(t)) return false;
   const std::int64_t step = business_day_step(t);
-  return across_weekend && step >= 1 && step <= 4;
+  return step >= 1 && step <= 4;
+}
+
+// A step of whole days, less than a week (daily, 2 days, ...): not weekly or monthly.
+bool days_under_a_week(const Frequency& f) {
+  return f.unit == Frequency::Unit::seconds && f.count % kSecondsPerDay == 0 && f.count < 7 * kSecondsPerDay;
+}
+
+// The first tick on a Saturday or Sunday, or at another time of day than the first; ticks.size()
+// when there is none.
+std::size_t first_off_weekday(const std::vector<std::int64_t>& ticks) {
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    const std::int64_t days = floor_div(ticks[i], kSecondsPerDay);
+    if (weekday(days) >= 5 ||
+        ticks[i] - days * kSecondsPerDay != ticks.front() - floor_div(ticks.front(), kSecondsPerDay) * kSecondsPerDay)
+      return i;
+  }
+  return ticks.size();
 }
 
 std::string plural(std::int64_t count, const char* unit) { return std::to_string(count) + " " + unit + "s"; }
@@ -548,25 +569,18 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
   return index;
 }
 
-bool on_weekend(std::int64_t tick) { return weekday(floor_div(tick, kSecondsPerDay)) >= 5; }
+bool day_based(TimeKind kind) { return kind == TimeKind::date || kind == TimeKind::datetime; }
 
-bool weekday_ticks(const std::vector<std::int64_t>& ticks) {
-  if (ticks.empty()) return true;
-  const std::int64_t second_of_day = ticks.front() - floor_div(ticks.front(), kSecondsPerDay) * kSecondsPerDay;
-  return std::all_of(ticks.begin(), ticks.end(), [&](std::int64_t tick) {
-    return !on_weekend(tick) && tick - floor_div(tick, kSecondsPerDay) * kSecondsPerDay == second_of_day;
-  });
-}
+bool weekday_ticks(const std::vector<std::int64_t>& ticks) { return first_off_weekday(ticks) == ticks.size(); }
 
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known) {
-  const bool dates = format.kind == TimeKind::date || format.kind == TimeKind::datetime;
-  const bool business = known.unit == Frequency::Unit::business_days && known.count >= 1 && dates && weekday_ticks(ticks);
+  const bool business = known.unit == Frequency::Unit::business_days && known.count >= 1 && day_based(format.kind) &&
+                        weekday_ticks(ticks);
   const std::int64_t step = business ? business_day_step(ticks) : 0;
   TimeIndex index = infer_time_index(std::move(ticks), format);
   // Days a week or less apart (or business days, or too few ticks to tell): not weekly or monthly.
   const Frequency& f = index.frequency;
-  const bool days = f.unit == Frequency::Unit::none || f.unit == Frequency::Unit::business_days ||
-                    (f.unit == Frequency::Unit::seconds && f.count % kSecondsPerDay == 0 && f.count < 7 * kSecondsPerDay);
+  const bool days = f.unit == Frequency::Unit::none || f.unit == Frequency::Unit::business_days || days_under_a_week(f);
   const bool daily_known = known.unit == Frequency::Unit::seconds && known.count == kSecondsPerDay;
   if ((business && days && (step == 0 || step % known.count == 0)) ||
       (daily_known && index.frequency.unit == Frequency::Unit::business_days)) {
@@ -577,39 +591,24 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 }
 
 bool short_weekday_run(const TimeIndex& index) {
-  const Frequency& f = index.frequency;
-  if (f.unit != Frequency::Unit::seconds || f.count % kSecondsPerDay != 0 || f.count >= 7 * kSecondsPerDay) return false;
-  if (index.format.kind != TimeKind::date && index.format.kind != TimeKind::datetime) return false;
-  if (!weekday_ticks(index.ticks)) return false;
-  for (std::size_t i = 1; i < index.ticks.size(); ++i) {
-    const std::int64_t days = floor_div(index.ticks[i], kSecondsPerDay), before = floor_div(index.ticks[i - 1], kSecondsPerDay);
-    if (business_day_number(days) - business_day_number(before) < days - before) return false;
-  }
-  return true;
+  return days_under_a_week(index.frequency) && day_based(index.format.kind) && weekday_ticks(index.ticks) &&
+         !steps_across_weekend(index.ticks);
 }
 
 std::string weekday_problem(const std::vector<std::int64_t>& ticks, const TimeFormat& format, std::size_t* at) {
+  const std::size_t i = first_off_weekday(ticks);
+  if (i == ticks.size()) return "";
+  if (at != nullptr) *at = i;
   TimeIndex index;
   index.format = format;
-  for (std::size_t i = 0; i < ticks.size(); ++i) {
-    const std::int64_t days = floor_div(ticks[i], kSecondsPerDay);
-    std::string why;
-    if (weekday(days) >= 5)
-      why = "'" + index.format_tick(ticks[i]) + "' falls on a " + (weekday(days) == 5 ? "Saturday" : "Sunday");
-    else if (ticks[i] - days * kSecondsPerDay != ticks.front() - floor_div(ticks.front(), kSecondsPerDay) * kSecondsPerDay)
-      why = "'" + index.format_tick(ticks[i]) + "' is at another time of day than '" + index.format_tick(ticks.front()) + "'";
-    if (!why.empty()) {
-      if (at != nullptr) *at = i;
-      return why;
-    }
-  }
-  return "";
+  const int day = weekday(floor_div(ticks[i], kSecondsPerDay));
+  if (day >= 5) return "'" + index.format_tick(ticks[i]) + "' falls on a " + (day == 5 ? "Saturday" : "Sunday");
+  return "'" + index.format_tick(ticks[i]) + "' is at another time of day than '" + index.format_tick(ticks.front()) + "'";
 }
 
 bool continues_frequency(const Frequency& trained, const TimeIndex& found) {
   const Frequency& f = found.frequency;
-  const bool dates = found.format.kind == TimeKind::date || found.format.kind == TimeKind::datetime;
-  if (trained.unit == Frequency::Unit::business_days && dates && !weekday_ticks(found.ticks)) return false;
+  if (trained.unit == Frequency::Unit::business_days && day_based(found.format.kind) && !weekday_ticks(found.ticks)) return false;
   if (trained.unit == Frequency::Unit::none || f.unit == Frequency::Unit::none) return true;
   return trained.unit == f.unit && trained.count == f.count;
 }

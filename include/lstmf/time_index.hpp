@@ -132,6 +132,8 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 // Otherwise as inferred (a mismatch is then the caller's to report: continues_frequency).
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known);
 
+// Dates and datetimes: the forms whose ticks fall on days of the week.
+bool day_based(TimeKind kind);
 // Every tick falls on Monday to Friday, at one time of day (true for none).
 bool weekday_ticks(const std::vector<std::int64_t>& ticks);
 // Ticks that could be daily or business daily: read as days less than a week apart (daily, 2 days,
