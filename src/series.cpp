@@ -497,10 +497,11 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
 }
 
 // One series from rows already read: time index, gaps, missing values. The long-format loader
-// calls this once per series id.
+// calls this once per series id. `index`: the time index inferred from the rows' ticks
+// (infer_time_index with `known`; raw.ticks moved into it), unused without a time column.
 // `known`: the frequency of the model whose history this is (unit none: training data); `sibling`:
 // a business-day frequency another series of the file has, for a run too short to show a weekend.
-Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, int n_targets,
+Series assemble_series(RawRows raw, TimeIndex index, const std::vector<SelectedColumn>& columns, int n_targets,
                        const std::optional<SelectedColumn>& time, MissingPolicy missing, const std::string& source,
                        const Frequency& known, const Frequency& sibling) {
   Series series;
@@ -511,13 +512,13 @@ Series assemble_series(RawRows raw, const std::vector<SelectedColumn>& columns, 
     // A weekend or another time of day in the history of a business-day model, named where it is
     // (before gaps are filled, which would name a date the file does not have).
     std::size_t at = 0;
-    const std::string weekday = known.unit == Frequency::Unit::business_days && day_based(raw.time_format.kind)
-                                    ? weekday_problem(raw.ticks, raw.time_format, &at)
+    const std::string weekday = known.unit == Frequency::Unit::business_days && day_based(index.format.kind)
+                                    ? weekday_problem(index.ticks, index.format, &at)
                                     : "";
     if (!weekday.empty())
       throw InputError(source, raw.line_of(static_cast<long>(at)), static_cast<long>(time->field + 1),
                        weekday + ", but the model was trained on business daily data (Monday to Friday, at one time of day)");
-    series.time = infer_time_index(std::move(raw.ticks), raw.time_format, known);
+    series.time = std::move(index);
     if (known.unit == Frequency::Unit::none && sibling.unit == Frequency::Unit::business_days && short_weekday_run(series.time)) {
       series.time.frequency = sibling;
       series.time.month_day = 0;
@@ -562,17 +563,23 @@ SeriesSet load_series(const DataConfig& data, const std::function<Frequency(cons
   set.series_column = data.series_column;
   if (series_id) {
     std::vector<std::pair<std::string, RawRows>> parts = split_by_series(raw, time, *series_id, source);
-    // A series of a business-day file too short to show a weekend (a week of weekdays) is business
-    // daily like its siblings, not daily (short_weekday_run).
+    // Every series' time index first: a series of a business-day file too short to show a weekend
+    // (a week of weekdays) is business daily like its siblings, not daily (short_weekday_run).
+    std::vector<TimeIndex> indices(parts.size());
     Frequency sibling;
-    for (std::size_t i = 0; time && sibling.unit == Frequency::Unit::none && i < parts.size(); ++i) {
-      const Frequency found = infer_time_index(parts[i].second.ticks, parts[i].second.time_format).frequency;
-      if (found.unit == Frequency::Unit::business_days && found.count == 1) sibling = found;
+    for (std::size_t i = 0; time && i < parts.size(); ++i) {
+      RawRows& part = parts[i].second;
+      indices[i] = infer_time_index(std::move(part.ticks), part.time_format, known_of(parts[i].first));
+      const Frequency& found = indices[i].frequency;
+      if (sibling.unit == Frequency::Unit::none && found.unit == Frequency::Unit::business_days && found.count == 1)
+        sibling = found;
     }
-    for (auto& [id, part] : parts) {
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const std::string& id = parts[i].first;
       try {
-        set.series.push_back(assemble_series(std::move(part), columns, static_cast<int>(data.targets.size()), time,
-                                             data.missing, source, known_of(id), sibling));
+        set.series.push_back(assemble_series(std::move(parts[i].second), std::move(indices[i]), columns,
+                                             static_cast<int>(data.targets.size()), time, data.missing, source,
+                                             known_of(id), sibling));
       } catch (const InputError& e) {  // say which series (the line says where, not which)
         if (e.line() > 0) throw;
         throw InputError(source, 0, 0, "series " + quote(id) + ": " + e.message());
@@ -581,8 +588,9 @@ SeriesSet load_series(const DataConfig& data, const std::function<Frequency(cons
     }
     return set;
   }
-  set.series.push_back(assemble_series(std::move(raw), columns, static_cast<int>(data.targets.size()), time,
-                                       data.missing, source, known_of(""), Frequency{}));
+  TimeIndex index = time ? infer_time_index(std::move(raw.ticks), raw.time_format, known_of("")) : TimeIndex{};
+  set.series.push_back(assemble_series(std::move(raw), std::move(index), columns, static_cast<int>(data.targets.size()),
+                                       time, data.missing, source, known_of(""), Frequency{}));
   return set;
 }
 
