@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -31,9 +32,10 @@ void check_interval_levels(const std::vector<int>& levels);
 // --missing of predict and evaluate: how the history's missing values and time gaps are filled
 // (error, interpolate or ffill) instead of the model's data.missing: a business-day history with a
 // holiday, for a model trained on complete rows. add_history_missing registers the flag;
-// apply_history_missing sets it in the checkpoint's config ("" = as trained).
+// history_missing reads it as train's --missing is read (the config's option table; InputError for
+// another value), nullopt for "" (as trained).
 void add_history_missing(CLI::App& command, std::string& policy);
-void apply_history_missing(const std::string& policy, Config& config);
+std::optional<MissingPolicy> history_missing(const std::string& policy);
 
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();

@@ -99,8 +99,9 @@ int run_evaluate(EvaluateArgs args) {
   if (!args.protocol.empty()) return run_protocol_command(args);
   if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
+  const std::optional<MissingPolicy> missing = history_missing(args.missing);
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
-  apply_history_missing(args.missing, loaded.panel ? loaded.panel->config : loaded.single->config);
+  if (missing) (loaded.panel ? loaded.panel->config : loaded.single->config).data.missing = *missing;
   const Checkpoint* single = loaded.single ? &*loaded.single : nullptr;
   const Config& config = single ? single->config : loaded.panel->config;
   std::string input = args.input;

@@ -25,8 +25,9 @@ int run_predict(const PredictArgs& args) {
   check_writable(args.output);
   check_distinct("--output", args.output, {{"--model", args.model}, {"--input", args.input}});
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
+  const std::optional<MissingPolicy> missing = history_missing(args.missing);
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
-  apply_history_missing(args.missing, loaded.panel ? loaded.panel->config : loaded.single->config);
+  if (missing) (loaded.panel ? loaded.panel->config : loaded.single->config).data.missing = *missing;
   if (loaded.panel) {
     if (args.fitted) throw InputError("--fitted is for single-series checkpoints");
     if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
@@ -72,14 +73,16 @@ void add_history_missing(CLI::App& command, std::string& policy) {
   command.add_option("--missing", policy,
                      "how the history's missing values and time gaps are filled: error, interpolate or ffill "
                      "(default: as the model was trained, its data.missing)")
-      ->type_name("POLICY")
-      ->check(CLI::IsMember({"error", "interpolate", "ffill"}));
+      ->type_name("POLICY");
 }
 
-void apply_history_missing(const std::string& policy, Config& config) {
-  if (policy == "error") config.data.missing = MissingPolicy::error;
-  if (policy == "interpolate") config.data.missing = MissingPolicy::interpolate;
-  if (policy == "ffill") config.data.missing = MissingPolicy::ffill;
+std::optional<MissingPolicy> history_missing(const std::string& policy) {
+  if (policy.empty()) return std::nullopt;
+  const auto& all = config_options();
+  const auto option = std::find_if(all.begin(), all.end(), [](const OptionInfo& o) { return o.path() == "data.missing"; });
+  Config read;
+  set_from_text(read, *option, policy);
+  return read.data.missing;
 }
 
 void check_interval_levels(const std::vector<int>& levels) {
