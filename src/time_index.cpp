@@ -1,8 +1,8 @@
 #include "lstmf/time_index.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <cstdio>
+#include <numeric>
 #include <unordered_map>
 
 #include "lstmf/error.hpp"
@@ -148,7 +148,6 @@ CivilTime split_tick(std::int64_t tick) {
 }
 
 std::int64_t month_number(const CivilTime& civil) { return civil.year * 12 + (civil.month - 1); }
-
 
 // The most common difference between consecutive values (the smallest on ties). Runs of equal
 // differences are counted before touching the map, so a regular series costs one map entry.
