@@ -560,6 +560,9 @@ def seasonal_period(unit, count):
             ("months", 1): 12, ("months", 3): 4, ("business_days", 1): 5}.get((unit, count), 1)
 
 
+# The frequency units of a checkpoint's columns.frequency.unit (kFrequencyUnits in src/checkpoint.cpp).
+FREQUENCY_UNITS = ("none", "periods", "seconds", "months", "business_days")
+
 FREQUENCY_ALIASES = {
     "none": ("none", 0), "hourly": ("seconds", 3600), "daily": ("seconds", SECONDS_PER_DAY),
     "weekly": ("seconds", SECONDS_PER_WEEK), "monthly": ("months", 1), "quarterly": ("months", 3),
@@ -571,7 +574,7 @@ def parse_frequency(text):
     if text in FREQUENCY_ALIASES:
         return FREQUENCY_ALIASES[text]
     unit, _, count = text.partition(":")
-    if unit in ("periods", "seconds", "months", "business_days") and count.isdigit() and int(count) >= 1:
+    if unit in FREQUENCY_UNITS[1:] and count.isdigit() and int(count) >= 1:
         return unit, int(count)
     raise Failure("--frequency expects hourly, daily, business-daily, weekly, monthly, quarterly, yearly, none or "
                   "UNIT:COUNT (UNIT periods, seconds, months or business_days; e.g. seconds:900), got '%s'" % text)
@@ -699,10 +702,9 @@ def read_tail_json(path, width, look_back):
     # What from-checkpoint adds to the data tail, so that a round trip keeps the columns section.
     frequency, season = data.get("frequency"), data.get("seasonal_period")
     if frequency is not None:
-        if not isinstance(frequency, dict) or frequency.get("unit") not in ("none", "periods", "seconds", "months", "business_days") \
+        if not isinstance(frequency, dict) or frequency.get("unit") not in FREQUENCY_UNITS \
                 or isinstance(frequency.get("count"), bool) or not isinstance(frequency.get("count"), int):
-            raise Failure("%s: frequency must be {\"unit\": none|periods|seconds|months|business_days, \"count\": N}"
-                          % path)
+            raise Failure("%s: frequency must be {\"unit\": %s, \"count\": N}" % (path, "|".join(FREQUENCY_UNITS)))
         frequency = (frequency["unit"], frequency["count"])
     if season is not None and (isinstance(season, bool) or not isinstance(season, int)):
         raise Failure("%s: seasonal_period must be an integer" % path)
