@@ -354,6 +354,25 @@ std::string describe_distance(const TimeIndex& index, std::int64_t from, std::in
   }
 }
 
+// Integer times that all read as calendar dates written without separators, 20200131 (or months,
+// 202001): read as integers, each month's end is a gap of 69 "missing" days (a year's end of 89
+// months), so a gap or irregular-step message says how to write them instead. "" otherwise.
+std::string compact_date_hint(const TimeIndex& index) {
+  if (index.format.kind != TimeKind::integer || index.ticks.size() < 2) return "";
+  bool days = true, months = true;
+  for (const std::int64_t tick : index.ticks) {
+    const std::string text = std::to_string(tick);
+    std::int64_t parsed = 0;
+    TimeFormat format;
+    days = days && text.size() == 8 &&
+           parse_time(text.substr(0, 4) + "-" + text.substr(4, 2) + "-" + text.substr(6, 2), parsed, format);
+    months = months && text.size() == 6 && parse_time(text.substr(0, 4) + "-" + text.substr(4, 2), parsed, format);
+    if (!days && !months) return "";
+  }
+  return days ? "the values look like dates written YYYYMMDD: write them as YYYY-MM-DD (2020-01-31) to read them as days"
+              : "the values look like months written YYYYMM: write them as YYYY-MM (2020-01) to read them as months";
+}
+
 // Checks the steps of the time index and, when the policy fills, inserts the rows of each gap
 // (every column missing). Throws for an irregular step, and for a gap under the policy error.
 void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& time, MissingPolicy missing,
@@ -362,6 +381,7 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
   const long column = static_cast<long>(time.field + 1);
   std::int64_t inserted = 0, largest = 0;
   std::size_t largest_at = 0;
+  const std::string hint = compact_date_hint(index);
   for (std::size_t i = 1; i < ticks.size(); ++i) {
     const long row = static_cast<long>(i);
     const std::optional<std::int64_t> steps = index.steps_between(ticks[i - 1], ticks[i]);
@@ -371,7 +391,7 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                            quote(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
                            ") to " + quote(index.format_tick(ticks[i])) + " is " +
                            describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of steps of " +
-                           index.frequency.name() + " data");
+                           index.frequency.name() + " data" + (hint.empty() ? "" : "; " + hint));
     if (*steps == 1) continue;
     if (missing == MissingPolicy::error) {
       const std::string first = index.format_tick(index.advance(ticks[i - 1], 1));
@@ -381,8 +401,9 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
       throw InputError(source, raw.line_of(row), column,
                        "gap in time column " + quote(time.name) + ": " + what + " (" + index.frequency.name() +
                            " data; the row before is " + quote(index.format_tick(ticks[i - 1])) + " on line " +
-                           std::to_string(raw.line_of(row - 1)) +
-                           "); set data.missing to interpolate or ffill (--missing) to insert the missing rows");
+                           std::to_string(raw.line_of(row - 1)) + "); " +
+                           (hint.empty() ? "set data.missing to interpolate or ffill (--missing) to insert the missing rows"
+                                         : hint));
     }
     inserted += *steps - 1;
     if (*steps > largest) {
@@ -396,7 +417,8 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                      "filling the gaps in time column " + quote(time.name) + " would insert " +
                          std::to_string(inserted) + " rows, more than the " + std::to_string(raw.rows) +
                          " rows read (the largest gap is " + quote(index.format_tick(ticks[largest_at - 1])) +
-                         " to " + quote(index.format_tick(ticks[largest_at])) + "); check the time column");
+                         " to " + quote(index.format_tick(ticks[largest_at])) + "); " +
+                         (hint.empty() ? "check the time column" : hint));
 
   const long rows = raw.rows + static_cast<long>(inserted);
   MatrixD values(rows, raw.values.cols());

@@ -316,7 +316,23 @@ TEST_CASE("series check the time column", "[series]") {
   }
   SECTION("a longer gap gives its extent") {
     CHECK_THAT(load_error("date,v\n1,1\n2,2\n3,3\n7,7\n", {"v"}).what(),
-               Catch::Contains("3 times are missing, 4 to 6"));
+               Catch::Contains("3 times are missing, 4 to 6") && Catch::Contains("set data.missing to interpolate"));
+  }
+  SECTION("integers that all read as dates written YYYYMMDD or YYYYMM say how to write them") {
+    const std::string days = load_error("date,v\n20200130,1\n20200131,2\n20200201,3\n", {"v"}).what();
+    CHECK_THAT(days, Catch::Contains(":4:1: gap in time column 'date': 69 times are missing") &&
+                         Catch::Contains("write them as YYYY-MM-DD (2020-01-31) to read them as days") &&
+                         !Catch::Contains("set data.missing"));
+    CHECK_THAT(load_error("date,v\n201911,1\n201912,2\n202001,3\n", {"v"}).what(),
+               Catch::Contains("write them as YYYY-MM (2020-01) to read them as months"));
+    // Under a filling policy the gaps would outnumber the rows: the same advice.
+    CHECK_THAT(load_error("date,v\n20200130,1\n20200131,2\n20200201,3\n", {"v"}, {}, "date",
+                          MissingPolicy::interpolate)
+                   .what(),
+               Catch::Contains("would insert 69 rows") && Catch::Contains("YYYY-MM-DD"));
+    // Eight digits that are not all calendar dates (month 13) keep the integer advice.
+    CHECK_THAT(load_error("date,v\n20201230,1\n20201231,2\n20201301,3\n20201305,4\n", {"v"}).what(),
+               Catch::Contains("set data.missing to interpolate") && !Catch::Contains("YYYY"));
   }
   SECTION("interpolate inserts the missing rows and fills them") {
     const Series series = load_text("date,v,w\n2020-01,1,10\n2020-02,2,20\n2020-05,5,NA\n2020-06,6,60\n", {"v"}, {"w"},
