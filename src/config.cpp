@@ -553,6 +553,12 @@ const std::vector<OptionInfo>& config_options() {
   return infos;
 }
 
+const OptionInfo* find_option(const std::string& path) {
+  const auto& all = config_options();
+  const auto it = std::find_if(all.begin(), all.end(), [&](const OptionInfo& o) { return o.path() == path; });
+  return it == all.end() ? nullptr : &*it;
+}
+
 std::string default_text(const OptionInfo& option) { return find_def(option).default_text; }
 
 void set_from_text(Config& config, const OptionInfo& option, const std::string& text) {

@@ -694,9 +694,8 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
   data.path = path;
   // Each series' history is read knowing its own trained frequency.
   SeriesSet set = load_series(data, [&](const std::string& id) {
-    const auto it = std::lower_bound(checkpoint.series.begin(), checkpoint.series.end(), id,
-                                     [](const PanelSeries& s, const std::string& key) { return s.id < key; });
-    return it != checkpoint.series.end() && it->id == id ? it->frequency : Frequency{};
+    const long i = checkpoint.find(id);
+    return i < 0 ? Frequency{} : checkpoint.series[static_cast<std::size_t>(i)].frequency;
   });
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {

@@ -218,18 +218,17 @@ bool business_day_ticks(const std::vector<std::int64_t>& t) {
 
 // A step of whole days, less than a week (daily, 2 days, ...): not weekly or monthly.
 bool days_under_a_week(const Frequency& f) {
-  return f.unit == Frequency::Unit::seconds && f.count % kSecondsPerDay == 0 && f.count < 7 * kSecondsPerDay;
+  return f.unit == Frequency::Unit::seconds && f.count % kSecondsPerDay == 0 && f.count < kSecondsPerWeek;
 }
 
 // The first tick on a Saturday or Sunday, or at another time of day than the first; ticks.size()
 // when there is none.
 std::size_t first_off_weekday(const std::vector<std::int64_t>& ticks) {
-  for (std::size_t i = 0; i < ticks.size(); ++i) {
-    const std::int64_t days = floor_div(ticks[i], kSecondsPerDay);
-    if (weekday(days) >= 5 ||
-        ticks[i] - days * kSecondsPerDay != ticks.front() - floor_div(ticks.front(), kSecondsPerDay) * kSecondsPerDay)
+  if (ticks.empty()) return 0;
+  const std::int64_t second_of_day = split_tick(ticks.front()).second_of_day;
+  for (std::size_t i = 0; i < ticks.size(); ++i)
+    if (weekday(floor_div(ticks[i], kSecondsPerDay)) >= 5 || split_tick(ticks[i]).second_of_day != second_of_day)
       return i;
-  }
   return ticks.size();
 }
 
@@ -582,7 +581,7 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
   const bool days = f.unit == Frequency::Unit::none || f.unit == Frequency::Unit::business_days || days_under_a_week(f);
   const bool daily_known = known.unit == Frequency::Unit::seconds && known.count == kSecondsPerDay;
   if ((business && days && (step == 0 || step % known.count == 0)) ||
-      (daily_known && index.frequency.unit == Frequency::Unit::business_days)) {
+      (daily_known && f.unit == Frequency::Unit::business_days)) {
     index.frequency = known;
     index.month_day = 0;
   }

@@ -113,6 +113,8 @@ struct OptionInfo {
 
 // Every key, in declaration order.
 const std::vector<OptionInfo>& config_options();
+// The key whose path() is `path` ("data.missing"), or nullptr.
+const OptionInfo* find_option(const std::string& path);
 
 // The default value of a key, as text ("100", "adam", "50").
 std::string default_text(const OptionInfo& option);

@@ -57,16 +57,12 @@ int run_protocol_command(const EvaluateArgs& args) {
   options.base.training.threads = args.options.threads;
   check_interval_levels(args.intervals);
   options.intervals = args.intervals;
-  const auto& all = config_options();
-  const auto option_named = [&](const std::string& key) {
-    return std::find_if(all.begin(), all.end(), [&](const OptionInfo& o) { return o.path() == key; });
-  };
-  set_from_text(options.base, *option_named("training.seed"), args.seed);
+  set_from_text(options.base, *find_option("training.seed"), args.seed);
   for (const auto& setting : args.settings) {
     const auto equals = setting.find('=');
     const std::string key = setting.substr(0, equals);
-    const auto option = option_named(key);
-    if (equals == std::string::npos || option == all.end())
+    const OptionInfo* option = find_option(key);
+    if (equals == std::string::npos || option == nullptr)
       throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + setting + "'");
     for (const char* fixed : {"data.path", "data.targets", "data.time_column", "data.horizon", "data.season", "data.missing"})
       if (key == fixed)

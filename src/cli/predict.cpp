@@ -78,10 +78,8 @@ void add_history_missing(CLI::App& command, std::string& policy) {
 
 std::optional<MissingPolicy> history_missing(const std::string& policy) {
   if (policy.empty()) return std::nullopt;
-  const auto& all = config_options();
-  const auto option = std::find_if(all.begin(), all.end(), [](const OptionInfo& o) { return o.path() == "data.missing"; });
   Config read;
-  set_from_text(read, *option, policy);
+  set_from_text(read, *find_option("data.missing"), policy);
   return read.data.missing;
 }
 
