@@ -1,5 +1,6 @@
 #include "lstmf/protocol.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -52,6 +53,20 @@ std::string error_text(double value) {
   out << value;
   return out.str();
 }
+
+}  // namespace
+
+int m4_seasonal_period(const std::string& frequency) {
+  std::string f;
+  for (const char c : frequency) f += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (f == "yearly" || f == "annual" || f == "weekly" || f == "daily") return 1;
+  if (f == "quarterly") return 4;
+  if (f == "monthly") return 12;
+  if (f == "hourly") return 24;
+  return 0;
+}
+
+namespace {
 
 // Whether `v` is a whole number in [lo, hi] (18 or 18.0).
 bool whole(const json& v, double lo, double hi) {
@@ -175,8 +190,18 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     s.file = file;
     s.target = info["target"].get<std::string>();
     s.h = static_cast<int>(info["h"].get<double>());
-    s.m = info.contains("m") ? static_cast<int>(info["m"].get<double>()) : 1;  // checked by check_folder
     s.frequency = info.contains("frequency") && info["frequency"].is_string() ? info["frequency"].get<std::string>() : "";
+    // "m" is checked by check_folder; without it, M4's period for the frequency, else 1.
+    std::string m_note;
+    if (info.contains("m")) {
+      s.m = static_cast<int>(info["m"].get<double>());
+    } else if (const int m4 = m4_seasonal_period(s.frequency); m4 > 0) {
+      s.m = m4;
+      m_note = "m " + std::to_string(m4) + " (M4's for " + s.frequency + "; meta.json gives none)";
+    } else {
+      s.m = 1;
+      m_note = "m 1 (meta.json gives none" + (s.frequency.empty() ? std::string() : ", nor M4's frequency names") + ")";
+    }
 
     // A series the recipe cannot train (too short, constant, a missing column, bad values) is
     // skipped and named; check_folder has refused a malformed meta.json or baselines.json and a
@@ -204,6 +229,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         set = load_series_guessing_time(config.data, &dropped);
       }
       if (!dropped.empty()) s.note = "time column not read: " + dropped.substr(0, dropped.find(" ("));
+      if (!m_note.empty()) s.note += (s.note.empty() ? "" : "; ") + m_note;
       Series& series = set.series.front();
       if (series.rows() > options.max_length) {  // keep the last max_length points
         const long drop = series.rows() - options.max_length;

@@ -275,6 +275,14 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const auto w = protocol_json("w.csv", weekly, R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
   CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: line 2: expected a time in column 'week'"));
 
+  // Without "m", the period is M4's for the frequency, and the note says so; 1 for other names.
+  const auto no_m = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "frequency": "Quarterly", "h": 4}})", command);
+  CHECK(no_m["series"]["f.csv"]["m"] == 4);
+  CHECK_THAT(no_m["series"]["f.csv"]["note"].get<std::string>(), Contains("m 4 (M4's for Quarterly; meta.json gives none)"));
+  const auto other_name = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "frequency": "fortnightly", "h": 4}})", command);
+  CHECK(other_name["series"]["f.csv"]["m"] == 1);
+  CHECK_THAT(other_name["series"]["f.csv"]["note"].get<std::string>(), Contains("m 1 (meta.json gives none"));
+
   // m = 1 in meta.json (M4's daily scoring period) leaves the model's season to the recipe, as
   // train does: daily rows give 7, normalised by (season) when the data have a weekly cycle, not
   // when they do not. MASE and seasonal naive still use m = 1.

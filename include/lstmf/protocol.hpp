@@ -1,7 +1,8 @@
 // The accuracy protocol (M4-style, bench/README.md): for every series of a folder described by its
 // meta.json ({"file.csv": {"target", "frequency", "m", "h"}, ...}), hold out the last h points, train
 // the default recipe on the rest (data, target, horizon h, the seed, and the seasonal period m when
-// it is above 1, else the time column's, as train takes it; nothing else), forecast h steps once
+// it is above 1, else the time column's, as train takes it; nothing else; an entry without m takes
+// M4's period for its frequency, m4_seasonal_period below), forecast h steps once
 // from the end of the training part, and score it beside the naive, seasonal naive and drift
 // forecasts and, when the folder has a baselines.json, the forecasts
 // stored there (ETS, ARIMA, ...). Missing values are interpolated linearly; series longer than
@@ -67,6 +68,11 @@ struct ProtocolResult {
   std::map<int, double> coverage;                  // level -> share of all held-out points (0..1)
   double seconds = 0;
 };
+
+// M4's seasonal period for a meta.json "frequency" (any case): yearly (annual) 1, quarterly 4,
+// monthly 12, weekly 1, daily 1, hourly 24; 0 for any other text. The protocol takes it when an
+// entry gives no "m".
+int m4_seasonal_period(const std::string& frequency);
 
 // Throws InputError for a missing or malformed meta.json or baselines.json, or when no series could
 // be scored; a series whose data the recipe refuses (too short, constant, unreadable) is skipped
