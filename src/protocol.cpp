@@ -239,6 +239,11 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       const long rows = series.rows();
       if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
       s.train_rows = rows - s.h;
+      // The seasonal naive forecast and the MASE scale look m rows back from training rows.
+      if (s.train_rows < s.m + 1)
+        throw InputError(where + ": m = " + std::to_string(s.m) + " needs m + 1 = " + std::to_string(s.m + 1) +
+                         " training rows (seasonal naive looks m rows back), but " + std::to_string(rows) +
+                         " rows less h = " + std::to_string(s.h) + " leave " + std::to_string(s.train_rows));
       std::vector<double> y(static_cast<size_t>(rows));  // the target (column 0; rows are stored row-major)
       for (long r = 0; r < rows; ++r) y[static_cast<size_t>(r)] = series.values(r, 0);
       s.actual.assign(y.begin() + s.train_rows, y.end());
@@ -279,7 +284,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       const MaseScale scale = seasonal_naive_scale(in_sample, s.m);
       s.methods["lstm"] = score(s.actual, lstm, scale);
       s.methods["naive"] = score(s.actual, naive_forecast(y, s.train_rows, s.h), scale);
-      s.methods["snaive"] = score(s.actual, seasonal_naive_forecast(y, s.train_rows, s.h, std::min<int>(s.m, static_cast<int>(s.train_rows))), scale);
+      s.methods["snaive"] = score(s.actual, seasonal_naive_forecast(y, s.train_rows, s.h, s.m), scale);
       s.methods["drift"] = score(s.actual, drift_forecast(y, s.train_rows, s.h), scale);
       if (baselines.is_object() && baselines.contains("series") && baselines["series"].contains(file)) {
         const json& methods = baselines["series"][file]["methods"];

@@ -166,7 +166,10 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
         ++epochs_without_improvement_;
         ++plateau_epochs_;
         if (schedule_.factor < 1.0 && plateau_epochs_ >= schedule_.patience) {
-          optimizer_.set_lr(std::max(optimizer_.lr() * schedule_.factor, schedule_.min_lr));
+          // As torch: the new lr only replaces the old one when it is lower by more than 1e-8, so
+          // a min_lr above lr never raises it.
+          const double reduced = std::max(optimizer_.lr() * schedule_.factor, schedule_.min_lr);
+          if (optimizer_.lr() - reduced > 1e-8) optimizer_.set_lr(reduced);
           plateau_epochs_ = 0;
         }
         if (config_.patience > 0 && epochs_without_improvement_ >= config_.patience) {

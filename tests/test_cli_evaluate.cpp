@@ -282,6 +282,14 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const auto other_name = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "frequency": "fortnightly", "h": 4}})", command);
   CHECK(other_name["series"]["f.csv"]["m"] == 1);
   CHECK_THAT(other_name["series"]["f.csv"]["note"].get<std::string>(), Contains("m 1 (meta.json gives none"));
+  // A season longer than the training part has no seasonal naive forecast: the series is skipped.
+  TempDir long_season;
+  long_season.write("f.csv", rows);
+  long_season.write("meta.json", R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 40, "h": 4}})");
+  const RunResult too_long = run_cli(command, long_season.path());
+  CHECK(too_long.exit_code == 2);
+  CHECK_THAT(too_long.err, Contains("f.csv: m = 40 needs m + 1 = 41 training rows (seasonal naive looks m rows back), "
+                                   "but 40 rows less h = 4 leave 36"));
 
   // m = 1 in meta.json (M4's daily scoring period) leaves the model's season to the recipe, as
   // train does: daily rows give 7, normalised by (season) when the data have a weekly cycle, not

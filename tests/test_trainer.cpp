@@ -209,6 +209,12 @@ TEST_CASE("reduce-on-plateau lowers the learning rate when validation stalls", "
   std::vector<double> rates;
   for (const auto& r : result.history) rates.push_back(r.lr);
   CHECK(rates == std::vector<double>{0.01, 0.01, 0.01, 0.005, 0.005, 0.003, 0.003});
+
+  // A floor above the learning rate never raises it (torch applies only a lower rate).
+  Rng rng2(5);
+  Model<float> model2 = test::random_model<float>(rng2, 1, 1, model_config({3}));
+  Trainer floored(model2, config, rng2, PlateauSchedule{0.5, 1, 1.0});
+  for (const auto& r : floored.run(windows.train, &windows.validation).history) CHECK(r.lr == 0.01);
 }
 
 TEST_CASE("training needs windows that fit the model", "[trainer]") {

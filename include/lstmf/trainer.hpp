@@ -45,7 +45,8 @@ using EpochCallback = std::function<bool(const EpochReport&)>;
 
 // Reduce-on-plateau (torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min", absolute threshold
 // min_delta, no cooldown): lr *= factor after `patience` epochs without a validation improvement,
-// never below min_lr. factor 1 turns it off.
+// never below min_lr, and never raised (a min_lr above lr leaves lr as it is, as torch's eps 1e-8
+// test does). factor 1 turns it off.
 struct PlateauSchedule {
   double factor = 1.0;
   int patience = 5;
