@@ -23,6 +23,24 @@ std::size_t utf8_length(std::string_view text, std::size_t i) {
   return length;
 }
 
+// The code point of the valid UTF-8 sequence of `length` bytes at text[i].
+char32_t code_point(std::string_view text, std::size_t i, std::size_t length) {
+  const auto byte = [&](std::size_t k) { return static_cast<char32_t>(static_cast<unsigned char>(text[i + k])); };
+  if (length == 1) return byte(0);
+  char32_t cp = byte(0) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07);
+  for (std::size_t k = 1; k < length; ++k) cp = (cp << 6) | (byte(k) & 0x3F);
+  return cp;
+}
+
+// Characters a terminal shows as nothing (or as a plain space), or that control it: C1 controls
+// (U+009B starts an escape sequence on some terminals), no-break and other odd spaces, zero-width
+// characters, bidirectional marks and overrides, separators, the BOM and interlinear annotations.
+bool invisible(char32_t cp) {
+  return (cp >= 0x80 && cp <= 0xA0) || cp == 0xAD || cp == 0x61C || cp == 0x180E || (cp >= 0x2000 && cp <= 0x200F) ||
+         (cp >= 0x2028 && cp <= 0x202F) || (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0xFEFF ||
+         (cp >= 0xFFF9 && cp <= 0xFFFB);
+}
+
 }  // namespace
 
 std::string printable(std::string_view text, std::size_t max_bytes) {
@@ -40,8 +58,13 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
     else if (c == '\r') out += "\\r";
     else if (c == '\t') out += "\\t";
     else if (length == 0 || c < 0x20 || c == 0x7F) out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
-    else if (text.substr(i, length) == "\xEF\xBB\xBF") out += "\\uFEFF";  // a byte order mark, invisible
-    else out.append(text.substr(i, length));
+    else if (length > 1 && invisible(code_point(text, i, length))) {
+      const char32_t cp = code_point(text, i, length);
+      out += "\\u";
+      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 15];
+    } else {
+      out.append(text.substr(i, length));
+    }
     i += length == 0 ? 1 : length;
   }
   return out;

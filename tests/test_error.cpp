@@ -14,6 +14,12 @@ TEST_CASE("printable escapes control characters and invalid UTF-8 and bounds the
   CHECK(printable("\xC0\xAF") == "\\xC0\\xAF");              // overlong
   CHECK(printable("\xED\xA0\x80") == "\\xED\\xA0\\x80");     // surrogate
   CHECK(printable("\xEF\xBB\xBF" "date") == "\\uFEFFdate");  // a BOM shows
+  // So do characters a terminal shows as nothing or as a space, and C1 controls.
+  CHECK(printable("2005-01\xE2\x80\x8B") == "2005-01\\u200B");      // zero-width space
+  CHECK(printable("1\xC2\xA0" "000") == "1\\u00A0" "000");             // no-break space
+  CHECK(printable("\xE2\x80\xAE" "abc") == "\\u202E" "abc");          // right-to-left override
+  CHECK(printable("\xC2\x9B" "2J") == "\\u009B" "2J");                 // CSI
+  CHECK(printable("\xE2\x82\xAC \xC3\xA9 \xE6\x97\xA5") == "\xE2\x82\xAC \xC3\xA9 \xE6\x97\xA5");  // visible ones pass
   CHECK(printable(std::string(100, 'x'), 10) == "xxxxxxxxxx... (100 bytes)");
   // Cut at a character boundary: never half a UTF-8 sequence.
   const std::string cut = printable(std::string(20, 'a') + "\xE2\x82\xAC\xE2\x82\xAC", 22);

@@ -76,8 +76,10 @@ class MemoryError : public Error {
 };
 
 // `text` made safe to quote in a one-line message: control characters and bytes that are not part
-// of valid UTF-8 are written as \n, \t, \xNN, and text longer than `max_bytes` is cut at a
-// character boundary and ends in "..." (with the full length). Valid UTF-8 passes through.
+// of valid UTF-8 are written as \n, \t, \xNN, characters a terminal shows as nothing or as a
+// plain space (C1 controls, no-break and zero-width spaces, bidirectional marks, the BOM) as
+// \uXXXX, and text longer than `max_bytes` is cut at a character boundary and ends in "..." (with
+// the full length). Other valid UTF-8 passes through.
 std::string printable(std::string_view text, std::size_t max_bytes = 60);
 
 // "file:line:column: message" with empty parts left out.

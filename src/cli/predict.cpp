@@ -96,17 +96,20 @@ Command add_predict(CLI::App& app) {
   command->add_option("--model,-m", args->model, "checkpoint written by train")->required();
   command->add_option("--input,-i", args->input,
                       "history CSV with the training columns (- = stdin); default: the checkpoint's data tail");
-  command->add_option("--horizon", args->horizon,
+  auto* horizon = command->add_option("--horizon", args->horizon,
                       "steps to forecast (default: the trained horizon; longer horizons roll the model forward)")
       ->check(CLI::Range(1, 100000));
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();
-  command->add_option("--intervals", args->intervals,
+  auto* intervals = command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
       ->delimiter(',')
       ->check(whole_percentages())
       ->check(CLI::Range(50, 99));
   add_history_missing(*command, args->missing);
-  command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future");
+  // Fitted values are the trained H steps of every window, without intervals.
+  command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future")
+      ->excludes(horizon)
+      ->excludes(intervals);
   command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
   add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_predict(*args); }};
