@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -231,10 +232,32 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (!dropped.empty()) s.note = "time column not read: " + dropped.substr(0, dropped.find(" ("));
       if (!m_note.empty()) s.note += (s.note.empty() ? "" : "; ") + m_note;
       Series& series = set.series.front();
-      if (series.rows() > options.max_length) {  // keep the last max_length points
-        const long drop = series.rows() - options.max_length;
-        series.values = MatrixD(series.values.bottomRows(options.max_length));
+      const auto drop_first = [&](long drop) {
+        series.values = MatrixD(series.values.bottomRows(series.rows() - drop));
         if (!series.time.ticks.empty()) series.time.ticks.erase(series.time.ticks.begin(), series.time.ticks.begin() + drop);
+        if (!series.target_filled.empty())
+          series.target_filled.erase(series.target_filled.begin(), series.target_filled.begin() + drop);
+      };
+      if (series.rows() > options.max_length) drop_first(series.rows() - options.max_length);  // keep the last max_length points
+      // Rows before the target's first value hold a copy of it, not data: the series starts there.
+      const auto filled = [&](long r) {
+        return !series.target_filled.empty() && series.target_filled[static_cast<std::size_t>(r)];
+      };
+      long leading = 0;
+      while (leading < series.rows() && filled(leading)) ++leading;
+      if (leading > 0) {
+        drop_first(leading);
+        s.note += std::string(s.note.empty() ? "" : "; ") + std::to_string(leading) + " leading rows without a target value dropped";
+      }
+      // So do rows after its last value: the series ends there, and its last h values are held out.
+      long trailing = 0;
+      while (trailing < series.rows() && filled(series.rows() - 1 - trailing)) ++trailing;
+      if (trailing > 0) {
+        const long keep = series.rows() - trailing;
+        series.values = MatrixD(series.values.topRows(keep));
+        if (!series.time.ticks.empty()) series.time.ticks.resize(static_cast<std::size_t>(keep));
+        series.target_filled.resize(static_cast<std::size_t>(keep));
+        s.note += std::string(s.note.empty() ? "" : "; ") + std::to_string(trailing) + " trailing rows without a target value dropped";
       }
       const long rows = series.rows();
       if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
@@ -247,6 +270,28 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       std::vector<double> y(static_cast<size_t>(rows));  // the target (column 0; rows are stored row-major)
       for (long r = 0; r < rows; ++r) y[static_cast<size_t>(r)] = series.values(r, 0);
       s.actual.assign(y.begin() + s.train_rows, y.end());
+      // Held-out values missing in the file (interpolated) are not scored: their actual is NaN
+      // (null in the JSON), and every method is scored on the points the file holds.
+      std::vector<std::size_t> observed;
+      for (int h = 0; h < s.h; ++h) {
+        if (filled(s.train_rows + h)) s.actual[static_cast<std::size_t>(h)] = std::numeric_limits<double>::quiet_NaN();
+        else observed.push_back(static_cast<std::size_t>(h));
+      }
+      if (static_cast<int>(observed.size()) < s.h)
+        s.note += std::string(s.note.empty() ? "" : "; ") + std::to_string(s.h - static_cast<int>(observed.size())) +
+                  " of the h = " + std::to_string(s.h) + " held-out values missing in the file, not scored";
+      const auto at_observed = [&](const std::vector<double>& values) {
+        std::vector<double> out;
+        for (const std::size_t h : observed) out.push_back(values[h]);
+        return out;
+      };
+      const std::vector<double> actual_observed = at_observed(s.actual);
+      s.scored = static_cast<int>(observed.size());
+      const auto score_observed = [&](const std::vector<double>& forecast, const MaseScale& scale) {
+        MethodScore scored = score(actual_observed, at_observed(forecast), scale);
+        scored.forecast = forecast;  // every step, as forecast
+        return scored;
+      };
       const std::vector<double> in_sample(y.begin(), y.begin() + s.train_rows);
       const MatrixD full = series.values;
       series.values = MatrixD(full.topRows(s.train_rows));
@@ -282,16 +327,16 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       s.recipe = recipe.str();
 
       const MaseScale scale = seasonal_naive_scale(in_sample, s.m);
-      s.methods["lstm"] = score(s.actual, lstm, scale);
-      s.methods["naive"] = score(s.actual, naive_forecast(y, s.train_rows, s.h), scale);
-      s.methods["snaive"] = score(s.actual, seasonal_naive_forecast(y, s.train_rows, s.h, s.m), scale);
-      s.methods["drift"] = score(s.actual, drift_forecast(y, s.train_rows, s.h), scale);
+      s.methods["lstm"] = score_observed(lstm, scale);
+      s.methods["naive"] = score_observed(naive_forecast(y, s.train_rows, s.h), scale);
+      s.methods["snaive"] = score_observed(seasonal_naive_forecast(y, s.train_rows, s.h, s.m), scale);
+      s.methods["drift"] = score_observed(drift_forecast(y, s.train_rows, s.h), scale);
       if (baselines.is_object() && baselines.contains("series") && baselines["series"].contains(file)) {
         const json& methods = baselines["series"][file]["methods"];
         for (const auto& [name, body] : methods.items()) {
           if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;
           const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();  // checked by check_folder
-          s.methods[name] = score(s.actual, forecast, scale);
+          s.methods[name] = score_observed(forecast, scale);
           if (std::find(result.methods.begin(), result.methods.end(), name) == result.methods.end()) result.methods.push_back(name);
         }
       }
@@ -301,9 +346,10 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         s.upper = f.upper;
         for (size_t l = 0; l < options.intervals.size(); ++l) {
           const int level = options.intervals[l];
-          for (int h = 0; h < s.h; ++h) {
-            const double a = s.actual[static_cast<size_t>(h)];
-            const bool inside = a >= f.lower(h, static_cast<long>(l)) && a <= f.upper(h, static_cast<long>(l));
+          for (const std::size_t h : observed) {
+            const double a = s.actual[h];
+            const long row = static_cast<long>(h);
+            const bool inside = a >= f.lower(row, static_cast<long>(l)) && a <= f.upper(row, static_cast<long>(l));
             s.covered[level] += inside ? 1 : 0;
             covered[level] += inside ? 1 : 0;
             points[level] += 1;
@@ -393,7 +439,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
     const MethodScore& lstm = s.methods.at("lstm");
     out << "| " << s.file << " | " << s.recipe << " | " << fixed(lstm.smape, 2) << " | " << error_text(lstm.rmse) << " |";
     for (const int level : r.levels)
-      out << " " << (s.covered.count(level) ? std::to_string(s.covered.at(level)) + "/" + std::to_string(s.h) : "n/a") << " |";
+      out << " " << (s.covered.count(level) ? std::to_string(s.covered.at(level)) + "/" + std::to_string(s.scored) : "n/a") << " |";
     out << " " << fixed(s.seconds, 1) << " |\n";
   }
   out << "\nInterval coverage over every held-out point:";
@@ -434,7 +480,7 @@ json to_json(const ProtocolResult& r) {
       intervals[std::to_string(r.levels[l])] = {{"lower", lo}, {"upper", hi}, {"covered", s.covered.at(r.levels[l])}};
     }
     series[s.file] = {{"target", s.target}, {"frequency", s.frequency}, {"m", s.m}, {"h", s.h},
-                      {"n_train", s.train_rows}, {"recipe", s.recipe}, {"note", s.note}, {"actual", s.actual},
+                      {"n_train", s.train_rows}, {"n_scored", s.scored}, {"recipe", s.recipe}, {"note", s.note}, {"actual", s.actual},
                       {"methods", methods}, {"intervals", intervals}, {"seconds", s.seconds}};
   }
   out["series"] = series;

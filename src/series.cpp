@@ -547,6 +547,10 @@ Series assemble_series(RawRows raw, TimeIndex index, const std::vector<SelectedC
     }
     check_and_fill_gaps(raw, series.time, *time, missing, source);
   }
+  if (raw.values.cols() > 0 && raw.values.col(0).hasNaN()) {
+    series.target_filled.resize(static_cast<std::size_t>(raw.values.rows()));
+    for (long r = 0; r < raw.values.rows(); ++r) series.target_filled[static_cast<std::size_t>(r)] = std::isnan(raw.values(r, 0));
+  }
   fill_missing(raw.values, columns, missing, source);
   series.values = std::move(raw.values);
   return series;

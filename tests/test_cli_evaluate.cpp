@@ -282,6 +282,23 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const auto other_name = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "frequency": "fortnightly", "h": 4}})", command);
   CHECK(other_name["series"]["f.csv"]["m"] == 1);
   CHECK_THAT(other_name["series"]["f.csv"]["note"].get<std::string>(), Contains("m 1 (meta.json gives none"));
+  // Rows before the target's first value and after its last are not the series; a held-out value
+  // missing in the file is interpolated to train but not scored.
+  std::string ragged = "date,value\n";
+  for (int r = 0; r < 45; ++r)
+    ragged += std::to_string(1990 + r) + "," + (r < 2 || r == 39 || r >= 42 ? std::string("NA") : std::to_string(100 + r)) + "\n";
+  const auto gaps = protocol_json("g.csv", ragged, R"({"g.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4}})", command);
+  const auto& g = gaps["series"]["g.csv"];
+  CHECK_THAT(g["note"].get<std::string>(), Contains("2 leading rows without a target value dropped") &&
+                                               Contains("3 trailing rows without a target value dropped") &&
+                                               Contains("1 of the h = 4 held-out values missing in the file, not scored"));
+  CHECK(g["n_train"] == 36);  // rows 2..37
+  CHECK(g["n_scored"] == 3);
+  CHECK(g["actual"] == nlohmann::json::parse("[138.0, null, 140.0, 141.0]"));
+  CHECK(g["methods"]["naive"]["forecast"].size() == 4);
+  // Naive forecasts 137: errors 1, 3, 4 on the three scored points; the in-sample scale is 1.
+  CHECK(g["methods"]["naive"]["mase"].get<double>() == Approx(8.0 / 3.0));
+
   // A season longer than the training part has no seasonal naive forecast: the series is skipped.
   TempDir long_season;
   long_season.write("f.csv", rows);

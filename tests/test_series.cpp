@@ -237,11 +237,14 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::interpolate);
     CHECK(column(series, 0) == std::vector<double>{2, 2, 4, 6, 8, 8});
     CHECK(column(series, 1) == std::vector<double>{10, 20, 30, 40, 50, 50});
+    // The first target's filled rows are marked (the protocol scores only values the file holds).
+    CHECK(series.target_filled == std::vector<bool>{true, false, true, true, false, true});
   }
   SECTION("ffill carries values forward and back-fills the start") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::ffill);
     CHECK(column(series, 0) == std::vector<double>{2, 2, 2, 2, 8, 8});
     CHECK(column(series, 1) == std::vector<double>{10, 10, 30, 30, 50, 50});
+    CHECK(load_text("date,a\n1,1\n2,2\n", {"a"}, {}, "date", MissingPolicy::ffill).target_filled.empty());
   }
   SECTION("a column with no value at all is an error under any policy") {
     CHECK_THAT(load_error("date,a,b\n1,1,NA\n2,2,\n", {"a"}, {"b"}, "date", MissingPolicy::interpolate).what(),

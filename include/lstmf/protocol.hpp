@@ -50,7 +50,8 @@ struct SeriesScore {
   std::string recipe;                              // what the recipe chose, for people
   std::string note;                                // what the protocol did about the data, if anything
   std::map<std::string, MethodScore> methods;      // "lstm", "naive", "snaive", "drift", baselines.json's
-  std::vector<double> actual;
+  std::vector<double> actual;                      // NaN where the file has no value (not scored)
+  int scored = 0;                                  // held-out points with a value: the metrics' and coverage's count
   std::map<int, long> covered;                     // level -> held-out points inside the interval
   MatrixD lower, upper;                            // [h, levels]
   double seconds = 0;

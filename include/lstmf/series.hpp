@@ -36,6 +36,10 @@ struct Series {
   MatrixD values;                    // [rows, columns], original units, no NaN after loading
   TimeIndex time;                    // ticks empty when there is no time column
   long first_line = 0;               // file line of the first row, for messages
+  // [rows] true where the first target's value was missing in the file (a missing cell, or a row
+  // inserted for a time gap) and filled by data.missing; empty when none was. The accuracy
+  // protocol scores only the values the file holds.
+  std::vector<bool> target_filled;
 
   long rows() const { return static_cast<long>(values.rows()); }
 };
