@@ -41,7 +41,8 @@ std::string fixed(double value, int digits) {
   if (!std::isfinite(value)) return "n/a";
   std::ostringstream out;
   out.precision(digits);
-  out << std::fixed << value;
+  if (std::abs(value) >= 1e12) out << std::scientific << value;  // not a row of 300 digits
+  else out << std::fixed << value;
   return out.str();
 }
 
@@ -104,7 +105,8 @@ void check_folder(const std::string& folder, const json& meta, const std::string
   if (baselines.is_null()) return;
   const auto fail = [&](const std::string& what) { throw InputError(baselines_path, 0, 0, what); };
   if (!baselines.is_object()) fail("expected an object {\"series\": {\"file.csv\": {\"methods\": {...}}}}");
-  if (!baselines.contains("series")) return;
+  if (!baselines.contains("series"))
+    fail("expected an object {\"series\": {\"file.csv\": {\"methods\": {...}}}}: there is no \"series\" key");
   if (!baselines["series"].is_object()) fail("\"series\" must be an object keyed by file name");
   for (const auto& [file, entry] : baselines["series"].items()) {
     if (!meta.contains(file)) continue;  // a series this folder does not score
@@ -334,6 +336,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (baselines.is_object() && baselines.contains("series") && baselines["series"].contains(file)) {
         const json& methods = baselines["series"][file]["methods"];
         for (const auto& [name, body] : methods.items()) {
+          // naive, snaive and drift are computed here (a baselines.json may hold its own copies).
           if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;
           const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();  // checked by check_folder
           s.methods[name] = score_observed(forecast, scale);

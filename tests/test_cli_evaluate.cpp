@@ -366,6 +366,10 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult reserved = run_cli(command, mixed.path());
   CHECK(reserved.exit_code == 2);
   CHECK_THAT(reserved.err, Contains("baselines.json: series.f.csv.methods.lstm: 'lstm' is the tool's own forecast"));
+  mixed.write("baselines.json", R"({"f.csv": {"methods": {"ets": {"forecast": [1, 2, 3, 4]}}}})");  // no "series" level
+  const RunResult no_series = run_cli(command, mixed.path());
+  CHECK(no_series.exit_code == 2);
+  CHECK_THAT(no_series.err, Contains("baselines.json: expected an object {\"series\": ") && Contains("there is no \"series\" key"));
   std::filesystem::remove(mixed.file("baselines.json"));
   for (const char* output : {"meta.json", "f.csv"}) {
     const std::string before = read_file(mixed.file(output));
