@@ -484,7 +484,7 @@ const std::vector<OptionDef>& option_table() {
                   "chosen from the data and there are validation rows"),
       LSTMF_TRAIN(combine, "--combine", "WHEN",
                   "average the forecast with the seasonal naive or naive one when that did within 10% as well on the "
-                  "validation tail; true, false, or auto: on when epochs is chosen from the data and there are validation rows"),
+                  "validation tail (that baseline alone when its error was half the model's or less); true, false, or auto: on when epochs is chosen from the data and there are validation rows"),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),
       LSTMF_OUTPUT(checkpoint_every, "--checkpoint-every", "N",

@@ -142,6 +142,7 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
   const MatrixD predicted = predict_at(alone, values, 0, origins, horizon, threads);
   const bool seasonal = m > 1 && look_back >= m;
   constexpr double kCombineMargin = 1.1;
+  constexpr double kBaselineAlone = 0.5;
   for (long k = 0; k < targets; ++k) {
     std::array<double, Combination::kComponents> error{};
     for (size_t o = 0; o < origins.size(); ++o)
@@ -156,11 +157,16 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     for (double& e : error) e /= n;
     if (!seasonal) error[1] = std::nan("");
     // The better baseline shares the forecast equally with the model when it did about as well
-    // (within kCombineMargin) on the validation windows; otherwise the model forecasts alone.
+    // (within kCombineMargin) on the validation windows, and forecasts alone when its MAE is at
+    // most half the model's (a model that failed: an outlier that squeezed the scale); otherwise
+    // the model forecasts alone.
     const size_t best = seasonal && error[1] <= error[2] ? 1 : 2;
     std::array<double, Combination::kComponents> weight{1.0, 0.0, 0.0};
     if (seasonal_naive_only && seasonal) {
       weight = {0.0, 1.0, 0.0};
+    } else if (error[best] <= kBaselineAlone * error[0]) {
+      weight = {0.0, 0.0, 0.0};
+      weight[best] = 1.0;
     } else if (error[best] <= kCombineMargin * error[0]) {
       weight[0] = 0.5;
       weight[best] = 0.5;

@@ -116,6 +116,34 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
   for (int h = 0; h < 18; ++h) CHECK(f.values(h, 0) == Approx(y[static_cast<size_t>(8 + h % 12)]).epsilon(1e-6));
 }
 
+TEST_CASE("a baseline that validates at least twice as well as the model forecasts alone", "[fit]") {
+  // A typo of 3e8 in a series near 300 squeezes the min-max scale: the model's forecasts are far
+  // off on the validation tail, naive's are not, and naive alone is kept (not a mean of the two).
+  test::TempDir dir;
+  std::string text = "value\n";
+  for (int t = 0; t < 80; ++t) text += (t == 3 ? std::string("300000000") : std::to_string(300 + (t * 7 % 11) - 5)) + "\n";
+  Config config;
+  config.data.path = dir.write("typo.csv", text);
+  config.data.targets = {"value"};
+  config.data.horizon = 3;
+  config.data.look_back = 6;
+  config.data.normalise = Normalise::minmax;
+  config.model.hidden = {4};
+  config.model.ensemble = 1;
+  config.training.epochs = 3;
+  config.training.combine = Toggle::on;
+  config.training.refit = Toggle::off;
+  config.training.threads = 1;
+  const Checkpoint checkpoint = fit(config).checkpoint;
+  REQUIRE(checkpoint.combination.weights.size() == 1);
+  const auto& mae = checkpoint.combination.validation_mae.front();
+  INFO("validation MAE " << mae[0] << " / " << mae[1] << " / " << mae[2]);
+  CHECK(mae[2] <= 0.5 * mae[0]);
+  CHECK(checkpoint.combination.weights.front() == std::array<double, 3>{0.0, 0.0, 1.0});
+  const Forecast f = forecast(checkpoint, tail_history(checkpoint), 3, 1);
+  for (int h = 0; h < 3; ++h) CHECK(f.values(h, 0) == Approx(checkpoint.data_tail.values(5, 0)));
+}
+
 TEST_CASE("intervals calibrated on one validation window are no narrower than the drift forecast's error", "[fit]") {
   // 12 months of a trend with noise of about 1 (a fixed sequence): one validation window chooses
   // the kept epoch and calibrates the intervals, so its residual alone could be near 0.
