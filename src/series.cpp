@@ -649,9 +649,15 @@ std::string time_column_by_name(const std::string& path) {
   header.resize(static_cast<size_t>(in.gcount()));
   header = header.substr(0, header.find('\n'));
   if (header.rfind("\xEF\xBB\xBF", 0) == 0) header = header.substr(3);
-  const auto end = header.find_first_of(",;\t\r");
-  std::string first = header.substr(0, end);
-  if (first.size() >= 2 && first.front() == '"' && first.back() == '"') first = first.substr(1, first.size() - 2);
+  const auto field = [&](std::size_t begin) {
+    const auto end = header.find_first_of(",;\t\r", begin);
+    std::string text = header.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+    return std::make_pair(text, end);
+  };
+  auto [first, end] = field(0);
+  // pandas' to_csv writes its unnamed row index first (",date,value"): the next column counts.
+  if (first.empty() && end != std::string::npos && header[end] != '\r') first = field(end + 1).first;
   std::string lower;
   for (const char c : first) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week", "quarter", "qtr"})

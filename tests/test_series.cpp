@@ -450,3 +450,14 @@ TEST_CASE("series load a copy of min-temperatures-like data with a gap", "[serie
     CHECK(series.values(2, 0) == Approx(14.2));
   }
 }
+
+TEST_CASE("a time column is guessed by its name, first or after an unnamed row index", "[series]") {
+  TempDir dir;
+  CHECK(time_column_by_name(dir.write("a.csv", "Date,value\n2020-01-01,1\n")) == "Date");
+  CHECK(time_column_by_name(dir.write("b.csv", "\"ds\";y\n2020-01-01;1\n")) == "ds");
+  // pandas' to_csv with its default index: an unnamed first column, then the dates.
+  CHECK(time_column_by_name(dir.write("c.csv", ",date,value\n0,2020-01-01,1\n")) == "date");
+  CHECK(time_column_by_name(dir.write("d.csv", "id,date,value\n0,2020-01-01,1\n")).empty());
+  CHECK(time_column_by_name(dir.write("e.csv", "value,date\n1,2020-01-01\n")).empty());
+  CHECK(time_column_by_name(dir.write("f.csv", ",\n")).empty());
+}

@@ -68,7 +68,8 @@ struct SeriesSet {
 // (short_weekday_run).
 SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr);
 // The first header field of the CSV at `path` when its name says it holds times (date, time,
-// timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case); "" otherwise, for stdin ("-") or
+// timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case), or the second when
+// the first is unnamed (the row index pandas' to_csv writes: ",date,value"); "" otherwise, for stdin ("-") or
 // an unreadable file. The default recipe and the accuracy protocol take it as the time column when
 // none is named.
 std::string time_column_by_name(const std::string& path);
