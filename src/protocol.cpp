@@ -384,6 +384,22 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   return result;
 }
 
+namespace {
+
+// Text from meta.json or the recipe in a Markdown table cell: '|' escaped, line breaks shown as \n.
+std::string cell(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string protocol_markdown(const ProtocolResult& r) {
   std::ostringstream out;
   out << "MASE per series (lower is better; < 1 beats the in-sample seasonal naive), " << r.folder << ":\n\n";
@@ -393,7 +409,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
   out << "\n";
   for (const auto& s : r.series) {
-    out << "| " << s.file << " | " << s.frequency << " | " << s.m << " | " << s.h << " |";
+    out << "| " << cell(s.file) << " | " << cell(s.frequency) << " | " << s.m << " | " << s.h << " |";
     for (const auto& method : r.methods)
       out << " " << (s.methods.count(method) ? fixed(s.methods.at(method).mase, 3) : "") << " |";
     out << "\n";
@@ -404,7 +420,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   out << "\n\n";
   if (!r.geomean_left_out.empty()) {
     out << "Not in the geometric means (every method is compared on the same series):\n\n";
-    for (const auto& [file, why] : r.geomean_left_out) out << "- " << file << ": " << why << "\n";
+    for (const auto& [file, why] : r.geomean_left_out) out << "- " << cell(file) << ": " << why << "\n";
     out << "\n";
   }
 
@@ -423,7 +439,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
     for (size_t i = 0; i < r.series.size(); ++i)
       if (r.series[i].frequency == frequency) of_frequency.push_back(entries[i]);
     const CommonGeometricMeans means = common_geometric_means(of_frequency, r.methods);
-    out << "| " << (frequency.empty() ? "-" : frequency) << " | " << means.used.size();
+    out << "| " << (frequency.empty() ? "-" : cell(frequency)) << " | " << means.used.size();
     if (!means.left_out.empty()) out << " of " << of_frequency.size();
     out << " |";
     for (const auto& method : r.methods) {
@@ -440,7 +456,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   out << " ---: |\n";
   for (const auto& s : r.series) {
     const MethodScore& lstm = s.methods.at("lstm");
-    out << "| " << s.file << " | " << s.recipe << " | " << fixed(lstm.smape, 2) << " | " << error_text(lstm.rmse) << " |";
+    out << "| " << cell(s.file) << " | " << cell(s.recipe) << " | " << fixed(lstm.smape, 2) << " | " << error_text(lstm.rmse) << " |";
     for (const int level : r.levels)
       out << " " << (s.covered.count(level) ? std::to_string(s.covered.at(level)) + "/" + std::to_string(s.scored) : "n/a") << " |";
     out << " " << fixed(s.seconds, 1) << " |\n";
@@ -451,7 +467,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   out << " total " << fixed(r.seconds, 1) << " s.\n";
   if (!r.skipped.empty()) {
     out << "\nSkipped (not in the tables or the means above):\n\n";
-    for (const auto& [file, why] : r.skipped) out << "- " << file << ": " << why << "\n";
+    for (const auto& [file, why] : r.skipped) out << "- " << cell(file) << ": " << why << "\n";
   }
   return out.str();
 }

@@ -299,6 +299,14 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   // Naive forecasts 137: errors 1, 3, 4 on the three scored points; the in-sample scale is 1.
   CHECK(g["methods"]["naive"]["mase"].get<double>() == Approx(8.0 / 3.0));
 
+  // Text from meta.json cannot break the Markdown tables.
+  TempDir piped;
+  piped.write("a|b.csv", rows);
+  piped.write("meta.json", R"({"a|b.csv": {"target": "value", "frequency": "year|ly", "m": 1, "h": 4}})");
+  const RunResult table = run_cli(command, piped.path());
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Contains("| a\\|b.csv | year\\|ly | 1 | 4 |"));
+
   // A season longer than the training part has no seasonal naive forecast: the series is skipped.
   TempDir long_season;
   long_season.write("f.csv", rows);
