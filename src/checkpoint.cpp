@@ -128,10 +128,7 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
     // The tail is regular (training filled or refused every gap), so the frequency that continues
     // the times must step from each one to the next: otherwise the forecast's times would be wrong
     // (a frequency edited to one second stamped every forecast row with the tail's last date).
-    TimeIndex index;
-    index.format = columns.time_format;
-    index.frequency = columns.frequency;
-    index.month_day = columns.month_day;
+    const TimeIndex index = columns.time_index();
     for (size_t i = 1; i < tail.ticks.size(); ++i) {
       std::optional<std::int64_t> steps;
       try {
@@ -391,10 +388,7 @@ json data_tail_to_json(const DataTail& data_tail, const ColumnsInfo& c) {
   }
   tail["values"] = std::move(rows);
   if (c.time_format.kind != TimeKind::none) {
-    TimeIndex index;
-    index.format = c.time_format;
-    index.frequency = c.frequency;
-    index.month_day = c.month_day;
+    const TimeIndex index = c.time_index();
     json times = json::array();
     for (const auto tick : data_tail.ticks) times.push_back(index.format_tick(tick));
     tail["time"] = std::move(times);

@@ -58,8 +58,7 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
     else if (c == '\r') out += "\\r";
     else if (c == '\t') out += "\\t";
     else if (length == 0 || c < 0x20 || c == 0x7F) out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
-    else if (length > 1 && invisible(code_point(text, i, length))) {
-      const char32_t cp = code_point(text, i, length);
+    else if (const char32_t cp = code_point(text, i, length); length > 1 && invisible(cp)) {
       out += "\\u";
       for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 15];
     } else {

@@ -30,20 +30,12 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-TimeIndex checkpoint_time(const Checkpoint& checkpoint) {
-  TimeIndex index;
-  index.format = checkpoint.columns.time_format;
-  index.frequency = checkpoint.columns.frequency;
-  index.month_day = checkpoint.columns.month_day;
-  return index;
-}
-
 // The time of step `step` (1-based) after row `row` of the history (row < rows: inside it).
 std::string step_time(const Checkpoint& checkpoint, const History& history, long row, long step) {
   if (checkpoint.columns.time_column.empty() || history.ticks.empty()) return std::to_string(row + step + 1);
   const long target = row + step;
   const long rows = static_cast<long>(history.ticks.size());
-  const TimeIndex index = checkpoint_time(checkpoint);
+  const TimeIndex index = checkpoint.columns.time_index();
   if (target < rows) return index.format_tick(history.ticks[static_cast<size_t>(target)]);
   std::string text;
   try {
@@ -115,7 +107,7 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {
     // The tail's row 0 has a known phase; history row 0 lies a whole number of periods from it
     // (months counted as months, whatever day the file writes).
-    TimeIndex index = checkpoint_time(checkpoint);
+    TimeIndex index = checkpoint.columns.time_index();
     const std::optional<std::int64_t> steps = index.periods_between(tail.front(), series.time.ticks.front());
     if (!steps)
       throw InputError(set.source, series.first_line, 0,

@@ -231,36 +231,33 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       } else {
         set = load_series_guessing_time(config.data, &dropped);
       }
-      if (!dropped.empty()) s.note = "time column not read: " + dropped.substr(0, dropped.find(" ("));
-      if (!m_note.empty()) s.note += (s.note.empty() ? "" : "; ") + m_note;
+      const auto add_note = [&](const std::string& text) { s.note += (s.note.empty() ? "" : "; ") + text; };
+      if (!dropped.empty()) add_note("time column not read: " + dropped.substr(0, dropped.find(" (")));
+      if (!m_note.empty()) add_note(m_note);
       Series& series = set.series.front();
-      const auto drop_first = [&](long drop) {
-        series.values = MatrixD(series.values.bottomRows(series.rows() - drop));
-        if (!series.time.ticks.empty()) series.time.ticks.erase(series.time.ticks.begin(), series.time.ticks.begin() + drop);
-        if (!series.target_filled.empty())
-          series.target_filled.erase(series.target_filled.begin(), series.target_filled.begin() + drop);
+      // Keeps rows [begin, end) of the series: values, times and the filled-target mask.
+      const auto keep_rows = [&](long begin, long end) {
+        series.values = MatrixD(series.values.middleRows(begin, end - begin));
+        const auto keep = [&](auto& per_row) {  // empty when the series has none
+          if (per_row.empty()) return;
+          per_row.erase(per_row.begin() + end, per_row.end());
+          per_row.erase(per_row.begin(), per_row.begin() + begin);
+        };
+        keep(series.time.ticks);
+        keep(series.target_filled);
       };
-      if (series.rows() > options.max_length) drop_first(series.rows() - options.max_length);  // keep the last max_length points
-      // Rows before the target's first value hold a copy of it, not data: the series starts there.
+      if (series.rows() > options.max_length) keep_rows(series.rows() - options.max_length, series.rows());  // the last max_length points
+      // Rows before the target's first value and after its last hold copies of those values, not
+      // data: the series starts and ends there, and its last h values are held out.
       const auto filled = [&](long r) {
         return !series.target_filled.empty() && series.target_filled[static_cast<std::size_t>(r)];
       };
-      long leading = 0;
-      while (leading < series.rows() && filled(leading)) ++leading;
-      if (leading > 0) {
-        drop_first(leading);
-        s.note += std::string(s.note.empty() ? "" : "; ") + std::to_string(leading) + " leading rows without a target value dropped";
-      }
-      // So do rows after its last value: the series ends there, and its last h values are held out.
-      long trailing = 0;
-      while (trailing < series.rows() && filled(series.rows() - 1 - trailing)) ++trailing;
-      if (trailing > 0) {
-        const long keep = series.rows() - trailing;
-        series.values = MatrixD(series.values.topRows(keep));
-        if (!series.time.ticks.empty()) series.time.ticks.resize(static_cast<std::size_t>(keep));
-        series.target_filled.resize(static_cast<std::size_t>(keep));
-        s.note += std::string(s.note.empty() ? "" : "; ") + std::to_string(trailing) + " trailing rows without a target value dropped";
-      }
+      long first = 0, end = series.rows();
+      while (first < end && filled(first)) ++first;
+      while (end > first && filled(end - 1)) --end;
+      if (first > 0) add_note(std::to_string(first) + " leading rows without a target value dropped");
+      if (end < series.rows()) add_note(std::to_string(series.rows() - end) + " trailing rows without a target value dropped");
+      if (first > 0 || end < series.rows()) keep_rows(first, end);
       const long rows = series.rows();
       if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
       s.train_rows = rows - s.h;
@@ -280,8 +277,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         else observed.push_back(static_cast<std::size_t>(h));
       }
       if (static_cast<int>(observed.size()) < s.h)
-        s.note += std::string(s.note.empty() ? "" : "; ") + std::to_string(s.h - static_cast<int>(observed.size())) +
-                  " of the h = " + std::to_string(s.h) + " held-out values missing in the file, not scored";
+        add_note(std::to_string(s.h - static_cast<int>(observed.size())) + " of the h = " + std::to_string(s.h) +
+                 " held-out values missing in the file, not scored");
       const auto at_observed = [&](const std::vector<double>& values) {
         std::vector<double> out;
         for (const std::size_t h : observed) out.push_back(values[h]);

@@ -658,8 +658,7 @@ std::string time_column_by_name(const std::string& path) {
   auto [first, end] = field(0);
   // pandas' to_csv writes its unnamed row index first (",date,value"): the next column counts.
   if (first.empty() && end != std::string::npos && header[end] != '\r') first = field(end + 1).first;
-  std::string lower;
-  for (const char c : first) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = lowercase(first);
   for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week", "quarter", "qtr"})
     if (lower == name) return first;
   return "";

@@ -33,6 +33,16 @@ struct ColumnsInfo {
   Frequency frequency;
   int month_day = 0;                   // month steps: day kept (31 = month ends), see TimeIndex
   int seasonal_period = 1;
+
+  // A time index with these columns' format, frequency and month day and no ticks: it formats,
+  // advances and counts steps between the checkpoint's times.
+  TimeIndex time_index() const {
+    TimeIndex index;
+    index.format = time_format;
+    index.frequency = frequency;
+    index.month_day = month_day;
+    return index;
+  }
 };
 
 // One epoch of training, as the history keeps it (wall-clock times stay out: checkpoints are
