@@ -381,17 +381,24 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
   const long column = static_cast<long>(time.field + 1);
   std::int64_t inserted = 0, largest = 0;
   std::size_t largest_at = 0;
-  const std::string hint = compact_date_hint(index);
+  // The advice a message ends with: how to write compact dates when they are such, else `otherwise`.
+  // Only a message pays for the check (it parses every tick).
+  const auto advice = [&](const std::string& otherwise) {
+    const std::string hint = compact_date_hint(index);
+    return hint.empty() ? otherwise : hint;
+  };
   for (std::size_t i = 1; i < ticks.size(); ++i) {
     const long row = static_cast<long>(i);
     const std::optional<std::int64_t> steps = index.steps_between(ticks[i - 1], ticks[i]);
-    if (!steps)
+    if (!steps) {
+      const std::string hint = advice("");
       throw InputError(source, raw.line_of(row), column,
                        "irregular time step in column " + quote(time.name) + ": from " +
                            quote(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
                            ") to " + quote(index.format_tick(ticks[i])) + " is " +
                            describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of steps of " +
                            index.frequency.name() + " data" + (hint.empty() ? "" : "; " + hint));
+    }
     if (*steps == 1) continue;
     if (missing == MissingPolicy::error) {
       const std::string first = index.format_tick(index.advance(ticks[i - 1], 1));
@@ -402,8 +409,7 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                        "gap in time column " + quote(time.name) + ": " + what + " (" + index.frequency.name() +
                            " data; the row before is " + quote(index.format_tick(ticks[i - 1])) + " on line " +
                            std::to_string(raw.line_of(row - 1)) + "); " +
-                           (hint.empty() ? "set data.missing to interpolate or ffill (--missing) to insert the missing rows"
-                                         : hint));
+                           advice("set data.missing to interpolate or ffill (--missing) to insert the missing rows"));
     }
     inserted += *steps - 1;
     if (*steps > largest) {
@@ -418,7 +424,7 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                          std::to_string(inserted) + " rows, more than the " + std::to_string(raw.rows) +
                          " rows read (the largest gap is " + quote(index.format_tick(ticks[largest_at - 1])) +
                          " to " + quote(index.format_tick(ticks[largest_at])) + "); " +
-                         (hint.empty() ? "check the time column" : hint));
+                         advice("check the time column"));
 
   const long rows = raw.rows + static_cast<long>(inserted);
   MatrixD values(rows, raw.values.cols());
