@@ -223,16 +223,25 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       // weekly cycle in daily demand is the data's to show. m stays the scoring period (MASE,
       // seasonal naive). A time column guessed by its name whose values do not read as times (ISO
       // weeks, "Jan-2010") is dropped, as train drops it, rather than the series: then m alone.
-      std::string dropped;
+      // A time column with one time off its grid (an 8-day week) is not used either: the scores
+      // need only the rows, which M4 and R's ts take as consecutive periods; train refuses it.
+      std::string dropped, off_grid;
       SeriesSet set;
-      if (info.contains("time_column")) {
-        config.data.time_column = info["time_column"].get<std::string>();
+      try {
+        if (info.contains("time_column")) {
+          config.data.time_column = info["time_column"].get<std::string>();
+          set = load_series(config.data);
+        } else {
+          set = load_series_guessing_time(config.data, &dropped);
+        }
+      } catch (const TimeStepError& e) {
+        off_grid = "line " + std::to_string(e.line()) + ": " + e.message();
+        config.data.time_column.clear();
         set = load_series(config.data);
-      } else {
-        set = load_series_guessing_time(config.data, &dropped);
       }
       const auto add_note = [&](const std::string& text) { s.note += (s.note.empty() ? "" : "; ") + text; };
       if (!dropped.empty()) add_note("time column not read: " + dropped.substr(0, dropped.find(" (")));
+      if (!off_grid.empty()) add_note("time column not used (rows taken as consecutive periods): " + off_grid);
       if (!m_note.empty()) add_note(m_note);
       Series& series = set.series.front();
       // Keeps rows [begin, end) of the series: values, times and the filled-target mask.

@@ -392,12 +392,12 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
     const std::optional<std::int64_t> steps = index.steps_between(ticks[i - 1], ticks[i]);
     if (!steps) {
       const std::string hint = advice("");
-      throw InputError(source, raw.line_of(row), column,
-                       "irregular time step in column " + quote(time.name) + ": from " +
-                           quote(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
-                           ") to " + quote(index.format_tick(ticks[i])) + " is " +
-                           describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of steps of " +
-                           index.frequency.name() + " data" + (hint.empty() ? "" : "; " + hint));
+      throw TimeStepError(source, raw.line_of(row), column,
+                          "irregular time step in column " + quote(time.name) + ": from " +
+                            quote(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
+                            ") to " + quote(index.format_tick(ticks[i])) + " is " +
+                            describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of steps of " +
+                            index.frequency.name() + " data" + (hint.empty() ? "" : "; " + hint));
     }
     if (*steps == 1) continue;
     if (missing == MissingPolicy::error) {

@@ -275,6 +275,27 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const auto w = protocol_json("w.csv", weekly, R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
   CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: line 2: expected a time in column 'week'"));
 
+  // One time off the grid (an 8-day week among weekly rows): train refuses the file, the protocol
+  // scores its rows as consecutive periods, as M4 does, and says why the times were not used.
+  std::string off_grid = "date,value\n";
+  for (int r = 0; r < 40; ++r) {
+    const int day = 7 * r + (r >= 20 ? 1 : 0);  // 2015-01-04 + day, as month and day of 2015
+    const int month_days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int month = 0, d = 3 + day;
+    while (d >= month_days[month]) d -= month_days[month++];
+    off_grid += "2015-" + std::string(month < 9 ? "0" : "") + std::to_string(month + 1) + "-" + (d < 9 ? "0" : "") +
+                std::to_string(d + 1) + "," + std::to_string(100 + r % 5) + "\n";
+  }
+  const auto o = protocol_json("o.csv", off_grid, R"({"o.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
+  CHECK(o["series"]["o.csv"]["n_train"] == 36);
+  CHECK_THAT(o["series"]["o.csv"]["note"].get<std::string>(),
+             Contains("time column not used (rows taken as consecutive periods): line 22: irregular time step in column 'date'"));
+  TempDir refused;
+  refused.write("o.csv", off_grid);
+  const RunResult trained = run_cli("train --data o.csv --target value --horizon 4 --epochs 2 -q", refused.path());
+  CHECK(trained.exit_code == 2);
+  CHECK_THAT(trained.err, Contains("o.csv:22:1: irregular time step in column 'date'"));
+
   // Without "m", the period is M4's for the frequency, and the note says so; 1 for other names.
   const auto no_m = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "frequency": "Quarterly", "h": 4}})", command);
   CHECK(no_m["series"]["f.csv"]["m"] == 4);

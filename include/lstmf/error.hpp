@@ -56,6 +56,15 @@ class TimeFormatError : public InputError {
   using InputError::InputError;
 };
 
+// A time column whose step from one row to the next is not a whole number of steps of the
+// series' frequency (one 8-day week among weekly rows). The times read, but one is off the grid:
+// train and predict refuse the file (the data is wrong, as with rows out of order); the accuracy
+// protocol, which scores values as M4 does (rows as periods), reads the file without the column.
+class TimeStepError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 // A file that cannot be opened, read, written or renamed.
 class IoError : public Error {
  public:
