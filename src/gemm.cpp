@@ -6,6 +6,19 @@ namespace lstmf {
 
 using Eigen::Index;
 
+void fix_eigen_cache_sizes() {
+  static const bool fixed = [] {
+    Eigen::setCpuCacheSizes(48 << 10, 2 << 20, 32 << 20);
+    return true;
+  }();
+  (void)fixed;
+}
+
+namespace {
+// Before main, so that no product of any binary linking the library runs with the CPU's sizes.
+const bool kCacheSizesFixed = (fix_eigen_cache_sizes(), true);
+}  // namespace
+
 // Eigen 3.4's internal GEMM interface (Eigen/src/Core/products/GeneralMatrixMatrix.h), as its own
 // dense product uses it, minus the per-call buffer allocation and the OpenMP split (threads go to
 // batch shards instead, model.hpp).
@@ -18,7 +31,9 @@ struct Gemm<Scalar>::Blocking {
 };
 
 template <typename Scalar>
-Gemm<Scalar>::Gemm() = default;
+Gemm<Scalar>::Gemm() {
+  fix_eigen_cache_sizes();
+}
 template <typename Scalar>
 Gemm<Scalar>::~Gemm() = default;
 template <typename Scalar>
