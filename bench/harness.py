@@ -5,7 +5,7 @@ Run through bench/run.sh (installs what is missing), or directly with /usr/bin/p
   bench/harness.py [--quick] [--reps N] [--build-dir DIR] [--out FILE]
 
 What it does, in order (see bench/README.md):
-  1. builds lstm-forecast, bench_gemm and bench_infer (Release, LSTMF_NATIVE=ON) in its own build
+  1. builds lstm-forecast, bench_gemm and bench_infer (Release, the default LSTMF_ARCH) in its own build
      dir, and ../shared/bench/libtorch_reference.cpp into it (the build line of its header);
   2. writes the synthetic series of ../shared/bench/torch_reference.py as a CSV per config;
   3. per repetition and config, in an order rotated every repetition: the real CLI
@@ -92,7 +92,7 @@ def run_rss(cmd, env=None, check=True, timeout=None):
 
 def build(build_dir):
     log(f"building lstm-forecast, bench_gemm, bench_infer in {build_dir}")
-    options = ["-DCMAKE_BUILD_TYPE=Release", "-DLSTMF_NATIVE=ON", "-DLSTMF_BENCH=ON"]
+    options = ["-DCMAKE_BUILD_TYPE=Release", "-DLSTMF_BENCH=ON"]  # the instruction set users build (LSTMF_ARCH)
     if not os.path.exists(os.path.join(build_dir, "CMakeCache.txt")):
         options.append("-DLSTMF_TESTS=OFF")  # a build dir of its own needs no tests; an existing one keeps them
     subprocess.run(["cmake", "-S", ROOT, "-B", build_dir, *options], check=True, stdout=subprocess.DEVNULL)

@@ -25,7 +25,7 @@ WORK="$BUILD/fuzz"
 install_missing "${LSTMF_PACKAGES[@]}" clang-14 libfuzzer-14-dev libomp-14-dev
 CXX_CLANG="$(command -v clang++ || command -v clang++-14)"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER="$CXX_CLANG" -DLSTMF_FUZZ=ON \
-  -DLSTMF_TESTS=OFF -DLSTMF_BENCH=OFF -DLSTMF_NATIVE=OFF >&2
+  -DLSTMF_TESTS=OFF -DLSTMF_BENCH=OFF -DLSTMF_ARCH=none >&2
 cmake --build "$BUILD" -j "$JOBS" --target "${TARGETS[@]}" >&2
 
 max_len() {
