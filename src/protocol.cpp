@@ -241,7 +241,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       }
       const auto add_note = [&](const std::string& text) { s.note += (s.note.empty() ? "" : "; ") + text; };
       if (!dropped.empty()) add_note("time column not read: " + dropped.substr(0, dropped.find(" (")));
-      if (!off_grid.empty()) add_note("time column not used (rows taken as consecutive periods): " + off_grid);
+      if (!off_grid.empty()) add_note("time column not used (rows taken as consecutive periods, gaps in the times not filled): " + off_grid);
       if (!m_note.empty()) add_note(m_note);
       Series& series = set.series.front();
       // Keeps rows [begin, end) of the series: values, times and the filled-target mask.

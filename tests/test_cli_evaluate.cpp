@@ -289,7 +289,8 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const auto o = protocol_json("o.csv", off_grid, R"({"o.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
   CHECK(o["series"]["o.csv"]["n_train"] == 36);
   CHECK_THAT(o["series"]["o.csv"]["note"].get<std::string>(),
-             Contains("time column not used (rows taken as consecutive periods): line 22: irregular time step in column 'date'"));
+             Contains("time column not used (rows taken as consecutive periods, gaps in the times not filled): line 22: "
+                     "irregular time step in column 'date'"));
   TempDir refused;
   refused.write("o.csv", off_grid);
   const RunResult trained = run_cli("train --data o.csv --target value --horizon 4 --epochs 2 -q", refused.path());
