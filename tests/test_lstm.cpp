@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "engine_support.hpp"
-#include "lstmf/gemm.hpp"
 #include "lstmf/backprop.hpp"
+#include "lstmf/gemm.hpp"
 #include "lstmf/lstm.hpp"
 #include "lstmf/model.hpp"
 
