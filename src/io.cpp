@@ -13,7 +13,6 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -38,25 +37,6 @@ std::string folder_of(const std::string& path) {
 }
 
 std::string errno_text(int error) { return std::strerror(error); }
-
-// When this process started (as far as the library can tell: when it was loaded). A temporary file
-// older than this cannot be one this process is writing. Read from the clock Linux stamps files
-// with (the coarse one, up to a tick behind CLOCK_REALTIME): with the precise clock, a file created
-// a millisecond after the start could carry an earlier time and pass for stale.
-const struct timespec g_process_start = [] {
-  struct timespec now {};
-#ifdef CLOCK_REALTIME_COARSE
-  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
-#else
-  ::clock_gettime(CLOCK_REALTIME, &now);
-#endif
-  return now;
-}();
-
-bool older_than_start(const struct timespec& t) {
-  return t.tv_sec < g_process_start.tv_sec ||
-         (t.tv_sec == g_process_start.tv_sec && t.tv_nsec < g_process_start.tv_nsec);
-}
 
 // mkstemp's suffix: exactly six characters from [A-Za-z0-9].
 bool is_temporary_of(const std::string& name, const std::string& base) {
@@ -485,6 +465,29 @@ void check_writable(const std::string& given) {
   ::unlink(probe.c_str());
 }
 
+namespace {
+
+// Creates `path.tmp.XXXXXX`, holding an exclusive flock on it (which marks it live for
+// remove_stale_temporaries, released by close); its name goes to `temp`. Another process's
+// cleanup may take the file between mkstemp and the lock: once the lock is ours, the file must
+// still be the one under that name, else another is made.
+int create_locked_temporary(const std::string& path, std::string& temp) {
+  for (int attempt = 0;; ++attempt) {
+    temp = path + ".tmp.XXXXXX";
+    const int fd = ::mkstemp(temp.data());
+    if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
+    ::flock(fd, LOCK_EX);
+    struct stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::lstat(temp.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+        held.st_ino == named.st_ino)
+      return fd;
+    ::close(fd);
+    if (attempt == 100) throw IoError(path, "cannot keep a temporary file beside it: it is removed as it is made");
+  }
+}
+
+}  // namespace
+
 int remove_stale_temporaries(const std::string& path) {
   if (path.empty() || path == "-") return 0;
   const std::string folder = folder_of(path);
@@ -500,10 +503,12 @@ int remove_stale_temporaries(const std::string& path) {
     const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) continue;
     struct stat info {};
-    // Ours only if older than this process (a writer that started since is not stale) and no live
-    // writer holds its lock (a writer locks right after mkstemp and keeps the lock until the rename).
-    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && older_than_start(info.st_mtim) &&
-        ::flock(fd, LOCK_EX | LOCK_NB) == 0 && ::unlink(file.c_str()) == 0)
+    // Stale unless a live writer holds its lock (a writer keeps it until the rename). A writer
+    // caught between mkstemp and its lock finds its file gone once it has the lock, and makes
+    // another (create_locked_temporary): no age rule needed, so a writer killed a moment ago
+    // counts as stale too.
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+        ::unlink(file.c_str()) == 0)
       ++removed;
     ::close(fd);
   }
@@ -543,10 +548,8 @@ void write_atomically_streamed(const std::string& given, const std::function<voi
     return;
   }
   remove_stale_temporaries(path);
-  std::string temp = path + ".tmp.XXXXXX";
-  const int fd = ::mkstemp(temp.data());
-  if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
-  ::flock(fd, LOCK_EX);  // marks the file live for remove_stale_temporaries; released by close
+  std::string temp;
+  const int fd = create_locked_temporary(path, temp);
   // mkstemp creates 0600; give the file the usual permissions.
   const mode_t mask = ::umask(0);
   ::umask(mask);

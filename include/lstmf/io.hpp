@@ -56,8 +56,8 @@ std::string output_target(const std::string& given);
 // Throws IoError naming the path (missing folder, no permission, disk full).
 void write_atomically(const std::string& path, const std::string& content);
 
-// Removes the temporary files `path.tmp.XXXXXX` that a killed writer left behind: those older
-// than this process and not locked by a live writer. Returns how many it removed; never throws
+// Removes the temporary files `path.tmp.XXXXXX` that a killed writer left behind: those no live
+// writer holds locked (a writer that loses its file before it holds the lock makes another). Returns how many it removed; never throws
 // (a file it cannot remove stays, and readers never look at temporaries anyway).
 int remove_stale_temporaries(const std::string& path);
 
