@@ -520,10 +520,22 @@ void write_atomically(const std::string& path, const std::string& content) {
   write_atomically_streamed(path, [&](const AppendText& append) { append(content); });
 }
 
-void write_atomically_streamed(const std::string& given, const std::function<void(const AppendText& append)>& produce) {
+namespace {
+
+// stdout by another name: written to stdout, so `--output /dev/stdout >> log` appends as the shell asked.
+std::string resolved_output(const std::string& given) {
   const std::string target = output_target(given);
-  // stdout by another name: written to stdout, so `--output /dev/stdout >> log` appends as the shell asked.
-  const std::string path = target == "/dev/stdout" || target == "/dev/fd/1" || target == "/proc/self/fd/1" ? "-" : target;
+  return target == "/dev/stdout" || target == "/dev/fd/1" || target == "/proc/self/fd/1" ? "-" : target;
+}
+
+// A device or a pipe (/dev/null, /dev/fd/63, a fifo) is written in place: renaming over it would
+// replace the device with a file.
+bool written_in_place(const std::string& path) {
+  struct stat info {};
+  return path == "-" || special_file(path) || (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode));
+}
+
+void write_in_place(const std::string& path, const std::function<void(const AppendText& append)>& produce) {
   if (path == "-") {
     produce([](const std::string& piece) {
       std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
@@ -533,61 +545,84 @@ void write_atomically_streamed(const std::string& given, const std::function<voi
     if (!std::cout) throw IoError("<stdout>", "write failed");
     return;
   }
-  check_writable(path);
-  struct stat info {};
-  if (special_file(path) || (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode))) {
-    // A device or a pipe (/dev/null, /dev/fd/63, a fifo) is written in place: renaming over it
-    // would replace the device with a file.
-    std::ofstream out(path, std::ios::binary);
-    produce([&](const std::string& piece) {
-      out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-      if (!out) throw IoError(path, "write failed");
-    });
-    out.flush();
+  std::ofstream out(path, std::ios::binary);
+  produce([&](const std::string& piece) {
+    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
     if (!out) throw IoError(path, "write failed");
+  });
+  out.flush();
+  if (!out) throw IoError(path, "write failed");
+}
+
+}  // namespace
+
+StagedFile::StagedFile(const std::string& given, const std::function<void(const AppendText& append)>& produce)
+    : path_(resolved_output(given)) {
+  if (path_ != "-") check_writable(path_);
+  if (written_in_place(path_)) {  // kept until commit: nothing reaches the device before then
+    produce([&](const std::string& piece) { pending_ += piece; });
+    in_place_ = true;
     return;
   }
-  remove_stale_temporaries(path);
-  std::string temp;
-  const int fd = create_locked_temporary(path, temp);
+  remove_stale_temporaries(path_);
+  fd_ = create_locked_temporary(path_, temp_);
   // mkstemp creates 0600; give the file the usual permissions.
   const mode_t mask = ::umask(0);
   ::umask(mask);
-  ::fchmod(fd, 0666 & ~mask);
-  const auto discard = [&] {
-    ::close(fd);
-    ::unlink(temp.c_str());
-  };
+  ::fchmod(fd_, 0666 & ~mask);
   try {
     produce([&](const std::string& piece) {
       size_t written = 0;
       while (written < piece.size()) {
-        const ssize_t n = ::write(fd, piece.data() + written, piece.size() - written);
+        const ssize_t n = ::write(fd_, piece.data() + written, piece.size() - written);
         if (n < 0) {
           if (errno == EINTR) continue;
-          throw IoError(path, "write failed: " + errno_text(errno));
+          throw IoError(path_, "write failed: " + errno_text(errno));
         }
         written += static_cast<size_t>(n);
       }
     });
+    if (::fsync(fd_) != 0) throw IoError(path_, "write failed: " + errno_text(errno));
   } catch (...) {  // a failed write or a failed producer: leave nothing behind
     discard();
     throw;
   }
-  if (::fsync(fd) != 0) {
-    const int error = errno;
-    ::unlink(temp.c_str());
-    ::close(fd);
-    throw IoError(path, "write failed: " + errno_text(error));
+}
+
+StagedFile::~StagedFile() { discard(); }
+
+void StagedFile::discard() {
+  if (fd_ < 0) return;
+  ::unlink(temp_.c_str());
+  ::close(fd_);
+  fd_ = -1;
+}
+
+void StagedFile::commit() {
+  if (in_place_) {
+    in_place_ = false;
+    write_in_place(path_, [&](const AppendText& append) { append(pending_); });
+    return;
   }
+  if (fd_ < 0) return;
   // Renamed while still open, so the lock covers the temporary file until it is in place.
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) {
     const int error = errno;
-    ::unlink(temp.c_str());
-    ::close(fd);
-    throw IoError(path, "cannot rename the temporary file into place: " + errno_text(error));
+    discard();
+    throw IoError(path_, "cannot rename the temporary file into place: " + errno_text(error));
   }
-  ::close(fd);  // the data is on disk already (fsync)
+  ::close(fd_);  // the data is on disk already (fsync)
+  fd_ = -1;
+}
+
+void write_atomically_streamed(const std::string& given, const std::function<void(const AppendText& append)>& produce) {
+  const std::string path = resolved_output(given);
+  if (written_in_place(path)) {  // streamed, not held in memory
+    if (path != "-") check_writable(path);
+    write_in_place(path, produce);
+    return;
+  }
+  StagedFile(path, produce).commit();
 }
 
 }  // namespace lstmf

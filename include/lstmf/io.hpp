@@ -76,4 +76,26 @@ namespace lstmf {
 using AppendText = std::function<void(const std::string& piece)>;
 void write_atomically_streamed(const std::string& path, const std::function<void(const AppendText& append)>& produce);
 
+// Two outputs that go together (a checkpoint and its training log): each is staged, written in
+// full and fsync'ed beside its path, and renamed into place by commit(), so a failure while
+// writing either leaves both old files as they were. A staged file not committed is removed when
+// it goes out of scope. stdout, a device or a pipe is written in place by commit() (its content is
+// held in memory until then). Throws IoError as write_atomically does.
+class StagedFile {
+ public:
+  StagedFile(const std::string& path, const std::function<void(const AppendText& append)>& produce);
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+  ~StagedFile();
+  void commit();
+
+ private:
+  void discard();
+  std::string path_;     // where it goes ("-" = stdout)
+  std::string temp_;     // the temporary file beside it
+  int fd_ = -1;          // open and locked until commit or discard
+  bool in_place_ = false;
+  std::string pending_;  // in place: the content, written by commit
+};
+
 }  // namespace lstmf

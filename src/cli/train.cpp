@@ -154,8 +154,14 @@ int run_train(const TrainArgs& args) {
   const bool trained = !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
   // The log goes with the checkpoint: a run that saves none (diverged in its first epoch) leaves
   // an earlier log as it was.
-  if (trained) save_checkpoint(config.output.path, outcome.checkpoint);
-  if (trained && !config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+  // The checkpoint is staged (written beside its path) before the log is written, and renamed
+  // into place after: a log that cannot be written (/dev/full) leaves the old checkpoint too.
+  if (trained) {
+    const std::string text = checkpoint_text(outcome.checkpoint);
+    StagedFile checkpoint(config.output.path, [&](const AppendText& append) { append(text); });
+    if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+    checkpoint.commit();
+  }
 
   const auto& result = outcome.result;
   if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
