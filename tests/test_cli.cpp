@@ -1,4 +1,5 @@
 // End-to-end: the built binary, run in a temporary folder.
+#include <algorithm>
 #include <filesystem>
 
 #include <catch2/catch.hpp>
@@ -108,6 +109,41 @@ TEST_CASE("results that cannot reach stdout (a full disk) exit 3, whatever the c
   }
 }
 
+TEST_CASE("integer options read in decimal in every command, leading zeros and all", "[cli]") {
+  // CLI11 alone reads 010 as 8 (octal) and 077 as 63: predict gave 8 rows for --horizon 010.
+  TempDir dir;
+  const std::string data = "'" + source_path("data/shampoo.csv") + "'";
+  REQUIRE(run_cli("train --data " + data + " --target sales --time-column date --look-back 3 --hidden 2 --epochs 1 "
+                  "--quiet --output m.json", dir.path()).exit_code == 0);
+  const RunResult r = run_cli("predict --model m.json --horizon 010 --intervals 080,095", dir.path());
+  REQUIRE(r.exit_code == 0);
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 11);  // header + 10 rows
+  CHECK_THAT(r.out, StartsWith("date,sales,sales_lo80,sales_hi80,sales_lo95,sales_hi95\n"));
+  const RunResult origins = run_cli("evaluate --model m.json --input " + data + " --origins 010 --json", dir.path());
+  REQUIRE(origins.exit_code == 0);
+  CHECK_THAT(origins.out, Contains("--origins 10"));
+}
+
+TEST_CASE("a training log that cannot be written fails the run and leaves the old checkpoint", "[cli]") {
+  // A review's case: the checkpoint was renamed into place before the log failed, so a run that
+  // exited 3 had replaced it. Now it is staged, and renamed only once the log is written.
+  TempDir dir;
+  const std::string data = "'" + source_path("data/shampoo.csv") + "'";
+  const std::string train = "train --data " + data + " --target sales --time-column date --look-back 3 --hidden 2 "
+                            "--epochs 2 --quiet --output m.json --log-json ";
+  dir.write("m.json", "the old checkpoint");
+  const RunResult failed = run_cli(train + "/dev/full", dir.path());
+  CHECK(failed.exit_code == 3);
+  CHECK_THAT(failed.err, Contains("/dev/full: write failed"));
+  CHECK(read_file(dir.file("m.json")) == "the old checkpoint");
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
+  const RunResult written = run_cli(train + "log.json", dir.path());
+  CHECK(written.exit_code == 0);
+  CHECK(read_file(dir.file("m.json")) != "the old checkpoint");
+  CHECK_THAT(read_file(dir.file("log.json")), Contains("\"epoch\":2"));
+}
+
 TEST_CASE("a forecast past the year 9999 is refused, not written with times the reader refuses", "[cli]") {
   TempDir dir;
   const std::string data = "'" + source_path("data/water-usage.csv") + "'";  // yearly, 1885-1963
@@ -116,7 +152,8 @@ TEST_CASE("a forecast past the year 9999 is refused, not written with times the 
   CHECK(run_cli("predict --model m.json --horizon 8036 --output ok.csv", dir.path()).exit_code == 0);  // to 9999
   const RunResult r = run_cli("predict --model m.json --horizon 8037 --output f.csv", dir.path());
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Contains("step 8037 would be '10000', which does not read back as a time of this column (a year past 9999"));
+  CHECK_THAT(r.err, Contains("m.json (data_tail): cannot continue the time column: step 8037 would be '10000', which "
+                             "does not read back as a time of this column (a year past 9999"));
   CHECK_FALSE(std::filesystem::exists(dir.file("f.csv")));
 }
 

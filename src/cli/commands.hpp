@@ -24,10 +24,15 @@ Command add_predict(CLI::App& app);
 Command add_evaluate(CLI::App& app);
 Command add_merge(CLI::App& app);
 
-// --intervals of predict and evaluate: whole percentages (80.5 is refused as not whole, not as out
-// of range), and each level once (check_interval_levels, after parsing; throws InputError).
-CLI::Validator whole_percentages();
-void check_interval_levels(const std::vector<int>& levels);
+// --intervals of predict and evaluate, as given (each occurrence a comma-separated list) -> the
+// levels: whole percentages from 50 to 99 in decimal (080 is 80; 80.5 is refused as not whole, not
+// as out of range), no empty item (80,,95), each level once. Throws InputError.
+std::vector<int> interval_levels(const std::vector<std::string>& given);
+
+// Integer options outside the config's table (predict's --horizon, evaluate's --origins, ...):
+// read in decimal, as train's flags are (CLI11 alone reads 010 as 8 and 0x10 as 16); a transform
+// that refuses anything but [-]digits and drops leading zeros.
+CLI::Validator decimal_integer();
 
 // --missing of predict and evaluate: how the history's missing values and time gaps are filled
 // (error, interpolate or ffill) instead of the model's data.missing: a business-day history with a

@@ -29,7 +29,7 @@ struct EvaluateArgs {
   // The accuracy protocol over a folder (protocol.hpp) instead of one checkpoint's backtest.
   std::string protocol;
   std::string json_file;
-  std::vector<int> intervals = {80, 95};
+  std::vector<std::string> intervals = {"80,95"};  // as given (interval_levels)
   std::vector<std::string> only;
   std::string seed = "0";  // read as training.seed is (config.cpp), so -1 is refused, not wrapped
   std::vector<std::string> settings;  // KEY=VALUE config overrides of the recipe
@@ -55,8 +55,7 @@ constexpr const char* kFooter =
 int run_protocol_command(const EvaluateArgs& args) {
   ProtocolOptions options;
   options.base.training.threads = args.options.threads;
-  check_interval_levels(args.intervals);
-  options.intervals = args.intervals;
+  options.intervals = interval_levels(args.intervals);
   set_from_text(options.base, *find_option("training.seed"), args.seed);
   for (const auto& setting : args.settings) {
     const auto equals = setting.find('=');
@@ -144,9 +143,7 @@ Command add_evaluate(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file");
   command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported")
-      ->delimiter(',')
-      ->check(whole_percentages())
-      ->check(CLI::Range(50, 99))
+      ->type_name("LEVEL[,LEVEL]")
       ->capture_default_str();
   command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(',');
   command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str();
@@ -158,15 +155,21 @@ Command add_evaluate(CLI::App& app) {
   command->add_option("--input,-i", args->input,
                       "history CSV with the training columns (- = stdin); default: the training data, if found");
   args->horizon_option = command->add_option("--horizon", args->horizon,
-                                             "steps per forecast (default: the trained horizon; longer: recursive)");
+                                             "steps per forecast (default: the trained horizon; longer: recursive)")
+      ->transform(decimal_integer());
   args->origins_option = command->add_option("--origins", args->origins,
-                                             "number of rolling origins (default: those forecasting the held-out tail)");
-  command->add_option("--stride", args->options.stride, "rows between origins")->capture_default_str();
+                                             "number of rolling origins (default: those forecasting the held-out tail)")
+      ->transform(decimal_integer());
+  command->add_option("--stride", args->options.stride, "rows between origins")
+      ->transform(decimal_integer())->capture_default_str();
   args->season_option = command->add_option("--season", args->season,
-                                            "seasonal period m for seasonal naive and MASE (default: the checkpoint's)");
+                                            "seasonal period m for seasonal naive and MASE (default: the checkpoint's)")
+      ->transform(decimal_integer());
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
   add_history_missing(*command, args->missing);
-  command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")->capture_default_str();
+  command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")
+      ->transform(decimal_integer())
+      ->capture_default_str();
   add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_evaluate(*args); }};
 }

@@ -12,7 +12,17 @@
 namespace lstmf::cli {
 
 void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
-  command.add_option("--series", args.series, "many series: only these series ids (comma-separated)")->type_name("ID[,ID]");
+  command.add_option("--series", args.series, "many series: only these series ids (comma-separated)")
+      ->type_name("ID[,ID]")
+      ->check(CLI::Validator(
+          [](const std::string& ids) {
+            // '' or 'a,,b' would select every series, or not the one meant
+            const bool empty_item = ids.empty() || ids.front() == ',' || ids.back() == ',' ||
+                                    ids.find(",,") != std::string::npos;
+            return empty_item ? "expected series ids separated by commas, got '" + printable(ids) + "' (an empty id)"
+                              : std::string();
+          },
+          ""));
   command.add_option("--shard", args.shard,
                      "many series: only shard K of N, the series whose FNV-1a hash of the id modulo N is K")
       ->type_name("K/N");

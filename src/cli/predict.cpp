@@ -15,13 +15,14 @@ struct PredictArgs {
   std::string output = "-";
   int horizon = 0;     // 0 = the trained horizon
   bool fitted = false;
-  std::vector<int> intervals;  // percent levels
+  std::vector<std::string> intervals;  // percent levels as given (interval_levels)
   int threads = 0;
   std::string missing;  // "" = the model's data.missing
   PanelArgs panel;     // many-series checkpoints: --series, --shard
 };
 
 int run_predict(const PredictArgs& args) {
+  const std::vector<int> levels = interval_levels(args.intervals);
   check_writable(args.output);
   check_distinct("--output", args.output, {{"--model", args.model}, {"--input", args.input}});
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
@@ -33,9 +34,9 @@ int run_predict(const PredictArgs& args) {
     if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
     return run_predict_panel(*loaded.panel, args.panel, args.input, args.output, args.horizon, args.threads);
   }
-  check_interval_levels(args.intervals);
   const Checkpoint& checkpoint = *loaded.single;
-  const History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
+  History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
+  if (args.input.empty()) history.source = args.model + " (data_tail)";  // messages name the file
   std::string csv;
   try {
     if (args.fitted) {
@@ -44,7 +45,7 @@ int run_predict(const PredictArgs& args) {
       Forecast result =
           forecast(checkpoint, history, args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon, args.threads);
       try {
-        add_intervals(result, checkpoint, args.intervals);
+        add_intervals(result, checkpoint, levels);
       } catch (const InputError& e) {
         throw InputError(args.model, 0, 0, e.message());  // the checkpoint's quantiles are the problem
       }
@@ -59,12 +60,15 @@ int run_predict(const PredictArgs& args) {
 
 }  // namespace
 
-CLI::Validator whole_percentages() {
+CLI::Validator decimal_integer() {
   return CLI::Validator(
       [](std::string& text) {
-        return text.empty() || text.find_first_not_of("0123456789") != std::string::npos
-                   ? "expected whole percentages from 50 to 99 (e.g. 80,95), got '" + text + "'"
-                   : std::string();
+        const size_t sign = !text.empty() && text[0] == '-' ? 1 : 0;
+        if (text.size() == sign || text.find_first_not_of("0123456789", sign) != std::string::npos)
+          return "expected an integer in decimal digits, got '" + printable(text) + "'";
+        const size_t first = text.find_first_not_of('0', sign);
+        text = first == std::string::npos ? "0" : text.substr(0, sign) + text.substr(first);
+        return std::string();
       },
       "");
 }
@@ -83,11 +87,28 @@ std::optional<MissingPolicy> history_missing(const std::string& policy) {
   return read.data.missing;
 }
 
-void check_interval_levels(const std::vector<int>& levels) {
-  for (size_t i = 0; i < levels.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (levels[i] == levels[j])
-        throw InputError("--intervals: level " + std::to_string(levels[i]) + " is given twice");
+std::vector<int> interval_levels(const std::vector<std::string>& given) {
+  std::vector<int> levels;
+  for (const auto& list : given) {
+    size_t start = 0;
+    while (true) {  // split by hand: CLI11's delimiter drops empty items (80,,95)
+      const size_t comma = list.find(',', start);
+      std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9)
+        throw InputError("--intervals: expected whole percentages from 50 to 99 (e.g. 80,95), got '" + printable(item) +
+                         "'" + (item.empty() && !list.empty() ? " (an empty item in '" + printable(list) + "')" : std::string()));
+      const int level = std::stoi(item);  // decimal: 080 is 80
+      if (level < 50 || level > 99)
+        throw InputError("--intervals: expected whole percentages from 50 to 99 (e.g. 80,95), got " +
+                         std::to_string(level));
+      for (const int seen : levels)
+        if (seen == level) throw InputError("--intervals: level " + std::to_string(level) + " is given twice");
+      levels.push_back(level);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return levels;
 }
 
 Command add_predict(CLI::App& app) {
@@ -98,19 +119,20 @@ Command add_predict(CLI::App& app) {
                       "history CSV with the training columns (- = stdin); default: the checkpoint's data tail");
   auto* horizon = command->add_option("--horizon", args->horizon,
                       "steps to forecast (default: the trained horizon; longer horizons roll the model forward)")
+      ->transform(decimal_integer())
       ->check(CLI::Range(1, 100000));
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();
   auto* intervals = command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
-      ->delimiter(',')
-      ->check(whole_percentages())
-      ->check(CLI::Range(50, 99));
+      ->type_name("LEVEL[,LEVEL]");
   add_history_missing(*command, args->missing);
   // Fitted values are the trained H steps of every window, without intervals.
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future")
       ->excludes(horizon)
       ->excludes(intervals);
-  command->add_option("--threads", args->threads, "worker threads; 0 = all cores")->check(CLI::Range(0, 1024));
+  command->add_option("--threads", args->threads, "worker threads; 0 = all cores")
+      ->transform(decimal_integer())
+      ->check(CLI::Range(0, 1024));
   add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_predict(*args); }};
 }
