@@ -431,8 +431,10 @@ const std::vector<OptionDef>& option_table() {
                  fraction_open()),
       LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
                  fraction_open()),
-      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range"),
-      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range"),
+      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range (-1000 .. 1000)",
+                 in_range(-1000.0, 1000.0)),
+      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (-1000 .. 1000, at least 0.001 above scale_min)",
+                 in_range(-1000.0, 1000.0)),
       LSTMF_DATA(series_column, "--series-column", "COL",
                  "long format: column naming each row's series (one model per series or one global model)"),
       LSTMF_DATA(strict, "", "BOOL", "long format: a series too short for one window is an error, not skipped (train --strict)"),
@@ -640,9 +642,11 @@ std::vector<std::string> validate(const Config& config) {
   if (config.model.hidden.empty()) problems.push_back("model.hidden must name at least one layer size");
   if (config.model.hidden.size() > 16)
     problems.push_back("model.hidden must have at most 16 layers, got " + std::to_string(config.model.hidden.size()));
-  if (!(config.data.scale_min < config.data.scale_max))
-    problems.push_back("data.scale_min must be < data.scale_max, got " + Convert<double>::text(config.data.scale_min) +
-                       " and " + Convert<double>::text(config.data.scale_max));
+  // A narrower range puts the scaled series below the model's float resolution (a range of 1e-300
+  // trained to NaN), a wider one past where tanh and sigmoid can tell values apart.
+  if (!(config.data.scale_max - config.data.scale_min >= 1e-3))
+    problems.push_back("data.scale_max must be at least 0.001 above data.scale_min, got " +
+                       Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max));
   if (config.data.val_fraction + config.data.test_fraction >= 0.9)
     problems.push_back("data.val_fraction + data.test_fraction must leave at least 10% for training, got " +
                        Convert<double>::text(config.data.val_fraction + config.data.test_fraction));

@@ -1,3 +1,5 @@
+#include <limits>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -177,6 +179,25 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
     j["combination"]["weights"].push_back({1.0, 0.0, 0.0});
     REQUIRE_THROWS_WITH(load(j), Contains("one row per target"));
   }
+}
+
+TEST_CASE("a checkpoint holding a NaN or an infinity is not written, and the old file stays", "[checkpoint]") {
+  // A review's case: a min-max range of 1e-300 calibrated intervals to 6e300 and then NaN, written
+  // as null; predict and evaluate then refused the checkpoint train had written with exit 0.
+  test::TempDir dir;
+  const std::string path = dir.write("m.json", "the old file");
+  Checkpoint broken = small_checkpoint();
+  broken.intervals.abs_residual = MatrixD::Constant(2, 50, 1.0);  // [H * T, levels 50 .. 99]
+  broken.intervals.windows = 4;
+  broken.intervals.abs_residual(1, 2) = std::numeric_limits<double>::quiet_NaN();
+  REQUIRE_THROWS_AS(save_checkpoint(path, broken), DivergedError);
+  REQUIRE_THROWS_WITH(save_checkpoint(path, broken),
+                      Contains("a NaN or an infinity at intervals.abs_residual_quantiles[1][2]"));
+  broken = small_checkpoint();
+  broken.data_tail.values(2, 1) = std::numeric_limits<double>::infinity();
+  REQUIRE_THROWS_WITH(save_checkpoint(path, broken), Contains("a NaN or an infinity at data_tail."));
+  CHECK(test::read_file(path) == "the old file");
+  CHECK_NOTHROW(save_checkpoint(path, small_checkpoint()));  // a NaN validation loss is written as null
 }
 
 TEST_CASE("seasonal indices round-trip and must agree with the config", "[checkpoint]") {

@@ -116,9 +116,22 @@ TEST_CASE("cross-key checks", "[config]") {
   config.model.hidden = {};
   const auto problems = validate(config);
   CHECK(problems.size() >= 3);
-  REQUIRE_THROWS_WITH(check(config, "cfg"), Contains("data.scale_min must be < data.scale_max") &&
+  REQUIRE_THROWS_WITH(check(config, "cfg"), Contains("data.scale_max must be at least 0.001 above data.scale_min") &&
                                                 Contains("model.hidden must name at least one layer size") &&
                                                 Contains("must leave at least 10% for training"));
+  // Found by a review: a range of 1e-300 trained to a checkpoint of NaN quantiles, and one of
+  // +-1e308 to a NaN loss reported as divergence.
+  Config narrow;
+  narrow.data.scale_max = 1e-300;
+  CHECK_THROWS_WITH(check(narrow, "cfg"), Contains("data.scale_max must be at least 0.001 above data.scale_min, got 0 and 1e-300"));
+  Config wide;
+  wide.data.scale_min = -1e308;
+  wide.data.scale_max = 1e308;
+  CHECK_THROWS_WITH(check(wide, "cfg"), Contains("data.scale_min must be >= -1000, got -1e+308") &&
+                                            Contains("data.scale_max must be <= 1000, got 1e+308"));
+  Config usual;
+  usual.data.scale_min = -1;
+  CHECK(validate(usual).empty());
 }
 
 TEST_CASE("command-line text sets keys and names the flag when it is bad", "[config]") {
