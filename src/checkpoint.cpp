@@ -106,8 +106,10 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
       bad(where + ".values[" + std::to_string(r) + "]: expected " + std::to_string(width) + " numbers");
     for (long c = 0; c < width; ++c) {
       const json& v = row[static_cast<size_t>(c)];
-      if (!v.is_number() || !std::isfinite(v.get<double>()))
-        bad(where + ".values[" + std::to_string(r) + "][" + std::to_string(c) + "] must be a finite number, got " + shown(v));
+      // As the CSV reader (series.cpp): the tail is history in original units.
+      if (!v.is_number() || !(std::abs(v.get<double>()) <= 1e100))
+        bad(where + ".values[" + std::to_string(r) + "][" + std::to_string(c) +
+            "] must be a finite number within +-1e100, got " + shown(v));
       tail.values(r, c) = v.get<double>();
     }
   }
@@ -295,7 +297,11 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
             intervals.abs_residual(r, c) = v.get<double>();
           }
         }
-        intervals.windows = read_integer(root["intervals"], "windows", "intervals", 0, std::numeric_limits<long>::max());
+        intervals.windows = read_integer(root["intervals"], "windows", "intervals", 1, std::numeric_limits<long>::max());
+        const json expected_levels = {IntervalQuantiles::kFirstLevel, IntervalQuantiles::kLastLevel};
+        if (root["intervals"].contains("levels") && root["intervals"]["levels"] != expected_levels)
+          bad("intervals.levels must be " + expected_levels.dump() + " (the columns' levels), got " +
+              root["intervals"]["levels"].dump());
       }
       if (root.contains("combination")) {
         if (config.training.combine != Toggle::on) bad("combination is present but config.training.combine is not true");

@@ -396,8 +396,8 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                           "irregular time step in column " + quote(time.name) + ": from " +
                             quote(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
                             ") to " + quote(index.format_tick(ticks[i])) + " is " +
-                            describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of steps of " +
-                            index.frequency.name() + " data" + (hint.empty() ? "" : "; " + hint));
+                            describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of the column's steps (" +
+                            index.frequency.name() + ")" + (hint.empty() ? "" : "; " + hint));
     }
     if (*steps == 1) continue;
     if (missing == MissingPolicy::error) {

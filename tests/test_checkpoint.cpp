@@ -90,6 +90,15 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     const std::string path = dir.write("bad.json", content.dump());
     return load_checkpoint(path);
   };
+  SECTION("interval quantiles for other levels, or from no windows (a review's tampered files)") {
+    j["intervals"] = {{"levels", {99, 50}}, {"windows", 4},
+                      {"abs_residual_quantiles", json::array({json(std::vector<double>(50, 1.0)), json(std::vector<double>(50, 1.0))})}};
+    REQUIRE_THROWS_WITH(load(j), Contains("intervals.levels must be [50,99] (the columns' levels), got [99,50]"));
+    j["intervals"]["levels"] = {50, 99};
+    CHECK_NOTHROW(load(j));
+    j["intervals"]["windows"] = 0;
+    REQUIRE_THROWS_WITH(load(j), Contains("intervals.windows"));
+  }
   SECTION("a weight of the wrong shape") {
     j["state_dict"]["lstm.weight_hh_l1"][0].erase(0);
     REQUIRE_THROWS_WITH(load(j), Contains("bad.json: ") && Contains("state_dict.lstm.weight_hh_l1") &&

@@ -308,7 +308,7 @@ TEST_CASE("series check the time column", "[series]") {
         load_error("date,v\n2020-01-01 00:00,1\n2020-01-01 01:00,2\n2020-01-01 02:00,3\n2020-01-01 02:30,4\n", {"v"})
             .what(),
         Catch::Contains(":5:1: irregular time step in column 'date': from '2020-01-01 02:00' (line 4) to "
-                        "'2020-01-01 02:30' is 30 minutes, not a whole number of steps of hourly data"));
+                        "'2020-01-01 02:30' is 30 minutes, not a whole number of the column's steps (hourly)"));
   }
   SECTION("a gap names the first missing time and the line after it") {
     const InputError e = load_error("date,v\n2020-01,1\n2020-02,2\n2020-04,4\n", {"v"});
