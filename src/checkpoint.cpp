@@ -220,6 +220,9 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
 Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
   try {
     const long version = read_format_version(root, kCheckpointVersion);
+    if (root.contains("series") && !root.contains("scaler"))  // panel.cpp writes those
+      bad("a many-series checkpoint (trained with --series-column), where a single-series one is needed (train "
+          "--resume continues single-series training only)");
     Config config;
     if (version == 1) {
       // Version 1 knew plain min-max scaling and one model; its configs have no such keys.

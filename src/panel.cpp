@@ -26,13 +26,15 @@ namespace {
 using json = nlohmann::json;
 using namespace checkpoint_json;  // the checkpoint readers, shared with checkpoint.cpp
 
-std::string quote(const std::string& text) { return "'" + text + "'"; }
+// Text from the data in a message: quoted, escaped and cut as series.cpp's quote does (a longer
+// cut: a list of ids). printable leaves what it wrote alone, so a list of escaped ids is quoted as is.
+std::string quote(const std::string& text) { return "'" + printable(text, 240) + "'"; }
 
 // A few ids for messages: "a, b, c and 97 more".
 std::string id_list(const std::vector<std::string>& ids) {
   constexpr std::size_t kShown = 5;
   std::string out;
-  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + ids[i];
+  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + printable(ids[i]);
   if (ids.size() > kShown) out += " and " + std::to_string(ids.size() - kShown) + " more";
   return out;
 }
@@ -889,8 +891,10 @@ json to_json(const PanelBacktest& backtest) {
 
 std::string format_table(const PanelBacktest& backtest) {
   std::ostringstream out;
+  // Ids as messages show them (control characters escaped, cut after 60 bytes): a raw newline or
+  // ESC in an id broke the table and reached the terminal.
   std::size_t width = 6;
-  for (const auto& [id, b] : backtest.series) width = std::max(width, id.size());
+  for (const auto& [id, b] : backtest.series) width = std::max(width, printable(id).size());
   const bool several_targets = !backtest.series.empty() && backtest.series.front().second.targets.size() > 1;
   char line[512];
   std::snprintf(line, sizeof line, "%-*s %7s %12s %8s %8s %8s %8s  %s\n", static_cast<int>(width), "series", "origins",
@@ -901,7 +905,7 @@ std::string format_table(const PanelBacktest& backtest) {
       const MethodScores* lstm = scores_of(b, "lstm", target);
       const MethodScores* naive = scores_of(b, "naive", target);
       const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
-      const std::string name = several_targets ? id + ":" + target : id;
+      const std::string name = several_targets ? printable(id) + ":" + printable(target) : printable(id);
       const bool beats = lstm->mase.value && snaive->mase.value && *lstm->mase.value < *snaive->mase.value;
       std::snprintf(line, sizeof line, "%-*s %7zu %12s %8s %8s %8s %8s  %s\n", static_cast<int>(width), name.c_str(),
                     b.plan.origins.size(), fixed(lstm->mae, 4).c_str(), fixed(lstm->smape, 2).c_str(),

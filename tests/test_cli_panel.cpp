@@ -104,6 +104,32 @@ TEST_CASE("global training: one model for every series", "[cli-panel]") {
   const std::string first = read_file(dir.file("g.json"));
   REQUIRE(run_cli("train " + kFlags + " --mode global --output g.json --threads 1", dir.path()).exit_code == 0);
   CHECK(read_file(dir.file("g.json")) == first);  // byte-identical for the same data, config and seed
+
+  // Ids with control characters are shown escaped in the table (a review saw ESC reach the terminal).
+  std::string odd = "id,date,value\n";
+  for (int month = 0; month < 30; ++month)
+    for (const char* id : {"\"a\x1b[2J\"", "\"b\nc\""}) {
+      char line[64];
+      std::snprintf(line, sizeof line, "%s,%04d-%02d,%d\n", id, 2010 + month / 12, month % 12 + 1, 50 + month % 7);
+      odd += line;
+    }
+  dir.write("odd.csv", odd);
+  REQUIRE(run_cli("train --data odd.csv --series-column id --target value --time-column date --look-back 4 --horizon 2 "
+                  "--hidden 2 --epochs 1 --quiet --output odd.json", dir.path()).exit_code == 0);
+  const RunResult table = run_cli("evaluate --model odd.json --input odd.csv", dir.path());
+  CHECK(table.exit_code == 0);
+  CHECK_THAT(table.out, Contains("\na\\x1B[2J ") && Contains("\nb\\nc "));
+  CHECK(table.out.find('\x1b') == std::string::npos);
+
+  // --resume continues single-series training only, and says so (a review had "scaler is missing").
+  const RunResult resumed_panel = run_cli("train " + kFlags + " --resume g.json --output r.json", dir.path());
+  CHECK(resumed_panel.exit_code == 2);
+  CHECK_THAT(resumed_panel.err, Contains("--resume is not supported with --series-column"));
+  const RunResult resumed_single = run_cli("train --resume g.json --output r.json --quiet", dir.path());
+  CHECK(resumed_single.exit_code == 2);
+  CHECK_THAT(resumed_single.err, Contains("g.json: a many-series checkpoint (trained with --series-column), where a "
+                                          "single-series one is needed"));
+  CHECK_FALSE(file_exists(dir.file("r.json")));
 }
 
 TEST_CASE("a global model that diverges keeps its best epoch, saved with its log", "[cli-panel]") {

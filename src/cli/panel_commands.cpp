@@ -50,7 +50,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     if (progress && world.rank == 0 && (done % every == 0 || done == total)) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::cerr << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
-                << "s; last: " << report.id << ", " << report.epochs << " epochs)\n";
+                << "s; last: " << printable(report.id) << ", " << report.epochs << " epochs)\n";
     }
     return keep_going();
   };
@@ -58,7 +58,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
   const PanelFitOutcome outcome = fit_panel(config, options);
   for (const auto& skipped : outcome.skipped)
-    if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << skipped.id << "': " << skipped.reason << "\n";
+    if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
 
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
@@ -109,7 +109,7 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args,
   const SeriesSet history = read_panel_history(checkpoint, input, args.selection());
   const PanelBacktest result = backtest_panel(checkpoint, history, options);
   for (const auto& skipped : result.skipped)
-    std::cerr << "lstm-forecast: skipped series '" << skipped.id << "': " << skipped.reason << "\n";
+    std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (json)
     std::cout << to_json(result).dump(2) << "\n";
   else

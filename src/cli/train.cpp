@@ -114,6 +114,8 @@ struct TrainArgs {
 int run_train(const TrainArgs& args) {
   Config base;
   check_stdin_once({{"--resume", args.resume}, {"--data", given_flag(args.flags, "data.path")}});
+  if (!args.resume.empty() && !given_flag(args.flags, "data.series_column").empty())  // before reading it
+    throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
   if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume, false).config;
   Config config = resolve_config(args.flags, base);
   if (args.panel.strict) config.data.strict = true;
