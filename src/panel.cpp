@@ -957,6 +957,23 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
       if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
     }
   }
+  // The merged checkpoint is no shard: every series of the split must be in it (a failed shard
+  // job would otherwise leave a checkpoint that silently lacks its series).
+  if (parts.front().shard && static_cast<int>(shard_indices.size()) != parts.front().shard->count) {
+    std::string missing;
+    for (int k = 0; k < parts.front().shard->count; ++k)
+      if (shard_indices.count(k) == 0) {
+        if (!missing.empty()) missing += ", ";
+        if (missing.size() > 80) {
+          missing += "...";
+          break;
+        }
+        missing += std::to_string(k) + "/" + std::to_string(parts.front().shard->count);
+      }
+    throw InputError("merge: shard " + missing + " is missing; merge every shard of the split (" +
+                     std::to_string(shard_indices.size()) + " of " + std::to_string(parts.front().shard->count) +
+                     " given)");
+  }
   PanelCheckpoint merged = std::move(parts.front());
   merged.shard.reset();
   for (std::size_t p = 1; p < parts.size(); ++p)
