@@ -101,7 +101,8 @@ TEST_CASE("results that cannot reach stdout (a full disk) exit 3, whatever the c
                   "--quiet --output m.json", dir.path()).exit_code == 0);
   for (const std::string& command : {"inspect --data " + data + " --target sales --time-column date",
                                      "evaluate --model m.json --input " + data, "evaluate --model m.json --input " + data + " --json",
-                                     std::string("predict --model m.json")}) {
+                                     std::string("predict --model m.json"), std::string("--help"),
+                                     std::string("--version"), std::string("predict --help")}) {
     INFO(command);
     const RunResult r = run_shell("{ '" + std::string(LSTMF_BINARY) + "' " + command + " > /dev/full; }", dir.path());
     CHECK(r.exit_code == 3);

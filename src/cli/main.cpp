@@ -68,14 +68,20 @@ int main(int argc, char** argv) {
       return fail(ExitCode::input, std::string("unknown subcommand '") + argv[1] +
                                        "'; expected train, predict, evaluate, inspect or merge (see lstm-forecast --help)");
   }
+  // --help and --version print to stdout: a text that did not reach it (/dev/full) is an error too.
+  const auto printed = [&](const CLI::Error& e) {
+    const int code = app.exit(e);
+    std::cout.flush();
+    return code == 0 && !std::cout ? fail(ExitCode::io, "<stdout>: write failed") : code;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return printed(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return printed(e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return printed(e);
   } catch (const CLI::ParseError& e) {
     std::string message = e.what();
     const auto duplicated = message.find("At Most 1 required but received");
