@@ -39,8 +39,16 @@ std::string folder_of(const std::string& path) {
 std::string errno_text(int error) { return std::strerror(error); }
 
 // mkstemp's suffix: exactly six characters from [A-Za-z0-9].
+// The name of `base`'s temporary files before the suffix ".tmp.XXXXXX": `base` itself, cut where
+// it would take the whole past the 255 bytes a name may have on Linux file systems (so a name of
+// 244 to 255 bytes can still be written).
+std::string temporary_stem(const std::string& base) {
+  constexpr std::size_t kNameMax = 255, kSuffix = 11;
+  return base.substr(0, std::min(base.size(), kNameMax - kSuffix));
+}
+
 bool is_temporary_of(const std::string& name, const std::string& base) {
-  const std::string prefix = base + ".tmp.";
+  const std::string prefix = temporary_stem(base) + ".tmp.";
   if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) return false;
   for (size_t i = prefix.size(); i < name.size(); ++i)
     if (!std::isalnum(static_cast<unsigned char>(name[i]))) return false;
@@ -473,7 +481,9 @@ namespace {
 // still be the one under that name, else another is made.
 int create_locked_temporary(const std::string& path, std::string& temp) {
   for (int attempt = 0;; ++attempt) {
-    temp = path + ".tmp.XXXXXX";
+    const auto slash = path.find_last_of('/');
+    const std::size_t base_at = slash == std::string::npos ? 0 : slash + 1;
+    temp = path.substr(0, base_at) + temporary_stem(path.substr(base_at)) + ".tmp.XXXXXX";
     const int fd = ::mkstemp(temp.data());
     if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
     ::flock(fd, LOCK_EX);

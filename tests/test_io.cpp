@@ -264,6 +264,16 @@ TEST_CASE("stale temporaries of a path are removed, also fresh ones, and live an
   CHECK(test::read_file(path) == "complete");
 }
 
+TEST_CASE("an output whose name is near the 255-byte limit is written, and its stale temporaries removed", "[io]") {
+  // The temporary file's suffix (.tmp.XXXXXX, 11 bytes) had made names of 245 to 255 bytes fail.
+  test::TempDir dir;
+  const std::string name = std::string(250, 'a') + ".json";  // 255 bytes
+  const std::string stale = dir.write(std::string(244, 'a') + ".tmp.Ab12Cd", "partial");
+  write_atomically(dir.file(name), "complete");
+  CHECK(test::read_file(dir.file(name)) == "complete");
+  CHECK(!test::file_exists(stale));
+}
+
 TEST_CASE("a JSON number beyond double's range is bad input, located, not an internal error", "[io]") {
   // Found by fuzz_checkpoint: nlohmann throws out_of_range (not parse_error) for 1e400.
   REQUIRE_THROWS_AS(parse_json("{\"a\": 1,\n \"lr\": 1e400}", "x.json"), InputError);
