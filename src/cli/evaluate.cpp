@@ -106,7 +106,9 @@ int run_evaluate(EvaluateArgs args) {
       throw InputError(args.model, 0, 0,
                        "no --input given and the training data " +
                            (input.empty() || input == "-" ? std::string("came from stdin")
-                                                          : "'" + input + "' is not found from here") +
+                            : std::filesystem::exists(input)
+                                ? "'" + printable(input) + "' is not a regular file"
+                                : "'" + printable(input) + "' is not found from here") +
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
