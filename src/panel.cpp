@@ -415,8 +415,6 @@ Checkpoint PanelCheckpoint::view(std::size_t i) const {
   return make_view(config, columns, s, *weights);
 }
 
-namespace {
-
 // Writes the checkpoint through `append`: the top-level keys as one JSON tree with a placeholder for
 // the series, which are serialised a block at a time (in parallel) and spliced in, so the panel never
 // exists as one JSON tree or one string: memory holds one block of series texts. The result is
@@ -455,8 +453,6 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
   }
   append(text.substr(at + std::char_traits<char>::length(kPlaceholder)));
 }
-
-}  // namespace
 
 std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint) {
   std::string text;

@@ -130,6 +130,11 @@ TEST_CASE("global training: one model for every series", "[cli-panel]") {
   CHECK_THAT(resumed_single.err, Contains("g.json: a many-series checkpoint (trained with --series-column), where a "
                                           "single-series one is needed"));
   CHECK_FALSE(file_exists(dir.file("r.json")));
+
+  // A log that cannot be written leaves the old checkpoint, as for one series (test_cli.cpp).
+  const RunResult full = run_cli("train " + kFlags + " --mode global --seed 5 --output g.json --log-json /dev/full", dir.path());
+  CHECK(full.exit_code == 3);
+  CHECK(read_file(dir.file("g.json")) == first);
 }
 
 TEST_CASE("a global model that diverges keeps its best epoch, saved with its log", "[cli-panel]") {

@@ -27,6 +27,7 @@
 #include "lstmf/config.hpp"
 #include "lstmf/fit.hpp"
 #include "lstmf/forecast.hpp"
+#include "lstmf/io.hpp"
 #include "lstmf/series.hpp"
 #include "lstmf/trainer.hpp"
 
@@ -97,6 +98,9 @@ struct PanelCheckpoint {
 
 std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint);
 void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& checkpoint);
+// The text of panel_checkpoint_text through `append`, a block of series at a time (never the whole
+// text in memory): for a StagedFile (io.hpp) or write_atomically_streamed.
+void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText& append);
 // Checks everything, as load_checkpoint does; InputError naming `source` and the key.
 PanelCheckpoint panel_checkpoint_from_json(const nlohmann::json& json, const std::string& source);
 

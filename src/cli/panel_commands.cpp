@@ -64,8 +64,12 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
                               : !checkpoint.series.empty();
   if (trained && world.rank == 0) {
-    save_panel_checkpoint(config.output.path, checkpoint);
+    // As train's single-series checkpoint: staged beside its path, the log written (on_saved),
+    // then renamed into place, so a log that cannot be written leaves the old checkpoint.
+    StagedFile staged(config.output.path,
+                      [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); });
     on_saved();
+    staged.commit();
   }
   if (!quiet) {
     double mae_sum = 0;
