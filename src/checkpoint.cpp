@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
@@ -206,7 +207,10 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
                           {"validation_mae", std::move(errors)}};
   }
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
+  // The optimizer state is for --resume alone: predict and evaluate never read it.
+  json optimizer_state = std::exchange(out["optimizer_state"], json(nullptr));
   const std::string non_finite = first_non_finite(out, "");
+  out["optimizer_state"] = std::move(optimizer_state);
   if (!non_finite.empty())
     throw DivergedError("the checkpoint would hold a NaN or an infinity at " + non_finite +
                         " (an overflow in training or calibration); it is not written");

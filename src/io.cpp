@@ -44,7 +44,10 @@ std::string errno_text(int error) { return std::strerror(error); }
 // 244 to 255 bytes can still be written).
 std::string temporary_stem(const std::string& base) {
   constexpr std::size_t kNameMax = 255, kSuffix = 11;
-  return base.substr(0, std::min(base.size(), kNameMax - kSuffix));
+  std::size_t cut = std::min(base.size(), kNameMax - kSuffix);
+  // Not inside a UTF-8 character (file systems that require UTF-8 names would refuse it).
+  while (cut > 0 && cut < base.size() && (static_cast<unsigned char>(base[cut]) & 0xC0) == 0x80) --cut;
+  return base.substr(0, cut);
 }
 
 bool is_temporary_of(const std::string& name, const std::string& base) {
@@ -486,7 +489,10 @@ int create_locked_temporary(const std::string& path, std::string& temp) {
     temp = path.substr(0, base_at) + temporary_stem(path.substr(base_at)) + ".tmp.XXXXXX";
     const int fd = ::mkstemp(temp.data());
     if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
-    ::flock(fd, LOCK_EX);
+    // A signal (train's SIGINT handler) interrupts the wait: wait again. Where flock is not
+    // supported (ENOLCK), no cleanup can take the lock either, so none removes the file.
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
     struct stat held {}, named {};
     if (::fstat(fd, &held) == 0 && ::lstat(temp.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
         held.st_ino == named.st_ino)
@@ -612,6 +618,7 @@ void StagedFile::commit() {
   if (in_place_) {
     in_place_ = false;
     write_in_place(path_, [&](const AppendText& append) { append(pending_); });
+    std::string().swap(pending_);
     return;
   }
   if (fd_ < 0) return;

@@ -887,27 +887,29 @@ json to_json(const PanelBacktest& backtest) {
 
 std::string format_table(const PanelBacktest& backtest) {
   std::ostringstream out;
-  // Ids as messages show them (control characters escaped, cut after 60 bytes): a raw newline or
-  // ESC in an id broke the table and reached the terminal.
+  // Ids escaped as messages show them, but whole (this is the result): a raw newline or ESC in an
+  // id broke the table and reached the terminal.
+  const auto shown = [](const std::string& text) { return printable(text, std::numeric_limits<std::size_t>::max()); };
   std::size_t width = 6;
-  for (const auto& [id, b] : backtest.series) width = std::max(width, printable(id).size());
+  for (const auto& [id, b] : backtest.series) width = std::max(width, shown(id).size());
   const bool several_targets = !backtest.series.empty() && backtest.series.front().second.targets.size() > 1;
   char line[512];
-  std::snprintf(line, sizeof line, "%-*s %7s %12s %8s %8s %8s %8s  %s\n", static_cast<int>(width), "series", "origins",
-                "lstm_mae", "smape%", "mase", "naive", "snaive", "beats snaive");
-  out << line;
+  std::snprintf(line, sizeof line, " %7s %12s %8s %8s %8s %8s  %s\n", "origins", "lstm_mae", "smape%", "mase", "naive",
+                "snaive", "beats snaive");
+  out << std::string("series").append(width - 6, ' ') << line;
   for (const auto& [id, b] : backtest.series) {
     for (const auto& target : b.targets) {
       const MethodScores* lstm = scores_of(b, "lstm", target);
       const MethodScores* naive = scores_of(b, "naive", target);
       const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
-      const std::string name = several_targets ? printable(id) + ":" + printable(target) : printable(id);
+      std::string name = several_targets ? shown(id) + ":" + shown(target) : shown(id);
+      name.resize(std::max(name.size(), width), ' ');
       const bool beats = lstm->mase.value && snaive->mase.value && *lstm->mase.value < *snaive->mase.value;
-      std::snprintf(line, sizeof line, "%-*s %7zu %12s %8s %8s %8s %8s  %s\n", static_cast<int>(width), name.c_str(),
+      std::snprintf(line, sizeof line, " %7zu %12s %8s %8s %8s %8s  %s\n",
                     b.plan.origins.size(), fixed(lstm->mae, 4).c_str(), fixed(lstm->smape, 2).c_str(),
                     fixed(lstm->mase).c_str(), fixed(naive->mase).c_str(), fixed(snaive->mase).c_str(),
                     lstm->mase.value && snaive->mase.value ? (beats ? "yes" : "no") : "n/a");
-      out << line;
+      out << name << line;
     }
   }
   const Aggregate a = aggregate(backtest);
@@ -923,6 +925,25 @@ std::string format_table(const PanelBacktest& backtest) {
 }
 
 // ---- merging ----
+
+std::string missing_shards(const std::vector<PanelCheckpoint>& parts) {
+  if (parts.empty() || !parts.front().shard) return "";
+  const int count = parts.front().shard->count;
+  std::set<int> given;
+  for (const auto& part : parts)
+    if (part.shard) given.insert(part.shard->index);
+  std::string missing;
+  int listed = 0;
+  for (int k = 0; k < count; ++k) {
+    if (given.count(k) > 0) continue;
+    if (listed++ == 8) {
+      missing += " and more";
+      break;
+    }
+    missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" + std::to_string(count);
+  }
+  return missing;
+}
 
 PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names) {
   if (parts.empty()) throw InputError("merge: no inputs");
@@ -952,23 +973,6 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
       const auto [it, added] = owner.emplace(s.id, p);
       if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
     }
-  }
-  // The merged checkpoint is no shard: every series of the split must be in it (a failed shard
-  // job would otherwise leave a checkpoint that silently lacks its series).
-  if (parts.front().shard && static_cast<int>(shard_indices.size()) != parts.front().shard->count) {
-    std::string missing;
-    for (int k = 0; k < parts.front().shard->count; ++k)
-      if (shard_indices.count(k) == 0) {
-        if (!missing.empty()) missing += ", ";
-        if (missing.size() > 80) {
-          missing += "...";
-          break;
-        }
-        missing += std::to_string(k) + "/" + std::to_string(parts.front().shard->count);
-      }
-    throw InputError("merge: shard " + missing + " is missing; merge every shard of the split (" +
-                     std::to_string(shard_indices.size()) + " of " + std::to_string(parts.front().shard->count) +
-                     " given)");
   }
   PanelCheckpoint merged = std::move(parts.front());
   merged.shard.reset();

@@ -127,11 +127,14 @@ TEST_CASE("cross-key checks", "[config]") {
   Config wide;
   wide.data.scale_min = -1e308;
   wide.data.scale_max = 1e308;
-  CHECK_THROWS_WITH(check(wide, "cfg"), Contains("data.scale_min must be >= -1000, got -1e+308") &&
-                                            Contains("data.scale_max must be <= 1000, got 1e+308"));
+  CHECK_THROWS_WITH(check(wide, "cfg"), Contains("data.scale_min must be >= -1e+06, got -1e+308") &&
+                                            Contains("data.scale_max must be <= 1e+06, got 1e+308"));
   Config usual;
   usual.data.scale_min = -1;
   CHECK(validate(usual).empty());
+  Config stretched;  // the recipe stretches the range up to 1e4 (a review: 1349 for 1,500 trending rows)
+  stretched.data.scale_max = 1e4;
+  CHECK(validate(stretched).empty());
 }
 
 TEST_CASE("command-line text sets keys and names the flag when it is bad", "[config]") {

@@ -88,6 +88,9 @@ class StagedFile {
   StagedFile& operator=(const StagedFile&) = delete;
   ~StagedFile();
   void commit();
+  // Written in place by commit() (stdout, a device, a pipe): nothing is staged, so a caller
+  // pairing it with another output may as well commit it first (a reader of two fifos in turn).
+  bool in_place() const { return in_place_; }
 
  private:
   void discard();

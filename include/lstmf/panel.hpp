@@ -211,6 +211,10 @@ std::string format_table(const PanelBacktest& backtest);
 // columns, mode, a series in two inputs, shards of different counts). Global-mode checkpoints hold
 // one model each, so they cannot be joined (refused with a message saying so).
 PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names);
+// The shards of the split that `parts` do not hold ("0/6, 2/6"; "" when none is missing or the
+// parts are no shards). Not an error: a shard that selects no series writes no checkpoint, but a
+// failed shard job looks the same, so merge says which are missing.
+std::string missing_shards(const std::vector<PanelCheckpoint>& parts);
 // Joins long-format forecast CSVs (to_csv above) with one header: the rows of every input, ordered
 // by series id (stable: each series' rows keep their order). InputError when the headers differ or
 // a series is in two inputs.

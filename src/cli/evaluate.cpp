@@ -89,6 +89,7 @@ int run_protocol_command(const EvaluateArgs& args) {
 }
 
 int run_evaluate(EvaluateArgs args) {
+  interval_levels(args.intervals);  // checked in either mode, as CLI11 did (only the protocol reports them)
   if (!args.protocol.empty() && !args.missing.empty())
     throw InputError("--missing is for evaluate --model; the protocol interpolates (bench/README.md)");
   if (!args.protocol.empty()) return run_protocol_command(args);
@@ -144,7 +145,7 @@ Command add_evaluate(CLI::App& app) {
                       "Markdown on stdout")
       ->check(CLI::ExistingDirectory);
   command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file");
-  command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported")
+  command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported (percent, 50..99)")
       ->type_name("LEVEL[,LEVEL]")
       ->capture_default_str();
   command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(',');

@@ -1,6 +1,8 @@
 // lstm-forecast merge: joins the outputs of shard runs (--shard K/N) into one: many-series
 // checkpoints of per-series mode, or long-format forecast CSVs. Inputs that do not fit together are
 // refused with the file that differs; the output is written atomically.
+#include <iostream>
+
 #include "commands.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
@@ -47,9 +49,13 @@ int run_merge(const MergeArgs& args) {
       throw InputError(input, 0, 0, "is a single-series checkpoint; merge joins many-series checkpoints (train --series-column)");
     parts.push_back(std::move(*loaded.panel));
   }
+  const std::string missing = missing_shards(parts);
   PanelCheckpoint merged = merge_panel_checkpoints(std::move(parts), args.inputs);
   merged.config.output.path = args.output;
   save_panel_checkpoint(args.output, merged);
+  if (!missing.empty())
+    std::cerr << "note: shards " << missing << " not given: " << args.output << " holds " << merged.series.size()
+              << " series, none of theirs (a shard that selects no series writes no checkpoint; a failed one neither)\n";
   return 0;
 }
 

@@ -68,6 +68,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     // then renamed into place, so a log that cannot be written leaves the old checkpoint.
     StagedFile staged(config.output.path,
                       [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); });
+    if (staged.in_place()) staged.commit();  // a pipe: the checkpoint first, as its reader may expect
     on_saved();
     staged.commit();
   }

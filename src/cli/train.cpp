@@ -161,6 +161,7 @@ int run_train(const TrainArgs& args) {
   if (trained) {
     const std::string text = checkpoint_text(outcome.checkpoint);
     StagedFile checkpoint(config.output.path, [&](const AppendText& append) { append(text); });
+    if (checkpoint.in_place()) checkpoint.commit();  // a pipe: the checkpoint first, as its reader may expect
     if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
     checkpoint.commit();
   }
