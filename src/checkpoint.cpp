@@ -141,24 +141,6 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
   return tail;
 }
 
-// Where the first non-finite number of `j` sits (a.b[2]), or "" when there is none. nlohmann
-// writes NaN and inf as null, which load_checkpoint refuses: a checkpoint holding one is unusable.
-std::string first_non_finite(const json& j, const std::string& path) {
-  if (j.is_number_float()) return std::isfinite(j.get<double>()) ? std::string() : (path.empty() ? "(root)" : path);
-  if (j.is_object()) {
-    for (const auto& item : j.items()) {
-      const std::string found = first_non_finite(item.value(), path.empty() ? item.key() : path + "." + item.key());
-      if (!found.empty()) return found;
-    }
-  } else if (j.is_array()) {
-    for (size_t i = 0; i < j.size(); ++i) {
-      const std::string found = first_non_finite(j[i], path + "[" + std::to_string(i) + "]");
-      if (!found.empty()) return found;
-    }
-  }
-  return "";
-}
-
 }  // namespace
 
 std::string checkpoint_text(const Checkpoint& checkpoint) {
@@ -209,11 +191,8 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
   // The optimizer state is for --resume alone: predict and evaluate never read it.
   json optimizer_state = std::exchange(out["optimizer_state"], json(nullptr));
-  const std::string non_finite = first_non_finite(out, "");
+  refuse_non_finite(out, "");
   out["optimizer_state"] = std::move(optimizer_state);
-  if (!non_finite.empty())
-    throw DivergedError("the checkpoint would hold a NaN or an infinity at " + non_finite +
-                        " (an overflow in training or calibration); it is not written");
   return out.dump(1) + "\n";
 }
 

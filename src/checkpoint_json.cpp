@@ -98,4 +98,32 @@ json history_to_json(const std::vector<EpochRecord>& epochs, int best_epoch) {
   return {{"best_epoch", best_epoch}, {"epochs", std::move(out)}};
 }
 
+namespace {
+
+// Where the first non-finite number of `j` sits (a.b[2]), or "" when there is none.
+std::string first_non_finite(const json& j, const std::string& path) {
+  if (j.is_number_float()) return std::isfinite(j.get<double>()) ? std::string() : (path.empty() ? "(root)" : path);
+  if (j.is_object()) {
+    for (const auto& item : j.items()) {
+      const std::string found = first_non_finite(item.value(), path.empty() ? item.key() : path + "." + item.key());
+      if (!found.empty()) return found;
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      const std::string found = first_non_finite(j[i], path + "[" + std::to_string(i) + "]");
+      if (!found.empty()) return found;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+void refuse_non_finite(const json& j, const std::string& where) {
+  const std::string found = first_non_finite(j, where);
+  if (!found.empty())
+    throw DivergedError("the checkpoint would hold a NaN or an infinity at " + found +
+                        " (an overflow in training or calibration); it is not written");
+}
+
 }  // namespace lstmf::checkpoint_json

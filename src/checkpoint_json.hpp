@@ -30,6 +30,11 @@ bool read_bool(const json& object, const char* key, const std::string& where);
 // A number, or NaN for null (a loss that was not measured).
 double read_number_or_null(const json& value, const std::string& where);
 
+// A checkpoint about to be written must hold finite numbers: nlohmann writes NaN and inf as null,
+// which the loaders refuse, so such a file would be unusable. Throws DivergedError naming the
+// first one's key (`where` + path, e.g. series[3].state_dict.head.bias[0]).
+void refuse_non_finite(const json& j, const std::string& where);
+
 // The format marker and version of a checkpoint's root: the version, or InputError when the file
 // is not a checkpoint or is newer than `newest`.
 long read_format_version(const json& root, long newest);

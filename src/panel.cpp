@@ -431,6 +431,7 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
   out["shard"] = checkpoint.shard ? json{{"index", checkpoint.shard->index}, {"count", checkpoint.shard->count}}
                                   : json(nullptr);
   constexpr const char* kPlaceholder = "\"@series@\"";
+  refuse_non_finite(out, "");
   out["series"] = "@series@";
   const std::string text = out.dump(1) + "\n";
   const auto at = text.find(kPlaceholder);
@@ -445,9 +446,10 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
     items.assign(static_cast<std::size_t>(size), std::string());
     parallel_for_each(size, threads, [&](long i) {
       const auto index = static_cast<std::size_t>(first + i);
+      const json item = series_item_json(checkpoint, checkpoint.series[index]);
+      refuse_non_finite(item, "series[" + std::to_string(index) + "]");
       items[static_cast<std::size_t>(i)] =
-          (first + i == 0 ? "[\n  " : "  ") + indent_lines(series_item_json(checkpoint, checkpoint.series[index]).dump(1), 2) +
-          (first + i + 1 < count ? ",\n" : "\n ]");
+          (first + i == 0 ? "[\n  " : "  ") + indent_lines(item.dump(1), 2) + (first + i + 1 < count ? ",\n" : "\n ]");
     });
     for (const auto& item : items) append(item);
   }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -175,6 +176,14 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     CHECK(json["series"].size() == 3);
     CHECK(json["series"][0].contains("state_dict"));
     CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "m.json")) == text);
+  }
+  SECTION("a series holding a NaN is not written, and the old file stays") {
+    const std::string model = dir.write("m.json", "the old file");
+    PanelCheckpoint broken = one.checkpoint;
+    broken.series[2].data_tail.values(0, 0) = std::numeric_limits<double>::quiet_NaN();
+    CHECK_THROWS_AS(save_panel_checkpoint(model, broken), DivergedError);
+    CHECK_THROWS_WITH(save_panel_checkpoint(model, broken), Contains("a NaN or an infinity at series[2].data_tail.values[0][0]"));
+    CHECK(test::read_file(model) == "the old file");
   }
   SECTION("loading a selection keeps only the selected series") {
     const std::string model = dir.file("m.json");
