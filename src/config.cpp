@@ -107,6 +107,8 @@ struct Convert<int> {
   static int from_text(const std::string& text) {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc::result_out_of_range && end == text.data() + text.size())  // as from_json says
+      throw BadValue{"an integer within -2147483648 .. 2147483647", "'" + printable(text) + "'"};
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
       throw BadValue{expected(), "'" + printable(text) + "'"};
     return value;
