@@ -205,6 +205,15 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       s.m = 1;
       m_note = "m 1 (meta.json gives none" + (s.frequency.empty() ? std::string() : ", nor M4's frequency names") + ")";
     }
+    // Other keys are allowed (a description, a source) but said, so a typo ("mm") is seen.
+    std::string unread;
+    for (const auto& item : info.items())
+      if (item.key() != "target" && item.key() != "h" && item.key() != "m" && item.key() != "frequency" &&
+          item.key() != "time_column")
+        unread += (unread.empty() ? "'" : ", '") + printable(item.key()) + "'";
+    if (!unread.empty())
+      m_note += (m_note.empty() ? "" : "; ") + std::string("meta.json key ") + unread +
+                " not read (it reads target, h, m, frequency, time_column)";
 
     // A series the recipe cannot train (too short, constant, a missing column, bad values) is
     // skipped and named; check_folder has refused a malformed meta.json or baselines.json and a

@@ -304,6 +304,11 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const auto other_name = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "frequency": "fortnightly", "h": 4}})", command);
   CHECK(other_name["series"]["f.csv"]["m"] == 1);
   CHECK_THAT(other_name["series"]["f.csv"]["note"].get<std::string>(), Contains("m 1 (meta.json gives none"));
+  // Other keys are allowed but named, so a typo is seen (a review's "mm": 3 left m at 1 unsaid).
+  const auto typo = protocol_json("f.csv", rows, R"({"f.csv": {"target": "value", "mm": 3, "source": "x", "h": 4}})", command);
+  CHECK(typo["series"]["f.csv"]["m"] == 1);
+  CHECK_THAT(typo["series"]["f.csv"]["note"].get<std::string>(),
+             Contains("meta.json key 'mm', 'source' not read (it reads target, h, m, frequency, time_column)"));
   // Rows before the target's first value and after its last are not the series; a held-out value
   // missing in the file is interpolated to train but not scored.
   std::string ragged = "date,value\n";
