@@ -38,10 +38,9 @@ std::string folder_of(const std::string& path) {
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-// mkstemp's suffix: exactly six characters from [A-Za-z0-9].
-// The name of `base`'s temporary files before the suffix ".tmp.XXXXXX": `base` itself, cut where
-// it would take the whole past the 255 bytes a name may have on Linux file systems (so a name of
-// 244 to 255 bytes can still be written).
+// The name of `base`'s temporary files before the suffix ".tmp.XXXXXX": `base` itself, cut so that
+// the whole stays within the 255 bytes a name may have on Linux file systems (so a name of 245 to
+// 255 bytes can still be written).
 std::string temporary_stem(const std::string& base) {
   constexpr std::size_t kNameMax = 255, kSuffix = 11;
   std::size_t cut = std::min(base.size(), kNameMax - kSuffix);
@@ -50,6 +49,7 @@ std::string temporary_stem(const std::string& base) {
   return base.substr(0, cut);
 }
 
+// mkstemp's suffix: exactly six characters from [A-Za-z0-9].
 bool is_temporary_of(const std::string& name, const std::string& base) {
   const std::string prefix = temporary_stem(base) + ".tmp.";
   if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) return false;
@@ -612,6 +612,12 @@ void StagedFile::discard() {
   ::unlink(temp_.c_str());
   ::close(fd_);
   fd_ = -1;
+}
+
+void StagedFile::commit_with(const std::function<void()>& companion) {
+  if (in_place_) commit();  // a pipe's reader may wait for this one first
+  companion();
+  commit();
 }
 
 void StagedFile::commit() {

@@ -57,8 +57,9 @@ std::string output_target(const std::string& given);
 void write_atomically(const std::string& path, const std::string& content);
 
 // Removes the temporary files `path.tmp.XXXXXX` that a killed writer left behind: those no live
-// writer holds locked (a writer that loses its file before it holds the lock makes another). Returns how many it removed; never throws
-// (a file it cannot remove stays, and readers never look at temporaries anyway).
+// writer holds locked (a writer that loses its file before it holds the lock makes another).
+// Returns how many it removed; never throws (a file it cannot remove stays, and readers never look
+// at temporaries anyway).
 int remove_stale_temporaries(const std::string& path);
 
 // Checks up front that `path` can be written (its folder exists and is writable), so a long job
@@ -88,9 +89,10 @@ class StagedFile {
   StagedFile& operator=(const StagedFile&) = delete;
   ~StagedFile();
   void commit();
-  // Written in place by commit() (stdout, a device, a pipe): nothing is staged, so a caller
-  // pairing it with another output may as well commit it first (a reader of two fifos in turn).
-  bool in_place() const { return in_place_; }
+  // Writes `companion` (the other output) and then commits, so a companion that fails leaves this
+  // file's old content; written in place (a pipe, whose reader may read it before the companion's),
+  // this one is committed first.
+  void commit_with(const std::function<void()>& companion);
 
  private:
   void discard();

@@ -68,12 +68,13 @@ int main(int argc, char** argv) {
       return fail(ExitCode::input, std::string("unknown subcommand '") + argv[1] +
                                        "'; expected train, predict, evaluate, inspect or merge (see lstm-forecast --help)");
   }
-  // --help and --version print to stdout: a text that did not reach it (/dev/full) is an error too.
-  const auto printed = [&](const CLI::Error& e) {
-    const int code = app.exit(e);
+  // Results on stdout that did not reach it (a full disk, /dev/full) are lost: say so. The same
+  // for the text of --help and --version.
+  const auto reached_stdout = [](int code) {
     std::cout.flush();
     return code == 0 && !std::cout ? fail(ExitCode::io, "<stdout>: write failed") : code;
   };
+  const auto printed = [&](const CLI::Error& e) { return reached_stdout(app.exit(e)); };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -93,11 +94,7 @@ int main(int argc, char** argv) {
     exit_130_on_interrupt();
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
-      const int code = command.run();
-      // Results on stdout that did not reach it (a full disk, /dev/full) are lost: say so.
-      std::cout.flush();
-      if (code == 0 && !std::cout) return fail(ExitCode::io, "<stdout>: write failed");
-      return code;
+      return reached_stdout(command.run());
     }
     return fail(ExitCode::input, "no subcommand (see lstm-forecast --help)");
   } catch (const Error& e) {

@@ -66,11 +66,8 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (trained && world.rank == 0) {
     // As train's single-series checkpoint: staged beside its path, the log written (on_saved),
     // then renamed into place, so a log that cannot be written leaves the old checkpoint.
-    StagedFile staged(config.output.path,
-                      [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); });
-    if (staged.in_place()) staged.commit();  // a pipe: the checkpoint first, as its reader may expect
-    on_saved();
-    staged.commit();
+    StagedFile(config.output.path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); })
+        .commit_with(on_saved);
   }
   if (!quiet) {
     double mae_sum = 0;

@@ -93,7 +93,7 @@ std::vector<int> interval_levels(const std::vector<std::string>& given) {
     size_t start = 0;
     while (true) {  // split by hand: CLI11's delimiter drops empty items (80,,95)
       const size_t comma = list.find(',', start);
-      std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9)
         throw InputError("--intervals: expected whole percentages from 50 to 99 (e.g. 80,95), got '" + printable(item) +
                          "'" + (item.empty() && !list.empty() ? " (an empty item in '" + printable(list) + "')" : std::string()));

@@ -155,16 +155,13 @@ int run_train(const TrainArgs& args) {
   const bool was_interrupted = interrupted();
   const bool trained = !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
   // The log goes with the checkpoint: a run that saves none (diverged in its first epoch) leaves
-  // an earlier log as it was.
-  // The checkpoint is staged (written beside its path) before the log is written, and renamed
-  // into place after: a log that cannot be written (/dev/full) leaves the old checkpoint too.
-  if (trained) {
-    const std::string text = checkpoint_text(outcome.checkpoint);
-    StagedFile checkpoint(config.output.path, [&](const AppendText& append) { append(text); });
-    if (checkpoint.in_place()) checkpoint.commit();  // a pipe: the checkpoint first, as its reader may expect
-    if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
-    checkpoint.commit();
-  }
+  // an earlier log as it was, and a log that cannot be written (/dev/full) leaves the old
+  // checkpoint (staged beside its path, renamed into place once the log is written).
+  if (trained)
+    StagedFile(config.output.path, [&](const AppendText& append) { append(checkpoint_text(outcome.checkpoint)); })
+        .commit_with([&] {
+          if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+        });
 
   const auto& result = outcome.result;
   if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
