@@ -144,6 +144,10 @@ TEST_CASE("evaluate reports bad usage and bad input on stderr with exit code 2 o
     CHECK(r.err == "lstm-forecast: " + dir.file("m.json") +
                        ": no --input given and the training data 'a.csv' is not found from here; give --input FILE "
                        "(- = stdin) with the columns the model was trained on\n");
+    std::filesystem::create_directory(elsewhere.file("a.csv"));  // there, but a folder
+    const RunResult folder = run_cli("evaluate --model '" + dir.file("m.json") + "'", elsewhere.path());
+    CHECK(folder.exit_code == 2);
+    CHECK_THAT(folder.err, Contains(": no --input given and the training data 'a.csv' is not a regular file; give --input"));
   }
   SECTION("options out of range") {
     fails("evaluate --model m.json --season 0", 2, "--season must be >= 1, got 0");
