@@ -108,7 +108,7 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
     for (long c = 0; c < width; ++c) {
       const json& v = row[static_cast<size_t>(c)];
       // As the CSV reader (series.cpp): the tail is history in original units.
-      if (!v.is_number() || !(std::abs(v.get<double>()) <= 1e100))
+      if (!v.is_number() || !(std::abs(v.get<double>()) <= kLargestValue))
         bad(where + ".values[" + std::to_string(r) + "][" + std::to_string(c) +
             "] must be a finite number within +-1e100, got " + shown(v));
       tail.values(r, c) = v.get<double>();

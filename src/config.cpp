@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -145,8 +146,15 @@ struct Convert<double> {
   static double from_text(const std::string& text) {
     double value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
-      throw BadValue{expected(), "'" + printable(text) + "'"};
+    const bool whole = !text.empty() && end == text.data() + text.size();
+    if (whole && error == std::errc::result_out_of_range) {
+      // A number, but not a double's: strtod tells which side (0 below, +-HUGE_VAL above).
+      if (std::abs(std::strtod(text.c_str(), nullptr)) < 1)
+        throw BadValue{"a number a double can hold (nonzero ones from 4.9e-324 up in magnitude; 0 is written 0)",
+                       "'" + printable(text) + "'"};
+      throw BadValue{"a finite number (at most 1.8e308 in magnitude)", "'" + printable(text) + "'"};
+    }
+    if (!whole || error != std::errc() || !std::isfinite(value)) throw BadValue{expected(), "'" + printable(text) + "'"};
     return value;
   }
   static json to_json(double v) { return v; }

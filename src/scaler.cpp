@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lstmf/error.hpp"
+#include "lstmf/series.hpp"
 
 namespace lstmf {
 
@@ -70,10 +71,21 @@ MinMaxScaler MinMaxScaler::from_json(const nlohmann::json& json, const std::stri
     return out;
   };
   const auto range = numbers("feature_range");
-  if (range.size() != 2 || !(range[0] < range[1])) fail("feature_range must be [lo, hi] with lo < hi");
+  // The bounds config.cpp puts on data.scale_min and data.scale_max, which it is made from.
+  if (range.size() != 2 || !(std::abs(range[0]) <= 1e6 && std::abs(range[1]) <= 1e6 && range[1] - range[0] >= 1e-3))
+    fail("feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, got " + json["feature_range"].dump());
   MinMaxScaler scaler(range[0], range[1]);
   scaler.data_min_ = numbers("data_min");
   scaler.data_max_ = numbers("data_max");
+  // Fitted on values the CSV reader accepts (series.hpp), so a larger one is not a fit of data.
+  auto within_data_bound = [&](const char* key, const std::vector<double>& values) {
+    for (const double v : values)
+      if (std::abs(v) > kLargestValue)
+        fail(std::string(key) + " must hold numbers within +-1e100 (the values of a CSV series), got " +
+             nlohmann::json(v).dump());
+  };
+  within_data_bound("data_min", scaler.data_min_);
+  within_data_bound("data_max", scaler.data_max_);
   if (scaler.data_min_.size() != scaler.data_max_.size())
     fail("data_min has " + std::to_string(scaler.data_min_.size()) + " values but data_max has " +
          std::to_string(scaler.data_max_.size()));

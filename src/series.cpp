@@ -23,9 +23,6 @@ namespace lstmf {
 namespace {
 
 const double kMissing = std::numeric_limits<double>::quiet_NaN();
-// The largest magnitude a value may have: beyond it the squares and sums of training, of RMSE and of
-// the intervals overflow a double (1.8e308).
-constexpr double kLargestValue = 1e100;
 constexpr std::size_t kMaxListedColumns = 30;
 
 // A column chosen by the config, and where the header has it.

@@ -39,7 +39,7 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t count, std:
   return true;
 }
 
-enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock, bad_quarter, bad_offset };
+enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock, bad_quarter, bad_offset, bad_integer };
 
 struct ParsedTime {
   std::int64_t tick = 0;
@@ -55,7 +55,7 @@ TimeStatus parse_detail(std::string_view text, ParsedTime& out) {
   const bool sign = text[0] == '-' || text[0] == '+';
   const std::string_view digits = text.substr(sign ? 1 : 0);
   if (!digits.empty() && std::all_of(digits.begin(), digits.end(), is_digit)) {
-    if (digits.size() > kMaxIntegerDigits) return TimeStatus::bad_form;
+    if (digits.size() > kMaxIntegerDigits) return TimeStatus::bad_integer;
     std::int64_t value = 0;
     read_digits(digits, 0, digits.size(), value);
     if (!sign && digits.size() == 4) {
@@ -317,6 +317,8 @@ std::string explain_time_error(std::string_view text) {
       return "quarter " + std::to_string((parsed.month + 2) / 3) + " is not 1-4";
     case TimeStatus::bad_offset:
       return "the UTC offset is not -14:00 to +14:00";
+    case TimeStatus::bad_integer:
+      return "an integer period has at most " + std::to_string(kMaxIntegerDigits) + " digits";
     case TimeStatus::bad_form:
       break;
   }

@@ -154,6 +154,11 @@ TEST_CASE("command-line text sets keys and names the flag when it is bad", "[con
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.epochs"), "-"), Contains("--epochs expects an integer >= 1 or \"auto\", got '-'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "fast"), Contains("--lr expects a finite number, got 'fast'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "inf"), Contains("--lr expects a finite number"));
+  // Numbers a double cannot hold say which end they fall off.
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "1e400"),
+                      Contains("--lr expects a finite number (at most 1.8e308 in magnitude), got '1e400'"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "1e-400"),
+                      Contains("--lr expects a number a double can hold (nonzero ones from 4.9e-324 up in magnitude; 0 is written 0), got '1e-400'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("model.hidden"), "64,,32"), Contains("--hidden expects a list of integers"));
   // A switch the recipe may decide: auto, true or false (1 / 0).
   CHECK(config.training.combine == Toggle::automatic);

@@ -54,7 +54,19 @@ TEST_CASE("a scaler round-trips through JSON and refuses broken ones", "[scaler]
   REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("data_min has 1 values but data_max has 2"));
   broken = scaler.to_json();
   broken["feature_range"] = {1.0, 0.0};
-  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("feature_range must be [lo, hi] with lo < hi"));
+  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"),
+                      Contains("feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, got [1.0,0.0]"));
+  broken["feature_range"] = {0.0, 1e-300};
+  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("hi at least 0.001 above lo"));
+  broken["feature_range"] = {0.0, 1e7};
+  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("within -1e6 .. 1e6"));
+  broken = scaler.to_json();
+  broken["data_max"] = {1e300};
+  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"),
+                      Contains("data_max must hold numbers within +-1e100 (the values of a CSV series), got 1e+300"));
+  broken = scaler.to_json();
+  broken["data_min"] = {-1e101};
+  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("data_min must hold numbers within +-1e100"));
   broken = scaler.to_json();
   broken["data_min"] = {"x"};
   REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("data_min must hold finite numbers"));

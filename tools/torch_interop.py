@@ -726,12 +726,17 @@ def read_scaler(path, columns):
         return [float(v) for v in value]
 
     feature_range, data_min, data_max = numbers("feature_range"), numbers("data_min"), numbers("data_max")
-    if len(feature_range) != 2 or not feature_range[0] < feature_range[1]:
-        raise Failure("%s: feature_range must be [lo, hi] with lo < hi" % path)
+    # The bounds lstm-forecast checks when it loads a checkpoint (src/scaler.cpp).
+    if (len(feature_range) != 2 or not all(abs(v) <= 1e6 for v in feature_range)
+            or not feature_range[1] - feature_range[0] >= 1e-3):
+        raise Failure("%s: feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, got %r"
+                      % (path, feature_range))
     for key, value in (("data_min", data_min), ("data_max", data_max)):
         if len(value) != len(columns):
             raise Failure("%s: %s has %d values, one per column is needed (%s)"
                           % (path, key, len(value), ", ".join(columns)))
+        if not all(abs(v) <= 1e100 for v in value):
+            raise Failure("%s: %s must hold numbers within +-1e100 (the values of a CSV series)" % (path, key))
     for i, (lo, hi) in enumerate(zip(data_min, data_max)):
         if lo > hi:
             raise Failure("%s: data_min[%d] = %r exceeds data_max[%d] = %r" % (path, i, lo, i, hi))

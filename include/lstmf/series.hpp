@@ -29,6 +29,10 @@
 
 namespace lstmf {
 
+// The largest magnitude a value may have, in a file or a checkpoint: beyond it the squares and sums
+// of training, of RMSE and of the intervals overflow a double (1.8e308).
+constexpr double kLargestValue = 1e100;
+
 struct Series {
   std::string id;                    // "" for the only series of a wide-format file
   std::vector<std::string> columns;  // targets first, then features (names as in the header)
