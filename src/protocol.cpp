@@ -89,6 +89,11 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
     if (file.find('\0') != std::string::npos)
       throw InputError(meta_path, 0, 0, "a file name with a NUL character ('" + printable(file) + "'): no file can have it");
+    if (file.empty()) throw InputError(meta_path, 0, 0, "an entry with an empty file name (\"\"): each key names a CSV file of the folder");
+    const fs::path relative(file);
+    if (relative.is_absolute() || std::any_of(relative.begin(), relative.end(), [](const fs::path& part) { return part == ".."; }))
+      throw InputError(meta_path, 0, 0, "'" + printable(file) + "' is not inside the folder: each key names a CSV file of the folder, "
+                       "by a path relative to it without '..'");
     const std::string where = meta_path + ": " + printable(file);
     if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
         !whole(info["h"], 1, 1000000))

@@ -450,6 +450,16 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult gone = run_cli(command, broken.path());
   CHECK(gone.exit_code == 2);
   CHECK_THAT(gone.err, Contains("gone.csv: meta.json lists this file, but the folder has no such file"));
+  // Keys name files of the folder: not an empty name, nor one outside it (the file exists there).
+  broken.write("meta.json", R"({"": {"target": "value", "m": 1, "h": 4}})");
+  const RunResult nameless = run_cli(command, broken.path());
+  CHECK(nameless.exit_code == 2);
+  CHECK_THAT(nameless.err, Contains("meta.json: an entry with an empty file name (\"\"): each key names a CSV file of the folder"));
+  std::filesystem::create_directory(broken.file("inner"));
+  broken.write("inner/meta.json", R"({"../f.csv": {"target": "value", "m": 1, "h": 4}})");
+  const RunResult outside = run_cli(command, broken.file("inner"));
+  CHECK(outside.exit_code == 2);
+  CHECK_THAT(outside.err, Contains("meta.json: '../f.csv' is not inside the folder"));
   broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}})");
   broken.write("baselines.json", R"({"series": {"f.csv": {"methods": {"ets": {"forecast": ["a", 1, 2, 3]}}}}})");
   const RunResult strings = run_cli(command, broken.path());
