@@ -64,8 +64,7 @@ Frequency frequency_from(const json& j, const std::string& where) {
   for (int u = 0; u < kFrequencyUnitCount; ++u)
     if (unit == kFrequencyUnits[u]) f.unit = static_cast<Frequency::Unit>(u), found = true;
   if (!found) bad(where + ".unit must be one of none, periods, seconds, months, business_days, got '" + printable(unit) + "'");
-  f.count = read_integer(j, "count", where, 0, std::numeric_limits<long>::max());
-  if (f.unit != Frequency::Unit::none && f.count < 1) bad(where + ".count must be >= 1");
+  f.count = read_integer(j, "count", where, f.unit == Frequency::Unit::none ? 0 : 1, std::numeric_limits<long>::max());
   return f;
 }
 
