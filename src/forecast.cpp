@@ -117,8 +117,11 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
                            "each row falls");
     phase = phase_mod(static_cast<long>(*steps % checkpoint.seasonal.period()) + checkpoint.seasonal.tail_phase(),
                       checkpoint.seasonal.period());
-  }
-  return History{std::move(series.values), std::move(series.time.ticks), set.source, phase};
+  }  // (without times, the first row read falls where training's first row read did)
+  History history{std::move(series.values), std::move(series.time.ticks), set.source, phase};
+  history.leading_dropped = series.leading_dropped;
+  history.trailing_dropped = series.trailing_dropped;
+  return history;
 }
 
 MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,

@@ -72,6 +72,17 @@ struct RawRows {
     const auto& jump = *(after - 1);
     return jump.second + (row - jump.first);
   }
+  // Keeps rows [begin, end): values, ticks (when still here) and lines.
+  void keep_rows(long begin, long end) {
+    values = MatrixD(values.middleRows(begin, end - begin));
+    if (!ticks.empty()) ticks = std::vector<std::int64_t>(ticks.begin() + begin, ticks.begin() + end);
+    std::vector<std::pair<long, long>> kept{{0, line_of(begin)}};
+    for (const auto& [row, line] : line_jumps)
+      if (row > begin && row < end) kept.emplace_back(row - begin, line);
+    last_line = line_of(end - 1);
+    line_jumps = std::move(kept);
+    rows = end - begin;
+  }
   // Room for at least `wanted` rows.
   void reserve(long wanted, std::size_t width) {
     if (wanted <= values.rows()) return;
@@ -213,9 +224,13 @@ std::int64_t year_of_tick(std::int64_t tick) {
   throw InputError(source, line, column, message);
 }
 
-RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
-                  const std::optional<SelectedColumn>& time, MissingPolicy missing,
-                  const std::optional<SelectedColumn>& series_id = std::nullopt) {
+// `time`: the time column, if any. With `drop_unread_time` (a column guessed by its name), a first
+// row whose time does not read drops the column (`time` reset) and says why there; a time that does
+// not read on a later row is an error as for a named column (a footer row such as "Total,6000" is
+// not data, and a change of form is not another form of column).
+RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, std::optional<SelectedColumn>& time,
+                  MissingPolicy missing, const std::optional<SelectedColumn>& series_id = std::nullopt,
+                  std::string* drop_unread_time = nullptr) {
   RawRows raw;
   std::unordered_map<std::string, int> series_index;  // long format: id -> index into raw.ids
   const std::string& source = csv.source();
@@ -259,17 +274,24 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
       *row_values++ = value;
     }
 
+    std::int64_t tick = 0;
+    TimeFormat format;
+    std::string_view text;  // the time field
+    if (time) {
+      text = trim(csv.field(time->field));
+      if (text.empty() || !parse_time(text, tick, format)) {
+        const std::string unread = text.empty() ? "missing time in column " + quote(time->name) + "; every row needs one"
+                                                : "expected a time in column " + quote(time->name) + ", found " +
+                                                      quote(text) + " (" + explain_time_error(text) + ")";
+        if (raw.rows > 0 || drop_unread_time == nullptr)
+          throw InputError(source, line, static_cast<long>(time->field + 1), unread);
+        *drop_unread_time = "line " + std::to_string(line) + ": " + unread;
+        time.reset();
+        raw.timed = false;
+      }
+    }
     if (time) {
       const long column = static_cast<long>(time->field + 1);
-      const std::string_view text = trim(csv.field(time->field));
-      if (text.empty())
-        throw TimeFormatError(source, line, column, "missing time in column " + quote(time->name) + "; every row needs one");
-      std::int64_t tick = 0;
-      TimeFormat format;
-      if (!parse_time(text, tick, format))
-        throw TimeFormatError(source, line, column,
-                         "expected a time in column " + quote(time->name) + ", found " + quote(text) + " (" +
-                             explain_time_error(text) + ")");
       if (raw.rows == 0) {
         raw.time_format = format;
         first_time_text = text;
@@ -282,12 +304,12 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns,
           for (std::int64_t& earlier : raw.ticks) earlier = year_of_tick(earlier);
           raw.time_format.kind = TimeKind::integer;
         } else if (format.offset && raw.time_format.offset && format.offset_minutes != raw.time_format.offset_minutes) {
-          throw TimeFormatError(source, line, column,
+          throw InputError(source, line, column,
                                 "time " + quote(text) + " has another UTC offset than " + quote(first_time_text) +
                                     " on line " + std::to_string(first_time_line) + " (daylight saving time?); column " +
                                     quote(time->name) + " must keep one offset: convert it to UTC or to one fixed offset");
         } else {
-          throw TimeFormatError(source, line, column,
+          throw InputError(source, line, column,
                            "time " + quote(text) + " is not written like " + quote(first_time_text) + " on line " +
                                std::to_string(first_time_line) + "; column " + quote(time->name) +
                                " must use one form throughout");
@@ -526,12 +548,29 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
 // (infer_time_index with `known`; raw.ticks moved into it), unused without a time column.
 // `known`: the frequency of the model whose history this is (unit none: training data); `sibling`:
 // a business-day frequency another series of the file has, for a run too short to show a weekend.
-Series assemble_series(RawRows raw, TimeIndex index, const std::vector<SelectedColumn>& columns, int n_targets,
+// `raw` is moved from only once nothing can throw: a caller may read it again without the time.
+Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<SelectedColumn>& columns, int n_targets,
                        const std::optional<SelectedColumn>& time, MissingPolicy missing, const std::string& source,
                        const Frequency& known, const Frequency& sibling) {
   Series series;
   for (const SelectedColumn& column : columns) series.columns.push_back(column.name);
   series.n_targets = n_targets;
+  // Rows before the targets' first value and after their last hold no data (a history whose future
+  // rows are left empty, a column that starts late): under a filling policy the series starts and
+  // ends there, rather than copying its first and last values over them. (All rows empty: left to
+  // fill_missing's error.)
+  if (missing != MissingPolicy::error && raw.values.cols() >= n_targets) {
+    const auto no_target = [&](long r) { return raw.values.row(r).head(n_targets).array().isNaN().all(); };
+    long begin = 0, end = raw.rows;
+    while (begin < end && no_target(begin)) ++begin;
+    while (end > begin && no_target(end - 1)) --end;
+    if (begin < end && (begin > 0 || end < raw.rows)) {
+      series.leading_dropped = begin;
+      series.trailing_dropped = raw.rows - end;
+      raw.keep_rows(begin, end);
+      if (time) index.ticks = std::vector<std::int64_t>(index.ticks.begin() + begin, index.ticks.begin() + end);
+    }
+  }
   series.first_line = raw.line_of(0);
   if (time) {
     // A weekend or another time of day in the history of a business-day model, named where it is
@@ -559,9 +598,12 @@ Series assemble_series(RawRows raw, TimeIndex index, const std::vector<SelectedC
   return series;
 }
 
-}  // namespace
 
-SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known) {
+// load_series; with `dropped` (load_series_guessing_time), a time column is guessed from the header
+// when none is named (time_column_by_name), dropped when its first time or its gaps do not read,
+// and `dropped` says why. One pass over the file, so stdin is read as a file is.
+SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency(const std::string&)>& known,
+                           std::string* dropped) {
   const auto known_of = [&](const std::string& id) { return known ? known(id) : Frequency{}; };
   if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
   const std::string source = data.path == "-" ? "<stdin>" : data.path;
@@ -579,8 +621,19 @@ SeriesSet load_series(const DataConfig& data, const std::function<Frequency(cons
   std::optional<SelectedColumn> series_id;
   if (!data.series_column.empty())
     series_id = SelectedColumn{data.series_column, find_column(csv, data.series_column, "series")};
+  // A guess: the first header field named like a time (or the second after an unnamed row index),
+  // when it is neither a target nor a feature.
+  const bool guess = dropped != nullptr && !time && !series_id;
+  if (guess) {
+    const std::vector<std::string>& header = csv.header();
+    const std::string name = time_column_by_name(header);
+    const bool chosen = std::find(data.targets.begin(), data.targets.end(), name) != data.targets.end() ||
+                        std::find(data.features.begin(), data.features.end(), name) != data.features.end();
+    if (!name.empty() && !chosen)
+      time = SelectedColumn{name, static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin())};
+  }
 
-  RawRows raw = read_rows(csv, columns, time, data.missing, series_id);
+  RawRows raw = read_rows(csv, columns, time, data.missing, series_id, guess ? dropped : nullptr);
   if (raw.rows == 0)
     throw InputError(source, 0, 0,
                      "no data rows: the file has a header (line " + std::to_string(csv.header_line()) +
@@ -588,7 +641,7 @@ SeriesSet load_series(const DataConfig& data, const std::function<Frequency(cons
 
   SeriesSet set;
   set.source = source;
-  set.time_column = data.time_column;
+  set.time_column = time ? time->name : "";
   set.series_column = data.series_column;
   if (series_id) {
     std::vector<std::pair<std::string, RawRows>> parts = split_by_series(raw, time, *series_id, source);
@@ -618,25 +671,38 @@ SeriesSet load_series(const DataConfig& data, const std::function<Frequency(cons
     return set;
   }
   TimeIndex index = time ? infer_time_index(std::move(raw.ticks), raw.time_format, known_of("")) : TimeIndex{};
-  set.series.push_back(assemble_series(std::move(raw), std::move(index), columns, static_cast<int>(data.targets.size()),
-                                       time, data.missing, source, known_of(""), Frequency{}));
+  const auto assemble = [&](TimeIndex&& with) {
+    set.series.push_back(assemble_series(std::move(raw), std::move(with), columns, static_cast<int>(data.targets.size()),
+                                         time, data.missing, source, known_of(""), Frequency{}));
+  };
+  if (!guess || !time) {
+    assemble(std::move(index));
+    return set;
+  }
+  try {
+    assemble(std::move(index));  // raw is left as it was when this throws
+  } catch (const TimeFormatError& e) {  // gaps that would more than double the rows: not a time column
+    *dropped = (e.line() > 0 ? "line " + std::to_string(e.line()) + ": " : std::string()) + e.message();
+    time.reset();
+    raw.timed = false;
+    set.time_column.clear();
+    assemble(TimeIndex{});
+  }
   return set;
 }
 
+}  // namespace
+
+SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known) {
+  return load_series_impl(data, known, nullptr);
+}
+
 SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
-  const std::string guess = time_column_by_name(data.path);
-  const bool taken = std::find(data.targets.begin(), data.targets.end(), guess) != data.targets.end() ||
-                     std::find(data.features.begin(), data.features.end(), guess) != data.features.end();
-  if (!guess.empty() && !taken) {
-    data.time_column = guess;
-    try {
-      return load_series(data);
-    } catch (const TimeFormatError& e) {
-      if (dropped != nullptr) *dropped = (e.line() > 0 ? "line " + std::to_string(e.line()) + ": " : std::string()) + e.message();
-      data.time_column.clear();
-    }
-  }
-  return load_series(data);
+  std::string why;
+  SeriesSet set = load_series_impl(data, nullptr, &why);
+  data.time_column = set.time_column;
+  if (dropped != nullptr) *dropped = why;
+  return set;
 }
 
 SeriesSet load_training_series(DataConfig& data, std::string* dropped) {
@@ -644,23 +710,19 @@ SeriesSet load_training_series(DataConfig& data, std::string* dropped) {
   return guess ? load_series_guessing_time(data, dropped) : load_series(data);
 }
 
-std::string time_column_by_name(const std::string& path) {
-  if (path == "-") return "";
-  std::ifstream in(path, std::ios::binary);
-  std::string header(4096, '\0');  // a header line is short; a file without line ends is not read whole
-  in.read(header.data(), static_cast<std::streamsize>(header.size()));
-  header.resize(static_cast<size_t>(in.gcount()));
-  header = header.substr(0, header.find('\n'));
-  if (header.rfind("\xEF\xBB\xBF", 0) == 0) header = header.substr(3);
-  const auto field = [&](std::size_t begin) {
-    const auto end = header.find_first_of(",;\t\r", begin);
-    std::string text = header.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
-    if (text.size() >= 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
-    return std::make_pair(text, end);
-  };
-  auto [first, end] = field(0);
+std::string dropped_rows_note(long leading, long trailing) {
+  if (leading == 0 && trailing == 0) return "";
+  const auto rows = [](long n, const char* where) { return std::to_string(n) + " " + where; };
+  const std::string which = leading > 0 && trailing > 0 ? rows(leading, "leading and ") + rows(trailing, "trailing")
+                            : leading > 0             ? rows(leading, "leading")
+                                                      : rows(trailing, "trailing");
+  return which + (leading + trailing == 1 ? " row" : " rows") + " without a target value not read";
+}
+
+std::string time_column_by_name(const std::vector<std::string>& header) {
+  if (header.empty()) return "";
   // pandas' to_csv writes its unnamed row index first (",date,value"): the next column counts.
-  if (first.empty() && end != std::string::npos && header[end] != '\r') first = field(end + 1).first;
+  const std::string& first = header[0].empty() && header.size() > 1 ? header[1] : header[0];
   const std::string lower = lowercase(first);
   for (const char* name : {"date", "time", "timestamp", "datetime", "ds", "month", "year", "period", "week", "quarter", "qtr"})
     if (lower == name) return first;

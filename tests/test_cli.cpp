@@ -88,6 +88,44 @@ TEST_CASE("inspect reads data from stdin", "[cli]") {
   CHECK_THAT(r.out, Contains("rows: 5") && Contains("windows: 3 training"));
 }
 
+TEST_CASE("a guessed time column reads from stdin and past blank lines, and a footer row is an error", "[cli]") {
+  TempDir dir;
+  std::string rows;
+  for (int month = 0; month < 36; ++month)
+    rows += std::to_string(2018 + month / 12) + "-" + (month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1) + "," +
+            std::to_string(100 + month + (month % 12 < 6 ? 10 : 0)) + "\n";
+  const std::string inspect = "inspect --data - --target sales --horizon 3";
+  // The same season from a file, stdin, a file opening with a blank line or a spaced header name.
+  for (const std::string& text : {"date,sales\n" + rows, "\n date ,sales\n" + rows}) {
+    dir.write("s.csv", text);
+    for (const std::string& command : {inspect, std::string("inspect --data s.csv --target sales --horizon 3")}) {
+      const RunResult r = run_cli(command, dir.path(), command == inspect ? text : "");
+      INFO(command << "\n" << r.err);
+      REQUIRE(r.exit_code == 0);
+      CHECK_THAT(r.out, Contains("frequency: monthly (seasonal period 12)"));
+    }
+  }
+  // A totals row after the dates is no date and no data: refused at its line, not read as a value.
+  dir.write("total.csv", "date,sales\n" + rows + "Total,6000\n");
+  const RunResult total = run_cli("train --data total.csv --target sales --horizon 3 --epochs 1 --output m.json", dir.path());
+  CHECK(total.exit_code == 2);
+  CHECK_THAT(total.err, Contains("total.csv:38:1: expected a time in column 'date', found 'Total'"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("m.json")));
+}
+
+TEST_CASE("a history with future rows left empty forecasts from its last value under a filling policy", "[cli]") {
+  TempDir dir;
+  const std::string data = "'" + source_path("data/water-usage.csv") + "'";  // yearly, 1885-1963
+  REQUIRE(run_cli("train --data " + data + " --target water --time-column date --look-back 3 --hidden 2 --epochs 1 "
+                  "--quiet --output m.json", dir.path()).exit_code == 0);
+  dir.write("h.csv", "date,water\n1959,600\n1960,610\n1961,620\n1962,\n1963,\n");
+  const RunResult r = run_cli("predict --model m.json --input h.csv --missing interpolate --horizon 2", dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, StartsWith("date,water\n1962,"));
+  CHECK_THAT(r.err, Contains("note: h.csv: 2 trailing rows without a target value not read (the forecast starts after the last value)"));
+}
+
 TEST_CASE("bad data is reported with file, line and column", "[cli]") {
   TempDir dir;
   dir.write("bad.csv", "date,value\n2020-01,1\n2020-02,twelve\n2020-03,3\n");

@@ -233,18 +233,36 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     CHECK_THAT(e.what(), Catch::EndsWith(
                              "data.csv:2:2: missing value in column 'a'; set data.missing to interpolate or ffill (--missing)"));
   }
-  SECTION("interpolate is linear in row position, back-fills the start and carries the end") {
+  SECTION("interpolate is linear in row position; rows before the target's first value and after its last go") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::interpolate);
-    CHECK(column(series, 0) == std::vector<double>{2, 2, 4, 6, 8, 8});
-    CHECK(column(series, 1) == std::vector<double>{10, 20, 30, 40, 50, 50});
+    // Rows 1 and 6 have no target: the series runs from 2 to 5 (times too), not copies of 2 and 8.
+    CHECK(series.leading_dropped == 1);
+    CHECK(series.trailing_dropped == 1);
+    CHECK(series.first_line == 3);
+    CHECK(column(series, 0) == std::vector<double>{2, 4, 6, 8});
+    // A feature missing at the new start takes its first value there.
+    CHECK(column(series, 1) == std::vector<double>{30, 30, 40, 50});
+    CHECK(series.time.ticks == std::vector<std::int64_t>{2, 3, 4, 5});
     // The first target's filled rows are marked (the protocol scores only values the file holds).
-    CHECK(series.target_filled == std::vector<bool>{true, false, true, true, false, true});
+    CHECK(series.target_filled == std::vector<bool>{false, true, true, false});
   }
-  SECTION("ffill carries values forward and back-fills the start") {
+  SECTION("ffill carries values forward; the same rows go") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::ffill);
-    CHECK(column(series, 0) == std::vector<double>{2, 2, 2, 2, 8, 8});
-    CHECK(column(series, 1) == std::vector<double>{10, 10, 30, 30, 50, 50});
+    CHECK(column(series, 0) == std::vector<double>{2, 2, 2, 8});
+    CHECK(column(series, 1) == std::vector<double>{30, 30, 30, 50});
     CHECK(load_text("date,a\n1,1\n2,2\n", {"a"}, {}, "date", MissingPolicy::ffill).target_filled.empty());
+    // A history with its future rows left empty ends at its last value; a feature there goes too.
+    const Series future = load_text("date,a,b\n1,1,5\n2,2,6\n3,,7\n4,,8\n", {"a"}, {"b"}, "date", MissingPolicy::ffill);
+    CHECK(future.rows() == 2);
+    CHECK(future.trailing_dropped == 2);
+    CHECK(column(future, 1) == std::vector<double>{5, 6});
+  }
+  SECTION("with several targets a row goes only when every target is missing") {
+    const Series series = load_text("date,a,b\n1,,1\n2,2,2\n3,3,\n4,,\n", {"a", "b"}, {}, "date", MissingPolicy::interpolate);
+    CHECK(series.leading_dropped == 0);
+    CHECK(series.trailing_dropped == 1);
+    CHECK(column(series, 0) == std::vector<double>{2, 2, 3});
+    CHECK(column(series, 1) == std::vector<double>{1, 2, 2});
   }
   SECTION("a column with no value at all is an error under any policy") {
     CHECK_THAT(load_error("date,a,b\n1,1,NA\n2,2,\n", {"a"}, {"b"}, "date", MissingPolicy::interpolate).what(),
@@ -452,12 +470,64 @@ TEST_CASE("series load a copy of min-temperatures-like data with a gap", "[serie
 }
 
 TEST_CASE("a time column is guessed by its name, first or after an unnamed row index", "[series]") {
-  TempDir dir;
-  CHECK(time_column_by_name(dir.write("a.csv", "Date,value\n2020-01-01,1\n")) == "Date");
-  CHECK(time_column_by_name(dir.write("b.csv", "\"ds\";y\n2020-01-01;1\n")) == "ds");
+  using Header = std::vector<std::string>;
+  CHECK(time_column_by_name(Header{"Date", "value"}) == "Date");
+  CHECK(time_column_by_name(Header{"ds", "y"}) == "ds");
   // pandas' to_csv with its default index: an unnamed first column, then the dates.
-  CHECK(time_column_by_name(dir.write("c.csv", ",date,value\n0,2020-01-01,1\n")) == "date");
-  CHECK(time_column_by_name(dir.write("d.csv", "id,date,value\n0,2020-01-01,1\n")).empty());
-  CHECK(time_column_by_name(dir.write("e.csv", "value,date\n1,2020-01-01\n")).empty());
-  CHECK(time_column_by_name(dir.write("f.csv", ",\n")).empty());
+  CHECK(time_column_by_name(Header{"", "date", "value"}) == "date");
+  CHECK(time_column_by_name(Header{"id", "date", "value"}).empty());
+  CHECK(time_column_by_name(Header{"value", "date"}).empty());
+  CHECK(time_column_by_name(Header{"", ""}).empty());
+  CHECK(time_column_by_name(Header{}).empty());
+
+  // The header as the CSV reader reads it: quoted, after blank lines and a BOM, spaces trimmed.
+  TempDir dir;
+  const std::string rows = "2020-01-01,1\n2020-01-02,2\n2020-01-03,3\n";
+  for (const char* header : {"Date,value\n", "\n\n Date ,value\n", "\xEF\xBB\xBF\"Date\",value\n", "Date , value\r\n"}) {
+    INFO(header);
+    DataConfig data;
+    data.path = dir.write("guess.csv", std::string(header) + rows);
+    data.targets = {"value"};
+    std::string dropped = "?";
+    const SeriesSet set = load_series_guessing_time(data, &dropped);
+    CHECK(data.time_column == "Date");
+    CHECK(set.time_column == "Date");
+    CHECK(dropped.empty());
+    CHECK(set.series.front().time.frequency.name() == "daily");
+  }
+}
+
+TEST_CASE("a guessed time column is dropped only when its first time does not read", "[series]") {
+  TempDir dir;
+  DataConfig data;
+  data.targets = {"value"};
+  std::string dropped;
+  // Another form throughout: read without it, and said why.
+  data.path = dir.write("months.csv", "month,value\nJan 2020,1\nFeb 2020,2\nMar 2020,3\n");
+  SeriesSet set = load_series_guessing_time(data, &dropped);
+  CHECK(data.time_column.empty());
+  CHECK(set.series.front().rows() == 3);
+  CHECK_THAT(dropped, Catch::Contains("line 2: expected a time in column 'month', found 'Jan 2020'"));
+  // A footer after times that read is bad data, not another form: the error names its line.
+  data.time_column.clear();
+  data.path = dir.write("total.csv", "date,value\n2020-01,1\n2020-02,2\n2020-03,3\nTotal,6\n");
+  REQUIRE_THROWS_WITH(load_series_guessing_time(data, &dropped),
+                      Catch::Contains("total.csv:5:1: expected a time in column 'date', found 'Total'"));
+  // So is a change of form (two exports appended) and an empty time on a later row.
+  data.time_column.clear();
+  data.path = dir.write("forms.csv", "date,value\n2020-01,1\n2020-02,2\n2020-03-01,3\n");
+  REQUIRE_THROWS_WITH(load_series_guessing_time(data, &dropped),
+                      Catch::Contains("forms.csv:4:1: time '2020-03-01' is not written like '2020-01' on line 2"));
+  data.time_column.clear();
+  data.missing = MissingPolicy::interpolate;
+  data.path = dir.write("excel.csv", "date,value\n2020-01,1\n2020-02,2\n2020-03,3\n,\n");
+  REQUIRE_THROWS_WITH(load_series_guessing_time(data, &dropped),
+                      Catch::Contains("excel.csv:5:1: missing time in column 'date'; every row needs one"));
+  // Gaps that would more than double the rows: the values are not times of one series.
+  data.time_column.clear();
+  data.path = dir.write("years.csv", "year,value\n1000,1\n1001,2\n1500,3\n");
+  set = load_series_guessing_time(data, &dropped);
+  CHECK(data.time_column.empty());
+  CHECK(set.series.front().rows() == 3);
+  CHECK_THAT(dropped, Catch::Contains("would insert"));
 }

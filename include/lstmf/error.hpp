@@ -48,9 +48,9 @@ class InputError : public Error {
   std::string message_;
 };
 
-// A time column whose values do not read as times, change form, or would need an absurd number of
-// rows filled in: a caller that guessed the column by its name may read the file without it. (Rows
-// out of order or duplicated are plain InputErrors: the column is a time, the data is wrong.)
+// A time column whose gaps would need an absurd number of rows filled in (more than the rows read):
+// a loader that guessed the column by its name reads the file without it (series.hpp). (A time
+// that does not read, rows out of order or duplicated are plain InputErrors.)
 class TimeFormatError : public InputError {
  public:
   using InputError::InputError;

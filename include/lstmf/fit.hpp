@@ -41,6 +41,7 @@ struct FitOutcome {
   std::string refit_failed;  // the DivergedError message of a refit that diverged (validated members kept)
   std::string diverged;      // the DivergedError message when training diverged, else ""
   std::string time_column_dropped;  // why a first column named like a time column was not read as one
+  std::string rows_dropped;         // dropped_rows_note of the training series ("" for none)
 };
 
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member

@@ -24,6 +24,9 @@ struct History {
   // from the times when there are any, else row 0 is taken to be the training data's first row
   // (or a whole number of seasons after it).
   long phase = 0;
+  // Rows of the file before the targets' first value and after their last, not read (series.hpp).
+  long leading_dropped = 0;
+  long trailing_dropped = 0;
 };
 
 // The checkpoint's own data tail.

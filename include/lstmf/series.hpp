@@ -10,8 +10,10 @@
 //      error        the load fails, naming the line and column;
 //      interpolate  linear in row position between the valid values around it;
 //      ffill        the last valid value above it.
-//    Under both filling policies, missing cells before a column's first valid value take that value
-//    and, for interpolate, cells after its last valid value take the last one. A column with no
+//    Under both filling policies, rows before the targets' first value and after their last (every
+//    target missing) are dropped: the series starts and ends with data (Series::leading_dropped,
+//    trailing_dropped). Other missing cells there (a feature's, one target's of several) take the
+//    column's first valid value before it and, for interpolate, its last after it. A column with no
 //    valid value at all is an error.
 //  - The time column must be strictly increasing and written in one form throughout. Its step is
 //    inferred (time_index.hpp). A step that is a whole multiple of it is a gap: an error under the
@@ -40,6 +42,10 @@ struct Series {
   MatrixD values;                    // [rows, columns], original units, no NaN after loading
   TimeIndex time;                    // ticks empty when there is no time column
   long first_line = 0;               // file line of the first row, for messages
+  // Under a filling policy (data.missing interpolate or ffill), the rows of the file before the
+  // targets' first value and after their last are not part of the series; how many there were.
+  long leading_dropped = 0;
+  long trailing_dropped = 0;
   // [rows] true where the first target's value was missing in the file (a missing cell, or a row
   // inserted for a time gap) and filled by data.missing; empty when none was. The accuracy
   // protocol scores only the values the file holds.
@@ -71,17 +77,20 @@ struct SeriesSet {
 // is, a series too short to show a weekend is business daily when another series is
 // (short_weekday_run).
 SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr);
-// The first header field of the CSV at `path` when its name says it holds times (date, time,
-// timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case), or the second when
-// the first is unnamed (the row index pandas' to_csv writes: ",date,value"); "" otherwise, for stdin ("-") or
-// an unreadable file. The default recipe and the accuracy protocol take it as the time column when
-// none is named.
-std::string time_column_by_name(const std::string& path);
-// load_series with data.time_column guessed by time_column_by_name (data.time_column must be "").
-// A guessed column that is a target or a feature is not taken; one whose values are not times
-// (TimeFormatError: another form, a change of form, absurd gaps) is dropped and the file read
-// without it, and `dropped` (when given) receives that error's message. Rows out of order or
-// duplicated stay an error. data.time_column is left as the column used ("" for none).
+// The first field of a CSV header (csv.hpp: trimmed, unquoted) when its name says it holds times
+// (date, time, timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case), or the
+// second when the first is unnamed (the row index pandas' to_csv writes: ",date,value"); ""
+// otherwise. The default recipe and the accuracy protocol take it as the time column when none is
+// named.
+std::string time_column_by_name(const std::vector<std::string>& header);
+// load_series with data.time_column guessed by time_column_by_name (data.time_column must be "";
+// one pass, so stdin too). A guessed column that is a target or a feature is not taken. One whose
+// first value does not read as a time (another form: "Jan 2020", ISO weeks), or whose gaps would
+// more than double the rows (TimeFormatError), is dropped and the file read without it; `dropped`
+// (when given) receives why, "" when nothing was dropped. Once the first value reads, the column
+// is a time column: a later value that does not read (a footer row "Total,6000"), changes form or
+// offset, or rows out of order or duplicated, are errors naming the line. data.time_column is left
+// as the column used ("" for none).
 SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nullptr);
 
 // The series as training reads them: one series (no series column) whose time column is not named
@@ -90,5 +99,9 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 // column used. fit() and inspect both read through it, so they see the same series. `dropped`, when
 // given, receives why a guessed time column was not read as times ("" when none was dropped).
 SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr);
+
+// For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
+// dropped such rows (Series::leading_dropped, trailing_dropped), "" when it dropped none.
+std::string dropped_rows_note(long leading, long trailing);
 
 }  // namespace lstmf

@@ -12,6 +12,7 @@
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/series.hpp"
 #include "lstmf/protocol.hpp"
 #include "panel_commands.hpp"
 
@@ -118,6 +119,8 @@ int run_evaluate(EvaluateArgs args) {
   if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.panel, input, args.options, args.json);
   const Checkpoint& checkpoint = *single;
   const History history = read_history(checkpoint, input);
+  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
+  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   Backtest result;
   try {
     result = backtest(checkpoint, history, args.options);

@@ -1,9 +1,12 @@
 // lstm-forecast predict: checkpoint + recent history -> forecast CSV (stdout by default, so it pipes).
+#include <iostream>
+
 #include "commands.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/series.hpp"
 #include "panel_commands.hpp"
 
 namespace lstmf::cli {
@@ -37,6 +40,10 @@ int run_predict(const PredictArgs& args) {
   const Checkpoint& checkpoint = *loaded.single;
   History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   if (args.input.empty()) history.source = args.model + " (data_tail)";  // messages name the file
+  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
+  if (!dropped.empty())
+    std::cerr << "note: " << history.source << ": " << dropped
+              << (history.trailing_dropped > 0 ? " (the forecast starts after the last value)" : "") << "\n";
   std::string csv;
   try {
     if (args.fitted) {
