@@ -325,25 +325,55 @@ char* CsvReader::next_physical_line(std::size_t& length) {
 }
 
 bool CsvReader::next() {
-  char* line = nullptr;
-  std::size_t length = 0;
-  do {
-    line = next_physical_line(length);
-    if (line == nullptr) {
-      fields_.clear();
-      return false;
-    }
-  } while (is_blank(line, length, delimiter_));
-  line_ = static_cast<long>(reader_->get_file_line());
-  split(line, length);
-  if (fields_.size() != header_.size()) {
-    std::string message = "expected " + std::to_string(header_.size()) + " fields as in the header, found " +
-                          std::to_string(fields_.size());
-    if (fields_.size() > header_.size() && delimiter_ == ',')
-      message += " (a ',' inside a value? quote the value, or use ';' as the delimiter)";
-    throw InputError(source_, line_, 0, message);
+  // Held-back records of empty fields, then the record that followed them.
+  if (empty_next_ < empty_lines_.size()) {
+    fields_.assign(header_.size(), std::string_view());
+    line_ = empty_lines_[empty_next_++];
+    return true;
   }
-  return true;
+  if (!empty_lines_.empty()) {
+    empty_lines_.clear();
+    empty_next_ = 0;
+    fields_.swap(after_empty_);
+    line_ = after_empty_line_;
+    return true;
+  }
+  for (;;) {
+    char* line = nullptr;
+    std::size_t length = 0;
+    do {
+      line = next_physical_line(length);
+      if (line == nullptr) {  // records of empty fields at the end are no records
+        fields_.clear();
+        empty_lines_.clear();
+        return false;
+      }
+    } while (is_blank(line, length, delimiter_));
+    line_ = static_cast<long>(reader_->get_file_line());
+    split(line, length);
+    if (fields_.size() != header_.size()) {
+      std::string message = "expected " + std::to_string(header_.size()) + " fields as in the header, found " +
+                            std::to_string(fields_.size());
+      if (std::memchr(line, '\r', length) != nullptr)
+        message += " (a carriage return (\\r) inside the line: a line end of an old Mac file? convert the line ends "
+                   "to LF, e.g. tr '\\r' '\\n')";
+      else if (fields_.size() > header_.size() && delimiter_ == ',')
+        message += " (a ',' inside a value? quote the value, or use ';' as the delimiter)";
+      throw InputError(source_, line_, 0, message);
+    }
+    const bool empty = std::all_of(fields_.begin(), fields_.end(), [](std::string_view f) { return f.empty(); });
+    if (empty) {
+      empty_lines_.push_back(line_);
+      continue;
+    }
+    if (empty_lines_.empty()) return true;
+    after_empty_.swap(fields_);
+    after_empty_line_ = line_;
+    fields_.assign(header_.size(), std::string_view());
+    line_ = empty_lines_[0];
+    empty_next_ = 1;
+    return true;
+  }
 }
 
 void CsvReader::split(char* line, std::size_t length) {

@@ -73,6 +73,12 @@ TEST_CASE("csv reader handles quoting, line ends, BOM and blank lines", "[csv]")
     CHECK(read_all(content) == Records{{"id", "note", "value"}, {"1", "two\nlines", "3"}, {"2", "plain", "4"}});
     CHECK(record_lines(content) == std::vector<long>{2, 4});
   }
+  SECTION("records of empty fields count before a record with a value, and are skipped at the end") {
+    const std::string content = "a,b\n1,2\n,\n \"\" , \n\"x, y\",3\n,\n\n , \n";
+    CHECK(read_all(content) == Records{{"a", "b"}, {"1", "2"}, {"", ""}, {"", ""}, {"x, y", "3"}});
+    CHECK(record_lines(content) == std::vector<long>{2, 3, 4, 5});
+    CHECK(read_all("a,b\n,\n,\n") == Records{{"a", "b"}});
+  }
   SECTION("an empty quoted field and a quoted field with only quotes") {
     CHECK(read_all("a,b,c\n\"\",\"\"\"\",x\n") == Records{{"a", "b", "c"}, {"", "\"", "x"}});
   }

@@ -520,9 +520,15 @@ TEST_CASE("a guessed time column is dropped only when its first time does not re
                       Catch::Contains("forms.csv:4:1: time '2020-03-01' is not written like '2020-01' on line 2"));
   data.time_column.clear();
   data.missing = MissingPolicy::interpolate;
-  data.path = dir.write("excel.csv", "date,value\n2020-01,1\n2020-02,2\n2020-03,3\n,\n");
+  data.path = dir.write("empty.csv", "date,value\n2020-01,1\n2020-02,2\n,\n2020-03,3\n");
   REQUIRE_THROWS_WITH(load_series_guessing_time(data, &dropped),
-                      Catch::Contains("excel.csv:5:1: missing time in column 'date'; every row needs one"));
+                      Catch::Contains("empty.csv:4:1: missing time in column 'date'; every row needs one"));
+  // Rows of empty fields after the data (a spreadsheet's) are no rows.
+  data.time_column.clear();
+  data.path = dir.write("excel.csv", "date,value\n2020-01,1\n2020-02,2\n2020-03,3\n,\n , \n\n,\n");
+  set = load_series_guessing_time(data, &dropped);
+  CHECK(data.time_column == "date");
+  CHECK(set.series.front().rows() == 3);
   // Gaps that would more than double the rows: the values are not times of one series.
   data.time_column.clear();
   data.path = dir.write("years.csv", "year,value\n1000,1\n1001,2\n1500,3\n");

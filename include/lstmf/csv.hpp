@@ -10,7 +10,9 @@
 //  - CRLF or LF line ends; a UTF-8 byte order mark is dropped; blank lines (nothing but spaces, or
 //    tabs when tab is not the delimiter) are skipped. Spaces and tabs around a field are trimmed,
 //    outside the quotes of a quoted field.
-//  - Every record must have as many fields as the header.
+//  - Every record must have as many fields as the header. Records whose fields are all empty
+//    (",,": what a spreadsheet leaves after the data) are records of empty fields before a record
+//    that holds something, and skipped like blank lines at the end of the file.
 //  - Text is UTF-8, checked as it is read (ahead of parsing): a NUL byte, bytes that are not UTF-8
 //    (Latin-1, Windows-1252) and files that are not text (gzip, zip/xlsx, xls, UTF-16, Parquet) are
 //    InputErrors naming the line, and what the file looks like.
@@ -81,6 +83,12 @@ class CsvReader {
   // Records with quotes are unescaped in here (reused, so it allocates only when it grows).
   std::string quoted_record_;
   std::vector<std::pair<std::size_t, std::size_t>> quoted_spans_;
+  // Records of empty fields held back (their lines), the next of them to give, and the record read
+  // after them, given once they are (its fields stay valid: nothing is read meanwhile).
+  std::vector<long> empty_lines_;
+  std::size_t empty_next_ = 0;
+  std::vector<std::string_view> after_empty_;
+  long after_empty_line_ = 0;
 };
 
 // Missing-value markers, in any letter case: the empty field, NA, N/A, #N/A, NaN and null (so nan
