@@ -490,6 +490,19 @@ std::string number_hint(std::string_view field) {
     body.remove_prefix(1);
   }
   const std::size_t comma = body.find(',');
+  // 12.345.678: points as thousands separators (two or more, groups of three digits).
+  if (comma == std::string_view::npos && std::count(body.begin(), body.end(), '.') >= 2) {
+    const std::size_t first = body.find('.');
+    bool grouped = first >= 1 && first <= 3 && (body.size() - first) % 4 == 0;
+    for (std::size_t i = 0; grouped && i < body.size(); ++i)
+      grouped = (i >= first && (i - first) % 4 == 0) ? body[i] == '.' : is_digit(body[i]);
+    if (grouped) {
+      std::string digits = sign;
+      for (const char c : body)
+        if (c != '.') digits += c;
+      return "(thousands separators are not supported: write " + digits + ")";
+    }
+  }
   if (comma == std::string_view::npos || comma == 0) return "";
 
   // Thousands separators: 1,234 or 1,234,567.89 (groups of three digits after each comma).

@@ -224,6 +224,46 @@ std::int64_t year_of_tick(std::int64_t tick) {
   throw InputError(source, line, column, message);
 }
 
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+// "1.016", "12.345.678": digits grouped by '.' in threes, as a ';' (European) export writes thousands.
+bool dotted_thousands(std::string_view text) {
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
+  const std::size_t dot = text.find('.');
+  if (dot == 0 || dot > 3 || dot == std::string_view::npos) return false;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if ((i < dot || (i - dot) % 4 != 0) ? !is_digit(text[i]) : text[i] != '.') return false;
+  return (text.size() - dot) % 4 == 0;
+}
+
+// "945": a whole number of three digits or more, no point.
+bool plain_hundreds(std::string_view text) {
+  if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
+  return text.size() >= 3 && std::all_of(text.begin(), text.end(), is_digit);
+}
+
+// A ';' file's column that holds both "945" and "1.016" reads 1.016 as a number near 1, where the
+// export meant 1016 (a '.' thousands separator): refused at the dotted value.
+struct ThousandsCheck {
+  long integer_line = 0;  // first "945"
+  std::string integer;
+  long dotted_line = 0;   // first "1.016"
+  std::string dotted;
+  void see(std::string_view field, long line) {
+    if (integer_line == 0 && plain_hundreds(field)) integer_line = line, integer = field;
+    if (dotted_line == 0 && dotted_thousands(field)) dotted_line = line, dotted = field;
+  }
+  void check(const std::string& source, const SelectedColumn& column) const {
+    if (integer_line == 0 || dotted_line == 0) return;
+    std::string digits = dotted;
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    throw InputError(source, dotted_line, static_cast<long>(column.field + 1),
+                     "value " + quote(dotted) + " in column " + quote(column.name) + " of a ';' file whose values include " +
+                         quote(integer) + " (line " + std::to_string(integer_line) + "): a '.' thousands separator? write " +
+                         digits + "; if " + dotted + " is meant, write it with another number of decimals (" + dotted + "0)");
+  }
+};
+
 // `time`: the time column, if any. With `drop_unread_time` (a column guessed by its name), a first
 // row whose time does not read drops the column (`time` reset) and says why there; a time that does
 // not read on a later row is an error as for a named column (a footer row such as "Total,6000" is
@@ -238,6 +278,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
   constexpr long kSampleRows = 64;
   raw.timed = time.has_value();
   raw.reserve(kSampleRows, width);
+  std::vector<ThousandsCheck> thousands(csv.delimiter() == ';' ? width : 0);
   std::string first_time_text;  // for "not written like ..." messages
   long first_time_line = 0;
   while (csv.next()) {
@@ -254,6 +295,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
       raw.reserve(wanted, width);
     }
     double* row_values = raw.values.row(raw.rows).data();
+    for (std::size_t c = 0; c < thousands.size(); ++c) thousands[c].see(trim(csv.field(columns[c].field)), line);
     for (const SelectedColumn& column : columns) {
       const std::string_view field = trim(csv.field(column.field));
       double value = 0.0;
@@ -344,6 +386,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
     ++raw.rows;
   }
   raw.values.conservativeResize(raw.rows, static_cast<Eigen::Index>(width));
+  for (std::size_t c = 0; c < thousands.size(); ++c) thousands[c].check(source, columns[c]);
   return raw;
 }
 

@@ -497,6 +497,24 @@ TEST_CASE("a time column is guessed by its name, first or after an unnamed row i
   }
 }
 
+TEST_CASE("a semicolon file mixing 945 and 1.016 in a column is refused as a thousands separator", "[series]") {
+  TempDir dir;
+  DataConfig data;
+  data.targets = {"v"};
+  data.path = dir.write("de.csv", "t;v\n1;945\n2;-12.345\n");
+  REQUIRE_THROWS_WITH(load_series(data), Catch::Contains("de.csv:3:2: value '-12.345' in column 'v' of a ';' file whose "
+                                                         "values include '945' (line 2): a '.' thousands separator? write -12345"));
+  // Two points or more are no number, whatever the delimiter: the message rewrites it.
+  data.path = dir.write("de.csv", "t,v\n1,-12.345.678\n");
+  REQUIRE_THROWS_WITH(load_series(data), Catch::Contains("found '-12.345.678' (thousands separators are not supported: write -12345678)"));
+  // Decimals of another length, a ',' file, or no plain hundreds: read as written.
+  for (const char* content : {"t;v\n1;945\n2;1.0160\n", "t,v\n1,945\n2,1.016\n", "t;v\n1;94\n2;1.016\n", "t;v\n1;0.5\n2;1.016\n"}) {
+    INFO(content);
+    data.path = dir.write("ok.csv", content);
+    CHECK(load_series(data).series.front().values(1, 0) == Approx(1.016));
+  }
+}
+
 TEST_CASE("a guessed time column is dropped only when its first time does not read", "[series]") {
   TempDir dir;
   DataConfig data;
