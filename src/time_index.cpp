@@ -276,8 +276,10 @@ bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format) {
 }
 
 bool offsets_differ(const TimeFormat& a, const TimeFormat& b) {
+  // Z is UTC, as +00:00 is; a time with neither is local to some unknown place.
+  const bool a_aware = a.offset || a.zulu, b_aware = b.offset || b.zulu;
   return a.kind == TimeKind::datetime && b.kind == TimeKind::datetime &&
-         (a.offset != b.offset || a.offset_minutes != b.offset_minutes);
+         (a_aware != b_aware || (a.offset ? a.offset_minutes : 0) != (b.offset ? b.offset_minutes : 0));
 }
 
 namespace {
@@ -291,7 +293,7 @@ std::string offset_text(int offset_minutes) {
 }  // namespace
 
 std::string offset_description(const TimeFormat& format) {
-  return format.offset ? "UTC offset " + offset_text(format.offset_minutes) : "no UTC offset";
+  return format.zulu ? "UTC (Z)" : format.offset ? "UTC offset " + offset_text(format.offset_minutes) : "no UTC offset";
 }
 
 std::string offset_mismatch(const TimeFormat& history, const TimeFormat& trained) {

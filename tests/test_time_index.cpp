@@ -146,6 +146,23 @@ TEST_CASE("a datetime with a UTC offset keeps its clock time and writes the offs
   CHECK(explain_time_error("2024-01-31 13:00+15:00") == "the UTC offset is not -14:00 to +14:00");
 }
 
+TEST_CASE("a history continues a model's times only in the same UTC offset, Z being +00:00", "[time]") {
+  std::int64_t tick = 0;
+  TimeFormat zulu, utc, plus1, plain;
+  REQUIRE(parse_time("2024-01-31T13:00:00Z", tick, zulu));
+  REQUIRE(parse_time("2024-01-31 13:00:00+00:00", tick, utc));
+  REQUIRE(parse_time("2024-01-31 13:00:00+01:00", tick, plus1));
+  REQUIRE(parse_time("2024-01-31 13:00:00", tick, plain));
+  CHECK_FALSE(offsets_differ(zulu, utc));
+  CHECK_FALSE(offsets_differ(utc, zulu));
+  CHECK(offsets_differ(zulu, plain));  // a time with no offset is local to an unknown place
+  CHECK(offsets_differ(zulu, plus1));
+  CHECK(offsets_differ(utc, plain));
+  CHECK(offset_description(zulu) == "UTC (Z)");
+  CHECK(offset_mismatch(plain, zulu) == "its times are written with no UTC offset, the model's training data with UTC (Z); "
+                                        "convert the history's times to the same offset");
+}
+
 TEST_CASE("frequencies are inferred from the ticks", "[time]") {
   using Unit = Frequency::Unit;
   SECTION("years are yearly") {

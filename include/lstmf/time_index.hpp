@@ -95,10 +95,10 @@ struct TimeIndex {
 // `format` to the form found.
 bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format);
 
-// Datetimes whose UTC offsets differ (one written with +01:00, the other with +02:00 or none):
-// their clock times are not comparable. False when either is not a datetime.
+// Datetimes whose UTC offsets differ (one written with +01:00, the other with +02:00 or none; Z is
+// +00:00): their clock times are not comparable. False when either is not a datetime.
 bool offsets_differ(const TimeFormat& a, const TimeFormat& b);
-// "UTC offset +01:00", or "no UTC offset".
+// "UTC offset +01:00", "UTC (Z)", or "no UTC offset".
 std::string offset_description(const TimeFormat& format);
 // Why a history written in `history` cannot continue a model trained on times written in
 // `trained` (offsets_differ: the season would shift and the forecast be mislabelled), for an
