@@ -304,6 +304,18 @@ CsvReader::CsvReader(const std::string& path, char delimiter) : source_(path == 
   while ((line = next_physical_line(length)) != nullptr)
     if (!is_blank(line, length, delimiter)) break;
   if (line == nullptr) throw InputError(source_, 0, 0, "the file is empty; expected a header row naming the columns");
+  // Excel's delimiter line, "sep=;", before the header: it names the delimiter.
+  if (length == 5 && std::strncmp(line, "sep=", 4) == 0 && (line[4] == ',' || line[4] == ';' || line[4] == '\t')) {
+    const char named = line[4];
+    if (delimiter != '\0' && delimiter != named)
+      throw InputError(source_, static_cast<long>(reader_->get_file_line()), 0,
+                       "the file's first line (sep=) names the delimiter " + delimiter_name(named) + ", but data.delimiter is " +
+                           delimiter_name(delimiter) + "; drop one of them");
+    delimiter = named;
+    while ((line = next_physical_line(length)) != nullptr)
+      if (!is_blank(line, length, delimiter)) break;
+    if (line == nullptr) throw InputError(source_, 0, 0, "the file has only its sep= line; expected a header row naming the columns");
+  }
   header_line_ = line_ = static_cast<long>(reader_->get_file_line());
   delimiter_ = delimiter != '\0' ? delimiter : detect_delimiter(line, length);
   split(line, length);

@@ -185,6 +185,14 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
                ": expected a header row naming the columns, separated by ',', ';' or tab (is this a CSV file?)";
   } else {
     message += "; the columns are: " + column_list(header);
+    // "2018-01,105.0": a first row of data where the names should be.
+    const bool data_like = std::all_of(header.begin(), header.end(), [](const std::string& field) {
+      double number = 0;
+      std::int64_t tick = 0;
+      TimeFormat format;
+      return parse_number(trim(field), number) == NumberStatus::ok || parse_time(trim(field), tick, format);
+    });
+    if (data_like) message += " (line " + std::to_string(csv.header_line()) + " looks like data: the file needs a header row naming the columns)";
   }
   throw InputError(csv.source(), csv.header_line(), 0, message);
 }
@@ -219,6 +227,14 @@ std::int64_t year_of_tick(std::int64_t tick) {
       message = "expected a number in column " + quote(name) + ", found " + quote(field);
       const std::string hint = number_hint(field);
       if (!hint.empty()) message += " " + hint;
+      // What other tools write for "no value" (spreadsheet errors, pandas' <NA> and NaT, R's NA_).
+      const std::string lower = lowercase(std::string(field));
+      for (const char* token : {"-", "--", "?", ".", "#div/0!", "#value!", "#ref!", "#num!", "#null!", "#name?", "<na>",
+                                "nat", "none", "nil", "missing", "undefined"})
+        if (hint.empty() && lower == token) {
+          message += " (for a missing value write NA or NaN, or leave the field empty; then set data.missing)";
+          break;
+        }
     }
   }
   throw InputError(source, line, column, message);
@@ -369,7 +385,10 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
                                before_line + ")");
         throw InputError(source, line, column,
                          "time " + quote(text) + " comes before " + quote(before) + " on line " + before_line +
-                             "; rows must be in increasing time order");
+                             "; rows must be in increasing time order" +
+                             (raw.rows == 1 ? std::string(" (newest first? reverse the rows under the header, e.g. "
+                                                          "(head -n 1 F; tail -n +2 F | tac))")
+                                            : std::string()));
       }
       raw.ticks.push_back(tick);
     }

@@ -79,6 +79,13 @@ TEST_CASE("csv reader handles quoting, line ends, BOM and blank lines", "[csv]")
     CHECK(record_lines(content) == std::vector<long>{2, 3, 4, 5});
     CHECK(read_all("a,b\n,\n,\n") == Records{{"a", "b"}});
   }
+  SECTION("Excel's sep= line names the delimiter and is not the header") {
+    CHECK(read_all("sep=;\ndate;value\n2020;1,5\n") == Records{{"date", "value"}, {"2020", "1,5"}});
+    CHECK(record_lines("sep=,\n\ndate,value\n2020,1\n") == std::vector<long>{4});
+    CHECK_THROWS_WITH(read_all("sep=;\ndate;value\n", ','),
+                      Catch::Contains("data.csv:1: the file's first line (sep=) names the delimiter ';', but data.delimiter is ','"));
+    CHECK_THROWS_WITH(read_all("sep=;\n"), Catch::Contains("the file has only its sep= line"));
+  }
   SECTION("an empty quoted field and a quoted field with only quotes") {
     CHECK(read_all("a,b,c\n\"\",\"\"\"\",x\n") == Records{{"a", "b", "c"}, {"", "\"", "x"}});
   }

@@ -1,7 +1,8 @@
 // Reading CSV files: records split into fields, and the cell syntax (numbers, missing values).
 //
 // Dialect (RFC 4180 plus what spreadsheets and pandas write):
-//  - A header row is required: the first non-blank line names the columns.
+//  - A header row is required: the first non-blank line names the columns (after a line "sep=;",
+//    "sep=," or "sep=<tab>", as Excel writes, which names the delimiter).
 //  - Delimiter ',', ';' or tab; "auto" picks the one that occurs most often (outside quotes) in the
 //    header line, ',' when none does.
 //  - A field may be quoted: "a, ""b""" is `a, "b"`; a quoted field may hold delimiters and line
