@@ -39,7 +39,7 @@ bool read_digits(std::string_view text, std::size_t pos, std::size_t count, std:
   return true;
 }
 
-enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock, bad_quarter, bad_offset, bad_integer };
+enum class TimeStatus { ok, bad_form, bad_month, bad_day, bad_clock, bad_quarter, bad_offset, bad_integer, bad_fraction };
 
 struct ParsedTime {
   std::int64_t tick = 0;
@@ -106,6 +106,15 @@ TimeStatus parse_detail(std::string_view text, ParsedTime& out) {
         if (!read_digits(text, 17, 2, out.second)) return TimeStatus::bad_form;
         out.format.seconds = true;
         pos = 19;
+        if (pos < text.size() && text[pos] == '.') {  // ".000": whole seconds only
+          std::size_t end = pos + 1;
+          bool zero = true;
+          for (; end < text.size() && text[end] >= '0' && text[end] <= '9'; ++end) zero = zero && text[end] == '0';
+          if (end == pos + 1 || end - pos - 1 > 9) return TimeStatus::bad_form;
+          if (!zero) return TimeStatus::bad_fraction;
+          out.format.fraction_digits = static_cast<int>(end - pos - 1);
+          pos = end;
+        }
       }
       if (pos < text.size() && text[pos] == 'Z') {
         out.format.zulu = true;
@@ -319,6 +328,8 @@ std::string explain_time_error(std::string_view text) {
       return "quarter " + std::to_string((parsed.month + 2) / 3) + " is not 1-4";
     case TimeStatus::bad_offset:
       return "the UTC offset is not -14:00 to +14:00";
+    case TimeStatus::bad_fraction:
+      return "a fraction of a second: times are whole seconds (a zero fraction, .000, is read)";
     case TimeStatus::bad_integer:
       return "an integer period has at most " + std::to_string(kMaxIntegerDigits) + " digits";
     case TimeStatus::bad_form:
@@ -486,6 +497,7 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
       if (format.seconds) {
         std::snprintf(text, sizeof text, ":%02d", second);
         out += text;
+        if (format.fraction_digits > 0) out += "." + std::string(static_cast<std::size_t>(format.fraction_digits), '0');
       }
       if (format.zulu) out += 'Z';
       if (format.offset) out += offset_text(format.offset_minutes);

@@ -532,6 +532,26 @@ TEST_CASE("a business-day series forecasts the next weekdays and places its hist
   CHECK_THAT(daily.out, StartsWith("date,close\n2025-02-22,") && Contains("\n2025-02-23,"));  // Saturday, Sunday
 }
 
+TEST_CASE("times written with a zero fraction of a second (JavaScript's toISOString) train and forecast alike", "[cli-train]") {
+  TempDir dir;
+  std::string rows = "time,y\n";
+  for (int h = 0; h < 48; ++h) {
+    char stamp[40];
+    std::snprintf(stamp, sizeof stamp, "2024-01-%02dT%02d:00:00.000Z", 1 + h / 24, h % 24);
+    rows += std::string(stamp) + "," + std::to_string(10 + h % 24) + "\n";
+  }
+  dir.write("js.csv", rows);
+  // The guessed column reads (no --time-column): the hourly season comes from it.
+  const RunResult trained = run_cli("train --data js.csv --target y --horizon 2 --epochs 1 --hidden 2 --ensemble 1 --output m.json",
+                                    dir.path());
+  INFO(trained.err);
+  REQUIRE(trained.exit_code == 0);
+  CHECK_THAT(trained.err, Contains("season 24"));
+  const RunResult forecast = run_cli("predict --model m.json", dir.path());
+  CHECK(forecast.exit_code == 0);
+  CHECK_THAT(forecast.out, StartsWith("time,y\n2024-01-03T00:00:00.000Z,") && Contains("\n2024-01-03T01:00:00.000Z,"));
+}
+
 TEST_CASE("a history whose times carry another UTC offset than training's is refused, single or many series", "[cli-train]") {
   TempDir dir;
   std::string plus1 = "time,y\n", plus2 = "time,y\n", long1 = "id,time,y\n", long2 = "id,time,y\n";

@@ -146,6 +146,27 @@ TEST_CASE("a datetime with a UTC offset keeps its clock time and writes the offs
   CHECK(explain_time_error("2024-01-31 13:00+15:00") == "the UTC offset is not -14:00 to +14:00");
 }
 
+TEST_CASE("a zero fraction of a second reads and is written back, another fraction does not read", "[time]") {
+  std::int64_t tick = 0, whole = 0;
+  TimeFormat format, plain;
+  REQUIRE(parse_time("2021-03-27T00:00:00.000Z", tick, format));  // JavaScript's toISOString
+  REQUIRE(parse_time("2021-03-27T00:00:00Z", whole, plain));
+  CHECK(tick == whole);
+  CHECK(format.fraction_digits == 3);
+  CHECK(format != plain);  // one form per column
+  TimeIndex index;
+  index.format = format;
+  CHECK(index.format_tick(tick + 3600) == "2021-03-27T01:00:00.000Z");
+  REQUIRE(parse_time("2021-03-27 00:00:00.0+01:00", tick, format));
+  CHECK(format.fraction_digits == 1);
+  CHECK_FALSE(parse_time("2021-03-27T00:00:00.250Z", tick, format));
+  CHECK(explain_time_error("2021-03-27T00:00:00.250Z") ==
+        "a fraction of a second: times are whole seconds (a zero fraction, .000, is read)");
+  CHECK_FALSE(parse_time("2021-03-27T00:00:00.Z", tick, format));
+  CHECK_FALSE(parse_time("2021-03-27T00:00.000Z", tick, format));  // a fraction needs the seconds
+  CHECK_FALSE(parse_time("2021-03-27T00:00:00.0000000000Z", tick, format));
+}
+
 TEST_CASE("a history continues a model's times only in the same UTC offset, Z being +00:00", "[time]") {
   std::int64_t tick = 0;
   TimeFormat zulu, utc, plus1, plain;

@@ -412,6 +412,14 @@ def parse_time(text):
                     return None
                 fmt["seconds"] = True
                 pos = 19
+                if pos < len(text) and text[pos] == ".":  # ".000": whole seconds only, as lstm-forecast reads
+                    end = pos + 1
+                    while end < len(text) and text[end] in "0123456789":
+                        end += 1
+                    if not 1 <= end - pos - 1 <= 9 or text[pos + 1:end].strip("0"):
+                        return None
+                    fmt["second_fraction_digits"] = end - pos - 1
+                    pos = end
             if pos < len(text) and text[pos] == "Z":
                 fmt["zulu"] = True
                 pos += 1
@@ -453,6 +461,7 @@ def format_tick(tick, fmt):
                                           second_of_day // 3600, second_of_day // 60 % 60)
     if fmt["seconds"]:
         text += ":%02d" % (second_of_day % 60)
+        text += "." + "0" * fmt["second_fraction_digits"] if fmt.get("second_fraction_digits") else ""
     if "utc_offset_minutes" in fmt:
         offset = fmt["utc_offset_minutes"]
         text += "%s%02d:%02d" % ("-" if offset < 0 else "+", abs(offset) // 60, abs(offset) % 60)

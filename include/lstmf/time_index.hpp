@@ -35,6 +35,9 @@ struct TimeFormat {
   TimeKind kind = TimeKind::none;
   bool t_separator = false;  // datetime: 'T' between date and time
   bool seconds = false;      // datetime: ":SS" written
+  // datetime with seconds: a zero fraction written after them, ".000" as JavaScript's toISOString
+  // writes (its digits, 1-9; 0 for none). Times are whole seconds: a nonzero fraction does not read.
+  int fraction_digits = 0;
   bool zulu = false;         // datetime: trailing 'Z'
   bool quarter_dash = false; // year_quarter: "1990-Q1" rather than "1990Q1"
   // datetime: a trailing UTC offset, +HH:MM or -HH:MM (pandas writes +00:00 for UTC), the same on
@@ -43,7 +46,8 @@ struct TimeFormat {
   int offset_minutes = 0;    // east of UTC, -14:00 .. +14:00
 
   bool operator==(const TimeFormat& other) const {
-    return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds && zulu == other.zulu &&
+    return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds &&
+           fraction_digits == other.fraction_digits && zulu == other.zulu &&
            quarter_dash == other.quarter_dash && offset == other.offset && offset_minutes == other.offset_minutes;
   }
   bool operator!=(const TimeFormat& other) const { return !(*this == other); }
