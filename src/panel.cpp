@@ -613,7 +613,11 @@ AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection
 
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) {
   if (config.data.series_column.empty()) throw InputError("many-series training needs data.series_column (--series-column COL)");
-  return fit_panel(config, load_series(config.data), options);
+  SeriesSet set = load_series(config.data);
+  const std::string rows_dropped = dropped_rows_note(set);
+  PanelFitOutcome outcome = fit_panel(config, std::move(set), options);
+  outcome.rows_dropped = rows_dropped;
+  return outcome;
 }
 
 // Keeps the series long enough for one window (panel.hpp).

@@ -269,15 +269,19 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         keep(series.time.ticks);
         keep(series.target_filled);
       };
-      // Rows before the target's first value and after its last are not read as the series (the
-      // loader drops them under a filling policy): it starts and ends there, and its last h values
-      // are held out.
-      if (series.leading_dropped > 0) add_note(std::to_string(series.leading_dropped) + " leading rows without a target value dropped");
-      if (series.trailing_dropped > 0) add_note(std::to_string(series.trailing_dropped) + " trailing rows without a target value dropped");
-      if (series.rows() > options.max_length) keep_rows(series.rows() - options.max_length, series.rows());  // the last max_length points
+      // Rows before the target's first value and after its last are not data: the series starts
+      // and ends there, and its last h values are held out. The loader drops them under a filling
+      // policy, but keeps (fills) leading rows of a file without times, which the scores need not.
       const auto filled = [&](long r) {
         return !series.target_filled.empty() && series.target_filled[static_cast<std::size_t>(r)];
       };
+      long first = 0;
+      while (first < series.rows() && filled(first)) ++first;
+      if (first > 0) keep_rows(first, series.rows());
+      if (series.leading_dropped + first > 0)
+        add_note(std::to_string(series.leading_dropped + first) + " leading rows without a target value dropped");
+      if (series.trailing_dropped > 0) add_note(std::to_string(series.trailing_dropped) + " trailing rows without a target value dropped");
+      if (series.rows() > options.max_length) keep_rows(series.rows() - options.max_length, series.rows());  // the last max_length points
       const long rows = series.rows();
       if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
       s.train_rows = rows - s.h;

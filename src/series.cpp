@@ -72,17 +72,6 @@ struct RawRows {
     const auto& jump = *(after - 1);
     return jump.second + (row - jump.first);
   }
-  // Keeps rows [begin, end): values, ticks (when still here) and lines.
-  void keep_rows(long begin, long end) {
-    values = MatrixD(values.middleRows(begin, end - begin));
-    if (!ticks.empty()) ticks = std::vector<std::int64_t>(ticks.begin() + begin, ticks.begin() + end);
-    std::vector<std::pair<long, long>> kept{{0, line_of(begin)}};
-    for (const auto& [row, line] : line_jumps)
-      if (row > begin && row < end) kept.emplace_back(row - begin, line);
-    last_line = line_of(end - 1);
-    line_jumps = std::move(kept);
-    rows = end - begin;
-  }
   // Room for at least `wanted` rows.
   void reserve(long wanted, std::size_t width) {
     if (wanted <= values.rows()) return;
@@ -246,7 +235,7 @@ bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool dotted_thousands(std::string_view text) {
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
   const std::size_t dot = text.find('.');
-  if (dot == 0 || dot > 3 || dot == std::string_view::npos) return false;
+  if (dot == 0 || dot > 3 || dot == std::string_view::npos || text.front() == '0') return false;  // 0.125 is a decimal
   for (std::size_t i = 0; i < text.size(); ++i)
     if ((i < dot || (i - dot) % 4 != 0) ? !is_digit(text[i]) : text[i] != '.') return false;
   return (text.size() - dot) % 4 == 0;
@@ -267,8 +256,9 @@ struct ThousandsCheck {
   std::string dotted;
   void see(std::string_view field, long line) {
     if (integer_line == 0 && plain_hundreds(field)) integer_line = line, integer = field;
-    if (dotted_line == 0 && dotted_thousands(field)) dotted_line = line, dotted = field;
+    if (dotted_line == 0 && field.size() >= 5 && dotted_thousands(field)) dotted_line = line, dotted = field;
   }
+  bool settled() const { return integer_line != 0 && dotted_line != 0; }
   void check(const std::string& source, const SelectedColumn& column) const {
     if (integer_line == 0 || dotted_line == 0) return;
     std::string digits = dotted;
@@ -296,6 +286,12 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
   raw.reserve(kSampleRows, width);
   std::vector<ThousandsCheck> thousands(csv.delimiter() == ';' ? width : 0);
   std::string first_time_text;  // for "not written like ..." messages
+  // Said after an error in a time column the caller guessed by its name: how not to take it.
+  const std::string guessed = drop_unread_time == nullptr || !time
+                                  ? ""
+                                  : " (column " + quote(time->name) + " was taken as the time column by its name; "
+                                    "name it with --time-column, or set --look-back or --season to read the file "
+                                    "without guessing)";
   long first_time_line = 0;
   while (csv.next()) {
     const long line = csv.line();
@@ -311,7 +307,8 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
       raw.reserve(wanted, width);
     }
     double* row_values = raw.values.row(raw.rows).data();
-    for (std::size_t c = 0; c < thousands.size(); ++c) thousands[c].see(trim(csv.field(columns[c].field)), line);
+    for (std::size_t c = 0; c < thousands.size(); ++c)
+      if (!thousands[c].settled()) thousands[c].see(trim(csv.field(columns[c].field)), line);
     for (const SelectedColumn& column : columns) {
       const std::string_view field = trim(csv.field(column.field));
       double value = 0.0;
@@ -341,11 +338,16 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         const std::string unread = text.empty() ? "missing time in column " + quote(time->name) + "; every row needs one"
                                                 : "expected a time in column " + quote(time->name) + ", found " +
                                                       quote(text) + " (" + explain_time_error(text) + ")";
-        if (raw.rows > 0 || drop_unread_time == nullptr)
-          throw InputError(source, line, static_cast<long>(time->field + 1), unread);
+        double number = 0;
+        // A guessed column of numbers that are not all whole periods (0, 0.5, 1) holds data, not
+        // times; other text after times that read (a "Total" footer) is bad data.
+        const bool numbers = parse_number(text, number) == NumberStatus::ok;
+        if (drop_unread_time == nullptr || (raw.rows > 0 && !numbers))
+          throw InputError(source, line, static_cast<long>(time->field + 1), unread + guessed);
         *drop_unread_time = "line " + std::to_string(line) + ": " + unread;
         time.reset();
         raw.timed = false;
+        raw.ticks.clear();
       }
     }
     if (time) {
@@ -365,12 +367,12 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
           throw InputError(source, line, column,
                                 "time " + quote(text) + " has another UTC offset than " + quote(first_time_text) +
                                     " on line " + std::to_string(first_time_line) + " (daylight saving time?); column " +
-                                    quote(time->name) + " must keep one offset: convert it to UTC or to one fixed offset");
+                                    quote(time->name) + " must keep one offset: convert it to UTC or to one fixed offset" + guessed);
         } else {
           throw InputError(source, line, column,
                            "time " + quote(text) + " is not written like " + quote(first_time_text) + " on line " +
                                std::to_string(first_time_line) + "; column " + quote(time->name) +
-                               " must use one form throughout");
+                               " must use one form throughout" + guessed);
         }
       }
       // Long format: rows of a series need not be contiguous nor sorted; split_by_series checks each.
@@ -382,13 +384,13 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         if (tick == raw.ticks.back())
           throw InputError(source, line, column,
                            "duplicate time " + quote(text) + " in column " + quote(time->name) + " (also on line " +
-                               before_line + ")");
+                               before_line + ")" + guessed);
         throw InputError(source, line, column,
                          "time " + quote(text) + " comes before " + quote(before) + " on line " + before_line +
                              "; rows must be in increasing time order" +
                              (raw.rows == 1 ? std::string(" (newest first? reverse the rows under the header, e.g. "
                                                           "(head -n 1 F; tail -n +2 F | tac))")
-                                            : std::string()));
+                                            : std::string()) + guessed);
       }
       raw.ticks.push_back(tick);
     }
@@ -619,21 +621,20 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
   series.n_targets = n_targets;
   // Rows before the targets' first value and after their last hold no data (a history whose future
   // rows are left empty, a column that starts late): under a filling policy the series starts and
-  // ends there, rather than copying its first and last values over them. (All rows empty: left to
-  // fill_missing's error.)
-  if (missing != MissingPolicy::error && raw.values.cols() >= n_targets) {
-    const auto no_target = [&](long r) { return raw.values.row(r).head(n_targets).array().isNaN().all(); };
-    long begin = 0, end = raw.rows;
+  // ends there, rather than copying its first and last values over them. Without a time column the
+  // rows are the periods, so leading rows stay (filled): row numbers (predict --fitted) and season
+  // positions (seasonal.hpp) count from the file's first row. Rows read [begin, end) are kept; all
+  // rows empty is left to fill_missing's error. Nothing changes raw before the gap check can throw.
+  const auto no_target = [&](long r) { return raw.values.row(r).head(n_targets).array().isNaN().all(); };
+  const long rows_read = raw.rows;
+  long begin = 0, end = rows_read;
+  if (missing != MissingPolicy::error) {
     while (begin < end && no_target(begin)) ++begin;
     while (end > begin && no_target(end - 1)) --end;
-    if (begin < end && (begin > 0 || end < raw.rows)) {
-      series.leading_dropped = begin;
-      series.trailing_dropped = raw.rows - end;
-      raw.keep_rows(begin, end);
-      if (time) index.ticks = std::vector<std::int64_t>(index.ticks.begin() + begin, index.ticks.begin() + end);
-    }
+    if (begin == end) end = rows_read;
+    if (!time || begin == end) begin = 0;
   }
-  series.first_line = raw.line_of(0);
+  series.first_line = raw.line_of(begin);
   if (time) {
     // A weekend or another time of day in the history of a business-day model, named where it is
     // (before gaps are filled, which would name a date the file does not have).
@@ -650,6 +651,15 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
       series.time.month_day = 0;
     }
     check_and_fill_gaps(raw, series.time, *time, missing, source);
+  }
+  if (begin > 0 || end < rows_read) {  // the same rows in the gap-filled frame
+    series.leading_dropped = begin;
+    series.trailing_dropped = rows_read - end;
+    long first = 0, last = raw.values.rows();
+    while (begin > 0 && no_target(first)) ++first;
+    while (end < rows_read && no_target(last - 1)) --last;
+    raw.values = MatrixD(raw.values.middleRows(first, last - first));
+    if (time) series.time.ticks = std::vector<std::int64_t>(series.time.ticks.begin() + first, series.time.ticks.begin() + last);
   }
   if (raw.values.cols() > 0 && raw.values.col(0).hasNaN()) {
     series.target_filled.resize(static_cast<std::size_t>(raw.values.rows()));
@@ -779,6 +789,18 @@ std::string dropped_rows_note(long leading, long trailing) {
                             : leading > 0             ? rows(leading, "leading")
                                                       : rows(trailing, "trailing");
   return which + (leading + trailing == 1 ? " row" : " rows") + " without a target value not read";
+}
+
+std::string dropped_rows_note(const SeriesSet& set) {
+  long count = 0;
+  std::string named;
+  for (const Series& s : set.series) {
+    const std::string note = dropped_rows_note(s.leading_dropped, s.trailing_dropped);
+    if (note.empty()) continue;
+    if (++count <= 3) named += (named.empty() ? "" : "; ") + quote(s.id) + ": " + note.substr(0, note.find(" without"));
+  }
+  if (count == 0) return "";
+  return "rows without a target value not read in " + std::to_string(count) + " series (" + named + (count > 3 ? "; ..." : "") + ")";
 }
 
 std::string time_column_by_name(const std::vector<std::string>& header) {

@@ -257,6 +257,25 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     CHECK(future.trailing_dropped == 2);
     CHECK(column(future, 1) == std::vector<double>{5, 6});
   }
+  SECTION("without a time column leading rows stay (filled): rows are the periods") {
+    const Series series = load_text("a,b\n,1\n2,2\n3,3\n,4\n", {"a"}, {"b"}, "", MissingPolicy::interpolate);
+    CHECK(series.leading_dropped == 0);
+    CHECK(series.trailing_dropped == 1);
+    CHECK(column(series, 0) == std::vector<double>{2, 2, 3});
+  }
+  SECTION("many series: the note names the first three") {
+    SeriesSet set;
+    for (const char* id : {"A", "B", "C", "D", "E"}) {
+      Series s;
+      s.id = id;
+      s.trailing_dropped = std::string(id) == "B" ? 0 : 1;
+      set.series.push_back(s);
+    }
+    CHECK(dropped_rows_note(set) ==
+          "rows without a target value not read in 4 series ('A': 1 trailing row; 'C': 1 trailing row; 'D': 1 trailing row; ...)");
+    CHECK(dropped_rows_note(SeriesSet{}).empty());
+    CHECK(dropped_rows_note(2, 3) == "2 leading and 3 trailing rows without a target value not read");
+  }
   SECTION("with several targets a row goes only when every target is missing") {
     const Series series = load_text("date,a,b\n1,,1\n2,2,2\n3,3,\n4,,\n", {"a", "b"}, {}, "date", MissingPolicy::interpolate);
     CHECK(series.leading_dropped == 0);
@@ -513,6 +532,8 @@ TEST_CASE("a semicolon file mixing 945 and 1.016 in a column is refused as a tho
     data.path = dir.write("ok.csv", content);
     CHECK(load_series(data).series.front().values(1, 0) == Approx(1.016));
   }
+  data.path = dir.write("ok.csv", "t;v\n1;945\n2;0.125\n");  // a leading 0 is no thousands group
+  CHECK(load_series(data).series.front().values(1, 0) == Approx(0.125));
 }
 
 TEST_CASE("a guessed time column is dropped only when its first time does not read", "[series]") {

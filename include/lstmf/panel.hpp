@@ -149,6 +149,7 @@ struct PanelFitOutcome {
   long train_windows = 0;
   long validation_windows = 0;
   bool stopped = false;                // a callback asked to stop
+  std::string rows_dropped;            // dropped_rows_note of the file's series ("" for none)
 };
 
 // Many-series training resolves the keys left "chosen from the data" (recipe.hpp) by one rule for

@@ -10,11 +10,13 @@
 //      error        the load fails, naming the line and column;
 //      interpolate  linear in row position between the valid values around it;
 //      ffill        the last valid value above it.
-//    Under both filling policies, rows before the targets' first value and after their last (every
-//    target missing) are dropped: the series starts and ends with data (Series::leading_dropped,
-//    trailing_dropped). Other missing cells there (a feature's, one target's of several) take the
-//    column's first valid value before it and, for interpolate, its last after it. A column with no
-//    valid value at all is an error.
+//    Under both filling policies, rows after the targets' last value (every target missing) are
+//    dropped, and so are rows before their first value when there is a time column (without one,
+//    rows are the periods: row numbers and season positions count from the file's first row, so
+//    those rows are filled): the series ends, and starts, with data (Series::leading_dropped,
+//    trailing_dropped, counted in rows read). Other missing cells there (a feature's, one target's
+//    of several) take the column's first valid value before it and, for interpolate, its last after
+//    it. A column with no valid value at all is an error.
 //  - The time column must be strictly increasing and written in one form throughout. Its step is
 //    inferred (time_index.hpp). A step that is a whole multiple of it is a gap: an error under the
 //    policy error; otherwise the missing rows are inserted, every selected column missing, and
@@ -43,7 +45,8 @@ struct Series {
   TimeIndex time;                    // ticks empty when there is no time column
   long first_line = 0;               // file line of the first row, for messages
   // Under a filling policy (data.missing interpolate or ffill), the rows of the file before the
-  // targets' first value and after their last are not part of the series; how many there were.
+  // targets' first value (with a time column) and after their last are not part of the series;
+  // how many there were.
   long leading_dropped = 0;
   long trailing_dropped = 0;
   // [rows] true where the first target's value was missing in the file (a missing cell, or a row
@@ -103,5 +106,8 @@ SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr)
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::leading_dropped, trailing_dropped), "" when it dropped none.
 std::string dropped_rows_note(long leading, long trailing);
+// The same over the series of a many-series file: "rows without a target value not read in 2
+// series ('A': 2 leading rows; 'B': 3 trailing rows)", the first three named; "" when none.
+std::string dropped_rows_note(const SeriesSet& set);
 
 }  // namespace lstmf

@@ -59,6 +59,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const PanelFitOutcome outcome = fit_panel(config, options);
   for (const auto& skipped : outcome.skipped)
     if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
+  if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
 
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
@@ -100,6 +101,7 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, 
                       const std::string& output, int horizon, int threads) {
   std::optional<SeriesSet> history;
   if (!input.empty()) history = read_panel_history(checkpoint, input, args.selection());
+  if (history && !dropped_rows_note(*history).empty()) std::cerr << "note: " << history->source << ": " << dropped_rows_note(*history) << "\n";
   const PanelForecast forecast =
       forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads);
   write_atomically(output, to_csv(forecast));
@@ -109,6 +111,7 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, 
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
                        const BacktestOptions& options, bool json) {
   const SeriesSet history = read_panel_history(checkpoint, input, args.selection());
+  if (!dropped_rows_note(history).empty()) std::cerr << "note: " << history.source << ": " << dropped_rows_note(history) << "\n";
   const PanelBacktest result = backtest_panel(checkpoint, history, options);
   for (const auto& skipped : result.skipped)
     std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
