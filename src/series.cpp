@@ -271,9 +271,10 @@ struct ThousandsCheck {
 };
 
 // `time`: the time column, if any. With `drop_unread_time` (a column guessed by its name), a first
-// row whose time does not read drops the column (`time` reset) and says why there; a time that does
-// not read on a later row is an error as for a named column (a footer row such as "Total,6000" is
-// not data, and a change of form is not another form of column).
+// row whose time does not read, or a later one holding a number that is no time (0.5 after 0),
+// drops the column (`time` reset) and says why there; other text that does not read on a later row
+// is an error as for a named column (a footer row such as "Total,6000" is not data, and a change of
+// form is not another form of column), saying the column was guessed.
 RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, std::optional<SelectedColumn>& time,
                   MissingPolicy missing, const std::optional<SelectedColumn>& series_id = std::nullopt,
                   std::string* drop_unread_time = nullptr) {

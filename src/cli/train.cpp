@@ -171,7 +171,7 @@ int run_train(const TrainArgs& args) {
       std::cerr << "note: no time column (rows are periods): the first column was not read as times: "
                 << outcome.time_column_dropped << "\n";
     if (!outcome.rows_dropped.empty())
-      std::cerr << "note: " << outcome.rows_dropped << " (the series starts and ends with values; --missing fills between them)\n";
+      std::cerr << "note: " << outcome.rows_dropped << " (--missing fills between values only)\n";
     std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon << ", normalise "
               << to_string(used.data.normalise) << ", season " << used.data.season << ", seasonal adjustment "
               << to_string(used.data.seasonal_adjust) << ", " << used.model.ensemble << " x " << used.training.epochs
