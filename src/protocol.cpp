@@ -252,6 +252,10 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         off_grid = "line " + std::to_string(e.line()) + ": " + e.message();
         config.data.time_column.clear();
         set = load_series(config.data);
+      } catch (const TimeFormatError& e) {  // a guessed column with a later row that is no time
+        dropped = "line " + std::to_string(e.line()) + ": " + e.message();
+        config.data.time_column.clear();
+        set = load_series(config.data);
       }
       const auto add_note = [&](const std::string& text) { s.note += (s.note.empty() ? "" : "; ") + text; };
       if (!dropped.empty()) add_note("time column not read: " + dropped.substr(0, dropped.find(" (")));

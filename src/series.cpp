@@ -294,6 +294,13 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
                                     "name it with --time-column, or set --look-back or --season to read the file "
                                     "without guessing)";
   long first_time_line = 0;
+  // A time that does not read in a guessed column is a TimeFormatError (the accuracy protocol,
+  // which scores rows as periods, then reads the file without the column); in a named one, an
+  // InputError.
+  const auto throw_time_error = [&](const std::string& where, long line, long column, const std::string& message) {
+    if (drop_unread_time != nullptr) throw TimeFormatError(where, line, column, message);
+    throw InputError(where, line, column, message);
+  };
   while (csv.next()) {
     const long line = csv.line();
     if (raw.rows == raw.values.rows()) {
@@ -343,8 +350,8 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         // A guessed column of numbers that are not all whole periods (0, 0.5, 1) holds data, not
         // times; other text after times that read (a "Total" footer) is bad data.
         const bool numbers = parse_number(text, number) == NumberStatus::ok;
-        if (drop_unread_time == nullptr || (raw.rows > 0 && !numbers))
-          throw InputError(source, line, static_cast<long>(time->field + 1), unread + guessed);
+        if (drop_unread_time == nullptr) throw InputError(source, line, static_cast<long>(time->field + 1), unread);
+        if (raw.rows > 0 && !numbers) throw TimeFormatError(source, line, static_cast<long>(time->field + 1), unread + guessed);
         *drop_unread_time = "line " + std::to_string(line) + ": " + unread;
         time.reset();
         raw.timed = false;
@@ -365,12 +372,12 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
           for (std::int64_t& earlier : raw.ticks) earlier = year_of_tick(earlier);
           raw.time_format.kind = TimeKind::integer;
         } else if (format.offset && raw.time_format.offset && format.offset_minutes != raw.time_format.offset_minutes) {
-          throw InputError(source, line, column,
+          throw_time_error(source, line, column,
                                 "time " + quote(text) + " has another UTC offset than " + quote(first_time_text) +
                                     " on line " + std::to_string(first_time_line) + " (daylight saving time?); column " +
                                     quote(time->name) + " must keep one offset: convert it to UTC or to one fixed offset" + guessed);
         } else {
-          throw InputError(source, line, column,
+          throw_time_error(source, line, column,
                            "time " + quote(text) + " is not written like " + quote(first_time_text) + " on line " +
                                std::to_string(first_time_line) + "; column " + quote(time->name) +
                                " must use one form throughout" + guessed);

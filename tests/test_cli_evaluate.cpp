@@ -278,6 +278,15 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   for (int r = 0; r < 40; ++r) weekly += "2015-W" + std::string(r < 9 ? "0" : "") + std::to_string(r + 1) + "," + std::to_string(100 + r % 5) + "\n";
   const auto w = protocol_json("w.csv", weekly, R"({"w.csv": {"target": "value", "frequency": "weekly", "m": 1, "h": 4}})", command);
   CHECK_THAT(w["series"]["w.csv"]["note"].get<std::string>(), Contains("time column not read: line 2: expected a time in column 'week'"));
+  // A guessed column that changes form part-way (two exports appended), which train refuses: the
+  // protocol scores the rows as periods and says where the times stopped reading.
+  std::string appended = "date,value\n";
+  for (int r = 0; r < 40; ++r)
+    appended += std::to_string(2015 + r / 12) + "-" + (r % 12 < 9 ? "0" : "") + std::to_string(r % 12 + 1) +
+                (r < 20 ? "" : "-01") + "," + std::to_string(100 + r % 5) + "\n";
+  const auto joined = protocol_json("a.csv", appended, R"({"a.csv": {"target": "value", "frequency": "monthly", "m": 1, "h": 4}})", command);
+  CHECK_THAT(joined["series"]["a.csv"]["note"].get<std::string>(),
+             Contains("time column not read: line 22: time '2016-09-01' is not written like '2015-01' on line 2"));
 
   // One time off the grid (an 8-day week among weekly rows): train refuses the file, the protocol
   // scores its rows as consecutive periods, as M4 does, and says why the times were not used.

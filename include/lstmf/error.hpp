@@ -48,9 +48,11 @@ class InputError : public Error {
   std::string message_;
 };
 
-// A time column whose gaps would need an absurd number of rows filled in (more than the rows read):
-// a loader that guessed the column by its name reads the file without it (series.hpp). (A time
-// that does not read, rows out of order or duplicated are plain InputErrors.)
+// A time column guessed by its name (series.hpp) that is not one after all: its gaps would need more
+// rows filled in than were read (the loader then reads the file without it), or a row after the
+// first does not read as a time or changes form (train refuses the file, naming the line; the
+// accuracy protocol reads it without the column). Rows out of order or duplicated, and anything in
+// a named time column, are plain InputErrors.
 class TimeFormatError : public InputError {
  public:
   using InputError::InputError;
