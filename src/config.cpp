@@ -442,9 +442,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
                  fraction_open()),
       // The recipe stretches the range up to 1e4 (recipe.cpp); far beyond, training overflows.
-      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range (-1e6 .. 1e6)", in_range(-1e6, 1e6)),
+      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range (-1e6 .. 1e6)", in_range(-kScaleBound, kScaleBound)),
       LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (-1e6 .. 1e6, at least 0.001 above scale_min)",
-                 in_range(-1e6, 1e6)),
+                 in_range(-kScaleBound, kScaleBound)),
       LSTMF_DATA(series_column, "--series-column", "COL",
                  "long format: column naming each row's series (one model per series or one global model)"),
       LSTMF_DATA(strict, "", "BOOL", "long format: a series too short for one window is an error, not skipped (train --strict)"),
@@ -654,7 +654,7 @@ std::vector<std::string> validate(const Config& config) {
     problems.push_back("model.hidden must have at most 16 layers, got " + std::to_string(config.model.hidden.size()));
   // A narrower range puts the scaled series below the model's float resolution (a range of 1e-300
   // trained to NaN), a wider one past where tanh and sigmoid can tell values apart.
-  if (!(config.data.scale_max - config.data.scale_min >= 1e-3))
+  if (!(config.data.scale_max - config.data.scale_min >= kScaleMinWidth))
     problems.push_back("data.scale_max must be at least 0.001 above data.scale_min, got " +
                        Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max));
   if (config.data.val_fraction + config.data.test_fraction >= 0.9)

@@ -381,10 +381,7 @@ bool CsvReader::next() {
     if (empty_lines_.empty()) return true;
     after_empty_.swap(fields_);
     after_empty_line_ = line_;
-    fields_.assign(header_.size(), std::string_view());
-    line_ = empty_lines_[0];
-    empty_next_ = 1;
-    return true;
+    return next();  // the held-back records first
   }
 }
 
@@ -494,6 +491,14 @@ NumberStatus parse_number(std::string_view field, double& value) {
   return std::isfinite(value) ? NumberStatus::ok : NumberStatus::not_finite;
 }
 
+bool grouped_thousands(std::string_view text, char separator) {
+  const std::size_t first = text.find(separator);
+  if (first == 0 || first > 3 || first == std::string_view::npos || (text.size() - first) % 4 != 0) return false;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (i >= first && (i - first) % 4 == 0 ? text[i] != separator : !is_digit(text[i])) return false;
+  return true;
+}
+
 std::string number_hint(std::string_view field) {
   std::string_view body = field;
   std::string sign;
@@ -503,17 +508,11 @@ std::string number_hint(std::string_view field) {
   }
   const std::size_t comma = body.find(',');
   // 12.345.678: points as thousands separators (two or more, groups of three digits).
-  if (comma == std::string_view::npos && std::count(body.begin(), body.end(), '.') >= 2) {
-    const std::size_t first = body.find('.');
-    bool grouped = first >= 1 && first <= 3 && (body.size() - first) % 4 == 0;
-    for (std::size_t i = 0; grouped && i < body.size(); ++i)
-      grouped = (i >= first && (i - first) % 4 == 0) ? body[i] == '.' : is_digit(body[i]);
-    if (grouped) {
-      std::string digits = sign;
-      for (const char c : body)
-        if (c != '.') digits += c;
-      return "(thousands separators are not supported: write " + digits + ")";
-    }
+  if (comma == std::string_view::npos && std::count(body.begin(), body.end(), '.') >= 2 && grouped_thousands(body, '.')) {
+    std::string digits = sign;
+    for (const char c : body)
+      if (c != '.') digits += c;
+    return "(thousands separators are not supported: write " + digits + ")";
   }
   if (comma == std::string_view::npos || comma == 0) return "";
 
@@ -521,17 +520,12 @@ std::string number_hint(std::string_view field) {
   const std::size_t point = body.find('.');
   const std::string_view whole = body.substr(0, point);
   const std::string_view fraction = point == std::string_view::npos ? std::string_view() : body.substr(point + 1);
-  bool thousands = comma <= 3 && all_digits(whole.substr(0, comma)) && all_digits(fraction);
-  std::size_t commas = 0;
-  for (std::size_t i = comma; thousands && i < whole.size(); i += 4) {
-    thousands = whole[i] == ',' && i + 4 <= whole.size() && all_digits(whole.substr(i + 1, 3));
-    ++commas;
-  }
+  const bool thousands = grouped_thousands(whole, ',') && all_digits(fraction);
   std::string without_commas = sign;
   for (const char c : body)
     if (c != ',') without_commas += c;
   if (thousands) {
-    if (commas == 1 && point == std::string_view::npos) {
+    if (std::count(whole.begin(), whole.end(), ',') == 1 && point == std::string_view::npos) {
       std::string decimal = sign + std::string(body);
       decimal[sign.size() + comma] = '.';
       return "(a thousands separator or a decimal comma? write " + without_commas + " or " + decimal +

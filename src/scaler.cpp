@@ -71,8 +71,9 @@ MinMaxScaler MinMaxScaler::from_json(const nlohmann::json& json, const std::stri
     return out;
   };
   const auto range = numbers("feature_range");
-  // The bounds config.cpp puts on data.scale_min and data.scale_max, which it is made from.
-  if (range.size() != 2 || !(std::abs(range[0]) <= 1e6 && std::abs(range[1]) <= 1e6 && range[1] - range[0] >= 1e-3))
+  // The bounds of data.scale_min and data.scale_max (config.hpp), which it is made from.
+  if (range.size() != 2 ||
+      !(std::abs(range[0]) <= kScaleBound && std::abs(range[1]) <= kScaleBound && range[1] - range[0] >= kScaleMinWidth))
     fail("feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, got " + json["feature_range"].dump());
   MinMaxScaler scaler(range[0], range[1]);
   scaler.data_min_ = numbers("data_min");

@@ -220,7 +220,7 @@ std::int64_t year_of_tick(std::int64_t tick) {
       const std::string lower = lowercase(std::string(field));
       for (const char* token : {"-", "--", "?", ".", "#div/0!", "#value!", "#ref!", "#num!", "#null!", "#name?", "<na>",
                                 "nat", "none", "nil", "missing", "undefined"})
-        if (hint.empty() && lower == token) {
+        if (lower == token) {
           message += " (for a missing value write NA or NaN, or leave the field empty; then set data.missing)";
           break;
         }
@@ -229,22 +229,17 @@ std::int64_t year_of_tick(std::int64_t tick) {
   throw InputError(source, line, column, message);
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-// "1.016", "12.345.678": digits grouped by '.' in threes, as a ';' (European) export writes thousands.
+// "1.016", "-12.345.678": digits grouped by '.' in threes, as a ';' (European) export writes
+// thousands (csv.hpp); not "0.125", a decimal.
 bool dotted_thousands(std::string_view text) {
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
-  const std::size_t dot = text.find('.');
-  if (dot == 0 || dot > 3 || dot == std::string_view::npos || text.front() == '0') return false;  // 0.125 is a decimal
-  for (std::size_t i = 0; i < text.size(); ++i)
-    if ((i < dot || (i - dot) % 4 != 0) ? !is_digit(text[i]) : text[i] != '.') return false;
-  return (text.size() - dot) % 4 == 0;
+  return !text.empty() && text.front() != '0' && grouped_thousands(text, '.');
 }
 
 // "945": a whole number of three digits or more, no point.
 bool plain_hundreds(std::string_view text) {
   if (!text.empty() && (text.front() == '-' || text.front() == '+')) text.remove_prefix(1);
-  return text.size() >= 3 && std::all_of(text.begin(), text.end(), is_digit);
+  return text.size() >= 3 && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
 // A ';' file's column that holds both "945" and "1.016" reads 1.016 as a number near 1, where the

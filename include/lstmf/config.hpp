@@ -13,6 +13,12 @@
 
 namespace lstmf {
 
+// The bounds of data.scale_min and data.scale_max (checked by validate, and on a checkpoint's
+// scaler): the recipe stretches the range up to 1e4, and far beyond it training overflows; a
+// narrower range than kScaleMinWidth puts the scaled series below the model's float resolution.
+constexpr double kScaleBound = 1e6;
+constexpr double kScaleMinWidth = 1e-3;
+
 enum class MissingPolicy { error, interpolate, ffill };
 enum class CellActivation { tanh, relu };
 enum class InitScheme { pytorch, orthogonal };
@@ -40,8 +46,8 @@ struct DataConfig {
   int stride = 1;                     // steps between window starts
   double val_fraction = 0.1;          // chronological tail for validation
   double test_fraction = 0.0;         // chronological tail after validation, for testing
-  double scale_min = 0.0;             // min-max feature range
-  double scale_max = 1.0;
+  double scale_min = 0.0;             // min-max feature range, within +-kScaleBound,
+  double scale_max = 1.0;             // scale_max at least kScaleMinWidth above scale_min
   std::string series_column;          // long format: the column naming each row's series; "" = wide
   bool strict = false;                // long format: a series too short for one window is an error
   Normalise normalise = Normalise::automatic;  // automatic = chosen from the data (recipe.hpp)

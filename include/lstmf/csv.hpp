@@ -106,6 +106,10 @@ enum class NumberStatus {
 // Strict parse of a whole field as a decimal number (std::from_chars: [+-]digits[.digits][e[+-]digits]).
 NumberStatus parse_number(std::string_view field, double& value);
 
+// "1,234", "12.345.678" (unsigned, no decimals): 1 to 3 digits, then one or more groups of
+// `separator` and three digits, as thousands are written with separators.
+bool grouped_thousands(std::string_view text, char separator);
+
 // For a field that parse_number refused: a hint in parentheses, or "" when none applies.
 // "1,234" -> thousands separators; "3,5" and "1.234,5" -> decimal commas.
 std::string number_hint(std::string_view field);

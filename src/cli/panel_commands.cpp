@@ -101,7 +101,8 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, 
                       const std::string& output, int horizon, int threads) {
   std::optional<SeriesSet> history;
   if (!input.empty()) history = read_panel_history(checkpoint, input, args.selection());
-  if (history && !dropped_rows_note(*history).empty()) std::cerr << "note: " << history->source << ": " << dropped_rows_note(*history) << "\n";
+  const std::string dropped = history ? dropped_rows_note(*history) : "";
+  if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
   const PanelForecast forecast =
       forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads);
   write_atomically(output, to_csv(forecast));
@@ -111,7 +112,8 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, 
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
                        const BacktestOptions& options, bool json) {
   const SeriesSet history = read_panel_history(checkpoint, input, args.selection());
-  if (!dropped_rows_note(history).empty()) std::cerr << "note: " << history.source << ": " << dropped_rows_note(history) << "\n";
+  const std::string dropped = dropped_rows_note(history);
+  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   const PanelBacktest result = backtest_panel(checkpoint, history, options);
   for (const auto& skipped : result.skipped)
     std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
