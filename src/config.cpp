@@ -215,13 +215,41 @@ struct Convert<std::string> {
   static std::string text(const std::string& v) { return v.empty() ? "\"\"" : v; }
 };
 
+// "a,b" -> {a, b}; an item in double quotes may hold commas, and "" is a quote in it, as in a CSV
+// field: '"sales, EUR",units' -> {sales, EUR | units}.
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) items.push_back(item);
-  if (!text.empty() && text.back() == ',') items.emplace_back();
+  std::size_t at = 0;
+  while (true) {
+    std::string item;
+    if (at < text.size() && text[at] == '"') {
+      for (++at;; ++at) {
+        if (at == text.size()) throw BadValue{"a closing quote", "'" + printable(text) + "'"};
+        if (text[at] == '"' && (at + 1 == text.size() || text[at + 1] != '"')) break;
+        if (text[at] == '"') ++at;
+        item += text[at];
+      }
+      if (++at < text.size() && text[at] != ',')
+        throw BadValue{"a comma after a quoted item", "'" + printable(text) + "'"};
+    } else {
+      const std::size_t comma = std::min(text.find(',', at), text.size());
+      item = text.substr(at, comma - at);
+      at = comma;
+    }
+    items.push_back(std::move(item));
+    if (at >= text.size()) break;
+    ++at;  // the comma
+  }
+  if (text.empty()) items.clear();
   return items;
+}
+
+// An item as split_list reads it back: quoted when it holds a comma or starts with a quote.
+inline std::string list_item(const std::string& item) {
+  if (item.find(',') == std::string::npos && (item.empty() || item.front() != '"')) return item;
+  std::string out = "\"";
+  for (const char c : item) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
 }
 
 // Lists: a JSON array (or a single value), or comma-separated text on the command line.
@@ -242,9 +270,10 @@ struct Convert<std::vector<T>> {
     }
   }
   static std::vector<T> from_text(const std::string& text) {
+    const std::vector<std::string> items = split_list(text);  // its own message for a quote left open
     try {
       std::vector<T> out;
-      for (const auto& item : split_list(text)) out.push_back(Convert<T>::from_text(item));
+      for (const auto& item : items) out.push_back(Convert<T>::from_text(item));
       return out;
     } catch (const BadValue&) {
       throw BadValue{expected(), "'" + printable(text) + "'"};
@@ -257,7 +286,7 @@ struct Convert<std::vector<T>> {
   }
   static std::string text(const std::vector<T>& v) {
     std::string out;
-    for (const auto& item : v) out += (out.empty() ? "" : ",") + Convert<T>::text(item);
+    for (const auto& item : v) out += (out.empty() ? "" : ",") + list_item(Convert<T>::text(item));
     return out.empty() ? "\"\"" : out;
   }
 };

@@ -285,6 +285,30 @@ char delimiter_from_text(const std::string& text) {
   throw InputError("data.delimiter must be auto, \",\", \";\" or \"\\t\" (tab), got \"" + text + "\"");
 }
 
+namespace {
+
+// The delimiter an Excel delimiter line names ("sep=;", "sep=," or "sep=<tab>"), else '\0'. Also
+// as a spreadsheet saves it back: quoted ("\"sep=;\"") and followed by empty fields ("sep=;;;").
+char excel_delimiter_line(const char* line, std::size_t length) {
+  std::string_view text(line, length);
+  const bool quoted = text.size() >= 2 && text.front() == '"';
+  if (quoted) {
+    const std::size_t close = text.find('"', 1);
+    if (close == std::string_view::npos) return '\0';
+    const std::string_view rest = text.substr(close + 1);
+    text = text.substr(1, close - 1);
+    if (text.size() != 5) return '\0';
+    if (rest.find_first_not_of(text[4]) != std::string_view::npos) return '\0';
+  } else if (text.size() < 5 || text.substr(5).find_first_not_of(text[4]) != std::string_view::npos) {
+    return '\0';
+  }
+  if (text.substr(0, 4) != "sep=") return '\0';
+  const char named = text[4];
+  return named == ',' || named == ';' || named == '\t' ? named : '\0';
+}
+
+}  // namespace
+
 CsvReader::CsvReader(const std::string& path, char delimiter) : source_(path == "-" ? "<stdin>" : path) {
   std::unique_ptr<io::ByteSourceBase> bytes;
   if (path == "-") {
@@ -305,8 +329,7 @@ CsvReader::CsvReader(const std::string& path, char delimiter) : source_(path == 
     if (!is_blank(line, length, delimiter)) break;
   if (line == nullptr) throw InputError(source_, 0, 0, "the file is empty; expected a header row naming the columns");
   // Excel's delimiter line, "sep=;", before the header: it names the delimiter.
-  if (length == 5 && std::strncmp(line, "sep=", 4) == 0 && (line[4] == ',' || line[4] == ';' || line[4] == '\t')) {
-    const char named = line[4];
+  if (const char named = excel_delimiter_line(line, length); named != '\0') {
     if (delimiter != '\0' && delimiter != named)
       throw InputError(source_, static_cast<long>(reader_->get_file_line()), 0,
                        "the file's first line (sep=) names the delimiter " + delimiter_name(named) + ", but data.delimiter is " +

@@ -130,7 +130,8 @@ std::optional<std::string> nearest_name(const std::string& name, const std::vect
 std::string column_list(const std::vector<std::string>& header) {
   std::string list;
   for (std::size_t i = 0; i < header.size() && i < kMaxListedColumns; ++i)
-    list += (i ? ", " : "") + printable(header[i], 40);
+    list += (i ? ", " : "") + (header[i].find(',') != std::string::npos ? "\"" + printable(header[i], 40) + "\""
+                                                                          : printable(header[i], 40));
   if (header.size() > kMaxListedColumns) list += " and " + std::to_string(header.size() - kMaxListedColumns) + " more";
   return list;
 }
@@ -166,6 +167,14 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
   }
   std::string message = std::string(role) + " column " + quote(name) + " is not in the header";
   if (const auto nearest = nearest_name(name, header)) message += " (did you mean " + quote(*nearest) + "?)";
+  // --target 'sales, EUR' is the list {sales, " EUR"}: a comma splits it unless the name is quoted.
+  const bool listed = (std::string(role) == "target" || std::string(role) == "feature") && header.size() > 1;
+  for (const auto& column : header)
+    if (listed && column.find(',') != std::string::npos && !trim(name).empty() && column.find(trim(name)) != std::string::npos) {
+      message += " (a column name holding a comma goes in double quotes in a list: " + std::string(std::string(role) == "target" ? "--target" : "--features") + " '\"" +
+                 printable(column, 40) + "\"')";
+      break;
+    }
   if (header.size() == 1 && header[0].find_first_of(",;\t") != std::string::npos) {
     message += "; the columns are: " + column_list(header) + " (one column: is the delimiter right? set data.delimiter)";
   } else if (header.size() == 1 && header[0].find(' ') != std::string::npos) {
@@ -181,7 +190,7 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
       TimeFormat format;
       return parse_number(trim(field), number) == NumberStatus::ok || parse_time(trim(field), tick, format);
     });
-    if (data_like) message += " (line " + std::to_string(csv.header_line()) + " looks like data: the file needs a header row naming the columns)";
+    if (data_like) message += " (line " + std::to_string(csv.header_line()) + " reads as data: if it is, the file needs a header row naming the columns)";
   }
   throw InputError(csv.source(), csv.header_line(), 0, message);
 }
@@ -533,9 +542,10 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
   index.ticks = std::move(filled_ticks);
 }
 
-// Fills the NaN cells of each column of `values` [rows, columns] by the policy.
+// Fills the NaN cells of each column of `values` [rows, columns] by the policy. `rows_not_read`:
+// rows of the file outside the targets' values, left out before (named when a column is empty).
 void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, MissingPolicy missing,
-                  const std::string& source) {
+                  const std::string& source, long rows_not_read) {
   const long rows = values.rows();
   for (long c = 0; c < values.cols(); ++c) {
     auto column = values.col(c);
@@ -544,7 +554,10 @@ void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, M
     if (first_valid == rows)
       throw InputError(source, 0, 0,
                        "column " + quote(columns[static_cast<std::size_t>(c)].name) + " has no values: all " +
-                           std::to_string(rows) + " rows are missing");
+                           std::to_string(rows) + " rows are missing" +
+                           (rows_not_read > 0 ? " (" + std::to_string(rows_not_read) + (rows_not_read == 1 ? " row" : " rows") +
+                                                    " before the first or after the last target value not read)"
+                                              : std::string()));
     if (missing == MissingPolicy::error) continue;  // nothing can be missing: reading refused it
     for (long row = 0; row < first_valid; ++row) column(row) = column(first_valid);
     long last_valid = first_valid;
@@ -668,7 +681,7 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
     series.target_filled.resize(static_cast<std::size_t>(raw.values.rows()));
     for (long r = 0; r < raw.values.rows(); ++r) series.target_filled[static_cast<std::size_t>(r)] = std::isnan(raw.values(r, 0));
   }
-  fill_missing(raw.values, columns, missing, source);
+  fill_missing(raw.values, columns, missing, source, series.leading_dropped + series.trailing_dropped);
   series.values = std::move(raw.values);
   return series;
 }

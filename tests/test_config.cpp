@@ -149,6 +149,15 @@ TEST_CASE("command-line text sets keys and names the flag when it is bad", "[con
   CHECK(config.model.hidden == std::vector<int>{64, 32});
   set_from_text(config, find("data.targets"), "a,b");
   CHECK(config.data.targets == std::vector<std::string>{"a", "b"});
+  // A name holding a comma is quoted, as in a CSV field ("" a quote inside).
+  set_from_text(config, find("data.targets"), "\"sales, EUR\",b,\"say \"\"hi\"\"\"");
+  CHECK(config.data.targets == std::vector<std::string>{"sales, EUR", "b", "say \"hi\""});
+  REQUIRE_THROWS_WITH(set_from_text(config, find("data.targets"), "\"sales, EUR"),
+                      Contains("--target expects a closing quote, got '\"sales, EUR'"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("data.targets"), "\"a\"b"),
+                      Contains("--target expects a comma after a quoted item"));
+  set_from_text(config, find("data.targets"), "a,");
+  CHECK(config.data.targets == std::vector<std::string>{"a", ""});
   set_from_text(config, find("training.optimizer"), "sgd");
   CHECK(config.training.optimizer == OptimizerKind::sgd);
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.epochs"), "-"), Contains("--epochs expects an integer >= 1 or \"auto\", got '-'"));

@@ -85,6 +85,12 @@ TEST_CASE("csv reader handles quoting, line ends, BOM and blank lines", "[csv]")
     CHECK_THROWS_WITH(read_all("sep=;\ndate;value\n", ','),
                       Catch::Contains("data.csv:1: the file's first line (sep=) names the delimiter ';', but data.delimiter is ','"));
     CHECK_THROWS_WITH(read_all("sep=;\n"), Catch::Contains("the file has only its sep= line"));
+    // as a spreadsheet saves it back: quoted, or with the header's empty fields after it
+    CHECK(read_all("\"sep=;\"\ndate;value\n2020;1,5\n") == Records{{"date", "value"}, {"2020", "1,5"}});
+    CHECK(read_all("sep=;;\ndate;value\n2020;1,5\n") == Records{{"date", "value"}, {"2020", "1,5"}});
+    CHECK(read_all("\"sep=;\";\ndate;value\n2020;1,5\n") == Records{{"date", "value"}, {"2020", "1,5"}});
+    // a header that only starts like one stays the header
+    CHECK(read_all("sep=;x\n1;2\n")[0] == std::vector<std::string>{"sep=", "x"});
   }
   SECTION("an empty quoted field and a quoted field with only quotes") {
     CHECK(read_all("a,b,c\n\"\",\"\"\"\",x\n") == Records{{"a", "b", "c"}, {"", "\"", "x"}});

@@ -288,6 +288,10 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
                Catch::Contains("data.csv: column 'b' has no values: all 2 rows are missing"));
     CHECK_THAT(load_error("date,a\n1,NA\n", {"a"}, {}, "date", MissingPolicy::ffill).what(),
                Catch::Contains("column 'a' has no values"));
+    // a feature whose only value sits in a row after the target's last one, which is not read
+    CHECK_THAT(load_error("date,a,b\n1,1,\n2,2,\n3,,5\n", {"a"}, {"b"}, "date", MissingPolicy::interpolate).what(),
+               Catch::Contains("column 'b' has no values: all 2 rows are missing (1 row before the first or after the last "
+                               "target value not read)"));
   }
   SECTION("an unselected column may hold anything") {
     CHECK(load_text("date,a,notes\n1,1,hello\n2,2,\n", {"a"}).rows() == 2);

@@ -2,7 +2,8 @@
 //
 // Dialect (RFC 4180 plus what spreadsheets and pandas write):
 //  - A header row is required: the first non-blank line names the columns (after a line "sep=;",
-//    "sep=," or "sep=<tab>", as Excel writes, which names the delimiter).
+//    "sep=," or "sep=<tab>", as Excel writes, which names the delimiter; also quoted or followed
+//    by empty fields).
 //  - Delimiter ',', ';' or tab; "auto" picks the one that occurs most often (outside quotes) in the
 //    header line, ',' when none does.
 //  - A field may be quoted: "a, ""b""" is `a, "b"`; a quoted field may hold delimiters and line
