@@ -25,12 +25,16 @@ export CONFIG OUT N
 JOBS=${JOBS:-$N}
 mkdir -p "$OUT"
 
-# One shard: train, then forecast from the shard's own checkpoint.
+# One shard: train, then forecast from the shard's own checkpoint. A shard that holds none of the
+# series (more shards than series, or an unlucky split) writes no checkpoint and exits 0.
 run_shard() {
   local k=$1
   shift
+  rm -f "$OUT/model-$k-of-$N.json" "$OUT/forecast-$k-of-$N.csv"
   "$LSTMF_BIN" train --config "$CONFIG" --shard "$k/$N" --threads 1 --quiet --output "$OUT/model-$k-of-$N.json" "$@"
-  "$LSTMF_BIN" predict --model "$OUT/model-$k-of-$N.json" --threads 1 --output "$OUT/forecast-$k-of-$N.csv"
+  if [ -e "$OUT/model-$k-of-$N.json" ]; then
+    "$LSTMF_BIN" predict --model "$OUT/model-$k-of-$N.json" --threads 1 --output "$OUT/forecast-$k-of-$N.csv"
+  fi
 }
 export -f run_shard
 
@@ -38,9 +42,15 @@ PARALLEL_SHELL=bash parallel --will-cite --halt now,fail=1 -j "$JOBS" run_shard 
 
 models=() forecasts=()
 for k in $(seq 0 $((N - 1))); do
-  models+=("$OUT/model-$k-of-$N.json")
-  forecasts+=("$OUT/forecast-$k-of-$N.csv")
+  if [ -e "$OUT/model-$k-of-$N.json" ]; then  # empty shards wrote none
+    models+=("$OUT/model-$k-of-$N.json")
+    forecasts+=("$OUT/forecast-$k-of-$N.csv")
+  fi
 done
+if [ ${#models[@]} -eq 0 ]; then
+  echo "no shard of $N held a series" >&2
+  exit 2
+fi
 "$LSTMF_BIN" merge "${models[@]}" --output "$OUT/model.json"
 "$LSTMF_BIN" merge "${forecasts[@]}" --output "$OUT/forecast.csv"
 echo "merged $N shards: $OUT/model.json, $OUT/forecast.csv" >&2

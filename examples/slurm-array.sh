@@ -22,9 +22,15 @@ if [ "${1:-}" = "--merge" ]; then
   N=$3
   models=() forecasts=()
   for k in $(seq 0 $((N - 1))); do
-    models+=("$OUT/model-$k-of-$N.json")
-    forecasts+=("$OUT/forecast-$k-of-$N.csv")
+    if [ -e "$OUT/model-$k-of-$N.json" ]; then  # a shard that holds no series writes none
+      models+=("$OUT/model-$k-of-$N.json")
+      forecasts+=("$OUT/forecast-$k-of-$N.csv")
+    fi
   done
+  if [ ${#models[@]} -eq 0 ]; then
+    echo "no shard of $N held a series" >&2
+    exit 2
+  fi
   "$LSTMF_BIN" merge "${models[@]}" --output "$OUT/model.json"
   "$LSTMF_BIN" merge "${forecasts[@]}" --output "$OUT/forecast.csv"
   exit 0
@@ -37,5 +43,8 @@ K=${SLURM_ARRAY_TASK_ID:?run as an array job: sbatch --array=0-15 $0 CONFIG OUT_
 N=${SLURM_ARRAY_TASK_COUNT:?this Slurm does not set SLURM_ARRAY_TASK_COUNT; use --array=0-(N-1)}
 THREADS=${SLURM_CPUS_PER_TASK:-1}
 mkdir -p "$OUT"
+rm -f "$OUT/model-$K-of-$N.json" "$OUT/forecast-$K-of-$N.csv"
 "$LSTMF_BIN" train --config "$CONFIG" --shard "$K/$N" --threads "$THREADS" --quiet --output "$OUT/model-$K-of-$N.json" "$@"
-"$LSTMF_BIN" predict --model "$OUT/model-$K-of-$N.json" --threads "$THREADS" --output "$OUT/forecast-$K-of-$N.csv"
+if [ -e "$OUT/model-$K-of-$N.json" ]; then  # a shard that holds no series writes none, and exits 0
+  "$LSTMF_BIN" predict --model "$OUT/model-$K-of-$N.json" --threads "$THREADS" --output "$OUT/forecast-$K-of-$N.csv"
+fi

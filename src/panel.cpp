@@ -667,7 +667,12 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   if (config.training.mode != "per-series" && config.training.mode != "global")
     throw InputError("training.mode must be per-series or global, got '" + config.training.mode + "'");
   PanelFitOutcome outcome;
-  SeriesSet set = drop_short_series(select_series(std::move(source), options.selection), config.data, outcome.skipped);
+  SeriesSet selected = select_series(std::move(source), options.selection);
+  if (selected.series.empty() && options.selection.shard.count > 1 && options.selection.ids.empty()) {
+    outcome.empty_shard = true;
+    return outcome;
+  }
+  SeriesSet set = drop_short_series(std::move(selected), config.data, outcome.skipped);
   if (set.series.empty())
     throw InputError(set.source, 0, 0,
                      outcome.skipped.empty() ? std::string("no series selected")

@@ -283,6 +283,15 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
   REQUIRE(pipeline.exit_code == 0);
   CHECK(read_file(dir.file("out/forecast.csv")) == all.out);
   CHECK(run_cli("predict --model out/model.json", dir.path()).out == all.out);
+  // More shards than series: the empty ones (2 at least of 8 for 6 series) train nothing, exit 0
+  // and write no checkpoint; the merge of the others is the same run.
+  const RunResult sparse = run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" +
+                                         source_path("examples/parallel.sh") + "' panel.json out8 8",
+                                     dir.path());
+  INFO(sparse.err);
+  REQUIRE(sparse.exit_code == 0);
+  CHECK_THAT(sparse.err, Contains("holds none of the series of panel.csv; no checkpoint written"));
+  CHECK(read_file(dir.file("out8/forecast.csv")) == all.out);
 }
 
 TEST_CASE("inspect shows the split and windows many-series train uses, and the series it skips", "[cli-panel]") {

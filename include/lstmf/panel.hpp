@@ -150,6 +150,9 @@ struct PanelFitOutcome {
   long validation_windows = 0;
   bool stopped = false;                // a callback asked to stop
   std::string rows_dropped;            // dropped_rows_note of the file's series ("" for none)
+  // A shard of N (selection.shard) that holds none of the file's series: nothing trained, no
+  // error (a split of few series into many shards leaves some empty; merge notes them).
+  bool empty_shard = false;
 };
 
 // Many-series training resolves the keys left "chosen from the data" (recipe.hpp) by one rule for

@@ -57,6 +57,12 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (world.size > 1 && !quiet)
     std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
   const PanelFitOutcome outcome = fit_panel(config, options);
+  if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
+    if (world.rank == 0)
+      std::cerr << "note: shard " << options.selection.shard.text() << " holds none of the series of "
+                << printable(config.data.path == "-" ? "<stdin>" : config.data.path) << "; no checkpoint written\n";
+    return 0;
+  }
   for (const auto& skipped : outcome.skipped)
     if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
