@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <utility>
 #include <vector>
 #include <sstream>
@@ -381,9 +382,41 @@ nlohmann::json read_json_file(const std::string& path, int max_depth, const std:
   return parse_json(read_text(path), source, max_depth, skip, filter);  // stdin, empty files, errors
 }
 
+namespace {
+// stdout's file when it is a regular file or a pipe: the only kinds two writers could garble.
+std::optional<struct stat> stdout_file() {
+  struct stat info {};
+  if (::fstat(STDOUT_FILENO, &info) != 0 || !(S_ISREG(info.st_mode) || S_ISFIFO(info.st_mode))) return std::nullopt;
+  return info;
+}
+}  // namespace
+
+bool writes_stdout(const std::string& path) {
+  if (path == "-") return true;
+  const auto out = stdout_file();
+  struct stat info {};
+  return out && !path.empty() && ::stat(path.c_str(), &info) == 0 && info.st_dev == out->st_dev && info.st_ino == out->st_ino;
+}
+
+bool is_fifo(const std::string& path) {
+  struct stat info {};
+  return !path.empty() && path != "-" && ::stat(path.c_str(), &info) == 0 && S_ISFIFO(info.st_mode);
+}
+
 void check_distinct(const std::string& output_flag, const std::string& output,
                     const std::vector<std::pair<std::string, std::string>>& others) {
-  if (output.empty() || output == "-") return;
+  if (output.empty()) return;
+  if (output == "-") {  // stdout appended to an input: cat's "input file is output file"
+    const auto out = stdout_file();
+    if (!out || !S_ISREG(out->st_mode)) return;
+    for (const auto& [flag, path] : others) {
+      struct stat info {};
+      if (!path.empty() && path != "-" && ::stat(path.c_str(), &info) == 0 && info.st_dev == out->st_dev &&
+          info.st_ino == out->st_ino)
+        throw InputError("stdout is the same file as " + flag + " " + path + ": writing it would destroy it; redirect it elsewhere");
+    }
+    return;
+  }
   std::error_code error;
   const std::filesystem::path out = std::filesystem::absolute(output, error).lexically_normal();
   struct stat out_info {};
@@ -441,7 +474,10 @@ void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& in
 }
 
 void check_distinct_outputs(const std::string& flag_a, const std::string& a, const std::string& flag_b, const std::string& b) {
-  if (a.empty() || b.empty() || a == "-" || b == "-" || special_file(a)) return;
+  if (a.empty() || b.empty()) return;
+  if (writes_stdout(a) && writes_stdout(b))
+    throw InputError(flag_a + " " + a + " and " + flag_b + " " + b + " both write stdout: one would garble the other; give one a file");
+  if (a == "-" || b == "-" || special_file(a)) return;
   std::error_code error_a, error_b;
   const auto path_a = std::filesystem::absolute(output_target(a), error_a).lexically_normal();
   const auto path_b = std::filesystem::absolute(output_target(b), error_b).lexically_normal();

@@ -225,6 +225,30 @@ TEST_CASE("an output of /dev/stdout goes to stdout, appended to a file or into a
   CHECK(std::filesystem::is_symlink("/dev/stdout"));
 }
 
+TEST_CASE("stdout that is an input, or shared by two outputs, is refused before anything is written", "[cli]") {
+  TempDir dir;
+  const std::string data = "'" + source_path("data/shampoo.csv") + "'";
+  const std::string train = "train --data " + data + " --target sales --time-column date --look-back 3 --hidden 2 --epochs 1 --quiet";
+  REQUIRE(run_cli(train + " --output m.json", dir.path()).exit_code == 0);
+  const std::string model = read_file(dir.file("m.json"));
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";
+  // cat's "input file is output file": the forecast appended to the checkpoint it reads
+  const RunResult appended = run_shell("{ " + binary + "predict --model m.json >> m.json; }", dir.path());
+  CHECK(appended.exit_code == 2);
+  CHECK_THAT(appended.err, Contains("stdout is the same file as --model m.json"));
+  CHECK(read_file(dir.file("m.json")) == model);
+  // two outputs into one stream, however spelled
+  const RunResult both = run_shell("{ { " + binary + train + " --output /dev/stdout --log-json -; echo exit $? >&2; } | cat; }", dir.path());
+  CHECK_THAT(both.err, Contains("exit 2"));
+  CHECK_THAT(both.err, Contains("both write stdout"));
+  CHECK(both.out.empty());
+  const RunResult report = run_shell("{ " + binary + "evaluate --protocol '" + source_path("data") +
+                                         "' --only shampoo.csv --json-file /dev/stdout > out.txt; }",
+                                     dir.path());
+  CHECK(report.exit_code == 2);
+  CHECK_THAT(report.err, Contains("--json-file /dev/stdout would mix JSON into the report on stdout"));
+}
+
 TEST_CASE("SIGTERM or SIGINT outside train exits 130 at once", "[cli]") {
   TempDir dir;
   for (const char* signal : {"TERM", "INT"}) {

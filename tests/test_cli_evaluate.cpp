@@ -428,7 +428,7 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   }
   const RunResult dash = run_cli(command + " --json-file -", mixed.path());
   CHECK(dash.exit_code == 2);
-  CHECK_THAT(dash.err, Contains("--json-file - would mix JSON into the Markdown on stdout; use --json for JSON on stdout"));
+  CHECK_THAT(dash.err, Contains("--json-file - would mix JSON into the report on stdout; use --json for JSON on stdout"));
   mixed.write("baselines.json", R"({"series": {"f.csv": {"methods": {"a|b": {"forecast": [1, 2, 3, 4]}}}}})");
   const RunResult piped_name = run_cli(command, mixed.path());
   CHECK(piped_name.exit_code == 2);

@@ -33,13 +33,21 @@ nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const
 
 // Throws InputError when output file `output` (given by flag `output_flag`) is the same file as one
 // of `others` ({flag, path}: the inputs, or another output), which writing it would destroy: the
-// same existing file (device and inode), or the same absolute path. "-" and empty paths never clash.
+// same existing file (device and inode), or the same absolute path. Empty paths never clash; an
+// output "-" clashes with an input only when stdout is that regular file (`predict --model m.json
+// >> m.json`).
 void check_distinct(const std::string& output_flag, const std::string& output,
                     const std::vector<std::pair<std::string, std::string>>& others);
+// True when `path` is "-", or names the file or pipe stdout is (/dev/stdout, or the file stdout
+// was redirected to); a terminal or /dev/null is shared freely, so false.
+bool writes_stdout(const std::string& path);
+// True when `path` names a pipe (a FIFO, or bash's >(...) as /dev/fd/N).
+bool is_fifo(const std::string& path);
 // Throws InputError when more than one of `inputs` ({flag, path}) is "-": stdin can be read once.
 //   "--model - and --input - both read stdin; give one of them as a file"
 void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs);
-// Throws InputError when two outputs name the same file (whether or not it exists yet).
+// Throws InputError when two outputs name the same file (whether or not it exists yet), or both
+// write stdout (writes_stdout).
 void check_distinct_outputs(const std::string& flag_a, const std::string& a, const std::string& flag_b, const std::string& b);
 
 // Where an output named `given` is written: a symbolic link is followed to its target (written

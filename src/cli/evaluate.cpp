@@ -73,7 +73,8 @@ int run_protocol_command(const EvaluateArgs& args) {
   }
   check(options.base, "--set");
   options.only = args.only;
-  if (args.json_file == "-") throw InputError("--json-file - would mix JSON into the Markdown on stdout; use --json for JSON on stdout");
+  if (writes_stdout(args.json_file))  // "-", /dev/stdout, or the file stdout goes to
+    throw InputError("--json-file " + args.json_file + " would mix JSON into the report on stdout; use --json for JSON on stdout");
   if (!args.json_file.empty()) {
     check_writable(args.json_file);  // before a run of minutes, not after it
     options.outputs.push_back({"--json-file", args.json_file});
