@@ -164,21 +164,22 @@ size_t original_offset(size_t offset, const Spans& spans) {
 
 namespace {
 
-// The rest of `in` appended to `text` in chunks, refusing binary data as soon as a chunk holds a
-// NUL byte (no text format we read has one), so /dev/zero or a binary stream fails at once instead
-// of filling memory.
+// Refuses a NUL byte in text[from..]: binary data (no text format we read has one). Checked chunk
+// by chunk as text is read, so /dev/zero or a binary stream fails at once instead of filling memory.
+void refuse_nul(const std::string& text, size_t from, const std::string& source) {
+  const size_t nul = text.find('\0', from);
+  if (nul != std::string::npos)
+    throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
+}
+
+// The rest of `in` appended to `text` in chunks.
 void append_text(std::istream& in, const std::string& source, std::string& text) {
-  const auto refuse_nul = [&](size_t from) {
-    const size_t nul = text.find('\0', from);
-    if (nul != std::string::npos)
-      throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
-  };
-  refuse_nul(0);
+  refuse_nul(text, 0, source);
   std::array<char, 1 << 16> chunk;
   while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
     const size_t before = text.size();
     text.append(chunk.data(), static_cast<size_t>(in.gcount()));
-    refuse_nul(before);
+    refuse_nul(text, before, source);
   }
 }
 
@@ -186,9 +187,22 @@ void append_text(std::istream& in, const std::string& source, std::string& text)
 
 std::string read_text(const std::string& path) {
   std::string text;
-  if (path == "-") {
-    append_text(std::cin, "<stdin>", text);
-    if (std::cin.bad()) throw IoError("<stdin>", "read failed");
+  if (path == "-") {  // read(2), so a closed stdin or a folder says so rather than reading as empty
+    struct stat info {};
+    if (::fstat(STDIN_FILENO, &info) != 0) throw IoError("<stdin>", "cannot read: " + errno_text(errno));
+    if (S_ISDIR(info.st_mode)) throw IoError("<stdin>", "cannot read: " + errno_text(EISDIR));
+    std::array<char, 1 << 16> chunk;
+    while (true) {
+      const ssize_t got = ::read(STDIN_FILENO, chunk.data(), chunk.size());
+      if (got == 0) break;
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        throw IoError("<stdin>", "cannot read: " + errno_text(errno));
+      }
+      const size_t before = text.size();
+      text.append(chunk.data(), static_cast<size_t>(got));
+      refuse_nul(text, before, "<stdin>");
+    }
     return text;
   }
   struct stat info {};

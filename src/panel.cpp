@@ -552,12 +552,16 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
   }
 }
 
-AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection& selection, bool keep_optimizer_state) {
-  const std::string source = path == "-" ? "<stdin>" : path;
+namespace {
+
+constexpr int kMaxCheckpointDepth = 64;
+
+// load_any_checkpoint from `read` (skip, filter -> the parsed document) of `source`.
+AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& selection, bool keep_optimizer_state,
+                             const std::function<json(const std::vector<std::string>&, const JsonFilter&)>& read) {
   // Filters while parsing: drops the optimizer state unless asked for, and the series that the
   // selection does not pick (their state_dict as soon as its key is read, the rest when the series
   // ends). Depths: 1 = top-level keys, 2 = a series object, 3 = its keys.
-  constexpr int kMaxDepth = 64;
   std::string top_key;
   bool expect_id = false, keep_series = true;
   const json::parser_callback_t filter = [&](int depth, json::parse_event_t event, json& parsed) {
@@ -592,7 +596,7 @@ AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection
   // Parsed from the mapped file with the filter, so no unselected series' weights are ever built.
   const std::vector<std::string> skip =
       keep_optimizer_state ? std::vector<std::string>{} : std::vector<std::string>{"optimizer_state"};
-  const json root = read_json_file(path, kMaxDepth, skip, filter);
+  const json root = read(skip, filter);
   AnyCheckpoint loaded;
   if (root.is_object() && root.contains("series")) {
     loaded.panel = panel_checkpoint_from_json(root, source);
@@ -607,6 +611,22 @@ AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection
     throw InputError(source, 0, 0, "--series and --shard pick series of a many-series checkpoint; this one holds one series");
   loaded.single = checkpoint_from_json(root, source);
   return loaded;
+}
+
+}  // namespace
+
+AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection& selection, bool keep_optimizer_state) {
+  return any_checkpoint(path == "-" ? "<stdin>" : path, selection, keep_optimizer_state,
+                        [&](const std::vector<std::string>& skip, const JsonFilter& filter) {
+                          return read_json_file(path, kMaxCheckpointDepth, skip, filter);
+                        });
+}
+
+AnyCheckpoint parse_any_checkpoint(const std::string& text, const std::string& source, const SeriesSelection& selection,
+                                   bool keep_optimizer_state) {
+  return any_checkpoint(source, selection, keep_optimizer_state, [&](const std::vector<std::string>& skip, const JsonFilter& filter) {
+    return parse_json(text, source, kMaxCheckpointDepth, skip, filter);
+  });
 }
 
 // ---- training ----

@@ -225,6 +225,20 @@ TEST_CASE("an output of /dev/stdout goes to stdout, appended to a file or into a
   CHECK(std::filesystem::is_symlink("/dev/stdout"));
 }
 
+TEST_CASE("stdin that is a folder or closed is a read error, not an empty input", "[cli]") {
+  TempDir dir;
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";
+  for (const char* command : {"predict --model -", "train --config -", "merge - a.csv"}) {
+    INFO(command);
+    const RunResult folder = run_shell("{ " + binary + command + " < /; }", dir.path());
+    CHECK(folder.exit_code == 3);
+    CHECK_THAT(folder.err, Contains("<stdin>: cannot read: Is a directory"));
+    const RunResult closed = run_shell("{ " + binary + command + " <&-; }", dir.path());
+    CHECK(closed.exit_code == 3);
+    CHECK_THAT(closed.err, Contains("<stdin>: cannot read: Bad file descriptor"));
+  }
+}
+
 TEST_CASE("stdout that is an input, or shared by two outputs, is refused before anything is written", "[cli]") {
   TempDir dir;
   const std::string data = "'" + source_path("data/shampoo.csv") + "'";

@@ -242,6 +242,11 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
   INFO(models.err);
   REQUIRE(models.exit_code == 0);
   CHECK(run_cli("predict --model merged.json", dir.path()).out == all.out);
+  // one of them from stdin, read once
+  const RunResult piped = run_cli("merge m0.json - m2.json --output piped.json", dir.path(), read_file(dir.file("m1.json")));
+  INFO(piped.err);
+  REQUIRE(piped.exit_code == 0);
+  CHECK(run_cli("predict --model piped.json", dir.path()).out == all.out);
 
   SECTION("merge refuses inputs that do not fit together") {
     const RunResult twice = run_cli("merge m0.json m0.json --output x.json", dir.path());

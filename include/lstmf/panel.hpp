@@ -115,6 +115,9 @@ struct AnyCheckpoint {
 };
 AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection& selection = {},
                                   bool keep_optimizer_state = false);
+// The same from text already read (merge reads stdin once), named `source` in messages.
+AnyCheckpoint parse_any_checkpoint(const std::string& text, const std::string& source, const SeriesSelection& selection = {},
+                                   bool keep_optimizer_state = false);
 
 // ---- training -----------------------------------------------------------------------------------
 

@@ -27,30 +27,37 @@ int run_merge(const MergeArgs& args) {
   for (const auto& input : args.inputs) inputs.push_back({"input", input});
   check_distinct("--output", args.output, inputs);
   if (std::count(args.inputs.begin(), args.inputs.end(), "-") > 1) throw InputError("stdin (-) can be read only once");
-  std::vector<std::string> texts;
-  for (const auto& input : args.inputs) texts.push_back(read_text(input));
+  std::vector<std::string> texts, names;  // names: as messages give them, stdin as <stdin>
+  for (const auto& input : args.inputs) {
+    texts.push_back(read_text(input));
+    names.push_back(input == "-" ? "<stdin>" : input);
+  }
   const bool checkpoints = looks_like_json(texts.front());
   for (std::size_t i = 1; i < texts.size(); ++i)
     if (looks_like_json(texts[i]) != checkpoints)
-      throw InputError(args.inputs[i], 0, 0,
+      throw InputError(names[i], 0, 0,
                        std::string("is ") + (checkpoints ? "not a checkpoint" : "a checkpoint") + " but " +
-                           args.inputs.front() + (checkpoints ? " is one" : " is a forecast CSV") +
+                           names.front() + (checkpoints ? " is one" : " is a forecast CSV") +
                            "; merge joins checkpoints or forecasts, not both");
   if (!checkpoints) {
-    write_atomically(args.output, merge_forecast_csvs(texts, args.inputs));
+    write_atomically(args.output, merge_forecast_csvs(texts, names));
     return 0;
   }
   if (args.output == "-") throw InputError("merging checkpoints needs --output FILE");
+  std::string from_stdin;  // stdin is read once: its text is parsed, files are read again (mapped)
+  for (std::size_t i = 0; i < texts.size(); ++i)
+    if (args.inputs[i] == "-") from_stdin = std::move(texts[i]);
   texts.clear();
   std::vector<PanelCheckpoint> parts;
-  for (const auto& input : args.inputs) {
-    AnyCheckpoint loaded = load_any_checkpoint(input);
+  for (std::size_t i = 0; i < args.inputs.size(); ++i) {
+    const std::string& input = args.inputs[i];
+    AnyCheckpoint loaded = input == "-" ? parse_any_checkpoint(from_stdin, names[i]) : load_any_checkpoint(input);
     if (!loaded.panel)
-      throw InputError(input, 0, 0, "is a single-series checkpoint; merge joins many-series checkpoints (train --series-column)");
+      throw InputError(names[i], 0, 0, "is a single-series checkpoint; merge joins many-series checkpoints (train --series-column)");
     parts.push_back(std::move(*loaded.panel));
   }
   const std::string missing = missing_shards(parts);
-  PanelCheckpoint merged = merge_panel_checkpoints(std::move(parts), args.inputs);
+  PanelCheckpoint merged = merge_panel_checkpoints(std::move(parts), names);
   merged.config.output.path = args.output;
   save_panel_checkpoint(args.output, merged);
   if (!missing.empty())
