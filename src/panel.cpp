@@ -314,10 +314,13 @@ std::string csv_field(const std::string& text) {
 
 // The config as merge compares it: without the output section and the thread count, which do not
 // change a per-series model.
+// What shards must share to merge: all but where their outputs went, their thread count, and where
+// they read the data (shards run anywhere: ./data.csv in one, /scratch/data.csv in another).
 json comparable_config(const Config& config) {
   json j = to_json(config);
   j.erase("output");
   j["training"].erase("threads");
+  j["data"].erase("path");
   return j;
 }
 
@@ -988,8 +991,16 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
       throw InputError(names[p], 0, 0,
                        "is a global-mode checkpoint: one model trained on its own series, which cannot be joined with "
                        "another; train a global model in one process (or with MPI), then shard predict and evaluate");
-    if (comparable_config(part.config) != config)
-      throw InputError(names[p], 0, 0, "its config differs from " + names.front() + "'s (only output.* and training.threads may)");
+    if (const json own = comparable_config(part.config); own != config) {
+      // The first key that differs, as config keys are named, with both values.
+      const json::json_pointer at(json::diff(config, own).front().at("path").get<std::string>());
+      std::string key = at.to_string().substr(1);
+      std::replace(key.begin(), key.end(), '/', '.');
+      const auto value = [&](const json& j) { return j.contains(at) ? printable(j.at(at).dump(), 60) : std::string("absent"); };
+      throw InputError(names[p], 0, 0,
+                       "its config differs from " + names.front() + "'s at " + key + " (" + value(own) + " against " +
+                           value(config) + "; only output.*, training.threads and data.path may differ)");
+    }
     if (columns_to_json(part.columns) != columns)
       throw InputError(names[p], 0, 0, "its columns or time format differ from " + names.front() + "'s");
     if (part.shard.has_value() != parts.front().shard.has_value() ||
@@ -1063,6 +1074,15 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
       rows[records[r].first].push_back(std::move(records[r].text));
     }
   }
+  // One predict run forecasts every series the same number of steps: shards run with different
+  // --horizon do not make one forecast.
+  for (const auto& [id, lines] : rows)
+    if (const auto& [first_id, first_rows] = *rows.begin(); lines.size() != first_rows.size())
+      throw InputError(names[owner[id]], 0, 0,
+                       "series " + quote(id) + " has " + std::to_string(lines.size()) + (lines.size() == 1 ? " step" : " steps") +
+                           ", but series " + quote(first_id) + " of " + names[owner[first_id]] + " has " +
+                           std::to_string(first_rows.size()) +
+                           ": forecasts of different horizons (predict --horizon) do not merge");
   std::string out = header + "\n";
   for (const auto& [id, lines] : rows)
     for (const auto& line : lines) out += line + "\n";

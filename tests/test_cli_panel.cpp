@@ -260,7 +260,11 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
     REQUIRE(run_cli("train " + kFlags + " --threads 1 --shard 1/3 --lr 0.01 --output other.json", dir.path()).exit_code == 0);
     const RunResult config = run_cli("merge m0.json other.json --output x.json", dir.path());
     CHECK(config.exit_code == 2);
-    CHECK_THAT(config.err, Contains("other.json: its config differs from m0.json's"));
+    CHECK_THAT(config.err, Contains("other.json: its config differs from m0.json's at training.lr (0.01 against 0.001;"));
+    REQUIRE(run_cli("predict --model m1.json --horizon 2 --output f1h2.csv", dir.path()).exit_code == 0);
+    const RunResult horizons = run_cli("merge f0.csv f1h2.csv f2.csv --output x.json", dir.path());
+    CHECK(horizons.exit_code == 2);
+    CHECK_THAT(horizons.err, Contains("forecasts of different horizons (predict --horizon) do not merge"));
     const RunResult mixed = run_cli("merge m0.json f1.csv --output x.json", dir.path());
     CHECK(mixed.exit_code == 2);
     CHECK_THAT(mixed.err, Contains("not both"));

@@ -257,8 +257,12 @@ TEST_CASE("a many-series checkpoint records the first series' own seasonal perio
 
 TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[panel]") {
   const std::string a = "id,date,value\nb,2001-01,1\nb,2001-02,2\n";
-  const std::string b = "id,date,value\n\"a,1\",2001-01,3\nc,2001-01,4\n";
-  CHECK(merge_forecast_csvs({a, b}, {"a.csv", "b.csv"}) == "id,date,value\n\"a,1\",2001-01,3\nb,2001-01,1\nb,2001-02,2\nc,2001-01,4\n");
+  const std::string b = "id,date,value\n\"a,1\",2001-01,3\n\"a,1\",2001-02,5\nc,2001-01,4\nc,2001-02,6\n";
+  CHECK(merge_forecast_csvs({a, b}, {"a.csv", "b.csv"}) ==
+        "id,date,value\n\"a,1\",2001-01,3\n\"a,1\",2001-02,5\nb,2001-01,1\nb,2001-02,2\nc,2001-01,4\nc,2001-02,6\n");
+  // every series the same number of steps, as one predict run writes them
+  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-01,4\n"}, {"a.csv", "h1.csv"}),
+                    Contains("h1.csv: series 'c' has 1 step, but series 'b' of a.csv has 2"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, a}, {"a.csv", "a2.csv"}), Contains("a2.csv") && Contains("series 'b' is also in a.csv"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,time,value\n"}, {"a.csv", "t.csv"}), Contains("t.csv:1") && Contains("differs"));
 }
