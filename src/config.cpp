@@ -602,6 +602,14 @@ const OptionInfo* find_option(const std::string& path) {
 
 std::string default_text(const OptionInfo& option) { return find_def(option).default_text; }
 
+std::vector<std::string> split_flag_list(const std::string& flag, const std::string& text) {
+  try {
+    return split_list(text);
+  } catch (const BadValue& bad) {
+    throw InputError(flag + " expects " + bad.expected + ", got " + bad.found);
+  }
+}
+
 void set_from_text(Config& config, const OptionInfo& option, const std::string& text) {
   const auto& def = find_def(option);
   try {

@@ -31,10 +31,18 @@ using namespace checkpoint_json;  // the checkpoint readers, shared with checkpo
 std::string quote(const std::string& text) { return "'" + printable(text, 240) + "'"; }
 
 // A few ids for messages: "a, b, c and 97 more".
+// After "no series 'a', '1'": --series a,1 asks for two ids; one holding a comma is quoted.
+std::string comma_hint(const std::vector<std::string>& missing) {
+  if (missing.size() < 2) return "";
+  std::string joined;
+  for (const auto& id : missing) joined += (joined.empty() ? "" : ",") + id;
+  return " (if one id holds a comma, quote it: --series '\"" + printable(joined, 60) + "\"')";
+}
+
 std::string id_list(const std::vector<std::string>& ids) {
   constexpr std::size_t kShown = 5;
   std::string out;
-  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + printable(ids[i]);
+  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + quote(ids[i]);
   if (ids.size() > kShown) out += " and " + std::to_string(ids.size() - kShown) + " more";
   return out;
 }
@@ -375,10 +383,8 @@ bool SeriesSelection::selects(const std::string& id) const {
 SeriesSelection make_selection(const std::string& ids, const std::string& shard) {
   SeriesSelection selection;
   if (!shard.empty()) selection.shard = parse_shard(shard);
-  std::string id;
-  std::istringstream in(ids);
-  while (std::getline(in, id, ','))
-    if (!id.empty()) selection.ids.push_back(id);
+  for (auto& id : split_flag_list("--series", ids))
+    if (!id.empty()) selection.ids.push_back(std::move(id));
   return selection;
 }
 
@@ -393,8 +399,8 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
     std::vector<std::string> present;
     for (const auto& s : set.series) present.push_back(s.id);
     throw InputError(set.source, 0, 0,
-                     "no series " + quote(id_list(missing)) + " in column " + quote(set.series_column) + " (" +
-                         std::to_string(present.size()) + " series: " + id_list(present) + ")");
+                     "no series " + id_list(missing) + " in column " + quote(set.series_column) + " (" +
+                         std::to_string(present.size()) + " series: " + id_list(present) + ")" + comma_hint(missing));
   }
   std::vector<Series> kept;
   for (Series& s : set.series)
@@ -607,7 +613,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
     for (const auto& id : selection.ids)
       if (selection.shard.contains(id) && loaded.panel->find(id) < 0) missing.push_back(id);
     if (!missing.empty())
-      throw InputError(source, 0, 0, "no series " + quote(id_list(missing)) + " in this checkpoint");
+      throw InputError(source, 0, 0, "no series " + id_list(missing) + " in this checkpoint" + comma_hint(missing));
     return loaded;
   }
   if (!selection.everything())
@@ -761,7 +767,7 @@ void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* se
     if (checkpoint.find(s.id) < 0) unknown.push_back(s.id);
   if (!unknown.empty())
     throw InputError(set->source, 0, 0,
-                     "series " + quote(id_list(unknown)) + " are not in the checkpoint (" + std::to_string(unknown.size()) +
+                     "series " + id_list(unknown) + " are not in the checkpoint (" + std::to_string(unknown.size()) +
                          " of " + std::to_string(set->series.size()) + "); pick the trained ones with --series or --shard");
 }
 

@@ -223,6 +223,29 @@ TEST_CASE("a short series of a business-day file is business daily like its sibl
   }
 }
 
+TEST_CASE("a series id holding a comma is selected with --series in double quotes", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,month,y\n";
+  for (int i = 0; i < 30; ++i) {
+    const std::string month = std::to_string(1990 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1);
+    csv += "\"a,1\"," + month + "," + std::to_string(100 + i % 12) + "\nb," + month + "," + std::to_string(50 + i) + "\n";
+  }
+  dir.write("pc.csv", csv);
+  REQUIRE(run_cli("train --data pc.csv --series-column id --target y --time-column month --horizon 3 --look-back 6 "
+                  "--epochs 1 --hidden 2 --quiet --output m.json", dir.path()).exit_code == 0);
+  const RunResult quoted = run_cli("predict --model m.json --series '\"a,1\"'", dir.path());
+  INFO(quoted.err);
+  CHECK(quoted.exit_code == 0);
+  CHECK_THAT(quoted.out, StartsWith("id,month,y\n\"a,1\",1992-07,"));
+  CHECK(count_lines(quoted.out) == 4);
+  const RunResult split = run_cli("predict --model m.json --series a,1", dir.path());
+  CHECK(split.exit_code == 2);
+  CHECK_THAT(split.err, Contains("no series 'a', '1' in this checkpoint (if one id holds a comma, quote it: --series '\"a,1\"')"));
+  const RunResult open = run_cli("predict --model m.json --series '\"a,1'", dir.path());
+  CHECK(open.exit_code == 2);
+  CHECK_THAT(open.err, Contains("--series: expects a closing quote"));
+}
+
 TEST_CASE("shards trained apart and merged equal one run over every series", "[cli-panel]") {
   TempDir dir;
   dir.write("panel.csv", panel_csv(7));

@@ -128,6 +128,11 @@ std::string default_text(const OptionInfo& option);
 // Sets a key from its command-line text ("64", "adam", "64,32"). Throws InputError naming the flag.
 void set_from_text(Config& config, const OptionInfo& option, const std::string& text);
 
+// The command line's list syntax: "a,b" -> {a, b}; an item in double quotes may hold commas, and ""
+// is a quote in it, as in a CSV field ('"sales, EUR",units'). Throws InputError naming `flag` for a
+// quote left open or text after a closing quote.
+std::vector<std::string> split_flag_list(const std::string& flag, const std::string& text);
+
 // Reads a JSON config. Unknown keys (with the nearest valid key suggested), wrong types and values
 // that fail validation are all reported in one InputError naming `source`. Keys absent keep the
 // values already in `config`, so a file can override defaults and flags can override the file.

@@ -1,6 +1,7 @@
 // The many-series side of train, predict and evaluate (panel_commands.hpp).
 #include "panel_commands.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -16,9 +17,16 @@ void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
       ->type_name("ID[,ID]")
       ->check(CLI::Validator(
           [](const std::string& ids) {
-            // '' or 'a,,b' would select every series, or not the one meant
-            const bool empty_item = ids.empty() || ids.front() == ',' || ids.back() == ',' ||
-                                    ids.find(",,") != std::string::npos;
+            // '' or 'a,,b' would select every series, or not the one meant; an id holding a comma
+            // is quoted: '"a,1",b'
+            std::vector<std::string> items;
+            try {
+              items = split_flag_list("--series", ids);
+            } catch (const InputError& e) {  // CLI11 names the flag itself
+              const std::string message = e.message();
+              return message.rfind("--series ", 0) == 0 ? message.substr(9) : message;
+            }
+            const bool empty_item = items.empty() || std::any_of(items.begin(), items.end(), [](const std::string& id) { return id.empty(); });
             return empty_item ? "expected series ids separated by commas, got '" + printable(ids) + "' (an empty id)"
                               : std::string();
           },
