@@ -75,6 +75,12 @@ CLI::Validator decimal_integer() {
           return "expected an integer in decimal digits, got '" + printable(text) + "'";
         const size_t first = text.find_first_not_of('0', sign);
         text = first == std::string::npos ? "0" : text.substr(0, sign) + text.substr(first);
+        // Every such option is an int: beyond its range, say so (CLI11 says "Could not convert", or
+        // saturates a long).
+        const std::string digits = text.substr(sign);
+        const std::string limit = sign ? "2147483648" : "2147483647";
+        if (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit))
+          return "expected an integer from -2147483648 to 2147483647, got '" + printable(text) + "'";
         return std::string();
       },
       "");
