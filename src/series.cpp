@@ -750,9 +750,12 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
         set.series.push_back(assemble_series(std::move(parts[i].second), std::move(indices[i]), columns,
                                              static_cast<int>(data.targets.size()), time, data.missing, source,
                                              known_of(id), sibling));
-      } catch (const InputError& e) {  // say which series (the line says where, not which)
-        if (e.line() > 0) throw;
-        throw InputError(source, 0, 0, "series " + quote(id) + ": " + e.message());
+      } catch (const TimeFormatError& e) {  // say which series (the line says where, not which), same type
+        throw TimeFormatError(e.file(), e.line(), e.column(), "series " + quote(id) + ": " + e.message());
+      } catch (const TimeStepError& e) {
+        throw TimeStepError(e.file(), e.line(), e.column(), "series " + quote(id) + ": " + e.message());
+      } catch (const InputError& e) {
+        throw InputError(e.file(), e.line(), e.column(), "series " + quote(id) + ": " + e.message());
       }
       set.series.back().id = id;
     }

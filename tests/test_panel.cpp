@@ -106,7 +106,7 @@ TEST_CASE("long format errors name the file, the line and the series", "[panel]"
   SECTION("a gap inside one series") {
     const InputError e = load_error("id,date,value\na,2000-01,1\nb,2000-01,2\na,2000-02,3\na,2000-04,3\nb,2000-02,2\n");
     CHECK(e.line() == 5);
-    CHECK_THAT(e.what(), Contains("2000-03 is missing"));
+    CHECK_THAT(e.what(), Contains(":5:2: series 'a': gap in time column 'date': 2000-03 is missing"));
   }
   SECTION("the series column must exist") {
     const InputError e = load_error("series,date,value\na,2000-01,1\n");
