@@ -244,9 +244,9 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
-// An item as split_list reads it back: quoted when it holds a comma or starts with a quote.
+// An item as split_list reads it back: quoted when it holds a comma.
 inline std::string list_item(const std::string& item) {
-  if (item.find(',') == std::string::npos && (item.empty() || item.front() != '"')) return item;
+  if (item.find(',') == std::string::npos) return item;
   std::string out = "\"";
   for (const char c : item) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";

@@ -30,7 +30,6 @@ using namespace checkpoint_json;  // the checkpoint readers, shared with checkpo
 // cut: a list of ids). printable leaves what it wrote alone, so a list of escaped ids is quoted as is.
 std::string quote(const std::string& text) { return "'" + printable(text, 240) + "'"; }
 
-// A few ids for messages: "a, b, c and 97 more".
 // After "no series 'a', '1'": --series a,1 asks for two ids; one holding a comma is quoted.
 std::string comma_hint(const std::vector<std::string>& missing) {
   if (missing.size() < 2) return "";
@@ -39,6 +38,7 @@ std::string comma_hint(const std::vector<std::string>& missing) {
   return " (if one id holds a comma, quote it: --series '\"" + printable(joined, 60) + "\"')";
 }
 
+// A few ids for messages, each quoted: "'a', 'b', 'c' and 97 more".
 std::string id_list(const std::vector<std::string>& ids) {
   constexpr std::size_t kShown = 5;
   std::string out;
@@ -320,10 +320,9 @@ std::string csv_field(const std::string& text) {
   return quoted + "\"";
 }
 
-// The config as merge compares it: without the output section and the thread count, which do not
-// change a per-series model.
-// What shards must share to merge: all but where their outputs went, their thread count, and where
-// they read the data (shards run anywhere: ./data.csv in one, /scratch/data.csv in another).
+// The config as merge compares it: all but where the outputs went and the thread count, which do
+// not change a per-series model, and where the data was read (shards run anywhere: ./data.csv in
+// one, /scratch/data.csv in another).
 json comparable_config(const Config& config) {
   json j = to_json(config);
   j.erase("output");
