@@ -5,6 +5,7 @@
 #include <cmath>
 #include <exception>
 #include <fstream>
+#include <iomanip>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -887,11 +888,18 @@ Aggregate aggregate(const PanelBacktest& backtest) {
   return out;
 }
 
+// `digits` decimals where they stay short and show the value: 1e97 would print 98 digits, and
+// 1e-99 would print 0.000; those take four significant digits with an exponent.
 std::string fixed(const Score& s, int digits = 3) {
   if (!s.value) return "n/a";
+  const double v = *s.value;
   std::ostringstream out;
-  out.precision(digits);
-  out << std::fixed << *s.value;
+  if (std::isfinite(v) && (std::abs(v) >= 1e9 || (v != 0 && std::abs(v) < std::pow(10.0, -digits)))) {
+    out << std::setprecision(4) << v;
+  } else {
+    out.precision(digits);
+    out << std::fixed << v;
+  }
   return out.str();
 }
 
