@@ -31,7 +31,8 @@ run_shard() {
   local k=$1
   shift
   rm -f "$OUT/model-$k-of-$N.json" "$OUT/forecast-$k-of-$N.csv"
-  "$LSTMF_BIN" train --config "$CONFIG" --shard "$k/$N" --threads 1 --quiet --output "$OUT/model-$k-of-$N.json" "$@"
+  # parallel runs this in a bash of its own, without the script's set -e: a failed train fails the job
+  "$LSTMF_BIN" train --config "$CONFIG" --shard "$k/$N" --threads 1 --quiet --output "$OUT/model-$k-of-$N.json" "$@" || return
   if [ -e "$OUT/model-$k-of-$N.json" ]; then
     "$LSTMF_BIN" predict --model "$OUT/model-$k-of-$N.json" --threads 1 --output "$OUT/forecast-$k-of-$N.csv"
   fi
@@ -53,4 +54,4 @@ if [ ${#models[@]} -eq 0 ]; then
 fi
 "$LSTMF_BIN" merge "${models[@]}" --output "$OUT/model.json"
 "$LSTMF_BIN" merge "${forecasts[@]}" --output "$OUT/forecast.csv"
-echo "merged $N shards: $OUT/model.json, $OUT/forecast.csv" >&2
+echo "merged ${#models[@]} of $N shards (a shard that holds no series writes none): $OUT/model.json, $OUT/forecast.csv" >&2

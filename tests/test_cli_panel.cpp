@@ -324,6 +324,13 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
   REQUIRE(sparse.exit_code == 0);
   CHECK_THAT(sparse.err, Contains("holds none of the series of panel.csv; no checkpoint written"));
   CHECK(read_file(dir.file("out8/forecast.csv")) == all.out);
+  // A shard whose train fails fails the run (GNU parallel's job shell has no set -e).
+  dir.write("failing.sh", "#!/bin/sh\ncase \"$*\" in *'--shard 1/3'*) exit 2;; esac\nexec '" + std::string(LSTMF_BINARY) + "' \"$@\"\n");
+  const RunResult failed = run_shell("chmod +x failing.sh && JOBS=2 LSTMF_BIN=./failing.sh '" + source_path("examples/parallel.sh") +
+                                         "' panel.json outf 3",
+                                     dir.path());
+  CHECK(failed.exit_code != 0);
+  CHECK(!file_exists(dir.file("outf/model.json")));
 }
 
 TEST_CASE("inspect shows the split and windows many-series train uses, and the series it skips", "[cli-panel]") {
