@@ -490,7 +490,7 @@ void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& in
 void check_distinct_outputs(const std::string& flag_a, const std::string& a, const std::string& flag_b, const std::string& b) {
   if (a.empty() || b.empty()) return;
   if (writes_stdout(a) && writes_stdout(b))
-    throw InputError(flag_a + " " + a + " and " + flag_b + " " + b + " both write stdout: one would garble the other; give one a file");
+    throw InputError(flag_a + " " + a + " and " + flag_b + " " + b + " both write stdout (one stream): one would garble the other; give one a file");
   if (a == "-" || b == "-" || special_file(a)) return;
   std::error_code error_a, error_b;
   const auto path_a = std::filesystem::absolute(output_target(a), error_a).lexically_normal();

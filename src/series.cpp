@@ -169,8 +169,17 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
   if (const auto nearest = nearest_name(name, header)) message += " (did you mean " + quote(*nearest) + "?)";
   // --target 'sales, EUR' is the list {sales, " EUR"}: a comma splits it unless the name is quoted.
   const bool listed = (std::string(role) == "target" || std::string(role) == "feature") && header.size() > 1;
+  // Only when the name is one comma-separated piece of a header name ("sales" of "sales, EUR").
+  const auto piece_of = [&](const std::string& column) {
+    for (std::size_t from = 0;; ) {
+      const std::size_t to = std::min(column.find(',', from), column.size());
+      if (trim(column.substr(from, to - from)) == trim(name)) return true;
+      if (to == column.size()) return false;
+      from = to + 1;
+    }
+  };
   for (const auto& column : header)
-    if (listed && column.find(',') != std::string::npos && !trim(name).empty() && column.find(trim(name)) != std::string::npos) {
+    if (listed && column.find(',') != std::string::npos && !trim(name).empty() && piece_of(column)) {
       message += " (a column name holding a comma goes in double quotes in a list: " + std::string(std::string(role) == "target" ? "--target" : "--features") + " '\"" +
                  printable(column, 40) + "\"')";
       break;

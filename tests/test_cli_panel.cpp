@@ -284,6 +284,12 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
     const RunResult config = run_cli("merge m0.json other.json --output x.json", dir.path());
     CHECK(config.exit_code == 2);
     CHECK_THAT(config.err, Contains("other.json: its config differs from m0.json's at training.lr (0.01 against 0.001;"));
+    // a list differs as a whole, however the diff goes into it
+    std::string deep = kFlags;
+    deep.replace(deep.find("--hidden 4"), 10, "--hidden 4,4");
+    REQUIRE(run_cli("train " + deep + " --threads 1 --shard 1/3 --output deep.json", dir.path()).exit_code == 0);
+    CHECK_THAT(run_cli("merge m0.json deep.json --output x.json", dir.path()).err,
+               Contains("deep.json: its config differs from m0.json's at model.hidden ([4,4] against [4];"));
     REQUIRE(run_cli("predict --model m1.json --horizon 2 --output f1h2.csv", dir.path()).exit_code == 0);
     const RunResult horizons = run_cli("merge f0.csv f1h2.csv f2.csv --output x.json", dir.path());
     CHECK(horizons.exit_code == 2);

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <iostream>
 
 #include "lstmf/error.hpp"
@@ -68,7 +69,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
     if (world.rank == 0)
       std::cerr << "note: shard " << options.selection.shard.text() << " holds none of the series of "
-                << printable(config.data.path == "-" ? "<stdin>" : config.data.path) << "; no checkpoint written\n";
+                << printable(config.data.path == "-" ? "<stdin>" : config.data.path) << "; no checkpoint written"
+                << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "")
+                << "\n";
     return 0;
   }
   for (const auto& skipped : outcome.skipped)
