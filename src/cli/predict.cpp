@@ -80,7 +80,8 @@ CLI::Validator decimal_integer() {
         const std::string digits = text.substr(sign);
         const std::string limit = sign ? "2147483648" : "2147483647";
         if (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit))
-          return "expected an integer from -2147483648 to 2147483647, got '" + printable(text) + "'";
+          return "got '" + printable(text) + "', beyond any integer option's range (" +
+                 (sign ? "at least -2147483648" : "at most 2147483647") + ")";
         return std::string();
       },
       "");
