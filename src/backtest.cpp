@@ -89,7 +89,7 @@ BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, co
                                 : "look-back " + std::to_string(look_back) + " + horizon " + std::to_string(horizon);
   if (rows < earliest + horizon)
     throw InputError(source, 0, 0,
-                     "has " + std::to_string(rows) + " rows, too short to backtest: " + needs + " needs at least " +
+                     "has " + count_of(rows, "row") + ", too short to backtest: " + needs + " needs at least " +
                          std::to_string(earliest + horizon) + " rows" +
                          (season > look_back ? " (--season 1 backtests without a seasonal baseline)" : ""));
 
@@ -99,7 +99,7 @@ BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, co
   if (options.origins) {
     if (*options.origins > room)
       throw InputError(source, 0, 0,
-                       "has " + std::to_string(rows) + " rows, room for at most " + std::to_string(room) + " origin" +
+                       "has " + count_of(rows, "row") + ", room for at most " + std::to_string(room) + " origin" +
                            (room == 1 ? "" : "s") + " with stride " + std::to_string(options.stride) + " and horizon " +
                            std::to_string(horizon) + " (the first needs " + std::to_string(earliest) +
                            " rows before it); asked for --origins " + std::to_string(*options.origins));

@@ -145,6 +145,9 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
   return tail;
 }
 
+// The forecasts a combination's weights apply to, in their order (checkpoint.hpp Combination).
+json combination_components() { return {"model", "seasonal_naive", "naive"}; }
+
 }  // namespace
 
 std::string checkpoint_text(const Checkpoint& checkpoint) {
@@ -188,7 +191,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
       for (const double e : checkpoint.combination.validation_mae[k]) row.push_back(std::isfinite(e) ? json(e) : json(nullptr));
       errors.push_back(std::move(row));
     }
-    out["combination"] = {{"components", {"model", "seasonal_naive", "naive"}},
+    out["combination"] = {{"components", combination_components()},
                           {"weights", std::move(weights)},
                           {"validation_mae", std::move(errors)}};
   }
@@ -226,6 +229,9 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     } catch (const InputError& e) {
       bad(e.message().empty() ? e.what() : "config: " + e.message());
     }
+    if (!config.data.series_column.empty())
+      bad("config.data.series_column is " + in_quotes(config.data.series_column) +
+          ", but a checkpoint of many series holds a 'series' section and this one has none");
     // "auto" (a config not resolved by train: a hand-made file) did neither.
     if (config.training.refit == Toggle::automatic) config.training.refit = Toggle::off;
     if (config.training.combine == Toggle::automatic) config.training.combine = Toggle::off;
@@ -285,6 +291,12 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
               bad("intervals.abs_residual_quantiles[" + std::to_string(r) + "][" + std::to_string(c) +
                   "] must be a finite number >= 0, got " + v.dump());
             intervals.abs_residual(r, c) = v.get<double>();
+            // A quantile at a higher level is never smaller: a 95% interval within the 80% one is not one.
+            if (c > 0 && intervals.abs_residual(r, c) < intervals.abs_residual(r, c - 1))
+              bad("intervals.abs_residual_quantiles[" + std::to_string(r) + "] must not decrease from level to level, "
+                  "but the " + std::to_string(IntervalQuantiles::kFirstLevel + c) + "% quantile " + v.dump() +
+                  " is below the " + std::to_string(IntervalQuantiles::kFirstLevel + c - 1) + "% one " +
+                  json(intervals.abs_residual(r, c - 1)).dump());
           }
         }
         intervals.windows = read_integer(root["intervals"], "windows", "intervals", 1, std::numeric_limits<long>::max());
@@ -296,6 +308,9 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       if (root.contains("combination")) {
         if (config.training.combine != Toggle::on) bad("combination is present but config.training.combine is not true");
         const json& c = member(root, "combination", "");
+        if (c.is_object() && c.contains("components") && c["components"] != combination_components())
+          bad("combination.components must be " + combination_components().dump() + " (the order of the weights), got " +
+              c["components"].dump());
         const json& weights = member(c, "weights", "combination");
         const json& errors = member(c, "validation_mae", "combination");
         const size_t targets = columns.targets.size();
@@ -324,9 +339,18 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
           combination.weights.push_back(w);
           combination.validation_mae.push_back(e);
         }
+      } else if (config.training.combine == Toggle::on && intervals.windows > 0) {
+        // train chooses the combination on the same validation windows that calibrate the
+        // intervals: with those windows and combine true, a checkpoint without it lost it.
+        bad("config.training.combine is true and intervals were calibrated on " + std::to_string(intervals.windows) +
+            " validation windows, but there is no combination object (the weights chosen on those windows)");
       }
-    } else if (config.model.ensemble != 1) {
-      bad("config.model.ensemble must be 1 in a version 1 checkpoint");
+    } else {
+      if (config.model.ensemble != 1) bad("config.model.ensemble must be 1 in a version 1 checkpoint");
+      // Version 1 had none of these: read as version 1 they would be dropped without a word.
+      for (const char* key : {"ensemble", "intervals", "combination", "seasonal_adjustment"})
+        if (root.contains(key))
+          bad(std::string("a version 1 checkpoint has no '") + key + "' (version 2 added it): is \"version\" right?");
     }
     SeasonalAdjustment seasonal;
     const bool adjusts = config.data.seasonal_adjust != SeasonalAdjust::none;
@@ -353,7 +377,7 @@ Checkpoint load_checkpoint(const std::string& path, bool with_optimizer_state) {
   // Moved out rather than copied by checkpoint_from_json: it is the largest part.
   json optimizer_state = nullptr;
   if (root.is_object() && root.contains("optimizer_state")) optimizer_state = std::move(root["optimizer_state"]);
-  Checkpoint checkpoint = checkpoint_from_json(root, path == "-" ? "<stdin>" : path);
+  Checkpoint checkpoint = checkpoint_from_json(root, source_name(path));
   checkpoint.optimizer_state = std::move(optimizer_state);
   return checkpoint;
 }

@@ -109,9 +109,9 @@ struct Convert<int> {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error == std::errc::result_out_of_range && end == text.data() + text.size())  // as from_json says
-      throw BadValue{"an integer within -2147483648 .. 2147483647", "'" + printable(text) + "'"};
+      throw BadValue{"an integer within -2147483648 .. 2147483647", in_quotes(text)};
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
-      throw BadValue{expected(), "'" + printable(text) + "'"};
+      throw BadValue{expected(), in_quotes(text)};
     return value;
   }
   static json to_json(int v) { return v; }
@@ -129,7 +129,7 @@ struct Convert<std::uint64_t> {
     std::uint64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
-      throw BadValue{expected(), "'" + printable(text) + "'"};
+      throw BadValue{expected(), in_quotes(text)};
     return value;
   }
   static json to_json(std::uint64_t v) { return v; }
@@ -151,10 +151,10 @@ struct Convert<double> {
       // A number, but not a double's: strtod tells which side (0 below, +-HUGE_VAL above).
       if (std::abs(std::strtod(text.c_str(), nullptr)) < 1)
         throw BadValue{"a number a double can hold (nonzero ones from 4.9e-324 up in magnitude; 0 is written 0)",
-                       "'" + printable(text) + "'"};
-      throw BadValue{"a finite number (at most 1.8e308 in magnitude)", "'" + printable(text) + "'"};
+                       in_quotes(text)};
+      throw BadValue{"a finite number (at most 1.8e308 in magnitude)", in_quotes(text)};
     }
-    if (!whole || error != std::errc() || !std::isfinite(value)) throw BadValue{expected(), "'" + printable(text) + "'"};
+    if (!whole || error != std::errc() || !std::isfinite(value)) throw BadValue{expected(), in_quotes(text)};
     return value;
   }
   static json to_json(double v) { return v; }
@@ -175,7 +175,7 @@ struct Convert<bool> {
   static bool from_text(const std::string& text) {
     if (text == "true" || text == "1") return true;
     if (text == "false" || text == "0") return false;
-    throw BadValue{expected(), "'" + printable(text) + "'"};
+    throw BadValue{expected(), in_quotes(text)};
   }
   static json to_json(bool v) { return v; }
   static std::string text(bool v) { return v ? "true" : "false"; }
@@ -195,7 +195,7 @@ struct Convert<Toggle> {
     try {
       return Convert<bool>::from_text(text) ? Toggle::on : Toggle::off;
     } catch (const BadValue&) {
-      throw BadValue{expected(), "'" + printable(text) + "'"};
+      throw BadValue{expected(), in_quotes(text)};
     }
   }
   static json to_json(Toggle v) { return v == Toggle::automatic ? json("auto") : json(v == Toggle::on); }
@@ -224,13 +224,13 @@ std::vector<std::string> split_list(const std::string& text) {
     std::string item;
     if (at < text.size() && text[at] == '"') {
       for (++at;; ++at) {
-        if (at == text.size()) throw BadValue{"a closing quote", "'" + printable(text) + "'"};
+        if (at == text.size()) throw BadValue{"a closing quote", in_quotes(text)};
         if (text[at] == '"' && (at + 1 == text.size() || text[at + 1] != '"')) break;
         if (text[at] == '"') ++at;
         item += text[at];
       }
       if (++at < text.size() && text[at] != ',')
-        throw BadValue{"a comma after a quoted item", "'" + printable(text) + "'"};
+        throw BadValue{"a comma after a quoted item", in_quotes(text)};
     } else {
       const std::size_t comma = std::min(text.find(',', at), text.size());
       item = text.substr(at, comma - at);
@@ -276,7 +276,7 @@ struct Convert<std::vector<T>> {
       for (const auto& item : items) out.push_back(Convert<T>::from_text(item));
       return out;
     } catch (const BadValue&) {
-      throw BadValue{expected(), "'" + printable(text) + "'"};
+      throw BadValue{expected(), in_quotes(text)};
     }
   }
   static json to_json(const std::vector<T>& v) {
@@ -297,7 +297,7 @@ struct EnumConvert {
   static E from_text(const std::string& text) {
     for (const auto& [v, name] : EnumNames<E>::names)
       if (text == name) return v;
-    throw BadValue{expected(), "'" + printable(text) + "'"};
+    throw BadValue{expected(), in_quotes(text)};
   }
   static E from_json(const json& j) {
     if (!j.is_string()) throw BadValue{expected(), json_text(j)};

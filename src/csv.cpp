@@ -18,6 +18,7 @@
 #include <system_error>
 
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 
 namespace lstmf {
 
@@ -309,7 +310,7 @@ char excel_delimiter_line(const char* line, std::size_t length) {
 
 }  // namespace
 
-CsvReader::CsvReader(const std::string& path, char delimiter) : source_(path == "-" ? "<stdin>" : path) {
+CsvReader::CsvReader(const std::string& path, char delimiter) : source_(source_name(path)) {
   std::unique_ptr<io::ByteSourceBase> bytes;
   if (path == "-") {
     bytes = std::make_unique<FileSource>(stdin, false, source_);

@@ -69,6 +69,12 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+std::string in_quotes(std::string_view text, std::size_t max_bytes) { return "'" + printable(text, max_bytes) + "'"; }
+
+std::string count_of(long count, const char* noun) {
+  return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
+}
+
 std::string format_location(const std::string& file, long line, long column, const std::string& message) {
   std::string out = file;
   if (!file.empty() && line > 0) {

@@ -210,7 +210,7 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
   const int look_back = checkpoint.config.data.look_back;
   const long rows = history.values.rows();
   if (rows < look_back)
-    throw InputError(history.source, 0, 0, "history has " + std::to_string(rows) + " rows; the model needs the last " +
+    throw InputError(history.source, 0, 0, "history has " + count_of(rows, "row") + "; the model needs the last " +
                                                std::to_string(look_back) + " (its look-back)");
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
   const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, {rows}, horizon, threads);
@@ -261,7 +261,7 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
   const int horizon = checkpoint.config.data.horizon;
   const long rows = history.values.rows();
   if (rows <= look_back)
-    throw InputError(history.source, 0, 0, "history has " + std::to_string(rows) + " rows; fitted values need more than " +
+    throw InputError(history.source, 0, 0, "history has " + count_of(rows, "row") + "; fitted values need more than " +
                                                std::to_string(look_back) + " (the look-back)");
   std::vector<long> origins;
   for (long o = look_back; o < rows; ++o) origins.push_back(o);

@@ -185,6 +185,8 @@ void append_text(std::istream& in, const std::string& source, std::string& text)
 
 }  // namespace
 
+std::string source_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
+
 std::string read_text(const std::string& path) {
   std::string text;
   if (path == "-") {  // read(2), so a closed stdin or a folder says so rather than reading as empty
@@ -388,7 +390,7 @@ nlohmann::json parse_json(const std::string& text, const std::string& source, in
 
 nlohmann::json read_json_file(const std::string& path, int max_depth, const std::vector<std::string>& skip,
                               const JsonFilter& filter, size_t large_file) {
-  const std::string source = path == "-" ? "<stdin>" : path;
+  const std::string source = source_name(path);
   if (path != "-") {
     const MappedFile file(path, large_file);
     if (file.ok()) return parse_json_view(file.text(), source, max_depth, skip, filter, file.releaser(), file.releaser());

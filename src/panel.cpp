@@ -29,7 +29,7 @@ using namespace checkpoint_json;  // the checkpoint readers, shared with checkpo
 
 // Text from the data in a message: quoted, escaped and cut as series.cpp's quote does (a longer
 // cut: a list of ids). printable leaves what it wrote alone, so a list of escaped ids is quoted as is.
-std::string quote(const std::string& text) { return "'" + printable(text, 240) + "'"; }
+std::string quote(const std::string& text) { return in_quotes(text, 240); }
 
 // After "no series 'a', '1'": --series a,1 asks for two ids; one holding a comma is quoted.
 std::string comma_hint(const std::vector<std::string>& missing) {
@@ -625,7 +625,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
 }  // namespace
 
 AnyCheckpoint load_any_checkpoint(const std::string& path, const SeriesSelection& selection, bool keep_optimizer_state) {
-  return any_checkpoint(path == "-" ? "<stdin>" : path, selection, keep_optimizer_state,
+  return any_checkpoint(source_name(path), selection, keep_optimizer_state,
                         [&](const std::vector<std::string>& skip, const JsonFilter& filter) {
                           return read_json_file(path, kMaxCheckpointDepth, skip, filter);
                         });

@@ -92,7 +92,7 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     if (file.empty()) throw InputError(meta_path, 0, 0, "an entry with an empty file name (\"\"): each key names a CSV file of the folder");
     const fs::path relative(file);
     if (relative.is_absolute() || std::any_of(relative.begin(), relative.end(), [](const fs::path& part) { return part == ".."; }))
-      throw InputError(meta_path, 0, 0, "'" + printable(file) + "' is not inside the folder: each key names a CSV file of the folder, "
+      throw InputError(meta_path, 0, 0, in_quotes(file) + " is not inside the folder: each key names a CSV file of the folder, "
                        "by a path relative to it without '..'");
     const std::string where = meta_path + ": " + printable(file);
     if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
@@ -287,7 +287,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (series.trailing_dropped > 0) add_note(std::to_string(series.trailing_dropped) + " trailing rows without a target value dropped");
       if (series.rows() > options.max_length) keep_rows(series.rows() - options.max_length, series.rows());  // the last max_length points
       const long rows = series.rows();
-      if (rows < s.h + 3) throw InputError(where + " has " + std::to_string(rows) + " rows, too few to hold out h = " + std::to_string(s.h));
+      if (rows < s.h + 3) throw InputError(where + " has " + count_of(rows, "row") + ", too few to hold out h = " + std::to_string(s.h));
       s.train_rows = rows - s.h;
       // The seasonal naive forecast and the MASE scale look m rows back from training rows.
       if (s.train_rows < s.m + 1)
@@ -398,8 +398,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     result.series.push_back(std::move(s));
   }
   if (result.series.empty() && !result.skipped.empty())
-    throw InputError(meta_path, 0, 0,
-                     "no series could be scored; the first skipped: " + result.skipped.front().second);
+    throw InputError(result.skipped.front().second + " (no series could be scored: this is the first of " +
+                     std::to_string(result.skipped.size()) + " skipped)");  // it starts with its location
   const CommonGeometricMeans means = common_geometric_means(mase_entries(result.series), result.methods);
   for (const auto& [method, g] : means.by_method)
     if (g.defined()) result.geomean_mase[method] = *g.value;

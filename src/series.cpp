@@ -17,6 +17,7 @@
 
 #include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 
 namespace lstmf {
 
@@ -90,9 +91,6 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
-// Text from the file or the command line, quoted for a message: escaped and bounded (error.hpp).
-std::string quote(std::string_view text) { return "'" + printable(text) + "'"; }
-
 std::string lowercase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -147,7 +145,7 @@ void check_selection(const DataConfig& data, const std::string& source) {
     for (std::size_t j = 0; j < i; ++j)
       if (chosen[i].first == chosen[j].first)
         throw InputError(source, 0, 0,
-                         "column " + quote(chosen[i].first) + " is selected twice (as " + chosen[j].second +
+                         "column " + in_quotes(chosen[i].first) + " is selected twice (as " + chosen[j].second +
                              " and as " + chosen[i].second + "); each column can have one role");
 }
 
@@ -162,11 +160,11 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
     for (std::size_t i = 0; i < found.size(); ++i)
       fields += (i == 0 ? "" : i + 1 == found.size() ? " and " : ", ") + std::to_string(found[i] + 1);
     throw InputError(csv.source(), csv.header_line(), static_cast<long>(found[1] + 1),
-                     "column " + quote(name) + " appears " + std::to_string(found.size()) +
+                     "column " + in_quotes(name) + " appears " + std::to_string(found.size()) +
                          " times in the header (fields " + fields + "); rename the copies to select it");
   }
-  std::string message = std::string(role) + " column " + quote(name) + " is not in the header";
-  if (const auto nearest = nearest_name(name, header)) message += " (did you mean " + quote(*nearest) + "?)";
+  std::string message = std::string(role) + " column " + in_quotes(name) + " is not in the header";
+  if (const auto nearest = nearest_name(name, header)) message += " (did you mean " + in_quotes(*nearest) + "?)";
   // --target 'sales, EUR' is the list {sales, " EUR"}: a comma splits it unless the name is quoted.
   const bool listed = (std::string(role) == "target" || std::string(role) == "feature") && header.size() > 1;
   // Only when the name is one comma-separated piece of a header name ("sales" of "sales, EUR").
@@ -188,7 +186,7 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
     message += "; the columns are: " + column_list(header) + " (one column: is the delimiter right? set data.delimiter)";
   } else if (header.size() == 1 && header[0].find(' ') != std::string::npos) {
     // A log or a text file: its first line is no header row.
-    message += ", which is one column, " + quote(header[0]) +
+    message += ", which is one column, " + in_quotes(header[0]) +
                ": expected a header row naming the columns, separated by ',', ';' or tab (is this a CSV file?)";
   } else {
     message += "; the columns are: " + column_list(header);
@@ -222,16 +220,16 @@ std::int64_t year_of_tick(std::int64_t tick) {
   std::string message;
   switch (status) {
     case NumberStatus::not_finite:
-      message = "expected a finite number in column " + quote(name) + ", found " + quote(field);
+      message = "expected a finite number in column " + in_quotes(name) + ", found " + in_quotes(field);
       if (lowercase(std::string(field)).find("nan") != std::string::npos)
         message += " (for a missing value write NA or NaN, or leave the field empty)";
       break;
     case NumberStatus::out_of_range:
-      message = "expected a finite number in column " + quote(name) + ", found " + quote(field) +
+      message = "expected a finite number in column " + in_quotes(name) + ", found " + in_quotes(field) +
                 " (beyond the range of a double, about 1.8e308)";
       break;
     default: {
-      message = "expected a number in column " + quote(name) + ", found " + quote(field);
+      message = "expected a number in column " + in_quotes(name) + ", found " + in_quotes(field);
       const std::string hint = number_hint(field);
       if (!hint.empty()) message += " " + hint;
       // What other tools write for "no value" (spreadsheet errors, pandas' <NA> and NaT, R's NA_).
@@ -277,8 +275,8 @@ struct ThousandsCheck {
     std::string digits = dotted;
     digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
     throw InputError(source, dotted_line, static_cast<long>(column.field + 1),
-                     "value " + quote(dotted) + " in column " + quote(column.name) + " of a ';' file whose values include " +
-                         quote(integer) + " (line " + std::to_string(integer_line) + "): a '.' thousands separator? write " +
+                     "value " + in_quotes(dotted) + " in column " + in_quotes(column.name) + " of a ';' file whose values include " +
+                         in_quotes(integer) + " (line " + std::to_string(integer_line) + "): a '.' thousands separator? write " +
                          digits + "; if " + dotted + " is meant, write it with another number of decimals (" + dotted + "0)");
   }
 };
@@ -303,7 +301,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
   // Said after an error in a time column the caller guessed by its name: how not to take it.
   const std::string guessed = drop_unread_time == nullptr || !time
                                   ? ""
-                                  : " (column " + quote(time->name) + " was taken as the time column by its name; "
+                                  : " (column " + in_quotes(time->name) + " was taken as the time column by its name; "
                                     "name it with --time-column, or set --look-back or --season to read the file "
                                     "without guessing)";
   long first_time_line = 0;
@@ -339,12 +337,12 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
           throw_bad_number(source, line, static_cast<long>(column.field + 1), status, field, column.name);
         if (missing == MissingPolicy::error)
           throw InputError(source, line, static_cast<long>(column.field + 1),
-                           "missing value in column " + quote(column.name) +
+                           "missing value in column " + in_quotes(column.name) +
                                "; set data.missing to interpolate or ffill (--missing)");
         value = kMissing;
       } else if (std::abs(value) > kLargestValue) {
         throw InputError(source, line, static_cast<long>(column.field + 1),
-                         "value " + quote(field) + " in column " + quote(column.name) +
+                         "value " + in_quotes(field) + " in column " + in_quotes(column.name) +
                              " is beyond +-1e100, where training and the error metrics overflow; rescale the column");
       }
       *row_values++ = value;
@@ -356,9 +354,9 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
     if (time) {
       text = trim(csv.field(time->field));
       if (text.empty() || !parse_time(text, tick, format)) {
-        const std::string unread = text.empty() ? "missing time in column " + quote(time->name) + "; every row needs one"
-                                                : "expected a time in column " + quote(time->name) + ", found " +
-                                                      quote(text) + " (" + explain_time_error(text) + ")";
+        const std::string unread = text.empty() ? "missing time in column " + in_quotes(time->name) + "; every row needs one"
+                                                : "expected a time in column " + in_quotes(time->name) + ", found " +
+                                                      in_quotes(text) + " (" + explain_time_error(text) + ")";
         double number = 0;
         // A guessed column of numbers that are not all whole periods (0, 0.5, 1) holds data, not
         // times; other text after times that read (a "Total" footer) is bad data.
@@ -386,13 +384,13 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
           raw.time_format.kind = TimeKind::integer;
         } else if (format.offset && raw.time_format.offset && format.offset_minutes != raw.time_format.offset_minutes) {
           throw_time_error(source, line, column,
-                                "time " + quote(text) + " has another UTC offset than " + quote(first_time_text) +
+                                "time " + in_quotes(text) + " has another UTC offset than " + in_quotes(first_time_text) +
                                     " on line " + std::to_string(first_time_line) + " (daylight saving time?); column " +
-                                    quote(time->name) + " must keep one offset: convert it to UTC or to one fixed offset" + guessed);
+                                    in_quotes(time->name) + " must keep one offset: convert it to UTC or to one fixed offset" + guessed);
         } else {
           throw_time_error(source, line, column,
-                           "time " + quote(text) + " is not written like " + quote(first_time_text) + " on line " +
-                               std::to_string(first_time_line) + "; column " + quote(time->name) +
+                           "time " + in_quotes(text) + " is not written like " + in_quotes(first_time_text) + " on line " +
+                               std::to_string(first_time_line) + "; column " + in_quotes(time->name) +
                                " must use one form throughout" + guessed);
         }
       }
@@ -404,10 +402,10 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         const std::string before_line = std::to_string(raw.last_line);
         if (tick == raw.ticks.back())
           throw InputError(source, line, column,
-                           "duplicate time " + quote(text) + " in column " + quote(time->name) + " (also on line " +
+                           "duplicate time " + in_quotes(text) + " in column " + in_quotes(time->name) + " (also on line " +
                                before_line + ")" + guessed);
         throw InputError(source, line, column,
-                         "time " + quote(text) + " comes before " + quote(before) + " on line " + before_line +
+                         "time " + in_quotes(text) + " comes before " + in_quotes(before) + " on line " + before_line +
                              "; rows must be in increasing time order" +
                              (raw.rows == 1 ? std::string(" (newest first? reverse the rows under the header, e.g. "
                                                           "(head -n 1 F; tail -n +2 F | tac))")
@@ -419,7 +417,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
       const std::string_view id = trim(csv.field(series_id->field));
       if (id.empty())
         throw InputError(source, line, static_cast<long>(series_id->field + 1),
-                         "missing series id in column " + quote(series_id->name) + "; every row needs one");
+                         "missing series id in column " + in_quotes(series_id->name) + "; every row needs one");
       const auto [found, added] = series_index.emplace(std::string(id), static_cast<int>(raw.ids.size()));
       if (added) raw.ids.emplace_back(id);
       raw.row_series.push_back(found->second);
@@ -497,9 +495,9 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
     if (!steps) {
       const std::string hint = advice("");
       throw TimeStepError(source, raw.line_of(row), column,
-                          "irregular time step in column " + quote(time.name) + ": from " +
-                            quote(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
-                            ") to " + quote(index.format_tick(ticks[i])) + " is " +
+                          "irregular time step in column " + in_quotes(time.name) + ": from " +
+                            in_quotes(index.format_tick(ticks[i - 1])) + " (line " + std::to_string(raw.line_of(row - 1)) +
+                            ") to " + in_quotes(index.format_tick(ticks[i])) + " is " +
                             describe_distance(index, ticks[i - 1], ticks[i]) + ", not a whole number of the column's steps (" +
                             index.frequency.name() + ")" + (hint.empty() ? "" : "; " + hint));
     }
@@ -510,8 +508,8 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                                            : std::to_string(*steps - 1) + " times are missing, " + first + " to " +
                                                  index.format_tick(index.advance(ticks[i], -1));
       throw InputError(source, raw.line_of(row), column,
-                       "gap in time column " + quote(time.name) + ": " + what + " (" + index.frequency.name() +
-                           " data; the row before is " + quote(index.format_tick(ticks[i - 1])) + " on line " +
+                       "gap in time column " + in_quotes(time.name) + ": " + what + " (" + index.frequency.name() +
+                           " data; the row before is " + in_quotes(index.format_tick(ticks[i - 1])) + " on line " +
                            std::to_string(raw.line_of(row - 1)) + "); " +
                            advice("set data.missing to interpolate or ffill (--missing) to insert the missing rows"));
     }
@@ -524,10 +522,10 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
   if (inserted == 0) return;
   if (inserted > raw.rows)
     throw TimeFormatError(source, raw.line_of(static_cast<long>(largest_at)), column,
-                     "filling the gaps in time column " + quote(time.name) + " would insert " +
+                     "filling the gaps in time column " + in_quotes(time.name) + " would insert " +
                          std::to_string(inserted) + " rows, more than the " + std::to_string(raw.rows) +
-                         " rows read (the largest gap is " + quote(index.format_tick(ticks[largest_at - 1])) +
-                         " to " + quote(index.format_tick(ticks[largest_at])) + "); " +
+                         " rows read (the largest gap is " + in_quotes(index.format_tick(ticks[largest_at - 1])) +
+                         " to " + in_quotes(index.format_tick(ticks[largest_at])) + "); " +
                          advice("check the time column"));
 
   const long rows = raw.rows + static_cast<long>(inserted);
@@ -562,7 +560,7 @@ void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, M
     while (first_valid < rows && std::isnan(column(first_valid))) ++first_valid;
     if (first_valid == rows)
       throw InputError(source, 0, 0,
-                       "column " + quote(columns[static_cast<std::size_t>(c)].name) + " has no values: all " +
+                       "column " + in_quotes(columns[static_cast<std::size_t>(c)].name) + " has no values: all " +
                            std::to_string(rows) + " rows are missing" +
                            (rows_not_read > 0 ? " (" + std::to_string(rows_not_read) + (rows_not_read == 1 ? " row" : " rows") +
                                                     " before the first or after the last target value not read)"
@@ -611,8 +609,8 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
         TimeIndex written;
         written.format = raw.time_format;
         throw InputError(source, raw.line_of(second), static_cast<long>(time->field + 1),
-                         "duplicate time " + quote(written.format_tick(raw.ticks[static_cast<std::size_t>(second)])) +
-                             " in series " + quote(id) + " (column " + quote(series_id.name) + "; also on line " +
+                         "duplicate time " + in_quotes(written.format_tick(raw.ticks[static_cast<std::size_t>(second)])) +
+                             " in series " + in_quotes(id) + " (column " + in_quotes(series_id.name) + "; also on line " +
                              std::to_string(raw.line_of(first)) + ")");
       }
     }
@@ -703,7 +701,7 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
                            std::string* dropped) {
   const auto known_of = [&](const std::string& id) { return known ? known(id) : Frequency{}; };
   if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
-  const std::string source = data.path == "-" ? "<stdin>" : data.path;
+  const std::string source = source_name(data.path);
   if (data.targets.empty()) throw InputError(source, 0, 0, "no target column: set data.targets (--target COL)");
   check_selection(data, source);
   const char delimiter = delimiter_from_text(data.delimiter);
@@ -760,11 +758,11 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
                                              static_cast<int>(data.targets.size()), time, data.missing, source,
                                              known_of(id), sibling));
       } catch (const TimeFormatError& e) {  // say which series (the line says where, not which), same type
-        throw TimeFormatError(e.file(), e.line(), e.column(), "series " + quote(id) + ": " + e.message());
+        throw TimeFormatError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
       } catch (const TimeStepError& e) {
-        throw TimeStepError(e.file(), e.line(), e.column(), "series " + quote(id) + ": " + e.message());
+        throw TimeStepError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
       } catch (const InputError& e) {
-        throw InputError(e.file(), e.line(), e.column(), "series " + quote(id) + ": " + e.message());
+        throw InputError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
       }
       set.series.back().id = id;
     }
@@ -825,7 +823,7 @@ std::string dropped_rows_note(const SeriesSet& set) {
   for (const Series& s : set.series) {
     const std::string note = dropped_rows_note(s.leading_dropped, s.trailing_dropped);
     if (note.empty()) continue;
-    if (++count <= 3) named += (named.empty() ? "" : "; ") + quote(s.id) + ": " + note.substr(0, note.find(" without"));
+    if (++count <= 3) named += (named.empty() ? "" : "; ") + in_quotes(s.id) + ": " + note.substr(0, note.find(" without"));
   }
   if (count == 0) return "";
   return "rows without a target value not read in " + std::to_string(count) + " series (" + named + (count > 3 ? "; ..." : "") + ")";

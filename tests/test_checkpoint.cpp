@@ -99,6 +99,15 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     j["intervals"]["windows"] = 0;
     REQUIRE_THROWS_WITH(load(j), Contains("intervals.windows"));
   }
+  SECTION("interval quantiles that decrease from one level to the next (a 95% interval narrower than the 80% one)") {
+    std::vector<double> row(50);
+    for (size_t c = 0; c < row.size(); ++c) row[c] = 1.0 + 0.1 * static_cast<double>(c);
+    j["intervals"] = {{"levels", {50, 99}}, {"windows", 4}, {"abs_residual_quantiles", json::array({row, row})}};
+    CHECK_NOTHROW(load(j));
+    j["intervals"]["abs_residual_quantiles"][1][45] = 2.0;  // the 95% quantile, below the 94% one (5.4)
+    REQUIRE_THROWS_WITH(load(j), Contains("intervals.abs_residual_quantiles[1] must not decrease from level to level, "
+                                          "but the 95% quantile 2.0 is below the 94% one 5.4"));
+  }
   SECTION("a weight of the wrong shape") {
     j["state_dict"]["lstm.weight_hh_l1"][0].erase(0);
     REQUIRE_THROWS_WITH(load(j), Contains("bad.json: ") && Contains("state_dict.lstm.weight_hh_l1") &&
@@ -112,6 +121,11 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     j["columns"]["time_format"]["kind"] = "year_quarter";
     j["columns"]["time_format"]["quarter_dash"] = false;
     REQUIRE_THROWS_WITH(load(j), Contains("whole number of quarters"));
+  }
+  SECTION("a series column in a single-series checkpoint") {
+    j["config"]["data"]["series_column"] = "store";
+    REQUIRE_THROWS_WITH(load(j), Contains("config.data.series_column is 'store', but a checkpoint of many series holds "
+                                          "a 'series' section and this one has none"));
   }
   SECTION("a weight missing") {
     j["state_dict"].erase("head.bias");
@@ -188,6 +202,20 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
     j["combination"]["weights"].push_back({1.0, 0.0, 0.0});
     REQUIRE_THROWS_WITH(load(j), Contains("one row per target"));
   }
+  SECTION("components in another order or others") {
+    j["combination"]["components"] = {"naive", "seasonal_naive", "model"};
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.components must be [\"model\",\"seasonal_naive\",\"naive\"]"));
+  }
+  SECTION("combine true and intervals from validation windows, but the combination chosen on them is gone") {
+    j["intervals"] = {{"levels", {50, 99}}, {"windows", 4},
+                      {"abs_residual_quantiles", json::array({json(std::vector<double>(50, 1.0)), json(std::vector<double>(50, 1.0))})}};
+    CHECK_NOTHROW(load(j));
+    j.erase("combination");
+    REQUIRE_THROWS_WITH(load(j), Contains("config.training.combine is true and intervals were calibrated on 4 "
+                                          "validation windows, but there is no combination object"));
+    j.erase("intervals");
+    CHECK_NOTHROW(load(j));  // no validation windows: nothing to choose a combination on
+  }
 }
 
 TEST_CASE("a checkpoint holding a NaN or an infinity is not written, and the old file stays", "[checkpoint]") {
@@ -250,4 +278,10 @@ TEST_CASE("a version 1 checkpoint loaded and saved again is a valid version 2 fi
   CHECK(old.config.data.normalise == Normalise::minmax);
   const Checkpoint again = checkpoint_from_json(as_json(old), "again.json");
   CHECK(checkpoint_text(again) == checkpoint_text(old));
+  // A version 2 file labelled 1 (a hand edit): its version 2 sections would be dropped unread.
+  json relabelled = as_json(small_checkpoint());
+  relabelled["version"] = 1;
+  relabelled["config"]["model"]["ensemble"] = 1;
+  REQUIRE_THROWS_WITH(checkpoint_from_json(relabelled, "v1.json"),
+                      Contains("v1.json: a version 1 checkpoint has no 'ensemble' (version 2 added it)"));
 }

@@ -376,7 +376,12 @@ TEST_CASE("a version 1 checkpoint is still read as min-max scaling and one model
   REQUIRE(now.exit_code == 0);
   auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
   checkpoint["version"] = 1;
-  checkpoint.erase("ensemble");
+  checkpoint["config"]["model"]["ensemble"] = 1;
+  dir.write("relabelled.json", checkpoint.dump());
+  const RunResult relabelled = run_cli("predict --model relabelled.json", dir.path());
+  CHECK(relabelled.exit_code == 2);
+  CHECK_THAT(relabelled.err, Contains("a version 1 checkpoint has no 'ensemble'"));
+  for (const char* key : {"ensemble", "intervals", "combination", "seasonal_adjustment"}) checkpoint.erase(key);
   for (const char* key : {"normalise", "season"}) checkpoint["config"]["data"].erase(key);
   checkpoint["config"]["model"].erase("ensemble");
   checkpoint["config"]["training"].erase("refit");

@@ -404,6 +404,30 @@ TEST_CASE("torch_interop.py reports a bad input on one line and exits non-zero",
     fails_with("from-checkpoint --model newer.json --state-dict model.json",
                "checkpoint format version " + std::to_string(kCheckpointVersion + 1) + " is newer than this tool reads");
   }
+  SECTION("a checkpoint whose ensemble, horizon or frequency is not what lstm-forecast writes") {
+    require_ok(run_tool(base + " --features x1,x2 --look-back 3", dir.path()), "to-checkpoint");
+    const json good = read_json(dir.file("model.json"));
+    fs::remove(dir.file("model.json"));
+    const auto refused = [&](const std::function<void(json&)>& tamper, const std::string& message) {
+      json checkpoint = good;
+      tamper(checkpoint);
+      dir.write("tampered.json", checkpoint.dump());
+      fails_with("from-checkpoint --model tampered.json --state-dict model.json --tail-json tail.json", message);
+      CHECK(!file_exists(dir.file("tail.json")));
+    };
+    for (const json& members : {json("x"), json(-1), json(0.5), json(1e308), json(true)})
+      refused([&](json& c) { c["ensemble"]["members"] = members; }, "ensemble must be {\"members\": N}");
+    refused([](json& c) { c["ensemble"] = json::array(); }, "ensemble must be {\"members\": N}");
+    for (const json& horizon : {json("x"), json::array(), json::object(), json(0), json(2.5), json(false)})
+      refused([&](json& c) { c["config"]["data"]["horizon"] = horizon; },
+              "config.data.horizon must be an integer from 1 to");
+    const auto with_time = [](json& c) { c["columns"]["time_column"] = "date"; };
+    refused([&](json& c) { with_time(c); c["columns"].erase("frequency"); }, "columns.frequency must be");
+    refused([&](json& c) { with_time(c); c["columns"]["frequency"] = "monthly"; }, "columns.frequency must be");
+    refused([&](json& c) { with_time(c); c["columns"]["frequency"] = {{"count", 1}}; }, "columns.frequency must be");
+    refused([&](json& c) { with_time(c); c["columns"]["frequency"] = {{"unit", "months"}}; },
+            "columns.frequency must be");
+  }
 }
 
 namespace {

@@ -985,7 +985,11 @@ def from_checkpoint(args):
         if not isinstance(ckpt.get(key), dict):
             raise Failure("%s: %s is missing or not an object" % (args.model, key))
     config, columns = ckpt["config"], ckpt["columns"]
-    members = (ckpt.get("ensemble") or {}).get("members", 1)
+    ensemble = ckpt.get("ensemble", {"members": 1})
+    members = ensemble.get("members", 1) if isinstance(ensemble, dict) else None
+    if isinstance(members, bool) or not isinstance(members, int) or members < 1:
+        raise Failure("%s: ensemble must be {\"members\": N} with N an integer >= 1, got %s"
+                      % (args.model, json.dumps(ensemble)))
     if members != 1:
         raise Failure("%s: the checkpoint holds an ensemble of %s models (model.ensemble); one PyTorch state_dict "
                       "holds one model: train with --ensemble 1 to export it" % (args.model, members))
@@ -1007,6 +1011,16 @@ def from_checkpoint(args):
     except (KeyError, TypeError):
         raise Failure("%s: columns.targets, columns.features, config.model.hidden and config.data.horizon are needed"
                       % args.model)
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= MAX_STEPS:
+        raise Failure("%s: config.data.horizon must be an integer from 1 to %d, got %s"
+                      % (args.model, MAX_STEPS, json.dumps(horizon)))
+    time_column = columns.get("time_column")
+    frequency = columns.get("frequency")
+    if time_column and (not isinstance(frequency, dict) or frequency.get("unit") not in FREQUENCY_UNITS
+                        or isinstance(frequency.get("count"), bool) or not isinstance(frequency.get("count"), int)
+                        or frequency["count"] < 1):
+        raise Failure("%s: columns.frequency must be {\"unit\": %s, \"count\": N >= 1} with a time column, got %s"
+                      % (args.model, "|".join(FREQUENCY_UNITS), json.dumps(frequency)))
     state = {}
     for name, value in ckpt["state_dict"].items():
         try:
@@ -1044,8 +1058,8 @@ def from_checkpoint(args):
         write_text(args.config_json, dump_json(config) + "\n")
     if args.tail_json:
         tail = dict(ckpt["data_tail"])
-        if columns.get("time_column"):
-            tail["frequency"] = {"unit": columns["frequency"]["unit"], "count": columns["frequency"]["count"]}
+        if time_column:
+            tail["frequency"] = {"unit": frequency["unit"], "count": frequency["count"]}
         tail["seasonal_period"] = columns.get("seasonal_period", 1)
         write_text(args.tail_json, dump_json(tail) + "\n")
     if config["model"].get("cell_activation") == "relu":

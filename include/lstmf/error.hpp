@@ -93,6 +93,12 @@ class MemoryError : public Error {
 // the full length). Other valid UTF-8 passes through.
 std::string printable(std::string_view text, std::size_t max_bytes = 60);
 
+// printable(text, max_bytes) in single quotes: a name or value quoted in a message.
+std::string in_quotes(std::string_view text, std::size_t max_bytes = 60);
+
+// "1 row", "2 rows": `count` and the English `noun` ("row"), plural by an added "s".
+std::string count_of(long count, const char* noun);
+
 // "file:line:column: message" with empty parts left out.
 std::string format_location(const std::string& file, long line, long column, const std::string& message);
 

@@ -12,6 +12,9 @@ namespace lstmf {
 // The whole file ("-" = stdin). Throws IoError naming the file when it cannot be read.
 std::string read_text(const std::string& path);
 
+// How messages name the file `path`: "<stdin>" for "-", else `path` itself.
+std::string source_name(const std::string& path);
+
 // Parses JSON text. A syntax error is an InputError "source:line:column: ..."; nesting deeper
 // than `max_depth` is refused before parsing, so no input can exhaust the stack.
 // `skip`: names of top-level members whose value, when an object or array, is read as null

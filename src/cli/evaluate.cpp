@@ -110,8 +110,8 @@ int run_evaluate(EvaluateArgs args) {
                        "no --input given and the training data " +
                            (input.empty() || input == "-" ? std::string("came from stdin")
                             : std::filesystem::exists(input)
-                                ? "'" + printable(input) + "' is not a regular file"
-                                : "'" + printable(input) + "' is not found from here") +
+                                ? in_quotes(input) + " is not a regular file"
+                                : in_quotes(input) + " is not found from here") +
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;

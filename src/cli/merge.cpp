@@ -30,7 +30,7 @@ int run_merge(const MergeArgs& args) {
   std::vector<std::string> texts, names;  // names: as messages give them, stdin as <stdin>
   for (const auto& input : args.inputs) {
     texts.push_back(read_text(input));
-    names.push_back(input == "-" ? "<stdin>" : input);
+    names.push_back(source_name(input));
   }
   const bool checkpoints = looks_like_json(texts.front());
   for (std::size_t i = 1; i < texts.size(); ++i)

@@ -69,7 +69,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
     if (world.rank == 0)
       std::cerr << "note: shard " << options.selection.shard.text() << " holds none of the series of "
-                << printable(config.data.path == "-" ? "<stdin>" : config.data.path) << "; no checkpoint written"
+                << printable(source_name(config.data.path)) << "; no checkpoint written"
                 << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "")
                 << "\n";
     return 0;

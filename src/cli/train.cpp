@@ -119,6 +119,8 @@ int run_train(const TrainArgs& args) {
   if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume, false).config;
   Config config = resolve_config(args.flags, base);
   if (args.panel.strict) config.data.strict = true;
+  if (config.data.path.empty() && !args.flags.config_file.empty())
+    throw InputError(source_name(args.flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
   check_stdin_once({{"--config", args.flags.config_file}, {"its data.path", config.data.path}});  // the file's
