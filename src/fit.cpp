@@ -453,11 +453,19 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members.push_back(*slots[k].model);
   const Split& split = dataset.splits.front();
   if (validation != nullptr) {
-    if (config.training.combine == Toggle::on)
-      checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end, config.training.threads,
-                                                  seasonal_naive_only);
-    outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
-    checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+    try {
+      if (config.training.combine == Toggle::on)
+        checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end,
+                                                    config.training.threads, seasonal_naive_only);
+      outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+      checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+    } catch (const DivergedError&) {
+      // forecast.cpp's message speaks of a checkpoint's weights and a history; here the weights are
+      // the ones just trained, with finite losses that saturated cells hid.
+      throw DivergedError("the trained model forecasts NaN or Inf on the validation windows although its losses were "
+                          "finite (most likely weights blown up by too large a step: training.lr is " + format_number(config.training.lr) +
+                          "); nothing was written");
+    }
   }
   // No validation rows: there was no first run to refit after, and the checkpoint says so.
   if (config.training.refit == Toggle::on && validation == nullptr) checkpoint.config.training.refit = Toggle::off;
