@@ -476,7 +476,7 @@ const std::vector<OptionDef>& option_table() {
                  in_range(-kScaleBound, kScaleBound)),
       LSTMF_DATA(series_column, "--series-column", "COL",
                  "long format: column naming each row's series (one model per series or one global model)"),
-      LSTMF_DATA(strict, "", "BOOL", "long format: a series too short for one window is an error, not skipped (train --strict)"),
+      LSTMF_DATA(strict, "", "BOOL", "long format: a series too short for one window or with a column without values is an error, not skipped (train --strict)"),
       LSTMF_DATA(normalise, "--normalise", "MODE",
                  "auto, minmax, last (window relative to its last value) or season (targets relative to the seasonal naive forecast)"),
       LSTMF_DATA(season, "--season", "M", "seasonal period; 0 = from the time column's frequency", in_range(0, 100000)),

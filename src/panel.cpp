@@ -392,7 +392,8 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
   if (selection.everything()) return set;
   std::vector<std::string> missing;
   for (const auto& id : selection.ids) {
-    const bool found = std::any_of(set.series.begin(), set.series.end(), [&](const Series& s) { return s.id == id; });
+    const bool found = std::any_of(set.series.begin(), set.series.end(), [&](const Series& s) { return s.id == id; }) ||
+                       std::any_of(set.empty.begin(), set.empty.end(), [&](const auto& e) { return e.first == id; });
     if (!found) missing.push_back(id);
   }
   if (!missing.empty()) {
@@ -406,6 +407,10 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
   for (Series& s : set.series)
     if (selection.selects(s.id)) kept.push_back(std::move(s));
   set.series = std::move(kept);
+  std::vector<std::pair<std::string, std::string>> empty;
+  for (auto& e : set.empty)
+    if (selection.selects(e.first)) empty.push_back(std::move(e));
+  set.empty = std::move(empty);
   return set;
 }
 
@@ -642,7 +647,8 @@ AnyCheckpoint parse_any_checkpoint(const std::string& text, const std::string& s
 
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) {
   if (config.data.series_column.empty()) throw InputError("many-series training needs data.series_column (--series-column COL)");
-  SeriesSet set = load_series(config.data);
+  DataConfig data = config.data;
+  SeriesSet set = load_training_series(data);  // series with an empty column skipped, as inspect reads them
   const std::string rows_dropped = dropped_rows_note(set);
   PanelFitOutcome outcome = fit_panel(config, std::move(set), options);
   outcome.rows_dropped = rows_dropped;
@@ -651,14 +657,17 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
 
 // Keeps the series long enough for one window (panel.hpp).
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
+  for (auto& [id, reason] : set.empty) skipped.push_back({id, std::move(reason)});
+  set.empty.clear();
   std::vector<Series> kept;
   for (Series& series : set.series) {
     try {
-      split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon,
-                 "series " + quote(series.id));
+      split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon, "the series");
       kept.push_back(std::move(series));
     } catch (const InputError& e) {
-      if (data.strict) throw InputError(set.source, series.first_line, 0, e.message() + " (data.strict is set)");
+      if (data.strict)
+        throw InputError(set.source, series.first_line, 0,
+                         "series " + quote(series.id) + ": " + e.message() + " (data.strict is set)");
       skipped.push_back({series.id, e.message()});
     }
   }
@@ -705,8 +714,8 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   if (set.series.empty())
     throw InputError(set.source, 0, 0,
                      outcome.skipped.empty() ? std::string("no series selected")
-                                             : "no series long enough to train: all " +
-                                                   std::to_string(outcome.skipped.size()) + " selected are too short (" +
+                                             : "no series to train: all " + std::to_string(outcome.skipped.size()) +
+                                                   " selected were skipped (the first, series " + quote(outcome.skipped.front().id) + ": " +
                                                    outcome.skipped.front().reason + ")");
   PanelCheckpoint& checkpoint = outcome.checkpoint;
   checkpoint.config = config;

@@ -549,6 +549,12 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
   index.ticks = std::move(filled_ticks);
 }
 
+// A column without a single value (fill_missing): a long-format series that may be skipped.
+class EmptyColumnError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 // Fills the NaN cells of each column of `values` [rows, columns] by the policy. `rows_not_read`:
 // rows of the file outside the targets' values, left out before (named when a column is empty).
 void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, MissingPolicy missing,
@@ -559,7 +565,7 @@ void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, M
     long first_valid = 0;
     while (first_valid < rows && std::isnan(column(first_valid))) ++first_valid;
     if (first_valid == rows)
-      throw InputError(source, 0, 0,
+      throw EmptyColumnError(source, 0, 0,
                        "column " + in_quotes(columns[static_cast<std::size_t>(c)].name) + " has no values: all " +
                            std::to_string(rows) + " rows are missing" +
                            (rows_not_read > 0 ? " (" + std::to_string(rows_not_read) + (rows_not_read == 1 ? " row" : " rows") +
@@ -698,7 +704,7 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
 // when none is named (time_column_by_name), dropped when its first time or its gaps do not read,
 // and `dropped` says why. One pass over the file, so stdin is read as a file is.
 SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency(const std::string&)>& known,
-                           std::string* dropped) {
+                           std::string* dropped, bool skip_empty = false) {
   const auto known_of = [&](const std::string& id) { return known ? known(id) : Frequency{}; };
   if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
   const std::string source = source_name(data.path);
@@ -761,6 +767,10 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
         throw TimeFormatError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
       } catch (const TimeStepError& e) {
         throw TimeStepError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
+      } catch (const EmptyColumnError& e) {
+        if (!skip_empty) throw InputError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
+        set.empty.emplace_back(id, e.message());
+        continue;
       } catch (const InputError& e) {
         throw InputError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
       }
@@ -791,8 +801,9 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
 
 }  // namespace
 
-SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known) {
-  return load_series_impl(data, known, nullptr);
+SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known,
+                      bool skip_empty) {
+  return load_series_impl(data, known, nullptr, skip_empty);
 }
 
 SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
@@ -805,7 +816,7 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
 
 SeriesSet load_training_series(DataConfig& data, std::string* dropped) {
   const bool guess = data.series_column.empty() && data.time_column.empty() && data.look_back == 0 && data.season == 0;
-  return guess ? load_series_guessing_time(data, dropped) : load_series(data);
+  return guess ? load_series_guessing_time(data, dropped) : load_series(data, nullptr, !data.series_column.empty() && !data.strict);
 }
 
 std::string dropped_rows_note(long leading, long trailing) {

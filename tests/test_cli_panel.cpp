@@ -48,7 +48,7 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
   const RunResult train = run_cli("train " + kFlags + " --output m.json", dir.path());
   INFO(train.err);
   REQUIRE(train.exit_code == 0);
-  CHECK_THAT(train.err, Contains("skipped series 'short': series 'short' has 3 rows, too short for one window"));
+  CHECK_THAT(train.err, Contains("skipped series 'short': the series has 3 rows, too short for one window"));
 
   SECTION("predict forecasts every series, long format") {
     const RunResult predict = run_cli("predict --model m.json --horizon 4", dir.path());
@@ -85,7 +85,7 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
   SECTION("--strict makes a short series an error") {
     const RunResult strict = run_cli("train " + kFlags + " --strict --output s.json", dir.path());
     CHECK(strict.exit_code == 2);
-    CHECK_THAT(strict.err, Contains("series 'short' has 3 rows"));
+    CHECK_THAT(strict.err, Contains("series 'short': the series has 3 rows"));
   }
 }
 
@@ -354,12 +354,13 @@ TEST_CASE("inspect shows the split and windows many-series train uses, and the s
   INFO(inspect.err);
   REQUIRE(inspect.exit_code == 0);
   CHECK_THAT(inspect.out, Contains("series: 6\n") && Contains("look-back 24, horizon 3") &&
-                              Contains("skipped series 'short': series 'short' has 3 rows, too short for one window"));
+                              Contains("skipped series 'short': the series has 3 rows, too short for one window"));
   CHECK_THAT(inspect.out, Contains("windows: " + windows + " training"));
   // When no series is long enough, inspect says so (exit 2) instead of describing nothing.
   const RunResult none = run_cli("inspect " + flags + " --look-back 60", dir.path());
   CHECK(none.exit_code == 2);
-  CHECK_THAT(none.err, Contains("every series is too short for one window") && Contains("panel.csv"));
+  CHECK_THAT(none.err, Contains("every series was skipped (the first, series ") &&
+                           Contains("too short for one window") && Contains("panel.csv"));
 }
 
 TEST_CASE("many-series training normalises windows when asked: a trend continues past the training maximum", "[cli-panel]") {

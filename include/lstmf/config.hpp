@@ -49,7 +49,7 @@ struct DataConfig {
   double scale_min = 0.0;             // min-max feature range, within +-kScaleBound,
   double scale_max = 1.0;             // scale_max at least kScaleMinWidth above scale_min
   std::string series_column;          // long format: the column naming each row's series; "" = wide
-  bool strict = false;                // long format: a series too short for one window is an error
+  bool strict = false;                // long format: a series too short for one window or with an empty column is an error, not skipped
   Normalise normalise = Normalise::automatic;  // automatic = chosen from the data (recipe.hpp)
   int season = 0;                     // seasonal period m; 0 = from the time column's frequency
   SeasonalAdjust seasonal_adjust = SeasonalAdjust::automatic;  // automatic = chosen from the data (recipe.hpp)

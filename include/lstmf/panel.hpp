@@ -123,7 +123,7 @@ AnyCheckpoint parse_any_checkpoint(const std::string& text, const std::string& s
 
 struct SkippedSeries {
   std::string id;
-  std::string reason;                  // "has 10 rows, too short for one window: ..."
+  std::string reason;                  // without the id: "the series has 10 rows, too short for one window: ...", "column 'y' has no values: ..."
 };
 
 struct SeriesFitReport {
@@ -170,7 +170,8 @@ struct PanelFitOutcome {
 Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 
 // The series of `set` long enough for one window under `data` (split_rows); the others are added
-// to `skipped` with the reason (InputError instead under data.strict), as training does.
+// to `skipped` with the reason (InputError instead under data.strict), as training does, after
+// the series `set.empty` holds (a column without values: load_series with skip_empty).
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped);
 
 // Loads config.data (long format), resolves the recipe (above), selects, skips series too short for one window (InputError

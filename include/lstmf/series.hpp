@@ -67,6 +67,9 @@ struct SeriesSet {
   std::string time_column;
   std::string series_column;         // "" for a wide-format file
   std::vector<Series> series;
+  // Long format read with skip_empty (load_series): the series left out because one of their
+  // columns has no values at all, as {id, reason}; the reason names the series and the column.
+  std::vector<std::pair<std::string, std::string>> empty;
 };
 
 // Loads the columns named by `data` (targets, features, time column) from data.path ("-" = stdin),
@@ -79,7 +82,11 @@ struct SeriesSet {
 // its line); none, or no function, for data read as they are. In a long-format file read as it
 // is, a series too short to show a weekend is business daily when another series is
 // (short_weekday_run).
-SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr);
+// `skip_empty` (many-series training without data.strict): a long-format series one of whose
+// columns has no value at all under a filling data.missing goes to SeriesSet::empty instead of
+// failing the whole file (a too-short one is skipped the same way: panel.hpp drop_short_series).
+SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr,
+                      bool skip_empty = false);
 // The first field of a CSV header (csv.hpp: trimmed, unquoted) when its name says it holds times
 // (date, time, timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case), or the
 // second when the first is unnamed (the row index pandas' to_csv writes: ",date,value"); ""
@@ -98,7 +105,8 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 
 // The series as training reads them: one series (no series column) whose time column is not named
 // and whose season and look-back are left to the recipe, which needs the time column's period, by
-// load_series_guessing_time; any other config by load_series. data.time_column is left as the
+// load_series_guessing_time; any other config by load_series (skip_empty for a long-format file
+// without data.strict, as many-series training skips). data.time_column is left as the
 // column used. fit() and inspect both read through it, so they see the same series. `dropped`, when
 // given, receives why a guessed time column was not read as times ("" when none was dropped).
 SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr);

@@ -28,11 +28,12 @@ Command add_inspect(CLI::App& app) {
             if (many) data = drop_short_series(std::move(data), config.data, skipped);
             if (many && data.series.empty())
               throw InputError(requested.data.path, 0, 0,
-                               "every series is too short for one window (" + skipped.front().reason + ")");
+                               "every series was skipped (the first, series '" + printable(skipped.front().id) + "': " +
+                                   skipped.front().reason + ")");
             const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
             if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
-            for (const auto& s : skipped) std::cout << "skipped series '" << s.id << "': " << s.reason << "\n";
+            for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
                       << (seasonal_naive ? ", forecast by seasonal naive alone (a season too short to learn)" : "") << "\n";

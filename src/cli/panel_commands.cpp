@@ -37,7 +37,7 @@ void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
       ->type_name("K/N");
   if (train)
     command.add_flag("--strict", args.strict,
-                     "many series: a series too short for one window is an error (default: skipped, named on stderr)");
+                     "many series: a series too short for one window or with a column without values is an error (default: skipped, named on stderr)");
 }
 
 int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet, bool progress,
