@@ -1033,8 +1033,16 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
     }
     if (columns_to_json(part.columns) != columns)
       throw InputError(names[p], 0, 0, "its columns or time format differ from " + names.front() + "'s");
-    if (part.shard.has_value() != parts.front().shard.has_value() ||
-        (part.shard && part.shard->count != parts.front().shard->count))
+    if (part.shard.has_value() != parts.front().shard.has_value()) {
+      // A merged checkpoint records no shard, so which of the split it holds is not known here.
+      const std::size_t whole = part.shard ? 0 : p, shard = part.shard ? p : 0;
+      throw InputError(names[whole], 0, 0,
+                       "records no shard (a merged checkpoint, or one trained without --shard) while " + names[shard] +
+                           " is shard " + parts[shard].shard->text() +
+                           ": merge the shard checkpoints themselves, all in one run (a merged file does not "
+                           "record which shards it holds)");
+    }
+    if (part.shard && part.shard->count != parts.front().shard->count)
       throw InputError(names[p], 0, 0,
                        "is shard " + (part.shard ? part.shard->text() : std::string("none")) + " but " + names.front() +
                            " is shard " + (parts.front().shard ? parts.front().shard->text() : std::string("none")) +

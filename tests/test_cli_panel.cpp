@@ -280,6 +280,11 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
     CHECK(partial.exit_code == 0);
     CHECK_THAT(partial.err, Contains("note: shards 1/3 not given: partial.json holds"));
     CHECK(run_cli("merge m0.json m1.json m2.json --output whole.json", dir.path()).err.empty());
+    // A merged file records no shard: the missing one is merged with the shard files, not with it.
+    const RunResult onto = run_cli("merge partial.json m1.json --output x.json", dir.path());
+    CHECK(onto.exit_code == 2);
+    CHECK_THAT(onto.err, Contains("partial.json: records no shard (a merged checkpoint") &&
+                             Contains("m1.json is shard 1/3: merge the shard checkpoints themselves, all in one run"));
     REQUIRE(run_cli("train " + kFlags + " --threads 1 --shard 1/3 --lr 0.01 --output other.json", dir.path()).exit_code == 0);
     const RunResult config = run_cli("merge m0.json other.json --output x.json", dir.path());
     CHECK(config.exit_code == 2);
