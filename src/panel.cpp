@@ -754,9 +754,13 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
 
 namespace {
 
-History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const SeriesSet* set) {
+History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const SeriesSet* set,
+                   const std::string& model_path = "") {
   const PanelSeries& s = checkpoint.series[index];
-  if (set == nullptr) return History{s.data_tail.values, s.data_tail.ticks, "checkpoint data_tail of series " + quote(s.id)};
+  if (set == nullptr)
+    return History{s.data_tail.values, s.data_tail.ticks,
+                   (model_path.empty() ? std::string("checkpoint") : source_name(model_path)) + " (data_tail of series " +
+                       quote(s.id) + ")"};
   const auto it = std::lower_bound(set->series.begin(), set->series.end(), s.id,
                                    [](const Series& series, const std::string& id) { return series.id < id; });
   if (it == set->series.end() || it->id != s.id)
@@ -782,7 +786,8 @@ void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* se
 
 }  // namespace
 
-PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads) {
+PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads,
+                             const std::string& model_path) {
   check_history_series(checkpoint, history);
   PanelForecast out;
   out.series_column = checkpoint.config.data.series_column;
@@ -792,7 +797,7 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   parallel_for_each(static_cast<long>(checkpoint.series.size()), use_threads(threads), [&](long i) {
     const auto index = static_cast<std::size_t>(i);
     const Checkpoint view = checkpoint.view(index);
-    out.series[index] = {checkpoint.series[index].id, forecast(view, history_of(checkpoint, index, history), horizon, 1)};
+    out.series[index] = {checkpoint.series[index].id, forecast(view, history_of(checkpoint, index, history, model_path), horizon, 1)};
   });
   return out;
 }

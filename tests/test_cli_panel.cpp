@@ -409,3 +409,23 @@ TEST_CASE("many-series training normalises windows when asked: a trend continues
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Contains("look-back of at least one season"));
 }
+
+TEST_CASE("a forecast that cannot continue a series' data tail names the checkpoint and the series", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,y\n";
+  for (const char* id : {"a", "b"})
+    for (int i = 0; i < 30; ++i) {  // monthly, ending 9999-06
+      const int month = 9997 * 12 + i;
+      csv += std::string(id) + "," + std::to_string(month / 12) + "-" + (month % 12 < 9 ? "0" : "") +
+             std::to_string(month % 12 + 1) + "," + std::to_string(100 + (i * 7) % 11) + "\n";
+    }
+  dir.write("late.csv", csv);
+  REQUIRE(run_cli("train --data late.csv --series-column id --target y --time-column date --look-back 3 --hidden 2 "
+                  "--epochs 1 --quiet --output m.json",
+                  dir.path())
+              .exit_code == 0);
+  const RunResult past = run_cli("predict --model m.json --horizon 12", dir.path());
+  CHECK(past.exit_code == 2);
+  CHECK_THAT(past.err, StartsWith("lstm-forecast: m.json (data_tail of series 'a'): cannot continue the time column"));
+  CHECK(run_cli("predict --model m.json --horizon 6", dir.path()).exit_code == 0);
+}

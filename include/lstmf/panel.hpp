@@ -195,8 +195,9 @@ struct PanelForecast {
 };
 // Forecasts every series of the checkpoint (already selected when loaded) from its data tail, or
 // from `history` when given (every checkpoint series must be in it). Series run in parallel on
-// `threads` threads (0 = all cores), one thread each.
-PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads = 0);
+// `threads` threads (0 = all cores), one thread each. Messages about a data tail name `model_path`.
+PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads = 0,
+                             const std::string& model_path = "");
 // Long format: series column, time column (or "step"), targets; one row per series and step.
 std::string to_csv(const PanelForecast& forecast);
 

@@ -114,14 +114,14 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   return 0;
 }
 
-int run_predict_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
+int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
                       const std::string& output, int horizon, int threads) {
   std::optional<SeriesSet> history;
   if (!input.empty()) history = read_panel_history(checkpoint, input, args.selection());
   const std::string dropped = history ? dropped_rows_note(*history) : "";
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
   const PanelForecast forecast =
-      forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads);
+      forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model);
   write_atomically(output, to_csv(forecast));
   return 0;
 }

@@ -47,7 +47,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
 namespace lstmf::cli {
 
 // predict for a many-series checkpoint (already loaded with the selection): long-format CSV.
-int run_predict_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
+int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
                       const std::string& output, int horizon, int threads);
 // evaluate for a many-series checkpoint on `input` (long format): per-series table and aggregate.
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,

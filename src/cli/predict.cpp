@@ -35,11 +35,11 @@ int run_predict(const PredictArgs& args) {
   if (loaded.panel) {
     if (args.fitted) throw InputError("--fitted is for single-series checkpoints");
     if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
-    return run_predict_panel(*loaded.panel, args.panel, args.input, args.output, args.horizon, args.threads);
+    return run_predict_panel(*loaded.panel, args.model, args.panel, args.input, args.output, args.horizon, args.threads);
   }
   const Checkpoint& checkpoint = *loaded.single;
   History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
-  if (args.input.empty()) history.source = args.model + " (data_tail)";  // messages name the file
+  if (args.input.empty()) history.source = source_name(args.model) + " (data_tail)";  // messages name the file
   const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
   if (!dropped.empty())
     std::cerr << "note: " << history.source << ": " << dropped
