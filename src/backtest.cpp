@@ -91,7 +91,10 @@ BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, co
     throw InputError(source, 0, 0,
                      "has " + count_of(rows, "row") + ", too short to backtest: " + needs + " needs at least " +
                          std::to_string(earliest + horizon) + " rows" +
-                         (season > look_back ? " (--season 1 backtests without a seasonal baseline)" : ""));
+                         (season > look_back ? " (--season 1 backtests without a seasonal baseline)"
+                          : rows > earliest ? " (--horizon " + std::to_string(rows - earliest) +
+                                                  (rows - earliest > 1 ? " or less fits)" : " fits)")
+                                            : ""));
 
   const long last = rows - horizon;
   const long room = (last - earliest) / options.stride + 1;
@@ -213,7 +216,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   // the backtest only needs its own windows.
   const long held_out = rows - split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
   BacktestPlan plan =
-      plan_backtest(rows, data.look_back, options.horizon.value_or(data.horizon),
+      plan_backtest(rows, data.look_back, options.horizon.value_or(default_horizon(checkpoint)),
                     options.season.value_or(checkpoint.columns.seasonal_period), options,
                     std::max(0L, rows - held_out), history.source);
   // A refitted model (training.refit, the default recipe) trained again on every row after the

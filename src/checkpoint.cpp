@@ -150,6 +150,10 @@ json combination_components() { return {"model", "seasonal_naive", "naive"}; }
 
 }  // namespace
 
+int default_horizon(const Checkpoint& checkpoint) {
+  return std::max(checkpoint.config.data.horizon, checkpoint.forecast_horizon);
+}
+
 std::string checkpoint_text(const Checkpoint& checkpoint) {
   json out = json::object();
   out["format"] = kCheckpointFormat;
@@ -196,6 +200,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
                           {"validation_mae", std::move(errors)}};
   }
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
+  if (checkpoint.forecast_horizon > checkpoint.config.data.horizon) out["forecast_horizon"] = checkpoint.forecast_horizon;
   // The optimizer state is for --resume alone: predict and evaluate never read it.
   json optimizer_state = std::exchange(out["optimizer_state"], json(nullptr));
   refuse_non_finite(out, "");
@@ -348,7 +353,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     } else {
       if (config.model.ensemble != 1) bad("config.model.ensemble must be 1 in a version 1 checkpoint");
       // Version 1 had none of these: read as version 1 they would be dropped without a word.
-      for (const char* key : {"ensemble", "intervals", "combination", "seasonal_adjustment"})
+      for (const char* key : {"ensemble", "intervals", "combination", "seasonal_adjustment", "forecast_horizon"})
         if (root.contains(key))
           bad(std::string("a version 1 checkpoint has no '") + key + "' (version 2 added it): is \"version\" right?");
     }
@@ -364,9 +369,15 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       if (seasonal.mode() != config.data.seasonal_adjust || seasonal.period() != config.data.season)
         bad("seasonal_adjustment.mode and period must be config.data.seasonal_adjust and config.data.season");
     }
+    // Written only when above config.data.horizon (the recipe shortened the direct one).
+    const int forecast_horizon =
+        root.contains("forecast_horizon")
+            ? static_cast<int>(read_integer(root, "forecast_horizon", "", config.data.horizon + 1L, 100000))
+            : 0;
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
                       std::move(optimizer_state), std::move(history.epochs), history.best_epoch, std::move(tail),
-                      std::move(more_members),    std::move(intervals),  std::move(combination), std::move(seasonal)};
+                      std::move(more_members),    std::move(intervals),  std::move(combination), std::move(seasonal),
+                      forecast_horizon};
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
   }

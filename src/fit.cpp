@@ -308,6 +308,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const Config config = resolve_recipe(requested, data.series.front());
   check(config, data.source);
   const bool seasonal_naive_only = seasonal_naive_fallback(requested, config, data.series.front());
+  // The horizon asked for, when the recipe trains a shorter direct one: predict's default.
+  int forecast_horizon = requested.data.horizon > config.data.horizon ? requested.data.horizon : 0;
   {
     const Series& only = data.series.front();
     const long rows = only.rows();
@@ -372,6 +374,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     slots.front().model->parameters() = from.model.parameters();
     slots.front().trainer->load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
     previous = from.history;
+    forecast_horizon = std::max(forecast_horizon, from.forecast_horizon);
   }
 
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
@@ -394,7 +397,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
         if (!stop.load() && report.epoch % every == 0 && report.epoch < config.training.epochs) {
           Checkpoint snapshot{config, columns_info(config, dataset.source), dataset.scalers.front(), *slot.model,
                               slot.trainer->state_json(), snapshot_history, slot.trainer->best_epoch(),
-                              data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal};
+                              data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon};
           snapshot.model.parameters() = slot.trainer->kept_parameters();
           options.on_checkpoint(snapshot);
         }
@@ -440,7 +443,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
 
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
-                                data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal},
+                                data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon},
                      first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", ""};
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;

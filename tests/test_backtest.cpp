@@ -105,7 +105,8 @@ TEST_CASE("a backtest plan refuses what cannot be done, and says why", "[backtes
   SECTION("a history shorter than look-back + horizon, stating the minimum") {
     CHECK(plan_backtest(5, 3, 2, 1, {}, 5, "x.csv").origins == std::vector<long>{3});
     REQUIRE_THROWS_WITH(plan_backtest(4, 3, 2, 1, {}, 4, "x.csv"),
-                        "x.csv: has 4 rows, too short to backtest: look-back 3 + horizon 2 needs at least 5 rows");
+                        "x.csv: has 4 rows, too short to backtest: look-back 3 + horizon 2 needs at least 5 rows "
+                      "(--horizon 1 fits)");
   }
   SECTION("a history shorter than one season + horizon") {
     REQUIRE_THROWS_WITH(plan_backtest(13, 3, 2, 12, {}, 13, "x.csv"),

@@ -122,6 +122,16 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     j["columns"]["time_format"]["quarter_dash"] = false;
     REQUIRE_THROWS_WITH(load(j), Contains("whole number of quarters"));
   }
+  SECTION("a forecast horizon, written only when above the trained one") {
+    CHECK(load(j).forecast_horizon == 0);
+    j["forecast_horizon"] = 18;
+    const Checkpoint longer = load(j);
+    CHECK(longer.forecast_horizon == 18);
+    CHECK(default_horizon(longer) == 18);
+    CHECK(as_json(longer)["forecast_horizon"] == 18);
+    j["forecast_horizon"] = j["config"]["data"]["horizon"];
+    REQUIRE_THROWS_WITH(load(j), Contains("forecast_horizon must be in ["));
+  }
   SECTION("a series column in a single-series checkpoint") {
     j["config"]["data"]["series_column"] = "store";
     REQUIRE_THROWS_WITH(load(j), Contains("config.data.series_column is 'store', but a checkpoint of many series holds "

@@ -428,8 +428,24 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
   const RunResult train = run_cli("train --data s.csv --target value --horizon 18 --output s.json", dir.path());
   INFO(train.err);
   REQUIRE(train.exit_code == 0);
-  CHECK_THAT(train.err, Contains("settings: look-back 12, horizon 1, normalise last, season 12") &&
+  CHECK_THAT(train.err, Contains("settings: look-back 12, horizon 1 (rolled forward to the 18 asked for: predict's "
+                                     "default), normalise last, season 12") &&
                             Contains("forecast: seasonal naive alone (a season too short to learn)"));
+  {
+    INFO("predict and evaluate forecast the 18 steps asked for by default, the model rolled forward");
+    const auto checkpoint = nlohmann::json::parse(read_file(dir.file("s.json")));
+    CHECK(checkpoint["config"]["data"]["horizon"] == 1);
+    CHECK(checkpoint["forecast_horizon"] == 18);
+    const RunResult all = run_cli("predict --model s.json", dir.path());
+    CHECK(all.exit_code == 0);
+    CHECK(all.out == run_cli("predict --model s.json --horizon 18", dir.path()).out);
+    CHECK(std::count(all.out.begin(), all.out.end(), '\n') == 1 + 18);
+    // 20 rows hold no 18-step backtest after a look-back of 12: the message says what fits.
+    const RunResult backtest = run_cli("evaluate --model s.json", dir.path());
+    CHECK(backtest.exit_code == 2);
+    CHECK_THAT(backtest.err, Contains("look-back 12 + horizon 18 needs at least 30 rows (--horizon 8 or less fits)"));
+    CHECK_THAT(run_cli("evaluate --model s.json --horizon 8", dir.path()).out, Contains("horizon 8"));
+  }
   // inspect reads the file as train does (the date column guessed) and says the same.
   const RunResult inspected = run_cli("inspect --data s.csv --target value --horizon 18", dir.path());
   INFO(inspected.err);
@@ -452,7 +468,8 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
   const RunResult alone = run_cli("train --data s.csv --target value --horizon 18 --combine false --output a.json", dir.path());
   INFO(alone.err);
   REQUIRE(alone.exit_code == 0);
-  CHECK_THAT(alone.err, Contains("settings: look-back 3, horizon 1") && !Contains("seasonal naive alone"));
+  CHECK_THAT(alone.err, Contains("settings: look-back 3, horizon 1 (rolled forward to the 18 asked for") &&
+                           !Contains("seasonal naive alone"));
   const auto model = nlohmann::json::parse(read_file(dir.file("a.json")));
   CHECK(model["config"]["training"]["combine"] == false);
   CHECK(model["config"]["training"]["refit"] == true);  // still the recipe's

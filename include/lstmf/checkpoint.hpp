@@ -103,7 +103,14 @@ struct Checkpoint {
   // config.data.seasonal_adjust multiplicative or additive: the seasonal indices divided out of
   // the targets before scaling (seasonal.hpp); empty for none.
   SeasonalAdjustment seasonal;
+  // The horizon train was asked for when the recipe trained a shorter direct one
+  // (config.data.horizon: recipe.hpp, a short series); predict and evaluate forecast it by default,
+  // the model rolled forward. 0: config.data.horizon is the one asked for.
+  int forecast_horizon = 0;
 };
+
+// The steps predict and evaluate forecast when no --horizon is given: the horizon train was asked for.
+int default_horizon(const Checkpoint& checkpoint);
 
 // The checkpoint as JSON text; floats written with enough digits to round-trip exactly.
 std::string checkpoint_text(const Checkpoint& checkpoint);

@@ -16,7 +16,7 @@ struct PredictArgs {
   std::string model;
   std::string input;   // "" = the checkpoint's data tail
   std::string output = "-";
-  int horizon = 0;     // 0 = the trained horizon
+  int horizon = 0;     // 0 = the horizon train was asked for (default_horizon)
   bool fitted = false;
   std::vector<std::string> intervals;  // percent levels as given (interval_levels)
   int threads = 0;
@@ -50,7 +50,7 @@ int run_predict(const PredictArgs& args) {
       csv = to_csv(fitted(checkpoint, history, args.threads));
     } else {
       Forecast result =
-          forecast(checkpoint, history, args.horizon > 0 ? args.horizon : checkpoint.config.data.horizon, args.threads);
+          forecast(checkpoint, history, args.horizon > 0 ? args.horizon : default_horizon(checkpoint), args.threads);
       try {
         add_intervals(result, checkpoint, levels);
       } catch (const InputError& e) {
@@ -132,7 +132,7 @@ Command add_predict(CLI::App& app) {
   command->add_option("--input,-i", args->input,
                       "history CSV with the training columns (- = stdin); default: the checkpoint's data tail");
   auto* horizon = command->add_option("--horizon", args->horizon,
-                      "steps to forecast (default: the trained horizon; longer horizons roll the model forward)")
+                      "steps to forecast (default: the horizon train was asked for; past the model's own, it rolls forward)")
       ->transform(decimal_integer())
       ->check(CLI::Range(1, 100000));
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();

@@ -177,7 +177,12 @@ int run_train(const TrainArgs& args) {
                 << outcome.time_column_dropped << "\n";
     if (!outcome.rows_dropped.empty())
       std::cerr << "note: " << outcome.rows_dropped << " (--missing fills between values only)\n";
-    std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon << ", normalise "
+    std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon
+              << (outcome.checkpoint.forecast_horizon > used.data.horizon
+                      ? " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) +
+                            " asked for: predict's default)"
+                      : std::string())
+              << ", normalise "
               << to_string(used.data.normalise) << ", season " << used.data.season << ", seasonal adjustment "
               << to_string(used.data.seasonal_adjust) << ", " << used.model.ensemble << " x " << used.training.epochs
               << " epochs\n";
