@@ -40,7 +40,25 @@ struct EvaluateArgs {
   CLI::Option* origins_option = nullptr;
   CLI::Option* season_option = nullptr;
   PanelArgs panel;     // many-series checkpoints: --series, --shard
+  // The options of one mode, refused in the other rather than ignored (a script expecting
+  // --json-file's file would find none).
+  std::vector<CLI::Option*> protocol_only, model_only;
 };
+
+// Throws when an option of the other mode was given (EvaluateArgs::protocol_only, model_only).
+void refuse_other_mode(const EvaluateArgs& args) {
+  const bool protocol = !args.protocol.empty();
+  for (const CLI::Option* option : protocol ? args.model_only : args.protocol_only) {
+    if (option->count() == 0) continue;
+    const std::string name = option->get_name();
+    if (name == "--model") throw InputError("--model and --protocol are two kinds of evaluate: give one of them");
+    throw InputError(name + (protocol ? " applies to evaluate --model (a checkpoint's backtest), not to --protocol, "
+                                        "which trains and scores its own models (bench/README.md)"
+                                      : " applies to evaluate --protocol DIR (the accuracy protocol), not to a "
+                                        "checkpoint's backtest") +
+                     (name == "--json-file" ? " (--json writes the backtest as JSON on stdout)" : ""));
+  }
+}
 
 constexpr const char* kFooter =
     "Origin o: the model reads the look_back rows before row o, and every method forecasts rows o .. o+H-1.\n"
@@ -94,8 +112,12 @@ int run_evaluate(EvaluateArgs args) {
   interval_levels(args.intervals);  // checked in either mode, as CLI11 did (only the protocol reports them)
   if (!args.protocol.empty() && !args.missing.empty())
     throw InputError("--missing is for evaluate --model; the protocol interpolates (bench/README.md)");
-  if (!args.protocol.empty()) return run_protocol_command(args);
+  if (!args.protocol.empty()) {
+    refuse_other_mode(args);
+    return run_protocol_command(args);
+  }
   if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
+  refuse_other_mode(args);
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
   const std::optional<MissingPolicy> missing = history_missing(args.missing);
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
@@ -142,33 +164,36 @@ Command add_evaluate(CLI::App& app) {
       "evaluate", "Backtest a checkpoint from rolling origins against naive and seasonal naive forecasts");
   command->footer(kFooter);
   auto args = std::make_shared<EvaluateArgs>();
-  command->add_option("--model,-m", args->model, "checkpoint written by train (required unless --protocol)");
+  args->model_only.push_back(
+      command->add_option("--model,-m", args->model, "checkpoint written by train (required unless --protocol)"));
   command->add_option("--protocol", args->protocol,
                       "run the accuracy protocol on every series of this folder's meta.json (bench/README.md): "
                       "train the default recipe on all but the last h points, score the h-step forecast; "
                       "Markdown on stdout")
       ->check(CLI::ExistingDirectory);
-  command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file");
-  command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported (percent, 50..99)")
-      ->type_name("LEVEL[,LEVEL]")
-      ->capture_default_str();
-  command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(',');
-  command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str();
+  args->protocol_only = {
+      command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file"),
+      command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported (percent, 50..99)")
+          ->type_name("LEVEL[,LEVEL]")
+          ->capture_default_str(),
+      command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(','),
+      command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str()};
   command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
   command->add_flag("--progress", args->progress,
                     "--protocol: a progress line per series on stderr also when it is not a terminal");
-  command->add_option("--set", args->settings,
-                      "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)");
-  command->add_option("--input,-i", args->input,
-                      "history CSV with the training columns (- = stdin); default: the training data, if found");
+  args->protocol_only.push_back(command->add_option(
+      "--set", args->settings, "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)"));
+  args->model_only.push_back(command->add_option(
+      "--input,-i", args->input, "history CSV with the training columns (- = stdin); default: the training data, if found"));
   args->horizon_option = command->add_option("--horizon", args->horizon,
                                              "steps per forecast (default: the horizon train was asked for; past the model's own, recursive)")
       ->transform(decimal_integer());
   args->origins_option = command->add_option("--origins", args->origins,
                                              "number of rolling origins (default: those forecasting the held-out tail)")
       ->transform(decimal_integer());
-  command->add_option("--stride", args->options.stride, "rows between origins")
-      ->transform(decimal_integer())->capture_default_str();
+  args->model_only.push_back(command->add_option("--stride", args->options.stride, "rows between origins")
+                                 ->transform(decimal_integer())
+                                 ->capture_default_str());
   args->season_option = command->add_option("--season", args->season,
                                             "seasonal period m for seasonal naive and MASE (default: the checkpoint's)")
       ->transform(decimal_integer());
@@ -178,6 +203,8 @@ Command add_evaluate(CLI::App& app) {
       ->transform(decimal_integer())
       ->capture_default_str();
   add_panel_flags(*command, args->panel, false);
+  args->model_only.insert(args->model_only.end(), {args->horizon_option, args->origins_option, args->season_option,
+                                                   command->get_option("--series"), command->get_option("--shard")});
   return {command, [args] { return run_evaluate(*args); }};
 }
 
