@@ -188,13 +188,14 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   // first column named like one (date, month, ...; series.hpp load_training_series) is taken, as
   // the accuracy protocol does, unless it is a target or feature or its values do not read as times.
   Config named = config;
-  std::string dropped;
-  SeriesSet data = load_training_series(named.data, &dropped);
+  std::string dropped, unread;
+  SeriesSet data = load_training_series(named.data, &dropped, &unread);
   const std::string rows_dropped = data.series.size() == 1
                                        ? dropped_rows_note(data.series.front().leading_dropped, data.series.front().trailing_dropped)
                                        : "";
   FitOutcome outcome = fit(named, std::move(data), options);
   outcome.time_column_dropped = dropped;
+  outcome.time_column_unread = unread;
   outcome.rows_dropped = rows_dropped;
   return outcome;
 }
@@ -444,7 +445,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon},
-                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", ""};
+                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", "", ""};
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;

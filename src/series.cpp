@@ -704,7 +704,7 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
 // when none is named (time_column_by_name), dropped when its first time or its gaps do not read,
 // and `dropped` says why. One pass over the file, so stdin is read as a file is.
 SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency(const std::string&)>& known,
-                           std::string* dropped, bool skip_empty = false) {
+                           std::string* dropped, bool skip_empty = false, std::string* unread_time = nullptr) {
   const auto known_of = [&](const std::string& id) { return known ? known(id) : Frequency{}; };
   if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
   const std::string source = source_name(data.path);
@@ -725,13 +725,17 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
   // A guess: the first header field named like a time (or the second after an unnamed row index),
   // when it is neither a target nor a feature.
   const bool guess = dropped != nullptr && !time && !series_id;
-  if (guess) {
+  if (guess || (unread_time != nullptr && !time && !series_id)) {
     const std::vector<std::string>& header = csv.header();
     const std::string name = time_column_by_name(header);
     const bool chosen = std::find(data.targets.begin(), data.targets.end(), name) != data.targets.end() ||
                         std::find(data.features.begin(), data.features.end(), name) != data.features.end();
-    if (!name.empty() && !chosen)
-      time = SelectedColumn{name, static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin())};
+    if (!name.empty() && !chosen) {
+      if (guess)
+        time = SelectedColumn{name, static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin())};
+      else
+        *unread_time = name;
+    }
   }
 
   RawRows raw = read_rows(csv, columns, time, data.missing, series_id, guess ? dropped : nullptr);
@@ -814,9 +818,10 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
   return set;
 }
 
-SeriesSet load_training_series(DataConfig& data, std::string* dropped) {
+SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::string* unread_time) {
   const bool guess = data.series_column.empty() && data.time_column.empty() && data.look_back == 0 && data.season == 0;
-  return guess ? load_series_guessing_time(data, dropped) : load_series(data, nullptr, !data.series_column.empty() && !data.strict);
+  if (guess) return load_series_guessing_time(data, dropped);
+  return load_series_impl(data, nullptr, nullptr, !data.series_column.empty() && !data.strict, unread_time);
 }
 
 std::string dropped_rows_note(long leading, long trailing) {

@@ -607,3 +607,20 @@ TEST_CASE("a history whose times carry another UTC offset than training's is ref
   CHECK(many.exit_code == 2);
   CHECK_THAT(many.err, Contains("long2.csv: its times are written with UTC offset +02:00"));
 }
+
+TEST_CASE("a date column left unread because the look-back was given is named, with the flag that reads it", "[cli-train]") {
+  TempDir dir;
+  const std::string data = "--data '" + source_path("data/airline-passengers.csv") + "' --target passengers";
+  const RunResult given = run_cli("train " + data + " --look-back 4 --epochs 1 --ensemble 1 --output m.json", dir.path());
+  INFO(given.err);
+  REQUIRE(given.exit_code == 0);
+  CHECK_THAT(given.err, Contains("note: column 'date' was not read as times (rows are consecutive periods, forecasts "
+                                 "numbered by step)") &&
+                            Contains("--time-column date reads it"));
+  CHECK_THAT(run_cli("predict --model m.json --horizon 1", dir.path()).out, StartsWith("step,passengers\n"));
+  const RunResult named = run_cli("train " + data + " --time-column date --look-back 4 --epochs 1 --ensemble 1 --output t.json",
+                                  dir.path());
+  CHECK_THAT(named.err, !Contains("was not read as times"));
+  CHECK_THAT(run_cli("inspect " + data + " --look-back 4", dir.path()).out,
+             Contains("time column not read: 'date' (guessed only when the look-back and season are left to the recipe"));
+}

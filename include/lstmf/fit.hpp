@@ -41,6 +41,7 @@ struct FitOutcome {
   std::string refit_failed;  // the DivergedError message of a refit that diverged (validated members kept)
   std::string diverged;      // the DivergedError message when training diverged, else ""
   std::string time_column_dropped;  // why a first column named like a time column was not read as one
+  std::string time_column_unread;   // a column named like times, not guessed (look-back or season given)
   std::string rows_dropped;         // dropped_rows_note of the training series ("" for none)
 };
 

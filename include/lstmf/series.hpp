@@ -108,8 +108,10 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 // load_series_guessing_time; any other config by load_series (skip_empty for a long-format file
 // without data.strict, as many-series training skips). data.time_column is left as the
 // column used. fit() and inspect both read through it, so they see the same series. `dropped`, when
-// given, receives why a guessed time column was not read as times ("" when none was dropped).
-SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr);
+// given, receives why a guessed time column was not read as times ("" when none was dropped);
+// `unread_time`, the name of a column named like times (time_column_by_name) that was not guessed
+// because the look-back or season was given ("" when none).
+SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr, std::string* unread_time = nullptr);
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::leading_dropped, trailing_dropped), "" when it dropped none.

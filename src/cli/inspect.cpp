@@ -18,8 +18,8 @@ Command add_inspect(CLI::App& app) {
   return {command, [flags] {
             Config requested = resolve_config(*flags);
             const bool many = !requested.data.series_column.empty();
-            std::string dropped;
-            SeriesSet data = load_training_series(requested.data, &dropped);  // as fit() reads it
+            std::string dropped, unread;
+            SeriesSet data = load_training_series(requested.data, &dropped, &unread);  // as fit() reads it
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
             const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
@@ -33,6 +33,10 @@ Command add_inspect(CLI::App& app) {
             const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
             if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
+            if (!unread.empty())
+              std::cout << "time column not read: '" << printable(unread)
+                        << "' (guessed only when the look-back and season are left to the recipe; --time-column "
+                        << printable(unread) << " reads it)\n";
             for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble

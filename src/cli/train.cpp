@@ -172,6 +172,11 @@ int run_train(const TrainArgs& args) {
   if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
     // What the recipe chose (or the config said): the checkpoint's config holds it all.
     const Config& used = outcome.checkpoint.config;
+    if (!outcome.time_column_unread.empty())
+      std::cerr << "note: column '" << printable(outcome.time_column_unread)
+                << "' was not read as times (rows are consecutive periods, forecasts numbered by step): the time "
+                   "column is guessed only when the look-back and season are left to the recipe; --time-column "
+                << printable(outcome.time_column_unread) << " reads it\n";
     if (!outcome.time_column_dropped.empty())
       std::cerr << "note: no time column (rows are periods): the first column was not read as times: "
                 << outcome.time_column_dropped << "\n";
