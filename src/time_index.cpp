@@ -592,6 +592,22 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
                         weekday_ticks(ticks);
   const std::int64_t step = business ? business_day_step(ticks) : 0;
   TimeIndex index = infer_time_index(std::move(ticks), format);
+  if (index.ticks.size() == 1 && known.count >= 1) {
+    using Unit = Frequency::Unit;
+    // A label of a year or a quarter is a whole number of its own steps (12 or 3 months).
+    const bool month_kind = (format.kind == TimeKind::year || format.kind == TimeKind::year_month ||
+                             format.kind == TimeKind::year_quarter) &&
+                            known.count % index.frequency.count == 0;
+    const bool fits = (known.unit == Unit::months && (month_kind || day_based(format.kind))) ||
+                      ((known.unit == Unit::seconds || known.unit == Unit::business_days) && day_based(format.kind)) ||
+                      (known.unit == Unit::periods && format.kind == TimeKind::integer);
+    if (fits) {
+      index.frequency = known;
+      // A date's day of month is the anchor (31: month ends, clamped to shorter months).
+      index.month_day = known.unit != Unit::months ? 0 : day_based(format.kind) ? split_tick(index.ticks.front()).day : 1;
+    }
+    return index;
+  }
   // Days a week or less apart (or business days, or too few ticks to tell): not weekly or monthly.
   const Frequency& f = index.frequency;
   const bool days = f.unit == Frequency::Unit::none || f.unit == Frequency::Unit::business_days || days_under_a_week(f);

@@ -269,6 +269,31 @@ TEST_CASE("frequencies are inferred from the ticks", "[time]") {
   }
 }
 
+TEST_CASE("one tick shows no step: a model's known frequency is taken where the form can hold it", "[time]") {
+  using Unit = Frequency::Unit;
+  const auto one = [](const std::string& text, const Frequency& known) {
+    return infer_time_index({tick_of(text)}, format_of(text), known);
+  };
+  const Frequency monthly{Unit::months, 1}, quarterly{Unit::months, 3}, daily{Unit::seconds, kDay};
+  SECTION("a date of a monthly model continues months from its day (a history of one row, look-back 1)") {
+    const TimeIndex end = one("1960-12-31", monthly);
+    CHECK(end.frequency.unit == Unit::months);
+    CHECK(end.frequency.count == 1);
+    CHECK(end.month_day == 31);
+    CHECK(end.format_tick(end.advance(end.ticks.front(), 2)) == "1961-02-28");
+    CHECK(one("1960-12-01", monthly).month_day == 1);
+  }
+  SECTION("a month label of a quarterly model, a date of a daily one") {
+    CHECK(one("1960-10", quarterly).frequency.count == 3);
+    CHECK(one("1960-10-05", daily).frequency.count == kDay);
+  }
+  SECTION("a year or a quarter label is not one month: inferred as its own step, which the caller refuses") {
+    CHECK(one("1960", monthly).frequency.count == 12);
+    CHECK(one("1960Q4", monthly).frequency.count == 3);
+    CHECK(one("1960-10-05", Frequency{}).frequency.count == kDay);  // nothing known: as inferred
+  }
+}
+
 TEST_CASE("frequency names and seasonal periods cover the units", "[time]") {
   using Unit = Frequency::Unit;
   CHECK(Frequency{Unit::none, 0}.name() == "none");

@@ -132,7 +132,11 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 //    its count stay business days, even when too few to show a weekend (Monday to Thursday:
 //    "daily") or leaving weekdays out (gaps under that frequency);
 //  - daily known: weekday ticks that read as business days are daily, their weekends gaps (a
-//    daily model trained on business-day data with --missing ffill).
+//    daily model trained on business-day data with --missing ffill);
+//  - one tick (a history of one row: a look-back of 1), which shows no step: `known` when the
+//    format can hold it (months for dates, with the tick's day of month, and for labels of months,
+//    quarters or years whose own step divides it;
+//    seconds and business days for dates and datetimes; periods for integers).
 // Otherwise as inferred (a mismatch is then the caller's to report: continues_frequency).
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known);
 
