@@ -57,6 +57,17 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     CHECK_THAT(predict.out, StartsWith("id,date,value\ns0,"));
     CHECK(count_lines(predict.out) == 1 + 6 * 4);
   }
+  SECTION("a shard of predict that holds none of the series writes the header and says so") {
+    bool found = false;
+    for (int k = 0; k < 40 && !found; ++k) {
+      const RunResult shard = run_cli("predict --model m.json --shard " + std::to_string(k) + "/40", dir.path());
+      REQUIRE(shard.exit_code == 0);
+      if (shard.out != "id,date,value\n") continue;
+      found = true;
+      CHECK_THAT(shard.err, Contains("note: shard " + std::to_string(k) + "/40 holds none of the series of m.json"));
+    }
+    CHECK(found);
+  }
   SECTION("--series picks series, from the checkpoint or from new history") {
     const RunResult predict = run_cli("predict --model m.json --series s2,s4", dir.path());
     REQUIRE(predict.exit_code == 0);

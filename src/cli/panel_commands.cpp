@@ -123,6 +123,9 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
   const PanelForecast forecast =
       forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model);
   write_atomically(output, to_csv(forecast));
+  if (checkpoint.series.empty())  // only a shard can select none (an unknown --series id is an error)
+    std::cerr << "note: shard " << printable(args.shard) << " holds none of the series of " << printable(source_name(model))
+              << ": the forecast is its header alone\n";
   return 0;
 }
 
