@@ -123,6 +123,15 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
       }
   errors.mae = mae(actual, forecast).value.value_or(std::nan(""));
   errors.rmse = rmse(actual, forecast).value.value_or(std::nan(""));
+  for (long k = 0; k < targets; ++k) {  // the values above are target-interleaved: k, k + T, ...
+    std::vector<double> a, f;
+    for (size_t i = static_cast<size_t>(k); i < actual.size(); i += static_cast<size_t>(targets)) {
+      a.push_back(actual[i]);
+      f.push_back(forecast[i]);
+    }
+    errors.mae_by_target.push_back(mae(a, f).value.value_or(std::nan("")));
+    errors.rmse_by_target.push_back(rmse(a, f).value.value_or(std::nan("")));
+  }
   errors.windows = static_cast<long>(origins.size());
   return errors;
 }

@@ -624,3 +624,19 @@ TEST_CASE("a date column left unread because the look-back was given is named, w
   CHECK_THAT(run_cli("inspect " + data + " --look-back 4", dir.path()).out,
              Contains("time column not read: 'date' (guessed only when the look-back and season are left to the recipe"));
 }
+
+TEST_CASE("with two targets the validation errors are reported per target, each in its own units", "[cli-train]") {
+  TempDir dir;
+  std::string csv = "date,big,small\n";
+  for (int t = 0; t < 60; ++t)
+    csv += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+           std::to_string(10000 + 100 * ((t * 7) % 12)) + "," + std::to_string(0.5 + 0.01 * ((t * 5) % 7)) + "\n";
+  dir.write("two.csv", csv);
+  const RunResult train = run_cli("train --data two.csv --target big,small --time-column date --look-back 12 --hidden 4 "
+                                  "--epochs 2 --ensemble 1 --output m.json",
+                                  dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains(" of 'big' (its units, ") && Contains(" of 'small' (its units, ") &&
+                            !Contains("(original units"));
+}

@@ -16,8 +16,10 @@ namespace lstmf {
 // Errors of a model's predictions on held-out rows, in the data's original units, over every
 // target and step of the windows whose targets lie in the rows.
 struct HoldoutErrors {
-  double mae = 0.0;
+  double mae = 0.0;                    // pooled over every target (one unit only with one target)
   double rmse = 0.0;
+  std::vector<double> mae_by_target;   // [targets], each in its target's units
+  std::vector<double> rmse_by_target;
   long windows = 0;
 };
 

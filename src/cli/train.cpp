@@ -200,10 +200,16 @@ int run_train(const TrainArgs& args) {
       std::cerr << result.history.size() << " epochs, no validation rows (last weights kept)";
     if (result.early_stopped) std::cerr << ", stopped early";
     std::cerr << "\n";
-    if (outcome.validation.windows > 0)
-      std::cerr << "validation MAE " << format_number(outcome.validation.mae) << ", RMSE "
-                << format_number(outcome.validation.rmse) << " (original units, " << outcome.validation.windows
-                << " windows)\n";
+    const HoldoutErrors& validation = outcome.validation;
+    if (validation.windows > 0 && validation.mae_by_target.size() > 1) {  // one line per target: units differ
+      for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
+        std::cerr << "validation MAE " << format_number(validation.mae_by_target[k]) << ", RMSE "
+                  << format_number(validation.rmse_by_target[k]) << " of '" << printable(used.data.targets[k])
+                  << "' (its units, " << validation.windows << " windows)\n";
+    } else if (validation.windows > 0) {
+      std::cerr << "validation MAE " << format_number(validation.mae) << ", RMSE " << format_number(validation.rmse)
+                << " (original units, " << validation.windows << " windows)\n";
+    }
     // The forecast combination (training.combine), per target: what predict will average.
     const Combination& combination = outcome.checkpoint.combination;
     for (size_t k = 0; k < combination.weights.size(); ++k) {
