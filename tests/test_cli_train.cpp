@@ -640,3 +640,18 @@ TEST_CASE("with two targets the validation errors are reported per target, each 
   CHECK_THAT(train.err, Contains(" of 'big' (its units, ") && Contains(" of 'small' (its units, ") &&
                             !Contains("(original units"));
 }
+
+TEST_CASE("train and inspect both say which rows without a target value were not read", "[cli-train]") {
+  TempDir dir;
+  std::string csv = "date,y\n2000-01,\n2000-02,\n";
+  for (int t = 2; t < 40; ++t)
+    csv += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+           std::to_string(100 + (t * 7) % 11) + "\n";
+  dir.write("lead.csv", csv);
+  const std::string flags = "--data lead.csv --target y --missing ffill --look-back 4 --time-column date";
+  const RunResult train = run_cli("train " + flags + " --epochs 1 --ensemble 1 --output m.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("note: 2 leading rows without a target value not read"));
+  CHECK_THAT(run_cli("inspect " + flags, dir.path()).out, Contains("dropped: 2 leading rows without a target value not read\n"));
+}

@@ -20,6 +20,9 @@ Command add_inspect(CLI::App& app) {
             const bool many = !requested.data.series_column.empty();
             std::string dropped, unread;
             SeriesSet data = load_training_series(requested.data, &dropped, &unread);  // as fit() reads it
+            const std::string rows_dropped =  // train's note
+                many ? dropped_rows_note(data)
+                     : dropped_rows_note(data.series.front().leading_dropped, data.series.front().trailing_dropped);
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
             const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
@@ -33,6 +36,7 @@ Command add_inspect(CLI::App& app) {
             const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
             if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
+            if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
             if (!unread.empty())
               std::cout << "time column not read: '" << printable(unread)
                         << "' (guessed only when the look-back and season are left to the recipe; --time-column "
