@@ -213,6 +213,23 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
     throw InputError(history.source, 0, 0, "history has " + count_of(rows, "row") + "; the model needs the last " +
                                                std::to_string(look_back) + " (its look-back)");
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  // The last step's time first: a horizon past year 9999 is refused before a long rollout, not
+  // after, naming the first step that cannot be written (the times only grow).
+  if (!checkpoint.columns.time_column.empty() && !history.ticks.empty() && horizon > 0) {
+    const auto writable = [&](long step) {
+      try {
+        step_time(checkpoint, history, rows - 1, step);
+        return true;
+      } catch (const InputError&) {
+        return false;
+      }
+    };
+    if (!writable(horizon)) {
+      long good = 0, bad = horizon;  // step `good` is written (0: none asked), step `bad` is not
+      while (bad - good > 1) (writable((good + bad) / 2) ? good : bad) = (good + bad) / 2;
+      step_time(checkpoint, history, rows - 1, bad);  // throws its message
+    }
+  }
   const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, {rows}, horizon, threads);
   Forecast result;
   result.time_column = checkpoint.columns.time_column.empty() ? "step" : checkpoint.columns.time_column;

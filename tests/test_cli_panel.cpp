@@ -439,4 +439,7 @@ TEST_CASE("a forecast that cannot continue a series' data tail names the checkpo
   CHECK(past.exit_code == 2);
   CHECK_THAT(past.err, StartsWith("lstm-forecast: m.json (data_tail of series 'a'): cannot continue the time column"));
   CHECK(run_cli("predict --model m.json --horizon 6", dir.path()).exit_code == 0);
+  // Checked before the rollout, and the first step that cannot be written is named.
+  CHECK_THAT(run_cli("predict --model m.json --horizon 100000", dir.path()).err,
+             Contains("step 7 would be '10000-01'"));
 }
