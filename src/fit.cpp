@@ -318,8 +318,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const Config config = resolve_recipe(requested, data.series.front());
   check(config, data.source);
   const bool seasonal_naive_only = seasonal_naive_fallback(requested, config, data.series.front());
-  // The horizon asked for, when the recipe trains a shorter direct one: predict's default.
-  int forecast_horizon = requested.data.horizon > config.data.horizon ? requested.data.horizon : 0;
+  // The horizon asked for, when the recipe trains a shorter direct one: predict's default. Not
+  // with features: their future is unknown, so the model cannot be rolled forward (forecast.hpp).
+  int forecast_horizon =
+      requested.data.horizon > config.data.horizon && config.data.features.empty() ? requested.data.horizon : 0;
   {
     const Series& only = data.series.front();
     const long rows = only.rows();

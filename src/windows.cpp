@@ -65,7 +65,7 @@ Split split_rows(long rows, double val_fraction, double test_fraction, int look_
       held_out += (held_out.empty() ? "" : ", ") + std::string("test ") + std::to_string(split.rows - split.val_end) +
                   " (test_fraction " + fraction_text(test_fraction) + ")";
     throw InputError(what + " has " + count_of(rows, "row") + ", too short for one window: the training part (" +
-                     std::to_string(std::max(0L, split.train_end)) + " rows" +
+                     count_of(std::max(0L, split.train_end), "row") +
                      (held_out.empty() ? std::string() : " after the held-out tails: " + held_out + ", each at least one horizon") +
                      ") needs look-back " + std::to_string(look_back) + " + horizon " + std::to_string(horizon) +
                      "; these settings need at least " + std::to_string(minimum) + " rows");

@@ -476,6 +476,33 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
   CHECK_FALSE(model.contains("combination"));
 }
 
+TEST_CASE("a short series with features keeps the shorter horizon it trained: predict and evaluate use it", "[cli-train]") {
+  // 30 quarters, an 8-step horizon: the recipe trains a shorter direct one, which cannot be rolled
+  // forward with a feature (its future is unknown), so no forecast_horizon is recorded.
+  TempDir dir;
+  std::string text = "date,gdp,spend\n";
+  for (int t = 0; t < 30; ++t)
+    text += std::to_string(1990 + t / 4) + "-Q" + std::to_string(t % 4 + 1) + "," + std::to_string(1000 + 12 * t + 30 * (t % 4)) +
+            "," + std::to_string(600 + 7 * t + 20 * (t % 4)) + "\n";
+  dir.write("m.csv", text);
+  const RunResult train = run_cli("train --data m.csv --target gdp --features spend --horizon 8 --output m.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  const int trained = checkpoint["config"]["data"]["horizon"].get<int>();
+  REQUIRE(trained < 8);
+  CHECK_FALSE(checkpoint.contains("forecast_horizon"));
+  CHECK_THAT(train.err, Contains("horizon " + std::to_string(trained) + " (not the 8 asked for: too long for this series, "
+                                                                       "and features cannot be rolled forward)"));
+  const RunResult predicted = run_cli("predict --model m.json", dir.path());
+  INFO(predicted.err);
+  CHECK(predicted.exit_code == 0);
+  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == 1 + trained);
+  const RunResult evaluated = run_cli("evaluate --model m.json --input m.csv", dir.path());
+  INFO(evaluated.err);
+  CHECK(evaluated.exit_code == 0);
+}
+
 TEST_CASE("a business-day series forecasts the next weekdays and places its history in the week", "[cli-train]") {
   TempDir dir;
   // 60 weeks of weekday closes from Monday 2024-01-01, with a weekday pattern, no weekend rows.

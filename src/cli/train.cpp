@@ -186,12 +186,15 @@ int run_train(const TrainArgs& args) {
               << (outcome.checkpoint.forecast_horizon > used.data.horizon
                       ? " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) +
                             " asked for: predict's default)"
+                  : config.data.horizon > used.data.horizon
+                      ? " (not the " + std::to_string(config.data.horizon) +
+                            " asked for: too long for this series, and features cannot be rolled forward)"
                       : std::string())
               << ", normalise "
               << to_string(used.data.normalise) << ", season " << used.data.season << ", seasonal adjustment "
               << to_string(used.data.seasonal_adjust) << ", " << used.model.ensemble << " x " << used.training.epochs
               << " epochs\n";
-    std::cerr << "trained on " << outcome.train_windows << " windows";
+    std::cerr << "trained on " << count_of(outcome.train_windows, "window");
     if (outcome.validation_windows > 0) std::cerr << ", validated on " << outcome.validation_windows;
     std::cerr << "; ";
     if (result.best_epoch > 0)
@@ -205,10 +208,10 @@ int run_train(const TrainArgs& args) {
       for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
         std::cerr << "validation MAE " << format_number(validation.mae_by_target[k]) << ", RMSE "
                   << format_number(validation.rmse_by_target[k]) << " of '" << printable(used.data.targets[k])
-                  << "' (its units, " << validation.windows << " windows)\n";
+                  << "' (its units, " << count_of(validation.windows, "window") << ")\n";
     } else if (validation.windows > 0) {
       std::cerr << "validation MAE " << format_number(validation.mae) << ", RMSE " << format_number(validation.rmse)
-                << " (original units, " << validation.windows << " windows)\n";
+                << " (original units, " << count_of(validation.windows, "window") << ")\n";
     }
     // The forecast combination (training.combine), per target: what predict will average.
     const Combination& combination = outcome.checkpoint.combination;
