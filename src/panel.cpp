@@ -706,7 +706,10 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     throw InputError("training.mode must be per-series or global, got '" + config.training.mode + "'");
   PanelFitOutcome outcome;
   SeriesSet selected = select_series(std::move(source), options.selection);
-  if (selected.series.empty() && options.selection.shard.count > 1 && options.selection.ids.empty()) {
+  // A shard that holds series, all of them set aside (an empty column), is not empty: it fails as
+  // one whose series are all too short does, below.
+  if (selected.series.empty() && selected.empty.empty() && options.selection.shard.count > 1 &&
+      options.selection.ids.empty()) {
     outcome.empty_shard = true;
     return outcome;
   }
@@ -739,17 +742,40 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
 SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
-  // Each series' history is read knowing its own trained frequency.
-  SeriesSet set = load_series(data, [&](const std::string& id) {
-    const long i = checkpoint.find(id);
-    return i < 0 ? Frequency{} : checkpoint.series[static_cast<std::size_t>(i)].frequency;
-  });
+  // Each series' history is read knowing its own trained frequency. A series with a column of no
+  // values is set aside as training set it aside (the training file reads here too); one the
+  // checkpoint holds is refused by history_of with the reason.
+  SeriesSet set = load_series(
+      data,
+      [&](const std::string& id) {
+        const long i = checkpoint.find(id);
+        return i < 0 ? Frequency{} : checkpoint.series[static_cast<std::size_t>(i)].frequency;
+      },
+      !data.strict);
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {
     const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);
     if (!s.time.ticks.empty() && !offset.empty()) throw InputError(set.source, 0, 0, offset);
   }
-  return select_series(std::move(set), selection);
+  set = select_series(std::move(set), selection);
+  if (data.strict) return set;
+  // A series the checkpoint does not hold that training would have skipped (too short for one
+  // window with the checkpoint's settings) joins SeriesSet::empty with its reason: the training
+  // file reads as history. Any other series the checkpoint lacks is an error (check_history_series).
+  std::vector<Series> kept;
+  for (Series& s : set.series) {
+    if (checkpoint.find(s.id) < 0) {
+      try {
+        split_rows(s.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon, "the series");
+      } catch (const InputError& e) {
+        set.empty.emplace_back(s.id, e.message());
+        continue;
+      }
+    }
+    kept.push_back(std::move(s));
+  }
+  set.series = std::move(kept);
+  return set;
 }
 
 namespace {
@@ -763,8 +789,11 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
                        quote(s.id) + ")"};
   const auto it = std::lower_bound(set->series.begin(), set->series.end(), s.id,
                                    [](const Series& series, const std::string& id) { return series.id < id; });
-  if (it == set->series.end() || it->id != s.id)
+  if (it == set->series.end() || it->id != s.id) {
+    for (const auto& [id, reason] : set->empty)
+      if (id == s.id) throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint: " + reason);
     throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint has no rows here");
+  }
   const Frequency& found = it->time.frequency;
   // (A weekend time in a business-day series' history was refused at its line by load_series.)
   if (!continues_frequency(s.frequency, it->time))

@@ -772,7 +772,10 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
       } catch (const TimeStepError& e) {
         throw TimeStepError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
       } catch (const EmptyColumnError& e) {
-        if (!skip_empty) throw InputError(e.file(), e.line(), e.column(), "series " + in_quotes(id) + ": " + e.message());
+        if (!skip_empty)
+          throw InputError(e.file(), e.line(), e.column(),
+                           "series " + in_quotes(id) + ": " + e.message() +
+                               (data.strict ? " (data.strict is set: such a series is refused, not skipped)" : ""));
         set.empty.emplace_back(id, e.message());
         continue;
       } catch (const InputError& e) {

@@ -93,6 +93,28 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     CHECK(report["series"].size() == 6);
     CHECK(report["aggregate"]["compared"] == 6);
   }
+  SECTION("the training file reads as history: the series training skipped are named in a note") {
+    const RunResult predict = run_cli("predict --model m.json --input panel.csv", dir.path());
+    INFO(predict.err);
+    REQUIRE(predict.exit_code == 0);
+    CHECK(count_lines(predict.out) == 1 + 6 * 3);
+    CHECK_THAT(predict.err, Contains("note: panel.csv: 1 series not forecast: the checkpoint lacks it, as training skips "
+                                     "it (the first, series 'short': the series has 3 rows"));
+    const RunResult evaluate = run_cli("evaluate --model m.json --input panel.csv", dir.path());
+    INFO(evaluate.err);
+    REQUIRE(evaluate.exit_code == 0);
+    CHECK_THAT(evaluate.err, Contains("1 series not evaluated"));
+    CHECK_THAT(evaluate.out, Contains("s5 ") && !Contains("short"));
+    // A series long enough to have been trained, but not in the checkpoint, is still an error.
+    dir.write("more.csv", read_file(dir.file("panel.csv")) + [] {
+      std::string extra;
+      for (int month = 0; month < 40; ++month) extra += "new," + std::to_string(2010 + month / 12) + "-" + (month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1) + ",5\n";
+      return extra;
+    }());
+    const RunResult unknown = run_cli("predict --model m.json --input more.csv", dir.path());
+    CHECK(unknown.exit_code == 2);
+    CHECK_THAT(unknown.err, Contains("series 'new' are not in the checkpoint"));
+  }
   SECTION("--strict makes a short series an error") {
     const RunResult strict = run_cli("train " + kFlags + " --strict --output s.json", dir.path());
     CHECK(strict.exit_code == 2);

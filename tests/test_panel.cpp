@@ -180,8 +180,32 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     just_it.selection = make_selection("empty", "");
     CHECK_THROWS_WITH(fit_panel(filling, just_it), Contains("no series to train: all 1 selected were skipped (the first, "
                                                             "series 'empty': column 'value' has no values"));
+    {
+      INFO("a shard holding the empty series alone is not an empty shard: all its series were skipped");
+      const std::string lone = dir.write("lone.csv", "id,date,value\nempty,2000-01,\nempty,2000-02,\n");
+      Config lone_config = filling;
+      lone_config.data.path = lone;
+      PanelFitOptions shard;
+      shard.selection = make_selection("", make_selection("", "0/2").selects("empty") ? "0/2" : "1/2");
+      REQUIRE(shard.selection.selects("empty"));
+      CHECK_THROWS_WITH(fit_panel(lone_config, shard), Contains("all 1 selected were skipped"));
+    }
+    {
+      INFO("the training file reads as history: the empty series is set aside, not an error");
+      const SeriesSet history = read_panel_history(skipped.checkpoint, with_empty, SeriesSelection{});
+      CHECK(history.series.size() == 3);
+      REQUIRE(history.empty.size() == 2);  // 'empty' and 'tiny'
+      const PanelForecast forecast = forecast_panel(skipped.checkpoint, &history, 2, 1);
+      CHECK(forecast.series.size() == skipped.checkpoint.series.size());
+      INFO("a series of the checkpoint without values in the history says why");
+      const std::string a_empty = dir.write("a-empty.csv", "id,date,value\na,2000-01,\na,2000-02,\n");
+      const SeriesSet only_a = read_panel_history(skipped.checkpoint, a_empty, make_selection("a", ""));
+      CHECK_THROWS_WITH(forecast_panel(skipped.checkpoint, &only_a, 2, 1),
+                        Contains("series 'a' of the checkpoint: column 'value' has no values"));
+    }
     filling.data.strict = true;
-    CHECK_THROWS_WITH(fit_panel(filling), Contains("series 'empty': column 'value' has no values"));
+    CHECK_THROWS_WITH(fit_panel(filling), Contains("series 'empty': column 'value' has no values") &&
+                                               Contains("data.strict is set"));
   }
   SECTION("under data.strict a short series is an error naming it") {
     config.data.strict = true;
@@ -220,8 +244,17 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     const std::string csv = to_csv(forecast);
     CHECK_THAT(csv, Catch::StartsWith("id,date,value\na,"));
     CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 3 * 3);
+    // 'tiny', too short to train, is set aside with its reason: the training file reads as history.
     const SeriesSet history = read_panel_history(one.checkpoint, path, {});
-    REQUIRE_THROWS_WITH(backtest_panel(one.checkpoint, history, {}), Contains("'tiny' are not in the checkpoint"));
+    REQUIRE(history.empty.size() == 1);
+    CHECK(history.empty[0].first == "tiny");
+    CHECK_THAT(history.empty[0].second, Contains("the series has 5 rows"));
+    CHECK(backtest_panel(one.checkpoint, history, {}).series.size() == 3);
+    // A series the checkpoint lacks that training would have kept is an error.
+    PanelCheckpoint two_of_three = one.checkpoint;
+    two_of_three.series.pop_back();
+    const SeriesSet with_c = read_panel_history(two_of_three, path, {});
+    REQUIRE_THROWS_WITH(backtest_panel(two_of_three, with_c, {}), Contains("'c' are not in the checkpoint"));
     const PanelBacktest backtest = backtest_panel(one.checkpoint, read_panel_history(one.checkpoint, path, make_selection("a,b,c", "")), {});
     CHECK(backtest.series.size() == 3);
     const auto json = to_json(backtest);

@@ -184,7 +184,11 @@ PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFit
 // ---- forecasting and evaluation -------------------------------------------------------------------
 
 // History for the checkpoint's series from a long-format CSV with its columns; only series in
-// `selection` are kept.
+// `selection` are kept. Series that training on this file would have skipped (a column without
+// values, or too short for one window), when the checkpoint does not hold them, go to
+// SeriesSet::empty with their reason (not under data.strict): the training file reads as history.
+// A checkpoint series without values there is refused with its reason by forecast_panel and
+// backtest_panel.
 SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection);
 
 struct PanelForecast {

@@ -114,12 +114,30 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   return 0;
 }
 
+namespace {
+
+// The history's series that the checkpoint does not hold and training would have skipped
+// (read_panel_history): a note, so that none is left out without a word.
+void note_untrained(const PanelCheckpoint& checkpoint, const SeriesSet& history, const char* verb) {
+  std::vector<const std::pair<std::string, std::string>*> untrained;
+  for (const auto& e : history.empty)
+    if (checkpoint.find(e.first) < 0) untrained.push_back(&e);
+  if (untrained.empty()) return;
+  const char* them = untrained.size() == 1 ? "it" : "them";
+  std::cerr << "note: " << history.source << ": " << untrained.size() << " series " << verb << ": the checkpoint lacks "
+            << them << ", as training skips " << them << " (the first, series '" << printable(untrained.front()->first)
+            << "': " << untrained.front()->second << ")\n";
+}
+
+}  // namespace
+
 int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
                       const std::string& output, int horizon, int threads) {
   std::optional<SeriesSet> history;
   if (!input.empty()) history = read_panel_history(checkpoint, input, args.selection());
   const std::string dropped = history ? dropped_rows_note(*history) : "";
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
+  if (history) note_untrained(checkpoint, *history, "not forecast");
   const PanelForecast forecast =
       forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model);
   write_atomically(output, to_csv(forecast));
@@ -134,6 +152,7 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args,
   const SeriesSet history = read_panel_history(checkpoint, input, args.selection());
   const std::string dropped = dropped_rows_note(history);
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
+  note_untrained(checkpoint, history, "not evaluated");
   const PanelBacktest result = backtest_panel(checkpoint, history, options);
   for (const auto& skipped : result.skipped)
     std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
