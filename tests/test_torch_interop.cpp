@@ -353,6 +353,20 @@ TEST_CASE("a time column: the data tail keeps its timestamps and the frequency i
                "to-checkpoint");
     CHECK(read_file(dir.file("second.json")) == read_file(dir.file("model.json")));
   }
+  SECTION("a forecast_horizon, which the exported files do not carry, is named on stderr") {
+    json longer = read_json(dir.file("model.json"));
+    const int trained = longer.at("config").at("data").at("horizon").get<int>();
+    longer["forecast_horizon"] = trained + 5;
+    dir.write("longer.json", longer.dump(1) + "\n");
+    const RunResult r = run_tool("from-checkpoint --model longer.json --state-dict state.npz", dir.path());
+    require_ok(r, "from-checkpoint");
+    CHECK_THAT(r.err, Catch::Contains("note: the checkpoint forecasts " + std::to_string(trained + 5) +
+                                      " steps by default (forecast_horizon") &&
+                          Catch::Contains("unless predict is given --horizon " + std::to_string(trained + 5)));
+    const RunResult plain = run_tool("from-checkpoint --model model.json --state-dict state.npz", dir.path());
+    require_ok(plain, "from-checkpoint");
+    CHECK_THAT(plain.err, !Catch::Contains("forecast_horizon"));
+  }
 }
 
 TEST_CASE("torch_interop.py reports a bad input on one line and exits non-zero", "[interop]") {

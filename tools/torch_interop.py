@@ -1062,6 +1062,12 @@ def from_checkpoint(args):
             tail["frequency"] = {"unit": frequency["unit"], "count": frequency["count"]}
         tail["seasonal_period"] = columns.get("seasonal_period", 1)
         write_text(args.tail_json, dump_json(tail) + "\n")
+    forecast_horizon = ckpt.get("forecast_horizon")
+    if isinstance(forecast_horizon, int) and not isinstance(forecast_horizon, bool) and forecast_horizon > horizon:
+        print("%s: note: the checkpoint forecasts %d steps by default (forecast_horizon: the horizon train was asked "
+              "for, %d trained), which the exported files do not carry: a checkpoint made from them by "
+              "to-checkpoint forecasts %d unless predict is given --horizon %d"
+              % (PROG, forecast_horizon, horizon, horizon, forecast_horizon), file=sys.stderr)
     if config["model"].get("cell_activation") == "relu":
         print("%s: note: the cells use relu, which torch.nn.LSTM cannot (it is tanh only)" % PROG, file=sys.stderr)
     if len(set(hidden)) > 1:
