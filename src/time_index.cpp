@@ -599,7 +599,10 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
                              format.kind == TimeKind::year_quarter) &&
                             known.count % index.frequency.count == 0;
     const bool fits = (known.unit == Unit::months && (month_kind || day_based(format.kind))) ||
-                      ((known.unit == Unit::seconds || known.unit == Unit::business_days) && day_based(format.kind)) ||
+                      (known.unit == Unit::business_days && day_based(format.kind)) ||
+                      // a date holds whole days only: an hourly model's time needs its clock
+                      (known.unit == Unit::seconds && (format.kind == TimeKind::datetime ||
+                                                       (format.kind == TimeKind::date && known.count % kSecondsPerDay == 0))) ||
                       (known.unit == Unit::periods && format.kind == TimeKind::integer);
     if (fits) {
       index.frequency = known;

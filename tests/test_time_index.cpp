@@ -292,6 +292,25 @@ TEST_CASE("one tick shows no step: a model's known frequency is taken where the 
     CHECK(one("1960Q4", monthly).frequency.count == 3);
     CHECK(one("1960-10-05", Frequency{}).frequency.count == kDay);  // nothing known: as inferred
   }
+  SECTION("weekly, hourly, business-day and integer-period models") {
+    const Frequency weekly{Unit::seconds, 7 * kDay}, hourly{Unit::seconds, 3600}, business{Unit::business_days, 1},
+        periods{Unit::periods, 1};
+    const TimeIndex week = one("2024-01-05", weekly);
+    CHECK(week.frequency.count == 7 * kDay);
+    CHECK(week.format_tick(week.advance(week.ticks.front(), 1)) == "2024-01-12");
+    const TimeIndex hour = one("2024-01-05 23:00", hourly);
+    CHECK(hour.frequency.count == 3600);
+    CHECK(hour.format_tick(hour.advance(hour.ticks.front(), 1)) == "2024-01-06 00:00");
+    // A date alone cannot hold an hour: inferred as daily, which the caller refuses.
+    CHECK(one("2024-01-05", hourly).frequency.count == kDay);
+    const TimeIndex friday = one("2024-01-05", business);
+    CHECK(friday.frequency.unit == Unit::business_days);
+    CHECK(friday.format_tick(friday.advance(friday.ticks.front(), 1)) == "2024-01-08");  // Friday -> Monday
+    const TimeIndex step = one("17", periods);
+    CHECK(step.frequency.unit == Unit::periods);
+    CHECK(step.format_tick(step.advance(step.ticks.front(), 2)) == "19");
+    CHECK(one("2024-01-05", periods).frequency.unit == Unit::seconds);  // a date is not a period number
+  }
 }
 
 TEST_CASE("frequency names and seasonal periods cover the units", "[time]") {
