@@ -337,7 +337,10 @@ Check<T> in_range(T lo, T hi) {
 }
 Check<double> positive() {
   return [](const double& v, const std::string& path, Problems& problems) {
-    if (!(v > 0)) problems.push_back(path + " must be > 0, got " + Convert<double>::text(v));
+    // (A JSON number below 4.9e-324 in magnitude, 1e-400, has been read as 0 by then.)
+    if (!(v > 0))
+      problems.push_back(path + " must be > 0, got " + Convert<double>::text(v) +
+                         (v == 0 ? " (a number nearer 0 than 4.9e-324, such as 1e-400, reads as 0)" : ""));
   };
 }
 Check<double> fraction_open() {  // [0, 1)
