@@ -648,10 +648,12 @@ AnyCheckpoint parse_any_checkpoint(const std::string& text, const std::string& s
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) {
   if (config.data.series_column.empty()) throw InputError("many-series training needs data.series_column (--series-column COL)");
   DataConfig data = config.data;
-  SeriesSet set = load_training_series(data);  // series with an empty column skipped, as inspect reads them
+  std::string unread;
+  SeriesSet set = load_training_series(data, nullptr, &unread);  // series with an empty column skipped, as inspect reads them
   const std::string rows_dropped = dropped_rows_note(set);
   PanelFitOutcome outcome = fit_panel(config, std::move(set), options);
   outcome.rows_dropped = rows_dropped;
+  outcome.time_column_unread = unread;
   return outcome;
 }
 

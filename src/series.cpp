@@ -725,9 +725,12 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
   // A guess: the first header field named like a time (or the second after an unnamed row index),
   // when it is neither a target nor a feature.
   const bool guess = dropped != nullptr && !time && !series_id;
-  if (guess || (unread_time != nullptr && !time && !series_id)) {
+  if (guess || (unread_time != nullptr && !time)) {
     const std::vector<std::string>& header = csv.header();
-    const std::string name = time_column_by_name(header);
+    // Long format: the field after the series ids (id,date,value) is the first to look at.
+    std::vector<std::string> fields = header;
+    if (series_id) fields.erase(fields.begin() + static_cast<std::ptrdiff_t>(series_id->field));
+    const std::string name = time_column_by_name(fields);
     const bool chosen = std::find(data.targets.begin(), data.targets.end(), name) != data.targets.end() ||
                         std::find(data.features.begin(), data.features.end(), name) != data.features.end();
     if (!name.empty() && !chosen) {

@@ -153,6 +153,9 @@ struct PanelFitOutcome {
   long validation_windows = 0;
   bool stopped = false;                // a callback asked to stop
   std::string rows_dropped;            // dropped_rows_note of the file's series ("" for none)
+  // A column named like times that was not read (no data.time_column: it is not guessed with a
+  // series column), "" for none: rows of a series are then consecutive periods in file order.
+  std::string time_column_unread;
   // A shard of N (selection.shard) that holds none of the file's series: nothing trained, no
   // error (a split of few series into many shards leaves some empty; merge notes them).
   bool empty_shard = false;

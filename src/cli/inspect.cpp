@@ -39,7 +39,8 @@ Command add_inspect(CLI::App& app) {
             if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
             if (!unread.empty())
               std::cout << "time column not read: '" << printable(unread)
-                        << "' (guessed only when the look-back and season are left to the recipe; --time-column "
+                        << (many ? "' (not guessed with a series column; --time-column "
+                                 : "' (guessed only when the look-back and season are left to the recipe; --time-column ")
                         << printable(unread) << " reads it)\n";
             for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
