@@ -151,6 +151,9 @@ json combination_components() { return {"model", "seasonal_naive", "naive"}; }
 }  // namespace
 
 int default_horizon(const Checkpoint& checkpoint) {
+  // A model with features cannot be rolled forward (forecast.hpp): its own horizon, also for a
+  // checkpoint written before fit() stopped recording forecast_horizon for one.
+  if (checkpoint.scaler.columns() != static_cast<long>(checkpoint.columns.targets.size())) return checkpoint.config.data.horizon;
   return std::max(checkpoint.config.data.horizon, checkpoint.forecast_horizon);
 }
 

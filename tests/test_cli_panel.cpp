@@ -118,13 +118,13 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
   SECTION("a date column left unread (no --time-column) is named, in train and inspect") {
     std::string flags = kFlags;
     flags.replace(flags.find(" --time-column date"), 19, "");
+    flags.replace(flags.find(" --quiet"), 8, "");
     const RunResult plain = run_cli("train " + flags + " --output n.json", dir.path());
     INFO(plain.err);
     REQUIRE(plain.exit_code == 0);
     CHECK_THAT(plain.err, Contains("note: column 'date' was not read as times (each series' rows are consecutive "
                                    "periods in file order, season 1, forecasts numbered by step): with --series-column "
                                    "the time column is not guessed; --time-column date reads it"));
-    flags.replace(flags.find(" --quiet"), 8, "");
     CHECK_THAT(run_cli("inspect " + flags, dir.path()).out,
                Contains("time column not read: 'date' (not guessed with a series column; --time-column date reads it)"));
     CHECK_THAT(train.err, !Contains("not read as times"));

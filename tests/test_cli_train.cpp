@@ -501,6 +501,14 @@ TEST_CASE("a short series with features keeps the shorter horizon it trained: pr
   const RunResult evaluated = run_cli("evaluate --model m.json --input m.csv", dir.path());
   INFO(evaluated.err);
   CHECK(evaluated.exit_code == 0);
+  // An earlier build recorded forecast_horizon here too: it is ignored, not refused.
+  auto earlier = checkpoint;
+  earlier["forecast_horizon"] = 8;
+  dir.write("earlier.json", earlier.dump(1) + "\n");
+  CHECK(run_cli("predict --model earlier.json", dir.path()).out == predicted.out);
+  const RunResult longer = run_cli("predict --model m.json --horizon 8", dir.path());
+  CHECK(longer.exit_code == 2);
+  CHECK_THAT(longer.err, Contains("cannot be rolled forward: forecast " + std::to_string(trained) + " steps or fewer"));
 }
 
 TEST_CASE("a business-day series forecasts the next weekdays and places its history in the week", "[cli-train]") {

@@ -186,7 +186,7 @@ Command add_evaluate(CLI::App& app) {
   args->model_only.push_back(command->add_option(
       "--input,-i", args->input, "history CSV with the training columns (- = stdin); default: the training data, if found"));
   args->horizon_option = command->add_option("--horizon", args->horizon,
-                                             "steps per forecast (default: the horizon train was asked for; past the model's own, recursive)")
+                                             "steps per forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, recursive)")
       ->transform(decimal_integer());
   args->origins_option = command->add_option("--origins", args->origins,
                                              "number of rolling origins (default: those forecasting the held-out tail)")

@@ -77,7 +77,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   for (const auto& skipped : outcome.skipped)
     if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
-  if (!outcome.time_column_unread.empty() && world.rank == 0)  // said even with --quiet: it changes the model
+  if (!outcome.time_column_unread.empty() && !quiet && world.rank == 0)
     std::cerr << "note: column '" << printable(outcome.time_column_unread)
               << "' was not read as times (each series' rows are consecutive periods in file order, season "
               << std::max(1, outcome.checkpoint.config.data.season)

@@ -132,7 +132,7 @@ Command add_predict(CLI::App& app) {
   command->add_option("--input,-i", args->input,
                       "history CSV with the training columns (- = stdin); default: the checkpoint's data tail");
   auto* horizon = command->add_option("--horizon", args->horizon,
-                      "steps to forecast (default: the horizon train was asked for; past the model's own, it rolls forward)")
+                      "steps to forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, it rolls forward)")
       ->transform(decimal_integer())
       ->check(CLI::Range(1, 100000));
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();
