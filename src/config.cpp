@@ -337,10 +337,7 @@ Check<T> in_range(T lo, T hi) {
 }
 Check<double> positive() {
   return [](const double& v, const std::string& path, Problems& problems) {
-    // (A JSON number below 4.9e-324 in magnitude, 1e-400, has been read as 0 by then.)
-    if (!(v > 0))
-      problems.push_back(path + " must be > 0, got " + Convert<double>::text(v) +
-                         (v == 0 ? " (a number nearer 0 than 4.9e-324, such as 1e-400, reads as 0)" : ""));
+    if (!(v > 0)) problems.push_back(path + " must be > 0, got " + Convert<double>::text(v));
   };
 }
 Check<double> fraction_open() {  // [0, 1)
@@ -670,7 +667,9 @@ void apply_json(Config& config, const json& root, const std::string& source) {
 
 Config config_from_file(const std::string& path) {
   Config config;
-  apply_json(config, read_json_file(path), path);
+  const std::string text = read_text(path);
+  refuse_json_underflow(text, source_name(path));  // "lr": 1e-400 would read as 0
+  apply_json(config, parse_json(text, source_name(path)), source_name(path));
   // The data file named in a config file is found relative to the config file, so a config works
   // from any folder; paths given as flags are relative to the working folder as usual.
   const auto slash = path.find_last_of('/');

@@ -383,6 +383,36 @@ class MappedFile {
 
 }  // namespace
 
+void refuse_json_underflow(std::string_view text, const std::string& source) {
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && (c < '0' || c > '9')) continue;
+    size_t end = i;
+    while (end < text.size() && std::strchr("0123456789+-.eE", text[end]) != nullptr) ++end;
+    const std::string number(text.substr(i, end - i));
+    const auto exponent = number.find_first_of("eE");
+    const bool nonzero = number.substr(0, exponent).find_first_of("123456789") != std::string::npos;
+    if (nonzero && std::strtod(number.c_str(), nullptr) == 0) {
+      long line, column;
+      locate(text, i, line, column);
+      throw InputError(source, line, column,
+                       "invalid JSON: number underflow parsing '" + printable(number, 40) +
+                           "' (a number other than 0 must be at least 4.9e-324 in magnitude; 0 is written 0)");
+    }
+    i = end - 1;
+  }
+}
+
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth,
                           const std::vector<std::string>& skip, const JsonFilter& filter) {
   return parse_json_view(text, source, max_depth, skip, filter);

@@ -159,6 +159,10 @@ TEST_CASE("JSON with a duplicate key or a number beyond double is refused, locat
   CHECK(parse_json(R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}]})", "c.json").is_object());
   REQUIRE_THROWS_WITH(parse_json("{\"a\":\n  [1, 1e400]}", "c.json"),
                       Contains("c.json:2:7: invalid JSON: number overflow parsing '1e400'"));
+  // Nearer 0 than a double holds: refused where the parser would read 0 (configs).
+  REQUIRE_THROWS_WITH(refuse_json_underflow("{\"a\":\n  [0, 1.5e-400]}", "c.json"),
+                      Contains("c.json:2:7: invalid JSON: number underflow parsing '1.5e-400'"));
+  CHECK_NOTHROW(refuse_json_underflow(R"({"a": [0, 0.0, -0e-400, 0.0e-5, 5e-324, -1e-300], "1e-400": "x\"1e-400"})", "c.json"));
 }
 
 TEST_CASE("an unwritable folder is found by trying, which works for root too", "[io]") {

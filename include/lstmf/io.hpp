@@ -26,6 +26,9 @@ std::string source_name(const std::string& path);
 using JsonFilter = nlohmann::json::parser_callback_t;
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64,
                           const std::vector<std::string>& skip = {}, const JsonFilter& filter = nullptr);
+// InputError at the first number of JSON `text` (outside strings) that is not 0 but nearer 0 than
+// a double holds (1e-400): the parser reads it as 0 without a word. For small files (configs).
+void refuse_json_underflow(std::string_view text, const std::string& source);
 // A file ("-" = stdin) mapped into memory and parsed as parse_json does. A file of `large_file`
 // bytes or more is not populated up front, and the pages both passes (depth scan, parse) have
 // read are handed back as they go (a quarter of `large_file` at a time), so reading a few series
