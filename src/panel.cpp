@@ -745,15 +745,16 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
   DataConfig data = checkpoint.config.data;
   data.path = path;
   // Each series' history is read knowing its own trained frequency. A series with a column of no
-  // values is set aside as training set it aside (the training file reads here too); one the
-  // checkpoint holds is refused by history_of with the reason.
+  // values is set aside as training sets it aside (the training file reads here too; under
+  // data.strict too, so that an unselected one does not fail the read); one the checkpoint holds
+  // is refused by history_of with the reason, another by check_history_series.
   SeriesSet set = load_series(
       data,
       [&](const std::string& id) {
         const long i = checkpoint.find(id);
         return i < 0 ? Frequency{} : checkpoint.series[static_cast<std::size_t>(i)].frequency;
       },
-      !data.strict);
+      true);
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {
     const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);
@@ -809,10 +810,14 @@ void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* se
   std::vector<std::string> unknown;
   for (const Series& s : set->series)
     if (checkpoint.find(s.id) < 0) unknown.push_back(s.id);
+  // Under data.strict training refuses a series without values, so none of them was left out.
+  if (checkpoint.config.data.strict)
+    for (const auto& e : set->empty)
+      if (checkpoint.find(e.first) < 0) unknown.push_back(e.first);
   if (!unknown.empty())
     throw InputError(set->source, 0, 0,
                      "series " + id_list(unknown) + " are not in the checkpoint (" + std::to_string(unknown.size()) +
-                         " of " + std::to_string(set->series.size()) + "); pick the trained ones with --series or --shard");
+                         " of " + std::to_string(set->series.size() + set->empty.size()) + "); pick the trained ones with --series or --shard");
 }
 
 }  // namespace
@@ -1006,7 +1011,7 @@ std::string format_table(const PanelBacktest& backtest) {
   }
   const Aggregate a = aggregate(backtest);
   out << "\nseries evaluated: " << backtest.series.size();
-  if (!backtest.skipped.empty()) out << " (" << backtest.skipped.size() << " skipped: history too short)";
+  if (!backtest.skipped.empty()) out << " (" << backtest.skipped.size() << " skipped: stderr says why)";
   out << "\ngeometric-mean MASE";
   if (a.in_means < a.entries)
     out << " (over the " << a.in_means << " of " << a.entries << " where no method's MASE is 0 or undefined)";

@@ -566,8 +566,8 @@ void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, M
     while (first_valid < rows && std::isnan(column(first_valid))) ++first_valid;
     if (first_valid == rows)
       throw EmptyColumnError(source, 0, 0,
-                       "column " + in_quotes(columns[static_cast<std::size_t>(c)].name) + " has no values: all " +
-                           std::to_string(rows) + " rows are missing" +
+                       "column " + in_quotes(columns[static_cast<std::size_t>(c)].name) + " has no values: " +
+                           (rows == 1 ? std::string("its 1 row is missing") : "all " + std::to_string(rows) + " rows are missing") +
                            (rows_not_read > 0 ? " (" + std::to_string(rows_not_read) + (rows_not_read == 1 ? " row" : " rows") +
                                                     " before the first or after the last target value not read)"
                                               : std::string()));

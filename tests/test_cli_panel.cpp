@@ -98,13 +98,16 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     INFO(predict.err);
     REQUIRE(predict.exit_code == 0);
     CHECK(count_lines(predict.out) == 1 + 6 * 3);
-    CHECK_THAT(predict.err, Contains("note: panel.csv: 1 series not forecast: the checkpoint lacks it, as training skips "
-                                     "it (the first, series 'short': the series has 3 rows"));
+    CHECK_THAT(predict.err, Contains("note: panel.csv: series 'short' not forecast: not in the checkpoint, as training "
+                                     "skips it: the series has 3 rows"));
     const RunResult evaluate = run_cli("evaluate --model m.json --input panel.csv", dir.path());
     INFO(evaluate.err);
     REQUIRE(evaluate.exit_code == 0);
-    CHECK_THAT(evaluate.err, Contains("1 series not evaluated"));
-    CHECK_THAT(evaluate.out, Contains("s5 ") && !Contains("short"));
+    CHECK_THAT(evaluate.err, Contains("skipped series 'short': not in the checkpoint, as training skips it: the series has 3 rows"));
+    CHECK_THAT(evaluate.out, Contains("s5 ") && Contains("(1 skipped: stderr says why)"));
+    const auto report = nlohmann::json::parse(run_cli("evaluate --json --model m.json --input panel.csv", dir.path()).out);
+    REQUIRE(report["skipped"].size() == 1);
+    CHECK(report["skipped"][0]["id"] == "short");
     // A series long enough to have been trained, but not in the checkpoint, is still an error.
     dir.write("more.csv", read_file(dir.file("panel.csv")) + [] {
       std::string extra;

@@ -203,6 +203,18 @@ TEST_CASE("per-series training skips short series, and each model depends on its
       CHECK_THROWS_WITH(forecast_panel(skipped.checkpoint, &only_a, 2, 1),
                         Contains("series 'a' of the checkpoint: column 'value' has no values"));
     }
+    {
+      INFO("a data.strict checkpoint: an unselected empty series does not fail the read; a selected one is unknown");
+      PanelCheckpoint strict = skipped.checkpoint;
+      strict.config.data.strict = true;
+      const SeriesSet a = read_panel_history(strict, with_empty, make_selection("a", ""));
+      CHECK(a.series.size() == 1);
+      PanelCheckpoint strict_a = strict;  // as load_any_checkpoint selects it for --series a
+      strict_a.series.resize(1);
+      CHECK(forecast_panel(strict_a, &a, 2, 1).series.size() == 1);
+      const SeriesSet all = read_panel_history(strict, with_empty, SeriesSelection{});
+      CHECK_THROWS_WITH(forecast_panel(strict, &all, 2, 1), Contains("'tiny', 'empty' are not in the checkpoint (2 of 5)"));
+    }
     filling.data.strict = true;
     CHECK_THROWS_WITH(fit_panel(filling), Contains("series 'empty': column 'value' has no values") &&
                                                Contains("data.strict is set"));

@@ -210,7 +210,8 @@ std::string to_csv(const PanelForecast& forecast);
 
 struct PanelBacktest {
   std::vector<std::pair<std::string, Backtest>> series;  // by id
-  std::vector<SkippedSeries> skipped;  // history too short for a backtest
+  std::vector<SkippedSeries> skipped;  // history too short for a backtest (the CLI adds the history's
+                                       // series that training skipped: read_panel_history)
 };
 // backtest() for each series of the checkpoint on its history, in parallel (one thread per series).
 PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet& history, const BacktestOptions& options);

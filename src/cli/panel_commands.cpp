@@ -100,7 +100,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
       if (report.validation.windows > 0) mae_sum += report.validation.mae, ++validated;
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::cerr << "trained " << (global ? "one global model on " : "one model each for ") << checkpoint.series.size()
-              << " series (" << outcome.train_windows << " windows) in " << format_number(std::round(seconds * 100) / 100)
+              << " series (" << count_of(outcome.train_windows, "window") << ") in " << format_number(std::round(seconds * 100) / 100)
               << "s";
     if (global && checkpoint.best_epoch > 0) std::cerr << "; best epoch " << checkpoint.best_epoch;
     std::cerr << "\n";
@@ -123,16 +123,12 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
 namespace {
 
 // The history's series that the checkpoint does not hold and training would have skipped
-// (read_panel_history): a note, so that none is left out without a word.
-void note_untrained(const PanelCheckpoint& checkpoint, const SeriesSet& history, const char* verb) {
-  std::vector<const std::pair<std::string, std::string>*> untrained;
-  for (const auto& e : history.empty)
-    if (checkpoint.find(e.first) < 0) untrained.push_back(&e);
-  if (untrained.empty()) return;
-  const char* them = untrained.size() == 1 ? "it" : "them";
-  std::cerr << "note: " << history.source << ": " << untrained.size() << " series " << verb << ": the checkpoint lacks "
-            << them << ", as training skips " << them << " (the first, series '" << printable(untrained.front()->first)
-            << "': " << untrained.front()->second << ")\n";
+// (read_panel_history), each with why: none is left out without a word.
+std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, const SeriesSet& history) {
+  std::vector<SkippedSeries> out;
+  for (const auto& [id, reason] : history.empty)
+    if (checkpoint.find(id) < 0) out.push_back({id, "not in the checkpoint, as training skips it: " + reason});
+  return out;
 }
 
 }  // namespace
@@ -143,10 +139,12 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
   if (!input.empty()) history = read_panel_history(checkpoint, input, args.selection());
   const std::string dropped = history ? dropped_rows_note(*history) : "";
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
-  if (history) note_untrained(checkpoint, *history, "not forecast");
   const PanelForecast forecast =
       forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model);
   write_atomically(output, to_csv(forecast));
+  if (history)
+    for (const auto& s : untrained_series(checkpoint, *history))
+      std::cerr << "note: " << history->source << ": series '" << printable(s.id) << "' not forecast: " << s.reason << "\n";
   if (checkpoint.series.empty())  // only a shard can select none (an unknown --series id is an error)
     std::cerr << "note: shard " << printable(args.shard) << " holds none of the series of " << printable(source_name(model))
               << ": the forecast is its header alone\n";
@@ -158,8 +156,8 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args,
   const SeriesSet history = read_panel_history(checkpoint, input, args.selection());
   const std::string dropped = dropped_rows_note(history);
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
-  note_untrained(checkpoint, history, "not evaluated");
-  const PanelBacktest result = backtest_panel(checkpoint, history, options);
+  PanelBacktest result = backtest_panel(checkpoint, history, options);
+  for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
     std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (json)
