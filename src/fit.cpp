@@ -13,6 +13,7 @@
 
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
@@ -34,7 +35,27 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
   else if (from.config.model.hidden != config.model.hidden ||
            from.config.model.cell_activation != config.model.cell_activation)
     problem = "its model (hidden sizes, cell activation) differs from the config's";
+  // The run goes on from the checkpoint's optimizer state and random stream, and compares its
+  // validation losses with the earlier ones: what made them must be what it was.
+  else if (from.config.training.lr != config.training.lr)
+    problem = "its training.lr " + format_number(from.config.training.lr) + " differs from the config's " +
+              format_number(config.training.lr) + " (a resumed run goes on at the checkpoint's rate)";
+  else if (from.config.training.seed != config.training.seed)
+    problem = "its training.seed " + std::to_string(from.config.training.seed) + " differs from the config's " +
+              std::to_string(config.training.seed) + " (a resumed run goes on with the checkpoint's random stream)";
+  else if (from.config.training.optimizer != config.training.optimizer || from.config.training.loss != config.training.loss ||
+           from.config.training.huber_delta != config.training.huber_delta)
+    problem = "its optimizer or loss differs from the config's";
+  else if (from.config.data.val_fraction != config.data.val_fraction ||
+           from.config.data.test_fraction != config.data.test_fraction)
+    problem = "its validation or test fraction differs from the config's (its best validation loss was measured on "
+              "other rows)";
   if (!problem.empty()) throw InputError(path, 0, 0, "cannot resume from this checkpoint: " + problem);
+  if (!from.history.empty() && from.history.back().epoch >= config.training.epochs)
+    throw InputError(path, 0, 0,
+                     "cannot resume: the checkpoint has trained " + std::to_string(from.history.back().epoch) +
+                         " epochs, and training.epochs (--epochs) " + std::to_string(config.training.epochs) +
+                         " counts them too: give more to train further");
   if (from.optimizer_state.is_null())
     throw InputError(path, 0, 0, "cannot resume: the checkpoint has no optimizer state (it was not written by train)");
 }
@@ -381,8 +402,18 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   }
   std::vector<EpochRecord> previous;
   if (!options.resume.empty()) {
-    Checkpoint from = load_checkpoint(options.resume);
+    const Checkpoint from = options.resumed ? *options.resumed : load_checkpoint(options.resume);
     check_resumable(from, config, options.resume);
+    // The same training rows: the scaler fitted on them and the data tail are the checkpoint's.
+    // Other data would be scaled anew under weights and a best validation loss that are not its own.
+    const DataTail tail = data_tail_of(series, config.data.look_back);
+    if (from.scaler.data_min() != dataset.scalers.front().data_min() ||
+        from.scaler.data_max() != dataset.scalers.front().data_max() || from.data_tail.values != tail.values ||
+        from.data_tail.ticks != tail.ticks)
+      throw InputError(options.resume, 0, 0,
+                       "cannot resume from this checkpoint on " + source_name(config.data.path) +
+                           ": its training data differ (the scaler's range or the last rows): resuming continues the "
+                           "same run on the same data; train a new model for other data");
     slots.front().model->parameters() = from.model.parameters();
     slots.front().trainer->load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
     previous = from.history;

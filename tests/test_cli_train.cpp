@@ -109,6 +109,51 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
   REQUIRE(run_cli("train " + kAirlineFlags + " --look-back 12 --normalise minmax --ensemble 1 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
   const auto straight = nlohmann::json::parse(read_file(dir.file("straight.json")));
   CHECK(five["state_dict"] == straight["state_dict"]);
+  SECTION("from stdin, and in place by default, the earlier run's log left as it was") {
+    REQUIRE(run_cli("train " + kQuick + " --patience 0 --output in.json --log-json in.log --quiet", dir.path()).exit_code == 0);
+    const std::string log = read_file(dir.file("in.log"));
+    const RunResult piped = run_cli("train --resume - --epochs 5 --output piped.json --quiet", dir.path(), read_file(dir.file("in.json")));
+    INFO(piped.err);
+    REQUIRE(piped.exit_code == 0);
+    CHECK(nlohmann::json::parse(read_file(dir.file("piped.json")))["state_dict"] == five["state_dict"]);
+    const RunResult in_place = run_cli("train --resume in.json --epochs 5 --quiet", dir.path());
+    INFO(in_place.err);
+    REQUIRE(in_place.exit_code == 0);
+    CHECK(nlohmann::json::parse(read_file(dir.file("in.json")))["state_dict"] == five["state_dict"]);
+    CHECK(read_file(dir.file("in.log")) == log);
+  }
+  SECTION("what the run would not honour, or other data, is refused") {
+    const auto refused = [&](const std::string& flags, const std::string& message) {
+      const RunResult r = run_cli("train --resume three.json --output x.json --quiet " + flags, dir.path());
+      INFO(flags << "\n" << r.err);
+      CHECK(r.exit_code == 2);
+      CHECK_THAT(r.err, Contains(message));
+      CHECK_FALSE(file_exists(dir.file("x.json")));
+    };
+    refused("--epochs 5 --lr 0.5", "its training.lr 0.001 differs from the config's 0.5");
+    refused("--epochs 5 --seed 7", "its training.seed 0 differs from the config's 7");
+    refused("--epochs 5 --loss mae", "its optimizer or loss differs");
+    refused("--epochs 5 --val-fraction 0", "its validation or test fraction differs");
+    refused("--epochs 3", "the checkpoint has trained 3 epochs, and training.epochs (--epochs) 3 counts them too");
+    dir.write("other.csv", [] {
+      std::string text = "date,passengers\n";
+      for (int t = 0; t < 60; ++t)
+        text += std::to_string(1950 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+                std::to_string(200 + t + 30 * (t % 12 == 6)) + "\n";
+      return text;
+    }());
+    refused("--epochs 5 --data other.csv", "cannot resume from this checkpoint on other.csv: its training data differ");
+  }
+}
+
+TEST_CASE("dropout on one layer is said to do nothing, as torch.nn.LSTM warns", "[cli-train]") {
+  TempDir dir;
+  const RunResult one = run_cli("train " + kQuick + " --dropout 0.5 --output a.json", dir.path());
+  REQUIRE(one.exit_code == 0);
+  CHECK_THAT(one.err, Contains("note: model.dropout 0.5 has no effect with one layer"));
+  const RunResult two = run_cli("train " + replace_all_args(kQuick, "--hidden 8", "--hidden 4,4") + " --dropout 0.5 --output b.json", dir.path());
+  REQUIRE(two.exit_code == 0);
+  CHECK_THAT(two.err, !Contains("no effect"));
 }
 
 TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130", "[cli-train]") {

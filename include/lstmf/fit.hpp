@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "lstmf/checkpoint.hpp"
@@ -25,6 +26,9 @@ struct HoldoutErrors {
 
 struct FitOptions {
   std::string resume;        // checkpoint to continue from ("" = start from the seed)
+  // That checkpoint, when the caller has loaded it already (stdin can be read once); else fit()
+  // loads `resume`.
+  std::shared_ptr<const Checkpoint> resumed;
   EpochCallback on_epoch;    // progress, logs, interruption
   // Every config.output.checkpoint_every epochs (0 = never), after on_epoch returned true: the
   // checkpoint as fit() would return it if training stopped now (best weights so far, the

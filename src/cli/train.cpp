@@ -116,7 +116,16 @@ int run_train(const TrainArgs& args) {
   check_stdin_once({{"--resume", args.resume}, {"--data", given_flag(args.flags, "data.path")}});
   if (!args.resume.empty() && !given_flag(args.flags, "data.series_column").empty())  // before reading it
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
-  if (!args.resume.empty() && args.flags.config_file.empty()) base = load_checkpoint(args.resume, false).config;
+  // Read once (stdin can be): its config is the base unless --config gives one. The resumed run
+  // writes over the checkpoint by default, and its log only where --log-json says (the earlier
+  // run's log, recorded in the config, is not overwritten by the epochs after it).
+  std::shared_ptr<const Checkpoint> resumed;
+  if (!args.resume.empty()) resumed = std::make_shared<const Checkpoint>(load_checkpoint(args.resume));
+  if (resumed && args.flags.config_file.empty()) {
+    base = resumed->config;
+    base.output.log_json.clear();
+    if (args.resume != "-") base.output.path = args.resume;
+  }
   Config config = resolve_config(args.flags, base);
   if (args.panel.strict) config.data.strict = true;
   if (config.data.path.empty() && !args.flags.config_file.empty())
@@ -138,6 +147,7 @@ int run_train(const TrainArgs& args) {
   std::string log;
   FitOptions options;
   options.resume = args.resume;
+  options.resumed = resumed;
   options.on_epoch = [&](const EpochReport& report) {
     progress.epoch(report);
     log += log_line(report).dump() + "\n";
@@ -182,6 +192,9 @@ int run_train(const TrainArgs& args) {
                 << outcome.time_column_dropped << "\n";
     if (!outcome.rows_dropped.empty())
       std::cerr << "note: " << outcome.rows_dropped << " (--missing fills between values only)\n";
+    if (used.model.dropout > 0 && used.model.hidden.size() == 1)  // as torch.nn.LSTM warns
+      std::cerr << "note: model.dropout " << format_number(used.model.dropout)
+                << " has no effect with one layer: it applies between stacked layers (--hidden 32,32)\n";
     std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon
               << (outcome.checkpoint.forecast_horizon > used.data.horizon
                       ? " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) +
