@@ -82,6 +82,9 @@ TEST_CASE("train writes a checkpoint and predict forecasts the future with times
     REQUIRE(predict.exit_code == 0);
     CHECK_THAT(predict.out, StartsWith("date,step,passengers\n1950-01,1,"));
     CHECK(count_lines(predict.out) == 1 + (144 - 12) * 3);
+    const RunResult tail = run_cli("predict --model m.json --fitted", dir.path());
+    CHECK(tail.exit_code == 2);
+    CHECK_THAT(tail.err, Contains("m.json: --fitted needs the history to fit (--input FILE"));
   }
 }
 
@@ -553,7 +556,8 @@ TEST_CASE("a short series with features keeps the shorter horizon it trained: pr
   CHECK(run_cli("predict --model earlier.json", dir.path()).out == predicted.out);
   const RunResult longer = run_cli("predict --model m.json --horizon 8", dir.path());
   CHECK(longer.exit_code == 2);
-  CHECK_THAT(longer.err, Contains("cannot be rolled forward: forecast " + std::to_string(trained) + " steps or fewer"));
+  CHECK_THAT(longer.err, Contains("m.json: a horizon of 8 steps") &&
+                            Contains("cannot be rolled forward: forecast " + std::to_string(trained) + " steps or fewer"));
 }
 
 TEST_CASE("a business-day series forecasts the next weekdays and places its history in the week", "[cli-train]") {

@@ -38,6 +38,10 @@ int run_predict(const PredictArgs& args) {
     return run_predict_panel(*loaded.panel, args.model, args.panel, args.input, args.output, args.horizon, args.threads);
   }
   const Checkpoint& checkpoint = *loaded.single;
+  if (args.fitted && args.input.empty())  // the data tail is one look-back: no window has a value after it
+    throw InputError(source_name(args.model), 0, 0,
+                     "--fitted needs the history to fit (--input FILE, - for stdin): the checkpoint's data tail holds "
+                     "the last look-back rows alone, which no fitted value follows");
   History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   if (args.input.empty()) history.source = source_name(args.model) + " (data_tail)";  // messages name the file
   const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
@@ -60,6 +64,9 @@ int run_predict(const PredictArgs& args) {
     }
   } catch (const DivergedError& e) {
     throw DivergedError(args.model + ": " + e.what());  // the model, not the data, made it
+  } catch (const InputError& e) {
+    if (!e.file().empty()) throw;
+    throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
   write_atomically(args.output, csv);
   return 0;
