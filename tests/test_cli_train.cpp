@@ -1,6 +1,7 @@
 // End-to-end: train and predict through the built binary, in a temporary folder.
 #include <cstdio>
 #include <sstream>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,14 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
       return text;
     }());
     refused("--epochs 5 --data other.csv", "cannot resume from this checkpoint on other.csv: its training data differ");
+    // A data path the checkpoint records relative to where train ran, resumed from elsewhere.
+    REQUIRE(run_cli("train --data other.csv --target passengers --epochs 2 --ensemble 1 --hidden 4 --output rel.json --quiet",
+                    dir.path()).exit_code == 0);
+    std::filesystem::create_directory(dir.file("sub"));
+    const RunResult elsewhere = run_cli("train --resume ../rel.json --epochs 3 --output x.json --quiet", dir.file("sub"));
+    CHECK(elsewhere.exit_code == 2);
+    CHECK_THAT(elsewhere.err, Contains("rel.json: no --data given and the training data the checkpoint records, "
+                                       "'other.csv', is not found from here") && Contains("give --data FILE"));
   }
 }
 

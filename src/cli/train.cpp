@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -127,6 +128,11 @@ int run_train(const TrainArgs& args) {
     if (args.resume != "-") base.output.path = args.resume;
   }
   Config config = resolve_config(args.flags, base);
+  if (resumed && args.flags.config_file.empty() && given_flag(args.flags, "data.path").empty() &&
+      !config.data.path.empty() && config.data.path != "-" && !std::filesystem::exists(config.data.path))
+    throw InputError(source_name(args.resume), 0, 0,
+                     "no --data given and the training data the checkpoint records, " + in_quotes(config.data.path) +
+                         ", is not found from here (a path relative to where train ran); give --data FILE");
   if (args.panel.strict) config.data.strict = true;
   if (config.data.path.empty() && !args.flags.config_file.empty())
     throw InputError(source_name(args.flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
