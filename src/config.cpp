@@ -600,6 +600,12 @@ const OptionInfo* find_option(const std::string& path) {
   return it == all.end() ? nullptr : &*it;
 }
 
+std::string nearest_option(const std::string& path) {
+  std::vector<std::string> paths;
+  for (const auto& o : config_options()) paths.push_back(o.path());
+  return nearest(path, paths);
+}
+
 std::string default_text(const OptionInfo& option) { return find_def(option).default_text; }
 
 std::vector<std::string> split_flag_list(const std::string& flag, const std::string& text) {

@@ -80,8 +80,11 @@ int run_protocol_command(const EvaluateArgs& args) {
     const auto equals = setting.find('=');
     const std::string key = setting.substr(0, equals);
     const OptionInfo* option = find_option(key);
-    if (equals == std::string::npos || option == nullptr)
+    if (equals == std::string::npos)
       throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + setting + "'");
+    if (option == nullptr)
+      throw InputError("--set " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) +
+                       "'?); --set expects KEY=VALUE, such as data.look_back=24");
     for (const char* fixed : {"data.path", "data.targets", "data.time_column", "data.horizon", "data.season", "data.missing"})
       if (key == fixed)
         throw InputError("--set " + key + ": the protocol sets it for each series from meta.json (bench/README.md)");
