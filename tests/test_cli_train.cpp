@@ -507,7 +507,8 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
   const RunResult inspected = run_cli("inspect --data s.csv --target value --horizon 18", dir.path());
   INFO(inspected.err);
   CHECK_THAT(inspected.out, Contains("(look-back 12, horizon 1)") &&
-                                Contains("season 12") && Contains("forecast by seasonal naive alone"));
+                                Contains("season 12") && Contains("forecast by seasonal naive alone") &&
+                                Contains("horizon: 1 trained, rolled forward to the 18 asked for"));
   // The forecast repeats the last 12 months, read from the checkpoint's data tail.
   const RunResult predicted = run_cli("predict --model s.json --horizon 13", dir.path());
   INFO(predicted.err);
@@ -558,6 +559,8 @@ TEST_CASE("a short series with features keeps the shorter horizon it trained: pr
   const RunResult evaluated = run_cli("evaluate --model m.json --input m.csv", dir.path());
   INFO(evaluated.err);
   CHECK(evaluated.exit_code == 0);
+  CHECK_THAT(run_cli("inspect --data m.csv --target gdp --features spend --horizon 8", dir.path()).out,
+             Contains("horizon: " + std::to_string(trained) + " trained, not the 8 asked for"));
   // An earlier build recorded forecast_horizon here too: it is ignored, not refused.
   auto earlier = checkpoint;
   earlier["forecast_horizon"] = 8;

@@ -42,6 +42,13 @@ Command add_inspect(CLI::App& app) {
                         << (many ? "' (not guessed with a series column; --time-column "
                                  : "' (guessed only when the look-back and season are left to the recipe; --time-column ")
                         << printable(unread) << " reads it)\n";
+            if (!many && requested.data.horizon > config.data.horizon)  // as train's settings line
+              std::cout << "horizon: " << config.data.horizon << " trained, "
+                        << (config.data.features.empty()
+                                ? "rolled forward to the " + std::to_string(requested.data.horizon) + " asked for"
+                                : "not the " + std::to_string(requested.data.horizon) +
+                                      " asked for: too long for this series, and features cannot be rolled forward")
+                        << "\n";
             for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
