@@ -333,6 +333,12 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
   return q;
 }
 
+void check_checkpoint_every(const Config& config) {
+  if (config.output.checkpoint_every > 0 && (std::max(1, config.model.ensemble) > 1 || config.training.refit == Toggle::on))
+    throw InputError("output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
+                     "to 1 and training.refit to false, or leave checkpoint_every at 0");
+}
+
 FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& options) {
   if (data.series.size() != 1)
     throw InputError(data.source, 0, 0, "expected one series, found " + std::to_string(data.series.size()));
@@ -423,9 +429,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
   // --checkpoint-every: a snapshot is one resumable model, so it needs one member and no refit.
   const int every = options.on_checkpoint ? config.output.checkpoint_every : 0;
-  if (every > 0 && (members > 1 || config.training.refit == Toggle::on))
-    throw InputError("output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
-                     "to 1 and training.refit to false, or leave checkpoint_every at 0");
+  if (every > 0) check_checkpoint_every(config);
   std::vector<EpochRecord> snapshot_history = previous;  // what a snapshot holds, epoch by epoch
   std::atomic<bool> stop{false};
   const WindowSet* train_windows = &dataset.train;

@@ -36,6 +36,10 @@ struct FitOptions {
   std::function<void(const Checkpoint&)> on_checkpoint;
 };
 
+// InputError when config.output.checkpoint_every is set for a run that does not end in one
+// resumable model (an ensemble, or a refit); `config` as the recipe resolved it.
+void check_checkpoint_every(const Config& config);
+
 struct FitOutcome {
   Checkpoint checkpoint;     // the best weights (or the last, without validation)
   TrainingResult result;     // this run's epochs
