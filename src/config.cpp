@@ -601,9 +601,15 @@ const OptionInfo* find_option(const std::string& path) {
 }
 
 std::string nearest_option(const std::string& path) {
-  std::vector<std::string> paths;
-  for (const auto& o : config_options()) paths.push_back(o.path());
-  return nearest(path, paths);
+  // A path without a section ("lr") is compared with the keys alone and answered by the
+  // full path ("training.lr"), as a config file's top-level "epochs" is.
+  const bool bare = path.find('.') == std::string::npos;
+  std::vector<std::string> names;
+  for (const auto& o : config_options()) names.push_back(bare ? o.key : o.path());
+  const std::string best = nearest(path, names);
+  for (const auto& o : config_options())
+    if ((bare ? o.key : o.path()) == best) return o.path();
+  return best;
 }
 
 std::string default_text(const OptionInfo& option) { return find_def(option).default_text; }

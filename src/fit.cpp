@@ -24,6 +24,8 @@ namespace {
 
 // Resuming continues a checkpoint of the same model on the same columns.
 void check_resumable(const Checkpoint& from, const Config& config, const std::string& path) {
+  if (from.optimizer_state.is_null())
+    throw InputError(path, 0, 0, "cannot resume: the checkpoint has no optimizer state (it was not written by train)");
   std::string problem;
   if (from.config.data.targets != config.data.targets || from.config.data.features != config.data.features)
     problem = "its columns differ from the config's";
@@ -44,7 +46,7 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     problem = "its training.seed " + std::to_string(from.config.training.seed) + " differs from the config's " +
               std::to_string(config.training.seed) + " (a resumed run goes on with the checkpoint's random stream)";
   else if (from.config.training.optimizer != config.training.optimizer || from.config.training.loss != config.training.loss ||
-           from.config.training.huber_delta != config.training.huber_delta)
+           (config.training.loss == LossKind::huber && from.config.training.huber_delta != config.training.huber_delta))
     problem = "its optimizer or loss differs from the config's";
   else if (from.config.data.val_fraction != config.data.val_fraction ||
            from.config.data.test_fraction != config.data.test_fraction)
@@ -56,8 +58,6 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
                      "cannot resume: the checkpoint has trained " + std::to_string(from.history.back().epoch) +
                          " epochs, and training.epochs (--epochs) " + std::to_string(config.training.epochs) +
                          " counts them too: give more to train further");
-  if (from.optimizer_state.is_null())
-    throw InputError(path, 0, 0, "cannot resume: the checkpoint has no optimizer state (it was not written by train)");
 }
 
 // Every column must be min-max scalable over the training rows. A target that never changes leaves

@@ -134,7 +134,7 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
   if (horizon > trained && inputs != targets)
     throw InputError("a horizon of " + std::to_string(horizon) + " steps is longer than the trained horizon (" +
                      std::to_string(trained) + ") and the model has feature columns whose future is unknown, so it "
-                     "cannot be rolled forward: forecast " + std::to_string(trained) + " steps or fewer, or retrain with "
+                     "cannot be rolled forward: forecast " + count_of(trained, "step") + " or fewer, or retrain with "
                      "--horizon " + std::to_string(horizon) + " (the data must be long enough for it) or without --features");
   for (const long origin : origins)
     if (origin < look_back || origin > history.rows())

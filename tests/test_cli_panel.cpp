@@ -130,7 +130,16 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
                                    "the time column is not guessed; --time-column date reads it"));
     CHECK_THAT(run_cli("inspect " + flags, dir.path()).out,
                Contains("time column not read: 'date' (not guessed with a series column; --time-column date reads it)"));
-    CHECK_THAT(train.err, !Contains("not read as times"));
+    // With --time-column it is read, and nothing is said (a run without --quiet).
+    std::string timed = kFlags;
+    timed.replace(timed.find(" --quiet"), 8, "");
+    const RunResult with_time = run_cli("train " + timed + " --output t.json", dir.path());
+    REQUIRE(with_time.exit_code == 0);
+    CHECK_THAT(with_time.err, !Contains("not read as times"));
+    // Dropout on one layer is said to do nothing here too.
+    const RunResult dropout = run_cli("train " + timed + " --dropout 0.3 --output d.json", dir.path());
+    REQUIRE(dropout.exit_code == 0);
+    CHECK_THAT(dropout.err, Contains("note: model.dropout 0.3 has no effect with one layer"));
   }
   SECTION("--strict makes a short series an error") {
     const RunResult strict = run_cli("train " + kFlags + " --strict --output s.json", dir.path());

@@ -125,6 +125,13 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     REQUIRE(in_place.exit_code == 0);
     CHECK(nlohmann::json::parse(read_file(dir.file("in.json")))["state_dict"] == five["state_dict"]);
     CHECK(read_file(dir.file("in.log")) == log);
+    // From stdin there is no file to write over: the resumed checkpoint needs --output.
+    const RunResult nameless = run_cli("train --resume - --epochs 5 --quiet", dir.path(), read_file(dir.file("in.json")));
+    CHECK(nameless.exit_code == 2);
+    CHECK_THAT(nameless.err, Contains("--resume - reads the checkpoint from stdin: give --output FILE"));
+    const RunResult both = run_cli("train --config - --resume - --output y.json --quiet", dir.path(), "{}");
+    CHECK(both.exit_code == 2);
+    CHECK_THAT(both.err, Contains("--resume") && Contains("--config") && Contains("stdin"));
   }
   SECTION("what the run would not honour, or other data, is refused") {
     const auto refused = [&](const std::string& flags, const std::string& message) {
@@ -569,7 +576,10 @@ TEST_CASE("a short series with features keeps the shorter horizon it trained: pr
   const RunResult longer = run_cli("predict --model m.json --horizon 8", dir.path());
   CHECK(longer.exit_code == 2);
   CHECK_THAT(longer.err, Contains("m.json: a horizon of 8 steps") &&
-                            Contains("cannot be rolled forward: forecast " + std::to_string(trained) + " steps or fewer"));
+                            Contains("cannot be rolled forward: forecast " + std::to_string(trained) + " step"));
+  const RunResult backtest = run_cli("evaluate --model m.json --input m.csv --horizon 8", dir.path());
+  CHECK(backtest.exit_code == 2);
+  CHECK_THAT(backtest.err, Contains("m.json: ") && Contains("cannot be rolled forward"));
 }
 
 TEST_CASE("a business-day series forecasts the next weekdays and places its history in the week", "[cli-train]") {

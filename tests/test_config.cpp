@@ -80,6 +80,14 @@ TEST_CASE("an unknown key is an error that suggests the nearest valid key", "[co
   }
 }
 
+TEST_CASE("nearest_option answers a full key path, with or without a section given", "[config]") {
+  CHECK(nearest_option("training.epoch") == "training.epochs");
+  CHECK(nearest_option("data.lookback") == "data.look_back");
+  CHECK(nearest_option("lr") == "training.lr");
+  CHECK(nearest_option("epoch") == "training.epochs");
+  CHECK(nearest_option("look_back") == "data.look_back");
+}
+
 TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
   Config config;
   REQUIRE_THROWS_WITH(

@@ -121,7 +121,8 @@ struct OptionInfo {
 const std::vector<OptionInfo>& config_options();
 // The key whose path() is `path` ("data.missing"), or nullptr.
 const OptionInfo* find_option(const std::string& path);
-// The key path nearest to `path` by edit distance ("training.lr" for "training.lr_rate").
+// The key path nearest to `path` by edit distance ("training.epochs" for "training.epoch"); a
+// path without a section is compared with the keys alone ("training.lr" for "lr").
 std::string nearest_option(const std::string& path);
 
 // The default value of a key, as text ("100", "adam", "50").

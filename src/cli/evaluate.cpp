@@ -152,6 +152,9 @@ int run_evaluate(EvaluateArgs args) {
     result = backtest(checkpoint, history, args.options);
   } catch (const DivergedError& e) {
     throw DivergedError(args.model + ": " + e.what());  // the model, not the data, made it
+  } catch (const InputError& e) {
+    if (!e.file().empty()) throw;
+    throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
   if (args.json)
     std::cout << to_json(result).dump(2) << "\n";

@@ -114,25 +114,34 @@ struct TrainArgs {
 
 int run_train(const TrainArgs& args) {
   Config base;
-  check_stdin_once({{"--resume", args.resume}, {"--data", given_flag(args.flags, "data.path")}});
+  check_stdin_once({{"--resume", args.resume},
+                    {"--config", args.flags.config_file},
+                    {"--data", given_flag(args.flags, "data.path")}});
+  // A checkpoint read from stdin has no file to be written over: the resumed one needs a name.
+  if (args.resume == "-" && args.flags.config_file.empty() && given_flag(args.flags, "output.path").empty())
+    throw InputError("--resume - reads the checkpoint from stdin: give --output FILE for the resumed one");
   if (!args.resume.empty() && !given_flag(args.flags, "data.series_column").empty())  // before reading it
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
   // Read once (stdin can be): its config is the base unless --config gives one. The resumed run
-  // writes over the checkpoint by default, and its log only where --log-json says (the earlier
-  // run's log, recorded in the config, is not overwritten by the epochs after it).
+  // writes over the checkpoint file by default, and its log only where --log-json says (the
+  // earlier run's log, recorded in the config, is not overwritten by the epochs after it).
   std::shared_ptr<const Checkpoint> resumed;
   if (!args.resume.empty()) resumed = std::make_shared<const Checkpoint>(load_checkpoint(args.resume));
   if (resumed && args.flags.config_file.empty()) {
     base = resumed->config;
     base.output.log_json.clear();
-    if (args.resume != "-") base.output.path = args.resume;
+    base.output.path = args.resume;  // "-" is refused above unless --output names the file
   }
   Config config = resolve_config(args.flags, base);
   if (resumed && args.flags.config_file.empty() && given_flag(args.flags, "data.path").empty() &&
       !config.data.path.empty() && config.data.path != "-" && !std::filesystem::exists(config.data.path))
     throw InputError(source_name(args.resume), 0, 0,
                      "no --data given and the training data the checkpoint records, " + in_quotes(config.data.path) +
-                         ", is not found from here (a path relative to where train ran); give --data FILE");
+                         ", is not found" +
+                         (std::filesystem::path(config.data.path).is_relative()
+                              ? " from here (a path relative to where train ran)"
+                              : "") +
+                         "; give --data FILE");
   if (args.panel.strict) config.data.strict = true;
   if (config.data.path.empty() && !args.flags.config_file.empty())
     throw InputError(source_name(args.flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
@@ -159,6 +168,10 @@ int run_train(const TrainArgs& args) {
     log += log_line(report).dump() + "\n";
     return !interrupted();
   };
+  // The recipe leaves the model as configured: said before training, for one series or many.
+  if (!args.quiet && config.model.dropout > 0 && config.model.hidden.size() == 1)  // as torch.nn.LSTM warns
+    std::cerr << "note: model.dropout " << format_number(config.model.dropout)
+              << " has no effect with one layer: it applies between stacked layers (--hidden 32,32)\n";
   if (!config.data.series_column.empty()) {  // many series: src/cli/train_panel.cpp
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
@@ -198,9 +211,6 @@ int run_train(const TrainArgs& args) {
                 << outcome.time_column_dropped << "\n";
     if (!outcome.rows_dropped.empty())
       std::cerr << "note: " << outcome.rows_dropped << " (--missing fills between values only)\n";
-    if (used.model.dropout > 0 && used.model.hidden.size() == 1)  // as torch.nn.LSTM warns
-      std::cerr << "note: model.dropout " << format_number(used.model.dropout)
-                << " has no effect with one layer: it applies between stacked layers (--hidden 32,32)\n";
     std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon
               << (outcome.checkpoint.forecast_horizon > used.data.horizon
                       ? " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) +
