@@ -285,7 +285,8 @@ Command add_train(CLI::App& app) {
   auto* command = app.add_subcommand("train", "Train a model on a CSV series and write a JSON checkpoint");
   auto args = std::make_shared<TrainArgs>();
   add_config_flags(*command, args->flags);
-  command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state");
+  command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state (written over unless --output; - = "
+                      "stdin, which needs --output)");
   command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr");
   command->add_flag("--progress", args->progress,
                     "progress (per epoch; per series with --series-column) on stderr also when it is not a terminal, "
