@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -680,8 +681,24 @@ void apply_json(Config& config, const json& root, const std::string& source) {
 Config config_from_file(const std::string& path) {
   Config config;
   const std::string text = read_text(path);
-  refuse_json_underflow(text, source_name(path));  // "lr": 1e-400 would read as 0
-  apply_json(config, parse_json(text, source_name(path)), source_name(path));
+  // "lr": 1e-400 would read as 0: refused, unless the text is not JSON before that number (the
+  // first problem in the file is the one named).
+  std::optional<InputError> underflow;
+  try {
+    refuse_json_underflow(text, source_name(path));
+  } catch (const InputError& e) {
+    underflow = e;
+  }
+  json root;
+  try {
+    root = parse_json(text, source_name(path));
+  } catch (const InputError& e) {
+    if (underflow && std::make_pair(underflow->line(), underflow->column()) < std::make_pair(e.line(), e.column()))
+      throw *underflow;
+    throw;
+  }
+  if (underflow) throw *underflow;
+  apply_json(config, root, source_name(path));
   // The data file named in a config file is found relative to the config file, so a config works
   // from any folder; paths given as flags are relative to the working folder as usual.
   const auto slash = path.find_last_of('/');
