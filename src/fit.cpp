@@ -334,6 +334,10 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
 }
 
 void check_checkpoint_every(const Config& config) {
+  if (config.output.checkpoint_every > 0 && !config.data.series_column.empty())
+    throw InputError("output.checkpoint_every (--checkpoint-every) writes a resumable model, and a many-series run "
+                     "(data.series_column) cannot be resumed: leave checkpoint_every at 0 (--shard splits a long run "
+                     "into parts instead)");
   if (config.output.checkpoint_every > 0 && (std::max(1, config.model.ensemble) > 1 || config.training.refit == Toggle::on))
     throw InputError("output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
                      "to 1 and training.refit to false, or leave checkpoint_every at 0");

@@ -92,9 +92,13 @@ struct SeriesFit {
   SeriesFitReport report;
   long train_windows = 0;
   long validation_windows = 0;
+  bool stopped = false;  // keep_going said stop during its epochs: left out, as series not started are
 };
 
-SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const SeriesSet& set, std::size_t index) {
+// `keep_going` (may be empty) is asked after every epoch: a signal stops the run within one epoch
+// of one series, not after the series in training have finished.
+SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const SeriesSet& set, std::size_t index,
+                  const std::function<bool()>& keep_going) {
   const Series& series = set.series[index];
   SeriesSet one;
   one.source = set.source;
@@ -117,9 +121,13 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
                 dataset.validation.size()};
   TrainingResult result;
   try {
-    result = trainer.run(dataset.train, validation);
+    result = trainer.run(dataset.train, validation, [&](const EpochReport&) { return !keep_going || keep_going(); });
   } catch (const DivergedError& e) {
     fit.report.diverged = e.what();
+  }
+  if (result.stopped_by_callback) {
+    fit.stopped = true;
+    return fit;
   }
   fit.report.id = series.id;
   fit.report.epochs = trainer.epoch();
@@ -143,10 +151,15 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
   std::mutex report_mutex;
   long done = 0;
   const ColumnsInfo& columns = outcome.checkpoint.columns;
+  const std::function<bool()> keep_going = [&] { return !stop.load() && (!options.keep_going || options.keep_going()); };
   parallel_for_each(count, use_threads(config.training.threads), [&](long i) {
     if (stop.load()) return;
-    SeriesFit fit = fit_one(config, columns, set, static_cast<std::size_t>(i));
+    SeriesFit fit = fit_one(config, columns, set, static_cast<std::size_t>(i), keep_going);
     std::lock_guard<std::mutex> lock(report_mutex);
+    if (fit.stopped) {
+      stop.store(true);
+      return;
+    }
     ++done;
     if (options.on_series && !options.on_series(fit.report, done, count)) stop.store(true);
     fits[static_cast<std::size_t>(i)] = std::move(fit);

@@ -196,6 +196,18 @@ TEST_CASE("global training: one model for every series", "[cli-panel]") {
   CHECK(read_file(dir.file("g.json")) == first);
 }
 
+TEST_CASE("Ctrl-C stops per-series training within an epoch, not after the series in training", "[cli-panel]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(2));
+  // Neither series would finish its epochs for minutes; -k 60 kills a run that ignored the signal.
+  const RunResult r = run_cli("train --data panel.csv --series-column id --target value --time-column date "
+                              "--look-back 6 --horizon 3 --hidden 8 --epochs 1000000 --patience 0 --threads 1 --output m.json",
+                              dir.path(), "", "timeout --preserve-status -k 60 -s INT 2 ");
+  CHECK(r.exit_code == 130);
+  CHECK_THAT(r.err, Contains("interrupted; no series had finished training, no checkpoint was written"));
+  CHECK_FALSE(file_exists(dir.file("m.json")));
+}
+
 TEST_CASE("a global model that diverges keeps its best epoch, saved with its log", "[cli-panel]") {
   TempDir dir;
   std::string csv = "id,date,y\n";

@@ -140,6 +140,9 @@ struct PanelFitOptions {
   // per-series mode: after each series, with how many are done (false stops: series not started
   // are left out of the checkpoint). Called from one thread at a time.
   std::function<bool(const SeriesFitReport&, long done, long total)> on_series;
+  // per-series mode: asked after every epoch of every series (false stops: the series in training
+  // are left out too). May be called from several threads at once.
+  std::function<bool()> keep_going;
   DataParallel parallel;               // global mode across processes (MPI); per-series refuses ranks > 1
 };
 

@@ -28,7 +28,7 @@ Command add_inspect(CLI::App& app) {
             // with a series column the many-series rule, skipping the series too short for it.
             const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
             const bool seasonal_naive = !many && seasonal_naive_fallback(requested, config, data.series.front());
-            if (!many) check_checkpoint_every(config);  // as train refuses it
+            check_checkpoint_every(config);  // as train refuses it
             std::vector<SkippedSeries> skipped;
             if (many) data = drop_short_series(std::move(data), config.data, skipped);
             if (many && data.series.empty())

@@ -54,6 +54,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   options.parallel = world.parallel;
   if (global && world.rank == 0) options.on_epoch = on_epoch;
   if (global && world.rank != 0) options.on_epoch = [&](const EpochReport&) { return keep_going(); };
+  options.keep_going = keep_going;
   options.on_series = [&](const SeriesFitReport& report, long done, long total) {
     const long every = std::max(1L, total / 20);
     if (progress && world.rank == 0 && (done % every == 0 || done == total)) {
@@ -114,7 +115,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
                                                     : "; no checkpoint was written"));
   if (!keep_going()) {
     std::cerr << "lstm-forecast: interrupted"
-              << (trained ? "; the series trained so far were saved to " + config.output.path : std::string()) << "\n";
+              << (trained ? "; the series trained so far were saved to " + config.output.path
+                  : global ? std::string()
+                           : "; no series had finished training, no checkpoint was written")
+              << "\n";
     return static_cast<int>(ExitCode::interrupted);
   }
   return 0;

@@ -118,8 +118,12 @@ int run_train(const TrainArgs& args) {
                     {"--config", args.flags.config_file},
                     {"--data", given_flag(args.flags, "data.path")}});
   // A checkpoint read from stdin has no file to be written over: the resumed one needs a name.
-  if (args.resume == "-" && args.flags.config_file.empty() && given_flag(args.flags, "output.path").empty())
-    throw InputError("--resume - reads the checkpoint from stdin: give --output FILE for the resumed one");
+  if (!args.resume.empty() && args.flags.config_file.empty() && given_flag(args.flags, "output.path").empty() &&
+      (args.resume == "-" || args.resume.rfind("/dev/", 0) == 0 || args.resume.rfind("/proc/", 0) == 0 ||
+       (std::filesystem::exists(args.resume) && !std::filesystem::is_regular_file(args.resume))))
+    throw InputError("--resume " + args.resume +
+                     (args.resume == "-" ? " reads the checkpoint from stdin" : " is not a regular file (a stream)") +
+                     ": give --output FILE for the resumed one");
   if (!args.resume.empty() && !given_flag(args.flags, "data.series_column").empty())  // before reading it
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
   // Read once (stdin can be): its config is the base unless --config gives one. The resumed run
@@ -173,6 +177,7 @@ int run_train(const TrainArgs& args) {
     std::cerr << "note: model.dropout " << format_number(config.model.dropout)
               << " has no effect with one layer: it applies between stacked layers (--hidden 32,32)\n";
   if (!config.data.series_column.empty()) {  // many series: src/cli/train_panel.cpp
+    check_checkpoint_every(config);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
                                      [] { return !interrupted(); }, [&] {
