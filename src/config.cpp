@@ -708,6 +708,22 @@ Config config_from_file(const std::string& path) {
   return config;
 }
 
+ConfigDifference first_difference(const json& base, const json& other) {
+  if (base == other) return {};
+  const std::string path = json::diff(base, other).front().at("path").get<std::string>();  // "/model/hidden/1"
+  json::json_pointer at;
+  std::string key;
+  for (std::size_t from = 1; from <= path.size() && !(base.contains(at) && base.at(at).is_array());) {
+    const std::size_t to = std::min(path.find('/', from), path.size());
+    const std::string token = path.substr(from, to - from);
+    at /= token;
+    key += (key.empty() ? "" : ".") + token;
+    from = to + 1;
+  }
+  const auto value = [&](const json& j) { return j.contains(at) ? printable(j.at(at).dump(), 60) : std::string("absent"); };
+  return {key, value(base), value(other)};
+}
+
 json to_json(const Config& config) {
   json out = json::object();
   for (const auto& def : option_table()) out[def.info.section][def.info.key] = def.get(config);

@@ -25,7 +25,9 @@ namespace {
 // Resuming continues a checkpoint of the same model on the same columns.
 void check_resumable(const Checkpoint& from, const Config& config, const std::string& path) {
   if (from.optimizer_state.is_null())
-    throw InputError(path, 0, 0, "cannot resume: the checkpoint has no optimizer state (it was not written by train)");
+    throw InputError(path, 0, 0,
+                     "cannot resume: the checkpoint has no optimizer state (train leaves it out when its run diverged "
+                     "or was refitted; tools/torch_interop.py writes none)");
   std::string problem;
   if (from.config.data.targets != config.data.targets || from.config.data.features != config.data.features)
     problem = "its columns differ from the config's";
@@ -45,19 +47,43 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
   else if (from.config.training.seed != config.training.seed)
     problem = "its training.seed " + std::to_string(from.config.training.seed) + " differs from the config's " +
               std::to_string(config.training.seed) + " (a resumed run goes on with the checkpoint's random stream)";
-  else if (from.config.training.optimizer != config.training.optimizer || from.config.training.loss != config.training.loss ||
-           (config.training.loss == LossKind::huber && from.config.training.huber_delta != config.training.huber_delta))
-    problem = "its optimizer or loss differs from the config's";
   else if (from.config.data.val_fraction != config.data.val_fraction ||
            from.config.data.test_fraction != config.data.test_fraction)
     problem = "its validation or test fraction differs from the config's (its best validation loss was measured on "
               "other rows)";
+  // Anything else that shapes the run (batch size, stride, weight decay, clipping, how missing
+  // values are filled, ...): only how long it goes on, where it reads and writes, and the thread
+  // count may change.
+  if (problem.empty()) {
+    const auto comparable = [](const Config& c) {
+      nlohmann::json j = to_json(c);
+      j.erase("output");
+      for (const char* key : {"epochs", "patience", "threads"}) j["training"].erase(key);
+      for (const char* key : {"path", "strict"}) j["data"].erase(key);
+      if (c.training.loss != LossKind::huber) j["training"].erase("huber_delta");
+      return j;
+    };
+    const ConfigDifference d = first_difference(comparable(from.config), comparable(config));
+    if (!d.key.empty())
+      problem = "its " + d.key + " " + d.base + " differs from this run's " + d.other +
+                " (a resumed run continues the same one: only training.epochs, training.patience, "
+                "training.threads, data.path and output.* may change)";
+  }
   if (!problem.empty()) throw InputError(path, 0, 0, "cannot resume from this checkpoint: " + problem);
   if (!from.history.empty() && from.history.back().epoch >= config.training.epochs)
     throw InputError(path, 0, 0,
                      "cannot resume: the checkpoint has trained " + std::to_string(from.history.back().epoch) +
                          " epochs, and training.epochs (--epochs) " + std::to_string(config.training.epochs) +
                          " counts them too: give more to train further");
+  // A run that stopped early would stop again at once: the straight run trains no further.
+  const auto without = from.optimizer_state.find("epochs_without_improvement");
+  if (config.training.patience > 0 && without != from.optimizer_state.end() && without->is_number_integer() &&
+      without->get<long long>() >= config.training.patience)
+    throw InputError(path, 0, 0,
+                     "cannot resume: the checkpoint's run stopped early, its validation loss had not improved for " +
+                         count_of(static_cast<long>(without->get<long long>()), "epoch") +
+                         " (training.patience " + std::to_string(config.training.patience) +
+                         "): it would train no further; give a larger --patience (or 0) to go on");
 }
 
 // Every column must be min-max scalable over the training rows. A target that never changes leaves
@@ -499,7 +525,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
-  checkpoint.optimizer_state = first.trainer->state_json();
+  // A run that diverged keeps its best weights, but its optimizer state and random stream are
+  // those of the failed epoch: not resumable (resuming would not continue the run that was).
+  checkpoint.optimizer_state = first.diverged.empty() ? first.trainer->state_json() : nlohmann::json();
   checkpoint.history = previous;
   for (const auto& report : first.result.history)
     checkpoint.history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});

@@ -1067,24 +1067,10 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
       throw InputError(names[p], 0, 0,
                        "is a global-mode checkpoint: one model trained on its own series, which cannot be joined with "
                        "another; train a global model in one process (or with MPI), then shard predict and evaluate");
-    if (const json own = comparable_config(part.config); own != config) {
-      // The first key that differs, as config keys are named (model.hidden), with both values: a
-      // list whole (the diff's path goes into it, "/-" for an item appended).
-      const std::string path = json::diff(config, own).front().at("path").get<std::string>();  // "/model/hidden/1"
-      json::json_pointer at;
-      std::string key;
-      for (std::size_t from = 1; from <= path.size() && !(config.contains(at) && config.at(at).is_array());) {
-        const std::size_t to = std::min(path.find('/', from), path.size());
-        const std::string token = path.substr(from, to - from);
-        at /= token;
-        key += (key.empty() ? "" : ".") + token;
-        from = to + 1;
-      }
-      const auto value = [&](const json& j) { return j.contains(at) ? printable(j.at(at).dump(), 60) : std::string("absent"); };
+    if (const ConfigDifference d = first_difference(config, comparable_config(part.config)); !d.key.empty())
       throw InputError(names[p], 0, 0,
-                       "its config differs from " + names.front() + "'s at " + key + " (" + value(own) + " against " +
-                           value(config) + "; only output.*, training.threads and data.path may differ)");
-    }
+                       "its config differs from " + names.front() + "'s at " + d.key + " (" + d.other + " against " +
+                           d.base + "; only output.*, training.threads and data.path may differ)");
     if (columns_to_json(part.columns) != columns)
       throw InputError(names[p], 0, 0, "its columns or time format differ from " + names.front() + "'s");
     if (part.shard.has_value() != parts.front().shard.has_value()) {

@@ -143,9 +143,19 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     };
     refused("--epochs 5 --lr 0.5", "its training.lr 0.001 differs from the config's 0.5");
     refused("--epochs 5 --seed 7", "its training.seed 0 differs from the config's 7");
-    refused("--epochs 5 --loss mae", "its optimizer or loss differs");
+    refused("--epochs 5 --loss mae", "its training.loss \"mse\" differs from this run's \"mae\"");
+    refused("--epochs 5 --batch-size 8", "its training.batch_size 32 differs from this run's 8 (a resumed run continues");
+    refused("--epochs 5 --missing ffill", "its data.missing \"error\" differs from this run's \"ffill\"");
     refused("--epochs 5 --val-fraction 0", "its validation or test fraction differs");
     refused("--epochs 3", "the checkpoint has trained 3 epochs, and training.epochs (--epochs) 3 counts them too");
+    // A run that stopped early (patience met) would train no further in one go either.
+    auto stopped = nlohmann::json::parse(read_file(dir.file("three.json")));
+    stopped["optimizer_state"]["epochs_without_improvement"] = 2;
+    dir.write("stopped.json", stopped.dump());
+    const RunResult again = run_cli("train --resume stopped.json --epochs 5 --patience 2 --output x.json --quiet", dir.path());
+    CHECK(again.exit_code == 2);
+    CHECK_THAT(again.err, Contains("the checkpoint's run stopped early, its validation loss had not improved for 2 epochs"));
+    CHECK(run_cli("train --resume stopped.json --epochs 5 --patience 3 --output x3.json --quiet", dir.path()).exit_code == 0);
     dir.write("other.csv", [] {
       std::string text = "date,passengers\n";
       for (int t = 0; t < 60; ++t)
@@ -268,6 +278,13 @@ TEST_CASE("training that diverges exits 4 and keeps the best checkpoint so far",
   const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
   CHECK(checkpoint["history"]["best_epoch"] == 1);
   CHECK(checkpoint["history"]["epochs"].size() == 1);
+  // Its optimizer state would be the failed epoch's: it is left out, and --resume says why.
+  CHECK(checkpoint["optimizer_state"].is_null());
+  REQUIRE(run_cli(replace_all_args(args, "--output m.json", "--ensemble 1 --output one.json"), dir.path()).exit_code == 4);
+  const RunResult resumed = run_cli(replace_all_args(args, "--output m.json", "--ensemble 1 --resume one.json --output r.json"), dir.path());
+  CHECK(resumed.exit_code == 2);
+  CHECK_THAT(resumed.err, Contains("one.json: cannot resume: the checkpoint has no optimizer state (train leaves it out "
+                                   "when its run diverged"));
   // The kept checkpoint works, and whatever it forecasts is finite.
   const RunResult predict = run_cli("predict --model m.json --input d.csv --fitted", dir.path());
   REQUIRE(predict.exit_code == 0);

@@ -144,6 +144,14 @@ void apply_json(Config& config, const nlohmann::json& json, const std::string& s
 Config config_from_file(const std::string& path);
 
 nlohmann::json to_json(const Config& config);
+// The first key at which two configs in to_json's form differ, named as config keys are
+// ("model.hidden": a list whole), with both values as JSON text ("absent" where one lacks it).
+struct ConfigDifference {
+  std::string key;    // "" when the configs are equal
+  std::string base;   // "[4]"
+  std::string other;  // "[4,4]"
+};
+ConfigDifference first_difference(const nlohmann::json& base, const nlohmann::json& other);
 
 // Every problem at once, one per entry: "model.hidden[1] must be >= 1, got 0". Empty when valid.
 std::vector<std::string> validate(const Config& config);
