@@ -26,7 +26,8 @@ JOBS=${JOBS:-$N}
 mkdir -p "$OUT"
 
 # One shard: train, then forecast from the shard's own checkpoint. A shard that holds none of the
-# series (more shards than series, or an unlucky split) writes no checkpoint and exits 0.
+# series (more shards than series, or an unlucky split), or only series training skips (too short),
+# writes no checkpoint and exits 0.
 run_shard() {
   local k=$1
   shift
@@ -49,9 +50,9 @@ for k in $(seq 0 $((N - 1))); do
   fi
 done
 if [ ${#models[@]} -eq 0 ]; then
-  echo "no shard of $N held a series" >&2
+  echo "no shard of $N held a series to train" >&2
   exit 2
 fi
 "$LSTMF_BIN" merge "${models[@]}" --output "$OUT/model.json"
 "$LSTMF_BIN" merge "${forecasts[@]}" --output "$OUT/forecast.csv"
-echo "merged ${#models[@]} of $N shards (a shard that holds no series writes none): $OUT/model.json, $OUT/forecast.csv" >&2
+echo "merged ${#models[@]} of $N shards (a shard that holds no series to train writes none): $OUT/model.json, $OUT/forecast.csv" >&2

@@ -22,13 +22,13 @@ if [ "${1:-}" = "--merge" ]; then
   N=$3
   models=() forecasts=()
   for k in $(seq 0 $((N - 1))); do
-    if [ -e "$OUT/model-$k-of-$N.json" ]; then  # a shard that holds no series writes none
+    if [ -e "$OUT/model-$k-of-$N.json" ]; then  # a shard that holds no series to train writes none
       models+=("$OUT/model-$k-of-$N.json")
       forecasts+=("$OUT/forecast-$k-of-$N.csv")
     fi
   done
   if [ ${#models[@]} -eq 0 ]; then
-    echo "no shard of $N held a series" >&2
+    echo "no shard of $N held a series to train" >&2
     exit 2
   fi
   "$LSTMF_BIN" merge "${models[@]}" --output "$OUT/model.json"
@@ -45,6 +45,6 @@ THREADS=${SLURM_CPUS_PER_TASK:-1}
 mkdir -p "$OUT"
 rm -f "$OUT/model-$K-of-$N.json" "$OUT/forecast-$K-of-$N.csv"
 "$LSTMF_BIN" train --config "$CONFIG" --shard "$K/$N" --threads "$THREADS" --quiet --output "$OUT/model-$K-of-$N.json" "$@"
-if [ -e "$OUT/model-$K-of-$N.json" ]; then  # a shard that holds no series writes none, and exits 0
+if [ -e "$OUT/model-$K-of-$N.json" ]; then  # a shard that holds no series to train writes none, and exits 0
   "$LSTMF_BIN" predict --model "$OUT/model-$K-of-$N.json" --threads "$THREADS" --output "$OUT/forecast-$K-of-$N.csv"
 fi

@@ -721,14 +721,19 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     throw InputError("training.mode must be per-series or global, got '" + config.training.mode + "'");
   PanelFitOutcome outcome;
   SeriesSet selected = select_series(std::move(source), options.selection);
-  // A shard that holds series, all of them set aside (an empty column), is not empty: it fails as
-  // one whose series are all too short does, below.
-  if (selected.series.empty() && selected.empty.empty() && options.selection.shard.count > 1 &&
-      options.selection.ids.empty()) {
+  // A shard of N holding none of the series, or only series that training skips (too short, a
+  // column without values), trains nothing and fails nothing: one run over the whole file skips
+  // them too. Without shards, nothing to train is an error.
+  const bool sharded = options.selection.shard.count > 1 && options.selection.ids.empty();
+  if (selected.series.empty() && selected.empty.empty() && sharded) {
     outcome.empty_shard = true;
     return outcome;
   }
   SeriesSet set = drop_short_series(std::move(selected), config.data, outcome.skipped);
+  if (set.series.empty() && sharded) {
+    outcome.empty_shard = true;
+    return outcome;
+  }
   if (set.series.empty())
     throw InputError(set.source, 0, 0,
                      outcome.skipped.empty() ? std::string("no series selected")

@@ -406,6 +406,22 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
   REQUIRE(sparse.exit_code == 0);
   CHECK_THAT(sparse.err, Contains("holds none of the series of panel.csv; no checkpoint written"));
   CHECK(read_file(dir.file("out8/forecast.csv")) == all.out);
+  // A shard whose series training all skips (too short) trains nothing and exits 0, as the one run
+  // over the file skips them: the merge of the others is that run.
+  std::string with_short = read_file(dir.file("panel.csv"));
+  for (const char* id : {"tiny1", "tiny2", "tiny3", "tiny4", "tiny5", "tiny6"})
+    with_short += std::string(id) + ",2010-01,1\n" + id + ",2010-02,2\n";
+  dir.write("short.csv", with_short);
+  std::string short_config = read_file(dir.file("panel.json"));
+  short_config.replace(short_config.find("panel.csv"), 9, "short.csv");
+  dir.write("short.json", short_config);
+  const RunResult shorts = run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" +
+                                         source_path("examples/parallel.sh") + "' short.json outs 12",
+                                     dir.path());
+  INFO(shorts.err);
+  REQUIRE(shorts.exit_code == 0);
+  CHECK_THAT(shorts.err, Contains("holds no series to train (all skipped, as above)"));
+  CHECK(read_file(dir.file("outs/forecast.csv")) == all.out);
   // A shard whose train fails fails the run (GNU parallel's job shell has no set -e).
   dir.write("failing.sh", "#!/bin/sh\ncase \"$*\" in *'--shard 1/3'*) exit 2;; esac\nexec '" + std::string(LSTMF_BINARY) + "' \"$@\"\n");
   const RunResult failed = run_shell("chmod +x failing.sh && JOBS=2 LSTMF_BIN=./failing.sh '" + source_path("examples/parallel.sh") +

@@ -159,8 +159,9 @@ struct PanelFitOutcome {
   // A column named like times that was not read (no data.time_column: it is not guessed with a
   // series column), "" for none: rows of a series are then consecutive periods in file order.
   std::string time_column_unread;
-  // A shard of N (selection.shard) that holds none of the file's series: nothing trained, no
-  // error (a split of few series into many shards leaves some empty; merge notes them).
+  // A shard of N (selection.shard) that holds none of the file's series, or only series training
+  // skips (then named in `skipped`): nothing trained, no error (a split of few series into many
+  // shards leaves some empty; one run over the file skips those series too).
   bool empty_shard = false;
 };
 

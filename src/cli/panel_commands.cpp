@@ -67,16 +67,18 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (world.size > 1 && !quiet)
     std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
   const PanelFitOutcome outcome = fit_panel(config, options);
+  for (const auto& skipped : outcome.skipped)
+    if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
     if (world.rank == 0)
-      std::cerr << "note: shard " << options.selection.shard.text() << " holds none of the series of "
+      std::cerr << "note: shard " << options.selection.shard.text()
+                << (outcome.skipped.empty() ? " holds none of the series of "
+                                            : " holds no series to train (all skipped, as above) of ")
                 << printable(source_name(config.data.path)) << "; no checkpoint written"
                 << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "")
                 << "\n";
     return 0;
   }
-  for (const auto& skipped : outcome.skipped)
-    if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
   if (!outcome.time_column_unread.empty() && !quiet && world.rank == 0)
     std::cerr << "note: column '" << printable(outcome.time_column_unread)
