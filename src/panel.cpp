@@ -1063,7 +1063,15 @@ std::string missing_shards(const std::vector<PanelCheckpoint>& parts) {
 PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names) {
   if (parts.empty()) throw InputError("merge: no inputs");
   const json config = comparable_config(parts.front().config);
-  const json columns = columns_to_json(parts.front().columns);
+  // Each series records its own frequency (a file may mix monthly and daily series): the columns'
+  // frequency and period, the first series' of each shard, may differ between shards.
+  const auto comparable_columns = [](const ColumnsInfo& c) {
+    json j = columns_to_json(c);
+    j.erase("frequency");
+    j.erase("seasonal_period");
+    return j;
+  };
+  const json columns = comparable_columns(parts.front().columns);
   std::map<std::string, std::size_t> owner;  // series id -> part
   std::set<int> shard_indices;
   for (std::size_t p = 0; p < parts.size(); ++p) {
@@ -1076,8 +1084,10 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
       throw InputError(names[p], 0, 0,
                        "its config differs from " + names.front() + "'s at " + d.key + " (" + d.other + " against " +
                            d.base + "; only output.*, training.threads and data.path may differ)");
-    if (columns_to_json(part.columns) != columns)
-      throw InputError(names[p], 0, 0, "its columns or time format differ from " + names.front() + "'s");
+    if (const ConfigDifference d = first_difference(columns, comparable_columns(part.columns)); !d.key.empty())
+      throw InputError(names[p], 0, 0,
+                       "its columns differ from " + names.front() + "'s at columns." + d.key + " (" + d.other +
+                           " against " + d.base + "): shards of one file and config have the same columns");
     if (part.shard.has_value() != parts.front().shard.has_value()) {
       // A merged checkpoint records no shard, so which of the split it holds is not known here.
       const std::size_t whole = part.shard ? 0 : p, shard = part.shard ? p : 0;
@@ -1104,6 +1114,11 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
   for (std::size_t p = 1; p < parts.size(); ++p)
     for (auto& s : parts[p].series) merged.series.push_back(std::move(s));
   std::sort(merged.series.begin(), merged.series.end(), [](const PanelSeries& a, const PanelSeries& b) { return a.id < b.id; });
+  if (!merged.series.empty() && !merged.global()) {  // the first series', whichever shard came first
+    merged.columns.frequency = merged.series.front().frequency;
+    merged.columns.month_day = merged.series.front().month_day;
+    merged.columns.seasonal_period = std::max(1, merged.series.front().frequency.seasonal_period());
+  }
   return merged;
 }
 

@@ -377,6 +377,35 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
   }
 }
 
+TEST_CASE("shards of a file mixing monthly and daily series merge: each series keeps its frequency", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,value\n";
+  for (int i = 0; i < 40; ++i) {
+    char line[64];
+    std::snprintf(line, sizeof line, "m,%04d-%02d-01,%d\n", 2000 + i / 12, i % 12 + 1, 100 + (i % 12) * 3 + i);
+    csv += line;
+  }
+  for (int i = 0; i < 40; ++i)  // January 2020 day by day, then February
+    csv += "d,2020-" + std::string(i < 31 ? "01-" : "02-") + (i % 31 + 1 < 10 ? "0" : "") + std::to_string(i % 31 + 1) +
+           "," + std::to_string(50 + (i % 7) * 2 + i) + "\n";
+  dir.write("mix.csv", csv);
+  const std::string flags = "--data mix.csv --series-column id --time-column date --target value --hidden 4 --epochs 2 "
+                            "--threads 1 --look-back 6 --quiet";
+  REQUIRE(run_cli("train " + flags + " --output all.json", dir.path()).exit_code == 0);
+  const RunResult all = run_cli("predict --model all.json", dir.path());
+  REQUIRE(all.exit_code == 0);
+  CHECK_THAT(all.out, Contains("\nd,2020-02-10,") && Contains("\nm,2003-05-01,"));
+  for (const char* k : {"0", "1"})
+    REQUIRE(run_cli("train " + flags + " --shard " + k + "/2 --output s" + k + ".json", dir.path()).exit_code == 0);
+  // Which shard holds which series is the hash's choice: each order of the two is merged.
+  for (const std::string order : {"s0.json s1.json", "s1.json s0.json"}) {
+    const RunResult merged = run_cli("merge " + order + " --output m.json", dir.path());
+    INFO(merged.err);
+    REQUIRE(merged.exit_code == 0);
+    CHECK(run_cli("predict --model m.json", dir.path()).out == all.out);
+  }
+}
+
 TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cli-panel]") {
   if (run_shell("command -v parallel", ".").exit_code != 0) {
     WARN("GNU parallel is not installed (Debian: parallel); skipped");
