@@ -985,6 +985,7 @@ json to_json(const PanelBacktest& backtest) {
         entry[method] = {{"mae", score_json(s->mae)}, {"rmse", score_json(s->rmse)}, {"smape", score_json(s->smape)},
                          {"mase", score_json(s->mase)}};
       }
+      entry["notes"] = b.notes();  // the series' (a MASE scale with m = 1, ...), its targets named when several
       series.push_back(std::move(entry));
     }
   }
@@ -1036,6 +1037,19 @@ std::string format_table(const PanelBacktest& backtest) {
   out << ": lstm " << fixed(a.geometric_mase.at("lstm")) << ", naive " << fixed(a.geometric_mase.at("naive"))
       << ", seasonal naive " << fixed(a.geometric_mase.at("seasonal_naive")) << "\n";
   out << "lstm beats seasonal naive (lower MASE) on " << a.beats << " of " << a.compared << "\n";
+  // What a single-series table notes below it (a MASE scale with m = 1, an undefined one), per
+  // series: the first few, then how many more (--json has each).
+  constexpr std::size_t kShownNotes = 5;
+  std::size_t noted = 0;
+  for (const auto& [id, b] : backtest.series) {
+    const std::vector<std::string> notes = b.notes();
+    if (notes.empty()) continue;
+    if (noted++ == 0) out << "\n";
+    if (noted <= kShownNotes)
+      for (const std::string& note : notes) out << "note: series " << in_quotes(id) << ": " << note << "\n";
+  }
+  if (noted > kShownNotes)
+    out << "note: and " << std::to_string(noted - kShownNotes) << " more series with notes (--json lists them)\n";
   return out.str();
 }
 

@@ -406,6 +406,30 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
   }
 }
 
+TEST_CASE("many-series evaluate notes a MASE scale of m = 1 per series, as the single-series table does", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,value\n";
+  for (const char* id : {"a", "b"})
+    for (int i = 0; i < 48; ++i) {
+      char line[64];
+      std::snprintf(line, sizeof line, "%s,%04d-%02d-01,%.2f\n", id, 2000 + i / 12, i % 12 + 1,
+                    100 + 10 * std::sin(i * 0.5) + i + (id[0] - 'a') * 7);
+      csv += line;
+    }
+  dir.write("p.csv", csv);
+  REQUIRE(run_cli("train --data p.csv --series-column id --time-column date --target value --look-back 6 --hidden 4 "
+                  "--epochs 2 --quiet --output m.json",
+                  dir.path()).exit_code == 0);
+  // 36 steps back from 48 rows leaves 12 in-sample values: too few for a lag-12 scale.
+  const RunResult table = run_cli("evaluate --model m.json --input p.csv --horizon 36", dir.path());
+  INFO(table.err);
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Contains("note: series 'a': MASE scale uses m = 1: the 12 in-sample values are fewer than m + 1 = 13") &&
+                            Contains("note: series 'b': MASE scale uses m = 1"));
+  const auto json = nlohmann::json::parse(run_cli("evaluate --model m.json --input p.csv --horizon 36 --json", dir.path()).out);
+  CHECK(json["series"][0]["notes"][0].get<std::string>().rfind("MASE scale uses m = 1", 0) == 0);
+}
+
 TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cli-panel]") {
   if (run_shell("command -v parallel", ".").exit_code != 0) {
     WARN("GNU parallel is not installed (Debian: parallel); skipped");
