@@ -634,22 +634,27 @@ bool written_in_place(const std::string& path) {
 }
 
 void write_in_place(const std::string& path, const std::function<void(const AppendText& append)>& produce) {
+  // The reason a stream's write failed (no space left, a closed descriptor) is its write(2)'s errno.
+  const auto failed = [](const std::string& name, int error) {
+    return IoError(name, error != 0 ? "write failed: " + errno_text(error) : std::string("write failed"));
+  };
+  errno = 0;
   if (path == "-") {
-    produce([](const std::string& piece) {
+    produce([&](const std::string& piece) {
       std::cout.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-      if (!std::cout) throw IoError("<stdout>", "write failed");
+      if (!std::cout) throw failed("<stdout>", errno);
     });
     std::cout.flush();
-    if (!std::cout) throw IoError("<stdout>", "write failed");
+    if (!std::cout) throw failed("<stdout>", errno);
     return;
   }
   std::ofstream out(path, std::ios::binary);
   produce([&](const std::string& piece) {
     out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
-    if (!out) throw IoError(path, "write failed");
+    if (!out) throw failed(path, errno);
   });
   out.flush();
-  if (!out) throw IoError(path, "write failed");
+  if (!out) throw failed(path, errno);
 }
 
 }  // namespace

@@ -834,7 +834,7 @@ void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* se
       if (checkpoint.find(e.first) < 0) unknown.push_back(e.first);
   if (!unknown.empty())
     throw InputError(set->source, 0, 0,
-                     "series " + id_list(unknown) + " are not in the checkpoint (" + std::to_string(unknown.size()) +
+                     "series " + id_list(unknown) + (unknown.size() == 1 ? " is" : " are") + " not in the checkpoint (" + std::to_string(unknown.size()) +
                          " of " + std::to_string(set->series.size() + set->empty.size()) + "); pick the trained ones with --series or --shard");
 }
 

@@ -65,6 +65,9 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
       if (shard.out != "id,date,value\n") continue;
       found = true;
       CHECK_THAT(shard.err, Contains("note: shard " + std::to_string(k) + "/40 holds none of the series of m.json"));
+      const RunResult evaluated = run_cli("evaluate --model m.json --shard " + std::to_string(k) + "/40", dir.path());
+      CHECK(evaluated.exit_code == 0);
+      CHECK_THAT(evaluated.err, Contains("note: shard " + std::to_string(k) + "/40 holds none of the series of the checkpoint"));
     }
     CHECK(found);
   }
@@ -116,7 +119,7 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     }());
     const RunResult unknown = run_cli("predict --model m.json --input more.csv", dir.path());
     CHECK(unknown.exit_code == 2);
-    CHECK_THAT(unknown.err, Contains("series 'new' are not in the checkpoint"));
+    CHECK_THAT(unknown.err, Contains("series 'new' is not in the checkpoint"));
   }
   SECTION("a date column left unread (no --time-column) is named, in train and inspect") {
     std::string flags = kFlags;

@@ -269,7 +269,7 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     PanelCheckpoint two_of_three = one.checkpoint;
     two_of_three.series.pop_back();
     const SeriesSet with_c = read_panel_history(two_of_three, path, {});
-    REQUIRE_THROWS_WITH(backtest_panel(two_of_three, with_c, {}), Contains("'c' are not in the checkpoint"));
+    REQUIRE_THROWS_WITH(backtest_panel(two_of_three, with_c, {}), Contains("'c' is not in the checkpoint"));
     const PanelBacktest backtest = backtest_panel(one.checkpoint, read_panel_history(one.checkpoint, path, make_selection("a,b,c", "")), {});
     CHECK(backtest.series.size() == 3);
     const auto json = to_json(backtest);

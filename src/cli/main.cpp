@@ -2,8 +2,10 @@
 // one line on stderr and an exit code (README, "Exit codes").
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <new>
@@ -71,8 +73,12 @@ int main(int argc, char** argv) {
   // Results on stdout that did not reach it (a full disk, /dev/full) are lost: say so. The same
   // for the text of --help and --version.
   const auto reached_stdout = [](int code) {
+    errno = 0;
     std::cout.flush();
-    return code == 0 && !std::cout ? fail(ExitCode::io, "<stdout>: write failed") : code;
+    const int error = errno;
+    return code == 0 && !std::cout
+               ? fail(ExitCode::io, std::string("<stdout>: write failed") + (error != 0 ? ": " + std::string(std::strerror(error)) : ""))
+               : code;
   };
   const auto printed = [&](const CLI::Error& e) { return reached_stdout(app.exit(e)); };
   try {

@@ -170,6 +170,8 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args,
     std::cout << to_json(result).dump(2) << "\n";
   else
     std::cout << format_table(result);
+  if (checkpoint.series.empty())  // as predict says it
+    std::cerr << "note: shard " << printable(args.shard) << " holds none of the series of the checkpoint: nothing was evaluated\n";
   return 0;
 }
 
