@@ -1,5 +1,6 @@
 #include "lstmf/dataset.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 #include "lstmf/error.hpp"
@@ -49,13 +50,34 @@ std::string describe(const Dataset& dataset) {
   for (size_t c = 0; c < first.columns.size(); ++c)
     out << (c ? ", " : "") << first.columns[c] << (static_cast<int>(c) < first.n_targets ? " (target)" : " (feature)");
   out << "\n";
+  const auto frequency_text = [](const Frequency& f) {
+    return f.name() + " (seasonal period " + std::to_string(f.seasonal_period()) + ")";
+  };
   if (first.time.ticks.empty()) {
     out << "time: none (rows are periods)\n";
-  } else {
+  } else if (set.series.size() == 1) {
     const TimeIndex& time = first.time;
     out << "time: " << set.time_column << ", " << time.format_tick(time.ticks.front()) << " to "
         << time.format_tick(time.ticks.back()) << "\n";
-    out << "frequency: " << time.frequency.name() << " (seasonal period " << time.frequency.seasonal_period() << ")\n";
+    out << "frequency: " << frequency_text(time.frequency) << "\n";
+  } else {
+    // Each series has its own range, and may have its own frequency: the first's range, and every
+    // frequency with how many series have it, in order of first appearance.
+    const TimeIndex& time = first.time;
+    out << "time: " << set.time_column << ", each series its own range (the first, '" << printable(first.id)
+        << "': " << time.format_tick(time.ticks.front()) << " to " << time.format_tick(time.ticks.back()) << ")\n";
+    std::vector<std::pair<std::string, long>> frequencies;
+    for (const auto& s : set.series) {
+      const std::string text = frequency_text(s.time.frequency);
+      auto it = std::find_if(frequencies.begin(), frequencies.end(), [&](const auto& f) { return f.first == text; });
+      if (it == frequencies.end()) frequencies.emplace_back(text, 1);
+      else ++it->second;
+    }
+    out << "frequency: ";
+    if (frequencies.size() == 1) out << frequencies.front().first << "\n";
+    for (std::size_t i = 0; frequencies.size() > 1 && i < frequencies.size(); ++i)
+      out << (i ? "; " : "") << frequencies[i].first << ", " << frequencies[i].second << " series"
+          << (i + 1 == frequencies.size() ? "\n" : "");
   }
   long train_rows = 0, val_rows = 0, test_rows = 0;
   for (const auto& split : dataset.splits) {

@@ -398,6 +398,8 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
   const RunResult all = run_cli("predict --model all.json", dir.path());
   REQUIRE(all.exit_code == 0);
   CHECK_THAT(all.out, Contains("\nd,2020-02-10,") && Contains("\nm,2003-05-01,"));
+  CHECK_THAT(run_cli("inspect --data mix.csv --series-column id --time-column date --target value --look-back 6", dir.path()).out,
+             Contains("frequency: daily (seasonal period 7), 1 series; monthly (seasonal period 12), 1 series"));
   for (const char* k : {"0", "1"})
     REQUIRE(run_cli("train " + flags + " --shard " + k + "/2 --output s" + k + ".json", dir.path()).exit_code == 0);
   // Which shard holds which series is the hash's choice: each order of the two is merged.
