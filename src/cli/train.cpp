@@ -146,6 +146,10 @@ int run_train(const TrainArgs& args) {
                               ? " from here (a path relative to where train ran)"
                               : "") +
                          "; give --data FILE");
+  if (config.data.series_column.empty() && (args.panel.selects_some() || args.panel.strict))
+    throw InputError(std::string(args.panel.selects_some() ? "--series and --shard pick" : "--strict refuses (rather than skips)") +
+                     " series of a many-series file, named by --series-column (data.series_column); without one the "
+                     "file is one series");
   if (args.panel.strict) config.data.strict = true;
   if (config.data.path.empty() && !args.flags.config_file.empty())
     throw InputError(source_name(args.flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
