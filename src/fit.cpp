@@ -28,6 +28,14 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     throw InputError(path, 0, 0,
                      "cannot resume: the checkpoint has no optimizer state (train leaves it out when its run diverged "
                      "or was refitted; tools/torch_interop.py writes none)");
+  // The state is the end of the epochs the history lists (load_state_json checks the rest).
+  const auto state_epoch = from.optimizer_state.find("epoch");
+  const long done = from.history.empty() ? 0 : from.history.back().epoch;
+  if (from.optimizer_state.is_object() && state_epoch != from.optimizer_state.end() && state_epoch->is_number_integer() &&
+      state_epoch->get<long long>() != done)
+    throw InputError(path, 0, 0,
+                     "optimizer_state.epoch " + state_epoch->dump() + " is not the last epoch of history.epochs (" +
+                         std::to_string(done) + "): the state is not the end of the run the checkpoint records");
   std::string problem;
   if (from.config.data.targets != config.data.targets || from.config.data.features != config.data.features)
     problem = "its columns differ from the config's";

@@ -225,6 +225,12 @@ void Trainer::load_state_json(const nlohmann::json& json, const std::string& whe
   const int best_epoch = count("best_epoch");
   const int without_improvement = count("epochs_without_improvement");
   const int plateau = count("plateau_epochs");
+  // Counts of the epochs done cannot exceed them.
+  for (const auto& [key, value] : {std::pair<const char*, int>{"best_epoch", best_epoch},
+                                   {"epochs_without_improvement", without_improvement}, {"plateau_epochs", plateau}})
+    if (value > epoch)
+      throw InputError(where + "." + key + ": " + std::to_string(value) + " is more than the " + std::to_string(epoch) +
+                       " epochs done (epoch)");
   if (!json.contains("rng")) throw InputError(where + ".rng: missing");
   if (!json.contains("optimizer")) throw InputError(where + ".optimizer: missing");
   const Rng rng = Rng::from_json(json["rng"], where + ".rng");
@@ -237,8 +243,8 @@ void Trainer::load_state_json(const nlohmann::json& json, const std::string& whe
   double best_val_loss = std::numeric_limits<double>::infinity();
   if (best_epoch > 0) {
     const auto loss = json.find("best_val_loss");
-    if (loss == json.end() || !loss->is_number())
-      throw InputError(where + ".best_val_loss: expected a number, got " +
+    if (loss == json.end() || !loss->is_number() || !(loss->get<double>() >= 0) || !std::isfinite(loss->get<double>()))
+      throw InputError(where + ".best_val_loss: expected a loss (a finite number >= 0), got " +
                        (loss == json.end() ? std::string("nothing") : loss->dump()));
     if (!json.contains("best_state_dict")) throw InputError(where + ".best_state_dict: missing");
     from_state_dict(model_.layout(), json["best_state_dict"], where + ".best_state_dict", best.data());

@@ -148,6 +148,12 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     refused("--epochs 5 --missing ffill", "its data.missing \"error\" differs from this run's \"ffill\"");
     refused("--epochs 5 --val-fraction 0", "its validation or test fraction differs");
     refused("--epochs 3", "the checkpoint has trained 3 epochs, and training.epochs (--epochs) 3 counts them too");
+    // An optimizer state that is not the end of the recorded run (a hand-edited file) is refused.
+    auto ahead = nlohmann::json::parse(read_file(dir.file("three.json")));
+    ahead["optimizer_state"]["epoch"] = 1000000000;
+    dir.write("ahead.json", ahead.dump());
+    CHECK_THAT(run_cli("train --resume ahead.json --epochs 5 --output x.json --quiet", dir.path()).err,
+               Contains("optimizer_state.epoch 1000000000 is not the last epoch of history.epochs (3)"));
     // A run that stopped early (patience met) would train no further in one go either.
     auto stopped = nlohmann::json::parse(read_file(dir.file("three.json")));
     stopped["optimizer_state"]["epochs_without_improvement"] = 2;

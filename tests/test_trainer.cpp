@@ -187,7 +187,13 @@ TEST_CASE("training resumes from its state as if it had not stopped", "[trainer]
   nlohmann::json broken = state;
   broken["best_val_loss"] = nullptr;
   REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"),
-                      "trainer.best_val_loss: expected a number, got null");
+                      "trainer.best_val_loss: expected a loss (a finite number >= 0), got null");
+  broken["best_val_loss"] = -1.0;
+  REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"),
+                      "trainer.best_val_loss: expected a loss (a finite number >= 0), got -1.0");
+  broken = state;
+  broken["best_epoch"] = 3;  // of the 2 done
+  REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"), "trainer.best_epoch: 3 is more than the 2 epochs done (epoch)");
   broken = state;
   broken["rng"] = "seed";
   REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"), Catch::StartsWith("trainer.rng: expected 4"));
