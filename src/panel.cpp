@@ -543,6 +543,8 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       if (!id.is_string()) bad(where + ".id must be a string, got " + id.dump());
       PanelSeries s;
       s.id = id.get<std::string>();
+      // An id comes from a CSV field, which holds no NUL byte (a forecast written with one is binary).
+      if (s.id.find('\0') != std::string::npos) bad(where + ".id " + quote(s.id) + " holds a NUL byte");
       if (!checkpoint.series.empty() && !(checkpoint.series.back().id < s.id))
         bad(where + ".id " + quote(s.id) + " is out of order or repeated (series are sorted by id)");
       where += " (" + quote(s.id) + ")";
@@ -1119,6 +1121,10 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
     if (part.shard && !shard_indices.insert(part.shard->index).second)
       throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
     for (const auto& s : part.series) {
+      if (part.shard && !part.shard->contains(s.id))
+        throw InputError(names[p], 0, 0,
+                         "series " + quote(s.id) + " is not of shard " + part.shard->text() +
+                             ", which it says it is (--shard K/N splits by a hash of the id): not a file train wrote");
       const auto [it, added] = owner.emplace(s.id, p);
       if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
     }
