@@ -211,6 +211,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
     throw InputError(history.source, 0, 0,
                      "has " + std::to_string(history.values.cols()) + " columns, the checkpoint expects " +
                          std::to_string(columns) + " (targets, then features)");
+  check_history_in_range(checkpoint, history);
 
   // The same tail as train's split (windows.cpp: split_rows), without its minimum-length checks:
   // the backtest only needs its own windows.

@@ -113,6 +113,15 @@ void check_scalable(const Series& series, const Split& split, const std::string&
       throw InputError(source, series.first_line, 0,
                        "column '" + name + "' varies by only " + format_number(hi - lo) +
                            " over the training rows, too little to scale (at least 1e-100); rescale the column");
+    // A later row (validation, test) the model could not compute with once scaled (scaler.hpp).
+    for (long r = split.train_end; hi > lo && r < series.rows(); ++r)
+      if (!(std::abs(series.values(r, c) - lo) / (hi - lo) <= kMaxScaledMagnitude))
+        throw InputError(source, 0, 0,
+                         "column '" + name + "' is " + format_number(series.values(r, c)) + " at " +
+                             (series.time.ticks.empty() ? "row " + std::to_string(r + 1)
+                                                        : "'" + series.time.format_tick(series.time.ticks[static_cast<size_t>(r)]) + "'") +
+                             ", more than 1e12 times the training rows' range (" + format_number(lo) + " to " +
+                             format_number(hi) + ") away from it: beyond what the model computes with (a typo, or other units?)");
   }
 }
 

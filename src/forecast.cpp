@@ -207,6 +207,29 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
   return result;
 }
 
+void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row) {
+  const MinMaxScaler& scaler = checkpoint.scaler;
+  const long columns = std::min(history.values.cols(), scaler.columns());
+  for (long r = std::max(0L, first_row); r < history.values.rows(); ++r)
+    for (long c = 0; c < columns; ++c) {
+      const double value = history.values(r, c);
+      const double span = scaler.data_max()[static_cast<size_t>(c)] - scaler.data_min()[static_cast<size_t>(c)];
+      if (span > 0 && !(std::abs(value - scaler.data_min()[static_cast<size_t>(c)]) / span <= kMaxScaledMagnitude)) {
+        const std::string name = c < static_cast<long>(checkpoint.columns.targets.size())
+                                     ? checkpoint.columns.targets[static_cast<size_t>(c)]
+                                     : checkpoint.columns.features[static_cast<size_t>(c) - checkpoint.columns.targets.size()];
+        const std::string where = history.ticks.empty()
+                                      ? "row " + std::to_string(r + 1)
+                                      : "'" + checkpoint.columns.time_index().format_tick(history.ticks[static_cast<size_t>(r)]) + "'";
+        throw InputError(history.source, 0, 0,
+                         "column '" + printable(name) + "' is " + format_number(value) + " at " + where +
+                             ", more than 1e12 times the training range (" + format_number(scaler.data_min()[static_cast<size_t>(c)]) +
+                             " to " + format_number(scaler.data_max()[static_cast<size_t>(c)]) +
+                             ") away from it: beyond what the model computes with (a typo, or other units?)");
+      }
+    }
+}
+
 Forecast forecast(const Checkpoint& checkpoint, const History& history, int horizon, int threads) {
   const int look_back = checkpoint.config.data.look_back;
   const long rows = history.values.rows();
@@ -231,6 +254,7 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
       step_time(checkpoint, history, rows - 1, bad);  // throws its message
     }
   }
+  check_history_in_range(checkpoint, history, rows - look_back);  // the rows the forecast reads
   const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, {rows}, horizon, threads);
   Forecast result;
   result.time_column = checkpoint.columns.time_column.empty() ? "step" : checkpoint.columns.time_column;
@@ -281,6 +305,7 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
   if (rows <= look_back)
     throw InputError(history.source, 0, 0, "history has " + count_of(rows, "row") + "; fitted values need more than " +
                                                std::to_string(look_back) + " (the look-back)");
+  check_history_in_range(checkpoint, history);
   std::vector<long> origins;
   for (long o = look_back; o < rows; ++o) origins.push_back(o);
   const long targets = static_cast<long>(checkpoint.columns.targets.size());

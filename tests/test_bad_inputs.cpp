@@ -102,6 +102,18 @@ std::string first_line(const std::string& path) {
 
 }  // namespace
 
+TEST_CASE("every file of the bad-input corpus belongs to a case (one without .expect would not be run)", "[bad-inputs]") {
+  const std::vector<CorpusCase> cases = corpus();
+  for (const std::string surface : kSurfaces)
+    for (const std::string& file : list_dir(source_path("tests/bad-inputs/" + surface))) {
+      bool owned = false;
+      for (const CorpusCase& c : cases)
+        owned = owned || (c.surface == surface && file.compare(0, c.name.size() + 1, c.name + ".") == 0);
+      INFO(surface << "/" << file);
+      CHECK(owned);
+    }
+}
+
 TEST_CASE("every case of the bad-input corpus fails cleanly with its expected message", "[bad-inputs]") {
   TempDir dir;
   const std::string data = dir.write("good.csv", good_csv());

@@ -13,6 +13,12 @@
 
 namespace lstmf {
 
+// The largest scaled magnitude a value may have (as a multiple of the feature range): beyond it
+// the model's float arithmetic no longer carries it (its square overflows in the loss, its sum in
+// the gates), so a value 1e12 training ranges away (a typo, a unit change) is refused where it is,
+// not reported as a diverged training or a non-finite forecast.
+constexpr double kMaxScaledMagnitude = 1e12;
+
 class MinMaxScaler {
  public:
   MinMaxScaler() = default;
