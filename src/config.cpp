@@ -473,7 +473,7 @@ const std::vector<OptionDef>& option_table() {
                  fraction_open()),
       // The recipe stretches the range up to 1e4 (recipe.cpp); far beyond, training overflows.
       LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range (-1e6 .. 1e6)", in_range(-kScaleBound, kScaleBound)),
-      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (-1e6 .. 1e6, at least 0.001 above scale_min)",
+      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (-1e6 .. 1e6, at least 0.001 and a thousandth of its magnitude above scale_min)",
                  in_range(-kScaleBound, kScaleBound)),
       LSTMF_DATA(series_column, "--series-column", "COL",
                  "long format: column naming each row's series (one model per series or one global model)"),
@@ -738,8 +738,9 @@ std::vector<std::string> validate(const Config& config) {
     problems.push_back("model.hidden must have at most 16 layers, got " + std::to_string(config.model.hidden.size()));
   // A narrower range puts the scaled series below the model's float resolution (a range of 1e-300
   // trained to NaN), a wider one past where tanh and sigmoid can tell values apart.
-  if (!(config.data.scale_max - config.data.scale_min >= kScaleMinWidth))
-    problems.push_back("data.scale_max must be at least 0.001 above data.scale_min, got " +
+  if (!scale_range_ok(config.data.scale_min, config.data.scale_max))
+    problems.push_back("data.scale_max must be at least 0.001 above data.scale_min, and above it by a thousandth of "
+                       "the larger one's magnitude (float resolution), got " +
                        Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max));
   if (config.data.val_fraction + config.data.test_fraction >= 0.9)
     problems.push_back("data.val_fraction + data.test_fraction must leave at least 10% for training, got " +

@@ -131,7 +131,14 @@ TEST_CASE("cross-key checks", "[config]") {
   // +-1e308 to a NaN loss reported as divergence.
   Config narrow;
   narrow.data.scale_max = 1e-300;
-  CHECK_THROWS_WITH(check(narrow, "cfg"), Contains("data.scale_max must be at least 0.001 above data.scale_min, got 0 and 1e-300"));
+  CHECK_THROWS_WITH(check(narrow, "cfg"), Contains("data.scale_max must be at least 0.001 above data.scale_min") && Contains("got 0 and 1e-300"));
+  // Near 1e6 float resolves 0.06: a range of 1 there left the series 16 levels (forecasts of -4.5e8).
+  Config far;
+  far.data.scale_min = 999999;
+  far.data.scale_max = 1e6;
+  CHECK_THROWS_WITH(check(far, "cfg"), Contains("by a thousandth of the larger one's magnitude") && Contains("got 999999 and 1e+06"));
+  far.data.scale_min = 0;  // [0, 1e6] is wide enough
+  CHECK(validate(far).empty());
   Config wide;
   wide.data.scale_min = -1e308;
   wide.data.scale_max = 1e308;

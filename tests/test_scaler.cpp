@@ -55,7 +55,7 @@ TEST_CASE("a scaler round-trips through JSON and refuses broken ones", "[scaler]
   broken = scaler.to_json();
   broken["feature_range"] = {1.0, 0.0};
   REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"),
-                      Contains("feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, got [1.0,0.0]"));
+                      Contains("feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, and by a thousandth of the larger bound's magnitude, got [1.0,0.0]"));
   broken["feature_range"] = {0.0, 1e-300};
   REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("hi at least 0.001 above lo"));
   broken["feature_range"] = {0.0, 1e7};

@@ -737,8 +737,10 @@ def read_scaler(path, columns):
     feature_range, data_min, data_max = numbers("feature_range"), numbers("data_min"), numbers("data_max")
     # The bounds lstm-forecast checks when it loads a checkpoint (src/scaler.cpp).
     if (len(feature_range) != 2 or not all(abs(v) <= 1e6 for v in feature_range)
-            or not feature_range[1] - feature_range[0] >= 1e-3):
-        raise Failure("%s: feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, got %r"
+            or not feature_range[1] - feature_range[0] >= 1e-3
+            or not feature_range[1] - feature_range[0] >= 1e-3 * max(abs(v) for v in feature_range)):
+        raise Failure("%s: feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, "
+                      "and by a thousandth of the larger bound's magnitude, got %r"
                       % (path, feature_range))
     for key, value in (("data_min", data_min), ("data_max", data_max)):
         if len(value) != len(columns):

@@ -4,6 +4,7 @@
 // --help, validation and the README's option table all walk that table.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -18,6 +19,13 @@ namespace lstmf {
 // narrower range than kScaleMinWidth puts the scaled series below the model's float resolution.
 constexpr double kScaleBound = 1e6;
 constexpr double kScaleMinWidth = 1e-3;
+// A feature range [lo, hi] the model can compute in: within +-kScaleBound, at least kScaleMinWidth
+// wide, and at least a thousandth of its larger bound's magnitude wide (float resolves 6e-8 of a
+// value: [999999, 1e6] left the series 16 distinct levels, and forecasts of -4.5e8).
+inline bool scale_range_ok(double lo, double hi) {
+  const double magnitude = std::max(lo < 0 ? -lo : lo, hi < 0 ? -hi : hi);
+  return lo >= -kScaleBound && hi <= kScaleBound && hi - lo >= kScaleMinWidth && hi - lo >= 1e-3 * magnitude;
+}
 
 enum class MissingPolicy { error, interpolate, ffill };
 enum class CellActivation { tanh, relu };
