@@ -127,6 +127,10 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
       TimeFormat format;
       if (!parse_time(times[i], tick, format) || format.kind != columns.time_format.kind)
         bad(where + ".time[" + std::to_string(i) + "]: expected a timestamp like the training data's, got '" + printable(times[i]) + "'");
+      // Written as the training data was (time_format records its UTC offset): another would be
+      // continued, and the forecast written, at the recorded one without a word.
+      if (const std::string offset = offset_mismatch(format, columns.time_format); !offset.empty())
+        bad(where + ".time[" + std::to_string(i) + "] ('" + printable(times[i]) + "'): " + offset);
       if (!tail.ticks.empty() && tick <= tail.ticks.back()) bad(where + ".time must be increasing");
       tail.ticks.push_back(tick);
     }
