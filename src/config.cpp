@@ -633,7 +633,7 @@ void set_from_text(Config& config, const OptionInfo& option, const std::string& 
   }
 }
 
-void apply_json(Config& config, const json& root, const std::string& source) {
+void apply_json(Config& config, const json& root, const std::string& source, bool validate_values) {
   Problems problems;
   if (!root.is_object()) throw InputError(source, 0, 0, "expected a JSON object with sections data, model, training, output");
   const std::vector<std::string> sections(std::begin(kSections), std::end(kSections));
@@ -674,7 +674,10 @@ void apply_json(Config& config, const json& root, const std::string& source) {
       }
     }
   }
-  for (const auto& p : validate(config)) problems.push_back(p);
+  // Without validate_values the values wait for check(), unless the file is refused anyway: then
+  // every problem is said at once.
+  if (validate_values || !problems.empty())
+    for (const auto& p : validate(config)) problems.push_back(p);
   if (!problems.empty()) throw InputError(source, 0, 0, join_problems(problems));
 }
 
@@ -698,7 +701,7 @@ Config config_from_file(const std::string& path) {
     throw;
   }
   if (underflow) throw *underflow;
-  apply_json(config, root, source_name(path));
+  apply_json(config, root, source_name(path), false);
   // The data file named in a config file is found relative to the config file, so a config works
   // from any folder; paths given as flags are relative to the working folder as usual.
   const auto slash = path.find_last_of('/');

@@ -63,6 +63,16 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     CHECK(r.exit_code == 2);
     CHECK_THAT(r.err, Contains("c.json") && Contains("did you mean 'training.epochs'"));
   }
+  SECTION("a config file's value that a flag overrides is not checked; one left as it is is, naming the file") {
+    dir.write("h.json", R"({"data": {"horizon": 0}})");
+    const RunResult kept = run_cli("inspect --config h.json --epochs 2", dir.path());
+    CHECK(kept.exit_code == 2);
+    CHECK_THAT(kept.err, Contains("lstm-forecast: h.json: data.horizon must be >= 1, got 0"));
+    const RunResult overridden = run_cli("inspect --config h.json --horizon 2", dir.path());
+    CHECK_THAT(overridden.err, !Contains("data.horizon"));
+    const RunResult flag = run_cli("inspect --config h.json --horizon 0", dir.path());
+    CHECK_THAT(flag.err, Contains("h.json with the command line: data.horizon must be >= 1, got 0"));
+  }
   SECTION("a missing data file exits 3 and names it") {
     const RunResult r = run_cli("inspect --data nope.csv --target y", dir.path());
     CHECK(r.exit_code == 3);

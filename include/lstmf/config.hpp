@@ -147,8 +147,11 @@ std::vector<std::string> split_flag_list(const std::string& flag, const std::str
 // Reads a JSON config. Unknown keys (with the nearest valid key suggested), wrong types and values
 // that fail validation are all reported in one InputError naming `source`. Keys absent keep the
 // values already in `config`, so a file can override defaults and flags can override the file.
-void apply_json(Config& config, const nlohmann::json& json, const std::string& source);
-// Reads a config file; a relative data.path in it is taken relative to the file's folder.
+// With `validate` false only the types are checked here (the values are left to check(), once
+// flags have overridden them: a file's "horizon": 0 given with --horizon 2 is not an error).
+void apply_json(Config& config, const nlohmann::json& json, const std::string& source, bool validate = true);
+// Reads a config file; a relative data.path in it is taken relative to the file's folder. Its
+// values are not validated (apply_json's `validate`): check() the config the flags make of it.
 Config config_from_file(const std::string& path);
 
 nlohmann::json to_json(const Config& config);
