@@ -396,6 +396,32 @@ TEST_CASE("torch_interop.py reports a bad input on one line and exits non-zero",
     fails_with(base + " --features x1,x2 --look-back 4", "3 data rows, fewer than look_back = 4");
   }
   SECTION("no look-back") { fails_with(base + " --features x1,x2", "--look-back is required"); }
+  SECTION("weights lstm-forecast would refuse: strings, beyond float, a duplicate key, binary, too deep, not a zip") {
+    const auto fixture_json = nlohmann::json::parse(read_file(fixture));
+    auto weights = fixture_json.contains("state_dict") ? fixture_json["state_dict"] : fixture_json;
+    std::string args = base + " --features x1,x2 --look-back 3";
+    const auto with_state = [&](const std::string& file) {
+      std::string a = args;
+      a.replace(a.find(shell_quote(fixture)), shell_quote(fixture).size(), file);
+      return a;
+    };
+    auto strings = weights;
+    for (auto& v : strings["head.bias"]) v = "1";
+    dir.write("strings.json", strings.dump());
+    fails_with(with_state("strings.json"), "strings.json: head.bias must be nested arrays of real numbers of one shape, got strings");
+    auto huge = weights;
+    huge["head.bias"][0] = 1e308;
+    dir.write("huge.json", huge.dump());
+    fails_with(with_state("huge.json"), "huge.json: head.bias[0] is 1e+308: lstm-forecast's weights are floats");
+    dir.write("dup.json", "{\"head.bias\": [1], \"head.bias\": [2]}");
+    fails_with(with_state("dup.json"), "dup.json: not valid JSON (the state_dict): duplicate key \"head.bias\"");
+    dir.write("nul.json", std::string("{\0}", 3));
+    fails_with(with_state("nul.json"), "nul.json: binary data (a NUL byte at offset 1)");
+    dir.write("deep.json", std::string(100000, '[') + std::string(100000, ']'));
+    fails_with(with_state("deep.json"), "deep.json: not valid JSON (the state_dict): nested too deeply");
+    dir.write("bad.npz", "PK\x03\x04garbage");
+    fails_with(with_state("bad.npz"), "bad.npz: not a NumPy .npz archive of arrays");
+  }
   SECTION("a column named twice") {
     fails_with(base + " --features x1,y --look-back 3", "column 'y' is named twice");
   }

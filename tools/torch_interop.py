@@ -182,19 +182,68 @@ def write_text(path, text):
     write_atomically(path, lambda out: out.write(text.encode("utf-8")))
 
 
+# The largest JSON file read (a checkpoint of one series is far smaller): an endless input such as
+# /dev/zero is refused after this many bytes, not read until memory runs out.
+MAX_JSON_BYTES = 1 << 30
+
+
+def refuse_duplicates(pairs):
+    """json.loads object_pairs_hook: a key given twice is an error (lstm-forecast refuses it; Python
+    would keep the last one silently)."""
+    out = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError("duplicate key %s" % json.dumps(key))
+        out[key] = value
+    return out
+
+
 def read_json(path, what):
     try:
         with open(path, "rb") if path != "-" else sys.stdin.buffer as f:
-            data = f.read()
+            data = f.read(1 << 16)  # binary data is refused before the rest is read
+            if b"\0" not in data:
+                data += f.read(MAX_JSON_BYTES + 1 - len(data))
     except OSError as e:
         raise Failure("%s: cannot read %s: %s" % (path, what, e.strerror), 3)
+    if b"\0" in data:
+        raise Failure("%s: binary data (a NUL byte at offset %d), not JSON (%s)" % (path, data.index(b"\0"), what))
+    if len(data) > MAX_JSON_BYTES:
+        raise Failure("%s: %s is larger than %d bytes: not a JSON file this tool reads" % (path, what, MAX_JSON_BYTES))
     try:
-        return json.loads(data.decode("utf-8"))
+        return json.loads(data.decode("utf-8"), object_pairs_hook=refuse_duplicates)
+    except RecursionError:
+        raise Failure("%s: not valid JSON (%s): nested too deeply" % (path, what))
     except (UnicodeDecodeError, ValueError) as e:
         raise Failure("%s: not valid JSON (%s): %s" % (path, what, e))
 
 
 # ---- state_dict -----------------------------------------------------------------------------
+
+# lstm-forecast computes in float: a weight beyond this is refused when it loads the checkpoint.
+FLOAT_MAX = 3.4028234663852886e38
+
+
+def float_array(value, where):
+    """A real array of finite numbers within float's range, as float64; Failure naming `where`
+    otherwise (strings, booleans, complex numbers, ragged nesting, NaN, Inf, 1e308)."""
+    np = numpy()
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError):
+        raise Failure("%s must be nested arrays of numbers of one shape" % where)
+    if array.dtype.kind not in "iuf":
+        kind = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "strings", "O": "ragged or mixed values"}
+        raise Failure("%s must be nested arrays of real numbers of one shape, got %s"
+                      % (where, kind.get(array.dtype.kind, "dtype " + str(array.dtype))))
+    array = array.astype(np.float64)
+    bad = ~(np.abs(array) <= FLOAT_MAX)
+    if bad.any():
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise Failure("%s%s is %r: lstm-forecast's weights are floats (finite, within +-3.4e38)"
+                      % (where, "".join("[%d]" % i for i in index), float(array[index])))
+    return array
+
 
 def read_state_dict(path):
     """name -> float64 array, from .npz, .pt/.pth (torch) or JSON {name: nested arrays} (also a JSON
@@ -204,11 +253,12 @@ def read_state_dict(path):
     if lower.endswith(".npz"):
         try:
             with np.load(path, allow_pickle=False) as archive:
-                return {name: np.asarray(archive[name], dtype=np.float64) for name in archive.files}
+                arrays = {name: archive[name] for name in archive.files}
         except OSError as e:
             raise Failure("%s: cannot read the state_dict: %s" % (path, e.strerror or e), 3)
-        except ValueError as e:
+        except (ValueError, EOFError, zipfile.BadZipFile, NotImplementedError) as e:
             raise Failure("%s: not a NumPy .npz archive of arrays: %s" % (path, e))
+        return {name: float_array(array, "%s: %s" % (path, name)) for name, array in arrays.items()}
     if lower.endswith((".pt", ".pth")):
         torch = import_torch("reading " + path)
         try:
@@ -228,21 +278,16 @@ def read_state_dict(path):
         for name, tensor in loaded.items():
             if not hasattr(tensor, "detach"):
                 raise Failure("%s: %s is not a tensor" % (path, name))
-            out[str(name)] = tensor.detach().cpu().double().numpy()
+            if getattr(tensor, "is_complex", lambda: False)():
+                raise Failure("%s: %s is a complex tensor; the weights are real" % (path, name))
+            out[str(name)] = float_array(tensor.detach().cpu().double().numpy(), "%s: %s" % (path, name))
         return out
     data = read_json(path, "the state_dict")
     if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
         data = data["state_dict"]
     if not isinstance(data, dict):
         raise Failure("%s: expected a JSON object {name: nested arrays}" % path)
-    out = {}
-    for name, value in data.items():
-        try:
-            array = np.asarray(value, dtype=np.float64)
-        except (ValueError, TypeError):
-            raise Failure("%s: %s must be nested arrays of numbers of one shape" % (path, name))
-        out[name] = array
-    return out
+    return {name: float_array(value, "%s: %s" % (path, name)) for name, value in data.items()}
 
 
 def shape_text(shape):
@@ -571,6 +616,8 @@ def seasonal_period(unit, count):
 
 # The frequency units of a checkpoint's columns.frequency.unit (kFrequencyUnits in src/checkpoint.cpp).
 FREQUENCY_UNITS = ("none", "periods", "seconds", "months", "business_days")
+# The largest frequency.count a checkpoint holds (a C++ long).
+MAX_FREQUENCY_COUNT = 2 ** 63 - 1
 
 FREQUENCY_ALIASES = {
     "none": ("none", 0), "hourly": ("seconds", 3600), "daily": ("seconds", SECONDS_PER_DAY),
@@ -583,7 +630,7 @@ def parse_frequency(text):
     if text in FREQUENCY_ALIASES:
         return FREQUENCY_ALIASES[text]
     unit, _, count = text.partition(":")
-    if unit in FREQUENCY_UNITS[1:] and count.isdigit() and int(count) >= 1:
+    if unit in FREQUENCY_UNITS[1:] and count.isdigit() and 1 <= int(count) <= MAX_FREQUENCY_COUNT:
         return unit, int(count)
     raise Failure("--frequency expects hourly, daily, business-daily, weekly, monthly, quarterly, yearly, none or "
                   "UNIT:COUNT (UNIT periods, seconds, months or business_days; e.g. seconds:900), got '%s'" % text)
@@ -692,17 +739,26 @@ def read_tail_json(path, width, look_back):
     data = read_json(path, "the data tail")
     if isinstance(data, dict) and isinstance(data.get("data_tail"), dict):
         data = data["data_tail"]
+    return check_tail(data, path, width, look_back)
+
+
+def check_tail(data, path, width, look_back):
+    """A data tail's rows (the last look_back, or all with look_back None), times, frequency and
+    seasonal period; Failure naming `path` where lstm-forecast would refuse them."""
     if not isinstance(data, dict) or not isinstance(data.get("values"), list):
         raise Failure("%s: expected {\"values\": [[...]], \"time\": [...]} (time only with a time column)" % path)
     values = data["values"]
+    if look_back is None:
+        look_back = len(values)
     if len(values) < look_back:
         raise Failure("%s: values has %d rows, fewer than look_back = %d" % (path, len(values), look_back))
     for r, row in enumerate(values):
         if not isinstance(row, list) or len(row) != width:
             raise Failure("%s: values[%d]: expected %d numbers (targets then features)" % (path, r, width))
         for c, v in enumerate(row):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise Failure("%s: values[%d][%d] must be a finite number, got %s" % (path, r, c, json.dumps(v)))
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not abs(v) <= 1e100:
+                raise Failure("%s: values[%d][%d] must be a finite number within +-1e100 (as a CSV value), got %s"
+                              % (path, r, c, json.dumps(v)))
     times = data.get("time")
     if times is not None:
         if not isinstance(times, list) or len(times) != len(values) or not all(isinstance(t, str) for t in times):
@@ -712,11 +768,13 @@ def read_tail_json(path, width, look_back):
     frequency, season = data.get("frequency"), data.get("seasonal_period")
     if frequency is not None:
         if not isinstance(frequency, dict) or frequency.get("unit") not in FREQUENCY_UNITS \
-                or isinstance(frequency.get("count"), bool) or not isinstance(frequency.get("count"), int):
-            raise Failure("%s: frequency must be {\"unit\": %s, \"count\": N}" % (path, "|".join(FREQUENCY_UNITS)))
+                or isinstance(frequency.get("count"), bool) or not isinstance(frequency.get("count"), int) \
+                or not (0 if frequency["unit"] == "none" else 1) <= frequency["count"] <= MAX_FREQUENCY_COUNT:
+            raise Failure("%s: frequency must be {\"unit\": %s, \"count\": N} with N from 1 to %d, got %s"
+                          % (path, "|".join(FREQUENCY_UNITS), MAX_FREQUENCY_COUNT, json.dumps(frequency)))
         frequency = (frequency["unit"], frequency["count"])
-    if season is not None and (isinstance(season, bool) or not isinstance(season, int)):
-        raise Failure("%s: seasonal_period must be an integer" % path)
+    if season is not None and (isinstance(season, bool) or not isinstance(season, int) or not 1 <= season <= 1000000):
+        raise Failure("%s: seasonal_period must be an integer from 1 to 1000000, got %s" % (path, json.dumps(season)))
     return [[float(v) for v in row] for row in values[len(values) - look_back:]], times, frequency, season
 
 
@@ -726,6 +784,11 @@ def read_scaler(path, columns):
     data = read_json(path, "the scaler")
     if isinstance(data, dict) and isinstance(data.get("scaler"), dict) and "feature_range" not in data:
         data = data["scaler"]
+    return check_scaler(data, path, columns)
+
+
+def check_scaler(data, path, columns):
+    """The scaler as lstm-forecast checks it (src/scaler.cpp); Failure naming `path` otherwise."""
 
     def numbers(key):
         value = data.get(key) if isinstance(data, dict) else None
@@ -751,7 +814,7 @@ def read_scaler(path, columns):
     for i, (lo, hi) in enumerate(zip(data_min, data_max)):
         if lo > hi:
             raise Failure("%s: data_min[%d] = %r exceeds data_max[%d] = %r" % (path, i, lo, i, hi))
-    if "columns" in data and data["columns"] != list(columns):
+    if isinstance(data, dict) and "columns" in data and data["columns"] != list(columns):
         raise Failure("%s: the scaler is for columns %s, not %s" % (path, data["columns"], list(columns)))
     return {"feature_range": feature_range, "data_min": data_min, "data_max": data_max}
 
@@ -1023,12 +1086,11 @@ def from_checkpoint(args):
                         or frequency["count"] < 1):
         raise Failure("%s: columns.frequency must be {\"unit\": %s, \"count\": N >= 1} with a time column, got %s"
                       % (args.model, "|".join(FREQUENCY_UNITS), json.dumps(frequency)))
-    state = {}
-    for name, value in ckpt["state_dict"].items():
-        try:
-            state[name] = np.asarray(value, dtype=np.float64)
-        except (ValueError, TypeError):
-            raise Failure("%s: state_dict.%s must be nested arrays of numbers of one shape" % (args.model, name))
+    state = {name: float_array(value, "%s: state_dict.%s" % (args.model, name))
+             for name, value in ckpt["state_dict"].items()}
+    # What the exported files carry besides the weights, checked as to-checkpoint reads them back.
+    check_scaler(ckpt["scaler"], args.model + ": scaler", names)
+    check_tail(ckpt["data_tail"], args.model + ": data_tail", len(names), None)
     found, _, tensors = model_from_state_dict(state, "lstm", "head", len(names), len(columns["targets"]), horizon,
                                               args.model + ": state_dict")
     if found != hidden:
@@ -1184,6 +1246,9 @@ def main(argv):
     except Failure as e:
         print("%s: %s" % (PROG, e), file=sys.stderr)
         return e.code
+    except MemoryError:
+        print("%s: not enough memory" % PROG, file=sys.stderr)
+        return 5
     except KeyboardInterrupt:
         return 130
 
