@@ -337,7 +337,13 @@ TEST_CASE("a time column: the data tail keeps its timestamps and the frequency i
     require_ok(next, "predict");
     CHECK(parse_forecast(next.out).first_column == std::vector<std::string>{"2024-01-15"});  // Friday -> Monday
   }
-  SECTION("an explicit frequency and seasonal period win over the inferred ones") {
+  SECTION("an explicit frequency and seasonal period are kept; one the times contradict is refused") {
+    const RunResult contradicted = run_tool(args + " --frequency quarterly", dir.path());
+    CHECK(contradicted.exit_code == 2);
+    CHECK_THAT(contradicted.err, Catch::Contains("history.csv: the last 5 times (the look-back) must be one step apart "
+                                                 "(quarterly): '2024-05' follows '2024-04'"));
+    std::vector<std::string> quarters{"2023-04", "2023-07", "2023-10", "2024-01", "2024-04"};
+    dir.write("history.csv", c.csv(0, [](long, double x) { return x; }, quarters, "2022-04,5\n2022-07,6\n2022-10,7\n"));
     require_ok(run_tool(args + " --frequency quarterly --seasonal-period 6", dir.path()), "to-checkpoint");
     const json again = read_json(dir.file("model.json"));
     CHECK(again.at("columns").at("frequency") == json{{"unit", "months"}, {"count", 3}, {"name", "quarterly"}, {"month_day", 1}});

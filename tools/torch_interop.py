@@ -960,7 +960,22 @@ def to_checkpoint(args):
                    "datetime": ("seconds", "months", "business_days")}[fmt["kind"]]
         if unit not in allowed or count < 1:
             raise Failure("a frequency in %s does not fit %s timestamps (use %s)" % (unit, fmt["kind"], " or ".join(allowed)))
-        tail_times = [format_tick(t, fmt) for t in ticks[len(ticks) - look_back:]]
+        kept = ticks[len(ticks) - look_back:]
+        # The tail is regular (lstm-forecast refuses a checkpoint whose tail times are not one step
+        # apart: its forecast's times would be wrong).
+        for i in range(1, len(kept)):
+            a, b = kept[i - 1], kept[i]
+            if unit == "months":
+                (ya, ma), (yb, mb) = split_tick(a)[:2], split_tick(b)[:2]
+                steps = (yb * 12 + mb) - (ya * 12 + ma)
+            elif unit == "business_days":
+                steps = business_day_number(b // SECONDS_PER_DAY) - business_day_number(a // SECONDS_PER_DAY)
+            else:
+                steps = b - a
+            if steps != count:
+                raise Failure("%s: the last %d times (the look-back) must be one step apart (%s): '%s' follows '%s'"
+                              % (source, look_back, frequency_name(unit, count), format_tick(b, fmt), format_tick(a, fmt)))
+        tail_times = [format_tick(t, fmt) for t in kept]
     elif args.frequency:
         raise Failure("--frequency needs a time column (--time-column)")
     if args.seasonal_period is not None:
