@@ -674,6 +674,10 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
 
 // Keeps the series long enough for one window (panel.hpp).
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
+  if (data.strict && !set.empty.empty())
+    throw InputError(set.source, 0, 0,
+                     "series " + quote(set.empty.front().first) + ": " + set.empty.front().second +
+                         " (data.strict is set: such a series is refused, not skipped)");
   for (auto& [id, reason] : set.empty) skipped.push_back({id, std::move(reason)});
   set.empty.clear();
   std::vector<Series> kept;

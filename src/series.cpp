@@ -827,7 +827,9 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
 SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::string* unread_time) {
   const bool guess = data.series_column.empty() && data.time_column.empty() && data.look_back == 0 && data.season == 0;
   if (guess) return load_series_guessing_time(data, dropped);
-  return load_series_impl(data, nullptr, nullptr, !data.series_column.empty() && !data.strict, unread_time);
+  // A series with a column of no values is set aside (SeriesSet::empty) even under data.strict:
+  // drop_short_series (panel.hpp) refuses it then, among the selected series only.
+  return load_series_impl(data, nullptr, nullptr, !data.series_column.empty(), unread_time);
 }
 
 std::string dropped_rows_note(long leading, long trailing) {

@@ -221,6 +221,10 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     filling.data.strict = true;
     CHECK_THROWS_WITH(fit_panel(filling), Contains("series 'empty': column 'value' has no values") &&
                                                Contains("data.strict is set"));
+    // Only the selected series are held to it (--series, or a shard of N).
+    PanelFitOptions just_a;
+    just_a.selection = make_selection("a", "");
+    CHECK(fit_panel(filling, just_a).checkpoint.series.size() == 1);
   }
   SECTION("under data.strict a short series is an error naming it") {
     config.data.strict = true;

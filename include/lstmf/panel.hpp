@@ -178,7 +178,9 @@ Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 
 // The series of `set` long enough for one window under `data` (split_rows); the others are added
 // to `skipped` with the reason (InputError instead under data.strict), as training does, after
-// the series `set.empty` holds (a column without values: load_series with skip_empty).
+// the series `set.empty` holds (a column without values: load_series with skip_empty; under
+// data.strict the first of them is the error). Given the selected series, it holds them alone to
+// data.strict.
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped);
 
 // Loads config.data (long format), resolves the recipe (above), selects, skips series too short for one window (InputError
