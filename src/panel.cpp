@@ -1012,8 +1012,12 @@ std::string format_table(const PanelBacktest& backtest) {
   // Ids escaped as messages show them, but whole (this is the result): a raw newline or ESC in an
   // id broke the table and reached the terminal.
   const auto shown = [](const std::string& text) { return printable(text, std::numeric_limits<std::size_t>::max()); };
+  // Widths in characters, not bytes (UTF-8 continuation bytes do not take a column).
+  const auto columns_of = [](const std::string& text) {
+    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  };
   std::size_t width = 6;
-  for (const auto& [id, b] : backtest.series) width = std::max(width, shown(id).size());
+  for (const auto& [id, b] : backtest.series) width = std::max(width, columns_of(shown(id)));
   const bool several_targets = !backtest.series.empty() && backtest.series.front().second.targets.size() > 1;
   char line[512];
   std::snprintf(line, sizeof line, " %7s %12s %8s %8s %8s %8s  %s\n", "origins", "lstm_mae", "smape%", "mase", "naive",
@@ -1025,7 +1029,7 @@ std::string format_table(const PanelBacktest& backtest) {
       const MethodScores* naive = scores_of(b, "naive", target);
       const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
       std::string name = several_targets ? shown(id) + ":" + shown(target) : shown(id);
-      name.resize(std::max(name.size(), width), ' ');
+      name.append(width > columns_of(name) ? width - columns_of(name) : 0, ' ');
       const bool beats = lstm->mase.value && snaive->mase.value && *lstm->mase.value < *snaive->mase.value;
       std::snprintf(line, sizeof line, " %7zu %12s %8s %8s %8s %8s  %s\n",
                     b.plan.origins.size(), fixed(lstm->mae, 4).c_str(), fixed(lstm->smape, 2).c_str(),
