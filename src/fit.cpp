@@ -68,10 +68,14 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
       j.erase("output");
       for (const char* key : {"epochs", "patience", "threads"}) j["training"].erase(key);
       for (const char* key : {"path", "strict"}) j["data"].erase(key);
-      if (c.training.loss != LossKind::huber) j["training"].erase("huber_delta");
       return j;
     };
-    const ConfigDifference d = first_difference(comparable(from.config), comparable(config));
+    nlohmann::json was = comparable(from.config), now = comparable(config);
+    if (from.config.training.loss != LossKind::huber || config.training.loss != LossKind::huber) {
+      was["training"].erase("huber_delta");  // used by huber alone: a change of loss is named as one
+      now["training"].erase("huber_delta");
+    }
+    const ConfigDifference d = first_difference(was, now);
     if (!d.key.empty())
       problem = "its " + d.key + " " + d.base + " differs from this run's " + d.other +
                 " (a resumed run continues the same one: only training.epochs, training.patience, "
@@ -83,9 +87,12 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
                      "cannot resume: the checkpoint has trained " + std::to_string(from.history.back().epoch) +
                          " epochs, and training.epochs (--epochs) " + std::to_string(config.training.epochs) +
                          " counts them too: give more to train further");
-  // A run that stopped early would stop again at once: the straight run trains no further.
+  // A run that stopped early (its patience met) would stop again at once under a patience it
+  // meets too: the straight run trains no further. A run without early stopping (patience 0),
+  // interrupted or out of epochs, did not stop early, whatever its count.
   const auto without = from.optimizer_state.find("epochs_without_improvement");
-  if (config.training.patience > 0 && without != from.optimizer_state.end() && without->is_number_integer() &&
+  if (from.config.training.patience > 0 && config.training.patience > 0 && without != from.optimizer_state.end() &&
+      without->is_number_integer() && without->get<long long>() >= from.config.training.patience &&
       without->get<long long>() >= config.training.patience)
     throw InputError(path, 0, 0,
                      "cannot resume: the checkpoint's run stopped early, its validation loss had not improved for " +
@@ -113,16 +120,8 @@ void check_scalable(const Series& series, const Split& split, const std::string&
       throw InputError(source, series.first_line, 0,
                        "column '" + name + "' varies by only " + format_number(hi - lo) +
                            " over the training rows, too little to scale (at least 1e-100); rescale the column");
-    // A later row (validation, test) the model could not compute with once scaled (scaler.hpp).
-    for (long r = split.train_end; hi > lo && r < series.rows(); ++r)
-      if (!(std::abs(series.values(r, c) - lo) / (hi - lo) <= kMaxScaledMagnitude))
-        throw InputError(source, 0, 0,
-                         "column '" + name + "' is " + format_number(series.values(r, c)) + " at " +
-                             (series.time.ticks.empty() ? "row " + std::to_string(r + 1)
-                                                        : "'" + series.time.format_tick(series.time.ticks[static_cast<size_t>(r)]) + "'") +
-                             ", more than 1e12 times the training rows' range (" + format_number(lo) + " to " +
-                             format_number(hi) + ") away from it: beyond what the model computes with (a typo, or other units?)");
   }
+  check_in_training_range(series, split.train_end, source);
 }
 
 // Multiplicative indices need targets > 0 on the rows they are estimated on (the first `rows`:
@@ -374,6 +373,22 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
       }
     }
   return q;
+}
+
+void check_in_training_range(const Series& series, long train_end, const std::string& source) {
+  for (long c = 0; c < series.values.cols() && train_end > 0; ++c) {
+    const auto column = series.values.col(c).head(train_end);
+    const double lo = column.minCoeff(), hi = column.maxCoeff();
+    for (long r = train_end; hi > lo && r < series.rows(); ++r)
+      if (!(std::abs(series.values(r, c) - lo) / (hi - lo) <= kMaxScaledMagnitude))
+        throw InputError(source, 0, 0,
+                         (series.id.empty() ? std::string() : "series " + in_quotes(series.id) + ": ") + "column '" +
+                             printable(series.columns[static_cast<size_t>(c)]) + "' is " + format_number(series.values(r, c)) + " at " +
+                             (series.time.ticks.empty() ? "row " + std::to_string(r + 1)
+                                                        : "'" + series.time.format_tick(series.time.ticks[static_cast<size_t>(r)]) + "'") +
+                             ", more than 1e12 times the training rows' range (" + format_number(lo) + " to " +
+                             format_number(hi) + ") away from it: beyond what the model computes with (a typo, or other units?)");
+  }
 }
 
 void check_checkpoint_every(const Config& config) {

@@ -16,6 +16,7 @@
 
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/fit.hpp"
 #include "lstmf/io.hpp"
 #include "lstmf/metrics.hpp"
 #include "lstmf/windows.hpp"
@@ -106,6 +107,20 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   one.series_column = set.series_column;
   one.series.push_back(series);
   Dataset dataset = prepare_dataset(std::move(one), config.data);
+  // A value the model cannot compute with (scaler.hpp) skips the series with that reason (an
+  // error under data.strict), rather than a training said to diverge.
+  SeriesFit fit{panel_series_of(series, dataset.scalers.front(), config.data.look_back), {}, dataset.train.size(),
+                dataset.validation.size()};
+  fit.report.id = series.id;
+  try {
+    check_in_training_range(series, dataset.splits.front().train_end, set.source);
+  } catch (const InputError& e) {
+    if (config.data.strict) throw;
+    // left out and named, as a series that diverged at once (the skip names the series itself)
+    const std::string named = "series " + in_quotes(series.id) + ": ";
+    fit.report.diverged = e.message().rfind(named, 0) == 0 ? e.message().substr(named.size()) : e.message();
+    return fit;
+  }
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
 
@@ -117,15 +132,13 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
   Trainer trainer(model, training, rng, schedule);
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
-  SeriesFit fit{panel_series_of(series, dataset.scalers.front(), config.data.look_back), {}, dataset.train.size(),
-                dataset.validation.size()};
   TrainingResult result;
   try {
     result = trainer.run(dataset.train, validation, [&](const EpochReport&) { return !keep_going || keep_going(); });
   } catch (const DivergedError& e) {
     fit.report.diverged = e.what();
   }
-  if (result.stopped_by_callback) {
+  if (result.stopped_by_callback && !result.early_stopped && trainer.epoch() < training.epochs) {  // not finished
     fit.stopped = true;
     return fit;
   }
@@ -182,6 +195,8 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
 
 void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& options, PanelFitOutcome& outcome) {
   Dataset dataset = prepare_dataset(std::move(set), config.data);
+  for (std::size_t i = 0; i < dataset.source.series.size(); ++i)  // one model: a value it cannot take fails it
+    check_in_training_range(dataset.source.series[i], dataset.splits[i].train_end, dataset.source.source);
   const Series& first = dataset.source.series.front();
   const long inputs = static_cast<long>(first.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * first.n_targets;

@@ -411,6 +411,28 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
   }
 }
 
+TEST_CASE("many-series training names a value the model cannot compute with, as single-series training does", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,value\n";
+  for (const char* id : {"a", "b"})
+    for (int i = 0; i < 48; ++i) {
+      char line[64];
+      std::snprintf(line, sizeof line, "%s,%04d-%02d-01,%.6g\n", id, 2000 + i / 12, i % 12 + 1,
+                    id[0] == 'b' && i == 47 ? 1e99 : 100 + 10 * std::sin(i * 0.5) + i);
+      csv += line;
+    }
+  dir.write("big.csv", csv);
+  const std::string flags = "train --data big.csv --series-column id --time-column date --target value --look-back 6 "
+                            "--hidden 4 --epochs 2 --quiet";
+  const RunResult per_series = run_cli(flags + " --output m.json", dir.path());
+  CHECK(per_series.exit_code == 0);  // the other series trains; this one is skipped with the reason
+  CHECK_THAT(per_series.err, Contains("skipped series 'b': column 'value' is 1e+99 at '2003-12-01', more than 1e12 "
+                                      "times the training rows' range"));
+  const RunResult global = run_cli(flags + " --mode global --output g.json", dir.path());
+  CHECK(global.exit_code == 2);
+  CHECK_THAT(global.err, Contains("big.csv: series 'b': column 'value' is 1e+99") && !Contains("diverged"));
+}
+
 TEST_CASE("many-series evaluate notes a MASE scale of m = 1 per series, as the single-series table does", "[cli-panel]") {
   TempDir dir;
   std::string csv = "id,date,value\n";

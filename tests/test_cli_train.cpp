@@ -146,6 +146,7 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     refused("--epochs 5 --loss mae", "its training.loss \"mse\" differs from this run's \"mae\"");
     refused("--epochs 5 --batch-size 8", "its training.batch_size 32 differs from this run's 8 (a resumed run continues");
     refused("--epochs 5 --missing ffill", "its data.missing \"error\" differs from this run's \"ffill\"");
+    refused("--epochs 5 --loss huber", "its training.loss \"mse\" differs from this run's \"huber\"");  // not huber_delta
     refused("--epochs 5 --val-fraction 0", "its validation or test fraction differs");
     refused("--epochs 3", "the checkpoint has trained 3 epochs, and training.epochs (--epochs) 3 counts them too");
     // An optimizer state that is not the end of the recorded run (a hand-edited file) is refused.
@@ -157,11 +158,29 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     // A run that stopped early (patience met) would train no further in one go either.
     auto stopped = nlohmann::json::parse(read_file(dir.file("three.json")));
     stopped["optimizer_state"]["epochs_without_improvement"] = 2;
+    stopped["config"]["training"]["patience"] = 2;  // as a run that stopped early records it
     dir.write("stopped.json", stopped.dump());
     const RunResult again = run_cli("train --resume stopped.json --epochs 5 --patience 2 --output x.json --quiet", dir.path());
     CHECK(again.exit_code == 2);
     CHECK_THAT(again.err, Contains("the checkpoint's run stopped early, its validation loss had not improved for 2 epochs"));
     CHECK(run_cli("train --resume stopped.json --epochs 5 --patience 3 --output x3.json --quiet", dir.path()).exit_code == 0);
+    // A run without early stopping (patience 0: three.json) never stopped early, whatever its count.
+    auto no_patience = nlohmann::json::parse(read_file(dir.file("three.json")));
+    REQUIRE(no_patience["config"]["training"]["patience"] == 0);
+    no_patience["optimizer_state"]["epochs_without_improvement"] = 2;
+    dir.write("no-patience.json", no_patience.dump());
+    const RunResult patient = run_cli("train --resume no-patience.json --epochs 5 --patience 2 --output x4.json --quiet", dir.path());
+    INFO(patient.err);
+    CHECK(patient.exit_code == 0);
+    // A checkpoint kept under /dev/shm is a file like any other (not a descriptor's name).
+    if (std::filesystem::is_directory("/dev/shm")) {
+      const std::string shm = "/dev/shm/lstmf-resume-" + std::to_string(::getpid()) + ".json";
+      std::filesystem::copy_file(dir.file("three.json"), shm, std::filesystem::copy_options::overwrite_existing);
+      const RunResult in_shm = run_cli("train --resume " + shm + " --epochs 4 --quiet", dir.path());
+      std::filesystem::remove(shm);
+      INFO(in_shm.err);
+      CHECK(in_shm.exit_code == 0);
+    }
     dir.write("other.csv", [] {
       std::string text = "date,passengers\n";
       for (int t = 0; t < 60; ++t)

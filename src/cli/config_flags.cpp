@@ -1,5 +1,7 @@
 #include "config_flags.hpp"
 
+#include <cctype>
+
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
 
@@ -32,10 +34,18 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
   }
   // The file's values are checked here, once the flags have overridden them (config_from_file);
   // a problem is the file's alone unless it names a key a flag set.
+  // A key is named where its path stands whole ("training.lr", not the start of "training.lr_factor").
+  const auto names = [](const std::string& problem, const std::string& path) {
+    for (std::size_t at = problem.find(path); at != std::string::npos; at = problem.find(path, at + 1)) {
+      const std::size_t end = at + path.size();
+      if (end == problem.size() || !(std::isalnum(static_cast<unsigned char>(problem[end])) || problem[end] == '_'))
+        return true;
+    }
+    return false;
+  };
   bool flag_named = false;
   for (const std::string& problem : validate(config))
-    for (const std::string& path : given)
-      flag_named = flag_named || problem.compare(0, path.size(), path) == 0;
+    for (const std::string& path : given) flag_named = flag_named || names(problem, path);
   check(config, flags.config_file.empty() ? "command line"
                 : flag_named             ? source_name(flags.config_file) + " with the command line"
                                          : source_name(flags.config_file));

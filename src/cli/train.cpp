@@ -119,7 +119,8 @@ int run_train(const TrainArgs& args) {
                     {"--data", given_flag(args.flags, "data.path")}});
   // A checkpoint read from stdin has no file to be written over: the resumed one needs a name.
   if (!args.resume.empty() && args.flags.config_file.empty() && given_flag(args.flags, "output.path").empty() &&
-      (args.resume == "-" || args.resume.rfind("/dev/", 0) == 0 || args.resume.rfind("/proc/", 0) == 0 ||
+      (args.resume == "-" || args.resume == "/dev/stdin" || args.resume.rfind("/dev/fd/", 0) == 0 ||
+       args.resume.rfind("/proc/", 0) == 0 ||  // a descriptor's name, even of a regular file: not a path to write
        (std::filesystem::exists(args.resume) && !std::filesystem::is_regular_file(args.resume))))
     throw InputError("--resume " + args.resume +
                      (args.resume == "-" ? " reads the checkpoint from stdin" : " is not a regular file (a stream)") +
