@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
 #include <sstream>
 #include <map>
 #include <string>
@@ -33,6 +34,18 @@ std::string panel_csv(int series) {
     }
   out += "short,2010-01,1\nshort,2010-02,2\nshort,2010-03,3\n";
   return out;
+}
+
+// Series a and b, 48 months each from 2000-01, value(id, month index) in %.6g.
+std::string monthly_ab(const std::function<double(char, int)>& value) {
+  std::string csv = "id,date,value\n";
+  for (const char id : {'a', 'b'})
+    for (int i = 0; i < 48; ++i) {
+      char line[64];
+      std::snprintf(line, sizeof line, "%c,%04d-%02d-01,%.6g\n", id, 2000 + i / 12, i % 12 + 1, value(id, i));
+      csv += line;
+    }
+  return csv;
 }
 
 const std::string kFlags =
@@ -413,15 +426,7 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
 
 TEST_CASE("many-series training names a value the model cannot compute with, as single-series training does", "[cli-panel]") {
   TempDir dir;
-  std::string csv = "id,date,value\n";
-  for (const char* id : {"a", "b"})
-    for (int i = 0; i < 48; ++i) {
-      char line[64];
-      std::snprintf(line, sizeof line, "%s,%04d-%02d-01,%.6g\n", id, 2000 + i / 12, i % 12 + 1,
-                    id[0] == 'b' && i == 47 ? 1e99 : 100 + 10 * std::sin(i * 0.5) + i);
-      csv += line;
-    }
-  dir.write("big.csv", csv);
+  dir.write("big.csv", monthly_ab([](char id, int i) { return id == 'b' && i == 47 ? 1e99 : 100 + 10 * std::sin(i * 0.5) + i; }));
   const std::string flags = "train --data big.csv --series-column id --time-column date --target value --look-back 6 "
                             "--hidden 4 --epochs 2 --quiet";
   const RunResult per_series = run_cli(flags + " --output m.json", dir.path());
@@ -435,15 +440,7 @@ TEST_CASE("many-series training names a value the model cannot compute with, as 
 
 TEST_CASE("many-series evaluate notes a MASE scale of m = 1 per series, as the single-series table does", "[cli-panel]") {
   TempDir dir;
-  std::string csv = "id,date,value\n";
-  for (const char* id : {"a", "b"})
-    for (int i = 0; i < 48; ++i) {
-      char line[64];
-      std::snprintf(line, sizeof line, "%s,%04d-%02d-01,%.2f\n", id, 2000 + i / 12, i % 12 + 1,
-                    100 + 10 * std::sin(i * 0.5) + i + (id[0] - 'a') * 7);
-      csv += line;
-    }
-  dir.write("p.csv", csv);
+  dir.write("p.csv", monthly_ab([](char id, int i) { return 100 + 10 * std::sin(i * 0.5) + i + (id - 'a') * 7; }));
   REQUIRE(run_cli("train --data p.csv --series-column id --time-column date --target value --look-back 6 --hidden 4 "
                   "--epochs 2 --quiet --output m.json",
                   dir.path()).exit_code == 0);
