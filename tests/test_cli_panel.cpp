@@ -467,18 +467,20 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
   REQUIRE(run_cli("train --config panel.json --quiet --output all.json", dir.path()).exit_code == 0);
   const RunResult all = run_cli("predict --model all.json", dir.path());
   REQUIRE(all.exit_code == 0);
-  const RunResult pipeline = run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" +
-                                           source_path("examples/parallel.sh") + "' panel.json out 3",
-                                       dir.path());
+  // examples/parallel.sh CONFIG OUT N with two jobs at once, on the built binary.
+  const auto parallel = [&](const std::string& config, const std::string& out, int shards) {
+    return run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" + source_path("examples/parallel.sh") + "' " +
+                         config + " " + out + " " + std::to_string(shards),
+                     dir.path());
+  };
+  const RunResult pipeline = parallel("panel.json", "out", 3);
   INFO(pipeline.err);
   REQUIRE(pipeline.exit_code == 0);
   CHECK(read_file(dir.file("out/forecast.csv")) == all.out);
   CHECK(run_cli("predict --model out/model.json", dir.path()).out == all.out);
   // More shards than series: the empty ones (2 at least of 8 for 6 series) train nothing, exit 0
   // and write no checkpoint; the merge of the others is the same run.
-  const RunResult sparse = run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" +
-                                         source_path("examples/parallel.sh") + "' panel.json out8 8",
-                                     dir.path());
+  const RunResult sparse = parallel("panel.json", "out8", 8);
   INFO(sparse.err);
   REQUIRE(sparse.exit_code == 0);
   CHECK_THAT(sparse.err, Contains("holds none of the series of panel.csv; no checkpoint written"));
@@ -492,9 +494,7 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
   std::string short_config = read_file(dir.file("panel.json"));
   short_config.replace(short_config.find("panel.csv"), 9, "short.csv");
   dir.write("short.json", short_config);
-  const RunResult shorts = run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" +
-                                         source_path("examples/parallel.sh") + "' short.json outs 12",
-                                     dir.path());
+  const RunResult shorts = parallel("short.json", "outs", 12);
   INFO(shorts.err);
   REQUIRE(shorts.exit_code == 0);
   CHECK_THAT(shorts.err, Contains("holds no series to train (all skipped, as above)"));
