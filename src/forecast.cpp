@@ -332,14 +332,30 @@ std::string format_number(double value) {
   return std::string(buffer, end);
 }
 
+// A header naming one column twice reads wrong in every CSV reader (a dict keeps the last one):
+// refused, naming it.
+void check_unique_header(const std::vector<std::string>& names) {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    for (std::size_t j = i + 1; j < names.size(); ++j)
+      if (names[i] == names[j])
+        throw InputError("the output would have two columns named " + in_quotes(names[i]) +
+                         ": a column of the training data is named like one the output adds (the time column's "
+                         "'step' without one, COL_loNN / COL_hiNN with --intervals); rename it in the data and retrain");
+}
+
 std::string to_csv(const Forecast& forecast) {
-  std::string out = csv_field(forecast.time_column);
+  std::vector<std::string> header{forecast.time_column};
   const long count = static_cast<long>(forecast.levels.size());
   for (const auto& t : forecast.targets) {
-    out += "," + csv_field(t);
-    for (const int level : forecast.levels)
-      out += "," + csv_field(t + "_lo" + std::to_string(level)) + "," + csv_field(t + "_hi" + std::to_string(level));
+    header.push_back(t);
+    for (const int level : forecast.levels) {
+      header.push_back(t + "_lo" + std::to_string(level));
+      header.push_back(t + "_hi" + std::to_string(level));
+    }
   }
+  check_unique_header(header);
+  std::string out;
+  for (std::size_t i = 0; i < header.size(); ++i) out += (i ? "," : "") + csv_field(header[i]);
   out += "\n";
   for (long r = 0; r < forecast.values.rows(); ++r) {
     out += csv_field(forecast.times[static_cast<size_t>(r)]);
@@ -354,6 +370,9 @@ std::string to_csv(const Forecast& forecast) {
 }
 
 std::string to_csv(const Fitted& fitted) {
+  std::vector<std::string> header{fitted.time_column, "step"};
+  header.insert(header.end(), fitted.targets.begin(), fitted.targets.end());
+  check_unique_header(header);
   std::string out = csv_field(fitted.time_column) + ",step";
   for (const auto& t : fitted.targets) out += "," + csv_field(t);
   out += "\n";

@@ -878,6 +878,9 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
 }
 
 std::string to_csv(const PanelForecast& forecast) {
+  std::vector<std::string> header{forecast.series_column, forecast.time_column};
+  header.insert(header.end(), forecast.targets.begin(), forecast.targets.end());
+  check_unique_header(header);
   std::string out;
   if (forecast.series.empty()) {  // an empty shard: the header alone, so merge and readers still see the columns
     out = csv_field(forecast.series_column) + "," + csv_field(forecast.time_column);

@@ -200,6 +200,20 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
   }
 }
 
+TEST_CASE("a forecast whose header would name a column twice is refused, not written", "[cli-train]") {
+  TempDir dir;
+  std::string csv = "step\n";
+  for (int i = 0; i < 40; ++i) csv += std::to_string(i % 4 + i / 2) + "\n";
+  dir.write("s.csv", csv);
+  REQUIRE(run_cli("train --data s.csv --target step --epochs 2 --ensemble 1 --hidden 4 --look-back 4 --horizon 2 "
+                  "--output s.json --quiet",
+                  dir.path()).exit_code == 0);
+  const RunResult r = run_cli("predict --model s.json --output f.csv", dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("s.json: the output would have two columns named 'step'"));
+  CHECK_FALSE(file_exists(dir.file("f.csv")));
+}
+
 TEST_CASE("dropout on one layer is said to do nothing, as torch.nn.LSTM warns", "[cli-train]") {
   TempDir dir;
   const RunResult one = run_cli("train " + kQuick + " --dropout 0.5 --output a.json", dir.path());

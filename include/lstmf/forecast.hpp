@@ -29,6 +29,10 @@ struct History {
   long trailing_dropped = 0;
 };
 
+// InputError when an output header would name a column twice (a target called "step", or
+// "y_lo80" beside y with --intervals 80): CSV readers keep one of them.
+void check_unique_header(const std::vector<std::string>& names);
+
 // The checkpoint's own data tail.
 History tail_history(const Checkpoint& checkpoint);
 // InputError naming history.source and the row (its time, or its number) when a value of rows
