@@ -95,9 +95,12 @@ void check_folder(const std::string& folder, const json& meta, const std::string
       throw InputError(meta_path, 0, 0, in_quotes(file) + " is not inside the folder: each key names a CSV file of the folder, "
                        "by a path relative to it without '..'");
     const std::string where = meta_path + ": " + printable(file);
-    if (!info.is_object() || !info.contains("target") || !info["target"].is_string() || !info.contains("h") ||
-        !whole(info["h"], 1, 1000000))
+    if (!info.is_object() || !info.contains("target") || !info.contains("h"))
       throw InputError(where + " needs \"target\" (a column name) and \"h\" (an integer >= 1)");
+    if (!info["target"].is_string())
+      throw InputError(where + ": \"target\" must be a column name (a string), got " + printable(info["target"].dump(), 80));
+    if (!whole(info["h"], 1, 1000000))
+      throw InputError(where + ": \"h\" must be the horizon, an integer from 1 to 1000000, got " + printable(info["h"].dump(), 80));
     if (info.contains("m") && !whole(info["m"], 1, 100000))
       throw InputError(where + ": \"m\" must be the seasonal period, an integer from 1 (no season) to 100000, got " +
                        info["m"].dump());
@@ -105,7 +108,9 @@ void check_folder(const std::string& folder, const json& meta, const std::string
       if (info.contains(key) && !info[key].is_string())
         throw InputError(where + ": \"" + key + "\" must be a string, got " + info[key].dump());
     if (!fs::is_regular_file(fs::path(folder) / file))
-      throw InputError(where + ": meta.json lists this file, but the folder has no such file");
+      throw InputError(where + (fs::exists(fs::path(folder) / file)
+                                    ? ": meta.json lists it, but it is not a regular file (a folder? a pipe?)"
+                                    : ": meta.json lists this file, but the folder has no such file"));
   }
   if (baselines.is_null()) return;
   const auto fail = [&](const std::string& what) { throw InputError(baselines_path, 0, 0, what); };

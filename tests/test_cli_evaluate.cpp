@@ -445,8 +445,17 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult fixed = run_cli(command + " --set data.horizon=5", mixed.path());
   CHECK(fixed.exit_code == 2);
   CHECK_THAT(fixed.err, Contains("--set data.horizon: the protocol sets it for each series from meta.json"));
-  CHECK_THAT(run_cli(command + " --set training.epochs=abc", mixed.path()).err,
-             Contains("training.epochs expects an integer >= 1 or \"auto\", got 'abc'"));
+  CHECK_THAT(run_cli(command + " --set data.look_back=abc", mixed.path()).err,
+             Contains("data.look_back expects an integer >= 1 or \"auto\", got 'abc'"));
+  CHECK_THAT(run_cli(command + " --set training.epochs=4", mixed.path()).err,
+             Contains("--set training.epochs is given twice: give each key once"));
+  // What the protocol does not use is refused, not ignored.
+  CHECK_THAT(run_cli(command + " --set output.path=x.json", mixed.path()).err,
+             Contains("--set output.path: the protocol does not use it"));
+  mixed.write("meta.json", R"({"f.csv": {"target": "value", "h": -3}})");
+  CHECK_THAT(run_cli(command, mixed.path()).err, Contains("f.csv: \"h\" must be the horizon, an integer from 1 to 1000000, got -3"));
+  mixed.write("meta.json", R"({"f.csv": {"target": ["value"], "h": 4}})");
+  CHECK_THAT(run_cli(command, mixed.path()).err, Contains("f.csv: \"target\" must be a column name (a string), got [\"value\"]"));
   CHECK_THAT(run_cli(command + " --seed -1", mixed.path()).err, Contains("--seed expects a non-negative integer, got '-1'"));
   mixed.write("meta.json", R"({"f.csv": {"target": "value", "frequency": "yearly", "m": 1.0, "h": 4.0}})");
   CHECK(run_cli(command, mixed.path()).exit_code == 0);

@@ -76,9 +76,13 @@ int run_protocol_command(const EvaluateArgs& args) {
   options.base.training.threads = args.options.threads;
   options.intervals = interval_levels(args.intervals);
   set_from_text(options.base, *find_option("training.seed"), args.seed);
+  std::vector<std::string> keys_set;
   for (const auto& setting : args.settings) {
     const auto equals = setting.find('=');
     const std::string key = setting.substr(0, equals);
+    if (std::find(keys_set.begin(), keys_set.end(), key) != keys_set.end())
+      throw InputError("--set " + printable(key) + " is given twice: give each key once");
+    keys_set.push_back(key);
     const OptionInfo* option = find_option(key);
     if (equals == std::string::npos)
       throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + setting + "'");
@@ -88,6 +92,11 @@ int run_protocol_command(const EvaluateArgs& args) {
     for (const char* fixed : {"data.path", "data.targets", "data.time_column", "data.horizon", "data.season", "data.missing"})
       if (key == fixed)
         throw InputError("--set " + key + ": the protocol sets it for each series from meta.json (bench/README.md)");
+    // Each file is one series trained in memory: nothing is written but the report and --json-file.
+    if (option->section == "output" || key == "data.series_column" ||
+        key == "training.mode" || key == "data.strict")
+      throw InputError("--set " + key + ": the protocol does not use it (each file is one series, trained in "
+                       "memory; the report goes to stdout, --json-file for JSON)");
     OptionInfo by_key = *option;
     by_key.flag.clear();  // errors name the key, as given, not train's flag
     set_from_text(options.base, by_key, setting.substr(equals + 1));
