@@ -195,6 +195,8 @@ std::vector<std::string> Backtest::notes() const {
     const std::string line = targets.size() > 1 ? target + ": " + note : note;
     if (seen.insert(line).second) out.push_back(line);
   };
+  for (const std::string& note : history_notes)
+    if (seen.insert(note).second) out.push_back(note);
   for (size_t k = 0; k < scales.size(); ++k) add(targets[k], scales[k].note);
   for (const MethodScores& s : scores)
     for (const Score* score : {&s.mae, &s.rmse, &s.mape, &s.smape, &s.mase}) add(s.target, score->note);
@@ -233,6 +235,16 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   };
   Backtest result = score_backtest(history.values, checkpoint.columns.targets, plan, methods);
   result.source = history.source;
+  // Values the file lacks, filled by data.missing (--missing), are scored like the others: said.
+  long filled = 0, scored = 0;
+  for (long r = plan.origins.front(); r < plan.origins.back() + plan.horizon && r < rows; ++r, ++scored)
+    if (static_cast<std::size_t>(r) < history.target_filled.size() && history.target_filled[static_cast<std::size_t>(r)]) ++filled;
+  if (filled > 0)
+    result.history_notes.push_back(
+        std::to_string(filled) + " of the " + std::to_string(scored) + " rows scored " +
+        (filled == 1 ? "has" : "have") + " a target value missing in the file, filled by data.missing (" +
+        to_string(checkpoint.config.data.missing) + ") and scored as if observed: give a history without gaps to "
+        "score observed values alone");
   if (static_cast<long>(history.ticks.size()) == rows) {
     TimeIndex time;
     time.format = checkpoint.columns.time_format;

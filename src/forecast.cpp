@@ -121,6 +121,7 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   History history{std::move(series.values), std::move(series.time.ticks), set.source, phase};
   history.leading_dropped = series.leading_dropped;
   history.trailing_dropped = series.trailing_dropped;
+  history.target_filled = std::move(series.target_filled);
   return history;
 }
 

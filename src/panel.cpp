@@ -841,7 +841,9 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   if (!continues_frequency(s.frequency, it->time))
     throw InputError(set->source, it->first_line, 0,
                      "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
-  return History{it->values, it->time.ticks, set->source + " series " + quote(s.id)};
+  History history{it->values, it->time.ticks, set->source + " series " + quote(s.id)};
+  history.target_filled = it->target_filled;
+  return history;
 }
 
 void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* set) {

@@ -102,6 +102,28 @@ TEST_CASE("evaluate --json gives the baselines' scores as computed from the data
   CHECK(target["methods"]["lstm"]["mase"].is_number());
 }
 
+TEST_CASE("evaluate says when scored values were missing in the file and filled by --missing", "[cli-evaluate]") {
+  TempDir dir;
+  std::string full = "date,y\n", gap = "date,y\n";
+  for (int i = 0; i < 40; ++i) {
+    const std::string date = std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + "-01";
+    const std::string value = std::to_string(100 + (i * 7) % 13 + i);
+    full += date + "," + value + "\n";
+    gap += date + "," + (i == 37 ? std::string() : value) + "\n";
+  }
+  dir.write("full.csv", full);
+  dir.write("gap.csv", gap);
+  REQUIRE(run_cli("train --data full.csv --target y --time-column date --epochs 2 --ensemble 1 --hidden 4 --look-back 4 "
+                  "--horizon 2 --output m.json --quiet",
+                  dir.path()).exit_code == 0);
+  const RunResult filled = run_cli("evaluate --model m.json --input gap.csv --missing interpolate", dir.path());
+  INFO(filled.err);
+  REQUIRE(filled.exit_code == 0);
+  CHECK_THAT(filled.out, Contains("note: 1 of the 4 rows scored has a target value missing in the file, filled by "
+                                  "data.missing (interpolate) and scored as if observed"));
+  CHECK_THAT(run_cli("evaluate --model m.json --input full.csv", dir.path()).out, !Contains("missing in the file"));
+}
+
 TEST_CASE("evaluate takes its history from --input, from stdin, and its windows from the flags", "[cli-evaluate]") {
   const TempDir& dir = trained();
   SECTION("--input - with --horizon, --origins, --stride and --season") {

@@ -88,6 +88,7 @@ struct Backtest {
   std::vector<std::string> targets;
   std::vector<MaseScale> scales;       // per target, from rows [0, origins.front())
   std::vector<MethodScores> scores;    // method by method in the order given, each target in turn
+  std::vector<std::string> history_notes;  // about the history scored (values filled by data.missing)
 
   // Every distinct note of the scores and scales, once each, prefixed by the target's name when
   // there are several targets ("MAPE skips 3 of 40 actual values that are 0").

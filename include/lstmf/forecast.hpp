@@ -27,6 +27,9 @@ struct History {
   // Rows of the file before the targets' first value and after their last, not read (series.hpp).
   long leading_dropped = 0;
   long trailing_dropped = 0;
+  // [rows] true where the first target's value was missing in the file and filled by
+  // data.missing (Series::target_filled); empty when none was.
+  std::vector<bool> target_filled{};
 };
 
 // InputError when an output header would name a column twice (a target called "step", or
