@@ -312,6 +312,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (static_cast<int>(observed.size()) < s.h)
         add_note(std::to_string(s.h - static_cast<int>(observed.size())) + " of the h = " + std::to_string(s.h) +
                  " held-out values missing in the file, not scored");
+      // Training rows the file lacks (a gap in the times, an empty cell) were filled by the
+      // protocol's interpolation: the model and the baselines read them as data.
+      long filled_training = 0;
+      for (long r = 0; r < s.train_rows; ++r) filled_training += filled(r) ? 1 : 0;
+      if (filled_training > 0)
+        add_note(count_of(filled_training, "training value") + " missing in the file (a gap in the times or an empty "
+                 "cell) interpolated");
       const auto at_observed = [&](const std::vector<double>& values) {
         std::vector<double> out;
         for (const std::size_t h : observed) out.push_back(values[h]);
@@ -455,9 +462,18 @@ std::string protocol_markdown(const ProtocolResult& r) {
   }
 
   // Geometric mean of MASE per frequency.
+  // Grouped as M4's names are read (case and surrounding spaces aside: "Monthly" is "monthly"),
+  // each group shown as first spelt.
+  const auto group = [](const std::string& frequency) {
+    const auto first = frequency.find_first_not_of(" \t"), last = frequency.find_last_not_of(" \t");
+    std::string g = first == std::string::npos ? "" : frequency.substr(first, last - first + 1);
+    for (char& c : g) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return g;
+  };
   std::vector<std::string> frequencies;
   for (const auto& s : r.series)
-    if (std::find(frequencies.begin(), frequencies.end(), s.frequency) == frequencies.end()) frequencies.push_back(s.frequency);
+    if (std::none_of(frequencies.begin(), frequencies.end(), [&](const std::string& f) { return group(f) == group(s.frequency); }))
+      frequencies.push_back(s.frequency);
   out << "Geometric mean of MASE per frequency:\n\n| frequency | series |";
   for (const auto& method : r.methods) out << " " << method << " |";
   out << "\n| --- | ---: |";
@@ -467,7 +483,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   for (const auto& frequency : frequencies) {
     std::vector<std::map<std::string, double>> of_frequency;
     for (size_t i = 0; i < r.series.size(); ++i)
-      if (r.series[i].frequency == frequency) of_frequency.push_back(entries[i]);
+      if (group(r.series[i].frequency) == group(frequency)) of_frequency.push_back(entries[i]);
     const CommonGeometricMeans means = common_geometric_means(of_frequency, r.methods);
     out << "| " << (frequency.empty() ? "-" : cell(frequency)) << " | " << means.used.size();
     if (!means.left_out.empty()) out << " of " << of_frequency.size();

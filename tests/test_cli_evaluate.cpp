@@ -102,6 +102,26 @@ TEST_CASE("evaluate --json gives the baselines' scores as computed from the data
   CHECK(target["methods"]["lstm"]["mase"].is_number());
 }
 
+TEST_CASE("the protocol notes training values it interpolated and groups frequencies as M4's names are read", "[cli-evaluate]") {
+  TempDir dir;
+  std::string gap = "date,y\n", whole = "date,y\n";
+  for (int i = 0; i < 48; ++i) {
+    const std::string line = std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) +
+                             "," + std::to_string(100 + (i % 12) * 4 + i) + "\n";
+    whole += line;
+    if (i < 10 || i > 12) gap += line;  // months 11 to 13 absent
+  }
+  dir.write("gap.csv", gap);
+  dir.write("whole.csv", whole);
+  dir.write("meta.json", R"({"gap.csv": {"target": "y", "frequency": "Monthly", "m": 12, "h": 6},
+                             "whole.csv": {"target": "y", "frequency": "monthly", "m": 12, "h": 6}})");
+  const RunResult r = run_cli("evaluate --protocol . --set training.epochs=2 --set model.ensemble=1 --quiet", dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("3 training values missing in the file (a gap in the times or an empty cell) interpolated"));
+  CHECK_THAT(r.out, Contains("| Monthly | 2 |"));  // one row for both spellings
+}
+
 TEST_CASE("evaluate says when scored values were missing in the file and filled by --missing", "[cli-evaluate]") {
   TempDir dir;
   std::string full = "date,y\n", gap = "date,y\n";
