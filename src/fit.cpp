@@ -137,9 +137,7 @@ void check_positive(const Config& config, const SeriesSet& set, long rows) {
                          "data.seasonal_adjust multiplicative needs target values > 0 on the training rows" +
                              std::string(config.training.refit == Toggle::on ? " (every row, for the refit)" : "") + "; column '" +
                              printable(series.columns[static_cast<size_t>(k)]) + "' is " +
-                             format_number(series.values(r, k)) + " at " +
-                             (series.time.ticks.empty() ? "row " + std::to_string(r + 1)
-                                                        : "'" + series.time.format_tick(series.time.ticks[static_cast<size_t>(r)]) + "'") +
+                             format_number(series.values(r, k)) + " at " + row_name(series.time, series.time.ticks, r) +
                              " (use --seasonal-adjust additive, or none)");
 }
 
@@ -379,15 +377,11 @@ void check_in_training_range(const Series& series, long train_end, const std::st
   for (long c = 0; c < series.values.cols() && train_end > 0; ++c) {
     const auto column = series.values.col(c).head(train_end);
     const double lo = column.minCoeff(), hi = column.maxCoeff();
-    for (long r = train_end; hi > lo && r < series.rows(); ++r)
-      if (!(std::abs(series.values(r, c) - lo) / (hi - lo) <= kMaxScaledMagnitude))
+    for (long r = train_end; r < series.rows(); ++r)
+      if (far_from_range(series.values(r, c), lo, hi))
         throw InputError(source, 0, 0,
-                         (series.id.empty() ? std::string() : "series " + in_quotes(series.id) + ": ") + "column '" +
-                             printable(series.columns[static_cast<size_t>(c)]) + "' is " + format_number(series.values(r, c)) + " at " +
-                             (series.time.ticks.empty() ? "row " + std::to_string(r + 1)
-                                                        : "'" + series.time.format_tick(series.time.ticks[static_cast<size_t>(r)]) + "'") +
-                             ", more than 1e12 times the training rows' range (" + format_number(lo) + " to " +
-                             format_number(hi) + ") away from it: beyond what the model computes with (a typo, or other units?)");
+                         far_from_range_message(series.columns[static_cast<size_t>(c)], series.values(r, c),
+                                                row_name(series.time, series.time.ticks, r), lo, hi, "the training rows' range"));
   }
 }
 

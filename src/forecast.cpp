@@ -213,21 +213,14 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
   const long columns = std::min(history.values.cols(), scaler.columns());
   for (long r = std::max(0L, first_row); r < history.values.rows(); ++r)
     for (long c = 0; c < columns; ++c) {
-      const double value = history.values(r, c);
-      const double span = scaler.data_max()[static_cast<size_t>(c)] - scaler.data_min()[static_cast<size_t>(c)];
-      if (span > 0 && !(std::abs(value - scaler.data_min()[static_cast<size_t>(c)]) / span <= kMaxScaledMagnitude)) {
-        const std::string name = c < static_cast<long>(checkpoint.columns.targets.size())
-                                     ? checkpoint.columns.targets[static_cast<size_t>(c)]
-                                     : checkpoint.columns.features[static_cast<size_t>(c) - checkpoint.columns.targets.size()];
-        const std::string where = history.ticks.empty()
-                                      ? "row " + std::to_string(r + 1)
-                                      : "'" + checkpoint.columns.time_index().format_tick(history.ticks[static_cast<size_t>(r)]) + "'";
-        throw InputError(history.source, 0, 0,
-                         "column '" + printable(name) + "' is " + format_number(value) + " at " + where +
-                             ", more than 1e12 times the training range (" + format_number(scaler.data_min()[static_cast<size_t>(c)]) +
-                             " to " + format_number(scaler.data_max()[static_cast<size_t>(c)]) +
-                             ") away from it: beyond what the model computes with (a typo, or other units?)");
-      }
+      const auto k = static_cast<size_t>(c);
+      const double lo = scaler.data_min()[k], hi = scaler.data_max()[k];
+      if (!far_from_range(history.values(r, c), lo, hi)) continue;
+      const std::string& name =
+          k < checkpoint.columns.targets.size() ? checkpoint.columns.targets[k] : checkpoint.columns.features[k - checkpoint.columns.targets.size()];
+      throw InputError(history.source, 0, 0,
+                       far_from_range_message(name, history.values(r, c), row_name(checkpoint.columns.time_index(), history.ticks, r),
+                                              lo, hi, "the training range"));
     }
 }
 
@@ -333,6 +326,17 @@ std::string format_number(double value) {
   return std::string(buffer, end);
 }
 
+bool far_from_range(double value, double lo, double hi) {
+  return hi > lo && !(std::abs(value - lo) / (hi - lo) <= kMaxScaledMagnitude);
+}
+
+std::string far_from_range_message(const std::string& column, double value, const std::string& where, double lo,
+                                   double hi, const std::string& range_name) {
+  return "column '" + printable(column) + "' is " + format_number(value) + " at " + where + ", more than 1e12 times " +
+         range_name + " (" + format_number(lo) + " to " + format_number(hi) +
+         ") away from it: beyond what the model computes with (a typo, or other units?)";
+}
+
 // A header naming one column twice reads wrong in every CSV reader (a dict keeps the last one):
 // refused, naming it.
 void check_unique_header(const std::vector<std::string>& names) {
@@ -342,6 +346,13 @@ void check_unique_header(const std::vector<std::string>& names) {
         throw InputError("the output would have two columns named " + in_quotes(names[i]) +
                          ": a column of the training data is named like one the output adds (the time column's "
                          "'step' without one, COL_loNN / COL_hiNN with --intervals); rename it in the data and retrain");
+}
+
+std::string csv_header(const std::vector<std::string>& names) {
+  check_unique_header(names);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + csv_field(names[i]);
+  return out + "\n";
 }
 
 std::string to_csv(const Forecast& forecast) {
@@ -354,10 +365,7 @@ std::string to_csv(const Forecast& forecast) {
       header.push_back(t + "_hi" + std::to_string(level));
     }
   }
-  check_unique_header(header);
-  std::string out;
-  for (std::size_t i = 0; i < header.size(); ++i) out += (i ? "," : "") + csv_field(header[i]);
-  out += "\n";
+  std::string out = csv_header(header);
   for (long r = 0; r < forecast.values.rows(); ++r) {
     out += csv_field(forecast.times[static_cast<size_t>(r)]);
     for (long k = 0; k < forecast.values.cols(); ++k) {
@@ -373,10 +381,7 @@ std::string to_csv(const Forecast& forecast) {
 std::string to_csv(const Fitted& fitted) {
   std::vector<std::string> header{fitted.time_column, "step"};
   header.insert(header.end(), fitted.targets.begin(), fitted.targets.end());
-  check_unique_header(header);
-  std::string out = csv_field(fitted.time_column) + ",step";
-  for (const auto& t : fitted.targets) out += "," + csv_field(t);
-  out += "\n";
+  std::string out = csv_header(header);
   for (long r = 0; r < fitted.values.rows(); ++r) {
     out += csv_field(fitted.times[static_cast<size_t>(r)]) + "," + std::to_string(fitted.steps[static_cast<size_t>(r)]);
     for (long k = 0; k < fitted.values.cols(); ++k) out += "," + format_number(fitted.values(r, k));

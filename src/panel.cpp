@@ -115,10 +115,8 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   try {
     check_in_training_range(series, dataset.splits.front().train_end, set.source);
   } catch (const InputError& e) {
-    if (config.data.strict) throw;
-    // left out and named, as a series that diverged at once (the skip names the series itself)
-    const std::string named = "series " + in_quotes(series.id) + ": ";
-    fit.report.diverged = e.message().rfind(named, 0) == 0 ? e.message().substr(named.size()) : e.message();
+    if (config.data.strict) throw InputError(e.file(), e.line(), e.column(), "series " + quote(series.id) + ": " + e.message());
+    fit.report.diverged = e.message();  // left out and named, as a series that diverged at once
     return fit;
   }
   const long inputs = static_cast<long>(series.columns.size());
@@ -142,7 +140,6 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
     fit.stopped = true;
     return fit;
   }
-  fit.report.id = series.id;
   fit.report.epochs = trainer.epoch();
   fit.report.best_epoch = result.best_epoch;
   fit.series.model = model;
@@ -195,8 +192,14 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
 
 void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& options, PanelFitOutcome& outcome) {
   Dataset dataset = prepare_dataset(std::move(set), config.data);
-  for (std::size_t i = 0; i < dataset.source.series.size(); ++i)  // one model: a value it cannot take fails it
-    check_in_training_range(dataset.source.series[i], dataset.splits[i].train_end, dataset.source.source);
+  for (std::size_t i = 0; i < dataset.source.series.size(); ++i) {  // one model: a value it cannot take fails it
+    const Series& s = dataset.source.series[i];
+    try {
+      check_in_training_range(s, dataset.splits[i].train_end, dataset.source.source);
+    } catch (const InputError& e) {
+      throw InputError(e.file(), e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());
+    }
+  }
   const Series& first = dataset.source.series.front();
   const long inputs = static_cast<long>(first.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * first.n_targets;
@@ -746,10 +749,6 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   // column without values), trains nothing and fails nothing: one run over the whole file skips
   // them too. Without shards, nothing to train is an error.
   const bool sharded = options.selection.shard.count > 1 && options.selection.ids.empty();
-  if (selected.series.empty() && selected.empty.empty() && sharded) {
-    outcome.empty_shard = true;
-    return outcome;
-  }
   SeriesSet set = drop_short_series(std::move(selected), config.data, outcome.skipped);
   if (set.series.empty() && sharded) {
     outcome.empty_shard = true;
@@ -882,13 +881,9 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
 std::string to_csv(const PanelForecast& forecast) {
   std::vector<std::string> header{forecast.series_column, forecast.time_column};
   header.insert(header.end(), forecast.targets.begin(), forecast.targets.end());
-  check_unique_header(header);
+  const std::string header_line = csv_header(header);
+  if (forecast.series.empty()) return header_line;  // an empty shard: the header alone, so merge and readers still see the columns
   std::string out;
-  if (forecast.series.empty()) {  // an empty shard: the header alone, so merge and readers still see the columns
-    out = csv_field(forecast.series_column) + "," + csv_field(forecast.time_column);
-    for (const auto& t : forecast.targets) out += "," + csv_field(t);
-    return out + "\n";
-  }
   for (std::size_t i = 0; i < forecast.series.size(); ++i) {
     const auto& [id, f] = forecast.series[i];
     const std::string text = to_csv(f);

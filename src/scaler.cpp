@@ -72,8 +72,7 @@ MinMaxScaler MinMaxScaler::from_json(const nlohmann::json& json, const std::stri
   };
   const auto range = numbers("feature_range");
   // The bounds of data.scale_min and data.scale_max (config.hpp), which it is made from.
-  if (range.size() != 2 ||
-      !(std::abs(range[0]) <= kScaleBound && std::abs(range[1]) <= kScaleBound && scale_range_ok(range[0], range[1])))
+  if (range.size() != 2 || !scale_range_ok(range[0], range[1]))
     fail("feature_range must be [lo, hi] within -1e6 .. 1e6 with hi at least 0.001 above lo, and by a thousandth of "
          "the larger bound's magnitude, got " + json["feature_range"].dump());
   MinMaxScaler scaler(range[0], range[1]);

@@ -305,6 +305,10 @@ std::string offset_description(const TimeFormat& format) {
   return format.zulu ? "UTC (Z)" : format.offset ? "UTC offset " + offset_text(format.offset_minutes) : "no UTC offset";
 }
 
+std::string row_name(const TimeIndex& index, const std::vector<std::int64_t>& ticks, long row) {
+  return ticks.empty() ? "row " + std::to_string(row + 1) : "'" + index.format_tick(ticks[static_cast<std::size_t>(row)]) + "'";
+}
+
 std::string offset_mismatch(const TimeFormat& history, const TimeFormat& trained) {
   if (!offsets_differ(history, trained)) return "";
   return "its times are written with " + offset_description(history) + ", the model's training data with " +

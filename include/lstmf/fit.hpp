@@ -39,10 +39,10 @@ struct FitOptions {
 // InputError when config.output.checkpoint_every is set for a run that does not end in one
 // resumable model (an ensemble, or a refit); `config` as the recipe resolved it.
 void check_checkpoint_every(const Config& config);
-// InputError naming `source`, the series (when it has an id), column, value and time when a row
-// after `train_end` lies more than kMaxScaledMagnitude (scaler.hpp) training ranges from the
-// training rows [0, train_end): scaled, the model could not compute with it. Many-series training
-// (panel.cpp) checks each series with it too.
+// InputError naming `source`, the column, value and row (far_from_range) when a row after
+// `train_end` lies more than kMaxScaledMagnitude (scaler.hpp) training ranges from the training
+// rows [0, train_end): scaled, the model could not compute with it. Many-series training
+// (panel.cpp) checks each series with it too, naming the series itself.
 void check_in_training_range(const Series& series, long train_end, const std::string& source);
 
 struct FitOutcome {

@@ -35,6 +35,8 @@ struct History {
 // InputError when an output header would name a column twice (a target called "step", or
 // "y_lo80" beside y with --intervals 80): CSV readers keep one of them.
 void check_unique_header(const std::vector<std::string>& names);
+// The header line of an output CSV: `names` checked (check_unique_header), quoted where needed.
+std::string csv_header(const std::vector<std::string>& names);
 
 // The checkpoint's own data tail.
 History tail_history(const Checkpoint& checkpoint);
@@ -96,5 +98,12 @@ std::string to_csv(const Fitted& fitted);
 
 // Shortest text that reads back as the same double.
 std::string format_number(double value);
+// Whether `value` lies more than kMaxScaledMagnitude (scaler.hpp) ranges from [lo, hi] (never for
+// an empty range): scaled, the model could not compute with it.
+bool far_from_range(double value, double lo, double hi);
+// Why such a value is refused, naming `column`, the value, `where` (row_name) and the range as
+// `range_name` calls it.
+std::string far_from_range_message(const std::string& column, double value, const std::string& where, double lo,
+                                   double hi, const std::string& range_name);
 
 }  // namespace lstmf

@@ -108,6 +108,10 @@ std::string offset_description(const TimeFormat& format);
 // `trained` (offsets_differ: the season would shift and the forecast be mislabelled), for an
 // InputError naming the history; "" when it can.
 std::string offset_mismatch(const TimeFormat& history, const TimeFormat& trained);
+// Row `row` of a series for a message: its time as `index` writes it, quoted ("'2003-12-01'"),
+// or "row N" (1-based) without times (`ticks` empty). Rows need not be file lines (blank lines,
+// filled gaps), so a row is named by its time where there is one.
+std::string row_name(const TimeIndex& index, const std::vector<std::int64_t>& ticks, long row);
 
 // Why parse_time refused `text`, for messages: "month 13 is not 1-12", "February 2023 has 28 days",
 // or the list of supported forms. "" when parse_time accepts it.
