@@ -150,7 +150,9 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
 }
 
 // The forecasts a combination's weights apply to, in their order (checkpoint.hpp Combination).
-json combination_components() { return {"model", "seasonal_naive", "naive"}; }
+json combination_components() { return {"model", "seasonal_naive", "naive", "theta"}; }
+// Before Theta (README round 14): three components, read with a Theta weight of 0.
+json combination_components_v3() { return {"model", "seasonal_naive", "naive"}; }
 
 }  // namespace
 
@@ -205,6 +207,12 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
     out["combination"] = {{"components", combination_components()},
                           {"weights", std::move(weights)},
                           {"validation_mae", std::move(errors)}};
+    if (!checkpoint.combination.theta.empty()) {
+      json theta = json::array();
+      for (const Theta& t : checkpoint.combination.theta)
+        theta.push_back({{"alpha", t.alpha}, {"drift", t.drift}, {"rows", t.rows}});
+      out["combination"]["theta"] = std::move(theta);
+    }
   }
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
   if (checkpoint.forecast_horizon > checkpoint.config.data.horizon) out["forecast_horizon"] = checkpoint.forecast_horizon;
@@ -320,9 +328,15 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       if (root.contains("combination")) {
         if (config.training.combine != Toggle::on) bad("combination is present but config.training.combine is not true");
         const json& c = member(root, "combination", "");
-        if (c.is_object() && c.contains("components") && c["components"] != combination_components())
+        // Three components (no "components", or the three-name list): a file of an earlier version.
+        const bool three = c.is_object() && (c.contains("components") ? c["components"] == combination_components_v3()
+                                                                       : c.contains("weights") && c["weights"].is_array() &&
+                                                                             !c["weights"].empty() && c["weights"][0].is_array() &&
+                                                                             c["weights"][0].size() == 3);
+        if (c.is_object() && c.contains("components") && !three && c["components"] != combination_components())
           bad("combination.components must be " + combination_components().dump() + " (the order of the weights), got " +
               c["components"].dump());
+        const size_t components = three ? 3 : Combination::kComponents;
         const json& weights = member(c, "weights", "combination");
         const json& errors = member(c, "validation_mae", "combination");
         const size_t targets = columns.targets.size();
@@ -331,13 +345,14 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
               std::to_string(targets) + ")");
         for (size_t k = 0; k < targets; ++k) {
           const std::string where = "combination.weights[" + std::to_string(k) + "]";
-          if (!weights[k].is_array() || weights[k].size() != Combination::kComponents || !errors[k].is_array() ||
-              errors[k].size() != Combination::kComponents)
+          if (!weights[k].is_array() || weights[k].size() != components || !errors[k].is_array() ||
+              errors[k].size() != components)
             bad(where + " and combination.validation_mae[" + std::to_string(k) + "] must hold " +
-                std::to_string(Combination::kComponents) + " numbers");
+                std::to_string(components) + " numbers");
           std::array<double, Combination::kComponents> w{}, e{};
+          e.fill(std::nan(""));
           double sum = 0;
-          for (size_t i = 0; i < w.size(); ++i) {
+          for (size_t i = 0; i < components; ++i) {
             const json& v = weights[k][i];
             if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1)
               bad(where + "[" + std::to_string(i) + "] must be a number in [0, 1], got " + v.dump());
@@ -350,6 +365,31 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
           if (std::abs(sum - 1) > 1e-9) bad(where + " must sum to 1");
           combination.weights.push_back(w);
           combination.validation_mae.push_back(e);
+        }
+        bool uses_theta = false;
+        for (const auto& w : combination.weights) uses_theta = uses_theta || w[3] > 0;
+        if (c.contains("theta")) {
+          const json& theta = c["theta"];
+          if (!theta.is_array() || theta.size() != targets)
+            bad("combination.theta must hold one object per target (" + std::to_string(targets) + ")");
+          for (size_t k = 0; k < targets; ++k) {
+            const std::string where = "combination.theta[" + std::to_string(k) + "]";
+            const json& t = theta[k];
+            if (!t.is_object()) bad(where + " must be an object {\"alpha\", \"drift\", \"rows\"}");
+            Theta state;
+            const json& alpha = member(t, "alpha", where);
+            if (!alpha.is_number() || !(alpha.get<double>() >= 0.01 && alpha.get<double>() <= 0.99))
+              bad(where + ".alpha must be a number in [0.01, 0.99], got " + alpha.dump());
+            state.alpha = alpha.get<double>();
+            const json& drift = member(t, "drift", where);
+            if (!drift.is_number() || !std::isfinite(drift.get<double>()))
+              bad(where + ".drift must be a finite number, got " + drift.dump());
+            state.drift = drift.get<double>();
+            state.rows = read_integer(t, "rows", where, 2, std::numeric_limits<long>::max());
+            combination.theta.push_back(state);
+          }
+        } else if (uses_theta) {
+          bad("combination.weights give the Theta forecast a weight, but there is no combination.theta (its state)");
         }
       } else if (config.training.combine == Toggle::on && intervals.windows > 0) {
         // train chooses the combination on the same validation windows that calibrate the

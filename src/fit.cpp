@@ -197,6 +197,14 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
   return errors;
 }
 
+std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& values, long rows, long targets) {
+  if (rows < 2) return {};  // no slope through one row
+  const MatrixD adjusted = seasonal.adjust(values, 0);
+  std::vector<Theta> out;
+  for (long k = 0; k < targets; ++k) out.push_back(Theta::fit(adjusted, k, rows));
+  return out;
+}
+
 Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads,
                                bool seasonal_naive_only) {
   const int look_back = checkpoint.config.data.look_back;
@@ -210,6 +218,10 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
   Checkpoint alone = checkpoint;
   alone.combination = {};
   const MatrixD predicted = predict_at(alone, values, 0, origins, horizon, threads);
+  // Theta, fitted on the rows before the validation windows (seasonally adjusted as the model's).
+  combination.theta = fit_theta(checkpoint.seasonal, values, begin, targets);
+  const MatrixD theta = combination.theta.empty() ? MatrixD::Constant(static_cast<long>(origins.size()), horizon * targets, std::nan(""))
+                                                  : theta_at(checkpoint, combination.theta, values, 0, origins, horizon);
   const bool seasonal = m > 1 && look_back >= m;
   constexpr double kCombineMargin = 1.1;
   constexpr double kBaselineAlone = 0.5;
@@ -222,6 +234,7 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
         error[0] += std::abs(actual - predicted(static_cast<long>(o), h * targets + k));
         if (seasonal) error[1] += std::abs(actual - values(origin - m + h % m, k));
         error[2] += std::abs(actual - values(origin - 1, k));
+        error[3] += std::abs(actual - theta(static_cast<long>(o), h * targets + k));
       }
     const double n = static_cast<double>(origins.size() * static_cast<size_t>(horizon));
     for (double& e : error) e /= n;
@@ -231,15 +244,29 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     // most half the model's (a model that failed: an outlier that squeezed the scale); otherwise
     // the model forecasts alone.
     const size_t best = seasonal && error[1] <= error[2] ? 1 : 2;
-    std::array<double, Combination::kComponents> weight{1.0, 0.0, 0.0};
+    std::array<double, Combination::kComponents> weight{1.0, 0.0, 0.0, 0.0};
     if (seasonal_naive_only && seasonal) {
-      weight = {0.0, 1.0, 0.0};
+      weight = {0.0, 1.0, 0.0, 0.0};
     } else if (error[best] <= kBaselineAlone * error[0]) {
-      weight = {0.0, 0.0, 0.0};
+      weight = {0.0, 0.0, 0.0, 0.0};
       weight[best] = 1.0;
     } else if (error[best] <= kCombineMargin * error[0]) {
       weight[0] = 0.5;
       weight[best] = 0.5;
+    }
+    // Where the model takes part, Theta takes its fixed share from every weight (README round 14:
+    // measured on held-out periods, not chosen per series on one validation tail).
+    // Not where a season is left in the values: the windows are normalised by it, or the rows
+    // before any test tail show it (the recipe's tests, on the rows it judged), and no seasonal
+    // adjustment divides it out. Theta would smooth it away (README round 14: Nottingham
+    // temperatures, a level series scaled by min-max; 42-month series too short to adjust).
+    const double share = checkpoint.config.training.theta_weight;
+    const bool season_left_in =
+        checkpoint.seasonal.empty() && m > 1 &&
+        (checkpoint.config.data.normalise == Normalise::season || shows_season(values, k, end, static_cast<int>(m), horizon));
+    if (weight[0] > 0 && share > 0 && !season_left_in && !combination.theta.empty()) {
+      for (double& w : weight) w *= 1 - share;
+      weight[3] = share;
     }
     combination.weights.push_back(weight);
     combination.validation_mae.push_back(error);
@@ -548,6 +575,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon},
                      first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", "", ""};
+  outcome.seasonal_naive_fallback = seasonal_naive_only;
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
@@ -613,6 +641,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     } else {
       checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
       checkpoint.seasonal = refit_seasonal;
+      // Theta, like the scaler and the indices, is fitted again on every row.
+      if (!checkpoint.combination.empty())
+        checkpoint.combination.theta = fit_theta(refit_seasonal, series.values, series.rows(), series.n_targets);
       checkpoint.model = *slots.front().model;
       for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
       for (const auto& report : slots.front().result.history)

@@ -62,21 +62,47 @@ void check_finite(const MatrixD& values) {
 
 }  // namespace
 
-void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins,
+MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
+                 const std::vector<long>& origins, int horizon) {
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  const long look_back = checkpoint.config.data.look_back;
+  const SeasonalAdjustment& seasonal = checkpoint.seasonal;
+  const MatrixD adjusted = seasonal.adjust(history, phase);
+  MatrixD out(static_cast<long>(origins.size()), static_cast<long>(horizon) * targets);
+  for (size_t o = 0; o < origins.size(); ++o) {
+    const long origin = origins[o];
+    for (long k = 0; k < targets; ++k) {
+      const Theta& theta = thetas[static_cast<size_t>(k)];
+      const double level = theta.level(adjusted, k, origin - look_back, origin);
+      for (long h = 0; h < horizon; ++h)  // step h + 1 is history row origin + h
+        out(static_cast<long>(o), h * targets + k) = seasonal.restore(theta.forecast(level, h + 1), k, phase + origin + h);
+    }
+  }
+  return out;
+}
+
+void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
                        MatrixD& predicted) {
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
   const long m = std::max(1, checkpoint.config.data.season);
+  const Combination& combination = checkpoint.combination;
+  bool any_theta = false;
+  for (const auto& w : combination.weights) any_theta = any_theta || w[3] > 0;
+  const MatrixD theta = any_theta ? theta_at(checkpoint, combination.theta, history, phase, origins,
+                                             static_cast<int>(predicted.cols() / targets))
+                                  : MatrixD();
   for (size_t o = 0; o < origins.size(); ++o) {
     const long origin = origins[o];
     for (long c = 0; c < predicted.cols(); ++c) {
       const long h = c / targets, k = c % targets;
-      const auto& w = checkpoint.combination.weights[static_cast<size_t>(k)];
+      const auto& w = combination.weights[static_cast<size_t>(k)];
       const long season_row = origin - m + h % m;
       const double naive = history(origin - 1, k);
       const double seasonal = season_row >= 0 ? history(season_row, k) : naive;
       double& value = predicted(static_cast<long>(o), c);
       // A model with weight 0 (the recipe's seasonal naive fallback) cannot spoil the sum.
-      value = (w[0] > 0 ? w[0] * value : 0.0) + w[1] * seasonal + w[2] * naive;
+      value = (w[0] > 0 ? w[0] * value : 0.0) + w[1] * seasonal + w[2] * naive +
+              (w[3] > 0 ? w[3] * theta(static_cast<long>(o), c) : 0.0);
     }
   }
 }
@@ -203,7 +229,7 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
       // Step h + 1 from origin o is history row origins[o] + h.
       result(o, c) = seasonal.restore(checkpoint.scaler.inverse(out(o, c), k), k, phase + origins[static_cast<size_t>(o)] + c / targets);
     }
-  if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, origins, result);
+  if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, phase, origins, result);
   check_finite(result);
   return result;
 }

@@ -359,8 +359,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (!checkpoint.combination.empty()) {
         const auto& w = checkpoint.combination.weights.front();
         const auto& e = checkpoint.combination.validation_mae.front();
-        recipe << ", weights " << fixed(w[0], 2) << "/" << fixed(w[1], 2) << "/" << fixed(w[2], 2) << " (val MAE "
-               << error_text(e[0]) << "/" << error_text(e[1]) << "/" << error_text(e[2]) << ")";
+        recipe << ", weights " << fixed(w[0], 2) << "/" << fixed(w[1], 2) << "/" << fixed(w[2], 2) << "/" << fixed(w[3], 2)
+               << " (val MAE " << error_text(e[0]) << "/" << error_text(e[1]) << "/" << error_text(e[2]) << "/"
+               << error_text(e[3]) << ")";
       }
       if (!s.note.empty()) recipe << "; " << s.note;
       s.recipe = recipe.str();

@@ -178,6 +178,11 @@ bool seasonal_naive_fallback(const Config& requested, const Config& resolved, co
          resolved.data.look_back >= resolved.data.season && resolved.training.combine == Toggle::on;
 }
 
+bool shows_season(const MatrixD& values, long column, long rows, int m, int horizon) {
+  const MatrixD target = values.col(column).head(rows);
+  return m > 1 && (has_season(target, rows, m) || season_beats_naive(target, rows, m, horizon));
+}
+
 int seasonal_period(const DataConfig& data, const Series& series) {
   if (data.season > 0) return data.season;
   return std::max(1, series.time.frequency.seasonal_period());

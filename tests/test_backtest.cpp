@@ -276,14 +276,21 @@ TEST_CASE("a forecast combination weighs the model with the seasonal naive and n
   const std::vector<long> origins = {10, 20};
   const MatrixD alone = predict_at(checkpoint, history.values, history.phase, origins, 3);  // [2, 3] (recursive past H = 2)
   checkpoint.config.training.combine = Toggle::on;
-  checkpoint.combination.weights = {{0.25, 0.5, 0.25}};
-  checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0}};
+  checkpoint.combination.weights = {{0.25, 0.5, 0.15, 0.1}};
+  checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0, 1.0}};
+  const Theta theta{0.5, 0.25, 30};
+  checkpoint.combination.theta = {theta};
   const MatrixD combined = predict_at(checkpoint, history.values, history.phase, origins, 3);
+  const long look_back = checkpoint.config.data.look_back;
   for (size_t o = 0; o < origins.size(); ++o)
     for (long h = 0; h < 3; ++h) {
       const long origin = origins[o];
+      // Theta by hand: SES with alpha 1/2 over the window's rows, then the drift's steps (theta.hpp).
+      double level = history.values(origin - look_back, 0);
+      for (long t = origin - look_back + 1; t < origin; ++t) level += 0.5 * (history.values(t, 0) - level);
+      const double theta_h = level + 0.25 * (h + (1 - std::pow(0.5, 30)) / 0.5);
       const double expected = 0.25 * alone(static_cast<long>(o), h) + 0.5 * history.values(origin - 4 + h % 4, 0) +
-                              0.25 * history.values(origin - 1, 0);
+                              0.15 * history.values(origin - 1, 0) + 0.1 * theta_h;
       CHECK(combined(static_cast<long>(o), h) == Approx(expected).epsilon(1e-12));
     }
 }

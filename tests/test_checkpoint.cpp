@@ -190,8 +190,9 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
 TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   Checkpoint original = small_checkpoint();
   original.config.training.combine = Toggle::on;
-  original.combination.weights = {{0.5, 0.5, 0.0}};
-  original.combination.validation_mae = {{1.5, 1.25, 2.0}};
+  original.combination.weights = {{0.45, 0.45, 0.0, 0.1}};
+  original.combination.validation_mae = {{1.5, 1.25, 2.0, 1.75}};
+  original.combination.theta = {Theta{0.35, -0.25, 40}};
   test::TempDir dir;
   const std::string path = dir.file("m.json");
   save_checkpoint(path, original);
@@ -199,9 +200,13 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   REQUIRE(loaded.combination.weights.size() == 1);
   CHECK(loaded.combination.weights[0] == original.combination.weights[0]);
   CHECK(loaded.combination.validation_mae[0] == original.combination.validation_mae[0]);
+  REQUIRE(loaded.combination.theta.size() == 1);
+  CHECK(loaded.combination.theta[0].alpha == 0.35);
+  CHECK(loaded.combination.theta[0].drift == -0.25);
+  CHECK(loaded.combination.theta[0].rows == 40);
   CHECK(checkpoint_text(loaded) == checkpoint_text(original));
   json j = as_json(original);
-  CHECK(j["combination"]["components"] == json({"model", "seasonal_naive", "naive"}));
+  CHECK(j["combination"]["components"] == json({"model", "seasonal_naive", "naive", "theta"}));
   const auto load = [&](const json& content) { return load_checkpoint(dir.write("bad.json", content.dump())); };
   SECTION("weights that do not sum to 1") {
     j["combination"]["weights"][0][1] = 0.25;
@@ -211,13 +216,38 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
     j["config"]["training"]["combine"] = false;
     REQUIRE_THROWS_WITH(load(j), Contains("config.training.combine is not true"));
   }
+  SECTION("a checkpoint of an earlier version: three components, no Theta") {
+    j["combination"] = {{"components", {"model", "seasonal_naive", "naive"}},
+                        {"weights", {{0.5, 0.5, 0.0}}},
+                        {"validation_mae", {{1.5, 1.25, 2.0}}}};
+    const Checkpoint old = load(j);
+    CHECK(old.combination.weights[0] == std::array<double, 4>{0.5, 0.5, 0.0, 0.0});
+    CHECK(std::isnan(old.combination.validation_mae[0][3]));
+    CHECK(old.combination.theta.empty());
+    j["combination"].erase("components");
+    CHECK(load(j).combination.weights[0] == std::array<double, 4>{0.5, 0.5, 0.0, 0.0});
+  }
+  SECTION("a Theta weight without the Theta state") {
+    j["combination"].erase("theta");
+    REQUIRE_THROWS_WITH(load(j), Contains("give the Theta forecast a weight, but there is no combination.theta"));
+  }
+  SECTION("a Theta state out of range") {
+    j["combination"]["theta"][0]["alpha"] = 0;
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.theta[0].alpha must be a number in [0.01, 0.99], got 0"));
+    j["combination"]["theta"][0]["alpha"] = 0.5;
+    j["combination"]["theta"][0]["rows"] = 1;
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.theta[0]") && Contains("rows"));
+    j["combination"]["theta"][0]["rows"] = 40;
+    j["combination"]["theta"][0]["drift"] = "up";
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.theta[0].drift must be a finite number"));
+  }
   SECTION("a row per target") {
-    j["combination"]["weights"].push_back({1.0, 0.0, 0.0});
+    j["combination"]["weights"].push_back({1.0, 0.0, 0.0, 0.0});
     REQUIRE_THROWS_WITH(load(j), Contains("one row per target"));
   }
   SECTION("components in another order or others") {
     j["combination"]["components"] = {"naive", "seasonal_naive", "model"};
-    REQUIRE_THROWS_WITH(load(j), Contains("combination.components must be [\"model\",\"seasonal_naive\",\"naive\"]"));
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.components must be [\"model\",\"seasonal_naive\",\"naive\",\"theta\"]"));
   }
   SECTION("combine true and intervals from validation windows, but the combination chosen on them is gone") {
     j["intervals"] = {{"levels", {50, 99}}, {"windows", 4},

@@ -392,6 +392,9 @@ TEST_CASE("the default recipe trains an ensemble whose checkpoint forecasts with
   CHECK(checkpoint["config"]["training"]["refit"] == true);
   CHECK(checkpoint["config"]["training"]["combine"] == true);
   CHECK(checkpoint["combination"]["weights"].size() == 1);
+  // Theta takes part (README round 14), so the forecasts from histories below check its window too.
+  CHECK(checkpoint["combination"]["weights"][0][3] == 0.1);
+  CHECK(checkpoint["combination"]["theta"].size() == 1);
   CHECK(checkpoint["ensemble"]["members"] == 2);
   CHECK(checkpoint["ensemble"]["more_state_dicts"].size() == 1);
   CHECK(checkpoint["intervals"]["abs_residual_quantiles"].size() == 6);

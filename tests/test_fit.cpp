@@ -110,7 +110,7 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
   const Checkpoint& checkpoint = outcome.checkpoint;
   REQUIRE(checkpoint.config.data.look_back == 12);
   REQUIRE(checkpoint.combination.weights.size() == 1);
-  CHECK(checkpoint.combination.weights.front() == std::array<double, 3>{0.0, 1.0, 0.0});
+  CHECK(checkpoint.combination.weights.front() == std::array<double, 4>{0.0, 1.0, 0.0, 0.0});
   const Forecast f = forecast(checkpoint, tail_history(checkpoint), 18, 1);
   REQUIRE(checkpoint.data_tail.values.rows() == 12);  // a season of history for seasonal naive
   for (int h = 0; h < 18; ++h) CHECK(f.values(h, 0) == Approx(y[static_cast<size_t>(8 + h % 12)]).epsilon(1e-6));
@@ -139,7 +139,7 @@ TEST_CASE("a baseline that validates at least twice as well as the model forecas
   const auto& mae = checkpoint.combination.validation_mae.front();
   INFO("validation MAE " << mae[0] << " / " << mae[1] << " / " << mae[2]);
   CHECK(mae[2] <= 0.5 * mae[0]);
-  CHECK(checkpoint.combination.weights.front() == std::array<double, 3>{0.0, 0.0, 1.0});
+  CHECK(checkpoint.combination.weights.front() == std::array<double, 4>{0.0, 0.0, 1.0, 0.0});
   const Forecast f = forecast(checkpoint, tail_history(checkpoint), 3, 1);
   for (int h = 0; h < 3; ++h) CHECK(f.values(h, 0) == Approx(checkpoint.data_tail.values(5, 0)));
 }
@@ -201,4 +201,92 @@ TEST_CASE("a refit stopped part way keeps the validated members and says it was 
   config.training.refit = Toggle::off;
   const FitOutcome validated = fit(config, FitOptions{});
   CHECK(checkpoint_text(stopped.checkpoint) == checkpoint_text(validated.checkpoint));
+}
+
+TEST_CASE("Theta takes its share of a combination the model is in, fitted again on every row by the refit", "[fit]") {
+  // A trend with a zig-zag and no season: the model takes part, so Theta gets training.theta_weight.
+  test::TempDir dir;
+  std::string text = "value\n";
+  MatrixD values(60, 1);
+  for (int t = 0; t < 60; ++t) {
+    values(t, 0) = 100 + 2 * t + (t * 7 % 5);
+    text += std::to_string(static_cast<int>(values(t, 0))) + "\n";
+  }
+  Config config;
+  config.data.path = dir.write("trend.csv", text);
+  config.data.targets = {"value"};
+  config.data.horizon = 3;
+  config.data.look_back = 6;
+  config.data.normalise = Normalise::last;
+  config.model.hidden = {8};
+  config.model.ensemble = 1;
+  config.training.epochs = 40;
+  config.training.lr = 1e-2;
+  config.training.combine = Toggle::on;
+  config.training.refit = Toggle::on;
+  config.training.threads = 1;
+  const Checkpoint checkpoint = fit(config).checkpoint;
+  REQUIRE(checkpoint.combination.weights.size() == 1);
+  const auto& w = checkpoint.combination.weights.front();
+  REQUIRE(w[0] > 0);
+  CHECK(w[3] == Approx(0.1));
+  CHECK(w[0] + w[1] + w[2] == Approx(0.9));
+  CHECK(w[1] == 0);  // no season: no seasonal naive candidate
+  CHECK(std::isfinite(checkpoint.combination.validation_mae.front()[3]));
+  REQUIRE(checkpoint.combination.theta.size() == 1);
+  const Theta every_row = Theta::fit(values, 0, 60);
+  CHECK(checkpoint.combination.theta[0].rows == 60);
+  CHECK(checkpoint.combination.theta[0].alpha == every_row.alpha);
+  CHECK(checkpoint.combination.theta[0].drift == every_row.drift);
+  // The forecast from the data tail is the weighted sum, Theta read off the tail's window.
+  const History tail = tail_history(checkpoint);
+  Checkpoint model_alone = checkpoint;
+  model_alone.combination = {};
+  const MatrixD alone = predict_at(model_alone, tail.values, tail.phase, {6}, 3);
+  const MatrixD theta = theta_at(checkpoint, checkpoint.combination.theta, tail.values, tail.phase, {6}, 3);
+  const Forecast f = forecast(checkpoint, tail, 3, 1);
+  for (long h = 0; h < 3; ++h)
+    CHECK(f.values(h, 0) == Approx(w[0] * alone(0, h) + w[2] * values(59, 0) +
+                                   w[3] * theta(0, h)));
+
+  SECTION("theta_weight 0: none, though its validation error is still measured") {
+    config.training.theta_weight = 0;
+    const Checkpoint without = fit(config).checkpoint;
+    CHECK(without.combination.weights.front()[3] == 0);
+    CHECK(std::isfinite(without.combination.validation_mae.front()[3]));
+  }
+}
+
+TEST_CASE("Theta takes no share where the rows show a season the model does not divide out", "[fit]") {
+  // A strong season around a level, the windows normalised by it but the values not adjusted (as
+  // the recipe leaves a series that reaches 0 or below).
+  test::TempDir dir;
+  std::string text = "date,value\n";
+  for (int t = 0; t < 96; ++t)
+    text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+            std::to_string(50 + 20 * std::sin(6.283185307179586 * t / 12) + ((t * 37 + 11) % 13 - 6)) + "\n";
+  Config config;
+  config.data.path = dir.write("season.csv", text);
+  config.data.targets = {"value"};
+  config.data.horizon = 6;
+  config.data.look_back = 24;
+  config.data.time_column = "date";
+  config.data.season = 12;
+  config.data.normalise = Normalise::season;
+  config.data.seasonal_adjust = SeasonalAdjust::none;
+  config.model.hidden = {8};
+  config.model.ensemble = 1;
+  config.training.epochs = 40;
+  config.training.lr = 1e-2;
+  config.training.combine = Toggle::on;
+  config.training.refit = Toggle::off;
+  config.training.threads = 1;
+  const Checkpoint checkpoint = fit(config).checkpoint;
+  REQUIRE(checkpoint.config.data.season == 12);
+  REQUIRE(checkpoint.combination.weights.size() == 1);
+  const auto& mae = checkpoint.combination.validation_mae.front();
+  INFO("validation MAE " << mae[0] << " / " << mae[1] << " / " << mae[2] << " / " << mae[3]);
+  REQUIRE(checkpoint.combination.weights.front()[0] > 0);  // the model takes part, yet Theta does not
+  CHECK(checkpoint.combination.weights.front()[3] == 0);
+  CHECK(std::isfinite(checkpoint.combination.validation_mae.front()[3]));
 }

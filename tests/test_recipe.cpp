@@ -367,3 +367,17 @@ TEST_CASE("a series that keeps to one level is normalised by min-max, a walk or 
   config.data.normalise = Normalise::last;
   CHECK(resolve_recipe(config, daily(200, 0)).data.normalise == Normalise::last);
 }
+
+TEST_CASE("shows_season: a season repeating in the changes, not a trend, a cycle or another column's", "[recipe]") {
+  MatrixD values(96, 3);
+  for (long t = 0; t < 96; ++t) {
+    values(t, 0) = 50 + 20 * std::sin(6.283185307179586 * t / 12) + ((t * 37 + 11) % 13 - 6);  // season 12 + noise
+    values(t, 1) = 100 + 3 * t + ((t * 37 + 11) % 13 - 6);                                     // trend + noise
+    values(t, 2) = 50 + 20 * std::sin(6.283185307179586 * t / 40);                               // a 40-step cycle
+  }
+  CHECK(shows_season(values, 0, 96, 12, 6));
+  CHECK_FALSE(shows_season(values, 1, 96, 12, 6));
+  CHECK_FALSE(shows_season(values, 2, 96, 12, 6));
+  CHECK_FALSE(shows_season(values, 0, 96, 1, 6));   // no period, no season
+  CHECK_FALSE(shows_season(values, 0, 20, 12, 6));  // fewer than 2m rows: neither test can tell
+}

@@ -49,7 +49,7 @@ DEFAULT_CONFIG = {
         "beta2": 0.999, "eps": 1e-08, "alpha": 0.99, "momentum": 0.0, "centered": False,
         "weight_decay": 0.0, "loss": "mse", "huber_delta": 1.0, "clip_norm": 0.0, "patience": 10,
         "min_delta": 0.0, "lr_factor": 1.0, "lr_patience": 5, "min_lr": 0.0, "seed": 0,
-        "threads": 0, "mode": "per-series", "refit": "auto", "combine": "auto",
+        "threads": 0, "mode": "per-series", "refit": "auto", "combine": "auto", "theta_weight": 0.1,
     },
     "output": {"path": "model.json", "log_json": "", "checkpoint_every": 0},
 }
@@ -1082,7 +1082,7 @@ def from_checkpoint(args):
         raise Failure("%s: the model was trained on seasonally adjusted targets (data.seasonal_adjust), which a plain "
                       "nn.LSTM does not reproduce: train with --seasonal-adjust none to export it" % args.model)
     if ckpt.get("combination"):
-        raise Failure("%s: the forecast combines the model with seasonal naive and naive forecasts (training.combine), "
+        raise Failure("%s: the forecast combines the model with seasonal naive, naive and Theta forecasts (training.combine), "
                       "which a PyTorch state_dict does not hold: train with --combine false to export it" % args.model)
     try:
         names = list(columns["targets"]) + list(columns["features"])

@@ -14,6 +14,7 @@
 #include "lstmf/model.hpp"
 #include "lstmf/scaler.hpp"
 #include "lstmf/seasonal.hpp"
+#include "lstmf/theta.hpp"
 #include "lstmf/series.hpp"
 #include "lstmf/time_index.hpp"
 
@@ -75,13 +76,17 @@ struct IntervalQuantiles {
 };
 
 // Forecast combination (config.training.combine): per target k, the forecast at step h from origin o
-// (inputs end before row o) is  w[0] * model + w[1] * x[o - m + (h mod m)] + w[2] * x[o - 1]
-// (the model's, the seasonal naive and the naive forecast), weights >= 0 summing to 1, chosen from
-// the validation windows' errors of the first run (fit.hpp choose_combination).
+// (inputs end before row o) is
+//   w[0] * model + w[1] * x[o - m + (h mod m)] + w[2] * x[o - 1] + w[3] * theta_h
+// (the model's, the seasonal naive, the naive and the Theta forecast, theta.hpp, from the window's
+// rows, seasonally adjusted and restored as the model's are), weights >= 0 summing to 1. The first
+// three are chosen from the validation windows' errors of the first run (fit.hpp
+// choose_combination); w[3] is config.training.theta_weight's share taken from them.
 struct Combination {
-  static constexpr int kComponents = 3;              // model, seasonal naive, naive
+  static constexpr int kComponents = 4;              // model, seasonal naive, naive, theta
   std::vector<std::array<double, kComponents>> weights;        // [T]; empty = the model alone
   std::vector<std::array<double, kComponents>> validation_mae; // [T], original units; NaN = not a candidate
+  std::vector<Theta> theta;                          // [T] when any w[3] > 0 (or measured), else empty
 
   bool empty() const { return weights.empty(); }
 };

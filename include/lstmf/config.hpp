@@ -100,6 +100,8 @@ struct TrainingConfig {
   Toggle refit = Toggle::automatic;
   // Weight the forecast with seasonal naive and naive by validation errors; automatic as refit.
   Toggle combine = Toggle::automatic;
+  // The Theta forecast's share of a combination in which the model takes part (theta.hpp).
+  double theta_weight = 0.1;
 };
 
 struct OutputConfig {

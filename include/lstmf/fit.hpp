@@ -58,6 +58,7 @@ struct FitOutcome {
   std::string time_column_dropped;  // why a first column named like a time column was not read as one
   std::string time_column_unread;   // a column named like times, not guessed (look-back or season given)
   std::string rows_dropped;         // dropped_rows_note of the training series ("" for none)
+  bool seasonal_naive_fallback = false;  // recipe.hpp: a season too short to learn, forecast by seasonal naive
 };
 
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member
@@ -80,6 +81,11 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                      int threads = 0);
 
+// Theta (theta.hpp) of each of the first `targets` columns over rows [0, rows) of `values`
+// [rows, columns] (original units), seasonally adjusted by `seasonal` with row 0 at phase 0;
+// empty for fewer than 2 rows.
+std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& values, long rows, long targets);
+
 // The forecast combination (checkpoint.hpp Combination) chosen on the windows whose targets lie in
 // rows [begin, end) of `values` from the MAE of each component there (the model's own forecast:
 // `checkpoint` without a combination; the seasonal naive forecast only when 1 < m <= look_back):
@@ -90,7 +96,12 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
 // the model's forecasts alone (0, 1, 0 or 0, 0, 1): the model failed (no series of the accuracy
 // sets comes near: their lowest ratio is 0.86). With `seasonal_naive_only` (the
 // recipe's fallback for a season too short to learn, recipe.hpp) the weights are (0, 1, 0) whatever
-// the errors, which are still measured and stored. Empty without such windows.
+// the errors, which are still measured and stored. Where the model's weight is above 0, the
+// Theta forecast (fitted on rows [0, begin), stored in `theta`) takes config.training.theta_weight
+// of it: every weight times 1 - theta_weight, Theta's weight theta_weight; not where a season is
+// left in the values (no seasonal adjustment, and normalise season or recipe.hpp shows_season
+// over rows [0, end)). Its validation MAE is measured and stored beside the others. Empty without
+// such windows.
 Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                int threads = 0, bool seasonal_naive_only = false);
 

@@ -88,9 +88,15 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
                    int horizon, int threads = 0);
 
 // Applies checkpoint.combination (checkpoint.hpp) to the model's predictions `predicted`
-// [origins, steps * targets] (original units), in place; predict_at calls it.
-void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, const std::vector<long>& origins,
+// [origins, steps * targets] (original units), in place; predict_at calls it. `phase` as predict_at's.
+void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
                        MatrixD& predicted);
+
+// The Theta forecasts (theta.hpp) of `thetas` [targets] from each origin, over the window of
+// look_back rows before it, adjusted by checkpoint.seasonal (history row 0 at `phase`) and restored:
+// [origins, horizon * targets], y(o, h*targets + k), original units.
+MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
+                 const std::vector<long>& origins, int horizon);
 
 // CSV text: header, then one row per step; numbers written so they round-trip exactly.
 std::string to_csv(const Forecast& forecast);

@@ -39,7 +39,8 @@
 //   combine     on (training.combine auto; false turns it and the seasonal naive fallback off,
 //               true keeps it on with explicit epochs too): the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp); seasonal
-//               naive alone for a season too short to learn (seasonal_naive_fallback below)
+//               naive alone for a season too short to learn (seasonal_naive_fallback below); where the
+//               model takes part, a Theta forecast takes training.theta_weight (0.1) of it (theta.hpp)
 //   time column when none is named (and no season): a first column named like one
 //               (series.hpp time_column_by_name), taken by fit() before the data is read
 // The protocol's measurements behind each choice are in README.md, "The default recipe".
@@ -53,6 +54,12 @@ namespace lstmf {
 // The seasonal period used for normalisation, metrics and intervals: data.season when set, else
 // the time column's usual period (monthly 12, hourly 24, ...), else 1.
 int seasonal_period(const DataConfig& data, const Series& series);
+
+// Whether column `column` of `values` [rows, columns] shows a season of period m over its first
+// `rows` rows, by the tests that make the recipe normalise by the season: M4's 90% test on the
+// first differences (2m + 1 of them), or, on 2m rows, seasonal naive fitting clearly better than
+// naive (horizon: the lags 1 .. min(horizon, m) it is compared with). False for m < 2.
+bool shows_season(const MatrixD& values, long column, long rows, int m, int horizon);
 
 // `config` with every automatic key resolved for `series` (its training file). Explicit keys are
 // kept as they are. Throws InputError when the series is too short for any window.

@@ -256,15 +256,24 @@ int run_train(const TrainArgs& args) {
     const Combination& combination = outcome.checkpoint.combination;
     for (size_t k = 0; k < combination.weights.size(); ++k) {
       const auto& w = combination.weights[k];
+      // "0.9 x the model + 0.1 x Theta", or one component alone.
+      static const char* const kNames[Combination::kComponents] = {"the model", "seasonal naive", "naive", "Theta"};
+      std::string parts;
+      for (size_t i = 0; i < w.size(); ++i)
+        if (w[i] > 0) parts += std::string(parts.empty() ? "" : " + ") + (w[i] == 1.0 ? "" : format_number(w[i]) + " x ") + kNames[i];
+      if (w[1] == 1.0 || w[2] == 1.0)
+        parts = std::string(w[1] == 1.0 ? "seasonal naive" : "naive") + " alone (" +
+                (outcome.seasonal_naive_fallback ? "a season too short to learn"
+                                                 : "its validation MAE was at most half the model's") + ")";
+      if (w[0] == 1.0) parts = "the model alone";
+      const auto mae = [&](size_t i) {
+        const double e = combination.validation_mae[k][i];
+        return std::isnan(e) ? std::string("n/a") : format_number(e);
+      };
       std::cerr << "forecast"
                 << (combination.weights.size() > 1 ? " of " + outcome.checkpoint.columns.targets[k] : std::string())
-                << ": " << (w[0] == 1.0   ? "the model alone"
-                            : w[1] == 1.0 ? "seasonal naive alone (a season too short to learn)"
-                                          : "the mean of the model and " + std::string(w[1] > 0 ? "seasonal naive" : "naive"))
-                << " (validation MAE model " << format_number(combination.validation_mae[k][0]) << ", seasonal naive "
-                << (std::isnan(combination.validation_mae[k][1]) ? std::string("n/a")
-                                                                  : format_number(combination.validation_mae[k][1]))
-                << ", naive " << format_number(combination.validation_mae[k][2]) << ")\n";
+                << ": " << parts << " (validation MAE model " << mae(0) << ", seasonal naive " << mae(1) << ", naive "
+                << mae(2) << ", Theta " << mae(3) << ")\n";
     }
     if (!outcome.refit_failed.empty())
       std::cerr << "the refit on every row diverged (" << outcome.refit_failed
