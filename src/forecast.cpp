@@ -57,7 +57,7 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
 void check_finite(const MatrixD& values) {
   if (!values.allFinite())
     throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights, "
-                        "scaler or seasonal factors, or the history's values, are out of range)");
+                        "scaler, seasonal factors or Theta state, or the history's values, are out of range)");
 }
 
 }  // namespace

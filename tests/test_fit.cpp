@@ -27,6 +27,23 @@ Config airline(int epochs) {
   return config;
 }
 
+// A small single-model run of column "value" of `path` with the combination on and no refit.
+Config combined(const std::string& path, int horizon, int look_back, Normalise normalise, std::vector<int> hidden, int epochs) {
+  Config config;
+  config.data.path = path;
+  config.data.targets = {"value"};
+  config.data.horizon = horizon;
+  config.data.look_back = look_back;
+  config.data.normalise = normalise;
+  config.model.hidden = std::move(hidden);
+  config.model.ensemble = 1;
+  config.training.epochs = epochs;
+  config.training.combine = Toggle::on;
+  config.training.refit = Toggle::off;
+  config.training.threads = 1;
+  return config;
+}
+
 }  // namespace
 
 TEST_CASE("checkpoint_every hands over resumable snapshots that continue exactly like the run", "[fit]") {
@@ -122,18 +139,7 @@ TEST_CASE("a baseline that validates at least twice as well as the model forecas
   test::TempDir dir;
   std::string text = "value\n";
   for (int t = 0; t < 80; ++t) text += (t == 3 ? std::string("300000000") : std::to_string(300 + (t * 7 % 11) - 5)) + "\n";
-  Config config;
-  config.data.path = dir.write("typo.csv", text);
-  config.data.targets = {"value"};
-  config.data.horizon = 3;
-  config.data.look_back = 6;
-  config.data.normalise = Normalise::minmax;
-  config.model.hidden = {4};
-  config.model.ensemble = 1;
-  config.training.epochs = 3;
-  config.training.combine = Toggle::on;
-  config.training.refit = Toggle::off;
-  config.training.threads = 1;
+  const Config config = combined(dir.write("typo.csv", text), 3, 6, Normalise::minmax, {4}, 3);
   const Checkpoint checkpoint = fit(config).checkpoint;
   REQUIRE(checkpoint.combination.weights.size() == 1);
   const auto& mae = checkpoint.combination.validation_mae.front();
@@ -212,19 +218,9 @@ TEST_CASE("Theta takes its share of a combination the model is in, fitted again 
     values(t, 0) = 100 + 2 * t + (t * 7 % 5);
     text += std::to_string(static_cast<int>(values(t, 0))) + "\n";
   }
-  Config config;
-  config.data.path = dir.write("trend.csv", text);
-  config.data.targets = {"value"};
-  config.data.horizon = 3;
-  config.data.look_back = 6;
-  config.data.normalise = Normalise::last;
-  config.model.hidden = {8};
-  config.model.ensemble = 1;
-  config.training.epochs = 40;
+  Config config = combined(dir.write("trend.csv", text), 3, 6, Normalise::last, {8}, 40);
   config.training.lr = 1e-2;
-  config.training.combine = Toggle::on;
   config.training.refit = Toggle::on;
-  config.training.threads = 1;
   const Checkpoint checkpoint = fit(config).checkpoint;
   REQUIRE(checkpoint.combination.weights.size() == 1);
   const auto& w = checkpoint.combination.weights.front();
@@ -265,22 +261,11 @@ TEST_CASE("Theta takes no share where the rows show a season the model does not 
   for (int t = 0; t < 96; ++t)
     text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
             std::to_string(50 + 20 * std::sin(6.283185307179586 * t / 12) + ((t * 37 + 11) % 13 - 6)) + "\n";
-  Config config;
-  config.data.path = dir.write("season.csv", text);
-  config.data.targets = {"value"};
-  config.data.horizon = 6;
-  config.data.look_back = 24;
+  Config config = combined(dir.write("season.csv", text), 6, 24, Normalise::season, {8}, 40);
   config.data.time_column = "date";
   config.data.season = 12;
-  config.data.normalise = Normalise::season;
   config.data.seasonal_adjust = SeasonalAdjust::none;
-  config.model.hidden = {8};
-  config.model.ensemble = 1;
-  config.training.epochs = 40;
   config.training.lr = 1e-2;
-  config.training.combine = Toggle::on;
-  config.training.refit = Toggle::off;
-  config.training.threads = 1;
   const Checkpoint checkpoint = fit(config).checkpoint;
   REQUIRE(checkpoint.config.data.season == 12);
   REQUIRE(checkpoint.combination.weights.size() == 1);
