@@ -240,10 +240,12 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       config.model.ensemble = 1;
     }
     // Checkpoints written before data.seasonal_adjust existed adjusted nothing; before
-    // training.combine, nothing was combined; version 1 did not refit.
+    // training.combine, nothing was combined; before training.theta_weight, Theta took no share;
+    // version 1 did not refit.
     config.data.seasonal_adjust = SeasonalAdjust::none;
     config.training.refit = Toggle::off;
     config.training.combine = Toggle::off;
+    config.training.theta_weight = 0;
     try {
       apply_json(config, member(root, "config", ""), "config");
     } catch (const InputError& e) {
@@ -348,7 +350,8 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
           if (!weights[k].is_array() || weights[k].size() != components || !errors[k].is_array() ||
               errors[k].size() != components)
             bad(where + " and combination.validation_mae[" + std::to_string(k) + "] must hold " +
-                std::to_string(components) + " numbers");
+                std::to_string(components) + " numbers, one per component (" +
+                (three ? combination_components_v3() : combination_components()).dump() + ")");
           std::array<double, Combination::kComponents> w{}, e{};
           e.fill(std::nan(""));
           double sum = 0;
@@ -381,9 +384,10 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
             if (!alpha.is_number() || !(alpha.get<double>() >= 0.01 && alpha.get<double>() <= 0.99))
               bad(where + ".alpha must be a number in [0.01, 0.99], got " + alpha.dump());
             state.alpha = alpha.get<double>();
+            // Half a slope through values within +-1e100 (series.hpp kLargestValue) stays within it.
             const json& drift = member(t, "drift", where);
-            if (!drift.is_number() || !std::isfinite(drift.get<double>()))
-              bad(where + ".drift must be a finite number, got " + drift.dump());
+            if (!drift.is_number() || !(std::abs(drift.get<double>()) <= kLargestValue))
+              bad(where + ".drift must be a number within +-1e100, got " + drift.dump());
             state.drift = drift.get<double>();
             state.rows = read_integer(t, "rows", where, 2, std::numeric_limits<long>::max());
             combination.theta.push_back(state);

@@ -257,8 +257,8 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     // Where the model takes part, Theta takes its fixed share from every weight (README round 14:
     // measured on held-out periods, not chosen per series on one validation tail).
     // Not where a season is left in the values: the windows are normalised by it, or the rows
-    // before any test tail show it (the recipe's tests, on the rows it judged), and no seasonal
-    // adjustment divides it out. Theta would smooth it away (README round 14: Nottingham
+    // before any test tail show it (the tests behind the recipe's `season` choice, recipe.hpp
+    // shows_season, with the model's horizon), and no seasonal adjustment divides it out. Theta would smooth it away (README round 14: Nottingham
     // temperatures, a level series scaled by min-max; 42-month series too short to adjust).
     const double share = checkpoint.config.training.theta_weight;
     const bool season_left_in =

@@ -26,7 +26,7 @@ Theta Theta::fit(const MatrixD& values, long column, long rows) {
   double scale = 0;
   for (long t = 0; t < rows; ++t) scale = std::max(scale, std::abs(values(t, column)));
   if (scale == 0 || !std::isfinite(scale)) scale = 1;
-  // Grid 0.01 .. 0.99, then 0.0005 steps within 0.01 of the best; strict < keeps the smaller alpha on ties.
+  // Grid 0.01 .. 0.99, then 0.0005 steps within 0.01 of the best; strict < keeps the value found first on ties.
   const auto best_of = [&](double from, double step, int count, double best_alpha) {
     double best = ses_sse(values, column, rows, best_alpha, scale);
     for (int i = 0; i < count; ++i) {

@@ -224,6 +224,8 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
     CHECK(old.combination.weights[0] == std::array<double, 4>{0.5, 0.5, 0.0, 0.0});
     CHECK(std::isnan(old.combination.validation_mae[0][3]));
     CHECK(old.combination.theta.empty());
+    j["config"]["training"].erase("theta_weight");  // before the key: Theta took no share
+    CHECK(load(j).config.training.theta_weight == 0);
     j["combination"].erase("components");
     CHECK(load(j).combination.weights[0] == std::array<double, 4>{0.5, 0.5, 0.0, 0.0});
   }
@@ -239,7 +241,9 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
     REQUIRE_THROWS_WITH(load(j), Contains("combination.theta[0]") && Contains("rows"));
     j["combination"]["theta"][0]["rows"] = 40;
     j["combination"]["theta"][0]["drift"] = "up";
-    REQUIRE_THROWS_WITH(load(j), Contains("combination.theta[0].drift must be a finite number"));
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.theta[0].drift must be a number within +-1e100, got \"up\""));
+    j["combination"]["theta"][0]["drift"] = 1e300;  // finite, but its forecasts overflow
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.theta[0].drift must be a number within +-1e100, got 1e+300"));
   }
   SECTION("a row per target") {
     j["combination"]["weights"].push_back({1.0, 0.0, 0.0, 0.0});

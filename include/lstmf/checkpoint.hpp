@@ -81,7 +81,8 @@ struct IntervalQuantiles {
 // (the model's, the seasonal naive, the naive and the Theta forecast, theta.hpp, from the window's
 // rows, seasonally adjusted and restored as the model's are), weights >= 0 summing to 1. The first
 // three are chosen from the validation windows' errors of the first run (fit.hpp
-// choose_combination); w[3] is config.training.theta_weight's share taken from them.
+// choose_combination); w[3] is config.training.theta_weight's share taken from them where the
+// model takes part and no season is left in the values (0 otherwise).
 struct Combination {
   static constexpr int kComponents = 4;              // model, seasonal naive, naive, theta
   std::vector<std::array<double, kComponents>> weights;        // [T]; empty = the model alone

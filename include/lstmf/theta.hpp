@@ -9,7 +9,8 @@
 // Fitting, over the training rows x_0 .. x_{n-1}:
 //   SES      l_0 = x_0,  l_t = l_{t-1} + alpha (x_t - l_{t-1})
 //   alpha    the grid value of 0.01, 0.02, .. 0.99 with the least sum_{t=1}^{n-1} (x_t - l_{t-1})^2,
-//            then the best of a grid of 0.0005 within 0.01 of it (ties: the smaller alpha)
+//            then the best of a grid of 0.0005 within 0.01 of it (on an exact tie the value found
+//            first is kept: the smaller alpha on the coarse grid, the coarse best on the fine one)
 //   drift    b = slope / 2,  slope = sum_t (t - tbar)(x_t - xbar) / sum_t (t - tbar)^2
 // Forecasting step h = 1, 2, .. from an origin whose inputs are the rows [o - L, o):
 //   level    the SES of those rows with alpha, started at x_{o-L} (the look-back window: a forecast

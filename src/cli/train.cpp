@@ -10,6 +10,7 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
@@ -256,11 +257,16 @@ int run_train(const TrainArgs& args) {
     const Combination& combination = outcome.checkpoint.combination;
     for (size_t k = 0; k < combination.weights.size(); ++k) {
       const auto& w = combination.weights[k];
-      // "0.9 x the model + 0.1 x Theta", or one component alone.
+      // "0.9 x the model + 0.1 x Theta" (weights to 3 digits), or one component alone.
       static const char* const kNames[Combination::kComponents] = {"the model", "seasonal naive", "naive", "Theta"};
       std::string parts;
       for (size_t i = 0; i < w.size(); ++i)
-        if (w[i] > 0) parts += std::string(parts.empty() ? "" : " + ") + (w[i] == 1.0 ? "" : format_number(w[i]) + " x ") + kNames[i];
+        if (w[i] > 0) {
+          std::ostringstream weight;
+          weight << std::setprecision(3) << w[i];
+          parts += std::string(parts.empty() ? "" : " + ") + (w[i] == 1.0 ? "" : weight.str() + " x ") + kNames[i];
+        }
+      if (w[3] == 1.0) parts = "Theta alone (training.theta_weight 1)";
       if (w[1] == 1.0 || w[2] == 1.0)
         parts = std::string(w[1] == 1.0 ? "seasonal naive" : "naive") + " alone (" +
                 (outcome.seasonal_naive_fallback ? "a season too short to learn"
