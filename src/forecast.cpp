@@ -236,17 +236,24 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
 
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row) {
   const MinMaxScaler& scaler = checkpoint.scaler;
-  const long columns = std::min(history.values.cols(), scaler.columns());
-  for (long r = std::max(0L, first_row); r < history.values.rows(); ++r)
+  // The scaler saw the targets seasonally adjusted (an exactly periodic series: a range of 1e-14
+  // around its level), so the history is compared adjusted too.
+  const bool adjusted = !checkpoint.seasonal.empty();
+  const MatrixD values = adjusted ? checkpoint.seasonal.adjust(history.values, history.phase) : MatrixD();
+  const MatrixD& seen = adjusted ? values : history.values;
+  const long columns = std::min(seen.cols(), scaler.columns());
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  for (long r = std::max(0L, first_row); r < seen.rows(); ++r)
     for (long c = 0; c < columns; ++c) {
       const auto k = static_cast<size_t>(c);
       const double lo = scaler.data_min()[k], hi = scaler.data_max()[k];
-      if (!far_from_range(history.values(r, c), lo, hi)) continue;
+      if (!far_from_range(seen(r, c), lo, hi)) continue;
       const std::string& name =
           k < checkpoint.columns.targets.size() ? checkpoint.columns.targets[k] : checkpoint.columns.features[k - checkpoint.columns.targets.size()];
       throw InputError(history.source, 0, 0,
-                       far_from_range_message(name, history.values(r, c), row_name(checkpoint.columns.time_index(), history.ticks, r),
-                                              lo, hi, "the training range"));
+                       far_from_range_message(name, seen(r, c), row_name(checkpoint.columns.time_index(), history.ticks, r), lo, hi,
+                                              adjusted && c < targets ? "the seasonally adjusted training range (the value adjusted too)"
+                                                                      : "the training range"));
     }
 }
 

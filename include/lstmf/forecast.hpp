@@ -41,7 +41,8 @@ std::string csv_header(const std::vector<std::string>& names);
 // The checkpoint's own data tail.
 History tail_history(const Checkpoint& checkpoint);
 // InputError naming history.source and the row (its time, or its number) when a value of rows
-// [first_row, rows) scales beyond kMaxScaledMagnitude (scaler.hpp) with the checkpoint's scaler.
+// [first_row, rows) scales beyond kMaxScaledMagnitude (scaler.hpp) with the checkpoint's scaler
+// (targets seasonally adjusted first where the checkpoint adjusts, as the scaler saw them).
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row = 0);
 // Reads history from a CSV ("-" = stdin) with the checkpoint's columns, by name (extra columns
 // ignored, missing ones an error); the missing-value policy of the checkpoint's config applies.
