@@ -529,8 +529,8 @@ const std::vector<OptionDef>& option_table() {
                   "validation tail (that baseline alone when its error was half the model's or less), with Theta's share (theta_weight); true, false, or auto: on when epochs is chosen from the data and there are validation rows"),
       LSTMF_TRAIN(theta_weight, "", "X",
                   "with combine: the Theta forecast's share (exponential smoothing plus half the training rows' linear "
-                  "trend, M4's benchmark) blended into a combination the model takes part in, unless a season is left in "
-                  "the values (not seasonally adjusted); 0 = none, 1 = Theta alone",
+                  "trend, M4's benchmark) where the model takes part, no season is left in the values (not seasonally "
+                  "adjusted) and Theta's validation error is within 3 times the model's; 0 = none, 1 = Theta alone",
                   in_range(0.0, 1.0)),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),

@@ -234,6 +234,7 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
   const bool seasonal = m > 1 && look_back >= m;
   constexpr double kCombineMargin = 1.1;
   constexpr double kBaselineAlone = 0.5;
+  constexpr double kThetaFar = 3;  // Theta's validation MAE above 3 times the model's: no share
   for (long k = 0; k < targets; ++k) {
     std::array<double, Combination::kComponents> error{};
     for (size_t o = 0; o < origins.size(); ++o)
@@ -273,7 +274,10 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     const bool season_left_in =
         checkpoint.seasonal.empty() && m > 1 &&
         (checkpoint.config.data.normalise == Normalise::season || shows_season(values, k, end, static_cast<int>(m), horizon));
-    if (weight[0] > 0 && share > 0 && !season_left_in && !combination.theta.empty()) {
+    // Nor where Theta validated at least kThetaFar times worse than the model: it would only pull a
+    // clearly better forecast off (a clean trend; UK gas: 127 against 22; README round 14).
+    const bool theta_far = !(error[3] <= kThetaFar * error[0]);
+    if (weight[0] > 0 && share > 0 && !season_left_in && !theta_far && !combination.theta.empty()) {
       for (double& w : weight) w *= 1 - share;
       weight[3] = share;
     }

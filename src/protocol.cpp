@@ -288,11 +288,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       while (first < series.rows() && filled(first)) ++first;
       if (first > 0) keep_rows(first, series.rows());
       if (series.leading_dropped + first > 0)
-        add_note(std::to_string(series.leading_dropped + first) + " leading rows without a target value dropped");
-      if (series.trailing_dropped > 0) add_note(std::to_string(series.trailing_dropped) + " trailing rows without a target value dropped");
+        add_note(count_of(series.leading_dropped + first, "leading row") + " without a target value dropped");
+      if (series.trailing_dropped > 0) add_note(count_of(series.trailing_dropped, "trailing row") + " without a target value dropped");
       if (series.rows() > options.max_length) keep_rows(series.rows() - options.max_length, series.rows());  // the last max_length points
       const long rows = series.rows();
-      if (rows < s.h + 3) throw InputError(where + " has " + count_of(rows, "row") + ", too few to hold out h = " + std::to_string(s.h));
+      if (rows < s.h + 3)
+        throw InputError(where + " has " + count_of(rows, "row") + ", too few: holding out h = " + std::to_string(s.h) +
+                         " needs h + 3 = " + std::to_string(s.h + 3) + " (3 training rows at least)");
       s.train_rows = rows - s.h;
       // The seasonal naive forecast and the MASE scale look m rows back from training rows.
       if (s.train_rows < s.m + 1)
@@ -398,7 +400,12 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         }
       }
     } catch (const InputError& e) {
-      result.skipped.push_back({file, e.what()});
+      // The protocol takes no --time-column or --look-back: meta.json names the time column.
+      std::string why = e.what();
+      const std::string hint = kGuessedTimeHint;
+      if (const auto at = why.find(hint); at != std::string::npos)
+        why.replace(at, hint.size(), "name another with \"time_column\" in meta.json, or \"time_column\": \"\" for none");
+      result.skipped.push_back({file, why});
       continue;
     } catch (const DivergedError& e) {  // one series' training or forecast overflowed: the others still count
       result.skipped.push_back({file, where + ": " + e.what()});

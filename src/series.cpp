@@ -302,8 +302,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
   const std::string guessed = drop_unread_time == nullptr || !time
                                   ? ""
                                   : " (column " + in_quotes(time->name) + " was taken as the time column by its name; "
-                                    "name it with --time-column, or set --look-back or --season to read the file "
-                                    "without guessing)";
+                                    + std::string(kGuessedTimeHint) + ")";
   long first_time_line = 0;
   // A time that does not read in a guessed column is a TimeFormatError (the accuracy protocol,
   // which scores rows as periods, then reads the file without the column); in a named one, an

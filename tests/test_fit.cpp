@@ -297,3 +297,20 @@ TEST_CASE("an exactly periodic series, adjusted to a constant, forecasts from it
   const History file = read_history(checkpoint, dir.file("days.csv"));
   CHECK_NOTHROW(forecast(checkpoint, file, 12, 1));
 }
+
+TEST_CASE("Theta takes no share where it validated three times worse than the model", "[fit]") {
+  // A clean line: the model follows its slope, Theta's half slope falls behind (a review's case:
+  // a tenth of Theta bent a slope of 2 to 1.9).
+  test::TempDir dir;
+  std::string text = "value\n";
+  for (int t = 0; t < 60; ++t) text += std::to_string(10 + 2 * t) + "\n";
+  Config config = combined(dir.write("line.csv", text), 3, 6, Normalise::last, {8}, 40);
+  config.training.lr = 1e-2;
+  const Checkpoint checkpoint = fit(config).checkpoint;
+  REQUIRE(checkpoint.combination.weights.size() == 1);
+  const auto& mae = checkpoint.combination.validation_mae.front();
+  INFO("validation MAE " << mae[0] << " / " << mae[1] << " / " << mae[2] << " / " << mae[3]);
+  REQUIRE(checkpoint.combination.weights.front()[0] > 0);
+  REQUIRE(mae[3] > 3 * mae[0]);
+  CHECK(checkpoint.combination.weights.front()[3] == 0);
+}

@@ -82,7 +82,8 @@ struct IntervalQuantiles {
 // rows, seasonally adjusted and restored as the model's are), weights >= 0 summing to 1. The first
 // three are chosen from the validation windows' errors of the first run (fit.hpp
 // choose_combination); w[3] is config.training.theta_weight's share taken from them where the
-// model takes part and no season is left in the values (0 otherwise).
+// model takes part, no season is left in the values and Theta validated within 3 times the
+// model's MAE (0 otherwise).
 struct Combination {
   static constexpr int kComponents = 4;              // model, seasonal naive, naive, theta
   std::vector<std::array<double, kComponents>> weights;        // [T]; empty = the model alone

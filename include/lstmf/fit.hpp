@@ -100,8 +100,8 @@ std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& 
 // Theta forecast (fitted on rows [0, begin), stored in `theta`) takes config.training.theta_weight
 // of it: every weight times 1 - theta_weight, Theta's weight theta_weight; not where a season is
 // left in the values (no seasonal adjustment, and normalise season or recipe.hpp shows_season
-// over rows [0, end)). Its validation MAE is measured and stored beside the others. Empty without
-// such windows.
+// over rows [0, end)), nor where Theta's validation MAE is above 3 times the model's. Its
+// validation MAE is measured and stored beside the others. Empty without such windows.
 Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                int threads = 0, bool seasonal_naive_only = false);
 

@@ -40,8 +40,9 @@
 //               true keeps it on with explicit epochs too): the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp); seasonal
 //               naive alone for a season too short to learn (seasonal_naive_fallback below); where the
-//               model takes part and no season is left in the values (fit.hpp choose_combination), a
-//               Theta forecast takes training.theta_weight (0.1) of it (theta.hpp)
+//               model takes part, no season is left in the values and Theta validated within 3
+//               times the model's MAE (fit.hpp choose_combination), a Theta forecast takes
+//               training.theta_weight (0.1) of it (theta.hpp)
 //   time column when none is named (and no season): a first column named like one
 //               (series.hpp time_column_by_name), taken by fit() before the data is read
 // The protocol's measurements behind each choice are in README.md, "The default recipe".

@@ -87,6 +87,10 @@ struct SeriesSet {
 // failing the whole file (a too-short one is skipped the same way: panel.hpp drop_short_series).
 SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr,
                       bool skip_empty = false);
+// How to read a file whose time column was guessed by its name otherwise (train's flags); an error
+// in such a column ends with it, and the accuracy protocol puts its own (meta.json) in its place.
+inline constexpr const char* kGuessedTimeHint =
+    "name it with --time-column, or set --look-back or --season to read the file without guessing";
 // The first field of a CSV header (csv.hpp: trimmed, unquoted) when its name says it holds times
 // (date, time, timestamp, datetime, ds, month, year, period, week, quarter or qtr, any case), or the
 // second when the first is unnamed (the row index pandas' to_csv writes: ",date,value"); ""
