@@ -26,6 +26,7 @@ json time_format_json(const TimeFormat& f) {
   json out = {{"kind", kTimeKinds[static_cast<int>(f.kind)]}, {"t_separator", f.t_separator},
               {"seconds", f.seconds}, {"zulu", f.zulu}};
   if (f.kind == TimeKind::year_quarter) out["quarter_dash"] = f.quarter_dash;  // older files: no key
+  if (f.quarter_space) out["quarter_space"] = true;                            // only when written
   if (f.offset) out["utc_offset_minutes"] = f.offset_minutes;                  // only when written
   if (f.fraction_digits > 0) out["second_fraction_digits"] = f.fraction_digits;   // only when written
   return out;
@@ -44,6 +45,11 @@ TimeFormat time_format_from(const json& j, const std::string& where) {
   f.seconds = read_bool(j, "seconds", where);
   f.zulu = read_bool(j, "zulu", where);
   if (f.kind == TimeKind::year_quarter) f.quarter_dash = read_bool(j, "quarter_dash", where);
+  if (j.contains("quarter_space")) {
+    f.quarter_space = read_bool(j, "quarter_space", where);
+    if (f.quarter_space && (f.kind != TimeKind::year_quarter || f.quarter_dash))
+      bad(where + ".quarter_space is only for year_quarter times without quarter_dash");
+  }
   if (j.contains("utc_offset_minutes")) {
     if (f.kind != TimeKind::datetime || f.zulu)
       bad(where + ".utc_offset_minutes is only for datetimes without a trailing Z");

@@ -69,13 +69,15 @@ TimeStatus parse_detail(std::string_view text, ParsedTime& out) {
     return TimeStatus::ok;
   }
 
-  // YYYYQn or YYYY-Qn, n = 1..4
+  // YYYYQn, YYYY-Qn or YYYY Qn, n = 1..4
   const bool dash = text.size() == 7 && text[4] == '-' && text[5] == 'Q';
-  if ((text.size() == 6 && text[4] == 'Q') || dash) {
+  const bool space = text.size() == 7 && text[4] == ' ' && text[5] == 'Q';
+  if ((text.size() == 6 && text[4] == 'Q') || dash || space) {
     std::int64_t quarter = 0;
     if (!read_digits(text, 0, 4, out.year) || !read_digits(text, text.size() - 1, 1, quarter)) return TimeStatus::bad_form;
     out.format.kind = TimeKind::year_quarter;
     out.format.quarter_dash = dash;
+    out.format.quarter_space = space;
     out.month = 3 * quarter - 2;
     out.day = 1;
     if (quarter < 1 || quarter > 4) return TimeStatus::bad_quarter;
@@ -341,7 +343,7 @@ std::string explain_time_error(std::string_view text) {
   }
   return "the forms understood are 2024-01-31, 2024-01-31 13:00, 2024-01-31 13:00:00, 2024-01-31T13:00:00Z, "
          "2024-01-31 13:00:00+01:00, "
-         "1949-01, 1990Q1, 1990-Q1, 1949 and integer periods";
+         "1949-01, 1990Q1, 1990-Q1, 1990 Q1, 1949 and integer periods";
 }
 
 std::string Frequency::name() const {
@@ -486,7 +488,8 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
       std::snprintf(text, sizeof text, "%04lld-%02d", year, civil.month);
       break;
     case TimeKind::year_quarter:
-      std::snprintf(text, sizeof text, format.quarter_dash ? "%04lld-Q%d" : "%04lldQ%d", year, (civil.month + 2) / 3);
+      std::snprintf(text, sizeof text, format.quarter_dash ? "%04lld-Q%d" : format.quarter_space ? "%04lld Q%d" : "%04lldQ%d",
+                    year, (civil.month + 2) / 3);
       break;
     case TimeKind::date:
       std::snprintf(text, sizeof text, "%04lld-%02d-%02d", year, civil.month, civil.day);

@@ -122,6 +122,10 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     j["columns"]["time_format"]["quarter_dash"] = false;
     REQUIRE_THROWS_WITH(load(j), Contains("whole number of quarters"));
   }
+  SECTION("quarter_space only for quarters written without a dash") {
+    j["columns"]["time_format"]["quarter_space"] = true;  // the file's times are dates
+    REQUIRE_THROWS_WITH(load(j), Contains("time_format.quarter_space is only for year_quarter times without quarter_dash"));
+  }
   SECTION("a forecast horizon, written only when above the trained one") {
     CHECK(load(j).forecast_horizon == 0);
     j["forecast_horizon"] = 18;

@@ -519,11 +519,12 @@ TEST_CASE("a version 1 checkpoint is still read as min-max scaling and one model
   CHECK_THAT(intervals.err, Contains("no interval quantiles"));
 }
 
-TEST_CASE("a quarterly series labelled 1990-Q1 trains and forecasts the next quarters in its own form", "[cli-train]") {
+TEST_CASE("a quarterly series labelled 1990-Q1 or 1990 Q1 trains and forecasts the next quarters in its own form", "[cli-train]") {
   TempDir dir;
+  const std::string separator = GENERATE(std::string("-Q"), std::string(" Q"));  // pandas-like, tsibble's
   std::string csv = "period,y\n";
   for (int q = 0; q < 40; ++q)
-    csv += std::to_string(1990 + q / 4) + "-Q" + std::to_string(q % 4 + 1) + "," + std::to_string(100 + q + 5 * (q % 4)) + "\n";
+    csv += std::to_string(1990 + q / 4) + separator + std::to_string(q % 4 + 1) + "," + std::to_string(100 + q + 5 * (q % 4)) + "\n";
   dir.write("q.csv", csv);
   const RunResult train = run_cli("train --data q.csv --target y --time-column period --look-back 4 --horizon 2 "
                                   "--epochs 2 --ensemble 1 --normalise minmax --output m.json --quiet", dir.path());
@@ -535,7 +536,11 @@ TEST_CASE("a quarterly series labelled 1990-Q1 trains and forecasts the next qua
   const RunResult predict = run_cli("predict --model m.json --horizon 3", dir.path());
   INFO(predict.err);
   REQUIRE(predict.exit_code == 0);
-  CHECK_THAT(predict.out, StartsWith("period,y\n2000-Q1,") && Contains("\n2000-Q2,") && Contains("\n2000-Q3,"));
+  CHECK_THAT(predict.out, StartsWith("period,y\n2000" + separator + "1,") && Contains("\n2000" + separator + "2,") &&
+                              Contains("\n2000" + separator + "3,"));
+  // The checkpoint's own times read back as history.
+  const RunResult again = run_cli("predict --model m.json --horizon 3 --input q.csv", dir.path());
+  CHECK(again.out == predict.out);
 }
 
 TEST_CASE("train says when a season too short to learn leaves the forecast to seasonal naive", "[cli-train]") {

@@ -428,18 +428,22 @@ TEST_CASE("advance refuses steps beyond the int64 range instead of wrapping arou
   REQUIRE_THROWS_AS(months.advance(0, std::numeric_limits<std::int64_t>::max()), lstmf::InputError);
 }
 
-TEST_CASE("quarters written 1990Q1 or 1990-Q1 are quarterly and written back alike", "[time]") {
+TEST_CASE("quarters written 1990Q1, 1990-Q1 or 1990 Q1 are quarterly and written back alike", "[time]") {
   CHECK(tick_of("1990Q1") == days_from_civil(1990, 1, 1) * kDay);
   CHECK(tick_of("1990-Q4") == days_from_civil(1990, 10, 1) * kDay);
   CHECK(format_of("1990Q2").kind == TimeKind::year_quarter);
   CHECK_FALSE(format_of("1990Q2").quarter_dash);
   CHECK(format_of("1990-Q2").quarter_dash);
+  CHECK(format_of("1990 Q2").quarter_space);
+  CHECK_FALSE(format_of("1990 Q2").quarter_dash);
+  CHECK(tick_of("1990 Q3") == days_from_civil(1990, 7, 1) * kDay);
   std::int64_t tick = 0;
   TimeFormat format;
-  for (const char* text : {"1990Q5", "1990Q0", "1990-Q", "199Q1", "1990q1", "1990 Q1", "1990-Q12"})
+  for (const char* text : {"1990Q5", "1990Q0", "1990-Q", "199Q1", "1990q1", "1990  Q1", "1990_Q1", "1990-Q12", "1990 Q12"})
     CHECK_FALSE(parse_time(text, tick, format));
   CHECK(explain_time_error("1990Q5") == "quarter 5 is not 1-4");
-  CHECK_THAT(explain_time_error("1990 Q1"), Catch::Contains("1990Q1, 1990-Q1"));
+  CHECK(explain_time_error("1990 Q0") == "quarter 0 is not 1-4");
+  CHECK_THAT(explain_time_error("1990_Q1"), Catch::Contains("1990Q1, 1990-Q1, 1990 Q1"));
 
   const TimeIndex plain = index_of({"1990Q3", "1990Q4", "1991Q1", "1991Q2"});
   CHECK(plain.frequency.name() == "quarterly");
@@ -450,6 +454,9 @@ TEST_CASE("quarters written 1990Q1 or 1990-Q1 are quarterly and written back ali
   CHECK(dashed.frequency.name() == "quarterly");
   CHECK(dashed.steps_between(dashed.ticks[1], dashed.ticks[2]) == 2);
   CHECK(dashed.format_tick(dashed.advance(dashed.ticks.back(), 1)) == "2000-Q3");
+  const TimeIndex spaced = index_of({"1999 Q4", "2000 Q1"});
+  CHECK(spaced.frequency.name() == "quarterly");
+  CHECK(spaced.format_tick(spaced.advance(spaced.ticks.back(), 1)) == "2000 Q2");
   CHECK(index_of({"2001Q2"}).frequency.name() == "quarterly");  // one tick: the form's own step
 }
 

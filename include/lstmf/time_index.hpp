@@ -28,7 +28,7 @@ enum class TimeKind {
   year_month,  // 1949-01
   date,        // 2024-01-31
   datetime,    // 2024-01-31 13:00, 2024-01-31T13:00:00Z
-  year_quarter // 1990Q1, 1990-Q1 (pandas' and statistics offices' quarters): the quarter's first month
+  year_quarter // 1990Q1, 1990-Q1, 1990 Q1 (pandas', statistics offices' and R tsibble's quarters): the quarter's first month
 };
 
 struct TimeFormat {
@@ -40,6 +40,7 @@ struct TimeFormat {
   int fraction_digits = 0;
   bool zulu = false;         // datetime: trailing 'Z'
   bool quarter_dash = false; // year_quarter: "1990-Q1" rather than "1990Q1"
+  bool quarter_space = false; // year_quarter: "1990 Q1" (tsibble's yearquarter, R's ts labels)
   // datetime: a trailing UTC offset, +HH:MM or -HH:MM (pandas writes +00:00 for UTC), the same on
   // every row. Ticks are the clock times as written; the offset is kept to write them back.
   bool offset = false;
@@ -48,7 +49,7 @@ struct TimeFormat {
   bool operator==(const TimeFormat& other) const {
     return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds &&
            fraction_digits == other.fraction_digits && zulu == other.zulu &&
-           quarter_dash == other.quarter_dash && offset == other.offset && offset_minutes == other.offset_minutes;
+           quarter_dash == other.quarter_dash && quarter_space == other.quarter_space && offset == other.offset && offset_minutes == other.offset_minutes;
   }
   bool operator!=(const TimeFormat& other) const { return !(*this == other); }
 };
