@@ -101,38 +101,6 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
                          "): it would train no further; give a larger --patience (or 0) to go on");
 }
 
-// Every column must be min-max scalable over the training rows. A target that never changes leaves
-// nothing to learn: the scaler maps it to one value and any model repeats it (refused, since it
-// usually means the wrong column). A spread so small that its inverse overflows (denormal values)
-// cannot be scaled at all.
-void check_scalable(const Series& series, const Split& split, const std::string& source) {
-  for (long c = 0; c < series.values.cols(); ++c) {
-    const auto column = series.values.col(c).head(split.train_end);
-    const double lo = column.minCoeff(), hi = column.maxCoeff();
-    const std::string name = printable(series.columns[static_cast<size_t>(c)]);
-    const auto all_rows = series.values.col(c);
-    if (c < series.n_targets && column.size() > 1 && lo == hi && all_rows.maxCoeff() == all_rows.minCoeff())
-      throw InputError(source, series.first_line, 0,
-                       "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
-                           std::to_string(column.size()) +
-                           " training rows: a constant series leaves nothing to learn (wrong column? its "
-                           "forecast is that constant)");
-    // A series that starts to change only in the validation tail (a product launched late).
-    if (c < series.n_targets && column.size() > 1 && lo == hi)
-      throw InputError(source, series.first_line, 0,
-                       "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
-                           std::to_string(column.size()) + " rows before the validation tail and changes only in the last " +
-                           std::to_string(series.rows() - split.train_end) +
-                           ": the first run, which validates and calibrates the intervals, would learn nothing; "
-                           "train on every row with --val-fraction 0 (no intervals), or on rows from where it changes");
-    if (hi - lo > 0 && hi - lo < 1e-100)
-      throw InputError(source, series.first_line, 0,
-                       "column '" + name + "' varies by only " + format_number(hi - lo) +
-                           " over the training rows, too little to scale (at least 1e-100); rescale the column");
-  }
-  check_in_training_range(series, split.train_end, source);
-}
-
 // Multiplicative indices need targets > 0 on the rows they are estimated on (the first `rows`:
 // every row when a refit will estimate them again).
 void check_positive(const Config& config, const SeriesSet& set, long rows) {
@@ -174,6 +142,38 @@ SeriesSet adjusted_copy(const SeriesSet& set, const SeasonalAdjustment& seasonal
 }
 
 }  // namespace
+
+// Every column must be min-max scalable over the training rows. A target that never changes leaves
+// nothing to learn: the scaler maps it to one value and any model repeats it (refused, since it
+// usually means the wrong column). A spread so small that its inverse overflows (denormal values)
+// cannot be scaled at all.
+void check_scalable(const Series& series, const Split& split, const std::string& source) {
+  for (long c = 0; c < series.values.cols(); ++c) {
+    const auto column = series.values.col(c).head(split.train_end);
+    const double lo = column.minCoeff(), hi = column.maxCoeff();
+    const std::string name = printable(series.columns[static_cast<size_t>(c)]);
+    const auto all_rows = series.values.col(c);
+    if (c < series.n_targets && column.size() > 1 && lo == hi && all_rows.maxCoeff() == all_rows.minCoeff())
+      throw InputError(source, series.first_line, 0,
+                       "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
+                           std::to_string(column.size()) +
+                           " training rows: a constant series leaves nothing to learn (wrong column? its "
+                           "forecast is that constant)");
+    // A series that starts to change only in the validation tail (a product launched late).
+    if (c < series.n_targets && column.size() > 1 && lo == hi)
+      throw InputError(source, series.first_line, 0,
+                       "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
+                           std::to_string(column.size()) + " rows before the validation tail and changes only in the last " +
+                           std::to_string(series.rows() - split.train_end) +
+                           ": the first run, which validates and calibrates the intervals, would learn nothing; "
+                           "train on every row with --val-fraction 0 (no intervals), or on rows from where it changes");
+    if (hi - lo > 0 && hi - lo < 1e-100)
+      throw InputError(source, series.first_line, 0,
+                       "column '" + name + "' varies by only " + format_number(hi - lo) +
+                           " over the training rows, too little to scale (at least 1e-100); rescale the column");
+  }
+  check_in_training_range(series, split.train_end, source);
+}
 
 HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
   const int look_back = checkpoint.config.data.look_back;

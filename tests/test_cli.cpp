@@ -95,6 +95,19 @@ TEST_CASE("inspect summarises a bundled series, with flags overriding the config
                         Contains("look-back 24"));
 }
 
+TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
+  TempDir dir;
+  const std::string constant = "t,y\n1,5\n2,5\n3,5\n4,5\n5,5\n6,5\n";
+  const RunResult r = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), constant);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("train refuses this data: <stdin>:2: target column 'y' is 5 in every one of the 6 training rows"));
+  const RunResult train = run_cli("train --data - --target y --look-back 2 --val-fraction 0 --epochs 1 --quiet", dir.path(), constant);
+  CHECK(train.exit_code == 2);
+  const RunResult varying = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), "t,y\n1,5\n2,6\n3,5\n4,7\n");
+  CHECK_THAT(varying.out, !Contains("train refuses"));
+}
+
 TEST_CASE("inspect reads data from stdin", "[cli]") {
   TempDir dir;
   const RunResult r = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(),

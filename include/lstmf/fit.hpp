@@ -81,6 +81,12 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                      int threads = 0);
 
+// InputError (naming `source`) when a column of `series` cannot be min-max scaled over the rows
+// before split.train_end: a target that does not change there (a constant series, or one that
+// changes only in the validation tail), or a spread below 1e-100; or when a value lies 1e12
+// training ranges away. fit() refuses such data; inspect says so.
+void check_scalable(const Series& series, const Split& split, const std::string& source);
+
 // Theta (theta.hpp) of each of the first `targets` columns over rows [0, rows) of `values`
 // [rows, columns] (original units), seasonally adjusted by `seasonal` with row 0 at phase 0;
 // empty for fewer than 2 rows.

@@ -37,6 +37,11 @@ Command add_inspect(CLI::App& app) {
                                    skipped.front().reason + ")");
             const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
+            if (!many) try {  // what train refuses, said here rather than found there
+                check_scalable(dataset.source.series.front(), dataset.splits.front(), dataset.source.source);
+              } catch (const InputError& e) {
+                std::cout << "train refuses this data: " << e.what() << "\n";
+              }
             if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
             if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
             if (!unread.empty())
