@@ -60,14 +60,12 @@ void check_finite(const MatrixD& values) {
                         "scaler, seasonal factors or Theta state, or the history's values, are out of range)");
 }
 
-}  // namespace
-
-MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
-                 const std::vector<long>& origins, int horizon) {
+// theta_at with the history already adjusted by checkpoint.seasonal (row 0 at `phase`).
+MatrixD theta_of_adjusted(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& adjusted,
+                          long phase, const std::vector<long>& origins, int horizon) {
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
   const long look_back = checkpoint.config.data.look_back;
   const SeasonalAdjustment& seasonal = checkpoint.seasonal;
-  const MatrixD adjusted = seasonal.adjust(history, phase);
   MatrixD out(static_cast<long>(origins.size()), static_cast<long>(horizon) * targets);
   for (size_t o = 0; o < origins.size(); ++o) {
     const long origin = origins[o];
@@ -81,15 +79,18 @@ MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas,
   return out;
 }
 
-void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
-                       MatrixD& predicted) {
+// Applies checkpoint.combination (checkpoint.hpp) to the model's predictions `predicted`
+// [origins, steps * targets] (original units), in place: the baselines read `history`, Theta
+// `adjusted` (history adjusted by checkpoint.seasonal, as predict_at gave it to the model).
+void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, const MatrixD& adjusted, long phase,
+                       const std::vector<long>& origins, MatrixD& predicted) {
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
   const long m = std::max(1, checkpoint.config.data.season);
   const Combination& combination = checkpoint.combination;
   bool any_theta = false;
   for (const auto& w : combination.weights) any_theta = any_theta || w[3] > 0;
-  const MatrixD theta = any_theta ? theta_at(checkpoint, combination.theta, history, phase, origins,
-                                             static_cast<int>(predicted.cols() / targets))
+  const MatrixD theta = any_theta ? theta_of_adjusted(checkpoint, combination.theta, adjusted, phase, origins,
+                                                      static_cast<int>(predicted.cols() / targets))
                                   : MatrixD();
   for (size_t o = 0; o < origins.size(); ++o) {
     const long origin = origins[o];
@@ -105,6 +106,13 @@ void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, lon
               (w[3] > 0 ? w[3] * theta(static_cast<long>(o), c) : 0.0);
     }
   }
+}
+
+}  // namespace
+
+MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
+                 const std::vector<long>& origins, int horizon) {
+  return theta_of_adjusted(checkpoint, thetas, checkpoint.seasonal.adjust(history, phase), phase, origins, horizon);
 }
 
 History tail_history(const Checkpoint& checkpoint) {
@@ -172,8 +180,8 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
   for (const auto& member : checkpoint.more_members) members.push_back(&member);
 
   const SeasonalAdjustment& seasonal = checkpoint.seasonal;
-  const MatrixF scaled =                                                         // [rows, inputs]
-      checkpoint.scaler.transform(seasonal.empty() ? history : seasonal.adjust(history, phase)).cast<float>();
+  const MatrixD adjusted = seasonal.adjust(history, phase);                       // [rows, inputs]; a copy without one
+  const MatrixF scaled = checkpoint.scaler.transform(adjusted).cast<float>();     // [rows, inputs]
   const long count = static_cast<long>(origins.size());
   const long batch_windows = windows_per_batch(checkpoint);
   MatrixF out(count, static_cast<long>(horizon) * targets);                      // scaled predictions
@@ -229,7 +237,7 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
       // Step h + 1 from origin o is history row origins[o] + h.
       result(o, c) = seasonal.restore(checkpoint.scaler.inverse(out(o, c), k), k, phase + origins[static_cast<size_t>(o)] + c / targets);
     }
-  if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, phase, origins, result);
+  if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, adjusted, phase, origins, result);
   check_finite(result);
   return result;
 }
@@ -237,21 +245,23 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row) {
   const MinMaxScaler& scaler = checkpoint.scaler;
   // The scaler saw the targets seasonally adjusted (an exactly periodic series: a range of 1e-14
-  // around its level), so the history is compared adjusted too.
+  // around its level), so the rows checked are compared adjusted too (as they are without indices).
   const bool adjusted = !checkpoint.seasonal.empty();
-  const MatrixD values = adjusted ? checkpoint.seasonal.adjust(history.values, history.phase) : MatrixD();
-  const MatrixD& seen = adjusted ? values : history.values;
+  const long first = std::min(std::max(0L, first_row), static_cast<long>(history.values.rows()));
+  const MatrixD seen = checkpoint.seasonal.adjust(history.values.bottomRows(history.values.rows() - first),
+                                                  history.phase + first);  // row i is history row first + i
   const long columns = std::min(seen.cols(), scaler.columns());
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  for (long r = std::max(0L, first_row); r < seen.rows(); ++r)
+  for (long i = 0; i < seen.rows(); ++i)
     for (long c = 0; c < columns; ++c) {
       const auto k = static_cast<size_t>(c);
       const double lo = scaler.data_min()[k], hi = scaler.data_max()[k];
-      if (!far_from_range(seen(r, c), lo, hi)) continue;
+      if (!far_from_range(seen(i, c), lo, hi)) continue;
       const std::string& name =
           k < checkpoint.columns.targets.size() ? checkpoint.columns.targets[k] : checkpoint.columns.features[k - checkpoint.columns.targets.size()];
       throw InputError(history.source, 0, 0,
-                       far_from_range_message(name, seen(r, c), row_name(checkpoint.columns.time_index(), history.ticks, r), lo, hi,
+                       far_from_range_message(name, seen(i, c), row_name(checkpoint.columns.time_index(), history.ticks, first + i),
+                                              lo, hi,
                                               adjusted && c < targets ? "the seasonally adjusted training range (the value adjusted too)"
                                                                       : "the training range"));
     }

@@ -84,14 +84,11 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads 
 // input rows: inputs are rows [origin - look_back, origin)), `horizon` steps each (recursive past
 // H, as forecast()). Returns [origins, horizon * targets], y(o, h*targets + k). `phase` is the
 // season position of history row 0 (History::phase), used when the checkpoint adjusts for the
-// season: the model sees history adjusted (seasonal.hpp) and its outputs are restored.
+// season: the model sees history adjusted (seasonal.hpp) and its outputs are restored. With a
+// combination (checkpoint.hpp Combination), each forecast is its weighted sum of the model's,
+// seasonal naive's, naive's and Theta's (theta_at below).
 MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
                    int horizon, int threads = 0);
-
-// Applies checkpoint.combination (checkpoint.hpp) to the model's predictions `predicted`
-// [origins, steps * targets] (original units), in place; predict_at calls it. `phase` as predict_at's.
-void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
-                       MatrixD& predicted);
 
 // The Theta forecasts (theta.hpp) of `thetas` [targets] from each origin, over the window of
 // look_back rows before it, adjusted by checkpoint.seasonal (history row 0 at `phase`) and restored:
