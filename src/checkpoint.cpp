@@ -336,15 +336,18 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       if (root.contains("combination")) {
         if (config.training.combine != Toggle::on) bad("combination is present but config.training.combine is not true");
         const json& c = member(root, "combination", "");
-        // Three components (no "components", or the three-name list): a file of an earlier version.
-        const bool three = c.is_object() && (c.contains("components") ? c["components"] == combination_components_v3()
-                                                                       : c.contains("weights") && c["weights"].is_array() &&
-                                                                             !c["weights"].empty() && c["weights"][0].is_array() &&
-                                                                             c["weights"][0].size() == 3);
-        if (c.is_object() && c.contains("components") && !three && c["components"] != combination_components())
-          bad("combination.components must be " + combination_components().dump() + " (the order of the weights), got " +
-              c["components"].dump());
-        const size_t components = three ? 3 : Combination::kComponents;
+        // Three components (the three-name list, or no list and rows of three): a file of an earlier build.
+        size_t components = Combination::kComponents;
+        if (c.contains("components")) {
+          if (c["components"] == combination_components_v3())
+            components = 3;
+          else if (c["components"] != combination_components())
+            bad("combination.components must be " + combination_components().dump() + " (the order of the weights), got " +
+                c["components"].dump());
+        } else if (c.contains("weights") && c["weights"].is_array() && !c["weights"].empty() && c["weights"][0].is_array() &&
+                   c["weights"][0].size() == 3) {
+          components = 3;
+        }
         const json& weights = member(c, "weights", "combination");
         const json& errors = member(c, "validation_mae", "combination");
         const size_t targets = columns.targets.size();
@@ -357,7 +360,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
               errors[k].size() != components)
             bad(where + " and combination.validation_mae[" + std::to_string(k) + "] must hold " +
                 std::to_string(components) + " numbers, one per component (" +
-                (three ? combination_components_v3() : combination_components()).dump() + ")");
+                (components == 3 ? combination_components_v3() : combination_components()).dump() + ")");
           std::array<double, Combination::kComponents> w{}, e{};
           e.fill(std::nan(""));
           double sum = 0;
