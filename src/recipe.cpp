@@ -179,8 +179,9 @@ bool seasonal_naive_fallback(const Config& requested, const Config& resolved, co
 }
 
 bool shows_season(const MatrixD& values, long column, long rows, int m, int horizon) {
+  if (m < 2 || rows < 2L * m) return false;  // both tests need 2m rows
   const MatrixD target = values.col(column).head(rows);
-  return m > 1 && (has_season(target, rows, m) || season_beats_naive(target, rows, m, horizon));
+  return has_season(target, rows, m) || season_beats_naive(target, rows, m, horizon);
 }
 
 int seasonal_period(const DataConfig& data, const Series& series) {
@@ -208,9 +209,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
     if (levels)
       data.normalise = Normalise::minmax;
     else
-      data.normalise = m > 1 && (has_season(series.values, seen, m) || season_beats_naive(series.values, seen, m, data.horizon))
-                           ? Normalise::season
-                           : Normalise::last;
+      data.normalise = shows_season(series.values, 0, seen, m, data.horizon) ? Normalise::season : Normalise::last;
   }
 
   if (auto_look_back) {  // the validation tail is set below, for the horizon chosen
