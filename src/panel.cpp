@@ -424,12 +424,15 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
   std::vector<std::string> missing;
   for (const auto& id : selection.ids) {
     const bool found = std::any_of(set.series.begin(), set.series.end(), [&](const Series& s) { return s.id == id; }) ||
-                       std::any_of(set.empty.begin(), set.empty.end(), [&](const auto& e) { return e.first == id; });
+                       std::any_of(set.empty.begin(), set.empty.end(), [&](const auto& e) { return e.first == id; }) ||
+                       std::any_of(set.unread.begin(), set.unread.end(), [&](const auto& u) { return u.first == id; });
     if (!found) missing.push_back(id);
   }
   if (!missing.empty()) {
     std::vector<std::string> present;
     for (const auto& s : set.series) present.push_back(s.id);
+    for (const auto& u : set.unread) present.push_back(u.first);
+    std::sort(present.begin(), present.end());
     throw InputError(set.source, 0, 0,
                      "no series " + id_list(missing) + " in column " + quote(set.series_column) + " (" +
                          std::to_string(present.size()) + " series: " + id_list(present) + ")" + comma_hint(missing));
@@ -442,6 +445,7 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
   for (auto& e : set.empty)
     if (selection.selects(e.first)) empty.push_back(std::move(e));
   set.empty = std::move(empty);
+  set.unread.clear();
   return set;
 }
 
@@ -682,7 +686,10 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
   if (config.data.series_column.empty()) throw InputError("many-series training needs data.series_column (--series-column COL)");
   DataConfig data = config.data;
   std::string unread;
-  SeriesSet set = load_training_series(data, nullptr, &unread);  // series with an empty column skipped, as inspect reads them
+  // Series with an empty column skipped, as inspect reads them; the values of series not selected
+  // are not read (a missing value there fails nothing under data.missing error).
+  const SeriesSelection& selection = options.selection;
+  SeriesSet set = load_training_series(data, nullptr, &unread, [&](const std::string& id) { return selection.selects(id); });
   const std::string rows_dropped = dropped_rows_note(set);
   PanelFitOutcome outcome = fit_panel(config, std::move(set), options);
   outcome.rows_dropped = rows_dropped;
@@ -729,8 +736,18 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (config.training.combine == Toggle::on) throw InputError("training.combine is not supported with data.series_column");
   config.training.refit = Toggle::off;
   config.training.combine = Toggle::off;
-  if (data.season == 0)
-    data.season = source.series.empty() ? 1 : std::max(1, source.series.front().time.frequency.seasonal_period());
+  if (data.season == 0) {
+    // The file's first series by id, read or not (SeriesSet::unread): the same season for every
+    // selection and shard of the file.
+    const Series* first = source.series.empty() ? nullptr : &source.series.front();
+    const std::pair<std::string, Frequency>* first_unread = source.unread.empty() ? nullptr : &source.unread.front();
+    Frequency frequency;
+    if (first != nullptr && (first_unread == nullptr || first->id < first_unread->first))
+      frequency = first->time.frequency;
+    else if (first_unread != nullptr)
+      frequency = first_unread->second;
+    data.season = std::max(1, frequency.seasonal_period());
+  }
   if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});
   if (data.normalise == Normalise::season && data.look_back < data.season)
     throw InputError("data.normalise season needs a look-back of at least one season (data.season " +
@@ -792,7 +809,7 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
         const long i = checkpoint.find(id);
         return i < 0 ? Frequency{} : checkpoint.series[static_cast<std::size_t>(i)].frequency;
       },
-      true);
+      true, [&](const std::string& id) { return selection.selects(id); });
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {
     const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);

@@ -63,6 +63,7 @@ struct RawRows {
   // Long format: the series of every row (an index into `ids`, in order of first appearance).
   std::vector<int> row_series;
   std::vector<std::string> ids;
+  std::vector<char> id_read;         // by index into `ids`: 1 where the series' values were read (SeriesFilter)
 
   void add_row_line(long line) {
     if (rows == 0 || line != last_line + 1) line_jumps.emplace_back(rows, line);
@@ -288,7 +289,7 @@ struct ThousandsCheck {
 // form is not another form of column), saying the column was guessed.
 RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, std::optional<SelectedColumn>& time,
                   MissingPolicy missing, const std::optional<SelectedColumn>& series_id = std::nullopt,
-                  std::string* drop_unread_time = nullptr) {
+                  std::string* drop_unread_time = nullptr, const SeriesFilter& wanted = nullptr) {
   RawRows raw;
   std::unordered_map<std::string, int> series_index;  // long format: id -> index into raw.ids
   const std::string& source = csv.source();
@@ -324,27 +325,46 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
       }
       raw.reserve(wanted, width);
     }
-    double* row_values = raw.values.row(raw.rows).data();
-    for (std::size_t c = 0; c < thousands.size(); ++c)
-      if (!thousands[c].settled()) thousands[c].see(trim(csv.field(columns[c].field)), line);
-    for (const SelectedColumn& column : columns) {
-      const std::string_view field = trim(csv.field(column.field));
-      double value = 0.0;
-      const NumberStatus status = parse_number(field, value);  // first: numbers are the common case
-      if (status != NumberStatus::ok) {
-        if (!is_missing_marker(field))
-          throw_bad_number(source, line, static_cast<long>(column.field + 1), status, field, column.name);
-        if (missing == MissingPolicy::error)
-          throw InputError(source, line, static_cast<long>(column.field + 1),
-                           "missing value in column " + in_quotes(column.name) +
-                               "; set data.missing to interpolate or ffill (--missing)");
-        value = kMissing;
-      } else if (std::abs(value) > kLargestValue) {
-        throw InputError(source, line, static_cast<long>(column.field + 1),
-                         "value " + in_quotes(field) + " in column " + in_quotes(column.name) +
-                             " is beyond +-1e100, where training and the error metrics overflow; rescale the column");
+    // Long format: the row's series first, whose values are read only when it is wanted.
+    int series = -1;
+    if (series_id) {
+      const std::string_view id = trim(csv.field(series_id->field));
+      if (id.empty())
+        throw InputError(source, line, static_cast<long>(series_id->field + 1),
+                         "missing series id in column " + in_quotes(series_id->name) + "; every row needs one");
+      const auto [found, added] = series_index.emplace(std::string(id), static_cast<int>(raw.ids.size()));
+      if (added) {
+        raw.ids.emplace_back(id);
+        raw.id_read.push_back(!wanted || wanted(raw.ids.back()) ? 1 : 0);
       }
-      *row_values++ = value;
+      series = found->second;
+    }
+    double* row_values = raw.values.row(raw.rows).data();
+    const bool read_values = series < 0 || raw.id_read[static_cast<std::size_t>(series)] != 0;
+    if (!read_values) {
+      std::fill(row_values, row_values + width, 0.0);  // placeholders: the series is not returned
+    } else {
+      for (std::size_t c = 0; c < thousands.size(); ++c)
+        if (!thousands[c].settled()) thousands[c].see(trim(csv.field(columns[c].field)), line);
+      for (const SelectedColumn& column : columns) {
+        const std::string_view field = trim(csv.field(column.field));
+        double value = 0.0;
+        const NumberStatus status = parse_number(field, value);  // first: numbers are the common case
+        if (status != NumberStatus::ok) {
+          if (!is_missing_marker(field))
+            throw_bad_number(source, line, static_cast<long>(column.field + 1), status, field, column.name);
+          if (missing == MissingPolicy::error)
+            throw InputError(source, line, static_cast<long>(column.field + 1),
+                             "missing value in column " + in_quotes(column.name) +
+                                 "; set data.missing to interpolate or ffill (--missing)");
+          value = kMissing;
+        } else if (std::abs(value) > kLargestValue) {
+          throw InputError(source, line, static_cast<long>(column.field + 1),
+                           "value " + in_quotes(field) + " in column " + in_quotes(column.name) +
+                               " is beyond +-1e100, where training and the error metrics overflow; rescale the column");
+        }
+        *row_values++ = value;
+      }
     }
 
     std::int64_t tick = 0;
@@ -412,15 +432,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
       }
       raw.ticks.push_back(tick);
     }
-    if (series_id) {
-      const std::string_view id = trim(csv.field(series_id->field));
-      if (id.empty())
-        throw InputError(source, line, static_cast<long>(series_id->field + 1),
-                         "missing series id in column " + in_quotes(series_id->name) + "; every row needs one");
-      const auto [found, added] = series_index.emplace(std::string(id), static_cast<int>(raw.ids.size()));
-      if (added) raw.ids.emplace_back(id);
-      raw.row_series.push_back(found->second);
-    }
+    if (series_id) raw.row_series.push_back(series);
     raw.add_row_line(line);
     ++raw.rows;
   }
@@ -593,7 +605,8 @@ void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, M
 
 // Long format: the rows of each series, sorted by time (stable: without a time column, file order),
 // as one RawRows per series, ordered by id (byte order) so that the order never depends on the file's
-// row order or on a shard. Two rows of one series at the same time are an error naming both lines.
+// row order or on a shard. Two rows of one series at the same time are an error naming both lines
+// (in a series whose values were read: RawRows::id_read).
 std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw, const std::optional<SelectedColumn>& time,
                                                              const SelectedColumn& series_id, const std::string& source) {
   std::vector<std::vector<long>> rows_of(raw.ids.size());
@@ -608,7 +621,7 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
       std::stable_sort(rows.begin(), rows.end(), [&](long a, long b) {
         return raw.ticks[static_cast<std::size_t>(a)] < raw.ticks[static_cast<std::size_t>(b)];
       });
-      for (std::size_t i = 1; i < rows.size(); ++i) {
+      for (std::size_t i = 1; i < rows.size() && raw.id_read[index] != 0; ++i) {
         if (raw.ticks[static_cast<std::size_t>(rows[i])] != raw.ticks[static_cast<std::size_t>(rows[i - 1])]) continue;
         const long first = std::min(rows[i], rows[i - 1]), second = std::max(rows[i], rows[i - 1]);
         TimeIndex written;
@@ -703,7 +716,8 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
 // when none is named (time_column_by_name), dropped when its first time or its gaps do not read,
 // and `dropped` says why. One pass over the file, so stdin is read as a file is.
 SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency(const std::string&)>& known,
-                           std::string* dropped, bool skip_empty = false, std::string* unread_time = nullptr) {
+                           std::string* dropped, bool skip_empty = false, std::string* unread_time = nullptr,
+                           const SeriesFilter& wanted = nullptr) {
   const auto known_of = [&](const std::string& id) { return known ? known(id) : Frequency{}; };
   if (data.path.empty()) throw InputError("no data file: set data.path (--data FILE)");
   const std::string source = source_name(data.path);
@@ -740,7 +754,7 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
     }
   }
 
-  RawRows raw = read_rows(csv, columns, time, data.missing, series_id, guess ? dropped : nullptr);
+  RawRows raw = read_rows(csv, columns, time, data.missing, series_id, guess ? dropped : nullptr, wanted);
   if (raw.rows == 0)
     throw InputError(source, 0, 0,
                      "no data rows: the file has a header (line " + std::to_string(csv.header_line()) +
@@ -754,17 +768,29 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
     std::vector<std::pair<std::string, RawRows>> parts = split_by_series(raw, time, *series_id, source);
     // Every series' time index first: a series of a business-day file too short to show a weekend
     // (a week of weekdays) is business daily like its siblings, not daily (short_weekday_run).
+    // A series not read (SeriesFilter) counts here as when every series is read, unless its times
+    // are not an index at all (which reading it would say).
+    const auto read = [&](const std::string& id) { return !wanted || wanted(id); };
     std::vector<TimeIndex> indices(parts.size());
     Frequency sibling;
     for (std::size_t i = 0; time && i < parts.size(); ++i) {
       RawRows& part = parts[i].second;
-      indices[i] = infer_time_index(std::move(part.ticks), part.time_format, known_of(parts[i].first));
+      try {
+        indices[i] = infer_time_index(std::move(part.ticks), part.time_format, known_of(parts[i].first));
+      } catch (const InputError&) {
+        if (read(parts[i].first)) throw;
+        continue;
+      }
       const Frequency& found = indices[i].frequency;
       if (sibling.unit == Frequency::Unit::none && found.unit == Frequency::Unit::business_days && found.count == 1)
         sibling = found;
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const std::string& id = parts[i].first;
+      if (!read(id)) {
+        set.unread.emplace_back(id, indices[i].frequency);
+        continue;
+      }
       try {
         set.series.push_back(assemble_series(std::move(parts[i].second), std::move(indices[i]), columns,
                                              static_cast<int>(data.targets.size()), time, data.missing, source,
@@ -811,8 +837,8 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
 }  // namespace
 
 SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known,
-                      bool skip_empty) {
-  return load_series_impl(data, known, nullptr, skip_empty);
+                      bool skip_empty, const SeriesFilter& wanted) {
+  return load_series_impl(data, known, nullptr, skip_empty, nullptr, wanted);
 }
 
 SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
@@ -823,12 +849,12 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
   return set;
 }
 
-SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::string* unread_time) {
+SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::string* unread_time, const SeriesFilter& wanted) {
   const bool guess = data.series_column.empty() && data.time_column.empty() && data.look_back == 0 && data.season == 0;
   if (guess) return load_series_guessing_time(data, dropped);
   // A series with a column of no values is set aside (SeriesSet::empty) even under data.strict:
   // drop_short_series (panel.hpp) refuses it then, among the selected series only.
-  return load_series_impl(data, nullptr, nullptr, !data.series_column.empty(), unread_time);
+  return load_series_impl(data, nullptr, nullptr, !data.series_column.empty(), unread_time, wanted);
 }
 
 std::string dropped_rows_note(long leading, long trailing) {

@@ -114,6 +114,41 @@ TEST_CASE("long format errors name the file, the line and the series", "[panel]"
   }
 }
 
+TEST_CASE("the values of series not selected are not read: their missing values and bad cells fail nothing", "[panel]") {
+  TempDir dir;
+  // Series "c" has a missing value (data.missing is error), a cell that is no number and two rows
+  // at one time; "a" and "b" are clean.
+  const std::string path =
+      dir.write("data.csv", panel_csv({"a", "b"}, {30, 26}) + "c,2000-01,\nc,2000-02,abc\nc,2000-02,3\nc,2000-03,4\n");
+  Config config = panel_config(path, "per-series");
+  config.training.threads = 1;
+  CHECK_THROWS_WITH(load_series(config.data), Contains("missing value in column 'value'"));
+
+  const SeriesSet clean = load_series(panel_config(dir.write("clean.csv", panel_csv({"a", "b"}, {30, 26})), "global").data);
+  const SeriesSet set = load_series(config.data, nullptr, false, [](const std::string& id) { return id != "c"; });
+  REQUIRE(set.series.size() == 2);
+  REQUIRE(set.unread.size() == 1);
+  CHECK(set.unread.front().first == "c");
+  CHECK(set.unread.front().second.name() == "monthly");
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(set.series[i].id == clean.series[i].id);
+    CHECK(set.series[i].values == clean.series[i].values);
+    CHECK(set.series[i].time.ticks == clean.series[i].time.ticks);
+  }
+  // An id asked for by name is looked for among the series not read too.
+  CHECK_THROWS_WITH(select_series(set, make_selection("zz", "")), Contains("no series 'zz'") && Contains("3 series: 'a', 'b', 'c'"));
+  CHECK(select_series(set, make_selection("a", "")).series.size() == 1);
+
+  PanelFitOptions options;
+  options.selection = make_selection("a,b", "");
+  const PanelFitOutcome outcome = fit_panel(config, options);
+  REQUIRE(outcome.checkpoint.series.size() == 2);
+  CHECK(outcome.skipped.empty());
+  const PanelCheckpoint& checkpoint = outcome.checkpoint;
+  CHECK(read_panel_history(checkpoint, path, make_selection("b", "")).series.size() == 1);
+  CHECK_THROWS_WITH(read_panel_history(checkpoint, path, make_selection("b,c", "")), Contains("missing value in column 'value'"));
+}
+
 TEST_CASE("series hash is FNV-1a 64 and shards split the ids stably", "[panel]") {
   CHECK(series_hash("") == 0xcbf29ce484222325ULL);
   CHECK(series_hash("a") == 0xaf63dc4c8601ec8cULL);

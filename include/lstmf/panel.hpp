@@ -62,7 +62,7 @@ struct SeriesSelection {
 SeriesSelection make_selection(const std::string& ids, const std::string& shard);
 
 // The series of `set` that `selection` picks, in order. InputError naming `source` when an id asked
-// for by name is not in the set (listing a few that are).
+// for by name is not in the set, SeriesSet::unread included (listing a few that are).
 SeriesSet select_series(SeriesSet set, const SeriesSelection& selection);
 
 // ---- the checkpoint -----------------------------------------------------------------------------
@@ -183,7 +183,8 @@ Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 // data.strict.
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped);
 
-// Loads config.data (long format), resolves the recipe (above), selects, skips series too short for one window (InputError
+// Loads config.data (long format; the values of the series options.selection leaves out are not
+// read: series.hpp SeriesFilter), resolves the recipe (above), selects, skips series too short for one window (InputError
 // naming the series under data.strict), trains in config.training.mode. InputError when no series
 // is left to train.
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options = {});
@@ -193,7 +194,8 @@ PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFit
 // ---- forecasting and evaluation -------------------------------------------------------------------
 
 // History for the checkpoint's series from a long-format CSV with its columns; only series in
-// `selection` are kept. Series that training on this file would have skipped (a column without
+// `selection` are kept, and the values of no other are read (series.hpp SeriesFilter: a missing
+// value or bad cell there fails nothing). Series that training on this file would have skipped (a column without
 // values, or too short for one window), when the checkpoint does not hold them, go to
 // SeriesSet::empty with their reason (not under data.strict): the training file reads as history.
 // A checkpoint series without values there is refused with its reason by forecast_panel and

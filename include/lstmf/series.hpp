@@ -70,7 +70,19 @@ struct SeriesSet {
   // Long format read with skip_empty (load_series): the series left out because one of their
   // columns has no values at all, as {id, reason}; the reason names the series and the column.
   std::vector<std::pair<std::string, std::string>> empty;
+  // Long format read with a SeriesFilter: the series it left out, whose values were not read, as
+  // {id, frequency of its times} (none when they do not form an index), by id: panel.hpp's
+  // select_series knows them, and the many-series recipe takes its season from the file's first
+  // series, whichever are selected.
+  std::vector<std::pair<std::string, Frequency>> unread;
 };
+
+// Long format: which series to read (by id). The values of the others are neither parsed nor
+// checked (a missing value under data.missing error, a cell that is no number), nor are their
+// times checked for gaps or duplicates; their rows still need an id and a time in the file's form,
+// and their times still show a business-day file (short_weekday_run), as when every series is read.
+// nullptr reads every series.
+using SeriesFilter = std::function<bool(const std::string&)>;
 
 // Loads the columns named by `data` (targets, features, time column) from data.path ("-" = stdin),
 // applies the missing-value policy and checks the time index (sorted, no duplicates, no gaps unless
@@ -85,8 +97,9 @@ struct SeriesSet {
 // `skip_empty` (many-series training without data.strict): a long-format series one of whose
 // columns has no value at all under a filling data.missing goes to SeriesSet::empty instead of
 // failing the whole file (a too-short one is skipped the same way: panel.hpp drop_short_series).
+// `wanted`: the series to read (SeriesFilter); the others go to SeriesSet::unread.
 SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr,
-                      bool skip_empty = false);
+                      bool skip_empty = false, const SeriesFilter& wanted = nullptr);
 // How to read a file whose time column was guessed by its name otherwise (train's flags); an error
 // in such a column ends with it, and the accuracy protocol puts its own (meta.json) in its place.
 inline constexpr const char* kGuessedTimeHint =
@@ -115,7 +128,9 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 // given, receives why a guessed time column was not read as times ("" when none was dropped);
 // `unread_time`, the name of a column named like times (time_column_by_name) that was not guessed
 // because the look-back or season was given ("" when none).
-SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr, std::string* unread_time = nullptr);
+// `wanted`: in a long-format file, the series to read (SeriesFilter).
+SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr, std::string* unread_time = nullptr,
+                               const SeriesFilter& wanted = nullptr);
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::leading_dropped, trailing_dropped), "" when it dropped none.
