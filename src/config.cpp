@@ -526,7 +526,8 @@ const std::vector<OptionDef>& option_table() {
                   "chosen from the data and there are validation rows"),
       LSTMF_TRAIN(combine, "--combine", "WHEN",
                   "average the forecast with the seasonal naive or naive one when that did within 10% as well on the "
-                  "validation tail (that baseline alone when its error was half the model's or less), with Theta's share (theta_weight); true, false, or auto: on when epochs is chosen from the data and there are validation rows"),
+                  "validation tail (that baseline alone when its error was half the model's or less), with Theta's share (theta_weight); a series too short to learn takes seasonal naive, or naive and Theta, alone "
+                  "(README \"The default recipe\"); true, false, or auto: on when epochs is chosen from the data and there are validation rows"),
       LSTMF_TRAIN(theta_weight, "", "X",
                   "with combine: the Theta forecast's share (exponential smoothing plus half the training rows' linear "
                   "trend, M4's benchmark) where the model takes part, no season is left in the values (not seasonally "

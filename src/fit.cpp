@@ -215,7 +215,7 @@ std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& 
 }
 
 Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads,
-                               bool seasonal_naive_only) {
+                               ShortSeries fallback) {
   const int look_back = checkpoint.config.data.look_back;
   const int horizon = checkpoint.config.data.horizon;
   const long m = std::max(1, checkpoint.config.data.season);
@@ -255,8 +255,11 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     // the model forecasts alone.
     const size_t best = seasonal && error[1] <= error[2] ? 1 : 2;
     std::array<double, Combination::kComponents> weight{1.0, 0.0, 0.0, 0.0};
-    if (seasonal_naive_only && seasonal) {
+    if (fallback == ShortSeries::seasonal_naive && seasonal) {
       weight = {0.0, 1.0, 0.0, 0.0};
+    } else if (fallback == ShortSeries::naive_theta) {
+      weight = combination.theta.empty() ? std::array<double, Combination::kComponents>{0.0, 0.0, 1.0, 0.0}
+                                         : std::array<double, Combination::kComponents>{0.0, 0.0, 0.5, 0.5};
     } else if (error[best] <= kBaselineAlone * error[0]) {
       weight = {0.0, 0.0, 0.0, 0.0};
       weight[best] = 1.0;
@@ -440,7 +443,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     throw InputError(data.source, 0, 0, "expected one series, found " + std::to_string(data.series.size()));
   const Config config = resolve_recipe(requested, data.series.front());
   check(config, data.source);
-  const bool seasonal_naive_only = seasonal_naive_fallback(requested, config, data.series.front());
+  const ShortSeries fallback = short_series_fallback(requested, config, data.series.front());
   // The horizon asked for, when the recipe trains a shorter direct one: predict's default. Not
   // with features: their future is unknown, so the model cannot be rolled forward (forecast.hpp).
   int forecast_horizon =
@@ -588,7 +591,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon},
                      first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", "", ""};
-  outcome.seasonal_naive_fallback = seasonal_naive_only;
+  outcome.fallback = fallback;
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
@@ -605,7 +608,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     try {
       if (config.training.combine == Toggle::on)
         checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end,
-                                                    config.training.threads, seasonal_naive_only);
+                                                    config.training.threads, fallback);
       outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
       checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
     } catch (const DivergedError&) {

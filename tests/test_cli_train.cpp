@@ -543,6 +543,29 @@ TEST_CASE("a quarterly series labelled 1990-Q1 or 1990 Q1 trains and forecasts t
   CHECK(again.out == predict.out);
 }
 
+TEST_CASE("train and inspect say when a short series without a season is left to naive and Theta", "[cli-train]") {
+  // 18 years, a 6-year horizon (recipe.hpp short_series_fallback naive_theta).
+  TempDir dir;
+  std::string text = "year,value\n";
+  for (int t = 0; t < 18; ++t) text += std::to_string(1990 + t) + "," + std::to_string(40 + 2 * t + (t * 7) % 5) + "\n";
+  dir.write("y.csv", text);
+  const RunResult train = run_cli("train --data y.csv --target value --horizon 6 --output y.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("forecast: 0.5 x naive + 0.5 x Theta (a series too short to learn, without a season)"));
+  const RunResult inspected = run_cli("inspect --data y.csv --target value --horizon 6", dir.path());
+  CHECK_THAT(inspected.out, Contains("forecast by the mean of naive and Theta"));
+  // predict forecasts the 6 steps asked for from the checkpoint's tail, and the same from the file.
+  const RunResult predicted = run_cli("predict --model y.json", dir.path());
+  INFO(predicted.err);
+  REQUIRE(predicted.exit_code == 0);
+  CHECK(std::count(predicted.out.begin(), predicted.out.end(), '\n') == 1 + 6);
+  CHECK(predicted.out == run_cli("predict --model y.json --input y.csv", dir.path()).out);
+  // With the season given (m = 4 on 18 rows: tested, and not shown), the model forecasts.
+  const RunResult seasonal = run_cli("train --data y.csv --target value --horizon 6 --season 4 --output s.json", dir.path());
+  CHECK_THAT(seasonal.err, !Contains("too short to learn"));
+}
+
 TEST_CASE("train says when a season too short to learn leaves the forecast to seasonal naive", "[cli-train]") {
   // 20 months of a strong season, an 18-month horizon (recipe.hpp seasonal_naive_fallback).
   TempDir dir;

@@ -133,6 +133,49 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
   for (int h = 0; h < 18; ++h) CHECK(f.values(h, 0) == Approx(y[static_cast<size_t>(8 + h % 12)]).epsilon(1e-6));
 }
 
+TEST_CASE("a short series without a season is forecast by the mean of naive and Theta", "[fit]") {
+  // 16 years, horizon 6 (recipe.hpp short_series_fallback naive_theta): weights 0 / 0 / 1/2 / 1/2,
+  // Theta refitted on every row, its level over the look-back (the longest that leaves one
+  // training window), which the checkpoint's data tail holds.
+  test::TempDir dir;
+  std::string text = "year,value\n";
+  std::vector<double> y;
+  for (int t = 0; t < 16; ++t) {
+    y.push_back(50 + 1.5 * t + ((t * 7) % 5) - 2);
+    text += std::to_string(1990 + t) + "," + std::to_string(y.back()) + "\n";
+  }
+  Config config;
+  config.data.path = dir.write("short.csv", text);
+  config.data.targets = {"value"};
+  config.data.horizon = 6;
+  config.model.ensemble = 2;
+  config.training.threads = 1;
+  const FitOutcome outcome = fit(config);
+  CHECK(outcome.fallback == ShortSeries::naive_theta);
+  const Checkpoint& checkpoint = outcome.checkpoint;
+  CHECK(checkpoint.config.data.horizon == 1);
+  CHECK(checkpoint.config.data.look_back >= 12);
+  REQUIRE(checkpoint.combination.weights.size() == 1);
+  CHECK(checkpoint.combination.weights.front() == std::array<double, 4>{0.0, 0.0, 0.5, 0.5});
+  REQUIRE(checkpoint.combination.theta.size() == 1);
+  const Theta& theta = checkpoint.combination.theta.front();
+  CHECK(theta.rows == 16);  // refitted on every row
+  const long look_back = checkpoint.config.data.look_back;
+  REQUIRE(checkpoint.data_tail.values.rows() == look_back);
+  const Forecast f = forecast(checkpoint, tail_history(checkpoint), 6, 1);
+  MatrixD all(16, 1);
+  for (int t = 0; t < 16; ++t) all(t, 0) = y[static_cast<size_t>(t)];
+  const double level = theta.level(all, 0, 16 - look_back, 16);
+  for (int h = 0; h < 6; ++h) CHECK(f.values(h, 0) == Approx(0.5 * y.back() + 0.5 * theta.forecast(level, h + 1)).epsilon(1e-9));
+
+  // 24 rows are enough for the model.
+  for (int t = 16; t < 24; ++t) text += std::to_string(1990 + t) + "," + std::to_string(50 + 1.5 * t) + "\n";
+  config.data.path = dir.write("longer.csv", text);
+  const FitOutcome longer = fit(config);
+  CHECK(longer.fallback == ShortSeries::none);
+  CHECK(longer.checkpoint.combination.weights.front()[0] > 0);
+}
+
 TEST_CASE("a baseline that validates at least twice as well as the model forecasts alone", "[fit]") {
   // A typo of 3e8 in a series near 300 squeezes the min-max scale: the model's forecasts are far
   // off on the validation tail, naive's are not, and naive alone is kept (not a mean of the two).

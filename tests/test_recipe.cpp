@@ -58,20 +58,34 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
   CHECK(r.data.horizon == 1);  // predict rolls forward beyond it; the combination reads the history
   CHECK(r.data.look_back + r.data.horizon + std::lround(18 * r.data.val_fraction) <= 18);
   CHECK(r.training.combine == Toggle::on);
-  CHECK(seasonal_naive_fallback(config, r, seasonal(18)));
+  CHECK(short_series_fallback(config, r, seasonal(18)) == ShortSeries::seasonal_naive);
   CHECK(validate(r).empty());
 
-  // Fewer rows than m + m / 2: too few lag-12 pairs to tell; the model rolls forward as before.
-  const Config shorter = resolve_recipe(config, seasonal(17));
-  CHECK(shorter.data.look_back < 12);
-  CHECK_FALSE(seasonal_naive_fallback(config, shorter, seasonal(17)));
+  // Fewer rows than m + m / 2 (18): too few lag-12 pairs to test, so the season of monthly data
+  // is taken as given while a window of 12 rows fits (README round 15), whatever the rows hold.
+  for (const long rows : {17L, 14L}) {
+    INFO(rows << " rows");
+    Series flat = seasonal(rows);
+    for (long t = 0; t < rows; ++t) flat.values(t, 0) = 100 + ((t * 7) % 5);
+    for (const Series& s : {seasonal(rows), flat}) {
+      const Config shorter = resolve_recipe(config, s);
+      CHECK(shorter.data.look_back == 12);
+      CHECK(shorter.data.horizon == 1);
+      CHECK(short_series_fallback(config, shorter, s) == ShortSeries::seasonal_naive);
+      CHECK(validate(shorter).empty());
+    }
+  }
+  // 13 rows hold no window of 12 (one validation row, one target): naive and Theta forecast.
+  const Config thirteen = resolve_recipe(config, seasonal(13));
+  CHECK(thirteen.data.look_back < 12);
+  CHECK(short_series_fallback(config, thirteen, seasonal(13)) == ShortSeries::naive_theta);
 
   // A trend without a season (shampoo-like: lag-12 changes larger than the short-lag ones).
   Series trend = seasonal(18);
   for (long t = 0; t < 18; ++t) trend.values(t, 0) = 100 + 8.0 * t + ((t * 7) % 5) * 6.0;
   const Config trending = resolve_recipe(config, trend);
   CHECK(trending.data.look_back < 12);
-  CHECK_FALSE(seasonal_naive_fallback(config, trending, trend));
+  CHECK(short_series_fallback(config, trending, trend) != ShortSeries::seasonal_naive);
 
   // Two targets (the test reads the first only) or a feature column: the model rolls forward.
   for (const int targets : {1, 2}) {
@@ -83,26 +97,26 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
     Config c = config;
     const Config w = resolve_recipe(c, wide);
     CHECK(w.data.look_back < 12);
-    CHECK_FALSE(seasonal_naive_fallback(c, w, wide));
+    CHECK(short_series_fallback(c, w, wide) != ShortSeries::seasonal_naive);
   }
 
   // Only the recipe's own choices fall back: an explicit normalisation, look-back or epoch count
   // is the user's model.
   Config normalised = config;
   normalised.data.normalise = Normalise::last;
-  CHECK_FALSE(seasonal_naive_fallback(normalised, resolve_recipe(normalised, seasonal(18)), seasonal(18)));
+  CHECK(short_series_fallback(normalised, resolve_recipe(normalised, seasonal(18)), seasonal(18)) == ShortSeries::none);
   Config epochs = config;
   epochs.training.epochs = 50;
   const Config e = resolve_recipe(epochs, seasonal(18));
   CHECK(e.data.look_back < 12);
-  CHECK_FALSE(seasonal_naive_fallback(epochs, e, seasonal(18)));
+  CHECK(short_series_fallback(epochs, e, seasonal(18)) != ShortSeries::seasonal_naive);
   // --combine false switches the combination, and with it the fallback, off.
   Config alone = config;
   alone.training.combine = Toggle::off;
   const Config a = resolve_recipe(alone, seasonal(18));
   CHECK(a.data.look_back < 12);
   CHECK(a.training.combine == Toggle::off);
-  CHECK_FALSE(seasonal_naive_fallback(alone, a, seasonal(18)));
+  CHECK(short_series_fallback(alone, a, seasonal(18)) != ShortSeries::seasonal_naive);
 }
 
 TEST_CASE("a validation fraction given is kept, and 0 turns refit and combination off", "[recipe]") {
@@ -155,7 +169,7 @@ TEST_CASE("the recipe shortens the horizon for a very short series without a cle
   CHECK(r.data.horizon < 18);  // predict rolls forward beyond it
   CHECK(r.data.look_back >= 1);
   CHECK(r.data.look_back + r.data.horizon + std::lround(18 * r.data.val_fraction) <= 18);
-  CHECK_FALSE(seasonal_naive_fallback(config, r, monthly(18)));
+  CHECK(short_series_fallback(config, r, monthly(18)) != ShortSeries::seasonal_naive);
 }
 
 TEST_CASE("a short seasonal series keeps a whole season in every window, with fewer windows", "[recipe]") {

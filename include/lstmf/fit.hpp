@@ -9,6 +9,7 @@
 
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/config.hpp"
+#include "lstmf/recipe.hpp"
 #include "lstmf/series.hpp"
 #include "lstmf/trainer.hpp"
 
@@ -58,7 +59,7 @@ struct FitOutcome {
   std::string time_column_dropped;  // why a first column named like a time column was not read as one
   std::string time_column_unread;   // a column named like times, not guessed (look-back or season given)
   std::string rows_dropped;         // dropped_rows_note of the training series ("" for none)
-  bool seasonal_naive_fallback = false;  // recipe.hpp: a season too short to learn, forecast by seasonal naive
+  ShortSeries fallback = ShortSeries::none;  // recipe.hpp short_series_fallback: what forecasts in the model's place
 };
 
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member
@@ -100,16 +101,17 @@ std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& 
 // alone (1, 0, 0): averaging two about equally good forecasts beats either on average (M4), and
 // one validation tail is too little evidence to prefer either. A baseline whose MAE is at most half
 // the model's forecasts alone (0, 1, 0 or 0, 0, 1): the model failed (no series of the accuracy
-// sets comes near: their lowest ratio is 0.86). With `seasonal_naive_only` (the
-// recipe's fallback for a season too short to learn, recipe.hpp) the weights are (0, 1, 0) whatever
-// the errors, which are still measured and stored. Where the model's weight is above 0, the
+// sets comes near: their lowest ratio is 0.86). With a `fallback` (recipe.hpp short_series_fallback:
+// a series too short to learn) the weights are the fallback's, seasonal naive alone (0, 1, 0, 0;
+// only where 1 < m <= look_back) or the mean of naive and Theta (0, 0, 1/2, 1/2; naive alone
+// without a Theta fit), whatever the errors, which are still measured and stored. Where the model's weight is above 0, the
 // Theta forecast (fitted on rows [0, begin), stored in `theta`) takes config.training.theta_weight
 // of it: every weight times 1 - theta_weight, Theta's weight theta_weight; not where a season is
 // left in the values (no seasonal adjustment, and normalise season or recipe.hpp shows_season
 // over rows [0, end)), nor where Theta's validation MAE is above 3 times the model's. Its
 // validation MAE is measured and stored beside the others. Empty without such windows.
 Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
-                               int threads = 0, bool seasonal_naive_only = false);
+                               int threads = 0, ShortSeries fallback = ShortSeries::none);
 
 // MAE and RMSE of `checkpoint`'s model on the windows of `values` [rows, columns] whose targets
 // lie in rows [begin, end), in original units.

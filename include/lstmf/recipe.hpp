@@ -39,7 +39,8 @@
 //   combine     on (training.combine auto; false turns it and the seasonal naive fallback off,
 //               true keeps it on with explicit epochs too): the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp); seasonal
-//               naive alone for a season too short to learn (seasonal_naive_fallback below); where the
+//               naive alone for a season too short to learn, the mean of naive and Theta for a
+//               short series without one (short_series_fallback below); where the
 //               model takes part, no season is left in the values and Theta validated within 3
 //               times the model's MAE (fit.hpp choose_combination), a Theta forecast takes
 //               training.theta_weight (0.1) of it (theta.hpp)
@@ -73,14 +74,25 @@ Config resolve_recipe(const Config& config, const Series& series);
 // rows or a flat series. Small for a series that keeps to one level; large for a trend or a walk.
 double kpss_level(const MatrixD& values, long rows);
 
-// Whether the recipe forecasts `series` by seasonal naive alone (combination weights 0 / 1 / 0):
-// it chose normalise, look-back and epochs itself (`requested` leaves them automatic,
-// training.combine is not false and data.val_fraction is above 0), m > 1, one
-// target and no features, the model was not given the season (normalise resolved to last: fewer
-// rows than the season tests need, 2m, or no window of a season), yet the seasonal naive forecast
-// fits the rows clearly better than the naive one (lag-m MAE below 0.8 x the mean lag-1..min(H, m)
-// MAE) over m + max(m / 2, 4) rows at least. `resolved` is resolve_recipe's result, which then has
-// look-back m and horizon 1.
-bool seasonal_naive_fallback(const Config& requested, const Config& resolved, const Series& series);
+// What forecasts a series too short for the model to learn from, in its place (the combination's
+// weights: fit.hpp choose_combination; the model is still trained, with weight 0). Only where the
+// recipe chose normalise, look-back and epochs itself (`requested` leaves them automatic,
+// training.combine is not false and data.val_fraction is above 0), for one target and no features;
+// "rows" are the rows before any test tail. `resolved` is resolve_recipe's result, which then has
+// horizon 1 and the look-back said below.
+//   seasonal_naive  seasonal naive alone (weights 0 / 1 / 0 / 0): m > 1, the model was not given
+//                   the season (normalise resolved to last: fewer rows than the season tests need,
+//                   2m, or no window of a season), and either the seasonal naive forecast fits the
+//                   rows clearly better than the naive one (lag-m MAE below 0.8 x the mean
+//                   lag-1..min(H, m) MAE) over m + max(m / 2, 4) rows at least, or there are fewer
+//                   rows than that, too few to test (the frequency's season is taken as given), but
+//                   a window of m rows fits: look-back m (README rounds 8 and 15).
+//   naive_theta     the mean of the naive and Theta forecasts (0 / 0 / 1/2 / 1/2): fewer than 24
+//                   rows, and no season (m = 1) or too few rows to test one (and no seasonal naive
+//                   fallback): the longest look-back that leaves one training window, so Theta's
+//                   level runs over most rows (README round 15: on such series the model lost to
+//                   naive, and to Theta).
+enum class ShortSeries { none, seasonal_naive, naive_theta };
+ShortSeries short_series_fallback(const Config& requested, const Config& resolved, const Series& series);
 
 }  // namespace lstmf

@@ -27,7 +27,7 @@ Command add_inspect(CLI::App& app) {
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
             const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
-            const bool seasonal_naive = !many && seasonal_naive_fallback(requested, config, data.series.front());
+            const ShortSeries fallback = many ? ShortSeries::none : short_series_fallback(requested, config, data.series.front());
             check_checkpoint_every(config);  // as train refuses it
             std::vector<SkippedSeries> skipped;
             if (many) data = drop_short_series(std::move(data), config.data, skipped);
@@ -59,7 +59,11 @@ Command add_inspect(CLI::App& app) {
             for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
-                      << (seasonal_naive ? ", forecast by seasonal naive alone (a season too short to learn)" : "") << "\n";
+                      << (fallback == ShortSeries::seasonal_naive ? ", forecast by seasonal naive alone (a season too short to learn)"
+                          : fallback == ShortSeries::naive_theta
+                              ? ", forecast by the mean of naive and Theta (a series too short to learn, without a season)"
+                              : "")
+                      << "\n";
             return 0;
           }};
 }
