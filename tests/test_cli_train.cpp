@@ -567,7 +567,7 @@ TEST_CASE("train and inspect say when a short series without a season is left to
 }
 
 TEST_CASE("train says when a season too short to learn leaves the forecast to seasonal naive", "[cli-train]") {
-  // 20 months of a strong season, an 18-month horizon (recipe.hpp seasonal_naive_fallback).
+  // 20 months of a strong season, an 18-month horizon (recipe.hpp short_series_fallback).
   TempDir dir;
   std::string text = "date,value\n";
   std::vector<std::string> values;

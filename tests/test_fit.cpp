@@ -44,6 +44,17 @@ Config combined(const std::string& path, int horizon, int look_back, Normalise n
   return config;
 }
 
+// The default recipe on column "value" of `path` (short series: its fallbacks), two members on one thread.
+Config recipe(const std::string& path, int horizon) {
+  Config config;
+  config.data.path = path;
+  config.data.targets = {"value"};
+  config.data.horizon = horizon;
+  config.model.ensemble = 2;
+  config.training.threads = 1;
+  return config;
+}
+
 }  // namespace
 
 TEST_CASE("checkpoint_every hands over resumable snapshots that continue exactly like the run", "[fit]") {
@@ -107,7 +118,7 @@ TEST_CASE("the default recipe takes a first column named like a time column as t
 }
 
 TEST_CASE("a seasonal series too short to learn its season is forecast by seasonal naive", "[fit]") {
-  // 20 months with a strong season, horizon 18 (recipe.hpp seasonal_naive_fallback): the weights
+  // 20 months with a strong season, horizon 18 (recipe.hpp short_series_fallback): the weights
   // are 0 / 1 / 0 and the forecast repeats the last 12 months, from the checkpoint's data tail.
   test::TempDir dir;
   std::string text = "date,value\n";
@@ -117,13 +128,8 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
     text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
             std::to_string(y.back()) + "\n";
   }
-  Config config;
-  config.data.path = dir.write("short.csv", text);
-  config.data.targets = {"value"};
-  config.data.horizon = 18;
-  config.model.ensemble = 2;
-  config.training.threads = 1;
-  const FitOutcome outcome = fit(config);
+  const FitOutcome outcome = fit(recipe(dir.write("short.csv", text), 18));
+  CHECK(outcome.fallback == ShortSeries::seasonal_naive);
   const Checkpoint& checkpoint = outcome.checkpoint;
   REQUIRE(checkpoint.config.data.look_back == 12);
   REQUIRE(checkpoint.combination.weights.size() == 1);
@@ -144,13 +150,7 @@ TEST_CASE("a short series without a season is forecast by the mean of naive and 
     y.push_back(50 + 1.5 * t + ((t * 7) % 5) - 2);
     text += std::to_string(1990 + t) + "," + std::to_string(y.back()) + "\n";
   }
-  Config config;
-  config.data.path = dir.write("short.csv", text);
-  config.data.targets = {"value"};
-  config.data.horizon = 6;
-  config.model.ensemble = 2;
-  config.training.threads = 1;
-  const FitOutcome outcome = fit(config);
+  const FitOutcome outcome = fit(recipe(dir.write("short.csv", text), 6));
   CHECK(outcome.fallback == ShortSeries::naive_theta);
   const Checkpoint& checkpoint = outcome.checkpoint;
   CHECK(checkpoint.config.data.horizon == 1);
@@ -170,8 +170,7 @@ TEST_CASE("a short series without a season is forecast by the mean of naive and 
 
   // 24 rows are enough for the model.
   for (int t = 16; t < 24; ++t) text += std::to_string(1990 + t) + "," + std::to_string(50 + 1.5 * t) + "\n";
-  config.data.path = dir.write("longer.csv", text);
-  const FitOutcome longer = fit(config);
+  const FitOutcome longer = fit(recipe(dir.write("longer.csv", text), 6));
   CHECK(longer.fallback == ShortSeries::none);
   CHECK(longer.checkpoint.combination.weights.front()[0] > 0);
 }
