@@ -531,7 +531,8 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(theta_weight, "", "X",
                   "with combine: the Theta forecast's share (exponential smoothing plus half the training rows' linear "
                   "trend, M4's benchmark) where the model takes part, no season is left in the values (not seasonally "
-                  "adjusted) and Theta's validation error is within 3 times the model's; 0 = none, 1 = Theta alone",
+                  "adjusted) and Theta's validation error is within 3 times the model's; 0 = none (a short series' "
+                  "naive and Theta fallback then takes naive alone), 1 = Theta alone",
                   in_range(0.0, 1.0)),
       LSTMF_OUTPUT(path, "--output", "FILE", "checkpoint to write"),
       LSTMF_OUTPUT(log_json, "--log-json", "FILE", "write one JSON object per epoch to FILE"),

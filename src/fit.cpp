@@ -255,11 +255,12 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     // the model forecasts alone.
     const size_t best = seasonal && error[1] <= error[2] ? 1 : 2;
     std::array<double, Combination::kComponents> weight{1.0, 0.0, 0.0, 0.0};
+    const double share = checkpoint.config.training.theta_weight;
     if (fallback == ShortSeries::seasonal_naive && seasonal) {
       weight = {0.0, 1.0, 0.0, 0.0};
-    } else if (fallback == ShortSeries::naive_theta) {
-      weight = combination.theta.empty() ? std::array<double, Combination::kComponents>{0.0, 0.0, 1.0, 0.0}
-                                         : std::array<double, Combination::kComponents>{0.0, 0.0, 0.5, 0.5};
+    } else if (fallback == ShortSeries::naive_theta) {  // naive alone when theta_weight 0 turns Theta off
+      weight = combination.theta.empty() || !(share > 0) ? std::array<double, Combination::kComponents>{0.0, 0.0, 1.0, 0.0}
+                                                         : std::array<double, Combination::kComponents>{0.0, 0.0, 0.5, 0.5};
     } else if (error[best] <= kBaselineAlone * error[0]) {
       weight = {0.0, 0.0, 0.0, 0.0};
       weight[best] = 1.0;
@@ -273,7 +274,6 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     // before any test tail show it (the tests behind the recipe's `season` choice, recipe.hpp
     // shows_season, with the model's horizon), and no seasonal adjustment divides it out. Theta would smooth it away (README round 14: Nottingham
     // temperatures, a level series scaled by min-max; 42-month series too short to adjust).
-    const double share = checkpoint.config.training.theta_weight;
     const bool season_left_in =
         checkpoint.seasonal.empty() && m > 1 &&
         (checkpoint.config.data.normalise == Normalise::season || shows_season(values, k, end, static_cast<int>(m), horizon));

@@ -425,13 +425,15 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
   for (const auto& id : selection.ids) {
     const bool found = std::any_of(set.series.begin(), set.series.end(), [&](const Series& s) { return s.id == id; }) ||
                        std::any_of(set.empty.begin(), set.empty.end(), [&](const auto& e) { return e.first == id; }) ||
-                       std::any_of(set.unread.begin(), set.unread.end(), [&](const auto& u) { return u.first == id; });
+                       std::any_of(set.unread.begin(), set.unread.end(), [&](const auto& u) { return u.id == id; });
     if (!found) missing.push_back(id);
   }
   if (!missing.empty()) {
+    // Every series of the file, read or not, with values or not: the same list whatever the selection.
     std::vector<std::string> present;
     for (const auto& s : set.series) present.push_back(s.id);
-    for (const auto& u : set.unread) present.push_back(u.first);
+    for (const auto& e : set.empty) present.push_back(e.first);
+    for (const auto& u : set.unread) present.push_back(u.id);
     std::sort(present.begin(), present.end());
     throw InputError(set.source, 0, 0,
                      "no series " + id_list(missing) + " in column " + quote(set.series_column) + " (" +
@@ -737,15 +739,15 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   config.training.refit = Toggle::off;
   config.training.combine = Toggle::off;
   if (data.season == 0) {
-    // The file's first series by id, read or not (SeriesSet::unread): the same season for every
-    // selection and shard of the file.
+    // The file's first series by id with a value in every column, read or not (SeriesSet::unread):
+    // the same season for every selection and shard of the file.
     const Series* first = source.series.empty() ? nullptr : &source.series.front();
-    const std::pair<std::string, Frequency>* first_unread = source.unread.empty() ? nullptr : &source.unread.front();
+    const auto unread = std::find_if(source.unread.begin(), source.unread.end(), [](const auto& u) { return !u.empty_column; });
     Frequency frequency;
-    if (first != nullptr && (first_unread == nullptr || first->id < first_unread->first))
+    if (first != nullptr && (unread == source.unread.end() || first->id < unread->id))
       frequency = first->time.frequency;
-    else if (first_unread != nullptr)
-      frequency = first_unread->second;
+    else if (unread != source.unread.end())
+      frequency = unread->frequency;
     data.season = std::max(1, frequency.seasonal_period());
   }
   if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});

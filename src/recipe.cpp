@@ -291,8 +291,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // of history, so the look-back is m (the checkpoint's data tail holds m rows) and the horizon 1.
   // README round 8: on 20 such series the rolled model scored 3.68 (geometric-mean MASE) against
   // seasonal naive's 1.53; shampoo (no season: lag-12 changes as large as the short-lag ones) is
-  // not one of them. Rows too few to test for the season (fewer than m + max(m / 2, 4): 14 months,
-  // 6 quarters) take it as given (README round 15: on 38 such series the rolled model scored 3.8
+  // not one of them. Rows too few to test for the season (fewer than m + max(m / 2, 4): 18 months,
+  // 8 quarters) take it as given (README round 15: on 38 such series the rolled model scored 3.8
   // and 3.9 against seasonal naive's 1.7 and 1.3).
   if (auto_look_back && seasonal_fallback_applies(config, m, data.normalise, series) &&
       training_windows(rows, m, 1, data.test_fraction, search_fraction) >= 1) {

@@ -64,6 +64,7 @@ struct RawRows {
   std::vector<int> row_series;
   std::vector<std::string> ids;
   std::vector<char> id_read;         // by index into `ids`: 1 where the series' values were read (SeriesFilter)
+  std::vector<std::vector<char>> id_has_value;  // by index into `ids`, then column: a series not read has a cell there that is not missing
 
   void add_row_line(long line) {
     if (rows == 0 || line != last_line + 1) line_jumps.emplace_back(rows, line);
@@ -336,16 +337,21 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
       if (added) {
         raw.ids.emplace_back(id);
         raw.id_read.push_back(!wanted || wanted(raw.ids.back()) ? 1 : 0);
+        raw.id_has_value.emplace_back(width, 0);
       }
       series = found->second;
     }
     double* row_values = raw.values.row(raw.rows).data();
     const bool read_values = series < 0 || raw.id_read[static_cast<std::size_t>(series)] != 0;
+    // How the file writes its numbers (a ';' file's thousands separators) is seen on every row,
+    // read or not: a selection of series reads the file as a whole-file run does.
+    for (std::size_t c = 0; c < thousands.size(); ++c)
+      if (!thousands[c].settled()) thousands[c].see(trim(csv.field(columns[c].field)), line);
     if (!read_values) {
       std::fill(row_values, row_values + width, 0.0);  // placeholders: the series is not returned
+      for (std::size_t c = 0; c < width; ++c)  // SeriesSet::unread's `empty`: a column without a value
+        if (!is_missing_marker(trim(csv.field(columns[c].field)))) raw.id_has_value[static_cast<std::size_t>(series)][c] = 1;
     } else {
-      for (std::size_t c = 0; c < thousands.size(); ++c)
-        if (!thousands[c].settled()) thousands[c].see(trim(csv.field(columns[c].field)), line);
       for (const SelectedColumn& column : columns) {
         const std::string_view field = trim(csv.field(column.field));
         double value = 0.0;
@@ -766,6 +772,8 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
   set.series_column = data.series_column;
   if (series_id) {
     std::vector<std::pair<std::string, RawRows>> parts = split_by_series(raw, time, *series_id, source);
+    std::unordered_map<std::string, std::size_t> index_of;  // id -> index into raw.ids
+    for (std::size_t i = 0; wanted && i < raw.ids.size(); ++i) index_of.emplace(raw.ids[i], i);
     // Every series' time index first: a series of a business-day file too short to show a weekend
     // (a week of weekdays) is business daily like its siblings, not daily (short_weekday_run).
     // A series not read (SeriesFilter) counts here as when every series is read, unless its times
@@ -788,7 +796,8 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const std::string& id = parts[i].first;
       if (!read(id)) {
-        set.unread.emplace_back(id, indices[i].frequency);
+        const std::vector<char>& has_value = raw.id_has_value[index_of.at(id)];
+        set.unread.push_back({id, indices[i].frequency, std::find(has_value.begin(), has_value.end(), 0) != has_value.end()});
         continue;
       }
       try {

@@ -358,6 +358,27 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
   REQUIRE(piped.exit_code == 0);
   CHECK(run_cli("predict --model piped.json", dir.path()).out == all.out);
 
+  SECTION("a shard's checkpoint reads its own shard of a file, and no other series' values") {
+    // Series "zzz" has a missing value and a cell that is no number: the shard holding it fails
+    // at its line, the other two forecast their series from the file as from their data tails.
+    dir.write("bad.csv", panel_csv(7) + "zzz,2010-01,\nzzz,2010-02,abc\nzzz,2010-03,1\n");
+    int forecast = 0;
+    for (const std::string k : {"0", "1", "2"}) {
+      const RunResult from_file = run_cli("predict --model m" + k + ".json --input bad.csv", dir.path());
+      INFO("shard " << k << ": " << from_file.err);
+      if (from_file.exit_code == 0) {
+        ++forecast;
+        CHECK(from_file.out == run_cli("predict --model m" + k + ".json", dir.path()).out);
+        CHECK(run_cli("evaluate --model m" + k + ".json --input bad.csv", dir.path()).exit_code == 0);
+      } else {
+        CHECK(from_file.exit_code == 2);
+        CHECK_THAT(from_file.err, Contains("bad.csv:") && Contains("missing value in column 'value'"));
+      }
+    }
+    CHECK(forecast == 2);
+    // A merged checkpoint records no shard: it reads every series, "zzz" too.
+    CHECK(run_cli("predict --model merged.json --input bad.csv", dir.path()).exit_code == 2);
+  }
   SECTION("merge refuses inputs that do not fit together") {
     const RunResult twice = run_cli("merge m0.json m0.json --output x.json", dir.path());
     CHECK(twice.exit_code == 2);

@@ -168,6 +168,11 @@ TEST_CASE("a short series without a season is forecast by the mean of naive and 
   const double level = theta.level(all, 0, 16 - look_back, 16);
   for (int h = 0; h < 6; ++h) CHECK(f.values(h, 0) == Approx(0.5 * y.back() + 0.5 * theta.forecast(level, h + 1)).epsilon(1e-9));
 
+  // training.theta_weight 0 turns Theta off: naive alone.
+  Config no_theta = recipe(dir.file("short.csv"), 6);
+  no_theta.training.theta_weight = 0;
+  CHECK(fit(no_theta).checkpoint.combination.weights.front() == std::array<double, 4>{0.0, 0.0, 1.0, 0.0});
+
   // 24 rows are enough for the model.
   for (int t = 16; t < 24; ++t) text += std::to_string(1990 + t) + "," + std::to_string(50 + 1.5 * t) + "\n";
   const FitOutcome longer = fit(recipe(dir.write("longer.csv", text), 6));

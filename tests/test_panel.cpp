@@ -128,8 +128,9 @@ TEST_CASE("the values of series not selected are not read: their missing values 
   const SeriesSet set = load_series(config.data, nullptr, false, [](const std::string& id) { return id != "c"; });
   REQUIRE(set.series.size() == 2);
   REQUIRE(set.unread.size() == 1);
-  CHECK(set.unread.front().first == "c");
-  CHECK(set.unread.front().second.name() == "monthly");
+  CHECK(set.unread.front().id == "c");
+  CHECK_FALSE(set.unread.front().empty_column);
+  CHECK(set.unread.front().frequency.name() == "monthly");
   for (std::size_t i = 0; i < 2; ++i) {
     CHECK(set.series[i].id == clean.series[i].id);
     CHECK(set.series[i].values == clean.series[i].values);
@@ -147,6 +148,33 @@ TEST_CASE("the values of series not selected are not read: their missing values 
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   CHECK(read_panel_history(checkpoint, path, make_selection("b", "")).series.size() == 1);
   CHECK_THROWS_WITH(read_panel_history(checkpoint, path, make_selection("b,c", "")), Contains("missing value in column 'value'"));
+
+  SECTION("how a ';' file writes its numbers is judged on every row, read or not") {
+    std::string semi = "id;date;value\n";
+    for (int t = 0; t < 30; ++t) semi += "a;" + std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + ";" + std::to_string(900 + t) + "\n";
+    semi += "b;2000-01;1.465\nb;2000-02;1.470\n";
+    Config semicolon = panel_config(dir.write("semi.csv", semi), "per-series");
+    semicolon.data.delimiter = ";";
+    CHECK_THROWS_WITH(load_series(semicolon.data), Contains("thousands separator"));
+    CHECK_THROWS_WITH(load_series(semicolon.data, nullptr, false, [](const std::string& id) { return id == "a"; }),
+                      Contains("thousands separator"));
+  }
+  SECTION("the many-series recipe's season is the first series' with values, read or not") {
+    // "a" (quarterly) has no value at all: a whole-file run sets it aside and takes b's months.
+    const std::string mixed = dir.write(
+        "mixed.csv", "id,date,value\na,2000-01,\na,2000-04,\na,2000-07,\n" + panel_csv({"b", "c"}, {30, 26}).substr(14));
+    Config filling = panel_config(mixed, "per-series");
+    filling.data.missing = MissingPolicy::interpolate;
+    filling.data.look_back = 0;
+    const Config whole = resolve_panel_recipe(filling, load_series(filling.data, nullptr, true));
+    CHECK(whole.data.season == 12);
+    for (const std::string keep : {"b", "c"}) {
+      const SeriesSet one = load_series(filling.data, nullptr, true, [&](const std::string& id) { return id == keep; });
+      REQUIRE(one.unread.size() == 2);
+      CHECK(one.unread.front().empty_column);
+      CHECK(resolve_panel_recipe(filling, one).data.season == 12);
+    }
+  }
 }
 
 TEST_CASE("series hash is FNV-1a 64 and shards split the ids stably", "[panel]") {

@@ -104,7 +104,7 @@ std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& 
 // sets comes near: their lowest ratio is 0.86). With a `fallback` (recipe.hpp short_series_fallback:
 // a series too short to learn) the weights are the fallback's, seasonal naive alone (0, 1, 0, 0;
 // only where 1 < m <= look_back) or the mean of naive and Theta (0, 0, 1/2, 1/2; naive alone
-// without a Theta fit), whatever the errors, which are still measured and stored. Where the model's weight is above 0, the
+// without a Theta fit or with training.theta_weight 0), whatever the errors, which are still measured and stored. Where the model's weight is above 0, the
 // Theta forecast (fitted on rows [0, begin), stored in `theta`) takes config.training.theta_weight
 // of it: every weight times 1 - theta_weight, Theta's weight theta_weight; not where a season is
 // left in the values (no seasonal adjustment, and normalise season or recipe.hpp shows_season

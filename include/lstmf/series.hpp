@@ -70,11 +70,15 @@ struct SeriesSet {
   // Long format read with skip_empty (load_series): the series left out because one of their
   // columns has no values at all, as {id, reason}; the reason names the series and the column.
   std::vector<std::pair<std::string, std::string>> empty;
-  // Long format read with a SeriesFilter: the series it left out, whose values were not read, as
-  // {id, frequency of its times} (none when they do not form an index), by id: panel.hpp's
-  // select_series knows them, and the many-series recipe takes its season from the file's first
-  // series, whichever are selected.
-  std::vector<std::pair<std::string, Frequency>> unread;
+  // Long format read with a SeriesFilter: the series it left out, whose values were not read, by
+  // id: panel.hpp's select_series knows them, and the many-series recipe takes its season from the
+  // file's first series that has values, whichever are selected.
+  struct Unread {
+    std::string id;
+    Frequency frequency;        // of its times (none when they do not form an index)
+    bool empty_column = false;  // a column without a single value: in `empty` when read (skip_empty)
+  };
+  std::vector<Unread> unread;
 };
 
 // Long format: which series to read (by id). The values of the others are neither parsed nor

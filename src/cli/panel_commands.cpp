@@ -137,12 +137,20 @@ std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, c
   return out;
 }
 
+// The series whose history is read: --series and --shard as given, else a shard checkpoint's own
+// shard, the series it can forecast (its training file, read whole, holds the other shards' too).
+SeriesSelection history_selection(const PanelCheckpoint& checkpoint, const PanelArgs& args) {
+  SeriesSelection selection = args.selection();
+  if (selection.everything() && checkpoint.shard) selection.shard = *checkpoint.shard;
+  return selection;
+}
+
 }  // namespace
 
 int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
                       const std::string& output, int horizon, int threads) {
   std::optional<SeriesSet> history;
-  if (!input.empty()) history = read_panel_history(checkpoint, input, args.selection());
+  if (!input.empty()) history = read_panel_history(checkpoint, input, history_selection(checkpoint, args));
   const std::string dropped = history ? dropped_rows_note(*history) : "";
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
   const PanelForecast forecast =
@@ -159,7 +167,7 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
 
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
                        const BacktestOptions& options, bool json) {
-  const SeriesSet history = read_panel_history(checkpoint, input, args.selection());
+  const SeriesSet history = read_panel_history(checkpoint, input, history_selection(checkpoint, args));
   const std::string dropped = dropped_rows_note(history);
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   PanelBacktest result = backtest_panel(checkpoint, history, options);
