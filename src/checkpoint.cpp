@@ -109,7 +109,8 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
   const long width = static_cast<long>(columns.targets.size() + columns.features.size());
   const json& values = member(j, "values", where);
   if (!values.is_array() || static_cast<long>(values.size()) != look_back)
-    bad(where + ".values: expected [" + std::to_string(look_back) + "][" + std::to_string(width) + "] (look-back rows)");
+    bad(where + ".values: expected [" + std::to_string(look_back) + "][" + std::to_string(width) + "] (look-back rows), got " +
+        (values.is_array() ? std::to_string(values.size()) + " rows" : std::string(values.type_name())));
   tail.values.resize(look_back, width);
   for (long r = 0; r < look_back; ++r) {
     const json& row = values[static_cast<size_t>(r)];
@@ -374,7 +375,13 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
             if (!x.is_null() && !x.is_number()) bad("combination.validation_mae entries must be numbers or null");
             e[i] = x.is_null() ? std::nan("") : x.get<double>();
           }
-          if (std::abs(sum - 1) > 1e-9) bad(where + " must sum to 1");
+          if (std::abs(sum - 1) > 1e-9) bad(where + " must sum to 1, got a sum of " + json(sum).dump());
+          // Seasonal naive reads one season of the look-back (choose_combination gives it a weight
+          // only then): elsewhere the forecast from the data tail and from a longer history would differ.
+          const int season = config.data.season;
+          if (w[1] > 0 && !(season > 1 && season <= config.data.look_back))
+            bad(where + " gives seasonal naive a weight, but config.data.season (" + std::to_string(season) +
+                ") is not a season of 2 to look-back (" + std::to_string(config.data.look_back) + ") rows");
           combination.weights.push_back(w);
           combination.validation_mae.push_back(e);
         }
@@ -388,6 +395,9 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
             const std::string where = "combination.theta[" + std::to_string(k) + "]";
             const json& t = theta[k];
             if (!t.is_object()) bad(where + " must be an object {\"alpha\", \"drift\", \"rows\"}");
+            for (const auto& item : t.items())
+              if (item.key() != "alpha" && item.key() != "drift" && item.key() != "rows")
+                bad(where + " has an unknown key " + in_quotes(item.key()) + " (it holds alpha, drift and rows)");
             Theta state;
             const json& alpha = member(t, "alpha", where);
             if (!alpha.is_number() || !(alpha.get<double>() >= 0.01 && alpha.get<double>() <= 0.99))

@@ -414,8 +414,15 @@ bool SeriesSelection::selects(const std::string& id) const {
 SeriesSelection make_selection(const std::string& ids, const std::string& shard) {
   SeriesSelection selection;
   if (!shard.empty()) selection.shard = parse_shard(shard);
-  for (auto& id : split_flag_list("--series", ids))
-    if (!id.empty()) selection.ids.push_back(std::move(id));
+  // Ids are trimmed of spaces and tabs, as the file's are when read (series.cpp), so ' a' is 'a'.
+  for (const auto& item : split_flag_list("--series", ids)) {
+    const std::size_t first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
+    if (first == std::string::npos) {
+      if (item.empty()) continue;
+      throw InputError("--series expects series ids, got " + in_quotes(ids) + ": an id of spaces alone (ids are trimmed, as in the file)");
+    }
+    selection.ids.push_back(item.substr(first, last - first + 1));
+  }
   return selection;
 }
 

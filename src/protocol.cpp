@@ -85,6 +85,14 @@ void check_folder(const std::string& folder, const json& meta, const std::string
       for (const auto& [file, info] : meta.items()) listed += (listed.empty() ? "" : ", ") + file;
       throw InputError(meta_path, 0, 0, "--only names '" + name + "', which meta.json does not list (it lists " + listed + ")");
     }
+  // Two spellings of one path ("y.csv", "./y.csv") would score the file twice.
+  std::map<std::string, std::string> spelt;  // lexically normal path -> the key
+  for (const auto& [file, info] : meta.items()) {
+    const auto [at, added] = spelt.emplace(fs::path(file).lexically_normal().generic_string(), file);
+    if (!added)
+      throw InputError(meta_path, 0, 0, in_quotes(at->second) + " and " + in_quotes(file) +
+                                            " name the same file: list each file once");
+  }
   for (const auto& [file, info] : meta.items()) {
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
     if (file.find('\0') != std::string::npos)
@@ -132,10 +140,11 @@ void check_folder(const std::string& folder, const json& meta, const std::string
       if (!body.contains("forecast")) continue;
       const json& forecast = body["forecast"];
       bool numbers = forecast.is_array();
-      for (const auto& v : forecast) numbers = numbers && v.is_number() && std::isfinite(v.get<double>());
+      // Within +-1e100, as the data are (series.hpp kLargestValue): beyond, the error metrics overflow.
+      for (const auto& v : forecast) numbers = numbers && v.is_number() && std::abs(v.get<double>()) <= kLargestValue;
       if (!numbers || static_cast<long>(forecast.size()) != h)
         fail("series." + file + ".methods." + name + ".forecast must be an array of h = " + std::to_string(h) +
-             " finite numbers");
+             " finite numbers within +-1e100");
     }
   }
 }
@@ -176,11 +185,15 @@ std::string left_out_reason(const SeriesScore& s, const std::vector<std::string>
 ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const std::string meta_path = (fs::path(folder) / "meta.json").string();
-  if (!fs::is_regular_file(meta_path))
+  std::error_code status;
+  if (fs::exists(meta_path, status) && !fs::is_regular_file(meta_path, status))
+    throw InputError(meta_path, 0, 0, "is not a regular file (a folder, a device or a fifo): the protocol reads each file's target, m and h from it");
+  if (!fs::is_regular_file(meta_path, status))
     throw InputError(folder, 0, 0, "no meta.json in this folder (the protocol needs each file's target, m and h)");
   const json meta = read_json_file(meta_path);
-  if (!meta.is_object() || meta.empty())
+  if (!meta.is_object())
     throw InputError(meta_path, 0, 0, "expected an object {\"file.csv\": {\"target\", \"m\", \"h\"}, ...}");
+  if (meta.empty()) throw InputError(meta_path, 0, 0, "lists no files: expected {\"file.csv\": {\"target\", \"m\", \"h\"}, ...}");
   json baselines = nullptr;
   const std::string baselines_path = (fs::path(folder) / "baselines.json").string();
   if (fs::is_regular_file(baselines_path)) baselines = read_json_file(baselines_path);
@@ -431,13 +444,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
 
 namespace {
 
-// Text from meta.json or the recipe in a Markdown table cell: '|' escaped, line breaks shown as \n.
+// Text from meta.json, a file name or the recipe in a Markdown table cell: as error.hpp printable
+// shows it (line breaks as \n, other control characters and invisible ones as escapes, so none
+// reaches a terminal raw), '|' escaped.
 std::string cell(const std::string& text) {
   std::string out;
-  for (const char c : text) {
+  for (const char c : printable(text, std::string::npos)) {
     if (c == '|') out += "\\|";
-    else if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
     else out += c;
   }
   return out;
@@ -447,7 +460,8 @@ std::string cell(const std::string& text) {
 
 std::string protocol_markdown(const ProtocolResult& r) {
   std::ostringstream out;
-  out << "MASE per series (lower is better; < 1 beats the in-sample seasonal naive), " << r.folder << ":\n\n";
+  out << "MASE per series (lower is better; < 1 beats the in-sample seasonal naive), " << printable(r.folder, std::string::npos)
+      << ":\n\n";
   out << "| series | frequency | m | h | lstm |";
   for (size_t i = 1; i < r.methods.size(); ++i) out << " " << r.methods[i] << " |";
   out << "\n| --- | --- | --- | --- |";

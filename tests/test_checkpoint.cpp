@@ -194,7 +194,7 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
 TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   Checkpoint original = small_checkpoint();
   original.config.training.combine = Toggle::on;
-  original.combination.weights = {{0.45, 0.45, 0.0, 0.1}};
+  original.combination.weights = {{0.45, 0.0, 0.45, 0.1}};  // season 12 > look-back 3: no seasonal naive
   original.combination.validation_mae = {{1.5, 1.25, 2.0, 1.75}};
   original.combination.theta = {Theta{0.35, -0.25, 40}};
   test::TempDir dir;
@@ -212,9 +212,14 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   json j = as_json(original);
   CHECK(j["combination"]["components"] == json({"model", "seasonal_naive", "naive", "theta"}));
   const auto load = [&](const json& content) { return load_checkpoint(dir.write("bad.json", content.dump())); };
+  SECTION("seasonal naive weighted where the look-back holds no season") {
+    j["combination"]["weights"] = json::array({json::array({0.5, 0.5, 0.0, 0.0})});
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.weights[0] gives seasonal naive a weight, but config.data.season (12) "
+                                          "is not a season of 2 to look-back (3) rows"));
+  }
   SECTION("weights that do not sum to 1") {
     j["combination"]["weights"][0][1] = 0.25;
-    REQUIRE_THROWS_WITH(load(j), Contains("combination.weights[0] must sum to 1"));
+    REQUIRE_THROWS_WITH(load(j), Contains("combination.weights[0] must sum to 1, got a sum of 1.25"));
   }
   SECTION("a combination the config does not ask for") {
     j["config"]["training"]["combine"] = false;
@@ -222,16 +227,16 @@ TEST_CASE("a forecast combination round-trips and is checked", "[checkpoint]") {
   }
   SECTION("a checkpoint of an earlier version: three components, no Theta") {
     j["combination"] = {{"components", {"model", "seasonal_naive", "naive"}},
-                        {"weights", {{0.5, 0.5, 0.0}}},
+                        {"weights", {{0.5, 0.0, 0.5}}},
                         {"validation_mae", {{1.5, 1.25, 2.0}}}};
     const Checkpoint old = load(j);
-    CHECK(old.combination.weights[0] == std::array<double, 4>{0.5, 0.5, 0.0, 0.0});
+    CHECK(old.combination.weights[0] == std::array<double, 4>{0.5, 0.0, 0.5, 0.0});
     CHECK(std::isnan(old.combination.validation_mae[0][3]));
     CHECK(old.combination.theta.empty());
     j["config"]["training"].erase("theta_weight");  // before the key: Theta took no share
     CHECK(load(j).config.training.theta_weight == 0);
     j["combination"].erase("components");
-    CHECK(load(j).combination.weights[0] == std::array<double, 4>{0.5, 0.5, 0.0, 0.0});
+    CHECK(load(j).combination.weights[0] == std::array<double, 4>{0.5, 0.0, 0.5, 0.0});
   }
   SECTION("a Theta weight without the Theta state") {
     j["combination"].erase("theta");

@@ -79,6 +79,17 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     CHECK_THAT(run_cli("inspect --config f.json --lr 0.01", dir.path()).err,
                Contains("lstm-forecast: f.json: training.lr_factor"));
   }
+  SECTION("an empty file path names its flag (some would read as not given)") {
+    for (const char* args : {"train --data '' --target y", "train --output ''", "train --log-json ''", "inspect --config ''",
+                             "predict --model ''", "predict --model m.json --input ''", "predict --model m.json --output ''",
+                             "evaluate --model m.json --input ''", "evaluate --protocol . --json-file ''",
+                             "merge a.json '' --output m.json"}) {
+      const RunResult r = run_cli(args, dir.path());
+      INFO(args << ": " << r.err);
+      CHECK(r.exit_code == 2);
+      CHECK_THAT(r.err, Contains("an empty path names no file"));
+    }
+  }
   SECTION("a missing data file exits 3 and names it") {
     const RunResult r = run_cli("inspect --data nope.csv --target y", dir.path());
     CHECK(r.exit_code == 3);

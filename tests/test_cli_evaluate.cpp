@@ -388,6 +388,12 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult table = run_cli(command, piped.path());
   REQUIRE(table.exit_code == 0);
   CHECK_THAT(table.out, Contains("| a\\|b.csv | year\\|ly | 1 | 4 |"));
+  // Nor write a control character to a terminal: shown escaped, as in messages.
+  piped.write("meta.json", R"({"a|b.csv": {"target": "value", "frequency": "a\u001b[31mred", "m": 1, "h": 4}})");
+  const RunResult escaped = run_cli(command, piped.path());
+  REQUIRE(escaped.exit_code == 0);
+  CHECK_THAT(escaped.out, Contains("| a\\|b.csv | a\\x1B[31mred | 1 | 4 |"));
+  CHECK(escaped.out.find('\x1b') == std::string::npos);
 
   // A season longer than the training part has no seasonal naive forecast: the series is skipped.
   TempDir long_season;
@@ -520,11 +526,20 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult outside = run_cli(command, broken.file("inner"));
   CHECK(outside.exit_code == 2);
   CHECK_THAT(outside.err, Contains("meta.json: '../f.csv' is not inside the folder"));
+  // Two spellings of one file would score it twice.
+  broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}, "./f.csv": {"target": "value", "m": 1, "h": 4}})");
+  const RunResult twice = run_cli(command, broken.path());
+  CHECK(twice.exit_code == 2);
+  CHECK_THAT(twice.err, Contains("meta.json: './f.csv' and 'f.csv' name the same file"));
   broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}})");
   broken.write("baselines.json", R"({"series": {"f.csv": {"methods": {"ets": {"forecast": ["a", 1, 2, 3]}}}}})");
   const RunResult strings = run_cli(command, broken.path());
   CHECK(strings.exit_code == 2);
   CHECK_THAT(strings.err, Contains("baselines.json") && Contains("series.f.csv.methods.ets.forecast must be an array of h = 4 finite numbers"));
+  broken.write("baselines.json", R"({"series": {"f.csv": {"methods": {"ets": {"forecast": [1e308, 1, 2, 3]}}}}})");
+  const RunResult huge = run_cli(command, broken.path());
+  CHECK(huge.exit_code == 2);
+  CHECK_THAT(huge.err, Contains("finite numbers within +-1e100"));
   broken.write("baselines.json", R"({"series": {"f.csv": [1]}})");
   CHECK_THAT(run_cli(command, broken.path()).err, Contains("series.f.csv must be an object with a \"methods\" object"));
   broken.write("baselines.json", R"({"series": {"f.csv": {"methods": {"ets": 3}}}})");

@@ -33,6 +33,9 @@ std::vector<int> interval_levels(const std::vector<std::string>& given);
 // read in decimal, as train's flags are (CLI11 alone reads 010 as 8 and 0x10 as 16); a transform
 // that refuses anything but [-]digits and drops leading zeros.
 CLI::Validator decimal_integer();
+// File options (--data, --output, --model, ...): an empty path names no file, and some of them
+// would take "" for not given; CLI11 then names the flag (a usage error, exit 2).
+CLI::Validator file_path();
 
 // --missing of predict and evaluate: how the history's missing values and time gaps are filled
 // (error, interpolate or ffill) instead of the model's data.missing: a business-day history with a

@@ -2,17 +2,20 @@
 
 #include <cctype>
 
+#include "commands.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
 
 namespace lstmf::cli {
 
 void add_config_flags(CLI::App& command, ConfigFlags& flags) {
-  command.add_option("--config", flags.config_file, "JSON config file (sections data, model, training, output); flags override it");
+  command.add_option("--config", flags.config_file, "JSON config file (sections data, model, training, output); flags override it")
+      ->check(file_path());
   for (const auto& info : config_options()) {
     if (info.flag.empty()) continue;
     const std::string help = info.help + " [" + info.path() + ", default " + default_text(info) + "]";
     flags.options[info.path()] = command.add_option(info.flag, flags.text[info.path()], help)->type_name(info.value_name);
+    if (info.value_name == "FILE") flags.options[info.path()]->check(file_path());
   }
 }
 

@@ -154,8 +154,6 @@ int run_evaluate(EvaluateArgs args) {
   if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.panel, input, args.options, args.json);
   const Checkpoint& checkpoint = *single;
   const History history = read_history(checkpoint, input);
-  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
-  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   Backtest result;
   try {
     result = backtest(checkpoint, history, args.options);
@@ -165,6 +163,8 @@ int run_evaluate(EvaluateArgs args) {
     if (!e.file().empty()) throw;
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
+  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);  // as predict says it
+  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   if (args.json)
     std::cout << to_json(result).dump(2) << "\n";
   else
@@ -180,14 +180,14 @@ Command add_evaluate(CLI::App& app) {
   command->footer(kFooter);
   auto args = std::make_shared<EvaluateArgs>();
   args->model_only.push_back(
-      command->add_option("--model,-m", args->model, "checkpoint written by train (required unless --protocol)"));
+      command->add_option("--model,-m", args->model, "checkpoint written by train (required unless --protocol)")->check(file_path()));
   command->add_option("--protocol", args->protocol,
                       "run the accuracy protocol on every series of this folder's meta.json (bench/README.md): "
                       "train the default recipe on all but the last h points, score the h-step forecast; "
                       "Markdown on stdout")
       ->check(CLI::ExistingDirectory);
   args->protocol_only = {
-      command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file"),
+      command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file")->check(file_path()),
       command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported (percent, 50..99)")
           ->type_name("LEVEL[,LEVEL]")
           ->capture_default_str(),
@@ -199,7 +199,8 @@ Command add_evaluate(CLI::App& app) {
   args->protocol_only.push_back(command->add_option(
       "--set", args->settings, "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)"));
   args->model_only.push_back(command->add_option(
-      "--input,-i", args->input, "history CSV with the training columns (- = stdin); default: the training data, if found"));
+      "--input,-i", args->input, "history CSV with the training columns (- = stdin); default: the training data, if found")
+      ->check(file_path()));
   args->horizon_option = command->add_option("--horizon", args->horizon,
                                              "steps per forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, recursive)")
       ->transform(decimal_integer());

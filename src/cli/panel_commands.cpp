@@ -151,10 +151,11 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
                       const std::string& output, int horizon, int threads) {
   std::optional<SeriesSet> history;
   if (!input.empty()) history = read_panel_history(checkpoint, input, history_selection(checkpoint, args));
-  const std::string dropped = history ? dropped_rows_note(*history) : "";
-  if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
   const PanelForecast forecast =
       forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model);
+  // Said once the forecast is made: a history that fails has one line on stderr, its error.
+  const std::string dropped = history ? dropped_rows_note(*history) : "";
+  if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
   write_atomically(output, to_csv(forecast));
   if (history)
     for (const auto& s : untrained_series(checkpoint, *history))
@@ -168,9 +169,9 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
                        const BacktestOptions& options, bool json) {
   const SeriesSet history = read_panel_history(checkpoint, input, history_selection(checkpoint, args));
-  const std::string dropped = dropped_rows_note(history);
-  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   PanelBacktest result = backtest_panel(checkpoint, history, options);
+  const std::string dropped = dropped_rows_note(history);  // once the backtest is made, as predict says it
+  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
     std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";

@@ -44,10 +44,6 @@ int run_predict(const PredictArgs& args) {
                      "the last look-back rows alone, which no fitted value follows");
   History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   if (args.input.empty()) history.source = source_name(args.model) + " (data_tail)";  // messages name the file
-  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
-  if (!dropped.empty())
-    std::cerr << "note: " << history.source << ": " << dropped
-              << (history.trailing_dropped > 0 ? " (the forecast starts after the last value)" : "") << "\n";
   std::string csv;
   try {
     if (args.fitted) {
@@ -68,11 +64,21 @@ int run_predict(const PredictArgs& args) {
     if (!e.file().empty()) throw;
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
+  // Said once the forecast is made: a history that fails has one line on stderr, its error.
+  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
+  if (!dropped.empty())
+    std::cerr << "note: " << history.source << ": " << dropped
+              << (history.trailing_dropped > 0 ? " (the forecast starts after the last value)" : "") << "\n";
   write_atomically(args.output, csv);
   return 0;
 }
 
 }  // namespace
+
+CLI::Validator file_path() {
+  return CLI::Validator(
+      [](const std::string& path) { return path.empty() ? std::string("an empty path names no file") : std::string(); }, "");
+}
 
 CLI::Validator decimal_integer() {
   return CLI::Validator(
@@ -135,14 +141,15 @@ std::vector<int> interval_levels(const std::vector<std::string>& given) {
 Command add_predict(CLI::App& app) {
   auto* command = app.add_subcommand("predict", "Forecast from a checkpoint and recent history; writes CSV");
   auto args = std::make_shared<PredictArgs>();
-  command->add_option("--model,-m", args->model, "checkpoint written by train")->required();
+  command->add_option("--model,-m", args->model, "checkpoint written by train")->required()->check(file_path());
   command->add_option("--input,-i", args->input,
-                      "history CSV with the training columns (- = stdin); default: the checkpoint's data tail");
+                      "history CSV with the training columns (- = stdin); default: the checkpoint's data tail")
+      ->check(file_path());
   auto* horizon = command->add_option("--horizon", args->horizon,
                       "steps to forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, it rolls forward)")
       ->transform(decimal_integer())
       ->check(CLI::Range(1, 100000));
-  command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str();
+  command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str()->check(file_path());
   auto* intervals = command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
       ->type_name("LEVEL[,LEVEL]");

@@ -315,7 +315,8 @@ Command add_train(CLI::App& app) {
   auto args = std::make_shared<TrainArgs>();
   add_config_flags(*command, args->flags);
   command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state (written over unless --output; - = "
-                      "stdin, which needs --output)");
+                      "stdin, which needs --output)")
+      ->check(file_path());
   command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr");
   command->add_flag("--progress", args->progress,
                     "progress (per epoch; per series with --series-column) on stderr also when it is not a terminal, "
