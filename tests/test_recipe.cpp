@@ -75,6 +75,13 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
       CHECK(validate(shorter).empty());
     }
   }
+  // Weekly (m = 52): 60 rows are fewer than the test needs (78), but enough for the model to learn
+  // from: the season is not taken as given.
+  Series weekly = seasonal(60);
+  weekly.time.frequency = {Frequency::Unit::seconds, 7 * 86400};
+  const Config w = resolve_recipe(config, weekly);
+  CHECK(w.data.season == 52);
+  CHECK(short_series_fallback(config, w, weekly) == ShortSeries::none);
   // 13 rows hold no window of 12 (one validation row, one target): naive and Theta forecast.
   const Config thirteen = resolve_recipe(config, seasonal(13));
   CHECK(thirteen.data.look_back < 12);

@@ -85,8 +85,9 @@ double kpss_level(const MatrixD& values, long rows);
 //                   2m, or no window of a season), and either the seasonal naive forecast fits the
 //                   rows clearly better than the naive one (lag-m MAE below 0.8 x the mean
 //                   lag-1..min(H, m) MAE) over m + max(m / 2, 4) rows at least, or there are fewer
-//                   rows than that, too few to test (the frequency's season is taken as given), but
-//                   a window of m rows fits: look-back m (README rounds 8 and 15).
+//                   rows than that and than 24, too few to test or to learn from (the frequency's
+//                   season is taken as given), but a window of m rows fits: look-back m (README
+//                   rounds 8 and 15).
 //   naive_theta     the mean of the naive and Theta forecasts (0 / 0 / 1/2 / 1/2): fewer than 24
 //                   rows, and no season (m = 1) or too few rows to test one (and no seasonal naive
 //                   fallback): the longest look-back that leaves one training window, so Theta's
