@@ -306,7 +306,14 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   const std::string rows_dropped = data.series.size() == 1
                                        ? dropped_rows_note(data.series.front().leading_dropped, data.series.front().trailing_dropped)
                                        : "";
+  std::string jump;
+  if (data.series.size() == 1 && !named.data.targets.empty()) {
+    const Series& only = data.series.front();
+    jump = last_value_jump_note(only.values, 0, only.rows(), named.data.targets.front(),
+                                only.time.ticks.empty() ? "" : only.time.format_tick(only.time.ticks.back()));
+  }
   FitOutcome outcome = fit(named, std::move(data), options);
+  outcome.last_value_jump = jump;
   outcome.time_column_dropped = dropped;
   outcome.time_column_unread = unread;
   outcome.rows_dropped = rows_dropped;
@@ -590,7 +597,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon},
-                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", "", ""};
+                     first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", "", "", ""};
   outcome.fallback = fallback;
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;

@@ -8,11 +8,13 @@
 #include <climits>
 #include <cctype>
 #include <fstream>
+#include <iomanip>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <unordered_map>
 
 #include "lstmf/csv.hpp"
@@ -864,6 +866,20 @@ SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::stri
   // A series with a column of no values is set aside (SeriesSet::empty) even under data.strict:
   // drop_short_series (panel.hpp) refuses it then, among the selected series only.
   return load_series_impl(data, nullptr, nullptr, !data.series_column.empty(), unread_time, wanted);
+}
+
+std::string last_value_jump_note(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when) {
+  if (rows < 8) return "";
+  double before = 0;  // the largest earlier change
+  for (long t = 1; t + 1 < rows; ++t) before = std::max(before, std::abs(values(t, column) - values(t - 1, column)));
+  const double last = std::abs(values(rows - 1, column) - values(rows - 2, column));
+  if (!(last > kLastJump * before) || !(before > 0)) return "";
+  std::ostringstream text;
+  text << std::setprecision(6) << "the last value of " << in_quotes(name) << " (" << values(rows - 1, column)
+       << (when.empty() ? std::string() : ", at " + when) << ") changed by " << last << " from the row before, more than "
+       << kLastJump << " times any earlier change (at most " << before
+       << "): every forecast starts from it; if it is an error, fix or drop that row";
+  return text.str();
 }
 
 std::string dropped_rows_note(long leading, long trailing) {

@@ -848,3 +848,24 @@ TEST_CASE("train and inspect both say which rows without a target value were not
   CHECK_THAT(train.err, Contains("note: 2 leading rows without a target value not read"));
   CHECK_THAT(run_cli("inspect " + flags, dir.path()).out, Contains("dropped: 2 leading rows without a target value not read\n"));
 }
+
+TEST_CASE("train and predict note a last value that jumps far beyond every earlier change", "[cli-train]") {
+  // Airline's first 120 months, the last one typed twice as large: every forecast starts there.
+  TempDir dir;
+  std::istringstream lines(read_file(source_path("data/airline-passengers.csv")));
+  std::string text, line;
+  for (int i = 0; i <= 120 && std::getline(lines, line); ++i) {
+    if (i == 120) line = line.substr(0, line.find(',') + 1) + "1000";
+    text += line + "\n";
+  }
+  dir.write("spike.csv", text);
+  const RunResult train = run_cli("train --data spike.csv --target passengers --time-column date --look-back 12 "
+                                  "--epochs 1 --ensemble 1 --output s.json",
+                                  dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  const std::string note = "the last value of 'passengers' (1000, at 1958-12) changed by";
+  CHECK_THAT(train.err, Contains("note: " + note));
+  CHECK_THAT(run_cli("predict --model s.json --input spike.csv", dir.path()).err, Contains("note: spike.csv: " + note));
+  CHECK_THAT(run_cli("predict --model s.json", dir.path()).err, Contains(note));
+}

@@ -580,3 +580,18 @@ TEST_CASE("a guessed time column is dropped only when its first time does not re
   CHECK(set.series.front().rows() == 3);
   CHECK_THAT(dropped, Catch::Contains("would insert"));
 }
+
+TEST_CASE("a last value that jumps far beyond every earlier change is named for a note", "[series]") {
+  MatrixD values(12, 1);
+  for (long t = 0; t < 12; ++t) values(t, 0) = 100 + 5 * std::sin(static_cast<double>(t));
+  CHECK(last_value_jump_note(values, 0, 12, "y", "").empty());
+  values(11, 0) = 160;  // 3 times the largest earlier change (under 10) is far below this jump
+  const std::string note = last_value_jump_note(values, 0, 12, "y", "2020-12");
+  CHECK_THAT(note, Catch::StartsWith("the last value of 'y' (160, at 2020-12) changed by") &&
+                       Catch::Contains("more than 3 times any earlier change") && Catch::Contains("fix or drop that row"));
+  CHECK(last_value_jump_note(values, 0, 11, "y", "").empty());  // the rows before it
+  CHECK(last_value_jump_note(values, 0, 7, "y", "").empty());   // too few rows to judge
+  MatrixD flat = MatrixD::Constant(10, 1, 3.0);
+  flat(9, 0) = 4;
+  CHECK(last_value_jump_note(flat, 0, 10, "y", "").empty());  // no earlier change to compare with
+}

@@ -59,6 +59,7 @@ struct FitOutcome {
   std::string time_column_dropped;  // why a first column named like a time column was not read as one
   std::string time_column_unread;   // a column named like times, not guessed (look-back or season given)
   std::string rows_dropped;         // dropped_rows_note of the training series ("" for none)
+  std::string last_value_jump;      // series.hpp last_value_jump_note of target 0 ("" for none)
   ShortSeries fallback = ShortSeries::none;  // recipe.hpp short_series_fallback: what forecasts in the model's place
 };
 

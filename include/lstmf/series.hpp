@@ -136,6 +136,15 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr, std::string* unread_time = nullptr,
                                const SeriesFilter& wanted = nullptr);
 
+// For a note: when the last of the first `rows` rows of column `column` of `values` [rows, columns]
+// changed from the row before by more than kLastJump times every earlier change (8 rows at least):
+// "the last value of 'y' (944, at 1959-06) changed by 472 from the row before, more than 3 times any
+// earlier change (at most 78): ...". A typo there sets the level every forecast starts from, and
+// validation, which ends before it, does not see it. `name` names the column; `when` the last
+// row's time ("" for none). "" when the last change is not such a jump.
+inline constexpr double kLastJump = 3;
+std::string last_value_jump_note(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when);
+
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::leading_dropped, trailing_dropped), "" when it dropped none.
 std::string dropped_rows_note(long leading, long trailing);

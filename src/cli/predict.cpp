@@ -69,6 +69,12 @@ int run_predict(const PredictArgs& args) {
   if (!dropped.empty())
     std::cerr << "note: " << history.source << ": " << dropped
               << (history.trailing_dropped > 0 ? " (the forecast starts after the last value)" : "") << "\n";
+  if (!args.fitted) {
+    const std::string jump = last_value_jump_note(
+        history.values, 0, history.values.rows(), checkpoint.columns.targets.front(),
+        history.ticks.empty() ? "" : checkpoint.columns.time_index().format_tick(history.ticks.back()));
+    if (!jump.empty()) std::cerr << "note: " << history.source << ": " << jump << "\n";
+  }
   write_atomically(args.output, csv);
   return 0;
 }

@@ -222,6 +222,7 @@ int run_train(const TrainArgs& args) {
                 << outcome.time_column_dropped << "\n";
     if (!outcome.rows_dropped.empty())
       std::cerr << "note: " << outcome.rows_dropped << " (--missing fills between values only)\n";
+    if (!outcome.last_value_jump.empty()) std::cerr << "note: " << outcome.last_value_jump << "\n";
     std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon
               << (outcome.checkpoint.forecast_horizon > used.data.horizon
                       ? " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) +
