@@ -1,5 +1,8 @@
 #include "lstmf/error.hpp"
 
+#include <charconv>
+#include <system_error>
+
 namespace lstmf {
 
 namespace {
@@ -67,6 +70,13 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
     i += length == 0 ? 1 : length;
   }
   return out;
+}
+
+std::string format_number(double value) {
+  char buffer[32];
+  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  if (error != std::errc()) throw Error("cannot format a number");
+  return std::string(buffer, end);
 }
 
 std::string in_quotes(std::string_view text, std::size_t max_bytes) { return "'" + printable(text, max_bytes) + "'"; }

@@ -1,7 +1,6 @@
 #include "lstmf/forecast.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <optional>
 
@@ -360,13 +359,6 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
     }
   }
   return result;
-}
-
-std::string format_number(double value) {
-  char buffer[32];
-  const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  if (error != std::errc()) throw Error("cannot format a number");
-  return std::string(buffer, end);
 }
 
 bool far_from_range(double value, double lo, double hi) {

@@ -746,10 +746,12 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   config.training.refit = Toggle::off;
   config.training.combine = Toggle::off;
   if (data.season == 0) {
-    // The file's first series by id with a value in every column, read or not (SeriesSet::unread):
-    // the same season for every selection and shard of the file.
+    // The file's first series by id with a value in every column, read or not (SeriesSet::unread;
+    // one whose times form no index would fail a whole-file run, and gives none): the same season
+    // for every selection and shard of the file.
     const Series* first = source.series.empty() ? nullptr : &source.series.front();
-    const auto unread = std::find_if(source.unread.begin(), source.unread.end(), [](const auto& u) { return !u.empty_column; });
+    const auto unread =
+        std::find_if(source.unread.begin(), source.unread.end(), [](const auto& u) { return !u.empty_column && u.indexed; });
     Frequency frequency;
     if (first != nullptr && (unread == source.unread.end() || first->id < unread->id))
       frequency = first->time.frequency;

@@ -8,13 +8,11 @@
 #include <climits>
 #include <cctype>
 #include <fstream>
-#include <iomanip>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <optional>
-#include <sstream>
 #include <unordered_map>
 
 #include "lstmf/csv.hpp"
@@ -320,13 +318,13 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
     if (raw.rows == raw.values.rows()) {
       // Size for the whole file from the bytes per line so far (header included); reserving is
       // cheap, since pages never written cost nothing, so aim a quarter high. Double when short.
-      long wanted = 2 * raw.rows;
+      long capacity = 2 * raw.rows;
       if (raw.rows == kSampleRows && csv.file_size() > csv.bytes_read()) {
         const double bytes_per_row = static_cast<double>(csv.bytes_read()) / static_cast<double>(raw.rows + 1);
         const double rows_left = static_cast<double>(csv.file_size() - csv.bytes_read()) / bytes_per_row;
-        wanted = std::max(wanted, raw.rows + static_cast<long>(1.25 * rows_left) + 16);
+        capacity = std::max(capacity, raw.rows + static_cast<long>(1.25 * rows_left) + 16);
       }
-      raw.reserve(wanted, width);
+      raw.reserve(capacity, width);
     }
     // Long format: the row's series first, whose values are read only when it is wanted.
     int series = -1;
@@ -782,13 +780,20 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
     // are not an index at all (which reading it would say).
     const auto read = [&](const std::string& id) { return !wanted || wanted(id); };
     std::vector<TimeIndex> indices(parts.size());
+    std::vector<char> indexed(parts.size(), 1);  // 0: an unread series whose times form no index
     Frequency sibling;
     for (std::size_t i = 0; time && i < parts.size(); ++i) {
       RawRows& part = parts[i].second;
+      // Two rows at one time (split_by_series checks the series read only: sorted ticks, so side by side).
+      if (!read(parts[i].first) && std::adjacent_find(part.ticks.begin(), part.ticks.end()) != part.ticks.end()) {
+        indexed[i] = 0;
+        continue;
+      }
       try {
         indices[i] = infer_time_index(std::move(part.ticks), part.time_format, known_of(parts[i].first));
       } catch (const InputError&) {
         if (read(parts[i].first)) throw;
+        indexed[i] = 0;
         continue;
       }
       const Frequency& found = indices[i].frequency;
@@ -799,7 +804,8 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
       const std::string& id = parts[i].first;
       if (!read(id)) {
         const std::vector<char>& has_value = raw.id_has_value[index_of.at(id)];
-        set.unread.push_back({id, indices[i].frequency, std::find(has_value.begin(), has_value.end(), 0) != has_value.end()});
+        set.unread.push_back(
+            {id, indices[i].frequency, std::find(has_value.begin(), has_value.end(), 0) != has_value.end(), indexed[i] != 0});
         continue;
       }
       try {
@@ -874,12 +880,10 @@ std::string last_value_jump_note(const MatrixD& values, long column, long rows, 
   for (long t = 1; t + 1 < rows; ++t) before = std::max(before, std::abs(values(t, column) - values(t - 1, column)));
   const double last = std::abs(values(rows - 1, column) - values(rows - 2, column));
   if (!(last > kLastJump * before) || !(before > 0)) return "";
-  std::ostringstream text;
-  text << std::setprecision(6) << "the last value of " << in_quotes(name) << " (" << values(rows - 1, column)
-       << (when.empty() ? std::string() : ", at " + when) << ") changed by " << last << " from the row before, more than "
-       << kLastJump << " times any earlier change (at most " << before
-       << "): every forecast starts from it; if it is an error, fix or drop that row";
-  return text.str();
+  return "the last value of " + in_quotes(name) + " (" + format_number(values(rows - 1, column)) +
+         (when.empty() ? std::string() : ", at " + when) + ") changed by " + format_number(last) +
+         " from the row before, more than " + format_number(kLastJump) + " times any earlier change (at most " +
+         format_number(before) + "): every forecast starts from it; if it is an error, fix or drop that row";
 }
 
 std::string dropped_rows_note(long leading, long trailing) {

@@ -130,7 +130,7 @@ TEST_CASE("the values of series not selected are not read: their missing values 
   REQUIRE(set.unread.size() == 1);
   CHECK(set.unread.front().id == "c");
   CHECK_FALSE(set.unread.front().empty_column);
-  CHECK(set.unread.front().frequency.name() == "monthly");
+  CHECK_FALSE(set.unread.front().indexed);  // two rows at 2000-02
   for (std::size_t i = 0; i < 2; ++i) {
     CHECK(set.series[i].id == clean.series[i].id);
     CHECK(set.series[i].values == clean.series[i].values);
@@ -160,21 +160,32 @@ TEST_CASE("the values of series not selected are not read: their missing values 
                       Contains("thousands separator"));
   }
   SECTION("the many-series recipe's season is the first series' with values, read or not") {
-    // "a" (quarterly) has no value at all: a whole-file run sets it aside and takes b's months.
-    const std::string mixed = dir.write(
-        "mixed.csv", "id,date,value\na,2000-01,\na,2000-04,\na,2000-07,\n" + panel_csv({"b", "c"}, {30, 26}).substr(14));
+    // "a" (monthly) has no value at all: a whole-file run sets it aside and takes b's quarters;
+    // a run that reads "c" (monthly) alone takes them too.
+    std::string quarters;
+    for (int t = 0; t < 24; ++t)
+      quarters += "b," + std::to_string(2000 + t / 4) + "-" + (t % 4 < 3 ? "0" : "") + std::to_string(3 * (t % 4) + 1) +
+                  "," + std::to_string(50 + 5 * (t % 4) + t) + "\n";
+    const std::string c_rows = panel_csv({"c"}, {30}).substr(14);
+    const std::string mixed = dir.write("mixed.csv", "id,date,value\na,2000-01,\na,2000-02,\na,2000-03,\n" + quarters + c_rows);
     Config filling = panel_config(mixed, "per-series");
     filling.data.missing = MissingPolicy::interpolate;
     filling.data.look_back = 0;
-    const Config whole = resolve_panel_recipe(filling, load_series(filling.data, nullptr, true));
-    CHECK(whole.data.season == 12);
-    for (const std::string keep : {"b", "c"}) {
-      const SeriesSet one = load_series(filling.data, nullptr, true, [&](const std::string& id) { return id == keep; });
-      REQUIRE(one.unread.size() == 2);
-      CHECK(one.unread.front().empty_column);
-      CHECK(resolve_panel_recipe(filling, one).data.season == 12);
-    }
+    CHECK(resolve_panel_recipe(filling, load_series(filling.data, nullptr, true)).data.season == 4);
+    const auto only_c = [](const std::string& id) { return id == "c"; };
+    const SeriesSet one = load_series(filling.data, nullptr, true, only_c);
+    REQUIRE(one.unread.size() == 2);
+    CHECK(one.unread.front().empty_column);
+    CHECK(resolve_panel_recipe(filling, one).data.season == 4);
+    // "a" with values at two rows of one time: its times form no index (a whole-file run refuses
+    // the file), so it gives no season either.
+    filling.data.path = dir.write("twice.csv", "id,date,value\na,2000-01,1\na,2000-01,2\na,2000-02,3\n" + quarters + c_rows);
+    const SeriesSet twice = load_series(filling.data, nullptr, true, only_c);
+    REQUIRE(twice.unread.size() == 2);
+    CHECK_FALSE(twice.unread.front().indexed);
+    CHECK(resolve_panel_recipe(filling, twice).data.season == 4);
   }
+
 }
 
 TEST_CASE("series hash is FNV-1a 64 and shards split the ids stably", "[panel]") {

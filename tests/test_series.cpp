@@ -590,7 +590,16 @@ TEST_CASE("a last value that jumps far beyond every earlier change is named for 
   CHECK_THAT(note, Catch::StartsWith("the last value of 'y' (160, at 2020-12) changed by") &&
                        Catch::Contains("more than 3 times any earlier change") && Catch::Contains("fix or drop that row"));
   CHECK(last_value_jump_note(values, 0, 11, "y", "").empty());  // the rows before it
-  CHECK(last_value_jump_note(values, 0, 7, "y", "").empty());   // too few rows to judge
+  // The same jump as the 8th row is named; as the 7th, it is not: too few rows to judge.
+  MatrixD eight = values.topRows(8);
+  eight(7, 0) = 160;
+  CHECK_FALSE(last_value_jump_note(eight, 0, 8, "y", "").empty());
+  MatrixD seven = values.topRows(7);
+  seven(6, 0) = 160;
+  CHECK(last_value_jump_note(seven, 0, 7, "y", "").empty());
+  // The value as the data hold it, not rounded to 6 digits.
+  eight(7, 0) = 12399999.5;
+  CHECK_THAT(last_value_jump_note(eight, 0, 8, "y", ""), Catch::Contains("(12399999.5)"));
   MatrixD flat = MatrixD::Constant(10, 1, 3.0);
   flat(9, 0) = 4;
   CHECK(last_value_jump_note(flat, 0, 10, "y", "").empty());  // no earlier change to compare with

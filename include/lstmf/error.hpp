@@ -93,6 +93,9 @@ class MemoryError : public Error {
 // the full length). Other valid UTF-8 passes through.
 std::string printable(std::string_view text, std::size_t max_bytes = 60);
 
+// Shortest text that reads back as the same double (messages name values as the data hold them).
+std::string format_number(double value);
+
 // printable(text, max_bytes) in single quotes: a name or value quoted in a message.
 std::string in_quotes(std::string_view text, std::size_t max_bytes = 60);
 

@@ -100,8 +100,7 @@ MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas,
 std::string to_csv(const Forecast& forecast);
 std::string to_csv(const Fitted& fitted);
 
-// Shortest text that reads back as the same double.
-std::string format_number(double value);
+// (format_number, the shortest text that reads back as the same double: error.hpp.)
 // Whether `value` lies more than kMaxScaledMagnitude (scaler.hpp) ranges from [lo, hi] (never for
 // an empty range): scaled, the model could not compute with it.
 bool far_from_range(double value, double lo, double hi);

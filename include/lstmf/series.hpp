@@ -72,11 +72,12 @@ struct SeriesSet {
   std::vector<std::pair<std::string, std::string>> empty;
   // Long format read with a SeriesFilter: the series it left out, whose values were not read, by
   // id: panel.hpp's select_series knows them, and the many-series recipe takes its season from the
-  // file's first series that has values, whichever are selected.
+  // file's first series that has values and an index, whichever are selected.
   struct Unread {
     std::string id;
-    Frequency frequency;        // of its times (none when they do not form an index)
+    Frequency frequency;        // of its times (none without a time column, or when not indexed)
     bool empty_column = false;  // a column without a single value: in `empty` when read (skip_empty)
+    bool indexed = true;        // false: its times form no index (two rows at one time...), which reading it would refuse
   };
   std::vector<Unread> unread;
 };
