@@ -199,15 +199,32 @@ bool theta_fallback_applies(const Config& requested, int m, const Series& series
   return seen < kShortRows && (m < 2 || seen < season_test_rows(m));
 }
 
+// The fallback for `series` (recipe.hpp short_series_fallback) with season m and the normalisation
+// resolved, and the look-back it trains with (horizon 1): seasonal naive's where a window of m rows
+// fits (m), else naive and Theta's where one window of one step fits (the longest such look-back,
+// over which Theta's level runs); {none, 0} otherwise. resolve_recipe applies it, and
+// short_series_fallback reads it back: one decision.
+struct FallbackPlan {
+  ShortSeries kind = ShortSeries::none;
+  int look_back = 0;
+};
+FallbackPlan plan_fallback(const Config& requested, int m, Normalise normalise, const Series& series) {
+  const long rows = series.rows();
+  const double test_fraction = requested.data.test_fraction;
+  const double search_fraction = requested.data.val_fraction == DataConfig{}.val_fraction ? 0.1 : requested.data.val_fraction;
+  const auto fits = [&](int look_back) { return training_windows(rows, look_back, 1, test_fraction, search_fraction) >= 1; };
+  if (seasonal_fallback_applies(requested, m, normalise, series) && fits(m)) return {ShortSeries::seasonal_naive, m};
+  if (!theta_fallback_applies(requested, m, series) || !fits(1)) return {};
+  int look_back = 1;
+  while (fits(look_back + 1)) ++look_back;
+  return {ShortSeries::naive_theta, look_back};
+}
+
 }  // namespace
 
 ShortSeries short_series_fallback(const Config& requested, const Config& resolved, const Series& series) {
-  const int m = resolved.data.season;
   if (resolved.training.combine != Toggle::on) return ShortSeries::none;
-  if (seasonal_fallback_applies(requested, m, resolved.data.normalise, series) && resolved.data.look_back >= m)
-    return ShortSeries::seasonal_naive;
-  return theta_fallback_applies(requested, m, series) && resolved.data.horizon == 1 ? ShortSeries::naive_theta
-                                                                                    : ShortSeries::none;
+  return plan_fallback(requested, resolved.data.season, resolved.data.normalise, series).kind;
 }
 
 bool shows_season(const MatrixD& values, long column, long rows, int m, int horizon) {
@@ -291,27 +308,22 @@ Config resolve_recipe(const Config& config, const Series& series) {
 
   // A season the data show on too few rows for any window to hold it (36 months with an 18-month
   // horizon: a look-back of 3, one step rolled forward 18 times, never sees the season): the
-  // forecast is seasonal naive's (fit.cpp: the combination's weights 0 / 1 / 0), which reads m rows
+  // forecast is seasonal naive's (fit.cpp: the combination's weights 0 / 1 / 0 / 0), which reads m rows
   // of history, so the look-back is m (the checkpoint's data tail holds m rows) and the horizon 1.
   // README round 8: on 20 such series the rolled model scored 3.68 (geometric-mean MASE) against
   // seasonal naive's 1.53; shampoo (no season: lag-12 changes as large as the short-lag ones) is
   // not one of them. Rows too few to test for the season (fewer than m + max(m / 2, 4): 18 months,
-  // 8 quarters) take it as given (README round 15: on 38 such series the rolled model scored 3.8
-  // and 3.9 against seasonal naive's 1.7 and 1.3).
-  if (auto_look_back && seasonal_fallback_applies(config, m, data.normalise, series) &&
-      training_windows(rows, m, 1, data.test_fraction, search_fraction) >= 1) {
-    data.look_back = m;
-    data.horizon = 1;
-    if (auto_validation) data.val_fraction = static_cast<double>(validation_rows(rows, 1)) / static_cast<double>(rows);
-  } else if (auto_look_back && theta_fallback_applies(config, m, series) &&
-             training_windows(rows, 1, 1, data.test_fraction, search_fraction) >= 1) {
-    // A short series without a season (README round 15): naive and Theta forecast, and Theta's
-    // level (theta.hpp) runs over the look-back, as long as one training window of one step allows.
-    int look_back = 1;
-    while (training_windows(rows, look_back + 1, 1, data.test_fraction, search_fraction) >= 1) ++look_back;
-    data.look_back = look_back;
-    data.horizon = 1;
-    if (auto_validation) data.val_fraction = static_cast<double>(validation_rows(rows, 1)) / static_cast<double>(rows);
+  // 8 quarters), and fewer than kShortRows, take it as given (README round 15: on 38 such series
+  // the rolled model scored 3.8 and 3.9 against seasonal naive's 1.7 and 1.3). A short series
+  // without a season (README round 15) is forecast by naive and Theta, whose level (theta.hpp)
+  // runs over the look-back, as long as one training window of one step allows.
+  if (auto_look_back) {
+    const FallbackPlan plan = plan_fallback(config, m, data.normalise, series);
+    if (plan.kind != ShortSeries::none) {
+      data.look_back = plan.look_back;
+      data.horizon = 1;
+      if (auto_validation) data.val_fraction = static_cast<double>(validation_rows(rows, 1)) / static_cast<double>(rows);
+    }
   }
 
   // Seasonal adjustment (seasonal.hpp) for a series with a season (normalise season) and

@@ -80,7 +80,7 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
                Contains("lstm-forecast: f.json: training.lr_factor"));
   }
   SECTION("an empty file path names its flag (some would read as not given)") {
-    for (const char* args : {"train --data '' --target y", "train --output ''", "train --log-json ''", "inspect --config ''",
+    for (const char* args : {"train --data '' --target y", "train --output ''", "inspect --config ''",
                              "predict --model ''", "predict --model m.json --input ''", "predict --model m.json --output ''",
                              "evaluate --model m.json --input ''", "evaluate --protocol . --json-file ''",
                              "merge a.json '' --output m.json"}) {
@@ -89,6 +89,8 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
       CHECK(r.exit_code == 2);
       CHECK_THAT(r.err, Contains("an empty path names no file"));
     }
+    // output.log_json's "" is none, its default: the flag turns off a log that a config file names.
+    CHECK_THAT(run_cli("inspect --log-json ''", dir.path()).err, Contains("no data file") && !Contains("empty path"));
   }
   SECTION("a missing data file exits 3 and names it") {
     const RunResult r = run_cli("inspect --data nope.csv --target y", dir.path());

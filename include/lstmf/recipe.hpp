@@ -17,7 +17,9 @@
 //               training rows: the targets are divided by classical-decomposition seasonal indices
 //               (seasonal.hpp) before scaling, and forecasts multiplied back; else none
 //   look_back   max(2m, H, 6), shortened until the training part holds kMinWindows windows (a
-//               season series: no shorter than m, and kMinWindows / 2 windows if need be)
+//               season series: no shorter than m, and kMinWindows / 2 windows if need be); a series
+//               too short to learn (short_series_fallback below) takes its fallback's look-back and
+//               horizon 1, with a validation tail of max(10%, 1) rows
 //   horizon     H (direct, one pass), unless the series is too short for kMinWindows windows of H
 //               steps: then the longest horizon that fits, and predict rolls forward beyond it
 //   validation  the last max(10%, H) rows, or 2H when the first run keeps kMinWindows / 2 windows
@@ -36,7 +38,7 @@
 //   scale       min-max, with the range set so one typical seasonal change (of the adjusted series,
 //               when adjusted) is about 1
 //   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
-//   combine     on (training.combine auto; false turns it and the seasonal naive fallback off,
+//   combine     on (training.combine auto; false turns it, both short-series fallbacks and Theta off,
 //               true keeps it on with explicit epochs too): the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp); seasonal
 //               naive alone for a season too short to learn, the mean of naive and Theta for a

@@ -15,7 +15,9 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
     if (info.flag.empty()) continue;
     const std::string help = info.help + " [" + info.path() + ", default " + default_text(info) + "]";
     flags.options[info.path()] = command.add_option(info.flag, flags.text[info.path()], help)->type_name(info.value_name);
-    if (info.value_name == "FILE") flags.options[info.path()]->check(file_path());
+    // A file flag needs a path (--data, --output), but for output.log_json, whose "" is its default,
+    // none: --log-json '' turns off a log that a config file names.
+    if (info.value_name == "FILE" && info.path() != "output.log_json") flags.options[info.path()]->check(file_path());
   }
 }
 

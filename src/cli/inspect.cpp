@@ -61,7 +61,9 @@ Command add_inspect(CLI::App& app) {
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
                       << (fallback == ShortSeries::seasonal_naive ? ", forecast by seasonal naive alone (a season too short to learn)"
                           : fallback == ShortSeries::naive_theta
-                              ? ", forecast by the mean of naive and Theta (a series too short to learn, without a season)"
+                              ? (config.training.theta_weight > 0 ? std::string(", forecast by the mean of naive and Theta")
+                                                                  : std::string(", forecast by naive alone (training.theta_weight 0)")) +
+                                    " (a series too short to learn, without a season)"
                               : "")
                       << "\n";
             return 0;
