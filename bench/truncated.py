@@ -28,7 +28,7 @@ def main():
         with open(os.path.join(folder, "meta.json")) as f:
             meta = json.load(f)
         for name, entry in meta.items():
-            if entry["frequency"] in ("hourly", "half-hourly"):
+            if str(entry.get("frequency", "")).strip().lower() in ("hourly", "half-hourly"):
                 continue
             with open(os.path.join(folder, name)) as f:
                 lines = f.read().splitlines()

@@ -131,20 +131,22 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     const long h = meta[file].is_object() && meta[file].contains("h") && whole(meta[file]["h"], 1, 1000000)
                        ? static_cast<long>(meta[file]["h"].get<double>()) : 0;
     if (!entry.is_object() || !entry.contains("methods") || !entry["methods"].is_object())
-      fail("series." + file + " must be an object with a \"methods\" object");
+      fail("series." + printable(file) + " must be an object with a \"methods\" object");
     for (const auto& [name, body] : entry["methods"].items()) {
-      if (name == "lstm") fail("series." + file + ".methods.lstm: 'lstm' is the tool's own forecast; name the baseline otherwise");
+      if (name == "lstm")
+        fail("series." + printable(file) + ".methods.lstm: 'lstm' is the tool's own forecast; name the baseline otherwise");
       if (name.empty() || std::any_of(name.begin(), name.end(), [](char c) { return c == '|' || (c >= 0 && c < 32); }))
-        fail("series." + file + ".methods: the method name '" + name + "' would break the tables (empty, '|' or a control character)");
-      if (!body.is_object()) fail("series." + file + ".methods." + name + " must be an object");
+        fail("series." + printable(file) + ".methods: the method name " + in_quotes(name) +
+             " would break the tables (empty, '|' or a control character)");
+      if (!body.is_object()) fail("series." + printable(file) + ".methods." + printable(name) + " must be an object");
       if (!body.contains("forecast")) continue;
       const json& forecast = body["forecast"];
       bool numbers = forecast.is_array();
       // Within +-1e100, as the data are (series.hpp kLargestValue): beyond, the error metrics overflow.
       for (const auto& v : forecast) numbers = numbers && v.is_number() && std::abs(v.get<double>()) <= kLargestValue;
       if (!numbers || static_cast<long>(forecast.size()) != h)
-        fail("series." + file + ".methods." + name + ".forecast must be an array of h = " + std::to_string(h) +
-             " finite numbers within +-1e100");
+        fail("series." + printable(file) + ".methods." + printable(name) + ".forecast must be an array of h = " +
+             std::to_string(h) + " finite numbers within +-1e100");
     }
   }
 }
