@@ -772,27 +772,33 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
   set.series_column = data.series_column;
   if (series_id) {
     std::vector<std::pair<std::string, RawRows>> parts = split_by_series(raw, time, *series_id, source);
-    std::unordered_map<std::string, std::size_t> index_of;  // id -> index into raw.ids
-    for (std::size_t i = 0; wanted && i < raw.ids.size(); ++i) index_of.emplace(raw.ids[i], i);
+    // Each part's index into raw.ids, whose id_read says whether read_rows read its values (it asked
+    // the SeriesFilter once per series).
+    std::vector<std::size_t> raw_index(parts.size());
+    {
+      std::unordered_map<std::string, std::size_t> index_of;
+      for (std::size_t i = 0; i < raw.ids.size(); ++i) index_of.emplace(raw.ids[i], i);
+      for (std::size_t i = 0; i < parts.size(); ++i) raw_index[i] = index_of.at(parts[i].first);
+    }
+    const auto read = [&](std::size_t i) { return raw.id_read[raw_index[i]] != 0; };
     // Every series' time index first: a series of a business-day file too short to show a weekend
     // (a week of weekdays) is business daily like its siblings, not daily (short_weekday_run).
     // A series not read (SeriesFilter) counts here as when every series is read, unless its times
     // are not an index at all (which reading it would say).
-    const auto read = [&](const std::string& id) { return !wanted || wanted(id); };
     std::vector<TimeIndex> indices(parts.size());
     std::vector<char> indexed(parts.size(), 1);  // 0: an unread series whose times form no index
     Frequency sibling;
     for (std::size_t i = 0; time && i < parts.size(); ++i) {
       RawRows& part = parts[i].second;
       // Two rows at one time (split_by_series checks the series read only: sorted ticks, so side by side).
-      if (!read(parts[i].first) && std::adjacent_find(part.ticks.begin(), part.ticks.end()) != part.ticks.end()) {
+      if (!read(i) && std::adjacent_find(part.ticks.begin(), part.ticks.end()) != part.ticks.end()) {
         indexed[i] = 0;
         continue;
       }
       try {
         indices[i] = infer_time_index(std::move(part.ticks), part.time_format, known_of(parts[i].first));
       } catch (const InputError&) {
-        if (read(parts[i].first)) throw;
+        if (read(i)) throw;
         indexed[i] = 0;
         continue;
       }
@@ -802,8 +808,8 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const std::string& id = parts[i].first;
-      if (!read(id)) {
-        const std::vector<char>& has_value = raw.id_has_value[index_of.at(id)];
+      if (!read(i)) {
+        const std::vector<char>& has_value = raw.id_has_value[raw_index[i]];
         set.unread.push_back(
             {id, indices[i].frequency, std::find(has_value.begin(), has_value.end(), 0) != has_value.end(), indexed[i] != 0});
         continue;
