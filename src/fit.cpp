@@ -152,21 +152,22 @@ void check_scalable(const Series& series, const Split& split, const std::string&
     const auto column = series.values.col(c).head(split.train_end);
     const double lo = column.minCoeff(), hi = column.maxCoeff();
     const std::string name = printable(series.columns[static_cast<size_t>(c)]);
-    const auto all_rows = series.values.col(c);
-    if (c < series.n_targets && column.size() > 1 && lo == hi && all_rows.maxCoeff() == all_rows.minCoeff())
-      throw InputError(source, series.first_line, 0,
-                       "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
-                           std::to_string(column.size()) +
-                           " training rows: a constant series leaves nothing to learn (wrong column? its "
-                           "forecast is that constant)");
-    // A series that starts to change only in the validation tail (a product launched late).
-    if (c < series.n_targets && column.size() > 1 && lo == hi)
+    if (c < series.n_targets && column.size() > 1 && lo == hi) {
+      const auto all_rows = series.values.col(c);
+      if (all_rows.maxCoeff() == all_rows.minCoeff())
+        throw InputError(source, series.first_line, 0,
+                         "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
+                             std::to_string(column.size()) +
+                             " training rows: a constant series leaves nothing to learn (wrong column? its "
+                             "forecast is that constant)");
+      // A series that starts to change only in the validation tail (a product launched late).
       throw InputError(source, series.first_line, 0,
                        "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
                            std::to_string(column.size()) + " rows before the validation tail and changes only in the last " +
                            std::to_string(series.rows() - split.train_end) +
                            ": the first run, which validates and calibrates the intervals, would learn nothing; "
                            "train on every row with --val-fraction 0 (no intervals), or on rows from where it changes");
+    }
     if (hi - lo > 0 && hi - lo < 1e-100)
       throw InputError(source, series.first_line, 0,
                        "column '" + name + "' varies by only " + format_number(hi - lo) +
@@ -258,9 +259,9 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
     const double share = checkpoint.config.training.theta_weight;
     if (fallback == ShortSeries::seasonal_naive && seasonal) {
       weight = {0.0, 1.0, 0.0, 0.0};
-    } else if (fallback == ShortSeries::naive_theta) {  // naive alone when theta_weight 0 turns Theta off
-      weight = combination.theta.empty() || !(share > 0) ? std::array<double, Combination::kComponents>{0.0, 0.0, 1.0, 0.0}
-                                                         : std::array<double, Combination::kComponents>{0.0, 0.0, 0.5, 0.5};
+    } else if (fallback == ShortSeries::naive_theta) {
+      weight = {0.0, 0.0, 1.0, 0.0};  // naive alone without a Theta fit, or when theta_weight 0 turns Theta off
+      if (!combination.theta.empty() && share > 0) weight = {0.0, 0.0, 0.5, 0.5};
     } else if (error[best] <= kBaselineAlone * error[0]) {
       weight = {0.0, 0.0, 0.0, 0.0};
       weight[best] = 1.0;
