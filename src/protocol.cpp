@@ -187,11 +187,12 @@ std::string left_out_reason(const SeriesScore& s, const std::vector<std::string>
 ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const std::string meta_path = (fs::path(folder) / "meta.json").string();
-  std::error_code status;
-  if (fs::exists(meta_path, status) && !fs::is_regular_file(meta_path, status))
-    throw InputError(meta_path, 0, 0, "is not a regular file (a folder, a device or a fifo): the protocol reads each file's target, m and h from it");
-  if (!fs::is_regular_file(meta_path, status))
+  std::error_code error;
+  const fs::file_status meta_status = fs::status(meta_path, error);  // one look: absent, or what it is
+  if (!fs::exists(meta_status))
     throw InputError(folder, 0, 0, "no meta.json in this folder (the protocol needs each file's target, m and h)");
+  if (!fs::is_regular_file(meta_status))
+    throw InputError(meta_path, 0, 0, "is not a regular file (a folder, a device or a fifo): the protocol reads each file's target, m and h from it");
   const json meta = read_json_file(meta_path);
   if (!meta.is_object())
     throw InputError(meta_path, 0, 0, "expected an object {\"file.csv\": {\"target\", \"m\", \"h\"}, ...}");
