@@ -555,4 +555,14 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult missing = run_cli("evaluate --protocol .", empty.path());
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Contains("no meta.json"));
+  // A meta.json that is a folder, or that lists no files, says so.
+  std::filesystem::create_directory(empty.file("meta.json"));
+  const RunResult folder = run_cli("evaluate --protocol .", empty.path());
+  CHECK(folder.exit_code == 2);
+  CHECK_THAT(folder.err, Contains("meta.json: is not a regular file (a folder, a device or a fifo)"));
+  TempDir unlisted;
+  unlisted.write("meta.json", "{}");
+  const RunResult listed = run_cli("evaluate --protocol .", unlisted.path());
+  CHECK(listed.exit_code == 2);
+  CHECK_THAT(listed.err, Contains("meta.json: lists no files"));
 }

@@ -139,6 +139,9 @@ TEST_CASE("the values of series not selected are not read: their missing values 
   // An id asked for by name is looked for among the series not read too.
   CHECK_THROWS_WITH(select_series(set, make_selection("zz", "")), Contains("no series 'zz'") && Contains("3 series: 'a', 'b', 'c'"));
   CHECK(select_series(set, make_selection("a", "")).series.size() == 1);
+  // Ids are trimmed as the file's are; one of spaces alone is no id (it would select every series).
+  CHECK(select_series(set, make_selection(" a\t", "")).series.front().id == "a");
+  CHECK_THROWS_WITH(make_selection("a, ", ""), Contains("--series expects series ids, got 'a, ': an id of spaces alone"));
 
   PanelFitOptions options;
   options.selection = make_selection("a,b", "");
