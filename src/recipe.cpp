@@ -227,6 +227,15 @@ ShortSeries short_series_fallback(const Config& requested, const Config& resolve
   return plan_fallback(requested, resolved.data.season, resolved.data.normalise, series).kind;
 }
 
+const char* short_series_reason(ShortSeries fallback) {
+  switch (fallback) {
+    case ShortSeries::seasonal_naive: return "a season too short to learn";
+    case ShortSeries::naive_theta: return "a series too short to learn, without a season";
+    case ShortSeries::none: break;
+  }
+  return "";
+}
+
 bool shows_season(const MatrixD& values, long column, long rows, int m, int horizon) {
   if (m < 2 || rows < 2L * m) return false;  // both tests need 2m rows
   const MatrixD target = values.col(column).head(rows);

@@ -97,5 +97,8 @@ double kpss_level(const MatrixD& values, long rows);
 //                   naive, and to Theta).
 enum class ShortSeries { none, seasonal_naive, naive_theta };
 ShortSeries short_series_fallback(const Config& requested, const Config& resolved, const Series& series);
+// Why a fallback forecasts, for train's and inspect's messages: "a season too short to learn", "a
+// series too short to learn, without a season"; "" for none.
+const char* short_series_reason(ShortSeries fallback);
 
 }  // namespace lstmf

@@ -59,12 +59,12 @@ Command add_inspect(CLI::App& app) {
             for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
-                      << (fallback == ShortSeries::seasonal_naive ? ", forecast by seasonal naive alone (a season too short to learn)"
+                      << (fallback == ShortSeries::seasonal_naive ? ", forecast by seasonal naive alone"
                           : fallback == ShortSeries::naive_theta
-                              ? (config.training.theta_weight > 0 ? std::string(", forecast by the mean of naive and Theta")
-                                                                  : std::string(", forecast by naive alone (training.theta_weight 0)")) +
-                                    " (a series too short to learn, without a season)"
+                              ? (config.training.theta_weight > 0 ? ", forecast by the mean of naive and Theta"
+                                                                  : ", forecast by naive alone (training.theta_weight 0)")
                               : "")
+                      << (fallback == ShortSeries::none ? std::string() : std::string(" (") + short_series_reason(fallback) + ")")
                       << "\n";
             return 0;
           }};

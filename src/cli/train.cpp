@@ -268,14 +268,12 @@ int run_train(const TrainArgs& args) {
           parts += std::string(parts.empty() ? "" : " + ") + (w[i] == 1.0 ? "" : weight.str() + " x ") + kNames[i];
         }
       if (w[3] == 1.0) parts = "Theta alone (training.theta_weight 1)";
-      const char* const fallback = outcome.fallback == ShortSeries::seasonal_naive ? "a season too short to learn"
-                                   : outcome.fallback == ShortSeries::naive_theta  ? "a series too short to learn, without a season"
-                                                                                   : nullptr;
+      const std::string fallback = short_series_reason(outcome.fallback);
       if (w[1] == 1.0 || w[2] == 1.0)
         parts = std::string(w[1] == 1.0 ? "seasonal naive" : "naive") + " alone (" +
-                (fallback != nullptr ? fallback : "its validation MAE was at most half the model's") + ")";
-      else if (w[0] == 0.0 && fallback != nullptr)
-        parts += std::string(" (") + fallback + ")";
+                (!fallback.empty() ? fallback : "its validation MAE was at most half the model's") + ")";
+      else if (w[0] == 0.0 && !fallback.empty())
+        parts += " (" + fallback + ")";
       if (w[0] == 1.0) parts = "the model alone";
       const auto mae = [&](size_t i) {
         const double e = combination.validation_mae[k][i];
