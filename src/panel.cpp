@@ -416,12 +416,12 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard)
   if (!shard.empty()) selection.shard = parse_shard(shard);
   // Ids are trimmed of spaces and tabs, as the file's are when read (series.cpp), so ' a' is 'a'.
   for (const auto& item : split_flag_list("--series", ids)) {
-    const std::size_t first = item.find_first_not_of(" \t"), last = item.find_last_not_of(" \t");
-    if (first == std::string::npos) {
+    const std::string_view id = trim_blanks(item);
+    if (id.empty()) {
       if (item.empty()) continue;
       throw InputError("--series expects series ids, got " + in_quotes(ids) + ": an id of spaces alone (ids are trimmed, as in the file)");
     }
-    selection.ids.push_back(item.substr(first, last - first + 1));
+    selection.ids.emplace_back(id);
   }
   return selection;
 }

@@ -86,13 +86,6 @@ struct RawRows {
   }
 };
 
-// Spaces inside quotes survive the CSV reader's trimming; around a number or a time they mean nothing.
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 std::string lowercase(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return text;
@@ -173,13 +166,13 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
   const auto piece_of = [&](const std::string& column) {
     for (std::size_t from = 0;; ) {
       const std::size_t to = std::min(column.find(',', from), column.size());
-      if (trim(column.substr(from, to - from)) == trim(name)) return true;
+      if (trim_blanks(column.substr(from, to - from)) == trim_blanks(name)) return true;
       if (to == column.size()) return false;
       from = to + 1;
     }
   };
   for (const auto& column : header)
-    if (listed && column.find(',') != std::string::npos && !trim(name).empty() && piece_of(column)) {
+    if (listed && column.find(',') != std::string::npos && !trim_blanks(name).empty() && piece_of(column)) {
       message += " (a column name holding a comma goes in double quotes in a list: " + std::string(std::string(role) == "target" ? "--target" : "--features") + " '\"" +
                  printable(column, 40) + "\"')";
       break;
@@ -197,7 +190,7 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
       double number = 0;
       std::int64_t tick = 0;
       TimeFormat format;
-      return parse_number(trim(field), number) == NumberStatus::ok || parse_time(trim(field), tick, format);
+      return parse_number(trim_blanks(field), number) == NumberStatus::ok || parse_time(trim_blanks(field), tick, format);
     });
     if (data_like) message += " (line " + std::to_string(csv.header_line()) + " reads as data: if it is, the file needs a header row naming the columns)";
   }
@@ -329,7 +322,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
     // Long format: the row's series first, whose values are read only when it is wanted.
     int series = -1;
     if (series_id) {
-      const std::string_view id = trim(csv.field(series_id->field));
+      const std::string_view id = trim_blanks(csv.field(series_id->field));
       if (id.empty())
         throw InputError(source, line, static_cast<long>(series_id->field + 1),
                          "missing series id in column " + in_quotes(series_id->name) + "; every row needs one");
@@ -346,14 +339,14 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
     // How the file writes its numbers (a ';' file's thousands separators) is seen on every row,
     // read or not: a selection of series reads the file as a whole-file run does.
     for (std::size_t c = 0; c < thousands.size(); ++c)
-      if (!thousands[c].settled()) thousands[c].see(trim(csv.field(columns[c].field)), line);
+      if (!thousands[c].settled()) thousands[c].see(trim_blanks(csv.field(columns[c].field)), line);
     if (!read_values) {
       std::fill(row_values, row_values + width, 0.0);  // placeholders: the series is not returned
       for (std::size_t c = 0; c < width; ++c)  // SeriesSet::unread's `empty`: a column without a value
-        if (!is_missing_marker(trim(csv.field(columns[c].field)))) raw.id_has_value[static_cast<std::size_t>(series)][c] = 1;
+        if (!is_missing_marker(trim_blanks(csv.field(columns[c].field)))) raw.id_has_value[static_cast<std::size_t>(series)][c] = 1;
     } else {
       for (const SelectedColumn& column : columns) {
-        const std::string_view field = trim(csv.field(column.field));
+        const std::string_view field = trim_blanks(csv.field(column.field));
         double value = 0.0;
         const NumberStatus status = parse_number(field, value);  // first: numbers are the common case
         if (status != NumberStatus::ok) {
@@ -377,7 +370,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
     TimeFormat format;
     std::string_view text;  // the time field
     if (time) {
-      text = trim(csv.field(time->field));
+      text = trim_blanks(csv.field(time->field));
       if (text.empty() || !parse_time(text, tick, format)) {
         const std::string unread = text.empty() ? "missing time in column " + in_quotes(time->name) + "; every row needs one"
                                                 : "expected a time in column " + in_quotes(time->name) + ", found " +
@@ -878,6 +871,12 @@ SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::stri
   // A series with a column of no values is set aside (SeriesSet::empty) even under data.strict:
   // drop_short_series (panel.hpp) refuses it then, among the selected series only.
   return load_series_impl(data, nullptr, nullptr, !data.series_column.empty(), unread_time, wanted);
+}
+
+std::string_view trim_blanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
 }
 
 std::string last_value_jump_note(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when) {

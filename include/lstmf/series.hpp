@@ -89,6 +89,11 @@ struct SeriesSet {
 // nullptr reads every series.
 using SeriesFilter = std::function<bool(const std::string&)>;
 
+// `text` without the spaces and tabs around it, as the loader reads values, times and series ids
+// (spaces inside quotes survive the CSV reader's own trimming; around a number, a time or an id
+// they mean nothing).
+std::string_view trim_blanks(std::string_view text);
+
 // Loads the columns named by `data` (targets, features, time column) from data.path ("-" = stdin),
 // applies the missing-value policy and checks the time index (sorted, no duplicates, no gaps unless
 // the policy fills them). Every error is an InputError naming file, line, column and text found;
