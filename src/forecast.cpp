@@ -179,7 +179,9 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
   for (const auto& member : checkpoint.more_members) members.push_back(&member);
 
   const SeasonalAdjustment& seasonal = checkpoint.seasonal;
-  const MatrixD adjusted = seasonal.adjust(history, phase);                       // [rows, inputs]; a copy without one
+  // [rows, inputs]; the history itself, not a copy, without seasonal indices
+  const MatrixD adjusted_rows = seasonal.empty() ? MatrixD() : seasonal.adjust(history, phase);
+  const MatrixD& adjusted = seasonal.empty() ? history : adjusted_rows;
   const MatrixF scaled = checkpoint.scaler.transform(adjusted).cast<float>();     // [rows, inputs]
   const long count = static_cast<long>(origins.size());
   const long batch_windows = windows_per_batch(checkpoint);
