@@ -203,24 +203,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
                         {"windows", checkpoint.intervals.windows},
                         {"abs_residual_quantiles", std::move(rows_json)}};
   }
-  if (!checkpoint.combination.empty()) {
-    json weights = json::array(), errors = json::array();
-    for (size_t k = 0; k < checkpoint.combination.weights.size(); ++k) {
-      weights.push_back(checkpoint.combination.weights[k]);
-      json row = json::array();
-      for (const double e : checkpoint.combination.validation_mae[k]) row.push_back(std::isfinite(e) ? json(e) : json(nullptr));
-      errors.push_back(std::move(row));
-    }
-    out["combination"] = {{"components", combination_components()},
-                          {"weights", std::move(weights)},
-                          {"validation_mae", std::move(errors)}};
-    if (!checkpoint.combination.theta.empty()) {
-      json theta = json::array();
-      for (const Theta& t : checkpoint.combination.theta)
-        theta.push_back({{"alpha", t.alpha}, {"drift", t.drift}, {"rows", t.rows}});
-      out["combination"]["theta"] = std::move(theta);
-    }
-  }
+  if (!checkpoint.combination.empty()) out["combination"] = combination_to_json(checkpoint.combination);
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
   if (checkpoint.forecast_horizon > checkpoint.config.data.horizon) out["forecast_horizon"] = checkpoint.forecast_horizon;
   // The optimizer state is for --resume alone: predict and evaluate never read it.
@@ -336,84 +319,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       }
       if (root.contains("combination")) {
         if (config.training.combine != Toggle::on) bad("combination is present but config.training.combine is not true");
-        const json& c = member(root, "combination", "");
-        // Three components (the three-name list, or no list and rows of three): a file of an earlier build.
-        size_t components = Combination::kComponents;
-        if (c.contains("components")) {
-          if (c["components"] == combination_components_v3())
-            components = 3;
-          else if (c["components"] != combination_components())
-            bad("combination.components must be " + combination_components().dump() + " (the order of the weights), got " +
-                c["components"].dump());
-        } else if (c.contains("weights") && c["weights"].is_array() && !c["weights"].empty() && c["weights"][0].is_array() &&
-                   c["weights"][0].size() == 3) {
-          components = 3;
-        }
-        const json& weights = member(c, "weights", "combination");
-        const json& errors = member(c, "validation_mae", "combination");
-        const size_t targets = columns.targets.size();
-        if (!weights.is_array() || weights.size() != targets || !errors.is_array() || errors.size() != targets)
-          bad("combination.weights and combination.validation_mae must hold one row per target (" +
-              std::to_string(targets) + ")");
-        for (size_t k = 0; k < targets; ++k) {
-          const std::string where = "combination.weights[" + std::to_string(k) + "]";
-          if (!weights[k].is_array() || weights[k].size() != components || !errors[k].is_array() ||
-              errors[k].size() != components)
-            bad(where + " and combination.validation_mae[" + std::to_string(k) + "] must hold " +
-                std::to_string(components) + " numbers, one per component (" +
-                (components == 3 ? combination_components_v3() : combination_components()).dump() + ")");
-          std::array<double, Combination::kComponents> w{}, e{};
-          e.fill(std::nan(""));
-          double sum = 0;
-          for (size_t i = 0; i < components; ++i) {
-            const json& v = weights[k][i];
-            if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1)
-              bad(where + "[" + std::to_string(i) + "] must be a number in [0, 1], got " + v.dump());
-            w[i] = v.get<double>();
-            sum += w[i];
-            const json& x = errors[k][i];
-            if (!x.is_null() && !x.is_number()) bad("combination.validation_mae entries must be numbers or null");
-            e[i] = x.is_null() ? std::nan("") : x.get<double>();
-          }
-          if (std::abs(sum - 1) > 1e-9) bad(where + " must sum to 1, got a sum of " + json(sum).dump());
-          // Seasonal naive reads one season of the look-back (choose_combination gives it a weight
-          // only then): elsewhere the forecast from the data tail and from a longer history would differ.
-          const int season = config.data.season;
-          if (w[1] > 0 && !(season > 1 && season <= config.data.look_back))
-            bad(where + " gives seasonal naive a weight, but config.data.season (" + std::to_string(season) +
-                ") is not a season of 2 to look-back (" + std::to_string(config.data.look_back) + ") rows");
-          combination.weights.push_back(w);
-          combination.validation_mae.push_back(e);
-        }
-        bool uses_theta = false;
-        for (const auto& w : combination.weights) uses_theta = uses_theta || w[3] > 0;
-        if (c.contains("theta")) {
-          const json& theta = c["theta"];
-          if (!theta.is_array() || theta.size() != targets)
-            bad("combination.theta must hold one object per target (" + std::to_string(targets) + ")");
-          for (size_t k = 0; k < targets; ++k) {
-            const std::string where = "combination.theta[" + std::to_string(k) + "]";
-            const json& t = theta[k];
-            if (!t.is_object()) bad(where + " must be an object {\"alpha\", \"drift\", \"rows\"}");
-            for (const auto& item : t.items())
-              if (item.key() != "alpha" && item.key() != "drift" && item.key() != "rows")
-                bad(where + " has an unknown key " + in_quotes(item.key()) + " (it holds alpha, drift and rows)");
-            Theta state;
-            const json& alpha = member(t, "alpha", where);
-            if (!alpha.is_number() || !(alpha.get<double>() >= 0.01 && alpha.get<double>() <= 0.99))
-              bad(where + ".alpha must be a number in [0.01, 0.99], got " + alpha.dump());
-            state.alpha = alpha.get<double>();
-            // Half a slope through values within +-1e100 (series.hpp kLargestValue) stays within it.
-            const json& drift = member(t, "drift", where);
-            if (!drift.is_number() || !(std::abs(drift.get<double>()) <= kLargestValue))
-              bad(where + ".drift must be a number within +-1e100, got " + drift.dump());
-            state.drift = drift.get<double>();
-            state.rows = read_integer(t, "rows", where, 2, std::numeric_limits<long>::max());
-            combination.theta.push_back(state);
-          }
-        } else if (uses_theta) {
-          bad("combination.weights give the Theta forecast a weight, but there is no combination.theta (its state)");
-        }
+        combination = combination_from_json(member(root, "combination", ""), config, columns.targets.size(), "combination");
       } else if (config.training.combine == Toggle::on && intervals.windows > 0) {
         // train chooses the combination on the same validation windows that calibrate the
         // intervals: with those windows and combine true, a checkpoint without it lost it.
@@ -535,6 +441,104 @@ DataTail data_tail_of(const Series& series, int look_back) {
   tail.values = series.values.bottomRows(look_back);
   if (!series.time.ticks.empty()) tail.ticks.assign(series.time.ticks.end() - look_back, series.time.ticks.end());
   return tail;
+}
+
+json combination_to_json(const Combination& combination) {
+  json weights = json::array(), errors = json::array();
+  for (size_t k = 0; k < combination.weights.size(); ++k) {
+    weights.push_back(combination.weights[k]);
+    json row = json::array();
+    for (const double e : combination.validation_mae[k]) row.push_back(std::isfinite(e) ? json(e) : json(nullptr));
+    errors.push_back(std::move(row));
+  }
+  json out = {{"components", combination_components()}, {"weights", std::move(weights)}, {"validation_mae", std::move(errors)}};
+  if (!combination.theta.empty()) {
+    json theta = json::array();
+    for (const Theta& t : combination.theta) theta.push_back({{"alpha", t.alpha}, {"drift", t.drift}, {"rows", t.rows}});
+    out["theta"] = std::move(theta);
+  }
+  return out;
+}
+
+Combination combination_from_json(const json& c, const Config& config, size_t targets, const std::string& where) {
+  Combination combination;
+  // Three components (the three-name list, or no list and rows of three): a file of an earlier build.
+  size_t components = Combination::kComponents;
+  if (c.contains("components")) {
+    if (c["components"] == combination_components_v3())
+      components = 3;
+    else if (c["components"] != combination_components())
+      bad(where + ".components must be " + combination_components().dump() + " (the order of the weights), got " +
+          c["components"].dump());
+  } else if (c.contains("weights") && c["weights"].is_array() && !c["weights"].empty() && c["weights"][0].is_array() &&
+             c["weights"][0].size() == 3) {
+    components = 3;
+  }
+  const json& weights = member(c, "weights", where);
+  const json& errors = member(c, "validation_mae", where);
+  if (!weights.is_array() || weights.size() != targets || !errors.is_array() || errors.size() != targets)
+    bad(where + ".weights and " + where + ".validation_mae must hold one row per target (" +
+        std::to_string(targets) + ")");
+  for (size_t k = 0; k < targets; ++k) {
+    const std::string row = where + ".weights[" + std::to_string(k) + "]";
+    if (!weights[k].is_array() || weights[k].size() != components || !errors[k].is_array() ||
+        errors[k].size() != components)
+      bad(row + " and " + where + ".validation_mae[" + std::to_string(k) + "] must hold " +
+          std::to_string(components) + " numbers, one per component (" +
+          (components == 3 ? combination_components_v3() : combination_components()).dump() + ")");
+    std::array<double, Combination::kComponents> w{}, e{};
+    e.fill(std::nan(""));
+    double sum = 0;
+    for (size_t i = 0; i < components; ++i) {
+      const json& v = weights[k][i];
+      if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0 || v.get<double>() > 1)
+        bad(row + "[" + std::to_string(i) + "] must be a number in [0, 1], got " + v.dump());
+      w[i] = v.get<double>();
+      sum += w[i];
+      const json& x = errors[k][i];
+      if (!x.is_null() && !x.is_number()) bad(where + ".validation_mae entries must be numbers or null");
+      e[i] = x.is_null() ? std::nan("") : x.get<double>();
+    }
+    if (std::abs(sum - 1) > 1e-9) bad(row + " must sum to 1, got a sum of " + json(sum).dump());
+    // Seasonal naive reads one season of the look-back (choose_combination gives it a weight
+    // only then): elsewhere the forecast from the data tail and from a longer history would differ.
+    const int season = config.data.season;
+    if (w[1] > 0 && !(season > 1 && season <= config.data.look_back))
+      bad(row + " gives seasonal naive a weight, but config.data.season (" + std::to_string(season) +
+          ") is not a season of 2 to look-back (" + std::to_string(config.data.look_back) + ") rows");
+    combination.weights.push_back(w);
+    combination.validation_mae.push_back(e);
+  }
+  bool uses_theta = false;
+  for (const auto& w : combination.weights) uses_theta = uses_theta || w[3] > 0;
+  if (c.contains("theta")) {
+    const json& theta = c["theta"];
+    if (!theta.is_array() || theta.size() != targets)
+      bad(where + ".theta must hold one object per target (" + std::to_string(targets) + ")");
+    for (size_t k = 0; k < targets; ++k) {
+      const std::string state_where = where + ".theta[" + std::to_string(k) + "]";
+      const json& t = theta[k];
+      if (!t.is_object()) bad(state_where + " must be an object {\"alpha\", \"drift\", \"rows\"}");
+      for (const auto& item : t.items())
+        if (item.key() != "alpha" && item.key() != "drift" && item.key() != "rows")
+          bad(state_where + " has an unknown key " + in_quotes(item.key()) + " (it holds alpha, drift and rows)");
+      Theta state;
+      const json& alpha = member(t, "alpha", state_where);
+      if (!alpha.is_number() || !(alpha.get<double>() >= 0.01 && alpha.get<double>() <= 0.99))
+        bad(state_where + ".alpha must be a number in [0.01, 0.99], got " + alpha.dump());
+      state.alpha = alpha.get<double>();
+      // Half a slope through values within +-1e100 (series.hpp kLargestValue) stays within it.
+      const json& drift = member(t, "drift", state_where);
+      if (!drift.is_number() || !(std::abs(drift.get<double>()) <= kLargestValue))
+        bad(state_where + ".drift must be a number within +-1e100, got " + drift.dump());
+      state.drift = drift.get<double>();
+      state.rows = read_integer(t, "rows", state_where, 2, std::numeric_limits<long>::max());
+      combination.theta.push_back(state);
+    }
+  } else if (uses_theta) {
+    bad(where + ".weights give the Theta forecast a weight, but there is no " + where + ".theta (its state)");
+  }
+  return combination;
 }
 
 }  // namespace lstmf

@@ -156,6 +156,11 @@ DataTail data_tail_of(const Series& series, int look_back);
 // format and frequency of the first series, the seasonal period of recipe.hpp's seasonal_period
 // (data.season when set, else the frequency's).
 ColumnsInfo columns_info(const Config& config, const SeriesSet& set);
+// The `combination` object (components, weights, validation MAEs, Theta states), and back: `where`
+// names it in messages ("combination", "series[3] ('a').combination"); `targets` rows, checked
+// against `config` (seasonal naive only where config.data.season fits the look-back).
+nlohmann::json combination_to_json(const Combination& combination);
+Combination combination_from_json(const nlohmann::json& json, const Config& config, size_t targets, const std::string& where);
 // These throw InputError without a file name (the key path says where); callers add the file.
 
 }  // namespace lstmf
