@@ -2,6 +2,7 @@
 // training, the many-series checkpoint, forecasts, backtests and merges (panel.hpp).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -389,6 +390,86 @@ TEST_CASE("global training fits one model on every series, each with its own sca
     std::vector<PanelCheckpoint> parts;
     parts.push_back(outcome.checkpoint);
     CHECK_THROWS_WITH(merge_panel_checkpoints(std::move(parts), {"g.json"}), Contains("global-mode checkpoint"));
+  }
+}
+
+TEST_CASE("many-series defaults: season windows, and a combination chosen per series on its own validation windows",
+          "[panel]") {
+  TempDir dir;
+  const std::string path = dir.write("data.csv", panel_csv({"a", "b", "c"}, {60, 56, 64}));
+  Config config = panel_config(path, "per-series");
+  const SeriesSet source = load_series(config.data);
+  {
+    INFO("as for one series: combine where the epochs are chosen and there is a validation tail");
+    Config chosen = config;
+    chosen.data.look_back = 0;
+    chosen.training.epochs = 0;
+    const Config resolved = resolve_panel_recipe(chosen, source);
+    CHECK(resolved.training.combine == Toggle::on);
+    CHECK(resolved.data.look_back == 24);
+    CHECK(resolved.data.normalise == Normalise::season);
+    CHECK(resolve_panel_recipe(config, source).training.combine == Toggle::off);  // epochs given
+    CHECK(resolve_panel_recipe(config, source).data.normalise == Normalise::last);  // look-back 4 < season 12
+    chosen.data.val_fraction = 0;
+    CHECK(resolve_panel_recipe(chosen, source).training.combine == Toggle::off);
+    chosen.data.season = 1;
+    chosen.data.look_back = 12;
+    CHECK(resolve_panel_recipe(chosen, source).data.normalise == Normalise::last);  // no season
+    chosen.data.normalise = Normalise::minmax;
+    CHECK(resolve_panel_recipe(chosen, source).data.normalise == Normalise::minmax);  // given: kept
+  }
+  config.data.look_back = 12;
+  config.training.combine = Toggle::on;
+  config.training.threads = 1;
+  for (const std::string mode : {"per-series", "global"}) {
+    DYNAMIC_SECTION(mode) {
+      config.training.mode = mode;
+      const PanelFitOutcome outcome = fit_panel(config);
+      const PanelCheckpoint& checkpoint = outcome.checkpoint;
+      REQUIRE(checkpoint.series.size() == 3);
+      CHECK(checkpoint.config.data.normalise == Normalise::season);
+      bool any_baseline = false;
+      for (std::size_t i = 0; i < checkpoint.series.size(); ++i) {
+        const PanelSeries& s = checkpoint.series[i];
+        INFO("series " << s.id);
+        REQUIRE(s.combination.weights.size() == 1);
+        const auto& w = s.combination.weights.front();
+        CHECK(w[0] + w[1] + w[2] + w[3] == Approx(1.0));
+        any_baseline = any_baseline || w[0] < 1;
+        // The weights are the single-series rule's on this series' validation windows.
+        const Series& series = source.series[static_cast<std::size_t>(
+            std::find_if(source.series.begin(), source.series.end(), [&](const Series& x) { return x.id == s.id; }) -
+            source.series.begin())];
+        const Split split = split_parts(series.rows(), config.data.val_fraction, 0, config.data.horizon);
+        Checkpoint alone = checkpoint.view(i);
+        alone.combination = {};
+        const Combination again = choose_combination(alone, series.values, split.train_end, split.val_end, 1);
+        CHECK(again.weights == s.combination.weights);
+        // predict forecasts the combination: the view carries it.
+        const Checkpoint view = checkpoint.view(i);
+        const History tail = tail_history(view);
+        const Forecast combined = forecast(view, tail, 4, 1);
+        const Forecast model = forecast(alone, tail, 4, 1);
+        if (w[0] < 1) CHECK(combined.values != model.values);
+        if (w[0] == 1) CHECK(combined.values == model.values);
+      }
+      // Per series, 3 epochs leave some model behind seasonal naive: the forecast path with a baseline is exercised.
+      if (mode == "per-series") CHECK(any_baseline);
+      const std::string text = panel_checkpoint_text(checkpoint);
+      const auto json = nlohmann::json::parse(text);
+      CHECK(json["series"][0].contains("combination"));
+      CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "p.json")) == text);
+      SECTION("a combination the config does not ask for, or that is malformed, is refused naming the series") {
+        auto off = json;
+        off["config"]["training"]["combine"] = false;
+        CHECK_THROWS_WITH(panel_checkpoint_from_json(off, "p.json"),
+                          Contains("p.json") && Contains("series[0] ('a').combination is present but config.training.combine is not true"));
+        auto sum = json;
+        sum["series"][1]["combination"]["weights"][0] = {0.5, 0.0, 0.0, 0.0};
+        CHECK_THROWS_WITH(panel_checkpoint_from_json(sum, "p.json"),
+                          Contains("series[1] ('b').combination.weights[0] must sum to 1, got a sum of 0.5"));
+      }
+    }
   }
 }
 

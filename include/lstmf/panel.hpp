@@ -77,6 +77,9 @@ struct PanelSeries {
   int best_epoch = 0;                  // per-series mode: the epoch whose weights were kept
   int epochs = 0;                      // per-series mode: epochs run
   double best_val_loss = 0;            // NaN without validation (written as null)
+  // training.combine: the forecast combination chosen on this series' validation windows (fit.hpp
+  // choose_combination, with this series' model: its own, or the global one); empty = the model alone.
+  Combination combination;
 };
 
 struct PanelCheckpoint {
@@ -167,13 +170,16 @@ struct PanelFitOutcome {
 
 // Many-series training resolves the keys left "chosen from the data" (recipe.hpp) by one rule for
 // every series, from the whole file before any selection, so each --shard gets the same config:
-//   normalise auto -> minmax; last and season (windows.hpp) when asked, season needing a look-back
-//                     of one season (measured in README, "Scaling out": they help a global model
-//                     of seasonal series, not per-series models with this rule's other settings)
 //   season 0       -> the first series' seasonal period (monthly 12, ..., else 1)
 //   look_back 0    -> max(2m, horizon, 6); series too short for it are skipped (or refused, strict)
+//   normalise auto -> season (windows.hpp) when m > 1 and the look-back holds a season, else last
+//                     (README "Scaling out": on 29 real series, per-series MASE 1.371 against
+//                     minmax's 2.119); minmax when asked
 //   epochs 0       -> 100, with early stopping (patience 10) on each series' validation tail
 //   ensemble 0     -> 1 (ensembles and refit are refused)
+//   combine auto   -> on when epochs is chosen from the data and data.val_fraction > 0, as for one
+//                     series: each series' forecast combination is chosen on its own validation
+//                     windows (no short-series fallbacks: a series too short for a window is skipped)
 Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 
 // The series of `set` long enough for one window under `data` (split_rows); the others are added
