@@ -63,6 +63,20 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
   REQUIRE(train.exit_code == 0);
   CHECK_THAT(train.err, Contains("skipped series 'short': the series has 3 rows, too short for one window"));
 
+  SECTION("with a combination, train says what each series' forecast is, and predict forecasts it") {
+    std::string flags = kFlags;
+    flags.replace(flags.find(" --quiet"), 8, "");
+    const RunResult combined = run_cli("train " + flags + " --combine true --output c.json", dir.path());
+    INFO(combined.err);
+    REQUIRE(combined.exit_code == 0);
+    CHECK_THAT(combined.err, Contains("forecast combination: the model for ") && Contains(" (Theta's share in "));
+    const auto checkpoint = nlohmann::json::parse(read_file(dir.path() + "/c.json"));
+    for (const auto& series : checkpoint["series"]) CHECK(series.contains("combination"));
+    const RunResult predict = run_cli("predict --model c.json --horizon 4", dir.path());
+    REQUIRE(predict.exit_code == 0);
+    CHECK(count_lines(predict.out) == 1 + 6 * 4);
+    CHECK(predict.out != run_cli("predict --model m.json --horizon 4", dir.path()).out);
+  }
   SECTION("predict forecasts every series, long format") {
     const RunResult predict = run_cli("predict --model m.json --horizon 4", dir.path());
     INFO(predict.err);
