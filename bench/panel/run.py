@@ -19,7 +19,9 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECIPE = ["--series-column", "id", "--target", "value", "--time-column", "date", "--look-back", "12",
-          "--horizon", "1", "--hidden", "16", "--batch-size", "32", "--patience", "0", "--quiet"]
+          "--horizon", "1", "--hidden", "16", "--batch-size", "32", "--patience", "0", "--quiet",
+          # min-max windows, as the PyTorch loop scales them (the many-series default is season since 2026-12-04)
+          "--normalise", "minmax"]
 
 
 def run(command, **kwargs):
