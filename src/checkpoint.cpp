@@ -191,18 +191,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   json members = json::array();
   for (const auto& member : checkpoint.more_members) members.push_back(member.state_dict_json());
   out["ensemble"] = {{"members", checkpoint.more_members.size() + 1}, {"more_state_dicts", std::move(members)}};
-  if (!checkpoint.intervals.empty()) {
-    const MatrixD& q = checkpoint.intervals.abs_residual;
-    json rows_json = json::array();
-    for (long r = 0; r < q.rows(); ++r) {
-      json row = json::array();
-      for (long c = 0; c < q.cols(); ++c) row.push_back(q(r, c));
-      rows_json.push_back(std::move(row));
-    }
-    out["intervals"] = {{"levels", {IntervalQuantiles::kFirstLevel, IntervalQuantiles::kLastLevel}},
-                        {"windows", checkpoint.intervals.windows},
-                        {"abs_residual_quantiles", std::move(rows_json)}};
-  }
+  if (!checkpoint.intervals.empty()) out["intervals"] = intervals_to_json(checkpoint.intervals);
   if (!checkpoint.combination.empty()) out["combination"] = combination_to_json(checkpoint.combination);
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
   if (checkpoint.forecast_horizon > checkpoint.config.data.horizon) out["forecast_horizon"] = checkpoint.forecast_horizon;
@@ -286,37 +275,9 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
         more_members.push_back(model);
         more_members.back().load_state_dict(more[i], "ensemble.more_state_dicts[" + std::to_string(i) + "]");
       }
-      if (root.contains("intervals")) {
-        const json& q = member(member(root, "intervals", ""), "abs_residual_quantiles", "intervals");
-        const long steps = static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size());
-        const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
-        if (!q.is_array() || static_cast<long>(q.size()) != steps)
-          bad("intervals.abs_residual_quantiles: expected [" + std::to_string(steps) + "][" + std::to_string(levels) + "]");
-        intervals.abs_residual.resize(steps, levels);
-        for (long r = 0; r < steps; ++r) {
-          const json& row = q[static_cast<size_t>(r)];
-          if (!row.is_array() || static_cast<long>(row.size()) != levels)
-            bad("intervals.abs_residual_quantiles[" + std::to_string(r) + "]: expected " + std::to_string(levels) + " numbers");
-          for (long c = 0; c < levels; ++c) {
-            const json& v = row[static_cast<size_t>(c)];
-            if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)
-              bad("intervals.abs_residual_quantiles[" + std::to_string(r) + "][" + std::to_string(c) +
-                  "] must be a finite number >= 0, got " + v.dump());
-            intervals.abs_residual(r, c) = v.get<double>();
-            // A quantile at a higher level is never smaller: a 95% interval within the 80% one is not one.
-            if (c > 0 && intervals.abs_residual(r, c) < intervals.abs_residual(r, c - 1))
-              bad("intervals.abs_residual_quantiles[" + std::to_string(r) + "] must not decrease from level to level, "
-                  "but the " + std::to_string(IntervalQuantiles::kFirstLevel + c) + "% quantile " + v.dump() +
-                  " is below the " + std::to_string(IntervalQuantiles::kFirstLevel + c - 1) + "% one " +
-                  json(intervals.abs_residual(r, c - 1)).dump());
-          }
-        }
-        intervals.windows = read_integer(root["intervals"], "windows", "intervals", 1, std::numeric_limits<long>::max());
-        const json expected_levels = {IntervalQuantiles::kFirstLevel, IntervalQuantiles::kLastLevel};
-        if (root["intervals"].contains("levels") && root["intervals"]["levels"] != expected_levels)
-          bad("intervals.levels must be " + expected_levels.dump() + " (the columns' levels), got " +
-              root["intervals"]["levels"].dump());
-      }
+      if (root.contains("intervals"))
+        intervals = intervals_from_json(root["intervals"],
+                                        static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size()), "intervals");
       if (root.contains("combination")) {
         if (config.training.combine != Toggle::on) bad("combination is present but config.training.combine is not true");
         combination = combination_from_json(member(root, "combination", ""), config, columns.targets.size(), "combination");
@@ -441,6 +402,51 @@ DataTail data_tail_of(const Series& series, int look_back) {
   tail.values = series.values.bottomRows(look_back);
   if (!series.time.ticks.empty()) tail.ticks.assign(series.time.ticks.end() - look_back, series.time.ticks.end());
   return tail;
+}
+
+json intervals_to_json(const IntervalQuantiles& intervals) {
+  const MatrixD& q = intervals.abs_residual;
+  json rows = json::array();
+  for (long r = 0; r < q.rows(); ++r) {
+    json row = json::array();
+    for (long c = 0; c < q.cols(); ++c) row.push_back(q(r, c));
+    rows.push_back(std::move(row));
+  }
+  return {{"levels", {IntervalQuantiles::kFirstLevel, IntervalQuantiles::kLastLevel}},
+          {"windows", intervals.windows},
+          {"abs_residual_quantiles", std::move(rows)}};
+}
+
+IntervalQuantiles intervals_from_json(const json& j, long steps, const std::string& where) {
+  IntervalQuantiles intervals;
+  const json& q = member(j, "abs_residual_quantiles", where);
+  const std::string table = where + ".abs_residual_quantiles";
+  const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
+  if (!q.is_array() || static_cast<long>(q.size()) != steps)
+    bad(table + ": expected [" + std::to_string(steps) + "][" + std::to_string(levels) + "]");
+  intervals.abs_residual.resize(steps, levels);
+  for (long r = 0; r < steps; ++r) {
+    const json& row = q[static_cast<size_t>(r)];
+    if (!row.is_array() || static_cast<long>(row.size()) != levels)
+      bad(table + "[" + std::to_string(r) + "]: expected " + std::to_string(levels) + " numbers");
+    for (long c = 0; c < levels; ++c) {
+      const json& v = row[static_cast<size_t>(c)];
+      if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)
+        bad(table + "[" + std::to_string(r) + "][" + std::to_string(c) + "] must be a finite number >= 0, got " + v.dump());
+      intervals.abs_residual(r, c) = v.get<double>();
+      // A quantile at a higher level is never smaller: a 95% interval within the 80% one is not one.
+      if (c > 0 && intervals.abs_residual(r, c) < intervals.abs_residual(r, c - 1))
+        bad(table + "[" + std::to_string(r) + "] must not decrease from level to level, "
+            "but the " + std::to_string(IntervalQuantiles::kFirstLevel + c) + "% quantile " + v.dump() +
+            " is below the " + std::to_string(IntervalQuantiles::kFirstLevel + c - 1) + "% one " +
+            json(intervals.abs_residual(r, c - 1)).dump());
+    }
+  }
+  intervals.windows = read_integer(j, "windows", where, 1, std::numeric_limits<long>::max());
+  const json expected_levels = {IntervalQuantiles::kFirstLevel, IntervalQuantiles::kLastLevel};
+  if (j.contains("levels") && j["levels"] != expected_levels)
+    bad(where + ".levels must be " + expected_levels.dump() + " (the columns' levels), got " + j["levels"].dump());
+  return intervals;
 }
 
 json combination_to_json(const Combination& combination) {

@@ -156,6 +156,10 @@ DataTail data_tail_of(const Series& series, int look_back);
 // format and frequency of the first series, the seasonal period of recipe.hpp's seasonal_period
 // (data.season when set, else the frequency's).
 ColumnsInfo columns_info(const Config& config, const SeriesSet& set);
+// The `intervals` object (levels, windows, abs_residual_quantiles [steps][50]), and back: `where`
+// names it in messages; `steps` = horizon x targets rows.
+nlohmann::json intervals_to_json(const IntervalQuantiles& intervals);
+IntervalQuantiles intervals_from_json(const nlohmann::json& json, long steps, const std::string& where);
 // The `combination` object (components, weights, validation MAEs, Theta states), and back: `where`
 // names it in messages ("combination", "series[3] ('a').combination"); `targets` rows, checked
 // against `config` (seasonal naive only where config.data.season fits the look-back).
