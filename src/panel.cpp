@@ -83,7 +83,7 @@ Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const Pane
   columns.frequency = s.frequency;
   columns.month_day = s.month_day;
   columns.seasonal_period = std::max(1, s.frequency.seasonal_period());
-  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, {}, s.combination, {}};
+  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, s.intervals, s.combination, {}};
 }
 
 // ---- per-series training ----
@@ -151,8 +151,9 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
     if (config.training.combine == Toggle::on)
       fit.series.combination =
           choose_combination(make_view(config, columns, fit.series, model), series.values, split.train_end, split.val_end, 1);
-    fit.report.validation =
-        holdout_errors(make_view(config, columns, fit.series, model), series.values, split.train_end, split.val_end, 1);
+    const Checkpoint view = make_view(config, columns, fit.series, model);
+    fit.report.validation = holdout_errors(view, series.values, split.train_end, split.val_end, 1);
+    fit.series.intervals = interval_quantiles(view, series.values, split.train_end, split.val_end, 1);
   }
   return fit;
 }
@@ -243,7 +244,9 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
     if (config.training.combine == Toggle::on)
       checkpoint.series[index].combination =
           choose_combination(checkpoint.view(index), series[index].values, split.train_end, split.val_end, 1);
-    report.validation = holdout_errors(checkpoint.view(index), series[index].values, split.train_end, split.val_end, 1);
+    const Checkpoint view = checkpoint.view(index);
+    report.validation = holdout_errors(view, series[index].values, split.train_end, split.val_end, 1);
+    checkpoint.series[index].intervals = interval_quantiles(view, series[index].values, split.train_end, split.val_end, 1);
   });
 }
 
@@ -258,6 +261,7 @@ json series_item_json(const PanelCheckpoint& checkpoint, const PanelSeries& s) {
                {"scaler", s.scaler.to_json()},
                {"data_tail", data_tail_to_json(s.data_tail, columns)}};
   if (!s.combination.empty()) item["combination"] = combination_to_json(s.combination);
+  if (!s.intervals.empty()) item["intervals"] = intervals_to_json(s.intervals);
   if (s.model) {
     item["state_dict"] = s.model->state_dict_json();
     item["training"] = {{"best_epoch", s.best_epoch},
@@ -607,6 +611,8 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         if (config.training.combine != Toggle::on) bad(where + ".combination is present but config.training.combine is not true");
         s.combination = combination_from_json(item["combination"], config, checkpoint.columns.targets.size(), where + ".combination");
       }
+      if (item.contains("intervals"))
+        s.intervals = intervals_from_json(item["intervals"], outputs, where + ".intervals");
       if (!global) {
         s.model.emplace(inputs, outputs, config.model);
         s.model->load_state_dict(member(item, "state_dict", where), where + ".state_dict");
@@ -908,24 +914,45 @@ void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* se
 }  // namespace
 
 PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads,
-                             const std::string& model_path) {
+                             const std::string& model_path, const std::vector<int>& levels) {
   check_history_series(checkpoint, history);
+  if (!levels.empty())
+    for (const PanelSeries& s : checkpoint.series)
+      if (s.intervals.empty())
+        throw InputError(model_path, 0, 0, "series " + quote(s.id) + " has no interval quantiles (trained without validation "
+                                           "windows, or by an lstm-forecast before many-series intervals); retrain to get intervals");
   PanelForecast out;
   out.series_column = checkpoint.config.data.series_column;
   out.time_column = checkpoint.columns.time_column.empty() ? "step" : checkpoint.columns.time_column;
   out.targets = checkpoint.columns.targets;
+  out.levels = levels;
   out.series.resize(checkpoint.series.size());
+  std::vector<std::string> failed(checkpoint.series.size());
   parallel_for_each(static_cast<long>(checkpoint.series.size()), use_threads(threads), [&](long i) {
     const auto index = static_cast<std::size_t>(i);
     const Checkpoint view = checkpoint.view(index);
-    out.series[index] = {checkpoint.series[index].id, forecast(view, history_of(checkpoint, index, history, model_path), horizon, 1)};
+    Forecast result = forecast(view, history_of(checkpoint, index, history, model_path), horizon, 1);
+    try {
+      add_intervals(result, view, levels);
+    } catch (const InputError& e) {
+      failed[index] = e.message();
+    }
+    out.series[index] = {checkpoint.series[index].id, std::move(result)};
   });
+  for (std::size_t i = 0; i < failed.size(); ++i)
+    if (!failed[i].empty()) throw InputError(model_path, 0, 0, "series " + quote(checkpoint.series[i].id) + ": " + failed[i]);
   return out;
 }
 
 std::string to_csv(const PanelForecast& forecast) {
   std::vector<std::string> header{forecast.series_column, forecast.time_column};
-  header.insert(header.end(), forecast.targets.begin(), forecast.targets.end());
+  for (const auto& t : forecast.targets) {  // as forecast.cpp's to_csv(Forecast) writes them
+    header.push_back(t);
+    for (const int level : forecast.levels) {
+      header.push_back(t + "_lo" + std::to_string(level));
+      header.push_back(t + "_hi" + std::to_string(level));
+    }
+  }
   const std::string header_line = csv_header(header);
   if (forecast.series.empty()) return header_line;  // an empty shard: the header alone, so merge and readers still see the columns
   std::string out;

@@ -76,6 +76,11 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     REQUIRE(predict.exit_code == 0);
     CHECK(count_lines(predict.out) == 1 + 6 * 4);
     CHECK(predict.out != run_cli("predict --model m.json --horizon 4", dir.path()).out);
+    const RunResult intervals = run_cli("predict --model c.json --horizon 4 --intervals 80,95 --series s1,s2", dir.path());
+    INFO(intervals.err);
+    REQUIRE(intervals.exit_code == 0);
+    CHECK_THAT(intervals.out, StartsWith("id,date,value,value_lo80,value_hi80,value_lo95,value_hi95\ns1,"));
+    CHECK(count_lines(intervals.out) == 1 + 2 * 4);
   }
   SECTION("predict forecasts every series, long format") {
     const RunResult predict = run_cli("predict --model m.json --horizon 4", dir.path());

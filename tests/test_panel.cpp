@@ -19,6 +19,7 @@
 using namespace lstmf;
 using lstmf::test::TempDir;
 using Catch::Contains;
+using Catch::StartsWith;
 
 namespace {
 
@@ -459,6 +460,37 @@ TEST_CASE("many-series defaults: season windows, and a combination chosen per se
       const auto json = nlohmann::json::parse(text);
       CHECK(json["series"][0].contains("combination"));
       CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "p.json")) == text);
+      SECTION("each series' intervals come from its own validation windows; predict adds them") {
+        for (const PanelSeries& s : checkpoint.series) {
+          REQUIRE(!s.intervals.empty());
+          CHECK(s.intervals.windows > 0);
+        }
+        CHECK(json["series"][0].contains("intervals"));
+        const PanelForecast with = forecast_panel(checkpoint, nullptr, 3, 1, "p.json", {80, 95});
+        CHECK_THAT(to_csv(with), StartsWith("id,date,value,value_lo80,value_hi80,value_lo95,value_hi95\na,"));
+        for (const auto& [id, f] : with.series) {
+          INFO(id);
+          REQUIRE(f.lower.rows() == 3);
+          for (long h = 0; h < 3; ++h) {
+            CHECK(f.lower(h, 1) <= f.lower(h, 0));  // 95% around 80%
+            CHECK(f.lower(h, 0) <= f.values(h, 0));
+            CHECK(f.values(h, 0) <= f.upper(h, 0));
+            CHECK(f.upper(h, 0) <= f.upper(h, 1));
+          }
+        }
+        CHECK(to_csv(forecast_panel(checkpoint, nullptr, 3, 1, "p.json")) != to_csv(with));
+        PanelCheckpoint none = checkpoint;
+        none.series[2].intervals = {};
+        CHECK_THROWS_WITH(forecast_panel(none, nullptr, 3, 1, "p.json", {80}),
+                          Contains("p.json") && Contains("series 'c' has no interval quantiles"));
+        PanelCheckpoint empty = checkpoint;
+        empty.series.clear();
+        CHECK(to_csv(forecast_panel(empty, nullptr, 3, 1, "p.json", {80})) == "id,date,value,value_lo80,value_hi80\n");
+        auto bad = json;
+        bad["series"][1]["intervals"]["abs_residual_quantiles"][0][3] = -1;
+        CHECK_THROWS_WITH(panel_checkpoint_from_json(bad, "p.json"),
+                          Contains("series[1] ('b').intervals.abs_residual_quantiles[0][3] must be a finite number >= 0"));
+      }
       SECTION("a combination the config does not ask for, or that is malformed, is refused naming the series") {
         auto off = json;
         off["config"]["training"]["combine"] = false;

@@ -4,7 +4,8 @@
 last h rows of every series held out; `train --series-column` (per-series or global, the many-series
 defaults unless --args says otherwise) on the rest, `predict` h steps, and MASE (scale: the in-sample
 seasonal naive MAE with meta.json's m) per series, beside seasonal naive, naive and, when given, the
-single-series recipe of `evaluate --protocol ... --json-file` on the same split.
+single-series recipe of `evaluate --protocol ... --json-file` on the same split; and the coverage of
+the 80% and 95% prediction intervals over every held-out point.
 
   /usr/bin/python3 bench/panel/protocol.py --binary build/lstm-forecast data bench/check-set \\
       [--recipe-json data.json check-set.json] [--mode per-series] [--args "--combine false"]
@@ -90,10 +91,11 @@ def main():
         subprocess.check_call([a.binary, "train", "--data", train_csv, "--series-column", "id", "--target", "value",
                                "--time-column", "date", "--horizon", str(h), "--mode", a.mode, "--seed", a.seed,
                                "--threads", a.threads, "--missing", "interpolate", "--quiet", "--output", model] + shlex.split(a.args))
-        out = subprocess.check_output([a.binary, "predict", "--model", model, "--horizon", str(h)]).decode()
-        forecasts = {}
+        out = subprocess.check_output([a.binary, "predict", "--model", model, "--horizon", str(h), "--intervals", "80,95"]).decode()
+        forecasts, bounds = {}, {}
         for r in csv.DictReader(io.StringIO(out)):
             forecasts.setdefault(r["id"], []).append(float(r["value"]))
+            bounds.setdefault(r["id"], []).append([float(r["value_" + k]) for k in ("lo80", "hi80", "lo95", "hi95")])
         for sid, name, info, times, values in members:
             m = info["m"]
             train, actual = values[:-info["h"]], values[-info["h"]:]
@@ -104,6 +106,12 @@ def main():
                    "panel": round(mase(actual, np.array(forecasts[sid]), train, m), 3) if sid in forecasts else None,
                    "snaive": round(mase(actual, snaive, train, m), 3), "naive": round(mase(actual, naive, train, m), 3),
                    "recipe": round(recipe[(folder, name)], 3) if (folder, name) in recipe else None}
+            if sid in bounds:
+                b = np.array(bounds[sid])
+                seen = ~np.isnan(actual)
+                row["points"] = int(seen.sum())
+                row["covered80"] = int(((b[:, 0] <= actual) & (actual <= b[:, 1]))[seen].sum())
+                row["covered95"] = int(((b[:, 2] <= actual) & (actual <= b[:, 3]))[seen].sum())
             rows.append(row)
             print(json.dumps(row), flush=True)
     scored = [r for r in rows if r["panel"] is not None]
@@ -112,6 +120,9 @@ def main():
                "snaive": round(geomean([r["snaive"] for r in scored]), 3),
                "naive": round(geomean([r["naive"] for r in scored]), 3),
                "panel_loses_to_snaive": sum(1 for r in scored if r["panel"] > r["snaive"])}
+    points = sum(r["points"] for r in scored)
+    summary["coverage80"] = round(100.0 * sum(r["covered80"] for r in scored) / points, 1)
+    summary["coverage95"] = round(100.0 * sum(r["covered95"] for r in scored) / points, 1)
     with_recipe = [r for r in scored if r["recipe"] is not None]
     if with_recipe:
         summary["recipe"] = round(geomean([r["recipe"] for r in with_recipe]), 3)

@@ -80,6 +80,9 @@ struct PanelSeries {
   // training.combine: the forecast combination chosen on this series' validation windows (fit.hpp
   // choose_combination, with this series' model: its own, or the global one); empty = the model alone.
   Combination combination;
+  // Split-conformal |residual| quantiles of this series' validation windows (fit.hpp
+  // interval_quantiles, of the forecast predict makes: its model and combination); empty without them.
+  IntervalQuantiles intervals;
 };
 
 struct PanelCheckpoint {
@@ -212,13 +215,16 @@ struct PanelForecast {
   std::string series_column;           // header of the first column
   std::string time_column;             // the header's time column ("step" without one)
   std::vector<std::string> targets;    // the header's target columns (also when no series is selected)
+  std::vector<int> levels;             // interval levels (percent): COL_loA, COL_hiA after each target
   std::vector<std::pair<std::string, Forecast>> series;  // by id
 };
 // Forecasts every series of the checkpoint (already selected when loaded) from its data tail, or
 // from `history` when given (every checkpoint series must be in it). Series run in parallel on
 // `threads` threads (0 = all cores), one thread each. Messages about a data tail name `model_path`.
+// With `levels`, each series' forecast gets its prediction intervals (forecast.hpp add_intervals,
+// from that series' quantiles); InputError naming a series that has none.
 PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet* history, int horizon, int threads = 0,
-                             const std::string& model_path = "");
+                             const std::string& model_path = "", const std::vector<int>& levels = {});
 // Long format: series column, time column (or "step"), targets; one row per series and step.
 std::string to_csv(const PanelForecast& forecast);
 

@@ -168,11 +168,11 @@ SeriesSelection history_selection(const PanelCheckpoint& checkpoint, const Panel
 }  // namespace
 
 int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
-                      const std::string& output, int horizon, int threads) {
+                      const std::string& output, int horizon, int threads, const std::vector<int>& levels) {
   std::optional<SeriesSet> history;
   if (!input.empty()) history = read_panel_history(checkpoint, input, history_selection(checkpoint, args));
   const PanelForecast forecast =
-      forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model);
+      forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model, levels);
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
   const std::string dropped = history ? dropped_rows_note(*history) : "";
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";

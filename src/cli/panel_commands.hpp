@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -46,9 +47,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
 
 namespace lstmf::cli {
 
-// predict for a many-series checkpoint (already loaded with the selection): long-format CSV.
+// predict for a many-series checkpoint (already loaded with the selection): long-format CSV, with
+// each series' prediction intervals at `levels` (percent; none when empty).
 int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
-                      const std::string& output, int horizon, int threads);
+                      const std::string& output, int horizon, int threads, const std::vector<int>& levels);
 // evaluate for a many-series checkpoint on `input` (long format): per-series table and aggregate.
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
                        const BacktestOptions& options, bool json);

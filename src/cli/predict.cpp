@@ -34,8 +34,7 @@ int run_predict(const PredictArgs& args) {
   if (missing) (loaded.panel ? loaded.panel->config : loaded.single->config).data.missing = *missing;
   if (loaded.panel) {
     if (args.fitted) throw InputError("--fitted is for single-series checkpoints");
-    if (!args.intervals.empty()) throw InputError("--intervals is for single-series checkpoints");
-    return run_predict_panel(*loaded.panel, args.model, args.panel, args.input, args.output, args.horizon, args.threads);
+    return run_predict_panel(*loaded.panel, args.model, args.panel, args.input, args.output, args.horizon, args.threads, levels);
   }
   const Checkpoint& checkpoint = *loaded.single;
   if (args.fitted && args.input.empty())  // the data tail is one look-back: no window has a value after it
