@@ -135,6 +135,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
     result = trainer.run(dataset.train, validation, [&](const EpochReport&) { return !keep_going || keep_going(); });
   } catch (const DivergedError& e) {
     fit.report.diverged = e.what();
+    result = trainer.result_so_far();  // the best weights so far are restored: kept when there are any
   }
   if (result.stopped_by_callback && !result.early_stopped && trainer.epoch() < training.epochs) {  // not finished
     fit.stopped = true;
@@ -146,12 +147,12 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   fit.series.best_epoch = result.best_epoch;
   fit.series.epochs = trainer.epoch();
   if (result.best_epoch > 0) fit.series.best_val_loss = result.best_val_loss;
-  if (validation != nullptr && fit.report.diverged.empty()) {
+  if (validation != nullptr && result.best_epoch > 0) {
     const Split& split = dataset.splits.front();
     if (config.training.combine == Toggle::on)
       fit.series.combination =
           choose_combination(make_view(config, columns, fit.series, model), series.values, split.train_end, split.val_end, 1);
-    const Checkpoint view = make_view(config, columns, fit.series, model);
+    const Checkpoint view = make_view(config, columns, fit.series, model);  // with the combination
     fit.report.validation = holdout_errors(view, series.values, split.train_end, split.val_end, 1);
     fit.series.intervals = interval_quantiles(view, series.values, split.train_end, split.val_end, 1);
   }
@@ -239,7 +240,9 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
     report.id = series[index].id;
     report.epochs = trainer.epoch();
     report.best_epoch = checkpoint.best_epoch;
-    if (validation == nullptr || !outcome.diverged.empty()) return;
+    // After a divergence the trainer restored the best weights so far: those are the checkpoint's,
+    // and their combination and intervals are chosen on them, as fit() does for one series.
+    if (validation == nullptr || checkpoint.best_epoch == 0) return;
     const Split& split = dataset.splits[index];
     if (config.training.combine == Toggle::on)
       checkpoint.series[index].combination =
@@ -637,7 +640,7 @@ constexpr int kMaxCheckpointDepth = 64;
 AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& selection, bool keep_optimizer_state,
                              const std::function<json(const std::vector<std::string>&, const JsonFilter&)>& read) {
   // Filters while parsing: drops the optimizer state unless asked for, and the series that the
-  // selection does not pick (their state_dict as soon as its key is read, the rest when the series
+  // selection does not pick (their state_dict and intervals as soon as the key is read, the rest when the series
   // ends). Depths: 1 = top-level keys, 2 = a series object, 3 = its keys.
   std::string top_key;
   bool expect_id = false, keep_series = true;
@@ -652,7 +655,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
         if (depth == 3 && in_series) {
           const std::string& key = parsed.get_ref<const std::string&>();
           if (key == "id") expect_id = true;
-          if (key == "state_dict") return keep_series;
+          if (key == "state_dict" || key == "intervals") return keep_series;  // the large parts, after `id`
         }
         return true;
       case json::parse_event_t::value:
@@ -780,7 +783,7 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});
   // Windows relative to the season a look-back back (the last value without a season, or with a
   // look-back shorter than one): min-max alone caps a trending series near its training maximum
-  // (README "Scaling out", measured on 31 real series).
+  // (README "Scaling out", measured on 29 real series).
   if (data.normalise == Normalise::automatic)
     data.normalise = data.season > 1 && data.look_back >= data.season ? Normalise::season : Normalise::last;
   if (data.normalise == Normalise::season && data.look_back < data.season)
@@ -931,7 +934,14 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   parallel_for_each(static_cast<long>(checkpoint.series.size()), use_threads(threads), [&](long i) {
     const auto index = static_cast<std::size_t>(i);
     const Checkpoint view = checkpoint.view(index);
-    Forecast result = forecast(view, history_of(checkpoint, index, history, model_path), horizon, 1);
+    Forecast result;
+    try {
+      result = forecast(view, history_of(checkpoint, index, history, model_path), horizon, 1);
+    } catch (const InputError& e) {
+      if (!e.file().empty()) throw;
+      failed[index] = e.message();  // what the model cannot do (a horizon past a model with features)
+      return;
+    }
     try {
       add_intervals(result, view, levels);
     } catch (const InputError& e) {

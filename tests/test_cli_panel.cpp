@@ -273,6 +273,20 @@ TEST_CASE("a global model that diverges keeps its best epoch, saved with its log
   CHECK_THAT(read_file(dir.file("log.jsonl")), StartsWith("{\"epoch\":1,"));
   const RunResult predict = run_cli("predict --model m.json", dir.path());
   CHECK(predict.exit_code == 0);
+  // The kept weights calibrate each series' intervals, as one series' diverged run does.
+  CHECK(checkpoint["series"][0].contains("intervals"));
+  CHECK(run_cli("predict --model m.json --intervals 80", dir.path()).exit_code == 0);
+
+  SECTION("per series, every series diverging is a failed run: exit 4, no checkpoint") {
+    std::string per_series = args;
+    per_series.replace(per_series.find("--mode global"), 13, "--mode per-series");
+    per_series.replace(per_series.find("--output m.json"), 15, "--output p.json");
+    const RunResult all = run_cli(per_series + "1e30", dir.path());
+    CHECK(all.exit_code == 4);
+    CHECK_THAT(all.err, Contains("skipped series 'a': training diverged") &&
+                            Contains("no series trained: every series that was long enough diverged"));
+    CHECK_FALSE(file_exists(dir.file("p.json")));
+  }
 }
 
 TEST_CASE("a short series of a business-day file is business daily like its siblings", "[cli-panel]") {
@@ -635,4 +649,21 @@ TEST_CASE("a forecast that cannot continue a series' data tail names the checkpo
   // Checked before the rollout, and the first step that cannot be written is named.
   CHECK_THAT(run_cli("predict --model m.json --horizon 100000", dir.path()).err,
              Contains("step 7 would be '10000-01'"));
+}
+
+TEST_CASE("a many-series model with features names the checkpoint and the series when asked past its horizon", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,y,f\n";
+  for (const char* id : {"a", "b"})
+    for (int i = 0; i < 40; ++i)
+      csv += std::string(id) + "," + std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) +
+             "," + std::to_string(100 + (i * 7) % 11) + "," + std::to_string(i % 3) + "\n";
+  dir.write("f.csv", csv);
+  REQUIRE(run_cli("train --data f.csv --series-column id --target y --features f --time-column date --look-back 6 "
+                  "--horizon 2 --hidden 2 --epochs 1 --quiet --output m.json",
+                  dir.path())
+              .exit_code == 0);
+  const RunResult past = run_cli("predict --model m.json --horizon 5", dir.path());
+  CHECK(past.exit_code == 2);
+  CHECK_THAT(past.err, StartsWith("lstm-forecast: m.json: series 'a': a horizon of 5 steps is longer than the trained horizon (2)"));
 }

@@ -79,6 +79,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
                 << "\n";
     return 0;
   }
+  // Per series, every series left out for diverging (the ones too short fail fit_panel): nothing
+  // trained is a failed run, not an empty one.
+  if (!global && outcome.checkpoint.series.empty() && !outcome.stopped)
+    throw DivergedError("no series trained: every series that was long enough diverged (as above); no checkpoint was written");
   if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
   if (!outcome.time_column_unread.empty() && !quiet && world.rank == 0)
     std::cerr << "note: column '" << printable(outcome.time_column_unread)
@@ -110,7 +114,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     if (validated > 0)
       std::cerr << "validation MAE, mean over " << validated << " series: " << format_number(mae_sum / static_cast<double>(validated))
                 << " (original units)\n";
-    if (checkpoint.config.training.combine == Toggle::on && !checkpoint.series.empty()) {
+    const bool any_combination =
+        std::any_of(checkpoint.series.begin(), checkpoint.series.end(), [](const PanelSeries& s) { return !s.combination.empty(); });
+    if (checkpoint.config.training.combine == Toggle::on && any_combination) {
       // What each series' forecast is (its first target's weights; README "Scaling out").
       long model = 0, mean = 0, baseline = 0, theta = 0, unchosen = 0;
       for (const PanelSeries& s : checkpoint.series) {
