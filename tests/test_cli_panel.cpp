@@ -286,6 +286,15 @@ TEST_CASE("a global model that diverges keeps its best epoch, saved with its log
     CHECK_THAT(all.err, Contains("skipped series 'a': training diverged") &&
                             Contains("no series trained: every series that was long enough diverged"));
     CHECK_FALSE(file_exists(dir.file("p.json")));
+    INFO("a series that diverged after a validated epoch keeps that epoch's weights, as the note says");
+    const RunResult kept = run_cli(per_series + "5", dir.path());
+    CHECK(kept.exit_code == 0);
+    CHECK_THAT(kept.err, Contains("note: series 'a': training diverged in epoch ") &&
+                             Contains("the model keeps the weights of epoch 1"));
+    REQUIRE(file_exists(dir.file("p.json")));
+    const auto per = nlohmann::json::parse(read_file(dir.file("p.json")));
+    CHECK(per["series"][0]["training"]["best_epoch"] == 1);
+    CHECK(per["series"][0].contains("intervals"));
   }
 }
 

@@ -153,8 +153,10 @@ struct PanelFitOptions {
 };
 
 struct PanelFitOutcome {
-  PanelCheckpoint checkpoint;          // the series trained (per-series mode: diverged ones left out)
-  std::vector<SkippedSeries> skipped;  // too short (without data.strict), or diverged
+  // The series trained (per-series mode: a series that diverged keeps its best validated weights,
+  // its report says so; one that diverged before any is left out).
+  PanelCheckpoint checkpoint;
+  std::vector<SkippedSeries> skipped;  // too short (without data.strict), or diverged without validated weights
   std::vector<SeriesFitReport> reports;  // one per series in the checkpoint, same order
   TrainingResult result;               // global mode: the run
   std::string diverged;                // global mode: the DivergedError message, else ""

@@ -69,6 +69,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const PanelFitOutcome outcome = fit_panel(config, options);
   for (const auto& skipped : outcome.skipped)
     if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
+  if (!global)  // a series that diverged after validated epochs keeps their best weights (the message says which)
+    for (const auto& report : outcome.reports)
+      if (!report.diverged.empty()) std::cerr << "note: series '" << printable(report.id) << "': " << report.diverged << "\n";
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
     if (world.rank == 0)
       std::cerr << "note: shard " << options.selection.shard.text()
