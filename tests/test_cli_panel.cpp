@@ -588,6 +588,10 @@ TEST_CASE("inspect shows the split and windows many-series train uses, and the s
   CHECK_THAT(inspect.out, Contains("series: 6\n") && Contains("look-back 24, horizon 3") &&
                               Contains("skipped series 'short': the series has 3 rows, too short for one window"));
   CHECK_THAT(inspect.out, Contains("windows: " + windows + " training"));
+  // The many-series rule's choices: season windows (look-back 24 holds the season of 12), and the
+  // combination, since the epochs are left to the data.
+  CHECK_THAT(inspect.out, Contains("recipe: normalise season, season 12,") && Contains("combined with a baseline where it validates"));
+  CHECK_THAT(run_cli("inspect " + flags + " --epochs 3", dir.path()).out, !Contains("combined with a baseline"));
   // When no series is long enough, inspect says so (exit 2) instead of describing nothing.
   const RunResult none = run_cli("inspect " + flags + " --look-back 60", dir.path());
   CHECK(none.exit_code == 2);

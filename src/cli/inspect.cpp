@@ -59,6 +59,8 @@ Command add_inspect(CLI::App& app) {
             for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
+                      << (config.training.combine == Toggle::on && fallback == ShortSeries::none
+                              ? ", combined with a baseline where it validates (training.combine)" : "")
                       << (fallback == ShortSeries::seasonal_naive ? ", forecast by seasonal naive alone"
                           : fallback == ShortSeries::naive_theta
                               ? (config.training.theta_weight > 0 ? ", forecast by the mean of naive and Theta"
