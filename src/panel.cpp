@@ -538,7 +538,7 @@ void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& check
   write_atomically_streamed(path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); });
 }
 
-PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source) {
+PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source, const std::vector<std::size_t>& file_index) {
   try {
     const long version = read_format_version(root, kPanelCheckpointVersion);
     if (version < kPanelCheckpointVersion) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
@@ -581,9 +581,11 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     }
     const json& items = member(root, "series", "");
     if (!items.is_array()) bad("series must be an array");
+    // Positions in the file: a selective load (any_checkpoint) dropped the series not picked.
+    const bool mapped = file_index.size() == items.size();
     for (std::size_t i = 0; i < items.size(); ++i) {
       const json& item = items[i];
-      std::string where = "series[" + std::to_string(i) + "]";
+      std::string where = "series[" + std::to_string(mapped ? file_index[i] : i) + "]";
       const json& id = member(item, "id", where);
       if (!id.is_string()) bad(where + ".id must be a string, got " + id.dump());
       PanelSeries s;
@@ -644,6 +646,8 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
   // ends). Depths: 1 = top-level keys, 2 = a series object, 3 = its keys.
   std::string top_key;
   bool expect_id = false, keep_series = true;
+  std::size_t seen = 0;                  // series objects begun
+  std::vector<std::size_t> kept;         // the file positions of the series kept, for messages
   const json::parser_callback_t filter = [&](int depth, json::parse_event_t event, json& parsed) {
     const bool in_series = top_key == "series";
     switch (event) {
@@ -665,9 +669,10 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
         }
         return true;
       case json::parse_event_t::object_start:
-        if (depth == 2 && in_series) keep_series = true, expect_id = false;
+        if (depth == 2 && in_series) keep_series = true, expect_id = false, ++seen;
         return true;
       case json::parse_event_t::object_end:
+        if (depth == 2 && in_series && keep_series) kept.push_back(seen - 1);
         return depth == 2 && in_series ? keep_series : true;
       default:
         return true;
@@ -679,7 +684,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
   const json root = read(skip, filter);
   AnyCheckpoint loaded;
   if (root.is_object() && root.contains("series")) {
-    loaded.panel = panel_checkpoint_from_json(root, source);
+    loaded.panel = panel_checkpoint_from_json(root, source, kept);
     std::vector<std::string> missing;
     for (const auto& id : selection.ids)
       if (selection.shard.contains(id) && loaded.panel->find(id) < 0) missing.push_back(id);

@@ -490,6 +490,10 @@ TEST_CASE("many-series defaults: season windows, and a combination chosen per se
         bad["series"][1]["intervals"]["abs_residual_quantiles"][0][3] = -1;
         CHECK_THROWS_WITH(panel_checkpoint_from_json(bad, "p.json"),
                           Contains("series[1] ('b').intervals.abs_residual_quantiles[0][3] must be a finite number >= 0"));
+        // Loading series b alone names its place in the file, not in the selection.
+        TempDir files;
+        const std::string path = files.write("bad.json", bad.dump());
+        CHECK_THROWS_WITH(load_any_checkpoint(path, make_selection("b", "")), Contains("series[1] ('b').intervals"));
       }
       SECTION("a combination the config does not ask for, or that is malformed, is refused naming the series") {
         auto off = json;

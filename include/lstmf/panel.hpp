@@ -108,7 +108,10 @@ void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& check
 // text in memory): for a StagedFile (io.hpp) or write_atomically_streamed.
 void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText& append);
 // Checks everything, as load_checkpoint does; InputError naming `source` and the key.
-PanelCheckpoint panel_checkpoint_from_json(const nlohmann::json& json, const std::string& source);
+// `file_index`, when it holds one entry per series of `json`, gives each one's position in the file
+// for messages (a selective load drops the series not picked).
+PanelCheckpoint panel_checkpoint_from_json(const nlohmann::json& json, const std::string& source,
+                                           const std::vector<std::size_t>& file_index = {});
 
 // Either kind of checkpoint, read from one parse of the file. A many-series checkpoint (one with a
 // `series` section) keeps only the series `selection` picks: the parser drops the others' weights
