@@ -666,13 +666,12 @@ TEST_CASE("a forecast that cannot continue a series' data tail names the checkpo
 
 TEST_CASE("a many-series model with features names the checkpoint and the series when asked past its horizon", "[cli-panel]") {
   TempDir dir;
-  std::string csv = "id,date,y,f\n";
-  for (const char* id : {"a", "b"})
-    for (int i = 0; i < 40; ++i)
-      csv += std::string(id) + "," + std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) +
-             "," + std::to_string(100 + (i * 7) % 11) + "," + std::to_string(i % 3) + "\n";
+  // monthly_ab's rows with a feature column f (0, 1, 2, 0, ...).
+  std::istringstream rows(monthly_ab([](char, int i) { return 100 + (i * 7) % 11; }));
+  std::string line, csv;
+  for (int n = 0; std::getline(rows, line); ++n) csv += line + (n == 0 ? ",f" : "," + std::to_string(n % 3)) + "\n";
   dir.write("f.csv", csv);
-  REQUIRE(run_cli("train --data f.csv --series-column id --target y --features f --time-column date --look-back 6 "
+  REQUIRE(run_cli("train --data f.csv --series-column id --target value --features f --time-column date --look-back 6 "
                   "--horizon 2 --hidden 2 --epochs 1 --quiet --output m.json",
                   dir.path())
               .exit_code == 0);
