@@ -17,7 +17,7 @@ Dataset prepare_dataset(SeriesSet source, const DataConfig& data) {
   const WindowNormalisation normalisation = WindowNormalisation::of(data);
   for (WindowSet* windows : {&dataset.train, &dataset.validation, &dataset.test}) windows->set_normalisation(normalisation);
   for (const Series& series : source.series) {
-    const std::string what = source.source + (series.id.empty() ? "" : " series '" + series.id + "'");
+    const std::string what = source.source + (series.id.empty() ? "" : ": series '" + series.id + "'");
     const Split split =
         split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon, what);
     MinMaxScaler scaler(data.scale_min, data.scale_max);

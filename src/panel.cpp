@@ -606,6 +606,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         bad(where + ".scaler has " + std::to_string(s.scaler.columns()) + " columns, the config names " + std::to_string(inputs));
       ColumnsInfo columns = checkpoint.columns;
       columns.frequency = s.frequency;
+      columns.month_day = s.month_day;  // as series_item_json wrote the tail: month ends beside 1sts
       try {
         s.data_tail = data_tail_from_json(member(item, "data_tail", where), columns, config.data.look_back);
       } catch (const InputError& e) {
@@ -819,6 +820,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
                                              : "no series to train: all " + std::to_string(outcome.skipped.size()) +
                                                    " selected were skipped (the first, series " + quote(outcome.skipped.front().id) + ": " +
                                                    outcome.skipped.front().reason + ")");
+  outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front());
   PanelCheckpoint& checkpoint = outcome.checkpoint;
   checkpoint.config = config;
   checkpoint.columns = columns_info(config, set);
@@ -899,7 +901,7 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   if (!continues_frequency(s.frequency, it->time))
     throw InputError(set->source, it->first_line, 0,
                      "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
-  History history{it->values, it->time.ticks, set->source + " series " + quote(s.id)};
+  History history{it->values, it->time.ticks, set->source + ": series " + quote(s.id)};
   history.target_filled = it->target_filled;
   return history;
 }

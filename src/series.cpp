@@ -912,6 +912,23 @@ std::string dropped_rows_note(const SeriesSet& set) {
   return "rows without a target value not read in " + std::to_string(count) + " series (" + named + (count > 3 ? "; ..." : "") + ")";
 }
 
+std::string last_value_jump_note(const SeriesSet& set, const std::string& name) {
+  std::string first;
+  std::vector<std::string> others;
+  for (const Series& s : set.series) {
+    const std::string note = last_value_jump_note(s.values, 0, s.rows(), name, s.time.ticks.empty() ? "" : s.time.format_tick(s.time.ticks.back()));
+    if (note.empty()) continue;
+    if (first.empty())
+      first = "series " + in_quotes(s.id) + ": " + note;
+    else
+      others.push_back(in_quotes(s.id));
+  }
+  if (first.empty() || others.empty()) return first;
+  std::string named;
+  for (std::size_t i = 0; i < others.size() && i < 3; ++i) named += (i == 0 ? "" : ", ") + others[i];
+  return first + "; so did " + std::to_string(others.size()) + " more series (" + named + (others.size() > 3 ? ", ..." : "") + ")";
+}
+
 std::string time_column_by_name(const std::vector<std::string>& header) {
   if (header.empty()) return "";
   // pandas' to_csv writes its unnamed row index first (",date,value"): the next column counts.

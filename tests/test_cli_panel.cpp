@@ -456,6 +456,29 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
   }
 }
 
+TEST_CASE("a many-series checkpoint of month-end series beside series on the 1st reads back each one's days", "[cli-panel]") {
+  TempDir dir;
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  std::string csv = "id,date,value\n";
+  for (const char id : {'a', 'b'})
+    for (int i = 0; i < 40; ++i) {
+      const int year = 2001 + i / 12, month = i % 12 + 1;  // no leap year in 2001..2004 but 2004
+      const int day = id == 'a' ? 1 : kDays[month - 1] + (month == 2 && year % 4 == 0 ? 1 : 0);
+      char line[64];
+      std::snprintf(line, sizeof line, "%c,%04d-%02d-%02d,%d\n", id, year, month, day, 100 + (i % 12) * 3 + i);
+      csv += line;
+    }
+  dir.write("ends.csv", csv);
+  REQUIRE(run_cli("train --data ends.csv --series-column id --target value --time-column date --look-back 6 --horizon 2 "
+                  "--hidden 2 --epochs 1 --quiet --output m.json",
+                  dir.path())
+              .exit_code == 0);
+  const RunResult predict = run_cli("predict --model m.json --horizon 3", dir.path());
+  INFO(predict.err);
+  REQUIRE(predict.exit_code == 0);
+  CHECK_THAT(predict.out, Contains("\na,2004-05-01,") && Contains("\nb,2004-05-31,") && Contains("\nb,2004-06-30,"));
+}
+
 TEST_CASE("shards of a file mixing monthly and daily series merge: each series keeps its frequency", "[cli-panel]") {
   TempDir dir;
   std::string csv = "id,date,value\n";
@@ -474,6 +497,13 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
   const RunResult all = run_cli("predict --model all.json", dir.path());
   REQUIRE(all.exit_code == 0);
   CHECK_THAT(all.out, Contains("\nd,2020-02-10,") && Contains("\nm,2003-05-01,"));
+  // One season for all: train says whose, when the series differ in it.
+  std::string loud = flags;
+  loud.replace(loud.find(" --quiet"), 8, "");
+  CHECK_THAT(run_cli("train " + loud + " --output loud.json", dir.path()).err,
+             Contains("note: the series differ in frequency (series 'm' is monthly): every model takes the file's first "
+                      "series' season (7) and look-back (6)"));
+  CHECK_THAT(run_cli("train " + loud + " --season 7 --output loud.json", dir.path()).err, !Contains("differ in frequency"));
   CHECK_THAT(run_cli("inspect --data mix.csv --series-column id --time-column date --target value --look-back 6", dir.path()).out,
              Contains("frequency: daily (seasonal period 7), 1 series; monthly (seasonal period 12), 1 series"));
   for (const char* k : {"0", "1"})
@@ -678,4 +708,19 @@ TEST_CASE("a many-series model with features names the checkpoint and the series
   const RunResult past = run_cli("predict --model m.json --horizon 5", dir.path());
   CHECK(past.exit_code == 2);
   CHECK_THAT(past.err, StartsWith("lstm-forecast: m.json: series 'a': a horizon of 5 steps is longer than the trained horizon (2)"));
+}
+
+TEST_CASE("many-series train and predict note a series whose last value jumps, as for one series", "[cli-panel]") {
+  TempDir dir;
+  dir.write("j.csv", monthly_ab([](char id, int i) { return id == 'b' && i == 47 ? 1000.0 : 100 + (i % 12) * 3 + 0.5 * i; }));
+  const RunResult train = run_cli("train --data j.csv --series-column id --target value --time-column date --look-back 6 "
+                                  "--horizon 2 --hidden 2 --epochs 1 --output m.json",
+                                  dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("note: series 'b': the last value of 'value' (1000, at 2003-12-01) changed by"));
+  const RunResult predict = run_cli("predict --model m.json --input j.csv", dir.path());
+  CHECK(predict.exit_code == 0);
+  CHECK_THAT(predict.err, Contains("note: j.csv: series 'b': the last value of 'value' (1000"));
+  CHECK_THAT(run_cli("predict --model m.json --input j.csv --series a", dir.path()).err, !Contains("last value"));
 }

@@ -603,4 +603,21 @@ TEST_CASE("a last value that jumps far beyond every earlier change is named for 
   MatrixD flat = MatrixD::Constant(10, 1, 3.0);
   flat(9, 0) = 4;
   CHECK(last_value_jump_note(flat, 0, 10, "y", "").empty());  // no earlier change to compare with
+
+  SECTION("over many series: the first that jumps, and how many more do") {
+    SeriesSet set;
+    for (const char* id : {"a", "b", "c", "d", "e", "f"}) {
+      Series s;
+      s.id = id;
+      s.values = values.topRows(11);  // no jump
+      set.series.push_back(s);
+    }
+    CHECK(last_value_jump_note(set, "y").empty());
+    for (const std::size_t i : {1, 2, 3, 4, 5}) set.series[i].values = values;  // 160 last
+    const std::string many = last_value_jump_note(set, "y");
+    CHECK_THAT(many, Catch::StartsWith("series 'b': the last value of 'y' (160) changed by") &&
+                         Catch::EndsWith("; so did 4 more series ('c', 'd', 'e', ...)"));
+    set.series.resize(2);
+    CHECK_THAT(last_value_jump_note(set, "y"), !Catch::Contains("so did"));
+  }
 }

@@ -167,6 +167,7 @@ struct PanelFitOutcome {
   long validation_windows = 0;
   bool stopped = false;                // a callback asked to stop
   std::string rows_dropped;            // dropped_rows_note of the file's series ("" for none)
+  std::string last_value_jump;         // series.hpp last_value_jump_note of the series trained ("" for none)
   // A column named like times that was not read (no data.time_column: it is not guessed with a
   // series column), "" for none: rows of a series are then consecutive periods in file order.
   std::string time_column_unread;

@@ -150,6 +150,10 @@ SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr,
 // row's time ("" for none). "" when the last change is not such a jump.
 inline constexpr double kLastJump = 3;
 std::string last_value_jump_note(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when);
+// The same over many series (target 0, named `name`): the first series whose last value jumps,
+// "series 'b': the last value of ...", and how many more do ("; so did 2 more series ('c', 'd')");
+// "" when none does.
+std::string last_value_jump_note(const SeriesSet& set, const std::string& name);
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::leading_dropped, trailing_dropped), "" when it dropped none.

@@ -87,6 +87,17 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (!global && outcome.checkpoint.series.empty() && !outcome.stopped)
     throw DivergedError("no series trained: every series that was long enough diverged (as above); no checkpoint was written");
   if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
+  if (!outcome.last_value_jump.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
+  // One season and look-back for every series (panel.hpp resolve_panel_recipe): series of another
+  // frequency than the file's first are normalised, windowed and combined by the first one's season.
+  const int season = outcome.checkpoint.config.data.season;
+  const auto other = std::find_if(outcome.checkpoint.series.begin(), outcome.checkpoint.series.end(),
+                                  [&](const PanelSeries& s) { return std::max(1, s.frequency.seasonal_period()) != season; });
+  if (config.data.season == 0 && other != outcome.checkpoint.series.end() && !quiet && world.rank == 0)
+    std::cerr << "note: the series differ in frequency (series '" << printable(other->id) << "' is "
+              << other->frequency.name() << "): every model takes the file's first series' season (" << season
+              << ") and look-back (" << outcome.checkpoint.config.data.look_back
+              << "); train each frequency apart (--series, or a file each) to give it its own\n";
   if (!outcome.time_column_unread.empty() && !quiet && world.rank == 0)
     std::cerr << "note: column '" << printable(outcome.time_column_unread)
               << "' was not read as times (each series' rows are consecutive periods in file order, season "
@@ -185,6 +196,8 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
   const std::string dropped = history ? dropped_rows_note(*history) : "";
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
+  const std::string jump = history ? last_value_jump_note(*history, checkpoint.columns.targets.front()) : "";
+  if (!jump.empty()) std::cerr << "note: " << history->source << ": " << jump << "\n";
   write_atomically(output, to_csv(forecast));
   if (history)
     for (const auto& s : untrained_series(checkpoint, *history))
