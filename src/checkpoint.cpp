@@ -208,10 +208,11 @@ void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
 
 Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
   try {
-    const long version = read_format_version(root, kCheckpointVersion);
-    if (root.contains("series") && !root.contains("scaler"))  // panel.cpp writes those
+    // A many-series file is named as such before its version (panel.hpp's own) is judged.
+    if (root.is_object() && root.contains("format") && root.contains("series") && !root.contains("scaler"))  // panel.cpp writes those
       bad("a many-series checkpoint (trained with --series-column), where a single-series one is needed (train "
           "--resume continues single-series training only)");
+    const long version = read_format_version(root, kCheckpointVersion);
     Config config;
     if (version == 1) {
       // Version 1 knew plain min-max scaling and one model; its configs have no such keys.

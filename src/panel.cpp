@@ -94,6 +94,7 @@ struct SeriesFit {
   long train_windows = 0;
   long validation_windows = 0;
   bool stopped = false;  // keep_going said stop during its epochs: left out, as series not started are
+  std::string refused;   // data the model cannot take: left out with this reason
 };
 
 // `keep_going` (may be empty) is asked after every epoch: a signal stops the run within one epoch
@@ -110,13 +111,13 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   // A value the model cannot compute with (scaler.hpp) skips the series with that reason (an
   // error under data.strict), rather than a training said to diverge.
   SeriesFit fit{panel_series_of(series, dataset.scalers.front(), config.data.look_back), {}, dataset.train.size(),
-                dataset.validation.size()};
+                dataset.validation.size(), false, ""};
   fit.report.id = series.id;
   try {
     check_in_training_range(series, dataset.splits.front().train_end, set.source);
   } catch (const InputError& e) {
     if (config.data.strict) throw InputError(e.file(), e.line(), e.column(), "series " + quote(series.id) + ": " + e.message());
-    fit.report.diverged = e.message();  // left out and named, as a series that diverged at once
+    fit.refused = e.message();  // left out and named
     return fit;
   }
   const long inputs = static_cast<long>(series.columns.size());
@@ -149,12 +150,20 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   if (result.best_epoch > 0) fit.series.best_val_loss = result.best_val_loss;
   if (validation != nullptr && result.best_epoch > 0) {
     const Split& split = dataset.splits.front();
-    if (config.training.combine == Toggle::on)
-      fit.series.combination =
-          choose_combination(make_view(config, columns, fit.series, model), series.values, split.train_end, split.val_end, 1);
-    const Checkpoint view = make_view(config, columns, fit.series, model);  // with the combination
-    fit.report.validation = holdout_errors(view, series.values, split.train_end, split.val_end, 1);
-    fit.series.intervals = interval_quantiles(view, series.values, split.train_end, split.val_end, 1);
+    try {
+      Checkpoint view = make_view(config, columns, fit.series, model);
+      if (config.training.combine == Toggle::on) {
+        fit.series.combination = choose_combination(view, series.values, split.train_end, split.val_end, 1);
+        view.combination = fit.series.combination;
+      }
+      fit.report.validation = holdout_errors(view, series.values, split.train_end, split.val_end, 1);
+      fit.series.intervals = interval_quantiles(view, series.values, split.train_end, split.val_end, 1);
+    } catch (const DivergedError&) {
+      // Finite losses, but saturated cells forecast NaN or Inf: this series is left out, not the run.
+      fit.report.diverged = "the trained model forecasts NaN or Inf on its validation windows although its losses were "
+                            "finite (weights blown up by too large a step: training.lr is " + format_number(config.training.lr) + ")";
+      fit.report.best_epoch = 0;
+    }
   }
   return fit;
 }
@@ -182,8 +191,12 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
   outcome.stopped = stop.load();
   for (auto& fit : fits) {
     if (!fit) continue;
+    if (!fit->refused.empty()) {
+      outcome.skipped.push_back({fit->report.id, fit->refused});
+      continue;
+    }
     if (!fit->report.diverged.empty() && fit->report.best_epoch == 0) {
-      outcome.skipped.push_back({fit->report.id, fit->report.diverged});
+      outcome.skipped.push_back({fit->report.id, fit->report.diverged, true});
       continue;
     }
     outcome.train_windows += fit->train_windows;
@@ -541,7 +554,7 @@ void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& check
 PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source, const std::vector<std::size_t>& file_index) {
   try {
     const long version = read_format_version(root, kPanelCheckpointVersion);
-    if (version < kPanelCheckpointVersion) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
+    if (version < 2) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
     PanelCheckpoint checkpoint;
     checkpoint.config.data.seasonal_adjust = SeasonalAdjust::none;  // files older than the key
     try {
@@ -613,12 +626,19 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         bad(where + "." + e.message());
       }
       s.best_val_loss = std::numeric_limits<double>::quiet_NaN();
+      for (const char* key : {"combination", "intervals"})
+        if (version < 3 && item.contains(key))
+          bad(where + " has '" + key + "', which a version 2 many-series checkpoint has not (version 3 added it): is \"version\" right?");
       if (item.contains("combination")) {
         if (config.training.combine != Toggle::on) bad(where + ".combination is present but config.training.combine is not true");
         s.combination = combination_from_json(item["combination"], config, checkpoint.columns.targets.size(), where + ".combination");
       }
       if (item.contains("intervals"))
         s.intervals = intervals_from_json(item["intervals"], outputs, where + ".intervals");
+      // train chooses the combination on the windows that calibrate the intervals, as for one series.
+      if (config.training.combine == Toggle::on && !s.intervals.empty() && s.combination.empty())
+        bad(where + " has intervals from " + std::to_string(s.intervals.windows) +
+            " validation windows and config.training.combine is true, but no combination (the weights chosen on those windows)");
       if (!global) {
         s.model.emplace(inputs, outputs, config.model);
         s.model->load_state_dict(member(item, "state_dict", where), where + ".state_dict");
@@ -789,7 +809,7 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});
   // Windows relative to the season a look-back back (the last value without a season, or with a
   // look-back shorter than one): min-max alone caps a trending series near its training maximum
-  // (README "Scaling out", measured on 29 real series).
+  // (README "Many-series benchmarks", measured on 29 real series).
   if (data.normalise == Normalise::automatic)
     data.normalise = data.season > 1 && data.look_back >= data.season ? Normalise::season : Normalise::last;
   if (data.normalise == Normalise::season && data.look_back < data.season)

@@ -6,6 +6,7 @@
 #include <functional>
 #include <sstream>
 #include <map>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -69,7 +70,12 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     const RunResult combined = run_cli("train " + flags + " --combine true --output c.json", dir.path());
     INFO(combined.err);
     REQUIRE(combined.exit_code == 0);
-    CHECK_THAT(combined.err, Contains("forecast combination: the model for ") && Contains(" (Theta's share in "));
+    // Every one of the 6 series trained is counted once.
+    std::smatch counts;
+    REQUIRE(std::regex_search(combined.err, counts,
+                              std::regex("forecast combination: the model for (\\d+) series, its mean with seasonal naive or "
+                                         "naive for (\\d+), a baseline alone for (\\d+); Theta takes a share in (\\d+) of them")));
+    CHECK(std::stoi(counts[1]) + std::stoi(counts[2]) + std::stoi(counts[3]) == 6);
     const auto checkpoint = nlohmann::json::parse(read_file(dir.path() + "/c.json"));
     for (const auto& series : checkpoint["series"]) CHECK(series.contains("combination"));
     const RunResult predict = run_cli("predict --model c.json --horizon 4", dir.path());
@@ -529,6 +535,15 @@ TEST_CASE("many-series training names a value the model cannot compute with, as 
   const RunResult global = run_cli(flags + " --mode global --output g.json", dir.path());
   CHECK(global.exit_code == 2);
   CHECK_THAT(global.err, Contains("big.csv: series 'b': column 'value' is 1e+99") && !Contains("diverged"));
+  // Every series refused so: bad input (exit 2), not a divergence.
+  dir.write("both.csv", monthly_ab([](char, int i) { return i == 47 ? 1e99 : 100 + 10 * std::sin(i * 0.5) + i; }));
+  std::string both = flags;
+  both.replace(both.find("big.csv"), 7, "both.csv");
+  const RunResult refused = run_cli(both + " --output r.json", dir.path());
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Contains("skipped series 'a': column 'value' is 1e+99") &&
+                              Contains("both.csv: no series trained: every series was refused (as above)") && !Contains("diverged"));
+  CHECK_FALSE(file_exists(dir.file("r.json")));
 }
 
 TEST_CASE("many-series evaluate notes a MASE scale of m = 1 per series, as the single-series table does", "[cli-panel]") {

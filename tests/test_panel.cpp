@@ -313,8 +313,19 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     const std::string text = panel_checkpoint_text(one.checkpoint);
     const auto json = nlohmann::json::parse(text);
     CHECK(json.dump(1) + "\n" == text);
-    CHECK(json["version"] == 2);
+    CHECK(json["version"] == 3);
     CHECK(json["series"].size() == 3);
+    {
+      INFO("version 2 files are read, but not with the keys version 3 added");
+      auto two = json;
+      two["version"] = 2;
+      for (auto& series : two["series"]) series.erase("intervals");  // as a version 2 writer left them
+      CHECK(panel_checkpoint_from_json(two, "m.json").series.size() == 3);
+      REQUIRE(json["series"][0].contains("intervals"));
+      two["series"][0]["intervals"] = json["series"][0]["intervals"];
+      CHECK_THROWS_WITH(panel_checkpoint_from_json(two, "m.json"),
+                        Contains("series[0] ('a') has 'intervals', which a version 2 many-series checkpoint has not"));
+    }
     CHECK(json["series"][0].contains("state_dict"));
     CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "m.json")) == text);
   }
@@ -500,6 +511,10 @@ TEST_CASE("many-series defaults: season windows, and a combination chosen per se
         off["config"]["training"]["combine"] = false;
         CHECK_THROWS_WITH(panel_checkpoint_from_json(off, "p.json"),
                           Contains("p.json") && Contains("series[0] ('a').combination is present but config.training.combine is not true"));
+        auto lost = json;
+        lost["series"][2].erase("combination");
+        CHECK_THROWS_WITH(panel_checkpoint_from_json(lost, "p.json"),
+                          Contains("series[2] ('c') has intervals from") && Contains("but no combination"));
         auto sum = json;
         sum["series"][1]["combination"]["weights"][0] = {0.5, 0.0, 0.0, 0.0};
         CHECK_THROWS_WITH(panel_checkpoint_from_json(sum, "p.json"),

@@ -33,7 +33,9 @@
 
 namespace lstmf {
 
-inline constexpr int kPanelCheckpointVersion = 2;  // the version that added the `series` section
+// Version 2 added the `series` section; version 3 each series' `combination` and `intervals`, which
+// a version 2 reader would have ignored (forecasting the model alone). Version 2 files are still read.
+inline constexpr int kPanelCheckpointVersion = 3;
 
 // ---- selecting series ---------------------------------------------------------------------------
 
@@ -133,6 +135,7 @@ AnyCheckpoint parse_any_checkpoint(const std::string& text, const std::string& s
 struct SkippedSeries {
   std::string id;
   std::string reason;                  // without the id: "the series has 10 rows, too short for one window: ...", "column 'y' has no values: ..."
+  bool diverged = false;               // its training diverged (else its data were refused)
 };
 
 struct SeriesFitReport {
@@ -182,7 +185,7 @@ struct PanelFitOutcome {
 //   season 0       -> the first series' seasonal period (monthly 12, ..., else 1)
 //   look_back 0    -> max(2m, horizon, 6); series too short for it are skipped (or refused, strict)
 //   normalise auto -> season (windows.hpp) when m > 1 and the look-back holds a season, else last
-//                     (README "Scaling out": on 29 real series, per-series MASE 1.371 against
+//                     (README "Many-series benchmarks": on 29 real series, per-series MASE 1.371 against
 //                     minmax's 2.119); minmax when asked
 //   epochs 0       -> 100, with early stopping (patience 10) on each series' validation tail
 //   ensemble 0     -> 1 (ensembles and refit are refused)

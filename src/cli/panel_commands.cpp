@@ -69,7 +69,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const PanelFitOutcome outcome = fit_panel(config, options);
   for (const auto& skipped : outcome.skipped)
     if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
-  if (!global)  // a series that diverged after validated epochs keeps their best weights (the message says which)
+  // Said even with --quiet, as the skipped series are: a series that diverged after validated
+  // epochs keeps their best weights (the message says which).
+  if (!global && world.rank == 0)
     for (const auto& report : outcome.reports)
       if (!report.diverged.empty()) std::cerr << "note: series '" << printable(report.id) << "': " << report.diverged << "\n";
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
@@ -84,8 +86,12 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   }
   // Per series, every series left out for diverging (the ones too short fail fit_panel): nothing
   // trained is a failed run, not an empty one.
-  if (!global && outcome.checkpoint.series.empty() && !outcome.stopped)
-    throw DivergedError("no series trained: every series that was long enough diverged (as above); no checkpoint was written");
+  if (!global && outcome.checkpoint.series.empty() && !outcome.stopped) {
+    if (std::any_of(outcome.skipped.begin(), outcome.skipped.end(), [](const SkippedSeries& s) { return s.diverged; }))
+      throw DivergedError("no series trained: every series that was long enough diverged or was refused (as above); "
+                          "no checkpoint was written");
+    throw InputError(config.data.path, 0, 0, "no series trained: every series was refused (as above); no checkpoint was written");
+  }
   if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
   if (!outcome.last_value_jump.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
   // One season and look-back for every series (panel.hpp resolve_panel_recipe): series of another
@@ -146,7 +152,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
       }
       std::cerr << "forecast combination" << (checkpoint.columns.targets.size() > 1 ? " of " + checkpoint.columns.targets.front() : "")
                 << ": the model for " << model << " series, its mean with seasonal naive or naive for "
-                << mean << ", a baseline alone for " << baseline << " (Theta's share in " << theta << ")";
+                << mean << ", a baseline alone for " << baseline << "; Theta takes a share in " << theta << " of them";
       if (unchosen > 0) std::cerr << "; " << unchosen << " without validation windows forecast by the model alone";
       std::cerr << "\n";
     }
