@@ -176,6 +176,15 @@ void check_scalable(const Series& series, const Split& split, const std::string&
   check_in_training_range(series, split.train_end, source);
 }
 
+HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads,
+                                      ShortSeries fallback) {
+  if (checkpoint.config.training.combine == Toggle::on)
+    checkpoint.combination = choose_combination(checkpoint, values, begin, end, threads, fallback);
+  const HoldoutErrors errors = holdout_errors(checkpoint, values, begin, end, threads);
+  checkpoint.intervals = interval_quantiles(checkpoint, values, begin, end, threads);
+  return errors;
+}
+
 HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
   const int look_back = checkpoint.config.data.look_back;
   const int horizon = checkpoint.config.data.horizon;
@@ -614,11 +623,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const Split& split = dataset.splits.front();
   if (validation != nullptr) {
     try {
-      if (config.training.combine == Toggle::on)
-        checkpoint.combination = choose_combination(checkpoint, series.values, split.train_end, split.val_end,
-                                                    config.training.threads, fallback);
-      outcome.validation = holdout_errors(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
-      checkpoint.intervals = interval_quantiles(checkpoint, series.values, split.train_end, split.val_end, config.training.threads);
+      outcome.validation =
+          calibrate_on_validation(checkpoint, series.values, split.train_end, split.val_end, config.training.threads, fallback);
     } catch (const DivergedError&) {
       // forecast.cpp's message speaks of a checkpoint's weights and a history; here the weights are
       // the ones just trained, with finite losses that saturated cells hid.

@@ -152,12 +152,9 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
     const Split& split = dataset.splits.front();
     try {
       Checkpoint view = make_view(config, columns, fit.series, model);
-      if (config.training.combine == Toggle::on) {
-        fit.series.combination = choose_combination(view, series.values, split.train_end, split.val_end, 1);
-        view.combination = fit.series.combination;
-      }
-      fit.report.validation = holdout_errors(view, series.values, split.train_end, split.val_end, 1);
-      fit.series.intervals = interval_quantiles(view, series.values, split.train_end, split.val_end, 1);
+      fit.report.validation = calibrate_on_validation(view, series.values, split.train_end, split.val_end, 1);
+      fit.series.combination = std::move(view.combination);
+      fit.series.intervals = std::move(view.intervals);
     } catch (const DivergedError&) {
       // Finite losses, but saturated cells forecast NaN or Inf: this series is left out, not the run.
       fit.report.diverged = "the trained model forecasts NaN or Inf on its validation windows although its losses were "
@@ -257,12 +254,10 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
     // and their combination and intervals are chosen on them, as fit() does for one series.
     if (validation == nullptr || checkpoint.best_epoch == 0) return;
     const Split& split = dataset.splits[index];
-    if (config.training.combine == Toggle::on)
-      checkpoint.series[index].combination =
-          choose_combination(checkpoint.view(index), series[index].values, split.train_end, split.val_end, 1);
-    const Checkpoint view = checkpoint.view(index);
-    report.validation = holdout_errors(view, series[index].values, split.train_end, split.val_end, 1);
-    checkpoint.series[index].intervals = interval_quantiles(view, series[index].values, split.train_end, split.val_end, 1);
+    Checkpoint view = checkpoint.view(index);
+    report.validation = calibrate_on_validation(view, series[index].values, split.train_end, split.val_end, 1);
+    checkpoint.series[index].combination = std::move(view.combination);
+    checkpoint.series[index].intervals = std::move(view.intervals);
   });
 }
 
@@ -961,20 +956,14 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   parallel_for_each(static_cast<long>(checkpoint.series.size()), use_threads(threads), [&](long i) {
     const auto index = static_cast<std::size_t>(i);
     const Checkpoint view = checkpoint.view(index);
-    Forecast result;
     try {
-      result = forecast(view, history_of(checkpoint, index, history, model_path), horizon, 1);
-    } catch (const InputError& e) {
-      if (!e.file().empty()) throw;
-      failed[index] = e.message();  // what the model cannot do (a horizon past a model with features)
-      return;
-    }
-    try {
+      Forecast result = forecast(view, history_of(checkpoint, index, history, model_path), horizon, 1);
       add_intervals(result, view, levels);
+      out.series[index] = {checkpoint.series[index].id, std::move(result)};
     } catch (const InputError& e) {
-      failed[index] = e.message();
+      if (!e.file().empty()) throw;  // the history's (it names its file)
+      failed[index] = e.message();   // what the model cannot do: a horizon past a model with features, intervals that overflow
     }
-    out.series[index] = {checkpoint.series[index].id, std::move(result)};
   });
   for (std::size_t i = 0; i < failed.size(); ++i)
     if (!failed[i].empty()) throw InputError(model_path, 0, 0, "series " + quote(checkpoint.series[i].id) + ": " + failed[i]);

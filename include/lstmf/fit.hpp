@@ -114,6 +114,14 @@ std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& 
 Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                int threads = 0, ShortSeries fallback = ShortSeries::none);
 
+// What the validation windows (targets in rows [begin, end) of `values`) settle about a trained
+// `checkpoint` (its model alone): the forecast combination when checkpoint.config.training.combine
+// is on (choose_combination, with `fallback`), then the holdout errors and interval quantiles of
+// the forecast so combined. Sets checkpoint.combination and checkpoint.intervals and returns the
+// errors. fit() and many-series training (panel.cpp) settle every model so.
+HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads = 0,
+                                      ShortSeries fallback = ShortSeries::none);
+
 // MAE and RMSE of `checkpoint`'s model on the windows of `values` [rows, columns] whose targets
 // lie in rows [begin, end), in original units.
 HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads = 0);
