@@ -392,16 +392,23 @@ std::string csv_header(const std::vector<std::string>& names) {
   return out + "\n";
 }
 
+std::vector<std::string> value_columns(const std::vector<std::string>& targets, const std::vector<int>& levels) {
+  std::vector<std::string> columns;
+  for (const auto& t : targets) {
+    columns.push_back(t);
+    for (const int level : levels) {
+      columns.push_back(t + "_lo" + std::to_string(level));
+      columns.push_back(t + "_hi" + std::to_string(level));
+    }
+  }
+  return columns;
+}
+
 std::string to_csv(const Forecast& forecast) {
   std::vector<std::string> header{forecast.time_column};
   const long count = static_cast<long>(forecast.levels.size());
-  for (const auto& t : forecast.targets) {
-    header.push_back(t);
-    for (const int level : forecast.levels) {
-      header.push_back(t + "_lo" + std::to_string(level));
-      header.push_back(t + "_hi" + std::to_string(level));
-    }
-  }
+  const std::vector<std::string> values = value_columns(forecast.targets, forecast.levels);
+  header.insert(header.end(), values.begin(), values.end());
   std::string out = csv_header(header);
   for (long r = 0; r < forecast.values.rows(); ++r) {
     out += csv_field(forecast.times[static_cast<size_t>(r)]);

@@ -972,13 +972,8 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
 
 std::string to_csv(const PanelForecast& forecast) {
   std::vector<std::string> header{forecast.series_column, forecast.time_column};
-  for (const auto& t : forecast.targets) {  // as forecast.cpp's to_csv(Forecast) writes them
-    header.push_back(t);
-    for (const int level : forecast.levels) {
-      header.push_back(t + "_lo" + std::to_string(level));
-      header.push_back(t + "_hi" + std::to_string(level));
-    }
-  }
+  const std::vector<std::string> values = value_columns(forecast.targets, forecast.levels);
+  header.insert(header.end(), values.begin(), values.end());
   const std::string header_line = csv_header(header);
   if (forecast.series.empty()) return header_line;  // an empty shard: the header alone, so merge and readers still see the columns
   std::string out;

@@ -96,7 +96,12 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
 MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
                  const std::vector<long>& origins, int horizon);
 
-// CSV text: header, then one row per step; numbers written so they round-trip exactly.
+// The value columns of a forecast's header: each target, then its interval bounds per level
+// ("y", "y_lo80", "y_hi80", ...).
+std::vector<std::string> value_columns(const std::vector<std::string>& targets, const std::vector<int>& levels);
+
+// CSV text: header (the time column, then value_columns), then one row per step; numbers written
+// so they round-trip exactly.
 std::string to_csv(const Forecast& forecast);
 std::string to_csv(const Fitted& fitted);
 
