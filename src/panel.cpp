@@ -850,6 +850,12 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     fit_global(config, std::move(set), options, outcome);
   else
     fit_per_series(config, set, options, outcome);
+  if (given.data.season == 0)
+    for (const PanelSeries& s : checkpoint.series)
+      if (std::max(1, s.frequency.seasonal_period()) != config.data.season) {
+        outcome.other_season = PanelFitOutcome::OtherSeason{s.id, s.frequency};
+        break;
+      }
   return outcome;
 }
 

@@ -171,6 +171,14 @@ struct PanelFitOutcome {
   bool stopped = false;                // a callback asked to stop
   std::string rows_dropped;            // dropped_rows_note of the file's series ("" for none)
   std::string last_value_jump;         // series.hpp last_value_jump_note of the series trained ("" for none)
+  // With data.season chosen from the file's first series (resolve_panel_recipe), the first series
+  // trained whose own frequency has another seasonal period: its windows, look-back and combination
+  // still take that season. Empty when every series shares it, or the season was given.
+  struct OtherSeason {
+    std::string id;
+    Frequency frequency;
+  };
+  std::optional<OtherSeason> other_season;
   // A column named like times that was not read (no data.time_column: it is not guessed with a
   // series column), "" for none: rows of a series are then consecutive periods in file order.
   std::string time_column_unread;

@@ -94,15 +94,11 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   }
   if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
   if (!outcome.last_value_jump.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
-  // One season and look-back for every series (panel.hpp resolve_panel_recipe): series of another
-  // frequency than the file's first are normalised, windowed and combined by the first one's season.
-  const int season = outcome.checkpoint.config.data.season;
-  const auto other = std::find_if(outcome.checkpoint.series.begin(), outcome.checkpoint.series.end(),
-                                  [&](const PanelSeries& s) { return std::max(1, s.frequency.seasonal_period()) != season; });
-  if (config.data.season == 0 && other != outcome.checkpoint.series.end() && !quiet && world.rank == 0)
-    std::cerr << "note: the series differ in frequency (series '" << printable(other->id) << "' is "
-              << other->frequency.name() << "): every model takes the file's first series' season (" << season
-              << ") and look-back (" << outcome.checkpoint.config.data.look_back
+  // One season and look-back for every series (panel.hpp resolve_panel_recipe).
+  if (outcome.other_season && !quiet && world.rank == 0)
+    std::cerr << "note: the series differ in frequency (series '" << printable(outcome.other_season->id) << "' is "
+              << outcome.other_season->frequency.name() << "): every model takes the file's first series' season ("
+              << outcome.checkpoint.config.data.season << ") and look-back (" << outcome.checkpoint.config.data.look_back
               << "); train each frequency apart (--series, or a file each) to give it its own\n";
   if (!outcome.time_column_unread.empty() && !quiet && world.rank == 0)
     std::cerr << "note: column '" << printable(outcome.time_column_unread)
