@@ -747,6 +747,22 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
   return outcome;
 }
 
+CombinationTally tally_combinations(const PanelCheckpoint& checkpoint) {
+  CombinationTally tally;
+  for (const PanelSeries& s : checkpoint.series) {
+    if (s.combination.empty()) {
+      ++tally.unchosen;
+      continue;
+    }
+    const auto& w = s.combination.weights.front();
+    if (w[0] == 0) ++tally.baseline;
+    else if (w[1] > 0 || w[2] > 0) ++tally.mean;
+    else ++tally.model;
+    if (w[3] > 0) ++tally.theta;
+  }
+  return tally;
+}
+
 // Keeps the series long enough for one window (panel.hpp).
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
   if (data.strict && !set.empty.empty())

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -545,4 +546,26 @@ TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[pa
                     Contains("h1.csv: series 'c' has 1 step, but series 'b' of a.csv has 2"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, a}, {"a.csv", "a2.csv"}), Contains("a2.csv") && Contains("series 'b' is also in a.csv"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,time,value\n"}, {"a.csv", "t.csv"}), Contains("t.csv:1") && Contains("differs"));
+}
+
+TEST_CASE("tally_combinations counts what each series forecasts with, by its first target's weights", "[panel]") {
+  PanelCheckpoint checkpoint;
+  const auto with = [&](std::array<double, Combination::kComponents> first, std::array<double, Combination::kComponents> second) {
+    PanelSeries s;
+    s.combination.weights = {first, second};  // the second target's weights count for nothing
+    checkpoint.series.push_back(std::move(s));
+  };
+  with({0.9, 0, 0, 0.1}, {0, 1, 0, 0});    // the model, Theta's share
+  with({1, 0, 0, 0}, {0.5, 0.5, 0, 0});    // the model
+  with({0.45, 0.45, 0, 0.1}, {1, 0, 0, 0}); // its mean with seasonal naive, Theta's share
+  with({0.5, 0, 0.5, 0}, {1, 0, 0, 0});    // its mean with naive
+  with({0, 1, 0, 0}, {1, 0, 0, 0});        // seasonal naive alone
+  with({0, 0, 0.5, 0.5}, {1, 0, 0, 0});    // naive and Theta, no model
+  checkpoint.series.emplace_back();        // no combination
+  const CombinationTally tally = tally_combinations(checkpoint);
+  CHECK(tally.model == 2);
+  CHECK(tally.mean == 2);
+  CHECK(tally.baseline == 2);
+  CHECK(tally.theta == 3);
+  CHECK(tally.unchosen == 1);
 }

@@ -104,6 +104,17 @@ struct PanelCheckpoint {
   Checkpoint view(std::size_t i) const;
 };
 
+// What each series of `checkpoint` forecasts with, by its first target's combination weights
+// (checkpoint.hpp Combination: model, seasonal naive, naive, Theta), for train's summary.
+struct CombinationTally {
+  long model = 0;     // the model, with no baseline (Theta may take a share)
+  long mean = 0;      // the model averaged with seasonal naive or naive
+  long baseline = 0;  // a baseline alone: the model's weight is 0
+  long theta = 0;     // of those above, the ones where Theta takes a share
+  long unchosen = 0;  // no combination (no validation windows): the model alone
+};
+CombinationTally tally_combinations(const PanelCheckpoint& checkpoint);
+
 std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint);
 void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& checkpoint);
 // The text of panel_checkpoint_text through `append`, a block of series at a time (never the whole

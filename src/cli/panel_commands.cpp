@@ -130,26 +130,13 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     if (validated > 0)
       std::cerr << "validation MAE, mean over " << validated << " series: " << format_number(mae_sum / static_cast<double>(validated))
                 << " (original units)\n";
-    const bool any_combination =
-        std::any_of(checkpoint.series.begin(), checkpoint.series.end(), [](const PanelSeries& s) { return !s.combination.empty(); });
-    if (checkpoint.config.training.combine == Toggle::on && any_combination) {
+    const CombinationTally tally = tally_combinations(checkpoint);
+    if (checkpoint.config.training.combine == Toggle::on && tally.unchosen < static_cast<long>(checkpoint.series.size())) {
       // What each series' forecast is (its first target's weights; README "Scaling out").
-      long model = 0, mean = 0, baseline = 0, theta = 0, unchosen = 0;
-      for (const PanelSeries& s : checkpoint.series) {
-        if (s.combination.empty()) {
-          ++unchosen;
-          continue;
-        }
-        const auto& w = s.combination.weights.front();
-        if (w[0] == 0) ++baseline;
-        else if (w[1] > 0 || w[2] > 0) ++mean;
-        else ++model;
-        if (w[3] > 0) ++theta;
-      }
       std::cerr << "forecast combination" << (checkpoint.columns.targets.size() > 1 ? " of " + checkpoint.columns.targets.front() : "")
-                << ": the model for " << model << " series, its mean with seasonal naive or naive for "
-                << mean << ", a baseline alone for " << baseline << "; Theta takes a share in " << theta << " of them";
-      if (unchosen > 0) std::cerr << "; " << unchosen << " without validation windows forecast by the model alone";
+                << ": the model for " << tally.model << " series, its mean with seasonal naive or naive for " << tally.mean
+                << ", a baseline alone for " << tally.baseline << "; Theta takes a share in " << tally.theta << " of them";
+      if (tally.unchosen > 0) std::cerr << "; " << tally.unchosen << " without validation windows forecast by the model alone";
       std::cerr << "\n";
     }
     if (trained) std::cerr << "checkpoint: " << config.output.path << "\n";
