@@ -176,24 +176,51 @@ void check_scalable(const Series& series, const Split& split, const std::string&
   check_in_training_range(series, split.train_end, source);
 }
 
+namespace {
+
+// The forecasts of `checkpoint` (its combination included) from every validation origin: the
+// windows whose targets lie in rows [begin, end) of `values`. origins empty: no such window.
+struct ValidationForecasts {
+  std::vector<long> origins;  // row of each window's first target
+  MatrixD predicted;          // [origins, horizon * targets], step-major: column h * targets + k
+};
+ValidationForecasts validation_forecasts(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
+  const int look_back = checkpoint.config.data.look_back;
+  const int horizon = checkpoint.config.data.horizon;
+  ValidationForecasts out;
+  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) out.origins.push_back(origin);
+  if (!out.origins.empty()) out.predicted = predict_at(checkpoint, values, 0, out.origins, horizon, threads);
+  return out;
+}
+
+HoldoutErrors errors_of(const Checkpoint& checkpoint, const MatrixD& values, const ValidationForecasts& forecasts);
+IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& values, long begin, const ValidationForecasts& forecasts);
+
+}  // namespace
+
 HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads,
                                       ShortSeries fallback) {
   if (checkpoint.config.training.combine == Toggle::on)
     checkpoint.combination = choose_combination(checkpoint, values, begin, end, threads, fallback);
-  const HoldoutErrors errors = holdout_errors(checkpoint, values, begin, end, threads);
-  checkpoint.intervals = interval_quantiles(checkpoint, values, begin, end, threads);
-  return errors;
+  // One forecast of every window (with the combination just chosen) serves both.
+  const ValidationForecasts forecasts = validation_forecasts(checkpoint, values, begin, end, threads);
+  checkpoint.intervals = quantiles_of(checkpoint, values, begin, forecasts);
+  return errors_of(checkpoint, values, forecasts);
 }
 
 HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
-  const int look_back = checkpoint.config.data.look_back;
+  return errors_of(checkpoint, values, validation_forecasts(checkpoint, values, begin, end, threads));
+}
+
+namespace {
+
+HoldoutErrors errors_of(const Checkpoint& checkpoint, const MatrixD& values, const ValidationForecasts& forecasts) {
   const int horizon = checkpoint.config.data.horizon;
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  std::vector<long> origins;
-  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
+  const std::vector<long>& origins = forecasts.origins;
+  const MatrixD& predicted = forecasts.predicted;
   HoldoutErrors errors;
   if (origins.empty()) return errors;
-  const MatrixD predicted = predict_at(checkpoint, values, 0, origins, horizon, threads);
   std::vector<double> actual, forecast;
   for (size_t o = 0; o < origins.size(); ++o)
     for (long h = 0; h < horizon; ++h)
@@ -215,6 +242,8 @@ HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values
   errors.windows = static_cast<long>(origins.size());
   return errors;
 }
+
+}  // namespace
 
 std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& values, long rows, long targets) {
   if (rows < 2) return {};  // no slope through one row
@@ -346,14 +375,18 @@ double normal_two_sided_quantile(double a) {
 
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
                                      int threads) {
-  const int look_back = checkpoint.config.data.look_back;
+  return quantiles_of(checkpoint, values, begin, validation_forecasts(checkpoint, values, begin, end, threads));
+}
+
+namespace {
+
+IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& values, long begin, const ValidationForecasts& forecasts) {
   const int horizon = checkpoint.config.data.horizon;
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  std::vector<long> origins;
-  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
+  const std::vector<long>& origins = forecasts.origins;
+  const MatrixD& predicted = forecasts.predicted;
   IntervalQuantiles q;
   if (origins.empty()) return q;
-  const MatrixD predicted = predict_at(checkpoint, values, 0, origins, horizon, threads);
   // A step with kMinResiduals windows of its own is calibrated on them alone (split conformal is
   // valid for any count); fewer, and every step is pooled (README round 6: 20 over-covered).
   constexpr size_t kMinResiduals = 10;
@@ -432,6 +465,8 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
     }
   return q;
 }
+
+}  // namespace
 
 void check_in_training_range(const Series& series, long train_end, const std::string& source) {
   for (long c = 0; c < series.values.cols() && train_end > 0; ++c) {
