@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "lstmf/error.hpp"
+#include "lstmf/parallel.hpp"
 #include "lstmf/series.hpp"
 #include "lstmf/trainer.hpp"
 
@@ -186,26 +187,31 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
   const long count = static_cast<long>(origins.size());
   const long batch_windows = windows_per_batch(checkpoint);
   MatrixF out(count, static_cast<long>(horizon) * targets);                      // scaled predictions
-  Inference<float> inference;
-  MatrixF x;
-  std::vector<MatrixF> outputs(members.size());                                  // [batch, trained * targets] each
-  std::vector<float> column(members.size());
-  // Each origin's recent rows: the last look_back rows of history then of its own predictions.
-  std::vector<MatrixF> recent(static_cast<size_t>(count));
-  for (long o = 0; o < count; ++o) recent[static_cast<size_t>(o)] = scaled.middleRows(origins[static_cast<size_t>(o)] - look_back, look_back);
-  for (int done = 0; done < horizon; done += trained) {
-    const int steps = std::min(trained, horizon - done);
-    for (long first = 0; first < count; first += batch_windows) {
-      const long batch = std::min(batch_windows, count - first);
-      x.resize(look_back * batch, inputs);
+  // The origins go in batches of batch_windows, fixed by the checkpoint alone; each batch is one
+  // task rolled through the whole horizon on one thread, so every forecast is computed the same
+  // way whatever the thread count (a batch split across threads would change the GEMMs' shapes,
+  // and with them the rounding: the calibration stored in a checkpoint would depend on the cores).
+  const long batches = (count + batch_windows - 1) / batch_windows;
+  parallel_for(static_cast<int>(batches), threads, [&](int task) {
+    const long first = task * batch_windows;
+    const long batch = std::min(batch_windows, count - first);
+    Inference<float> inference;
+    MatrixF x(look_back * batch, inputs);                                        // [look_back * batch, inputs], time-major
+    std::vector<MatrixF> outputs(members.size());                                // [batch, trained * targets] each
+    std::vector<float> column(members.size());
+    // Each origin's recent rows: the last look_back rows of history then of its own predictions.
+    std::vector<MatrixF> recent(static_cast<size_t>(batch));
+    for (long b = 0; b < batch; ++b) recent[static_cast<size_t>(b)] = scaled.middleRows(origins[static_cast<size_t>(first + b)] - look_back, look_back);
+    for (int done = 0; done < horizon; done += trained) {
+      const int steps = std::min(trained, horizon - done);
       for (long b = 0; b < batch; ++b) {
-        const MatrixF& rows = recent[static_cast<size_t>(first + b)];
+        const MatrixF& rows = recent[static_cast<size_t>(b)];
         for (long t = 0; t < look_back; ++t) x.row(t * batch + b) = rows.row(t);
         if (normalisation.shifts())  // windows.hpp: targets relative to the window's last value
           for (long k = 0; k < targets; ++k)
             for (long t = 0; t < look_back; ++t) x(t * batch + b, k) -= rows(look_back - 1, k);
       }
-      for (size_t i = 0; i < members.size(); ++i) outputs[i] = inference.run(*members[i], x, batch, threads);
+      for (size_t i = 0; i < members.size(); ++i) outputs[i] = inference.run(*members[i], x, batch, 1);
       for (long b = 0; b < batch; ++b)
         for (long c = 0; c < steps * targets; ++c) {
           // The median over the ensemble's members (the mean of the middle two for an even count).
@@ -214,23 +220,22 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
           const size_t mid = column.size() / 2;
           float value = column.size() % 2 == 1 ? column[mid] : 0.5f * (column[mid - 1] + column[mid]);
           if (normalisation.shifts())
-            value += recent[static_cast<size_t>(first + b)](normalisation.reference_row(look_back, static_cast<int>(c / targets)),
-                                                             c % targets);
+            value += recent[static_cast<size_t>(b)](normalisation.reference_row(look_back, static_cast<int>(c / targets)), c % targets);
           out(first + b, done * targets + c) = value;
         }
+      if (done + steps >= horizon) break;
+      // Roll forward: the inputs are the targets alone here, so a predicted step is a whole input row.
+      for (long b = 0; b < batch; ++b) {
+        MatrixF& rows = recent[static_cast<size_t>(b)];
+        MatrixF next(look_back, inputs);
+        const long keep = std::max(0L, static_cast<long>(look_back) - steps);
+        if (keep > 0) next.topRows(keep) = rows.bottomRows(keep);
+        for (long s = 0; s < look_back - keep; ++s)
+          next.row(keep + s) = out.block(first + b, (done + steps - (look_back - keep) + s) * targets, 1, targets);
+        rows = std::move(next);
+      }
     }
-    if (done + steps >= horizon) break;
-    // Roll forward: the inputs are the targets alone here, so a predicted step is a whole input row.
-    for (long o = 0; o < count; ++o) {
-      MatrixF& rows = recent[static_cast<size_t>(o)];
-      MatrixF next(look_back, inputs);
-      const long keep = std::max(0L, static_cast<long>(look_back) - steps);
-      if (keep > 0) next.topRows(keep) = rows.bottomRows(keep);
-      for (long s = 0; s < look_back - keep; ++s)
-        next.row(keep + s) = out.block(o, (done + steps - (look_back - keep) + s) * targets, 1, targets);
-      rows = std::move(next);
-    }
-  }
+  });
   MatrixD result(count, out.cols());
   for (long o = 0; o < count; ++o)
     for (long c = 0; c < out.cols(); ++c) {

@@ -361,3 +361,26 @@ TEST_CASE("Theta takes no share where it validated three times worse than the mo
   REQUIRE(mae[3] > 3 * mae[0]);
   CHECK(checkpoint.combination.weights.front()[3] == 0);
 }
+
+TEST_CASE("the checkpoint does not depend on the thread count: ensemble members and the validation forecasts alike",
+          "[fit]") {
+  // Members train on one thread each; the validation windows that choose the combination and
+  // calibrate the intervals are forecast in batches fixed by the checkpoint, whatever the threads
+  // (a batch split over threads changes the GEMMs' shapes, and with them the last bits).
+  test::TempDir dir;
+  std::string text = "value\n";
+  for (int t = 0; t < 150; ++t) text += std::to_string(100 + t + 20 * std::sin(t * 0.5236) + (t * 37 % 13)) + "\n";
+  Config config = combined(dir.write("s.csv", text), 6, 12, Normalise::last, {8}, 3);
+  config.model.ensemble = 3;
+  config.data.val_fraction = 0.3;  // 40 validation windows
+  const auto written = [&](int threads) {
+    config.training.threads = threads;
+    Checkpoint checkpoint = fit(config).checkpoint;
+    REQUIRE(checkpoint.intervals.abs_residual.size() > 0);
+    checkpoint.config.training.threads = 0;  // the one key that says how it ran
+    return checkpoint_text(checkpoint);
+  };
+  const std::string one = written(1);
+  CHECK(written(3) == one);
+  CHECK(written(7) == one);
+}
