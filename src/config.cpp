@@ -634,6 +634,7 @@ void set_from_text(Config& config, const OptionInfo& option, const std::string& 
   const auto& def = find_def(option);
   try {
     def.set_text(config, text);
+    config.given.insert(option.path());
   } catch (const BadValue& bad) {
     const std::string name = option.flag.empty() ? option.path() : option.flag;
     throw InputError(name + " expects " + bad.expected + ", got " + bad.found);
@@ -676,6 +677,7 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
       }
       try {
         def->set_json(config, value);
+        config.given.insert(path);
       } catch (const BadValue& bad) {
         problems.push_back(path + " must be " + bad.expected + ", got " + bad.found);
       }

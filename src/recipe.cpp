@@ -377,17 +377,20 @@ Config resolve_recipe(const Config& config, const Series& series) {
     const long windows = std::max<long>(1, training_windows(rows, data.look_back, data.horizon, data.test_fraction, search_fraction));
     out.training.epochs = static_cast<int>(
         std::clamp<long>(std::lround(kTrainingBudget / static_cast<double>(windows)), kMinEpochs, kMaxEpochs));
-    if (config.training.patience == TrainingConfig{}.patience) out.training.patience = 20;
-    if (config.training.lr_factor == TrainingConfig{}.lr_factor) out.training.lr_factor = 0.5;
-    if (config.training.loss == TrainingConfig{}.loss) out.training.loss = LossKind::huber;
+    // A key left at its default is the recipe's to choose; one a file or flag set is kept, even at
+    // the default's value (Config::given).
+    const auto chosen_here = [&](const char* path, bool at_default) { return at_default && !config.is_given(path); };
+    if (chosen_here("training.patience", config.training.patience == TrainingConfig{}.patience)) out.training.patience = 20;
+    if (chosen_here("training.lr_factor", config.training.lr_factor == TrainingConfig{}.lr_factor)) out.training.lr_factor = 0.5;
+    if (chosen_here("training.loss", config.training.loss == TrainingConfig{}.loss)) out.training.loss = LossKind::huber;
     // A long series with a long look-back (m = 168 on hourly data: 336 steps) would train for many
     // minutes at kMinEpochs: its windows are thinned (data.stride) to keep look-back x windows x
     // epochs within kMaxStepPasses. Neighbouring windows share all but one row, so little is lost.
     const double passes = static_cast<double>(data.look_back) * static_cast<double>(windows) * out.training.epochs;
-    // Only when the look-back is the recipe's too: a stride of 1 given with an explicit look-back
-    // is kept (a config cannot tell a default 1 from a chosen one). Training and validation windows
-    // are thinned alike; at least kMinWindows training windows stay.
-    if (auto_look_back && config.data.stride == DataConfig{}.stride && passes > kMaxStepPasses)
+    // Only when the look-back is the recipe's too, and the stride was not given (a stride of 1 set
+    // by a flag or file is kept). Training and validation windows are thinned alike; at least
+    // kMinWindows training windows stay.
+    if (auto_look_back && chosen_here("data.stride", config.data.stride == DataConfig{}.stride) && passes > kMaxStepPasses)
       data.stride = static_cast<int>(std::clamp<double>(std::ceil(passes / kMaxStepPasses), 1.0,
                                                         std::min<double>(100000, std::max<long>(1, windows / kMinWindows))));
   }

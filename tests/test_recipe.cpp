@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include "lstmf/recipe.hpp"
 #include "lstmf/windows.hpp"
 
@@ -240,10 +242,40 @@ TEST_CASE("a long series with a long look-back thins its windows to bound the tr
   config.data.season = 168;
   config.data.stride = 1 + 1;
   CHECK(resolve_recipe(config, hourly).data.stride == 2);
-  // With an explicit look-back the stride is the config's (1 by default, or given).
+  // A stride of 1 given by a flag or a file (Config::given) is kept too.
   config.data.stride = 1;
+  set_from_text(config, *find_option("data.stride"), "1");
+  CHECK(resolve_recipe(config, hourly).data.stride == 1);
+  config.given.clear();
+  // With an explicit look-back the stride is the config's (1 by default, or given).
   config.data.look_back = 336;
   CHECK(resolve_recipe(config, hourly).data.stride == 1);
+}
+
+TEST_CASE("a loss, patience or lr_factor given at its table default is kept where the recipe chooses the epochs",
+          "[recipe]") {
+  Config config;
+  config.data.horizon = 3;
+  Config r = resolve_recipe(config, monthly(100));  // nothing given: the recipe's choices
+  CHECK(r.training.loss == LossKind::huber);
+  CHECK(r.training.patience == 20);
+  CHECK(r.training.lr_factor == 0.5);
+  // --loss mse --patience 10 --lr-factor 1: the table defaults, asked for.
+  set_from_text(config, *find_option("training.loss"), "mse");
+  set_from_text(config, *find_option("training.patience"), "10");
+  set_from_text(config, *find_option("training.lr_factor"), "1");
+  r = resolve_recipe(config, monthly(100));
+  CHECK(r.training.loss == LossKind::mse);
+  CHECK(r.training.patience == 10);
+  CHECK(r.training.lr_factor == 1);
+  // The same from a config file.
+  Config from_file;
+  from_file.data.horizon = 3;
+  apply_json(from_file, nlohmann::json::parse(R"({"training": {"loss": "mse", "patience": 10}})"), "c.json");
+  r = resolve_recipe(from_file, monthly(100));
+  CHECK(r.training.loss == LossKind::mse);
+  CHECK(r.training.patience == 10);
+  CHECK(r.training.lr_factor == 0.5);
 }
 
 TEST_CASE("explicit settings are kept and data.season overrides the time column's period", "[recipe]") {

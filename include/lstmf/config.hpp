@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -115,6 +116,12 @@ struct Config {
   ModelConfig model;
   TrainingConfig training;
   OutputConfig output;
+  // The keys a config file or a flag set ("training.loss"; apply_json, set_from_text), whatever
+  // their value: the default recipe (recipe.hpp) keeps them even where they equal the default it
+  // would otherwise replace (training.loss mse, patience 10, lr_factor 1, data.stride 1). Not part
+  // of the configuration itself: to_json does not write it.
+  std::set<std::string> given;
+  bool is_given(const std::string& path) const { return given.count(path) > 0; }
 };
 
 // One key of the configuration, as the option table declares it.

@@ -1,7 +1,9 @@
 // The default recipe: what `train --data FILE --target COL --horizon H` does with nothing else set.
 // Every key left at "chosen from the data" (look_back 0, epochs 0, ensemble 0, normalise auto) is
 // resolved here from the series' length, its seasonal period m and the horizon H, before any data
-// is windowed, so the checkpoint holds the resolved values. README "The default recipe" says why
+// is windowed, so the checkpoint holds the resolved values. Where the recipe chooses the epochs, it also sets
+// training.loss, patience, lr_factor and data.stride (below) when they are at their table defaults
+// and not given by a flag or file (Config::given). README "The default recipe" says why
 // each choice wins on the accuracy protocol (bench/README.md).
 //
 //   normalise   minmax (the level itself) for a series whose every target keeps to one level: 50 rows at least,
