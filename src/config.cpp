@@ -465,8 +465,8 @@ const std::vector<OptionDef>& option_table() {
       auto_option(&Config::data, "data", &DataConfig::look_back, "look_back", "--look-back", "N",
                   "input steps per window; auto = chosen from the data", 100000),
       LSTMF_DATA(horizon, "--horizon", "N", "steps forecast per window", in_range(1, 100000)),
-      LSTMF_DATA(stride, "--stride", "N", "steps between window starts (the recipe raises it for a long series with a long look-back)", in_range(1, 100000)),
-      LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0); left at 0.1 "
+      LSTMF_DATA(stride, "--stride", "N", "steps between window starts (not given, the recipe raises it for a long series with a long look-back)", in_range(1, 100000)),
+      LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0); not given, "
                  "with an automatic look-back, the recipe sizes it",
                  fraction_open()),
       LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",

@@ -211,7 +211,9 @@ struct FallbackPlan {
 FallbackPlan plan_fallback(const Config& requested, int m, Normalise normalise, const Series& series) {
   const long rows = series.rows();
   const double test_fraction = requested.data.test_fraction;
-  const double search_fraction = requested.data.val_fraction == DataConfig{}.val_fraction ? 0.1 : requested.data.val_fraction;
+  const double search_fraction = requested.data.val_fraction == DataConfig{}.val_fraction && !requested.is_given("data.val_fraction")
+                                     ? 0.1
+                                     : requested.data.val_fraction;
   const auto fits = [&](int look_back) { return training_windows(rows, look_back, 1, test_fraction, search_fraction) >= 1; };
   if (seasonal_fallback_applies(requested, m, normalise, series) && fits(m)) return {ShortSeries::seasonal_naive, m};
   if (!theta_fallback_applies(requested, m, series) || !fits(1)) return {};
@@ -253,7 +255,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
   const long rows = series.rows();
   const int m = seasonal_period(data, series);
   const bool auto_look_back = data.look_back == 0;
-  const bool auto_validation = config.data.val_fraction == DataConfig{}.val_fraction;
+  // Left at its default and not given by a flag or file (Config::given): the recipe's tail.
+  const bool auto_validation = config.data.val_fraction == DataConfig{}.val_fraction && !config.is_given("data.val_fraction");
   // The validation tail the look-back search and the epoch count assume: the recipe's 10%, or the
   // fraction given (kept below).
   const double search_fraction = auto_validation ? 0.1 : config.data.val_fraction;

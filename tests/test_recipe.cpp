@@ -147,6 +147,12 @@ TEST_CASE("a validation fraction given is kept, and 0 turns refit and combinatio
   const Config most = resolve_recipe(config, monthly(100));
   CHECK(most.data.val_fraction == 0.75);
   CHECK(most.data.look_back + most.data.horizon <= 25);
+  // The default's value, 0.1, is the recipe's to size unless a flag or file gives it.
+  Config fraction;
+  fraction.data.horizon = 18;
+  CHECK(resolve_recipe(fraction, monthly(126)).data.val_fraction == Approx(36.0 / 126));  // 2H rows
+  set_from_text(fraction, *find_option("data.val_fraction"), "0.1");
+  CHECK(resolve_recipe(fraction, monthly(126)).data.val_fraction == 0.1);
 }
 
 TEST_CASE("refit and combine given as true or false are kept, and auto is the recipe choice", "[recipe]") {

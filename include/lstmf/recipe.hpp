@@ -27,7 +27,7 @@
 //   validation  the last max(10%, H) rows, or 2H when the first run keeps kMinWindows / 2 windows
 //               (the look-back is chosen for max(10%, H)): a first run is scored there; its
 //               residuals calibrate the prediction intervals and choose the combination (when
-//               data.val_fraction is left at its default, 0.1; another value is kept, and 0
+//               data.val_fraction is not given (its default is 0.1); a value given is kept, and 0
 //               turns validation, refit, combination and intervals off)
 //   epochs      about kTrainingBudget window passes, within [kMinEpochs, kMaxEpochs] (early stopping
 //               with patience 20 and reduce-on-plateau in the first run); then refit: the members
