@@ -188,6 +188,11 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   const auto start = std::chrono::steady_clock::now();
   const std::string meta_path = (fs::path(folder) / "meta.json").string();
   std::error_code error;
+  // A folder that is not there cannot be read, as a file that is not there (exit 3).
+  const fs::file_status folder_status = fs::status(folder, error);
+  if (!fs::exists(folder_status)) throw IoError(folder, "cannot open: no such folder");
+  if (!fs::is_directory(folder_status))
+    throw InputError(folder, 0, 0, "is not a folder: the protocol reads a folder holding meta.json and the series it lists");
   const fs::file_status meta_status = fs::status(meta_path, error);  // one look: absent, or what it is
   if (!fs::exists(meta_status))
     throw InputError(folder, 0, 0, "no meta.json in this folder (the protocol needs each file's target, m and h)");

@@ -555,6 +555,15 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult missing = run_cli("evaluate --protocol .", empty.path());
   CHECK(missing.exit_code == 2);
   CHECK_THAT(missing.err, Contains("no meta.json"));
+  // A folder that is not there cannot be read (exit 3, as a missing file); a file is not a folder.
+  const RunResult absent = run_cli("evaluate --protocol no-such-folder", empty.path());
+  CHECK(absent.exit_code == 3);
+  CHECK_THAT(absent.err, Contains("no-such-folder: cannot open: no such folder"));
+  empty.write("plain.txt", "x\n");
+  const RunResult not_folder = run_cli("evaluate --protocol plain.txt", empty.path());
+  CHECK(not_folder.exit_code == 2);
+  CHECK_THAT(not_folder.err, Contains("plain.txt: is not a folder"));
+  std::filesystem::remove(empty.file("plain.txt"));
   // A meta.json that is a folder, or that lists no files, says so.
   std::filesystem::create_directory(empty.file("meta.json"));
   const RunResult folder = run_cli("evaluate --protocol .", empty.path());

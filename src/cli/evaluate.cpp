@@ -185,7 +185,7 @@ Command add_evaluate(CLI::App& app) {
                       "run the accuracy protocol on every series of this folder's meta.json (bench/README.md): "
                       "train the default recipe on all but the last h points, score the h-step forecast; "
                       "Markdown on stdout")
-      ->check(CLI::ExistingDirectory);
+      ->check(file_path());  // a folder that is not there: run_protocol says so, exit 3 as for any file
   args->protocol_only = {
       command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file")->check(file_path()),
       command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported (percent, 50..99)")
