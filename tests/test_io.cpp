@@ -285,3 +285,27 @@ TEST_CASE("a JSON number beyond double's range is bad input, located, not an int
                       Contains("x.json:2:8: invalid JSON: number overflow parsing '1e400'"));
   REQUIRE_THROWS_WITH(parse_json("[-1E+999]", "y.json"), Contains("y.json:1:2:") && Contains("-1E+999"));
 }
+
+TEST_CASE("a parse filter drops members and array elements as nlohmann's callback parser does, every end reported",
+          "[io]") {
+  using nlohmann::json;
+  using Event = json::parse_event_t;
+  const std::string text =
+      R"({"keep": 1, "drop": {"deep": [1, {"x": 2}]}, "items": [{"id": "a", "w": [1]}, {"id": "b", "w": [2]}, {"id": "c"}], "tail": "t"})";
+  int opened = 0, closed = 0;
+  std::string id;
+  const JsonFilter filter = [&](int depth, Event event, json& parsed) {
+    if (event == Event::object_start || event == Event::array_start) ++opened;
+    if (event == Event::object_end || event == Event::array_end) ++closed;
+    if (event == Event::key && depth == 1 && parsed == "drop") return false;  // the member and all under it
+    if (event == Event::value && depth == 3 && parsed.is_string()) id = parsed.get<std::string>();
+    if (event == Event::object_end && depth == 2) return id != "b";          // an array element, after it is read
+    return true;
+  };
+  const json parsed = parse_json(text, "t.json", 64, {}, filter);
+  CHECK(parsed == json::parse(R"({"keep": 1, "items": [{"id": "a", "w": [1]}, {"id": "c"}], "tail": "t"})"));
+  CHECK(opened == closed);  // a dropped member's containers end too (nlohmann's parser reports none of those ends)
+  CHECK(opened == 10);
+  // Without a filter, the document as it is.
+  CHECK(parse_json(text, "t.json") == json::parse(text));
+}
