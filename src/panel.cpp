@@ -18,6 +18,7 @@
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
 #include "lstmf/windows.hpp"
 #include "checkpoint_json.hpp"
@@ -734,6 +735,11 @@ AnyCheckpoint parse_any_checkpoint(const std::string& text, const std::string& s
 
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) {
   if (config.data.series_column.empty()) throw InputError("many-series training needs data.series_column (--series-column COL)");
+  // One model's share, before the file is read (as far as the config fixes it): the whole job is
+  // checked once the series are known (check_panel_memory).
+  const long inputs_named = static_cast<long>(config.data.targets.size() + config.data.features.size());
+  check_memory(estimate_training_memory(config, inputs_named, static_cast<long>(config.data.targets.size()), 0, 1), 0,
+               available_memory());
   DataConfig data = config.data;
   std::string unread;
   // Series with an empty column skipped, as inspect reads them; the values of series not selected
@@ -785,6 +791,36 @@ SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<S
   }
   set.series = std::move(kept);
   return set;
+}
+
+MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set) {
+  MemoryEstimate need;
+  if (set.series.empty()) return need;
+  const Series& first = set.series.front();
+  const long inputs = static_cast<long>(first.columns.size());
+  const long targets = first.n_targets;
+  long longest = 0, rows = 0;
+  for (const Series& s : set.series) longest = std::max(longest, s.rows()), rows += s.rows();
+  const int threads = use_threads(config.training.threads);
+  if (config.training.mode == "global") return estimate_training_memory(config, inputs, targets, rows, threads);
+  // Per series: `workers` series train side by side, one thread each, and every trained model is
+  // kept (float weights) until the checkpoint is written, a block of series at a time.
+  const auto series = static_cast<std::uint64_t>(set.series.size());
+  const auto workers = static_cast<std::uint64_t>(std::min<long>(threads, static_cast<long>(series)));
+  const MemoryEstimate one = estimate_training_memory(config, inputs, targets, longest, 1);
+  const std::uint64_t params = parameter_count(config.model, inputs, static_cast<long>(config.data.horizon) * targets);
+  const auto times = [](std::uint64_t a, std::uint64_t b) {  // saturating, as memory.cpp's sums
+    return a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a ? std::numeric_limits<std::uint64_t>::max() : a * b;
+  };
+  const auto plus = [](std::uint64_t a, std::uint64_t b) {
+    return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+  };
+  need.model = plus(times(one.model, workers), times(times(params, series), sizeof(float)));
+  need.activations = times(one.activations, workers);
+  need.data = plus(times(one.data, workers), times(static_cast<std::uint64_t>(rows * inputs), sizeof(double)));
+  need.checkpoint = one.checkpoint;
+  need.overhead = one.overhead;
+  return need;
 }
 
 Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
@@ -851,6 +887,16 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
                                              : "no series to train: all " + std::to_string(outcome.skipped.size()) +
                                                    " selected were skipped (the first, series " + quote(outcome.skipped.front().id) + ": " +
                                                    outcome.skipped.front().reason + ")");
+  // The series' values are held already; the rest is what training will take.
+  std::uint64_t held = 0;
+  for (const Series& s : set.series) held += static_cast<std::uint64_t>(s.values.size()) * sizeof(double);
+  try {
+    check_memory(estimate_panel_memory(config, set), held, available_memory());
+  } catch (const MemoryError& e) {
+    if (config.training.mode == "global" || set.series.size() < 2) throw;
+    // Every trained model is held until the checkpoint is written: shards each hold their own.
+    throw MemoryError(std::string(e.what()) + ", or train the series in shards (--shard K/N, one process each, then merge)");
+  }
   outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front());
   PanelCheckpoint& checkpoint = outcome.checkpoint;
   checkpoint.config = config;

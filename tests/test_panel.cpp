@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lstmf/error.hpp"
+#include "lstmf/memory.hpp"
 #include "lstmf/panel.hpp"
 #include "lstmf/series.hpp"
 #include "support.hpp"
@@ -568,4 +569,29 @@ TEST_CASE("tally_combinations counts what each series forecasts with, by its fir
   CHECK(tally.baseline == 2);
   CHECK(tally.theta == 3);
   CHECK(tally.unchosen == 1);
+}
+
+TEST_CASE("many-series training is sized before it starts: per series every trained model is kept", "[panel]") {
+  TempDir dir;
+  const std::vector<std::string> ids = {"a", "b", "c", "d"};
+  Config config = panel_config(dir.write("p.csv", panel_csv(ids, {30, 30, 30, 30})), "per-series");
+  config.model.hidden = {256, 256};
+  config.training.threads = 1;
+  const SeriesSet set = load_series(config.data);
+  const std::uint64_t params = parameter_count(config.model, 1, 2);
+  const MemoryEstimate four = estimate_panel_memory(config, set);
+  SeriesSet two = set;
+  two.series.resize(2);
+  const MemoryEstimate half = estimate_panel_memory(config, two);
+  // Two more series hold two more models' float weights.
+  CHECK(four.model - half.model == 2 * params * sizeof(float));
+  CHECK(four.activations == half.activations);  // one series trains at a time on one thread
+  // Global: one model over every series' rows, as one series of all of them.
+  config.training.mode = "global";
+  const MemoryEstimate global = estimate_panel_memory(config, set);
+  CHECK(global.model == estimate_training_memory(config, 1, 1, 120, 1).model);
+  // A model no machine holds is refused before the file is read (exit 5).
+  config.model.hidden = std::vector<int>(16, 4096);
+  config.data.path = dir.file("not-read.csv");
+  REQUIRE_THROWS_AS(fit_panel(config), MemoryError);
 }

@@ -28,6 +28,7 @@
 #include "lstmf/fit.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/memory.hpp"
 #include "lstmf/series.hpp"
 #include "lstmf/trainer.hpp"
 
@@ -224,6 +225,12 @@ SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<S
 // read: series.hpp SeriesFilter), resolves the recipe (above), selects, skips series too short for one window (InputError
 // naming the series under data.strict), trains in config.training.mode. InputError when no series
 // is left to train.
+// What many-series training of `set` with `config` (resolved) will take: global mode as one model
+// over every series' rows (memory.hpp estimate_training_memory); per series, the series training
+// side by side (one per thread, each one model's need) plus every trained model's weights, kept
+// until the checkpoint is written. fit_panel refuses a job above the memory available
+// (check_memory: MemoryError, exit 5) before training.
+MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set);
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options = {});
 // The same from series already loaded (tests, benchmarks).
 PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFitOptions& options = {});
