@@ -191,10 +191,12 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
     if (!fit) continue;
     if (!fit->refused.empty()) {
       outcome.skipped.push_back({fit->report.id, fit->refused});
+      outcome.checkpoint.left_out.push_back({fit->report.id, fit->refused});
       continue;
     }
     if (!fit->report.diverged.empty() && fit->report.best_epoch == 0) {
       outcome.skipped.push_back({fit->report.id, fit->report.diverged, true});
+      outcome.checkpoint.left_out.push_back({fit->report.id, fit->report.diverged});
       continue;
     }
     outcome.train_windows += fit->train_windows;
@@ -511,6 +513,11 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
   if (checkpoint.model) out["state_dict"] = checkpoint.model->state_dict_json();
   out["shard"] = checkpoint.shard ? json{{"index", checkpoint.shard->index}, {"count", checkpoint.shard->count}}
                                   : json(nullptr);
+  if (!checkpoint.left_out.empty()) {
+    json left_out = json::array();
+    for (const auto& l : checkpoint.left_out) left_out.push_back({{"id", l.id}, {"reason", l.reason}});
+    out["left_out"] = std::move(left_out);
+  }
   constexpr const char* kPlaceholder = "\"@series@\"";
   refuse_non_finite(out, "");
   out["series"] = "@series@";
@@ -587,6 +594,16 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       s.count = static_cast<int>(read_integer(*shard, "count", "shard", 1, std::numeric_limits<int>::max()));
       s.index = static_cast<int>(read_integer(*shard, "index", "shard", 0, s.count - 1));
       checkpoint.shard = s;
+    }
+    if (const auto left_out = root.find("left_out"); left_out != root.end()) {
+      if (!left_out->is_array()) bad("left_out must be an array of {\"id\", \"reason\"}");
+      for (std::size_t i = 0; i < left_out->size(); ++i) {
+        const std::string where = "left_out[" + std::to_string(i) + "]";
+        PanelCheckpoint::LeftOut l{read_string((*left_out)[i], "id", where), read_string((*left_out)[i], "reason", where)};
+        if (!checkpoint.left_out.empty() && !(checkpoint.left_out.back().id < l.id))
+          bad(where + ".id " + quote(l.id) + " is out of order or repeated (sorted by id)");
+        checkpoint.left_out.push_back(std::move(l));
+      }
     }
     const json& items = member(root, "series", "");
     if (!items.is_array()) bad("series must be an array");
@@ -944,12 +961,19 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
   }
   set = select_series(std::move(set), selection);
   if (data.strict) return set;
-  // A series the checkpoint does not hold that training would have skipped (too short for one
-  // window with the checkpoint's settings) joins SeriesSet::empty with its reason: the training
-  // file reads as history. Any other series the checkpoint lacks is an error (check_history_series).
+  // A series the checkpoint does not hold that training left out (PanelCheckpoint::left_out) or
+  // would have skipped (too short for one window with the checkpoint's settings) joins
+  // SeriesSet::empty with its reason: the training file reads as history. Any other series the
+  // checkpoint lacks is an error (check_history_series).
   std::vector<Series> kept;
   for (Series& s : set.series) {
     if (checkpoint.find(s.id) < 0) {
+      const auto left_out = std::lower_bound(checkpoint.left_out.begin(), checkpoint.left_out.end(), s.id,
+                                             [](const PanelCheckpoint::LeftOut& l, const std::string& id) { return l.id < id; });
+      if (left_out != checkpoint.left_out.end() && left_out->id == s.id) {
+        set.empty.emplace_back(s.id, left_out->reason);
+        continue;
+      }
       try {
         split_rows(s.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon, "the series");
       } catch (const InputError& e) {
@@ -1315,8 +1339,12 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
   }
   PanelCheckpoint merged = std::move(parts.front());
   merged.shard.reset();
-  for (std::size_t p = 1; p < parts.size(); ++p)
+  for (std::size_t p = 1; p < parts.size(); ++p) {
     for (auto& s : parts[p].series) merged.series.push_back(std::move(s));
+    for (auto& l : parts[p].left_out) merged.left_out.push_back(std::move(l));
+  }
+  std::sort(merged.left_out.begin(), merged.left_out.end(),
+            [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id < b.id; });
   std::sort(merged.series.begin(), merged.series.end(), [](const PanelSeries& a, const PanelSeries& b) { return a.id < b.id; });
   if (!merged.series.empty() && !merged.global()) {  // the first series', whichever shard came first
     merged.columns.frequency = merged.series.front().frequency;

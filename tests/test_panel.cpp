@@ -595,3 +595,38 @@ TEST_CASE("many-series training is sized before it starts: per series every trai
   config.data.path = dir.file("not-read.csv");
   REQUIRE_THROWS_AS(fit_panel(config), MemoryError);
 }
+
+TEST_CASE("series training left out are recorded, merged, and read from history as skipped with the reason", "[panel]") {
+  TempDir dir;
+  const std::string path = dir.write("p.csv", panel_csv({"a", "b", "c"}, {30, 30, 30}));
+  Config config = panel_config(path, "per-series");
+  config.training.threads = 1;
+  // As if training had left out 'b' (it diverged): a, c trained, b recorded with its reason.
+  PanelFitOptions options;
+  options.selection = make_selection("a,c", "");
+  PanelCheckpoint checkpoint = fit_panel(config, options).checkpoint;
+  REQUIRE(checkpoint.series.size() == 2);
+  checkpoint.left_out.push_back({"b", "training diverged in epoch 1"});
+  const std::string text = panel_checkpoint_text(checkpoint);
+  const PanelCheckpoint read = parse_any_checkpoint(text, "m.json").panel.value();
+  REQUIRE(read.left_out.size() == 1);
+  CHECK(read.left_out.front().id == "b");
+  CHECK(read.left_out.front().reason == "training diverged in epoch 1");
+  // The training file as history: a and c are forecast, b set aside with the reason.
+  const SeriesSet history = read_panel_history(read, path, {});
+  REQUIRE(history.series.size() == 2);
+  REQUIRE(history.empty.size() == 1);
+  CHECK(history.empty.front().first == "b");
+  CHECK(history.empty.front().second == "training diverged in epoch 1");
+  CHECK(forecast_panel(read, &history, 2, 1).series.size() == 2);
+  // Without the record, a series the checkpoint lacks is an error.
+  checkpoint.left_out.clear();
+  const SeriesSet unknown = read_panel_history(checkpoint, path, {});
+  CHECK_THROWS_WITH(forecast_panel(checkpoint, &unknown, 2, 1), Contains("'b'"));
+  // Out of order or not strings: refused, named.
+  auto json = nlohmann::json::parse(text);
+  json["left_out"].push_back({{"id", "a"}, {"reason", "x"}});
+  CHECK_THROWS_WITH(panel_checkpoint_from_json(json, "m.json"), Contains("left_out[1].id 'a' is out of order"));
+  json["left_out"] = {{{"id", 3}, {"reason", "x"}}};
+  CHECK_THROWS_WITH(panel_checkpoint_from_json(json, "m.json"), Contains("left_out[0].id must be a string"));
+}

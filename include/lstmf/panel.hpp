@@ -96,6 +96,15 @@ struct PanelCheckpoint {
   int best_epoch = 0;                  // global mode
   std::optional<Shard> shard;          // the shard trained, if any
   std::vector<PanelSeries> series;     // ordered by id
+  // Series training left out for their training (diverged before a validated epoch) or their values
+  // (refused), ordered by id, with why: a history that holds them (the training file) forecasts the
+  // other series and names these. Series too short for a window are not listed: the rows say so.
+  // Written as "left_out": [{"id", "reason"}] when not empty (older readers ignore the key).
+  struct LeftOut {
+    std::string id;
+    std::string reason;
+  };
+  std::vector<LeftOut> left_out;
 
   bool global() const { return config.training.mode == "global"; }
   // Index of series `id`, or -1.

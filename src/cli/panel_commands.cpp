@@ -161,8 +161,12 @@ namespace {
 // (read_panel_history), each with why: none is left out without a word.
 std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, const SeriesSet& history) {
   std::vector<SkippedSeries> out;
-  for (const auto& [id, reason] : history.empty)
-    if (checkpoint.find(id) < 0) out.push_back({id, "not in the checkpoint, as training skips it: " + reason});
+  for (const auto& [id, reason] : history.empty) {
+    if (checkpoint.find(id) >= 0) continue;
+    const bool left_out = std::any_of(checkpoint.left_out.begin(), checkpoint.left_out.end(),
+                                      [&](const PanelCheckpoint::LeftOut& l) { return l.id == id; });
+    out.push_back({id, (left_out ? "not in the checkpoint, as training left it out: " : "not in the checkpoint, as training skips it: ") + reason});
+  }
   return out;
 }
 
