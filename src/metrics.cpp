@@ -97,14 +97,24 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
                  " no difference to scale by";
     return scale;
   }
-  double sum = 0;
+  double sum = 0, largest = 0;
   for (long t = scale.m; t < n; ++t)
     sum += std::abs(in_sample[static_cast<size_t>(t)] - in_sample[static_cast<size_t>(t - scale.m)]);
+  for (const double v : in_sample) largest = std::max(largest, std::abs(v));
   scale.terms = n - scale.m;
   scale.value = sum / static_cast<double>(scale.terms);
-  if (*scale.value == 0)
+  // A series that repeats up to rounding (a computed sine: differences of 1e-15 of its size) has no
+  // scale either: dividing by its rounding noise gave MASE of 1e14.
+  constexpr double kRounding = 1e-12;
+  if (*scale.value > 0 && *scale.value <= kRounding * largest) {
+    scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) + ") is " +
+                 format_number(*scale.value) + ", rounding noise against values up to " + format_number(largest) +
+                 ": the series repeats exactly";
+    scale.value = 0.0;
+  } else if (*scale.value == 0) {
     scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) +
                  ") is 0, the series repeats exactly";
+  }
   return scale;
 }
 

@@ -115,6 +115,15 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     CHECK_FALSE(score.defined());
     CHECK(score.note == "MASE undefined: the in-sample seasonal naive MAE (m = 2) is 0, the series repeats exactly");
   }
+  SECTION("a series that repeats up to rounding has no scale either, while a small real change keeps one") {
+    std::vector<double> sine;
+    for (int t = 0; t < 48; ++t) sine.push_back(100 + 10 * std::sin(2 * M_PI * t / 12.0));  // exact to rounding
+    const MaseScale scale = seasonal_naive_scale(sine, 12);
+    CHECK_FALSE(scale.usable());
+    CHECK_THAT(scale.note, Contains("rounding noise against values up to") && Contains("repeats exactly"));
+    sine.back() += 1e-6;  // one real change of 1e-8 of the level
+    CHECK(seasonal_naive_scale(sine, 12).usable());
+  }
   SECTION("m below 1 is a caller's bug") {
     REQUIRE_THROWS_WITH(seasonal_naive_scale(y, 0), Contains("m must be >= 1, got 0"));
   }
