@@ -105,7 +105,11 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
       CHECK_THAT(shard.err, Contains("note: shard " + std::to_string(k) + "/40 holds none of the series of m.json"));
       const RunResult evaluated = run_cli("evaluate --model m.json --shard " + std::to_string(k) + "/40", dir.path());
       CHECK(evaluated.exit_code == 0);
-      CHECK_THAT(evaluated.err, Contains("note: shard " + std::to_string(k) + "/40 holds none of the series of the checkpoint"));
+      CHECK_THAT(evaluated.err, Contains("note: shard " + std::to_string(k) + "/40 holds none of the series of m.json: nothing was evaluated"));
+      // With --series too, the note says the ids asked for fall in other shards (not that the shard is empty).
+      const RunResult both = run_cli("predict --model m.json --series a --shard " + std::to_string(k) + "/40", dir.path());
+      CHECK(both.exit_code == 0);
+      CHECK_THAT(both.err, Contains("none of the series asked for (--series) falls in shard " + std::to_string(k) + "/40"));
     }
     CHECK(found);
   }

@@ -151,7 +151,7 @@ int run_evaluate(EvaluateArgs args) {
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
   if (args.origins_option->count() > 0) args.options.origins = args.origins;
   if (args.season_option->count() > 0) args.options.season = args.season;
-  if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.panel, input, args.options, args.json);
+  if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.model, args.panel, input, args.options, args.json);
   const Checkpoint& checkpoint = *single;
   const History history = read_history(checkpoint, input);
   Backtest result;

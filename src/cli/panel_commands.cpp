@@ -157,6 +157,16 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
 
 namespace {
 
+// Why predict or evaluate has no series to work on: the selection picked none (an unknown --series
+// id is an error before this), or the checkpoint holds none.
+std::string no_series_note(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& model) {
+  if (!args.series.empty() && !args.shard.empty())
+    return "none of the series asked for (--series) falls in shard " + printable(args.shard) + " (--shard picks by a hash of the id)";
+  if (!args.shard.empty()) return "shard " + printable(args.shard) + " holds none of the series of " + printable(source_name(model));
+  return printable(source_name(model)) + (checkpoint.shard ? " (shard " + checkpoint.shard->text() + ")" : std::string()) +
+         " holds no series";
+}
+
 // The history's series that the checkpoint does not hold and training would have skipped
 // (read_panel_history), each with why: none is left out without a word.
 std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, const SeriesSet& history) {
@@ -195,14 +205,12 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
   if (history)
     for (const auto& s : untrained_series(checkpoint, *history))
       std::cerr << "note: " << history->source << ": series '" << printable(s.id) << "' not forecast: " << s.reason << "\n";
-  if (checkpoint.series.empty())  // only a shard can select none (an unknown --series id is an error)
-    std::cerr << "note: shard " << printable(args.shard) << " holds none of the series of " << printable(source_name(model))
-              << ": the forecast is its header alone\n";
+  if (checkpoint.series.empty()) std::cerr << "note: " << no_series_note(checkpoint, args, model) << ": the forecast is its header alone\n";
   return 0;
 }
 
-int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
-                       const BacktestOptions& options, bool json) {
+int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args,
+                       const std::string& input, const BacktestOptions& options, bool json) {
   const SeriesSet history = read_panel_history(checkpoint, input, history_selection(checkpoint, args));
   PanelBacktest result = backtest_panel(checkpoint, history, options);
   const std::string dropped = dropped_rows_note(history);  // once the backtest is made, as predict says it
@@ -215,7 +223,7 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args,
   else
     std::cout << format_table(result);
   if (checkpoint.series.empty())  // as predict says it
-    std::cerr << "note: shard " << printable(args.shard) << " holds none of the series of the checkpoint: nothing was evaluated\n";
+    std::cerr << "note: " << no_series_note(checkpoint, args, model) << ": nothing was evaluated\n";
   return 0;
 }
 

@@ -52,7 +52,7 @@ namespace lstmf::cli {
 int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
                       const std::string& output, int horizon, int threads, const std::vector<int>& levels);
 // evaluate for a many-series checkpoint on `input` (long format): per-series table and aggregate.
-int run_evaluate_panel(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& input,
-                       const BacktestOptions& options, bool json);
+int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args,
+                       const std::string& input, const BacktestOptions& options, bool json);
 
 }  // namespace lstmf::cli
