@@ -503,6 +503,16 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
     const long row = static_cast<long>(i);
     const std::optional<std::int64_t> steps = index.steps_between(ticks[i - 1], ticks[i]);
     if (!steps) {
+      // Monthly dates but for a few: name the first of those, not the first step it breaks.
+      if (const std::optional<std::size_t> odd = off_month_grid(index)) {
+        const long at = static_cast<long>(*odd);
+        const std::size_t other = *odd == 0 ? 1 : 0;
+        throw TimeStepError(source, raw.line_of(at), column,
+                            "irregular time step in column " + in_quotes(time.name) + ": " + in_quotes(index.format_tick(ticks[*odd])) +
+                                " is off the monthly grid the other dates keep (as " + in_quotes(index.format_tick(ticks[other])) +
+                                " on line " + std::to_string(raw.line_of(static_cast<long>(other))) +
+                                "): monthly, quarterly or yearly dates share one day of the month (or the month's end)");
+      }
       const std::string hint = advice("");
       throw TimeStepError(source, raw.line_of(row), column,
                           "irregular time step in column " + in_quotes(time.name) + ": from " +

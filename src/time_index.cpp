@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <numeric>
 #include <unordered_map>
 
@@ -591,6 +592,26 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 }
 
 bool day_based(TimeKind kind) { return kind == TimeKind::date || kind == TimeKind::datetime; }
+
+std::optional<std::size_t> off_month_grid(const TimeIndex& index) {
+  const std::vector<std::int64_t>& t = index.ticks;
+  if (!day_based(index.format.kind) || index.frequency.unit != Frequency::Unit::seconds || t.size() < 3) return std::nullopt;
+  // A tick's place on a monthly grid: its time of day and day of the month, 0 for the month's last.
+  const auto place = [](std::int64_t tick) {
+    const CivilTime civil = split_tick(tick);
+    return std::make_pair(civil.second_of_day, civil.day == days_in_month(civil.year, civil.month) ? 0 : civil.day);
+  };
+  std::map<std::pair<std::int64_t, int>, std::size_t> count;
+  for (const std::int64_t tick : t) ++count[place(tick)];
+  const auto most = std::max_element(count.begin(), count.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (most->second == t.size() || static_cast<double>(most->second) < 0.9 * static_cast<double>(t.size())) return std::nullopt;
+  // Month-based ticks are at least 28 days apart: a grid of days or weeks is not a monthly one.
+  for (std::size_t i = 1; i < t.size(); ++i)
+    if (t[i] - t[i - 1] < 28 * kSecondsPerDay && place(t[i]) == most->first && place(t[i - 1]) == most->first) return std::nullopt;
+  for (std::size_t i = 0; i < t.size(); ++i)
+    if (place(t[i]) != most->first) return i;
+  return std::nullopt;
+}
 
 bool weekday_ticks(const std::vector<std::int64_t>& ticks) { return first_off_weekday(ticks) == ticks.size(); }
 

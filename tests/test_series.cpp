@@ -351,6 +351,18 @@ TEST_CASE("series check the time column", "[series]") {
         Catch::Contains(":5:1: irregular time step in column 'date': from '2020-01-01 02:00' (line 4) to "
                         "'2020-01-01 02:30' is 30 minutes, not a whole number of the column's steps (hourly)"));
   }
+  SECTION("monthly dates but for one name that one, not the first step it breaks") {
+    std::string text = "date,v\n";
+    for (int t = 0; t < 24; ++t) text += "20" + std::string(t < 12 ? "20" : "21") + "-" + (t % 12 < 9 ? "0" : "") +
+                                         std::to_string(t % 12 + 1) + (t == 15 ? "-15" : "-01") + "," + std::to_string(t) + "\n";
+    const InputError e = load_error(text, {"v"});
+    CHECK(e.line() == 17);
+    CHECK_THAT(e.what(), Catch::Contains("'2021-04-15' is off the monthly grid the other dates keep (as '2020-01-01' on line 2)"));
+    // Month ends are one place on the grid, whatever the month's length.
+    std::string ends = "date,v\n2020-01-31,1\n2020-02-29,2\n2020-03-31,3\n2020-04-30,4\n2020-05-31,5\n2020-06-30,6\n"
+                       "2020-07-31,7\n2020-08-31,8\n2020-09-30,9\n2020-10-31,10\n2020-11-29,11\n2020-12-31,12\n";
+    CHECK_THAT(load_error(ends, {"v"}).what(), Catch::Contains("'2020-11-29' is off the monthly grid"));
+  }
   SECTION("a gap names the first missing time and the line after it") {
     const InputError e = load_error("date,v\n2020-01,1\n2020-02,2\n2020-04,4\n", {"v"});
     CHECK(e.line() == 4);

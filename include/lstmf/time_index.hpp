@@ -160,6 +160,12 @@ bool short_weekday_run(const TimeIndex& index);
 // are. `at`, when given, receives the position of the tick named.
 std::string weekday_problem(const std::vector<std::int64_t>& ticks, const TimeFormat& format, std::size_t* at = nullptr);
 
+// Dates (or datetimes) read as a fixed step of days because a few of them break the calendar grid
+// the rest keep: the position of the first tick off the day of the month (the month's last day
+// counting as one day) and time of day that at least 90% of the ticks share, for a message that
+// names it; nullopt when the ticks are month-based already, or no one day of the month holds 90%.
+std::optional<std::size_t> off_month_grid(const TimeIndex& index);
+
 // Whether a history read with frequency `found` (infer_time_index with `trained` known) can continue
 // a model trained at `trained`: the same unit and count, or either has none (too few ticks); never
 // a business-day model and a history of dates or datetimes with a weekend tick or two times of day.
