@@ -168,12 +168,20 @@ void check_scalable(const Series& series, const Split& split, const std::string&
                            ": the first run, which validates and calibrates the intervals, would learn nothing; "
                            "train on every row with --val-fraction 0 (no intervals), or on rows from where it changes");
     }
-    if (hi - lo > 0 && hi - lo < 1e-100)
+  }
+  check_spread(series, split.train_end, source);
+  check_in_training_range(series, split.train_end, source);
+}
+
+void check_spread(const Series& series, long train_end, const std::string& source) {
+  for (long c = 0; c < series.values.cols() && train_end > 0; ++c) {
+    const auto column = series.values.col(c).head(train_end);
+    const double spread = column.maxCoeff() - column.minCoeff();
+    if (spread > 0 && spread < 1e-100)
       throw InputError(source, series.first_line, 0,
-                       "column '" + name + "' varies by only " + format_number(hi - lo) +
+                       "column '" + printable(series.columns[static_cast<size_t>(c)]) + "' varies by only " + format_number(spread) +
                            " over the training rows, too little to scale (at least 1e-100); rescale the column");
   }
-  check_in_training_range(series, split.train_end, source);
 }
 
 namespace {

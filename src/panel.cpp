@@ -115,6 +115,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
                 dataset.validation.size(), false, ""};
   fit.report.id = series.id;
   try {
+    check_spread(series, dataset.splits.front().train_end, set.source);
     check_in_training_range(series, dataset.splits.front().train_end, set.source);
   } catch (const InputError& e) {
     if (config.data.strict) throw InputError(e.file(), e.line(), e.column(), "series " + quote(series.id) + ": " + e.message());
@@ -213,6 +214,7 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
   for (std::size_t i = 0; i < dataset.source.series.size(); ++i) {  // one model: a value it cannot take fails it
     const Series& s = dataset.source.series[i];
     try {
+      check_spread(s, dataset.splits[i].train_end, dataset.source.source);
       check_in_training_range(s, dataset.splits[i].train_end, dataset.source.source);
     } catch (const InputError& e) {
       throw InputError(e.file(), e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());

@@ -630,3 +630,24 @@ TEST_CASE("series training left out are recorded, merged, and read from history 
   json["left_out"] = {{{"id", 3}, {"reason", "x"}}};
   CHECK_THROWS_WITH(panel_checkpoint_from_json(json, "m.json"), Contains("left_out[0].id must be a string"));
 }
+
+TEST_CASE("a series that varies too little to scale is left out per series, and refused in global mode", "[panel]") {
+  TempDir dir;
+  std::string text = "id,date,value\n";
+  for (const char* id : {"a", "b"})
+    for (int t = 0; t < 30; ++t) {
+      char line[96];
+      const double value = std::string(id) == "a" ? (t + 1) * 1e-300 : 100 + 10 * std::sin(t / 2.0) + t;
+      std::snprintf(line, sizeof line, "%s,%04d-%02d,%.17g\n", id, 2000 + t / 12, t % 12 + 1, value);
+      text += line;
+    }
+  Config config = panel_config(dir.write("p.csv", text), "per-series");
+  config.training.threads = 1;
+  const PanelFitOutcome outcome = fit_panel(config);
+  REQUIRE(outcome.checkpoint.series.size() == 1);
+  CHECK(outcome.checkpoint.series.front().id == "b");
+  REQUIRE(outcome.checkpoint.left_out.size() == 1);
+  CHECK_THAT(outcome.checkpoint.left_out.front().reason, Contains("too little to scale"));
+  config.training.mode = "global";
+  CHECK_THROWS_WITH(fit_panel(config), Contains("series 'a': column 'value' varies by only"));
+}
