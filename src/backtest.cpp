@@ -68,6 +68,14 @@ std::string format_value(const Score& score, int fixed_decimals = -1) {
 
 }  // namespace
 
+void check_backtest_options(const BacktestOptions& options) {
+  if (options.horizon) require_at_least(*options.horizon, 1, "--horizon");
+  if (options.season) require_at_least(*options.season, 1, "--season");
+  require_at_least(options.stride, 1, "--stride");
+  if (options.origins) require_at_least(*options.origins, 1, "--origins");
+  require_at_least(options.threads, 0, "--threads");
+}
+
 BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, const BacktestOptions& options,
                            long tail_begin, const std::string& source) {
   require_at_least(horizon, 1, "--horizon");

@@ -1091,6 +1091,7 @@ std::string to_csv(const PanelForecast& forecast) {
 // ---- evaluation ----
 
 PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet& history, const BacktestOptions& options) {
+  check_backtest_options(options);  // a usage error, not every series' own
   check_history_series(checkpoint, &history);
   const long count = static_cast<long>(checkpoint.series.size());
   std::vector<std::optional<Backtest>> results(static_cast<std::size_t>(count));

@@ -150,6 +150,10 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     REQUIRE(evaluate.exit_code == 0);
     CHECK_THAT(evaluate.err, Contains("skipped series 'short': not in the checkpoint, as training skips it: the series has 3 rows"));
     CHECK_THAT(evaluate.out, Contains("s5 ") && Contains("(1 skipped: stderr says why)"));
+    // An option out of range is a usage error of the command, not of each series.
+    const RunResult origins = run_cli("evaluate --model m.json --input panel.csv --origins 0", dir.path());
+    CHECK(origins.exit_code == 2);
+    CHECK(origins.err == "lstm-forecast: --origins must be >= 1, got 0\n");
     const auto report = nlohmann::json::parse(run_cli("evaluate --json --model m.json --input panel.csv", dir.path()).out);
     REQUIRE(report["skipped"].size() == 1);
     CHECK(report["skipped"][0]["id"] == "short");

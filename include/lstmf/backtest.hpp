@@ -43,6 +43,10 @@ struct BacktestOptions {
   int threads = 0;               // model inference threads; 0 = all cores
 };
 
+// InputError naming the flag when an option given is out of range (--horizon, --season, --stride,
+// --origins below 1; --threads below 0), before any history is read or series backtested.
+void check_backtest_options(const BacktestOptions& options);
+
 // Where the forecasts are made: rows of the history, look-back, horizon, origins and m.
 struct BacktestPlan {
   long rows = 0;

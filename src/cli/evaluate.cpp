@@ -132,6 +132,10 @@ int run_evaluate(EvaluateArgs args) {
   refuse_other_mode(args);
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
   const std::optional<MissingPolicy> missing = history_missing(args.missing);
+  if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
+  if (args.origins_option->count() > 0) args.options.origins = args.origins;
+  if (args.season_option->count() > 0) args.options.season = args.season;
+  check_backtest_options(args.options);  // before anything is read
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   if (missing) (loaded.panel ? loaded.panel->config : loaded.single->config).data.missing = *missing;
   const Checkpoint* single = loaded.single ? &*loaded.single : nullptr;
@@ -148,9 +152,6 @@ int run_evaluate(EvaluateArgs args) {
                                 : in_quotes(input) + " is not found from here") +
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
-  if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
-  if (args.origins_option->count() > 0) args.options.origins = args.origins;
-  if (args.season_option->count() > 0) args.options.season = args.season;
   if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.model, args.panel, input, args.options, args.json);
   const Checkpoint& checkpoint = *single;
   const History history = read_history(checkpoint, input);
