@@ -35,10 +35,13 @@ std::string quote(const std::string& text) { return in_quotes(text, 240); }
 
 // After "no series 'a', '1'": --series a,1 asks for two ids; one holding a comma is quoted.
 std::string comma_hint(const std::vector<std::string>& missing) {
-  if (missing.size() < 2) return "";
+  // A few pieces may be one id cut at its commas; many missing ids are many ids.
+  if (missing.size() < 2 || missing.size() > 4) return "";
   std::string joined;
   for (const auto& id : missing) joined += (joined.empty() ? "" : ",") + id;
-  return " (if one id holds a comma, quote it: --series '\"" + printable(joined, 60) + "\"')";
+  std::string quoted = "\"";  // the list syntax's quoting: a quote inside is doubled, as in a CSV field
+  for (const char c : joined) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return " (if one id holds a comma, quote it: --series '" + printable(quoted + "\"", 60) + "')";
 }
 
 // A few ids for messages, each quoted: "'a', 'b', 'c' and 97 more".
