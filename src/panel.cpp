@@ -1060,6 +1060,9 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
     } catch (const InputError& e) {
       if (!e.file().empty()) throw;  // the history's (it names its file)
       failed[index] = e.message();   // what the model cannot do: a horizon past a model with features, intervals that overflow
+    } catch (const DivergedError& e) {  // a non-finite forecast: which checkpoint and series made it
+      throw DivergedError((model_path.empty() ? std::string() : source_name(model_path) + ": ") + "series " +
+                          quote(checkpoint.series[index].id) + ": " + e.what());
     }
   });
   for (std::size_t i = 0; i < failed.size(); ++i)
@@ -1108,6 +1111,8 @@ PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet&
       results[index] = backtest(checkpoint.view(index), h, one);
     } catch (const InputError& e) {  // this series' history is too short for the plan
       errors[index] = e.message().empty() ? e.what() : e.message();
+    } catch (const DivergedError& e) {  // a non-finite forecast: which series made it
+      throw DivergedError("series " + quote(checkpoint.series[index].id) + ": " + e.what());
     }
   });
   PanelBacktest out;
