@@ -116,7 +116,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     StagedFile(config.output.path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); })
         .commit_with(on_saved);
   }
-  if (!quiet) {
+  if (!quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
     double mae_sum = 0;
     long validated = 0;
     for (const auto& report : outcome.reports)
@@ -139,7 +139,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
       if (tally.unchosen > 0) std::cerr << "; " << tally.unchosen << " without validation windows forecast by the model alone";
       std::cerr << "\n";
     }
-    if (trained) std::cerr << "checkpoint: " << config.output.path << "\n";
+    std::cerr << "checkpoint: " << config.output.path << "\n";
   }
   if (!outcome.diverged.empty())
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
