@@ -186,12 +186,15 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
   } else {
     message += "; the columns are: " + column_list(header);
     // "2018-01,105.0": a first row of data where the names should be.
-    const bool data_like = std::all_of(header.begin(), header.end(), [](const std::string& field) {
+    // Every field a number or a time, but for one at most (a long-format file's series id, "s11").
+    const auto data_fields = std::count_if(header.begin(), header.end(), [](const std::string& field) {
       double number = 0;
       std::int64_t tick = 0;
       TimeFormat format;
       return parse_number(trim_blanks(field), number) == NumberStatus::ok || parse_time(trim_blanks(field), tick, format);
     });
+    const auto fields = static_cast<long>(header.size());
+    const bool data_like = data_fields == fields || (fields >= 3 && data_fields == fields - 1);
     if (data_like) message += " (line " + std::to_string(csv.header_line()) + " reads as data: if it is, the file needs a header row naming the columns)";
   }
   throw InputError(csv.source(), csv.header_line(), 0, message);
