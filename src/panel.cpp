@@ -496,6 +496,12 @@ long PanelCheckpoint::find(const std::string& id) const {
   return it != series.end() && it->id == id ? static_cast<long>(it - series.begin()) : -1;
 }
 
+const PanelCheckpoint::LeftOut* PanelCheckpoint::find_left_out(const std::string& id) const {
+  const auto it = std::lower_bound(left_out.begin(), left_out.end(), id,
+                                   [](const LeftOut& l, const std::string& key) { return l.id < key; });
+  return it != left_out.end() && it->id == id ? &*it : nullptr;
+}
+
 Checkpoint PanelCheckpoint::view(std::size_t i) const {
   const PanelSeries& s = series.at(i);
   const Model<float>* weights = s.model ? &*s.model : model ? &*model : nullptr;
@@ -965,18 +971,20 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
     if (!s.time.ticks.empty() && !offset.empty()) throw InputError(set.source, 0, 0, offset);
   }
   set = select_series(std::move(set), selection);
-  if (data.strict) return set;
-  // A series the checkpoint does not hold that training left out (PanelCheckpoint::left_out) or
-  // would have skipped (too short for one window with the checkpoint's settings) joins
+  // A series the checkpoint does not hold that training left out (PanelCheckpoint::left_out; under
+  // data.strict too: a divergence is no data error) or would have skipped (too short for one window
+  // with the checkpoint's settings; not under data.strict, which refuses such series) joins
   // SeriesSet::empty with its reason: the training file reads as history. Any other series the
   // checkpoint lacks is an error (check_history_series).
   std::vector<Series> kept;
   for (Series& s : set.series) {
     if (checkpoint.find(s.id) < 0) {
-      const auto left_out = std::lower_bound(checkpoint.left_out.begin(), checkpoint.left_out.end(), s.id,
-                                             [](const PanelCheckpoint::LeftOut& l, const std::string& id) { return l.id < id; });
-      if (left_out != checkpoint.left_out.end() && left_out->id == s.id) {
+      if (const PanelCheckpoint::LeftOut* left_out = checkpoint.find_left_out(s.id)) {
         set.empty.emplace_back(s.id, left_out->reason);
+        continue;
+      }
+      if (data.strict) {
+        kept.push_back(std::move(s));
         continue;
       }
       try {
@@ -1023,10 +1031,11 @@ void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* se
   std::vector<std::string> unknown;
   for (const Series& s : set->series)
     if (checkpoint.find(s.id) < 0) unknown.push_back(s.id);
-  // Under data.strict training refuses a series without values, so none of them was left out.
+  // Under data.strict training refuses a series without values, so none of them was skipped; one
+  // that training left out (it diverged) is set aside with its reason.
   if (checkpoint.config.data.strict)
     for (const auto& e : set->empty)
-      if (checkpoint.find(e.first) < 0) unknown.push_back(e.first);
+      if (checkpoint.find(e.first) < 0 && checkpoint.find_left_out(e.first) == nullptr) unknown.push_back(e.first);
   if (!unknown.empty())
     throw InputError(set->source, 0, 0,
                      "series " + id_list(unknown) + (unknown.size() == 1 ? " is" : " are") + " not in the checkpoint (" + std::to_string(unknown.size()) +
@@ -1354,8 +1363,15 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
     for (auto& s : parts[p].series) merged.series.push_back(std::move(s));
     for (auto& l : parts[p].left_out) merged.left_out.push_back(std::move(l));
   }
+  // One entry per id (parts without shards may overlap), none for an id another part trained.
   std::sort(merged.left_out.begin(), merged.left_out.end(),
             [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id < b.id; });
+  merged.left_out.erase(std::unique(merged.left_out.begin(), merged.left_out.end(),
+                                    [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id == b.id; }),
+                        merged.left_out.end());
+  merged.left_out.erase(std::remove_if(merged.left_out.begin(), merged.left_out.end(),
+                                       [&](const PanelCheckpoint::LeftOut& l) { return owner.count(l.id) > 0; }),
+                        merged.left_out.end());
   std::sort(merged.series.begin(), merged.series.end(), [](const PanelSeries& a, const PanelSeries& b) { return a.id < b.id; });
   if (!merged.series.empty() && !merged.global()) {  // the first series', whichever shard came first
     merged.columns.frequency = merged.series.front().frequency;

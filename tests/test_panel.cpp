@@ -623,6 +623,24 @@ TEST_CASE("series training left out are recorded, merged, and read from history 
   checkpoint.left_out.clear();
   const SeriesSet unknown = read_panel_history(checkpoint, path, {});
   CHECK_THROWS_WITH(forecast_panel(checkpoint, &unknown, 2, 1), Contains("'b'"));
+  // Under data.strict too (a divergence is no data error).
+  PanelCheckpoint strict = read;
+  strict.config.data.strict = true;
+  const SeriesSet strict_history = read_panel_history(strict, path, {});
+  REQUIRE(strict_history.empty.size() == 1);
+  CHECK(forecast_panel(strict, &strict_history, 2, 1).series.size() == 2);
+  // Merged parts keep one entry per id, and none for an id another part trained.
+  PanelCheckpoint again = read, trained_b = read;
+  trained_b.series.clear();
+  trained_b.left_out.clear();
+  {
+    PanelFitOptions only_b;
+    only_b.selection = make_selection("b", "");
+    trained_b = fit_panel(config, only_b).checkpoint;
+  }
+  again.series.clear();  // a part holding no series, b left out as in `read`
+  CHECK(merge_panel_checkpoints({read, again}, {"p1", "p2"}).left_out.size() == 1);
+  CHECK(merge_panel_checkpoints({read, trained_b}, {"p1", "p3"}).left_out.empty());
   // Out of order or not strings: refused, named.
   auto json = nlohmann::json::parse(text);
   json["left_out"].push_back({{"id", "a"}, {"reason", "x"}});

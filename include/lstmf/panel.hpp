@@ -105,6 +105,8 @@ struct PanelCheckpoint {
     std::string reason;
   };
   std::vector<LeftOut> left_out;
+  // The entry of `id` in left_out, or nullptr.
+  const LeftOut* find_left_out(const std::string& id) const;
 
   bool global() const { return config.training.mode == "global"; }
   // Index of series `id`, or -1.

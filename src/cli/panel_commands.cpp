@@ -173,8 +173,7 @@ std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, c
   std::vector<SkippedSeries> out;
   for (const auto& [id, reason] : history.empty) {
     if (checkpoint.find(id) >= 0) continue;
-    const bool left_out = std::any_of(checkpoint.left_out.begin(), checkpoint.left_out.end(),
-                                      [&](const PanelCheckpoint::LeftOut& l) { return l.id == id; });
+    const bool left_out = checkpoint.find_left_out(id) != nullptr;
     out.push_back({id, (left_out ? "not in the checkpoint, as training left it out: " : "not in the checkpoint, as training skips it: ") + reason});
   }
   return out;
@@ -212,7 +211,12 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args,
                        const std::string& input, const BacktestOptions& options, bool json) {
   const SeriesSet history = read_panel_history(checkpoint, input, history_selection(checkpoint, args));
-  PanelBacktest result = backtest_panel(checkpoint, history, options);
+  PanelBacktest result;
+  try {
+    result = backtest_panel(checkpoint, history, options);
+  } catch (const DivergedError& e) {  // a non-finite forecast of a series (named): and the checkpoint
+    throw DivergedError(source_name(model) + ": " + e.what());
+  }
   const std::string dropped = dropped_rows_note(history);  // once the backtest is made, as predict says it
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
