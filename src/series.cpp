@@ -144,7 +144,9 @@ void check_selection(const DataConfig& data, const std::string& source) {
                              " and as " + chosen[i].second + "); each column can have one role");
 }
 
-std::size_t find_column(const CsvReader& csv, const std::string& name, const char* role) {
+// long_format: the file has a series column, so a row of data holds one field (its id) that is
+// neither number nor time.
+std::size_t find_column(const CsvReader& csv, const std::string& name, const char* role, bool long_format) {
   const std::vector<std::string>& header = csv.header();
   std::vector<std::size_t> found;
   for (std::size_t i = 0; i < header.size(); ++i)
@@ -194,7 +196,7 @@ std::size_t find_column(const CsvReader& csv, const std::string& name, const cha
       return parse_number(trim_blanks(field), number) == NumberStatus::ok || parse_time(trim_blanks(field), tick, format);
     });
     const auto fields = static_cast<long>(header.size());
-    const bool data_like = data_fields == fields || (fields >= 3 && data_fields == fields - 1);
+    const bool data_like = data_fields == fields || (long_format && fields >= 3 && data_fields == fields - 1);
     if (data_like) message += " (line " + std::to_string(csv.header_line()) + " reads as data: if it is, the file needs a header row naming the columns)";
   }
   throw InputError(csv.source(), csv.header_line(), 0, message);
@@ -507,11 +509,11 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
     const std::optional<std::int64_t> steps = index.steps_between(ticks[i - 1], ticks[i]);
     if (!steps) {
       // Monthly dates but for a few: name the first of those, not the first step it breaks.
-      if (const std::optional<std::size_t> odd = off_month_grid(index)) {
-        const long at = static_cast<long>(*odd);
-        const std::size_t other = *odd == 0 ? 1 : 0;
+      if (const std::optional<OffGrid> odd = off_month_grid(index)) {
+        const long at = static_cast<long>(odd->off);
+        const std::size_t other = odd->on;
         throw TimeStepError(source, raw.line_of(at), column,
-                            "irregular time step in column " + in_quotes(time.name) + ": " + in_quotes(index.format_tick(ticks[*odd])) +
+                            "irregular time step in column " + in_quotes(time.name) + ": " + in_quotes(index.format_tick(ticks[odd->off])) +
                                 " is off the monthly grid the other dates keep (as " + in_quotes(index.format_tick(ticks[other])) +
                                 " on line " + std::to_string(raw.line_of(static_cast<long>(other))) +
                                 "): monthly, quarterly or yearly dates share one day of the month (or the month's end)");
@@ -739,14 +741,14 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
 
   CsvReader csv(data.path, delimiter);
   std::vector<SelectedColumn> columns;
-  for (const auto& name : data.targets) columns.push_back({name, find_column(csv, name, "target")});
-  for (const auto& name : data.features) columns.push_back({name, find_column(csv, name, "feature")});
+  for (const auto& name : data.targets) columns.push_back({name, find_column(csv, name, "target", !data.series_column.empty())});
+  for (const auto& name : data.features) columns.push_back({name, find_column(csv, name, "feature", !data.series_column.empty())});
   std::optional<SelectedColumn> time;
   if (!data.time_column.empty())
-    time = SelectedColumn{data.time_column, find_column(csv, data.time_column, "time")};
+    time = SelectedColumn{data.time_column, find_column(csv, data.time_column, "time", !data.series_column.empty())};
   std::optional<SelectedColumn> series_id;
   if (!data.series_column.empty())
-    series_id = SelectedColumn{data.series_column, find_column(csv, data.series_column, "series")};
+    series_id = SelectedColumn{data.series_column, find_column(csv, data.series_column, "series", !data.series_column.empty())};
   // A guess: the first header field named like a time (or the second after an unnamed row index),
   // when it is neither a target nor a feature.
   const bool guess = dropped != nullptr && !time && !series_id;

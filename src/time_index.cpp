@@ -593,7 +593,7 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 
 bool day_based(TimeKind kind) { return kind == TimeKind::date || kind == TimeKind::datetime; }
 
-std::optional<std::size_t> off_month_grid(const TimeIndex& index) {
+std::optional<OffGrid> off_month_grid(const TimeIndex& index) {
   const std::vector<std::int64_t>& t = index.ticks;
   if (!day_based(index.format.kind) || index.frequency.unit != Frequency::Unit::seconds || t.size() < 3) return std::nullopt;
   // A tick's place on a monthly grid: its time of day and day of the month, 0 for the month's last.
@@ -608,9 +608,13 @@ std::optional<std::size_t> off_month_grid(const TimeIndex& index) {
   // Month-based ticks are at least 28 days apart: a grid of days or weeks is not a monthly one.
   for (std::size_t i = 1; i < t.size(); ++i)
     if (t[i] - t[i - 1] < 28 * kSecondsPerDay && place(t[i]) == most->first && place(t[i - 1]) == most->first) return std::nullopt;
-  for (std::size_t i = 0; i < t.size(); ++i)
-    if (place(t[i]) != most->first) return i;
-  return std::nullopt;
+  std::optional<std::size_t> off, on;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    std::optional<std::size_t>& first = place(t[i]) == most->first ? on : off;
+    if (!first) first = i;
+  }
+  if (!off || !on) return std::nullopt;
+  return OffGrid{*off, *on};
 }
 
 bool weekday_ticks(const std::vector<std::int64_t>& ticks) { return first_off_weekday(ticks) == ticks.size(); }

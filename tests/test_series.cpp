@@ -362,6 +362,10 @@ TEST_CASE("series check the time column", "[series]") {
     std::string ends = "date,v\n2020-01-31,1\n2020-02-29,2\n2020-03-31,3\n2020-04-30,4\n2020-05-31,5\n2020-06-30,6\n"
                        "2020-07-31,7\n2020-08-31,8\n2020-09-30,9\n2020-10-31,10\n2020-11-29,11\n2020-12-31,12\n";
     CHECK_THAT(load_error(ends, {"v"}).what(), Catch::Contains("'2020-11-29' is off the monthly grid"));
+    // The date it is compared with is one on the grid, also when the first dates are off it.
+    std::string early = "date,v\n2000-01-15,0\n2000-02-15,1\n";
+    for (int t = 2; t < 24; ++t) early += "20" + std::string(t < 12 ? "00" : "01") + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "-01," + std::to_string(t) + "\n";
+    CHECK_THAT(load_error(early, {"v"}).what(), Catch::Contains("'2000-01-15' is off the monthly grid the other dates keep (as '2000-03-01' on line 4)"));
   }
   SECTION("a gap names the first missing time and the line after it") {
     const InputError e = load_error("date,v\n2020-01,1\n2020-02,2\n2020-04,4\n", {"v"});

@@ -161,10 +161,15 @@ bool short_weekday_run(const TimeIndex& index);
 std::string weekday_problem(const std::vector<std::int64_t>& ticks, const TimeFormat& format, std::size_t* at = nullptr);
 
 // Dates (or datetimes) read as a fixed step of days because a few of them break the calendar grid
-// the rest keep: the position of the first tick off the day of the month (the month's last day
-// counting as one day) and time of day that at least 90% of the ticks share, for a message that
-// names it; nullopt when the ticks are month-based already, or no one day of the month holds 90%.
-std::optional<std::size_t> off_month_grid(const TimeIndex& index);
+// the rest keep: the positions of the first tick off the day of the month (the month's last day
+// counting as one day) and time of day that at least 90% of the ticks share, and of the first tick
+// on it, for a message that names both; nullopt when the ticks are month-based already, or no one
+// day of the month holds 90%.
+struct OffGrid {
+  std::size_t off = 0;
+  std::size_t on = 0;
+};
+std::optional<OffGrid> off_month_grid(const TimeIndex& index);
 
 // Whether a history read with frequency `found` (infer_time_index with `trained` known) can continue
 // a model trained at `trained`: the same unit and count, or either has none (too few ticks); never
