@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "lstmf/error.hpp"
@@ -103,9 +104,11 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
   for (const double v : in_sample) largest = std::max(largest, std::abs(v));
   scale.terms = n - scale.m;
   scale.value = sum / static_cast<double>(scale.terms);
-  // A series that repeats up to rounding (a computed sine: differences of 1e-15 of its size) has no
-  // scale either: dividing by its rounding noise gave MASE of 1e14.
-  constexpr double kRounding = 1e-12;
+  // A series that repeats up to rounding (a computed sine: differences of a few units in the last
+  // place of its values) has no scale either: dividing by its rounding noise gave MASE of 1e14.
+  // A few units in the last place of the largest value (4 epsilon of it; the sine's noise is a
+  // fifth of one epsilon): a counter near 1e15 rising by 1 a step keeps its scale.
+  constexpr double kRounding = 4 * std::numeric_limits<double>::epsilon();
   if (*scale.value > 0 && *scale.value <= kRounding * largest) {
     scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) + ") is " +
                  format_number(*scale.value) + ", rounding noise against values up to " + format_number(largest) +

@@ -190,6 +190,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   std::error_code error;
   // A folder that is not there cannot be read, as a file that is not there (exit 3).
   const fs::file_status folder_status = fs::status(folder, error);
+  if (error && error != std::errc::no_such_file_or_directory) throw IoError(folder, "cannot open: " + error.message());
   if (!fs::exists(folder_status)) throw IoError(folder, "cannot open: no such folder");
   if (!fs::is_directory(folder_status))
     throw InputError(folder, 0, 0, "is not a folder: the protocol reads a folder holding meta.json and the series it lists");

@@ -123,6 +123,10 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     CHECK_THAT(scale.note, Contains("rounding noise against values up to") && Contains("repeats exactly"));
     sine.back() += 1e-6;  // one real change of 1e-8 of the level
     CHECK(seasonal_naive_scale(sine, 12).usable());
+    // A counter near 1e15 rising by 1 a step changes by 1e-15 of its size: a real scale.
+    std::vector<double> counter;
+    for (int t = 0; t < 24; ++t) counter.push_back(1e15 + t);
+    CHECK(seasonal_naive_scale(counter, 12).usable());
   }
   SECTION("m below 1 is a caller's bug") {
     REQUIRE_THROWS_WITH(seasonal_naive_scale(y, 0), Contains("m must be >= 1, got 0"));
