@@ -1407,6 +1407,22 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
     if (columns.size() < 3)
       throw InputError(names[p], 1, 0, "expected a long-format forecast (series column, time, targets), found the header '" +
                                            printable(header) + "'");
+    // The interval bounds of each value column: "y_lo80" and "y_hi80" beside "y" (forecast.hpp
+    // value_columns), checked to hold it between them.
+    struct Band {
+      std::size_t value, lo, hi;
+    };
+    std::vector<Band> bands;
+    for (std::size_t c = 2; c < columns.size(); ++c)
+      for (std::size_t lo = 2; lo < columns.size(); ++lo) {
+        const std::string prefix = columns[c] + "_lo";
+        if (columns[lo].size() <= prefix.size() || columns[lo].compare(0, prefix.size(), prefix) != 0) continue;
+        const std::string hi_name = columns[c] + "_hi" + columns[lo].substr(prefix.size());
+        const auto hi = std::find(columns.begin(), columns.end(), hi_name);
+        if (hi != columns.end()) bands.push_back({c, lo, static_cast<std::size_t>(hi - columns.begin())});
+      }
+    std::string last_id;
+    std::int64_t last_tick = 0;
     for (std::size_t r = 1; r < records.size(); ++r) {
       // Every row as predict writes it: the header's fields, the targets (third on) finite numbers.
       const std::vector<std::string> fields = csv_fields(records[r].text);
@@ -1414,6 +1430,20 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
         throw InputError(names[p], records[r].line, 0,
                          "expected " + std::to_string(columns.size()) + " fields as in the header, found " +
                              std::to_string(fields.size()) + " (a cut or damaged forecast file?)");
+      if (trim_blanks(fields[0]).empty())
+        throw InputError(names[p], records[r].line, 1, "expected a series id in column '" + printable(columns[0]) + "', found none");
+      // Times as predict writes them, each series' rising from row to row.
+      std::int64_t tick = 0;
+      TimeFormat format;
+      if (!parse_time(fields[1], tick, format))
+        throw InputError(names[p], records[r].line, 2,
+                         "expected a time (or a step number) in column '" + printable(columns[1]) + "', found '" + printable(fields[1]) + "'");
+      if (records[r].first == last_id && tick <= last_tick)
+        throw InputError(names[p], records[r].line, 2,
+                         "series " + quote(last_id) + ": time '" + printable(fields[1]) +
+                             "' does not come after the row before (predict writes each series' steps in order)");
+      last_id = records[r].first;
+      last_tick = tick;
       for (std::size_t c = 2; c < fields.size(); ++c) {
         const std::string& field = fields[c];
         char* end = nullptr;
@@ -1424,6 +1454,14 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
           throw InputError(names[p], records[r].line, static_cast<long>(c + 1),
                            "expected a finite number in column '" + printable(columns[c]) + "', found '" +
                                printable(field) + "'");
+      }
+      for (const Band& band : bands) {
+        const double value = std::strtod(fields[band.value].c_str(), nullptr);
+        if (std::strtod(fields[band.lo].c_str(), nullptr) > value || std::strtod(fields[band.hi].c_str(), nullptr) < value)
+          throw InputError(names[p], records[r].line, static_cast<long>(band.lo + 1),
+                           "the interval " + printable(columns[band.lo]) + " .. " + printable(columns[band.hi]) +
+                               " does not hold the forecast '" + printable(columns[band.value]) + "' (" + fields[band.lo] + " .. " +
+                               fields[band.hi] + " around " + fields[band.value] + ")");
       }
       const auto [it, added] = owner.emplace(records[r].first, p);
       if (!added && it->second != p)

@@ -547,6 +547,18 @@ TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[pa
                     Contains("h1.csv: series 'c' has 1 step, but series 'b' of a.csv has 2"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, a}, {"a.csv", "a2.csv"}), Contains("a2.csv") && Contains("series 'b' is also in a.csv"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,time,value\n"}, {"a.csv", "t.csv"}), Contains("t.csv:1") && Contains("differs"));
+  // Rows as predict writes them: an id, a time, each series' times rising, bounds around the value.
+  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\n,2001-01,1\n,2001-02,2\n"}, {"a.csv", "e.csv"}),
+                    Contains("e.csv:2:1: expected a series id"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-01,1\nc,hello,2\n"}, {"a.csv", "t.csv"}),
+                    Contains("t.csv:3:2: expected a time (or a step number) in column 'date', found 'hello'"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-02,1\nc,2001-01,2\n"}, {"a.csv", "d.csv"}),
+                    Contains("d.csv:3:2: series 'c': time '2001-01' does not come after the row before"));
+  const std::string band = "id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,6,7\n";
+  CHECK_THROWS_WITH(merge_forecast_csvs({band}, {"i.csv"}),
+                    Contains("i.csv:3:4: the interval y_lo80 .. y_hi80 does not hold the forecast 'y' (6 .. 7 around 5)"));
+  CHECK(merge_forecast_csvs({"id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,3,7\n"}, {"i.csv"}) ==
+        "id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,3,7\n");
 }
 
 TEST_CASE("tally_combinations counts what each series forecasts with, by its first target's weights", "[panel]") {
