@@ -23,13 +23,6 @@ long windows_per_batch(const Checkpoint& checkpoint) {
   return std::clamp(512L * 1024 / bytes_per_window, 16L, 1024L);
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
 // The time of step `step` (1-based) after row `row` of the history (row < rows: inside it).
 std::string step_time(const Checkpoint& checkpoint, const History& history, long row, long step) {
   if (checkpoint.columns.time_column.empty() || history.ticks.empty()) return std::to_string(row + step + 1);
@@ -395,6 +388,13 @@ std::string csv_header(const std::vector<std::string>& names) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + csv_field(names[i]);
   return out + "\n";
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
 }
 
 std::vector<std::string> value_columns(const std::vector<std::string>& targets, const std::vector<int>& levels) {

@@ -39,9 +39,8 @@ std::string comma_hint(const std::vector<std::string>& missing) {
   if (missing.size() < 2 || missing.size() > 4) return "";
   std::string joined;
   for (const auto& id : missing) joined += (joined.empty() ? "" : ",") + id;
-  std::string quoted = "\"";  // the list syntax's quoting: a quote inside is doubled, as in a CSV field
-  for (const char c : joined) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return " (if one id holds a comma, quote it: --series '" + printable(quoted + "\"", 60) + "')";
+  // The list syntax quotes as a CSV field does (a quote inside doubled); `joined` holds a comma.
+  return " (if one id holds a comma, quote it: --series '" + printable(csv_field(joined), 60) + "')";
 }
 
 // A few ids for messages, each quoted: "'a', 'b', 'c' and 97 more".
@@ -373,13 +372,6 @@ std::vector<std::string> csv_fields(const std::string& record) {
     }
   }
   return fields;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
 }
 
 // The config as merge compares it: all but where the outputs went and the thread count, which do

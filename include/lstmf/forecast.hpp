@@ -37,6 +37,9 @@ struct History {
 void check_unique_header(const std::vector<std::string>& names);
 // The header line of an output CSV: `names` checked (check_unique_header), quoted where needed.
 std::string csv_header(const std::vector<std::string>& names);
+// One CSV field as written: in double quotes (a quote inside doubled) when it holds a comma, a
+// quote or a line end; as it is otherwise.
+std::string csv_field(const std::string& text);
 
 // The checkpoint's own data tail.
 History tail_history(const Checkpoint& checkpoint);
