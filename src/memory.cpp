@@ -15,14 +15,6 @@ namespace {
 
 constexpr std::uint64_t kFloat = sizeof(float);
 
-// Saturating arithmetic: absurd sizes must give a huge estimate, never a wrapped small one.
-std::uint64_t mul(std::uint64_t a, std::uint64_t b) {
-  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
-  return a * b;
-}
-std::uint64_t add(std::uint64_t a, std::uint64_t b) {
-  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
-}
 
 // A number from a file such as /sys/fs/cgroup/memory.max; false when absent or "max".
 bool read_number(const char* path, std::uint64_t& value) {
@@ -35,8 +27,16 @@ bool read_number(const char* path, std::uint64_t& value) {
 
 }  // namespace
 
+std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::numeric_limits<std::uint64_t>::max();
+  return a * b;
+}
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
+}
+
 std::uint64_t MemoryEstimate::total() const {
-  return add(add(add(add(data, model), activations), checkpoint), overhead);
+  return saturating_add(saturating_add(saturating_add(saturating_add(data, model), activations), checkpoint), overhead);
 }
 
 std::uint64_t parameter_count(const ModelConfig& config, long inputs, long outputs) {
@@ -44,10 +44,10 @@ std::uint64_t parameter_count(const ModelConfig& config, long inputs, long outpu
   std::uint64_t in = static_cast<std::uint64_t>(inputs);
   for (const int hidden : config.hidden) {
     const auto h = static_cast<std::uint64_t>(std::max(hidden, 1));
-    count = add(count, mul(4 * h, in + h + 2));  // W_ih [4H, in], W_hh [4H, H], b_ih, b_hh [4H]
+    count = saturating_add(count, saturating_mul(4 * h, in + h + 2));  // W_ih [4H, in], W_hh [4H, H], b_ih, b_hh [4H]
     in = h;
   }
-  return add(count, mul(static_cast<std::uint64_t>(outputs), in + 1));  // head [O, H_top] + [O]
+  return saturating_add(count, saturating_mul(static_cast<std::uint64_t>(outputs), in + 1));  // head [O, H_top] + [O]
 }
 
 MemoryEstimate estimate_training_memory(const Config& config, long inputs, long targets, long rows, int threads) {
@@ -56,7 +56,7 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
   const auto n_rows = static_cast<std::uint64_t>(std::max(rows, 0L));
   // Values as read [rows, C] double, the scaler's double result and its float copy, and one
   // (block, start) window reference (16 bytes) per row at most.
-  m.data = add(mul(mul(n_rows, columns), 8 + 8 + 4), mul(n_rows, 16));
+  m.data = saturating_add(saturating_mul(saturating_mul(n_rows, columns), 8 + 8 + 4), saturating_mul(n_rows, 16));
 
   const std::uint64_t params =
       parameter_count(config.model, inputs, static_cast<long>(config.data.horizon) * targets);
@@ -68,29 +68,29 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
   // The model, its copy in the checkpoint being built, the best weights, the gradient and one more
   // gradient per extra thread, and the moments.
   const std::uint64_t copies = 4 + static_cast<std::uint64_t>(std::max(threads, 1) - 1) + moments;
-  m.model = mul(mul(params, copies), kFloat);
+  m.model = saturating_mul(saturating_mul(params, copies), kFloat);
   // The checkpoint holds the best weights twice (state_dict and optimizer_state.best_state_dict),
   // the last weights and the moments as JSON: a 16-byte node per number in vectors that may have
   // doubled, and about 28 bytes of text per number (dump(1) puts each on its own line). Measured:
   // hidden 1024 with Adam (4.2 M parameters) peaked at 1.64 GB, 390 bytes per parameter in all.
-  m.checkpoint = mul(mul(params, 3 + moments), 32 + 28 + 12);
+  m.checkpoint = saturating_mul(saturating_mul(params, 3 + moments), 32 + 28 + 12);
 
   // One batch of B windows of T steps, split over the threads: per layer k the caches gates and
   // dgates [T*B, 4H], cell, act(cell) and hidden [T*B, H], dx [T*B, in], and with dropout its
   // mask and output [T*B, H]; the batch x [T*B, C] and y [B, O].
   const auto steps = static_cast<std::uint64_t>(std::max(config.data.look_back, 1));
   const auto batch = static_cast<std::uint64_t>(std::max(t.batch_size, 1));
-  const std::uint64_t step_rows = mul(steps, batch);
+  const std::uint64_t step_rows = saturating_mul(steps, batch);
   std::uint64_t per_row = columns;
   std::uint64_t in = columns;
   for (const int hidden : config.model.hidden) {
     const auto h = static_cast<std::uint64_t>(std::max(hidden, 1));
-    per_row = add(per_row, add(mul(11, h), in));
-    if (config.model.dropout > 0) per_row = add(per_row, 2 * h);
+    per_row = saturating_add(per_row, saturating_add(saturating_mul(11, h), in));
+    if (config.model.dropout > 0) per_row = saturating_add(per_row, 2 * h);
     in = h;
   }
-  m.activations = add(mul(mul(step_rows, per_row), kFloat),
-                      mul(mul(batch, static_cast<std::uint64_t>(config.data.horizon) * targets), kFloat));
+  m.activations = saturating_add(saturating_mul(saturating_mul(step_rows, per_row), kFloat),
+                                 saturating_mul(saturating_mul(batch, static_cast<std::uint64_t>(config.data.horizon) * targets), kFloat));
   // Validation batches are sized to about 16 MiB of gates (trainer.cpp); code and small buffers.
   m.overhead = std::uint64_t{96} << 20;
   return m;

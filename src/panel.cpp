@@ -829,15 +829,9 @@ MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set)
   const auto workers = static_cast<std::uint64_t>(std::min<long>(threads, static_cast<long>(series)));
   const MemoryEstimate one = estimate_training_memory(config, inputs, targets, longest, 1);
   const std::uint64_t params = parameter_count(config.model, inputs, static_cast<long>(config.data.horizon) * targets);
-  const auto times = [](std::uint64_t a, std::uint64_t b) {  // saturating, as memory.cpp's sums
-    return a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a ? std::numeric_limits<std::uint64_t>::max() : a * b;
-  };
-  const auto plus = [](std::uint64_t a, std::uint64_t b) {
-    return a > std::numeric_limits<std::uint64_t>::max() - b ? std::numeric_limits<std::uint64_t>::max() : a + b;
-  };
-  need.model = plus(times(one.model, workers), times(times(params, series), sizeof(float)));
-  need.activations = times(one.activations, workers);
-  need.data = plus(times(one.data, workers), times(static_cast<std::uint64_t>(rows * inputs), sizeof(double)));
+  need.model = saturating_add(saturating_mul(one.model, workers), saturating_mul(saturating_mul(params, series), sizeof(float)));
+  need.activations = saturating_mul(one.activations, workers);
+  need.data = saturating_add(saturating_mul(one.data, workers), saturating_mul(static_cast<std::uint64_t>(rows * inputs), sizeof(double)));
   need.checkpoint = one.checkpoint;
   need.overhead = one.overhead;
   return need;

@@ -12,6 +12,10 @@ namespace lstmf {
 
 // Bytes, by what holds them. Estimates follow the engine's buffers (model.hpp, lstm.hpp,
 // backprop.hpp, optimizer.hpp, checkpoint.hpp); they aim a little high, never far low.
+// Saturating arithmetic for byte counts: absurd sizes give a huge figure, never a wrapped small one.
+std::uint64_t saturating_mul(std::uint64_t a, std::uint64_t b);
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b);
+
 struct MemoryEstimate {
   std::uint64_t data = 0;         // values as read (double), scaled copy (float), window index
   std::uint64_t model = 0;        // parameters, best weights, gradients (one per thread), optimizer moments
