@@ -510,12 +510,10 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
     if (!steps) {
       // Monthly dates but for a few: name the first of those, not the first step it breaks.
       if (const std::optional<OffGrid> odd = off_month_grid(index)) {
-        const long at = static_cast<long>(odd->off);
-        const std::size_t other = odd->on;
-        throw TimeStepError(source, raw.line_of(at), column,
+        throw TimeStepError(source, raw.line_of(static_cast<long>(odd->off)), column,
                             "irregular time step in column " + in_quotes(time.name) + ": " + in_quotes(index.format_tick(ticks[odd->off])) +
-                                " is off the monthly grid the other dates keep (as " + in_quotes(index.format_tick(ticks[other])) +
-                                " on line " + std::to_string(raw.line_of(static_cast<long>(other))) +
+                                " is off the monthly grid the other dates keep (as " + in_quotes(index.format_tick(ticks[odd->on])) +
+                                " on line " + std::to_string(raw.line_of(static_cast<long>(odd->on))) +
                                 "): monthly, quarterly or yearly dates share one day of the month (or the month's end)");
       }
       const std::string hint = advice("");
@@ -741,14 +739,13 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
 
   CsvReader csv(data.path, delimiter);
   std::vector<SelectedColumn> columns;
-  for (const auto& name : data.targets) columns.push_back({name, find_column(csv, name, "target", !data.series_column.empty())});
-  for (const auto& name : data.features) columns.push_back({name, find_column(csv, name, "feature", !data.series_column.empty())});
+  const bool long_format = !data.series_column.empty();
+  for (const auto& name : data.targets) columns.push_back({name, find_column(csv, name, "target", long_format)});
+  for (const auto& name : data.features) columns.push_back({name, find_column(csv, name, "feature", long_format)});
   std::optional<SelectedColumn> time;
-  if (!data.time_column.empty())
-    time = SelectedColumn{data.time_column, find_column(csv, data.time_column, "time", !data.series_column.empty())};
+  if (!data.time_column.empty()) time = SelectedColumn{data.time_column, find_column(csv, data.time_column, "time", long_format)};
   std::optional<SelectedColumn> series_id;
-  if (!data.series_column.empty())
-    series_id = SelectedColumn{data.series_column, find_column(csv, data.series_column, "series", !data.series_column.empty())};
+  if (long_format) series_id = SelectedColumn{data.series_column, find_column(csv, data.series_column, "series", long_format)};
   // A guess: the first header field named like a time (or the second after an unnamed row index),
   // when it is neither a target nor a feature.
   const bool guess = dropped != nullptr && !time && !series_id;

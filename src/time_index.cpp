@@ -596,21 +596,23 @@ bool day_based(TimeKind kind) { return kind == TimeKind::date || kind == TimeKin
 std::optional<OffGrid> off_month_grid(const TimeIndex& index) {
   const std::vector<std::int64_t>& t = index.ticks;
   if (!day_based(index.format.kind) || index.frequency.unit != Frequency::Unit::seconds || t.size() < 3) return std::nullopt;
-  // A tick's place on a monthly grid: its time of day and day of the month, 0 for the month's last.
-  const auto place = [](std::int64_t tick) {
-    const CivilTime civil = split_tick(tick);
-    return std::make_pair(civil.second_of_day, civil.day == days_in_month(civil.year, civil.month) ? 0 : civil.day);
-  };
+  // Each tick's place on a monthly grid: its time of day and day of the month, 0 for the month's last.
+  std::vector<std::pair<std::int64_t, int>> place(t.size());
   std::map<std::pair<std::int64_t, int>, std::size_t> count;
-  for (const std::int64_t tick : t) ++count[place(tick)];
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const CivilTime civil = split_tick(t[i]);
+    place[i] = {civil.second_of_day, civil.day == days_in_month(civil.year, civil.month) ? 0 : civil.day};
+    ++count[place[i]];
+  }
   const auto most = std::max_element(count.begin(), count.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   if (most->second == t.size() || static_cast<double>(most->second) < 0.9 * static_cast<double>(t.size())) return std::nullopt;
+  const auto grid = most->first;
   // Month-based ticks are at least 28 days apart: a grid of days or weeks is not a monthly one.
   for (std::size_t i = 1; i < t.size(); ++i)
-    if (t[i] - t[i - 1] < 28 * kSecondsPerDay && place(t[i]) == most->first && place(t[i - 1]) == most->first) return std::nullopt;
+    if (t[i] - t[i - 1] < 28 * kSecondsPerDay && place[i] == grid && place[i - 1] == grid) return std::nullopt;
   std::optional<std::size_t> off, on;
   for (std::size_t i = 0; i < t.size(); ++i) {
-    std::optional<std::size_t>& first = place(t[i]) == most->first ? on : off;
+    std::optional<std::size_t>& first = place[i] == grid ? on : off;
     if (!first) first = i;
   }
   if (!off || !on) return std::nullopt;
