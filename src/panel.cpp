@@ -98,6 +98,8 @@ struct SeriesFit {
   long validation_windows = 0;
   bool stopped = false;  // keep_going said stop during its epochs: left out, as series not started are
   std::string refused;   // data the model cannot take: left out with this reason
+  bool unusable = false; // diverged before a validated epoch, or its weights forecast NaN or Inf:
+                         // left out, with report.diverged as the reason
 };
 
 // `keep_going` (may be empty) is asked after every epoch: a signal stops the run within one epoch
@@ -114,7 +116,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   // A value the model cannot compute with (scaler.hpp) skips the series with that reason (an
   // error under data.strict), rather than a training said to diverge.
   SeriesFit fit{panel_series_of(series, dataset.scalers.front(), config.data.look_back), {}, dataset.train.size(),
-                dataset.validation.size(), false, ""};
+                dataset.validation.size(), false, "", false};
   fit.report.id = series.id;
   try {
     check_spread(series, dataset.splits.front().train_end, set.source);
@@ -141,6 +143,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   } catch (const DivergedError& e) {
     fit.report.diverged = e.what();
     result = trainer.result_so_far();  // the best weights so far are restored: kept when there are any
+    fit.unusable = result.best_epoch == 0;
   }
   if (result.stopped_by_callback && !result.early_stopped && trainer.epoch() < training.epochs) {  // not finished
     fit.stopped = true;
@@ -163,7 +166,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
       // Finite losses, but saturated cells forecast NaN or Inf: this series is left out, not the run.
       fit.report.diverged = "the trained model forecasts NaN or Inf on its validation windows although its losses were "
                             "finite (weights blown up by too large a step: training.lr is " + format_number(config.training.lr) + ")";
-      fit.report.best_epoch = 0;
+      fit.unusable = true;
     }
   }
   return fit;
@@ -197,7 +200,7 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
       outcome.checkpoint.left_out.push_back({fit->report.id, fit->refused});
       continue;
     }
-    if (!fit->report.diverged.empty() && fit->report.best_epoch == 0) {
+    if (fit->unusable) {
       outcome.skipped.push_back({fit->report.id, fit->report.diverged, true});
       outcome.checkpoint.left_out.push_back({fit->report.id, fit->report.diverged});
       continue;
