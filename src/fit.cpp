@@ -340,10 +340,7 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
 FitOutcome fit(const Config& config, const FitOptions& options) {
   // Sizes are checked before memory is taken: the model's part before the file is read (as far as
   // the config fixes it), and the whole job once the rows are known (in the overload below).
-  const long inputs_named = static_cast<long>(config.data.targets.size() + config.data.features.size());
-  const long targets_named = static_cast<long>(config.data.targets.size());
-  check_memory(estimate_training_memory(config, inputs_named, targets_named, 0, use_threads(config.training.threads)), 0,
-               available_memory());
+  check_model_memory(config, use_threads(config.training.threads));
   // The default recipe needs the season, which comes from the time column: when none is named, a
   // first column named like one (date, month, ...; series.hpp load_training_series) is taken, as
   // the accuracy protocol does, unless it is a target or feature or its values do not read as times.

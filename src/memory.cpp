@@ -161,4 +161,10 @@ void check_memory(const MemoryEstimate& estimate, std::uint64_t already_held, st
   throw MemoryError(message.str());
 }
 
+void check_model_memory(const Config& config, int threads) {
+  const long targets = static_cast<long>(config.data.targets.size());
+  const long inputs = targets + static_cast<long>(config.data.features.size());
+  check_memory(estimate_training_memory(config, inputs, targets, 0, threads), 0, available_memory());
+}
+
 }  // namespace lstmf

@@ -760,9 +760,7 @@ PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options) 
   if (config.data.series_column.empty()) throw InputError("many-series training needs data.series_column (--series-column COL)");
   // One model's share, before the file is read (as far as the config fixes it): the whole job is
   // checked once the series are known (check_panel_memory).
-  const long inputs_named = static_cast<long>(config.data.targets.size() + config.data.features.size());
-  check_memory(estimate_training_memory(config, inputs_named, static_cast<long>(config.data.targets.size()), 0, 1), 0,
-               available_memory());
+  check_model_memory(config, 1);
   DataConfig data = config.data;
   std::string unread;
   // Series with an empty column skipped, as inspect reads them; the values of series not selected

@@ -44,4 +44,8 @@ std::string format_bytes(std::uint64_t bytes);
 // check), naming the figure, its largest part and the settings that shrink it.
 void check_memory(const MemoryEstimate& estimate, std::uint64_t already_held, std::uint64_t available);
 
+// check_memory on the model's share of a training job as far as `config` fixes it, before the file
+// is read: its named targets and features, no rows, `threads` (>= 1) training side by side.
+void check_model_memory(const Config& config, int threads);
+
 }  // namespace lstmf
