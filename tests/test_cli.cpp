@@ -295,6 +295,31 @@ TEST_CASE("stdout that is an input, or shared by two outputs, is refused before 
   CHECK(appended.exit_code == 2);
   CHECK_THAT(appended.err, Contains("stdout is the same file as --model m.json"));
   CHECK(read_file(dir.file("m.json")) == model);
+  // every command that writes stdout: evaluate (its model, or the data it reads by default or
+  // with --input), inspect (its data or config), the protocol (its meta.json or a series file)
+  std::filesystem::copy_file(source_path("data/shampoo.csv"), dir.file("s.csv"));
+  const std::string series = read_file(dir.file("s.csv"));
+  std::filesystem::create_directory(dir.file("p"));
+  std::filesystem::copy_file(source_path("data/shampoo.csv"), dir.file("p/shampoo.csv"));
+  dir.write("p/meta.json", R"({"shampoo.csv": {"target": "sales", "frequency": "monthly", "m": 12, "h": 6}})");
+  const std::string meta = read_file(dir.file("p/meta.json"));
+  dir.write("c.json", R"({"data": {"path": "s.csv", "targets": ["sales"], "time_column": "date"}})");
+  const std::string config = read_file(dir.file("c.json"));
+  struct Case {
+    std::string command, file, content;
+  };
+  for (const Case& c : std::vector<Case>{{"evaluate --model m.json >> m.json", "m.json", model},
+                                         {"evaluate --model m.json --input s.csv >> s.csv", "s.csv", series},
+                                         {"inspect --data s.csv --target sales >> s.csv", "s.csv", series},
+                                         {"inspect --config c.json >> c.json", "c.json", config},
+                                         {"evaluate --protocol p >> p/meta.json", "p/meta.json", meta},
+                                         {"evaluate --protocol p >> p/shampoo.csv", "p/shampoo.csv", series}}) {
+    INFO(c.command);
+    const RunResult r = run_shell("{ " + binary + c.command + "; }", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("stdout is the same file as") && Contains(c.file.substr(c.file.find('/') + 1)));
+    CHECK(read_file(dir.file(c.file)) == c.content);
+  }
   // two outputs into one stream, however spelled
   const RunResult both = run_shell("{ { " + binary + train + " --output /dev/stdout --log-json -; echo exit $? >&2; } | cat; }", dir.path());
   CHECK_THAT(both.err, Contains("exit 2"));

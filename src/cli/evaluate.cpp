@@ -109,6 +109,7 @@ int run_protocol_command(const EvaluateArgs& args) {
     check_writable(args.json_file);  // before a run of minutes, not after it
     options.outputs.push_back({"--json-file", args.json_file});
   }
+  options.outputs.push_back({"stdout", "-"});  // the report: not appended to meta.json or a series
   if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   const ProtocolResult result = run_protocol(args.protocol, options);
   for (const auto& [file, why] : result.skipped) std::cerr << "lstm-forecast: skipped " << file << ": " << why << "\n";
@@ -152,6 +153,7 @@ int run_evaluate(EvaluateArgs args) {
                                 : in_quotes(input) + " is not found from here") +
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
+  check_distinct("-", "-", {{"--model", args.model}, {"--input", input}});  // `evaluate --model m.json >> m.json`
   if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.model, args.panel, input, args.options, args.json);
   const Checkpoint& checkpoint = *single;
   const History history = read_history(checkpoint, input);

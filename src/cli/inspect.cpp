@@ -7,6 +7,7 @@
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
+#include "lstmf/io.hpp"
 #include "lstmf/panel.hpp"
 #include "lstmf/recipe.hpp"
 
@@ -18,6 +19,7 @@ Command add_inspect(CLI::App& app) {
   add_config_flags(*command, *flags);
   return {command, [flags] {
             Config requested = resolve_config(*flags);
+            check_distinct("-", "-", {{"--data", requested.data.path}, {"--config", flags->config_file}});  // `inspect >> data.csv`
             const bool many = !requested.data.series_column.empty();
             std::string dropped, unread;
             SeriesSet data = load_training_series(requested.data, &dropped, &unread);  // as fit() reads it
