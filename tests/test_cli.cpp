@@ -168,6 +168,21 @@ TEST_CASE("a history with future rows left empty forecasts from its last value u
   CHECK_THAT(r.err, Contains("note: h.csv: 2 trailing rows without a target value not read (the forecast starts after the last value)"));
 }
 
+TEST_CASE("predict and evaluate refuse an empty --missing as train does", "[cli]") {
+  TempDir dir;
+  const std::string data = "'" + source_path("data/water-usage.csv") + "'";
+  REQUIRE(run_cli("train --data " + data + " --target water --time-column date --look-back 3 --hidden 2 --epochs 1 "
+                  "--quiet --output m.json", dir.path()).exit_code == 0);
+  for (const std::string& command : {"train --data " + data + " --target water", std::string("predict --model m.json"),
+                                     std::string("evaluate --model m.json")}) {
+    INFO(command);
+    const RunResult r = run_cli(command + " --missing ''", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("--missing expects one of error|interpolate|ffill, got ''"));
+    CHECK(r.out.empty());
+  }
+}
+
 TEST_CASE("bad data is reported with file, line and column", "[cli]") {
   TempDir dir;
   dir.write("bad.csv", "date,value\n2020-01,1\n2020-02,twelve\n2020-03,3\n");

@@ -24,9 +24,9 @@ Command add_predict(CLI::App& app);
 Command add_evaluate(CLI::App& app);
 Command add_merge(CLI::App& app);
 
-// --intervals of predict and evaluate, as given (each occurrence a comma-separated list) -> the
-// levels: whole percentages from 50 to 99 in decimal (080 is 80; 80.5 is refused as not whole, not
-// as out of range), no empty item (80,,95), each level once. Throws InputError.
+// --intervals of predict and evaluate, as given (one comma-separated list: the flag is refused when
+// repeated) -> the levels: whole percentages from 50 to 99 in decimal (080 is 80; 80.5 is refused
+// as not whole, not as out of range), no empty item (80,,95), each level once. Throws InputError.
 std::vector<int> interval_levels(const std::vector<std::string>& given);
 
 // Integer options outside the config's table (predict's --horizon, evaluate's --origins, ...):
@@ -41,9 +41,9 @@ CLI::Validator file_path();
 // (error, interpolate or ffill) instead of the model's data.missing: a business-day history with a
 // holiday, for a model trained on complete rows. add_history_missing registers the flag;
 // history_missing reads it as train's --missing is read (the config's option table; InputError for
-// another value), nullopt for "" (as trained).
-void add_history_missing(CLI::App& command, std::string& policy);
-std::optional<MissingPolicy> history_missing(const std::string& policy);
+// another value, '' included), nullopt when the flag is not given (as trained).
+CLI::Option* add_history_missing(CLI::App& command, std::string& policy);
+std::optional<MissingPolicy> history_missing(const CLI::Option& option, const std::string& policy);
 
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();

@@ -26,7 +26,8 @@ struct EvaluateArgs {
   long origins = 0;
   BacktestOptions options;
   bool json = false;
-  std::string missing;  // "" = the model's data.missing
+  std::string missing;
+  CLI::Option* missing_option = nullptr;  // not given: the model's data.missing
   // The accuracy protocol over a folder (protocol.hpp) instead of one checkpoint's backtest.
   std::string protocol;
   std::string json_file;
@@ -123,7 +124,7 @@ int run_protocol_command(const EvaluateArgs& args) {
 
 int run_evaluate(EvaluateArgs args) {
   interval_levels(args.intervals);  // checked in either mode, as CLI11 did (only the protocol reports them)
-  if (!args.protocol.empty() && !args.missing.empty())
+  if (!args.protocol.empty() && args.missing_option->count() > 0)
     throw InputError("--missing is for evaluate --model; the protocol interpolates (bench/README.md)");
   if (!args.protocol.empty()) {
     refuse_other_mode(args);
@@ -132,7 +133,7 @@ int run_evaluate(EvaluateArgs args) {
   if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
   refuse_other_mode(args);
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
-  const std::optional<MissingPolicy> missing = history_missing(args.missing);
+  const std::optional<MissingPolicy> missing = history_missing(*args.missing_option, args.missing);
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
   if (args.origins_option->count() > 0) args.options.origins = args.origins;
   if (args.season_option->count() > 0) args.options.season = args.season;
@@ -193,7 +194,9 @@ Command add_evaluate(CLI::App& app) {
       command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file")->check(file_path()),
       command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported (percent, 50..99)")
           ->type_name("LEVEL[,LEVEL]")
-          ->capture_default_str(),
+          ->capture_default_str()
+          ->expected(1)
+          ->multi_option_policy(CLI::MultiOptionPolicy::Throw),
       command->add_option("--only", args->only, "--protocol: run these files of meta.json only")->delimiter(','),
       command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str()};
   command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
@@ -217,7 +220,7 @@ Command add_evaluate(CLI::App& app) {
                                             "seasonal period m for seasonal naive and MASE (default: the checkpoint's)")
       ->transform(decimal_integer());
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
-  add_history_missing(*command, args->missing);
+  args->missing_option = add_history_missing(*command, args->missing);
   command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")
       ->transform(decimal_integer())
       ->capture_default_str();

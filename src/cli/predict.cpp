@@ -20,7 +20,8 @@ struct PredictArgs {
   bool fitted = false;
   std::vector<std::string> intervals;  // percent levels as given (interval_levels)
   int threads = 0;
-  std::string missing;  // "" = the model's data.missing
+  std::string missing;
+  CLI::Option* missing_option = nullptr;  // not given: the model's data.missing
   PanelArgs panel;     // many-series checkpoints: --series, --shard
 };
 
@@ -29,7 +30,7 @@ int run_predict(const PredictArgs& args) {
   check_writable(args.output);
   check_distinct("--output", args.output, {{"--model", args.model}, {"--input", args.input}});
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
-  const std::optional<MissingPolicy> missing = history_missing(args.missing);
+  const std::optional<MissingPolicy> missing = history_missing(*args.missing_option, args.missing);
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   if (missing) (loaded.panel ? loaded.panel->config : loaded.single->config).data.missing = *missing;
   if (loaded.panel) {
@@ -105,15 +106,15 @@ CLI::Validator decimal_integer() {
       "");
 }
 
-void add_history_missing(CLI::App& command, std::string& policy) {
-  command.add_option("--missing", policy,
+CLI::Option* add_history_missing(CLI::App& command, std::string& policy) {
+  return command.add_option("--missing", policy,
                      "how the history's missing values and time gaps are filled: error, interpolate or ffill "
                      "(default: as the model was trained, its data.missing)")
       ->type_name("POLICY");
 }
 
-std::optional<MissingPolicy> history_missing(const std::string& policy) {
-  if (policy.empty()) return std::nullopt;
+std::optional<MissingPolicy> history_missing(const CLI::Option& option, const std::string& policy) {
+  if (option.count() == 0) return std::nullopt;
   Config read;
   set_from_text(read, *find_option("data.missing"), policy);
   return read.data.missing;
@@ -157,8 +158,10 @@ Command add_predict(CLI::App& app) {
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str()->check(file_path());
   auto* intervals = command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
-      ->type_name("LEVEL[,LEVEL]");
-  add_history_missing(*command, args->missing);
+      ->type_name("LEVEL[,LEVEL]")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
+  args->missing_option = add_history_missing(*command, args->missing);
   // Fitted values are the trained H steps of every window, without intervals.
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future")
       ->excludes(horizon)
