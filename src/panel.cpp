@@ -446,6 +446,8 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard)
       if (item.empty()) continue;
       throw InputError("--series expects series ids, got " + in_quotes(ids) + ": an id of spaces alone (ids are trimmed, as in the file)");
     }
+    if (std::find(selection.ids.begin(), selection.ids.end(), id) != selection.ids.end())
+      throw InputError("--series: series " + quote(std::string(id)) + " is given twice");
     selection.ids.emplace_back(id);
   }
   return selection;

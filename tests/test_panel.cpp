@@ -146,6 +146,8 @@ TEST_CASE("the values of series not selected are not read: their missing values 
   // Ids are trimmed as the file's are; one of spaces alone is no id (it would select every series).
   CHECK(select_series(set, make_selection(" a\t", "")).series.front().id == "a");
   CHECK_THROWS_WITH(make_selection("a, ", ""), Contains("--series expects series ids, got 'a, ': an id of spaces alone"));
+  // An id twice (trimmed alike) is a slip, not two forecasts of one series.
+  CHECK_THROWS_WITH(make_selection("a,b, a", ""), Contains("--series: series 'a' is given twice"));
 
   PanelFitOptions options;
   options.selection = make_selection("a,b", "");
