@@ -348,7 +348,7 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   std::string dropped, unread;
   SeriesSet data = load_training_series(named.data, &dropped, &unread);
   const std::string rows_dropped = data.series.size() == 1
-                                       ? dropped_rows_note(data.series.front().leading_dropped, data.series.front().trailing_dropped)
+                                       ? dropped_rows_note(data.series.front().dropped)
                                        : "";
   std::string jump;
   if (data.series.size() == 1 && !named.data.targets.empty()) {

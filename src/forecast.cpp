@@ -146,8 +146,7 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
                       checkpoint.seasonal.period());
   }  // (without times, the first row read falls where training's first row read did)
   History history{std::move(series.values), std::move(series.time.ticks), set.source, phase};
-  history.leading_dropped = series.leading_dropped;
-  history.trailing_dropped = series.trailing_dropped;
+  history.dropped = series.dropped;
   history.target_filled = std::move(series.target_filled);
   return history;
 }

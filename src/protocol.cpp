@@ -309,9 +309,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       long first = 0;
       while (first < series.rows() && filled(first)) ++first;
       if (first > 0) keep_rows(first, series.rows());
-      if (series.leading_dropped + first > 0)
-        add_note(count_of(series.leading_dropped + first, "leading row") + " without a target value dropped");
-      if (series.trailing_dropped > 0) add_note(count_of(series.trailing_dropped, "trailing row") + " without a target value dropped");
+      if (series.dropped.leading + first > 0)
+        add_note(count_of(series.dropped.leading + first, "leading row") + " without a target value dropped");
+      if (series.dropped.trailing > 0) add_note(count_of(series.dropped.trailing, "trailing row") + " without a target value dropped");
       if (series.rows() > options.max_length) keep_rows(series.rows() - options.max_length, series.rows());  // the last max_length points
       const long rows = series.rows();
       if (rows < s.h + 3)

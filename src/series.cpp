@@ -578,10 +578,10 @@ class EmptyColumnError : public InputError {
   using InputError::InputError;
 };
 
-// Fills the NaN cells of each column of `values` [rows, columns] by the policy. `rows_not_read`:
-// rows of the file outside the targets' values, left out before (named when a column is empty).
+// Fills the NaN cells of each column of `values` [rows, columns] by the policy (before its first
+// value, its first; after its last, its last: rows the caller cuts off when there is a time column).
 void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, MissingPolicy missing,
-                  const std::string& source, long rows_not_read) {
+                  const std::string& source) {
   const long rows = values.rows();
   for (long c = 0; c < values.cols(); ++c) {
     auto column = values.col(c);
@@ -590,10 +590,7 @@ void fill_missing(MatrixD& values, const std::vector<SelectedColumn>& columns, M
     if (first_valid == rows)
       throw EmptyColumnError(source, 0, 0,
                        "column " + in_quotes(columns[static_cast<std::size_t>(c)].name) + " has no values: " +
-                           (rows == 1 ? std::string("its 1 row is missing") : "all " + std::to_string(rows) + " rows are missing") +
-                           (rows_not_read > 0 ? " (" + std::to_string(rows_not_read) + (rows_not_read == 1 ? " row" : " rows") +
-                                                    " before the first or after the last target value not read)"
-                                              : std::string()));
+                           (rows == 1 ? std::string("its 1 row is missing") : "all " + std::to_string(rows) + " rows are missing"));
     if (missing == MissingPolicy::error) continue;  // nothing can be missing: reading refused it
     for (long row = 0; row < first_valid; ++row) column(row) = column(first_valid);
     long last_valid = first_valid;
@@ -660,6 +657,40 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
   return out;
 }
 
+// Where every column of `values` [rows, columns] (the first `n_targets` are targets) has values:
+// from the latest first value of a column to the earliest last one, [begin, end) (empty, begin >=
+// end, when one column ends before another starts); the columns that set them (the first such in
+// column order); whether a target has a value outside them (the rows are then named by that column,
+// not as rows without a target value); and whether every column has a value at all.
+struct ValueSpan {
+  long begin = 0, end = 0;
+  long begin_column = 0, end_column = 0;
+  bool begin_named = false, end_named = false;
+  bool every_column = true;
+};
+
+ValueSpan value_span(const MatrixD& values, int n_targets) {
+  const long rows = values.rows();
+  ValueSpan span;
+  span.end = rows;
+  long first_target = rows, last_target = -1;
+  for (long c = 0; c < values.cols(); ++c) {
+    long first = 0, last = rows - 1;
+    while (first < rows && std::isnan(values(first, c))) ++first;
+    if (first == rows) {
+      span.every_column = false;
+      continue;
+    }
+    while (std::isnan(values(last, c))) --last;
+    if (first > span.begin) span.begin = first, span.begin_column = c;
+    if (last + 1 < span.end) span.end = last + 1, span.end_column = c;
+    if (c < n_targets) first_target = std::min(first_target, first), last_target = std::max(last_target, last);
+  }
+  span.begin_named = first_target < span.begin;
+  span.end_named = last_target >= span.end;
+  return span;
+}
+
 // One series from rows already read: time index, gaps, missing values. The long-format loader
 // calls this once per series id. `index`: the time index inferred from the rows' ticks
 // (infer_time_index with `known`; raw.ticks moved into it), unused without a time column.
@@ -672,20 +703,32 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
   Series series;
   for (const SelectedColumn& column : columns) series.columns.push_back(column.name);
   series.n_targets = n_targets;
-  // Rows before the targets' first value and after their last hold no data (a history whose future
-  // rows are left empty, a column that starts late): under a filling policy the series starts and
-  // ends there, rather than copying its first and last values over them. Without a time column the
-  // rows are the periods, so leading rows stay (filled): row numbers (predict --fitted) and season
-  // positions (seasonal.hpp) count from the file's first row. Rows read [begin, end) are kept; all
-  // rows empty is left to fill_missing's error. Nothing changes raw before the gap check can throw.
-  const auto no_target = [&](long r) { return raw.values.row(r).head(n_targets).array().isNaN().all(); };
+  // Rows before a column's first value and after its last hold no data of it (a history whose
+  // future rows are left empty, a feature that starts late, one target of several that ends early):
+  // under a filling policy the series starts and ends where every column has values, rather than
+  // copying a column's first and last values over them. Without a time column the rows are the
+  // periods, so leading rows stay (filled): row numbers (predict --fitted) and season positions
+  // (seasonal.hpp) count from the file's first row. Rows read [begin, end) are kept; a column
+  // without values is left to fill_missing's error. Nothing changes raw before the gap check can throw.
   const long rows_read = raw.rows;
   long begin = 0, end = rows_read;
   if (missing != MissingPolicy::error) {
-    while (begin < end && no_target(begin)) ++begin;
-    while (end > begin && no_target(end - 1)) --end;
-    if (begin == end) end = rows_read;
-    if (!time || begin == end) begin = 0;
+    const ValueSpan span = value_span(raw.values, n_targets);
+    if (span.every_column) {
+      if (span.begin >= span.end) {  // one column ends before another starts: nothing to fill between
+        const auto name = [&](long c) { return in_quotes(columns[static_cast<std::size_t>(c)].name); };
+        throw InputError(source, raw.line_of(span.begin), static_cast<long>(columns[static_cast<std::size_t>(span.begin_column)].field + 1),
+                         "column " + name(span.begin_column) + " starts here, after the last value of column " + name(span.end_column) +
+                             " (line " + std::to_string(raw.line_of(span.end - 1)) +
+                             "): the columns share no row with values, and --missing fills between a column's values only");
+      }
+      begin = time ? span.begin : 0;
+      end = span.end;
+      series.dropped.leading = begin;
+      series.dropped.trailing = rows_read - end;
+      if (begin > 0 && span.begin_named) series.dropped.leading_column = columns[static_cast<std::size_t>(span.begin_column)].name;
+      if (end < rows_read && span.end_named) series.dropped.trailing_column = columns[static_cast<std::size_t>(span.end_column)].name;
+    }
   }
   series.first_line = raw.line_of(begin);
   if (time) {
@@ -705,20 +748,24 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
     }
     check_and_fill_gaps(raw, series.time, *time, missing, source);
   }
-  if (begin > 0 || end < rows_read) {  // the same rows in the gap-filled frame
-    series.leading_dropped = begin;
-    series.trailing_dropped = rows_read - end;
-    long first = 0, last = raw.values.rows();
-    while (begin > 0 && no_target(first)) ++first;
-    while (end < rows_read && no_target(last - 1)) --last;
+  // The same rows in the gap-filled frame (inserted rows are empty), cut once every column is
+  // filled: a cell missing at the first row kept is filled from the values around it, in the rows
+  // not read too.
+  long first = 0, last = raw.values.rows();
+  if (begin > 0 || end < rows_read) {
+    const ValueSpan span = value_span(raw.values, n_targets);
+    first = begin > 0 ? span.begin : 0;
+    last = span.end;
+  }
+  if (raw.values.cols() > 0 && raw.values.col(0).segment(first, last - first).hasNaN()) {
+    series.target_filled.resize(static_cast<std::size_t>(last - first));
+    for (long r = first; r < last; ++r) series.target_filled[static_cast<std::size_t>(r - first)] = std::isnan(raw.values(r, 0));
+  }
+  fill_missing(raw.values, columns, missing, source);
+  if (first > 0 || last < raw.values.rows()) {
     raw.values = MatrixD(raw.values.middleRows(first, last - first));
     if (time) series.time.ticks = std::vector<std::int64_t>(series.time.ticks.begin() + first, series.time.ticks.begin() + last);
   }
-  if (raw.values.cols() > 0 && raw.values.col(0).hasNaN()) {
-    series.target_filled.resize(static_cast<std::size_t>(raw.values.rows()));
-    for (long r = 0; r < raw.values.rows(); ++r) series.target_filled[static_cast<std::size_t>(r)] = std::isnan(raw.values(r, 0));
-  }
-  fill_missing(raw.values, columns, missing, source, series.leading_dropped + series.trailing_dropped);
   series.values = std::move(raw.values);
   return series;
 }
@@ -903,25 +950,43 @@ std::string last_value_jump_note(const MatrixD& values, long column, long rows, 
          format_number(before) + "): every forecast starts from it; if it is an error, fix or drop that row";
 }
 
-std::string dropped_rows_note(long leading, long trailing) {
+std::string dropped_rows_note(const DroppedRows& dropped) {
+  const long leading = dropped.leading, trailing = dropped.trailing;
   if (leading == 0 && trailing == 0) return "";
   const auto rows = [](long n, const char* where) { return std::to_string(n) + " " + where; };
-  const std::string which = leading > 0 && trailing > 0 ? rows(leading, "leading and ") + rows(trailing, "trailing")
-                            : leading > 0             ? rows(leading, "leading")
-                                                      : rows(trailing, "trailing");
-  return which + (leading + trailing == 1 ? " row" : " rows") + " without a target value not read";
+  if (dropped.leading_column.empty() && dropped.trailing_column.empty()) {
+    const std::string which = leading > 0 && trailing > 0 ? rows(leading, "leading and ") + rows(trailing, "trailing")
+                              : leading > 0             ? rows(leading, "leading")
+                                                        : rows(trailing, "trailing");
+    return which + (leading + trailing == 1 ? " row" : " rows") + " without a target value not read";
+  }
+  // A column bounds them: each side says why ("2 leading rows (before the first value of 'f')").
+  const auto side = [&](long n, const char* where, const std::string& column, const char* bound) {
+    return std::to_string(n) + " " + where + (n == 1 ? " row" : " rows") + " (" +
+           (column.empty() ? std::string("without a target value") : std::string(bound) + " value of " + in_quotes(column)) + ")";
+  };
+  std::string out;
+  if (leading > 0) out = side(leading, "leading", dropped.leading_column, "before the first");
+  if (trailing > 0) out += (out.empty() ? "" : " and ") + side(trailing, "trailing", dropped.trailing_column, "after the last");
+  return out + " not read";
 }
 
 std::string dropped_rows_note(const SeriesSet& set) {
   long count = 0;
+  bool by_column = false;  // some rows are bounded by a column, not empty of every target
   std::string named;
   for (const Series& s : set.series) {
-    const std::string note = dropped_rows_note(s.leading_dropped, s.trailing_dropped);
+    std::string note = dropped_rows_note(s.dropped);
     if (note.empty()) continue;
-    if (++count <= 3) named += (named.empty() ? "" : "; ") + in_quotes(s.id) + ": " + note.substr(0, note.find(" without"));
+    by_column = by_column || !s.dropped.leading_column.empty() || !s.dropped.trailing_column.empty();
+    note.erase(note.size() - std::string(" not read").size());
+    const std::string plain = " without a target value";
+    if (note.size() > plain.size() && note.compare(note.size() - plain.size(), plain.size(), plain) == 0) note.erase(note.size() - plain.size());
+    if (++count <= 3) named += (named.empty() ? "" : "; ") + in_quotes(s.id) + ": " + note;
   }
   if (count == 0) return "";
-  return "rows without a target value not read in " + std::to_string(count) + " series (" + named + (count > 3 ? "; ..." : "") + ")";
+  return std::string(by_column ? "rows outside the columns' values" : "rows without a target value") + " not read in " +
+         std::to_string(count) + " series (" + named + (count > 3 ? "; ..." : "") + ")";
 }
 
 std::string last_value_jump_note(const SeriesSet& set, const std::string& name) {

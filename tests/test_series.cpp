@@ -236,12 +236,12 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
   SECTION("interpolate is linear in row position; rows before the target's first value and after its last go") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::interpolate);
     // Rows 1 and 6 have no target: the series runs from 2 to 5 (times too), not copies of 2 and 8.
-    CHECK(series.leading_dropped == 1);
-    CHECK(series.trailing_dropped == 1);
+    CHECK(series.dropped.leading == 1);
+    CHECK(series.dropped.trailing == 1);
     CHECK(series.first_line == 3);
     CHECK(column(series, 0) == std::vector<double>{2, 4, 6, 8});
-    // A feature missing at the new start takes its first value there.
-    CHECK(column(series, 1) == std::vector<double>{30, 30, 40, 50});
+    // A feature missing at the new start is filled from the values around it, the row not read too.
+    CHECK(column(series, 1) == std::vector<double>{20, 30, 40, 50});
     CHECK(series.time.ticks == std::vector<std::int64_t>{2, 3, 4, 5});
     // The first target's filled rows are marked (the protocol scores only values the file holds).
     CHECK(series.target_filled == std::vector<bool>{false, true, true, false});
@@ -249,18 +249,18 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
   SECTION("ffill carries values forward; the same rows go") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::ffill);
     CHECK(column(series, 0) == std::vector<double>{2, 2, 2, 8});
-    CHECK(column(series, 1) == std::vector<double>{30, 30, 30, 50});
+    CHECK(column(series, 1) == std::vector<double>{10, 30, 30, 50});
     CHECK(load_text("date,a\n1,1\n2,2\n", {"a"}, {}, "date", MissingPolicy::ffill).target_filled.empty());
     // A history with its future rows left empty ends at its last value; a feature there goes too.
     const Series future = load_text("date,a,b\n1,1,5\n2,2,6\n3,,7\n4,,8\n", {"a"}, {"b"}, "date", MissingPolicy::ffill);
     CHECK(future.rows() == 2);
-    CHECK(future.trailing_dropped == 2);
+    CHECK(future.dropped.trailing == 2);
     CHECK(column(future, 1) == std::vector<double>{5, 6});
   }
   SECTION("without a time column leading rows stay (filled): rows are the periods") {
     const Series series = load_text("a,b\n,1\n2,2\n3,3\n,4\n", {"a"}, {"b"}, "", MissingPolicy::interpolate);
-    CHECK(series.leading_dropped == 0);
-    CHECK(series.trailing_dropped == 1);
+    CHECK(series.dropped.leading == 0);
+    CHECK(series.dropped.trailing == 1);
     CHECK(column(series, 0) == std::vector<double>{2, 2, 3});
   }
   SECTION("many series: the note names the first three") {
@@ -268,30 +268,43 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     for (const char* id : {"A", "B", "C", "D", "E"}) {
       Series s;
       s.id = id;
-      s.trailing_dropped = std::string(id) == "B" ? 0 : 1;
+      s.dropped.trailing = std::string(id) == "B" ? 0 : 1;
       set.series.push_back(s);
     }
     CHECK(dropped_rows_note(set) ==
           "rows without a target value not read in 4 series ('A': 1 trailing row; 'C': 1 trailing row; 'D': 1 trailing row; ...)");
     CHECK(dropped_rows_note(SeriesSet{}).empty());
-    CHECK(dropped_rows_note(2, 3) == "2 leading and 3 trailing rows without a target value not read");
+    CHECK(dropped_rows_note({2, 3, "", ""}) == "2 leading and 3 trailing rows without a target value not read");
   }
-  SECTION("with several targets a row goes only when every target is missing") {
+  SECTION("rows outside any one column's values go, named by that column: nothing is copied past a column's ends") {
     const Series series = load_text("date,a,b\n1,,1\n2,2,2\n3,3,\n4,,\n", {"a", "b"}, {}, "date", MissingPolicy::interpolate);
-    CHECK(series.leading_dropped == 0);
-    CHECK(series.trailing_dropped == 1);
-    CHECK(column(series, 0) == std::vector<double>{2, 2, 3});
-    CHECK(column(series, 1) == std::vector<double>{1, 2, 2});
+    CHECK(series.dropped.leading == 1);
+    CHECK(series.dropped.trailing == 2);
+    CHECK(column(series, 0) == std::vector<double>{2});
+    CHECK(column(series, 1) == std::vector<double>{2});
+    CHECK(dropped_rows_note(series.dropped) ==
+          "1 leading row (before the first value of 'a') and 2 trailing rows (after the last value of 'b') not read");
+    // A feature that starts late, with the target there: named; rows empty of every target: as before.
+    const Series late = load_text("date,y,f\n1,1,\n2,2,\n3,3,7\n4,4,8\n5,,\n", {"y"}, {"f"}, "date", MissingPolicy::ffill);
+    CHECK(column(late, 0) == std::vector<double>{3, 4});
+    CHECK(dropped_rows_note(late.dropped) == "2 leading rows (before the first value of 'f') and 1 trailing row (without a target value) not read");
+    SeriesSet set;
+    set.series = {late, late};
+    set.series[0].id = "A";
+    set.series[1].id = "B";
+    CHECK(dropped_rows_note(set) == "rows outside the columns' values not read in 2 series ('A': 2 leading rows (before the first "
+                                    "value of 'f') and 1 trailing row (without a target value); 'B': 2 leading rows (before the "
+                                    "first value of 'f') and 1 trailing row (without a target value))");
   }
   SECTION("a column with no value at all is an error under any policy") {
     CHECK_THAT(load_error("date,a,b\n1,1,NA\n2,2,\n", {"a"}, {"b"}, "date", MissingPolicy::interpolate).what(),
                Catch::Contains("data.csv: column 'b' has no values: all 2 rows are missing"));
     CHECK_THAT(load_error("date,a\n1,NA\n", {"a"}, {}, "date", MissingPolicy::ffill).what(),
                Catch::Contains("column 'a' has no values"));
-    // a feature whose only value sits in a row after the target's last one, which is not read
+    // a feature whose only value sits in a row after the target's last one: nothing to fill between
     CHECK_THAT(load_error("date,a,b\n1,1,\n2,2,\n3,,5\n", {"a"}, {"b"}, "date", MissingPolicy::interpolate).what(),
-               Catch::Contains("column 'b' has no values: all 2 rows are missing (1 row before the first or after the last "
-                               "target value not read)"));
+               Catch::EndsWith("data.csv:4:3: column 'b' starts here, after the last value of column 'a' (line 3): the columns "
+                               "share no row with values, and --missing fills between a column's values only"));
   }
   SECTION("an unselected column may hold anything") {
     CHECK(load_text("date,a,notes\n1,1,hello\n2,2,\n", {"a"}).rows() == 2);

@@ -24,9 +24,8 @@ struct History {
   // from the times when there are any, else row 0 is taken to be the training data's first row
   // (or a whole number of seasons after it).
   long phase = 0;
-  // Rows of the file before the targets' first value and after their last, not read (series.hpp).
-  long leading_dropped = 0;
-  long trailing_dropped = 0;
+  // Rows of the file before every column's first value and after any one's last, not read (series.hpp).
+  DroppedRows dropped{};
   // [rows] true where the first target's value was missing in the file and filled by
   // data.missing (Series::target_filled); empty when none was.
   std::vector<bool> target_filled{};

@@ -10,13 +10,13 @@
 //      error        the load fails, naming the line and column;
 //      interpolate  linear in row position between the valid values around it;
 //      ffill        the last valid value above it.
-//    Under both filling policies, rows after the targets' last value (every target missing) are
-//    dropped, and so are rows before their first value when there is a time column (without one,
-//    rows are the periods: row numbers and season positions count from the file's first row, so
-//    those rows are filled): the series ends, and starts, with data (Series::leading_dropped,
-//    trailing_dropped, counted in rows read). Other missing cells there (a feature's, one target's
-//    of several) take the column's first valid value before it and, for interpolate, its last after
-//    it. A column with no valid value at all is an error.
+//    Both fill between a column's values only: rows after the last value of any target or feature
+//    are dropped, and so are rows before the first value of any of them when there is a time
+//    column (without one, rows are the periods: row numbers and season positions count from the
+//    file's first row, so those rows are filled, each column from its first value): the series
+//    ends, and starts, with data in every column (Series::dropped, counted in rows read). A column
+//    with no valid value at all is an error, and so are columns whose values share no row (one
+//    ends before another starts).
 //  - The time column must be strictly increasing and written in one form throughout. Its step is
 //    inferred (time_index.hpp). A step that is a whole multiple of it is a gap: an error under the
 //    policy error; otherwise the missing rows are inserted, every selected column missing, and
@@ -37,6 +37,18 @@ namespace lstmf {
 // of training, of RMSE and of the intervals overflow a double (1.8e308).
 constexpr double kLargestValue = 1e100;
 
+// Rows of a file not read under a filling policy (above), before and after the series.
+struct DroppedRows {
+  long leading = 0;
+  long trailing = 0;
+  // The column whose first (last) value bounds them when another column has values there (a
+  // feature that starts late, one target of several that ends early); "" where every target is
+  // empty in them.
+  std::string leading_column;
+  std::string trailing_column;
+  long total() const { return leading + trailing; }
+};
+
 struct Series {
   std::string id;                    // "" for the only series of a wide-format file
   std::vector<std::string> columns;  // targets first, then features (names as in the header)
@@ -44,11 +56,10 @@ struct Series {
   MatrixD values;                    // [rows, columns], original units, no NaN after loading
   TimeIndex time;                    // ticks empty when there is no time column
   long first_line = 0;               // file line of the first row, for messages
-  // Under a filling policy (data.missing interpolate or ffill), the rows of the file before the
-  // targets' first value (with a time column) and after their last are not part of the series;
-  // how many there were.
-  long leading_dropped = 0;
-  long trailing_dropped = 0;
+  // Under a filling policy (data.missing interpolate or ffill), the rows of the file before every
+  // column's first value (with a time column) and after any column's last are not part of the
+  // series: how many there were, and which column bounds them.
+  DroppedRows dropped;
   // [rows] true where the first target's value was missing in the file (a missing cell, or a row
   // inserted for a time gap) and filled by data.missing; empty when none was. The accuracy
   // protocol scores only the values the file holds.
@@ -156,8 +167,9 @@ std::string last_value_jump_note(const MatrixD& values, long column, long rows, 
 std::string last_value_jump_note(const SeriesSet& set, const std::string& name);
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
-// dropped such rows (Series::leading_dropped, trailing_dropped), "" when it dropped none.
-std::string dropped_rows_note(long leading, long trailing);
+// dropped such rows (Series::dropped), "2 leading rows (before the first value of 'f') not read"
+// where a column bounds them, "" when it dropped none.
+std::string dropped_rows_note(const DroppedRows& dropped);
 // The same over the series of a many-series file: "rows without a target value not read in 2
 // series ('A': 2 leading rows; 'B': 3 trailing rows)", the first three named; "" when none.
 std::string dropped_rows_note(const SeriesSet& set);

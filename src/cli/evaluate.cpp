@@ -167,7 +167,7 @@ int run_evaluate(EvaluateArgs args) {
     if (!e.file().empty()) throw;
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
-  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);  // as predict says it
+  const std::string dropped = dropped_rows_note(history.dropped);  // as predict says it
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   if (args.json)
     std::cout << to_json(result).dump(2) << "\n";

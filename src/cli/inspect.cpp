@@ -25,7 +25,7 @@ Command add_inspect(CLI::App& app) {
             SeriesSet data = load_training_series(requested.data, &dropped, &unread);  // as fit() reads it
             const std::string rows_dropped =  // train's note
                 many ? dropped_rows_note(data)
-                     : dropped_rows_note(data.series.front().leading_dropped, data.series.front().trailing_dropped);
+                     : dropped_rows_note(data.series.front().dropped);
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
             const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());

@@ -65,10 +65,10 @@ int run_predict(const PredictArgs& args) {
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
-  const std::string dropped = dropped_rows_note(history.leading_dropped, history.trailing_dropped);
+  const std::string dropped = dropped_rows_note(history.dropped);
   if (!dropped.empty())
     std::cerr << "note: " << history.source << ": " << dropped
-              << (history.trailing_dropped > 0 ? " (the forecast starts after the last value)" : "") << "\n";
+              << (history.dropped.trailing > 0 ? " (the forecast starts after the last value)" : "") << "\n";
   if (!args.fitted) {
     const std::string jump = last_value_jump_note(
         history.values, 0, history.values.rows(), checkpoint.columns.targets.front(),
