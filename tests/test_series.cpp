@@ -306,6 +306,18 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
                Catch::EndsWith("data.csv:4:3: column 'b' starts here, after the last value of column 'a' (line 3): the columns "
                                "share no row with values, and --missing fills between a column's values only"));
   }
+  SECTION("a long-format series whose columns share no row is skipped as one with an empty column is") {
+    TempDir dir;
+    DataConfig data = config_for(dir.write("long.csv", "id,date,y,f\na,1,1,1\na,2,2,2\nb,1,1,\nb,2,,2\n"), {"y"}, {"f"},
+                                 "date", MissingPolicy::interpolate);
+    data.series_column = "id";
+    const SeriesSet set = load_series(data, nullptr, true);
+    REQUIRE(set.series.size() == 1);
+    REQUIRE(set.empty.size() == 1);
+    CHECK(set.empty.front().first == "b");
+    CHECK_THAT(set.empty.front().second, Catch::Contains("column 'f' starts here, after the last value of column 'y' (line 4)"));
+    CHECK_THROWS_WITH(load_series(data), Catch::Contains("long.csv:5:4: series 'b': column 'f' starts here"));
+  }
   SECTION("an unselected column may hold anything") {
     CHECK(load_text("date,a,notes\n1,1,hello\n2,2,\n", {"a"}).rows() == 2);
   }

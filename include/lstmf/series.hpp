@@ -79,7 +79,8 @@ struct SeriesSet {
   std::string series_column;         // "" for a wide-format file
   std::vector<Series> series;
   // Long format read with skip_empty (load_series): the series left out because one of their
-  // columns has no values at all, as {id, reason}; the reason names the series and the column.
+  // columns has no values at all, or their columns' values share no row, as {id, reason}; the
+  // reason names the column.
   std::vector<std::pair<std::string, std::string>> empty;
   // Long format read with a SeriesFilter: the series it left out, whose values were not read, by
   // id: panel.hpp's select_series knows them, and the many-series recipe takes its season from the
@@ -116,7 +117,8 @@ std::string_view trim_blanks(std::string_view text);
 // is, a series too short to show a weekend is business daily when another series is
 // (short_weekday_run).
 // `skip_empty` (many-series training without data.strict): a long-format series one of whose
-// columns has no value at all under a filling data.missing goes to SeriesSet::empty instead of
+// columns has no value at all (or whose columns' values share no row) under a filling data.missing
+// goes to SeriesSet::empty instead of
 // failing the whole file (a too-short one is skipped the same way: panel.hpp drop_short_series).
 // `wanted`: the series to read (SeriesFilter); the others go to SeriesSet::unread.
 SeriesSet load_series(const DataConfig& data, const std::function<Frequency(const std::string&)>& known = nullptr,
