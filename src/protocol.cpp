@@ -216,6 +216,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   result.levels = options.intervals;
   result.methods = {"lstm", "naive", "snaive", "drift"};
   std::map<int, long> covered, points;
+  long diverged = 0;  // skipped series whose training or forecast diverged
   for (const auto& [file, info] : meta.items()) {
     if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), file) == options.only.end())
       continue;
@@ -431,6 +432,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       continue;
     } catch (const DivergedError& e) {  // one series' training or forecast overflowed: the others still count
       result.skipped.push_back({file, where + ": " + e.what()});
+      ++diverged;
       continue;
     }
     s.seconds = seconds_since(series_start);
@@ -439,9 +441,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
                        fixed(s.methods["snaive"].mase, 3) + "), " + s.recipe + ", " + fixed(s.seconds, 1) + " s");
     result.series.push_back(std::move(s));
   }
-  if (result.series.empty() && !result.skipped.empty())
-    throw InputError(result.skipped.front().second + " (no series could be scored: this is the first of " +
-                     std::to_string(result.skipped.size()) + " skipped)");  // it starts with its location
+  if (result.series.empty() && !result.skipped.empty()) {
+    const std::string message = result.skipped.front().second + " (no series could be scored: this is the first of " +
+                                std::to_string(result.skipped.size()) + " skipped)";  // it starts with its location
+    // Every one diverged: the run failed as train's does (exit 4), not on bad input.
+    if (diverged == static_cast<long>(result.skipped.size())) throw DivergedError(message);
+    throw InputError(message);
+  }
   const CommonGeometricMeans means = common_geometric_means(mase_entries(result.series), result.methods);
   for (const auto& [method, g] : means.by_method)
     if (g.defined()) result.geomean_mase[method] = *g.value;

@@ -313,6 +313,10 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult none = run_cli(command + " --only flat.csv", mixed.path());
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, Contains("no series could be scored") && Contains("constant series"));
+  // Every series diverged: the run failed as train's does (exit 4), not on bad input.
+  const RunResult blown = run_cli(command + " --only f.csv --set training.lr=1e308", mixed.path());
+  CHECK(blown.exit_code == 4);
+  CHECK_THAT(blown.err, Contains("no series could be scored") && Contains("NaN or Inf"));
 
   // A column guessed as the time column by its name whose values are not times (ISO weeks) is
   // dropped with a note; the series is still scored (m comes from meta.json).
