@@ -168,8 +168,14 @@ namespace {
 // by chunk as text is read, so /dev/zero or a binary stream fails at once instead of filling memory.
 void refuse_nul(const std::string& text, size_t from, const std::string& source) {
   const size_t nul = text.find('\0', from);
-  if (nul != std::string::npos)
-    throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
+  if (nul == std::string::npos) return;
+  // UTF-16 (a byte-order mark, or ASCII with every other byte NUL): text in the wrong encoding.
+  const bool bom = text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF'));
+  // Little-endian ASCII is "x\0y\0" (first NUL at 1), big-endian "\0x\0y" (at 0).
+  const bool ascii = nul <= 1 && text.size() >= 4 && text[nul + 2] == '\0' && text[1 - nul] != '\0' && text[3 - nul] != '\0';
+  if (bom || ascii)
+    throw InputError(source, 0, 0, "expected UTF-8 text, found UTF-16: convert it: iconv -f UTF-16 -t UTF-8 FILE > NEW");
+  throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
 }
 
 // The rest of `in` appended to `text` in chunks.
