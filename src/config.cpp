@@ -90,6 +90,13 @@ std::string json_text(const json& value) {
   return printable(value.dump(), 40);
 }
 
+// What an integer setting beyond int's range must be, on the side it left: every such setting is an
+// int, whatever narrower range it checks afterwards.
+std::string out_of_int_range(bool negative) {
+  return negative ? "an integer of at least -2147483648 (every integer setting is a 32-bit int)"
+                  : "an integer of at most 2147483647 (every integer setting is a 32-bit int)";
+}
+
 // ---- value converters: JSON and command-line text, per C++ type ------------------------------
 template <typename T>
 struct Convert;
@@ -102,7 +109,7 @@ struct Convert<int> {
       const auto wide = j.get<long long>();
       if (wide >= std::numeric_limits<int>::min() && wide <= std::numeric_limits<int>::max())
         return static_cast<int>(wide);
-      throw BadValue{"an integer within -2147483648 .. 2147483647", json_text(j)};
+      throw BadValue{out_of_int_range(wide < 0), json_text(j)};
     }
     throw BadValue{expected(), json_text(j)};
   }
@@ -110,7 +117,7 @@ struct Convert<int> {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error == std::errc::result_out_of_range && end == text.data() + text.size())  // as from_json says
-      throw BadValue{"an integer within -2147483648 .. 2147483647", in_quotes(text)};
+      throw BadValue{out_of_int_range(!text.empty() && text[0] == '-'), in_quotes(text)};
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
       throw BadValue{expected(), in_quotes(text)};
     return value;

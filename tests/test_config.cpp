@@ -112,7 +112,9 @@ TEST_CASE("absurd sizes are refused before anything is allocated", "[config]") {
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"data": {"look_back": 100001}})"), "c.json"),
                       Contains("data.look_back must be <= 100000, got 100001"));
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"epochs": 99999999999}})"), "c.json"),
-                      Contains("training.epochs must be an integer within -2147483648 .. 2147483647"));
+                      Contains("training.epochs must be an integer of at most 2147483647 (every integer setting is a 32-bit int)"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"data": {"horizon": -99999999999}})"), "c.json"),
+                      Contains("data.horizon must be an integer of at least -2147483648"));
 }
 
 TEST_CASE("cross-key checks", "[config]") {
