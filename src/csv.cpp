@@ -288,8 +288,9 @@ char delimiter_from_text(const std::string& text) {
 
 namespace {
 
-// The delimiter an Excel delimiter line names ("sep=;", "sep=," or "sep=<tab>"), else '\0'. Also
-// as a spreadsheet saves it back: quoted ("\"sep=;\"") and followed by empty fields ("sep=;;;").
+// The delimiter an Excel delimiter line names ("sep=;", "sep=," or "sep=<tab>"; any other
+// character too, which the caller refuses), else '\0'. Also as a spreadsheet saves it back: quoted
+// ("\"sep=;\"") and followed by empty fields ("sep=;;;").
 char excel_delimiter_line(const char* line, std::size_t length) {
   std::string_view text(line, length);
   const bool quoted = text.size() >= 2 && text.front() == '"';
@@ -304,8 +305,7 @@ char excel_delimiter_line(const char* line, std::size_t length) {
     return '\0';
   }
   if (text.substr(0, 4) != "sep=") return '\0';
-  const char named = text[4];
-  return named == ',' || named == ';' || named == '\t' ? named : '\0';
+  return text[4];
 }
 
 }  // namespace
@@ -331,6 +331,10 @@ CsvReader::CsvReader(const std::string& path, char delimiter) : source_(source_n
   if (line == nullptr) throw InputError(source_, 0, 0, "the file is empty; expected a header row naming the columns");
   // Excel's delimiter line, "sep=;", before the header: it names the delimiter.
   if (const char named = excel_delimiter_line(line, length); named != '\0') {
+    if (named != ',' && named != ';' && named != '\t')
+      throw InputError(source_, static_cast<long>(reader_->get_file_line()), 5,
+                       "the file's first line (sep=) names the delimiter " + in_quotes(std::string(1, named)) +
+                           ", which is not supported: expected ',', ';' or a tab; rewrite the file with one of them");
     if (delimiter != '\0' && delimiter != named)
       throw InputError(source_, static_cast<long>(reader_->get_file_line()), 0,
                        "the file's first line (sep=) names the delimiter " + delimiter_name(named) + ", but data.delimiter is " +
