@@ -717,11 +717,12 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
     if (span.every_column) {
       if (span.begin >= span.end) {  // one column ends before another starts: nothing to fill between
         // (in a many-series file, such a series is skipped as one with an empty column is)
-        const auto name = [&](long c) { return in_quotes(columns[static_cast<std::size_t>(c)].name); };
-        throw EmptyColumnError(source, raw.line_of(span.begin), static_cast<long>(columns[static_cast<std::size_t>(span.begin_column)].field + 1),
-                         "column " + name(span.begin_column) + " starts here, after the last value of column " + name(span.end_column) +
-                             " (line " + std::to_string(raw.line_of(span.end - 1)) +
-                             "): the columns share no row with values, and --missing fills between a column's values only");
+        const SelectedColumn& late = columns[static_cast<std::size_t>(span.begin_column)];
+        throw EmptyColumnError(source, raw.line_of(span.begin), static_cast<long>(late.field + 1),
+                               "column " + in_quotes(late.name) + " starts here, after the last value of column " +
+                                   in_quotes(columns[static_cast<std::size_t>(span.end_column)].name) + " (line " +
+                                   std::to_string(raw.line_of(span.end - 1)) +
+                                   "): the columns share no row with values, and --missing fills between a column's values only");
       }
       begin = time ? span.begin : 0;
       end = span.end;
