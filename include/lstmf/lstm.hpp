@@ -117,6 +117,16 @@ class LstmLayer {
   // x [T*B, in] -> cache.hidden() [T*B, H], keeping what backward needs. `params`: the layer's block.
   void forward(const Scalar* params, const ConstMatrixRef<Scalar>& x, Eigen::Index batch, Cache& cache) const;
 
+  // Backpropagation through time, t = T-1 down to 0, per step on [B, H] blocks (elementwise
+  // products; i, f, g, o the gate values forward kept; act'(y) the activation's slope from its own
+  // output y: 1 - y^2 for tanh, [y > 0] for relu):
+  //   dh_t  = dh (this step's, from above; at T-1 the head's) + dgates_{t+1} W_hh     (0 past T-1)
+  //   dc_t  = dc_{t+1} * f_{t+1} + dh_t * o * act'(act(c_t))
+  //   dgates_t = [di, df, dg, do] = [dc_t * g * i(1 - i),  dc_t * c_{t-1} * f(1 - f)  (0 at t = 0),
+  //                                  dc_t * i * act'(g),   dh_t * act(c_t) * o(1 - o)]
+  // then over the whole sequence (w_ih_t = W_ih^T, w_hh_t = W_hh^T as stored):
+  //   d w_ih_t = x^T dgates      d w_hh_t = [h_0 .. h_{T-2}]^T [dgates_1 .. dgates_{T-1}]
+  //   d b_ih = d b_hh = column sums of dgates      dx = dgates W_ih
   // dh: d loss / d h for every step ([T*B, H], from the layer above) or for the last step only
   // ([B, H], from the head). Writes (does not add) the layer's gradient into `grads` (a block laid
   // out like `params`) and, when `input_gradient`, d loss / d x into cache.dx() [T*B, in].
