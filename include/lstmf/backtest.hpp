@@ -18,6 +18,8 @@
 // MASE scale is the seasonal naive MAE with the same m over the rows before the first origin (the
 // in-sample part: no forecast is scored on rows the scale saw), so the MASE of every method is its
 // MAE divided by the same number.
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <optional>
@@ -69,10 +71,11 @@ BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, co
 // values(i, h * targets + k) the forecast of target k for row origins[i] + h (predict_at's layout).
 struct MethodForecasts {
   std::string method;            // "lstm", "naive", "seasonal_naive", "drift"
-  MatrixD values;
+  MatrixD values;                // [origins, horizon * targets], y(o, h*targets + k), original units
 };
 
-// The baselines of metrics.hpp for every origin of `plan`, target columns [0, targets) of `history`.
+// The baselines of metrics.hpp for every origin of `plan`, target columns [0, targets) of `history`
+// [rows, columns] (original units).
 MethodForecasts naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
 MethodForecasts seasonal_naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
 MethodForecasts drift_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
@@ -99,7 +102,7 @@ struct Backtest {
   std::vector<std::string> notes() const;
 };
 
-// Scores the methods' forecasts against `history` (original units, targets in its first columns,
+// Scores the methods' forecasts against `history` ([rows, columns], original units, targets in its first columns,
 // named by `targets`) on the plan's windows. Pure: no model, so any forecaster can be scored.
 Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
                         const std::vector<MethodForecasts>& methods);

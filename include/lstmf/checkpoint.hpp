@@ -1,6 +1,8 @@
 // Checkpoints: one JSON file holding everything needed to forecast and to resume training
 // (format documented in docs/checkpoint.md). Weights are named and shaped as PyTorch's state_dict,
 // so PyTorch users can read and write them (tools/torch_interop.py).
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <array>

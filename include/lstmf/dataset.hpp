@@ -1,6 +1,8 @@
 // A dataset ready for training: the series loaded from the CSV, split chronologically, scaled
 // with a min-max scaler fitted on each series' training rows alone, and cut into window views.
 // This is the whole data side of the pipeline, csv -> series -> scaler -> windows, in one call.
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,8 @@
 // Fitting a model to a configuration's data, end to end: load and prepare the data (dataset.hpp),
 // initialise the model from the seed (or resume from a checkpoint), train (trainer.hpp), and
 // assemble the checkpoint with everything predict needs.
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <functional>
@@ -80,7 +82,8 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 // conformal rank (a window's steps share one origin): level a asks for the a (w + 1) / w quantile
 // of the residuals, w windows (the ceil((w + 1) a)-th smallest when a step has its own w).
 // Levels above 80% are then widened by 1 + 0.3 (z_a - z_0.8) / (z_0.95 - z_0.8) (1.3 at 95%; fit.cpp).
-IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values,  // [rows, columns]
+                                     long begin, long end,
                                      int threads = 0);
 
 // InputError (naming `source`) when a column of `series` cannot be min-max scaled over the rows
@@ -116,7 +119,8 @@ std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& 
 // left in the values (no seasonal adjustment, and normalise season or recipe.hpp shows_season
 // over rows [0, end)), nor where Theta's validation MAE is above 3 times the model's. Its
 // validation MAE is measured and stored beside the others. Empty without such windows.
-Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values,  // [rows, columns]
+                               long begin, long end,
                                int threads = 0, ShortSeries fallback = ShortSeries::none);
 
 // What the validation windows (targets in rows [begin, end) of `values`) settle about a trained
@@ -124,7 +128,8 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
 // is on (choose_combination, with `fallback`), then the holdout errors and interval quantiles of
 // the forecast so combined. Sets checkpoint.combination and checkpoint.intervals and returns the
 // errors. fit() and many-series training (panel.cpp) settle every model so.
-HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads = 0,
+HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values,  // [rows, columns]
+                                      long begin, long end, int threads = 0,
                                       ShortSeries fallback = ShortSeries::none);
 
 // MAE and RMSE of `checkpoint`'s model on the windows of `values` [rows, columns] whose targets

@@ -4,6 +4,8 @@
 //   recursive: horizon > H and the inputs are the targets alone: the model is rolled forward on its
 //              own outputs, H steps at a time; refused when there are feature columns (their
 //              future is unknown)
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <cstdint>
@@ -89,14 +91,15 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads 
 // season: the model sees history adjusted (seasonal.hpp) and its outputs are restored. With a
 // combination (checkpoint.hpp Combination), each forecast is its weighted sum of the model's,
 // seasonal naive's, naive's and Theta's (theta_at below).
-MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
-                   int horizon, int threads = 0);
+MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history,  // [rows, columns], original units
+                   long phase, const std::vector<long>& origins, int horizon, int threads = 0);
 
 // The Theta forecasts (theta.hpp) of `thetas` [targets] from each origin, over the window of
 // look_back rows before it, adjusted by checkpoint.seasonal (history row 0 at `phase`) and restored:
 // [origins, horizon * targets], y(o, h*targets + k), original units.
-MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
-                 const std::vector<long>& origins, int horizon);
+MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas,
+                 const MatrixD& history,  // [rows, columns], original units
+                 long phase, const std::vector<long>& origins, int horizon);
 
 // The value columns of a forecast's header: each target, then its interval bounds per level
 // ("y", "y_lo80", "y_hi80", ...).

@@ -6,6 +6,7 @@
 //          delta * (|e| - delta / 2) otherwise,     d/de = delta * sign(e)
 // The functions return the sum (callers divide by the element count, possibly of a larger batch
 // than the rows they see, when a batch is split over threads).
+// Matrices are row-major (tensor.hpp): one row per window of the batch.
 #pragma once
 
 #include <Eigen/Core>

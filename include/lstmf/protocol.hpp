@@ -12,6 +12,8 @@
 // Per method: the geometric mean of MASE over the series where every method's MASE is finite and
 // positive (the others are listed with the reason). Intervals: the share of held-out points
 // inside each level's interval.
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <cstdint>
@@ -40,7 +42,7 @@ struct ProtocolOptions {
 
 struct MethodScore {
   double mase = 0, smape = 0, rmse = 0;
-  std::vector<double> forecast;
+  std::vector<double> forecast;  // [h]
 };
 
 struct SeriesScore {
@@ -50,7 +52,7 @@ struct SeriesScore {
   std::string recipe;                              // what the recipe chose, for people
   std::string note;                                // what the protocol did about the data, if anything
   std::map<std::string, MethodScore> methods;      // "lstm", "naive", "snaive", "drift", baselines.json's
-  std::vector<double> actual;                      // NaN where the file has no value (not scored)
+  std::vector<double> actual;                      // [h]; NaN where the file has no value (not scored)
   int scored = 0;                                  // held-out points with a value: the metrics' and coverage's count
   std::map<int, long> covered;                     // level -> held-out points inside the interval
   MatrixD lower, upper;                            // [h, levels]

@@ -51,6 +51,8 @@
 //   time column when none is named (and no season): a first column named like one
 //               (series.hpp time_column_by_name), taken by fit() before the data is read
 // The protocol's measurements behind each choice are in README.md, "The default recipe".
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include "lstmf/config.hpp"
@@ -76,7 +78,10 @@ Config resolve_recipe(const Config& config, const Series& series);
 // target 0 (column 0 of `values`) over its first `rows` rows, with a Bartlett-weighted long-run
 // variance of ceil(12 (rows / 100)^(1/4)) lags (statsmodels' "legacy" choice); NaN for fewer than 2
 // rows or a flat series. Small for a series that keeps to one level; large for a trend or a walk.
-double kpss_level(const MatrixD& values, long rows);
+//   e_t = y_t - mean(y), S_t = e_0 + ... + e_t over t < T = rows
+//   s2 = (1/T) [sum_t e_t^2 + 2 sum_{l=1..L} (1 - l / (L + 1)) sum_{t>=l} e_t e_{t-l}]   (L at most T - 1)
+//   eta = sum_t S_t^2 / (T^2 s2)
+double kpss_level(const MatrixD& values, long rows);  // values [rows, columns]
 
 // What forecasts a series too short for the model to learn from, in its place (the combination's
 // weights: fit.hpp choose_combination; the model is still trained, with weight 0). Only where the

@@ -2,6 +2,8 @@
 //   x' = lo + (x - data_min) * (hi - lo) / (data_max - data_min)
 //   x  = data_min + (x' - lo) * (data_max - data_min) / (hi - lo)
 // A constant column (data_max == data_min) maps to lo and back to data_min, with no division by 0.
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <string>

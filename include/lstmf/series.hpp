@@ -21,6 +21,8 @@
 //    inferred (time_index.hpp). A step that is a whole multiple of it is a gap: an error under the
 //    policy error; otherwise the missing rows are inserted, every selected column missing, and
 //    filled by the policy. A gap-filled series may hold at most as many inserted rows as read ones.
+// Matrices are row-major (tensor.hpp); a series' values are [rows, columns], one row per time
+// step, targets first.
 #pragma once
 
 #include <functional>

@@ -9,6 +9,7 @@
 // Every random draw (shuffling, dropout masks) comes from the Rng passed in, the generator that
 // also initialised the model: one seed, one stream, runs repeat bit for bit for a given thread
 // count. Threads: TrainingConfig::threads (0 = all cores) shards each batch (model.hpp).
+// Matrices are row-major (tensor.hpp); window sets and batches as windows.hpp lays them out.
 #pragma once
 
 #include <functional>

@@ -182,7 +182,7 @@ int run_train(const TrainArgs& args) {
   if (!args.quiet && config.model.dropout > 0 && config.model.hidden.size() == 1)  // as torch.nn.LSTM warns
     std::cerr << "note: model.dropout " << format_number(config.model.dropout)
               << " has no effect with one layer: it applies between stacked layers (--hidden 32,32)\n";
-  if (!config.data.series_column.empty()) {  // many series: src/cli/train_panel.cpp
+  if (!config.data.series_column.empty()) {  // many series: src/cli/panel_commands.cpp
     check_checkpoint_every(config);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
