@@ -554,13 +554,12 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   std::vector<Member> slots(static_cast<size_t>(members));
   TrainingConfig member_training = config.training;
   if (members > 1) member_training.threads = 1;
-  const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
   for (int k = 0; k < members; ++k) {
     Member& slot = slots[static_cast<size_t>(k)];
     slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
     slot.model = std::make_unique<Model<float>>(inputs, outputs, config.model);
     slot.model->init(*slot.rng);
-    slot.trainer = std::make_unique<Trainer>(*slot.model, member_training, *slot.rng, schedule);
+    slot.trainer = std::make_unique<Trainer>(*slot.model, member_training, *slot.rng);
   }
   std::vector<EpochRecord> previous;
   if (!options.resume.empty()) {
@@ -694,7 +693,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       TrainingConfig refit_training = member_training;
       slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
       slot.model->init(*slot.rng);
-      slot.trainer = std::make_unique<Trainer>(*slot.model, refit_training, *slot.rng, schedule);
+      slot.trainer = std::make_unique<Trainer>(*slot.model, refit_training, *slot.rng);
     }
     const std::vector<TrainingResult> validated = [&] {
       std::vector<TrainingResult> out;

@@ -134,8 +134,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   model.init(rng);
   TrainingConfig training = config.training;
   training.threads = 1;  // the series run in parallel, each on one thread
-  const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
-  Trainer trainer(model, training, rng, schedule);
+  Trainer trainer(model, training, rng);
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
   TrainingResult result;
   try {
@@ -231,8 +230,7 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
   Rng rng(config.training.seed);
   Model<float> model(inputs, outputs, config.model);
   model.init(rng);
-  const PlateauSchedule schedule{config.training.lr_factor, config.training.lr_patience, config.training.min_lr};
-  Trainer trainer(model, config.training, rng, schedule);
+  Trainer trainer(model, config.training, rng);
   if (options.parallel.ranks > 1) trainer.set_data_parallel(options.parallel);
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
   try {

@@ -64,11 +64,10 @@ Evaluation evaluate(const Model<float>& model, const WindowSet& windows, const L
   return evaluate_into(model, windows, loss, use_threads(threads), inference_batch(model, windows), inference, x, y);
 }
 
-Trainer::Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng, const PlateauSchedule& schedule)
+Trainer::Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng)
     : model_(model),
       config_(config),
       rng_(rng),
-      schedule_(schedule),
       loss_(config.loss, config.huber_delta),
       optimizer_(config, model.parameter_count()),
       backprop_(model, loss_) {}
@@ -165,10 +164,10 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
       } else {
         ++epochs_without_improvement_;
         ++plateau_epochs_;
-        if (schedule_.factor < 1.0 && plateau_epochs_ >= schedule_.patience) {
+        if (config_.lr_factor < 1.0 && plateau_epochs_ >= config_.lr_patience) {
           // As torch: the new lr only replaces the old one when it is lower by more than 1e-8, so
           // a min_lr above lr never raises it.
-          const double reduced = std::max(optimizer_.lr() * schedule_.factor, schedule_.min_lr);
+          const double reduced = std::max(optimizer_.lr() * config_.lr_factor, config_.min_lr);
           if (optimizer_.lr() - reduced > 1e-8) optimizer_.set_lr(reduced);
           plateau_epochs_ = 0;
         }

@@ -210,7 +210,10 @@ TEST_CASE("reduce-on-plateau lowers the learning rate when validation stalls", "
   Model<float> model = test::random_model<float>(rng, 1, 1, model_config({3}));
   TrainingConfig config = quick(7);
   config.min_delta = 1e9;  // only the first epoch improves (on no validation at all)  // nothing counts as an improvement
-  Trainer trainer(model, config, rng, PlateauSchedule{0.5, 2, 0.003});
+  config.lr_factor = 0.5;
+  config.lr_patience = 2;
+  config.min_lr = 0.003;
+  Trainer trainer(model, config, rng);
   const TrainingResult result = trainer.run(windows.train, &windows.validation);
   std::vector<double> rates;
   for (const auto& r : result.history) rates.push_back(r.lr);
@@ -219,7 +222,9 @@ TEST_CASE("reduce-on-plateau lowers the learning rate when validation stalls", "
   // A floor above the learning rate never raises it (torch applies only a lower rate).
   Rng rng2(5);
   Model<float> model2 = test::random_model<float>(rng2, 1, 1, model_config({3}));
-  Trainer floored(model2, config, rng2, PlateauSchedule{0.5, 1, 1.0});
+  config.lr_patience = 1;
+  config.min_lr = 1.0;
+  Trainer floored(model2, config, rng2);
   for (const auto& r : floored.run(windows.train, &windows.validation).history) CHECK(r.lr == 0.01);
 }
 

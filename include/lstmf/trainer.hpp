@@ -44,16 +44,6 @@ struct EpochReport {
 // Called after every epoch; returning false stops training (progress display, Ctrl-C).
 using EpochCallback = std::function<bool(const EpochReport&)>;
 
-// Reduce-on-plateau (torch.optim.lr_scheduler.ReduceLROnPlateau, mode "min", absolute threshold
-// min_delta, no cooldown): lr *= factor after `patience` epochs without a validation improvement,
-// never below min_lr, and never raised (a min_lr above lr leaves lr as it is, as torch's eps 1e-8
-// test does). factor 1 turns it off.
-struct PlateauSchedule {
-  double factor = 1.0;
-  int patience = 5;
-  double min_lr = 0.0;
-};
-
 struct TrainingResult {
   std::vector<EpochReport> history;                                // epochs run by this call
   int best_epoch = 0;                                              // whose weights the model holds; 0 without validation
@@ -88,8 +78,12 @@ struct DataParallel {
 
 class Trainer {
  public:
-  // `rng` continues the stream that initialised the model; it must outlive the trainer.
-  Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng, const PlateauSchedule& schedule = {});
+  // `rng` continues the stream that initialised the model; it must outlive the trainer. The
+  // learning rate follows config's reduce-on-plateau (torch.optim.lr_scheduler.ReduceLROnPlateau,
+  // mode "min", absolute threshold min_delta, no cooldown): lr *= lr_factor after lr_patience
+  // epochs without a validation improvement, never below min_lr, and never raised (a min_lr above
+  // lr leaves lr as it is, as torch's eps 1e-8 test does). lr_factor 1 turns it off.
+  Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng);
 
   // Trains from the current epoch up to config.epochs (resume: load_state_json first). A NaN or
   // Inf loss or gradient throws DivergedError with the best weights so far back in the model;
@@ -118,7 +112,6 @@ class Trainer {
   Model<float>& model_;
   TrainingConfig config_;
   Rng& rng_;
-  PlateauSchedule schedule_;
   Loss loss_;
   Optimizer<float> optimizer_;
   Backprop<float> backprop_;
