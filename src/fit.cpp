@@ -589,10 +589,12 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   std::atomic<bool> stop{false};
   const WindowSet* train_windows = &dataset.train;
   const auto train_member = [&](int k) {
+    if (stop.load()) return;  // interrupted before this member started: it stays untrained
     Member& slot = slots[static_cast<size_t>(k)];
     const EpochCallback on_epoch = [&, k](EpochReport report) {
       report.refit = train_windows != &dataset.train;  // the refit trains on every row
       if (k == 0 && options.on_epoch && !options.on_epoch(report)) stop = true;
+      if (options.keep_going && !options.keep_going()) stop = true;
       if (k == 0 && every > 0) {
         snapshot_history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
         // Stopping, or the last epoch: the caller saves the end itself.
@@ -642,12 +644,23 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   }
   };
   train_all();
+  // Members an interrupt kept from starting are left out: the checkpoint holds the ones that
+  // trained (the first always did), and says how many.
+  int members_left_out = 0;
+  if (stop.load()) {
+    const auto untrained = [](const Member& slot) { return slot.result.history.empty(); };
+    const auto kept_end = std::remove_if(slots.begin() + 1, slots.end(), untrained);
+    members_left_out = static_cast<int>(slots.end() - kept_end);
+    slots.erase(kept_end, slots.end());
+  }
 
   Member& first = slots.front();
   FitOutcome outcome{Checkpoint{config, columns_info(config, dataset.source), dataset.scalers.front(), *first.model, nullptr, {}, 0,
                                 data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon},
                      first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", "", "", ""};
   outcome.fallback = fallback;
+  outcome.members_left_out = members_left_out;
+  if (members_left_out > 0) outcome.checkpoint.config.model.ensemble = static_cast<int>(slots.size());
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
@@ -672,8 +685,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
                           "); nothing was written");
     }
   }
-  // No validation rows: there was no first run to refit after, and the checkpoint says so.
-  if (config.training.refit == Toggle::on && validation == nullptr) checkpoint.config.training.refit = Toggle::off;
+  // No validation rows (no first run to refit after), or a first run that diverged or was
+  // interrupted (no refit follows): the checkpoint says it was not refitted.
+  if (config.training.refit == Toggle::on && (validation == nullptr || !outcome.diverged.empty() || stop.load()))
+    checkpoint.config.training.refit = Toggle::off;
   if (config.training.refit == Toggle::on && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
     // Every row now trains, each member from its own seed again, for every epoch (measured on the
     // accuracy protocol: stopping at the epoch that validated best on a tail of one or two windows

@@ -256,6 +256,28 @@ TEST_CASE("a refit stopped part way keeps the validated members and says it was 
   CHECK(checkpoint_text(stopped.checkpoint) == checkpoint_text(validated.checkpoint));
 }
 
+TEST_CASE("an interrupt after the first ensemble member stops the others and keeps the members that trained", "[fit]") {
+  Config config = airline(5);
+  config.model.ensemble = 3;
+  config.training.refit = Toggle::on;
+  config.data.horizon = 3;
+  FitOptions options;
+  int asked = 0;
+  // Member 1 runs its 5 epochs; the interrupt comes in member 2's second (one thread: in turn).
+  options.keep_going = [&] { return ++asked < 7; };
+  const FitOutcome stopped = fit(config, options);
+  CHECK(asked == 7);  // asked after every epoch of every member, and member 3 never started
+  CHECK(stopped.members_left_out == 1);
+  CHECK(stopped.checkpoint.config.model.ensemble == 2);
+  CHECK(stopped.checkpoint.more_members.size() == 1);
+  CHECK(stopped.checkpoint.history.size() == 5);
+  CHECK(stopped.refit_epochs == 0);  // no refit after an interrupt
+  CHECK(stopped.checkpoint.config.training.refit == Toggle::off);
+  // What is kept loads and forecasts as any checkpoint does.
+  const Checkpoint loaded = checkpoint_from_json(nlohmann::json::parse(checkpoint_text(stopped.checkpoint)), "c.json");
+  CHECK(forecast(loaded, tail_history(loaded), 3).values.allFinite());
+}
+
 TEST_CASE("Theta takes its share of a combination the model is in, fitted again on every row by the refit", "[fit]") {
   // A trend with a zig-zag and no season: the model takes part, so Theta gets training.theta_weight.
   test::TempDir dir;

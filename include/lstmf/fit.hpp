@@ -32,7 +32,10 @@ struct FitOptions {
   // That checkpoint, when the caller has loaded it already (stdin can be read once); else fit()
   // loads `resume`.
   std::shared_ptr<const Checkpoint> resumed;
-  EpochCallback on_epoch;    // progress, logs, interruption
+  EpochCallback on_epoch;    // progress, logs, interruption: member 1's epochs (returning false stops every member)
+  // Asked after every epoch of every member (may be empty): false stops the run, as on_epoch's
+  // false does, whichever member is training (an interrupt after member 1 has finished).
+  std::function<bool()> keep_going;
   // Every config.output.checkpoint_every epochs (0 = never), after on_epoch returned true: the
   // checkpoint as fit() would return it if training stopped now (best weights so far, the
   // optimizer state to resume from, the history so far). The caller saves it.
@@ -63,6 +66,7 @@ struct FitOutcome {
   std::string rows_dropped;         // dropped_rows_note of the training series ("" for none)
   std::string last_value_jump;      // series.hpp last_value_jump_note of target 0 ("" for none)
   ShortSeries fallback = ShortSeries::none;  // recipe.hpp short_series_fallback: what forecasts in the model's place
+  int members_left_out = 0;  // ensemble members an interrupt kept from starting (checkpoint.config.model.ensemble counts the rest)
 };
 
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member
