@@ -237,6 +237,23 @@ TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 
+TEST_CASE("a --checkpoint-every snapshot is written with its --log-json, so a killed run keeps both", "[cli-train]") {
+  TempDir dir;
+  const RunResult r = run_cli("train --data '" + source_path("data/sunspots.csv") +
+                                  "' --target sunspots --time-column date --look-back 12 --hidden 8 --ensemble 1 --epochs 100000 "
+                                  "--patience 0 --checkpoint-every 2 --output m.json --log-json log.jsonl --quiet",
+                              dir.path(), "", "timeout -s KILL 4 ");
+  CHECK(r.exit_code == 128 + 9);
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  const long epochs = static_cast<long>(checkpoint["history"]["epochs"].size());
+  REQUIRE(epochs >= 2);
+  // The log is written before the snapshot is renamed into place: it holds the snapshot's epochs,
+  // and at most one snapshot's more when the kill came between the two.
+  const int lines = count_lines(read_file(dir.file("log.jsonl")));
+  CHECK(lines >= epochs);
+  CHECK(lines <= epochs + 2);
+}
+
 TEST_CASE("predict and train report bad input with a clear message and write nothing", "[cli-train]") {
   TempDir dir;
   REQUIRE(run_cli("train " + kQuick + " --output m.json --quiet", dir.path()).exit_code == 0);

@@ -173,6 +173,7 @@ int run_train(const TrainArgs& args) {
   FitOptions options;
   options.resume = args.resume;
   options.resumed = resumed;
+  options.keep_going = [] { return !interrupted(); };
   options.on_epoch = [&](const EpochReport& report) {
     progress.epoch(report);
     log += log_line(report).dump() + "\n";
@@ -186,27 +187,30 @@ int run_train(const TrainArgs& args) {
     check_checkpoint_every(config);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
-                                     [] { return !interrupted(); }, [&] {
+                                     options.keep_going, [&] {
                                        if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
                                      });
     progress.done();
     return code;
   }
+  // The log goes with the checkpoint, at the end as in every --checkpoint-every snapshot: a log that
+  // cannot be written (/dev/full) leaves the old checkpoint (staged beside its path, renamed into
+  // place once the log is written).
+  const auto save_with_log = [&](const Checkpoint& checkpoint) {
+    StagedFile(config.output.path, [&](const AppendText& append) { append(checkpoint_text(checkpoint)); })
+        .commit_with([&] {
+          if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+        });
+  };
   // --checkpoint-every: the checkpoint so far, written atomically over the previous one.
-  options.on_checkpoint = [&](const Checkpoint& checkpoint) { save_checkpoint(config.output.path, checkpoint); };
+  options.on_checkpoint = save_with_log;
   const FitOutcome outcome = fit(config, options);
   progress.done();
 
   const bool was_interrupted = interrupted();
   const bool trained = !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
-  // The log goes with the checkpoint: a run that saves none (diverged in its first epoch) leaves
-  // an earlier log as it was, and a log that cannot be written (/dev/full) leaves the old
-  // checkpoint (staged beside its path, renamed into place once the log is written).
-  if (trained)
-    StagedFile(config.output.path, [&](const AppendText& append) { append(checkpoint_text(outcome.checkpoint)); })
-        .commit_with([&] {
-          if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
-        });
+  // A run that saves no checkpoint (diverged in its first epoch) leaves an earlier log as it was.
+  if (trained) save_with_log(outcome.checkpoint);
 
   const auto& result = outcome.result;
   if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
@@ -301,7 +305,13 @@ int run_train(const TrainArgs& args) {
                                                     : "; no checkpoint was written"));
   if (was_interrupted) {
     std::cerr << "lstm-forecast: interrupted"
-              << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string()) << "\n";
+              << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string())
+              << (trained && outcome.members_left_out > 0
+                      ? " (" + std::to_string(outcome.checkpoint.config.model.ensemble) + " of " +
+                            std::to_string(outcome.checkpoint.config.model.ensemble + outcome.members_left_out) +
+                            " ensemble members: the others had not started)"
+                      : std::string())
+              << "\n";
     return static_cast<int>(ExitCode::interrupted);
   }
   return 0;
