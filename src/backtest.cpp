@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -211,6 +212,41 @@ std::vector<std::string> Backtest::notes() const {
   return out;
 }
 
+namespace {
+
+// A refitted model (training.refit, the default recipe) trained again, after its validation run,
+// on every row of its training file but a test tail (data.test_fraction): the rows it held out for
+// validation are no longer unseen. Where the times tell (the checkpoint's data tail ends where its
+// training file did), the rows scored are counted against the rows the refit trained on: none of
+// them, no note; some, how many. Without times, the rule in words.
+std::string refit_note(const Checkpoint& checkpoint, const History& history, const BacktestPlan& plan) {
+  const DataConfig& data = checkpoint.config.data;
+  const bool test_tail = data.test_fraction > 0;
+  std::optional<long> seen_end;  // history rows [0, seen_end) lie within the refit's training rows
+  const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
+  if (!history.ticks.empty() && !tail.empty()) {
+    const long through_end =  // rows up to the training file's last time
+        static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), tail.back()) - history.ticks.begin());
+    if (!test_tail)
+      seen_end = through_end;
+    else if (through_end == plan.rows)  // the history ends where the training file did: its test tail is this one's
+      seen_end = split_parts(plan.rows, data.val_fraction, data.test_fraction, data.horizon).val_end;
+  }
+  const std::string rows_seen = test_tail ? "every row of its training file before its test tail" : "every row of its training file";
+  if (!seen_end)
+    return "; the model was refitted on " + rows_seen + ", so those rows are in-sample here: score rows it never saw, "
+           "or use evaluate --protocol";
+  long scored = 0, in_sample = 0;
+  for (const long origin : plan.origins)
+    for (long h = 0; h < plan.horizon; ++h, ++scored) in_sample += origin + h < *seen_end ? 1 : 0;
+  if (in_sample == 0) return "";
+  return "; the model was refitted on " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
+         std::to_string(scored) + " forecasts scored are of rows it trained on (in-sample): score rows after its training data "
+         "(a longer file), or use evaluate --protocol";
+}
+
+}  // namespace
+
 Backtest backtest(const Checkpoint& checkpoint, const History& history, const BacktestOptions& options) {
   require_at_least(options.threads, 0, "--threads");
   const DataConfig& data = checkpoint.config.data;
@@ -230,11 +266,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
       plan_backtest(rows, data.look_back, options.horizon.value_or(default_horizon(checkpoint)),
                     options.season.value_or(checkpoint.columns.seasonal_period), options,
                     std::max(0L, rows - held_out), history.source);
-  // A refitted model (training.refit, the default recipe) trained again on every row after the
-  // validation run: the tail it held out then is no longer unseen.
-  if (checkpoint.config.training.refit == Toggle::on)
-    plan.rule += "; the model was refitted on every row of its training file, so its rows are in-sample here: "
-                 "score rows it never saw, or use evaluate --protocol";
+  if (checkpoint.config.training.refit == Toggle::on) plan.rule += refit_note(checkpoint, history, plan);
 
   const std::vector<MethodForecasts> methods = {
       {"lstm", predict_at(checkpoint, history.values, history.phase, plan.origins, plan.horizon, options.threads)},

@@ -528,7 +528,7 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)",
                   one_of({"per-series", "global"})),
       LSTMF_TRAIN(refit, "--refit", "WHEN",
-                  "train again on every row (validation tail included) for the full epoch count, each member from its seed; "
+                  "train again on every row (validation tail included, a test tail not) for the full epoch count, each member from its seed; "
                   "the first run's validation residuals calibrate the intervals; true, false, or auto: on when epochs is "
                   "chosen from the data and there are validation rows"),
       LSTMF_TRAIN(combine, "--combine", "WHEN",

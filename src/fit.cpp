@@ -690,16 +690,17 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   if (config.training.refit == Toggle::on && (validation == nullptr || !outcome.diverged.empty() || stop.load()))
     checkpoint.config.training.refit = Toggle::off;
   if (config.training.refit == Toggle::on && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
-    // Every row now trains, each member from its own seed again, for every epoch (measured on the
-    // accuracy protocol: stopping at the epoch that validated best on a tail of one or two windows
-    // did worse); the validation tail's residuals above stay the interval calibration.
-    DataConfig all_rows = config.data;
-    all_rows.val_fraction = 0;
-    all_rows.test_fraction = 0;
-    // The seasonal indices, like the scaler, are estimated again on every row.
-    const SeasonalAdjustment refit_seasonal = adjusting ? estimate_adjustment(config, original, series.rows()) : seasonal;
+    // Every row now trains (but a test tail, data.test_fraction: rows the model never sees, for
+    // evaluate), each member from its own seed again, for every epoch (measured on the accuracy
+    // protocol: stopping at the epoch that validated best on a tail of one or two windows did
+    // worse); the validation tail's residuals above stay the interval calibration.
+    DataConfig before_test = config.data;
+    before_test.val_fraction = 0;
+    const long refit_rows = split.val_end;
+    // The seasonal indices, like the scaler, are estimated again on those rows.
+    const SeasonalAdjustment refit_seasonal = adjusting ? estimate_adjustment(config, original, refit_rows) : seasonal;
     Dataset refit_data =
-        prepare_dataset(adjusting ? adjusted_copy(original, refit_seasonal) : SeriesSet(dataset.source), all_rows);
+        prepare_dataset(adjusting ? adjusted_copy(original, refit_seasonal) : SeriesSet(dataset.source), before_test);
     train_windows = &refit_data.train;
     validation = nullptr;
     for (int k = 0; k < members; ++k) {
@@ -727,7 +728,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       checkpoint.seasonal = refit_seasonal;
       // Theta, like the scaler and the indices, is fitted again on every row.
       if (!checkpoint.combination.empty())
-        checkpoint.combination.theta = fit_theta(refit_seasonal, series.values, series.rows(), series.n_targets);
+        checkpoint.combination.theta = fit_theta(refit_seasonal, series.values, refit_rows, series.n_targets);
       checkpoint.model = *slots.front().model;
       for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
       for (const auto& report : slots.front().result.history)

@@ -71,8 +71,27 @@ TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("origins from the held-out tail, rows 131-144; the model was refitted on every row of its "
-                             "training file, so its rows are in-sample here"));
+                             "training file, so 14 of the 14 forecasts scored are of rows it trained on (in-sample)"));
   CHECK_THAT(run_cli("evaluate --model m.json", trained().path()).out, !Contains("in-sample"));  // not refitted
+
+  // Trained on the first 126 months, scored on a longer file: the times tell which rows it saw.
+  const std::string airline = read_file(kAirline);
+  size_t cut = 0;
+  for (int line = 0; line < 127; ++line) cut = airline.find('\n', cut) + 1;  // the header and 126 rows
+  dir.write("first.csv", airline.substr(0, cut));
+  REQUIRE(run_cli("train --data first.csv --target passengers --time-column date --look-back 12 --normalise minmax "
+                  "--ensemble 1 --quiet --epochs 3 --hidden 4 --refit true --output f.json", dir.path()).exit_code == 0);
+  const RunResult unseen = run_cli("evaluate --model f.json --input a.csv --origins 18", dir.path());
+  REQUIRE(unseen.exit_code == 0);
+  CHECK_THAT(unseen.out, Contains("rows 127-144") && !Contains("in-sample"));
+  const RunResult straddling = run_cli("evaluate --model f.json --input a.csv --origins 20", dir.path());
+  CHECK_THAT(straddling.out, Contains("so 2 of the 20 forecasts scored are of rows it trained on (in-sample)"));
+  // A test tail the refit left out: on the training file, the validation rows alone are in-sample.
+  train_airline(dir, "--epochs 3 --hidden 4 --refit true --test-fraction 0.1 --output t.json");
+  const RunResult tested = run_cli("evaluate --model t.json", dir.path());
+  CHECK_THAT(tested.out, Contains("rows 117-144") &&
+                             Contains("refitted on every row of its training file before its test tail, so 14 of the 28 "
+                                      "forecasts scored are of rows it trained on (in-sample)"));
 }
 
 TEST_CASE("evaluate --json gives the baselines' scores as computed from the data by hand", "[cli-evaluate]") {

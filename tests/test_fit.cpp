@@ -256,6 +256,23 @@ TEST_CASE("a refit stopped part way keeps the validated members and says it was 
   CHECK(checkpoint_text(stopped.checkpoint) == checkpoint_text(validated.checkpoint));
 }
 
+TEST_CASE("the refit leaves a test tail out, as the first run does", "[fit]") {
+  Config config = airline(3);
+  config.training.refit = Toggle::on;
+  config.data.horizon = 3;
+  config.data.look_back = 12;
+  config.data.normalise = Normalise::minmax;
+  config.data.seasonal_adjust = SeasonalAdjust::none;
+  config.data.test_fraction = 0.2;  // 144 rows: the last 29 are the test tail
+  const FitOutcome outcome = fit(config, FitOptions{});
+  CHECK(outcome.refit_epochs == 3);
+  CHECK(outcome.refit_windows == 115 - 12 - 3 + 1);  // every window of the first 115 rows
+  // The scaler, fitted again for the refit, saw those rows alone: the test tail holds the maximum.
+  const History all = read_history(outcome.checkpoint, config.data.path);
+  CHECK(outcome.checkpoint.scaler.data_max().front() == all.values.topRows(115).maxCoeff());
+  CHECK(outcome.checkpoint.scaler.data_max().front() < all.values.maxCoeff());
+}
+
 TEST_CASE("an interrupt after the first ensemble member stops the others and keeps the members that trained", "[fit]") {
   Config config = airline(5);
   config.model.ensemble = 3;

@@ -292,7 +292,8 @@ int run_train(const TrainArgs& args) {
       std::cerr << "the refit on every row diverged (" << outcome.refit_failed
                 << "); the validated members are kept\n";
     if (outcome.refit_windows > 0)
-      std::cerr << "then refitted on every row: " << outcome.refit_windows << " windows, " << outcome.refit_epochs
+      std::cerr << "then refitted on every row" << (used.data.test_fraction > 0 ? " before the test tail" : "") << ": "
+                << outcome.refit_windows << " windows, " << outcome.refit_epochs
                 << " epochs"
                 << (outcome.checkpoint.config.model.ensemble > 1
                         ? " for each of " + std::to_string(outcome.checkpoint.config.model.ensemble) + " members"
