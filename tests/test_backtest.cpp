@@ -5,50 +5,14 @@
 
 #include "lstmf/backtest.hpp"
 #include "lstmf/error.hpp"
+#include "small_model.hpp"
 
 using namespace lstmf;
+using lstmf::test::small_checkpoint;
+using lstmf::test::small_history;
 using Catch::Contains;
 
 namespace {
-
-// A target-only checkpoint with a small random model: look-back 3, horizon 2, m = 4, the split of
-// train's defaults (val 0.1, test 0.1). The scaler is fitted on the first 16 rows of `history`.
-Checkpoint small_checkpoint(const MatrixD& history) {
-  Config config;
-  config.data.targets = {"y"};
-  config.data.time_column = "date";
-  config.data.look_back = 3;
-  config.data.horizon = 2;
-  config.data.val_fraction = 0.1;
-  config.data.test_fraction = 0.1;
-  config.model.hidden = {5, 4};
-  Model<float> model(1, 2, config.model);
-  Rng rng(11);
-  model.init(rng);
-  MinMaxScaler scaler;
-  scaler.fit(history, 16);
-  ColumnsInfo columns;
-  columns.time_column = "date";
-  columns.targets = {"y"};
-  columns.time_format.kind = TimeKind::year_month;
-  columns.frequency = {Frequency::Unit::months, 1};
-  columns.seasonal_period = 4;
-  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}, {}, {}};
-}
-
-// 24 monthly rows from 2020-01: a season of 4 on a trend, with some noise.
-History small_history() {
-  History history;
-  history.values.resize(24, 1);
-  for (int t = 0; t < 24; ++t) history.values(t, 0) = 50 + 2 * t + 10 * (t % 4) + ((t * 7) % 5);
-  const TimeIndex index{TimeFormat{TimeKind::year_month}, {Frequency::Unit::months, 1}, {}, 1};
-  std::int64_t start = 0;
-  TimeFormat format;
-  REQUIRE(parse_time("2020-01", start, format));
-  for (int t = 0; t < 24; ++t) history.ticks.push_back(index.advance(start, t));
-  history.source = "h.csv";
-  return history;
-}
 
 BacktestOptions with_origins(long origins, int stride = 1) {
   BacktestOptions options;
@@ -267,41 +231,4 @@ TEST_CASE("reports never show NaN: n/a in the table, null in JSON, and the reaso
   CHECK_THAT(json.dump(), !Contains("NaN"));
   for (const char* method : {"lstm", "naive", "seasonal_naive"})
     for (const char* metric : {"mae", "rmse", "mape", "smape", "mase"}) CHECK(json["targets"]["y"]["methods"][method].contains(metric));
-}
-
-TEST_CASE("a forecast combination weighs the model with the seasonal naive and naive forecasts", "[forecast]") {
-  const History history = small_history();
-  Checkpoint checkpoint = small_checkpoint(history.values);
-  checkpoint.config.data.season = 4;
-  const std::vector<long> origins = {10, 20};
-  const MatrixD alone = predict_at(checkpoint, history.values, history.phase, origins, 3);  // [2, 3] (recursive past H = 2)
-  checkpoint.config.training.combine = Toggle::on;
-  checkpoint.combination.weights = {{0.25, 0.5, 0.15, 0.1}};
-  checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0, 1.0}};
-  const Theta theta{0.5, 0.25, 30};
-  checkpoint.combination.theta = {theta};
-  const MatrixD combined = predict_at(checkpoint, history.values, history.phase, origins, 3);
-  const long look_back = checkpoint.config.data.look_back;
-  for (size_t o = 0; o < origins.size(); ++o)
-    for (long h = 0; h < 3; ++h) {
-      const long origin = origins[o];
-      // Theta by hand: SES with alpha 1/2 over the window's rows, then the drift's steps (theta.hpp).
-      double level = history.values(origin - look_back, 0);
-      for (long t = origin - look_back + 1; t < origin; ++t) level += 0.5 * (history.values(t, 0) - level);
-      const double theta_h = level + 0.25 * (h + (1 - std::pow(0.5, 30)) / 0.5);
-      const double expected = 0.25 * alone(static_cast<long>(o), h) + 0.5 * history.values(origin - 4 + h % 4, 0) +
-                              0.15 * history.values(origin - 1, 0) + 0.1 * theta_h;
-      CHECK(combined(static_cast<long>(o), h) == Approx(expected).epsilon(1e-12));
-    }
-}
-
-TEST_CASE("prediction intervals that overflow a double are refused, not written as inf", "[forecast]") {
-  const History history = small_history();
-  Checkpoint checkpoint = small_checkpoint(history.values);
-  checkpoint.intervals.abs_residual = MatrixD::Constant(2, IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1, 1.7e308);
-  Forecast f = forecast(checkpoint, history, 4);  // steps 3 and 4 widen the step-2 quantile by sqrt(step / 2)
-  CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}),
-                    Contains("the prediction intervals overflow a double") && Contains("nothing was written"));
-  checkpoint.intervals.abs_residual.setConstant(1.0);
-  CHECK_NOTHROW(add_intervals(f, checkpoint, {80}));
 }

@@ -1,4 +1,6 @@
 // End-to-end: train and predict through the built binary, in a temporary folder.
+#include <unistd.h>
+
 #include <cstdio>
 #include <sstream>
 #include <filesystem>

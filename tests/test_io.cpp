@@ -19,6 +19,7 @@
 
 using namespace lstmf;
 using Catch::Contains;
+using lstmf::test::TempDir;
 
 TEST_CASE("JSON parse errors carry line and column", "[io]") {
   REQUIRE_THROWS_WITH(parse_json("{\"a\": 1,\n \"b\": tru}", "x.json"), Contains("x.json:2:") && Contains("invalid JSON"));

@@ -1,0 +1,80 @@
+// forecast.hpp: the model's forecast from a history (direct, then rolled forward), its timestamps,
+// the combination with the baselines, and prediction intervals.
+#include <cmath>
+
+#include <catch2/catch.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/forecast.hpp"
+#include "small_model.hpp"
+
+using namespace lstmf;
+using Catch::Contains;
+using lstmf::test::small_checkpoint;
+using lstmf::test::small_history;
+
+TEST_CASE("a forecast is the model's prediction from the end of the history, its times continued", "[forecast]") {
+  const History history = small_history();  // 2020-01 .. 2021-12
+  const Checkpoint checkpoint = small_checkpoint(history.values);
+  const long end = history.values.rows();
+  // Within the trained horizon (H = 2): one pass of the model at the last origin.
+  const Forecast direct = forecast(checkpoint, history, 2);
+  const MatrixD at_end = predict_at(checkpoint, history.values, history.phase, {end}, 4);  // [1, 4]
+  REQUIRE(direct.values.rows() == 2);
+  CHECK(direct.times == std::vector<std::string>{"2022-01", "2022-02"});
+  CHECK(direct.time_column == "date");
+  CHECK(direct.targets == std::vector<std::string>{"y"});
+  for (long h = 0; h < 2; ++h) CHECK(direct.values(h, 0) == at_end(0, h));
+  // Past it, rolled forward on its own outputs: the first H steps unchanged, then predict_at's.
+  const Forecast rolled = forecast(checkpoint, history, 4);
+  CHECK(rolled.times == std::vector<std::string>{"2022-01", "2022-02", "2022-03", "2022-04"});
+  for (long h = 0; h < 4; ++h) CHECK(rolled.values(h, 0) == at_end(0, h));
+  CHECK(rolled.values.allFinite());
+}
+
+TEST_CASE("a forecast needs a look-back of history and a horizon of at least one step", "[forecast]") {
+  History history = small_history();
+  const Checkpoint checkpoint = small_checkpoint(history.values);
+  History short_history = history;
+  short_history.values = history.values.topRows(2);  // look-back 3
+  short_history.ticks.resize(2);
+  CHECK_THROWS_AS(forecast(checkpoint, short_history, 2), InputError);
+  CHECK_THROWS_AS(forecast(checkpoint, history, 0), InputError);
+}
+
+TEST_CASE("a forecast combination weighs the model with the seasonal naive and naive forecasts", "[forecast]") {
+  const History history = small_history();
+  Checkpoint checkpoint = small_checkpoint(history.values);
+  checkpoint.config.data.season = 4;
+  const std::vector<long> origins = {10, 20};
+  const MatrixD alone = predict_at(checkpoint, history.values, history.phase, origins, 3);  // [2, 3] (recursive past H = 2)
+  checkpoint.config.training.combine = Toggle::on;
+  checkpoint.combination.weights = {{0.25, 0.5, 0.15, 0.1}};
+  checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0, 1.0}};
+  const Theta theta{0.5, 0.25, 30};
+  checkpoint.combination.theta = {theta};
+  const MatrixD combined = predict_at(checkpoint, history.values, history.phase, origins, 3);
+  const long look_back = checkpoint.config.data.look_back;
+  for (size_t o = 0; o < origins.size(); ++o)
+    for (long h = 0; h < 3; ++h) {
+      const long origin = origins[o];
+      // Theta by hand: SES with alpha 1/2 over the window's rows, then the drift's steps (theta.hpp).
+      double level = history.values(origin - look_back, 0);
+      for (long t = origin - look_back + 1; t < origin; ++t) level += 0.5 * (history.values(t, 0) - level);
+      const double theta_h = level + 0.25 * (h + (1 - std::pow(0.5, 30)) / 0.5);
+      const double expected = 0.25 * alone(static_cast<long>(o), h) + 0.5 * history.values(origin - 4 + h % 4, 0) +
+                              0.15 * history.values(origin - 1, 0) + 0.1 * theta_h;
+      CHECK(combined(static_cast<long>(o), h) == Approx(expected).epsilon(1e-12));
+    }
+}
+
+TEST_CASE("prediction intervals that overflow a double are refused, not written as inf", "[forecast]") {
+  const History history = small_history();
+  Checkpoint checkpoint = small_checkpoint(history.values);
+  checkpoint.intervals.abs_residual = MatrixD::Constant(2, IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1, 1.7e308);
+  Forecast f = forecast(checkpoint, history, 4);  // steps 3 and 4 widen the step-2 quantile by sqrt(step / 2)
+  CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}),
+                    Contains("the prediction intervals overflow a double") && Contains("nothing was written"));
+  checkpoint.intervals.abs_residual.setConstant(1.0);
+  CHECK_NOTHROW(add_intervals(f, checkpoint, {80}));
+}
