@@ -1,0 +1,95 @@
+// protocol.hpp: the accuracy protocol run in process on a small folder: the split, the baselines
+// and their scores by hand, the skipped series, and M4's seasonal periods.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "lstmf/error.hpp"
+#include "lstmf/protocol.hpp"
+#include "support.hpp"
+
+using namespace lstmf;
+using Catch::Contains;
+using lstmf::test::TempDir;
+
+namespace {
+
+// A small, quick recipe: the protocol's own settings for everything the data decides.
+ProtocolOptions quick_options() {
+  ProtocolOptions options;
+  options.base.training.epochs = 3;
+  options.base.model.hidden = {4};
+  options.base.model.ensemble = 1;
+  options.base.training.threads = 1;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("M4's seasonal period for a frequency name, in any case", "[protocol]") {
+  CHECK(m4_seasonal_period("Yearly") == 1);
+  CHECK(m4_seasonal_period("annual") == 1);
+  CHECK(m4_seasonal_period("QUARTERLY") == 4);
+  CHECK(m4_seasonal_period("monthly") == 12);
+  CHECK(m4_seasonal_period("weekly") == 1);
+  CHECK(m4_seasonal_period("daily") == 1);
+  CHECK(m4_seasonal_period("hourly") == 24);
+  CHECK(m4_seasonal_period("fortnightly") == 0);
+}
+
+TEST_CASE("the protocol holds out h points and scores the baselines on them as M4 defines them", "[protocol]") {
+  TempDir dir;
+  // 30 quarters: a season of 4 on a trend.
+  std::vector<double> y;
+  std::string csv = "date,value\n";
+  for (int t = 0; t < 30; ++t) {
+    y.push_back(100 + 3 * t + (t % 4 == 1 ? 12 : 0) - (t % 4 == 3 ? 7 : 0) + (t * 5) % 3);
+    csv += std::to_string(2000 + t / 4) + "-Q" + std::to_string(t % 4 + 1) + "," + std::to_string(y.back()) + "\n";
+  }
+  dir.write("q.csv", csv);
+  dir.write("short.csv", "date,value\n2000,1\n2001,2\n2002,3\n");
+  dir.write("meta.json", R"({"q.csv": {"target": "value", "frequency": "quarterly", "m": 4, "h": 4},
+                             "short.csv": {"target": "value", "frequency": "yearly", "h": 2}})");
+  const ProtocolResult result = run_protocol(dir.path(), quick_options());
+  REQUIRE(result.series.size() == 1);
+  REQUIRE(result.skipped.size() == 1);
+  CHECK(result.skipped.front().first == "short.csv");
+  const SeriesScore& s = result.series.front();
+  CHECK(s.train_rows == 26);
+  CHECK(s.m == 4);
+  CHECK(s.actual == std::vector<double>(y.begin() + 26, y.end()));
+  // In-sample seasonal naive MAE with m = 4 over the 26 training rows: the MASE scale.
+  double scale = 0;
+  for (int t = 4; t < 26; ++t) scale += std::abs(y[static_cast<size_t>(t)] - y[static_cast<size_t>(t - 4)]);
+  scale /= 22;
+  const auto mase_of = [&](const std::vector<double>& f) {
+    double e = 0;
+    for (int h = 0; h < 4; ++h) e += std::abs(y[static_cast<size_t>(26 + h)] - f[static_cast<size_t>(h)]);
+    return e / 4 / scale;
+  };
+  const std::vector<double> naive(4, y[25]);
+  const std::vector<double> snaive = {y[22], y[23], y[24], y[25]};
+  std::vector<double> drift;
+  for (int h = 1; h <= 4; ++h) drift.push_back(y[25] + h * (y[25] - y[0]) / 25);
+  CHECK(s.methods.at("naive").forecast == naive);
+  CHECK(s.methods.at("snaive").forecast == snaive);
+  for (int h = 0; h < 4; ++h) CHECK(s.methods.at("drift").forecast[static_cast<size_t>(h)] == Approx(drift[static_cast<size_t>(h)]));
+  CHECK(s.methods.at("naive").mase == Approx(mase_of(naive)));
+  CHECK(s.methods.at("snaive").mase == Approx(mase_of(snaive)));
+  CHECK(s.methods.at("drift").mase == Approx(mase_of(drift)));
+  CHECK(s.methods.at("lstm").forecast.size() == 4);
+  CHECK(std::isfinite(s.methods.at("lstm").mase));
+  // One series: its MASE is each method's geometric mean; coverage is a share of the 4 points.
+  CHECK(result.geomean_mase.at("naive") == Approx(mase_of(naive)));
+  for (const auto& [level, share] : result.coverage) CHECK((share >= 0 && share <= 1));
+  CHECK_THAT(to_json(result).dump(), !Contains("NaN"));
+  CHECK_THAT(protocol_markdown(result), Contains("| q.csv | quarterly | 4 | 4 |"));
+
+  // Nothing to score: an error naming the first skipped series.
+  ProtocolOptions only_short = quick_options();
+  only_short.only = {"short.csv"};
+  CHECK_THROWS_AS(run_protocol(dir.path(), only_short), InputError);
+}
