@@ -240,7 +240,11 @@ int run_train(const TrainArgs& args) {
               << to_string(used.data.seasonal_adjust) << ", " << used.model.ensemble << " x " << used.training.epochs
               << " epochs\n";
     std::cerr << "trained on " << count_of(outcome.train_windows, "window");
-    if (outcome.validation_windows > 0) std::cerr << ", validated on " << outcome.validation_windows;
+    // Training validates on the windows of its stride; the errors below are of every validation
+    // window, and say so when the counts differ.
+    if (outcome.validation_windows > 0)
+      std::cerr << ", validated on " << outcome.validation_windows
+                << (used.data.stride > 1 ? " (stride " + std::to_string(used.data.stride) + ")" : std::string());
     std::cerr << "; ";
     if (result.best_epoch > 0)
       std::cerr << "best epoch " << result.best_epoch << " (validation loss " << format_number(result.best_val_loss) << ")";
@@ -249,14 +253,18 @@ int run_train(const TrainArgs& args) {
     if (result.early_stopped) std::cerr << ", stopped early";
     std::cerr << "\n";
     const HoldoutErrors& validation = outcome.validation;
+    const auto every_window = [&](long windows) {
+      return windows != outcome.validation_windows ? "every one of the " + std::to_string(windows) + " validation windows"
+                                                   : count_of(windows, "window");
+    };
     if (validation.windows > 0 && validation.mae_by_target.size() > 1) {  // one line per target: units differ
       for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
         std::cerr << "validation MAE " << format_number(validation.mae_by_target[k]) << ", RMSE "
                   << format_number(validation.rmse_by_target[k]) << " of '" << printable(used.data.targets[k])
-                  << "' (its units, " << count_of(validation.windows, "window") << ")\n";
+                  << "' (its units, " << every_window(validation.windows) << ")\n";
     } else if (validation.windows > 0) {
       std::cerr << "validation MAE " << format_number(validation.mae) << ", RMSE " << format_number(validation.rmse)
-                << " (original units, " << count_of(validation.windows, "window") << ")\n";
+                << " (original units, " << every_window(validation.windows) << ")\n";
     }
     // The forecast combination (training.combine), per target: what predict will average.
     const Combination& combination = outcome.checkpoint.combination;
