@@ -3,9 +3,11 @@
 #include <pthread.h>
 
 #include <algorithm>
-#include <csignal>
 #include <atomic>
 #include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -139,6 +141,20 @@ SeriesSet adjusted_copy(const SeriesSet& set, const SeasonalAdjustment& seasonal
   SeriesSet out = set;
   for (Series& series : out.series) series.values = seasonal.adjust(series.values, 0);
   return out;
+}
+
+// FNV-1a (64 bits) over the bytes of every value and time of `series`, as 16 hex digits.
+std::string data_fingerprint(const Series& series) {
+  std::uint64_t hash = 14695981039346656037ULL;
+  const auto add = [&](const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 1099511628211ULL;
+  };
+  add(series.values.data(), static_cast<std::size_t>(series.values.size()) * sizeof(double));
+  add(series.time.ticks.data(), series.time.ticks.size() * sizeof(std::int64_t));
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
 }
 
 }  // namespace
@@ -561,6 +577,15 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     slot.model->init(*slot.rng);
     slot.trainer = std::make_unique<Trainer>(*slot.model, member_training, *slot.rng);
   }
+  // What a resumed run must train on again: a fingerprint of every value and time of the series,
+  // kept with the optimizer state (the scaler's range and the last rows alone miss a changed row
+  // in the middle).
+  const std::string fingerprint = data_fingerprint(series);
+  const auto resumable_state = [&](const Trainer& trainer) {
+    nlohmann::json state = trainer.state_json();
+    state["data_fingerprint"] = fingerprint;
+    return state;
+  };
   std::vector<EpochRecord> previous;
   if (!options.resume.empty()) {
     const Checkpoint from = options.resumed ? *options.resumed : load_checkpoint(options.resume);
@@ -570,10 +595,12 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const DataTail tail = data_tail_of(series, config.data.look_back);
     if (from.scaler.data_min() != dataset.scalers.front().data_min() ||
         from.scaler.data_max() != dataset.scalers.front().data_max() || from.data_tail.values != tail.values ||
-        from.data_tail.ticks != tail.ticks)
+        from.data_tail.ticks != tail.ticks ||
+        (from.optimizer_state.is_object() && from.optimizer_state.contains("data_fingerprint") &&
+         from.optimizer_state["data_fingerprint"] != fingerprint))
       throw InputError(options.resume, 0, 0,
                        "cannot resume from this checkpoint on " + source_name(config.data.path) +
-                           ": its training data differ (the scaler's range or the last rows): resuming continues the "
+                           ": its training data differ (a value, a time, the scaler's range or the last rows): resuming continues the "
                            "same run on the same data; train a new model for other data");
     slots.front().model->parameters() = from.model.parameters();
     slots.front().trainer->load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
@@ -600,7 +627,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
         // Stopping, or the last epoch: the caller saves the end itself.
         if (!stop.load() && report.epoch % every == 0 && report.epoch < config.training.epochs) {
           Checkpoint snapshot{config, columns_info(config, dataset.source), dataset.scalers.front(), *slot.model,
-                              slot.trainer->state_json(), snapshot_history, slot.trainer->best_epoch(),
+                              resumable_state(*slot.trainer), snapshot_history, slot.trainer->best_epoch(),
                               data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon};
           snapshot.model.parameters() = slot.trainer->kept_parameters();
           options.on_checkpoint(snapshot);
@@ -666,7 +693,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   Checkpoint& checkpoint = outcome.checkpoint;
   // A run that diverged keeps its best weights, but its optimizer state and random stream are
   // those of the failed epoch: not resumable (resuming would not continue the run that was).
-  checkpoint.optimizer_state = first.diverged.empty() ? first.trainer->state_json() : nlohmann::json();
+  checkpoint.optimizer_state = first.diverged.empty() ? resumable_state(*first.trainer) : nlohmann::json();
   checkpoint.history = previous;
   for (const auto& report : first.result.history)
     checkpoint.history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});

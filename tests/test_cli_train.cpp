@@ -191,6 +191,12 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
       return text;
     }());
     refused("--epochs 5 --data other.csv", "cannot resume from this checkpoint on other.csv: its training data differ");
+    // One value changed in the middle: the same range and the same last rows, other data all the same.
+    std::string airline = read_file(source_path("data/airline-passengers.csv"));
+    const size_t at = airline.find("1953-02,196\n");
+    REQUIRE(at != std::string::npos);
+    dir.write("middle.csv", airline.replace(at, 12, "1953-02,200\n"));
+    refused("--epochs 5 --data middle.csv", "cannot resume from this checkpoint on middle.csv: its training data differ (a value");
     // A data path the checkpoint records relative to where train ran, resumed from elsewhere.
     REQUIRE(run_cli("train --data other.csv --target passengers --epochs 2 --ensemble 1 --hidden 4 --output rel.json --quiet",
                     dir.path()).exit_code == 0);
