@@ -363,10 +363,21 @@ Check<std::string> one_of(std::vector<std::string> allowed) {
   };
 }
 
-Check<std::string> delimiter_name() {  // the names csv.cpp delimiter_from_text reads
+// The delimiter data.delimiter names, as delimiter_from_text reads it; nullopt for no delimiter.
+std::optional<char> named_delimiter(const std::string& text) {
+  if (text == "auto") return '\0';
+  if (text == "," || text == ";") return text[0];
+  if (text == "tab" || text == "\t" || text == "\\t") return '\t';
+  return std::nullopt;
+}
+
+std::string delimiter_problem(const std::string& path, const std::string& text) {
+  return path + " must be auto, ',', ';' or tab (the word, \\t, or a tab character), got '" + printable(text) + "'";
+}
+
+Check<std::string> delimiter_name() {
   return [](const std::string& v, const std::string& path, Problems& problems) {
-    if (v != "auto" && v != "," && v != ";" && v != "tab" && v != "\t" && v != "\\t")
-      problems.push_back(path + " must be auto, ',', ';' or tab (the word, \\t, or a tab character), got '" + printable(v) + "'");
+    if (!named_delimiter(v)) problems.push_back(delimiter_problem(path, v));
   };
 }
 
@@ -599,6 +610,12 @@ std::string join_problems(const Problems& problems) {
 }
 
 }  // namespace
+
+char delimiter_from_text(const std::string& text) {
+  const std::optional<char> delimiter = named_delimiter(text);
+  if (!delimiter) throw InputError(delimiter_problem("data.delimiter", text));
+  return *delimiter;
+}
 
 const std::vector<OptionInfo>& config_options() {
   static const std::vector<OptionInfo> infos = [] {

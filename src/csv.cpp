@@ -279,13 +279,6 @@ bool is_underflow(std::string_view text) {
 
 }  // namespace
 
-char delimiter_from_text(const std::string& text) {
-  if (text == "auto") return '\0';
-  if (text == "," || text == ";") return text[0];
-  if (text == "\t" || text == "\\t" || text == "tab") return '\t';
-  throw InputError("data.delimiter must be auto, \",\", \";\" or \"\\t\" (tab), got \"" + text + "\"");
-}
-
 namespace {
 
 // The delimiter an Excel delimiter line names ("sep=;", "sep=," or "sep=<tab>"; any other

@@ -117,6 +117,19 @@ TEST_CASE("absurd sizes are refused before anything is allocated", "[config]") {
                       Contains("data.horizon must be an integer of at least -2147483648"));
 }
 
+TEST_CASE("the delimiter setting is read from its config text, as its check reads it", "[config]") {
+  CHECK(delimiter_from_text("auto") == '\0');
+  CHECK(delimiter_from_text(",") == ',');
+  CHECK(delimiter_from_text(";") == ';');
+  CHECK(delimiter_from_text("\t") == '\t');
+  CHECK(delimiter_from_text("\\t") == '\t');
+  CHECK(delimiter_from_text("tab") == '\t');
+  const std::string expected = "data.delimiter must be auto, ',', ';' or tab (the word, \\t, or a tab character), got '|'";
+  REQUIRE_THROWS_WITH(delimiter_from_text("|"), Contains(expected));
+  Config config;
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"data": {"delimiter": "|"}})"), "c.json"), Contains(expected));
+}
+
 TEST_CASE("cross-key checks", "[config]") {
   Config config;
   config.data.scale_min = 1;

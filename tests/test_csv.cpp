@@ -49,15 +49,6 @@ TEST_CASE("csv reader splits each delimiter", "[csv]") {
   SECTION("a single column needs no delimiter") {
     CHECK(read_all("value\n1\n2\n") == Records{{"value"}, {"1"}, {"2"}});
   }
-  SECTION("the delimiter setting is read from its config text") {
-    CHECK(delimiter_from_text("auto") == '\0');
-    CHECK(delimiter_from_text(",") == ',');
-    CHECK(delimiter_from_text(";") == ';');
-    CHECK(delimiter_from_text("\t") == '\t');
-    CHECK(delimiter_from_text("tab") == '\t');
-    REQUIRE_THROWS_WITH(delimiter_from_text("|"), Catch::Contains("data.delimiter must be auto") &&
-                                                      Catch::Contains("got \"|\""));
-  }
 }
 
 TEST_CASE("csv reader handles quoting, line ends, BOM and blank lines", "[csv]") {

@@ -134,6 +134,10 @@ struct OptionInfo {
   std::string path() const { return section + "." + key; }
 };
 
+// The delimiter named by data.delimiter: "auto" -> '\0' (detect), ",", ";", or a tab ("tab", "\t"
+// written as two characters, or a tab character). Throws InputError for anything else.
+char delimiter_from_text(const std::string& text);
+
 // Every key, in declaration order.
 const std::vector<OptionInfo>& config_options();
 // The key whose path() is `path` ("data.missing"), or nullptr.

@@ -36,10 +36,6 @@ class LineReader;  // fast-cpp-csv-parser (libfccp/csv.h), kept out of this head
 
 namespace lstmf {
 
-// The delimiter named by data.delimiter: "auto" -> '\0' (detect), ",", ";", "\t" (or "tab").
-// Throws InputError for anything else.
-char delimiter_from_text(const std::string& text);
-
 // A CSV file read record by record. Fields are views into the reader's buffer, so reading does no
 // per-field allocation; they stay valid until the next call of next().
 class CsvReader {
