@@ -121,6 +121,9 @@ std::optional<MissingPolicy> history_missing(const CLI::Option& option, const st
 }
 
 std::vector<int> interval_levels(const std::vector<std::string>& given) {
+  constexpr int first = IntervalQuantiles::kFirstLevel, last = IntervalQuantiles::kLastLevel;
+  const std::string expected =
+      "--intervals: expected whole percentages from " + std::to_string(first) + " to " + std::to_string(last) + " (e.g. 80,95), got ";
   std::vector<int> levels;
   for (const auto& list : given) {
     size_t start = 0;
@@ -128,12 +131,10 @@ std::vector<int> interval_levels(const std::vector<std::string>& given) {
       const size_t comma = list.find(',', start);
       const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9)
-        throw InputError("--intervals: expected whole percentages from 50 to 99 (e.g. 80,95), got '" + printable(item) +
+        throw InputError(expected + "'" + printable(item) +
                          "'" + (item.empty() && !list.empty() ? " (an empty item in '" + printable(list) + "')" : std::string()));
       const int level = std::stoi(item);  // decimal: 080 is 80
-      if (level < 50 || level > 99)
-        throw InputError("--intervals: expected whole percentages from 50 to 99 (e.g. 80,95), got " +
-                         std::to_string(level));
+      if (level < first || level > last) throw InputError(expected + std::to_string(level));
       for (const int seen : levels)
         if (seen == level) throw InputError("--intervals: level " + std::to_string(level) + " is given twice");
       levels.push_back(level);
