@@ -20,6 +20,7 @@
 #include "lstmf/io.hpp"
 #include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/recipe.hpp"
 #include "lstmf/windows.hpp"
 #include "checkpoint_json.hpp"
 
@@ -838,6 +839,9 @@ MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set)
   return need;
 }
 
+// Epochs of a many-series run that leaves them to the recipe (README "Many-series benchmarks").
+constexpr int kPanelEpochs = 100;
+
 Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   Config config = given;
   DataConfig& data = config.data;
@@ -852,8 +856,7 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   config.training.refit = Toggle::off;
   // As for one series (recipe.hpp): the combination where the epochs are the recipe's and there is
   // a validation tail to choose it on.
-  if (config.training.combine == Toggle::automatic)
-    config.training.combine = config.training.epochs == 0 && data.val_fraction > 0 ? Toggle::on : Toggle::off;
+  if (config.training.combine == Toggle::automatic) config.training.combine = recipe_toggle(config, data);
   if (data.season == 0) {
     // The file's first series by id with a value in every column, read or not (SeriesSet::unread;
     // one whose times form no index would fail a whole-file run, and gives none): the same season
@@ -868,7 +871,7 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
       frequency = unread->frequency;
     data.season = std::max(1, frequency.seasonal_period());
   }
-  if (data.look_back == 0) data.look_back = std::max({2 * data.season, data.horizon, 6});
+  if (data.look_back == 0) data.look_back = recipe_look_back(data.season, data.horizon);
   // Windows relative to the season a look-back back (the last value without a season, or with a
   // look-back shorter than one): min-max alone caps a trending series near its training maximum
   // (README "Many-series benchmarks", measured on 29 real series).
@@ -877,7 +880,7 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (data.normalise == Normalise::season && data.look_back < data.season)
     throw InputError("data.normalise season needs a look-back of at least one season (data.season " +
                      std::to_string(data.season) + "), got data.look_back " + std::to_string(data.look_back));
-  if (config.training.epochs == 0) config.training.epochs = 100;
+  if (config.training.epochs == 0) config.training.epochs = kPanelEpochs;
   return config;
 }
 

@@ -244,6 +244,12 @@ bool shows_season(const MatrixD& values, long column, long rows, int m, int hori
   return has_season(target, rows, m) || season_beats_naive(target, rows, m, horizon);
 }
 
+int recipe_look_back(int m, int horizon) { return std::max({2 * m, horizon, 6}); }
+
+Toggle recipe_toggle(const Config& requested, const DataConfig& resolved) {
+  return requested.training.epochs == 0 && resolved.val_fraction > 0 ? Toggle::on : Toggle::off;
+}
+
 int seasonal_period(const DataConfig& data, const Series& series) {
   if (data.season > 0) return data.season;
   return std::max(1, series.time.frequency.seasonal_period());
@@ -281,11 +287,11 @@ Config resolve_recipe(const Config& config, const Series& series) {
     const auto windows = [&] { return training_windows(rows, look_back, horizon, data.test_fraction, search_fraction); };
     const auto search = [&](long need, int shortest) {
       horizon = data.horizon;
-      look_back = std::max({2 * m, horizon, 6});
+      look_back = recipe_look_back(m, horizon);
       while (windows() < need && look_back > shortest) --look_back;
       while (windows() < need && horizon > 1) {
         --horizon;
-        look_back = std::max({2 * m, horizon, 6});
+        look_back = recipe_look_back(m, horizon);
         while (windows() < need && look_back > shortest) --look_back;
       }
       return windows() >= need;
@@ -399,7 +405,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
   }
   if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;
   // Refit and combination are the recipe's when it chose the epochs; a true or false given is kept.
-  const Toggle recipe_on = config.training.epochs == 0 && data.val_fraction > 0 ? Toggle::on : Toggle::off;
+  const Toggle recipe_on = recipe_toggle(config, data);
   if (out.training.refit == Toggle::automatic) out.training.refit = recipe_on;
   if (out.training.combine == Toggle::automatic) out.training.combine = recipe_on;
   return out;

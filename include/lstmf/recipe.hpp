@@ -60,6 +60,15 @@
 
 namespace lstmf {
 
+// The recipe's look-back for seasonal period m and horizon H, before a short series shortens it:
+// two seasons, at least the horizon and 6 rows, max(2m, H, 6). Many-series training takes it too.
+int recipe_look_back(int m, int horizon);
+
+// training.refit and training.combine left automatic: on where the recipe chooses the epochs
+// (`requested` gives none) and `resolved` keeps a validation tail to fit them on, else off.
+// Many-series training takes the combination's so.
+Toggle recipe_toggle(const Config& requested, const DataConfig& resolved);
+
 // The seasonal period used for normalisation, metrics and intervals: data.season when set, else
 // the time column's usual period (monthly 12, hourly 24, ...), else 1.
 int seasonal_period(const DataConfig& data, const Series& series);
