@@ -58,6 +58,17 @@ std::string error_text(double value) {
 
 }  // namespace
 
+std::string protocol_refuses(const OptionInfo& option) {
+  const std::string key = option.path();
+  for (const char* fixed : {"data.path", "data.targets", "data.time_column", "data.horizon", "data.season", "data.missing"})
+    if (key == fixed) return "the protocol sets it for each series from meta.json (bench/README.md)";
+  // Each file is one series trained in memory: nothing is written but the report and --json-file.
+  if (option.section == "output" || key == "data.series_column" || key == "training.mode" || key == "data.strict")
+    return "the protocol does not use it (each file is one series, trained in memory; the report goes to stdout, "
+           "--json-file for JSON)";
+  return "";
+}
+
 int m4_seasonal_period(const std::string& frequency) {
   std::string f;
   for (const char c : frequency) f += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -93,3 +93,12 @@ TEST_CASE("the protocol holds out h points and scores the baselines on them as M
   only_short.only = {"short.csv"};
   CHECK_THROWS_AS(run_protocol(dir.path(), only_short), InputError);
 }
+
+TEST_CASE("the protocol refuses settings it makes itself or does not use, and takes the rest", "[protocol]") {
+  CHECK_THAT(protocol_refuses(*find_option("data.horizon")), Contains("the protocol sets it for each series from meta.json"));
+  CHECK_THAT(protocol_refuses(*find_option("data.targets")), Contains("sets it"));
+  CHECK_THAT(protocol_refuses(*find_option("output.path")), Contains("the protocol does not use it"));
+  CHECK_THAT(protocol_refuses(*find_option("training.mode")), Contains("does not use it"));
+  CHECK(protocol_refuses(*find_option("data.look_back")).empty());
+  CHECK(protocol_refuses(*find_option("training.epochs")).empty());
+}

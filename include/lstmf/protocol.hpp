@@ -72,6 +72,12 @@ struct ProtocolResult {
   double seconds = 0;
 };
 
+// Why ProtocolOptions::base may not set config key `option` ("" when it may): the keys the protocol
+// sets for each series from meta.json (path, targets, time column, horizon, season, missing), and
+// those it does not use (each file is one series trained in memory: outputs, the many-series keys,
+// data.strict).
+std::string protocol_refuses(const OptionInfo& option);
+
 // M4's seasonal period for a meta.json "frequency" (any case): yearly (annual) 1, quarterly 4,
 // monthly 12, weekly 1, daily 1, hourly 24; 0 for any other text. The protocol takes it when an
 // entry gives no "m".

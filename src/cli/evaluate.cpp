@@ -90,14 +90,7 @@ int run_protocol_command(const EvaluateArgs& args) {
     if (option == nullptr)
       throw InputError("--set " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) +
                        "'?); --set expects KEY=VALUE, such as data.look_back=24");
-    for (const char* fixed : {"data.path", "data.targets", "data.time_column", "data.horizon", "data.season", "data.missing"})
-      if (key == fixed)
-        throw InputError("--set " + key + ": the protocol sets it for each series from meta.json (bench/README.md)");
-    // Each file is one series trained in memory: nothing is written but the report and --json-file.
-    if (option->section == "output" || key == "data.series_column" ||
-        key == "training.mode" || key == "data.strict")
-      throw InputError("--set " + key + ": the protocol does not use it (each file is one series, trained in "
-                       "memory; the report goes to stdout, --json-file for JSON)");
+    if (const std::string why = protocol_refuses(*option); !why.empty()) throw InputError("--set " + key + ": " + why);
     OptionInfo by_key = *option;
     by_key.flag.clear();  // errors name the key, as given, not train's flag
     set_from_text(options.base, by_key, setting.substr(equals + 1));
