@@ -65,6 +65,11 @@ struct EnumNames<SeasonalAdjust> {
                                                                      {SeasonalAdjust::multiplicative, "multiplicative"},
                                                                      {SeasonalAdjust::additive, "additive"}};
 };
+template <>
+struct EnumNames<TrainingMode> {
+  static constexpr std::pair<TrainingMode, const char*> names[] = {{TrainingMode::per_series, "per-series"},
+                                                                   {TrainingMode::global, "global"}};
+};
 
 template <typename E>
 std::string enum_name(E value) {
@@ -328,6 +333,8 @@ template <>
 struct Convert<Normalise> : EnumConvert<Normalise> {};
 template <>
 struct Convert<SeasonalAdjust> : EnumConvert<SeasonalAdjust> {};
+template <>
+struct Convert<TrainingMode> : EnumConvert<TrainingMode> {};
 
 // ---- checks -----------------------------------------------------------------------------------
 // A check sees one scalar value and its key path and adds a problem when it fails.
@@ -536,8 +543,7 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(min_lr, "", "X", "reduce-on-plateau: lr never goes below this", in_range(0.0, 1e30)),
       LSTMF_TRAIN(seed, "--seed", "N", "seed of every random choice"),
       LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = all cores", in_range(0, 1024)),
-      LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)",
-                  one_of({"per-series", "global"})),
+      LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)"),
       LSTMF_TRAIN(refit, "--refit", "WHEN",
                   "train again on every row (validation tail included, a test tail not) for the full epoch count, each member from its seed; "
                   "the first run's validation residuals calibrate the intervals; true, false, or auto: on when epochs is "
@@ -811,5 +817,6 @@ std::string to_string(OptimizerKind v) { return enum_name(v); }
 std::string to_string(LossKind v) { return enum_name(v); }
 std::string to_string(Normalise v) { return enum_name(v); }
 std::string to_string(SeasonalAdjust v) { return enum_name(v); }
+std::string to_string(TrainingMode v) { return enum_name(v); }
 
 }  // namespace lstmf

@@ -824,7 +824,7 @@ MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set)
   long longest = 0, rows = 0;
   for (const Series& s : set.series) longest = std::max(longest, s.rows()), rows += s.rows();
   const int threads = use_threads(config.training.threads);
-  if (config.training.mode == "global") return estimate_training_memory(config, inputs, targets, rows, threads);
+  if (config.training.mode == TrainingMode::global) return estimate_training_memory(config, inputs, targets, rows, threads);
   // Per series: `workers` series train side by side, one thread each, and every trained model is
   // kept (float weights) until the checkpoint is written, a block of series at a time.
   const auto series = static_cast<std::uint64_t>(set.series.size());
@@ -886,8 +886,6 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
 
 PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitOptions& options) {
   const Config config = resolve_panel_recipe(given, source);
-  if (config.training.mode != "per-series" && config.training.mode != "global")
-    throw InputError("training.mode must be per-series or global, got '" + config.training.mode + "'");
   PanelFitOutcome outcome;
   SeriesSet selected = select_series(std::move(source), options.selection);
   // A shard of N holding none of the series, or only series that training skips (too short, a
@@ -911,7 +909,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   try {
     check_memory(estimate_panel_memory(config, set), held, available_memory());
   } catch (const MemoryError& e) {
-    if (config.training.mode == "global" || set.series.size() < 2) throw;
+    if (config.training.mode == TrainingMode::global || set.series.size() < 2) throw;
     // Every trained model is held until the checkpoint is written: shards each hold their own.
     throw MemoryError(std::string(e.what()) + ", or train the series in shards (--shard K/N, one process each, then merge)");
   }
@@ -924,9 +922,9 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   // data.season.
   checkpoint.columns.seasonal_period = std::max(1, set.series.front().time.frequency.seasonal_period());
   if (options.selection.shard.count > 1) checkpoint.shard = options.selection.shard;
-  if (options.parallel.ranks > 1 && config.training.mode != "global")
+  if (options.parallel.ranks > 1 && config.training.mode != TrainingMode::global)
     throw InputError("several processes (MPI) train one global model: use --mode global, or --shard for per-series models");
-  if (config.training.mode == "global")
+  if (config.training.mode == TrainingMode::global)
     fit_global(config, std::move(set), options, outcome);
   else
     fit_per_series(config, set, options, outcome);

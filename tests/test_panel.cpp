@@ -57,7 +57,7 @@ Config panel_config(const std::string& path, const std::string& mode) {
   config.model.hidden = {4};
   config.training.epochs = 3;
   config.training.batch_size = 8;
-  config.training.mode = mode;
+  config.training.mode = mode == "global" ? TrainingMode::global : TrainingMode::per_series;
   config.training.lr = 0.01;
   return config;
 }
@@ -439,7 +439,7 @@ TEST_CASE("many-series defaults: season windows, and a combination chosen per se
   config.training.threads = 1;
   for (const std::string mode : {"per-series", "global"}) {
     DYNAMIC_SECTION(mode) {
-      config.training.mode = mode;
+      config.training.mode = mode == std::string("global") ? TrainingMode::global : TrainingMode::per_series;
       const PanelFitOutcome outcome = fit_panel(config);
       const PanelCheckpoint& checkpoint = outcome.checkpoint;
       REQUIRE(checkpoint.series.size() == 3);
@@ -601,7 +601,7 @@ TEST_CASE("many-series training is sized before it starts: per series every trai
   CHECK(four.model - half.model == 2 * params * sizeof(float));
   CHECK(four.activations == half.activations);  // one series trains at a time on one thread
   // Global: one model over every series' rows, as one series of all of them.
-  config.training.mode = "global";
+  config.training.mode = TrainingMode::global;
   const MemoryEstimate global = estimate_panel_memory(config, set);
   CHECK(global.model == estimate_training_memory(config, 1, 1, 120, 1).model);
   // A model no machine holds is refused before the file is read (exit 5).
@@ -680,6 +680,6 @@ TEST_CASE("a series that varies too little to scale is left out per series, and 
   CHECK(outcome.checkpoint.series.front().id == "b");
   REQUIRE(outcome.checkpoint.left_out.size() == 1);
   CHECK_THAT(outcome.checkpoint.left_out.front().reason, Contains("too little to scale"));
-  config.training.mode = "global";
+  config.training.mode = TrainingMode::global;
   CHECK_THROWS_WITH(fit_panel(config), Contains("series 'a': column 'value' varies by only"));
 }

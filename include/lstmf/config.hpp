@@ -39,6 +39,8 @@ enum class Normalise { automatic, minmax, last, season };
 // Seasonal adjustment of the targets before scaling (seasonal.hpp): classical decomposition's
 // seasonal indices, divided out (multiplicative) or subtracted (additive), restored in forecasts.
 enum class SeasonalAdjust { automatic, none, multiplicative, additive };
+// Many-series training (data.series_column): one model per series, or one global model.
+enum class TrainingMode { per_series, global };
 // A switch the default recipe may turn on: automatic (the recipe decides; written "auto"), or set by
 // the user (true / false in JSON and flags), which the recipe keeps.
 enum class Toggle { automatic, off, on };
@@ -95,7 +97,7 @@ struct TrainingConfig {
   double min_lr = 0.0;                // reduce-on-plateau: floor
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
-  std::string mode = "per-series";    // long format: "per-series" (one model each) or "global"
+  TrainingMode mode = TrainingMode::per_series;  // long format: "per-series" (one model each) or "global"
   // After validating, train again on every row for the full epoch count; automatic = on when the
   // recipe chooses the epochs and there are validation rows, else off (recipe.hpp).
   Toggle refit = Toggle::automatic;
@@ -192,5 +194,6 @@ std::string to_string(OptimizerKind v);
 std::string to_string(LossKind v);
 std::string to_string(Normalise v);
 std::string to_string(SeasonalAdjust v);
+std::string to_string(TrainingMode v);
 
 }  // namespace lstmf

@@ -108,7 +108,7 @@ struct PanelCheckpoint {
   // The entry of `id` in left_out, or nullptr.
   const LeftOut* find_left_out(const std::string& id) const;
 
-  bool global() const { return config.training.mode == "global"; }
+  bool global() const { return config.training.mode == TrainingMode::global; }
   // Index of series `id`, or -1.
   long find(const std::string& id) const;
   // Series i as a single-series checkpoint (its scaler, tail, frequency and model), for forecast.hpp

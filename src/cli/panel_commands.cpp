@@ -46,7 +46,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (!resume.empty())
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
   const auto start = std::chrono::steady_clock::now();
-  const bool global = config.training.mode == "global";
+  const bool global = config.training.mode == TrainingMode::global;
   const MpiWorld world = start_mpi();
   quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
   PanelFitOptions options;
