@@ -1,5 +1,7 @@
 // Typed errors. The library throws these and never prints or exits; src/cli/main.cpp catches
-// them, prints one line on stderr and picks the exit code (README, "Exit codes").
+// them, prints one line on stderr and picks the exit code (README, "Exit codes"). (Its only
+// writes to a standard stream are outputs a caller names "-": io.hpp write_atomically, data on
+// stdout, never talk.)
 #pragma once
 
 #include <stdexcept>
