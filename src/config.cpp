@@ -360,15 +360,6 @@ Check<double> fraction_open() {  // [0, 1)
     if (!(v >= 0 && v < 1)) problems.push_back(path + " must be in [0, 1), got " + Convert<double>::text(v));
   };
 }
-Check<std::string> one_of(std::vector<std::string> allowed) {
-  return [allowed](const std::string& v, const std::string& path, Problems& problems) {
-    if (std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("'" + a + "'");
-      problems.push_back(path + " must be one of " + list + ", got '" + printable(v) + "'");
-    }
-  };
-}
 
 // The delimiter data.delimiter names, as delimiter_from_text reads it; nullopt for no delimiter.
 std::optional<char> named_delimiter(const std::string& text) {
