@@ -104,7 +104,7 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
 }
 
 // Multiplicative indices need targets > 0 on the rows they are estimated on (the first `rows`:
-// every row when a refit will estimate them again).
+// every row but a test tail when a refit will estimate them again).
 void check_positive(const Config& config, const SeriesSet& set, long rows) {
   if (config.data.seasonal_adjust != SeasonalAdjust::multiplicative) return;
   const Series& series = set.series.front();
@@ -114,7 +114,7 @@ void check_positive(const Config& config, const SeriesSet& set, long rows) {
         // Rows need not be lines (blank lines, filled gaps): the row is named by its time.
         throw InputError(set.source, 0, 0,
                          "data.seasonal_adjust multiplicative needs target values > 0 on the training rows" +
-                             std::string(config.training.refit == Toggle::on ? " (every row, for the refit)" : "") + "; column '" +
+                             std::string(config.training.refit == Toggle::on ? " (every row before any test tail, for the refit)" : "") + "; column '" +
                              printable(series.columns[static_cast<size_t>(k)]) + "' is " +
                              format_number(series.values(r, k)) + " at " + row_name(series.time, series.time.ticks, r) +
                              " (use --seasonal-adjust additive, or none)");
@@ -542,7 +542,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const long rows = data.series.front().rows();
     const Split split = split_rows(rows, config.data.val_fraction, config.data.test_fraction, config.data.look_back,
                                    config.data.horizon, data.source);
-    check_positive(config, data, config.training.refit == Toggle::on ? rows : split.train_end);  // before the first run, not after it
+    // Before the first run, not after it; the refit's rows are every row but a test tail.
+    check_positive(config, data, config.training.refit == Toggle::on ? split.val_end : split.train_end);
     seasonal = estimate_adjustment(config, data, split.train_end);
     original = std::move(data);
     data = adjusted_copy(original, seasonal);
@@ -616,7 +617,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   std::atomic<bool> stop{false};
   const WindowSet* train_windows = &dataset.train;
   const auto train_member = [&](int k) {
-    if (stop.load()) return;  // interrupted before this member started: it stays untrained
+    if (k > 0 && stop.load()) return;  // interrupted before this member started: it stays untrained (the first always trains)
     Member& slot = slots[static_cast<size_t>(k)];
     const EpochCallback on_epoch = [&, k](EpochReport report) {
       report.refit = train_windows != &dataset.train;  // the refit trains on every row
@@ -694,6 +695,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   // A run that diverged keeps its best weights, but its optimizer state and random stream are
   // those of the failed epoch: not resumable (resuming would not continue the run that was).
   checkpoint.optimizer_state = first.diverged.empty() ? resumable_state(*first.trainer) : nlohmann::json();
+  // An ensemble or a refit cut short by an interrupt is not the run asked for: a resume would
+  // continue a smaller or unrefitted one as if it were (train refuses to resume either).
+  if (stop.load() && (members > 1 || config.training.refit == Toggle::on)) checkpoint.optimizer_state = nullptr;
   checkpoint.history = previous;
   for (const auto& report : first.result.history)
     checkpoint.history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
@@ -750,6 +754,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       if (!slot.diverged.empty() && outcome.refit_failed.empty()) outcome.refit_failed = slot.diverged;
     if (stop.load() || !outcome.refit_failed.empty()) {
       checkpoint.config.training.refit = Toggle::off;
+      checkpoint.optimizer_state = nullptr;  // not the run asked for: not resumed as an unrefitted one
     } else {
       checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
       checkpoint.seasonal = refit_seasonal;

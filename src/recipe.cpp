@@ -349,11 +349,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // and lost on the short series: README round 6), multiplicative (M4's benchmarks' choice), when
   // every target is > 0 there. Additive indices, forced on the set's seasonal series, lost to no
   // adjustment at all (round 6), so a series that reaches 0 or below is left unadjusted.
-  const long first_train_rows = split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
+  const Split parts = split_parts(rows, data.val_fraction, data.test_fraction, data.horizon);
+  const long first_train_rows = parts.train_end;
   if (data.seasonal_adjust == SeasonalAdjust::automatic) {
     const bool enough = data.normalise == Normalise::season && m > 1 && first_train_rows >= kAdjustSeasons * m;
-    // > 0 on every row: the refit estimates the indices again on all of them.
-    const bool adjust = enough && series.values.leftCols(series.n_targets).minCoeff() > 0;
+    // > 0 on every row but a test tail: the refit estimates the indices again on all of them.
+    const bool adjust = enough && series.values.topRows(parts.val_end).leftCols(series.n_targets).minCoeff() > 0;
     data.seasonal_adjust = adjust ? SeasonalAdjust::multiplicative : SeasonalAdjust::none;
   }
 
