@@ -110,6 +110,9 @@ template <>
 struct Convert<int> {
   static std::string expected() { return "an integer"; }
   static int from_json(const json& j) {
+    // Beyond long long (2^63 and up), nlohmann holds an unsigned number: on the positive side.
+    if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
+      throw BadValue{out_of_int_range(false), json_text(j)};
     if (j.is_number_integer()) {
       const auto wide = j.get<long long>();
       if (wide >= std::numeric_limits<int>::min() && wide <= std::numeric_limits<int>::max())
