@@ -161,9 +161,12 @@ int run_train(const TrainArgs& args) {
   // --output may be --resume's checkpoint (training continues in place); nothing else it reads.
   check_distinct("--output", config.output.path, {{"--data", config.data.path}, {"--config", args.flags.config_file}});
   check_distinct_outputs("--output", config.output.path, "--log-json", config.output.log_json);
-  if (config.output.checkpoint_every > 0 && (writes_stdout(config.output.path) || is_fifo(config.output.path)))
-    throw InputError("--checkpoint-every writes the checkpoint again and again, over the last one; --output " +
-                     config.output.path + " is a stream, which would hold them all one after another: give a file");
+  // Each snapshot writes the checkpoint and its log again, over the last ones: a stream would hold
+  // them all one after another.
+  for (const auto& [flag, path] : {std::pair<std::string, std::string>{"--output", config.output.path}, {"--log-json", config.output.log_json}})
+    if (config.output.checkpoint_every > 0 && !path.empty() && (writes_stdout(path) || is_fifo(path)))
+      throw InputError("--checkpoint-every writes the checkpoint and its log again and again, over the last ones; " + flag +
+                       " " + path + " is a stream, which would hold them all one after another: give a file");
   check_distinct("--log-json", config.output.log_json,
                  {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
 
