@@ -215,34 +215,27 @@ std::vector<std::string> Backtest::notes() const {
 namespace {
 
 // A refitted model (training.refit, the default recipe) trained again, after its validation run,
-// on every row of its training file but a test tail (data.test_fraction): the rows it held out for
-// validation are no longer unseen. Where the times tell (the checkpoint's data tail ends where its
-// training file did), the rows scored are counted against the rows the refit trained on: none of
-// them, no note; some, how many. Without times, the rule in words.
+// on every row of its training file but a test tail (data.test_fraction, Checkpoint::test_rows):
+// the rows it held out for validation are no longer unseen. With times, the rows scored are counted
+// against the last time the refit trained on (test_rows steps before the data tail's last time):
+// none of them, no note; some, how many. Without times, the rule in words.
 std::string refit_note(const Checkpoint& checkpoint, const History& history, const BacktestPlan& plan) {
-  const DataConfig& data = checkpoint.config.data;
-  const bool test_tail = data.test_fraction > 0;
-  std::optional<long> seen_end;  // history rows [0, seen_end) lie within the refit's training rows
+  const std::string rows_seen = checkpoint.test_rows > 0 ? "every row of its training file before its test tail"
+                                                         : "every row of its training file";
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
-  if (!history.ticks.empty() && !tail.empty()) {
-    const long through_end =  // rows up to the training file's last time
-        static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), tail.back()) - history.ticks.begin());
-    if (!test_tail)
-      seen_end = through_end;
-    else if (through_end == plan.rows)  // the history ends where the training file did: its test tail is this one's
-      seen_end = split_parts(plan.rows, data.val_fraction, data.test_fraction, data.horizon).val_end;
-  }
-  const std::string rows_seen = test_tail ? "every row of its training file before its test tail" : "every row of its training file";
-  if (!seen_end)
+  if (history.ticks.empty() || tail.empty())
     return "; the model was refitted on " + rows_seen + ", so those rows are in-sample here: score rows it never saw, "
            "or use evaluate --protocol";
+  const std::int64_t last_seen = checkpoint.columns.time_index().advance(tail.back(), -checkpoint.test_rows);
+  const long seen_end =  // history rows [0, seen_end) lie within the refit's training rows
+      static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), last_seen) - history.ticks.begin());
   long scored = 0, in_sample = 0;
   for (const long origin : plan.origins)
-    for (long h = 0; h < plan.horizon; ++h, ++scored) in_sample += origin + h < *seen_end ? 1 : 0;
+    for (long h = 0; h < plan.horizon; ++h, ++scored) in_sample += origin + h < seen_end ? 1 : 0;
   if (in_sample == 0) return "";
   return "; the model was refitted on " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
-         std::to_string(scored) + " forecasts scored are of rows it trained on (in-sample): score rows after its training data "
-         "(a longer file), or use evaluate --protocol";
+         std::to_string(scored) + " forecasts scored are of rows it trained on (in-sample, to " +
+         checkpoint.columns.time_index().format_tick(last_seen) + "): score rows after those, or use evaluate --protocol";
 }
 
 }  // namespace

@@ -195,6 +195,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   if (!checkpoint.combination.empty()) out["combination"] = combination_to_json(checkpoint.combination);
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
   if (checkpoint.forecast_horizon > checkpoint.config.data.horizon) out["forecast_horizon"] = checkpoint.forecast_horizon;
+  if (checkpoint.test_rows > 0) out["test_rows"] = checkpoint.test_rows;
   // The optimizer state is for --resume alone: predict and evaluate never read it.
   json optimizer_state = std::exchange(out["optimizer_state"], json(nullptr));
   refuse_non_finite(out, "");
@@ -312,10 +313,13 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
         root.contains("forecast_horizon")
             ? static_cast<int>(read_integer(root, "forecast_horizon", "", config.data.horizon + 1L, 100000))
             : 0;
+    // Written only for a refitted model with a test tail.
+    const long test_rows = root.contains("test_rows") ? read_integer(root, "test_rows", "", 1, std::numeric_limits<long>::max()) : 0;
+    if (test_rows > 0 && config.training.refit != Toggle::on) bad("test_rows is written only for a refitted model (config.training.refit true)");
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
                       std::move(optimizer_state), std::move(history.epochs), history.best_epoch, std::move(tail),
                       std::move(more_members),    std::move(intervals),  std::move(combination), std::move(seasonal),
-                      forecast_horizon};
+                      forecast_horizon,           test_rows};
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
   }

@@ -766,6 +766,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       for (const auto& report : slots.front().result.history)
         checkpoint.history.push_back({static_cast<int>(checkpoint.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
       checkpoint.optimizer_state = nullptr;  // a refitted model is not resumed
+      checkpoint.test_rows = split.rows - split.val_end;
       outcome.refit_windows = refit_data.train.size();
       outcome.refit_epochs = static_cast<int>(slots.front().result.history.size());
     }

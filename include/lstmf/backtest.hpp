@@ -9,7 +9,8 @@
 // part of windows.hpp split_parts (the split train made: each tail round(rows * fraction) rows, at
 // least one horizon; at least one origin, the last). The validation rows chose train's
 // best epoch, so only the test rows (data.test_fraction) are wholly unseen by training; a refitted
-// model (training.refit, the default recipe) trained on every row, and the plan's rule says so.
+// model (training.refit, the default recipe) trained on every row but those, and the plan's rule
+// says how many of the forecasts scored are of rows it trained on (by their times, Checkpoint::test_rows).
 //
 // Every origin needs max(look_back, m) rows before it (the model's inputs, and one season for the
 // seasonal naive forecast), so the history must hold max(look_back, m) + horizon rows.

@@ -116,6 +116,10 @@ struct Checkpoint {
   // (config.data.horizon: recipe.hpp, a short series); predict and evaluate forecast it by default,
   // the model rolled forward. 0: config.data.horizon is the one asked for.
   int forecast_horizon = 0;
+  // A refitted model (config.training.refit): the rows of its training file's test tail
+  // (data.test_fraction), which the refit left out; the refit trained on every row up to this many
+  // steps before the data tail's last time (backtest.hpp says which rows a backtest scores in-sample).
+  long test_rows = 0;
 };
 
 // The steps predict and evaluate forecast when no --horizon is given: the horizon train was asked for.

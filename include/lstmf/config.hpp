@@ -98,7 +98,7 @@ struct TrainingConfig {
   std::uint64_t seed = 0;
   int threads = 0;                    // 0 = all cores
   TrainingMode mode = TrainingMode::per_series;  // long format: "per-series" (one model each) or "global"
-  // After validating, train again on every row for the full epoch count; automatic = on when the
+  // After validating, train again on every row (but a test tail) for the full epoch count; automatic = on when the
   // recipe chooses the epochs and there are validation rows, else off (recipe.hpp).
   Toggle refit = Toggle::automatic;
   // Weight the forecast with seasonal naive and naive by validation errors; automatic as refit.

@@ -34,7 +34,8 @@ struct FitOptions {
   std::shared_ptr<const Checkpoint> resumed;
   EpochCallback on_epoch;    // progress, logs, interruption: member 1's epochs (returning false stops every member)
   // Asked after every epoch of every member (may be empty): false stops the run, as on_epoch's
-  // false does, whichever member is training (an interrupt after member 1 has finished).
+  // false does, whichever member is training (an interrupt after member 1 has finished). Members
+  // train on worker threads side by side: it is called from several threads at once.
   std::function<bool()> keep_going;
   // Every config.output.checkpoint_every epochs (0 = never), after on_epoch returned true: the
   // checkpoint as fit() would return it if training stopped now (best weights so far, the

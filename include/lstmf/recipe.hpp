@@ -31,7 +31,7 @@
 //               turns validation, refit, combination and intervals off)
 //   epochs      about kTrainingBudget window passes, within [kMinEpochs, kMaxEpochs] (early stopping
 //               with patience 20 and reduce-on-plateau in the first run); then refit: the members
-//               train again on every row for the full epoch count, and those weights are kept
+//               train again on every row (but a test tail) for the full epoch count, and those weights are kept
 //               (training.refit auto; false keeps the first run's weights)
 //   stride      1, or, when the look-back is the recipe's, the least that keeps look-back x training
 //               windows x epochs within 8e6 per member (a long series with a long look-back, m = 168
