@@ -719,7 +719,8 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
         // (in a many-series file, such a series is skipped as one with an empty column is)
         const SelectedColumn& late = columns[static_cast<std::size_t>(span.begin_column)];
         throw EmptyColumnError(source, raw.line_of(span.begin), static_cast<long>(late.field + 1),
-                               "column " + in_quotes(late.name) + " starts here, after the last value of column " +
+                               "column " + in_quotes(late.name) + " starts on line " + std::to_string(raw.line_of(span.begin)) +
+                                   ", after the last value of column " +
                                    in_quotes(columns[static_cast<std::size_t>(span.end_column)].name) + " (line " +
                                    std::to_string(raw.line_of(span.end - 1)) +
                                    "): the columns share no row with values, and --missing fills between a column's values only");
@@ -952,25 +953,40 @@ std::string last_value_jump_note(const MatrixD& values, long column, long rows, 
          format_number(before) + "): every forecast starts from it; if it is an error, fix or drop that row";
 }
 
-std::string dropped_rows_note(const DroppedRows& dropped) {
+namespace {
+
+// Which rows a series' note counts: "2 leading and 3 trailing rows" (every target empty in them), or
+// by side, "2 leading rows (before the first value of 'f') and 1 trailing row (without a target
+// value)" where a column bounds them; "" for none.
+std::string dropped_rows_which(const DroppedRows& dropped) {
   const long leading = dropped.leading, trailing = dropped.trailing;
   if (leading == 0 && trailing == 0) return "";
   const auto rows = [](long n, const char* where) { return std::to_string(n) + " " + where; };
-  if (dropped.leading_column.empty() && dropped.trailing_column.empty()) {
-    const std::string which = leading > 0 && trailing > 0 ? rows(leading, "leading and ") + rows(trailing, "trailing")
-                              : leading > 0             ? rows(leading, "leading")
-                                                        : rows(trailing, "trailing");
-    return which + (leading + trailing == 1 ? " row" : " rows") + " without a target value not read";
-  }
-  // A column bounds them: each side says why ("2 leading rows (before the first value of 'f')").
+  if (dropped.leading_column.empty() && dropped.trailing_column.empty())
+    return (leading > 0 && trailing > 0 ? rows(leading, "leading and ") + rows(trailing, "trailing")
+            : leading > 0             ? rows(leading, "leading")
+                                      : rows(trailing, "trailing")) +
+           (leading + trailing == 1 ? " row" : " rows");
   const auto side = [&](long n, const char* where, const std::string& column, const char* bound) {
-    return std::to_string(n) + " " + where + (n == 1 ? " row" : " rows") + " (" +
+    return rows(n, where) + (n == 1 ? " row" : " rows") + " (" +
            (column.empty() ? std::string("without a target value") : std::string(bound) + " value of " + in_quotes(column)) + ")";
   };
   std::string out;
   if (leading > 0) out = side(leading, "leading", dropped.leading_column, "before the first");
   if (trailing > 0) out += (out.empty() ? "" : " and ") + side(trailing, "trailing", dropped.trailing_column, "after the last");
-  return out + " not read";
+  return out;
+}
+
+bool bounded_by_column(const DroppedRows& dropped) {
+  return !dropped.leading_column.empty() || !dropped.trailing_column.empty();
+}
+
+}  // namespace
+
+std::string dropped_rows_note(const DroppedRows& dropped) {
+  const std::string which = dropped_rows_which(dropped);
+  if (which.empty()) return "";
+  return which + (bounded_by_column(dropped) ? "" : " without a target value") + " not read";
 }
 
 std::string dropped_rows_note(const SeriesSet& set) {
@@ -978,13 +994,10 @@ std::string dropped_rows_note(const SeriesSet& set) {
   bool by_column = false;  // some rows are bounded by a column, not empty of every target
   std::string named;
   for (const Series& s : set.series) {
-    std::string note = dropped_rows_note(s.dropped);
-    if (note.empty()) continue;
-    by_column = by_column || !s.dropped.leading_column.empty() || !s.dropped.trailing_column.empty();
-    note.erase(note.size() - std::string(" not read").size());
-    const std::string plain = " without a target value";
-    if (note.size() > plain.size() && note.compare(note.size() - plain.size(), plain.size(), plain) == 0) note.erase(note.size() - plain.size());
-    if (++count <= 3) named += (named.empty() ? "" : "; ") + in_quotes(s.id) + ": " + note;
+    const std::string which = dropped_rows_which(s.dropped);
+    if (which.empty()) continue;
+    by_column = by_column || bounded_by_column(s.dropped);
+    if (++count <= 3) named += (named.empty() ? "" : "; ") + in_quotes(s.id) + ": " + which;
   }
   if (count == 0) return "";
   return std::string(by_column ? "rows outside the columns' values" : "rows without a target value") + " not read in " +

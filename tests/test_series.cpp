@@ -303,7 +303,7 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
                Catch::Contains("column 'a' has no values"));
     // a feature whose only value sits in a row after the target's last one: nothing to fill between
     CHECK_THAT(load_error("date,a,b\n1,1,\n2,2,\n3,,5\n", {"a"}, {"b"}, "date", MissingPolicy::interpolate).what(),
-               Catch::EndsWith("data.csv:4:3: column 'b' starts here, after the last value of column 'a' (line 3): the columns "
+               Catch::EndsWith("data.csv:4:3: column 'b' starts on line 4, after the last value of column 'a' (line 3): the columns "
                                "share no row with values, and --missing fills between a column's values only"));
   }
   SECTION("a long-format series whose columns share no row is skipped as one with an empty column is") {
@@ -315,8 +315,8 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     REQUIRE(set.series.size() == 1);
     REQUIRE(set.empty.size() == 1);
     CHECK(set.empty.front().first == "b");
-    CHECK_THAT(set.empty.front().second, Catch::Contains("column 'f' starts here, after the last value of column 'y' (line 4)"));
-    CHECK_THROWS_WITH(load_series(data), Catch::Contains("long.csv:5:4: series 'b': column 'f' starts here"));
+    CHECK_THAT(set.empty.front().second, Catch::Contains("column 'f' starts on line 5, after the last value of column 'y' (line 4)"));
+    CHECK_THROWS_WITH(load_series(data), Catch::Contains("long.csv:5:4: series 'b': column 'f' starts on line 5"));
   }
   SECTION("an unselected column may hold anything") {
     CHECK(load_text("date,a,notes\n1,1,hello\n2,2,\n", {"a"}).rows() == 2);

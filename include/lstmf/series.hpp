@@ -48,7 +48,6 @@ struct DroppedRows {
   // empty in them.
   std::string leading_column;
   std::string trailing_column;
-  long total() const { return leading + trailing; }
 };
 
 struct Series {
