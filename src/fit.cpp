@@ -19,6 +19,7 @@
 #include "lstmf/forecast.hpp"
 #include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/random.hpp"
 #include "lstmf/recipe.hpp"
 
 namespace lstmf {
@@ -145,13 +146,8 @@ SeriesSet adjusted_copy(const SeriesSet& set, const SeasonalAdjustment& seasonal
 
 // FNV-1a (64 bits) over the bytes of every value and time of `series`, as 16 hex digits.
 std::string data_fingerprint(const Series& series) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  const auto add = [&](const void* data, std::size_t size) {
-    const auto* bytes = static_cast<const unsigned char*>(data);
-    for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 1099511628211ULL;
-  };
-  add(series.values.data(), static_cast<std::size_t>(series.values.size()) * sizeof(double));
-  add(series.time.ticks.data(), series.time.ticks.size() * sizeof(std::int64_t));
+  std::uint64_t hash = fnv1a(series.values.data(), static_cast<std::size_t>(series.values.size()) * sizeof(double));
+  hash = fnv1a(series.time.ticks.data(), series.time.ticks.size() * sizeof(std::int64_t), hash);
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
   return text;

@@ -20,6 +20,7 @@
 #include "lstmf/io.hpp"
 #include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/random.hpp"
 #include "lstmf/recipe.hpp"
 #include "lstmf/windows.hpp"
 #include "checkpoint_json.hpp"
@@ -391,14 +392,7 @@ json comparable_config(const Config& config) {
 
 // ---- selection ----
 
-std::uint64_t series_hash(const std::string& id) {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (const char c : id) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
+std::uint64_t series_hash(const std::string& id) { return fnv1a(id.data(), id.size()); }
 
 std::uint64_t series_seed(std::uint64_t base_seed, const std::string& id) {
   std::uint64_t z = (base_seed ^ series_hash(id)) + 0x9e3779b97f4a7c15ULL;  // SplitMix64

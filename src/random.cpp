@@ -7,6 +7,12 @@
 #include "lstmf/error.hpp"
 
 namespace lstmf {
+
+std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t hash) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  for (std::size_t i = 0; i < size; ++i) hash = (hash ^ bytes[i]) * 1099511628211ULL;
+  return hash;
+}
 namespace {
 
 std::uint64_t splitmix64(std::uint64_t& x) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -13,6 +14,12 @@
 #include <nlohmann/json_fwd.hpp>
 
 namespace lstmf {
+
+// FNV-1a, 64 bits (offset basis kFnvBasis, prime 1099511628211), over `size` bytes at `data`,
+// continuing from `hash`: series ids for shards and seeds (panel.hpp series_hash), and the training
+// data's fingerprint that a resume checks (fit.cpp).
+inline constexpr std::uint64_t kFnvBasis = 14695981039346656037ULL;
+std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t hash = kFnvBasis);
 
 class Rng {
  public:
