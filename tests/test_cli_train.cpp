@@ -22,6 +22,10 @@ const std::string kAirlineFlags = "--data '" + source_path("data/airline-passeng
                              "' --target passengers --time-column date --hidden 8";
 // Three quick epochs with a fixed seed.
 const std::string kQuick = kAirlineFlags + " --look-back 12 --normalise minmax --ensemble 1 --epochs 3";
+// A run that trains until it is stopped (a signal, or timeout's kill).
+const std::string kLongRun = "train --data '" + source_path("data/sunspots.csv") +
+                             "' --target sunspots --time-column date --look-back 12 --hidden 8 --ensemble 1 --epochs 100000 "
+                             "--patience 0";
 
 
 std::string replace_all_args(std::string text, const std::string& from, const std::string& to) {
@@ -236,10 +240,7 @@ TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130
   TempDir dir;
   // GNU timeout signals the process and then its process group, so the run may get SIGINT twice at
   // once; tests/test_crash_safety.cpp makes that certain with a SIGINT and a SIGTERM.
-  const RunResult r = run_cli("train --data '" + source_path("data/sunspots.csv") +
-                                  "' --target sunspots --time-column date --look-back 12 --hidden 8 --ensemble 1 --epochs 100000 "
-                                  "--patience 0 --output m.json",
-                              dir.path(), "", "timeout --preserve-status -s INT 3 ");
+  const RunResult r = run_cli(kLongRun + " --output m.json", dir.path(), "", "timeout --preserve-status -s INT 3 ");
   CHECK(r.exit_code == 130);
   CHECK_THAT(r.err, Contains("interrupted; the best checkpoint so far was saved to m.json"));
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
@@ -247,10 +248,8 @@ TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130
 
 TEST_CASE("a --checkpoint-every snapshot is written with its --log-json, so a killed run keeps both", "[cli-train]") {
   TempDir dir;
-  const RunResult r = run_cli("train --data '" + source_path("data/sunspots.csv") +
-                                  "' --target sunspots --time-column date --look-back 12 --hidden 8 --ensemble 1 --epochs 100000 "
-                                  "--patience 0 --checkpoint-every 2 --output m.json --log-json log.jsonl --quiet",
-                              dir.path(), "", "timeout -s KILL 4 ");
+  const RunResult r = run_cli(kLongRun + " --checkpoint-every 2 --output m.json --log-json log.jsonl --quiet", dir.path(), "",
+                              "timeout -s KILL 4 ");
   CHECK(r.exit_code == 128 + 9);
   const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
   const long epochs = static_cast<long>(checkpoint["history"]["epochs"].size());
