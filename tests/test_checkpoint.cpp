@@ -83,6 +83,23 @@ TEST_CASE("a checkpoint round-trips exactly", "[checkpoint]") {
   CHECK(j["data_tail"]["time"][2] == "2020-03");
 }
 
+TEST_CASE("a refitted model's test tail round-trips, and only a refitted model has one", "[checkpoint]") {
+  Checkpoint refitted = small_checkpoint();
+  refitted.config.training.refit = Toggle::on;
+  refitted.test_rows = 14;
+  const json j = as_json(refitted);
+  CHECK(j["test_rows"] == 14);
+  CHECK(checkpoint_from_json(j, "r.json").test_rows == 14);
+  CHECK_FALSE(as_json(small_checkpoint()).contains("test_rows"));  // none: not written
+  json unrefitted = as_json(small_checkpoint());
+  unrefitted["test_rows"] = 14;
+  REQUIRE_THROWS_WITH(checkpoint_from_json(unrefitted, "u.json"),
+                      Contains("u.json: test_rows is written only for a refitted model (config.training.refit true)"));
+  json zero = j;
+  zero["test_rows"] = 0;
+  REQUIRE_THROWS_WITH(checkpoint_from_json(zero, "z.json"), Contains("test_rows"));
+}
+
 TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[checkpoint]") {
   test::TempDir dir;
   json j = as_json(small_checkpoint());
