@@ -226,7 +226,8 @@ std::string refit_note(const Checkpoint& checkpoint, const History& history, con
   if (history.ticks.empty() || tail.empty())
     return "; the model was refitted on " + rows_seen + ", so those rows are in-sample here: score rows it never saw, "
            "or use evaluate --protocol";
-  const std::int64_t last_seen = checkpoint.columns.time_index().advance(tail.back(), -checkpoint.test_rows);
+  const TimeIndex index = checkpoint.columns.time_index();
+  const std::int64_t last_seen = index.advance(tail.back(), -checkpoint.test_rows);
   const long seen_end =  // history rows [0, seen_end) lie within the refit's training rows
       static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), last_seen) - history.ticks.begin());
   long scored = 0, in_sample = 0;
@@ -235,7 +236,7 @@ std::string refit_note(const Checkpoint& checkpoint, const History& history, con
   if (in_sample == 0) return "";
   return "; the model was refitted on " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
          std::to_string(scored) + " forecasts scored are of rows it trained on (in-sample, to " +
-         checkpoint.columns.time_index().format_tick(last_seen) + "): score rows after those, or use evaluate --protocol";
+         index.format_tick(last_seen) + "): score rows after those, or use evaluate --protocol";
 }
 
 }  // namespace

@@ -688,12 +688,12 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
   Checkpoint& checkpoint = outcome.checkpoint;
-  // A run that diverged keeps its best weights, but its optimizer state and random stream are
-  // those of the failed epoch: not resumable (resuming would not continue the run that was).
-  checkpoint.optimizer_state = first.diverged.empty() ? resumable_state(*first.trainer) : nlohmann::json();
-  // An ensemble or a refit cut short by an interrupt is not the run asked for: a resume would
-  // continue a smaller or unrefitted one as if it were (train refuses to resume either).
-  if (stop.load() && (members > 1 || config.training.refit == Toggle::on)) checkpoint.optimizer_state = nullptr;
+  // Not resumable: a run that diverged keeps its best weights, but its optimizer state and random
+  // stream are those of the failed epoch; an ensemble or a refit cut short by an interrupt is not
+  // the run asked for (a resume would continue a smaller or unrefitted one as if it were). Nor is a
+  // refit, below.
+  const bool resumable = first.diverged.empty() && !(stop.load() && (members > 1 || config.training.refit == Toggle::on));
+  checkpoint.optimizer_state = resumable ? resumable_state(*first.trainer) : nlohmann::json();
   checkpoint.history = previous;
   for (const auto& report : first.result.history)
     checkpoint.history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
@@ -750,7 +750,6 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       if (!slot.diverged.empty() && outcome.refit_failed.empty()) outcome.refit_failed = slot.diverged;
     if (stop.load() || !outcome.refit_failed.empty()) {
       checkpoint.config.training.refit = Toggle::off;
-      checkpoint.optimizer_state = nullptr;  // not the run asked for: not resumed as an unrefitted one
     } else {
       checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
       checkpoint.seasonal = refit_seasonal;
@@ -761,12 +760,14 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
       for (const auto& report : slots.front().result.history)
         checkpoint.history.push_back({static_cast<int>(checkpoint.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
-      checkpoint.optimizer_state = nullptr;  // a refitted model is not resumed
       checkpoint.test_rows = split.rows - split.val_end;
       outcome.refit_windows = refit_data.train.size();
       outcome.refit_epochs = static_cast<int>(slots.front().result.history.size());
     }
     outcome.result = validated.front();
+    // A refitted model is not resumed, nor one whose refit was cut short or failed (not the run
+    // asked for: a resume would continue an unrefitted one).
+    checkpoint.optimizer_state = nullptr;
   }
   return outcome;
 }
