@@ -507,16 +507,33 @@ void check_checkpoint_every(const Config& config) {
                      "to 1 and training.refit to false, or leave checkpoint_every at 0");
 }
 
-FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& options) {
+FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
   if (data.series.size() != 1)
     throw InputError(data.source, 0, 0, "expected one series, found " + std::to_string(data.series.size()));
-  const Config config = resolve_recipe(requested, data.series.front());
-  check(config, data.source);
-  const ShortSeries fallback = short_series_fallback(requested, config, data.series.front());
-  // The horizon asked for, when the recipe trains a shorter direct one: predict's default. Not
-  // with features: their future is unknown, so the model cannot be rolled forward (forecast.hpp).
-  int forecast_horizon =
-      requested.data.horizon > config.data.horizon && config.data.features.empty() ? requested.data.horizon : 0;
+  FitPlan plan;
+  plan.config = resolve_recipe(requested, data.series.front());
+  check(plan.config, data.source);
+  plan.fallback = short_series_fallback(requested, plan.config, data.series.front());
+  // Predict's default horizon. Not with features: their future is unknown (forecast.hpp).
+  if (requested.data.horizon > plan.config.data.horizon && plan.config.data.features.empty())
+    plan.forecast_horizon = requested.data.horizon;
+  return plan;
+}
+
+void check_trainable(const Config& config, const SeriesSet& data) {
+  const Series& series = data.series.front();
+  const Split split = split_rows(series.rows(), config.data.val_fraction, config.data.test_fraction,
+                                 config.data.look_back, config.data.horizon, data.source);
+  // The refit estimates the indices again on every row but a test tail.
+  check_positive(config, data, config.training.refit == Toggle::on ? split.val_end : split.train_end);
+  check_scalable(series, split, data.source);
+}
+
+FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& options) {
+  const FitPlan plan = plan_fit(requested, data);
+  const Config& config = plan.config;
+  const ShortSeries fallback = plan.fallback;
+  int forecast_horizon = plan.forecast_horizon;
   {
     const Series& only = data.series.front();
     const long rows = only.rows();
@@ -528,6 +545,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     need.checkpoint *= members;
     check_memory(need, static_cast<std::uint64_t>(rows * inputs) * sizeof(double), available_memory());
   }
+  check_trainable(config, data);
   // With a seasonal adjustment the model trains on adjusted targets (seasonal.hpp), indices
   // estimated on the training rows; `original` keeps the data in its own units for the tail, the
   // validation errors and the refit.
@@ -535,11 +553,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   SeriesSet original;
   SeasonalAdjustment seasonal;
   if (adjusting) {
-    const long rows = data.series.front().rows();
-    const Split split = split_rows(rows, config.data.val_fraction, config.data.test_fraction, config.data.look_back,
-                                   config.data.horizon, data.source);
-    // Before the first run, not after it; the refit's rows are every row but a test tail.
-    check_positive(config, data, config.training.refit == Toggle::on ? split.val_end : split.train_end);
+    const Split split = split_rows(data.series.front().rows(), config.data.val_fraction, config.data.test_fraction,
+                                   config.data.look_back, config.data.horizon, data.source);
+    // On the first run's training rows; the refit estimates them again.
     seasonal = estimate_adjustment(config, data, split.train_end);
     original = std::move(data);
     data = adjusted_copy(original, seasonal);
@@ -548,7 +564,6 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   if (dataset.train.empty())
     throw InputError(dataset.source.source, 0, 0, "no training windows: the training rows are shorter than look-back + horizon");
   const Series& series = (adjusting ? original : dataset.source).series.front();
-  check_scalable(series, dataset.splits.front(), dataset.source.source);
   const long inputs = static_cast<long>(series.columns.size());
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
   const int members = std::max(1, config.model.ensemble);

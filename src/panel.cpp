@@ -878,6 +878,15 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   return config;
 }
 
+void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped) {
+  if (!set.series.empty()) return;
+  throw InputError(set.source, 0, 0,
+                   skipped.empty() ? std::string("no series selected")
+                                   : "no series to train: all " + std::to_string(skipped.size()) +
+                                         " selected were skipped (the first, series " + quote(skipped.front().id) + ": " +
+                                         skipped.front().reason + ")");
+}
+
 PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitOptions& options) {
   const Config config = resolve_panel_recipe(given, source);
   PanelFitOutcome outcome;
@@ -891,12 +900,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     outcome.empty_shard = true;
     return outcome;
   }
-  if (set.series.empty())
-    throw InputError(set.source, 0, 0,
-                     outcome.skipped.empty() ? std::string("no series selected")
-                                             : "no series to train: all " + std::to_string(outcome.skipped.size()) +
-                                                   " selected were skipped (the first, series " + quote(outcome.skipped.front().id) + ": " +
-                                                   outcome.skipped.front().reason + ")");
+  refuse_no_series(set, outcome.skipped);
   // The series' values are held already; the rest is what training will take.
   std::uint64_t held = 0;
   for (const Series& s : set.series) held += static_cast<std::uint64_t>(s.values.size()) * sizeof(double);

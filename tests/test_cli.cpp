@@ -119,6 +119,18 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   CHECK(train.exit_code == 2);
   const RunResult varying = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), "t,y\n1,5\n2,6\n3,5\n4,7\n");
   CHECK_THAT(varying.out, !Contains("train refuses"));
+  // A multiplicative seasonal adjustment of a target that reaches 0: refused by train, said by
+  // inspect (the same check, fit.hpp check_trainable).
+  std::string crossing = "t,y\n";
+  for (int i = 0; i < 48; ++i) crossing += std::to_string(i) + "," + std::to_string(i % 4 == 0 ? 0 : 10 + i % 4) + "\n";
+  const std::string adjust = " --data - --target y --season 4 --horizon 2 --seasonal-adjust multiplicative";
+  const RunResult said = run_cli("inspect" + adjust, dir.path(), crossing);
+  INFO(said.err);
+  REQUIRE(said.exit_code == 0);
+  CHECK_THAT(said.out, Contains("train refuses this data: <stdin>: data.seasonal_adjust multiplicative needs target values > 0"));
+  const RunResult refused = run_cli("train" + adjust + " --epochs 1 --quiet", dir.path(), crossing);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Contains("data.seasonal_adjust multiplicative needs target values > 0"));
 }
 
 TEST_CASE("inspect reads data from stdin", "[cli]") {

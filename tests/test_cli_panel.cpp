@@ -653,7 +653,7 @@ TEST_CASE("inspect shows the split and windows many-series train uses, and the s
   // When no series is long enough, inspect says so (exit 2) instead of describing nothing.
   const RunResult none = run_cli("inspect " + flags + " --look-back 60", dir.path());
   CHECK(none.exit_code == 2);
-  CHECK_THAT(none.err, Contains("every series was skipped (the first, series ") &&
+  CHECK_THAT(none.err, Contains("no series to train: all 7 selected were skipped (the first, series ") &&
                            Contains("too short for one window") && Contains("panel.csv"));
 }
 

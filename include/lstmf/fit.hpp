@@ -70,6 +70,25 @@ struct FitOutcome {
   int members_left_out = 0;  // ensemble members an interrupt kept from starting (checkpoint.config.model.ensemble counts the rest)
 };
 
+// What fit() settles from the data before it trains: the configuration the recipe resolves for it
+// (recipe.hpp resolve_recipe), what forecasts in the model's place for a series too short to learn
+// (recipe.hpp short_series_fallback), and the horizon asked for when the recipe trains a shorter
+// direct one (checkpoint.hpp forecast_horizon; 0 otherwise, and with features, which cannot be
+// rolled forward). inspect reports it.
+struct FitPlan {
+  Config config;
+  ShortSeries fallback = ShortSeries::none;
+  int forecast_horizon = 0;
+};
+// The plan for the only series of `data`; InputError (naming data.source) when it holds more than
+// one, or when the resolved configuration does not validate (config.hpp check).
+FitPlan plan_fit(const Config& requested, const SeriesSet& data);
+// InputError (naming data.source) for the first thing fit() refuses in the only series of `data`
+// under a resolved `config`, before it trains: rows too few for the split and one training window
+// (windows.hpp split_rows), a target not above 0 where the seasonal adjustment is multiplicative,
+// or a column check_scalable refuses. inspect says so instead of failing.
+void check_trainable(const Config& config, const SeriesSet& data);
+
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member
 // k from seed + k, in parallel on up to config.training.threads threads with one thread each (so a
 // member's weights do not depend on the machine); a single model uses every thread as before.

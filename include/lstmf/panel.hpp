@@ -231,6 +231,9 @@ Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 // data.strict the first of them is the error). Given the selected series, it holds them alone to
 // data.strict.
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped);
+// InputError naming set.source when drop_short_series left no series in `set`: "no series
+// selected", or every one skipped (the first of `skipped` and its reason). Nothing when some are left.
+void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped);
 
 // Loads config.data (long format; the values of the series options.selection leaves out are not
 // read: series.hpp SeriesFilter), resolves the recipe (above), selects, skips series too short for one window (InputError

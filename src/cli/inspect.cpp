@@ -28,22 +28,24 @@ Command add_inspect(CLI::App& app) {
                      : dropped_rows_note(data.series.front().dropped);
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
-            const Config config = many ? resolve_panel_recipe(requested, data) : resolve_recipe(requested, data.series.front());
-            const ShortSeries fallback = many ? ShortSeries::none : short_series_fallback(requested, config, data.series.front());
+            const FitPlan plan = many ? FitPlan{resolve_panel_recipe(requested, data), ShortSeries::none, 0}
+                                      : plan_fit(requested, data);
+            const Config& config = plan.config;
             check_checkpoint_every(config);  // as train refuses it
             std::vector<SkippedSeries> skipped;
-            if (many) data = drop_short_series(std::move(data), config.data, skipped);
-            if (many && data.series.empty())
-              throw InputError(requested.data.path, 0, 0,
-                               "every series was skipped (the first, series '" + printable(skipped.front().id) + "': " +
-                                   skipped.front().reason + ")");
+            if (many) {
+              data = drop_short_series(std::move(data), config.data, skipped);
+              refuse_no_series(data, skipped);
+            }
+            std::string refused;  // what train refuses in the rows, said here rather than found there
+            if (!many) try {
+                check_trainable(config, data);
+              } catch (const InputError& e) {
+                refused = e.what();
+              }
             const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
-            if (!many) try {  // what train refuses, said here rather than found there
-                check_scalable(dataset.source.series.front(), dataset.splits.front(), dataset.source.source);
-              } catch (const InputError& e) {
-                std::cout << "train refuses this data: " << e.what() << "\n";
-              }
+            if (!refused.empty()) std::cout << "train refuses this data: " << refused << "\n";
             if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
             if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
             if (!unread.empty())
@@ -53,22 +55,22 @@ Command add_inspect(CLI::App& app) {
                         << printable(unread) << " reads it)\n";
             if (!many && requested.data.horizon > config.data.horizon)  // as train's settings line
               std::cout << "horizon: " << config.data.horizon << " trained, "
-                        << (config.data.features.empty()
-                                ? "rolled forward to the " + std::to_string(requested.data.horizon) + " asked for"
+                        << (plan.forecast_horizon > 0
+                                ? "rolled forward to the " + std::to_string(plan.forecast_horizon) + " asked for"
                                 : "not the " + std::to_string(requested.data.horizon) +
                                       " asked for: too long for this series, and features cannot be rolled forward")
                         << "\n";
             for (const auto& s : skipped) std::cout << "skipped series '" << printable(s.id) << "': " << s.reason << "\n";
             std::cout << "recipe: normalise " << to_string(config.data.normalise) << ", season " << config.data.season
                       << ", seasonal adjustment " << to_string(config.data.seasonal_adjust) << ", epochs " << config.training.epochs << ", ensemble " << config.model.ensemble
-                      << (config.training.combine == Toggle::on && fallback == ShortSeries::none
+                      << (config.training.combine == Toggle::on && plan.fallback == ShortSeries::none
                               ? ", combined with a baseline where it validates (training.combine)" : "")
-                      << (fallback == ShortSeries::seasonal_naive ? ", forecast by seasonal naive alone"
-                          : fallback == ShortSeries::naive_theta
+                      << (plan.fallback == ShortSeries::seasonal_naive ? ", forecast by seasonal naive alone"
+                          : plan.fallback == ShortSeries::naive_theta
                               ? (config.training.theta_weight > 0 ? ", forecast by the mean of naive and Theta"
                                                                   : ", forecast by naive alone (training.theta_weight 0)")
                               : "")
-                      << (fallback == ShortSeries::none ? std::string() : std::string(" (") + short_series_reason(fallback) + ")")
+                      << (plan.fallback == ShortSeries::none ? std::string() : std::string(" (") + short_series_reason(plan.fallback) + ")")
                       << "\n";
             return 0;
           }};
