@@ -238,16 +238,10 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     // "auto" (a config not resolved by train: a hand-made file) did neither.
     if (config.training.refit == Toggle::automatic) config.training.refit = Toggle::off;
     if (config.training.combine == Toggle::automatic) config.training.combine = Toggle::off;
-    if (config.data.look_back < 1 || config.training.epochs < 1 || config.model.ensemble < 1 ||
-        config.data.normalise == Normalise::automatic || config.data.season < 1 ||
-        config.data.seasonal_adjust == SeasonalAdjust::automatic)
-      if (version >= 2)
-        bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season, "
-            "data.seasonal_adjust, training.epochs or model.ensemble is still 'chosen from the data'");
+    const std::string unresolved = unresolved_keys(config);
+    if (!unresolved.empty() && version >= 2)
+      bad("config: a checkpoint holds resolved settings, but " + unresolved + " is still 'chosen from the data'");
     ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
-    if (config.data.normalise == Normalise::season && config.data.look_back < config.data.season)
-      bad("config: data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies "
-          "in the window)");
     // Version 1 meant the time column's period; resolved here, so the file saved again (train
     // --resume, merge, torch_interop) is a valid version 2 file (found by fuzz_checkpoint).
     if (version == 1) config.data.season = columns.seasonal_period;

@@ -781,11 +781,32 @@ std::vector<std::string> validate(const Config& config) {
   if (config.data.val_fraction + config.data.test_fraction >= 0.9)
     problems.push_back("data.val_fraction + data.test_fraction must leave at least 10% for training, got " +
                        Convert<double>::text(config.data.val_fraction + config.data.test_fraction));
+  // The seasonal naive reference, m steps before each target, lies in the window. Checked where
+  // both are given; the recipe resolves them from the data otherwise, and check() sees the result.
+  if (config.data.normalise == Normalise::season && config.data.look_back > 0 && config.data.season > 0 &&
+      config.data.look_back < config.data.season)
+    problems.push_back("data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies "
+                       "in the window), got look_back " + std::to_string(config.data.look_back) + " and season " +
+                       std::to_string(config.data.season));
   for (size_t i = 0; i < config.data.targets.size(); ++i)
     if (config.data.targets[i].empty()) problems.push_back("data.targets[" + std::to_string(i) + "] is empty");
   for (size_t i = 0; i < config.data.features.size(); ++i)
     if (config.data.features[i].empty()) problems.push_back("data.features[" + std::to_string(i) + "] is empty");
   return problems;
+}
+
+std::string unresolved_keys(const Config& config) {
+  std::string keys;
+  const auto add = [&](bool unresolved, const char* key) {
+    if (unresolved) keys += (keys.empty() ? "" : ", ") + std::string(key);
+  };
+  add(config.data.look_back < 1, "data.look_back");
+  add(config.data.normalise == Normalise::automatic, "data.normalise");
+  add(config.data.season < 1, "data.season");
+  add(config.data.seasonal_adjust == SeasonalAdjust::automatic, "data.seasonal_adjust");
+  add(config.training.epochs < 1, "training.epochs");
+  add(config.model.ensemble < 1, "model.ensemble");
+  return keys;
 }
 
 void check(const Config& config, const std::string& source) {

@@ -568,14 +568,10 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     }
     const Config& config = checkpoint.config;
     if (config.data.series_column.empty()) bad("config.data.series_column is empty, but the file has a 'series' section");
-    if (config.data.look_back < 1 || config.training.epochs < 1 || config.data.normalise == Normalise::automatic ||
-        config.data.season < 1)
-      bad("config: a checkpoint holds resolved settings, but data.look_back, data.normalise, data.season or "
-          "training.epochs is still 'chosen from the data'");
     if (config.model.ensemble != 1) bad("config: a many-series checkpoint has model.ensemble 1");
     if (config.data.seasonal_adjust != SeasonalAdjust::none) bad("config: a many-series checkpoint has data.seasonal_adjust none");
-    if (config.data.normalise == Normalise::season && config.data.look_back < config.data.season)
-      bad("config: data.normalise season needs data.look_back >= data.season");
+    const std::string unresolved = unresolved_keys(config);
+    if (!unresolved.empty()) bad("config: a checkpoint holds resolved settings, but " + unresolved + " is still 'chosen from the data'");
     checkpoint.columns = columns_from_json(member(root, "columns", ""), config);
     const long inputs = static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size());
     const long outputs = static_cast<long>(config.data.horizon) * static_cast<long>(checkpoint.columns.targets.size());
@@ -871,10 +867,8 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   // (README "Many-series benchmarks", measured on 29 real series).
   if (data.normalise == Normalise::automatic)
     data.normalise = data.season > 1 && data.look_back >= data.season ? Normalise::season : Normalise::last;
-  if (data.normalise == Normalise::season && data.look_back < data.season)
-    throw InputError("data.normalise season needs a look-back of at least one season (data.season " +
-                     std::to_string(data.season) + "), got data.look_back " + std::to_string(data.look_back));
   if (config.training.epochs == 0) config.training.epochs = kPanelEpochs;
+  check(config, source.source);  // `season` given with a look-back shorter than the season
   return config;
 }
 

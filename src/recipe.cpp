@@ -270,7 +270,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // fraction given (kept below).
   const double search_fraction = auto_validation ? 0.1 : config.data.val_fraction;
 
-  if (data.normalise == Normalise::automatic) {
+  const bool chosen_normalise = data.normalise == Normalise::automatic;
+  if (chosen_normalise) {
     // Judged on the rows before any test tail (data.test_fraction), which the model never sees.
     const long seen = rows - test_rows(rows, data.test_fraction, data.horizon);
     // Every target keeps to its level: one trending target would be capped by min-max scaling.
@@ -302,7 +303,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
     // A seasonal series keeps a whole season in every window, with half the windows if need be:
     // without it, a short seasonal series loses its season altogether. Too short for that, the
     // last value is the reference.
-    if (data.normalise == Normalise::season && !search(kMinWindows, m) && !search(kMinWindows / 2, m))
+    if (data.normalise == Normalise::season && !search(kMinWindows, m) && !search(kMinWindows / 2, m) && chosen_normalise)
       data.normalise = Normalise::last;
     if (data.normalise != Normalise::season) search(kMinWindows, 3);
     if (training_windows(rows, look_back, horizon, data.test_fraction, search_fraction) < 1) {
@@ -324,7 +325,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
         rows - calibration - test_rows(rows, data.test_fraction, horizon) - look_back - horizon + 1 >= kMinWindows / 2)
       data.val_fraction = static_cast<double>(calibration) / static_cast<double>(rows);
   }
-  if (data.normalise == Normalise::season && data.look_back < m) data.normalise = Normalise::last;
+  // `season` given with too short a look-back is kept, for check() to refuse (config.cpp validate).
+  if (data.normalise == Normalise::season && data.look_back < m && chosen_normalise) data.normalise = Normalise::last;
   data.season = m;
 
   // A season the data show on too few rows for any window to hold it (36 months with an 18-month
@@ -365,8 +367,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // shifted windows of every series have the same order of magnitude.
   // Measured on the values the model sees: seasonally adjusted, when they are.
   // Two training rows at least: with fewer (an explicit look-back on a file too short for it),
-  // nothing is measured here and fit() refuses the file for want of training windows.
-  if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax && first_train_rows >= 2) {
+  // nothing is measured here and fit() refuses the file for want of training windows. A range
+  // given by a file or flag (either bound) is kept.
+  const bool range_given = config.is_given("data.scale_min") || config.is_given("data.scale_max") ||
+                           config.data.scale_min != DataConfig{}.scale_min || config.data.scale_max != DataConfig{}.scale_max;
+  if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax && first_train_rows >= 2 &&
+      !range_given) {
     const long train_rows = first_train_rows;
     MatrixD adjusted = series.values.leftCols(1).topRows(train_rows);
     if (data.seasonal_adjust != SeasonalAdjust::none) {

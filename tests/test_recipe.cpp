@@ -187,6 +187,39 @@ TEST_CASE("the recipe shortens the horizon for a very short series without a cle
   CHECK(short_series_fallback(config, r, monthly(18)) != ShortSeries::seasonal_naive);
 }
 
+TEST_CASE("a normalisation or scale range given is kept where the recipe would choose another", "[recipe]") {
+  // The recipe stretches the min-max range so one seasonal change is about 1; a range given stays.
+  Config stretched;
+  stretched.data.horizon = 3;
+  CHECK(resolve_recipe(stretched, monthly(120)).data.scale_max > 1);
+  Config given = stretched;
+  given.data.scale_min = -1;
+  given.data.scale_max = 1;
+  Config r = resolve_recipe(given, monthly(120));
+  CHECK(r.data.scale_min == -1);
+  CHECK(r.data.scale_max == 1);
+  Config at_default = stretched;  // the table's [0, 1], given by a file or flag
+  at_default.given.insert("data.scale_max");
+  r = resolve_recipe(at_default, monthly(120));
+  CHECK(r.data.scale_min == 0);
+  CHECK(r.data.scale_max == 1);
+  // `season` asked for on a series too short for 8 windows of a season: kept with a window of a
+  // season while one fits (18 months), else for check() to refuse with the look-back left (13),
+  // where the recipe's own choice falls back to `last`.
+  Config season;
+  season.data.horizon = 18;
+  season.data.normalise = Normalise::season;
+  r = resolve_recipe(season, monthly(18));
+  CHECK(r.data.normalise == Normalise::season);
+  CHECK(r.data.look_back == 12);
+  CHECK_NOTHROW(check(r, "f.csv"));
+  r = resolve_recipe(season, monthly(13));
+  CHECK(r.data.normalise == Normalise::season);
+  CHECK_THROWS_WITH(check(r, "f.csv"), Catch::Contains("data.normalise season needs data.look_back >= data.season"));
+  season.data.normalise = Normalise::automatic;
+  CHECK(resolve_recipe(season, monthly(18)).data.normalise == Normalise::last);
+}
+
 TEST_CASE("a short seasonal series keeps a whole season in every window, with fewer windows", "[recipe]") {
   // 2.5 to 3.5 years of months: too short for 16 windows of a season, long enough for 8 (the
   // seasonal naive reference is what such a series needs most; README "The default recipe").

@@ -184,6 +184,11 @@ std::vector<std::string> validate(const Config& config);
 // Throws InputError listing every problem (joined by "; ") when validate() finds any.
 void check(const Config& config, const std::string& source);
 
+// The keys of `config` still left to the recipe (recipe.hpp: data.look_back, data.season,
+// training.epochs or model.ensemble 0, data.normalise or data.seasonal_adjust auto), joined by
+// ", "; "" when every one is resolved, as a checkpoint's are.
+std::string unresolved_keys(const Config& config);
+
 // The README's option table (Markdown), generated from the option table.
 std::string options_markdown();
 
