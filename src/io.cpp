@@ -780,10 +780,16 @@ StagedFile::StagedFile(const std::string& given, const std::function<void(const 
   }
   remove_stale_temporaries(path_);
   fd_ = create_locked_temporary(path_, temp_);
-  // mkstemp creates 0600; give the file the usual permissions.
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::fchmod(fd_, 0666 & ~mask);
+  // mkstemp creates 0600: a file replaced keeps its permissions (chmod 640 on a shared forecast
+  // stays), a new one takes the usual ones.
+  struct stat existing {};
+  if (::stat(path_.c_str(), &existing) == 0 && S_ISREG(existing.st_mode)) {
+    (void)::fchmod(fd_, existing.st_mode & 0777);
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    (void)::fchmod(fd_, 0666 & ~mask);
+  }
   try {
     produce([&](const std::string& piece) {
       size_t written = 0;

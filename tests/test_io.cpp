@@ -99,6 +99,17 @@ TEST_CASE("atomic writes replace the file whole and leave nothing behind", "[io]
   int entries = 0;
   for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++entries;
   CHECK(entries == 1);  // no temporary file left over
+  // The file replaced keeps its permissions; a new one takes 0666 less the umask.
+  REQUIRE(::chmod(path.c_str(), 0640) == 0);
+  write_atomically(path, "third");
+  struct stat info {};
+  REQUIRE(::stat(path.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0640);
+  const mode_t mask = ::umask(0022);
+  write_atomically(dir.file("new.json"), "new");
+  ::umask(mask);
+  REQUIRE(::stat(dir.file("new.json").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0644);
 }
 
 TEST_CASE("a symbolic link is written through: the target is replaced, the link stays", "[io]") {
