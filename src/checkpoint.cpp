@@ -213,7 +213,10 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     if (root.is_object() && root.contains("format") && root.contains("series") && !root.contains("scaler"))  // panel.cpp writes those
       bad("a many-series checkpoint (trained with --series-column), where a single-series one is needed (train "
           "--resume continues single-series training only)");
-    const long version = read_format_version(root, kCheckpointVersion);
+    const long version =
+        read_format_version(root, kCheckpointVersion, kPanelCheckpointVersion,
+                            "a single-series checkpoint (no 'series' section) has version 1 or 2; version 3 is a "
+                            "many-series one's");
     Config config;
     if (version == 1) {
       // Version 1 knew plain min-max scaling and one model; its configs have no such keys.

@@ -58,12 +58,14 @@ double read_number_or_null(const json& value, const std::string& where) {
   return value.get<double>();
 }
 
-long read_format_version(const json& root, long newest) {
+long read_format_version(const json& root, long newest, long newest_known, const std::string& kind_hint) {
   if (!root.is_object()) bad("expected a JSON object (an lstm-forecast checkpoint)");
   const auto format = root.find("format");
   if (format == root.end() || !format->is_string() || *format != kCheckpointFormat)
     bad(std::string("not an lstm-forecast checkpoint: \"format\" must be \"") + kCheckpointFormat + "\"");
   const long version = read_integer(root, "version", "", 1, std::numeric_limits<int>::max());
+  if (version > newest && version <= newest_known)
+    bad("checkpoint format version " + std::to_string(version) + " does not fit this file: " + kind_hint);
   if (version > newest)
     bad("checkpoint format version " + std::to_string(version) + " is newer than this lstm-forecast " + LSTMF_VERSION +
         " reads (version " + std::to_string(newest) + "); upgrade lstm-forecast");

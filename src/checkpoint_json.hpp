@@ -36,8 +36,10 @@ double read_number_or_null(const json& value, const std::string& where);
 void refuse_non_finite(const json& j, const std::string& where);
 
 // The format marker and version of a checkpoint's root: the version, or InputError when the file
-// is not a checkpoint or is newer than `newest`.
-long read_format_version(const json& root, long newest);
+// is not a checkpoint or is newer than `newest`. A version up to `newest_known` (another kind of
+// checkpoint's newest, which this build reads too) is not new: the file is of the wrong kind or
+// hand-edited, and `kind_hint` says which version this kind has.
+long read_format_version(const json& root, long newest, long newest_known = 0, const std::string& kind_hint = "");
 
 // The `history` section: epochs in order, and the epoch whose weights were kept.
 struct HistoryRead {

@@ -166,8 +166,13 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     REQUIRE_THROWS_WITH(load(j), Contains("head.bias"));
   }
   SECTION("a newer format version") {
-    j["version"] = 3;
-    REQUIRE_THROWS_WITH(load(j), Contains("checkpoint format version 3 is newer") && Contains("upgrade lstm-forecast"));
+    j["version"] = kPanelCheckpointVersion + 1;
+    REQUIRE_THROWS_WITH(load(j), Contains("checkpoint format version " + std::to_string(kPanelCheckpointVersion + 1) +
+                                          " is newer") && Contains("upgrade lstm-forecast"));
+  }
+  SECTION("the many-series format's version, which this build reads, without a 'series' section") {
+    j["version"] = kPanelCheckpointVersion;
+    REQUIRE_THROWS_WITH(load(j), Contains("does not fit this file: a single-series checkpoint") && !Contains("upgrade"));
   }
   SECTION("not a checkpoint") {
     j["format"] = "something else";

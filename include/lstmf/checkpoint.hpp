@@ -26,6 +26,10 @@ inline constexpr const char* kCheckpointFormat = "lstm-forecast-checkpoint";
 // Version 2 adds ensemble members, interval quantiles and the normalisation keys of the config
 // (docs/checkpoint.md, "Version 2"); version 1 files are still read.
 inline constexpr int kCheckpointVersion = 2;
+// Many-series checkpoints (panel.hpp) count their own versions, in the same "version" key: version
+// 2 added the `series` section; version 3 each series' `combination` and `intervals`, which a
+// version 2 reader would have ignored (forecasting the model alone). Version 2 files are still read.
+inline constexpr int kPanelCheckpointVersion = 3;
 
 // What the columns of the training data were, so predict can read new history by name.
 struct ColumnsInfo {

@@ -34,9 +34,7 @@
 
 namespace lstmf {
 
-// Version 2 added the `series` section; version 3 each series' `combination` and `intervals`, which
-// a version 2 reader would have ignored (forecasting the model alone). Version 2 files are still read.
-inline constexpr int kPanelCheckpointVersion = 3;
+// The format version of many-series checkpoints: checkpoint.hpp kPanelCheckpointVersion.
 
 // ---- selecting series ---------------------------------------------------------------------------
 
