@@ -348,10 +348,14 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
   Fitted result;
   result.time_column = checkpoint.columns.time_column.empty() ? "row" : checkpoint.columns.time_column;
   result.targets = checkpoint.columns.targets;
-  result.values.resize(static_cast<long>(origins.size()) * horizon, targets);
+  // Steps whose time lies in the history: the last H - 1 origins' later steps are forecasts, with
+  // no value to compare (predict without --fitted gives the last origin's).
+  long in_history = 0;
+  for (const long o : origins) in_history += std::min<long>(horizon, rows - o);
+  result.values.resize(in_history, targets);
   long row = 0;
   for (size_t o = 0; o < origins.size(); ++o) {
-    for (int h = 0; h < horizon; ++h, ++row) {
+    for (int h = 0; h < horizon && origins[o] + h < rows; ++h, ++row) {
       result.times.push_back(step_time(checkpoint, history, origins[o] - 1, h + 1));
       result.steps.push_back(h + 1);
       for (long k = 0; k < targets; ++k) result.values(row, k) = predicted(static_cast<long>(o), h * targets + k);

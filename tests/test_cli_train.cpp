@@ -83,12 +83,16 @@ TEST_CASE("train writes a checkpoint and predict forecasts the future with times
     CHECK(predict.out.empty());
     CHECK_THAT(read_file(dir.file("f.csv")), StartsWith("date,passengers\n1961-01,"));
   }
-  SECTION("--fitted gives a prediction for every window of the input") {
+  SECTION("--fitted gives a prediction for every window of the input, at the steps it holds") {
     const RunResult predict =
         run_cli("predict --model m.json --fitted --input '" + source_path("data/airline-passengers.csv") + "'", dir.path());
     REQUIRE(predict.exit_code == 0);
     CHECK_THAT(predict.out, StartsWith("date,step,passengers\n1950-01,1,"));
-    CHECK(count_lines(predict.out) == 1 + (144 - 12) * 3);
+    // Origins 12 .. 143 (look-back 12), 3 steps each but the last two origins' steps after 1960-12.
+    CHECK(count_lines(predict.out) == 1 + (144 - 12) * 3 - 3);
+    const std::string last_line = predict.out.substr(predict.out.rfind('\n', predict.out.size() - 2) + 1);
+    CHECK_THAT(last_line, StartsWith("1960-12,1,"));  // the last origin's first step
+    CHECK_THAT(predict.out, !Contains("\n1961-"));
     const RunResult tail = run_cli("predict --model m.json --fitted", dir.path());
     CHECK(tail.exit_code == 2);
     CHECK_THAT(tail.err, Contains("m.json: --fitted needs the history to fit (--input FILE"));

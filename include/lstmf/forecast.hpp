@@ -73,8 +73,9 @@ void add_intervals(Forecast& forecast, const Checkpoint& checkpoint, const std::
 // gives a non-finite value (nothing non-finite is ever returned).
 Forecast forecast(const Checkpoint& checkpoint, const History& history, int horizon, int threads = 0);
 
-// Predictions for every window of `history` (one per origin with look_back rows before it):
-// rows are (origin's target time, step h = 1..H, targets...) for steps inside the history and after it.
+// Predictions for every window of `history` (one per origin with look_back rows before it), for
+// residuals: rows are (the step's time, step h = 1..H, targets...) for the steps whose time lies in
+// the history (the last H - 1 origins keep fewer than H).
 struct Fitted {
   std::string time_column;
   std::vector<std::string> times;     // [rows] time of the predicted step
