@@ -235,6 +235,8 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     } catch (const InputError& e) {
       bad(e.message().empty() ? e.what() : "config: " + e.message());
     }
+    const std::string missing = missing_config_key(config, version);
+    if (!missing.empty()) bad(missing + " is missing: a checkpoint's config holds every key, as trained");
     if (!config.data.series_column.empty())
       bad("config.data.series_column is " + in_quotes(config.data.series_column) +
           ", but a checkpoint of many series holds a 'series' section and this one has none");

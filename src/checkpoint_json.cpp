@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <set>
 
 #include "lstmf/error.hpp"
 
@@ -56,6 +57,19 @@ double read_number_or_null(const json& value, const std::string& where) {
   if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
   if (!value.is_number()) bad(where + " must be a number or null, got " + shown(value));
   return value.get<double>();
+}
+
+std::string missing_config_key(const Config& config, long version) {
+  static const std::set<std::string> later = {"data.series_column", "data.strict",    "data.seasonal_adjust",
+                                              "output.checkpoint_every", "training.combine", "training.mode",
+                                              "training.refit",    "training.theta_weight"};
+  static const std::set<std::string> after_version_1 = {"data.normalise", "data.season", "model.ensemble"};
+  for (const OptionInfo& option : config_options()) {
+    const std::string path = option.path();
+    if (config.is_given(path) || later.count(path) || (version == 1 && after_version_1.count(path))) continue;
+    return "config." + path;
+  }
+  return "";
 }
 
 long read_format_version(const json& root, long newest, long newest_known, const std::string& kind_hint) {

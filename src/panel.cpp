@@ -567,6 +567,8 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       bad(e.message().empty() ? e.what() : "config: " + e.message());
     }
     const Config& config = checkpoint.config;
+    const std::string missing = missing_config_key(config, version);
+    if (!missing.empty()) bad(missing + " is missing: a checkpoint's config holds every key, as trained");
     if (config.data.series_column.empty()) bad("config.data.series_column is empty, but the file has a 'series' section");
     if (config.model.ensemble != 1) bad("config: a many-series checkpoint has model.ensemble 1");
     if (config.data.seasonal_adjust != SeasonalAdjust::none) bad("config: a many-series checkpoint has data.seasonal_adjust none");
