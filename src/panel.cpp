@@ -555,6 +555,17 @@ void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& check
   write_atomically_streamed(path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); });
 }
 
+namespace {
+
+// A shard's file holds only the series its hash gives it (--shard K/N): another's is a file edited
+// or assembled by hand, whose forecasts merge and the data would disagree on.
+std::string not_of_shard(const std::string& where, const std::string& id, const Shard& shard) {
+  return where + ": series " + quote(id) + " is not of shard " + shard.text() +
+         ", which it says it is (--shard K/N splits by a hash of the id): not a file train wrote";
+}
+
+}  // namespace
+
 PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source, const std::vector<std::size_t>& file_index) {
   try {
     const long version = read_format_version(root, kPanelCheckpointVersion);
@@ -601,6 +612,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         PanelCheckpoint::LeftOut l{read_string((*left_out)[i], "id", where), read_string((*left_out)[i], "reason", where)};
         if (!checkpoint.left_out.empty() && !(checkpoint.left_out.back().id < l.id))
           bad(where + ".id " + quote(l.id) + " is out of order or repeated (sorted by id)");
+        if (checkpoint.shard && !checkpoint.shard->contains(l.id)) bad(not_of_shard(where, l.id, *checkpoint.shard));
         checkpoint.left_out.push_back(std::move(l));
       }
     }
@@ -619,6 +631,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       if (s.id.find('\0') != std::string::npos) bad(where + ".id " + quote(s.id) + " holds a NUL byte");
       if (!checkpoint.series.empty() && !(checkpoint.series.back().id < s.id))
         bad(where + ".id " + quote(s.id) + " is out of order or repeated (series are sorted by id)");
+      if (checkpoint.shard && !checkpoint.shard->contains(s.id)) bad(not_of_shard(where, s.id, *checkpoint.shard));
       where += " (" + quote(s.id) + ")";
       frequency_from_json(member(item, "frequency", where), where + ".frequency", s.frequency, s.month_day);
       if (s.frequency.unit == Frequency::Unit::none && !checkpoint.columns.time_column.empty())
@@ -1330,11 +1343,7 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
                            "; merge shards of one split (the same N)");
     if (part.shard && !shard_indices.insert(part.shard->index).second)
       throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
-    for (const auto& s : part.series) {
-      if (part.shard && !part.shard->contains(s.id))
-        throw InputError(names[p], 0, 0,
-                         "series " + quote(s.id) + " is not of shard " + part.shard->text() +
-                             ", which it says it is (--shard K/N splits by a hash of the id): not a file train wrote");
+    for (const auto& s : part.series) {  // each of the shard's own (read_panel_checkpoint checks)
       const auto [it, added] = owner.emplace(s.id, p);
       if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
     }
