@@ -313,8 +313,18 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
             ? static_cast<int>(read_integer(root, "forecast_horizon", "", config.data.horizon + 1L, 100000))
             : 0;
     // Written only for a refitted model with a test tail.
-    const long test_rows = root.contains("test_rows") ? read_integer(root, "test_rows", "", 1, std::numeric_limits<long>::max()) : 0;
+    // A test tail holds one horizon at least (data.test_fraction); rows are counted in ints.
+    const long test_rows = root.contains("test_rows")
+                               ? read_integer(root, "test_rows", "", config.data.horizon, std::numeric_limits<int>::max())
+                               : 0;
     if (test_rows > 0 && config.training.refit != Toggle::on) bad("test_rows is written only for a refitted model (config.training.refit true)");
+    // evaluate dates the refit's last training row test_rows steps before the data tail's end.
+    if (test_rows > 0 && !tail.ticks.empty()) try {
+        (void)columns.time_index().advance(tail.ticks.back(), -test_rows);
+      } catch (const InputError&) {
+        bad("test_rows " + std::to_string(test_rows) + " steps before the data tail's last time lie before the supported "
+            "range of times");
+      }
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
                       std::move(optimizer_state), std::move(history.epochs), history.best_epoch, std::move(tail),
                       std::move(more_members),    std::move(intervals),  std::move(combination), std::move(seasonal),
