@@ -39,6 +39,21 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     throw InputError(path, 0, 0,
                      "optimizer_state.epoch " + state_epoch->dump() + " is not the last epoch of history.epochs (" +
                          std::to_string(done) + "): the state is not the end of the run the checkpoint records");
+  // The rate goes on from the state's: the schedule only lowers training.lr, to min_lr at least,
+  // and without one (lr_factor 1) keeps it. An edited rate would train at it unchecked.
+  if (const auto state = from.optimizer_state.find("optimizer");
+      state != from.optimizer_state.end() && state->is_object() && state->contains("lr") && (*state)["lr"].is_number()) {
+    const double lr = (*state)["lr"].get<double>(), top = from.config.training.lr;
+    const double tolerance = 1e-9 * top;  // the schedule's products, rounded
+    const bool scheduled = from.config.training.lr_factor < 1;
+    if (lr > top + tolerance || (!scheduled && lr < top - tolerance) ||
+        (scheduled && lr < std::min(top, from.config.training.min_lr) - tolerance))
+      throw InputError(path, 0, 0,
+                       "optimizer_state.optimizer.lr " + format_number(lr) + " is not a rate the run could have reached: " +
+                           (scheduled ? "reduce-on-plateau keeps it between training.min_lr " +
+                                            format_number(from.config.training.min_lr) + " and training.lr " + format_number(top)
+                                      : "without reduce-on-plateau (training.lr_factor 1) it stays training.lr " + format_number(top)));
+  }
   std::string problem;
   if (from.config.data.targets != config.data.targets || from.config.data.features != config.data.features)
     problem = "its columns differ from the config's";

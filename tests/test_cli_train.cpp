@@ -165,6 +165,28 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     dir.write("ahead.json", ahead.dump());
     CHECK_THAT(run_cli("train --resume ahead.json --epochs 5 --output x.json --quiet", dir.path()).err,
                Contains("optimizer_state.epoch 1000000000 is not the last epoch of history.epochs (3)"));
+    // Nor is a rate the run could not have reached: no schedule (lr_factor 1) keeps training.lr,
+    // one lowers it, to min_lr at least.
+    auto faster = nlohmann::json::parse(read_file(dir.file("three.json")));
+    faster["optimizer_state"]["optimizer"]["lr"] = 2.5;
+    dir.write("faster.json", faster.dump());
+    CHECK_THAT(run_cli("train --resume faster.json --epochs 5 --output x.json --quiet", dir.path()).err,
+               Contains("faster.json: optimizer_state.optimizer.lr 2.5 is not a rate the run could have reached: without "
+                        "reduce-on-plateau (training.lr_factor 1) it stays training.lr 0.001"));
+    faster["config"]["training"]["lr_factor"] = 0.5;
+    faster["config"]["training"]["min_lr"] = 1e-4;
+    for (const double lr : {2.5, 5e-5}) {
+      faster["optimizer_state"]["optimizer"]["lr"] = lr;
+      dir.write("faster.json", faster.dump());
+      CHECK_THAT(run_cli("train --resume faster.json --epochs 5 --output x.json --quiet",
+                         dir.path()).err,
+                 Contains("reduce-on-plateau keeps it between training.min_lr 1e-04 and training.lr 0.001"));
+    }
+    faster["optimizer_state"]["optimizer"]["lr"] = 2.5e-4;  // halved twice: resumes
+    dir.write("faster.json", faster.dump());
+    CHECK(run_cli("train --resume faster.json --epochs 5 --output x.json --quiet",
+                  dir.path()).exit_code == 0);
+    std::filesystem::remove(dir.file("x.json"));
     // A run that stopped early (patience met) would train no further in one go either.
     auto stopped = nlohmann::json::parse(read_file(dir.file("three.json")));
     stopped["optimizer_state"]["epochs_without_improvement"] = 2;
