@@ -456,9 +456,15 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
 // checkpoint read into a fresh string costs ~300 page faults of ~10 us each on our VMs, most of
 // predict's cold start. From `large` on, the pages come in as read (ahead, sequentially) and
 // releaser() hands them back behind the reader, so a file of any size is never resident whole.
+// mapped_file_path()'s text: a fixed buffer, which a signal handler may read at any time.
+char g_mapped_path[4096] = {};
+
 class MappedFile {
  public:
   MappedFile(const std::string& path, size_t large) {
+    const size_t length = std::min(path.size(), sizeof g_mapped_path - 1);
+    g_mapped_path[length] = '\0';
+    std::memcpy(g_mapped_path, path.data(), length);
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     struct stat info {};
@@ -479,6 +485,7 @@ class MappedFile {
   PageReleaser releaser() const { return large_ ? PageReleaser(data_, step_) : PageReleaser(); }
   ~MappedFile() {
     if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
+    g_mapped_path[0] = '\0';
   }
   MappedFile(const MappedFile&) = delete;
   MappedFile& operator=(const MappedFile&) = delete;
@@ -528,6 +535,8 @@ nlohmann::json parse_json(const std::string& text, const std::string& source, in
                           const std::vector<std::string>& skip, const JsonFilter& filter) {
   return parse_json_view(text, source, max_depth, skip, filter);
 }
+
+const char* mapped_file_path() noexcept { return g_mapped_path; }
 
 nlohmann::json read_json_file(const std::string& path, int max_depth, const std::vector<std::string>& skip,
                               const JsonFilter& filter, size_t large_file) {

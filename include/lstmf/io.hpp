@@ -36,6 +36,11 @@ void refuse_json_underflow(std::string_view text, const std::string& source);
 constexpr std::size_t kLargeJsonFile = std::size_t{64} << 20;
 nlohmann::json read_json_file(const std::string& path, int max_depth = 64, const std::vector<std::string>& skip = {},
                               const JsonFilter& filter = nullptr, std::size_t large_file = kLargeJsonFile);
+// The path of the file read_json_file holds mapped at this moment ("" for none; NUL-terminated,
+// cut at 4095 bytes), for a SIGBUS handler's message: reading a page of a mapped file that another
+// process has truncated meanwhile raises SIGBUS, which no exception can report. Safe to read in a
+// signal handler.
+const char* mapped_file_path() noexcept;
 
 // Throws InputError when output file `output` (given by flag `output_flag`) is the same file as one
 // of `others` ({flag, path}: the inputs, or another output), which writing it would destroy: the

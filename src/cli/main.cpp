@@ -14,6 +14,7 @@
 #include "commands.hpp"
 #include "lstmf/config.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 
 namespace lstmf::cli {
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
@@ -46,6 +47,30 @@ void exit_130_on_interrupt() {
     sigemptyset(&action.sa_mask);
     ::sigaction(signal, &action, nullptr);
   }
+}
+
+// SIGBUS: a page of a mapped input (io.hpp read_json_file) that another process truncated while we
+// read it. No exception can carry it; say which file, and exit 3 (an unreadable file) at once.
+// Outputs are renamed into place, so none is half written.
+extern "C" void exit_on_bus_error(int) {
+  const auto say = [](const char* text) {
+    size_t length = 0;
+    while (text[length] != '\0') ++length;
+    const ssize_t written = ::write(STDERR_FILENO, text, length);
+    (void)written;
+  };
+  const char* path = lstmf::mapped_file_path();
+  say("lstm-forecast: ");
+  say(path[0] != '\0' ? path : "an input file");
+  say(": the file shrank while it was being read (changed by another process?); nothing was written\n");
+  ::_exit(static_cast<int>(lstmf::ExitCode::io));
+}
+
+void exit_3_on_bus_error() {
+  struct sigaction action {};
+  action.sa_handler = exit_on_bus_error;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGBUS, &action, nullptr);
 }
 
 }  // namespace
@@ -98,6 +123,7 @@ int main(int argc, char** argv) {
 
   try {
     exit_130_on_interrupt();
+    exit_3_on_bus_error();
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
       return reached_stdout(command.run());
