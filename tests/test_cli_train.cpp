@@ -918,4 +918,9 @@ TEST_CASE("train and predict note a last value that jumps far beyond every earli
   CHECK_THAT(train.err, Contains("note: " + note));
   CHECK_THAT(run_cli("predict --model s.json --input spike.csv", dir.path()).err, Contains("note: spike.csv: " + note));
   CHECK_THAT(run_cli("predict --model s.json", dir.path()).err, Contains(note));
+  // --quiet silences the summary, not a note on the data.
+  const RunResult quiet = run_cli("train --data spike.csv --target passengers --time-column date --look-back 12 "
+                                  "--epochs 1 --ensemble 1 --output q.json --quiet",
+                                  dir.path());
+  CHECK_THAT(quiet.err, Contains("note: " + note) && !Contains("settings:") && !Contains("trained on"));
 }

@@ -92,15 +92,16 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
                           "no checkpoint was written");
     throw InputError(config.data.path, 0, 0, "no series trained: every series was refused (as above); no checkpoint was written");
   }
-  if (!outcome.rows_dropped.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
-  if (!outcome.last_value_jump.empty() && !quiet && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
+  // Notes on the data are said even with --quiet, as the skipped series are (rank 0 alone).
+  if (!outcome.rows_dropped.empty() && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
+  if (!outcome.last_value_jump.empty() && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
   // One season and look-back for every series (panel.hpp resolve_panel_recipe).
-  if (outcome.other_season && !quiet && world.rank == 0)
+  if (outcome.other_season && world.rank == 0)
     std::cerr << "note: the series differ in frequency (series '" << printable(outcome.other_season->id) << "' is "
               << outcome.other_season->frequency.name() << "): every model takes the file's first series' season ("
               << outcome.checkpoint.config.data.season << ") and look-back (" << outcome.checkpoint.config.data.look_back
               << "); train each frequency apart (--series, or a file each) to give it its own\n";
-  if (!outcome.time_column_unread.empty() && !quiet && world.rank == 0)
+  if (!outcome.time_column_unread.empty() && world.rank == 0)
     std::cerr << "note: column '" << printable(outcome.time_column_unread)
               << "' was not read as times (each series' rows are consecutive periods in file order, season "
               << std::max(1, outcome.checkpoint.config.data.season)

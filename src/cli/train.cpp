@@ -183,7 +183,7 @@ int run_train(const TrainArgs& args) {
     return !interrupted();
   };
   // The recipe leaves the model as configured: said before training, for one series or many.
-  if (!args.quiet && config.model.dropout > 0 && config.model.hidden.size() == 1)  // as torch.nn.LSTM warns
+  if (config.model.dropout > 0 && config.model.hidden.size() == 1)  // as torch.nn.LSTM warns, even with --quiet
     std::cerr << "note: model.dropout " << format_number(config.model.dropout)
               << " has no effect with one layer: it applies between stacked layers (--hidden 32,32)\n";
   if (!config.data.series_column.empty()) {  // many series: src/cli/panel_commands.cpp
@@ -216,9 +216,9 @@ int run_train(const TrainArgs& args) {
   if (trained) save_with_log(outcome.checkpoint);
 
   const auto& result = outcome.result;
-  if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
-    // What the recipe chose (or the config said): the checkpoint's config holds it all.
-    const Config& used = outcome.checkpoint.config;
+  // Notes on the data, said even with --quiet (what was read otherwise than a user may think, rows
+  // lost, a last value every forecast starts from that looks like a typo).
+  if (trained) {
     if (!outcome.time_column_unread.empty())
       std::cerr << "note: column '" << printable(outcome.time_column_unread)
                 << "' was not read as times (rows are consecutive periods, forecasts numbered by step): the time "
@@ -230,6 +230,10 @@ int run_train(const TrainArgs& args) {
     if (!outcome.rows_dropped.empty())
       std::cerr << "note: " << outcome.rows_dropped << " (--missing fills between values only)\n";
     if (!outcome.last_value_jump.empty()) std::cerr << "note: " << outcome.last_value_jump << "\n";
+  }
+  if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
+    // What the recipe chose (or the config said): the checkpoint's config holds it all.
+    const Config& used = outcome.checkpoint.config;
     std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon
               << (outcome.checkpoint.forecast_horizon > used.data.horizon
                       ? " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) +
@@ -338,7 +342,7 @@ Command add_train(CLI::App& app) {
   command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state (written over unless --output; - = "
                       "stdin, which needs --output)")
       ->check(file_path());
-  command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr");
+  command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr (notes on the data and settings are still said)");
   command->add_flag("--progress", args->progress,
                     "progress (per epoch; per series with --series-column) on stderr also when it is not a terminal, "
                     "one line each");
