@@ -1,0 +1,73 @@
+// Flags shared by several subcommands (commands.hpp): file paths, decimal integers, --intervals,
+// and the history's --missing of predict and evaluate.
+#include "commands.hpp"
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/error.hpp"
+
+namespace lstmf::cli {
+
+CLI::Validator file_path() {
+  return CLI::Validator(
+      [](const std::string& path) { return path.empty() ? std::string("an empty path names no file") : std::string(); }, "");
+}
+
+CLI::Validator decimal_integer() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const size_t sign = !text.empty() && text[0] == '-' ? 1 : 0;
+        if (text.size() == sign || text.find_first_not_of("0123456789", sign) != std::string::npos)
+          return "expected an integer in decimal digits, got '" + printable(text) + "'";
+        const size_t first = text.find_first_not_of('0', sign);
+        text = first == std::string::npos ? "0" : text.substr(0, sign) + text.substr(first);
+        // Every such option is an int: beyond its range, say so (CLI11 says "Could not convert", or
+        // saturates a long).
+        const std::string digits = text.substr(sign);
+        const std::string limit = sign ? "2147483648" : "2147483647";
+        if (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit))
+          return "got '" + printable(text) + "', beyond any integer option's range (" +
+                 (sign ? "at least -2147483648" : "at most 2147483647") + ")";
+        return std::string();
+      },
+      "");
+}
+
+CLI::Option* add_history_missing(CLI::App& command, std::string& policy) {
+  return command.add_option("--missing", policy,
+                     "how the history's missing values and time gaps are filled: error, interpolate or ffill "
+                     "(default: as the model was trained, its data.missing)")
+      ->type_name("POLICY");
+}
+
+std::optional<MissingPolicy> history_missing(const CLI::Option& option, const std::string& policy) {
+  if (option.count() == 0) return std::nullopt;
+  Config read;
+  set_from_text(read, *find_option("data.missing"), policy);
+  return read.data.missing;
+}
+
+std::vector<int> interval_levels(const std::vector<std::string>& given) {
+  constexpr int first = IntervalQuantiles::kFirstLevel, last = IntervalQuantiles::kLastLevel;
+  const std::string expected =
+      "--intervals: expected whole percentages from " + std::to_string(first) + " to " + std::to_string(last) + " (e.g. 80,95), got ";
+  std::vector<int> levels;
+  for (const auto& list : given) {
+    size_t start = 0;
+    while (true) {  // split by hand: CLI11's delimiter drops empty items (80,,95)
+      const size_t comma = list.find(',', start);
+      const std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 9)
+        throw InputError(expected + "'" + printable(item) +
+                         "'" + (item.empty() && !list.empty() ? " (an empty item in '" + printable(list) + "')" : std::string()));
+      const int level = std::stoi(item);  // decimal: 080 is 80
+      if (level < first || level > last) throw InputError(expected + std::to_string(level));
+      for (const int seen : levels)
+        if (seen == level) throw InputError("--intervals: level " + std::to_string(level) + " is given twice");
+      levels.push_back(level);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  return levels;
+}
+
+}  // namespace lstmf::cli
