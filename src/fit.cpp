@@ -526,7 +526,12 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
   if (data.series.size() != 1)
     throw InputError(data.source, 0, 0, "expected one series, found " + std::to_string(data.series.size()));
   FitPlan plan;
-  plan.config = resolve_recipe(requested, data.series.front());
+  try {
+    plan.config = resolve_recipe(requested, data.series.front());
+  } catch (const InputError& e) {  // the recipe's refusals are of this data: name the file
+    if (!e.file().empty()) throw;
+    throw InputError(data.source, 0, 0, e.message());
+  }
   check(plan.config, data.source);
   plan.fallback = short_series_fallback(requested, plan.config, data.series.front());
   // Predict's default horizon. Not with features: their future is unknown (forecast.hpp).

@@ -325,8 +325,18 @@ Config resolve_recipe(const Config& config, const Series& series) {
         rows - calibration - test_rows(rows, data.test_fraction, horizon) - look_back - horizon + 1 >= kMinWindows / 2)
       data.val_fraction = static_cast<double>(calibration) / static_cast<double>(rows);
   }
-  // `season` given with too short a look-back is kept, for check() to refuse (config.cpp validate).
-  if (data.normalise == Normalise::season && data.look_back < m && chosen_normalise) data.normalise = Normalise::last;
+  // `season` chosen here falls back to the last value as reference when no window holds a season;
+  // given, it is refused (a look-back given too short: config.cpp validate says so first).
+  if (data.normalise == Normalise::season && data.look_back < m) {
+    if (chosen_normalise) {
+      data.normalise = Normalise::last;
+    } else if (auto_look_back) {
+      throw InputError("data.normalise season needs a window of a whole season (data.season " + std::to_string(m) +
+                       " rows) and training windows beside the held-out tails: " + std::to_string(rows) +
+                       " rows are too few (the look-back left is " + std::to_string(data.look_back) +
+                       "); give more rows, or leave data.normalise to the recipe (auto)");
+    }
+  }
   data.season = m;
 
   // A season the data show on too few rows for any window to hold it (36 months with an 18-month

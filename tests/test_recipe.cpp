@@ -204,8 +204,8 @@ TEST_CASE("a normalisation or scale range given is kept where the recipe would c
   CHECK(r.data.scale_min == 0);
   CHECK(r.data.scale_max == 1);
   // `season` asked for on a series too short for 8 windows of a season: kept with a window of a
-  // season while one fits (18 months), else for check() to refuse with the look-back left (13),
-  // where the recipe's own choice falls back to `last`.
+  // season while one fits (18 months), else refused (13), where the recipe's own choice falls back
+  // to `last`.
   Config season;
   season.data.horizon = 18;
   season.data.normalise = Normalise::season;
@@ -213,9 +213,9 @@ TEST_CASE("a normalisation or scale range given is kept where the recipe would c
   CHECK(r.data.normalise == Normalise::season);
   CHECK(r.data.look_back == 12);
   CHECK_NOTHROW(check(r, "f.csv"));
-  r = resolve_recipe(season, monthly(13));
-  CHECK(r.data.normalise == Normalise::season);
-  CHECK_THROWS_WITH(check(r, "f.csv"), Catch::Contains("data.normalise season needs data.look_back >= data.season"));
+  CHECK_THROWS_WITH(resolve_recipe(season, monthly(13)),
+                    Catch::Contains("data.normalise season needs a window of a whole season (data.season 12 rows)") &&
+                        Catch::Contains("13 rows are too few") && Catch::Contains("leave data.normalise to the recipe"));
   season.data.normalise = Normalise::automatic;
   CHECK(resolve_recipe(season, monthly(18)).data.normalise == Normalise::last);
 }
