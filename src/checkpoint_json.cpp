@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-#include <set>
 
 #include "lstmf/error.hpp"
 
@@ -60,14 +59,9 @@ double read_number_or_null(const json& value, const std::string& where) {
 }
 
 std::string missing_config_key(const Config& config, long version) {
-  static const std::set<std::string> later = {"data.series_column", "data.strict",    "data.seasonal_adjust",
-                                              "output.checkpoint_every", "training.combine", "training.mode",
-                                              "training.refit",    "training.theta_weight"};
-  static const std::set<std::string> after_version_1 = {"data.normalise", "data.season", "model.ensemble"};
   for (const OptionInfo& option : config_options()) {
     const std::string path = option.path();
-    if (config.is_given(path) || later.count(path) || (version == 1 && after_version_1.count(path))) continue;
-    return "config." + path;
+    if (!config.is_given(path) && !optional_in_checkpoint(path, version)) return "config." + path;
   }
   return "";
 }

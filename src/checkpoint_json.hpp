@@ -36,10 +36,8 @@ double read_number_or_null(const json& value, const std::string& where);
 void refuse_non_finite(const json& j, const std::string& where);
 
 // The first key of the option table (config.hpp config_options) that `config.given` lacks, as
-// "config.model.cell_activation", other than keys added after checkpoints were first written,
-// whose absence means what the files written before them meant (data.seasonal_adjust none,
-// training.refit, combine false, theta_weight 0, ...; with `version` 1 also data.normalise,
-// data.season and model.ensemble); "" when none is missing. A key missing is read as its
+// "config.model.cell_activation", other than those a checkpoint of `version` may lack
+// (config.hpp optional_in_checkpoint); "" when none is missing. A key missing is read as its
 // default otherwise: relu weights run as tanh.
 std::string missing_config_key(const Config& config, long version);
 

@@ -795,6 +795,14 @@ std::vector<std::string> validate(const Config& config) {
   return problems;
 }
 
+bool optional_in_checkpoint(const std::string& path, long version) {
+  static const std::set<std::string> later = {"data.series_column", "data.strict",   "data.seasonal_adjust",
+                                              "output.checkpoint_every", "training.combine", "training.mode",
+                                              "training.refit",    "training.theta_weight"};
+  static const std::set<std::string> after_version_1 = {"data.normalise", "data.season", "model.ensemble"};
+  return later.count(path) > 0 || (version == 1 && after_version_1.count(path) > 0);
+}
+
 std::string unresolved_keys(const Config& config) {
   std::string keys;
   const auto add = [&](bool unresolved, const char* key) {

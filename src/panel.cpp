@@ -571,7 +571,12 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     const long version = read_format_version(root, kPanelCheckpointVersion);
     if (version < 2) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
     PanelCheckpoint checkpoint;
-    checkpoint.config.data.seasonal_adjust = SeasonalAdjust::none;  // files older than the key
+    // Keys a file may lack (config.hpp optional_in_checkpoint) mean what files older than them
+    // meant, as for one series (checkpoint.cpp).
+    checkpoint.config.data.seasonal_adjust = SeasonalAdjust::none;
+    checkpoint.config.training.refit = Toggle::off;
+    checkpoint.config.training.combine = Toggle::off;
+    checkpoint.config.training.theta_weight = 0;
     try {
       apply_json(checkpoint.config, member(root, "config", ""), "config");
     } catch (const InputError& e) {

@@ -444,11 +444,17 @@ TEST_CASE("torch_interop.py reports a bad input on one line and exits non-zero",
   SECTION("a checkpoint of a newer format version") {
     require_ok(run_tool(base + " --features x1,x2 --look-back 3", dir.path()), "to-checkpoint");
     json checkpoint = read_json(dir.file("model.json"));
-    checkpoint["version"] = kCheckpointVersion + 1;
+    checkpoint["version"] = kPanelCheckpointVersion + 1;
     dir.write("newer.json", checkpoint.dump());
     fs::remove(dir.file("model.json"));
     fails_with("from-checkpoint --model newer.json --state-dict model.json",
-               "checkpoint format version " + std::to_string(kCheckpointVersion + 1) + " is newer than this tool reads");
+               "checkpoint format version " + std::to_string(kPanelCheckpointVersion + 1) + " is newer than this tool reads");
+    // The many-series format's version, which lstm-forecast reads, is not new: the wrong kind of file.
+    checkpoint["version"] = kPanelCheckpointVersion;
+    dir.write("newer.json", checkpoint.dump());
+    fails_with("from-checkpoint --model newer.json --state-dict model.json",
+               "checkpoint format version " + std::to_string(kPanelCheckpointVersion) +
+                   " does not fit this file: a single-series checkpoint");
   }
   SECTION("a checkpoint whose ensemble, horizon or frequency is not what lstm-forecast writes") {
     require_ok(run_tool(base + " --features x1,x2 --look-back 3", dir.path()), "to-checkpoint");

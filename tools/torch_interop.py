@@ -27,6 +27,7 @@ import zipfile
 PROG = "torch_interop.py"
 FORMAT = "lstm-forecast-checkpoint"
 FORMAT_VERSION = 2  # kCheckpointVersion in include/lstmf/checkpoint.hpp
+PANEL_FORMAT_VERSION = 3  # kPanelCheckpointVersion there: many-series files count their own versions
 TOOL_VERSION = "0.1.0"  # project(VERSION) in CMakeLists.txt; tests/test_torch_interop.cpp checks both
 
 # The defaults of every config key, mirroring the structs of include/lstmf/config.hpp (the option
@@ -1058,6 +1059,14 @@ def from_checkpoint(args):
     version = ckpt.get("version")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise Failure("%s: version must be an integer >= 1, got %s" % (args.model, json.dumps(version)))
+    # A many-series checkpoint (a 'series' section; its own versions, 2 and 3) holds a model per series.
+    if "series" in ckpt and "scaler" not in ckpt:
+        raise Failure("%s: a many-series checkpoint (trained with --series-column); this tool converts "
+                      "single-series ones" % args.model)
+    if version > FORMAT_VERSION and version <= PANEL_FORMAT_VERSION:
+        raise Failure("%s: checkpoint format version %d does not fit this file: a single-series checkpoint (no "
+                      "'series' section) has version 1 or %d; version %d is a many-series one's"
+                      % (args.model, version, FORMAT_VERSION, version))
     if version > FORMAT_VERSION:
         raise Failure("%s: checkpoint format version %d is newer than this tool reads (version %d); upgrade "
                       "lstm-forecast and tools/torch_interop.py" % (args.model, version, FORMAT_VERSION))

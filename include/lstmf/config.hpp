@@ -184,6 +184,13 @@ std::vector<std::string> validate(const Config& config);
 // Throws InputError listing every problem (joined by "; ") when validate() finds any.
 void check(const Config& config, const std::string& source);
 
+// Whether a checkpoint of format `version` may lack config key `path` ("training.theta_weight"): a
+// key added after checkpoints were first written, whose absence means what the files written
+// before it meant (data.seasonal_adjust none, training.refit and combine false, theta_weight 0;
+// in version 1 also data.normalise minmax, data.season from the time column, model.ensemble 1).
+// A key added to the option table later joins this list, or older checkpoints stop loading.
+bool optional_in_checkpoint(const std::string& path, long version);
+
 // The keys of `config` still left to the recipe (recipe.hpp: data.look_back, data.season,
 // training.epochs or model.ensemble 0, data.normalise or data.seasonal_adjust auto), joined by
 // ", "; "" when every one is resolved, as a checkpoint's are.

@@ -60,9 +60,13 @@ extern "C" void exit_on_bus_error(int) {
     (void)written;
   };
   const char* path = lstmf::mapped_file_path();
-  say("lstm-forecast: ");
-  say(path[0] != '\0' ? path : "an input file");
-  say(": the file shrank while it was being read (changed by another process?); nothing was written\n");
+  if (path[0] != '\0') {
+    say("lstm-forecast: ");
+    say(path);
+    say(": the file shrank while it was being read (changed by another process?); nothing was written\n");
+  } else {
+    say("lstm-forecast: bus error (SIGBUS) while no input was mapped; nothing was written\n");
+  }
   ::_exit(static_cast<int>(lstmf::ExitCode::io));
 }
 
