@@ -86,16 +86,36 @@ bool whole(const json& v, double lo, double hi) {
   return v.is_number() && std::floor(v.get<double>()) == v.get<double>() && v.get<double>() >= lo && v.get<double>() <= hi;
 }
 
+// The files --only names (ProtocolOptions::only): each value a meta.json key taken whole, else
+// split at its commas into keys. InputError naming meta.json for a name it does not list.
+std::vector<std::string> only_files(const json& meta, const std::string& meta_path, const std::vector<std::string>& given) {
+  std::vector<std::string> names;
+  for (const std::string& value : given) {
+    if (meta.contains(value)) {
+      names.push_back(value);
+      continue;
+    }
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t comma = value.find(',', start);
+      names.push_back(value.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  for (const auto& name : names)
+    if (!meta.contains(name)) {
+      std::string listed;
+      for (const auto& [file, info] : meta.items()) listed += (listed.empty() ? "" : ", ") + file;
+      throw InputError(meta_path, 0, 0, "--only names '" + printable(name) + "', which meta.json does not list (it lists " + listed + ")");
+    }
+  return names;
+}
+
 // Everything about the folder's description is checked before any series trains, so a mistake
 // there costs seconds, not a run: the --only names, meta.json's entries and files, baselines.json.
 void check_folder(const std::string& folder, const json& meta, const std::string& meta_path, const json& baselines,
                   const std::string& baselines_path, const std::vector<std::string>& only) {
-  for (const auto& name : only)
-    if (!meta.contains(name)) {
-      std::string listed;
-      for (const auto& [file, info] : meta.items()) listed += (listed.empty() ? "" : ", ") + file;
-      throw InputError(meta_path, 0, 0, "--only names '" + name + "', which meta.json does not list (it lists " + listed + ")");
-    }
   // Two spellings of one path ("y.csv", "./y.csv") would score the file twice.
   std::map<std::string, std::string> spelt;  // lexically normal path -> the key
   for (const auto& [file, info] : meta.items()) {
@@ -138,7 +158,8 @@ void check_folder(const std::string& folder, const json& meta, const std::string
     fail("expected an object {\"series\": {\"file.csv\": {\"methods\": {...}}}}: there is no \"series\" key");
   if (!baselines["series"].is_object()) fail("\"series\" must be an object keyed by file name");
   for (const auto& [file, entry] : baselines["series"].items()) {
-    if (!meta.contains(file)) continue;  // a series this folder does not score
+    // A series this folder, or this run (--only), does not score.
+    if (!meta.contains(file) || (!only.empty() && std::find(only.begin(), only.end(), file) == only.end())) continue;
     const long h = meta[file].is_object() && meta[file].contains("h") && whole(meta[file]["h"], 1, 1000000)
                        ? static_cast<long>(meta[file]["h"].get<double>()) : 0;
     if (!entry.is_object() || !entry.contains("methods") || !entry["methods"].is_object())
@@ -157,7 +178,10 @@ void check_folder(const std::string& folder, const json& meta, const std::string
       for (const auto& v : forecast) numbers = numbers && v.is_number() && std::abs(v.get<double>()) <= kLargestValue;
       if (!numbers || static_cast<long>(forecast.size()) != h)
         fail("series." + printable(file) + ".methods." + printable(name) + ".forecast must be an array of h = " +
-             std::to_string(h) + " finite numbers within +-1e100");
+             std::to_string(h) + " finite numbers within +-1e100, got " +
+             (!forecast.is_array() ? printable(forecast.dump(), 60)
+              : !numbers           ? "an array holding " + printable(forecast.dump(), 60)
+                                   : count_of(static_cast<long>(forecast.size()), "value")));
     }
   }
 }
@@ -216,8 +240,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   if (meta.empty()) throw InputError(meta_path, 0, 0, "lists no files: expected {\"file.csv\": {\"target\", \"m\", \"h\"}, ...}");
   json baselines = nullptr;
   const std::string baselines_path = (fs::path(folder) / "baselines.json").string();
-  if (fs::is_regular_file(baselines_path)) baselines = read_json_file(baselines_path);
-  check_folder(folder, meta, meta_path, baselines, baselines_path, options.only);
+  const fs::file_status baselines_status = fs::status(baselines_path, error);
+  if (fs::exists(baselines_status) && !fs::is_regular_file(baselines_status))
+    throw InputError(baselines_path, 0, 0, "is not a regular file (a folder, a device or a fifo): the protocol reads "
+                                           "the baselines' forecasts from it (or leave it out)");
+  if (fs::exists(baselines_status)) baselines = read_json_file(baselines_path);
+  const std::vector<std::string> only = only_files(meta, meta_path, options.only);
+  check_folder(folder, meta, meta_path, baselines, baselines_path, only);
   std::vector<std::pair<std::string, std::string>> inputs = {{"the folder's meta.json", meta_path}, {"the folder's baselines.json", baselines_path}};
   for (const auto& [file, info] : meta.items()) inputs.push_back({"the series file", (fs::path(folder) / file).string()});
   for (const auto& [flag, path] : options.outputs) check_distinct(flag, path, inputs);
@@ -229,7 +258,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   std::map<int, long> covered, points;
   long diverged = 0;  // skipped series whose training or forecast diverged
   for (const auto& [file, info] : meta.items()) {
-    if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), file) == options.only.end())
+    if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end())
       continue;
     const auto series_start = std::chrono::steady_clock::now();
     const std::string where = meta_path + ": " + file;  // checked by check_folder
@@ -324,7 +353,11 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (series.dropped.leading + first > 0)
         add_note(count_of(series.dropped.leading + first, "leading row") + " without a target value dropped");
       if (series.dropped.trailing > 0) add_note(count_of(series.dropped.trailing, "trailing row") + " without a target value dropped");
-      if (series.rows() > options.max_length) keep_rows(series.rows() - options.max_length, series.rows());  // the last max_length points
+      if (series.rows() > options.max_length) {  // the last max_length points
+        add_note(count_of(series.rows() - options.max_length, "earlier row") + " not used (the protocol keeps the last " +
+                 std::to_string(options.max_length) + ")");
+        keep_rows(series.rows() - options.max_length, series.rows());
+      }
       const long rows = series.rows();
       if (rows < s.h + 3)
         throw InputError(where + " has " + count_of(rows, "row") + ", too few: holding out h = " + std::to_string(s.h) +
@@ -335,6 +368,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
         throw InputError(where + ": m = " + std::to_string(s.m) + " needs m + 1 = " + std::to_string(s.m + 1) +
                          " training rows (seasonal naive looks m rows back), but " + std::to_string(rows) +
                          " rows less h = " + std::to_string(s.h) + " leave " + std::to_string(s.train_rows));
+      // The file was interpolated whole: a gap at the end of the training part was filled toward
+      // the first held-out value, which training must not see. Its rows take the last training
+      // value the file holds instead (as R's na.interp does past a series' last value).
+      long last_held = s.train_rows - 1;
+      while (last_held > 0 && filled(last_held)) --last_held;
+      const long carried = s.train_rows - 1 - last_held;
+      for (long r = last_held + 1; r < s.train_rows; ++r) series.values(r, 0) = series.values(last_held, 0);
       std::vector<double> y(static_cast<size_t>(rows));  // the target (column 0; rows are stored row-major)
       for (long r = 0; r < rows; ++r) y[static_cast<size_t>(r)] = series.values(r, 0);
       s.actual.assign(y.begin() + s.train_rows, y.end());
@@ -352,9 +392,12 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       // protocol's interpolation: the model and the baselines read them as data.
       long filled_training = 0;
       for (long r = 0; r < s.train_rows; ++r) filled_training += filled(r) ? 1 : 0;
-      if (filled_training > 0)
-        add_note(count_of(filled_training, "training value") + " missing in the file (a gap in the times or an empty "
-                 "cell) interpolated");
+      if (filled_training > carried)
+        add_note(count_of(filled_training - carried, "training value") + " missing in the file (a gap in the times or an "
+                 "empty cell) interpolated");
+      if (carried > 0)
+        add_note(count_of(carried, "training value") + " missing in the file after its last training value: carried "
+                 "forward from it (not interpolated toward the held-out values)");
       const auto at_observed = [&](const std::vector<double>& values) {
         std::vector<double> out;
         for (const std::size_t h : observed) out.push_back(values[h]);

@@ -151,6 +151,23 @@ TEST_CASE("the protocol notes training values it interpolated and groups frequen
   CHECK_THAT(r.out, Contains("| Monthly | 2 |"));  // one row for both spellings
 }
 
+TEST_CASE("the protocol fills a gap at the end of the training part from training rows alone", "[cli-evaluate]") {
+  // Interpolated with the file whole, the gap would ramp toward the first held-out value (100),
+  // and every method would see part of the answer.
+  TempDir dir;
+  dir.write("leak.csv", "y\n10\n11\n10\n12\n11\n10\n11\n12\n10\n11\n12\n11\nNA\nNA\nNA\nNA\nNA\n100\n101\n102\n");
+  dir.write("meta.json", R"({"leak.csv": {"target": "y", "m": 1, "h": 3}})");
+  const RunResult r = run_cli("evaluate --protocol . --set training.epochs=2 --set model.ensemble=1 --json-file s.json --quiet",
+                              dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto series = nlohmann::json::parse(read_file(dir.file("s.json")))["series"]["leak.csv"];
+  CHECK(series["methods"]["naive"]["forecast"] == nlohmann::json::array({11.0, 11.0, 11.0}));
+  for (const double value : series["methods"]["lstm"]["forecast"]) CHECK(value < 20);
+  CHECK_THAT(series["note"].get<std::string>(),
+             Contains("5 training values missing in the file after its last training value: carried forward from it"));
+}
+
 TEST_CASE("evaluate says when scored values were missing in the file and filled by --missing", "[cli-evaluate]") {
   TempDir dir;
   std::string full = "date,y\n", gap = "date,y\n";

@@ -1,6 +1,7 @@
 // protocol.hpp: the accuracy protocol run in process on a small folder: the split, the baselines
 // and their scores by hand, the skipped series, and M4's seasonal periods.
 #include <cmath>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -101,4 +102,45 @@ TEST_CASE("the protocol refuses settings it makes itself or does not use, and ta
   CHECK_THAT(protocol_refuses(*find_option("training.mode")), Contains("does not use it"));
   CHECK(protocol_refuses(*find_option("data.look_back")).empty());
   CHECK(protocol_refuses(*find_option("training.epochs")).empty());
+}
+
+TEST_CASE("the protocol's --only takes a file name with a comma whole, and baselines of files it leaves out are not judged",
+          "[protocol]") {
+  TempDir dir;
+  std::string csv = "value\n";
+  for (int t = 0; t < 24; ++t) csv += std::to_string(10 + t % 5) + "\n";
+  dir.write("sales,2020.csv", csv);
+  dir.write("b.csv", csv);
+  dir.write("meta.json", R"({"sales,2020.csv": {"target": "value", "h": 3}, "b.csv": {"target": "value", "h": "x"}})");
+  ProtocolOptions options = quick_options();
+  options.only = {"sales,2020.csv"};
+  // b.csv's "h" is malformed, and the baselines hold a forecast for it: neither is this run's.
+  dir.write("baselines.json", R"({"series": {"b.csv": {"methods": {"ets": {"forecast": [1, 2]}}}}})");
+  const ProtocolResult result = run_protocol(dir.path(), options);
+  REQUIRE(result.series.size() == 1);
+  CHECK(result.series.front().file == "sales,2020.csv");
+  // Keys joined by commas still name several files; one it does not list is refused by name.
+  options.only = {"sales,2020.csv,b.csv"};
+  CHECK_THROWS_WITH(run_protocol(dir.path(), options), Contains("--only names 'sales'") && Contains("meta.json"));
+  // A forecast of the wrong length says what it found.
+  dir.write("meta.json", R"({"sales,2020.csv": {"target": "value", "h": 3}, "b.csv": {"target": "value", "h": 3}})");
+  options.only = {"b.csv"};
+  CHECK_THROWS_WITH(run_protocol(dir.path(), options),
+                    Contains("series.b.csv.methods.ets.forecast must be an array of h = 3 finite numbers within +-1e100, got 2 values"));
+}
+
+TEST_CASE("a baselines.json that is not a file is refused, and rows beyond max_length are said", "[protocol]") {
+  TempDir dir;
+  std::string csv = "value\n";
+  for (int t = 0; t < 40; ++t) csv += std::to_string(10 + t % 5) + "\n";
+  dir.write("a.csv", csv);
+  dir.write("meta.json", R"({"a.csv": {"target": "value", "h": 3}})");
+  ProtocolOptions options = quick_options();
+  options.max_length = 30;
+  const ProtocolResult result = run_protocol(dir.path(), options);
+  REQUIRE(result.series.size() == 1);
+  CHECK(result.series.front().train_rows == 27);
+  CHECK_THAT(result.series.front().note, Contains("10 earlier rows not used (the protocol keeps the last 30)"));
+  std::filesystem::create_directory(dir.file("baselines.json"));
+  CHECK_THROWS_WITH(run_protocol(dir.path(), options), Contains("baselines.json: is not a regular file"));
 }

@@ -34,7 +34,9 @@ struct ProtocolOptions {
   Config base;                          // the recipe's config before the data is set (defaults)
   std::vector<int> intervals = {80, 95};
   long max_length = 5000;
-  std::vector<std::string> only;        // files to run (empty = every file of meta.json)
+  // Files to run (empty = every file of meta.json), as given: each a meta.json key, or keys
+  // joined by commas (a key that holds a comma, "sales,2020.csv", is taken whole first).
+  std::vector<std::string> only;
   std::function<void(const std::string&)> progress;  // one line per series, for stderr
   std::vector<std::pair<std::string, std::string>> outputs;  // {flag, path} the caller will write: refused
                                                              // when one is a file of the folder it reads
