@@ -75,6 +75,8 @@ void check_backtest_options(const BacktestOptions& options) {
   require_at_least(options.stride, 1, "--stride");
   if (options.origins) require_at_least(*options.origins, 1, "--origins");
   require_at_least(options.threads, 0, "--threads");
+  // As training.threads (config.cpp): beyond, thread creation fails (or a huge count exhausts memory).
+  if (options.threads > 1024) throw InputError("--threads must be at most 1024, got " + std::to_string(options.threads));
 }
 
 BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, const BacktestOptions& options,
@@ -235,8 +237,9 @@ std::string refit_note(const Checkpoint& checkpoint, const History& history, con
     for (long h = 0; h < plan.horizon; ++h, ++scored) in_sample += origin + h < seen_end ? 1 : 0;
   if (in_sample == 0) return "";
   return "; the model was refitted on " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
-         std::to_string(scored) + " forecasts scored are of rows it trained on (in-sample, to " +
-         index.format_tick(last_seen) + "): score rows after those, or use evaluate --protocol";
+         std::to_string(scored) + " forecasts scored are at or before the last time it trained on (" +
+         index.format_tick(last_seen) + ": in-sample where the history is its training data): score rows after "
+         "those, or use evaluate --protocol";
 }
 
 }  // namespace

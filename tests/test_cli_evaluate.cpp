@@ -71,7 +71,7 @@ TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("origins from the held-out tail, rows 131-144; the model was refitted on every row of its "
-                             "training file, so 14 of the 14 forecasts scored are of rows it trained on (in-sample, to 1960-12)"));
+                             "training file, so 14 of the 14 forecasts scored are at or before the last time it trained on (1960-12: in-sample where the history is its training data)"));
   CHECK_THAT(run_cli("evaluate --model m.json", trained().path()).out, !Contains("in-sample"));  // not refitted
 
   // Trained on the first 126 months, scored on a longer file: the times tell which rows it saw.
@@ -85,23 +85,23 @@ TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on
   REQUIRE(unseen.exit_code == 0);
   CHECK_THAT(unseen.out, Contains("rows 127-144") && !Contains("in-sample"));
   const RunResult straddling = run_cli("evaluate --model f.json --input a.csv --origins 20", dir.path());
-  CHECK_THAT(straddling.out, Contains("so 2 of the 20 forecasts scored are of rows it trained on (in-sample, to 1959-06)"));
+  CHECK_THAT(straddling.out, Contains("so 2 of the 20 forecasts scored are at or before the last time it trained on (1959-06: in-sample where the history is its training data)"));
   // A test tail the refit left out: on the training file, the validation rows alone are in-sample.
   train_airline(dir, "--epochs 3 --hidden 4 --refit true --test-fraction 0.1 --output t.json");
   const RunResult tested = run_cli("evaluate --model t.json", dir.path());
   CHECK_THAT(tested.out, Contains("rows 117-144") &&
                              Contains("refitted on every row of its training file before its test tail, so 14 of the 28 "
-                                      "forecasts scored are of rows it trained on (in-sample, to 1959-10)"));
+                                      "forecasts scored are at or before the last time it trained on (1959-10: in-sample where the history is its training data)"));
   // Counted by time whatever part of the training file the history holds: its first 130 rows end
   // at the refit's last row, the last 30 are the test tail and the 16 months before it.
   dir.write("head.csv", airline.substr(0, airline.find("1959-11")));
   CHECK_THAT(run_cli("evaluate --model t.json --input head.csv --origins 1", dir.path()).out,
-             Contains("so 1 of the 1 forecasts scored are of rows it trained on (in-sample, to 1959-10)"));
+             Contains("so 1 of the 1 forecasts scored are at or before the last time it trained on (1959-10: in-sample where the history is its training data)"));
   dir.write("last.csv", "date,passengers\n" + airline.substr(airline.find("1958-07")));
   CHECK_THAT(run_cli("evaluate --model t.json --input last.csv --origins 14", dir.path()).out,
              Contains("rows 17-30") && !Contains("in-sample"));
   CHECK_THAT(run_cli("evaluate --model t.json --input last.csv --origins 16", dir.path()).out,
-             Contains("so 2 of the 16 forecasts scored are of rows it trained on (in-sample, to 1959-10)"));
+             Contains("so 2 of the 16 forecasts scored are at or before the last time it trained on (1959-10: in-sample where the history is its training data)"));
 }
 
 TEST_CASE("evaluate --json gives the baselines' scores as computed from the data by hand", "[cli-evaluate]") {
@@ -242,7 +242,8 @@ TEST_CASE("evaluate reports bad usage and bad input on stderr with exit code 2 o
     fails("evaluate --model m.json --stride 0", 2, "--stride must be >= 1, got 0");
     fails("evaluate --model m.json --origins 0", 2, "--origins must be >= 1, got 0");
     fails("evaluate --model m.json --horizon 0", 2, "--horizon must be >= 1, got 0");
-    fails("evaluate --model m.json --threads -2", 2, "--threads must be >= 0, got -2");
+    fails("evaluate --model m.json --threads -2", 2, "--threads: Value -2 not in range 0 to 1024");
+    fails("evaluate --model m.json --threads 100000", 2, "--threads: Value 100000 not in range 0 to 1024");
     fails("evaluate --model m.json --season twelve", 2, "--season");
   }
   SECTION("more origins than the history holds") {

@@ -62,7 +62,9 @@ void refuse_other_mode(const EvaluateArgs& args) {
 }
 
 constexpr const char* kFooter =
-    "Origin o: the model reads the look_back rows before row o, and every method forecasts rows o .. o+H-1.\n"
+    "Origin o (0-based, as JSON's \"origins\"): the model reads the o rows before it (the last look_back of them),\n"
+    "and every method forecasts rows o .. o+H-1 from 0, rows o+1 .. o+H counted from 1 as the table and JSON's\n"
+    "\"target_rows\" count them.\n"
     "By default the origins are those whose forecasts lie in the held-out tail, the last\n"
     "val_fraction + test_fraction of the rows as train split them (at least one origin: the last window;\n"
     "validation rows chose the best epoch, so train with --test-fraction for rows it never saw);\n"
@@ -216,6 +218,7 @@ Command add_evaluate(CLI::App& app) {
   args->missing_option = add_history_missing(*command, args->missing);
   command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")
       ->transform(decimal_integer())
+      ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   add_panel_flags(*command, args->panel, false);
   args->model_only.insert(args->model_only.end(), {args->horizon_option, args->origins_option, args->season_option,
