@@ -555,6 +555,19 @@ std::optional<struct stat> stdout_file() {
   if (::fstat(STDOUT_FILENO, &info) != 0 || !(S_ISREG(info.st_mode) || S_ISFIFO(info.st_mode))) return std::nullopt;
   return info;
 }
+
+// What path names for check_distinct: the file itself, or for "-" the regular file stdin reads
+// (`--input - < a.csv`); nullopt when it names none.
+std::optional<struct stat> input_file(const std::string& path) {
+  struct stat info {};
+  if (path.empty()) return std::nullopt;
+  if (path == "-") {
+    if (::fstat(STDIN_FILENO, &info) != 0 || !S_ISREG(info.st_mode)) return std::nullopt;
+    return info;
+  }
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return info;
+}
 }  // namespace
 
 bool writes_stdout(const std::string& path) {
@@ -576,10 +589,10 @@ void check_distinct(const std::string& output_flag, const std::string& output,
     const auto out = stdout_file();
     if (!out || !S_ISREG(out->st_mode)) return;
     for (const auto& [flag, path] : others) {
-      struct stat info {};
-      if (!path.empty() && path != "-" && ::stat(path.c_str(), &info) == 0 && info.st_dev == out->st_dev &&
-          info.st_ino == out->st_ino)
-        throw InputError("stdout is the same file as " + flag + " " + path + ": writing it would destroy it; redirect it elsewhere");
+      const auto info = input_file(path);
+      if (info && info->st_dev == out->st_dev && info->st_ino == out->st_ino)
+        throw InputError("stdout is the same file as " + flag + " " + path + (path == "-" ? " (stdin)" : "") +
+                         ": writing it would destroy it; redirect it elsewhere");
     }
     return;
   }
@@ -589,7 +602,14 @@ void check_distinct(const std::string& output_flag, const std::string& output,
   const bool out_exists = ::stat(output.c_str(), &out_info) == 0;
   if (out_exists && !S_ISREG(out_info.st_mode)) return;  // /dev/null, a pipe: written in place, shared freely
   for (const auto& [flag, path] : others) {
-    if (path.empty() || path == "-") continue;
+    if (path == "-") {  // stdin redirected from the output file (`--input - --output a.csv < a.csv`)
+      const auto in = input_file(path);
+      if (out_exists && in && in->st_dev == out_info.st_dev && in->st_ino == out_info.st_ino)
+        throw InputError(output_flag + " " + output + " is the same file as " + flag + " - (stdin)" +
+                         ": writing it would destroy it; choose another path");
+      continue;
+    }
+    if (path.empty()) continue;
     struct stat info {};
     const bool exists = ::stat(path.c_str(), &info) == 0;
     const bool same_file = out_exists && exists && info.st_dev == out_info.st_dev && info.st_ino == out_info.st_ino &&

@@ -347,6 +347,16 @@ TEST_CASE("stdout that is an input, or shared by two outputs, is refused before 
     CHECK_THAT(r.err, Contains("stdout is the same file as") && Contains(c.file.substr(c.file.find('/') + 1)));
     CHECK(read_file(dir.file(c.file)) == c.content);
   }
+  // The same through stdin: the history read from a file that stdout, or --output, would replace.
+  for (const std::string& command : {std::string("evaluate --model m.json --input - < s.csv >> s.csv"),
+                                     std::string("predict --model m.json --input - < s.csv >> s.csv"),
+                                     std::string("predict --model m.json --input - --output s.csv < s.csv")}) {
+    INFO(command);
+    const RunResult r = run_shell("{ " + binary + command + "; }", dir.path());
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("the same file as --input - (stdin)"));
+    CHECK(read_file(dir.file("s.csv")) == series);
+  }
   // two outputs into one stream, however spelled
   const RunResult both = run_shell("{ { " + binary + train + " --output /dev/stdout --log-json -; echo exit $? >&2; } | cat; }", dir.path());
   CHECK_THAT(both.err, Contains("exit 2"));
