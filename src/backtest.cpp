@@ -282,6 +282,19 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
         (filled == 1 ? "has" : "have") + " a target value missing in the file, filled by data.missing (" +
         to_string(checkpoint.config.data.missing) + ") and scored as if observed: give a history without gaps to "
         "score observed values alone");
+  // Interpolation fills a gap toward the first value after it: a gap that reaches an origin (its
+  // row o - 1 filled) was filled from a row the origin forecasts, or a later one. ffill reads
+  // earlier values only.
+  if (checkpoint.config.data.missing == MissingPolicy::interpolate && !history.target_filled.empty()) {
+    long leaking = 0;
+    for (const long origin : plan.origins)
+      if (origin > 0 && history.target_filled[static_cast<std::size_t>(origin - 1)]) ++leaking;
+    if (leaking > 0)
+      result.history_notes.push_back(
+          std::to_string(leaking) + " of the " + std::to_string(plan.origins.size()) +
+          " origins follow a gap filled by interpolation, which reads the first value after the gap, at or after "
+          "the origin: forecasts from there have seen part of what they score (--missing ffill fills from earlier values)");
+  }
   if (static_cast<long>(history.ticks.size()) == rows) {
     TimeIndex time;
     time.format = checkpoint.columns.time_format;

@@ -107,7 +107,8 @@ std::vector<std::string> only_files(const json& meta, const std::string& meta_pa
     if (!meta.contains(name)) {
       std::string listed;
       for (const auto& [file, info] : meta.items()) listed += (listed.empty() ? "" : ", ") + file;
-      throw InputError(meta_path, 0, 0, "--only names '" + printable(name) + "', which meta.json does not list (it lists " + listed + ")");
+      throw InputError(meta_path, 0, 0, "--only names '" + printable(name) + "', which meta.json does not list (it lists " + listed +
+                                            "; a name holding a comma goes in an --only of its own)");
     }
   return names;
 }
@@ -353,7 +354,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (series.dropped.leading + first > 0)
         add_note(count_of(series.dropped.leading + first, "leading row") + " without a target value dropped");
       if (series.dropped.trailing > 0) add_note(count_of(series.dropped.trailing, "trailing row") + " without a target value dropped");
-      if (series.rows() > options.max_length) {  // the last max_length points
+      const bool cut = series.rows() > options.max_length;
+      if (cut) {  // the last max_length points
         add_note(count_of(series.rows() - options.max_length, "earlier row") + " not used (the protocol keeps the last " +
                  std::to_string(options.max_length) + ")");
         keep_rows(series.rows() - options.max_length, series.rows());
@@ -371,6 +373,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       // The file was interpolated whole: a gap at the end of the training part was filled toward
       // the first held-out value, which training must not see. Its rows take the last training
       // value the file holds instead (as R's na.interp does past a series' last value).
+      long held = 0;  // training values the file holds
+      for (long r = 0; r < s.train_rows; ++r) held += filled(r) ? 0 : 1;
+      if (held < 2)
+        throw InputError(where + ": " + std::to_string(held) + " of the " + std::to_string(s.train_rows) +
+                         " training values " + (held == 1 ? "is" : "are") + " in the file (the others are missing"
+                          + std::string(cut ? ", in the last " + std::to_string(options.max_length) + " rows the protocol keeps" : "") +
+                         "): too few to train on");
       long last_held = s.train_rows - 1;
       while (last_held > 0 && filled(last_held)) --last_held;
       const long carried = s.train_rows - 1 - last_held;

@@ -151,6 +151,28 @@ TEST_CASE("the protocol notes training values it interpolated and groups frequen
   CHECK_THAT(r.out, Contains("| Monthly | 2 |"));  // one row for both spellings
 }
 
+TEST_CASE("evaluate says when an origin follows a gap interpolated toward the rows it forecasts", "[cli-evaluate]") {
+  TempDir dir;
+  std::string train = "t,y\n", gap = "t,y\n";
+  for (int i = 0; i < 60; ++i) {
+    const std::string line = std::to_string(i) + "," + std::to_string(10 + (i * 7) % 5 + 0.1 * i) + "\n";
+    train += line;
+    gap += i >= 56 && i <= 58 ? std::to_string(i) + ",\n" : i == 59 ? "59,1000\n" : line;
+  }
+  dir.write("train.csv", train);
+  dir.write("gap.csv", gap);
+  REQUIRE(run_cli("train --data train.csv --target y --look-back 6 --horizon 1 --epochs 2 --hidden 2 --ensemble 1 "
+                  "--output m.json --quiet", dir.path()).exit_code == 0);
+  const std::string note = "1 of the 1 origins follow a gap filled by interpolation";
+  const RunResult interpolated = run_cli("evaluate --model m.json --input gap.csv --missing interpolate --origins 1", dir.path());
+  INFO(interpolated.err);
+  REQUIRE(interpolated.exit_code == 0);
+  CHECK_THAT(interpolated.out + interpolated.err, Contains(note));
+  const RunResult carried = run_cli("evaluate --model m.json --input gap.csv --missing ffill --origins 1", dir.path());
+  REQUIRE(carried.exit_code == 0);
+  CHECK_THAT(carried.out + carried.err, !Contains("origins follow a gap"));
+}
+
 TEST_CASE("the protocol fills a gap at the end of the training part from training rows alone", "[cli-evaluate]") {
   // Interpolated with the file whole, the gap would ramp toward the first held-out value (100),
   // and every method would see part of the answer.

@@ -121,9 +121,15 @@ TEST_CASE("the protocol's --only takes a file name with a comma whole, and basel
   CHECK(result.series.front().file == "sales,2020.csv");
   // Keys joined by commas still name several files; one it does not list is refused by name.
   options.only = {"sales,2020.csv,b.csv"};
-  CHECK_THROWS_WITH(run_protocol(dir.path(), options), Contains("--only names 'sales'") && Contains("meta.json"));
+  CHECK_THROWS_WITH(run_protocol(dir.path(), options), Contains("--only names 'sales'") && Contains("meta.json") &&
+                                                         Contains("a name holding a comma goes in an --only of its own"));
   // A forecast of the wrong length says what it found.
+  // Whole names in --only values of their own, beside others.
   dir.write("meta.json", R"({"sales,2020.csv": {"target": "value", "h": 3}, "b.csv": {"target": "value", "h": 3}})");
+  dir.write("baselines.json", R"({"series": {}})");
+  options.only = {"b.csv", "sales,2020.csv"};
+  CHECK(run_protocol(dir.path(), options).series.size() == 2);
+  dir.write("baselines.json", R"({"series": {"b.csv": {"methods": {"ets": {"forecast": [1, 2]}}}}})");
   options.only = {"b.csv"};
   CHECK_THROWS_WITH(run_protocol(dir.path(), options),
                     Contains("series.b.csv.methods.ets.forecast must be an array of h = 3 finite numbers within +-1e100, got 2 values"));
@@ -143,4 +149,15 @@ TEST_CASE("a baselines.json that is not a file is refused, and rows beyond max_l
   CHECK_THAT(result.series.front().note, Contains("10 earlier rows not used (the protocol keeps the last 30)"));
   std::filesystem::create_directory(dir.file("baselines.json"));
   CHECK_THROWS_WITH(run_protocol(dir.path(), options), Contains("baselines.json: is not a regular file"));
+}
+
+TEST_CASE("a series with fewer than two training values in the file is skipped, saying so", "[protocol]") {
+  TempDir dir;
+  std::string csv = "y\n10\n";
+  for (int t = 0; t < 35; ++t) csv += "NA\n";
+  csv += "20\n21\n22\n23\n";
+  dir.write("b.csv", csv);
+  dir.write("meta.json", R"({"b.csv": {"target": "y", "h": 4}})");
+  CHECK_THROWS_WITH(run_protocol(dir.path(), quick_options()),
+                    Contains("b.csv: 1 of the 36 training values is in the file (the others are missing): too few to train on"));
 }

@@ -192,7 +192,7 @@ Command add_evaluate(CLI::App& app) {
           ->capture_default_str()
           ->expected(1)
           ->multi_option_policy(CLI::MultiOptionPolicy::Throw),
-      command->add_option("--only", args->only, "--protocol: run these files of meta.json only (comma-separated, or the flag repeated)"),
+      command->add_option("--only", args->only, "--protocol: run these files of meta.json only (comma-separated, or the flag repeated; a name holding a comma in an --only of its own)"),
       command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str()};
   command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
   command->add_flag("--progress", args->progress,
