@@ -306,8 +306,9 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
 void add_intervals(Forecast& forecast, const Checkpoint& checkpoint, const std::vector<int>& levels) {
   if (levels.empty()) return;
   if (checkpoint.intervals.empty())
-    throw InputError("the checkpoint has no interval quantiles (it was written by an older lstm-forecast, by "
-                     "torch_interop.py, or trained without validation rows); retrain to get intervals");
+    throw InputError("the checkpoint has no interval quantiles (it is a --checkpoint-every snapshot, taken before "
+                     "training calibrated them, or was written by an older lstm-forecast, by torch_interop.py, or "
+                     "trained without validation rows); finish or retrain the run to get intervals");
   for (const int level : levels)
     if (level < IntervalQuantiles::kFirstLevel || level > IntervalQuantiles::kLastLevel)
       throw InputError("--intervals: levels must be whole percentages in [50, 99], got " + std::to_string(level));

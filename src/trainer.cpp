@@ -1,5 +1,7 @@
 #include "lstmf/trainer.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -50,8 +52,17 @@ long inference_batch(const Model<float>& model, const WindowSet& windows) {
 
 }  // namespace
 
+int available_cores() {
+  // The cores this process may run on (taskset, a Slurm allocation, a container's cpuset), not the
+  // machine's: threads beyond them only take turns.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 int use_threads(int threads) {
-  const int count = threads > 0 ? threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const int count = threads > 0 ? threads : available_cores();
   // Threads go to shards of the batch (bench/bench_engine.cpp measured this against Eigen's own
   // parallel GEMM on these small shapes); Eigen stays single-threaded inside them.
   Eigen::setNbThreads(1);

@@ -60,8 +60,10 @@ struct Evaluation {
 };
 Evaluation evaluate(const Model<float>& model, const WindowSet& windows, const Loss& loss, int threads = 0);
 
-// The thread count to use: `threads`, or every core for 0. Also sets Eigen's own thread count so
-// that shards do not oversubscribe the cores.
+// The cores this process may run on (its CPU affinity: taskset, Slurm, a container's cpuset), at least 1.
+int available_cores();
+// The thread count to use: `threads`, or available_cores() for 0. Also sets Eigen's own thread
+// count so that shards do not oversubscribe the cores.
 int use_threads(int threads);
 
 // Data-parallel training across processes (MPI, src/cli/mpi_session.cpp): every process holds the

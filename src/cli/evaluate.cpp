@@ -216,7 +216,7 @@ Command add_evaluate(CLI::App& app) {
       ->transform(decimal_integer());
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
   args->missing_option = add_history_missing(*command, args->missing);
-  command->add_option("--threads", args->options.threads, "worker threads; 0 = all cores")
+  command->add_option("--threads", args->options.threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
       ->transform(decimal_integer())
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();

@@ -103,7 +103,7 @@ Command add_predict(CLI::App& app) {
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future")
       ->excludes(horizon)
       ->excludes(intervals);
-  command->add_option("--threads", args->threads, "worker threads; 0 = all cores")
+  command->add_option("--threads", args->threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
       ->transform(decimal_integer())
       ->check(CLI::Range(0, 1024));
   add_panel_flags(*command, args->panel, false);
