@@ -75,8 +75,8 @@ void check_backtest_options(const BacktestOptions& options) {
   require_at_least(options.stride, 1, "--stride");
   if (options.origins) require_at_least(*options.origins, 1, "--origins");
   require_at_least(options.threads, 0, "--threads");
-  // As training.threads (config.cpp): beyond, thread creation fails (or a huge count exhausts memory).
-  if (options.threads > 1024) throw InputError("--threads must be at most 1024, got " + std::to_string(options.threads));
+  if (options.threads > kMaxThreads)
+    throw InputError("--threads must be at most " + std::to_string(kMaxThreads) + ", got " + std::to_string(options.threads));
 }
 
 BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, const BacktestOptions& options,

@@ -47,7 +47,7 @@ struct BacktestOptions {
 };
 
 // InputError naming the flag when an option given is out of range (--horizon, --season, --stride,
-// --origins below 1; --threads outside 0 .. 1024), before any history is read or series backtested.
+// --origins below 1; --threads outside 0 .. kMaxThreads), before any history is read or series backtested.
 void check_backtest_options(const BacktestOptions& options);
 
 // Where the forecasts are made: rows of the history, look-back, horizon, origins and m.

@@ -39,6 +39,9 @@ enum class Normalise { automatic, minmax, last, season };
 // Seasonal adjustment of the targets before scaling (seasonal.hpp): classical decomposition's
 // seasonal indices, divided out (multiplicative) or subtracted (additive), restored in forecasts.
 enum class SeasonalAdjust { automatic, none, multiplicative, additive };
+// The most worker threads any command takes (training.threads, predict's and evaluate's --threads):
+// beyond, thread creation fails, or a huge count exhausts memory.
+inline constexpr int kMaxThreads = 1024;
 // Many-series training (data.series_column): one model per series, or one global model.
 enum class TrainingMode { per_series, global };
 // A switch the default recipe may turn on: automatic (the recipe decides; written "auto"), or set by
@@ -96,7 +99,7 @@ struct TrainingConfig {
   int lr_patience = 5;                // reduce-on-plateau: epochs without improvement
   double min_lr = 0.0;                // reduce-on-plateau: floor
   std::uint64_t seed = 0;
-  int threads = 0;                    // 0 = all cores
+  int threads = 0;                    // 0 = every core the process may use (trainer.hpp available_cores)
   TrainingMode mode = TrainingMode::per_series;  // long format: "per-series" (one model each) or "global"
   // After validating, train again on every row (but a test tail) for the full epoch count; automatic = on when the
   // recipe chooses the epochs and there are validation rows, else off (recipe.hpp).

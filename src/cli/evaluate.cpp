@@ -218,7 +218,7 @@ Command add_evaluate(CLI::App& app) {
   args->missing_option = add_history_missing(*command, args->missing);
   command->add_option("--threads", args->options.threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
       ->transform(decimal_integer())
-      ->check(CLI::Range(0, 1024))
+      ->check(CLI::Range(0, kMaxThreads))
       ->capture_default_str();
   add_panel_flags(*command, args->panel, false);
   args->model_only.insert(args->model_only.end(), {args->horizon_option, args->origins_option, args->season_option,

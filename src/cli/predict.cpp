@@ -105,7 +105,7 @@ Command add_predict(CLI::App& app) {
       ->excludes(intervals);
   command->add_option("--threads", args->threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
       ->transform(decimal_integer())
-      ->check(CLI::Range(0, 1024));
+      ->check(CLI::Range(0, kMaxThreads));
   add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_predict(*args); }};
 }
