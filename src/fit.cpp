@@ -540,13 +540,14 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
   return plan;
 }
 
-void check_trainable(const Config& config, const SeriesSet& data) {
+Split check_trainable(const Config& config, const SeriesSet& data) {
   const Series& series = data.series.front();
   const Split split = split_rows(series.rows(), config.data.val_fraction, config.data.test_fraction,
                                  config.data.look_back, config.data.horizon, data.source);
   // The refit estimates the indices again on every row but a test tail.
   check_positive(config, data, config.training.refit == Toggle::on ? split.val_end : split.train_end);
   check_scalable(series, split, data.source);
+  return split;
 }
 
 FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& options) {
@@ -565,7 +566,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     need.checkpoint *= members;
     check_memory(need, static_cast<std::uint64_t>(rows * inputs) * sizeof(double), available_memory());
   }
-  check_trainable(config, data);
+  const Split first_run = check_trainable(config, data);
   // With a seasonal adjustment the model trains on adjusted targets (seasonal.hpp), indices
   // estimated on the training rows; `original` keeps the data in its own units for the tail, the
   // validation errors and the refit.
@@ -573,10 +574,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   SeriesSet original;
   SeasonalAdjustment seasonal;
   if (adjusting) {
-    const Split split = split_rows(data.series.front().rows(), config.data.val_fraction, config.data.test_fraction,
-                                   config.data.look_back, config.data.horizon, data.source);
     // On the first run's training rows; the refit estimates them again.
-    seasonal = estimate_adjustment(config, data, split.train_end);
+    seasonal = estimate_adjustment(config, data, first_run.train_end);
     original = std::move(data);
     data = adjusted_copy(original, seasonal);
   }
