@@ -399,8 +399,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
                  " held-out values missing in the file, not scored");
       // Training rows the file lacks (a gap in the times, an empty cell) were filled by the
       // protocol's interpolation: the model and the baselines read them as data.
-      long filled_training = 0;
-      for (long r = 0; r < s.train_rows; ++r) filled_training += filled(r) ? 1 : 0;
+      const long filled_training = s.train_rows - held;
       if (filled_training > carried)
         add_note(count_of(filled_training - carried, "training value") + " missing in the file (a gap in the times or an "
                  "empty cell) interpolated");
