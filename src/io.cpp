@@ -452,13 +452,13 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   }
 }
 
+// mapped_file_path()'s text: a fixed buffer, which a signal handler may read at any time.
+char g_mapped_path[4096] = {};
+
 // A regular file mapped whole. Below `large` bytes its pages are populated at once: a 1 MB
 // checkpoint read into a fresh string costs ~300 page faults of ~10 us each on our VMs, most of
 // predict's cold start. From `large` on, the pages come in as read (ahead, sequentially) and
 // releaser() hands them back behind the reader, so a file of any size is never resident whole.
-// mapped_file_path()'s text: a fixed buffer, which a signal handler may read at any time.
-char g_mapped_path[4096] = {};
-
 class MappedFile {
  public:
   MappedFile(const std::string& path, size_t large) {
