@@ -381,8 +381,7 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // given by a file or flag (either bound) is kept.
   const bool range_given = config.is_given("data.scale_min") || config.is_given("data.scale_max") ||
                            config.data.scale_min != DataConfig{}.scale_min || config.data.scale_max != DataConfig{}.scale_max;
-  if (config.data.normalise == Normalise::automatic && data.normalise != Normalise::minmax && first_train_rows >= 2 &&
-      !range_given) {
+  if (chosen_normalise && data.normalise != Normalise::minmax && first_train_rows >= 2 && !range_given) {
     const long train_rows = first_train_rows;
     MatrixD adjusted = series.values.leftCols(1).topRows(train_rows);
     if (data.seasonal_adjust != SeasonalAdjust::none) {
