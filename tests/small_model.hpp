@@ -2,6 +2,10 @@
 // forecast tests.
 #pragma once
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +14,19 @@
 #include "lstmf/time_index.hpp"
 
 namespace lstmf::test {
+
+// The columns of a monthly file with a time column "date" (written as 2020-01), target "y" and
+// `features`, season `seasonal_period`.
+inline ColumnsInfo monthly_columns(std::vector<std::string> features, int seasonal_period) {
+  ColumnsInfo columns;
+  columns.time_column = "date";
+  columns.targets = {"y"};
+  columns.features = std::move(features);
+  columns.time_format.kind = TimeKind::year_month;
+  columns.frequency = {Frequency::Unit::months, 1};
+  columns.seasonal_period = seasonal_period;
+  return columns;
+}
 
 // A target-only checkpoint with a small random model: look-back 3, horizon 2, m = 4, the split of
 // train's defaults (val 0.1, test 0.1). The scaler is fitted on the first 16 rows of `history`.
@@ -27,13 +44,7 @@ inline Checkpoint small_checkpoint(const MatrixD& history) {
   model.init(rng);
   MinMaxScaler scaler;
   scaler.fit(history, 16);
-  ColumnsInfo columns;
-  columns.time_column = "date";
-  columns.targets = {"y"};
-  columns.time_format.kind = TimeKind::year_month;
-  columns.frequency = {Frequency::Unit::months, 1};
-  columns.seasonal_period = 4;
-  return Checkpoint{config, columns, scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}, {}, {}};
+  return Checkpoint{config, monthly_columns({}, 4), scaler, model, nlohmann::json(nullptr), {}, 0, DataTail{}, {}, {}, {}, {}};
 }
 
 // 24 monthly rows from 2020-01: a season of 4 on a trend, with some noise.

@@ -5,6 +5,7 @@
 
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
+#include "small_model.hpp"
 #include "support.hpp"
 
 using namespace lstmf;
@@ -33,13 +34,7 @@ Checkpoint small_checkpoint() {
   fit_data << 0, 10, 5, 30;
   MinMaxScaler scaler;
   scaler.fit(fit_data, 2);
-  ColumnsInfo columns;
-  columns.time_column = "date";
-  columns.targets = {"y"};
-  columns.features = {"x"};
-  columns.time_format.kind = TimeKind::year_month;
-  columns.frequency = {Frequency::Unit::months, 1};
-  columns.seasonal_period = 12;
+  const ColumnsInfo columns = test::monthly_columns({"x"}, 12);
   DataTail tail;
   tail.values.resize(3, 2);
   tail.values << 1, 11, 2, 12.5, 3, 13;
