@@ -10,7 +10,6 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
-#include <iomanip>
 #include <iostream>
 #include <sstream>
 
@@ -22,7 +21,7 @@
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
-#include "lstmf/forecast.hpp"
+#include "lstmf/fit_summary.hpp"
 #include "lstmf/io.hpp"
 
 namespace lstmf::cli {
@@ -211,110 +210,14 @@ int run_train(const TrainArgs& args) {
   progress.done();
 
   const bool was_interrupted = interrupted();
-  const bool trained = !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
+  const bool trained = kept_weights(outcome);
   // A run that saves no checkpoint (diverged in its first epoch) leaves an earlier log as it was.
   if (trained) save_with_log(outcome.checkpoint);
-
-  const auto& result = outcome.result;
-  // Notes on the data, said even with --quiet (what was read otherwise than a user may think, rows
-  // lost, a last value every forecast starts from that looks like a typo).
-  if (trained) {
-    if (!outcome.time_column_unread.empty())
-      std::cerr << "note: column '" << printable(outcome.time_column_unread)
-                << "' was not read as times (rows are consecutive periods, forecasts numbered by step): the time "
-                   "column is guessed only when the look-back and season are left to the recipe; --time-column "
-                << printable(outcome.time_column_unread) << " reads it\n";
-    if (!outcome.time_column_dropped.empty())
-      std::cerr << "note: no time column (rows are periods): the first column was not read as times: "
-                << outcome.time_column_dropped << "\n";
-    if (!outcome.rows_dropped.empty())
-      std::cerr << "note: " << outcome.rows_dropped << " (--missing fills between values only)\n";
-    if (!outcome.last_value_jump.empty()) std::cerr << "note: " << outcome.last_value_jump << "\n";
-  }
-  if (!args.quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
-    // What the recipe chose (or the config said): the checkpoint's config holds it all.
-    const Config& used = outcome.checkpoint.config;
-    std::cerr << "settings: look-back " << used.data.look_back << ", horizon " << used.data.horizon
-              << (outcome.checkpoint.forecast_horizon > used.data.horizon
-                      ? " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) +
-                            " asked for: predict's default)"
-                  : config.data.horizon > used.data.horizon
-                      ? " (not the " + std::to_string(config.data.horizon) +
-                            " asked for: too long for this series, and features cannot be rolled forward)"
-                      : std::string())
-              << ", normalise "
-              << to_string(used.data.normalise) << ", season " << used.data.season << ", seasonal adjustment "
-              << to_string(used.data.seasonal_adjust) << ", " << used.model.ensemble << " x " << used.training.epochs
-              << " epochs\n";
-    std::cerr << "trained on " << count_of(outcome.train_windows, "window");
-    // Training validates on the windows of its stride; the errors below are of every validation
-    // window, and say so when the counts differ.
-    if (outcome.validation_windows > 0)
-      std::cerr << ", validated on " << outcome.validation_windows
-                << (used.data.stride > 1 ? " (stride " + std::to_string(used.data.stride) + ")" : std::string());
-    std::cerr << "; ";
-    if (result.best_epoch > 0)
-      std::cerr << "best epoch " << result.best_epoch << " (validation loss " << format_number(result.best_val_loss) << ")";
-    else
-      std::cerr << result.history.size() << " epochs, no validation rows (last weights kept)";
-    if (result.early_stopped) std::cerr << ", stopped early";
-    std::cerr << "\n";
-    const HoldoutErrors& validation = outcome.validation;
-    const auto every_window = [&](long windows) {
-      return windows != outcome.validation_windows ? "every one of the " + std::to_string(windows) + " validation windows"
-                                                   : count_of(windows, "window");
-    };
-    if (validation.windows > 0 && validation.mae_by_target.size() > 1) {  // one line per target: units differ
-      for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
-        std::cerr << "validation MAE " << format_number(validation.mae_by_target[k]) << ", RMSE "
-                  << format_number(validation.rmse_by_target[k]) << " of '" << printable(used.data.targets[k])
-                  << "' (its units, " << every_window(validation.windows) << ")\n";
-    } else if (validation.windows > 0) {
-      std::cerr << "validation MAE " << format_number(validation.mae) << ", RMSE " << format_number(validation.rmse)
-                << " (original units, " << every_window(validation.windows) << ")\n";
-    }
-    // The forecast combination (training.combine), per target: what predict will average.
-    const Combination& combination = outcome.checkpoint.combination;
-    for (size_t k = 0; k < combination.weights.size(); ++k) {
-      const auto& w = combination.weights[k];
-      // "0.9 x the model + 0.1 x Theta" (weights to 3 digits), or one component alone.
-      static const char* const kNames[Combination::kComponents] = {"the model", "seasonal naive", "naive", "Theta"};
-      std::string parts;
-      for (size_t i = 0; i < w.size(); ++i)
-        if (w[i] > 0) {
-          std::ostringstream weight;
-          weight << std::setprecision(3) << w[i];
-          parts += std::string(parts.empty() ? "" : " + ") + (w[i] == 1.0 ? "" : weight.str() + " x ") + kNames[i];
-        }
-      if (w[3] == 1.0) parts = "Theta alone (training.theta_weight 1)";
-      const std::string fallback = short_series_reason(outcome.fallback);
-      if (w[1] == 1.0 || w[2] == 1.0)
-        parts = std::string(w[1] == 1.0 ? "seasonal naive" : "naive") + " alone (" +
-                (!fallback.empty() ? fallback : "its validation MAE was at most half the model's") + ")";
-      else if (w[0] == 0.0 && !fallback.empty())
-        parts += " (" + fallback + ")";
-      if (w[0] == 1.0) parts = "the model alone";
-      const auto mae = [&](size_t i) {
-        const double e = combination.validation_mae[k][i];
-        return std::isnan(e) ? std::string("n/a") : format_number(e);
-      };
-      std::cerr << "forecast"
-                << (combination.weights.size() > 1 ? " of " + outcome.checkpoint.columns.targets[k] : std::string())
-                << ": " << parts << " (validation MAE model " << mae(0) << ", seasonal naive " << mae(1) << ", naive "
-                << mae(2) << ", Theta " << mae(3) << ")\n";
-    }
-    if (!outcome.refit_failed.empty())
-      std::cerr << "the refit on every row diverged (" << outcome.refit_failed
-                << "); the validated members are kept\n";
-    if (outcome.refit_windows > 0)
-      std::cerr << "then refitted on every row" << (used.data.test_fraction > 0 ? " before the test tail" : "") << ": "
-                << outcome.refit_windows << " windows, " << outcome.refit_epochs
-                << " epochs"
-                << (outcome.checkpoint.config.model.ensemble > 1
-                        ? " for each of " + std::to_string(outcome.checkpoint.config.model.ensemble) + " members"
-                        : std::string())
-                << "; those weights are kept\n";
-    if (trained) std::cerr << "checkpoint: " << config.output.path << "\n";
+  // Notes on the data are said even with --quiet; the summary (fit_summary.hpp) is not.
+  for (const std::string& note : fit_notes(outcome)) std::cerr << note << "\n";
+  if (!args.quiet && trained) {
+    for (const std::string& line : fit_summary(outcome, config)) std::cerr << line << "\n";
+    std::cerr << "checkpoint: " << config.output.path << "\n";
   }
   if (!outcome.diverged.empty())
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path

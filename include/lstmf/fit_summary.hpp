@@ -1,0 +1,36 @@
+// What a training run says about itself, in words: `train` prints these lines on stderr, one per
+// element (no newline in them). The notes on the data are said even with --quiet; the summary says
+// what the recipe chose, the windows, the validation errors, the forecast combination and the refit.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "lstmf/checkpoint.hpp"
+#include "lstmf/config.hpp"
+#include "lstmf/fit.hpp"
+#include "lstmf/recipe.hpp"
+
+namespace lstmf {
+
+// True when the run kept weights to save: it trained, and did not diverge before a validated epoch.
+bool kept_weights(const FitOutcome& outcome);
+
+// "note: ..." lines: a column read otherwise than a user may think (not taken as times), rows
+// dropped, a last value every forecast starts from that looks like a typo. None when no weights
+// were kept (the error says why).
+std::vector<std::string> fit_notes(const FitOutcome& outcome);
+
+// One target's combination weights (model, seasonal naive, naive, Theta; checkpoint.hpp
+// Combination) in words: "0.9 x the model + 0.1 x Theta", "seasonal naive alone (a season too
+// short to learn)", "the model alone". `fallback`: why a short series is forecast without the model.
+std::string describe_combination(const std::array<double, Combination::kComponents>& weights, ShortSeries fallback);
+
+// The summary of a run that kept weights (none otherwise): "settings: ...", "trained on ...",
+// the validation errors (one line per target when there are several: their units differ), one
+// "forecast: ..." line per target of the combination, the refit. `asked` is the configuration
+// before the recipe resolved it (a shorter horizon than asked for is said).
+std::vector<std::string> fit_summary(const FitOutcome& outcome, const Config& asked);
+
+}  // namespace lstmf

@@ -1,0 +1,140 @@
+#include "lstmf/fit_summary.hpp"
+
+#include <cmath>
+#include <iomanip>
+#include <sstream>
+
+#include "lstmf/error.hpp"
+
+namespace lstmf {
+
+bool kept_weights(const FitOutcome& outcome) {
+  return !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
+}
+
+std::vector<std::string> fit_notes(const FitOutcome& outcome) {
+  std::vector<std::string> notes;
+  if (!kept_weights(outcome)) return notes;
+  if (!outcome.time_column_unread.empty())
+    notes.push_back("note: column '" + printable(outcome.time_column_unread) +
+                    "' was not read as times (rows are consecutive periods, forecasts numbered by step): the time "
+                    "column is guessed only when the look-back and season are left to the recipe; --time-column " +
+                    printable(outcome.time_column_unread) + " reads it");
+  if (!outcome.time_column_dropped.empty())
+    notes.push_back("note: no time column (rows are periods): the first column was not read as times: " +
+                    outcome.time_column_dropped);
+  if (!outcome.rows_dropped.empty())
+    notes.push_back("note: " + outcome.rows_dropped + " (--missing fills between values only)");
+  if (!outcome.last_value_jump.empty()) notes.push_back("note: " + outcome.last_value_jump);
+  return notes;
+}
+
+std::string describe_combination(const std::array<double, Combination::kComponents>& weights, ShortSeries fallback) {
+  static const char* const kNames[Combination::kComponents] = {"the model", "seasonal naive", "naive", "Theta"};
+  if (weights[0] == 1.0) return "the model alone";
+  const std::string reason = short_series_reason(fallback);
+  if (weights[1] == 1.0 || weights[2] == 1.0)
+    return std::string(weights[1] == 1.0 ? "seasonal naive" : "naive") + " alone (" +
+           (!reason.empty() ? reason : "its validation MAE was at most half the model's") + ")";
+  std::string parts;
+  if (weights[3] == 1.0) parts = "Theta alone (training.theta_weight 1)";
+  for (size_t i = 0; i < weights.size() && weights[3] < 1.0; ++i)
+    if (weights[i] > 0) {  // weights to 3 digits
+      std::ostringstream weight;
+      weight << std::setprecision(3) << weights[i];
+      parts += std::string(parts.empty() ? "" : " + ") + weight.str() + " x " + kNames[i];
+    }
+  if (weights[0] == 0.0 && !reason.empty()) parts += " (" + reason + ")";
+  return parts;
+}
+
+namespace {
+
+std::string settings_line(const FitOutcome& outcome, const Config& asked) {
+  const Config& used = outcome.checkpoint.config;
+  std::string horizon;
+  if (outcome.checkpoint.forecast_horizon > used.data.horizon)
+    horizon = " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) + " asked for: predict's default)";
+  else if (asked.data.horizon > used.data.horizon)
+    horizon = " (not the " + std::to_string(asked.data.horizon) +
+              " asked for: too long for this series, and features cannot be rolled forward)";
+  return "settings: look-back " + std::to_string(used.data.look_back) + ", horizon " + std::to_string(used.data.horizon) +
+         horizon + ", normalise " + to_string(used.data.normalise) + ", season " + std::to_string(used.data.season) +
+         ", seasonal adjustment " + to_string(used.data.seasonal_adjust) + ", " + std::to_string(used.model.ensemble) +
+         " x " + std::to_string(used.training.epochs) + " epochs";
+}
+
+// Training validates on the windows of its stride; the errors are of every validation window, and
+// say so when the counts differ.
+std::string windows_line(const FitOutcome& outcome) {
+  const Config& used = outcome.checkpoint.config;
+  const TrainingResult& result = outcome.result;
+  std::string line = "trained on " + count_of(outcome.train_windows, "window");
+  if (outcome.validation_windows > 0)
+    line += ", validated on " + std::to_string(outcome.validation_windows) +
+            (used.data.stride > 1 ? " (stride " + std::to_string(used.data.stride) + ")" : std::string());
+  line += "; ";
+  if (result.best_epoch > 0)
+    line += "best epoch " + std::to_string(result.best_epoch) + " (validation loss " + format_number(result.best_val_loss) + ")";
+  else
+    line += std::to_string(result.history.size()) + " epochs, no validation rows (last weights kept)";
+  if (result.early_stopped) line += ", stopped early";
+  return line;
+}
+
+void add_validation_lines(const FitOutcome& outcome, std::vector<std::string>& lines) {
+  const HoldoutErrors& validation = outcome.validation;
+  if (validation.windows <= 0) return;
+  const std::string windows = validation.windows != outcome.validation_windows
+                                  ? "every one of the " + std::to_string(validation.windows) + " validation windows"
+                                  : count_of(validation.windows, "window");
+  const std::vector<std::string>& targets = outcome.checkpoint.config.data.targets;
+  if (validation.mae_by_target.size() > 1) {  // one line per target: units differ
+    for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
+      lines.push_back("validation MAE " + format_number(validation.mae_by_target[k]) + ", RMSE " +
+                      format_number(validation.rmse_by_target[k]) + " of '" + printable(targets[k]) + "' (its units, " +
+                      windows + ")");
+  } else {
+    lines.push_back("validation MAE " + format_number(validation.mae) + ", RMSE " + format_number(validation.rmse) +
+                    " (original units, " + windows + ")");
+  }
+}
+
+// The forecast combination (training.combine), per target: what predict will average.
+void add_combination_lines(const FitOutcome& outcome, std::vector<std::string>& lines) {
+  const Combination& combination = outcome.checkpoint.combination;
+  for (size_t k = 0; k < combination.weights.size(); ++k) {
+    const auto mae = [&](size_t i) {
+      const double e = combination.validation_mae[k][i];
+      return std::isnan(e) ? std::string("n/a") : format_number(e);
+    };
+    lines.push_back("forecast" +
+                    (combination.weights.size() > 1 ? " of " + outcome.checkpoint.columns.targets[k] : std::string()) +
+                    ": " + describe_combination(combination.weights[k], outcome.fallback) + " (validation MAE model " +
+                    mae(0) + ", seasonal naive " + mae(1) + ", naive " + mae(2) + ", Theta " + mae(3) + ")");
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> fit_summary(const FitOutcome& outcome, const Config& asked) {
+  std::vector<std::string> lines;
+  if (!kept_weights(outcome)) return lines;  // nothing to summarise: the error says why
+  lines.push_back(settings_line(outcome, asked));
+  lines.push_back(windows_line(outcome));
+  add_validation_lines(outcome, lines);
+  add_combination_lines(outcome, lines);
+  const Config& used = outcome.checkpoint.config;
+  if (!outcome.refit_failed.empty())
+    lines.push_back("the refit on every row diverged (" + outcome.refit_failed + "); the validated members are kept");
+  if (outcome.refit_windows > 0)
+    lines.push_back("then refitted on every row" + std::string(used.data.test_fraction > 0 ? " before the test tail" : "") +
+                    ": " + std::to_string(outcome.refit_windows) + " windows, " + std::to_string(outcome.refit_epochs) +
+                    " epochs" +
+                    (used.model.ensemble > 1 ? " for each of " + std::to_string(used.model.ensemble) + " members"
+                                             : std::string()) +
+                    "; those weights are kept");
+  return lines;
+}
+
+}  // namespace lstmf
