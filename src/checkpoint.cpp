@@ -132,7 +132,7 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
     for (size_t i = 0; i < times.size(); ++i) {
       std::int64_t tick = 0;
       TimeFormat format;
-      if (!parse_time(times[i], tick, format) || format.kind != columns.time_format.kind)
+      if (!parse_time_as(times[i], columns.time_format.kind, tick, format))
         bad(where + ".time[" + std::to_string(i) + "]: expected a timestamp like the training data's, got '" + printable(times[i]) + "'");
       // Written as the training data was (time_format records its UTC offset): another would be
       // continued, and the forecast written, at the recorded one without a word.

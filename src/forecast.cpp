@@ -40,7 +40,7 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
   // forecast is input to other runs.
   std::int64_t tick = 0;
   TimeFormat format;
-  if (!parse_time(text, tick, format) || format.kind != index.format.kind)
+  if (!parse_time_as(text, index.format.kind, tick, format))
     throw InputError(history.source, 0, 0, "cannot continue the time column: step " + std::to_string(target - rows + 1) +
                                                " would be '" + text + "', which does not read back as a time of this "
                                                "column (a year past 9999, or beyond the range of periods); forecast fewer steps");

@@ -1419,6 +1419,7 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
       }
     std::string last_id;
     std::int64_t last_tick = 0;
+    TimeKind last_kind = TimeKind::none;
     for (std::size_t r = 1; r < records.size(); ++r) {
       // Every row as predict writes it: the header's fields, the targets (third on) finite numbers.
       const std::vector<std::string> fields = csv_fields(records[r].text);
@@ -1434,12 +1435,20 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
       if (!parse_time(fields[1], tick, format))
         throw InputError(names[p], records[r].line, 2,
                          "expected a time (or a step number) in column '" + printable(columns[1]) + "', found '" + printable(fields[1]) + "'");
+      // Four digits read as a year; among integer periods (999, 1000) they are periods.
+      if (records[r].first == last_id && format.kind == TimeKind::year && last_kind == TimeKind::integer) {
+        tick = year_of_tick(tick);
+        format.kind = TimeKind::integer;
+      } else if (records[r].first == last_id && format.kind == TimeKind::integer && last_kind == TimeKind::year) {
+        last_tick = year_of_tick(last_tick);
+      }
       if (records[r].first == last_id && tick <= last_tick)
         throw InputError(names[p], records[r].line, 2,
                          "series " + quote(last_id) + ": time '" + printable(fields[1]) +
                              "' does not come after the row before (predict writes each series' steps in order)");
       last_id = records[r].first;
       last_tick = tick;
+      last_kind = format.kind;
       for (std::size_t c = 2; c < fields.size(); ++c) {
         const std::string& field = fields[c];
         char* end = nullptr;

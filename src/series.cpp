@@ -208,13 +208,6 @@ void date_of_tick(std::int64_t tick, std::int64_t& year, int& month, int& day) {
   civil_from_days(days, year, month, day);
 }
 
-std::int64_t year_of_tick(std::int64_t tick) {
-  std::int64_t year = 0;
-  int month = 0, day = 0;
-  date_of_tick(tick, year, month, day);
-  return year;
-}
-
 [[noreturn]] void throw_bad_number(const std::string& source, long line, long column, NumberStatus status,
                                    std::string_view field, const std::string& name) {
   std::string message;

@@ -287,6 +287,17 @@ bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format) {
   return true;
 }
 
+bool parse_time_as(std::string_view text, TimeKind kind, std::int64_t& tick, TimeFormat& format) {
+  if (!parse_time(text, tick, format)) return false;
+  if (kind == TimeKind::integer && format.kind == TimeKind::year) {
+    tick = year_of_tick(tick);
+    format.kind = TimeKind::integer;
+  }
+  return format.kind == kind;
+}
+
+std::int64_t year_of_tick(std::int64_t tick) { return split_tick(tick).year; }
+
 bool offsets_differ(const TimeFormat& a, const TimeFormat& b) {
   // Z is UTC, as +00:00 is; a time with neither is local to some unknown place.
   const bool a_aware = a.offset || a.zulu, b_aware = b.offset || b.zulu;
@@ -621,7 +632,14 @@ std::optional<OffGrid> off_month_grid(const TimeIndex& index) {
 
 bool weekday_ticks(const std::vector<std::int64_t>& ticks) { return first_off_weekday(ticks) == ticks.size(); }
 
-TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known) {
+TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& written, const Frequency& known) {
+  // Four digits are a year, but among integer periods a period: a history of 1001, 1002, ... for
+  // a model trained on 981 .. 1000.
+  TimeFormat format = written;
+  if (known.unit == Frequency::Unit::periods && format.kind == TimeKind::year) {
+    for (std::int64_t& tick : ticks) tick = year_of_tick(tick);
+    format.kind = TimeKind::integer;
+  }
   const bool business = known.unit == Frequency::Unit::business_days && known.count >= 1 && day_based(format.kind) &&
                         weekday_ticks(ticks);
   const std::int64_t step = business ? business_day_step(ticks) : 0;

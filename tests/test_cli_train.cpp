@@ -924,3 +924,43 @@ TEST_CASE("train and predict note a last value that jumps far beyond every earli
                                   dir.path());
   CHECK_THAT(quiet.err, Contains("note: " + note) && !Contains("settings:") && !Contains("trained on"));
 }
+
+// Found by a hunt: four digits read as a year, so a column of periods that reached 1000 trained
+// (load_series reads the column as periods) and wrote a checkpoint no command could read, and a
+// forecast or history past 999 was refused as "a year past 9999" or "yearly".
+TEST_CASE("integer periods that reach four digits stay periods in the checkpoint, the forecast and a history", "[cli-train]") {
+  TempDir dir;
+  std::string to_1000 = "t,y\n", to_998 = "t,y\n", after = "t,y\n", panel = "id,t,y\n";
+  for (int t = 981; t <= 1000; ++t) {
+    const std::string row = std::to_string(t) + "," + std::to_string(t % 7) + "\n";
+    to_1000 += row;
+    if (t <= 998) to_998 += row;
+  }
+  for (int t = 1001; t <= 1010; ++t) after += std::to_string(t) + ",3\n";
+  for (int t = 1; t <= 8; ++t) panel += "a," + std::to_string(t) + "," + std::to_string(100 + t * 37 % 11) + "\n";
+  for (int t = 1; t <= 8; ++t) panel += "b," + std::to_string(2000 + t) + "," + std::to_string(100 + t * 37 % 11) + "\n";
+  dir.write("to_1000.csv", to_1000);
+  dir.write("to_998.csv", to_998);
+  dir.write("after.csv", after);
+  dir.write("panel.csv", panel);
+  const std::string quick = " --target y --time-column t --look-back 2 --hidden 4 --epochs 1 --ensemble 1 --quiet";
+  REQUIRE(run_cli("train --data to_1000.csv --output a.json" + quick, dir.path()).exit_code == 0);
+  const RunResult read_back = run_cli("predict --model a.json --horizon 2", dir.path());
+  INFO(read_back.err);
+  CHECK(read_back.exit_code == 0);
+  CHECK_THAT(read_back.out, StartsWith("t,y\n1001,") && Contains("\n1002,"));
+  REQUIRE(run_cli("train --data to_998.csv --output b.json" + quick, dir.path()).exit_code == 0);
+  const RunResult past = run_cli("predict --model b.json --horizon 3", dir.path());
+  INFO(past.err);
+  CHECK(past.exit_code == 0);
+  CHECK_THAT(past.out, StartsWith("t,y\n999,") && Contains("\n1000,") && Contains("\n1001,"));
+  const RunResult history = run_cli("predict --model b.json --input after.csv --horizon 1", dir.path());
+  INFO(history.err);
+  CHECK(history.exit_code == 0);
+  CHECK_THAT(history.out, StartsWith("t,y\n1011,"));
+  REQUIRE(run_cli("train --data panel.csv --series-column id --output p.json" + quick, dir.path()).exit_code == 0);
+  const RunResult many = run_cli("predict --model p.json", dir.path());
+  INFO(many.err);
+  CHECK(many.exit_code == 0);
+  CHECK_THAT(many.out, Contains("a,9,") && Contains("b,2009,"));
+}

@@ -556,6 +556,11 @@ TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[pa
                     Contains("t.csv:3:2: expected a time (or a step number) in column 'date', found 'hello'"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-02,1\nc,2001-01,2\n"}, {"a.csv", "d.csv"}),
                     Contains("d.csv:3:2: series 'c': time '2001-01' does not come after the row before"));
+  // Integer periods that reach four digits (999, 1000; 9999, 10000) rise, though "1000" alone reads as a year.
+  const std::string periods = "id,t,y\na,999,1\na,1000,2\nb,9999,3\nb,10000,4\n";
+  CHECK(merge_forecast_csvs({periods}, {"p.csv"}) == periods);
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,t,y\na,1000,1\na,999,2\n"}, {"p.csv"}),
+                    Contains("p.csv:3:2: series 'a': time '999' does not come after the row before"));
   const std::string band = "id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,6,7\n";
   CHECK_THROWS_WITH(merge_forecast_csvs({band}, {"i.csv"}),
                     Contains("i.csv:3:4: the interval y_lo80 .. y_hi80 does not hold the forecast 'y' (6 .. 7 around 5)"));

@@ -313,6 +313,26 @@ TEST_CASE("one tick shows no step: a model's known frequency is taken where the 
   }
 }
 
+TEST_CASE("four digits are a year, but a period among integer periods", "[time]") {
+  std::int64_t tick = 0;
+  TimeFormat format;
+  REQUIRE(parse_time_as("1000", TimeKind::integer, tick, format));
+  CHECK(tick == 1000);
+  CHECK(format.kind == TimeKind::integer);
+  REQUIRE(parse_time_as("1000", TimeKind::year, tick, format));
+  CHECK(tick == tick_of("1000-01-01"));
+  CHECK_FALSE(parse_time_as("1000-01", TimeKind::integer, tick, format));
+  CHECK_FALSE(parse_time_as("12", TimeKind::year, tick, format));
+  CHECK(year_of_tick(tick_of("1969-12-31 23:59")) == 1969);
+  // A history of 1001 .. 1003 for a model trained on periods: periods, one apart.
+  const TimeIndex history = infer_time_index({tick_of("1001"), tick_of("1002"), tick_of("1003")}, format_of("1001"),
+                                             Frequency{Frequency::Unit::periods, 1});
+  CHECK(history.format.kind == TimeKind::integer);
+  CHECK(history.ticks == std::vector<std::int64_t>{1001, 1002, 1003});
+  CHECK(history.frequency.unit == Frequency::Unit::periods);
+  CHECK(history.frequency.count == 1);
+}
+
 TEST_CASE("frequency names and seasonal periods cover the units", "[time]") {
   using Unit = Frequency::Unit;
   CHECK(Frequency{Unit::none, 0}.name() == "none");

@@ -100,6 +100,13 @@ struct TimeIndex {
 // `format` to the form found.
 bool parse_time(std::string_view text, std::int64_t& tick, TimeFormat& format);
 
+// parse_time for a column known to be written as `kind`: four digits among integer periods are a
+// period (1000), not a year, as load_series reads such a column (a checkpoint's times, a forecast's
+// next step). False when `text` does not read, or reads as another kind.
+bool parse_time_as(std::string_view text, TimeKind kind, std::int64_t& tick, TimeFormat& format);
+// The calendar year of a tick (for a `year` tick, the year it names; ticks before 1970 round down).
+std::int64_t year_of_tick(std::int64_t tick);
+
 // Datetimes whose UTC offsets differ (one written with +01:00, the other with +02:00 or none; Z is
 // +00:00): their clock times are not comparable. False when either is not a datetime.
 bool offsets_differ(const TimeFormat& a, const TimeFormat& b);
@@ -138,6 +145,7 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 //    "daily") or leaving weekdays out (gaps under that frequency);
 //  - daily known: weekday ticks that read as business days are daily, their weekends gaps (a
 //    daily model trained on business-day data with --missing ffill);
+//  - periods known: four-digit numbers, read as years, are periods (ticks and format.kind integer);
 //  - one tick (a history of one row: a look-back of 1), which shows no step: `known` when the
 //    format can hold it (months for dates, with the tick's day of month, and for labels of months,
 //    quarters or years whose own step divides it;
