@@ -113,6 +113,28 @@ History tail_history(const Checkpoint& checkpoint) {
                  checkpoint.seasonal.tail_phase()};
 }
 
+void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
+                         const TimeFormat& written, const std::string& source) {
+  if (tail.empty() || ticks.empty() || model.format.kind == TimeKind::none) return;
+  const std::vector<std::int64_t> as_written = ticks;
+  if (const std::optional<std::size_t> off = place_on_grid(model, tail.front(), ticks)) {
+    TimeIndex history;
+    history.format = written;
+    throw InputError(source, 0, 0,
+                     "time '" + history.format_tick(as_written[*off]) + "' cannot be written as the training data's times are ('" +
+                         model.format_tick(tail.back()) + "'), in which the forecast's times are written: write the "
+                         "history's times as training's were");
+  }
+  for (std::size_t i = 1; i < ticks.size(); ++i)
+    if (ticks[i] <= ticks[i - 1]) {
+      TimeIndex history;
+      history.format = written;
+      throw InputError(source, 0, 0,
+                       "times '" + history.format_tick(as_written[i - 1]) + "' and '" + history.format_tick(as_written[i]) +
+                           "' fall in the same " + model.frequency.name() + " period of the model's");
+    }
+}
+
 History read_history(const Checkpoint& checkpoint, const std::string& path) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
@@ -129,8 +151,9 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   // the season and mislabel the forecast.
   const std::string offset = offset_mismatch(series.time.format, checkpoint.columns.time_format);
   if (!series.time.ticks.empty() && !offset.empty()) throw InputError(set.source, 0, 0, offset);
-  long phase = 0;
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
+  place_on_model_grid(checkpoint.columns.time_index(), tail, series.time.ticks, series.time.format, set.source);
+  long phase = 0;
   if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {
     // The tail's row 0 has a known phase; history row 0 lies a whole number of periods from it
     // (months counted as months, whatever day the file writes).

@@ -1022,6 +1022,10 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
     throw InputError(set->source, it->first_line, 0,
                      "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
   History history{it->values, it->time.ticks, set->source + ": series " + quote(s.id)};
+  TimeIndex model = checkpoint.columns.time_index();
+  model.frequency = s.frequency;
+  model.month_day = s.month_day;
+  place_on_model_grid(model, s.data_tail.ticks, history.ticks, it->time.format, history.source);
   history.target_filled = it->target_filled;
   return history;
 }

@@ -675,6 +675,21 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& wr
   return index;
 }
 
+std::optional<std::size_t> place_on_grid(const TimeIndex& model, std::int64_t anchor, std::vector<std::int64_t>& ticks) {
+  const Frequency& f = model.frequency;
+  if (f.unit == Frequency::Unit::months && f.count > 0 && 12 % f.count == 0) {
+    for (std::int64_t& tick : ticks) tick = model.advance(anchor, *model.periods_between(anchor, tick));
+  } else if (model.format.kind == TimeKind::date) {
+    for (std::int64_t& tick : ticks) tick = floor_div(tick, kSecondsPerDay) * kSecondsPerDay;
+  }
+  for (std::size_t i = 0; i < ticks.size(); ++i) {
+    std::int64_t back = 0;
+    TimeFormat format;
+    if (!parse_time_as(model.format_tick(ticks[i]), model.format.kind, back, format) || back != ticks[i]) return i;
+  }
+  return std::nullopt;
+}
+
 bool short_weekday_run(const TimeIndex& index) {
   return days_under_a_week(index.frequency) && day_based(index.format.kind) && weekday_ticks(index.ticks) &&
          !steps_across_weekend(index.ticks);

@@ -964,3 +964,48 @@ TEST_CASE("integer periods that reach four digits stay periods in the checkpoint
   CHECK(many.exit_code == 0);
   CHECK_THAT(many.out, Contains("a,9,") && Contains("b,2009,"));
 }
+
+// Found by a hunt: a history writing another day of the same calendar periods (quarter labels for
+// a model on quarter ends) was forecast from its own days (2005-01-31 for 2005-03-31), and a
+// history with seconds for a model written to the minute lost them from the forecast's times.
+TEST_CASE("a history's times are placed on the model's grid: forecasts continue the model's own times", "[cli-train]") {
+  TempDir dir;
+  std::string ends = "date,y\n", labels = "date,y\n", panel_ends = "id,date,y\n", panel_labels = "id,date,y\n";
+  std::string minutes = "date,y\n", seconds = "date,y\n";
+  const char* const kEnds[] = {"03-31", "06-30", "09-30", "12-31"};
+  for (int i = 0; i < 20; ++i) {
+    const std::string year = std::to_string(2000 + i / 4), value = std::to_string(100 + 10 * (i % 4) + i);
+    ends += year + "-" + kEnds[i % 4] + "," + value + "\n";
+    labels += year + "Q" + std::to_string(i % 4 + 1) + "," + value + "\n";
+    for (const char* id : {"a", "b"}) {
+      panel_ends += std::string(id) + "," + year + "-" + kEnds[i % 4] + "," + value + "\n";
+      panel_labels += std::string(id) + "," + year + "Q" + std::to_string(i % 4 + 1) + "," + value + "\n";
+    }
+    char minute[32];
+    std::snprintf(minute, sizeof minute, "2004-01-01 05:%02d", i);
+    minutes += std::string(minute) + "," + value + "\n";
+    seconds += std::string(minute) + ":30," + value + "\n";
+  }
+  for (const auto& [name, text] : {std::pair<std::string, std::string>{"ends.csv", ends}, {"labels.csv", labels},
+                                   {"panel_ends.csv", panel_ends}, {"panel_labels.csv", panel_labels},
+                                   {"minutes.csv", minutes}, {"seconds.csv", seconds}})
+    dir.write(name, text);
+  const std::string quick = " --target y --time-column date --look-back 4 --hidden 4 --epochs 2 --ensemble 1 --quiet";
+  REQUIRE(run_cli("train --data ends.csv --output q.json" + quick, dir.path()).exit_code == 0);
+  const RunResult own = run_cli("predict --model q.json --horizon 2", dir.path());
+  const RunResult labelled = run_cli("predict --model q.json --input labels.csv --horizon 2", dir.path());
+  INFO(labelled.err);
+  CHECK_THAT(own.out, StartsWith("date,y\n2005-03-31,") && Contains("\n2005-06-30,"));
+  CHECK(labelled.out == own.out);
+  const RunResult fitted = run_cli("predict --model q.json --input labels.csv --fitted", dir.path());
+  CHECK_THAT(fitted.out, Contains("\n2004-12-31,") && !Contains("2004-10-01"));
+  REQUIRE(run_cli("train --data panel_ends.csv --series-column id --output p.json" + quick, dir.path()).exit_code == 0);
+  const RunResult many = run_cli("predict --model p.json --input panel_labels.csv --horizon 1", dir.path());
+  INFO(many.err);
+  CHECK_THAT(many.out, Contains("a,2005-03-31,") && Contains("b,2005-03-31,"));
+  REQUIRE(run_cli("train --data minutes.csv --output m.json" + quick, dir.path()).exit_code == 0);
+  const RunResult lost = run_cli("predict --model m.json --input seconds.csv", dir.path());
+  CHECK(lost.exit_code == 2);
+  CHECK_THAT(lost.err, StartsWith("lstm-forecast: seconds.csv: time '2004-01-01 05:00:30' cannot be written as the "
+                                  "training data's times are ('2004-01-01 05:19')"));
+}

@@ -333,6 +333,47 @@ TEST_CASE("four digits are a year, but a period among integer periods", "[time]"
   CHECK(history.frequency.count == 1);
 }
 
+TEST_CASE("a history's times are placed on the model's grid, or the first the model cannot write is named", "[time]") {
+  // The history's ticks placed on `model`'s grid, written as the model writes them.
+  const auto placed = [](const TimeIndex& model, const std::vector<std::string>& history) {
+    std::vector<std::int64_t> ticks;
+    for (const auto& text : history) ticks.push_back(tick_of(text));
+    const std::optional<std::size_t> off = place_on_grid(model, model.ticks.front(), ticks);
+    std::vector<std::string> out;
+    for (const std::int64_t tick : ticks) out.push_back(model.format_tick(tick));
+    if (off) out.push_back("off at " + std::to_string(*off));
+    return out;
+  };
+  using List = std::vector<std::string>;
+  SECTION("quarters and years go to the model's place in the calendar period") {
+    const TimeIndex quarter_ends = index_of({"1990-03-31", "1990-06-30", "1990-09-30", "1990-12-31"});
+    CHECK(placed(quarter_ends, {"1991Q1", "1991Q2"}) == List{"1991-03-31", "1991-06-30"});
+    CHECK(placed(quarter_ends, {"1991-01-01", "1991-04-01"}) == List{"1991-03-31", "1991-06-30"});
+    CHECK(placed(quarter_ends, {"1991-02", "1991-05"}) == List{"1991-03-31", "1991-06-30"});
+    const TimeIndex quarter_starts = index_of({"1990-01-01", "1990-04-01", "1990-07-01"});
+    CHECK(placed(quarter_starts, {"1991-03-31", "1991-06-30"}) == List{"1991-01-01", "1991-04-01"});
+    const TimeIndex year_ends = index_of({"1990-12-31", "1991-12-31", "1992-12-31"});
+    CHECK(placed(year_ends, {"1993", "1994"}) == List{"1993-12-31", "1994-12-31"});
+    const TimeIndex quarters = index_of({"1990Q1", "1990Q2", "1990Q3"});
+    CHECK(placed(quarters, {"1991-03-31", "1991-06-30"}) == List{"1991Q1", "1991Q2"});
+    const TimeIndex months = index_of({"2020-01-15", "2020-02-15", "2020-03-15"});
+    CHECK(placed(months, {"2020-04", "2020-05-31"}) == List{"2020-04-15", "2020-05-15"});
+  }
+  SECTION("a model on dates reads clock times by their date") {
+    const TimeIndex days = index_of({"2024-02-27", "2024-02-28", "2024-02-29"});
+    CHECK(placed(days, {"2024-03-01 13:00", "2024-03-02 13:00"}) == List{"2024-03-01", "2024-03-02"});
+    const TimeIndex weeks = index_of({"2024-01-01", "2024-01-08", "2024-01-15"});
+    CHECK(placed(weeks, {"2024-01-24", "2024-01-31"}) == List{"2024-01-24", "2024-01-31"});  // the user's own weekday
+  }
+  SECTION("a time the model's form cannot write is named, not rounded") {
+    const TimeIndex minutes = index_of({"2004-01-01 05:00", "2004-01-01 05:01", "2004-01-01 05:02"});
+    CHECK(placed(minutes, {"2004-01-01 05:03", "2004-01-01 05:04"}) == List{"2004-01-01 05:03", "2004-01-01 05:04"});
+    CHECK(placed(minutes, {"2004-01-01 05:03", "2004-01-01 05:04:30"}).back() == "off at 1");
+    const TimeIndex periods = index_of({"997", "998", "999"});
+    CHECK(placed(periods, {"990", "991"}) == List{"990", "991"});
+  }
+}
+
 TEST_CASE("frequency names and seasonal periods cover the units", "[time]") {
   using Unit = Frequency::Unit;
   CHECK(Frequency{Unit::none, 0}.name() == "none");

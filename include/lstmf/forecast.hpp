@@ -48,6 +48,12 @@ History tail_history(const Checkpoint& checkpoint);
 // [first_row, rows) scales beyond kMaxScaledMagnitude (scaler.hpp) with the checkpoint's scaler
 // (targets seasonally adjusted first where the checkpoint adjusts, as the scaler saw them).
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row = 0);
+// A history's times (`ticks`, written as `written`) placed on the grid of the model's (`model`,
+// whose training data ended in the times `tail`; time_index.hpp place_on_grid): forecasts
+// continue, and fitted rows are written, on the model's own grid. InputError naming `source` and
+// the time for one the model's form cannot write. Nothing happens without times on either side.
+void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
+                         const TimeFormat& written, const std::string& source);
 // Reads history from a CSV ("-" = stdin) with the checkpoint's columns, by name (extra columns
 // ignored, missing ones an error); the missing-value policy of the checkpoint's config applies.
 History read_history(const Checkpoint& checkpoint, const std::string& path);

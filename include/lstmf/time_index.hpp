@@ -153,6 +153,19 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
 // Otherwise as inferred (a mismatch is then the caller's to report: continues_frequency).
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format, const Frequency& known);
 
+// A history's ticks placed on the grid of a model's times (`model`: the training data's format,
+// frequency and day of month; `anchor`: one of its ticks), so that forecasts continue, and fitted
+// rows are written, as the model's own data would be:
+//  - a month step that divides the year: each tick to the same calendar period at the model's
+//    place in it (1990Q1, or 1990-02-15, for a model on quarter ends: 1990-03-31);
+//  - a model on dates: a clock time is read by its written date (the model has no clock);
+//  - otherwise a tick stays as it is.
+// Then every tick must be one the model's form writes exactly: returns the position of the first
+// that is not (a time with seconds for a model written to the minute), nullopt when all are.
+// `ticks` is changed in place; placed ticks keep their order (a history at the model's frequency
+// has one tick per period).
+std::optional<std::size_t> place_on_grid(const TimeIndex& model, std::int64_t anchor, std::vector<std::int64_t>& ticks);
+
 // Dates and datetimes: the forms whose ticks fall on days of the week.
 bool day_based(TimeKind kind);
 // Every tick falls on Monday to Friday, at one time of day (true for none).
