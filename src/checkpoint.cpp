@@ -28,6 +28,7 @@ json time_format_json(const TimeFormat& f) {
   if (f.kind == TimeKind::year_quarter) out["quarter_dash"] = f.quarter_dash;  // older files: no key
   if (f.quarter_space) out["quarter_space"] = true;                            // only when written
   if (f.offset) out["utc_offset_minutes"] = f.offset_minutes;                  // only when written
+  if (f.offset && !f.offset_colon) out["utc_offset_colon"] = false;             // +0100: only when so written
   if (f.fraction_digits > 0) out["second_fraction_digits"] = f.fraction_digits;   // only when written
   return out;
 }
@@ -55,6 +56,10 @@ TimeFormat time_format_from(const json& j, const std::string& where) {
       bad(where + ".utc_offset_minutes is only for datetimes without a trailing Z");
     f.offset = true;
     f.offset_minutes = static_cast<int>(read_integer(j, "utc_offset_minutes", where, -14 * 60, 14 * 60));
+  }
+  if (j.contains("utc_offset_colon")) {
+    if (!f.offset) bad(where + ".utc_offset_colon is only for datetimes with utc_offset_minutes");
+    f.offset_colon = read_bool(j, "utc_offset_colon", where);
   }
   if (j.contains("second_fraction_digits")) {
     if (f.kind != TimeKind::datetime || !f.seconds) bad(where + ".second_fraction_digits is only for datetimes with seconds");

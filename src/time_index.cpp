@@ -129,6 +129,7 @@ TimeStatus parse_detail(std::string_view text, ParsedTime& out) {
         if (!read_digits(text, pos + 1, 2, hours) || !read_digits(text, pos + 3 + colon, 2, minutes))
           return TimeStatus::bad_form;
         out.format.offset = true;
+        out.format.offset_colon = colon == 1;
         out.format.offset_minutes = static_cast<int>((text[pos] == '-' ? -1 : 1) * (hours * 60 + minutes));
         pos += 5 + colon;
         if (pos == text.size() && (hours > 14 || minutes > 59 || hours * 60 + minutes > 14 * 60))
@@ -307,10 +308,11 @@ bool offsets_differ(const TimeFormat& a, const TimeFormat& b) {
 
 namespace {
 // +HH:MM for minutes east of UTC.
-std::string offset_text(int offset_minutes) {
+std::string offset_text(int offset_minutes, bool colon = true) {
   char text[16];
   const int minutes = std::abs(offset_minutes);
-  std::snprintf(text, sizeof text, "%c%02d:%02d", offset_minutes < 0 ? '-' : '+', minutes / 60, minutes % 60);
+  std::snprintf(text, sizeof text, colon ? "%c%02d:%02d" : "%c%02d%02d", offset_minutes < 0 ? '-' : '+', minutes / 60,
+                minutes % 60);
   return text;
 }
 }  // namespace
@@ -519,7 +521,7 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
         if (format.fraction_digits > 0) out += "." + std::string(static_cast<std::size_t>(format.fraction_digits), '0');
       }
       if (format.zulu) out += 'Z';
-      if (format.offset) out += offset_text(format.offset_minutes);
+      if (format.offset) out += offset_text(format.offset_minutes, format.offset_colon);
       return out;
     }
   }

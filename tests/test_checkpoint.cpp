@@ -138,6 +138,10 @@ TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[ch
     j["columns"]["time_format"]["quarter_space"] = true;  // the file's times are dates
     REQUIRE_THROWS_WITH(load(j), Contains("time_format.quarter_space is only for year_quarter times without quarter_dash"));
   }
+  SECTION("utc_offset_colon only beside a UTC offset") {
+    j["columns"]["time_format"]["utc_offset_colon"] = false;  // the file's times are dates
+    REQUIRE_THROWS_WITH(load(j), Contains("time_format.utc_offset_colon is only for datetimes with utc_offset_minutes"));
+  }
   SECTION("a forecast horizon, written only when above the trained one") {
     CHECK(load(j).forecast_horizon == 0);
     j["forecast_horizon"] = 18;

@@ -845,6 +845,13 @@ TEST_CASE("a history whose times carry another UTC offset than training's is ref
   CHECK(other.exit_code == 2);
   CHECK_THAT(other.err, Contains("plus2.csv: its times are written with UTC offset +02:00, the model's training data "
                                  "with UTC offset +01:00; convert the history's times to the same offset"));
+  // Written +0100 (Python's %z), forecast +0100; a history written +01:00 is the same offset.
+  std::string compact = plus1;
+  for (std::size_t at = compact.find("+01:00"); at != std::string::npos; at = compact.find("+01:00", at)) compact.replace(at, 6, "+0100");
+  dir.write("compact.csv", compact);
+  REQUIRE(run_cli("train --data compact.csv --output c.json" + quick, dir.path()).exit_code == 0);
+  CHECK_THAT(run_cli("predict --model c.json --horizon 1", dir.path()).out, Contains("2024-01-03 00:00:00+0100,"));
+  CHECK_THAT(run_cli("predict --model c.json --input plus1.csv --horizon 1", dir.path()).out, Contains("2024-01-03 00:00:00+0100,"));
   REQUIRE(run_cli("train --data long1.csv --series-column id --output p.json" + quick, dir.path()).exit_code == 0);
   const RunResult many = run_cli("predict --model p.json --input long2.csv", dir.path());
   CHECK(many.exit_code == 2);

@@ -141,7 +141,12 @@ TEST_CASE("a datetime with a UTC offset keeps its clock time and writes the offs
   REQUIRE(parse_time("2024-01-31T13:00-0530", tick, format));
   CHECK(format.offset_minutes == -330);
   index.format = format;
-  CHECK(index.format_tick(tick) == "2024-01-31T13:00-05:30");
+  CHECK(index.format_tick(tick) == "2024-01-31T13:00-0530");  // written back as read (Python's %z has no colon)
+  CHECK_FALSE(format.offset_colon);
+  TimeFormat colon;
+  REQUIRE(parse_time("2024-01-31T13:00-05:30", tick, colon));
+  CHECK(colon.offset_colon);
+  CHECK(colon != format);  // a column keeps one form
   CHECK_FALSE(parse_time("2024-01-31 13:00+15:00", tick, format));
   CHECK(explain_time_error("2024-01-31 13:00+15:00") == "the UTC offset is not -14:00 to +14:00");
 }

@@ -476,6 +476,8 @@ def parse_time(text):
                 if hours is None or minutes is None or hours > 14 or minutes > 59 or hours * 60 + minutes > 14 * 60:
                     return None
                 fmt["utc_offset_minutes"] = (-1 if text[pos] == "-" else 1) * (hours * 60 + minutes)
+                if not colon:  # +0100 (Python's %z), written back so
+                    fmt["utc_offset_colon"] = False
                 pos += 5 + colon
             if pos != len(text):
                 return None
@@ -510,7 +512,8 @@ def format_tick(tick, fmt):
         text += "." + "0" * fmt["second_fraction_digits"] if fmt.get("second_fraction_digits") else ""
     if "utc_offset_minutes" in fmt:
         offset = fmt["utc_offset_minutes"]
-        text += "%s%02d:%02d" % ("-" if offset < 0 else "+", abs(offset) // 60, abs(offset) % 60)
+        text += "%s%02d%s%02d" % ("-" if offset < 0 else "+", abs(offset) // 60,
+                                  ":" if fmt.get("utc_offset_colon", True) else "", abs(offset) % 60)
     return text + ("Z" if fmt["zulu"] else "")
 
 
@@ -723,12 +726,19 @@ def parse_times(times, source):
                           "2024-01-31T13:00:00Z, 2024-01-31 13:00:00+01:00, 1949-01, 1949, integer periods)"
                           % (source, where, text))
         tick, this = parsed
+        # Four digits read as a year; among integer periods (999, 1000) they are periods.
+        if fmt is not None and fmt["kind"] == "integer" and this["kind"] == "year":
+            tick, this = int(text), dict(this, kind="integer")
+        elif fmt is not None and fmt["kind"] == "year" and this["kind"] == "integer":
+            ticks = [split_tick(t)[0] for t in ticks]
+            fmt = dict(fmt, kind="integer")
         if fmt is None:
             fmt = this
         elif this["kind"] != fmt["kind"]:
             raise Failure("%s:%s: '%s' is a %s, earlier timestamps are %ss" % (source, where, text, this["kind"], fmt["kind"]))
-        elif this.get("utc_offset_minutes") != fmt.get("utc_offset_minutes"):
-            raise Failure("%s:%s: '%s' has another UTC offset than the earlier timestamps; the column must keep one "
+        elif (this.get("utc_offset_minutes"), this.get("utc_offset_colon", True)) != \
+                (fmt.get("utc_offset_minutes"), fmt.get("utc_offset_colon", True)):
+            raise Failure("%s:%s: '%s' has another UTC offset than the earlier timestamps (or writes it otherwise: +01:00, +0100); the column must keep one "
                           "offset (convert it to UTC)" % (source, where, text))
         if ticks and tick <= ticks[-1]:
             raise Failure("%s:%s: timestamps must increase, '%s' does not" % (source, where, text))

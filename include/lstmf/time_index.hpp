@@ -41,15 +41,17 @@ struct TimeFormat {
   bool zulu = false;         // datetime: trailing 'Z'
   bool quarter_dash = false; // year_quarter: "1990-Q1" rather than "1990Q1"
   bool quarter_space = false; // year_quarter: "1990 Q1" (tsibble's yearquarter, R's ts labels)
-  // datetime: a trailing UTC offset, +HH:MM or -HH:MM (pandas writes +00:00 for UTC), the same on
+  // datetime: a trailing UTC offset, +HH:MM or -HH:MM (pandas writes +00:00 for UTC; +HHMM too), the same on
   // every row. Ticks are the clock times as written; the offset is kept to write them back.
   bool offset = false;
   int offset_minutes = 0;    // east of UTC, -14:00 .. +14:00
+  bool offset_colon = true;  // +01:00 rather than +0100 (Python's strftime %z)
 
   bool operator==(const TimeFormat& other) const {
     return kind == other.kind && t_separator == other.t_separator && seconds == other.seconds &&
            fraction_digits == other.fraction_digits && zulu == other.zulu &&
-           quarter_dash == other.quarter_dash && quarter_space == other.quarter_space && offset == other.offset && offset_minutes == other.offset_minutes;
+           quarter_dash == other.quarter_dash && quarter_space == other.quarter_space && offset == other.offset &&
+           offset_minutes == other.offset_minutes && offset_colon == other.offset_colon;
   }
   bool operator!=(const TimeFormat& other) const { return !(*this == other); }
 };
