@@ -175,29 +175,34 @@ std::string data_fingerprint(const Series& series) {
 // usually means the wrong column). A spread so small that its inverse overflows (denormal values)
 // cannot be scaled at all.
 void check_scalable(const Series& series, const Split& split, const std::string& source) {
-  for (long c = 0; c < series.values.cols(); ++c) {
+  for (long c = 0; c < series.n_targets && split.train_end > 1; ++c) {
     const auto column = series.values.col(c).head(split.train_end);
-    const double lo = column.minCoeff(), hi = column.maxCoeff();
-    const std::string name = printable(series.columns[static_cast<size_t>(c)]);
-    if (c < series.n_targets && column.size() > 1 && lo == hi) {
-      const auto all_rows = series.values.col(c);
-      if (all_rows.maxCoeff() == all_rows.minCoeff())
-        throw InputError(source, series.first_line, 0,
-                         "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
-                             std::to_string(column.size()) +
-                             " training rows: a constant series leaves nothing to learn (wrong column? its "
-                             "forecast is that constant)");
-      // A series that starts to change only in the validation tail (a product launched late).
+    const auto all_rows = series.values.col(c);
+    if (column.minCoeff() == column.maxCoeff() && all_rows.maxCoeff() == all_rows.minCoeff())
       throw InputError(source, series.first_line, 0,
-                       "target column '" + name + "' is " + format_number(column(0)) + " in every one of the " +
-                           std::to_string(column.size()) + " rows before the validation tail and changes only in the last " +
-                           std::to_string(series.rows() - split.train_end) +
-                           ": the first run, which validates and calibrates the intervals, would learn nothing; "
-                           "train on every row with --val-fraction 0 (no intervals), or on rows from where it changes");
-    }
+                       "target column '" + printable(series.columns[static_cast<size_t>(c)]) + "' is " +
+                           format_number(column(0)) + " in every one of the " + std::to_string(column.size()) +
+                           " training rows: a constant series leaves nothing to learn (wrong column? its "
+                           "forecast is that constant)");
   }
+  check_changes_in_training(series, split, source);
   check_spread(series, split.train_end, source);
   check_in_training_range(series, split.train_end, source);
+}
+
+void check_changes_in_training(const Series& series, const Split& split, const std::string& source) {
+  for (long c = 0; c < series.n_targets && split.train_end > 1; ++c) {
+    const auto column = series.values.col(c).head(split.train_end);
+    if (column.minCoeff() != column.maxCoeff() || series.values.col(c).maxCoeff() == series.values.col(c).minCoeff()) continue;
+    // A series that starts to change only in the validation tail (a product launched late).
+    throw InputError(source, series.first_line, 0,
+                     "target column '" + printable(series.columns[static_cast<size_t>(c)]) + "' is " +
+                         format_number(column(0)) + " in every one of the " + std::to_string(column.size()) +
+                         " rows before the validation tail and changes only in the last " +
+                         std::to_string(series.rows() - split.train_end) +
+                         ": the first run, which validates and calibrates the intervals, would learn nothing; "
+                         "train on every row with --val-fraction 0 (no intervals), or on rows from where it changes");
+  }
 }
 
 void check_spread(const Series& series, long train_end, const std::string& source) {

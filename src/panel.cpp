@@ -121,6 +121,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
                 dataset.validation.size(), false, "", false};
   fit.report.id = series.id;
   try {
+    check_changes_in_training(series, dataset.splits.front(), set.source);
     check_spread(series, dataset.splits.front().train_end, set.source);
     check_in_training_range(series, dataset.splits.front().train_end, set.source);
   } catch (const InputError& e) {
@@ -220,6 +221,7 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
   for (std::size_t i = 0; i < dataset.source.series.size(); ++i) {  // one model: a value it cannot take fails it
     const Series& s = dataset.source.series[i];
     try {
+      check_changes_in_training(s, dataset.splits[i], dataset.source.source);
       check_spread(s, dataset.splits[i].train_end, dataset.source.source);
       check_in_training_range(s, dataset.splits[i].train_end, dataset.source.source);
     } catch (const InputError& e) {
@@ -925,7 +927,6 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     // Every trained model is held until the checkpoint is written: shards each hold their own.
     throw MemoryError(std::string(e.what()) + ", or train the series in shards (--shard K/N, one process each, then merge)");
   }
-  outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front());
   PanelCheckpoint& checkpoint = outcome.checkpoint;
   checkpoint.config = config;
   checkpoint.columns = columns_info(config, set);
@@ -936,10 +937,15 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   if (options.selection.shard.count > 1) checkpoint.shard = options.selection.shard;
   if (options.parallel.ranks > 1 && config.training.mode != TrainingMode::global)
     throw InputError("several processes (MPI) train one global model: use --mode global, or --shard for per-series models");
-  if (config.training.mode == TrainingMode::global)
+  // Said of the series trained (a global model refuses the run for any series it cannot take).
+  if (config.training.mode == TrainingMode::global) {
+    outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front());
     fit_global(config, std::move(set), options, outcome);
-  else
+  } else {
     fit_per_series(config, set, options, outcome);
+    outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front(),
+                                                   [&](const std::string& id) { return checkpoint.find(id) >= 0; });
+  }
   if (given.data.season == 0)
     for (const PanelSeries& s : checkpoint.series)
       if (std::max(1, s.frequency.seasonal_period()) != config.data.season) {

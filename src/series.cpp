@@ -997,10 +997,12 @@ std::string dropped_rows_note(const SeriesSet& set) {
          std::to_string(count) + " series (" + named + (count > 3 ? "; ..." : "") + ")";
 }
 
-std::string last_value_jump_note(const SeriesSet& set, const std::string& name) {
+std::string last_value_jump_note(const SeriesSet& set, const std::string& name,
+                                 const std::function<bool(const std::string& id)>& said) {
   std::string first;
   std::vector<std::string> others;
   for (const Series& s : set.series) {
+    if (said && !said(s.id)) continue;
     const std::string note = last_value_jump_note(s.values, 0, s.rows(), name, s.time.ticks.empty() ? "" : s.time.format_tick(s.time.ticks.back()));
     if (note.empty()) continue;
     if (first.empty())

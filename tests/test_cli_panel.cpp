@@ -557,6 +557,78 @@ TEST_CASE("many-series training names a value the model cannot compute with, as 
   CHECK_THAT(refused.err, Contains("skipped series 'a': column 'value' is 1e+99") &&
                               Contains("both.csv: no series trained: every series was refused (as above)") && !Contains("diverged"));
   CHECK_FALSE(file_exists(dir.file("r.json")));
+  // The series refused is not forecast: no note says every forecast of it starts from its last value.
+  CHECK_THAT(per_series.err, !Contains("note: series 'b': the last value"));
+}
+
+// Found by a hunt: a shard whose every series was refused exited 2 without a checkpoint, which
+// failed a `parallel --halt now,fail=1` pipeline, and the merged checkpoint lacked the series that
+// one run over the file lists as left out, so predicting from the training file failed.
+TEST_CASE("a shard whose every series is refused records them, and the merge equals one run", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,y\n";
+  for (const char* id : {"p", "q", "r"})
+    for (int t = 1; t <= 8; ++t)
+      csv += std::string(id) + ",2000-0" + std::to_string(t) + "," +
+             (std::string(id) == "r" && t == 8 ? std::string("1e99") : std::to_string(100 + t * 37 % 11)) + "\n";
+  dir.write("d.csv", csv);
+  const std::string flags = "train --data d.csv --series-column id --time-column date --target y --look-back 2 --epochs 3 "
+                            "--hidden 4 --threads 1 --quiet";
+  REQUIRE(run_cli(flags + " --output all.json", dir.path()).exit_code == 0);
+  std::string shards;
+  bool only_refused = false;
+  for (const std::string k : {"0", "1", "2", "3"}) {
+    const RunResult shard = run_cli(flags + " --shard " + k + "/4 --output s" + k + ".json", dir.path());
+    INFO(shard.err);
+    CHECK(shard.exit_code == 0);
+    if (file_exists(dir.file("s" + k + ".json"))) shards += " s" + k + ".json";
+    if (shard.err.find("trained none of its series (all left out, as above); s" + k + ".json records them for merge") !=
+        std::string::npos)
+      only_refused = true;
+  }
+  CHECK(only_refused);  // 'r' alone in its shard (by the hash of the ids)
+  const RunResult merged = run_cli("merge" + shards + " --output merged.json", dir.path());
+  INFO(merged.err);
+  REQUIRE(merged.exit_code == 0);
+  const RunResult one_run = run_cli("predict --model all.json --input d.csv", dir.path());
+  const RunResult from_shards = run_cli("predict --model merged.json --input d.csv", dir.path());
+  INFO(from_shards.err);
+  CHECK(one_run.exit_code == 0);
+  CHECK(from_shards.exit_code == 0);
+  CHECK(from_shards.out == one_run.out);
+  CHECK_THAT(from_shards.err, Contains("series 'r' not forecast: not in the checkpoint, as training left it out"));
+}
+
+// Found by a hunt: a series one value in its training rows trained, and forecast that value
+// whatever its history said (its scaler maps every value to it).
+TEST_CASE("a series constant in its training rows is skipped when it changes later, its history checked when not", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,y\n";
+  for (int t = 1; t <= 9; ++t) {
+    csv += "v,2000-0" + std::to_string(t) + "," + std::to_string(100 + t * 37 % 11) + "\n";
+    csv += "late,2000-0" + std::to_string(t) + "," + (t >= 9 ? "9" : "5") + "\n";
+    csv += "flat,2000-0" + std::to_string(t) + ",0\n";
+  }
+  dir.write("d.csv", csv);
+  dir.write("sold.csv", "id,date,y\nflat,2000-08,300\nflat,2000-09,500\n");
+  dir.write("none.csv", "id,date,y\nflat,2000-08,0\nflat,2000-09,0\n");
+  const std::string flags = "train --data d.csv --series-column id --time-column date --target y --look-back 2 --epochs 3 "
+                            "--hidden 4 --threads 1 --quiet";
+  const RunResult train = run_cli(flags + " --output m.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("skipped series 'late': target column 'y' is 5 in every one of the 8 rows before the "
+                                 "validation tail and changes only in the last 1"));
+  const RunResult flat = run_cli("predict --model m.json --series flat --horizon 1", dir.path());
+  CHECK(flat.out == "id,date,y\nflat,2000-10,0\n");  // a series without sales forecasts none
+  CHECK(run_cli("predict --model m.json --input none.csv --series flat --horizon 1", dir.path()).out == flat.out);
+  const RunResult sold = run_cli("predict --model m.json --input sold.csv --series flat", dir.path());
+  CHECK(sold.exit_code == 2);
+  CHECK_THAT(sold.err, Contains("sold.csv: series 'flat': column 'y' is 300 at '2000-08', but was 0 in every training "
+                                "row: the model forecasts that value whatever the history says"));
+  const RunResult global = run_cli(flags + " --mode global --output g.json", dir.path());
+  CHECK(global.exit_code == 2);
+  CHECK_THAT(global.err, Contains("series 'late': target column 'y' is 5 in every one of the 8 rows before the validation tail"));
 }
 
 TEST_CASE("many-series evaluate notes a MASE scale of m = 1 per series, as the single-series table does", "[cli-panel]") {

@@ -116,10 +116,14 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
 // changes only in the validation tail), or a spread below 1e-100; or when a value lies 1e12
 // training ranges away. fit() refuses such data; inspect says so.
 void check_scalable(const Series& series, const Split& split, const std::string& source);
+// InputError (naming `source`) when a target of `series` is one value over the rows before
+// split.train_end and changes after them: the model learns nothing from those rows, and its
+// scaler maps every later value to that one. Part of check_scalable; many-series training asks
+// this, check_spread and check_in_training_range of each series (a series constant in every row
+// is trained there, its forecast the constant: a product without sales).
+void check_changes_in_training(const Series& series, const Split& split, const std::string& source);
 // InputError (naming `source`) when a column of `series` varies over rows [0, train_end) by more
-// than 0 but less than 1e-100, too little to min-max scale; part of check_scalable, and all of it
-// that many-series training asks of a series (a constant one is trained there: its forecast is
-// the constant).
+// than 0 but less than 1e-100, too little to min-max scale; part of check_scalable.
 void check_spread(const Series& series, long train_end, const std::string& source);
 
 // Theta (theta.hpp) of each of the first `targets` columns over rows [0, rows) of `values`

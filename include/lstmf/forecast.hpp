@@ -46,7 +46,8 @@ std::string csv_field(const std::string& text);
 History tail_history(const Checkpoint& checkpoint);
 // InputError naming history.source and the row (its time, or its number) when a value of rows
 // [first_row, rows) scales beyond kMaxScaledMagnitude (scaler.hpp) with the checkpoint's scaler
-// (targets seasonally adjusted first where the checkpoint adjusts, as the scaler saw them).
+// (targets seasonally adjusted first where the checkpoint adjusts, as the scaler saw them), or when
+// a target that was one value in every training row (a series without sales) has another there.
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row = 0);
 // A history's times (`ticks`, written as `written`) placed on the grid of the model's (`model`,
 // whose training data ended in the times `tail`; time_index.hpp place_on_grid): forecasts

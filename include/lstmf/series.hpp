@@ -166,8 +166,9 @@ inline constexpr double kLastJump = 3;
 std::string last_value_jump_note(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when);
 // The same over many series (target 0, named `name`): the first series whose last value jumps,
 // "series 'b': the last value of ...", and how many more do ("; so did 2 more series ('c', 'd')");
-// "" when none does.
-std::string last_value_jump_note(const SeriesSet& set, const std::string& name);
+// "" when none does. `said` (when given) picks the series spoken of: those trained, not those left out.
+std::string last_value_jump_note(const SeriesSet& set, const std::string& name,
+                                 const std::function<bool(const std::string& id)>& said = {});
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::dropped), "2 leading rows (before the first value of 'f') not read"

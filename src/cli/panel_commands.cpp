@@ -84,9 +84,13 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
                 << "\n";
     return 0;
   }
-  // Per series, every series left out for diverging (the ones too short fail fit_panel): nothing
-  // trained is a failed run, not an empty one.
-  if (!global && outcome.checkpoint.series.empty() && !outcome.stopped) {
+  // Per series, every series left out for diverging or refused (the ones too short fail fit_panel):
+  // nothing trained is a failed run, not an empty one. Not for a shard, one part of a run over the
+  // whole file, which leaves such series out and goes on: the shard's checkpoint records them
+  // (left_out), so that the merged checkpoint equals that run's, and the pipeline goes on.
+  const bool sharded = options.selection.shard.count > 1 && options.selection.ids.empty();
+  const bool only_left_out = !global && outcome.checkpoint.series.empty() && !outcome.checkpoint.left_out.empty() && sharded;
+  if (!global && outcome.checkpoint.series.empty() && !outcome.stopped && !only_left_out) {
     if (std::any_of(outcome.skipped.begin(), outcome.skipped.end(), [](const SkippedSeries& s) { return s.diverged; }))
       throw DivergedError("no series trained: every series that was long enough diverged or was refused (as above); "
                           "no checkpoint was written");
@@ -110,7 +114,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
 
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
-                              : !checkpoint.series.empty();
+                              : !checkpoint.series.empty() || only_left_out;
+  if (only_left_out && world.rank == 0)  // said even with --quiet, as the series left out are
+    std::cerr << "note: shard " << options.selection.shard.text() << " trained none of its series (all left out, as above); "
+              << printable(config.output.path) << " records them for merge\n";
   if (trained && world.rank == 0) {
     // As train's single-series checkpoint: staged beside its path, the log written (on_saved),
     // then renamed into place, so a log that cannot be written leaves the old checkpoint.
