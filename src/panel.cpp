@@ -943,6 +943,13 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     fit_global(config, std::move(set), options, outcome);
   } else {
     fit_per_series(config, set, options, outcome);
+    // The columns' frequency is the first series trained's, as merge takes it from the shards'
+    // series: the same checkpoint whether a series refused first by id was in this run or another.
+    if (!checkpoint.series.empty()) {
+      checkpoint.columns.frequency = checkpoint.series.front().frequency;
+      checkpoint.columns.month_day = checkpoint.series.front().month_day;
+      checkpoint.columns.seasonal_period = std::max(1, checkpoint.series.front().frequency.seasonal_period());
+    }
     outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front(),
                                                    [&](const std::string& id) { return checkpoint.find(id) >= 0; });
   }
