@@ -824,3 +824,29 @@ TEST_CASE("many-series train and predict note a series whose last value jumps, a
   CHECK_THAT(predict.err, Contains("note: j.csv: series 'b': the last value of 'value' (1000"));
   CHECK_THAT(run_cli("predict --model m.json --input j.csv --series a", dir.path()).err, !Contains("last value"));
 }
+
+// Found by a hunt: the columns' frequency was the file's first series' in one run, but the first
+// trained series' in a merge: a refused daily series first by id made them differ.
+TEST_CASE("a per-series checkpoint's columns are its first trained series', in one run as in a merge", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = "id,date,y\n";
+  for (int d = 1; d <= 10; ++d) csv += "a,2000-01-" + std::string(d < 10 ? "0" : "") + std::to_string(d) + "," + (d == 10 ? "1e99" : std::to_string(100 + d)) + "\n";
+  for (const char* id : {"p", "q"})
+    for (int t = 1; t <= 9; ++t) csv += std::string(id) + ",2000-0" + std::to_string(t) + "-01," + std::to_string(100 + t * 37 % 11) + "\n";
+  dir.write("d.csv", csv);
+  const std::string flags = "train --data d.csv --series-column id --time-column date --target y --look-back 2 --epochs 3 "
+                            "--hidden 4 --threads 1 --quiet";
+  REQUIRE(run_cli(flags + " --output all.json", dir.path()).exit_code == 0);
+  std::string shards;
+  for (const std::string k : {"0", "1", "2", "3"}) {
+    REQUIRE(run_cli(flags + " --shard " + k + "/4 --output s" + k + ".json", dir.path()).exit_code == 0);
+    if (file_exists(dir.file("s" + k + ".json"))) shards += " s" + k + ".json";
+  }
+  REQUIRE(run_cli("merge" + shards + " --output merged.json", dir.path()).exit_code == 0);
+  const auto one_run = nlohmann::json::parse(read_file(dir.file("all.json")));
+  const auto merged = nlohmann::json::parse(read_file(dir.file("merged.json")));
+  CHECK(one_run["columns"] == merged["columns"]);
+  CHECK(one_run["columns"]["frequency"]["name"] == "monthly");
+  CHECK(one_run["series"] == merged["series"]);
+  CHECK(one_run["left_out"] == merged["left_out"]);
+}
