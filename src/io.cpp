@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
@@ -700,6 +701,34 @@ void check_writable(const std::string& given) {
 
 namespace {
 
+// The temporaries being written, for remove_live_temporaries in a signal handler: fixed buffers
+// and atomic states only (free, being named, named). A path too long for a slot, or a ninth file
+// at once, is not listed (the next run removes it as stale).
+constexpr int kLiveSlots = 8;
+constexpr std::size_t kLivePathBytes = 4096;
+enum LiveState : int { kFree = 0, kNaming = 1, kNamed = 2 };
+struct LiveTemporary {
+  std::atomic<int> state{kFree};
+  char path[kLivePathBytes] = {};
+};
+LiveTemporary g_live[kLiveSlots];
+
+int note_live(const std::string& temp) {
+  if (temp.size() >= kLivePathBytes) return -1;
+  for (int i = 0; i < kLiveSlots; ++i) {
+    int expected = kFree;
+    if (!g_live[i].state.compare_exchange_strong(expected, kNaming)) continue;
+    std::memcpy(g_live[i].path, temp.c_str(), temp.size() + 1);
+    g_live[i].state.store(kNamed);
+    return i;
+  }
+  return -1;
+}
+
+void forget_live(int slot) {
+  if (slot >= 0) g_live[slot].state.store(kFree);
+}
+
 // Creates `path.tmp.XXXXXX`, holding an exclusive flock on it (which marks it live for
 // remove_stale_temporaries, released by close); its name goes to `temp`. Another process's
 // cleanup may take the file between mkstemp and the lock: once the lock is ours, the file must
@@ -752,6 +781,11 @@ int remove_stale_temporaries(const std::string& path) {
   }
   ::closedir(dir);
   return removed;
+}
+
+void remove_live_temporaries() noexcept {
+  for (LiveTemporary& live : g_live)
+    if (live.state.load() == kNamed) ::unlink(live.path);
 }
 
 void write_atomically(const std::string& path, const std::string& content) {
@@ -809,6 +843,7 @@ StagedFile::StagedFile(const std::string& given, const std::function<void(const 
   }
   remove_stale_temporaries(path_);
   fd_ = create_locked_temporary(path_, temp_);
+  live_ = note_live(temp_);
   // mkstemp creates 0600: a file replaced keeps its permissions (chmod 640 on a shared forecast
   // stays), a new one takes the usual ones.
   struct stat existing {};
@@ -843,6 +878,8 @@ StagedFile::~StagedFile() { discard(); }
 void StagedFile::discard() {
   if (fd_ < 0) return;
   ::unlink(temp_.c_str());
+  forget_live(live_);
+  live_ = -1;
   ::close(fd_);
   fd_ = -1;
 }
@@ -867,6 +904,8 @@ void StagedFile::commit() {
     discard();
     throw IoError(path_, "cannot rename the temporary file into place: " + errno_text(error));
   }
+  forget_live(live_);
+  live_ = -1;
   ::close(fd_);  // the data is on disk already (fsync)
   fd_ = -1;
 }

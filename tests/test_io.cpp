@@ -225,6 +225,27 @@ TEST_CASE("streamed atomic writes put the pieces in place, or nothing when the p
   CHECK(test::run_shell("ls", dir.path()).out == "out.txt\n");  // no temporary file left behind
 }
 
+TEST_CASE("the temporaries being written are removed at once by remove_live_temporaries, as an interrupt's exit does", "[io]") {
+  test::TempDir dir;
+  const std::string path = dir.file("out.csv");
+  write_atomically(path, "old\n");
+  std::string during;
+  // What a SIGINT handler does mid-write (then it exits 130): the temporary goes, the old file stays.
+  CHECK_THROWS_AS(write_atomically_streamed(path,
+                                            [&](const AppendText& append) {
+                                              append("new");
+                                              during = test::run_shell("ls", dir.path()).out;
+                                              remove_live_temporaries();
+                                            }),
+                  IoError);
+  CHECK_THAT(during, Catch::StartsWith("out.csv\nout.csv.tmp."));
+  CHECK(test::run_shell("ls", dir.path()).out == "out.csv\n");
+  CHECK(test::read_file(path) == "old\n");
+  remove_live_temporaries();  // none live: nothing happens
+  write_atomically(path, "new\n");
+  CHECK(test::read_file(path) == "new\n");
+}
+
 TEST_CASE("stale temporaries of a path are removed, also fresh ones, and live and unrelated files stay", "[io]") {
   test::TempDir dir;
   const std::string path = dir.file("m.json");

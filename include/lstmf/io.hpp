@@ -80,6 +80,10 @@ void write_atomically(const std::string& path, const std::string& content);
 // Returns how many it removed; never throws (a file it cannot remove stays, and readers never look
 // at temporaries anyway).
 int remove_stale_temporaries(const std::string& path);
+// Removes the temporary files this process is writing (StagedFile's, not yet renamed into place).
+// Async-signal-safe: for a signal handler about to _exit (SIGINT, SIGTERM), so an interrupted run
+// leaves no temporary behind rather than one the next run removes.
+void remove_live_temporaries() noexcept;
 
 // Checks up front that `path` can be written (its folder exists and is writable), so a long job
 // fails before it starts rather than after. "-" always passes.
@@ -118,6 +122,7 @@ class StagedFile {
   std::string path_;     // where it goes ("-" = stdout)
   std::string temp_;     // the temporary file beside it
   int fd_ = -1;          // open and locked until commit or discard
+  int live_ = -1;        // its slot among the live temporaries (remove_live_temporaries), -1 for none
   bool in_place_ = false;
   std::string pending_;  // in place: the content, written by commit
 };

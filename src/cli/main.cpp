@@ -29,9 +29,11 @@ int fail(lstmf::ExitCode code, const std::string& message) {
 }
 
 // SIGINT or SIGTERM outside train (whose own handler saves the checkpoint first, train.cpp): no
-// output is ever half written (files are renamed into place; the next run removes a stale
-// temporary), so exit 130 at once, as README "Exit codes" says.
+// output is ever half written (files are renamed into place; the temporaries being written are
+// removed, and the next run removes any left by a kill), so exit 130 at once, as README "Exit
+// codes" says.
 extern "C" void exit_interrupted(int) {
+  lstmf::remove_live_temporaries();
   static const char message[] = "lstm-forecast: interrupted\n";
   const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
   (void)written;
@@ -59,6 +61,7 @@ extern "C" void exit_on_bus_error(int) {
     const ssize_t written = ::write(STDERR_FILENO, text, length);
     (void)written;
   };
+  lstmf::remove_live_temporaries();
   const char* path = lstmf::mapped_file_path();
   if (path[0] != '\0') {
     say("lstm-forecast: ");

@@ -44,7 +44,10 @@ extern "C" void on_signal(int) {
   const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
   long long first = 0;
   if (g_first_signal_ns.compare_exchange_strong(first, now)) return;  // the first: noted
-  if (now - first > 500000000LL) ::_exit(static_cast<int>(ExitCode::interrupted));
+  if (now - first > 500000000LL) {
+    remove_live_temporaries();  // a checkpoint being written when the second signal came
+    ::_exit(static_cast<int>(ExitCode::interrupted));
+  }
 }
 
 void install_signal_handlers() {
