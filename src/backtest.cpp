@@ -259,10 +259,17 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   // The same tail as train's split (windows.cpp: split_rows), without its minimum-length checks:
   // the backtest only needs its own windows.
   const long held_out = rows - split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
-  BacktestPlan plan =
-      plan_backtest(rows, data.look_back, options.horizon.value_or(default_horizon(checkpoint)),
-                    options.season.value_or(checkpoint.columns.seasonal_period), options,
-                    std::max(0L, rows - held_out), history.source);
+  BacktestPlan plan;
+  try {
+    plan = plan_backtest(rows, data.look_back, options.horizon.value_or(default_horizon(checkpoint)),
+                         options.season.value_or(checkpoint.columns.seasonal_period), options,
+                         std::max(0L, rows - held_out), history.source);
+  } catch (const InputError& e) {
+    // Too few rows: say which rows of the file were not read, if any (a feature that ends early).
+    const std::string dropped = dropped_rows_note(history.dropped);
+    if (dropped.empty() || e.file() != history.source) throw;
+    throw InputError(e.file(), e.line(), e.column(), e.message() + "; " + dropped);
+  }
   if (checkpoint.config.training.refit == Toggle::on) plan.rule += refit_note(checkpoint, history, plan);
 
   const std::vector<MethodForecasts> methods = {

@@ -385,11 +385,12 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   std::string jump;
   if (data.series.size() == 1 && !named.data.targets.empty()) {
     const Series& only = data.series.front();
-    jump = last_value_jump_note(only.values, 0, only.rows(), named.data.targets.front(),
+    jump = last_value_jump_note(only.values, only.rows(), named.data.targets,
                                 only.time.ticks.empty() ? "" : only.time.format_tick(only.time.ticks.back()));
   }
   FitOutcome outcome = fit(named, std::move(data), options);
   outcome.last_value_jump = jump;
+  outcome.constant_features = constant_features_note(outcome.checkpoint);
   outcome.time_column_dropped = dropped;
   outcome.time_column_unread = unread;
   outcome.rows_dropped = rows_dropped;

@@ -26,6 +26,7 @@ std::vector<std::string> fit_notes(const FitOutcome& outcome) {
   if (!outcome.rows_dropped.empty())
     notes.push_back("note: " + outcome.rows_dropped + " (--missing fills between values only)");
   if (!outcome.last_value_jump.empty()) notes.push_back("note: " + outcome.last_value_jump);
+  if (!outcome.constant_features.empty()) notes.push_back("note: " + outcome.constant_features);
   return notes;
 }
 

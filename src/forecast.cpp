@@ -47,6 +47,13 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
   return text;
 }
 
+// "10 rows", and which rows of the file were not read, if any: "10 rows (40 trailing rows (after
+// the last value of 'z') not read)".
+std::string rows_read(const History& history) {
+  const std::string dropped = dropped_rows_note(history.dropped);
+  return count_of(history.values.rows(), "row") + (dropped.empty() ? "" : " (" + dropped + ")");
+}
+
 void check_finite(const MatrixD& values) {
   if (!values.allFinite())
     throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights, "
@@ -133,6 +140,37 @@ void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>
                        "times '" + history.format_tick(as_written[i - 1]) + "' and '" + history.format_tick(as_written[i]) +
                            "' fall in the same " + model.frequency.name() + " period of the model's");
     }
+}
+
+std::string constant_features_note(const Checkpoint& checkpoint) {
+  const MinMaxScaler& scaler = checkpoint.scaler;
+  const std::size_t targets = checkpoint.columns.targets.size();
+  std::string note;
+  for (std::size_t f = 0; f < checkpoint.columns.features.size() && targets + f < scaler.data_min().size(); ++f)
+    if (scaler.data_min()[targets + f] == scaler.data_max()[targets + f])
+      note += (note.empty() ? "" : "; ") + std::string("feature ") + in_quotes(checkpoint.columns.features[f]) + " is " +
+              format_number(scaler.data_min()[targets + f]) +
+              " in every training row: the model cannot read it (any value scales to that one); drop it from "
+              "--features, or train on rows in which it changes";
+  return note;
+}
+
+std::string unread_feature_note(const Checkpoint& checkpoint, const History& history) {
+  const MinMaxScaler& scaler = checkpoint.scaler;
+  const std::size_t targets = checkpoint.columns.targets.size();
+  for (std::size_t f = 0; f < checkpoint.columns.features.size(); ++f) {
+    const std::size_t c = targets + f;
+    if (c >= scaler.data_min().size() || static_cast<long>(c) >= history.values.cols() ||
+        scaler.data_min()[c] != scaler.data_max()[c])
+      continue;
+    for (long r = 0; r < history.values.rows(); ++r)
+      if (history.values(r, static_cast<long>(c)) != scaler.data_min()[c])
+        return "feature " + in_quotes(checkpoint.columns.features[f]) + " was " + format_number(scaler.data_min()[c]) +
+               " in every training row, so the model does not read it: the history's " +
+               format_number(history.values(r, static_cast<long>(c))) + " at " +
+               row_name(checkpoint.columns.time_index(), history.ticks, r) + " changes nothing in the forecast";
+  }
+  return "";
 }
 
 History read_history(const Checkpoint& checkpoint, const std::string& path) {
@@ -301,7 +339,7 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
   const int look_back = checkpoint.config.data.look_back;
   const long rows = history.values.rows();
   if (rows < look_back)
-    throw InputError(history.source, 0, 0, "history has " + count_of(rows, "row") + "; the model needs the last " +
+    throw InputError(history.source, 0, 0, "history has " + rows_read(history) + "; the model needs the last " +
                                                std::to_string(look_back) + " (its look-back)");
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
   // The last step's time first: a horizon past year 9999 is refused before a long rollout, not
@@ -371,7 +409,7 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
   const int horizon = checkpoint.config.data.horizon;
   const long rows = history.values.rows();
   if (rows <= look_back)
-    throw InputError(history.source, 0, 0, "history has " + count_of(rows, "row") + "; fitted values need more than " +
+    throw InputError(history.source, 0, 0, "history has " + rows_read(history) + "; fitted values need more than " +
                                                std::to_string(look_back) + " (the look-back)");
   check_history_in_range(checkpoint, history);
   std::vector<long> origins;

@@ -939,7 +939,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     throw InputError("several processes (MPI) train one global model: use --mode global, or --shard for per-series models");
   // Said of the series trained (a global model refuses the run for any series it cannot take).
   if (config.training.mode == TrainingMode::global) {
-    outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front());
+    outcome.last_value_jump = last_value_jump_note(set, config.data.targets);
     fit_global(config, std::move(set), options, outcome);
   } else {
     fit_per_series(config, set, options, outcome);
@@ -950,7 +950,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
       checkpoint.columns.month_day = checkpoint.series.front().month_day;
       checkpoint.columns.seasonal_period = std::max(1, checkpoint.series.front().frequency.seasonal_period());
     }
-    outcome.last_value_jump = last_value_jump_note(set, config.data.targets.front(),
+    outcome.last_value_jump = last_value_jump_note(set, config.data.targets,
                                                    [&](const std::string& id) { return checkpoint.find(id) >= 0; });
   }
   if (given.data.season == 0)

@@ -753,9 +753,10 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
     first = begin > 0 ? span.begin : 0;
     last = span.end;
   }
-  if (raw.values.cols() > 0 && raw.values.col(0).segment(first, last - first).hasNaN()) {
+  if (n_targets > 0 && raw.values.leftCols(n_targets).middleRows(first, last - first).hasNaN()) {
     series.target_filled.resize(static_cast<std::size_t>(last - first));
-    for (long r = first; r < last; ++r) series.target_filled[static_cast<std::size_t>(r - first)] = std::isnan(raw.values(r, 0));
+    for (long r = first; r < last; ++r)
+      series.target_filled[static_cast<std::size_t>(r - first)] = raw.values.row(r).head(n_targets).hasNaN();
   }
   fill_missing(raw.values, columns, missing, source);
   if (first > 0 || last < raw.values.rows()) {
@@ -934,7 +935,9 @@ std::string_view trim_blanks(std::string_view text) {
   return text;
 }
 
-std::string last_value_jump_note(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when) {
+namespace {
+
+std::string last_value_jump_of(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when) {
   if (rows < 8) return "";
   double before = 0;  // the largest earlier change
   for (long t = 1; t + 1 < rows; ++t) before = std::max(before, std::abs(values(t, column) - values(t - 1, column)));
@@ -944,6 +947,17 @@ std::string last_value_jump_note(const MatrixD& values, long column, long rows, 
          (when.empty() ? std::string() : ", at " + when) + ") changed by " + format_number(last) +
          " from the row before, more than " + format_number(kLastJump) + " times any earlier change (at most " +
          format_number(before) + "): every forecast starts from it; if it is an error, fix or drop that row";
+}
+
+}  // namespace
+
+std::string last_value_jump_note(const MatrixD& values, long rows, const std::vector<std::string>& names, const std::string& when) {
+  std::string notes;
+  for (std::size_t k = 0; k < names.size() && static_cast<long>(k) < values.cols(); ++k) {
+    const std::string note = last_value_jump_of(values, static_cast<long>(k), rows, names[k], when);
+    if (!note.empty()) notes += (notes.empty() ? "" : "; ") + note;
+  }
+  return notes;
 }
 
 namespace {
@@ -997,13 +1011,13 @@ std::string dropped_rows_note(const SeriesSet& set) {
          std::to_string(count) + " series (" + named + (count > 3 ? "; ..." : "") + ")";
 }
 
-std::string last_value_jump_note(const SeriesSet& set, const std::string& name,
+std::string last_value_jump_note(const SeriesSet& set, const std::vector<std::string>& names,
                                  const std::function<bool(const std::string& id)>& said) {
   std::string first;
   std::vector<std::string> others;
   for (const Series& s : set.series) {
     if (said && !said(s.id)) continue;
-    const std::string note = last_value_jump_note(s.values, 0, s.rows(), name, s.time.ticks.empty() ? "" : s.time.format_tick(s.time.ticks.back()));
+    const std::string note = last_value_jump_note(s.values, s.rows(), names, s.time.ticks.empty() ? "" : s.time.format_tick(s.time.ticks.back()));
     if (note.empty()) continue;
     if (first.empty())
       first = "series " + in_quotes(s.id) + ": " + note;

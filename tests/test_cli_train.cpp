@@ -1,7 +1,9 @@
 // End-to-end: train and predict through the built binary, in a temporary folder.
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
+#include <functional>
 #include <sstream>
 #include <filesystem>
 #include <string>
@@ -10,6 +12,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "lstmf/error.hpp"
 #include "support.hpp"
 
 using namespace lstmf::test;
@@ -1015,4 +1018,64 @@ TEST_CASE("a history's times are placed on the model's grid: forecasts continue 
   CHECK(lost.exit_code == 2);
   CHECK_THAT(lost.err, StartsWith("lstm-forecast: seconds.csv: time '2004-01-01 05:00:30' cannot be written as the "
                                   "training data's times are ('2004-01-01 05:19')"));
+}
+
+// Found by a hunt on several targets and features: notes looked at the first target alone, a
+// feature one value in every training row was silently unread, and a history cut short by a
+// feature that ends early was called short without saying why.
+TEST_CASE("notes cover every target, an unread feature, and rows a short history did not read", "[cli-train]") {
+  TempDir dir;
+  // 50 daily rows: targets a (about 20) and b (about 100), features x and z.
+  using lstmf::format_number;
+  const auto rows = [](const std::function<void(int, std::vector<std::string>&)>& edit) {
+    std::string csv = "date,a,b,x,z\n";
+    for (int i = 0; i < 50; ++i) {
+      char date[16];
+      std::snprintf(date, sizeof date, "2021-%02d-%02d", i < 31 ? 1 : 2, i < 31 ? i + 1 : i - 30);
+      std::vector<std::string> row = {date, format_number(20 + 3 * std::sin(i / 2.0) + (i * 7 % 10) / 10.0),
+                                      format_number(100 + 10 * std::cos(i / 3.0) + (i * 3 % 10) / 10.0),
+                                      std::to_string(i % 5), format_number((i * 13 % 17) / 17.0)};
+      edit(i, row);
+      csv += row[0] + "," + row[1] + "," + row[2] + "," + row[3] + "," + row[4] + "\n";
+    }
+    return csv;
+  };
+  dir.write("base.csv", rows([](int, std::vector<std::string>&) {}));
+  dir.write("bmiss.csv", rows([](int i, std::vector<std::string>& r) { if (i == 45 || i == 46) r[2] = "NA"; }));
+  dir.write("bjump.csv", rows([](int i, std::vector<std::string>& r) { if (i == 49) r[2] = "400"; }));
+  dir.write("xconst.csv", rows([](int, std::vector<std::string>& r) { r[3] = "1"; }));
+  dir.write("xtypo.csv", rows([](int i, std::vector<std::string>& r) { r[3] = i == 49 ? "1e90" : "1"; }));
+  dir.write("zshort.csv", rows([](int i, std::vector<std::string>& r) { if (i >= 10) r[4] = ""; }));
+  const std::string quick = " --target a,b --features x,z --time-column date --horizon 3 --look-back 14 --hidden 4 "
+                            "--epochs 3 --ensemble 1";
+  REQUIRE(run_cli("train --data base.csv --output m.json --quiet" + quick, dir.path()).exit_code == 0);
+
+  const RunResult filled = run_cli("evaluate --model m.json --input bmiss.csv --missing interpolate", dir.path());
+  INFO(filled.err);
+  CHECK(filled.exit_code == 0);
+  CHECK_THAT(filled.out, Contains("2 of the 5 rows scored have a target value missing in the file") &&
+                             Contains("2 of the 3 origins follow a gap filled by interpolation"));
+  CHECK_THAT(run_cli("predict --model m.json --input bjump.csv", dir.path()).err,
+             Contains("note: bjump.csv: the last value of 'b' (400, at 2021-02-19) changed by"));
+  CHECK_THAT(run_cli("train --data bjump.csv --output j.json --quiet" + quick, dir.path()).err,
+             Contains("note: the last value of 'b' (400"));
+
+  const RunResult unread = run_cli("train --data xconst.csv --output x.json --quiet" + quick, dir.path());
+  INFO(unread.err);
+  REQUIRE(unread.exit_code == 0);
+  CHECK_THAT(unread.err, Contains("note: feature 'x' is 1 in every training row: the model cannot read it"));
+  const RunResult typo = run_cli("predict --model x.json --input xtypo.csv", dir.path());
+  CHECK(typo.exit_code == 0);
+  CHECK_THAT(typo.err, Contains("note: xtypo.csv: feature 'x' was 1 in every training row, so the model does not read "
+                                "it: the history's 1e+90 at '2021-02-19' changes nothing in the forecast"));
+  CHECK_THAT(run_cli("predict --model x.json --input xconst.csv", dir.path()).err, !Contains("feature 'x'"));
+
+  const RunResult short_predict = run_cli("predict --model m.json --input zshort.csv --missing ffill", dir.path());
+  CHECK(short_predict.exit_code == 2);
+  CHECK_THAT(short_predict.err, Contains("zshort.csv: history has 10 rows (40 trailing rows (after the last value of 'z') "
+                                         "not read); the model needs the last 14"));
+  const RunResult short_evaluate = run_cli("evaluate --model m.json --input zshort.csv --missing ffill", dir.path());
+  CHECK(short_evaluate.exit_code == 2);
+  CHECK_THAT(short_evaluate.err, Contains("too short to backtest") &&
+                                     Contains("; 40 trailing rows (after the last value of 'z') not read"));
 }

@@ -625,25 +625,35 @@ TEST_CASE("a guessed time column is dropped only when its first time does not re
 TEST_CASE("a last value that jumps far beyond every earlier change is named for a note", "[series]") {
   MatrixD values(12, 1);
   for (long t = 0; t < 12; ++t) values(t, 0) = 100 + 5 * std::sin(static_cast<double>(t));
-  CHECK(last_value_jump_note(values, 0, 12, "y", "").empty());
+  CHECK(last_value_jump_note(values, 12, {"y"}, "").empty());
   values(11, 0) = 160;  // 3 times the largest earlier change (under 10) is far below this jump
-  const std::string note = last_value_jump_note(values, 0, 12, "y", "2020-12");
+  const std::string note = last_value_jump_note(values, 12, {"y"}, "2020-12");
   CHECK_THAT(note, Catch::StartsWith("the last value of 'y' (160, at 2020-12) changed by") &&
                        Catch::Contains("more than 3 times any earlier change") && Catch::Contains("fix or drop that row"));
-  CHECK(last_value_jump_note(values, 0, 11, "y", "").empty());  // the rows before it
+  CHECK(last_value_jump_note(values, 11, {"y"}, "").empty());  // the rows before it
   // The same jump as the 8th row is named; as the 7th, it is not: too few rows to judge.
   MatrixD eight = values.topRows(8);
   eight(7, 0) = 160;
-  CHECK_FALSE(last_value_jump_note(eight, 0, 8, "y", "").empty());
+  CHECK_FALSE(last_value_jump_note(eight, 8, {"y"}, "").empty());
   MatrixD seven = values.topRows(7);
   seven(6, 0) = 160;
-  CHECK(last_value_jump_note(seven, 0, 7, "y", "").empty());
+  CHECK(last_value_jump_note(seven, 7, {"y"}, "").empty());
   // The value as the data hold it, not rounded to 6 digits.
   eight(7, 0) = 12399999.5;
-  CHECK_THAT(last_value_jump_note(eight, 0, 8, "y", ""), Catch::Contains("(12399999.5)"));
+  CHECK_THAT(last_value_jump_note(eight, 8, {"y"}, ""), Catch::Contains("(12399999.5)"));
   MatrixD flat = MatrixD::Constant(10, 1, 3.0);
   flat(9, 0) = 4;
-  CHECK(last_value_jump_note(flat, 0, 10, "y", "").empty());  // no earlier change to compare with
+  CHECK(last_value_jump_note(flat, 10, {"y"}, "").empty());  // no earlier change to compare with
+  // Every target is looked at, not the first alone (a hunt: a jump in the second went unsaid).
+  MatrixD two(12, 2);
+  two.col(0) = values.col(0);
+  two.col(1) = values.col(0);
+  two(11, 0) = two(10, 0);
+  CHECK_THAT(last_value_jump_note(two, 12, {"a", "b"}, ""), Catch::StartsWith("the last value of 'b' (160)"));
+  two(11, 0) = 160;
+  CHECK_THAT(last_value_jump_note(two, 12, {"a", "b"}, ""),
+             Catch::StartsWith("the last value of 'a' (160)") && Catch::Contains("; the last value of 'b' (160)"));
+  CHECK(last_value_jump_note(two, 12, {"a"}, "").find("'b'") == std::string::npos);  // b a feature: not a target
 
   SECTION("over many series: the first that jumps, and how many more do") {
     SeriesSet set;
@@ -653,12 +663,12 @@ TEST_CASE("a last value that jumps far beyond every earlier change is named for 
       s.values = values.topRows(11);  // no jump
       set.series.push_back(s);
     }
-    CHECK(last_value_jump_note(set, "y").empty());
+    CHECK(last_value_jump_note(set, {"y"}).empty());
     for (const std::size_t i : {1, 2, 3, 4, 5}) set.series[i].values = values;  // 160 last
-    const std::string many = last_value_jump_note(set, "y");
+    const std::string many = last_value_jump_note(set, {"y"});
     CHECK_THAT(many, Catch::StartsWith("series 'b': the last value of 'y' (160) changed by") &&
                          Catch::EndsWith("; so did 4 more series ('c', 'd', 'e', ...)"));
     set.series.resize(2);
-    CHECK_THAT(last_value_jump_note(set, "y"), !Catch::Contains("so did"));
+    CHECK_THAT(last_value_jump_note(set, {"y"}), !Catch::Contains("so did"));
   }
 }

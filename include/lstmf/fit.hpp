@@ -65,9 +65,10 @@ struct FitOutcome {
   std::string time_column_dropped;  // why a first column named like a time column was not read as one
   std::string time_column_unread;   // a column named like times, not guessed (look-back or season given)
   std::string rows_dropped;         // dropped_rows_note of the training series ("" for none)
-  std::string last_value_jump;      // series.hpp last_value_jump_note of target 0 ("" for none)
+  std::string last_value_jump;      // series.hpp last_value_jump_note of the targets ("" for none)
   ShortSeries fallback = ShortSeries::none;  // recipe.hpp short_series_fallback: what forecasts in the model's place
   int members_left_out = 0;  // ensemble members an interrupt kept from starting (checkpoint.config.model.ensemble counts the rest)
+  std::string constant_features{};  // forecast.hpp constant_features_note of the checkpoint ("" for none)
 };
 
 // What fit() settles from the data before it trains: the configuration the recipe resolves for it

@@ -28,8 +28,8 @@ struct History {
   long phase = 0;
   // Rows of the file before every column's first value and after any one's last, not read (series.hpp).
   DroppedRows dropped{};
-  // [rows] true where the first target's value was missing in the file and filled by
-  // data.missing (Series::target_filled); empty when none was.
+  // [rows] true where a target's value was missing in the file and filled by data.missing
+  // (Series::target_filled); empty when none was.
   std::vector<bool> target_filled{};
 };
 
@@ -55,6 +55,14 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
 // the time for one the model's form cannot write. Nothing happens without times on either side.
 void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
                          const TimeFormat& written, const std::string& source);
+// The feature columns that were one value in every row the checkpoint's scaler saw (the model
+// cannot read them: its scaler maps any value to that one), as "feature 'x' is 1 in every
+// training row: ..." for train's note; "" for none.
+std::string constant_features_note(const Checkpoint& checkpoint);
+// For predict's and evaluate's note: such a feature whose value in `history` is another, which the
+// forecast cannot reflect ("feature 'x' was 1 in every training row, ...; the history has 4e15 at
+// '2021-02-19'"); "" for none.
+std::string unread_feature_note(const Checkpoint& checkpoint, const History& history);
 // Reads history from a CSV ("-" = stdin) with the checkpoint's columns, by name (extra columns
 // ignored, missing ones an error); the missing-value policy of the checkpoint's config applies.
 History read_history(const Checkpoint& checkpoint, const std::string& path);

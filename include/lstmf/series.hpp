@@ -61,9 +61,9 @@ struct Series {
   // column's first value (with a time column) and after any column's last are not part of the
   // series: how many there were, and which column bounds them.
   DroppedRows dropped;
-  // [rows] true where the first target's value was missing in the file (a missing cell, or a row
-  // inserted for a time gap) and filled by data.missing; empty when none was. The accuracy
-  // protocol scores only the values the file holds.
+  // [rows] true where a target's value was missing in the file (a missing cell, or a row inserted
+  // for a time gap) and filled by data.missing; empty when none was. The accuracy protocol (one
+  // target) scores only the values the file holds; evaluate says how many it scores.
   std::vector<bool> target_filled;
 
   long rows() const { return static_cast<long>(values.rows()); }
@@ -156,18 +156,19 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr, std::string* unread_time = nullptr,
                                const SeriesFilter& wanted = nullptr);
 
-// For a note: when the last of the first `rows` rows of column `column` of `values` [rows, columns]
-// changed from the row before by more than kLastJump times every earlier change (8 rows at least):
-// "the last value of 'y' (944, at 1959-06) changed by 472 from the row before, more than 3 times any
-// earlier change (at most 78): ...". A typo there sets the level every forecast starts from, and
-// validation, which ends before it, does not see it. `name` names the column; `when` the last
-// row's time ("" for none). "" when the last change is not such a jump.
+// For a note: when the last of the first `rows` rows of a target of `values` [rows, columns] (the
+// first names.size() columns, named by `names`) changed from the row before by more than kLastJump
+// times every earlier change (8 rows at least): "the last value of 'y' (944, at 1959-06) changed by
+// 472 from the row before, more than 3 times any earlier change (at most 78): ...", each such
+// target's joined by "; ". A typo there sets the level every forecast starts from, and validation,
+// which ends before it, does not see it. `when` is the last row's time ("" for none). "" when no
+// target's last change is such a jump.
 inline constexpr double kLastJump = 3;
-std::string last_value_jump_note(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when);
-// The same over many series (target 0, named `name`): the first series whose last value jumps,
+std::string last_value_jump_note(const MatrixD& values, long rows, const std::vector<std::string>& names, const std::string& when);
+// The same over many series (its targets named `names`): the first series whose last value jumps,
 // "series 'b': the last value of ...", and how many more do ("; so did 2 more series ('c', 'd')");
 // "" when none does. `said` (when given) picks the series spoken of: those trained, not those left out.
-std::string last_value_jump_note(const SeriesSet& set, const std::string& name,
+std::string last_value_jump_note(const SeriesSet& set, const std::vector<std::string>& names,
                                  const std::function<bool(const std::string& id)>& said = {});
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader

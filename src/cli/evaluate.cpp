@@ -164,6 +164,8 @@ int run_evaluate(EvaluateArgs args) {
   }
   const std::string dropped = dropped_rows_note(history.dropped);  // as predict says it
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
+  const std::string unread = unread_feature_note(checkpoint, history);
+  if (!unread.empty()) std::cerr << "note: " << history.source << ": " << unread << "\n";
   if (args.json)
     std::cout << to_json(result).dump(2) << "\n";
   else

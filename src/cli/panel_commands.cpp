@@ -206,7 +206,7 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
   const std::string dropped = history ? dropped_rows_note(*history) : "";
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
-  const std::string jump = history ? last_value_jump_note(*history, checkpoint.columns.targets.front()) : "";
+  const std::string jump = history ? last_value_jump_note(*history, checkpoint.columns.targets) : "";
   if (!jump.empty()) std::cerr << "note: " << history->source << ": " << jump << "\n";
   write_atomically(output, to_csv(forecast));
   if (history)

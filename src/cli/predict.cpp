@@ -71,10 +71,12 @@ int run_predict(const PredictArgs& args) {
               << (history.dropped.trailing > 0 ? " (the forecast starts after the last value)" : "") << "\n";
   if (!args.fitted) {
     const std::string jump = last_value_jump_note(
-        history.values, 0, history.values.rows(), checkpoint.columns.targets.front(),
+        history.values, history.values.rows(), checkpoint.columns.targets,
         history.ticks.empty() ? "" : checkpoint.columns.time_index().format_tick(history.ticks.back()));
     if (!jump.empty()) std::cerr << "note: " << history.source << ": " << jump << "\n";
   }
+  const std::string unread = unread_feature_note(checkpoint, history);
+  if (!unread.empty()) std::cerr << "note: " << history.source << ": " << unread << "\n";
   write_atomically(args.output, csv);
   return 0;
 }
