@@ -190,6 +190,27 @@ void check_scalable(const Series& series, const Split& split, const std::string&
   check_in_training_range(series, split.train_end, source);
 }
 
+std::string refit_squeeze(const Series& series, const Split& split) {
+  if (split.train_end < 2 || split.val_end <= split.train_end) return "";
+  for (long c = 0; c < series.n_targets; ++c) {
+    const auto training = series.values.col(c).head(split.train_end);
+    const double lo = training.minCoeff(), hi = training.maxCoeff();
+    const auto refit = series.values.col(c).head(split.val_end);
+    const double range = refit.maxCoeff() - refit.minCoeff();
+    if (!(hi > lo) || !(range > kFarFromTraining * (hi - lo))) continue;
+    long far = split.train_end;  // the validation row farthest from the training range
+    const auto distance = [&](long r) { return std::max(lo - series.values(r, c), series.values(r, c) - hi); };
+    for (long r = split.train_end; r < split.val_end; ++r)
+      if (distance(r) > distance(far)) far = r;
+    return "the validation tail's " + format_number(series.values(far, c)) + " in '" +
+           printable(series.columns[static_cast<std::size_t>(c)]) + "' at " + row_name(series.time, series.time.ticks, far) +
+           " lies " + format_number(std::round(distance(far) / (hi - lo))) + " training ranges (" + format_number(lo) +
+           " to " + format_number(hi) + ") outside the training rows (a typo?): a refit on every row would squeeze "
+           "the scale that much, so the validated members are kept (no refit)";
+  }
+  return "";
+}
+
 void check_changes_in_training(const Series& series, const Split& split, const std::string& source) {
   for (long c = 0; c < series.n_targets && split.train_end > 1; ++c) {
     const auto column = series.values.col(c).head(split.train_end);
@@ -476,8 +497,11 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       // is then no smaller than the one-step error of the drift forecast over the rows before
       // (the standard deviation of their changes), or with a season of m and m + 3 rows, of the
       // seasonal naive forecast with drift (of their lag-m changes); grown like a random walk's,
-      // sqrt(h / p + 1) for lag p (h / p whole).
-      if (origins.size() < 2) {
+      // sqrt(h / p + 1) for lag p (h / p whole). So too when every residual is 0 (a baseline that
+      // was exact on the validation windows: intervals of width 0 at every level, a hunt found, for
+      // a series that had changed before them).
+      const bool exact = rms == 0;
+      if (origins.size() < 2 || exact) {
         const long m = std::max(1, checkpoint.config.data.season);
         const long p = m > 1 && begin >= m + 3 ? m : 1;
         const long changes = begin - p;
@@ -497,7 +521,7 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
         const double level = std::min(1.0, nominal * (w + 1) / w);
         const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil(n * level - 1e-9)));
         double bound = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
-        if (nominal * (w + 1) / w > 1) bound = std::max(bound, z[static_cast<size_t>(c)] * rms);
+        if (nominal * (w + 1) / w > 1 || exact) bound = std::max(bound, z[static_cast<size_t>(c)] * rms);
         q.abs_residual(h * targets + k, c) = bound * tail_widening[static_cast<size_t>(c)];
       }
     }
@@ -754,9 +778,12 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   }
   // No validation rows (no first run to refit after), or a first run that diverged or was
   // interrupted (no refit follows): the checkpoint says it was not refitted.
-  if (config.training.refit == Toggle::on && (validation == nullptr || !outcome.diverged.empty() || stop.load()))
+  if (config.training.refit == Toggle::on && validation != nullptr) outcome.refit_skipped = refit_squeeze(series, split);
+  if (config.training.refit == Toggle::on &&
+      (validation == nullptr || !outcome.diverged.empty() || stop.load() || !outcome.refit_skipped.empty()))
     checkpoint.config.training.refit = Toggle::off;
-  if (config.training.refit == Toggle::on && validation != nullptr && outcome.diverged.empty() && !stop.load()) {
+  if (config.training.refit == Toggle::on && validation != nullptr && outcome.diverged.empty() && !stop.load() &&
+      outcome.refit_skipped.empty()) {
     // Every row now trains (but a test tail, data.test_fraction: rows the model never sees, for
     // evaluate), each member from its own seed again, for every epoch (measured on the accuracy
     // protocol: stopping at the epoch that validated best on a tail of one or two windows did

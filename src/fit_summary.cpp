@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "lstmf/error.hpp"
+#include "lstmf/forecast.hpp"
 
 namespace lstmf {
 
@@ -27,6 +28,10 @@ std::vector<std::string> fit_notes(const FitOutcome& outcome) {
     notes.push_back("note: " + outcome.rows_dropped + " (--missing fills between values only)");
   if (!outcome.last_value_jump.empty()) notes.push_back("note: " + outcome.last_value_jump);
   if (!outcome.constant_features.empty()) notes.push_back("note: " + outcome.constant_features);
+  if (!outcome.refit_skipped.empty()) notes.push_back("note: " + outcome.refit_skipped);
+  // The data's own tail, which predict forecasts from by default.
+  const std::string far = far_in_window_note(outcome.checkpoint, tail_history(outcome.checkpoint));
+  if (!far.empty()) notes.push_back("note: " + far);
   return notes;
 }
 

@@ -54,6 +54,13 @@ std::string rows_read(const History& history) {
   return count_of(history.values.rows(), "row") + (dropped.empty() ? "" : " (" + dropped + ")");
 }
 
+// False when the combination gives the model no weight for any target (seasonal naive or naive
+// alone): what it makes of a history is not used.
+bool model_takes_part(const Checkpoint& checkpoint) {
+  const auto& weights = checkpoint.combination.weights;
+  return weights.empty() || std::any_of(weights.begin(), weights.end(), [](const auto& w) { return w[0] > 0.0; });
+}
+
 void check_finite(const MatrixD& values) {
   if (!values.allFinite())
     throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights, "
@@ -140,6 +147,52 @@ void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>
                        "times '" + history.format_tick(as_written[i - 1]) + "' and '" + history.format_tick(as_written[i]) +
                            "' fall in the same " + model.frequency.name() + " period of the model's");
     }
+}
+
+std::string far_in_window_note(const Checkpoint& checkpoint, const History& history) {
+  const long rows = history.values.rows();
+  const long look_back = checkpoint.config.data.look_back;
+  if (rows < look_back || look_back < 1 || !model_takes_part(checkpoint)) return "";
+  const long first = rows - look_back;
+  const MatrixD seen = checkpoint.seasonal.adjust(history.values.bottomRows(look_back), history.phase + first);
+  const MinMaxScaler& scaler = checkpoint.scaler;
+  const long targets = std::min<long>(static_cast<long>(checkpoint.columns.targets.size()), seen.cols());
+  for (long c = 0; c < targets; ++c) {
+    const double lo = scaler.data_min()[static_cast<std::size_t>(c)], hi = scaler.data_max()[static_cast<std::size_t>(c)];
+    if (!(hi > lo)) continue;
+    long far = -1;
+    double farthest = 0;
+    for (long i = 0; i < look_back; ++i) {
+      const double distance = std::max(lo - seen(i, c), seen(i, c) - hi) / (hi - lo);
+      if (distance > kFarFromTraining && distance > farthest) far = i, farthest = distance;
+    }
+    if (far < 0) continue;
+    const long row = first + far;
+    const std::string where = !history.ticks.empty() ? "at " + row_name(checkpoint.columns.time_index(), history.ticks, row)
+                              : row == rows - 1     ? std::string("in the last row")
+                                                    : count_of(rows - 1 - row, "row") + " before the last";
+    return in_quotes(checkpoint.columns.targets[static_cast<std::size_t>(c)]) + " is " +
+           format_number(history.values(row, c)) + " " + where + ", one of the last " + std::to_string(look_back) +
+           " rows the forecast reads, " + format_number(std::round(farthest)) + " training ranges (" + format_number(lo) +
+           " to " + format_number(hi) + (checkpoint.seasonal.empty() ? "" : ", seasonally adjusted") +
+           ") outside the training rows (a typo?): the forecast is made from it";
+  }
+  return "";
+}
+
+std::vector<std::string> history_notes(const Checkpoint& checkpoint, const History& history, bool from_end) {
+  std::vector<std::string> notes;
+  const std::string dropped = dropped_rows_note(history.dropped);
+  if (!dropped.empty())
+    notes.push_back(dropped + (from_end && history.dropped.trailing > 0 ? " (the forecast starts after the last value)" : ""));
+  if (std::string unread = unread_feature_note(checkpoint, history); !unread.empty()) notes.push_back(std::move(unread));
+  if (!from_end) return notes;
+  const std::string when = history.ticks.empty() ? "" : checkpoint.columns.time_index().format_tick(history.ticks.back());
+  if (std::string jump = last_value_jump_note(history.values, history.values.rows(), checkpoint.columns.targets, when);
+      !jump.empty())
+    notes.push_back(std::move(jump));
+  if (std::string far = far_in_window_note(checkpoint, history); !far.empty()) notes.push_back(std::move(far));
+  return notes;
 }
 
 std::string constant_features_note(const Checkpoint& checkpoint) {
@@ -302,6 +355,11 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
 }
 
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row) {
+  // A model the combination gives no weight (seasonal naive or naive alone) forecasts nothing that
+  // is used: whatever it makes of a value (combine_forecasts keeps it out of the sum), the
+  // history is fine for the baselines (a hunt: an exactly periodic series, adjusted to a range of
+  // 1e-14, refused a history that differed by 1 from it).
+  if (!model_takes_part(checkpoint)) return;
   const MinMaxScaler& scaler = checkpoint.scaler;
   // The scaler saw the targets seasonally adjusted (an exactly periodic series: a range of 1e-14
   // around its level), so the rows checked are compared adjusted too (as they are without indices).

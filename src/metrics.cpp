@@ -108,11 +108,14 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
   // place of its values) has no scale either: dividing by its rounding noise gave MASE of 1e14.
   // A few units in the last place of the largest value (4 epsilon of it; the sine's noise is a
   // fifth of one epsilon): a counter near 1e15 rising by 1 a step keeps its scale.
+  // Whole numbers have no rounding noise: their differences are exact (a count near 4e15 varying by
+  // 2 keeps its scale, found by a hunt).
   constexpr double kRounding = 4 * std::numeric_limits<double>::epsilon();
-  if (*scale.value > 0 && *scale.value <= kRounding * largest) {
+  const bool whole = std::all_of(in_sample.begin(), in_sample.end(), [](double v) { return v == std::floor(v); });
+  if (*scale.value > 0 && *scale.value <= kRounding * largest && !whole) {
     scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) + ") is " +
                  format_number(*scale.value) + ", rounding noise against values up to " + format_number(largest) +
-                 ": the series repeats exactly";
+                 ": the series repeats up to the rounding of its values";
     scale.value = 0.0;
   } else if (*scale.value == 0) {
     scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) +

@@ -1079,3 +1079,79 @@ TEST_CASE("notes cover every target, an unread feature, and rows a short history
   CHECK_THAT(short_evaluate.err, Contains("too short to backtest") &&
                                      Contains("; 40 trailing rows (after the last value of 'z') not read"));
 }
+
+// Found by a hunt: one typo (1e6 in a series near 100) in the validation tail was refitted on,
+// squeezing the scale: every forecast came out 20 to 35 times the series' level, without a word.
+TEST_CASE("a value far outside the training rows is not refitted on, and a forecast that reads it says so", "[cli-train]") {
+  TempDir dir;
+  const auto series = [](int spike) {
+    std::string csv = "y\n";
+    for (int i = 0; i < 120; ++i) csv += lstmf::format_number(i == spike ? 1e6 : 100 + std::sin(i * 1.7) + 0.5 * std::cos(i * 0.3)) + "\n";
+    return csv;
+  };
+  dir.write("early.csv", series(100));  // in the validation tail, before the last look-back
+  dir.write("late.csv", series(110));   // among the rows every forecast reads
+  const RunResult early = run_cli("train --data early.csv --target y --horizon 12 --output e.json", dir.path());
+  INFO(early.err);
+  REQUIRE(early.exit_code == 0);
+  CHECK_THAT(early.err, Contains("note: the validation tail's 1e+06 in 'y' at row 101 lies ") &&
+                            Contains("training ranges (") && Contains("so the validated members are kept (no refit)") &&
+                            !Contains("then refitted"));
+  const RunResult forecast = run_cli("predict --model e.json --horizon 3", dir.path());
+  REQUIRE(forecast.exit_code == 0);
+  std::istringstream lines(forecast.out);
+  std::string line;
+  std::getline(lines, line);  // the header
+  while (std::getline(lines, line)) {
+    const double value = std::stod(line.substr(line.find(',') + 1));
+    CHECK(value > 90);  // near the series' level, not thousands
+    CHECK(value < 110);
+  }
+  const RunResult late = run_cli("train --data late.csv --target y --horizon 12 --output l.json", dir.path());
+  INFO(late.err);
+  REQUIRE(late.exit_code == 0);
+  CHECK_THAT(late.err, Contains("note: 'y' is 1e+06 9 rows before the last, one of the last ") &&
+                           Contains("outside the training rows (a typo?): the forecast is made from it"));
+  CHECK_THAT(run_cli("predict --model l.json", dir.path()).err,
+             Contains("note: l.json (data_tail): 'y' is 1e+06 9 rows before the last"));
+  CHECK_THAT(run_cli("predict --model l.json --input late.csv", dir.path()).err,
+             Contains("note: late.csv: 'y' is 1e+06 9 rows before the last"));
+}
+
+// Found by a hunt: a series that repeats exactly is forecast by seasonal naive alone, but a history
+// that differed by 1 was refused as "1e12 training ranges" from its seasonally adjusted range of
+// 1e-14; and a baseline exact on the validation windows gave intervals of width 0 at every level,
+// also for a series that had changed before them.
+TEST_CASE("a model without weight does not judge a history, and exact validation gives intervals from earlier changes", "[cli-train]") {
+  TempDir dir;
+  const int pattern[] = {112, 118, 132, 129, 121, 135, 148, 148, 136, 119, 104, 118};
+  std::string periodic = "date,y\n", history = "date,y\n", sparse = "date,y\n";
+  for (int i = 0; i < 72; ++i) {
+    char month[16];
+    std::snprintf(month, sizeof month, "%04d-%02d", 2000 + i / 12, i % 12 + 1);
+    if (i < 48) periodic += std::string(month) + "," + std::to_string(pattern[i % 12]) + "\n";
+    if (i >= 24 && i < 48) history += std::string(month) + "," + std::to_string(pattern[i % 12] + (i == 47 ? 1 : 0)) + "\n";
+    sparse += std::string(month) + "," + (i == 3 || i == 17 || i == 30 ? "1" : "0") + "\n";
+  }
+  dir.write("periodic.csv", periodic);
+  dir.write("history.csv", history);
+  dir.write("sparse.csv", sparse);
+  REQUIRE(run_cli("train --data periodic.csv --target y --horizon 6 --output p.json --quiet", dir.path()).exit_code == 0);
+  const RunResult changed = run_cli("predict --model p.json --input history.csv --horizon 1", dir.path());
+  INFO(changed.err);
+  CHECK(changed.exit_code == 0);
+  CHECK(changed.out == "date,y\n2004-01,112\n");  // seasonal naive
+  CHECK(changed.err.empty());
+  REQUIRE(run_cli("train --data sparse.csv --target y --horizon 6 --output s.json --quiet", dir.path()).exit_code == 0);
+  const RunResult bands = run_cli("predict --model s.json --intervals 80,95 --horizon 1", dir.path());
+  INFO(bands.out);
+  REQUIRE(bands.exit_code == 0);
+  std::vector<double> v;
+  std::istringstream row(bands.out.substr(bands.out.find('\n') + 1));
+  std::string cell;
+  std::getline(row, cell, ',');  // the date
+  while (std::getline(row, cell, ',')) v.push_back(std::stod(cell));
+  REQUIRE(v.size() == 5);  // y, lo80, hi80, lo95, hi95
+  CHECK(v[2] - v[1] > 0.1);
+  CHECK(v[4] - v[3] > v[2] - v[1]);
+}

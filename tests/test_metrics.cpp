@@ -120,13 +120,19 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     for (int t = 0; t < 48; ++t) sine.push_back(100 + 10 * std::sin(2 * M_PI * t / 12.0));  // exact to rounding
     const MaseScale scale = seasonal_naive_scale(sine, 12);
     CHECK_FALSE(scale.usable());
-    CHECK_THAT(scale.note, Contains("rounding noise against values up to") && Contains("repeats exactly"));
+    CHECK_THAT(scale.note, Contains("rounding noise against values up to") && Contains("repeats up to the rounding"));
     sine.back() += 1e-6;  // one real change of 1e-8 of the level
     CHECK(seasonal_naive_scale(sine, 12).usable());
     // A counter near 1e15 rising by 1 a step changes by 1e-15 of its size: a real scale.
     std::vector<double> counter;
     for (int t = 0; t < 24; ++t) counter.push_back(1e15 + t);
     CHECK(seasonal_naive_scale(counter, 12).usable());
+    // Whole numbers differ exactly, however large (a hunt: counts near 4e15 varying by 2 lost their MASE).
+    std::vector<double> counts;
+    for (int t = 0; t < 48; ++t) counts.push_back(4e15 + (t % 12) * 10 + (t * 7 % 5) - 2);
+    const MaseScale exact = seasonal_naive_scale(counts, 12);
+    REQUIRE(exact.usable());
+    CHECK(*exact.value > 1);
   }
   SECTION("m below 1 is a caller's bug") {
     REQUIRE_THROWS_WITH(seasonal_naive_scale(y, 0), Contains("m must be >= 1, got 0"));

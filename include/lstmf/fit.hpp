@@ -69,6 +69,7 @@ struct FitOutcome {
   ShortSeries fallback = ShortSeries::none;  // recipe.hpp short_series_fallback: what forecasts in the model's place
   int members_left_out = 0;  // ensemble members an interrupt kept from starting (checkpoint.config.model.ensemble counts the rest)
   std::string constant_features{};  // forecast.hpp constant_features_note of the checkpoint ("" for none)
+  std::string refit_skipped{};      // why training.refit was not run (refit_squeeze), "" when it ran or was not asked
 };
 
 // What fit() settles from the data before it trains: the configuration the recipe resolves for it
@@ -111,6 +112,13 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values,  // [rows, columns]
                                      long begin, long end,
                                      int threads = 0);
+
+// A refit on rows [0, split.val_end) of `series` squeezes the scale it was validated at when a
+// target there spans more than kFarFromTraining (scaler.hpp) times its range over the training
+// rows [0, split.train_end) (a value in the validation tail far outside them: 1e6 in a series near
+// 100, a typo): forecasts of a model, Theta trend and seasonal indices fitted on it came out an
+// order of magnitude off. Why, naming the value and its row (time), or "" when the refit is safe.
+std::string refit_squeeze(const Series& series, const Split& split);
 
 // InputError (naming `source`) when a column of `series` cannot be min-max scaled over the rows
 // before split.train_end: a target that does not change there (a constant series, or one that

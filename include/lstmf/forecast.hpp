@@ -63,6 +63,17 @@ std::string constant_features_note(const Checkpoint& checkpoint);
 // forecast cannot reflect ("feature 'x' was 1 in every training row, ...; the history has 4e15 at
 // '2021-02-19'"); "" for none.
 std::string unread_feature_note(const Checkpoint& checkpoint, const History& history);
+// For a note: a target value among the last look-back rows of `history` (the rows a forecast from
+// its end reads) lying more than kFarFromTraining (scaler.hpp) training ranges outside the rows the
+// checkpoint's scaler saw (seasonally adjusted where the checkpoint adjusts): "'y' is 1e+06 at
+// '2021-02-19', one of the last 12 rows the forecast reads, 236085 training ranges (97.5 to 101.7)
+// outside the training rows (a typo?): the forecast is made from it". "" for none.
+std::string far_in_window_note(const Checkpoint& checkpoint, const History& history);
+// The notes predict and evaluate say of a history, in order: rows of the file not read
+// (dropped_rows_note), a feature the model does not read (unread_feature_note), and, when
+// `from_end` (a forecast from the history's end), a last value that jumps (last_value_jump_note)
+// and a far value among the rows it reads (far_in_window_note).
+std::vector<std::string> history_notes(const Checkpoint& checkpoint, const History& history, bool from_end);
 // Reads history from a CSV ("-" = stdin) with the checkpoint's columns, by name (extra columns
 // ignored, missing ones an error); the missing-value policy of the checkpoint's config applies.
 History read_history(const Checkpoint& checkpoint, const std::string& path);

@@ -20,6 +20,10 @@ namespace lstmf {
 // the gates), so a value 1e12 training ranges away (a typo, a unit change) is refused where it is,
 // not reported as a diverged training or a non-finite forecast.
 constexpr double kMaxScaledMagnitude = 1e12;
+// Training ranges beyond which a value the model can still compute with is far enough outside the
+// training rows to be said (a typo, 1e6 in a series near 100): the refit does not train on it
+// (fit.hpp refit_squeeze), and a forecast that reads it says so (forecast.hpp far_in_window_note).
+constexpr double kFarFromTraining = 100;
 
 class MinMaxScaler {
  public:

@@ -162,10 +162,8 @@ int run_evaluate(EvaluateArgs args) {
     if (!e.file().empty()) throw;
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
-  const std::string dropped = dropped_rows_note(history.dropped);  // as predict says it
-  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
-  const std::string unread = unread_feature_note(checkpoint, history);
-  if (!unread.empty()) std::cerr << "note: " << history.source << ": " << unread << "\n";
+  for (const std::string& note : history_notes(checkpoint, history, false))  // as predict says them
+    std::cerr << "note: " << history.source << ": " << note << "\n";
   if (args.json)
     std::cout << to_json(result).dump(2) << "\n";
   else

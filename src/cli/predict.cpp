@@ -65,18 +65,8 @@ int run_predict(const PredictArgs& args) {
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
-  const std::string dropped = dropped_rows_note(history.dropped);
-  if (!dropped.empty())
-    std::cerr << "note: " << history.source << ": " << dropped
-              << (history.dropped.trailing > 0 ? " (the forecast starts after the last value)" : "") << "\n";
-  if (!args.fitted) {
-    const std::string jump = last_value_jump_note(
-        history.values, history.values.rows(), checkpoint.columns.targets,
-        history.ticks.empty() ? "" : checkpoint.columns.time_index().format_tick(history.ticks.back()));
-    if (!jump.empty()) std::cerr << "note: " << history.source << ": " << jump << "\n";
-  }
-  const std::string unread = unread_feature_note(checkpoint, history);
-  if (!unread.empty()) std::cerr << "note: " << history.source << ": " << unread << "\n";
+  for (const std::string& note : history_notes(checkpoint, history, !args.fitted))
+    std::cerr << "note: " << history.source << ": " << note << "\n";
   write_atomically(args.output, csv);
   return 0;
 }
