@@ -577,6 +577,9 @@ Split check_trainable(const Config& config, const SeriesSet& data) {
   // The refit estimates the indices again on every row but a test tail.
   check_positive(config, data, config.training.refit == Toggle::on ? split.val_end : split.train_end);
   check_scalable(series, split, data.source);
+  // The indices fit() estimates on the first run's training rows (two seasons of them, a season of
+  // 2 or more: seasonal.hpp).
+  if (config.data.seasonal_adjust != SeasonalAdjust::none) estimate_adjustment(config, data, split.train_end);
   return split;
 }
 

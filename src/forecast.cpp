@@ -196,12 +196,14 @@ std::vector<std::string> history_notes(const Checkpoint& checkpoint, const Histo
 }
 
 std::string constant_features_note(const Checkpoint& checkpoint) {
-  const MinMaxScaler& scaler = checkpoint.scaler;
-  const std::size_t targets = checkpoint.columns.targets.size();
+  return constant_features_note(checkpoint.scaler, checkpoint.columns.features, checkpoint.columns.targets.size());
+}
+
+std::string constant_features_note(const MinMaxScaler& scaler, const std::vector<std::string>& features, std::size_t targets) {
   std::string note;
-  for (std::size_t f = 0; f < checkpoint.columns.features.size() && targets + f < scaler.data_min().size(); ++f)
+  for (std::size_t f = 0; f < features.size() && targets + f < scaler.data_min().size(); ++f)
     if (scaler.data_min()[targets + f] == scaler.data_max()[targets + f])
-      note += (note.empty() ? "" : "; ") + std::string("feature ") + in_quotes(checkpoint.columns.features[f]) + " is " +
+      note += (note.empty() ? "" : "; ") + std::string("feature ") + in_quotes(features[f]) + " is " +
               format_number(scaler.data_min()[targets + f]) +
               " in every training row: the model cannot read it (any value scales to that one); drop it from "
               "--features, or train on rows in which it changes";

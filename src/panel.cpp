@@ -121,9 +121,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
                 dataset.validation.size(), false, "", false};
   fit.report.id = series.id;
   try {
-    check_changes_in_training(series, dataset.splits.front(), set.source);
-    check_spread(series, dataset.splits.front().train_end, set.source);
-    check_in_training_range(series, dataset.splits.front().train_end, set.source);
+    check_panel_series(series, dataset.splits.front(), set.source);
   } catch (const InputError& e) {
     if (config.data.strict) throw InputError(e.file(), e.line(), e.column(), "series " + quote(series.id) + ": " + e.message());
     fit.refused = e.message();  // left out and named
@@ -221,9 +219,7 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
   for (std::size_t i = 0; i < dataset.source.series.size(); ++i) {  // one model: a value it cannot take fails it
     const Series& s = dataset.source.series[i];
     try {
-      check_changes_in_training(s, dataset.splits[i], dataset.source.source);
-      check_spread(s, dataset.splits[i].train_end, dataset.source.source);
-      check_in_training_range(s, dataset.splits[i].train_end, dataset.source.source);
+      check_panel_series(s, dataset.splits[i], dataset.source.source);
     } catch (const InputError& e) {
       throw InputError(e.file(), e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());
     }
@@ -741,6 +737,11 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
     std::vector<std::string> missing;
     for (const auto& id : selection.ids)
       if (selection.shard.contains(id) && loaded.panel->find(id) < 0) missing.push_back(id);
+    // One training left out (it diverged, or its values were refused) is named with why.
+    if (missing.size() == 1)
+      if (const PanelCheckpoint::LeftOut* left_out = loaded.panel->find_left_out(missing.front()))
+        throw InputError(source, 0, 0, "series " + quote(left_out->id) + " is not in this checkpoint: training left it out: " +
+                                           left_out->reason);
     if (!missing.empty())
       throw InputError(source, 0, 0, "no series " + id_list(missing) + " in this checkpoint" + comma_hint(missing));
     return loaded;
@@ -801,6 +802,24 @@ CombinationTally tally_combinations(const PanelCheckpoint& checkpoint) {
     if (w[3] > 0) ++tally.theta;
   }
   return tally;
+}
+
+void check_panel_series(const Series& series, const Split& split, const std::string& source) {
+  check_changes_in_training(series, split, source);
+  check_spread(series, split.train_end, source);
+  check_in_training_range(series, split.train_end, source);
+}
+
+std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig& data) {
+  std::vector<SkippedSeries> refused;
+  for (const Series& series : set.series) try {
+      check_panel_series(series,
+                         split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon, set.source),
+                         set.source);
+    } catch (const InputError& e) {
+      refused.push_back({series.id, e.message()});
+    }
+  return refused;
 }
 
 // Keeps the series long enough for one window (panel.hpp).
@@ -1094,6 +1113,44 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   for (std::size_t i = 0; i < failed.size(); ++i)
     if (!failed[i].empty()) throw InputError(model_path, 0, 0, "series " + quote(checkpoint.series[i].id) + ": " + failed[i]);
   return out;
+}
+
+std::vector<std::string> panel_history_notes(const PanelCheckpoint& checkpoint, const SeriesSet* history, bool from_end) {
+  std::vector<std::pair<std::string, std::string>> unread, far;
+  for (std::size_t i = 0; i < checkpoint.series.size(); ++i) {
+    const std::string& id = checkpoint.series[i].id;
+    std::optional<History> h;
+    try {
+      h = history_of(checkpoint, i, history);
+    } catch (const InputError&) {
+      continue;  // not in the history: evaluate skips it, saying why
+    }
+    const Checkpoint view = checkpoint.view(i);
+    if (std::string note = unread_feature_note(view, *h); !note.empty()) unread.emplace_back(id, std::move(note));
+    if (!from_end) continue;
+    if (std::string note = far_in_window_note(view, *h); !note.empty()) far.emplace_back(id, std::move(note));
+  }
+  std::vector<std::string> notes;
+  for (const auto* kind : {&unread, &far})
+    if (!kind->empty()) notes.push_back(series_notes_summary(*kind));
+  return notes;
+}
+
+std::vector<std::string> panel_fit_notes(const PanelCheckpoint& checkpoint) {
+  std::vector<std::pair<std::string, std::string>> constant, far;
+  for (std::size_t i = 0; i < checkpoint.series.size(); ++i) {
+    const PanelSeries& s = checkpoint.series[i];
+    if (std::string note = constant_features_note(s.scaler, checkpoint.columns.features, checkpoint.columns.targets.size());
+        !note.empty())
+      constant.emplace_back(s.id, std::move(note));
+    if (std::string note = far_in_window_note(checkpoint.view(i), History{s.data_tail.values, s.data_tail.ticks, ""});
+        !note.empty())
+      far.emplace_back(s.id, std::move(note));
+  }
+  std::vector<std::string> notes;
+  for (const auto* kind : {&constant, &far})
+    if (!kind->empty()) notes.push_back(series_notes_summary(*kind));
+  return notes;
 }
 
 std::string to_csv(const PanelForecast& forecast) {

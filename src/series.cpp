@@ -1013,21 +1013,22 @@ std::string dropped_rows_note(const SeriesSet& set) {
 
 std::string last_value_jump_note(const SeriesSet& set, const std::vector<std::string>& names,
                                  const std::function<bool(const std::string& id)>& said) {
-  std::string first;
-  std::vector<std::string> others;
+  std::vector<std::pair<std::string, std::string>> notes;
   for (const Series& s : set.series) {
     if (said && !said(s.id)) continue;
-    const std::string note = last_value_jump_note(s.values, s.rows(), names, s.time.ticks.empty() ? "" : s.time.format_tick(s.time.ticks.back()));
-    if (note.empty()) continue;
-    if (first.empty())
-      first = "series " + in_quotes(s.id) + ": " + note;
-    else
-      others.push_back(in_quotes(s.id));
+    std::string note = last_value_jump_note(s.values, s.rows(), names, s.time.ticks.empty() ? "" : s.time.format_tick(s.time.ticks.back()));
+    if (!note.empty()) notes.emplace_back(s.id, std::move(note));
   }
-  if (first.empty() || others.empty()) return first;
+  return series_notes_summary(notes);
+}
+
+std::string series_notes_summary(const std::vector<std::pair<std::string, std::string>>& notes) {
+  if (notes.empty()) return "";
+  const std::string first = "series " + in_quotes(notes.front().first) + ": " + notes.front().second;
+  if (notes.size() == 1) return first;
   std::string named;
-  for (std::size_t i = 0; i < others.size() && i < 3; ++i) named += (i == 0 ? "" : ", ") + others[i];
-  return first + "; so did " + std::to_string(others.size()) + " more series (" + named + (others.size() > 3 ? ", ..." : "") + ")";
+  for (std::size_t i = 1; i < notes.size() && i < 4; ++i) named += (i == 1 ? "" : ", ") + in_quotes(notes[i].first);
+  return first + "; so did " + std::to_string(notes.size() - 1) + " more series (" + named + (notes.size() > 4 ? ", ..." : "") + ")";
 }
 
 std::string time_column_by_name(const std::vector<std::string>& header) {

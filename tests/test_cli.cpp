@@ -131,6 +131,14 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   const RunResult refused = run_cli("train" + adjust + " --epochs 1 --quiet", dir.path(), crossing);
   CHECK(refused.exit_code == 2);
   CHECK_THAT(refused.err, Contains("data.seasonal_adjust multiplicative needs target values > 0"));
+  // Indices need two seasons of training rows, and a season of 2 or more (a hunt: inspect had
+  // described an adjustment train refuses).
+  std::string months = "date,y\n";
+  for (int i = 0; i < 20; ++i) months += std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + "," + std::to_string(100 + i + (i % 12) * 3) + "\n";
+  const std::string short_adjust = " --data - --target y --time-column date --epochs 1 --hidden 4 --seasonal-adjust additive";
+  CHECK_THAT(run_cli("inspect" + short_adjust, dir.path(), months).out,
+             Contains("train refuses this data: <stdin>: data.seasonal_adjust additive needs two seasons of training rows (24), got 18"));
+  CHECK(run_cli("train" + short_adjust + " --quiet", dir.path(), months).exit_code == 2);
 }
 
 TEST_CASE("inspect reads data from stdin", "[cli]") {

@@ -850,3 +850,53 @@ TEST_CASE("a per-series checkpoint's columns are its first trained series', in o
   CHECK(one_run["series"] == merged["series"]);
   CHECK(one_run["left_out"] == merged["left_out"]);
 }
+
+// Found by a hunt: inspect promised a many-series run that train then refused or shrank, and the
+// notes one series gets (a feature the model cannot read, a far value the forecast reads) were
+// never said of many series.
+TEST_CASE("many series: inspect names the series train refuses, and the notes of one series are said per series", "[cli-panel]") {
+  TempDir dir;
+  // Three series A, B, C of 40 months, targets a and b, feature x; `edit` changes series B.
+  const auto file = [](const std::function<void(int, double&, double&, double&)>& edit) {
+    std::string csv = "id,date,a,b,x\n";
+    for (int k = 1; k <= 3; ++k)
+      for (int i = 0; i < 40; ++i) {
+        double a = 100 * k + 10 * std::sin(i / 2.0) + i, b = 5 * k + std::cos(i) + 0.1 * i, x = k + std::sin(i / 3.0);
+        if (k == 2) edit(i, a, b, x);
+        char row[160];
+        std::snprintf(row, sizeof row, "%c,%04d-%02d,%.3f,%.3f,%.3f\n", 'A' + k - 1, 2000 + i / 12, i % 12 + 1, a, b, x);
+        csv += row;
+      }
+    return csv;
+  };
+  dir.write("base.csv", file([](int, double&, double&, double&) {}));
+  dir.write("late.csv", file([](int i, double& a, double&, double&) { if (i < 36) a = 50; }));
+  dir.write("constx.csv", file([](int, double&, double&, double& x) { x = 7; }));
+  dir.write("far.csv", file([](int i, double&, double& b, double&) { if (i == 38) b = 5000; }));
+  const std::string flags = " --series-column id --time-column date --target a,b --features x --horizon 3 --epochs 3 --hidden 4";
+
+  const RunResult per_series = run_cli("inspect --data late.csv" + flags, dir.path());
+  INFO(per_series.out << per_series.err);
+  CHECK(per_series.exit_code == 0);
+  CHECK_THAT(per_series.out, Contains("windows: 20 training") &&
+                                 Contains("skipped series 'B': target column 'a' is 50 in every one of the 36 rows"));
+  const RunResult global = run_cli("inspect --data late.csv --mode global" + flags, dir.path());
+  CHECK_THAT(global.out, Contains("train refuses this data: late.csv: series 'B': target column 'a' is 50"));
+  REQUIRE(run_cli("train --data late.csv --output l.json --quiet" + flags, dir.path()).exit_code == 0);
+  CHECK_THAT(run_cli("predict --model l.json --series B", dir.path()).err,
+             Contains("l.json: series 'B' is not in this checkpoint: training left it out: target column 'a' is 50"));
+
+  const RunResult constant = run_cli("train --data constx.csv --output c.json --quiet" + flags, dir.path());
+  CHECK_THAT(constant.err, Contains("note: series 'B': feature 'x' is 7 in every training row: the model cannot read it"));
+  CHECK_THAT(run_cli("predict --model c.json --input base.csv", dir.path()).err,
+             Contains("note: base.csv: series 'B': feature 'x' was 7 in every training row, so the model does not read it"));
+  CHECK_THAT(run_cli("evaluate --model c.json --input base.csv", dir.path()).err,
+             Contains("note: base.csv: series 'B': feature 'x' was 7 in every training row"));
+
+  const RunResult far = run_cli("train --data far.csv --output f.json --quiet" + flags, dir.path());
+  CHECK_THAT(far.err, Contains("note: series 'B': 'b' is 5000 at '2003-03', one of the last 24 rows the forecast reads"));
+  REQUIRE(run_cli("train --data base.csv --output b.json --quiet" + flags, dir.path()).exit_code == 0);
+  CHECK_THAT(run_cli("predict --model b.json --input far.csv", dir.path()).err,
+             Contains("note: far.csv: series 'B': 'b' is 5000 at '2003-03'"));
+  CHECK(run_cli("predict --model b.json --input base.csv", dir.path()).err.empty());
+}

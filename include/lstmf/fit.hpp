@@ -88,7 +88,8 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data);
 // InputError (naming data.source) for the first thing fit() refuses in the only series of `data`
 // under a resolved `config`, before it trains: rows too few for the split and one training window
 // (windows.hpp split_rows), a target not above 0 where the seasonal adjustment is multiplicative,
-// or a column check_scalable refuses. inspect says so instead of failing. Returns the split of the
+// a seasonal adjustment without two seasons of training rows or a season of 2, or a column
+// check_scalable refuses. inspect says so instead of failing. Returns the split of the
 // series' rows (windows.hpp split_rows) it judged them by.
 Split check_trainable(const Config& config, const SeriesSet& data);
 

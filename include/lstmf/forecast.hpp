@@ -59,6 +59,8 @@ void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>
 // cannot read them: its scaler maps any value to that one), as "feature 'x' is 1 in every
 // training row: ..." for train's note; "" for none.
 std::string constant_features_note(const Checkpoint& checkpoint);
+// The same of a scaler over `targets` target columns and then the `features` (inspect's, before training).
+std::string constant_features_note(const MinMaxScaler& scaler, const std::vector<std::string>& features, std::size_t targets);
 // For predict's and evaluate's note: such a feature whose value in `history` is another, which the
 // forecast cannot reflect ("feature 'x' was 1 in every training row, ...; the history has 4e15 at
 // '2021-02-19'"); "" for none.

@@ -229,6 +229,15 @@ Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 // data.strict the first of them is the error). Given the selected series, it holds them alone to
 // data.strict.
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped);
+// What many-series training asks of each series' values, by the split of its rows `split`: the
+// checks fit.hpp check_changes_in_training, check_spread and check_in_training_range make (a
+// series one value in every row is trained: its forecast is that value). InputError naming
+// `source` when one fails; per series, training skips such a series (left_out), a global model
+// refuses the run.
+void check_panel_series(const Series& series, const Split& split, const std::string& source);
+// The series of `set` (long enough for a window: drop_short_series) that check_panel_series
+// refuses, each with why, as per-series training skips them (inspect lists them).
+std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig& data);
 // InputError naming set.source when drop_short_series left no series in `set`: "no series
 // selected", or every one skipped (the first of `skipped` and its reason). Nothing when some are left.
 void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped);
@@ -274,6 +283,14 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
                              const std::string& model_path = "", const std::vector<int>& levels = {});
 // Long format: series column, time column (or "step"), targets; one row per series and step.
 std::string to_csv(const PanelForecast& forecast);
+// The notes one series' predict and evaluate say of a history (forecast.hpp history_notes: a
+// feature the series' model does not read whose value differs, and, `from_end`, a far value among
+// the rows a forecast reads), each gathered over the series (series.hpp series_notes_summary).
+// `history` null: the series' data tails. A series the history lacks is passed over.
+std::vector<std::string> panel_history_notes(const PanelCheckpoint& checkpoint, const SeriesSet* history, bool from_end);
+// Train's notes of the same kinds: a feature one value in every training row of a series
+// (forecast.hpp constant_features_note), a far value among a series' data tail.
+std::vector<std::string> panel_fit_notes(const PanelCheckpoint& checkpoint);
 
 struct PanelBacktest {
   std::vector<std::pair<std::string, Backtest>> series;  // by id

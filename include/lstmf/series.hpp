@@ -27,6 +27,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lstmf/config.hpp"
@@ -170,6 +171,9 @@ std::string last_value_jump_note(const MatrixD& values, long rows, const std::ve
 // "" when none does. `said` (when given) picks the series spoken of: those trained, not those left out.
 std::string last_value_jump_note(const SeriesSet& set, const std::vector<std::string>& names,
                                  const std::function<bool(const std::string& id)>& said = {});
+// One note for many series from each one's (id, note), in order: "series 'b': <its note>", and how
+// many more have one ("; so did 2 more series ('c', 'd')"); "" for none.
+std::string series_notes_summary(const std::vector<std::pair<std::string, std::string>>& notes);
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::dropped), "2 leading rows (before the first value of 'f') not read"

@@ -1,5 +1,6 @@
 // lstm-forecast inspect: load the data as train would and say what was found (rows, columns,
 // frequency, split and windows), without training.
+#include <algorithm>
 #include <iostream>
 
 #include "commands.hpp"
@@ -7,6 +8,7 @@
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
+#include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
 #include "lstmf/panel.hpp"
 #include "lstmf/recipe.hpp"
@@ -43,9 +45,28 @@ Command add_inspect(CLI::App& app) {
               } catch (const InputError& e) {
                 refused = e.what();
               }
+            // Many series: those training skips for their values, or (one global model) the first,
+            // which fails the run.
+            if (many) {
+              std::vector<SkippedSeries> values = refused_series(data, config.data);
+              if (!values.empty() && (config.training.mode == TrainingMode::global || config.data.strict)) {
+                refused = data.source + ": series " + in_quotes(values.front().id) + ": " + values.front().reason;
+              } else {
+                for (const SkippedSeries& s : values)
+                  data.series.erase(std::find_if(data.series.begin(), data.series.end(),
+                                                 [&](const Series& series) { return series.id == s.id; }));
+                skipped.insert(skipped.end(), values.begin(), values.end());
+                refuse_no_series(data, skipped);
+              }
+            }
             const Dataset dataset = prepare_dataset(std::move(data), config.data);
             std::cout << describe(dataset);
             if (!refused.empty()) std::cout << "train refuses this data: " << refused << "\n";
+            if (!many) {  // train's note, from the scaler of the first run's training rows
+              const std::string constant = constant_features_note(dataset.scalers.front(), config.data.features,
+                                                                  config.data.targets.size());
+              if (!constant.empty()) std::cout << "note: " << constant << "\n";
+            }
             if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
             if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
             if (!unread.empty())

@@ -99,6 +99,8 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   // Notes on the data are said even with --quiet, as the skipped series are (rank 0 alone).
   if (!outcome.rows_dropped.empty() && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
   if (!outcome.last_value_jump.empty() && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
+  if (world.rank == 0)
+    for (const std::string& note : panel_fit_notes(outcome.checkpoint)) std::cerr << "note: " << note << "\n";
   // One season and look-back for every series (panel.hpp resolve_panel_recipe).
   if (outcome.other_season && world.rank == 0)
     std::cerr << "note: the series differ in frequency (series '" << printable(outcome.other_season->id) << "' is "
@@ -208,6 +210,8 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
   if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
   const std::string jump = history ? last_value_jump_note(*history, checkpoint.columns.targets) : "";
   if (!jump.empty()) std::cerr << "note: " << history->source << ": " << jump << "\n";
+  for (const std::string& note : panel_history_notes(checkpoint, history ? &*history : nullptr, true))
+    std::cerr << "note: " << (history ? history->source : source_name(model) + " (data_tail)") << ": " << note << "\n";
   write_atomically(output, to_csv(forecast));
   if (history)
     for (const auto& s : untrained_series(checkpoint, *history))
@@ -227,6 +231,8 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
   }
   const std::string dropped = dropped_rows_note(history);  // once the backtest is made, as predict says it
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
+  for (const std::string& note : panel_history_notes(checkpoint, &history, false))
+    std::cerr << "note: " << history.source << ": " << note << "\n";
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
     std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
