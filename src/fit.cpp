@@ -399,7 +399,7 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   // the accuracy protocol does, unless it is a target or feature or its values do not read as times.
   Config named = config;
   std::string dropped, unread;
-  SeriesSet data = load_training_series(named.data, &dropped, &unread);
+  SeriesSet data = load_training_series(named.data, &dropped, &unread, nullptr, config.is_given("data.time_column"));
   const std::string rows_dropped = data.series.size() == 1
                                        ? dropped_rows_note(data.series.front().dropped)
                                        : "";

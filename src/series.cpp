@@ -921,9 +921,12 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped) {
   return set;
 }
 
-SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::string* unread_time, const SeriesFilter& wanted) {
-  const bool guess = data.series_column.empty() && data.time_column.empty() && data.look_back == 0 && data.season == 0;
+SeriesSet load_training_series(DataConfig& data, std::string* dropped, std::string* unread_time, const SeriesFilter& wanted,
+                               bool time_column_given) {
+  const bool guess =
+      data.series_column.empty() && data.time_column.empty() && !time_column_given && data.look_back == 0 && data.season == 0;
   if (guess) return load_series_guessing_time(data, dropped);
+  if (time_column_given && data.time_column.empty()) unread_time = nullptr;  // none, as asked
   // A series with a column of no values is set aside (SeriesSet::empty) even under data.strict:
   // drop_short_series (panel.hpp) refuses it then, among the selected series only.
   return load_series_impl(data, nullptr, nullptr, !data.series_column.empty(), unread_time, wanted);

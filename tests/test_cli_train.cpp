@@ -876,6 +876,16 @@ TEST_CASE("a date column left unread because the look-back was given is named, w
   CHECK_THAT(named.err, !Contains("was not read as times"));
   CHECK_THAT(run_cli("inspect " + data + " --look-back 4", dir.path()).out,
              Contains("time column not read: 'date' (guessed only when the look-back and season are left to the recipe"));
+  // --time-column '' asks for none: nothing is guessed, over a config file's too (a hunt: it was).
+  dir.write("c.json", "{\"data\": {\"time_column\": \"date\"}}");
+  for (const std::string config : {"", " --config c.json"}) {
+    const RunResult none = run_cli("train " + data + config + " --time-column '' --epochs 1 --ensemble 1 --output n.json", dir.path());
+    INFO(none.err);
+    REQUIRE(none.exit_code == 0);
+    CHECK_THAT(none.err, Contains("season 1,") && !Contains("was not read as times"));
+    CHECK_THAT(run_cli("predict --model n.json --horizon 1", dir.path()).out, StartsWith("step,passengers\n"));
+  }
+  CHECK_THAT(run_cli("inspect " + data + " --time-column ''", dir.path()).out, !Contains("time column"));
 }
 
 TEST_CASE("with two targets the validation errors are reported per target, each in its own units", "[cli-train]") {

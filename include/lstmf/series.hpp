@@ -153,9 +153,10 @@ SeriesSet load_series_guessing_time(DataConfig& data, std::string* dropped = nul
 // given, receives why a guessed time column was not read as times ("" when none was dropped);
 // `unread_time`, the name of a column named like times (time_column_by_name) that was not guessed
 // because the look-back or season was given ("" when none).
-// `wanted`: in a long-format file, the series to read (SeriesFilter).
+// `wanted`: in a long-format file, the series to read (SeriesFilter). `time_column_given`: the
+// configuration gave data.time_column, if empty (--time-column ''): no column is guessed, nor noted.
 SeriesSet load_training_series(DataConfig& data, std::string* dropped = nullptr, std::string* unread_time = nullptr,
-                               const SeriesFilter& wanted = nullptr);
+                               const SeriesFilter& wanted = nullptr, bool time_column_given = false);
 
 // For a note: when the last of the first `rows` rows of a target of `values` [rows, columns] (the
 // first names.size() columns, named by `names`) changed from the row before by more than kLastJump

@@ -24,7 +24,8 @@ Command add_inspect(CLI::App& app) {
             check_distinct("-", "-", {{"--data", requested.data.path}, {"--config", flags->config_file}});  // `inspect >> data.csv`
             const bool many = !requested.data.series_column.empty();
             std::string dropped, unread;
-            SeriesSet data = load_training_series(requested.data, &dropped, &unread);  // as fit() reads it
+            SeriesSet data = load_training_series(requested.data, &dropped, &unread, nullptr,  // as fit() reads it
+                                                  requested.is_given("data.time_column"));
             const std::string rows_dropped =  // train's note
                 many ? dropped_rows_note(data)
                      : dropped_rows_note(data.series.front().dropped);
