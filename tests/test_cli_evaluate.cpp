@@ -570,6 +570,11 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
              Contains("data.look_back expects an integer >= 1 or \"auto\", got 'abc'"));
   CHECK_THAT(run_cli(command + " --set training.epochs=4", mixed.path()).err,
              Contains("--set training.epochs is given twice: give each key once"));
+  // Nor a key both --set and its flag set (a hunt: the last one given won, silently).
+  CHECK_THAT(run_cli(command + " --seed 5 --set training.seed=3", mixed.path()).err,
+             Contains("--set training.seed and --seed both set it: give one of them"));
+  CHECK_THAT(run_cli(command + " --set training.threads=1 --threads 2", mixed.path()).err,
+             Contains("--set training.threads and --threads both set it: give one of them"));
   // What the protocol does not use is refused, not ignored.
   CHECK_THAT(run_cli(command + " --set output.path=x.json", mixed.path()).err,
              Contains("--set output.path: the protocol does not use it"));

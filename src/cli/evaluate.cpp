@@ -40,6 +40,8 @@ struct EvaluateArgs {
   CLI::Option* horizon_option = nullptr;
   CLI::Option* origins_option = nullptr;
   CLI::Option* season_option = nullptr;
+  CLI::Option* seed_option = nullptr;     // --protocol's --seed and --threads, which --set may not set again
+  CLI::Option* threads_option = nullptr;
   PanelArgs panel;     // many-series checkpoints: --series, --shard
   // The options of one mode, refused in the other rather than ignored (a script expecting
   // --json-file's file would find none).
@@ -93,6 +95,11 @@ int run_protocol_command(const EvaluateArgs& args) {
       throw InputError("--set " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) +
                        "'?); --set expects KEY=VALUE, such as data.look_back=24");
     if (const std::string why = protocol_refuses(*option); !why.empty()) throw InputError("--set " + key + ": " + why);
+    // A key evaluate has a flag for, given both ways: one would be dropped without a word.
+    for (const auto& [flag, path] : {std::pair<CLI::Option*, const char*>{args.seed_option, "training.seed"},
+                                     {args.threads_option, "training.threads"}})
+      if (key == path && flag != nullptr && flag->count() > 0)
+        throw InputError("--set " + key + " and " + flag->get_name() + " both set it: give one of them");
     OptionInfo by_key = *option;
     by_key.flag.clear();  // errors name the key, as given, not train's flag
     set_from_text(options.base, by_key, setting.substr(equals + 1));
@@ -193,7 +200,7 @@ Command add_evaluate(CLI::App& app) {
           ->expected(1)
           ->multi_option_policy(CLI::MultiOptionPolicy::Throw),
       command->add_option("--only", args->only, "--protocol: run these files of meta.json only (comma-separated, or the flag repeated; a name holding a comma in an --only of its own)"),
-      command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str()};
+      args->seed_option = command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str()};
   command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
   command->add_flag("--progress", args->progress,
                     "--protocol: a progress line per series on stderr also when it is not a terminal");
@@ -216,7 +223,7 @@ Command add_evaluate(CLI::App& app) {
       ->transform(decimal_integer());
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
   args->missing_option = add_history_missing(*command, args->missing);
-  command->add_option("--threads", args->options.threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
+  args->threads_option = command->add_option("--threads", args->options.threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
       ->transform(decimal_integer())
       ->check(CLI::Range(0, kMaxThreads))
       ->capture_default_str();
