@@ -823,6 +823,44 @@ void check(const Config& config, const std::string& source) {
   throw InputError(source, 0, 0, join_problems(problems));
 }
 
+std::vector<std::string> settings_without_effect(const Config& config) {
+  const Config defaults;
+  const DataConfig& data = config.data;
+  const TrainingConfig& training = config.training;
+  std::vector<std::string> notes;
+  const nlohmann::json values = to_json(config);
+  // `key` given at a value other than its default (`changed`), unused when `unused_here`: "KEY VALUE has no effect WHY".
+  const auto unused = [&](const std::string& key, bool changed, bool unused_here, const std::string& why) {
+    if (!changed || !unused_here || !config.is_given(key)) return;
+    const std::size_t dot = key.find('.');
+    const nlohmann::json& value = values[key.substr(0, dot)][key.substr(dot + 1)];
+    notes.push_back(key + " " + (value.is_string() ? value.get<std::string>() : value.dump()) + " has no effect " + why);
+  };
+  const std::string optimizer = "with the " + to_string(training.optimizer) + " optimizer";
+  const TrainingConfig& d = defaults.training;
+  unused("model.dropout", config.model.dropout != defaults.model.dropout, config.model.hidden.size() == 1,
+         "with one layer: it applies between stacked layers (--hidden 32,32)");
+  unused("training.beta1", training.beta1 != d.beta1, training.optimizer != OptimizerKind::adam, optimizer + " (it is Adam's)");
+  unused("training.beta2", training.beta2 != d.beta2, training.optimizer != OptimizerKind::adam, optimizer + " (it is Adam's)");
+  unused("training.alpha", training.alpha != d.alpha, training.optimizer != OptimizerKind::rmsprop, optimizer + " (it is RMSprop's)");
+  unused("training.centered", training.centered != d.centered, training.optimizer != OptimizerKind::rmsprop,
+         optimizer + " (it is RMSprop's)");
+  unused("training.momentum", training.momentum != d.momentum, training.optimizer == OptimizerKind::adam,
+         optimizer + " (it is RMSprop's and SGD's)");
+  unused("training.eps", training.eps != d.eps, training.optimizer == OptimizerKind::sgd, optimizer + " (it is Adam's and RMSprop's)");
+  unused("training.huber_delta", training.huber_delta != d.huber_delta,
+         training.loss != LossKind::huber && config.is_given("training.loss"), "with the " + to_string(training.loss) + " loss");
+  unused("training.theta_weight", training.theta_weight != d.theta_weight, training.combine == Toggle::off,
+         "with training.combine false: it is Theta's share of the combination");
+  for (const char* key : {"training.lr_patience", "training.min_lr"})
+    unused(key, key == std::string("training.lr_patience") ? training.lr_patience != d.lr_patience : training.min_lr != d.min_lr,
+           training.lr_factor == 1.0 && config.is_given("training.lr_factor"), "with training.lr_factor 1 (no reduce-on-plateau)");
+  unused("training.mode", training.mode != d.mode, data.series_column.empty(), "without a series column (--series-column): the file is one series");
+  unused("data.strict", data.strict != defaults.data.strict, data.series_column.empty(),
+         "without a series column (--series-column): it refuses rather than skips series of a many-series file");
+  return notes;
+}
+
 std::string options_markdown() {
   std::string out = "| key | flag | default | meaning |\n| --- | --- | --- | --- |\n";
   for (const auto& def : option_table()) {

@@ -247,3 +247,37 @@ TEST_CASE("a relative data path in a config file is relative to the config file"
   const Config config = config_from_file(dir.write("c.json", R"({"data": {"path": "series.csv"}})"));
   CHECK(config.data.path == dir.path() + "/series.csv");
 }
+
+// Found by a hunt: settings the rest of the configuration leaves without effect were accepted
+// silently (but model.dropout with one layer).
+TEST_CASE("settings given without effect are named at their values, not defaults or used settings", "[config]") {
+  Config config;
+  CHECK(settings_without_effect(config).empty());
+  const auto given = [&](const std::string& key, const std::string& value) {
+    set_from_text(config, *find_option(key), value);
+    config.given.insert(key);
+  };
+  given("training.momentum", "0.9");  // Adam, the default optimizer
+  given("model.dropout", "0.2");      // one layer
+  given("training.mode", "global");   // no series column
+  std::vector<std::string> notes = settings_without_effect(config);
+  REQUIRE(notes.size() == 3);
+  CHECK(notes[0] == "model.dropout 0.2 has no effect with one layer: it applies between stacked layers (--hidden 32,32)");
+  CHECK(notes[1] == "training.momentum 0.9 has no effect with the adam optimizer (it is RMSprop's and SGD's)");
+  CHECK(notes[2] == "training.mode global has no effect without a series column (--series-column): the file is one series");
+  given("training.optimizer", "sgd");
+  given("model.hidden", "8,8");
+  given("data.series_column", "id");
+  CHECK(settings_without_effect(config).empty());
+  given("training.beta1", "0.8");
+  given("training.combine", "false");
+  given("training.theta_weight", "0.5");
+  notes = settings_without_effect(config);
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0] == "training.beta1 0.8 has no effect with the sgd optimizer (it is Adam's)");
+  CHECK(notes[1] == "training.theta_weight 0.5 has no effect with training.combine false: it is Theta's share of the combination");
+  // At the default value, as a checkpoint's recorded config gives every key: nothing to say.
+  Config recorded;
+  for (const OptionInfo& option : config_options()) recorded.given.insert(option.path());
+  CHECK(settings_without_effect(recorded).empty());
+}

@@ -199,6 +199,13 @@ bool optional_in_checkpoint(const std::string& path, long version);
 // ", "; "" when every one is resolved, as a checkpoint's are.
 std::string unresolved_keys(const Config& config);
 
+// Settings given (by a flag or file) with a value other than the default that the rest of
+// `config` leaves without effect, one phrase each, for train's notes: "model.dropout 0.2 has no
+// effect with one layer: ...", an optimizer's parameter under another optimizer, huber_delta
+// without Huber loss, theta_weight with combine false, reduce-on-plateau settings with lr_factor
+// 1, training.mode or data.strict without a series column. Empty when every one counts.
+std::vector<std::string> settings_without_effect(const Config& config);
+
 // The README's option table (Markdown), generated from the option table.
 std::string options_markdown();
 

@@ -184,10 +184,9 @@ int run_train(const TrainArgs& args) {
     log += log_line(report).dump() + "\n";
     return !interrupted();
   };
-  // The recipe leaves the model as configured: said before training, for one series or many.
-  if (config.model.dropout > 0 && config.model.hidden.size() == 1)  // as torch.nn.LSTM warns, even with --quiet
-    std::cerr << "note: model.dropout " << format_number(config.model.dropout)
-              << " has no effect with one layer: it applies between stacked layers (--hidden 32,32)\n";
+  // Settings the rest of the config leaves without effect (model.dropout with one layer, as
+  // torch.nn.LSTM warns): said before training, even with --quiet, for one series or many.
+  for (const std::string& note : settings_without_effect(config)) std::cerr << "note: " << note << "\n";
   if (!config.data.series_column.empty()) {  // many series: src/cli/panel_commands.cpp
     check_checkpoint_every(config);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
