@@ -1,7 +1,10 @@
 #include "lstmf/error.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 namespace lstmf {
 
@@ -101,5 +104,17 @@ InputError::InputError(std::string file, long line, long column, std::string mes
       line_(line),
       column_(column),
       message_(std::move(message)) {}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j)
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
 
 }  // namespace lstmf

@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -395,6 +396,9 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   std::vector<std::vector<std::string>> keys_seen;  // per open object
   std::vector<std::string> path;                    // keys of the open objects' current members
   std::string duplicate;
+  std::string duplicate_key;     // its last component, as the text writes it (unescaped)
+  std::size_t key_occurrence = 0;  // how many keys of that text came before it, itself included
+  std::map<std::string, std::size_t> key_counts;
   const auto track = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
     using Event = nlohmann::json::parse_event_t;
     if (event == Event::object_start) {
@@ -406,9 +410,12 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
     } else if (event == Event::key && !keys_seen.empty()) {
       const std::string& key = parsed.get_ref<const std::string&>();
       auto& seen = keys_seen.back();
+      const std::size_t count = ++key_counts[key];
       if (duplicate.empty() && std::find(seen.begin(), seen.end(), key) != seen.end()) {
         for (std::size_t i = 0; i + 1 < path.size(); ++i) duplicate += path[i] + ".";  // the enclosing keys
         duplicate += key;
+        duplicate_key = key;
+        key_occurrence = count;
       }
       seen.push_back(key);
       path.back() = key;
@@ -426,8 +433,23 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
       nlohmann::json::sax_parse(SkippingIterator(text.data(), text.size(), &skipped, false, releasing ? &parse_releaser : nullptr),
                                 SkippingIterator(text.data(), text.size(), &skipped, true), &builder);
     if (parsed.is_discarded()) parsed = nullptr;  // as nlohmann::json::parse with a callback
-    if (!duplicate.empty())
-      throw InputError(source, 0, 0, "duplicate key '" + printable(duplicate) + "': a key may appear once in an object");
+    if (!duplicate.empty()) {
+      // Located at its key_occurrence-th `"key":` in the text (not where the text escapes a
+      // character of the key, or members were skipped unparsed: then unlocated).
+      long line = 0, column = 0;
+      if (!skipped.empty()) key_occurrence = 0;
+      const std::string quoted = "\"" + duplicate_key + "\"";
+      std::size_t found = 0;
+      for (std::size_t at = text.find(quoted); at != std::string::npos; at = text.find(quoted, at + 1)) {
+        if (at > 0 && text[at - 1] == '\\') continue;
+        std::size_t after = at + quoted.size();
+        while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r' || text[after] == '\n')) ++after;
+        if (key_occurrence == 0 || after >= text.size() || text[after] != ':' || ++found < key_occurrence) continue;
+        locate(text, at, line, column);
+        break;
+      }
+      throw InputError(source, line, column, "duplicate key '" + printable(duplicate) + "': a key may appear once in an object");
+    }
     return parsed;
   } catch (const nlohmann::json::out_of_range& e) {
     // "number overflow parsing '1e400'": located by finding the number in the text.

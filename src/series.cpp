@@ -91,18 +91,6 @@ std::string lowercase(std::string text) {
   return text;
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
-
 // The header name closest to `name` (case-insensitive edit distance), when close enough to be a
 // likely typo: at most 2 edits, and fewer than half the name's letters.
 std::optional<std::string> nearest_name(const std::string& name, const std::vector<std::string>& header) {

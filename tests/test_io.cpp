@@ -165,7 +165,10 @@ TEST_CASE("writing to a missing or unwritable folder fails before anything is wr
 
 TEST_CASE("JSON with a duplicate key or a number beyond double is refused, located", "[io]") {
   REQUIRE_THROWS_WITH(parse_json(R"({"training": {"epochs": 1, "lr": 0.1, "epochs": 2}})", "c.json"),
-                      Contains("c.json: duplicate key 'training.epochs': a key may appear once in an object"));
+                      Contains("c.json:1:39: duplicate key 'training.epochs': a key may appear once in an object"));
+  // The second of a key of that text, wherever others of it come before (a hunt: unlocated).
+  REQUIRE_THROWS_WITH(parse_json("{\"a\": {\"x\": 1},\n \"b\": {\"x\": 2,\n  \"x\": 3}}", "c.json"),
+                      Contains("c.json:3:3: duplicate key 'b.x'"));
   REQUIRE_THROWS_WITH(parse_json("{\"a\": [1, 2]}\n{\"a\": 1}", "c.json"), Contains("c.json:2:1: invalid JSON"));
   // The same key in two objects is fine.
   CHECK(parse_json(R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}]})", "c.json").is_object());

@@ -104,6 +104,9 @@ std::string in_quotes(std::string_view text, std::size_t max_bytes = 60);
 // "1 row", "2 rows": `count` and the English `noun` ("row"), plural by an added "s".
 std::string count_of(long count, const char* noun);
 
+// Levenshtein distance (insertions, deletions, substitutions of bytes), for "did you mean".
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
 // "file:line:column: message" with empty parts left out.
 std::string format_location(const std::string& file, long line, long column, const std::string& message);
 

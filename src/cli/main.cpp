@@ -125,6 +125,23 @@ int main(int argc, char** argv) {
     std::string message = e.what();
     const auto duplicated = message.find("At Most 1 required but received");
     if (duplicated != std::string::npos) message = message.substr(0, message.find(':')) + " given more than once";
+    // A flag the subcommand does not know (`--epoch 2`): CLI11 lists the stray words; name the
+    // flag meant, as a config file's unknown key is.
+    for (const auto& command : commands) {
+      if (!command.app->parsed()) continue;
+      for (int i = 2; i < argc; ++i) {
+        const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
+        if (word.rfind("--", 0) != 0 || word.size() < 3 || command.app->get_option_no_throw(word) != nullptr) continue;
+        std::string best;
+        std::size_t best_distance = 3;  // a likely typo: at most 2 edits
+        for (const CLI::Option* option : command.app->get_options())
+          for (const std::string& name : option->get_lnames())
+            if (const std::size_t d = edit_distance(word, "--" + name); d < best_distance) best_distance = d, best = "--" + name;
+        message = "unknown option " + word + (best.empty() ? "" : " (did you mean " + best + "?)") + " of lstm-forecast " +
+                  command.app->get_name();
+        break;
+      }
+    }
     return fail(ExitCode::input, message + " (see lstm-forecast --help)");
   }
 
