@@ -834,7 +834,7 @@ std::vector<std::string> settings_without_effect(const Config& config) {
   unused("training.eps", training.eps != d.eps, training.optimizer == OptimizerKind::sgd, optimizer + " (it is Adam's and RMSprop's)");
   unused("training.huber_delta", training.huber_delta != d.huber_delta,
          training.loss != LossKind::huber && config.is_given("training.loss"), "with the " + to_string(training.loss) + " loss");
-  unused("training.theta_weight", training.theta_weight != d.theta_weight, training.combine == Toggle::off,
+  unused("training.theta_weight", training.theta_weight > 0 && training.theta_weight != d.theta_weight, training.combine == Toggle::off,
          "with training.combine false: it is Theta's share of the combination");
   for (const char* key : {"training.lr_patience", "training.min_lr"})
     unused(key, key == std::string("training.lr_patience") ? training.lr_patience != d.lr_patience : training.min_lr != d.min_lr,

@@ -195,18 +195,21 @@ std::string refit_squeeze(const Series& series, const Split& split) {
   for (long c = 0; c < series.n_targets; ++c) {
     const auto training = series.values.col(c).head(split.train_end);
     const double lo = training.minCoeff(), hi = training.maxCoeff();
-    const auto refit = series.values.col(c).head(split.val_end);
-    const double range = refit.maxCoeff() - refit.minCoeff();
-    if (!(hi > lo) || !(range > kFarFromTraining * (hi - lo))) continue;
+    if (!(hi > lo)) continue;
+    // In training ranges beyond [lo, hi], as far_in_window_note measures it.
+    const auto distance = [&](long r) { return std::max(lo - series.values(r, c), series.values(r, c) - hi) / (hi - lo); };
     long far = split.train_end;  // the validation row farthest from the training range
-    const auto distance = [&](long r) { return std::max(lo - series.values(r, c), series.values(r, c) - hi); };
     for (long r = split.train_end; r < split.val_end; ++r)
       if (distance(r) > distance(far)) far = r;
+    // Isolated: the tail has come back. A level the series stays at (its last validation row far
+    // too: a structural break) is what a refit on the latest rows is for.
+    if (!(distance(far) > kFarFromTraining) || distance(split.val_end - 1) > kFarFromTraining) continue;
     return "the validation tail's " + format_number(series.values(far, c)) + " in '" +
            printable(series.columns[static_cast<std::size_t>(c)]) + "' at " + row_name(series.time, series.time.ticks, far) +
-           " lies " + format_number(std::round(distance(far) / (hi - lo))) + " training ranges (" + format_number(lo) +
-           " to " + format_number(hi) + ") outside the training rows (a typo?): a refit on every row would squeeze "
-           "the scale that much, so the validated members are kept (no refit)";
+           " lies " + format_number(std::round(distance(far))) + " training ranges (" + format_number(lo) + " to " +
+           format_number(hi) + ") outside the training rows, and the series came back (a typo, or a spike?): a refit on "
+           "every row would squeeze the scale that much, so the validated members are kept (no refit; --refit true "
+           "refits all the same)";
   }
   return "";
 }
@@ -781,7 +784,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   }
   // No validation rows (no first run to refit after), or a first run that diverged or was
   // interrupted (no refit follows): the checkpoint says it was not refitted.
-  if (config.training.refit == Toggle::on && validation != nullptr) outcome.refit_skipped = refit_squeeze(series, split);
+  // Not when --refit true was given: the user asked for it.
+  if (config.training.refit == Toggle::on && validation != nullptr && requested.training.refit != Toggle::on)
+    outcome.refit_skipped = refit_squeeze(series, split);
   if (config.training.refit == Toggle::on &&
       (validation == nullptr || !outcome.diverged.empty() || stop.load() || !outcome.refit_skipped.empty()))
     checkpoint.config.training.refit = Toggle::off;

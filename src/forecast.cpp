@@ -377,12 +377,11 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
       const double lo = scaler.data_min()[k], hi = scaler.data_max()[k];
       // A target that was one value in every training row is forecast as that value whatever the
       // history says (its scaler maps every value to it): a history that says otherwise is refused.
-      if (c < targets && hi == lo && seen(i, c) != lo)
+      if (c < targets && !adjusted && hi == lo && seen(i, c) != lo)
         throw InputError(history.source, 0, 0,
                          "column '" + printable(checkpoint.columns.targets[k]) + "' is " + format_number(seen(i, c)) + " at " +
                              row_name(checkpoint.columns.time_index(), history.ticks, first + i) + ", but was " +
-                             format_number(lo) + (adjusted ? " (seasonally adjusted)" : "") +
-                             " in every training row: the model forecasts that value whatever the history says; "
+                             format_number(lo) + " in every training row: the model forecasts that value whatever the history says; "
                              "retrain on data in which it changes");
       if (!far_from_range(seen(i, c), lo, hi)) continue;
       const std::string& name =

@@ -379,7 +379,10 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         raw.time_format = format;
         first_time_text = text;
         first_time_line = line;
-      } else if (format != raw.time_format) {
+      } else if (format.offset && raw.time_format.offset && format.offset_colon != raw.time_format.offset_colon) {
+        format.offset_colon = raw.time_format.offset_colon;  // one offset written two ways: the first row's way
+      }
+      if (raw.rows > 0 && format != raw.time_format) {
         // Four digits read as a year; among other whole numbers they are integer periods too.
         if (raw.time_format.kind == TimeKind::integer && format.kind == TimeKind::year) {
           tick = year_of_tick(tick);

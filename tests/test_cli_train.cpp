@@ -1105,7 +1105,7 @@ TEST_CASE("a value far outside the training rows is not refitted on, and a forec
   INFO(early.err);
   REQUIRE(early.exit_code == 0);
   CHECK_THAT(early.err, Contains("note: the validation tail's 1e+06 in 'y' at row 101 lies ") &&
-                            Contains("training ranges (") && Contains("so the validated members are kept (no refit)") &&
+                            Contains("training ranges (") && Contains("so the validated members are kept (no refit;") &&
                             !Contains("then refitted"));
   const RunResult forecast = run_cli("predict --model e.json --horizon 3", dir.path());
   REQUIRE(forecast.exit_code == 0);
@@ -1164,4 +1164,28 @@ TEST_CASE("a model without weight does not judge a history, and exact validation
   REQUIRE(v.size() == 5);  // y, lo80, hi80, lo95, hi95
   CHECK(v[2] - v[1] > 0.1);
   CHECK(v[4] - v[3] > v[2] - v[1]);
+}
+
+// A review: a level the series moved to in its validation tail (a structural break) is what the
+// refit is for; only an isolated value, the series back since, keeps the validated members, and
+// --refit true refits all the same.
+TEST_CASE("a level shift in the validation tail is refitted on, an isolated far value only when asked", "[cli-train]") {
+  TempDir dir;
+  std::string shift = "y\n", spike = "y\n";
+  for (int i = 0; i < 60; ++i) {
+    const double noise = 0.4 * std::sin(i * 1.3);
+    shift += lstmf::format_number(i < 54 ? 100 + noise : 200 + noise) + "\n";
+    spike += lstmf::format_number(i == 55 ? 1e6 : 100 + noise) + "\n";
+  }
+  dir.write("shift.csv", shift);
+  dir.write("spike.csv", spike);
+  const std::string flags = " --target y --horizon 3 --ensemble 1 --hidden 4 --refit ";  // the recipe's epochs: it refits
+  const RunResult moved = run_cli("train --data shift.csv --output s.json" + flags + "auto", dir.path());
+  INFO(moved.err);
+  CHECK(moved.exit_code == 0);
+  CHECK_THAT(moved.err, !Contains("no refit"));
+  const RunResult isolated = run_cli("train --data spike.csv --output p.json" + flags + "auto", dir.path());
+  CHECK_THAT(isolated.err, Contains("and the series came back (a typo, or a spike?)") && Contains("(no refit;"));
+  const RunResult asked = run_cli("train --data spike.csv --output q.json" + flags + "true", dir.path());
+  CHECK_THAT(asked.err, !Contains("no refit"));
 }

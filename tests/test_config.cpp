@@ -276,8 +276,16 @@ TEST_CASE("settings given without effect are named at their values, not defaults
   REQUIRE(notes.size() == 2);
   CHECK(notes[0] == "training.beta1 0.8 has no effect with the sgd optimizer (it is Adam's)");
   CHECK(notes[1] == "training.theta_weight 0.5 has no effect with training.combine false: it is Theta's share of the combination");
-  // At the default value, as a checkpoint's recorded config gives every key: nothing to say.
+  // A checkpoint's recorded config gives every key, at the values the recipe resolved (Huber loss,
+  // lr_factor 0.5, one layer) or an older file wrote (theta_weight 0 with combine false): nothing
+  // to say of them.
   Config recorded;
+  recorded.training.loss = LossKind::huber;
+  recorded.training.lr_factor = 0.5;
+  recorded.training.combine = Toggle::off;
+  recorded.training.theta_weight = 0;
+  recorded.training.refit = Toggle::on;
+  recorded.data.normalise = Normalise::season;
   for (const OptionInfo& option : config_options()) recorded.given.insert(option.path());
   CHECK(settings_without_effect(recorded).empty());
 }

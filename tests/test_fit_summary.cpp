@@ -96,16 +96,20 @@ TEST_CASE("the summary says what the recipe chose, the windows, the errors and t
     CHECK(lines[2] == "validation MAE 1.5, RMSE 2.5 of 'a' (its units, every one of the 25 validation windows)");
     CHECK(lines[3] == "validation MAE 0.5, RMSE 1.5 of 'b' (its units, every one of the 25 validation windows)");
   }
-  SECTION("no validation rows, and a refit that diverged") {
+  SECTION("no validation rows") {
     outcome.result.best_epoch = 0;
     outcome.result.early_stopped = false;
     outcome.validation_windows = 0;
     outcome.validation = {};
+    const std::vector<std::string> lines = fit_summary(outcome, asked);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[1] == "trained on 85 windows; 10 epochs, no validation rows (last weights kept)");
+  }
+  SECTION("a refit that diverged") {
     outcome.refit_failed = "the loss is inf";
     const std::vector<std::string> lines = fit_summary(outcome, asked);
-    REQUIRE(lines.size() == 3);
-    CHECK(lines[1] == "trained on 85 windows; 10 epochs, no validation rows (last weights kept)");
-    CHECK(lines[2] == "the refit on every row diverged (the loss is inf); the validated members are kept");
+    REQUIRE(lines.size() == 4);
+    CHECK(lines[3] == "the refit on every row diverged (the loss is inf); the validated members are kept");
   }
   SECTION("a run that kept no weights says nothing (its error does)") {
     outcome.diverged = "training diverged in epoch 1";

@@ -228,7 +228,7 @@ TEST_CASE("streamed atomic writes put the pieces in place, or nothing when the p
   CHECK(test::run_shell("ls", dir.path()).out == "out.txt\n");  // no temporary file left behind
 }
 
-TEST_CASE("the temporaries being written are removed at once by remove_live_temporaries, as an interrupt's exit does", "[io]") {
+TEST_CASE("the temporaries being written are removed at once by remove_live_temporaries, which an interrupt's exit calls", "[io]") {
   test::TempDir dir;
   const std::string path = dir.file("out.csv");
   write_atomically(path, "old\n");

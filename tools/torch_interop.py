@@ -736,9 +736,8 @@ def parse_times(times, source):
             fmt = this
         elif this["kind"] != fmt["kind"]:
             raise Failure("%s:%s: '%s' is a %s, earlier timestamps are %ss" % (source, where, text, this["kind"], fmt["kind"]))
-        elif (this.get("utc_offset_minutes"), this.get("utc_offset_colon", True)) != \
-                (fmt.get("utc_offset_minutes"), fmt.get("utc_offset_colon", True)):
-            raise Failure("%s:%s: '%s' has another UTC offset than the earlier timestamps (or writes it otherwise: +01:00, +0100); the column must keep one "
+        elif this.get("utc_offset_minutes") != fmt.get("utc_offset_minutes"):  # +01:00 and +0100 are one
+            raise Failure("%s:%s: '%s' has another UTC offset than the earlier timestamps; the column must keep one "
                           "offset (convert it to UTC)" % (source, where, text))
         if ticks and tick <= ticks[-1]:
             raise Failure("%s:%s: timestamps must increase, '%s' does not" % (source, where, text))

@@ -115,10 +115,12 @@ IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD
                                      int threads = 0);
 
 // A refit on rows [0, split.val_end) of `series` squeezes the scale it was validated at when a
-// target there spans more than kFarFromTraining (scaler.hpp) times its range over the training
-// rows [0, split.train_end) (a value in the validation tail far outside them: 1e6 in a series near
-// 100, a typo): forecasts of a model, Theta trend and seasonal indices fitted on it came out an
-// order of magnitude off. Why, naming the value and its row (time), or "" when the refit is safe.
+// target's validation row lies more than kFarFromTraining (scaler.hpp) training ranges outside
+// its training rows [0, split.train_end) and the series came back (its last validation row is not
+// so far: an isolated value, 1e6 in a series near 100, a typo, not a level it moved to): forecasts of
+// a model, Theta trend and seasonal indices fitted on it came out an order of magnitude off. Why,
+// naming the value and its row (time), or "" when the refit is safe. fit() asks it when the refit
+// is the recipe's (not a --refit true given).
 std::string refit_squeeze(const Series& series, const Split& split);
 
 // InputError (naming `source`) when a column of `series` cannot be min-max scaled over the rows

@@ -48,6 +48,8 @@ History tail_history(const Checkpoint& checkpoint);
 // [first_row, rows) scales beyond kMaxScaledMagnitude (scaler.hpp) with the checkpoint's scaler
 // (targets seasonally adjusted first where the checkpoint adjusts, as the scaler saw them), or when
 // a target that was one value in every training row (a series without sales) has another there.
+// Nothing is checked when the combination gives the model no weight (seasonal naive or naive
+// alone): what it makes of the rows is not used.
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row = 0);
 // A history's times (`ticks`, written as `written`) placed on the grid of the model's (`model`,
 // whose training data ended in the times `tail`; time_index.hpp place_on_grid): forecasts

@@ -125,18 +125,19 @@ int main(int argc, char** argv) {
     std::string message = e.what();
     const auto duplicated = message.find("At Most 1 required but received");
     if (duplicated != std::string::npos) message = message.substr(0, message.find(':')) + " given more than once";
-    // A flag the subcommand does not know (`--epoch 2`): CLI11 lists the stray words; name the
-    // flag meant, as a config file's unknown key is.
+    // A word the subcommand did not take that looks like a flag (`--epoch 2`, or `--modle m.json`,
+    // which leaves --model missing): named with the flag meant, as a config file's unknown key is.
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
-      for (int i = 2; i < argc; ++i) {
-        const std::string word = std::string(argv[i]).substr(0, std::string(argv[i]).find('='));
+      for (const std::string& stray : command.app->remaining()) {
+        const std::string word = stray.substr(0, stray.find('='));
         if (word.rfind("--", 0) != 0 || word.size() < 3 || command.app->get_option_no_throw(word) != nullptr) continue;
         std::string best;
-        std::size_t best_distance = 3;  // a likely typo: at most 2 edits
+        std::size_t best_distance = 3;  // a likely typo: at most 2 edits, and fewer than half the name's letters
         for (const CLI::Option* option : command.app->get_options())
           for (const std::string& name : option->get_lnames())
-            if (const std::size_t d = edit_distance(word, "--" + name); d < best_distance) best_distance = d, best = "--" + name;
+            if (const std::size_t d = edit_distance(word, "--" + name); d < best_distance && 2 * d < name.size())
+              best_distance = d, best = "--" + name;
         message = "unknown option " + word + (best.empty() ? "" : " (did you mean " + best + "?)") + " of lstm-forecast " +
                   command.app->get_name();
         break;
