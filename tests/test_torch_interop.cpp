@@ -359,6 +359,35 @@ TEST_CASE("a time column: the data tail keeps its timestamps and the frequency i
                "to-checkpoint");
     CHECK(read_file(dir.file("second.json")) == read_file(dir.file("model.json")));
   }
+  SECTION("a month-end series round-trips on month ends, and a failed export writes nothing") {
+    // A hunt: the tail JSON lost month_day, so a tail of 2024-04-30 came back at day 30.
+    const std::vector<std::string> ends = {"2023-12-31", "2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"};
+    dir.write("ends.csv", c.csv(0, [](long, double x) { return x; }, ends, "2023-09-30,5\n2023-10-31,6\n2023-11-30,7\n"));
+    std::string end_args = args;
+    end_args.replace(end_args.find("history.csv"), 11, "ends.csv");
+    end_args.replace(end_args.find("--look-back 5"), 13, "--look-back 5");
+    require_ok(run_tool(end_args, dir.path()), "to-checkpoint");
+    require_ok(run_tool("from-checkpoint --model model.json --state-dict state.npz --scaler-json scaler.json "
+                        "--config-json config.json --tail-json tail.json",
+                        dir.path()),
+               "from-checkpoint");
+    CHECK(read_json(dir.file("tail.json")).at("frequency").at("month_day") == 31);
+    require_ok(run_tool("to-checkpoint --state-dict state.npz --scaler-json scaler.json --config config.json "
+                        "--tail-json tail.json --output second.json",
+                        dir.path()),
+               "to-checkpoint");
+    CHECK(read_file(dir.file("second.json")) == read_file(dir.file("model.json")));
+    const RunResult next = run_cli("predict --model second.json", dir.path());
+    require_ok(next, "predict");
+    CHECK(parse_forecast(next.out).first_column == std::vector<std::string>{"2024-05-31"});
+    const RunResult failed = run_tool("from-checkpoint --model model.json --state-dict out.npz --scaler-json out.s.json "
+                                      "--tail-json missing/t.json",
+                                      dir.path());
+    CHECK(failed.exit_code == 3);
+    CHECK_THAT(failed.err, Catch::Contains("missing/t.json: cannot write: No such file or directory (its folder)"));
+    CHECK(!file_exists(dir.file("out.npz")));
+    CHECK(!file_exists(dir.file("out.s.json")));
+  }
   SECTION("a forecast_horizon, which the exported files do not carry, is named on stderr") {
     json longer = read_json(dir.file("model.json"));
     const int trained = longer.at("config").at("data").at("horizon").get<int>();
@@ -427,6 +456,22 @@ TEST_CASE("torch_interop.py reports a bad input on one line and exits non-zero",
     fails_with(with_state("deep.json"), "deep.json: not valid JSON (the state_dict): nested too deeply");
     dir.write("bad.npz", "PK\x03\x04garbage");
     fails_with(with_state("bad.npz"), "bad.npz: not a NumPy .npz archive of arrays");
+    // One bias of several gone (a hunt: read as zeros, it forecast otherwise than PyTorch, which
+    // refuses such a state_dict); bias=False leaves out every one.
+    auto partial = weights;
+    partial.erase("lstm.bias_ih_l1");
+    dir.write("partial.json", partial.dump());
+    fails_with(with_state("partial.json"), "partial.json: lstm.bias_ih_l1 is missing, but other LSTM biases are there");
+    auto projected = weights;
+    projected["lstm.weight_hr_l0"] = nlohmann::json::array({nlohmann::json::array({1.0})});
+    dir.write("proj.json", projected.dump());
+    fails_with(with_state("proj.json"), "proj.json: unexpected tensor lstm.weight_hr_l0 (LSTMs with proj_size are not supported)");
+  }
+  SECTION("a history value lstm-forecast would not read") {
+    dir.write("big.csv", "y,x1,x2\n1,2,3\n4,5,6\n1e200,8,9\n");
+    std::string args = base + " --features x1,x2 --look-back 3";
+    args.replace(args.find("history.csv"), 11, "big.csv");
+    fails_with(args, "big.csv:4: column 'y' holds 1e200, beyond +-1e100");
   }
   SECTION("a column named twice") {
     fails_with(base + " --features x1,y --look-back 3", "column 'y' is named twice");

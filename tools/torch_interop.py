@@ -268,7 +268,7 @@ def read_state_dict(path):
             except TypeError:  # torch < 1.13 has no weights_only
                 loaded = torch.load(path, map_location="cpu")
         except Exception as e:  # torch raises many kinds; all mean "not a readable state_dict"
-            raise Failure("%s: torch.load failed: %s" % (path, str(e).splitlines()[0] if str(e) else e))
+            raise Failure("%s: torch.load failed: %s" % (path, str(e).splitlines()[0] if str(e) else type(e).__name__))
         if hasattr(loaded, "state_dict") and callable(loaded.state_dict):
             loaded = loaded.state_dict()
         if isinstance(loaded, dict) and isinstance(loaded.get("state_dict"), dict):
@@ -281,7 +281,12 @@ def read_state_dict(path):
                 raise Failure("%s: %s is not a tensor" % (path, name))
             if getattr(tensor, "is_complex", lambda: False)():
                 raise Failure("%s: %s is a complex tensor; the weights are real" % (path, name))
-            out[str(name)] = float_array(tensor.detach().cpu().double().numpy(), "%s: %s" % (path, name))
+            try:
+                array = tensor.detach().cpu().double().numpy()
+            except (NotImplementedError, TypeError, RuntimeError) as e:  # a meta or sparse tensor: no values to read
+                first = str(e).splitlines()[0] if str(e) else type(e).__name__
+                raise Failure("%s: %s has no dense values to read (%s)" % (path, name, first))
+            out[str(name)] = float_array(array, "%s: %s" % (path, name))
         return out
     data = read_json(path, "the state_dict")
     if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
@@ -302,6 +307,22 @@ def model_from_state_dict(state, lstm, head, inputs, targets, horizon, source):
     for name, array in state.items():
         if not np.all(np.isfinite(array)):
             raise Failure("%s: %s holds a non-finite value" % (source, name))
+    # What lstm-forecast cannot run, said before shapes that would only follow from it.
+    for name in sorted(state):
+        if name.startswith(lstm + ".") and "_reverse" in name:
+            raise Failure("%s: unexpected tensor %s (bidirectional LSTMs are not supported)" % (source, name))
+        if name.startswith(lstm + ".weight_hr_l"):
+            raise Failure("%s: unexpected tensor %s (LSTMs with proj_size are not supported)" % (source, name))
+    # bias=False leaves out every bias of the module; one bias without the others is a damaged file
+    # (read as zeros, it forecast otherwise than PyTorch).
+    lstm_biases = [name for name in state if name.startswith(lstm + ".bias_")]
+    layers = sum(1 for name in state if name.startswith(lstm + ".weight_ih_l"))
+    if lstm_biases and len(lstm_biases) != 2 * layers:
+        have = set(lstm_biases)
+        missing = next(lstm + ".%s_l%d" % (kind, k) for k in range(layers) for kind in ("bias_ih", "bias_hh")
+                       if lstm + ".%s_l%d" % (kind, k) not in have)
+        raise Failure("%s: %s is missing, but other LSTM biases are there (nn.LSTM(bias=False) has none): a damaged "
+                      "state_dict?" % (source, missing))
     hidden = []
     tensors = {}
     used = set()
@@ -703,13 +724,16 @@ def read_history(path, delimiter, columns, time_column, look_back):
             if field in MISSING_MARKERS:
                 raise Failure("%s:%d: missing value in column '%s' (the tail must be complete)" % (path, line, name))
             try:
-                if "_" in field:  # Python's float() takes 1_000; lstm-forecast does not
+                # Python's float() takes 1_000 and other scripts' digits; lstm-forecast does not
+                if "_" in field or not field.isascii():
                     raise ValueError(field)
                 value = float(field)
             except ValueError:
                 raise Failure("%s:%d: expected a number in column '%s', found '%s'" % (path, line, name, field))
             if not math.isfinite(value):
                 raise Failure("%s:%d: column '%s' holds %s; the tail must be finite" % (path, line, name, field))
+            if not abs(value) <= 1e100:  # as lstm-forecast reads a CSV (and the --tail-json path)
+                raise Failure("%s:%d: column '%s' holds %s, beyond +-1e100" % (path, line, name, field))
             row.append(value)
         values.append(row)
     times = [(line, record[index[time_column]]) for line, record in rows] if time_column else None
@@ -782,7 +806,10 @@ def check_tail(data, path, width, look_back):
                 or not (0 if frequency["unit"] == "none" else 1) <= frequency["count"] <= MAX_FREQUENCY_COUNT:
             raise Failure("%s: frequency must be {\"unit\": %s, \"count\": N} with N from 1 to %d, got %s"
                           % (path, "|".join(FREQUENCY_UNITS), MAX_FREQUENCY_COUNT, json.dumps(frequency)))
-        frequency = (frequency["unit"], frequency["count"])
+        month_day = frequency.get("month_day")  # written by from-checkpoint: month ends stay month ends
+        if month_day is not None and (isinstance(month_day, bool) or not isinstance(month_day, int) or not 0 <= month_day <= 31):
+            raise Failure("%s: frequency.month_day must be an integer from 0 to 31, got %s" % (path, json.dumps(month_day)))
+        frequency = (frequency["unit"], frequency["count"], month_day)
     if season is not None and (isinstance(season, bool) or not isinstance(season, int) or not 1 <= season <= 1000000):
         raise Failure("%s: seasonal_period must be an integer from 1 to 1000000, got %s" % (path, json.dumps(season)))
     return [[float(v) for v in row] for row in values[len(values) - look_back:]], times, frequency, season
@@ -964,7 +991,7 @@ def to_checkpoint(args):
         if args.frequency:
             unit, count = parse_frequency(args.frequency)
         else:
-            unit, count = frequency or infer_frequency(ticks, fmt)
+            unit, count = frequency[:2] if frequency else infer_frequency(ticks, fmt)
         allowed = {"integer": ("periods",), "year": ("months",), "year_month": ("months",),
                    "date": ("seconds", "months", "business_days"),
                    "datetime": ("seconds", "months", "business_days")}[fmt["kind"]]
@@ -1000,6 +1027,8 @@ def to_checkpoint(args):
     month_day = 0
     if unit == "months" and tail_times is not None:
         month_day = 1 if fmt["kind"] in ("year", "year_month") else max(split_tick(t)[2] for t in ticks)
+        if frequency and frequency[2] is not None and not args.frequency:  # the exported checkpoint's own
+            month_day = frequency[2]
     data = config["data"]
     data.update(targets=targets, features=features, time_column=time_column or "", look_back=look_back,
                 horizon=horizon, scale_min=lo, scale_max=hi)
@@ -1136,6 +1165,16 @@ def from_checkpoint(args):
             else name.replace("head.", args.head_name + ".", 1)
         out[torch_name] = array.astype(dtype)
     path = args.state_dict
+    if not path.lower().endswith((".npz", ".pt", ".pth", ".json")):
+        raise Failure("--state-dict must end in .npz, .pt, .pth or .json, got '%s'" % path)
+    # Every output's folder before any is written: a failure leaves none of them half done.
+    for output in (path, args.scaler_json, args.config_json, args.tail_json):
+        if output and output != "-":
+            folder = os.path.dirname(os.path.abspath(output))
+            if not os.path.isdir(folder):
+                raise Failure("%s: cannot write: No such file or directory (its folder)" % output, 3)
+            if not os.access(folder, os.W_OK):
+                raise Failure("%s: cannot write: Permission denied (its folder)" % output, 3)
     if path.lower().endswith((".pt", ".pth")):
         torch = import_torch("writing " + path)
         write_atomically(path, lambda f: torch.save({k: torch.from_numpy(v) for k, v in out.items()}, f))
@@ -1157,6 +1196,8 @@ def from_checkpoint(args):
         tail = dict(ckpt["data_tail"])
         if time_column:
             tail["frequency"] = {"unit": frequency["unit"], "count": frequency["count"]}
+            if isinstance(frequency.get("month_day"), int) and not isinstance(frequency.get("month_day"), bool):
+                tail["frequency"]["month_day"] = frequency["month_day"]
         tail["seasonal_period"] = columns.get("seasonal_period", 1)
         write_text(args.tail_json, dump_json(tail) + "\n")
     forecast_horizon = ckpt.get("forecast_horizon")
