@@ -467,6 +467,15 @@ TEST_CASE("torch_interop.py reports a bad input on one line and exits non-zero",
     dir.write("proj.json", projected.dump());
     fails_with(with_state("proj.json"), "proj.json: unexpected tensor lstm.weight_hr_l0 (LSTMs with proj_size are not supported)");
   }
+  SECTION("a config file's settings one plain nn.LSTM cannot carry") {  // a hunt: they were overwritten silently
+    dir.write("ensemble.json", R"({"model": {"ensemble": 3}})");
+    fails_with(base + " --features x1,x2 --look-back 3 --config ensemble.json",
+               "config: model.ensemble must be 1 for a PyTorch state_dict (one PyTorch state_dict holds one model), got 3");
+    dir.write("combine.json", R"({"training": {"combine": true}})");
+    fails_with(base + " --features x1,x2 --look-back 3 --config combine.json", "config: training.combine must be false");
+    dir.write("panel.json", R"({"data": {"series_column": "id"}})");
+    fails_with(base + " --features x1,x2 --look-back 3 --config panel.json", "config: data.series_column is set");
+  }
   SECTION("a history value lstm-forecast would not read") {
     dir.write("big.csv", "y,x1,x2\n1,2,3\n4,5,6\n1e200,8,9\n");
     std::string args = base + " --features x1,x2 --look-back 3";

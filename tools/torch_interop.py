@@ -1044,6 +1044,21 @@ def to_checkpoint(args):
     if data["seasonal_adjust"] not in ("auto", "none"):
         raise Failure("data.seasonal_adjust must be none for a PyTorch state_dict (seasonal indices are not part "
                       "of a plain nn.LSTM), got '%s'" % data["seasonal_adjust"])
+    # What a config file sets that one plain nn.LSTM cannot carry is refused, not overwritten.
+    for path, allowed, why in (("model.ensemble", (1, "auto"), "one PyTorch state_dict holds one model"),
+                               ("training.combine", (False, "auto"), "a forecast combination needs validation errors"),
+                               ("training.refit", (False, "auto"), "a refit needs lstm-forecast's training")):
+        section, key = path.split(".")
+        value = config[section][key]
+        if path in in_file and (isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed):
+            raise Failure("config: %s must be %s for a PyTorch state_dict (%s), got %s"
+                          % (path, json.dumps(allowed[0]), why, json.dumps(value)))
+    if "data.season" in in_file and data["season"] not in (0, season):
+        raise Failure("config: data.season is %d, but the seasonal period is %d (give --seasonal-period %d, or leave "
+                      "data.season 0)" % (data["season"], season, data["season"]))
+    if data["series_column"]:
+        raise Failure("config: data.series_column is set, but a PyTorch state_dict here is the model of one series "
+                      "(to-checkpoint makes single-series checkpoints)")
     data.update(normalise="minmax", season=season, seasonal_adjust="none")
     config["model"]["ensemble"] = 1
     config["training"]["combine"] = False  # a forecast combination needs validation errors
