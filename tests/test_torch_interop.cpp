@@ -359,6 +359,20 @@ TEST_CASE("a time column: the data tail keeps its timestamps and the frequency i
                "to-checkpoint");
     CHECK(read_file(dir.file("second.json")) == read_file(dir.file("model.json")));
   }
+  SECTION("quarter labels, as lstm-forecast reads them (a hunt: the tool refused them)") {
+    const std::vector<std::string> quarters = {"2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4", "2024-Q1"};
+    dir.write("quarters.csv", c.csv(0, [](long, double x) { return x; }, quarters, "2022-Q2,5\n2022-Q3,6\n2022-Q4,7\n"));
+    std::string quarter_args = args;
+    quarter_args.replace(quarter_args.find("history.csv"), 11, "quarters.csv");
+    require_ok(run_tool(quarter_args, dir.path()), "to-checkpoint");
+    const json quarterly = read_json(dir.file("model.json"));
+    CHECK(quarterly.at("columns").at("time_format").at("kind") == "year_quarter");
+    CHECK(quarterly.at("columns").at("frequency") == json{{"unit", "months"}, {"count", 3}, {"name", "quarterly"}, {"month_day", 1}});
+    CHECK(quarterly.at("columns").at("seasonal_period") == 4);
+    const RunResult next = run_cli("predict --model model.json", dir.path());
+    require_ok(next, "predict");
+    CHECK(parse_forecast(next.out).first_column == std::vector<std::string>{"2024-Q2"});
+  }
   SECTION("a month-end series round-trips on month ends, and a failed export writes nothing") {
     // A hunt: the tail JSON lost month_day, so a tail of 2024-04-30 came back at day 30.
     const std::vector<std::string> ends = {"2023-12-31", "2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"};

@@ -76,7 +76,7 @@ MAX_LAYERS = 16
 
 SECONDS_PER_DAY = 86400
 SECONDS_PER_WEEK = 7 * SECONDS_PER_DAY
-TIME_KINDS = ["none", "integer", "year", "year_month", "date", "datetime"]
+TIME_KINDS = ["none", "integer", "year", "year_month", "date", "datetime", "year_quarter"]
 MISSING_MARKERS = {"", "NA", "N/A", "#N/A", "NaN", "null", "NULL"}
 
 
@@ -453,6 +453,15 @@ def parse_time(text):
         part = text[pos:pos + count]
         return int(part) if len(part) == count and all(c in "0123456789" for c in part) else None
 
+    # Quarters 1990Q1, 1990-Q1 or 1990 Q1 (src/time_index.cpp): the quarter's first month.
+    if len(text) in (6, 7) and number(0, 4) is not None and text[-2] == "Q" and text[-1] in "1234" \
+            and (len(text) == 6 or text[4] in "- "):
+        fmt["kind"] = "year_quarter"
+        fmt["quarter_dash"] = len(text) == 7 and text[4] == "-"
+        if len(text) == 7 and text[4] == " ":
+            fmt["quarter_space"] = True
+        return days_from_civil(number(0, 4), 3 * (int(text[-1]) - 1) + 1, 1) * SECONDS_PER_DAY, fmt
+
     year, month, day, hour, minute, second = number(0, 4), number(5, 2), 1, 0, 0, 0
     if year is None or len(text) < 7 or text[4] != "-" or month is None:
         return None
@@ -524,6 +533,9 @@ def format_tick(tick, fmt):
         return "%04d" % year
     if kind == "year_month":
         return "%04d-%02d" % (year, month)
+    if kind == "year_quarter":
+        between = "-" if fmt.get("quarter_dash") else " " if fmt.get("quarter_space") else ""
+        return "%04d%sQ%d" % (year, between, (month - 1) // 3 + 1)
     if kind == "date":
         return "%04d-%02d-%02d" % (year, month, day)
     text = "%04d-%02d-%02d%s%02d:%02d" % (year, month, day, "T" if fmt["t_separator"] else " ",
@@ -577,7 +589,7 @@ def infer_frequency(ticks, fmt):
         return "none", 0
     if kind == "integer":
         unit = "periods"
-    elif kind in ("year", "year_month"):
+    elif kind in ("year", "year_month", "year_quarter"):
         unit = "months"
     else:
         unit = "seconds"
@@ -591,7 +603,7 @@ def infer_frequency(ticks, fmt):
             elif business_day_ticks(ticks):
                 unit = "business_days"
     if len(ticks) < 2:
-        natural = {"integer": ("periods", 1), "year": ("months", 12), "year_month": ("months", 1),
+        natural = {"integer": ("periods", 1), "year": ("months", 12), "year_month": ("months", 1), "year_quarter": ("months", 3),
                    "date": ("seconds", SECONDS_PER_DAY)}
         return natural.get(kind, ("none", 0))
     if unit == "months":
@@ -992,11 +1004,13 @@ def to_checkpoint(args):
             unit, count = parse_frequency(args.frequency)
         else:
             unit, count = frequency[:2] if frequency else infer_frequency(ticks, fmt)
-        allowed = {"integer": ("periods",), "year": ("months",), "year_month": ("months",),
+        allowed = {"integer": ("periods",), "year": ("months",), "year_month": ("months",), "year_quarter": ("months",),
                    "date": ("seconds", "months", "business_days"),
                    "datetime": ("seconds", "months", "business_days")}[fmt["kind"]]
         if unit not in allowed or count < 1:
             raise Failure("a frequency in %s does not fit %s timestamps (use %s)" % (unit, fmt["kind"], " or ".join(allowed)))
+        if fmt["kind"] == "year_quarter" and count % 3 != 0:
+            raise Failure("quarter labels need a frequency of whole quarters, got %s" % frequency_name(unit, count))
         kept = ticks[len(ticks) - look_back:]
         # The tail is regular (lstm-forecast refuses a checkpoint whose tail times are not one step
         # apart: its forecast's times would be wrong).
@@ -1026,7 +1040,7 @@ def to_checkpoint(args):
     # largest day seen, so a month-end series (31 Jan, 29 Feb, 31 Mar) stays on month ends.
     month_day = 0
     if unit == "months" and tail_times is not None:
-        month_day = 1 if fmt["kind"] in ("year", "year_month") else max(split_tick(t)[2] for t in ticks)
+        month_day = 1 if fmt["kind"] in ("year", "year_month", "year_quarter") else max(split_tick(t)[2] for t in ticks)
         if frequency and frequency[2] is not None and not args.frequency:  # the exported checkpoint's own
             month_day = frequency[2]
     data = config["data"]
