@@ -836,9 +836,9 @@ std::vector<std::string> settings_without_effect(const Config& config) {
          training.loss != LossKind::huber && config.is_given("training.loss"), "with the " + to_string(training.loss) + " loss");
   unused("training.theta_weight", training.theta_weight > 0 && training.theta_weight != d.theta_weight, training.combine == Toggle::off,
          "with training.combine false: it is Theta's share of the combination");
-  for (const char* key : {"training.lr_patience", "training.min_lr"})
-    unused(key, key == std::string("training.lr_patience") ? training.lr_patience != d.lr_patience : training.min_lr != d.min_lr,
-           training.lr_factor == 1.0 && config.is_given("training.lr_factor"), "with training.lr_factor 1 (no reduce-on-plateau)");
+  const bool no_plateau = training.lr_factor == 1.0 && config.is_given("training.lr_factor");
+  unused("training.lr_patience", training.lr_patience != d.lr_patience, no_plateau, "with training.lr_factor 1 (no reduce-on-plateau)");
+  unused("training.min_lr", training.min_lr != d.min_lr, no_plateau, "with training.lr_factor 1 (no reduce-on-plateau)");
   unused("training.mode", training.mode != d.mode, data.series_column.empty(), "without a series column (--series-column): the file is one series");
   unused("data.strict", data.strict != defaults.data.strict, data.series_column.empty(),
          "without a series column (--series-column): it refuses rather than skips series of a many-series file");

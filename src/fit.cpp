@@ -197,7 +197,7 @@ std::string refit_squeeze(const Series& series, const Split& split) {
     const double lo = training.minCoeff(), hi = training.maxCoeff();
     if (!(hi > lo)) continue;
     // In training ranges beyond [lo, hi], as far_in_window_note measures it.
-    const auto distance = [&](long r) { return std::max(lo - series.values(r, c), series.values(r, c) - hi) / (hi - lo); };
+    const auto distance = [&](long r) { return ranges_outside(series.values(r, c), lo, hi); };
     long far = split.train_end;  // the validation row farthest from the training range
     for (long r = split.train_end; r < split.val_end; ++r)
       if (distance(r) > distance(far)) far = r;
@@ -573,17 +573,18 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
   return plan;
 }
 
-Split check_trainable(const Config& config, const SeriesSet& data) {
+Trainable check_trainable(const Config& config, const SeriesSet& data) {
   const Series& series = data.series.front();
   const Split split = split_rows(series.rows(), config.data.val_fraction, config.data.test_fraction,
                                  config.data.look_back, config.data.horizon, data.source);
   // The refit estimates the indices again on every row but a test tail.
   check_positive(config, data, config.training.refit == Toggle::on ? split.val_end : split.train_end);
   check_scalable(series, split, data.source);
-  // The indices fit() estimates on the first run's training rows (two seasons of them, a season of
-  // 2 or more: seasonal.hpp).
-  if (config.data.seasonal_adjust != SeasonalAdjust::none) estimate_adjustment(config, data, split.train_end);
-  return split;
+  // The indices fit() trains with, on the first run's training rows (two seasons of them, a season
+  // of 2 or more: seasonal.hpp).
+  Trainable trainable{split, {}};
+  if (config.data.seasonal_adjust != SeasonalAdjust::none) trainable.seasonal = estimate_adjustment(config, data, split.train_end);
+  return trainable;
 }
 
 FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& options) {
@@ -602,7 +603,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     need.checkpoint *= members;
     check_memory(need, static_cast<std::uint64_t>(rows * inputs) * sizeof(double), available_memory());
   }
-  const Split first_run = check_trainable(config, data);
+  Trainable first_run = check_trainable(config, data);
   // With a seasonal adjustment the model trains on adjusted targets (seasonal.hpp), indices
   // estimated on the training rows; `original` keeps the data in its own units for the tail, the
   // validation errors and the refit.
@@ -610,8 +611,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   SeriesSet original;
   SeasonalAdjustment seasonal;
   if (adjusting) {
-    // On the first run's training rows; the refit estimates them again.
-    seasonal = estimate_adjustment(config, data, first_run.train_end);
+    // On the first run's training rows (estimated there); the refit estimates them again.
+    seasonal = std::move(first_run.seasonal);
     original = std::move(data);
     data = adjusted_copy(original, seasonal);
   }

@@ -131,22 +131,19 @@ void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>
                          const TimeFormat& written, const std::string& source) {
   if (tail.empty() || ticks.empty() || model.format.kind == TimeKind::none) return;
   const std::vector<std::int64_t> as_written = ticks;
+  TimeIndex history;  // the history's own form, for messages
+  history.format = written;
   if (const std::optional<std::size_t> off = place_on_grid(model, tail.front(), ticks)) {
-    TimeIndex history;
-    history.format = written;
     throw InputError(source, 0, 0,
                      "time '" + history.format_tick(as_written[*off]) + "' cannot be written as the training data's times are ('" +
                          model.format_tick(tail.back()) + "'), in which the forecast's times are written: write the "
                          "history's times as training's were");
   }
   for (std::size_t i = 1; i < ticks.size(); ++i)
-    if (ticks[i] <= ticks[i - 1]) {
-      TimeIndex history;
-      history.format = written;
+    if (ticks[i] <= ticks[i - 1])
       throw InputError(source, 0, 0,
                        "times '" + history.format_tick(as_written[i - 1]) + "' and '" + history.format_tick(as_written[i]) +
                            "' fall in the same " + model.frequency.name() + " period of the model's");
-    }
 }
 
 std::string far_in_window_note(const Checkpoint& checkpoint, const History& history) {
@@ -163,7 +160,7 @@ std::string far_in_window_note(const Checkpoint& checkpoint, const History& hist
     long far = -1;
     double farthest = 0;
     for (long i = 0; i < look_back; ++i) {
-      const double distance = std::max(lo - seen(i, c), seen(i, c) - hi) / (hi - lo);
+      const double distance = ranges_outside(seen(i, c), lo, hi);
       if (distance > kFarFromTraining && distance > farthest) far = i, farthest = distance;
     }
     if (far < 0) continue;
@@ -497,6 +494,8 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
 bool far_from_range(double value, double lo, double hi) {
   return hi > lo && !(std::abs(value - lo) / (hi - lo) <= kMaxScaledMagnitude);
 }
+
+double ranges_outside(double value, double lo, double hi) { return std::max(lo - value, value - hi) / (hi - lo); }
 
 std::string far_from_range_message(const std::string& column, double value, const std::string& where, double lo,
                                    double hi, const std::string& range_name) {

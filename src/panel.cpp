@@ -822,6 +822,19 @@ std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig
   return refused;
 }
 
+namespace {
+
+// A per-series checkpoint's columns take the frequency (and its period) of its first series, so a
+// run and the merge of its shards record the same whatever the shards hold; none without series.
+void take_first_series_frequency(PanelCheckpoint& checkpoint) {
+  if (checkpoint.series.empty()) return;
+  checkpoint.columns.frequency = checkpoint.series.front().frequency;
+  checkpoint.columns.month_day = checkpoint.series.front().month_day;
+  checkpoint.columns.seasonal_period = std::max(1, checkpoint.series.front().frequency.seasonal_period());
+}
+
+}  // namespace
+
 // Keeps the series long enough for one window (panel.hpp).
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
   if (data.strict && !set.empty.empty())
@@ -964,11 +977,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     fit_per_series(config, set, options, outcome);
     // The columns' frequency is the first series trained's, as merge takes it from the shards'
     // series: the same checkpoint whether a series refused first by id was in this run or another.
-    if (!checkpoint.series.empty()) {
-      checkpoint.columns.frequency = checkpoint.series.front().frequency;
-      checkpoint.columns.month_day = checkpoint.series.front().month_day;
-      checkpoint.columns.seasonal_period = std::max(1, checkpoint.series.front().frequency.seasonal_period());
-    }
+    take_first_series_frequency(checkpoint);
     outcome.last_value_jump = last_value_jump_note(set, config.data.targets,
                                                    [&](const std::string& id) { return checkpoint.find(id) >= 0; });
   }
@@ -1443,11 +1452,7 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
                                        [&](const PanelCheckpoint::LeftOut& l) { return owner.count(l.id) > 0; }),
                         merged.left_out.end());
   std::sort(merged.series.begin(), merged.series.end(), [](const PanelSeries& a, const PanelSeries& b) { return a.id < b.id; });
-  if (!merged.series.empty() && !merged.global()) {  // the first series', whichever shard came first
-    merged.columns.frequency = merged.series.front().frequency;
-    merged.columns.month_day = merged.series.front().month_day;
-    merged.columns.seasonal_period = std::max(1, merged.series.front().frequency.seasonal_period());
-  }
+  if (!merged.global()) take_first_series_frequency(merged);  // the first series', whichever shard came first
   return merged;
 }
 

@@ -89,9 +89,14 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data);
 // under a resolved `config`, before it trains: rows too few for the split and one training window
 // (windows.hpp split_rows), a target not above 0 where the seasonal adjustment is multiplicative,
 // a seasonal adjustment without two seasons of training rows or a season of 2, or a column
-// check_scalable refuses. inspect says so instead of failing. Returns the split of the
-// series' rows (windows.hpp split_rows) it judged them by.
-Split check_trainable(const Config& config, const SeriesSet& data);
+// check_scalable refuses. inspect says so instead of failing. Returns what it judged them by: the
+// split of the series' rows (windows.hpp split_rows), and the seasonal indices of the first run's
+// training rows (empty without an adjustment), which fit() trains with.
+struct Trainable {
+  Split split;
+  SeasonalAdjustment seasonal;
+};
+Trainable check_trainable(const Config& config, const SeriesSet& data);
 
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member
 // k from seed + k, in parallel on up to config.training.threads threads with one thread each (so a

@@ -145,6 +145,9 @@ std::string to_csv(const Fitted& fitted);
 // Whether `value` lies more than kMaxScaledMagnitude (scaler.hpp) ranges from [lo, hi] (never for
 // an empty range): scaled, the model could not compute with it.
 bool far_from_range(double value, double lo, double hi);
+// How many ranges (hi - lo > 0) `value` lies outside [lo, hi]: (lo - value) / (hi - lo) below it,
+// (value - hi) / (hi - lo) above it, <= 0 within it. Compared with kFarFromTraining (scaler.hpp).
+double ranges_outside(double value, double lo, double hi);
 // Why such a value is refused, naming `column`, the value, `where` (row_name) and the range as
 // `range_name` calls it.
 std::string far_from_range_message(const std::string& column, double value, const std::string& where, double lo,
