@@ -1041,6 +1041,21 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
   return set;
 }
 
+SeriesSelection history_selection(const PanelCheckpoint& checkpoint, SeriesSelection asked) {
+  if (asked.everything() && checkpoint.shard) asked.shard = *checkpoint.shard;
+  return asked;
+}
+
+std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, const SeriesSet& history) {
+  std::vector<SkippedSeries> out;
+  for (const auto& [id, reason] : history.empty) {
+    if (checkpoint.find(id) >= 0) continue;
+    const bool left_out = checkpoint.find_left_out(id) != nullptr;
+    out.push_back({id, (left_out ? "not in the checkpoint, as training left it out: " : "not in the checkpoint, as training skips it: ") + reason});
+  }
+  return out;
+}
+
 namespace {
 
 History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const SeriesSet* set,

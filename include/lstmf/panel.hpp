@@ -266,6 +266,13 @@ PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFit
 // A checkpoint series without values there is refused with its reason by forecast_panel and
 // backtest_panel.
 SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection);
+// The series whose history is read: `asked` (--series, --shard) as given, else a shard
+// checkpoint's own shard, the series it can forecast (its training file, read whole, holds the
+// other shards' too).
+SeriesSelection history_selection(const PanelCheckpoint& checkpoint, SeriesSelection asked);
+// The history's series that the checkpoint does not hold and training would have skipped or left
+// out (read_panel_history's SeriesSet::empty), each with why: none is left out without a word.
+std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, const SeriesSet& history);
 
 struct PanelForecast {
   std::string series_column;           // header of the first column

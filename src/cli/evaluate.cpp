@@ -14,10 +14,36 @@
 #include "lstmf/io.hpp"
 #include "lstmf/series.hpp"
 #include "lstmf/protocol.hpp"
-#include "panel_commands.hpp"
+#include "panel_flags.hpp"
 
 namespace lstmf::cli {
 namespace {
+
+// evaluate for a many-series checkpoint on `input` (long format): per-series table and aggregate.
+int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args,
+                       const std::string& input, const BacktestOptions& options, bool json) {
+  const SeriesSet history = read_panel_history(checkpoint, input, history_selection(checkpoint, args.selection()));
+  PanelBacktest result;
+  try {
+    result = backtest_panel(checkpoint, history, options);
+  } catch (const DivergedError& e) {  // a non-finite forecast of a series (named): and the checkpoint
+    throw DivergedError(source_name(model) + ": " + e.what());
+  }
+  const std::string dropped = dropped_rows_note(history);  // once the backtest is made, as predict says it
+  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
+  for (const std::string& note : panel_history_notes(checkpoint, &history, false))
+    std::cerr << "note: " << history.source << ": " << note << "\n";
+  for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
+  for (const auto& skipped : result.skipped)
+    std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
+  if (json)
+    std::cout << to_json(result).dump(2) << "\n";
+  else
+    std::cout << format_table(result);
+  if (checkpoint.series.empty())  // as predict says it
+    std::cerr << "note: " << no_series_note(checkpoint, args, model) << ": nothing was evaluated\n";
+  return 0;
+}
 
 struct EvaluateArgs {
   std::string model;

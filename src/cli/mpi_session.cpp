@@ -1,5 +1,5 @@
 // MPI for data-parallel training of one global model (built with -DLSTMF_MPI=ON; see
-// panel_commands.hpp). MPI is started only when an MPI launcher started this process, so the same
+// panel_flags.hpp). MPI is started only when an MPI launcher started this process, so the same
 // binary runs alone as usual; a build without MPI refuses to run under a launcher with several
 // processes rather than have every process train alone and write the same files.
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "lstmf/error.hpp"
-#include "panel_commands.hpp"
+#include "panel_flags.hpp"
 
 #ifdef LSTMF_MPI
 #include <mpi.h>

@@ -7,10 +7,33 @@
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
 #include "lstmf/series.hpp"
-#include "panel_commands.hpp"
+#include "panel_flags.hpp"
 
 namespace lstmf::cli {
 namespace {
+
+// predict for a many-series checkpoint (already loaded with the selection): long-format CSV, with
+// each series' prediction intervals at `levels` (percent; none when empty).
+int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args, const std::string& input,
+                      const std::string& output, int horizon, int threads, const std::vector<int>& levels) {
+  std::optional<SeriesSet> history;
+  if (!input.empty()) history = read_panel_history(checkpoint, input, history_selection(checkpoint, args.selection()));
+  const PanelForecast forecast =
+      forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model, levels);
+  // Said once the forecast is made: a history that fails has one line on stderr, its error.
+  const std::string dropped = history ? dropped_rows_note(*history) : "";
+  if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
+  const std::string jump = history ? last_value_jump_note(*history, checkpoint.columns.targets) : "";
+  if (!jump.empty()) std::cerr << "note: " << history->source << ": " << jump << "\n";
+  for (const std::string& note : panel_history_notes(checkpoint, history ? &*history : nullptr, true))
+    std::cerr << "note: " << (history ? history->source : source_name(model) + " (data_tail)") << ": " << note << "\n";
+  write_atomically(output, to_csv(forecast));
+  if (history)
+    for (const auto& s : untrained_series(checkpoint, *history))
+      std::cerr << "note: " << history->source << ": series '" << printable(s.id) << "' not forecast: " << s.reason << "\n";
+  if (checkpoint.series.empty()) std::cerr << "note: " << no_series_note(checkpoint, args, model) << ": the forecast is its header alone\n";
+  return 0;
+}
 
 struct PredictArgs {
   std::string model;

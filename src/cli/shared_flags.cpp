@@ -1,6 +1,8 @@
-// Flags shared by several subcommands (commands.hpp): file paths, decimal integers, --intervals,
-// and the history's --missing of predict and evaluate.
+// Flags shared by several subcommands (commands.hpp, panel_flags.hpp): file paths, decimal
+// integers, --intervals, the history's --missing of predict and evaluate, and the many-series
+// --series, --shard and --strict.
 #include "commands.hpp"
+#include "panel_flags.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 
@@ -68,6 +70,41 @@ std::vector<int> interval_levels(const std::vector<std::string>& given) {
     }
   }
   return levels;
+}
+
+void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
+  command.add_option("--series", args.series, "many series: only these series ids (comma-separated)")
+      ->type_name("ID[,ID]")
+      ->check(CLI::Validator(
+          [](const std::string& ids) {
+            // '' or 'a,,b' would select every series, or not the one meant; an id holding a comma
+            // is quoted: '"a,1",b'
+            std::vector<std::string> items;
+            try {
+              items = split_flag_list("--series", ids);
+            } catch (const InputError& e) {  // CLI11 names the flag itself
+              const std::string message = e.message();
+              return message.rfind("--series ", 0) == 0 ? message.substr(9) : message;
+            }
+            const bool empty_item = items.empty() || std::any_of(items.begin(), items.end(), [](const std::string& id) { return id.empty(); });
+            return empty_item ? "expected series ids separated by commas, got '" + printable(ids) + "' (an empty id)"
+                              : std::string();
+          },
+          ""));
+  command.add_option("--shard", args.shard,
+                     "many series: only shard K of N, the series whose FNV-1a hash of the id modulo N is K")
+      ->type_name("K/N");
+  if (train)
+    command.add_flag("--strict", args.strict,
+                     "many series: a series too short for one window or with a column without values is an error (default: skipped, named on stderr)");
+}
+
+std::string no_series_note(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& model) {
+  if (!args.series.empty() && !args.shard.empty())
+    return "none of the series asked for (--series) falls in shard " + printable(args.shard) + " (--shard picks by a hash of the id)";
+  if (!args.shard.empty()) return "shard " + printable(args.shard) + " holds none of the series of " + printable(source_name(model));
+  return printable(source_name(model)) + (checkpoint.shard ? " (shard " + checkpoint.shard->text() + ")" : std::string()) +
+         " holds no series";
 }
 
 }  // namespace lstmf::cli

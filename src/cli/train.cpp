@@ -17,7 +17,7 @@
 
 #include "commands.hpp"
 #include "config_flags.hpp"
-#include "panel_commands.hpp"
+#include "panel_flags.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
@@ -107,6 +107,136 @@ nlohmann::json log_line(const EpochReport& r) {
           {"refit", r.refit}};
 }
 
+// train with data.series_column set: skipped series reported on stderr, checkpoint written.
+// `keep_going` is false once the user interrupted.
+// `progress`: per-series progress lines (a terminal or --progress; cli/commands.hpp show_progress).
+// `on_saved` runs right after the checkpoint is written (rank 0), also when an error follows (a
+// divergence after a saved best epoch); never when nothing is saved.
+int run_train_panel(const Config& config, const PanelArgs& args, const std::string& resume, bool quiet, bool progress,
+                    const EpochCallback& on_epoch, const std::function<bool()>& keep_going,
+                    const std::function<void()>& on_saved) {
+  if (!resume.empty())
+    throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
+  const auto start = std::chrono::steady_clock::now();
+  const bool global = config.training.mode == TrainingMode::global;
+  const MpiWorld world = start_mpi();
+  quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
+  PanelFitOptions options;
+  options.selection = args.selection();
+  options.parallel = world.parallel;
+  if (global && world.rank == 0) options.on_epoch = on_epoch;
+  if (global && world.rank != 0) options.on_epoch = [&](const EpochReport&) { return keep_going(); };
+  options.keep_going = keep_going;
+  options.on_series = [&](const SeriesFitReport& report, long done, long total) {
+    const long every = std::max(1L, total / 20);
+    if (progress && world.rank == 0 && (done % every == 0 || done == total)) {
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::cerr << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
+                << "s; last: " << printable(report.id) << ", " << report.epochs << " epochs)\n";
+    }
+    return keep_going();
+  };
+  if (world.size > 1 && !quiet)
+    std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
+  const PanelFitOutcome outcome = fit_panel(config, options);
+  for (const auto& skipped : outcome.skipped)
+    if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
+  // Said even with --quiet, as the skipped series are: a series that diverged after validated
+  // epochs keeps their best weights (the message says which).
+  if (!global && world.rank == 0)
+    for (const auto& report : outcome.reports)
+      if (!report.diverged.empty()) std::cerr << "note: series '" << printable(report.id) << "': " << report.diverged << "\n";
+  if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
+    if (world.rank == 0)
+      std::cerr << "note: shard " << options.selection.shard.text()
+                << (outcome.skipped.empty() ? " holds none of the series of "
+                                            : " holds no series to train (all skipped, as above) of ")
+                << printable(source_name(config.data.path)) << "; no checkpoint written"
+                << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "")
+                << "\n";
+    return 0;
+  }
+  // Per series, every series left out for diverging or refused (the ones too short fail fit_panel):
+  // nothing trained is a failed run, not an empty one. Not for a shard, one part of a run over the
+  // whole file, which leaves such series out and goes on: the shard's checkpoint records them
+  // (left_out), so that the merged checkpoint equals that run's, and the pipeline goes on.
+  const bool sharded = options.selection.shard.count > 1 && options.selection.ids.empty();
+  const bool only_left_out = !global && outcome.checkpoint.series.empty() && !outcome.checkpoint.left_out.empty() && sharded;
+  if (!global && outcome.checkpoint.series.empty() && !outcome.stopped && !only_left_out) {
+    if (std::any_of(outcome.skipped.begin(), outcome.skipped.end(), [](const SkippedSeries& s) { return s.diverged; }))
+      throw DivergedError("no series trained: every series that was long enough diverged or was refused (as above); "
+                          "no checkpoint was written");
+    throw InputError(config.data.path, 0, 0, "no series trained: every series was refused (as above); no checkpoint was written");
+  }
+  // Notes on the data are said even with --quiet, as the skipped series are (rank 0 alone).
+  if (!outcome.rows_dropped.empty() && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
+  if (!outcome.last_value_jump.empty() && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
+  if (world.rank == 0)
+    for (const std::string& note : panel_fit_notes(outcome.checkpoint)) std::cerr << "note: " << note << "\n";
+  // One season and look-back for every series (panel.hpp resolve_panel_recipe).
+  if (outcome.other_season && world.rank == 0)
+    std::cerr << "note: the series differ in frequency (series '" << printable(outcome.other_season->id) << "' is "
+              << outcome.other_season->frequency.name() << "): every model takes the file's first series' season ("
+              << outcome.checkpoint.config.data.season << ") and look-back (" << outcome.checkpoint.config.data.look_back
+              << "); train each frequency apart (--series, or a file each) to give it its own\n";
+  if (!outcome.time_column_unread.empty() && world.rank == 0)
+    std::cerr << "note: column '" << printable(outcome.time_column_unread)
+              << "' was not read as times (each series' rows are consecutive periods in file order, season "
+              << std::max(1, outcome.checkpoint.config.data.season)
+              << ", forecasts numbered by step): with --series-column the time column is not guessed; --time-column "
+              << printable(outcome.time_column_unread) << " reads it\n";
+
+  const PanelCheckpoint& checkpoint = outcome.checkpoint;
+  const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
+                              : !checkpoint.series.empty() || only_left_out;
+  if (only_left_out && world.rank == 0)  // said even with --quiet, as the series left out are
+    std::cerr << "note: shard " << options.selection.shard.text() << " trained none of its series (all left out, as above); "
+              << printable(config.output.path) << " records them for merge\n";
+  if (trained && world.rank == 0) {
+    // As train's single-series checkpoint: staged beside its path, the log written (on_saved),
+    // then renamed into place, so a log that cannot be written leaves the old checkpoint.
+    StagedFile(config.output.path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); })
+        .commit_with(on_saved);
+  }
+  if (!quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
+    double mae_sum = 0;
+    long validated = 0;
+    for (const auto& report : outcome.reports)
+      if (report.validation.windows > 0) mae_sum += report.validation.mae, ++validated;
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::cerr << "trained " << (global ? "one global model on " : "one model each for ") << checkpoint.series.size()
+              << " series (" << count_of(outcome.train_windows, "window") << ") in " << format_number(std::round(seconds * 100) / 100)
+              << "s";
+    if (global && checkpoint.best_epoch > 0) std::cerr << "; best epoch " << checkpoint.best_epoch;
+    std::cerr << "\n";
+    if (validated > 0)
+      std::cerr << "validation MAE, mean over " << validated << " series: " << format_number(mae_sum / static_cast<double>(validated))
+                << " (original units)\n";
+    const CombinationTally tally = tally_combinations(checkpoint);
+    if (checkpoint.config.training.combine == Toggle::on && tally.unchosen < static_cast<long>(checkpoint.series.size())) {
+      // What each series' forecast is (its first target's weights; README "Scaling out").
+      std::cerr << "forecast combination" << (checkpoint.columns.targets.size() > 1 ? " of " + checkpoint.columns.targets.front() : "")
+                << ": the model for " << tally.model << " series, its mean with seasonal naive or naive for " << tally.mean
+                << ", a baseline alone for " << tally.baseline << "; Theta takes a share in " << tally.theta << " of them";
+      if (tally.unchosen > 0) std::cerr << "; " << tally.unchosen << " without validation windows forecast by the model alone";
+      std::cerr << "\n";
+    }
+    std::cerr << "checkpoint: " << config.output.path << "\n";
+  }
+  if (!outcome.diverged.empty())
+    throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
+                                                    : "; no checkpoint was written"));
+  if (!keep_going()) {
+    std::cerr << "lstm-forecast: interrupted"
+              << (trained ? "; the series trained so far were saved to " + config.output.path
+                  : global ? std::string()
+                           : "; no series had finished training, no checkpoint was written")
+              << "\n";
+    return static_cast<int>(ExitCode::interrupted);
+  }
+  return 0;
+}
+
 struct TrainArgs {
   ConfigFlags flags;
   std::string resume;
@@ -187,7 +317,7 @@ int run_train(const TrainArgs& args) {
   // Settings the rest of the config leaves without effect (model.dropout with one layer, as
   // torch.nn.LSTM warns): said before training, even with --quiet, for one series or many.
   for (const std::string& note : settings_without_effect(config)) std::cerr << "note: " << note << "\n";
-  if (!config.data.series_column.empty()) {  // many series: src/cli/panel_commands.cpp
+  if (!config.data.series_column.empty()) {  // many series: run_train_panel above
     check_checkpoint_every(config);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,

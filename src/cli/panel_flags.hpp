@@ -1,0 +1,42 @@
+// Many series from the command line (panel.hpp): the flags train, predict and evaluate share
+// (--series, --shard; train also --strict), and the MPI launch train runs in. Each subcommand's file
+// holds its many-series side, taken when the data has a series column or the checkpoint a series
+// section.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "lstmf/config.hpp"
+#include "lstmf/panel.hpp"
+#include "lstmf/trainer.hpp"
+
+namespace lstmf::cli {
+
+struct PanelArgs {
+  std::string series;  // --series ID[,ID]
+  std::string shard;   // --shard K/N
+  bool strict = false; // --strict (train)
+  SeriesSelection selection() const { return make_selection(series, shard); }
+  bool selects_some() const { return !series.empty() || !shard.empty(); }
+};
+
+void add_panel_flags(CLI::App& command, PanelArgs& args, bool train);
+
+// This process's place among the processes of an MPI launch (mpirun -np N): rank 0 of 1 when not
+// launched by MPI. Started once, finalised at exit (src/cli/mpi_session.cpp).
+struct MpiWorld {
+  int rank = 0;
+  int size = 1;
+  DataParallel parallel;  // sums gradients with MPI_Allreduce when size > 1
+};
+MpiWorld start_mpi();
+
+// Why predict or evaluate has no series to work on: the selection picked none (an unknown --series
+// id is an error before this), or the checkpoint (`model`) holds none.
+std::string no_series_note(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& model);
+
+}  // namespace lstmf::cli
