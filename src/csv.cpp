@@ -171,9 +171,14 @@ class FileSource : public io::ByteSourceBase {
   FileSource& operator=(const FileSource&) = delete;
 
   int read(char* buffer, int size) override {
-    const std::size_t count = std::fread(buffer, 1, static_cast<std::size_t>(size), file_);
-    if (count < static_cast<std::size_t>(size) && std::ferror(file_))
-      throw IoError(name_, std::string("cannot read: ") + std::strerror(errno));
+    const auto wanted = static_cast<std::size_t>(size);
+    std::size_t count = 0;
+    for (;;) {
+      count += std::fread(buffer + count, 1, wanted - count, file_);
+      if (count == wanted || !std::ferror(file_)) break;  // full, or the end of the file
+      if (errno != EINTR) throw IoError(name_, std::string("cannot read: ") + std::strerror(errno));
+      std::clearerr(file_);  // a signal whose handler returns interrupted the read: read on
+    }
     check_.scan(buffer, count);
     if (count < static_cast<std::size_t>(size)) check_.scan(buffer + count, 0);  // the end of the file
     return static_cast<int>(count);

@@ -11,6 +11,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include "lstmf/dataset.hpp"
@@ -711,32 +712,40 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     }
   };
   const int workers = std::min(members, members > 1 ? use_threads(config.training.threads) : 1);
+  // Every member on `workers` threads (validated training, then the refit).
   const auto train_all = [&] {
-  if (workers <= 1) {
-    for (int k = 0; k < members; ++k) train_member(k);
-  } else {
-    std::atomic<int> next{0};
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
-    std::vector<std::thread> pool;
-    // Workers start with every signal blocked (they inherit this thread's mask), so a Ctrl-C is
-    // handled once, by the calling thread, as with a single model.
-    sigset_t all, previous;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &previous);
-    for (int w = 0; w < workers; ++w)
-      pool.emplace_back([&, w] {
+    if (workers <= 1) {
+      for (int k = 0; k < members; ++k) train_member(k);
+    } else {
+      std::atomic<int> next{0};
+      std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+      std::vector<std::thread> pool;
+      // Workers start with every signal blocked (they inherit this thread's mask), so a Ctrl-C is
+      // handled once, by the calling thread, as with a single model.
+      sigset_t all, previous;
+      sigfillset(&all);
+      pthread_sigmask(SIG_BLOCK, &all, &previous);
+      for (int w = 0; w < workers; ++w) {
         try {
-          for (int k = next++; k < members; k = next++) train_member(k);
-        } catch (...) {
-          errors[static_cast<size_t>(w)] = std::current_exception();
-          stop = true;
+          pool.emplace_back([&, w] {
+            try {
+              for (int k = next++; k < members; k = next++) train_member(k);
+            } catch (...) {
+              errors[static_cast<size_t>(w)] = std::current_exception();
+              stop = true;
+            }
+          });
+        } catch (const std::system_error&) {  // no thread to be had (ulimit -u, a container's pids limit)
+          break;                              // the members go to the ones started, or to this thread
         }
-      });
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    for (auto& thread : pool) thread.join();
-    for (const auto& error : errors)
-      if (error) std::rethrow_exception(error);
-  }
+      }
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      if (pool.empty())
+        for (int k = next++; k < members; k = next++) train_member(k);
+      for (auto& thread : pool) thread.join();
+      for (const auto& error : errors)
+        if (error) std::rethrow_exception(error);
+    }
   };
   train_all();
   // Members an interrupt kept from starting are left out: the checkpoint holds the ones that

@@ -41,11 +41,16 @@ std::string folder_of(const std::string& path) {
 
 std::string errno_text(int error) { return std::strerror(error); }
 
-// The name of `base`'s temporary files before the suffix ".tmp.XXXXXX": `base` itself, cut so that
-// the whole stays within the 255 bytes a name may have on Linux file systems (so a name of 245 to
-// 255 bytes can still be written).
+// What a temporary file's name holds between the output's name and mkstemp's six characters: a
+// word no one names their own files with, as the cleanup removes every unlocked file so named
+// ("out.csv.tmp.backup" would match a plain ".tmp.").
+constexpr const char kTemporaryInfix[] = ".lstmf-tmp.";
+
+// The name of `base`'s temporary files before the suffix ".lstmf-tmp.XXXXXX": `base` itself, cut
+// so that the whole stays within the 255 bytes a name may have on Linux file systems (so a name of
+// 239 to 255 bytes can still be written).
 std::string temporary_stem(const std::string& base) {
-  constexpr std::size_t kNameMax = 255, kSuffix = 11;
+  constexpr std::size_t kNameMax = 255, kSuffix = sizeof kTemporaryInfix - 1 + 6;
   std::size_t cut = std::min(base.size(), kNameMax - kSuffix);
   // Not inside a UTF-8 character (file systems that require UTF-8 names would refuse it).
   while (cut > 0 && cut < base.size() && (static_cast<unsigned char>(base[cut]) & 0xC0) == 0x80) --cut;
@@ -54,7 +59,7 @@ std::string temporary_stem(const std::string& base) {
 
 // mkstemp's suffix: exactly six characters from [A-Za-z0-9].
 bool is_temporary_of(const std::string& name, const std::string& base) {
-  const std::string prefix = temporary_stem(base) + ".tmp.";
+  const std::string prefix = temporary_stem(base) + kTemporaryInfix;
   if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0) return false;
   for (size_t i = prefix.size(); i < name.size(); ++i)
     if (!std::isalnum(static_cast<unsigned char>(name[i]))) return false;
@@ -751,7 +756,7 @@ void forget_live(int slot) {
   if (slot >= 0) g_live[slot].state.store(kFree);
 }
 
-// Creates `path.tmp.XXXXXX`, holding an exclusive flock on it (which marks it live for
+// Creates `path.lstmf-tmp.XXXXXX`, holding an exclusive flock on it (which marks it live for
 // remove_stale_temporaries, released by close); its name goes to `temp`. Another process's
 // cleanup may take the file between mkstemp and the lock: once the lock is ours, the file must
 // still be the one under that name, else another is made.
@@ -759,7 +764,7 @@ int create_locked_temporary(const std::string& path, std::string& temp) {
   for (int attempt = 0;; ++attempt) {
     const auto slash = path.find_last_of('/');
     const std::size_t base_at = slash == std::string::npos ? 0 : slash + 1;
-    temp = path.substr(0, base_at) + temporary_stem(path.substr(base_at)) + ".tmp.XXXXXX";
+    temp = path.substr(0, base_at) + temporary_stem(path.substr(base_at)) + kTemporaryInfix + "XXXXXX";
     const int fd = ::mkstemp(temp.data());
     if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
     // A signal (train's SIGINT handler) interrupts the wait: wait again. Where flock is not
@@ -789,7 +794,10 @@ int remove_stale_temporaries(const std::string& path) {
     const std::string name = entry->d_name;
     if (!is_temporary_of(name, base)) continue;
     const std::string file = folder + "/" + name;
-    const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    // Regular files only, opened without waiting: a fifo so named would block open() for ever.
+    struct stat named {};
+    if (::lstat(file.c_str(), &named) != 0 || !S_ISREG(named.st_mode)) continue;
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) continue;
     struct stat info {};
     // Stale unless a live writer holds its lock (a writer keeps it until the rename). A writer

@@ -20,6 +20,7 @@
 #include "lstmf/io.hpp"
 #include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/parallel.hpp"
 #include "lstmf/random.hpp"
 #include "lstmf/recipe.hpp"
 #include "lstmf/windows.hpp"
@@ -54,19 +55,19 @@ std::string id_list(const std::vector<std::string>& ids) {
   return out;
 }
 
-// Runs body(i) for i in [0, count) on `threads` threads, one item at a time each (dynamic), and
-// rethrows the exception of the lowest failing index, so errors do not depend on the schedule.
+// Runs body(i) for i in [0, count) on `threads` threads (parallel.hpp: one index at a time each,
+// whichever thread is free), and rethrows the exception of the lowest failing index, so errors do
+// not depend on the schedule.
 template <typename Body>
 void parallel_for_each(long count, int threads, Body body) {
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(count));
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-  for (long i = 0; i < count; ++i) {
+  parallel_for(static_cast<int>(count), threads, [&](int i) {
     try {
-      body(i);
+      body(static_cast<long>(i));
     } catch (...) {
       errors[static_cast<std::size_t>(i)] = std::current_exception();
     }
-  }
+  });
   for (const auto& error : errors)
     if (error) std::rethrow_exception(error);
 }

@@ -8,6 +8,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -64,7 +65,12 @@ class Pool {
     job->seats.store(threads - 1, std::memory_order_relaxed);
     {
       const std::lock_guard<std::mutex> lock(mutex_);
-      while (static_cast<int>(workers_.size()) < threads - 1) workers_.emplace_back([this] { work(); });
+      try {
+        while (static_cast<int>(workers_.size()) < threads - 1) workers_.emplace_back([this] { work(); });
+      } catch (const std::system_error&) {
+        // No more threads to be had (ulimit -u, a container's pids limit): the ones there are, and
+        // this thread, claim every index.
+      }
       job_ = job;
       generation_.fetch_add(1, std::memory_order_release);
     }

@@ -60,7 +60,9 @@ std::string source_path(const std::string& relative) { return std::string(LSTMF_
 RunResult run_shell(const std::string& command, const std::string& cwd, const std::string& input) {
   TempDir io;
   const std::string in = io.write("stdin", input);
-  const std::string full = "cd '" + cwd + "' && " + command + " < '" + in + "' > '" + io.file("stdout") + "' 2> '" +
+  // In braces, so that stdin, stdout and stderr are the whole command's, also of a list
+  // (`a & pid=$!; ...; echo $?`), not of its last command alone.
+  const std::string full = "cd '" + cwd + "' && {\n" + command + "\n} < '" + in + "' > '" + io.file("stdout") + "' 2> '" +
                            io.file("stderr") + "'";
   const int status = std::system(full.c_str());
   RunResult result;

@@ -257,7 +257,7 @@ TEST_CASE("a training log that cannot be written fails the run and leaves the ol
   CHECK_THAT(failed.err, Contains("/dev/full: write failed"));
   CHECK(read_file(dir.file("m.json")) == "the old checkpoint");
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
-    CHECK(entry.path().filename().string().find(".tmp.") == std::string::npos);
+    CHECK(entry.path().filename().string().find(".lstmf-tmp.") == std::string::npos);
   // Pipes get the checkpoint first and the log after, as before the staging: a reader that takes
   // one fifo after the other (a review saw train block on the log's fifo) is served in order.
   REQUIRE(::mkfifo(dir.file("ck.fifo").c_str(), 0600) == 0);

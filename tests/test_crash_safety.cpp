@@ -111,7 +111,7 @@ std::vector<std::string> temporaries(const TempDir& dir, const std::string& name
   std::vector<std::string> found;
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
     const std::string file = entry.path().filename().string();
-    if (file.rfind(name + ".tmp.", 0) == 0) found.push_back(file);
+    if (file.rfind(name + ".lstmf-tmp.", 0) == 0) found.push_back(file);
   }
   return found;
 }
@@ -245,6 +245,50 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
     CHECK(temporaries(dir, "m.json").empty());
     CHECK_THAT(read_file(dir.file("err")), !Contains("saved"));
   }
+}
+
+TEST_CASE("a signal before train's first epoch ends exits 130 at once, also while it reads a pipe, and one ignored stays ignored",
+          "[crash-safety]") {
+  TempDir dir;
+  dir.write("m.json", "the old file");
+  const std::string binary = std::string("'") + LSTMF_BINARY + "'";
+  const std::string data = "'" + source_path("data/sunspots.csv") + "'";
+  SECTION("waiting on a pipe whose writer has not finished") {
+    // The read was interrupted and failed as an I/O error (exit 3, "Interrupted system call").
+    const RunResult run = run_shell(
+        "mkfifo fifo; { head -5 " + data + "; sleep 5; } >fifo 2>/dev/null & " + binary +
+            " train --data - --target sunspots --output m.json <fifo 2>err & pid=$!; sleep 1; kill -TERM $pid; wait $pid; echo $?",
+        dir.path());
+    CHECK(run.out == "130\n");
+    CHECK(read_file(dir.file("err")) == "lstm-forecast: interrupted; no checkpoint was written\n");
+    CHECK(read_file(dir.file("m.json")) == "the old file");
+    CHECK(temporaries(dir, "m.json").empty());
+  }
+  SECTION("a SIGINT the parent ignores (nohup, `cmd &` in a script) does not stop training") {
+    const RunResult run = run_shell(
+        "trap '' INT; " + binary + " train --data " + data +
+            " --target sunspots --look-back 12 --hidden 4 --epochs 100000 --patience 0 --ensemble 1 --threads 1"
+            " --output m.json 2>err & pid=$!; sleep 1; kill -INT $pid; sleep 1; kill -0 $pid && echo alive;"
+            " kill -TERM $pid; wait $pid; echo $?",
+        dir.path());
+    INFO(read_file(dir.file("err")));
+    CHECK(run.out == "alive\n130\n");
+  }
+}
+
+TEST_CASE("a checkpoint beyond `ulimit -f` is an I/O error said on stderr (exit 3), its temporary removed",
+          "[crash-safety]") {
+  TempDir dir;
+  dir.write("m.json", "the old file");
+  // SIGXFSZ killed the process without a word (exit 153) and left the temporary.
+  const RunResult run = run_shell("ulimit -f 8; '" + std::string(LSTMF_BINARY) + "' train --data '" +
+                                      source_path("data/airline-passengers.csv") +
+                                      "' --target passengers --epochs 1 --ensemble 1 --output m.json",
+                                  dir.path());
+  CHECK(run.exit_code == 3);
+  CHECK_THAT(run.err, Contains("m.json: write failed: File too large"));
+  CHECK(read_file(dir.file("m.json")) == "the old file");
+  CHECK(temporaries(dir, "m.json").empty());
 }
 
 TEST_CASE("two trainings writing the same checkpoint path at once leave one complete checkpoint", "[crash-safety]") {

@@ -241,7 +241,7 @@ TEST_CASE("the temporaries being written are removed at once by remove_live_temp
                                               remove_live_temporaries();
                                             }),
                   IoError);
-  CHECK_THAT(during, Catch::StartsWith("out.csv\nout.csv.tmp."));
+  CHECK_THAT(during, Catch::StartsWith("out.csv\nout.csv.lstmf-tmp."));
   CHECK(test::run_shell("ls", dir.path()).out == "out.csv\n");
   CHECK(test::read_file(path) == "old\n");
   remove_live_temporaries();  // none live: nothing happens
@@ -260,13 +260,18 @@ TEST_CASE("stale temporaries of a path are removed, also fresh ones, and live an
     }
     return file;
   };
-  const std::string stale = make("m.json.tmp.Ab12Cd", true);
-  const std::string live = make("m.json.tmp.Ef34Gh", true);
+  const std::string stale = make("m.json.lstmf-tmp.Ab12Cd", true);
+  const std::string live = make("m.json.lstmf-tmp.Ef34Gh", true);
   // Left by a writer killed a moment ago: its time may equal or pass this process's start on the
   // clock files are stamped with (the CI once kept one such file when stale meant "older").
-  const std::string fresh = make("m.json.tmp.Ij56Kl", false);
-  const std::string other = make("other.json.tmp.Mn78Op", true);
-  const std::string not_mkstemp = make("m.json.tmp.short", true);
+  const std::string fresh = make("m.json.lstmf-tmp.Ij56Kl", false);
+  const std::string other = make("other.json.lstmf-tmp.Mn78Op", true);
+  const std::string not_mkstemp = make("m.json.lstmf-tmp.short", true);
+  // A user's own files named the usual way stay ("m.json.tmp.backup" is six letters after ".tmp.").
+  const std::string users = make("m.json.tmp.backup", true);
+  // A fifo so named is no temporary of ours, and opening it would wait for a writer (a hang).
+  const std::string fifo = dir.file("m.json.lstmf-tmp.Qr90St");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   const int held = ::open(live.c_str(), O_RDONLY);
   REQUIRE(::flock(held, LOCK_EX) == 0);  // a writer still at work holds the lock
 
@@ -276,6 +281,8 @@ TEST_CASE("stale temporaries of a path are removed, also fresh ones, and live an
   CHECK(test::file_exists(live));
   CHECK(test::file_exists(other));
   CHECK(test::file_exists(not_mkstemp));
+  CHECK(test::file_exists(users));
+  CHECK(test::file_exists(fifo));
   // A writer between mkstemp and its lock loses its file to a cleanup like this one, then makes
   // another once it holds the lock: many writers and cleanups at once all end with a whole file.
   std::atomic<int> failures{0};
@@ -305,10 +312,10 @@ TEST_CASE("stale temporaries of a path are removed, also fresh ones, and live an
 }
 
 TEST_CASE("an output whose name is near the 255-byte limit is written, and its stale temporaries removed", "[io]") {
-  // The temporary file's suffix (.tmp.XXXXXX, 11 bytes) had made names of 245 to 255 bytes fail.
+  // The temporary file's suffix (.lstmf-tmp.XXXXXX, 17 bytes) had made names of 239 to 255 bytes fail.
   test::TempDir dir;
   const std::string name = std::string(250, 'a') + ".json";  // 255 bytes
-  const std::string stale = dir.write(std::string(244, 'a') + ".tmp.Ab12Cd", "partial");
+  const std::string stale = dir.write(std::string(238, 'a') + ".lstmf-tmp.Ab12Cd", "partial");
   write_atomically(dir.file(name), "complete");
   CHECK(test::read_file(dir.file(name)) == "complete");
   CHECK(!test::file_exists(stale));

@@ -153,7 +153,7 @@ def write_atomically(path, write):
         return
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        fd, temp = tempfile.mkstemp(prefix=os.path.basename(path) + ".tmp.", dir=folder)
+        fd, temp = tempfile.mkstemp(prefix=os.path.basename(path) + ".lstmf-tmp.", dir=folder)
     except OSError as e:
         raise Failure("%s: cannot write: %s" % (path, e.strerror), 3)
     try:

@@ -68,14 +68,14 @@ void check_distinct_outputs(const std::string& flag_a, const std::string& a, con
 std::string output_target(const std::string& given);
 
 // Writes `content` to `path` so that readers see the old file or the whole new one, never a part:
-// a temporary file `path.tmp.XXXXXX` in the same folder, flushed and fsync'ed, then renamed over
+// a temporary file `path.lstmf-tmp.XXXXXX` in the same folder, flushed and fsync'ed, then renamed over
 // `path`. The writer holds an exclusive flock on its temporary file until the rename, and first
 // removes stale temporaries of `path` (see remove_stale_temporaries). Two processes writing the
 // same path at once each rename a complete file: the last rename wins. "-" writes to stdout.
 // Throws IoError naming the path (missing folder, no permission, disk full).
 void write_atomically(const std::string& path, const std::string& content);
 
-// Removes the temporary files `path.tmp.XXXXXX` that a killed writer left behind: those no live
+// Removes the temporary files `path.lstmf-tmp.XXXXXX` that a killed writer left behind: those no live
 // writer holds locked (a writer that loses its file before it holds the lock makes another).
 // Returns how many it removed; never throws (a file it cannot remove stays, and readers never look
 // at temporaries anyway).

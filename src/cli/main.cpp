@@ -73,11 +73,14 @@ extern "C" void exit_on_bus_error(int) {
   ::_exit(static_cast<int>(lstmf::ExitCode::io));
 }
 
-void exit_3_on_bus_error() {
+void exit_3_on_bus_or_file_size_error() {
   struct sigaction action {};
   action.sa_handler = exit_on_bus_error;
   sigemptyset(&action.sa_mask);
   ::sigaction(SIGBUS, &action, nullptr);
+  // A file past `ulimit -f` (RLIMIT_FSIZE): SIGXFSZ would kill us without a word and leave the
+  // temporary; ignored, the write fails with EFBIG, which is said (exit 3) and cleaned up.
+  ::signal(SIGXFSZ, SIG_IGN);
 }
 
 }  // namespace
@@ -148,7 +151,7 @@ int main(int argc, char** argv) {
 
   try {
     exit_130_on_interrupt();
-    exit_3_on_bus_error();
+    exit_3_on_bus_or_file_size_error();
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
       return reached_stdout(command.run());

@@ -34,11 +34,23 @@ static_assert(std::atomic<long long>::is_always_lock_free, "the signal handler n
 
 bool interrupted() { return g_first_signal_ns.load() != 0; }
 
+// Set once an epoch has finished (keep_going or on_epoch asked): before that there is nothing to
+// save, and a signal exits at once (reading the data from a pipe that has not ended, say).
+std::atomic<bool> g_epoch_done{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
+
 // The first SIGINT/SIGTERM asks training to stop after the current epoch and save; one that comes
 // more than half a second after it exits at once. Sooner, it is the same request delivered twice: GNU
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
+  if (!g_epoch_done.load()) {
+    remove_live_temporaries();
+    static const char message[] = "lstm-forecast: interrupted; no checkpoint was written\n";
+    const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
+    (void)written;
+    ::_exit(static_cast<int>(ExitCode::interrupted));
+  }
   timespec clock{};
   ::clock_gettime(CLOCK_MONOTONIC, &clock);  // async-signal-safe
   const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
@@ -50,12 +62,20 @@ extern "C" void on_signal(int) {
   }
 }
 
+// A signal the parent set to be ignored (nohup, `cmd &` in a script) stays ignored, as every other
+// command leaves it (main.cpp). SA_RESTART: a read or write that the first signal interrupts goes
+// on (writing the checkpoint into a fifo whose reader has not come yet), rather than failing as
+// an I/O error.
 void install_signal_handlers() {
-  struct sigaction action {};
-  action.sa_handler = on_signal;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, nullptr);
-  sigaction(SIGTERM, &action, nullptr);
+  for (const int signal : {SIGINT, SIGTERM}) {
+    struct sigaction old {};
+    if (::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+    struct sigaction action {};
+    action.sa_handler = on_signal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(signal, &action, nullptr);
+  }
 }
 
 std::string seconds_text(double seconds) {
@@ -308,8 +328,12 @@ int run_train(const TrainArgs& args) {
   FitOptions options;
   options.resume = args.resume;
   options.resumed = resumed;
-  options.keep_going = [] { return !interrupted(); };
+  options.keep_going = [] {
+    g_epoch_done = true;
+    return !interrupted();
+  };
   options.on_epoch = [&](const EpochReport& report) {
+    g_epoch_done = true;
     progress.epoch(report);
     log += log_line(report).dump() + "\n";
     return !interrupted();
