@@ -280,9 +280,17 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   Backtest result = score_backtest(history.values, checkpoint.columns.targets, plan, methods);
   result.source = history.source;
   // Values the file lacks, filled by data.missing (--missing), are scored like the others: said.
+  // The rows scored are each origin's next `horizon` rows: with a stride beyond the horizon, not
+  // every row between the first origin and the last.
+  std::vector<bool> is_scored(static_cast<std::size_t>(rows), false);
+  for (const long origin : plan.origins)
+    for (long r = origin; r < origin + plan.horizon && r < rows; ++r) is_scored[static_cast<std::size_t>(r)] = true;
   long filled = 0, scored = 0;
-  for (long r = plan.origins.front(); r < plan.origins.back() + plan.horizon && r < rows; ++r, ++scored)
+  for (long r = 0; r < rows; ++r) {
+    if (!is_scored[static_cast<std::size_t>(r)]) continue;
+    ++scored;
     if (static_cast<std::size_t>(r) < history.target_filled.size() && history.target_filled[static_cast<std::size_t>(r)]) ++filled;
+  }
   if (filled > 0)
     result.history_notes.push_back(
         std::to_string(filled) + " of the " + std::to_string(scored) + " rows scored " +

@@ -210,6 +210,18 @@ TEST_CASE("evaluate says when scored values were missing in the file and filled 
   CHECK_THAT(filled.out, Contains("note: 1 of the 4 rows scored has a target value missing in the file, filled by "
                                   "data.missing (interpolate) and scored as if observed"));
   CHECK_THAT(run_cli("evaluate --model m.json --input full.csv", dir.path()).out, !Contains("missing in the file"));
+  // With a stride beyond the horizon the rows between origins are not scored: counted were every
+  // row from the first origin on ("1 of the 14 rows"), the gap among them though no origin scored it.
+  const RunResult strided =
+      run_cli("evaluate --model m.json --input gap.csv --missing interpolate --horizon 1 --stride 6 --origins 3", dir.path());
+  INFO(strided.err);
+  REQUIRE(strided.exit_code == 0);
+  CHECK_THAT(strided.out, !Contains("rows scored"));
+  const RunResult on_gap =
+      run_cli("evaluate --model m.json --input gap.csv --missing interpolate --horizon 1 --stride 2 --origins 3", dir.path());
+  INFO(on_gap.err);
+  REQUIRE(on_gap.exit_code == 0);
+  CHECK_THAT(on_gap.out, Contains("note: 1 of the 3 rows scored has a target value missing"));
 }
 
 TEST_CASE("evaluate takes its history from --input, from stdin, and its windows from the flags", "[cli-evaluate]") {
