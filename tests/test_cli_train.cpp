@@ -570,6 +570,10 @@ TEST_CASE("a version 1 checkpoint is still read as min-max scaling and one model
   const RunResult intervals = run_cli("predict --model v1.json --intervals 80", dir.path());
   CHECK(intervals.exit_code == 2);
   CHECK_THAT(intervals.err, Contains("no interval quantiles"));
+  // From stdin, the message names it as every other does (it had said "-: ...").
+  const RunResult piped = run_cli("predict --model - --intervals 80", dir.path(), read_file(dir.file("v1.json")));
+  CHECK(piped.exit_code == 2);
+  CHECK_THAT(piped.err, StartsWith("lstm-forecast: <stdin>: ") && Contains("no interval quantiles"));
 }
 
 TEST_CASE("a quarterly series labelled 1990-Q1 or 1990 Q1 trains and forecasts the next quarters in its own form", "[cli-train]") {

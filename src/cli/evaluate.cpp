@@ -174,7 +174,7 @@ int run_evaluate(EvaluateArgs args) {
   if (input.empty()) {
     input = config.data.path;
     if (input.empty() || input == "-" || !std::filesystem::is_regular_file(input))
-      throw InputError(args.model, 0, 0,
+      throw InputError(source_name(args.model), 0, 0,
                        "no --input given and the training data " +
                            (input.empty() || input == "-" ? std::string("came from stdin")
                             : std::filesystem::exists(input)
@@ -190,7 +190,7 @@ int run_evaluate(EvaluateArgs args) {
   try {
     result = backtest(checkpoint, history, args.options);
   } catch (const DivergedError& e) {
-    throw DivergedError(args.model + ": " + e.what());  // the model, not the data, made it
+    throw DivergedError(source_name(args.model) + ": " + e.what());  // the model, not the data, made it
   } catch (const InputError& e) {
     if (!e.file().empty()) throw;
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)

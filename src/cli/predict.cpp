@@ -77,12 +77,12 @@ int run_predict(const PredictArgs& args) {
       try {
         add_intervals(result, checkpoint, levels);
       } catch (const InputError& e) {
-        throw InputError(args.model, 0, 0, e.message());  // the checkpoint's quantiles are the problem
+        throw InputError(source_name(args.model), 0, 0, e.message());  // the checkpoint's quantiles are the problem
       }
       csv = to_csv(result);
     }
   } catch (const DivergedError& e) {
-    throw DivergedError(args.model + ": " + e.what());  // the model, not the data, made it
+    throw DivergedError(source_name(args.model) + ": " + e.what());  // the model, not the data, made it
   } catch (const InputError& e) {
     if (!e.file().empty()) throw;
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
