@@ -37,9 +37,8 @@ Dataset prepare_dataset(SeriesSet source, const DataConfig& data) {
   return dataset;
 }
 
-std::string describe(const Dataset& dataset) {
+std::string describe(const SeriesSet& set) {
   std::ostringstream out;
-  const SeriesSet& set = dataset.source;
   out << "file: " << set.source << "\n";
   long rows = 0;
   for (const auto& s : set.series) rows += s.rows();
@@ -79,6 +78,12 @@ std::string describe(const Dataset& dataset) {
       out << (i ? "; " : "") << frequencies[i].first << ", " << frequencies[i].second << " series"
           << (i + 1 == frequencies.size() ? "\n" : "");
   }
+  return out.str();
+}
+
+std::string describe(const Dataset& dataset) {
+  std::ostringstream out;
+  out << describe(dataset.source);
   long train_rows = 0, val_rows = 0, test_rows = 0;
   for (const auto& split : dataset.splits) {
     train_rows += split.train_end;

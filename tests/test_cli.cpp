@@ -139,6 +139,15 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   CHECK_THAT(run_cli("inspect" + short_adjust, dir.path(), months).out,
              Contains("train refuses this data: <stdin>: data.seasonal_adjust additive needs two seasons of training rows (24), got 18"));
   CHECK(run_cli("train" + short_adjust + " --quiet", dir.path(), months).exit_code == 2);
+  // Too short for one window with these settings: described without its split and windows (it had
+  // failed with train's error alone).
+  std::string thirty = "t,y\n";
+  for (int i = 0; i < 30; ++i) thirty += std::to_string(i) + "," + std::to_string(i + i % 3) + "\n";
+  const RunResult too_short = run_cli("inspect --data - --target y --time-column t --look-back 28", dir.path(), thirty);
+  INFO(too_short.err);
+  REQUIRE(too_short.exit_code == 0);
+  CHECK_THAT(too_short.out, Contains("rows: 30") && !Contains("windows:") &&
+                                Contains("train refuses this data: <stdin> has 30 rows, too short for one window"));
 }
 
 TEST_CASE("inspect reads data from stdin", "[cli]") {

@@ -45,5 +45,7 @@ Dataset prepare_dataset(SeriesSet source, const DataConfig& data);
 
 // A human-readable summary: file, rows, columns, time range and frequency, split, windows.
 std::string describe(const Dataset& dataset);
+// The same without the split and windows (data too short for them).
+std::string describe(const SeriesSet& set);
 
 }  // namespace lstmf

@@ -2,6 +2,7 @@
 // frequency, split and windows), without training.
 #include <algorithm>
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "config_flags.hpp"
@@ -60,11 +61,17 @@ Command add_inspect(CLI::App& app) {
                 refuse_no_series(data, skipped);
               }
             }
-            const Dataset dataset = prepare_dataset(std::move(data), config.data);
-            std::cout << describe(dataset);
+            // Data train refuses may have no split or windows (too short): then described without.
+            std::optional<Dataset> dataset;
+            try {
+              dataset = prepare_dataset(refused.empty() ? std::move(data) : SeriesSet(data), config.data);
+            } catch (const InputError&) {
+              if (refused.empty()) throw;
+            }
+            std::cout << (dataset ? describe(*dataset) : describe(data));
             if (!refused.empty()) std::cout << "train refuses this data: " << refused << "\n";
-            if (!many) {  // train's note, from the scaler of the first run's training rows
-              const std::string constant = constant_features_note(dataset.scalers.front(), config.data.features,
+            if (!many && dataset) {  // train's note, from the scaler of the first run's training rows
+              const std::string constant = constant_features_note(dataset->scalers.front(), config.data.features,
                                                                   config.data.targets.size());
               if (!constant.empty()) std::cout << "note: " << constant << "\n";
             }
