@@ -92,11 +92,12 @@ class Progress {
   explicit Progress(bool show) : show_(show), terminal_(stderr_is_terminal()) {}
 
   void epoch(const EpochReport& r) {
-    if (r.epoch == 1) elapsed_ = 0;  // a new run (the refit, or the next series' model)
+    if (r.epoch == 1) elapsed_ = 0, timed_ = 0;  // a new run (the refit, or the next series' model)
     elapsed_ += r.seconds;
+    ++timed_;  // epochs this process ran: a resumed run starts past epoch 1
     if (!show_) return;
     const int total = std::max(r.epochs, r.epoch);
-    const double eta = elapsed_ / r.epoch * (total - r.epoch);
+    const double eta = elapsed_ / static_cast<double>(timed_) * (total - r.epoch);
     char val[32] = "-";
     if (std::isfinite(r.val_loss)) std::snprintf(val, sizeof val, "%.6g", r.val_loss);
     char line[256];
@@ -118,6 +119,7 @@ class Progress {
   bool show_;
   bool terminal_;
   double elapsed_ = 0;
+  long timed_ = 0;
 };
 
 nlohmann::json log_line(const EpochReport& r) {
