@@ -111,7 +111,7 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
   // Whole numbers have no rounding noise: their differences are exact (a count near 4e15 varying by
   // 2 keeps its scale, found by a hunt).
   constexpr double kRounding = 4 * std::numeric_limits<double>::epsilon();
-  // (Below 2^53, where every double is whole, so wholeness tells nothing.)
+  // (Only below 2^53: from there on every double is whole, so wholeness tells nothing.)
   const bool whole = largest < 0x1p53 && std::all_of(in_sample.begin(), in_sample.end(), [](double v) { return v == std::floor(v); });
   if (*scale.value > 0 && *scale.value <= kRounding * largest && !whole) {
     scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) + ") is " +

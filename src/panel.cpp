@@ -1148,7 +1148,7 @@ std::vector<std::string> panel_history_notes(const PanelCheckpoint& checkpoint, 
     try {
       h = history_of(checkpoint, i, history);
     } catch (const InputError&) {
-      continue;  // not in the history: evaluate skips it, saying why
+      continue;  // not in the history: passed over here (forecast_panel and backtest_panel refuse it)
     }
     const Checkpoint view = checkpoint.view(i);
     if (std::string note = unread_feature_note(view, *h); !note.empty()) unread.emplace_back(id, std::move(note));

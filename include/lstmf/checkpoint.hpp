@@ -89,7 +89,9 @@ struct IntervalQuantiles {
 // three are chosen from the validation windows' errors of the first run (fit.hpp
 // choose_combination); w[3] is config.training.theta_weight's share taken from them where the
 // model takes part, no season is left in the values and Theta validated within 3 times the
-// model's MAE (0 otherwise).
+// model's MAE (0 otherwise). A short series forecast without the model (recipe.hpp
+// short_series_fallback) takes fixed weights instead: seasonal naive alone, or naive and Theta
+// half each (naive alone without a Theta fit or with theta_weight 0).
 struct Combination {
   static constexpr int kComponents = 4;              // model, seasonal naive, naive, theta
   std::vector<std::array<double, kComponents>> weights;        // [T]; empty = the model alone

@@ -242,16 +242,17 @@ std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig
 // selected", or every one skipped (the first of `skipped` and its reason). Nothing when some are left.
 void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped);
 
-// Loads config.data (long format; the values of the series options.selection leaves out are not
-// read: series.hpp SeriesFilter), resolves the recipe (above), selects, skips series too short for one window (InputError
-// naming the series under data.strict), trains in config.training.mode. InputError when no series
-// is left to train.
 // What many-series training of `set` with `config` (resolved) will take: global mode as one model
 // over every series' rows (memory.hpp estimate_training_memory); per series, the series training
 // side by side (one per thread, each one model's need) plus every trained model's weights, kept
 // until the checkpoint is written. fit_panel refuses a job above the memory available
 // (check_memory: MemoryError, exit 5) before training.
 MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set);
+// Loads config.data (long format; the values of the series options.selection leaves out are not
+// read: series.hpp SeriesFilter), resolves the recipe (above), selects, skips series too short for
+// one window (InputError naming the series under data.strict), trains in config.training.mode.
+// InputError when no series is left to train, but for a shard that holds none of the file's series
+// (PanelFitOutcome::empty_shard, no error: the other shards hold them).
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options = {});
 // The same from series already loaded (tests, benchmarks).
 PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFitOptions& options = {});

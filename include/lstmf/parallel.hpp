@@ -1,6 +1,8 @@
 // The threads of a batch: parallel_for(count, threads, task) runs task(0) .. task(count - 1), each
 // exactly once, on the calling thread and up to threads - 1 workers of a process-wide pool, and
-// returns when all have finished (rethrowing the first exception a task threw).
+// returns when all have finished (rethrowing the first exception a task threw). On one thread (or
+// one index, or called inside a task) it runs them in order on the calling thread, and the first
+// exception stops it there.
 //
 // Indices are claimed, not assigned: whichever thread is free takes the next one, and the calling
 // thread takes them too. A worker that has not woken up by the time the indices run out takes

@@ -1,5 +1,5 @@
 // Series: the columns of a CSV chosen for one forecasting job, with their time index.
-// One file can carry many series (a later issue adds a series-id column); each Series has its own
+// One file can carry many series (long format, data.series_column: panel.hpp); each Series has its own
 // time index and may start and end at different times.
 //
 // Loading rules (csv.hpp has the file dialect, time_index.hpp the time forms):
