@@ -147,10 +147,6 @@ MethodForecasts seasonal_naive_forecasts(const MatrixD& history, int targets, co
                             });
 }
 
-MethodForecasts drift_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan) {
-  return baseline_forecasts("drift", history, targets, plan, drift_forecast);
-}
-
 Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
                         const std::vector<MethodForecasts>& methods) {
   const int n_targets = static_cast<int>(targets.size());

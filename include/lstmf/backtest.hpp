@@ -71,7 +71,7 @@ BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, co
 // One method's forecasts for every origin of a plan: [origins, horizon * targets], with
 // values(i, h * targets + k) the forecast of target k for row origins[i] + h (predict_at's layout).
 struct MethodForecasts {
-  std::string method;            // "lstm", "naive", "seasonal_naive", "drift"
+  std::string method;            // "lstm", "naive", "seasonal_naive"
   MatrixD values;                // [origins, horizon * targets], y(o, h*targets + k), original units
 };
 
@@ -79,7 +79,6 @@ struct MethodForecasts {
 // [rows, columns] (original units).
 MethodForecasts naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
 MethodForecasts seasonal_naive_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
-MethodForecasts drift_forecasts(const MatrixD& history, int targets, const BacktestPlan& plan);
 
 struct MethodScores {
   std::string method;

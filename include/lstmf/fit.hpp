@@ -108,16 +108,6 @@ FitOutcome fit(const Config& config, const FitOptions& options = {});
 // The same with the data already loaded (the accuracy protocol trains on a prefix of a file).
 FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options = {});
 
-// Split-conformal quantiles of |actual - forecast| per step and target over the windows whose
-// targets lie in rows [begin, end) of `values` (original units); empty without such windows.
-// A step with fewer than 10 residuals (fewer than 10 validation windows) pools every step's,
-// step j's scaled by sqrt((h + 1) / (j + 1)) to stand for step h. The windows are the units of the
-// conformal rank (a window's steps share one origin): level a asks for the a (w + 1) / w quantile
-// of the residuals, w windows (the ceil((w + 1) a)-th smallest when a step has its own w).
-// Levels above 80% are then widened by 1 + 0.3 (z_a - z_0.8) / (z_0.95 - z_0.8) (1.3 at 95%; fit.cpp).
-IntervalQuantiles interval_quantiles(const Checkpoint& checkpoint, const MatrixD& values,  // [rows, columns]
-                                     long begin, long end,
-                                     int threads = 0);
 
 // A refit on rows [0, split.val_end) of `series` squeezes the scale it was validated at when a
 // target's validation row lies more than kFarFromTraining (scaler.hpp) training ranges outside
@@ -172,14 +162,10 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
 // What the validation windows (targets in rows [begin, end) of `values`) settle about a trained
 // `checkpoint` (its model alone): the forecast combination when checkpoint.config.training.combine
 // is on (choose_combination, with `fallback`), then the holdout errors and interval quantiles of
-// the forecast so combined. Sets checkpoint.combination and checkpoint.intervals and returns the
+// the forecast so combined (split conformal, fit.cpp quantiles_of). Sets checkpoint.combination and checkpoint.intervals and returns the
 // errors. fit() and many-series training (panel.cpp) settle every model so.
 HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values,  // [rows, columns]
                                       long begin, long end, int threads = 0,
                                       ShortSeries fallback = ShortSeries::none);
-
-// MAE and RMSE of `checkpoint`'s model on the windows of `values` [rows, columns] whose targets
-// lie in rows [begin, end), in original units.
-HoldoutErrors holdout_errors(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads = 0);
 
 }  // namespace lstmf

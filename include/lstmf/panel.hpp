@@ -82,7 +82,7 @@ struct PanelSeries {
   // choose_combination, with this series' model: its own, or the global one); empty = the model alone.
   Combination combination;
   // Split-conformal |residual| quantiles of this series' validation windows (fit.hpp
-  // interval_quantiles, of the forecast predict makes: its model and combination); empty without them.
+  // calibrate_on_validation, of the forecast predict makes: its model and combination); empty without them.
   IntervalQuantiles intervals;
 };
 
