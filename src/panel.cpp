@@ -203,7 +203,7 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
     }
     if (fit->unusable) {
       outcome.skipped.push_back({fit->report.id, fit->report.diverged, true});
-      outcome.checkpoint.left_out.push_back({fit->report.id, fit->report.diverged});
+      outcome.checkpoint.left_out.push_back({fit->report.id, fit->report.diverged, true});
       continue;
     }
     outcome.train_windows += fit->train_windows;
@@ -515,7 +515,10 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
                                   : json(nullptr);
   if (!checkpoint.left_out.empty()) {
     json left_out = json::array();
-    for (const auto& l : checkpoint.left_out) left_out.push_back({{"id", l.id}, {"reason", l.reason}});
+    for (const auto& l : checkpoint.left_out) {
+      left_out.push_back({{"id", l.id}, {"reason", l.reason}});
+      if (l.diverged) left_out.back()["diverged"] = true;
+    }
     out["left_out"] = std::move(left_out);
   }
   constexpr const char* kPlaceholder = "\"@series@\"";
@@ -614,6 +617,10 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       for (std::size_t i = 0; i < left_out->size(); ++i) {
         const std::string where = "left_out[" + std::to_string(i) + "]";
         PanelCheckpoint::LeftOut l{read_string((*left_out)[i], "id", where), read_string((*left_out)[i], "reason", where)};
+        if (const auto diverged = (*left_out)[i].find("diverged"); diverged != (*left_out)[i].end()) {
+          if (!diverged->is_boolean()) bad(where + ".diverged must be true or false");
+          l.diverged = diverged->get<bool>();
+        }
         if (!checkpoint.left_out.empty() && !(checkpoint.left_out.back().id < l.id))
           bad(where + ".id " + quote(l.id) + " is out of order or repeated (sorted by id)");
         if (checkpoint.shard && !checkpoint.shard->contains(l.id)) bad(not_of_shard(where, l.id, *checkpoint.shard));
@@ -1100,7 +1107,10 @@ void check_history_series(const PanelCheckpoint& checkpoint, const SeriesSet* se
   if (!unknown.empty())
     throw InputError(set->source, 0, 0,
                      "series " + id_list(unknown) + (unknown.size() == 1 ? " is" : " are") + " not in the checkpoint (" + std::to_string(unknown.size()) +
-                         " of " + std::to_string(set->series.size() + set->empty.size()) + "); pick the trained ones with --series or --shard");
+                         " of " + std::to_string(set->series.size() + set->empty.size()) + "); " +
+                         (checkpoint.shard ? "the checkpoint is shard " + checkpoint.shard->text() +
+                                                 " of a split: pick its series (its own --shard, or --series), or give the merged checkpoint"
+                                           : std::string("pick the trained ones with --series or --shard")));
 }
 
 }  // namespace

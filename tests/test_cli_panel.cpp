@@ -418,6 +418,11 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
   INFO(piped.err);
   REQUIRE(piped.exit_code == 0);
   CHECK(run_cli("predict --model piped.json", dir.path()).out == all.out);
+  // Another shard's series asked of a shard checkpoint: the message says which shard it holds
+  // (it had said to pick them with --shard, which was given).
+  const RunResult other = run_cli("predict --model m1.json --input panel.csv --shard 0/3", dir.path());
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Contains("not in the checkpoint") && Contains("the checkpoint is shard 1/3 of a split"));
 
   SECTION("a shard's checkpoint reads its own shard of a file, and no other series' values") {
     // Series "zzz" has a missing value and a cell that is no number: the shard holding it fails
@@ -849,6 +854,30 @@ TEST_CASE("a per-series checkpoint's columns are its first trained series', in o
   CHECK(one_run["columns"]["frequency"]["name"] == "monthly");
   CHECK(one_run["series"] == merged["series"]);
   CHECK(one_run["left_out"] == merged["left_out"]);
+}
+
+// Found by a hunt: shards whose every series diverged each exit 0 (one run goes on past them), and
+// their merge had written a checkpoint of no series, exit 0, where one run over the file exits 4.
+TEST_CASE("merging shards whose every series diverged fails as one run over the file does", "[cli-panel]") {
+  TempDir dir;
+  dir.write("p.csv", monthly_ab([](char id, int i) { return 100 + (id == 'a' ? 3 : 5) * (i % 12) + 0.5 * i; }));
+  const std::string flags = "train --data p.csv --series-column id --target value --time-column date --look-back 6 "
+                            "--horizon 2 --hidden 4 --epochs 5 --optimizer sgd --lr 1e30 --threads 1 --quiet";
+  const RunResult one_run = run_cli(flags + " --output all.json", dir.path());
+  CHECK(one_run.exit_code == 4);
+  std::string shards;
+  for (const std::string k : {"0", "1", "2"}) {
+    REQUIRE(run_cli(flags + " --shard " + k + "/3 --output s" + k + ".json", dir.path()).exit_code == 0);
+    if (file_exists(dir.file("s" + k + ".json"))) shards += " s" + k + ".json";
+  }
+  REQUIRE(!shards.empty());
+  const auto shard = nlohmann::json::parse(read_file(dir.file(shards.substr(1, shards.find(".json") + 4))));
+  CHECK(shard["left_out"][0]["diverged"] == true);
+  const RunResult merged = run_cli("merge" + shards + " --output merged.json", dir.path());
+  CHECK(merged.exit_code == 4);
+  CHECK_THAT(merged.err, Contains("no series trained in any shard given: every one was left out") &&
+                             Contains("nothing was written"));
+  CHECK(!file_exists(dir.file("merged.json")));
 }
 
 // Found by a hunt: inspect promised a many-series run that train then refused or shrank, and the

@@ -101,6 +101,7 @@ struct PanelCheckpoint {
   struct LeftOut {
     std::string id;
     std::string reason;
+    bool diverged = false;  // its training diverged (else its values were refused)
   };
   std::vector<LeftOut> left_out;
   // The entry of `id` in left_out, or nullptr.

@@ -58,6 +58,20 @@ int run_merge(const MergeArgs& args) {
   }
   const std::string missing = missing_shards(parts);
   PanelCheckpoint merged = merge_panel_checkpoints(std::move(parts), names);
+  // Every series left out, none trained: one run over the whole file fails so (train exits 4 when
+  // one diverged, 2 when all were refused), and so does their merge, rather than write a
+  // checkpoint that forecasts nothing.
+  if (merged.series.empty() && !merged.left_out.empty()) {
+    const std::string message = "no series trained in any shard given: every one was left out (" +
+                                std::to_string(merged.left_out.size()) + ", as each shard said: " +
+                                in_quotes(merged.left_out.front().id) + ": " + merged.left_out.front().reason +
+                                (missing.empty() ? std::string() : "; shards " + missing + " not given") +
+                                "); nothing was written";
+    const bool diverged = std::any_of(merged.left_out.begin(), merged.left_out.end(),
+                                      [](const PanelCheckpoint::LeftOut& l) { return l.diverged; });
+    if (diverged) throw DivergedError(message);
+    throw InputError(message);
+  }
   merged.config.output.path = args.output;
   save_panel_checkpoint(args.output, merged);
   if (!missing.empty())

@@ -200,7 +200,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     std::cerr << "note: the series differ in frequency (series '" << printable(outcome.other_season->id) << "' is "
               << outcome.other_season->frequency.name() << "): every model takes the file's first series' season ("
               << outcome.checkpoint.config.data.season << ") and look-back (" << outcome.checkpoint.config.data.look_back
-              << "); train each frequency apart (--series, or a file each) to give it its own\n";
+              << "); train each frequency apart (a file each, or --series with --season M) to give it its own\n";
   if (!outcome.time_column_unread.empty() && world.rank == 0)
     std::cerr << "note: column '" << printable(outcome.time_column_unread)
               << "' was not read as times (each series' rows are consecutive periods in file order, season "
