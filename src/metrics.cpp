@@ -83,6 +83,10 @@ Score smape(const std::vector<double>& actual, const std::vector<double>& foreca
   return {100 * sum / static_cast<double>(actual.size()), ""};
 }
 
+// Relative size of rounding noise: a difference at most this share of the values it is taken
+// between is no difference (seasonal_naive_scale, mase).
+constexpr double kRounding = 1e-12;
+
 MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
   if (m < 1) throw Error("seasonal_naive_scale: m must be >= 1, got " + std::to_string(m));
   const long n = static_cast<long>(in_sample.size());
@@ -104,13 +108,13 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
   for (const double v : in_sample) largest = std::max(largest, std::abs(v));
   scale.terms = n - scale.m;
   scale.value = sum / static_cast<double>(scale.terms);
-  // A series that repeats up to rounding (a computed sine: differences of a few units in the last
+  // A series that repeats up to rounding (a computed sine: differences of some units in the last
   // place of its values) has no scale either: dividing by its rounding noise gave MASE of 1e14.
-  // A few units in the last place of the largest value (4 epsilon of it; the sine's noise is a
-  // fifth of one epsilon): a counter near 1e15 rising by 1 a step keeps its scale.
+  // kRounding of the largest value: the error of a computed sine grows with its argument (six
+  // epsilon over 144 months, a hunt found past a bound of four), and no measured series repeats
+  // to twelve significant digits.
   // Whole numbers have no rounding noise: their differences are exact (a count near 4e15 varying by
   // 2 keeps its scale, found by a hunt).
-  constexpr double kRounding = 4 * std::numeric_limits<double>::epsilon();
   // (Only below 2^53: from there on every double is whole, so wholeness tells nothing.)
   const bool whole = largest < 0x1p53 && std::all_of(in_sample.begin(), in_sample.end(), [](double v) { return v == std::floor(v); });
   if (*scale.value > 0 && *scale.value <= kRounding * largest && !whole) {
@@ -129,6 +133,12 @@ Score mase(const std::vector<double>& actual, const std::vector<double>& forecas
   Score error = mae(actual, forecast);
   if (!scale.usable()) return undefined(scale.note);
   if (!error.value || !std::isfinite(*error.value) || !std::isfinite(*scale.value)) return undefined("MASE undefined: an error or the scale is not finite");
+  // A forecast exact up to rounding (drift on a straight line whose values were scaled by 1e-6)
+  // scores 0, as an exact one does: 1e-16 would enter geometric means as a near-zero, and the
+  // same series in other units would not.
+  double largest = 0;
+  for (std::size_t i = 0; i < actual.size(); ++i) largest = std::max({largest, std::abs(actual[i]), std::abs(forecast[i])});
+  if (*error.value <= kRounding * largest) return {0.0, ""};
   const double ratio = *error.value / *scale.value;  // a scale near 0 (1e-310) can overflow it
   if (!std::isfinite(ratio)) return undefined("MASE undefined: the error over the scale overflows");
   return {ratio, ""};

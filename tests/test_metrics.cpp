@@ -123,6 +123,11 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     CHECK_THAT(scale.note, Contains("rounding noise against values up to") && Contains("repeats up to the rounding"));
     sine.back() += 1e-6;  // one real change of 1e-8 of the level
     CHECK(seasonal_naive_scale(sine, 12).usable());
+    // Computed over 144 months its rounding noise grows with the argument (6 epsilon of its
+    // largest value; a hunt found naive's MASE 6.4e14 past a bound of 4 epsilon).
+    std::vector<double> long_sine;
+    for (int t = 0; t < 144; ++t) long_sine.push_back(10 * std::sin(2 * M_PI * t / 12.0));
+    CHECK_FALSE(seasonal_naive_scale(long_sine, 12).usable());
     // A counter near 1e15 rising by 1 a step changes by 1e-15 of its size: a real scale.
     std::vector<double> counter;
     for (int t = 0; t < 24; ++t) counter.push_back(1e15 + t);
@@ -133,6 +138,23 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     const MaseScale exact = seasonal_naive_scale(counts, 12);
     REQUIRE(exact.usable());
     CHECK(*exact.value > 1);
+  }
+  SECTION("a forecast exact up to rounding scores 0, in any units") {
+    // Drift on a straight line in units of 1e-6 was off by rounding alone: MASE 7.5e-16, which
+    // entered geometric means, where the same series in units of 1 scored 0 and was left out.
+    for (const double unit : {1.0, 1e-6, 1e6}) {
+      std::vector<double> line, actual, forecast;
+      for (int t = 0; t < 36; ++t) line.push_back((0.1 * t + 3) * unit);
+      for (int h = 0; h < 6; ++h) {
+        actual.push_back((0.1 * (36 + h) + 3) * unit);
+        forecast.push_back(line.back() + (h + 1) * (line.back() - line.front()) / 35.0);
+      }
+      const Score score = mase(actual, forecast, seasonal_naive_scale(line, 1));
+      REQUIRE(score.defined());
+      CHECK(*score.value == 0.0);
+    }
+    std::vector<double> actual = {1, 2, 3}, off = {1, 2, 3.001};
+    CHECK(*mase(actual, off, seasonal_naive_scale({1, 2, 3, 4}, 1)).value > 0);
   }
   SECTION("m below 1 is a caller's bug") {
     REQUIRE_THROWS_WITH(seasonal_naive_scale(y, 0), Contains("m must be >= 1, got 0"));
