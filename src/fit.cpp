@@ -494,16 +494,17 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       double squares = 0;
       for (const double r : residuals) squares += r * r;
       double rms = std::sqrt(squares / n);
-      // One validation window both chose the kept epoch (early stopping) and calibrates here: its
-      // residual can be near 0 by luck (a 12-row series: +-0.02 where the noise is +-1). The rms
-      // is then no smaller than the one-step error of the drift forecast over the rows before
-      // (the standard deviation of their changes), or with a season of m and m + 3 rows, of the
-      // seasonal naive forecast with drift (of their lag-m changes); grown like a random walk's,
-      // sqrt(h / p + 1) for lag p (h / p whole). So too when every residual is 0 (a baseline that
-      // was exact on the validation windows: intervals of width 0 at every level, a hunt found, for
-      // a series that had changed before them).
+      // Few validation windows both chose the kept epoch (early stopping) and calibrate here: their
+      // residuals can be near 0 by luck (a 12-row series: +-0.02 where the noise is +-1; two
+      // windows of a random walk: 0/18 covered). Where the windows are too few for a level (the
+      // normal bound below applies), the rms is no smaller than the one-step error of the drift
+      // forecast over the rows before (the standard deviation of their changes), or with a season
+      // of m and m + 3 rows, of the seasonal naive forecast with drift (of their lag-m changes);
+      // grown like a random walk's, sqrt(h / p + 1) for lag p (h / p whole). So too when every
+      // residual is 0 (a baseline that was exact on the validation windows: intervals of width 0
+      // at every level, a hunt found, for a series that had changed before them).
       const bool exact = rms == 0;
-      if (origins.size() < 2 || exact) {
+      {  // the floor enters only the levels whose bound is the normal one
         const long m = std::max(1, checkpoint.config.data.season);
         const long p = m > 1 && begin >= m + 3 ? m : 1;
         const long changes = begin - p;

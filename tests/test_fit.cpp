@@ -227,6 +227,33 @@ TEST_CASE("intervals calibrated on one validation window are no narrower than th
   CHECK(q.abs_residual(0, 80 - IntervalQuantiles::kFirstLevel) >= 1.2815 * sd);
 }
 
+TEST_CASE("intervals calibrated on two lucky validation windows are no narrower than the drift forecast's error", "[fit]") {
+  // 18 months of a random walk (changes of sd 2, a hunt's rw-20): two validation windows of the
+  // model with naive missed by 0.04 and 0.02, and the intervals had been that narrow: none of the
+  // next 18 months fell in them. Where the windows are too few for a level, the floor above holds:
+  // here (a season of 12 and 16 rows before the windows) the spread of the lag-12 changes.
+  const double walk[18] = {100.9226572937769, 100.46424854274356, 101.17757722495831, 101.19486655926494, 96.46447764932522, 94.73973233504691, 97.24271811820776, 96.64305129646178, 97.21666262189524, 98.02733020751928, 100.52052637314108, 98.11647688428698, 94.62503645224922, 91.12453531834986, 88.016076625013, 87.06072699029092, 87.03362289718106, 87.05316600567332};
+  test::TempDir dir;
+  std::string text = "month,y\n";
+  for (int t = 0; t < 18; ++t)
+    text += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + format_number(walk[t]) + "\n";
+  Config config;
+  config.data.path = dir.write("rw.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 18;
+  config.training.threads = 1;
+  const FitOutcome outcome = fit(config);
+  const IntervalQuantiles& q = outcome.checkpoint.intervals;
+  REQUIRE(q.windows == 2);
+  REQUIRE(outcome.checkpoint.config.data.horizon == 1);  // rolled forward: the windows are rows 16 and 17
+  REQUIRE(outcome.checkpoint.config.data.season == 12);
+  double mean = 0, spread = 0;
+  for (int t = 12; t < 16; ++t) mean += (walk[t] - walk[t - 12]) / 4;
+  for (int t = 12; t < 16; ++t) spread += std::pow(walk[t] - walk[t - 12] - mean, 2);
+  const double sd = std::sqrt(spread / 3);
+  CHECK(q.abs_residual(0, 80 - IntervalQuantiles::kFirstLevel) >= 1.2815 * sd);
+}
+
 TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {
   Config config = airline(4);
   config.model.ensemble = 2;
