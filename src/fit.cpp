@@ -215,6 +215,49 @@ std::string refit_squeeze(const Series& series, const Split& split) {
   return "";
 }
 
+namespace {
+
+// The refit trains every epoch with nothing to stop it (no validation rows): on a short series it
+// can learn a rollout that runs away, where the validated members' (early-stopped) does not (a
+// random walk of 18 months within 101 to 117, rolled 18 months forward to 540; a hunt). A refit
+// whose forecast from the end of the data (the horizon a forecast asks for, combination included)
+// lies more than kRunawayRanges ranges of the rows it trained on [0, rows) outside them, and more
+// than twice as far as the validated members' forecast, is not kept: the message says why, "" when
+// it is kept. A forecast that cannot be made (features past the trained horizon) checks nothing.
+constexpr double kRunawayRanges = 2.0;
+std::string refit_runaway(const Checkpoint& validated, const Checkpoint& refitted, const Series& series, long rows, int threads) {
+  const bool features = static_cast<long>(series.columns.size()) > series.n_targets;
+  const int horizon = features ? validated.config.data.horizon : std::max(validated.config.data.horizon, validated.forecast_horizon);
+  Forecast kept, refit;
+  try {
+    kept = forecast(validated, tail_history(validated), horizon, threads);
+    refit = forecast(refitted, tail_history(refitted), horizon, threads);
+  } catch (const Error&) {
+    return "";
+  }
+  for (long c = 0; c < series.n_targets; ++c) {
+    const auto column = series.values.col(c).head(rows);
+    const double lo = column.minCoeff(), hi = column.maxCoeff();
+    if (!(hi > lo)) continue;
+    double far_kept = 0, far_refit = 0;
+    long step = 0;
+    for (long h = 0; h < refit.values.rows(); ++h) {
+      far_kept = std::max(far_kept, ranges_outside(kept.values(h, c), lo, hi));
+      const double d = ranges_outside(refit.values(h, c), lo, hi);
+      if (d > far_refit) far_refit = d, step = h;
+    }
+    if (far_refit > kRunawayRanges && far_refit > 2 * far_kept)
+      return "the refit's forecast of '" + printable(series.columns[static_cast<std::size_t>(c)]) + "' runs " +
+             format_number(std::round(far_refit * 10) / 10) + " ranges of the training rows (" + format_number(lo) + " to " +
+             format_number(hi) + ") outside them (" + format_number(refit.values(step, c)) + " at step " +
+             std::to_string(step + 1) + "), the validated members' " + format_number(std::round(far_kept * 10) / 10) +
+             ": the validated members are kept (no refit; --refit true refits all the same)";
+  }
+  return "";
+}
+
+}  // namespace
+
 void check_changes_in_training(const Series& series, const Split& split, const std::string& source) {
   for (long c = 0; c < series.n_targets && split.train_end > 1; ++c) {
     const auto column = series.values.col(c).head(split.train_end);
@@ -835,18 +878,28 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     if (stop.load() || !outcome.refit_failed.empty()) {
       checkpoint.config.training.refit = Toggle::off;
     } else {
-      checkpoint.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
-      checkpoint.seasonal = refit_seasonal;
+      Checkpoint refitted = checkpoint;
+      refitted.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
+      refitted.seasonal = refit_seasonal;
       // Theta, like the scaler and the indices, is fitted again on every row.
-      if (!checkpoint.combination.empty())
-        checkpoint.combination.theta = fit_theta(refit_seasonal, series.values, refit_rows, series.n_targets);
-      checkpoint.model = *slots.front().model;
-      for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members[k - 1] = *slots[k].model;
+      if (!refitted.combination.empty())
+        refitted.combination.theta = fit_theta(refit_seasonal, series.values, refit_rows, series.n_targets);
+      refitted.model = *slots.front().model;
+      for (size_t k = 1; k < slots.size(); ++k) refitted.more_members[k - 1] = *slots[k].model;
       for (const auto& report : slots.front().result.history)
-        checkpoint.history.push_back({static_cast<int>(checkpoint.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
-      checkpoint.test_rows = split.rows - split.val_end;
-      outcome.refit_windows = refit_data.train.size();
-      outcome.refit_epochs = static_cast<int>(slots.front().result.history.size());
+        refitted.history.push_back({static_cast<int>(refitted.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
+      refitted.test_rows = split.rows - split.val_end;
+      // Not when --refit true was given: the user asked for it.
+      const std::string runaway =
+          requested.training.refit == Toggle::on ? "" : refit_runaway(checkpoint, refitted, series, refit_rows, config.training.threads);
+      if (runaway.empty()) {
+        checkpoint = std::move(refitted);
+        outcome.refit_windows = refit_data.train.size();
+        outcome.refit_epochs = static_cast<int>(slots.front().result.history.size());
+      } else {
+        outcome.refit_skipped = runaway;
+        checkpoint.config.training.refit = Toggle::off;
+      }
     }
     outcome.result = validated.front();
     // A refitted model is not resumed, nor one whose refit was cut short or failed (not the run

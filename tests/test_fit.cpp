@@ -254,6 +254,34 @@ TEST_CASE("intervals calibrated on two lucky validation windows are no narrower 
   CHECK(q.abs_residual(0, 80 - IntervalQuantiles::kFirstLevel) >= 1.2815 * sd);
 }
 
+TEST_CASE("a refit whose forecast runs away from the rows it trained on is not kept", "[fit]") {
+  // 18 months of a random walk within 101 to 117 (a hunt's rw-16): the refit, 300 epochs on every
+  // row with nothing to stop it, rolled a one-step model 18 months forward to 540; the validated
+  // members' forecast stayed within the rows' range.
+  const double walk[18] = {101.54442470167604, 101.35018930336429, 102.5225754949628, 105.45749069033792, 108.47060920642207, 110.45850040170455, 110.3494380064048, 109.79611157590523, 110.130195950605, 108.77687478071509, 111.54697518191618, 113.4121945830471, 115.13477095351774, 114.34307691017781, 113.76005987211771, 116.049596546861, 117.19985811217164, 111.96443574827424};
+  test::TempDir dir;
+  std::string text = "month,y\n";
+  for (int t = 0; t < 18; ++t)
+    text += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + format_number(walk[t]) + "\n";
+  Config config;
+  config.data.path = dir.write("rw.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 18;
+  config.training.threads = 1;
+  const FitOutcome outcome = fit(config);
+  CHECK_THAT(outcome.refit_skipped, Catch::StartsWith("the refit's forecast of 'y' runs ") &&
+                                        Catch::Contains("the validated members are kept (no refit; --refit true refits all the same)"));
+  CHECK(outcome.checkpoint.config.training.refit == Toggle::off);
+  CHECK(outcome.refit_epochs == 0);
+  const Forecast f = forecast(outcome.checkpoint, tail_history(outcome.checkpoint), 18, 1);
+  for (int h = 0; h < 18; ++h) CHECK(std::abs(f.values(h, 0) - 110) < 3 * 16);  // within two ranges
+  // Asked for, it is kept all the same.
+  config.training.refit = Toggle::on;
+  const FitOutcome asked = fit(config);
+  CHECK(asked.refit_skipped.empty());
+  CHECK(asked.refit_epochs > 0);
+}
+
 TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {
   Config config = airline(4);
   config.model.ensemble = 2;
