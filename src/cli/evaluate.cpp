@@ -35,7 +35,7 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
     std::cerr << "note: " << history.source << ": " << note << "\n";
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
-    std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
+    std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (json)
     std::cout << to_json(result).dump(2) << "\n";
   else

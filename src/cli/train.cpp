@@ -162,7 +162,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
   const PanelFitOutcome outcome = fit_panel(config, options);
   for (const auto& skipped : outcome.skipped)
-    if (world.rank == 0) std::cerr << "lstm-forecast: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
+    if (world.rank == 0) std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   // Said even with --quiet, as the skipped series are: a series that diverged after validated
   // epochs keeps their best weights (the message says which).
   if (!global && world.rank == 0)
