@@ -108,6 +108,20 @@ TEST_CASE("inspect summarises a bundled series, with flags overriding the config
                         Contains("look-back 24"));
 }
 
+TEST_CASE("inspect says that train's output flags have no effect with it", "[cli]") {
+  TempDir dir;
+  // It had taken --output into a folder that does not exist, exit 0, as if something were written.
+  const RunResult r = run_cli("inspect --data '" + source_path("data/airline-passengers.csv") +
+                                  "' --target passengers --output missing/x.json --log-json l.jsonl --seed 3",
+                              dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("note: --output has no effect with inspect, which trains and writes nothing") &&
+                        Contains("note: --log-json has no effect") && Contains("note: --seed has no effect"));
+  CHECK_THAT(r.out, Contains("rows: 144"));
+  CHECK(!file_exists(dir.file("l.jsonl")));
+}
+
 TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   TempDir dir;
   const std::string constant = "t,y\n1,5\n2,5\n3,5\n4,5\n5,5\n6,5\n";
