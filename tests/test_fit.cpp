@@ -227,6 +227,24 @@ TEST_CASE("intervals calibrated on one validation window are no narrower than th
   CHECK(q.abs_residual(0, 80 - IntervalQuantiles::kFirstLevel) >= 1.2815 * sd);
 }
 
+namespace {
+
+// The default recipe on 18 months (from 2000-01) of `values`, forecasting 18 (a hunt's short
+// random walks), written into `dir`.
+Config eighteen_months(const double (&values)[18], const test::TempDir& dir) {
+  std::string text = "month,y\n";
+  for (int t = 0; t < 18; ++t)
+    text += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + format_number(values[t]) + "\n";
+  Config config;
+  config.data.path = dir.write("rw.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 18;
+  config.training.threads = 1;
+  return config;
+}
+
+}  // namespace
+
 TEST_CASE("intervals calibrated on two lucky validation windows are no narrower than the drift forecast's error", "[fit]") {
   // 18 months of a random walk (changes of sd 2, a hunt's rw-20): two validation windows of the
   // model with naive missed by 0.04 and 0.02, and the intervals had been that narrow: none of the
@@ -234,14 +252,7 @@ TEST_CASE("intervals calibrated on two lucky validation windows are no narrower 
   // here (a season of 12 and 16 rows before the windows) the spread of the lag-12 changes.
   const double walk[18] = {100.9226572937769, 100.46424854274356, 101.17757722495831, 101.19486655926494, 96.46447764932522, 94.73973233504691, 97.24271811820776, 96.64305129646178, 97.21666262189524, 98.02733020751928, 100.52052637314108, 98.11647688428698, 94.62503645224922, 91.12453531834986, 88.016076625013, 87.06072699029092, 87.03362289718106, 87.05316600567332};
   test::TempDir dir;
-  std::string text = "month,y\n";
-  for (int t = 0; t < 18; ++t)
-    text += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + format_number(walk[t]) + "\n";
-  Config config;
-  config.data.path = dir.write("rw.csv", text);
-  config.data.targets = {"y"};
-  config.data.horizon = 18;
-  config.training.threads = 1;
+  Config config = eighteen_months(walk, dir);
   const FitOutcome outcome = fit(config);
   const IntervalQuantiles& q = outcome.checkpoint.intervals;
   REQUIRE(q.windows == 2);
@@ -260,14 +271,7 @@ TEST_CASE("a refit whose forecast runs away from the rows it trained on is not k
   // members' forecast stayed within the rows' range.
   const double walk[18] = {101.54442470167604, 101.35018930336429, 102.5225754949628, 105.45749069033792, 108.47060920642207, 110.45850040170455, 110.3494380064048, 109.79611157590523, 110.130195950605, 108.77687478071509, 111.54697518191618, 113.4121945830471, 115.13477095351774, 114.34307691017781, 113.76005987211771, 116.049596546861, 117.19985811217164, 111.96443574827424};
   test::TempDir dir;
-  std::string text = "month,y\n";
-  for (int t = 0; t < 18; ++t)
-    text += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + format_number(walk[t]) + "\n";
-  Config config;
-  config.data.path = dir.write("rw.csv", text);
-  config.data.targets = {"y"};
-  config.data.horizon = 18;
-  config.training.threads = 1;
+  Config config = eighteen_months(walk, dir);
   const FitOutcome outcome = fit(config);
   CHECK_THAT(outcome.refit_skipped, Catch::StartsWith("the refit's forecast of 'y' runs ") &&
                                         Catch::Contains("the validated members are kept (no refit; --refit true refits all the same)"));
