@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -115,6 +116,15 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
     std::swap(previous, current);
   }
   return previous[b.size()];
+}
+
+std::optional<std::size_t> likely_typo_of(const std::string& word, const std::vector<std::string>& candidates) {
+  std::optional<std::size_t> best;
+  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    if (const std::size_t d = edit_distance(word, candidates[i]); d < best_distance) best_distance = d, best = i;
+  if (best && best_distance <= 2 && 2 * best_distance < std::max<std::size_t>(word.size(), 2)) return best;
+  return std::nullopt;
 }
 
 }  // namespace lstmf

@@ -94,17 +94,9 @@ std::string lowercase(std::string text) {
 // The header name closest to `name` (case-insensitive edit distance), when close enough to be a
 // likely typo: at most 2 edits, and fewer than half the name's letters.
 std::optional<std::string> nearest_name(const std::string& name, const std::vector<std::string>& header) {
-  const std::string wanted = lowercase(name);
-  std::optional<std::string> best;
-  std::size_t best_distance = std::numeric_limits<std::size_t>::max();
-  for (const std::string& candidate : header) {
-    const std::size_t distance = edit_distance(wanted, lowercase(candidate));
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = candidate;
-    }
-  }
-  if (best && best_distance <= 2 && 2 * best_distance < std::max<std::size_t>(wanted.size(), 2)) return best;
+  std::vector<std::string> lowered;
+  for (const std::string& candidate : header) lowered.push_back(lowercase(candidate));
+  if (const auto index = likely_typo_of(lowercase(name), lowered)) return header[*index];
   return std::nullopt;
 }
 

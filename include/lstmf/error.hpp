@@ -4,9 +4,12 @@
 // stdout, never talk.)
 #pragma once
 
+#include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace lstmf {
 
@@ -106,6 +109,10 @@ std::string count_of(long count, const char* noun);
 
 // Levenshtein distance (insertions, deletions, substitutions of bytes), for "did you mean".
 std::size_t edit_distance(const std::string& a, const std::string& b);
+// The index of the candidate `word` likely misspells: the nearest by edit_distance (the first of
+// equals), when at most 2 edits away and those fewer than half of word's bytes (2 at least);
+// nullopt when none is that near. Compare lowercased copies for a match in any case.
+std::optional<std::size_t> likely_typo_of(const std::string& word, const std::vector<std::string>& candidates);
 
 // "file:line:column: message" with empty parts left out.
 std::string format_location(const std::string& file, long line, long column, const std::string& message);

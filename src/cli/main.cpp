@@ -135,12 +135,11 @@ int main(int argc, char** argv) {
       for (const std::string& stray : command.app->remaining()) {
         const std::string word = stray.substr(0, stray.find('='));
         if (word.rfind("--", 0) != 0 || word.size() < 3 || command.app->get_option_no_throw(word) != nullptr) continue;
-        std::string best;
-        std::size_t best_distance = 3;  // a likely typo: at most 2 edits, and fewer than half the name's letters
+        std::vector<std::string> names;
         for (const CLI::Option* option : command.app->get_options())
-          for (const std::string& name : option->get_lnames())
-            if (const std::size_t d = edit_distance(word, "--" + name); d < best_distance && 2 * d < name.size())
-              best_distance = d, best = "--" + name;
+          for (const std::string& name : option->get_lnames()) names.push_back(name);
+        const auto meant = likely_typo_of(word.substr(2), names);
+        const std::string best = meant ? "--" + names[*meant] : "";
         message = "unknown option " + word + (best.empty() ? "" : " (did you mean " + best + "?)") + " of lstm-forecast " +
                   command.app->get_name();
         break;
