@@ -8,18 +8,6 @@
 #include "lstmf/error.hpp"
 
 namespace lstmf {
-namespace {
-
-const char* kind_name(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::adam: return "adam";
-    case OptimizerKind::rmsprop: return "rmsprop";
-    case OptimizerKind::sgd: return "sgd";
-  }
-  return "";
-}
-
-}  // namespace
 
 template <typename Scalar>
 Optimizer<Scalar>::Optimizer(const TrainingConfig& config, Eigen::Index parameter_count)
@@ -113,7 +101,7 @@ void Optimizer<Scalar>::step(Vector<Scalar>& parameters, const Vector<Scalar>& g
 
 template <typename Scalar>
 nlohmann::json Optimizer<Scalar>::state_json(const ParameterLayout& layout) const {
-  nlohmann::json out = {{"optimizer", kind_name(kind_)}, {"step", steps_}, {"lr", lr_}};
+  nlohmann::json out = {{"optimizer", to_string(kind_)}, {"step", steps_}, {"lr", lr_}};
   const auto put = [&](const char* name, const Vector<Scalar>& buffer) {
     if (buffer.size() > 0) out[name] = to_state_dict(layout, buffer.data());
   };
@@ -130,8 +118,8 @@ void Optimizer<Scalar>::load_state_json(const nlohmann::json& json, const Parame
                                         const std::string& where) {
   if (!json.is_object()) throw InputError(where + ": expected an object, got " + json.type_name());
   const auto kind = json.find("optimizer");
-  if (kind == json.end() || !kind->is_string() || kind->get<std::string>() != kind_name(kind_))
-    throw InputError(where + ".optimizer: expected \"" + kind_name(kind_) + "\", got " +
+  if (kind == json.end() || !kind->is_string() || kind->get<std::string>() != to_string(kind_))
+    throw InputError(where + ".optimizer: expected \"" + to_string(kind_) + "\", got " +
                      (kind == json.end() ? std::string("nothing") : kind->dump()));
   const auto step = json.find("step");
   if (step == json.end() || !step->is_number_integer() || step->get<long>() < 0)

@@ -394,10 +394,8 @@ json comparable_config(const Config& config) {
 std::uint64_t series_hash(const std::string& id) { return fnv1a(id.data(), id.size()); }
 
 std::uint64_t series_seed(std::uint64_t base_seed, const std::string& id) {
-  std::uint64_t z = (base_seed ^ series_hash(id)) + 0x9e3779b97f4a7c15ULL;  // SplitMix64
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
+  std::uint64_t state = base_seed ^ series_hash(id);
+  return splitmix64(state);
 }
 
 bool Shard::contains(const std::string& id) const {

@@ -20,6 +20,9 @@ namespace lstmf {
 // data's fingerprint that a resume checks (fit.cpp).
 inline constexpr std::uint64_t kFnvBasis = 14695981039346656037ULL;
 std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t hash = kFnvBasis);
+// SplitMix64 (Steele, Lea and Flood, 2014): advances `state` by the golden gamma and returns its
+// mix, 64 bits; seeds Rng, and each series' seed from the run's (panel.hpp series_seed).
+std::uint64_t splitmix64(std::uint64_t& state);
 
 class Rng {
  public:
