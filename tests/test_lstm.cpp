@@ -135,11 +135,3 @@ TEST_CASE("a batch that does not fit the model is refused with its shapes", "[ls
   REQUIRE_THROWS_WITH(gemm.add_product(MatrixF(2, 3), MatrixF(2, 2), c), "Gemm: operand shapes do not fit");
 }
 
-TEST_CASE("Eigen's product blocking follows fixed cache sizes, not the CPU's", "[lstm]") {
-  // The blocks along a product's summed dimension set the order of its float sums, so a cache size
-  // read from the CPU would make the weights differ between machines of one instruction set.
-  // The library fixes them before main; a Gemm fixes them too.
-  CHECK(Eigen::l1CacheSize() == (48 << 10));
-  CHECK(Eigen::l2CacheSize() == (2 << 20));
-  CHECK(Eigen::l3CacheSize() == (32 << 20));
-}

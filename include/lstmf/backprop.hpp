@@ -5,6 +5,7 @@
 // The batch is split into shards computed in parallel (model.hpp, ShardRange; parallel.hpp) whose
 // gradients are summed in shard order, so a run repeats bit for bit for a given thread count. Workspaces grow
 // to the largest batch seen and are reused: the time loops allocate nothing.
+// Matrices are row-major (tensor.hpp); a batch is time-major, x [T*B, inputs] with row t*B + b.
 #pragma once
 
 #include <vector>

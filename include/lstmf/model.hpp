@@ -6,6 +6,7 @@
 // head.bias [O]) and stored in one contiguous buffer, in that order, with every matrix transposed
 // (x W is then a plain product); conversion happens only on load and save. Optimizers, clipping
 // and checkpoints walk the buffer and its layout uniformly.
+// Matrices are row-major (tensor.hpp); a batch is time-major, x [T*B, inputs] with row t*B + b.
 #pragma once
 
 #include <string>
