@@ -13,14 +13,22 @@ bool kept_weights(const FitOutcome& outcome) {
   return !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
 }
 
+std::string time_column_unread_note(const std::string& column, int panel_season) {
+  const std::string name = printable(column);
+  if (panel_season == 0)
+    return "column '" + name + "' was not read as times (rows are consecutive periods, forecasts numbered by step): the "
+           "time column is guessed only when the look-back and season are left to the recipe; --time-column " + name +
+           " reads it";
+  return "column '" + name + "' was not read as times (each series' rows are consecutive periods in file order, season " +
+         std::to_string(std::max(1, panel_season)) +
+         ", forecasts numbered by step): with --series-column the time column is not guessed; --time-column " + name +
+         " reads it";
+}
+
 std::vector<std::string> fit_notes(const FitOutcome& outcome) {
   std::vector<std::string> notes;
   if (!kept_weights(outcome)) return notes;
-  if (!outcome.time_column_unread.empty())
-    notes.push_back("note: column '" + printable(outcome.time_column_unread) +
-                    "' was not read as times (rows are consecutive periods, forecasts numbered by step): the time "
-                    "column is guessed only when the look-back and season are left to the recipe; --time-column " +
-                    printable(outcome.time_column_unread) + " reads it");
+  if (!outcome.time_column_unread.empty()) notes.push_back("note: " + time_column_unread_note(outcome.time_column_unread));
   if (!outcome.time_column_dropped.empty())
     notes.push_back("note: no time column (rows are periods): the first column was not read as times: " +
                     outcome.time_column_dropped);

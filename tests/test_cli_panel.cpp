@@ -180,7 +180,8 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
                                    "periods in file order, season 1, forecasts numbered by step): with --series-column "
                                    "the time column is not guessed; --time-column date reads it"));
     CHECK_THAT(run_cli("inspect " + flags, dir.path()).out,
-               Contains("time column not read: 'date' (not guessed with a series column; --time-column date reads it)"));
+               Contains("note: column 'date' was not read as times (each series' rows are consecutive periods in file order") &&
+                   Contains("with --series-column the time column is not guessed; --time-column date reads it"));
     // With --time-column it is read, and nothing is said (a run without --quiet).
     std::string timed = kFlags;
     timed.replace(timed.find(" --quiet"), 8, "");

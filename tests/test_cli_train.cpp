@@ -879,7 +879,8 @@ TEST_CASE("a date column left unread because the look-back was given is named, w
                                   dir.path());
   CHECK_THAT(named.err, !Contains("was not read as times"));
   CHECK_THAT(run_cli("inspect " + data + " --look-back 4", dir.path()).out,
-             Contains("time column not read: 'date' (guessed only when the look-back and season are left to the recipe"));
+             Contains("note: column 'date' was not read as times (rows are consecutive periods, forecasts numbered by step): the "
+                      "time column is guessed only when the look-back and season are left to the recipe"));
   // --time-column '' asks for none: nothing is guessed, over a config file's too (a hunt: it was).
   dir.write("c.json", "{\"data\": {\"time_column\": \"date\"}}");
   for (const std::string config : {"", " --config c.json"}) {

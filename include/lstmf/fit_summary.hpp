@@ -24,6 +24,12 @@ bool kept_weights(const FitOutcome& outcome);
 // were kept (the error says why).
 std::vector<std::string> fit_notes(const FitOutcome& outcome);
 
+// Why `column`, named like a time column, was not read as times, and the flag that reads it:
+// one series (`panel_season` 0: not guessed when the look-back or season is given), or many (the
+// time column is not guessed with a series column; `panel_season` is their season). train and
+// inspect say it so.
+std::string time_column_unread_note(const std::string& column, int panel_season = 0);
+
 // One target's combination weights (model, seasonal naive, naive, Theta; checkpoint.hpp
 // Combination) in words: "0.9 x the model + 0.1 x Theta", "seasonal naive alone (a season too
 // short to learn)", "the model alone". `fallback`: why a short series is forecast without the model.

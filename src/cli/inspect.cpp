@@ -9,6 +9,7 @@
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
+#include "lstmf/fit_summary.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
 #include "lstmf/panel.hpp"
@@ -83,10 +84,7 @@ Command add_inspect(CLI::App& app) {
             if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
             if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
             if (!unread.empty())
-              std::cout << "time column not read: '" << printable(unread)
-                        << (many ? "' (not guessed with a series column; --time-column "
-                                 : "' (guessed only when the look-back and season are left to the recipe; --time-column ")
-                        << printable(unread) << " reads it)\n";
+              std::cout << "note: " << time_column_unread_note(unread, many ? std::max(1, config.data.season) : 0) << "\n";
             if (!many && requested.data.horizon > config.data.horizon)  // as train's settings line
               std::cout << "horizon: " << config.data.horizon << " trained, "
                         << (plan.forecast_horizon > 0

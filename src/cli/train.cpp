@@ -202,11 +202,8 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
               << outcome.checkpoint.config.data.season << ") and look-back (" << outcome.checkpoint.config.data.look_back
               << "); train each frequency apart (a file each, or --series with --season M) to give it its own\n";
   if (!outcome.time_column_unread.empty() && world.rank == 0)
-    std::cerr << "note: column '" << printable(outcome.time_column_unread)
-              << "' was not read as times (each series' rows are consecutive periods in file order, season "
-              << std::max(1, outcome.checkpoint.config.data.season)
-              << ", forecasts numbered by step): with --series-column the time column is not guessed; --time-column "
-              << printable(outcome.time_column_unread) << " reads it\n";
+    std::cerr << "note: " << time_column_unread_note(outcome.time_column_unread, std::max(1, outcome.checkpoint.config.data.season))
+              << "\n";
 
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
