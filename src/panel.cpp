@@ -948,7 +948,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   // A shard of N holding none of the series, or only series that training skips (too short, a
   // column without values), trains nothing and fails nothing: one run over the whole file skips
   // them too. Without shards, nothing to train is an error.
-  const bool sharded = options.selection.shard.count > 1 && options.selection.ids.empty();
+  const bool sharded = options.selection.shard_of_split();
   SeriesSet set = drop_short_series(std::move(selected), config.data, outcome.skipped);
   if (set.series.empty() && sharded) {
     outcome.empty_shard = true;

@@ -58,6 +58,9 @@ struct SeriesSelection {
   Shard shard;
   bool selects(const std::string& id) const;
   bool everything() const { return ids.empty() && shard.count == 1; }
+  // One shard of a split of the whole file (--shard K/N, N > 1, without --series): a part of a run
+  // that goes on past its series' failures, which its checkpoint records for merge.
+  bool shard_of_split() const { return shard.count > 1 && ids.empty(); }
 };
 // "a,b,c" -> ids (--series); shard text "" = no shard.
 SeriesSelection make_selection(const std::string& ids, const std::string& shard);

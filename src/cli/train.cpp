@@ -182,7 +182,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   // nothing trained is a failed run, not an empty one. Not for a shard, one part of a run over the
   // whole file, which leaves such series out and goes on: the shard's checkpoint records them
   // (left_out), so that the merged checkpoint equals that run's, and the pipeline goes on.
-  const bool sharded = options.selection.shard.count > 1 && options.selection.ids.empty();
+  const bool sharded = options.selection.shard_of_split();
   const bool only_left_out = !global && outcome.checkpoint.series.empty() && !outcome.checkpoint.left_out.empty() && sharded;
   if (!global && outcome.checkpoint.series.empty() && !outcome.stopped && !only_left_out) {
     if (std::any_of(outcome.skipped.begin(), outcome.skipped.end(), [](const SkippedSeries& s) { return s.diverged; }))
