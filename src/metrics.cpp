@@ -83,8 +83,8 @@ Score smape(const std::vector<double>& actual, const std::vector<double>& foreca
   return {100 * sum / static_cast<double>(actual.size()), ""};
 }
 
-// Relative size of rounding noise: a difference at most this share of the values it is taken
-// between is no difference (seasonal_naive_scale, mase).
+// Relative size of rounding noise in a series' values: an in-sample change at most this share of
+// the values is no change (seasonal_naive_scale).
 constexpr double kRounding = 1e-12;
 
 MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
@@ -135,10 +135,13 @@ Score mase(const std::vector<double>& actual, const std::vector<double>& forecas
   if (!error.value || !std::isfinite(*error.value) || !std::isfinite(*scale.value)) return undefined("MASE undefined: an error or the scale is not finite");
   // A forecast exact up to rounding (drift on a straight line whose values were scaled by 1e-6)
   // scores 0, as an exact one does: 1e-16 would enter geometric means as a near-zero, and the
-  // same series in other units would not.
+  // same series in other units would not. Rounding of the forecast's own arithmetic: a few dozen
+  // units in the last place of the values, and negligible against the scale too (a count near
+  // 4e15 missed by 1000 where it changes by 2 is no rounding).
+  constexpr double kForecastRounding = 64 * std::numeric_limits<double>::epsilon();
   double largest = 0;
   for (std::size_t i = 0; i < actual.size(); ++i) largest = std::max({largest, std::abs(actual[i]), std::abs(forecast[i])});
-  if (*error.value <= kRounding * largest) return {0.0, ""};
+  if (*error.value <= kForecastRounding * largest && *error.value <= 1e-6 * *scale.value) return {0.0, ""};
   const double ratio = *error.value / *scale.value;  // a scale near 0 (1e-310) can overflow it
   if (!std::isfinite(ratio)) return undefined("MASE undefined: the error over the scale overflows");
   return {ratio, ""};

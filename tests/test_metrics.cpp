@@ -155,6 +155,12 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     }
     std::vector<double> actual = {1, 2, 3}, off = {1, 2, 3.001};
     CHECK(*mase(actual, off, seasonal_naive_scale({1, 2, 3, 4}, 1)).value > 0);
+    // A real error small against the values is no rounding when the series changes by less (a
+    // review: a count near 4e15 changing by 2, missed by 1000, had scored 0).
+    std::vector<double> counts, near, missed;
+    for (int t = 0; t < 24; ++t) counts.push_back(4e15 + 2 * t);
+    for (int h = 0; h < 3; ++h) near.push_back(4e15 + 2 * (24 + h)), missed.push_back(near.back() + 1000);
+    CHECK(*mase(near, missed, seasonal_naive_scale(counts, 1)).value == Approx(500));
   }
   SECTION("m below 1 is a caller's bug") {
     REQUIRE_THROWS_WITH(seasonal_naive_scale(y, 0), Contains("m must be >= 1, got 0"));
