@@ -222,8 +222,9 @@ namespace {
 // random walk of 18 months within 101 to 117, rolled 18 months forward to 540; a hunt). A refit
 // whose forecast from the end of the data (the horizon a forecast asks for, combination included)
 // lies more than kRunawayRanges ranges of the rows it trained on [0, rows) outside them, and more
-// than twice as far as the validated members' forecast, is not kept: the message says why, "" when
-// it is kept. A forecast that cannot be made (features past the trained horizon) checks nothing.
+// than twice as far as the validated members' forecast, or not finite where theirs is, is not
+// kept: the message says why, "" when it is kept. A forecast that cannot be made (features past
+// the trained horizon) checks nothing.
 constexpr double kRunawayRanges = 2.0;
 std::string refit_runaway(const Checkpoint& validated, const Checkpoint& refitted, const Series& series, long rows, int threads) {
   const bool features = static_cast<long>(series.columns.size()) > series.n_targets;
@@ -231,7 +232,14 @@ std::string refit_runaway(const Checkpoint& validated, const Checkpoint& refitte
   Forecast kept, refit;
   try {
     kept = forecast(validated, tail_history(validated), horizon, threads);
+  } catch (const Error&) {
+    return "";
+  }
+  try {
     refit = forecast(refitted, tail_history(refitted), horizon, threads);
+  } catch (const DivergedError&) {
+    return "the refit's forecast is not finite (NaN or Inf) where the validated members' is: the validated members "
+           "are kept (no refit; --refit true refits all the same)";
   } catch (const Error&) {
     return "";
   }
@@ -530,7 +538,7 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       // The windows are the exchangeable units (a window's steps share one origin): split conformal
       // over w windows asks for level a (w + 1) / w, i.e. the ceil((w + 1) a)-th smallest of w
       // residuals of a step, or the same share of the pooled ones; past n, the largest.
-      // When a (w + 1) / w exceeds 1 (too few windows for the level: 4 or fewer at 80%, 19 or fewer
+      // When a (w + 1) / w is 1 or more (too few windows for the level: 4 or fewer at 80%, 19 or fewer
       // at 95%), the largest residual understates it; the bound is then at least the normal one,
       // z_{(1+a)/2} sqrt(mean e^2) over the same residuals.
       const double w = static_cast<double>(origins.size());
@@ -567,7 +575,9 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
         const double level = std::min(1.0, nominal * (w + 1) / w);
         const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil(n * level - 1e-9)));
         double bound = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
-        if (nominal * (w + 1) / w > 1 || exact) bound = std::max(bound, z[static_cast<size_t>(c)] * rms);
+        // At 1 exactly (4 windows at 80%, 19 at 95%) the largest residual is the conformal bound,
+        // and the windows are as few: the normal one with the floor holds too.
+        if (nominal * (w + 1) / w >= 1 - 1e-12 || exact) bound = std::max(bound, z[static_cast<size_t>(c)] * rms);
         q.abs_residual(h * targets + k, c) = bound * tail_widening[static_cast<size_t>(c)];
       }
     }
@@ -836,8 +846,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   }
   // No validation rows (no first run to refit after), or a first run that diverged or was
   // interrupted (no refit follows): the checkpoint says it was not refitted.
-  // Not when --refit true was given: the user asked for it.
-  if (config.training.refit == Toggle::on && validation != nullptr && requested.training.refit != Toggle::on)
+  // The refit's guards (refit_squeeze before it, refit_runaway after it): not when --refit true was
+  // given, the user asked for it.
+  const bool refit_guarded = requested.training.refit != Toggle::on;
+  if (config.training.refit == Toggle::on && validation != nullptr && refit_guarded)
     outcome.refit_skipped = refit_squeeze(series, split);
   if (config.training.refit == Toggle::on &&
       (validation == nullptr || !outcome.diverged.empty() || stop.load() || !outcome.refit_skipped.empty()))
@@ -889,9 +901,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       for (const auto& report : slots.front().result.history)
         refitted.history.push_back({static_cast<int>(refitted.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
       refitted.test_rows = split.rows - split.val_end;
-      // Not when --refit true was given: the user asked for it.
       const std::string runaway =
-          requested.training.refit == Toggle::on ? "" : refit_runaway(checkpoint, refitted, series, refit_rows, config.training.threads);
+          refit_guarded ? refit_runaway(checkpoint, refitted, series, refit_rows, config.training.threads) : "";
       if (runaway.empty()) {
         checkpoint = std::move(refitted);
         outcome.refit_windows = refit_data.train.size();
@@ -903,8 +914,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     }
     outcome.result = validated.front();
     // A refitted model is not resumed, nor one whose refit was cut short or failed (not the run
-    // asked for: a resume would continue an unrefitted one).
-    checkpoint.optimizer_state = nullptr;
+    // asked for: a resume would continue an unrefitted one). One the guard turned down keeps the
+    // validated run's state, as a refit the squeeze skipped does.
+    if (outcome.refit_skipped.empty()) checkpoint.optimizer_state = nullptr;
   }
   return outcome;
 }

@@ -277,6 +277,7 @@ TEST_CASE("a refit whose forecast runs away from the rows it trained on is not k
                                         Catch::Contains("the validated members are kept (no refit; --refit true refits all the same)"));
   CHECK(outcome.checkpoint.config.training.refit == Toggle::off);
   CHECK(outcome.refit_epochs == 0);
+  CHECK(!outcome.checkpoint.optimizer_state.is_null());  // the validated run's, as a squeeze keeps it
   const Forecast f = forecast(outcome.checkpoint, tail_history(outcome.checkpoint), 18, 1);
   for (int h = 0; h < 18; ++h) CHECK(std::abs(f.values(h, 0) - 110) < 3 * 16);  // within two ranges
   // Asked for, it is kept all the same.
