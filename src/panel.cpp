@@ -1119,7 +1119,7 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   if (!levels.empty())
     for (const PanelSeries& s : checkpoint.series)
       if (s.intervals.empty())
-        throw InputError(model_path, 0, 0, "series " + quote(s.id) + " has no interval quantiles (trained without validation "
+        throw InputError(source_name(model_path), 0, 0, "series " + quote(s.id) + " has no interval quantiles (trained without validation "
                                            "windows, or by an lstm-forecast before many-series intervals); retrain to get intervals");
   PanelForecast out;
   out.series_column = checkpoint.config.data.series_column;
@@ -1144,7 +1144,7 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
     }
   });
   for (std::size_t i = 0; i < failed.size(); ++i)
-    if (!failed[i].empty()) throw InputError(model_path, 0, 0, "series " + quote(checkpoint.series[i].id) + ": " + failed[i]);
+    if (!failed[i].empty()) throw InputError(source_name(model_path), 0, 0, "series " + quote(checkpoint.series[i].id) + ": " + failed[i]);
   return out;
 }
 

@@ -141,7 +141,7 @@ int run_protocol_command(const EvaluateArgs& args) {
   options.outputs.push_back({"stdout", "-"});  // the report: not appended to meta.json or a series
   if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   const ProtocolResult result = run_protocol(args.protocol, options);
-  for (const auto& [file, why] : result.skipped) std::cerr << "lstm-forecast: skipped " << file << ": " << why << "\n";
+  for (const auto& [file, why] : result.skipped) std::cerr << "note: skipped " << file << ": " << why << "\n";
   if (!args.json_file.empty()) write_atomically(args.json_file, to_json(result).dump(1) + "\n");
   if (args.json)
     std::cout << to_json(result).dump(1) << "\n";
