@@ -878,7 +878,7 @@ TEST_CASE("merging shards whose every series diverged fails as one run over the 
   CHECK(shard["left_out"][0]["diverged"] == true);
   const RunResult merged = run_cli("merge" + shards + " --output merged.json", dir.path());
   CHECK(merged.exit_code == 4);
-  CHECK_THAT(merged.err, Contains("no series trained in any shard given: every one was left out") &&
+  CHECK_THAT(merged.err, Contains("no series trained in the shards given: every one was left out") &&
                              Contains("nothing was written"));
   CHECK(!file_exists(dir.file("merged.json")));
 }

@@ -58,11 +58,12 @@ int run_merge(const MergeArgs& args) {
   }
   const std::string missing = missing_shards(parts);
   PanelCheckpoint merged = merge_panel_checkpoints(std::move(parts), names);
-  // Every series left out, none trained: one run over the whole file fails so (train exits 4 when
-  // one diverged, 2 when all were refused), and so does their merge, rather than write a
-  // checkpoint that forecasts nothing.
+  // Every series of the shards given left out, none trained: one run over the whole file fails so
+  // (train exits 4 when one diverged, 2 when all were refused), and so does their merge, rather
+  // than write a checkpoint that forecasts nothing. Shards not given are named (a shard that
+  // selects no series writes no checkpoint, so a split of more shards than series misses some).
   if (merged.series.empty() && !merged.left_out.empty()) {
-    const std::string message = "no series trained in any shard given: every one was left out (" +
+    const std::string message = "no series trained in the shards given: every one was left out (" +
                                 std::to_string(merged.left_out.size()) + ", as each shard said: " +
                                 in_quotes(merged.left_out.front().id) + ": " + merged.left_out.front().reason +
                                 (missing.empty() ? std::string() : "; shards " + missing + " not given") +
