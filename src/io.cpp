@@ -767,7 +767,8 @@ int create_locked_temporary(const std::string& path, std::string& temp) {
     temp = path.substr(0, base_at) + temporary_stem(path.substr(base_at)) + kTemporaryInfix + "XXXXXX";
     const int fd = ::mkstemp(temp.data());
     if (fd < 0) throw IoError(path, "cannot create a temporary file beside it: " + errno_text(errno));
-    // A signal (train's SIGINT handler) interrupts the wait: wait again. Where flock is not
+    // A signal whose handler returns may interrupt the wait (train's restarts it, SA_RESTART; a
+    // library caller's may not): wait again. Where flock is not
     // supported (ENOLCK), no cleanup can take the lock either, so none removes the file.
     while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
     }

@@ -264,7 +264,7 @@ TEST_CASE("a signal before train's first epoch ends exits 130 at once, also whil
     CHECK(read_file(dir.file("m.json")) == "the old file");
     CHECK(temporaries(dir, "m.json").empty());
   }
-  SECTION("a SIGINT the parent ignores (nohup, `cmd &` in a script) does not stop training") {
+  SECTION("a SIGINT the parent ignores (`cmd &` in a script) does not stop training") {
     const RunResult run = run_shell(
         "trap '' INT; " + binary + " train --data " + data +
             " --target sunspots --look-back 12 --hidden 4 --epochs 100000 --patience 0 --ensemble 1 --threads 1"

@@ -1,6 +1,6 @@
 // gemm.hpp: the time loops' product C += A B and C += A B^T against Eigen's own product, in float
 // and double, for shapes of the LSTM's steps (a batch of one to many rows, 4H columns) and the
-// blocking's edges; a buffer sized once serves every product of that shape and smaller ones.
+// blocking's edges, on blocks of bigger buffers; products repeated on one Gemm accumulate.
 #include <catch2/catch.hpp>
 
 #include "lstmf/gemm.hpp"
@@ -54,7 +54,7 @@ TEST_CASE("Gemm adds A B and A B^T as Eigen's product does, on blocks of the LST
   check_shapes<float>(1e-5);
 }
 
-TEST_CASE("a Gemm prepared for one shape serves it again and without preparing", "[gemm]") {
+TEST_CASE("products repeated on one Gemm, sized on first use, accumulate into C", "[gemm]") {
   Rng rng(3);
   const MatrixD a = random_block<double>(rng, 8, 16), b = random_block<double>(rng, 16, 32);
   Gemm<double> gemm;

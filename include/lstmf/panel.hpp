@@ -255,8 +255,9 @@ MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set)
 // Loads config.data (long format; the values of the series options.selection leaves out are not
 // read: series.hpp SeriesFilter), resolves the recipe (above), selects, skips series too short for
 // one window (InputError naming the series under data.strict), trains in config.training.mode.
-// InputError when no series is left to train, but for a shard that holds none of the file's series
-// (PanelFitOutcome::empty_shard, no error: the other shards hold them).
+// InputError when no series is left to train, but for a shard of a split that holds none of the
+// file's series, or only series training skips (too short, a column without values):
+// PanelFitOutcome::empty_shard, no error, as one run over the whole file skips them too.
 PanelFitOutcome fit_panel(const Config& config, const PanelFitOptions& options = {});
 // The same from series already loaded (tests, benchmarks).
 PanelFitOutcome fit_panel(const Config& config, SeriesSet source, const PanelFitOptions& options = {});

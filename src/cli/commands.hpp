@@ -45,6 +45,15 @@ CLI::Validator file_path();
 CLI::Option* add_history_missing(CLI::App& command, std::string& policy);
 std::optional<MissingPolicy> history_missing(const CLI::Option& option, const std::string& policy);
 
+// SIGINT and SIGTERM go to `handler` (main.cpp: exit 130 at once; train.cpp: save first), but one
+// the parent set to be ignored (SIGINT of `cmd &` in a script) stays ignored. SA_RESTART: a read or
+// write that a returning handler interrupts goes on (train writing its checkpoint into a fifo
+// whose reader has not come yet) rather than failing as an I/O error.
+void on_interrupt(void (*handler)(int));
+// From a signal handler (async-signal-safe): removes the temporaries being written, writes
+// `message` (one line) on stderr, and exits 130.
+[[noreturn]] void exit_interrupted_now(const char* message) noexcept;
+
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();
 // Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).

@@ -17,7 +17,30 @@
 #include "lstmf/io.hpp"
 
 namespace lstmf::cli {
+
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+void on_interrupt(void (*handler)(int)) {
+  for (const int signal : {SIGINT, SIGTERM}) {
+    struct sigaction old {};
+    if (::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // `cmd &` in a script: SIGINT ignored
+    struct sigaction action {};
+    action.sa_handler = handler;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(signal, &action, nullptr);
+  }
+}
+
+void exit_interrupted_now(const char* message) noexcept {
+  remove_live_temporaries();
+  std::size_t length = 0;
+  while (message[length] != '\0') ++length;
+  const ssize_t written = ::write(STDERR_FILENO, message, length);
+  (void)written;
+  ::_exit(static_cast<int>(ExitCode::interrupted));
+}
+
 }  // namespace lstmf::cli
 
 namespace {
@@ -32,24 +55,7 @@ int fail(lstmf::ExitCode code, const std::string& message) {
 // output is ever half written (files are renamed into place; the temporaries being written are
 // removed, and the next run removes any left by a kill), so exit 130 at once, as README "Exit
 // codes" says.
-extern "C" void exit_interrupted(int) {
-  lstmf::remove_live_temporaries();
-  static const char message[] = "lstm-forecast: interrupted\n";
-  const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
-  (void)written;
-  ::_exit(130);
-}
-
-void exit_130_on_interrupt() {
-  for (const int signal : {SIGINT, SIGTERM}) {
-    struct sigaction old {};
-    if (::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // nohup, background jobs
-    struct sigaction action {};
-    action.sa_handler = exit_interrupted;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(signal, &action, nullptr);
-  }
-}
+extern "C" void exit_interrupted(int) { lstmf::cli::exit_interrupted_now("lstm-forecast: interrupted\n"); }
 
 // SIGBUS: a page of a mapped input (io.hpp read_json_file) that another process truncated while we
 // read it. No exception can carry it; say which file, and exit 3 (an unreadable file) at once.
@@ -149,7 +155,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    exit_130_on_interrupt();
+    lstmf::cli::on_interrupt(exit_interrupted);
     exit_3_on_bus_or_file_size_error();
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;

@@ -1,6 +1,6 @@
 // lstm-forecast train: config + CSV -> checkpoint. Progress on stderr, --log-json for scripts,
-// SIGINT/SIGTERM save the best checkpoint so far and exit 130 (a second signal, more than half a
-// second later, exits at once).
+// SIGINT/SIGTERM save the best checkpoint so far and exit 130 (before the first epoch has ended
+// there is none: exit 130 at once; a second signal, more than half a second later, exits at once).
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,18 +39,13 @@ bool interrupted() { return g_first_signal_ns.load() != 0; }
 std::atomic<bool> g_epoch_done{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
-// The first SIGINT/SIGTERM asks training to stop after the current epoch and save; one that comes
+// The first SIGINT/SIGTERM asks training to stop after the current epoch and save (before the first
+// epoch has ended, with nothing to save, it exits at once); one that comes
 // more than half a second after it exits at once. Sooner, it is the same request delivered twice: GNU
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
-  if (!g_epoch_done.load()) {
-    remove_live_temporaries();
-    static const char message[] = "lstm-forecast: interrupted; no checkpoint was written\n";
-    const ssize_t written = ::write(STDERR_FILENO, message, sizeof message - 1);
-    (void)written;
-    ::_exit(static_cast<int>(ExitCode::interrupted));
-  }
+  if (!g_epoch_done.load()) exit_interrupted_now("lstm-forecast: interrupted; no checkpoint was written\n");
   timespec clock{};
   ::clock_gettime(CLOCK_MONOTONIC, &clock);  // async-signal-safe
   const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
@@ -62,21 +57,6 @@ extern "C" void on_signal(int) {
   }
 }
 
-// A signal the parent set to be ignored (nohup, `cmd &` in a script) stays ignored, as every other
-// command leaves it (main.cpp). SA_RESTART: a read or write that the first signal interrupts goes
-// on (writing the checkpoint into a fifo whose reader has not come yet), rather than failing as
-// an I/O error.
-void install_signal_handlers() {
-  for (const int signal : {SIGINT, SIGTERM}) {
-    struct sigaction old {};
-    if (::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;
-    struct sigaction action {};
-    action.sa_handler = on_signal;
-    action.sa_flags = SA_RESTART;
-    sigemptyset(&action.sa_mask);
-    ::sigaction(signal, &action, nullptr);
-  }
-}
 
 std::string seconds_text(double seconds) {
   std::ostringstream out;
@@ -321,7 +301,7 @@ int run_train(const TrainArgs& args) {
   check_distinct("--log-json", config.output.log_json,
                  {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
 
-  install_signal_handlers();
+  on_interrupt(on_signal);
   Progress progress(show_progress(args.quiet, args.progress));
   std::string log;
   FitOptions options;
