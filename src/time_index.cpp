@@ -674,6 +674,23 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& wr
     index.frequency = known;
     index.month_day = 0;
   }
+  // A history with more rows missing than present (1960-07, 09, 11, 12 of a monthly model): its
+  // most common step a whole multiple of the model's, and some two rows one model step apart, is
+  // read at the model's step, the others gaps (--missing fills them; a hunt found it refused as
+  // "irregular"). A history with no two rows a model step apart (a quarterly one of a monthly
+  // model) keeps its own step, refused as another frequency.
+  if (known.count >= 1 && (known.unit == Frequency::Unit::months || known.unit == Frequency::Unit::seconds ||
+                           known.unit == Frequency::Unit::periods) &&
+      f.unit == known.unit && f.count > known.count && f.count % known.count == 0) {
+    const auto position = [&](std::int64_t tick) {
+      return known.unit == Frequency::Unit::months ? static_cast<std::int64_t>(month_number(split_tick(tick))) : tick;
+    };
+    for (std::size_t i = 1; i < index.ticks.size(); ++i)
+      if (position(index.ticks[i]) - position(index.ticks[i - 1]) == known.count) {
+        index.frequency = known;
+        break;
+      }
+  }
   return index;
 }
 

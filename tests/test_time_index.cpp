@@ -274,6 +274,26 @@ TEST_CASE("frequencies are inferred from the ticks", "[time]") {
   }
 }
 
+TEST_CASE("a history with more rows missing than present is read at the model's step when two rows show it", "[time]") {
+  using Unit = Frequency::Unit;
+  const auto read = [](const std::vector<std::string>& texts, const Frequency& known) {
+    std::vector<std::int64_t> ticks;
+    for (const auto& text : texts) ticks.push_back(tick_of(text));
+    return infer_time_index(ticks, format_of(texts.front()), known);
+  };
+  const Frequency monthly{Unit::months, 1}, hourly{Unit::seconds, 3600};
+  // Most steps are two months, one is one: monthly, with gaps (a hunt: refused as "irregular").
+  const TimeIndex sparse = read({"1960-07", "1960-09", "1960-11", "1960-12"}, monthly);
+  CHECK(sparse.frequency.unit == Unit::months);
+  CHECK(sparse.frequency.count == 1);
+  CHECK(read({"2000-01-01 00:00", "2000-01-01 02:00", "2000-01-01 04:00", "2000-01-01 05:00"}, hourly).frequency.count == 3600);
+  // No two rows a model step apart: its own step, which the caller refuses as another frequency.
+  CHECK(read({"1960-03", "1960-06", "1960-09", "1960-12"}, monthly).frequency.count == 3);
+  CHECK(read({"1960-10", "1960-12"}, monthly).frequency.count == 2);
+  // Nothing known: as inferred.
+  CHECK(read({"1960-07", "1960-09", "1960-11", "1960-12"}, Frequency{}).frequency.count == 2);
+}
+
 TEST_CASE("one tick shows no step: a model's known frequency is taken where the form can hold it", "[time]") {
   using Unit = Frequency::Unit;
   const auto one = [](const std::string& text, const Frequency& known) {
