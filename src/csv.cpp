@@ -308,7 +308,8 @@ char excel_delimiter_line(const char* line, std::size_t length) {
 
 }  // namespace
 
-CsvReader::CsvReader(const std::string& path, char delimiter) : source_(source_name(path)) {
+CsvReader::CsvReader(const std::string& path, char delimiter, const std::vector<std::string>& expected)
+    : source_(source_name(path)) {
   std::unique_ptr<io::ByteSourceBase> bytes;
   if (path == "-") {
     bytes = std::make_unique<FileSource>(stdin, false, source_);
@@ -345,6 +346,23 @@ CsvReader::CsvReader(const std::string& path, char delimiter) : source_(source_n
   header_line_ = line_ = static_cast<long>(reader_->get_file_line());
   delimiter_ = delimiter != '\0' ? delimiter : detect_delimiter(line, length);
   split(line, length);
+  const auto holds_expected = [&] {
+    for (const std::string& name : expected)
+      if (std::find(fields_.begin(), fields_.end(), name) == fields_.end()) return false;
+    return true;
+  };
+  // (A header without quotes: splitting one with quotes may have read on past its line.)
+  if (delimiter == '\0' && !expected.empty() && std::memchr(line, '"', length) == nullptr && !holds_expected()) {
+    const char detected = delimiter_;
+    for (const char other : {',', ';', '\t'}) {
+      if (other == detected || std::memchr(line, other, length) == nullptr) continue;
+      delimiter_ = other;
+      split(line, length);
+      if (holds_expected()) break;
+      delimiter_ = detected;
+    }
+    if (delimiter_ == detected) split(line, length);
+  }
   header_.assign(fields_.begin(), fields_.end());
 }
 

@@ -228,6 +228,7 @@ std::string unread_feature_note(const Checkpoint& checkpoint, const History& his
 History read_history(const Checkpoint& checkpoint, const std::string& path) {
   DataConfig data = checkpoint.config.data;
   data.path = path;
+  data.delimiter = "auto";  // the training file's, not the model's: a history is detected as written
   SeriesSet set = load_series(data, [&](const std::string&) { return checkpoint.columns.frequency; });
   if (set.series.size() != 1) throw InputError(set.source, 0, 0, "expected one series, found " + std::to_string(set.series.size()));
   Series& series = set.series.front();

@@ -764,7 +764,12 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
   check_selection(data, source);
   const char delimiter = delimiter_from_text(data.delimiter);
 
-  CsvReader csv(data.path, delimiter);
+  // The columns asked for help detect the delimiter (a ';' file whose column is "sales, EUR").
+  std::vector<std::string> expected = data.targets;
+  expected.insert(expected.end(), data.features.begin(), data.features.end());
+  if (!data.time_column.empty()) expected.push_back(data.time_column);
+  if (!data.series_column.empty()) expected.push_back(data.series_column);
+  CsvReader csv(data.path, delimiter, expected);
   std::vector<SelectedColumn> columns;
   const bool long_format = !data.series_column.empty();
   for (const auto& name : data.targets) columns.push_back({name, find_column(csv, name, "target", long_format)});

@@ -211,6 +211,31 @@ TEST_CASE("a history with future rows left empty forecasts from its last value u
   CHECK_THAT(r.err, Contains("note: h.csv: 2 trailing rows without a target value not read (the forecast starts after the last value)"));
 }
 
+TEST_CASE("a history's delimiter is detected as written, whatever delimiter the model's training file had", "[cli]") {
+  // A hunt: a model trained with --delimiter ';' refused every comma history ("is the delimiter
+  // right? set data.delimiter"), which predict has no flag for.
+  TempDir dir;
+  std::string semi = "date;y\n", comma = "date,y\n";
+  for (int i = 0; i < 48; ++i) {
+    const std::string date = std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1);
+    const std::string value = std::to_string(100 + (i * 7) % 13 + i);
+    semi += date + ";" + value + "\n";
+    comma += date + "," + value + "\n";
+  }
+  dir.write("semi.csv", semi);
+  dir.write("comma.csv", comma);
+  REQUIRE(run_cli("train --data semi.csv --delimiter ';' --target y --time-column date --look-back 4 --horizon 2 --epochs 2 "
+                  "--ensemble 1 --hidden 4 --quiet --output m.json",
+                  dir.path()).exit_code == 0);
+  const RunResult from_semi = run_cli("predict --model m.json --input semi.csv", dir.path());
+  const RunResult from_comma = run_cli("predict --model m.json --input comma.csv", dir.path());
+  INFO(from_comma.err);
+  REQUIRE(from_semi.exit_code == 0);
+  REQUIRE(from_comma.exit_code == 0);
+  CHECK(from_comma.out == from_semi.out);
+  CHECK(run_cli("evaluate --model m.json --input - --origins 2", dir.path(), comma).exit_code == 0);
+}
+
 TEST_CASE("predict and evaluate refuse an empty --missing as train does", "[cli]") {
   TempDir dir;
   const std::string data = "'" + source_path("data/water-usage.csv") + "'";

@@ -49,6 +49,19 @@ TEST_CASE("csv reader splits each delimiter", "[csv]") {
   SECTION("a single column needs no delimiter") {
     CHECK(read_all("value\n1\n2\n") == Records{{"value"}, {"1"}, {"2"}});
   }
+  SECTION("a tie goes to the delimiter that splits the header into the columns asked for") {
+    // "date;sales, EUR": one ';', one ','. A hunt: the history of a model of "sales, EUR" was
+    // refused, its header split at the comma.
+    TempDir dir;
+    const std::string path = dir.write("semi.csv", "date;sales, EUR\n2020-01;1,5\n");
+    CHECK(CsvReader(path).header() == std::vector<std::string>{"date;sales", "EUR"});
+    CHECK(CsvReader(path, '\0', {"sales, EUR"}).header() == std::vector<std::string>{"date", "sales, EUR"});
+    CHECK(CsvReader(dir.write("tab.csv", "date\tsales, EUR\n"), '\0', {"date", "sales, EUR"}).delimiter() == '\t');
+    // Columns that no delimiter gives: as detected (the caller names the missing column).
+    CHECK(CsvReader(path, '\0', {"units"}).delimiter() == ',');
+    // A given delimiter is kept.
+    CHECK(CsvReader(path, ',', {"sales, EUR"}).delimiter() == ',');
+  }
 }
 
 TEST_CASE("csv reader handles quoting, line ends, BOM and blank lines", "[csv]") {

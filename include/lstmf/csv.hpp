@@ -40,9 +40,12 @@ namespace lstmf {
 // per-field allocation; they stay valid until the next call of next().
 class CsvReader {
  public:
-  // Opens `path` ("-" = stdin, shown as "<stdin>") and reads the header. `delimiter` '\0' = detect.
+  // Opens `path` ("-" = stdin, shown as "<stdin>") and reads the header. `delimiter` '\0' = detect:
+  // the one of ',', ';' and tab most frequent in the header (ties to ',' then ';'), unless another
+  // of them that occurs there splits it into fields holding every one of `expected` and that one
+  // does not ("date;sales, EUR" with the column "sales, EUR" is ';'; a header without quotes).
   // Throws IoError when the file cannot be opened, InputError when it has no header row.
-  explicit CsvReader(const std::string& path, char delimiter = '\0');
+  explicit CsvReader(const std::string& path, char delimiter = '\0', const std::vector<std::string>& expected = {});
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
