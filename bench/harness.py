@@ -35,7 +35,9 @@ import time
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED_BENCH = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench"))
+# The reference benchmarks beside the checkout (../shared/bench), or where LSTMF_SHARED_BENCH says
+# (a clone elsewhere).
+SHARED_BENCH = os.path.normpath(os.environ.get("LSTMF_SHARED_BENCH") or os.path.join(ROOT, "..", "shared", "bench"))
 
 # name: look-back, features, hidden, layers, batch, windows (full run), optimizer; as torch_reference.py,
 # with the window count of the big configs scaled down (results are also given per 1,000 windows).
@@ -99,6 +101,9 @@ def build(build_dir):
     subprocess.run(["cmake", "--build", build_dir, "-j2", "--target", "lstm-forecast", "bench_gemm", "bench_infer"],
                    check=True, stdout=subprocess.DEVNULL)
     source = os.path.join(SHARED_BENCH, "libtorch_reference.cpp")
+    if not os.path.exists(source):
+        sys.exit("harness.py: the reference benchmarks are not at %s (../shared/bench beside the checkout); "
+                 "set LSTMF_SHARED_BENCH to their folder" % SHARED_BENCH)
     binary = os.path.join(build_dir, "libtorch_reference")
     if not os.path.exists(binary) or os.path.getmtime(binary) < os.path.getmtime(source):
         log("building libtorch_reference (its header's build line; about a minute)")

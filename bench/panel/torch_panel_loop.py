@@ -16,7 +16,9 @@ import time
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REFERENCE = os.path.join(HERE, "..", "..", "..", "shared", "bench", "torch_reference.py")
+# ../shared/bench beside the checkout, or where LSTMF_SHARED_BENCH says (as bench/harness.py).
+REFERENCE = os.path.join(os.path.normpath(os.environ.get("LSTMF_SHARED_BENCH") or
+                                          os.path.join(HERE, "..", "..", "..", "shared", "bench")), "torch_reference.py")
 
 
 def load_net():
