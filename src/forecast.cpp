@@ -144,6 +144,16 @@ void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>
       throw InputError(source, 0, 0,
                        "times '" + history.format_tick(as_written[i - 1]) + "' and '" + history.format_tick(as_written[i]) +
                            "' fall in the same " + model.frequency.name() + " period of the model's");
+  // A model of steps under a day (hourly, every 15 minutes) keeps its clock: a history at :30 for
+  // a model trained at :00 had forecast times at :30 (a hunt), where a seasonally adjusted one
+  // refused them. (Days and weeks keep the history's own anchor: a weekly series on Sundays.)
+  const Frequency& f = model.frequency;
+  if (f.unit == Frequency::Unit::seconds && f.count > 0 && f.count < 86400 &&
+      (ticks.front() - tail.front()) % f.count != 0)
+    throw InputError(source, 0, 0,
+                     "time '" + history.format_tick(as_written.front()) + "' is not a whole number of " + f.name() +
+                         " steps from the training data's '" + model.format_tick(tail.front()) +
+                         "': the forecast would be written off the model's clock; give the history's times on it");
 }
 
 std::string far_in_window_note(const Checkpoint& checkpoint, const History& history) {
