@@ -1077,7 +1077,9 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   if (it == set->series.end() || it->id != s.id) {
     for (const auto& [id, reason] : set->empty)
       if (id == s.id) throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint: " + reason);
-    throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint has no rows here");
+    throw InputError(set->source, 0, 0,
+                     "series " + quote(s.id) + " of the checkpoint has no rows here: give its history, or pick the "
+                     "series the file holds (--series ID[,ID], or --shard)");
   }
   const Frequency& found = it->time.frequency;
   // (A weekend time in a business-day series' history was refused at its line by load_series.)

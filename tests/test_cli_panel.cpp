@@ -859,6 +859,24 @@ TEST_CASE("a per-series checkpoint's columns are its first trained series', in o
   CHECK(one_run["left_out"] == merged["left_out"]);
 }
 
+// Found by a hunt: the message named the series a history lacks, but not the way out.
+TEST_CASE("a history without one of the checkpoint's series says how to pick the ones it has", "[cli-panel]") {
+  TempDir dir;
+  const std::string both = monthly_ab([](char id, int i) { return 100 + (id == 'a' ? 3 : 5) * (i % 12) + 0.5 * i; });
+  dir.write("ab.csv", both);
+  dir.write("a.csv", both.substr(0, both.find("\nb,") + 1));
+  REQUIRE(run_cli("train --data ab.csv --series-column id --target value --time-column date --look-back 6 --horizon 2 "
+                  "--hidden 2 --epochs 1 --quiet --output m.json",
+                  dir.path()).exit_code == 0);
+  const RunResult lacking = run_cli("predict --model m.json --input a.csv", dir.path());
+  CHECK(lacking.exit_code == 2);
+  CHECK_THAT(lacking.err, Contains("series 'b' of the checkpoint has no rows here: give its history, or pick the series "
+                                   "the file holds (--series ID[,ID], or --shard)"));
+  const RunResult picked = run_cli("predict --model m.json --input a.csv --series a", dir.path());
+  INFO(picked.err);
+  CHECK(picked.exit_code == 0);
+}
+
 // Found by a hunt: shards whose every series diverged each exit 0 (one run goes on past them), and
 // their merge had written a checkpoint of no series, exit 0, where one run over the file exits 4.
 TEST_CASE("merging shards whose every series diverged fails as one run over the file does", "[cli-panel]") {
