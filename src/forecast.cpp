@@ -235,10 +235,15 @@ std::string unread_feature_note(const Checkpoint& checkpoint, const History& his
   return "";
 }
 
-History read_history(const Checkpoint& checkpoint, const std::string& path) {
-  DataConfig data = checkpoint.config.data;
+DataConfig history_data(const DataConfig& trained, const std::string& path) {
+  DataConfig data = trained;
   data.path = path;
-  data.delimiter = "auto";  // the training file's, not the model's: a history is detected as written
+  data.delimiter = "auto";
+  return data;
+}
+
+History read_history(const Checkpoint& checkpoint, const std::string& path) {
+  const DataConfig data = history_data(checkpoint.config.data, path);
   SeriesSet set = load_series(data, [&](const std::string&) { return checkpoint.columns.frequency; });
   if (set.series.size() != 1) throw InputError(set.source, 0, 0, "expected one series, found " + std::to_string(set.series.size()));
   Series& series = set.series.front();

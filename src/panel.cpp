@@ -999,9 +999,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
 // ---- forecasting ----
 
 SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::string& path, const SeriesSelection& selection) {
-  DataConfig data = checkpoint.config.data;
-  data.path = path;
-  data.delimiter = "auto";  // the training file's, not the model's: a history is detected as written
+  const DataConfig data = history_data(checkpoint.config.data, path);
   // Each series' history is read knowing its own trained frequency. A series with a column of no
   // values is set aside as training sets it aside (the training file reads here too; under
   // data.strict too, so that an unselected one does not fail the read); one the checkpoint holds

@@ -81,6 +81,10 @@ std::vector<std::string> history_notes(const Checkpoint& checkpoint, const Histo
 // Reads history from a CSV ("-" = stdin) with the checkpoint's columns, by name (extra columns
 // ignored, missing ones an error); the missing-value policy of the checkpoint's config applies.
 History read_history(const Checkpoint& checkpoint, const std::string& path);
+// How a history at `path` is read for a model trained with `trained`: as training's file was, but
+// for its delimiter, which was the training file's, not the model's: a history's is detected as
+// written. read_history and many series' read_panel_history (panel.hpp) read so.
+DataConfig history_data(const DataConfig& trained, const std::string& path);
 
 struct Forecast {
   std::string time_column;            // header of the first column: the time column, or "step"
