@@ -128,13 +128,13 @@ History tail_history(const Checkpoint& checkpoint) {
 }
 
 void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
-                         const TimeFormat& written, const std::string& source) {
+                         const TimeFormat& written, const std::string& source, long first_line) {
   if (tail.empty() || ticks.empty() || model.format.kind == TimeKind::none) return;
   const std::vector<std::int64_t> as_written = ticks;
   TimeIndex history;  // the history's own form, for messages
   history.format = written;
   if (const std::optional<std::size_t> off = place_on_grid(model, tail.front(), ticks)) {
-    throw InputError(source, 0, 0,
+    throw InputError(source, *off == 0 ? first_line : 0, 0,
                      "time '" + history.format_tick(as_written[*off]) + "' cannot be written as the training data's times are ('" +
                          model.format_tick(tail.back()) + "'), in which the forecast's times are written: write the "
                          "history's times as training's were");
@@ -150,7 +150,7 @@ void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>
   const Frequency& f = model.frequency;
   if (f.unit == Frequency::Unit::seconds && f.count > 0 && f.count < 86400 &&
       (ticks.front() - tail.front()) % f.count != 0)
-    throw InputError(source, 0, 0,
+    throw InputError(source, first_line, 0,
                      "time '" + history.format_tick(as_written.front()) + "' is not a whole number of " + f.name() +
                          " steps from the training data's '" + model.format_tick(tail.front()) +
                          "': the forecast would be written off the model's clock; give the history's times on it");
@@ -256,9 +256,10 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   // Clock times with a UTC offset are read as written: another offset than training's would shift
   // the season and mislabel the forecast.
   const std::string offset = offset_mismatch(series.time.format, checkpoint.columns.time_format);
-  if (!series.time.ticks.empty() && !offset.empty()) throw InputError(set.source, 0, 0, offset);
+  if (!series.time.ticks.empty() && !offset.empty()) throw InputError(set.source, series.first_line, 0, offset);
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
-  place_on_model_grid(checkpoint.columns.time_index(), tail, series.time.ticks, series.time.format, set.source);
+  place_on_model_grid(checkpoint.columns.time_index(), tail, series.time.ticks, series.time.format, set.source,
+                      series.first_line);
   long phase = 0;
   if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {
     // The tail's row 0 has a known phase; history row 0 lies a whole number of periods from it

@@ -1014,7 +1014,7 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {
     const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);
-    if (!s.time.ticks.empty() && !offset.empty()) throw InputError(set.source, 0, 0, offset);
+    if (!s.time.ticks.empty() && !offset.empty()) throw InputError(set.source, s.first_line, 0, offset);
   }
   set = select_series(std::move(set), selection);
   // A series the checkpoint does not hold that training left out (PanelCheckpoint::left_out; under
@@ -1088,7 +1088,11 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   TimeIndex model = checkpoint.columns.time_index();
   model.frequency = s.frequency;
   model.month_day = s.month_day;
-  place_on_model_grid(model, s.data_tail.ticks, history.ticks, it->time.format, history.source);
+  try {  // named as the file's line, the series said in the message
+    place_on_model_grid(model, s.data_tail.ticks, history.ticks, it->time.format, set->source, it->first_line);
+  } catch (const InputError& e) {
+    throw InputError(set->source, e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());
+  }
   history.target_filled = it->target_filled;
   return history;
 }

@@ -541,7 +541,7 @@ TEST_CASE("history off the training data's time grid cannot be placed in the sea
   REQUIRE(train.exit_code == 0);
   const RunResult off = run_cli("predict --model m.json --input half-past.csv", dir.path());
   CHECK(off.exit_code == 2);
-  CHECK_THAT(off.err, Contains("half-past.csv") && Contains("time '2024-01-01 00:30' is not a whole number of "
+  CHECK_THAT(off.err, Contains("half-past.csv:2: ") && Contains("time '2024-01-01 00:30' is not a whole number of "
                                                             "hourly steps from the training data's '2024-01-06 00:00'"));
 }
 
@@ -824,9 +824,9 @@ TEST_CASE("times written with a zero fraction of a second (JavaScript's toISOStr
   CHECK_THAT(forecast.out, StartsWith("time,y\n2024-01-03T00:00:00.000Z,") && Contains("\n2024-01-03T01:00:00.000Z,"));
 }
 
-TEST_CASE("a history whose times carry another UTC offset than training's is refused, single or many series", "[cli-train]") {
+TEST_CASE("a history whose times carry another UTC offset than training's, or lie off its clock, is refused at its line, single or many series", "[cli-train]") {
   TempDir dir;
-  std::string plus1 = "time,y\n", plus2 = "time,y\n", long1 = "id,time,y\n", long2 = "id,time,y\n";
+  std::string plus1 = "time,y\n", plus2 = "time,y\n", long1 = "id,time,y\n", long2 = "id,time,y\n", half = "id,time,y\n";
   for (int h = 0; h < 48; ++h) {
     char stamp[40];
     std::snprintf(stamp, sizeof stamp, "2024-01-%02d %02d:00:00", 1 + h / 24, h % 24);
@@ -836,12 +836,16 @@ TEST_CASE("a history whose times carry another UTC offset than training's is ref
     for (const char* id : {"a", "b"}) {
       long1 += std::string(id) + "," + stamp + "+01:00," + value + "\n";
       long2 += std::string(id) + "," + stamp + "+02:00," + value + "\n";
+      std::string off_clock = stamp;  // series b at half past: off the model's clock
+      if (id[0] == 'b') off_clock.replace(14, 2, "30");
+      half += std::string(id) + "," + off_clock + "+01:00," + value + "\n";
     }
   }
   dir.write("plus1.csv", plus1);
   dir.write("plus2.csv", plus2);
   dir.write("long1.csv", long1);
   dir.write("long2.csv", long2);
+  dir.write("half.csv", half);
   const std::string quick = " --target y --time-column time --look-back 4 --hidden 2 --epochs 1 --ensemble 1 --quiet";
   REQUIRE(run_cli("train --data plus1.csv --output m.json" + quick, dir.path()).exit_code == 0);
   const RunResult same = run_cli("predict --model m.json --input plus1.csv --horizon 1", dir.path());
@@ -850,7 +854,7 @@ TEST_CASE("a history whose times carry another UTC offset than training's is ref
   CHECK_THAT(same.out, Contains("2024-01-03 00:00:00+01:00,"));
   const RunResult other = run_cli("predict --model m.json --input plus2.csv", dir.path());
   CHECK(other.exit_code == 2);
-  CHECK_THAT(other.err, Contains("plus2.csv: its times are written with UTC offset +02:00, the model's training data "
+  CHECK_THAT(other.err, Contains("plus2.csv:2: its times are written with UTC offset +02:00, the model's training data "
                                  "with UTC offset +01:00; convert the history's times to the same offset"));
   // Written +0100 (Python's %z), forecast +0100; a history written +01:00 is the same offset.
   std::string compact = plus1;
@@ -862,7 +866,11 @@ TEST_CASE("a history whose times carry another UTC offset than training's is ref
   REQUIRE(run_cli("train --data long1.csv --series-column id --output p.json" + quick, dir.path()).exit_code == 0);
   const RunResult many = run_cli("predict --model p.json --input long2.csv", dir.path());
   CHECK(many.exit_code == 2);
-  CHECK_THAT(many.err, Contains("long2.csv: its times are written with UTC offset +02:00"));
+  CHECK_THAT(many.err, Contains("long2.csv:2: its times are written with UTC offset +02:00"));
+  // The file's line of the series' first row, and the series named.
+  const RunResult off_clock = run_cli("predict --model p.json --input half.csv", dir.path());
+  CHECK(off_clock.exit_code == 2);
+  CHECK_THAT(off_clock.err, Contains("half.csv:3: series 'b': time '2024-01-01 00:30:00+01:00' is not a whole number of hourly"));
 }
 
 TEST_CASE("a date column left unread because the look-back was given is named, with the flag that reads it", "[cli-train]") {
@@ -1031,7 +1039,7 @@ TEST_CASE("a history's times are placed on the model's grid: forecasts continue 
   REQUIRE(run_cli("train --data minutes.csv --output m.json" + quick, dir.path()).exit_code == 0);
   const RunResult lost = run_cli("predict --model m.json --input seconds.csv", dir.path());
   CHECK(lost.exit_code == 2);
-  CHECK_THAT(lost.err, StartsWith("lstm-forecast: seconds.csv: time '2004-01-01 05:00:30' cannot be written as the "
+  CHECK_THAT(lost.err, StartsWith("lstm-forecast: seconds.csv:2: time '2004-01-01 05:00:30' cannot be written as the "
                                   "training data's times are ('2004-01-01 05:19')"));
   // An hourly model keeps its clock: a history at :30 for a model at :00 had forecast at :30.
   std::string hours = "date,y\n", halves = "date,y\n";
@@ -1046,7 +1054,7 @@ TEST_CASE("a history's times are placed on the model's grid: forecasts continue 
   REQUIRE(run_cli("train --data hours.csv --output h.json" + quick, dir.path()).exit_code == 0);
   const RunResult off_clock = run_cli("predict --model h.json --input halves.csv", dir.path());
   CHECK(off_clock.exit_code == 2);
-  CHECK_THAT(off_clock.err, StartsWith("lstm-forecast: halves.csv: time '2004-01-01 00:30' is not a whole number of hourly "
+  CHECK_THAT(off_clock.err, StartsWith("lstm-forecast: halves.csv:2: time '2004-01-01 00:30' is not a whole number of hourly "
                                        "steps from the training data's '"));
   CHECK(run_cli("predict --model h.json --input hours.csv", dir.path()).exit_code == 0);
 }

@@ -54,9 +54,10 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
 // A history's times (`ticks`, written as `written`) placed on the grid of the model's (`model`,
 // whose training data ended in the times `tail`; time_index.hpp place_on_grid): forecasts
 // continue, and fitted rows are written, on the model's own grid. InputError naming `source` and
-// the time for one the model's form cannot write. Nothing happens without times on either side.
+// the time for one the model's form cannot write (and `first_line`, the file line of the history's
+// first row, when that row is the one). Nothing happens without times on either side.
 void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
-                         const TimeFormat& written, const std::string& source);
+                         const TimeFormat& written, const std::string& source, long first_line = 0);
 // The feature columns that were one value in every row the checkpoint's scaler saw (the model
 // cannot read them: its scaler maps any value to that one), as "feature 'x' is 1 in every
 // training row: ..." for train's note; "" for none.
