@@ -80,7 +80,7 @@ void check_backtest_options(const BacktestOptions& options) {
 }
 
 BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, const BacktestOptions& options,
-                           long tail_begin, const std::string& source) {
+                           long tail_begin, const std::string& source, const std::string& tail_name) {
   require_at_least(horizon, 1, "--horizon");
   require_at_least(season, 1, "--season");
   require_at_least(options.stride, 1, "--stride");
@@ -124,12 +124,12 @@ BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, co
     const long tail_rows = rows - tail_begin;
     if (last >= first_allowed) {
       count = (last - first_allowed) / options.stride + 1;
-      plan.rule = "the held-out tail, " + row_range(tail_begin, rows - 1);
+      plan.rule = tail_name + ", " + row_range(tail_begin, rows - 1);
     } else {
       count = 1;
       plan.rule = tail_rows == 0 ? "the last window (no held-out tail: val_fraction and test_fraction are 0)"
-                                 : "the last window (the held-out tail, " + std::to_string(tail_rows) + " row" +
-                                       (tail_rows == 1 ? "" : "s") + ", is shorter than the horizon)";
+                                 : "the last window (" + tail_name + ": " + count_of(tail_rows, "row") +
+                                       ", fewer than the horizon)";
     }
   }
   for (long i = count - 1; i >= 0; --i) plan.origins.push_back(last - i * options.stride);
@@ -253,13 +253,26 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   check_history_in_range(checkpoint, history);
 
   // The same tail as train's split (windows.cpp: split_rows), without its minimum-length checks:
-  // the backtest only needs its own windows.
+  // the backtest only needs its own windows. A history with times that runs past the last time
+  // training saw (a longer or later file, or a test tail, data.test_fraction, which no run trained
+  // on) holds rows it never saw: those are the tail then, whatever their share of the file.
   const long held_out = rows - split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
+  long tail_begin = std::max(0L, rows - held_out);
+  std::string tail_name = "the held-out tail";
+  const std::vector<std::int64_t>& trained = checkpoint.data_tail.ticks;
+  if (static_cast<long>(history.ticks.size()) == rows && rows > 0 && !trained.empty()) {
+    const TimeIndex index = checkpoint.columns.time_index();
+    const std::int64_t last_seen = index.advance(trained.back(), -checkpoint.test_rows);
+    if (history.ticks.back() > last_seen) {
+      tail_begin = static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), last_seen) - history.ticks.begin());
+      tail_name = "the rows after the last time it trained on (" + index.format_tick(last_seen) + ")";
+    }
+  }
   BacktestPlan plan;
   try {
     plan = plan_backtest(rows, data.look_back, options.horizon.value_or(default_horizon(checkpoint)),
-                         options.season.value_or(checkpoint.columns.seasonal_period), options,
-                         std::max(0L, rows - held_out), history.source);
+                         options.season.value_or(checkpoint.columns.seasonal_period), options, tail_begin,
+                         history.source, tail_name);
   } catch (const InputError& e) {
     // Too few rows: say which rows of the file were not read, if any (a feature that ends early).
     const std::string dropped = dropped_rows_note(history.dropped);

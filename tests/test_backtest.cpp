@@ -44,7 +44,7 @@ TEST_CASE("origins default to the held-out tail, counted back from the end", "[b
   SECTION("at least the last window when the tail is shorter than the horizon, or empty") {
     const BacktestPlan short_tail = plan_backtest(20, 3, 2, 4, {}, 19, "x.csv");
     CHECK(short_tail.origins == std::vector<long>{18});
-    CHECK(short_tail.rule == "the last window (the held-out tail, 1 row, is shorter than the horizon)");
+    CHECK(short_tail.rule == "the last window (the held-out tail: 1 row, fewer than the horizon)");
     const BacktestPlan no_tail = plan_backtest(20, 3, 2, 4, {}, 20, "x.csv");
     CHECK(no_tail.origins == std::vector<long>{18});
     CHECK(no_tail.rule == "the last window (no held-out tail: val_fraction and test_fraction are 0)");

@@ -84,14 +84,23 @@ TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on
   const RunResult unseen = run_cli("evaluate --model f.json --input a.csv --origins 18", dir.path());
   REQUIRE(unseen.exit_code == 0);
   CHECK_THAT(unseen.out, Contains("rows 127-144") && !Contains("in-sample"));
+  // By default the origins score those rows, every one (not a share of the longer file; a hunt).
+  const RunResult longer = run_cli("evaluate --model f.json --input a.csv", dir.path());
+  INFO(longer.err);
+  CHECK_THAT(longer.out, Contains("18 origins, stride 1, forecasting rows 127-144 (1959-07 to 1960-12); origins from the rows "
+                                  "after the last time it trained on (1959-06), rows 127-144\n") &&
+                             !Contains("in-sample"));
   const RunResult straddling = run_cli("evaluate --model f.json --input a.csv --origins 20", dir.path());
   CHECK_THAT(straddling.out, Contains("so 2 of the 20 forecasts scored are at or before the last time it trained on (1959-06: in-sample where the history is its training data)"));
-  // A test tail the refit left out: on the training file, the validation rows alone are in-sample.
+  // A test tail the refit left out: on the training file, the origins score it, and no more.
   train_airline(dir, "--epochs 3 --hidden 4 --refit true --test-fraction 0.1 --output t.json");
   const RunResult tested = run_cli("evaluate --model t.json", dir.path());
-  CHECK_THAT(tested.out, Contains("rows 117-144") &&
-                             Contains("refitted on every row of its training file before its test tail, so 14 of the 28 "
-                                      "forecasts scored are at or before the last time it trained on (1959-10: in-sample where the history is its training data)"));
+  CHECK_THAT(tested.out, Contains("origins from the rows after the last time it trained on (1959-10), rows 131-144\n") &&
+                             !Contains("in-sample"));
+  CHECK_THAT(run_cli("evaluate --model t.json --origins 28", dir.path()).out,
+             Contains("rows 117-144") &&
+                 Contains("refitted on every row of its training file before its test tail, so 14 of the 28 "
+                          "forecasts scored are at or before the last time it trained on (1959-10: in-sample where the history is its training data)"));
   // Counted by time whatever part of the training file the history holds: its first 130 rows end
   // at the refit's last row, the last 30 are the test tail and the 16 months before it.
   dir.write("head.csv", airline.substr(0, airline.find("1959-11")));

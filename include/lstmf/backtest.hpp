@@ -41,6 +41,7 @@ namespace lstmf {
 struct BacktestOptions {
   std::optional<int> horizon;    // steps per forecast; default the trained horizon (longer: recursive)
   std::optional<long> origins;   // how many origins; default those forecasting the held-out tail
+                                 // (with times, the rows after the training data when the history has them)
   int stride = 1;                // rows between consecutive origins
   std::optional<int> season;     // seasonal period m; default the checkpoint's columns.seasonal_period
   int threads = 0;               // model inference threads; 0 = all cores
@@ -61,12 +62,12 @@ struct BacktestPlan {
   std::string rule;              // how the origins were chosen, one phrase for the report
 };
 
-// Chooses the origins for a history of `rows` rows whose held-out tail starts at row `tail_begin`
-// (options.origins absent) or takes options.origins of them. horizon and season must be resolved.
-// InputError naming `source` when the history is too short (stating the minimum) or cannot hold the
-// origins asked for (stating how many fit).
+// Chooses the origins for a history of `rows` rows whose held-out tail (named `tail_name` in the
+// plan's rule) starts at row `tail_begin` (options.origins absent) or takes options.origins of them.
+// horizon and season must be resolved. InputError naming `source` when the history is too short
+// (stating the minimum) or cannot hold the origins asked for (stating how many fit).
 BacktestPlan plan_backtest(long rows, int look_back, int horizon, int season, const BacktestOptions& options,
-                           long tail_begin, const std::string& source);
+                           long tail_begin, const std::string& source, const std::string& tail_name = "the held-out tail");
 
 // One method's forecasts for every origin of a plan: [origins, horizon * targets], with
 // values(i, h * targets + k) the forecast of target k for row origins[i] + h (predict_at's layout).

@@ -95,12 +95,15 @@ constexpr const char* kFooter =
     "\"target_rows\" count them.\n"
     "By default the origins are those whose forecasts lie in the held-out tail, the last\n"
     "val_fraction + test_fraction of the rows as train split them (at least one origin: the last window;\n"
-    "validation rows chose the best epoch, so train with --test-fraction for rows it never saw);\n"
+    "validation rows chose the best epoch, so train with --test-fraction for rows it never saw), or,\n"
+    "when the history's times run past the last time training saw (a longer file, a test tail), the rows after it;\n"
     "origins are --stride rows apart, counted back from the end. Each origin needs max(look-back, m) rows\n"
     "before it. Baselines on the same windows: naive (the last value) and seasonal naive (the value one\n"
-    "season before). Errors are pooled over every origin and step: MAE, RMSE, MAPE % (skipping actual\n"
-    "values of 0), sMAPE % (M4: 200|y-f|/(|y|+|f|)), and MASE = MAE / the seasonal naive MAE with the same m\n"
-    "over the rows before the first origin. An undefined value is shown as n/a (null in JSON), with a note.";
+    "season before). Errors are pooled over every origin and step whose value the file holds (a value\n"
+    "--missing filled is an input, not scored): MAE, RMSE, MAPE % (skipping actual values of 0), sMAPE %\n"
+    "(M4: 200|y-f|/(|y|+|f|), 0 where both are 0), and MASE = MAE / the seasonal naive MAE with the same m\n"
+    "over the rows before the first origin. An undefined value is shown as n/a (null in JSON), with a note\n"
+    "(on stderr; in the JSON's \"notes\").";
 
 int run_protocol_command(const EvaluateArgs& args) {
   ProtocolOptions options;
