@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <iomanip>
 #include <optional>
 #include <set>
@@ -49,6 +50,13 @@ MethodForecasts baseline_forecasts(const std::string& name, const MatrixD& histo
 }
 
 nlohmann::json score_json(const Score& score) { return score.value ? nlohmann::json(*score.value) : nlohmann::json(); }
+
+// A step's MAE, null for a step with no observed row scored (NaN in MethodScores::mae_by_step).
+nlohmann::json by_step_json(const std::vector<double>& by_step) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const double v : by_step) out.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
+  return out;
+}
 
 // Four significant digits without an exponent for ordinary magnitudes: a table is read by eye.
 std::string format_value(const Score& score, int fixed_decimals = -1) {
@@ -148,7 +156,7 @@ MethodForecasts seasonal_naive_forecasts(const MatrixD& history, int targets, co
 }
 
 Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
-                        const std::vector<MethodForecasts>& methods) {
+                        const std::vector<MethodForecasts>& methods, const std::vector<bool>& unobserved) {
   const int n_targets = static_cast<int>(targets.size());
   const auto n_origins = static_cast<Eigen::Index>(plan.origins.size());
   if (plan.origins.empty() || history.rows() != plan.rows || history.cols() < n_targets)
@@ -171,22 +179,39 @@ Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& 
                   ", " + std::to_string(method.values.cols()) + "], expected [" + std::to_string(n_origins) + ", " +
                   std::to_string(plan.horizon * n_targets) + "]");
     for (int k = 0; k < n_targets; ++k) {
-      // Every (origin, step) pair, origin by origin.
+      // Every (origin, step) pair of an observed row, origin by origin.
       std::vector<double> actual, forecast;
       MethodScores scores{method.method, targets[static_cast<size_t>(k)], {}, {}, {}, {}, {}, {}};
-      scores.mae_by_step.assign(static_cast<size_t>(plan.horizon), 0.0);
+      std::vector<double> step_sum(static_cast<size_t>(plan.horizon), 0.0);
+      std::vector<long> step_count(static_cast<size_t>(plan.horizon), 0);
       for (Eigen::Index i = 0; i < n_origins; ++i)
         for (int h = 0; h < plan.horizon; ++h) {
-          const double y = history(plan.origins[static_cast<size_t>(i)] + h, k);
+          const long row = plan.origins[static_cast<size_t>(i)] + h;
+          if (static_cast<size_t>(row) < unobserved.size() && unobserved[static_cast<size_t>(row)]) continue;
+          const double y = history(row, k);
           const double f = method.values(i, h * n_targets + k);
           actual.push_back(y);
           forecast.push_back(f);
-          scores.mae_by_step[static_cast<size_t>(h)] += std::abs(y - f) / static_cast<double>(n_origins);
+          step_sum[static_cast<size_t>(h)] += std::abs(y - f);
+          ++step_count[static_cast<size_t>(h)];
         }
+      for (int h = 0; h < plan.horizon; ++h)
+        scores.mae_by_step.push_back(step_count[static_cast<size_t>(h)] > 0
+                                         ? step_sum[static_cast<size_t>(h)] / static_cast<double>(step_count[static_cast<size_t>(h)])
+                                         : std::numeric_limits<double>::quiet_NaN());
+      if (actual.empty()) {
+        const Score none{std::nullopt, "no row scored holds an observed value (every one was missing in the file)"};
+        scores.mae = scores.rmse = scores.mape = scores.smape = scores.mase = none;
+        result.scores.push_back(std::move(scores));
+        continue;
+      }
       scores.mae = mae(actual, forecast);
       scores.rmse = rmse(actual, forecast);
       scores.mape = mape(actual, forecast);
       scores.smape = smape(actual, forecast);
+      // Its 0/0 terms are the method's own (a forecast of 0 where the actual is 0): say whose.
+      if (scores.smape.note.rfind("sMAPE counts", 0) == 0)
+        scores.smape.note = "sMAPE of " + method.method + scores.smape.note.substr(5);
       scores.mase = mase(actual, forecast, result.scales[static_cast<size_t>(k)]);
       result.scores.push_back(std::move(scores));
     }
@@ -286,9 +311,9 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
       naive_forecasts(history.values, targets, plan),
       seasonal_naive_forecasts(history.values, targets, plan),
   };
-  Backtest result = score_backtest(history.values, checkpoint.columns.targets, plan, methods);
+  Backtest result = score_backtest(history.values, checkpoint.columns.targets, plan, methods, history.target_filled);
   result.source = history.source;
-  // Values the file lacks, filled by data.missing (--missing), are scored like the others: said.
+  // Values the file lacks, filled by data.missing (--missing) for the inputs, are not scored: said.
   // The rows scored are each origin's next `horizon` rows: with a stride beyond the horizon, not
   // every row between the first origin and the last.
   std::vector<bool> is_scored(static_cast<std::size_t>(rows), false);
@@ -302,10 +327,10 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   }
   if (filled > 0)
     result.history_notes.push_back(
-        std::to_string(filled) + " of the " + std::to_string(scored) + " rows scored " +
-        (filled == 1 ? "has" : "have") + " a target value missing in the file, filled by data.missing (" +
-        to_string(checkpoint.config.data.missing) + ") and scored as if observed: give a history without gaps to "
-        "score observed values alone");
+        std::to_string(filled) + " of the " + std::to_string(scored) + " rows forecast " +
+        (filled == 1 ? "has" : "have") + " a target value missing in the file (filled by data.missing, " +
+        to_string(checkpoint.config.data.missing) + ", where an origin reads it): " + (filled == 1 ? "its" : "their") +
+        " forecasts are not scored");
   // Interpolation fills a gap toward the first value after it: a gap that reaches an origin (its
   // row o - 1 filled) was filled from a row the origin forecasts, or a later one. ffill reads
   // earlier values only.
@@ -343,7 +368,7 @@ nlohmann::json to_json(const Backtest& backtest) {
   for (const MethodScores& s : backtest.scores)
     targets[s.target]["methods"][s.method] = {{"mae", score_json(s.mae)},     {"rmse", score_json(s.rmse)},
                                               {"mape", score_json(s.mape)},   {"smape", score_json(s.smape)},
-                                              {"mase", score_json(s.mase)},   {"mae_by_step", s.mae_by_step}};
+                                              {"mase", score_json(s.mase)},   {"mae_by_step", by_step_json(s.mae_by_step)}};
   nlohmann::json target_rows = {{"first", plan.origins.front() + 1}, {"last", plan.origins.back() + plan.horizon}};
   if (!backtest.first_target_time.empty()) {
     target_rows["first_time"] = backtest.first_target_time;
@@ -393,9 +418,6 @@ std::string format_table(const Backtest& backtest) {
     row(s.method, s.target,
         {format_value(s.mae), format_value(s.rmse), format_value(s.mape, 2), format_value(s.smape, 2),
          format_value(s.mase, 3)});
-  const std::vector<std::string> notes = backtest.notes();
-  if (!notes.empty()) out << "\n";
-  for (const std::string& note : notes) out << "note: " << note << "\n";
   return out.str();
 }
 

@@ -76,11 +76,17 @@ Score mape(const std::vector<double>& actual, const std::vector<double>& forecas
 Score smape(const std::vector<double>& actual, const std::vector<double>& forecast) {
   check_pair(actual, forecast, "smape");
   double sum = 0;
+  size_t both_zero = 0;
   for (size_t i = 0; i < actual.size(); ++i) {
     const double denominator = std::abs(actual[i]) + std::abs(forecast[i]);
-    if (denominator > 0) sum += 2 * std::abs(actual[i] - forecast[i]) / denominator;  // 0/0: exact, counts 0
+    if (denominator > 0) sum += 2 * std::abs(actual[i] - forecast[i]) / denominator;
+    else ++both_zero;  // 0/0: exact, counts 0
   }
-  return {100 * sum / static_cast<double>(actual.size()), ""};
+  // Said, as MAPE's skipped zeros are: on an intermittent series they favour a forecast of 0.
+  const std::string note = both_zero == 0 ? ""
+                           : "sMAPE counts the " + std::to_string(both_zero) + " of " + std::to_string(actual.size()) +
+                                 " terms whose actual and forecast values are both 0 as exact (0)";
+  return {100 * sum / static_cast<double>(actual.size()), note};
 }
 
 // Relative size of rounding noise in a series' values: an in-sample change at most this share of

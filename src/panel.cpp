@@ -1379,20 +1379,23 @@ std::string format_table(const PanelBacktest& backtest) {
   out << ": lstm " << fixed(a.geometric_mase.at("lstm")) << ", naive " << fixed(a.geometric_mase.at("naive"))
       << ", seasonal naive " << fixed(a.geometric_mase.at("seasonal_naive")) << "\n";
   out << "lstm beats seasonal naive (lower MASE) on " << a.beats << " of " << a.compared << "\n";
-  // What a single-series table notes below it (a MASE scale with m = 1, an undefined one), per
-  // series: the first few, then how many more (--json has each).
+  return out.str();
+}
+
+std::vector<std::string> table_notes(const PanelBacktest& backtest) {
+  // What a single-series backtest notes (a MASE scale with m = 1, an undefined one), per series:
+  // the first few, then how many more (--json has each).
   constexpr std::size_t kShownNotes = 5;
+  std::vector<std::string> out;
   std::size_t noted = 0;
   for (const auto& [id, b] : backtest.series) {
     const std::vector<std::string> notes = b.notes();
     if (notes.empty()) continue;
-    if (noted++ == 0) out << "\n";
-    if (noted <= kShownNotes)
-      for (const std::string& note : notes) out << "note: series " << in_quotes(id) << ": " << note << "\n";
+    if (++noted <= kShownNotes)
+      for (const std::string& note : notes) out.push_back("series " + in_quotes(id) + ": " + note);
   }
-  if (noted > kShownNotes)
-    out << "note: and " << std::to_string(noted - kShownNotes) << " more series with notes (--json lists them)\n";
-  return out.str();
+  if (noted > kShownNotes) out.push_back("and " + std::to_string(noted - kShownNotes) + " more series with notes (--json lists them)");
+  return out;
 }
 
 // ---- merging ----

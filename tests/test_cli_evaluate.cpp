@@ -216,8 +216,17 @@ TEST_CASE("evaluate says when scored values were missing in the file and filled 
   const RunResult filled = run_cli("evaluate --model m.json --input gap.csv --missing interpolate", dir.path());
   INFO(filled.err);
   REQUIRE(filled.exit_code == 0);
-  CHECK_THAT(filled.out, Contains("note: 1 of the 4 rows scored has a target value missing in the file, filled by "
-                                  "data.missing (interpolate) and scored as if observed"));
+  CHECK_THAT(filled.err, Contains("note: 1 of the 4 rows forecast has a target value missing in the file (filled by "
+                                  "data.missing, interpolate, where an origin reads it): its forecasts are not scored"));
+  // Scored over the observed rows alone: row 38 (0-based 37) forecast by origins 36 and 37 is not.
+  const auto scored = nlohmann::json::parse(run_cli("evaluate --model m.json --input gap.csv --missing interpolate --json",
+                                                    dir.path()).out)["targets"]["y"]["methods"]["naive"];
+  const double y35 = 100 + (35 * 7) % 13 + 35, y36 = 100 + (36 * 7) % 13 + 36, y38 = 100 + (38 * 7) % 13 + 38,
+               y39 = 100 + (39 * 7) % 13 + 39;
+  const double y37 = (y36 + y38) / 2;  // interpolated: origin 38 reads it
+  // Origins 36, 37, 38: step 1 scores rows 36 and 38 (37 unobserved), step 2 rows 38 and 39 (37 out).
+  CHECK(scored["mae_by_step"][0].get<double>() == Approx((std::abs(y36 - y35) + std::abs(y38 - y37)) / 2));
+  CHECK(scored["mae_by_step"][1].get<double>() == Approx((std::abs(y38 - y36) + std::abs(y39 - y37)) / 2));
   CHECK_THAT(run_cli("evaluate --model m.json --input full.csv", dir.path()).out, !Contains("missing in the file"));
   // With a stride beyond the horizon the rows between origins are not scored: counted were every
   // row from the first origin on ("1 of the 14 rows"), the gap among them though no origin scored it.
@@ -225,12 +234,12 @@ TEST_CASE("evaluate says when scored values were missing in the file and filled 
       run_cli("evaluate --model m.json --input gap.csv --missing interpolate --horizon 1 --stride 6 --origins 3", dir.path());
   INFO(strided.err);
   REQUIRE(strided.exit_code == 0);
-  CHECK_THAT(strided.out, !Contains("rows scored"));
+  CHECK_THAT(strided.err, !Contains("rows forecast"));
   const RunResult on_gap =
       run_cli("evaluate --model m.json --input gap.csv --missing interpolate --horizon 1 --stride 2 --origins 3", dir.path());
   INFO(on_gap.err);
   REQUIRE(on_gap.exit_code == 0);
-  CHECK_THAT(on_gap.out, Contains("note: 1 of the 3 rows scored has a target value missing"));
+  CHECK_THAT(on_gap.err, Contains("note: 1 of the 3 rows forecast has a target value missing"));
 }
 
 TEST_CASE("evaluate takes its history from --input, from stdin, and its windows from the flags", "[cli-evaluate]") {

@@ -649,8 +649,9 @@ TEST_CASE("many-series evaluate notes a MASE scale of m = 1 per series, as the s
   const RunResult table = run_cli("evaluate --model m.json --input p.csv --horizon 36", dir.path());
   INFO(table.err);
   REQUIRE(table.exit_code == 0);
-  CHECK_THAT(table.out, Contains("note: series 'a': MASE scale uses m = 1: the 12 in-sample values are fewer than m + 1 = 13") &&
+  CHECK_THAT(table.err, Contains("note: series 'a': MASE scale uses m = 1: the 12 in-sample values are fewer than m + 1 = 13") &&
                             Contains("note: series 'b': MASE scale uses m = 1"));
+  CHECK_THAT(table.out, !Contains("note"));  // stdout is the table
   const auto json = nlohmann::json::parse(run_cli("evaluate --model m.json --input p.csv --horizon 36 --json", dir.path()).out);
   CHECK(json["series"][0]["notes"][0].get<std::string>().rfind("MASE scale uses m = 1", 0) == 0);
 }

@@ -1092,7 +1092,7 @@ TEST_CASE("notes cover every target, an unread feature, and rows a short history
   const RunResult filled = run_cli("evaluate --model m.json --input bmiss.csv --missing interpolate", dir.path());
   INFO(filled.err);
   CHECK(filled.exit_code == 0);
-  CHECK_THAT(filled.out, Contains("2 of the 5 rows scored have a target value missing in the file") &&
+  CHECK_THAT(filled.err, Contains("2 of the 5 rows forecast have a target value missing in the file") &&
                              Contains("2 of the 3 origins follow a gap filled by interpolation"));
   CHECK_THAT(run_cli("predict --model m.json --input bjump.csv", dir.path()).err,
              Contains("note: bjump.csv: the last value of 'b' (400, at 2021-02-19) changed by"));

@@ -59,6 +59,8 @@ TEST_CASE("point metrics match values worked by hand", "[metrics]") {
   SECTION("sMAPE is M4's, in percent, with an exact 0 counting 0") {
     CHECK(*smape(actual, forecast).value == Approx(100 * (2.0 / 3 + 0 + 2.0 + 4.0 / 6) / 4));
     CHECK(*smape({0, 1}, {0, 1}).value == 0);
+    CHECK(smape({0, 1}, {0, 1}).note == "sMAPE counts the 1 of 2 terms whose actual and forecast values are both 0 as exact (0)");
+    CHECK(smape({0, 1}, {2, 1}).note.empty());
     CHECK(*smape({1}, {-1}).value == Approx(200));
   }
   SECTION("mismatched lengths are a caller's bug") {

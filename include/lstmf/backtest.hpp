@@ -85,7 +85,8 @@ struct MethodScores {
   std::string method;
   std::string target;
   Score mae, rmse, mape, smape, mase;  // MAPE and sMAPE in percent
-  std::vector<double> mae_by_step;     // [horizon]: MAE of step h over the origins
+  std::vector<double> mae_by_step;     // [horizon]: MAE of step h over the origins scored (NaN, null in
+                                       // JSON, where every row it forecast is unobserved)
 };
 
 struct Backtest {
@@ -105,8 +106,11 @@ struct Backtest {
 
 // Scores the methods' forecasts against `history` ([rows, columns], original units, targets in its first columns,
 // named by `targets`) on the plan's windows. Pure: no model, so any forecaster can be scored.
+// `unobserved` ([rows], or empty for none): rows whose target values the file lacked (filled for
+// the methods' inputs, History::target_filled); their forecasts are not scored, as R's accuracy()
+// drops missing actuals. A target without one observed value scored has every score undefined.
 Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
-                        const std::vector<MethodForecasts>& methods);
+                        const std::vector<MethodForecasts>& methods, const std::vector<bool>& unobserved = {});
 
 // The whole backtest: resolves the options against the checkpoint, plans the origins, runs the model
 // with predict_at and scores it with the naive and seasonal naive baselines. InputError for a bad
@@ -118,7 +122,8 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
 // when undefined) and mae_by_step; and the notes.
 nlohmann::json to_json(const Backtest& backtest);
 // A plain-text report: a header saying which rows were forecast and with what m, one line per
-// method and target (undefined values as n/a), then the notes.
+// method and target (undefined values as n/a). The notes (Backtest::notes) are not in it: the CLI
+// says them on stderr.
 std::string format_table(const Backtest& backtest);
 
 }  // namespace lstmf

@@ -5,8 +5,8 @@
 //   MAE   = mean |y - f|
 //   RMSE  = sqrt(mean (y - f)^2)
 //   MAPE  = 100 * mean |y - f| / |y|             over the terms with y != 0 only (percent)
-//   sMAPE = 100 * mean 2|y - f| / (|y| + |f|)    a term with y = f = 0 counts 0 (percent, 0..200;
-//                                                M4's definition, Makridakis et al. 2020)
+//   sMAPE = 100 * mean 2|y - f| / (|y| + |f|)    a term with y = f = 0 counts 0, with a note
+//                                                (percent, 0..200; M4's definition, Makridakis et al. 2020)
 //   MASE  = MAE / scale, scale = the in-sample seasonal naive MAE with the same m (Hyndman and
 //           Koehler 2006): mean |y_t - y_{t-m}| over the rows before the forecast origin.
 // A metric that is undefined (MAPE with every actual 0, MASE with a scale of 0) is a Score without a

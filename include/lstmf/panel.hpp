@@ -317,6 +317,9 @@ PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet&
 // beats seasonal naive on (lower MASE).
 nlohmann::json to_json(const PanelBacktest& backtest);
 std::string format_table(const PanelBacktest& backtest);
+// The series' notes for a reader of format_table (said on stderr): the first five series' notes,
+// each prefixed "series 'ID': ", then how many more series have some.
+std::vector<std::string> table_notes(const PanelBacktest& backtest);
 
 // ---- merging shards -----------------------------------------------------------------------------
 

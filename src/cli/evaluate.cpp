@@ -36,10 +36,12 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
     std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
-  if (json)
+  if (json) {
     std::cout << to_json(result).dump(2) << "\n";
-  else
+  } else {
     std::cout << format_table(result);
+    for (const std::string& note : table_notes(result)) std::cerr << "note: " << note << "\n";  // stdout is the table
+  }
   if (checkpoint.series.empty())  // as predict says it
     std::cerr << "note: " << no_series_note(checkpoint, args, model) << ": nothing was evaluated\n";
   return 0;
@@ -200,10 +202,12 @@ int run_evaluate(EvaluateArgs args) {
   }
   for (const std::string& note : history_notes(checkpoint, history, false))  // as predict says them
     std::cerr << "note: " << history.source << ": " << note << "\n";
-  if (args.json)
+  if (args.json) {
     std::cout << to_json(result).dump(2) << "\n";
-  else
+  } else {
     std::cout << format_table(result);
+    for (const std::string& note : result.notes()) std::cerr << "note: " << note << "\n";  // stdout is the table
+  }
   return 0;
 }
 
