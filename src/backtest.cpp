@@ -156,7 +156,7 @@ MethodForecasts seasonal_naive_forecasts(const MatrixD& history, int targets, co
 }
 
 Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
-                        const std::vector<MethodForecasts>& methods, const std::vector<bool>& unobserved) {
+                        const std::vector<MethodForecasts>& methods, const std::vector<std::vector<bool>>& unobserved) {
   const int n_targets = static_cast<int>(targets.size());
   const auto n_origins = static_cast<Eigen::Index>(plan.origins.size());
   if (plan.origins.empty() || history.rows() != plan.rows || history.cols() < n_targets)
@@ -187,7 +187,9 @@ Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& 
       for (Eigen::Index i = 0; i < n_origins; ++i)
         for (int h = 0; h < plan.horizon; ++h) {
           const long row = plan.origins[static_cast<size_t>(i)] + h;
-          if (static_cast<size_t>(row) < unobserved.size() && unobserved[static_cast<size_t>(row)]) continue;
+          if (static_cast<size_t>(k) < unobserved.size() && static_cast<size_t>(row) < unobserved[static_cast<size_t>(k)].size() &&
+              unobserved[static_cast<size_t>(k)][static_cast<size_t>(row)])
+            continue;
           const double y = history(row, k);
           const double f = method.values(i, h * n_targets + k);
           actual.push_back(y);
@@ -278,19 +280,25 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   check_history_in_range(checkpoint, history);
 
   // The same tail as train's split (windows.cpp: split_rows), without its minimum-length checks:
-  // the backtest only needs its own windows. A history with times that runs past the last time
-  // training saw (a longer or later file, or a test tail, data.test_fraction, which no run trained
-  // on) holds rows it never saw: those are the tail then, whatever their share of the file.
+  // the backtest only needs its own windows. A history with times that runs past the training
+  // data holds rows no run saw, whatever their share of the file. A refitted model (every row but
+  // a test tail, Checkpoint::test_rows) saw each row up to a known time: the rows after it are the
+  // tail (a longer or later file, or a test tail). Another trained on the rows before its held-out
+  // tail, whose start the checkpoint does not record: the rows after the training data are scored,
+  // and the held-out share of the history too where it starts earlier.
   const long held_out = rows - split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
   long tail_begin = std::max(0L, rows - held_out);
   std::string tail_name = "the held-out tail";
   const std::vector<std::int64_t>& trained = checkpoint.data_tail.ticks;
   if (static_cast<long>(history.ticks.size()) == rows && rows > 0 && !trained.empty()) {
     const TimeIndex index = checkpoint.columns.time_index();
+    const bool refitted = checkpoint.config.training.refit == Toggle::on;
     const std::int64_t last_seen = index.advance(trained.back(), -checkpoint.test_rows);
-    if (history.ticks.back() > last_seen) {
-      tail_begin = static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), last_seen) - history.ticks.begin());
-      tail_name = "the rows after the last time it trained on (" + index.format_tick(last_seen) + ")";
+    const long after = static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), last_seen) - history.ticks.begin());
+    if (after < rows && (refitted || after < tail_begin)) {
+      tail_begin = after;
+      tail_name = refitted ? "the rows after the last time it trained on (" + index.format_tick(last_seen) + ")"
+                           : "the rows after its training data (" + index.format_tick(last_seen) + ")";
     }
   }
   BacktestPlan plan;
@@ -323,21 +331,21 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   for (long r = 0; r < rows; ++r) {
     if (!is_scored[static_cast<std::size_t>(r)]) continue;
     ++scored;
-    if (static_cast<std::size_t>(r) < history.target_filled.size() && history.target_filled[static_cast<std::size_t>(r)]) ++filled;
+    if (row_filled(history.target_filled, r)) ++filled;
   }
   if (filled > 0)
     result.history_notes.push_back(
         std::to_string(filled) + " of the " + std::to_string(scored) + " rows forecast " +
         (filled == 1 ? "has" : "have") + " a target value missing in the file (filled by data.missing, " +
-        to_string(checkpoint.config.data.missing) + ", where an origin reads it): " + (filled == 1 ? "its" : "their") +
-        " forecasts are not scored");
+        to_string(checkpoint.config.data.missing) + ", where an origin reads it): the forecasts of missing values "
+        "are not scored");
   // Interpolation fills a gap toward the first value after it: a gap that reaches an origin (its
   // row o - 1 filled) was filled from a row the origin forecasts, or a later one. ffill reads
   // earlier values only.
   if (checkpoint.config.data.missing == MissingPolicy::interpolate && !history.target_filled.empty()) {
     long leaking = 0;
     for (const long origin : plan.origins)
-      if (origin > 0 && history.target_filled[static_cast<std::size_t>(origin - 1)]) ++leaking;
+      if (row_filled(history.target_filled, origin - 1)) ++leaking;
     if (leaking > 0)
       result.history_notes.push_back(
           std::to_string(leaking) + " of the " + std::to_string(plan.origins.size()) +

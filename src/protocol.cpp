@@ -340,13 +340,13 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
           per_row.erase(per_row.begin(), per_row.begin() + begin);
         };
         keep(series.time.ticks);
-        keep(series.target_filled);
+        for (std::vector<bool>& rows : series.target_filled) keep(rows);
       };
       // Rows before the target's first value and after its last are not data: the series starts
       // and ends there, and its last h values are held out. The loader drops them under a filling
       // policy, but keeps (fills) leading rows of a file without times, which the scores need not.
       const auto filled = [&](long r) {
-        return !series.target_filled.empty() && series.target_filled[static_cast<std::size_t>(r)];
+        return row_filled(series.target_filled, r);
       };
       long first = 0;
       while (first < series.rows() && filled(first)) ++first;

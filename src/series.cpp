@@ -737,9 +737,10 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
     last = span.end;
   }
   if (n_targets > 0 && raw.values.leftCols(n_targets).middleRows(first, last - first).hasNaN()) {
-    series.target_filled.resize(static_cast<std::size_t>(last - first));
-    for (long r = first; r < last; ++r)
-      series.target_filled[static_cast<std::size_t>(r - first)] = raw.values.row(r).head(n_targets).hasNaN();
+    series.target_filled.assign(static_cast<std::size_t>(n_targets), std::vector<bool>(static_cast<std::size_t>(last - first)));
+    for (int k = 0; k < n_targets; ++k)
+      for (long r = first; r < last; ++r)
+        series.target_filled[static_cast<std::size_t>(k)][static_cast<std::size_t>(r - first)] = std::isnan(raw.values(r, k));
   }
   fill_missing(raw.values, columns, missing, source);
   if (first > 0 || last < raw.values.rows()) {

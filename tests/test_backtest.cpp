@@ -132,13 +132,15 @@ TEST_CASE("scores compare every method on the same windows", "[backtest]") {
   }
   SECTION("rows the file lacked are not scored") {
     // Row 14 unobserved: naive's pairs |6| |2| (origin 12) and |4| |6| (origin 13) remain.
-    std::vector<bool> unobserved(16, false);
-    unobserved[14] = true;
+    std::vector<std::vector<bool>> unobserved(2, std::vector<bool>(16, false));
+    unobserved[0][14] = true;  // y alone: z is scored on every row
     const Backtest masked = score_backtest(history, {"y", "z"}, plan, {naive_forecasts(history, 2, plan)}, unobserved);
     CHECK(*masked.scores[0].mae.value == Approx(18.0 / 4));
     CHECK(masked.scores[0].mae_by_step == std::vector<double>{5, 2, 6});  // step 2 of origin 12, step 1 of 13 out
+    CHECK(*masked.scores[1].mae.value == *result.scores[1].mae.value);
     // Rows 12-15 all unobserved: nothing to score, every score undefined with the reason, null by step.
-    const Backtest none = score_backtest(history, {"y", "z"}, plan, {naive_forecasts(history, 2, plan)}, std::vector<bool>(16, true));
+    const Backtest none = score_backtest(history, {"y", "z"}, plan, {naive_forecasts(history, 2, plan)},
+                                         std::vector<std::vector<bool>>(2, std::vector<bool>(16, true)));
     CHECK_FALSE(none.scores[0].mae.defined());
     CHECK_FALSE(none.scores[0].mase.defined());
     CHECK(none.notes() == std::vector<std::string>{"y: no row scored holds an observed value (every one was missing in the file)",

@@ -90,6 +90,15 @@ TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on
   CHECK_THAT(longer.out, Contains("18 origins, stride 1, forecasting rows 127-144 (1959-07 to 1960-12); origins from the rows "
                                   "after the last time it trained on (1959-06), rows 127-144\n") &&
                              !Contains("in-sample"));
+  // Not refitted: trained on the rows before its held-out tail, which the checkpoint does not date.
+  // The rows after the training data are scored, and the held-out share where it starts earlier.
+  REQUIRE(run_cli("train --data first.csv --target passengers --time-column date --look-back 12 --normalise minmax "
+                  "--ensemble 1 --quiet --epochs 3 --hidden 4 --refit false --output n.json", dir.path()).exit_code == 0);
+  CHECK_THAT(run_cli("evaluate --model n.json --input a.csv", dir.path()).out,
+             Contains("origins from the rows after its training data (1959-06), rows 127-144\n"));
+  dir.write("plus2.csv", airline.substr(0, airline.find("1959-09")));  // 128 rows: its tail starts before row 127
+  CHECK_THAT(run_cli("evaluate --model n.json --input plus2.csv", dir.path()).out,
+             Contains("origins from the held-out tail, rows 116-128\n"));
   const RunResult straddling = run_cli("evaluate --model f.json --input a.csv --origins 20", dir.path());
   CHECK_THAT(straddling.out, Contains("so 2 of the 20 forecasts scored are at or before the last time it trained on (1959-06: in-sample where the history is its training data)"));
   // A test tail the refit left out: on the training file, the origins score it, and no more.
@@ -217,7 +226,7 @@ TEST_CASE("evaluate says when scored values were missing in the file and filled 
   INFO(filled.err);
   REQUIRE(filled.exit_code == 0);
   CHECK_THAT(filled.err, Contains("note: 1 of the 4 rows forecast has a target value missing in the file (filled by "
-                                  "data.missing, interpolate, where an origin reads it): its forecasts are not scored"));
+                                  "data.missing, interpolate, where an origin reads it): the forecasts of missing values are not scored"));
   // Scored over the observed rows alone: row 38 (0-based 37) forecast by origins 36 and 37 is not.
   const auto scored = nlohmann::json::parse(run_cli("evaluate --model m.json --input gap.csv --missing interpolate --json",
                                                     dir.path()).out)["targets"]["y"]["methods"]["naive"];
@@ -227,7 +236,7 @@ TEST_CASE("evaluate says when scored values were missing in the file and filled 
   // Origins 36, 37, 38: step 1 scores rows 36 and 38 (37 unobserved), step 2 rows 38 and 39 (37 out).
   CHECK(scored["mae_by_step"][0].get<double>() == Approx((std::abs(y36 - y35) + std::abs(y38 - y37)) / 2));
   CHECK(scored["mae_by_step"][1].get<double>() == Approx((std::abs(y38 - y36) + std::abs(y39 - y37)) / 2));
-  CHECK_THAT(run_cli("evaluate --model m.json --input full.csv", dir.path()).out, !Contains("missing in the file"));
+  CHECK_THAT(run_cli("evaluate --model m.json --input full.csv", dir.path()).err, !Contains("missing in the file"));
   // With a stride beyond the horizon the rows between origins are not scored: counted were every
   // row from the first origin on ("1 of the 14 rows"), the gap among them though no origin scored it.
   const RunResult strided =

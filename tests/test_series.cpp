@@ -244,7 +244,7 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     CHECK(column(series, 1) == std::vector<double>{20, 30, 40, 50});
     CHECK(series.time.ticks == std::vector<std::int64_t>{2, 3, 4, 5});
     // The first target's filled rows are marked (the protocol scores only values the file holds).
-    CHECK(series.target_filled == std::vector<bool>{false, true, true, false});
+    CHECK(series.target_filled == std::vector<std::vector<bool>>{{false, true, true, false}});
   }
   SECTION("ffill carries values forward; the same rows go") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::ffill);

@@ -11,11 +11,16 @@
 // best epoch, so only the test rows (data.test_fraction) are wholly unseen by training; a refitted
 // model (training.refit, the default recipe) trained on every row but those, and the plan's rule
 // says how many of the forecasts scored are of rows it trained on (by their times, Checkpoint::test_rows).
+// A history whose times run past the last time training saw (a longer or later file) holds rows no
+// run saw: by default the origins forecast those instead (a refitted model: every row after the
+// time it trained to, its test tail included; another: the rows after its training data, and the
+// held-out share of the history where that starts earlier).
 //
 // Every origin needs max(look_back, m) rows before it (the model's inputs, and one season for the
 // seasonal naive forecast), so the history must hold max(look_back, m) + horizon rows.
 //
-// Scores pool the errors of every (origin, step) pair of a target; metrics.hpp defines them. The
+// Scores pool the errors of every (origin, step) pair of a target whose value the file holds (one
+// data.missing filled is an input, not scored); metrics.hpp defines them. The
 // MASE scale is the seasonal naive MAE with the same m over the rows before the first origin (the
 // in-sample part: no forecast is scored on rows the scale saw), so the MASE of every method is its
 // MAE divided by the same number.
@@ -106,11 +111,11 @@ struct Backtest {
 
 // Scores the methods' forecasts against `history` ([rows, columns], original units, targets in its first columns,
 // named by `targets`) on the plan's windows. Pure: no model, so any forecaster can be scored.
-// `unobserved` ([rows], or empty for none): rows whose target values the file lacked (filled for
-// the methods' inputs, History::target_filled); their forecasts are not scored, as R's accuracy()
+// `unobserved` ([targets][rows], or empty for none): values the file lacked (filled for the
+// methods' inputs, History::target_filled); their forecasts are not scored, as R's accuracy()
 // drops missing actuals. A target without one observed value scored has every score undefined.
 Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& targets, const BacktestPlan& plan,
-                        const std::vector<MethodForecasts>& methods, const std::vector<bool>& unobserved = {});
+                        const std::vector<MethodForecasts>& methods, const std::vector<std::vector<bool>>& unobserved = {});
 
 // The whole backtest: resolves the options against the checkpoint, plans the origins, runs the model
 // with predict_at and scores it with the naive and seasonal naive baselines. InputError for a bad

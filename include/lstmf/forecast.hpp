@@ -28,9 +28,9 @@ struct History {
   long phase = 0;
   // Rows of the file before every column's first value and after any one's last, not read (series.hpp).
   DroppedRows dropped{};
-  // [rows] true where a target's value was missing in the file and filled by data.missing
-  // (Series::target_filled); empty when none was.
-  std::vector<bool> target_filled{};
+  // [targets][rows] true where that target's value was missing in the file and filled by
+  // data.missing (Series::target_filled); empty when none was.
+  std::vector<std::vector<bool>> target_filled{};
 };
 
 // InputError when an output header would name a column twice (a target called "step", or

@@ -62,13 +62,20 @@ struct Series {
   // column's first value (with a time column) and after any column's last are not part of the
   // series: how many there were, and which column bounds them.
   DroppedRows dropped;
-  // [rows] true where a target's value was missing in the file (a missing cell, or a row inserted
-  // for a time gap) and filled by data.missing; empty when none was. The accuracy protocol (one
-  // target) scores only the values the file holds; evaluate says how many it scores.
-  std::vector<bool> target_filled;
+  // [targets][rows] true where that target's value was missing in the file (a missing cell, or a
+  // row inserted for a time gap) and filled by data.missing; empty when none was. The accuracy
+  // protocol and evaluate score only the values the file holds (row_filled: any target's).
+  std::vector<std::vector<bool>> target_filled;
 
   long rows() const { return static_cast<long>(values.rows()); }
 };
+
+// Whether any target's value in `row` was missing in the file (Series::target_filled, [targets][rows]).
+inline bool row_filled(const std::vector<std::vector<bool>>& target_filled, long row) {
+  for (const std::vector<bool>& rows : target_filled)
+    if (row >= 0 && static_cast<std::size_t>(row) < rows.size() && rows[static_cast<std::size_t>(row)]) return true;
+  return false;
+}
 
 // Everything loaded from one file. A wide-format file holds one series (one row per time step). A
 // long-format file (data.series_column names the column of series ids) gives one Series per id,

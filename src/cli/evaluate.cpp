@@ -98,7 +98,8 @@ constexpr const char* kFooter =
     "By default the origins are those whose forecasts lie in the held-out tail, the last\n"
     "val_fraction + test_fraction of the rows as train split them (at least one origin: the last window;\n"
     "validation rows chose the best epoch, so train with --test-fraction for rows it never saw), or,\n"
-    "when the history's times run past the last time training saw (a longer file, a test tail), the rows after it;\n"
+    "when the history's times run past the training data (a longer file; for a refitted model a test tail too),\n"
+    "the rows after it (a model not refitted: and the held-out share of the history, where that starts earlier);\n"
     "origins are --stride rows apart, counted back from the end. Each origin needs max(look-back, m) rows\n"
     "before it. Baselines on the same windows: naive (the last value) and seasonal naive (the value one\n"
     "season before). Errors are pooled over every origin and step whose value the file holds (a value\n"
@@ -246,7 +247,8 @@ Command add_evaluate(CLI::App& app) {
                                              "steps per forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, recursive)")
       ->transform(decimal_integer());
   args->origins_option = command->add_option("--origins", args->origins,
-                                             "number of rolling origins (default: those forecasting the held-out tail)")
+                                             "number of rolling origins (default: those forecasting the held-out tail, or the rows after "
+                                             "the training data when the history's times run past it)")
       ->transform(decimal_integer());
   args->model_only.push_back(command->add_option("--stride", args->options.stride, "rows between origins")
                                  ->transform(decimal_integer())
