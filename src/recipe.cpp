@@ -369,7 +369,22 @@ Config resolve_recipe(const Config& config, const Series& series) {
   if (data.seasonal_adjust == SeasonalAdjust::automatic) {
     const bool enough = data.normalise == Normalise::season && m > 1 && first_train_rows >= kAdjustSeasons * m;
     // > 0 on every row but a test tail: the refit estimates the indices again on all of them.
-    const bool adjust = enough && series.values.topRows(parts.val_end).leftCols(series.n_targets).minCoeff() > 0;
+    bool adjust = enough && series.values.topRows(parts.val_end).leftCols(series.n_targets).minCoeff() > 0;
+    // Nor a series whose adjusted values would leave +-1e100 (values near the bound, a small
+    // index), which no checkpoint may hold (a fuzzer: train wrote one its own predict refused):
+    // on the first run's rows and the refit's.
+    for (const long estimated_on : {first_train_rows, parts.val_end}) {
+      if (!adjust) break;
+      try {
+        const MatrixD adjusted = SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, series.values, estimated_on,
+                                                              series.n_targets, m)
+                                     .adjust(series.values, 0)
+                                     .leftCols(series.n_targets);
+        adjust = adjusted.allFinite() && adjusted.cwiseAbs().maxCoeff() <= kLargestValue;
+      } catch (const InputError&) {
+        // Not estimable: fit() says why, naming the file.
+      }
+    }
     data.seasonal_adjust = adjust ? SeasonalAdjust::multiplicative : SeasonalAdjust::none;
   }
 

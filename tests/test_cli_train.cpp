@@ -1218,3 +1218,17 @@ TEST_CASE("a level shift in the validation tail is refitted on, an isolated far 
   const RunResult asked = run_cli("train --data spike.csv --output q.json" + flags + "true", dir.path());
   CHECK_THAT(asked.err, !Contains("no refit"));
 }
+
+TEST_CASE("a seasonal adjustment that would take values beyond +-1e100 is refused, naming the column and the time", "[cli-train]") {
+  // A fuzzer's case: train wrote a checkpoint its own predict refused (scaler beyond 1e100).
+  TempDir dir;
+  dir.write("near.csv", "date,y\n2000,9e+99\n2001,-9e+99\n2002,9e+99\n2003,9e+99\n2004,9e+99\n2005,-9e+99\n2006,9e+99\n2007,-9e+99\n");
+  const RunResult r = run_cli("train --data near.csv --target y --time-column date --season 2 --seasonal-adjust additive "
+                              "--look-back 2 --epochs 2 --ensemble 1 --hidden 2 --quiet --output m.json",
+                              dir.path());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("near.csv: seasonally adjusted (data.seasonal_adjust additive), column 'y' is 1.425e+100 at "
+                             "'2003', beyond +-1e100") &&
+                        Contains("--seasonal-adjust none"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("m.json")));
+}

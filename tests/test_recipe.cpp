@@ -396,6 +396,16 @@ TEST_CASE("the recipe adjusts a seasonal series for its season when two seasons 
     series.values(125, 0) = 0;
     CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::none);
   }
+  SECTION("none when the adjusted values would leave +-1e100 (a checkpoint cannot hold them)") {
+    Series series = monthly(126);
+    series.values *= 9e99 / series.values.col(0).maxCoeff();
+    CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::multiplicative);
+    // The largest value where the season is low (index below 1): divided by it, beyond the bound.
+    series.values(119, 0) = 9.9e99;
+    CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::none);
+    series.values *= 0.5;  // half as large: the adjusted values stay within it
+    CHECK(resolve_recipe(config, series).data.seasonal_adjust == SeasonalAdjust::multiplicative);
+  }
   SECTION("none when fewer than two seasons are left for training") {
     const Config r = resolve_recipe(config, monthly(27));
     INFO("look-back " << r.data.look_back << ", horizon " << r.data.horizon << ", validation " << r.data.val_fraction);
