@@ -11,6 +11,8 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -1519,15 +1521,22 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
     struct Band {
       std::size_t value, lo, hi;
     };
+    // Found by name through an index, each "_lo" of a column's name tried as the split: a header
+    // of 100,000 columns took minutes pairing every column with every other (a fuzzer).
+    std::unordered_map<std::string, std::size_t> index_of;
+    for (std::size_t c = columns.size(); c-- > 0;) index_of[columns[c]] = c;  // the first of equal names
     std::vector<Band> bands;
-    for (std::size_t c = 2; c < columns.size(); ++c)
-      for (std::size_t lo = 2; lo < columns.size(); ++lo) {
-        const std::string prefix = columns[c] + "_lo";
-        if (columns[lo].size() <= prefix.size() || columns[lo].compare(0, prefix.size(), prefix) != 0) continue;
-        const std::string hi_name = columns[c] + "_hi" + columns[lo].substr(prefix.size());
-        const auto hi = std::find(columns.begin(), columns.end(), hi_name);
-        if (hi != columns.end()) bands.push_back({c, lo, static_cast<std::size_t>(hi - columns.begin())});
+    for (std::size_t lo = 2; lo < columns.size(); ++lo) {
+      const std::string& name = columns[lo];
+      for (std::size_t at = name.find("_lo"); at != std::string::npos; at = name.find("_lo", at + 1)) {
+        if (at + 3 >= name.size()) continue;  // "y_lo" alone names no level
+        const auto value = index_of.find(name.substr(0, at));
+        const auto hi = index_of.find(name.substr(0, at) + "_hi" + name.substr(at + 3));
+        if (value != index_of.end() && value->second >= 2 && hi != index_of.end()) bands.push_back({value->second, lo, hi->second});
       }
+    }
+    std::sort(bands.begin(), bands.end(),
+              [](const Band& a, const Band& b) { return std::tie(a.value, a.lo) < std::tie(b.value, b.lo); });
     std::string last_id;
     std::int64_t last_tick = 0;
     TimeKind last_kind = TimeKind::none;

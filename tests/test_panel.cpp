@@ -566,6 +566,12 @@ TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[pa
                     Contains("i.csv:3:4: the interval y_lo80 .. y_hi80 does not hold the forecast 'y' (6 .. 7 around 5)"));
   CHECK(merge_forecast_csvs({"id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,3,7\n"}, {"i.csv"}) ==
         "id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,3,7\n");
+  // A target whose name holds "_lo" itself: its bands are found at the later split; a name with
+  // "lo" in it (flow) as any other.
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,step,y_lo,y_lo_lo80,y_lo_hi80\nc,1,5,4,6\nc,2,5,6,7\n"}, {"n.csv"}),
+                    Contains("n.csv:3:4: the interval y_lo_lo80 .. y_lo_hi80 does not hold the forecast 'y_lo'"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,step,flow,flow_lo80,flow_hi80\nc,1,5,6,7\n"}, {"f.csv"}),
+                    Contains("f.csv:2:4: the interval flow_lo80 .. flow_hi80 does not hold the forecast 'flow'"));
 }
 
 TEST_CASE("tally_combinations counts what each series forecasts with, by its first target's weights", "[panel]") {
