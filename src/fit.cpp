@@ -688,7 +688,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const long outputs = static_cast<long>(config.data.horizon) * series.n_targets;
   const int members = std::max(1, config.model.ensemble);
   if ((members > 1 || config.training.refit == Toggle::on) && !options.resume.empty())
-    throw InputError(options.resume, 0, 0, "cannot resume an ensemble or a refitted model (model.ensemble > 1 or "
+    throw InputError(source_name(options.resume), 0, 0, "cannot resume an ensemble or a refitted model (model.ensemble > 1 or "
                                            "training.refit); train again");
 
   // One slot per member; member k is trained from seed + k.
@@ -721,7 +721,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   std::vector<EpochRecord> previous;
   if (!options.resume.empty()) {
     const Checkpoint from = options.resumed ? *options.resumed : load_checkpoint(options.resume);
-    check_resumable(from, config, options.resume);
+    check_resumable(from, config, source_name(options.resume));
     // The same training rows: the scaler fitted on them and the data tail are the checkpoint's.
     // Other data would be scaled anew under weights and a best validation loss that are not its own.
     const DataTail tail = data_tail_of(series, config.data.look_back);
@@ -730,12 +730,12 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
         from.data_tail.ticks != tail.ticks ||
         (from.optimizer_state.is_object() && from.optimizer_state.contains("data_fingerprint") &&
          from.optimizer_state["data_fingerprint"] != fingerprint))
-      throw InputError(options.resume, 0, 0,
+      throw InputError(source_name(options.resume), 0, 0,
                        "cannot resume from this checkpoint on " + source_name(config.data.path) +
                            ": its training data differ (a value, a time, the scaler's range or the last rows): resuming continues the "
                            "same run on the same data; train a new model for other data");
     slots.front().model->parameters() = from.model.parameters();
-    slots.front().trainer->load_state_json(from.optimizer_state, options.resume + ": optimizer_state");
+    slots.front().trainer->load_state_json(from.optimizer_state, source_name(options.resume) + ": optimizer_state");
     previous = from.history;
     forecast_horizon = std::max(forecast_horizon, from.forecast_horizon);
   }
