@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_args.hpp"
 #include "lstmf/backprop.hpp"
 #include "lstmf/model.hpp"
 #include "lstmf/optimizer.hpp"
@@ -174,24 +175,25 @@ std::vector<std::string> split(const std::string& text) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string names = "seed-small,seed-stacked,medium";
-  std::string thread_list = "1,2";
-  int epochs = 3;
-  long windows = 0;  // 0: each config's own count
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string arg = argv[i];
-    if (arg == "--configs") names = argv[i + 1];
-    else if (arg == "--threads") thread_list = argv[i + 1];
-    else if (arg == "--epochs") epochs = std::stoi(argv[i + 1]);
-    else if (arg == "--windows") windows = std::stol(argv[i + 1]);
-  }
+  std::string configs;
+  for (const auto& [name, config] : kConfigs) configs += (configs.empty() ? "" : ", ") + name;
+  const bench::Args args(argc, argv,
+                         "usage: bench_engine [--configs seed-small,seed-stacked,medium] [--epochs 3] [--windows N] "
+                         "[--threads 1,2]\n  configs: " + configs + "\n",
+                         {"--configs", "--threads", "--epochs", "--windows"});
+  const std::string names = args.text("--configs", "seed-small,seed-stacked,medium");
+  const std::vector<long> thread_counts = args.integers("--threads", "1,2", 1);
+  const int epochs = static_cast<int>(args.integer("--epochs", 3, 1));
+  const long windows = args.integer("--windows", 0, 0);  // 0: each config's own count
+  for (const std::string& name : split(names))
+    if (kConfigs.count(name) == 0) args.fail("no config '" + name + "'");
   for (const std::string& name : split(names)) {
     BenchConfig config = kConfigs.at(name);
     if (windows > 0) config.windows = windows;
     Setup setup(config);
     const double flops = flops_per_epoch(config);
-    for (const std::string& count : split(thread_list)) {
-      const int threads = std::stoi(count);
+    for (const long count : thread_counts) {
+      const int threads = static_cast<int>(count);
       struct Strategy {
         const char* name;
         int shards, eigen_threads;

@@ -10,11 +10,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <Eigen/Core>
+
+#include "bench_args.hpp"
 
 namespace {
 
@@ -51,20 +52,14 @@ double gflops(const Shape& shape, double min_seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string thread_list = "1,2";
-  double min_seconds = 0.3;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string arg = argv[i];
-    if (arg == "--threads") thread_list = argv[i + 1];
-    else if (arg == "--min-seconds") min_seconds = std::stod(argv[i + 1]);
-  }
+  const bench::Args args(argc, argv, "usage: bench_gemm [--threads 1,2] [--min-seconds 0.3]\n", {"--threads", "--min-seconds"});
+  const std::vector<long> thread_counts = args.integers("--threads", "1,2", 1);
+  const double min_seconds = args.positive("--min-seconds", 0.3);
   const Eigen::Index T = 96, B = 128, H = 256;
   const std::vector<Shape> shapes = {
       {"projection", T * B, 4 * H, H}, {"recurrent", B, 4 * H, H}, {"weight_grad", H, 4 * H, T * B}};
-  std::stringstream stream(thread_list);
-  std::string item;
-  while (std::getline(stream, item, ',')) {
-    const int threads = std::stoi(item);
+  for (const long count : thread_counts) {
+    const int threads = static_cast<int>(count);
     Eigen::setNbThreads(threads);
     for (const Shape& shape : shapes)
       std::printf("{\"shape\": \"%s\", \"m\": %ld, \"n\": %ld, \"k\": %ld, \"threads\": %d, \"gflops\": %.1f}\n",

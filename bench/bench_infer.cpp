@@ -14,25 +14,22 @@
 #include <string>
 #include <vector>
 
+#include "bench_args.hpp"
 #include "lstmf/checkpoint.hpp"
+#include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/panel.hpp"
 
 using namespace lstmf;
 
-int main(int argc, char** argv) {
-  std::string model_path, input_path;
-  int threads = 0, repeats = 3;
-  bool load_only = false;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string arg = argv[i];
-    if (arg == "--model") model_path = argv[i + 1];
-    else if (arg == "--input") input_path = argv[i + 1];
-    else if (arg == "--threads") threads = std::stoi(argv[i + 1]);
-    else if (arg == "--repeats") repeats = std::stoi(argv[i + 1]);
-    else if (arg == "--load-only") load_only = std::stoi(argv[i + 1]) != 0;
-  }
-  if (load_only && !model_path.empty()) {
+namespace {
+
+const char* const kUsage =
+    "usage: bench_infer --model m.json --input data.csv [--threads 0] [--repeats 3]\n"
+    "       bench_infer --model m.json --load-only 1 [--repeats 7]\n";
+
+int run(const std::string& model_path, const std::string& input_path, int threads, int repeats, bool load_only) {
+  if (load_only) {
     double best = 1e300, total = 0;
     for (int r = 0; r < repeats || (total < 0.5 && r < 1000); ++r) {
       const auto start = std::chrono::steady_clock::now();
@@ -44,10 +41,6 @@ int main(int argc, char** argv) {
     }
     std::printf("{\"load_seconds\": %.6f}\n", best);
     return 0;
-  }
-  if (model_path.empty() || input_path.empty()) {
-    std::fprintf(stderr, "usage: bench_infer --model m.json --input data.csv [--threads N] [--repeats N]\n");
-    return 2;
   }
   const Checkpoint checkpoint = load_checkpoint(model_path);
   const History history = read_history(checkpoint, input_path);
@@ -72,4 +65,21 @@ int main(int argc, char** argv) {
               "\"checksum\": %.6g}\n",
               origins.size(), best, static_cast<double>(origins.size()) / best, checksum);
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bench::Args args(argc, argv, kUsage, {"--model", "--input", "--threads", "--repeats", "--load-only"});
+  const std::string model_path = args.text("--model", "");
+  const std::string input_path = args.text("--input", "");
+  const bool load_only = args.integer("--load-only", 0, 0) != 0;
+  if (model_path.empty() || (input_path.empty() && !load_only)) args.fail("--model and --input are required");
+  try {
+    return run(model_path, input_path, static_cast<int>(args.integer("--threads", 0, 0)),
+               static_cast<int>(args.integer("--repeats", 3, 1)), load_only);
+  } catch (const Error& e) {  // a file that cannot be read or is not a checkpoint: as lstm-forecast says it
+    std::fprintf(stderr, "bench_infer: %s\n", e.what());
+    return static_cast<int>(e.code());
+  }
 }
