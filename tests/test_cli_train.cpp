@@ -113,6 +113,28 @@ TEST_CASE("the same data, config and seed give a byte-identical checkpoint", "[c
   CHECK(a["state_dict"] != b["state_dict"]);
 }
 
+TEST_CASE("resume with the same command goes on where the recipe shortened the horizon of a short series", "[cli-train]") {
+  // 35 months for --horizon 5: the recipe trains horizon 4 and rolls it forward (forecast_horizon 5).
+  TempDir dir;
+  std::string csv = "date,y\n";
+  for (int i = 0; i < 35; ++i)
+    csv += std::to_string(2004 + (i + 8) / 12) + "-" + (((i + 8) % 12) < 9 ? "0" : "") + std::to_string((i + 8) % 12 + 1) +
+           "-01," + std::to_string(100 + 30 * std::sin(i * 0.52) + (i * 37) % 23) + "\n";
+  dir.write("short.csv", csv);
+  const std::string command = "train --data short.csv --target y --time-column date --horizon 5 --hidden 8 --threads 1 "
+                              "--ensemble 1 --refit false --patience 0 --quiet";
+  REQUIRE(run_cli(command + " --epochs 3 --output three.json", dir.path()).exit_code == 0);
+  REQUIRE(nlohmann::json::parse(read_file(dir.file("three.json")))["config"]["data"]["horizon"] == 4);
+  const RunResult resumed = run_cli(command + " --epochs 5 --resume three.json --output resumed.json", dir.path());
+  INFO(resumed.err);
+  REQUIRE(resumed.exit_code == 0);
+  REQUIRE(run_cli(command + " --epochs 5 --output five.json", dir.path()).exit_code == 0);
+  auto once = nlohmann::json::parse(read_file(dir.file("five.json")));
+  auto twice = nlohmann::json::parse(read_file(dir.file("resumed.json")));
+  CHECK(twice["forecast_horizon"] == 5);
+  CHECK(twice["state_dict"] == once["state_dict"]);
+}
+
 TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[cli-train]") {
   TempDir dir;
   REQUIRE(run_cli("train " + kQuick + " --patience 0 --output three.json --quiet", dir.path()).exit_code == 0);

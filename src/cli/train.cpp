@@ -270,6 +270,11 @@ int run_train(const TrainArgs& args) {
     base.output.path = args.resume;  // "-" is refused above unless --output names the file
   }
   Config config = resolve_config(args.flags, base);
+  // The horizon the earlier run was asked for, which its recipe shortened for a short series
+  // (forecast_horizon), is the same request: the run goes on with the horizon it trained (a
+  // property hunt: the same command, --horizon 5, was refused as another horizon).
+  if (resumed && resumed->forecast_horizon > resumed->config.data.horizon && config.data.horizon == resumed->forecast_horizon)
+    config.data.horizon = resumed->config.data.horizon;
   if (resumed && args.flags.config_file.empty() && given_flag(args.flags, "data.path").empty() &&
       !config.data.path.empty() && config.data.path != "-" && !std::filesystem::exists(config.data.path))
     throw InputError(source_name(args.resume), 0, 0,
