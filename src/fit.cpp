@@ -147,7 +147,9 @@ SeasonalAdjustment estimate_adjustment(const Config& config, const SeriesSet& se
                                             config.data.season);
   } catch (const InputError& e) {
     throw InputError(set.source, 0, 0,
-                     e.message() + (config.data.season < 2 ? " (name the time column, --time-column, or set --season)" : ""));
+                     e.message() + (config.data.season >= 2             ? ""
+                                    : config.data.time_column.empty() ? " (name the time column, --time-column, or set --season)"
+                                                                      : " (the time column's frequency has none: set --season)"));
   }
   // Values near +-1e100 divided by an index below 1 (or less another's index) leave the range a
   // series and a checkpoint may hold: refused here, not in the checkpoint's own predict.

@@ -1254,3 +1254,21 @@ TEST_CASE("a seasonal adjustment that would take values beyond +-1e100 is refuse
                         Contains("--seasonal-adjust none"));
   CHECK_FALSE(std::filesystem::exists(dir.file("m.json")));
 }
+
+TEST_CASE("a seasonal adjustment without a period says to set --season, and names the time column only when none was", "[cli-train]") {
+  TempDir dir;
+  std::string csv = "time,y\n";  // every 15 minutes: a frequency without a seasonal period
+  for (int i = 0; i < 80; ++i) {
+    char line[64];
+    std::snprintf(line, sizeof line, "2024-01-01 %02d:%02d,%d\n", i / 4, (i % 4) * 15, 100 + (i * 7) % 11);
+    csv += line;
+  }
+  dir.write("q.csv", csv);
+  const std::string flags = " --target y --horizon 4 --epochs 1 --ensemble 1 --seasonal-adjust additive --output m.json";
+  const RunResult named = run_cli("train --data q.csv --time-column time" + flags, dir.path());
+  CHECK(named.exit_code == 2);
+  CHECK_THAT(named.err, Contains("got 1 (the time column's frequency has none: set --season)"));
+  const RunResult rows = run_cli("train --data q.csv --time-column ''" + flags, dir.path());
+  CHECK(rows.exit_code == 2);
+  CHECK_THAT(rows.err, Contains("got 1 (name the time column, --time-column, or set --season)"));
+}
