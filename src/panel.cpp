@@ -934,13 +934,18 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   return config;
 }
 
-void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped) {
+void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped, int recipe_look_back) {
   if (!set.series.empty()) return;
+  // The look-back left to the recipe is one for the season (2m) whatever the series' lengths: a
+  // file of short series is skipped whole, where a shorter look-back given would train them.
+  const std::string hint = recipe_look_back > 0 ? "; look-back " + std::to_string(recipe_look_back) +
+                                                      " is the recipe's for the season: --look-back N sets a shorter one"
+                                                : "";
   throw InputError(set.source, 0, 0,
                    skipped.empty() ? std::string("no series selected")
                                    : "no series to train: all " + std::to_string(skipped.size()) +
                                          " selected were skipped (the first, series " + quote(skipped.front().id) + ": " +
-                                         skipped.front().reason + ")");
+                                         skipped.front().reason + ")" + hint);
 }
 
 PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitOptions& options) {
@@ -956,7 +961,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     outcome.empty_shard = true;
     return outcome;
   }
-  refuse_no_series(set, outcome.skipped);
+  refuse_no_series(set, outcome.skipped, given.data.look_back == 0 ? config.data.look_back : 0);
   // The series' values are held already; the rest is what training will take.
   std::uint64_t held = 0;
   for (const Series& s : set.series) held += static_cast<std::uint64_t>(s.values.size()) * sizeof(double);

@@ -736,6 +736,19 @@ TEST_CASE("inspect shows the split and windows many-series train uses, and the s
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, Contains("no series to train: all 7 selected were skipped (the first, series ") &&
                            Contains("too short for one window") && Contains("panel.csv"));
+  CHECK_THAT(none.err, !Contains("is the recipe's"));  // the look-back was given
+  // Left to the recipe, the look-back is the season's (2m) whatever the lengths: said, with the remedy.
+  std::string shorts_csv = "id,date,value\n";  // 30 months each: too few for look-back 24 + horizon 6
+  for (const char* id : {"a", "b"})
+    for (int i = 0; i < 30; ++i)
+      shorts_csv += std::string(id) + "," + std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") +
+                    std::to_string(i % 12 + 1) + "-01," + std::to_string(100 + i % 12 + i) + "\n";
+  dir.write("short.csv", shorts_csv);
+  const RunResult shorts = run_cli("train --data short.csv --series-column id --time-column date --target value --horizon 6 "
+                                   "--output s.json",
+                                   dir.path());
+  CHECK(shorts.exit_code == 2);
+  CHECK_THAT(shorts.err, Contains("; look-back 24 is the recipe's for the season: --look-back N sets a shorter one"));
 }
 
 TEST_CASE("many-series training normalises windows when asked: a trend continues past the training maximum", "[cli-panel]") {

@@ -243,8 +243,10 @@ void check_panel_series(const Series& series, const Split& split, const std::str
 // refuses, each with why, as per-series training skips them (inspect lists them).
 std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig& data);
 // InputError naming set.source when drop_short_series left no series in `set`: "no series
-// selected", or every one skipped (the first of `skipped` and its reason). Nothing when some are left.
-void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped);
+// selected", or every one skipped (the first of `skipped` and its reason; with `recipe_look_back`,
+// the look-back the recipe chose, > 0 when none was given, how to give a shorter one). Nothing when
+// some are left.
+void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& skipped, int recipe_look_back = 0);
 
 // What many-series training of `set` with `config` (resolved) will take: global mode as one model
 // over every series' rows (memory.hpp estimate_training_memory); per series, the series training

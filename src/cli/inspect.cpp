@@ -45,7 +45,7 @@ Command add_inspect(CLI::App& app) {
             std::vector<SkippedSeries> skipped;
             if (many) {
               data = drop_short_series(std::move(data), config.data, skipped);
-              refuse_no_series(data, skipped);
+              refuse_no_series(data, skipped, requested.data.look_back == 0 ? config.data.look_back : 0);
             }
             std::string refused;  // what train refuses in the rows, said here rather than found there
             if (!many) try {
@@ -64,7 +64,7 @@ Command add_inspect(CLI::App& app) {
                   data.series.erase(std::find_if(data.series.begin(), data.series.end(),
                                                  [&](const Series& series) { return series.id == s.id; }));
                 skipped.insert(skipped.end(), values.begin(), values.end());
-                refuse_no_series(data, skipped);
+                refuse_no_series(data, skipped, requested.data.look_back == 0 ? config.data.look_back : 0);
               }
             }
             // Data train refuses may have no split or windows (too short): then described without.
