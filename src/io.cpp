@@ -20,6 +20,7 @@
 #include <iterator>
 #include <map>
 #include <optional>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 #include <sstream>
@@ -398,7 +399,7 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   }
   // Duplicate keys: nlohmann keeps the last silently; a config or checkpoint with one is refused,
   // naming the key's path. The callback sees keys and object bounds only (parse events).
-  std::vector<std::vector<std::string>> keys_seen;  // per open object
+  std::vector<std::unordered_set<std::string>> keys_seen;  // per open object (a list was O(keys^2))
   std::vector<std::string> path;                    // keys of the open objects' current members
   std::string duplicate;
   std::string duplicate_key;     // its last component, as the text writes it (unescaped)
@@ -416,13 +417,13 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
       const std::string& key = parsed.get_ref<const std::string&>();
       auto& seen = keys_seen.back();
       const std::size_t count = ++key_counts[key];
-      if (duplicate.empty() && std::find(seen.begin(), seen.end(), key) != seen.end()) {
+      if (duplicate.empty() && seen.count(key) > 0) {
         for (std::size_t i = 0; i + 1 < path.size(); ++i) duplicate += path[i] + ".";  // the enclosing keys
         duplicate += key;
         duplicate_key = key;
         key_occurrence = count;
       }
-      seen.push_back(key);
+      seen.insert(key);
       path.back() = key;
     }
     return filter ? filter(depth, event, parsed) : true;
