@@ -118,12 +118,34 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
   return previous[b.size()];
 }
 
+std::size_t bounded_edit_distance(const std::string& a, const std::string& b, std::size_t limit) {
+  const std::size_t n = a.size(), m = b.size(), far = limit + 1;
+  if ((n > m ? n - m : m - n) > limit) return far;
+  // Row i holds cells j in [i - limit, i + limit]; a cell outside its row's band is `far`. Every
+  // buffer cell starts `far`, and the one left of the band is reset: the rest of a row's buffer
+  // is either in the band or never written yet.
+  std::vector<std::size_t> previous(m + 1, far), current(m + 1, far);
+  for (std::size_t j = 0; j <= std::min(m, limit); ++j) previous[j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    const std::size_t lo = i > limit ? i - limit : 0, hi = std::min(m, i + limit);
+    if (lo > 0) current[lo - 1] = far;
+    if (lo == 0) current[0] = i;
+    for (std::size_t j = std::max<std::size_t>(lo, 1); j <= hi; ++j)
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1])});
+    std::swap(previous, current);
+  }
+  return std::min(previous[m], far);
+}
+
 std::optional<std::size_t> likely_typo_of(const std::string& word, const std::vector<std::string>& candidates) {
+  // Only distances of 2 or less are taken: the rest need not be measured whole.
+  constexpr std::size_t kMostEdits = 2;
   std::optional<std::size_t> best;
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   for (std::size_t i = 0; i < candidates.size(); ++i)
-    if (const std::size_t d = edit_distance(word, candidates[i]); d < best_distance) best_distance = d, best = i;
-  if (best && best_distance <= 2 && 2 * best_distance < std::max<std::size_t>(word.size(), 2)) return best;
+    if (const std::size_t d = bounded_edit_distance(word, candidates[i], kMostEdits); d < best_distance)
+      best_distance = d, best = i;
+  if (best && best_distance <= kMostEdits && 2 * best_distance < std::max<std::size_t>(word.size(), 2)) return best;
   return std::nullopt;
 }
 

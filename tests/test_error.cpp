@@ -25,3 +25,21 @@ TEST_CASE("printable escapes control characters and invalid UTF-8 and bounds the
   const std::string cut = printable(std::string(20, 'a') + "\xE2\x82\xAC\xE2\x82\xAC", 22);
   CHECK(cut == std::string(20, 'a') + "\xE2\x82\xAC... (26 bytes)");
 }
+
+TEST_CASE("bounded_edit_distance agrees with the full table up to its limit", "[error]") {
+  // Every pair of strings over {a, b} up to 6 bytes long (the band's edges are where errors hide).
+  std::vector<std::string> words = {""};
+  for (std::size_t i = 0; i < words.size() && words.size() < 127; ++i)
+    if (words[i].size() < 6)
+      for (const char c : {'a', 'b'}) words.push_back(words[i] + c);
+  for (const std::string& a : words)
+    for (const std::string& b : words)
+      for (const std::size_t limit : {0, 1, 2, 3}) {
+        INFO(a << " / " << b << " limit " << limit);
+        CHECK(bounded_edit_distance(a, b, limit) == std::min(edit_distance(a, b), limit + 1));
+      }
+  // A long name one edit from another: the band, not the whole table (a 100 KB header name).
+  const std::string long_name(100000, 'a');
+  CHECK(bounded_edit_distance(long_name + "X", long_name, 2) == 1);
+  CHECK(likely_typo_of(long_name + "X", {"t", "y", long_name}) == std::optional<std::size_t>(2));
+}
