@@ -1526,19 +1526,21 @@ std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std
     struct Band {
       std::size_t value, lo, hi;
     };
-    // Found by name through an index, each "_lo" of a column's name tried as the split: a header
-    // of 100,000 columns took minutes pairing every column with every other (a fuzzer).
+    // Found by name through an index, a bound's name split at its last "_lo" (predict writes
+    // COL_lo<level>, the level digits and a point): a header of 100,000 columns took minutes
+    // pairing every column with every other, and a long name tried at each "_lo" (fuzzer, hunt).
     std::unordered_map<std::string, std::size_t> index_of;
     for (std::size_t c = columns.size(); c-- > 0;) index_of[columns[c]] = c;  // the first of equal names
     std::vector<Band> bands;
     for (std::size_t lo = 2; lo < columns.size(); ++lo) {
       const std::string& name = columns[lo];
-      for (std::size_t at = name.find("_lo"); at != std::string::npos; at = name.find("_lo", at + 1)) {
-        if (at + 3 >= name.size()) continue;  // "y_lo" alone names no level
-        const auto value = index_of.find(name.substr(0, at));
-        const auto hi = index_of.find(name.substr(0, at) + "_hi" + name.substr(at + 3));
-        if (value != index_of.end() && value->second >= 2 && hi != index_of.end()) bands.push_back({value->second, lo, hi->second});
-      }
+      const std::size_t at = name.rfind("_lo");
+      if (at == std::string::npos || at + 3 >= name.size() ||
+          name.find_first_not_of("0123456789.", at + 3) != std::string::npos)
+        continue;  // not COL_lo<level>
+      const auto value = index_of.find(name.substr(0, at));
+      const auto hi = index_of.find(name.substr(0, at) + "_hi" + name.substr(at + 3));
+      if (value != index_of.end() && value->second >= 2 && hi != index_of.end()) bands.push_back({value->second, lo, hi->second});
     }
     std::sort(bands.begin(), bands.end(),
               [](const Band& a, const Band& b) { return std::tie(a.value, a.lo) < std::tie(b.value, b.lo); });
