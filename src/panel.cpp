@@ -425,7 +425,8 @@ Shard parse_shard(const std::string& text) {
 
 bool SeriesSelection::selects(const std::string& id) const {
   if (!shard.contains(id)) return false;
-  return ids.empty() || std::find(ids.begin(), ids.end(), id) != ids.end();
+  if (ids.empty()) return true;
+  return id_set.empty() ? std::find(ids.begin(), ids.end(), id) != ids.end() : id_set.count(id) > 0;
 }
 
 SeriesSelection make_selection(const std::string& ids, const std::string& shard) {
@@ -438,7 +439,7 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard)
       if (item.empty()) continue;
       throw InputError("--series expects series ids, got " + in_quotes(ids) + ": an id of spaces alone (ids are trimmed, as in the file)");
     }
-    if (std::find(selection.ids.begin(), selection.ids.end(), id) != selection.ids.end())
+    if (!selection.id_set.emplace(id).second)
       throw InputError("--series: series " + quote(std::string(id)) + " is given twice");
     selection.ids.emplace_back(id);
   }
@@ -448,12 +449,12 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard)
 SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
   if (selection.everything()) return set;
   std::vector<std::string> missing;
-  for (const auto& id : selection.ids) {
-    const bool found = std::any_of(set.series.begin(), set.series.end(), [&](const Series& s) { return s.id == id; }) ||
-                       std::any_of(set.empty.begin(), set.empty.end(), [&](const auto& e) { return e.first == id; }) ||
-                       std::any_of(set.unread.begin(), set.unread.end(), [&](const auto& u) { return u.id == id; });
-    if (!found) missing.push_back(id);
-  }
+  std::unordered_set<std::string> in_file;  // every series of the file, read or not (a search per id was O(ids x series))
+  for (const auto& s : set.series) in_file.insert(s.id);
+  for (const auto& e : set.empty) in_file.insert(e.first);
+  for (const auto& u : set.unread) in_file.insert(u.id);
+  for (const auto& id : selection.ids)
+    if (in_file.count(id) == 0) missing.push_back(id);
   if (!missing.empty()) {
     // Every series of the file, read or not, with values or not: the same list whatever the selection.
     std::vector<std::string> present;

@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -55,6 +56,7 @@ Shard parse_shard(const std::string& text);
 
 struct SeriesSelection {
   std::vector<std::string> ids;  // empty = every series
+  std::unordered_set<std::string> id_set;  // the same ids (make_selection), so that selects() is not O(ids)
   Shard shard;
   bool selects(const std::string& id) const;
   bool everything() const { return ids.empty() && shard.count == 1; }
