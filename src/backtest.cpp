@@ -210,10 +210,7 @@ Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& 
       scores.mae = mae(actual, forecast);
       scores.rmse = rmse(actual, forecast);
       scores.mape = mape(actual, forecast);
-      scores.smape = smape(actual, forecast);
-      // Its 0/0 terms are the method's own (a forecast of 0 where the actual is 0): say whose.
-      if (scores.smape.note.rfind("sMAPE counts", 0) == 0)
-        scores.smape.note = "sMAPE of " + method.method + scores.smape.note.substr(5);
+      scores.smape = smape(actual, forecast, method.method);  // its 0/0 terms are the method's own
       scores.mase = mase(actual, forecast, result.scales[static_cast<size_t>(k)]);
       result.scores.push_back(std::move(scores));
     }

@@ -73,7 +73,7 @@ Score mape(const std::vector<double>& actual, const std::vector<double>& forecas
   return score;
 }
 
-Score smape(const std::vector<double>& actual, const std::vector<double>& forecast) {
+Score smape(const std::vector<double>& actual, const std::vector<double>& forecast, const std::string& whose) {
   check_pair(actual, forecast, "smape");
   double sum = 0;
   size_t both_zero = 0;
@@ -83,9 +83,10 @@ Score smape(const std::vector<double>& actual, const std::vector<double>& foreca
     else ++both_zero;  // 0/0: exact, counts 0
   }
   // Said, as MAPE's skipped zeros are: on an intermittent series they favour a forecast of 0.
+  const std::string of = whose.empty() ? "" : "of " + whose + " ";
   const std::string note = both_zero == 0 ? ""
-                           : "sMAPE counts the " + std::to_string(both_zero) + " of " + std::to_string(actual.size()) +
-                                 " terms whose actual and forecast values are both 0 as exact (0)";
+                           : "sMAPE " + of + "counts the " + std::to_string(both_zero) + " of " +
+                                 std::to_string(actual.size()) + " terms whose actual and forecast values are both 0 as exact (0)";
   return {100 * sum / static_cast<double>(actual.size()), note};
 }
 

@@ -61,6 +61,8 @@ TEST_CASE("point metrics match values worked by hand", "[metrics]") {
     CHECK(*smape({0, 1}, {0, 1}).value == 0);
     CHECK(smape({0, 1}, {0, 1}).note == "sMAPE counts the 1 of 2 terms whose actual and forecast values are both 0 as exact (0)");
     CHECK(smape({0, 1}, {2, 1}).note.empty());
+    CHECK(smape({0, 1}, {0, 1}, "naive").note ==
+          "sMAPE of naive counts the 1 of 2 terms whose actual and forecast values are both 0 as exact (0)");
     CHECK(*smape({1}, {-1}).value == Approx(200));
   }
   SECTION("mismatched lengths are a caller's bug") {

@@ -34,7 +34,9 @@ Score mae(const std::vector<double>& actual, const std::vector<double>& forecast
 Score rmse(const std::vector<double>& actual, const std::vector<double>& forecast);
 // Skips the terms whose actual value is 0 and says how many in the note; undefined when all are 0.
 Score mape(const std::vector<double>& actual, const std::vector<double>& forecast);
-Score smape(const std::vector<double>& actual, const std::vector<double>& forecast);
+// A term with actual and forecast both 0 counts 0, said in the note ("sMAPE of `whose` counts ...",
+// naming the method whose forecasts they are when `whose` is given).
+Score smape(const std::vector<double>& actual, const std::vector<double>& forecast, const std::string& whose = "");
 
 // The MASE denominator: mean |y_t - y_{t-m}| for t = m .. n-1 over an in-sample series y[0, n).
 // m is the seasonal period asked for; when n < m + 1 (not one full season and a step) the scale
