@@ -191,6 +191,26 @@ class FileSource : public io::ByteSourceBase {
   TextCheck check_;
 };
 
+// Feeds io::LineReader from text in memory, checked as a file's is.
+class TextSource : public io::ByteSourceBase {
+ public:
+  TextSource(std::string_view text, std::string name) : text_(text), check_(std::move(name)) {}
+
+  int read(char* buffer, int size) override {
+    const std::size_t count = std::min(text_.size() - position_, static_cast<std::size_t>(size));
+    std::memcpy(buffer, text_.data() + position_, count);
+    position_ += count;
+    check_.scan(buffer, count);
+    if (count < static_cast<std::size_t>(size)) check_.scan(buffer + count, 0);  // the end of the text
+    return static_cast<int>(count);
+  }
+
+ private:
+  std::string_view text_;
+  std::size_t position_ = 0;
+  TextCheck check_;
+};
+
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 bool is_blank(const char* line, std::size_t length, char delimiter) {
@@ -321,6 +341,15 @@ CsvReader::CsvReader(const std::string& path, char delimiter, const std::vector<
       file_size_ = static_cast<std::uint64_t>(info.st_size);
     bytes = std::make_unique<FileSource>(file, true, source_);
   }
+  open(std::move(bytes), delimiter, expected);
+}
+
+CsvReader::CsvReader(const CsvText& input, char delimiter, const std::vector<std::string>& expected) : source_(input.source) {
+  file_size_ = input.text.size();
+  open(std::make_unique<TextSource>(input.text, source_), delimiter, expected);
+}
+
+void CsvReader::open(std::unique_ptr<io::ByteSourceBase> bytes, char delimiter, const std::vector<std::string>& expected) {
   reader_ = std::make_unique<io::LineReader>(source_, std::move(bytes));  // drops a UTF-8 BOM itself
 
   char* line = nullptr;

@@ -305,90 +305,6 @@ std::string indent_lines(const std::string& text, int spaces) {
   return out;
 }
 
-// ---- CSV records, for merging forecasts ----
-
-// Splits CSV text into records (line ends inside quotes belong to the field) and reads the first
-// field of each, unquoted.
-struct CsvRecord {
-  std::string text;   // the record without its line end
-  std::string first;  // first field, unquoted
-  long line = 0;      // 1-based line the record starts on
-};
-
-std::vector<CsvRecord> csv_records(const std::string& text) {
-  std::vector<CsvRecord> records;
-  std::size_t start = 0;
-  bool quoted = false;
-  long line = 1, start_line = 1;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    const bool end = i == text.size();
-    if (!end && text[i] == '"') quoted = !quoted;
-    if (!end && text[i] == '\n') ++line;
-    if (end || (!quoted && text[i] == '\n')) {
-      std::string record = text.substr(start, i - start);
-      if (!record.empty() && record.back() == '\r') record.pop_back();
-      start = i + 1;
-      const long record_line = start_line;
-      start_line = line;
-      if (record.empty()) continue;
-      CsvRecord r;
-      r.line = record_line;
-      if (record.front() == '"') {
-        for (std::size_t k = 1; k < record.size(); ++k) {
-          if (record[k] == '"') {
-            if (k + 1 < record.size() && record[k + 1] == '"') {
-              r.first += '"';
-              ++k;
-            } else {
-              break;
-            }
-          } else {
-            r.first += record[k];
-          }
-        }
-      } else {
-        r.first = record.substr(0, record.find(','));
-      }
-      r.text = std::move(record);
-      records.push_back(std::move(r));
-    }
-  }
-  return records;
-}
-
-// The fields of one record, unquoted: "a ""b""" reads as a "b".
-std::vector<std::string> csv_fields(const std::string& record) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (std::size_t i = 0; i < record.size(); ++i) {
-    const char c = record[i];
-    if (c == '"') {
-      if (quoted && i + 1 < record.size() && record[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else {
-        quoted = !quoted;
-      }
-    } else if (c == ',' && !quoted) {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
-// The config as merge compares it: all but where the outputs went and the thread count, which do
-// not change a per-series model, and where the data was read (shards run anywhere: ./data.csv in
-// one, /scratch/data.csv in another).
-json comparable_config(const Config& config) {
-  json j = to_json(config);
-  j.erase("output");
-  j["training"].erase("threads");
-  j["data"].erase("path");
-  return j;
-}
-
 }  // namespace
 
 // ---- selection ----
@@ -831,18 +747,12 @@ std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig
   return refused;
 }
 
-namespace {
-
-// A per-series checkpoint's columns take the frequency (and its period) of its first series, so a
-// run and the merge of its shards record the same whatever the shards hold; none without series.
-void take_first_series_frequency(PanelCheckpoint& checkpoint) {
-  if (checkpoint.series.empty()) return;
-  checkpoint.columns.frequency = checkpoint.series.front().frequency;
-  checkpoint.columns.month_day = checkpoint.series.front().month_day;
-  checkpoint.columns.seasonal_period = std::max(1, checkpoint.series.front().frequency.seasonal_period());
+void PanelCheckpoint::take_first_series_frequency() {
+  if (series.empty()) return;
+  columns.frequency = series.front().frequency;
+  columns.month_day = series.front().month_day;
+  columns.seasonal_period = std::max(1, series.front().frequency.seasonal_period());
 }
-
-}  // namespace
 
 // Keeps the series long enough for one window (panel.hpp).
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
@@ -991,7 +901,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
     fit_per_series(config, set, options, outcome);
     // The columns' frequency is the first series trained's, as merge takes it from the shards'
     // series: the same checkpoint whether a series refused first by id was in this run or another.
-    take_first_series_frequency(checkpoint);
+    checkpoint.take_first_series_frequency();
     outcome.last_value_jump = last_value_jump_note(set, config.data.targets,
                                                    [&](const std::string& id) { return checkpoint.find(id) >= 0; });
   }
@@ -1403,217 +1313,6 @@ std::vector<std::string> table_notes(const PanelBacktest& backtest) {
       for (const std::string& note : notes) out.push_back("series " + in_quotes(id) + ": " + note);
   }
   if (noted > kShownNotes) out.push_back("and " + std::to_string(noted - kShownNotes) + " more series with notes (--json lists them)");
-  return out;
-}
-
-// ---- merging ----
-
-std::string missing_shards(const std::vector<PanelCheckpoint>& parts) {
-  if (parts.empty() || !parts.front().shard) return "";
-  const int count = parts.front().shard->count;
-  std::set<int> given;
-  for (const auto& part : parts)
-    if (part.shard) given.insert(part.shard->index);
-  std::string missing;
-  int listed = 0;
-  for (int k = 0; k < count; ++k) {
-    if (given.count(k) > 0) continue;
-    if (listed++ == 8) {
-      missing += " and more";
-      break;
-    }
-    missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" + std::to_string(count);
-  }
-  return missing;
-}
-
-PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names) {
-  if (parts.empty()) throw InputError("merge: no inputs");
-  const json config = comparable_config(parts.front().config);
-  // Each series records its own frequency (a file may mix monthly and daily series): the columns'
-  // frequency and period, the first series' of each shard, may differ between shards.
-  const auto comparable_columns = [](const ColumnsInfo& c) {
-    json j = columns_to_json(c);
-    j.erase("frequency");
-    j.erase("seasonal_period");
-    return j;
-  };
-  const json columns = comparable_columns(parts.front().columns);
-  std::map<std::string, std::size_t> owner;  // series id -> part
-  std::set<int> shard_indices;
-  for (std::size_t p = 0; p < parts.size(); ++p) {
-    const PanelCheckpoint& part = parts[p];
-    if (part.global())
-      throw InputError(names[p], 0, 0,
-                       "is a global-mode checkpoint: one model trained on its own series, which cannot be joined with "
-                       "another; train a global model in one process (or with MPI), then shard predict and evaluate");
-    if (const ConfigDifference d = first_difference(config, comparable_config(part.config)); !d.key.empty())
-      throw InputError(names[p], 0, 0,
-                       "its config differs from " + names.front() + "'s at " + d.key + " (" + d.other + " against " +
-                           d.base + "; only output.*, training.threads and data.path may differ)");
-    if (const ConfigDifference d = first_difference(columns, comparable_columns(part.columns)); !d.key.empty())
-      throw InputError(names[p], 0, 0,
-                       "its columns differ from " + names.front() + "'s at columns." + d.key + " (" + d.other +
-                           " against " + d.base + "): shards of one file and config have the same columns");
-    if (part.shard.has_value() != parts.front().shard.has_value()) {
-      // A merged checkpoint records no shard, so which of the split it holds is not known here.
-      const std::size_t whole = part.shard ? 0 : p, shard = part.shard ? p : 0;
-      throw InputError(names[whole], 0, 0,
-                       "records no shard (a merged checkpoint, or one trained without --shard) while " + names[shard] +
-                           " is shard " + parts[shard].shard->text() +
-                           ": merge the shard checkpoints themselves, all in one run (a merged file does not "
-                           "record which shards it holds)");
-    }
-    if (part.shard && part.shard->count != parts.front().shard->count)
-      throw InputError(names[p], 0, 0,
-                       "is shard " + (part.shard ? part.shard->text() : std::string("none")) + " but " + names.front() +
-                           " is shard " + (parts.front().shard ? parts.front().shard->text() : std::string("none")) +
-                           "; merge shards of one split (the same N)");
-    if (part.shard && !shard_indices.insert(part.shard->index).second)
-      throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
-    for (const auto& s : part.series) {  // each of the shard's own (read_panel_checkpoint checks)
-      const auto [it, added] = owner.emplace(s.id, p);
-      if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
-    }
-  }
-  PanelCheckpoint merged = std::move(parts.front());
-  merged.shard.reset();
-  for (std::size_t p = 1; p < parts.size(); ++p) {
-    for (auto& s : parts[p].series) merged.series.push_back(std::move(s));
-    for (auto& l : parts[p].left_out) merged.left_out.push_back(std::move(l));
-  }
-  // One entry per id (parts without shards may overlap), none for an id another part trained.
-  std::sort(merged.left_out.begin(), merged.left_out.end(),
-            [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id < b.id; });
-  merged.left_out.erase(std::unique(merged.left_out.begin(), merged.left_out.end(),
-                                    [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id == b.id; }),
-                        merged.left_out.end());
-  merged.left_out.erase(std::remove_if(merged.left_out.begin(), merged.left_out.end(),
-                                       [&](const PanelCheckpoint::LeftOut& l) { return owner.count(l.id) > 0; }),
-                        merged.left_out.end());
-  std::sort(merged.series.begin(), merged.series.end(), [](const PanelSeries& a, const PanelSeries& b) { return a.id < b.id; });
-  if (!merged.global()) take_first_series_frequency(merged);  // the first series', whichever shard came first
-  return merged;
-}
-
-std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std::vector<std::string>& names) {
-  if (texts.empty()) throw InputError("merge: no inputs");
-  std::string header;
-  std::map<std::string, std::size_t> owner;
-  std::map<std::string, std::vector<std::string>> rows;  // by id: ordered
-  std::vector<std::string> columns;
-  for (std::size_t p = 0; p < texts.size(); ++p) {
-    if (texts[p].find('\r') != std::string::npos && texts[p].find('\n') == std::string::npos)
-      throw InputError(names[p], 1, 0, "lines end in a carriage return alone (old Mac line ends); expected a forecast CSV "
-                                       "with \\n or \\r\\n line ends");
-    std::vector<CsvRecord> records = csv_records(texts[p]);
-    if (records.empty()) throw InputError(names[p], 0, 0, "empty: expected a forecast CSV with a header");
-    // predict ends every row with a line end: a file without one was cut short mid-row.
-    if (texts[p].back() != '\n')
-      throw InputError(names[p], records.back().line, 0,
-                       "the last row has no line end: the file was cut short (predict ends every row with one)");
-    if (p == 0) {
-      header = records.front().text;
-      columns = csv_fields(header);
-    }
-    if (records.front().text != header)
-      throw InputError(names[p], 1, 0, "header '" + printable(records.front().text) + "' differs from " + names.front() +
-                                           "'s '" + printable(header) + "'");
-    if (columns.size() < 3)
-      throw InputError(names[p], 1, 0, "expected a long-format forecast (series column, time, targets), found the header '" +
-                                           printable(header) + "'");
-    // The interval bounds of each value column: "y_lo80" and "y_hi80" beside "y" (forecast.hpp
-    // value_columns), checked to hold it between them.
-    struct Band {
-      std::size_t value, lo, hi;
-    };
-    // Found by name through an index, a bound's name split at its last "_lo" (predict writes
-    // COL_lo<level>, the level digits and a point): a header of 100,000 columns took minutes
-    // pairing every column with every other, and a long name tried at each "_lo" (fuzzer, hunt).
-    std::unordered_map<std::string, std::size_t> index_of;
-    for (std::size_t c = columns.size(); c-- > 0;) index_of[columns[c]] = c;  // the first of equal names
-    std::vector<Band> bands;
-    for (std::size_t lo = 2; lo < columns.size(); ++lo) {
-      const std::string& name = columns[lo];
-      const std::size_t at = name.rfind("_lo");
-      if (at == std::string::npos || at + 3 >= name.size() ||
-          name.find_first_not_of("0123456789.", at + 3) != std::string::npos)
-        continue;  // not COL_lo<level>
-      const auto value = index_of.find(name.substr(0, at));
-      const auto hi = index_of.find(name.substr(0, at) + "_hi" + name.substr(at + 3));
-      if (value != index_of.end() && value->second >= 2 && hi != index_of.end()) bands.push_back({value->second, lo, hi->second});
-    }
-    std::sort(bands.begin(), bands.end(),
-              [](const Band& a, const Band& b) { return std::tie(a.value, a.lo) < std::tie(b.value, b.lo); });
-    std::string last_id;
-    std::int64_t last_tick = 0;
-    TimeKind last_kind = TimeKind::none;
-    for (std::size_t r = 1; r < records.size(); ++r) {
-      // Every row as predict writes it: the header's fields, the targets (third on) finite numbers.
-      const std::vector<std::string> fields = csv_fields(records[r].text);
-      if (fields.size() != columns.size())
-        throw InputError(names[p], records[r].line, 0,
-                         "expected " + std::to_string(columns.size()) + " fields as in the header, found " +
-                             std::to_string(fields.size()) + " (a cut or damaged forecast file?)");
-      if (trim_blanks(fields[0]).empty())
-        throw InputError(names[p], records[r].line, 1, "expected a series id in column '" + printable(columns[0]) + "', found none");
-      // Times as predict writes them, each series' rising from row to row.
-      std::int64_t tick = 0;
-      TimeFormat format;
-      if (!parse_time(fields[1], tick, format))
-        throw InputError(names[p], records[r].line, 2,
-                         "expected a time (or a step number) in column '" + printable(columns[1]) + "', found '" + printable(fields[1]) + "'");
-      // Four digits read as a year; among integer periods (999, 1000) they are periods.
-      if (records[r].first == last_id && format.kind == TimeKind::year && last_kind == TimeKind::integer) {
-        tick = year_of_tick(tick);
-        format.kind = TimeKind::integer;
-      } else if (records[r].first == last_id && format.kind == TimeKind::integer && last_kind == TimeKind::year) {
-        last_tick = year_of_tick(last_tick);
-      }
-      if (records[r].first == last_id && tick <= last_tick)
-        throw InputError(names[p], records[r].line, 2,
-                         "series " + quote(last_id) + ": time '" + printable(fields[1]) +
-                             "' does not come after the row before (predict writes each series' steps in order)");
-      last_id = records[r].first;
-      last_tick = tick;
-      last_kind = format.kind;
-      for (std::size_t c = 2; c < fields.size(); ++c) {
-        const std::string& field = fields[c];
-        char* end = nullptr;
-        const double value = field.empty() ? std::nan("") : std::strtod(field.c_str(), &end);
-        // Decimal numbers as predict writes them: no hex, inf or nan spellings.
-        if (field.empty() || end != field.c_str() + field.size() || !std::isfinite(value) ||
-            field.find_first_of("xXnNiI ") != std::string::npos)
-          throw InputError(names[p], records[r].line, static_cast<long>(c + 1),
-                           "expected a finite number in column '" + printable(columns[c]) + "', found '" +
-                               printable(field) + "'");
-      }
-      for (const Band& band : bands) {
-        const double value = std::strtod(fields[band.value].c_str(), nullptr);
-        if (std::strtod(fields[band.lo].c_str(), nullptr) > value || std::strtod(fields[band.hi].c_str(), nullptr) < value)
-          throw InputError(names[p], records[r].line, static_cast<long>(band.lo + 1),
-                           "the interval " + printable(columns[band.lo]) + " .. " + printable(columns[band.hi]) +
-                               " does not hold the forecast '" + printable(columns[band.value]) + "' (" + fields[band.lo] + " .. " +
-                               fields[band.hi] + " around " + fields[band.value] + ")");
-      }
-      const auto [it, added] = owner.emplace(records[r].first, p);
-      if (!added && it->second != p)
-        throw InputError(names[p], 0, 0, "series " + quote(records[r].first) + " is also in " + names[it->second]);
-      rows[records[r].first].push_back(std::move(records[r].text));
-    }
-  }
-  // One predict run forecasts every series the same number of steps: shards run with different
-  // --horizon do not make one forecast.
-  for (const auto& [id, lines] : rows)
-    if (const auto& [first_id, first_rows] = *rows.begin(); lines.size() != first_rows.size())
-      throw InputError(names[owner[id]], 0, 0,
-                       "series " + quote(id) + " has " + std::to_string(lines.size()) + (lines.size() == 1 ? " step" : " steps") +
-                           ", but series " + quote(first_id) + " of " + names[owner[first_id]] + " has " +
-                           std::to_string(first_rows.size()) +
-                           ": forecasts of different horizons (predict --horizon) do not merge");
-  std::string out = header + "\n";
-  for (const auto& [id, lines] : rows)
-    for (const auto& line : lines) out += line + "\n";
   return out;
 }
 

@@ -299,3 +299,21 @@ TEST_CASE("csv reader says JSON is not CSV", "[csv]") {
   CHECK_THAT(read_error("[{\"a\": 1}]\n"), Catch::Contains("expected CSV text, found JSON"));
   CHECK_THAT(read_error("\n  {\"a\": 1}\n{\"a\": 2}\n"), Catch::Contains("expected CSV text, found JSON"));
 }
+
+TEST_CASE("csv text in memory reads as the same file does, with the same checks", "[csv]") {
+  const std::vector<std::string> texts = {"a,b\n1,2\n", "\xEF\xBB\xBFx;y\r\n\"q;1\";2\r\n\r\n3;4\r\n", "t\tv\n1\t\"a\nb\"\n"};
+  for (const std::string& text : texts) {
+    INFO(text);
+    CsvReader memory(CsvText{text, "mem"});
+    std::vector<std::vector<std::string>> records{memory.header()};
+    while (memory.next()) records.emplace_back(memory.fields().begin(), memory.fields().end());
+    CHECK(records == read_all(text));
+    CHECK(memory.source() == "mem");
+  }
+  // Text checks and record errors name the source given.
+  CHECK_THROWS_WITH(CsvReader(CsvText{"a,b\n1,\xC3\n", "mem"}), Catch::Contains("mem:2") && Catch::Contains("UTF-8"));
+  CHECK_THROWS_WITH(CsvReader(CsvText{"", "mem"}), Catch::Contains("mem") && Catch::Contains("empty"));
+  CsvReader ragged(CsvText{"a,b\n1,2\n3\n", "mem"});
+  CHECK(ragged.next());
+  CHECK_THROWS_WITH(ragged.next(), Catch::Contains("mem:3: expected 2 fields as in the header, found 1"));
+}

@@ -14,6 +14,7 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/memory.hpp"
+#include "lstmf/merge.hpp"
 #include "lstmf/panel.hpp"
 #include "lstmf/series.hpp"
 #include "support.hpp"
@@ -537,41 +538,6 @@ TEST_CASE("a many-series checkpoint records the first series' own seasonal perio
   CHECK(fit_panel(config).checkpoint.columns.seasonal_period == 12);  // the monthly time column's
   config.data.season = 3;
   CHECK(fit_panel(config).checkpoint.columns.seasonal_period == 12);
-}
-
-TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[panel]") {
-  const std::string a = "id,date,value\nb,2001-01,1\nb,2001-02,2\n";
-  const std::string b = "id,date,value\n\"a,1\",2001-01,3\n\"a,1\",2001-02,5\nc,2001-01,4\nc,2001-02,6\n";
-  CHECK(merge_forecast_csvs({a, b}, {"a.csv", "b.csv"}) ==
-        "id,date,value\n\"a,1\",2001-01,3\n\"a,1\",2001-02,5\nb,2001-01,1\nb,2001-02,2\nc,2001-01,4\nc,2001-02,6\n");
-  // every series the same number of steps, as one predict run writes them
-  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-01,4\n"}, {"a.csv", "h1.csv"}),
-                    Contains("h1.csv: series 'c' has 1 step, but series 'b' of a.csv has 2"));
-  CHECK_THROWS_WITH(merge_forecast_csvs({a, a}, {"a.csv", "a2.csv"}), Contains("a2.csv") && Contains("series 'b' is also in a.csv"));
-  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,time,value\n"}, {"a.csv", "t.csv"}), Contains("t.csv:1") && Contains("differs"));
-  // Rows as predict writes them: an id, a time, each series' times rising, bounds around the value.
-  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\n,2001-01,1\n,2001-02,2\n"}, {"a.csv", "e.csv"}),
-                    Contains("e.csv:2:1: expected a series id"));
-  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-01,1\nc,hello,2\n"}, {"a.csv", "t.csv"}),
-                    Contains("t.csv:3:2: expected a time (or a step number) in column 'date', found 'hello'"));
-  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-02,1\nc,2001-01,2\n"}, {"a.csv", "d.csv"}),
-                    Contains("d.csv:3:2: series 'c': time '2001-01' does not come after the row before"));
-  // Integer periods that reach four digits (999, 1000; 9999, 10000) rise, though "1000" alone reads as a year.
-  const std::string periods = "id,t,y\na,999,1\na,1000,2\nb,9999,3\nb,10000,4\n";
-  CHECK(merge_forecast_csvs({periods}, {"p.csv"}) == periods);
-  CHECK_THROWS_WITH(merge_forecast_csvs({"id,t,y\na,1000,1\na,999,2\n"}, {"p.csv"}),
-                    Contains("p.csv:3:2: series 'a': time '999' does not come after the row before"));
-  const std::string band = "id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,6,7\n";
-  CHECK_THROWS_WITH(merge_forecast_csvs({band}, {"i.csv"}),
-                    Contains("i.csv:3:4: the interval y_lo80 .. y_hi80 does not hold the forecast 'y' (6 .. 7 around 5)"));
-  CHECK(merge_forecast_csvs({"id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,3,7\n"}, {"i.csv"}) ==
-        "id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,3,7\n");
-  // A target whose name holds "_lo" itself: its bands are found at the later split; a name with
-  // "lo" in it (flow) as any other.
-  CHECK_THROWS_WITH(merge_forecast_csvs({"id,step,y_lo,y_lo_lo80,y_lo_hi80\nc,1,5,4,6\nc,2,5,6,7\n"}, {"n.csv"}),
-                    Contains("n.csv:3:4: the interval y_lo_lo80 .. y_lo_hi80 does not hold the forecast 'y_lo'"));
-  CHECK_THROWS_WITH(merge_forecast_csvs({"id,step,flow,flow_lo80,flow_hi80\nc,1,5,6,7\n"}, {"f.csv"}),
-                    Contains("f.csv:2:4: the interval flow_lo80 .. flow_hi80 does not hold the forecast 'flow'"));
 }
 
 TEST_CASE("tally_combinations counts what each series forecasts with, by its first target's weights", "[panel]") {

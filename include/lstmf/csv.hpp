@@ -32,9 +32,17 @@
 
 namespace io {
 class LineReader;  // fast-cpp-csv-parser (libfccp/csv.h), kept out of this header
+class ByteSourceBase;
 }
 
 namespace lstmf {
+
+// CSV text already in memory (an input read whole, as merge reads stdin to tell a checkpoint from
+// a forecast), read with the same dialect and checks as a file. `text` must outlive the reader.
+struct CsvText {
+  std::string_view text;
+  std::string source;  // the name used in messages
+};
 
 // A CSV file read record by record. Fields are views into the reader's buffer, so reading does no
 // per-field allocation; they stay valid until the next call of next().
@@ -46,6 +54,7 @@ class CsvReader {
   // does not ("date;sales, EUR" with the column "sales, EUR" is ';'; a header without quotes).
   // Throws IoError when the file cannot be opened, InputError when it has no header row.
   explicit CsvReader(const std::string& path, char delimiter = '\0', const std::vector<std::string>& expected = {});
+  explicit CsvReader(const CsvText& input, char delimiter = '\0', const std::vector<std::string>& expected = {});
   ~CsvReader();
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;
@@ -67,6 +76,8 @@ class CsvReader {
   std::string_view field(std::size_t index) const { return fields_[index]; }
 
  private:
+  // Reads the header from `bytes` (the constructors' common part).
+  void open(std::unique_ptr<io::ByteSourceBase> bytes, char delimiter, const std::vector<std::string>& expected);
   // nullptr at the end; maps libfccp's exceptions to ours. A NUL byte ends a line early.
   char* next_physical_line(std::size_t& length);
   void split(char* line, std::size_t length);

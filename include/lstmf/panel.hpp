@@ -11,7 +11,7 @@
 //
 // Fan-out: a SeriesSelection picks series by id (--series) and by stable hash shard (--shard K/N:
 // the series whose FNV-1a 64-bit hash of the id, modulo N, is K), so independent processes can
-// train, predict or evaluate disjoint parts and merge_* joins their outputs.
+// train, predict or evaluate disjoint parts and merge.hpp joins their outputs.
 #pragma once
 
 #include <cstdint>
@@ -115,6 +115,9 @@ struct PanelCheckpoint {
   bool global() const { return config.training.mode == TrainingMode::global; }
   // Index of series `id`, or -1.
   long find(const std::string& id) const;
+  // A per-series checkpoint's columns take the frequency (and its period) of its first series, so a
+  // run and the merge of its shards record the same whatever the shards hold; none without series.
+  void take_first_series_frequency();
   // Series i as a single-series checkpoint (its scaler, tail, frequency and model), for forecast.hpp
   // and backtest.hpp. Copies the weights (small next to a forecast).
   Checkpoint view(std::size_t i) const;
@@ -324,21 +327,5 @@ std::string format_table(const PanelBacktest& backtest);
 // The series' notes for a reader of format_table (said on stderr): the first five series' notes,
 // each prefixed "series 'ID': ", then how many more series have some.
 std::vector<std::string> table_notes(const PanelBacktest& backtest);
-
-// ---- merging shards -----------------------------------------------------------------------------
-
-// Joins many-series checkpoints of per-series mode trained on disjoint series with the same config
-// (output.* and training.threads aside): InputError naming the inputs that disagree (config,
-// columns, mode, a series in two inputs, shards of different counts). Global-mode checkpoints hold
-// one model each, so they cannot be joined (refused with a message saying so).
-PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names);
-// The shards of the split that `parts` do not hold ("0/6, 2/6"; "" when none is missing or the
-// parts are no shards). Not an error: a shard that selects no series writes no checkpoint, but a
-// failed shard job looks the same, so merge says which are missing.
-std::string missing_shards(const std::vector<PanelCheckpoint>& parts);
-// Joins long-format forecast CSVs (to_csv above) with one header: the rows of every input, ordered
-// by series id (stable: each series' rows keep their order). InputError when the headers differ or
-// a series is in two inputs.
-std::string merge_forecast_csvs(const std::vector<std::string>& texts, const std::vector<std::string>& names);
 
 }  // namespace lstmf

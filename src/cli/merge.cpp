@@ -6,7 +6,7 @@
 #include "commands.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
-#include "lstmf/panel.hpp"
+#include "lstmf/merge.hpp"
 
 namespace lstmf::cli {
 namespace {
@@ -40,7 +40,7 @@ int run_merge(const MergeArgs& args) {
                            names.front() + (checkpoints ? " is one" : " is a forecast CSV") +
                            "; merge joins checkpoints or forecasts, not both");
   if (!checkpoints) {
-    write_atomically(args.output, merge_forecast_csvs(texts, names));
+    write_atomically(args.output, merge_forecast_csvs(std::move(texts), names));
     return 0;
   }
   if (args.output == "-") throw InputError("merging checkpoints needs --output FILE");

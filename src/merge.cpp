@@ -1,0 +1,268 @@
+#include "lstmf/merge.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <tuple>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+
+#include "lstmf/csv.hpp"
+#include "lstmf/error.hpp"
+#include "lstmf/forecast.hpp"
+#include "lstmf/time_index.hpp"
+
+namespace lstmf {
+namespace {
+
+using json = nlohmann::json;
+
+// An id in a message: quoted, escaped and cut as panel.cpp's messages quote ids.
+std::string quote(const std::string& text) { return in_quotes(text, 240); }
+
+// The config as merge compares it: all but where the outputs went and the thread count, which do
+// not change a per-series model, and where the data was read (shards run anywhere: ./data.csv in
+// one, /scratch/data.csv in another).
+json comparable_config(const Config& config) {
+  json j = to_json(config);
+  j.erase("output");
+  j["training"].erase("threads");
+  j["data"].erase("path");
+  return j;
+}
+
+
+// One CSV record as predict writes it (forecast.hpp csv_field: quoted only where needed), with its line end.
+std::string csv_line(const std::vector<std::string>& fields) {
+  std::string line;
+  for (std::size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
+  return line + "\n";
+}
+
+// The interval bounds of a value column: "y_lo80" and "y_hi80" beside "y" (forecast.hpp
+// value_columns), each row checked to hold the value between them.
+struct Band {
+  std::size_t value, lo, hi;
+};
+
+// Found by name through an index, a bound's name split at its last "_lo" (predict writes
+// COL_lo<level>, the level digits and a point): a header of 100,000 columns took minutes pairing
+// every column with every other, and a long name tried at each "_lo" (fuzzer, hunt). The first two
+// columns (series, time) hold no values.
+std::vector<Band> interval_bands(const std::vector<std::string>& columns) {
+  std::unordered_map<std::string, std::size_t> index_of;
+  for (std::size_t c = columns.size(); c-- > 0;) index_of[columns[c]] = c;  // the first of equal names
+  std::vector<Band> bands;
+  for (std::size_t lo = 2; lo < columns.size(); ++lo) {
+    const std::string& name = columns[lo];
+    const std::size_t at = name.rfind("_lo");
+    if (at == std::string::npos || at + 3 >= name.size() || name.find_first_not_of("0123456789.", at + 3) != std::string::npos)
+      continue;  // not COL_lo<level>
+    const auto value = index_of.find(name.substr(0, at));
+    const auto hi = index_of.find(name.substr(0, at) + "_hi" + name.substr(at + 3));
+    if (value != index_of.end() && value->second >= 2 && hi != index_of.end()) bands.push_back({value->second, lo, hi->second});
+  }
+  std::sort(bands.begin(), bands.end(), [](const Band& a, const Band& b) { return std::tie(a.value, a.lo) < std::tie(b.value, b.lo); });
+  return bands;
+}
+
+}  // namespace
+
+std::string missing_shards(const std::vector<PanelCheckpoint>& parts) {
+  if (parts.empty() || !parts.front().shard) return "";
+  const int count = parts.front().shard->count;
+  std::set<int> given;
+  for (const auto& part : parts)
+    if (part.shard) given.insert(part.shard->index);
+  std::string missing;
+  int listed = 0;
+  for (int k = 0; k < count; ++k) {
+    if (given.count(k) > 0) continue;
+    if (listed++ == 8) {
+      missing += " and more";
+      break;
+    }
+    missing += (missing.empty() ? "" : ", ") + std::to_string(k) + "/" + std::to_string(count);
+  }
+  return missing;
+}
+
+PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, const std::vector<std::string>& names) {
+  if (parts.empty()) throw InputError("merge: no inputs");
+  const json config = comparable_config(parts.front().config);
+  // Each series records its own frequency (a file may mix monthly and daily series): the columns'
+  // frequency and period, the first series' of each shard, may differ between shards.
+  const auto comparable_columns = [](const ColumnsInfo& c) {
+    json j = columns_to_json(c);
+    j.erase("frequency");
+    j.erase("seasonal_period");
+    return j;
+  };
+  const json columns = comparable_columns(parts.front().columns);
+  std::map<std::string, std::size_t> owner;  // series id -> part
+  std::set<int> shard_indices;
+  for (std::size_t p = 0; p < parts.size(); ++p) {
+    const PanelCheckpoint& part = parts[p];
+    if (part.global())
+      throw InputError(names[p], 0, 0,
+                       "is a global-mode checkpoint: one model trained on its own series, which cannot be joined with "
+                       "another; train a global model in one process (or with MPI), then shard predict and evaluate");
+    if (const ConfigDifference d = first_difference(config, comparable_config(part.config)); !d.key.empty())
+      throw InputError(names[p], 0, 0,
+                       "its config differs from " + names.front() + "'s at " + d.key + " (" + d.other + " against " +
+                           d.base + "; only output.*, training.threads and data.path may differ)");
+    if (const ConfigDifference d = first_difference(columns, comparable_columns(part.columns)); !d.key.empty())
+      throw InputError(names[p], 0, 0,
+                       "its columns differ from " + names.front() + "'s at columns." + d.key + " (" + d.other +
+                           " against " + d.base + "): shards of one file and config have the same columns");
+    if (part.shard.has_value() != parts.front().shard.has_value()) {
+      // A merged checkpoint records no shard, so which of the split it holds is not known here.
+      const std::size_t whole = part.shard ? 0 : p, shard = part.shard ? p : 0;
+      throw InputError(names[whole], 0, 0,
+                       "records no shard (a merged checkpoint, or one trained without --shard) while " + names[shard] +
+                           " is shard " + parts[shard].shard->text() +
+                           ": merge the shard checkpoints themselves, all in one run (a merged file does not "
+                           "record which shards it holds)");
+    }
+    if (part.shard && part.shard->count != parts.front().shard->count)
+      throw InputError(names[p], 0, 0,
+                       "is shard " + (part.shard ? part.shard->text() : std::string("none")) + " but " + names.front() +
+                           " is shard " + (parts.front().shard ? parts.front().shard->text() : std::string("none")) +
+                           "; merge shards of one split (the same N)");
+    if (part.shard && !shard_indices.insert(part.shard->index).second)
+      throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
+    for (const auto& s : part.series) {  // each of the shard's own (read_panel_checkpoint checks)
+      const auto [it, added] = owner.emplace(s.id, p);
+      if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
+    }
+  }
+  PanelCheckpoint merged = std::move(parts.front());
+  merged.shard.reset();
+  for (std::size_t p = 1; p < parts.size(); ++p) {
+    for (auto& s : parts[p].series) merged.series.push_back(std::move(s));
+    for (auto& l : parts[p].left_out) merged.left_out.push_back(std::move(l));
+  }
+  // One entry per id (parts without shards may overlap), none for an id another part trained.
+  std::sort(merged.left_out.begin(), merged.left_out.end(),
+            [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id < b.id; });
+  merged.left_out.erase(std::unique(merged.left_out.begin(), merged.left_out.end(),
+                                    [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id == b.id; }),
+                        merged.left_out.end());
+  merged.left_out.erase(std::remove_if(merged.left_out.begin(), merged.left_out.end(),
+                                       [&](const PanelCheckpoint::LeftOut& l) { return owner.count(l.id) > 0; }),
+                        merged.left_out.end());
+  std::sort(merged.series.begin(), merged.series.end(), [](const PanelSeries& a, const PanelSeries& b) { return a.id < b.id; });
+  if (!merged.global()) merged.take_first_series_frequency();  // the first series', whichever shard came first
+  return merged;
+}
+
+std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vector<std::string>& names) {
+  if (texts.empty()) throw InputError("merge: no inputs");
+  std::vector<std::string> columns;  // the first input's header
+  std::map<std::string, std::size_t> owner;
+  // By id (ordered): the series' rows as predict writes them, one string per series (not per row:
+  // a 33 MB forecast held 720,000 strings), and how many.
+  struct Rows {
+    std::string text;
+    std::size_t count = 0;
+  };
+  std::map<std::string, Rows> rows;
+  for (std::size_t p = 0; p < texts.size(); ++p) {
+    CsvReader reader(CsvText{texts[p], names[p]}, ',');  // the text checks first: binary, not UTF-8, CR line ends
+    // predict ends every row with a line end: a file without one was cut short mid-row (said
+    // before its last row is read: cut short, it may look ragged).
+    if (texts[p].back() != '\n')
+      throw InputError(names[p], static_cast<long>(std::count(texts[p].begin(), texts[p].end(), '\n')) + 1, 0,
+                       "the last row has no line end: the file was cut short (predict ends every row with one)");
+    if (p == 0) columns = reader.header();
+    if (reader.header() != columns)
+      throw InputError(names[p], reader.header_line(), 0,
+                       "header '" + printable(csv_line(reader.header())) + "' differs from " + names.front() + "'s '" +
+                           printable(csv_line(columns)) + "'");
+    if (columns.size() < 3)
+      throw InputError(names[p], reader.header_line(), 0,
+                       "expected a long-format forecast (series column, time, targets), found the header '" +
+                           printable(csv_line(columns)) + "'");
+    const std::vector<Band> bands = interval_bands(columns);
+    std::string last_id;
+    std::int64_t last_tick = 0;
+    TimeKind last_kind = TimeKind::none;
+    std::vector<std::string> fields;
+    while (reader.next()) {  // a row of another field count is refused by the reader, naming its line
+      const long line = reader.line();
+      fields.assign(reader.fields().begin(), reader.fields().end());
+      const std::string& id = fields[0];
+      if (id.empty())
+        throw InputError(names[p], line, 1, "expected a series id in column '" + printable(columns[0]) + "', found none");
+      // Times as predict writes them, each series' rising from row to row.
+      std::int64_t tick = 0;
+      TimeFormat format;
+      if (!parse_time(fields[1], tick, format))
+        throw InputError(names[p], line, 2,
+                         "expected a time (or a step number) in column '" + printable(columns[1]) + "', found '" +
+                             printable(fields[1]) + "'");
+      // Four digits read as a year; among integer periods (999, 1000) they are periods.
+      if (id == last_id && format.kind == TimeKind::year && last_kind == TimeKind::integer) {
+        tick = year_of_tick(tick);
+        format.kind = TimeKind::integer;
+      } else if (id == last_id && format.kind == TimeKind::integer && last_kind == TimeKind::year) {
+        last_tick = year_of_tick(last_tick);
+      }
+      if (id == last_id && tick <= last_tick)
+        throw InputError(names[p], line, 2,
+                         "series " + quote(last_id) + ": time '" + printable(fields[1]) +
+                             "' does not come after the row before (predict writes each series' steps in order)");
+      last_id = id;
+      last_tick = tick;
+      last_kind = format.kind;
+      std::vector<double> values(fields.size());
+      for (std::size_t c = 2; c < fields.size(); ++c) {
+        const std::string& field = fields[c];
+        char* end = nullptr;
+        values[c] = field.empty() ? std::nan("") : std::strtod(field.c_str(), &end);
+        // Decimal numbers as predict writes them: no hex, inf or nan spellings.
+        if (field.empty() || end != field.c_str() + field.size() || !std::isfinite(values[c]) ||
+            field.find_first_of("xXnNiI ") != std::string::npos)
+          throw InputError(names[p], line, static_cast<long>(c + 1),
+                           "expected a finite number in column '" + printable(columns[c]) + "', found '" +
+                               printable(field) + "'");
+      }
+      for (const Band& band : bands)
+        if (values[band.lo] > values[band.value] || values[band.hi] < values[band.value])
+          throw InputError(names[p], line, static_cast<long>(band.lo + 1),
+                           "the interval " + printable(columns[band.lo]) + " .. " + printable(columns[band.hi]) +
+                               " does not hold the forecast '" + printable(columns[band.value]) + "' (" + fields[band.lo] +
+                               " .. " + fields[band.hi] + " around " + fields[band.value] + ")");
+      const auto [it, added] = owner.emplace(id, p);
+      if (!added && it->second != p)
+        throw InputError(names[p], 0, 0, "series " + quote(id) + " is also in " + names[it->second]);
+      Rows& series = rows[id];
+      series.text += csv_line(fields);
+      ++series.count;
+    }
+    std::string().swap(texts[p]);
+  }
+  // One predict run forecasts every series the same number of steps: shards run with different
+  // --horizon do not make one forecast.
+  std::size_t size = 0;
+  for (const auto& [id, series] : rows) {
+    size += series.text.size();
+    if (const auto& [first_id, first] = *rows.begin(); series.count != first.count)
+      throw InputError(names[owner[id]], 0, 0,
+                       "series " + quote(id) + " has " + std::to_string(series.count) + (series.count == 1 ? " step" : " steps") +
+                           ", but series " + quote(first_id) + " of " + names[owner[first_id]] + " has " +
+                           std::to_string(first.count) + ": forecasts of different horizons (predict --horizon) do not merge");
+  }
+  std::string out = csv_line(columns);
+  out.reserve(out.size() + size);
+  for (auto& [id, series] : rows) {
+    out += series.text;
+    std::string().swap(series.text);  // freed as it is copied: the output and the rows are not held twice over
+  }
+  return out;
+}
+
+}  // namespace lstmf
