@@ -553,15 +553,20 @@ NumberStatus parse_number(std::string_view field, double& value) {
   const char* const end = begin + field.size();
   if (begin != end && *begin == '+') ++begin;  // from_chars refuses a leading '+'; we allow one
   if (begin == end || *begin == '+' || (*begin == '-' && field.front() == '+')) return NumberStatus::not_a_number;
-  if (parse_plain_decimal(begin, end, value)) return NumberStatus::ok;
+  // Zero without its sign: -0 and 0 are one value in the data, so they give one checkpoint.
+  const auto ok = [&value] {
+    if (value == 0) value = 0.0;
+    return NumberStatus::ok;
+  };
+  if (parse_plain_decimal(begin, end, value)) return ok();
   const auto [stop, error] = std::from_chars(begin, end, value);
   if (stop != end || error == std::errc::invalid_argument) return NumberStatus::not_a_number;
   if (error == std::errc::result_out_of_range) {
     if (!is_underflow({begin, static_cast<std::size_t>(end - begin)})) return NumberStatus::out_of_range;
-    value = *begin == '-' ? -0.0 : 0.0;
-    return NumberStatus::ok;
+    value = 0.0;
+    return ok();
   }
-  return std::isfinite(value) ? NumberStatus::ok : NumberStatus::not_finite;
+  return std::isfinite(value) ? ok() : NumberStatus::not_finite;
 }
 
 bool grouped_thousands(std::string_view text, char separator) {

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -213,6 +214,15 @@ TEST_CASE("cells parse as strict finite numbers", "[csv]") {
     CHECK(value == 0.0);
     REQUIRE(parse_number("0." + std::string(400, '0') + "1", value) == NumberStatus::ok);
     CHECK(value == 0.0);
+  }
+  SECTION("a zero reads as +0 whatever its sign, on every path") {
+    for (const char* text : {"-0", "-0.0", "-0e5", "-1e-400", "-0." "0000000000000000000000", "+0", "0"}) {
+      INFO(text);
+      value = 1;
+      REQUIRE(parse_number(text, value) == NumberStatus::ok);
+      CHECK(value == 0.0);
+      CHECK_FALSE(std::signbit(value));
+    }
   }
   SECTION("missing-value markers are matched in any letter case") {
     for (const char* text : {"", "NA", "N/A", "#N/A", "NaN", "null", "NULL", "nan", "NAN", "na", "n/a", "Null"})

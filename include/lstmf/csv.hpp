@@ -115,6 +115,8 @@ enum class NumberStatus {
 };
 
 // Strict parse of a whole field as a decimal number (std::from_chars: [+-]digits[.digits][e[+-]digits]).
+// A zero reads as +0 whatever its sign ("-0", "-0.0", "-1e-400"): the same values give the same
+// checkpoint, data fingerprint included.
 NumberStatus parse_number(std::string_view field, double& value);
 
 // "1,234", "12.345.678" (unsigned, no decimals): 1 to 3 digits, then one or more groups of
