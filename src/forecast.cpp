@@ -187,6 +187,36 @@ std::string far_in_window_note(const Checkpoint& checkpoint, const History& hist
   return "";
 }
 
+bool holds_data_tail(const Checkpoint& checkpoint, const History& history) {
+  const MatrixD& tail = checkpoint.data_tail.values;  // [L, columns]
+  const long targets = static_cast<long>(checkpoint.columns.targets.size());
+  if (tail.rows() == 0) return true;
+  if (history.values.rows() < tail.rows() || history.values.cols() < targets) return false;
+  const auto filled = [&](long row, long k) {
+    return !history.target_filled.empty() && history.target_filled[static_cast<size_t>(k)][static_cast<size_t>(row)];
+  };
+  // Tail row i as history row `row`: equal where the history has the value.
+  const auto same = [&](long i, long row) {
+    for (long k = 0; k < targets; ++k)
+      if (!filled(row, k) && history.values(row, k) != tail(i, k)) return false;
+    return true;
+  };
+  if (!checkpoint.data_tail.ticks.empty() && !history.ticks.empty()) {
+    for (long i = 0; i < tail.rows(); ++i) {
+      const std::int64_t tick = checkpoint.data_tail.ticks[static_cast<size_t>(i)];
+      const auto at = std::lower_bound(history.ticks.begin(), history.ticks.end(), tick);
+      if (at == history.ticks.end() || *at != tick || !same(i, static_cast<long>(at - history.ticks.begin()))) return false;
+    }
+    return true;
+  }
+  for (long start = 0; start + tail.rows() <= history.values.rows(); ++start) {
+    long i = 0;
+    while (i < tail.rows() && same(i, start + i)) ++i;
+    if (i == tail.rows()) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> history_notes(const Checkpoint& checkpoint, const History& history, bool from_end) {
   std::vector<std::string> notes;
   const std::string dropped = dropped_rows_note(history.dropped);

@@ -272,6 +272,26 @@ TEST_CASE("evaluate takes its history from --input, from stdin, and its windows 
     const RunResult by_default = run_cli("evaluate --model m.json", dir.path());
     const auto after_first_line = [](const std::string& text) { return text.substr(text.find('\n')); };
     CHECK(after_first_line(r.out) == after_first_line(by_default.out));
+    CHECK(by_default.err.find("does not hold the rows training ended on") == std::string::npos);
+  }
+  SECTION("without --input, another file under the training data's name is scored, and said to be another") {
+    // Read from another folder, a.csv is another series: training's last rows are not in it.
+    TempDir elsewhere;
+    std::string other = read_file(kAirline);
+    other.replace(other.rfind("\n1960-12,") + 9, 3, "433");  // one value training read, changed (432 -> 433)
+    elsewhere.write("a.csv", other);
+    const RunResult changed = run_cli("evaluate --model '" + dir.file("m.json") + "'", elsewhere.path());
+    INFO(changed.err);
+    REQUIRE(changed.exit_code == 0);
+    CHECK_THAT(changed.err, Contains("note: a.csv (the training data's path, read from the working directory) does not hold "
+                                     "the rows training ended on (the checkpoint's data_tail): it is another file, or was "
+                                     "changed since"));
+    // Rows appended after those training read: the same file, grown.
+    elsewhere.write("a.csv", read_file(kAirline) + "1961-01,440\n1961-02,450\n");
+    const RunResult grown = run_cli("evaluate --model '" + dir.file("m.json") + "'", elsewhere.path());
+    INFO(grown.err);
+    REQUIRE(grown.exit_code == 0);
+    CHECK(grown.err.find("does not hold the rows training ended on") == std::string::npos);
   }
 }
 

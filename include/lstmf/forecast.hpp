@@ -79,6 +79,12 @@ std::string far_in_window_note(const Checkpoint& checkpoint, const History& hist
 // `from_end` (a forecast from the history's end), a last value that jumps (last_value_jump_note)
 // and a far value among the rows it reads (far_in_window_note).
 std::vector<std::string> history_notes(const Checkpoint& checkpoint, const History& history, bool from_end);
+// Whether `history` holds the rows training ended on: each target value of the checkpoint's data
+// tail, at the tail's times (with a time column) or as a run of consecutive rows (without), where
+// the history observed it (a value it filled is passed over). False for a file that is not the
+// training data (another file of the same name, read from another folder) or whose rows there were
+// changed; rows appended after them do not matter.
+bool holds_data_tail(const Checkpoint& checkpoint, const History& history);
 // Reads history from a CSV ("-" = stdin) with the checkpoint's columns, by name (extra columns
 // ignored, missing ones an error); the missing-value policy of the checkpoint's config applies.
 History read_history(const Checkpoint& checkpoint, const std::string& path);

@@ -203,6 +203,12 @@ int run_evaluate(EvaluateArgs args) {
   }
   for (const std::string& note : history_notes(checkpoint, history, false))  // as predict says them
     std::cerr << "note: " << history.source << ": " << note << "\n";
+  // The training data's path is read from here: another file of that name, or the file changed
+  // since, is scored all the same, but not unsaid.
+  if (args.input.empty() && !holds_data_tail(checkpoint, history))
+    std::cerr << "note: " << history.source << " (the training data's path, read from the working directory) does not "
+              << "hold the rows training ended on (the checkpoint's data_tail): it is another file, or was changed since; "
+              << "its rows are scored all the same (give --input FILE to choose the file)\n";
   if (args.json) {
     std::cout << to_json(result).dump(2) << "\n";
   } else {
