@@ -137,13 +137,19 @@ struct Convert<int> {
 template <>
 struct Convert<std::uint64_t> {
   static std::string expected() { return "a non-negative integer"; }
+  static std::string too_large() { return "a non-negative integer of at most 18446744073709551615 (2^64 - 1)"; }
   static std::uint64_t from_json(const json& j) {
     if (j.is_number_unsigned()) return j.get<std::uint64_t>();
+    // An integer beyond 2^64 - 1 is held as a float by the JSON reader: say it is too large.
+    if (j.is_number_float() && j.get<double>() >= 18446744073709551616.0 && std::floor(j.get<double>()) == j.get<double>() &&
+        std::isfinite(j.get<double>()))
+      throw BadValue{too_large(), json_text(j)};
     throw BadValue{expected(), json_text(j)};
   }
   static std::uint64_t from_text(const std::string& text) {
     std::uint64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error == std::errc::result_out_of_range && end == text.data() + text.size()) throw BadValue{too_large(), in_quotes(text)};
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
       throw BadValue{expected(), in_quotes(text)};
     return value;

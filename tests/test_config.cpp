@@ -103,6 +103,13 @@ TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"([1, 2])"), "c.json"), Contains("expected a JSON object"));
   REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": 3})"), "c.json"),
                       Contains("training must be an object"));
+  // A seed past 2^64 - 1 is too large, not "not an integer" (the JSON reader holds it as a float).
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"seed": 18446744073709551616}})"), "c.json"),
+                      Contains("training.seed must be a non-negative integer of at most 18446744073709551615"));
+  REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training": {"seed": 1.5e19}})"), "c.json"),
+                      Contains("training.seed must be a non-negative integer, got"));
+  apply_json(config, json::parse(R"({"training": {"seed": 18446744073709551615}})"), "c.json");
+  CHECK(config.training.seed == 18446744073709551615ULL);
 }
 
 TEST_CASE("absurd sizes are refused before anything is allocated", "[config]") {
@@ -178,6 +185,9 @@ TEST_CASE("command-line text sets keys and names the flag when it is bad", "[con
     FAIL("no option " << path);
     return OptionInfo{};
   };
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.seed"), "18446744073709551616"),
+                      Contains("--seed expects a non-negative integer of at most 18446744073709551615 (2^64 - 1), got '18446744073709551616'"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.seed"), "-1"), Contains("--seed expects a non-negative integer, got '-1'"));
   set_from_text(config, find("model.hidden"), "64,32");
   CHECK(config.model.hidden == std::vector<int>{64, 32});
   set_from_text(config, find("data.targets"), "a,b");
