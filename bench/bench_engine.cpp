@@ -22,7 +22,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_args.hpp"
+#include "cli.hpp"
 #include "lstmf/backprop.hpp"
 #include "lstmf/model.hpp"
 #include "lstmf/optimizer.hpp"
@@ -177,16 +177,18 @@ std::vector<std::string> split(const std::string& text) {
 int main(int argc, char** argv) {
   std::string configs;
   for (const auto& [name, config] : kConfigs) configs += (configs.empty() ? "" : ", ") + name;
-  const bench::Args args(argc, argv,
-                         "usage: bench_engine [--configs seed-small,seed-stacked,medium] [--epochs 3] [--windows N] "
-                         "[--threads 1,2]\n  configs: " + configs + "\n",
-                         {"--configs", "--threads", "--epochs", "--windows"});
-  const std::string names = args.text("--configs", "seed-small,seed-stacked,medium");
-  const std::vector<long> thread_counts = args.integers("--threads", "1,2", 1);
-  const int epochs = static_cast<int>(args.integer("--epochs", 3, 1));
-  const long windows = args.integer("--windows", 0, 0);  // 0: each config's own count
+  std::string names = "seed-small,seed-stacked,medium";
+  std::vector<long> thread_counts = {1, 2};
+  long epochs_given = 3, windows = 0;  // windows 0: each config's own count
+  bench::Cli cli("bench_engine", "Training throughput of the LSTM engine, shards against Eigen's threads");
+  cli.text("--configs", names, "comma-separated, of: " + configs)
+      .integers("--threads", thread_counts, 1, kMaxThreads, "thread counts to measure")
+      .integer("--epochs", epochs_given, 1, 1000000, "epochs timed per config and strategy")
+      .integer("--windows", windows, 0, 100000000, "training windows (0: the config's own count)");
+  cli.parse(argc, argv);
+  const int epochs = static_cast<int>(epochs_given);
   for (const std::string& name : split(names))
-    if (kConfigs.count(name) == 0) args.fail("no config '" + name + "'");
+    if (kConfigs.count(name) == 0) cli.fail("no config '" + name + "'");
   for (const std::string& name : split(names)) {
     BenchConfig config = kConfigs.at(name);
     if (windows > 0) config.windows = windows;

@@ -15,7 +15,7 @@
 
 #include <Eigen/Core>
 
-#include "bench_args.hpp"
+#include "cli.hpp"
 
 namespace {
 
@@ -52,9 +52,12 @@ double gflops(const Shape& shape, double min_seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::Args args(argc, argv, "usage: bench_gemm [--threads 1,2] [--min-seconds 0.3]\n", {"--threads", "--min-seconds"});
-  const std::vector<long> thread_counts = args.integers("--threads", "1,2", 1);
-  const double min_seconds = args.positive("--min-seconds", 0.3);
+  std::vector<long> thread_counts = {1, 2};
+  double min_seconds = 0.3;
+  bench::Cli cli("bench_gemm", "The machine's single-GEMM fp32 rate with Eigen, at each thread count");
+  cli.integers("--threads", thread_counts, 1, 1024, "thread counts to measure")
+      .positive("--min-seconds", min_seconds, "time each shape at least this long");
+  cli.parse(argc, argv);
   const Eigen::Index T = 96, B = 128, H = 256;
   const std::vector<Shape> shapes = {
       {"projection", T * B, 4 * H, H}, {"recurrent", B, 4 * H, H}, {"weight_grad", H, 4 * H, T * B}};

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "bench_args.hpp"
+#include "cli.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
@@ -23,10 +23,6 @@
 using namespace lstmf;
 
 namespace {
-
-const char* const kUsage =
-    "usage: bench_infer --model m.json --input data.csv [--threads 0] [--repeats 3]\n"
-    "       bench_infer --model m.json --load-only 1 [--repeats 7]\n";
 
 int run(const std::string& model_path, const std::string& input_path, int threads, int repeats, bool load_only) {
   if (load_only) {
@@ -70,14 +66,18 @@ int run(const std::string& model_path, const std::string& input_path, int thread
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bench::Args args(argc, argv, kUsage, {"--model", "--input", "--threads", "--repeats", "--load-only"});
-  const std::string model_path = args.text("--model", "");
-  const std::string input_path = args.text("--input", "");
-  const bool load_only = args.integer("--load-only", 0, 0) != 0;
-  if (model_path.empty() || (input_path.empty() && !load_only)) args.fail("--model and --input are required");
+  std::string model_path, input_path;
+  long threads = 0, repeats = 3, load_only = 0;
+  bench::Cli cli("bench_infer", "Batched inference over every window of a CSV (or the checkpoint load alone)");
+  cli.text("--model", model_path, "checkpoint (required)")
+      .text("--input", input_path, "history CSV whose every window is forecast (required without --load-only)")
+      .integer("--threads", threads, 0, kMaxThreads, "threads (0: every core)")
+      .integer("--repeats", repeats, 1, 1000000, "timed passes (the best is reported)")
+      .integer("--load-only", load_only, 0, 1, "1: time loading the checkpoint alone");
+  cli.parse(argc, argv);
+  if (model_path.empty() || (input_path.empty() && load_only == 0)) cli.fail("--model and --input are required");
   try {
-    return run(model_path, input_path, static_cast<int>(args.integer("--threads", 0, 0)),
-               static_cast<int>(args.integer("--repeats", 3, 1)), load_only);
+    return run(model_path, input_path, static_cast<int>(threads), static_cast<int>(repeats), load_only != 0);
   } catch (const Error& e) {  // a file that cannot be read or is not a checkpoint: as lstm-forecast says it
     std::fprintf(stderr, "bench_infer: %s\n", e.what());
     return static_cast<int>(e.code());
