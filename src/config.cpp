@@ -736,18 +736,31 @@ Config config_from_file(const std::string& path) {
 
 ConfigDifference first_difference(const json& base, const json& other) {
   if (base == other) return {};
-  const std::string path = json::diff(base, other).front().at("path").get<std::string>();  // "/model/hidden/1"
+  // A patch path ("/model/hidden/1") as the config key it falls in ("model.hidden": a list whole).
+  const auto key_of = [&](const std::string& path, json::json_pointer& at) {
+    std::string key;
+    for (std::size_t from = 1; from <= path.size() && !(base.contains(at) && base.at(at).is_array());) {
+      const std::size_t to = std::min(path.find('/', from), path.size());
+      const std::string token = path.substr(from, to - from);
+      at /= token;
+      key += (key.empty() ? "" : ".") + token;
+      from = to + 1;
+    }
+    return key;
+  };
+  const json patch = json::diff(base, other);
   json::json_pointer at;
-  std::string key;
-  for (std::size_t from = 1; from <= path.size() && !(base.contains(at) && base.at(at).is_array());) {
-    const std::size_t to = std::min(path.find('/', from), path.size());
-    const std::string token = path.substr(from, to - from);
-    at /= token;
-    key += (key.empty() ? "" : ".") + token;
-    from = to + 1;
-  }
+  ConfigDifference d;
+  d.key = key_of(patch.front().at("path").get<std::string>(), at);
   const auto value = [&](const json& j) { return j.contains(at) ? printable(j.at(at).dump(), 60) : std::string("absent"); };
-  return {key, value(base), value(other)};
+  d.base = value(base);
+  d.other = value(other);
+  for (std::size_t i = 1; i < patch.size(); ++i) {
+    json::json_pointer more;
+    const std::string key = key_of(patch[i].at("path").get<std::string>(), more);
+    if (key != d.key && std::find(d.also.begin(), d.also.end(), key) == d.also.end()) d.also.push_back(key);
+  }
+  return d;
 }
 
 json to_json(const Config& config) {

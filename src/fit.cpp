@@ -95,10 +95,14 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
       now["training"].erase("huber_delta");
     }
     const ConfigDifference d = first_difference(was, now);
-    if (!d.key.empty())
+    if (!d.key.empty()) {
+      std::string also;
+      for (const std::string& key : d.also) also += (also.empty() ? "" : ", ") + key;
       problem = "its " + d.key + " " + d.base + " differs from this run's " + d.other +
+                (also.empty() ? "" : ", and so " + std::string(d.also.size() == 1 ? "does " : "do ") + also) +
                 " (a resumed run continues the same one: only training.epochs, training.patience, "
                 "training.threads, data.path and output.* may change)";
+    }
   }
   if (!problem.empty()) throw InputError(path, 0, 0, "cannot resume from this checkpoint: " + problem);
   if (!from.history.empty() && from.history.back().epoch >= config.training.epochs)

@@ -174,11 +174,13 @@ Config config_from_file(const std::string& path);
 
 nlohmann::json to_json(const Config& config);
 // The first key at which two configs in to_json's form differ, named as config keys are
-// ("model.hidden": a list whole), with both values as JSON text ("absent" where one lacks it).
+// ("model.hidden": a list whole), with both values as JSON text ("absent" where one lacks it), and
+// the other keys that differ.
 struct ConfigDifference {
   std::string key;    // "" when the configs are equal
   std::string base;   // "[4]"
   std::string other;  // "[4,4]"
+  std::vector<std::string> also;  // the other keys that differ, in order ("data.scale_min")
 };
 ConfigDifference first_difference(const nlohmann::json& base, const nlohmann::json& other);
 
