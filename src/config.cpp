@@ -15,6 +15,7 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/random.hpp"
 
 namespace lstmf {
 namespace {
@@ -516,8 +517,8 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_MODEL(init, "", "SCHEME", "weight initialisation: pytorch or orthogonal (recurrent weights)"),
       LSTMF_MODEL(unit_forget_bias, "", "BOOL", "start the forget-gate bias at 1"),
       auto_option(&Config::model, "model", &ModelConfig::ensemble, "ensemble", "--ensemble", "N",
-                  "members trained from seeds seed, seed+1, ... in parallel; median forecast; auto = chosen from the data",
-                  256),
+                  "members trained in parallel, member k from seed * 256 + k; median forecast; auto = chosen from the data",
+                  kMaxMembers),
       auto_option(&Config::training, "training", &TrainingConfig::epochs, "epochs", "--epochs", "N",
                   "passes over the training windows; auto = chosen from the data", 1000000),
       LSTMF_TRAIN(batch_size, "--batch-size", "N", "windows per gradient step", in_range(1, 1000000)),

@@ -697,7 +697,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     throw InputError(source_name(options.resume), 0, 0, "cannot resume an ensemble or a refitted model (model.ensemble > 1 or "
                                            "training.refit); train again");
 
-  // One slot per member; member k is trained from seed + k.
+  // One slot per member; member k is trained from member_seed(seed, k) (random.hpp).
   struct Member {
     std::unique_ptr<Rng> rng;
     std::unique_ptr<Model<float>> model;
@@ -710,7 +710,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   if (members > 1) member_training.threads = 1;
   for (int k = 0; k < members; ++k) {
     Member& slot = slots[static_cast<size_t>(k)];
-    slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
+    slot.rng = std::make_unique<Rng>(member_seed(config.training.seed, k));
     slot.model = std::make_unique<Model<float>>(inputs, outputs, config.model);
     slot.model->init(*slot.rng);
     slot.trainer = std::make_unique<Trainer>(*slot.model, member_training, *slot.rng);
@@ -890,7 +890,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       Member& slot = slots[static_cast<size_t>(k)];
       slot.diverged.clear();
       TrainingConfig refit_training = member_training;
-      slot.rng = std::make_unique<Rng>(config.training.seed + static_cast<std::uint64_t>(k));
+      slot.rng = std::make_unique<Rng>(member_seed(config.training.seed, k));
       slot.model->init(*slot.rng);
       slot.trainer = std::make_unique<Trainer>(*slot.model, refit_training, *slot.rng);
     }

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <set>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -78,4 +79,16 @@ TEST_CASE("the generator state round-trips through JSON and bad states are named
   REQUIRE_THROWS_WITH(Rng::from_json(nlohmann::json::array({"0", "0", "0", "0"}), "state.rng"),
                       Catch::Contains("all-zero"));
   REQUIRE_THROWS_AS(Rng::from_json(nlohmann::json::array({1, 2, 3, 4}), "state.rng"), InputError);
+}
+
+TEST_CASE("ensemble members of different seeds are seeded apart, and seed 0's as 0, 1, 2, ...", "[random]") {
+  for (int k = 0; k < 5; ++k) CHECK(member_seed(0, k) == static_cast<std::uint64_t>(k));
+  CHECK(member_seed(1, 0) == 256);
+  CHECK(member_seed(2, 3) == 515);
+  // Seeds 0 .. 9, every member of the largest ensemble: all distinct.
+  std::set<std::uint64_t> seen;
+  for (std::uint64_t seed = 0; seed < 10; ++seed)
+    for (int k = 0; k < kMaxMembers; ++k) CHECK(seen.insert(member_seed(seed, k)).second);
+  // Modulo 2^64: the largest seed wraps, as documented.
+  CHECK(member_seed(~std::uint64_t{0}, 0) == ~std::uint64_t{0} - 255);
 }

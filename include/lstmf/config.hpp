@@ -75,7 +75,7 @@ struct ModelConfig {
   double dropout = 0.0;               // between stacked layers, training only
   InitScheme init = InitScheme::pytorch;
   bool unit_forget_bias = false;      // forget-gate bias of 1 (b_ih_f = 1, b_hh_f = 0)
-  int ensemble = 0;                   // members (seeds seed, seed+1, ...), median forecast; 0 = chosen from the data
+  int ensemble = 0;                   // members (random.hpp member_seed), median forecast; 0 = chosen from the data
 };
 
 struct TrainingConfig {

@@ -99,7 +99,7 @@ struct Trainable {
 Trainable check_trainable(const Config& config, const SeriesSet& data);
 
 // Resolves the recipe (recipe.hpp) for the data, then trains config.model.ensemble members: member
-// k from seed + k, in parallel on up to config.training.threads threads with one thread each (so a
+// k from member_seed(seed, k) (random.hpp), in parallel on up to config.training.threads threads with one thread each (so a
 // member's weights do not depend on the machine); a single model uses every thread as before.
 // `on_epoch` sees member 1's epochs. After training, the validation windows' residuals give the
 // interval quantiles. Throws InputError for bad data or a checkpoint that does not fit the config

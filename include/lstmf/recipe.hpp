@@ -39,7 +39,7 @@
 //   loss        Huber (delta 1, about one typical seasonal change): MSE near 0, MAE in the tails
 //   scale       min-max, with the range set so one typical seasonal change (of the adjusted series,
 //               when adjusted) is about 1
-//   ensemble    5 members (seeds seed .. seed+4) trained in parallel; the forecast is their median
+//   ensemble    5 members (random.hpp member_seed) trained in parallel; the forecast is their median
 //   combine     on (training.combine auto; false turns it, both short-series fallbacks and Theta off,
 //               true keeps it on with explicit epochs too): the median is averaged with the better baseline (seasonal naive or naive) when
 //               that baseline's validation MAE is within 10% of the model's (fit.hpp); seasonal
