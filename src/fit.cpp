@@ -193,16 +193,6 @@ std::string data_fingerprint(const Series& series) {
 // usually means the wrong column). A spread so small that its inverse overflows (denormal values)
 // cannot be scaled at all.
 void check_scalable(const Series& series, const Split& split, const std::string& source) {
-  for (long c = 0; c < series.n_targets && split.train_end > 1; ++c) {
-    const auto column = series.values.col(c).head(split.train_end);
-    const auto all_rows = series.values.col(c);
-    if (column.minCoeff() == column.maxCoeff() && all_rows.maxCoeff() == all_rows.minCoeff())
-      throw InputError(source, series.first_line, 0,
-                       "target column '" + printable(series.columns[static_cast<size_t>(c)]) + "' is " +
-                           format_number(column(0)) + " in every one of the " + std::to_string(column.size()) +
-                           " training rows: a constant series leaves nothing to learn (wrong column? its "
-                           "forecast is that constant)");
-  }
   check_changes_in_training(series, split, source);
   check_spread(series, split.train_end, source);
   check_in_training_range(series, split.train_end, source);
@@ -479,7 +469,7 @@ FitOutcome fit(const Config& config, const FitOptions& options) {
   }
   FitOutcome outcome = fit(named, std::move(data), options);
   outcome.last_value_jump = jump;
-  outcome.constant_features = constant_features_note(outcome.checkpoint);
+  outcome.constant_columns = constant_columns_note(outcome.checkpoint);
   outcome.time_column_dropped = dropped;
   outcome.time_column_unread = unread;
   outcome.rows_dropped = rows_dropped;

@@ -35,7 +35,7 @@ std::vector<std::string> fit_notes(const FitOutcome& outcome) {
   if (!outcome.rows_dropped.empty())
     notes.push_back("note: " + outcome.rows_dropped + " (--missing fills between values only)");
   if (!outcome.last_value_jump.empty()) notes.push_back("note: " + outcome.last_value_jump);
-  if (!outcome.constant_features.empty()) notes.push_back("note: " + outcome.constant_features);
+  if (!outcome.constant_columns.empty()) notes.push_back("note: " + outcome.constant_columns);
   if (!outcome.refit_skipped.empty()) notes.push_back("note: " + outcome.refit_skipped);
   // The data's own tail, which predict forecasts from by default.
   const std::string far = far_in_window_note(outcome.checkpoint, tail_history(outcome.checkpoint));

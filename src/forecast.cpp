@@ -232,13 +232,20 @@ std::vector<std::string> history_notes(const Checkpoint& checkpoint, const Histo
   return notes;
 }
 
-std::string constant_features_note(const Checkpoint& checkpoint) {
-  return constant_features_note(checkpoint.scaler, checkpoint.columns.features, checkpoint.columns.targets.size());
+std::string constant_columns_note(const Checkpoint& checkpoint) {
+  return constant_columns_note(checkpoint.scaler, checkpoint.columns.targets, checkpoint.columns.features);
 }
 
-std::string constant_features_note(const MinMaxScaler& scaler, const std::vector<std::string>& features, std::size_t targets) {
+std::string constant_columns_note(const MinMaxScaler& scaler, const std::vector<std::string>& target_names,
+                                  const std::vector<std::string>& features) {
   std::string note;
-  for (std::size_t f = 0; f < features.size() && targets + f < scaler.data_min().size(); ++f)
+  const std::size_t targets = target_names.size();
+  for (std::size_t t = 0; t < targets && t < static_cast<std::size_t>(scaler.data_min().size()); ++t)
+    if (scaler.data_min()[t] == scaler.data_max()[t])
+      note += (note.empty() ? "" : "; ") + std::string("target ") + in_quotes(target_names[t]) + " is " +
+              format_number(scaler.data_min()[t]) +
+              " in every training row: its forecast is that value (a series without sales? or the wrong column)";
+  for (std::size_t f = 0; f < features.size() && targets + f < static_cast<std::size_t>(scaler.data_min().size()); ++f)
     if (scaler.data_min()[targets + f] == scaler.data_max()[targets + f])
       note += (note.empty() ? "" : "; ") + std::string("feature ") + in_quotes(features[f]) + " is " +
               format_number(scaler.data_min()[targets + f]) +

@@ -1096,7 +1096,7 @@ std::vector<std::string> panel_fit_notes(const PanelCheckpoint& checkpoint) {
   std::vector<std::pair<std::string, std::string>> constant, far;
   for (std::size_t i = 0; i < checkpoint.series.size(); ++i) {
     const PanelSeries& s = checkpoint.series[i];
-    if (std::string note = constant_features_note(s.scaler, checkpoint.columns.features, checkpoint.columns.targets.size());
+    if (std::string note = constant_columns_note(s.scaler, checkpoint.columns.targets, checkpoint.columns.features);
         !note.empty())
       constant.emplace_back(s.id, std::move(note));
     if (std::string note = far_in_window_note(checkpoint.view(i), History{s.data_tail.values, s.data_tail.ticks, ""});

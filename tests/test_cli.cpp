@@ -122,14 +122,34 @@ TEST_CASE("inspect says that train's output flags have no effect with it", "[cli
   CHECK(!file_exists(dir.file("l.jsonl")));
 }
 
+TEST_CASE("a constant series trains and forecasts its value, with a note", "[cli]") {
+  TempDir dir;
+  std::string constant = "date,y\n";
+  for (int i = 0; i < 48; ++i) constant += std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + ",5\n";
+  dir.write("c.csv", constant);
+  const RunResult train = run_cli("train --data c.csv --target y --horizon 6 --output c.json", dir.path());
+  INFO(train.err);
+  REQUIRE(train.exit_code == 0);
+  CHECK_THAT(train.err, Contains("note: target 'y' is 5 in every training row: its forecast is that value"));
+  const RunResult predict = run_cli("predict --model c.json --intervals 80", dir.path());
+  REQUIRE(predict.exit_code == 0);
+  CHECK(predict.out == "date,y,y_lo80,y_hi80\n2004-01,5,5,5\n2004-02,5,5,5\n2004-03,5,5,5\n2004-04,5,5,5\n2004-05,5,5,5\n2004-06,5,5,5\n");
+  // The combination chose seasonal naive alone (every validation error was 0), so a history in
+  // which the value changes is forecast as seasonal naive does, from the year before.
+  const RunResult changed = run_cli("predict --model c.json --input -", dir.path(), constant + "2004-01,6\n");
+  INFO(changed.err);
+  CHECK(changed.exit_code == 0);
+  CHECK(changed.out == "date,y\n2004-02,5\n2004-03,5\n2004-04,5\n2004-05,5\n2004-06,5\n2004-07,5\n");
+}
+
 TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   TempDir dir;
-  const std::string constant = "t,y\n1,5\n2,5\n3,5\n4,5\n5,5\n6,5\n";
-  const RunResult r = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), constant);
+  const std::string tiny = "t,y\n1,1e-200\n2,2e-200\n3,1e-200\n4,2e-200\n5,1e-200\n6,2e-200\n";
+  const RunResult r = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), tiny);
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Contains("train refuses this data: <stdin>:2: target column 'y' is 5 in every one of the 6 training rows"));
-  const RunResult train = run_cli("train --data - --target y --look-back 2 --val-fraction 0 --epochs 1 --quiet", dir.path(), constant);
+  CHECK_THAT(r.out, Contains("train refuses this data: <stdin>:2: column 'y' varies by only 1e-200 over the training rows, too little to scale"));
+  const RunResult train = run_cli("train --data - --target y --look-back 2 --val-fraction 0 --epochs 1 --quiet", dir.path(), tiny);
   CHECK(train.exit_code == 2);
   const RunResult varying = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), "t,y\n1,5\n2,6\n3,5\n4,7\n");
   CHECK_THAT(varying.out, !Contains("train refuses"));

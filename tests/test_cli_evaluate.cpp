@@ -420,11 +420,11 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(f["series"]["f.csv"]["actual"] == nlohmann::json({136.0, 137.0, 138.0, 139.0}));
   CHECK(f["series"]["f.csv"]["methods"]["naive"]["forecast"][0] == 135.0);
 
-  // A series the recipe refuses (constant) is skipped and named; the others are scored. When none
-  // can be, the run fails.
+  // A series the recipe refuses (values 1e-200 apart: too little to scale) is skipped and named;
+  // the others are scored. When none can be, the run fails.
   TempDir mixed;
   std::string flat = "date,value\n";
-  for (int r = 0; r < 40; ++r) flat += std::to_string(1990 + r) + ",7\n";
+  for (int r = 0; r < 40; ++r) flat += std::to_string(1990 + r) + (r % 2 ? ",2e-200\n" : ",1e-200\n");
   mixed.write("flat.csv", flat);
   mixed.write("f.csv", rows);
   mixed.write("meta.json", R"({"flat.csv": {"target": "value", "frequency": "yearly", "m": 1, "h": 4},
@@ -432,7 +432,7 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult partly = run_cli(command + " --json-file m.json", mixed.path());
   INFO(partly.err);
   REQUIRE(partly.exit_code == 0);
-  CHECK_THAT(partly.err, Contains("note: skipped flat.csv: ") && Contains("constant series") && !Contains("lstm-forecast:"));
+  CHECK_THAT(partly.err, Contains("note: skipped flat.csv: ") && Contains("too little to scale") && !Contains("lstm-forecast:"));
   CHECK_THAT(partly.out, Contains("| f.csv | yearly |") && Contains("Skipped") && Contains("- flat.csv: "));
   const auto m = nlohmann::json::parse(read_file(mixed.file("m.json")));
   CHECK(m["series"].contains("f.csv"));
@@ -440,7 +440,7 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(m["skipped"].contains("flat.csv"));
   const RunResult none = run_cli(command + " --only flat.csv", mixed.path());
   CHECK(none.exit_code == 2);
-  CHECK_THAT(none.err, Contains("no series could be scored") && Contains("constant series"));
+  CHECK_THAT(none.err, Contains("no series could be scored") && Contains("too little to scale"));
   // Every series diverged: the run failed as train's does (exit 4), not on bad input.
   const RunResult blown = run_cli(command + " --only f.csv --set training.lr=1e308", mixed.path());
   CHECK(blown.exit_code == 4);

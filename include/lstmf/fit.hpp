@@ -68,7 +68,7 @@ struct FitOutcome {
   std::string last_value_jump;      // series.hpp last_value_jump_note of the targets ("" for none)
   ShortSeries fallback = ShortSeries::none;  // recipe.hpp short_series_fallback: what forecasts in the model's place
   int members_left_out = 0;  // ensemble members an interrupt kept from starting (checkpoint.config.model.ensemble counts the rest)
-  std::string constant_features{};  // forecast.hpp constant_features_note of the checkpoint ("" for none)
+  std::string constant_columns{};   // forecast.hpp constant_columns_note of the checkpoint ("" for none)
   std::string refit_skipped{};      // why training.refit was not run (refit_squeeze), "" when it ran or was not asked
 };
 

@@ -58,12 +58,14 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
 // first row, when that row is the one). Nothing happens without times on either side.
 void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
                          const TimeFormat& written, const std::string& source, long first_line = 0);
-// The feature columns that were one value in every row the checkpoint's scaler saw (the model
-// cannot read them: its scaler maps any value to that one), as "feature 'x' is 1 in every
-// training row: ..." for train's note; "" for none.
-std::string constant_features_note(const Checkpoint& checkpoint);
-// The same of a scaler over `targets` target columns and then the `features` (inspect's, before training).
-std::string constant_features_note(const MinMaxScaler& scaler, const std::vector<std::string>& features, std::size_t targets);
+// The columns that were one value in every row the checkpoint's scaler saw, for train's note; ""
+// for none. A target so ("target 'y' is 0 in every training row: ...") is forecast as that value
+// (every method repeats it: a product without sales, or the wrong column); a feature so cannot be
+// read by the model (its scaler maps any value to that one).
+std::string constant_columns_note(const Checkpoint& checkpoint);
+// The same of a scaler over the `targets` and then the `features` (inspect's, before training).
+std::string constant_columns_note(const MinMaxScaler& scaler, const std::vector<std::string>& targets,
+                                  const std::vector<std::string>& features);
 // For predict's and evaluate's note: such a feature whose value in `history` is another, which the
 // forecast cannot reflect ("feature 'x' was 1 in every training row, ...; the history has 4e15 at
 // '2021-02-19'"); "" for none.

@@ -309,7 +309,7 @@ std::string to_csv(const PanelForecast& forecast);
 // `history` null: the series' data tails. A series the history lacks is passed over.
 std::vector<std::string> panel_history_notes(const PanelCheckpoint& checkpoint, const SeriesSet* history, bool from_end);
 // Train's notes of the same kinds: a feature one value in every training row of a series
-// (forecast.hpp constant_features_note), a far value among a series' data tail.
+// (forecast.hpp constant_columns_note: a target too), a far value among a series' data tail.
 std::vector<std::string> panel_fit_notes(const PanelCheckpoint& checkpoint);
 
 struct PanelBacktest {
