@@ -188,10 +188,10 @@ std::string data_fingerprint(const Series& series) {
 
 }  // namespace
 
-// Every column must be min-max scalable over the training rows. A target that never changes leaves
-// nothing to learn: the scaler maps it to one value and any model repeats it (refused, since it
-// usually means the wrong column). A spread so small that its inverse overflows (denormal values)
-// cannot be scaled at all.
+// Every column must be min-max scalable over the training rows. A target that never changes is
+// forecast as that value (the scaler maps it to one value and every method repeats it; train notes
+// it, as it may mean the wrong column). A spread so small that its inverse overflows (denormal
+// values) cannot be scaled at all.
 void check_scalable(const Series& series, const Split& split, const std::string& source) {
   check_changes_in_training(series, split, source);
   check_spread(series, split.train_end, source);

@@ -119,9 +119,10 @@ FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options =
 std::string refit_squeeze(const Series& series, const Split& split);
 
 // InputError (naming `source`) when a column of `series` cannot be min-max scaled over the rows
-// before split.train_end: a target that does not change there (a constant series, or one that
-// changes only in the validation tail), or a spread below 1e-100; or when a value lies 1e12
-// training ranges away. fit() refuses such data; inspect says so.
+// before split.train_end: a target that does not change there but changes after (in the validation
+// tail), or a spread below 1e-100; or when a value lies 1e12 training ranges away. A target
+// constant in every row passes (its forecast is that value; forecast.hpp constant_columns_note).
+// fit() refuses such data; inspect says so.
 void check_scalable(const Series& series, const Split& split, const std::string& source);
 // InputError (naming `source`) when a target of `series` is one value over the rows before
 // split.train_end and changes after them: the model learns nothing from those rows, and its
