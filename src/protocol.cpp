@@ -1,5 +1,6 @@
 #include "lstmf/protocol.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cmath>
@@ -67,6 +68,29 @@ std::string protocol_refuses(const OptionInfo& option) {
     return "the protocol does not use it (each file is one series, trained in memory; the report goes to stdout, "
            "--json-file for JSON)";
   return "";
+}
+
+std::vector<std::string> apply_settings(Config& base, const std::vector<std::string>& settings) {
+  std::vector<std::string> keys;
+  for (const auto& setting : settings) {
+    const auto equals = setting.find('=');
+    const std::string key = setting.substr(0, equals);
+    if (std::find(keys.begin(), keys.end(), key) != keys.end())
+      throw InputError("--set " + printable(key) + " is given twice: give each key once");
+    keys.push_back(key);
+    const OptionInfo* option = find_option(key);
+    if (equals == std::string::npos)
+      throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + printable(setting) + "'");
+    if (option == nullptr)
+      throw InputError("--set " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) +
+                       "'?); --set expects KEY=VALUE, such as data.look_back=24");
+    if (const std::string why = protocol_refuses(*option); !why.empty()) throw InputError("--set " + key + ": " + why);
+    OptionInfo by_key = *option;
+    by_key.flag.clear();  // errors name the key, as given, not train's flag
+    set_from_text(base, by_key, setting.substr(equals + 1));
+  }
+  check(base, "--set");
+  return keys;
 }
 
 int m4_seasonal_period(const std::string& frequency) {

@@ -161,3 +161,22 @@ TEST_CASE("a series with fewer than two training values in the file is skipped, 
   CHECK_THROWS_WITH(run_protocol(dir.path(), quick_options()),
                     Contains("b.csv: 1 of the 36 training values is in the file (the others are missing): too few to train on"));
 }
+
+TEST_CASE("protocol settings (--set KEY=VALUE) are applied by key, and each malformed one is named", "[protocol]") {
+  Config base;
+  CHECK(apply_settings(base, {"data.look_back=24", "training.loss=mae"}) ==
+        std::vector<std::string>{"data.look_back", "training.loss"});
+  CHECK(base.data.look_back == 24);
+  CHECK(base.training.loss == LossKind::mae);
+  const auto fails = [](const std::vector<std::string>& settings, const std::string& message) {
+    Config config;
+    CHECK_THROWS_WITH(apply_settings(config, settings), Catch::Contains(message));
+  };
+  fails({"data.look_back"}, "--set expects KEY=VALUE with a config key such as data.look_back=24, got 'data.look_back'");
+  fails({"data.look_bak=3"}, "--set data.look_bak: unknown config key (did you mean 'data.look_back'?)");
+  fails({"training.lr=1e-3", "training.lr=1e-2"}, "--set training.lr is given twice");
+  fails({"data.horizon=3"}, "--set data.horizon: the protocol sets it for each series from meta.json");
+  fails({"output.path=x.json"}, "--set output.path: the protocol does not use it");
+  fails({"training.lr=fast"}, "training.lr");
+  fails({"training.lr=-1"}, "training.lr");  // checked as a whole after the settings
+}

@@ -80,14 +80,21 @@ struct ProtocolResult {
 // data.strict).
 std::string protocol_refuses(const OptionInfo& option);
 
+// KEY=VALUE settings of config keys (evaluate --protocol --set data.look_back=24) applied to
+// `base`, which is then checked as a whole. InputError naming --set and the setting when one is
+// not KEY=VALUE, names no config key (with the nearest one), a key given twice or one the protocol
+// may not set (protocol_refuses), or a value the key does not take (errors name the key, not
+// train's flag). Returns the keys set, in order.
+std::vector<std::string> apply_settings(Config& base, const std::vector<std::string>& settings);
+
 // M4's seasonal period for a meta.json "frequency" (any case): yearly (annual) 1, quarterly 4,
 // monthly 12, weekly 1, daily 1, hourly 24; 0 for any other text. The protocol takes it when an
 // entry gives no "m".
 int m4_seasonal_period(const std::string& frequency);
 
 // Throws InputError for a missing or malformed meta.json or baselines.json, or when no series could
-// be scored; a series whose data the recipe refuses (too short, constant, unreadable) is skipped
-// and listed in `skipped`.
+// be scored; a series whose data the recipe refuses (too short, too little spread to scale,
+// unreadable) is skipped and listed in `skipped`.
 ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& options);
 
 // Markdown: the per-series MASE table with geometric means, per-frequency geometric means, the

@@ -113,30 +113,12 @@ int run_protocol_command(const EvaluateArgs& args) {
   options.base.training.threads = args.options.threads;
   options.intervals = interval_levels(args.intervals);
   set_from_text(options.base, *find_option("training.seed"), args.seed);
-  std::vector<std::string> keys_set;
-  for (const auto& setting : args.settings) {
-    const auto equals = setting.find('=');
-    const std::string key = setting.substr(0, equals);
-    if (std::find(keys_set.begin(), keys_set.end(), key) != keys_set.end())
-      throw InputError("--set " + printable(key) + " is given twice: give each key once");
-    keys_set.push_back(key);
-    const OptionInfo* option = find_option(key);
-    if (equals == std::string::npos)
-      throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + setting + "'");
-    if (option == nullptr)
-      throw InputError("--set " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) +
-                       "'?); --set expects KEY=VALUE, such as data.look_back=24");
-    if (const std::string why = protocol_refuses(*option); !why.empty()) throw InputError("--set " + key + ": " + why);
-    // A key evaluate has a flag for, given both ways: one would be dropped without a word.
+  // A key evaluate has a flag for, given both ways: one would be dropped without a word.
+  for (const std::string& key : apply_settings(options.base, args.settings))
     for (const auto& [flag, path] : {std::pair<CLI::Option*, const char*>{args.seed_option, "training.seed"},
                                      {args.threads_option, "training.threads"}})
       if (key == path && flag != nullptr && flag->count() > 0)
         throw InputError("--set " + key + " and " + flag->get_name() + " both set it: give one of them");
-    OptionInfo by_key = *option;
-    by_key.flag.clear();  // errors name the key, as given, not train's flag
-    set_from_text(options.base, by_key, setting.substr(equals + 1));
-  }
-  check(options.base, "--set");
   options.only = args.only;
   if (writes_stdout(args.json_file))  // "-", /dev/stdout, or the file stdout goes to
     throw InputError("--json-file " + args.json_file + " would mix JSON into the report on stdout; use --json for JSON on stdout");
