@@ -1,5 +1,6 @@
 #include "lstmf/fit_summary.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -8,6 +9,77 @@
 #include "lstmf/forecast.hpp"
 
 namespace lstmf {
+
+std::vector<std::string> panel_series_notes(const PanelFitOutcome& outcome) {
+  std::vector<std::string> notes;
+  for (const auto& skipped : outcome.skipped) notes.push_back("note: skipped series '" + printable(skipped.id) + "': " + skipped.reason);
+  if (outcome.checkpoint.global()) return notes;
+  for (const auto& report : outcome.reports)
+    if (!report.diverged.empty()) notes.push_back("note: series '" + printable(report.id) + "': " + report.diverged);
+  return notes;
+}
+
+PanelRunEnd judge_panel_run(const PanelFitOutcome& outcome, const SeriesSelection& selection, const std::string& data_path) {
+  const PanelCheckpoint& checkpoint = outcome.checkpoint;
+  const bool global = checkpoint.global();
+  PanelRunEnd end;
+  end.only_left_out = !global && checkpoint.series.empty() && !checkpoint.left_out.empty() && selection.shard_of_split();
+  if (!global && checkpoint.series.empty() && !outcome.stopped && !end.only_left_out) {
+    if (std::any_of(outcome.skipped.begin(), outcome.skipped.end(), [](const SkippedSeries& s) { return s.diverged; }))
+      throw DivergedError("no series trained: every series that was long enough diverged or was refused (as above); "
+                          "no checkpoint was written");
+    throw InputError(data_path, 0, 0, "no series trained: every series was refused (as above); no checkpoint was written");
+  }
+  end.trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
+                       : !checkpoint.series.empty() || end.only_left_out;
+  return end;
+}
+
+std::vector<std::string> panel_data_notes(const PanelFitOutcome& outcome) {
+  std::vector<std::string> notes;
+  if (!outcome.rows_dropped.empty()) notes.push_back("note: " + outcome.rows_dropped);
+  if (!outcome.last_value_jump.empty()) notes.push_back("note: " + outcome.last_value_jump);
+  for (const std::string& note : panel_fit_notes(outcome.checkpoint)) notes.push_back("note: " + note);
+  const DataConfig& data = outcome.checkpoint.config.data;
+  // One season and look-back for every series (panel.hpp resolve_panel_recipe).
+  if (outcome.other_season)
+    notes.push_back("note: the series differ in frequency (series '" + printable(outcome.other_season->id) + "' is " +
+                    outcome.other_season->frequency.name() + "): every model takes the file's first series' season (" +
+                    std::to_string(data.season) + ") and look-back (" + std::to_string(data.look_back) +
+                    "); train each frequency apart (a file each, or --series with --season M) to give it its own");
+  if (!outcome.time_column_unread.empty())
+    notes.push_back("note: " + time_column_unread_note(outcome.time_column_unread, std::max(1, data.season)));
+  return notes;
+}
+
+std::vector<std::string> panel_fit_summary(const PanelFitOutcome& outcome, double seconds) {
+  const PanelCheckpoint& checkpoint = outcome.checkpoint;
+  const bool global = checkpoint.global();
+  std::vector<std::string> lines;
+  double mae_sum = 0;
+  long validated = 0;
+  for (const auto& report : outcome.reports)
+    if (report.validation.windows > 0) mae_sum += report.validation.mae, ++validated;
+  lines.push_back("trained " + std::string(global ? "one global model on " : "one model each for ") +
+                  std::to_string(checkpoint.series.size()) + " series (" + count_of(outcome.train_windows, "window") + ") in " +
+                  format_number(std::round(seconds * 100) / 100) + "s" +
+                  (global && checkpoint.best_epoch > 0 ? "; best epoch " + std::to_string(checkpoint.best_epoch) : ""));
+  if (validated > 0)
+    lines.push_back("validation MAE, mean over " + std::to_string(validated) +
+                    " series: " + format_number(mae_sum / static_cast<double>(validated)) + " (original units)");
+  const CombinationTally tally = tally_combinations(checkpoint);
+  if (checkpoint.config.training.combine == Toggle::on && tally.unchosen < static_cast<long>(checkpoint.series.size())) {
+    // What each series' forecast is (its first target's weights; README "Scaling out").
+    std::string line = "forecast combination" +
+                       (checkpoint.columns.targets.size() > 1 ? " of " + checkpoint.columns.targets.front() : std::string()) +
+                       ": the model for " + std::to_string(tally.model) + " series, its mean with seasonal naive or naive for " +
+                       std::to_string(tally.mean) + ", a baseline alone for " + std::to_string(tally.baseline) +
+                       "; Theta takes a share in " + std::to_string(tally.theta) + " of them";
+    if (tally.unchosen > 0) line += "; " + std::to_string(tally.unchosen) + " without validation windows forecast by the model alone";
+    lines.push_back(line);
+  }
+  return lines;
+}
 
 bool kept_weights(const FitOutcome& outcome) {
   return !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);

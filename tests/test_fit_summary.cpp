@@ -133,3 +133,25 @@ TEST_CASE("notes on the data name what was read otherwise than a user may think"
                     "--time-column date reads it");
   CHECK(notes[1] == "note: 3 rows before the first value dropped (--missing fills between values only)");
 }
+
+TEST_CASE("a many-series run that trained no series fails, unless it is a shard or was stopped", "[fit-summary]") {
+  PanelFitOutcome outcome;
+  outcome.checkpoint.config.training.mode = TrainingMode::per_series;
+  outcome.skipped.push_back({"a", "too short for one window"});
+  const SeriesSelection whole;
+  CHECK_THROWS_AS(judge_panel_run(outcome, whole, "d.csv"), InputError);
+  CHECK_THROWS_WITH(judge_panel_run(outcome, whole, "d.csv"), Catch::Contains("d.csv: no series trained: every series was refused"));
+  outcome.skipped.push_back({"b", "training diverged in epoch 1", true});
+  CHECK_THROWS_AS(judge_panel_run(outcome, whole, "d.csv"), DivergedError);
+  // A shard of a split whose series were all left out: its checkpoint records them for merge.
+  outcome.checkpoint.left_out.push_back({"b", "training diverged in epoch 1", true});
+  const PanelRunEnd shard = judge_panel_run(outcome, make_selection("", "1/3"), "d.csv");
+  CHECK(shard.only_left_out);
+  CHECK(shard.trained);
+  // Stopped (Ctrl-C) before any series finished: nothing to write, no error of the data's.
+  outcome.stopped = true;
+  const PanelRunEnd stopped = judge_panel_run(outcome, whole, "d.csv");
+  CHECK_FALSE(stopped.trained);
+  CHECK(panel_series_notes(outcome) ==
+        std::vector<std::string>{"note: skipped series 'a': too short for one window", "note: skipped series 'b': training diverged in epoch 1"});
+}

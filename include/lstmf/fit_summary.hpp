@@ -10,6 +10,7 @@
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/config.hpp"
 #include "lstmf/fit.hpp"
+#include "lstmf/panel.hpp"
 #include "lstmf/recipe.hpp"
 
 namespace lstmf {
@@ -40,5 +41,32 @@ std::string describe_combination(const std::array<double, Combination::kComponen
 // "forecast: ..." line per target of the combination, the refit. `asked` is the configuration
 // before the recipe resolved it (a shorter horizon than asked for is said).
 std::vector<std::string> fit_summary(const FitOutcome& outcome, const Config& asked);
+
+// ---- many series (panel.hpp) ----------------------------------------------------------------------
+
+// "note: ..." lines on the series: each one skipped, with why; in per-series mode each one whose
+// training diverged after validated epochs (it keeps their best weights, the note says which).
+std::vector<std::string> panel_series_notes(const PanelFitOutcome& outcome);
+
+// How a many-series run ended, once it trained (not an empty shard: PanelFitOutcome::empty_shard).
+struct PanelRunEnd {
+  bool trained = false;        // a checkpoint to write: weights kept, or a shard's series all left out
+  bool only_left_out = false;  // a shard of a split whose every series was left out: its checkpoint
+                               // records them (left_out), so that the merged checkpoint equals one run's
+};
+// Per series, every series left out for diverging or refused is a failed run, not an empty one:
+// DivergedError when one diverged, else InputError naming `data_path` (no checkpoint is written).
+// Not for a shard of a split (`selection`), one part of a run over the whole file, which leaves such
+// series out and goes on. Not when training was stopped (a callback asked).
+PanelRunEnd judge_panel_run(const PanelFitOutcome& outcome, const SeriesSelection& selection, const std::string& data_path);
+
+// "note: ..." lines on the data, said even with --quiet: rows dropped, a last value's jump, a
+// constant column or far value of a series (panel_fit_notes), a series whose frequency's season is
+// not the first series', a column named like times not read.
+std::vector<std::string> panel_data_notes(const PanelFitOutcome& outcome);
+
+// The summary of a run that trained: the series and windows, the time taken (`seconds`), global
+// mode's best epoch, the mean validation MAE, what the series forecast with (tally_combinations).
+std::vector<std::string> panel_fit_summary(const PanelFitOutcome& outcome, double seconds);
 
 }  // namespace lstmf

@@ -141,13 +141,11 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (world.size > 1 && !quiet)
     std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
   const PanelFitOutcome outcome = fit_panel(config, options);
-  for (const auto& skipped : outcome.skipped)
-    if (world.rank == 0) std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
-  // Said even with --quiet, as the skipped series are: a series that diverged after validated
-  // epochs keeps their best weights (the message says which).
-  if (!global && world.rank == 0)
-    for (const auto& report : outcome.reports)
-      if (!report.diverged.empty()) std::cerr << "note: series '" << printable(report.id) << "': " << report.diverged << "\n";
+  const auto say = [&](const std::vector<std::string>& lines) {  // rank 0 reports
+    if (world.rank == 0)
+      for (const std::string& line : lines) std::cerr << line << "\n";
+  };
+  say(panel_series_notes(outcome));  // even with --quiet
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
     if (world.rank == 0)
       std::cerr << "note: shard " << options.selection.shard.text()
@@ -158,36 +156,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
                 << "\n";
     return 0;
   }
-  // Per series, every series left out for diverging or refused (the ones too short fail fit_panel):
-  // nothing trained is a failed run, not an empty one. Not for a shard, one part of a run over the
-  // whole file, which leaves such series out and goes on: the shard's checkpoint records them
-  // (left_out), so that the merged checkpoint equals that run's, and the pipeline goes on.
-  const bool sharded = options.selection.shard_of_split();
-  const bool only_left_out = !global && outcome.checkpoint.series.empty() && !outcome.checkpoint.left_out.empty() && sharded;
-  if (!global && outcome.checkpoint.series.empty() && !outcome.stopped && !only_left_out) {
-    if (std::any_of(outcome.skipped.begin(), outcome.skipped.end(), [](const SkippedSeries& s) { return s.diverged; }))
-      throw DivergedError("no series trained: every series that was long enough diverged or was refused (as above); "
-                          "no checkpoint was written");
-    throw InputError(config.data.path, 0, 0, "no series trained: every series was refused (as above); no checkpoint was written");
-  }
-  // Notes on the data are said even with --quiet, as the skipped series are (rank 0 alone).
-  if (!outcome.rows_dropped.empty() && world.rank == 0) std::cerr << "note: " << outcome.rows_dropped << "\n";
-  if (!outcome.last_value_jump.empty() && world.rank == 0) std::cerr << "note: " << outcome.last_value_jump << "\n";
-  if (world.rank == 0)
-    for (const std::string& note : panel_fit_notes(outcome.checkpoint)) std::cerr << "note: " << note << "\n";
-  // One season and look-back for every series (panel.hpp resolve_panel_recipe).
-  if (outcome.other_season && world.rank == 0)
-    std::cerr << "note: the series differ in frequency (series '" << printable(outcome.other_season->id) << "' is "
-              << outcome.other_season->frequency.name() << "): every model takes the file's first series' season ("
-              << outcome.checkpoint.config.data.season << ") and look-back (" << outcome.checkpoint.config.data.look_back
-              << "); train each frequency apart (a file each, or --series with --season M) to give it its own\n";
-  if (!outcome.time_column_unread.empty() && world.rank == 0)
-    std::cerr << "note: " << time_column_unread_note(outcome.time_column_unread, std::max(1, outcome.checkpoint.config.data.season))
-              << "\n";
-
+  const auto [trained, only_left_out] = judge_panel_run(outcome, options.selection, config.data.path);
+  say(panel_data_notes(outcome));  // even with --quiet, as the skipped series are
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
-  const bool trained = global ? !checkpoint.history.empty() && (outcome.diverged.empty() || checkpoint.best_epoch > 0)
-                              : !checkpoint.series.empty() || only_left_out;
   if (only_left_out && world.rank == 0)  // said even with --quiet, as the series left out are
     std::cerr << "note: shard " << options.selection.shard.text() << " trained none of its series (all left out, as above); "
               << printable(config.output.path) << " records them for merge\n";
@@ -198,28 +169,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
         .commit_with(on_saved);
   }
   if (!quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
-    double mae_sum = 0;
-    long validated = 0;
-    for (const auto& report : outcome.reports)
-      if (report.validation.windows > 0) mae_sum += report.validation.mae, ++validated;
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cerr << "trained " << (global ? "one global model on " : "one model each for ") << checkpoint.series.size()
-              << " series (" << count_of(outcome.train_windows, "window") << ") in " << format_number(std::round(seconds * 100) / 100)
-              << "s";
-    if (global && checkpoint.best_epoch > 0) std::cerr << "; best epoch " << checkpoint.best_epoch;
-    std::cerr << "\n";
-    if (validated > 0)
-      std::cerr << "validation MAE, mean over " << validated << " series: " << format_number(mae_sum / static_cast<double>(validated))
-                << " (original units)\n";
-    const CombinationTally tally = tally_combinations(checkpoint);
-    if (checkpoint.config.training.combine == Toggle::on && tally.unchosen < static_cast<long>(checkpoint.series.size())) {
-      // What each series' forecast is (its first target's weights; README "Scaling out").
-      std::cerr << "forecast combination" << (checkpoint.columns.targets.size() > 1 ? " of " + checkpoint.columns.targets.front() : "")
-                << ": the model for " << tally.model << " series, its mean with seasonal naive or naive for " << tally.mean
-                << ", a baseline alone for " << tally.baseline << "; Theta takes a share in " << tally.theta << " of them";
-      if (tally.unchosen > 0) std::cerr << "; " << tally.unchosen << " without validation windows forecast by the model alone";
-      std::cerr << "\n";
-    }
+    say(panel_fit_summary(outcome, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
     std::cerr << "checkpoint: " << config.output.path << "\n";
   }
   if (!outcome.diverged.empty())
