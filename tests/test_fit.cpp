@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <string>
@@ -6,11 +7,14 @@
 #include <catch2/catch.hpp>
 
 #include "lstmf/checkpoint.hpp"
+#include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
 #include "lstmf/forecast.hpp"
+#include "small_model.hpp"
 #include "support.hpp"
 
 using namespace lstmf;
+using lstmf::test::small_checkpoint;
 
 namespace {
 
@@ -485,4 +489,107 @@ TEST_CASE("the checkpoint does not depend on the thread count: ensemble members 
   const std::string one = written(1);
   CHECK(written(3) == one);
   CHECK(written(7) == one);
+}
+
+// Calibration, validation errors and the combination rule on inputs whose answers are known by hand.
+namespace {
+// 40 rows, the small history's pattern continued.
+MatrixD forty_rows() {
+  MatrixD v(40, 1);
+  for (int t = 0; t < 40; ++t) v(t, 0) = 50 + 2 * t + 10 * (t % 4) + ((t * 7) % 5);
+  return v;
+}
+// The naive forecast alone (combination fixed, not chosen): its residuals are known by hand.
+Checkpoint naive_checkpoint(const MatrixD& values) {
+  Checkpoint checkpoint = small_checkpoint(values);
+  checkpoint.config.training.combine = Toggle::off;
+  checkpoint.combination.weights = {{0.0, 0.0, 1.0, 0.0}};
+  checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0, 1.0}};
+  return checkpoint;
+}
+// The k-th smallest (1-based) of `r`.
+double kth(std::vector<double> r, long k) {
+  std::sort(r.begin(), r.end());
+  return r[static_cast<size_t>(k - 1)];
+}
+}  // namespace
+
+TEST_CASE("interval quantiles take the conformal rank, widen above 80% and pool steps over few windows", "[fit]") {
+  const MatrixD v = forty_rows();
+  const auto residuals = [&](long begin, long end, long step) {
+    std::vector<double> r;
+    for (long o = begin; o + 2 <= end; ++o) r.push_back(std::abs(v(o + step, 0) - v(o - 1, 0)));
+    return r;
+  };
+  SECTION("ten windows: each step its own residuals") {
+    Checkpoint checkpoint = naive_checkpoint(v);
+    calibrate_on_validation(checkpoint, v, 29, 40, 1);  // origins 29..38
+    REQUIRE(checkpoint.intervals.windows == 10);
+    for (long h = 0; h < 2; ++h) {
+      const std::vector<double> r = residuals(29, 40, h);
+      // 80%: ceil(11 * 0.8) = 9th smallest, not widened.
+      CHECK(checkpoint.intervals.abs_residual(h, 80 - 50) == Approx(kth(r, 9)));
+      // 90%: ceil(11 * 0.9) = 10th (the largest), widened by 1 + 0.3 (z.95 - z.90) / (z.975 - z.90)
+      // with the normal quantiles 1.2815516, 1.6448536, 1.9599640.
+      const double widen = 1 + 0.3 * (1.6448536 - 1.2815516) / (1.9599640 - 1.2815516);
+      CHECK(checkpoint.intervals.abs_residual(h, 90 - 50) == Approx(kth(r, 10) * widen).epsilon(1e-6));
+    }
+  }
+  SECTION("five windows: every step's residuals pooled, step j's scaled by sqrt((h + 1) / (j + 1))") {
+    Checkpoint checkpoint = naive_checkpoint(v);
+    calibrate_on_validation(checkpoint, v, 34, 40, 1);  // origins 34..38
+    REQUIRE(checkpoint.intervals.windows == 5);
+    for (long h = 0; h < 2; ++h) {
+      std::vector<double> pooled = residuals(34, 40, h);
+      for (const double e : residuals(34, 40, 1 - h)) pooled.push_back(e * std::sqrt((h + 1.0) / (2.0 - h)));
+      // 50%: a (w + 1) / w = 0.6 of 10 pooled residuals: the 6th smallest (step 2: 19.80, where its
+      // own five give 23).
+      CHECK(checkpoint.intervals.abs_residual(h, 50 - 50) == Approx(kth(pooled, 6)));
+    }
+  }
+}
+
+TEST_CASE("the seasonal naive validation error reads the last season, past m steps too", "[fit]") {
+  MatrixD v(30, 1);
+  for (int t = 0; t < 30; ++t) v(t, 0) = 100 + 10 * (t % 2) + t;  // season 2 on a trend of 1 per row
+  Checkpoint checkpoint = small_checkpoint(v);
+  checkpoint.config.data.horizon = 4;
+  checkpoint.config.data.season = 2;
+  checkpoint.config.training.theta_weight = 0;
+  Model<float> model(1, 4, checkpoint.config.model);
+  Rng rng(11);
+  model.init(rng);
+  checkpoint.model = model;
+  const Combination c = choose_combination(checkpoint, v, 20, 30, 1);
+  // Step h (0-based) reads row o - 2 + h % 2: off by the trend over h + 2 - h % 2 rows: 2, 2, 4, 4.
+  CHECK(c.validation_mae[0][1] == Approx(3.0));
+}
+
+namespace {
+// A model whose every LSTM output is 0, so its head gives `bias` (scaled units): with the last value
+// as reference (normalise last), its forecast is the naive one plus bias times the scaler's range.
+Checkpoint offset_checkpoint(const MatrixD& values, double offset) {
+  Checkpoint checkpoint = small_checkpoint(values);  // scaler on rows 0..15: range 15
+  checkpoint.config.data.horizon = 1;
+  checkpoint.config.data.normalise = Normalise::last;
+  checkpoint.config.training.theta_weight = 0;
+  Model<float> model(1, 1, checkpoint.config.model);
+  model.parameters().setZero();
+  model.parameters()(model.parameter_count() - 1) = static_cast<float>(offset / 15);
+  checkpoint.model = model;
+  return checkpoint;
+}
+}  // namespace
+
+TEST_CASE("a baseline within 10% of the model shares the forecast, one at half its error forecasts alone", "[fit]") {
+  MatrixD v(30, 1);
+  for (int t = 0; t < 30; ++t) v(t, 0) = 100 + t;  // naive misses every step by 1
+  const auto weights = [&](double model_error) {    // the model misses by |1 - offset|
+    return choose_combination(offset_checkpoint(v, 1 - model_error), v, 20, 30, 1).weights.at(0);
+  };
+  using W = std::array<double, 4>;
+  CHECK(weights(1 / 1.05) == W{0.5, 0.0, 0.5, 0.0});  // naive 5% worse: shares
+  CHECK(weights(1 / 1.15) == W{1.0, 0.0, 0.0, 0.0});  // 15% worse: model alone
+  CHECK(weights(1 / 0.47) == W{0.0, 0.0, 1.0, 0.0});  // naive's error 0.47 of the model's: alone
+  CHECK(weights(1 / 0.55) == W{0.5, 0.0, 0.5, 0.0});
 }

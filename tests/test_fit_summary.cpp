@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "lstmf/error.hpp"
 #include "lstmf/fit_summary.hpp"
 
 using namespace lstmf;

@@ -1,6 +1,7 @@
 // forecast.hpp: the model's forecast from a history (direct, then rolled forward), its timestamps,
 // the combination with the baselines, and prediction intervals.
 #include <cmath>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -77,4 +78,60 @@ TEST_CASE("prediction intervals that overflow a double are refused, not written 
                     Contains("the prediction intervals overflow a double") && Contains("nothing was written"));
   checkpoint.intervals.abs_residual.setConstant(1.0);
   CHECK_NOTHROW(add_intervals(f, checkpoint, {80}));
+}
+
+TEST_CASE("intervals past the trained horizon widen by sqrt(step / H)", "[forecast]") {
+  const History history = small_history();
+  Checkpoint checkpoint = small_checkpoint(history.values);  // H = 2
+  checkpoint.intervals.abs_residual = MatrixD::Constant(2, 50, 1.0);
+  checkpoint.intervals.windows = 4;
+  Forecast f = forecast(checkpoint, history, 4);
+  add_intervals(f, checkpoint, {80});
+  const double expected[4] = {1, 1, std::sqrt(3.0 / 2), std::sqrt(4.0 / 2)};  // steps 1..4
+  for (int h = 0; h < 4; ++h) {
+    CHECK(f.values(h, 0) - f.lower(h, 0) == Approx(expected[h]));
+    CHECK(f.upper(h, 0) - f.values(h, 0) == Approx(expected[h]));
+  }
+}
+
+TEST_CASE("two targets and two levels lay their intervals out target by target, level by level", "[forecast]") {
+  Checkpoint checkpoint = small_checkpoint(small_history().values);
+  checkpoint.config.data.horizon = 1;
+  checkpoint.intervals.windows = 20;
+  checkpoint.intervals.abs_residual.resize(2, 50);  // row k (H = 1), column level - 50
+  for (long k = 0; k < 2; ++k)
+    for (long c = 0; c < 50; ++c) checkpoint.intervals.abs_residual(k, c) = 10.0 * (k + 1) + 0.1 * c;
+  Forecast f;
+  f.time_column = "step";
+  f.times = {"1"};
+  f.targets = {"a", "b"};
+  f.values.resize(1, 2);
+  f.values << 100, 200;
+  add_intervals(f, checkpoint, {80, 95});
+  // a: 80% -> 13, 95% -> 14.5; b: 80% -> 23, 95% -> 24.5
+  CHECK(f.lower(0, 0) == Approx(87));
+  CHECK(f.lower(0, 1) == Approx(85.5));
+  CHECK(f.lower(0, 2) == Approx(177));
+  CHECK(f.lower(0, 3) == Approx(175.5));
+  CHECK(to_csv(f) == "step,a,a_lo80,a_hi80,a_lo95,a_hi95,b,b_lo80,b_hi80,b_lo95,b_hi95\n"
+                     "1,100,87,113,85.5,114.5,200,177,223,175.5,224.5\n");
+}
+
+TEST_CASE("an ensemble of two forecasts the mean of its members (the median of an even count)", "[forecast]") {
+  const History history = small_history();
+  const Checkpoint a = small_checkpoint(history.values);
+  Checkpoint b = a;
+  Rng rng(12);
+  b.model.init(rng);
+  Checkpoint both = a;
+  both.more_members = {b.model};
+  const std::vector<long> origins = {10, 20};
+  const MatrixD pa = predict_at(a, history.values, history.phase, origins, 2);
+  const MatrixD pb = predict_at(b, history.values, history.phase, origins, 2);
+  const MatrixD pboth = predict_at(both, history.values, history.phase, origins, 2);
+  for (long o = 0; o < 2; ++o)
+    for (long h = 0; h < 2; ++h) {
+      REQUIRE(std::abs(pa(o, h) - pb(o, h)) > 1e-3);
+      CHECK(pboth(o, h) == Approx(0.5 * (pa(o, h) + pb(o, h))).epsilon(1e-5));
+    }
 }

@@ -269,3 +269,10 @@ TEST_CASE("geometric means of several methods count only the entries where every
   CHECK(none.used.empty());
   CHECK_FALSE(none.by_method.at("a").defined());
 }
+
+TEST_CASE("an error within rounding of the values but large against the scale is scored", "[metrics]") {
+  std::vector<double> counts, actual, forecast;
+  for (int t = 0; t < 24; ++t) counts.push_back(4e15 + 2 * t);  // scale 2
+  for (int h = 0; h < 3; ++h) actual.push_back(4e15 + 2 * (24 + h)), forecast.push_back(actual.back() + 8);
+  CHECK(*mase(actual, forecast, seasonal_naive_scale(counts, 1)).value == Approx(4));
+}

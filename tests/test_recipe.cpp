@@ -1,8 +1,10 @@
 // The default recipe: what train chooses when look-back, epochs, normalisation and ensemble are left
 // to the data.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <tuple>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -482,4 +484,58 @@ TEST_CASE("shows_season: a season repeating in the changes, not a trend, a cycle
   CHECK_FALSE(shows_season(values, 2, 96, 12, 6));
   CHECK_FALSE(shows_season(values, 0, 96, 1, 6));   // no period, no season
   CHECK_FALSE(shows_season(values, 0, 20, 12, 6));  // fewer than 2m rows: neither test can tell
+}
+
+namespace {
+Series level_noise(long rows, double spike) {  // noise in [-5, 5) around 100 (an LCG), one spike at row 100
+  Series series;
+  series.columns = {"y"};
+  series.n_targets = 1;
+  series.values.resize(rows, 1);
+  series.time.frequency = {Frequency::Unit::seconds, 86400};
+  std::uint32_t state = 12345;
+  for (long t = 0; t < rows; ++t) {
+    state = state * 1103515245u + 12345u;
+    series.values(t, 0) = 100 + static_cast<double>((state >> 16) % 1000) / 100.0 - 5.0;
+  }
+  series.values(100, 0) += spike;
+  return series;
+}
+double range_over_iqr(const Series& s, long rows) {  // quartiles by linear interpolation, as numpy
+  std::vector<double> v(s.values.data(), s.values.data() + rows);
+  std::sort(v.begin(), v.end());
+  const auto q = [&](double p) {
+    const double at = p * static_cast<double>(rows - 1);
+    const size_t i = static_cast<size_t>(at);
+    return v[i] + (at - static_cast<double>(i)) * (v[std::min(i + 1, v.size() - 1)] - v[i]);
+  };
+  return (v.back() - v.front()) / (q(0.75) - q(0.25));
+}
+}  // namespace
+
+TEST_CASE("the recipe takes min-max only for a training range within 10 interquartile ranges", "[recipe]") {
+  Config config;
+  config.data.horizon = 14;
+  const Series mild = level_noise(200, 35), wild = level_noise(200, 65);
+  const long seen = 200;  // no test tail
+  REQUIRE(range_over_iqr(mild, seen) < 9.5);
+  REQUIRE(range_over_iqr(wild, seen) > 12);
+  REQUIRE(range_over_iqr(wild, seen) < 18);
+  REQUIRE(kpss_level(wild.values, seen) < 0.15);
+  CHECK(resolve_recipe(config, mild).data.normalise == Normalise::minmax);
+  CHECK(resolve_recipe(config, wild).data.normalise == Normalise::last);
+}
+
+TEST_CASE("the recipe's validation tail is 10% of the rows when that exceeds two horizons", "[recipe]") {
+  Series series;
+  series.columns = {"y"};
+  series.n_targets = 1;
+  series.values.resize(200, 1);
+  for (long r = 0; r < 200; ++r) series.values(r, 0) = 100 + r + 10 * ((r % 12) < 6 ? 1 : -1);
+  series.time.frequency = {Frequency::Unit::months, 1};
+  Config config;
+  config.data.horizon = 6;
+  const Config r = resolve_recipe(config, series);
+  REQUIRE(r.data.horizon == 6);
+  CHECK(std::lround(200 * r.data.val_fraction) == 20);  // max(round(0.1 * 200), 2 * 6)
 }

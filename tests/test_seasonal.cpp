@@ -130,3 +130,10 @@ TEST_CASE("seasonal adjustment round-trips through JSON and its reader checks ev
   CHECK_THROWS_WITH(SeasonalAdjustment::from_json(additive, 1, "s"), Contains("factors[0] must average 0, got 0.25"));
   CHECK_THROWS_WITH(SeasonalAdjustment::from_json(j, 2, "s"), Contains("one row per target (2)"));
 }
+
+TEST_CASE("a straight line has multiplicative indices of 1 (the centred 2 x m moving average follows it)", "[seasonal]") {
+  MatrixD v(16, 1);
+  for (int t = 0; t < 16; ++t) v(t, 0) = 10 + t;
+  const SeasonalAdjustment s = SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, v, 16, 1, 4);
+  for (const double f : s.factors()[0]) CHECK(f == Approx(1.0).margin(1e-12));
+}
