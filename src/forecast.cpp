@@ -428,9 +428,13 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
       const double lo = scaler.data_min()[k], hi = scaler.data_max()[k];
       // A target that was one value in every training row is forecast as that value whatever the
       // history says (its scaler maps every value to it): a history that says otherwise is refused.
-      if (c < targets && !adjusted && hi == lo && seen(i, c) != lo)
+      // Adjusted, an exactly periodic series is that constant to rounding (its adjusted rows differ
+      // from it by 1e-14 of its level): only a change beyond rounding counts.
+      const double rounding = adjusted ? 1e-9 * std::max(1.0, std::abs(lo)) : 0.0;
+      if (c < targets && hi == lo && std::abs(seen(i, c) - lo) > rounding)
         throw InputError(history.source, 0, 0,
-                         "column '" + printable(checkpoint.columns.targets[k]) + "' is " + format_number(seen(i, c)) + " at " +
+                         "column '" + printable(checkpoint.columns.targets[k]) + "' is " +
+                             format_number(history.values(first + i, c)) + " at " +
                              row_name(checkpoint.columns.time_index(), history.ticks, first + i) + ", but was " +
                              format_number(lo) + " in every training row: the model forecasts that value whatever the history says; "
                              "retrain on data in which it changes");

@@ -140,6 +140,17 @@ TEST_CASE("a constant series trains and forecasts its value, with a note", "[cli
   INFO(changed.err);
   CHECK(changed.exit_code == 0);
   CHECK(changed.out == "date,y\n2004-02,5\n2004-03,5\n2004-04,5\n2004-05,5\n2004-06,5\n2004-07,5\n");
+  // Where the model forecasts (its own settings, no combination), such a history is refused, with
+  // seasonal indices too (a review's case: adjusted, any history was taken).
+  for (const char* adjust : {"none", "additive", "multiplicative"}) {
+    INFO(adjust);
+    const RunResult plain = run_cli("train --data c.csv --target y --time-column date --horizon 3 --look-back 13 --epochs 5 --ensemble 1 "
+                                    "--output p.json --quiet --seasonal-adjust " + std::string(adjust), dir.path());
+    REQUIRE(plain.exit_code == 0);
+    const RunResult refused = run_cli("predict --model p.json --input -", dir.path(), constant + "2004-01,6\n");
+    CHECK(refused.exit_code == 2);
+    CHECK_THAT(refused.err, Contains("column 'y' is 6 at '2004-01', but was 5 in every training row"));
+  }
 }
 
 TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
