@@ -517,7 +517,7 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_MODEL(init, "", "SCHEME", "weight initialisation: pytorch or orthogonal (recurrent weights)"),
       LSTMF_MODEL(unit_forget_bias, "", "BOOL", "start the forget-gate bias at 1"),
       auto_option(&Config::model, "model", &ModelConfig::ensemble, "ensemble", "--ensemble", "N",
-                  "members trained in parallel, member k from seed * 256 + k; median forecast; auto = chosen from the data",
+                  "members trained in parallel, member k from seed * 256 + k (the seed rotated left 8 bits, plus k); median forecast; auto = chosen from the data",
                   kMaxMembers),
       auto_option(&Config::training, "training", &TrainingConfig::epochs, "epochs", "--epochs", "N",
                   "passes over the training windows; auto = chosen from the data", 1000000),

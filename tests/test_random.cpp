@@ -89,6 +89,9 @@ TEST_CASE("ensemble members of different seeds are seeded apart, and seed 0's as
   std::set<std::uint64_t> seen;
   for (std::uint64_t seed = 0; seed < 10; ++seed)
     for (int k = 0; k < kMaxMembers; ++k) CHECK(seen.insert(member_seed(seed, k)).second);
-  // Modulo 2^64: the largest seed wraps, as documented.
-  CHECK(member_seed(~std::uint64_t{0}, 0) == ~std::uint64_t{0} - 255);
+  // The top 8 bits come round: seeds 2^56 apart give different models (seed * 256 wrapped to one).
+  CHECK(member_seed(std::uint64_t{1} << 56, 0) == 1);
+  CHECK(member_seed(0, 0) != member_seed(std::uint64_t{1} << 56, 0));
+  CHECK(member_seed(~std::uint64_t{0}, 0) == ~std::uint64_t{0});
+  CHECK(member_seed(0x0123456789abcdefULL, 2) == 0x23456789abcdef01ULL + 2);
 }

@@ -24,14 +24,16 @@ std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t hash = kFn
 // mix, 64 bits; seeds Rng, and each series' seed from the run's (panel.hpp series_seed).
 std::uint64_t splitmix64(std::uint64_t& state);
 
-// The seed of ensemble member k (0-based) of a run seeded `seed`: seed * kMaxMembers + k, modulo
-// 2^64. The members of seed 0 are seeded 0, 1, 2, ... (as they were with seed + k, the rule before
-// 2026-12-05, under which seeds 0 and 1 had four of their five members in common); the ensembles
-// of two seeds below 2^64 / kMaxMembers (2^56) share no member, whatever their sizes. A member's
-// seed does not depend on the ensemble's size: member k of 3 is member k of 5.
-inline constexpr int kMaxMembers = 256;  // model.ensemble's largest value (config.cpp)
+// The seed of ensemble member k (0-based) of a run seeded `seed`: the seed rotated left by 8 bits,
+// plus k (seed * 256 + k below 2^56; the top 8 bits come round to the bottom). The members of seed 0
+// are seeded 0, 1, 2, ... (as they were with seed + k, the rule before 2026-12-05, under which
+// seeds 0 and 1 had four of their five members in common). The rotation is one to one, so every
+// seed gives its own single model (member 0), and the ensembles of two seeds that agree in their
+// top 8 bits (every seed below 2^56) share no member, whatever their sizes. A member's seed does
+// not depend on the ensemble's size: member k of 3 is member k of 5.
+inline constexpr int kMaxMembers = 256;  // model.ensemble's largest value (config.cpp): 8 bits of k
 inline std::uint64_t member_seed(std::uint64_t seed, int k) {
-  return seed * static_cast<std::uint64_t>(kMaxMembers) + static_cast<std::uint64_t>(k);
+  return ((seed << 8) | (seed >> 56)) + static_cast<std::uint64_t>(k);
 }
 
 class Rng {
