@@ -55,6 +55,21 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
                                             format_number(from.config.training.min_lr) + " and training.lr " + format_number(top)
                                       : "without reduce-on-plateau (training.lr_factor 1) it stays training.lr " + format_number(top)));
   }
+  // Every key that differs, whatever the message below names first: only how long the run goes on,
+  // where it reads and writes, and the thread count may change.
+  const auto comparable = [](const Config& c) {
+    nlohmann::json j = to_json(c);
+    j.erase("output");
+    for (const char* key : {"epochs", "patience", "threads"}) j["training"].erase(key);
+    for (const char* key : {"path", "strict"}) j["data"].erase(key);
+    return j;
+  };
+  nlohmann::json was = comparable(from.config), now = comparable(config);
+  if (from.config.training.loss != LossKind::huber || config.training.loss != LossKind::huber) {
+    was["training"].erase("huber_delta");  // used by huber alone: a change of loss is named as one
+    now["training"].erase("huber_delta");
+  }
+  const ConfigDifference d = first_difference(was, now);
   std::string problem;
   if (from.config.data.targets != config.data.targets || from.config.data.features != config.data.features)
     problem = "its columns differ from the config's";
@@ -79,30 +94,15 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     problem = "its validation or test fraction differs from the config's (its best validation loss was measured on "
               "other rows)";
   // Anything else that shapes the run (batch size, stride, weight decay, clipping, how missing
-  // values are filled, ...): only how long it goes on, where it reads and writes, and the thread
-  // count may change.
-  if (problem.empty()) {
-    const auto comparable = [](const Config& c) {
-      nlohmann::json j = to_json(c);
-      j.erase("output");
-      for (const char* key : {"epochs", "patience", "threads"}) j["training"].erase(key);
-      for (const char* key : {"path", "strict"}) j["data"].erase(key);
-      return j;
-    };
-    nlohmann::json was = comparable(from.config), now = comparable(config);
-    if (from.config.training.loss != LossKind::huber || config.training.loss != LossKind::huber) {
-      was["training"].erase("huber_delta");  // used by huber alone: a change of loss is named as one
-      now["training"].erase("huber_delta");
-    }
-    const ConfigDifference d = first_difference(was, now);
-    if (!d.key.empty()) {
-      std::string also;
-      for (const std::string& key : d.also) also += (also.empty() ? "" : ", ") + key;
-      problem = "its " + d.key + " " + d.base + " differs from this run's " + d.other +
-                (also.empty() ? "" : ", and so " + std::string(d.also.size() == 1 ? "does " : "do ") + also) +
-                " (a resumed run continues the same one: only training.epochs, training.patience, "
-                "training.threads, data.path and output.* may change)";
-    }
+  // values are filled, ...).
+  if (problem.empty() && !d.key.empty())
+    problem = "its " + d.key + " " + d.base + " differs from this run's " + d.other +
+              " (a resumed run continues the same one: only training.epochs, training.patience, "
+              "training.threads, data.path and output.* may change)";
+  if (!problem.empty() && !d.also.empty()) {  // the message names one; more differ
+    std::string keys = d.key;
+    for (const std::string& key : d.also) keys += ", " + key;
+    problem += "; the keys that differ: " + keys;
   }
   if (!problem.empty()) throw InputError(path, 0, 0, "cannot resume from this checkpoint: " + problem);
   if (!from.history.empty() && from.history.back().epoch >= config.training.epochs)

@@ -181,9 +181,15 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     refused("--epochs 5 --loss mae", "its training.loss \"mse\" differs from this run's \"mae\"");
     refused("--epochs 5 --batch-size 8", "its training.batch_size 32 differs from this run's 8 (a resumed run continues");
     refused("--epochs 5 --missing ffill", "its data.missing \"error\" differs from this run's \"ffill\" (a resumed run continues");
-    // Every key that differs is named, the first with its values (a changed scale_min can move scale_max too).
+    // Every key that differs is named, the first with its values (a changed scale_min can move
+    // scale_max too), whichever check speaks first (a review's case: a seed named alone).
     refused("--epochs 5 --batch-size 8 --clip-norm 3 --missing ffill",
-            "its data.missing \"error\" differs from this run's \"ffill\", and so do training.batch_size, training.clip_norm (a resumed");
+            "its data.missing \"error\" differs from this run's \"ffill\" (a resumed run continues the same one: only "
+            "training.epochs, training.patience, training.threads, data.path and output.* may change); the keys that "
+            "differ: data.missing, training.batch_size, training.clip_norm");
+    refused("--epochs 5 --seed 3 --batch-size 8 --clip-norm 2",
+            "its training.seed 0 differs from the config's 3 (a resumed run goes on with the checkpoint's random stream); "
+            "the keys that differ: training.batch_size, training.clip_norm, training.seed");
     refused("--epochs 5 --loss huber", "its training.loss \"mse\" differs from this run's \"huber\"");  // not huber_delta
     refused("--epochs 5 --val-fraction 0", "its validation or test fraction differs");
     refused("--epochs 3", "the checkpoint has trained 3 epochs, and training.epochs (--epochs) 3 counts them too");
