@@ -575,9 +575,13 @@ void check_unique_header(const std::vector<std::string>& names) {
 
 std::string csv_header(const std::vector<std::string>& names) {
   check_unique_header(names);
+  return csv_record(names) + "\n";
+}
+
+std::string csv_record(const std::vector<std::string>& fields) {
   std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? "," : "") + csv_field(names[i]);
-  return out + "\n";
+  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
+  return out;
 }
 
 std::string csv_field(const std::string& text) {

@@ -20,9 +20,6 @@ namespace {
 
 using json = nlohmann::json;
 
-// An id in a message: quoted, escaped and cut as panel.cpp's messages quote ids.
-std::string quote(const std::string& text) { return in_quotes(text, 240); }
-
 // The config as merge compares it: all but where the outputs went and the thread count, which do
 // not change a per-series model, and where the data was read (shards run anywhere: ./data.csv in
 // one, /scratch/data.csv in another).
@@ -34,13 +31,8 @@ json comparable_config(const Config& config) {
   return j;
 }
 
-
-// One CSV record as predict writes it (forecast.hpp csv_field: quoted only where needed), with its line end.
-std::string csv_line(const std::vector<std::string>& fields) {
-  std::string line;
-  for (std::size_t i = 0; i < fields.size(); ++i) line += (i ? "," : "") + csv_field(fields[i]);
-  return line + "\n";
-}
+// An id in a message: quoted, escaped and cut as panel.cpp's messages quote ids.
+std::string quoted_id(const std::string& id) { return in_quotes(id, 240); }
 
 // The interval bounds of a value column: "y_lo80" and "y_hi80" beside "y" (forecast.hpp
 // value_columns), each row checked to hold the value between them.
@@ -136,7 +128,7 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
       throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
     for (const auto& s : part.series) {  // each of the shard's own (read_panel_checkpoint checks)
       const auto [it, added] = owner.emplace(s.id, p);
-      if (!added) throw InputError(names[p], 0, 0, "series " + quote(s.id) + " is also in " + names[it->second]);
+      if (!added) throw InputError(names[p], 0, 0, "series " + quoted_id(s.id) + " is also in " + names[it->second]);
     }
   }
   PanelCheckpoint merged = std::move(parts.front());
@@ -164,86 +156,92 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
   std::vector<std::string> columns;  // the first input's header
   std::map<std::string, std::size_t> owner;
   // By id (ordered): the series' rows as predict writes them, one string per series (not per row:
-  // a 33 MB forecast held 720,000 strings), and how many.
+  // a 33 MB forecast held 720,000 strings), how many, and the time and line of the last (a
+  // series' rows may be apart, another series' between them).
   struct Rows {
     std::string text;
     std::size_t count = 0;
+    std::int64_t last_tick = 0;
+    TimeKind last_kind = TimeKind::none;
+    long last_line = 0;
   };
   std::map<std::string, Rows> rows;
   for (std::size_t p = 0; p < texts.size(); ++p) {
-    CsvReader reader(CsvText{texts[p], names[p]}, ',');  // the text checks first: binary, not UTF-8, CR line ends
-    // predict ends every row with a line end: a file without one was cut short mid-row (said
-    // before its last row is read: cut short, it may look ragged).
-    if (texts[p].back() != '\n')
-      throw InputError(names[p], static_cast<long>(std::count(texts[p].begin(), texts[p].end(), '\n')) + 1, 0,
-                       "the last row has no line end: the file was cut short (predict ends every row with one)");
-    if (p == 0) columns = reader.header();
-    if (reader.header() != columns)
-      throw InputError(names[p], reader.header_line(), 0,
-                       "header '" + printable(csv_line(reader.header())) + "' differs from " + names.front() + "'s '" +
-                           printable(csv_line(columns)) + "'");
-    if (columns.size() < 3)
-      throw InputError(names[p], reader.header_line(), 0,
-                       "expected a long-format forecast (series column, time, targets), found the header '" +
-                           printable(csv_line(columns)) + "'");
-    const std::vector<Band> bands = interval_bands(columns);
-    std::string last_id;
-    std::int64_t last_tick = 0;
-    TimeKind last_kind = TimeKind::none;
-    std::vector<std::string> fields;
-    while (reader.next()) {  // a row of another field count is refused by the reader, naming its line
-      const long line = reader.line();
-      fields.assign(reader.fields().begin(), reader.fields().end());
-      const std::string& id = fields[0];
-      if (id.empty())
-        throw InputError(names[p], line, 1, "expected a series id in column '" + printable(columns[0]) + "', found none");
-      // Times as predict writes them, each series' rising from row to row.
-      std::int64_t tick = 0;
-      TimeFormat format;
-      if (!parse_time(fields[1], tick, format))
-        throw InputError(names[p], line, 2,
-                         "expected a time (or a step number) in column '" + printable(columns[1]) + "', found '" +
-                             printable(fields[1]) + "'");
-      // Four digits read as a year; among integer periods (999, 1000) they are periods.
-      if (id == last_id && format.kind == TimeKind::year && last_kind == TimeKind::integer) {
-        tick = year_of_tick(tick);
-        format.kind = TimeKind::integer;
-      } else if (id == last_id && format.kind == TimeKind::integer && last_kind == TimeKind::year) {
-        last_tick = year_of_tick(last_tick);
+    {
+      CsvReader reader(CsvText{texts[p], names[p]}, ',');  // the text checks first: binary, not UTF-8, CR line ends
+      // predict ends every row with a line end: a file without one was cut short mid-row (said
+      // before its last row is read: cut short, it may look ragged).
+      if (texts[p].back() != '\n')
+        throw InputError(names[p], static_cast<long>(std::count(texts[p].begin(), texts[p].end(), '\n')) + 1, 0,
+                         "the last row has no line end: the file was cut short (predict ends every row with one)");
+      if (p == 0) columns = reader.header();
+      if (reader.header() != columns)
+        throw InputError(names[p], reader.header_line(), 0,
+                         "header '" + printable(csv_record(reader.header())) + "' differs from " + names.front() + "'s '" +
+                             printable(csv_record(columns)) + "'");
+      if (columns.size() < 3)
+        throw InputError(names[p], reader.header_line(), 0,
+                         "expected a long-format forecast (series column, time, targets), found the header '" +
+                             printable(csv_record(columns)) + "'");
+      const std::vector<Band> bands = interval_bands(columns);
+      std::vector<std::string> fields;
+      while (reader.next()) {  // a row of another field count is refused by the reader, naming its line
+        const long line = reader.line();
+        fields.assign(reader.fields().begin(), reader.fields().end());
+        const std::string& id = fields[0];
+        if (id.empty())
+          throw InputError(names[p], line, 1, "expected a series id in column '" + printable(columns[0]) + "', found none");
+        const auto [it, added] = owner.emplace(id, p);
+        if (!added && it->second != p)
+          throw InputError(names[p], 0, 0, "series " + quoted_id(id) + " is also in " + names[it->second]);
+        Rows& series = rows[id];
+        // Times as predict writes them, each series' rising from row to row.
+        std::int64_t tick = 0;
+        TimeFormat format;
+        if (!parse_time(fields[1], tick, format))
+          throw InputError(names[p], line, 2,
+                           "expected a time (or a step number) in column '" + printable(columns[1]) + "', found '" +
+                               printable(fields[1]) + "'");
+        if (series.count > 0) {
+          // Four digits read as a year; among integer periods (999, 1000) they are periods.
+          if (format.kind == TimeKind::year && series.last_kind == TimeKind::integer) {
+            tick = year_of_tick(tick);
+            format.kind = TimeKind::integer;
+          } else if (format.kind == TimeKind::integer && series.last_kind == TimeKind::year) {
+            series.last_tick = year_of_tick(series.last_tick);
+          }
+          if (tick <= series.last_tick)
+            throw InputError(names[p], line, 2,
+                             "series " + quoted_id(id) + ": time '" + printable(fields[1]) +
+                                 "' does not come after the series' row before (line " + std::to_string(series.last_line) +
+                                 "; predict writes each series' steps in order)");
+        }
+        std::vector<double> values(fields.size());
+        for (std::size_t c = 2; c < fields.size(); ++c) {
+          const std::string& field = fields[c];
+          char* end = nullptr;
+          values[c] = field.empty() ? std::nan("") : std::strtod(field.c_str(), &end);
+          // Decimal numbers as predict writes them: no hex, inf or nan spellings.
+          if (field.empty() || end != field.c_str() + field.size() || !std::isfinite(values[c]) ||
+              field.find_first_of("xXnNiI ") != std::string::npos)
+            throw InputError(names[p], line, static_cast<long>(c + 1),
+                             "expected a finite number in column '" + printable(columns[c]) + "', found '" +
+                                 printable(field) + "'");
+        }
+        for (const Band& band : bands)
+          if (values[band.lo] > values[band.value] || values[band.hi] < values[band.value])
+            throw InputError(names[p], line, static_cast<long>(band.lo + 1),
+                             "the interval " + printable(columns[band.lo]) + " .. " + printable(columns[band.hi]) +
+                                 " does not hold the forecast '" + printable(columns[band.value]) + "' (" + fields[band.lo] +
+                                 " .. " + fields[band.hi] + " around " + fields[band.value] + ")");
+        series.text += csv_record(fields) + "\n";
+        ++series.count;
+        series.last_tick = tick;
+        series.last_kind = format.kind;
+        series.last_line = line;
       }
-      if (id == last_id && tick <= last_tick)
-        throw InputError(names[p], line, 2,
-                         "series " + quote(last_id) + ": time '" + printable(fields[1]) +
-                             "' does not come after the row before (predict writes each series' steps in order)");
-      last_id = id;
-      last_tick = tick;
-      last_kind = format.kind;
-      std::vector<double> values(fields.size());
-      for (std::size_t c = 2; c < fields.size(); ++c) {
-        const std::string& field = fields[c];
-        char* end = nullptr;
-        values[c] = field.empty() ? std::nan("") : std::strtod(field.c_str(), &end);
-        // Decimal numbers as predict writes them: no hex, inf or nan spellings.
-        if (field.empty() || end != field.c_str() + field.size() || !std::isfinite(values[c]) ||
-            field.find_first_of("xXnNiI ") != std::string::npos)
-          throw InputError(names[p], line, static_cast<long>(c + 1),
-                           "expected a finite number in column '" + printable(columns[c]) + "', found '" +
-                               printable(field) + "'");
-      }
-      for (const Band& band : bands)
-        if (values[band.lo] > values[band.value] || values[band.hi] < values[band.value])
-          throw InputError(names[p], line, static_cast<long>(band.lo + 1),
-                           "the interval " + printable(columns[band.lo]) + " .. " + printable(columns[band.hi]) +
-                               " does not hold the forecast '" + printable(columns[band.value]) + "' (" + fields[band.lo] +
-                               " .. " + fields[band.hi] + " around " + fields[band.value] + ")");
-      const auto [it, added] = owner.emplace(id, p);
-      if (!added && it->second != p)
-        throw InputError(names[p], 0, 0, "series " + quote(id) + " is also in " + names[it->second]);
-      Rows& series = rows[id];
-      series.text += csv_line(fields);
-      ++series.count;
     }
-    std::string().swap(texts[p]);
+    std::string().swap(texts[p]);  // read, the reader gone: a pipeline's forecasts can be large
   }
   // One predict run forecasts every series the same number of steps: shards run with different
   // --horizon do not make one forecast.
@@ -252,11 +250,11 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
     size += series.text.size();
     if (const auto& [first_id, first] = *rows.begin(); series.count != first.count)
       throw InputError(names[owner[id]], 0, 0,
-                       "series " + quote(id) + " has " + std::to_string(series.count) + (series.count == 1 ? " step" : " steps") +
-                           ", but series " + quote(first_id) + " of " + names[owner[first_id]] + " has " +
+                       "series " + quoted_id(id) + " has " + std::to_string(series.count) + (series.count == 1 ? " step" : " steps") +
+                           ", but series " + quoted_id(first_id) + " of " + names[owner[first_id]] + " has " +
                            std::to_string(first.count) + ": forecasts of different horizons (predict --horizon) do not merge");
   }
-  std::string out = csv_line(columns);
+  std::string out = csv_record(columns) + "\n";
   out.reserve(out.size() + size);
   for (auto& [id, series] : rows) {
     out += series.text;

@@ -20,19 +20,20 @@ TEST_CASE("merging forecasts orders the series by id and refuses overlaps", "[me
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-01,4\n"}, {"a.csv", "h1.csv"}),
                     Contains("h1.csv: series 'c' has 1 step, but series 'b' of a.csv has 2"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, a}, {"a.csv", "a2.csv"}), Contains("a2.csv") && Contains("series 'b' is also in a.csv"));
-  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,time,value\n"}, {"a.csv", "t.csv"}), Contains("t.csv:1") && Contains("differs"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,time,value\n"}, {"a.csv", "t.csv"}),
+                    Contains("t.csv:1: header 'id,time,value' differs from a.csv's 'id,date,value'"));
   // Rows as predict writes them: an id, a time, each series' times rising, bounds around the value.
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\n,2001-01,1\n,2001-02,2\n"}, {"a.csv", "e.csv"}),
                     Contains("e.csv:2:1: expected a series id"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-01,1\nc,hello,2\n"}, {"a.csv", "t.csv"}),
                     Contains("t.csv:3:2: expected a time (or a step number) in column 'date', found 'hello'"));
   CHECK_THROWS_WITH(merge_forecast_csvs({a, "id,date,value\nc,2001-02,1\nc,2001-01,2\n"}, {"a.csv", "d.csv"}),
-                    Contains("d.csv:3:2: series 'c': time '2001-01' does not come after the row before"));
+                    Contains("d.csv:3:2: series 'c': time '2001-01' does not come after the series' row before"));
   // Integer periods that reach four digits (999, 1000; 9999, 10000) rise, though "1000" alone reads as a year.
   const std::string periods = "id,t,y\na,999,1\na,1000,2\nb,9999,3\nb,10000,4\n";
   CHECK(merge_forecast_csvs({periods}, {"p.csv"}) == periods);
   CHECK_THROWS_WITH(merge_forecast_csvs({"id,t,y\na,1000,1\na,999,2\n"}, {"p.csv"}),
-                    Contains("p.csv:3:2: series 'a': time '999' does not come after the row before"));
+                    Contains("p.csv:3:2: series 'a': time '999' does not come after the series' row before"));
   const std::string band = "id,step,y,y_lo80,y_hi80\nc,1,5,4,6\nc,2,5,6,7\n";
   CHECK_THROWS_WITH(merge_forecast_csvs({band}, {"i.csv"}),
                     Contains("i.csv:3:4: the interval y_lo80 .. y_hi80 does not hold the forecast 'y' (6 .. 7 around 5)"));
@@ -64,5 +65,11 @@ TEST_CASE("merging forecasts reads them as CSV: quoted ids round-trip, line ends
   CHECK_THROWS_WITH(merge_forecast_csvs({"id,step,y\rb,1,5\rb,2,6\r"}, {"m.csv"}), Contains("m.csv") && Contains("CR alone"));
   CHECK_THROWS_WITH(merge_forecast_csvs({"id,step,y\nb,1,5\xff\n"}, {"u.csv"}), Contains("u.csv:2") && Contains("UTF-8"));
   CHECK_THROWS_WITH(merge_forecast_csvs({""}, {"e.csv"}), Contains("e.csv") && Contains("empty"));
-  CHECK_THROWS_WITH(merge_forecast_csvs({"id,y\nb,5\n"}, {"w.csv"}), Contains("w.csv:1: expected a long-format forecast"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,y\nb,5\n"}, {"w.csv"}),
+                    Contains("w.csv:1: expected a long-format forecast (series column, time, targets), found the header 'id,y'"));
+  // A series' rows apart in one input (another series' between them) still rise in time (review).
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,date,y\nb,2001-02,1\nc,2001-01,2\nb,2001-01,3\nc,2001-02,4\n"}, {"i.csv"}),
+                    Contains("i.csv:4:2: series 'b': time '2001-01' does not come after the series' row before (line 2"));
+  CHECK(merge_forecast_csvs({"id,date,y\nb,2001-01,1\nc,2001-01,2\nb,2001-02,3\nc,2001-02,4\n"}, {"i.csv"}) ==
+        "id,date,y\nb,2001-01,1\nb,2001-02,3\nc,2001-01,2\nc,2001-02,4\n");
 }
