@@ -162,6 +162,11 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   CHECK_THAT(r.out, Contains("train refuses this data: <stdin>:2: column 'y' varies by only 1e-200 over the training rows, too little to scale"));
   const RunResult train = run_cli("train --data - --target y --look-back 2 --val-fraction 0 --epochs 1 --quiet", dir.path(), tiny);
   CHECK(train.exit_code == 2);
+  // Constant until its validation tail: refused, and not also said to be forecast as its value (review).
+  const RunResult late = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0.3", dir.path(),
+                                 "t,y\n1,5\n2,5\n3,5\n4,5\n5,5\n6,5\n7,5\n8,6\n9,7\n10,8\n");
+  CHECK_THAT(late.out, Contains("train refuses this data") && Contains("changes only in the last") &&
+                           !Contains("its forecast is that value"));
   const RunResult varying = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), "t,y\n1,5\n2,6\n3,5\n4,7\n");
   CHECK_THAT(varying.out, !Contains("train refuses"));
   // A multiplicative seasonal adjustment of a target that reaches 0: refused by train, said by

@@ -76,7 +76,7 @@ Command add_inspect(CLI::App& app) {
             }
             std::cout << (dataset ? describe(*dataset) : describe(data));
             if (!refused.empty()) std::cout << "train refuses this data: " << refused << "\n";
-            if (!many && dataset) {  // train's note, from the scaler of the first run's training rows
+            if (!many && dataset && refused.empty()) {  // train's note, from the scaler of the first run's training rows
               const std::string constant =
                   constant_columns_note(dataset->scalers.front(), config.data.targets, config.data.features);
               if (!constant.empty()) std::cout << "note: " << constant << "\n";
