@@ -1071,6 +1071,17 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   return out;
 }
 
+std::vector<std::string> series_without_data_tail(const PanelCheckpoint& checkpoint, const SeriesSet& history) {
+  std::vector<std::string> ids;
+  for (std::size_t i = 0; i < checkpoint.series.size(); ++i) {
+    const auto it = std::lower_bound(history.series.begin(), history.series.end(), checkpoint.series[i].id,
+                                     [](const Series& series, const std::string& id) { return series.id < id; });
+    if (it == history.series.end() || it->id != checkpoint.series[i].id) continue;  // not in the history: said elsewhere
+    if (!holds_data_tail(checkpoint.view(i), history_of(checkpoint, i, &history))) ids.push_back(checkpoint.series[i].id);
+  }
+  return ids;
+}
+
 std::vector<std::string> panel_history_notes(const PanelCheckpoint& checkpoint, const SeriesSet* history, bool from_end) {
   std::vector<std::pair<std::string, std::string>> unread, far;
   for (std::size_t i = 0; i < checkpoint.series.size(); ++i) {

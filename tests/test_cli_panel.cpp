@@ -964,3 +964,22 @@ TEST_CASE("many series: inspect names the series train refuses, and the notes of
              Contains("note: far.csv: series 'B': 'b' is 5000 at '2003-03'"));
   CHECK(run_cli("predict --model b.json --input base.csv", dir.path()).err.empty());
 }
+
+TEST_CASE("evaluate without --input says which series' last training rows the file at the data path lacks", "[cli-panel]") {
+  TempDir dir, elsewhere;
+  const auto value = [](char id, int i) { return 100.0 + (id == 'a' ? 2 : 3) * i + 5 * (i % 12 == 6); };
+  dir.write("d.csv", monthly_ab(value));
+  REQUIRE(run_cli("train --data d.csv --series-column id --target value --time-column date --look-back 6 --horizon 3 "
+                  "--hidden 4 --epochs 2 --quiet --output m.json", dir.path()).exit_code == 0);
+  const RunResult same = run_cli("evaluate --model m.json", dir.path());
+  INFO(same.err);
+  REQUIRE(same.exit_code == 0);
+  CHECK(same.err.find("does not hold the rows training ended on") == std::string::npos);
+  // Another d.csv where evaluate runs: series b's last values differ.
+  elsewhere.write("d.csv", monthly_ab([&](char id, int i) { return value(id, i) + (id == 'b' && i == 47 ? 1 : 0); }));
+  const RunResult other = run_cli("evaluate --model '" + dir.file("m.json") + "'", elsewhere.path());
+  INFO(other.err);
+  REQUIRE(other.exit_code == 0);
+  CHECK_THAT(other.err, Contains("note: d.csv (the training data's path, read from the working directory) does not hold the "
+                                 "rows training ended on (the checkpoint's data_tail of 1 series, such as 'b')"));
+}

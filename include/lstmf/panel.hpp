@@ -308,6 +308,9 @@ std::string to_csv(const PanelForecast& forecast);
 // the rows a forecast reads), each gathered over the series (series.hpp series_notes_summary).
 // `history` null: the series' data tails. A series the history lacks is passed over.
 std::vector<std::string> panel_history_notes(const PanelCheckpoint& checkpoint, const SeriesSet* history, bool from_end);
+// The series of the checkpoint, among those `history` holds, whose rows training ended on it does
+// not hold (forecast.hpp holds_data_tail): another file, or one changed since.
+std::vector<std::string> series_without_data_tail(const PanelCheckpoint& checkpoint, const SeriesSet& history);
 // Train's notes of the same kinds: a feature one value in every training row of a series
 // (forecast.hpp constant_columns_note: a target too), a far value among a series' data tail.
 std::vector<std::string> panel_fit_notes(const PanelCheckpoint& checkpoint);

@@ -20,8 +20,18 @@ namespace lstmf::cli {
 namespace {
 
 // evaluate for a many-series checkpoint on `input` (long format): per-series table and aggregate.
+// evaluate without --input reads the training data's path: when the file there does not hold the
+// rows training ended on (`ids`: the series so; "" for one series), it is another file of that
+// name, or was changed since.
+std::string not_the_training_data(const std::string& source, const std::string& ids) {
+  return source + (std::filesystem::path(source).is_absolute() ? " (the training data's path)"
+                                                               : " (the training data's path, read from the working directory)") +
+         " does not hold the rows training ended on (the checkpoint's data_tail" + ids +
+         "): it is another file, or was changed since; its rows are scored all the same (give --input FILE to choose the file)";
+}
+
 int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& model, const PanelArgs& args,
-                       const std::string& input, const BacktestOptions& options, bool json) {
+                       const std::string& input, bool from_training_path, const BacktestOptions& options, bool json) {
   const SeriesSet history = read_panel_history(checkpoint, input, history_selection(checkpoint, args.selection()));
   PanelBacktest result;
   try {
@@ -33,6 +43,12 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
   if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
   for (const std::string& note : panel_history_notes(checkpoint, &history, false))
     std::cerr << "note: " << history.source << ": " << note << "\n";
+  if (from_training_path)
+    if (const std::vector<std::string> ids = series_without_data_tail(checkpoint, history); !ids.empty())
+      std::cerr << "note: "
+                << not_the_training_data(history.source, " of " + std::to_string(ids.size()) + " series, such as " +
+                                                             in_quotes(ids.front(), 60))
+                << "\n";
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
     std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
@@ -171,7 +187,8 @@ int run_evaluate(EvaluateArgs args) {
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
   check_distinct("-", "-", {{"--model", args.model}, {"--input", input}});  // `evaluate --model m.json >> m.json`
-  if (loaded.panel) return run_evaluate_panel(*loaded.panel, args.model, args.panel, input, args.options, args.json);
+  if (loaded.panel)
+    return run_evaluate_panel(*loaded.panel, args.model, args.panel, input, args.input.empty(), args.options, args.json);
   const Checkpoint& checkpoint = *single;
   const History history = read_history(checkpoint, input);
   Backtest result;
@@ -188,9 +205,7 @@ int run_evaluate(EvaluateArgs args) {
   // The training data's path is read from here: another file of that name, or the file changed
   // since, is scored all the same, but not unsaid.
   if (args.input.empty() && !holds_data_tail(checkpoint, history))
-    std::cerr << "note: " << history.source << " (the training data's path, read from the working directory) does not "
-              << "hold the rows training ended on (the checkpoint's data_tail): it is another file, or was changed since; "
-              << "its rows are scored all the same (give --input FILE to choose the file)\n";
+    std::cerr << "note: " << not_the_training_data(history.source, "") << "\n";
   if (args.json) {
     std::cout << to_json(result).dump(2) << "\n";
   } else {
