@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include "cli.hpp"
+#include "lstmf/config.hpp"
 
 namespace {
 
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
   std::vector<long> thread_counts = {1, 2};
   double min_seconds = 0.3;
   bench::Cli cli("bench_gemm", "The machine's single-GEMM fp32 rate with Eigen, at each thread count");
-  cli.integers("--threads", thread_counts, 1, 1024, "thread counts to measure")
+  cli.integers("--threads", thread_counts, 1, lstmf::kMaxThreads, "thread counts to measure")
       .positive("--min-seconds", min_seconds, "time each shape at least this long");
   cli.parse(argc, argv);
   const Eigen::Index T = 96, B = 128, H = 256;

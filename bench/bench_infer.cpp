@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
       .text("--input", input_path, "history CSV whose every window is forecast (required without --load-only)")
       .integer("--threads", threads, 0, kMaxThreads, "threads (0: every core)")
       .integer("--repeats", repeats, 1, 1000000, "timed passes (the best is reported)")
-      .integer("--load-only", load_only, 0, 1, "1: time loading the checkpoint alone");
+      .integer("--load-only", load_only, 0, 1, "1: time loading the checkpoint alone (0: inference)");
   cli.parse(argc, argv);
   if (model_path.empty() || (input_path.empty() && load_only == 0)) cli.fail("--model and --input are required");
   try {

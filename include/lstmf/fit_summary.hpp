@@ -19,8 +19,8 @@ namespace lstmf {
 bool kept_weights(const FitOutcome& outcome);
 
 // "note: ..." lines: a column read otherwise than a user may think (not taken as times), rows
-// dropped, a last value every forecast starts from that looks like a typo, a feature the model
-// cannot read (one value in every training row), a refit skipped (fit.hpp refit_squeeze), a far
+// dropped, a last value every forecast starts from that looks like a typo, a target forecast as
+// the one value of every training row, a feature the model cannot read (so too), a refit skipped (fit.hpp refit_squeeze), a far
 // value among the data tail's rows a forecast reads (forecast.hpp far_in_window_note). None when no weights
 // were kept (the error says why).
 std::vector<std::string> fit_notes(const FitOutcome& outcome);
