@@ -593,3 +593,32 @@ TEST_CASE("a baseline within 10% of the model shares the forecast, one at half i
   CHECK(weights(1 / 0.47) == W{0.0, 0.0, 1.0, 0.0});  // naive's error 0.47 of the model's: alone
   CHECK(weights(1 / 0.55) == W{0.5, 0.0, 0.5, 0.0});
 }
+
+TEST_CASE("seasonal indices are estimated on the training rows alone, not the validation tail", "[fit]") {
+  // Two files that differ only in the validation tail (the last 10 of 96 rows): the first run's
+  // indices, stored when there is no refit, must be the same (a mutant that estimated them on the
+  // validation rows too was caught only by message tests).
+  test::TempDir dir;
+  const double season[12] = {0.8, 0.85, 0.9, 1.0, 1.1, 1.3, 1.4, 1.2, 1.0, 0.9, 0.8, 0.75};
+  const auto file = [&](double tail_factor) {
+    std::string text = "date,value\n";
+    for (int t = 0; t < 96; ++t) {
+      const double v = (100 + t) * season[t % 12] * (t >= 86 ? tail_factor : 1.0);
+      text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+              std::to_string(v) + "\n";
+    }
+    return text;
+  };
+  const auto indices = [&](const std::string& name, double tail_factor) {
+    Config config = combined(dir.write(name, file(tail_factor)), 6, 12, Normalise::season, {4}, 2);
+    config.data.time_column = "date";
+    config.data.season = 12;
+    config.data.val_fraction = 0.1;
+    config.data.seasonal_adjust = SeasonalAdjust::multiplicative;
+    const Checkpoint checkpoint = fit(config).checkpoint;
+    REQUIRE_FALSE(checkpoint.seasonal.empty());
+    return checkpoint.seasonal.factors();
+  };
+  const auto plain = indices("a.csv", 1.0), changed = indices("b.csv", 3.0);
+  CHECK(plain == changed);
+}
