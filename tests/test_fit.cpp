@@ -622,3 +622,23 @@ TEST_CASE("seasonal indices are estimated on the training rows alone, not the va
   const auto plain = indices("a.csv", 1.0), changed = indices("b.csv", 3.0);
   CHECK(plain == changed);
 }
+
+TEST_CASE("the combination's Theta is fitted on the rows before the validation windows alone", "[fit]") {
+  // Values that differ only from row `begin` on: the Theta fitted to choose the combination must
+  // be the same (a mutant that fitted it on the validation rows too was caught only by chance).
+  MatrixD v(40, 1), shifted(40, 1);
+  for (int t = 0; t < 40; ++t) {
+    v(t, 0) = 50 + 2 * t + 10 * (t % 4) + ((t * 7) % 5);
+    shifted(t, 0) = t >= 29 ? v(t, 0) * 3 + 40 : v(t, 0);
+  }
+  Checkpoint checkpoint = small_checkpoint(v);
+  checkpoint.config.training.theta_weight = 0.1;
+  const Combination a = choose_combination(checkpoint, v, 29, 40, 1);
+  const Combination b = choose_combination(checkpoint, shifted, 29, 40, 1);
+  REQUIRE(a.theta.size() == 1);
+  REQUIRE(b.theta.size() == 1);
+  CHECK(a.theta[0].alpha == b.theta[0].alpha);
+  CHECK(a.theta[0].drift == b.theta[0].drift);
+  CHECK(a.theta[0].rows == 29);
+  CHECK(b.theta[0].rows == 29);
+}
