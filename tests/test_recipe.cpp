@@ -527,15 +527,9 @@ TEST_CASE("the recipe takes min-max only for a training range within 10 interqua
 }
 
 TEST_CASE("the recipe's validation tail is 10% of the rows when that exceeds two horizons", "[recipe]") {
-  Series series;
-  series.columns = {"y"};
-  series.n_targets = 1;
-  series.values.resize(200, 1);
-  for (long r = 0; r < 200; ++r) series.values(r, 0) = 100 + r + 10 * ((r % 12) < 6 ? 1 : -1);
-  series.time.frequency = {Frequency::Unit::months, 1};
   Config config;
   config.data.horizon = 6;
-  const Config r = resolve_recipe(config, series);
+  const Config r = resolve_recipe(config, monthly(200));
   REQUIRE(r.data.horizon == 6);
   CHECK(std::lround(200 * r.data.val_fraction) == 20);  // max(round(0.1 * 200), 2 * 6)
 }
