@@ -13,6 +13,7 @@
 #include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
+#include "lstmf/series.hpp"
 #include "lstmf/time_index.hpp"
 
 namespace lstmf {
@@ -168,16 +169,28 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
   std::map<std::string, Rows> rows;
   for (std::size_t p = 0; p < texts.size(); ++p) {
     {
-      CsvReader reader(CsvText{texts[p], names[p]}, ',');  // the text checks first: binary, not UTF-8, CR line ends
+      CsvReader reader(CsvText{texts[p], names[p]});  // the text checks first: binary, not UTF-8, CR line ends
+      if (reader.delimiter() != ',')
+        throw InputError(names[p], reader.header_line(), 0,
+                         std::string("expected a forecast CSV delimited by ',' (predict writes them so), found ") +
+                             (reader.delimiter() == '\t' ? "tabs" : "';'"));
+      // Fields are trimmed of spaces and tabs, inside quotes too, as the data's ids and times are
+      // (series.cpp): " a" is the series a, an id of spaces none.
+      const auto trimmed = [](const auto& from, std::vector<std::string>& to) {
+        to.clear();
+        for (const auto& field : from) to.emplace_back(trim_blanks(field));
+      };
+      std::vector<std::string> header;
+      trimmed(reader.header(), header);
       // predict ends every row with a line end: a file without one was cut short mid-row (said
       // before its last row is read: cut short, it may look ragged).
       if (texts[p].back() != '\n')
         throw InputError(names[p], static_cast<long>(std::count(texts[p].begin(), texts[p].end(), '\n')) + 1, 0,
                          "the last row has no line end: the file was cut short (predict ends every row with one)");
-      if (p == 0) columns = reader.header();
-      if (reader.header() != columns)
+      if (p == 0) columns = header;
+      if (header != columns)
         throw InputError(names[p], reader.header_line(), 0,
-                         "header '" + printable(csv_record(reader.header())) + "' differs from " + names.front() + "'s '" +
+                         "header '" + printable(csv_record(header)) + "' differs from " + names.front() + "'s '" +
                              printable(csv_record(columns)) + "'");
       if (columns.size() < 3)
         throw InputError(names[p], reader.header_line(), 0,
@@ -187,7 +200,7 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
       std::vector<std::string> fields;
       while (reader.next()) {  // a row of another field count is refused by the reader, naming its line
         const long line = reader.line();
-        fields.assign(reader.fields().begin(), reader.fields().end());
+        trimmed(reader.fields(), fields);
         const std::string& id = fields[0];
         if (id.empty())
           throw InputError(names[p], line, 1, "expected a series id in column '" + printable(columns[0]) + "', found none");
@@ -217,17 +230,13 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
                                  "; predict writes each series' steps in order)");
         }
         std::vector<double> values(fields.size());
-        for (std::size_t c = 2; c < fields.size(); ++c) {
-          const std::string& field = fields[c];
-          char* end = nullptr;
-          values[c] = field.empty() ? std::nan("") : std::strtod(field.c_str(), &end);
-          // Decimal numbers as predict writes them: no hex, inf or nan spellings.
-          if (field.empty() || end != field.c_str() + field.size() || !std::isfinite(values[c]) ||
-              field.find_first_of("xXnNiI ") != std::string::npos)
+        for (std::size_t c = 2; c < fields.size(); ++c)
+          // Decimal numbers as the data's are read (csv.hpp parse_number): no hex, inf or nan
+          // spellings, nothing around them.
+          if (parse_number(fields[c], values[c]) != NumberStatus::ok)
             throw InputError(names[p], line, static_cast<long>(c + 1),
                              "expected a finite number in column '" + printable(columns[c]) + "', found '" +
-                                 printable(field) + "'");
-        }
+                                 printable(fields[c]) + "'");
         for (const Band& band : bands)
           if (values[band.lo] > values[band.value] || values[band.hi] < values[band.value])
             throw InputError(names[p], line, static_cast<long>(band.lo + 1),

@@ -67,6 +67,18 @@ TEST_CASE("merging forecasts reads them as CSV: quoted ids round-trip, line ends
   CHECK_THROWS_WITH(merge_forecast_csvs({""}, {"e.csv"}), Contains("e.csv") && Contains("empty"));
   CHECK_THROWS_WITH(merge_forecast_csvs({"id,y\nb,5\n"}, {"w.csv"}),
                     Contains("w.csv:1: expected a long-format forecast (series column, time, targets), found the header 'id,y'"));
+  // Fields are trimmed inside quotes too, as the data's ids are: " s1" is s1, an id of spaces none,
+  // a bound's name with a space still a bound; numbers are read as the data's (fuzzer: merge wrote
+  // outputs that it then read otherwise or refused).
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,t,y\n\"s1 \",1,2\n", "id,t,y\ns1,1,2\n"}, {"a.csv", "b.csv"}),
+                    Contains("b.csv: series 's1' is also in a.csv"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,t,y\n\"  \",1,2\n"}, {"s.csv"}), Contains("s.csv:2:1: expected a series id"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,t,y,\" y_lo80\",y_hi80\na,1,5,6,7\n"}, {"b.csv"}),
+                    Contains("b.csv:2:4: the interval y_lo80 .. y_hi80 does not hold the forecast 'y'"));
+  CHECK(merge_forecast_csvs({"id,t,y\na,1,\"\t5\"\n"}, {"t.csv"}) == "id,t,y\na,1,5\n");
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id,t,y\na,1,\f5\n"}, {"f.csv"}), Contains("f.csv:2:3: expected a finite number"));
+  CHECK_THROWS_WITH(merge_forecast_csvs({"id;t;y\na;1;5\n"}, {"d.csv"}),
+                    Contains("d.csv:1: expected a forecast CSV delimited by ','"));
   // A series' rows apart in one input (another series' between them) still rise in time (review).
   CHECK_THROWS_WITH(merge_forecast_csvs({"id,date,y\nb,2001-02,1\nc,2001-01,2\nb,2001-01,3\nc,2001-02,4\n"}, {"i.csv"}),
                     Contains("i.csv:4:2: series 'b': time '2001-01' does not come after the series' row before (line 2"));
