@@ -276,3 +276,17 @@ TEST_CASE("an error within rounding of the values but large against the scale is
   for (int h = 0; h < 3; ++h) actual.push_back(4e15 + 2 * (24 + h)), forecast.push_back(actual.back() + 8);
   CHECK(*mase(actual, forecast, seasonal_naive_scale(counts, 1)).value == Approx(4));
 }
+
+TEST_CASE("the MASE scale falls back to m = 1 only below m + 1 in-sample values", "[metrics]") {
+  // m + 1 values hold one seasonal difference: m stays (|14 - 10| = 4); m values hold none: m = 1.
+  const MaseScale exact = seasonal_naive_scale({10, 11, 12, 13, 14}, 4);
+  CHECK(exact.m == 4);
+  REQUIRE(exact.value.has_value());
+  CHECK(*exact.value == Approx(4));
+  CHECK(exact.note.empty());
+  const MaseScale fallback = seasonal_naive_scale({10, 11, 13, 16}, 4);
+  CHECK(fallback.m == 1);
+  REQUIRE(fallback.value.has_value());
+  CHECK(*fallback.value == Approx(2));  // (1 + 2 + 3) / 3
+  CHECK_THAT(fallback.note, Contains("m = 1"));
+}

@@ -137,3 +137,27 @@ TEST_CASE("a straight line has multiplicative indices of 1 (the centred 2 x m mo
   const SeasonalAdjustment s = SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, v, 16, 1, 4);
   for (const double f : s.factors()[0]) CHECK(f == Approx(1.0).margin(1e-12));
 }
+
+TEST_CASE("seasonal indices are normalised: multiplicative ones average 1, additive ones 0", "[seasonal]") {
+  // A curved trend, which the centred moving average overshoots (an exponential by a factor, a
+  // quadratic by a constant), so the raw ratios average below 1 and the raw differences below 0:
+  // the normalisation is what keeps the level (a mutant without it was caught only end to end).
+  MatrixD times(48, 1), plus(48, 1);
+  const double shape[4] = {1.3, 1.1, 1.0, 1.2};
+  for (int t = 0; t < 48; ++t) {
+    times(t, 0) = 100 * std::pow(1.15, t) * shape[t % 4];
+    plus(t, 0) = 100 + 0.5 * t * t + 10 * shape[t % 4];
+  }
+  const auto mean_of = [](const std::vector<double>& f) {
+    double sum = 0;
+    for (const double v : f) sum += v;
+    return sum / static_cast<double>(f.size());
+  };
+  const SeasonalAdjustment m = SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, times, 48, 1, 4);
+  REQUIRE(m.factors().size() == 1);
+  CHECK(mean_of(m.factors()[0]) == Approx(1.0).margin(1e-12));
+  const SeasonalAdjustment a = SeasonalAdjustment::estimate(SeasonalAdjust::additive, plus, 48, 1, 4);
+  CHECK(mean_of(a.factors()[0]) == Approx(0.0).margin(1e-9));
+  // The shape survives the normalisation: ratios between positions as the series has them.
+  CHECK(m.factors()[0][0] / m.factors()[0][2] == Approx(1.3).epsilon(0.02));
+}
