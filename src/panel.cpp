@@ -981,6 +981,13 @@ std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, c
 
 namespace {
 
+// Series `id` of `set` (ordered by id), or nullptr.
+const Series* find_series(const SeriesSet& set, const std::string& id) {
+  const auto it = std::lower_bound(set.series.begin(), set.series.end(), id,
+                                   [](const Series& series, const std::string& key) { return series.id < key; });
+  return it != set.series.end() && it->id == id ? &*it : nullptr;
+}
+
 History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const SeriesSet* set,
                    const std::string& model_path = "") {
   const PanelSeries& s = checkpoint.series[index];
@@ -988,9 +995,8 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
     return History{s.data_tail.values, s.data_tail.ticks,
                    (model_path.empty() ? std::string("checkpoint") : source_name(model_path)) + " (data_tail of series " +
                        quote(s.id) + ")"};
-  const auto it = std::lower_bound(set->series.begin(), set->series.end(), s.id,
-                                   [](const Series& series, const std::string& id) { return series.id < id; });
-  if (it == set->series.end() || it->id != s.id) {
+  const Series* it = find_series(*set, s.id);
+  if (it == nullptr) {
     for (const auto& [id, reason] : set->empty)
       if (id == s.id) throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint: " + reason);
     throw InputError(set->source, 0, 0,
@@ -1074,9 +1080,7 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
 std::vector<std::string> series_without_data_tail(const PanelCheckpoint& checkpoint, const SeriesSet& history) {
   std::vector<std::string> ids;
   for (std::size_t i = 0; i < checkpoint.series.size(); ++i) {
-    const auto it = std::lower_bound(history.series.begin(), history.series.end(), checkpoint.series[i].id,
-                                     [](const Series& series, const std::string& id) { return series.id < id; });
-    if (it == history.series.end() || it->id != checkpoint.series[i].id) continue;  // not in the history: said elsewhere
+    if (find_series(history, checkpoint.series[i].id) == nullptr) continue;  // not in the history: said elsewhere
     if (!holds_data_tail(checkpoint.view(i), history_of(checkpoint, i, &history))) ids.push_back(checkpoint.series[i].id);
   }
   return ids;
