@@ -1,8 +1,6 @@
 #include "lstmf/merge.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <tuple>
@@ -154,12 +152,13 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
 
 std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vector<std::string>& names) {
   if (texts.empty()) throw InputError("merge: no inputs");
-  std::vector<std::string> columns;  // the first input's header
-  std::map<std::string, std::size_t> owner;
-  // By id (ordered): the series' rows as predict writes them, one string per series (not per row:
-  // a 33 MB forecast held 720,000 strings), how many, and the time and line of the last (a
-  // series' rows may be apart, another series' between them).
+  std::vector<std::string> columns;  // the first input's header, every input's
+  std::vector<Band> bands;           // its interval bounds
+  // By id (ordered): the input holding the series, its rows as predict writes them, one string per
+  // series (not per row: a 33 MB forecast held 720,000 strings), how many, and the time and line of
+  // the last (a series' rows may be apart, another series' between them).
   struct Rows {
+    std::size_t input = 0;
     std::string text;
     std::size_t count = 0;
     std::int64_t last_tick = 0;
@@ -196,7 +195,7 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
         throw InputError(names[p], reader.header_line(), 0,
                          "expected a long-format forecast (series column, time, targets), found the header '" +
                              printable(csv_record(columns)) + "'");
-      const std::vector<Band> bands = interval_bands(columns);
+      if (p == 0) bands = interval_bands(columns);
       std::vector<std::string> fields;
       while (reader.next()) {  // a row of another field count is refused by the reader, naming its line
         const long line = reader.line();
@@ -204,10 +203,10 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
         const std::string& id = fields[0];
         if (id.empty())
           throw InputError(names[p], line, 1, "expected a series id in column '" + printable(columns[0]) + "', found none");
-        const auto [it, added] = owner.emplace(id, p);
-        if (!added && it->second != p)
-          throw InputError(names[p], 0, 0, "series " + quoted_id(id) + " is also in " + names[it->second]);
-        Rows& series = rows[id];
+        const auto [it, added] = rows.try_emplace(id);
+        Rows& series = it->second;
+        if (added) series.input = p;
+        if (series.input != p) throw InputError(names[p], 0, 0, "series " + quoted_id(id) + " is also in " + names[series.input]);
         // Times as predict writes them, each series' rising from row to row.
         std::int64_t tick = 0;
         TimeFormat format;
@@ -258,9 +257,9 @@ std::string merge_forecast_csvs(std::vector<std::string> texts, const std::vecto
   for (const auto& [id, series] : rows) {
     size += series.text.size();
     if (const auto& [first_id, first] = *rows.begin(); series.count != first.count)
-      throw InputError(names[owner[id]], 0, 0,
+      throw InputError(names[series.input], 0, 0,
                        "series " + quoted_id(id) + " has " + std::to_string(series.count) + (series.count == 1 ? " step" : " steps") +
-                           ", but series " + quoted_id(first_id) + " of " + names[owner[first_id]] + " has " +
+                           ", but series " + quoted_id(first_id) + " of " + names[first.input] + " has " +
                            std::to_string(first.count) + ": forecasts of different horizons (predict --horizon) do not merge");
   }
   std::string out = csv_record(columns) + "\n";
