@@ -142,9 +142,11 @@ struct Convert<std::uint64_t> {
   static std::uint64_t from_json(const json& j) {
     if (j.is_number_unsigned()) return j.get<std::uint64_t>();
     // An integer beyond 2^64 - 1 is held as a float by the JSON reader: say it is too large.
-    if (j.is_number_float() && j.get<double>() >= 18446744073709551616.0 && std::floor(j.get<double>()) == j.get<double>() &&
-        std::isfinite(j.get<double>()))
-      throw BadValue{too_large(), json_text(j)};
+    if (j.is_number_float()) {
+      const double value = j.get<double>();
+      if (std::isfinite(value) && value >= 18446744073709551616.0 && std::floor(value) == value)
+        throw BadValue{too_large(), json_text(j)};
+    }
     throw BadValue{expected(), json_text(j)};
   }
   static std::uint64_t from_text(const std::string& text) {

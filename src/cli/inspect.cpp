@@ -43,9 +43,10 @@ Command add_inspect(CLI::App& app) {
             const Config& config = plan.config;
             check_checkpoint_every(config);  // as train refuses it
             std::vector<SkippedSeries> skipped;
+            const int recipe_look_back = requested.data.look_back == 0 ? config.data.look_back : 0;  // as train says it
             if (many) {
               data = drop_short_series(std::move(data), config.data, skipped);
-              refuse_no_series(data, skipped, requested.data.look_back == 0 ? config.data.look_back : 0);
+              refuse_no_series(data, skipped, recipe_look_back);
             }
             std::string refused;  // what train refuses in the rows, said here rather than found there
             if (!many) try {
@@ -64,7 +65,7 @@ Command add_inspect(CLI::App& app) {
                   data.series.erase(std::find_if(data.series.begin(), data.series.end(),
                                                  [&](const Series& series) { return series.id == s.id; }));
                 skipped.insert(skipped.end(), values.begin(), values.end());
-                refuse_no_series(data, skipped, requested.data.look_back == 0 ? config.data.look_back : 0);
+                refuse_no_series(data, skipped, recipe_look_back);
               }
             }
             // Data train refuses may have no split or windows (too short): then described without.
