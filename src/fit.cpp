@@ -157,15 +157,12 @@ SeasonalAdjustment estimate_adjustment(const Config& config, const SeriesSet& se
   }
   // Values near +-1e100 divided by an index below 1 (or less another's index) leave the range a
   // series and a checkpoint may hold: refused here, not in the checkpoint's own predict.
-  const MatrixD adjusted = seasonal.adjust(series.values, 0);
-  for (long k = 0; k < series.n_targets; ++k)
-    for (long r = 0; r < adjusted.rows(); ++r)
-      if (!(std::abs(adjusted(r, k)) <= kLargestValue))
-        throw InputError(set.source, 0, 0,
-                         "seasonally adjusted (data.seasonal_adjust " + to_string(config.data.seasonal_adjust) + "), column '" +
-                             printable(series.columns[static_cast<size_t>(k)]) + "' is " + format_number(adjusted(r, k)) +
-                             " at " + row_name(series.time, series.time.ticks, r) +
-                             ", beyond +-1e100, the largest value a series may hold (use --seasonal-adjust none)");
+  if (const auto beyond = seasonal.first_beyond(series.values, 0, kLargestValue))
+    throw InputError(set.source, 0, 0,
+                     "seasonally adjusted (data.seasonal_adjust " + to_string(config.data.seasonal_adjust) + "), column '" +
+                         printable(series.columns[static_cast<size_t>(beyond->target)]) + "' is " +
+                         format_number(beyond->value) + " at " + row_name(series.time, series.time.ticks, beyond->row) +
+                         ", beyond +-1e100, the largest value a series may hold (use --seasonal-adjust none)");
   seasonal.set_tail_phase(series.rows() - config.data.look_back);
   return seasonal;
 }

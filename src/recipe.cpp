@@ -376,11 +376,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
     for (const long estimated_on : {first_train_rows, parts.val_end}) {
       if (!adjust) break;
       try {
-        const MatrixD adjusted = SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, series.values, estimated_on,
-                                                              series.n_targets, m)
-                                     .adjust(series.values, 0)
-                                     .leftCols(series.n_targets);
-        adjust = adjusted.allFinite() && adjusted.cwiseAbs().maxCoeff() <= kLargestValue;
+        adjust = !SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, series.values, estimated_on, series.n_targets, m)
+                      .first_beyond(series.values, 0, kLargestValue);
       } catch (const InputError&) {
         // Not estimable: fit() says why, naming the file.
       }

@@ -81,6 +81,18 @@ MatrixD SeasonalAdjustment::adjust(const MatrixD& values, long phase) const {
   return out;
 }
 
+std::optional<SeasonalAdjustment::Beyond> SeasonalAdjustment::first_beyond(const MatrixD& values, long phase,
+                                                                          double bound) const {
+  for (size_t k = 0; k < factors_.size(); ++k)
+    for (long r = 0; r < values.rows(); ++r) {
+      const double s = factors_[k][static_cast<size_t>(phase_mod(phase + r, period_))];
+      const double v = values(r, static_cast<long>(k));
+      const double adjusted = mode_ == SeasonalAdjust::multiplicative ? v / s : v - s;
+      if (!(std::abs(adjusted) <= bound)) return Beyond{r, static_cast<long>(k), adjusted};
+    }
+  return std::nullopt;
+}
+
 double SeasonalAdjustment::restore(double value, long target, long phase) const {
   if (empty()) return value;
   const double s = factors_[static_cast<size_t>(target)][static_cast<size_t>(phase_mod(phase, period_))];

@@ -161,3 +161,20 @@ TEST_CASE("seasonal indices are normalised: multiplicative ones average 1, addit
   // The shape survives the normalisation: ratios between positions as the series has them.
   CHECK(m.factors()[0][0] / m.factors()[0][2] == Approx(1.3).epsilon(0.02));
 }
+
+TEST_CASE("first_beyond names the first adjusted value past the bound, target by target", "[seasonal]") {
+  MatrixD v(8, 2);
+  for (int t = 0; t < 8; ++t) v(t, 0) = v(t, 1) = 10 + (t % 2 ? 2 : -2);  // season 2: indices 0.8, 1.2
+  const SeasonalAdjustment s = SeasonalAdjustment::estimate(SeasonalAdjust::multiplicative, v, 8, 2, 2);
+  CHECK_FALSE(s.first_beyond(v, 0, 1e100).has_value());
+  MatrixD far = v;
+  far(5, 1) = 1e100;   // row 5 (phase 1, index 1.2): within the bound adjusted
+  far(6, 1) = 0.9e100;  // row 6 (phase 0, index 0.8): 1.125e100 adjusted
+  far(7, 1) = std::nan("");
+  const auto beyond = s.first_beyond(far, 0, 1e100);
+  REQUIRE(beyond.has_value());
+  CHECK(beyond->row == 6);
+  CHECK(beyond->target == 1);
+  CHECK(beyond->value == Approx(0.9e100 / s.factors()[1][0]));
+  CHECK_FALSE(SeasonalAdjustment().first_beyond(far, 0, 1e100).has_value());  // none: nothing adjusted
+}

@@ -15,6 +15,7 @@
 // multiplies or adds it back.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,15 @@ class SeasonalAdjustment {
   MatrixD adjust(const MatrixD& values, long phase) const;
   // The inverse for one value of target k at a row of phase `phase`.
   double restore(double value, long target, long phase) const;
+  // The first adjusted target value (target by target, row by row; row 0 at phase `phase`) that is
+  // not finite or lies beyond +-bound; nullopt when none does (or when empty()). Values near the
+  // bound divided by a small index leave it: a series and a checkpoint may not hold them.
+  struct Beyond {
+    long row = 0;
+    long target = 0;
+    double value = 0;  // adjusted
+  };
+  std::optional<Beyond> first_beyond(const MatrixD& values, long phase, double bound) const;
 
   // {"mode": "multiplicative", "period": m, "tail_phase": p, "factors": [[s_0 .. s_{m-1}], ...]}
   nlohmann::json to_json() const;
