@@ -35,6 +35,10 @@ std::string TempDir::write(const std::string& name, const std::string& content) 
   return full;
 }
 
+std::string year_month(int first_year, int index) {
+  return std::to_string(first_year + index / 12) + "-" + (index % 12 < 9 ? "0" : "") + std::to_string(index % 12 + 1);
+}
+
 std::string iso_date(std::int64_t days) {
   std::int64_t year = 0;
   int month = 0, day = 0;

@@ -25,6 +25,9 @@ class TempDir {
 std::string read_file(const std::string& path);
 // The date `days` after 1970-01-01 as YYYY-MM-DD.
 std::string iso_date(std::int64_t days);
+// Month `index` counted from January of `first_year` (0 = that January) as YYYY-MM: year_month(2000, 13)
+// is "2001-02".
+std::string year_month(int first_year, int index);
 // Lines in `text` (its newline characters).
 int count_lines(const std::string& text);
 bool file_exists(const std::string& path);

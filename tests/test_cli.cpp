@@ -125,7 +125,7 @@ TEST_CASE("inspect says that train's output flags have no effect with it", "[cli
 TEST_CASE("a constant series trains and forecasts its value, with a note", "[cli]") {
   TempDir dir;
   std::string constant = "date,y\n";
-  for (int i = 0; i < 48; ++i) constant += std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + ",5\n";
+  for (int i = 0; i < 48; ++i) constant += year_month(2000, i) + ",5\n";
   dir.write("c.csv", constant);
   const RunResult train = run_cli("train --data c.csv --target y --horizon 6 --output c.json", dir.path());
   INFO(train.err);
@@ -184,7 +184,7 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   // Indices need two seasons of training rows, and a season of 2 or more (a hunt: inspect had
   // described an adjustment train refuses).
   std::string months = "date,y\n";
-  for (int i = 0; i < 20; ++i) months += std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + "," + std::to_string(100 + i + (i % 12) * 3) + "\n";
+  for (int i = 0; i < 20; ++i) months += year_month(2000, i) + "," + std::to_string(100 + i + (i % 12) * 3) + "\n";
   const std::string short_adjust = " --data - --target y --time-column date --epochs 1 --hidden 4 --seasonal-adjust additive";
   CHECK_THAT(run_cli("inspect" + short_adjust, dir.path(), months).out,
              Contains("train refuses this data: <stdin>: data.seasonal_adjust additive needs two seasons of training rows (24), got 18"));
@@ -213,7 +213,7 @@ TEST_CASE("a guessed time column reads from stdin and past blank lines, and a fo
   TempDir dir;
   std::string rows;
   for (int month = 0; month < 36; ++month)
-    rows += std::to_string(2018 + month / 12) + "-" + (month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1) + "," +
+    rows += year_month(2018, month) + "," +
             std::to_string(100 + month + (month % 12 < 6 ? 10 : 0)) + "\n";
   const std::string inspect = "inspect --data - --target sales --horizon 3";
   // The same season from a file, stdin, a file opening with a blank line or a spaced header name.
@@ -253,7 +253,7 @@ TEST_CASE("a history's delimiter is detected as written, whatever delimiter the 
   TempDir dir;
   std::string semi = "date;y\n", comma = "date,y\n";
   for (int i = 0; i < 48; ++i) {
-    const std::string date = std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1);
+    const std::string date = year_month(2000, i);
     const std::string value = std::to_string(100 + (i * 7) % 13 + i);
     semi += date + ";" + value + "\n";
     comma += date + "," + value + "\n";

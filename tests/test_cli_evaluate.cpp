@@ -153,7 +153,7 @@ TEST_CASE("the protocol notes training values it interpolated and groups frequen
   TempDir dir;
   std::string gap = "date,y\n", whole = "date,y\n";
   for (int i = 0; i < 48; ++i) {
-    const std::string line = std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) +
+    const std::string line = year_month(2000, i) +
                              "," + std::to_string(100 + (i % 12) * 4 + i) + "\n";
     whole += line;
     if (i < 10 || i > 12) gap += line;  // months 11 to 13 absent
@@ -212,7 +212,7 @@ TEST_CASE("evaluate says when scored values were missing in the file and filled 
   TempDir dir;
   std::string full = "date,y\n", gap = "date,y\n";
   for (int i = 0; i < 40; ++i) {
-    const std::string date = std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1) + "-01";
+    const std::string date = year_month(2000, i) + "-01";
     const std::string value = std::to_string(100 + (i * 7) % 13 + i);
     full += date + "," + value + "\n";
     gap += date + "," + (i == 37 ? std::string() : value) + "\n";
@@ -456,7 +456,7 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   // protocol scores the rows as periods and says where the times stopped reading.
   std::string appended = "date,value\n";
   for (int r = 0; r < 40; ++r)
-    appended += std::to_string(2015 + r / 12) + "-" + (r % 12 < 9 ? "0" : "") + std::to_string(r % 12 + 1) +
+    appended += year_month(2015, r) +
                 (r < 20 ? "" : "-01") + "," + std::to_string(100 + r % 5) + "\n";
   const auto joined = protocol_json("a.csv", appended, R"({"a.csv": {"target": "value", "frequency": "monthly", "m": 1, "h": 4}})", command);
   CHECK_THAT(joined["series"]["a.csv"]["note"].get<std::string>(),

@@ -162,7 +162,7 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     // A series long enough to have been trained, but not in the checkpoint, is still an error.
     dir.write("more.csv", read_file(dir.file("panel.csv")) + [] {
       std::string extra;
-      for (int month = 0; month < 40; ++month) extra += "new," + std::to_string(2010 + month / 12) + "-" + (month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1) + ",5\n";
+      for (int month = 0; month < 40; ++month) extra += "new," + year_month(2010, month) + ",5\n";
       return extra;
     }());
     const RunResult unknown = run_cli("predict --model m.json --input more.csv", dir.path());
@@ -346,7 +346,7 @@ TEST_CASE("a short series of a business-day file is business daily like its sibl
     // S: Monday, Wednesday, Friday of one week: too short to show a weekend, business daily like A.
     mixed += "S,2024-07-01,1\nS,2024-07-03,2\nS,2024-07-05,3\n";
     for (int month = 0; month < 24; ++month)
-      mixed += "M," + std::to_string(2022 + month / 12) + "-" + (month % 12 < 9 ? "0" : "") + std::to_string(month % 12 + 1) +
+      mixed += "M," + year_month(2022, month) +
                "-01," + std::to_string(month % 3) + "\n";
     dir.write("mixed.csv", mixed);
     const RunResult mixed_train = run_cli("train --data mixed.csv --series-column id --target y --time-column date "
@@ -373,7 +373,7 @@ TEST_CASE("a series id holding a comma is selected with --series in double quote
   TempDir dir;
   std::string csv = "id,month,y\n";
   for (int i = 0; i < 30; ++i) {
-    const std::string month = std::to_string(1990 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") + std::to_string(i % 12 + 1);
+    const std::string month = year_month(1990, i);
     csv += "\"a,1\"," + month + "," + std::to_string(100 + i % 12) + "\nb," + month + "," + std::to_string(50 + i) + "\n";
   }
   dir.write("pc.csv", csv);
@@ -741,8 +741,7 @@ TEST_CASE("inspect shows the split and windows many-series train uses, and the s
   std::string shorts_csv = "id,date,value\n";  // 30 months each: too few for look-back 24 + horizon 6
   for (const char* id : {"a", "b"})
     for (int i = 0; i < 30; ++i)
-      shorts_csv += std::string(id) + "," + std::to_string(2000 + i / 12) + "-" + (i % 12 < 9 ? "0" : "") +
-                    std::to_string(i % 12 + 1) + "-01," + std::to_string(100 + i % 12 + i) + "\n";
+      shorts_csv += std::string(id) + "," + year_month(2000, i) + "-01," + std::to_string(100 + i % 12 + i) + "\n";
   dir.write("short.csv", shorts_csv);
   const RunResult shorts = run_cli("train --data short.csv --series-column id --time-column date --target value --horizon 6 "
                                    "--output s.json",
@@ -799,8 +798,7 @@ TEST_CASE("a forecast that cannot continue a series' data tail names the checkpo
   for (const char* id : {"a", "b"})
     for (int i = 0; i < 30; ++i) {  // monthly, ending 9999-06
       const int month = 9997 * 12 + i;
-      csv += std::string(id) + "," + std::to_string(month / 12) + "-" + (month % 12 < 9 ? "0" : "") +
-             std::to_string(month % 12 + 1) + "," + std::to_string(100 + (i * 7) % 11) + "\n";
+      csv += std::string(id) + "," + year_month(0, month) + "," + std::to_string(100 + (i * 7) % 11) + "\n";
     }
   dir.write("late.csv", csv);
   REQUIRE(run_cli("train --data late.csv --series-column id --target y --time-column date --look-back 3 --hidden 2 "

@@ -250,7 +250,7 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     dir.write("other.csv", [] {
       std::string text = "date,passengers\n";
       for (int t = 0; t < 60; ++t)
-        text += std::to_string(1950 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+        text += year_month(1950, t) + "," +
                 std::to_string(200 + t + 30 * (t % 12 == 6)) + "\n";
       return text;
     }());
@@ -661,7 +661,7 @@ TEST_CASE("train says when a season too short to learn leaves the forecast to se
   std::vector<std::string> values;
   for (int t = 0; t < 20; ++t) {
     values.push_back(std::to_string(300 + 100 * ((t % 12) < 6 ? 1 : -1) * (1 + (t % 6)) / 6 + t));
-    text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + values.back() + "\n";
+    text += year_month(2001, t) + "," + values.back() + "\n";
   }
   dir.write("s.csv", text);
   const RunResult train = run_cli("train --data s.csv --target value --horizon 18 --output s.json", dir.path());
@@ -936,7 +936,7 @@ TEST_CASE("with two targets the validation errors are reported per target, each 
   TempDir dir;
   std::string csv = "date,big,small\n";
   for (int t = 0; t < 60; ++t)
-    csv += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+    csv += year_month(2000, t) + "," +
            std::to_string(10000 + 100 * ((t * 7) % 12)) + "," + std::to_string(0.5 + 0.01 * ((t * 5) % 7)) + "\n";
   dir.write("two.csv", csv);
   const RunResult train = run_cli("train --data two.csv --target big,small --time-column date --look-back 12 --hidden 4 "
@@ -952,7 +952,7 @@ TEST_CASE("train and inspect both say which rows without a target value were not
   TempDir dir;
   std::string csv = "date,y\n2000-01,\n2000-02,\n";
   for (int t = 2; t < 40; ++t)
-    csv += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+    csv += year_month(2000, t) + "," +
            std::to_string(100 + (t * 7) % 11) + "\n";
   dir.write("lead.csv", csv);
   const std::string flags = "--data lead.csv --target y --missing ffill --look-back 4 --time-column date";

@@ -15,6 +15,7 @@
 
 using namespace lstmf;
 using lstmf::test::small_checkpoint;
+using lstmf::test::year_month;
 
 namespace {
 
@@ -129,7 +130,7 @@ TEST_CASE("a seasonal series too short to learn its season is forecast by season
   std::vector<double> y;
   for (int t = 0; t < 20; ++t) {
     y.push_back(200 + 2 * t + 60 * std::sin(6.283185307179586 * t / 12) + (t * 7 % 5));
-    text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+    text += year_month(2001, t) + "," +
             std::to_string(y.back()) + "\n";
   }
   const FitOutcome outcome = fit(recipe(dir.write("short.csv", text), 18));
@@ -238,7 +239,7 @@ namespace {
 Config eighteen_months(const double (&values)[18], const test::TempDir& dir) {
   std::string text = "month,y\n";
   for (int t = 0; t < 18; ++t)
-    text += std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," + format_number(values[t]) + "\n";
+    text += year_month(2000, t) + "," + format_number(values[t]) + "\n";
   Config config;
   config.data.path = dir.write("rw.csv", text);
   config.data.targets = {"y"};
@@ -412,7 +413,7 @@ TEST_CASE("Theta takes no share where the rows show a season the model does not 
   test::TempDir dir;
   std::string text = "date,value\n";
   for (int t = 0; t < 96; ++t)
-    text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+    text += year_month(2001, t) + "," +
             std::to_string(50 + 20 * std::sin(6.283185307179586 * t / 12) + ((t * 37 + 11) % 13 - 6)) + "\n";
   Config config = combined(dir.write("season.csv", text), 6, 24, Normalise::season, {8}, 40);
   config.data.time_column = "date";
@@ -437,7 +438,7 @@ TEST_CASE("an exactly periodic series, adjusted to a constant, forecasts from it
   std::string text = "date,value\n";
   const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   for (int t = 0; t < 96; ++t)
-    text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+    text += year_month(2001, t) + "," +
             std::to_string(days[t % 12]) + "\n";
   Config config = combined(dir.write("days.csv", text), 12, 12, Normalise::season, {4}, 2);
   config.data.time_column = "date";
@@ -604,7 +605,7 @@ TEST_CASE("seasonal indices are estimated on the training rows alone, not the va
     std::string text = "date,value\n";
     for (int t = 0; t < 96; ++t) {
       const double v = (100 + t) * season[t % 12] * (t >= 86 ? tail_factor : 1.0);
-      text += std::to_string(2001 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "," +
+      text += year_month(2001, t) + "," +
               std::to_string(v) + "\n";
     }
     return text;

@@ -23,6 +23,7 @@ using namespace lstmf;
 using lstmf::test::TempDir;
 using Catch::Contains;
 using Catch::StartsWith;
+using lstmf::test::year_month;
 
 namespace {
 
@@ -161,7 +162,7 @@ TEST_CASE("the values of series not selected are not read: their missing values 
 
   SECTION("how a ';' file writes its numbers is judged on every row, read or not") {
     std::string semi = "id;date;value\n";
-    for (int t = 0; t < 30; ++t) semi += "a;" + std::to_string(2000 + t / 12) + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + ";" + std::to_string(900 + t) + "\n";
+    for (int t = 0; t < 30; ++t) semi += "a;" + year_month(2000, t) + ";" + std::to_string(900 + t) + "\n";
     semi += "b;2000-01;1.465\nb;2000-02;1.470\n";
     Config semicolon = panel_config(dir.write("semi.csv", semi), "per-series");
     semicolon.data.delimiter = ";";

@@ -13,6 +13,7 @@
 using namespace lstmf;
 using lstmf::test::TempDir;
 using lstmf::test::source_path;
+using lstmf::test::year_month;
 
 namespace {
 
@@ -378,8 +379,7 @@ TEST_CASE("series check the time column", "[series]") {
   }
   SECTION("monthly dates but for one name that one, not the first step it breaks") {
     std::string text = "date,v\n";
-    for (int t = 0; t < 24; ++t) text += "20" + std::string(t < 12 ? "20" : "21") + "-" + (t % 12 < 9 ? "0" : "") +
-                                         std::to_string(t % 12 + 1) + (t == 15 ? "-15" : "-01") + "," + std::to_string(t) + "\n";
+    for (int t = 0; t < 24; ++t) text += year_month(2020, t) + (t == 15 ? "-15" : "-01") + "," + std::to_string(t) + "\n";
     const InputError e = load_error(text, {"v"});
     CHECK(e.line() == 17);
     CHECK_THAT(e.what(), Catch::Contains("'2021-04-15' is off the monthly grid the other dates keep (as '2020-01-01' on line 2)"));
@@ -389,7 +389,7 @@ TEST_CASE("series check the time column", "[series]") {
     CHECK_THAT(load_error(ends, {"v"}).what(), Catch::Contains("'2020-11-29' is off the monthly grid"));
     // The date it is compared with is one on the grid, also when the first dates are off it.
     std::string early = "date,v\n2000-01-15,0\n2000-02-15,1\n";
-    for (int t = 2; t < 24; ++t) early += "20" + std::string(t < 12 ? "00" : "01") + "-" + (t % 12 < 9 ? "0" : "") + std::to_string(t % 12 + 1) + "-01," + std::to_string(t) + "\n";
+    for (int t = 2; t < 24; ++t) early += year_month(2000, t) + "-01," + std::to_string(t) + "\n";
     CHECK_THAT(load_error(early, {"v"}).what(), Catch::Contains("'2000-01-15' is off the monthly grid the other dates keep (as '2000-03-01' on line 4)"));
   }
   SECTION("a gap names the first missing time and the line after it") {
