@@ -1,5 +1,5 @@
-// Many series: long-format loading (series.hpp), selection and shards, per-series and global
-// training, the many-series checkpoint, forecasts, backtests and merges (panel.hpp).
+// Many series: long-format loading (series.hpp) and selection by id (selection.hpp) read together,
+// per-series and global training, the many-series checkpoint, forecasts, backtests and merges (panel.hpp).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -197,26 +197,6 @@ TEST_CASE("the values of series not selected are not read: their missing values 
     CHECK(resolve_panel_recipe(filling, twice).data.season == 4);
   }
 
-}
-
-TEST_CASE("series hash is FNV-1a 64 and shards split the ids stably", "[panel]") {
-  CHECK(series_hash("") == 0xcbf29ce484222325ULL);
-  CHECK(series_hash("a") == 0xaf63dc4c8601ec8cULL);
-  CHECK(series_hash("foobar") == 0x85944171f73967e8ULL);
-  const Shard zero = parse_shard("0/2"), one = parse_shard("1/2");
-  int in_zero = 0;
-  for (int i = 0; i < 100; ++i) {
-    const std::string id = "s" + std::to_string(i);
-    CHECK(zero.contains(id) != one.contains(id));
-    in_zero += zero.contains(id);
-  }
-  CHECK(in_zero > 30);
-  CHECK(in_zero < 70);
-  CHECK_THROWS_WITH(parse_shard("2/2"), Contains("0 <= K < N"));
-  CHECK_THROWS_WITH(parse_shard("1"), Contains("--shard expects K/N"));
-  CHECK_THROWS_WITH(parse_shard("a/b"), Contains("--shard expects K/N"));
-  CHECK(series_seed(0, "a") != series_seed(0, "b"));
-  CHECK(series_seed(0, "a") != series_seed(1, "a"));
 }
 
 TEST_CASE("per-series training skips short series, and each model depends on its series alone", "[panel]") {

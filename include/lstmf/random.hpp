@@ -21,7 +21,7 @@ namespace lstmf {
 inline constexpr std::uint64_t kFnvBasis = 14695981039346656037ULL;
 std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t hash = kFnvBasis);
 // SplitMix64 (Steele, Lea and Flood, 2014): advances `state` by the golden gamma and returns its
-// mix, 64 bits; seeds Rng, and each series' seed from the run's (panel.hpp series_seed).
+// mix, 64 bits; seeds Rng, and each series' seed from the run's (selection.hpp series_seed).
 std::uint64_t splitmix64(std::uint64_t& state);
 
 // The seed of ensemble member k (0-based) of a run seeded `seed`: the seed rotated left by 8 bits,

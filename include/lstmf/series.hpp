@@ -92,7 +92,7 @@ struct SeriesSet {
   // reason names the column.
   std::vector<std::pair<std::string, std::string>> empty;
   // Long format read with a SeriesFilter: the series it left out, whose values were not read, by
-  // id: panel.hpp's select_series knows them, and the many-series recipe takes its season from the
+  // id: selection.hpp's select_series knows them, and the many-series recipe takes its season from the
   // file's first series that has values and an index, whichever are selected.
   struct Unread {
     std::string id;

@@ -1,0 +1,124 @@
+#include "lstmf/selection.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <string_view>
+
+#include "lstmf/config.hpp"
+#include "lstmf/error.hpp"
+#include "lstmf/forecast.hpp"
+#include "lstmf/random.hpp"
+
+namespace lstmf {
+namespace {
+
+// Text from the data in a message: quoted, escaped and cut as panel.cpp's quote does.
+std::string quote(const std::string& text) { return in_quotes(text, 240); }
+
+}  // namespace
+
+std::uint64_t series_hash(const std::string& id) { return fnv1a(id.data(), id.size()); }
+
+std::uint64_t series_seed(std::uint64_t base_seed, const std::string& id) {
+  std::uint64_t state = base_seed ^ series_hash(id);
+  return splitmix64(state);
+}
+
+bool Shard::contains(const std::string& id) const {
+  return count <= 1 || series_hash(id) % static_cast<std::uint64_t>(count) == static_cast<std::uint64_t>(index);
+}
+
+Shard parse_shard(const std::string& text) {
+  const auto slash = text.find('/');
+  Shard shard;
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("no slash");
+    std::size_t used = 0;
+    shard.index = std::stoi(text.substr(0, slash), &used);
+    if (used != slash) throw std::invalid_argument("trailing");
+    const std::string count = text.substr(slash + 1);
+    shard.count = std::stoi(count, &used);
+    if (used != count.size()) throw std::invalid_argument("trailing");
+  } catch (const std::exception&) {
+    throw InputError("--shard expects K/N (shard K of N, 0 <= K < N), got '" + text + "'");
+  }
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+    throw InputError("--shard expects K/N with 0 <= K < N, got '" + text + "'");
+  return shard;
+}
+
+bool SeriesSelection::selects(const std::string& id) const {
+  if (!shard.contains(id)) return false;
+  if (ids.empty()) return true;
+  return id_set.empty() ? std::find(ids.begin(), ids.end(), id) != ids.end() : id_set.count(id) > 0;
+}
+
+SeriesSelection make_selection(const std::string& ids, const std::string& shard) {
+  SeriesSelection selection;
+  if (!shard.empty()) selection.shard = parse_shard(shard);
+  // Ids are trimmed of spaces and tabs, as the file's are when read (series.cpp), so ' a' is 'a'.
+  for (const auto& item : split_flag_list("--series", ids)) {
+    const std::string_view id = trim_blanks(item);
+    if (id.empty()) {
+      if (item.empty()) continue;
+      throw InputError("--series expects series ids, got " + in_quotes(ids) + ": an id of spaces alone (ids are trimmed, as in the file)");
+    }
+    if (!selection.id_set.emplace(id).second)
+      throw InputError("--series: series " + quote(std::string(id)) + " is given twice");
+    selection.ids.emplace_back(id);
+  }
+  return selection;
+}
+
+SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
+  if (selection.everything()) return set;
+  std::vector<std::string> missing;
+  std::unordered_set<std::string> in_file;  // every series of the file, read or not (a search per id was O(ids x series))
+  for (const auto& s : set.series) in_file.insert(s.id);
+  for (const auto& e : set.empty) in_file.insert(e.first);
+  for (const auto& u : set.unread) in_file.insert(u.id);
+  for (const auto& id : selection.ids)
+    if (in_file.count(id) == 0) missing.push_back(id);
+  if (!missing.empty()) {
+    // Every series of the file, read or not, with values or not: the same list whatever the selection.
+    std::vector<std::string> present;
+    for (const auto& s : set.series) present.push_back(s.id);
+    for (const auto& e : set.empty) present.push_back(e.first);
+    for (const auto& u : set.unread) present.push_back(u.id);
+    std::sort(present.begin(), present.end());
+    throw InputError(set.source, 0, 0,
+                     "no series " + quoted_ids(missing) + " in column " + quote(set.series_column) + " (" +
+                         std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + comma_hint(missing));
+  }
+  std::vector<Series> kept;
+  for (Series& s : set.series)
+    if (selection.selects(s.id)) kept.push_back(std::move(s));
+  set.series = std::move(kept);
+  std::vector<std::pair<std::string, std::string>> empty;
+  for (auto& e : set.empty)
+    if (selection.selects(e.first)) empty.push_back(std::move(e));
+  set.empty = std::move(empty);
+  set.unread.clear();
+  return set;
+}
+
+// After "no series 'a', '1'": --series a,1 asks for two ids; one holding a comma is quoted.
+std::string comma_hint(const std::vector<std::string>& missing) {
+  // A few pieces may be one id cut at its commas; many missing ids are many ids.
+  if (missing.size() < 2 || missing.size() > 4) return "";
+  std::string joined;
+  for (const auto& id : missing) joined += (joined.empty() ? "" : ",") + id;
+  // The list syntax quotes as a CSV field does (a quote inside doubled); `joined` holds a comma.
+  return " (if one id holds a comma, quote it: --series '" + printable(csv_field(joined), 60) + "')";
+}
+
+// A few ids for messages, each quoted: "'a', 'b', 'c' and 97 more".
+std::string quoted_ids(const std::vector<std::string>& ids) {
+  constexpr std::size_t kShown = 5;
+  std::string out;
+  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + quote(ids[i]);
+  if (ids.size() > kShown) out += " and " + std::to_string(ids.size() - kShown) + " more";
+  return out;
+}
+
+}  // namespace lstmf
