@@ -349,28 +349,36 @@ template <>
 struct Convert<TrainingMode> : EnumConvert<TrainingMode> {};
 
 // ---- checks -----------------------------------------------------------------------------------
-// A check sees one scalar value and its key path and adds a problem when it fails.
+// A check sees one scalar value and its key path and adds a problem when it fails; `range` says
+// what it accepts, for the option table and --help.
 template <typename T>
-using Check = std::function<void(const T&, const std::string&, Problems&)>;
+struct Check {
+  std::function<void(const T&, const std::string&, Problems&)> run;
+  std::string range;  // "1 .. 100000", "> 0", "[0, 1)"; "" where the meaning lists the values
+  explicit operator bool() const { return static_cast<bool>(run); }
+};
 
 template <typename T>
 Check<T> in_range(T lo, T hi) {
-  return [lo, hi](const T& v, const std::string& path, Problems& problems) {
-    if (v < lo)
-      problems.push_back(path + " must be >= " + Convert<T>::text(lo) + ", got " + Convert<T>::text(v));
-    else if (v > hi)
-      problems.push_back(path + " must be <= " + Convert<T>::text(hi) + ", got " + Convert<T>::text(v));
-  };
+  return {[lo, hi](const T& v, const std::string& path, Problems& problems) {
+            if (v < lo)
+              problems.push_back(path + " must be >= " + Convert<T>::text(lo) + ", got " + Convert<T>::text(v));
+            else if (v > hi)
+              problems.push_back(path + " must be <= " + Convert<T>::text(hi) + ", got " + Convert<T>::text(v));
+          },
+          Convert<T>::text(lo) + " .. " + Convert<T>::text(hi)};
 }
 Check<double> positive() {
-  return [](const double& v, const std::string& path, Problems& problems) {
-    if (!(v > 0)) problems.push_back(path + " must be > 0, got " + Convert<double>::text(v));
-  };
+  return {[](const double& v, const std::string& path, Problems& problems) {
+            if (!(v > 0)) problems.push_back(path + " must be > 0, got " + Convert<double>::text(v));
+          },
+          "> 0"};
 }
-Check<double> fraction_open() {  // [0, 1)
-  return [](const double& v, const std::string& path, Problems& problems) {
-    if (!(v >= 0 && v < 1)) problems.push_back(path + " must be in [0, 1), got " + Convert<double>::text(v));
-  };
+Check<double> fraction_open() {
+  return {[](const double& v, const std::string& path, Problems& problems) {
+            if (!(v >= 0 && v < 1)) problems.push_back(path + " must be in [0, 1), got " + Convert<double>::text(v));
+          },
+          "[0, 1)"};
 }
 
 // The delimiter data.delimiter names, as delimiter_from_text reads it; nullopt for no delimiter.
@@ -386,19 +394,20 @@ std::string delimiter_problem(const std::string& path, const std::string& text) 
 }
 
 Check<std::string> delimiter_name() {
-  return [](const std::string& v, const std::string& path, Problems& problems) {
-    if (!named_delimiter(v)) problems.push_back(delimiter_problem(path, v));
-  };
+  return {[](const std::string& v, const std::string& path, Problems& problems) {
+            if (!named_delimiter(v)) problems.push_back(delimiter_problem(path, v));
+          },
+          ""};
 }
 
 template <typename T>
 void run_check(const Check<T>& check, const T& value, const std::string& path, Problems& problems) {
-  if (check) check(value, path, problems);
+  if (check) check.run(value, path, problems);
 }
 template <typename T>
 void run_check(const Check<T>& check, const std::vector<T>& values, const std::string& path, Problems& problems) {
   if (!check) return;
-  for (size_t i = 0; i < values.size(); ++i) check(values[i], path + "[" + std::to_string(i) + "]", problems);
+  for (size_t i = 0; i < values.size(); ++i) check.run(values[i], path + "[" + std::to_string(i) + "]", problems);
 }
 
 template <typename T>
@@ -425,7 +434,7 @@ OptionDef option(Section Config::*section, const char* section_name, T Section::
                  const char* flag, const char* value_name, const char* help,
                  Check<typename ElementOf<T>::type> check = {}) {
   OptionDef def;
-  def.info = OptionInfo{section_name, key, flag, value_name, help};
+  def.info = OptionInfo{section_name, key, flag, value_name, help, check.range};
   def.get = [=](const Config& c) { return Convert<T>::to_json(c.*section.*field); };
   def.set_json = [=](Config& c, const json& j) { c.*section.*field = Convert<T>::from_json(j); };
   def.set_text = [=](Config& c, const std::string& text) { c.*section.*field = Convert<T>::from_text(text); };
@@ -442,6 +451,7 @@ template <typename Section>
 OptionDef auto_option(Section Config::*section, const char* section_name, int Section::*field, const char* key,
                       const char* flag, const char* value_name, const char* help, int hi) {
   OptionDef def = option(section, section_name, field, key, flag, value_name, help, in_range(0, hi));
+  def.info.range = "1 .. " + std::to_string(hi) + " or auto";
   const std::string expected = "an integer >= 1 or \"auto\"";
   const auto from_int = [expected](int v, const std::string& found) {
     if (v < 1) throw BadValue{expected, found};
@@ -474,6 +484,16 @@ OptionDef auto_option(Section Config::*section, const char* section_name, int Se
   return def;
 }
 
+// `def` with the range the option table shows replaced, where the check alone does not say it all.
+OptionDef with_range(OptionDef def, std::string range) {
+  def.info.range = std::move(range);
+  return def;
+}
+
+// Bounds of model.hidden: a layer's size, and the number of layers (validate).
+constexpr int kMaxHidden = 4096;
+constexpr std::size_t kMaxLayers = 16;
+
 #define LSTMF_DATA(field, ...) option(&Config::data, "data", &DataConfig::field, #field, __VA_ARGS__)
 #define LSTMF_MODEL(field, ...) option(&Config::model, "model", &ModelConfig::field, #field, __VA_ARGS__)
 #define LSTMF_TRAIN(field, ...) option(&Config::training, "training", &TrainingConfig::field, #field, __VA_ARGS__)
@@ -500,8 +520,8 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
                  fraction_open()),
       // The recipe stretches the range up to 1e4 (recipe.cpp); far beyond, training overflows.
-      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range (-1e6 .. 1e6)", in_range(-kScaleBound, kScaleBound)),
-      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (-1e6 .. 1e6, at least 0.001 and a thousandth of its magnitude above scale_min)",
+      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range", in_range(-kScaleBound, kScaleBound)),
+      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (at least 0.001 and a thousandth of its magnitude above scale_min)",
                  in_range(-kScaleBound, kScaleBound)),
       LSTMF_DATA(series_column, "--series-column", "COL",
                  "long format: column naming each row's series (one model per series or one global model)"),
@@ -512,8 +532,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(seasonal_adjust, "--seasonal-adjust", "MODE",
                  "auto, none, multiplicative or additive: divide out (subtract) classical-decomposition seasonal indices "
                  "before scaling, restore them in forecasts; needs data.season >= 2 and two seasons of training rows"),
-      LSTMF_MODEL(hidden, "--hidden", "N[,N...]", "hidden size of each stacked LSTM layer, bottom first",
-                  in_range(1, 4096)),
+      with_range(LSTMF_MODEL(hidden, "--hidden", "N[,N...]", "hidden size of each stacked LSTM layer, bottom first",
+                             in_range(1, kMaxHidden)),
+                 "1 .. " + std::to_string(kMaxHidden) + " each, " + std::to_string(kMaxLayers) + " layers at most"),
       LSTMF_MODEL(cell_activation, "--cell-activation", "ACT", "cell activation: tanh or relu"),
       LSTMF_MODEL(dropout, "--dropout", "X", "dropout between stacked layers while training", fraction_open()),
       LSTMF_MODEL(init, "", "SCHEME", "weight initialisation: pytorch or orthogonal (recurrent weights)"),
@@ -776,8 +797,9 @@ std::vector<std::string> validate(const Config& config) {
   Problems problems;
   for (const auto& def : option_table()) def.check(config, problems);
   if (config.model.hidden.empty()) problems.push_back("model.hidden must name at least one layer size");
-  if (config.model.hidden.size() > 16)
-    problems.push_back("model.hidden must have at most 16 layers, got " + std::to_string(config.model.hidden.size()));
+  if (config.model.hidden.size() > kMaxLayers)
+    problems.push_back("model.hidden must have at most " + std::to_string(kMaxLayers) + " layers, got " +
+                       std::to_string(config.model.hidden.size()));
   // A narrower range puts the scaled series below the model's float resolution (a range of 1e-300
   // trained to NaN), a wider one past where tanh and sigmoid can tell values apart.
   if (!scale_range_ok(config.data.scale_min, config.data.scale_max))
@@ -867,12 +889,24 @@ std::vector<std::string> settings_without_effect(const Config& config) {
   return notes;
 }
 
+Setting parse_setting(const std::string& flag, const std::string& text) {
+  const auto equals = text.find('=');
+  const std::string key = text.substr(0, equals);
+  if (equals == std::string::npos)
+    throw InputError(flag + " expects KEY=VALUE with a config key such as data.look_back=24, got '" + printable(text) + "'");
+  const OptionInfo* option = find_option(key);
+  if (option == nullptr)
+    throw InputError(flag + " " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) + "'?); " + flag +
+                     " expects KEY=VALUE, such as data.look_back=24");
+  return Setting{option, text.substr(equals + 1)};
+}
+
 std::string options_markdown() {
-  std::string out = "| key | flag | default | meaning |\n| --- | --- | --- | --- |\n";
+  std::string out = "| key | flag | default | range | meaning |\n| --- | --- | --- | --- | --- |\n";
   for (const auto& def : option_table()) {
     const std::string flag = def.info.flag.empty() ? "" : "`" + def.info.flag + " " + def.info.value_name + "`";
     std::string value = def.default_text == "\t" ? "tab" : def.default_text;
-    out += "| `" + def.info.path() + "` | " + flag + " | `" + value + "` | " + def.info.help + " |\n";
+    out += "| `" + def.info.path() + "` | " + flag + " | `" + value + "` | " + def.info.range + " | " + def.info.help + " |\n";
   }
   return out;
 }

@@ -78,16 +78,11 @@ std::vector<std::string> apply_settings(Config& base, const std::vector<std::str
     if (std::find(keys.begin(), keys.end(), key) != keys.end())
       throw InputError("--set " + printable(key) + " is given twice: give each key once");
     keys.push_back(key);
-    const OptionInfo* option = find_option(key);
-    if (equals == std::string::npos)
-      throw InputError("--set expects KEY=VALUE with a config key such as data.look_back=24, got '" + printable(setting) + "'");
-    if (option == nullptr)
-      throw InputError("--set " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) +
-                       "'?); --set expects KEY=VALUE, such as data.look_back=24");
-    if (const std::string why = protocol_refuses(*option); !why.empty()) throw InputError("--set " + key + ": " + why);
-    OptionInfo by_key = *option;
+    const Setting parsed = parse_setting("--set", setting);
+    if (const std::string why = protocol_refuses(*parsed.option); !why.empty()) throw InputError("--set " + key + ": " + why);
+    OptionInfo by_key = *parsed.option;
     by_key.flag.clear();  // errors name the key, as given, not train's flag
-    set_from_text(base, by_key, setting.substr(equals + 1));
+    set_from_text(base, by_key, parsed.value);
   }
   check(base, "--set");
   return keys;

@@ -113,6 +113,23 @@ TEST_CASE("the same data, config and seed give a byte-identical checkpoint", "[c
   CHECK(a["state_dict"] != b["state_dict"]);
 }
 
+TEST_CASE("train --set sets any config key, and the same setting by its flag gives the same checkpoint", "[cli-train]") {
+  TempDir dir, by_flag, by_set, without;
+  // training.beta1 has no flag; --set data.look_back=12 is the same request as --look-back 12.
+  const std::string flags = kAirlineFlags + " --normalise minmax --ensemble 1 --epochs 3 --quiet --output m.json";
+  REQUIRE(run_cli("train " + flags + " --look-back 12 --set training.beta1=0.8", by_flag.path()).exit_code == 0);
+  REQUIRE(run_cli("train " + flags + " --set data.look_back=12 --set training.beta1=0.8", by_set.path()).exit_code == 0);
+  REQUIRE(run_cli("train " + flags + " --look-back 12", without.path()).exit_code == 0);
+  const auto a = nlohmann::json::parse(read_file(by_flag.file("m.json")));
+  CHECK(a["config"]["training"]["beta1"] == 0.8);
+  CHECK(read_file(by_flag.file("m.json")) == read_file(by_set.file("m.json")));
+  CHECK(read_file(by_flag.file("m.json")) != read_file(without.file("m.json")));
+  // --set data.path=- reads stdin as --data - does, so one stdin cannot be asked for twice.
+  const RunResult twice = run_cli("train --config - --set data.path=- --target passengers", dir.path());
+  CHECK(twice.exit_code == 2);
+  CHECK_THAT(twice.err, Contains("both read stdin"));
+}
+
 TEST_CASE("resume with the same command goes on where the recipe shortened the horizon of a short series", "[cli-train]") {
   // 35 months for --horizon 5: the recipe trains horizon 4 and rolls it forward (forecast_horizon 5).
   TempDir dir;

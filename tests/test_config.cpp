@@ -1,4 +1,8 @@
 #include <catch2/catch.hpp>
+
+#include <iomanip>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "lstmf/config.hpp"
@@ -237,6 +241,71 @@ TEST_CASE("every option has a help text, and the stable flags exist", "[config]"
   CHECK_THAT(table, Contains("| `training.epochs` | `--epochs N` | `auto` |"));
 }
 
+// The range column of the option table and --help says what each key's own check does: each bound
+// is accepted, and just beyond it is refused ("KEY must be ..."; checks across keys, such as
+// val_fraction + test_fraction < 1, are not ranges).
+TEST_CASE("every option's range is the one validation keeps", "[config]") {
+  const auto problems_naming = [](const OptionInfo& option, const std::string& value) {
+    Config config;
+    OptionInfo by_key = option;
+    set_from_text(config, by_key, value);
+    int named = 0;
+    for (const std::string& problem : validate(config))
+      named += problem.rfind(option.path() + " must be", 0) == 0 || problem.rfind(option.path() + "[0] must be", 0) == 0;
+    return named;
+  };
+  int ranged = 0;
+  for (const auto& option : config_options()) {
+    if (option.range.empty()) continue;
+    INFO(option.path() << ": " << option.range);
+    ++ranged;
+    const std::string& range = option.range;
+    if (range == "[0, 1)") {
+      CHECK(problems_naming(option, "0") == 0);
+      CHECK(problems_naming(option, "0.999") == 0);
+      CHECK(problems_naming(option, "1") == 1);
+      CHECK(problems_naming(option, "-0.001") == 1);
+    } else if (range == "> 0") {
+      CHECK(problems_naming(option, "1e-300") == 0);
+      CHECK(problems_naming(option, "0") == 1);
+    } else {
+      const auto dots = range.find(" .. ");
+      REQUIRE(dots != std::string::npos);
+      const std::string lo = range.substr(0, dots);
+      std::string hi = range.substr(dots + 4);
+      hi = hi.substr(0, hi.find(' '));  // "4096 each, ...", "100000 or auto"
+      const bool integer = option.value_name == "N" || option.value_name == "M" || option.value_name == "N[,N...]";
+      CHECK(problems_naming(option, hi) == 0);
+      // scale_max must also lie above scale_min (its meaning says so): its lower bound is scale_min's.
+      if (option.path() != "data.scale_max") CHECK(problems_naming(option, lo) == 0);
+      if (integer) {
+        CHECK(problems_naming(option, std::to_string(std::stoll(hi) + 1)) == 1);
+        // An "auto" key refuses 0 as it reads it (0 is its "auto"), the others when validated.
+        const std::string below = std::to_string(std::stoll(lo) - 1);
+        if (range.find("auto") != std::string::npos)
+          CHECK_THROWS_AS(problems_naming(option, below), InputError);
+        else
+          CHECK(problems_naming(option, below) == 1);
+      } else {
+        const auto text = [](double v) {
+          std::ostringstream out;
+          out << std::setprecision(17) << v;
+          return out.str();
+        };
+        CHECK(problems_naming(option, text(std::stod(hi) * 1.001)) >= 1);
+        CHECK(problems_naming(option, text(std::stod(lo) - std::max(1e-9, std::abs(std::stod(lo)) * 0.001))) >= 1);
+      }
+    }
+  }
+  CHECK(ranged >= 25);
+  // model.hidden: 16 layers at most.
+  Config config;
+  set_from_text(config, *find_option("model.hidden"), "2,2,2,2,2,2,2,2,2,2,2,2,2,2,2,2");
+  CHECK(validate(config).empty());
+  config.model.hidden.push_back(2);
+  CHECK(validate(config).size() == 1);
+}
+
 TEST_CASE("config files are read with located JSON errors", "[config]") {
   test::TempDir dir;
   REQUIRE_THROWS_WITH(config_from_file(dir.write("bad.json", "{\n  \"training\": {\"epochs\": 3,}\n}\n")),
@@ -256,6 +325,19 @@ TEST_CASE("a relative data path in a config file is relative to the config file"
   test::TempDir dir;
   const Config config = config_from_file(dir.write("c.json", R"({"data": {"path": "series.csv"}})"));
   CHECK(config.data.path == dir.path() + "/series.csv");
+}
+
+TEST_CASE("parse_setting splits KEY=VALUE at the first '=' and knows every key, with a flag or not", "[config]") {
+  const Setting beta2 = parse_setting("--set", "training.beta2=0.99");
+  REQUIRE(beta2.option != nullptr);
+  CHECK(beta2.option->path() == "training.beta2");
+  CHECK(beta2.option->flag.empty());
+  CHECK(beta2.value == "0.99");
+  CHECK(parse_setting("--set", "data.path=a=b.csv").value == "a=b.csv");
+  CHECK(parse_setting("--set", "output.log_json=").value.empty());
+  CHECK_THROWS_WITH(parse_setting("--set", "training.epochs"), Contains("--set expects KEY=VALUE") && Contains("got 'training.epochs'"));
+  CHECK_THROWS_WITH(parse_setting("--set", "training.epoch=3"), Contains("--set training.epoch: unknown config key (did you mean 'training.epochs'?)"));
+  CHECK_THROWS_AS(parse_setting("--set", "=3"), InputError);
 }
 
 // Found by a hunt: settings the rest of the configuration leaves without effect were accepted

@@ -136,6 +136,7 @@ struct OptionInfo {
   std::string flag;        // "--epochs", or "" when only the config file sets it
   std::string value_name;  // "N"
   std::string help;        // one line
+  std::string range;       // the values validation accepts ("1 .. 100000", "[0, 1)"); "" where help lists them
   std::string path() const { return section + "." + key; }
 };
 
@@ -156,6 +157,15 @@ std::string default_text(const OptionInfo& option);
 
 // Sets a key from its command-line text ("64", "adam", "64,32"). Throws InputError naming the flag.
 void set_from_text(Config& config, const OptionInfo& option, const std::string& text);
+
+// One KEY=VALUE setting of any key, with a flag or not (--set training.beta2=0.99): the key and the
+// value's text, for set_from_text. InputError naming `flag` for text without '=' or an unknown key
+// (the nearest one suggested).
+struct Setting {
+  const OptionInfo* option = nullptr;
+  std::string value;
+};
+Setting parse_setting(const std::string& flag, const std::string& text);
 
 // The command line's list syntax: "a,b" -> {a, b}; an item in double quotes may hold commas, and ""
 // is a quote in it, as in a CSV field ('"sales, EUR",units'). Throws InputError naming `flag` for a

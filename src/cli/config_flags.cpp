@@ -1,5 +1,6 @@
 #include "config_flags.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "commands.hpp"
@@ -13,17 +14,26 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
       ->check(file_path());
   for (const auto& info : config_options()) {
     if (info.flag.empty()) continue;
-    const std::string help = info.help + " [" + info.path() + ", default " + default_text(info) + "]";
+    const std::string help = info.help + " [" + info.path() + ", default " + default_text(info) +
+                             (info.range.empty() ? "" : ", range " + info.range) + "]";
     flags.options[info.path()] = command.add_option(info.flag, flags.text[info.path()], help)->type_name(info.value_name);
     // A file flag needs a path (--data, --output), but for output.log_json, whose "" is its default,
     // none: --log-json '' turns off a log that a config file names.
     if (info.value_name == "FILE" && info.path() != "output.log_json") flags.options[info.path()]->check(file_path());
   }
+  command.add_option("--set", flags.settings,
+                     "KEY=VALUE: any config key, those without a flag too (--set training.beta2=0.99); repeat for more keys")
+      ->type_name("KEY=VALUE")
+      ->take_all();
 }
 
 std::string given_flag(const ConfigFlags& flags, const std::string& key) {
   const auto option = flags.options.find(key);
-  return option != flags.options.end() && option->second->count() > 0 ? flags.text.at(key) : std::string();
+  if (option != flags.options.end() && option->second->count() > 0) return flags.text.at(key);
+  for (const std::string& setting : flags.settings)  // --set KEY=VALUE, the same request
+    if (setting.size() > key.size() && setting.compare(0, key.size(), key) == 0 && setting[key.size()] == '=')
+      return setting.substr(key.size() + 1);
+  return "";
 }
 
 Config resolve_config(const ConfigFlags& flags, const Config& base) {
@@ -36,6 +46,18 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
     if (flags.options.at(info.path())->count() == 0) continue;
     set_from_text(config, info, flags.text.at(info.path()));
     given.push_back(info.path());
+  }
+  for (const std::string& text : flags.settings) {
+    const Setting setting = parse_setting("--set", text);
+    const std::string key = setting.option->path();
+    if (std::find(given.begin(), given.end(), key) != given.end())
+      throw InputError("--set " + key + ": the key is set twice on the command line" +
+                       (setting.option->flag.empty() || flags.options.at(key)->count() == 0 ? "" : " (also by " + setting.option->flag + ")") +
+                       ": give it once");
+    OptionInfo by_key = *setting.option;
+    by_key.flag = "--set " + key;  // errors name the setting as given
+    set_from_text(config, by_key, setting.value);
+    given.push_back(key);
   }
   // The file's values are checked here, once the flags have overridden them (config_from_file);
   // a problem is the file's alone unless it names a key a flag set.

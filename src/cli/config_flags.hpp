@@ -1,10 +1,11 @@
 // Command-line flags generated from the configuration's option table (config.hpp): each key with a
-// flag becomes a CLI11 option; a JSON file given with --config is read first, then the flags given
-// override it.
+// flag becomes a CLI11 option, and --set KEY=VALUE sets any key, with a flag or not; a JSON file
+// given with --config is read first, then the flags given override it.
 #pragma once
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -16,15 +17,18 @@ struct ConfigFlags {
   std::string config_file;
   std::map<std::string, std::string> text;       // key path -> flag text
   std::map<std::string, CLI::Option*> options;   // key path -> option, to see which were given
+  std::vector<std::string> settings;             // --set KEY=VALUE, in order
 };
 
 void add_config_flags(CLI::App& command, ConfigFlags& flags);
 
-// The text given on the command line for config key `key` (e.g. "data.path"); "" when not given.
+// The text given on the command line for config key `key` (e.g. "data.path"), by its flag or by
+// --set; "" when not given.
 std::string given_flag(const ConfigFlags& flags, const std::string& key);
 
 // `base` (defaults, or a checkpoint's config when resuming), replaced by --config FILE when given,
-// then the flags given; validated (every problem at once).
+// then the flags and --set settings given (a key set twice, by both or by two settings, is an
+// InputError); validated (every problem at once).
 Config resolve_config(const ConfigFlags& flags, const Config& base = Config{});
 
 }  // namespace lstmf::cli
