@@ -421,6 +421,14 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
   INFO(piped.err);
   REQUIRE(piped.exit_code == 0);
   CHECK(run_cli("predict --model piped.json", dir.path()).out == all.out);
+  // one from a named pipe, read once too: merge had opened it a second time and waited for ever
+  // for a writer (a hunt); timeout's exit 124 would say it hangs again
+  REQUIRE(run_shell("mkfifo m1.fifo", dir.path()).exit_code == 0);
+  const RunResult fifo = run_cli("merge m0.json m1.fifo m2.json --output fifo.json", dir.path(), "",
+                                 "(cat m1.json > m1.fifo &) ; timeout 60 ");
+  INFO(fifo.err);
+  REQUIRE(fifo.exit_code == 0);
+  CHECK(run_cli("predict --model fifo.json", dir.path()).out == all.out);
   // Another shard's series asked of a shard checkpoint: the message says which shard it holds
   // (it had said to pick them with --shard, which was given).
   const RunResult other = run_cli("predict --model m1.json --input panel.csv --shard 0/3", dir.path());

@@ -1,7 +1,9 @@
 // lstm-forecast merge: joins the outputs of shard runs (--shard K/N) into one: many-series
 // checkpoints of per-series mode, or long-format forecast CSVs. Inputs that do not fit together are
 // refused with the file that differs; the output is written atomically.
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include "commands.hpp"
 #include "lstmf/error.hpp"
@@ -44,14 +46,20 @@ int run_merge(const MergeArgs& args) {
     return 0;
   }
   if (args.output == "-") throw InputError("merging checkpoints needs --output FILE");
-  std::string from_stdin;  // stdin is read once: its text is parsed, files are read again (mapped)
-  for (std::size_t i = 0; i < texts.size(); ++i)
-    if (args.inputs[i] == "-") from_stdin = std::move(texts[i]);
-  texts.clear();
+  // A regular file is read again, mapped, and its text freed now; a stream (stdin, a pipe, a
+  // process substitution) can be read only once: its text is parsed (opening a fifo again waited
+  // for a writer that never came).
+  std::vector<bool> regular(texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    std::error_code error;
+    regular[i] = args.inputs[i] != "-" && std::filesystem::is_regular_file(args.inputs[i], error);
+    if (regular[i]) std::string().swap(texts[i]);
+  }
   std::vector<PanelCheckpoint> parts;
   for (std::size_t i = 0; i < args.inputs.size(); ++i) {
     const std::string& input = args.inputs[i];
-    AnyCheckpoint loaded = input == "-" ? parse_any_checkpoint(from_stdin, names[i]) : load_any_checkpoint(input);
+    AnyCheckpoint loaded = regular[i] ? load_any_checkpoint(input) : parse_any_checkpoint(texts[i], names[i]);
+    std::string().swap(texts[i]);
     if (!loaded.panel)
       throw InputError(names[i], 0, 0, "is a single-series checkpoint; merge joins many-series checkpoints (train --series-column)");
     parts.push_back(std::move(*loaded.panel));
