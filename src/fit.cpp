@@ -523,21 +523,45 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
   std::vector<double> tail_widening(static_cast<size_t>(levels));
   for (long c = 0; c < levels; ++c)
     tail_widening[static_cast<size_t>(c)] = 1 + kTailWidening * std::max(0.0, (z[static_cast<size_t>(c)] - z80) / (z95 - z80));
-  for (long k = 0; k < targets; ++k)
+  const bool pooled = origins.size() < kMinResiduals;
+  for (long k = 0; k < targets; ++k) {
+    // Too few windows for a step alone: every step's residuals as step h's, |e_j| sqrt((h + 1) /
+    // (j + 1)) (errors assumed to grow like a random walk's). That is sqrt(h + 1) times the one
+    // pool of |e_j| / sqrt(j + 1), sorted once here (sorting H pools of H w each took minutes
+    // at horizon 10^4, where an interrupt waited).
+    std::vector<double> pool;
+    if (pooled) {
+      for (long step = 0; step < horizon; ++step)
+        for (size_t o = 0; o < origins.size(); ++o)
+          pool.push_back(std::abs(values(origins[o] + step, k) - predicted(static_cast<long>(o), step * targets + k)) /
+                         std::sqrt(static_cast<double>(step + 1)));
+      std::sort(pool.begin(), pool.end());
+    }
+    // The floor below: the spread of the one-step changes of the rows before the windows (lag p).
+    const long m = std::max(1, checkpoint.config.data.season);
+    const long p = m > 1 && begin >= m + 3 ? m : 1;
+    const long changes = begin - p;
+    double change_spread = 0;
+    if (changes >= 2) {
+      double mean = 0, spread = 0;
+      for (long t = p; t < begin; ++t) mean += (values(t, k) - values(t - p, k)) / static_cast<double>(changes);
+      for (long t = p; t < begin; ++t) {
+        const double d = values(t, k) - values(t - p, k) - mean;
+        spread += d * d;
+      }
+      change_spread = std::sqrt(spread / static_cast<double>(changes - 1));
+    }
     for (long h = 0; h < horizon; ++h) {
       std::vector<double> residuals;
-      // Residuals of step j, as step h's: |e_j| sqrt((h + 1) / (j + 1)) (errors assumed to grow
-      // like a random walk's, only when a step has too few windows of its own).
-      const auto add_step = [&](long step) {
-        const double grow = std::sqrt(static_cast<double>(h + 1) / static_cast<double>(step + 1));
+      if (pooled) {
+        const double grow = std::sqrt(static_cast<double>(h + 1));
+        residuals.reserve(pool.size());
+        for (const double r : pool) residuals.push_back(grow * r);
+      } else {
         for (size_t o = 0; o < origins.size(); ++o)
-          residuals.push_back(grow * std::abs(values(origins[o] + step, k) - predicted(static_cast<long>(o), step * targets + k)));
-      };
-      add_step(h);
-      if (residuals.size() < kMinResiduals)
-        for (long step = 0; step < horizon; ++step)
-          if (step != h) add_step(step);
-      std::sort(residuals.begin(), residuals.end());
+          residuals.push_back(std::abs(values(origins[o] + h, k) - predicted(static_cast<long>(o), h * targets + k)));
+        std::sort(residuals.begin(), residuals.end());
+      }
       const double n = static_cast<double>(residuals.size());
       // The windows are the exchangeable units (a window's steps share one origin): split conformal
       // over w windows asks for level a (w + 1) / w, i.e. the ceil((w + 1) a)-th smallest of w
@@ -559,21 +583,8 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       // residual is 0 (a baseline that was exact on the validation windows: intervals of width 0
       // at every level, a hunt found, for a series that had changed before them).
       const bool exact = rms == 0;
-      {  // the floor enters only the levels whose bound is the normal one
-        const long m = std::max(1, checkpoint.config.data.season);
-        const long p = m > 1 && begin >= m + 3 ? m : 1;
-        const long changes = begin - p;
-        if (changes >= 2) {
-          double mean = 0, spread = 0;
-          for (long t = p; t < begin; ++t) mean += (values(t, k) - values(t - p, k)) / static_cast<double>(changes);
-          for (long t = p; t < begin; ++t) {
-            const double d = values(t, k) - values(t - p, k) - mean;
-            spread += d * d;
-          }
-          const double grow = std::sqrt(static_cast<double>(h / p + 1));
-          rms = std::max(rms, std::sqrt(spread / static_cast<double>(changes - 1)) * grow);
-        }
-      }
+      // the floor enters only the levels whose bound is the normal one
+      if (changes >= 2) rms = std::max(rms, change_spread * std::sqrt(static_cast<double>(h / p + 1)));
       for (long c = 0; c < levels; ++c) {
         const double nominal = (IntervalQuantiles::kFirstLevel + c) / 100.0;
         const double level = std::min(1.0, nominal * (w + 1) / w);
@@ -585,6 +596,7 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
         q.abs_residual(h * targets + k, c) = bound * tail_widening[static_cast<size_t>(c)];
       }
     }
+  }
   return q;
 }
 
