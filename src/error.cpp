@@ -76,6 +76,16 @@ std::string printable(std::string_view text, std::size_t max_bytes) {
   return out;
 }
 
+std::string printable_ends(std::string_view text, std::size_t max_bytes) {
+  const std::string all = printable(text, std::string::npos);
+  if (all.size() <= max_bytes) return all;
+  const auto continuation = [&](std::size_t at) { return (static_cast<unsigned char>(all[at]) & 0xC0) == 0x80; };
+  std::size_t head = max_bytes * 2 / 3, tail = all.size() - max_bytes / 3;
+  while (head > 0 && continuation(head)) --head;  // cut between characters, not inside one
+  while (tail < all.size() && continuation(tail)) ++tail;
+  return all.substr(0, head) + " ... (" + std::to_string(text.size()) + " bytes) ... " + all.substr(tail);
+}
+
 std::string format_number(double value) {
   char buffer[32];
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);

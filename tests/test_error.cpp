@@ -26,6 +26,20 @@ TEST_CASE("printable escapes control characters and invalid UTF-8 and bounds the
   CHECK(cut == std::string(20, 'a') + "\xE2\x82\xAC... (26 bytes)");
 }
 
+TEST_CASE("printable_ends keeps the start and the end of a long message", "[error]") {
+  CHECK(printable_ends("short\n", 10) == "short\\n");
+  const std::string path = std::string(3000, 'd') + ": cannot write: the name is too long";
+  const std::string shown = printable_ends(path, 300);
+  CHECK(shown.size() < 330);
+  CHECK(shown.rfind(std::string(200, 'd') + " ... (3036 bytes) ... ", 0) == 0);
+  CHECK(shown.find(": cannot write: the name is too long") != std::string::npos);
+  // Cut between characters at both ends: 'e' with an acute accent is two bytes.
+  std::string accents;
+  for (int i = 0; i < 200; ++i) accents += "\xC3\xA9";
+  const std::string both = printable_ends(accents, 101);
+  CHECK(both == std::string(accents, 0, 66) + " ... (400 bytes) ... " + std::string(accents, 0, 32));
+}
+
 TEST_CASE("bounded_edit_distance agrees with the full table up to its limit", "[error]") {
   // Every pair of strings over {a, b} up to 6 bytes long (the band's edges are where errors hide).
   std::vector<std::string> words = {""};

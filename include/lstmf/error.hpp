@@ -98,6 +98,11 @@ class MemoryError : public Error {
 // the full length). Other valid UTF-8 passes through.
 std::string printable(std::string_view text, std::size_t max_bytes = 60);
 
+// As printable, but a text longer than `max_bytes` keeps both ends, "head ... (N bytes) ... tail",
+// about two thirds of them before the cut: a message that starts with a very long file name still
+// says at its end what went wrong.
+std::string printable_ends(std::string_view text, std::size_t max_bytes);
+
 // Shortest text that reads back as the same double (messages name values as the data hold them).
 std::string format_number(double value);
 

@@ -47,7 +47,7 @@ namespace {
 
 // One line, whatever the message holds: control characters and invalid UTF-8 escaped, length bounded.
 int fail(lstmf::ExitCode code, const std::string& message) {
-  std::cerr << "lstm-forecast: " << lstmf::printable(message, 1000) << "\n";
+  std::cerr << "lstm-forecast: " << lstmf::printable_ends(message, 1000) << "\n";
   return static_cast<int>(code);
 }
 
