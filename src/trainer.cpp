@@ -15,6 +15,9 @@
 namespace lstmf {
 namespace {
 
+// A loss or norm that is not finite, as messages name it ("NaN", "+Inf"; std::to_string gave "-nan").
+std::string non_finite_name(double value) { return std::isnan(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf"; }
+
 void check_fits(const Model<float>& model, const WindowSet& windows, const char* what) {
   if (windows.inputs() != model.inputs() || windows.outputs() != model.outputs())
     throw Error(std::string(what) + " windows have " + std::to_string(windows.inputs()) + " inputs and " +
@@ -153,8 +156,8 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
         loss = backprop_.run(x_, y_, grad_, &rng_, threads);
       }
       const double norm = config_.clip_norm > 0 ? clip_grad_norm(grad_, config_.clip_norm) : grad_norm(grad_);
-      if (!std::isfinite(loss)) diverged("the loss is " + std::to_string(loss), first / batch);
-      if (!std::isfinite(norm)) diverged("the gradient norm is " + std::to_string(norm), first / batch);
+      if (!std::isfinite(loss)) diverged("the loss is " + non_finite_name(loss), first / batch);
+      if (!std::isfinite(norm)) diverged("the gradient norm is " + non_finite_name(norm), first / batch);
       optimizer_.step(model_.parameters(), grad_);
       loss_sum += loss * static_cast<double>(count);
     }
@@ -165,7 +168,7 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
       const Evaluation val = evaluate_into(model_, *validation, loss_, threads, val_batch, inference, val_x, val_y);
       report.val_loss = val.loss;
       report.val_mse = val.mse;
-      if (!std::isfinite(val.loss)) diverged("the validation loss is " + std::to_string(val.loss), -1);
+      if (!std::isfinite(val.loss)) diverged("the validation loss is " + non_finite_name(val.loss), -1);
       if (val.loss < best_val_loss_ - config_.min_delta) {
         best_val_loss_ = val.loss;
         best_epoch_ = epoch_ + 1;

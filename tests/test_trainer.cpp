@@ -141,7 +141,7 @@ TEST_CASE("a NaN loss stops training with DivergedError", "[trainer]") {
   model.parameters()[0] = std::numeric_limits<float>::quiet_NaN();
   REQUIRE_THROWS_AS(train(model, windows.train, &windows.validation, quick(5), rng), DivergedError);
   REQUIRE_THROWS_WITH(train(model, windows.train, &windows.validation, quick(5), rng),
-                      Catch::Contains("training diverged in epoch 1, batch 1 of 3: the loss is") &&
+                      Catch::Contains("training diverged in epoch 1, batch 1 of 3: the loss is NaN;") &&
                           Catch::Contains("no earlier weights were validated"));
 }
 
