@@ -892,8 +892,9 @@ std::vector<std::string> settings_without_effect(const Config& config) {
 Setting parse_setting(const std::string& flag, const std::string& text) {
   const auto equals = text.find('=');
   const std::string key = text.substr(0, equals);
-  if (equals == std::string::npos)
-    throw InputError(flag + " expects KEY=VALUE with a config key such as data.look_back=24, got '" + printable(text) + "'");
+  if (equals == std::string::npos || equals == 0)
+    throw InputError(flag + " expects KEY=VALUE with a config key such as data.look_back=24, got '" + printable(text) + "'" +
+                     (equals == 0 ? ": no key before '='" : ""));
   const OptionInfo* option = find_option(key);
   if (option == nullptr)
     throw InputError(flag + " " + printable(key) + ": unknown config key (did you mean '" + nearest_option(key) + "'?); " + flag +
