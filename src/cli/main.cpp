@@ -151,7 +151,11 @@ int main(int argc, char** argv) {
         break;
       }
     }
-    return fail(ExitCode::input, message + " (see lstm-forecast --help)");
+    // The help of the subcommand given, which lists its options (the top level's lists commands).
+    std::string help = "lstm-forecast --help";
+    for (const auto& command : commands)
+      if (command.app->parsed()) help = "lstm-forecast " + command.app->get_name() + " --help";
+    return fail(ExitCode::input, message + " (see " + help + ")");
   }
 
   try {
