@@ -175,13 +175,16 @@ void add_validation_lines(const FitOutcome& outcome, std::vector<std::string>& l
                                   ? "every one of the " + std::to_string(validation.windows) + " validation windows"
                                   : count_of(validation.windows, "window");
   const std::vector<std::string>& targets = outcome.checkpoint.config.data.targets;
+  // The errors of the forecast predict makes: with a combination, of the combined one (the line
+  // after gives the model's alone beside the baselines').
+  const std::string of = outcome.checkpoint.combination.weights.empty() ? "" : " of the combined forecast";
   if (validation.mae_by_target.size() > 1) {  // one line per target: units differ
     for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
       lines.push_back("validation MAE " + format_number(validation.mae_by_target[k]) + ", RMSE " +
-                      format_number(validation.rmse_by_target[k]) + " of '" + printable(targets[k]) + "' (its units, " +
+                      format_number(validation.rmse_by_target[k]) + of + " of '" + printable(targets[k]) + "' (its units, " +
                       windows + ")");
   } else {
-    lines.push_back("validation MAE " + format_number(validation.mae) + ", RMSE " + format_number(validation.rmse) +
+    lines.push_back("validation MAE " + format_number(validation.mae) + ", RMSE " + format_number(validation.rmse) + of +
                     " (original units, " + windows + ")");
   }
 }

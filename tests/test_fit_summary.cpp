@@ -73,7 +73,7 @@ TEST_CASE("the summary says what the recipe chose, the windows, the errors and t
     CHECK(lines[0] ==
           "settings: look-back 24, horizon 12, normalise season, season 12, seasonal adjustment multiplicative, 5 x 300 epochs");
     CHECK(lines[1] == "trained on 85 windows, validated on 13; best epoch 7 (validation loss 0.25), stopped early");
-    CHECK(lines[2] == "validation MAE 12.5, RMSE 15 (original units, 13 windows)");
+    CHECK(lines[2] == "validation MAE 12.5, RMSE 15 of the combined forecast (original units, 13 windows)");
     CHECK(lines[3] == "forecast: 0.9 x the model + 0.1 x Theta (validation MAE model 13.1, seasonal naive 39.6, naive 65, "
                       "Theta n/a)");
     CHECK(lines[4] == "then refitted on every row: 98 windows, 300 epochs for each of 5 members; those weights are kept");
