@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""Does a global model help short series? The monthly series of ../shared/data (meta.json: target,
+"""Does a global model help short series? The monthly series of a data folder (--data, default the
+project's data/, copies of ../shared/data; meta.json: target,
 m = 12, h = 18) as one long-format panel; the last h rows of every series are held out, the models
 train on the rest, forecast h steps (recursively: a one-step model rolled forward) and are scored by
 MASE (scale: the in-sample seasonal naive MAE, m = 12) against the held-out rows, per series, for
 --mode per-series and --mode global with the same recipe, over several seeds; seasonal naive beside.
 
-  /usr/bin/python3 bench/panel/accuracy.py --binary build/lstm-forecast [--seeds 0,1,2]
+  /usr/bin/python3 bench/panel/accuracy.py --binary build/lstm-forecast [--seeds 0,1,2] [--data DIR]
 """
 import argparse
 import csv
@@ -18,7 +19,7 @@ import tempfile
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.join(HERE, "..", "..", "..", "shared", "data")
+DATA = os.path.join(HERE, "..", "..", "data")  # the project's copies of ../shared/data (data/README.md)
 RECIPE = ["--series-column", "id", "--target", "value", "--time-column", "date", "--look-back", "6",
           "--horizon", "1", "--hidden", "16", "--epochs", "200", "--patience", "20", "--lr", "0.005",
           "--batch-size", "16", "--val-fraction", "0.1", "--quiet",
@@ -35,14 +36,15 @@ def main():
     ap.add_argument("--binary", default="build/lstm-forecast")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--data", default=DATA, help="a folder laid out as data/: meta.json and its CSV files")
     a = ap.parse_args()
-    meta = json.load(open(os.path.join(DATA, "meta.json")))
+    meta = json.load(open(os.path.join(a.data, "meta.json")))
     monthly = {name: info for name, info in meta.items() if info["frequency"] == "monthly"}
     h = next(iter(monthly.values()))["h"]
     m = next(iter(monthly.values()))["m"]
     series = {}
     for name, info in sorted(monthly.items()):
-        with open(os.path.join(DATA, name)) as f:
+        with open(os.path.join(a.data, name)) as f:
             rows = list(csv.DictReader(f))
         series[name.replace(".csv", "")] = ([r["date"] for r in rows], np.array([float(r[info["target"]]) for r in rows]))
     work = tempfile.mkdtemp(prefix="lstmf-accuracy-")
