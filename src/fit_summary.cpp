@@ -177,7 +177,9 @@ void add_validation_lines(const FitOutcome& outcome, std::vector<std::string>& l
   const std::vector<std::string>& targets = outcome.checkpoint.config.data.targets;
   // The errors of the forecast predict makes: with a combination, of the combined one (the line
   // after gives the model's alone beside the baselines').
-  const std::string of = outcome.checkpoint.combination.weights.empty() ? "" : " of the combined forecast";
+  const auto& weights = outcome.checkpoint.combination.weights;
+  const bool combined = std::any_of(weights.begin(), weights.end(), [](const auto& w) { return !w.empty() && w[0] != 1; });
+  const std::string of = combined ? " of the combined forecast" : "";
   if (validation.mae_by_target.size() > 1) {  // one line per target: units differ
     for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
       lines.push_back("validation MAE " + format_number(validation.mae_by_target[k]) + ", RMSE " +

@@ -77,6 +77,11 @@ TEST_CASE("the summary says what the recipe chose, the windows, the errors and t
     CHECK(lines[3] == "forecast: 0.9 x the model + 0.1 x Theta (validation MAE model 13.1, seasonal naive 39.6, naive 65, "
                       "Theta n/a)");
     CHECK(lines[4] == "then refitted on every row: 98 windows, 300 epochs for each of 5 members; those weights are kept");
+    // The model alone (weights 1, 0, 0, 0): its errors are the forecast's, not a combination's.
+    outcome.checkpoint.combination.weights = {{1, 0, 0, 0}};
+    const std::vector<std::string> alone = fit_summary(outcome, asked);
+    CHECK(alone[2] == "validation MAE 12.5, RMSE 15 (original units, 13 windows)");
+    CHECK(alone[3].rfind("forecast: the model alone (validation MAE model 13.1", 0) == 0);
   }
   SECTION("a shorter horizon than asked for, rolled forward or not") {
     outcome.checkpoint.forecast_horizon = 18;
