@@ -490,6 +490,9 @@ OptionDef with_range(OptionDef def, std::string range) {
   return def;
 }
 
+// data.val_fraction + data.test_fraction must be below 0.9, leaving 10% of the rows to train on (validate).
+const char* const kTailsRange = "[0, 0.9), with the other tail: their sum below 0.9";
+
 // Bounds of model.hidden: a layer's size, and the number of layers (validate).
 constexpr int kMaxHidden = 4096;
 constexpr std::size_t kMaxLayers = 16;
@@ -514,15 +517,19 @@ const std::vector<OptionDef>& option_table() {
                   "input steps per window; auto = chosen from the data", 100000),
       LSTMF_DATA(horizon, "--horizon", "N", "steps forecast per window", in_range(1, 100000)),
       LSTMF_DATA(stride, "--stride", "N", "steps between window starts (not given, the recipe raises it for a long series with a long look-back)", in_range(1, 100000)),
-      LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0); not given, "
-                 "with an automatic look-back, the recipe sizes it",
-                 fraction_open()),
-      LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
-                 fraction_open()),
+      with_range(LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0); not given, "
+                            "with an automatic look-back, the recipe sizes it",
+                            fraction_open()),
+                 kTailsRange),
+      with_range(LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
+                            fraction_open()),
+                 kTailsRange),
       // The recipe stretches the range up to 1e4 (recipe.cpp); far beyond, training overflows.
-      LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range", in_range(-kScaleBound, kScaleBound)),
-      LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (at least 0.001 and a thousandth of its magnitude above scale_min)",
-                 in_range(-kScaleBound, kScaleBound)),
+      with_range(LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range", in_range(-kScaleBound, kScaleBound)),
+                 "-1e+06 .. 1e+06, below scale_max"),
+      with_range(LSTMF_DATA(scale_max, "", "X", "upper bound of the min-max feature range (at least 0.001 and a thousandth of its magnitude above scale_min)",
+                            in_range(-kScaleBound, kScaleBound)),
+                 "-1e+06 .. 1e+06, above scale_min"),
       LSTMF_DATA(series_column, "--series-column", "COL",
                  "long format: column naming each row's series (one model per series or one global model)"),
       LSTMF_DATA(strict, "", "BOOL", "long format: a series too short for one window or with a column without values is an error, not skipped (train --strict)"),
