@@ -709,20 +709,30 @@ void check_writable(const std::string& given) {
     return;
   }
   const std::string folder = folder_of(path);
-  // A name longer than the file system allows (255 bytes on Linux) passes the probe below, which
-  // has a short name of its own, and failed only at the rename, after training (a hunt).
-  const auto too_long = [&] {
-    const std::size_t name = path.size() - (path.find_last_of('/') + 1);  // npos + 1 = 0: no folder
-    return IoError(path, "cannot write: the name is too long (" + std::to_string(name) + " bytes, the path " +
-                             std::to_string(path.size()) + "; file systems allow 255 bytes a name and 4096 a path)");
-  };
+  // A name or path longer than Linux allows (255 bytes a name, 4096 a path with its final NUL)
+  // passes the probe below, which has a short name of its own, and failed only when the temporary
+  // (the path plus its suffix) was created or renamed, after training (a hunt).
+  constexpr std::size_t kNameMax = 255, kPathMax = 4096, kSuffix = sizeof kTemporaryInfix - 1 + 6;
+  if (path.size() + kSuffix >= kPathMax)
+    throw IoError(path, "cannot write: the path is too long (" + std::to_string(path.size()) + " bytes; with the " +
+                            std::to_string(kSuffix) + " of its temporary file's suffix it must stay below " +
+                            std::to_string(kPathMax) + ")");
+  for (std::size_t begin = 0; begin <= path.size();) {
+    const std::size_t end = std::min(path.find('/', begin), path.size());
+    if (end - begin > kNameMax)
+      throw IoError(path, std::string("cannot write: the ") + (end == path.size() ? "file" : "folder") + " name " +
+                              in_quotes(path.substr(begin, end - begin)) + " is too long (" + std::to_string(end - begin) +
+                              " bytes; at most " + std::to_string(kNameMax) + ")");
+    begin = end + 1;
+  }
   struct stat info {};
   if (::stat(folder.c_str(), &info) != 0) {
-    if (errno == ENAMETOOLONG) throw too_long();
+    if (errno == ENAMETOOLONG) throw IoError(path, "cannot write: the path is too long for this file system");
     throw IoError(path, "cannot write: folder '" + folder + "' does not exist");
   }
   if (!S_ISDIR(info.st_mode)) throw IoError(path, "cannot write: '" + folder + "' is a file, not a folder");
-  if (::stat(path.c_str(), &info) != 0 && errno == ENAMETOOLONG) throw too_long();
+  if (::stat(path.c_str(), &info) != 0 && errno == ENAMETOOLONG)
+    throw IoError(path, "cannot write: the path is too long for this file system");
   if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
   if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {  // /dev/null, a pipe: written in place
     if (::access(path.c_str(), W_OK) != 0) throw IoError(path, "cannot write: " + errno_text(errno));

@@ -321,6 +321,26 @@ TEST_CASE("an output whose name is near the 255-byte limit is written, and its s
   CHECK(!test::file_exists(stale));
 }
 
+TEST_CASE("an output path whose temporary would not fit Linux's 4096 bytes is refused before any work", "[io]") {
+  // Folders that exist, so that only the length can fail: a path of 4078 bytes plus the temporary's
+  // 17-byte suffix is 4095 with its NUL, the most there is room for; one byte more failed at the
+  // temporary's creation, after training (a review).
+  test::TempDir dir;
+  std::string folder = dir.path();
+  while (folder.size() < 3800) folder += "/" + std::string(200, 'd');
+  std::filesystem::create_directories(folder);
+  const std::string longest = folder + "/" + std::string(4078 - folder.size() - 1, 'f');
+  REQUIRE(longest.size() == 4078);
+  REQUIRE_NOTHROW(check_writable(longest));
+  write_atomically(longest, "fits");
+  CHECK(test::read_file(longest) == "fits");
+  const std::string over = longest + "g";
+  CHECK_THROWS_AS(check_writable(over), IoError);
+  CHECK_THROWS_WITH(check_writable(over), Contains("the path is too long (4079 bytes; with the 17 of its temporary file's suffix"));
+  CHECK_THROWS_WITH(check_writable(dir.file(std::string(256, 'n'))), Contains("the file name 'nnn") && Contains("(256 bytes; at most 255)"));
+  CHECK_NOTHROW(check_writable(dir.file(std::string(255, 'n'))));
+}
+
 TEST_CASE("a JSON number beyond double's range is bad input, located, not an internal error", "[io]") {
   // Found by fuzz_checkpoint: nlohmann throws out_of_range (not parse_error) for 1e400.
   REQUIRE_THROWS_AS(parse_json("{\"a\": 1,\n \"lr\": 1e400}", "x.json"), InputError);
