@@ -120,6 +120,13 @@ TEST_CASE("inspect says that train's output flags have no effect with it", "[cli
                         Contains("note: --log-json has no effect") && Contains("note: --seed has no effect"));
   CHECK_THAT(r.out, Contains("rows: 144"));
   CHECK(!file_exists(dir.file("l.jsonl")));
+  // The same keys set by --set are said so too.
+  const RunResult set = run_cli("inspect --data '" + source_path("data/airline-passengers.csv") +
+                                    "' --target passengers --set output.path=x.json --set training.threads=1",
+                                dir.path());
+  CHECK(set.exit_code == 0);
+  CHECK_THAT(set.err, Contains("note: --set output.path has no effect with inspect") &&
+                          Contains("note: --set training.threads has no effect with inspect"));
 }
 
 TEST_CASE("a constant series trains and forecasts its value, with a note", "[cli]") {

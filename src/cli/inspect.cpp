@@ -25,9 +25,13 @@ Command add_inspect(CLI::App& app) {
             Config requested = resolve_config(*flags);
             // inspect trains nothing and writes nothing: flags only train reads, given here, say so
             // (a config file's keys are for train, and said nothing of).
-            for (const char* key : {"output.path", "output.log_json", "training.seed", "training.threads"})
-              if (const auto option = flags->options.find(key); option != flags->options.end() && option->second->count() > 0)
+            for (const char* key : {"output.path", "output.log_json", "training.seed", "training.threads"}) {
+              const auto option = flags->options.find(key);
+              if (option != flags->options.end() && option->second->count() > 0)
                 std::cerr << "note: " << option->second->get_name() << " has no effect with inspect, which trains and writes nothing\n";
+              else if (!given_flag(*flags, key).empty())  // by --set
+                std::cerr << "note: --set " << key << " has no effect with inspect, which trains and writes nothing\n";
+            }
             check_distinct("-", "-", {{"--data", requested.data.path}, {"--config", flags->config_file}});  // `inspect >> data.csv`
             const bool many = !requested.data.series_column.empty();
             std::string dropped, unread;
