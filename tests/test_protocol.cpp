@@ -177,6 +177,6 @@ TEST_CASE("protocol settings (--set KEY=VALUE) are applied by key, and each malf
   fails({"training.lr=1e-3", "training.lr=1e-2"}, "--set training.lr is given twice");
   fails({"data.horizon=3"}, "--set data.horizon: the protocol sets it for each series from meta.json");
   fails({"output.path=x.json"}, "--set output.path: the protocol does not use it");
-  fails({"training.lr=fast"}, "training.lr");
+  fails({"training.lr=fast"}, "--set training.lr expects a finite number, got 'fast'");
   fails({"training.lr=-1"}, "training.lr");  // checked as a whole after the settings
 }

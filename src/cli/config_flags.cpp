@@ -51,9 +51,9 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
     const Setting setting = parse_setting("--set", text);
     const std::string key = setting.option->path();
     if (std::find(given.begin(), given.end(), key) != given.end())
-      throw InputError("--set " + key + ": the key is set twice on the command line" +
-                       (setting.option->flag.empty() || flags.options.at(key)->count() == 0 ? "" : " (also by " + setting.option->flag + ")") +
-                       ": give it once");
+      throw InputError("--set " + key + " is given twice" +
+                       (setting.option->flag.empty() || flags.options.at(key)->count() == 0 ? "" : " (also as " + setting.option->flag + ")") +
+                       ": give each key once");
     OptionInfo by_key = *setting.option;
     by_key.flag = "--set " + key;  // errors name the setting as given
     set_from_text(config, by_key, setting.value);
