@@ -537,6 +537,8 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
                          std::sqrt(static_cast<double>(step + 1)));
       std::sort(pool.begin(), pool.end());
     }
+    double pool_squares = 0;
+    for (const double r : pool) pool_squares += r * r;
     // The floor below: the spread of the one-step changes of the rows before the windows (lag p).
     const long m = std::max(1, checkpoint.config.data.season);
     const long p = m > 1 && begin >= m + 3 ? m : 1;
@@ -552,17 +554,22 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       change_spread = std::sqrt(spread / static_cast<double>(changes - 1));
     }
     for (long h = 0; h < horizon; ++h) {
-      std::vector<double> residuals;
+      // Step h's residuals, sorted, are `scale` times *sorted: the pool's times sqrt(h + 1), or
+      // the step's own (no copy of the pool per step: H of them were O(H^2 w)).
+      std::vector<double> own;
+      const std::vector<double>* sorted = &pool;
+      double scale = 1, squares = 0;
       if (pooled) {
-        const double grow = std::sqrt(static_cast<double>(h + 1));
-        residuals.reserve(pool.size());
-        for (const double r : pool) residuals.push_back(grow * r);
+        scale = std::sqrt(static_cast<double>(h + 1));
+        squares = scale * scale * pool_squares;
       } else {
         for (size_t o = 0; o < origins.size(); ++o)
-          residuals.push_back(std::abs(values(origins[o] + h, k) - predicted(static_cast<long>(o), h * targets + k)));
-        std::sort(residuals.begin(), residuals.end());
+          own.push_back(std::abs(values(origins[o] + h, k) - predicted(static_cast<long>(o), h * targets + k)));
+        std::sort(own.begin(), own.end());
+        for (const double r : own) squares += r * r;
+        sorted = &own;
       }
-      const double n = static_cast<double>(residuals.size());
+      const double n = static_cast<double>(sorted->size());
       // The windows are the exchangeable units (a window's steps share one origin): split conformal
       // over w windows asks for level a (w + 1) / w, i.e. the ceil((w + 1) a)-th smallest of w
       // residuals of a step, or the same share of the pooled ones; past n, the largest.
@@ -570,8 +577,6 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       // at 95%), the largest residual understates it; the bound is then at least the normal one,
       // z_{(1+a)/2} sqrt(mean e^2) over the same residuals.
       const double w = static_cast<double>(origins.size());
-      double squares = 0;
-      for (const double r : residuals) squares += r * r;
       double rms = std::sqrt(squares / n);
       // Few validation windows both chose the kept epoch (early stopping) and calibrate here: their
       // residuals can be near 0 by luck (a 12-row series: +-0.02 where the noise is +-1; two
@@ -589,7 +594,7 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
         const double nominal = (IntervalQuantiles::kFirstLevel + c) / 100.0;
         const double level = std::min(1.0, nominal * (w + 1) / w);
         const long rank = std::min(static_cast<long>(n), static_cast<long>(std::ceil(n * level - 1e-9)));
-        double bound = residuals[static_cast<size_t>(std::max(1L, rank) - 1)];
+        double bound = scale * (*sorted)[static_cast<size_t>(std::max(1L, rank) - 1)];
         // At 1 exactly (4 windows at 80%, 19 at 95%) the largest residual is the conformal bound,
         // and the windows are as few: the normal one with the floor holds too.
         if (nominal * (w + 1) / w >= 1 - 1e-12 || exact) bound = std::max(bound, z[static_cast<size_t>(c)] * rms);
