@@ -627,4 +627,21 @@ std::string number_hint(std::string_view field) {
          "; files with ';' as the delimiter often use decimal commas: convert them to decimal points)";
 }
 
+// ---- writing ----
+
+std::string csv_record(const std::vector<std::string>& fields) {
+  std::string out;
+  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
+  return out;
+}
+
+std::string csv_field(const std::string& text) {
+  // Blanks at either end are trimmed by readers (ours too) outside quotes.
+  const bool blank_end = !text.empty() && (text.front() == ' ' || text.front() == '\t' || text.back() == ' ' || text.back() == '\t');
+  if (text.find_first_of(",\"\r\n") == std::string::npos && !blank_end) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
 }  // namespace lstmf

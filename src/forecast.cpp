@@ -4,6 +4,7 @@
 #include <cmath>
 #include <optional>
 
+#include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/parallel.hpp"
 #include "lstmf/series.hpp"
@@ -576,19 +577,6 @@ void check_unique_header(const std::vector<std::string>& names) {
 std::string csv_header(const std::vector<std::string>& names) {
   check_unique_header(names);
   return csv_record(names) + "\n";
-}
-
-std::string csv_record(const std::vector<std::string>& fields) {
-  std::string out;
-  for (std::size_t i = 0; i < fields.size(); ++i) out += (i ? "," : "") + csv_field(fields[i]);
-  return out;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
 }
 
 std::vector<std::string> value_columns(const std::vector<std::string>& targets, const std::vector<int>& levels) {

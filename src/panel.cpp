@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lstmf/csv.hpp"
 #include "lstmf/dataset.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"

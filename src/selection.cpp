@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "lstmf/config.hpp"
+#include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
-#include "lstmf/forecast.hpp"
 #include "lstmf/random.hpp"
 
 namespace lstmf {

@@ -310,6 +310,23 @@ TEST_CASE("csv reader says JSON is not CSV", "[csv]") {
   CHECK_THAT(read_error("\n  {\"a\": 1}\n{\"a\": 2}\n"), Catch::Contains("expected CSV text, found JSON"));
 }
 
+TEST_CASE("csv_record writes fields the reader reads back as they were", "[csv]") {
+  const std::vector<std::string> header = {"id", "sales, EUR", "say \"hi\""};
+  const std::vector<std::vector<std::string>> rows = {
+      {"plain", "1.5", ""}, {"a,b", "two\nlines", "\"quoted\""}, {" spaced ", "\ttab", "c\rr"}, {"", "x", "\"\""}};
+  std::string text = csv_record(header) + "\n";
+  for (const auto& row : rows) text += csv_record(row) + "\n";
+  CsvReader reader(CsvText{text, "mem"}, ',');
+  CHECK(reader.header() == header);
+  for (const auto& row : rows) {
+    REQUIRE(reader.next());
+    CHECK(std::vector<std::string>(reader.fields().begin(), reader.fields().end()) == row);
+  }
+  CHECK_FALSE(reader.next());
+  CHECK(csv_field("plain") == "plain");  // quoted only where it must be
+  CHECK(csv_field("a,b") == "\"a,b\"");
+}
+
 TEST_CASE("csv text in memory reads as the same file does, with the same checks", "[csv]") {
   const std::vector<std::string> texts = {"a,b\n1,2\n", "\xEF\xBB\xBFx;y\r\n\"q;1\";2\r\n\r\n3;4\r\n", "t\tv\n1\t\"a\nb\"\n"};
   for (const std::string& text : texts) {

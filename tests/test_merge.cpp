@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lstmf/error.hpp"
+#include "lstmf/csv.hpp"
 #include "lstmf/merge.hpp"
 
 using namespace lstmf;

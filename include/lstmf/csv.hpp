@@ -1,4 +1,5 @@
-// Reading CSV files: records split into fields, and the cell syntax (numbers, missing values).
+// Reading CSV files: records split into fields, and the cell syntax (numbers, missing values);
+// and writing a record's fields as the reader reads them back (csv_record, csv_field).
 //
 // Dialect (RFC 4180 plus what spreadsheets and pandas write):
 //  - A header row is required: the first non-blank line names the columns (after a line "sep=;",
@@ -126,5 +127,14 @@ bool grouped_thousands(std::string_view text, char separator);
 // For a field that parse_number refused: a hint in parentheses, or "" when none applies.
 // "1,234" -> thousands separators; "3,5" and "1.234,5" -> decimal commas.
 std::string number_hint(std::string_view field);
+
+// ---- writing ----
+
+// One CSV record of `fields`, each as csv_field writes it, joined by ',' (no line end).
+std::string csv_record(const std::vector<std::string>& fields);
+// One CSV field as written: in double quotes (a quote inside doubled) when it holds a comma, a
+// quote or a line end, or starts or ends with a space or tab; as it is otherwise. (A carriage
+// return that ends a line of a quoted field is a CRLF line end to the reader, and is lost.)
+std::string csv_field(const std::string& text);
 
 }  // namespace lstmf

@@ -38,11 +38,7 @@ struct History {
 void check_unique_header(const std::vector<std::string>& names);
 // The header line of an output CSV: `names` checked (check_unique_header), quoted where needed.
 std::string csv_header(const std::vector<std::string>& names);
-// One CSV record of `fields`, each as csv_field writes it, joined by ',' (no line end).
-std::string csv_record(const std::vector<std::string>& fields);
-// One CSV field as written: in double quotes (a quote inside doubled) when it holds a comma, a
-// quote or a line end; as it is otherwise.
-std::string csv_field(const std::string& text);
+// Its records and fields: csv.hpp csv_record, csv_field.
 
 // The checkpoint's own data tail.
 History tail_history(const Checkpoint& checkpoint);
