@@ -1223,13 +1223,14 @@ TEST_CASE("a model without weight does not judge a history, and exact validation
   dir.write("periodic.csv", periodic);
   dir.write("history.csv", history);
   dir.write("sparse.csv", sparse);
-  REQUIRE(run_cli("train --data periodic.csv --target y --horizon 6 --output p.json --quiet", dir.path()).exit_code == 0);
+  // One member: what is checked is the combination and the interval floor, not the ensemble.
+  REQUIRE(run_cli("train --data periodic.csv --target y --horizon 6 --ensemble 1 --output p.json --quiet", dir.path()).exit_code == 0);
   const RunResult changed = run_cli("predict --model p.json --input history.csv --horizon 1", dir.path());
   INFO(changed.err);
   CHECK(changed.exit_code == 0);
   CHECK(changed.out == "date,y\n2004-01,112\n");  // seasonal naive
   CHECK(changed.err.empty());
-  REQUIRE(run_cli("train --data sparse.csv --target y --horizon 6 --output s.json --quiet", dir.path()).exit_code == 0);
+  REQUIRE(run_cli("train --data sparse.csv --target y --horizon 6 --ensemble 1 --output s.json --quiet", dir.path()).exit_code == 0);
   const RunResult bands = run_cli("predict --model s.json --intervals 80,95 --horizon 1", dir.path());
   INFO(bands.out);
   REQUIRE(bands.exit_code == 0);
