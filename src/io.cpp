@@ -46,13 +46,14 @@ std::string errno_text(int error) { return std::strerror(error); }
 // word no one names their own files with, as the cleanup removes every unlocked file so named
 // ("out.csv.tmp.backup" would match a plain ".tmp.").
 constexpr const char kTemporaryInfix[] = ".lstmf-tmp.";
+// Linux's limits: bytes of a name, and of a path with its final NUL; the temporary's suffix.
+constexpr std::size_t kNameMax = 255, kPathMax = 4096, kTemporarySuffix = sizeof kTemporaryInfix - 1 + 6;
 
 // The name of `base`'s temporary files before the suffix ".lstmf-tmp.XXXXXX": `base` itself, cut
 // so that the whole stays within the 255 bytes a name may have on Linux file systems (so a name of
 // 239 to 255 bytes can still be written).
 std::string temporary_stem(const std::string& base) {
-  constexpr std::size_t kNameMax = 255, kSuffix = sizeof kTemporaryInfix - 1 + 6;
-  std::size_t cut = std::min(base.size(), kNameMax - kSuffix);
+  std::size_t cut = std::min(base.size(), kNameMax - kTemporarySuffix);
   // Not inside a UTF-8 character (file systems that require UTF-8 names would refuse it).
   while (cut > 0 && cut < base.size() && (static_cast<unsigned char>(base[cut]) & 0xC0) == 0x80) --cut;
   return base.substr(0, cut);
@@ -712,10 +713,9 @@ void check_writable(const std::string& given) {
   // A name or path longer than Linux allows (255 bytes a name, 4096 a path with its final NUL)
   // passes the probe below, which has a short name of its own, and failed only when the temporary
   // (the path plus its suffix) was created or renamed, after training (a hunt).
-  constexpr std::size_t kNameMax = 255, kPathMax = 4096, kSuffix = sizeof kTemporaryInfix - 1 + 6;
-  if (path.size() + kSuffix >= kPathMax)
+  if (path.size() + kTemporarySuffix >= kPathMax)
     throw IoError(path, "cannot write: the path is too long (" + std::to_string(path.size()) + " bytes; with the " +
-                            std::to_string(kSuffix) + " of its temporary file's suffix it must stay below " +
+                            std::to_string(kTemporarySuffix) + " of its temporary file's suffix it must stay below " +
                             std::to_string(kPathMax) + ")");
   for (std::size_t begin = 0; begin <= path.size();) {
     const std::size_t end = std::min(path.find('/', begin), path.size());
@@ -731,10 +731,10 @@ void check_writable(const std::string& given) {
     throw IoError(path, "cannot write: folder '" + folder + "' does not exist");
   }
   if (!S_ISDIR(info.st_mode)) throw IoError(path, "cannot write: '" + folder + "' is a file, not a folder");
-  if (::stat(path.c_str(), &info) != 0 && errno == ENAMETOOLONG)
-    throw IoError(path, "cannot write: the path is too long for this file system");
-  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
-  if (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {  // /dev/null, a pipe: written in place
+  const bool exists = ::stat(path.c_str(), &info) == 0;  // one look at the path itself
+  if (!exists && errno == ENAMETOOLONG) throw IoError(path, "cannot write: the path is too long for this file system");
+  if (exists && S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
+  if (exists && !S_ISREG(info.st_mode)) {  // /dev/null, a pipe: written in place
     if (::access(path.c_str(), W_OK) != 0) throw IoError(path, "cannot write: " + errno_text(errno));
     return;
   }
