@@ -48,41 +48,48 @@ bool invisible(char32_t cp) {
          (cp >= 0xFFF9 && cp <= 0xFFFB);
 }
 
+// Appends the character at text[i] to `out` as printable shows it (one byte of invalid UTF-8 counts
+// as a character); returns the index of the next character.
+std::size_t append_printable(std::string_view text, std::size_t i, std::string& out) {
+  static const char* const kHex = "0123456789ABCDEF";
+  const auto c = static_cast<unsigned char>(text[i]);
+  const std::size_t length = utf8_length(text, i);
+  if (c == '\n') out += "\\n";
+  else if (c == '\r') out += "\\r";
+  else if (c == '\t') out += "\\t";
+  else if (length == 0 || c < 0x20 || c == 0x7F) out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
+  else if (const char32_t cp = code_point(text, i, length); length > 1 && invisible(cp)) {
+    out += "\\u";
+    for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 15];
+  } else {
+    out.append(text.substr(i, length));
+  }
+  return i + (length == 0 ? 1 : length);
+}
+
 }  // namespace
 
 std::string printable(std::string_view text, std::size_t max_bytes) {
-  static const char* const kHex = "0123456789ABCDEF";
   std::string out;
-  std::size_t i = 0;
-  while (i < text.size()) {
+  for (std::size_t i = 0; i < text.size(); i = append_printable(text, i, out)) {
     if (out.size() >= max_bytes) {
       out += "... (" + std::to_string(text.size()) + " bytes)";
       break;
     }
-    const auto c = static_cast<unsigned char>(text[i]);
-    const std::size_t length = utf8_length(text, i);
-    if (c == '\n') out += "\\n";
-    else if (c == '\r') out += "\\r";
-    else if (c == '\t') out += "\\t";
-    else if (length == 0 || c < 0x20 || c == 0x7F) out += std::string("\\x") + kHex[c >> 4] + kHex[c & 15];
-    else if (const char32_t cp = code_point(text, i, length); length > 1 && invisible(cp)) {
-      out += "\\u";
-      for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 15];
-    } else {
-      out.append(text.substr(i, length));
-    }
-    i += length == 0 ? 1 : length;
   }
   return out;
 }
 
 std::string printable_ends(std::string_view text, std::size_t max_bytes) {
-  const std::string all = printable(text, std::string::npos);
+  // ends[k]: the length of the shown text after k + 1 characters. Cutting only there keeps every
+  // character, and every escape written for one (\x9F, \u200B), whole.
+  std::string all;
+  std::vector<std::size_t> ends;
+  for (std::size_t i = 0; i < text.size(); ends.push_back(all.size())) i = append_printable(text, i, all);
   if (all.size() <= max_bytes) return all;
-  const auto continuation = [&](std::size_t at) { return (static_cast<unsigned char>(all[at]) & 0xC0) == 0x80; };
-  std::size_t head = max_bytes * 2 / 3, tail = all.size() - max_bytes / 3;
-  while (head > 0 && continuation(head)) --head;  // cut between characters, not inside one
-  while (tail < all.size() && continuation(tail)) ++tail;
+  const auto head_end = std::upper_bound(ends.begin(), ends.end(), max_bytes * 2 / 3);
+  const std::size_t head = head_end == ends.begin() ? 0 : *std::prev(head_end);
+  const std::size_t tail = *std::lower_bound(ends.begin(), ends.end(), all.size() - max_bytes / 3);
   return all.substr(0, head) + " ... (" + std::to_string(text.size()) + " bytes) ... " + all.substr(tail);
 }
 

@@ -38,6 +38,18 @@ TEST_CASE("printable_ends keeps the start and the end of a long message", "[erro
   for (int i = 0; i < 200; ++i) accents += "\xC3\xA9";
   const std::string both = printable_ends(accents, 101);
   CHECK(both == std::string(accents, 0, 66) + " ... (400 bytes) ... " + std::string(accents, 0, 32));
+  // Nor inside an escape: 200 bytes of invalid UTF-8 show as 800 bytes of "\x9F", cut after as many
+  // whole escapes as 2/3 of the budget holds, and before as many as 1/3 holds, wherever those fall.
+  for (std::size_t budget = 96; budget < 108; ++budget) {
+    const auto escapes = [](std::size_t bytes) {
+      std::string out;
+      for (std::size_t i = 0; i < bytes / 4; ++i) out += "\\x9F";
+      return out;
+    };
+    CAPTURE(budget);
+    CHECK(printable_ends(std::string(200, '\x9F'), budget) ==
+          escapes(budget * 2 / 3) + " ... (200 bytes) ... " + escapes(budget / 3));
+  }
 }
 
 TEST_CASE("bounded_edit_distance agrees with the full table up to its limit", "[error]") {
