@@ -909,6 +909,12 @@ Setting parse_setting(const std::string& flag, const std::string& text) {
   return Setting{option, text.substr(equals + 1)};
 }
 
+void set_from_setting(Config& config, const std::string& flag, const Setting& setting) {
+  OptionInfo by_key = *setting.option;
+  by_key.flag = flag + " " + by_key.path();  // not the key's own flag: the setting as given
+  set_from_text(config, by_key, setting.value);
+}
+
 std::string options_markdown() {
   std::string out = "| key | flag | default | range | meaning |\n| --- | --- | --- | --- | --- |\n";
   for (const auto& def : option_table()) {

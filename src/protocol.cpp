@@ -80,9 +80,7 @@ std::vector<std::string> apply_settings(Config& base, const std::vector<std::str
     keys.push_back(key);
     const Setting parsed = parse_setting("--set", setting);
     if (const std::string why = protocol_refuses(*parsed.option); !why.empty()) throw InputError("--set " + key + ": " + why);
-    OptionInfo by_key = *parsed.option;
-    by_key.flag = "--set " + key;  // errors name the setting as given, not train's flag (as train's --set)
-    set_from_text(base, by_key, parsed.value);
+    set_from_setting(base, "--set", parsed);
   }
   check(base, "--set");
   return keys;

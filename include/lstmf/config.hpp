@@ -166,6 +166,8 @@ struct Setting {
   std::string value;
 };
 Setting parse_setting(const std::string& flag, const std::string& text);
+// Sets the setting's key to its value (set_from_text); an InputError names it "FLAG KEY", as given.
+void set_from_setting(Config& config, const std::string& flag, const Setting& setting);
 
 // The command line's list syntax: "a,b" -> {a, b}; an item in double quotes may hold commas, and ""
 // is a quote in it, as in a CSV field ('"sales, EUR",units'). Throws InputError naming `flag` for a

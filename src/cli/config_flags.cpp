@@ -54,9 +54,7 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
       throw InputError("--set " + key + " is given twice" +
                        (setting.option->flag.empty() || flags.options.at(key)->count() == 0 ? "" : " (also as " + setting.option->flag + ")") +
                        ": give each key once");
-    OptionInfo by_key = *setting.option;
-    by_key.flag = "--set " + key;  // errors name the setting as given
-    set_from_text(config, by_key, setting.value);
+    set_from_setting(config, "--set", setting);
     given.push_back(key);
   }
   // The file's values are checked here, once the flags have overridden them (config_from_file);
