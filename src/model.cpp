@@ -23,7 +23,9 @@ std::string shape_text(const std::vector<Index>& shape) {
 // The shape of nested JSON arrays as written ("[4][3]", "a number", "a ragged array", ...).
 std::string json_shape_text(const nlohmann::json& json) {
   if (json.is_number()) return "a number";
-  if (!json.is_array()) return std::string("a ") + json.type_name();
+  if (json.is_object()) return "an object";
+  if (json.is_null()) return "null";
+  if (!json.is_array()) return std::string("a ") + json.type_name();  // a string, a boolean
   if (json.empty()) return "[0]";
   const std::string inner = json_shape_text(json[0]);
   for (const auto& item : json)

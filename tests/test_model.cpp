@@ -80,6 +80,12 @@ TEST_CASE("loading a state_dict names every wrong name, shape and value", "[mode
     REQUIRE_THROWS_WITH(model.load_state_dict(state, "state_dict"),
                         "state_dict.head.weight: expected [1][64], got a ragged array");
   }
+  SECTION("an object or null where a tensor belongs") {
+    state["head.bias"] = nlohmann::json::object();
+    REQUIRE_THROWS_WITH(model.load_state_dict(state, "state_dict"), "state_dict.head.bias: expected [1], got an object");
+    state["head.bias"] = nullptr;
+    REQUIRE_THROWS_WITH(model.load_state_dict(state, "state_dict"), "state_dict.head.bias: expected [1], got null");
+  }
   SECTION("not an object") {
     REQUIRE_THROWS_WITH(model.load_state_dict(nlohmann::json::array(), "state_dict"),
                         "state_dict: expected an object of parameter tensors, got array");
