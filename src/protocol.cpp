@@ -7,7 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
+#include <set>
 #include <sstream>
+#include <tuple>
+
+#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -120,6 +125,9 @@ std::vector<std::string> only_files(const json& meta, const std::string& meta_pa
       start = comma + 1;
     }
   }
+  std::set<std::string> seen;
+  for (const auto& name : names)
+    if (!seen.insert(name).second) throw InputError("--only names '" + printable(name) + "' twice: give each file once");
   for (const auto& name : names)
     if (!meta.contains(name)) {
       std::string listed;
@@ -132,16 +140,12 @@ std::vector<std::string> only_files(const json& meta, const std::string& meta_pa
 
 // Everything about the folder's description is checked before any series trains, so a mistake
 // there costs seconds, not a run: the --only names, meta.json's entries and files, baselines.json.
-void check_folder(const std::string& folder, const json& meta, const std::string& meta_path, const json& baselines,
-                  const std::string& baselines_path, const std::vector<std::string>& only) {
-  // Two spellings of one path ("y.csv", "./y.csv") would score the file twice.
-  std::map<std::string, std::string> spelt;  // lexically normal path -> the key
-  for (const auto& [file, info] : meta.items()) {
-    const auto [at, added] = spelt.emplace(fs::path(file).lexically_normal().generic_string(), file);
-    if (!added)
-      throw InputError(meta_path, 0, 0, in_quotes(at->second) + " and " + in_quotes(file) +
-                                            " name the same file: list each file once");
-  }
+// `baselines_file`: the folder's baselines.json, none without one.
+void check_folder(const std::string& folder, const json& meta, const std::string& meta_path,
+                  const std::optional<json>& baselines_file, const std::string& baselines_path, const std::vector<std::string>& only) {
+  // A series is a file's target column: two keys naming one file ("y.csv" and "./y.csv", or a link
+  // to it) with one target would score it twice; with two targets they are two series.
+  std::map<std::tuple<dev_t, ino_t, std::string>, std::string> series_of;  // (file identity, target) -> the key
   for (const auto& [file, info] : meta.items()) {
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
     if (file.find('\0') != std::string::npos)
@@ -168,8 +172,16 @@ void check_folder(const std::string& folder, const json& meta, const std::string
       throw InputError(where + (fs::exists(fs::path(folder) / file)
                                     ? ": meta.json lists it, but it is not a regular file (a folder? a pipe?)"
                                     : ": meta.json lists this file, but the folder has no such file"));
+    struct stat identity {};
+    if (::stat((fs::path(folder) / file).c_str(), &identity) != 0) continue;  // gone since: its read says why
+    const std::string target = info["target"].get<std::string>();
+    const auto [at, added] = series_of.emplace(std::make_tuple(identity.st_dev, identity.st_ino, target), file);
+    if (!added)
+      throw InputError(meta_path, 0, 0, in_quotes(at->second) + " and " + in_quotes(file) + " name the same file and target (" +
+                                            in_quotes(target) + "): list each series once");
   }
-  if (baselines.is_null()) return;
+  if (!baselines_file) return;
+  const json& baselines = *baselines_file;
   const auto fail = [&](const std::string& what) { throw InputError(baselines_path, 0, 0, what); };
   if (!baselines.is_object()) fail("expected an object {\"series\": {\"file.csv\": {\"methods\": {...}}}}");
   if (!baselines.contains("series"))
@@ -256,7 +268,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   if (!meta.is_object())
     throw InputError(meta_path, 0, 0, "expected an object {\"file.csv\": {\"target\", \"m\", \"h\"}, ...}");
   if (meta.empty()) throw InputError(meta_path, 0, 0, "lists no files: expected {\"file.csv\": {\"target\", \"m\", \"h\"}, ...}");
-  json baselines = nullptr;
+  std::optional<json> baselines;
   const std::string baselines_path = (fs::path(folder) / "baselines.json").string();
   const fs::file_status baselines_status = fs::status(baselines_path, error);
   if (fs::exists(baselines_status) && !fs::is_regular_file(baselines_status))
@@ -475,8 +487,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       s.methods["naive"] = score_observed(naive_forecast(y, s.train_rows, s.h), scale);
       s.methods["snaive"] = score_observed(seasonal_naive_forecast(y, s.train_rows, s.h, s.m), scale);
       s.methods["drift"] = score_observed(drift_forecast(y, s.train_rows, s.h), scale);
-      if (baselines.is_object() && baselines.contains("series") && baselines["series"].contains(file)) {
-        const json& methods = baselines["series"][file]["methods"];
+      if (baselines && baselines->at("series").contains(file)) {  // checked by check_folder
+        const json& methods = baselines->at("series").at(file).at("methods");
         for (const auto& [name, body] : methods.items()) {
           // naive, snaive and drift are computed here (a baselines.json may hold its own copies).
           if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;

@@ -667,7 +667,28 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}, "./f.csv": {"target": "value", "m": 1, "h": 4}})");
   const RunResult twice = run_cli(command, broken.path());
   CHECK(twice.exit_code == 2);
-  CHECK_THAT(twice.err, Contains("meta.json: './f.csv' and 'f.csv' name the same file"));
+  CHECK_THAT(twice.err, Contains("meta.json: './f.csv' and 'f.csv' name the same file and target ('value'): list each series once"));
+  // So would a link to it (a hunt: scored twice, counted twice in the means); with another target
+  // column it is another series of the same file.
+  std::filesystem::create_symlink("f.csv", broken.file("link.csv"));
+  broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}, "link.csv": {"target": "value", "m": 1, "h": 4}})");
+  const RunResult linked = run_cli(command, broken.path());
+  CHECK(linked.exit_code == 2);
+  CHECK_THAT(linked.err, Contains("meta.json: 'f.csv' and 'link.csv' name the same file and target ('value')"));
+  broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}, "link.csv": {"target": "x", "m": 1, "h": 4}})");
+  const RunResult two_targets = run_cli(command + " --json", broken.path());
+  INFO(two_targets.err);
+  CHECK(two_targets.exit_code == 0);
+  CHECK(nlohmann::json::parse(two_targets.out)["series"].size() == 2);
+  std::filesystem::remove(broken.file("link.csv"));
+  broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}})");
+  CHECK_THAT(run_cli(command + " --only f.csv --only f.csv", broken.path()).err,
+             Contains("--only names 'f.csv' twice: give each file once"));
+  // A baselines.json holding null is malformed, not absent (a hunt: it read as no baselines).
+  broken.write("baselines.json", "null");
+  const RunResult null_baselines = run_cli(command, broken.path());
+  CHECK(null_baselines.exit_code == 2);
+  CHECK_THAT(null_baselines.err, Contains("baselines.json: expected an object {\"series\": "));
   broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}})");
   broken.write("baselines.json", R"({"series": {"f.csv": {"methods": {"ets": {"forecast": ["a", 1, 2, 3]}}}}})");
   const RunResult strings = run_cli(command, broken.path());
