@@ -236,27 +236,42 @@ std::vector<std::string> Backtest::notes() const {
 
 namespace {
 
+// The rows at the end of its training file that the model's weights never trained on, when the
+// checkpoint says: a refitted model's test tail (Checkpoint::test_rows, 0 without one), another's
+// validation and test tails (Checkpoint::held_out_rows, absent in older files).
+std::optional<long> rows_after_training(const Checkpoint& checkpoint) {
+  if (checkpoint.config.training.refit == Toggle::on) return checkpoint.test_rows;
+  return checkpoint.held_out_rows;
+}
+
 // A refitted model (training.refit, the default recipe) trained again, after its validation run,
 // on every row of its training file but a test tail (data.test_fraction, Checkpoint::test_rows):
-// the rows it held out for validation are no longer unseen. With times, the rows scored are counted
-// against the last time the refit trained on (test_rows steps before the data tail's last time):
-// none of them, no note; some, how many. Without times, the rule in words.
-std::string refit_note(const Checkpoint& checkpoint, const History& history, const BacktestPlan& plan) {
-  const std::string rows_seen = checkpoint.test_rows > 0 ? "every row of its training file before its test tail"
-                                                         : "every row of its training file";
+// the rows it held out for validation are no longer unseen. Another trained on the rows before its
+// held-out tail (Checkpoint::held_out_rows: its validation and test rows), which a history other
+// than its training file, or --origins reaching back, may score. With times, the rows scored are
+// counted against the last time the weights trained on (that many steps before the data tail's
+// last time): none of them, no note; some, how many. Without times, for a refitted model, the rule
+// in words (another's held-out share of its own training file is unseen).
+std::string in_sample_note(const Checkpoint& checkpoint, const History& history, const BacktestPlan& plan) {
+  const bool refitted = checkpoint.config.training.refit == Toggle::on;
+  const std::optional<long> unseen = rows_after_training(checkpoint);
+  const std::string rows_seen =
+      (refitted ? "was refitted on every row of its training file" : "trained on every row of its training file") +
+      std::string(unseen.value_or(0) == 0 ? "" : refitted ? " before its test tail" : " before its held-out tail");
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
-  if (history.ticks.empty() || tail.empty())
-    return "; the model was refitted on " + rows_seen + ", so those rows are in-sample here: score rows it never saw, "
-           "or use evaluate --protocol";
+  if (history.ticks.empty() || tail.empty() || !unseen)
+    return refitted ? "; the model " + rows_seen + ", so those rows are in-sample here: score rows it never saw, "
+                      "or use evaluate --protocol"
+                    : "";
   const TimeIndex index = checkpoint.columns.time_index();
-  const std::int64_t last_seen = index.advance(tail.back(), -checkpoint.test_rows);
-  const long seen_end =  // history rows [0, seen_end) lie within the refit's training rows
+  const std::int64_t last_seen = index.advance(tail.back(), -*unseen);
+  const long seen_end =  // history rows [0, seen_end) lie within the rows the weights trained on
       static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), last_seen) - history.ticks.begin());
   long scored = 0, in_sample = 0;
   for (const long origin : plan.origins)
     for (long h = 0; h < plan.horizon; ++h, ++scored) in_sample += origin + h < seen_end ? 1 : 0;
   if (in_sample == 0) return "";
-  return "; the model was refitted on " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
+  return "; the model " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
          std::to_string(scored) + " forecasts scored are at or before the last time it trained on (" +
          index.format_tick(last_seen) + ": in-sample where the history is its training data): score rows after "
          "those, or use evaluate --protocol";
@@ -280,9 +295,10 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   // the backtest only needs its own windows. A history with times that runs past the training
   // data holds rows no run saw, whatever their share of the file. A refitted model (every row but
   // a test tail, Checkpoint::test_rows) saw each row up to a known time: the rows after it are the
-  // tail (a longer or later file, or a test tail). Another trained on the rows before its held-out
-  // tail, whose start the checkpoint does not record: the rows after the training data are scored,
-  // and the held-out share of the history too where it starts earlier.
+  // tail (a longer or later file, or a test tail). Another chose its best epoch on its validation
+  // tail: the rows after the training data are scored, and the held-out share of the history too
+  // where it starts earlier (in_sample_note counts those before its validation tail, where the
+  // checkpoint places it: Checkpoint::held_out_rows).
   const long held_out = rows - split_parts(rows, data.val_fraction, data.test_fraction, data.horizon).train_end;
   long tail_begin = std::max(0L, rows - held_out);
   std::string tail_name = "the held-out tail";
@@ -309,7 +325,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
     if (dropped.empty() || e.file() != history.source) throw;
     throw InputError(e.file(), e.line(), e.column(), e.message() + "; " + dropped);
   }
-  if (checkpoint.config.training.refit == Toggle::on) plan.rule += refit_note(checkpoint, history, plan);
+  plan.rule += in_sample_note(checkpoint, history, plan);
 
   const std::vector<MethodForecasts> methods = {
       {"lstm", predict_at(checkpoint, history.values, history.phase, plan.origins, plan.horizon, options.threads)},

@@ -201,6 +201,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   if (!checkpoint.seasonal.empty()) out["seasonal_adjustment"] = checkpoint.seasonal.to_json();
   if (checkpoint.forecast_horizon > checkpoint.config.data.horizon) out["forecast_horizon"] = checkpoint.forecast_horizon;
   if (checkpoint.test_rows > 0) out["test_rows"] = checkpoint.test_rows;
+  if (checkpoint.held_out_rows) out["held_out_rows"] = *checkpoint.held_out_rows;
   // The optimizer state is for --resume alone: predict and evaluate never read it.
   json optimizer_state = std::exchange(out["optimizer_state"], json(nullptr));
   refuse_non_finite(out, "");
@@ -323,17 +324,25 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
                                ? read_integer(root, "test_rows", "", config.data.horizon, std::numeric_limits<int>::max())
                                : 0;
     if (test_rows > 0 && config.training.refit != Toggle::on) bad("test_rows is written only for a refitted model (config.training.refit true)");
-    // evaluate dates the refit's last training row test_rows steps before the data tail's end.
-    if (test_rows > 0 && !tail.ticks.empty()) try {
-        (void)columns.time_index().advance(tail.ticks.back(), -test_rows);
-      } catch (const InputError&) {
-        bad("test_rows " + std::to_string(test_rows) + " steps before the data tail's last time lie before the supported "
-            "range of times");
-      }
+    // Written by train for a model not refitted (its validation and test tails, 0 without them).
+    std::optional<long> held_out_rows;
+    if (root.contains("held_out_rows")) {
+      if (config.training.refit == Toggle::on)
+        bad("held_out_rows is written only for a model not refitted (config.training.refit false; a refit's tail is test_rows)");
+      held_out_rows = read_integer(root, "held_out_rows", "", 0, std::numeric_limits<int>::max());
+    }
+    // evaluate dates the last row trained on this many steps before the data tail's end.
+    for (const auto& [key, steps] : {std::pair<const char*, long>{"test_rows", test_rows}, {"held_out_rows", held_out_rows.value_or(0)}})
+      if (steps > 0 && !tail.ticks.empty()) try {
+          (void)columns.time_index().advance(tail.ticks.back(), -steps);
+        } catch (const InputError&) {
+          bad(std::string(key) + " " + std::to_string(steps) + " steps before the data tail's last time lie before the supported "
+              "range of times");
+        }
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
                       std::move(optimizer_state), std::move(history.epochs), history.best_epoch, std::move(tail),
                       std::move(more_members),    std::move(intervals),  std::move(combination), std::move(seasonal),
-                      forecast_horizon,           test_rows};
+                      forecast_horizon,           test_rows,              held_out_rows};
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
   }

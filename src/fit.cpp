@@ -853,6 +853,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   checkpoint.best_epoch = first.result.best_epoch;
   for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members.push_back(*slots[k].model);
   const Split& split = dataset.splits.front();
+  checkpoint.held_out_rows = split.rows - split.train_end;  // until a refit trains on them (below)
   if (validation != nullptr) {
     try {
       outcome.validation =
@@ -922,6 +923,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       for (const auto& report : slots.front().result.history)
         refitted.history.push_back({static_cast<int>(refitted.history.size()) + 1, report.train_loss, report.val_loss, report.lr});
       refitted.test_rows = split.rows - split.val_end;
+      refitted.held_out_rows.reset();
       const std::string runaway =
           refit_guarded ? refit_runaway(checkpoint, refitted, series, refit_rows, config.training.threads) : "";
       if (runaway.empty()) {

@@ -95,6 +95,30 @@ TEST_CASE("a refitted model's test tail round-trips, and only a refitted model h
   REQUIRE_THROWS_WITH(checkpoint_from_json(zero, "z.json"), Contains("test_rows"));
 }
 
+TEST_CASE("a model not refitted keeps the rows it held out, 0 included, and only such a model", "[checkpoint]") {
+  for (const long rows : {0L, 13L}) {
+    Checkpoint held = small_checkpoint();
+    held.held_out_rows = rows;
+    const json j = as_json(held);
+    CHECK(j["held_out_rows"] == rows);
+    CHECK(checkpoint_from_json(j, "h.json").held_out_rows == rows);
+  }
+  CHECK_FALSE(as_json(small_checkpoint()).contains("held_out_rows"));  // unknown (an older file): not written
+  CHECK_FALSE(checkpoint_from_json(as_json(small_checkpoint()), "o.json").held_out_rows);
+  json refitted = as_json(small_checkpoint());
+  refitted["config"]["training"]["refit"] = true;
+  refitted["held_out_rows"] = 13;
+  REQUIRE_THROWS_WITH(checkpoint_from_json(refitted, "r.json"),
+                      Contains("r.json: held_out_rows is written only for a model not refitted (config.training.refit false"));
+  json negative = as_json(small_checkpoint());
+  negative["held_out_rows"] = -1;
+  REQUIRE_THROWS_WITH(checkpoint_from_json(negative, "n.json"), Contains("held_out_rows"));
+  // That many steps back must be a time the format can hold (the data tail ends 2020-03).
+  negative["held_out_rows"] = 2000000000;
+  REQUIRE_THROWS_WITH(checkpoint_from_json(negative, "n.json"),
+                      Contains("held_out_rows 2000000000 steps before the data tail's last time lie before the supported range"));
+}
+
 TEST_CASE("loading a checkpoint checks everything and names what is wrong", "[checkpoint]") {
   test::TempDir dir;
   json j = as_json(small_checkpoint());

@@ -64,7 +64,7 @@ TEST_CASE("evaluate prints a table of the model and the baselines on the held-ou
   CHECK_THAT(r.out, !Contains("nan") && !Contains("note:"));
 }
 
-TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on", "[cli-evaluate]") {
+TEST_CASE("evaluate says when the model has seen the rows it is scored on", "[cli-evaluate]") {
   TempDir dir;
   train_airline(dir, "--epochs 3 --hidden 4 --refit true --output r.json");
   const RunResult r = run_cli("evaluate --model r.json", dir.path());
@@ -99,6 +99,14 @@ TEST_CASE("evaluate says when a refitted model has seen the rows it is scored on
   dir.write("plus2.csv", airline.substr(0, airline.find("1959-09")));  // 128 rows: its tail starts before row 127
   CHECK_THAT(run_cli("evaluate --model n.json --input plus2.csv", dir.path()).out,
              Contains("origins from the held-out tail, rows 116-128\n"));
+  // Its checkpoint dates the end of its training rows (held_out_rows before the data tail's end):
+  // the held-out share of an earlier file is rows it trained on, said (a hunt: scored silently).
+  dir.write("early.csv", airline.substr(0, airline.find("1957-06")));  // 101 rows, ending 1957-05
+  CHECK_THAT(run_cli("evaluate --model n.json --input early.csv", dir.path()).out,
+             Contains("origins from the held-out tail, rows 92-101; the model trained on every row of its training file "
+                      "before its held-out tail, so 10 of the 10 forecasts scored are at or before the last time it "
+                      "trained on (1958-05: in-sample where the history is its training data)"));
+  CHECK_THAT(run_cli("evaluate --model n.json", dir.path()).out, !Contains("in-sample"));
   const RunResult straddling = run_cli("evaluate --model f.json --input a.csv --origins 20", dir.path());
   CHECK_THAT(straddling.out, Contains("so 2 of the 20 forecasts scored are at or before the last time it trained on (1959-06: in-sample where the history is its training data)"));
   // A test tail the refit left out: on the training file, the origins score it, and no more.
@@ -261,7 +269,11 @@ TEST_CASE("evaluate takes its history from --input, from stdin, and its windows 
     const auto json = nlohmann::json::parse(r.out);
     CHECK(json["source"] == "<stdin>");
     CHECK(json["origins"] == nlohmann::json({123, 129, 135, 141}));
-    CHECK(json["origin_rule"] == "--origins 4");
+    // Origins reaching back before the held-out tail score rows the model trained on: said.
+    CHECK(json["origin_rule"] ==
+          "--origins 4; the model trained on every row of its training file before its held-out tail, so 4 of the 12 "
+          "forecasts scored are at or before the last time it trained on (1959-10: in-sample where the history is its "
+          "training data): score rows after those, or use evaluate --protocol");
     CHECK(json["season"] == 4);
     CHECK(json["targets"]["passengers"]["methods"]["lstm"]["mae_by_step"].size() == 3);
   }

@@ -10,7 +10,8 @@
 // least one horizon; at least one origin, the last). The validation rows chose train's
 // best epoch, so only the test rows (data.test_fraction) are wholly unseen by training; a refitted
 // model (training.refit, the default recipe) trained on every row but those, and the plan's rule
-// says how many of the forecasts scored are of rows it trained on (by their times, Checkpoint::test_rows).
+// says how many of the forecasts scored are of rows it trained on (by their times, Checkpoint::test_rows;
+// for a model not refitted, whose origins reach back or whose history ends early, Checkpoint::held_out_rows).
 // A history whose times run past the last time training saw (a longer or later file) holds rows no
 // run saw: by default the origins forecast those instead (a refitted model: every row after the
 // time it trained to, its test tail included; another: the rows after its training data, and the

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -126,6 +127,11 @@ struct Checkpoint {
   // (data.test_fraction), which the refit left out; the refit trained on every row up to this many
   // steps before the data tail's last time (backtest.hpp says which rows a backtest scores in-sample).
   long test_rows = 0;
+  // A model not refitted, as train writes it (absent in older files and in those made from a
+  // PyTorch state_dict): the rows of its training file after the last one it trained on, its
+  // validation and test tails (data.val_fraction, data.test_fraction). It trained on every row up to
+  // this many steps before the data tail's last time (backtest.hpp, as test_rows for a refit).
+  std::optional<long> held_out_rows = std::nullopt;
 };
 
 // The steps predict and evaluate forecast when no --horizon is given: the horizon train was asked for.
