@@ -247,7 +247,7 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
   }
 }
 
-TEST_CASE("a signal before train's first epoch ends exits 130 at once, also while it reads a pipe, and one ignored stays ignored",
+TEST_CASE("a signal before train's first epoch ends, or while its save waits for a fifo's reader, exits 130 at once, and one ignored stays ignored",
           "[crash-safety]") {
   TempDir dir;
   dir.write("m.json", "the old file");
@@ -262,6 +262,23 @@ TEST_CASE("a signal before train's first epoch ends exits 130 at once, also whil
     CHECK(run.out == "130\n");
     CHECK(read_file(dir.file("err")) == "lstm-forecast: interrupted; no checkpoint was written\n");
     CHECK(read_file(dir.file("m.json")) == "the old file");
+    CHECK(temporaries(dir, "m.json").empty());
+  }
+  SECTION("once training is over, waiting for the reader of a fifo it writes the log into") {
+    // The first signal was only noted (stop after this epoch), and the open of the fifo went on
+    // waiting for a reader, past timeout's SIGTERM, until a second signal (a hunt).
+    const RunResult run = run_shell(
+        "mkfifo log.fifo; " + binary + " train --data " + data +
+            " --target sunspots --look-back 3 --hidden 2 --epochs 2 --ensemble 1 --refit false --progress"
+            " --output m.json --log-json log.fifo 2>err & pid=$!;"
+            " for i in $(seq 300); do grep -q 'epoch 2/2' err && break; sleep 0.1; done; sleep 1; kill -TERM $pid;"
+            " ( sleep 30; kill -KILL $pid ) >/dev/null 2>&1 & killer=$!; wait $pid; echo $?; kill $killer",
+        dir.path());
+    INFO(read_file(dir.file("err")));
+    CHECK(run.out == "130\n");
+    CHECK_THAT(read_file(dir.file("err")),
+               Contains("lstm-forecast: interrupted while writing the checkpoint or its log into a fifo or pipe"));
+    CHECK(read_file(dir.file("m.json")) == "the old file");  // staged until the log is written
     CHECK(temporaries(dir, "m.json").empty());
   }
   SECTION("a SIGINT the parent ignores (`cmd &` in a script) does not stop training") {

@@ -1,6 +1,8 @@
 // lstm-forecast train: config + CSV -> checkpoint. Progress on stderr, --log-json for scripts,
 // SIGINT/SIGTERM save the best checkpoint so far and exit 130 (before the first epoch has ended
-// there is none: exit 130 at once; a second signal, more than half a second later, exits at once).
+// there is none: exit 130 at once; a second signal, more than half a second later, exits at once;
+// so does a first one while the checkpoint goes into a fifo or pipe).
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,8 +41,23 @@ bool interrupted() { return g_first_signal_ns.load() != 0; }
 std::atomic<bool> g_epoch_done{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
+// Set once training is over and the checkpoint or its log is written into a fifo or a pipe
+// (writes_to_reader), where the write waits for a reader that may never come or read.
+std::atomic<bool> g_saving_to_reader{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
+
+// Whether writing `path` (an output, "-" for stdout) waits on another process: a fifo, or stdout
+// that is a pipe or a socket.
+bool writes_to_reader(const std::string& path) {
+  if (path != "-") return is_fifo(path);
+  struct stat out {};
+  return ::fstat(STDOUT_FILENO, &out) == 0 && (S_ISFIFO(out.st_mode) || S_ISSOCK(out.st_mode));
+}
+
 // The first SIGINT/SIGTERM asks training to stop after the current epoch and save (before the first
-// epoch has ended, with nothing to save, it exits at once); one that comes
+// epoch has ended, with nothing to save, it exits at once; once training is over, while the save
+// waits on a fifo's or a pipe's reader, there is nothing left to stop but that wait: it exits at
+// once, as `predict` does); one that comes
 // more than half a second after it exits at once. Sooner, it is the same request delivered twice: GNU
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
@@ -50,7 +67,11 @@ extern "C" void on_signal(int) {
   ::clock_gettime(CLOCK_MONOTONIC, &clock);  // async-signal-safe
   const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
   long long first = 0;
-  if (g_first_signal_ns.compare_exchange_strong(first, now)) return;  // the first: noted
+  if (g_first_signal_ns.compare_exchange_strong(first, now)) {  // the first: noted
+    if (!g_saving_to_reader.load()) return;
+    exit_interrupted_now("lstm-forecast: interrupted while writing the checkpoint or its log into a fifo or pipe: "
+                         "its reader has part of it at most\n");
+  }
   if (now - first > 500000000LL) {
     remove_live_temporaries();  // a checkpoint being written when the second signal came
     ::_exit(static_cast<int>(ExitCode::interrupted));
@@ -163,6 +184,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     std::cerr << "note: shard " << options.selection.shard.text() << " trained none of its series (all left out, as above); "
               << printable(config.output.path) << " records them for merge\n";
   if (trained && world.rank == 0) {
+    g_saving_to_reader = writes_to_reader(config.output.path) || writes_to_reader(config.output.log_json);
     // As train's single-series checkpoint: staged beside its path, the log written (on_saved),
     // then renamed into place, so a log that cannot be written leaves the old checkpoint.
     StagedFile(config.output.path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); })
@@ -302,6 +324,7 @@ int run_train(const TrainArgs& args) {
   const bool was_interrupted = interrupted();
   const bool trained = kept_weights(outcome);
   // A run that saves no checkpoint (diverged in its first epoch) leaves an earlier log as it was.
+  g_saving_to_reader = writes_to_reader(config.output.path) || writes_to_reader(config.output.log_json);
   if (trained) save_with_log(outcome.checkpoint);
   // Notes on the data are said even with --quiet; the summary (fit_summary.hpp) is not.
   for (const std::string& note : fit_notes(outcome)) std::cerr << note << "\n";
