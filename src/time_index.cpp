@@ -528,6 +528,28 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
   return text;
 }
 
+// Business month ends and starts (pandas' BM and BMS, a ledger's last or first working day of each
+// month): ticks at one time of day, at most one in a calendar month, each with no weekday after it
+// in its month (31: the last weekday, or a weekend that ends the month) or each with none before
+// it (1). 0 otherwise.
+int business_month_day(const std::vector<std::int64_t>& ticks) {
+  if (ticks.size() < 2) return 0;
+  const std::int64_t second_of_day = split_tick(ticks.front()).second_of_day;
+  bool ends = true, starts = true;
+  std::int64_t last_month = 0;
+  for (std::size_t i = 0; i < ticks.size() && (ends || starts); ++i) {
+    const CivilTime civil = split_tick(ticks[i]);
+    const std::int64_t month = month_number(civil);
+    if (civil.second_of_day != second_of_day || (i > 0 && month == last_month)) return 0;
+    last_month = month;
+    const std::int64_t today = floor_div(ticks[i], kSecondsPerDay);
+    for (int after = 1; ends && civil.day + after <= days_in_month(civil.year, civil.month); ++after)
+      ends = weekday(today + after) >= 5;
+    for (int before = 1; starts && before < civil.day; ++before) starts = weekday(today - before) >= 5;
+  }
+  return ends ? 31 : starts ? 1 : 0;
+}
+
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& format) {
   TimeIndex index;
   index.format = format;
@@ -572,6 +594,14 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
       if (same_phase) {
         unit = Unit::months;
         index.month_day = anchor;
+      } else if (const int day = business_month_day(t); day > 0) {
+        unit = Unit::months;
+        index.month_day = day;
+        for (std::int64_t& tick : index.ticks) {  // each on its month's end (first day), at its time of day
+          const CivilTime civil = split_tick(tick);
+          tick = days_from_civil(civil.year, civil.month, std::min(day, days_in_month(civil.year, civil.month))) * kSecondsPerDay +
+                 civil.second_of_day;
+        }
       } else if (business_day_ticks(t)) {
         unit = Unit::business_days;
       }

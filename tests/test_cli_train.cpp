@@ -400,6 +400,22 @@ TEST_CASE("forecasts of a month-end series stay on month ends", "[cli-train]") {
   CHECK_THAT(r.out, Contains("\n2024-09-30,") && Contains("\n2024-10-31,") && Contains("\n2025-02-28,"));
 }
 
+TEST_CASE("a series on each month's last weekday is monthly and forecasts month ends", "[cli-train]") {
+  // pandas' BM dates were read as business days with gaps (a hunt): --missing then dropped the
+  // times and the season.
+  TempDir dir;
+  dir.write("bm.csv", "date,v\n2024-01-31,1\n2024-02-29,2\n2024-03-29,3\n2024-04-30,4\n2024-05-31,5\n2024-06-28,6\n"
+                      "2024-07-31,7\n2024-08-30,8\n");
+  const RunResult trained = run_cli("train --data bm.csv --target v --time-column date --look-back 2 --hidden 2 --epochs 1 "
+                                    "--val-fraction 0 --output bm.json", dir.path());
+  INFO(trained.err);
+  REQUIRE(trained.exit_code == 0);
+  const RunResult r = run_cli("predict --model bm.json --horizon 2 --input bm.csv", dir.path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, StartsWith("date,v\n2024-09-30,") && Contains("\n2024-10-31,"));
+}
+
 TEST_CASE("training that diverges exits 4 and keeps the best checkpoint so far", "[cli-train]") {
   TempDir dir;
   std::string csv = "date,y\n";

@@ -223,6 +223,28 @@ TEST_CASE("frequencies are inferred from the ticks", "[time]") {
     CHECK(index.month_day == 31);
     CHECK(index.format_tick(index.advance(index.ticks.back(), 1)) == "2024-05-31");
   }
+  SECTION("business month ends and starts are monthly, on the month's end and first day") {
+    // pandas' BM and BMS: the last or first weekday of each month (a hunt: read as business days
+    // with gaps, and with --missing, no times at all).
+    const TimeIndex ends = index_of({"2018-03-30", "2018-04-30", "2018-05-31", "2018-06-29", "2018-07-31"});
+    CHECK(ends.frequency.name() == "monthly");
+    CHECK(ends.month_day == 31);
+    CHECK(ends.format_tick(ends.ticks.front()) == "2018-03-31");
+    CHECK(ends.format_tick(ends.ticks[3]) == "2018-06-30");
+    CHECK(ends.format_tick(ends.advance(ends.ticks.back(), 1)) == "2018-08-31");
+    const TimeIndex starts = index_of({"2018-09-03", "2018-10-01", "2018-11-01", "2018-12-03", "2019-01-01"});
+    CHECK(starts.frequency.name() == "monthly");
+    CHECK(starts.month_day == 1);
+    CHECK(starts.format_tick(starts.ticks.front()) == "2018-09-01");
+    const TimeIndex quarters = index_of({"2018-03-30 16:00", "2018-06-29 16:00", "2018-09-28 16:00", "2018-12-31 16:00"});
+    CHECK(quarters.frequency.name() == "quarterly");
+    CHECK(quarters.format_tick(quarters.ticks[1]) == "2018-06-30 16:00");
+    // Not when two fall in one month, nor at two times of day, nor far from the month's end.
+    CHECK(index_of({"2018-03-29", "2018-03-30", "2018-04-30"}).frequency.unit != Unit::months);
+    CHECK(index_of({"2018-03-30 16:00", "2018-04-30 17:00", "2018-05-31 16:00"}).frequency.unit != Unit::months);
+    CHECK(index_of({"2018-03-30", "2018-04-27", "2018-05-31"}).frequency.unit != Unit::months);
+    CHECK(index_of({"2018-03-30", "2018-05-04", "2018-06-08"}).frequency.unit != Unit::months);  // 5 weeks apart
+  }
   SECTION("quarter ends are quarterly") {
     CHECK(index_of({"2020-03-31", "2020-06-30", "2020-09-30", "2020-12-31"}).frequency.name() == "quarterly");
   }

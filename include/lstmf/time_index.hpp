@@ -131,7 +131,10 @@ std::string explain_time_error(std::string_view text);
 // year-months, and for dates and datetimes when every tick has the same time of day and the same
 // day of month (clamped to the month's length, so month ends count); otherwise seconds (periods for
 // integers). The step is the most common difference (the smallest, on ties); steps_between then
-// tells gaps (whole multiples) from irregular steps. With fewer than two ticks: the natural step of
+// tells gaps (whole multiples) from irregular steps. Business month ends and starts (one tick a
+// calendar month, each with no weekday after it in its month, or none before it: pandas' BM, BMS)
+// are month-based too, on the month's end (month_day 31) or first day (1): their ticks are moved
+// there, as a monthly step would write them. With fewer than two ticks: the natural step of
 // the form (year: yearly, year-month: monthly, date: daily, integer: 1 period; datetime: none).
 // Business days: dates (or datetimes at one time of day) of which none falls on a Saturday or a
 // Sunday, at least one pair of consecutive ticks across a weekend (a stock's closing prices), and
