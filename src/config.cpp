@@ -90,6 +90,7 @@ std::string enum_choices() {
 struct BadValue {
   std::string expected;
   std::string found;
+  bool beyond_int = false;  // an integer beyond int's range (out_of_int_range): expected_text says the option's own
 };
 
 std::string json_text(const json& value) {
@@ -113,12 +114,12 @@ struct Convert<int> {
   static int from_json(const json& j) {
     // Beyond long long (2^63 and up), nlohmann holds an unsigned number: on the positive side.
     if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max()))
-      throw BadValue{out_of_int_range(false), json_text(j)};
+      throw BadValue{out_of_int_range(false), json_text(j), true};
     if (j.is_number_integer()) {
       const auto wide = j.get<long long>();
       if (wide >= std::numeric_limits<int>::min() && wide <= std::numeric_limits<int>::max())
         return static_cast<int>(wide);
-      throw BadValue{out_of_int_range(wide < 0), json_text(j)};
+      throw BadValue{out_of_int_range(wide < 0), json_text(j), true};
     }
     throw BadValue{expected(), json_text(j)};
   }
@@ -126,7 +127,7 @@ struct Convert<int> {
     int value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error == std::errc::result_out_of_range && end == text.data() + text.size())  // as from_json says
-      throw BadValue{out_of_int_range(!text.empty() && text[0] == '-'), in_quotes(text)};
+      throw BadValue{out_of_int_range(!text.empty() && text[0] == '-'), in_quotes(text), true};
     if (text.empty() || error != std::errc() || end != text.data() + text.size())
       throw BadValue{expected(), in_quotes(text)};
     return value;
@@ -675,6 +676,12 @@ std::vector<std::string> split_flag_list(const std::string& flag, const std::str
   }
 }
 
+// What `def`'s value must be: an integer beyond int's range is told the option's own range where it
+// has one ("1 .. 1000000"), not only int's.
+std::string expected_text(const OptionDef& def, const BadValue& bad) {
+  return bad.beyond_int && !def.info.range.empty() ? "an integer in " + def.info.range : bad.expected;
+}
+
 void set_from_text(Config& config, const OptionInfo& option, const std::string& text) {
   const auto& def = find_def(option);
   try {
@@ -682,7 +689,7 @@ void set_from_text(Config& config, const OptionInfo& option, const std::string& 
     config.given.insert(option.path());
   } catch (const BadValue& bad) {
     const std::string name = option.flag.empty() ? option.path() : option.flag;
-    throw InputError(name + " expects " + bad.expected + ", got " + bad.found);
+    throw InputError(name + " expects " + expected_text(def, bad) + ", got " + bad.found);
   }
 }
 
@@ -724,7 +731,7 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
         def->set_json(config, value);
         config.given.insert(path);
       } catch (const BadValue& bad) {
-        problems.push_back(path + " must be " + bad.expected + ", got " + bad.found);
+        problems.push_back(path + " must be " + expected_text(*def, bad) + ", got " + bad.found);
       }
     }
   }
