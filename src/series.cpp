@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 
 #include "lstmf/csv.hpp"
@@ -116,21 +117,30 @@ void check_selection(const DataConfig& data, const std::string& source) {
   for (const auto& name : data.features) chosen.emplace_back(name, "a feature");
   if (!data.time_column.empty()) chosen.emplace_back(data.time_column, "the time column");
   if (!data.series_column.empty()) chosen.emplace_back(data.series_column, "the series column");
-  for (std::size_t i = 0; i < chosen.size(); ++i)
-    for (std::size_t j = 0; j < i; ++j)
-      if (chosen[i].first == chosen[j].first)
-        throw InputError(source, 0, 0,
-                         "column " + in_quotes(chosen[i].first) + " is selected twice (as " + chosen[j].second +
-                             " and as " + chosen[i].second + "); each column can have one role");
+  std::unordered_map<std::string_view, const char*> role_of;  // a hash, not every pair: 10^5 features
+  for (const auto& [name, role] : chosen)
+    if (const auto [earlier, added] = role_of.emplace(name, role); !added)
+      throw InputError(source, 0, 0,
+                       "column " + in_quotes(name) + " is selected twice (as " + earlier->second + " and as " + role +
+                           "); each column can have one role");
+}
+
+// A header's names -> their fields (0-based), made once for find_column: a wide file's 10^5
+// feature names are each looked up, not each compared with every header field.
+using HeaderIndex = std::unordered_map<std::string_view, std::vector<std::size_t>>;
+HeaderIndex index_header(const std::vector<std::string>& header) {
+  HeaderIndex index;
+  for (std::size_t i = 0; i < header.size(); ++i) index[header[i]].push_back(i);
+  return index;
 }
 
 // long_format: the file has a series column, so a row of data holds one field (its id) that is
-// neither number nor time.
-std::size_t find_column(const CsvReader& csv, const std::string& name, const char* role, bool long_format) {
+// neither number nor time. `index`: index_header(csv.header()).
+std::size_t find_column(const CsvReader& csv, const HeaderIndex& index, const std::string& name, const char* role,
+                        bool long_format) {
   const std::vector<std::string>& header = csv.header();
-  std::vector<std::size_t> found;
-  for (std::size_t i = 0; i < header.size(); ++i)
-    if (header[i] == name) found.push_back(i);
+  const auto at = index.find(name);
+  const std::vector<std::size_t> found = at == index.end() ? std::vector<std::size_t>{} : at->second;
   if (found.size() == 1) return found.front();
   if (found.size() > 1) {
     std::string fields;
@@ -773,12 +783,15 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
   CsvReader csv(data.path, delimiter, expected);
   std::vector<SelectedColumn> columns;
   const bool long_format = !data.series_column.empty();
-  for (const auto& name : data.targets) columns.push_back({name, find_column(csv, name, "target", long_format)});
-  for (const auto& name : data.features) columns.push_back({name, find_column(csv, name, "feature", long_format)});
+  const HeaderIndex header_index = index_header(csv.header());
+  for (const auto& name : data.targets) columns.push_back({name, find_column(csv, header_index, name, "target", long_format)});
+  for (const auto& name : data.features) columns.push_back({name, find_column(csv, header_index, name, "feature", long_format)});
   std::optional<SelectedColumn> time;
-  if (!data.time_column.empty()) time = SelectedColumn{data.time_column, find_column(csv, data.time_column, "time", long_format)};
+  if (!data.time_column.empty())
+    time = SelectedColumn{data.time_column, find_column(csv, header_index, data.time_column, "time", long_format)};
   std::optional<SelectedColumn> series_id;
-  if (long_format) series_id = SelectedColumn{data.series_column, find_column(csv, data.series_column, "series", long_format)};
+  if (long_format)
+    series_id = SelectedColumn{data.series_column, find_column(csv, header_index, data.series_column, "series", long_format)};
   // A guess: the first header field named like a time (or the second after an unnamed row index),
   // when it is neither a target nor a feature.
   const bool guess = dropped != nullptr && !time && !series_id;
