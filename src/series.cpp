@@ -110,6 +110,21 @@ std::string column_list(const std::vector<std::string>& header) {
   return list;
 }
 
+// A clock written without a UTC offset that changed for daylight saving time repeats an hour
+// (set back) or skips one (set forward), in the small hours of a Sunday where Europe and North
+// America change theirs: for a duplicate or a missing time `tick` of such a column, the advice to
+// write the times in UTC, to end a parenthesis ("; a clock set back ..."); "" for other times.
+std::string daylight_saving_hint(std::int64_t tick, const TimeFormat& format, bool set_back) {
+  if (format.kind != TimeKind::datetime || format.offset || format.zulu) return "";
+  constexpr std::int64_t kDay = 86400;
+  const std::int64_t days = tick >= 0 ? tick / kDay : -((-tick + kDay - 1) / kDay);
+  const std::int64_t second_of_day = tick - days * kDay;
+  const bool sunday = ((days + 3) % 7 + 7) % 7 == 6;  // 1970-01-01 was a Thursday (3; Monday 0)
+  if (!sunday || second_of_day >= 4 * 3600) return "";
+  return std::string("; a clock ") + (set_back ? "set back" : "set forward") +
+         " an hour for daylight saving time? write the times in UTC, or with their UTC offset";
+}
+
 // Rejects a configuration that selects one name twice, before the file is read.
 void check_selection(const DataConfig& data, const std::string& source) {
   std::vector<std::pair<std::string, const char*>> chosen;
@@ -412,7 +427,7 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         if (tick == raw.ticks.back())
           throw InputError(source, line, column,
                            "duplicate time " + in_quotes(text) + " in column " + in_quotes(time->name) + " (also on line " +
-                               before_line + ")" + guessed);
+                               before_line + daylight_saving_hint(tick, raw.time_format, true) + ")" + guessed);
         throw InputError(source, line, column,
                          "time " + in_quotes(text) + " comes before " + in_quotes(before) + " on line " + before_line +
                              "; rows must be in increasing time order" +
@@ -519,8 +534,11 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
       throw InputError(source, raw.line_of(row), column,
                        "gap in time column " + in_quotes(time.name) + ": " + what + " (" + index.frequency.name() +
                            " data; the row before is " + in_quotes(index.format_tick(ticks[i - 1])) + " on line " +
-                           std::to_string(raw.line_of(row - 1)) + "); " +
-                           advice("set data.missing to interpolate or ffill (--missing) to insert the missing rows"));
+                           std::to_string(raw.line_of(row - 1)) +
+                           (*steps == 2 && index.frequency.unit == Frequency::Unit::seconds && index.frequency.count <= 3600
+                                ? daylight_saving_hint(index.advance(ticks[i - 1], 1), index.format, false)
+                                : std::string()) +
+                           "); " + advice("set data.missing to interpolate or ffill (--missing) to insert the missing rows"));
     }
     inserted += *steps - 1;
     if (*steps > largest) {
@@ -624,7 +642,8 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
         throw InputError(source, raw.line_of(second), static_cast<long>(time->field + 1),
                          "duplicate time " + in_quotes(written.format_tick(raw.ticks[static_cast<std::size_t>(second)])) +
                              " in series " + in_quotes(id) + " (column " + in_quotes(series_id.name) + "; also on line " +
-                             std::to_string(raw.line_of(first)) + ")");
+                             std::to_string(raw.line_of(first)) +
+                             daylight_saving_hint(raw.ticks[static_cast<std::size_t>(second)], raw.time_format, true) + ")");
       }
     }
     RawRows part;
