@@ -241,11 +241,18 @@ std::string constant_columns_note(const MinMaxScaler& scaler, const std::vector<
                                   const std::vector<std::string>& features) {
   std::string note;
   const std::size_t targets = target_names.size();
+  // Above 2^53 a double no longer holds every integer: values that differ beyond their 16th
+  // significant digit (25-digit counters) read as one.
+  const auto beyond_digits = [](double v) { return std::abs(v) >= 9007199254740992.0; };
   for (std::size_t t = 0; t < targets && t < static_cast<std::size_t>(scaler.data_min().size()); ++t)
     if (scaler.data_min()[t] == scaler.data_max()[t])
       note += (note.empty() ? "" : "; ") + std::string("target ") + in_quotes(target_names[t]) + " is " +
-              format_number(scaler.data_min()[t]) +
-              " in every training row: its forecast is that value (a series without sales? or the wrong column)";
+              format_number(scaler.data_min()[t]) + " in every training row: its forecast is that value (" +
+              (beyond_digits(scaler.data_min()[t])
+                   ? "if the file's values differ only past their 16th significant digit, they read as one number: "
+                     "subtract a common offset from them"
+                   : "a series without sales? or the wrong column") +
+              ")";
   for (std::size_t f = 0; f < features.size() && targets + f < static_cast<std::size_t>(scaler.data_min().size()); ++f)
     if (scaler.data_min()[targets + f] == scaler.data_max()[targets + f])
       note += (note.empty() ? "" : "; ") + std::string("feature ") + in_quotes(features[f]) + " is " +
