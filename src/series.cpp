@@ -111,16 +111,11 @@ std::string column_list(const std::vector<std::string>& header) {
 }
 
 // A clock written without a UTC offset that changed for daylight saving time repeats an hour
-// (set back) or skips one (set forward), in the small hours of a Sunday where Europe and North
-// America change theirs: for a duplicate or a missing time `tick` of such a column, the advice to
-// write the times in UTC, to end a parenthesis ("; a clock set back ..."); "" for other times.
+// (set back) or skips one (set forward), where at_daylight_saving_change says: for a repeated or a
+// missing time `tick` of such a column (the caller checks the hour around it), the advice to write
+// the times in UTC, to end a parenthesis ("; a clock set back ..."); "" for other times.
 std::string daylight_saving_hint(std::int64_t tick, const TimeFormat& format, bool set_back) {
-  if (format.kind != TimeKind::datetime || format.offset || format.zulu) return "";
-  constexpr std::int64_t kDay = 86400;
-  const std::int64_t days = tick >= 0 ? tick / kDay : -((-tick + kDay - 1) / kDay);
-  const std::int64_t second_of_day = tick - days * kDay;
-  const bool sunday = ((days + 3) % 7 + 7) % 7 == 6;  // 1970-01-01 was a Thursday (3; Monday 0)
-  if (!sunday || second_of_day >= 4 * 3600) return "";
+  if (format.kind != TimeKind::datetime || format.offset || format.zulu || !at_daylight_saving_change(tick)) return "";
   return std::string("; a clock ") + (set_back ? "set back" : "set forward") +
          " an hour for daylight saving time? write the times in UTC, or with their UTC offset";
 }
@@ -427,13 +422,21 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         if (tick == raw.ticks.back())
           throw InputError(source, line, column,
                            "duplicate time " + in_quotes(text) + " in column " + in_quotes(time->name) + " (also on line " +
-                               before_line + daylight_saving_hint(tick, raw.time_format, true) + ")" + guessed);
+                               before_line +
+                               // a repeat within the hour after the row before it (not daily data's)
+                               (raw.ticks.size() >= 2 && tick - raw.ticks[raw.ticks.size() - 2] <= 3600
+                                    ? daylight_saving_hint(tick, raw.time_format, true)
+                                    : std::string()) +
+                               ")" + guessed);
+        const std::string set_back = daylight_saving_hint(tick, raw.time_format, true);
         throw InputError(source, line, column,
                          "time " + in_quotes(text) + " comes before " + in_quotes(before) + " on line " + before_line +
                              "; rows must be in increasing time order" +
                              (raw.rows == 1 ? std::string(" (newest first? reverse the rows under the header, e.g. "
                                                           "(head -n 1 F; tail -n +2 F | tac))")
-                                            : std::string()) + guessed);
+                              : raw.ticks.back() - tick < 3600 && !set_back.empty()  // back within the hour: 02:00 after 02:45
+                                  ? " (" + set_back.substr(2) + ")"
+                                  : std::string()) + guessed);
       }
       raw.ticks.push_back(tick);
     }
@@ -535,7 +538,8 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                        "gap in time column " + in_quotes(time.name) + ": " + what + " (" + index.frequency.name() +
                            " data; the row before is " + in_quotes(index.format_tick(ticks[i - 1])) + " on line " +
                            std::to_string(raw.line_of(row - 1)) +
-                           (*steps == 2 && index.frequency.unit == Frequency::Unit::seconds && index.frequency.count <= 3600
+                           // one hour missing, in steps of an hour or less
+                           (index.frequency.unit == Frequency::Unit::seconds && (*steps - 1) * index.frequency.count == 3600
                                 ? daylight_saving_hint(index.advance(ticks[i - 1], 1), index.format, false)
                                 : std::string()) +
                            "); " + advice("set data.missing to interpolate or ffill (--missing) to insert the missing rows"));
@@ -643,7 +647,10 @@ std::vector<std::pair<std::string, RawRows>> split_by_series(const RawRows& raw,
                          "duplicate time " + in_quotes(written.format_tick(raw.ticks[static_cast<std::size_t>(second)])) +
                              " in series " + in_quotes(id) + " (column " + in_quotes(series_id.name) + "; also on line " +
                              std::to_string(raw.line_of(first)) +
-                             daylight_saving_hint(raw.ticks[static_cast<std::size_t>(second)], raw.time_format, true) + ")");
+                             (i >= 2 && raw.ticks[static_cast<std::size_t>(second)] - raw.ticks[static_cast<std::size_t>(rows[i - 2])] <= 3600
+                                  ? daylight_saving_hint(raw.ticks[static_cast<std::size_t>(second)], raw.time_format, true)
+                                  : std::string()) +
+                             ")");
       }
     }
     RawRows part;

@@ -532,7 +532,7 @@ std::string TimeIndex::format_tick(std::int64_t tick) const {
 // month): ticks at one time of day, at most one in a calendar month, each with no weekday after it
 // in its month (31: the last weekday, or a weekend that ends the month) or each with none before
 // it (1). 0 otherwise.
-int business_month_day(const std::vector<std::int64_t>& ticks) {
+static int business_month_day(const std::vector<std::int64_t>& ticks) {
   if (ticks.size() < 2) return 0;
   const std::int64_t second_of_day = split_tick(ticks.front()).second_of_day;
   bool ends = true, starts = true;
@@ -663,6 +663,12 @@ std::optional<OffGrid> off_month_grid(const TimeIndex& index) {
 }
 
 bool weekday_ticks(const std::vector<std::int64_t>& ticks) { return first_off_weekday(ticks) == ticks.size(); }
+
+bool at_daylight_saving_change(std::int64_t tick) {
+  const CivilTime civil = split_tick(tick);
+  const bool month = civil.month == 3 || civil.month == 4 || (civil.month >= 9 && civil.month <= 11);
+  return month && weekday(floor_div(tick, kSecondsPerDay)) == 6 && civil.second_of_day < 4 * 3600;
+}
 
 TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& written, const Frequency& known) {
   // Four digits are a year, but among integer periods a period: a history of 1001, 1002, ... for

@@ -421,6 +421,16 @@ TEST_CASE("a history's times are placed on the model's grid, or the first the mo
   }
 }
 
+TEST_CASE("daylight saving changes are the small hours of Sundays in the months clocks change", "[time]") {
+  CHECK(at_daylight_saving_change(tick_of("2021-10-31 02:00")));   // Europe, set back
+  CHECK(at_daylight_saving_change(tick_of("2024-03-10 02:00")));   // the US, set forward
+  CHECK(at_daylight_saving_change(tick_of("2024-04-07 03:00")));   // Australia, set back
+  CHECK(at_daylight_saving_change(tick_of("1968-03-31 01:00")));   // a Sunday before 1970 (negative ticks)
+  CHECK_FALSE(at_daylight_saving_change(tick_of("2024-06-16 00:00")));  // a Sunday in June
+  CHECK_FALSE(at_daylight_saving_change(tick_of("2021-10-30 02:00")));  // a Saturday
+  CHECK_FALSE(at_daylight_saving_change(tick_of("2021-10-31 04:00")));  // past the small hours
+}
+
 TEST_CASE("frequency names and seasonal periods cover the units", "[time]") {
   using Unit = Frequency::Unit;
   CHECK(Frequency{Unit::none, 0}.name() == "none");

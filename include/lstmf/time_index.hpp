@@ -175,6 +175,10 @@ std::optional<std::size_t> place_on_grid(const TimeIndex& model, std::int64_t an
 bool day_based(TimeKind kind);
 // Every tick falls on Monday to Friday, at one time of day (true for none).
 bool weekday_ticks(const std::vector<std::int64_t>& ticks);
+// Whether the clock time `tick` lies where clocks change for daylight saving time in Europe, North
+// America and Australasia: the small hours (before 04:00) of a Sunday in March, April, September,
+// October or November.
+bool at_daylight_saving_change(std::int64_t tick);
 // Ticks that could be daily or business daily: read as days less than a week apart (daily, 2 days,
 // ...), every tick on a weekday at one time of day, none a step across a weekend (a week of
 // weekdays or less: Monday to Friday, Monday/Wednesday/Friday). A series of a long-format
