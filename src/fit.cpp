@@ -757,6 +757,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   std::vector<EpochRecord> snapshot_history = previous;  // what a snapshot holds, epoch by epoch
   std::atomic<bool> stop{false};
   const WindowSet* train_windows = &dataset.train;
+  // The rows of the training file after its training part: the validation and test tails, which the
+  // weights (but a refit's, below) never trained on (Checkpoint::held_out_rows).
+  const long held_out_rows = dataset.splits.front().rows - dataset.splits.front().train_end;
   const auto train_member = [&](int k) {
     if (k > 0 && stop.load()) return;  // interrupted before this member started: it stays untrained (the first always trains)
     Member& slot = slots[static_cast<size_t>(k)];
@@ -772,6 +775,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
                               resumable_state(*slot.trainer), snapshot_history, slot.trainer->best_epoch(),
                               data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon};
           snapshot.model.parameters() = slot.trainer->kept_parameters();
+          snapshot.held_out_rows = held_out_rows;
           options.on_checkpoint(snapshot);
         }
       }
@@ -853,7 +857,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   checkpoint.best_epoch = first.result.best_epoch;
   for (size_t k = 1; k < slots.size(); ++k) checkpoint.more_members.push_back(*slots[k].model);
   const Split& split = dataset.splits.front();
-  checkpoint.held_out_rows = split.rows - split.train_end;  // until a refit trains on them (below)
+  checkpoint.held_out_rows = held_out_rows;  // until a refit trains on them (below)
   if (validation != nullptr) {
     try {
       outcome.validation =

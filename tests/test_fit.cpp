@@ -74,6 +74,10 @@ TEST_CASE("checkpoint_every hands over resumable snapshots that continue exactly
   CHECK(snapshots[1].history.size() == 4);
   CHECK(snapshots[1].best_epoch >= 1);
   CHECK(snapshots[1].best_epoch <= 4);
+  // Each says, as the end does, the rows after its training part (evaluate's in-sample count).
+  REQUIRE(straight.checkpoint.held_out_rows);
+  CHECK(*straight.checkpoint.held_out_rows > 0);
+  CHECK(snapshots[0].held_out_rows == straight.checkpoint.held_out_rows);
 
   // Resuming from the epoch-4 snapshot gives the checkpoint of the uninterrupted run.
   test::TempDir dir;
