@@ -443,13 +443,13 @@ bool CsvReader::next() {
       if (std::memchr(line, '\r', length) != nullptr)
         message += " (a carriage return (\\r) inside the line: a line end of an old Mac file? convert the line ends "
                    "to LF, e.g. tr '\\r' '\\n')";
+      else if (length > 0 && line[0] == '#')
+        message += " (a comment line? the file's rows hold data only: remove it)";
       else if (fields_.size() == header_.size() + 1 && fields_.back().empty())
         message += std::string(" (the line ends with a delimiter, ") + (delimiter_ == '\t' ? "a tab" : std::string("'") + delimiter_ + "'") +
                    ", that the header does not: remove it, or name that last column in the header)";
       else if (fields_.size() > header_.size() && delimiter_ == ',')
         message += " (a ',' inside a value? quote the value, or use ';' as the delimiter)";
-      else if (length > 0 && line[0] == '#')
-        message += " (a comment line? the file's rows hold data only: remove it)";
       throw InputError(source_, line_, 0, message);
     }
     const bool empty = std::all_of(fields_.begin(), fields_.end(), [](std::string_view f) { return f.empty(); });
