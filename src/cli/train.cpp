@@ -189,6 +189,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     // then renamed into place, so a log that cannot be written leaves the old checkpoint.
     StagedFile(config.output.path, [&](const AppendText& append) { write_panel_checkpoint(checkpoint, append); })
         .commit_with(on_saved);
+    g_saving_to_reader = false;  // written: a signal now is noted as any other
   }
   if (!quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
     say(panel_fit_summary(outcome, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
@@ -326,6 +327,7 @@ int run_train(const TrainArgs& args) {
   // A run that saves no checkpoint (diverged in its first epoch) leaves an earlier log as it was.
   g_saving_to_reader = writes_to_reader(config.output.path) || writes_to_reader(config.output.log_json);
   if (trained) save_with_log(outcome.checkpoint);
+  g_saving_to_reader = false;  // written: a signal now is noted as any other
   // Notes on the data are said even with --quiet; the summary (fit_summary.hpp) is not.
   for (const std::string& note : fit_notes(outcome)) std::cerr << note << "\n";
   if (!args.quiet && trained) {
