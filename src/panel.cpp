@@ -719,11 +719,19 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (config.training.combine == Toggle::automatic) config.training.combine = recipe_toggle(config, data);
   if (data.season == 0) {
     // The file's first series by id with a value in every column, read or not (SeriesSet::unread;
-    // one whose times form no index would fail a whole-file run, and gives none): the same season
-    // for every selection and shard of the file.
-    const Series* first = source.series.empty() ? nullptr : &source.series.front();
-    const auto unread =
-        std::find_if(source.unread.begin(), source.unread.end(), [](const auto& u) { return !u.empty_column && u.indexed; });
+    // one whose times form no index would fail a whole-file run, and gives none), whose times show
+    // its step (one row shows only its form's: a stray row's "daily" set a monthly file's season
+    // to 7, a hunt): the same season for every selection and shard of the file. Without one (no
+    // time column), the first series.
+    const auto stepped = std::find_if(source.series.begin(), source.series.end(),
+                                      [](const Series& s) { return s.time.ticks.size() >= 2; });
+    const auto usable = [](const SeriesSet::Unread& u) { return !u.empty_column && u.indexed; };
+    auto unread = std::find_if(source.unread.begin(), source.unread.end(), [&](const auto& u) { return usable(u) && u.stepped; });
+    const Series* first = stepped != source.series.end() ? &*stepped : nullptr;
+    if (first == nullptr && unread == source.unread.end()) {
+      first = source.series.empty() ? nullptr : &source.series.front();
+      unread = std::find_if(source.unread.begin(), source.unread.end(), usable);
+    }
     Frequency frequency;
     if (first != nullptr && (unread == source.unread.end() || first->id < unread->id))
       frequency = first->time.frequency;

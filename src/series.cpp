@@ -888,7 +888,8 @@ SeriesSet load_series_impl(const DataConfig& data, const std::function<Frequency
       if (!read(i)) {
         const std::vector<char>& has_value = raw.id_has_value[raw_index[i]];
         set.unread.push_back(
-            {id, indices[i].frequency, std::find(has_value.begin(), has_value.end(), 0) != has_value.end(), indexed[i] != 0});
+            {id, indices[i].frequency, std::find(has_value.begin(), has_value.end(), 0) != has_value.end(), indexed[i] != 0,
+             indices[i].ticks.size() >= 2});
         continue;
       }
       try {

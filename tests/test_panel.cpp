@@ -170,7 +170,7 @@ TEST_CASE("the values of series not selected are not read: their missing values 
     CHECK_THROWS_WITH(load_series(semicolon.data, nullptr, false, [](const std::string& id) { return id == "a"; }),
                       Contains("thousands separator"));
   }
-  SECTION("the many-series recipe's season is the first series' with values, read or not") {
+  SECTION("the many-series recipe's season is the first series' with values and a step, read or not") {
     // "a" (monthly) has no value at all: a whole-file run sets it aside and takes b's quarters;
     // a run that reads "c" (monthly) alone takes them too.
     std::string quarters;
@@ -195,6 +195,15 @@ TEST_CASE("the values of series not selected are not read: their missing values 
     REQUIRE(twice.unread.size() == 2);
     CHECK_FALSE(twice.unread.front().indexed);
     CHECK(resolve_panel_recipe(filling, twice).data.season == 4);
+    // "a" of one row shows no step of its own (a month alone reads as monthly, a date as daily): a
+    // stray row set the season of a quarterly file to 12, of a monthly one to 7 (a hunt). Read or
+    // not, it gives none.
+    filling.data.path = dir.write("stray.csv", "id,date,value\na,2001-01,5\n" + quarters + c_rows);
+    CHECK(resolve_panel_recipe(filling, load_series(filling.data, nullptr, true)).data.season == 4);
+    const SeriesSet stray = load_series(filling.data, nullptr, true, only_c);
+    REQUIRE(stray.unread.size() == 2);
+    CHECK_FALSE(stray.unread.front().stepped);
+    CHECK(resolve_panel_recipe(filling, stray).data.season == 4);
   }
 
 }

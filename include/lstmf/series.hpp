@@ -93,12 +93,13 @@ struct SeriesSet {
   std::vector<std::pair<std::string, std::string>> empty;
   // Long format read with a SeriesFilter: the series it left out, whose values were not read, by
   // id: selection.hpp's select_series knows them, and the many-series recipe takes its season from the
-  // file's first series that has values and an index, whichever are selected.
+  // file's first series that has values and an index showing its step, whichever are selected.
   struct Unread {
     std::string id;
     Frequency frequency;        // of its times (none without a time column, or when not indexed)
     bool empty_column = false;  // a column without a single value: in `empty` when read (skip_empty)
     bool indexed = true;        // false: its times form no index (two rows at one time...), which reading it would refuse
+    bool stepped = false;       // its times show its step (two rows or more; one shows only its form's)
   };
   std::vector<Unread> unread;
 };
