@@ -900,6 +900,8 @@ std::vector<std::string> settings_without_effect(const Config& config) {
   unused("training.mode", training.mode != d.mode, data.series_column.empty(), "without a series column (--series-column): the file is one series");
   unused("data.strict", data.strict != defaults.data.strict, data.series_column.empty(),
          "without a series column (--series-column): it refuses rather than skips series of a many-series file");
+  unused("output.log_json", !config.output.log_json.empty(), !data.series_column.empty() && training.mode != TrainingMode::global,
+         "with per-series training: the epochs of a global model (--mode global) are logged; the file is left as it is");
   return notes;
 }
 

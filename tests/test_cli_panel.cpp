@@ -66,6 +66,15 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
   // A series skipped is a note, not an error line ("lstm-forecast: ..." is what a failed run says).
   CHECK_THAT(train.err, !Contains("lstm-forecast:"));
 
+  SECTION("--log-json logs a global model's epochs: with per-series training it leaves the file as it is, with a note") {
+    // It was written empty over an earlier log, without a word (a hunt).
+    dir.write("log.jsonl", "{\"epoch\":1}\n");
+    const RunResult logged = run_cli("train " + kFlags + " --log-json log.jsonl --output l.json", dir.path());
+    INFO(logged.err);
+    REQUIRE(logged.exit_code == 0);
+    CHECK_THAT(logged.err, Contains("note: output.log_json log.jsonl has no effect with per-series training"));
+    CHECK(read_file(dir.file("log.jsonl")) == "{\"epoch\":1}\n");
+  }
   SECTION("with a combination, train says what each series' forecast is, and predict forecasts it") {
     std::string flags = kFlags;
     flags.replace(flags.find(" --quiet"), 8, "");

@@ -301,9 +301,11 @@ int run_train(const TrainArgs& args) {
   if (!config.data.series_column.empty()) {  // many series: run_train_panel above
     check_checkpoint_every(config);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
+    // Only a global model's epochs are logged (per-series training has none to log: a note above).
+    const bool logged = !config.output.log_json.empty() && config.training.mode == TrainingMode::global;
     const int code = run_train_panel(config, args.panel, args.resume, args.quiet, show_progress(args.quiet, args.progress), options.on_epoch,
                                      options.keep_going, [&] {
-                                       if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
+                                       if (logged) write_atomically(config.output.log_json, log);
                                      });
     progress.done();
     return code;
