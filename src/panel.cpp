@@ -179,7 +179,13 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
     fits[static_cast<std::size_t>(i)] = std::move(fit);
   });
   outcome.stopped = stop.load();
-  for (auto& fit : fits) {
+  for (std::size_t i = 0; i < fits.size(); ++i) {
+    std::optional<SeriesFit>& fit = fits[i];
+    // Interrupted before it finished: recorded, so that the checkpoint (a shard's, to merge) does
+    // not pass for the whole selection.
+    if (!fit && outcome.stopped)
+      outcome.checkpoint.left_out.push_back({set.series[i].id, "its training was interrupted (SIGINT or SIGTERM) before it "
+                                                               "finished: train it again (its shard, or --series)"});
     if (!fit) continue;
     if (!fit->refused.empty()) {
       outcome.skipped.push_back({fit->report.id, fit->refused});

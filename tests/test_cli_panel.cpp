@@ -616,6 +616,8 @@ TEST_CASE("a shard whose every series is refused records them, and the merge equ
   const RunResult merged = run_cli("merge" + shards + " --output merged.json", dir.path());
   INFO(merged.err);
   REQUIRE(merged.exit_code == 0);
+  // The merge says which series are not in it (an interrupted shard's untrained ones are too).
+  CHECK_THAT(merged.err, Contains("note: merged.json holds 2 series; 1 more was left out by their shards (the first, 'r': "));
   const RunResult one_run = run_cli("predict --model all.json --input d.csv", dir.path());
   const RunResult from_shards = run_cli("predict --model merged.json --input d.csv", dir.path());
   INFO(from_shards.err);

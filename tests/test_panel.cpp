@@ -227,6 +227,22 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     two.config.training.threads = 1;  // the config records the thread count; nothing else may differ
     CHECK(panel_checkpoint_text(two) == panel_checkpoint_text(one.checkpoint));
   }
+  SECTION("series an interrupt kept from training are recorded as left out, so the checkpoint does not pass for all") {
+    // A shard stopped by Slurm's SIGTERM looked complete, and merge joined it silently (a hunt).
+    PanelFitOptions options;
+    options.on_series = [](const SeriesFitReport&, long, long) { return false; };  // stop after the first
+    const PanelFitOutcome stopped = fit_panel(config, options);
+    CHECK(stopped.stopped);
+    REQUIRE(stopped.checkpoint.series.size() == 1);
+    CHECK(stopped.checkpoint.series.front().id == "a");
+    std::vector<std::string> left;
+    for (const auto& l : stopped.checkpoint.left_out) left.push_back(l.id);
+    CHECK(left == std::vector<std::string>{"b", "c"});  // not "tiny", too short to train: the rows say so
+    CHECK_THAT(stopped.checkpoint.left_out.front().reason, Catch::StartsWith("its training was interrupted"));
+    // It reads back as written (left_out in id order).
+    CHECK(panel_checkpoint_text(panel_checkpoint_from_json(nlohmann::json::parse(panel_checkpoint_text(stopped.checkpoint)), "s.json")) ==
+          panel_checkpoint_text(stopped.checkpoint));
+  }
   SECTION("a shard trains the same models for its series") {
     PanelFitOptions options;
     options.selection = make_selection("", "1/2");
