@@ -325,7 +325,8 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
     if (dropped.empty() || e.file() != history.source) throw;
     throw InputError(e.file(), e.line(), e.column(), e.message() + "; " + dropped);
   }
-  plan.rule += in_sample_note(checkpoint, history, plan);
+  const std::string in_sample = in_sample_note(checkpoint, history, plan);
+  plan.rule += in_sample;
 
   const std::vector<MethodForecasts> methods = {
       {"lstm", predict_at(checkpoint, history.values, history.phase, plan.origins, plan.horizon, options.threads)},
@@ -334,6 +335,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   };
   Backtest result = score_backtest(history.values, checkpoint.columns.targets, plan, methods, history.target_filled);
   result.source = history.source;
+  if (!in_sample.empty()) result.in_sample = in_sample.substr(2);  // without its leading "; "
   // Values the file lacks, filled by data.missing (--missing) for the inputs, are not scored: said.
   // The rows scored are each origin's next `horizon` rows: with a stride beyond the horizon, not
   // every row between the first origin and the last.

@@ -57,9 +57,10 @@ void parallel_for_each(long count, int threads, Body body) {
     if (error) std::rethrow_exception(error);
 }
 
-PanelSeries panel_series_of(const Series& series, MinMaxScaler scaler, int look_back) {
+PanelSeries panel_series_of(const Series& series, MinMaxScaler scaler, int look_back, const Split& split) {
   PanelSeries out;
   out.id = series.id;
+  out.held_out_rows = split.rows - split.train_end;
   out.frequency = series.time.frequency;
   out.month_day = series.time.month_day;
   out.scaler = std::move(scaler);
@@ -74,7 +75,9 @@ Checkpoint make_view(const Config& config, const ColumnsInfo& shared, const Pane
   columns.frequency = s.frequency;
   columns.month_day = s.month_day;
   columns.seasonal_period = std::max(1, s.frequency.seasonal_period());
-  return Checkpoint{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, s.intervals, s.combination, {}};
+  Checkpoint view{config, std::move(columns), s.scaler, model, nullptr, {}, s.best_epoch, s.data_tail, {}, s.intervals, s.combination, {}};
+  view.held_out_rows = s.held_out_rows;
+  return view;
 }
 
 // ---- per-series training ----
@@ -103,7 +106,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   Dataset dataset = prepare_dataset(std::move(one), config.data);
   // A value the model cannot compute with (scaler.hpp) skips the series with that reason (an
   // error under data.strict), rather than a training said to diverge.
-  SeriesFit fit{panel_series_of(series, dataset.scalers.front(), config.data.look_back), {}, dataset.train.size(),
+  SeriesFit fit{panel_series_of(series, dataset.scalers.front(), config.data.look_back, dataset.splits.front()), {}, dataset.train.size(),
                 dataset.validation.size(), false, "", false};
   fit.report.id = series.id;
   try {
@@ -241,7 +244,7 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
   checkpoint.best_epoch = outcome.result.best_epoch;
   const auto& series = dataset.source.series;
   for (std::size_t i = 0; i < series.size(); ++i)
-    checkpoint.series.push_back(panel_series_of(series[i], dataset.scalers[i], config.data.look_back));
+    checkpoint.series.push_back(panel_series_of(series[i], dataset.scalers[i], config.data.look_back, dataset.splits[i]));
   outcome.reports.resize(series.size());
   const int threads = use_threads(config.training.threads);
   parallel_for_each(static_cast<long>(series.size()), threads, [&](long i) {
@@ -273,6 +276,7 @@ json series_item_json(const PanelCheckpoint& checkpoint, const PanelSeries& s) {
                {"data_tail", data_tail_to_json(s.data_tail, columns)}};
   if (!s.combination.empty()) item["combination"] = combination_to_json(s.combination);
   if (!s.intervals.empty()) item["intervals"] = intervals_to_json(s.intervals);
+  if (s.held_out_rows) item["held_out_rows"] = *s.held_out_rows;
   if (s.model) {
     item["state_dict"] = s.model->state_dict_json();
     item["training"] = {{"best_epoch", s.best_epoch},
@@ -482,6 +486,15 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         bad(where + "." + e.message());
       }
       s.best_val_loss = std::numeric_limits<double>::quiet_NaN();
+      if (item.contains("held_out_rows")) {
+        s.held_out_rows = read_integer(item, "held_out_rows", where, 0, std::numeric_limits<int>::max());
+        if (*s.held_out_rows > 0 && !s.data_tail.ticks.empty()) try {  // evaluate dates the last row trained on from it
+            (void)columns.time_index().advance(s.data_tail.ticks.back(), -*s.held_out_rows);
+          } catch (const InputError&) {
+            bad(where + ".held_out_rows " + std::to_string(*s.held_out_rows) +
+                " steps before the data tail's last time lie before the supported range of times");
+          }
+      }
       for (const char* key : {"combination", "intervals"})
         if (version < 3 && item.contains(key))
           bad(where + " has '" + key + "', which a version 2 many-series checkpoint has not (version 3 added it): is \"version\" right?");
@@ -1074,6 +1087,8 @@ PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet&
     const History h = history_of(checkpoint, index, &history);
     try {
       results[index] = backtest(checkpoint.view(index), h, one);
+      // A series' table row has no origin rule to end: its in-sample count is a note.
+      if (!results[index]->in_sample.empty()) results[index]->history_notes.push_back(results[index]->in_sample);
     } catch (const InputError& e) {  // this series' history is too short for the plan
       errors[index] = e.message().empty() ? e.what() : e.message();
     } catch (const DivergedError& e) {  // a non-finite forecast: which series made it

@@ -165,6 +165,13 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     const RunResult origins = run_cli("evaluate --model m.json --input panel.csv --origins 0", dir.path());
     CHECK(origins.exit_code == 2);
     CHECK(origins.err == "lstm-forecast: --origins must be >= 1, got 0\n");
+    // Origins reaching back into a series' training rows are said per series, as for one series
+    // (a hunt: a many-series report scored them silently); the held-out tails are not.
+    CHECK_THAT(run_cli("evaluate --model m.json --input panel.csv --origins 12 --series s0", dir.path()).err,
+               Contains("note: series 's0': the model trained on every row of its training file before its held-out tail, "
+                        "so ") && Contains(" forecasts scored are at or before the last time it trained on"));
+    CHECK_THAT(evaluate.err, !Contains("in-sample"));
+    CHECK(nlohmann::json::parse(read_file(dir.file("m.json")))["series"][0]["held_out_rows"].get<long>() > 0);
     const auto report = nlohmann::json::parse(run_cli("evaluate --json --model m.json --input panel.csv", dir.path()).out);
     REQUIRE(report["skipped"].size() == 1);
     CHECK(report["skipped"][0]["id"] == "short");
@@ -673,7 +680,11 @@ TEST_CASE("many-series evaluate notes a MASE scale of m = 1 per series, as the s
                             Contains("note: series 'b': MASE scale uses m = 1"));
   CHECK_THAT(table.out, !Contains("note"));  // stdout is the table
   const auto json = nlohmann::json::parse(run_cli("evaluate --model m.json --input p.csv --horizon 36 --json", dir.path()).out);
-  CHECK(json["series"][0]["notes"][0].get<std::string>().rfind("MASE scale uses m = 1", 0) == 0);
+  // Its notes: the 31 forecasts a horizon of 36 scores on rows it trained on, then the scale's m.
+  const nlohmann::json& notes = json["series"][0]["notes"];
+  REQUIRE(notes.size() == 2);
+  CHECK_THAT(notes[0].get<std::string>(), Contains("so 31 of the 36 forecasts scored are at or before the last time it trained on"));
+  CHECK(notes[1].get<std::string>().rfind("MASE scale uses m = 1", 0) == 0);
 }
 
 TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cli-panel]") {

@@ -104,6 +104,9 @@ struct Backtest {
   std::vector<MaseScale> scales;       // per target, from rows [0, origins.front())
   std::vector<MethodScores> scores;    // method by method in the order given, each target in turn
   std::vector<std::string> history_notes;  // about the history scored (values filled by data.missing)
+  // How many forecasts scored are at or before the last time the model trained on, in words, when
+  // some are (also ending plan.rule, where one series' report says it; a many-series report notes it).
+  std::string in_sample;
 
   // Every distinct note of the scores and scales, once each, prefixed by the target's name when
   // there are several targets ("MAPE skips 3 of 40 actual values that are 0").

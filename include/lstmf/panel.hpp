@@ -53,6 +53,10 @@ struct PanelSeries {
   // Split-conformal |residual| quantiles of this series' validation windows (fit.hpp
   // calibrate_on_validation, of the forecast predict makes: its model and combination); empty without them.
   IntervalQuantiles intervals;
+  // The rows of this series after its training part, its validation and test tails, as
+  // Checkpoint::held_out_rows (evaluate counts the forecasts it scores at or before the last time
+  // trained on); absent in files written before it.
+  std::optional<long> held_out_rows;
 };
 
 struct PanelCheckpoint {
