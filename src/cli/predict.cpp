@@ -115,7 +115,7 @@ Command add_predict(CLI::App& app) {
       ->multi_option_policy(CLI::MultiOptionPolicy::Throw);
   args->missing_option = add_history_missing(*command, args->missing);
   // Fitted values are the trained H steps of every window, without intervals.
-  command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future")
+  command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future (a single-series checkpoint)")
       ->excludes(horizon)
       ->excludes(intervals);
   command->add_option("--threads", args->threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
