@@ -23,7 +23,10 @@ PanelRunEnd judge_panel_run(const PanelFitOutcome& outcome, const SeriesSelectio
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   const bool global = checkpoint.global();
   PanelRunEnd end;
-  end.only_left_out = !global && checkpoint.series.empty() && !checkpoint.left_out.empty() && selection.shard_of_split();
+  // A shard's series all left out are recorded for merge; not when an interrupt stopped it (a
+  // review: every series recorded as not finished replaced an earlier shard file with none).
+  end.only_left_out = !global && checkpoint.series.empty() && !checkpoint.left_out.empty() && selection.shard_of_split() &&
+                      !outcome.stopped;
   if (!global && checkpoint.series.empty() && !outcome.stopped && !end.only_left_out) {
     if (std::any_of(outcome.skipped.begin(), outcome.skipped.end(), [](const SkippedSeries& s) { return s.diverged; }))
       throw DivergedError("no series trained: every series that was long enough diverged or was refused (as above); "
@@ -44,7 +47,7 @@ std::vector<std::string> panel_data_notes(const PanelFitOutcome& outcome) {
   // One season and look-back for every series (panel.hpp resolve_panel_recipe).
   if (outcome.other_season)
     notes.push_back("note: the series differ in frequency (series '" + printable(outcome.other_season->id) + "' is " +
-                    outcome.other_season->frequency.name() + "): every model takes the file's first series' season (" +
+                    outcome.other_season->frequency.name() + "): every model takes the season of the file's first series with two rows or more (" +
                     std::to_string(data.season) + ") and look-back (" + std::to_string(data.look_back) +
                     "); train each frequency apart (a file each, or --series with --season M) to give it its own");
   if (!outcome.time_column_unread.empty())

@@ -188,7 +188,7 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
     // not pass for the whole selection.
     if (!fit && outcome.stopped)
       outcome.checkpoint.left_out.push_back({set.series[i].id, "its training was interrupted (SIGINT or SIGTERM) before it "
-                                                               "finished: train it again (its shard, or --series)"});
+                                                               "finished: run the training again"});
     if (!fit) continue;
     if (!fit->refused.empty()) {
       outcome.skipped.push_back({fit->report.id, fit->refused});

@@ -158,6 +158,11 @@ TEST_CASE("a many-series run that trained no series fails, unless it is a shard 
   outcome.stopped = true;
   const PanelRunEnd stopped = judge_panel_run(outcome, whole, "d.csv");
   CHECK_FALSE(stopped.trained);
+  // A shard's too: its left_out records the series not finished, but a checkpoint of none would
+  // replace an earlier shard file (a review).
+  const PanelRunEnd stopped_shard = judge_panel_run(outcome, make_selection("", "1/3"), "d.csv");
+  CHECK_FALSE(stopped_shard.only_left_out);
+  CHECK_FALSE(stopped_shard.trained);
   CHECK(panel_series_notes(outcome) ==
         std::vector<std::string>{"note: skipped series 'a': too short for one window", "note: skipped series 'b': training diverged in epoch 1"});
 }
