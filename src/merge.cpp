@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <functional>
 #include <tuple>
 #include <unordered_map>
 
@@ -136,9 +137,11 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
     for (auto& s : parts[p].series) merged.series.push_back(std::move(s));
     for (auto& l : parts[p].left_out) merged.left_out.push_back(std::move(l));
   }
-  // One entry per id (parts without shards may overlap), none for an id another part trained.
-  std::sort(merged.left_out.begin(), merged.left_out.end(),
-            [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id < b.id; });
+  // One entry per id (parts without shards may overlap), none for an id another part trained; of
+  // two for one id, a divergence first, then by reason: the same whatever the order of the inputs.
+  std::sort(merged.left_out.begin(), merged.left_out.end(), [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) {
+    return std::make_tuple(std::cref(a.id), !a.diverged, std::cref(a.reason)) < std::make_tuple(std::cref(b.id), !b.diverged, std::cref(b.reason));
+  });
   merged.left_out.erase(std::unique(merged.left_out.begin(), merged.left_out.end(),
                                     [](const PanelCheckpoint::LeftOut& a, const PanelCheckpoint::LeftOut& b) { return a.id == b.id; }),
                         merged.left_out.end());
