@@ -559,8 +559,8 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
   std::string loud = flags;
   loud.replace(loud.find(" --quiet"), 8, "");
   CHECK_THAT(run_cli("train " + loud + " --output loud.json", dir.path()).err,
-             Contains("note: the series differ in frequency (series 'm' is monthly): every model takes the file's first "
-                      "series' season (7) and look-back (6)"));
+             Contains("note: the series differ in frequency (series 'm' is monthly): every model takes the season of the "
+                      "file's first series with two rows or more (7) and look-back (6)"));
   CHECK_THAT(run_cli("train " + loud + " --season 7 --output loud.json", dir.path()).err, !Contains("differ in frequency"));
   CHECK_THAT(run_cli("inspect --data mix.csv --series-column id --time-column date --target value --look-back 6", dir.path()).out,
              Contains("frequency: daily (seasonal period 7), 1 series; monthly (seasonal period 12), 1 series"));

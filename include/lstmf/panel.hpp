@@ -169,7 +169,7 @@ struct PanelFitOutcome {
   bool stopped = false;                // a callback asked to stop
   std::string rows_dropped;            // dropped_rows_note of the file's series ("" for none)
   std::string last_value_jump;         // series.hpp last_value_jump_note of the series trained ("" for none)
-  // With data.season chosen from the file's first series (resolve_panel_recipe), the first series
+  // With data.season chosen from the file's first series with a step (resolve_panel_recipe), the first series
   // trained whose own frequency has another seasonal period: its windows, look-back and combination
   // still take that season. Empty when every series shares it, or the season was given.
   struct OtherSeason {
@@ -188,7 +188,8 @@ struct PanelFitOutcome {
 
 // Many-series training resolves the keys left "chosen from the data" (recipe.hpp) by one rule for
 // every series, from the whole file before any selection, so each --shard gets the same config:
-//   season 0       -> the first series' seasonal period (monthly 12, ..., else 1)
+//   season 0       -> the seasonal period (monthly 12, ..., else 1) of the first series by id whose
+//                     times show its step (two rows or more)
 //   look_back 0    -> max(2m, horizon, 6); series too short for it are skipped (or refused, strict)
 //   normalise auto -> season (windows.hpp) when m > 1 and the look-back holds a season, else last
 //                     (README "Many-series benchmarks": on 29 real series, per-series MASE 1.371 against
