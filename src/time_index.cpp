@@ -558,6 +558,7 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
   using Unit = Frequency::Unit;
 
   Unit unit = Unit::none;
+  bool onto_month_day = false;  // business month ends or starts: moved onto month_day below
   switch (format.kind) {
     case TimeKind::none:
       return index;
@@ -597,11 +598,7 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
       } else if (const int day = business_month_day(t); day > 0) {
         unit = Unit::months;
         index.month_day = day;
-        for (std::int64_t& tick : index.ticks) {  // each on its month's end (first day), at its time of day
-          const CivilTime civil = split_tick(tick);
-          tick = days_from_civil(civil.year, civil.month, std::min(day, days_in_month(civil.year, civil.month))) * kSecondsPerDay +
-                 civil.second_of_day;
-        }
+        onto_month_day = true;
       } else if (business_day_ticks(t)) {
         unit = Unit::business_days;
       }
@@ -610,6 +607,9 @@ TimeIndex infer_time_index(std::vector<std::int64_t> ticks, const TimeFormat& fo
   }
 
   index.frequency.unit = unit;
+  // Each tick on its month's end (first day), at its time of day: a month step of 0 clamps the day.
+  if (onto_month_day)
+    for (std::int64_t& tick : index.ticks) tick = index.advance(tick, 0);
   if (t.size() < 2) {
     switch (format.kind) {
       case TimeKind::integer: index.frequency.count = 1; break;
