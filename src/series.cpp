@@ -113,11 +113,13 @@ std::string column_list(const std::vector<std::string>& header) {
 // A clock written without a UTC offset that changed for daylight saving time repeats an hour
 // (set back) or skips one (set forward), where at_daylight_saving_change says: for a repeated or a
 // missing time `tick` of such a column (the caller checks the hour around it), the advice to write
-// the times in UTC, to end a parenthesis ("; a clock set back ..."); "" for other times.
-std::string daylight_saving_hint(std::int64_t tick, const TimeFormat& format, bool set_back) {
+// the times in UTC, after `lead` ("; " within a parenthesis, " (" to open one, which it closes); ""
+// for other times.
+std::string daylight_saving_hint(std::int64_t tick, const TimeFormat& format, bool set_back, const char* lead = "; ") {
   if (format.kind != TimeKind::datetime || format.offset || format.zulu || !at_daylight_saving_change(tick)) return "";
-  return std::string("; a clock ") + (set_back ? "set back" : "set forward") +
-         " an hour for daylight saving time? write the times in UTC, or with their UTC offset";
+  return lead + std::string("a clock ") + (set_back ? "set back" : "set forward") +
+         " an hour for daylight saving time? write the times in UTC, or with their UTC offset" +
+         (std::string(lead) == " (" ? ")" : "");
 }
 
 // Rejects a configuration that selects one name twice, before the file is read.
@@ -150,7 +152,8 @@ std::size_t find_column(const CsvReader& csv, const HeaderIndex& index, const st
                         bool long_format) {
   const std::vector<std::string>& header = csv.header();
   const auto at = index.find(name);
-  const std::vector<std::size_t> found = at == index.end() ? std::vector<std::size_t>{} : at->second;
+  static const std::vector<std::size_t> none;
+  const std::vector<std::size_t>& found = at == index.end() ? none : at->second;
   if (found.size() == 1) return found.front();
   if (found.size() > 1) {
     std::string fields;
@@ -428,14 +431,13 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
                                     ? daylight_saving_hint(tick, raw.time_format, true)
                                     : std::string()) +
                                ")" + guessed);
-        const std::string set_back = daylight_saving_hint(tick, raw.time_format, true);
         throw InputError(source, line, column,
                          "time " + in_quotes(text) + " comes before " + in_quotes(before) + " on line " + before_line +
                              "; rows must be in increasing time order" +
                              (raw.rows == 1 ? std::string(" (newest first? reverse the rows under the header, e.g. "
                                                           "(head -n 1 F; tail -n +2 F | tac))")
-                              : raw.ticks.back() - tick < 3600 && !set_back.empty()  // back within the hour: 02:00 after 02:45
-                                  ? " (" + set_back.substr(2) + ")"
+                              : raw.ticks.back() - tick < 3600  // back within the hour: 02:00 after 02:45
+                                  ? daylight_saving_hint(tick, raw.time_format, true, " (")
                                   : std::string()) + guessed);
       }
       raw.ticks.push_back(tick);
