@@ -600,6 +600,12 @@ std::optional<struct stat> input_file(const std::string& path) {
 }
 }  // namespace
 
+std::optional<std::pair<std::uint64_t, std::uint64_t>> input_identity(const std::string& path) {
+  const auto info = input_file(path);
+  if (!info) return std::nullopt;
+  return std::make_pair(static_cast<std::uint64_t>(info->st_dev), static_cast<std::uint64_t>(info->st_ino));
+}
+
 bool writes_stdout(const std::string& path) {
   if (path == "-") return true;
   const auto out = stdout_file();

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -11,8 +12,6 @@
 #include <set>
 #include <sstream>
 #include <tuple>
-
-#include <sys/stat.h>
 
 #include <nlohmann/json.hpp>
 
@@ -145,7 +144,7 @@ void check_folder(const std::string& folder, const json& meta, const std::string
                   const std::optional<json>& baselines_file, const std::string& baselines_path, const std::vector<std::string>& only) {
   // A series is a file's target column: two keys naming one file ("y.csv" and "./y.csv", or a link
   // to it) with one target would score it twice; with two targets they are two series.
-  std::map<std::tuple<dev_t, ino_t, std::string>, std::string> series_of;  // (file identity, target) -> the key
+  std::map<std::tuple<std::uint64_t, std::uint64_t, std::string>, std::string> series_of;  // (file identity, target) -> the key
   for (const auto& [file, info] : meta.items()) {
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
     if (file.find('\0') != std::string::npos)
@@ -172,10 +171,10 @@ void check_folder(const std::string& folder, const json& meta, const std::string
       throw InputError(where + (fs::exists(fs::path(folder) / file)
                                     ? ": meta.json lists it, but it is not a regular file (a folder? a pipe?)"
                                     : ": meta.json lists this file, but the folder has no such file"));
-    struct stat identity {};
-    if (::stat((fs::path(folder) / file).c_str(), &identity) != 0) continue;  // gone since: its read says why
+    const auto identity = input_identity((fs::path(folder) / file).string());
+    if (!identity) continue;  // gone since: its read says why
     const std::string target = info["target"].get<std::string>();
-    const auto [at, added] = series_of.emplace(std::make_tuple(identity.st_dev, identity.st_ino, target), file);
+    const auto [at, added] = series_of.emplace(std::make_tuple(identity->first, identity->second, target), file);
     if (!added)
       throw InputError(meta_path, 0, 0, in_quotes(at->second) + " and " + in_quotes(file) + " name the same file and target (" +
                                             in_quotes(target) + "): list each series once");

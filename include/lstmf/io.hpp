@@ -1,6 +1,8 @@
 // Files in and out: whole-file reads, JSON with located parse errors, and atomic writes.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +56,10 @@ void check_distinct(const std::string& output_flag, const std::string& output,
 bool writes_stdout(const std::string& path);
 // True when `path` names a pipe (a FIFO, or bash's >(...) as /dev/fd/N).
 bool is_fifo(const std::string& path);
+// The identity (device, inode) of the file an input path names, as check_distinct compares them:
+// the file itself, or for "-" the regular file stdin reads (`< a.csv`); nullopt when it names none.
+// Two paths of one identity name one file (another spelling, a link).
+std::optional<std::pair<std::uint64_t, std::uint64_t>> input_identity(const std::string& path);
 // Throws InputError when more than one of `inputs` ({flag, path}) is "-": stdin can be read once.
 //   "--model - and --input - both read stdin; give one of them as a file"
 void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs);

@@ -1,8 +1,7 @@
 // lstm-forecast merge: joins the outputs of shard runs (--shard K/N) into one: many-series
 // checkpoints of per-series mode, or long-format forecast CSVs. Inputs that do not fit together are
 // refused with the file that differs; the output is written atomically.
-#include <sys/stat.h>
-
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -35,12 +34,13 @@ int run_merge(const MergeArgs& args) {
   if (std::count(args.inputs.begin(), args.inputs.end(), "-") > 1) throw InputError("stdin (-) can be read only once");
   // One file given twice (overlapping globs, a typo, a link to it): said as such, not as each of its
   // series being "also in" itself.
-  std::map<std::pair<dev_t, ino_t>, std::string> given;
+  std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> given;
   for (const auto& input : args.inputs) {
-    struct stat info {};
-    if (input == "-" || ::stat(input.c_str(), &info) != 0) continue;  // a missing one fails on reading
-    if (const auto [earlier, added] = given.emplace(std::make_pair(info.st_dev, info.st_ino), input); !added)
-      throw InputError(input, 0, 0, earlier->second == input ? "is given twice" : "is " + earlier->second + ", given twice");
+    const auto identity = input_identity(input);
+    if (!identity) continue;  // a missing one fails on reading
+    if (const auto [earlier, added] = given.emplace(*identity, input); !added)
+      throw InputError(source_name(input), 0, 0,
+                       earlier->second == input ? "is given twice" : "is " + source_name(earlier->second) + ", given twice");
   }
   std::vector<std::string> texts, names;  // names: as messages give them, stdin as <stdin>
   for (const auto& input : args.inputs) {
