@@ -890,11 +890,14 @@ std::vector<std::string> settings_without_effect(const Config& config) {
   unused("training.momentum", training.momentum != d.momentum, training.optimizer == OptimizerKind::adam,
          optimizer + " (it is RMSprop's and SGD's)");
   unused("training.eps", training.eps != d.eps, training.optimizer == OptimizerKind::sgd, optimizer + " (it is Adam's and RMSprop's)");
+  // A loss or lr_factor left at its default is the recipe's to choose when it chooses the epochs
+  // (Huber, 0.5: resolve_recipe); with epochs given, the default is what trains.
+  const auto trains_with = [&](const char* key) { return config.is_given(key) || training.epochs != 0; };
   unused("training.huber_delta", training.huber_delta != d.huber_delta,
-         training.loss != LossKind::huber && config.is_given("training.loss"), "with the " + to_string(training.loss) + " loss");
+         training.loss != LossKind::huber && trains_with("training.loss"), "with the " + to_string(training.loss) + " loss");
   unused("training.theta_weight", training.theta_weight > 0 && training.theta_weight != d.theta_weight, training.combine == Toggle::off,
          "with training.combine false: it is Theta's share of the combination");
-  const bool no_plateau = training.lr_factor == 1.0 && config.is_given("training.lr_factor");
+  const bool no_plateau = training.lr_factor == 1.0 && trains_with("training.lr_factor");
   unused("training.lr_patience", training.lr_patience != d.lr_patience, no_plateau, "with training.lr_factor 1 (no reduce-on-plateau)");
   unused("training.min_lr", training.min_lr != d.min_lr, no_plateau, "with training.lr_factor 1 (no reduce-on-plateau)");
   unused("training.mode", training.mode != d.mode, data.series_column.empty(), "without a series column (--series-column): the file is one series");

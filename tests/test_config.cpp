@@ -377,6 +377,25 @@ TEST_CASE("settings given without effect are named at their values, not defaults
   REQUIRE(notes.size() == 2);
   CHECK(notes[0] == "training.beta1 0.8 has no effect with the sgd optimizer (it is Adam's)");
   CHECK(notes[1] == "training.theta_weight 0.5 has no effect with training.combine false: it is Theta's share of the combination");
+  // Found by a review: with the epochs left to the recipe, a loss and lr_factor left at their
+  // defaults are the recipe's (Huber, 0.5), so Huber's delta and the plateau settings act; with the
+  // epochs given they stay MSE and 1, and those settings do nothing.
+  Config recipe;
+  const auto set = [](Config& into, const std::string& key, const std::string& value) {
+    set_from_text(into, *find_option(key), value);
+    into.given.insert(key);
+  };
+  set(recipe, "training.huber_delta", "2");
+  set(recipe, "training.lr_patience", "3");
+  CHECK(settings_without_effect(recipe).empty());
+  set(recipe, "training.epochs", "50");
+  notes = settings_without_effect(recipe);
+  REQUIRE(notes.size() == 2);
+  CHECK(notes[0] == "training.huber_delta 2.0 has no effect with the mse loss");
+  CHECK(notes[1] == "training.lr_patience 3 has no effect with training.lr_factor 1 (no reduce-on-plateau)");
+  set(recipe, "training.loss", "huber");
+  set(recipe, "training.lr_factor", "0.5");
+  CHECK(settings_without_effect(recipe).empty());
   // A checkpoint's recorded config gives every key, at the values the recipe resolved (Huber loss,
   // lr_factor 0.5, one layer) or an older file wrote (theta_weight 0 with combine false): nothing
   // to say of them.
