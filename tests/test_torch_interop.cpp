@@ -293,6 +293,50 @@ TEST_CASE("from-checkpoint then to-checkpoint gives back the same checkpoint", "
   }
 }
 
+// Found by a review: a refitted model (training.refit true, what --epochs auto gives with the
+// README's export flags) exported with --config-json was refused on the way back ("training.refit
+// must be false"), though its weights are one plain nn.LSTM like any other.
+TEST_CASE("a refitted checkpoint train wrote goes to PyTorch's files and back with the same forecasts", "[interop]") {
+  require_python_with_numpy();
+  TempDir dir;
+  std::ostringstream csv;
+  csv << "date,sales\n";
+  for (int month = 0; month < 36; ++month)
+    csv << 2020 + month / 12 << "-" << (month % 12 < 9 ? "0" : "") << month % 12 + 1 << "-01,"
+        << 100 + 3 * month + 20 * std::sin(month * 0.5236) << "\n";
+  dir.write("sales.csv", csv.str());
+  require_ok(run_cli("train --data sales.csv --target sales --time-column date --horizon 3 --ensemble 1 --normalise "
+                     "minmax --seasonal-adjust none --combine false --refit true --epochs 3 --quiet --output model.json",
+                     dir.path()),
+             "train");
+  REQUIRE(read_json(dir.file("model.json")).at("config").at("training").at("refit") == true);
+  require_ok(run_tool("from-checkpoint --model model.json --state-dict state.npz --scaler-json scaler.json "
+                      "--config-json config.json --tail-json tail.json",
+                      dir.path()),
+             "from-checkpoint");
+  require_ok(run_tool("to-checkpoint --state-dict state.npz --scaler-json scaler.json --config config.json "
+                      "--tail-json tail.json --output back.json",
+                      dir.path()),
+             "to-checkpoint");
+  const json back = read_json(dir.file("back.json"));
+  CHECK(back.at("config") == read_json(dir.file("model.json")).at("config"));
+  const RunResult first = run_cli("predict --model model.json", dir.path());
+  const RunResult second = run_cli("predict --model back.json", dir.path());
+  require_ok(first, "predict");
+  require_ok(second, "predict");
+  CHECK(second.out == first.out);
+  // A config file asking for a refit of weights trained elsewhere is taken as their record too;
+  // an ensemble or a combination is still refused.
+  json combined = read_json(dir.file("config.json"));
+  combined["training"]["combine"] = true;
+  dir.write("combined.json", combined.dump());
+  const RunResult refused = run_tool("to-checkpoint --state-dict state.npz --scaler-json scaler.json --config "
+                                     "combined.json --tail-json tail.json --output refused.json",
+                                     dir.path());
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err, Catch::Contains("training.combine must be false for a PyTorch state_dict"));
+}
+
 TEST_CASE("a time column: the data tail keeps its timestamps and the frequency is the data's", "[interop]") {
   require_python_with_numpy();
   const std::string fixture = source_path("tests/fixtures/torch/l1_h4.json");

@@ -1060,8 +1060,7 @@ def to_checkpoint(args):
                       "of a plain nn.LSTM), got '%s'" % data["seasonal_adjust"])
     # What a config file sets that one plain nn.LSTM cannot carry is refused, not overwritten.
     for path, allowed, why in (("model.ensemble", (1, "auto"), "one PyTorch state_dict holds one model"),
-                               ("training.combine", (False, "auto"), "a forecast combination needs validation errors"),
-                               ("training.refit", (False, "auto"), "a refit needs lstm-forecast's training")):
+                               ("training.combine", (False, "auto"), "a forecast combination needs validation errors")):
         section, key = path.split(".")
         value = config[section][key]
         if path in in_file and (isinstance(value, bool) != isinstance(allowed[0], bool) or value not in allowed):
@@ -1076,7 +1075,10 @@ def to_checkpoint(args):
     data.update(normalise="minmax", season=season, seasonal_adjust="none")
     config["model"]["ensemble"] = 1
     config["training"]["combine"] = False  # a forecast combination needs validation errors
-    config["training"]["refit"] = False
+    # training.refit says how the weights were trained, not what they are: true (from-checkpoint's
+    # config of a refitted model: trained again on every row) is kept; "auto" is false.
+    if not isinstance(config["training"]["refit"], bool):
+        config["training"]["refit"] = False
     epochs = config["training"]["epochs"]
     config["training"]["epochs"] = epochs if isinstance(epochs, int) else 1
 
