@@ -212,6 +212,16 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   REQUIRE(too_short.exit_code == 0);
   CHECK_THAT(too_short.out, Contains("rows: 30") && !Contains("windows:") &&
                                 Contains("train refuses this data: <stdin> has 30 rows, too short for one window"));
+  // A season normalisation given that no window of these rows can hold: the recipe's refusal, said
+  // the same way (a review: inspect had failed with train's error alone).
+  std::string year = "date,y\n";
+  for (int i = 0; i < 12; ++i) year += year_month(2001, i) + "," + std::to_string(100 + i * 7 % 12) + "\n";
+  const RunResult no_season = run_cli("inspect --data - --target y --horizon 2 --normalise season", dir.path(), year);
+  INFO(no_season.err);
+  REQUIRE(no_season.exit_code == 0);
+  CHECK_THAT(no_season.out, Contains("rows: 12") && Contains("frequency: monthly (seasonal period 12)") &&
+                                Contains("train refuses this data: <stdin>: data.normalise season needs a window of a whole season"));
+  CHECK(run_cli("train --data - --target y --horizon 2 --normalise season --quiet", dir.path(), year).exit_code == 2);
 }
 
 TEST_CASE("inspect reads data from stdin", "[cli]") {

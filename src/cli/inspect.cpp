@@ -42,8 +42,22 @@ Command add_inspect(CLI::App& app) {
                      : dropped_rows_note(data.series.front().dropped);
             // What train would use: the recipe's choices for the keys chosen from the data, and
             // with a series column the many-series rule, skipping the series too short for it.
-            const FitPlan plan = many ? FitPlan{resolve_panel_recipe(requested, data), ShortSeries::none, 0}
-                                      : plan_fit(requested, data);
+            const auto say_dropped = [&] {
+              if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
+              if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
+            };
+            FitPlan plan;
+            if (many) {
+              plan = FitPlan{resolve_panel_recipe(requested, data), ShortSeries::none, 0};
+            } else {
+              try {
+                plan = plan_fit(requested, data);
+              } catch (const InputError& e) {  // the recipe's refusal (a season given that no window holds): no recipe to show
+                std::cout << describe(data) << "train refuses this data: " << e.what() << "\n";
+                say_dropped();
+                return 0;
+              }
+            }
             const Config& config = plan.config;
             check_checkpoint_every(config);  // as train refuses it
             std::vector<SkippedSeries> skipped;
@@ -86,8 +100,7 @@ Command add_inspect(CLI::App& app) {
                   constant_columns_note(dataset->scalers.front(), config.data.targets, config.data.features);
               if (!constant.empty()) std::cout << "note: " << constant << "\n";
             }
-            if (!dropped.empty()) std::cout << "time column not read: " << dropped << "\n";
-            if (!rows_dropped.empty()) std::cout << "dropped: " << rows_dropped << "\n";
+            say_dropped();
             if (!unread.empty())
               std::cout << "note: " << time_column_unread_note(unread, many ? std::max(1, config.data.season) : 0) << "\n";
             if (!many && requested.data.horizon > config.data.horizon)  // as train's settings line
