@@ -274,6 +274,32 @@ TEST_CASE("intervals calibrated on two lucky validation windows are no narrower 
   CHECK(q.abs_residual(0, 80 - IntervalQuantiles::kFirstLevel) >= 1.2815 * sd);
 }
 
+TEST_CASE("one typo among the training rows does not make the 95% intervals a thousand times the 80% ones", "[fit]") {
+  // A hunt: 72 months near 150 with 1000000 at row 21, 7 validation windows: the 95% bound is the
+  // normal one with the floor of the lag-12 changes' spread, which the typo's two changes (up and
+  // down) had made +-525000 where the 80% bound was +-12.
+  std::string text = "month,y\n";
+  for (int t = 0; t < 72; ++t)
+    text += year_month(2000, t) + "," + (t == 20 ? "1000000" : format_number(std::round((100 + 20 * std::sin(t * M_PI / 6) + t) * 100) / 100)) + "\n";
+  test::TempDir dir;
+  Config config;
+  config.data.path = dir.write("typo.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 6;
+  config.model.ensemble = 1;
+  config.training.threads = 1;
+  const IntervalQuantiles& q = fit(config).checkpoint.intervals;
+  REQUIRE(q.windows > 0);
+  REQUIRE(q.windows < 20);  // so the 95% bound is the normal one, floored
+  for (long h = 0; h < 6; ++h) {
+    INFO("step " << h + 1);
+    const double at80 = q.abs_residual(h, 80 - IntervalQuantiles::kFirstLevel);
+    const double at95 = q.abs_residual(h, 95 - IntervalQuantiles::kFirstLevel);
+    CHECK(at80 > 0);
+    CHECK(at95 < 3 * at80);
+  }
+}
+
 TEST_CASE("a refit whose forecast runs away from the rows it trained on is not kept", "[fit]") {
   // 18 months of a random walk within 101 to 117 (a hunt's rw-16): the refit, 300 epochs on every
   // row with nothing to stop it, rolled a one-step model 18 months forward to 540; the validated
