@@ -234,18 +234,23 @@ std::vector<std::string> history_notes(const Checkpoint& checkpoint, const Histo
 }
 
 std::string constant_columns_note(const Checkpoint& checkpoint) {
-  return constant_columns_note(checkpoint.scaler, checkpoint.columns.targets, checkpoint.columns.features);
+  return constant_columns_note(checkpoint.scaler, checkpoint.columns.targets, checkpoint.columns.features,
+                               !checkpoint.seasonal.empty());
 }
 
 std::string constant_columns_note(const MinMaxScaler& scaler, const std::vector<std::string>& target_names,
-                                  const std::vector<std::string>& features) {
+                                  const std::vector<std::string>& features, bool adjusted) {
   std::string note;
   const std::size_t targets = target_names.size();
   // Above 2^53 a double no longer holds every integer: values that differ beyond their 16th
   // significant digit (25-digit counters) read as one.
   const auto beyond_digits = [](double v) { return std::abs(v) >= 9007199254740992.0; };
   for (std::size_t t = 0; t < targets && t < static_cast<std::size_t>(scaler.data_min().size()); ++t)
-    if (scaler.data_min()[t] == scaler.data_max()[t])
+    if (scaler.data_min()[t] == scaler.data_max()[t] && adjusted)  // the scaler saw the adjusted targets
+      note += (note.empty() ? "" : "; ") + std::string("target ") + in_quotes(target_names[t]) + " is " +
+              format_number(scaler.data_min()[t]) +
+              " in every training row once seasonally adjusted (one season repeated exactly): its forecast repeats that season";
+    else if (scaler.data_min()[t] == scaler.data_max()[t])
       note += (note.empty() ? "" : "; ") + std::string("target ") + in_quotes(target_names[t]) + " is " +
               format_number(scaler.data_min()[t]) + " in every training row: its forecast is that value (" +
               (beyond_digits(scaler.data_min()[t])
@@ -443,8 +448,12 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
         throw InputError(history.source, 0, 0,
                          "column '" + printable(checkpoint.columns.targets[k]) + "' is " +
                              format_number(history.values(first + i, c)) + " at " +
-                             row_name(checkpoint.columns.time_index(), history.ticks, first + i) + ", but was " +
-                             format_number(lo) + " in every training row: the model forecasts that value whatever the history says; "
+                             row_name(checkpoint.columns.time_index(), history.ticks, first + i) +
+                             (adjusted ? ", but every training row was " + format_number(lo) +
+                                             " once seasonally adjusted (one season repeated exactly): the model forecasts that "
+                                             "season whatever the history says; "
+                                       : ", but was " + format_number(lo) +
+                                             " in every training row: the model forecasts that value whatever the history says; ") +
                              "retrain on data in which it changes");
       if (!far_from_range(seen(i, c), lo, hi)) continue;
       const std::string& name =

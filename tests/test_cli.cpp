@@ -163,8 +163,23 @@ TEST_CASE("a constant series trains and forecasts its value, with a note", "[cli
     REQUIRE(plain.exit_code == 0);
     const RunResult refused = run_cli("predict --model p.json --input -", dir.path(), constant + "2004-01,6\n");
     CHECK(refused.exit_code == 2);
-    CHECK_THAT(refused.err, Contains("column 'y' is 6 at '2004-01', but was 5 in every training row"));
+    CHECK_THAT(refused.err, Contains(adjust == std::string("none") ? "column 'y' is 6 at '2004-01', but was 5 in every training row"
+                                                                   : "column 'y' is 6 at '2004-01', but every training row was 5 once "
+                                                                     "seasonally adjusted (one season repeated exactly)"));
   }
+  // A season repeated exactly is one value adjusted: said so, not as a value the file never holds
+  // (a hunt: "target 'y' is 155 in every training row" of a file running 100 to 210).
+  std::string season = "date,y\n";
+  for (int i = 0; i < 48; ++i) season += year_month(2000, i) + "," + std::to_string(100 + 10 * (i % 12)) + "\n";
+  dir.write("season.csv", season);
+  const RunResult repeated = run_cli("train --data season.csv --target y --horizon 12 --epochs 1 --ensemble 1 --seasonal-adjust "
+                                     "multiplicative --output s.json", dir.path());
+  REQUIRE(repeated.exit_code == 0);
+  CHECK_THAT(repeated.err, Contains("note: target 'y' is 155 in every training row once seasonally adjusted (one season "
+                                    "repeated exactly): its forecast repeats that season"));
+  const RunResult off = run_cli("predict --model s.json --input -", dir.path(), season.substr(0, season.size() - 4) + "211\n");
+  CHECK(off.exit_code == 2);
+  CHECK_THAT(off.err, Contains("column 'y' is 211 at '2003-12', but every training row was 155 once seasonally adjusted"));
 }
 
 TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {

@@ -61,9 +61,11 @@ void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>
 // (every method repeats it: a product without sales, or the wrong column); a feature so cannot be
 // read by the model (its scaler maps any value to that one).
 std::string constant_columns_note(const Checkpoint& checkpoint);
-// The same of a scaler over the `targets` and then the `features` (inspect's, before training).
+// The same of a scaler over the `targets` and then the `features` (inspect's, before training);
+// `adjusted`: the scaler saw the targets seasonally adjusted, so one value there is one season
+// repeated exactly ("target 'y' is 155 in every training row once seasonally adjusted ...").
 std::string constant_columns_note(const MinMaxScaler& scaler, const std::vector<std::string>& targets,
-                                  const std::vector<std::string>& features);
+                                  const std::vector<std::string>& features, bool adjusted = false);
 // For predict's and evaluate's note: such a feature whose value in `history` is another, which the
 // forecast cannot reflect ("feature 'x' was 1 in every training row, ...; the history has 4e15 at
 // '2021-02-19'"); "" for none.
