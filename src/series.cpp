@@ -381,7 +381,9 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         // times; other text after times that read (a "Total" footer) is bad data.
         const bool numbers = parse_number(text, number) == NumberStatus::ok;
         if (drop_unread_time == nullptr) throw InputError(source, line, static_cast<long>(time->field + 1), unread);
-        if (raw.rows > 0 && !numbers) throw TimeFormatError(source, line, static_cast<long>(time->field + 1), unread + guessed);
+        // A whole number after times that read is an integer period too long (19 digits), not data.
+        if (raw.rows > 0 && (!numbers || number == std::floor(number)))
+          throw TimeFormatError(source, line, static_cast<long>(time->field + 1), unread + guessed);
         *drop_unread_time = "line " + std::to_string(line) + ": " + unread;
         time.reset();
         raw.timed = false;
@@ -544,7 +546,12 @@ void check_and_fill_gaps(RawRows& raw, TimeIndex& index, const SelectedColumn& t
                            (index.frequency.unit == Frequency::Unit::seconds && (*steps - 1) * index.frequency.count == 3600
                                 ? daylight_saving_hint(index.advance(ticks[i - 1], 1), index.format, false)
                                 : std::string()) +
-                           "); " + advice("set data.missing to interpolate or ffill (--missing) to insert the missing rows"));
+                           "); " +
+                           // More rows to fill than the file has (fill_gaps refuses that too): a typo, not missing rows.
+                           (*steps - 1 > raw.rows
+                                ? advice("filling it would insert more rows than the " + std::to_string(raw.rows) +
+                                         " read: check that time (a typo?)")
+                                : advice("set data.missing to interpolate or ffill (--missing) to insert the missing rows")));
     }
     inserted += *steps - 1;
     if (*steps > largest) {

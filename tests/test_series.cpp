@@ -415,9 +415,10 @@ TEST_CASE("series check the time column", "[series]") {
                           MissingPolicy::interpolate)
                    .what(),
                Catch::Contains("would insert 69 rows") && Catch::Contains("YYYY-MM-DD"));
-    // Eight digits that are not all calendar dates (month 13) keep the integer advice.
+    // Eight digits that are not all calendar dates (month 13) keep the integer advice (a gap of
+    // more rows than the file has: a typo).
     CHECK_THAT(load_error("date,v\n20201230,1\n20201231,2\n20201301,3\n20201305,4\n", {"v"}).what(),
-               Catch::Contains("set data.missing to interpolate") && !Catch::Contains("YYYY"));
+               Catch::Contains("check that time (a typo?)") && !Catch::Contains("YYYY"));
   }
   SECTION("interpolate inserts the missing rows and fills them") {
     const Series series = load_text("date,v,w\n2020-01,1,10\n2020-02,2,20\n2020-05,5,NA\n2020-06,6,60\n", {"v"}, {"w"},
@@ -438,6 +439,14 @@ TEST_CASE("series check the time column", "[series]") {
                    .what(),
                Catch::Contains(":4:1: filling the gaps in time column 'date' would insert") &&
                    Catch::Contains("'2020-01-02' to '2200-01-03'"));
+    // Without a filling policy, such a gap does not send the user to one (a hunt: --missing
+    // interpolate, as advised, then read a guessed column as no time column at all).
+    CHECK_THAT(load_error("year,v\n2018,1\n2019,2\n2091,3\n", {"v"}, {}, "year").what(),
+               Catch::Contains(":4:1: gap in time column 'year': 71 times are missing") &&
+                   Catch::Contains("filling it would insert more rows than the 3 read: check that time (a typo?)") &&
+                   !Catch::Contains("data.missing"));
+    CHECK_THAT(load_error("year,v\n2017,1\n2018,1\n2019,2\n2021,3\n", {"v"}, {}, "year").what(),
+               Catch::Contains("set data.missing to interpolate or ffill"));
   }
 }
 
@@ -597,6 +606,18 @@ TEST_CASE("a guessed time column is dropped only when its first time does not re
   data.path = dir.write("total.csv", "date,value\n2020-01,1\n2020-02,2\n2020-03,3\nTotal,6\n");
   REQUIRE_THROWS_WITH(load_series_guessing_time(data, &dropped),
                       Catch::Contains("total.csv:5:1: expected a time in column 'date', found 'Total'"));
+  // So is a whole number too long for an integer period (a hunt: 19 digits after integer times
+  // dropped the column, as a column of data would be).
+  data.time_column.clear();
+  data.path = dir.write("long.csv", "date,value\n1,1\n2,2\n3,3\n1234567890123456789,6\n");
+  REQUIRE_THROWS_WITH(load_series_guessing_time(data, &dropped),
+                      Catch::Contains("long.csv:5:1: expected a time in column 'date', found '1234567890123456789'"));
+  // Numbers that are not whole after whole ones are data, not times: read without the column.
+  data.time_column.clear();
+  data.path = dir.write("halves.csv", "date,value\n0,1\n1,2\n1.5,3\n");
+  set = load_series_guessing_time(data, &dropped);
+  CHECK(data.time_column.empty());
+  CHECK(set.series.front().rows() == 3);
   // So is a change of form (two exports appended) and an empty time on a later row.
   data.time_column.clear();
   data.path = dir.write("forms.csv", "date,value\n2020-01,1\n2020-02,2\n2020-03-01,3\n");
