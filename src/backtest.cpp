@@ -267,9 +267,20 @@ std::string in_sample_note(const Checkpoint& checkpoint, const History& history,
   const std::int64_t last_seen = index.advance(tail.back(), -*unseen);
   const long seen_end =  // history rows [0, seen_end) lie within the rows the weights trained on
       static_cast<long>(std::upper_bound(history.ticks.begin(), history.ticks.end(), last_seen) - history.ticks.begin());
+  // A forecast whose every target value the file lacks (filled by data.missing) is not scored.
+  const auto unscored = [&](long row) {
+    if (history.target_filled.empty()) return false;
+    for (const std::vector<bool>& filled : history.target_filled)
+      if (!filled[static_cast<size_t>(row)]) return false;
+    return true;
+  };
   long scored = 0, in_sample = 0;
   for (const long origin : plan.origins)
-    for (long h = 0; h < plan.horizon; ++h, ++scored) in_sample += origin + h < seen_end ? 1 : 0;
+    for (long h = 0; h < plan.horizon; ++h) {
+      if (unscored(origin + h)) continue;
+      ++scored;
+      in_sample += origin + h < seen_end ? 1 : 0;
+    }
   if (in_sample == 0) return "";
   return "; the model " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
          std::to_string(scored) + " forecasts scored are at or before the last time it trained on (" +
@@ -422,8 +433,10 @@ std::string format_table(const Backtest& backtest) {
   if (!backtest.first_target_time.empty())
     out << " (" << backtest.first_target_time << " to " << backtest.last_target_time << ")";
   out << "; origins from " << plan.rule << "\n";
-  out << "seasonal period m = " << plan.season << "; MASE scale: seasonal naive MAE over "
-      << (first > 0 ? row_range(0, first - 1) : "no rows") << "\n\n";
+  // Fewer than m + 1 rows before the first origin: the scale is naive's (metrics.hpp seasonal_naive_scale, noted).
+  out << "seasonal period m = " << plan.season << "; MASE scale: "
+      << (plan.season > 1 && first < plan.season + 1 ? "naive MAE (m = 1: too few rows for m)" : "seasonal naive MAE")
+      << " over " << (first > 0 ? row_range(0, first - 1) : "no rows") << "\n\n";
 
   size_t method_width = 6, target_width = 6;
   for (const MethodScores& s : backtest.scores) {

@@ -237,6 +237,13 @@ TEST_CASE("reports never show NaN: n/a in the table, null in JSON, and the reaso
                         Contains("seasonal period m = 4; MASE scale: seasonal naive MAE over rows 1-20") &&
                         Contains("MASE") && Contains("n/a"));
   CHECK_THAT(table, !Contains("nan") && !Contains("inf"));
+  // Origins from row 5 on leave 4 rows before them, fewer than m + 1: the header names the scale
+  // the note gives (a review: it said seasonal naive beside a note saying m = 1).
+  BacktestOptions early;
+  early.origins = 19;
+  const Backtest from_start = backtest(checkpoint, small_history(), early);
+  CHECK_THAT(format_table(from_start), Contains("seasonal period m = 4; MASE scale: naive MAE (m = 1: too few rows for m) over rows 1-4"));
+  CHECK_THAT(from_start.notes().front(), Contains("MASE scale uses m = 1: the 4 in-sample values are fewer than m + 1 = 5"));
   const std::string reason = "MASE undefined: the in-sample seasonal naive MAE (m = 4) is 0, the series repeats exactly";
   CHECK_THAT(table, !Contains("note"));  // the CLI says them on stderr: stdout is the table
   const std::vector<std::string> notes = result.notes();

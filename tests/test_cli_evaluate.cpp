@@ -109,6 +109,12 @@ TEST_CASE("evaluate says when the model has seen the rows it is scored on", "[cl
   CHECK_THAT(run_cli("evaluate --model n.json", dir.path()).out, !Contains("in-sample"));
   const RunResult straddling = run_cli("evaluate --model f.json --input a.csv --origins 20", dir.path());
   CHECK_THAT(straddling.out, Contains("so 2 of the 20 forecasts scored are at or before the last time it trained on (1959-06: in-sample where the history is its training data)"));
+  // A value the file lacks, filled by --missing, is not scored, nor counted as scored (a review).
+  std::string gap = airline;
+  gap.erase(gap.find("1960-03"), gap.find('\n', gap.find("1960-03")) + 1 - gap.find("1960-03"));
+  dir.write("gap.csv", gap);
+  CHECK_THAT(run_cli("evaluate --model f.json --input gap.csv --missing interpolate --origins 20", dir.path()).out,
+             Contains("so 2 of the 19 forecasts scored are at or before"));
   // A test tail the refit left out: on the training file, the origins score it, and no more.
   train_airline(dir, "--epochs 3 --hidden 4 --refit true --test-fraction 0.1 --output t.json");
   const RunResult tested = run_cli("evaluate --model t.json", dir.path());
