@@ -24,6 +24,26 @@ long windows_per_batch(const Checkpoint& checkpoint) {
   return std::clamp(512L * 1024 / bytes_per_window, 16L, 1024L);
 }
 
+// The time `step` steps after `last`, as `index` writes it; InputError naming `source` when it
+// cannot be written.
+std::string time_after(const TimeIndex& index, std::int64_t last, long step, const std::string& source) {
+  std::string text;
+  try {
+    text = index.format_tick(index.advance(last, step));
+  } catch (const InputError& e) {
+    throw InputError(source, 0, 0, "cannot continue the time column: " + e.message());
+  }
+  // A time the reader would refuse or read otherwise (a five-digit year) must not be written: the
+  // forecast is input to other runs.
+  std::int64_t tick = 0;
+  TimeFormat format;
+  if (!parse_time_as(text, index.format.kind, tick, format))
+    throw InputError(source, 0, 0, "cannot continue the time column: step " + std::to_string(step) + " would be '" + text +
+                                       "', which does not read back as a time of this column (a year past 9999, or "
+                                       "beyond the range of periods); forecast fewer steps");
+  return text;
+}
+
 // The time of step `step` (1-based) after row `row` of the history (row < rows: inside it).
 std::string step_time(const Checkpoint& checkpoint, const History& history, long row, long step) {
   if (checkpoint.columns.time_column.empty() || history.ticks.empty()) return std::to_string(row + step + 1);
@@ -31,21 +51,7 @@ std::string step_time(const Checkpoint& checkpoint, const History& history, long
   const long rows = static_cast<long>(history.ticks.size());
   const TimeIndex index = checkpoint.columns.time_index();
   if (target < rows) return index.format_tick(history.ticks[static_cast<size_t>(target)]);
-  std::string text;
-  try {
-    text = index.format_tick(index.advance(history.ticks.back(), target - rows + 1));
-  } catch (const InputError& e) {
-    throw InputError(history.source, 0, 0, "cannot continue the time column: " + e.message());
-  }
-  // A time the reader would refuse or read otherwise (a five-digit year) must not be written: the
-  // forecast is input to other runs.
-  std::int64_t tick = 0;
-  TimeFormat format;
-  if (!parse_time_as(text, index.format.kind, tick, format))
-    throw InputError(history.source, 0, 0, "cannot continue the time column: step " + std::to_string(target - rows + 1) +
-                                               " would be '" + text + "', which does not read back as a time of this "
-                                               "column (a year past 9999, or beyond the range of periods); forecast fewer steps");
-  return text;
+  return time_after(index, history.ticks.back(), target - rows + 1, history.source);
 }
 
 // "10 rows", and which rows of the file were not read, if any: "10 rows (40 trailing rows (after
@@ -117,6 +123,21 @@ void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, con
 }
 
 }  // namespace
+
+void check_time_continues(const TimeIndex& index, std::int64_t last, long steps, const std::string& source) {
+  const auto writable = [&](long step) {
+    try {
+      time_after(index, last, step, source);
+      return true;
+    } catch (const InputError&) {
+      return false;
+    }
+  };
+  if (steps < 1 || writable(steps)) return;
+  long good = 0, bad = steps;  // step `good` is written (0: none asked), step `bad` is not (the times only grow)
+  while (bad - good > 1) (writable((good + bad) / 2) ? good : bad) = (good + bad) / 2;
+  time_after(index, last, bad, source);  // throws its message
+}
 
 MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
                  const std::vector<long>& origins, int horizon) {
@@ -473,23 +494,9 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
     throw InputError(history.source, 0, 0, "history has " + rows_read(history) + "; the model needs the last " +
                                                std::to_string(look_back) + " (its look-back)");
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  // The last step's time first: a horizon past year 9999 is refused before a long rollout, not
-  // after, naming the first step that cannot be written (the times only grow).
-  if (!checkpoint.columns.time_column.empty() && !history.ticks.empty() && horizon > 0) {
-    const auto writable = [&](long step) {
-      try {
-        step_time(checkpoint, history, rows - 1, step);
-        return true;
-      } catch (const InputError&) {
-        return false;
-      }
-    };
-    if (!writable(horizon)) {
-      long good = 0, bad = horizon;  // step `good` is written (0: none asked), step `bad` is not
-      while (bad - good > 1) (writable((good + bad) / 2) ? good : bad) = (good + bad) / 2;
-      step_time(checkpoint, history, rows - 1, bad);  // throws its message
-    }
-  }
+  // The last step's time first: a horizon past year 9999 is refused before a long rollout, not after.
+  if (!checkpoint.columns.time_column.empty() && !history.ticks.empty())
+    check_time_continues(checkpoint.columns.time_index(), history.ticks.back(), horizon, history.source);
   check_history_in_range(checkpoint, history, rows - look_back);  // the rows the forecast reads
   const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, {rows}, horizon, threads);
   Forecast result;

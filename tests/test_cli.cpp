@@ -410,6 +410,14 @@ TEST_CASE("a forecast past the year 9999 is refused, not written with times the 
   CHECK_THAT(r.err, Contains("m.json (data_tail): cannot continue the time column: step 8037 would be '10000', which "
                              "does not read back as a time of this column (a year past 9999"));
   CHECK_FALSE(std::filesystem::exists(dir.file("f.csv")));
+  // Asked of train (predict's default then), refused before training (a review: the checkpoint
+  // was written, and every predict of it refused).
+  const RunResult asked = run_cli("train --data " + data + " --target water --time-column date --look-back 3 --hidden 2 "
+                                  "--epochs 1 --quiet --horizon 8037 --output n.json", dir.path());
+  CHECK(asked.exit_code == 2);
+  CHECK_THAT(asked.err, Contains("data.horizon 8037 (--horizon) runs past what the time column can write, so predict could not "
+                                 "forecast it: cannot continue the time column: step 8037 would be '10000'"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("n.json")));
 }
 
 TEST_CASE("an output of /dev/stdout goes to stdout, appended to a file or into a pipe, and /dev/stdout stays", "[cli]") {
