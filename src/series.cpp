@@ -466,7 +466,8 @@ std::string describe_distance(const TimeIndex& index, std::int64_t from, std::in
       int month_from = 0, month_to = 0, day = 0;
       date_of_tick(from, year_from, month_from, day);
       date_of_tick(to, year_to, month_to, day);
-      return amount((year_to - year_from) * 12 + (month_to - month_from), "month");
+      const std::int64_t months = (year_to - year_from) * 12 + (month_to - month_from);
+      return months % 12 == 0 ? amount(months / 12, "year") : amount(months, "month");
     }
     case Frequency::Unit::seconds:
     case Frequency::Unit::business_days:

@@ -346,8 +346,12 @@ std::string explain_time_error(std::string_view text) {
       return "the time of day is not 00:00:00 to 23:59:59";
     case TimeStatus::bad_quarter:
       return "quarter " + std::to_string((parsed.month + 2) / 3) + " is not 1-4";
-    case TimeStatus::bad_offset:
+    case TimeStatus::bad_offset: {
+      // The offset ends the text (+HH:MM or +HHMM): its minutes are the last two digits.
+      const std::string minutes(text.substr(text.size() - 2));
+      if (minutes > "59") return "the UTC offset's minutes, " + minutes + ", are not 00-59";
       return "the UTC offset is not -14:00 to +14:00";
+    }
     case TimeStatus::bad_fraction:
       return "a fraction of a second: times are whole seconds (a zero fraction, .000, is read)";
     case TimeStatus::bad_integer:

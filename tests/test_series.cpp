@@ -376,6 +376,9 @@ TEST_CASE("series check the time column", "[series]") {
             .what(),
         Catch::Contains(":5:1: irregular time step in column 'date': from '2020-01-01 02:00' (line 4) to "
                         "'2020-01-01 02:30' is 30 minutes, not a whole number of the column's steps (hourly)"));
+    // Whole years are said in years (a hunt: "is 12 months, not a whole number of ... (2 years)").
+    CHECK_THAT(load_error("year,v\n2000,1\n2002,2\n2004,3\n2005,4\n", {"v"}, {}, "year").what(),
+               Catch::Contains("from '2004' (line 4) to '2005' is 1 year, not a whole number of the column's steps (2 years)"));
   }
   SECTION("monthly dates but for one name that one, not the first step it breaks") {
     std::string text = "date,v\n";

@@ -149,6 +149,9 @@ TEST_CASE("a datetime with a UTC offset keeps its clock time and writes the offs
   CHECK(colon != format);  // a column keeps one form
   CHECK_FALSE(parse_time("2024-01-31 13:00+15:00", tick, format));
   CHECK(explain_time_error("2024-01-31 13:00+15:00") == "the UTC offset is not -14:00 to +14:00");
+  CHECK(explain_time_error("2024-01-31 13:00+05:60") == "the UTC offset's minutes, 60, are not 00-59");  // a hunt: it said the range
+  CHECK(explain_time_error("2024-01-31 13:00-0575") == "the UTC offset's minutes, 75, are not 00-59");
+  CHECK(explain_time_error("2024-01-31 13:00+14:30") == "the UTC offset is not -14:00 to +14:00");
 }
 
 TEST_CASE("a zero fraction of a second reads and is written back, another fraction does not read", "[time]") {
