@@ -552,24 +552,18 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads)
   check_history_in_range(checkpoint, history);
   std::vector<long> origins;
   for (long o = look_back; o < rows; ++o) origins.push_back(o);
-  const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  const MatrixD predicted = predict_at(checkpoint, history.values, history.phase, origins, horizon, threads);
+  MatrixD predicted = predict_at(checkpoint, history.values, history.phase, origins, horizon, threads);
   Fitted result;
   result.time_column = checkpoint.columns.time_column.empty() ? "row" : checkpoint.columns.time_column;
   result.targets = checkpoint.columns.targets;
-  // Steps whose time lies in the history: the last H - 1 origins' later steps are forecasts, with
-  // no value to compare (predict without --fitted gives the last origin's).
-  long in_history = 0;
-  for (const long o : origins) in_history += std::min<long>(horizon, rows - o);
-  result.values.resize(in_history, targets);
-  long row = 0;
-  for (size_t o = 0; o < origins.size(); ++o) {
-    for (int h = 0; h < horizon && origins[o] + h < rows; ++h, ++row) {
-      result.times.push_back(step_time(checkpoint, history, origins[o] - 1, h + 1));
-      result.steps.push_back(h + 1);
-      for (long k = 0; k < targets; ++k) result.values(row, k) = predicted(static_cast<long>(o), h * targets + k);
-    }
+  result.horizon = horizon;
+  result.origins = std::move(origins);
+  result.predicted = std::move(predicted);
+  if (!checkpoint.columns.time_column.empty()) {
+    result.index = checkpoint.columns.time_index();
+    result.ticks = history.ticks;
   }
+  result.history_rows = rows;
   return result;
 }
 
@@ -632,16 +626,27 @@ std::string to_csv(const Forecast& forecast) {
   return out;
 }
 
-std::string to_csv(const Fitted& fitted) {
+void to_csv(const Fitted& fitted, const std::function<void(const std::string& piece)>& append) {
   std::vector<std::string> header{fitted.time_column, "step"};
   header.insert(header.end(), fitted.targets.begin(), fitted.targets.end());
   std::string out = csv_header(header);
-  for (long r = 0; r < fitted.values.rows(); ++r) {
-    out += csv_field(fitted.times[static_cast<size_t>(r)]) + "," + std::to_string(fitted.steps[static_cast<size_t>(r)]);
-    for (long k = 0; k < fitted.values.cols(); ++k) out += "," + format_number(fitted.values(r, k));
-    out += "\n";
+  const long targets = static_cast<long>(fitted.targets.size());
+  // Steps whose time lies in the history: the last H - 1 origins' later steps are forecasts, with
+  // no value to compare (predict without --fitted gives the last origin's).
+  for (size_t o = 0; o < fitted.origins.size(); ++o) {
+    for (long h = 0; h < fitted.horizon && fitted.origins[o] + h < fitted.history_rows; ++h) {
+      const long row = fitted.origins[o] + h;  // the history row step h + 1 predicts
+      out += csv_field(fitted.ticks.empty() ? std::to_string(row + 1) : fitted.index.format_tick(fitted.ticks[static_cast<size_t>(row)]));
+      out += "," + std::to_string(h + 1);
+      for (long k = 0; k < targets; ++k) out += "," + format_number(fitted.predicted(static_cast<long>(o), h * targets + k));
+      out += "\n";
+    }
+    if (out.size() >= (1 << 20)) {
+      append(out);
+      out.clear();
+    }
   }
-  return out;
+  append(out);
 }
 
 }  // namespace lstmf

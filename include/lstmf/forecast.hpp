@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -118,13 +119,17 @@ Forecast forecast(const Checkpoint& checkpoint, const History& history, int hori
 
 // Predictions for every window of `history` (one per origin with look_back rows before it), for
 // residuals: rows are (the step's time, step h = 1..H, targets...) for the steps whose time lies in
-// the history (the last H - 1 origins keep fewer than H).
+// the history (the last H - 1 origins keep fewer than H). Held as the model's output per window,
+// not as rows: a million-row history gives 24 million rows at H = 24 (to_csv writes them in pieces).
 struct Fitted {
-  std::string time_column;
-  std::vector<std::string> times;     // [rows] time of the predicted step
-  std::vector<int> steps;             // [rows] 1..H
+  std::string time_column;            // header of the first column: the time column, or "row"
   std::vector<std::string> targets;
-  MatrixD values;                     // [rows, targets]
+  int horizon = 0;
+  std::vector<long> origins;          // [windows] exclusive end of each window's input rows
+  MatrixD predicted;                  // [windows, horizon * targets]: step h of target k at column h * targets + k
+  TimeIndex index;                    // the model's, to write the times of the history rows
+  std::vector<std::int64_t> ticks;    // [history rows] the history's times; empty without (rows numbered from 1)
+  long history_rows = 0;
 };
 Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads = 0);
 
@@ -152,7 +157,8 @@ std::vector<std::string> value_columns(const std::vector<std::string>& targets, 
 // CSV text: header (the time column, then value_columns), then one row per step; numbers written
 // so they round-trip exactly.
 std::string to_csv(const Forecast& forecast);
-std::string to_csv(const Fitted& fitted);
+// The CSV of `fitted`, through `append` in pieces of about a megabyte (the rows are never held at once).
+void to_csv(const Fitted& fitted, const std::function<void(const std::string& piece)>& append);
 
 // (format_number, the shortest text that reads back as the same double: error.hpp.)
 // Whether `value` lies more than kMaxScaledMagnitude (scaler.hpp) ranges from [lo, hi] (never for

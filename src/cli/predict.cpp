@@ -1,5 +1,6 @@
 // lstm-forecast predict: checkpoint + recent history -> forecast CSV (stdout by default, so it pipes).
 #include <iostream>
+#include <optional>
 
 #include "commands.hpp"
 #include "lstmf/checkpoint.hpp"
@@ -68,9 +69,10 @@ int run_predict(const PredictArgs& args) {
   History history = args.input.empty() ? tail_history(checkpoint) : read_history(checkpoint, args.input);
   if (args.input.empty()) history.source = source_name(args.model) + " (data_tail)";  // messages name the file
   std::string csv;
+  std::optional<Fitted> fits;  // written in pieces: 24 million rows from a million-row history at H = 24
   try {
     if (args.fitted) {
-      csv = to_csv(fitted(checkpoint, history, args.threads));
+      fits = fitted(checkpoint, history, args.threads);
     } else {
       Forecast result =
           forecast(checkpoint, history, args.horizon > 0 ? args.horizon : default_horizon(checkpoint), args.threads);
@@ -90,7 +92,10 @@ int run_predict(const PredictArgs& args) {
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
   for (const std::string& note : history_notes(checkpoint, history, !args.fitted))
     std::cerr << "note: " << history.source << ": " << note << "\n";
-  write_atomically(args.output, csv);
+  if (fits)
+    write_atomically_streamed(args.output, [&](const AppendText& append) { to_csv(*fits, append); });
+  else
+    write_atomically(args.output, csv);
   return 0;
 }
 
