@@ -495,6 +495,11 @@ class MappedFile {
     const size_t length = std::min(path.size(), sizeof g_mapped_path - 1);
     g_mapped_path[length] = '\0';
     std::memcpy(g_mapped_path, path.data(), length);
+    // Opened only when it is a regular file: a fifo opened here and closed unread would lose what
+    // its writer wrote, and read_text's open would wait for a writer gone (a hunt: predict --model
+    // FIFO hung, and train writing into it exited 0).
+    struct stat named {};
+    if (::stat(path.c_str(), &named) != 0 || !S_ISREG(named.st_mode)) return;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     struct stat info {};

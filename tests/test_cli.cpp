@@ -393,6 +393,17 @@ TEST_CASE("a training log that cannot be written fails the run and leaves the ol
   CHECK(fifos.exit_code == 0);
   CHECK_THAT(read_file(dir.file("ck.out")), Contains("\"state_dict\""));
   CHECK_THAT(read_file(dir.file("lg.out")), Contains("\"epoch\":2"));
+  // A checkpoint read from a fifo is read through one open: predict had opened it to map it,
+  // closed it unread (losing what train wrote), and waited in a second open for a writer gone
+  // (a hunt; timeout's 124 would say it hangs again).
+  REQUIRE(::mkfifo(dir.file("read.fifo").c_str(), 0600) == 0);
+  const RunResult through = run_shell("( timeout 60 '" + std::string(LSTMF_BINARY) + "' train --data " + data +
+                                          " --target sales --time-column date --look-back 3 --hidden 2 --epochs 2 --quiet "
+                                          "--output read.fifo & timeout 60 '" + std::string(LSTMF_BINARY) +
+                                          "' predict --model read.fifo; code=$?; wait; exit $code )",
+                                      dir.path());
+  CHECK(through.exit_code == 0);
+  CHECK_THAT(through.out, StartsWith("date,sales\n"));
   const RunResult written = run_cli(train + "log.json", dir.path());
   CHECK(written.exit_code == 0);
   CHECK(read_file(dir.file("m.json")) != "the old checkpoint");
