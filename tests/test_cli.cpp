@@ -460,6 +460,24 @@ TEST_CASE("stdin that is a folder or closed is a read error, not an empty input"
   }
 }
 
+TEST_CASE("a closed stdout fails what writes it, and no file takes its place", "[cli]") {
+  // A hunt: with fd 1 closed, the checkpoint's temporary file was opened as fd 1, and
+  // `--log-json -` wrote the log into the checkpoint, which train then renamed into place (exit 0).
+  TempDir dir;
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";
+  const std::string train = "train --data '" + source_path("data/shampoo.csv") +
+                            "' --target sales --time-column date --look-back 3 --hidden 2 --epochs 2 --quiet --output m.json";
+  const RunResult logged = run_shell("{ " + binary + train + " --log-json - >&-; }", dir.path());
+  CHECK(logged.exit_code == 3);
+  CHECK_THAT(logged.err, Contains("<stdout>: write failed: Bad file descriptor"));
+  CHECK_FALSE(file_exists(dir.file("m.json")));
+  REQUIRE(run_shell("{ " + binary + train + " >&-; }", dir.path()).exit_code == 0);  // stdout not written
+  CHECK_NOTHROW(nlohmann::json::parse(read_file(dir.file("m.json"))));
+  const RunResult forecast = run_shell("{ " + binary + "predict --model m.json >&-; }", dir.path());
+  CHECK(forecast.exit_code == 3);
+  CHECK_THAT(forecast.err, Contains("<stdout>: write failed: Bad file descriptor"));
+}
+
 TEST_CASE("stdout that is an input, or shared by two outputs, is refused before anything is written", "[cli]") {
   TempDir dir;
   const std::string data = "'" + source_path("data/shampoo.csv") + "'";

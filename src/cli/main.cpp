@@ -1,5 +1,6 @@
 // lstm-forecast: the entry point. Parses the command line, runs one subcommand, and turns errors into
 // one line on stderr and an exit code (README, "Exit codes").
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -51,6 +52,21 @@ int fail(lstmf::ExitCode code, const std::string& message) {
   return static_cast<int>(code);
 }
 
+// A standard stream the caller closed (`>&-`) leaves its descriptor number free, and the next
+// open takes it: a checkpoint's temporary file became fd 1, and `--log-json -` wrote the log into
+// the checkpoint (a hunt). Each closed one is held by /dev/null opened the other way round, so
+// that reading stdin or writing stdout and stderr still fails with EBADF, as on a closed stream.
+void hold_closed_standard_streams() {
+  for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int held = ::open("/dev/null", (fd == STDIN_FILENO ? O_WRONLY : O_RDONLY));  // the lowest free number: fd
+    if (held >= 0 && held != fd) {
+      ::dup2(held, fd);
+      ::close(held);
+    }
+  }
+}
+
 // SIGINT or SIGTERM outside train (whose own handler saves the checkpoint first, train.cpp): no
 // output is ever half written (files are renamed into place; the temporaries being written are
 // removed, and the next run removes any left by a kill), so exit 130 at once, as README "Exit
@@ -93,6 +109,7 @@ void exit_3_on_bus_or_file_size_error() {
 
 int main(int argc, char** argv) {
   using namespace lstmf;
+  hold_closed_standard_streams();
   CLI::App app{"lstm-forecast: forecast time series with a stacked LSTM, from the shell.\n"
                "Exit codes: 0 ok, 1 internal error, 2 bad input or usage, 3 file I/O, 4 training diverged, "
                "5 not enough memory, 130 interrupted.",
