@@ -864,6 +864,20 @@ std::string resolved_output(const std::string& given) {
   return target == "/dev/stdout" || target == "/dev/fd/1" || target == "/proc/self/fd/1" ? "-" : target;
 }
 
+// The descriptor a path of ours names (/dev/stderr, /dev/fd/N, /proc/self/fd/N), when it is open:
+// written through it, at the offset and with the flags the shell gave (`2>> job.log` appends; an
+// open of the path would truncate the file and write from its start, a hunt found); nullopt otherwise.
+std::optional<int> inherited_descriptor(const std::string& path) {
+  std::string number;
+  if (path == "/dev/stderr") number = "2";
+  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"})
+    if (path.rfind(prefix, 0) == 0) number = path.substr(std::strlen(prefix));
+  if (number.empty() || number.size() > 6 || number.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const int fd = std::stoi(number);
+  if (::fcntl(fd, F_GETFD) == -1) return std::nullopt;
+  return fd;
+}
+
 // A device or a pipe (/dev/null, /dev/fd/63, a fifo) is written in place: renaming over it would
 // replace the device with a file.
 bool written_in_place(const std::string& path) {
@@ -884,6 +898,17 @@ void write_in_place(const std::string& path, const std::function<void(const Appe
     });
     std::cout.flush();
     if (!std::cout) throw failed("<stdout>", errno);
+    return;
+  }
+  if (const std::optional<int> fd = inherited_descriptor(path)) {
+    produce([&](const std::string& piece) {
+      for (size_t written = 0; written < piece.size();) {
+        const ssize_t n = ::write(*fd, piece.data() + written, piece.size() - written);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw failed(path, errno);
+        written += static_cast<size_t>(n);
+      }
+    });
     return;
   }
   std::ofstream out(path, std::ios::binary);

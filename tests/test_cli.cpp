@@ -444,6 +444,14 @@ TEST_CASE("an output of /dev/stdout goes to stdout, appended to a file or into a
   CHECK(piped.exit_code == 0);
   CHECK_THAT(piped.out, StartsWith("date,sales\n"));
   CHECK(std::filesystem::is_symlink("/dev/stdout"));
+  // So are /dev/stderr and /dev/fd/N: written through the descriptor the shell opened, appended
+  // where it appends (a hunt: reopened, the file was truncated and "hello" lost).
+  CHECK(run_shell("{ echo hello > fd.txt; " + binary + " predict --model m.json --output /dev/fd/3 3>> fd.txt; }", dir.path())
+            .exit_code == 0);
+  CHECK_THAT(read_file(dir.file("fd.txt")), StartsWith("hello\ndate,sales\n"));
+  CHECK(run_shell("{ echo hello > err.txt; " + binary + " predict --model m.json --output /dev/stderr 2>> err.txt; }", dir.path())
+            .exit_code == 0);
+  CHECK_THAT(read_file(dir.file("err.txt")), StartsWith("hello\ndate,sales\n"));
 }
 
 TEST_CASE("stdin that is a folder or closed is a read error, not an empty input", "[cli]") {
