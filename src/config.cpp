@@ -1,5 +1,7 @@
 #include "lstmf/config.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -765,10 +767,23 @@ Config config_from_file(const std::string& path) {
   apply_json(config, root, source_name(path), false);
   // The data file named in a config file is found relative to the config file, so a config works
   // from any folder; paths given as flags are relative to the working folder as usual.
+  // A config that is a stream (/dev/stdin, bash's <(...) as /dev/fd/63) has no folder of its own:
+  // relative to the working folder, as with --config - (a hunt found /dev/fd/data/...).
   const auto slash = path.find_last_of('/');
+  struct stat info {};
+  const bool stream = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0 ||
+                      (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode));
   if (!config.data.path.empty() && config.data.path != "-" && config.data.path.front() != '/' &&
-      slash != std::string::npos)
-    config.data.path = std::filesystem::path(path.substr(0, slash + 1) + config.data.path).lexically_normal().string();
+      slash != std::string::npos && !stream) {
+    const std::filesystem::path joined = path.substr(0, slash + 1) + config.data.path;
+    // "configs/../data/a.csv" is "data/a.csv" unless a link in the way leads elsewhere (a folder
+    // reached through a symlink: its ".." is the link target's parent, not the link's); then the
+    // path stays as joined, which the system resolves as the shell does.
+    const std::filesystem::path normal = joined.lexically_normal();
+    std::error_code a, b;
+    const bool same = std::filesystem::weakly_canonical(joined, a) == std::filesystem::weakly_canonical(normal, b) && !a && !b;
+    config.data.path = (same ? normal : joined).string();
+  }
   return config;
 }
 

@@ -468,6 +468,18 @@ TEST_CASE("stdin that is a folder or closed is a read error, not an empty input"
   }
 }
 
+TEST_CASE("a config read from /dev/stdin or a process substitution finds its data from the working folder", "[cli]") {
+  // As with --config -: a stream has no folder of its own (a hunt: /dev/fd/data/... was looked for).
+  TempDir dir;
+  dir.write("series.csv", "y\n1\n3\n2\n5\n4\n6\n");
+  const std::string config = R"({"data": {"path": "series.csv", "targets": ["y"]}})";
+  CHECK_THAT(run_cli("inspect --config /dev/stdin", dir.path(), config).out, Contains("file: series.csv\nseries: 1\nrows: 6"));
+  dir.write("c.json", config);
+  const RunResult substituted = run_shell("bash -c \"'" + std::string(LSTMF_BINARY) + "' inspect --config <(cat c.json)\"", dir.path());
+  INFO(substituted.err);
+  CHECK_THAT(substituted.out, Contains("file: series.csv\nseries: 1"));
+}
+
 TEST_CASE("a closed stdout fails what writes it, and no file takes its place", "[cli]") {
   // A hunt: with fd 1 closed, the checkpoint's temporary file was opened as fd 1, and
   // `--log-json -` wrote the log into the checkpoint, which train then renamed into place (exit 0).

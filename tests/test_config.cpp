@@ -334,6 +334,19 @@ TEST_CASE("a relative data path in a config file is relative to the config file"
   test::TempDir dir;
   const Config config = config_from_file(dir.write("c.json", R"({"data": {"path": "series.csv"}})"));
   CHECK(config.data.path == dir.path() + "/series.csv");
+  CHECK(config_from_file(dir.write("up.json", R"({"data": {"path": "../x/./series.csv"}})")).data.path ==
+        std::filesystem::path(dir.path()).parent_path().string() + "/x/series.csv");
+  // Reached through a symlinked folder, its ".." is the real folder's parent, not the link's (a
+  // hunt: "link/../data/a.csv" was read as "data/a.csv" of the working folder, another file).
+  std::filesystem::create_directories(dir.file("real/configs"));
+  std::filesystem::create_directories(dir.file("real/data"));
+  std::filesystem::create_directories(dir.file("work/data"));
+  dir.write("real/data/a.csv", "y\n1\n");
+  dir.write("work/data/a.csv", "y\n2\n");  // the decoy
+  dir.write("real/configs/c.json", R"({"data": {"path": "../data/a.csv"}})");
+  std::filesystem::create_directory_symlink(dir.file("real/configs"), dir.file("work/link"));
+  const Config linked = config_from_file(dir.file("work/link/c.json"));
+  CHECK(std::filesystem::equivalent(linked.data.path, dir.file("real/data/a.csv")));
 }
 
 TEST_CASE("parse_setting splits KEY=VALUE at the first '=' and knows every key, with a flag or not", "[config]") {
