@@ -750,6 +750,13 @@ void check_writable(const std::string& given) {
     return;
   }
   if (::access(folder.c_str(), W_OK) != 0) throw IoError(path, "cannot write: folder '" + folder + "' is not writable");
+  // In a sticky folder (/tmp, a cluster's /scratch: mode 1777) only the owner of a file, of the
+  // folder, or root may replace it: the rename into place would fail after all the work (a hunt).
+  struct stat folder_info {};
+  if (exists && ::stat(folder.c_str(), &folder_info) == 0 && (folder_info.st_mode & S_ISVTX) != 0 && ::geteuid() != 0 &&
+      info.st_uid != ::geteuid() && folder_info.st_uid != ::geteuid())
+    throw IoError(path, "cannot write: it belongs to another user, in a folder where only its owner may replace it "
+                        "(sticky, as /tmp); choose another path");
   // access() says yes to root and knows nothing of read-only mounts or special folders (/proc):
   // only creating a file there tells.
   std::string probe = folder + "/.lstm-forecast-probe-XXXXXX";

@@ -1,8 +1,11 @@
 // End-to-end: the built binary, run in a temporary folder.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include <catch2/catch.hpp>
 
@@ -478,6 +481,35 @@ TEST_CASE("a config read from /dev/stdin or a process substitution finds its dat
   const RunResult substituted = run_shell("bash -c \"'" + std::string(LSTMF_BINARY) + "' inspect --config <(cat c.json)\"", dir.path());
   INFO(substituted.err);
   CHECK_THAT(substituted.out, Contains("file: series.csv\nseries: 1"));
+}
+
+TEST_CASE("a file of another user's in a sticky folder is refused before training, not after", "[cli]") {
+  // A hunt: mode 1777 (/tmp, /scratch) lets only a file's owner replace it; the folder check
+  // passed, and the rename failed once training was over, the checkpoint lost.
+  if (::geteuid() != 0 || std::system("command -v setpriv > /dev/null 2>&1") != 0) {
+    WARN("needs root and setpriv (util-linux) to act as another user: not run");
+    return;
+  }
+  char name[] = "/tmp/lstmf-sticky-XXXXXX";
+  REQUIRE(::mkdtemp(name) != nullptr);
+  const std::string folder = name;
+  REQUIRE(::chmod(folder.c_str(), 01777) == 0);
+  std::filesystem::copy_file(LSTMF_BINARY, folder + "/lstm-forecast");  // where user nobody reaches it
+  {
+    std::ofstream(folder + "/d.csv") << "y\n1\n3\n2\n5\n4\n6\n5\n7\n6\n8\n";
+    std::ofstream(folder + "/root.json") << "{}\n";
+  }
+  REQUIRE(::chmod((folder + "/root.json").c_str(), 0666) == 0);
+  const std::string as_nobody = "env ASAN_OPTIONS=detect_leaks=0 setpriv --reuid=65534 --regid=65534 --clear-groups "
+                                "./lstm-forecast train --data d.csv --target y --look-back 2 --hidden 2 --epochs 1 --quiet --output ";
+  const RunResult refused = run_shell(as_nobody + "root.json", folder);
+  const RunResult own = run_shell(as_nobody + "own.json", folder);
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.err, Contains("root.json: cannot write: it belongs to another user, in a folder where only its owner may "
+                                   "replace it (sticky, as /tmp)"));
+  CHECK(read_file(folder + "/root.json") == "{}\n");
+  CHECK(own.exit_code == 0);
+  std::filesystem::remove_all(folder);
 }
 
 TEST_CASE("a closed stdout fails what writes it, and no file takes its place", "[cli]") {
