@@ -40,7 +40,8 @@ run_shard() {
 }
 export -f run_shard
 
-PARALLEL_SHELL=bash parallel --will-cite --halt now,fail=1 -j "$JOBS" run_shard {} "$@" ::: $(seq 0 $((N - 1)))
+# -q: parallel joins the command into a line for its shell; quoted, "my panel.csv" stays one word.
+PARALLEL_SHELL=bash parallel --will-cite -q --halt now,fail=1 -j "$JOBS" run_shard {} "$@" ::: $(seq 0 $((N - 1)))
 
 models=() forecasts=()
 for k in $(seq 0 $((N - 1))); do

@@ -717,6 +717,14 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
   REQUIRE(pipeline.exit_code == 0);
   CHECK(read_file(dir.file("out/forecast.csv")) == all.out);
   CHECK(run_cli("predict --model out/model.json", dir.path()).out == all.out);
+  // Extra train flags holding spaces reach train as given (a hunt: parallel split "my panel.csv").
+  dir.write("my panel.csv", panel_csv(6));
+  const RunResult quoted = run_shell("JOBS=2 LSTMF_BIN='" + std::string(LSTMF_BINARY) + "' '" + source_path("examples/parallel.sh") +
+                                         "' panel.json 'out q' 3 --data 'my panel.csv'",
+                                     dir.path());
+  INFO(quoted.err);
+  REQUIRE(quoted.exit_code == 0);
+  CHECK(read_file(dir.file("out q/forecast.csv")) == all.out);
   // More shards than series: the empty ones (2 at least of 8 for 6 series) train nothing, exit 0
   // and write no checkpoint; the merge of the others is the same run.
   const RunResult sparse = parallel("panel.json", "out8", 8);
