@@ -426,7 +426,7 @@ std::string format_table(const Backtest& backtest) {
   std::ostringstream out;
   const long first = plan.origins.front();
   const long last = plan.origins.back() + plan.horizon - 1;
-  out << "backtest of " << backtest.source << ": " << plan.rows << " rows, look-back " << plan.look_back
+  out << "backtest of " << printable(backtest.source, 4096) << ": " << plan.rows << " rows, look-back " << plan.look_back
       << ", horizon " << plan.horizon << "\n";
   out << plan.origins.size() << " origin" << (plan.origins.size() == 1 ? "" : "s") << ", stride " << plan.stride
       << ", forecasting " << row_range(first, last);

@@ -39,7 +39,7 @@ Dataset prepare_dataset(SeriesSet source, const DataConfig& data) {
 
 std::string describe(const SeriesSet& set) {
   std::ostringstream out;
-  out << "file: " << set.source << "\n";
+  out << "file: " << printable(set.source, 4096) << "\n";  // one line, whatever the name holds
   long rows = 0;
   for (const auto& s : set.series) rows += s.rows();
   out << "series: " << set.series.size() << "\n";

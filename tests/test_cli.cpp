@@ -242,6 +242,16 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
   CHECK(run_cli("train --data - --target y --horizon 2 --normalise season --quiet", dir.path(), year).exit_code == 2);
 }
 
+TEST_CASE("a file name holding a newline stays on one line of inspect's and evaluate's reports", "[cli]") {
+  // A hunt: stdout is data, and "file: new" then "line.csv" read as two lines of it.
+  TempDir dir;
+  std::filesystem::copy_file(source_path("data/shampoo.csv"), dir.file("new\nline.csv"));
+  CHECK_THAT(run_cli("inspect --data 'new\nline.csv' --target sales", dir.path()).out, StartsWith("file: new\\nline.csv\n"));
+  REQUIRE(run_cli("train --data 'new\nline.csv' --target sales --look-back 3 --hidden 2 --epochs 1 --quiet --output m.json",
+                  dir.path()).exit_code == 0);
+  CHECK_THAT(run_cli("evaluate --model m.json", dir.path()).out, StartsWith("backtest of new\\nline.csv: 36 rows"));
+}
+
 TEST_CASE("inspect reads data from stdin", "[cli]") {
   TempDir dir;
   const RunResult r = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(),

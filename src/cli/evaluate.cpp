@@ -186,7 +186,8 @@ int run_evaluate(EvaluateArgs args) {
                                 : in_quotes(input) + " is not found from here") +
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
-  check_distinct("-", "-", {{"--model", args.model}, {"--input", input}});  // `evaluate --model m.json >> m.json`
+  // `evaluate --model m.json >> m.json`; without --input, the training data read by default
+  check_distinct("-", "-", {{"--model", args.model}, {args.input.empty() ? "the training data" : "--input", input}});
   if (loaded.panel)
     return run_evaluate_panel(*loaded.panel, args.model, args.panel, input, args.input.empty(), args.options, args.json);
   const Checkpoint& checkpoint = *single;
