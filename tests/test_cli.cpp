@@ -359,9 +359,8 @@ TEST_CASE("results that cannot reach stdout (a full disk) exit 3, whatever the c
     INFO(command);
     const RunResult r = run_shell("{ '" + std::string(LSTMF_BINARY) + "' " + command + " > /dev/full; }", dir.path());
     CHECK(r.exit_code == 3);
-    CHECK_THAT(r.err, Contains("<stdout>: write failed"));
-    // with write(2)'s reason where the write that failed was the library's (the forecast)
-    if (command == "predict --model m.json") CHECK_THAT(r.err, Contains("<stdout>: write failed: No space left on device"));
+    // with write(2)'s reason, also where CLI11 flushed the text itself (--version: a hunt found none)
+    CHECK_THAT(r.err, Contains("<stdout>: write failed: No space left on device"));
   }
 }
 

@@ -130,15 +130,20 @@ int main(int argc, char** argv) {
   }
   // Results on stdout that did not reach it (a full disk, /dev/full) are lost: say so. The same
   // for the text of --help and --version.
-  const auto reached_stdout = [](int code) {
+  // `earlier`: the errno of a write that failed before (CLI11 flushes --version's line itself).
+  const auto reached_stdout = [](int code, int earlier = 0) {
     errno = 0;
     std::cout.flush();
-    const int error = errno;
+    const int error = errno != 0 ? errno : earlier;
     return code == 0 && !std::cout
                ? fail(ExitCode::io, std::string("<stdout>: write failed") + (error != 0 ? ": " + std::string(std::strerror(error)) : ""))
                : code;
   };
-  const auto printed = [&](const CLI::Error& e) { return reached_stdout(app.exit(e)); };
+  const auto printed = [&](const CLI::Error& e) {
+    errno = 0;
+    const int code = app.exit(e);
+    return reached_stdout(code, errno);
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
