@@ -771,7 +771,9 @@ Config config_from_file(const std::string& path) {
   // relative to the working folder, as with --config - (a hunt found /dev/fd/data/...).
   const auto slash = path.find_last_of('/');
   struct stat info {};
-  const bool stream = path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0 ||
+  // (/dev/stdin of a file redirected is a regular file: named, it is a stream all the same; a
+  // regular file elsewhere in /dev, as /dev/shm, is not.)
+  const bool stream = path == "/dev/stdin" || path.rfind("/dev/fd/", 0) == 0 || path.rfind("/proc/self/fd/", 0) == 0 ||
                       (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode));
   if (!config.data.path.empty() && config.data.path != "-" && config.data.path.front() != '/' &&
       slash != std::string::npos && !stream) {

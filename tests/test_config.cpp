@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
 
@@ -347,6 +349,15 @@ TEST_CASE("a relative data path in a config file is relative to the config file"
   std::filesystem::create_directory_symlink(dir.file("real/configs"), dir.file("work/link"));
   const Config linked = config_from_file(dir.file("work/link/c.json"));
   CHECK(std::filesystem::equivalent(linked.data.path, dir.file("real/data/a.csv")));
+  // A regular file under /dev (tmpfs /dev/shm) is a config file like any other (a review: every
+  // /dev path had been taken for a stream, whose paths are the working folder's).
+  char shm[] = "/dev/shm/lstmf-config-XXXXXX";
+  if (std::filesystem::is_directory("/dev/shm") && ::mkdtemp(shm) != nullptr) {
+    const std::string folder = shm;
+    { std::ofstream(folder + "/c.json") << R"({"data": {"path": "series.csv"}})"; }
+    CHECK(config_from_file(folder + "/c.json").data.path == folder + "/series.csv");
+    std::filesystem::remove_all(folder);
+  }
 }
 
 TEST_CASE("parse_setting splits KEY=VALUE at the first '=' and knows every key, with a flag or not", "[config]") {
