@@ -381,8 +381,11 @@ RawRows read_rows(CsvReader& csv, const std::vector<SelectedColumn>& columns, st
         // times; other text after times that read (a "Total" footer) is bad data.
         const bool numbers = parse_number(text, number) == NumberStatus::ok;
         if (drop_unread_time == nullptr) throw InputError(source, line, static_cast<long>(time->field + 1), unread);
-        // A whole number after times that read is an integer period too long (19 digits), not data.
-        if (raw.rows > 0 && (!numbers || number == std::floor(number)))
+        // Digits alone after times that read are an integer period too long (19 digits), not data
+        // (389.0 or R's 1e+05 are numbers written as data: the column is read without, as before).
+        const std::string_view digits = !text.empty() && (text[0] == '-' || text[0] == '+') ? text.substr(1) : text;
+        const bool too_long_period = !digits.empty() && digits.find_first_not_of("0123456789") == std::string_view::npos;
+        if (raw.rows > 0 && (!numbers || too_long_period))
           throw TimeFormatError(source, line, static_cast<long>(time->field + 1), unread + guessed);
         *drop_unread_time = "line " + std::to_string(line) + ": " + unread;
         time.reset();
