@@ -549,11 +549,12 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
     double pool_squares = 0;
     for (const double r : pool) pool_squares += r * r;
     // The floor below: the spread of the one-step changes of the rows before the windows (lag p),
-    // their standard deviation, at most 3 times that of the middle 90% of them (5% of the smallest
-    // and 5% of the largest left out, at least one each from 6 changes), so that a typo among the
-    // rows (1000000 in a series near 150: a change up and one down; a hunt found 95% bounds
-    // +-525000) does not make it. Normal changes keep their own: the middle 90%'s is 0.79 of it.
-    // Where the middle changes are all alike (a count that mostly stays put), the whole one.
+    // their standard deviation; from 20 changes on, at most 3 times that of the middle 90% of them
+    // (5% of the smallest and 5% of the largest left out), so that a typo among the rows (1000000
+    // in a series near 150: a change up and one down; a hunt found 95% bounds +-525000) does not
+    // make it. Normal changes keep their own (the middle 90%'s is about 0.8 of it; fewer changes
+    // are left as they are: one of 6 from each end would be a third of them, a review found). Where
+    // the middle changes are all alike (a count that mostly stays put), the whole one.
     const long m = std::max(1, checkpoint.config.data.season);
     const long p = m > 1 && begin >= m + 3 ? m : 1;
     const long changes = begin - p;
@@ -562,7 +563,7 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       std::vector<double> d;
       for (long t = p; t < begin; ++t) d.push_back(values(t, k) - values(t - p, k));
       change_spread = standard_deviation(d.begin(), d.end());
-      const long trim = changes >= 6 ? std::max(1L, changes / 20) : 0;
+      const long trim = changes >= 20 ? changes / 20 : 0;
       if (trim > 0) {
         std::sort(d.begin(), d.end());
         const double middle = standard_deviation(d.begin() + trim, d.end() - trim);
