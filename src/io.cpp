@@ -666,6 +666,21 @@ void check_distinct(const std::string& output_flag, const std::string& output,
 
 namespace {
 bool under_dev_or_proc(const std::string& path) { return path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0; }
+// The descriptor a path of ours names (/dev/stderr, /dev/fd/N, /proc/self/fd/N), when it is open:
+// written through it, at the offset and with the flags the shell gave (`2>> job.log` appends; an
+// open of the path would truncate the file and write from its start, a hunt found); nullopt otherwise.
+std::optional<int> inherited_descriptor(const std::string& path) {
+  std::string number;
+  if (path == "/dev/stdout") number = "1";  // (written as "-": resolved_output)
+  if (path == "/dev/stderr") number = "2";
+  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"})
+    if (path.rfind(prefix, 0) == 0) number = path.substr(std::strlen(prefix));
+  if (number.empty() || number.size() > 6 || number.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  const int fd = std::stoi(number);
+  if (::fcntl(fd, F_GETFD) == -1) return std::nullopt;
+  return fd;
+}
+
 // An existing entry of /dev or /proc (/dev/stdout, /dev/fd/63, /dev/null): written in place, never
 // probed nor renamed over, whatever it points to.
 bool special_file(const std::string& path) {
@@ -713,10 +728,20 @@ void check_distinct_outputs(const std::string& flag_a, const std::string& a, con
 }
 
 void check_writable(const std::string& given) {
-  if (given == "-") return;
+  // A descriptor open for reading only (a closed stdout or stderr is held so: main.cpp; `3< f`)
+  // fails the write with EBADF: said before any work, not after it (a review).
+  const auto writable_descriptor = [](int fd, const std::string& name) {
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags != -1 && (flags & O_ACCMODE) == O_RDONLY) throw IoError(name, "cannot write: " + errno_text(EBADF));
+  };
+  if (given == "-") {
+    writable_descriptor(STDOUT_FILENO, "<stdout>");
+    return;
+  }
   const std::string path = output_target(given);
   if (path.empty()) throw IoError(path, "empty output path");
   if (special_file(path)) {
+    if (const std::optional<int> fd = inherited_descriptor(path)) writable_descriptor(*fd, path);
     if (::access(path.c_str(), W_OK) != 0) throw IoError(path, "cannot write: " + errno_text(errno));
     return;
   }
@@ -869,20 +894,6 @@ namespace {
 std::string resolved_output(const std::string& given) {
   const std::string target = output_target(given);
   return target == "/dev/stdout" || target == "/dev/fd/1" || target == "/proc/self/fd/1" ? "-" : target;
-}
-
-// The descriptor a path of ours names (/dev/stderr, /dev/fd/N, /proc/self/fd/N), when it is open:
-// written through it, at the offset and with the flags the shell gave (`2>> job.log` appends; an
-// open of the path would truncate the file and write from its start, a hunt found); nullopt otherwise.
-std::optional<int> inherited_descriptor(const std::string& path) {
-  std::string number;
-  if (path == "/dev/stderr") number = "2";
-  for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"})
-    if (path.rfind(prefix, 0) == 0) number = path.substr(std::strlen(prefix));
-  if (number.empty() || number.size() > 6 || number.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  const int fd = std::stoi(number);
-  if (::fcntl(fd, F_GETFD) == -1) return std::nullopt;
-  return fd;
 }
 
 // A device or a pipe (/dev/null, /dev/fd/63, a fifo) is written in place: renaming over it would

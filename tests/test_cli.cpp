@@ -530,13 +530,25 @@ TEST_CASE("a closed stdout fails what writes it, and no file takes its place", "
                             "' --target sales --time-column date --look-back 3 --hidden 2 --epochs 2 --quiet --output m.json";
   const RunResult logged = run_shell("{ " + binary + train + " --log-json - >&-; }", dir.path());
   CHECK(logged.exit_code == 3);
-  CHECK_THAT(logged.err, Contains("<stdout>: write failed: Bad file descriptor"));
+  CHECK_THAT(logged.err, Contains("<stdout>: cannot write: Bad file descriptor"));
   CHECK_FALSE(file_exists(dir.file("m.json")));
   REQUIRE(run_shell("{ " + binary + train + " >&-; }", dir.path()).exit_code == 0);  // stdout not written
   CHECK_NOTHROW(nlohmann::json::parse(read_file(dir.file("m.json"))));
   const RunResult forecast = run_shell("{ " + binary + "predict --model m.json >&-; }", dir.path());
   CHECK(forecast.exit_code == 3);
-  CHECK_THAT(forecast.err, Contains("<stdout>: write failed: Bad file descriptor"));
+  CHECK_THAT(forecast.err, Contains("<stdout>: cannot write: Bad file descriptor"));
+  // An output into a descriptor open for reading only, or into the closed stdout, is refused
+  // before training, not after it (a review).
+  dir.write("ro.txt", "kept\n");
+  for (const std::string& output : {std::string("- >&-"), std::string("/dev/stdout >&-"), std::string("/dev/fd/3 3< ro.txt")}) {
+    INFO(output);
+    const RunResult early = run_shell("{ " + binary + "train --data '" + source_path("data/shampoo.csv") +
+                                          "' --target sales --look-back 3 --hidden 2 --epochs 1000 --quiet --output " + output + "; }",
+                                      dir.path());
+    CHECK(early.exit_code == 3);
+    CHECK_THAT(early.err, Contains(": cannot write: Bad file descriptor") && !Contains("epoch"));
+  }
+  CHECK(read_file(dir.file("ro.txt")) == "kept\n");
 }
 
 TEST_CASE("stdout that is an input, or shared by two outputs, is refused before anything is written", "[cli]") {
