@@ -489,13 +489,6 @@ double normal_two_sided_quantile(double a) {
 
 namespace {
 
-// Split-conformal quantiles of |actual - forecast| per step and target over the validation windows
-// of `forecasts` (original units); empty without such windows. A step with fewer than 10 residuals
-// (fewer than 10 validation windows) pools every step's, step j's scaled by sqrt((h + 1) / (j + 1))
-// to stand for step h. The windows are the units of the conformal rank (a window's steps share one
-// origin): level a asks for the a (w + 1) / w quantile of the residuals, w windows (the
-// ceil((w + 1) a)-th smallest when a step has its own w). Levels above 80% are then widened by
-// 1 + 0.3 (z_a - z_0.8) / (z_0.95 - z_0.8) (1.3 at 95%).
 // The sample standard deviation of x[first, last).
 double standard_deviation(std::vector<double>::const_iterator first, std::vector<double>::const_iterator last) {
   const double n = static_cast<double>(last - first);
@@ -505,6 +498,13 @@ double standard_deviation(std::vector<double>::const_iterator first, std::vector
   return std::sqrt(squares / (n - 1));
 }
 
+// Split-conformal quantiles of |actual - forecast| per step and target over the validation windows
+// of `forecasts` (original units); empty without such windows. A step with fewer than 10 residuals
+// (fewer than 10 validation windows) pools every step's, step j's scaled by sqrt((h + 1) / (j + 1))
+// to stand for step h. The windows are the units of the conformal rank (a window's steps share one
+// origin): level a asks for the a (w + 1) / w quantile of the residuals, w windows (the
+// ceil((w + 1) a)-th smallest when a step has its own w). Levels above 80% are then widened by
+// 1 + 0.3 (z_a - z_0.8) / (z_0.95 - z_0.8) (1.3 at 95%).
 IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& values, long begin, const ValidationForecasts& forecasts) {
   const int horizon = checkpoint.config.data.horizon;
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
