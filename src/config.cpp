@@ -773,8 +773,7 @@ Config config_from_file(const std::string& path) {
   struct stat info {};
   // (/dev/stdin of a file redirected is a regular file: named, it is a stream all the same; a
   // regular file elsewhere in /dev, as /dev/shm, is not.)
-  const bool stream = path == "/dev/stdin" || path.rfind("/dev/fd/", 0) == 0 || path.rfind("/proc/self/fd/", 0) == 0 ||
-                      (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode));
+  const bool stream = descriptor_named(path).has_value() || (::stat(path.c_str(), &info) == 0 && !S_ISREG(info.st_mode));
   if (!config.data.path.empty() && config.data.path != "-" && config.data.path.front() != '/' &&
       slash != std::string::npos && !stream) {
     const std::filesystem::path joined = path.substr(0, slash + 1) + config.data.path;

@@ -664,20 +664,25 @@ void check_distinct(const std::string& output_flag, const std::string& output,
   }
 }
 
-namespace {
-bool under_dev_or_proc(const std::string& path) { return path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0; }
-// The descriptor a path of ours names (/dev/stderr, /dev/fd/N, /proc/self/fd/N), when it is open:
-// written through it, at the offset and with the flags the shell gave (`2>> job.log` appends; an
-// open of the path would truncate the file and write from its start, a hunt found); nullopt otherwise.
-std::optional<int> inherited_descriptor(const std::string& path) {
+std::optional<int> descriptor_named(const std::string& path) {
   std::string number;
-  if (path == "/dev/stdout") number = "1";  // (written as "-": resolved_output)
+  if (path == "/dev/stdin") number = "0";
+  if (path == "/dev/stdout") number = "1";
   if (path == "/dev/stderr") number = "2";
   for (const char* prefix : {"/dev/fd/", "/proc/self/fd/"})
     if (path.rfind(prefix, 0) == 0) number = path.substr(std::strlen(prefix));
   if (number.empty() || number.size() > 6 || number.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  const int fd = std::stoi(number);
-  if (::fcntl(fd, F_GETFD) == -1) return std::nullopt;
+  return std::stoi(number);
+}
+
+namespace {
+bool under_dev_or_proc(const std::string& path) { return path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0; }
+// descriptor_named's descriptor when it is open: written through it, at the offset and with the
+// flags the shell gave (`2>> job.log` appends; an open of the path would truncate the file and
+// write from its start, a hunt found); nullopt otherwise.
+std::optional<int> inherited_descriptor(const std::string& path) {
+  const std::optional<int> fd = descriptor_named(path);
+  if (!fd || ::fcntl(*fd, F_GETFD) == -1) return std::nullopt;
   return fd;
 }
 
@@ -893,7 +898,7 @@ namespace {
 // stdout by another name: written to stdout, so `--output /dev/stdout >> log` appends as the shell asked.
 std::string resolved_output(const std::string& given) {
   const std::string target = output_target(given);
-  return target == "/dev/stdout" || target == "/dev/fd/1" || target == "/proc/self/fd/1" ? "-" : target;
+  return descriptor_named(target) == STDOUT_FILENO ? "-" : target;
 }
 
 // A device or a pipe (/dev/null, /dev/fd/63, a fifo) is written in place: renaming over it would

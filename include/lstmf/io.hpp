@@ -60,6 +60,9 @@ bool is_fifo(const std::string& path);
 // the file itself, or for "-" the regular file stdin reads (`< a.csv`); nullopt when it names none.
 // Two paths of one identity name one file (another spelling, a link).
 std::optional<std::pair<std::uint64_t, std::uint64_t>> input_identity(const std::string& path);
+// The descriptor a path names by its spelling: /dev/stdin 0, /dev/stdout 1, /dev/stderr 2,
+// /dev/fd/N and /proc/self/fd/N N; nullopt for any other path (whether it is open is not asked).
+std::optional<int> descriptor_named(const std::string& path);
 // Throws InputError when more than one of `inputs` ({flag, path}) is "-": stdin can be read once.
 //   "--model - and --input - both read stdin; give one of them as a file"
 void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs);
