@@ -588,6 +588,14 @@ TEST_CASE("stdout that is an input, or shared by two outputs, is refused before 
     CHECK_THAT(r.err, Contains("stdout is the same file as") && Contains(c.file.substr(c.file.find('/') + 1)));
     CHECK(read_file(dir.file(c.file)) == c.content);
   }
+  // Without --input, the training data evaluate reads by default is named as such (a hunt: it said
+  // "--input s.csv", a flag never given).
+  REQUIRE(run_cli("train --data s.csv --target sales --look-back 3 --hidden 2 --epochs 1 --quiet --output own.json", dir.path())
+              .exit_code == 0);
+  const RunResult by_default = run_shell("{ " + binary + "evaluate --model own.json >> s.csv; }", dir.path());
+  CHECK(by_default.exit_code == 2);
+  CHECK_THAT(by_default.err, Contains("stdout is the same file as the training data s.csv"));
+  CHECK(read_file(dir.file("s.csv")) == series);
   // The same through stdin: the history read from a file that stdout, or --output, would replace.
   for (const std::string& command : {std::string("evaluate --model m.json --input - < s.csv >> s.csv"),
                                      std::string("predict --model m.json --input - < s.csv >> s.csv"),
