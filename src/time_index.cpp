@@ -331,6 +331,65 @@ std::string offset_mismatch(const TimeFormat& history, const TimeFormat& trained
          offset_description(trained) + "; convert the history's times to the same offset";
 }
 
+namespace {
+// Digits at `pos` up to the next non-digit: their value and count (0 when none).
+std::size_t digits_at(std::string_view text, std::size_t pos, std::int64_t& value) {
+  std::size_t end = pos;
+  while (end < text.size() && end - pos < 9 && is_digit(text[end])) ++end;
+  if (!read_digits(text, pos, end - pos, value)) return 0;
+  return end - pos;
+}
+
+// Dates written in another order, with other separators or without leading zeros (a spreadsheet's
+// 1/31/2024 or 31.01.2024, 2024/01/31, 2024-1-5): how the date reads and how to write it, for explain_time_error. A day
+// and month both 12 or less could be either order. "" when `text` is no such date, a two-digit
+// year (49: 1949 or 2049?) included.
+std::string date_order_hint(std::string_view text) {
+  std::int64_t a = 0, b = 0, c = 0;
+  const std::size_t a_digits = digits_at(text, 0, a);
+  if (a_digits == 0 || a_digits >= text.size()) return "";
+  const char separator = text[a_digits];
+  if (separator != '/' && separator != '.' && separator != '-') return "";
+  const std::size_t b_digits = digits_at(text, a_digits + 1, b);
+  const std::size_t b_end = a_digits + 1 + b_digits;
+  if (b_digits == 0 || b_digits > 2) return "";
+  std::size_t end = b_end;
+  bool has_day = false;
+  if (b_end < text.size() && text[b_end] == separator) {
+    const std::size_t c_digits = digits_at(text, b_end + 1, c);
+    if (c_digits == 0) return "";
+    end = b_end + 1 + c_digits;
+    has_day = true;
+    if ((a_digits != 4 || c_digits > 2) && (a_digits > 2 || c_digits != 4)) return "";
+  } else if (a_digits != 4) {
+    return "";  // 01/2024 and the like: too many readings to guess
+  }
+  if (end != text.size() && text[end] != ' ' && text[end] != 'T') return "";
+  const auto iso = [&](std::int64_t year, std::int64_t month, std::int64_t day) -> std::string {
+    if (month < 1 || month > 12 || (day != 0 && (day < 1 || day > days_in_month(year, static_cast<int>(month))))) return "";
+    char date[72];
+    if (day == 0)
+      std::snprintf(date, sizeof date, "%04lld-%02lld", static_cast<long long>(year), static_cast<long long>(month));
+    else
+      std::snprintf(date, sizeof date, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
+                    static_cast<long long>(day));
+    return date + std::string(text.substr(end));
+  };
+  if (a_digits == 4) {  // 2024/01/31, 2024.01: year first, another separator
+    const std::string date = iso(a, b, has_day ? c : 0);
+    return date.empty() ? "" : "write " + date;
+  }
+  const std::string day_first = iso(c, b, a), month_first = iso(c, a, b);
+  if (!day_first.empty() && day_first == month_first) return "write " + day_first + ", year first";
+  if (!day_first.empty() && !month_first.empty())
+    return "a day/month/year or a month/day/year date: write " + day_first + " or " + month_first +
+           ", year first";
+  if (!day_first.empty()) return "day/month/year: write " + day_first + ", year first";
+  if (!month_first.empty()) return "month/day/year: write " + month_first + ", year first";
+  return "";
+}
+}  // namespace
+
 std::string explain_time_error(std::string_view text) {
   ParsedTime parsed;
   switch (parse_detail(text, parsed)) {
@@ -359,7 +418,8 @@ std::string explain_time_error(std::string_view text) {
     case TimeStatus::bad_form:
       break;
   }
-  return "the forms understood are 2024-01-31, 2024-01-31 13:00, 2024-01-31 13:00:00, 2024-01-31T13:00:00Z, "
+  const std::string hint = date_order_hint(text);
+  return (hint.empty() ? "" : hint + "; ") + "the forms understood are 2024-01-31, 2024-01-31 13:00, 2024-01-31 13:00:00, 2024-01-31T13:00:00Z, "
          "2024-01-31 13:00:00+01:00, "
          "1949-01, 1990Q1, 1990-Q1, 1990 Q1, 1949 and integer periods";
 }

@@ -124,6 +124,22 @@ TEST_CASE("invalid timestamps are refused with a reason", "[time]") {
     CHECK_THAT(explain_time_error("2024/01/05"), Catch::Contains("2024-01-31T13:00:00Z"));
     CHECK(explain_time_error("2024-01-05").empty());
   }
+  SECTION("a date in another order or with other separators says how to write it") {
+    CHECK_THAT(explain_time_error("31.01.2024"),
+               Catch::StartsWith("day/month/year: write 2024-01-31, year first; the forms"));
+    CHECK_THAT(explain_time_error("1/31/2024 13:00"),
+               Catch::StartsWith("month/day/year: write 2024-01-31 13:00, year first;"));
+    CHECK_THAT(explain_time_error("02/03/2024"),
+               Catch::StartsWith("a day/month/year or a month/day/year date: write 2024-03-02 or "
+                                 "2024-02-03, year first;"));
+    CHECK_THAT(explain_time_error("01/01/1949"), Catch::StartsWith("write 1949-01-01, year first;"));
+    CHECK_THAT(explain_time_error("2024/01/05"), Catch::StartsWith("write 2024-01-05;"));
+    CHECK_THAT(explain_time_error("2024-1-5"), Catch::StartsWith("write 2024-01-05;"));
+    CHECK_THAT(explain_time_error("1949.07"), Catch::StartsWith("write 1949-07;"));
+    // No hint where the text is no date, or the date does not exist, or the year is two digits.
+    for (const char* text : {"31/02/2024", "13/13/2024", "1/31/49", "1.5", "01/2024", "1-01", "2024/13", "12/31/2024x"})
+      CHECK_THAT(explain_time_error(text), Catch::StartsWith("the forms understood"));
+  }
 }
 
 TEST_CASE("a datetime with a UTC offset keeps its clock time and writes the offset back", "[time]") {

@@ -124,7 +124,9 @@ std::string offset_mismatch(const TimeFormat& history, const TimeFormat& trained
 std::string row_name(const TimeIndex& index, const std::vector<std::int64_t>& ticks, long row);
 
 // Why parse_time refused `text`, for messages: "month 13 is not 1-12", "February 2023 has 28 days",
-// or the list of supported forms. "" when parse_time accepts it.
+// or the list of supported forms, after how to write a date given in another order or with other
+// separators ("day/month/year: write 2024-01-31, year first" for 31.01.2024; the caller quotes the text). "" when
+// parse_time accepts it.
 std::string explain_time_error(std::string_view text);
 
 // The step of strictly increasing `ticks` written in `format`: month-based for years and
