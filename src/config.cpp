@@ -825,7 +825,16 @@ json to_json(const Config& config) {
 
 std::vector<std::string> validate(const Config& config) {
   Problems problems;
-  for (const auto& def : option_table()) def.check(config, problems);
+  for (const auto& def : option_table()) {
+    def.check(config, problems);
+    // File names from a flag, which the checkpoint records: JSON holds UTF-8 only. (A column name
+    // that is not UTF-8 is in no header: load_series says so.)
+    const json value = def.get(config);
+    if ((def.info.key == "path" || def.info.key == "log_json") && value.is_string() &&
+        !valid_utf8(value.get_ref<const std::string&>()))
+      problems.push_back(def.info.path() + " must be UTF-8 text (the checkpoint records it in JSON), got " +
+                         in_quotes(value.get_ref<const std::string&>()) + ": rename the file");
+  }
   if (config.model.hidden.empty()) problems.push_back("model.hidden must name at least one layer size");
   if (config.model.hidden.size() > kMaxLayers)
     problems.push_back("model.hidden must have at most " + std::to_string(kMaxLayers) + " layers, got " +

@@ -163,6 +163,17 @@ TEST_CASE("evaluate --json gives the baselines' scores as computed from the data
   CHECK(target["methods"]["lstm"]["mase"].is_number());
 }
 
+TEST_CASE("evaluate --json reports a file whose name is not UTF-8 with the bad bytes replaced", "[cli-evaluate]") {
+  // JSON holds UTF-8 only: the report's file name has U+FFFD where the name had 0xFF (it exited 1
+  // after the whole backtest, as an internal error).
+  std::filesystem::copy_file(trained().path() + "/a.csv", trained().path() + "/b\xff.csv",
+                             std::filesystem::copy_options::overwrite_existing);
+  const RunResult r = run_cli("evaluate --model m.json --input 'b\xff.csv' --json", trained().path());
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out)["source"] == "b\xEF\xBF\xBD.csv");
+}
+
 TEST_CASE("the protocol notes training values it interpolated and groups frequencies as M4's names are read", "[cli-evaluate]") {
   TempDir dir;
   std::string gap = "date,y\n", whole = "date,y\n";

@@ -91,6 +91,10 @@ class MemoryError : public Error {
   explicit MemoryError(const std::string& message) : Error(message, ExitCode::memory) {}
 };
 
+// Whether `text` is valid UTF-8 (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF),
+// as JSON strings must be.
+bool valid_utf8(std::string_view text);
+
 // `text` made safe to quote in a one-line message: control characters and bytes that are not part
 // of valid UTF-8 are written as \n, \t, \xNN, characters a terminal shows as nothing or as a
 // plain space (C1 controls, no-break and zero-width spaces, bidirectional marks, the BOM) as

@@ -53,7 +53,7 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
   for (const auto& skipped : result.skipped)
     std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (json) {
-    std::cout << to_json(result).dump(2) << "\n";
+    std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << format_table(result);
     for (const std::string& note : table_notes(result)) std::cerr << "note: " << note << "\n";  // stdout is the table
@@ -146,9 +146,9 @@ int run_protocol_command(const EvaluateArgs& args) {
   if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   const ProtocolResult result = run_protocol(args.protocol, options);
   for (const auto& [file, why] : result.skipped) std::cerr << "note: skipped " << file << ": " << why << "\n";
-  if (!args.json_file.empty()) write_atomically(args.json_file, to_json(result).dump(1) + "\n");
+  if (!args.json_file.empty()) write_atomically(args.json_file, to_json(result).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
   if (args.json)
-    std::cout << to_json(result).dump(1) << "\n";
+    std::cout << to_json(result).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   else
     std::cout << protocol_markdown(result);
   return 0;
@@ -208,7 +208,7 @@ int run_evaluate(EvaluateArgs args) {
   if (args.input.empty() && !holds_data_tail(checkpoint, history))
     std::cerr << "note: " << not_the_training_data(history.source, "") << "\n";
   if (args.json) {
-    std::cout << to_json(result).dump(2) << "\n";
+    std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << format_table(result);
     for (const std::string& note : result.notes()) std::cerr << "note: " << note << "\n";  // stdout is the table
