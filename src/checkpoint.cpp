@@ -262,8 +262,9 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     const long inputs = static_cast<long>(columns.targets.size() + columns.features.size());
     if (scaler.columns() != inputs)
       bad("scaler has " + std::to_string(scaler.columns()) + " columns, the config names " + std::to_string(inputs));
-    Model<float> model(inputs, static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size()),
-                       config.model);
+    const long outputs = static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size());
+    check_state_dict_size(member(root, "state_dict", ""), config.model, inputs, outputs, "state_dict");
+    Model<float> model(inputs, outputs, config.model);
     model.load_state_dict(member(root, "state_dict", ""), "state_dict");
     HistoryRead history = read_history(root);
     DataTail tail = data_tail_from(member(root, "data_tail", ""), columns, config.data.look_back);

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "lstmf/error.hpp"
+#include "lstmf/memory.hpp"
 
 namespace lstmf::checkpoint_json {
 
@@ -18,6 +19,30 @@ const json& member(const json& object, const char* key, const std::string& where
   const auto it = object.find(key);
   if (it == object.end()) bad(key_path(where, key) + " is missing");
   return *it;
+}
+
+namespace {
+// The numbers in `value`, counted in nested arrays and objects (nesting is bounded by the reader).
+std::uint64_t numbers_in(const json& value) {
+  if (value.is_number()) return 1;
+  std::uint64_t count = 0;
+  if (value.is_array() || value.is_object())
+    for (const json& item : value) count += numbers_in(item);
+  return count;
+}
+}  // namespace
+
+void check_state_dict_size(const json& state_dict, const ModelConfig& model, long inputs, long outputs,
+                           const std::string& where) {
+  const std::uint64_t needed = parameter_count(model, inputs, outputs);
+  const std::uint64_t held = numbers_in(state_dict);
+  // A few million parameters are allocated to name each tensor whose shape differs (load_state_dict).
+  constexpr std::uint64_t kNamedShapes = std::uint64_t{1} << 22;
+  if (held >= needed || needed - held < kNamedShapes) return;
+  bad(where + " holds " + std::to_string(held) + " numbers, but a model of config.model's shape (" +
+      std::to_string(model.hidden.size()) + (model.hidden.size() == 1 ? " layer, " : " layers, ") + std::to_string(inputs) +
+      (inputs == 1 ? " input, " : " inputs, ") + std::to_string(outputs) + (outputs == 1 ? " output" : " outputs") + ") has " +
+      std::to_string(needed) + " parameters: the config and the weights disagree");
 }
 
 std::string read_string(const json& object, const char* key, const std::string& where) {

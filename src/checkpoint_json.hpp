@@ -41,6 +41,15 @@ void refuse_non_finite(const json& j, const std::string& where);
 // default otherwise: relu weights run as tanh.
 std::string missing_config_key(const Config& config, long version);
 
+// Before a model of the config's shape is allocated to load `state_dict` (Model's constructor,
+// then load_state_dict, which names each tensor whose shape differs): throws InputError when such a
+// model has millions of parameters more than the file holds numbers there, so a config edited to a
+// size the weights do not have (a 52 KB file claiming hidden [4096] * 16 took 16 GB to refuse) is
+// refused with the two counts instead. A state_dict that holds enough numbers costs what the file
+// does; a small difference is left to load_state_dict's messages.
+void check_state_dict_size(const json& state_dict, const ModelConfig& model, long inputs, long outputs,
+                           const std::string& where);
+
 // The format marker and version of a checkpoint's root: the version, or InputError when the file
 // is not a checkpoint or is newer than `newest`. A version up to `newest_known` (another kind of
 // checkpoint's newest, which this build reads too) is not new: the file is of the wrong kind or

@@ -421,6 +421,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     const long outputs = static_cast<long>(config.data.horizon) * static_cast<long>(checkpoint.columns.targets.size());
     const bool global = checkpoint.global();
     if (global) {
+      check_state_dict_size(member(root, "state_dict", ""), config.model, inputs, outputs, "state_dict");
       checkpoint.model.emplace(inputs, outputs, config.model);
       checkpoint.model->load_state_dict(member(root, "state_dict", ""), "state_dict");
     } else if (root.contains("state_dict")) {
@@ -509,6 +510,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         bad(where + " has intervals from " + std::to_string(s.intervals.windows) +
             " validation windows and config.training.combine is true, but no combination (the weights chosen on those windows)");
       if (!global) {
+        check_state_dict_size(member(item, "state_dict", where), config.model, inputs, outputs, where + ".state_dict");
         s.model.emplace(inputs, outputs, config.model);
         s.model->load_state_dict(member(item, "state_dict", where), where + ".state_dict");
         const json& training = member(item, "training", where);
