@@ -351,6 +351,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
 
 Checkpoint load_checkpoint(const std::string& path, bool with_optimizer_state) {
   json root = with_optimizer_state ? read_json_file(path) : read_json_file(path, 64, {"optimizer_state"});
+  const ReleaseWithoutAllocating release(root);
   // Moved out rather than copied by checkpoint_from_json: it is the largest part.
   json optimizer_state = nullptr;
   if (root.is_object() && root.contains("optimizer_state")) optimizer_state = std::move(root["optimizer_state"]);

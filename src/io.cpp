@@ -342,6 +342,27 @@ class FilteringDomBuilder {
   std::vector<Frame> frames_;
 };
 
+}  // namespace
+
+void release_without_allocating(nlohmann::json& value) {
+  if (value.is_array()) {
+    auto& array = value.get_ref<nlohmann::json::array_t&>();
+    while (!array.empty()) {
+      release_without_allocating(array.back());
+      array.pop_back();  // an empty container or a scalar: its destructor allocates nothing
+    }
+  } else if (value.is_object()) {
+    auto& object = value.get_ref<nlohmann::json::object_t&>();
+    while (!object.empty()) {
+      const auto last = std::prev(object.end());
+      release_without_allocating(last->second);
+      object.erase(last);
+    }
+  }
+}
+
+namespace {
+
 nlohmann::json parse_json_view(std::string_view text, const std::string& source, int max_depth,
                                const std::vector<std::string>& skip, const JsonFilter& filter,
                                PageReleaser scan_releaser = {}, PageReleaser parse_releaser = {}) {
@@ -434,11 +455,16 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
     nlohmann::json parsed;
     const nlohmann::json::parser_callback_t callback = track;
     FilteringDomBuilder builder(parsed, callback);
-    if (skipped.empty() && !releasing)
-      nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
-    else
-      nlohmann::json::sax_parse(SkippingIterator(text.data(), text.size(), &skipped, false, releasing ? &parse_releaser : nullptr),
-                                SkippingIterator(text.data(), text.size(), &skipped, true), &builder);
+    try {
+      if (skipped.empty() && !releasing)
+        nlohmann::json::sax_parse(text.begin(), text.end(), &builder);
+      else
+        nlohmann::json::sax_parse(SkippingIterator(text.data(), text.size(), &skipped, false, releasing ? &parse_releaser : nullptr),
+                                  SkippingIterator(text.data(), text.size(), &skipped, true), &builder);
+    } catch (const std::bad_alloc&) {
+      release_without_allocating(parsed);  // then MemoryError's exit 5, not std::terminate
+      throw;
+    }
     if (parsed.is_discarded()) parsed = nullptr;  // as nlohmann::json::parse with a callback
     if (!duplicate.empty()) {
       // Located at its key_occurrence-th `"key":` in the text (not where the text escapes a

@@ -573,7 +573,8 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
   // Parsed from the mapped file with the filter, so no unselected series' weights are ever built.
   const std::vector<std::string> skip =
       keep_optimizer_state ? std::vector<std::string>{} : std::vector<std::string>{"optimizer_state"};
-  const json root = read(skip, filter);
+  json root = read(skip, filter);
+  const ReleaseWithoutAllocating release(root);
   AnyCheckpoint loaded;
   if (root.is_object() && root.contains("series")) {
     loaded.panel = panel_checkpoint_from_json(root, source, kept);

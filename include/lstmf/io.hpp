@@ -28,6 +28,23 @@ std::string source_name(const std::string& path);
 using JsonFilter = nlohmann::json::parser_callback_t;
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64,
                           const std::vector<std::string>& skip = {}, const JsonFilter& filter = nullptr);
+// Empties `value` from its innermost containers outwards, freeing as it goes and allocating
+// nothing. nlohmann's destructor first moves a container's children onto a vector it allocates (as
+// long as the longest array): a large document destroyed after memory ran out (a std::bad_alloc
+// while it was built or held) terminated the program (exit 134) instead of exit 5. Nesting is
+// bounded by the readers' depth limit.
+void release_without_allocating(nlohmann::json& value);
+// A document released so when it goes out of scope (a checkpoint's root, while it is read).
+class ReleaseWithoutAllocating {
+ public:
+  explicit ReleaseWithoutAllocating(nlohmann::json& value) : value_(value) {}
+  ~ReleaseWithoutAllocating() { release_without_allocating(value_); }
+  ReleaseWithoutAllocating(const ReleaseWithoutAllocating&) = delete;
+  ReleaseWithoutAllocating& operator=(const ReleaseWithoutAllocating&) = delete;
+
+ private:
+  nlohmann::json& value_;
+};
 // InputError at the first number of JSON `text` (outside strings) that is not 0 but nearer 0 than
 // a double holds (1e-400): the parser reads it as 0 without a word. For small files (configs).
 void refuse_json_underflow(std::string_view text, const std::string& source);
