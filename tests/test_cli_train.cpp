@@ -181,6 +181,25 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     const RunResult nameless = run_cli("train --resume - --epochs 5 --quiet", dir.path(), read_file(dir.file("in.json")));
     CHECK(nameless.exit_code == 2);
     CHECK_THAT(nameless.err, Contains("--resume - reads the checkpoint from stdin: give --output FILE"));
+    // A --config naming no output writes over the resumed file too, not an unrelated model.json.
+    dir.write("model.json", "another run's");
+    dir.write("c.json", nlohmann::json{{"data", {{"path", source_path("data/airline-passengers.csv")},
+                                                 {"targets", {"passengers"}},
+                                                 {"time_column", "date"},
+                                                 {"look_back", 12},
+                                                 {"normalise", "minmax"}}},
+                                       {"model", {{"hidden", {8}}, {"ensemble", 1}}},
+                                       {"training", {{"patience", 0}}}}
+                            .dump());
+    REQUIRE(run_cli("train " + kQuick + " --patience 0 --output conf.json --quiet", dir.path()).exit_code == 0);
+    const RunResult configured = run_cli("train --resume conf.json --config c.json --epochs 5 --quiet", dir.path());
+    INFO(configured.err);
+    CHECK(configured.exit_code == 0);
+    CHECK(read_file(dir.file("model.json")) == "another run's");
+    CHECK(nlohmann::json::parse(read_file(dir.file("conf.json")))["state_dict"] == five["state_dict"]);
+    const RunResult configured_stdin = run_cli("train --resume - --config c.json --epochs 5 --quiet", dir.path(), read_file(dir.file("in.json")));
+    CHECK(configured_stdin.exit_code == 2);
+    CHECK_THAT(configured_stdin.err, Contains("--resume - reads the checkpoint from stdin: give --output FILE"));
     const RunResult both = run_cli("train --config - --resume - --output y.json --quiet", dir.path(), "{}");
     CHECK(both.exit_code == 2);
     CHECK_THAT(both.err, Contains("--resume") && Contains("--config") && Contains("stdin"));

@@ -223,13 +223,16 @@ int run_train(const TrainArgs& args) {
                     {"--config", args.flags.config_file},
                     {"--data", given_flag(args.flags, "data.path")}});
   // A checkpoint read from stdin has no file to be written over: the resumed one needs a name.
-  if (!args.resume.empty() && args.flags.config_file.empty() && given_flag(args.flags, "output.path").empty() &&
-      (args.resume == "-" || args.resume == "/dev/stdin" || args.resume.rfind("/dev/fd/", 0) == 0 ||
-       args.resume.rfind("/proc/", 0) == 0 ||  // a descriptor's name, even of a regular file: not a path to write
-       (std::filesystem::exists(args.resume) && !std::filesystem::is_regular_file(args.resume))))
-    throw InputError("--resume " + args.resume +
-                     (args.resume == "-" ? " reads the checkpoint from stdin" : " is not a regular file (a stream)") +
-                     ": give --output FILE for the resumed one");
+  const auto refuse_resume_stream = [&] {
+    if (args.resume == "-" || args.resume == "/dev/stdin" || args.resume.rfind("/dev/fd/", 0) == 0 ||
+        args.resume.rfind("/proc/", 0) == 0 ||  // a descriptor's name, even of a regular file: not a path to write
+        (std::filesystem::exists(args.resume) && !std::filesystem::is_regular_file(args.resume)))
+      throw InputError("--resume " + args.resume +
+                       (args.resume == "-" ? " reads the checkpoint from stdin" : " is not a regular file (a stream)") +
+                       ": give --output FILE for the resumed one");
+  };
+  if (!args.resume.empty() && args.flags.config_file.empty() && given_flag(args.flags, "output.path").empty())
+    refuse_resume_stream();
   if (!args.resume.empty() && !given_flag(args.flags, "data.series_column").empty())  // before reading it
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
   // Read once (stdin can be): its config is the base unless --config gives one. The resumed run
@@ -243,6 +246,12 @@ int run_train(const TrainArgs& args) {
     base.output.path = args.resume;  // "-" is refused above unless --output names the file
   }
   Config config = resolve_config(args.flags, base);
+  // A --config that names no output: the resumed checkpoint is still written over, not model.json
+  // (another run's, written over without a word).
+  if (resumed && !args.flags.config_file.empty() && !config.is_given("output.path")) {
+    refuse_resume_stream();
+    config.output.path = args.resume;
+  }
   // The horizon the earlier run was asked for, which its recipe shortened for a short series
   // (forecast_horizon), is the same request: the run goes on with the horizon it trained (a
   // property hunt: the same command, --horizon 5, was refused as another horizon).
