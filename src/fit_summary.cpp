@@ -138,15 +138,28 @@ std::string describe_combination(const std::array<double, Combination::kComponen
 }
 
 namespace {
+bool horizon_shortened(const FitOutcome& outcome, const Config& asked) {
+  const Config& used = outcome.checkpoint.config;
+  return outcome.checkpoint.forecast_horizon <= used.data.horizon && asked.data.horizon > used.data.horizon;
+}
+const char* const kShortenedHorizonWhy = "too long for this series, and features cannot be rolled forward";
+}  // namespace
+
+std::string shortened_horizon_note(const FitOutcome& outcome, const Config& asked) {
+  if (!kept_weights(outcome) || !horizon_shortened(outcome, asked)) return "";
+  return "note: horizon " + std::to_string(outcome.checkpoint.config.data.horizon) + ", not the " +
+         std::to_string(asked.data.horizon) + " asked for: " + kShortenedHorizonWhy;
+}
+
+namespace {
 
 std::string settings_line(const FitOutcome& outcome, const Config& asked) {
   const Config& used = outcome.checkpoint.config;
   std::string horizon;
   if (outcome.checkpoint.forecast_horizon > used.data.horizon)
     horizon = " (rolled forward to the " + std::to_string(outcome.checkpoint.forecast_horizon) + " asked for: predict's default)";
-  else if (asked.data.horizon > used.data.horizon)
-    horizon = " (not the " + std::to_string(asked.data.horizon) +
-              " asked for: too long for this series, and features cannot be rolled forward)";
+  else if (horizon_shortened(outcome, asked))
+    horizon = " (not the " + std::to_string(asked.data.horizon) + " asked for: " + kShortenedHorizonWhy + ")";
   return "settings: look-back " + std::to_string(used.data.look_back) + ", horizon " + std::to_string(used.data.horizon) +
          horizon + ", normalise " + to_string(used.data.normalise) + ", season " + std::to_string(used.data.season) +
          ", seasonal adjustment " + to_string(used.data.seasonal_adjust) + ", " + std::to_string(used.model.ensemble) +

@@ -786,6 +786,14 @@ TEST_CASE("a short series with features keeps the shorter horizon it trained: pr
   CHECK_FALSE(checkpoint.contains("forecast_horizon"));
   CHECK_THAT(train.err, Contains("horizon " + std::to_string(trained) + " (not the 8 asked for: too long for this series, "
                                                                        "and features cannot be rolled forward)"));
+  CHECK_THAT(train.err, !Contains("note: horizon"));  // the settings line says it
+  // --quiet hides the summary, not a setting changed (it said nothing).
+  const RunResult quiet = run_cli("train --data m.csv --target gdp --features spend --horizon 8 --epochs 2 --ensemble 1 "
+                                  "--quiet --output q.json",
+                                  dir.path());
+  CHECK(quiet.exit_code == 0);
+  CHECK_THAT(quiet.err, Contains("note: horizon ") && Contains(", not the 8 asked for: too long for this series, and "
+                                                              "features cannot be rolled forward\n"));
   const RunResult predicted = run_cli("predict --model m.json", dir.path());
   INFO(predicted.err);
   CHECK(predicted.exit_code == 0);

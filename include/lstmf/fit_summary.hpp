@@ -36,6 +36,11 @@ std::string time_column_unread_note(const std::string& column, int panel_season 
 // short to learn)", "the model alone". `fallback`: why a short series is forecast without the model.
 std::string describe_combination(const std::array<double, Combination::kComponents>& weights, ShortSeries fallback);
 
+// "note: horizon 6, not the 12 asked for: ..." when the recipe shortened the horizon `asked` gave
+// (a series too short for it, with features that cannot be rolled forward); "" otherwise. The
+// summary's settings line says it; train says this note instead with --quiet, which hides the summary.
+std::string shortened_horizon_note(const FitOutcome& outcome, const Config& asked);
+
 // The summary of a run that kept weights (none otherwise): "settings: ...", "trained on ...",
 // the validation errors (one line per target when there are several: their units differ), one
 // "forecast: ..." line per target of the combination, the refit. `asked` is the configuration
