@@ -175,9 +175,8 @@ namespace {
 
 // Refuses a NUL byte in text[from..]: binary data (no text format we read has one). Checked chunk
 // by chunk as text is read, so /dev/zero or a binary stream fails at once instead of filling memory.
-void refuse_nul(const std::string& text, size_t from, const std::string& source) {
-  const size_t nul = text.find('\0', from);
-  if (nul == std::string::npos) return;
+// The error for the NUL byte at `nul` of `text`.
+[[noreturn]] void throw_nul(std::string_view text, size_t nul, const std::string& source) {
   // UTF-16 (a byte-order mark, or ASCII with every other byte NUL): text in the wrong encoding.
   const bool bom = text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF'));
   // Little-endian ASCII is "x\0y\0" (first NUL at 1), big-endian "\0x\0y" (at 0).
@@ -185,6 +184,11 @@ void refuse_nul(const std::string& text, size_t from, const std::string& source)
   if (bom || ascii)
     throw InputError(source, 0, 0, "expected UTF-8 text, found UTF-16: convert it: iconv -f UTF-16 -t UTF-8 FILE > NEW");
   throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
+}
+
+void refuse_nul(const std::string& text, size_t from, const std::string& source) {
+  const size_t nul = text.find('\0', from);
+  if (nul != std::string::npos) throw_nul(text, nul, source);
 }
 
 // The rest of `in` appended to `text` in chunks.
@@ -381,12 +385,15 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   // a checkpoint) are passed over by one table lookup (a third of predict's cold start otherwise).
   static constexpr std::array<bool, 256> kStructural = [] {
     std::array<bool, 256> table{};
-    for (const char c : {'"', '{', '[', '}', ']', ':'}) table[static_cast<unsigned char>(c)] = true;
+    for (const char c : {'"', '{', '[', '}', ']', ':', '\0'}) table[static_cast<unsigned char>(c)] = true;
     return table;
   }();
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (!in_string && !skip_next && !kStructural[static_cast<unsigned char>(c)]) continue;
+    // The parser takes a NUL for the end of the text: what follows went unread (a mapped file; a
+    // stream's text is refused as it is read).
+    if (c == '\0') throw_nul(text, i, source);
     scan_releaser.upto(i);
     if (in_string) {
       if (c == '\\') {
