@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <limits>
 #include <optional>
 #include <set>
@@ -213,6 +214,31 @@ void check_folder(const std::string& folder, const json& meta, const std::string
                                    : count_of(static_cast<long>(forecast.size()), "value")));
     }
   }
+}
+
+// Why baselines.json's `recorded` held-out values are not the file's `actual` ones (NaN where the
+// file has none: not compared, as the baselines interpolated them), for a note; "" when they agree
+// (to 1e-9 relative: the file's values as JSON wrote them).
+std::string held_out_differs(const json& recorded, const std::vector<double>& actual) {
+  const auto number = [](double v) {
+    std::ostringstream out;
+    out << std::setprecision(10) << v;
+    return out.str();
+  };
+  if (!recorded.is_array() || recorded.size() != actual.size())
+    return "its \"actual\" is not " + count_of(static_cast<long>(actual.size()), "held-out value");
+  for (std::size_t i = 0; i < actual.size(); ++i) {
+    if (!recorded[i].is_number()) {
+      if (recorded[i].is_null() || std::isnan(actual[i])) continue;  // a value neither scores
+      return "its \"actual\"[" + std::to_string(i) + "] is not a number";
+    }
+    const double a = actual[i], r = recorded[i].get<double>();
+    if (std::isnan(a)) continue;
+    if (std::abs(a - r) > 1e-9 * std::max({1.0, std::abs(a), std::abs(r)}))
+      return "its held-out values are of another split or file (\"actual\"[" + std::to_string(i) + "] is " + number(r) +
+             ", held-out value " + std::to_string(i + 1) + " here is " + number(a) + ")";
+  }
+  return "";
 }
 
 // method -> MASE of each series, for common_geometric_means.
@@ -462,6 +488,16 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       std::vector<double> lstm(f.values.data(), f.values.data() + s.h);
       if (!f.values.allFinite())
         throw DivergedError("the forecast is not finite (NaN or Inf): the data's values are too large or too small for it");
+      // baselines.json's scores are of its own split: its held-out values, where it records them,
+      // must be these (the same file shortened, or another one, put other rows' scores side by side).
+      bool baselines_fit = baselines && baselines->at("series").contains(file);
+      if (baselines_fit && baselines->at("series").at(file).contains("actual")) {
+        const std::string differs = held_out_differs(baselines->at("series").at(file).at("actual"), s.actual);
+        if (!differs.empty()) {
+          baselines_fit = false;
+          add_note("baselines.json's methods left out: " + differs);
+        }
+      }
       std::ostringstream recipe;
       recipe << "look-back " << checkpoint.config.data.look_back << ", H " << checkpoint.config.data.horizon << ", "
              << to_string(checkpoint.config.data.normalise);
@@ -486,7 +522,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       s.methods["naive"] = score_observed(naive_forecast(y, s.train_rows, s.h), scale);
       s.methods["snaive"] = score_observed(seasonal_naive_forecast(y, s.train_rows, s.h, s.m), scale);
       s.methods["drift"] = score_observed(drift_forecast(y, s.train_rows, s.h), scale);
-      if (baselines && baselines->at("series").contains(file)) {  // checked by check_folder
+      if (baselines_fit) {  // checked by check_folder
         const json& methods = baselines->at("series").at(file).at("methods");
         for (const auto& [name, body] : methods.items()) {
           // naive, snaive and drift are computed here (a baselines.json may hold its own copies).

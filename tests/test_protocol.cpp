@@ -89,6 +89,23 @@ TEST_CASE("the protocol holds out h points and scores the baselines on them as M
   CHECK_THAT(to_json(result).dump(), !Contains("NaN"));
   CHECK_THAT(protocol_markdown(result), Contains("| q.csv | quarterly | 4 | 4 |"));
 
+  // A baselines.json whose held-out values are these scores its methods beside the tool's; one of
+  // another split (the file shortened since) has them left out, saying why.
+  nlohmann::json baselines = {{"series", {{"q.csv", {{"actual", s.actual}, {"methods", {{"ets", {{"forecast", naive}}}}}}}}}};
+  dir.write("baselines.json", baselines.dump());
+  const ProtocolResult with_baselines = run_protocol(dir.path(), quick_options());
+  CHECK(with_baselines.series.front().methods.at("ets").mase == Approx(mase_of(naive)));
+  CHECK(with_baselines.series.front().note.empty());
+  baselines["series"]["q.csv"]["actual"][2] = y[28] + 1;
+  dir.write("baselines.json", baselines.dump());
+  const ProtocolResult other_split = run_protocol(dir.path(), quick_options());
+  CHECK(other_split.series.front().methods.count("ets") == 0);
+  CHECK_THAT(other_split.series.front().note,
+             Contains("baselines.json's methods left out: its held-out values are of another split or file "
+                      "(\"actual\"[2] is " + std::to_string(static_cast<int>(y[28] + 1)) + ", held-out value 3 here is " +
+                      std::to_string(static_cast<int>(y[28])) + ")"));
+  std::filesystem::remove(dir.file("baselines.json"));
+
   // Nothing to score: an error naming the first skipped series.
   ProtocolOptions only_short = quick_options();
   only_short.only = {"short.csv"};
