@@ -11,6 +11,7 @@
 #include <functional>
 #include <limits>
 #include <optional>
+#include <iomanip>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -186,10 +187,17 @@ struct Convert<double> {
     return value;
   }
   static json to_json(double v) { return v; }
+  // Six significant digits where they hold the value (0.001, 1e-06: --help's defaults), more where
+  // they do not: 1.0000001 is not "1" (a range message said "must be <= 1, got 1").
   static std::string text(double v) {
-    std::ostringstream out;
-    out << v;
-    return out.str();
+    std::string shown;
+    for (int digits = 6; digits <= 17; ++digits) {
+      std::ostringstream out;
+      out << std::setprecision(digits) << v;
+      shown = out.str();
+      if (std::strtod(shown.c_str(), nullptr) == v) break;
+    }
+    return shown;
   }
 };
 
@@ -841,7 +849,9 @@ std::vector<std::string> validate(const Config& config) {
                        std::to_string(config.model.hidden.size()));
   // A narrower range puts the scaled series below the model's float resolution (a range of 1e-300
   // trained to NaN), a wider one past where tanh and sigmoid can tell values apart.
-  if (!scale_range_ok(config.data.scale_min, config.data.scale_max))
+  // (Each bound beyond +-kScaleBound is its own problem, said by its range check.)
+  if (std::abs(config.data.scale_min) <= kScaleBound && std::abs(config.data.scale_max) <= kScaleBound &&
+      !scale_range_ok(config.data.scale_min, config.data.scale_max))
     problems.push_back("data.scale_max must be at least 0.001 above data.scale_min, and above it by a thousandth of "
                        "the larger one's magnitude (float resolution), got " +
                        Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max));

@@ -175,6 +175,14 @@ TEST_CASE("cross-key checks", "[config]") {
   wide.data.scale_max = 1e308;
   CHECK_THROWS_WITH(check(wide, "cfg"), Contains("data.scale_min must be >= -1e+06, got -1e+308") &&
                                             Contains("data.scale_max must be <= 1e+06, got 1e+308"));
+  // A bound beyond its range is that problem alone (it also said the range's width was wrong), and
+  // a value just past a bound is shown with the digits that tell it from the bound (it said "got 1e+06").
+  Config past;
+  past.data.scale_max = 1000000.5;
+  CHECK(validate(past) == std::vector<std::string>{"data.scale_max must be <= 1e+06, got 1000000.5"});
+  past.data.scale_max = 1;
+  past.training.weight_decay = 1.0000001;
+  CHECK(validate(past) == std::vector<std::string>{"training.weight_decay must be <= 1, got 1.0000001"});
   Config usual;
   usual.data.scale_min = -1;
   CHECK(validate(usual).empty());
