@@ -254,7 +254,7 @@ std::vector<std::map<std::string, double>> mase_entries(const std::vector<Series
 // Why a series is not in the geometric means: the methods whose MASE is 0 or undefined.
 std::string left_out_reason(const SeriesScore& s, const std::vector<std::string>& methods) {
   std::string zero, undefined, missing;
-  const auto add = [](std::string& list, const std::string& method) { list += (list.empty() ? "" : ", ") + method; };
+  const auto add = [](std::string& list, const std::string& method) { list += (list.empty() ? "" : ", ") + printable(method); };
   for (const auto& method : methods) {
     const auto it = s.methods.find(method);
     if (it == s.methods.end()) add(missing, method);
@@ -604,7 +604,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   out << "MASE per series (lower is better; < 1 beats the in-sample seasonal naive), " << printable(r.folder, std::string::npos)
       << ":\n\n";
   out << "| series | frequency | m | h | lstm |";
-  for (size_t i = 1; i < r.methods.size(); ++i) out << " " << r.methods[i] << " |";
+  for (size_t i = 1; i < r.methods.size(); ++i) out << " " << cell(r.methods[i]) << " |";
   out << "\n| --- | --- | --- | --- |";
   for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
   out << "\n";
@@ -638,7 +638,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
     if (std::none_of(frequencies.begin(), frequencies.end(), [&](const std::string& f) { return group(f) == group(s.frequency); }))
       frequencies.push_back(s.frequency);
   out << "Geometric mean of MASE per frequency:\n\n| frequency | series |";
-  for (const auto& method : r.methods) out << " " << method << " |";
+  for (const auto& method : r.methods) out << " " << cell(method) << " |";
   out << "\n| --- | ---: |";
   for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
   out << "\n";

@@ -92,10 +92,14 @@ TEST_CASE("the protocol holds out h points and scores the baselines on them as M
   // A baselines.json whose held-out values are these scores its methods beside the tool's; one of
   // another split (the file shortened since) has them left out, saying why.
   nlohmann::json baselines = {{"series", {{"q.csv", {{"actual", s.actual}, {"methods", {{"ets", {{"forecast", naive}}}}}}}}}};
+  baselines["series"]["q.csv"]["methods"]["x\u202Egnp.exe"] = {{"forecast", naive}};  // a right-to-left override
   dir.write("baselines.json", baselines.dump());
   const ProtocolResult with_baselines = run_protocol(dir.path(), quick_options());
   CHECK(with_baselines.series.front().methods.at("ets").mase == Approx(mase_of(naive)));
   CHECK(with_baselines.series.front().note.empty());
+  // A method's name reaches the terminal escaped, as a file name does (it was written raw).
+  CHECK_THAT(protocol_markdown(with_baselines), Contains("| x\\u202Egnp.exe |") && !Contains("\u202E"));
+  baselines["series"]["q.csv"]["methods"].erase("x\u202Egnp.exe");
   baselines["series"]["q.csv"]["actual"][2] = y[28] + 1;
   dir.write("baselines.json", baselines.dump());
   const ProtocolResult other_split = run_protocol(dir.path(), quick_options());
