@@ -935,6 +935,23 @@ std::vector<std::string> settings_without_effect(const Config& config) {
   const bool no_plateau = training.lr_factor == 1.0 && trains_with("training.lr_factor");
   unused("training.lr_patience", training.lr_patience != d.lr_patience, no_plateau, "with training.lr_factor 1 (no reduce-on-plateau)");
   unused("training.min_lr", training.min_lr != d.min_lr, no_plateau, "with training.lr_factor 1 (no reduce-on-plateau)");
+  // Without validation rows nothing watches a validation loss, and nothing is refitted or weighed on them.
+  const bool no_validation = data.val_fraction == 0;
+  const std::string without_validation = "without validation rows (data.val_fraction 0): ";
+  unused("training.patience", training.patience != d.patience, no_validation,
+         without_validation + "early stopping watches the validation loss");
+  unused("training.min_delta", training.min_delta != d.min_delta, no_validation,
+         without_validation + "early stopping watches the validation loss");
+  unused("training.lr_factor", training.lr_factor != d.lr_factor, no_validation,
+         without_validation + "reduce-on-plateau watches the validation loss");
+  unused("training.refit", training.refit == Toggle::on, no_validation,
+         without_validation + "the first run trains on every row already");
+  unused("training.combine", training.combine == Toggle::on, no_validation,
+         without_validation + "the combination is weighed on them");
+  unused("output.checkpoint_every", config.output.checkpoint_every > 0,
+         training.epochs > 0 && config.output.checkpoint_every >= training.epochs,
+         "with " + std::to_string(training.epochs) + (training.epochs == 1 ? " epoch" : " epochs") +
+             ": the checkpoint is written at the end anyway");
   unused("training.mode", training.mode != d.mode, data.series_column.empty(), "without a series column (--series-column): the file is one series");
   unused("data.strict", data.strict != defaults.data.strict, data.series_column.empty(),
          "without a series column (--series-column): it refuses rather than skips series of a many-series file");

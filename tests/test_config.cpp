@@ -440,4 +440,28 @@ TEST_CASE("settings given without effect are named at their values, not defaults
   recorded.data.normalise = Normalise::season;
   for (const OptionInfo& option : config_options()) recorded.given.insert(option.path());
   CHECK(settings_without_effect(recorded).empty());
+  // Found by a hunt: without validation rows, what watches or uses them; a snapshot interval no
+  // shorter than the run.
+  Config unvalidated;
+  set(unvalidated, "data.val_fraction", "0");
+  set(unvalidated, "training.patience", "5");
+  set(unvalidated, "training.lr_factor", "0.5");
+  set(unvalidated, "training.refit", "true");
+  set(unvalidated, "training.combine", "true");
+  set(unvalidated, "training.epochs", "2");
+  set(unvalidated, "output.checkpoint_every", "2");
+  notes = settings_without_effect(unvalidated);
+  REQUIRE(notes.size() == 5);
+  CHECK(notes[0] == "training.patience 5 has no effect without validation rows (data.val_fraction 0): early stopping "
+                    "watches the validation loss");
+  CHECK(notes[1] == "training.lr_factor 0.5 has no effect without validation rows (data.val_fraction 0): "
+                    "reduce-on-plateau watches the validation loss");
+  CHECK(notes[2] == "training.refit true has no effect without validation rows (data.val_fraction 0): the first run "
+                    "trains on every row already");
+  CHECK(notes[3] == "training.combine true has no effect without validation rows (data.val_fraction 0): the combination "
+                    "is weighed on them");
+  CHECK(notes[4] == "output.checkpoint_every 2 has no effect with 2 epochs: the checkpoint is written at the end anyway");
+  set(unvalidated, "data.val_fraction", "0.2");
+  set(unvalidated, "training.epochs", "3");
+  CHECK(settings_without_effect(unvalidated).empty());
 }
