@@ -34,8 +34,10 @@ std::vector<int> interval_levels(const std::vector<std::string>& given);
 // that refuses anything but [-]digits and drops leading zeros.
 CLI::Validator decimal_integer();
 // File options (--data, --output, --model, ...): an empty path names no file, and some of them
-// would take "" for not given; CLI11 then names the flag (a usage error, exit 2).
-CLI::Validator file_path();
+// would take "" for not given; CLI11 then names the flag (a usage error, exit 2). An option's name
+// ("--quiet", "-q") is not taken for a file name either: the value was left out before it.
+// `empty_allowed`: "" is a value (--log-json '' turns off a log a config file names).
+CLI::Validator file_path(bool empty_allowed = false);
 
 // --missing of predict and evaluate: how the history's missing values and time gaps are filled
 // (error, interpolate or ffill) instead of the model's data.missing: a business-day history with a

@@ -19,7 +19,7 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
     flags.options[info.path()] = command.add_option(info.flag, flags.text[info.path()], help)->type_name(info.value_name);
     // A file flag needs a path (--data, --output), but for output.log_json, whose "" is its default,
     // none: --log-json '' turns off a log that a config file names.
-    if (info.value_name == "FILE" && info.path() != "output.log_json") flags.options[info.path()]->check(file_path());
+    if (info.value_name == "FILE") flags.options[info.path()]->check(file_path(info.path() == "output.log_json"));
   }
   command.add_option("--set", flags.settings,
                      "KEY=VALUE: any config key, those without a flag too (--set training.beta2=0.99); repeat for more keys")

@@ -2,15 +2,29 @@
 // integers, --intervals, the history's --missing of predict and evaluate, and the many-series
 // --series, --shard and --strict.
 #include "commands.hpp"
+
+#include <cctype>
+
 #include "panel_flags.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 
 namespace lstmf::cli {
 
-CLI::Validator file_path() {
+CLI::Validator file_path(bool empty_allowed) {
   return CLI::Validator(
-      [](const std::string& path) { return path.empty() ? std::string("an empty path names no file") : std::string(); }, "");
+      [empty_allowed](const std::string& path) {
+        if (path.empty()) return std::string(empty_allowed ? "" : "an empty path names no file");
+        // `--output --quiet`: the flag's value was left out and the next flag taken for it (a
+        // file named --quiet was written, and --quiet not applied).
+        const bool flag_like = (path.size() > 2 && path.compare(0, 2, "--") == 0 && std::isalpha(static_cast<unsigned char>(path[2]))) ||
+                               (path.size() == 2 && path[0] == '-' && std::isalpha(static_cast<unsigned char>(path[1])));
+        if (flag_like)
+          return "got " + in_quotes(path) + ", an option rather than a file name (was the value left out?); write ./" +
+                 printable(path) + " for a file so named";
+        return std::string();
+      },
+      "");
 }
 
 CLI::Validator decimal_integer() {
