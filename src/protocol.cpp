@@ -385,6 +385,18 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (!off_grid.empty()) add_note("time column not used (rows taken as consecutive periods, gaps in the times not filled): " + off_grid);
       if (!m_note.empty()) add_note(m_note);
       Series& series = set.series.front();
+      // The label gives m (where meta.json gives none) and the frequency group: said when the
+      // file's own times step otherwise (a daily file labelled monthly was scored with m 12).
+      if (m4_seasonal_period(s.frequency) > 0 && !series.time.ticks.empty() &&
+          series.time.frequency.unit != Frequency::Unit::none && series.time.frequency.unit != Frequency::Unit::periods) {
+        std::string label;
+        for (const char c : s.frequency) label += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (label == "annual") label = "yearly";
+        const std::string found = series.time.frequency.name();
+        if (found != label && !(label == "daily" && found == "business daily"))
+          add_note("meta.json says " + printable(s.frequency) + " but the file's times are " + found + " (m " +
+                   std::to_string(s.m) + " and the " + printable(s.frequency) + " group all the same)");
+      }
       // Keeps rows [begin, end) of the series: values, times and the filled-target mask.
       const auto keep_rows = [&](long begin, long end) {
         series.values = MatrixD(series.values.middleRows(begin, end - begin));

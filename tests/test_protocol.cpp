@@ -109,6 +109,10 @@ TEST_CASE("the protocol holds out h points and scores the baselines on them as M
                       "(\"actual\"[2] is " + std::to_string(static_cast<int>(y[28] + 1)) + ", held-out value 3 here is " +
                       std::to_string(static_cast<int>(y[28])) + ")"));
   std::filesystem::remove(dir.file("baselines.json"));
+  // A label its file's times contradict is said (m and the group follow the label).
+  dir.write("meta.json", R"({"q.csv": {"target": "value", "frequency": "Monthly", "h": 4}})");
+  CHECK_THAT(run_protocol(dir.path(), quick_options()).series.front().note,
+             Contains("meta.json says Monthly but the file's times are quarterly (m 12 and the Monthly group all the same)"));
 
   // Nothing to score: an error naming the first skipped series.
   ProtocolOptions only_short = quick_options();
