@@ -661,16 +661,18 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
   // Predict's default horizon. Not with features: their future is unknown (forecast.hpp).
   if (requested.data.horizon > plan.config.data.horizon && plan.config.data.features.empty())
     plan.forecast_horizon = requested.data.horizon;
-  // A horizon asked for that runs past what the time column can write (a year past 9999) is
-  // refused before training, not by every predict of the checkpoint after it (a review).
+  // A horizon that runs past what the time column can write (a year past 9999) is refused before
+  // training, not by every predict of the checkpoint after it (a review); the default one step too.
   const TimeIndex& time = data.series.front().time;
-  if (!time.ticks.empty() && requested.is_given("data.horizon")) {
+  if (!time.ticks.empty()) {
     const int horizon = std::max(plan.config.data.horizon, plan.forecast_horizon);
     try {
       check_time_continues(time, time.ticks.back(), horizon, data.source);
     } catch (const InputError& e) {
-      throw InputError(e.file(), 0, 0, "data.horizon " + std::to_string(horizon) + " (--horizon) runs past what the "
-                                            "time column can write, so predict could not forecast it: " + e.message());
+      throw InputError(e.file(), 0, 0,
+                       (requested.is_given("data.horizon") ? "data.horizon " + std::to_string(horizon) + " (--horizon)"
+                                                           : "a forecast of " + count_of(horizon, "step")) +
+                           " runs past what the time column can write, so predict could not forecast it: " + e.message());
     }
   }
   return plan;

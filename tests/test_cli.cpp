@@ -441,6 +441,17 @@ TEST_CASE("a forecast past the year 9999 is refused, not written with times the 
   CHECK_THAT(asked.err, Contains("data.horizon 8037 (--horizon) runs past what the time column can write, so predict could not "
                                  "forecast it: cannot continue the time column: step 8037 would be '10000'"));
   CHECK_FALSE(std::filesystem::exists(dir.file("n.json")));
+  // Data that ends in 9999 leaves no room for the default single step either (it trained, and
+  // every predict of the checkpoint was refused).
+  std::string last_years = "date,water\n";
+  for (int year = 9980; year <= 9999; ++year) last_years += std::to_string(year) + "," + std::to_string(year % 7) + "\n";
+  dir.write("late.csv", last_years);
+  const RunResult late = run_cli("train --data late.csv --target water --time-column date --look-back 3 --hidden 2 --epochs 1 --quiet "
+                                 "--output late.json", dir.path());
+  CHECK(late.exit_code == 2);
+  CHECK_THAT(late.err, Contains("late.csv: a forecast of 1 step runs past what the time column can write, so predict could "
+                                "not forecast it: cannot continue the time column: step 1 would be '10000'"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("late.json")));
 }
 
 TEST_CASE("an output of /dev/stdout goes to stdout, appended to a file or into a pipe, and /dev/stdout stays", "[cli]") {
