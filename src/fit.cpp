@@ -40,6 +40,30 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     throw InputError(path, 0, 0,
                      "optimizer_state.epoch " + state_epoch->dump() + " is not the last epoch of history.epochs (" +
                          std::to_string(done) + "): the state is not the end of the run the checkpoint records");
+  // The best epoch's loss and weights are those the history and the checkpoint's own weights
+  // record (an edited state carried other weights into the resumed run, kept as its best).
+  const auto best_epoch = from.optimizer_state.find("best_epoch");
+  if (best_epoch != from.optimizer_state.end() && best_epoch->is_number_integer() && best_epoch->get<long long>() > 0 &&
+      best_epoch->get<long long>() <= static_cast<long long>(from.history.size())) {
+    const auto b = static_cast<std::size_t>(best_epoch->get<long long>());
+    const EpochRecord& recorded = from.history[b - 1];
+    const auto loss = from.optimizer_state.find("best_val_loss");
+    if (recorded.epoch == static_cast<int>(b) && loss != from.optimizer_state.end() && loss->is_number() &&
+        loss->get<double>() != recorded.val_loss)
+      throw InputError(path, 0, 0,
+                       "optimizer_state.best_val_loss " + loss->dump() + " is not epoch " + std::to_string(b) +
+                           "'s validation loss in history.epochs (" + nlohmann::json(recorded.val_loss).dump() +
+                           "): the state is not of the run the checkpoint records");
+    const auto weights = from.optimizer_state.find("best_state_dict");
+    if (weights != from.optimizer_state.end()) {
+      Vector<float> best = from.model.parameters();
+      from_state_dict(from.model.layout(), *weights, "optimizer_state.best_state_dict", best.data());
+      if ((best.array() != from.model.parameters().array()).any())
+        throw InputError(path, 0, 0,
+                         "optimizer_state.best_state_dict is not the checkpoint's state_dict (the weights of its best epoch, " +
+                             std::to_string(b) + "): the state is not of the run the checkpoint records");
+    }
+  }
   // The rate goes on from the state's: the schedule only lowers training.lr, to min_lr at least,
   // and without one (lr_factor 1) keeps it. An edited rate would train at it unchecked.
   if (const auto state = from.optimizer_state.find("optimizer");
