@@ -256,6 +256,10 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     // Version 1 meant the time column's period; resolved here, so the file saved again (train
     // --resume, merge, torch_interop) is a valid version 2 file (found by fuzz_checkpoint).
     if (version == 1) config.data.season = columns.seasonal_period;
+    // Written from the resolved season; evaluate takes it for the MASE's period.
+    if (columns.seasonal_period != config.data.season)
+      bad("columns.seasonal_period " + std::to_string(columns.seasonal_period) + " disagrees with config.data.season " +
+          std::to_string(config.data.season));
     MinMaxScaler scaler = MinMaxScaler::from_json(member(root, "scaler", ""), "scaler");
     if (scaler.lo() != config.data.scale_min || scaler.hi() != config.data.scale_max)
       bad("scaler.feature_range disagrees with config.data.scale_min and scale_max");
