@@ -128,6 +128,23 @@ int main(int argc, char** argv) {
       return fail(ExitCode::input, std::string("unknown subcommand '") + argv[1] +
                                        "'; expected train, predict, evaluate, inspect or merge (see lstm-forecast --help)");
   }
+  // An option before the subcommand that the top level does not have: CLI11 said only that a
+  // subcommand is required (`--verison`), or that the next word was not expected.
+  if (argc > 1 && argv[1][0] == '-') {
+    const std::string given = argv[1];
+    const std::string word = given.substr(0, given.find('='));
+    if (word == "--")
+      return fail(ExitCode::input, "'--' before the subcommand: the subcommand comes first, then its options "
+                                   "(lstm-forecast train --data FILE ...; see lstm-forecast --help)");
+    if (word != "-h" && word != "--help" && word != "--version") {
+      const std::vector<std::string> names = {"help", "version"};
+      const auto meant = word.rfind("--", 0) == 0 ? likely_typo_of(word.substr(2), names) : std::nullopt;
+      return fail(ExitCode::input, "unknown option " + printable(word) +
+                                       (meant ? " (did you mean --" + names[*meant] + "?)" : "") +
+                                       " before the subcommand: options follow it (lstm-forecast train --data FILE ...; "
+                                       "see lstm-forecast --help)");
+    }
+  }
   // Results on stdout that did not reach it (a full disk, /dev/full) are lost: say so. The same
   // for the text of --help and --version.
   // `earlier`: the errno of a write that failed before (CLI11 flushes --version's line itself).
