@@ -681,6 +681,14 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
     throw InputError(data.source, 0, 0, e.message());
   }
   check(plan.config, data.source);
+  // A season given as long as the series: no cycle of it repeats in the data, so there is none to
+  // learn and no seasonal naive to score against (it trained, and evaluate refused the checkpoint).
+  const long rows = data.series.front().rows();
+  if (requested.is_given("data.season") && plan.config.data.season > 1 && plan.config.data.season >= rows)
+    throw InputError(data.source, 0, 0,
+                     "data.season " + std::to_string(plan.config.data.season) + " (--season) is not shorter than the series (" +
+                         count_of(rows, "row") + "): no cycle of it repeats in the data; give the period the data repeat at, "
+                         "or 0 for the time column's");
   plan.fallback = short_series_fallback(requested, plan.config, data.series.front());
   // Predict's default horizon. Not with features: their future is unknown (forecast.hpp).
   if (requested.data.horizon > plan.config.data.horizon && plan.config.data.features.empty())
