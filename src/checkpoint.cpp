@@ -353,6 +353,8 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
   }
 }
 
+Checkpoint::~Checkpoint() { release_without_allocating(optimizer_state); }
+
 Checkpoint load_checkpoint(const std::string& path, bool with_optimizer_state) {
   json root = with_optimizer_state ? read_json_file(path) : read_json_file(path, 64, {"optimizer_state"});
   const ReleaseWithoutAllocating release(root);

@@ -312,24 +312,33 @@ TEST_CASE("a checkpoint beyond `ulimit -f` is an I/O error said on stderr (exit 
 TEST_CASE("running out of memory while a checkpoint is read exits 5 with the message, never aborts", "[crash-safety]") {
   TempDir dir;
   dir.write("a.csv", read_file(source_path("data/airline-passengers.csv")));
-  REQUIRE(run_cli("train --data a.csv --target passengers --epochs 1 --ensemble 1 --hidden 2 --quiet --output m.json",
+  REQUIRE(run_cli("train --data a.csv --target passengers --epochs 1 --ensemble 1 --refit false --hidden 2 --quiet "
+                  "--output m.json",
                   dir.path()).exit_code == 0);
   // A long array under a key the reader ignores: some 200 MB of parsed JSON. A std::bad_alloc while
   // it was built, or while it was held, had nlohmann's destructor allocate in turn: std::terminate,
   // exit 134 ("terminate called after throwing an instance of 'std::bad_alloc'").
-  std::string padded = "{\"ignored\": [0";
-  for (int i = 0; i < (4 << 20); ++i) padded += ",0";
-  padded += "], " + read_file(dir.file("m.json")).substr(1);
-  dir.write("padded.json", padded);
-  std::string codes;
-  for (int megabytes = 40; megabytes <= 440; megabytes += 40)
-    codes += run_shell("ulimit -v " + std::to_string(megabytes * 1024) + "; '" + std::string(LSTMF_BINARY) +
-                                          "' predict --model padded.json > /dev/null 2>> err; echo $?",
-                       dir.path()).out.at(0);
-  INFO(codes << "\n" << read_file(dir.file("err")));
-  CHECK(codes.find_first_not_of("05") == std::string::npos);  // no 1 (internal error), no 134
-  CHECK(codes.find('5') != std::string::npos);
-  CHECK(codes.back() == '0');
+  std::string zeros = "[0";
+  for (int i = 0; i < (4 << 20); ++i) zeros += ",0";
+  zeros += "]";
+  const std::string checkpoint = read_file(dir.file("m.json"));
+  dir.write("padded.json", "{\"ignored\": " + zeros + ", " + checkpoint.substr(1));
+  // The same in the optimizer state, which a resumed run holds apart from the parsed file (a review).
+  const std::size_t state = checkpoint.find("\"optimizer_state\": {");
+  REQUIRE(state != std::string::npos);
+  const std::size_t inside = checkpoint.find('{', state) + 1;
+  dir.write("padded_state.json", checkpoint.substr(0, inside) + "\"ignored\": " + zeros + ", " + checkpoint.substr(inside));
+  for (const std::string command : {"predict --model padded.json", "train --resume padded_state.json --epochs 2 --quiet --output r.json"}) {
+    std::string codes;
+    for (int megabytes = 40; megabytes <= 440; megabytes += 40)
+      codes += run_shell("ulimit -v " + std::to_string(megabytes * 1024) + "; '" + std::string(LSTMF_BINARY) + "' " + command +
+                             " > /dev/null 2>> err; echo $?",
+                         dir.path()).out.at(0);
+    INFO(command << "\n" << codes << "\n" << read_file(dir.file("err")));
+    CHECK(codes.find_first_not_of("05") == std::string::npos);  // no 1 (internal error), no 134
+    CHECK(codes.find('5') != std::string::npos);
+    CHECK(codes.back() == '0');
+  }
 }
 #endif
 

@@ -132,6 +132,16 @@ struct Checkpoint {
   // validation and test tails (data.val_fraction, data.test_fraction). It trained on every row up to
   // this many steps before the data tail's last time (backtest.hpp, as test_rows for a refit).
   std::optional<long> held_out_rows = std::nullopt;
+
+  // An aggregate still (C++17: the defaulted members are not user-provided), moved as before.
+  Checkpoint() = default;
+  Checkpoint(const Checkpoint&) = default;
+  Checkpoint(Checkpoint&&) = default;
+  Checkpoint& operator=(const Checkpoint&) = default;
+  Checkpoint& operator=(Checkpoint&&) = default;
+  // Tears optimizer_state down without allocating (io.hpp release_without_allocating): nlohmann's
+  // destructor allocates, and a resumed run that ran out of memory terminated (exit 134).
+  ~Checkpoint();
 };
 
 // The steps predict and evaluate forecast when no --horizon is given: the horizon train was asked for.
