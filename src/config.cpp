@@ -833,16 +833,7 @@ json to_json(const Config& config) {
 
 std::vector<std::string> validate(const Config& config) {
   Problems problems;
-  for (const auto& def : option_table()) {
-    def.check(config, problems);
-    // File names from a flag, which the checkpoint records: JSON holds UTF-8 only. (A column name
-    // that is not UTF-8 is in no header: load_series says so.)
-    const json value = def.get(config);
-    if ((def.info.key == "path" || def.info.key == "log_json") && value.is_string() &&
-        !valid_utf8(value.get_ref<const std::string&>()))
-      problems.push_back(def.info.path() + " must be UTF-8 text (the checkpoint records it in JSON), got " +
-                         in_quotes(value.get_ref<const std::string&>()) + ": rename the file");
-  }
+  for (const auto& def : option_table()) def.check(config, problems);
   if (config.model.hidden.empty()) problems.push_back("model.hidden must name at least one layer size");
   if (config.model.hidden.size() > kMaxLayers)
     problems.push_back("model.hidden must have at most " + std::to_string(kMaxLayers) + " layers, got " +
@@ -870,6 +861,17 @@ std::vector<std::string> validate(const Config& config) {
   for (size_t i = 0; i < config.data.features.size(); ++i)
     if (config.data.features[i].empty()) problems.push_back("data.features[" + std::to_string(i) + "] is empty");
   return problems;
+}
+
+void check_recordable(const Config& config) {
+  Problems problems;
+  for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"data.path", config.data.path},
+                                   {"output.path", config.output.path},
+                                   {"output.log_json", config.output.log_json}})
+    if (!valid_utf8(value))
+      problems.push_back(std::string(key) + " must be UTF-8 text (the checkpoint records it in JSON), got " + in_quotes(value) +
+                         ": rename the file");
+  if (!problems.empty()) throw InputError(join_problems(problems));
 }
 
 bool optional_in_checkpoint(const std::string& path, long version) {

@@ -197,6 +197,16 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     CHECK(configured.exit_code == 0);
     CHECK(read_file(dir.file("model.json")) == "another run's");
     CHECK(nlohmann::json::parse(read_file(dir.file("conf.json")))["state_dict"] == five["state_dict"]);
+    // Settings without effect are the command's own: the checkpoint's recorded ones (patience
+    // without validation rows) are not said again on every resume (a review).
+    REQUIRE(run_cli("train " + kAirlineFlags + " --look-back 12 --normalise minmax --ensemble 1 --refit false --epochs 2 "
+                    "--val-fraction 0 --patience 5 --quiet --output unvalidated.json",
+                    dir.path()).exit_code == 0);
+    const RunResult unvalidated = run_cli("train --resume unvalidated.json --epochs 3 --quiet", dir.path());
+    CHECK(unvalidated.exit_code == 0);
+    CHECK(unvalidated.err.empty());
+    CHECK_THAT(run_cli("train --resume unvalidated.json --epochs 4 --patience 6 --quiet", dir.path()).err,
+               Contains("note: training.patience 6 has no effect without validation rows"));
     const RunResult configured_stdin = run_cli("train --resume - --config c.json --epochs 5 --quiet", dir.path(), read_file(dir.file("in.json")));
     CHECK(configured_stdin.exit_code == 2);
     CHECK_THAT(configured_stdin.err, Contains("--resume - reads the checkpoint from stdin: give --output FILE"));

@@ -198,6 +198,9 @@ ConfigDifference first_difference(const nlohmann::json& base, const nlohmann::js
 
 // Every problem at once, one per entry: "model.hidden[1] must be >= 1, got 0". Empty when valid.
 std::vector<std::string> validate(const Config& config);
+// Throws InputError when a file name the checkpoint records (data.path, output.path,
+// output.log_json) is not UTF-8, which JSON cannot hold (train: it exited 1 after all the work).
+void check_recordable(const Config& config);
 // Throws InputError listing every problem (joined by "; ") when validate() finds any.
 void check(const Config& config, const std::string& source);
 

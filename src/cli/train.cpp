@@ -252,6 +252,7 @@ int run_train(const TrainArgs& args) {
     refuse_resume_stream();
     config.output.path = args.resume;
   }
+  check_recordable(config);
   // The horizon the earlier run was asked for, which its recipe shortened for a short series
   // (forecast_horizon), is the same request: the run goes on with the horizon it trained (a
   // property hunt: the same command, --horizon 5, was refused as another horizon).
@@ -306,7 +307,13 @@ int run_train(const TrainArgs& args) {
   };
   // Settings the rest of the config leaves without effect (model.dropout with one layer, as
   // torch.nn.LSTM warns): said before training, even with --quiet, for one series or many.
-  for (const std::string& note : settings_without_effect(config)) std::cerr << "note: " << note << "\n";
+  for (const std::string& note : settings_without_effect(config)) {
+    // A resumed run's config is the checkpoint's, every key recorded (the recipe's patience 20 with
+    // no validation rows): only the keys this command gives are its settings.
+    if (resumed && args.flags.config_file.empty() && given_flag(args.flags, note.substr(0, note.find(' '))).empty())
+      continue;
+    std::cerr << "note: " << note << "\n";
+  }
   if (!config.data.series_column.empty()) {  // many series: run_train_panel above
     check_checkpoint_every(config);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
