@@ -361,8 +361,8 @@ std::string date_order_hint(std::string_view text) {
     end = b_end + 1 + c_digits;
     has_day = true;
     if ((a_digits != 4 || c_digits > 2) && (a_digits > 2 || c_digits != 4)) return "";
-  } else if (a_digits != 4) {
-    return "";  // 01/2024 and the like: too many readings to guess
+  } else if (a_digits != 4 || (separator == '.' && b_digits != 2)) {
+    return "";  // 01/2024 and the like, or a decimal year (2020.5): too many readings to guess
   }
   if (end != text.size() && text[end] != ' ' && text[end] != 'T') return "";
   const auto iso = [&](std::int64_t year, std::int64_t month, std::int64_t day) -> std::string {
@@ -373,7 +373,11 @@ std::string date_order_hint(std::string_view text) {
     else
       std::snprintf(date, sizeof date, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
                     static_cast<long long>(day));
-    return date + std::string(text.substr(end));
+    // The form suggested must read (2024-01-31 1:00 does not: no hint, the time is what is wrong).
+    const std::string suggested = date + std::string(text.substr(end));
+    std::int64_t tick = 0;
+    TimeFormat format;
+    return parse_time(suggested, tick, format) ? suggested : "";
   };
   if (a_digits == 4) {  // 2024/01/31, 2024.01: year first, another separator
     const std::string date = iso(a, b, has_day ? c : 0);
