@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
                                               cli::add_inspect(app), cli::add_merge(app)};
 
   // CLI11 reads an unknown first word as a stray argument and says only that a subcommand is required.
-  if (argc > 1 && argv[1][0] != '-') {
+  if (argc > 1 && (argv[1][0] != '-' || argv[1][1] == '\0')) {  // "-" too
     bool known = false;
     for (const auto& command : commands) known = known || command.app->get_name() == argv[1];
     if (!known)
@@ -130,7 +130,9 @@ int main(int argc, char** argv) {
   }
   // An option before the subcommand that the top level does not have: CLI11 said only that a
   // subcommand is required (`--verison`), or that the next word was not expected.
-  if (argc > 1 && argv[1][0] == '-') {
+  // (A bundle of short flags holding -h is help, as CLI11 reads it: -hv.)
+  const bool short_help = argc > 1 && argv[1][0] == '-' && argv[1][1] != '-' && std::strchr(argv[1], 'h') != nullptr;
+  if (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0' && !short_help) {
     const std::string given = argv[1];
     const std::string word = given.substr(0, given.find('='));
     if (word == "--")
