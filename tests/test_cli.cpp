@@ -450,7 +450,8 @@ TEST_CASE("a forecast past the year 9999 is refused, not written with times the 
                                  "--output late.json", dir.path());
   CHECK(late.exit_code == 2);
   CHECK_THAT(late.err, Contains("late.csv: a forecast of 1 step runs past what the time column can write, so predict could "
-                                "not forecast it: cannot continue the time column: step 1 would be '10000'"));
+                                "not forecast it: cannot continue the time column: step 1 would be '10000'") &&
+                           Contains("; to train on this file, read its rows as periods (no time column)\n"));
   CHECK_FALSE(std::filesystem::exists(dir.file("late.json")));
 }
 
