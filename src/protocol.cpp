@@ -575,7 +575,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     }
     s.seconds = seconds_since(series_start);
     if (options.progress)
-      options.progress(file + ": MASE " + fixed(s.methods["lstm"].mase, 3) + " (seasonal naive " +
+      options.progress(printable(file) + ": MASE " + fixed(s.methods["lstm"].mase, 3) + " (seasonal naive " +
                        fixed(s.methods["snaive"].mase, 3) + "), " + s.recipe + ", " + fixed(s.seconds, 1) + " s");
     result.series.push_back(std::move(s));
   }
