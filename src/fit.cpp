@@ -698,18 +698,15 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
   const TimeIndex& time = data.series.front().time;
   if (!time.ticks.empty()) {
     const int horizon = std::max(plan.config.data.horizon, plan.forecast_horizon);
+    const bool asked = requested.is_given("data.horizon");
     try {
-      check_time_continues(time, time.ticks.back(), horizon, data.source);
+      // The default step asked of nobody: fewer steps cannot help; rows read as periods can.
+      check_time_continues(time, time.ticks.back(), horizon, data.source,
+                           asked ? "forecast fewer steps" : "to train on this file, read its rows as periods (no time column)");
     } catch (const InputError& e) {
-      // One step asked of nobody: "forecast fewer steps" cannot help; rows read as periods can.
-      std::string why = e.message();
-      const std::string fewer = "; forecast fewer steps";
-      if (!requested.is_given("data.horizon") && why.size() > fewer.size() && why.compare(why.size() - fewer.size(), fewer.size(), fewer) == 0)
-        why = why.substr(0, why.size() - fewer.size()) + "; to train on this file, read its rows as periods (no time column)";
       throw InputError(e.file(), 0, 0,
-                       (requested.is_given("data.horizon") ? "data.horizon " + std::to_string(horizon) + " (--horizon)"
-                                                           : "a forecast of " + count_of(horizon, "step")) +
-                           " runs past what the time column can write, so predict could not forecast it: " + why);
+                       (asked ? "data.horizon " + std::to_string(horizon) + " (--horizon)" : "a forecast of " + count_of(horizon, "step")) +
+                           " runs past what the time column can write, so predict could not forecast it: " + e.message());
     }
   }
   return plan;

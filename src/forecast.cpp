@@ -25,8 +25,9 @@ long windows_per_batch(const Checkpoint& checkpoint) {
 }
 
 // The time `step` steps after `last`, as `index` writes it; InputError naming `source` when it
-// cannot be written.
-std::string time_after(const TimeIndex& index, std::int64_t last, long step, const std::string& source) {
+// cannot be written (ending with `advice` when it would not read back).
+std::string time_after(const TimeIndex& index, std::int64_t last, long step, const std::string& source,
+                       const std::string& advice = "forecast fewer steps") {
   std::string text;
   try {
     text = index.format_tick(index.advance(last, step));
@@ -40,7 +41,7 @@ std::string time_after(const TimeIndex& index, std::int64_t last, long step, con
   if (!parse_time_as(text, index.format.kind, tick, format))
     throw InputError(source, 0, 0, "cannot continue the time column: step " + std::to_string(step) + " would be '" + text +
                                        "', which does not read back as a time of this column (a year past 9999, or "
-                                       "beyond the range of periods); forecast fewer steps");
+                                       "beyond the range of periods); " + advice);
   return text;
 }
 
@@ -124,10 +125,11 @@ void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, con
 
 }  // namespace
 
-void check_time_continues(const TimeIndex& index, std::int64_t last, long steps, const std::string& source) {
+void check_time_continues(const TimeIndex& index, std::int64_t last, long steps, const std::string& source,
+                          const std::string& advice) {
   const auto writable = [&](long step) {
     try {
-      time_after(index, last, step, source);
+      time_after(index, last, step, source, advice);
       return true;
     } catch (const InputError&) {
       return false;
@@ -136,7 +138,7 @@ void check_time_continues(const TimeIndex& index, std::int64_t last, long steps,
   if (steps < 1 || writable(steps)) return;
   long good = 0, bad = steps;  // step `good` is written (0: none asked), step `bad` is not (the times only grow)
   while (bad - good > 1) (writable((good + bad) / 2) ? good : bad) = (good + bad) / 2;
-  time_after(index, last, bad, source);  // throws its message
+  time_after(index, last, bad, source, advice);  // throws its message
 }
 
 MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,
