@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <limits>
 #include <optional>
-#include <iomanip>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -863,14 +863,17 @@ std::vector<std::string> validate(const Config& config) {
   return problems;
 }
 
+std::string unrecordable(const std::string& name, const std::string& path) {
+  if (valid_utf8(path)) return "";
+  return name + " must be UTF-8 text (the checkpoint records it in JSON), got " + in_quotes(path) + ": rename the file";
+}
+
 void check_recordable(const Config& config) {
   Problems problems;
   for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"data.path", config.data.path},
                                    {"output.path", config.output.path},
                                    {"output.log_json", config.output.log_json}})
-    if (!valid_utf8(value))
-      problems.push_back(std::string(key) + " must be UTF-8 text (the checkpoint records it in JSON), got " + in_quotes(value) +
-                         ": rename the file");
+    if (const std::string problem = unrecordable(key, value); !problem.empty()) problems.push_back(problem);
   if (!problems.empty()) throw InputError(join_problems(problems));
 }
 

@@ -198,8 +198,11 @@ ConfigDifference first_difference(const nlohmann::json& base, const nlohmann::js
 
 // Every problem at once, one per entry: "model.hidden[1] must be >= 1, got 0". Empty when valid.
 std::vector<std::string> validate(const Config& config);
+// Why the file name `path`, given as `name`, cannot be recorded in a checkpoint: it is not UTF-8,
+// which JSON cannot hold (train exited 1 after all the work); "" when it can.
+std::string unrecordable(const std::string& name, const std::string& path);
 // Throws InputError when a file name the checkpoint records (data.path, output.path,
-// output.log_json) is not UTF-8, which JSON cannot hold (train: it exited 1 after all the work).
+// output.log_json) is unrecordable.
 void check_recordable(const Config& config);
 // Throws InputError listing every problem (joined by "; ") when validate() finds any.
 void check(const Config& config, const std::string& source);

@@ -59,9 +59,8 @@ int run_merge(const MergeArgs& args) {
     return 0;
   }
   if (args.output == "-") throw InputError("merging checkpoints needs --output FILE");
-  if (!valid_utf8(args.output))  // recorded as the merged checkpoint's output.path
-    throw InputError("--output must be UTF-8 text (the checkpoint records it in JSON), got " + in_quotes(args.output) +
-                     ": rename the file");
+  // Recorded as the merged checkpoint's output.path.
+  if (const std::string problem = unrecordable("--output", args.output); !problem.empty()) throw InputError(problem);
   // A regular file is read again, mapped, and its text freed now; a stream (stdin, a pipe, a
   // process substitution) can be read only once: its text is parsed (opening a fifo again waited
   // for a writer that never came).
