@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
-#include <iomanip>
 #include <limits>
 #include <optional>
 #include <set>
@@ -216,15 +215,19 @@ void check_folder(const std::string& folder, const json& meta, const std::string
   }
 }
 
+// A frequency name as M4's names are read, for grouping and comparing: case and surrounding spaces
+// aside ("Monthly" is "monthly").
+std::string frequency_group(const std::string& frequency) {
+  const auto first = frequency.find_first_not_of(" \t"), last = frequency.find_last_not_of(" \t");
+  std::string group = first == std::string::npos ? "" : frequency.substr(first, last - first + 1);
+  for (char& c : group) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return group;
+}
+
 // Why baselines.json's `recorded` held-out values are not the file's `actual` ones (NaN where the
 // file has none: not compared, as the baselines interpolated them), for a note; "" when they agree
 // (to 1e-9 relative: the file's values as JSON wrote them).
 std::string held_out_differs(const json& recorded, const std::vector<double>& actual) {
-  const auto number = [](double v) {
-    std::ostringstream out;
-    out << std::setprecision(10) << v;
-    return out.str();
-  };
   if (!recorded.is_array() || recorded.size() != actual.size())
     return "its \"actual\" is not " + count_of(static_cast<long>(actual.size()), "held-out value");
   for (std::size_t i = 0; i < actual.size(); ++i) {
@@ -235,8 +238,8 @@ std::string held_out_differs(const json& recorded, const std::vector<double>& ac
     const double a = actual[i], r = recorded[i].get<double>();
     if (std::isnan(a)) continue;
     if (std::abs(a - r) > 1e-9 * std::max({1.0, std::abs(a), std::abs(r)}))
-      return "its held-out values are of another split or file (\"actual\"[" + std::to_string(i) + "] is " + number(r) +
-             ", held-out value " + std::to_string(i + 1) + " here is " + number(a) + ")";
+      return "its held-out values are of another split or file (\"actual\"[" + std::to_string(i) + "] is " + format_number(r) +
+             ", held-out value " + std::to_string(i + 1) + " here is " + format_number(a) + ")";
   }
   return "";
 }
@@ -389,8 +392,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       // file's own times step otherwise (a daily file labelled monthly was scored with m 12).
       if (m4_seasonal_period(s.frequency) > 0 && !series.time.ticks.empty() &&
           series.time.frequency.unit != Frequency::Unit::none && series.time.frequency.unit != Frequency::Unit::periods) {
-        std::string label;
-        for (const char c : s.frequency) label += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        std::string label = frequency_group(s.frequency);
         if (label == "annual") label = "yearly";
         const std::string found = series.time.frequency.name();
         if (found != label && !(label == "daily" && found == "business daily"))
@@ -636,18 +638,10 @@ std::string protocol_markdown(const ProtocolResult& r) {
     out << "\n";
   }
 
-  // Geometric mean of MASE per frequency.
-  // Grouped as M4's names are read (case and surrounding spaces aside: "Monthly" is "monthly"),
-  // each group shown as first spelt.
-  const auto group = [](const std::string& frequency) {
-    const auto first = frequency.find_first_not_of(" \t"), last = frequency.find_last_not_of(" \t");
-    std::string g = first == std::string::npos ? "" : frequency.substr(first, last - first + 1);
-    for (char& c : g) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return g;
-  };
+  // Geometric mean of MASE per frequency, each group shown as first spelt.
   std::vector<std::string> frequencies;
   for (const auto& s : r.series)
-    if (std::none_of(frequencies.begin(), frequencies.end(), [&](const std::string& f) { return group(f) == group(s.frequency); }))
+    if (std::none_of(frequencies.begin(), frequencies.end(), [&](const std::string& f) { return frequency_group(f) == frequency_group(s.frequency); }))
       frequencies.push_back(s.frequency);
   out << "Geometric mean of MASE per frequency:\n\n| frequency | series |";
   for (const auto& method : r.methods) out << " " << cell(method) << " |";
@@ -658,7 +652,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   for (const auto& frequency : frequencies) {
     std::vector<std::map<std::string, double>> of_frequency;
     for (size_t i = 0; i < r.series.size(); ++i)
-      if (group(r.series[i].frequency) == group(frequency)) of_frequency.push_back(entries[i]);
+      if (frequency_group(r.series[i].frequency) == frequency_group(frequency)) of_frequency.push_back(entries[i]);
     const CommonGeometricMeans means = common_geometric_means(of_frequency, r.methods);
     out << "| " << (frequency.empty() ? "-" : cell(frequency)) << " | " << means.used.size();
     if (!means.left_out.empty()) out << " of " << of_frequency.size();

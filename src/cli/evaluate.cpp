@@ -19,6 +19,12 @@
 namespace lstmf::cli {
 namespace {
 
+// A report as JSON text: a file name that is not UTF-8 (which JSON cannot hold) has U+FFFD for
+// its bad bytes, rather than failing after the whole backtest.
+std::string report_json(const nlohmann::json& report, int indent) {
+  return report.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 // evaluate for a many-series checkpoint on `input` (long format): per-series table and aggregate.
 // evaluate without --input reads the training data's path: when the file there does not hold the
 // rows training ended on (`ids`: the series so; "" for one series), it is another file of that
@@ -53,7 +59,7 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
   for (const auto& skipped : result.skipped)
     std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
   if (json) {
-    std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << report_json(to_json(result), 2) << "\n";
   } else {
     std::cout << format_table(result);
     for (const std::string& note : table_notes(result)) std::cerr << "note: " << note << "\n";  // stdout is the table
@@ -146,9 +152,9 @@ int run_protocol_command(const EvaluateArgs& args) {
   if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
   const ProtocolResult result = run_protocol(args.protocol, options);
   for (const auto& [file, why] : result.skipped) std::cerr << "note: skipped " << file << ": " << why << "\n";
-  if (!args.json_file.empty()) write_atomically(args.json_file, to_json(result).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  if (!args.json_file.empty()) write_atomically(args.json_file, report_json(to_json(result), 1) + "\n");
   if (args.json)
-    std::cout << to_json(result).dump(1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << report_json(to_json(result), 1) << "\n";
   else
     std::cout << protocol_markdown(result);
   return 0;
@@ -208,7 +214,7 @@ int run_evaluate(EvaluateArgs args) {
   if (args.input.empty() && !holds_data_tail(checkpoint, history))
     std::cerr << "note: " << not_the_training_data(history.source, "") << "\n";
   if (args.json) {
-    std::cout << to_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    std::cout << report_json(to_json(result), 2) << "\n";
   } else {
     std::cout << format_table(result);
     for (const std::string& note : result.notes()) std::cerr << "note: " << note << "\n";  // stdout is the table

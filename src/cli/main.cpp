@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
     if (word == "--")
       return fail(ExitCode::input, "'--' before the subcommand: the subcommand comes first, then its options "
                                    "(lstm-forecast train --data FILE ...; see lstm-forecast --help)");
-    if (word != "-h" && word != "--help" && word != "--version") {
+    if (word != "--help" && word != "--version") {
       const std::vector<std::string> names = {"help", "version"};
       const auto meant = word.rfind("--", 0) == 0 ? likely_typo_of(word.substr(2), names) : std::nullopt;
       return fail(ExitCode::input, "unknown option " + printable(word) +

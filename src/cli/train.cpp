@@ -348,8 +348,9 @@ int run_train(const TrainArgs& args) {
   g_saving_to_reader = false;  // written: a signal now is noted as any other
   // Notes on the data are said even with --quiet; the summary (fit_summary.hpp) is not.
   for (const std::string& note : fit_notes(outcome)) std::cerr << note << "\n";
-  if (args.quiet && !shortened_horizon_note(outcome, config).empty())  // a setting changed: said as notes are
-    std::cerr << shortened_horizon_note(outcome, config) << "\n";
+  // A setting changed: said as notes are, where the summary that says it is not.
+  if (const std::string shortened = shortened_horizon_note(outcome, config); args.quiet && !shortened.empty())
+    std::cerr << shortened << "\n";
   if (!args.quiet && trained) {
     for (const std::string& line : fit_summary(outcome, config)) std::cerr << line << "\n";
     std::cerr << "checkpoint: " << config.output.path << "\n";
