@@ -340,10 +340,10 @@ std::size_t digits_at(std::string_view text, std::size_t pos, std::int64_t& valu
   return end - pos;
 }
 
-// Dates written in another order, with other separators or without leading zeros (a spreadsheet's
-// 1/31/2024 or 31.01.2024, 2024/01/31, 2024-1-5): how the date reads and how to write it, for explain_time_error. A day
-// and month both 12 or less could be either order. "" when `text` is no such date, a two-digit
-// year (49: 1949 or 2049?) included.
+// Dates written in another order, with other separators or without leading zeros (a
+// spreadsheet's 1/31/2024 or 31.01.2024, 2024/01/31, 2024-1-5): how the date reads and how to
+// write it, for explain_time_error. A day and month both 12 or less could be either order. "" when
+// `text` is no such date, a two-digit year (49: 1949 or 2049?) included.
 std::string date_order_hint(std::string_view text) {
   std::int64_t a = 0, b = 0, c = 0;
   const std::size_t a_digits = digits_at(text, 0, a);
@@ -365,15 +365,15 @@ std::string date_order_hint(std::string_view text) {
     return "";  // 01/2024 and the like, or a decimal year (2020.5): too many readings to guess
   }
   if (end != text.size() && text[end] != ' ' && text[end] != 'T') return "";
+  // The form suggested, when it reads (parse_time refuses month 13, 30 February, and 2024-01-31
+  // 1:00, where the time is what is wrong); "" otherwise.
   const auto iso = [&](std::int64_t year, std::int64_t month, std::int64_t day) -> std::string {
-    if (month < 1 || month > 12 || (day != 0 && (day < 1 || day > days_in_month(year, static_cast<int>(month))))) return "";
     char date[72];
     if (day == 0)
       std::snprintf(date, sizeof date, "%04lld-%02lld", static_cast<long long>(year), static_cast<long long>(month));
     else
       std::snprintf(date, sizeof date, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
                     static_cast<long long>(day));
-    // The form suggested must read (2024-01-31 1:00 does not: no hint, the time is what is wrong).
     const std::string suggested = date + std::string(text.substr(end));
     std::int64_t tick = 0;
     TimeFormat format;
