@@ -427,6 +427,10 @@ bool CsvReader::next() {
   for (;;) {
     char* line = nullptr;
     std::size_t length = 0;
+    // In a file of one column a blank line is that column's empty field, as pandas writes a missing
+    // value there (Series.to_csv): a record of empty fields, kept when a record follows, not a
+    // line skipped (which moved every later row's season position, a hunt). Elsewhere it is skipped.
+    const bool one_column = header_.size() == 1;
     do {
       line = next_physical_line(length);
       if (line == nullptr) {  // records of empty fields at the end are no records
@@ -434,8 +438,12 @@ bool CsvReader::next() {
         empty_lines_.clear();
         return false;
       }
-    } while (is_blank(line, length, delimiter_));
+    } while (!one_column && is_blank(line, length, delimiter_));
     line_ = static_cast<long>(reader_->get_file_line());
+    if (one_column && is_blank(line, length, delimiter_)) {
+      empty_lines_.push_back(line_);
+      continue;
+    }
     split(line, length);
     if (fields_.size() != header_.size()) {
       std::string message = "expected " + std::to_string(header_.size()) + " fields as in the header, found " +

@@ -247,6 +247,13 @@ TEST_CASE("series apply the missing-value policy", "[series]") {
     // The first target's filled rows are marked (the protocol scores only values the file holds).
     CHECK(series.target_filled == std::vector<std::vector<bool>>{{false, true, true, false}});
   }
+  SECTION("a blank line in a file of one column is its missing value, in its place") {
+    const std::string one = "a\n1\n2\n\n4\n\n";  // as pandas' Series.to_csv writes NaN
+    const InputError e = load_error(one, {"a"}, {}, "");
+    CHECK(e.line() == 4);
+    CHECK_THAT(e.what(), Catch::Contains("data.csv:4:1: missing value in column 'a'"));
+    CHECK(column(load_text(one, {"a"}, {}, "", MissingPolicy::interpolate), 0) == std::vector<double>{1, 2, 3, 4});
+  }
   SECTION("ffill carries values forward; the same rows go") {
     const Series series = load_text(content, {"a"}, {"b"}, "date", MissingPolicy::ffill);
     CHECK(column(series, 0) == std::vector<double>{2, 2, 2, 8});

@@ -69,7 +69,9 @@ class CsvReader {
   std::uint64_t file_size() const { return file_size_; }
   std::uint64_t bytes_read() const { return bytes_read_; }
 
-  // Moves to the next record, skipping blank lines; false at the end of the input. Throws
+  // Moves to the next record, skipping blank lines (in a file of one column, a blank line between
+  // records is a record of one empty field: a missing value); records of empty fields after the
+  // last other record are no records. False at the end of the input. Throws
   // InputError for a ragged record, an unterminated quote or text after a closing quote.
   bool next();
   long line() const { return line_; }  // physical line where the current record starts
