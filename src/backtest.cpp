@@ -438,14 +438,16 @@ std::string format_table(const Backtest& backtest) {
       << (plan.season > 1 && first < plan.season + 1 ? "naive MAE (m = 1: too few rows for m)" : "seasonal naive MAE")
       << " over " << (first > 0 ? row_range(0, first - 1) : "no rows") << "\n\n";
 
+  // Target names escaped as messages show them, but whole (this is the result), padded by characters.
   size_t method_width = 6, target_width = 6;
   for (const MethodScores& s : backtest.scores) {
     method_width = std::max(method_width, s.method.size());
-    target_width = std::max(target_width, s.target.size());
+    target_width = std::max(target_width, display_columns(printable_whole(s.target)));
   }
   const auto row = [&](const std::string& method, const std::string& target, const std::vector<std::string>& cells) {
-    out << std::left << std::setw(static_cast<int>(method_width)) << method << "  "
-        << std::setw(static_cast<int>(target_width)) << target << std::right;
+    const std::string shown = printable_whole(target);
+    out << std::left << std::setw(static_cast<int>(method_width)) << method << "  " << shown
+        << std::string(target_width - display_columns(shown), ' ') << std::right;
     for (const std::string& cell : cells) out << "  " << std::setw(9) << cell;
     out << "\n";
   };

@@ -47,7 +47,7 @@ std::string describe(const SeriesSet& set) {
   const Series& first = set.series.front();
   out << "columns: ";
   for (size_t c = 0; c < first.columns.size(); ++c)
-    out << (c ? ", " : "") << first.columns[c] << (static_cast<int>(c) < first.n_targets ? " (target)" : " (feature)");
+    out << (c ? ", " : "") << printable_whole(first.columns[c]) << (static_cast<int>(c) < first.n_targets ? " (target)" : " (feature)");
   out << "\n";
   const auto frequency_text = [](const Frequency& f) {
     return f.name() + " (seasonal period " + std::to_string(f.seasonal_period()) + ")";
@@ -56,14 +56,14 @@ std::string describe(const SeriesSet& set) {
     out << "time: none (rows are periods)\n";
   } else if (set.series.size() == 1) {
     const TimeIndex& time = first.time;
-    out << "time: " << set.time_column << ", " << time.format_tick(time.ticks.front()) << " to "
+    out << "time: " << printable_whole(set.time_column) << ", " << time.format_tick(time.ticks.front()) << " to "
         << time.format_tick(time.ticks.back()) << "\n";
     out << "frequency: " << frequency_text(time.frequency) << "\n";
   } else {
     // Each series has its own range, and may have its own frequency: the first's range, and every
     // frequency with how many series have it, in order of first appearance.
     const TimeIndex& time = first.time;
-    out << "time: " << set.time_column << ", each series its own range (the first, '" << printable(first.id)
+    out << "time: " << printable_whole(set.time_column) << ", each series its own range (the first, '" << printable(first.id)
         << "': " << time.format_tick(time.ticks.front()) << " to " << time.format_tick(time.ticks.back()) << ")\n";
     std::vector<std::pair<std::string, long>> frequencies;
     for (const auto& s : set.series) {

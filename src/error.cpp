@@ -110,6 +110,13 @@ std::string format_number(double value) {
   return std::string(buffer, end);
 }
 
+std::string printable_whole(std::string_view text) { return printable(text, std::numeric_limits<std::size_t>::max()); }
+
+std::size_t display_columns(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 std::string in_quotes(std::string_view text, std::size_t max_bytes) { return "'" + printable(text, max_bytes) + "'"; }
 
 std::string count_of(long count, const char* noun) {

@@ -74,7 +74,7 @@ std::vector<std::string> panel_fit_summary(const PanelFitOutcome& outcome, doubl
   if (checkpoint.config.training.combine == Toggle::on && tally.unchosen < static_cast<long>(checkpoint.series.size())) {
     // What each series' forecast is (its first target's weights; README "Scaling out").
     std::string line = "forecast combination" +
-                       (checkpoint.columns.targets.size() > 1 ? " of " + checkpoint.columns.targets.front() : std::string()) +
+                       (checkpoint.columns.targets.size() > 1 ? " of " + printable(checkpoint.columns.targets.front()) : std::string()) +
                        ": the model for " + std::to_string(tally.model) + " series, its mean with seasonal naive or naive for " +
                        std::to_string(tally.mean) + ", a baseline alone for " + std::to_string(tally.baseline) +
                        "; Theta takes a share in " + std::to_string(tally.theta) + " of them";
@@ -216,7 +216,7 @@ void add_combination_lines(const FitOutcome& outcome, std::vector<std::string>& 
       return std::isnan(e) ? std::string("n/a") : format_number(e);
     };
     lines.push_back("forecast" +
-                    (combination.weights.size() > 1 ? " of " + outcome.checkpoint.columns.targets[k] : std::string()) +
+                    (combination.weights.size() > 1 ? " of " + printable(outcome.checkpoint.columns.targets[k]) : std::string()) +
                     ": " + describe_combination(combination.weights[k], outcome.fallback) + " (validation MAE model " +
                     mae(0) + ", seasonal naive " + mae(1) + ", naive " + mae(2) + ", Theta " + mae(3) + ")");
   }

@@ -1203,16 +1203,15 @@ json to_json(const PanelBacktest& backtest) {
 
 std::string format_table(const PanelBacktest& backtest) {
   std::ostringstream out;
-  // Ids escaped as messages show them, but whole (this is the result): a raw newline or ESC in an
-  // id broke the table and reached the terminal.
-  const auto shown = [](const std::string& text) { return printable(text, std::numeric_limits<std::size_t>::max()); };
-  // Widths in characters, not bytes (UTF-8 continuation bytes do not take a column).
-  const auto columns_of = [](const std::string& text) {
-    return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+  // Ids (id:target with several targets) escaped as messages show them, but whole (this is the
+  // result), padded by characters.
+  const bool several_targets = !backtest.series.empty() && backtest.series.front().second.targets.size() > 1;
+  const auto name_of = [&](const std::string& id, const std::string& target) {
+    return several_targets ? printable_whole(id) + ":" + printable_whole(target) : printable_whole(id);
   };
   std::size_t width = 6;
-  for (const auto& [id, b] : backtest.series) width = std::max(width, columns_of(shown(id)));
-  const bool several_targets = !backtest.series.empty() && backtest.series.front().second.targets.size() > 1;
+  for (const auto& [id, b] : backtest.series)
+    for (const auto& target : b.targets) width = std::max(width, display_columns(name_of(id, target)));
   char line[512];
   std::snprintf(line, sizeof line, " %7s %12s %8s %8s %8s %8s  %s\n", "origins", "lstm_mae", "smape%", "mase", "naive",
                 "snaive", "beats snaive");
@@ -1222,8 +1221,8 @@ std::string format_table(const PanelBacktest& backtest) {
       const MethodScores* lstm = scores_of(b, "lstm", target);
       const MethodScores* naive = scores_of(b, "naive", target);
       const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
-      std::string name = several_targets ? shown(id) + ":" + shown(target) : shown(id);
-      name.append(width > columns_of(name) ? width - columns_of(name) : 0, ' ');
+      std::string name = name_of(id, target);
+      name.append(width - display_columns(name), ' ');
       const bool beats = lstm->mase.value && snaive->mase.value && *lstm->mase.value < *snaive->mase.value;
       std::snprintf(line, sizeof line, " %7zu %12s %8s %8s %8s %8s  %s\n",
                     b.plan.origins.size(), fixed(lstm->mae, 4).c_str(), fixed(lstm->smape, 2).c_str(),

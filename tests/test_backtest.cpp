@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -263,4 +264,22 @@ TEST_CASE("reports never show NaN: n/a in the table, null in JSON, and the reaso
   CHECK_THAT(json.dump(), !Contains("NaN"));
   for (const char* method : {"lstm", "naive", "seasonal_naive"})
     for (const char* metric : {"mae", "rmse", "mape", "smape", "mase"}) CHECK(json["targets"]["y"]["methods"][method].contains(metric));
+}
+
+TEST_CASE("the table escapes target names whole and pads them by characters", "[backtest]") {
+  // A target named with a line break split every row of the table in two (a review); one with
+  // non-ASCII letters was padded by bytes.
+  Backtest result = backtest(small_checkpoint(small_history().values), small_history(), {});
+  for (MethodScores& s : result.scores) s.target = "sales\nEUR";
+  const std::string table = format_table(result);
+  const std::string rows = table.substr(table.find("method"));
+  CHECK_THAT(rows, Contains("sales\\nEUR"));
+  CHECK(std::count(rows.begin(), rows.end(), '\n') == 1 + static_cast<long>(result.scores.size()));
+  for (MethodScores& s : result.scores) s.target = "Umsatz \xE2\x82\xAC";  // "Umsatz €": 8 characters, 10 bytes
+  const std::string euro = format_table(result);
+  std::istringstream lines(euro.substr(euro.find("method")));
+  std::string header, first;
+  std::getline(lines, header);
+  std::getline(lines, first);
+  CHECK(display_columns(first) == display_columns(header));  // the cells line up under their names
 }

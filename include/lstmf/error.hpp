@@ -110,6 +110,13 @@ std::string printable_ends(std::string_view text, std::size_t max_bytes);
 // Shortest text that reads back as the same double (messages name values as the data hold them).
 std::string format_number(double value);
 
+// printable(text) whole, never cut: a name in a table of results (a raw newline or ESC in it broke
+// the table and reached the terminal).
+std::string printable_whole(std::string_view text);
+// The columns `text` takes on a terminal, counted as UTF-8 characters (continuation bytes take
+// none; wide characters are not told apart): for padding table cells.
+std::size_t display_columns(std::string_view text);
+
 // printable(text, max_bytes) in single quotes: a name or value quoted in a message.
 std::string in_quotes(std::string_view text, std::size_t max_bytes = 60);
 
