@@ -612,12 +612,16 @@ std::vector<std::string> value_columns(const std::vector<std::string>& targets, 
 
 std::string to_csv(const Forecast& forecast) {
   std::vector<std::string> header{forecast.time_column};
-  const long count = static_cast<long>(forecast.levels.size());
   const std::vector<std::string> values = value_columns(forecast.targets, forecast.levels);
   header.insert(header.end(), values.begin(), values.end());
-  std::string out = csv_header(header);
+  return csv_header(header) + csv_rows(forecast, "");
+}
+
+std::string csv_rows(const Forecast& forecast, const std::string& prefix) {
+  const long count = static_cast<long>(forecast.levels.size());
+  std::string out;
   for (long r = 0; r < forecast.values.rows(); ++r) {
-    out += csv_field(forecast.times[static_cast<size_t>(r)]);
+    out += prefix + csv_field(forecast.times[static_cast<size_t>(r)]);
     for (long k = 0; k < forecast.values.cols(); ++k) {
       out += "," + format_number(forecast.values(r, k));
       for (long l = 0; l < count; ++l)

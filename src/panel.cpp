@@ -1055,23 +1055,9 @@ std::string to_csv(const PanelForecast& forecast) {
   std::vector<std::string> header{forecast.series_column, forecast.time_column};
   const std::vector<std::string> values = value_columns(forecast.targets, forecast.levels);
   header.insert(header.end(), values.begin(), values.end());
-  const std::string header_line = csv_header(header);
-  if (forecast.series.empty()) return header_line;  // an empty shard: the header alone, so merge and readers still see the columns
-  std::string out;
-  for (std::size_t i = 0; i < forecast.series.size(); ++i) {
-    const auto& [id, f] = forecast.series[i];
-    const std::string text = to_csv(f);
-    const auto header_end = text.find('\n');
-    if (i == 0) out += csv_field(forecast.series_column) + "," + text.substr(0, header_end + 1);
-    const std::string prefix = csv_field(id) + ",";
-    std::size_t start = header_end + 1;
-    while (start < text.size()) {
-      const auto end = text.find('\n', start);
-      out += prefix;
-      out.append(text, start, end - start + 1);
-      start = end + 1;
-    }
-  }
+  // An empty shard writes the header alone, so merge and readers still see the columns.
+  std::string out = csv_header(header);
+  for (const auto& [id, f] : forecast.series) out += csv_rows(f, csv_field(id) + ",");
   return out;
 }
 

@@ -364,6 +364,15 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     const std::string csv = to_csv(forecast);
     CHECK_THAT(csv, Catch::StartsWith("id,date,value\na,"));
     CHECK(std::count(csv.begin(), csv.end(), '\n') == 1 + 3 * 3);
+    {
+      INFO("a quoted line break in a header name stays in the header (the rows were split at it)");
+      PanelForecast named = forecast;
+      named.targets = {"sales\nEUR"};
+      for (auto& entry : named.series) entry.second.targets = named.targets;
+      const std::string text = to_csv(named);
+      CHECK_THAT(text, Catch::StartsWith("id,date,\"sales\nEUR\"\na,"));
+      CHECK(text.substr(text.find("EUR\"\n") + 5) == csv.substr(csv.find('\n') + 1));
+    }
     // 'tiny', too short to train, is set aside with its reason: the training file reads as history.
     const SeriesSet history = read_panel_history(one.checkpoint, path, {});
     REQUIRE(history.empty.size() == 1);

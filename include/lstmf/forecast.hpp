@@ -157,6 +157,8 @@ std::vector<std::string> value_columns(const std::vector<std::string>& targets, 
 // CSV text: header (the time column, then value_columns), then one row per step; numbers written
 // so they round-trip exactly.
 std::string to_csv(const Forecast& forecast);
+// The rows of to_csv without its header, each begun by `prefix` (panel.hpp's series id and comma).
+std::string csv_rows(const Forecast& forecast, const std::string& prefix);
 // The CSV of `fitted`, through `append` in pieces of about a megabyte (the rows are never held at once).
 void to_csv(const Fitted& fitted, const std::function<void(const std::string& piece)>& append);
 
