@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 
@@ -345,11 +346,15 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
     }
     out["left_out"] = std::move(left_out);
   }
-  constexpr const char* kPlaceholder = "\"@series@\"";
   refuse_non_finite(out, "");
-  out["series"] = "@series@";
+  out["series"] = nullptr;
   const std::string text = out.dump(1) + "\n";
-  const auto at = text.find(kPlaceholder);
+  // The top-level key, found by its line: a raw line break followed by one space begins only a
+  // top-level key in dump(1) (strings hold line breaks escaped), so no value of the user's (a path
+  // or column named like the placeholder) can be taken for it.
+  constexpr std::string_view kKey = "\n \"series\": ";
+  constexpr std::string_view kPlaceholder = "null";
+  const auto at = text.find(kKey) + kKey.size();
   append(text.substr(0, at));
   const long count = static_cast<long>(checkpoint.series.size());
   if (count == 0) append("[]");
@@ -368,7 +373,7 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
     });
     for (const auto& item : items) append(item);
   }
-  append(text.substr(at + std::char_traits<char>::length(kPlaceholder)));
+  append(text.substr(at + kPlaceholder.size()));
 }
 
 std::string panel_checkpoint_text(const PanelCheckpoint& checkpoint) {

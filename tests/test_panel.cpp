@@ -339,6 +339,19 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     }
     CHECK(json["series"][0].contains("state_dict"));
     CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "m.json")) == text);
+    {
+      INFO("a value of the user's spelt like the series' placeholder is not taken for it (it was: the series "
+           "went into output.path, and no predict could read the file)");
+      PanelCheckpoint named = one.checkpoint;
+      named.config.output.path = "@series@";
+      named.config.data.path = "null";
+      named.columns.targets = {"\n \"series\": null"};
+      const std::string spelt = panel_checkpoint_text(named);
+      const auto read = nlohmann::json::parse(spelt);
+      CHECK(read.dump(1) + "\n" == spelt);
+      CHECK(read["config"]["output"]["path"] == "@series@");
+      CHECK(read["series"].size() == 3);
+    }
   }
   SECTION("a series holding a NaN is not written, and the old file stays") {
     const std::string model = dir.write("m.json", "the old file");
