@@ -693,23 +693,21 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
   // Predict's default horizon. Not with features: their future is unknown (forecast.hpp).
   if (requested.data.horizon > plan.config.data.horizon && plan.config.data.features.empty())
     plan.forecast_horizon = requested.data.horizon;
-  // A horizon that runs past what the time column can write (a year past 9999) is refused before
-  // training, not by every predict of the checkpoint after it (a review); the default one step too.
-  const TimeIndex& time = data.series.front().time;
-  if (!time.ticks.empty()) {
-    const int horizon = std::max(plan.config.data.horizon, plan.forecast_horizon);
-    const bool asked = requested.is_given("data.horizon");
-    try {
-      // The default step asked of nobody: fewer steps cannot help; rows read as periods can.
-      check_time_continues(time, time.ticks.back(), horizon, data.source,
-                           asked ? "forecast fewer steps" : "to train on this file, read its rows as periods (no time column)");
-    } catch (const InputError& e) {
-      throw InputError(e.file(), 0, 0,
-                       (asked ? "data.horizon " + std::to_string(horizon) + " (--horizon)" : "a forecast of " + count_of(horizon, "step")) +
-                           " runs past what the time column can write, so predict could not forecast it: " + e.message());
-    }
-  }
+  check_forecastable_times(data.series.front().time, std::max(plan.config.data.horizon, plan.forecast_horizon),
+                           requested.is_given("data.horizon"), data.source);
   return plan;
+}
+
+void check_forecastable_times(const TimeIndex& time, int horizon, bool asked, const std::string& source) {
+  if (time.ticks.empty()) return;
+  try {
+    check_time_continues(time, time.ticks.back(), horizon, source,
+                         "to train on this file, read its rows as periods (no time column)");
+  } catch (const InputError& e) {
+    throw InputError(e.file(), 0, 0,
+                     (asked ? "data.horizon " + std::to_string(horizon) + " (--horizon)" : "a forecast of " + count_of(horizon, "step")) +
+                         " runs past what the time column can write, so predict could not forecast it: " + e.message());
+  }
 }
 
 Trainable check_trainable(const Config& config, const SeriesSet& data) {

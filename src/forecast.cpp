@@ -25,9 +25,9 @@ long windows_per_batch(const Checkpoint& checkpoint) {
 }
 
 // The time `step` steps after `last`, as `index` writes it; InputError naming `source` when it
-// cannot be written (ending with `advice` when it would not read back).
+// cannot be written (ending with `advice`, when given, when it would not read back).
 std::string time_after(const TimeIndex& index, std::int64_t last, long step, const std::string& source,
-                       const std::string& advice = "forecast fewer steps") {
+                       const std::string& advice = "") {
   std::string text;
   try {
     text = index.format_tick(index.advance(last, step));
@@ -41,7 +41,7 @@ std::string time_after(const TimeIndex& index, std::int64_t last, long step, con
   if (!parse_time_as(text, index.format.kind, tick, format))
     throw InputError(source, 0, 0, "cannot continue the time column: step " + std::to_string(step) + " would be '" + text +
                                        "', which does not read back as a time of this column (a year past 9999, or "
-                                       "beyond the range of periods); " + advice);
+                                       "beyond the range of periods)" + (advice.empty() ? "" : "; " + advice));
   return text;
 }
 
@@ -138,7 +138,10 @@ void check_time_continues(const TimeIndex& index, std::int64_t last, long steps,
   if (steps < 1 || writable(steps)) return;
   long good = 0, bad = steps;  // step `good` is written (0: none asked), step `bad` is not (the times only grow)
   while (bad - good > 1) (writable((good + bad) / 2) ? good : bad) = (good + bad) / 2;
-  time_after(index, last, bad, source, advice);  // throws its message
+  // Fewer steps help only when one can be written: then how many.
+  std::string help = good > 0 ? "forecast at most " + count_of(good, "step") : "";
+  if (!advice.empty()) help += (help.empty() ? "" : "; or ") + advice;
+  time_after(index, last, bad, source, help);  // throws its message
 }
 
 MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& history, long phase,

@@ -111,7 +111,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
                 dataset.validation.size(), false, "", false};
   fit.report.id = series.id;
   try {
-    check_panel_series(series, dataset.splits.front(), set.source);
+    check_panel_series(series, dataset.splits.front(), config, set.source);
   } catch (const InputError& e) {
     if (config.data.strict) throw InputError(e.file(), e.line(), e.column(), "series " + quote(series.id) + ": " + e.message());
     fit.refused = e.message();  // left out and named
@@ -215,7 +215,7 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
   for (std::size_t i = 0; i < dataset.source.series.size(); ++i) {  // one model: a value it cannot take fails it
     const Series& s = dataset.source.series[i];
     try {
-      check_panel_series(s, dataset.splits[i], dataset.source.source);
+      check_panel_series(s, dataset.splits[i], config, dataset.source.source);
     } catch (const InputError& e) {
       throw InputError(e.file(), e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());
     }
@@ -653,18 +653,20 @@ CombinationTally tally_combinations(const PanelCheckpoint& checkpoint) {
   return tally;
 }
 
-void check_panel_series(const Series& series, const Split& split, const std::string& source) {
+void check_panel_series(const Series& series, const Split& split, const Config& config, const std::string& source) {
   check_changes_in_training(series, split, source);
   check_spread(series, split.train_end, source);
   check_in_training_range(series, split.train_end, source);
+  check_forecastable_times(series.time, config.data.horizon, config.is_given("data.horizon"), source);
 }
 
-std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig& data) {
+std::vector<SkippedSeries> refused_series(const SeriesSet& set, const Config& config) {
+  const DataConfig& data = config.data;
   std::vector<SkippedSeries> refused;
   for (const Series& series : set.series) try {
       check_panel_series(series,
                          split_rows(series.rows(), data.val_fraction, data.test_fraction, data.look_back, data.horizon, set.source),
-                         set.source);
+                         config, set.source);
     } catch (const InputError& e) {
       refused.push_back({series.id, e.message()});
     }

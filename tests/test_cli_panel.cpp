@@ -854,9 +854,31 @@ TEST_CASE("a forecast that cannot continue a series' data tail names the checkpo
   CHECK(past.exit_code == 2);
   CHECK_THAT(past.err, StartsWith("lstm-forecast: m.json (data_tail of series 'a'): cannot continue the time column"));
   CHECK(run_cli("predict --model m.json --horizon 6", dir.path()).exit_code == 0);
-  // Checked before the rollout, and the first step that cannot be written is named.
+  // Checked before the rollout, and the first step that cannot be written is named, and how many can.
   CHECK_THAT(run_cli("predict --model m.json --horizon 100000", dir.path()).err,
-             Contains("step 7 would be '10000-01'"));
+             Contains("step 7 would be '10000-01'") && Contains("; forecast at most 6 steps\n"));
+  // A series whose times end where no step can follow is not trained (as one series is refused):
+  // it trained, and no predict could forecast it.
+  std::string ends = "id,date,y\n";
+  for (const char* id : {"a", "b"})
+    for (int i = 0; i < 30; ++i) {  // 'a' monthly to 9999-12, 'b' to 9999-06
+      const int month = 9997 * 12 + i + (std::string(id) == "a" ? 6 : 0);
+      ends += std::string(id) + "," + year_month(0, month) + "," + std::to_string(100 + (i * 7) % 11) + "\n";
+    }
+  dir.write("ends.csv", ends);
+  const std::string flags = "train --data ends.csv --series-column id --target y --time-column date --look-back 3 --hidden 2 "
+                            "--epochs 1 --quiet --horizon 3";
+  const RunResult per_series = run_cli(flags + " --output e.json", dir.path());
+  CHECK(per_series.exit_code == 0);
+  CHECK_THAT(per_series.err, Contains("note: skipped series 'a': data.horizon 3 (--horizon) runs past what the time column "
+                                      "can write, so predict could not forecast it: cannot continue the time column: step 1 "
+                                      "would be '10000-01'") &&
+                                 Contains("; to train on this file, read its rows as periods (no time column)\n"));
+  CHECK(run_cli("predict --model e.json", dir.path()).exit_code == 0);
+  const RunResult global = run_cli(flags + " --mode global --output g.json", dir.path());
+  CHECK(global.exit_code == 2);
+  CHECK_THAT(global.err, Contains("series 'a': data.horizon 3 (--horizon) runs past what the time column can write"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("g.json")));
 }
 
 TEST_CASE("a many-series model with features names the checkpoint and the series when asked past its horizon", "[cli-panel]") {

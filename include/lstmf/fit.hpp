@@ -51,6 +51,10 @@ void check_checkpoint_every(const Config& config);
 // rows [0, train_end): scaled, the model could not compute with it. Many-series training
 // (panel.cpp) checks each series with it too, naming the series itself.
 void check_in_training_range(const Series& series, long train_end, const std::string& source);
+// InputError naming `source` when the time column `time` cannot write `horizon` steps after its
+// last time (a year past 9999, or beyond the range of periods): refused before training, not by
+// every predict of the checkpoint after it. `asked`: the horizon was given (named as data.horizon).
+void check_forecastable_times(const TimeIndex& time, int horizon, bool asked, const std::string& source);
 
 struct FitOutcome {
   Checkpoint checkpoint;     // the best weights (or the last, without validation)

@@ -170,10 +170,10 @@ bool far_from_range(double value, double lo, double hi);
 // (value - hi) / (hi - lo) above it, <= 0 within it. Compared with kFarFromTraining (scaler.hpp).
 double ranges_outside(double value, double lo, double hi);
 // InputError naming `source` when the time column of `index` cannot write `steps` steps after the
-// time `last` (a year past 9999, or beyond the range of periods), naming the first step it cannot
-// and ending with `advice`.
+// time `last` (a year past 9999, or beyond the range of periods), naming the first step it cannot,
+// how many it can ("forecast at most 2 steps", when any) and ending with `advice` when given.
 void check_time_continues(const TimeIndex& index, std::int64_t last, long steps, const std::string& source,
-                          const std::string& advice = "forecast fewer steps");
+                          const std::string& advice = "");
 
 // Why such a value is refused, naming `column`, the value, `where` (row_name) and the range as
 // `range_name` calls it.

@@ -209,13 +209,13 @@ Config resolve_panel_recipe(const Config& config, const SeriesSet& source);
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped);
 // What many-series training asks of each series' values, by the split of its rows `split`: the
 // checks fit.hpp check_changes_in_training, check_spread and check_in_training_range make (a
-// series one value in every row is trained: its forecast is that value). InputError naming
-// `source` when one fails; per series, training skips such a series (left_out), a global model
-// refuses the run.
-void check_panel_series(const Series& series, const Split& split, const std::string& source);
+// series one value in every row is trained: its forecast is that value), and that its times
+// continue for config.data.horizon steps (check_forecastable_times). InputError naming `source`
+// when one fails; per series, training skips such a series (left_out), a global model refuses the run.
+void check_panel_series(const Series& series, const Split& split, const Config& config, const std::string& source);
 // The series of `set` (long enough for a window: drop_short_series) that check_panel_series
 // refuses, each with why, as per-series training skips them (inspect lists them).
-std::vector<SkippedSeries> refused_series(const SeriesSet& set, const DataConfig& data);
+std::vector<SkippedSeries> refused_series(const SeriesSet& set, const Config& config);
 // InputError naming set.source when drop_short_series left no series in `set`: "no series
 // selected", or every one skipped (the first of `skipped` and its reason; with `recipe_look_back`,
 // the look-back the recipe chose, > 0 when none was given, how to give a shorter one). Nothing when

@@ -75,7 +75,7 @@ Command add_inspect(CLI::App& app) {
             // Many series: those training skips for their values, or (one global model) the first,
             // which fails the run.
             if (many) {
-              std::vector<SkippedSeries> values = refused_series(data, config.data);
+              std::vector<SkippedSeries> values = refused_series(data, config);
               if (!values.empty() && (config.training.mode == TrainingMode::global || config.data.strict)) {
                 refused = data.source + ": series " + in_quotes(values.front().id) + ": " + values.front().reason;
               } else {
