@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <mutex>
 #include <numeric>
 #include <thread>
 
@@ -67,8 +68,11 @@ int available_cores() {
 int use_threads(int threads) {
   const int count = threads > 0 ? threads : available_cores();
   // Threads go to shards of the batch (bench/bench_engine.cpp measured this against Eigen's own
-  // parallel GEMM on these small shapes); Eigen stays single-threaded inside them.
-  Eigen::setNbThreads(1);
+  // parallel GEMM on these small shapes); Eigen stays single-threaded inside them. Set once: Eigen
+  // keeps it in a plain static int, which worker threads calling this (the series of a panel) wrote
+  // while others' products read it, a data race (a review).
+  static std::once_flag eigen_single_threaded;
+  std::call_once(eigen_single_threaded, [] { Eigen::setNbThreads(1); });
   return count;
 }
 
