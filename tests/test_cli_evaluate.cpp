@@ -762,3 +762,16 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(listed.exit_code == 2);
   CHECK_THAT(listed.err, Contains("meta.json: lists no files"));
 }
+
+TEST_CASE("notes name a file whose name holds a line break on one line, escaped", "[cli-evaluate]") {
+  // Notes went to stderr as written: a name with a line break split a note in two (and an ESC
+  // reached the terminal); they are escaped as errors are.
+  trained().write("b\nc.csv", read_file(trained().path() + "/a.csv") + "1961-01,\n");  // a trailing row without a value: noted
+  for (const char* command : {"evaluate --model m.json --missing ffill --input 'b\nc.csv'", "predict --model m.json --missing ffill --input 'b\nc.csv'"}) {
+    const RunResult r = run_cli(command, trained().path());
+    INFO(command << "\n" << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Contains("note: b\\nc.csv: 1 trailing row without a target value not read"));
+    CHECK_THAT(r.err, !Contains("b\nc.csv"));
+  }
+}

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -60,5 +61,25 @@ void on_interrupt(void (*handler)(int));
 bool stderr_is_terminal();
 // Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).
 inline bool show_progress(bool quiet, bool asked) { return !quiet && (asked || stderr_is_terminal()); }
+
+// One line of talk on stderr (a note, a summary line), written when the statement ends and escaped
+// as main() escapes an error (printable_ends): a file, column or series name holding a line break
+// or an ESC stays on its line and off the terminal's controls.
+//   Talk() << "note: " << history.source << ": " << note;
+class Talk {
+ public:
+  Talk() = default;
+  Talk(const Talk&) = delete;
+  Talk& operator=(const Talk&) = delete;
+  ~Talk();
+  template <typename T>
+  Talk& operator<<(const T& value) {
+    text_ << value;
+    return *this;
+  }
+
+ private:
+  std::ostringstream text_;
+};
 
 }  // namespace lstmf::cli

@@ -46,26 +46,25 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
     throw DivergedError(source_name(model) + ": " + e.what());
   }
   const std::string dropped = dropped_rows_note(history);  // once the backtest is made, as predict says it
-  if (!dropped.empty()) std::cerr << "note: " << history.source << ": " << dropped << "\n";
+  if (!dropped.empty()) Talk() << "note: " << history.source << ": " << dropped;
   for (const std::string& note : panel_history_notes(checkpoint, &history, false))
-    std::cerr << "note: " << history.source << ": " << note << "\n";
+    Talk() << "note: " << history.source << ": " << note;
   if (from_training_path)
     if (const std::vector<std::string> ids = series_without_data_tail(checkpoint, history); !ids.empty())
-      std::cerr << "note: "
+      Talk() << "note: "
                 << not_the_training_data(history.source, " of " + std::to_string(ids.size()) + " series, such as " +
-                                                             in_quotes(ids.front(), 60))
-                << "\n";
+                                                             in_quotes(ids.front(), 60));
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
-    std::cerr << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason << "\n";
+    Talk() << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason;
   if (json) {
     std::cout << report_json(to_json(result), 2) << "\n";
   } else {
     std::cout << format_table(result);
-    for (const std::string& note : table_notes(result)) std::cerr << "note: " << note << "\n";  // stdout is the table
+    for (const std::string& note : table_notes(result)) Talk() << "note: " << note;  // stdout is the table
   }
   if (checkpoint.series.empty())  // as predict says it
-    std::cerr << "note: " << no_series_note(checkpoint, args, model) << ": nothing was evaluated\n";
+    Talk() << "note: " << no_series_note(checkpoint, args, model) << ": nothing was evaluated";
   return 0;
 }
 
@@ -149,9 +148,9 @@ int run_protocol_command(const EvaluateArgs& args) {
     options.outputs.push_back({"--json-file", args.json_file});
   }
   options.outputs.push_back({"stdout", "-"});  // the report: not appended to meta.json or a series
-  if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { std::cerr << line << "\n"; };
+  if (show_progress(args.quiet, args.progress)) options.progress = [](const std::string& line) { Talk() << line; };
   const ProtocolResult result = run_protocol(args.protocol, options);
-  for (const auto& [file, why] : result.skipped) std::cerr << "note: skipped " << file << ": " << why << "\n";
+  for (const auto& [file, why] : result.skipped) Talk() << "note: skipped " << file << ": " << why;
   if (!args.json_file.empty()) write_atomically(args.json_file, report_json(to_json(result), 1) + "\n");
   if (args.json)
     std::cout << report_json(to_json(result), 1) << "\n";
@@ -208,16 +207,16 @@ int run_evaluate(EvaluateArgs args) {
     throw InputError(source_name(args.model), 0, 0, e.message());  // what the model cannot do (a horizon with features)
   }
   for (const std::string& note : history_notes(checkpoint, history, false))  // as predict says them
-    std::cerr << "note: " << history.source << ": " << note << "\n";
+    Talk() << "note: " << history.source << ": " << note;
   // The training data's path is read from here: another file of that name, or the file changed
   // since, is scored all the same, but not unsaid.
   if (args.input.empty() && !holds_data_tail(checkpoint, history))
-    std::cerr << "note: " << not_the_training_data(history.source, "") << "\n";
+    Talk() << "note: " << not_the_training_data(history.source, "");
   if (args.json) {
     std::cout << report_json(to_json(result), 2) << "\n";
   } else {
     std::cout << format_table(result);
-    for (const std::string& note : result.notes()) std::cerr << "note: " << note << "\n";  // stdout is the table
+    for (const std::string& note : result.notes()) Talk() << "note: " << note;  // stdout is the table
   }
   return 0;
 }

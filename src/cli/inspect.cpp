@@ -28,9 +28,9 @@ Command add_inspect(CLI::App& app) {
             for (const char* key : {"output.path", "output.log_json", "training.seed", "training.threads"}) {
               const auto option = flags->options.find(key);
               if (option != flags->options.end() && option->second->count() > 0)
-                std::cerr << "note: " << option->second->get_name() << " has no effect with inspect, which trains and writes nothing\n";
+                Talk() << "note: " << option->second->get_name() << " has no effect with inspect, which trains and writes nothing";
               else if (!given_flag(*flags, key).empty())  // by --set
-                std::cerr << "note: --set " << key << " has no effect with inspect, which trains and writes nothing\n";
+                Talk() << "note: --set " << key << " has no effect with inspect, which trains and writes nothing";
             }
             check_distinct("-", "-", {{"--data", requested.data.path}, {"--config", flags->config_file}});  // `inspect >> data.csv`
             const bool many = !requested.data.series_column.empty();

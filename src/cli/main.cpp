@@ -21,6 +21,13 @@ namespace lstmf::cli {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
+Talk::~Talk() {
+  try {
+    std::cerr << lstmf::printable_ends(text_.str(), 4000) << "\n";
+  } catch (...) {  // out of memory for the escaped copy: the talk is lost, not the run
+  }
+}
+
 void on_interrupt(void (*handler)(int)) {
   for (const int signal : {SIGINT, SIGTERM}) {
     struct sigaction old {};

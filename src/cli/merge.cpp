@@ -101,12 +101,12 @@ int run_merge(const MergeArgs& args) {
   // Series a shard left out (refused, diverged, or not trained before an interrupt) are not in the
   // merged model: said, as predict and evaluate will name them.
   if (!merged.left_out.empty())
-    std::cerr << "note: " << args.output << " holds " << merged.series.size() << " series; " << merged.left_out.size()
+    Talk() << "note: " << args.output << " holds " << merged.series.size() << " series; " << merged.left_out.size()
               << (merged.left_out.size() == 1 ? " more was" : " more were") << " left out by their shards (the first, "
-              << in_quotes(merged.left_out.front().id) << ": " << printable(merged.left_out.front().reason, 200) << ")\n";
+              << in_quotes(merged.left_out.front().id) << ": " << printable(merged.left_out.front().reason, 200) << ")";
   if (!missing.empty())
-    std::cerr << "note: shards " << missing << " not given: " << args.output << " holds " << merged.series.size()
-              << " series, none of theirs (a shard that selects no series writes no checkpoint; a failed one neither)\n";
+    Talk() << "note: shards " << missing << " not given: " << args.output << " holds " << merged.series.size()
+              << " series, none of theirs (a shard that selects no series writes no checkpoint; a failed one neither)";
   return 0;
 }
 

@@ -23,16 +23,16 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
       forecast_panel(checkpoint, history ? &*history : nullptr, horizon > 0 ? horizon : checkpoint.config.data.horizon, threads, model, levels);
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
   const std::string dropped = history ? dropped_rows_note(*history) : "";
-  if (!dropped.empty()) std::cerr << "note: " << history->source << ": " << dropped << "\n";
+  if (!dropped.empty()) Talk() << "note: " << history->source << ": " << dropped;
   const std::string jump = history ? last_value_jump_note(*history, checkpoint.columns.targets) : "";
-  if (!jump.empty()) std::cerr << "note: " << history->source << ": " << jump << "\n";
+  if (!jump.empty()) Talk() << "note: " << history->source << ": " << jump;
   for (const std::string& note : panel_history_notes(checkpoint, history ? &*history : nullptr, true))
-    std::cerr << "note: " << (history ? history->source : source_name(model) + " (data_tail)") << ": " << note << "\n";
+    Talk() << "note: " << (history ? history->source : source_name(model) + " (data_tail)") << ": " << note;
   write_atomically(output, to_csv(forecast));
   if (history)
     for (const auto& s : untrained_series(checkpoint, *history))
-      std::cerr << "note: " << history->source << ": series '" << printable(s.id) << "' not forecast: " << s.reason << "\n";
-  if (checkpoint.series.empty()) std::cerr << "note: " << no_series_note(checkpoint, args, model) << ": the forecast is its header alone\n";
+      Talk() << "note: " << history->source << ": series '" << printable(s.id) << "' not forecast: " << s.reason;
+  if (checkpoint.series.empty()) Talk() << "note: " << no_series_note(checkpoint, args, model) << ": the forecast is its header alone";
   return 0;
 }
 
@@ -91,7 +91,7 @@ int run_predict(const PredictArgs& args) {
   }
   // Said once the forecast is made: a history that fails has one line on stderr, its error.
   for (const std::string& note : history_notes(checkpoint, history, !args.fitted))
-    std::cerr << "note: " << history.source << ": " << note << "\n";
+    Talk() << "note: " << history.source << ": " << note;
   if (fits)
     write_atomically_streamed(args.output, [&](const AppendText& append) { to_csv(*fits, append); });
   else

@@ -154,35 +154,34 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     const long every = std::max(1L, total / 20);
     if (progress && world.rank == 0 && (done % every == 0 || done == total)) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::cerr << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
-                << "s; last: " << printable(report.id) << ", " << report.epochs << " epochs)\n";
+      Talk() << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
+                << "s; last: " << printable(report.id) << ", " << report.epochs << " epochs)";
     }
     return keep_going();
   };
   if (world.size > 1 && !quiet)
-    std::cerr << "data-parallel over " << world.size << " MPI processes, each a slice of every batch\n";
+    Talk() << "data-parallel over " << world.size << " MPI processes, each a slice of every batch";
   const PanelFitOutcome outcome = fit_panel(config, options);
   const auto say = [&](const std::vector<std::string>& lines) {  // rank 0 reports
     if (world.rank == 0)
-      for (const std::string& line : lines) std::cerr << line << "\n";
+      for (const std::string& line : lines) Talk() << line;
   };
   say(panel_series_notes(outcome));  // even with --quiet
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
     if (world.rank == 0)
-      std::cerr << "note: shard " << options.selection.shard.text()
+      Talk() << "note: shard " << options.selection.shard.text()
                 << (outcome.skipped.empty() ? " holds none of the series of "
                                             : " holds no series to train (all skipped, as above) of ")
                 << printable(source_name(config.data.path)) << "; no checkpoint written"
-                << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "")
-                << "\n";
+                << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "");
     return 0;
   }
   const auto [trained, only_left_out] = judge_panel_run(outcome, options.selection, config.data.path);
   say(panel_data_notes(outcome));  // even with --quiet, as the skipped series are
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   if (only_left_out && world.rank == 0)  // said even with --quiet, as the series left out are
-    std::cerr << "note: shard " << options.selection.shard.text() << " trained none of its series (all left out, as above); "
-              << printable(config.output.path) << " records them for merge\n";
+    Talk() << "note: shard " << options.selection.shard.text() << " trained none of its series (all left out, as above); "
+              << printable(config.output.path) << " records them for merge";
   if (trained && world.rank == 0) {
     g_saving_to_reader = writes_to_reader(config.output.path) || writes_to_reader(config.output.log_json);
     // As train's single-series checkpoint: staged beside its path, the log written (on_saved),
@@ -193,17 +192,16 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   }
   if (!quiet && trained) {  // a run that kept no weights has nothing to summarise: the error says why
     say(panel_fit_summary(outcome, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
-    std::cerr << "checkpoint: " << config.output.path << "\n";
+    Talk() << "checkpoint: " << config.output.path;
   }
   if (!outcome.diverged.empty())
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
                                                     : "; no checkpoint was written"));
   if (!keep_going()) {
-    std::cerr << "lstm-forecast: interrupted"
+    Talk() << "lstm-forecast: interrupted"
               << (trained ? "; the series trained so far were saved to " + config.output.path
                   : global ? std::string()
-                           : "; no series had finished training, no checkpoint was written")
-              << "\n";
+                           : "; no series had finished training, no checkpoint was written");
     return static_cast<int>(ExitCode::interrupted);
   }
   return 0;
@@ -312,7 +310,7 @@ int run_train(const TrainArgs& args) {
     // no validation rows): only the keys this command gives are its settings.
     if (resumed && args.flags.config_file.empty() && given_flag(args.flags, note.substr(0, note.find(' '))).empty())
       continue;
-    std::cerr << "note: " << note << "\n";
+    Talk() << "note: " << note;
   }
   if (!config.data.series_column.empty()) {  // many series: run_train_panel above
     check_checkpoint_every(config);
@@ -347,26 +345,25 @@ int run_train(const TrainArgs& args) {
   if (trained) save_with_log(outcome.checkpoint);
   g_saving_to_reader = false;  // written: a signal now is noted as any other
   // Notes on the data are said even with --quiet; the summary (fit_summary.hpp) is not.
-  for (const std::string& note : fit_notes(outcome)) std::cerr << note << "\n";
+  for (const std::string& note : fit_notes(outcome)) Talk() << note;
   // A setting changed: said as notes are, where the summary that says it is not.
   if (const std::string shortened = shortened_horizon_note(outcome, config); args.quiet && !shortened.empty())
-    std::cerr << shortened << "\n";
+    Talk() << shortened;
   if (!args.quiet && trained) {
-    for (const std::string& line : fit_summary(outcome, config)) std::cerr << line << "\n";
-    std::cerr << "checkpoint: " << config.output.path << "\n";
+    for (const std::string& line : fit_summary(outcome, config)) Talk() << line;
+    Talk() << "checkpoint: " << config.output.path;
   }
   if (!outcome.diverged.empty())
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
                                                     : "; no checkpoint was written"));
   if (was_interrupted) {
-    std::cerr << "lstm-forecast: interrupted"
+    Talk() << "lstm-forecast: interrupted"
               << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string())
               << (trained && outcome.members_left_out > 0
                       ? " (" + std::to_string(outcome.checkpoint.config.model.ensemble) + " of " +
                             std::to_string(outcome.checkpoint.config.model.ensemble + outcome.members_left_out) +
                             " ensemble members: the others had not started)"
-                      : std::string())
-              << "\n";
+                      : std::string());
     return static_cast<int>(ExitCode::interrupted);
   }
   return 0;
