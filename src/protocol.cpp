@@ -319,7 +319,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end())
       continue;
     const auto series_start = std::chrono::steady_clock::now();
-    const std::string where = meta_path + ": " + file;  // checked by check_folder
+    const std::string where = meta_path + ": " + printable(file);  // checked by check_folder
     SeriesScore s;
     s.file = file;
     s.target = info["target"].get<std::string>();
@@ -682,7 +682,7 @@ std::string protocol_markdown(const ProtocolResult& r) {
   out << " total " << fixed(r.seconds, 1) << " s.\n";
   if (!r.skipped.empty()) {
     out << "\nSkipped (not in the tables or the means above):\n\n";
-    for (const auto& [file, why] : r.skipped) out << "- " << cell(file) << ": " << why << "\n";
+    for (const auto& [file, why] : r.skipped) out << "- " << cell(file) << ": " << printable(why, std::string::npos) << "\n";
   }
   return out.str();
 }

@@ -282,4 +282,10 @@ TEST_CASE("the table escapes target names whole and pads them by characters", "[
   std::getline(lines, header);
   std::getline(lines, first);
   CHECK(display_columns(first) == display_columns(header));  // the cells line up under their names
+  // The notes name a target of several escaped as well (an ESC reached the terminal: a review).
+  result.targets = {"t\x1B[31m\nu", "v"};
+  result.scales.resize(2);
+  result.scales[0].note = "a note";
+  const std::vector<std::string> notes = result.notes();
+  CHECK(std::find(notes.begin(), notes.end(), "t\\x1B[31m\\nu: a note") != notes.end());
 }

@@ -205,3 +205,22 @@ TEST_CASE("protocol settings (--set KEY=VALUE) are applied by key, and each malf
   fails({"training.lr=fast"}, "--set training.lr expects a finite number, got 'fast'");
   fails({"training.lr=-1"}, "training.lr");  // checked as a whole after the settings
 }
+
+TEST_CASE("a skipped series' file name is escaped in its reason and the report", "[protocol]") {
+  // The reason carried the raw name (an ESC reached the terminal through the report and the note:
+  // a review).
+  TempDir dir;
+  std::string csv = "date,value\n";
+  for (int t = 0; t < 30; ++t) csv += std::to_string(2000 + t / 4) + "-Q" + std::to_string(t % 4 + 1) + "," + std::to_string(100 + 3 * t + t % 4) + "\n";
+  dir.write("q.csv", csv);
+  const std::string name = "sh\x1B[31mort.csv";
+  dir.write(name, "date,value\n2000,1\n2001,2\n2002,3\n");
+  dir.write("meta.json", R"({"q.csv": {"target": "value", "frequency": "quarterly", "m": 4, "h": 4},
+                             "sh\u001b[31mort.csv": {"target": "value", "frequency": "yearly", "h": 2}})");
+  const ProtocolResult result = run_protocol(dir.path(), quick_options());
+  REQUIRE(result.skipped.size() == 1);
+  CHECK(result.skipped.front().first == name);
+  CHECK_THAT(result.skipped.front().second, Contains("sh\\x1B[31mort.csv has 3 rows") && !Contains("\x1B"));
+  const std::string report = protocol_markdown(result);
+  CHECK_THAT(report, Contains("- sh\\x1B[31mort.csv: ") && !Contains("\x1B"));
+}
