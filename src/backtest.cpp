@@ -367,16 +367,29 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
         "are not scored");
   // Interpolation fills a gap toward the first value after it: a gap that reaches an origin (its
   // row o - 1 filled) was filled from a row the origin forecasts, or a later one. ffill reads
-  // earlier values only.
-  if (checkpoint.config.data.missing == MissingPolicy::interpolate && !history.target_filled.empty()) {
-    long leaking = 0;
-    for (const long origin : plan.origins)
-      if (row_filled(history.target_filled, origin - 1)) ++leaking;
-    if (leaking > 0)
+  // earlier values only, but under every policy the rows before a target's first value take that
+  // value (series.hpp): an origin there has read it too (a review: ffill said nothing).
+  if (!history.target_filled.empty()) {
+    std::vector<long> first_value;  // per target: the first row the file holds a value in
+    for (const std::vector<bool>& filled_rows : history.target_filled) {
+      long r = 0;
+      while (r < static_cast<long>(filled_rows.size()) && filled_rows[static_cast<std::size_t>(r)]) ++r;
+      first_value.push_back(r);
+    }
+    long leading = 0, gap = 0;
+    for (const long origin : plan.origins) {
+      if (std::any_of(first_value.begin(), first_value.end(), [&](long first) { return origin - 1 < first; })) ++leading;
+      else if (checkpoint.config.data.missing == MissingPolicy::interpolate && row_filled(history.target_filled, origin - 1)) ++gap;
+    }
+    const std::string of = " of the " + std::to_string(plan.origins.size()) + " origins follow ";
+    if (gap > 0)
       result.history_notes.push_back(
-          std::to_string(leaking) + " of the " + std::to_string(plan.origins.size()) +
-          " origins follow a gap filled by interpolation, which reads the first value after the gap, at or after "
+          std::to_string(gap) + of + "a gap filled by interpolation, which reads the first value after the gap, at or after "
           "the origin: forecasts from there have seen part of what they score (--missing ffill fills from earlier values)");
+    if (leading > 0)
+      result.history_notes.push_back(
+          std::to_string(leading) + of + "rows before a target's first value in the file, filled with that value, at or "
+          "after the origin: forecasts from there have seen part of what they score");
   }
   if (static_cast<long>(history.ticks.size()) == rows) {
     TimeIndex time;

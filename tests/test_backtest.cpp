@@ -289,3 +289,29 @@ TEST_CASE("the table escapes target names whole and pads them by characters", "[
   const std::vector<std::string> notes = result.notes();
   CHECK(std::find(notes.begin(), notes.end(), "t\\x1B[31m\\nu: a note") != notes.end());
 }
+
+TEST_CASE("origins after rows filled before a target's first value are noted under every policy", "[backtest]") {
+  // Rows before the first value take that value (under ffill too): an origin there has read a value
+  // it forecasts (a review: only interpolate said so).
+  History history = small_history();
+  history.target_filled = {std::vector<bool>(static_cast<std::size_t>(history.values.rows()), false)};
+  for (int r = 0; r < 4; ++r) {
+    history.values(r, 0) = history.values(4, 0);
+    history.target_filled[0][static_cast<std::size_t>(r)] = true;
+  }
+  BacktestOptions options;
+  options.origins = 19;  // the most: from row 4
+  for (const MissingPolicy policy : {MissingPolicy::ffill, MissingPolicy::interpolate}) {
+    Checkpoint checkpoint = small_checkpoint(small_history().values);
+    checkpoint.config.data.missing = policy;
+    const Backtest result = backtest(checkpoint, history, options);
+    INFO(to_string(policy) << ": origins from " << result.plan.origins.front());
+    REQUIRE(result.plan.origins.front() <= 4);
+    const long expected = 5 - result.plan.origins.front();  // origin 4 reads row 3, filled
+    const std::vector<std::string> notes = result.notes();
+    CHECK(std::count_if(notes.begin(), notes.end(), [&](const std::string& note) {
+            return note.rfind(std::to_string(expected) + " of the 19 origins follow rows before a target's first value", 0) == 0;
+          }) == 1);
+    CHECK(std::none_of(notes.begin(), notes.end(), [](const std::string& note) { return note.find("a gap filled") != std::string::npos; }));
+  }
+}
