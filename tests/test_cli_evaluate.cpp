@@ -775,3 +775,18 @@ TEST_CASE("notes name a file whose name holds a line break on one line, escaped"
     CHECK_THAT(r.err, !Contains("b\nc.csv"));
   }
 }
+
+TEST_CASE("evaluate with a closed stdout fails before the work", "[cli-evaluate]") {
+  // The report goes to stdout: predict and merge said a closed one first, evaluate after the
+  // backtest (and a protocol run of minutes) (a review).
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "'";
+  const RunResult r = run_shell(binary + " evaluate --model m.json >&-", trained().path());
+  CHECK(r.exit_code == 3);
+  CHECK_THAT(r.err, Contains("<stdout>: cannot write"));
+  CHECK_THAT(r.err, !Contains("note"));
+  TempDir folder;
+  folder.write("meta.json", "{}");
+  const RunResult protocol = run_shell(binary + " evaluate --protocol . >&-", folder.path());
+  CHECK(protocol.exit_code == 3);
+  CHECK_THAT(protocol.err, Contains("<stdout>: cannot write"));
+}

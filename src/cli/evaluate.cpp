@@ -163,12 +163,16 @@ int run_evaluate(EvaluateArgs args) {
   interval_levels(args.intervals);  // checked in either mode, as CLI11 did (only the protocol reports them)
   if (!args.protocol.empty() && args.missing_option->count() > 0)
     throw InputError("--missing is for evaluate --model; the protocol interpolates (bench/README.md)");
+  // The report goes to stdout: one that cannot be written (closed, `>&-`) is said before the work
+  // (a protocol run of minutes), as predict and merge say it (a review).
   if (!args.protocol.empty()) {
     refuse_other_mode(args);
+    check_writable("-");
     return run_protocol_command(args);
   }
   if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
   refuse_other_mode(args);
+  check_writable("-");
   check_stdin_once({{"--model", args.model}, {"--input", args.input}});
   const std::optional<MissingPolicy> missing = history_missing(*args.missing_option, args.missing);
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
