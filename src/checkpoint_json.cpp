@@ -1,6 +1,7 @@
 #include "checkpoint_json.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 
 #include "lstmf/error.hpp"
@@ -65,8 +66,11 @@ std::vector<std::string> read_strings(const json& object, const char* key, const
 long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi) {
   const json& value = member(object, key, where);
   if (!value.is_number_integer()) bad(key_path(where, key) + " must be an integer, got " + shown(value));
+  // 2^63 and above are held unsigned: read as long long they wrapped around (2^64 - 1 read as -1,
+  // inside a range from -840; a review).
+  const bool beyond = value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(hi);
   const auto v = value.get<long long>();
-  if (v < lo || v > hi)
+  if (beyond || v < lo || v > hi)
     bad(key_path(where, key) + " must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + shown(value));
   return static_cast<long>(v);
 }
