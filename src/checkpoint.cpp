@@ -132,6 +132,7 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
   }
   if (columns.time_format.kind != TimeKind::none) {
     const auto times = read_strings(j, "time", where);
+    const TimeIndex index = columns.time_index();
     if (static_cast<long>(times.size()) != look_back)
       bad(where + ".time: expected " + std::to_string(look_back) + " timestamps, got " + std::to_string(times.size()));
     for (size_t i = 0; i < times.size(); ++i) {
@@ -143,6 +144,12 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
       // continued, and the forecast written, at the recorded one without a word.
       if (const std::string offset = offset_mismatch(format, columns.time_format); !offset.empty())
         bad(where + ".time[" + std::to_string(i) + "] ('" + printable(times[i]) + "'): " + offset);
+      // Finer than the recorded form writes (seconds where it has none): the forecast's times would
+      // be written rounded (a review of an edited file).
+      std::int64_t written = 0;
+      if (TimeFormat again; !parse_time_as(index.format_tick(tick), columns.time_format.kind, written, again) || written != tick)
+        bad(where + ".time[" + std::to_string(i) + "] ('" + printable(times[i]) + "') is finer than the form the training "
+            "data's times were written in (columns.time_format), which writes it '" + printable(index.format_tick(tick)) + "'");
       if (!tail.ticks.empty() && tick <= tail.ticks.back()) bad(where + ".time must be increasing");
       tail.ticks.push_back(tick);
     }
@@ -151,7 +158,6 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
     // The tail is regular (training filled or refused every gap), so the frequency that continues
     // the times must step from each one to the next: otherwise the forecast's times would be wrong
     // (a frequency edited to one second stamped every forecast row with the tail's last date).
-    const TimeIndex index = columns.time_index();
     for (size_t i = 1; i < tail.ticks.size(); ++i)
       if (index.steps_between(tail.ticks[i - 1], tail.ticks[i]) != std::int64_t{1})
         bad(where + ".time[" + std::to_string(i) + "] ('" + printable(times[i]) + "') is not one step of " +
