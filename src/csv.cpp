@@ -112,10 +112,8 @@ class TextCheck {
     else if (starts("PAR1", 4)) what = "a Parquet file: convert it to CSV";
     else if (starts("BZh", 3) || starts("\xFD" "7zXZ", 5) || starts("\x28\xB5\x2F\xFD", 4))
       what = "a compressed file (bzip2, xz or zstd): decompress it first";
-    // JSON (an object or an array of them) instead of CSV: no header row starts with '{' or '['.
-    std::size_t first = starts("\xEF\xBB\xBF", 3) ? 3 : 0;
-    while (first < size && (data[first] == ' ' || data[first] == '\t' || data[first] == '\r' || data[first] == '\n')) ++first;
-    if (what == nullptr && first < size && (data[first] == '{' || data[first] == '['))
+    // JSON (an object or an array of them) instead of CSV.
+    if (what == nullptr && begins_as_json(std::string_view(data, size)))
       what = "JSON: give a CSV file with a header row (for JSON lines: jq -r '[.date, .value] | @csv')";
     if (what != nullptr) throw InputError(source_, 0, 0, std::string("expected CSV text, found ") + what);
     // Classic Mac line ends (CR alone): the whole file would read as one header line.
@@ -227,17 +225,50 @@ std::string_view trimmed(const char* begin, const char* end) {
   return {begin, static_cast<std::size_t>(end - begin)};
 }
 
-// The delimiter that occurs most often outside quotes; ties go to ',' then ';'.
+}  // namespace
+
+bool begins_as_json(std::string_view text) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  std::size_t at = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  while (at < text.size() && blank(text[at])) ++at;
+  if (at == text.size() || (text[at] != '{' && text[at] != '[')) return false;
+  const char open = text[at++];
+  while (at < text.size() && blank(text[at])) ++at;
+  if (at == text.size()) return true;  // '{' alone: JSON cut short, no header
+  const std::string_view rest = text.substr(at);
+  if (open == '{') return rest.front() == '"' || rest.front() == '}';
+  if (std::string_view("{[\"]-0123456789").find(rest.front()) != std::string_view::npos) return true;
+  for (const std::string_view literal : {"true", "false", "null"})  // as a whole word: "[truck],y" is a header
+    if (rest.substr(0, literal.size()) == literal &&
+        (rest.size() == literal.size() || std::string_view(",] \t\r\n").find(rest[literal.size()]) != std::string_view::npos))
+      return true;
+  return false;
+}
+
+namespace {
+
+// The delimiter that occurs most often outside quotes; ties go to ',' then ';'. A quote opens a
+// quoted part only at the start of a field (blanks before it allowed), as the reader takes quotes:
+// one inside a field ('size 5";date;y') hid every delimiter after it (a review).
 char detect_delimiter(const char* line, std::size_t length) {
   std::size_t commas = 0, semicolons = 0, tabs = 0;
-  bool quoted = false;
+  bool quoted = false, field_start = true;
   for (std::size_t i = 0; i < length; ++i) {
     const char c = line[i];
-    if (c == '"') quoted = !quoted;
-    if (quoted) continue;
+    if (quoted) {
+      if (c == '"' && i + 1 < length && line[i + 1] == '"') ++i;  // a doubled quote inside
+      else if (c == '"') quoted = false;
+      continue;
+    }
+    if (c == '"' && field_start) {
+      quoted = true;
+      continue;
+    }
     commas += c == ',';
     semicolons += c == ';';
     tabs += c == '\t';
+    if (c == ',' || c == ';' || c == '\t') field_start = true;
+    else if (c != ' ') field_start = false;
   }
   if (tabs > commas && tabs > semicolons) return '\t';
   if (semicolons > commas) return ';';
@@ -496,8 +527,11 @@ void CsvReader::split_quoted(const char* line, std::size_t length) {
   record.assign(line, length);
   quoted_spans_.clear();
   std::size_t pos = 0;
+  // Blanks around a quoted field are dropped; a tab that is the delimiter is not a blank (it ate
+  // the empty fields of a tab-separated row holding a quote: a review).
+  const auto blank = [&](char c) { return c == ' ' || (c == '\t' && delimiter_ != '\t'); };
   for (;;) {
-    while (pos < record.size() && is_space(record[pos])) ++pos;
+    while (pos < record.size() && blank(record[pos])) ++pos;
     const long field_number = static_cast<long>(quoted_spans_.size()) + 1;
     if (pos < record.size() && record[pos] == '"') {
       const long opened_on = static_cast<long>(reader_->get_file_line());
@@ -531,7 +565,7 @@ void CsvReader::split_quoted(const char* line, std::size_t length) {
       }
       quoted_spans_.emplace_back(start, write);
       pos = read;
-      while (pos < record.size() && is_space(record[pos])) ++pos;
+      while (pos < record.size() && blank(record[pos])) ++pos;
       if (pos == record.size()) break;
       if (record[pos] != delimiter_)
         throw InputError(source_, static_cast<long>(reader_->get_file_line()), field_number,
@@ -652,7 +686,10 @@ std::string csv_record(const std::vector<std::string>& fields) {
 std::string csv_field(const std::string& text) {
   // Blanks at either end are trimmed by readers (ours too) outside quotes.
   const bool blank_end = !text.empty() && (text.front() == ' ' || text.front() == '\t' || text.back() == ' ' || text.back() == '\t');
-  if (text.find_first_of(",\"\r\n") == std::string::npos && !blank_end) return text;
+  // A file that starts with '{' or '[' reads as JSON (a checkpoint given as data, merge's inputs):
+  // a header named "{id}" made a forecast neither merge nor the reader took as CSV (a review).
+  const bool json_start = !text.empty() && (text.front() == '{' || text.front() == '[');
+  if (text.find_first_of(",\"\r\n") == std::string::npos && !blank_end && !json_start) return text;
   std::string quoted = "\"";
   for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";

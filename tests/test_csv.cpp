@@ -50,6 +50,18 @@ TEST_CASE("csv reader splits each delimiter", "[csv]") {
   SECTION("a single column needs no delimiter") {
     CHECK(read_all("value\n1\n2\n") == Records{{"value"}, {"1"}, {"2"}});
   }
+  SECTION("a quote opens a quoted part only at the start of a field, in detection as in reading") {
+    // 'size 5"' hid every ';' after it from the count (a review).
+    CHECK(read_all("size 5\";date;y\nL;2020;1\n") == Records{{"size 5\"", "date", "y"}, {"L", "2020", "1"}});
+    CHECK(read_all("\"a;b\",c,d\n1,2,3\n") == Records{{"a;b", "c", "d"}, {"1", "2", "3"}});
+    CHECK(read_all(" \"x \"\"q\"\" ;\",c,d\n1,2,3\n")[0] == std::vector<std::string>{"x \"q\" ;", "c", "d"});
+  }
+  SECTION("a tab-separated record with a quote keeps its empty fields") {
+    // The blanks dropped around a quoted field took the tabs between empty fields (a review).
+    CHECK(read_all("date\ty\tnote\n2024-01\t1\tok\n2024-02\t\t\"c, d\"\n\t\"x\"\t\n") ==
+          Records{{"date", "y", "note"}, {"2024-01", "1", "ok"}, {"2024-02", "", "c, d"}, {"", "x", ""}});
+    CHECK(read_all("a;b\n \"1\" ; 2\n") == Records{{"a", "b"}, {"1", "2"}});  // blanks are still dropped
+  }
   SECTION("a tie goes to the delimiter that splits the header into the columns asked for") {
     // "date;sales, EUR": one ';', one ','. A hunt: the history of a model of "sales, EUR" was
     // refused, its header split at the comma.
@@ -317,6 +329,18 @@ TEST_CASE("csv reader refuses a line longer than its 16 MiB limit, with the line
 TEST_CASE("csv reader says JSON is not CSV", "[csv]") {
   CHECK_THAT(read_error("[{\"a\": 1}]\n"), Catch::Contains("expected CSV text, found JSON"));
   CHECK_THAT(read_error("\n  {\"a\": 1}\n{\"a\": 2}\n"), Catch::Contains("expected CSV text, found JSON"));
+  // A header that begins with a bracket is a header (it was refused as JSON: a review).
+  CHECK(read_all("[t],y\n1,2\n") == Records{{"[t]", "y"}, {"1", "2"}});
+  CHECK(read_all("{id},date,y\na,2020,1\n") == Records{{"{id}", "date", "y"}, {"a", "2020", "1"}});
+  CHECK(read_all("[truck],y\n1,2\n")[0] == std::vector<std::string>{"[truck]", "y"});
+  for (const std::string json : {"[1, 2]", "[ {\"a\": 1} ]", "[true]", "[null,", "[]", "{}", "{", "\xEF\xBB\xBF [\"x\"]", "[-1]"}) {
+    INFO(json);
+    CHECK(begins_as_json(json));
+  }
+  for (const std::string csv : {"[t],y", "{id},date", "date,[x]", "", "  ", "[truck],y", "{ id }"}) {
+    INFO(csv);
+    CHECK_FALSE(begins_as_json(csv));
+  }
 }
 
 TEST_CASE("csv_record writes fields the reader reads back as they were", "[csv]") {
@@ -334,6 +358,15 @@ TEST_CASE("csv_record writes fields the reader reads back as they were", "[csv]"
   CHECK_FALSE(reader.next());
   CHECK(csv_field("plain") == "plain");  // quoted only where it must be
   CHECK(csv_field("a,b") == "\"a,b\"");
+  // A header beginning '{' or '[' began a file the reader (and merge) took for JSON (a review).
+  for (const std::string first : {"{id}", "[x]"}) {
+    INFO(first);
+    const std::string file = csv_record({first, "y"}) + "\n" + csv_record({"{a}", "1"}) + "\n";
+    CsvReader braces(CsvText{file, "mem"}, '\0');
+    CHECK(braces.header() == std::vector<std::string>{first, "y"});
+    REQUIRE(braces.next());
+    CHECK(braces.field(0) == "{a}");
+  }
 }
 
 TEST_CASE("csv text in memory reads as the same file does, with the same checks", "[csv]") {

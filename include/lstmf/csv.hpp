@@ -130,12 +130,18 @@ bool grouped_thousands(std::string_view text, char separator);
 // "1,234" -> thousands separators; "3,5" and "1.234,5" -> decimal commas.
 std::string number_hint(std::string_view field);
 
+// Whether `text` (after a UTF-8 BOM and blanks) begins as JSON does: '{' then '"' or '}', or '['
+// then a value or ']' (blanks between; '{' or '[' alone too). A CSV header such as "[t],y" or
+// "{id},date" does not: the reader refuses JSON given as data by this, merge tells checkpoints so.
+bool begins_as_json(std::string_view text);
+
 // ---- writing ----
 
 // One CSV record of `fields`, each as csv_field writes it, joined by ',' (no line end).
 std::string csv_record(const std::vector<std::string>& fields);
 // One CSV field as written: in double quotes (a quote inside doubled) when it holds a comma, a
-// quote or a line end, or starts or ends with a space or tab; as it is otherwise. (A carriage
+// quote or a line end, starts or ends with a space or tab, or starts with '{' or '[' (which would
+// begin the file as JSON); as it is otherwise. (A carriage
 // return that ends a line of a quoted field is a CRLF line end to the reader, and is lost.)
 std::string csv_field(const std::string& text);
 

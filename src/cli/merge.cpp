@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "commands.hpp"
+#include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
 #include "lstmf/merge.hpp"
@@ -23,7 +24,7 @@ struct MergeArgs {
 
 bool looks_like_json(const std::string& text) {
   const auto first = text.find_first_not_of(" \t\r\n");
-  return first != std::string::npos && text[first] == '{';
+  return first != std::string::npos && text[first] == '{' && begins_as_json(text);
 }
 
 int run_merge(const MergeArgs& args) {
