@@ -82,9 +82,11 @@ class Trainer {
  public:
   // `rng` continues the stream that initialised the model; it must outlive the trainer. The
   // learning rate follows config's reduce-on-plateau (torch.optim.lr_scheduler.ReduceLROnPlateau,
-  // mode "min", absolute threshold min_delta, no cooldown): lr *= lr_factor after lr_patience
-  // epochs without a validation improvement, never below min_lr, and never raised (a min_lr above
-  // lr leaves lr as it is, as torch's eps 1e-8 test does). lr_factor 1 turns it off.
+  // mode "min", absolute threshold min_delta, no cooldown): lr *= lr_factor once lr_patience
+  // epochs in a row have not improved the validation loss (the lr_patience-th such epoch reduces
+  // it: torch's patience counts the epochs it waits beyond, so lr_patience N is its patience N - 1),
+  // never below min_lr, and never raised (a min_lr above lr leaves lr as it is, as torch's eps 1e-8
+  // test does). lr_factor 1 turns it off.
   Trainer(Model<float>& model, const TrainingConfig& config, Rng& rng);
 
   // Trains from the current epoch up to config.epochs (resume: load_state_json first). A NaN or
