@@ -201,6 +201,10 @@ TEST_CASE("inspect says when train would refuse the data, and why", "[cli]") {
                            !Contains("its forecast is that value"));
   const RunResult varying = run_cli("inspect --data - --target y --look-back 2 --val-fraction 0", dir.path(), "t,y\n1,5\n2,6\n3,5\n4,7\n");
   CHECK_THAT(varying.out, !Contains("train refuses"));
+  // The refusal names the file escaped, on its line (a name with a line break split it).
+  dir.write("a\nb.csv", tiny);
+  const RunResult named = run_cli("inspect --data 'a\nb.csv' --target y --look-back 2 --val-fraction 0", dir.path());
+  CHECK_THAT(named.out, Contains("train refuses this data: a\\nb.csv:2: column 'y' varies by only 1e-200") && !Contains("a\nb.csv"));
   // A multiplicative seasonal adjustment of a target that reaches 0: refused by train, said by
   // inspect (the same check, fit.hpp check_trainable).
   std::string crossing = "t,y\n";

@@ -53,7 +53,7 @@ Command add_inspect(CLI::App& app) {
               try {
                 plan = plan_fit(requested, data);
               } catch (const InputError& e) {  // the recipe's refusal (a season given that no window holds): no recipe to show
-                std::cout << describe(data) << "train refuses this data: " << e.what() << "\n";
+                std::cout << describe(data) << "train refuses this data: " << printable_whole(e.what()) << "\n";
                 say_dropped();
                 return 0;
               }
@@ -94,7 +94,8 @@ Command add_inspect(CLI::App& app) {
               if (refused.empty()) throw;
             }
             std::cout << (dataset ? describe(*dataset) : describe(data));
-            if (!refused.empty()) std::cout << "train refuses this data: " << refused << "\n";
+            // Escaped as errors are: the message names the file, which may hold a line break.
+            if (!refused.empty()) std::cout << "train refuses this data: " << printable_whole(refused) << "\n";
             if (!many && dataset && refused.empty()) {  // train's note, from the scaler of the first run's training rows
               const std::string constant =
                   constant_columns_note(dataset->scalers.front(), config.data.targets, config.data.features);
