@@ -31,6 +31,13 @@ TEST_CASE("a forecast is the model's prediction from the end of the history, its
   CHECK(rolled.times == std::vector<std::string>{"2022-01", "2022-02", "2022-03", "2022-04"});
   for (long h = 0; h < 4; ++h) CHECK(rolled.values(h, 0) == at_end(0, h));
   CHECK(rolled.values.allFinite());
+  // Independently of predict_at's rollout (both sides above are its): the history with the first
+  // two steps appended as its next rows forecasts steps 3 and 4 (a review).
+  MatrixD extended(end + 2, 1);
+  extended << history.values, at_end.leftCols(2).transpose();
+  const MatrixD next = predict_at(checkpoint, extended, history.phase, {end + 2}, 2);  // [1, 2]
+  for (long h = 0; h < 2; ++h) CHECK(rolled.values(2 + h, 0) == Approx(next(0, h)).epsilon(1e-5));
+  CHECK(rolled.values(2, 0) != Approx(rolled.values(0, 0)).epsilon(1e-5));  // not steps 1 and 2 again
 }
 
 TEST_CASE("a forecast needs a look-back of history and a horizon of at least one step", "[forecast]") {
