@@ -118,6 +118,38 @@ TEST_CASE("dropout masks the layer outputs in training only, from the generator"
   CHECK(masks == same);  // the same draws, whatever the thread count
 }
 
+TEST_CASE("dropout's output is the layers' with the lower layer's outputs masked and scaled by 1 / (1 - p)", "[lstm]") {
+  // Built by hand from the layers and the generator's draws (a review: the test above compared the
+  // masked pass only with itself, so a wrong scale or keep rule passed). p = 0.3: keeping at
+  // u >= p and at u < 1 - p differ.
+  const double p = 0.3;
+  Rng rng(5);
+  const Model<double> model = test::random_model<double>(rng, 2, 1, model_config({6, 4}, CellActivation::tanh, p));
+  const Eigen::Index steps = 5, batch = 4, rows = steps * batch;
+  const MatrixD x = random_matrix<double>(rng, rows, 2);
+  const MatrixD target = random_matrix<double>(rng, batch, 1);
+  Backprop<double> backprop(model);
+  Vector<double> grad;
+  Rng masks(77);
+  backprop.run(x, target, grad, &masks);
+
+  Rng draws(77);  // the mask of layer 0's outputs [T*B, 6], drawn row by row
+  MatrixD mask(rows, 6);
+  for (Eigen::Index r = 0; r < rows; ++r)
+    for (Eigen::Index j = 0; j < 6; ++j) mask(r, j) = draws.uniform() < p ? 0.0 : 1.0 / (1.0 - p);
+  const double* params = model.parameters().data();
+  LstmLayer<double>::Cache lower, upper;
+  model.layers()[0].forward(params + model.layer_offset(0), x, batch, lower);
+  const MatrixD dropped = lower.hidden().cwiseProduct(mask);
+  model.layers()[1].forward(params + model.layer_offset(1), dropped, batch, upper);
+  const Eigen::Map<const MatrixD> w_head(params + model.head_weight_offset(), model.top_hidden(), 1);
+  const double b_head = params[model.head_bias_offset()];
+  const MatrixD expected = (upper.hidden().bottomRows(batch) * w_head).array() + b_head;
+  REQUIRE(backprop.output().rows() == batch);
+  for (Eigen::Index b = 0; b < batch; ++b) CHECK(backprop.output()(b, 0) == Approx(expected(b, 0)).epsilon(1e-12));
+  CHECK((mask.array() == 0).count() > 0);  // some outputs were dropped
+}
+
 TEST_CASE("a batch that does not fit the model is refused with its shapes", "[lstm]") {
   Rng rng(6);
   const Model<float> model = test::random_model<float>(rng, 2, 1, model_config({3}));
