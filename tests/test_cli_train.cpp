@@ -342,21 +342,36 @@ TEST_CASE("dropout on one layer is said to do nothing, as torch.nn.LSTM warns", 
   CHECK_THAT(two.err, !Contains("no effect"));
 }
 
+// The shell text that starts `command` in the background (stderr to the file err) and sends it
+// `signal` once `ready` (a shell condition) holds, within 120 s, then prints its exit code: waits
+// for what the run has done, not for a time (a machine under load took longer than one). A
+// background job of a script starts with SIGINT ignored: env --default-signal gives it back.
+std::string signal_when(const std::string& command, const std::string& ready, const std::string& signal) {
+  return "env --default-signal=INT " + command + " 2>err & pid=$!; for i in $(seq 1200); do " + ready +
+         " && break; sleep 0.1; done; kill -" + signal + " $pid; wait $pid; echo $?";
+}
+
 TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130", "[cli-train]") {
   TempDir dir;
-  // GNU timeout signals the process and then its process group, so the run may get SIGINT twice at
-  // once; tests/test_crash_safety.cpp makes that certain with a SIGINT and a SIGTERM.
-  const RunResult r = run_cli(kLongRun + " --output m.json", dir.path(), "", "timeout --preserve-status -s INT 3 ");
-  CHECK(r.exit_code == 130);
-  CHECK_THAT(r.err, Contains("interrupted; the best checkpoint so far was saved to m.json"));
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";
+  const RunResult r = run_shell(signal_when(binary + kLongRun + " --progress --output m.json",
+                                            "grep -q 'epoch 2/' err", "INT"),
+                                dir.path());
+  const std::string err = read_file(dir.file("err"));
+  INFO(err);
+  CHECK(r.out == "130\n");
+  CHECK_THAT(err, Contains("interrupted; the best checkpoint so far was saved to m.json"));
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 
 TEST_CASE("a --checkpoint-every snapshot is written with its --log-json, so a killed run keeps both", "[cli-train]") {
   TempDir dir;
-  const RunResult r = run_cli(kLongRun + " --checkpoint-every 2 --output m.json --log-json log.jsonl --quiet", dir.path(), "",
-                              "timeout -s KILL 4 ");
-  CHECK(r.exit_code == 128 + 9);
+  // Killed once the first snapshot is in place (epoch 2).
+  const RunResult r = run_shell(signal_when("'" + std::string(LSTMF_BINARY) + "' " + kLongRun +
+                                                " --checkpoint-every 2 --output m.json --log-json log.jsonl --quiet",
+                                            "test -e m.json", "KILL"),
+                                dir.path());
+  CHECK(r.out == std::to_string(128 + 9) + "\n");
   const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
   const long epochs = static_cast<long>(checkpoint["history"]["epochs"].size());
   REQUIRE(epochs >= 2);
