@@ -907,6 +907,15 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   if (members_left_out > 0) outcome.checkpoint.config.model.ensemble = static_cast<int>(slots.size());
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
+  // A member that diverged with no validated epoch holds the failed step's weights: kept, they
+  // forecast -3e24 passengers (a review: a single model so diverged writes nothing; one member of
+  // an ensemble was written beside the others).
+  for (const auto& slot : slots)
+    if (!slot.diverged.empty() && slot.result.best_epoch == 0) {
+      outcome.diverged = slot.diverged;
+      outcome.member_unrestored = true;
+      break;
+    }
   Checkpoint& checkpoint = outcome.checkpoint;
   // Not resumable: a run that diverged keeps its best weights, but its optimizer state and random
   // stream are those of the failed epoch; an ensemble or a refit cut short by an interrupt is not

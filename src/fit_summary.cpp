@@ -85,7 +85,8 @@ std::vector<std::string> panel_fit_summary(const PanelFitOutcome& outcome, doubl
 }
 
 bool kept_weights(const FitOutcome& outcome) {
-  return !outcome.checkpoint.history.empty() && (outcome.diverged.empty() || outcome.result.best_epoch > 0);
+  return !outcome.checkpoint.history.empty() &&
+         (outcome.diverged.empty() || (outcome.result.best_epoch > 0 && !outcome.member_unrestored));
 }
 
 std::string time_column_unread_note(const std::string& column, int panel_season) {

@@ -496,6 +496,18 @@ TEST_CASE("training that diverges exits 4 and keeps the best checkpoint so far",
     CHECK_THAT(early.err, Contains("training diverged in epoch 1") && Contains("no checkpoint was written"));
     CHECK(read_file(dir.file("m.json")) == checkpoint.dump(1) + "\n");  // the earlier file is untouched
   }
+  SECTION("an ensemble member diverging before any validated epoch: nothing written, as for one model") {
+    // Member 2 of this seed blows up in its first epoch while member 1 trains: its weights (the
+    // failed step's) were written beside member 1's, and the forecast was -3e24 (a review).
+    const RunResult ensemble = run_cli("train --data '" + source_path("data/airline-passengers.csv") +
+                                           "' --target passengers --horizon 6 --look-back 12 --refit false --combine false "
+                                           "--threads 2 --hidden 8 --epochs 1 --optimizer sgd --cell-activation relu --lr 1 "
+                                           "--ensemble 2 --seed 1 --quiet --output e.json",
+                                       dir.path());
+    CHECK(ensemble.exit_code == 4);
+    CHECK_THAT(ensemble.err, Contains("training diverged in epoch 1") && Contains("no checkpoint was written"));
+    CHECK_FALSE(file_exists(dir.file("e.json")));
+  }
 }
 
 TEST_CASE("a model whose forecast overflows writes nothing and exits 4", "[cli-train]") {

@@ -74,6 +74,9 @@ struct FitOutcome {
   int members_left_out = 0;  // ensemble members an interrupt kept from starting (checkpoint.config.model.ensemble counts the rest)
   std::string constant_columns{};   // forecast.hpp constant_columns_note of the checkpoint ("" for none)
   std::string refit_skipped{};      // why training.refit was not run (refit_squeeze), "" when it ran or was not asked
+  // An ensemble member diverged before any validated epoch (no best weights to restore): the
+  // run keeps no weights, as a single model's would not (diverged is that member's message).
+  bool member_unrestored = false;
 };
 
 // What fit() settles from the data before it trains: the configuration the recipe resolves for it

@@ -15,7 +15,8 @@
 
 namespace lstmf {
 
-// True when the run kept weights to save: it trained, and did not diverge before a validated epoch.
+// True when the run kept weights to save: it trained, and no model (of an ensemble: no member) diverged
+// before a validated epoch.
 bool kept_weights(const FitOutcome& outcome);
 
 // "note: ..." lines: a column read otherwise than a user may think (not taken as times), rows
