@@ -3,10 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
+#include <string>
 
 #include "lstmf/error.hpp"
 
@@ -93,6 +96,13 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
                                  saturating_mul(saturating_mul(batch, static_cast<std::uint64_t>(config.data.horizon) * targets), kFloat));
   // Validation batches are sized to about 16 MiB of gates (trainer.cpp); code and small buffers.
   m.overhead = std::uint64_t{96} << 20;
+  // After training, the forecasts of every validation window [windows, H * targets] in double, and
+  // the errors and combinations made of them: about six such matrices at once (measured: 100,000
+  // rows, val_fraction 0.5, horizon 1000 peaked at 1.96 GB, which this left out; a review).
+  const double held = std::max(0.0, config.data.val_fraction);
+  const auto validation_rows = static_cast<std::uint64_t>(std::ceil(static_cast<double>(n_rows) * std::min(held, 1.0)));
+  m.overhead = saturating_add(
+      m.overhead, saturating_mul(saturating_mul(validation_rows, static_cast<std::uint64_t>(config.data.horizon) * targets), 6 * 8));
   return m;
 }
 

@@ -28,6 +28,14 @@ TEST_CASE("the memory estimate grows with each size and never wraps around", "[m
   long_batches.data.look_back = 1000;
   long_batches.training.batch_size = 1000;
   CHECK(estimate_training_memory(long_batches, 1, 1, 1000, 1).activations > 1000 * small.activations);
+  // The forecasts of every validation window after training: 100,000 rows, val_fraction 0.5,
+  // horizon 1000 peaked at 1.96 GB, estimated at 105 MiB (a review).
+  Config held_out = config;
+  held_out.model.hidden = {2};
+  held_out.data.look_back = 4;
+  held_out.data.horizon = 1000;
+  held_out.data.val_fraction = 0.5;
+  CHECK(estimate_training_memory(held_out, 1, 1, 100000, 1).total() > (std::uint64_t{1960} << 20));
   // Absurd sizes saturate instead of wrapping to a small number.
   Config absurd = config;
   absurd.model.hidden = std::vector<int>(16, 1 << 30);
