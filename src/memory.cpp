@@ -20,7 +20,7 @@ constexpr std::uint64_t kFloat = sizeof(float);
 
 
 // A number from a file such as /sys/fs/cgroup/memory.max; false when absent or "max".
-bool read_number(const char* path, std::uint64_t& value) {
+bool read_number(const std::string& path, std::uint64_t& value) {
   std::ifstream in(path);
   std::string text;
   if (!(in >> text) || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return false;
@@ -123,15 +123,46 @@ std::uint64_t available_memory() {
     const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
     if (pages > 0 && page > 0) available = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
   }
-  // A container's limit (cgroup v2, then v1) counts too.
-  std::uint64_t limit = 0, usage = 0;
-  if ((read_number("/sys/fs/cgroup/memory.max", limit) && read_number("/sys/fs/cgroup/memory.current", usage)) ||
-      (read_number("/sys/fs/cgroup/memory/memory.limit_in_bytes", limit) &&
-       read_number("/sys/fs/cgroup/memory/memory.usage_in_bytes", usage))) {
-    const std::uint64_t room = limit > usage ? limit - usage : 0;
-    if (limit < (std::uint64_t{1} << 60) && (available == 0 || room < available)) available = room;
-  }
+  // A container's or a job's limit (cgroup v2, then v1) counts too.
+  if (const std::optional<std::uint64_t> room = cgroup_room("/proc/self/cgroup", "/sys/fs/cgroup", "/sys/fs/cgroup/memory");
+      room && (available == 0 || *room < available))
+    available = *room;
   return available;
+}
+
+std::optional<std::uint64_t> cgroup_room(const std::string& proc_cgroup, const std::string& v2_root, const std::string& v1_root) {
+  // This process's group in each hierarchy: v2's "0::/path", v1's "N:memory[,...]:/path".
+  std::string v2 = "/", v1 = "/";
+  {
+    std::ifstream in(proc_cgroup);
+    for (std::string line; std::getline(in, line);) {
+      const auto first = line.find(':'), second = first == std::string::npos ? first : line.find(':', first + 1);
+      if (second == std::string::npos) continue;
+      const std::string controllers = "," + line.substr(first + 1, second - first - 1) + ",";
+      const std::string path = line.substr(second + 1);
+      if (path.empty() || path[0] != '/' || path.find("/..") != std::string::npos) continue;
+      if (line.compare(0, first, "0") == 0 && controllers == ",,") v2 = path;
+      else if (controllers.find(",memory,") != std::string::npos) v1 = path;
+    }
+  }
+  // The tightest limit of the group and its ancestors (a job's limit may sit on a parent: Slurm's
+  // job group above its step's). A group not mounted here (a namespace shows "/") is not read.
+  const auto tightest = [](const std::string& root, std::string path, const char* limit_file, const char* usage_file) {
+    std::optional<std::uint64_t> room;
+    for (;;) {
+      std::uint64_t limit = 0, usage = 0;
+      const std::string dir = root + (path == "/" ? "" : path) + "/";
+      if (read_number(dir + limit_file, limit) && read_number(dir + usage_file, usage) && limit < (std::uint64_t{1} << 60)) {
+        const std::uint64_t left = limit > usage ? limit - usage : 0;
+        if (!room || left < *room) room = left;
+      }
+      if (path == "/") return room;
+      const auto slash = path.rfind('/');
+      path = slash == 0 ? "/" : path.substr(0, slash);
+    }
+  };
+  if (std::optional<std::uint64_t> room = tightest(v2_root, v2, "memory.max", "memory.current")) return room;
+  return tightest(v1_root, v1, "memory.limit_in_bytes", "memory.usage_in_bytes");
 }
 
 std::string format_bytes(std::uint64_t bytes) {

@@ -1,7 +1,11 @@
+#include <filesystem>
+#include <optional>
+
 #include <catch2/catch.hpp>
 
 #include "lstmf/error.hpp"
 #include "lstmf/memory.hpp"
+#include "support.hpp"
 
 using namespace lstmf;
 using Catch::Contains;
@@ -69,4 +73,32 @@ TEST_CASE("available memory is read from the machine", "[memory]") {
   CHECK(format_bytes(std::uint64_t{3} << 20) == "3.0 MiB");
   CHECK(format_bytes(std::uint64_t{37} << 30 | std::uint64_t{200} << 20) == "37.2 GiB");
   CHECK(format_bytes(std::uint64_t{700} << 30) == "700 GiB");
+}
+
+TEST_CASE("a cgroup's limit is read from this process's group and its ancestors", "[memory]") {
+  // The hierarchy's root alone was read: a job's own group (Slurm, systemd-run -p MemoryMax) went
+  // unseen (a review).
+  test::TempDir dir;
+  const std::string v2 = dir.path() + "/v2", v1 = dir.path() + "/v1";
+  std::filesystem::create_directories(v2 + "/job/step");
+  std::filesystem::create_directories(v1 + "/a/b");
+  dir.write("v2/job/memory.max", "1000\n");
+  dir.write("v2/job/memory.current", "200\n");
+  dir.write("v2/job/step/memory.max", "max\n");  // no limit of its own: the job's holds
+  dir.write("v2/job/step/memory.current", "150\n");
+  const std::string proc = dir.write("cgroup", "0::/job/step\n");
+  CHECK(cgroup_room(proc, v2, v1) == std::optional<std::uint64_t>(800));
+  dir.write("v2/job/step/memory.max", "500\n");  // a tighter one below
+  CHECK(cgroup_room(proc, v2, v1) == std::optional<std::uint64_t>(350));
+  // cgroup v1: the line naming the memory controller; a limit of 2^63 - 4096 is none.
+  const std::string proc1 = dir.write("cgroup1", "5:cpu,cpuacct:/x\n4:memory:/a/b\n0::/\n");
+  dir.write("v1/memory.limit_in_bytes", "9223372036854771712\n");
+  dir.write("v1/memory.usage_in_bytes", "1000\n");
+  CHECK_FALSE(cgroup_room(proc1, v2, v1).has_value());
+  dir.write("v1/a/memory.limit_in_bytes", "5000\n");
+  dir.write("v1/a/memory.usage_in_bytes", "4000\n");
+  dir.write("v1/a/b/memory.limit_in_bytes", "9223372036854771712\n");
+  dir.write("v1/a/b/memory.usage_in_bytes", "3000\n");
+  CHECK(cgroup_room(proc1, v2, v1) == std::optional<std::uint64_t>(1000));
+  CHECK_FALSE(cgroup_room(dir.path() + "/missing", v2 + "/none", v1 + "/none").has_value());
 }

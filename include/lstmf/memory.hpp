@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "lstmf/config.hpp"
@@ -36,6 +37,12 @@ std::uint64_t parameter_count(const ModelConfig& config, long inputs, long outpu
 // Bytes this process can still take: the smaller of /proc/meminfo's MemAvailable and the cgroup's
 // limit minus its usage; physical memory when neither is readable; 0 when nothing is known.
 std::uint64_t available_memory();
+// The room left under the memory limits of this process's cgroup and its ancestors (limit minus
+// usage, the tightest), read from `proc_cgroup` (/proc/self/cgroup) under the v2 hierarchy at
+// `v2_root` (/sys/fs/cgroup), else the v1 memory hierarchy at `v1_root`; none when no limit is
+// set or readable. (It read the hierarchy's root alone: a job's own group, as Slurm or
+// systemd-run -p MemoryMax make one, went unseen, and the kernel killed the job: a review.)
+std::optional<std::uint64_t> cgroup_room(const std::string& proc_cgroup, const std::string& v2_root, const std::string& v1_root);
 
 // "37.2 GiB", "512 MiB", "980 KiB".
 std::string format_bytes(std::uint64_t bytes);
