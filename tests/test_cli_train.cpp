@@ -1379,18 +1379,3 @@ TEST_CASE("a seasonal adjustment without a period says to set --season, and name
   CHECK(rows.exit_code == 2);
   CHECK_THAT(rows.err, Contains("got 1 (name the time column, --time-column, or set --season)"));
 }
-
-TEST_CASE("one series is not trained under an MPI launcher", "[cli]") {
-  // Every process trained alone and wrote the same files (a review); many series start MPI.
-  TempDir dir;
-  const std::string binary = "'" + std::string(LSTMF_BINARY) + "'";
-  const std::string data = "'" + source_path("data/shampoo.csv") + "'";
-  for (const char* variable : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE"}) {
-    const RunResult r = run_shell(std::string(variable) + "=2 " + binary + " train --data " + data +
-                                      " --target sales --epochs 1 --quiet --output m.json",
-                                  dir.path());
-    CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Contains("started by an MPI launcher with 2 processes: MPI trains one global model of many series"));
-    CHECK_FALSE(std::filesystem::exists(dir.file("m.json")));
-  }
-}

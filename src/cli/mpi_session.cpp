@@ -14,14 +14,14 @@
 #endif
 
 namespace lstmf::cli {
+namespace {
 
-int mpi_launcher_size() {
+// The process count an MPI launcher (Open MPI, MPICH/PMI, PMIx) announces, or 1.
+int launcher_size() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
     if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
   return 1;
 }
-
-namespace {
 
 #ifdef LSTMF_MPI
 void finalize() {
@@ -35,7 +35,7 @@ void finalize() {
 
 MpiWorld start_mpi() {
   MpiWorld world;
-  if (mpi_launcher_size() <= 1) return world;
+  if (launcher_size() <= 1) return world;
 #ifdef LSTMF_MPI
   int initialized = 0;
   MPI_Initialized(&initialized);
@@ -58,7 +58,7 @@ MpiWorld start_mpi() {
   };
   return world;
 #else
-  throw InputError("started by an MPI launcher with " + std::to_string(mpi_launcher_size()) +
+  throw InputError("started by an MPI launcher with " + std::to_string(launcher_size()) +
                    " processes, but this lstm-forecast was built without MPI (cmake -DLSTMF_MPI=ON)");
 #endif
 }

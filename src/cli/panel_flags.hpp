@@ -34,8 +34,6 @@ struct MpiWorld {
   DataParallel parallel;  // sums gradients with MPI_Allreduce when size > 1
 };
 MpiWorld start_mpi();
-// The process count an MPI launcher (Open MPI, MPICH/PMI, PMIx) announces in the environment, or 1.
-int mpi_launcher_size();
 
 // Why predict or evaluate has no series to work on: the selection picked none (an unknown --series
 // id is an error before this), or the checkpoint (`model`) holds none.

@@ -270,12 +270,6 @@ int run_train(const TrainArgs& args) {
                      " series of a many-series file, named by --series-column (data.series_column); without one the "
                      "file is one series");
   if (args.panel.strict) config.data.strict = true;
-  // One series trains in one process: under a launcher, every process trained alone and wrote the
-  // same files (many series start MPI, and refuse what it cannot do: run_train_panel; a review).
-  if (config.data.series_column.empty() && mpi_launcher_size() > 1)
-    throw InputError("started by an MPI launcher with " + std::to_string(mpi_launcher_size()) +
-                     " processes: MPI trains one global model of many series (--series-column COL --mode global); "
-                     "one series trains in one process, without mpirun");
   if (config.data.path.empty() && !args.flags.config_file.empty())
     throw InputError(source_name(args.flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
   check_writable(config.output.path);
