@@ -574,9 +574,7 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(centered, "", "BOOL", "centered RMSprop"),
       LSTMF_TRAIN(weight_decay, "--weight-decay", "X", "L2 penalty added to the gradients", in_range(0.0, 1.0)),
       LSTMF_TRAIN(loss, "--loss", "NAME", "mse, mae or huber (not given, the recipe takes huber where it chooses the epochs)"),
-      // Below 1e-6 the float loss underflows: 1e-50 became 0, and every epoch trained nothing with a
-      // loss of 0 (a review). Targets are scaled to about [0, 1]: 1e-6 is already the MAE.
-      LSTMF_TRAIN(huber_delta, "", "X", "Huber loss threshold (in scaled units)", in_range(1e-6, 1e30)),
+      LSTMF_TRAIN(huber_delta, "", "X", "Huber loss threshold", positive()),
       LSTMF_TRAIN(clip_norm, "--clip-norm", "X", "clip gradients to this global L2 norm; 0 = off",
                   in_range(0.0, 1e30)),
       LSTMF_TRAIN(patience, "--patience", "N", "early stopping: epochs without improvement; 0 = off (not given, the recipe takes 20 where it chooses the epochs)",
