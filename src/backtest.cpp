@@ -223,7 +223,7 @@ std::vector<std::string> Backtest::notes() const {
   std::set<std::string> seen;
   const auto add = [&](const std::string& target, const std::string& note) {
     if (note.empty()) return;
-    const std::string line = targets.size() > 1 ? printable(target) + ": " + note : note;
+    const std::string line = targets.size() > 1 ? printable_whole(target) + ": " + note : note;
     if (seen.insert(line).second) out.push_back(line);
   };
   for (const std::string& note : history_notes)

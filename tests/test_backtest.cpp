@@ -288,6 +288,11 @@ TEST_CASE("the table escapes target names whole and pads them by characters", "[
   result.scales[0].note = "a note";
   const std::vector<std::string> notes = result.notes();
   CHECK(std::find(notes.begin(), notes.end(), "t\\x1B[31m\\nu: a note") != notes.end());
+  // Whole: two long names alike in their first 60 bytes are two notes (cut, one was dropped as a repeat).
+  const std::string stem(70, 'u');
+  result.targets = {stem + "A", stem + "B"};
+  result.scales[1].note = "a note";
+  CHECK(result.notes() == std::vector<std::string>{stem + "A: a note", stem + "B: a note"});
 }
 
 TEST_CASE("origins after rows filled before a target's first value are noted under every policy", "[backtest]") {

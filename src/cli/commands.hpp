@@ -62,9 +62,9 @@ bool stderr_is_terminal();
 // Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).
 inline bool show_progress(bool quiet, bool asked) { return !quiet && (asked || stderr_is_terminal()); }
 
-// One line of talk on stderr (a note, a summary line), written when the statement ends and escaped
-// as main() escapes an error (printable_ends): a file, column or series name holding a line break
-// or an ESC stays on its line and off the terminal's controls.
+// One line of talk on stderr (a note, a summary line), written when the statement ends, escaped
+// whole (printable_whole: a note naming every constant column is not cut): a file, column or
+// series name holding a line break or an ESC stays on its line and off the terminal's controls.
 //   Talk() << "note: " << history.source << ": " << note;
 class Talk {
  public:

@@ -23,7 +23,7 @@ bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
 
 Talk::~Talk() {
   try {
-    std::cerr << lstmf::printable_ends(text_.str(), 4000) << "\n";
+    std::cerr << lstmf::printable_whole(text_.str()) << "\n";
   } catch (...) {  // out of memory for the escaped copy: the talk is lost, not the run
   }
 }
