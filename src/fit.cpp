@@ -735,8 +735,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const long inputs = static_cast<long>(only.columns.size());
     // Members train side by side, one thread each: each holds its own model and batch buffers,
     // until the run ends (a review measured 3.4 GB for 3 members where one took 1.15 GB).
-    MemoryEstimate need = estimate_training_memory(config, inputs, only.n_targets, rows, use_threads(config.training.threads));
+    // (An ensemble's members train on one thread each: one gradient apiece.)
     const std::uint64_t members = static_cast<std::uint64_t>(std::max(1, config.model.ensemble));
+    MemoryEstimate need = estimate_training_memory(config, inputs, only.n_targets, rows,
+                                                   members > 1 ? 1 : use_threads(config.training.threads));
     need.model = saturating_mul(need.model, members);
     need.checkpoint = saturating_mul(need.checkpoint, members);
     need.activations = saturating_mul(need.activations, members);

@@ -23,6 +23,7 @@ struct MemoryEstimate {
   std::uint64_t activations = 0;  // forward caches and backward buffers of one batch (all threads together)
   std::uint64_t checkpoint = 0;   // the checkpoint's JSON tree and text while it is written
   std::uint64_t overhead = 0;     // validation inference, code, small buffers
+  std::uint64_t validation = 0;   // the forecasts of every validation window of one series, and their errors
 
   std::uint64_t total() const;  // saturating: absurd sizes give a huge figure, never a wrapped one
 };
