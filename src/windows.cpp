@@ -53,7 +53,7 @@ Split split_rows(long rows, double val_fraction, double test_fraction, int look_
     long minimum = lo;
     while (minimum > low && fits(minimum - 1)) --minimum;
     // A shorter length may fit where this one does not ("at least 16" for 15 rows, and 14 fits: a
-    // review found the message contradicted so): the longest such is named too.
+    // review found the message contradicted so): the longest such below this one is named too.
     long shorter = std::min(rows, minimum) - 1;
     while (shorter >= window && !fits(shorter)) --shorter;
     const auto fraction_text = [](double f) {
@@ -73,8 +73,8 @@ Split split_rows(long rows, double val_fraction, double test_fraction, int look_
                      (held_out.empty() ? std::string() : " after the held-out tails: " + held_out + ", each at least one horizon") +
                      ") needs look-back " + std::to_string(look_back) + " + horizon " + std::to_string(horizon) +
                      "; these settings need at least " + std::to_string(minimum) + " rows" +
-                     (shorter >= window ? " (or exactly " + std::to_string(shorter) + ": the held-out tails, rounded up to whole "
-                                          "rows, take one row more at some lengths)"
+                     (shorter >= window ? " (though " + count_of(shorter, "row") + " fit too: the held-out tails, rounded "
+                                          "to whole rows, do not grow evenly with the length)"
                                         : std::string()));
   }
   return split;
