@@ -609,6 +609,11 @@ TEST_CASE("many-series training is sized before it starts: per series every trai
   config.training.mode = TrainingMode::global;
   const MemoryEstimate global = estimate_panel_memory(config, set);
   CHECK(global.model == estimate_training_memory(config, 1, 1, 120, 1).model);
+  // The validation windows are forecast a series at a time (one thread here): the longest series',
+  // not every row's (a review: 27 GiB asked where 559 MB did).
+  CHECK(global.validation == estimate_training_memory(config, 1, 1, 30, 1).validation);
+  CHECK(global.validation < estimate_training_memory(config, 1, 1, 120, 1).validation);
+  CHECK(four.validation == half.validation);
   // A model no machine holds is refused before the file is read (exit 5).
   config.model.hidden = std::vector<int>(16, 4096);
   config.data.path = dir.file("not-read.csv");
