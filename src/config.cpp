@@ -875,20 +875,6 @@ void check_recordable(const Config& config) {
                                    {"output.path", config.output.path},
                                    {"output.log_json", config.output.log_json}})
     if (const std::string problem = unrecordable(key, value); !problem.empty()) problems.push_back(problem);
-  // Targets T, T_lo80 and T_hi80 write the header of T's forecast with an 80% interval: merge read
-  // the two as T's bounds and refused rows outside them (a review). As merge finds bounds. Asked of
-  // what train records, not of checkpoints already written (validate would refuse to load them).
-  const std::set<std::string> targets(config.data.targets.begin(), config.data.targets.end());
-  for (const std::string& name : config.data.targets) {
-    const std::size_t at = name.rfind("_lo");
-    if (at == std::string::npos || at + 3 >= name.size() || name.find_first_not_of("0123456789.", at + 3) != std::string::npos)
-      continue;
-    const std::string value = name.substr(0, at), hi = value + "_hi" + name.substr(at + 3);
-    if (targets.count(value) > 0 && targets.count(hi) > 0)
-      problems.push_back("data.targets " + in_quotes(name) + " and " + in_quotes(hi) + " are named as the interval bounds of "
-                         "target " + in_quotes(value) + " (forecasts name them COL_loNN and COL_hiNN, and merge reads them "
-                         "so): rename them in the data");
-  }
   if (!problems.empty()) throw InputError(join_problems(problems));
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
+#include <set>
 
 #include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
@@ -611,6 +612,24 @@ std::vector<std::string> value_columns(const std::vector<std::string>& targets, 
     }
   }
   return columns;
+}
+
+std::optional<std::pair<std::string, std::string>> bound_columns_of(const std::string& lower) {
+  const std::size_t at = lower.rfind("_lo");
+  if (at == std::string::npos || at + 3 >= lower.size() || lower.find_first_not_of("0123456789.", at + 3) != std::string::npos)
+    return std::nullopt;
+  return std::pair<std::string, std::string>{lower.substr(0, at), lower.substr(0, at) + "_hi" + lower.substr(at + 3)};
+}
+
+void check_target_names(const std::vector<std::string>& targets) {
+  // Targets T, T_lo80 and T_hi80 write the header of T's forecast with an 80% interval: merge read
+  // the two as T's bounds and refused rows outside them (a review).
+  const std::set<std::string> names(targets.begin(), targets.end());
+  for (const std::string& name : targets)
+    if (const auto bound = bound_columns_of(name); bound && names.count(bound->first) > 0 && names.count(bound->second) > 0)
+      throw InputError("data.targets " + in_quotes(name) + " and " + in_quotes(bound->second) + " are named as the interval "
+                       "bounds of target " + in_quotes(bound->first) + " (forecasts name them COL_loNN and COL_hiNN, and "
+                       "merge reads them so): rename them in the data");
 }
 
 std::string to_csv(const Forecast& forecast) {

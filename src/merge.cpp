@@ -49,12 +49,10 @@ std::vector<Band> interval_bands(const std::vector<std::string>& columns) {
   for (std::size_t c = columns.size(); c-- > 0;) index_of[columns[c]] = c;  // the first of equal names
   std::vector<Band> bands;
   for (std::size_t lo = 2; lo < columns.size(); ++lo) {
-    const std::string& name = columns[lo];
-    const std::size_t at = name.rfind("_lo");
-    if (at == std::string::npos || at + 3 >= name.size() || name.find_first_not_of("0123456789.", at + 3) != std::string::npos)
-      continue;  // not COL_lo<level>
-    const auto value = index_of.find(name.substr(0, at));
-    const auto hi = index_of.find(name.substr(0, at) + "_hi" + name.substr(at + 3));
+    const auto bound = bound_columns_of(columns[lo]);
+    if (!bound) continue;  // not COL_lo<level>
+    const auto value = index_of.find(bound->first);
+    const auto hi = index_of.find(bound->second);
     if (value != index_of.end() && value->second >= 2 && hi != index_of.end()) bands.push_back({value->second, lo, hi->second});
   }
   std::sort(bands.begin(), bands.end(), [](const Band& a, const Band& b) { return std::tie(a.value, a.lo) < std::tie(b.value, b.lo); });

@@ -189,16 +189,6 @@ TEST_CASE("cross-key checks", "[config]") {
   Config stretched;  // the recipe stretches the range up to 1e4 (a review: 1349 for 1,500 trending rows)
   stretched.data.scale_max = 1e4;
   CHECK(validate(stretched).empty());
-  // Targets named as another target's interval bounds: merge read them as bounds (a review).
-  // Refused by what train records; a checkpoint already written still loads (validate).
-  Config bands;
-  bands.data.targets = {"sales", "sales_lo80", "sales_hi80"};
-  CHECK_THROWS_WITH(check_recordable(bands),
-                    "data.targets 'sales_lo80' and 'sales_hi80' are named as the interval bounds of target 'sales' "
-                    "(forecasts name them COL_loNN and COL_hiNN, and merge reads them so): rename them in the data");
-  CHECK(validate(bands).empty());
-  bands.data.targets = {"sales", "sales_lo80", "sales_hi95", "x_lo80", "x_hi80"};  // no triple
-  CHECK_NOTHROW(check_recordable(bands));
 }
 
 TEST_CASE("command-line text sets keys and names the flag when it is bad", "[config]") {

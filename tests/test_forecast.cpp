@@ -142,3 +142,18 @@ TEST_CASE("an ensemble of two forecasts the mean of its members (the median of a
       CHECK(pboth(o, h) == Approx(0.5 * (pa(o, h) + pb(o, h))).epsilon(1e-5));
     }
 }
+
+TEST_CASE("targets named as another target's interval bounds are refused, and bound names split as merge reads them", "[forecast]") {
+  // Merge read them as bounds (a review). Refused by what train records; a checkpoint already
+  // written still loads (validate).
+  Config bands;
+  bands.data.targets = {"sales", "sales_lo80", "sales_hi80"};
+  CHECK_THROWS_WITH(check_target_names(bands.data.targets),
+                    "data.targets 'sales_lo80' and 'sales_hi80' are named as the interval bounds of target 'sales' "
+                    "(forecasts name them COL_loNN and COL_hiNN, and merge reads them so): rename them in the data");
+  CHECK(validate(bands).empty());
+  CHECK_NOTHROW(check_target_names({"sales", "sales_lo80", "sales_hi95", "x_lo80", "x_hi80"}));  // no triple
+  CHECK(bound_columns_of("y_lo80") == std::make_optional(std::make_pair(std::string("y"), std::string("y_hi80"))));
+  CHECK(bound_columns_of("a_lo_lo99.5") == std::make_optional(std::make_pair(std::string("a_lo"), std::string("a_lo_hi99.5"))));
+  for (const char* name : {"y", "y_lo", "y_lo8x", "y_hi80"}) CHECK_FALSE(bound_columns_of(name).has_value());
+}

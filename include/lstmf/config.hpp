@@ -202,9 +202,7 @@ std::vector<std::string> validate(const Config& config);
 // which JSON cannot hold (train exited 1 after all the work); "" when it can.
 std::string unrecordable(const std::string& name, const std::string& path);
 // Throws InputError when a file name the checkpoint records (data.path, output.path,
-// output.log_json) is unrecordable, or when targets are named as another target's interval bounds
-// (T, T_loNN, T_hiNN: the forecast's header, which merge reads as bounds). What train asks before it
-// records a config; checkpoints already written are not held to it.
+// output.log_json) is unrecordable.
 void check_recordable(const Config& config);
 // Throws InputError listing every problem (joined by "; ") when validate() finds any.
 void check(const Config& config, const std::string& source);

@@ -10,7 +10,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "lstmf/checkpoint.hpp"
@@ -153,6 +155,14 @@ MatrixD theta_at(const Checkpoint& checkpoint, const std::vector<Theta>& thetas,
 // The value columns of a forecast's header: each target, then its interval bounds per level
 // ("y", "y_lo80", "y_hi80", ...).
 std::vector<std::string> value_columns(const std::vector<std::string>& targets, const std::vector<int>& levels);
+// A lower bound's name as value_columns writes it, "T_lo80", split at its last "_lo" into the value
+// column's name "T" and the matching upper bound's "T_hi80" (the level digits and a point);
+// nullopt for another name. merge finds bounds by it.
+std::optional<std::pair<std::string, std::string>> bound_columns_of(const std::string& lower);
+// InputError when targets are named as another target's interval bounds (T, T_loNN and T_hiNN):
+// the header of T's forecast with intervals, which merge reads as bounds. What train asks before
+// it records a config; checkpoints already written are not held to it.
+void check_target_names(const std::vector<std::string>& targets);
 
 // CSV text: header (the time column, then value_columns), then one row per step; numbers written
 // so they round-trip exactly.

@@ -24,6 +24,7 @@
 #include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
 #include "lstmf/fit_summary.hpp"
+#include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
 
 namespace lstmf::cli {
@@ -251,6 +252,7 @@ int run_train(const TrainArgs& args) {
     config.output.path = args.resume;
   }
   check_recordable(config);
+  check_target_names(config.data.targets);
   // The horizon the earlier run was asked for, which its recipe shortened for a short series
   // (forecast_horizon), is the same request: the run goes on with the horizon it trained (a
   // property hunt: the same command, --horizon 5, was refused as another horizon).
