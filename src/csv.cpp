@@ -213,9 +213,12 @@ class TextSource : public io::ByteSourceBase {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
+// A space, or a tab where the tab is not the delimiter (there it separates fields, empty ones too).
+bool is_blank_char(char c, char delimiter) { return c == ' ' || (c == '\t' && delimiter != '\t'); }
+
 bool is_blank(const char* line, std::size_t length, char delimiter) {
   for (std::size_t i = 0; i < length; ++i)
-    if (line[i] != ' ' && (line[i] != '\t' || delimiter == '\t')) return false;
+    if (!is_blank_char(line[i], delimiter)) return false;
   return true;
 }
 
@@ -529,9 +532,8 @@ void CsvReader::split_quoted(const char* line, std::size_t length) {
   std::size_t pos = 0;
   // Blanks around a quoted field are dropped; a tab that is the delimiter is not a blank (it ate
   // the empty fields of a tab-separated row holding a quote: a review).
-  const auto blank = [&](char c) { return c == ' ' || (c == '\t' && delimiter_ != '\t'); };
   for (;;) {
-    while (pos < record.size() && blank(record[pos])) ++pos;
+    while (pos < record.size() && is_blank_char(record[pos], delimiter_)) ++pos;
     const long field_number = static_cast<long>(quoted_spans_.size()) + 1;
     if (pos < record.size() && record[pos] == '"') {
       const long opened_on = static_cast<long>(reader_->get_file_line());
@@ -565,7 +567,7 @@ void CsvReader::split_quoted(const char* line, std::size_t length) {
       }
       quoted_spans_.emplace_back(start, write);
       pos = read;
-      while (pos < record.size() && blank(record[pos])) ++pos;
+      while (pos < record.size() && is_blank_char(record[pos], delimiter_)) ++pos;
       if (pos == record.size()) break;
       if (record[pos] != delimiter_)
         throw InputError(source_, static_cast<long>(reader_->get_file_line()), field_number,
