@@ -733,9 +733,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const Series& only = data.series.front();
     const long rows = only.rows();
     const long inputs = static_cast<long>(only.columns.size());
-    // Members train side by side, one thread each: each holds its own model and batch buffers,
-    // until the run ends (a review measured 3.4 GB for 3 members where one took 1.15 GB).
-    // (An ensemble's members train on one thread each: one gradient apiece.)
+    // Members train side by side, one thread each (one gradient apiece): each holds its own model
+    // and batch buffers until the run ends (a review measured 3.4 GB for 3 members where one took 1.15 GB).
     const std::uint64_t members = static_cast<std::uint64_t>(std::max(1, config.model.ensemble));
     MemoryEstimate need = estimate_training_memory(config, inputs, only.n_targets, rows,
                                                    members > 1 ? 1 : use_threads(config.training.threads));

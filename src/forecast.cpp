@@ -130,7 +130,7 @@ void check_time_continues(const TimeIndex& index, std::int64_t last, long steps,
                           const std::string& advice) {
   const auto writable = [&](long step) {
     try {
-      time_after(index, last, step, source, advice);
+      time_after(index, last, step, source);
       return true;
     } catch (const InputError&) {
       return false;
