@@ -52,8 +52,8 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
   if (from_training_path)
     if (const std::vector<std::string> ids = series_without_data_tail(checkpoint, history); !ids.empty())
       Talk() << "note: "
-                << not_the_training_data(history.source, " of " + std::to_string(ids.size()) + " series, such as " +
-                                                             in_quotes(ids.front(), 60));
+             << not_the_training_data(history.source, " of " + std::to_string(ids.size()) + " series, such as " +
+                                                          in_quotes(ids.front(), 60));
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
   for (const auto& skipped : result.skipped)
     Talk() << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason;

@@ -103,11 +103,11 @@ int run_merge(const MergeArgs& args) {
   // merged model: said, as predict and evaluate will name them.
   if (!merged.left_out.empty())
     Talk() << "note: " << args.output << " holds " << merged.series.size() << " series; " << merged.left_out.size()
-              << (merged.left_out.size() == 1 ? " more was" : " more were") << " left out by their shards (the first, "
-              << in_quotes(merged.left_out.front().id) << ": " << printable(merged.left_out.front().reason, 200) << ")";
+           << (merged.left_out.size() == 1 ? " more was" : " more were") << " left out by their shards (the first, "
+           << in_quotes(merged.left_out.front().id) << ": " << printable(merged.left_out.front().reason, 200) << ")";
   if (!missing.empty())
     Talk() << "note: shards " << missing << " not given: " << args.output << " holds " << merged.series.size()
-              << " series, none of theirs (a shard that selects no series writes no checkpoint; a failed one neither)";
+           << " series, none of theirs (a shard that selects no series writes no checkpoint; a failed one neither)";
   return 0;
 }
 

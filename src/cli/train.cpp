@@ -156,7 +156,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     if (progress && world.rank == 0 && (done % every == 0 || done == total)) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       Talk() << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
-                << "s; last: " << printable(report.id) << ", " << report.epochs << " epochs)";
+             << "s; last: " << printable(report.id) << ", " << report.epochs << " epochs)";
     }
     return keep_going();
   };
@@ -171,10 +171,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
     if (world.rank == 0)
       Talk() << "note: shard " << options.selection.shard.text()
-                << (outcome.skipped.empty() ? " holds none of the series of "
-                                            : " holds no series to train (all skipped, as above) of ")
-                << printable(source_name(config.data.path)) << "; no checkpoint written"
-                << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "");
+             << (outcome.skipped.empty() ? " holds none of the series of "
+                                         : " holds no series to train (all skipped, as above) of ")
+             << printable(source_name(config.data.path)) << "; no checkpoint written"
+             << (std::filesystem::exists(config.output.path) ? " (" + printable(config.output.path) + " is an earlier one)" : "");
     return 0;
   }
   const auto [trained, only_left_out] = judge_panel_run(outcome, options.selection, config.data.path);
@@ -182,7 +182,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const PanelCheckpoint& checkpoint = outcome.checkpoint;
   if (only_left_out && world.rank == 0)  // said even with --quiet, as the series left out are
     Talk() << "note: shard " << options.selection.shard.text() << " trained none of its series (all left out, as above); "
-              << printable(config.output.path) << " records them for merge";
+           << printable(config.output.path) << " records them for merge";
   if (trained && world.rank == 0) {
     g_saving_to_reader = writes_to_reader(config.output.path) || writes_to_reader(config.output.log_json);
     // As train's single-series checkpoint: staged beside its path, the log written (on_saved),
@@ -200,9 +200,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
                                                     : "; no checkpoint was written"));
   if (!keep_going()) {
     Talk() << "lstm-forecast: interrupted"
-              << (trained ? "; the series trained so far were saved to " + config.output.path
-                  : global ? std::string()
-                           : "; no series had finished training, no checkpoint was written");
+           << (trained ? "; the series trained so far were saved to " + config.output.path
+               : global ? std::string()
+                        : "; no series had finished training, no checkpoint was written");
     return static_cast<int>(ExitCode::interrupted);
   }
   return 0;
@@ -360,12 +360,12 @@ int run_train(const TrainArgs& args) {
                                                     : "; no checkpoint was written"));
   if (was_interrupted) {
     Talk() << "lstm-forecast: interrupted"
-              << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string())
-              << (trained && outcome.members_left_out > 0
-                      ? " (" + std::to_string(outcome.checkpoint.config.model.ensemble) + " of " +
-                            std::to_string(outcome.checkpoint.config.model.ensemble + outcome.members_left_out) +
-                            " ensemble members: the others had not started)"
-                      : std::string());
+           << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string())
+           << (trained && outcome.members_left_out > 0
+                   ? " (" + std::to_string(outcome.checkpoint.config.model.ensemble) + " of " +
+                         std::to_string(outcome.checkpoint.config.model.ensemble + outcome.members_left_out) +
+                         " ensemble members: the others had not started)"
+                   : std::string());
     return static_cast<int>(ExitCode::interrupted);
   }
   return 0;
