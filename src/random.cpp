@@ -1,5 +1,6 @@
 #include "lstmf/random.hpp"
 
+#include <charconv>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -77,15 +78,10 @@ Rng Rng::from_json(const nlohmann::json& json, const std::string& where) {
   for (std::size_t i = 0; i < 4; ++i) {
     const auto& item = json[i];
     const std::string text = item.is_string() ? item.get<std::string>() : std::string();
-    std::size_t used = 0;
+    // Plain decimal digits: from_chars takes no sign, no blank and nothing after the number.
     std::uint64_t value = 0;
-    try {
-      if (text.empty() || text[0] == '-') throw std::invalid_argument("sign");
-      value = std::stoull(text, &used, 10);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != text.size())
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size())
       throw InputError(where + "[" + std::to_string(i) + "]: " + expected + ", got " + item.dump());
     rng.state_[i] = value;
     all_zero = all_zero && value == 0;

@@ -1,7 +1,7 @@
 #include "lstmf/selection.hpp"
 
 #include <algorithm>
-#include <stdexcept>
+#include <charconv>
 #include <string_view>
 
 #include "lstmf/config.hpp"
@@ -28,22 +28,19 @@ bool Shard::contains(const std::string& id) const {
   return count <= 1 || series_hash(id) % static_cast<std::uint64_t>(count) == static_cast<std::uint64_t>(index);
 }
 
+// K/N in plain decimal digits: no sign, no blanks (from_chars takes neither), nothing after N.
 Shard parse_shard(const std::string& text) {
+  const auto whole_int = [](std::string_view digits, int& value) {
+    const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    return !digits.empty() && digits[0] != '-' && error == std::errc() && end == digits.data() + digits.size();
+  };
   const auto slash = text.find('/');
   Shard shard;
-  try {
-    if (slash == std::string::npos) throw std::invalid_argument("no slash");
-    std::size_t used = 0;
-    shard.index = std::stoi(text.substr(0, slash), &used);
-    if (used != slash) throw std::invalid_argument("trailing");
-    const std::string count = text.substr(slash + 1);
-    shard.count = std::stoi(count, &used);
-    if (used != count.size()) throw std::invalid_argument("trailing");
-  } catch (const std::exception&) {
-    throw InputError("--shard expects K/N (shard K of N, 0 <= K < N), got '" + text + "'");
-  }
-  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
-    throw InputError("--shard expects K/N with 0 <= K < N, got '" + text + "'");
+  if (slash == std::string::npos || !whole_int(std::string_view(text).substr(0, slash), shard.index) ||
+      !whole_int(std::string_view(text).substr(slash + 1), shard.count))
+    throw InputError("--shard expects K/N (shard K of N, 0 <= K < N), got " + in_quotes(text));
+  if (shard.count < 1 || shard.index >= shard.count)
+    throw InputError("--shard expects K/N with 0 <= K < N, got " + in_quotes(text));
   return shard;
 }
 

@@ -76,6 +76,10 @@ TEST_CASE("the generator state round-trips through JSON and bad states are named
                       Catch::Contains("state.rng[2]") && Catch::Contains("\"x3\""));
   REQUIRE_THROWS_WITH(Rng::from_json(nlohmann::json::array({"1", "2", "-3", "4"}), "state.rng"),
                       Catch::Contains("state.rng[2]"));
+  for (const char* text : {" 3", "+3", "3 ", "18446744073709551616", ""})  // digits alone, within 2^64 - 1
+    CHECK_THROWS_WITH(Rng::from_json(nlohmann::json::array({"1", "2", text, "4"}), "state.rng"),
+                      Catch::Contains("state.rng[2]"));
+  CHECK_NOTHROW(Rng::from_json(nlohmann::json::array({"1", "2", "18446744073709551615", "4"}), "state.rng"));
   REQUIRE_THROWS_WITH(Rng::from_json(nlohmann::json::array({"0", "0", "0", "0"}), "state.rng"),
                       Catch::Contains("all-zero"));
   REQUIRE_THROWS_AS(Rng::from_json(nlohmann::json::array({1, 2, 3, 4}), "state.rng"), InputError);

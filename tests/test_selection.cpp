@@ -53,6 +53,9 @@ TEST_CASE("series hash is FNV-1a 64 and shards split the ids stably", "[selectio
   CHECK_THROWS_WITH(parse_shard("2/2"), Contains("0 <= K < N"));
   CHECK_THROWS_WITH(parse_shard("1"), Contains("--shard expects K/N"));
   CHECK_THROWS_WITH(parse_shard("a/b"), Contains("--shard expects K/N"));
+  // Plain digits only: a sign, a blank or anything after N is refused, not read past.
+  for (const char* text : {" 1/2", "+1/2", "1/ 2", "1/+2", "-0/2", "1/2x", "1/2/3", "/2", "1/", "99999999999/2"})
+    CHECK_THROWS_WITH(parse_shard(text), Contains("--shard expects K/N (shard K of N"));
   CHECK(series_seed(0, "a") != series_seed(0, "b"));
   CHECK(series_seed(0, "a") != series_seed(1, "a"));
 }
