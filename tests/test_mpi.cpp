@@ -2,6 +2,7 @@
 // process with the same global batch, and two MPI runs against each other.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -27,23 +28,24 @@ std::string panel_csv() {
   return out;
 }
 
-// Every element of every state_dict tensor, flattened in name order.
-std::vector<double> weights(const nlohmann::json& state_dict) {
-  std::vector<double> out;
-  std::vector<const nlohmann::json*> stack;
-  for (const auto& [name, tensor] : state_dict.items()) {
-    stack.push_back(&tensor);
-    while (!stack.empty()) {
-      const nlohmann::json* j = stack.back();
-      stack.pop_back();
-      if (j->is_number()) {
-        out.push_back(j->get<double>());
-      } else {
-        for (auto it = j->rbegin(); it != j->rend(); ++it) stack.push_back(&*it);
-      }
-    }
+// The largest |a - b| / max(1, |b|) over the numbers of two JSON documents; the structure, the
+// strings and the booleans must be the same (INFO names the first place they are not).
+double largest_difference(const nlohmann::json& a, const nlohmann::json& b, const std::string& where = "") {
+  if (a.is_number() && b.is_number())
+    return std::abs(a.get<double>() - b.get<double>()) / std::max(1.0, std::abs(b.get<double>()));
+  if (a.type() != b.type() || a.size() != b.size() || (a.is_primitive() && a != b)) {
+    UNSCOPED_INFO("differ at " << where << ": " << a.dump().substr(0, 200) << " against " << b.dump().substr(0, 200));
+    return INFINITY;
   }
-  return out;
+  double largest = 0;
+  if (a.is_object()) {
+    for (const auto& [key, value] : a.items())
+      largest = std::max(largest, b.contains(key) ? largest_difference(value, b[key], where + "." + key) : INFINITY);
+  } else if (a.is_array()) {
+    for (std::size_t i = 0; i < a.size(); ++i)
+      largest = std::max(largest, largest_difference(a[i], b[i], where + "[" + std::to_string(i) + "]"));
+  }
+  return largest;
 }
 
 }  // namespace
@@ -63,14 +65,18 @@ TEST_CASE("mpirun -np 2 trains the global model of one process with the same bat
   REQUIRE(second.exit_code == 0);
   CHECK(read_file(dir.file("mpi.json")) == first_text);
 
+  // One process with the same global batch: the same checkpoint, up to the order of summation of
+  // the gradients (each rank sums its slice, then MPI_Allreduce sums the two): weights, training
+  // and validation losses, intervals, every number agree to 1e-6 (measured: 3e-8).
   REQUIRE(run_cli(flags + " --output one.json", dir.path()).exit_code == 0);
-  const auto mpi = weights(nlohmann::json::parse(first_text)["state_dict"]);
-  const auto one = weights(nlohmann::json::parse(read_file(dir.file("one.json")))["state_dict"]);
-  REQUIRE(mpi.size() == one.size());
-  double largest = 0;
-  for (std::size_t i = 0; i < mpi.size(); ++i) largest = std::max(largest, std::abs(mpi[i] - one[i]));
+  nlohmann::json mpi = nlohmann::json::parse(first_text);
+  const nlohmann::json one = nlohmann::json::parse(read_file(dir.file("one.json")));
+  CHECK(mpi["config"]["output"]["path"] == "mpi.json");
+  mpi["config"]["output"]["path"] = one["config"]["output"]["path"];
+  CHECK(mpi["history"]["epochs"].size() == 3);
+  const double largest = largest_difference(mpi, one);
   INFO("largest difference " << largest);
-  CHECK(largest < 1e-4);
+  CHECK(largest < 1e-6);
 }
 
 #endif
