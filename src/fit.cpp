@@ -219,6 +219,18 @@ void check_scalable(const Series& series, const Split& split, const std::string&
   check_in_training_range(series, split.train_end, source);
 }
 
+std::string resume_threads_note(const Checkpoint& from, const Config& config) {
+  if (!from.optimizer_state.is_object() || !from.optimizer_state.contains("shards")) return "";
+  const nlohmann::json& recorded = from.optimizer_state["shards"];
+  if (!recorded.is_number_integer()) return "";  // Trainer::load_state_json refuses it
+  const long long then = recorded.get<long long>();
+  const int now = config.training.threads > 0 ? config.training.threads : available_cores();
+  if (then == now) return "";
+  return "resuming on " + std::to_string(now) + (now == 1 ? " thread" : " threads") + ", where the checkpoint's run had " +
+         std::to_string(then) + ": each batch is split into one shard per thread, so training goes on but rounds "
+         "otherwise, and does not end as the uninterrupted run would (--threads " + std::to_string(then) + " matches it)";
+}
+
 std::string refit_squeeze(const Series& series, const Split& split) {
   if (split.train_end < 2 || split.val_end <= split.train_end) return "";
   for (long c = 0; c < series.n_targets; ++c) {
@@ -812,6 +824,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
                            "same run on the same data; train a new model for other data");
     slots.front().model->parameters() = from.model.parameters();
     slots.front().trainer->load_state_json(from.optimizer_state, source_name(options.resume) + ": optimizer_state");
+    if (const std::string note = resume_threads_note(from, config); !note.empty() && options.on_note) options.on_note(note);
     previous = from.history;
     forecast_horizon = std::max(forecast_horizon, from.forecast_horizon);
   }

@@ -106,6 +106,7 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
   if (validation != nullptr && validation->empty()) validation = nullptr;
   if (validation != nullptr) check_fits(model_, *validation, "validation");
   const int threads = use_threads(config_.threads);
+  shards_ = threads;
   const long windows = train.size();
   const long batch = std::max(1, config_.batch_size);
   std::vector<long> order(static_cast<std::size_t>(windows));
@@ -221,6 +222,7 @@ nlohmann::json Trainer::state_json() const {
                         {"best_epoch", best_epoch_},
                         {"epochs_without_improvement", epochs_without_improvement_},
                         {"plateau_epochs", plateau_epochs_}};
+  if (shards_ > 0) out["shards"] = shards_;
   if (best_epoch_ > 0) {
     out["best_val_loss"] = best_val_loss_;
     out["best_state_dict"] = to_state_dict(model_.layout(), best_parameters_.data());
@@ -248,6 +250,13 @@ void Trainer::load_state_json(const nlohmann::json& json, const std::string& whe
     if (value > epoch)
       throw InputError(where + "." + key + ": " + std::to_string(value) + " is more than the " + std::to_string(epoch) +
                        " epochs done (epoch)");
+  // The thread count of the run (absent before 2026-12-06): read by resume_threads_note, checked here.
+  if (json.contains("shards")) {
+    const nlohmann::json& shards = json["shards"];
+    if (!shards.is_number_integer() || shards.get<long long>() < 1 || shards.get<long long>() > kMaxThreads)
+      throw InputError(where + ".shards: expected a thread count (1 to " + std::to_string(kMaxThreads) + "), got " +
+                       shards.dump());
+  }
   if (!json.contains("rng")) throw InputError(where + ".rng: missing");
   if (!json.contains("optimizer")) throw InputError(where + ".optimizer: missing");
   const Rng rng = Rng::from_json(json["rng"], where + ".rng");

@@ -165,6 +165,20 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
   REQUIRE(run_cli("train " + kAirlineFlags + " --look-back 12 --normalise minmax --ensemble 1 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
   const auto straight = nlohmann::json::parse(read_file(dir.file("straight.json")));
   CHECK(five["state_dict"] == straight["state_dict"]);
+  SECTION("on another thread count than the run's, with a note that says so") {
+    // On 1 thread the batch shards of a 2-thread run round otherwise (docs/checkpoint.md "Determinism").
+    REQUIRE(run_cli("train " + kQuick + " --patience 0 --threads 2 --output two.json --quiet", dir.path()).exit_code == 0);
+    REQUIRE(nlohmann::json::parse(read_file(dir.file("two.json")))["optimizer_state"]["shards"] == 2);
+    const RunResult other = run_cli("train --resume two.json --epochs 5 --threads 1 --output other.json --quiet", dir.path());
+    INFO(other.err);
+    REQUIRE(other.exit_code == 0);
+    CHECK_THAT(other.err, Contains("note: resuming on 1 thread, where the checkpoint's run had 2") &&
+                              Contains("does not end as the uninterrupted run would (--threads 2 matches it)"));
+    CHECK(nlohmann::json::parse(read_file(dir.file("other.json")))["optimizer_state"]["shards"] == 1);
+    const RunResult same = run_cli("train --resume two.json --epochs 5 --output same.json --quiet", dir.path());
+    CHECK(same.exit_code == 0);
+    CHECK(same.err.empty());  // the checkpoint's config says 2
+  }
   SECTION("from stdin, and in place by default, the earlier run's log left as it was") {
     REQUIRE(run_cli("train " + kQuick + " --patience 0 --output in.json --log-json in.log --quiet", dir.path()).exit_code == 0);
     const std::string log = read_file(dir.file("in.log"));

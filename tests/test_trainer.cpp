@@ -201,6 +201,17 @@ TEST_CASE("training resumes from its state as if it had not stopped", "[trainer]
   broken["optimizer"]["optimizer"] = "sgd";
   REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"),
                       "trainer.optimizer.optimizer: expected \"rmsprop\", got \"sgd\"");
+  // The thread count the batches were split over (quick: 2) is recorded, and checked when read.
+  CHECK(state["shards"] == 2);
+  for (const nlohmann::json& shards : {nlohmann::json(0), nlohmann::json(1025), nlohmann::json("2"), nlohmann::json(1.5)}) {
+    broken = state;
+    broken["shards"] = shards;
+    REQUIRE_THROWS_WITH(second.load_state_json(broken, "trainer"),
+                        "trainer.shards: expected a thread count (1 to 1024), got " + shards.dump());
+  }
+  broken = state;
+  broken.erase("shards");  // as written before 2026-12-06
+  CHECK_NOTHROW(Trainer(restarted, config, fresh).load_state_json(broken, "trainer"));
   CHECK(second.epoch() == 4);  // unchanged by the failed loads
 }
 

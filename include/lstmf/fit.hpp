@@ -41,6 +41,8 @@ struct FitOptions {
   // checkpoint as fit() would return it if training stopped now (best weights so far, the
   // optimizer state to resume from, the history so far). The caller saves it.
   std::function<void(const Checkpoint&)> on_checkpoint;
+  // A note before training starts (may be empty): a resume on another thread count (resume_threads_note).
+  std::function<void(const std::string&)> on_note;
 };
 
 // InputError when config.output.checkpoint_every is set for a run that does not end in one
@@ -115,6 +117,12 @@ FitOutcome fit(const Config& config, const FitOptions& options = {});
 // The same with the data already loaded (the accuracy protocol trains on a prefix of a file).
 FitOutcome fit(const Config& config, SeriesSet data, const FitOptions& options = {});
 
+
+// A resume of `from` under `config` (train --resume) on another thread count than its run's
+// (optimizer_state.shards: each batch is split into one shard per thread, so the sums round
+// otherwise): the run goes on, but does not end as the uninterrupted one would. What to say, or ""
+// when the counts agree or the checkpoint does not record its own (before 2026-12-06).
+std::string resume_threads_note(const Checkpoint& from, const Config& config);
 
 // A refit on rows [0, split.val_end) of `series` squeezes the scale it was validated at when a
 // target's validation row lies more than kFarFromTraining (scaler.hpp) training ranges outside

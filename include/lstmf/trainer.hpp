@@ -105,8 +105,9 @@ class Trainer {
 
   // What resuming needs: epoch, generator, optimizer, early-stopping and schedule counters, the
   // weights training had reached ("state_dict"; run() leaves the best ones in the model) and the
-  // best weights so far. Loading it puts the reached weights back into the model. Valid during
-  // on_epoch callbacks too (a snapshot to resume from).
+  // best weights so far; and "shards", the thread count run() split each batch over (a resume at
+  // another count goes on, but rounds otherwise: resume_threads_note). Loading it puts the reached
+  // weights back into the model. Valid during on_epoch callbacks too (a snapshot to resume from).
   nlohmann::json state_json() const;
   void load_state_json(const nlohmann::json& json, const std::string& where);
 
@@ -120,6 +121,7 @@ class Trainer {
   Optimizer<float> optimizer_;
   Backprop<float> backprop_;
   int epoch_ = 0;
+  int shards_ = 0;  // the thread count of the last run() (0 before one)
   int best_epoch_ = 0;
   double best_val_loss_ = std::numeric_limits<double>::infinity();
   int epochs_without_improvement_ = 0;

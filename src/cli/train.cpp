@@ -299,6 +299,7 @@ int run_train(const TrainArgs& args) {
     g_epoch_done = true;
     return !interrupted();
   };
+  options.on_note = [](const std::string& note) { Talk() << "note: " << note; };
   options.on_epoch = [&](const EpochReport& report) {
     g_epoch_done = true;
     progress.epoch(report);
