@@ -130,6 +130,16 @@ TEST_CASE("inspect says that train's output flags have no effect with it", "[cli
   CHECK(set.exit_code == 0);
   CHECK_THAT(set.err, Contains("note: --set output.path has no effect with inspect") &&
                           Contains("note: --set training.threads has no effect with inspect"));
+  // --help lists them apart from the flags inspect reads.
+  const RunResult help = run_cli("inspect --help", dir.path());
+  REQUIRE(help.exit_code == 0);
+  const auto apart = help.out.find("Train's flags without effect here (inspect trains and writes nothing):");
+  REQUIRE(apart != std::string::npos);
+  for (const char* flag : {"--output FILE", "--log-json FILE", "--seed N", "--threads N"}) {
+    INFO(flag);
+    CHECK(help.out.find(flag) > apart);
+  }
+  CHECK(help.out.find("--data FILE") < apart);
 }
 
 TEST_CASE("a constant series trains and forecasts its value, with a note", "[cli]") {

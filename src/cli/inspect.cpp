@@ -21,11 +21,18 @@ Command add_inspect(CLI::App& app) {
   auto* command = app.add_subcommand("inspect", "Load a CSV as train would and summarise it: rows, columns, frequency, windows");
   auto flags = std::make_shared<ConfigFlags>();
   add_config_flags(*command, *flags);
+  // Every flag of train is taken, so a train command line inspects as it stands; those of the
+  // run and its outputs are listed apart in --help, and a note says so when given.
+  // (--checkpoint-every is checked as train checks it: inspect says train would refuse it.)
+  static const char* const kWithoutEffect[] = {"output.path", "output.log_json", "training.seed", "training.threads"};
+  for (const char* key : kWithoutEffect)
+    if (const auto option = flags->options.find(key); option != flags->options.end())
+      option->second->group("Train's flags without effect here (inspect trains and writes nothing)");
   return {command, [flags] {
             Config requested = resolve_config(*flags);
             // inspect trains nothing and writes nothing: flags only train reads, given here, say so
             // (a config file's keys are for train, and said nothing of).
-            for (const char* key : {"output.path", "output.log_json", "training.seed", "training.threads"}) {
+            for (const char* key : kWithoutEffect) {
               const auto option = flags->options.find(key);
               if (option != flags->options.end() && option->second->count() > 0)
                 Talk() << "note: " << option->second->get_name() << " has no effect with inspect, which trains and writes nothing";
