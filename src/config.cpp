@@ -573,14 +573,14 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(momentum, "", "X", "RMSprop's and SGD's momentum", fraction_open()),
       LSTMF_TRAIN(centered, "", "BOOL", "centered RMSprop"),
       LSTMF_TRAIN(weight_decay, "--weight-decay", "X", "L2 penalty added to the gradients", in_range(0.0, 1.0)),
-      LSTMF_TRAIN(loss, "--loss", "NAME", "mse, mae or huber (not given, the recipe takes huber where it chooses the epochs)"),
+      LSTMF_TRAIN(loss, "--loss", "NAME", "mse, mae or huber (not given, the one-series recipe takes huber where it chooses the epochs; with --series-column, mse)"),
       LSTMF_TRAIN(huber_delta, "", "X", "Huber loss threshold", positive()),
       LSTMF_TRAIN(clip_norm, "--clip-norm", "X", "clip gradients to this global L2 norm; 0 = off",
                   in_range(0.0, 1e30)),
-      LSTMF_TRAIN(patience, "--patience", "N", "early stopping: epochs without improvement; 0 = off (not given, the recipe takes 20 where it chooses the epochs)",
+      LSTMF_TRAIN(patience, "--patience", "N", "early stopping: epochs without improvement; 0 = off (not given, the one-series recipe takes 20 where it chooses the epochs; with --series-column, 10)",
                   in_range(0, 1000000)),
       LSTMF_TRAIN(min_delta, "", "X", "early stopping: smallest improvement that counts", in_range(0.0, 1e30)),
-      LSTMF_TRAIN(lr_factor, "--lr-factor", "X", "reduce-on-plateau: multiply lr by X after lr_patience epochs without improvement; 1 = off (not given, the recipe takes 0.5 where it chooses the epochs)",
+      LSTMF_TRAIN(lr_factor, "--lr-factor", "X", "reduce-on-plateau: multiply lr by X after lr_patience epochs without improvement; 1 = off (not given, the one-series recipe takes 0.5 where it chooses the epochs; with --series-column, 1)",
                   in_range(1e-6, 1.0)),
       LSTMF_TRAIN(lr_patience, "", "N", "reduce-on-plateau: epochs without improvement before lr is reduced", in_range(1, 1000000)),
       LSTMF_TRAIN(min_lr, "", "X", "reduce-on-plateau: lr never goes below this", in_range(0.0, 1e30)),
@@ -589,8 +589,8 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)"),
       LSTMF_TRAIN(refit, "--refit", "WHEN",
                   "train again on every row (validation tail included, a test tail not) for the full epoch count, each member from its seed; "
-                  "the first run's validation residuals calibrate the intervals; true, false, or auto: on when epochs is "
-                  "chosen from the data and there are validation rows"),
+                  "the first run's validation residuals calibrate the intervals; true, false, or auto: on for one series when "
+                  "epochs is chosen from the data and there are validation rows (never with --series-column)"),
       LSTMF_TRAIN(combine, "--combine", "WHEN",
                   "average the forecast with the seasonal naive or naive one when that did within 10% as well on the "
                   "validation tail (that baseline alone when its error was half the model's or less), with Theta's share (theta_weight); a series too short to learn takes seasonal naive, or naive and Theta, alone "
