@@ -54,4 +54,10 @@ std::string torch_fixtures_dir();
 RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input = "",
                   const std::string& prefix = "");
 
+// The shell text that starts `command` in the background (stderr to the file err) and sends it
+// `signal` once `ready` (a shell condition) holds, within 120 s, then prints its exit code: waits
+// for what the run has done, not for a time (a machine under load took longer than one). A
+// background job of a script starts with SIGINT ignored: env --default-signal gives it back.
+std::string signal_when(const std::string& command, const std::string& ready, const std::string& signal);
+
 }  // namespace lstmf::test

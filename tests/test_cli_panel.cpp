@@ -276,6 +276,21 @@ TEST_CASE("Ctrl-C stops per-series training within an epoch, not after the serie
   CHECK_FALSE(file_exists(dir.file("m.json")));
 }
 
+TEST_CASE("Ctrl-C stops a global model at its epoch's end and saves its best checkpoint so far", "[cli-panel]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(2));
+  const RunResult r = run_shell(signal_when("'" + std::string(LSTMF_BINARY) + "' train --data panel.csv --series-column id "
+                                            "--target value --time-column date --look-back 6 --horizon 3 --hidden 8 "
+                                            "--epochs 1000000 --patience 0 --mode global --threads 1 --progress --output m.json",
+                                            "grep -q 'epoch 2/' err", "INT"),
+                                dir.path());
+  const std::string err = read_file(dir.file("err"));
+  INFO(err);
+  CHECK(r.out == "130\n");
+  CHECK_THAT(err, Contains("lstm-forecast: interrupted; the best checkpoint so far was saved to m.json"));
+  CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
+}
+
 TEST_CASE("a global model that diverges keeps its best epoch, saved with its log", "[cli-panel]") {
   TempDir dir;
   std::string csv = "id,date,y\n";

@@ -356,15 +356,6 @@ TEST_CASE("dropout on one layer is said to do nothing, as torch.nn.LSTM warns", 
   CHECK_THAT(two.err, !Contains("no effect"));
 }
 
-// The shell text that starts `command` in the background (stderr to the file err) and sends it
-// `signal` once `ready` (a shell condition) holds, within 120 s, then prints its exit code: waits
-// for what the run has done, not for a time (a machine under load took longer than one). A
-// background job of a script starts with SIGINT ignored: env --default-signal gives it back.
-std::string signal_when(const std::string& command, const std::string& ready, const std::string& signal) {
-  return "env --default-signal=INT " + command + " 2>err & pid=$!; for i in $(seq 1200); do " + ready +
-         " && break; sleep 0.1; done; kill -" + signal + " $pid; wait $pid; echo $?";
-}
-
 TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130", "[cli-train]") {
   TempDir dir;
   const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";

@@ -195,14 +195,20 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     say(panel_fit_summary(outcome, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()));
     Talk() << "checkpoint: " << config.output.path;
   }
-  if (!outcome.diverged.empty())
+  // Under MPI every rank trains the same model on summed gradients, so it diverges or is interrupted
+  // with rank 0: rank 0 says so (and wrote the checkpoint), the others exit with the same code.
+  if (!outcome.diverged.empty()) {
+    if (world.rank != 0) return static_cast<int>(ExitCode::diverged);
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
                                                     : "; no checkpoint was written"));
+  }
   if (!keep_going()) {
-    Talk() << "lstm-forecast: interrupted"
-           << (trained ? "; the series trained so far were saved to " + config.output.path
-               : global ? std::string()
-                        : "; no series had finished training, no checkpoint was written");
+    if (world.rank == 0)
+      Talk() << "lstm-forecast: interrupted"
+             << (trained ? (global ? "; the best checkpoint so far was saved to " : "; the series trained so far were saved to ") +
+                               config.output.path
+                 : global ? std::string()
+                          : "; no series had finished training, no checkpoint was written");
     return static_cast<int>(ExitCode::interrupted);
   }
   return 0;
