@@ -170,7 +170,9 @@ Backtest score_backtest(const MatrixD& history, const std::vector<std::string>& 
   for (int k = 0; k < n_targets; ++k) {
     std::vector<double> in_sample = column(history, k);
     in_sample.resize(static_cast<size_t>(plan.origins.front()));
-    result.scales.push_back(seasonal_naive_scale(in_sample, plan.season));
+    // Differences with a value the file lacked are left out of the scale, as its forecasts are.
+    result.scales.push_back(seasonal_naive_scale(
+        in_sample, plan.season, static_cast<size_t>(k) < unobserved.size() ? unobserved[static_cast<size_t>(k)] : std::vector<bool>{}));
   }
 
   for (const MethodForecasts& method : methods) {
@@ -409,7 +411,8 @@ nlohmann::json to_json(const Backtest& backtest) {
     targets[backtest.targets[k]] = {
         {"mase_scale", {{"value", scale.value ? nlohmann::json(*scale.value) : nlohmann::json()},
                         {"m", scale.m},
-                        {"in_sample_rows", plan.origins.front()}}},
+                        {"in_sample_rows", plan.origins.front()},
+                        {"differences", scale.terms}}},
         {"methods", nlohmann::json::object()}};
   }
   for (const MethodScores& s : backtest.scores)

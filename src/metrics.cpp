@@ -94,7 +94,7 @@ Score smape(const std::vector<double>& actual, const std::vector<double>& foreca
 // the values is no change (seasonal_naive_scale).
 constexpr double kRounding = 1e-12;
 
-MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
+MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m, const std::vector<bool>& unobserved) {
   if (m < 1) throw Error("seasonal_naive_scale: m must be >= 1, got " + std::to_string(m));
   const long n = static_cast<long>(in_sample.size());
   MaseScale scale;
@@ -109,11 +109,21 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m) {
                  " no difference to scale by";
     return scale;
   }
+  const auto observed = [&](long t) {
+    return static_cast<size_t>(t) >= unobserved.size() || !unobserved[static_cast<size_t>(t)];
+  };
   double sum = 0, largest = 0;
   for (long t = scale.m; t < n; ++t)
-    sum += std::abs(in_sample[static_cast<size_t>(t)] - in_sample[static_cast<size_t>(t - scale.m)]);
+    if (observed(t) && observed(t - scale.m)) {
+      sum += std::abs(in_sample[static_cast<size_t>(t)] - in_sample[static_cast<size_t>(t - scale.m)]);
+      ++scale.terms;
+    }
   for (const double v : in_sample) largest = std::max(largest, std::abs(v));
-  scale.terms = n - scale.m;
+  if (scale.terms == 0) {
+    scale.note = "MASE undefined: no two in-sample values " + std::to_string(scale.m) + (scale.m == 1 ? " step" : " steps") +
+                 " apart are both in the file (the others were filled by data.missing)";
+    return scale;
+  }
   scale.value = sum / static_cast<double>(scale.terms);
   // A series that repeats up to rounding (a computed sine: differences of some units in the last
   // place of its values) has no scale either: dividing by its rounding noise gave MASE of 1e14.

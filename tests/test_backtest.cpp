@@ -139,12 +139,23 @@ TEST_CASE("scores compare every method on the same windows", "[backtest]") {
     CHECK(*masked.scores[0].mae.value == Approx(18.0 / 4));
     CHECK(masked.scores[0].mae_by_step == std::vector<double>{5, 2, 6});  // step 2 of origin 12, step 1 of 13 out
     CHECK(*masked.scores[1].mae.value == *result.scores[1].mae.value);
+    // An in-sample value the file lacked leaves the scale's two differences with it out: row 7
+    // unobserved drops |7-9| (t = 7) and row 11's 0: 2 over the 6 left, for y alone.
+    unobserved[0][7] = true;
+    const Backtest scaled = score_backtest(history, {"y", "z"}, plan, {naive_forecasts(history, 2, plan)}, unobserved);
+    CHECK(*scaled.scales[0].value == Approx(2.0 / 6));
+    CHECK(scaled.scales[0].terms == 6);
+    CHECK(*scaled.scales[1].value == *result.scales[1].value);
+    CHECK(to_json(scaled)["targets"]["y"]["mase_scale"]["differences"] == 6);
     // Rows 12-15 all unobserved: nothing to score, every score undefined with the reason, null by step.
     const Backtest none = score_backtest(history, {"y", "z"}, plan, {naive_forecasts(history, 2, plan)},
                                          std::vector<std::vector<bool>>(2, std::vector<bool>(16, true)));
     CHECK_FALSE(none.scores[0].mae.defined());
     CHECK_FALSE(none.scores[0].mase.defined());
-    CHECK(none.notes() == std::vector<std::string>{"y: no row scored holds an observed value (every one was missing in the file)",
+    // (Nor the in-sample rows: no scale either.)
+    const std::string no_scale = "MASE undefined: no two in-sample values 4 steps apart are both in the file (the others were filled by data.missing)";
+    CHECK(none.notes() == std::vector<std::string>{"y: " + no_scale, "z: " + no_scale,
+                                                   "y: no row scored holds an observed value (every one was missing in the file)",
                                                    "z: no row scored holds an observed value (every one was missing in the file)"});
     const nlohmann::json json = to_json(none);
     CHECK(json["targets"]["y"]["methods"]["naive"]["mae_by_step"] == nlohmann::json::array({nullptr, nullptr, nullptr}));

@@ -97,6 +97,17 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     CHECK(scale.note.empty());
     CHECK(*mase({4, 6}, {5, 4}, scale).value == Approx(1.5 / (5.0 / 3)));
   }
+  SECTION("leaving out the differences with a value the file lacked (filled for the inputs)") {
+    // y[2] = 2 was filled: |2-1| and |4-2| go, |5-3| stays (R: mean(abs(diff(y, 2)), na.rm = TRUE)).
+    const MaseScale scale = seasonal_naive_scale(y, 2, {false, false, true, false, false});
+    REQUIRE(scale.usable());
+    CHECK(*scale.value == 2.0);
+    CHECK(scale.terms == 1);
+    CHECK(seasonal_naive_scale(y, 2, {false, false, false, false, false}).terms == 3);  // none filled: as above
+    const MaseScale none = seasonal_naive_scale(y, 2, {false, false, true, true, true});
+    CHECK_FALSE(none.value.has_value());
+    CHECK(none.note == "MASE undefined: no two in-sample values 2 steps apart are both in the file (the others were filled by data.missing)");
+  }
   SECTION("falling back to m = 1 when the series is shorter than m + 1") {
     const MaseScale scale = seasonal_naive_scale({1, 3, 2}, 4);  // |3-1|, |2-3|
     REQUIRE(scale.usable());

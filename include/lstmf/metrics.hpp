@@ -40,7 +40,10 @@ Score smape(const std::vector<double>& actual, const std::vector<double>& foreca
 
 // The MASE denominator: mean |y_t - y_{t-m}| for t = m .. n-1 over an in-sample series y[0, n).
 // m is the seasonal period asked for; when n < m + 1 (not one full season and a step) the scale
-// falls back to m = 1, as M4 does for short series, and `m` says which was used.
+// falls back to m = 1, as M4 does for short series, and `m` says which was used. `unobserved`
+// (empty, or one flag per value): values the file lacked, filled for the inputs; a difference
+// with one of them is left out, as R's accuracy() takes mean(abs(diff(y, m)), na.rm = TRUE) over
+// the series with its NAs (filled values are smoother than the data, and shrank the scale).
 struct MaseScale {
   std::optional<double> value;   // absent with fewer than two in-sample values
   int m = 1;                     // the period actually used
@@ -49,7 +52,7 @@ struct MaseScale {
 
   bool usable() const { return value.has_value() && *value > 0; }
 };
-MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m);
+MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m, const std::vector<bool>& unobserved = {});
 
 // MAE / scale. Undefined when the scale is not usable, with the scale's note as the reason.
 Score mase(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale);
