@@ -1234,13 +1234,16 @@ std::string format_table(const PanelBacktest& backtest) {
   }
   const Aggregate a = aggregate(backtest);
   out << "\nseries evaluated: " << backtest.series.size();
+  // With several targets the rows, means and counts below are of (series, target) pairs.
+  if (several_targets) out << ", " << a.entries << " series:target rows";
   if (!backtest.skipped.empty()) out << " (" << backtest.skipped.size() << " skipped: stderr says why)";
   out << "\ngeometric-mean MASE";
   if (a.in_means < a.entries)
     out << " (over the " << a.in_means << " of " << a.entries << " where no method's MASE is 0 or undefined)";
   out << ": lstm " << fixed(a.geometric_mase.at("lstm")) << ", naive " << fixed(a.geometric_mase.at("naive"))
       << ", seasonal naive " << fixed(a.geometric_mase.at("seasonal_naive")) << "\n";
-  out << "lstm beats seasonal naive (lower MASE) on " << a.beats << " of " << a.compared << "\n";
+  out << "lstm beats seasonal naive (lower MASE) on " << a.beats << " of " << a.compared
+      << (several_targets ? " series:target rows" : "") << "\n";
   return out.str();
 }
 

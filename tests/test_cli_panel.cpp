@@ -1043,6 +1043,12 @@ TEST_CASE("many series: inspect names the series train refuses, and the notes of
   CHECK_THAT(run_cli("predict --model b.json --input far.csv", dir.path()).err,
              Contains("note: far.csv: series 'B': 'b' is 5000 at '2003-03'"));
   CHECK(run_cli("predict --model b.json --input base.csv", dir.path()).err.empty());
+  // Two targets: evaluate's rows, means and counts are of (series, target) pairs, and it says so.
+  const RunResult scored = run_cli("evaluate --model b.json --input base.csv", dir.path());
+  INFO(scored.out);
+  CHECK(scored.exit_code == 0);
+  CHECK_THAT(scored.out, Contains("A:a ") && Contains("B:b ") && Contains("series evaluated: 3, 6 series:target rows\n") &&
+                             Contains(" of 6 series:target rows\n"));
 }
 
 TEST_CASE("evaluate without --input says which series' last training rows the file at the data path lacks", "[cli-panel]") {
