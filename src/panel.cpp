@@ -210,6 +210,28 @@ void fit_per_series(const Config& config, const SeriesSet& set, const PanelFitOp
 
 // ---- global training ----
 
+namespace {
+
+// FNV-1a over what data-parallel processes must share to train one model: the config but where
+// each reads and writes (data.path, output.*) and its own thread count, and every series' id,
+// times and values as loaded.
+std::uint64_t shared_fingerprint(const Config& config, const SeriesSet& set) {
+  nlohmann::json settings = to_json(config);
+  settings.erase("output");
+  settings["data"].erase("path");
+  settings["training"].erase("threads");
+  const std::string text = settings.dump();
+  std::uint64_t hash = fnv1a(text.data(), text.size());
+  for (const Series& s : set.series) {
+    hash = fnv1a(s.id.data(), s.id.size() + 1, hash);  // with its terminating NUL: "ab","c" is not "a","bc"
+    hash = fnv1a(s.values.data(), static_cast<std::size_t>(s.values.size()) * sizeof(double), hash);
+    hash = fnv1a(s.time.ticks.data(), s.time.ticks.size() * sizeof(std::int64_t), hash);
+  }
+  return hash;
+}
+
+}  // namespace
+
 void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& options, PanelFitOutcome& outcome) {
   Dataset dataset = prepare_dataset(std::move(set), config.data);
   for (std::size_t i = 0; i < dataset.source.series.size(); ++i) {  // one model: a value it cannot take fails it
@@ -802,6 +824,13 @@ void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& sk
 }
 
 PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitOptions& options) {
+  // Data-parallel processes each sum their slice of every batch: one with other data or settings
+  // would train on mismatched sums, or wait for a sum the others never make (or, its shard empty,
+  // leave them waiting). Checked first, by every process alike.
+  if (options.parallel.ranks > 1 && options.parallel.same && !options.parallel.same(shared_fingerprint(given, source)))
+    throw InputError("the " + std::to_string(options.parallel.ranks) +
+                     " MPI processes did not read the same series or settings (flags, config, or the data file's "
+                     "rows): each must read the same file with the same settings to train one model");
   const Config config = resolve_panel_recipe(given, source);
   PanelFitOutcome outcome;
   SeriesSet selected = select_series(std::move(source), options.selection);

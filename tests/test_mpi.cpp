@@ -13,6 +13,7 @@
 #ifdef LSTMF_MPIEXEC
 
 using namespace lstmf::test;
+using Catch::Matchers::Contains;
 
 namespace {
 
@@ -77,6 +78,61 @@ TEST_CASE("mpirun -np 2 trains the global model of one process with the same bat
   const double largest = largest_difference(mpi, one);
   INFO("largest difference " << largest);
   CHECK(largest < 1e-6);
+}
+
+TEST_CASE("under mpirun a process that fails alone, or reads other data, ends the run instead of leaving the others waiting", "[mpi]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv());
+  std::string noisy = panel_csv(), bad = panel_csv();
+  noisy.replace(noisy.find("\ns1,"), 0, "\ns9,2010-01,1.00");  // one series more
+  bad.replace(bad.rfind(',') + 1, std::string::npos, "abc\n");     // the last value
+  dir.write("more1.csv", noisy);
+  dir.write("bad1.csv", bad);
+  dir.write("more0.csv", panel_csv());
+  dir.write("bad0.csv", panel_csv());
+  // Each process reads FILE<rank>.csv; timeout ends a run that hangs (it had: the others waited in
+  // MPI_Allreduce for the failed one, or for sums of other shapes, forever).
+  const auto run = [&](const std::string& file, const std::string& extra = "") {
+    return run_shell("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 10 120 '" +
+                         std::string(LSTMF_MPIEXEC) + "' -np 2 --oversubscribe sh -c \"exec '" + std::string(LSTMF_BINARY) +
+                         "' train --data " + file + "\\$OMPI_COMM_WORLD_RANK.csv --series-column id --target value "
+                         "--time-column date --look-back 6 --horizon 2 --hidden 8 --epochs 3 --mode global --threads 1 --quiet " +
+                         extra + " --output m.json\"",
+                     dir.path());
+  };
+  const RunResult bad_one = run("bad");
+  INFO(bad_one.err);
+  CHECK(bad_one.exit_code == 2);
+  CHECK_THAT(bad_one.err, Contains("bad1.csv:") && Contains("expected a number in column 'value', found 'abc'"));
+  const RunResult other = run("more");
+  INFO(other.err);
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Contains("the 2 MPI processes did not read the same series or settings"));
+  const RunResult settings = run("more", "--horizon \\$((OMPI_COMM_WORLD_RANK+2))");
+  CHECK(settings.exit_code == 2);
+  CHECK_FALSE(file_exists(dir.file("m.json")));
+}
+
+TEST_CASE("under mpirun a signal to one process stops them all at the same epoch, and rank 0 saves", "[mpi]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv());
+  // Rank 1 alone is interrupted, once rank 0 has shown its second epoch (it had saved and waited
+  // in MPI_Finalize while rank 1 waited in the next batch's sum).
+  const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 10 120 '" +
+                             std::string(LSTMF_MPIEXEC) + "' -np 2 --oversubscribe '" + std::string(LSTMF_BINARY) +
+                             "' train --data panel.csv --series-column id --target value --time-column date --look-back 6 "
+                             "--horizon 2 --hidden 8 --epochs 1000000 --patience 0 --mode global --threads 1 --progress "
+                             "--output m.json";
+  const std::string rank_one = "$(for p in $(pgrep -x lstm-forecast); do tr '\\0' '\\n' < /proc/$p/environ | "
+                               "grep -qx OMPI_COMM_WORLD_RANK=1 && echo $p; done)";
+  const RunResult r = run_shell(mpirun + " 2>err & for i in $(seq 1200); do grep -q 'epoch 2/' err && break; sleep 0.1; done; "
+                                "kill -INT " + rank_one + "; wait $!; echo $?",
+                                dir.path());
+  const std::string err = read_file(dir.file("err"));
+  INFO(err);
+  CHECK(r.out == "130\n");
+  CHECK_THAT(err, Contains("lstm-forecast: interrupted; the best checkpoint so far was saved to m.json"));
+  CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 
 #endif

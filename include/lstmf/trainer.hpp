@@ -76,6 +76,9 @@ struct DataParallel {
   int rank = 0;
   int ranks = 1;
   std::function<void(float* gradient, long size, double& loss)> sum;
+  // True when every process passed the same value (collective: every process must call it at the
+  // same point): the processes check that they read the same data and settings before training.
+  std::function<bool(std::uint64_t value)> same;
 };
 
 class Trainer {

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "commands.hpp"
+#include "panel_flags.hpp"
 #include "lstmf/config.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
@@ -56,6 +57,8 @@ namespace {
 // One line, whatever the message holds: control characters and invalid UTF-8 escaped, length bounded.
 int fail(lstmf::ExitCode code, const std::string& message) {
   std::cerr << "lstm-forecast: " << lstmf::printable_ends(message, 1000) << "\n";
+  std::cerr.flush();
+  lstmf::cli::abort_mpi_world(static_cast<int>(code));  // under MPI: every process ends, none waits
   return static_cast<int>(code);
 }
 

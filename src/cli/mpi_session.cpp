@@ -2,6 +2,7 @@
 // panel_flags.hpp). MPI is started only when an MPI launcher started this process, so the same
 // binary runs alone as usual; a build without MPI refuses to run under a launcher with several
 // processes rather than have every process train alone and write the same files.
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -33,6 +34,19 @@ void finalize() {
 
 }  // namespace
 
+void abort_mpi_world(int code) {
+#ifdef LSTMF_MPI
+  int initialized = 0, finalized = 0, size = 1;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (!initialized || finalized) return;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size > 1) MPI_Abort(MPI_COMM_WORLD, code);
+#else
+  (void)code;
+#endif
+}
+
 MpiWorld start_mpi() {
   MpiWorld world;
   if (launcher_size() <= 1) return world;
@@ -55,6 +69,17 @@ MpiWorld start_mpi() {
     MPI_Allreduce(MPI_IN_PLACE, buffer->data(), static_cast<int>(buffer->size()), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
     std::copy(buffer->begin(), buffer->begin() + size, gradient);
     loss = static_cast<double>(buffer->back());
+  };
+  // Equal everywhere when the largest value and the largest complement agree with this one's.
+  world.parallel.same = [](std::uint64_t value) {
+    std::uint64_t both[2] = {value, ~value};
+    MPI_Allreduce(MPI_IN_PLACE, both, 2, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+    return both[0] == value && both[1] == ~value;
+  };
+  world.any = [](bool wish) {
+    int flag = wish ? 1 : 0;
+    MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    return flag != 0;
   };
   return world;
 #else

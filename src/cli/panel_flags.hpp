@@ -32,8 +32,15 @@ struct MpiWorld {
   int rank = 0;
   int size = 1;
   DataParallel parallel;  // sums gradients with MPI_Allreduce when size > 1
+  // Whether any process asks to stop (collective, as DataParallel::same): each decides at the same
+  // epoch's end, or one would wait in the next batch's sum for the others forever.
+  std::function<bool(bool)> any;
 };
 MpiWorld start_mpi();
+// An error ends every process of an MPI run (MPI_Abort with `code`): one process failing alone (its
+// data, its memory) left the others waiting in a collective call forever. Nothing when MPI was not
+// started (or this build has none).
+void abort_mpi_world(int code);
 
 // Why predict or evaluate has no series to work on: the selection picked none (an unknown --series
 // id is an error before this), or the checkpoint (`model`) holds none.

@@ -148,8 +148,14 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   PanelFitOptions options;
   options.selection = args.selection();
   options.parallel = world.parallel;
-  if (global && world.rank == 0) options.on_epoch = on_epoch;
-  if (global && world.rank != 0) options.on_epoch = [&](const EpochReport&) { return keep_going(); };
+  if (global && world.size == 1) options.on_epoch = on_epoch;
+  // Under MPI the processes stop together, at the same epoch's end, when any of them was asked to
+  // (a signal to one process, or to each at a different moment); rank 0 logs and shows progress.
+  if (global && world.size > 1)
+    options.on_epoch = [&](const EpochReport& report) {
+      const bool go_on = world.rank == 0 ? on_epoch(report) : keep_going();
+      return !world.any(!go_on);
+    };
   options.keep_going = keep_going;
   options.on_series = [&](const SeriesFitReport& report, long done, long total) {
     const long every = std::max(1L, total / 20);
@@ -202,7 +208,8 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
                                                     : "; no checkpoint was written"));
   }
-  if (!keep_going()) {
+  // (A global model's processes stopped together, whichever was signalled: outcome.stopped.)
+  if (!keep_going() || (global && outcome.stopped)) {
     if (world.rank == 0)
       Talk() << "lstm-forecast: interrupted"
              << (trained ? (global ? "; the best checkpoint so far was saved to " : "; the series trained so far were saved to ") +
