@@ -56,8 +56,8 @@ TEST_CASE("mpirun -np 2 trains the global model of one process with the same bat
   dir.write("panel.csv", panel_csv());
   const std::string flags = "train --data panel.csv --series-column id --target value --time-column date --look-back 6 "
                             "--horizon 2 --hidden 8 --epochs 3 --batch-size 16 --mode global --threads 1 --quiet";
-  const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 '" + std::string(LSTMF_MPIEXEC) +
-                             "' -np 2 --oversubscribe '" + std::string(LSTMF_BINARY) + "' " + flags;
+  const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 10 120 '" +
+                             std::string(LSTMF_MPIEXEC) + "' -np 2 --oversubscribe '" + std::string(LSTMF_BINARY) + "' " + flags;
   const RunResult first = run_shell(mpirun + " --output mpi.json", dir.path());
   INFO(first.err);
   REQUIRE(first.exit_code == 0);
