@@ -61,9 +61,10 @@ bool file_exists(const std::string& path) {
 
 std::string source_path(const std::string& relative) { return std::string(LSTMF_SOURCE_DIR) + "/" + relative; }
 
-std::string signal_when(const std::string& command, const std::string& ready, const std::string& signal) {
+std::string signal_when(const std::string& command, const std::string& ready, const std::string& signal,
+                        const std::string& target) {
   return "env --default-signal=INT " + command + " 2>err & pid=$!; for i in $(seq 1200); do " + ready +
-         " && break; sleep 0.1; done; kill -" + signal + " $pid; wait $pid; echo $?";
+         " && break; sleep 0.1; done; kill -" + signal + " " + target + "; wait $pid; echo $?";
 }
 
 RunResult run_shell(const std::string& command, const std::string& cwd, const std::string& input) {

@@ -58,6 +58,8 @@ RunResult run_cli(const std::string& args, const std::string& cwd, const std::st
 // `signal` once `ready` (a shell condition) holds, within 120 s, then prints its exit code: waits
 // for what the run has done, not for a time (a machine under load took longer than one). A
 // background job of a script starts with SIGINT ignored: env --default-signal gives it back.
-std::string signal_when(const std::string& command, const std::string& ready, const std::string& signal);
+// `target`: the process ids to signal, shell text ($pid: the command's own).
+std::string signal_when(const std::string& command, const std::string& ready, const std::string& signal,
+                        const std::string& target = "$pid");
 
 }  // namespace lstmf::test

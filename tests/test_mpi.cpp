@@ -125,9 +125,7 @@ TEST_CASE("under mpirun a signal to one process stops them all at the same epoch
                              "--output m.json";
   const std::string rank_one = "$(for p in $(pgrep -x lstm-forecast); do tr '\\0' '\\n' < /proc/$p/environ | "
                                "grep -qx OMPI_COMM_WORLD_RANK=1 && echo $p; done)";
-  const RunResult r = run_shell(mpirun + " 2>err & for i in $(seq 1200); do grep -q 'epoch 2/' err && break; sleep 0.1; done; "
-                                "kill -INT " + rank_one + "; wait $!; echo $?",
-                                dir.path());
+  const RunResult r = run_shell(signal_when(mpirun, "grep -q 'epoch 2/' err", "INT", rank_one), dir.path());
   const std::string err = read_file(dir.file("err"));
   INFO(err);
   CHECK(r.out == "130\n");
