@@ -224,7 +224,7 @@ std::string resume_threads_note(const Checkpoint& from, const Config& config) {
   const nlohmann::json& recorded = from.optimizer_state["shards"];
   if (!recorded.is_number_integer()) return "";  // Trainer::load_state_json refuses it
   const long long then = recorded.get<long long>();
-  const int now = config.training.threads > 0 ? config.training.threads : available_cores();
+  const int now = config.training.threads > 0 ? config.training.threads : std::min(available_cores(), kMaxThreads);
   if (then == now) return "";
   return "resuming on " + std::to_string(now) + (now == 1 ? " thread" : " threads") + ", where the checkpoint's run had " +
          std::to_string(then) + ": each batch is split into one shard per thread, so training goes on but rounds "

@@ -828,9 +828,9 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   // would train on mismatched sums, or wait for a sum the others never make (or, its shard empty,
   // leave them waiting). Checked first, by every process alike.
   if (options.parallel.ranks > 1 && options.parallel.same && !options.parallel.same(shared_fingerprint(given, source)))
-    throw InputError("the " + std::to_string(options.parallel.ranks) +
-                     " MPI processes did not read the same series or settings (flags, config, or the data file's "
-                     "rows): each must read the same file with the same settings to train one model");
+    throw ProcessesDisagree("the " + std::to_string(options.parallel.ranks) +
+                            " MPI processes did not read the same series or settings (flags, config, or the data "
+                            "file's rows): each must read the same file with the same settings to train one model");
   const Config config = resolve_panel_recipe(given, source);
   PanelFitOutcome outcome;
   SeriesSet selected = select_series(std::move(source), options.selection);
@@ -1263,9 +1263,9 @@ std::string format_table(const PanelBacktest& backtest) {
   }
   const Aggregate a = aggregate(backtest);
   out << "\nseries evaluated: " << backtest.series.size();
-  // With several targets the rows, means and counts below are of (series, target) pairs.
-  if (several_targets) out << ", " << a.entries << " series:target rows";
   if (!backtest.skipped.empty()) out << " (" << backtest.skipped.size() << " skipped: stderr says why)";
+  // With several targets the rows, means and counts below are of (series, target) pairs.
+  if (several_targets) out << "; " << a.entries << " series:target rows";
   out << "\ngeometric-mean MASE";
   if (a.in_means < a.entries)
     out << " (over the " << a.in_means << " of " << a.entries << " where no method's MASE is 0 or undefined)";

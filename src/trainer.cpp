@@ -66,7 +66,8 @@ int available_cores() {
 }
 
 int use_threads(int threads) {
-  const int count = threads > 0 ? threads : available_cores();
+  // At most kMaxThreads, which a checkpoint's optimizer_state.shards may say (a machine of more cores).
+  const int count = threads > 0 ? threads : std::min(available_cores(), kMaxThreads);
   // Threads go to shards of the batch (bench/bench_engine.cpp measured this against Eigen's own
   // parallel GEMM on these small shapes); Eigen stays single-threaded inside them. Set once: Eigen
   // keeps it in a plain static int, which worker threads calling this (the series of a panel) wrote
@@ -170,7 +171,13 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
 
     bool stop = false;
     if (validation != nullptr) {
-      const Evaluation val = evaluate_into(model_, *validation, loss_, threads, val_batch, inference, val_x, val_y);
+      Evaluation val = evaluate_into(model_, *validation, loss_, threads, val_batch, inference, val_x, val_y);
+      if (parallel_.ranks > 1 && parallel_.from_rank_0) {
+        double measured[2] = {val.loss, val.mse};
+        parallel_.from_rank_0(measured, 2);
+        val.loss = measured[0];
+        val.mse = measured[1];
+      }
       report.val_loss = val.loss;
       report.val_mse = val.mse;
       if (!std::isfinite(val.loss)) diverged("the validation loss is " + non_finite_name(val.loss), -1);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -68,7 +69,8 @@ TEST_CASE("mpirun -np 2 trains the global model of one process with the same bat
 
   // One process with the same global batch: the same checkpoint, up to the order of summation of
   // the gradients (each rank sums its slice, then MPI_Allreduce sums the two): weights, training
-  // and validation losses, intervals, every number agree to 1e-6 (measured: 3e-8).
+  // and validation losses, intervals, every number agree to 1e-5 (measured: weights 3e-8, interval
+  // quantiles 2.5e-7).
   REQUIRE(run_cli(flags + " --output one.json", dir.path()).exit_code == 0);
   nlohmann::json mpi = nlohmann::json::parse(first_text);
   const nlohmann::json one = nlohmann::json::parse(read_file(dir.file("one.json")));
@@ -77,7 +79,7 @@ TEST_CASE("mpirun -np 2 trains the global model of one process with the same bat
   CHECK(mpi["history"]["epochs"].size() == 3);
   const double largest = largest_difference(mpi, one);
   INFO("largest difference " << largest);
-  CHECK(largest < 1e-6);
+  CHECK(largest < 1e-5);
 }
 
 TEST_CASE("under mpirun a process that fails alone, or reads other data, ends the run instead of leaving the others waiting", "[mpi]") {
@@ -90,14 +92,15 @@ TEST_CASE("under mpirun a process that fails alone, or reads other data, ends th
   dir.write("bad1.csv", bad);
   dir.write("more0.csv", panel_csv());
   dir.write("bad0.csv", panel_csv());
+  dir.write("same0.csv", panel_csv());
+  dir.write("same1.csv", panel_csv());
   // Each process reads FILE<rank>.csv; timeout ends a run that hangs (it had: the others waited in
   // MPI_Allreduce for the failed one, or for sums of other shapes, forever).
-  const auto run = [&](const std::string& file, const std::string& extra = "") {
+  const auto run = [&](const std::string& file, const std::string& extra = "--epochs 3 --threads 1") {
     return run_shell("OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 10 120 '" +
                          std::string(LSTMF_MPIEXEC) + "' -np 2 --oversubscribe sh -c \"exec '" + std::string(LSTMF_BINARY) +
                          "' train --data " + file + "\\$OMPI_COMM_WORLD_RANK.csv --series-column id --target value "
-                         "--time-column date --look-back 6 --horizon 2 --hidden 8 --epochs 3 --mode global --threads 1 --quiet " +
-                         extra + " --output m.json\"",
+                         "--time-column date --look-back 6 --hidden 8 --mode global --quiet " + extra + " --output m.json\"",
                      dir.path());
   };
   const RunResult bad_one = run("bad");
@@ -108,8 +111,22 @@ TEST_CASE("under mpirun a process that fails alone, or reads other data, ends th
   INFO(other.err);
   CHECK(other.exit_code == 2);
   CHECK_THAT(other.err, Contains("the 2 MPI processes did not read the same series or settings"));
-  const RunResult settings = run("more", "--horizon \\$((OMPI_COMM_WORLD_RANK+2))");
+  // The same data, another setting: said once (each process found it; rank 0 speaks).
+  const RunResult settings = run("same", "--epochs 3 --threads 1 --horizon \\$((OMPI_COMM_WORLD_RANK+2))");
+  INFO(settings.err);
   CHECK(settings.exit_code == 2);
+  const std::string disagree = "the 2 MPI processes did not read the same series or settings";
+  REQUIRE(settings.err.find(disagree) != std::string::npos);
+  CHECK(settings.err.find(disagree) == settings.err.rfind(disagree));
+  CHECK(settings.err.find("MPI_ABORT") == std::string::npos);
+  // Their own thread counts may differ: each validates on its own threads, whose sums round
+  // otherwise, and they decide early stopping on rank 0's loss (with 1 and 3 threads, patience 3
+  // and a rate too small to improve, rank 0 had stopped at epoch 20 while rank 1 waited in a sum).
+  const RunResult threads = run("same", "--threads \\$((2*OMPI_COMM_WORLD_RANK+1)) --epochs 200 --patience 3 --lr 1e-9");
+  INFO(threads.err);
+  CHECK(threads.exit_code == 0);
+  REQUIRE(file_exists(dir.file("m.json")));
+  std::remove(dir.file("m.json").c_str());
   CHECK_FALSE(file_exists(dir.file("m.json")));
 }
 

@@ -23,6 +23,7 @@
 #include "lstmf/backtest.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/config.hpp"
+#include "lstmf/error.hpp"
 #include "lstmf/fit.hpp"
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
@@ -228,6 +229,14 @@ void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& sk
 // until the checkpoint is written. fit_panel refuses a job above the memory available
 // (check_memory: MemoryError, exit 5) before training.
 MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set);
+// Data-parallel processes (options.parallel) that did not read the same series and settings: each
+// throws it at the same point (a collective check), so the caller can say it once and end every
+// process alike.
+class ProcessesDisagree : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 // Loads config.data (long format; the values of the series options.selection leaves out are not
 // read: series.hpp SeriesFilter), resolves the recipe (above), selects, skips series too short for
 // one window (InputError naming the series under data.strict), trains in config.training.mode.

@@ -79,6 +79,10 @@ struct DataParallel {
   // True when every process passed the same value (collective: every process must call it at the
   // same point): the processes check that they read the same data and settings before training.
   std::function<bool(std::uint64_t value)> same;
+  // Sets `values` [count] to rank 0's on every process (collective): each validates the model on
+  // its own threads, whose sums round otherwise, and early stopping, the best epoch and the
+  // schedule must be decided on one number, or one process stops while another waits in a sum.
+  std::function<void(double* values, int count)> from_rank_0;
 };
 
 class Trainer {

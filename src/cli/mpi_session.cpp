@@ -76,6 +76,9 @@ MpiWorld start_mpi() {
     MPI_Allreduce(MPI_IN_PLACE, both, 2, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
     return both[0] == value && both[1] == ~value;
   };
+  world.parallel.from_rank_0 = [](double* values, int count) {
+    MPI_Bcast(values, count, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+  };
   world.any = [](bool wish) {
     int flag = wish ? 1 : 0;
     MPI_Allreduce(MPI_IN_PLACE, &flag, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);

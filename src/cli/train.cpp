@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -168,7 +169,17 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   };
   if (world.size > 1 && !quiet)
     Talk() << "data-parallel over " << world.size << " MPI processes, each a slice of every batch";
-  const PanelFitOutcome outcome = fit_panel(config, options);
+  // Said once, by rank 0, and every process exits 2 (each found it at the same point: no MPI_Abort).
+  const auto fitted = [&]() -> std::optional<PanelFitOutcome> {
+    try {
+      return fit_panel(config, options);
+    } catch (const ProcessesDisagree& e) {
+      if (world.rank == 0) Talk() << "lstm-forecast: " << e.what();
+      return std::nullopt;
+    }
+  }();
+  if (!fitted) return static_cast<int>(ExitCode::input);
+  const PanelFitOutcome& outcome = *fitted;
   const auto say = [&](const std::vector<std::string>& lines) {  // rank 0 reports
     if (world.rank == 0)
       for (const std::string& line : lines) Talk() << line;
@@ -204,9 +215,12 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   // Under MPI every rank trains the same model on summed gradients, so it diverges or is interrupted
   // with rank 0: rank 0 says so (and wrote the checkpoint), the others exit with the same code.
   if (!outcome.diverged.empty()) {
-    if (world.rank != 0) return static_cast<int>(ExitCode::diverged);
-    throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
-                                                    : "; no checkpoint was written"));
+    const std::string message = outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
+                                                            : "; no checkpoint was written");
+    if (world.size == 1) throw DivergedError(message);
+    // Every process diverged alike: said once, and each exits 4 (an error thrown would MPI_Abort).
+    if (world.rank == 0) Talk() << "lstm-forecast: " << message;
+    return static_cast<int>(ExitCode::diverged);
   }
   // (A global model's processes stopped together, whichever was signalled: outcome.stopped.)
   if (!keep_going() || (global && outcome.stopped)) {
