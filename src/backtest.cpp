@@ -452,7 +452,16 @@ std::string format_table(const Backtest& backtest) {
   // Fewer than m + 1 rows before the first origin: the scale is naive's (metrics.hpp seasonal_naive_scale, noted).
   out << "seasonal period m = " << plan.season << "; MASE scale: "
       << (plan.season > 1 && first < plan.season + 1 ? "naive MAE (m = 1: too few rows for m)" : "seasonal naive MAE")
-      << " over " << (first > 0 ? row_range(0, first - 1) : "no rows") << "\n\n";
+      << " over " << (first > 0 ? row_range(0, first - 1) : "no rows");
+  // Differences with a value the file lacked are left out (metrics.hpp seasonal_naive_scale): said.
+  for (size_t k = 0; k < backtest.scales.size(); ++k) {
+    const MaseScale& scale = backtest.scales[k];
+    const long all = std::max(0L, first - scale.m);
+    if (scale.terms > 0 && scale.terms < all)
+      out << (backtest.targets.size() > 1 ? "; " + printable_whole(backtest.targets[k]) + ": " : ", ") << scale.terms
+          << " of its " << all << " differences (" << all - scale.terms << " with a value missing in the file left out)";
+  }
+  out << "\n\n";
 
   // Target names escaped as messages show them, but whole (this is the result), padded by characters.
   size_t method_width = 6, target_width = 6;

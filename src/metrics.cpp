@@ -121,7 +121,7 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m, cons
   for (const double v : in_sample) largest = std::max(largest, std::abs(v));
   if (scale.terms == 0) {
     scale.note = "MASE undefined: no two in-sample values " + std::to_string(scale.m) + (scale.m == 1 ? " step" : " steps") +
-                 " apart are both in the file (the others were filled by data.missing)";
+                 " apart are both in the file (the others were filled by --missing)";
     return scale;
   }
   scale.value = sum / static_cast<double>(scale.terms);

@@ -147,13 +147,14 @@ TEST_CASE("scores compare every method on the same windows", "[backtest]") {
     CHECK(scaled.scales[0].terms == 6);
     CHECK(*scaled.scales[1].value == *result.scales[1].value);
     CHECK(to_json(scaled)["targets"]["y"]["mase_scale"]["differences"] == 6);
+    CHECK_THAT(format_table(scaled), Contains("; y: 6 of its 8 differences (2 with a value missing in the file left out)"));
     // Rows 12-15 all unobserved: nothing to score, every score undefined with the reason, null by step.
     const Backtest none = score_backtest(history, {"y", "z"}, plan, {naive_forecasts(history, 2, plan)},
                                          std::vector<std::vector<bool>>(2, std::vector<bool>(16, true)));
     CHECK_FALSE(none.scores[0].mae.defined());
     CHECK_FALSE(none.scores[0].mase.defined());
     // (Nor the in-sample rows: no scale either.)
-    const std::string no_scale = "MASE undefined: no two in-sample values 4 steps apart are both in the file (the others were filled by data.missing)";
+    const std::string no_scale = "MASE undefined: no two in-sample values 4 steps apart are both in the file (the others were filled by --missing)";
     CHECK(none.notes() == std::vector<std::string>{"y: " + no_scale, "z: " + no_scale,
                                                    "y: no row scored holds an observed value (every one was missing in the file)",
                                                    "z: no row scored holds an observed value (every one was missing in the file)"});

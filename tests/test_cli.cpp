@@ -137,6 +137,7 @@ TEST_CASE("inspect says that train's output flags have no effect with it", "[cli
   REQUIRE(apart != std::string::npos);
   for (const char* flag : {"--output FILE", "--log-json FILE", "--seed N", "--threads N"}) {
     INFO(flag);
+    CHECK(help.out.find(flag) != std::string::npos);
     CHECK(help.out.find(flag) > apart);
   }
   CHECK(help.out.find("--data FILE") < apart);

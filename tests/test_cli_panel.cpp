@@ -1047,7 +1047,7 @@ TEST_CASE("many series: inspect names the series train refuses, and the notes of
   const RunResult scored = run_cli("evaluate --model b.json --input base.csv", dir.path());
   INFO(scored.out);
   CHECK(scored.exit_code == 0);
-  CHECK_THAT(scored.out, Contains("A:a ") && Contains("B:b ") && Contains("series evaluated: 3, 6 series:target rows\n") &&
+  CHECK_THAT(scored.out, Contains("A:a ") && Contains("B:b ") && Contains("series evaluated: 3; 6 series:target rows\n") &&
                              Contains(" of 6 series:target rows\n"));
 }
 

@@ -106,7 +106,7 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     CHECK(seasonal_naive_scale(y, 2, {false, false, false, false, false}).terms == 3);  // none filled: as above
     const MaseScale none = seasonal_naive_scale(y, 2, {false, false, true, true, true});
     CHECK_FALSE(none.value.has_value());
-    CHECK(none.note == "MASE undefined: no two in-sample values 2 steps apart are both in the file (the others were filled by data.missing)");
+    CHECK(none.note == "MASE undefined: no two in-sample values 2 steps apart are both in the file (the others were filled by --missing)");
   }
   SECTION("falling back to m = 1 when the series is shorter than m + 1") {
     const MaseScale scale = seasonal_naive_scale({1, 3, 2}, 4);  // |3-1|, |2-3|
