@@ -179,6 +179,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     }
   }();
   if (!fitted) return static_cast<int>(ExitCode::input);
+  // Under MPI the processes settle here, together, whether the run was interrupted: a signal to one
+  // of them after the last epoch's agreement had that one exit 130 while rank 0 saved and said it
+  // had trained (exit 0). One process alone decides as it ends (a signal while it writes counts).
+  const bool stopped_together = world.size > 1 && world.any(!keep_going());
   const PanelFitOutcome& outcome = *fitted;
   const auto say = [&](const std::vector<std::string>& lines) {  // rank 0 reports
     if (world.rank == 0)
@@ -223,7 +227,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     return static_cast<int>(ExitCode::diverged);
   }
   // (A global model's processes stopped together, whichever was signalled: outcome.stopped.)
-  if (!keep_going() || (global && outcome.stopped)) {
+  if ((world.size > 1 ? stopped_together : !keep_going()) || (global && outcome.stopped)) {
     if (world.rank == 0)
       Talk() << "lstm-forecast: interrupted"
              << (trained ? (global ? "; the best checkpoint so far was saved to " : "; the series trained so far were saved to ") +
