@@ -200,8 +200,7 @@ SeriesSet adjusted_copy(const SeriesSet& set, const SeasonalAdjustment& seasonal
 
 // FNV-1a (64 bits) over the bytes of every value and time of `series`, as 16 hex digits.
 std::string data_fingerprint(const Series& series) {
-  std::uint64_t hash = fnv1a(series.values.data(), static_cast<std::size_t>(series.values.size()) * sizeof(double));
-  hash = fnv1a(series.time.ticks.data(), series.time.ticks.size() * sizeof(std::int64_t), hash);
+  const std::uint64_t hash = values_and_times_hash(series, kFnvBasis);
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
   return text;
@@ -224,7 +223,7 @@ std::string resume_threads_note(const Checkpoint& from, const Config& config) {
   const nlohmann::json& recorded = from.optimizer_state["shards"];
   if (!recorded.is_number_integer()) return "";  // Trainer::load_state_json refuses it
   const long long then = recorded.get<long long>();
-  const int now = config.training.threads > 0 ? config.training.threads : std::min(available_cores(), kMaxThreads);
+  const int now = use_threads(config.training.threads);
   if (then == now) return "";
   return "resuming on " + std::to_string(now) + (now == 1 ? " thread" : " threads") + ", where the checkpoint's run had " +
          std::to_string(then) + ": each batch is split into one shard per thread, so training goes on but rounds "

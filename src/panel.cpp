@@ -224,8 +224,7 @@ std::uint64_t shared_fingerprint(const Config& config, const SeriesSet& set) {
   std::uint64_t hash = fnv1a(text.data(), text.size());
   for (const Series& s : set.series) {
     hash = fnv1a(s.id.data(), s.id.size() + 1, hash);  // with its terminating NUL: "ab","c" is not "a","bc"
-    hash = fnv1a(s.values.data(), static_cast<std::size_t>(s.values.size()) * sizeof(double), hash);
-    hash = fnv1a(s.time.ticks.data(), s.time.ticks.size() * sizeof(std::int64_t), hash);
+    hash = values_and_times_hash(s, hash);
   }
   return hash;
 }

@@ -19,6 +19,7 @@
 #include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/random.hpp"
 
 namespace lstmf {
 
@@ -1065,6 +1066,11 @@ std::string last_value_jump_note(const SeriesSet& set, const std::vector<std::st
     if (!note.empty()) notes.emplace_back(s.id, std::move(note));
   }
   return series_notes_summary(notes);
+}
+
+std::uint64_t values_and_times_hash(const Series& series, std::uint64_t hash) {
+  hash = fnv1a(series.values.data(), static_cast<std::size_t>(series.values.size()) * sizeof(double), hash);
+  return fnv1a(series.time.ticks.data(), series.time.ticks.size() * sizeof(std::int64_t), hash);
 }
 
 std::string series_notes_summary(const std::vector<std::pair<std::string, std::string>>& notes) {

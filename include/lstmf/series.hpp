@@ -25,6 +25,7 @@
 // step, targets first.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -191,5 +192,10 @@ std::string dropped_rows_note(const DroppedRows& dropped);
 // The same over the series of a many-series file: "rows without a target value not read in 2
 // series ('A': 2 leading rows; 'B': 3 trailing rows)", the first three named; "" when none.
 std::string dropped_rows_note(const SeriesSet& set);
+
+// FNV-1a (random.hpp fnv1a) continued from `hash` over the bytes of every value, then every time,
+// of `series`: what a resumed run (fit.cpp) and data-parallel processes (panel.cpp) compare to
+// know they hold the same rows.
+std::uint64_t values_and_times_hash(const Series& series, std::uint64_t hash);
 
 }  // namespace lstmf
