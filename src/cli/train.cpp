@@ -226,8 +226,9 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     if (world.rank == 0) Talk() << "lstm-forecast: " << message;
     return static_cast<int>(ExitCode::diverged);
   }
-  // (A global model's processes stopped together, whichever was signalled: outcome.stopped.)
-  if ((world.size > 1 ? stopped_together : !keep_going()) || (global && outcome.stopped)) {
+  // (A global model stopped by its epoch callback was interrupted: keep_going says so too, as the
+  // signal is kept; under MPI the process signalled has said so in stopped_together.)
+  if (world.size > 1 ? stopped_together : !keep_going()) {
     if (world.rank == 0)
       Talk() << "lstm-forecast: interrupted"
              << (trained ? (global ? "; the best checkpoint so far was saved to " : "; the series trained so far were saved to ") +
