@@ -403,18 +403,19 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   return result;
 }
 
+nlohmann::json mase_scale_json(const Backtest& backtest, std::size_t k) {
+  const MaseScale& scale = backtest.scales.at(k);
+  return {{"value", scale.value ? nlohmann::json(*scale.value) : nlohmann::json()},
+          {"m", scale.m},
+          {"in_sample_rows", backtest.plan.origins.front()},
+          {"differences", scale.terms}};
+}
+
 nlohmann::json to_json(const Backtest& backtest) {
   const BacktestPlan& plan = backtest.plan;
   nlohmann::json targets = nlohmann::json::object();
-  for (size_t k = 0; k < backtest.targets.size(); ++k) {
-    const MaseScale& scale = backtest.scales[k];
-    targets[backtest.targets[k]] = {
-        {"mase_scale", {{"value", scale.value ? nlohmann::json(*scale.value) : nlohmann::json()},
-                        {"m", scale.m},
-                        {"in_sample_rows", plan.origins.front()},
-                        {"differences", scale.terms}}},
-        {"methods", nlohmann::json::object()}};
-  }
+  for (size_t k = 0; k < backtest.targets.size(); ++k)
+    targets[backtest.targets[k]] = {{"mase_scale", mase_scale_json(backtest, k)}, {"methods", nlohmann::json::object()}};
   for (const MethodScores& s : backtest.scores)
     targets[s.target]["methods"][s.method] = {{"mae", score_json(s.mae)},     {"rmse", score_json(s.rmse)},
                                               {"mape", score_json(s.mape)},   {"smape", score_json(s.smape)},

@@ -1205,9 +1205,10 @@ std::string fixed(const Score& s, int digits = 3) {
 json to_json(const PanelBacktest& backtest) {
   json series = json::array();
   for (const auto& [id, b] : backtest.series) {
-    for (const auto& target : b.targets) {
+    for (std::size_t k = 0; k < b.targets.size(); ++k) {
+      const std::string& target = b.targets[k];
       json entry = {{"id", id}, {"target", target}, {"origins", b.plan.origins.size()}, {"horizon", b.plan.horizon},
-                    {"season", b.plan.season}};
+                    {"season", b.plan.season}, {"mase_scale", mase_scale_json(b, k)}};
       for (const char* method : kMethods) {
         const MethodScores* s = scores_of(b, method, target);
         if (s == nullptr) continue;

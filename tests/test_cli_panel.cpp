@@ -148,6 +148,15 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     const auto report = nlohmann::json::parse(json.out);
     CHECK(report["series"].size() == 6);
     CHECK(report["aggregate"]["compared"] == 6);
+    // Each series says its MASE scale, as one series' report does: MASE times it is the MAE.
+    for (const auto& entry : report["series"]) {
+      const auto& scale = entry["mase_scale"];
+      CHECK(scale["m"] == entry["season"]);
+      CHECK(scale["differences"].get<long>() > 0);
+      for (const char* method : {"lstm", "naive", "seasonal_naive"})
+        CHECK(entry[method]["mase"].get<double>() * scale["value"].get<double>() ==
+              Approx(entry[method]["mae"].get<double>()).epsilon(1e-9));
+    }
   }
   SECTION("the training file reads as history: the series training skipped are named in a note") {
     const RunResult predict = run_cli("predict --model m.json --input panel.csv", dir.path());
