@@ -32,12 +32,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-MethodScore score(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale) {
+// `whose` names the method in sMAPE's note (terms where actual and forecast are both 0), added to `notes`.
+MethodScore score(const std::vector<double>& actual, const std::vector<double>& forecast, const MaseScale& scale,
+                  const std::string& whose, std::vector<std::string>& notes) {
   MethodScore s;
   s.forecast = forecast;
   const Score m = mase(actual, forecast, scale);
   s.mase = m.value.value_or(std::nan(""));
-  s.smape = smape(actual, forecast).value.value_or(std::nan(""));
+  const Score symmetric = smape(actual, forecast, whose);
+  s.smape = symmetric.value.value_or(std::nan(""));
+  if (!symmetric.note.empty()) notes.push_back(symmetric.note);
   s.rmse = rmse(actual, forecast).value.value_or(std::nan(""));
   return s;
 }
@@ -481,8 +485,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       };
       const std::vector<double> actual_observed = at_observed(s.actual);
       s.scored = static_cast<int>(observed.size());
-      const auto score_observed = [&](const std::vector<double>& forecast, const MaseScale& scale) {
-        MethodScore scored = score(actual_observed, at_observed(forecast), scale);
+      std::vector<std::string> score_notes;  // added to the note, and the recipe it ends, once all are scored
+      const auto score_observed = [&](const std::string& name, const std::vector<double>& forecast, const MaseScale& scale) {
+        MethodScore scored = score(actual_observed, at_observed(forecast), scale, name, score_notes);
         scored.forecast = forecast;  // every step, as forecast
         return scored;
       };
@@ -532,19 +537,23 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       s.recipe = recipe.str();
 
       const MaseScale scale = seasonal_naive_scale(in_sample, s.m);
-      s.methods["lstm"] = score_observed(lstm, scale);
-      s.methods["naive"] = score_observed(naive_forecast(y, s.train_rows, s.h), scale);
-      s.methods["snaive"] = score_observed(seasonal_naive_forecast(y, s.train_rows, s.h, s.m), scale);
-      s.methods["drift"] = score_observed(drift_forecast(y, s.train_rows, s.h), scale);
+      s.methods["lstm"] = score_observed("lstm", lstm, scale);
+      s.methods["naive"] = score_observed("naive", naive_forecast(y, s.train_rows, s.h), scale);
+      s.methods["snaive"] = score_observed("snaive", seasonal_naive_forecast(y, s.train_rows, s.h, s.m), scale);
+      s.methods["drift"] = score_observed("drift", drift_forecast(y, s.train_rows, s.h), scale);
       if (baselines_fit) {  // checked by check_folder
         const json& methods = baselines->at("series").at(file).at("methods");
         for (const auto& [name, body] : methods.items()) {
           // naive, snaive and drift are computed here (a baselines.json may hold its own copies).
           if (name == "naive" || name == "snaive" || name == "drift" || !body.contains("forecast")) continue;
           const std::vector<double> forecast = body["forecast"].get<std::vector<double>>();  // checked by check_folder
-          s.methods[name] = score_observed(forecast, scale);
+          s.methods[name] = score_observed(name, forecast, scale);
           if (std::find(result.methods.begin(), result.methods.end(), name) == result.methods.end()) result.methods.push_back(name);
         }
+      }
+      for (const std::string& note : score_notes) {
+        add_note(note);
+        s.recipe += "; " + note;
       }
       if (!checkpoint.intervals.empty() && !options.intervals.empty()) {
         add_intervals(f, checkpoint, options.intervals);

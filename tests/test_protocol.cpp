@@ -14,6 +14,7 @@
 
 using namespace lstmf;
 using Catch::Contains;
+using Catch::EndsWith;
 using lstmf::test::TempDir;
 
 namespace {
@@ -118,6 +119,24 @@ TEST_CASE("the protocol holds out h points and scores the baselines on them as M
   ProtocolOptions only_short = quick_options();
   only_short.only = {"short.csv"};
   CHECK_THROWS_AS(run_protocol(dir.path(), only_short), InputError);
+}
+
+TEST_CASE("the protocol says sMAPE terms where actual and forecast are both 0, per method", "[protocol]") {
+  TempDir dir;
+  // Intermittent demand: the last training value and the first held-out one are 0, so the naive
+  // forecast scores its first step as exact; 1 of the 4 held-out values is 0.
+  std::string csv = "t,value\n";
+  const int values[] = {3, 0, 5, 0, 2, 0, 4, 1, 0, 6, 0, 3, 2, 0, 5, 0, 0, 4, 1, 0, 3, 0, 2, 0, 0, 4, 3, 5};
+  for (int t = 0; t < 28; ++t) csv += std::to_string(t) + "," + std::to_string(values[t]) + "\n";
+  dir.write("d.csv", csv);
+  dir.write("meta.json", R"({"d.csv": {"target": "value", "frequency": "other", "h": 4, "time_column": ""}})");
+  const ProtocolResult result = run_protocol(dir.path(), quick_options());
+  REQUIRE(result.series.size() == 1);
+  const SeriesScore& s = result.series.front();
+  CHECK(s.methods.at("naive").forecast == std::vector<double>(4, 0.0));
+  CHECK_THAT(s.note, Contains("sMAPE of naive counts the 1 of 4 terms whose actual and forecast values are both 0 as exact (0)"));
+  CHECK_THAT(s.recipe, EndsWith("; " + s.note));
+  CHECK_THAT(to_json(result).dump(), Contains("sMAPE of naive counts the 1 of 4"));
 }
 
 TEST_CASE("the protocol refuses settings it makes itself or does not use, and takes the rest", "[protocol]") {
