@@ -41,7 +41,11 @@ run_shard() {
 export -f run_shard
 
 # -q: parallel joins the command into a line for its shell; quoted, "my panel.csv" stays one word.
-PARALLEL_SHELL=bash parallel --will-cite -q --halt now,fail=1 -j "$JOBS" run_shard {} "$@" ::: $(seq 0 $((N - 1)))
+# --termseq: on Ctrl-C (or a failed shard, --halt) each running shard gets SIGINT and a minute to save
+# the series it finished (train's Ctrl-C); parallel's default (TERM three times, then KILL within
+# half a second) killed them while they wrote, and nothing was saved.
+PARALLEL_SHELL=bash parallel --will-cite -q --halt now,fail=1 --termseq INT,60000,TERM,5000,KILL,25 -j "$JOBS" \
+  run_shard {} "$@" ::: $(seq 0 $((N - 1)))
 
 models=() forecasts=()
 for k in $(seq 0 $((N - 1))); do
