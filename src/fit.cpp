@@ -673,9 +673,11 @@ void check_in_training_range(const Series& series, long train_end, const std::st
 
 void check_checkpoint_every(const Config& config) {
   if (config.output.checkpoint_every > 0 && !config.data.series_column.empty())
-    throw InputError("output.checkpoint_every (--checkpoint-every) writes a resumable model, and a many-series run "
-                     "(data.series_column) cannot be resumed: leave checkpoint_every at 0 (--shard splits a long run "
-                     "into parts instead)");
+    throw InputError(std::string("output.checkpoint_every (--checkpoint-every) writes a resumable model, and a many-series run "
+                     "(data.series_column) cannot be resumed: leave checkpoint_every at 0 ") +
+                     (config.training.mode == TrainingMode::global
+                          ? "(Ctrl-C keeps a global model's best epoch so far; MPI spreads its batches over processes)"
+                          : "(--shard splits a long run into parts instead)"));
   if (config.output.checkpoint_every > 0 && (std::max(1, config.model.ensemble) > 1 || config.training.refit == Toggle::on))
     throw InputError("output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
                      "to 1 and training.refit to false, or leave checkpoint_every at 0");
