@@ -69,3 +69,13 @@ TEST_CASE("bounded_edit_distance agrees with the full table up to its limit", "[
   CHECK(bounded_edit_distance(long_name + "X", long_name, 2) == 1);
   CHECK(likely_typo_of(long_name + "X", {"t", "y", long_name}) == std::optional<std::size_t>(2));
 }
+
+TEST_CASE("display_columns counts what a terminal shows: wide characters 2, combining marks 0", "[error]") {
+  CHECK(display_columns("series") == 6);
+  CHECK(display_columns("\xc3\xbc" "n" "\xc3\xaf" "c" "\xc3\xb6" "d" "\xc3\xa9") == 7);  // ünïcödé: one each
+  CHECK(display_columns("\xe5\xba\x97\xe8\x88\x97") == 4);                  // 店舗: two each
+  CHECK(display_columns("e\xcc\x81") == 1);                                 // e + combining acute
+  CHECK(display_columns("\xf0\x9f\x9a\x80") == 2);                          // an emoji (U+1F680)
+  CHECK(display_columns("\xe5\xba") == 1);                                  // a character cut short: one
+  CHECK(display_columns("\x80\x80") == 0);                                  // stray continuation bytes: none
+}

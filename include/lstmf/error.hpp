@@ -113,8 +113,8 @@ std::string format_number(double value);
 // printable(text) whole, never cut: a name in a table of results (a raw newline or ESC in it broke
 // the table and reached the terminal).
 std::string printable_whole(std::string_view text);
-// The columns `text` takes on a terminal, counted as UTF-8 characters (continuation bytes take
-// none; wide characters are not told apart): for padding table cells.
+// The columns `text` (UTF-8) takes on a terminal: East Asian wide characters and emoji 2, combining
+// marks 0, any other character 1: for padding table cells.
 std::size_t display_columns(std::string_view text);
 
 // printable(text, max_bytes) in single quotes: a name or value quoted in a message.
