@@ -11,11 +11,21 @@
 namespace lstmf {
 
 std::vector<std::string> panel_series_notes(const PanelFitOutcome& outcome) {
-  std::vector<std::string> notes;
-  for (const auto& skipped : outcome.skipped) notes.push_back("note: skipped series '" + printable(skipped.id) + "': " + skipped.reason);
+  std::vector<std::pair<std::string, std::string>> skipped, diverged;  // (id, reason)
+  for (const auto& s : outcome.skipped) skipped.emplace_back(s.id, s.reason);
+  std::vector<std::string> notes = grouped_series_notes(
+      skipped, [](const std::string& who, const std::string& reason) { return "note: skipped " + who + ": " + reason; },
+      [](std::size_t n) {
+        return "note: and " + std::to_string(n) + " more series skipped, for other reasons (inspect with the same data "
+               "settings lists each one too short; the checkpoint's left_out each one refused or diverged)";
+      });
   if (outcome.checkpoint.global()) return notes;
   for (const auto& report : outcome.reports)
-    if (!report.diverged.empty()) notes.push_back("note: series '" + printable(report.id) + "': " + report.diverged);
+    if (!report.diverged.empty()) diverged.emplace_back(report.id, report.diverged);
+  for (std::string& line : grouped_series_notes(
+           diverged, [](const std::string& who, const std::string& reason) { return "note: " + who + ": " + reason; },
+           [](std::size_t n) { return "note: and " + std::to_string(n) + " more series diverged after their best epoch, which they keep"; }))
+    notes.push_back(std::move(line));
   return notes;
 }
 
@@ -66,7 +76,10 @@ std::vector<std::string> panel_fit_summary(const PanelFitOutcome& outcome, doubl
   lines.push_back("trained " + std::string(global ? "one global model on " : "one model each for ") +
                   std::to_string(checkpoint.series.size()) + " series (" + count_of(outcome.train_windows, "window") + ") in " +
                   format_number(std::round(seconds * 100) / 100) + "s" +
-                  (global && checkpoint.best_epoch > 0 ? "; best epoch " + std::to_string(checkpoint.best_epoch) : ""));
+                  (global && checkpoint.best_epoch > 0 ? "; best epoch " + std::to_string(checkpoint.best_epoch) : "") +
+                  (checkpoint.left_out.empty() ? ""
+                                               : "; " + std::to_string(checkpoint.left_out.size()) +
+                                                     " more left out (interrupted, refused or diverged: the checkpoint's left_out lists them)"));
   if (validated > 0)
     lines.push_back("validation MAE, mean over " + std::to_string(validated) +
                     " series: " + format_number(mae_sum / static_cast<double>(validated)) + " (original units)");

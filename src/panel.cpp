@@ -944,7 +944,7 @@ std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, c
   for (const auto& [id, reason] : history.empty) {
     if (checkpoint.find(id) >= 0) continue;
     const bool left_out = checkpoint.find_left_out(id) != nullptr;
-    out.push_back({id, (left_out ? "not in the checkpoint, as training left it out: " : "not in the checkpoint, as training skips it: ") + reason});
+    out.push_back({id, (left_out ? "not in the checkpoint, left out by training: " : "not in the checkpoint, skipped by training: ") + reason});
   }
   return out;
 }
@@ -1239,9 +1239,12 @@ std::string format_table(const PanelBacktest& backtest) {
   const auto name_of = [&](const std::string& id, const std::string& target) {
     return several_targets ? printable_whole(id) + ":" + printable_whole(target) : printable_whole(id);
   };
+  // The column is as wide as the longest name up to kWidest; a longer one pushes its own row along
+  // (one 5,000-character id padded every row of a 10,000-series report to 5,000 characters).
+  constexpr std::size_t kWidest = 40;
   std::size_t width = 6;
   for (const auto& [id, b] : backtest.series)
-    for (const auto& target : b.targets) width = std::max(width, display_columns(name_of(id, target)));
+    for (const auto& target : b.targets) width = std::max(width, std::min(kWidest, display_columns(name_of(id, target))));
   char line[512];
   std::snprintf(line, sizeof line, " %7s %12s %8s %8s %8s %8s  %s\n", "origins", "lstm_mae", "smape%", "mase", "naive",
                 "snaive", "beats snaive");
@@ -1252,7 +1255,7 @@ std::string format_table(const PanelBacktest& backtest) {
       const MethodScores* naive = scores_of(b, "naive", target);
       const MethodScores* snaive = scores_of(b, "seasonal_naive", target);
       std::string name = name_of(id, target);
-      name.append(width - display_columns(name), ' ');
+      name.append(width - std::min(width, display_columns(name)), ' ');
       const bool beats = lstm->mase.value && snaive->mase.value && *lstm->mase.value < *snaive->mase.value;
       std::snprintf(line, sizeof line, " %7zu %12s %8s %8s %8s %8s  %s\n",
                     b.plan.origins.size(), fixed(lstm->mae, 4).c_str(), fixed(lstm->smape, 2).c_str(),

@@ -1082,6 +1082,33 @@ std::string series_notes_summary(const std::vector<std::pair<std::string, std::s
   return first + "; so did " + std::to_string(notes.size() - 1) + " more series (" + named + (notes.size() > 4 ? ", ..." : "") + ")";
 }
 
+std::vector<std::string> grouped_series_notes(const std::vector<std::pair<std::string, std::string>>& notes,
+                                              const std::function<std::string(const std::string& who, const std::string& reason)>& line,
+                                              const std::function<std::string(std::size_t n)>& rest) {
+  std::vector<std::pair<std::string, std::vector<const std::string*>>> groups;  // reason, ids; first seen first
+  std::unordered_map<std::string, std::size_t> group_of;
+  for (const auto& [id, reason] : notes) {
+    const auto [at, added] = group_of.emplace(reason, groups.size());
+    if (added) groups.push_back({reason, {}});
+    groups[at->second].second.push_back(&id);
+  }
+  std::vector<std::string> out;
+  std::size_t rest_series = 0;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto& [reason, ids] = groups[g];
+    if (g >= kShownSeriesNotes) {
+      rest_series += ids.size();
+      continue;
+    }
+    std::string who = ids.size() == 1 ? "series " + in_quotes(*ids.front()) : std::to_string(ids.size()) + " series (";
+    for (std::size_t i = 0; ids.size() > 1 && i < ids.size() && i < 3; ++i) who += (i == 0 ? "" : ", ") + in_quotes(*ids[i]);
+    if (ids.size() > 1) who += ids.size() > 3 ? ", ...)" : ")";
+    out.push_back(line(who, reason));
+  }
+  if (rest_series > 0) out.push_back(rest(rest_series));
+  return out;
+}
+
 std::string time_column_by_name(const std::vector<std::string>& header) {
   if (header.empty()) return "";
   // pandas' to_csv writes its unnamed row index first (",date,value"): the next column counts.

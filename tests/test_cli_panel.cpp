@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lstmf/error.hpp"
 #include "support.hpp"
 
 using namespace lstmf::test;
@@ -163,12 +164,12 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     INFO(predict.err);
     REQUIRE(predict.exit_code == 0);
     CHECK(count_lines(predict.out) == 1 + 6 * 3);
-    CHECK_THAT(predict.err, Contains("note: panel.csv: series 'short' not forecast: not in the checkpoint, as training "
-                                     "skips it: the series has 3 rows"));
+    CHECK_THAT(predict.err, Contains("note: panel.csv: series 'short' not forecast: not in the checkpoint, skipped by training: "
+                                     "the series has 3 rows"));
     const RunResult evaluate = run_cli("evaluate --model m.json --input panel.csv", dir.path());
     INFO(evaluate.err);
     REQUIRE(evaluate.exit_code == 0);
-    CHECK_THAT(evaluate.err, Contains("skipped series 'short': not in the checkpoint, as training skips it: the series has 3 rows"));
+    CHECK_THAT(evaluate.err, Contains("skipped series 'short': not in the checkpoint, skipped by training: the series has 3 rows"));
     CHECK_THAT(evaluate.out, Contains("s5 ") && Contains("(1 skipped: stderr says why)"));
     // An option out of range is a usage error of the command, not of each series.
     const RunResult origins = run_cli("evaluate --model m.json --input panel.csv --origins 0", dir.path());
@@ -340,7 +341,7 @@ TEST_CASE("a global model that diverges keeps its best epoch, saved with its log
     per_series.replace(per_series.find("--output m.json"), 15, "--output p.json");
     const RunResult all = run_cli(per_series + "1e30", dir.path());
     CHECK(all.exit_code == 4);
-    CHECK_THAT(all.err, Contains("skipped series 'a': training diverged") &&
+    CHECK_THAT(all.err, Contains("skipped 2 series ('a', 'b'): training diverged") &&
                             Contains("no series trained: every series that was long enough diverged"));
     CHECK_FALSE(file_exists(dir.file("p.json")));
     INFO("a series that diverged after a validated epoch keeps that epoch's weights, as the note says");
@@ -617,11 +618,39 @@ TEST_CASE("many-series training names a value the model cannot compute with, as 
   both.replace(both.find("big.csv"), 7, "both.csv");
   const RunResult refused = run_cli(both + " --output r.json", dir.path());
   CHECK(refused.exit_code == 2);
-  CHECK_THAT(refused.err, Contains("skipped series 'a': column 'value' is 1e+99") &&
+  CHECK_THAT(refused.err, Contains("skipped 2 series ('a', 'b'): column 'value' is 1e+99") &&
                               Contains("both.csv: no series trained: every series was refused (as above)") && !Contains("diverged"));
   CHECK_FALSE(file_exists(dir.file("r.json")));
   // The series refused is not forecast: no note says every forecast of it starts from its last value.
   CHECK_THAT(per_series.err, !Contains("note: series 'b': the last value"));
+}
+
+// Found by a scale audit: one 5,000-character id padded every row of a 10,000-series report to it.
+TEST_CASE("evaluate's table pads ids up to 40 columns, wide characters counted as two", "[cli-panel]") {
+  TempDir dir;
+  std::string csv = monthly_ab([](char id, int i) { return 100 + 10 * std::sin(i * 0.5 + (id == 'a')) + i; });
+  std::string wide = csv.substr(csv.find("\nb,") + 1);  // series b again, as 店舗 and as a 100-character id
+  for (const std::string& id : {std::string("\xe5\xba\x97\xe8\x88\x97"), std::string(100, 'x')}) {
+    std::string rows = wide;
+    for (std::size_t at = 0; at < rows.size(); at = rows.find('\n', at) + 1) rows.replace(at, 1, id);
+    csv += rows;
+  }
+  dir.write("w.csv", csv);
+  REQUIRE(run_cli("train --data w.csv --series-column id --time-column date --target value --look-back 6 --hidden 4 "
+                  "--epochs 2 --quiet --output w.json", dir.path()).exit_code == 0);
+  const RunResult table = run_cli("evaluate --model w.json --input w.csv", dir.path());
+  REQUIRE(table.exit_code == 0);
+  std::map<std::string, std::size_t> origins_column;  // where each row's origins cell ends, in columns
+  std::istringstream lines(table.out);
+  for (std::string line; std::getline(lines, line) && !line.empty();) {
+    const std::size_t end = line.find_first_not_of(' ', line.find(' '));
+    origins_column[line.substr(0, line.find(' '))] = display_columns(line.substr(0, line.find(' ', end)));
+  }
+  INFO(table.out);
+  CHECK(origins_column.at("series") == 40 + 8);
+  CHECK(origins_column.at("a") == 40 + 8);
+  CHECK(origins_column.at("\xe5\xba\x97\xe8\x88\x97") == 40 + 8);
+  CHECK(origins_column.at(std::string(100, 'x')) == 100 + 8);
 }
 
 // Found by a hunt: a shard whose every series was refused exited 2 without a checkpoint, which
@@ -661,7 +690,16 @@ TEST_CASE("a shard whose every series is refused records them, and the merge equ
   CHECK(one_run.exit_code == 0);
   CHECK(from_shards.exit_code == 0);
   CHECK(from_shards.out == one_run.out);
-  CHECK_THAT(from_shards.err, Contains("series 'r' not forecast: not in the checkpoint, as training left it out"));
+  CHECK_THAT(from_shards.err, Contains("series 'r' not forecast: not in the checkpoint, left out by training"));
+  // From the checkpoint's data tails, without a history, the series left out are named too (an
+  // interrupted run's checkpoint forecast part of its series without a word); the summary counts them.
+  const RunResult tails = run_cli("predict --model merged.json", dir.path());
+  CHECK(tails.exit_code == 0);
+  CHECK_THAT(tails.err, Contains("note: merged.json: series 'r' not forecast: not in the checkpoint, left out by training: "));
+  CHECK_THAT(run_cli("predict --model merged.json --series p", dir.path()).err, !Contains("'r'"));
+  CHECK_THAT(run_cli(flags + " --output all.json --quiet=false", dir.path()).err,
+             Contains("trained one model each for 2 series") &&
+                 Contains("; 1 more left out (interrupted, refused or diverged: the checkpoint's left_out lists them)"));
 }
 
 // Found by a hunt: a series one value in its training rows trained, and forecast that value

@@ -707,3 +707,23 @@ TEST_CASE("a last value that jumps far beyond every earlier change is named for 
     CHECK_THAT(last_value_jump_note(set, {"y"}), !Catch::Contains("so did"));
   }
 }
+
+TEST_CASE("many series' notes are grouped by reason, and only the first reasons are said", "[series]") {
+  const auto line = [](const std::string& who, const std::string& reason) { return who + ": " + reason; };
+  const auto rest = [](std::size_t n) { return "and " + std::to_string(n) + " more"; };
+  CHECK(grouped_series_notes({}, line, rest).empty());
+  CHECK(grouped_series_notes({{"a", "short"}}, line, rest) == std::vector<std::string>{"series 'a': short"});
+  // Series of one reason together, reasons in the order first seen, three ids named.
+  std::vector<std::pair<std::string, std::string>> notes{{"a", "short"}, {"b", "long"}, {"c", "short"}, {"d", "short"}, {"e", "short"},
+                                                         {"f", "long"}};
+  CHECK(grouped_series_notes(notes, line, rest) ==
+        std::vector<std::string>{"4 series ('a', 'c', 'd', ...): short", "2 series ('b', 'f'): long"});
+  // Beyond kShownSeriesNotes reasons, the series of the others are counted.
+  notes.clear();
+  for (std::size_t i = 0; i < kShownSeriesNotes + 3; ++i) notes.emplace_back("s" + std::to_string(i), "reason " + std::to_string(i));
+  notes.emplace_back("again", "reason 12");
+  const std::vector<std::string> lines = grouped_series_notes(notes, line, rest);
+  REQUIRE(lines.size() == kShownSeriesNotes + 1);
+  CHECK(lines.front() == "series 's0': reason 0");
+  CHECK(lines.back() == "and 4 more");
+}

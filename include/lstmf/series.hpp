@@ -184,6 +184,14 @@ std::string last_value_jump_note(const SeriesSet& set, const std::vector<std::st
 // One note for many series from each one's (id, note), in order: "series 'b': <its note>", and how
 // many more have one ("; so did 2 more series ('c', 'd')"); "" for none.
 std::string series_notes_summary(const std::vector<std::pair<std::string, std::string>>& notes);
+// Lines for many series' (id, reason), in order, the series of one reason together: line(who,
+// reason) with who "series 'a'" for one, "3 series ('a', 'b', 'c')" or "40 series ('a', 'b', 'c',
+// ...)" for more; at most kShownSeriesNotes reasons, then rest(n) for the n series of the others
+// (one line per series was 6 MB of stderr for a file of 25,000 short series).
+constexpr std::size_t kShownSeriesNotes = 10;
+std::vector<std::string> grouped_series_notes(const std::vector<std::pair<std::string, std::string>>& notes,
+                                              const std::function<std::string(const std::string& who, const std::string& reason)>& line,
+                                              const std::function<std::string(std::size_t n)>& rest);
 
 // For a note: "2 leading and 3 trailing rows without a target value not read" when the loader
 // dropped such rows (Series::dropped), "2 leading rows (before the first value of 'f') not read"

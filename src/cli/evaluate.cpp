@@ -55,8 +55,12 @@ int run_evaluate_panel(const PanelCheckpoint& checkpoint, const std::string& mod
              << not_the_training_data(history.source, " of " + std::to_string(ids.size()) + " series, such as " +
                                                           in_quotes(ids.front(), 60));
   for (auto& s : untrained_series(checkpoint, history)) result.skipped.push_back(std::move(s));
-  for (const auto& skipped : result.skipped)
-    Talk() << "note: skipped series '" << printable(skipped.id) << "': " << skipped.reason;
+  std::vector<std::pair<std::string, std::string>> skipped;
+  for (const auto& s : result.skipped) skipped.emplace_back(s.id, s.reason);
+  for (const std::string& line : grouped_series_notes(
+           skipped, [](const std::string& who, const std::string& reason) { return "note: skipped " + who + ": " + reason; },
+           [](std::size_t n) { return "note: and " + std::to_string(n) + " more series skipped, for other reasons (--json lists each)"; }))
+    Talk() << line;
   if (json) {
     std::cout << report_json(to_json(result), 2) << "\n";
   } else {

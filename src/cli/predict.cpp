@@ -29,9 +29,23 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
   for (const std::string& note : panel_history_notes(checkpoint, history ? &*history : nullptr, true))
     Talk() << "note: " << (history ? history->source : source_name(model) + " (data_tail)") << ": " << note;
   write_atomically(output, to_csv(forecast));
-  if (history)
-    for (const auto& s : untrained_series(checkpoint, *history))
-      Talk() << "note: " << history->source << ": series '" << printable(s.id) << "' not forecast: " << s.reason;
+  {
+    // The series training left out (interrupted, refused, diverged) are named from the history,
+    // or, forecasting from the data tails, from the checkpoint's list (an interrupted run's
+    // checkpoint forecast a part of its series without a word).
+    std::vector<std::pair<std::string, std::string>> untrained;
+    if (history)
+      for (auto& s : untrained_series(checkpoint, *history)) untrained.emplace_back(std::move(s.id), std::move(s.reason));
+    const SeriesSelection selection = args.selection();
+    if (!history)
+      for (const auto& l : checkpoint.left_out)
+        if (selection.selects(l.id)) untrained.emplace_back(l.id, "not in the checkpoint, left out by training: " + l.reason);
+    const std::string source = history ? history->source : source_name(model);
+    for (const std::string& line : grouped_series_notes(
+             untrained, [&](const std::string& who, const std::string& reason) { return "note: " + source + ": " + who + " not forecast: " + reason; },
+             [&](std::size_t n) { return "note: " + source + ": and " + std::to_string(n) + " more series not forecast, for other reasons"; }))
+      Talk() << line;
+  }
   if (checkpoint.series.empty()) Talk() << "note: " << no_series_note(checkpoint, args, model) << ": the forecast is its header alone";
   return 0;
 }

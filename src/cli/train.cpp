@@ -231,8 +231,10 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   if (world.size > 1 ? stopped_together : !keep_going()) {
     if (world.rank == 0)
       Talk() << "lstm-forecast: interrupted"
-             << (trained ? (global ? "; the best checkpoint so far was saved to " : "; the series trained so far were saved to ") +
-                               config.output.path
+             << (trained ? (global ? "; the best checkpoint so far was saved to " + config.output.path
+                                   : "; the " + std::to_string(checkpoint.series.size()) + " series trained so far were saved to " +
+                                         config.output.path + ", which lists the " + std::to_string(checkpoint.left_out.size()) +
+                                         " left out")
                  : global ? std::string()
                           : "; no series had finished training, no checkpoint was written");
     return static_cast<int>(ExitCode::interrupted);
