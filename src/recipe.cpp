@@ -289,16 +289,20 @@ Config resolve_recipe(const Config& config, const Series& series) {
     int look_back = 0;
     int horizon = 0;
     const auto windows = [&] { return training_windows(rows, look_back, horizon, data.test_fraction, search_fraction); };
+    // Windows fall as the look-back or the horizon grows, so a horizon works when its shortest
+    // look-back, min(recipe_look_back, shortest), does, and only the horizon that works has its
+    // look-back stepped down (stepping every horizon's took minutes for --horizon 100000).
     const auto search = [&](long need, int shortest) {
-      horizon = data.horizon;
-      look_back = recipe_look_back(m, horizon);
-      while (windows() < need && look_back > shortest) --look_back;
-      while (windows() < need && horizon > 1) {
-        --horizon;
-        look_back = recipe_look_back(m, horizon);
-        while (windows() < need && look_back > shortest) --look_back;
+      for (horizon = data.horizon;; --horizon) {
+        const int longest = recipe_look_back(m, horizon);
+        look_back = std::min(longest, shortest);
+        if (windows() >= need) {
+          look_back = longest;
+          while (windows() < need && look_back > shortest) --look_back;
+          return true;
+        }
+        if (horizon == 1) return false;  // the shortest look-back of horizon 1 stays
       }
-      return windows() >= need;
     };
     // A seasonal series keeps a whole season in every window, with half the windows if need be:
     // without it, a short seasonal series loses its season altogether. Too short for that, the

@@ -45,6 +45,24 @@ TEST_CASE("the recipe picks a seasonal, direct, validated ensemble for a long en
   CHECK(validate(r).empty());
 }
 
+// Found by fuzzing: the search stepped every horizon's look-back down, so --horizon 100000 on a
+// 10-row file took 30 s (horizons squared); a horizon beyond the series ends where a longer one does.
+TEST_CASE("a horizon far beyond the series resolves as one just beyond it does", "[recipe]") {
+  for (const long rows : {10L, 126L}) {
+    Config near, far;
+    near.data.horizon = static_cast<int>(rows) + 5;
+    far.data.horizon = 100000;
+    const Config a = resolve_recipe(near, monthly(rows));
+    const Config b = resolve_recipe(far, monthly(rows));
+    INFO(rows);
+    CHECK(b.data.horizon == a.data.horizon);
+    CHECK(b.data.look_back == a.data.look_back);
+    CHECK(b.data.val_fraction == a.data.val_fraction);
+    CHECK(b.data.normalise == a.data.normalise);
+    CHECK(b.data.horizon < rows);
+  }
+}
+
 TEST_CASE("a seasonal series too short for a window of a season is left to seasonal naive", "[recipe]") {
   // 18 months, an 18-month horizon: no window holds a season, but the rows show one (their lag-12
   // changes are well below the short-lag ones), so the forecast is seasonal naive's (fit.cpp
