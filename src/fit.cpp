@@ -57,7 +57,7 @@ void check_resumable(const Checkpoint& from, const Config& config, const std::st
     const auto weights = from.optimizer_state.find("best_state_dict");
     if (weights != from.optimizer_state.end()) {
       Vector<float> best = from.model.parameters();
-      from_state_dict(from.model.layout(), *weights, "optimizer_state.best_state_dict", best.data());
+      from_state_dict(from.model.layout(), *weights, path + ": optimizer_state.best_state_dict", best.data());
       if ((best.array() != from.model.parameters().array()).any())
         throw InputError(path, 0, 0,
                          "optimizer_state.best_state_dict is not the checkpoint's state_dict (the weights of its best epoch, " +
