@@ -744,11 +744,17 @@ std::string output_target(const std::string& given) {
 }
 
 void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs) {
+  // /dev/stdin, /dev/fd/0 and /proc/self/fd/0 read the same stream as "-", unless stdin is a
+  // regular file, which each reopens from its start (the second read found it empty, or JSON).
+  struct stat in {};
+  const bool stream = fstat(0, &in) != 0 || !S_ISREG(in.st_mode);
+  const auto reads_stdin = [&](const std::string& path) { return path == "-" || (stream && descriptor_named(path) == 0); };
   const std::pair<std::string, std::string>* first = nullptr;
   for (const auto& input : inputs) {
-    if (input.second != "-") continue;
+    if (!reads_stdin(input.second)) continue;
     if (first != nullptr)
-      throw InputError(first->first + " - and " + input.first + " - both read stdin; give one of them as a file");
+      throw InputError(first->first + " " + first->second + " and " + input.first + " " + input.second +
+                       " both read stdin; give one of them as a file");
     first = &input;
   }
 }

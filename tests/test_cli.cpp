@@ -507,6 +507,24 @@ TEST_CASE("stdin that is a folder or closed is a read error, not an empty input"
   }
 }
 
+// Found by fuzzing: --model - --input /dev/stdin read the model, then said the history was empty.
+TEST_CASE("stdin named as /dev/stdin or /dev/fd/0 counts as -: a pipe is read once, a file redirected twice", "[cli]") {
+  TempDir dir;
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";
+  dir.write("h.csv", "y\n1\n3\n2\n5\n4\n6\n5\n8\n7\n9\n");
+  REQUIRE(run_cli("train --data h.csv --target y --look-back 2 --hidden 2 --epochs 1 --ensemble 1 --quiet --output m.json",
+                  dir.path()).exit_code == 0);
+  for (const std::string alias : {"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"}) {
+    INFO(alias);
+    const RunResult piped = run_shell("cat m.json | " + binary + "predict --model - --input " + alias, dir.path());
+    CHECK(piped.exit_code == 2);
+    CHECK(piped.err == "lstm-forecast: --model - and --input " + alias + " both read stdin; give one of them as a file\n");
+    // A regular file on stdin is opened again from its start by its name: both read it whole.
+    const RunResult redirected = run_shell(binary + "predict --model " + alias + " --input - < h.csv", dir.path());
+    CHECK_THAT(redirected.err, !Contains("both read stdin"));
+  }
+}
+
 TEST_CASE("a config read from /dev/stdin or a process substitution finds its data from the working folder", "[cli]") {
   // As with --config -: a stream has no folder of its own (a hunt: /dev/fd/data/... was looked for).
   TempDir dir;
