@@ -137,6 +137,9 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     const RunResult unknown = run_cli("predict --model m.json --series nope", dir.path());
     CHECK(unknown.exit_code == 2);
     CHECK_THAT(unknown.err, Contains("no series 'nope'"));
+    const RunResult fitted = run_cli("predict --model m.json --fitted", dir.path());
+    CHECK(fitted.exit_code == 2);
+    CHECK(fitted.err == "lstm-forecast: m.json: --fitted is for single-series checkpoints; this one holds many series\n");
   }
   SECTION("evaluate reports each series and the aggregate") {
     const RunResult evaluate = run_cli("evaluate --model m.json --series s0,s1,s2,s3,s4,s5", dir.path());

@@ -36,6 +36,11 @@ std::string given_flag(const ConfigFlags& flags, const std::string& key) {
   return "";
 }
 
+void require_data_path(const Config& config, const ConfigFlags& flags) {
+  if (config.data.path.empty() && !flags.config_file.empty())
+    throw InputError(source_name(flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
+}
+
 Config resolve_config(const ConfigFlags& flags, const Config& base) {
   Config config = base;
   check_stdin_once({{"--config", flags.config_file}, {"--data", given_flag(flags, "data.path")}});

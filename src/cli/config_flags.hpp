@@ -30,5 +30,7 @@ std::string given_flag(const ConfigFlags& flags, const std::string& key);
 // then the flags and --set settings given (a key set twice, by both or by two settings, is an
 // InputError); validated (every problem at once).
 Config resolve_config(const ConfigFlags& flags, const Config& base = Config{});
+// InputError naming the --config file when neither it nor a flag names the data (train, inspect).
+void require_data_path(const Config& config, const ConfigFlags& flags);
 
 }  // namespace lstmf::cli

@@ -30,6 +30,7 @@ Command add_inspect(CLI::App& app) {
       option->second->group("Train's flags without effect here (inspect trains and writes nothing)");
   return {command, [flags] {
             Config requested = resolve_config(*flags);
+            require_data_path(requested, *flags);
             // inspect trains nothing and writes nothing: flags only train reads, given here, say so
             // (a config file's keys are for train, and said nothing of).
             for (const char* key : kWithoutEffect) {

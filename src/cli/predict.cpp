@@ -72,7 +72,7 @@ int run_predict(const PredictArgs& args) {
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   if (missing) (loaded.panel ? loaded.panel->config : loaded.single->config).data.missing = *missing;
   if (loaded.panel) {
-    if (args.fitted) throw InputError("--fitted is for single-series checkpoints");
+    if (args.fitted) throw InputError(source_name(args.model), 0, 0, "--fitted is for single-series checkpoints; this one holds many series");
     return run_predict_panel(*loaded.panel, args.model, args.panel, args.input, args.output, args.horizon, args.threads, levels);
   }
   const Checkpoint& checkpoint = *loaded.single;

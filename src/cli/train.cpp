@@ -306,8 +306,7 @@ int run_train(const TrainArgs& args) {
                      " series of a many-series file, named by --series-column (data.series_column); without one the "
                      "file is one series");
   if (args.panel.strict) config.data.strict = true;
-  if (config.data.path.empty() && !args.flags.config_file.empty())
-    throw InputError(source_name(args.flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
+  require_data_path(config, args.flags);
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
   check_stdin_once({{"--config", args.flags.config_file}, {"its data.path", config.data.path}});  // the file's
