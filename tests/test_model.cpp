@@ -1,4 +1,5 @@
 #include <cmath>
+#include <regex>
 #include <set>
 #include <string>
 
@@ -39,7 +40,7 @@ TEST_CASE("a state_dict round-trips exactly and reaches the tensor PyTorch would
   const nlohmann::json state = model.state_dict_json();
   // PyTorch layout: weight_ih_l0[r][c] multiplies input c into gate row r.
   const auto& w = model.parameter("lstm.weight_ih_l0");
-  CHECK(state["lstm.weight_ih_l0"][5][1].get<double>() == model.parameters()[w.storage_index(5 * 2 + 1)]);
+  CHECK(static_cast<float>(state["lstm.weight_ih_l0"][5][1].get<double>()) == model.parameters()[w.storage_index(5 * 2 + 1)]);
   CHECK(state["lstm.weight_ih_l0"].size() == 16);
   CHECK(state["head.bias"].size() == 3);
 
@@ -49,6 +50,24 @@ TEST_CASE("a state_dict round-trips exactly and reaches the tensor PyTorch would
 
   const Model<double> wide(model);  // float -> double is exact
   CHECK(wide.parameters().cast<float>() == model.parameters());
+}
+
+TEST_CASE("a float weight is written in its shortest form and reads back as the same float, edge values too", "[model]") {
+  Rng rng(7);
+  Model<float> model = test::random_model<float>(rng, 1, 1, model_config({8}));
+  Eigen::VectorXf& p = model.parameters();
+  const float edges[] = {0.1f, -0.0f, 1.0f / 3, std::numeric_limits<float>::max(), std::numeric_limits<float>::lowest(),
+                         std::numeric_limits<float>::min(), std::numeric_limits<float>::denorm_min(), 16777217.0f, 3.4e-39f};
+  for (std::size_t i = 0; i < std::size(edges); ++i) p[static_cast<Eigen::Index>(i)] = edges[i];
+  const std::string text = model.state_dict_json().dump();
+  Model<float> copy(1, 1, model_config({8}));
+  copy.load_state_dict(nlohmann::json::parse(text), "state_dict");
+  CHECK((copy.parameters().array() == p.array()).all());
+  CHECK(std::signbit(copy.parameters()[1]));
+  // Short: far shorter than the floats' exact doubles, which a double model writes (17 digits).
+  CHECK(static_cast<double>(text.size()) < 0.75 * static_cast<double>(Model<double>(model).state_dict_json().dump().size()));
+  for (const char* shortest : {"0.1", "0.33333334", "1.1754944e-38", "1e-45", "3.4e-39", "16777216.0"})
+    CHECK(std::regex_search(text, std::regex(std::string("[\\[,]") + std::regex_replace(shortest, std::regex("\\."), "\\.") + "[\\],]")));
 }
 
 TEST_CASE("loading a state_dict names every wrong name, shape and value", "[model][lstm]") {

@@ -40,7 +40,9 @@ struct ParameterInfo {
 
 using ParameterLayout = std::vector<ParameterInfo>;
 
-// A buffer laid out by `layout` as state_dict JSON: {name: nested arrays in PyTorch's shape}.
+// A buffer laid out by `layout` as state_dict JSON: {name: nested arrays in PyTorch's shape}. A
+// float is written in its shortest decimal form that reads back as the same float (9 digits at
+// most), a double exactly.
 template <typename Scalar>
 nlohmann::json to_state_dict(const ParameterLayout& layout, const Scalar* flat);
 // Reads such JSON into `flat`. Every name must be present and known, every shape right, every
