@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <string_view>
+#include <unordered_map>
 
 #include "lstmf/config.hpp"
 #include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 #include "lstmf/random.hpp"
 
 namespace lstmf {
@@ -50,9 +52,34 @@ bool SeriesSelection::selects(const std::string& id) const {
   return id_set.empty() ? std::find(ids.begin(), ids.end(), id) != ids.end() : id_set.count(id) > 0;
 }
 
-SeriesSelection make_selection(const std::string& ids, const std::string& shard) {
+std::vector<std::string> read_series_list(const std::string& path) {
+  const std::string text = read_text(path);
+  std::vector<std::string> ids;
+  std::unordered_map<std::string, long> line_of;
+  long line = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    ++line;
+    std::string_view id = trim_blanks(std::string_view(text).substr(start, end - start));
+    if (!id.empty() && id.back() == '\r') id = trim_blanks(id.substr(0, id.size() - 1));
+    start = end + 1;
+    if (id.empty()) continue;
+    const auto [at, added] = line_of.emplace(std::string(id), line);
+    if (!added)
+      throw InputError(source_name(path), line, 0,
+                       "series " + quote(std::string(id)) + " is listed twice (first on line " + std::to_string(at->second) + ")");
+    ids.emplace_back(id);
+  }
+  return ids;
+}
+
+SeriesSelection make_selection(const std::string& ids, const std::string& shard, const std::vector<std::string>& listed) {
   SeriesSelection selection;
   if (!shard.empty()) selection.shard = parse_shard(shard);
+  for (const std::string& id : listed) {
+    if (!selection.id_set.emplace(id).second) throw InputError("--series-file: series " + quote(id) + " is given twice");
+    selection.ids.push_back(id);
+  }
   // Ids are trimmed of spaces and tabs, as the file's are when read (series.cpp), so ' a' is 'a'.
   for (const auto& item : split_flag_list("--series", ids)) {
     const std::string_view id = trim_blanks(item);

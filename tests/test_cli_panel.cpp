@@ -137,6 +137,16 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     const RunResult unknown = run_cli("predict --model m.json --series nope", dir.path());
     CHECK(unknown.exit_code == 2);
     CHECK_THAT(unknown.err, Contains("no series 'nope'"));
+    // --series-file: the same selection from a file (one id a line) or stdin; not with --series.
+    dir.write("ids.txt", "s1\n\ns0\n");
+    const RunResult listed = run_cli("predict --model m.json --series-file ids.txt", dir.path());
+    INFO(listed.err);
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.out == run_cli("predict --model m.json --series s1,s0", dir.path()).out);
+    CHECK(run_cli("predict --model m.json --series-file -", dir.path(), "s1\ns0\n").out == listed.out);
+    CHECK(run_cli("predict --model m.json --series-file ids.txt --series s1", dir.path()).exit_code == 2);
+    CHECK(run_cli("predict --model - --series-file -", dir.path()).err ==
+          "lstm-forecast: --model - and --series-file - both read stdin; give one of them as a file\n");
     const RunResult fitted = run_cli("predict --model m.json --fitted", dir.path());
     CHECK(fitted.exit_code == 2);
     CHECK(fitted.err == "lstm-forecast: m.json: --fitted is for single-series checkpoints; this one holds many series\n");

@@ -7,6 +7,7 @@
 #include "lstmf/error.hpp"
 #include "lstmf/selection.hpp"
 #include "lstmf/series.hpp"
+#include "support.hpp"
 
 using namespace lstmf;
 using Catch::Contains;
@@ -97,6 +98,21 @@ TEST_CASE("make_selection trims ids and refuses blank or repeated ones", "[selec
   CHECK_THROWS_WITH(make_selection("a, ", ""), Contains("an id of spaces alone"));
   CHECK_THROWS_WITH(make_selection("a,b, a", ""), Contains("--series: series 'a' is given twice"));
   CHECK_THROWS_WITH(make_selection("a", "3/3"), Contains("0 <= K < N"));
+}
+
+TEST_CASE("a series file lists one id a line, kept whole, trimmed, blank lines skipped", "[selection]") {
+  test::TempDir dir;
+  // Commas and quotes are part of an id here (no splitting), CRLF line ends are not.
+  dir.write("ids.txt", "a,1\r\n  \"q\"  \n\n\t\nb\n");
+  const std::vector<std::string> ids = read_series_list(dir.file("ids.txt"));
+  CHECK(ids == std::vector<std::string>{"a,1", "\"q\"", "b"});
+  const SeriesSelection selection = make_selection("", "", ids);
+  CHECK(selection.selects("a,1"));
+  CHECK_FALSE(selection.selects("a"));
+  dir.write("twice.txt", "a\nb\n\n a\n");
+  CHECK_THROWS_WITH(read_series_list(dir.file("twice.txt")), Contains("twice.txt:4: series 'a' is listed twice (first on line 1)"));
+  CHECK_THROWS_AS(read_series_list(dir.file("none.txt")), IoError);
+  CHECK(read_series_list(dir.write("empty.txt", "\n\n")).empty());
 }
 
 TEST_CASE("quoted_ids shows five ids and counts the rest", "[selection]") {

@@ -38,8 +38,13 @@ struct SeriesSelection {
   // that goes on past its series' failures, which its checkpoint records for merge.
   bool shard_of_split() const { return shard.count > 1 && ids.empty(); }
 };
-// "a,b,c" -> ids (--series); shard text "" = no shard.
-SeriesSelection make_selection(const std::string& ids, const std::string& shard);
+// "a,b,c" -> ids (--series), then `listed` ids as they are (--series-file); shard text "" = no shard.
+SeriesSelection make_selection(const std::string& ids, const std::string& shard, const std::vector<std::string>& listed = {});
+// The ids of a file of one id per line (--series-file; "-" = stdin), trimmed of spaces and tabs as
+// the data's are, blank lines skipped: an id may hold commas and quotes, not a line break. The
+// command line cannot carry many ids (Linux takes 128 KiB an argument: about 20,000 short ids).
+// InputError naming the file and line for an id listed twice; IoError when it cannot be read.
+std::vector<std::string> read_series_list(const std::string& path);
 
 // The series of `set` that `selection` picks, in order. InputError naming `source` when an id asked
 // for by name is not in the set, SeriesSet::unread included (listing a few that are).

@@ -177,7 +177,7 @@ int run_evaluate(EvaluateArgs args) {
   if (args.model.empty()) throw InputError("--model is required (or --protocol DIR for the accuracy protocol)");
   refuse_other_mode(args);
   check_writable("-");
-  check_stdin_once({{"--model", args.model}, {"--input", args.input}});
+  check_stdin_once({{"--model", args.model}, {"--input", args.input}, {"--series-file", args.panel.series_file}});
   const std::optional<MissingPolicy> missing = history_missing(*args.missing_option, args.missing);
   if (args.horizon_option->count() > 0) args.options.horizon = args.horizon;
   if (args.origins_option->count() > 0) args.options.origins = args.origins;
@@ -281,7 +281,8 @@ Command add_evaluate(CLI::App& app) {
       ->capture_default_str();
   add_panel_flags(*command, args->panel, false);
   args->model_only.insert(args->model_only.end(), {args->horizon_option, args->origins_option, args->season_option,
-                                                   command->get_option("--series"), command->get_option("--shard")});
+                                                   command->get_option("--series"), command->get_option("--series-file"),
+                                                   command->get_option("--shard")});
   return {command, [args] { return run_evaluate(*args); }};
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,11 +18,18 @@
 namespace lstmf::cli {
 
 struct PanelArgs {
-  std::string series;  // --series ID[,ID]
-  std::string shard;   // --shard K/N
-  bool strict = false; // --strict (train)
-  SeriesSelection selection() const { return make_selection(series, shard); }
-  bool selects_some() const { return !series.empty() || !shard.empty(); }
+  std::string series;       // --series ID[,ID]
+  std::string series_file;  // --series-file FILE: one id per line (read once, by selection())
+  std::string shard;        // --shard K/N
+  bool strict = false;      // --strict (train)
+  SeriesSelection selection() const {
+    if (!listed) listed = series_file.empty() ? std::vector<std::string>{} : read_series_list(series_file);
+    return make_selection(series, shard, *listed);
+  }
+  bool selects_some() const { return !series.empty() || !series_file.empty() || !shard.empty(); }
+
+ private:
+  mutable std::optional<std::vector<std::string>> listed;
 };
 
 void add_panel_flags(CLI::App& command, PanelArgs& args, bool train);

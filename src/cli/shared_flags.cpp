@@ -105,6 +105,11 @@ void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
                               : std::string();
           },
           ""));
+  command.add_option("--series-file", args.series_file,
+                     "many series: only the series ids listed in FILE, one per line (- reads stdin), for more ids "
+                     "than a command line holds")
+      ->type_name("FILE")
+      ->excludes("--series");
   command.add_option("--shard", args.shard,
                      "many series: only shard K of N, the series whose FNV-1a hash of the id modulo N is K")
       ->type_name("K/N");
@@ -114,7 +119,7 @@ void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
 }
 
 std::string no_series_note(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& model) {
-  if (!args.series.empty() && !args.shard.empty())
+  if ((!args.series.empty() || !args.series_file.empty()) && !args.shard.empty())
     return "none of the series asked for (--series) falls in shard " + printable(args.shard) + " (--shard picks by a hash of the id)";
   if (!args.shard.empty()) return "shard " + printable(args.shard) + " holds none of the series of " + printable(source_name(model));
   return printable(source_name(model)) + (checkpoint.shard ? " (shard " + checkpoint.shard->text() + ")" : std::string()) +

@@ -254,7 +254,8 @@ int run_train(const TrainArgs& args) {
   Config base;
   check_stdin_once({{"--resume", args.resume},
                     {"--config", args.flags.config_file},
-                    {"--data", given_flag(args.flags, "data.path")}});
+                    {"--data", given_flag(args.flags, "data.path")},
+                    {"--series-file", args.panel.series_file}});
   // A checkpoint read from stdin has no file to be written over: the resumed one needs a name.
   const auto refuse_resume_stream = [&] {
     if (args.resume == "-" || args.resume == "/dev/stdin" || args.resume.rfind("/dev/fd/", 0) == 0 ||
@@ -309,7 +310,7 @@ int run_train(const TrainArgs& args) {
   require_data_path(config, args.flags);
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
-  check_stdin_once({{"--config", args.flags.config_file}, {"its data.path", config.data.path}});  // the file's
+  check_stdin_once({{"--config", args.flags.config_file}, {"its data.path", config.data.path}, {"--series-file", args.panel.series_file}});  // the file's
   // --output may be --resume's checkpoint (training continues in place); nothing else it reads.
   check_distinct("--output", config.output.path, {{"--data", config.data.path}, {"--config", args.flags.config_file}});
   check_distinct_outputs("--output", config.output.path, "--log-json", config.output.log_json);
