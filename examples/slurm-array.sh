@@ -4,6 +4,11 @@
 #   sbatch --array=0-15 examples/slurm-array.sh CONFIG OUT_DIR        # 16 shards, one task each
 #   sbatch --dependency=afterok:<array job id> examples/slurm-array.sh --merge OUT_DIR 16
 #
+# The merge job holds every shard's series in memory as it writes: give it about the total size of
+# the shard checkpoints (sbatch --mem=8G ... --merge: flags override the 2G below; 10,000 series of
+# 50 hidden units merged at about 2 GB of checkpoints and 3 GB peak). A shard cancelled with scancel
+# gets SIGTERM and saves the series it finished, within Slurm's KillWait (30 s by default).
+#
 # Task K of an array of N (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) trains shard K/N: the series
 # whose FNV-1a hash of the id, modulo N, is K (README, "Scaling out"), on the task's CPUs, and
 # forecasts them. The merge job joins OUT_DIR/model-K-of-N.json and forecast-K-of-N.csv into
