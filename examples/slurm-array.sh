@@ -5,8 +5,9 @@
 #   sbatch --dependency=afterok:<array job id> examples/slurm-array.sh --merge OUT_DIR 16
 #
 # The merge job holds every shard's series in memory as it writes: give it about the total size of
-# the shard checkpoints (sbatch --mem=8G ... --merge: flags override the 2G below; 10,000 series of
-# 50 hidden units merged at about 2 GB of checkpoints and 3 GB peak). A shard cancelled with scancel
+# the shard checkpoints (sbatch --mem=8G ... --merge: flags override the 2G below; measured: two
+# shards of 10,000 series of 50 hidden units, 3.0 GB of checkpoints as written before 2026-12-06,
+# merged at 3.0 GB peak). A shard cancelled with scancel
 # gets SIGTERM and saves the series it finished, within Slurm's KillWait (30 s by default).
 #
 # Task K of an array of N (SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_COUNT) trains shard K/N: the series
