@@ -43,9 +43,17 @@ export -f run_shard
 # -q: parallel joins the command into a line for its shell; quoted, "my panel.csv" stays one word.
 # --termseq: on Ctrl-C (or a failed shard, --halt) each running shard gets SIGINT and a minute to save
 # the series it finished (train's Ctrl-C); parallel's default (TERM three times, then KILL within
-# half a second) killed them while they wrote, and nothing was saved.
-PARALLEL_SHELL=bash parallel --will-cite -q --halt now,fail=1 --termseq INT,60000,TERM,5000,KILL,25 -j "$JOBS" \
-  run_shard {} "$@" ::: $(seq 0 $((N - 1)))
+# half a second) killed them while they wrote, and nothing was saved. --ungroup: a stopped
+# shard's own message (how many series it saved) is shown, not dropped with its buffered output.
+status=0
+PARALLEL_SHELL=bash parallel --will-cite -q --ungroup --halt now,fail=1 --termseq INT,60000,TERM,5000,KILL,25 \
+  -j "$JOBS" run_shard {} "$@" ::: $(seq 0 $((N - 1))) || status=$?
+if [ "$status" -ne 0 ]; then
+  for f in "$OUT"/model-*-of-"$N".json; do
+    if [ -e "$f" ]; then echo "kept: $f (lstm-forecast merge takes it; running this script again trains every shard anew)" >&2; fi
+  done
+  exit "$status"
+fi
 
 models=() forecasts=()
 for k in $(seq 0 $((N - 1))); do

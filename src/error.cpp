@@ -1,5 +1,8 @@
 #include "lstmf/error.hpp"
 
+#include <locale.h>
+#include <wchar.h>
+
 #include <algorithm>
 #include <charconv>
 #include <iterator>
@@ -113,9 +116,19 @@ std::string format_number(double value) {
 std::string printable_whole(std::string_view text) { return printable(text, std::numeric_limits<std::size_t>::max()); }
 
 std::size_t display_columns(std::string_view text) {
-  // East Asian wide and fullwidth characters and emoji take 2 columns, combining marks none (the
-  // main ranges of Unicode's EastAsianWidth W/F and of wcwidth's zero-width marks).
+  // glibc's wcwidth under C.UTF-8 (Debian's libc-bin: Unicode's East Asian Width and zero-width
+  // marks), asked under a locale of this thread alone (uselocale) so that the process's stays "C";
+  // without that locale, the main ranges: wide and fullwidth characters and emoji 2, combining
+  // marks 0.
+  static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
   const auto width_of = [](char32_t c) -> std::size_t {
+    if (utf8 != static_cast<locale_t>(nullptr)) {
+      const locale_t before = uselocale(utf8);
+      const int width = wcwidth(static_cast<wchar_t>(c));
+      uselocale(before);
+      if (width >= 0) return static_cast<std::size_t>(width);
+      return 1;  // a control character (escaped before it reaches a table)
+    }
     if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || (c >= 0xFE00 && c <= 0xFE0F)) return 0;
     const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
                       (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||

@@ -744,11 +744,16 @@ std::string output_target(const std::string& given) {
 }
 
 void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs) {
-  // /dev/stdin, /dev/fd/0 and /proc/self/fd/0 read the same stream as "-", unless stdin is a
-  // regular file, which each reopens from its start (the second read found it empty, or JSON).
+  // A path to stdin's stream (/dev/stdin, /dev/fd/0, /proc/thread-self/fd/0, /dev//stdin: whatever
+  // names the same pipe or terminal) reads what "-" reads, unless stdin is a regular file, which
+  // each reopens from its start (the second read found it empty, or JSON).
   struct stat in {};
-  const bool stream = fstat(0, &in) != 0 || !S_ISREG(in.st_mode);
-  const auto reads_stdin = [&](const std::string& path) { return path == "-" || (stream && descriptor_named(path) == 0); };
+  const bool stream = fstat(0, &in) == 0 && !S_ISREG(in.st_mode);
+  const auto reads_stdin = [&](const std::string& path) {
+    if (path == "-") return true;
+    struct stat named {};
+    return stream && !path.empty() && ::stat(path.c_str(), &named) == 0 && named.st_dev == in.st_dev && named.st_ino == in.st_ino;
+  };
   const std::pair<std::string, std::string>* first = nullptr;
   for (const auto& input : inputs) {
     if (!reads_stdin(input.second)) continue;

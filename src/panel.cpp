@@ -625,7 +625,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
     return loaded;
   }
   if (!selection.everything())
-    throw InputError(source, 0, 0, "--series and --shard pick series of a many-series checkpoint; this one holds one series");
+    throw InputError(source, 0, 0, "--series, --series-file and --shard pick series of a many-series checkpoint; this one holds one series");
   loaded.single = checkpoint_from_json(root, source);
   return loaded;
 }

@@ -53,7 +53,8 @@ bool SeriesSelection::selects(const std::string& id) const {
 }
 
 std::vector<std::string> read_series_list(const std::string& path) {
-  const std::string text = read_text(path);
+  std::string text = read_text(path);
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a byte order mark, as the CSV reader skips it
   std::vector<std::string> ids;
   std::unordered_map<std::string, long> line_of;
   long line = 0;
@@ -70,6 +71,9 @@ std::vector<std::string> read_series_list(const std::string& path) {
                        "series " + quote(std::string(id)) + " is listed twice (first on line " + std::to_string(at->second) + ")");
     ids.emplace_back(id);
   }
+  // None would select every series: an empty list (jq over a checkpoint without left_out) retrained
+  // the whole file (a review).
+  if (ids.empty()) throw InputError(source_name(path), 0, 0, "lists no series ids (one a line); expected at least one");
   return ids;
 }
 

@@ -1092,6 +1092,9 @@ std::vector<std::string> grouped_series_notes(const std::vector<std::pair<std::s
     if (added) groups.push_back({reason, {}});
     groups[at->second].second.push_back(&id);
   }
+  // The reasons of the most series first (ties in the order seen): 1,000 series of one reason came
+  // after ten series of a reason each, and went unnamed (a review).
+  std::stable_sort(groups.begin(), groups.end(), [](const auto& a, const auto& b) { return a.second.size() > b.second.size(); });
   std::vector<std::string> out;
   std::size_t rest_series = 0;
   for (std::size_t g = 0; g < groups.size(); ++g) {

@@ -514,7 +514,7 @@ TEST_CASE("stdin named as /dev/stdin or /dev/fd/0 counts as -: a pipe is read on
   dir.write("h.csv", "y\n1\n3\n2\n5\n4\n6\n5\n8\n7\n9\n");
   REQUIRE(run_cli("train --data h.csv --target y --look-back 2 --hidden 2 --epochs 1 --ensemble 1 --quiet --output m.json",
                   dir.path()).exit_code == 0);
-  for (const std::string alias : {"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"}) {
+  for (const std::string alias : {"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0", "/proc/thread-self/fd/0", "/dev//stdin"}) {
     INFO(alias);
     const RunResult piped = run_shell("cat m.json | " + binary + "predict --model - --input " + alias, dir.path());
     CHECK(piped.exit_code == 2);

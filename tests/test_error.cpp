@@ -76,6 +76,8 @@ TEST_CASE("display_columns counts what a terminal shows: wide characters 2, comb
   CHECK(display_columns("\xe5\xba\x97\xe8\x88\x97") == 4);                  // 店舗: two each
   CHECK(display_columns("e\xcc\x81") == 1);                                 // e + combining acute
   CHECK(display_columns("\xf0\x9f\x9a\x80") == 2);                          // an emoji (U+1F680)
+  CHECK(display_columns("\xe2\x98\x95") == 2);                              // hot beverage (U+2615)
+  CHECK(display_columns("a\xd6\x91") == 1);                                 // a + a Hebrew accent (U+0591)
   CHECK(display_columns("\xe5\xba") == 1);                                  // a character cut short: one
   CHECK(display_columns("\x80\x80") == 0);                                  // stray continuation bytes: none
 }

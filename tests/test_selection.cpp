@@ -112,7 +112,10 @@ TEST_CASE("a series file lists one id a line, kept whole, trimmed, blank lines s
   dir.write("twice.txt", "a\nb\n\n a\n");
   CHECK_THROWS_WITH(read_series_list(dir.file("twice.txt")), Contains("twice.txt:4: series 'a' is listed twice (first on line 1)"));
   CHECK_THROWS_AS(read_series_list(dir.file("none.txt")), IoError);
-  CHECK(read_series_list(dir.write("empty.txt", "\n\n")).empty());
+  // No id would select every series (an empty list retrained the whole file): an error.
+  CHECK_THROWS_WITH(read_series_list(dir.write("empty.txt", "\n \n")), Contains("empty.txt: lists no series ids"));
+  CHECK_THROWS_AS(read_series_list(dir.write("none.txt", "")), InputError);
+  CHECK(read_series_list(dir.write("bom.txt", "\xEF\xBB\xBFs1\ns2\n")) == std::vector<std::string>{"s1", "s2"});
 }
 
 TEST_CASE("quoted_ids shows five ids and counts the rest", "[selection]") {

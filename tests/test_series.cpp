@@ -724,6 +724,7 @@ TEST_CASE("many series' notes are grouped by reason, and only the first reasons 
   notes.emplace_back("again", "reason 12");
   const std::vector<std::string> lines = grouped_series_notes(notes, line, rest);
   REQUIRE(lines.size() == kShownSeriesNotes + 1);
-  CHECK(lines.front() == "series 's0': reason 0");
-  CHECK(lines.back() == "and 4 more");
+  CHECK(lines.front() == "2 series ('s12', 'again'): reason 12");  // the most series first, then as seen
+  CHECK(lines[1] == "series 's0': reason 0");
+  CHECK(lines.back() == "and 3 more");
 }

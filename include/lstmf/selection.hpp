@@ -43,7 +43,8 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard,
 // The ids of a file of one id per line (--series-file; "-" = stdin), trimmed of spaces and tabs as
 // the data's are, blank lines skipped: an id may hold commas and quotes, not a line break. The
 // command line cannot carry many ids (Linux takes 128 KiB an argument: about 20,000 short ids).
-// InputError naming the file and line for an id listed twice; IoError when it cannot be read.
+// InputError naming the file (and line) for an id listed twice or no id at all (which would select
+// every series); IoError when it cannot be read. A leading byte order mark is skipped.
 std::vector<std::string> read_series_list(const std::string& path);
 
 // The series of `set` that `selection` picks, in order. InputError naming `source` when an id asked

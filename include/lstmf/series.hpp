@@ -184,9 +184,10 @@ std::string last_value_jump_note(const SeriesSet& set, const std::vector<std::st
 // One note for many series from each one's (id, note), in order: "series 'b': <its note>", and how
 // many more have one ("; so did 2 more series ('c', 'd')"); "" for none.
 std::string series_notes_summary(const std::vector<std::pair<std::string, std::string>>& notes);
-// Lines for many series' (id, reason), in order, the series of one reason together: line(who,
-// reason) with who "series 'a'" for one, "3 series ('a', 'b', 'c')" or "40 series ('a', 'b', 'c',
-// ...)" for more; at most kShownSeriesNotes reasons, then rest(n) for the n series of the others
+// Lines for many series' (id, reason), the series of one reason together, the reasons of the most
+// series first (ties in the order seen): line(who, reason) with who "series 'a'" for one, "3 series
+// ('a', 'b', 'c')" or "40 series ('a', 'b', 'c', ...)" for more, ids in the order seen; at most
+// kShownSeriesNotes reasons, then rest(n) for the n series of the others
 // (one line per series was 6 MB of stderr for a file of 25,000 short series).
 constexpr std::size_t kShownSeriesNotes = 10;
 std::vector<std::string> grouped_series_notes(const std::vector<std::pair<std::string, std::string>>& notes,

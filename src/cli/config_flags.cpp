@@ -37,7 +37,12 @@ std::string given_flag(const ConfigFlags& flags, const std::string& key) {
 }
 
 void require_data_path(const Config& config, const ConfigFlags& flags) {
-  if (config.data.path.empty() && !flags.config_file.empty())
+  // The config is blamed when it alone set data.path (--set data.path= emptied it: then not).
+  const auto option = flags.options.find("data.path");
+  const bool by_flag = (option != flags.options.end() && option->second->count() > 0) ||
+                       std::any_of(flags.settings.begin(), flags.settings.end(),
+                                   [](const std::string& s) { return s.rfind("data.path=", 0) == 0; });
+  if (config.data.path.empty() && !flags.config_file.empty() && !by_flag)
     throw InputError(source_name(flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
 }
 

@@ -43,7 +43,10 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
     const std::string source = history ? history->source : source_name(model);
     for (const std::string& line : grouped_series_notes(
              untrained, [&](const std::string& who, const std::string& reason) { return "note: " + source + ": " + who + " not forecast: " + reason; },
-             [&](std::size_t n) { return "note: " + source + ": and " + std::to_string(n) + " more series not forecast, for other reasons"; }))
+             [&](std::size_t n) {
+               return "note: " + source + ": and " + std::to_string(n) + " more series not forecast, for other reasons (" +
+                      (history ? "evaluate --json with the same --input lists each" : "the checkpoint's left_out lists each") + ")";
+             }))
       Talk() << line;
   }
   if (checkpoint.series.empty()) Talk() << "note: " << no_series_note(checkpoint, args, model) << ": the forecast is its header alone";

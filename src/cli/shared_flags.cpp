@@ -120,7 +120,7 @@ void add_panel_flags(CLI::App& command, PanelArgs& args, bool train) {
 
 std::string no_series_note(const PanelCheckpoint& checkpoint, const PanelArgs& args, const std::string& model) {
   if ((!args.series.empty() || !args.series_file.empty()) && !args.shard.empty())
-    return "none of the series asked for (--series) falls in shard " + printable(args.shard) + " (--shard picks by a hash of the id)";
+    return std::string("none of the series asked for (") + (args.series.empty() ? "--series-file" : "--series") + ") falls in shard " + printable(args.shard) + " (--shard picks by a hash of the id)";
   if (!args.shard.empty()) return "shard " + printable(args.shard) + " holds none of the series of " + printable(source_name(model));
   return printable(source_name(model)) + (checkpoint.shard ? " (shard " + checkpoint.shard->text() + ")" : std::string()) +
          " holds no series";

@@ -303,7 +303,7 @@ int run_train(const TrainArgs& args) {
                               : "") +
                          "; give --data FILE");
   if (config.data.series_column.empty() && (args.panel.selects_some() || args.panel.strict))
-    throw InputError(std::string(args.panel.selects_some() ? "--series and --shard pick" : "--strict refuses (rather than skips)") +
+    throw InputError(std::string(args.panel.selects_some() ? "--series, --series-file and --shard pick" : "--strict refuses (rather than skips)") +
                      " series of a many-series file, named by --series-column (data.series_column); without one the "
                      "file is one series");
   if (args.panel.strict) config.data.strict = true;
