@@ -828,6 +828,14 @@ TEST_CASE("the GNU parallel example with -j 2 equals a single-process run", "[cl
                                      dir.path());
   CHECK(failed.exit_code != 0);
   CHECK(!file_exists(dir.file("outf/model.json")));
+  // The shards' checkpoints left (finished, or saved when parallel interrupted them: --termseq
+  // sends SIGINT) are each named, and only they.
+  for (const std::string k : {"0", "1", "2"}) {
+    const std::string shard = "outf/model-" + k + "-of-3.json";
+    INFO(failed.err);
+    CHECK(file_exists(dir.file(shard)) == (failed.err.find("kept: " + shard + " (lstm-forecast merge takes it") != std::string::npos));
+  }
+  CHECK_FALSE(file_exists(dir.file("outf/model-1-of-3.json")));
 }
 
 TEST_CASE("inspect shows the split and windows many-series train uses, and the series it skips", "[cli-panel]") {
