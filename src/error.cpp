@@ -123,11 +123,8 @@ std::size_t display_columns(std::string_view text) {
   static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
   const auto width_of = [](char32_t c) -> std::size_t {
     if (utf8 != static_cast<locale_t>(nullptr)) {
-      const locale_t before = uselocale(utf8);
       const int width = wcwidth(static_cast<wchar_t>(c));
-      uselocale(before);
-      if (width >= 0) return static_cast<std::size_t>(width);
-      return 1;  // a control character (escaped before it reaches a table)
+      return width >= 0 ? static_cast<std::size_t>(width) : 1;  // < 0: a control character (escaped before a table)
     }
     if ((c >= 0x0300 && c <= 0x036F) || (c >= 0x200B && c <= 0x200F) || (c >= 0xFE00 && c <= 0xFE0F)) return 0;
     const bool wide = (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
@@ -137,20 +134,19 @@ std::size_t display_columns(std::string_view text) {
                       (c >= 0x1F900 && c <= 0x1F9FF) || (c >= 0x20000 && c <= 0x3FFFD);
     return wide ? 2 : 1;
   };
+  const locale_t before = utf8 != static_cast<locale_t>(nullptr) ? uselocale(utf8) : static_cast<locale_t>(nullptr);
   std::size_t columns = 0;
   for (std::size_t i = 0; i < text.size();) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
-    if (length == 1 || i + length > text.size()) {  // ASCII, or a byte not starting a whole character: one column
-      columns += (lead & 0xC0) == 0x80 ? 0 : 1;
+    const std::size_t length = utf8_length(text, i);
+    if (length == 0) {  // a byte of no whole character: a stray continuation byte none, another one
+      columns += (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80 ? 0 : 1;
       ++i;
       continue;
     }
-    char32_t c = lead & (0x7F >> length);
-    for (std::size_t k = 1; k < length; ++k) c = (c << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    columns += width_of(c);
+    columns += width_of(code_point(text, i, length));
     i += length;
   }
+  if (before != static_cast<locale_t>(nullptr)) uselocale(before);
   return columns;
 }
 
