@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "commands.hpp"
 #include "lstmf/error.hpp"
@@ -27,22 +28,26 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags) {
       ->take_all();
 }
 
-std::string given_flag(const ConfigFlags& flags, const std::string& key) {
+namespace {
+
+// The text given for `key` by its flag or by --set KEY=VALUE (the same request), "" included;
+// nullopt when neither gave it.
+std::optional<std::string> given_text(const ConfigFlags& flags, const std::string& key) {
   const auto option = flags.options.find(key);
   if (option != flags.options.end() && option->second->count() > 0) return flags.text.at(key);
-  for (const std::string& setting : flags.settings)  // --set KEY=VALUE, the same request
+  for (const std::string& setting : flags.settings)
     if (setting.size() > key.size() && setting.compare(0, key.size(), key) == 0 && setting[key.size()] == '=')
       return setting.substr(key.size() + 1);
-  return "";
+  return std::nullopt;
 }
+
+}  // namespace
+
+std::string given_flag(const ConfigFlags& flags, const std::string& key) { return given_text(flags, key).value_or(""); }
 
 void require_data_path(const Config& config, const ConfigFlags& flags) {
   // The config is blamed when it alone set data.path (--set data.path= emptied it: then not).
-  const auto option = flags.options.find("data.path");
-  const bool by_flag = (option != flags.options.end() && option->second->count() > 0) ||
-                       std::any_of(flags.settings.begin(), flags.settings.end(),
-                                   [](const std::string& s) { return s.rfind("data.path=", 0) == 0; });
-  if (config.data.path.empty() && !flags.config_file.empty() && !by_flag)
+  if (config.data.path.empty() && !flags.config_file.empty() && !given_text(flags, "data.path"))
     throw InputError(source_name(flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
 }
 
