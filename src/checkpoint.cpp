@@ -212,7 +212,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   json optimizer_state = std::exchange(out["optimizer_state"], json(nullptr));
   refuse_non_finite(out, "");
   out["optimizer_state"] = std::move(optimizer_state);
-  return out.dump(1) + "\n";
+  return checkpoint_layout(out) + "\n";
 }
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {

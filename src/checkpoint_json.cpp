@@ -1,5 +1,6 @@
 #include "checkpoint_json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -158,6 +159,33 @@ std::string first_non_finite(const json& j, const std::string& path) {
 
 }  // namespace
 
+namespace {
+
+bool numbers_alone(const json& array) {
+  return std::all_of(array.begin(), array.end(), [](const json& item) { return item.is_number(); });
+}
+
+void append_layout(std::string& out, const json& value, int depth) {
+  const bool object = value.is_object();
+  if (value.empty() || !(object || value.is_array()) || (!object && numbers_alone(value))) {
+    out += value.dump();  // a scalar, {}, [] or a row of numbers
+    return;
+  }
+  out += object ? "{\n" : "[\n";
+  const auto pad = static_cast<std::size_t>(depth) + 1;
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    if (it != value.begin()) out += ",\n";
+    out.append(pad, ' ');
+    if (object) out += json(it.key()).dump() + ": ";
+    append_layout(out, *it, depth + 1);
+  }
+  out += '\n';
+  out.append(pad - 1, ' ');
+  out += object ? '}' : ']';
+}
+
+}  // namespace
+
 void refuse_non_finite(const json& j, const std::string& where) {
   const std::string found = first_non_finite(j, where);
   if (!found.empty())
@@ -166,3 +194,13 @@ void refuse_non_finite(const json& j, const std::string& where) {
 }
 
 }  // namespace lstmf::checkpoint_json
+
+namespace lstmf {
+
+std::string checkpoint_layout(const nlohmann::json& value, int depth) {
+  std::string out;
+  checkpoint_json::append_layout(out, value, depth);
+  return out;
+}
+
+}  // namespace lstmf

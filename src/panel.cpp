@@ -308,18 +308,6 @@ json series_item_json(const PanelCheckpoint& checkpoint, const PanelSeries& s) {
   return item;
 }
 
-// Indents every line after the first of `text` by `spaces` more, as dump(1) does at that depth.
-std::string indent_lines(const std::string& text, int spaces) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  const std::string pad(static_cast<std::size_t>(spaces), ' ');
-  for (const char c : text) {
-    out += c;
-    if (c == '\n') out += pad;
-  }
-  return out;
-}
-
 }  // namespace
 
 
@@ -347,7 +335,7 @@ Checkpoint PanelCheckpoint::view(std::size_t i) const {
 // Writes the checkpoint through `append`: the top-level keys as one JSON tree with a placeholder for
 // the series, which are serialised a block at a time (in parallel) and spliced in, so the panel never
 // exists as one JSON tree or one string: memory holds one block of series texts. The result is
-// exactly dump(1) of the full tree (a test checks it).
+// exactly checkpoint_layout of the full tree (a test checks it).
 void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText& append) {
   json out = json::object();
   out["format"] = kCheckpointFormat;
@@ -369,9 +357,9 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
   }
   refuse_non_finite(out, "");
   out["series"] = nullptr;
-  const std::string text = out.dump(1) + "\n";
+  const std::string text = checkpoint_layout(out) + "\n";
   // The top-level key, found by its line: a raw line break followed by one space begins only a
-  // top-level key in dump(1) (strings hold line breaks escaped), so no value of the user's (a path
+  // top-level key in that layout (strings hold line breaks escaped), so no value of the user's (a path
   // or column named like the placeholder) can be taken for it.
   constexpr std::string_view kKey = "\n \"series\": ";
   constexpr std::string_view kPlaceholder = "null";
@@ -390,7 +378,7 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
       const json item = series_item_json(checkpoint, checkpoint.series[index]);
       refuse_non_finite(item, "series[" + std::to_string(index) + "]");
       items[static_cast<std::size_t>(i)] =
-          (first + i == 0 ? "[\n  " : "  ") + indent_lines(item.dump(1), 2) + (first + i + 1 < count ? ",\n" : "\n ]");
+          (first + i == 0 ? "[\n  " : "  ") + checkpoint_layout(item, 2) + (first + i + 1 < count ? ",\n" : "\n ]");
     });
     for (const auto& item : items) append(item);
   }

@@ -78,6 +78,45 @@ TEST_CASE("a checkpoint round-trips exactly", "[checkpoint]") {
   CHECK(j["data_tail"]["time"][2] == "2020-03");
 }
 
+TEST_CASE("checkpoint_layout is dump(1)'s layout with arrays of numbers alone on one line", "[checkpoint]") {
+  const json value = json::parse(R"({"b": [[1, 2.5], [-3e-07, 4]], "a": {"s": ["x", "y\n"], "e": [], "o": {}},
+                                    "m": [1, "two", null], "n": null, "t": true, "z": [0.1]})");
+  CHECK(checkpoint_layout(value) ==
+        "{\n"
+        " \"a\": {\n"
+        "  \"e\": [],\n"
+        "  \"o\": {},\n"
+        "  \"s\": [\n"
+        "   \"x\",\n"
+        "   \"y\\n\"\n"
+        "  ]\n"
+        " },\n"
+        " \"b\": [\n"
+        "  [1,2.5],\n"
+        "  [-3e-07,4]\n"
+        " ],\n"
+        " \"m\": [\n"
+        "  1,\n"
+        "  \"two\",\n"
+        "  null\n"
+        " ],\n"
+        " \"n\": null,\n"
+        " \"t\": true,\n"
+        " \"z\": [0.1]\n"
+        "}");
+  CHECK(json::parse(checkpoint_layout(value)) == value);
+  CHECK(checkpoint_layout(json(2.5)) == "2.5");
+  CHECK(checkpoint_layout(json::array()) == "[]");
+  INFO("at a depth, the lines after the first are indented as that deep in a tree");
+  CHECK(checkpoint_layout(json{{"k", {"v", "w"}}}, 2) == "{\n   \"k\": [\n    \"v\",\n    \"w\"\n   ]\n  }");
+  INFO("a checkpoint is written in it, a third smaller than dump(1)");
+  const std::string text = checkpoint_text(small_checkpoint());
+  const json read = json::parse(text);
+  CHECK(checkpoint_layout(read) + "\n" == text);
+  CHECK(text.size() < read.dump(1).size());
+  CHECK(text.find("\"lstm.bias_hh_l0\": [") != std::string::npos);
+}
+
 TEST_CASE("a refitted model's test tail round-trips, and only a refitted model has one", "[checkpoint]") {
   Checkpoint refitted = small_checkpoint();
   refitted.config.training.refit = Toggle::on;

@@ -320,10 +320,10 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     config.data.strict = true;
     CHECK_THROWS_WITH(fit_panel(config), Contains("series 'tiny': the series has 5 rows") && Contains("data.strict"));
   }
-  SECTION("the checkpoint text is dump(1) of its JSON and reads back the same") {
+  SECTION("the checkpoint text is checkpoint_layout of its JSON and reads back the same") {
     const std::string text = panel_checkpoint_text(one.checkpoint);
     const auto json = nlohmann::json::parse(text);
-    CHECK(json.dump(1) + "\n" == text);
+    CHECK(checkpoint_layout(json) + "\n" == text);
     CHECK(json["version"] == 3);
     CHECK(json["series"].size() == 3);
     {
@@ -348,7 +348,7 @@ TEST_CASE("per-series training skips short series, and each model depends on its
       named.columns.targets = {"\n \"series\": null"};
       const std::string spelt = panel_checkpoint_text(named);
       const auto read = nlohmann::json::parse(spelt);
-      CHECK(read.dump(1) + "\n" == spelt);
+      CHECK(checkpoint_layout(read) + "\n" == spelt);
       CHECK(read["config"]["output"]["path"] == "@series@");
       CHECK(read["series"].size() == 3);
     }

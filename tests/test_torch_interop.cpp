@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <sys/wait.h>
@@ -289,6 +290,9 @@ TEST_CASE("from-checkpoint then to-checkpoint gives back the same checkpoint", "
                  "to-checkpoint");
       // The same values and layout; nlohmann's Grisu2 may spell a double with one digit more.
       CHECK(read_json(dir.file("again.json")) == json::parse(cpp_text));
+      const std::regex number(R"(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)");
+      const auto spelt_alike = [&](const std::string& text) { return std::regex_replace(text, number, "0"); };
+      CHECK(spelt_alike(read_file(dir.file("again.json"))) == spelt_alike(cpp_text));
     }
   }
 }

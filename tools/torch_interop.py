@@ -9,7 +9,8 @@
 Needs Python 3 and NumPy (Debian: python3-numpy). torch is imported only to read or write .pt
 files. Files are written atomically (a temporary file in the same folder, then a rename) and
 deterministically: the same inputs give byte-identical outputs. The checkpoint text is laid out as
-lstm-forecast lays it out (keys sorted, one-space indent), numbers in their shortest round-trip form.
+lstm-forecast lays it out (keys sorted, one-space indent, an array of numbers alone on one line),
+numbers in their shortest round-trip form.
 Errors: one line on stderr, exit code 2 (bad input or usage) or 3 (file I/O).
 """
 
@@ -104,7 +105,7 @@ def import_torch(why):
     return torch
 
 
-# ---- JSON text laid out as lstm-forecast writes it (nlohmann::json::dump(1)) -------------------
+# ---- JSON text laid out as lstm-forecast writes it (checkpoint_layout in checkpoint.hpp) -------
 
 def format_float(value):
     """Shortest text that reads back as the same double (nlohmann/json, whose Grisu2 is not always
@@ -125,6 +126,8 @@ def dump_json(value, indent=0):
     if isinstance(value, (list, tuple)):
         if not value:
             return "[]"
+        if all(isinstance(item, (int, float)) and not isinstance(item, bool) for item in value):
+            return "[" + ",".join(dump_json(item) for item in value) + "]"
         items = [pad + dump_json(item, indent + 1) for item in value]
         return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
     if value is None:
