@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <new>
 #include <optional>
 #include <system_error>
 #include <thread>
@@ -877,6 +878,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       std::atomic<int> next{0};
       std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
       std::vector<std::thread> pool;
+      // Reserved first, so that starting a thread cannot throw for the vector: an exception leaving
+      // here with a thread in `pool` would terminate the process (a std::thread destroyed joinable).
+      pool.reserve(static_cast<size_t>(workers));
       // Workers start with every signal blocked (they inherit this thread's mask), so a Ctrl-C is
       // handled once, by the calling thread, as with a single model.
       sigset_t all, previous;
@@ -894,6 +898,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
           });
         } catch (const std::system_error&) {  // no thread to be had (ulimit -u, a container's pids limit)
           break;                              // the members go to the ones started, or to this thread
+        } catch (const std::bad_alloc&) {     // no memory for the thread's state: the same
+          break;
         }
       }
       pthread_sigmask(SIG_SETMASK, &previous, nullptr);
