@@ -157,3 +157,54 @@ TEST_CASE("targets named as another target's interval bounds are refused, and bo
   CHECK(bound_columns_of("a_lo_lo99.5") == std::make_optional(std::make_pair(std::string("a_lo"), std::string("a_lo_hi99.5"))));
   for (const char* name : {"y", "y_lo", "y_lo8x", "y_hi80"}) CHECK_FALSE(bound_columns_of(name).has_value());
 }
+
+// Without times the tail is searched for as a run of rows: by Knuth-Morris-Pratt, checked here
+// against the plain search on every small case (a review found the plain search quadratic).
+TEST_CASE("the data tail is found as a run of rows wherever it is, and only there", "[forecast]") {
+  Checkpoint checkpoint = small_checkpoint(small_history().values);
+  const auto plain = [](const MatrixD& tail, const MatrixD& rows) {
+    for (long start = 0; start + tail.rows() <= rows.rows(); ++start)
+      if (rows.block(start, 0, tail.rows(), 1) == tail) return true;
+    return false;
+  };
+  Rng rng(3);
+  long found = 0, cases = 0;
+  for (int n = 0; n <= 12; ++n)
+    for (int l = 1; l <= 6; ++l)
+      for (int draw = 0; draw < 40; ++draw, ++cases) {
+        History history;
+        history.values.resize(n, 1);
+        checkpoint.data_tail.values.resize(l, 1);
+        // Two values (three for some): the runs and overlaps that make a search back up.
+        const int symbols = draw % 4 == 0 ? 3 : 2;
+        for (int t = 0; t < n; ++t) history.values(t, 0) = static_cast<double>(rng.next() % symbols);
+        for (int t = 0; t < l; ++t) checkpoint.data_tail.values(t, 0) = static_cast<double>(rng.next() % symbols);
+        const bool expected = plain(checkpoint.data_tail.values, history.values);
+        INFO("n " << n << ", tail " << checkpoint.data_tail.values.transpose() << ", rows " << history.values.transpose());
+        CHECK(holds_data_tail(checkpoint, history) == expected);
+        found += expected;
+      }
+  CHECK(found > cases / 10);  // both answers are exercised
+  CHECK(found < cases - cases / 10);
+  SECTION("a value the history filled matches any") {
+    History history;
+    history.values.resize(4, 1);
+    history.values << 1, 0, 7, 1;
+    checkpoint.data_tail.values.resize(3, 1);
+    checkpoint.data_tail.values << 0, 5, 1;
+    CHECK(!holds_data_tail(checkpoint, history));
+    history.target_filled = {{false, false, true, false}};
+    CHECK(holds_data_tail(checkpoint, history));
+  }
+  SECTION("every target must agree") {
+    History history;
+    history.values.resize(3, 2);
+    history.values << 1, 2, 3, 4, 5, 6;
+    checkpoint.columns.targets = {"a", "b"};
+    checkpoint.data_tail.values.resize(2, 2);
+    checkpoint.data_tail.values << 3, 4, 5, 6;
+    CHECK(holds_data_tail(checkpoint, history));
+    checkpoint.data_tail.values(1, 1) = 7;
+    CHECK(!holds_data_tail(checkpoint, history));
+  }
+}
