@@ -4,6 +4,8 @@
 #include <cmath>
 #include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "lstmf/csv.hpp"
 #include "lstmf/error.hpp"
@@ -614,11 +616,13 @@ std::string far_from_range_message(const std::string& column, double value, cons
 
 // A header naming one column twice reads wrong in every CSV reader (a dict keeps the last one):
 // refused, naming it.
+// By a set: a pairwise search took 14 s for 1,000 targets with 50 interval levels (a review).
 void check_unique_header(const std::vector<std::string>& names) {
-  for (std::size_t i = 0; i < names.size(); ++i)
-    for (std::size_t j = i + 1; j < names.size(); ++j)
-      if (names[i] == names[j])
-        throw InputError("the output would have two columns named " + in_quotes(names[i]) +
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(names.size());
+  for (const std::string& name : names)
+    if (!seen.insert(name).second)
+      throw InputError("the output would have two columns named " + in_quotes(name) +
                          ": a column of the training data is named like one the output adds (the time column's "
                          "'step' without one, COL_loNN / COL_hiNN with --intervals); rename it in the data and retrain");
 }
