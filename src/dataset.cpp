@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <unordered_map>
 
 #include "lstmf/error.hpp"
 
@@ -66,17 +67,25 @@ std::string describe(const SeriesSet& set) {
     out << "time: " << printable_whole(set.time_column) << ", each series its own range (the first, '" << printable(first.id)
         << "': " << time.format_tick(time.ticks.front()) << " to " << time.format_tick(time.ticks.back()) << ")\n";
     std::vector<std::pair<std::string, long>> frequencies;
+    std::unordered_map<std::string, std::size_t> index_of;  // a search per series was O(series x frequencies)
     for (const auto& s : set.series) {
       const std::string text = frequency_text(s.time.frequency);
-      auto it = std::find_if(frequencies.begin(), frequencies.end(), [&](const auto& f) { return f.first == text; });
-      if (it == frequencies.end()) frequencies.emplace_back(text, 1);
-      else ++it->second;
+      const auto [it, added] = index_of.emplace(text, frequencies.size());
+      if (added) frequencies.emplace_back(text, 0);
+      ++frequencies[it->second].second;
     }
     out << "frequency: ";
     if (frequencies.size() == 1) out << frequencies.front().first << "\n";
-    for (std::size_t i = 0; frequencies.size() > 1 && i < frequencies.size(); ++i)
-      out << (i ? "; " : "") << frequencies[i].first << ", " << frequencies[i].second << " series"
-          << (i + 1 == frequencies.size() ? "\n" : "");
+    // At most kShownFrequencies of them: series of irregular steps may each have their own.
+    constexpr std::size_t kShownFrequencies = 10;
+    for (std::size_t i = 0; frequencies.size() > 1 && i < std::min(frequencies.size(), kShownFrequencies); ++i)
+      out << (i ? "; " : "") << frequencies[i].first << ", " << frequencies[i].second << " series";
+    if (frequencies.size() > kShownFrequencies) {
+      long rest = 0;
+      for (std::size_t i = kShownFrequencies; i < frequencies.size(); ++i) rest += frequencies[i].second;
+      out << "; and " << frequencies.size() - kShownFrequencies << " other frequencies, " << rest << " series";
+    }
+    if (frequencies.size() > 1) out << "\n";
   }
   return out.str();
 }

@@ -602,6 +602,19 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
   CHECK_THAT(run_cli("train " + loud + " --season 7 --output loud.json", dir.path()).err, !Contains("differ in frequency"));
   CHECK_THAT(run_cli("inspect --data mix.csv --series-column id --time-column date --target value --look-back 6", dir.path()).out,
              Contains("frequency: daily (seasonal period 7), 1 series; monthly (seasonal period 12), 1 series"));
+  {
+    INFO("inspect names 10 frequencies at most: series of irregular steps may each have their own");
+    std::string steps = "id,date,value\n";
+    for (int k = 1; k <= 13; ++k)
+      for (int i = 0; i < 20; ++i) steps += "s" + std::to_string(k) + "," + std::to_string(1000 + i * k) + "," + std::to_string(i % 5) + "\n";
+    dir.write("steps.csv", steps);
+    const RunResult inspected = run_cli("inspect --data steps.csv --series-column id --time-column date --target value "
+                                        "--look-back 3 --horizon 1", dir.path());
+    INFO(inspected.err);
+    CHECK_THAT(inspected.out, Contains(", 1 series; and 3 other frequencies, 3 series\n"));
+    const std::string line = inspected.out.substr(inspected.out.find("frequency: "));
+    CHECK(std::count(line.begin(), line.begin() + static_cast<long>(line.find('\n')), ';') == 10);
+  }
   for (const char* k : {"0", "1"})
     REQUIRE(run_cli("train " + flags + " --shard " + k + "/2 --output s" + k + ".json", dir.path()).exit_code == 0);
   // Which shard holds which series is the hash's choice: each order of the two is merged.
