@@ -158,8 +158,8 @@ std::string first_non_finite(const json& j, const std::string& path) {
 }
 
 // The same question without the path, which first_non_finite builds for every number it passes
-// (as long as dump(1) itself took on a 5-member ensemble's weights, a review measured): asked
-// first, so the path is built only for the rare checkpoint that has one.
+// (a review measured the walk on a 5-member ensemble's weights: 21-30 ms with the paths, 1.1-1.6
+// ms without): asked first, so the path is built only for the rare checkpoint that has one.
 bool has_non_finite(const json& j) {
   if (j.is_number_float()) return !std::isfinite(j.get<double>());
   if (j.is_object() || j.is_array())
@@ -178,7 +178,7 @@ void append_layout(std::string& out, const json& value, int depth) {
     return;
   }
   out += object ? "{\n" : "[\n";
-  const auto pad = static_cast<std::size_t>(depth) + 1;
+  const auto pad = static_cast<std::size_t>(std::max(depth, 0)) + 1;
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (it != value.begin()) out += ",\n";
     out.append(pad, ' ');

@@ -358,9 +358,9 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
   refuse_non_finite(out, "");
   out["series"] = nullptr;
   const std::string text = checkpoint_layout(out) + "\n";
-  // The top-level key, found by its line: a raw line break followed by one space begins only a
-  // top-level key in that layout (strings hold line breaks escaped), so no value of the user's (a path
-  // or column named like the placeholder) can be taken for it.
+  // The top-level key, found by its line: a raw line break, one space and a quote begin only a
+  // top-level key in that layout (strings hold line breaks escaped), so no value of the user's
+  // (a path or column named like the placeholder) can be taken for it.
   constexpr std::string_view kKey = "\n \"series\": ";
   constexpr std::string_view kPlaceholder = "null";
   const auto at = text.find(kKey) + kKey.size();
