@@ -12,6 +12,8 @@
 #include <set>
 #include <sstream>
 #include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +22,7 @@
 #include "lstmf/forecast.hpp"
 #include "lstmf/io.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/selection.hpp"
 #include "lstmf/series.hpp"
 
 namespace lstmf {
@@ -133,9 +136,9 @@ std::vector<std::string> only_files(const json& meta, const std::string& meta_pa
     if (!seen.insert(name).second) throw InputError("--only names '" + printable(name) + "' twice: give each file once");
   for (const auto& name : names)
     if (!meta.contains(name)) {
-      std::string listed;
-      for (const auto& [file, info] : meta.items()) listed += (listed.empty() ? "" : ", ") + file;
-      throw InputError(meta_path, 0, 0, "--only names '" + printable(name) + "', which meta.json does not list (it lists " + listed +
+      std::vector<std::string> files;
+      for (const auto& [file, info] : meta.items()) files.push_back(file);
+      throw InputError(meta_path, 0, 0, "--only names '" + printable(name) + "', which meta.json does not list (it lists " + quoted_ids(files) +
                                             "; a name holding a comma goes in an --only of its own)");
     }
   return names;
@@ -149,8 +152,10 @@ void check_folder(const std::string& folder, const json& meta, const std::string
   // A series is a file's target column: two keys naming one file ("y.csv" and "./y.csv", or a link
   // to it) with one target would score it twice; with two targets they are two series.
   std::map<std::tuple<std::uint64_t, std::uint64_t, std::string>, std::string> series_of;  // (file identity, target) -> the key
+  const std::unordered_set<std::string> only_set(only.begin(), only.end());  // a search per entry was O(meta x only)
+  const auto scored = [&](const std::string& file) { return only.empty() || only_set.count(file) > 0; };
   for (const auto& [file, info] : meta.items()) {
-    if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end()) continue;
+    if (!scored(file)) continue;
     if (file.find('\0') != std::string::npos)
       throw InputError(meta_path, 0, 0, "a file name with a NUL character ('" + printable(file) + "'): no file can have it");
     if (file.empty()) throw InputError(meta_path, 0, 0, "an entry with an empty file name (\"\"): each key names a CSV file of the folder");
@@ -192,7 +197,7 @@ void check_folder(const std::string& folder, const json& meta, const std::string
   if (!baselines["series"].is_object()) fail("\"series\" must be an object keyed by file name");
   for (const auto& [file, entry] : baselines["series"].items()) {
     // A series this folder, or this run (--only), does not score.
-    if (!meta.contains(file) || (!only.empty() && std::find(only.begin(), only.end(), file) == only.end())) continue;
+    if (!meta.contains(file) || !scored(file)) continue;
     const long h = meta[file].is_object() && meta[file].contains("h") && whole(meta[file]["h"], 1, 1000000)
                        ? static_cast<long>(meta[file]["h"].get<double>()) : 0;
     if (!entry.is_object() || !entry.contains("methods") || !entry["methods"].is_object())
@@ -319,9 +324,9 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   result.methods = {"lstm", "naive", "snaive", "drift"};
   std::map<int, long> covered, points;
   long diverged = 0;  // skipped series whose training or forecast diverged
+  const std::unordered_set<std::string> only_set(only.begin(), only.end());
   for (const auto& [file, info] : meta.items()) {
-    if (!only.empty() && std::find(only.begin(), only.end(), file) == only.end())
-      continue;
+    if (!only.empty() && only_set.count(file) == 0) continue;
     const auto series_start = std::chrono::steady_clock::now();
     const std::string where = meta_path + ": " + printable(file);  // checked by check_folder
     SeriesScore s;
@@ -647,21 +652,29 @@ std::string protocol_markdown(const ProtocolResult& r) {
     out << "\n";
   }
 
-  // Geometric mean of MASE per frequency, each group shown as first spelt.
+  // Geometric mean of MASE per frequency, each group shown as first spelt, its series found by a
+  // map (searching the groups for each series was O(series x frequencies)).
   std::vector<std::string> frequencies;
-  for (const auto& s : r.series)
-    if (std::none_of(frequencies.begin(), frequencies.end(), [&](const std::string& f) { return frequency_group(f) == frequency_group(s.frequency); }))
-      frequencies.push_back(s.frequency);
+  std::vector<std::vector<std::size_t>> members;  // [frequency] -> indices into r.series
+  std::unordered_map<std::string, std::size_t> group_index;
+  for (std::size_t i = 0; i < r.series.size(); ++i) {
+    const auto [at, added] = group_index.emplace(frequency_group(r.series[i].frequency), frequencies.size());
+    if (added) {
+      frequencies.push_back(r.series[i].frequency);
+      members.emplace_back();
+    }
+    members[at->second].push_back(i);
+  }
   out << "Geometric mean of MASE per frequency:\n\n| frequency | series |";
   for (const auto& method : r.methods) out << " " << cell(method) << " |";
   out << "\n| --- | ---: |";
   for (size_t i = 0; i < r.methods.size(); ++i) out << " ---: |";
   out << "\n";
   const auto entries = mase_entries(r.series);
-  for (const auto& frequency : frequencies) {
+  for (std::size_t f = 0; f < frequencies.size(); ++f) {
+    const std::string& frequency = frequencies[f];
     std::vector<std::map<std::string, double>> of_frequency;
-    for (size_t i = 0; i < r.series.size(); ++i)
-      if (frequency_group(r.series[i].frequency) == frequency_group(frequency)) of_frequency.push_back(entries[i]);
+    for (const std::size_t i : members[f]) of_frequency.push_back(entries[i]);
     const CommonGeometricMeans means = common_geometric_means(of_frequency, r.methods);
     out << "| " << (frequency.empty() ? "-" : cell(frequency)) << " | " << means.used.size();
     if (!means.left_out.empty()) out << " of " << of_frequency.size();

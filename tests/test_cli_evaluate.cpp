@@ -675,7 +675,7 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(run_cli(command, mixed.path()).exit_code == 0);
   const RunResult unknown = run_cli(command + " --only nothere.csv", mixed.path());
   CHECK(unknown.exit_code == 2);
-  CHECK_THAT(unknown.err, Contains("--only names 'nothere.csv', which meta.json does not list"));
+  CHECK_THAT(unknown.err, Contains("--only names 'nothere.csv', which meta.json does not list (it lists 'f.csv'; a name"));
   TempDir broken;
   broken.write("f.csv", rows);
   broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}, "gone.csv": {"target": "value", "m": 1, "h": 4}})");
