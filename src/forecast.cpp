@@ -20,10 +20,15 @@ namespace {
 // 4 * hidden floats, are kept near 512 KiB so they stay in cache (measured with bench_infer: on
 // the seed-stacked shape 1,024 windows per batch ran at 36k windows/s, 128 at 300k+, the page
 // faults and zeroing of the larger buffers dominating; on medium 1,024 ran at 1.2k, 16-32 at 5k).
+// Where the inputs are wider than that, their two copies per window (the batch's x and each
+// origin's recent rows, look_back rows of `inputs` floats) size it instead: sized by the hidden
+// state alone, 4,000 feature columns took 1.9 GB (a review).
 long windows_per_batch(const Checkpoint& checkpoint) {
   const auto& hidden = checkpoint.config.model.hidden;
   const long widest = hidden.empty() ? 1 : *std::max_element(hidden.begin(), hidden.end());
-  const long bytes_per_window = std::max(1L, static_cast<long>(checkpoint.config.data.look_back) * 4 * widest * 4);
+  const auto inputs = static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size());
+  const long floats_per_step = std::max(4 * widest, 2 * inputs);
+  const long bytes_per_window = std::max(1L, static_cast<long>(checkpoint.config.data.look_back) * floats_per_step * 4);
   return std::clamp(512L * 1024 / bytes_per_window, 16L, 1024L);
 }
 
