@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
+#include <string>
 #include <vector>
+
+#include <unsupported/Eigen/FFT>
 
 #include "lstmf/error.hpp"
 #include "lstmf/seasonal.hpp"
@@ -62,17 +66,43 @@ bool has_season(const MatrixD& values, long rows, int m) {
     variance += v * v;
   }
   if (variance <= 0) return false;
+  const std::vector<double> sums = lagged_products(d, m);
   double bartlett = 1, r_m = 0;
   for (int k = 1; k <= m; ++k) {
-    double sum = 0;
-    for (long t = k; t < n; ++t) sum += d[static_cast<size_t>(t)] * d[static_cast<size_t>(t - k)];
-    const double r = sum / variance;
+    const double r = sums[static_cast<size_t>(k - 1)] / variance;
     if (k < m) bartlett += 2 * r * r; else r_m = r;
   }
   return r_m > 1.645 * std::sqrt(bartlett / static_cast<double>(n));
 }
 
 }  // namespace
+
+std::vector<double> lagged_products(const std::vector<double>& d, int max_lag, double direct_limit) {
+  const auto n = static_cast<long>(d.size());
+  if (max_lag < 1) return {};
+  if (max_lag >= n) throw Error("lagged_products: lag " + std::to_string(max_lag) + " of " + std::to_string(n) + " values");
+  std::vector<double> out(static_cast<size_t>(max_lag), 0.0);
+  if (static_cast<double>(max_lag) * static_cast<double>(n) <= direct_limit) {
+    for (int k = 1; k <= max_lag; ++k) {
+      double sum = 0;
+      for (long t = k; t < n; ++t) sum += d[static_cast<size_t>(t)] * d[static_cast<size_t>(t - k)];
+      out[static_cast<size_t>(k - 1)] = sum;
+    }
+    return out;
+  }
+  std::size_t size = 1;
+  while (size < static_cast<std::size_t>(n + max_lag)) size *= 2;
+  std::vector<double> padded(size, 0.0);
+  std::copy(d.begin(), d.end(), padded.begin());
+  Eigen::FFT<double> fft;
+  std::vector<std::complex<double>> spectrum;
+  fft.fwd(spectrum, padded);
+  for (auto& c : spectrum) c = std::norm(c);  // |D|^2
+  std::vector<double> correlation;
+  fft.inv(correlation, spectrum);  // scaled by 1/N: the sums themselves
+  for (int k = 1; k <= max_lag; ++k) out[static_cast<size_t>(k - 1)] = correlation[static_cast<size_t>(k)];
+  return out;
+}
 
 // e_t = y_t - mean(y), S_t = e_0 + ... + e_t over t < T = rows;
 // s2 = (1/T) [sum_t e_t^2 + 2 sum_{l=1..L} (1 - l / (L + 1)) sum_{t>=l} e_t e_{t-l}] (Newey-West,

@@ -551,3 +551,32 @@ TEST_CASE("the recipe's validation tail is 10% of the rows when that exceeds two
   REQUIRE(r.data.horizon == 6);
   CHECK(std::lround(200 * r.data.val_fraction) == 20);  // max(round(0.1 * 200), 2 * 6)
 }
+
+TEST_CASE("the seasonality test's lagged products are the same by direct sums and by the Fourier transform", "[recipe]") {
+  Rng rng(5);
+  for (const long n : {2L, 3L, 10L, 37L, 128L, 1000L, 4099L}) {
+    std::vector<double> d(static_cast<size_t>(n));
+    double squares = 0;
+    for (double& v : d) {
+      v = static_cast<double>(rng.next() % 2001) / 100.0 - 10.0;
+      squares += v * v;
+    }
+    for (const long lag : {1L, n / 2, n - 1}) {
+      if (lag < 1) continue;
+      const auto max_lag = static_cast<int>(lag);
+      const std::vector<double> direct = lagged_products(d, max_lag, 1e300);
+      const std::vector<double> fourier = lagged_products(d, max_lag, 0);
+      REQUIRE(direct.size() == static_cast<size_t>(max_lag));
+      REQUIRE(fourier.size() == direct.size());
+      double worst = 0;
+      for (size_t k = 0; k < direct.size(); ++k) worst = std::max(worst, std::abs(direct[k] - fourier[k]));
+      INFO("n " << n << ", max lag " << max_lag);
+      CHECK(worst <= 1e-12 * squares);
+      double last = 0;  // the definition, at the top lag
+      for (long t = max_lag; t < n; ++t) last += d[static_cast<size_t>(t)] * d[static_cast<size_t>(t - max_lag)];
+      CHECK(direct.back() == Approx(last).epsilon(1e-12).margin(1e-12 * squares));
+    }
+  }
+  CHECK(lagged_products({1, 2, 3}, 0).empty());
+  CHECK_THROWS_AS(lagged_products({1, 2, 3}, 3), Error);
+}
