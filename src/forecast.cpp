@@ -22,7 +22,10 @@ namespace {
 // faults and zeroing of the larger buffers dominating; on medium 1,024 ran at 1.2k, 16-32 at 5k).
 // Where the inputs are wider than that, their two copies per window (the batch's x and each
 // origin's recent rows, look_back rows of `inputs` floats) size it instead: sized by the hidden
-// state alone, 4,000 feature columns took 1.9 GB (a review).
+// state alone, 4,000 feature columns took 1.9 GB (a review). Other batches round otherwise: since
+// 2026-12-06 the forecasts of a model whose inputs outnumber twice its widest layer differ in the
+// last digits from earlier builds', as do the validation errors and interval widths train stores.
+// (Every other model's batches are as they were.)
 long windows_per_batch(const Checkpoint& checkpoint) {
   const auto& hidden = checkpoint.config.model.hidden;
   const long widest = hidden.empty() ? 1 : *std::max_element(hidden.begin(), hidden.end());
@@ -245,23 +248,18 @@ bool holds_data_tail(const Checkpoint& checkpoint, const History& history) {
     return true;
   }
   const long rows = history.values.rows();
-  const bool any_filled = std::any_of(history.target_filled.begin(), history.target_filled.end(), [](const auto& column) {
-    return std::find(column.begin(), column.end(), true) != column.end();
-  });
-  if (any_filled) {  // a filled value matches any: a plain search
-    for (long start = 0; start + tail.rows() <= rows; ++start) {
-      long i = 0;
-      while (i < tail.rows() && same(i, start + i)) ++i;
-      if (i == tail.rows()) return true;
-    }
-    return false;
-  }
-  // Knuth-Morris-Pratt over rows, linear in rows + L: the plain search took O(rows x L) on long runs
-  // of equal values (4 s for 100,000 rows of zeros and a look-back of 20,000, a review measured).
-  // border[i]: the length of the longest proper prefix of tail rows 0..i that is also their suffix.
+  // Knuth-Morris-Pratt over rows, on the values as they are, linear in rows + L: the plain search
+  // took O(rows x L) on long runs of equal values (4 s for 100,000 rows of zeros and a look-back of
+  // 20,000, a review measured). border[i]: the length of the longest proper prefix of tail rows
+  // 0..i that is also their suffix.
   const auto tail_rows_equal = [&](long a, long b) {
     for (long k = 0; k < targets; ++k)
       if (tail(a, k) != tail(b, k)) return false;
+    return true;
+  };
+  const auto equal = [&](long i, long row) {
+    for (long k = 0; k < targets; ++k)
+      if (history.values(row, k) != tail(i, k)) return false;
     return true;
   };
   std::vector<long> border(static_cast<size_t>(tail.rows()), 0);
@@ -271,9 +269,20 @@ bool holds_data_tail(const Checkpoint& checkpoint, const History& history) {
     border[static_cast<size_t>(i)] = length;
   }
   for (long row = 0, matched = 0; row < rows; ++row) {
-    while (matched > 0 && !same(matched, row)) matched = border[static_cast<size_t>(matched - 1)];
-    if (same(matched, row)) ++matched;
+    while (matched > 0 && !equal(matched, row)) matched = border[static_cast<size_t>(matched - 1)];
+    if (equal(matched, row)) ++matched;
     if (matched == tail.rows()) return true;
+  }
+  // A value the history filled matches any: where the values alone hold no run of the tail, the
+  // plain search, which passes over them (quadratic at worst, as before, only for such a history).
+  const bool any_filled = std::any_of(history.target_filled.begin(), history.target_filled.end(), [](const auto& column) {
+    return std::find(column.begin(), column.end(), true) != column.end();
+  });
+  if (!any_filled) return false;
+  for (long start = 0; start + tail.rows() <= rows; ++start) {
+    long i = 0;
+    while (i < tail.rows() && same(i, start + i)) ++i;
+    if (i == tail.rows()) return true;
   }
   return false;
 }
