@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <iomanip>
 #include <sstream>
 
@@ -13,11 +12,23 @@ namespace lstmf {
 
 namespace {
 
-// A loss or an error in a line for people: 6 significant digits, as the progress lines give them
-// ("validation MAE 45.956", not 45.9560467094805). --log-json and evaluate --json carry them whole.
+// A loss or an error in a line for people: 6 significant digits, without an exponent from 1e-3 to
+// 1e9 (as evaluate's table writes values) and without trailing zeros: "validation MAE 45.956", not
+// 45.9560467094805; 1567526, not 1.56753e+06. The per-epoch losses are written whole by --log-json.
 std::string summary_number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.6g", value);
+  if (!std::isfinite(value)) return format_number(value);
+  std::ostringstream out;
+  if (value != 0 && (std::abs(value) < 1e-3 || std::abs(value) >= 1e9)) {
+    out << std::setprecision(6) << value;
+    return out.str();
+  }
+  const int magnitude = value == 0 ? 0 : static_cast<int>(std::floor(std::log10(std::abs(value))));
+  out << std::fixed << std::setprecision(std::clamp(5 - magnitude, 0, 8)) << value;
+  std::string text = out.str();
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
   return text;
 }
 

@@ -82,15 +82,16 @@ TEST_CASE("the summary says what the recipe chose, the windows, the errors and t
     const std::vector<std::string> alone = fit_summary(outcome, asked);
     CHECK(alone[2] == "validation MAE 12.5, RMSE 15 (original units, 13 windows)");
     CHECK(alone[3].rfind("forecast: the model alone (validation MAE model 13.1", 0) == 0);
-    INFO("numbers for people have 6 significant digits, as the progress lines do");
+    INFO("numbers for people have 6 significant digits, without an exponent from 1e-3 to 1e9");
     outcome.result.best_val_loss = 3.3751441928782513;
     outcome.validation = {45.9560467094805, 54.31375767902735, {45.9560467094805}, {54.31375767902735}, 13};
     outcome.checkpoint.combination.validation_mae = {{45.9560467094805, 1e-7 / 3, 65.0, 1234567.89}};
+    outcome.checkpoint.combination.validation_mae[0][2] = 0.00999999;
     const std::vector<std::string> digits = fit_summary(outcome, asked);
     CHECK(digits[1] == "trained on 85 windows, validated on 13; best epoch 7 (validation loss 3.37514), stopped early");
     CHECK(digits[2] == "validation MAE 45.956, RMSE 54.3138 (original units, 13 windows)");
-    CHECK(digits[3] == "forecast: the model alone (validation MAE model 45.956, seasonal naive 3.33333e-08, naive 65, "
-                       "Theta 1.23457e+06)");
+    CHECK(digits[3] == "forecast: the model alone (validation MAE model 45.956, seasonal naive 3.33333e-08, naive 0.00999999, "
+                       "Theta 1234568)");
   }
   SECTION("a shorter horizon than asked for, rolled forward or not") {
     outcome.checkpoint.forecast_horizon = 18;
