@@ -61,8 +61,9 @@ std::string describe(const SeriesSet& set) {
         << time.format_tick(time.ticks.back()) << "\n";
     out << "frequency: " << frequency_text(time.frequency) << "\n";
   } else {
-    // Each series has its own range, and may have its own frequency: the first's range, and every
-    // frequency with how many series have it, in order of first appearance.
+    // Each series has its own range, and may have its own frequency: the first's range, and the
+    // frequencies with how many series have each, the most series first (ties in order of first
+    // appearance), at most kShownFrequencies of them: series of irregular steps may each have their own.
     const TimeIndex& time = first.time;
     out << "time: " << printable_whole(set.time_column) << ", each series its own range (the first, '" << printable(first.id)
         << "': " << time.format_tick(time.ticks.front()) << " to " << time.format_tick(time.ticks.back()) << ")\n";
@@ -74,16 +75,17 @@ std::string describe(const SeriesSet& set) {
       if (added) frequencies.emplace_back(text, 0);
       ++frequencies[it->second].second;
     }
+    std::stable_sort(frequencies.begin(), frequencies.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     out << "frequency: ";
     if (frequencies.size() == 1) out << frequencies.front().first << "\n";
-    // At most kShownFrequencies of them: series of irregular steps may each have their own.
     constexpr std::size_t kShownFrequencies = 10;
     for (std::size_t i = 0; frequencies.size() > 1 && i < std::min(frequencies.size(), kShownFrequencies); ++i)
       out << (i ? "; " : "") << frequencies[i].first << ", " << frequencies[i].second << " series";
     if (frequencies.size() > kShownFrequencies) {
       long rest = 0;
       for (std::size_t i = kShownFrequencies; i < frequencies.size(); ++i) rest += frequencies[i].second;
-      out << "; and " << frequencies.size() - kShownFrequencies << " other frequencies, " << rest << " series";
+      const std::size_t more = frequencies.size() - kShownFrequencies;
+      out << "; and " << more << (more == 1 ? " more frequency (" : " more frequencies (") << rest << " series)";
     }
     if (frequencies.size() > 1) out << "\n";
   }

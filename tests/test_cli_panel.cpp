@@ -16,6 +16,7 @@
 
 using namespace lstmf::test;
 using Catch::Contains;
+using Catch::EndsWith;
 using Catch::StartsWith;
 
 namespace {
@@ -604,16 +605,22 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
              Contains("frequency: daily (seasonal period 7), 1 series; monthly (seasonal period 12), 1 series"));
   {
     INFO("inspect names 10 frequencies at most: series of irregular steps may each have their own");
+    // 13 steps, one series each, then 4 more series of step 7: the most series first.
     std::string steps = "id,date,value\n";
-    for (int k = 1; k <= 13; ++k)
-      for (int i = 0; i < 20; ++i) steps += "s" + std::to_string(k) + "," + std::to_string(1000 + i * k) + "," + std::to_string(i % 5) + "\n";
+    for (int k = 1; k <= 17; ++k)
+      for (int i = 0; i < 20; ++i)
+        steps += "s" + std::to_string(k) + "," + std::to_string(1000 + i * (k <= 13 ? k : 8)) + "," + std::to_string(i % 5) + "\n";
     dir.write("steps.csv", steps);
-    const RunResult inspected = run_cli("inspect --data steps.csv --series-column id --time-column date --target value "
-                                        "--look-back 3 --horizon 1", dir.path());
+    const std::string command = "inspect --data steps.csv --series-column id --time-column date --target value --look-back 3 --horizon 1";
+    const RunResult inspected = run_cli(command, dir.path());
     INFO(inspected.err);
-    CHECK_THAT(inspected.out, Contains(", 1 series; and 3 other frequencies, 3 series\n"));
-    const std::string line = inspected.out.substr(inspected.out.find("frequency: "));
-    CHECK(std::count(line.begin(), line.begin() + static_cast<long>(line.find('\n')), ';') == 10);
+    const std::string line = inspected.out.substr(inspected.out.find("frequency: "), inspected.out.find('\n', inspected.out.find("frequency: ")) - inspected.out.find("frequency: "));
+    CHECK_THAT(line, Contains(", 5 series; ") && EndsWith(", 1 series; and 3 more frequencies (3 series)"));
+    CHECK(line.find(", 5 series") < line.find(", 1 series"));
+    CHECK(std::count(line.begin(), line.end(), ';') == 10);
+    steps.resize(steps.find("s12,"));  // 11 frequencies
+    dir.write("steps.csv", steps);
+    CHECK_THAT(run_cli(command, dir.path()).out, Contains(", 1 series; and 1 more frequency (1 series)\n"));
   }
   for (const char* k : {"0", "1"})
     REQUIRE(run_cli("train " + flags + " --shard " + k + "/2 --output s" + k + ".json", dir.path()).exit_code == 0);
