@@ -178,7 +178,7 @@ void append_layout(std::string& out, const json& value, int depth) {
     return;
   }
   out += object ? "{\n" : "[\n";
-  const auto pad = static_cast<std::size_t>(std::max(depth, 0)) + 1;
+  const auto pad = static_cast<std::size_t>(depth) + 1;
   for (auto it = value.begin(); it != value.end(); ++it) {
     if (it != value.begin()) out += ",\n";
     out.append(pad, ' ');
@@ -206,7 +206,7 @@ namespace lstmf {
 
 std::string checkpoint_layout(const nlohmann::json& value, int depth) {
   std::string out;
-  checkpoint_json::append_layout(out, value, depth);
+  checkpoint_json::append_layout(out, value, std::max(depth, 0));
   return out;
 }
 

@@ -109,6 +109,7 @@ TEST_CASE("checkpoint_layout is dump(1)'s layout with arrays of numbers alone on
   CHECK(checkpoint_layout(json::array()) == "[]");
   INFO("at a depth, the lines after the first are indented as that deep in a tree");
   CHECK(checkpoint_layout(json{{"k", {"v", "w"}}}, 2) == "{\n   \"k\": [\n    \"v\",\n    \"w\"\n   ]\n  }");
+  CHECK(checkpoint_layout(json{{"k", {"v", "w"}}}, -3) == checkpoint_layout(json{{"k", {"v", "w"}}}));
   INFO("a checkpoint is written in it, a third smaller than dump(1)");
   const std::string text = checkpoint_text(small_checkpoint());
   const json read = json::parse(text);

@@ -150,11 +150,11 @@ int default_horizon(const Checkpoint& checkpoint);
 // The checkpoint as JSON text (checkpoint_layout); floats written with enough digits to round-trip
 // exactly.
 std::string checkpoint_text(const Checkpoint& checkpoint);
-// The text of a checkpoint's JSON value at nesting `depth` (0: the root), as every checkpoint
-// writer lays it out: dump(1)'s layout (keys sorted, one space of indent per level, members and
-// items one per line), except that an array holding numbers alone is written on one line without
-// spaces ([0.1,-2,3.5]): a row of a weight matrix, a bias, a data row. A third smaller than
-// dump(1), which gives each number a line of its own.
+// The text of a checkpoint's JSON value at nesting `depth` (0: the root; below 0 is 0), as every
+// checkpoint writer lays it out: dump(1)'s layout (keys sorted, one space of indent per level,
+// members and items one per line), except that an array holding numbers alone is written on one
+// line without spaces ([0.1,-2,3.5]): a row of a weight matrix, a bias, a data row. A third
+// smaller than dump(1), which gives each number a line of its own.
 std::string checkpoint_layout(const nlohmann::json& value, int depth = 0);
 // Written atomically (temporary file in the same folder, then rename).
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
