@@ -138,7 +138,9 @@ std::vector<std::string> only_files(const json& meta, const std::string& meta_pa
     if (!meta.contains(name)) {
       std::vector<std::string> files;
       for (const auto& [file, info] : meta.items()) files.push_back(file);
-      throw InputError(meta_path, 0, 0, "--only names '" + printable(name) + "', which meta.json does not list (it lists " + quoted_ids(files) +
+      const auto typo = likely_typo_of(name, files);
+      throw InputError(meta_path, 0, 0, "--only names '" + printable(name) + "', which meta.json does not list (" +
+                                            (typo ? "did you mean " + in_quotes(files[*typo]) + "? " : "") + "it lists " + quoted_ids(files) +
                                             "; a name holding a comma goes in an --only of its own)");
     }
   return names;

@@ -676,6 +676,8 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult unknown = run_cli(command + " --only nothere.csv", mixed.path());
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Contains("--only names 'nothere.csv', which meta.json does not list (it lists 'f.csv'; a name"));
+  CHECK_THAT(run_cli(command + " --only g.csv", mixed.path()).err,
+             Contains("--only names 'g.csv', which meta.json does not list (did you mean 'f.csv'? it lists 'f.csv'; a name"));
   TempDir broken;
   broken.write("f.csv", rows);
   broken.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 4}, "gone.csv": {"target": "value", "m": 1, "h": 4}})");
