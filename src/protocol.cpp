@@ -9,7 +9,6 @@
 #include <fstream>
 #include <limits>
 #include <optional>
-#include <set>
 #include <sstream>
 #include <tuple>
 #include <unordered_map>
@@ -115,8 +114,9 @@ bool whole(const json& v, double lo, double hi) {
 }
 
 // The files --only names (ProtocolOptions::only): each value a meta.json key taken whole, else
-// split at its commas into keys. InputError naming meta.json for a name it does not list.
-std::vector<std::string> only_files(const json& meta, const std::string& meta_path, const std::vector<std::string>& given) {
+// split at its commas into keys. InputError naming meta.json for a name it does not list. A set:
+// the run looks each meta.json key up in it (a search of a list per key was O(meta x only)).
+std::unordered_set<std::string> only_files(const json& meta, const std::string& meta_path, const std::vector<std::string>& given) {
   std::vector<std::string> names;
   for (const std::string& value : given) {
     if (meta.contains(value)) {
@@ -131,7 +131,7 @@ std::vector<std::string> only_files(const json& meta, const std::string& meta_pa
       start = comma + 1;
     }
   }
-  std::set<std::string> seen;
+  std::unordered_set<std::string> seen;
   for (const auto& name : names)
     if (!seen.insert(name).second) throw InputError("--only names '" + printable(name) + "' twice: give each file once");
   for (const auto& name : names)
@@ -143,19 +143,18 @@ std::vector<std::string> only_files(const json& meta, const std::string& meta_pa
                                             (typo ? "did you mean " + in_quotes(files[*typo]) + "? " : "") + "it lists " + quoted_ids(files) +
                                             "; a name holding a comma goes in an --only of its own)");
     }
-  return names;
+  return seen;
 }
 
 // Everything about the folder's description is checked before any series trains, so a mistake
 // there costs seconds, not a run: the --only names, meta.json's entries and files, baselines.json.
 // `baselines_file`: the folder's baselines.json, none without one.
 void check_folder(const std::string& folder, const json& meta, const std::string& meta_path,
-                  const std::optional<json>& baselines_file, const std::string& baselines_path, const std::vector<std::string>& only) {
+                  const std::optional<json>& baselines_file, const std::string& baselines_path, const std::unordered_set<std::string>& only) {
   // A series is a file's target column: two keys naming one file ("y.csv" and "./y.csv", or a link
   // to it) with one target would score it twice; with two targets they are two series.
   std::map<std::tuple<std::uint64_t, std::uint64_t, std::string>, std::string> series_of;  // (file identity, target) -> the key
-  const std::unordered_set<std::string> only_set(only.begin(), only.end());  // a search per entry was O(meta x only)
-  const auto scored = [&](const std::string& file) { return only.empty() || only_set.count(file) > 0; };
+  const auto scored = [&](const std::string& file) { return only.empty() || only.count(file) > 0; };
   for (const auto& [file, info] : meta.items()) {
     if (!scored(file)) continue;
     if (file.find('\0') != std::string::npos)
@@ -314,7 +313,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
     throw InputError(baselines_path, 0, 0, "is not a regular file (a folder, a device or a fifo): the protocol reads "
                                            "the baselines' forecasts from it (or leave it out)");
   if (fs::exists(baselines_status)) baselines = read_json_file(baselines_path);
-  const std::vector<std::string> only = only_files(meta, meta_path, options.only);
+  const std::unordered_set<std::string> only = only_files(meta, meta_path, options.only);
   check_folder(folder, meta, meta_path, baselines, baselines_path, only);
   std::vector<std::pair<std::string, std::string>> inputs = {{"the folder's meta.json", meta_path}, {"the folder's baselines.json", baselines_path}};
   for (const auto& [file, info] : meta.items()) inputs.push_back({"the series file", (fs::path(folder) / file).string()});
@@ -326,9 +325,8 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
   result.methods = {"lstm", "naive", "snaive", "drift"};
   std::map<int, long> covered, points;
   long diverged = 0;  // skipped series whose training or forecast diverged
-  const std::unordered_set<std::string> only_set(only.begin(), only.end());
   for (const auto& [file, info] : meta.items()) {
-    if (!only.empty() && only_set.count(file) == 0) continue;
+    if (!only.empty() && only.count(file) == 0) continue;
     const auto series_start = std::chrono::steady_clock::now();
     const std::string where = meta_path + ": " + printable(file);  // checked by check_folder
     SeriesScore s;
