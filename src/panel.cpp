@@ -935,13 +935,24 @@ SeriesSelection history_selection(const PanelCheckpoint& checkpoint, SeriesSelec
   return asked;
 }
 
+namespace {
+constexpr const char* kLeftOutByTraining = "not in the checkpoint, left out by training: ";
+}  // namespace
+
 std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, const SeriesSet& history) {
   std::vector<SkippedSeries> out;
   for (const auto& [id, reason] : history.empty) {
     if (checkpoint.find(id) >= 0) continue;
     const bool left_out = checkpoint.find_left_out(id) != nullptr;
-    out.push_back({id, (left_out ? "not in the checkpoint, left out by training: " : "not in the checkpoint, skipped by training: ") + reason});
+    out.push_back({id, (left_out ? kLeftOutByTraining : "not in the checkpoint, skipped by training: ") + reason});
   }
+  return out;
+}
+
+std::vector<SkippedSeries> left_out_series(const PanelCheckpoint& checkpoint, const SeriesSelection& selection) {
+  std::vector<SkippedSeries> out;
+  for (const auto& l : checkpoint.left_out)
+    if (selection.selects(l.id)) out.push_back({l.id, kLeftOutByTraining + l.reason});
   return out;
 }
 

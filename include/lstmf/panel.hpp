@@ -264,6 +264,9 @@ SeriesSelection history_selection(const PanelCheckpoint& checkpoint, SeriesSelec
 // The history's series that the checkpoint does not hold and training would have skipped or left
 // out (read_panel_history's SeriesSet::empty), each with why: none is left out without a word.
 std::vector<SkippedSeries> untrained_series(const PanelCheckpoint& checkpoint, const SeriesSet& history);
+// The series of the checkpoint's left_out that `selection` picks, with the reasons it records: what
+// a forecast from the data tails leaves out, said as untrained_series says it.
+std::vector<SkippedSeries> left_out_series(const PanelCheckpoint& checkpoint, const SeriesSelection& selection);
 
 struct PanelForecast {
   std::string series_column;           // header of the first column

@@ -34,12 +34,8 @@ int run_predict_panel(const PanelCheckpoint& checkpoint, const std::string& mode
     // or, forecasting from the data tails, from the checkpoint's list (an interrupted run's
     // checkpoint forecast a part of its series without a word).
     std::vector<std::pair<std::string, std::string>> untrained;
-    if (history)
-      for (auto& s : untrained_series(checkpoint, *history)) untrained.emplace_back(std::move(s.id), std::move(s.reason));
-    const SeriesSelection selection = args.selection();
-    if (!history)
-      for (const auto& l : checkpoint.left_out)
-        if (selection.selects(l.id)) untrained.emplace_back(l.id, "not in the checkpoint, left out by training: " + l.reason);
+    for (auto& s : history ? untrained_series(checkpoint, *history) : left_out_series(checkpoint, args.selection()))
+      untrained.emplace_back(std::move(s.id), std::move(s.reason));
     const std::string source = history ? history->source : source_name(model);
     for (const std::string& line : grouped_series_notes(
              untrained, [&](const std::string& who, const std::string& reason) { return "note: " + source + ": " + who + " not forecast: " + reason; },
