@@ -62,16 +62,10 @@ nlohmann::json by_step_json(const std::vector<double>& by_step) {
 std::string format_value(const Score& score, int fixed_decimals = -1) {
   if (!score.value || !std::isfinite(*score.value)) return "n/a";
   const double v = *score.value;
-  std::ostringstream out;
   // Fixed decimals only where they stay short: 1e300 would print 300 digits.
-  if (fixed_decimals >= 0 && std::abs(v) < 1e9) {
-    out << std::fixed << std::setprecision(fixed_decimals) << v;
-  } else if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e9)) {
-    out << std::setprecision(4) << v;
-  } else {
-    const int magnitude = v == 0 ? 0 : static_cast<int>(std::floor(std::log10(std::abs(v))));
-    out << std::fixed << std::setprecision(std::clamp(3 - magnitude, 0, 6)) << v;
-  }
+  if (fixed_decimals < 0 || std::abs(v) >= 1e9) return format_significant(v, 4);
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(fixed_decimals) << v;
   return out.str();
 }
 

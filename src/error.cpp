@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <iomanip>
 #include <iterator>
 #include <limits>
+#include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -111,6 +114,18 @@ std::string format_number(double value) {
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);
   if (error != std::errc()) throw Error("cannot format a number");
   return std::string(buffer, end);
+}
+
+std::string format_significant(double value, int digits) {
+  if (!std::isfinite(value)) return format_number(value);
+  std::ostringstream out;
+  if (value != 0 && (std::abs(value) < 1e-3 || std::abs(value) >= 1e9)) {
+    out << std::setprecision(digits) << value;
+  } else {
+    const int magnitude = value == 0 ? 0 : static_cast<int>(std::floor(std::log10(std::abs(value))));
+    out << std::fixed << std::setprecision(std::clamp(digits - 1 - magnitude, 0, digits + 2)) << value;
+  }
+  return out.str();
 }
 
 std::string printable_whole(std::string_view text) { return printable(text, std::numeric_limits<std::size_t>::max()); }

@@ -16,16 +16,8 @@ namespace {
 // 1e9 (as evaluate's table writes values) and without trailing zeros: "validation MAE 45.956", not
 // 45.9560467094805; 1567526, not 1.56753e+06. The per-epoch losses are written whole by --log-json.
 std::string summary_number(double value) {
-  if (!std::isfinite(value)) return format_number(value);
-  std::ostringstream out;
-  if (value != 0 && (std::abs(value) < 1e-3 || std::abs(value) >= 1e9)) {
-    out << std::setprecision(6) << value;
-    return out.str();
-  }
-  const int magnitude = value == 0 ? 0 : static_cast<int>(std::floor(std::log10(std::abs(value))));
-  out << std::fixed << std::setprecision(std::clamp(5 - magnitude, 0, 8)) << value;
-  std::string text = out.str();
-  if (text.find('.') != std::string::npos) {
+  std::string text = format_significant(value, 6);
+  if (std::isfinite(value) && text.find('.') != std::string::npos && text.find('e') == std::string::npos) {
     text.erase(text.find_last_not_of('0') + 1);
     if (text.back() == '.') text.pop_back();
   }

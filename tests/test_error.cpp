@@ -1,3 +1,5 @@
+#include <limits>
+
 #include <catch2/catch.hpp>
 
 #include "lstmf/error.hpp"
@@ -80,4 +82,16 @@ TEST_CASE("display_columns counts what a terminal shows: wide characters 2, comb
   CHECK(display_columns("a\xd6\x91") == 1);                                 // a + a Hebrew accent (U+0591)
   CHECK(display_columns("\xe5\xba") == 1);                                  // a character cut short: one
   CHECK(display_columns("\x80\x80") == 0);                                  // stray continuation bytes: none
+}
+
+TEST_CASE("format_significant gives significant digits without an exponent for ordinary magnitudes", "[error]") {
+  CHECK(format_significant(12.5, 4) == "12.50");
+  CHECK(format_significant(45.9560467094805, 6) == "45.9560");
+  CHECK(format_significant(1567525.7742951403, 6) == "1567526");
+  CHECK(format_significant(0.00999999, 6) == "0.00999999");
+  CHECK(format_significant(0, 4) == "0.000");
+  CHECK(format_significant(-0.25, 4) == "-0.2500");
+  CHECK(format_significant(1e-7 / 3, 4) == "3.333e-08");
+  CHECK(format_significant(2e9, 4) == "2e+09");
+  CHECK(format_significant(std::numeric_limits<double>::infinity(), 4) == "inf");
 }

@@ -109,6 +109,11 @@ std::string printable_ends(std::string_view text, std::size_t max_bytes);
 
 // Shortest text that reads back as the same double (messages name values as the data hold them).
 std::string format_number(double value);
+// `digits` significant digits for a value read by eye (a table cell, a summary line): fixed
+// notation from 1e-3 to 1e9, so ordinary magnitudes have no exponent ("1567526", "0.00999999"),
+// exponent notation outside ("3.333e-08"); trailing zeros kept ("12.50" at 4). Not finite:
+// format_number's text.
+std::string format_significant(double value, int digits);
 
 // printable(text) whole, never cut: a name in a table of results (a raw newline or ESC in it broke
 // the table and reached the terminal).
