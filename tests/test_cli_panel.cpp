@@ -605,7 +605,7 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
              Contains("frequency: daily (seasonal period 7), 1 series; monthly (seasonal period 12), 1 series"));
   {
     INFO("inspect names 10 frequencies at most: series of irregular steps may each have their own");
-    // 13 steps, one series each, then 4 more series of step 7: the most series first.
+    // 13 steps, one series each, then 4 more series of step 8 (5 in all): the most series first.
     std::string steps = "id,date,value\n";
     for (int k = 1; k <= 17; ++k)
       for (int i = 0; i < 20; ++i)
@@ -614,7 +614,8 @@ TEST_CASE("shards of a file mixing monthly and daily series merge: each series k
     const std::string command = "inspect --data steps.csv --series-column id --time-column date --target value --look-back 3 --horizon 1";
     const RunResult inspected = run_cli(command, dir.path());
     INFO(inspected.err);
-    const std::string line = inspected.out.substr(inspected.out.find("frequency: "), inspected.out.find('\n', inspected.out.find("frequency: ")) - inspected.out.find("frequency: "));
+    const std::size_t at = inspected.out.find("frequency: ");
+    const std::string line = inspected.out.substr(at, inspected.out.find('\n', at) - at);
     CHECK_THAT(line, Contains(", 5 series; ") && EndsWith(", 1 series; and 3 more frequencies (3 series)"));
     CHECK(line.find(", 5 series") < line.find(", 1 series"));
     CHECK(std::count(line.begin(), line.end(), ';') == 10);
