@@ -599,7 +599,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
     if (missing.size() == 1)
       if (const PanelCheckpoint::LeftOut* left_out = loaded.panel->find_left_out(missing.front()))
         throw InputError(source, 0, 0, "series " + quote(left_out->id) + " is not in this checkpoint: training left it out: " +
-                                           left_out->reason);
+                                           left_out->reason + selection.listed_at(missing));
     if (!missing.empty()) {
       // Training records the series it left out, not those it skipped as too short: said, so that
       // a series of the training file is not taken for a typo (a scale audit).
@@ -608,7 +608,8 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
                        "no series " + quoted_ids(missing) + " in this checkpoint" +
                            (!hint.empty() ? hint
                                           : " (training skips a series too short for one window without recording it: "
-                                            "inspect on the training data lists those)"));
+                                            "inspect on the training data lists those)") +
+                           selection.listed_at(missing));
     }
     return loaded;
   }

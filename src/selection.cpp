@@ -52,10 +52,22 @@ bool SeriesSelection::selects(const std::string& id) const {
   return id_set.empty() ? std::find(ids.begin(), ids.end(), id) != ids.end() : id_set.count(id) > 0;
 }
 
-std::vector<std::string> read_series_list(const std::string& path) {
+std::string SeriesSelection::listed_at(const std::vector<std::string>& missing) const {
+  const auto listed_end = ids.begin() + static_cast<std::ptrdiff_t>(listed_lines.size());
+  for (const std::string& id : missing) {
+    const auto at = std::find(ids.begin(), listed_end, id);
+    if (at != listed_end)
+      return "; " + quote(id) + " is on line " + std::to_string(listed_lines[static_cast<std::size_t>(at - ids.begin())]) +
+             " of " + listed_from + " (--series-file)";
+  }
+  return "";
+}
+
+SeriesList read_series_list(const std::string& path) {
   std::string text = read_text(path);
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a byte order mark, as the CSV reader skips it
-  std::vector<std::string> ids;
+  SeriesList list{source_name(path), {}, {}};
+  std::vector<std::string>& ids = list.ids;
   std::unordered_map<std::string, long> line_of;
   long line = 0;
   for (std::size_t start = 0; start < text.size();) {
@@ -70,20 +82,23 @@ std::vector<std::string> read_series_list(const std::string& path) {
       throw InputError(source_name(path), line, 0,
                        "series " + quote(std::string(id)) + " is listed twice (first on line " + std::to_string(at->second) + ")");
     ids.emplace_back(id);
+    list.lines.push_back(line);
   }
   // None would select every series: an empty list (jq over a checkpoint without left_out) retrained
   // the whole file (a review).
-  if (ids.empty()) throw InputError(source_name(path), 0, 0, "lists no series ids (one a line); expected at least one");
-  return ids;
+  if (ids.empty()) throw InputError(list.source, 0, 0, "lists no series ids (one a line); expected at least one");
+  return list;
 }
 
-SeriesSelection make_selection(const std::string& ids, const std::string& shard, const std::vector<std::string>& listed) {
+SeriesSelection make_selection(const std::string& ids, const std::string& shard, const SeriesList& listed) {
   SeriesSelection selection;
   if (!shard.empty()) selection.shard = parse_shard(shard);
-  for (const std::string& id : listed) {
+  for (const std::string& id : listed.ids) {
     if (!selection.id_set.emplace(id).second) throw InputError("--series-file: series " + quote(id) + " is given twice");
     selection.ids.push_back(id);
   }
+  selection.listed_from = listed.source;
+  selection.listed_lines = listed.lines;
   // Ids are trimmed of spaces and tabs, as the file's are when read (series.cpp), so ' a' is 'a'.
   for (const auto& item : split_flag_list("--series", ids)) {
     const std::string_view id = trim_blanks(item);
@@ -116,7 +131,8 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
     std::sort(present.begin(), present.end());
     throw InputError(set.source, 0, 0,
                      "no series " + quoted_ids(missing) + " in column " + quote(set.series_column) + " (" +
-                         std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + comma_hint(missing));
+                         std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + comma_hint(missing) +
+                         selection.listed_at(missing));
   }
   std::vector<Series> kept;
   for (Series& s : set.series)

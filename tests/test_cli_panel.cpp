@@ -145,6 +145,10 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     CHECK(listed.exit_code == 0);
     CHECK(listed.out == run_cli("predict --model m.json --series s1,s0", dir.path()).out);
     CHECK(run_cli("predict --model m.json --series-file -", dir.path(), "s1\ns0\n").out == listed.out);
+    // An id the checkpoint lacks is named with its line of the list.
+    dir.write("stale.txt", "s1\n\ngone\n");
+    CHECK_THAT(run_cli("predict --model m.json --series-file stale.txt", dir.path()).err,
+               EndsWith("inspect on the training data lists those); 'gone' is on line 3 of stale.txt (--series-file)\n"));
     CHECK(run_cli("predict --model m.json --series-file ids.txt --series s1", dir.path()).exit_code == 2);
     CHECK(run_cli("predict --model - --series-file -", dir.path()).err ==
           "lstm-forecast: --model - and --series-file - both read stdin; give one of them as a file\n");

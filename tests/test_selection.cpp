@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 #include "lstmf/selection.hpp"
 #include "lstmf/series.hpp"
 #include "support.hpp"
@@ -104,18 +105,23 @@ TEST_CASE("a series file lists one id a line, kept whole, trimmed, blank lines s
   test::TempDir dir;
   // Commas and quotes are part of an id here (no splitting), CRLF line ends are not.
   dir.write("ids.txt", "a,1\r\n  \"q\"  \n\n\t\nb\n");
-  const std::vector<std::string> ids = read_series_list(dir.file("ids.txt"));
-  CHECK(ids == std::vector<std::string>{"a,1", "\"q\"", "b"});
-  const SeriesSelection selection = make_selection("", "", ids);
+  const SeriesList list = read_series_list(dir.file("ids.txt"));
+  CHECK(list.ids == std::vector<std::string>{"a,1", "\"q\"", "b"});
+  CHECK(list.lines == std::vector<long>{1, 2, 5});
+  const SeriesSelection selection = make_selection("", "", list);
   CHECK(selection.selects("a,1"));
   CHECK_FALSE(selection.selects("a"));
+  // An id of the list that the data lacks is named with its line (a stale list), the first such.
+  CHECK(selection.listed_at({"zz", "b", "a,1"}) == "; 'b' is on line 5 of " + source_name(dir.file("ids.txt")) + " (--series-file)");
+  CHECK(selection.listed_at({"zz"}).empty());
+  CHECK(make_selection("b", "").listed_at({"b"}).empty());  // --series names it: no line
   dir.write("twice.txt", "a\nb\n\n a\n");
   CHECK_THROWS_WITH(read_series_list(dir.file("twice.txt")), Contains("twice.txt:4: series 'a' is listed twice (first on line 1)"));
   CHECK_THROWS_AS(read_series_list(dir.file("none.txt")), IoError);
   // No id would select every series (an empty list retrained the whole file): an error.
   CHECK_THROWS_WITH(read_series_list(dir.write("empty.txt", "\n \n")), Contains("empty.txt: lists no series ids"));
   CHECK_THROWS_AS(read_series_list(dir.write("none.txt", "")), InputError);
-  CHECK(read_series_list(dir.write("bom.txt", "\xEF\xBB\xBFs1\ns2\n")) == std::vector<std::string>{"s1", "s2"});
+  CHECK(read_series_list(dir.write("bom.txt", "\xEF\xBB\xBFs1\ns2\n")).ids == std::vector<std::string>{"s1", "s2"});
 }
 
 TEST_CASE("quoted_ids shows five ids and counts the rest", "[selection]") {

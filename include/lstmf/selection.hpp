@@ -28,24 +28,36 @@ struct Shard {
 // "K/N"; InputError naming --shard otherwise.
 Shard parse_shard(const std::string& text);
 
+// The ids of a --series-file and the line of the file each is on.
+struct SeriesList {
+  std::string source;       // the file as messages name it (source_name)
+  std::vector<std::string> ids;
+  std::vector<long> lines;  // lines[i]: the line ids[i] is on
+};
+
 struct SeriesSelection {
-  std::vector<std::string> ids;  // empty = every series
+  std::vector<std::string> ids;  // empty = every series; a SeriesList's ids first, then --series'
   std::unordered_set<std::string> id_set;  // the same ids (make_selection), so that selects() is not O(ids)
   Shard shard;
+  std::string listed_from;        // the SeriesList's source ("" without one)
+  std::vector<long> listed_lines;  // its lines: listed_lines[i] of ids[i]
   bool selects(const std::string& id) const;
+  // After "no series 'x' ...": where the first of `missing` listed in the --series-file is
+  // ("; 'x' is on line 3 of ids.txt (--series-file)"), so that a stale list is found; "" when none is.
+  std::string listed_at(const std::vector<std::string>& missing) const;
   bool everything() const { return ids.empty() && shard.count == 1; }
   // One shard of a split of the whole file (--shard K/N, N > 1, without --series): a part of a run
   // that goes on past its series' failures, which its checkpoint records for merge.
   bool shard_of_split() const { return shard.count > 1 && ids.empty(); }
 };
-// "a,b,c" -> ids (--series), then `listed` ids as they are (--series-file); shard text "" = no shard.
-SeriesSelection make_selection(const std::string& ids, const std::string& shard, const std::vector<std::string>& listed = {});
+// `listed` ids as they are (--series-file), then "a,b,c" -> ids (--series); shard text "" = no shard.
+SeriesSelection make_selection(const std::string& ids, const std::string& shard, const SeriesList& listed = {});
 // The ids of a file of one id per line (--series-file; "-" = stdin), trimmed of spaces and tabs as
 // the data's are, blank lines skipped: an id may hold commas and quotes, not a line break. The
 // command line cannot carry many ids (Linux takes 128 KiB an argument: about 20,000 short ids).
 // InputError naming the file (and line) for an id listed twice or no id at all (which would select
 // every series); IoError when it cannot be read. A leading byte order mark is skipped.
-std::vector<std::string> read_series_list(const std::string& path);
+SeriesList read_series_list(const std::string& path);
 
 // The series of `set` that `selection` picks, in order. InputError naming `source` when an id asked
 // for by name is not in the set, SeriesSet::unread included (listing a few that are).

@@ -23,13 +23,13 @@ struct PanelArgs {
   std::string shard;        // --shard K/N
   bool strict = false;      // --strict (train)
   SeriesSelection selection() const {
-    if (!listed) listed = series_file.empty() ? std::vector<std::string>{} : read_series_list(series_file);
+    if (!listed) listed = series_file.empty() ? SeriesList{} : read_series_list(series_file);
     return make_selection(series, shard, *listed);
   }
   bool selects_some() const { return !series.empty() || !series_file.empty() || !shard.empty(); }
 
  private:
-  mutable std::optional<std::vector<std::string>> listed;
+  mutable std::optional<SeriesList> listed;
 };
 
 void add_panel_flags(CLI::App& command, PanelArgs& args, bool train);
