@@ -104,11 +104,17 @@ class TextCheck {
       return size >= length && std::memcmp(data, magic, length) == 0;
     };
     const char* what = nullptr;
+    // UTF-16 or UTF-32, with a byte-order mark or without (ASCII with NULs between).
+    std::string wide;
+    if (const char* encoding = wide_unicode(std::string_view(data, size)))
+      wide = std::string(encoding) + " text" +
+             (std::string_view(encoding).substr(0, 6) == "UTF-16" ? " (Excel's 'Unicode Text'?): save it as CSV UTF-8, or" : ":") +
+             " convert it: iconv -f " + encoding + " -t UTF-8 FILE > NEW.csv";
     if (starts("\x1F\x8B", 2)) what = "a gzip-compressed file: decompress it first (gunzip FILE, or zcat FILE | lstm-forecast ... --data -)";
     else if (starts("PK\x03\x04", 4)) what = "a zip archive (an Excel .xlsx workbook?): export the sheet as CSV UTF-8";
     else if (starts("\xD0\xCF\x11\xE0", 4)) what = "an Excel .xls workbook: export the sheet as CSV UTF-8";
-    else if (starts("\xFF\xFE", 2) || starts("\xFE\xFF", 2))
-      what = "UTF-16 text (Excel's 'Unicode Text'?): save it as CSV UTF-8, or convert it: iconv -f UTF-16 -t UTF-8 FILE > NEW.csv";
+    else if (!wide.empty())
+      what = wide.c_str();
     else if (starts("PAR1", 4)) what = "a Parquet file: convert it to CSV";
     else if (starts("BZh", 3) || starts("\xFD" "7zXZ", 5) || starts("\x28\xB5\x2F\xFD", 4))
       what = "a compressed file (bzip2, xz or zstd): decompress it first";

@@ -177,12 +177,9 @@ namespace {
 // by chunk as text is read, so /dev/zero or a binary stream fails at once instead of filling memory.
 // The error for the NUL byte at `nul` of `text`.
 [[noreturn]] void throw_nul(std::string_view text, size_t nul, const std::string& source) {
-  // UTF-16 (a byte-order mark, or ASCII with every other byte NUL): text in the wrong encoding.
-  const bool bom = text.size() >= 2 && ((text[0] == '\xFF' && text[1] == '\xFE') || (text[0] == '\xFE' && text[1] == '\xFF'));
-  // Little-endian ASCII is "x\0y\0" (first NUL at 1), big-endian "\0x\0y" (at 0).
-  const bool ascii = nul <= 1 && text.size() >= 4 && text[nul + 2] == '\0' && text[1 - nul] != '\0' && text[3 - nul] != '\0';
-  if (bom || ascii)
-    throw InputError(source, 0, 0, "expected UTF-8 text, found UTF-16: convert it: iconv -f UTF-16 -t UTF-8 FILE > NEW");
+  if (const char* encoding = wide_unicode(text))
+    throw InputError(source, 0, 0, std::string("expected UTF-8 text, found ") + encoding + ": convert it: iconv -f " + encoding +
+                                       " -t UTF-8 FILE > NEW");
   throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
 }
 
@@ -203,6 +200,21 @@ void append_text(std::istream& in, const std::string& source, std::string& text)
 }
 
 }  // namespace
+
+// UTF-32 first: its little-endian mark begins with UTF-16's. ASCII in UTF-32 is "x\0\0\0" (LE) or
+// "\0\0\0x" (BE), in UTF-16 "x\0y\0" or "\0x\0y"; without a mark iconv needs the byte order.
+const char* wide_unicode(std::string_view text) {
+  const auto at = [&](size_t i) { return i < text.size() ? text[i] : '\x01'; };  // past the end: not NUL
+  const auto starts = [&](std::string_view magic) { return text.substr(0, magic.size()) == magic; };
+  using namespace std::string_view_literals;
+  if (starts("\xFF\xFE\0\0"sv) || starts("\0\0\xFE\xFF"sv)) return "UTF-32";
+  if (text.size() >= 8 && at(0) != '\0' && text.substr(1, 3) == "\0\0\0"sv && at(4) != '\0') return "UTF-32LE";
+  if (text.size() >= 8 && starts("\0\0\0"sv) && at(3) != '\0' && text.substr(4, 3) == "\0\0\0"sv) return "UTF-32BE";
+  if (starts("\xFF\xFE"sv) || starts("\xFE\xFF"sv)) return "UTF-16";
+  if (text.size() >= 4 && at(0) != '\0' && at(1) == '\0' && at(2) != '\0' && at(3) == '\0') return "UTF-16LE";
+  if (text.size() >= 4 && at(0) == '\0' && at(1) != '\0' && at(2) == '\0' && at(3) != '\0') return "UTF-16BE";
+  return nullptr;
+}
 
 std::string source_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
 

@@ -82,6 +82,23 @@ TEST_CASE("a large JSON file is read in a moving window of pages, with the same 
   REQUIRE_THROWS_WITH(read_json_file(bad, 64, {"skip"}, nullptr, kLarge), small_error);
 }
 
+TEST_CASE("text in UTF-16 or UTF-32 is named with the encoding iconv takes", "[io]") {
+  using namespace std::string_view_literals;
+  CHECK(std::string(wide_unicode("\xFF\xFE\0\0{\0\0\0"sv)) == "UTF-32");  // UTF-32's mark begins as UTF-16's
+  CHECK(std::string(wide_unicode("\0\0\xFE\xFF\0\0\0{"sv)) == "UTF-32");
+  CHECK(std::string(wide_unicode("\xFF\xFE{\0"sv)) == "UTF-16");
+  CHECK(std::string(wide_unicode("\xFE\xFF\0{"sv)) == "UTF-16");
+  CHECK(std::string(wide_unicode("{\0\0\0\"\0\0\0"sv)) == "UTF-32LE");
+  CHECK(std::string(wide_unicode("\0\0\0{\0\0\0\""sv)) == "UTF-32BE");
+  CHECK(std::string(wide_unicode("{\0\"\0"sv)) == "UTF-16LE");
+  CHECK(std::string(wide_unicode("\0{\0\""sv)) == "UTF-16BE");
+  CHECK(wide_unicode("{\"a\": 1}"sv) == nullptr);
+  CHECK(wide_unicode("\0\0\0\0\0\0\0\0"sv) == nullptr);  // zeros: binary
+  CHECK(wide_unicode(""sv) == nullptr);
+  CHECK_THROWS_WITH(parse_json(std::string("{\0\0\0}\0\0\0", 8), "c.json"),
+                    "c.json: expected UTF-8 text, found UTF-32LE: convert it: iconv -f UTF-32LE -t UTF-8 FILE > NEW");
+}
+
 TEST_CASE("JSON nested too deep is refused before parsing", "[io]") {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   REQUIRE_THROWS_WITH(parse_json(deep, "deep.json"), Contains("deep.json:1:65: JSON nested deeper than 64 levels"));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,11 @@ namespace lstmf {
 
 // The whole file ("-" = stdin). Throws IoError naming the file when it cannot be read.
 std::string read_text(const std::string& path);
+
+// "UTF-32" or "UTF-16" when `text` begins with that encoding's byte-order mark, "UTF-32LE",
+// "UTF-32BE", "UTF-16LE" or "UTF-16BE" when it begins as ASCII in it does (NULs between the
+// characters), else nullptr: a file in the wrong encoding, named as iconv -f takes it.
+const char* wide_unicode(std::string_view text);
 
 // How messages name the file `path`: "<stdin>" for "-", else `path` itself.
 std::string source_name(const std::string& path);
