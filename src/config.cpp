@@ -755,7 +755,7 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
 
 Config config_from_file(const std::string& path) {
   Config config;
-  const std::string text = read_text(path);
+  const std::string text = read_json_text(path);
   // "lr": 1e-400 would read as 0: refused, unless the text is not JSON before that number (the
   // first problem in the file is the one named).
   std::optional<InputError> underflow;

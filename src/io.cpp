@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lstmf/error.hpp"
+#include "lstmf/memory.hpp"
 
 namespace lstmf {
 namespace {
@@ -189,14 +190,149 @@ void refuse_nul(const std::string& text, size_t from, const std::string& source)
 }
 
 // The rest of `in` appended to `text` in chunks.
-void append_text(std::istream& in, const std::string& source, std::string& text) {
-  refuse_nul(text, 0, source);
+// The first character of JSON text (after a byte-order mark and blanks) is one of {["-0123456789 or
+// begins true, false or null. Anything else (a CSV header: 'date,y') is refused with the text's
+// first line rather than the parser's "invalid literal". Returns whether it could decide: a text
+// whose start is not all read yet (`complete` false) may be too short to tell.
+bool check_json_start(std::string_view text, const std::string& source, bool complete) {
+  const size_t bom = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  const size_t at = text.find_first_not_of(" \t\r\n", bom);
+  if (at == std::string_view::npos) return complete;
+  const char c = text[at];
+  if (std::strchr("{[\"-0123456789", c) != nullptr) return true;
+  const std::string_view rest = text.substr(at);
+  for (const std::string_view literal : {"true", "false", "null"}) {
+    const size_t common = std::min(rest.size(), literal.size());
+    if (rest.substr(0, common) == literal.substr(0, common)) {
+      if (common < literal.size() && !complete) return false;  // 'nu' so far: null or not
+      return true;  // the parser says what is wrong after the literal, if anything
+    }
+  }
+  std::string_view line = rest.substr(0, rest.find('\n'));
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  if (!complete && line.size() == rest.size() && line.size() < 60) return false;  // the line goes on
+  long line_number, column;
+  locate(text, at, line_number, column);
+  const bool binary = !valid_utf8(line.substr(0, 60)) || std::any_of(line.begin(), line.end(), [](char b) {
+    return static_cast<unsigned char>(b) < 0x20 && b != '\t';
+  });
+  const bool csv = !binary && line.find_first_of(",;\t") != std::string_view::npos;
+  throw InputError(source, line_number, column,
+                   std::string("expected JSON (an object, '{'), found ") + (binary ? "binary data " : "text beginning ") +
+                       in_quotes(line) + (csv ? " (a CSV file? data is given with --data or --input)" : ""));
+}
+
+// What is checked of a text as each chunk of it is read: a NUL byte (binary data); for JSON, a
+// start no JSON text has (a CSV file given as a checkpoint: check_json_start); and every 256 MiB its
+// size against the memory available. A stream (stdin, a fifo) has no size to check first: an
+// endless one (`yes '{' | predict --model -`) filled memory until the kernel killed the process,
+// and a CSV piped in as --model - was read whole before the parser said 'invalid literal' (a review).
+class ChunkChecks {
+ public:
+  // `max_depth`: of JSON text (json), refused as it is read, as parse_json refuses it.
+  ChunkChecks(const std::string& source, bool json, int max_depth) : source_(source), json_(json), max_depth_(max_depth) {}
+  // After text[before..] was appended.
+  void operator()(const std::string& text, size_t before) {
+    refuse_nul(text, before, source_);
+    if (json_ && !json_checked_) json_checked_ = check_json_start(text, source_, false);
+    if (json_) scan_depth(text, before);
+    if (text.size() >= next_memory_check_) {
+      next_memory_check_ = text.size() + kMemoryCheckStep;
+      const std::uint64_t available = available_memory();
+      // The parse needs the text and more beside it: past half of what is left, it cannot fit.
+      if (available > 0 && text.size() > available / 2)
+        throw MemoryError(source_ + ": " + format_bytes(text.size()) + " read and more to come, over half the memory " +
+                          "available (" + format_bytes(available) + "): the whole text must be held to be read; " +
+                          "is it the right input?");
+    }
+  }
+  // At the end of the text: a short JSON text is checked whole.
+  void end(const std::string& text) const {
+    if (json_ && !json_checked_) check_json_start(text, source_, true);
+  }
+
+ private:
+  // Nesting outside strings, carried from chunk to chunk (parse_json_view's scan, on a stream).
+  void scan_depth(const std::string& text, size_t from) {
+    for (size_t i = from; i < text.size(); ++i) {
+      const char c = text[i];
+      if (escaped_) {
+        escaped_ = false;
+      } else if (in_string_) {
+        escaped_ = c == '\\';
+        in_string_ = c != '"';
+      } else if (c == '"') {
+        in_string_ = true;
+      } else if (c == '{' || c == '[') {
+        if (++depth_ > max_depth_) {
+          long line, column;
+          locate(text, i, line, column);
+          throw InputError(source_, line, column, "JSON nested deeper than " + std::to_string(max_depth_) + " levels");
+        }
+      } else if (c == '}' || c == ']') {
+        --depth_;
+      }
+    }
+  }
+
+  static constexpr size_t kMemoryCheckStep = size_t{256} << 20;
+  std::string source_;
+  bool json_;
+  int max_depth_;
+  bool json_checked_ = false;
+  int depth_ = 0;
+  bool in_string_ = false;
+  bool escaped_ = false;
+  size_t next_memory_check_ = kMemoryCheckStep;
+};
+
+void append_text(std::istream& in, std::string& text, ChunkChecks& checks) {
+  checks(text, 0);
   std::array<char, 1 << 16> chunk;
   while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
     const size_t before = text.size();
     text.append(chunk.data(), static_cast<size_t>(in.gcount()));
-    refuse_nul(text, before, source);
+    checks(text, before);
   }
+}
+
+// read_text, with the checks of a JSON text nested at most `max_depth` deep when `json`.
+std::string read_checked(const std::string& path, bool json, int max_depth = 64) {
+  std::string text;
+  ChunkChecks checks(source_name(path), json, max_depth);
+  if (path == "-") {  // read(2), so a closed stdin or a folder says so rather than reading as empty
+    struct stat info {};
+    if (::fstat(STDIN_FILENO, &info) != 0) throw IoError("<stdin>", "cannot read: " + errno_text(errno));
+    if (S_ISDIR(info.st_mode)) throw IoError("<stdin>", "cannot read: " + errno_text(EISDIR));
+    std::array<char, 1 << 16> chunk;
+    while (true) {
+      const ssize_t got = ::read(STDIN_FILENO, chunk.data(), chunk.size());
+      if (got == 0) break;
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        throw IoError("<stdin>", "cannot read: " + errno_text(errno));
+      }
+      const size_t before = text.size();
+      text.append(chunk.data(), static_cast<size_t>(got));
+      checks(text, before);
+    }
+    checks.end(text);
+    return text;
+  }
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) throw IoError(path, "cannot open: " + errno_text(errno));
+  if (S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(path, "cannot open: " + errno_text(errno));
+  // One read of the size stat gave (a checkpoint of 1 MB took 1.5 ms character by character),
+  // then whatever a growing file (or a device, a pipe: size 0) adds.
+  text.resize(static_cast<size_t>(info.st_size));
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in) append_text(in, text, checks);
+  if (in.bad()) throw IoError(path, "read failed");
+  checks.end(text);
+  return text;
 }
 
 }  // namespace
@@ -218,40 +354,9 @@ const char* wide_unicode(std::string_view text) {
 
 std::string source_name(const std::string& path) { return path == "-" ? "<stdin>" : path; }
 
-std::string read_text(const std::string& path) {
-  std::string text;
-  if (path == "-") {  // read(2), so a closed stdin or a folder says so rather than reading as empty
-    struct stat info {};
-    if (::fstat(STDIN_FILENO, &info) != 0) throw IoError("<stdin>", "cannot read: " + errno_text(errno));
-    if (S_ISDIR(info.st_mode)) throw IoError("<stdin>", "cannot read: " + errno_text(EISDIR));
-    std::array<char, 1 << 16> chunk;
-    while (true) {
-      const ssize_t got = ::read(STDIN_FILENO, chunk.data(), chunk.size());
-      if (got == 0) break;
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        throw IoError("<stdin>", "cannot read: " + errno_text(errno));
-      }
-      const size_t before = text.size();
-      text.append(chunk.data(), static_cast<size_t>(got));
-      refuse_nul(text, before, "<stdin>");
-    }
-    return text;
-  }
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) throw IoError(path, "cannot open: " + errno_text(errno));
-  if (S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open: " + errno_text(errno));
-  // One read of the size stat gave (a checkpoint of 1 MB took 1.5 ms character by character),
-  // then whatever a growing file (or a device, a pipe: size 0) adds.
-  text.resize(static_cast<size_t>(info.st_size));
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (in) append_text(in, path, text);
-  if (in.bad()) throw IoError(path, "read failed");
-  return text;
-}
+std::string read_text(const std::string& path) { return read_checked(path, false); }
+
+std::string read_json_text(const std::string& path, int max_depth) { return read_checked(path, true, max_depth); }
 
 
 namespace {
@@ -379,6 +484,20 @@ void release_without_allocating(nlohmann::json& value) {
 
 namespace {
 
+// After a parse error at text[offset]: what a hand-written config often holds that JSON does not
+// (a comma before '}' or ']', a comment), said; "" otherwise.
+std::string json_habit_hint(std::string_view text, size_t offset) {
+  if (offset >= text.size()) return "";
+  const char c = text[offset];
+  if (c == '}' || c == ']') {
+    const size_t before = offset == 0 ? std::string_view::npos : text.find_last_not_of(" \t\r\n", offset - 1);
+    if (before != std::string_view::npos && text[before] == ',')
+      return std::string(" (a comma before '") + c + "': JSON allows none after the last item)";
+  }
+  if (c == '/' || c == '#') return " (a comment? JSON has none)";
+  return "";
+}
+
 nlohmann::json parse_json_view(std::string_view text, const std::string& source, int max_depth,
                                const std::vector<std::string>& skip, const JsonFilter& filter,
                                PageReleaser scan_releaser = {}, PageReleaser parse_releaser = {}) {
@@ -438,6 +557,7 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
       skip_next = false;
     }
   }
+  check_json_start(text, source, true);  // after the scan, which names binary data by its NUL byte
   // Duplicate keys: nlohmann keeps the last silently; a config or checkpoint with one is refused,
   // naming the key's path. The callback sees keys and object bounds only (parse events).
   std::vector<std::unordered_set<std::string>> keys_seen;  // per open object (a list was O(keys^2))
@@ -517,13 +637,14 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
     throw InputError(source, line, column, "invalid JSON: " + printable(what, 200) + " (numbers must lie within +-1.8e308)");
   } catch (const nlohmann::json::parse_error& e) {
     long line, column;
-    locate(text, original_offset(e.byte > 0 ? e.byte - 1 : 0, skipped), line, column);
+    const size_t offset = original_offset(e.byte > 0 ? e.byte - 1 : 0, skipped);
+    locate(text, offset, line, column);
     std::string what = e.what();
     // nlohmann's message: "[json.exception.parse_error.101] parse error at line 1, column 5: syntax error while
     // parsing value - invalid literal; last read: 'x'" -> keep what follows "parse error ...: ".
     const auto colon = what.find(": ", what.find("parse error"));
     if (colon != std::string::npos) what = what.substr(colon + 2);
-    throw InputError(source, line, column, "invalid JSON: " + printable(what, 200));
+    throw InputError(source, line, column, "invalid JSON: " + printable(what, 200) + json_habit_hint(text, offset));
   }
 }
 
@@ -625,7 +746,7 @@ nlohmann::json read_json_file(const std::string& path, int max_depth, const std:
     const MappedFile file(path, large_file);
     if (file.ok()) return parse_json_view(file.text(), source, max_depth, skip, filter, file.releaser(), file.releaser());
   }
-  return parse_json(read_text(path), source, max_depth, skip, filter);  // stdin, empty files, errors
+  return parse_json(read_json_text(path, max_depth), source, max_depth, skip, filter);  // stdin, fifos, empty files, errors
 }
 
 namespace {

@@ -12,13 +12,20 @@
 
 namespace lstmf {
 
-// The whole file ("-" = stdin). Throws IoError naming the file when it cannot be read.
+// The whole file ("-" = stdin). Throws IoError naming the file when it cannot be read, InputError
+// for a NUL byte (binary data), MemoryError when a stream (stdin, a fifo) grows past half of the
+// memory available (checked every 256 MiB as it is read).
 std::string read_text(const std::string& path);
 
 // "UTF-32" or "UTF-16" when `text` begins with that encoding's byte-order mark, "UTF-32LE",
 // "UTF-32BE", "UTF-16LE" or "UTF-16BE" when it begins as ASCII in it does (NULs between the
 // characters), else nullptr: a file in the wrong encoding, named as iconv -f takes it.
 const char* wide_unicode(std::string_view text);
+
+// read_text of a JSON file: from a stream (stdin, a fifo), text that cannot begin JSON is refused
+// as soon as its first line is read, and nesting deeper than `max_depth` where it is, not after
+// the whole stream.
+std::string read_json_text(const std::string& path, int max_depth = 64);
 
 // How messages name the file `path`: "<stdin>" for "-", else `path` itself.
 std::string source_name(const std::string& path);
