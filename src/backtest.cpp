@@ -62,8 +62,10 @@ nlohmann::json by_step_json(const std::vector<double>& by_step) {
 std::string format_value(const Score& score, int fixed_decimals = -1) {
   if (!score.value || !std::isfinite(*score.value)) return "n/a";
   const double v = *score.value;
-  // Fixed decimals only where they stay short: 1e300 would print 300 digits.
-  if (fixed_decimals < 0 || std::abs(v) >= 1e9) return format_significant(v, 4);
+  // Fixed decimals only where they stay short (1e300 would print 300 digits) and show the value:
+  // a MASE of 1.3e-05 (a training outlier sets the scale) printed 0.000 for every method (a review).
+  if (fixed_decimals < 0 || std::abs(v) >= 1e9 || (v != 0 && std::abs(v) < 0.5 * std::pow(10.0, -fixed_decimals)))
+    return format_significant(v, 4);
   std::ostringstream out;
   out << std::fixed << std::setprecision(fixed_decimals) << v;
   return out.str();

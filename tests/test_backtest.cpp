@@ -235,6 +235,20 @@ TEST_CASE("backtest runs the model with predict_at on the planned windows", "[ba
   }
 }
 
+TEST_CASE("the table shows a tiny score by its significant digits, not as 0.000", "[backtest]") {
+  // A training outlier sets a huge MASE scale: every method's MASE is near 1e-5 (a review saw 0.000
+  // for all three, the comparison lost).
+  Backtest result = backtest(small_checkpoint(small_history().values), small_history(), {});
+  REQUIRE(result.scores.size() >= 2);
+  result.scores[0].mase.value = 1.3e-5;
+  result.scores[1].mase.value = 0.0004;
+  result.scores[0].mape.value = 0.004;
+  const std::string table = format_table(result);
+  CHECK_THAT(table, Contains("1.3e-05") && Contains("0.0004") && Contains("0.004"));
+  result.scores[0].mase.value = 0.0;  // zero stays as it is
+  CHECK_THAT(format_table(result), Contains("0.000"));
+}
+
 TEST_CASE("reports never show NaN: n/a in the table, null in JSON, and the reason once in the notes", "[backtest]") {
   // Constant before the tail: the MASE scale is 0.
   History history = small_history();
