@@ -119,7 +119,8 @@ std::string column_list(const std::vector<std::string>& header) {
 std::string daylight_saving_hint(std::int64_t tick, const TimeFormat& format, bool set_back, const char* lead = "; ") {
   if (format.kind != TimeKind::datetime || format.offset || format.zulu || !at_daylight_saving_change(tick)) return "";
   return lead + std::string("a clock ") + (set_back ? "set back" : "set forward") +
-         " an hour for daylight saving time? write the times in UTC, or with their UTC offset" +
+         " an hour for daylight saving time? write the times in UTC, or at one fixed UTC offset all year "
+         "(a column's offset may not change)" +
          (std::string(lead) == " (" ? ")" : "");
 }
 
