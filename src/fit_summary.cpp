@@ -209,7 +209,8 @@ std::string windows_line(const FitOutcome& outcome) {
   if (result.best_epoch > 0)
     line += "best epoch " + std::to_string(result.best_epoch) + " (validation loss " + summary_number(result.best_val_loss) + ")";
   else
-    line += std::to_string(result.history.size()) + " epochs, no validation rows (last weights kept)";
+    line += std::to_string(result.history.size()) +
+            " epochs, no validation rows (last weights kept; no prediction intervals: they are calibrated on those rows)";
   if (result.early_stopped) line += ", stopped early";
   return line;
 }

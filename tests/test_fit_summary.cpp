@@ -119,7 +119,7 @@ TEST_CASE("the summary says what the recipe chose, the windows, the errors and t
     outcome.validation = {};
     const std::vector<std::string> lines = fit_summary(outcome, asked);
     REQUIRE(lines.size() == 2);
-    CHECK(lines[1] == "trained on 85 windows; 10 epochs, no validation rows (last weights kept)");
+    CHECK(lines[1] == "trained on 85 windows; 10 epochs, no validation rows (last weights kept; no prediction intervals: they are calibrated on those rows)");
   }
   SECTION("a refit that diverged") {
     outcome.refit_failed = "the loss is inf";

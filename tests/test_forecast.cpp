@@ -87,6 +87,18 @@ TEST_CASE("prediction intervals that overflow a double are refused, not written 
   CHECK_NOTHROW(add_intervals(f, checkpoint, {80}));
 }
 
+TEST_CASE("a checkpoint without interval quantiles says why when it trained without validation rows", "[forecast]") {
+  const History history = small_history();
+  Checkpoint checkpoint = small_checkpoint(history.values);
+  checkpoint.intervals = IntervalQuantiles{};
+  Forecast f = forecast(checkpoint, history, 2);
+  checkpoint.history = {EpochRecord{1, 0.5, std::nan(""), 1e-3}, EpochRecord{2, 0.4, std::nan(""), 1e-3}};
+  // Retraining the same data cannot help: the advice is more rows (a review: it said retrain).
+  CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}), Contains("trained without validation rows") && Contains("retrain on more rows"));
+  checkpoint.history[1].val_loss = 0.45;  // validated: a snapshot or an older file
+  CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}), Contains("--checkpoint-every snapshot") && !Contains("retrain on more rows"));
+}
+
 TEST_CASE("intervals past the trained horizon widen by sqrt(step / H)", "[forecast]") {
   const History history = small_history();
   Checkpoint checkpoint = small_checkpoint(history.values);  // H = 2
