@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -642,6 +643,34 @@ std::string join_problems(const Problems& problems) {
   return message;
 }
 
+// The key a problem is about, where its message begins with the key's path ("training.lr must be
+// ...", "model.hidden[0] must be ...", "data must be an object") or says "unknown key 'data.extra'".
+std::string problem_path(const std::string& problem) {
+  static const std::string kUnknown = "unknown key '";
+  if (problem.rfind(kUnknown, 0) == 0)
+    return problem.substr(kUnknown.size(), problem.find('\'', kUnknown.size()) - kUnknown.size());
+  std::size_t end = 0;
+  while (end < problem.size() && (std::isalnum(static_cast<unsigned char>(problem[end])) || problem[end] == '_' || problem[end] == '.'))
+    ++end;
+  return problem.substr(0, end);
+}
+
+// Every problem in one InputError naming `source`, located at the first one's key where the config
+// file's text placed it (Config::places; none for a config of flags or of a checkpoint).
+// The problems come in the file's order (nlohmann's objects are sorted by key), those of keys it
+// does not hold after them.
+[[noreturn]] void throw_problems(const Config& config, const std::string& source, Problems problems) {
+  const auto place_of = [&](const std::string& problem) {
+    const auto place = config.places.find(problem_path(problem));
+    return place == config.places.end() ? std::make_pair(std::numeric_limits<long>::max(), 0L) : place->second;
+  };
+  std::stable_sort(problems.begin(), problems.end(),
+                   [&](const std::string& a, const std::string& b) { return place_of(a) < place_of(b); });
+  const auto [line, column] = place_of(problems.front());
+  if (line == std::numeric_limits<long>::max()) throw InputError(source, 0, 0, join_problems(problems));
+  throw InputError(source, line, column, join_problems(problems));
+}
+
 }  // namespace
 
 char delimiter_from_text(const std::string& text) {
@@ -750,7 +779,7 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
   // every problem is said at once.
   if (validate_values || !problems.empty())
     for (const auto& p : validate(config)) problems.push_back(p);
-  if (!problems.empty()) throw InputError(source, 0, 0, join_problems(problems));
+  if (!problems.empty()) throw_problems(config, source, problems);
 }
 
 Config config_from_file(const std::string& path) {
@@ -773,6 +802,7 @@ Config config_from_file(const std::string& path) {
     throw;
   }
   if (underflow) throw *underflow;
+  config.places = json_key_places(text);
   apply_json(config, root, source_name(path), false);
   // The data file named in a config file is found relative to the config file, so a config works
   // from any folder; paths given as flags are relative to the working folder as usual.
@@ -900,9 +930,10 @@ std::string unresolved_keys(const Config& config) {
   return keys;
 }
 
-void check(const Config& config, const std::string& source) {
+void check(const Config& config, const std::string& source, bool in_file) {
   const Problems problems = validate(config);
   if (problems.empty()) return;
+  if (in_file) throw_problems(config, source, problems);
   throw InputError(source, 0, 0, join_problems(problems));
 }
 

@@ -732,6 +732,54 @@ void refuse_json_underflow(std::string_view text, const std::string& source) {
   }
 }
 
+std::map<std::string, std::pair<long, long>> json_key_places(std::string_view text) {
+  std::map<std::string, std::pair<long, long>> places;
+  struct Level {
+    bool object;
+    std::string key;  // the current member's key (objects)
+  };
+  std::vector<Level> open;
+  bool expect_key = false;  // after '{' or an object's ','
+  long line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+    } else if (c == '"') {
+      const size_t begin = i;
+      for (++i; i < text.size() && text[i] != '"'; ++i)
+        if (text[i] == '\\') ++i;
+      if (!expect_key || open.empty()) continue;
+      expect_key = false;
+      std::string key;
+      try {
+        key = nlohmann::json::parse(text.substr(begin, i + 1 - begin)).get<std::string>();  // unescaped
+      } catch (const nlohmann::json::exception&) {
+        continue;  // not valid JSON after all: no place
+      }
+      open.back().key = key;
+      std::string path;
+      bool in_array = false;
+      for (const Level& level : open) {
+        in_array = in_array || !level.object;
+        path += (path.empty() ? "" : ".") + level.key;
+      }
+      if (!in_array) places.emplace(path, std::make_pair(line, static_cast<long>(begin - line_start) + 1));
+    } else if (c == '{' || c == '[') {
+      open.push_back({c == '{', ""});
+      expect_key = c == '{';
+    } else if (c == '}' || c == ']') {
+      if (!open.empty()) open.pop_back();
+      expect_key = false;
+    } else if (c == ',') {
+      expect_key = !open.empty() && open.back().object;
+    }
+  }
+  return places;
+}
+
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth,
                           const std::vector<std::string>& skip, const JsonFilter& filter) {
   return parse_json_view(text, source, max_depth, skip, filter);

@@ -71,7 +71,7 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     dir.write("h.json", R"({"data": {"horizon": 0}})");
     const RunResult kept = run_cli("inspect --config h.json --data " + data + " --target passengers --epochs 2", dir.path());
     CHECK(kept.exit_code == 2);
-    CHECK_THAT(kept.err, Contains("lstm-forecast: h.json: data.horizon must be >= 1, got 0"));
+    CHECK_THAT(kept.err, Contains("lstm-forecast: h.json:1:11: data.horizon must be >= 1, got 0"));  // at its key
     const RunResult overridden = run_cli("inspect --config h.json --data " + data + " --target passengers --horizon 2", dir.path());
     INFO(overridden.err);
     CHECK(overridden.exit_code == 0);
@@ -80,7 +80,7 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     // A key is the flag's where its path stands whole: --lr is not training.lr_factor.
     dir.write("f.json", R"({"training": {"lr_factor": 0}})");
     CHECK_THAT(run_cli("inspect --config f.json --lr 0.01", dir.path()).err,
-               Contains("lstm-forecast: f.json: training.lr_factor"));
+               Contains("lstm-forecast: f.json:1:15: training.lr_factor"));
   }
   SECTION("an empty file path names its flag (some would read as not given)") {
     for (const char* args : {"train --data '' --target y", "train --output ''", "inspect --config ''",

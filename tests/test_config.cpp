@@ -13,6 +13,8 @@
 
 using namespace lstmf;
 using Catch::Contains;
+using Catch::EndsWith;
+using Catch::StartsWith;
 using nlohmann::json;
 
 TEST_CASE("config defaults are valid apart from the data they need", "[config]") {
@@ -333,6 +335,20 @@ TEST_CASE("config files are read with located JSON errors", "[config]") {
   REQUIRE_THROWS_WITH(config_from_file(dir.write("empty.json", "")), Contains("empty.json: empty file"));
   const Config config = config_from_file(dir.write("ok.json", R"({"data": {"look_back": 7}})"));
   CHECK(config.data.look_back == 7);
+}
+
+TEST_CASE("a config file's problems are located at the first one's key, in the file's order", "[config]") {
+  test::TempDir dir;
+  // nlohmann sorts keys: "extra" came before "training" and was the one located.
+  const std::string text = "{\n  \"training\": {\n    \"seed\": 1.5,\n    \"lr\": 0.1\n  },\n  \"extra\": 1\n}\n";
+  REQUIRE_THROWS_WITH(config_from_file(dir.write("c.json", text)),
+                      EndsWith("c.json:3:5: training.seed must be a non-negative integer, got 1.5; unknown key 'extra' (did you mean 'data'?)"));
+  // Values are checked once flags have overridden them (check()): located when they are the file's.
+  Config config = config_from_file(dir.write("v.json", "{\"data\": {\"look_back\": 3,\n \"horizon\": 0}}"));
+  CHECK_THROWS_WITH(check(config, "v.json", true), "v.json:2:2: data.horizon must be >= 1, got 0");
+  CHECK_THROWS_WITH(check(config, "v.json"), "v.json: data.horizon must be >= 1, got 0");  // a flag's: not placed
+  config.model.hidden = {5000};  // model.hidden[0], a key the file does not hold, comes last
+  CHECK_THROWS_WITH(check(config, "v.json", true), StartsWith("v.json:2:2: data.horizon must be >= 1, got 0; model.hidden[0]"));
 }
 
 TEST_CASE("the README's option table is the one generated from the option table", "[config]") {

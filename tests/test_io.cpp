@@ -99,6 +99,19 @@ TEST_CASE("text in UTF-16 or UTF-32 is named with the encoding iconv takes", "[i
                     "c.json: expected UTF-8 text, found UTF-32LE: convert it: iconv -f UTF-32LE -t UTF-8 FILE > NEW");
 }
 
+TEST_CASE("json_key_places finds every object key's line and column", "[io]") {
+  const std::string text = "{\"a\": {\"b\": 1,\n  \"c\": [{\"d\": 2}], \"e\\u0078\": \"{,\\\"\"},\n \"f\": 3}";
+  const auto places = json_key_places(text);
+  using Place = std::pair<long, long>;
+  CHECK(places.at("a") == Place{1, 2});
+  CHECK(places.at("a.b") == Place{1, 8});
+  CHECK(places.at("a.c") == Place{2, 3});
+  CHECK(places.at("a.ex") == Place{2, 20});  // unescaped; the string value's brace and comma are text
+  CHECK(places.at("f") == Place{3, 2});
+  CHECK(places.count("a.c.d") == 0);  // inside an array: no path
+  CHECK(places.size() == 5);
+}
+
 TEST_CASE("JSON nested too deep is refused before parsing", "[io]") {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   REQUIRE_THROWS_WITH(parse_json(deep, "deep.json"), Contains("deep.json:1:65: JSON nested deeper than 64 levels"));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -127,6 +128,9 @@ struct Config {
   // of the configuration itself: to_json does not write it.
   std::set<std::string> given;
   bool is_given(const std::string& path) const { return given.count(path) > 0; }
+  // Where each key of the config file stands (config_from_file; io.hpp json_key_places), so that a
+  // problem with a key is located in the file (line, column). Not part of the configuration either.
+  std::map<std::string, std::pair<long, long>> places;
 };
 
 // One key of the configuration, as the option table declares it.
@@ -204,8 +208,9 @@ std::string unrecordable(const std::string& name, const std::string& path);
 // Throws InputError when a file name the checkpoint records (data.path, output.path,
 // output.log_json) is unrecordable.
 void check_recordable(const Config& config);
-// Throws InputError listing every problem (joined by "; ") when validate() finds any.
-void check(const Config& config, const std::string& source);
+// Throws InputError listing every problem (joined by "; ") when validate() finds any; with
+// `in_file`, the problems are the config file's, located at the first one's key (Config::places).
+void check(const Config& config, const std::string& source, bool in_file = false);
 
 // Whether a checkpoint of format `version` may lack config key `path` ("training.theta_weight"): a
 // key added after checkpoints were first written, whose absence means what the files written

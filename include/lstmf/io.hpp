@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,6 +42,12 @@ std::string source_name(const std::string& path);
 using JsonFilter = nlohmann::json::parser_callback_t;
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64,
                           const std::vector<std::string>& skip = {}, const JsonFilter& filter = nullptr);
+// Where each object key of JSON `text` stands: its dotted path ("training.lr"; keys inside arrays
+// are left out) -> the line and column (1-based) of its opening quote, the first occurrence of a
+// repeated path. For messages about a key of a small file (a config): one pass over the text.
+// `text` must be valid JSON (parse it first).
+std::map<std::string, std::pair<long, long>> json_key_places(std::string_view text);
+
 // Empties `value` from its innermost containers outwards, freeing as it goes and allocating
 // nothing. nlohmann's destructor first moves a container's children onto a vector it allocates (as
 // long as the longest array): a large document destroyed after memory ran out (a std::bad_alloc

@@ -86,9 +86,11 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
   bool flag_named = false;
   for (const std::string& problem : validate(config))
     for (const std::string& path : given) flag_named = flag_named || names(problem, path);
-  check(config, flags.config_file.empty() ? "command line"
-                : flag_named             ? source_name(flags.config_file) + " with the command line"
-                                         : source_name(flags.config_file));
+  check(config,
+        flags.config_file.empty() ? "command line"
+        : flag_named              ? source_name(flags.config_file) + " with the command line"
+                                  : source_name(flags.config_file),
+        !flags.config_file.empty() && !flag_named);  // the file's problems alone: located in it
   return config;
 }
 
