@@ -303,8 +303,8 @@ struct Convert<std::vector<T>> {
       std::vector<T> out;
       for (const auto& item : j) out.push_back(Convert<T>::from_json(item));
       return out;
-    } catch (const BadValue&) {
-      throw BadValue{expected(), json_text(j)};
+    } catch (const BadValue& bad) {
+      throw BadValue{expected(), json_text(j), bad.beyond_int};
     }
   }
   static std::vector<T> from_text(const std::string& text) {
@@ -313,8 +313,8 @@ struct Convert<std::vector<T>> {
       std::vector<T> out;
       for (const auto& item : items) out.push_back(Convert<T>::from_text(item));
       return out;
-    } catch (const BadValue&) {
-      throw BadValue{expected(), in_quotes(text)};
+    } catch (const BadValue& bad) {
+      throw BadValue{expected(), in_quotes(text), bad.beyond_int};
     }
   }
   static json to_json(const std::vector<T>& v) {
@@ -718,8 +718,11 @@ std::vector<std::string> split_flag_list(const std::string& flag, const std::str
 
 // What `def`'s value must be: an integer beyond int's range is told the option's own range where it
 // has one ("1 .. 1000000"), not only int's.
+// An integer beyond int's range is said with the option's own range: "an integer in 1 .. 100000", or
+// for a list "a list of integers in 1 .. 4096 each, ..." ('99999999999999' is a list of integers).
 std::string expected_text(const OptionDef& def, const BadValue& bad) {
-  return bad.beyond_int && !def.info.range.empty() ? "an integer in " + def.info.range : bad.expected;
+  if (!bad.beyond_int || def.info.range.empty()) return bad.expected;
+  return (bad.expected.rfind("a list of ", 0) == 0 ? bad.expected : "an integer") + " in " + def.info.range;
 }
 
 void set_from_text(Config& config, const OptionInfo& option, const std::string& text) {
@@ -930,9 +933,19 @@ std::string unresolved_keys(const Config& config) {
   return keys;
 }
 
-void check(const Config& config, const std::string& source, bool in_file) {
-  const Problems problems = validate(config);
+void check(const Config& config, const std::string& source, bool in_file, const std::vector<std::string>& by_flag) {
+  Problems problems = validate(config);
   if (problems.empty()) return;
+  // A key its flag set is named by the flag typed: "--hidden (model.hidden[0]) must be <= 4096".
+  for (std::string& problem : problems) {
+    const std::string path = problem_path(problem);
+    if (std::find(by_flag.begin(), by_flag.end(), path) == by_flag.end()) continue;
+    const auto def = std::find_if(option_table().begin(), option_table().end(),
+                                  [&](const OptionDef& d) { return d.info.path() == path; });
+    if (def == option_table().end() || def->info.flag.empty()) continue;
+    const std::size_t end = std::min(problem.find(' '), problem.size());
+    problem = def->info.flag + " (" + problem.substr(0, end) + ")" + problem.substr(end);
+  }
   if (in_file) throw_problems(config, source, problems);
   throw InputError(source, 0, 0, join_problems(problems));
 }

@@ -49,7 +49,7 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
   SECTION("a bad value") {
     const RunResult r = run_cli("inspect --batch-size 0 --hidden 1000000000", dir.path());
     CHECK(r.exit_code == 2);
-    CHECK_THAT(r.err, Contains("training.batch_size must be >= 1, got 0") && Contains("model.hidden[0] must be <= 4096"));
+    CHECK_THAT(r.err, Contains("--batch-size (training.batch_size) must be >= 1, got 0") && Contains("--hidden (model.hidden[0]) must be <= 4096"));
     CHECK(r.out.empty());
     // Keys "chosen from the data" take auto or a count >= 1: a literal 0 is a mistake, not a request.
     for (const char* flag : {"--look-back", "--epochs", "--ensemble"}) {
@@ -76,7 +76,7 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     INFO(overridden.err);
     CHECK(overridden.exit_code == 0);
     const RunResult flag = run_cli("inspect --config h.json --horizon 0", dir.path());
-    CHECK_THAT(flag.err, Contains("h.json with the command line: data.horizon must be >= 1, got 0"));
+    CHECK_THAT(flag.err, Contains("h.json with the command line: --horizon (data.horizon) must be >= 1, got 0"));
     // A key is the flag's where its path stands whole: --lr is not training.lr_factor.
     dir.write("f.json", R"({"training": {"lr_factor": 0}})");
     CHECK_THAT(run_cli("inspect --config f.json --lr 0.01", dir.path()).err,

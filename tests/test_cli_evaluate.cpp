@@ -352,8 +352,8 @@ TEST_CASE("evaluate reports bad usage and bad input on stderr with exit code 2 o
     fails("evaluate --model m.json --stride 0", 2, "--stride must be >= 1, got 0");
     fails("evaluate --model m.json --origins 0", 2, "--origins must be >= 1, got 0");
     fails("evaluate --model m.json --horizon 0", 2, "--horizon must be >= 1, got 0");
-    fails("evaluate --model m.json --threads -2", 2, "--threads: Value -2 not in range 0 to 1024");
-    fails("evaluate --model m.json --threads 100000", 2, "--threads: Value 100000 not in range 0 to 1024");
+    fails("evaluate --model m.json --threads -2", 2, "--threads expects an integer in 0 .. 1024, got -2");
+    fails("evaluate --model m.json --threads 100000", 2, "--threads expects an integer in 0 .. 1024, got 100000");
     fails("evaluate --model m.json --season twelve", 2, "--season");
   }
   SECTION("more origins than the history holds") {

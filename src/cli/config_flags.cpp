@@ -12,7 +12,7 @@ namespace lstmf::cli {
 
 void add_config_flags(CLI::App& command, ConfigFlags& flags) {
   command.add_option("--config", flags.config_file, "JSON config file (sections data, model, training, output); flags override it")
-      ->check(file_path());
+      ->type_name("FILE")->check(file_path());
   for (const auto& info : config_options()) {
     if (info.flag.empty()) continue;
     const std::string help = info.help + " [" + info.path() + ", default " + default_text(info) +
@@ -62,6 +62,7 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
     set_from_text(config, info, flags.text.at(info.path()));
     given.push_back(info.path());
   }
+  const std::vector<std::string> by_flag = given;  // before --set's
   for (const std::string& text : flags.settings) {
     const Setting setting = parse_setting("--set", text);
     const std::string key = setting.option->path();
@@ -90,7 +91,8 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
         flags.config_file.empty() ? "command line"
         : flag_named              ? source_name(flags.config_file) + " with the command line"
                                   : source_name(flags.config_file),
-        !flags.config_file.empty() && !flag_named);  // the file's problems alone: located in it
+        !flags.config_file.empty() && !flag_named,  // the file's problems alone: located in it
+        by_flag);
   return config;
 }
 

@@ -237,29 +237,31 @@ Command add_evaluate(CLI::App& app) {
   command->footer(kFooter);
   auto args = std::make_shared<EvaluateArgs>();
   args->model_only.push_back(
-      command->add_option("--model,-m", args->model, "checkpoint written by train (required unless --protocol)")->check(file_path()));
+      command->add_option("--model,-m", args->model, "checkpoint written by train (required unless --protocol)")->type_name("FILE")->check(file_path()));
   command->add_option("--protocol", args->protocol,
                       "run the accuracy protocol on every series of this folder's meta.json (bench/README.md): "
                       "train the default recipe on all but the last h points, score the h-step forecast; "
                       "Markdown on stdout")
-      ->check(file_path());  // a folder that is not there: run_protocol says so, exit 3 as for any file
+      ->type_name("FOLDER")->check(file_path());  // a folder that is not there: run_protocol says so, exit 3 as for any file
   args->protocol_only = {
-      command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file")->check(file_path()),
+      command->add_option("--json-file", args->json_file, "--protocol: also write the results as JSON to this file")->type_name("FILE")->check(file_path()),
       command->add_option("--intervals", args->intervals, "--protocol: interval levels whose coverage is reported (percent, 50..99)")
           ->type_name("LEVEL[,LEVEL]")
           ->capture_default_str()
           ->expected(1)
           ->multi_option_policy(CLI::MultiOptionPolicy::Throw),
-      command->add_option("--only", args->only, "--protocol: run these files of meta.json only (comma-separated, or the flag repeated; a name holding a comma in an --only of its own)"),
-      args->seed_option = command->add_option("--seed", args->seed, "--protocol: seed of every training run")->capture_default_str()};
+      command->add_option("--only", args->only, "--protocol: run these files of meta.json only (comma-separated, or the flag repeated; a name holding a comma in an --only of its own)")
+          ->type_name("FILE"),
+      args->seed_option = command->add_option("--seed", args->seed, "--protocol: seed of every training run")->type_name("N")->capture_default_str()};
   command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
   command->add_flag("--progress", args->progress,
                     "--protocol: a progress line per series on stderr also when it is not a terminal");
   args->protocol_only.push_back(command->add_option(
-      "--set", args->settings, "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)"));
+      "--set", args->settings, "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)")
+      ->type_name("KEY=VALUE"));
   args->model_only.push_back(command->add_option(
       "--input,-i", args->input, "history CSV with the training columns (- = stdin); default: the training data, if found")
-      ->check(file_path()));
+      ->type_name("FILE")->check(file_path()));
   args->horizon_option = command->add_option("--horizon", args->horizon,
                                              "steps per forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, recursive)")
       ->transform(decimal_integer());

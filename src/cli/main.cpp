@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 #include <new>
+#include <regex>
 #include <stdexcept>
 
 #include "commands.hpp"
@@ -185,6 +186,18 @@ int main(int argc, char** argv) {
     std::string message = e.what();
     const auto duplicated = message.find("At Most 1 required but received");
     if (duplicated != std::string::npos) message = message.substr(0, message.find(':')) + " given more than once";
+    // CLI11's other wordings, in ours (a review): "--horizon: Value 0 not in range 1 to 100000",
+    // "--epochs: 1 required N missing" (a flag at the end, without its value), "inputs is required".
+    std::smatch match;
+    if (std::regex_match(message, match, std::regex("(\\S+): Value (.*) not in range (\\S+) to (\\S+)")))
+      message = match[1].str() + " expects an integer in " + match[3].str() + " .. " + match[4].str() + ", got " + match[2].str();
+    else if (std::regex_match(message, match, std::regex("(-\\S+): \\d+ required (\\S+) missing")))
+      message = match[1].str() + " needs a value (" + match[2].str() + ")";
+    else if (std::regex_match(message, match, std::regex("([^-\\s]\\S*) is required")))
+      for (const auto& command : commands)
+        if (command.app->parsed())
+          if (const CLI::Option* option = command.app->get_option_no_throw(match[1].str()))
+            message = command.app->get_name() + " needs its " + match[1].str() + ": " + option->get_description();
     // A word the subcommand did not take that looks like a flag (`--epoch 2`, or `--modle m.json`,
     // which leaves --model missing): named with the flag meant, as a config file's unknown key is.
     for (const auto& command : commands) {

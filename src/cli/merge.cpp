@@ -117,8 +117,8 @@ Command add_merge(CLI::App& app) {
   auto* command = app.add_subcommand(
       "merge", "Join shard outputs (--shard K/N) into one: per-series checkpoints, or long-format forecast CSVs");
   auto args = std::make_shared<MergeArgs>();
-  command->add_option("inputs", args->inputs, "shard checkpoints, or shard forecast CSVs")->required()->check(file_path());
-  command->add_option("--output,-o", args->output, "merged file (- = stdout, forecasts only)")->capture_default_str()->check(file_path());
+  command->add_option("inputs", args->inputs, "shard checkpoints, or shard forecast CSVs")->required()->type_name("FILE")->check(file_path());
+  command->add_option("--output,-o", args->output, "merged file (- = stdout, forecasts only)")->capture_default_str()->type_name("FILE")->check(file_path());
   return {command, [args] { return run_merge(*args); }};
 }
 

@@ -117,15 +117,15 @@ int run_predict(const PredictArgs& args) {
 Command add_predict(CLI::App& app) {
   auto* command = app.add_subcommand("predict", "Forecast from a checkpoint and recent history; writes CSV");
   auto args = std::make_shared<PredictArgs>();
-  command->add_option("--model,-m", args->model, "checkpoint written by train")->required()->check(file_path());
+  command->add_option("--model,-m", args->model, "checkpoint written by train")->required()->type_name("FILE")->check(file_path());
   command->add_option("--input,-i", args->input,
                       "history CSV with the training columns (- = stdin); default: the checkpoint's data tail")
-      ->check(file_path());
+      ->type_name("FILE")->check(file_path());
   auto* horizon = command->add_option("--horizon", args->horizon,
                       "steps to forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, it rolls forward)")
       ->transform(decimal_integer())
       ->check(CLI::Range(1, 100000));
-  command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str()->check(file_path());
+  command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str()->type_name("FILE")->check(file_path());
   auto* intervals = command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
       ->type_name("LEVEL[,LEVEL]")

@@ -414,7 +414,7 @@ Command add_train(CLI::App& app) {
   add_config_flags(*command, args->flags);
   command->add_option("--resume", args->resume, "continue training from this checkpoint's weights and optimizer state (written over unless --output; - = "
                       "stdin, which needs --output)")
-      ->check(file_path());
+      ->type_name("FILE")->check(file_path());
   command->add_flag("--quiet,-q", args->quiet, "no progress or summary on stderr (notes, on the data or a setting without effect, are still said)");
   command->add_flag("--progress", args->progress,
                     "progress (per epoch; per series with --series-column) on stderr also when it is not a terminal, "
