@@ -496,8 +496,15 @@ bool CsvReader::next() {
       else if (fields_.size() == header_.size() + 1 && fields_.back().empty())
         message += std::string(" (the line ends with a delimiter, ") + (delimiter_ == '\t' ? "a tab" : std::string("'") + delimiter_ + "'") +
                    ", that the header does not: remove it, or name that last column in the header)";
+      else if (fields_.size() + 1 == header_.size() && !header_.empty() && header_.back().empty())
+        message += std::string(" (the header ends with a delimiter, ") + (delimiter_ == '\t' ? "a tab" : std::string("'") + delimiter_ + "'") +
+                   ", that the rows do not: remove it from the header)";
       else if (fields_.size() > header_.size() && delimiter_ == ',')
         message += " (a ',' inside a value? quote the value, or use ';' as the delimiter)";
+      else if (const char other = other_delimiter(line, length); other != '\0')
+        message += std::string(" (this line is separated by ") + (other == '\t' ? "tabs" : std::string("'") + other + "'") +
+                   " where the header uses " + (delimiter_ == '\t' ? "tabs" : std::string("'") + delimiter_ + "'") +
+                   ": write every line with one delimiter)";
       throw InputError(source_, line_, 0, message);
     }
     const bool empty = std::all_of(fields_.begin(), fields_.end(), [](std::string_view f) { return f.empty(); });
@@ -510,6 +517,17 @@ bool CsvReader::next() {
     after_empty_line_ = line_;
     return next();  // the held-back records first
   }
+}
+
+// The delimiter other than the file's (',', ';' or a tab) that splits `line` into as many fields
+// as the header has, '\0' for none: a row pasted in from a file of another delimiter.
+char CsvReader::other_delimiter(const char* line, std::size_t length) const {
+  for (const char candidate : {',', ';', '\t'}) {
+    if (candidate == delimiter_) continue;
+    const auto count = static_cast<std::size_t>(std::count(line, line + length, candidate));
+    if (count > 0 && count + 1 == header_.size()) return candidate;
+  }
+  return '\0';
 }
 
 void CsvReader::split(char* line, std::size_t length) {

@@ -84,6 +84,7 @@ class CsvReader {
   // nullptr at the end; maps libfccp's exceptions to ours. A NUL byte ends a line early.
   char* next_physical_line(std::size_t& length);
   void split(char* line, std::size_t length);
+  char other_delimiter(const char* line, std::size_t length) const;  // a line of another delimiter: which
   void split_quoted(const char* line, std::size_t length);
 
   std::string source_;
