@@ -257,7 +257,8 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     if (config.training.combine == Toggle::automatic) config.training.combine = Toggle::off;
     const std::string unresolved = unresolved_keys(config);
     if (!unresolved.empty() && version >= 2)
-      bad("config: a checkpoint holds resolved settings, but " + unresolved + " is still 'chosen from the data'");
+      bad("config: a checkpoint holds resolved settings, but " + unresolved + " is still 'auto' (chosen from the data, "
+          "which train does before it writes): not a file train wrote, or edited since");
     ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
     // Version 1 meant the time column's period; resolved here, so the file saved again (train
     // --resume, merge, torch_interop) is a valid version 2 file (found by fuzz_checkpoint).

@@ -53,7 +53,8 @@ SeasonalAdjustment SeasonalAdjustment::estimate(SeasonalAdjust mode, const Matri
   if (m < 2) throw InputError("data.seasonal_adjust " + to_string(mode) + " needs a seasonal period of 2 or more (data.season), got " + std::to_string(m));
   if (rows < 2L * m)
     throw InputError("data.seasonal_adjust " + to_string(mode) + " needs two seasons of training rows (" +
-                     std::to_string(2L * m) + "), got " + std::to_string(rows));
+                     std::to_string(2L * m) + "), got " + std::to_string(rows) +
+                     ": give more rows, a shorter data.season, or data.seasonal_adjust none");
   SeasonalAdjustment out;
   out.mode_ = mode;
   out.period_ = m;

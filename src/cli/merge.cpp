@@ -32,7 +32,7 @@ int run_merge(const MergeArgs& args) {
   std::vector<std::pair<std::string, std::string>> inputs;
   for (const auto& input : args.inputs) inputs.push_back({"input", input});
   check_distinct("--output", args.output, inputs);
-  if (std::count(args.inputs.begin(), args.inputs.end(), "-") > 1) throw InputError("stdin (-) can be read only once");
+  if (std::count(args.inputs.begin(), args.inputs.end(), "-") > 1) throw InputError("merge: '-' (stdin) is given more than once among the inputs; stdin can be read only once");
   // One file given twice (overlapping globs, a typo, a link to it): said as such, not as each of its
   // series being "also in" itself.
   std::map<std::pair<std::uint64_t, std::uint64_t>, std::string> given;
