@@ -662,7 +662,8 @@ std::string problem_path(const std::string& problem) {
 [[noreturn]] void throw_problems(const Config& config, const std::string& source, Problems problems) {
   const auto place_of = [&](const std::string& problem) {
     const auto place = config.places.find(problem_path(problem));
-    return place == config.places.end() ? std::make_pair(std::numeric_limits<long>::max(), 0L) : place->second;
+    return place == config.places.end() || place->second.first == 0 ? std::make_pair(std::numeric_limits<long>::max(), 0L)
+                                                                     : place->second;
   };
   std::stable_sort(problems.begin(), problems.end(),
                    [&](const std::string& a, const std::string& b) { return place_of(a) < place_of(b); });
@@ -717,9 +718,8 @@ std::vector<std::string> split_flag_list(const std::string& flag, const std::str
 }
 
 // What `def`'s value must be: an integer beyond int's range is told the option's own range where it
-// has one ("1 .. 1000000"), not only int's.
-// An integer beyond int's range is said with the option's own range: "an integer in 1 .. 100000", or
-// for a list "a list of integers in 1 .. 4096 each, ..." ('99999999999999' is a list of integers).
+// has one ("an integer in 1 .. 100000"; for a list "a list of integers in 1 .. 4096 each, ...":
+// '99999999999999' is a list of integers), not only int's.
 std::string expected_text(const OptionDef& def, const BadValue& bad) {
   if (!bad.beyond_int || def.info.range.empty()) return bad.expected;
   return (bad.expected.rfind("a list of ", 0) == 0 ? bad.expected : "an integer") + " in " + def.info.range;

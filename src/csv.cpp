@@ -496,7 +496,7 @@ bool CsvReader::next() {
       else if (fields_.size() == header_.size() + 1 && fields_.back().empty())
         message += std::string(" (the line ends with a delimiter, ") + (delimiter_ == '\t' ? "a tab" : std::string("'") + delimiter_ + "'") +
                    ", that the header does not: remove it, or name that last column in the header)";
-      else if (fields_.size() + 1 == header_.size() && !header_.empty() && header_.back().empty())
+      else if (fields_.size() + 1 == header_.size() && !header_.empty() && header_.back().empty() && !matched_)
         message += std::string(" (the header ends with a delimiter, ") + (delimiter_ == '\t' ? "a tab" : std::string("'") + delimiter_ + "'") +
                    ", that the rows do not: remove it from the header)";
       else if (fields_.size() > header_.size() && delimiter_ == ',')
@@ -507,6 +507,7 @@ bool CsvReader::next() {
                    ": write every line with one delimiter)";
       throw InputError(source_, line_, 0, message);
     }
+    matched_ = true;
     const bool empty = std::all_of(fields_.begin(), fields_.end(), [](std::string_view f) { return f.empty(); });
     if (empty) {
       empty_lines_.push_back(line_);

@@ -565,9 +565,11 @@ void add_intervals(Forecast& forecast, const Checkpoint& checkpoint, const std::
   const bool unvalidated = !checkpoint.history.empty() && std::all_of(checkpoint.history.begin(), checkpoint.history.end(),
                                                                       [](const EpochRecord& e) { return std::isnan(e.val_loss); });
   if (checkpoint.intervals.empty() && unvalidated)
-    throw InputError("the checkpoint has no interval quantiles: it was trained without validation rows, which intervals "
-                     "are calibrated on (its data too short to hold some out, or data.val_fraction 0); retrain on more "
-                     "rows to get intervals");
+    throw InputError(std::string("the checkpoint has no interval quantiles: it was trained without validation rows, which "
+                                 "intervals are calibrated on (") +
+                     (checkpoint.config.data.val_fraction == 0
+                          ? "data.val_fraction 0); retrain with a validation fraction above 0 to get intervals"
+                          : "its data too short to hold some out); retrain on more rows to get intervals"));
   if (checkpoint.intervals.empty())
     throw InputError("the checkpoint has no interval quantiles (it is a --checkpoint-every snapshot, taken before "
                      "training calibrated them, or was written by an older lstm-forecast, by torch_interop.py, or "

@@ -189,7 +189,16 @@ void refuse_nul(const std::string& text, size_t from, const std::string& source)
   if (nul != std::string::npos) throw_nul(text, nul, source);
 }
 
-// The rest of `in` appended to `text` in chunks.
+// `text` without an incomplete UTF-8 sequence at its end (a prefix cut inside a character).
+std::string_view whole_characters(std::string_view text) {
+  size_t cut = text.size();
+  for (size_t back = 0; back < 3 && cut > 0 && (static_cast<unsigned char>(text[cut - 1]) & 0xC0) == 0x80; ++back) --cut;
+  if (cut == 0) return text;
+  const auto lead = static_cast<unsigned char>(text[cut - 1]);
+  const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+  return cut - 1 + length > text.size() ? text.substr(0, cut - 1) : text;
+}
+
 // The first character of JSON text (after a byte-order mark and blanks) is one of {["-0123456789 or
 // begins true, false or null. Anything else (a CSV header: 'date,y') is refused with the text's
 // first line rather than the parser's "invalid literal". Returns whether it could decide: a text
@@ -213,30 +222,48 @@ bool check_json_start(std::string_view text, const std::string& source, bool com
   if (!complete && line.size() == rest.size() && line.size() < 60) return false;  // the line goes on
   long line_number, column;
   locate(text, at, line_number, column);
-  const bool binary = !valid_utf8(line.substr(0, 60)) || std::any_of(line.begin(), line.end(), [](char b) {
+  const std::string_view head = line.substr(0, 240);
+  const bool binary = !valid_utf8(whole_characters(head)) || std::any_of(head.begin(), head.end(), [](char b) {
     return static_cast<unsigned char>(b) < 0x20 && b != '\t';
   });
-  const bool csv = !binary && line.find_first_of(",;\t") != std::string_view::npos;
+  const bool comment = c == '#' || rest.substr(0, 2) == "//" || rest.substr(0, 2) == "/*";
+  const bool csv = !binary && !comment && line.find_first_of(",;\t") != std::string_view::npos;
   throw InputError(source, line_number, column,
                    std::string("expected JSON (an object, '{'), found ") + (binary ? "binary data " : "text beginning ") +
-                       in_quotes(line) + (csv ? " (a CSV file? data is given with --data or --input)" : ""));
+                       in_quotes(line) + (csv ? " (a CSV file? data is given with --data or --input)" : "") +
+                       (comment ? " (a comment? JSON has none)" : ""));
 }
 
 // What is checked of a text as each chunk of it is read: a NUL byte (binary data); for JSON, a
-// start no JSON text has (a CSV file given as a checkpoint: check_json_start); and every 256 MiB its
-// size against the memory available. A stream (stdin, a fifo) has no size to check first: an
-// endless one (`yes '{' | predict --model -`) filled memory until the kernel killed the process,
-// and a CSV piped in as --model - was read whole before the parser said 'invalid literal' (a review).
+// start no JSON text has (a CSV file given as a checkpoint: check_json_start) and nesting past
+// the limit; and, for a stream (stdin, a fifo: no size to check first), every 256 MiB its size
+// against the memory available. An endless stream (`yes '{' | predict --model -`) filled memory
+// until the kernel killed the process, and a CSV piped in as --model - was read whole before the
+// parser said 'invalid literal' (a review).
 class ChunkChecks {
  public:
   // `max_depth`: of JSON text (json), refused as it is read, as parse_json refuses it.
-  ChunkChecks(const std::string& source, bool json, int max_depth) : source_(source), json_(json), max_depth_(max_depth) {}
+  ChunkChecks(const std::string& source, bool json, int max_depth, bool stream)
+      : source_(source), json_(json), max_depth_(max_depth), stream_(stream) {}
   // After text[before..] was appended.
   void operator()(const std::string& text, size_t before) {
-    refuse_nul(text, before, source_);
-    if (json_ && !json_checked_) json_checked_ = check_json_start(text, source_, false);
+    // A NUL in the first 8 bytes is judged on 8 (wide_unicode tells UTF-32 by then), whatever the
+    // first read brought.
+    if (text.size() >= 8) {
+      refuse_nul(text, nul_checked_, source_);
+      nul_checked_ = text.size();
+    }
+    if (json_ && !json_checked_) {
+      // Blanks already passed are not scanned again (a stream of 30 MB of spaces took 20 s).
+      const size_t bom = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+      blank_end_ = std::max(blank_end_, std::min(bom, text.size()));
+      const size_t at = text.find_first_not_of(" \t\r\n", blank_end_);
+      blank_end_ = at == std::string::npos ? text.size() : at;
+      if (at != std::string::npos) json_checked_ = check_json_start(std::string_view(text).substr(0, at + kStartBytes), source_, false) ||
+                                                   at + kStartBytes <= text.size();
+    }
     if (json_) scan_depth(text, before);
-    if (text.size() >= next_memory_check_) {
+    if (stream_ && text.size() >= next_memory_check_) {
       next_memory_check_ = text.size() + kMemoryCheckStep;
       const std::uint64_t available = available_memory();
       // The parse needs the text and more beside it: past half of what is left, it cannot fit.
@@ -246,8 +273,9 @@ class ChunkChecks {
                           "is it the right input?");
     }
   }
-  // At the end of the text: a short JSON text is checked whole.
+  // At the end of the text: what waited for more is checked on what there is.
   void end(const std::string& text) const {
+    refuse_nul(text, nul_checked_, source_);
     if (json_ && !json_checked_) check_json_start(text, source_, true);
   }
 
@@ -275,23 +303,36 @@ class ChunkChecks {
     }
   }
 
+  // check_json_start decides on a first line of at most 60 bytes shown (more when complete): the
+  // start it is given is cut, so a long first line is not searched for its end at every chunk.
+  static constexpr size_t kStartBytes = 4096;
   static constexpr size_t kMemoryCheckStep = size_t{256} << 20;
   std::string source_;
   bool json_;
   int max_depth_;
+  bool stream_;
   bool json_checked_ = false;
+  size_t blank_end_ = 0;   // text[0, blank_end_) is a byte-order mark and blanks
+  size_t nul_checked_ = 0;  // text[0, nul_checked_) holds no NUL
   int depth_ = 0;
   bool in_string_ = false;
   bool escaped_ = false;
   size_t next_memory_check_ = kMemoryCheckStep;
 };
 
-void append_text(std::istream& in, std::string& text, ChunkChecks& checks) {
-  checks(text, 0);
+// The whole of descriptor `fd` by read(2), which returns what a pipe holds as it comes (a stream's
+// first line is checked before more arrives); `checks` after each read.
+void read_descriptor(int fd, const std::string& source, std::string& text, ChunkChecks& checks) {
   std::array<char, 1 << 16> chunk;
-  while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
+  while (true) {
+    const ssize_t got = ::read(fd, chunk.data(), chunk.size());
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      throw IoError(source, "cannot read: " + errno_text(errno));
+    }
     const size_t before = text.size();
-    text.append(chunk.data(), static_cast<size_t>(in.gcount()));
+    text.append(chunk.data(), static_cast<size_t>(got));
     checks(text, before);
   }
 }
@@ -299,38 +340,43 @@ void append_text(std::istream& in, std::string& text, ChunkChecks& checks) {
 // read_text, with the checks of a JSON text nested at most `max_depth` deep when `json`.
 std::string read_checked(const std::string& path, bool json, int max_depth = 64) {
   std::string text;
-  ChunkChecks checks(source_name(path), json, max_depth);
   if (path == "-") {  // read(2), so a closed stdin or a folder says so rather than reading as empty
     struct stat info {};
     if (::fstat(STDIN_FILENO, &info) != 0) throw IoError("<stdin>", "cannot read: " + errno_text(errno));
     if (S_ISDIR(info.st_mode)) throw IoError("<stdin>", "cannot read: " + errno_text(EISDIR));
-    std::array<char, 1 << 16> chunk;
-    while (true) {
-      const ssize_t got = ::read(STDIN_FILENO, chunk.data(), chunk.size());
-      if (got == 0) break;
-      if (got < 0) {
-        if (errno == EINTR) continue;
-        throw IoError("<stdin>", "cannot read: " + errno_text(errno));
-      }
-      const size_t before = text.size();
-      text.append(chunk.data(), static_cast<size_t>(got));
-      checks(text, before);
-    }
+    ChunkChecks checks("<stdin>", json, max_depth, !S_ISREG(info.st_mode));
+    read_descriptor(STDIN_FILENO, "<stdin>", text, checks);
     checks.end(text);
     return text;
   }
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) throw IoError(path, "cannot open: " + errno_text(errno));
   if (S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path, "cannot open: " + errno_text(errno));
-  // One read of the size stat gave (a checkpoint of 1 MB took 1.5 ms character by character),
-  // then whatever a growing file (or a device, a pipe: size 0) adds.
-  text.resize(static_cast<size_t>(info.st_size));
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (in) append_text(in, text, checks);
-  if (in.bad()) throw IoError(path, "read failed");
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError(path, "cannot open: " + errno_text(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  ChunkChecks checks(path, json, max_depth, !S_ISREG(info.st_mode));
+  if (S_ISREG(info.st_mode)) {
+    // One read of the size stat gave (a checkpoint of 1 MB took 1.5 ms character by character),
+    // then whatever a growing file adds.
+    text.resize(static_cast<size_t>(info.st_size));
+    size_t got = 0;
+    while (got < text.size()) {
+      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+      if (n == 0) break;
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw IoError(path, "read failed: " + errno_text(errno));
+      }
+      got += static_cast<size_t>(n);
+    }
+    text.resize(got);
+    checks(text, 0);
+  }
+  read_descriptor(fd, path, text, checks);  // a fifo or device whole; a regular file's growth
   checks.end(text);
   return text;
 }
@@ -766,7 +812,10 @@ std::map<std::string, std::pair<long, long>> json_key_places(std::string_view te
         in_array = in_array || !level.object;
         path += (path.empty() ? "" : ".") + level.key;
       }
-      if (!in_array) places.emplace(path, std::make_pair(line, static_cast<long>(begin - line_start) + 1));
+      // A path met twice (a key holding a dot: "training.epochs" at the top beside training's
+      // "epochs") is ambiguous: placed nowhere (0, 0) rather than at the wrong key.
+      if (!in_array && !places.emplace(path, std::make_pair(line, static_cast<long>(begin - line_start) + 1)).second)
+        places[path] = {0, 0};
     } else if (c == '{' || c == '[') {
       open.push_back({c == '{', ""});
       expect_key = c == '{';

@@ -95,6 +95,9 @@ TEST_CASE("a checkpoint without interval quantiles says why when it trained with
   checkpoint.history = {EpochRecord{1, 0.5, std::nan(""), 1e-3}, EpochRecord{2, 0.4, std::nan(""), 1e-3}};
   // Retraining the same data cannot help: the advice is more rows (a review: it said retrain).
   CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}), Contains("trained without validation rows") && Contains("retrain on more rows"));
+  checkpoint.config.data.val_fraction = 0;  // held none out by choice: more rows would not help
+  CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}), Contains("(data.val_fraction 0); retrain with a validation fraction above 0"));
+  checkpoint.config.data.val_fraction = 0.1;
   checkpoint.history[1].val_loss = 0.45;  // validated: a snapshot or an older file
   CHECK_THROWS_WITH(add_intervals(f, checkpoint, {80}), Contains("--checkpoint-every snapshot") && !Contains("retrain on more rows"));
 }

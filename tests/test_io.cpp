@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <csignal>
 #include <ctime>
 #include <filesystem>
 #include <string>
@@ -110,6 +112,49 @@ TEST_CASE("json_key_places finds every object key's line and column", "[io]") {
   CHECK(places.at("f") == Place{3, 2});
   CHECK(places.count("a.c.d") == 0);  // inside an array: no path
   CHECK(places.size() == 5);
+  // A key holding a dot spells the path of a nested one: neither is placed (a review found the
+  // problem of one located at the other).
+  const auto dotted = json_key_places("{\"training\": {\"epochs\": 5},\n \"training.epochs\": 1}");
+  CHECK(dotted.at("training") == Place{1, 2});
+  CHECK(dotted.at("training.epochs") == Place{0, 0});
+}
+
+TEST_CASE("JSON from a fifo is judged on what has arrived, whatever the pieces it comes in", "[io]") {
+  test::TempDir dir;
+  const std::string fifo = dir.file("pipe");
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // A refused text is not read to its end: the writer's next piece meets a closed pipe.
+  const auto old_handler = std::signal(SIGPIPE, SIG_IGN);
+  // Writes `pieces` into the fifo with a pause between them, so the reader gets them one by one.
+  const auto read_pieces = [&](const std::vector<std::string>& pieces) {
+    std::thread writer([&] {
+      const int fd = ::open(fifo.c_str(), O_WRONLY);
+      for (const std::string& piece : pieces) {
+        if (::write(fd, piece.data(), piece.size()) < 0) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      }
+      ::close(fd);
+    });
+    std::string text;
+    try {
+      text = read_json_text(fifo);
+    } catch (...) {
+      writer.join();
+      throw;
+    }
+    writer.join();
+    return text;
+  };
+  CHECK(read_pieces({"n", "ull"}) == "null");  // 'n' alone may begin null
+  CHECK(read_pieces({"\xEF", "\xBB", "\xBF{", "}"}) == "\xEF\xBB\xBF{}");  // a byte-order mark in pieces
+  CHECK(read_pieces({std::string(100000, ' '), "{}"}).size() == 100002);
+  CHECK(read_pieces({"{\"a\\", "\"{{{{\": 1}"}) == "{\"a\\\"{{{{\": 1}");  // an escaped quote across pieces
+  CHECK_THROWS_WITH(read_pieces({std::string("{\0\0\0", 4), std::string("}\0\0\0", 4)}),
+                    Contains("found UTF-32LE"));  // judged on 8 bytes, not the first 4
+  CHECK_THROWS_WITH(read_pieces({"date,y\n", "2020-01-01,1\n"}),
+                    Contains("pipe:1:1: expected JSON (an object, '{'), found text beginning 'date,y' (a CSV file?"));
+  CHECK_THROWS_WITH(read_pieces({std::string(40, '['), std::string(40, '[')}), Contains("JSON nested deeper than 64 levels"));
+  std::signal(SIGPIPE, old_handler);
 }
 
 TEST_CASE("JSON nested too deep is refused before parsing", "[io]") {

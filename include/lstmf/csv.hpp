@@ -105,6 +105,7 @@ class CsvReader {
   std::size_t empty_next_ = 0;
   std::vector<std::string_view> after_empty_;
   long after_empty_line_ = 0;
+  bool matched_ = false;  // a line had the header's field count (so a header ending in a delimiter was meant)
 };
 
 // Missing-value markers, in any letter case: the empty field, NA, N/A, #N/A, NaN and null (so nan

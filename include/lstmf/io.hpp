@@ -14,13 +14,13 @@
 namespace lstmf {
 
 // The whole file ("-" = stdin). Throws IoError naming the file when it cannot be read, InputError
-// for a NUL byte (binary data), MemoryError when a stream (stdin, a fifo) grows past half of the
-// memory available (checked every 256 MiB as it is read).
+// for a NUL byte (binary data), MemoryError when a stream (stdin or a fifo, not a regular file)
+// grows past half of the memory available (checked every 256 MiB as it is read).
 std::string read_text(const std::string& path);
 
 // "UTF-32" or "UTF-16" when `text` begins with that encoding's byte-order mark, "UTF-32LE",
-// "UTF-32BE", "UTF-16LE" or "UTF-16BE" when it begins as ASCII in it does (NULs between the
-// characters), else nullptr: a file in the wrong encoding, named as iconv -f takes it.
+// "UTF-32BE", "UTF-16LE" or "UTF-16BE" when it begins as ASCII written in that encoding would (NULs
+// between the characters), else nullptr: a file in the wrong encoding, named as iconv -f takes it.
 const char* wide_unicode(std::string_view text);
 
 // read_text of a JSON file: from a stream (stdin, a fifo), text that cannot begin JSON is refused
@@ -43,8 +43,8 @@ using JsonFilter = nlohmann::json::parser_callback_t;
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64,
                           const std::vector<std::string>& skip = {}, const JsonFilter& filter = nullptr);
 // Where each object key of JSON `text` stands: its dotted path ("training.lr"; keys inside arrays
-// are left out) -> the line and column (1-based) of its opening quote, the first occurrence of a
-// repeated path. For messages about a key of a small file (a config): one pass over the text.
+// are left out) -> the line and column (1-based) of its opening quote; (0, 0) for a path two keys
+// spell (a key holding a dot). For messages about a key of a small file (a config): one pass.
 // `text` must be valid JSON (parse it first).
 std::map<std::string, std::pair<long, long>> json_key_places(std::string_view text);
 

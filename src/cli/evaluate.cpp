@@ -264,22 +264,28 @@ Command add_evaluate(CLI::App& app) {
       ->type_name("FILE")->check(file_path()));
   args->horizon_option = command->add_option("--horizon", args->horizon,
                                              "steps per forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, recursive)")
-      ->transform(decimal_integer());
+      ->transform(decimal_integer())
+      ->type_name("N");
   args->origins_option = command->add_option("--origins", args->origins,
                                              "number of rolling origins (default: those forecasting the held-out tail, or the rows after "
                                              "the training data when the history's times run past it)")
-      ->transform(decimal_integer());
+      ->transform(decimal_integer())
+      ->type_name("N");
   args->model_only.push_back(command->add_option("--stride", args->options.stride, "rows between origins")
                                  ->transform(decimal_integer())
+                                 ->type_name("N")
                                  ->capture_default_str());
   args->season_option = command->add_option("--season", args->season,
                                             "seasonal period m for seasonal naive and MASE (default: the checkpoint's)")
-      ->transform(decimal_integer());
+      ->transform(decimal_integer())
+      ->type_name("N");
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
   args->missing_option = add_history_missing(*command, args->missing);
-  args->threads_option = command->add_option("--threads", args->options.threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
+  args->threads_option = command->add_option("--threads", args->options.threads,
+                                             "worker threads, 0 .. " + std::to_string(kMaxThreads) + "; 0 = every core this process may use (its CPU affinity)")
       ->transform(decimal_integer())
-      ->check(CLI::Range(0, kMaxThreads))
+      ->check(CLI::Range(0, kMaxThreads).description(""))
+      ->type_name("N")
       ->capture_default_str();
   add_panel_flags(*command, args->panel, false);
   args->model_only.insert(args->model_only.end(), {args->horizon_option, args->origins_option, args->season_option,

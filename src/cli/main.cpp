@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
     std::smatch match;
     if (std::regex_match(message, match, std::regex("(\\S+): Value (.*) not in range (\\S+) to (\\S+)")))
       message = match[1].str() + " expects an integer in " + match[3].str() + " .. " + match[4].str() + ", got " + match[2].str();
-    else if (std::regex_match(message, match, std::regex("(-\\S+): \\d+ required (\\S+) missing")))
+    else if (std::regex_match(message, match, std::regex("(-\\S+): \\d+ required (.+) missing")))
       message = match[1].str() + " needs a value (" + match[2].str() + ")";
     else if (std::regex_match(message, match, std::regex("([^-\\s]\\S*) is required")))
       for (const auto& command : commands)

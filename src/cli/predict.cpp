@@ -122,9 +122,10 @@ Command add_predict(CLI::App& app) {
                       "history CSV with the training columns (- = stdin); default: the checkpoint's data tail")
       ->type_name("FILE")->check(file_path());
   auto* horizon = command->add_option("--horizon", args->horizon,
-                      "steps to forecast (default: the horizon train was asked for, or the model's own when it has features; past the model's own, it rolls forward)")
+                      "steps to forecast, 1 .. 100000 (default: the horizon train was asked for, or the model's own when it has features; past the model's own, it rolls forward)")
       ->transform(decimal_integer())
-      ->check(CLI::Range(1, 100000));
+      ->check(CLI::Range(1, 100000).description(""))
+      ->type_name("N");
   command->add_option("--output,-o", args->output, "forecast CSV (- = stdout)")->capture_default_str()->type_name("FILE")->check(file_path());
   auto* intervals = command->add_option("--intervals", args->intervals,
                       "prediction intervals at these levels (percent, 50..99), e.g. 80,95: columns COL_lo80, COL_hi80, ...")
@@ -136,9 +137,10 @@ Command add_predict(CLI::App& app) {
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future (a single-series checkpoint)")
       ->excludes(horizon)
       ->excludes(intervals);
-  command->add_option("--threads", args->threads, "worker threads; 0 = every core this process may use (its CPU affinity)")
+  command->add_option("--threads", args->threads, "worker threads, 0 .. " + std::to_string(kMaxThreads) + "; 0 = every core this process may use (its CPU affinity)")
       ->transform(decimal_integer())
-      ->check(CLI::Range(0, kMaxThreads));
+      ->check(CLI::Range(0, kMaxThreads).description(""))
+      ->type_name("N");
   add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_predict(*args); }};
 }
