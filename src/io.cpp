@@ -189,6 +189,13 @@ void refuse_nul(const std::string& text, size_t from, const std::string& source)
   if (nul != std::string::npos) throw_nul(text, nul, source);
 }
 
+// The error for the bracket at text[at] that opens level max_depth + 1.
+[[noreturn]] void throw_too_deep(std::string_view text, size_t at, const std::string& source, int max_depth) {
+  long line, column;
+  locate(text, at, line, column);
+  throw InputError(source, line, column, "JSON nested deeper than " + std::to_string(max_depth) + " levels");
+}
+
 // `text` without an incomplete UTF-8 sequence at its end (a prefix cut inside a character).
 std::string_view whole_characters(std::string_view text) {
   size_t cut = text.size();
@@ -292,11 +299,7 @@ class ChunkChecks {
       } else if (c == '"') {
         in_string_ = true;
       } else if (c == '{' || c == '[') {
-        if (++depth_ > max_depth_) {
-          long line, column;
-          locate(text, i, line, column);
-          throw InputError(source_, line, column, "JSON nested deeper than " + std::to_string(max_depth_) + " levels");
-        }
+        if (++depth_ > max_depth_) throw_too_deep(text, i, source_, max_depth_);
       } else if (c == '}' || c == ']') {
         --depth_;
       }
@@ -584,11 +587,7 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
       string_begin = i;
       skip_next = false;
     } else if (c == '{' || c == '[') {
-      if (++depth > max_depth) {
-        long line, column;
-        locate(text, i, line, column);
-        throw InputError(source, line, column, "JSON nested deeper than " + std::to_string(max_depth) + " levels");
-      }
+      if (++depth > max_depth) throw_too_deep(text, i, source, max_depth);
       if (depth == 2 && skip_next) span_begin = i;
       skip_next = false;
     } else if (c == '}' || c == ']') {
