@@ -260,7 +260,9 @@ class ChunkChecks {
       refuse_nul(text, nul_checked_, source_);
       nul_checked_ = text.size();
     }
-    if (json_ && !json_checked_) {
+    // A regular file is whole before it is parsed, which checks its start and depth itself
+    // (parse_json_view); under 8 bytes a NUL may yet name the text (end()).
+    if (json_ && stream_ && !json_checked_ && text.size() >= 8) {
       // Blanks already passed are not scanned again (a stream of 30 MB of spaces took 20 s).
       const size_t bom = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
       blank_end_ = std::max(blank_end_, std::min(bom, text.size()));
@@ -269,7 +271,7 @@ class ChunkChecks {
       if (at != std::string::npos) json_checked_ = check_json_start(std::string_view(text).substr(0, at + kStartBytes), source_, false) ||
                                                    at + kStartBytes <= text.size();
     }
-    if (json_) scan_depth(text, before);
+    if (json_ && stream_) scan_depth(text, before);
     if (stream_ && text.size() >= next_memory_check_) {
       next_memory_check_ = text.size() + kMemoryCheckStep;
       const std::uint64_t available = available_memory();
@@ -283,7 +285,7 @@ class ChunkChecks {
   // At the end of the text: what waited for more is checked on what there is.
   void end(const std::string& text) const {
     refuse_nul(text, nul_checked_, source_);
-    if (json_ && !json_checked_) check_json_start(text, source_, true);
+    if (json_ && stream_ && !json_checked_) check_json_start(text, source_, true);
   }
 
  private:
@@ -348,6 +350,7 @@ std::string read_checked(const std::string& path, bool json, int max_depth = 64)
     if (::fstat(STDIN_FILENO, &info) != 0) throw IoError("<stdin>", "cannot read: " + errno_text(errno));
     if (S_ISDIR(info.st_mode)) throw IoError("<stdin>", "cannot read: " + errno_text(EISDIR));
     ChunkChecks checks("<stdin>", json, max_depth, !S_ISREG(info.st_mode));
+    if (S_ISREG(info.st_mode)) text.reserve(static_cast<size_t>(info.st_size));  // `< file`: its size, at most
     read_descriptor(STDIN_FILENO, "<stdin>", text, checks);
     checks.end(text);
     return text;
