@@ -166,13 +166,13 @@ History tail_history(const Checkpoint& checkpoint) {
 }
 
 void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
-                         const TimeFormat& written, const std::string& source, long first_line) {
+                         const TimeFormat& written, const std::string& source, long first_line, long time_field) {
   if (tail.empty() || ticks.empty() || model.format.kind == TimeKind::none) return;
   const std::vector<std::int64_t> as_written = ticks;
   TimeIndex history;  // the history's own form, for messages
   history.format = written;
   if (const std::optional<std::size_t> off = place_on_grid(model, tail.front(), ticks)) {
-    throw InputError(source, *off == 0 ? first_line : 0, 0,
+    throw InputError(source, *off == 0 ? first_line : 0, *off == 0 ? time_field : 0,
                      "time '" + history.format_tick(as_written[*off]) + "' cannot be written as the training data's times are ('" +
                          model.format_tick(tail.back()) + "'), in which the forecast's times are written: write the "
                          "history's times as training's were");
@@ -375,10 +375,10 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   // Clock times with a UTC offset are read as written: another offset than training's would shift
   // the season and mislabel the forecast.
   const std::string offset = offset_mismatch(series.time.format, checkpoint.columns.time_format);
-  if (!series.time.ticks.empty() && !offset.empty()) throw InputError(set.source, series.first_line, 0, offset);
+  if (!series.time.ticks.empty() && !offset.empty()) throw InputError(set.source, series.first_line, series.time_field, offset);
   const std::vector<std::int64_t>& tail = checkpoint.data_tail.ticks;
   place_on_model_grid(checkpoint.columns.time_index(), tail, series.time.ticks, series.time.format, set.source,
-                      series.first_line);
+                      series.first_line, series.time_field);
   long phase = 0;
   if (!checkpoint.seasonal.empty() && !tail.empty() && !series.time.ticks.empty()) {
     // The tail's row 0 has a known phase; history row 0 lies a whole number of periods from it

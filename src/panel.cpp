@@ -899,7 +899,7 @@ SeriesSet read_panel_history(const PanelCheckpoint& checkpoint, const std::strin
   // Clock times with a UTC offset are read as written: another offset would mislabel the forecast.
   for (const Series& s : set.series) {
     const std::string offset = offset_mismatch(s.time.format, checkpoint.columns.time_format);
-    if (!s.time.ticks.empty() && !offset.empty()) throw InputError(set.source, s.first_line, 0, offset);
+    if (!s.time.ticks.empty() && !offset.empty()) throw InputError(set.source, s.first_line, s.time_field, offset);
   }
   set = select_series(std::move(set), selection);
   // A series the checkpoint does not hold that training left out (PanelCheckpoint::left_out; under
@@ -991,7 +991,7 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   model.frequency = s.frequency;
   model.month_day = s.month_day;
   try {  // named as the file's line, the series said in the message
-    place_on_model_grid(model, s.data_tail.ticks, history.ticks, it->time.format, set->source, it->first_line);
+    place_on_model_grid(model, s.data_tail.ticks, history.ticks, it->time.format, set->source, it->first_line, it->time_field);
   } catch (const InputError& e) {
     throw InputError(set->source, e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());
   }

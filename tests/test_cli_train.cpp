@@ -988,7 +988,7 @@ TEST_CASE("a history whose times carry another UTC offset than training's, or li
   CHECK_THAT(same.out, Contains("2024-01-03 00:00:00+01:00,"));
   const RunResult other = run_cli("predict --model m.json --input plus2.csv", dir.path());
   CHECK(other.exit_code == 2);
-  CHECK_THAT(other.err, Contains("plus2.csv:2: its times are written with UTC offset +02:00, the model's training data "
+  CHECK_THAT(other.err, Contains("plus2.csv:2:1: its times are written with UTC offset +02:00, the model's training data "
                                  "with UTC offset +01:00; convert the history's times to the same offset"));
   // Written +0100 (Python's %z), forecast +0100; a history written +01:00 is the same offset.
   std::string compact = plus1;
@@ -1000,7 +1000,7 @@ TEST_CASE("a history whose times carry another UTC offset than training's, or li
   REQUIRE(run_cli("train --data long1.csv --series-column id --output p.json" + quick, dir.path()).exit_code == 0);
   const RunResult many = run_cli("predict --model p.json --input long2.csv", dir.path());
   CHECK(many.exit_code == 2);
-  CHECK_THAT(many.err, Contains("long2.csv:2: its times are written with UTC offset +02:00"));
+  CHECK_THAT(many.err, Contains("long2.csv:2:2: its times are written with UTC offset +02:00"));
   // The file's line of the series' first row, and the series named.
   const RunResult off_clock = run_cli("predict --model p.json --input half.csv", dir.path());
   CHECK(off_clock.exit_code == 2);
@@ -1173,7 +1173,7 @@ TEST_CASE("a history's times are placed on the model's grid: forecasts continue 
   REQUIRE(run_cli("train --data minutes.csv --output m.json" + quick, dir.path()).exit_code == 0);
   const RunResult lost = run_cli("predict --model m.json --input seconds.csv", dir.path());
   CHECK(lost.exit_code == 2);
-  CHECK_THAT(lost.err, StartsWith("lstm-forecast: seconds.csv:2: time '2004-01-01 05:00:30' cannot be written as the "
+  CHECK_THAT(lost.err, StartsWith("lstm-forecast: seconds.csv:2:1: time '2004-01-01 05:00:30' cannot be written as the "
                                   "training data's times are ('2004-01-01 05:19')"));
   // An hourly model keeps its clock: a history at :30 for a model at :00 had forecast at :30.
   std::string hours = "date,y\n", halves = "date,y\n";

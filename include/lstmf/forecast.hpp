@@ -55,10 +55,11 @@ void check_history_in_range(const Checkpoint& checkpoint, const History& history
 // A history's times (`ticks`, written as `written`) placed on the grid of the model's (`model`,
 // whose training data ended in the times `tail`; time_index.hpp place_on_grid): forecasts
 // continue, and fitted rows are written, on the model's own grid. InputError naming `source` and
-// the time for one the model's form cannot write (and `first_line`, the file line of the history's
-// first row, when that row is the one). Nothing happens without times on either side.
+// the time for one the model's form cannot write (and `first_line` and `time_field`, the file line
+// of the history's first row and the time column's field, when that row is the one). Nothing
+// happens without times on either side.
 void place_on_model_grid(const TimeIndex& model, const std::vector<std::int64_t>& tail, std::vector<std::int64_t>& ticks,
-                         const TimeFormat& written, const std::string& source, long first_line = 0);
+                         const TimeFormat& written, const std::string& source, long first_line = 0, long time_field = 0);
 // The columns that were one value in every row the checkpoint's scaler saw, for train's note; ""
 // for none. A target so ("target 'y' is 0 in every training row: ...") is forecast as that value
 // (every method repeats it: a product without sales, or the wrong column); a feature so cannot be

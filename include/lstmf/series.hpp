@@ -59,6 +59,7 @@ struct Series {
   MatrixD values;                    // [rows, columns], original units, no NaN after loading
   TimeIndex time;                    // ticks empty when there is no time column
   long first_line = 0;               // file line of the first row, for messages
+  long time_field = 0;               // 1-based field of the time column in its file (0: none), for messages
   // Under a filling policy (data.missing interpolate or ffill), the rows of the file before every
   // column's first value (with a time column) and after any column's last are not part of the
   // series: how many there were, and which column bounds them.
