@@ -940,11 +940,10 @@ void check(const Config& config, const std::string& source, bool in_file, const 
   for (std::string& problem : problems) {
     const std::string path = problem_path(problem);
     if (std::find(by_flag.begin(), by_flag.end(), path) == by_flag.end()) continue;
-    const auto def = std::find_if(option_table().begin(), option_table().end(),
-                                  [&](const OptionDef& d) { return d.info.path() == path; });
-    if (def == option_table().end() || def->info.flag.empty()) continue;
+    const OptionInfo* option = find_option(path);
+    if (option == nullptr || option->flag.empty()) continue;
     const std::size_t end = std::min(problem.find(' '), problem.size());
-    problem = def->info.flag + " (" + problem.substr(0, end) + ")" + problem.substr(end);
+    problem = option->flag + " (" + problem.substr(0, end) + ")" + problem.substr(end);
   }
   if (in_file) throw_problems(config, source, problems);
   throw InputError(source, 0, 0, join_problems(problems));

@@ -488,22 +488,23 @@ bool CsvReader::next() {
     if (fields_.size() != header_.size()) {
       std::string message = "expected " + std::to_string(header_.size()) + " fields as in the header, found " +
                             std::to_string(fields_.size());
+      // A delimiter as the hints name it: "a tab" or "','", and "tabs" or "','" for what splits a line.
+      const auto one = [](char delimiter) { return (delimiter == '\t' ? "a " : "") + delimiter_name(delimiter); };
+      const auto splitting = [](char delimiter) { return delimiter == '\t' ? std::string("tabs") : delimiter_name(delimiter); };
       if (std::memchr(line, '\r', length) != nullptr)
         message += " (a carriage return (\\r) inside the line: a line end of an old Mac file? convert the line ends "
                    "to LF, e.g. tr '\\r' '\\n')";
       else if (length > 0 && line[0] == '#')
         message += " (a comment line? the file's rows hold data only: remove it)";
       else if (fields_.size() == header_.size() + 1 && fields_.back().empty())
-        message += std::string(" (the line ends with a delimiter, ") + (delimiter_ == '\t' ? "a tab" : std::string("'") + delimiter_ + "'") +
+        message += " (the line ends with a delimiter, " + one(delimiter_) +
                    ", that the header does not: remove it, or name that last column in the header)";
       else if (fields_.size() + 1 == header_.size() && !header_.empty() && header_.back().empty() && !matched_)
-        message += std::string(" (the header ends with a delimiter, ") + (delimiter_ == '\t' ? "a tab" : std::string("'") + delimiter_ + "'") +
-                   ", that the rows do not: remove it from the header)";
+        message += " (the header ends with a delimiter, " + one(delimiter_) + ", that the rows do not: remove it from the header)";
       else if (fields_.size() > header_.size() && delimiter_ == ',')
         message += " (a ',' inside a value? quote the value, or use ';' as the delimiter)";
       else if (const char other = other_delimiter(line, length); other != '\0')
-        message += std::string(" (this line is separated by ") + (other == '\t' ? "tabs" : std::string("'") + other + "'") +
-                   " where the header uses " + (delimiter_ == '\t' ? "tabs" : std::string("'") + delimiter_ + "'") +
+        message += " (this line is separated by " + splitting(other) + " where the header uses " + splitting(delimiter_) +
                    ": write every line with one delimiter)";
       throw InputError(source_, line_, 0, message);
     }

@@ -325,64 +325,59 @@ class ChunkChecks {
   size_t next_memory_check_ = kMemoryCheckStep;
 };
 
-// The whole of descriptor `fd` by read(2), which returns what a pipe holds as it comes (a stream's
-// first line is checked before more arrives); `checks` after each read.
-void read_descriptor(int fd, const std::string& source, std::string& text, ChunkChecks& checks) {
-  std::array<char, 1 << 16> chunk;
+// One read(2) of at most `size` bytes into `into`, retried on EINTR: the bytes read, 0 at the end.
+size_t read_some(int fd, char* into, size_t size, const std::string& source) {
   while (true) {
-    const ssize_t got = ::read(fd, chunk.data(), chunk.size());
-    if (got == 0) break;
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      throw IoError(source, "cannot read: " + errno_text(errno));
-    }
-    const size_t before = text.size();
-    text.append(chunk.data(), static_cast<size_t>(got));
-    checks(text, before);
+    const ssize_t got = ::read(fd, into, size);
+    if (got >= 0) return static_cast<size_t>(got);
+    if (errno != EINTR) throw IoError(source, "cannot read: " + errno_text(errno));
   }
 }
 
-// read_text, with the checks of a JSON text nested at most `max_depth` deep when `json`.
+// read_text, with the checks of a JSON text nested at most `max_depth` deep when `json`. By read(2),
+// which returns what a pipe holds as it comes (a stream's first line is checked before more
+// arrives), and which says so for a closed stdin or a folder rather than reading them as empty.
 std::string read_checked(const std::string& path, bool json, int max_depth = 64) {
-  std::string text;
-  if (path == "-") {  // read(2), so a closed stdin or a folder says so rather than reading as empty
-    struct stat info {};
-    if (::fstat(STDIN_FILENO, &info) != 0) throw IoError("<stdin>", "cannot read: " + errno_text(errno));
-    if (S_ISDIR(info.st_mode)) throw IoError("<stdin>", "cannot read: " + errno_text(EISDIR));
-    ChunkChecks checks("<stdin>", json, max_depth, !S_ISREG(info.st_mode));
-    if (S_ISREG(info.st_mode)) text.reserve(static_cast<size_t>(info.st_size));  // `< file`: its size, at most
-    read_descriptor(STDIN_FILENO, "<stdin>", text, checks);
-    checks.end(text);
-    return text;
+  const std::string source = source_name(path);
+  int fd = STDIN_FILENO;
+  if (path != "-") {
+    struct stat named {};
+    if (::stat(path.c_str(), &named) != 0) throw IoError(path, "cannot open: " + errno_text(errno));
+    if (S_ISDIR(named.st_mode)) throw IoError(path, "is a folder, expected a file");
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw IoError(path, "cannot open: " + errno_text(errno));
   }
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) throw IoError(path, "cannot open: " + errno_text(errno));
-  if (S_ISDIR(info.st_mode)) throw IoError(path, "is a folder, expected a file");
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw IoError(path, "cannot open: " + errno_text(errno));
   struct Closer {
     int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
-  ChunkChecks checks(path, json, max_depth, !S_ISREG(info.st_mode));
+    bool owned;  // opened here (not stdin, though a closed stdin's 0 may be what open returned)
+    ~Closer() {
+      if (owned) ::close(fd);
+    }
+  } closer{fd, path != "-"};
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw IoError(source, "cannot read: " + errno_text(errno));
+  if (S_ISDIR(info.st_mode)) throw IoError(source, "cannot read: " + errno_text(EISDIR));
+  ChunkChecks checks(source, json, max_depth, !S_ISREG(info.st_mode));
+  std::string text;
   if (S_ISREG(info.st_mode)) {
-    // One read of the size stat gave (a checkpoint of 1 MB took 1.5 ms character by character),
-    // then whatever a growing file adds.
+    // One read of the size fstat gave (a checkpoint of 1 MB took 1.5 ms character by character),
+    // then whatever a growing file adds; from stdin (`< file`) maybe less, read past its start.
     text.resize(static_cast<size_t>(info.st_size));
     size_t got = 0;
     while (got < text.size()) {
-      const ssize_t n = ::read(fd, text.data() + got, text.size() - got);
+      const size_t n = read_some(fd, text.data() + got, text.size() - got, source);
       if (n == 0) break;
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        throw IoError(path, "read failed: " + errno_text(errno));
-      }
-      got += static_cast<size_t>(n);
+      got += n;
     }
     text.resize(got);
     checks(text, 0);
   }
-  read_descriptor(fd, path, text, checks);  // a fifo or device whole; a regular file's growth
+  std::array<char, 1 << 16> chunk;  // a fifo or device whole; a regular file's growth
+  while (const size_t got = read_some(fd, chunk.data(), chunk.size(), source)) {
+    const size_t before = text.size();
+    text.append(chunk.data(), got);
+    checks(text, before);
+  }
   checks.end(text);
   return text;
 }
