@@ -268,8 +268,7 @@ class ChunkChecks {
       blank_end_ = std::max(blank_end_, std::min(bom, text.size()));
       const size_t at = text.find_first_not_of(" \t\r\n", blank_end_);
       blank_end_ = at == std::string::npos ? text.size() : at;
-      if (at != std::string::npos) json_checked_ = check_json_start(std::string_view(text).substr(0, at + kStartBytes), source_, false) ||
-                                                   at + kStartBytes <= text.size();
+      if (at != std::string::npos) json_checked_ = check_json_start(std::string_view(text).substr(0, at + kStartBytes), source_, false);
     }
     if (json_ && stream_) scan_depth(text, before);
     if (stream_ && text.size() >= next_memory_check_) {
@@ -308,8 +307,9 @@ class ChunkChecks {
     }
   }
 
-  // check_json_start decides on a first line of at most 60 bytes shown (more when complete): the
-  // start it is given is cut, so a long first line is not searched for its end at every chunk.
+  // check_json_start decides on a first line of at most 60 bytes shown (more when complete), so
+  // kStartBytes after the first non-blank always decide; the start it is given is cut there, so a
+  // long first line is not searched for its end at every chunk.
   static constexpr size_t kStartBytes = 4096;
   static constexpr size_t kMemoryCheckStep = size_t{256} << 20;
   std::string source_;

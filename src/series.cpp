@@ -761,8 +761,8 @@ Series assemble_series(RawRows&& raw, TimeIndex index, const std::vector<Selecte
     }
   }
   series.first_line = raw.line_of(begin);
-  if (time) series.time_field = static_cast<long>(time->field + 1);
   if (time) {
+    series.time_field = static_cast<long>(time->field + 1);
     // A weekend or another time of day in the history of a business-day model, named where it is
     // (before gaps are filled, which would name a date the file does not have).
     std::size_t at = 0;
