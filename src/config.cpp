@@ -26,7 +26,7 @@ namespace lstmf {
 namespace {
 
 using json = nlohmann::json;
-using Problems = std::vector<std::string>;
+using Problems = std::vector<ConfigProblem>;
 
 // ---- enum names: one table per enum, used for JSON, flags and help ----------------------------
 template <typename E>
@@ -362,35 +362,30 @@ template <>
 struct Convert<TrainingMode> : EnumConvert<TrainingMode> {};
 
 // ---- checks -----------------------------------------------------------------------------------
-// A check sees one scalar value and its key path and adds a problem when it fails; `range` says
-// what it accepts, for the option table and --help.
+// A check sees one scalar value and says what is wrong with it ("must be >= 1, got 0"; "" when
+// nothing is); `range` says what it accepts, for the option table and --help.
 template <typename T>
 struct Check {
-  std::function<void(const T&, const std::string&, Problems&)> run;
+  std::function<std::string(const T&)> run;
   std::string range;  // "1 .. 100000", "> 0", "[0, 1)"; "" where the meaning lists the values
   explicit operator bool() const { return static_cast<bool>(run); }
 };
 
 template <typename T>
 Check<T> in_range(T lo, T hi) {
-  return {[lo, hi](const T& v, const std::string& path, Problems& problems) {
-            if (v < lo)
-              problems.push_back(path + " must be >= " + Convert<T>::text(lo) + ", got " + Convert<T>::text(v));
-            else if (v > hi)
-              problems.push_back(path + " must be <= " + Convert<T>::text(hi) + ", got " + Convert<T>::text(v));
+  return {[lo, hi](const T& v) {
+            if (v < lo) return "must be >= " + Convert<T>::text(lo) + ", got " + Convert<T>::text(v);
+            if (v > hi) return "must be <= " + Convert<T>::text(hi) + ", got " + Convert<T>::text(v);
+            return std::string();
           },
           Convert<T>::text(lo) + " .. " + Convert<T>::text(hi)};
 }
 Check<double> positive() {
-  return {[](const double& v, const std::string& path, Problems& problems) {
-            if (!(v > 0)) problems.push_back(path + " must be > 0, got " + Convert<double>::text(v));
-          },
+  return {[](const double& v) { return v > 0 ? std::string() : "must be > 0, got " + Convert<double>::text(v); },
           "> 0"};
 }
 Check<double> fraction_open() {
-  return {[](const double& v, const std::string& path, Problems& problems) {
-            if (!(v >= 0 && v < 1)) problems.push_back(path + " must be in [0, 1), got " + Convert<double>::text(v));
-          },
+  return {[](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be in [0, 1), got " + Convert<double>::text(v); },
           "[0, 1)"};
 }
 
@@ -402,25 +397,25 @@ std::optional<char> named_delimiter(const std::string& text) {
   return std::nullopt;
 }
 
-std::string delimiter_problem(const std::string& path, const std::string& text) {
-  return path + " must be auto, ',', ';' or tab (the word, \\t, or a tab character), got '" + printable(text) + "'";
+std::string delimiter_complaint(const std::string& text) {
+  return named_delimiter(text) ? ""
+                               : "must be auto, ',', ';' or tab (the word, \\t, or a tab character), got '" + printable(text) + "'";
 }
 
-Check<std::string> delimiter_name() {
-  return {[](const std::string& v, const std::string& path, Problems& problems) {
-            if (!named_delimiter(v)) problems.push_back(delimiter_problem(path, v));
-          },
-          ""};
-}
+Check<std::string> delimiter_name() { return {delimiter_complaint, ""}; }
 
+// The problem of key `path` (of its element [i] for an array) its check finds, if any.
 template <typename T>
 void run_check(const Check<T>& check, const T& value, const std::string& path, Problems& problems) {
-  if (check) check.run(value, path, problems);
+  if (!check) return;
+  if (std::string complaint = check.run(value); !complaint.empty()) problems.push_back({{path}, path + " " + complaint});
 }
 template <typename T>
 void run_check(const Check<T>& check, const std::vector<T>& values, const std::string& path, Problems& problems) {
   if (!check) return;
-  for (size_t i = 0; i < values.size(); ++i) check.run(values[i], path + "[" + std::to_string(i) + "]", problems);
+  for (size_t i = 0; i < values.size(); ++i)
+    if (std::string complaint = check.run(values[i]); !complaint.empty())
+      problems.push_back({{path}, path + "[" + std::to_string(i) + "] " + complaint});
 }
 
 template <typename T>
@@ -638,35 +633,24 @@ const char* const kSections[] = {"data", "model", "training", "output"};
 std::string join_problems(const Problems& problems) {
   constexpr std::size_t kShown = 8;
   std::string message;
-  for (std::size_t i = 0; i < problems.size() && i < kShown; ++i) message += (i ? "; " : "") + problems[i];
+  for (std::size_t i = 0; i < problems.size() && i < kShown; ++i) message += (i ? "; " : "") + problems[i].text;
   if (problems.size() > kShown) message += "; and " + std::to_string(problems.size() - kShown) + " more problems";
   return message;
 }
 
-// The key a problem is about, where its message begins with the key's path ("training.lr must be
-// ...", "model.hidden[0] must be ...", "data must be an object") or says "unknown key 'data.extra'".
-std::string problem_path(const std::string& problem) {
-  static const std::string kUnknown = "unknown key '";
-  if (problem.rfind(kUnknown, 0) == 0)
-    return problem.substr(kUnknown.size(), problem.find('\'', kUnknown.size()) - kUnknown.size());
-  std::size_t end = 0;
-  while (end < problem.size() && (std::isalnum(static_cast<unsigned char>(problem[end])) || problem[end] == '_' || problem[end] == '.'))
-    ++end;
-  return problem.substr(0, end);
-}
-
 // Every problem in one InputError naming `source`, located at the first one's key where the config
-// file's text placed it (Config::places; none for a config of flags or of a checkpoint).
+// file's text placed it (Config::places; none for a config of flags or of a checkpoint; an array's
+// element at its key).
 // The problems come in the file's order (nlohmann's objects are sorted by key), those of keys it
 // does not hold after them.
 [[noreturn]] void throw_problems(const Config& config, const std::string& source, Problems problems) {
-  const auto place_of = [&](const std::string& problem) {
-    const auto place = config.places.find(problem_path(problem));
+  const auto place_of = [&](const ConfigProblem& problem) {
+    const auto place = config.places.find(problem.keys.front());
     return place == config.places.end() || place->second.first == 0 ? std::make_pair(std::numeric_limits<long>::max(), 0L)
                                                                      : place->second;
   };
   std::stable_sort(problems.begin(), problems.end(),
-                   [&](const std::string& a, const std::string& b) { return place_of(a) < place_of(b); });
+                   [&](const ConfigProblem& a, const ConfigProblem& b) { return place_of(a) < place_of(b); });
   const auto [line, column] = place_of(problems.front());
   if (line == std::numeric_limits<long>::max()) throw InputError(source, 0, 0, join_problems(problems));
   throw InputError(source, line, column, join_problems(problems));
@@ -676,7 +660,7 @@ std::string problem_path(const std::string& problem) {
 
 char delimiter_from_text(const std::string& text) {
   const std::optional<char> delimiter = named_delimiter(text);
-  if (!delimiter) throw InputError(delimiter_problem("data.delimiter", text));
+  if (!delimiter) throw InputError("data.delimiter " + delimiter_complaint(text));
   return *delimiter;
 }
 
@@ -749,11 +733,11 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
       // A key written at the top level ("epochs") suggests its full path ("training.epochs").
       for (const auto& def : option_table())
         if (def.info.key == section) hint = def.info.path();
-      problems.push_back("unknown key '" + printable(section) + "' (did you mean '" + hint + "'?)");
+      problems.push_back({{section}, "unknown key '" + printable(section) + "' (did you mean '" + hint + "'?)"});
       continue;
     }
     if (!body.is_object()) {
-      problems.push_back(section + " must be an object, got " + json_text(body));
+      problems.push_back({{section}, section + " must be an object, got " + json_text(body)});
       continue;
     }
     std::vector<std::string> keys;
@@ -767,21 +751,21 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
         std::string hint = section + "." + nearest(key, keys);
         for (const auto& other : option_table())
           if (other.info.key == key) hint = other.info.path();
-        problems.push_back("unknown key '" + printable(path) + "' (did you mean '" + hint + "'?)");
+        problems.push_back({{path}, "unknown key '" + printable(path) + "' (did you mean '" + hint + "'?)"});
         continue;
       }
       try {
         def->set_json(config, value);
         config.given.insert(path);
       } catch (const BadValue& bad) {
-        problems.push_back(path + " must be " + expected_text(*def, bad) + ", got " + bad.found);
+        problems.push_back({{path}, path + " must be " + expected_text(*def, bad) + ", got " + bad.found});
       }
     }
   }
   // Without validate_values the values wait for check(), unless the file is refused anyway: then
   // every problem is said at once.
   if (validate_values || !problems.empty())
-    for (const auto& p : validate(config)) problems.push_back(p);
+    for (ConfigProblem& p : validate(config)) problems.push_back(std::move(p));
   if (!problems.empty()) throw_problems(config, source, problems);
 }
 
@@ -865,35 +849,38 @@ json to_json(const Config& config) {
   return out;
 }
 
-std::vector<std::string> validate(const Config& config) {
+std::vector<ConfigProblem> validate(const Config& config) {
   Problems problems;
   for (const auto& def : option_table()) def.check(config, problems);
-  if (config.model.hidden.empty()) problems.push_back("model.hidden must name at least one layer size");
+  if (config.model.hidden.empty()) problems.push_back({{"model.hidden"}, "model.hidden must name at least one layer size"});
   if (config.model.hidden.size() > kMaxLayers)
-    problems.push_back("model.hidden must have at most " + std::to_string(kMaxLayers) + " layers, got " +
-                       std::to_string(config.model.hidden.size()));
+    problems.push_back({{"model.hidden"}, "model.hidden must have at most " + std::to_string(kMaxLayers) + " layers, got " +
+                                              std::to_string(config.model.hidden.size())});
   // A narrower range puts the scaled series below the model's float resolution (a range of 1e-300
   // trained to NaN), a wider one past where tanh and sigmoid can tell values apart.
   // (Each bound beyond +-kScaleBound is its own problem, said by its range check.)
   if (std::abs(config.data.scale_min) <= kScaleBound && std::abs(config.data.scale_max) <= kScaleBound &&
       !scale_range_ok(config.data.scale_min, config.data.scale_max))
-    problems.push_back("data.scale_max must be at least 0.001 above data.scale_min, and above it by a thousandth of "
-                       "the larger one's magnitude (float resolution), got " +
-                       Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max));
+    problems.push_back({{"data.scale_max", "data.scale_min"},
+                        "data.scale_max must be at least 0.001 above data.scale_min, and above it by a thousandth of "
+                        "the larger one's magnitude (float resolution), got " +
+                            Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max)});
   if (config.data.val_fraction + config.data.test_fraction >= 0.9)
-    problems.push_back("data.val_fraction + data.test_fraction must leave at least 10% for training, got " +
-                       Convert<double>::text(config.data.val_fraction + config.data.test_fraction));
+    problems.push_back({{"data.val_fraction", "data.test_fraction"},
+                        "data.val_fraction + data.test_fraction must leave at least 10% for training, got " +
+                            Convert<double>::text(config.data.val_fraction + config.data.test_fraction)});
   // The seasonal naive reference, m steps before each target, lies in the window. Checked where
   // both are given; the recipe resolves them from the data otherwise, and check() sees the result.
   if (config.data.normalise == Normalise::season && config.data.look_back > 0 && config.data.season > 0 &&
       config.data.look_back < config.data.season)
-    problems.push_back("data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies "
-                       "in the window), got look_back " + std::to_string(config.data.look_back) + " and season " +
-                       std::to_string(config.data.season));
+    problems.push_back({{"data.normalise", "data.look_back", "data.season"},
+                        "data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies "
+                        "in the window), got look_back " + std::to_string(config.data.look_back) + " and season " +
+                            std::to_string(config.data.season)});
   for (size_t i = 0; i < config.data.targets.size(); ++i)
-    if (config.data.targets[i].empty()) problems.push_back("data.targets[" + std::to_string(i) + "] is empty");
+    if (config.data.targets[i].empty()) problems.push_back({{"data.targets"}, "data.targets[" + std::to_string(i) + "] is empty"});
   for (size_t i = 0; i < config.data.features.size(); ++i)
-    if (config.data.features[i].empty()) problems.push_back("data.features[" + std::to_string(i) + "] is empty");
+    if (config.data.features[i].empty()) problems.push_back({{"data.features"}, "data.features[" + std::to_string(i) + "] is empty"});
   return problems;
 }
 
@@ -907,7 +894,7 @@ void check_recordable(const Config& config) {
   for (const auto& [key, value] : {std::pair<const char*, const std::string&>{"data.path", config.data.path},
                                    {"output.path", config.output.path},
                                    {"output.log_json", config.output.log_json}})
-    if (const std::string problem = unrecordable(key, value); !problem.empty()) problems.push_back(problem);
+    if (std::string problem = unrecordable(key, value); !problem.empty()) problems.push_back({{key}, std::move(problem)});
   if (!problems.empty()) throw InputError(join_problems(problems));
 }
 
@@ -937,13 +924,13 @@ void check(const Config& config, const std::string& source, bool in_file, const 
   Problems problems = validate(config);
   if (problems.empty()) return;
   // A key its flag set is named by the flag typed: "--hidden (model.hidden[0]) must be <= 4096".
-  for (std::string& problem : problems) {
-    const std::string path = problem_path(problem);
-    if (std::find(by_flag.begin(), by_flag.end(), path) == by_flag.end()) continue;
-    const OptionInfo* option = find_option(path);
+  for (ConfigProblem& problem : problems) {
+    const std::string& key = problem.keys.front();
+    if (std::find(by_flag.begin(), by_flag.end(), key) == by_flag.end()) continue;
+    const OptionInfo* option = find_option(key);
     if (option == nullptr || option->flag.empty()) continue;
-    const std::size_t end = std::min(problem.find(' '), problem.size());
-    problem = option->flag + " (" + problem.substr(0, end) + ")" + problem.substr(end);
+    const std::size_t end = std::min(problem.text.find(' '), problem.text.size());
+    problem.text = option->flag + " (" + problem.text.substr(0, end) + ")" + problem.text.substr(end);
   }
   if (in_file) throw_problems(config, source, problems);
   throw InputError(source, 0, 0, join_problems(problems));

@@ -157,6 +157,18 @@ TEST_CASE("cross-key checks", "[config]") {
   config.model.hidden = {};
   const auto problems = validate(config);
   CHECK(problems.size() >= 3);
+  // Each problem names the keys it is about, first the one its text begins with.
+  for (const ConfigProblem& problem : problems) {
+    REQUIRE(!problem.keys.empty());
+    CHECK(problem.text.rfind(problem.keys.front(), 0) == 0);
+  }
+  const auto about = [&](const std::string& text) {
+    for (const ConfigProblem& problem : problems)
+      if (problem.text.find(text) != std::string::npos) return problem.keys;
+    return std::vector<std::string>{};
+  };
+  CHECK(about("above data.scale_min") == std::vector<std::string>{"data.scale_max", "data.scale_min"});
+  CHECK(about("at least 10% for training") == std::vector<std::string>{"data.val_fraction", "data.test_fraction"});
   REQUIRE_THROWS_WITH(check(config, "cfg"), Contains("data.scale_max must be at least 0.001 above data.scale_min") &&
                                                 Contains("model.hidden must name at least one layer size") &&
                                                 Contains("must leave at least 10% for training"));
@@ -181,10 +193,12 @@ TEST_CASE("cross-key checks", "[config]") {
   // a value just past a bound is shown with the digits that tell it from the bound (it said "got 1e+06").
   Config past;
   past.data.scale_max = 1000000.5;
-  CHECK(validate(past) == std::vector<std::string>{"data.scale_max must be <= 1e+06, got 1000000.5"});
+  REQUIRE(validate(past).size() == 1);
+  CHECK(validate(past)[0].text == "data.scale_max must be <= 1e+06, got 1000000.5");
   past.data.scale_max = 1;
   past.training.weight_decay = 1.0000001;
-  CHECK(validate(past) == std::vector<std::string>{"training.weight_decay must be <= 1, got 1.0000001"});
+  REQUIRE(validate(past).size() == 1);
+  CHECK(validate(past)[0].text == "training.weight_decay must be <= 1, got 1.0000001");
   Config usual;
   usual.data.scale_min = -1;
   CHECK(validate(usual).empty());
@@ -264,7 +278,8 @@ TEST_CASE("every option's range is the one validation keeps", "[config]") {
     OptionInfo by_key = option;
     set_from_text(config, by_key, value);
     int named = 0;
-    for (const std::string& problem : validate(config)) named += problem.find(option.path()) != std::string::npos ? 1 : 100;
+    for (const ConfigProblem& problem : validate(config))
+      named += problem.keys.front() == option.path() && problem.text.rfind(option.path(), 0) == 0 ? 1 : 100;
     return named;  // a problem not naming the key counts 100: never "accepted", never "refused once"
   };
   int ranged = 0;
@@ -349,6 +364,12 @@ TEST_CASE("a config file's problems are located at the first one's key, in the f
   CHECK_THROWS_WITH(check(config, "v.json"), "v.json: data.horizon must be >= 1, got 0");  // a flag's: not placed
   config.model.hidden = {5000};  // model.hidden[0], a key the file does not hold, comes last
   CHECK_THROWS_WITH(check(config, "v.json", true), StartsWith("v.json:2:2: data.horizon must be >= 1, got 0; model.hidden[0]"));
+  // An array's element is located at its key: the file's place of "model.hidden[1]" is that of
+  // "hidden" (it was said without a place), and a range too narrow at data.scale_max's.
+  CHECK_THROWS_WITH(check(config_from_file(dir.write("h.json", "{\"model\": {\n  \"hidden\": [32, 0]}}")), "h.json", true),
+                    "h.json:2:3: model.hidden[1] must be >= 1, got 0");
+  CHECK_THROWS_WITH(check(config_from_file(dir.write("s.json", "{\"data\": {\"scale_min\": 0,\n\n \"scale_max\": 0}}")), "s.json", true),
+                    StartsWith("s.json:3:2: data.scale_max must be at least 0.001 above data.scale_min"));
 }
 
 TEST_CASE("the README's option table is the one generated from the option table", "[config]") {

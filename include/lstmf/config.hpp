@@ -200,8 +200,16 @@ struct ConfigDifference {
 };
 ConfigDifference first_difference(const nlohmann::json& base, const nlohmann::json& other);
 
-// Every problem at once, one per entry: "model.hidden[1] must be >= 1, got 0". Empty when valid.
-std::vector<std::string> validate(const Config& config);
+// One thing wrong with a configuration: its text ("model.hidden[1] must be >= 1, got 0") and the
+// option paths it is about, first the one the text begins with ("model.hidden"; "data.scale_max",
+// "data.scale_min" for a range too narrow; an unknown key's own path). The keys, not the text,
+// say where a config file holds the problem and whether a flag set it.
+struct ConfigProblem {
+  std::vector<std::string> keys;  // never empty
+  std::string text;
+};
+// Every problem at once, one per entry. Empty when valid.
+std::vector<ConfigProblem> validate(const Config& config);
 // Why the file name `path`, given as `name`, cannot be recorded in a checkpoint: it is not UTF-8,
 // which JSON cannot hold (train exited 1 after all the work); "" when it can.
 std::string unrecordable(const std::string& name, const std::string& path);

@@ -74,19 +74,11 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
     given.push_back(key);
   }
   // The file's values are checked here, once the flags have overridden them (config_from_file);
-  // a problem is the file's alone unless it names a key a flag set.
-  // A key is named where its path stands whole ("training.lr", not the start of "training.lr_factor").
-  const auto names = [](const std::string& problem, const std::string& path) {
-    for (std::size_t at = problem.find(path); at != std::string::npos; at = problem.find(path, at + 1)) {
-      const std::size_t end = at + path.size();
-      if (end == problem.size() || !(std::isalnum(static_cast<unsigned char>(problem[end])) || problem[end] == '_'))
-        return true;
-    }
-    return false;
-  };
+  // a problem is the file's alone unless it is about a key a flag set.
   bool flag_named = false;
-  for (const std::string& problem : validate(config))
-    for (const std::string& path : given) flag_named = flag_named || names(problem, path);
+  for (const ConfigProblem& problem : validate(config))
+    for (const std::string& key : problem.keys)
+      flag_named = flag_named || std::find(given.begin(), given.end(), key) != given.end();
   check(config,
         flags.config_file.empty() ? "command line"
         : flag_named              ? source_name(flags.config_file) + " with the command line"
