@@ -290,8 +290,16 @@ class ChunkChecks {
  private:
   // Nesting outside strings, carried from chunk to chunk (parse_json_view's scan, on a stream).
   void scan_depth(const std::string& text, size_t from) {
+    // Bytes that change nothing here (digits, commas, blanks outside strings; most of a string's)
+    // are passed over by one table lookup, as in parse_json_view's scan.
+    static constexpr std::array<bool, 256> kActs = [] {
+      std::array<bool, 256> table{};
+      for (const char c : {'"', '\\', '{', '[', '}', ']'}) table[static_cast<unsigned char>(c)] = true;
+      return table;
+    }();
     for (size_t i = from; i < text.size(); ++i) {
       const char c = text[i];
+      if (!escaped_ && !kActs[static_cast<unsigned char>(c)]) continue;
       if (escaped_) {
         escaped_ = false;
       } else if (in_string_) {
