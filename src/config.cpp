@@ -924,14 +924,23 @@ void check(const Config& config, const std::string& source, bool in_file, const 
   Problems problems = validate(config);
   if (problems.empty()) return;
   // A key its flag set is named by the flag typed: "--hidden (model.hidden[0]) must be <= 4096".
-  for (ConfigProblem& problem : problems) {
-    const std::string& key = problem.keys.front();
-    if (std::find(by_flag.begin(), by_flag.end(), key) == by_flag.end()) continue;
-    const OptionInfo* option = find_option(key);
-    if (option == nullptr || option->flag.empty()) continue;
-    const std::size_t end = std::min(problem.text.find(' '), problem.text.size());
-    problem.text = option->flag + " (" + problem.text.substr(0, end) + ")" + problem.text.substr(end);
-  }
+  // Each of its keys a flag set is, where the text first names it whole ("data.look_back", not the
+  // start of "data.look_back_max"; an array's element with its index).
+  const auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (ConfigProblem& problem : problems)
+    for (const std::string& key : problem.keys) {
+      if (std::find(by_flag.begin(), by_flag.end(), key) == by_flag.end()) continue;
+      const OptionInfo* option = find_option(key);
+      if (option == nullptr || option->flag.empty()) continue;
+      std::string& text = problem.text;
+      for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+        std::size_t end = at + key.size();
+        if ((at > 0 && (is_name(text[at - 1]) || text[at - 1] == '.')) || (end < text.size() && is_name(text[end]))) continue;
+        if (end < text.size() && text[end] == '[') end = std::min(text.find(']', end) + 1, text.size());
+        text.replace(at, end - at, option->flag + " (" + text.substr(at, end - at) + ")");
+        break;
+      }
+    }
   if (in_file) throw_problems(config, source, problems);
   throw InputError(source, 0, 0, join_problems(problems));
 }

@@ -942,7 +942,7 @@ TEST_CASE("many-series training normalises windows when asked: a trend continues
   // season needs a look-back of one season.
   const RunResult bad = run_cli("train " + flags + " --normalise season --season 12 --output s.json", dir.path());
   CHECK(bad.exit_code == 2);
-  CHECK_THAT(bad.err, Contains("(data.normalise) season needs data.look_back >= data.season"));
+  CHECK_THAT(bad.err, Contains("--normalise (data.normalise) season needs --look-back (data.look_back) >= --season (data.season)"));
 }
 
 TEST_CASE("a forecast that cannot continue a series' data tail names the checkpoint and the series", "[cli-panel]") {

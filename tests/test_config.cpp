@@ -207,6 +207,27 @@ TEST_CASE("cross-key checks", "[config]") {
   CHECK(validate(stretched).empty());
 }
 
+TEST_CASE("a problem names the flag of each key a flag set", "[config]") {
+  Config tails;
+  tails.data.val_fraction = 0.45;
+  tails.data.test_fraction = 0.5;
+  CHECK_THROWS_WITH(check(tails, "command line", false, {"data.val_fraction", "data.test_fraction"}),
+                    "command line: --val-fraction (data.val_fraction) + --test-fraction (data.test_fraction) must leave at least 10% "
+                    "for training, got 0.95");
+  CHECK_THROWS_WITH(check(tails, "c.json with the command line", false, {"data.test_fraction"}),
+                    StartsWith("c.json with the command line: data.val_fraction + --test-fraction (data.test_fraction) must"));
+  Config season;
+  season.data.normalise = Normalise::season;
+  season.data.look_back = 3;
+  season.data.season = 12;
+  CHECK_THROWS_WITH(check(season, "command line", false, {"data.season"}),
+                    StartsWith("command line: data.normalise season needs data.look_back >= --season (data.season) (the"));
+  Config layers;
+  layers.model.hidden = {32, 0};
+  CHECK_THROWS_WITH(check(layers, "command line", false, {"model.hidden"}), "command line: --hidden (model.hidden[1]) must be >= 1, got 0");
+  CHECK_THROWS_WITH(check(layers, "command line"), "command line: model.hidden[1] must be >= 1, got 0");  // no flag set it
+}
+
 TEST_CASE("command-line text sets keys and names the flag when it is bad", "[config]") {
   Config config;
   const auto find = [](const std::string& path) {

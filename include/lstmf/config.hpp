@@ -218,8 +218,8 @@ std::string unrecordable(const std::string& name, const std::string& path);
 void check_recordable(const Config& config);
 // Throws InputError listing every problem (joined by "; ") when validate() finds any; with
 // `in_file`, the problems are the config file's, located at the first one's key (Config::places).
-// A problem with a key of `by_flag` (paths set by their flags) names the flag: "--hidden
-// (model.hidden[0]) must be <= 4096, got 5000".
+// Each key of `by_flag` (paths set by their flags) a problem is about is named with its flag:
+// "--hidden (model.hidden[0]) must be <= 4096, got 5000".
 void check(const Config& config, const std::string& source, bool in_file = false, const std::vector<std::string>& by_flag = {});
 
 // Whether a checkpoint of format `version` may lack config key `path` ("training.theta_weight"): a
