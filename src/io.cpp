@@ -242,11 +242,12 @@ bool check_json_start(std::string_view text, const std::string& source, bool com
 }
 
 // What is checked of a text as each chunk of it is read: a NUL byte (binary data); for JSON, a
-// start no JSON text has (a CSV file given as a checkpoint: check_json_start) and nesting past
-// the limit; and, for a stream (stdin, a fifo: no size to check first), every 256 MiB its size
-// against the memory available. An endless stream (`yes '{' | predict --model -`) filled memory
-// until the kernel killed the process, and a CSV piped in as --model - was read whole before the
-// parser said 'invalid literal' (a review).
+// start no JSON text has (a CSV file given as a checkpoint: check_json_start) and, for a stream,
+// nesting past the limit; and its size against the memory available: a regular file's before it
+// is read (size()), a stream's (stdin, a fifo: no size to know first) every 256 MiB. An endless
+// stream (`yes '{' | predict --model -`) filled memory until the kernel killed the process, and a
+// CSV piped in as --model - was read whole before the parser said 'invalid literal' (a review);
+// a regular file is read in two parts, so its first one is judged before the rest is read.
 class ChunkChecks {
  public:
   // `max_depth`: of JSON text (json), refused as it is read, as parse_json refuses it.
@@ -260,9 +261,8 @@ class ChunkChecks {
       refuse_nul(text, nul_checked_, source_);
       nul_checked_ = text.size();
     }
-    // A regular file is whole before it is parsed, which checks its start and depth itself
-    // (parse_json_view); under 8 bytes a NUL may yet name the text (end()).
-    if (json_ && stream_ && !json_checked_ && text.size() >= 8) {
+    // Under 8 bytes a NUL may yet name the text (end()).
+    if (json_ && !json_checked_ && text.size() >= 8) {
       // Blanks already passed are not scanned again (a stream of 30 MB of spaces took 20 s).
       const size_t bom = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
       blank_end_ = std::max(blank_end_, std::min(bom, text.size()));
@@ -270,24 +270,31 @@ class ChunkChecks {
       blank_end_ = at == std::string::npos ? text.size() : at;
       if (at != std::string::npos) json_checked_ = check_json_start(std::string_view(text).substr(0, at + kStartBytes), source_, false);
     }
+    // A regular file's depth is scanned whole by parse_json_view.
     if (json_ && stream_) scan_depth(text, before);
     if (stream_ && text.size() >= next_memory_check_) {
       next_memory_check_ = text.size() + kMemoryCheckStep;
-      const std::uint64_t available = available_memory();
-      // The parse needs the text and more beside it: past half of what is left, it cannot fit.
-      if (available > 0 && text.size() > available / 2)
-        throw MemoryError(source_ + ": " + format_bytes(text.size()) + " read and more to come, over half the memory " +
-                          "available (" + format_bytes(available) + "): the whole text must be held to be read; " +
-                          "is it the right input?");
+      check_memory(text.size(), " read and more to come");
     }
   }
+  // Before a regular file of `bytes` is read.
+  void size(std::uint64_t bytes) const { check_memory(bytes, ""); }
   // At the end of the text: what waited for more is checked on what there is.
   void end(const std::string& text) const {
     refuse_nul(text, nul_checked_, source_);
-    if (json_ && stream_ && !json_checked_) check_json_start(text, source_, true);
+    if (json_ && !json_checked_) check_json_start(text, source_, true);
   }
 
  private:
+  // The text is held whole, and its parse needs more beside it: past half of what is left, it
+  // cannot fit (a sparse file of 100 GB given as --config was the kernel's to kill).
+  void check_memory(std::uint64_t bytes, const char* more) const {
+    const std::uint64_t available = available_memory();
+    if (available > 0 && bytes > available / 2)
+      throw MemoryError(source_ + ": " + format_bytes(bytes) + more + ", over half the memory available (" +
+                        format_bytes(available) + "): the whole text must be held to be read; is it the right input?");
+  }
+
   // Nesting outside strings, carried from chunk to chunk (parse_json_view's scan, on a stream).
   void scan_depth(const std::string& text, size_t from) {
     // Bytes that change nothing here (digits, commas, blanks outside strings; most of a string's)
@@ -368,17 +375,27 @@ std::string read_checked(const std::string& path, bool json, int max_depth = 64)
   ChunkChecks checks(source, json, max_depth, !S_ISREG(info.st_mode));
   std::string text;
   if (S_ISREG(info.st_mode)) {
-    // One read of the size fstat gave (a checkpoint of 1 MB took 1.5 ms character by character),
-    // then whatever a growing file adds; from stdin (`< file`) maybe less, read past its start.
-    text.resize(static_cast<size_t>(info.st_size));
-    size_t got = 0;
-    while (got < text.size()) {
-      const size_t n = read_some(fd, text.data() + got, text.size() - got, source);
-      if (n == 0) break;
-      got += n;
-    }
-    text.resize(got);
-    checks(text, 0);
+    // Reads of the size fstat gave (a checkpoint of 1 MB took 1.5 ms character by character), its
+    // first 64 KiB judged before the rest is read (a 2 GB CSV given as --config was read whole to
+    // be refused for its first line), then whatever a growing file adds; from stdin (`< file`)
+    // maybe less, read past its start. `fill`: whether the file held all `upto` bytes.
+    const auto size = static_cast<std::uint64_t>(info.st_size);
+    checks.size(size);
+    const auto fill = [&](size_t upto) {
+      const size_t before = text.size();
+      text.resize(upto);
+      size_t got = before;
+      while (got < text.size()) {
+        const size_t n = read_some(fd, text.data() + got, text.size() - got, source);
+        if (n == 0) break;
+        got += n;
+      }
+      text.resize(got);
+      checks(text, before);
+      return got == upto;
+    };
+    constexpr size_t kFirstPart = size_t{1} << 16;
+    if (fill(static_cast<size_t>(std::min<std::uint64_t>(size, kFirstPart))) && size > kFirstPart) fill(static_cast<size_t>(size));
   }
   std::array<char, 1 << 16> chunk;  // a fifo or device whole; a regular file's growth
   while (const size_t got = read_some(fd, chunk.data(), chunk.size(), source)) {

@@ -17,6 +17,7 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/memory.hpp"
 #include "support.hpp"
 
 using namespace lstmf;
@@ -225,6 +226,25 @@ TEST_CASE("read_text refuses a NUL byte at once, also from an endless device", "
   const std::string path = dir.file("nul.json");
   write_atomically(path, std::string("{\"a\": 1}\0 ", 10));
   CHECK_THROWS_WITH(read_text(path), Catch::Contains("a NUL byte at offset 8"));
+}
+
+TEST_CASE("a regular file is judged on its first part before the rest is read, and on its size first", "[io]") {
+  test::TempDir dir;
+  // A CSV given as JSON is refused for its first line: with a NUL past the first 64 KiB, the
+  // refusal names the CSV, which it could only do unread (it named the NUL, all of it read).
+  std::string csv = "date,y\n";
+  while (csv.size() < 100000) csv += "2020-01-01,1\n";
+  write_atomically(dir.file("data.csv"), csv + std::string(1, '\0'));
+  CHECK_THROWS_WITH(read_json_text(dir.file("data.csv")), Catch::Contains("data.csv:1:1: expected JSON (an object, '{'), found text beginning 'date,y'"));
+  CHECK_THROWS_WITH(read_text(dir.file("data.csv")), Catch::Contains("a NUL byte at offset 100"));  // text: read whole
+  // A file larger than memory is refused before anything is read (the kernel killed the read).
+  const std::string sparse = dir.file("sparse.json");
+  write_atomically(sparse, "{}");
+  std::error_code error;
+  std::filesystem::resize_file(sparse, std::uintmax_t{1} << 40, error);  // 1 TiB, holding nothing on disk
+  if (error || lstmf::available_memory() == 0) return;                  // no sparse files, or no figure to compare
+  CHECK_THROWS_AS(read_json_text(sparse), lstmf::MemoryError);
+  CHECK_THROWS_WITH(read_json_text(sparse), Catch::Contains("sparse.json: 1.0 TiB, over half the memory available"));
 }
 
 TEST_CASE("writing to a missing or unwritable folder fails before anything is written", "[io]") {
