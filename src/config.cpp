@@ -638,16 +638,18 @@ std::string join_problems(const Problems& problems) {
   return message;
 }
 
-// Every problem in one InputError naming `source`, located at the first one's key where the config
-// file's text placed it (Config::places; none for a config of flags or of a checkpoint; an array's
-// element at its key).
+// Every problem in one InputError naming `source`, located where the config file's text placed the
+// first one's keys (Config::places, the earliest of those it holds: "test_fraction" alone of the
+// two tails; none for a config of flags or of a checkpoint; an array's element at its key).
 // The problems come in the file's order (nlohmann's objects are sorted by key), those of keys it
 // does not hold after them.
 [[noreturn]] void throw_problems(const Config& config, const std::string& source, Problems problems) {
   const auto place_of = [&](const ConfigProblem& problem) {
-    const auto place = config.places.find(problem.keys.front());
-    return place == config.places.end() || place->second.first == 0 ? std::make_pair(std::numeric_limits<long>::max(), 0L)
-                                                                     : place->second;
+    std::pair<long, long> earliest{std::numeric_limits<long>::max(), 0L};
+    for (const std::string& key : problem.keys)
+      if (const auto place = config.places.find(key); place != config.places.end() && place->second.first > 0)
+        earliest = std::min(earliest, place->second);
+    return earliest;
   };
   std::stable_sort(problems.begin(), problems.end(),
                    [&](const ConfigProblem& a, const ConfigProblem& b) { return place_of(a) < place_of(b); });
@@ -924,8 +926,9 @@ void check(const Config& config, const std::string& source, bool in_file, const 
   Problems problems = validate(config);
   if (problems.empty()) return;
   // A key its flag set is named by the flag typed: "--hidden (model.hidden[0]) must be <= 4096".
-  // Each of its keys a flag set is, where the text first names it whole ("data.look_back", not the
-  // start of "data.look_back_max"; an array's element with its index).
+  // Each of its keys a flag set is, where the text first names it whole ("training.lr", not the
+  // start of "training.lr_factor"; an array's element with its index). The keys say which to name;
+  // the text, where.
   const auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
   for (ConfigProblem& problem : problems)
     for (const std::string& key : problem.keys) {
@@ -936,7 +939,7 @@ void check(const Config& config, const std::string& source, bool in_file, const 
       for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
         std::size_t end = at + key.size();
         if ((at > 0 && (is_name(text[at - 1]) || text[at - 1] == '.')) || (end < text.size() && is_name(text[end]))) continue;
-        if (end < text.size() && text[end] == '[') end = std::min(text.find(']', end) + 1, text.size());
+        if (end < text.size() && text[end] == '[' && text.find(']', end) != std::string::npos) end = text.find(']', end) + 1;
         text.replace(at, end - at, option->flag + " (" + text.substr(at, end - at) + ")");
         break;
       }

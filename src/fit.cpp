@@ -694,7 +694,7 @@ FitPlan plan_fit(const Config& requested, const SeriesSet& data) {
     if (!e.file().empty()) throw;
     throw InputError(data.source, 0, 0, e.message());
   }
-  check(plan.config, data.source);
+  check_resolved(requested, plan.config, data.source);
   // A season given as long as the series: no cycle of it repeats in the data, so there is none to
   // learn and no seasonal naive to score against (it trained, and evaluate refused the checkpoint).
   const long rows = data.series.front().rows();

@@ -298,7 +298,7 @@ class ChunkChecks {
   // Nesting outside strings, carried from chunk to chunk (parse_json_view's scan, on a stream).
   void scan_depth(const std::string& text, size_t from) {
     // Bytes that change nothing here (digits, commas, blanks outside strings; most of a string's)
-    // are passed over by one table lookup, as in parse_json_view's scan.
+    // are passed over by one table lookup (parse_json_view's scan passes over those outside strings).
     static constexpr std::array<bool, 256> kActs = [] {
       std::array<bool, 256> table{};
       for (const char c : {'"', '\\', '{', '[', '}', ']'}) table[static_cast<unsigned char>(c)] = true;

@@ -801,7 +801,7 @@ Config resolve_panel_recipe(const Config& given, const SeriesSet& source) {
   if (data.normalise == Normalise::automatic)
     data.normalise = data.season > 1 && data.look_back >= data.season ? Normalise::season : Normalise::last;
   if (config.training.epochs == 0) config.training.epochs = kPanelEpochs;
-  check(config, source.source);  // `season` given with a look-back shorter than the season
+  check_resolved(given, config, source.source);  // a look-back given shorter than the data's season
   return config;
 }
 

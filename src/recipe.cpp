@@ -288,6 +288,17 @@ int seasonal_period(const DataConfig& data, const Series& series) {
   return std::max(1, series.time.frequency.seasonal_period());
 }
 
+void check_resolved(const Config& requested, const Config& resolved, const std::string& source) {
+  const DataConfig& data = resolved.data;
+  if (requested.data.season == 0 && data.normalise == Normalise::season && data.look_back < data.season)
+    throw InputError(source, 0, 0,
+                     "data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies in the "
+                     "window), got look_back " + std::to_string(data.look_back) + " and season " + std::to_string(data.season) +
+                         " (the time column's period): give a look-back of " + std::to_string(data.season) +
+                         " or more, a season, or another normalisation");
+  check(resolved, source);
+}
+
 Config resolve_recipe(const Config& config, const Series& series) {
   Config out = config;
   DataConfig& data = out.data;

@@ -385,12 +385,16 @@ TEST_CASE("a config file's problems are located at the first one's key, in the f
   CHECK_THROWS_WITH(check(config, "v.json"), "v.json: data.horizon must be >= 1, got 0");  // a flag's: not placed
   config.model.hidden = {5000};  // model.hidden[0], a key the file does not hold, comes last
   CHECK_THROWS_WITH(check(config, "v.json", true), StartsWith("v.json:2:2: data.horizon must be >= 1, got 0; model.hidden[0]"));
-  // An array's element is located at its key: the file's place of "model.hidden[1]" is that of
-  // "hidden" (it was said without a place), and a range too narrow at data.scale_max's.
+  // An array's element is located at its key ("hidden"), a problem of two keys at the earliest of
+  // them the file holds: test_fraction alone of the two tails (it was said without a place).
   CHECK_THROWS_WITH(check(config_from_file(dir.write("h.json", "{\"model\": {\n  \"hidden\": [32, 0]}}")), "h.json", true),
                     "h.json:2:3: model.hidden[1] must be >= 1, got 0");
   CHECK_THROWS_WITH(check(config_from_file(dir.write("s.json", "{\"data\": {\"scale_min\": 0,\n\n \"scale_max\": 0}}")), "s.json", true),
-                    StartsWith("s.json:3:2: data.scale_max must be at least 0.001 above data.scale_min"));
+                    StartsWith("s.json:1:11: data.scale_max must be at least 0.001 above data.scale_min"));
+  CHECK_THROWS_WITH(check(config_from_file(dir.write("t.json", "{\"data\": {\n  \"test_fraction\": 0.85},\n \"training\": {\"lr\": 0}}")),
+                          "t.json", true),
+                    StartsWith("t.json:2:3: data.val_fraction + data.test_fraction must leave at least 10% for training, got 0.95; "
+                               "training.lr must be > 0"));
 }
 
 TEST_CASE("the README's option table is the one generated from the option table", "[config]") {

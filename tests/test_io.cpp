@@ -156,6 +156,8 @@ TEST_CASE("JSON from a fifo is judged on what has arrived, whatever the pieces i
                     Contains("pipe:1:1: expected JSON (an object, '{'), found text beginning 'date,y' (a CSV file?"));
   CHECK_THROWS_WITH(read_pieces({std::string(40, '['), std::string(40, '[')}), Contains("JSON nested deeper than 64 levels"));
   CHECK(read_pieces({"[\"" + std::string(70, '['), "\\\"" + std::string(70, '{') + "\"]"}).size() == 146);  // brackets in a string
+  const std::string brackets(70, '[');
+  CHECK(read_pieces({"[\"a\\", "\"" + brackets + "\\", "\\", "\"]"}) == "[\"a\\\"" + brackets + "\\\\\"]");  // escapes split after their backslash
   std::signal(SIGPIPE, old_handler);
 }
 

@@ -27,6 +27,25 @@ Series monthly(long rows) {
 }
 }  // namespace
 
+TEST_CASE("a look-back given shorter than the data's season is said to meet the data's season", "[recipe]") {
+  Config requested;
+  requested.data.normalise = Normalise::season;
+  requested.data.look_back = 3;
+  const Config resolved = resolve_recipe(requested, monthly(60));
+  REQUIRE(resolved.data.season == 12);
+  CHECK_THROWS_WITH(check_resolved(requested, resolved, "m.csv"),
+                    "m.csv: data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies in "
+                    "the window), got look_back 3 and season 12 (the time column's period): give a look-back of 12 or more, "
+                    "a season, or another normalisation");
+  // A season given is check()'s to refuse, as given; a look-back long enough passes.
+  Config given = requested;
+  given.data.season = 12;
+  CHECK_THROWS_WITH(check_resolved(given, given, "m.csv"), Catch::StartsWith("m.csv: data.normalise season needs") &&
+                                                                 Catch::EndsWith("got look_back 3 and season 12"));
+  requested.data.look_back = 12;
+  CHECK_NOTHROW(check_resolved(requested, resolve_recipe(requested, monthly(60)), "m.csv"));
+}
+
 TEST_CASE("the recipe picks a seasonal, direct, validated ensemble for a long enough monthly series", "[recipe]") {
   Config config;
   config.data.horizon = 18;

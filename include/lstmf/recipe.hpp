@@ -83,6 +83,12 @@ bool shows_season(const MatrixD& values, long column, long rows, int m, int hori
 // kept as they are. Throws InputError when the series is too short for any window.
 Config resolve_recipe(const Config& config, const Series& series);
 
+// check() of `resolved`, the recipe's result for `requested`, naming `source` (the data's file). A
+// season the data set (requested data.season 0) that a look-back given cannot hold with
+// data.normalise season is said to be the data's, with what would do: validation of `requested`
+// could not see it, and check() alone spoke as if the season had been given.
+void check_resolved(const Config& requested, const Config& resolved, const std::string& source);
+
 // The KPSS statistic of level stationarity (Kwiatkowski, Phillips, Schmidt and Shin, 1992) of
 // target 0 (column 0 of `values`) over its first `rows` rows, with a Bartlett-weighted long-run
 // variance of ceil(12 (rows / 100)^(1/4)) lags (statsmodels' "legacy" choice); NaN for fewer than 2

@@ -1,7 +1,6 @@
 #include "config_flags.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 
 #include "commands.hpp"
@@ -75,10 +74,11 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
   }
   // The file's values are checked here, once the flags have overridden them (config_from_file);
   // a problem is the file's alone unless it is about a key a flag set.
-  bool flag_named = false;
-  for (const ConfigProblem& problem : validate(config))
-    for (const std::string& key : problem.keys)
-      flag_named = flag_named || std::find(given.begin(), given.end(), key) != given.end();
+  const auto set_here = [&](const std::string& key) { return std::find(given.begin(), given.end(), key) != given.end(); };
+  const std::vector<ConfigProblem> problems = validate(config);
+  const bool flag_named = std::any_of(problems.begin(), problems.end(), [&](const ConfigProblem& problem) {
+    return std::any_of(problem.keys.begin(), problem.keys.end(), set_here);
+  });
   check(config,
         flags.config_file.empty() ? "command line"
         : flag_named              ? source_name(flags.config_file) + " with the command line"
