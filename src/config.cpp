@@ -726,13 +726,17 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
   Problems problems;
   if (!root.is_object()) throw InputError(source, 0, 0, "expected a JSON object with sections data, model, training, output");
   const std::vector<std::string> sections(std::begin(kSections), std::end(kSections));
-  std::vector<std::string> all_paths;
-  for (const auto& def : option_table()) all_paths.push_back(def.info.path());
 
   for (const auto& [section, body] : root.items()) {
     if (std::find(sections.begin(), sections.end(), section) == sections.end()) {
-      std::string hint = nearest(section, sections);
+      // A path written as one key ("training.lr") is shown the nesting JSON needs.
+      if (const OptionInfo* option = find_option(section)) {
+        problems.push_back({{section}, "unknown key '" + section + "' (a key of a section is written inside it: {\"" +
+                                           option->section + "\": {\"" + option->key + "\": ...}})"});
+        continue;
+      }
       // A key written at the top level ("epochs") suggests its full path ("training.epochs").
+      std::string hint = nearest(section, sections);
       for (const auto& def : option_table())
         if (def.info.key == section) hint = def.info.path();
       problems.push_back({{section}, "unknown key '" + printable(section) + "' (did you mean '" + hint + "'?)"});

@@ -82,6 +82,10 @@ TEST_CASE("an unknown key is an error that suggests the nearest valid key", "[co
     REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"look_back": 3})"), "c.json"),
                         Contains("unknown key 'look_back'") && Contains("did you mean 'data.look_back'"));
   }
+  SECTION("a key's path written as one key") {
+    REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"training.lr": 0.1})"), "c.json"),
+                        "c.json: unknown key 'training.lr' (a key of a section is written inside it: {\"training\": {\"lr\": ...}})");
+  }
   SECTION("a misspelt section") {
     REQUIRE_THROWS_WITH(apply_json(config, json::parse(R"({"trainig": {}})"), "c.json"),
                         Contains("unknown key 'trainig'") && Contains("did you mean 'training'"));
