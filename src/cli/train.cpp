@@ -48,6 +48,13 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads 
 std::atomic<bool> g_saving_to_reader{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
+// Whether the first signal that asks training to stop is answered on stderr at once (not by MPI
+// ranks other than 0, which report nothing), and whether stderr is a terminal, where the answer
+// takes the line of the progress bar (which is redrawn under it).
+std::atomic<bool> g_say_stopping{true};
+std::atomic<bool> g_stderr_terminal{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
+
 // Whether writing `path` (an output, "-" for stdout) waits on another process: a fifo, or stdout
 // that is a pipe or a socket.
 bool writes_to_reader(const std::string& path) {
@@ -56,11 +63,11 @@ bool writes_to_reader(const std::string& path) {
   return ::fstat(STDOUT_FILENO, &out) == 0 && (S_ISFIFO(out.st_mode) || S_ISSOCK(out.st_mode));
 }
 
-// The first SIGINT/SIGTERM asks training to stop after the current epoch and save (before the first
-// epoch has ended, with nothing to save, it exits at once; once training is over, while the save
-// waits on a fifo's or a pipe's reader, there is nothing left to stop but that wait: it exits at
-// once, as `predict` does); one that comes
-// more than half a second after it exits at once. Sooner, it is the same request delivered twice: GNU
+// The first SIGINT/SIGTERM asks training to stop after the current epoch and save, and says so at
+// once (an epoch can take minutes; before the first epoch has ended, with nothing to save, it exits
+// at once; once training is over, while the save waits on a fifo's or a pipe's reader, there is
+// nothing left to stop but that wait: it exits at once, as `predict` does); one that comes more
+// than half a second after it exits at once. Sooner, it is the same request delivered twice: GNU
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
@@ -70,7 +77,17 @@ extern "C" void on_signal(int) {
   const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
   long long first = 0;
   if (g_first_signal_ns.compare_exchange_strong(first, now)) {  // the first: noted
-    if (!g_saving_to_reader.load()) return;
+    if (!g_saving_to_reader.load()) {
+      static constexpr char kStopping[] =
+          "\r\033[Klstm-forecast: stopping after this epoch to save the best checkpoint so far (interrupt again to stop "
+          "at once, saving nothing)\n";
+      if (g_say_stopping.load()) {
+        const std::size_t skip = g_stderr_terminal.load() ? 0 : 4;  // "\r\033[K" on a terminal alone
+        const ssize_t written = ::write(STDERR_FILENO, kStopping + skip, sizeof kStopping - 1 - skip);  // async-signal-safe
+        (void)written;
+      }
+      return;
+    }
     exit_interrupted_now("lstm-forecast: interrupted while writing the checkpoint or its log into a fifo or pipe: "
                          "its reader has part of it at most\n");
   }
@@ -146,6 +163,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const bool global = config.training.mode == TrainingMode::global;
   const MpiWorld world = start_mpi();
   quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
+  g_say_stopping = world.rank == 0;
   PanelFitOptions options;
   options.selection = args.selection();
   options.parallel = world.parallel;
@@ -323,6 +341,7 @@ int run_train(const TrainArgs& args) {
   check_distinct("--log-json", config.output.log_json,
                  {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
 
+  g_stderr_terminal = stderr_is_terminal();
   on_interrupt(on_signal);
   Progress progress(show_progress(args.quiet, args.progress));
   std::string log;
