@@ -301,6 +301,7 @@ TEST_CASE("Ctrl-C stops per-series training within an epoch, not after the serie
                               dir.path(), "", "timeout --preserve-status -k 60 -s INT 2 ");
   CHECK(r.exit_code == 130);
   CHECK_THAT(r.err, Contains("interrupted; no series had finished training, no checkpoint was written"));
+  CHECK_THAT(r.err, Contains("lstm-forecast: stopping to save the series trained so far (interrupt again"));
   CHECK_FALSE(file_exists(dir.file("m.json")));
 }
 
@@ -316,6 +317,7 @@ TEST_CASE("Ctrl-C stops a global model at its epoch's end and saves its best che
   INFO(err);
   CHECK(r.out == "130\n");
   CHECK_THAT(err, Contains("lstm-forecast: interrupted; the best checkpoint so far was saved to m.json"));
+  CHECK_THAT(err, Contains("lstm-forecast: stopping after this epoch to save the best checkpoint so far"));
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 

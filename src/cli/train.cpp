@@ -53,6 +53,9 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads 
 // takes the line of the progress bar (which is redrawn under it).
 std::atomic<bool> g_say_stopping{true};
 std::atomic<bool> g_stderr_terminal{false};
+// What it says: after this epoch (one model, or a global one), or within it (per-series training,
+// which saves the series finished).
+std::atomic<bool> g_stops_within_epoch{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
 // Whether writing `path` (an output, "-" for stdout) waits on another process: a fifo, or stdout
@@ -78,12 +81,18 @@ extern "C" void on_signal(int) {
   long long first = 0;
   if (g_first_signal_ns.compare_exchange_strong(first, now)) {  // the first: noted
     if (!g_saving_to_reader.load()) {
-      static constexpr char kStopping[] =
+      static constexpr char kAfterEpoch[] =
           "\r\033[Klstm-forecast: stopping after this epoch to save the best checkpoint so far (interrupt again to stop "
           "at once, saving nothing)\n";
+      static constexpr char kWithinEpoch[] =
+          "\r\033[Klstm-forecast: stopping to save the series trained so far (interrupt again to stop at once, saving "
+          "nothing)\n";
       if (g_say_stopping.load()) {
+        const bool within = g_stops_within_epoch.load();
+        const char* text = within ? kWithinEpoch : kAfterEpoch;
+        const std::size_t length = (within ? sizeof kWithinEpoch : sizeof kAfterEpoch) - 1;
         const std::size_t skip = g_stderr_terminal.load() ? 0 : 4;  // "\r\033[K" on a terminal alone
-        const ssize_t written = ::write(STDERR_FILENO, kStopping + skip, sizeof kStopping - 1 - skip);  // async-signal-safe
+        const ssize_t written = ::write(STDERR_FILENO, text + skip, length - skip);  // async-signal-safe
         (void)written;
       }
       return;
@@ -164,6 +173,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const MpiWorld world = start_mpi();
   quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
   g_say_stopping = world.rank == 0;
+  g_stops_within_epoch = !global;
   PanelFitOptions options;
   options.selection = args.selection();
   options.parallel = world.parallel;
