@@ -224,6 +224,7 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
     CHECK(child.wait() == 130);
     const std::string err = read_file(dir.file("err"));
     CHECK_THAT(err, Contains("interrupted; the best checkpoint so far was saved to m.json"));
+    CHECK_THAT(err, Contains("stopping after this epoch"));
     CHECK(err.find("stopping after this epoch") == err.rfind("stopping after this epoch"));  // said once
     load_or_fail(dir.file("m.json"));
   }

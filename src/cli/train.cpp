@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <csignal>
@@ -85,15 +86,25 @@ extern "C" void on_signal(int) {
           "\r\033[Klstm-forecast: stopping after this epoch to save the best checkpoint so far (interrupt again to stop "
           "at once, saving nothing)\n";
       static constexpr char kWithinEpoch[] =
-          "\r\033[Klstm-forecast: stopping to save the series trained so far (interrupt again to stop at once, saving "
-          "nothing)\n";
+          "\r\033[Klstm-forecast: stopping within this epoch; the series that have finished training will be saved "
+          "(interrupt again to stop at once, saving nothing)\n";
       if (g_say_stopping.load()) {
         const bool within = g_stops_within_epoch.load();
         const char* text = within ? kWithinEpoch : kAfterEpoch;
         const std::size_t length = (within ? sizeof kWithinEpoch : sizeof kAfterEpoch) - 1;
         const std::size_t skip = g_stderr_terminal.load() ? 0 : 4;  // "\r\033[K" on a terminal alone
-        const ssize_t written = ::write(STDERR_FILENO, text + skip, length - skip);  // async-signal-safe
+        // A stderr whose reader has gone (`train ... 2>&1 | tee log`, Ctrl-C to the group) must not
+        // end the run by SIGPIPE before it saves: ignored for the write (sigaction is async-signal-
+        // safe), and errno kept for the code the signal interrupted.
+        const int saved_errno = errno;
+        struct sigaction ignore {}, previous {};
+        ignore.sa_handler = SIG_IGN;
+        ::sigemptyset(&ignore.sa_mask);
+        const bool ignoring = ::sigaction(SIGPIPE, &ignore, &previous) == 0;
+        const ssize_t written = ::write(STDERR_FILENO, text + skip, length - skip);
         (void)written;
+        if (ignoring) ::sigaction(SIGPIPE, &previous, nullptr);
+        errno = saved_errno;
       }
       return;
     }
@@ -134,10 +145,12 @@ class Progress {
                   r.epoch, total, r.train_loss, val, r.lr, seconds_text(r.seconds).c_str(), seconds_text(eta).c_str());
     if (terminal_) {
       const int width = 20, filled = width * r.epoch / total;
-      std::cerr << "\r\033[K[" << std::string(static_cast<size_t>(filled), '=')
-                << std::string(static_cast<size_t>(width - filled), ' ') << "] " << line << std::flush;
+      // One write each, so an interrupt's answer (on_signal) never lands inside a line.
+      std::cerr << ("\r\033[K[" + std::string(static_cast<size_t>(filled), '=') +
+                    std::string(static_cast<size_t>(width - filled), ' ') + "] " + line)
+                << std::flush;
     } else {
-      std::cerr << line << "\n";
+      std::cerr << (std::string(line) + "\n");
     }
   }
   void done() {
