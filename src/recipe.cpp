@@ -289,13 +289,13 @@ int seasonal_period(const DataConfig& data, const Series& series) {
 }
 
 void check_resolved(const Config& requested, const Config& resolved, const std::string& source) {
-  const DataConfig& data = resolved.data;
-  if (requested.data.season == 0 && data.normalise == Normalise::season && data.look_back < data.season)
-    throw InputError(source, 0, 0,
-                     "data.normalise season needs data.look_back >= data.season (the seasonal naive reference lies in the "
-                     "window), got look_back " + std::to_string(data.look_back) + " and season " + std::to_string(data.season) +
-                         " (the time column's period): give a look-back of " + std::to_string(data.season) +
-                         " or more, a season, or another normalisation");
+  // validate()'s problem of data.normalise season, said to be of the data's season.
+  if (requested.data.season == 0)
+    for (const ConfigProblem& problem : validate(resolved))
+      if (problem.keys.front() == "data.normalise")
+        throw InputError(source, 0, 0,
+                         problem.text + " (the time column's period): give a look-back of " +
+                             std::to_string(resolved.data.season) + " or more, a season, or another normalisation");
   check(resolved, source);
 }
 

@@ -14,8 +14,8 @@
 namespace lstmf {
 
 // The whole file ("-" = stdin). Throws IoError naming the file when it cannot be read, InputError
-// for a NUL byte (binary data), MemoryError when a stream (stdin or a fifo, not a regular file)
-// grows past half of the memory available (checked every 256 MiB as it is read).
+// for a NUL byte (binary data), MemoryError when the text is over half of the memory available (a
+// regular file's size before it is read; a stream's, stdin or a fifo, every 256 MiB as it is read).
 std::string read_text(const std::string& path);
 
 // "UTF-32" or "UTF-16" when `text` begins with that encoding's byte-order mark, "UTF-32LE",

@@ -53,6 +53,8 @@ std::optional<MissingPolicy> history_missing(const CLI::Option& option, const st
 // write that a returning handler interrupts goes on (train writing its checkpoint into a fifo
 // whose reader has not come yet) rather than failing as an I/O error.
 void on_interrupt(void (*handler)(int));
+// From a signal handler (async-signal-safe): writes `text` on stderr, whatever that write returns.
+void say_now(const char* text) noexcept;
 // From a signal handler (async-signal-safe): removes the temporaries being written, writes
 // `message` (one line) on stderr, and exits 130.
 [[noreturn]] void exit_interrupted_now(const char* message) noexcept;

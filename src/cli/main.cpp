@@ -42,12 +42,16 @@ void on_interrupt(void (*handler)(int)) {
   }
 }
 
+void say_now(const char* text) noexcept {
+  std::size_t length = 0;
+  while (text[length] != '\0') ++length;
+  const ssize_t written = ::write(STDERR_FILENO, text, length);
+  (void)written;
+}
+
 void exit_interrupted_now(const char* message) noexcept {
   remove_live_temporaries();
-  std::size_t length = 0;
-  while (message[length] != '\0') ++length;
-  const ssize_t written = ::write(STDERR_FILENO, message, length);
-  (void)written;
+  say_now(message);
   ::_exit(static_cast<int>(ExitCode::interrupted));
 }
 
@@ -88,20 +92,15 @@ extern "C" void exit_interrupted(int) { lstmf::cli::exit_interrupted_now("lstm-f
 // read it. No exception can carry it; say which file, and exit 3 (an unreadable file) at once.
 // Outputs are renamed into place, so none is half written.
 extern "C" void exit_on_bus_error(int) {
-  const auto say = [](const char* text) {
-    size_t length = 0;
-    while (text[length] != '\0') ++length;
-    const ssize_t written = ::write(STDERR_FILENO, text, length);
-    (void)written;
-  };
+  using lstmf::cli::say_now;
   lstmf::remove_live_temporaries();
   const char* path = lstmf::mapped_file_path();
   if (path[0] != '\0') {
-    say("lstm-forecast: ");
-    say(path);
-    say(": the file shrank while it was being read (changed by another process?); nothing was written\n");
+    say_now("lstm-forecast: ");
+    say_now(path);
+    say_now(": the file shrank while it was being read (changed by another process?); nothing was written\n");
   } else {
-    say("lstm-forecast: bus error (SIGBUS) while no input was mapped; nothing was written\n");
+    say_now("lstm-forecast: bus error (SIGBUS) while no input was mapped; nothing was written\n");
   }
   ::_exit(static_cast<int>(lstmf::ExitCode::io));
 }

@@ -49,15 +49,24 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads 
 std::atomic<bool> g_saving_to_reader{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
-// Whether the first signal that asks training to stop is answered on stderr at once (not by MPI
-// ranks other than 0, which report nothing), and whether stderr is a terminal, where the answer
-// takes the line of the progress bar (which is redrawn under it).
-std::atomic<bool> g_say_stopping{true};
-std::atomic<bool> g_stderr_terminal{false};
-// What it says: after this epoch (one model, or a global one), or within it (per-series training,
-// which saves the series finished).
-std::atomic<bool> g_stops_within_epoch{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
+// What the first signal that asks training to stop is answered with on stderr at once
+// (stopping_notice); nullptr for none (MPI ranks other than 0, which report nothing).
+std::atomic<const char*> g_stopping_notice{nullptr};
+static_assert(std::atomic<const char*>::is_always_lock_free, "the signal handler reads it");
+
+// The answer of a run that stops after the current epoch (one model, or a global one) or within it
+// (per-series training, which saves the series finished); on a terminal it first clears the
+// progress bar's line, which is redrawn under it.
+const char* stopping_notice(bool within_epoch) {
+  static constexpr char kAfterEpoch[] =
+      "\r\033[Klstm-forecast: stopping after this epoch to save the best checkpoint so far (interrupt again to stop "
+      "at once, saving nothing)\n";
+  static constexpr char kWithinEpoch[] =
+      "\r\033[Klstm-forecast: stopping within this epoch; the series that have finished training will be saved "
+      "(interrupt again to stop at once, saving nothing)\n";
+  const char* notice = within_epoch ? kWithinEpoch : kAfterEpoch;
+  return stderr_is_terminal() ? notice : notice + 4;  // "\r\033[K" on a terminal alone
+}
 
 // Whether writing `path` (an output, "-" for stdout) waits on another process: a fifo, or stdout
 // that is a pipe or a socket.
@@ -82,17 +91,7 @@ extern "C" void on_signal(int) {
   long long first = 0;
   if (g_first_signal_ns.compare_exchange_strong(first, now)) {  // the first: noted
     if (!g_saving_to_reader.load()) {
-      static constexpr char kAfterEpoch[] =
-          "\r\033[Klstm-forecast: stopping after this epoch to save the best checkpoint so far (interrupt again to stop "
-          "at once, saving nothing)\n";
-      static constexpr char kWithinEpoch[] =
-          "\r\033[Klstm-forecast: stopping within this epoch; the series that have finished training will be saved "
-          "(interrupt again to stop at once, saving nothing)\n";
-      if (g_say_stopping.load()) {
-        const bool within = g_stops_within_epoch.load();
-        const char* text = within ? kWithinEpoch : kAfterEpoch;
-        const std::size_t length = (within ? sizeof kWithinEpoch : sizeof kAfterEpoch) - 1;
-        const std::size_t skip = g_stderr_terminal.load() ? 0 : 4;  // "\r\033[K" on a terminal alone
+      if (const char* notice = g_stopping_notice.load()) {
         // A stderr whose reader has gone (`train ... 2>&1 | tee log`, Ctrl-C to the group) must not
         // end the run by SIGPIPE before it saves: ignored for the write (sigaction is async-signal-
         // safe), and errno kept for the code the signal interrupted.
@@ -101,8 +100,7 @@ extern "C" void on_signal(int) {
         ignore.sa_handler = SIG_IGN;
         ::sigemptyset(&ignore.sa_mask);
         const bool ignoring = ::sigaction(SIGPIPE, &ignore, &previous) == 0;
-        const ssize_t written = ::write(STDERR_FILENO, text + skip, length - skip);
-        (void)written;
+        say_now(notice);
         if (ignoring) ::sigaction(SIGPIPE, &previous, nullptr);
         errno = saved_errno;
       }
@@ -185,8 +183,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const bool global = config.training.mode == TrainingMode::global;
   const MpiWorld world = start_mpi();
   quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
-  g_say_stopping = world.rank == 0;
-  g_stops_within_epoch = !global;
+  g_stopping_notice = world.rank == 0 ? stopping_notice(!global) : nullptr;
   PanelFitOptions options;
   options.selection = args.selection();
   options.parallel = world.parallel;
@@ -364,7 +361,7 @@ int run_train(const TrainArgs& args) {
   check_distinct("--log-json", config.output.log_json,
                  {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
 
-  g_stderr_terminal = stderr_is_terminal();
+  g_stopping_notice = stopping_notice(false);
   on_interrupt(on_signal);
   Progress progress(show_progress(args.quiet, args.progress));
   std::string log;
