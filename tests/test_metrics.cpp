@@ -135,7 +135,7 @@ TEST_CASE("the MASE scale is the in-sample seasonal naive MAE", "[metrics]") {
     for (int t = 0; t < 48; ++t) sine.push_back(100 + 10 * std::sin(2 * M_PI * t / 12.0));  // exact to rounding
     const MaseScale scale = seasonal_naive_scale(sine, 12);
     CHECK_FALSE(scale.usable());
-    CHECK_THAT(scale.note, Contains("which is taken for rounding noise") && Contains("repeats up to the rounding"));
+    CHECK_THAT(scale.note, Contains(", at most 1e-12 of its values (up to ") && Contains("which is taken for rounding noise") && Contains("repeats up to the rounding"));
     sine.back() += 1e-6;  // one real change of 1e-8 of the level
     CHECK(seasonal_naive_scale(sine, 12).usable());
     // Computed over 144 months its rounding noise grows with the argument (6 epsilon of its
