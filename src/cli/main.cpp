@@ -38,6 +38,8 @@ void on_interrupt(void (*handler)(int)) {
     action.sa_handler = handler;
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, SIGINT);  // the other one waits for the handler to return: never nested
+    sigaddset(&action.sa_mask, SIGTERM);
     ::sigaction(signal, &action, nullptr);
   }
 }
