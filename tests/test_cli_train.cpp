@@ -369,6 +369,23 @@ TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 
+TEST_CASE("a stderr whose reader has gone loses only the talk while a stdout whose reader has gone ends the run as for cat", "[cli-train]") {
+  TempDir dir;
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";
+  // `true` has exited (and the pipe has no reader) before the run writes its first line.
+  const std::string talk_lost = "{ sleep 0.3; " + binary + "train " + kQuick +
+                                " --progress --output m.json; echo $? > code; } 2>&1 >out | true";
+  run_shell(talk_lost, dir.path());
+  CHECK(read_file(dir.file("code")) == "0\n");  // 141 before: the summary's write died of SIGPIPE
+  CHECK(file_exists(dir.file("m.json")));
+  CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
+
+  // A forecast's stdout is data: its reader gone, predict ends by SIGPIPE (141 in the shell), as README says.
+  run_shell("{ sleep 0.3; " + binary + "predict --model m.json --horizon 20000 2>err; echo $? > code; } | true",
+            dir.path());
+  CHECK(read_file(dir.file("code")) == "141\n");
+}
+
 TEST_CASE("a --checkpoint-every snapshot is written with its --log-json, so a killed run keeps both", "[cli-train]") {
   TempDir dir;
   // Killed once the first snapshot is in place (epoch 2).

@@ -61,6 +61,9 @@ void say_now(const char* text) noexcept;
 // `message` (one line) on stderr, and exits 130.
 [[noreturn]] void exit_interrupted_now(const char* message) noexcept;
 
+// Makes std::cerr write on fd 2 without SIGPIPE: talk to a stderr whose reader has gone is
+// dropped, the run goes on (main.cpp, TalkBuffer). Called once, first thing in main.
+void talk_without_sigpipe();
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();
 // Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).

@@ -1,6 +1,7 @@
 // lstm-forecast: the entry point. Parses the command line, runs one subcommand, and turns errors into
 // one line on stderr and an exit code (README, "Exit codes").
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,7 @@
 #include <new>
 #include <regex>
 #include <stdexcept>
+#include <streambuf>
 
 #include "commands.hpp"
 #include "panel_flags.hpp"
@@ -22,6 +24,58 @@
 namespace lstmf::cli {
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+namespace {
+
+// std::cerr's buffer (main installs it): every piece of talk goes to fd 2 at once, as cerr's own
+// does, but a stderr whose reader has gone (`train ... 2>&1 | grep -m1 validation`) does not end
+// the run: SIGPIPE is blocked in the writing thread while it writes, and one the write raised is
+// taken back (sigtimedwait), so the write fails with EPIPE, cerr goes bad and the rest of the talk
+// is dropped. Stderr is talk: its reader going loses no result and changes no exit code (train
+// exited 141 after saving its checkpoint); 141 stays stdout's (README "Exit codes").
+class TalkBuffer final : public std::streambuf {
+ protected:
+  std::streamsize xsputn(const char* text, std::streamsize size) override { return write_all(text, size) ? size : 0; }
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    const char byte = traits_type::to_char_type(c);
+    return write_all(&byte, 1) ? c : traits_type::eof();
+  }
+
+ private:
+  static bool write_all(const char* text, std::streamsize size) {
+    sigset_t pipe_signal, previous, pending;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    if (::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous) != 0) return false;
+    sigemptyset(&pending);
+    const bool was_pending = ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;  // not ours to take
+    bool written = true;
+    while (size > 0) {
+      const ssize_t count = ::write(STDERR_FILENO, text, static_cast<std::size_t>(size));
+      if (count < 0 && errno == EINTR) continue;
+      if (count <= 0) {
+        const timespec now{};
+        if (count < 0 && errno == EPIPE && !was_pending)
+          while (::sigtimedwait(&pipe_signal, nullptr, &now) < 0 && errno == EINTR) {
+          }
+        written = false;
+        break;
+      }
+      text += count;
+      size -= count;
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return written;
+  }
+};
+
+}  // namespace
+
+void talk_without_sigpipe() {
+  static TalkBuffer* const buffer = new TalkBuffer;  // never destroyed: cerr is flushed at exit
+  std::cerr.rdbuf(buffer);
+}
 
 Talk::~Talk() {
   try {
@@ -122,6 +176,7 @@ void exit_3_on_bus_or_file_size_error() {
 int main(int argc, char** argv) {
   using namespace lstmf;
   hold_closed_standard_streams();
+  lstmf::cli::talk_without_sigpipe();
   CLI::App app{"lstm-forecast: forecast time series with a stacked LSTM, from the shell.\n"
                "Exit codes: 0 ok, 1 internal error, 2 bad input or usage, 3 file I/O, 4 training diverged, "
                "5 not enough memory, 130 interrupted.",
