@@ -165,6 +165,17 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
   REQUIRE(run_cli("train " + kAirlineFlags + " --look-back 12 --normalise minmax --ensemble 1 --patience 0 --epochs 5 --output straight.json --quiet", dir.path()).exit_code == 0);
   const auto straight = nlohmann::json::parse(read_file(dir.file("straight.json")));
   CHECK(five["state_dict"] == straight["state_dict"]);
+  SECTION("a setting at odds with the checkpoint's config blames both, one of the flags' own the command line") {
+    // three.json holds data.val_fraction 0.1: with --test-fraction 0.85 no training rows are left.
+    const RunResult both = run_cli("train --resume three.json --test-fraction 0.85 --output odd.json", dir.path());
+    CHECK(both.exit_code == 2);
+    CHECK(both.err == "lstm-forecast: three.json (the checkpoint resumed) with the command line: data.val_fraction + "
+                      "--test-fraction (data.test_fraction) must leave at least 10% for training, got 0.95\n");
+    const RunResult flags = run_cli("train --resume three.json --test-fraction 0.85 --val-fraction 0.1 --output odd.json", dir.path());
+    CHECK(flags.exit_code == 2);
+    CHECK_THAT(flags.err, StartsWith("lstm-forecast: command line: --val-fraction (data.val_fraction) + --test-fraction"));
+    CHECK_FALSE(file_exists(dir.file("odd.json")));
+  }
   SECTION("on another thread count than the run's, with a note that says so") {
     // On 1 thread the batch shards of a 2-thread run round otherwise (docs/checkpoint.md "Determinism").
     REQUIRE(run_cli("train " + kQuick + " --patience 0 --threads 2 --output two.json --quiet", dir.path()).exit_code == 0);

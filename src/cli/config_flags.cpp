@@ -50,7 +50,7 @@ void require_data_path(const Config& config, const ConfigFlags& flags) {
     throw InputError(source_name(flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
 }
 
-Config resolve_config(const ConfigFlags& flags, const Config& base) {
+Config resolve_config(const ConfigFlags& flags, const Config& base, const std::string& base_name) {
   Config config = base;
   check_stdin_once({{"--config", flags.config_file}, {"--data", given_flag(flags, "data.path")}});
   if (!flags.config_file.empty()) config = config_from_file(flags.config_file);
@@ -79,10 +79,16 @@ Config resolve_config(const ConfigFlags& flags, const Config& base) {
   const bool flag_named = std::any_of(problems.begin(), problems.end(), [&](const ConfigProblem& problem) {
     return std::any_of(problem.keys.begin(), problem.keys.end(), set_here);
   });
+  // Without a file, a problem about a key no flag set is the base's (a resumed checkpoint's
+  // data.val_fraction, with --test-fraction 0.85), not the command line's alone.
+  const bool base_named = !base_name.empty() && std::any_of(problems.begin(), problems.end(), [&](const ConfigProblem& problem) {
+    return !std::all_of(problem.keys.begin(), problem.keys.end(), set_here);
+  });
   check(config,
-        flags.config_file.empty() ? "command line"
-        : flag_named              ? source_name(flags.config_file) + " with the command line"
-                                  : source_name(flags.config_file),
+        !flags.config_file.empty() ? (flag_named ? source_name(flags.config_file) + " with the command line"
+                                                 : source_name(flags.config_file))
+        : base_named               ? base_name + " with the command line"
+                                   : "command line",
         !flags.config_file.empty() && !flag_named,  // the file's problems alone: located in it
         by_flag);
   return config;

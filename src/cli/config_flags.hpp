@@ -28,8 +28,10 @@ std::string given_flag(const ConfigFlags& flags, const std::string& key);
 
 // `base` (defaults, or a checkpoint's config when resuming), replaced by --config FILE when given,
 // then the flags and --set settings given (a key set twice, by both or by two settings, is an
-// InputError); validated (every problem at once).
-Config resolve_config(const ConfigFlags& flags, const Config& base = Config{});
+// InputError); validated (every problem at once). `base_name` says where `base` came from
+// ("m.json (the checkpoint resumed)"; "" for the defaults): a problem about a key no flag set is
+// said to be its, with the command line, when no --config replaced it.
+Config resolve_config(const ConfigFlags& flags, const Config& base = Config{}, const std::string& base_name = "");
 // InputError naming the --config file when neither it nor a flag names the data (train, inspect).
 void require_data_path(const Config& config, const ConfigFlags& flags);
 

@@ -317,7 +317,7 @@ int run_train(const TrainArgs& args) {
     base.output.log_json.clear();
     base.output.path = args.resume;  // "-" is refused above unless --output names the file
   }
-  Config config = resolve_config(args.flags, base);
+  Config config = resolve_config(args.flags, base, resumed ? source_name(args.resume) + " (the checkpoint resumed)" : "");
   // A --config that names no output: the resumed checkpoint is still written over, not model.json
   // (another run's, written over without a word).
   if (resumed && !args.flags.config_file.empty() && !config.is_given("output.path")) {
