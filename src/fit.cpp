@@ -1009,6 +1009,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     for (const auto& slot : slots)
       if (!slot.diverged.empty() && outcome.refit_failed.empty()) outcome.refit_failed = slot.diverged;
     if (stop.load() || !outcome.refit_failed.empty()) {
+      outcome.refit_interrupted = outcome.refit_failed.empty();
       checkpoint.config.training.refit = Toggle::off;
     } else {
       Checkpoint refitted = checkpoint;

@@ -380,6 +380,25 @@ TEST_CASE("Ctrl-C during training saves the best checkpoint so far and exits 130
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 
+TEST_CASE("Ctrl-C during the refit saves the validated members and says the refit was stopped", "[cli-train]") {
+  TempDir dir;
+  const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";
+  // Early stopping ends the validated run; the refit then trains every one of its epochs.
+  const RunResult r = run_shell(signal_when(binary + "train " + kAirlineFlags +
+                                                " --look-back 12 --ensemble 1 --epochs 100000 --patience 2 --refit true "
+                                                "--progress --output m.json",
+                                            "grep -q 'refit epoch 2/' err", "INT"),
+                                dir.path());
+  const std::string err = read_file(dir.file("err"));
+  INFO(err);
+  CHECK(r.out == "130\n");
+  CHECK_THAT(err, Contains("interrupted; the best checkpoint so far was saved to m.json (the validated members: the "
+                           "refit on every row was stopped before its end)"));
+  const auto checkpoint = nlohmann::json::parse(read_file(dir.file("m.json")));
+  CHECK(checkpoint["config"]["training"]["refit"] == false);
+  CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
+}
+
 TEST_CASE("a stderr whose reader has gone loses only the talk while a stdout whose reader has gone ends the run as for cat", "[cli-train]") {
   TempDir dir;
   const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";

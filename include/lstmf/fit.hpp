@@ -79,6 +79,7 @@ struct FitOutcome {
   // An ensemble member diverged before any validated epoch (no best weights to restore): the
   // run keeps no weights, as a single model's would not (diverged is that member's message).
   bool member_unrestored = false;
+  bool refit_interrupted = false;  // an interrupt (FitOptions::keep_going) stopped the refit: validated members kept
 };
 
 // What fit() settles from the data before it trains: the configuration the recipe resolves for it

@@ -439,6 +439,9 @@ int run_train(const TrainArgs& args) {
                    ? " (" + std::to_string(outcome.checkpoint.config.model.ensemble) + " of " +
                          std::to_string(outcome.checkpoint.config.model.ensemble + outcome.members_left_out) +
                          " ensemble members: the others had not started)"
+                   : std::string())
+           << (trained && outcome.refit_interrupted
+                   ? " (the validated members: the refit on every row was stopped before its end)"
                    : std::string());
     return static_cast<int>(ExitCode::interrupted);
   }
