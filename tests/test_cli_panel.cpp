@@ -57,6 +57,30 @@ const std::string kFlags =
 
 }  // namespace
 
+TEST_CASE("on a terminal talk starts on its own line after the progress bar and no empty line ends the run", "[cli-panel]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv(3));
+  // script (util-linux) runs the command on a pseudo-terminal and copies what it shows to stdout.
+  if (run_shell("command -v script", dir.path()).exit_code != 0) {
+    WARN("script (util-linux) is not installed: terminal output not checked");
+    return;
+  }
+  std::string flags = kFlags + " --output m.json";
+  flags.erase(flags.find(" --quiet"), 8);
+  for (const std::string mode : {"global", "per-series"}) {
+    INFO(mode);
+    const RunResult shown = run_shell("script -qec \"'" + std::string(LSTMF_BINARY) + "' train " + flags + " --mode " + mode +
+                                          "\" /dev/null",
+                                      dir.path());
+    INFO(shown.out);
+    REQUIRE(shown.exit_code == 0);
+    // The note on the skipped series, then the summary: each on a line of its own.
+    CHECK_THAT(shown.out, Contains("\r\nnote: skipped series 'short'") && Contains("\r\ncheckpoint: m.json\r\n"));
+    CHECK_THAT(shown.out, !Contains("snote:") && !Contains("\r\n\r\n"));  // "ETA 0.00snote: ..." before
+    if (mode == "global") CHECK_THAT(shown.out, Contains("\r\033[K[") && Contains("] epoch 2/2"));  // a bar was drawn
+  }
+}
+
 TEST_CASE("per-series training, forecasts in long format and per-series evaluation", "[cli-panel]") {
   TempDir dir;
   dir.write("panel.csv", panel_csv(6));

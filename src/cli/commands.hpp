@@ -64,6 +64,11 @@ void say_now(const char* text) noexcept;
 // Makes std::cerr write on fd 2 without SIGPIPE: talk to a stderr whose reader has gone is
 // dropped, the run goes on (main.cpp, TalkBuffer). Called once, first thing in main.
 void talk_without_sigpipe();
+// A progress bar redrawn in place (train.cpp Progress) leaves its line open: set_bar_open(true)
+// after drawing it; end_bar_line() ends that line ("\n") if one is open, so that talk (Talk, an
+// error) starts on a line of its own, not after the bar's last text.
+void set_bar_open(bool open);
+void end_bar_line();
 // True when stderr is a terminal (progress bars only then).
 bool stderr_is_terminal();
 // Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -77,8 +78,20 @@ void talk_without_sigpipe() {
   std::cerr.rdbuf(buffer);
 }
 
+namespace {
+std::atomic<bool> g_bar_open{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "train's signal handler stores it");
+}  // namespace
+
+void set_bar_open(bool open) { g_bar_open = open; }
+
+void end_bar_line() {
+  if (g_bar_open.exchange(false)) std::cerr << "\n";
+}
+
 Talk::~Talk() {
   try {
+    end_bar_line();
     std::cerr << lstmf::printable_whole(text_.str()) << "\n";
   } catch (...) {  // out of memory for the escaped copy: the talk is lost, not the run
   }
@@ -117,6 +130,7 @@ namespace {
 
 // One line, whatever the message holds: control characters and invalid UTF-8 escaped, length bounded.
 int fail(lstmf::ExitCode code, const std::string& message) {
+  lstmf::cli::end_bar_line();
   std::cerr << "lstm-forecast: " << lstmf::printable_ends(message, 1000) << "\n";
   std::cerr.flush();
   lstmf::cli::abort_mpi_world(static_cast<int>(code));  // under MPI: every process ends, none waits

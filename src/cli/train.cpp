@@ -101,6 +101,7 @@ extern "C" void on_signal(int) {
         ::sigemptyset(&ignore.sa_mask);
         const bool ignoring = ::sigaction(SIGPIPE, &ignore, &previous) == 0;
         say_now(notice);
+        set_bar_open(false);  // the notice cleared the bar's line and ended its own (a lock-free store)
         if (ignoring) ::sigaction(SIGPIPE, &previous, nullptr);
         errno = saved_errno;
       }
@@ -147,13 +148,13 @@ class Progress {
       std::cerr << ("\r\033[K[" + std::string(static_cast<size_t>(filled), '=') +
                     std::string(static_cast<size_t>(width - filled), ' ') + "] " + line)
                 << std::flush;
+      set_bar_open(true);
     } else {
       std::cerr << (std::string(line) + "\n");
     }
   }
-  void done() {
-    if (terminal_ && show_) std::cerr << "\n";
-  }
+  // Ends the bar's line, if one was drawn (per-series training draws none: its lines are whole).
+  void done() { end_bar_line(); }
 
  private:
   bool show_;
