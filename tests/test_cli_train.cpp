@@ -414,6 +414,21 @@ TEST_CASE("a stderr whose reader has gone loses only the talk while a stdout who
   run_shell("{ sleep 0.3; " + binary + "predict --model m.json --horizon 20000 2>err; echo $? > code; } | true",
             dir.path());
   CHECK(read_file(dir.file("code")) == "141\n");
+
+  // Data on stdout whose reader has gone: the checkpoint staged until its log was written is not
+  // left behind as a temporary (a SIGPIPE handler removes it, then the process ends by SIGPIPE).
+  run_shell("{ sleep 0.3; " + binary + "train " + kQuick + " --output logged.json --log-json - 2>err; echo $? > code; } | true",
+            dir.path());
+  CHECK(read_file(dir.file("code")) == "141\n");
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    CHECK_THAT(entry.path().filename().string(), !Contains("lstmf-tmp") && !Contains("logged.json"));
+
+  // An interrupt said to a stderr whose reader has gone still exits 130, not by SIGPIPE (predict
+  // waiting for its checkpoint on stdin; the handler's write took a SIGPIPE before).
+  run_shell("{ sleep 3 | env --default-signal=INT timeout --preserve-status -s INT 1 " + binary +
+                "predict --model -; echo $? > code; } 2>&1 >/dev/null | true",
+            dir.path());
+  CHECK(read_file(dir.file("code")) == "130\n");
 }
 
 TEST_CASE("a --checkpoint-every snapshot is written with its --log-json, so a killed run keeps both", "[cli-train]") {

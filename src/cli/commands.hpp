@@ -55,7 +55,8 @@ std::optional<MissingPolicy> history_missing(const CLI::Option& option, const st
 // handler runs: SIGINT and SIGTERM together (a shell's kill and a terminal's Ctrl-C) do not nest
 // handlers, which said "interrupted; no checkpoint was written" twice (once in 14 runs).
 void on_interrupt(void (*handler)(int));
-// From a signal handler (async-signal-safe): writes `text` on stderr, whatever that write returns.
+// From a signal handler (async-signal-safe): writes `text` on stderr, whatever that write returns,
+// without SIGPIPE (a stderr whose reader has gone), errno kept.
 void say_now(const char* text) noexcept;
 // From a signal handler (async-signal-safe): removes the temporaries being written, writes
 // `message` (one line) on stderr, and exits 130.

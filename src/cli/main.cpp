@@ -1,6 +1,7 @@
 // lstm-forecast: the entry point. Parses the command line, runs one subcommand, and turns errors into
 // one line on stderr and an exit code (README, "Exit codes").
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <unistd.h>
 
@@ -55,6 +56,10 @@ class TalkBuffer final : public std::streambuf {
     while (size > 0) {
       const ssize_t count = ::write(STDERR_FILENO, text, static_cast<std::size_t>(size));
       if (count < 0 && errno == EINTR) continue;
+      if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {  // a non-blocking stderr: wait, as a blocking one would
+        pollfd writable{STDERR_FILENO, POLLOUT, 0};
+        if (::poll(&writable, 1, -1) >= 0 || errno == EINTR) continue;
+      }
       if (count <= 0) {
         const timespec now{};
         if (count < 0 && errno == EPIPE && !was_pending)
@@ -112,13 +117,29 @@ void on_interrupt(void (*handler)(int)) {
 }
 
 void say_now(const char* text) noexcept {
+  // A stderr whose reader has gone must not end the process by SIGPIPE before it does what it says
+  // (saves, exits 130): ignored for the write (sigaction is async-signal-safe), errno kept for the
+  // code the signal interrupted.
+  const int saved_errno = errno;
+  struct sigaction ignore {}, previous {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  const bool ignoring = ::sigaction(SIGPIPE, &ignore, &previous) == 0;
   std::size_t length = 0;
   while (text[length] != '\0') ++length;
   const ssize_t written = ::write(STDERR_FILENO, text, length);
   (void)written;
+  if (ignoring) ::sigaction(SIGPIPE, &previous, nullptr);
+  errno = saved_errno;
 }
 
 void exit_interrupted_now(const char* message) noexcept {
+  // SIGINT and SIGTERM at once can run the handler in two threads (on_interrupt's mask holds in the
+  // handler's own thread only; training has workers): one says it and exits, the other waits.
+  static std::atomic<bool> exiting{false};
+  static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler exchanges it");
+  if (exiting.exchange(true))
+    for (;;) ::pause();
   remove_live_temporaries();
   say_now(message);
   ::_exit(static_cast<int>(ExitCode::interrupted));
@@ -158,6 +179,17 @@ void hold_closed_standard_streams() {
 // codes" says.
 extern "C" void exit_interrupted(int) { lstmf::cli::exit_interrupted_now("lstm-forecast: interrupted\n"); }
 
+// SIGPIPE: the reader of stdout, or of an output named /dev/stdout, /dev/stderr or a pipe, has
+// gone (`predict ... | head -1`, `train --log-json - | true`). The process still ends by SIGPIPE
+// (141 in the shell, as for cat), but first removes the temporaries being written (the checkpoint
+// staged until its log was written), which would otherwise wait for the next run to remove them.
+// Talk to stderr never gets here: its writes take back their SIGPIPE (TalkBuffer).
+extern "C" void end_by_sigpipe(int) {
+  lstmf::remove_live_temporaries();
+  ::signal(SIGPIPE, SIG_DFL);
+  ::raise(SIGPIPE);  // blocked in its handler: delivered, by default, once the handler returns
+}
+
 // SIGBUS: a page of a mapped input (io.hpp read_json_file) that another process truncated while we
 // read it. No exception can carry it; say which file, and exit 3 (an unreadable file) at once.
 // Outputs are renamed into place, so none is half written.
@@ -183,6 +215,14 @@ void exit_3_on_bus_or_file_size_error() {
   // A file past `ulimit -f` (RLIMIT_FSIZE): SIGXFSZ would kill us without a word and leave the
   // temporary; ignored, the write fails with EFBIG, which is said (exit 3) and cleaned up.
   ::signal(SIGXFSZ, SIG_IGN);
+  // SIGPIPE, unless the parent ignores it (then writes fail with EPIPE, said as I/O errors).
+  struct sigaction pipe_action {};
+  if (::sigaction(SIGPIPE, nullptr, &pipe_action) == 0 && pipe_action.sa_handler != SIG_IGN) {
+    pipe_action = {};
+    pipe_action.sa_handler = end_by_sigpipe;
+    sigemptyset(&pipe_action.sa_mask);
+    ::sigaction(SIGPIPE, &pipe_action, nullptr);
+  }
 }
 
 }  // namespace

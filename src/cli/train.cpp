@@ -92,18 +92,10 @@ extern "C" void on_signal(int) {
   if (g_first_signal_ns.compare_exchange_strong(first, now)) {  // the first: noted
     if (!g_saving_to_reader.load()) {
       if (const char* notice = g_stopping_notice.load()) {
-        // A stderr whose reader has gone (`train ... 2>&1 | tee log`, Ctrl-C to the group) must not
-        // end the run by SIGPIPE before it saves: ignored for the write (sigaction is async-signal-
-        // safe), and errno kept for the code the signal interrupted.
-        const int saved_errno = errno;
-        struct sigaction ignore {}, previous {};
-        ignore.sa_handler = SIG_IGN;
-        ::sigemptyset(&ignore.sa_mask);
-        const bool ignoring = ::sigaction(SIGPIPE, &ignore, &previous) == 0;
+        // A stderr whose reader has gone (`train ... 2>&1 | tee log`, Ctrl-C to the group) does
+        // not end the run before it saves: say_now writes without SIGPIPE.
         say_now(notice);
         set_bar_open(false);  // the notice cleared the bar's line and ended its own (a lock-free store)
-        if (ignoring) ::sigaction(SIGPIPE, &previous, nullptr);
-        errno = saved_errno;
       }
       return;
     }
