@@ -52,8 +52,8 @@ std::optional<MissingPolicy> history_missing(const CLI::Option& option, const st
 // the parent set to be ignored (SIGINT of `cmd &` in a script) stays ignored. SA_RESTART: a read or
 // write that a returning handler interrupts goes on (train writing its checkpoint into a fifo
 // whose reader has not come yet) rather than failing as an I/O error. Each blocks the other while its
-// handler runs: SIGINT and SIGTERM together (a shell's kill and a terminal's Ctrl-C) do not nest
-// handlers, which said "interrupted; no checkpoint was written" twice (once in 14 runs).
+// handler runs, in that thread: SIGINT and SIGTERM together do not nest handlers there (another
+// thread can take the other one: exit_interrupted_now lets only one exit and speak).
 void on_interrupt(void (*handler)(int));
 // From a signal handler (async-signal-safe): writes `text` on stderr, whatever that write returns,
 // without SIGPIPE (a stderr whose reader has gone), errno kept.
