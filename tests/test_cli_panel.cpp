@@ -79,6 +79,21 @@ TEST_CASE("on a terminal talk starts on its own line after the progress bar and 
     CHECK_THAT(shown.out, !Contains("snote:") && !Contains("\r\n\r\n"));  // "ETA 0.00snote: ..." before
     if (mode == "global") CHECK_THAT(shown.out, Contains("\r\033[K[") && Contains("] epoch 2/2"));  // a bar was drawn
   }
+  // On a narrow terminal the bar fits its line (a wrapped one is not cleared by the redraw).
+  const RunResult narrow = run_shell("script -qec \"stty cols 50; '" + std::string(LSTMF_BINARY) + "' train " + flags +
+                                         " --mode global\" /dev/null",
+                                     dir.path());
+  INFO(narrow.out);
+  REQUIRE(narrow.exit_code == 0);
+  int bars = 0;
+  std::istringstream pieces(narrow.out);
+  for (std::string piece; std::getline(pieces, piece, '\r');) {
+    if (piece.rfind("\033[K", 0) != 0) continue;  // the bar's redraws: "\r\033[K" then the bar
+    ++bars;
+    CHECK(piece.size() - 3 <= 49);
+    CHECK_THAT(piece, StartsWith("\033[Kepoch "));  // the gauge left out first
+  }
+  CHECK(bars == 2);
 }
 
 TEST_CASE("per-series training, forecasts in long format and per-series evaluation", "[cli-panel]") {

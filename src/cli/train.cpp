@@ -2,6 +2,7 @@
 // SIGINT/SIGTERM save the best checkpoint so far and exit 130 (before the first epoch has ended
 // there is none: exit 130 at once; a second signal, more than half a second later, exits at once;
 // so does a first one while the checkpoint goes into a fifo or pipe).
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -136,10 +137,18 @@ class Progress {
                   r.epoch, total, r.train_loss, val, r.lr, seconds_text(r.seconds).c_str(), seconds_text(eta).c_str());
     if (terminal_) {
       const int width = 20, filled = width * r.epoch / total;
+      std::string bar = "[" + std::string(static_cast<size_t>(filled), '=') +
+                        std::string(static_cast<size_t>(width - filled), ' ') + "] " + line;
+      // Within the terminal's width (asked each time: it may be resized), less one column: a line
+      // that wraps is not cleared by "\r\033[K", and each redraw left its wrapped part behind (an
+      // 80-column terminal). The gauge goes first, then the line's end is cut.
+      winsize size{};
+      if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 && bar.size() >= size.ws_col) {
+        bar = line;
+        if (bar.size() >= size.ws_col) bar.resize(static_cast<size_t>(size.ws_col) - 1);  // ASCII: a byte is a column
+      }
       // One write each, so an interrupt's answer (on_signal) never lands inside a line.
-      std::cerr << ("\r\033[K[" + std::string(static_cast<size_t>(filled), '=') +
-                    std::string(static_cast<size_t>(width - filled), ' ') + "] " + line)
-                << std::flush;
+      std::cerr << ("\r\033[K" + bar) << std::flush;
       set_bar_open(true);
     } else {
       std::cerr << (std::string(line) + "\n");
