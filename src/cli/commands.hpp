@@ -62,16 +62,18 @@ void say_now(const char* text) noexcept;
 // `message` (one line) on stderr, and exits 130.
 [[noreturn]] void exit_interrupted_now(const char* message) noexcept;
 
-// Makes std::cerr write on fd 2 without SIGPIPE: talk to a stderr whose reader has gone is
-// dropped, the run goes on (main.cpp, TalkBuffer). Called once, first thing in main.
-void talk_without_sigpipe();
-// A progress bar redrawn in place (train.cpp Progress) leaves its line open: set_bar_open(true)
-// after drawing it; end_bar_line() ends that line ("\n") if one is open, so that talk (Talk, an
-// error) starts on a line of its own, not after the bar's last text.
-void set_bar_open(bool open);
-void end_bar_line();
-// True when stderr is a terminal (progress bars only then).
+// Called once, first thing in main: notes whether stderr is a terminal, and makes std::cerr write
+// on fd 2 without SIGPIPE: talk to a stderr whose reader has gone is dropped, the run goes on
+// (main.cpp, TalkBuffer).
+void set_up_stderr();
+// True when stderr is a terminal (progress bars only then). Async-signal-safe.
 bool stderr_is_terminal();
+// What clears a terminal's line and returns to its start: a progress bar redrawn in place (train.cpp
+// Progress) leaves its line open, and every line of talk, error and interrupt notice starts with
+// line_start(): kClearLine on a terminal, where it writes over the bar (or the echoed "^C"), ""
+// elsewhere. Async-signal-safe.
+inline constexpr char kClearLine[] = "\r\033[K";
+const char* line_start();
 // Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).
 inline bool show_progress(bool quiet, bool asked) { return !quiet && (asked || stderr_is_terminal()); }
 

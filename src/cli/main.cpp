@@ -25,7 +25,16 @@
 
 namespace lstmf::cli {
 
-bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+namespace {
+// Whether stderr is a terminal, asked once, first thing in main (set_up_stderr): signal handlers
+// read it.
+std::atomic<bool> g_stderr_terminal{false};
+static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers read it");
+}  // namespace
+
+bool stderr_is_terminal() { return g_stderr_terminal.load(); }
+
+const char* line_start() { return g_stderr_terminal.load() ? kClearLine : ""; }
 
 namespace {
 
@@ -78,26 +87,17 @@ class TalkBuffer final : public std::streambuf {
 
 }  // namespace
 
-void talk_without_sigpipe() {
+void set_up_stderr() {
+  g_stderr_terminal = ::isatty(STDERR_FILENO) == 1;
   static TalkBuffer* const buffer = new TalkBuffer;  // never destroyed: cerr is flushed at exit
   std::cerr.rdbuf(buffer);
 }
 
-namespace {
-std::atomic<bool> g_bar_open{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "train's signal handler stores it");
-}  // namespace
-
-void set_bar_open(bool open) { g_bar_open = open; }
-
-void end_bar_line() {
-  if (g_bar_open.exchange(false)) std::cerr << "\n";
-}
-
 Talk::~Talk() {
   try {
-    end_bar_line();
-    std::cerr << lstmf::printable_whole(text_.str()) << "\n";
+    // One write: an interrupt's notice, which clears the line it lands on, comes before or after
+    // the whole line (a notice between the text and its "\n" erased a "series 3/11 trained").
+    std::cerr << (line_start() + lstmf::printable_whole(text_.str()) + "\n");
   } catch (...) {  // out of memory for the escaped copy: the talk is lost, not the run
   }
 }
@@ -141,6 +141,7 @@ void exit_interrupted_now(const char* message) noexcept {
   if (exiting.exchange(true))
     for (;;) ::pause();
   remove_live_temporaries();
+  say_now(line_start());  // on a terminal, over its echoed "^C" or a progress bar
   say_now(message);
   ::_exit(static_cast<int>(ExitCode::interrupted));
 }
@@ -151,8 +152,7 @@ namespace {
 
 // One line, whatever the message holds: control characters and invalid UTF-8 escaped, length bounded.
 int fail(lstmf::ExitCode code, const std::string& message) {
-  lstmf::cli::end_bar_line();
-  std::cerr << "lstm-forecast: " << lstmf::printable_ends(message, 1000) << "\n";
+  std::cerr << (lstmf::cli::line_start() + ("lstm-forecast: " + lstmf::printable_ends(message, 1000)) + "\n");
   std::cerr.flush();
   lstmf::cli::abort_mpi_world(static_cast<int>(code));  // under MPI: every process ends, none waits
   return static_cast<int>(code);
@@ -197,6 +197,7 @@ extern "C" void exit_on_bus_error(int) {
   using lstmf::cli::say_now;
   lstmf::remove_live_temporaries();
   const char* path = lstmf::mapped_file_path();
+  say_now(lstmf::cli::line_start());
   if (path[0] != '\0') {
     say_now("lstm-forecast: ");
     say_now(path);
@@ -230,7 +231,7 @@ void exit_3_on_bus_or_file_size_error() {
 int main(int argc, char** argv) {
   using namespace lstmf;
   hold_closed_standard_streams();
-  lstmf::cli::talk_without_sigpipe();
+  lstmf::cli::set_up_stderr();
   CLI::App app{"lstm-forecast: forecast time series with a stacked LSTM, from the shell.\n"
                "Exit codes: 0 ok, 1 internal error, 2 bad input or usage, 3 file I/O, 4 training diverged, "
                "5 not enough memory, 130 interrupted.",

@@ -56,17 +56,13 @@ std::atomic<const char*> g_stopping_notice{nullptr};
 static_assert(std::atomic<const char*>::is_always_lock_free, "the signal handler reads it");
 
 // The answer of a run that stops after the current epoch (one model, or a global one) or within it
-// (per-series training, which saves the series finished); on a terminal it first clears the
-// progress bar's line, which is redrawn under it.
+// (per-series training, which saves the series finished). On a terminal it is written over the
+// progress bar's line (line_start), and the bar is redrawn under it.
 const char* stopping_notice(bool within_epoch) {
-  static constexpr char kAfterEpoch[] =
-      "\r\033[Klstm-forecast: stopping after this epoch to save the best checkpoint so far (interrupt again to stop "
-      "at once, saving nothing)\n";
-  static constexpr char kWithinEpoch[] =
-      "\r\033[Klstm-forecast: stopping within this epoch; the series that have finished training will be saved "
-      "(interrupt again to stop at once, saving nothing)\n";
-  const char* notice = within_epoch ? kWithinEpoch : kAfterEpoch;
-  return stderr_is_terminal() ? notice : notice + 4;  // "\r\033[K" on a terminal alone
+  return within_epoch ? "lstm-forecast: stopping within this epoch; the series that have finished training will be saved "
+                        "(interrupt again to stop at once, saving nothing)\n"
+                      : "lstm-forecast: stopping after this epoch to save the best checkpoint so far (interrupt again to "
+                        "stop at once, saving nothing)\n";
 }
 
 // Whether writing `path` (an output, "-" for stdout) waits on another process: a fifo, or stdout
@@ -95,18 +91,16 @@ extern "C" void on_signal(int) {
       if (const char* notice = g_stopping_notice.load()) {
         // A stderr whose reader has gone (`train ... 2>&1 | tee log`, Ctrl-C to the group) does
         // not end the run before it saves: say_now writes without SIGPIPE.
+        say_now(line_start());
         say_now(notice);
-        set_bar_open(false);  // the notice cleared the bar's line and ended its own (a lock-free store)
       }
       return;
     }
     exit_interrupted_now("lstm-forecast: interrupted while writing the checkpoint or its log into a fifo or pipe: "
                          "its reader has part of it at most\n");
   }
-  if (now - first > 500000000LL) {
-    remove_live_temporaries();  // a checkpoint being written when the second signal came
-    ::_exit(static_cast<int>(ExitCode::interrupted));
-  }
+  if (now - first > 500000000LL)  // the temporaries of a checkpoint being written removed, said over the bar
+    exit_interrupted_now("lstm-forecast: interrupted again: stopped at once, saving nothing\n");
 }
 
 
@@ -143,21 +137,29 @@ class Progress {
       // that wraps is not cleared by "\r\033[K", and each redraw left its wrapped part behind (an
       // 80-column terminal). The gauge goes first, then the line's end is cut.
       winsize size{};
-      if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 1 && bar.size() >= size.ws_col) {
-        bar = line;
-        if (bar.size() >= size.ws_col) bar.resize(static_cast<size_t>(size.ws_col) - 1);  // ASCII: a byte is a column
-      }
+      if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 && bar.size() >= size.ws_col)
+        bar = fitted(line, static_cast<std::size_t>(size.ws_col) - 1);
       // One write each, so an interrupt's answer (on_signal) never lands inside a line.
-      std::cerr << ("\r\033[K" + bar) << std::flush;
-      set_bar_open(true);
+      std::cerr << (kClearLine + bar) << std::flush;
     } else {
       std::cerr << (std::string(line) + "\n");
     }
   }
-  // Ends the bar's line, if one was drawn (per-series training draws none: its lines are whole).
-  void done() { end_bar_line(); }
+  // Clears the bar's line for the talk that follows (on a terminal; per-series training draws no
+  // bar: its line is empty then).
+  void done() {
+    if (terminal_ && show_) std::cerr << kClearLine;
+  }
 
  private:
+  // `line` in `width` columns at most (ASCII: a byte is a column), cut after a whole field (they are
+  // two spaces apart): "train 0" of "train 0.735576" read as a loss of 0.
+  static std::string fitted(const std::string& line, std::size_t width) {
+    if (line.size() <= width) return line;
+    const std::size_t field_end = line.rfind("  ", width);
+    return line.substr(0, field_end == std::string::npos || field_end == 0 ? width : field_end);
+  }
+
   bool show_;
   bool terminal_;
   double elapsed_ = 0;
