@@ -846,6 +846,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     Member& slot = slots[static_cast<size_t>(k)];
     const EpochCallback on_epoch = [&, k](EpochReport report) {
       report.refit = train_windows != &dataset.train;  // the refit trains on every row
+      report.member = k;
+      report.members = members;
+      if (options.on_member_epoch) options.on_member_epoch(report);
       if (k == 0 && options.on_epoch && !options.on_epoch(report)) stop = true;
       if (options.keep_going && !options.keep_going()) stop = true;
       if (k == 0 && every > 0) {
@@ -868,6 +871,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       slot.diverged = e.what();  // the trainer restored the best weights so far
       slot.result = slot.trainer->result_so_far();
     }
+    if (options.on_member_done)
+      options.on_member_done(k, static_cast<int>(slot.result.history.size()), train_windows != &dataset.train);
   };
   const int workers = std::min(members, members > 1 ? use_threads(config.training.threads) : 1);
   // Every member on `workers` threads (validated training, then the refit).

@@ -399,6 +399,22 @@ TEST_CASE("Ctrl-C during the refit saves the validated members and says the refi
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 
+TEST_CASE("on a terminal an ensemble's progress bar counts the epochs of every member", "[cli-train]") {
+  TempDir dir;
+  if (run_shell("command -v script", dir.path()).exit_code != 0) {
+    WARN("script (util-linux) is not installed: terminal output not checked");
+    return;
+  }
+  const RunResult shown = run_shell("script -qec \"stty cols 200; '" + std::string(LSTMF_BINARY) + "' train " + kAirlineFlags +
+                                        " --look-back 12 --ensemble 3 --epochs 4 --patience 0 --refit false --output e.json\" /dev/null",
+                                    dir.path());
+  INFO(shown.out);
+  REQUIRE(shown.exit_code == 0);
+  // Member 1's epochs alone ended at 4/4 while the others still trained.
+  CHECK_THAT(shown.out, Contains("] epochs 1/12 of 3 members  ETA ") && Contains("] epochs 12/12 of 3 members  ETA 0.00s  member "));
+  CHECK_THAT(shown.out, !Contains("epoch 4/4"));
+}
+
 TEST_CASE("a stderr whose reader has gone loses only the talk while a stdout whose reader has gone ends the run as for cat", "[cli-train]") {
   TempDir dir;
   const std::string binary = "'" + std::string(LSTMF_BINARY) + "' ";

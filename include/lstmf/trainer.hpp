@@ -39,6 +39,8 @@ struct EpochReport {
   long train_windows = 0;
   int epochs = 0;      // epochs planned for this run
   bool refit = false;  // the run on every row after the validated one (training.refit; fit.cpp)
+  int member = 0;      // the ensemble member that trained it (fit.cpp), of `members`
+  int members = 1;
 };
 
 // Called after every epoch; returning false stops training (progress display, Ctrl-C).

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cmath>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <mutex>
 #include <optional>
 #include <sstream>
 
@@ -117,11 +119,13 @@ class Progress {
  public:
   explicit Progress(bool show) : show_(show), terminal_(stderr_is_terminal()) {}
 
+  // Member 1's epochs (a lone model's, a global one's): one line each with --progress off a
+  // terminal; on a terminal, the bar of a lone model (an ensemble's is member_epoch's).
   void epoch(const EpochReport& r) {
     if (r.epoch == 1) elapsed_ = 0, timed_ = 0;  // a new run (the refit, or the next series' model)
     elapsed_ += r.seconds;
     ++timed_;  // epochs this process ran: a resumed run starts past epoch 1
-    if (!show_) return;
+    if (!show_ || (terminal_ && r.members > 1)) return;
     const int total = std::max(r.epochs, r.epoch);
     const double eta = elapsed_ / static_cast<double>(timed_) * (total - r.epoch);
     char val[32] = "-";
@@ -129,21 +133,44 @@ class Progress {
     char line[256];
     std::snprintf(line, sizeof line, "%sepoch %d/%d  train %.6g  val %s  lr %.3g  %s  ETA %s", r.refit ? "refit " : "",
                   r.epoch, total, r.train_loss, val, r.lr, seconds_text(r.seconds).c_str(), seconds_text(eta).c_str());
-    if (terminal_) {
-      const int width = 20, filled = width * r.epoch / total;
-      std::string bar = "[" + std::string(static_cast<size_t>(filled), '=') +
-                        std::string(static_cast<size_t>(width - filled), ' ') + "] " + line;
-      // Within the terminal's width (asked each time: it may be resized), less one column: a line
-      // that wraps is not cleared by "\r\033[K", and each redraw left its wrapped part behind (an
-      // 80-column terminal). The gauge goes first, then the line's end is cut.
-      winsize size{};
-      if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 && bar.size() >= size.ws_col)
-        bar = fitted(line, static_cast<std::size_t>(size.ws_col) - 1);
-      // One write each, so an interrupt's answer (on_signal) never lands inside a line.
-      std::cerr << (kClearLine + bar) << std::flush;
-    } else {
+    if (terminal_)
+      draw(static_cast<double>(r.epoch) / total, line);
+    else
       std::cerr << (std::string(line) + "\n");
+  }
+
+  // Every epoch of every member of an ensemble (from the threads that train them): on a terminal,
+  // the bar counts the epochs of all members, which train side by side (member 1's alone sat at
+  // 100% for most of a default run while the others trained), with an ETA over them all.
+  void member_epoch(const EpochReport& r) {
+    if (!show_ || !terminal_ || r.members <= 1) return;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (r.refit != refit_ || done_ == 0) {  // the first epoch of the run or of its refit
+      refit_ = r.refit;
+      done_ = 0;
+      unrun_ = 0;
+      start_ = now - std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(r.seconds));
     }
+    ++done_;
+    epochs_ = std::max(r.epochs, r.epoch);
+    const long planned = std::max(done_, static_cast<long>(r.members) * epochs_ - unrun_);
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double eta = elapsed / static_cast<double>(done_) * static_cast<double>(std::max(0L, planned - done_));
+    char val[32] = "-";
+    if (std::isfinite(r.val_loss)) std::snprintf(val, sizeof val, "%.6g", r.val_loss);
+    char line[256];
+    std::snprintf(line, sizeof line, "%sepochs %ld/%ld of %d members  ETA %s  member %d epoch %d  train %.6g  val %s  lr %.3g",
+                  r.refit ? "refit " : "", done_, planned, r.members, seconds_text(eta).c_str(), r.member + 1, r.epoch,
+                  r.train_loss, val, r.lr);
+    draw(static_cast<double>(done_) / static_cast<double>(planned), line);
+  }
+  // A member stopped before its last planned epoch (early stopping): the epochs it will not run
+  // leave the count and the ETA.
+  void member_done(int epochs_run, bool refit) {
+    if (!show_ || !terminal_) return;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (refit == refit_ && done_ > 0) unrun_ += std::max(0, epochs_ - epochs_run);
   }
   // Clears the bar's line for the talk that follows (on a terminal; per-series training draws no
   // bar: its line is empty then).
@@ -152,6 +179,20 @@ class Progress {
   }
 
  private:
+  // The bar at `fraction` done, then `line`. Within the terminal's width (asked each time: it may
+  // be resized), less one column: a line that wraps is not cleared by "\r\033[K", and each redraw
+  // left its wrapped part behind (an 80-column terminal). The gauge goes first, then the line's end.
+  static void draw(double fraction, const std::string& line) {
+    const int width = 20, filled = std::clamp(static_cast<int>(width * fraction), 0, width);
+    std::string bar = "[" + std::string(static_cast<size_t>(filled), '=') +
+                      std::string(static_cast<size_t>(width - filled), ' ') + "] " + line;
+    winsize size{};
+    if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 && bar.size() >= size.ws_col)
+      bar = fitted(line, static_cast<std::size_t>(size.ws_col) - 1);
+    // One write each, so an interrupt's answer (on_signal) never lands inside a line.
+    std::cerr << (kClearLine + bar) << std::flush;
+  }
+
   // `line` in `width` columns at most (ASCII: a byte is a column), cut after a whole field (they are
   // two spaces apart): "train 0" of "train 0.735576" read as a loss of 0.
   static std::string fitted(const std::string& line, std::size_t width) {
@@ -164,6 +205,13 @@ class Progress {
   bool terminal_;
   double elapsed_ = 0;
   long timed_ = 0;
+  // member_epoch's count over the members, under mutex_ (they report from their threads).
+  std::mutex mutex_;
+  bool refit_ = false;
+  long done_ = 0;   // member epochs run
+  long unrun_ = 0;  // planned epochs that members stopped early will not run
+  int epochs_ = 0;  // planned per member
+  std::chrono::steady_clock::time_point start_{};
 };
 
 nlohmann::json log_line(const EpochReport& r) {
@@ -377,6 +425,8 @@ int run_train(const TrainArgs& args) {
     return !interrupted();
   };
   options.on_note = [](const std::string& note) { Talk() << "note: " << note; };
+  options.on_member_epoch = [&](const EpochReport& report) { progress.member_epoch(report); };
+  options.on_member_done = [&](int, int epochs_run, bool refit) { progress.member_done(epochs_run, refit); };
   options.on_epoch = [&](const EpochReport& report) {
     g_epoch_done = true;
     progress.epoch(report);
