@@ -56,8 +56,10 @@ std::optional<MissingPolicy> history_missing(const CLI::Option& option, const st
 // thread can take the other one: exit_interrupted_now lets only one exit and speak).
 void on_interrupt(void (*handler)(int));
 // From a signal handler (async-signal-safe): writes `text` on stderr, whatever that write returns,
-// without SIGPIPE (a stderr whose reader has gone), errno kept.
+// without SIGPIPE (a stderr whose reader has gone), errno kept. say_line_now starts the line with
+// line_start(), in the same write (at most 1 KB).
 void say_now(const char* text) noexcept;
+void say_line_now(const char* text) noexcept;
 // From a signal handler (async-signal-safe): removes the temporaries being written, writes
 // `message` (one line) on stderr, and exits 130.
 [[noreturn]] void exit_interrupted_now(const char* message) noexcept;
@@ -69,10 +71,13 @@ void set_up_stderr();
 // True when stderr is a terminal (progress bars only then). Async-signal-safe.
 bool stderr_is_terminal();
 // What clears a terminal's line and returns to its start: a progress bar redrawn in place (train.cpp
-// Progress) leaves its line open, and every line of talk, error and interrupt notice starts with
-// line_start(): kClearLine on a terminal, where it writes over the bar (or the echoed "^C"), ""
-// elsewhere. Async-signal-safe.
+// Progress) leaves its line open, and says so (set_bar_drawn(true) before it draws, false once it
+// has cleared its line at the end). Every line of talk, error and interrupt notice starts with
+// line_start(): kClearLine while a bar may be on the line, where it writes over the bar; "" else
+// (not over a line another program left open: `printf 'label: '; lstm-forecast ...`). A bar said
+// drawn that another line has already replaced costs a clear of an empty line. Async-signal-safe.
 inline constexpr char kClearLine[] = "\r\033[K";
+void set_bar_drawn(bool drawn);
 const char* line_start();
 // Progress lines go to stderr only when it is a terminal, or when asked (--progress: logs, tests).
 inline bool show_progress(bool quiet, bool asked) { return !quiet && (asked || stderr_is_terminal()); }

@@ -26,62 +26,73 @@
 namespace lstmf::cli {
 
 namespace {
-// Whether stderr is a terminal, asked once, first thing in main (set_up_stderr): signal handlers
-// read it.
+// Whether stderr is a terminal, asked once, first thing in main (set_up_stderr), and whether a
+// progress bar may be on its current line (set_bar_drawn): signal handlers read both.
 std::atomic<bool> g_stderr_terminal{false};
+std::atomic<bool> g_bar_drawn{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers read it");
+
+// Writes `size` bytes of `text` on fd 2 without SIGPIPE: it is blocked in this thread for the
+// write, and one the write raised is taken back (sigtimedwait; one pending before is left to its
+// owner: a handler's write inside TalkBuffer's). A stderr whose reader has gone fails the write
+// (EPIPE) and ends nothing. `wait_when_full`: a non-blocking stderr (EAGAIN) is waited for, as a
+// blocking one would be (not in a signal handler). errno is kept. Async-signal-safe.
+bool write_stderr(const char* text, std::size_t size, bool wait_when_full) noexcept {
+  const int saved_errno = errno;
+  sigset_t pipe_signal, previous, pending;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  if (::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous) != 0) return false;
+  sigemptyset(&pending);
+  const bool was_pending = ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;
+  bool written = true;
+  while (size > 0) {
+    const ssize_t count = ::write(STDERR_FILENO, text, size);
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0 && wait_when_full && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd writable{STDERR_FILENO, POLLOUT, 0};
+      if (::poll(&writable, 1, -1) >= 0 || errno == EINTR) continue;
+    }
+    if (count <= 0) {
+      const timespec now{};
+      if (count < 0 && errno == EPIPE && !was_pending)
+        while (::sigtimedwait(&pipe_signal, nullptr, &now) < 0 && errno == EINTR) {
+        }
+      written = false;
+      break;
+    }
+    text += count;
+    size -= static_cast<std::size_t>(count);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  errno = saved_errno;
+  return written;
+}
+
 }  // namespace
 
 bool stderr_is_terminal() { return g_stderr_terminal.load(); }
 
-const char* line_start() { return g_stderr_terminal.load() ? kClearLine : ""; }
+void set_bar_drawn(bool drawn) { g_bar_drawn = drawn; }
+
+const char* line_start() { return g_stderr_terminal.load() && g_bar_drawn.load() ? kClearLine : ""; }
 
 namespace {
 
 // std::cerr's buffer (main installs it): every piece of talk goes to fd 2 at once, as cerr's own
-// does, but a stderr whose reader has gone (`train ... 2>&1 | grep -m1 validation`) does not end
-// the run: SIGPIPE is blocked in the writing thread while it writes, and one the write raised is
-// taken back (sigtimedwait), so the write fails with EPIPE, cerr goes bad and the rest of the talk
-// is dropped. Stderr is talk: its reader going loses no result and changes no exit code (train
-// exited 141 after saving its checkpoint); 141 stays stdout's (README "Exit codes").
+// does, but through write_stderr: a stderr whose reader has gone (`train ... 2>&1 | grep -m1
+// validation`) fails the write, cerr goes bad and the rest of the talk is dropped. Stderr is talk:
+// its reader going loses no result and changes no exit code (train exited 141 after saving its
+// checkpoint); 141 stays stdout's (README "Exit codes").
 class TalkBuffer final : public std::streambuf {
  protected:
-  std::streamsize xsputn(const char* text, std::streamsize size) override { return write_all(text, size) ? size : 0; }
+  std::streamsize xsputn(const char* text, std::streamsize size) override {
+    return write_stderr(text, static_cast<std::size_t>(size), true) ? size : 0;
+  }
   int_type overflow(int_type c) override {
     if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
     const char byte = traits_type::to_char_type(c);
-    return write_all(&byte, 1) ? c : traits_type::eof();
-  }
-
- private:
-  static bool write_all(const char* text, std::streamsize size) {
-    sigset_t pipe_signal, previous, pending;
-    sigemptyset(&pipe_signal);
-    sigaddset(&pipe_signal, SIGPIPE);
-    if (::pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous) != 0) return false;
-    sigemptyset(&pending);
-    const bool was_pending = ::sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE) == 1;  // not ours to take
-    bool written = true;
-    while (size > 0) {
-      const ssize_t count = ::write(STDERR_FILENO, text, static_cast<std::size_t>(size));
-      if (count < 0 && errno == EINTR) continue;
-      if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {  // a non-blocking stderr: wait, as a blocking one would
-        pollfd writable{STDERR_FILENO, POLLOUT, 0};
-        if (::poll(&writable, 1, -1) >= 0 || errno == EINTR) continue;
-      }
-      if (count <= 0) {
-        const timespec now{};
-        if (count < 0 && errno == EPIPE && !was_pending)
-          while (::sigtimedwait(&pipe_signal, nullptr, &now) < 0 && errno == EINTR) {
-          }
-        written = false;
-        break;
-      }
-      text += count;
-      size -= count;
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    return written;
+    return write_stderr(&byte, 1, true) ? c : traits_type::eof();
   }
 };
 
@@ -95,8 +106,8 @@ void set_up_stderr() {
 
 Talk::~Talk() {
   try {
-    // One write: an interrupt's notice, which clears the line it lands on, comes before or after
-    // the whole line (a notice between the text and its "\n" erased a "series 3/11 trained").
+    // One write: an interrupt's notice comes before or after the whole line (a notice that cleared
+    // the line it landed on, between the text and its "\n", erased a "series 3/11 trained").
     std::cerr << (line_start() + lstmf::printable_whole(text_.str()) + "\n");
   } catch (...) {  // out of memory for the escaped copy: the talk is lost, not the run
   }
@@ -117,20 +128,20 @@ void on_interrupt(void (*handler)(int)) {
 }
 
 void say_now(const char* text) noexcept {
-  // A stderr whose reader has gone must not end the process by SIGPIPE before it does what it says
-  // (saves, exits 130): ignored for the write (sigaction is async-signal-safe), errno kept for the
-  // code the signal interrupted.
-  const int saved_errno = errno;
-  struct sigaction ignore {}, previous {};
-  ignore.sa_handler = SIG_IGN;
-  sigemptyset(&ignore.sa_mask);
-  const bool ignoring = ::sigaction(SIGPIPE, &ignore, &previous) == 0;
   std::size_t length = 0;
   while (text[length] != '\0') ++length;
-  const ssize_t written = ::write(STDERR_FILENO, text, length);
-  (void)written;
-  if (ignoring) ::sigaction(SIGPIPE, &previous, nullptr);
-  errno = saved_errno;
+  write_stderr(text, length, false);
+}
+
+void say_line_now(const char* text) noexcept {
+  // line_start() and the text in one write: a progress bar a worker draws meanwhile lands before or
+  // after the line, never inside it (train's ensemble members draw side by side).
+  char line[1024];
+  std::size_t length = 0;
+  for (const char* from : {line_start(), text})
+    for (; *from != '\0' && length < sizeof line; ++from) line[length++] = *from;
+  if (length == sizeof line) line[length - 1] = '\n';  // cut: still a line
+  write_stderr(line, length, false);
 }
 
 void exit_interrupted_now(const char* message) noexcept {
@@ -141,8 +152,7 @@ void exit_interrupted_now(const char* message) noexcept {
   if (exiting.exchange(true))
     for (;;) ::pause();
   remove_live_temporaries();
-  say_now(line_start());  // on a terminal, over its echoed "^C" or a progress bar
-  say_now(message);
+  say_line_now(message);  // over a progress bar on the terminal's line
   ::_exit(static_cast<int>(ExitCode::interrupted));
 }
 

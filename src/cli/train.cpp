@@ -92,9 +92,8 @@ extern "C" void on_signal(int) {
     if (!g_saving_to_reader.load()) {
       if (const char* notice = g_stopping_notice.load()) {
         // A stderr whose reader has gone (`train ... 2>&1 | tee log`, Ctrl-C to the group) does
-        // not end the run before it saves: say_now writes without SIGPIPE.
-        say_now(line_start());
-        say_now(notice);
+        // not end the run before it saves: say_line_now writes without SIGPIPE.
+        say_line_now(notice);
       }
       return;
     }
@@ -172,10 +171,10 @@ class Progress {
     const std::lock_guard<std::mutex> lock(mutex_);
     if (refit == refit_ && done_ > 0) unrun_ += std::max(0, epochs_ - epochs_run);
   }
-  // Clears the bar's line for the talk that follows (on a terminal; per-series training draws no
-  // bar: its line is empty then).
+  // Clears the bar's line, if one was drawn, for the talk that follows.
   void done() {
-    if (terminal_ && show_) std::cerr << kClearLine;
+    std::cerr << line_start();
+    set_bar_drawn(false);
   }
 
  private:
@@ -189,7 +188,8 @@ class Progress {
     winsize size{};
     if (::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 && bar.size() >= size.ws_col)
       bar = fitted(line, static_cast<std::size_t>(size.ws_col) - 1);
-    // One write each, so an interrupt's answer (on_signal) never lands inside a line.
+    // One write each, so an interrupt's answer (on_signal, one write too) never lands inside a line.
+    set_bar_drawn(true);
     std::cerr << (kClearLine + bar) << std::flush;
   }
 
@@ -198,7 +198,7 @@ class Progress {
   static std::string fitted(const std::string& line, std::size_t width) {
     if (line.size() <= width) return line;
     const std::size_t field_end = line.rfind("  ", width);
-    return line.substr(0, field_end == std::string::npos || field_end == 0 ? width : field_end);
+    return field_end == std::string::npos ? std::string() : line.substr(0, field_end);  // not even one field: none
   }
 
   bool show_;
