@@ -36,7 +36,8 @@ static_assert(std::atomic<bool>::is_always_lock_free, "signal handlers read it")
 // write, and one the write raised is taken back (sigtimedwait; one pending before is left to its
 // owner: a handler's write inside TalkBuffer's). A stderr whose reader has gone fails the write
 // (EPIPE) and ends nothing. `wait_when_full`: a non-blocking stderr (EAGAIN) is waited for, as a
-// blocking one would be (not in a signal handler). errno is kept. Async-signal-safe.
+// blocking one would be (not in a signal handler). errno is kept. Async-signal-safe (sigtimedwait is
+// not on POSIX's list, but on Linux it is the system call alone).
 bool write_stderr(const char* text, std::size_t size, bool wait_when_full) noexcept {
   const int saved_errno = errno;
   sigset_t pipe_signal, previous, pending;
