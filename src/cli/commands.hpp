@@ -40,6 +40,10 @@ CLI::Validator decimal_integer();
 // `empty_allowed`: "" is a value (--log-json '' turns off a log a config file names).
 CLI::Validator file_path(bool empty_allowed = false);
 
+// --threads of predict and evaluate (train's is the config's training.threads): 0 .. kMaxThreads,
+// 0 = every core this process may use; its default shown.
+CLI::Option* add_threads(CLI::App& command, int& threads);
+
 // --missing of predict and evaluate: how the history's missing values and time gaps are filled
 // (error, interpolate or ffill) instead of the model's data.missing: a business-day history with a
 // holiday, for a model trained on complete rows. add_history_missing registers the flag;

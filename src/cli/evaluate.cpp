@@ -281,12 +281,7 @@ Command add_evaluate(CLI::App& app) {
       ->type_name("N");
   command->add_flag("--json", args->json, "one JSON object on stdout instead of the table");
   args->missing_option = add_history_missing(*command, args->missing);
-  args->threads_option = command->add_option("--threads", args->options.threads,
-                                             "worker threads, 0 .. " + std::to_string(kMaxThreads) + "; 0 = every core this process may use (its CPU affinity)")
-      ->transform(decimal_integer())
-      ->check(CLI::Range(0, kMaxThreads).description(""))
-      ->type_name("N")
-      ->capture_default_str();
+  args->threads_option = add_threads(*command, args->options.threads);
   add_panel_flags(*command, args->panel, false);
   args->model_only.insert(args->model_only.end(), {args->horizon_option, args->origins_option, args->season_option,
                                                    command->get_option("--series"), command->get_option("--series-file"),

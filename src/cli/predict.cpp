@@ -137,10 +137,7 @@ Command add_predict(CLI::App& app) {
   command->add_flag("--fitted", args->fitted, "predictions for every window of the input instead of the future (a single-series checkpoint)")
       ->excludes(horizon)
       ->excludes(intervals);
-  command->add_option("--threads", args->threads, "worker threads, 0 .. " + std::to_string(kMaxThreads) + "; 0 = every core this process may use (its CPU affinity)")
-      ->transform(decimal_integer())
-      ->check(CLI::Range(0, kMaxThreads).description(""))
-      ->type_name("N");
+  add_threads(*command, args->threads);
   add_panel_flags(*command, args->panel, false);
   return {command, [args] { return run_predict(*args); }};
 }

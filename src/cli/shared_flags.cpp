@@ -47,6 +47,16 @@ CLI::Validator decimal_integer() {
       "");
 }
 
+CLI::Option* add_threads(CLI::App& command, int& threads) {
+  return command
+      .add_option("--threads", threads,
+                  "worker threads, 0 .. " + std::to_string(kMaxThreads) + "; 0 = every core this process may use (its CPU affinity)")
+      ->transform(decimal_integer())
+      ->check(CLI::Range(0, kMaxThreads).description(""))
+      ->type_name("N")
+      ->capture_default_str();
+}
+
 CLI::Option* add_history_missing(CLI::App& command, std::string& policy) {
   return command.add_option("--missing", policy,
                      "how the history's missing values and time gaps are filled: error, interpolate or ffill "
