@@ -255,6 +255,26 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
   }
 }
 
+TEST_CASE("a signal while train writes its checkpoint is answered and counted: the checkpoint is saved and the exit is 130", "[crash-safety]") {
+  TempDir dir;
+  const std::string binary = std::string("'") + LSTMF_BINARY + "'";
+  // A checkpoint of some MB takes a while to write: the signal goes in as soon as its temporary
+  // file appears (a busy wait, not a sleep). Before, the run said "stopping ... to save" and
+  // exited 0 without a word (a random-timing hunt).
+  const RunResult r = run_shell(
+      "env --default-signal=INT " + binary + " train --data '" + source_path("data/shampoo.csv") +
+          "' --target sales --time-column date --epochs 2 --patience 0 --ensemble 1 --hidden 250 --output m.json 2>err "
+          "& pid=$!; while ! ls | grep -q lstmf-tmp && kill -0 $pid 2>/dev/null; do :; done; "
+          "kill -INT $pid; wait $pid; echo $?",
+      dir.path());
+  const std::string err = read_file(dir.file("err"));
+  INFO(err);
+  CHECK(r.out == "130\n");
+  CHECK_THAT(err, Contains("lstm-forecast: interrupted; the best checkpoint so far was saved to m.json"));
+  CHECK(temporaries(dir, "m.json").empty());
+  CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
+}
+
 TEST_CASE("a signal before train's first epoch ends, or while its save waits for a fifo's reader, exits 130 at once, and one ignored stays ignored",
           "[crash-safety]") {
   TempDir dir;

@@ -468,7 +468,6 @@ int run_train(const TrainArgs& args) {
   const FitOutcome outcome = fit(config, options);
   progress.done();
 
-  const bool was_interrupted = interrupted();
   const bool trained = kept_weights(outcome);
   // A run that saves no checkpoint (diverged in its first epoch) leaves an earlier log as it was.
   g_saving_to_reader = writes_to_reader(config.output.path) || writes_to_reader(config.output.log_json);
@@ -486,7 +485,9 @@ int run_train(const TrainArgs& args) {
   if (!outcome.diverged.empty())
     throw DivergedError(outcome.diverged + (trained ? "; the best checkpoint so far was saved to " + config.output.path
                                                     : "; no checkpoint was written"));
-  if (was_interrupted) {
+  // Asked after the save and the summary, as the many-series path does: a signal while they were
+  // written was answered "stopping ... to save" and counts (it exited 0 without a word).
+  if (interrupted()) {
     Talk() << "lstm-forecast: interrupted"
            << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string())
            << (trained && outcome.members_left_out > 0
