@@ -243,6 +243,10 @@ int main(int argc, char** argv) {
   using namespace lstmf;
   hold_closed_standard_streams();
   lstmf::cli::set_up_stderr();
+  // First, before the command line is read: a signal in the first milliseconds ended the process
+  // by the signal itself, without a word (train puts its own handler in place later).
+  lstmf::cli::on_interrupt(exit_interrupted);
+  exit_3_on_bus_or_file_size_error();
   CLI::App app{"lstm-forecast: forecast time series with a stacked LSTM, from the shell.\n"
                "Exit codes: 0 ok, 1 internal error, 2 bad input or usage, 3 file I/O, 4 training diverged, "
                "5 not enough memory, 130 interrupted.",
@@ -345,8 +349,6 @@ int main(int argc, char** argv) {
   }
 
   try {
-    lstmf::cli::on_interrupt(exit_interrupted);
-    exit_3_on_bus_or_file_size_error();
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
       return reached_stdout(command.run());
