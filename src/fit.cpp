@@ -871,8 +871,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       slot.diverged = e.what();  // the trainer restored the best weights so far
       slot.result = slot.trainer->result_so_far();
     }
-    if (options.on_member_done)
-      options.on_member_done(k, static_cast<int>(slot.result.history.size()), train_windows != &dataset.train);
+    if (options.on_member_done) options.on_member_done(static_cast<int>(slot.result.history.size()));
   };
   const int workers = std::min(members, members > 1 ? use_threads(config.training.threads) : 1);
   // Every member on `workers` threads (validated training, then the refit).

@@ -40,9 +40,10 @@ struct FitOptions {
   // Every epoch of every member (may be empty; EpochReport::member says which), and the end of a
   // member's training after `epochs_run` epochs (early stopping, its last epoch, an interrupt, a
   // divergence): a progress display over the whole ensemble. Called from the threads that train
-  // the members, several at once.
+  // the members, several at once; every member of the validated run has ended before the refit's
+  // first report.
   std::function<void(const EpochReport&)> on_member_epoch;
-  std::function<void(int member, int epochs_run, bool refit)> on_member_done;
+  std::function<void(int epochs_run)> on_member_done;
   // Every config.output.checkpoint_every epochs (0 = never), after on_epoch returned true: the
   // checkpoint as fit() would return it if training stopped now (best weights so far, the
   // optimizer state to resume from, the history so far). The caller saves it.

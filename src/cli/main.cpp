@@ -194,7 +194,7 @@ extern "C" void exit_interrupted(int) { lstmf::cli::exit_interrupted_now("lstm-f
 // gone (`predict ... | head -1`, `train --log-json - | true`). The process still ends by SIGPIPE
 // (141 in the shell, as for cat), but first removes the temporaries being written (the checkpoint
 // staged until its log was written), which would otherwise wait for the next run to remove them.
-// Talk to stderr never gets here: its writes take back their SIGPIPE (TalkBuffer).
+// Talk to stderr never gets here: its writes take back their SIGPIPE (write_stderr).
 extern "C" void end_by_sigpipe(int) {
   lstmf::remove_live_temporaries();
   ::signal(SIGPIPE, SIG_DFL);
@@ -219,7 +219,7 @@ extern "C" void exit_on_bus_error(int) {
   ::_exit(static_cast<int>(lstmf::ExitCode::io));
 }
 
-void exit_3_on_bus_or_file_size_error() {
+void handle_bus_file_size_and_pipe_signals() {
   struct sigaction action {};
   action.sa_handler = exit_on_bus_error;
   sigemptyset(&action.sa_mask);
@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
   // First, before the command line is read: a signal in the first milliseconds ended the process
   // by the signal itself, without a word (train puts its own handler in place later).
   lstmf::cli::on_interrupt(exit_interrupted);
-  exit_3_on_bus_or_file_size_error();
+  handle_bus_file_size_and_pipe_signals();
   CLI::App app{"lstm-forecast: forecast time series with a stacked LSTM, from the shell.\n"
                "Exit codes: 0 ok, 1 internal error, 2 bad input or usage, 3 file I/O, 4 training diverged, "
                "5 not enough memory, 130 interrupted.",

@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <csignal>
@@ -127,11 +126,10 @@ class Progress {
     if (!show_ || (terminal_ && r.members > 1)) return;
     const int total = std::max(r.epochs, r.epoch);
     const double eta = elapsed_ / static_cast<double>(timed_) * (total - r.epoch);
-    char val[32] = "-";
-    if (std::isfinite(r.val_loss)) std::snprintf(val, sizeof val, "%.6g", r.val_loss);
     char line[256];
     std::snprintf(line, sizeof line, "%sepoch %d/%d  train %.6g  val %s  lr %.3g  %s  ETA %s", r.refit ? "refit " : "",
-                  r.epoch, total, r.train_loss, val, r.lr, seconds_text(r.seconds).c_str(), seconds_text(eta).c_str());
+                  r.epoch, total, r.train_loss, val_text(r).c_str(), r.lr, seconds_text(r.seconds).c_str(),
+                  seconds_text(eta).c_str());
     if (terminal_)
       draw(static_cast<double>(r.epoch) / total, line);
     else
@@ -156,20 +154,19 @@ class Progress {
     const long planned = std::max(done_, static_cast<long>(r.members) * epochs_ - unrun_);
     const double elapsed = std::chrono::duration<double>(now - start_).count();
     const double eta = elapsed / static_cast<double>(done_) * static_cast<double>(std::max(0L, planned - done_));
-    char val[32] = "-";
-    if (std::isfinite(r.val_loss)) std::snprintf(val, sizeof val, "%.6g", r.val_loss);
     char line[256];
     std::snprintf(line, sizeof line, "%sepochs %ld/%ld of %d members  ETA %s  member %d epoch %d  train %.6g  val %s  lr %.3g",
                   r.refit ? "refit " : "", done_, planned, r.members, seconds_text(eta).c_str(), r.member + 1, r.epoch,
-                  r.train_loss, val, r.lr);
+                  r.train_loss, val_text(r).c_str(), r.lr);
     draw(static_cast<double>(done_) / static_cast<double>(planned), line);
   }
   // A member stopped before its last planned epoch (early stopping): the epochs it will not run
-  // leave the count and the ETA.
-  void member_done(int epochs_run, bool refit) {
+  // leave the count and the ETA of the run being counted (fit ends every member of the validated
+  // run before the refit reports).
+  void member_done(int epochs_run) {
     if (!show_ || !terminal_) return;
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (refit == refit_ && done_ > 0) unrun_ += std::max(0, epochs_ - epochs_run);
+    if (done_ > 0) unrun_ += std::max(0, epochs_ - epochs_run);
   }
   // Clears the bar's line, if one was drawn, for the talk that follows.
   void done() {
@@ -178,6 +175,13 @@ class Progress {
   }
 
  private:
+  // The validation loss as the lines show it: "-" without validation rows.
+  static std::string val_text(const EpochReport& r) {
+    char val[32] = "-";
+    if (std::isfinite(r.val_loss)) std::snprintf(val, sizeof val, "%.6g", r.val_loss);
+    return val;
+  }
+
   // The bar at `fraction` done, then `line`. Within the terminal's width (asked each time: it may
   // be resized), less one column: a line that wraps is not cleared by "\r\033[K", and each redraw
   // left its wrapped part behind (an 80-column terminal). The gauge goes first, then the line's end.
@@ -426,7 +430,7 @@ int run_train(const TrainArgs& args) {
   };
   options.on_note = [](const std::string& note) { Talk() << "note: " << note; };
   options.on_member_epoch = [&](const EpochReport& report) { progress.member_epoch(report); };
-  options.on_member_done = [&](int, int epochs_run, bool refit) { progress.member_done(epochs_run, refit); };
+  options.on_member_done = [&](int epochs_run) { progress.member_done(epochs_run); };
   options.on_epoch = [&](const EpochReport& report) {
     g_epoch_done = true;
     progress.epoch(report);
