@@ -11,6 +11,8 @@
 #include <iterator>
 #include <stdexcept>
 
+#include <catch2/catch.hpp>
+
 #include "lstmf/time_index.hpp"
 
 namespace lstmf::test {
@@ -90,6 +92,15 @@ std::string torch_fixtures_dir() {
 RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input,
                   const std::string& prefix) {
   return run_shell(prefix + "'" + std::string(LSTMF_BINARY) + "' " + args, cwd, input);
+}
+
+std::optional<RunResult> run_cli_on_terminal(const std::string& args, const std::string& cwd, int columns) {
+  if (run_shell("command -v script", cwd).exit_code != 0) {
+    WARN("script (util-linux) is not installed: terminal output not checked");
+    return std::nullopt;
+  }
+  const std::string size = columns > 0 ? "stty cols " + std::to_string(columns) + "; " : "";
+  return run_shell("script -qec \"" + size + "'" + std::string(LSTMF_BINARY) + "' " + args + "\" /dev/null", cwd);
 }
 
 int count_lines(const std::string& text) { return static_cast<int>(std::count(text.begin(), text.end(), '\n')); }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace lstmf::test {
@@ -53,6 +54,11 @@ std::string torch_fixtures_dir();
 // "timeout -s INT 2 ").
 RunResult run_cli(const std::string& args, const std::string& cwd, const std::string& input = "",
                   const std::string& prefix = "");
+
+// Runs the built lstm-forecast with `args` on a pseudo-terminal (util-linux's `script`), `columns`
+// wide (0: as script makes it), in folder `cwd`. Its `out` is what the terminal received, stdout and
+// stderr together, each "\n" as "\r\n". nullopt, with a Catch warning, when script is not installed.
+std::optional<RunResult> run_cli_on_terminal(const std::string& args, const std::string& cwd, int columns = 0);
 
 // The shell text that starts `command` in the background (stderr to the file err) and sends it
 // `signal` once `ready` (a shell condition) holds, within 120 s, then prints its exit code: waits

@@ -60,18 +60,13 @@ const std::string kFlags =
 TEST_CASE("on a terminal talk takes the progress bar's line and no empty line ends the run", "[cli-panel]") {
   TempDir dir;
   dir.write("panel.csv", panel_csv(3));
-  // script (util-linux) runs the command on a pseudo-terminal and copies what it shows to stdout.
-  if (run_shell("command -v script", dir.path()).exit_code != 0) {
-    WARN("script (util-linux) is not installed: terminal output not checked");
-    return;
-  }
   std::string flags = kFlags + " --output m.json";
   flags.erase(flags.find(" --quiet"), 8);
   for (const std::string mode : {"global", "per-series"}) {
     INFO(mode);
-    const RunResult shown = run_shell("script -qec \"'" + std::string(LSTMF_BINARY) + "' train " + flags + " --mode " + mode +
-                                          "\" /dev/null",
-                                      dir.path());
+    const std::optional<RunResult> terminal = run_cli_on_terminal("train " + flags + " --mode " + mode, dir.path());
+    if (!terminal) return;
+    const RunResult& shown = *terminal;
     INFO(shown.out);
     REQUIRE(shown.exit_code == 0);
     // The note on the skipped series, then the summary: each on a line of its own; over the bar
@@ -84,9 +79,7 @@ TEST_CASE("on a terminal talk takes the progress bar's line and no empty line en
       CHECK_THAT(shown.out, !Contains("\033[K"));  // no bar: no line is cleared (nor one another program left open)
   }
   // On a narrow terminal the bar fits its line (a wrapped one is not cleared by the redraw).
-  const RunResult narrow = run_shell("script -qec \"stty cols 50; '" + std::string(LSTMF_BINARY) + "' train " + flags +
-                                         " --mode global\" /dev/null",
-                                     dir.path());
+  const RunResult narrow = run_cli_on_terminal("train " + flags + " --mode global", dir.path(), 50).value();
   INFO(narrow.out);
   REQUIRE(narrow.exit_code == 0);
   int bars = 0;

@@ -401,13 +401,10 @@ TEST_CASE("Ctrl-C during the refit saves the validated members and says the refi
 
 TEST_CASE("on a terminal an ensemble's progress bar counts the epochs of every member", "[cli-train]") {
   TempDir dir;
-  if (run_shell("command -v script", dir.path()).exit_code != 0) {
-    WARN("script (util-linux) is not installed: terminal output not checked");
-    return;
-  }
-  const RunResult shown = run_shell("script -qec \"stty cols 200; '" + std::string(LSTMF_BINARY) + "' train " + kAirlineFlags +
-                                        " --look-back 12 --ensemble 3 --epochs 4 --patience 0 --refit false --output e.json\" /dev/null",
-                                    dir.path());
+  const std::optional<RunResult> terminal = run_cli_on_terminal(
+      "train " + kAirlineFlags + " --look-back 12 --ensemble 3 --epochs 4 --patience 0 --refit false --output e.json", dir.path(), 200);
+  if (!terminal) return;
+  const RunResult& shown = *terminal;
   INFO(shown.out);
   REQUIRE(shown.exit_code == 0);
   // Member 1's epochs alone ended at 4/4 while the others still trained.
