@@ -81,6 +81,17 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     dir.write("f.json", R"({"training": {"lr_factor": 0}})");
     CHECK_THAT(run_cli("inspect --config f.json --lr 0.01", dir.path()).err,
                Contains("lstm-forecast: f.json:1:15: training.lr_factor"));
+    // A file refused for its structure lists its value problems too, but not one a flag or --set
+    // overrides: mending the file is all that run needs.
+    dir.write("s.json", R"({"data": {"horizon": 0, "look_back": 0, "bogus": 1}})");
+    const RunResult all = run_cli("inspect --config s.json", dir.path());
+    CHECK_THAT(all.err, Contains("data.horizon must be >= 1") && Contains("data.look_back must be") && Contains("unknown key 'data.bogus'"));
+    for (const char* override : {"--horizon 2", "--set data.horizon=2"}) {
+      const RunResult flagged = run_cli(std::string("inspect --config s.json ") + override, dir.path());
+      INFO(override << ": " << flagged.err);
+      CHECK(flagged.exit_code == 2);
+      CHECK_THAT(flagged.err, !Contains("data.horizon") && Contains("data.look_back must be") && Contains("unknown key 'data.bogus'"));
+    }
   }
   SECTION("an empty file path names its flag (some would read as not given)") {
     for (const char* args : {"train --data '' --target y", "train --output ''", "inspect --config ''",

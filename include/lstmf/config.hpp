@@ -182,11 +182,16 @@ std::vector<std::string> split_flag_list(const std::string& flag, const std::str
 // that fail validation are all reported in one InputError naming `source`. Keys absent keep the
 // values already in `config`, so a file can override defaults and flags can override the file.
 // With `validate` false only the types are checked here (the values are left to check(), once
-// flags have overridden them: a file's "horizon": 0 given with --horizon 2 is not an error).
-void apply_json(Config& config, const nlohmann::json& json, const std::string& source, bool validate = true);
+// flags have overridden them: a file's "horizon": 0 given with --horizon 2 is not an error); a
+// file refused for its structure (an unknown key, a wrong type) lists its value problems too,
+// but none about a key of `overridden` (paths the command line sets, whose values replace the
+// file's).
+void apply_json(Config& config, const nlohmann::json& json, const std::string& source, bool validate = true,
+                const std::set<std::string>& overridden = {});
 // Reads a config file; a relative data.path in it is taken relative to the file's folder. Its
-// values are not validated (apply_json's `validate`): check() the config the flags make of it.
-Config config_from_file(const std::string& path);
+// values are not validated (apply_json's `validate`, `overridden` as there): check() the config
+// the flags make of it.
+Config config_from_file(const std::string& path, const std::set<std::string>& overridden = {});
 
 nlohmann::json to_json(const Config& config);
 // The first key at which two configs in to_json's form differ, named as config keys are

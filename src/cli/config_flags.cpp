@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include "commands.hpp"
 #include "lstmf/error.hpp"
@@ -53,7 +54,16 @@ void require_data_path(const Config& config, const ConfigFlags& flags) {
 Config resolve_config(const ConfigFlags& flags, const Config& base, const std::string& base_name) {
   Config config = base;
   check_stdin_once({{"--config", flags.config_file}, {"--data", given_flag(flags, "data.path")}});
-  if (!flags.config_file.empty()) config = config_from_file(flags.config_file);
+  if (!flags.config_file.empty()) {
+    // The keys the command line sets, whose values replace the file's (a --set of an unknown key
+    // is refused below, once the file has been read).
+    std::set<std::string> overridden;
+    for (const auto& [key, option] : flags.options)
+      if (option->count() > 0) overridden.insert(key);
+    for (const std::string& text : flags.settings)
+      if (const OptionInfo* option = find_option(text.substr(0, text.find('=')))) overridden.insert(option->path());
+    config = config_from_file(flags.config_file, overridden);
+  }
   std::vector<std::string> given;  // key paths the flags set
   for (const auto& info : config_options()) {
     if (info.flag.empty()) continue;
