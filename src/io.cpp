@@ -69,18 +69,19 @@ bool is_temporary_of(const std::string& name, const std::string& base) {
   return true;
 }
 
-// Line and column (1-based) of byte offset `offset` in `text`.
+// Line and column (1-based) of byte offset `offset` in `text`; the column counts what a terminal
+// shows (display_columns), as GCC and the GNU coding standards do, not bytes: a key after "€" is
+// where an editor shows it (a byte column put it 2 further on).
 void locate(std::string_view text, size_t offset, long& line, long& column) {
+  offset = std::min(offset, text.size());
   line = 1;
-  column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i)
     if (text[i] == '\n') {
       ++line;
-      column = 1;
-    } else {
-      ++column;
+      line_start = i + 1;
     }
-  }
+  column = static_cast<long>(display_columns(text.substr(line_start, offset - line_start))) + 1;
 }
 
 
@@ -809,12 +810,14 @@ std::map<std::string, std::pair<long, long>> json_key_places(std::string_view te
   std::vector<Level> open;
   bool expect_key = false;  // after '{' or an object's ','
   long line = 1;
-  size_t line_start = 0;
+  size_t counted_to = 0;  // the line's columns before this byte are `counted` (locate's)
+  long counted = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (c == '\n') {
       ++line;
-      line_start = i + 1;
+      counted_to = i + 1;
+      counted = 0;
     } else if (c == '"') {
       const size_t begin = i;
       for (++i; i < text.size() && text[i] != '"'; ++i)
@@ -836,7 +839,11 @@ std::map<std::string, std::pair<long, long>> json_key_places(std::string_view te
       }
       // A path met twice (a key holding a dot: "training.epochs" at the top beside training's
       // "epochs") is ambiguous: placed nowhere (0, 0) rather than at the wrong key.
-      if (!in_array && !places.emplace(path, std::make_pair(line, static_cast<long>(begin - line_start) + 1)).second)
+      // Columns counted on from the last key's (a quote, which ends no sequence): linear in a long
+      // line holding many keys.
+      counted += static_cast<long>(display_columns(text.substr(counted_to, begin - counted_to)));
+      counted_to = begin;
+      if (!in_array && !places.emplace(path, std::make_pair(line, counted + 1)).second)
         places[path] = {0, 0};
     } else if (c == '{' || c == '[') {
       open.push_back({c == '{', ""});

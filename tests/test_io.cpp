@@ -118,6 +118,11 @@ TEST_CASE("json_key_places finds every object key's line and column", "[io]") {
   const auto dotted = json_key_places("{\"training\": {\"epochs\": 5},\n \"training.epochs\": 1}");
   CHECK(dotted.at("training") == Place{1, 2});
   CHECK(dotted.at("training.epochs") == Place{0, 0});
+  // Columns count what a terminal shows, as GCC does, not bytes: "€" one (3 bytes), "店舗" four.
+  const auto wide = json_key_places("{\"\xe2\x82\xac\": 1, \"b\": 2,\n \"\xe5\xba\x97\xe8\x88\x97\": 3, \"c\": 4}");
+  CHECK(wide.at("b") == Place{1, 10});
+  CHECK(wide.at("c") == Place{2, 13});
+  REQUIRE_THROWS_WITH(parse_json("{\"\xe2\x82\xac\": x}", "x.json"), Contains("x.json:1:7: invalid JSON"));
 }
 
 TEST_CASE("JSON from a fifo is judged on what has arrived, whatever the pieces it comes in", "[io]") {
