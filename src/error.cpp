@@ -152,6 +152,12 @@ std::size_t display_columns(std::string_view text) {
   const locale_t before = utf8 != static_cast<locale_t>(nullptr) ? uselocale(utf8) : static_cast<locale_t>(nullptr);
   std::size_t columns = 0;
   for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7F) {  // printable ASCII, one column: no lookup (locate counts up to a whole line)
+      ++columns;
+      ++i;
+      continue;
+    }
     const std::size_t length = utf8_length(text, i);
     if (length == 0) {  // a byte of no whole character: a stray continuation byte none, another one
       columns += (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80 ? 0 : 1;
