@@ -69,9 +69,19 @@ bool is_temporary_of(const std::string& name, const std::string& base) {
   return true;
 }
 
+// The display column (0-based) after `text`, written from column `from` of a line: what a terminal
+// shows (display_columns), a tab moving on to the next multiple of 8.
+long column_after(long from, std::string_view text) {
+  for (size_t tab = text.find('\t'); tab != std::string_view::npos; tab = text.find('\t')) {
+    from = (from + static_cast<long>(display_columns(text.substr(0, tab)))) / 8 * 8 + 8;
+    text.remove_prefix(tab + 1);
+  }
+  return from + static_cast<long>(display_columns(text));
+}
+
 // Line and column (1-based) of byte offset `offset` in `text`; the column counts what a terminal
-// shows (display_columns), as GCC and the GNU coding standards do, not bytes: a key after "€" is
-// where an editor shows it (a byte column put it 2 further on).
+// shows (column_after), as GCC and the GNU coding standards do, not bytes: a key after "€" is
+// where an editor shows it (a byte column put it 2 further on), and one after a tab is at 9.
 void locate(std::string_view text, size_t offset, long& line, long& column) {
   offset = std::min(offset, text.size());
   line = 1;
@@ -81,7 +91,7 @@ void locate(std::string_view text, size_t offset, long& line, long& column) {
       ++line;
       line_start = i + 1;
     }
-  column = static_cast<long>(display_columns(text.substr(line_start, offset - line_start))) + 1;
+  column = column_after(0, text.substr(line_start, offset - line_start)) + 1;
 }
 
 
@@ -841,7 +851,7 @@ std::map<std::string, std::pair<long, long>> json_key_places(std::string_view te
       // "epochs") is ambiguous: placed nowhere (0, 0) rather than at the wrong key.
       // Columns counted on from the last key's (a quote, which ends no sequence): linear in a long
       // line holding many keys.
-      counted += static_cast<long>(display_columns(text.substr(counted_to, begin - counted_to)));
+      counted = column_after(counted, text.substr(counted_to, begin - counted_to));
       counted_to = begin;
       if (!in_array && !places.emplace(path, std::make_pair(line, counted + 1)).second)
         places[path] = {0, 0};

@@ -123,6 +123,13 @@ TEST_CASE("json_key_places finds every object key's line and column", "[io]") {
   CHECK(wide.at("b") == Place{1, 10});
   CHECK(wide.at("c") == Place{2, 13});
   REQUIRE_THROWS_WITH(parse_json("{\"\xe2\x82\xac\": x}", "x.json"), Contains("x.json:1:7: invalid JSON"));
+  // A tab moves on to the next multiple of 8, as GCC counts it; a BOM takes no column.
+  const auto tabbed = json_key_places("{\n\t\"a\": {\n\t\t\"b\": 1,\t\"c\": 2}}");
+  CHECK(tabbed.at("a") == Place{2, 9});
+  CHECK(tabbed.at("a.b") == Place{3, 17});
+  CHECK(tabbed.at("a.c") == Place{3, 25});
+  REQUIRE_THROWS_WITH(parse_json("{\n\t\t\"a\": x}", "x.json"), Contains("x.json:2:22: invalid JSON"));
+  REQUIRE_THROWS_WITH(parse_json("\xef\xbb\xbf{\"a\": x}", "x.json"), Contains("x.json:1:7: invalid JSON"));
 }
 
 TEST_CASE("JSON from a fifo is judged on what has arrived, whatever the pieces it comes in", "[io]") {
