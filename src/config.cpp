@@ -723,7 +723,7 @@ void set_from_text(Config& config, const OptionInfo& option, const std::string& 
 }
 
 void apply_json(Config& config, const json& root, const std::string& source, bool validate_values,
-                const std::set<std::string>& overridden) {
+                const CommandLineValues& command_line) {
   Problems problems;
   if (!root.is_object()) throw InputError(source, 0, 0, "expected a JSON object with sections data, model, training, output");
   const std::vector<std::string> sections(std::begin(kSections), std::end(kSections));
@@ -770,16 +770,23 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
     }
   }
   // Without validate_values the values wait for check(), unless the file is refused anyway: then
-  // every problem is said at once, but those about a key the command line sets (its value is not
-  // the file's; check() sees what remains once the file is mended).
-  if (validate_values || !problems.empty())
-    for (ConfigProblem& p : validate(config))
-      if (validate_values || std::none_of(p.keys.begin(), p.keys.end(), [&](const std::string& key) { return overridden.count(key) > 0; }))
+  // every problem is said at once, as it stands with the command line's values (a file's
+  // "hidden": [0] with --hidden 8 is none; "look_back": 2 with --season 4 and normalise season is
+  // one); those about the command line's keys alone are its own, which check() says once the
+  // file is mended.
+  if (validate_values) {
+    for (ConfigProblem& p : validate(config)) problems.push_back(std::move(p));
+  } else if (!problems.empty()) {
+    Config judged = config;
+    const std::set<std::string> set = command_line ? command_line(judged) : std::set<std::string>{};
+    for (ConfigProblem& p : validate(judged))
+      if (!std::all_of(p.keys.begin(), p.keys.end(), [&](const std::string& key) { return set.count(key) > 0; }))
         problems.push_back(std::move(p));
+  }
   if (!problems.empty()) throw_problems(config, source, problems);
 }
 
-Config config_from_file(const std::string& path, const std::set<std::string>& overridden) {
+Config config_from_file(const std::string& path, const CommandLineValues& command_line) {
   Config config;
   const std::string text = read_json_text(path);
   // "lr": 1e-400 would read as 0: refused, unless the text is not JSON before that number (the
@@ -800,7 +807,7 @@ Config config_from_file(const std::string& path, const std::set<std::string>& ov
   }
   if (underflow) throw *underflow;
   config.places = json_key_places(text);
-  apply_json(config, root, source_name(path), false, overridden);
+  apply_json(config, root, source_name(path), false, command_line);
   // The data file named in a config file is found relative to the config file, so a config works
   // from any folder; paths given as flags are relative to the working folder as usual.
   // A config that is a stream (/dev/stdin, bash's <(...) as /dev/fd/63) has no folder of its own:

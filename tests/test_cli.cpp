@@ -81,8 +81,9 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     dir.write("f.json", R"({"training": {"lr_factor": 0}})");
     CHECK_THAT(run_cli("inspect --config f.json --lr 0.01", dir.path()).err,
                Contains("lstm-forecast: f.json:1:15: training.lr_factor"));
-    // A file refused for its structure lists its value problems too, but not one a flag or --set
-    // overrides: mending the file is all that run needs.
+    // A file refused for its structure lists its value problems too, as they stand with the
+    // command line's values: not one a flag or --set cures, so mending the file is all that run
+    // needs; one that stays with them (two keys, one of them the flag's) is listed.
     dir.write("s.json", R"({"data": {"horizon": 0, "look_back": 0, "bogus": 1}})");
     const RunResult all = run_cli("inspect --config s.json", dir.path());
     CHECK_THAT(all.err, Contains("data.horizon must be >= 1") && Contains("data.look_back must be") && Contains("unknown key 'data.bogus'"));
@@ -92,6 +93,13 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
       CHECK(flagged.exit_code == 2);
       CHECK_THAT(flagged.err, !Contains("data.horizon") && Contains("data.look_back must be") && Contains("unknown key 'data.bogus'"));
     }
+    // --set with no value sets nothing: the file's horizon stays and is listed.
+    CHECK_THAT(run_cli("inspect --config s.json --set data.horizon", dir.path()).err, Contains("data.horizon must be >= 1"));
+    dir.write("t.json", R"({"data": {"val_fraction": 0.5, "test_fraction": 0.5, "bogus": 1}})");
+    CHECK_THAT(run_cli("inspect --config t.json --val-fraction 0.45", dir.path()).err,
+               Contains("must leave at least 10% for training, got 0.95") && Contains("unknown key 'data.bogus'"));
+    CHECK_THAT(run_cli("inspect --config t.json --val-fraction 0.2", dir.path()).err,
+               !Contains("for training") && Contains("unknown key 'data.bogus'"));
   }
   SECTION("an empty file path names its flag (some would read as not given)") {
     for (const char* args : {"train --data '' --target y", "train --output ''", "inspect --config ''",

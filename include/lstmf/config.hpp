@@ -183,15 +183,16 @@ std::vector<std::string> split_flag_list(const std::string& flag, const std::str
 // values already in `config`, so a file can override defaults and flags can override the file.
 // With `validate` false only the types are checked here (the values are left to check(), once
 // flags have overridden them: a file's "horizon": 0 given with --horizon 2 is not an error); a
-// file refused for its structure (an unknown key, a wrong type) lists its value problems too,
-// but none about a key of `overridden` (paths the command line sets, whose values replace the
-// file's).
+// file refused for its structure (an unknown key, a wrong type) lists its value problems too, as
+// they stand once `command_line` (may be empty) has set the command line's values on a copy (it
+// returns the paths it set): a problem about those keys alone is the command line's, not listed.
+using CommandLineValues = std::function<std::set<std::string>(Config&)>;
 void apply_json(Config& config, const nlohmann::json& json, const std::string& source, bool validate = true,
-                const std::set<std::string>& overridden = {});
+                const CommandLineValues& command_line = {});
 // Reads a config file; a relative data.path in it is taken relative to the file's folder. Its
-// values are not validated (apply_json's `validate`, `overridden` as there): check() the config
+// values are not validated (apply_json's `validate`, `command_line` as there): check() the config
 // the flags make of it.
-Config config_from_file(const std::string& path, const std::set<std::string>& overridden = {});
+Config config_from_file(const std::string& path, const CommandLineValues& command_line = {});
 
 nlohmann::json to_json(const Config& config);
 // The first key at which two configs in to_json's form differ, named as config keys are

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 
 #include "commands.hpp"
 #include "lstmf/error.hpp"
@@ -55,14 +54,26 @@ Config resolve_config(const ConfigFlags& flags, const Config& base, const std::s
   Config config = base;
   check_stdin_once({{"--config", flags.config_file}, {"--data", given_flag(flags, "data.path")}});
   if (!flags.config_file.empty()) {
-    // The keys the command line sets, whose values replace the file's (a --set of an unknown key
-    // is refused below, once the file has been read).
-    std::set<std::string> overridden;
-    for (const auto& [key, option] : flags.options)
-      if (option->count() > 0) overridden.insert(key);
-    for (const std::string& text : flags.settings)
-      if (const OptionInfo* option = find_option(text.substr(0, text.find('=')))) overridden.insert(option->path());
-    config = config_from_file(flags.config_file, overridden);
+    // What a file refused for its structure is judged with (apply_json's `command_line`): the
+    // values the command line sets over it. One that does not read (--horizon abc, --set with no
+    // '=') sets nothing; it is refused below, once the file has been read.
+    const auto command_line = [&](Config& partial) {
+      std::set<std::string> set;
+      for (const auto& info : config_options())
+        if (!info.flag.empty() && flags.options.at(info.path())->count() > 0) try {
+            set_from_text(partial, info, flags.text.at(info.path()));
+            set.insert(info.path());
+          } catch (const InputError&) {
+          }
+      for (const std::string& text : flags.settings) try {
+          const Setting setting = parse_setting("--set", text);
+          set_from_setting(partial, "--set", setting);
+          set.insert(setting.option->path());
+        } catch (const InputError&) {
+        }
+      return set;
+    };
+    config = config_from_file(flags.config_file, command_line);
   }
   std::vector<std::string> given;  // key paths the flags set
   for (const auto& info : config_options()) {
