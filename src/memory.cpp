@@ -83,9 +83,11 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
 
   // One batch of B windows of T steps, split over the threads: per layer k the caches gates and
   // dgates [T*B, 4H], cell, act(cell) and hidden [T*B, H], dx [T*B, in], and with dropout its
-  // mask and output [T*B, H]; the batch x [T*B, C] and y [B, O].
+  // mask and output [T*B, H]; the batch x [T*B, C] and y [B, O]. A batch holds no more windows
+  // than there are rows (--batch-size 1000000 on 144 rows is one batch of at most 144: it was
+  // refused for 49 GiB); before the rows are known, one window, the least any run needs.
   const auto steps = static_cast<std::uint64_t>(std::max(config.data.look_back, 1));
-  const auto batch = static_cast<std::uint64_t>(std::max(t.batch_size, 1));
+  const auto batch = std::min(static_cast<std::uint64_t>(std::max(t.batch_size, 1)), std::max<std::uint64_t>(n_rows, 1));
   const std::uint64_t step_rows = saturating_mul(steps, batch);
   std::uint64_t per_row = columns;
   std::uint64_t in = columns;

@@ -32,6 +32,16 @@ TEST_CASE("the memory estimate grows with each size and never wraps around", "[m
   long_batches.data.look_back = 1000;
   long_batches.training.batch_size = 1000;
   CHECK(estimate_training_memory(long_batches, 1, 1, 1000, 1).activations > 1000 * small.activations);
+  // A batch holds at most one window a row: --batch-size 1000000 on 144 rows is 144 windows at
+  // most (it was refused for 49 GiB); before the rows are known, one window.
+  Config full_batch = config;
+  full_batch.data.look_back = 24;
+  full_batch.training.batch_size = 1000000;
+  Config rows_batch = full_batch;
+  rows_batch.training.batch_size = 144;
+  CHECK(estimate_training_memory(full_batch, 1, 1, 144, 1).activations == estimate_training_memory(rows_batch, 1, 1, 144, 1).activations);
+  rows_batch.training.batch_size = 1;
+  CHECK(estimate_training_memory(full_batch, 1, 1, 0, 1).activations == estimate_training_memory(rows_batch, 1, 1, 0, 1).activations);
   // The forecasts of every validation window after training: 100,000 rows, val_fraction 0.5,
   // horizon 1000 peaked at 1.96 GB, estimated at 105 MiB (a review).
   Config held_out = config;

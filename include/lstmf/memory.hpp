@@ -29,7 +29,8 @@ struct MemoryEstimate {
 };
 
 // For a job on `rows` rows of `inputs` columns (targets first) with `targets` targets; rows 0
-// leaves the data out (a check before the file is read). `threads` as resolved (>= 1).
+// leaves the data out and counts a batch of one window (a check before the file is read: a
+// batch holds at most one window a row). `threads` as resolved (>= 1).
 MemoryEstimate estimate_training_memory(const Config& config, long inputs, long targets, long rows, int threads);
 
 // The parameter count of the model `config` describes (PyTorch's nn.LSTM + nn.Linear).
