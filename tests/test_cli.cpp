@@ -113,6 +113,16 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     }
     // output.log_json's "" is none, its default: the flag turns off a log that a config file names.
     CHECK_THAT(run_cli("inspect --log-json ''", dir.path()).err, Contains("no data file") && !Contains("empty path"));
+    // An empty output.path by --set or in a config file is bad input (it was exit 3, "empty output
+    // path", from the write).
+    const std::string data = "--data '" + source_path("data/shampoo.csv") + "' --target sales";
+    const RunResult set = run_cli("train " + data + " --set output.path=", dir.path());
+    CHECK(set.exit_code == 2);
+    CHECK_THAT(set.err, Contains("--set output.path= names no file"));
+    dir.write("o.json", "{\"training\": {\"epochs\": 1},\n \"output\": {\"path\": \"\"}}");
+    const RunResult file = run_cli("train --config o.json " + data, dir.path());
+    CHECK(file.exit_code == 2);
+    CHECK_THAT(file.err, Contains("o.json:2:13: output.path is empty"));
   }
   SECTION("a missing data file exits 3 and names it") {
     const RunResult r = run_cli("inspect --data nope.csv --target y", dir.path());

@@ -50,6 +50,17 @@ void require_data_path(const Config& config, const ConfigFlags& flags) {
     throw InputError(source_name(flags.config_file), 0, 0, "no data file: the config sets no data.path (set it there, or give --data FILE)");
 }
 
+void require_output_path(const Config& config, const ConfigFlags& flags) {
+  if (!config.output.path.empty()) return;
+  // --output '' is refused as it is read (file_path); --set output.path= and a file's "" come here
+  // (they failed at the write, exit 3: "empty output path").
+  if (given_text(flags, "output.path")) throw InputError("--set output.path= names no file: give the checkpoint's path");
+  const auto place = config.places.find("output.path");
+  const auto [line, column] = place != config.places.end() ? place->second : std::pair<long, long>{0, 0};
+  throw InputError(source_name(flags.config_file), line, column,
+                   "output.path is empty: name the checkpoint's file there, or give --output FILE");
+}
+
 Config resolve_config(const ConfigFlags& flags, const Config& base, const std::string& base_name) {
   Config config = base;
   check_stdin_once({{"--config", flags.config_file}, {"--data", given_flag(flags, "data.path")}});

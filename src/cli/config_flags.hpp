@@ -34,5 +34,7 @@ std::string given_flag(const ConfigFlags& flags, const std::string& key);
 Config resolve_config(const ConfigFlags& flags, const Config& base = Config{}, const std::string& base_name = "");
 // InputError naming the --config file when neither it nor a flag names the data (train, inspect).
 void require_data_path(const Config& config, const ConfigFlags& flags);
+// InputError naming --set or the --config file (at the key) when output.path is empty (train).
+void require_output_path(const Config& config, const ConfigFlags& flags);
 
 }  // namespace lstmf::cli

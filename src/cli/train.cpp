@@ -402,6 +402,7 @@ int run_train(const TrainArgs& args) {
                      "file is one series");
   if (args.panel.strict) config.data.strict = true;
   require_data_path(config, args.flags);
+  require_output_path(config, args.flags);
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
   check_stdin_once({{"--config", args.flags.config_file}, {"its data.path", config.data.path}, {"--series-file", args.panel.series_file}});  // the file's
