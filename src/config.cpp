@@ -147,6 +147,9 @@ struct Convert<std::uint64_t> {
   static std::string too_large() { return "a non-negative integer of at most 18446744073709551615 (2^64 - 1)"; }
   static std::uint64_t from_json(const json& j) {
     if (j.is_number_unsigned()) return j.get<std::uint64_t>();
+    // -0, which the JSON reader holds as a signed integer (any other integer >= 0 it holds unsigned):
+    // 0, as the int settings take it (it was refused "must be a non-negative integer, got 0").
+    if (j.is_number_integer() && j.get<long long>() == 0) return 0;
     // An integer beyond 2^64 - 1 is held as a float by the JSON reader: say it is too large.
     if (j.is_number_float()) {
       const double value = j.get<double>();
@@ -156,6 +159,8 @@ struct Convert<std::uint64_t> {
     throw BadValue{expected(), json_text(j)};
   }
   static std::uint64_t from_text(const std::string& text) {
+    // "-0" ("-00") is 0, as the int settings read it (from_chars of an unsigned type stops at '-').
+    if (text.size() > 1 && text[0] == '-' && text.find_first_not_of('0', 1) == std::string::npos) return 0;
     std::uint64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (error == std::errc::result_out_of_range && end == text.data() + text.size()) throw BadValue{too_large(), in_quotes(text)};
@@ -384,6 +389,12 @@ Check<double> positive() {
   return {[](const double& v) { return v > 0 ? std::string() : "must be > 0, got " + Convert<double>::text(v); },
           "> 0"};
 }
+Check<double> at_least(double lo) {
+  return {[lo](const double& v) {
+            return v >= lo ? std::string() : "must be >= " + Convert<double>::text(lo) + ", got " + Convert<double>::text(v);
+          },
+          ">= " + Convert<double>::text(lo)};
+}
 Check<double> fraction_open() {
   return {[](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be in [0, 1), got " + Convert<double>::text(v); },
           "[0, 1)"};
@@ -564,7 +575,9 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(lr, "--lr", "X", "learning rate", positive()),
       LSTMF_TRAIN(beta1, "", "X", "Adam's first-moment decay", fraction_open()),
       LSTMF_TRAIN(beta2, "", "X", "Adam's second-moment decay", fraction_open()),
-      LSTMF_TRAIN(eps, "", "X", "Adam's and RMSprop's epsilon", positive()),
+      // The engine adds it in float32, where 1e-46 is 0: a weight whose gradient was 0 then took
+      // 0/0 (a hunt: "forecasts NaN ... training.lr is 0.001"). 1e-30 leaves room to spare.
+      LSTMF_TRAIN(eps, "", "X", "Adam's and RMSprop's epsilon (added in float32, which holds none below 1.4e-45)", at_least(1e-30)),
       LSTMF_TRAIN(alpha, "", "X", "RMSprop's smoothing constant", fraction_open()),
       LSTMF_TRAIN(momentum, "", "X", "RMSprop's and SGD's momentum", fraction_open()),
       LSTMF_TRAIN(centered, "", "BOOL", "centered RMSprop"),

@@ -122,6 +122,13 @@ TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
                       Contains("training.seed must be a non-negative integer, got"));
   apply_json(config, json::parse(R"({"training": {"seed": 18446744073709551615}})"), "c.json");
   CHECK(config.training.seed == 18446744073709551615ULL);
+  // -0 is 0, as for the int settings (it was refused as "a non-negative integer, got 0").
+  apply_json(config, json::parse(R"({"training": {"seed": -0}})"), "c.json");
+  CHECK(config.training.seed == 0);
+  config.training.seed = 5;
+  set_from_text(config, *find_option("training.seed"), "-0");
+  CHECK(config.training.seed == 0);
+  REQUIRE_THROWS_WITH(set_from_text(config, *find_option("training.seed"), "-1"), Contains("a non-negative integer"));
 }
 
 TEST_CASE("absurd sizes are refused before anything is allocated", "[config]") {
@@ -321,6 +328,14 @@ TEST_CASE("every option's range is the one validation keeps", "[config]") {
       CHECK(problems_naming(option, "-0.001") == 1);
     } else if (range == "> 0") {
       CHECK(problems_naming(option, "1e-300") == 0);
+      CHECK(problems_naming(option, "0") == 1);
+    } else if (range.rfind(">= ", 0) == 0) {  // >= X
+      const double x = std::stod(range.substr(3));
+      CHECK(problems_naming(option, range.substr(3)) == 0);
+      CHECK(problems_naming(option, "1e300") == 0);
+      std::ostringstream tenth;
+      tenth << x / 10;
+      CHECK(problems_naming(option, tenth.str()) == 1);
       CHECK(problems_naming(option, "0") == 1);
     } else {
       const auto dots = range.find(" .. ");
