@@ -576,8 +576,10 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_TRAIN(beta1, "", "X", "Adam's first-moment decay", fraction_open()),
       LSTMF_TRAIN(beta2, "", "X", "Adam's second-moment decay", fraction_open()),
       // The engine adds it in float32, where 1e-46 is 0: a weight whose gradient was 0 then took
-      // 0/0 (a hunt: "forecasts NaN ... training.lr is 0.001"). 1e-30 leaves room to spare.
-      LSTMF_TRAIN(eps, "", "X", "Adam's and RMSprop's epsilon (added in float32, which holds none below 1.4e-45)", at_least(1e-30)),
+      // 0/0 (a hunt: "forecasts NaN ... training.lr is 0.001"). 1e-45 rounds to float32's least
+      // (denormal) number, 1.4e-45, which works (no flush to zero here): a checkpoint trained with
+      // 1e-40 still loads.
+      LSTMF_TRAIN(eps, "", "X", "Adam's and RMSprop's epsilon (added in float32, which holds none below 1.4e-45)", at_least(1e-45)),
       LSTMF_TRAIN(alpha, "", "X", "RMSprop's smoothing constant", fraction_open()),
       LSTMF_TRAIN(momentum, "", "X", "RMSprop's and SGD's momentum", fraction_open()),
       LSTMF_TRAIN(centered, "", "BOOL", "centered RMSprop"),
@@ -783,17 +785,18 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
     }
   }
   // Without validate_values the values wait for check(), unless the file is refused anyway: then
-  // every problem is said at once, as it stands with the command line's values (a file's
-  // "hidden": [0] with --hidden 8 is none; "look_back": 2 with --season 4 and normalise season is
-  // one); those about the command line's keys alone are its own, which check() says once the
-  // file is mended.
+  // every problem of the file's is said at once, as it stands with the command line's values (a
+  // file's "hidden": [0] with --hidden 8 is none; "look_back": 2 with --season 4 and normalise
+  // season is one): those about a key the file sets and the command line does not. The others
+  // (--val-fraction 0.95 with test_fraction at its default) are the command line's, which check()
+  // says, naming its flags, once the file is mended.
   if (validate_values) {
     for (ConfigProblem& p : validate(config)) problems.push_back(std::move(p));
   } else if (!problems.empty()) {
     Config judged = config;
     const std::set<std::string> set = command_line ? command_line(judged) : std::set<std::string>{};
     for (ConfigProblem& p : validate(judged))
-      if (!std::all_of(p.keys.begin(), p.keys.end(), [&](const std::string& key) { return set.count(key) > 0; }))
+      if (std::any_of(p.keys.begin(), p.keys.end(), [&](const std::string& key) { return config.is_given(key) && set.count(key) == 0; }))
         problems.push_back(std::move(p));
   }
   if (!problems.empty()) throw_problems(config, source, problems);

@@ -100,6 +100,11 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
                Contains("must leave at least 10% for training, got 0.95") && Contains("unknown key 'data.bogus'"));
     CHECK_THAT(run_cli("inspect --config t.json --val-fraction 0.2", dir.path()).err,
                !Contains("for training") && Contains("unknown key 'data.bogus'"));
+    // A problem of the command line's alone (test_fraction at its default) is not the file's: said
+    // once the file is mended, naming the flag.
+    dir.write("u.json", R"({"data": {"bogus": 1}})");
+    CHECK_THAT(run_cli("inspect --config u.json --val-fraction 0.95", dir.path()).err,
+               !Contains("for training") && Contains("unknown key 'data.bogus'"));
   }
   SECTION("an empty file path names its flag (some would read as not given)") {
     for (const char* args : {"train --data '' --target y", "train --output ''", "inspect --config ''",

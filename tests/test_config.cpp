@@ -122,6 +122,14 @@ TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
                       Contains("training.seed must be a non-negative integer, got"));
   apply_json(config, json::parse(R"({"training": {"seed": 18446744073709551615}})"), "c.json");
   CHECK(config.training.seed == 18446744073709551615ULL);
+  // eps is added in float32: 1e-46 would be 0 there (0/0 for a weight whose gradient is 0); 1e-40,
+  // a denormal, works and still loads from a checkpoint.
+  for (const auto& [eps, refused] : {std::pair<double, bool>{1e-46, true}, {1e-45, false}, {1e-40, false}}) {
+    Config with_eps;
+    with_eps.training.eps = eps;
+    INFO(eps);
+    CHECK(validate(with_eps).empty() == !refused);
+  }
   // -0 is 0, as for the int settings (it was refused as "a non-negative integer, got 0").
   apply_json(config, json::parse(R"({"training": {"seed": -0}})"), "c.json");
   CHECK(config.training.seed == 0);
