@@ -822,6 +822,14 @@ Config config_from_file(const std::string& path, const CommandLineValues& comman
     throw;
   }
   if (underflow) throw *underflow;
+  if (!root.is_object()) {  // located where the value starts (after a BOM and blanks), with what it is
+    long line = 0, column = 0;
+    const size_t bom = text.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+    locate(text, std::min(text.find_first_not_of(" \t\r\n", bom), text.size()), line, column);
+    throw InputError(source_name(path), line, column,
+                     std::string("expected a JSON object with sections data, model, training, output, found ") +
+                         (root.is_array() ? "an array" : root.is_string() ? "a string" : root.is_null() ? "null" : root.is_boolean() ? "a boolean" : "a number"));
+  }
   config.places = json_key_places(text);
   apply_json(config, root, source_name(path), false, command_line);
   // The data file named in a config file is found relative to the config file, so a config works

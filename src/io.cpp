@@ -69,6 +69,8 @@ bool is_temporary_of(const std::string& name, const std::string& base) {
   return true;
 }
 
+}  // namespace
+
 // The display column (0-based) after `text`, written from column `from` of a line: what a terminal
 // shows (display_columns), a tab moving on to the next multiple of 8.
 long column_after(long from, std::string_view text) {
@@ -79,9 +81,8 @@ long column_after(long from, std::string_view text) {
   return from + static_cast<long>(display_columns(text));
 }
 
-// Line and column (1-based) of byte offset `offset` in `text`; the column counts what a terminal
-// shows (column_after), as GCC and the GNU coding standards do, not bytes: a key after "€" is
-// where an editor shows it (a byte column put it 2 further on), and one after a tab is at 9.
+// As GCC and the GNU coding standards count, not bytes: a key after "€" is where an editor shows
+// it (a byte column put it 2 further on), and one after a tab is at 9.
 void locate(std::string_view text, size_t offset, long& line, long& column) {
   offset = std::min(offset, text.size());
   line = 1;
@@ -93,6 +94,8 @@ void locate(std::string_view text, size_t offset, long& line, long& column) {
     }
   column = column_after(0, text.substr(line_start, offset - line_start)) + 1;
 }
+
+namespace {
 
 
 using Spans = std::vector<std::pair<size_t, size_t>>;
