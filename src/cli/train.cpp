@@ -406,17 +406,24 @@ int run_train(const TrainArgs& args) {
   check_writable(config.output.path);
   if (!config.output.log_json.empty()) check_writable(config.output.log_json);
   check_stdin_once({{"--config", args.flags.config_file}, {"its data.path", config.data.path}, {"--series-file", args.panel.series_file}});  // the file's
+  // A path is named by its flag when the flag gave it, else by its key (a config file's, --set's,
+  // or a resumed checkpoint's): "--output y.json and --log-json y.json" for a file's keys misled.
+  const auto named = [&](const char* key, const char* flag) {
+    return std::string(args.flags.options.at(key)->count() > 0 ? flag : key);
+  };
+  const std::string output = named("output.path", "--output"), log_json = named("output.log_json", "--log-json"),
+                    data = named("data.path", "--data");
   // --output may be --resume's checkpoint (training continues in place); nothing else it reads.
-  check_distinct("--output", config.output.path, {{"--data", config.data.path}, {"--config", args.flags.config_file}});
-  check_distinct_outputs("--output", config.output.path, "--log-json", config.output.log_json);
+  check_distinct(output, config.output.path, {{data, config.data.path}, {"--config", args.flags.config_file}});
+  check_distinct_outputs(output, config.output.path, log_json, config.output.log_json);
   // Each snapshot writes the checkpoint and its log again, over the last ones: a stream would hold
   // them all one after another.
-  for (const auto& [flag, path] : {std::pair<std::string, std::string>{"--output", config.output.path}, {"--log-json", config.output.log_json}})
+  for (const auto& [flag, path] : {std::pair<std::string, std::string>{output, config.output.path}, {log_json, config.output.log_json}})
     if (config.output.checkpoint_every > 0 && !path.empty() && (writes_stdout(path) || is_fifo(path)))
       throw InputError("--checkpoint-every writes the checkpoint and its log again and again, over the last ones; " + flag +
                        " " + path + " is a stream, which would hold them all one after another: give a file");
-  check_distinct("--log-json", config.output.log_json,
-                 {{"--data", config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
+  check_distinct(log_json, config.output.log_json,
+                 {{data, config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
 
   g_stopping_notice = stopping_notice(false);
   on_interrupt(on_signal);
