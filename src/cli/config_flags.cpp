@@ -61,6 +61,49 @@ void require_output_path(const Config& config, const ConfigFlags& flags) {
                    "output.path is empty: name the checkpoint's file there, or give --output FILE");
 }
 
+namespace {
+
+// The key paths the command line set: its flags' first (the first `by_flag` of them), then --set's.
+struct SetKeys {
+  std::vector<std::string> paths;
+  std::size_t by_flag = 0;
+};
+
+// Sets the command line's values on `config`: each flag given, then each --set KEY=VALUE. With
+// `strict`, a value that does not read or a key given twice is an InputError; without (judging a
+// config file refused anyway: config_from_file's `command_line`), it sets nothing.
+SetKeys set_command_line(Config& config, const ConfigFlags& flags, bool strict) {
+  SetKeys keys;
+  const auto attempt = [strict](const auto& set) {
+    if (strict) return set(), true;
+    try {
+      set();
+      return true;
+    } catch (const InputError&) {
+      return false;
+    }
+  };
+  for (const auto& info : config_options())
+    if (!info.flag.empty() && flags.options.at(info.path())->count() > 0 &&
+        attempt([&] { set_from_text(config, info, flags.text.at(info.path())); }))
+      keys.paths.push_back(info.path());
+  keys.by_flag = keys.paths.size();
+  for (const std::string& text : flags.settings)
+    attempt([&] {
+      const Setting setting = parse_setting("--set", text);
+      const std::string key = setting.option->path();
+      if (std::find(keys.paths.begin(), keys.paths.end(), key) != keys.paths.end())
+        throw InputError("--set " + key + " is given twice" +
+                         (setting.option->flag.empty() || flags.options.at(key)->count() == 0 ? "" : " (also as " + setting.option->flag + ")") +
+                         ": give each key once");
+      set_from_setting(config, "--set", setting);
+      keys.paths.push_back(key);
+    });
+  return keys;
+}
+
+}  // namespace
+
 Config resolve_config(const ConfigFlags& flags, const Config& base, const std::string& base_name) {
   Config config = base;
   check_stdin_once({{"--config", flags.config_file}, {"--data", given_flag(flags, "data.path")}});
@@ -69,41 +112,14 @@ Config resolve_config(const ConfigFlags& flags, const Config& base, const std::s
     // values the command line sets over it. One that does not read (--horizon abc, --set with no
     // '=') sets nothing; it is refused below, once the file has been read.
     const auto command_line = [&](Config& partial) {
-      std::set<std::string> set;
-      for (const auto& info : config_options())
-        if (!info.flag.empty() && flags.options.at(info.path())->count() > 0) try {
-            set_from_text(partial, info, flags.text.at(info.path()));
-            set.insert(info.path());
-          } catch (const InputError&) {
-          }
-      for (const std::string& text : flags.settings) try {
-          const Setting setting = parse_setting("--set", text);
-          set_from_setting(partial, "--set", setting);
-          set.insert(setting.option->path());
-        } catch (const InputError&) {
-        }
-      return set;
+      const std::vector<std::string> paths = set_command_line(partial, flags, false).paths;
+      return std::set<std::string>(paths.begin(), paths.end());
     };
     config = config_from_file(flags.config_file, command_line);
   }
-  std::vector<std::string> given;  // key paths the flags set
-  for (const auto& info : config_options()) {
-    if (info.flag.empty()) continue;
-    if (flags.options.at(info.path())->count() == 0) continue;
-    set_from_text(config, info, flags.text.at(info.path()));
-    given.push_back(info.path());
-  }
-  const std::vector<std::string> by_flag = given;  // before --set's
-  for (const std::string& text : flags.settings) {
-    const Setting setting = parse_setting("--set", text);
-    const std::string key = setting.option->path();
-    if (std::find(given.begin(), given.end(), key) != given.end())
-      throw InputError("--set " + key + " is given twice" +
-                       (setting.option->flag.empty() || flags.options.at(key)->count() == 0 ? "" : " (also as " + setting.option->flag + ")") +
-                       ": give each key once");
-    set_from_setting(config, "--set", setting);
-    given.push_back(key);
-  }
+  const SetKeys keys = set_command_line(config, flags, true);
+  const std::vector<std::string>& given = keys.paths;  // key paths the flags and --set set
+  const std::vector<std::string> by_flag(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(keys.by_flag));
   // The file's values are checked here, once the flags have overridden them (config_from_file);
   // a problem is the file's alone unless it is about a key a flag set.
   const auto set_here = [&](const std::string& key) { return std::find(given.begin(), given.end(), key) != given.end(); };
