@@ -69,8 +69,6 @@ bool is_temporary_of(const std::string& name, const std::string& base) {
   return true;
 }
 
-}  // namespace
-
 // The display column (0-based) after `text`, written from column `from` of a line: what a terminal
 // shows (display_columns), a tab moving on to the next multiple of 8.
 long column_after(long from, std::string_view text) {
@@ -80,6 +78,8 @@ long column_after(long from, std::string_view text) {
   }
   return from + static_cast<long>(display_columns(text));
 }
+
+}  // namespace
 
 // As GCC and the GNU coding standards count, not bytes: a key after "€" is where an editor shows
 // it (a byte column put it 2 further on), and one after a tab is at 9.
@@ -96,7 +96,6 @@ void locate(std::string_view text, size_t offset, long& line, long& column) {
 }
 
 namespace {
-
 
 using Spans = std::vector<std::pair<size_t, size_t>>;
 

@@ -42,11 +42,9 @@ std::string source_name(const std::string& path);
 using JsonFilter = nlohmann::json::parser_callback_t;
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth = 64,
                           const std::vector<std::string>& skip = {}, const JsonFilter& filter = nullptr);
-// The display column (0-based) after `text`, written from column `from` of a line: what a terminal
-// shows (error.hpp display_columns), a tab moving on to the next multiple of 8.
-long column_after(long from, std::string_view text);
-// Line and column (1-based) of byte offset `offset` in `text`, the column by column_after: how
-// every message about JSON text places what it names.
+// Line and column (1-based) of byte offset `offset` in `text`, the column as a terminal shows it
+// (error.hpp display_columns, a tab to the next multiple of 8): how every message about JSON text
+// places what it names.
 void locate(std::string_view text, size_t offset, long& line, long& column);
 // Where each object key of JSON `text` stands: its dotted path ("training.lr"; keys inside arrays
 // are left out) -> the line and column (1-based) of its opening quote; (0, 0) for a path two keys
