@@ -17,7 +17,11 @@ using Eigen::Index;
 
 std::string shape_text(const std::vector<Index>& shape) {
   std::string out;
-  for (const Index n : shape) out += "[" + std::to_string(n) + "]";
+  for (const Index n : shape) {  // appended piece by piece: see in_quotes (error.cpp)
+    out += '[';
+    out += std::to_string(n);
+    out += ']';
+  }
   return out;
 }
 
