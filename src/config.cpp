@@ -126,6 +126,14 @@ struct Convert<int> {
         return static_cast<int>(wide);
       throw BadValue{out_of_int_range(wide < 0), json_text(j), true};
     }
+    // Past 2^64 - 1 (or below -2^63) the JSON reader holds even a plain integer as a float
+    // (99999999999999999999 reads 1e+20): a whole number that large is beyond int's range too,
+    // and is told the option's range, not "an integer".
+    if (j.is_number_float()) {
+      const double value = j.get<double>();
+      if (std::isfinite(value) && std::floor(value) == value && std::abs(value) > std::numeric_limits<int>::max())
+        throw BadValue{out_of_int_range(value < 0), json_text(j), true};
+    }
     throw BadValue{expected(), json_text(j)};
   }
   static int from_text(const std::string& text) {
@@ -471,7 +479,8 @@ OptionDef auto_option(Section Config::*section, const char* section_name, int Se
                       const char* flag, const char* value_name, const char* help, int hi) {
   OptionDef def = option(section, section_name, field, key, flag, value_name, help, in_range(0, hi));
   def.info.range = "1 .. " + std::to_string(hi) + " or auto";
-  const std::string expected = "an integer >= 1 or \"auto\"";
+  // The range at once, as past int's range (expected_text): 0, -3, 2.5 and "ten" alike.
+  const std::string expected = "an integer in " + def.info.range;
   const auto from_int = [expected](int v, const std::string& found) {
     if (v < 1) throw BadValue{expected, found};
     return v;

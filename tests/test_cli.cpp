@@ -52,10 +52,10 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
     CHECK_THAT(r.err, Contains("--batch-size (training.batch_size) must be >= 1, got 0") && Contains("--hidden (model.hidden[0]) must be <= 4096"));
     CHECK(r.out.empty());
     // Keys "chosen from the data" take auto or a count >= 1: a literal 0 is a mistake, not a request.
-    for (const char* flag : {"--look-back", "--epochs", "--ensemble"}) {
+    for (const auto& [flag, range] : {std::pair{"--look-back", "1 .. 100000"}, {"--epochs", "1 .. 1000000"}, {"--ensemble", "1 .. 256"}}) {
       const RunResult zero = run_cli(std::string("inspect ") + flag + " 0", dir.path());
       CHECK(zero.exit_code == 2);
-      CHECK_THAT(zero.err, Contains(std::string(flag) + " expects an integer >= 1 or \"auto\", got 0"));
+      CHECK_THAT(zero.err, Contains(std::string(flag) + " expects an integer in " + range + " or auto, got 0"));
     }
     CHECK_THAT(run_cli("inspect --look-back auto --epochs auto --ensemble 3", dir.path()).err,
                Contains("no data file") && !Contains("expects"));

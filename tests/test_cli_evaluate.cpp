@@ -655,7 +655,7 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   CHECK(fixed.exit_code == 2);
   CHECK_THAT(fixed.err, Contains("--set data.horizon: the protocol sets it for each series from meta.json"));
   CHECK_THAT(run_cli(command + " --set data.look_back=abc", mixed.path()).err,
-             Contains("data.look_back expects an integer >= 1 or \"auto\", got 'abc'"));
+             Contains("data.look_back expects an integer in 1 .. 100000 or auto, got 'abc'"));
   CHECK_THAT(run_cli(command + " --set training.epochs=4", mixed.path()).err,
              Contains("--set training.epochs is given twice: give each key once"));
   // Nor a key both --set and its flag set (a hunt: the last one given won, silently).

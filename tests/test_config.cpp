@@ -65,7 +65,7 @@ TEST_CASE("config validation reports every problem at once with its key path", "
   REQUIRE_THROWS_WITH(
       apply_json(config, json::parse(R"({"model": {"hidden": [4, 0]}, "training": {"lr": -0.1, "epochs": -1}})"), "bad.json"),
       Contains("bad.json: ") && Contains("model.hidden[1] must be >= 1, got 0") &&
-          Contains("training.lr must be > 0, got -0.1") && Contains("training.epochs must be an integer >= 1 or \"auto\", got -1"));
+          Contains("training.lr must be > 0, got -0.1") && Contains("training.epochs must be an integer in 1 .. 1000000 or auto, got -1"));
 }
 
 TEST_CASE("an unknown key is an error that suggests the nearest valid key", "[config]") {
@@ -105,7 +105,7 @@ TEST_CASE("wrong JSON types are reported with what was expected", "[config]") {
   REQUIRE_THROWS_WITH(
       apply_json(config, json::parse(R"({"training": {"epochs": "ten", "batch_size": 2.5, "centered": 1, "combine": "no"},
                                         "model": {"hidden": ["a"]}, "data": {"targets": 3}})"), "c.json"),
-      Contains("training.epochs must be an integer >= 1 or \"auto\", got \"ten\"") &&
+      Contains("training.epochs must be an integer in 1 .. 1000000 or auto, got \"ten\"") &&
           Contains("training.batch_size must be an integer, got 2.5") &&
           Contains("training.centered must be true or false, got 1") &&
           Contains("training.combine must be true, false or \"auto\", got \"no\"") &&
@@ -273,7 +273,7 @@ TEST_CASE("command-line text sets keys and names the flag when it is bad", "[con
   CHECK(config.data.targets == std::vector<std::string>{"a", ""});
   set_from_text(config, find("training.optimizer"), "sgd");
   CHECK(config.training.optimizer == OptimizerKind::sgd);
-  REQUIRE_THROWS_WITH(set_from_text(config, find("training.epochs"), "-"), Contains("--epochs expects an integer >= 1 or \"auto\", got '-'"));
+  REQUIRE_THROWS_WITH(set_from_text(config, find("training.epochs"), "-"), Contains("--epochs expects an integer in 1 .. 1000000 or auto, got '-'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "fast"), Contains("--lr expects a finite number, got 'fast'"));
   REQUIRE_THROWS_WITH(set_from_text(config, find("training.lr"), "inf"), Contains("--lr expects a finite number"));
   // Numbers a double cannot hold say which end they fall off.
