@@ -662,6 +662,29 @@ std::string join_problems(const Problems& problems) {
   return message;
 }
 
+// A key its flag set (one of [first, last)) is named by the flag typed: "--hidden
+// (model.hidden[0]) must be <= 4096". Each of a problem's keys a flag set is, where the text
+// first names it whole ("training.lr", not the start of "training.lr_factor"; an array's element
+// with its index). The keys say which to name; the text, where.
+template <typename Iterator>
+void name_flags(Problems& problems, Iterator first, Iterator last) {
+  const auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+  for (ConfigProblem& problem : problems)
+    for (const std::string& key : problem.keys) {
+      if (std::find(first, last, key) == last) continue;
+      const OptionInfo* option = find_option(key);
+      if (option == nullptr || option->flag.empty()) continue;
+      std::string& text = problem.text;
+      for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
+        std::size_t end = at + key.size();
+        if ((at > 0 && (is_name(text[at - 1]) || text[at - 1] == '.')) || (end < text.size() && is_name(text[end]))) continue;
+        if (end < text.size() && text[end] == '[' && text.find(']', end) != std::string::npos) end = text.find(']', end) + 1;
+        text.replace(at, end - at, option->flag + " (" + text.substr(at, end - at) + ")");
+        break;
+      }
+    }
+}
+
 // Every problem in one InputError naming `source`, located where the config file's text placed the
 // first one's keys (Config::places, the earliest of those it holds: "test_fraction" alone of the
 // two tails; none for a config of flags or of a checkpoint; an array's element at its key).
@@ -803,10 +826,16 @@ void apply_json(Config& config, const json& root, const std::string& source, boo
     for (ConfigProblem& p : validate(config)) problems.push_back(std::move(p));
   } else if (!problems.empty()) {
     Config judged = config;
-    const std::set<std::string> set = command_line ? command_line(judged) : std::set<std::string>{};
+    const CommandLineKeys set = command_line ? command_line(judged) : CommandLineKeys{};
+    const auto set_by_command_line = [&](const std::string& key) {
+      return std::find(set.paths.begin(), set.paths.end(), key) != set.paths.end();
+    };
+    Problems judged_problems;
     for (ConfigProblem& p : validate(judged))
-      if (std::any_of(p.keys.begin(), p.keys.end(), [&](const std::string& key) { return config.is_given(key) && set.count(key) == 0; }))
-        problems.push_back(std::move(p));
+      if (std::any_of(p.keys.begin(), p.keys.end(), [&](const std::string& key) { return config.is_given(key) && !set_by_command_line(key); }))
+        judged_problems.push_back(std::move(p));
+    name_flags(judged_problems, set.paths.begin(), set.paths.begin() + static_cast<std::ptrdiff_t>(set.by_flag));
+    for (ConfigProblem& p : judged_problems) problems.push_back(std::move(p));
   }
   if (!problems.empty()) throw_problems(config, source, problems);
 }
@@ -973,25 +1002,7 @@ std::string unresolved_keys(const Config& config) {
 void check(const Config& config, const std::string& source, bool in_file, const std::vector<std::string>& by_flag) {
   Problems problems = validate(config);
   if (problems.empty()) return;
-  // A key its flag set is named by the flag typed: "--hidden (model.hidden[0]) must be <= 4096".
-  // Each of its keys a flag set is, where the text first names it whole ("training.lr", not the
-  // start of "training.lr_factor"; an array's element with its index). The keys say which to name;
-  // the text, where.
-  const auto is_name = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
-  for (ConfigProblem& problem : problems)
-    for (const std::string& key : problem.keys) {
-      if (std::find(by_flag.begin(), by_flag.end(), key) == by_flag.end()) continue;
-      const OptionInfo* option = find_option(key);
-      if (option == nullptr || option->flag.empty()) continue;
-      std::string& text = problem.text;
-      for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + 1)) {
-        std::size_t end = at + key.size();
-        if ((at > 0 && (is_name(text[at - 1]) || text[at - 1] == '.')) || (end < text.size() && is_name(text[end]))) continue;
-        if (end < text.size() && text[end] == '[' && text.find(']', end) != std::string::npos) end = text.find(']', end) + 1;
-        text.replace(at, end - at, option->flag + " (" + text.substr(at, end - at) + ")");
-        break;
-      }
-    }
+  name_flags(problems, by_flag.begin(), by_flag.end());
   if (in_file) throw_problems(config, source, problems);
   throw InputError(source, 0, 0, join_problems(problems));
 }

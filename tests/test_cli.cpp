@@ -93,6 +93,13 @@ TEST_CASE("usage errors exit 2 with one line on stderr", "[cli]") {
       CHECK(flagged.exit_code == 2);
       CHECK_THAT(flagged.err, !Contains("data.horizon") && Contains("data.look_back must be") && Contains("unknown key 'data.bogus'"));
     }
+    // A key of a problem listed so that a flag set is named with its flag, as when the file is
+    // refused for its values alone; one --set set keeps its path.
+    dir.write("n.json", R"({"data": {"look_back": 2, "normalise": "season", "bogus": 1}})");
+    CHECK_THAT(run_cli("inspect --config n.json --season 4", dir.path()).err,
+               Contains("needs data.look_back >= --season (data.season)") && Contains("unknown key 'data.bogus'"));
+    CHECK_THAT(run_cli("inspect --config n.json --set data.season=4", dir.path()).err,
+               Contains("needs data.look_back >= data.season") && Contains("unknown key 'data.bogus'"));
     // --set with no value sets nothing: the file's horizon stays and is listed.
     CHECK_THAT(run_cli("inspect --config s.json --set data.horizon", dir.path()).err, Contains("data.horizon must be >= 1"));
     dir.write("t.json", R"({"data": {"val_fraction": 0.5, "test_fraction": 0.5, "bogus": 1}})");

@@ -185,8 +185,13 @@ std::vector<std::string> split_flag_list(const std::string& flag, const std::str
 // flags have overridden them: a file's "horizon": 0 given with --horizon 2 is not an error); a
 // file refused for its structure (an unknown key, a wrong type) lists its value problems too, as
 // they stand once `command_line` (may be empty) has set the command line's values on a copy (it
-// returns the paths it set): those about a key the file sets and the command line does not.
-using CommandLineValues = std::function<std::set<std::string>(Config&)>;
+// returns the paths it set): those about a key the file sets and the command line does not, a key
+// a flag set named with its flag, as check() does.
+struct CommandLineKeys {
+  std::vector<std::string> paths;  // the key paths the command line set: its flags' first, then --set's
+  std::size_t by_flag = 0;         // how many of them (the first) its flags set
+};
+using CommandLineValues = std::function<CommandLineKeys(Config&)>;
 void apply_json(Config& config, const nlohmann::json& json, const std::string& source, bool validate = true,
                 const CommandLineValues& command_line = {});
 // Reads a config file; a relative data.path in it is taken relative to the file's folder. Its

@@ -63,17 +63,11 @@ void require_output_path(const Config& config, const ConfigFlags& flags) {
 
 namespace {
 
-// The key paths the command line set: its flags' first (the first `by_flag` of them), then --set's.
-struct SetKeys {
-  std::vector<std::string> paths;
-  std::size_t by_flag = 0;
-};
-
 // Sets the command line's values on `config`: each flag given, then each --set KEY=VALUE. With
 // `strict`, a value that does not read or a key given twice is an InputError; without (judging a
 // config file refused anyway: config_from_file's `command_line`), it sets nothing.
-SetKeys set_command_line(Config& config, const ConfigFlags& flags, bool strict) {
-  SetKeys keys;
+CommandLineKeys set_command_line(Config& config, const ConfigFlags& flags, bool strict) {
+  CommandLineKeys keys;
   const auto attempt = [strict](const auto& set) {
     if (strict) return set(), true;
     try {
@@ -111,13 +105,10 @@ Config resolve_config(const ConfigFlags& flags, const Config& base, const std::s
     // What a file refused for its structure is judged with (apply_json's `command_line`): the
     // values the command line sets over it. One that does not read (--horizon abc, --set with no
     // '=') sets nothing; it is refused below, once the file has been read.
-    const auto command_line = [&](Config& partial) {
-      const std::vector<std::string> paths = set_command_line(partial, flags, false).paths;
-      return std::set<std::string>(paths.begin(), paths.end());
-    };
+    const auto command_line = [&](Config& partial) { return set_command_line(partial, flags, false); };
     config = config_from_file(flags.config_file, command_line);
   }
-  const SetKeys keys = set_command_line(config, flags, true);
+  const CommandLineKeys keys = set_command_line(config, flags, true);
   const std::vector<std::string>& given = keys.paths;  // key paths the flags and --set set
   const std::vector<std::string> by_flag(given.begin(), given.begin() + static_cast<std::ptrdiff_t>(keys.by_flag));
   // The file's values are checked here, once the flags have overridden them (config_from_file);
