@@ -332,20 +332,31 @@ void check_spread(const Series& series, long train_end, const std::string& sourc
   }
 }
 
+std::vector<long> validation_origins(long look_back, long horizon, long begin, long end) {
+  constexpr double kMaxCalibrationSteps = 8e6;
+  constexpr long kKeep = 10;
+  const long allowed = std::max(kKeep, static_cast<long>(kMaxCalibrationSteps / static_cast<double>(look_back + horizon)));
+  const long first = std::max(begin, look_back), last = end - horizon;
+  std::vector<long> origins;
+  if (last < first) return origins;
+  const long n = last - first + 1;
+  const long every = n > allowed ? (n + allowed - 1) / allowed : 1;  // ceil(n / allowed)
+  for (long origin = last - (n - 1) / every * every; origin <= last; origin += every) origins.push_back(origin);
+  return origins;
+}
+
 namespace {
 
-// The forecasts of `checkpoint` (its combination included) from every validation origin: the
-// windows whose targets lie in rows [begin, end) of `values`. origins empty: no such window.
+// The forecasts of `checkpoint` (its combination included) from the validation origins (above).
+// origins empty: no validation window.
 struct ValidationForecasts {
   std::vector<long> origins;  // row of each window's first target
   MatrixD predicted;          // [origins, horizon * targets], step-major: column h * targets + k
 };
 ValidationForecasts validation_forecasts(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
-  const int look_back = checkpoint.config.data.look_back;
-  const int horizon = checkpoint.config.data.horizon;
   ValidationForecasts out;
-  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) out.origins.push_back(origin);
-  if (!out.origins.empty()) out.predicted = predict_at(checkpoint, values, 0, out.origins, horizon, threads);
+  out.origins = validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end);
+  if (!out.origins.empty()) out.predicted = predict_at(checkpoint, values, 0, out.origins, checkpoint.config.data.horizon, threads);
   return out;
 }
 
@@ -392,6 +403,7 @@ HoldoutErrors errors_of(const Checkpoint& checkpoint, const MatrixD& values, con
     errors.rmse_by_target.push_back(rmse(a, f).value.value_or(std::nan("")));
   }
   errors.windows = static_cast<long>(origins.size());
+  if (origins.size() > 1) errors.every = origins[1] - origins[0];
   return errors;
 }
 
@@ -411,8 +423,7 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
   const int horizon = checkpoint.config.data.horizon;
   const long m = std::max(1, checkpoint.config.data.season);
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  std::vector<long> origins;
-  for (long origin = std::max(begin, static_cast<long>(look_back)); origin + horizon <= end; ++origin) origins.push_back(origin);
+  const std::vector<long> origins = validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end);
   Combination combination;
   if (origins.empty()) return combination;
   Checkpoint alone = checkpoint;

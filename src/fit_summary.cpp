@@ -218,9 +218,11 @@ std::string windows_line(const FitOutcome& outcome) {
 void add_validation_lines(const FitOutcome& outcome, std::vector<std::string>& lines) {
   const HoldoutErrors& validation = outcome.validation;
   if (validation.windows <= 0) return;
-  const std::string windows = validation.windows != outcome.validation_windows
-                                  ? "every one of the " + std::to_string(validation.windows) + " validation windows"
-                                  : count_of(validation.windows, "window");
+  const std::string windows =
+      validation.every > 1 ? count_of(validation.windows, "validation window") + ", one in every " + std::to_string(validation.every) +
+                                 ", as all would take over 8 million LSTM steps a member"
+      : validation.windows != outcome.validation_windows ? "every one of the " + std::to_string(validation.windows) + " validation windows"
+                                                         : count_of(validation.windows, "window");
   const std::vector<std::string>& targets = outcome.checkpoint.config.data.targets;
   // The errors of the forecast predict makes: with a combination, of the combined one (the line
   // after gives the model's alone beside the baselines').

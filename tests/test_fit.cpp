@@ -674,3 +674,34 @@ TEST_CASE("the combination's Theta is fitted on the rows before the validation w
   CHECK(a.theta[0].rows == 29);
   CHECK(b.theta[0].rows == 29);
 }
+
+TEST_CASE("calibration forecasts from every validation origin unless that would take far longer than training", "[fit]") {
+  // 6,000 origins of 54 steps: 3.2e5, within the 8e6 budget; targets in rows [54000, 60000).
+  std::vector<long> origins = validation_origins(48, 6, 54000, 60000);
+  REQUIRE(origins.size() == 5995);
+  CHECK(origins.front() == 54000);
+  CHECK(origins.back() == 60000 - 6);
+  CHECK(std::adjacent_find(origins.begin(), origins.end(), [](long a, long b) { return b != a + 1; }) == origins.end());
+  // No origin before the look-back's first: rows [0, 48) cannot be forecast from.
+  origins = validation_origins(48, 6, 0, 60);
+  CHECK(origins == std::vector<long>{48, 49, 50, 51, 52, 53, 54});
+  CHECK(validation_origins(48, 6, 0, 53).empty());
+
+  // A look-back of 100,000 over 20,000 origins: 2e9 steps, thinned to 8e6 / 100005 = 79 windows
+  // at most, one in ceil(20000 / 79) = 254, counted back from the last, which is kept.
+  origins = validation_origins(100000, 5, 180000, 200004);
+  const long every = 254;
+  CHECK(origins.size() == 79);
+  CHECK(origins.back() == 200004 - 5);
+  CHECK(origins.front() >= 180000);
+  CHECK(origins.front() - every < 180000);
+  CHECK(static_cast<double>(origins.size()) * 100005 <= 8e6);
+  for (size_t i = 1; i < origins.size(); ++i) CHECK(origins[i] - origins[i - 1] == every);
+
+  // However long the look-back, 10 windows stay where the tail has them.
+  origins = validation_origins(100000000, 5, 100000000, 100000104);
+  CHECK(origins.size() == 10);
+  CHECK(origins.back() == 100000104 - 5);
+  origins = validation_origins(100000000, 5, 100000000, 100000010);
+  CHECK(origins.size() == 6);  // fewer than 10 in the tail: every one
+}
