@@ -754,6 +754,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const Config& config = plan.config;
   const ShortSeries fallback = plan.fallback;
   int forecast_horizon = plan.forecast_horizon;
+  // The data's own refusals first (too short for one window, ...): a series of 108 rows at
+  // look-back 100000 was refused for 33 GiB of memory (exit 5), where inspect said it was too
+  // short (exit 2). These checks take O(rows); the memory is taken below.
+  Trainable first_run = check_trainable(config, data);
   {
     const Series& only = data.series.front();
     const long rows = only.rows();
@@ -768,7 +772,6 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     need.activations = saturating_mul(need.activations, members);
     check_memory(need, static_cast<std::uint64_t>(rows * inputs) * sizeof(double), available_memory());
   }
-  Trainable first_run = check_trainable(config, data);
   // With a seasonal adjustment the model trains on adjusted targets (seasonal.hpp), indices
   // estimated on the training rows; `original` keeps the data in its own units for the tail, the
   // validation errors and the refit.
