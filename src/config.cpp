@@ -408,6 +408,15 @@ Check<double> fraction_open() {
           "[0, 1)"};
 }
 
+// A held-out tail (data.val_fraction, data.test_fraction) lies in [0, 0.9), as the option table
+// says; its message said [0, 1) (a review, 2026-12-07). Their sum is checked in validate().
+constexpr double kTailsBelow = 0.9;
+bool tail_in_range(double v) { return v >= 0 && v < kTailsBelow; }
+Check<double> tail_fraction() {
+  return {[](const double& v) { return tail_in_range(v) ? std::string() : "must be in [0, 0.9), got " + Convert<double>::text(v); },
+          "[0, 0.9)"};
+}
+
 // The delimiter data.delimiter names, as delimiter_from_text reads it; nullopt for no delimiter.
 std::optional<char> named_delimiter(const std::string& text) {
   if (text == "auto") return '\0';
@@ -547,10 +556,10 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(stride, "--stride", "N", "steps between window starts (not given, the recipe raises it for a long series with a long look-back)", in_range(1, 100000)),
       with_range(LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0); not given, "
                             "with an automatic look-back, the recipe sizes it",
-                            fraction_open()),
+                            tail_fraction()),
                  kTailsRange),
       with_range(LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
-                            fraction_open()),
+                            tail_fraction()),
                  kTailsRange),
       // The recipe stretches the range up to 1e4 (recipe.cpp); far beyond, training overflows.
       with_range(LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range", in_range(-kScaleBound, kScaleBound)),
@@ -944,7 +953,9 @@ std::vector<ConfigProblem> validate(const Config& config) {
                         "data.scale_max must be at least 0.001 above data.scale_min, and above it by a thousandth of "
                         "the larger one's magnitude (float resolution), got " +
                             Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max)});
-  if (config.data.val_fraction + config.data.test_fraction >= 0.9)
+  // (A tail outside [0, 0.9) is its own problem, said by its range check.)
+  if (tail_in_range(config.data.val_fraction) && tail_in_range(config.data.test_fraction) &&
+      config.data.val_fraction + config.data.test_fraction >= kTailsBelow)
     problems.push_back({{"data.val_fraction", "data.test_fraction"},
                         "data.val_fraction + data.test_fraction must leave at least 10% for training, got " +
                             Convert<double>::text(config.data.val_fraction + config.data.test_fraction)});

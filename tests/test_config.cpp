@@ -226,6 +226,22 @@ TEST_CASE("cross-key checks", "[config]") {
   CHECK(validate(stretched).empty());
 }
 
+TEST_CASE("a held-out tail outside the table's range, 0 up to 0.9, is told that range, and not the sum besides", "[config]") {
+  for (const double tail : {-0.1, 0.9, 0.95, 1.0}) {
+    Config config;
+    config.data.val_fraction = tail;
+    INFO(tail);
+    CHECK_THROWS_WITH(check(config, "cfg"), StartsWith("cfg: data.val_fraction must be in [0, 0.9), got ") && !Contains("10%"));
+    config.data.val_fraction = 0.1;
+    config.data.test_fraction = tail;
+    CHECK_THROWS_WITH(check(config, "cfg"), StartsWith("cfg: data.test_fraction must be in [0, 0.9), got ") && !Contains("10%"));
+  }
+  Config config;
+  config.data.val_fraction = 0.89;
+  config.data.test_fraction = 0;
+  CHECK(validate(config).empty());
+}
+
 TEST_CASE("a problem names the flag of each key a flag set", "[config]") {
   Config tails;
   tails.data.val_fraction = 0.45;
