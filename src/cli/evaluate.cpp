@@ -253,9 +253,11 @@ Command add_evaluate(CLI::App& app) {
       command->add_option("--only", args->only, "--protocol: run these files of meta.json only (comma-separated, or the flag repeated; a name holding a comma in an --only of its own)")
           ->type_name("FILE"),
       args->seed_option = command->add_option("--seed", args->seed, "--protocol: seed of every training run")->type_name("N")->capture_default_str()};
-  command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr");
-  command->add_flag("--progress", args->progress,
-                    "--protocol: a progress line per series on stderr also when it is not a terminal");
+  // A checkpoint's backtest prints no progress: these are refused there as the other --protocol
+  // options are (they were silently ignored, a review found).
+  args->protocol_only.push_back(command->add_flag("--quiet,-q", args->quiet, "--protocol: no progress lines on stderr"));
+  args->protocol_only.push_back(command->add_flag("--progress", args->progress,
+                                                  "--protocol: a progress line per series on stderr also when it is not a terminal"));
   args->protocol_only.push_back(command->add_option(
       "--set", args->settings, "--protocol: KEY=VALUE, a config key of the recipe to fix for every series (to measure a variant)")
       ->type_name("KEY=VALUE"));
