@@ -613,7 +613,7 @@ const std::vector<OptionDef>& option_table() {
                   in_range(1e-6, 1.0)),
       LSTMF_TRAIN(lr_patience, "", "N", "reduce-on-plateau: epochs without improvement before lr is reduced", in_range(1, 1000000)),
       LSTMF_TRAIN(min_lr, "", "X", "reduce-on-plateau: lr never goes below this", in_range(0.0, 1e30)),
-      LSTMF_TRAIN(seed, "--seed", "N", "seed of every random choice"),
+      with_range(LSTMF_TRAIN(seed, "--seed", "N", "seed of every random choice"), "0 .. 2^64 - 1"),
       LSTMF_TRAIN(threads, "--threads", "N", "worker threads; 0 = every core this process may use (its CPU affinity)", in_range(0, kMaxThreads)),
       LSTMF_TRAIN(mode, "--mode", "MODE", "long format: per-series (one model per series, in parallel) or global (one model)"),
       LSTMF_TRAIN(refit, "--refit", "WHEN",
