@@ -332,15 +332,17 @@ void check_spread(const Series& series, long train_end, const std::string& sourc
   }
 }
 
-std::vector<long> validation_origins(long look_back, long horizon, long begin, long end) {
-  constexpr double kMaxCalibrationSteps = 8e6;
-  constexpr long kKeep = 10;
-  const long allowed = std::max(kKeep, static_cast<long>(kMaxCalibrationSteps / static_cast<double>(look_back + horizon)));
+std::vector<long> validation_origins(long look_back, long horizon, long begin, long end, long stride, bool* by_budget_out) {
+  constexpr long kKeepStrided = 1000;
+  const long allowed = calibration_window_cap(look_back, horizon);
   const long first = std::max(begin, look_back), last = end - horizon;
   std::vector<long> origins;
   if (last < first) return origins;
   const long n = last - first + 1;
-  const long every = n > allowed ? (n + allowed - 1) / allowed : 1;  // ceil(n / allowed)
+  const long by_budget = n > allowed ? (n + allowed - 1) / allowed : 1;  // ceil(n / allowed)
+  const long by_stride = std::clamp(n / kKeepStrided, 1L, std::max(1L, stride));
+  const long every = std::max(by_budget, by_stride);
+  if (by_budget_out != nullptr) *by_budget_out = by_budget > by_stride;
   for (long origin = last - (n - 1) / every * every; origin <= last; origin += every) origins.push_back(origin);
   return origins;
 }
@@ -351,11 +353,13 @@ namespace {
 // origins empty: no validation window.
 struct ValidationForecasts {
   std::vector<long> origins;  // row of each window's first target
+  bool by_budget = false;     // validation_origins' thinning was the budget's
   MatrixD predicted;          // [origins, horizon * targets], step-major: column h * targets + k
 };
 ValidationForecasts validation_forecasts(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
   ValidationForecasts out;
-  out.origins = validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end);
+  out.origins = validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end,
+                                   checkpoint.config.data.stride, &out.by_budget);
   if (!out.origins.empty()) out.predicted = predict_at(checkpoint, values, 0, out.origins, checkpoint.config.data.horizon, threads);
   return out;
 }
@@ -404,6 +408,7 @@ HoldoutErrors errors_of(const Checkpoint& checkpoint, const MatrixD& values, con
   }
   errors.windows = static_cast<long>(origins.size());
   if (origins.size() > 1) errors.every = origins[1] - origins[0];
+  errors.by_budget = forecasts.by_budget;
   return errors;
 }
 
@@ -423,7 +428,8 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
   const int horizon = checkpoint.config.data.horizon;
   const long m = std::max(1, checkpoint.config.data.season);
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  const std::vector<long> origins = validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end);
+  const std::vector<long> origins =
+      validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end, checkpoint.config.data.stride);
   Combination combination;
   if (origins.empty()) return combination;
   Checkpoint alone = checkpoint;

@@ -54,6 +54,12 @@ std::uint64_t parameter_count(const ModelConfig& config, long inputs, long outpu
   return saturating_add(count, saturating_mul(static_cast<std::uint64_t>(outputs), in + 1));  // head [O, H_top] + [O]
 }
 
+long calibration_window_cap(long look_back, long horizon) {
+  constexpr double kMaxCalibrationSteps = 8e6;
+  constexpr long kKeep = 10;
+  return std::max(kKeep, static_cast<long>(kMaxCalibrationSteps / static_cast<double>(std::max(1L, look_back + horizon))));
+}
+
 MemoryEstimate estimate_training_memory(const Config& config, long inputs, long targets, long rows, int threads) {
   MemoryEstimate m;
   const auto columns = static_cast<std::uint64_t>(inputs);
@@ -101,13 +107,22 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
                                  saturating_mul(saturating_mul(batch, static_cast<std::uint64_t>(config.data.horizon) * targets), kFloat));
   // Validation batches are sized to about 16 MiB of gates (trainer.cpp); code and small buffers.
   m.overhead = std::uint64_t{96} << 20;
-  // After training, the forecasts of every validation window [windows, H * targets] in double, and
+  // After training, the forecasts of the validation windows [windows, H * targets] in double, and
   // the errors and combinations made of them: about six such matrices at once (measured: 100,000
-  // rows, val_fraction 0.5, horizon 1000 peaked at 1.96 GB, which this left out; a review).
+  // rows, val_fraction 0.5, horizon 1000 peaked at 1.96 GB, which this left out; a review). The
+  // windows: those of a tail of val_fraction of the rows and at least one horizon (split_rows),
+  // tail - H + 1, at most calibration_window_cap (it counted a window per row of the tail: a
+  // horizon of 40000 with 1 window was refused for 28.6 GiB; a review, 2026-12-07).
   // (Per series: many-series training scales it by the series forecast at once, panel.cpp.)
   const double held = std::max(0.0, config.data.val_fraction);
-  const auto validation_rows = static_cast<std::uint64_t>(std::ceil(static_cast<double>(n_rows) * std::min(held, 1.0)));
-  m.validation = saturating_mul(saturating_mul(validation_rows, static_cast<std::uint64_t>(config.data.horizon) * targets), 6 * 8);
+  const auto horizon = static_cast<std::uint64_t>(std::max(config.data.horizon, 1));
+  std::uint64_t validation_windows = 0;
+  if (held > 0) {
+    const auto tail = std::max(horizon, static_cast<std::uint64_t>(std::ceil(static_cast<double>(n_rows) * std::min(held, 1.0))));
+    validation_windows = std::min<std::uint64_t>(
+        tail - horizon + 1, static_cast<std::uint64_t>(calibration_window_cap(config.data.look_back, config.data.horizon)));
+  }
+  m.validation = saturating_mul(saturating_mul(validation_windows, horizon * targets), 6 * 8);
   return m;
 }
 

@@ -704,4 +704,19 @@ TEST_CASE("calibration forecasts from every validation origin unless that would 
   CHECK(origins.back() == 100000104 - 5);
   origins = validation_origins(100000000, 5, 100000000, 100000010);
   CHECK(origins.size() == 6);  // fewer than 10 in the tail: every one
+
+  // Thinned like training's windows by the stride, but never below 1000 windows; the budget's
+  // thinning where it is coarser.
+  bool by_budget = true;
+  CHECK(validation_origins(48, 6, 54000, 60000, 2, &by_budget).size() == 2998);  // 5995 at stride 2
+  CHECK(!by_budget);
+  origins = validation_origins(48, 6, 54000, 60000, 1000, &by_budget);
+  CHECK(origins.size() == 1199);  // one in 5 (5995 / 1000, rounded down: 1000 at least), not 6 windows at stride 1000
+  CHECK(origins.back() == 60000 - 6);
+  CHECK(origins[1] - origins[0] == 5);
+  CHECK(!by_budget);
+  CHECK(validation_origins(48, 6, 59000, 60000, 1000).size() == 995);  // under 1000: every one
+  origins = validation_origins(100000, 5, 180000, 200004, 10000, &by_budget);
+  CHECK(origins.size() == 79);  // the budget's one in 254, coarser than the stride's one in 20
+  CHECK(by_budget);
 }

@@ -113,11 +113,15 @@ TEST_CASE("the summary says what the recipe chose, the windows, the errors and t
     CHECK(lines[3] == "validation MAE 0.5, RMSE 1.5 of 'b' (its units, every one of the 25 validation windows)");
   }
   SECTION("validation errors on one window in every few, a tail too long to forecast from all") {
-    outcome.validation = {1, 2, {1}, {2}, 79, 254};
-    const std::vector<std::string> lines = fit_summary(outcome, asked);
+    outcome.validation = {1, 2, {1}, {2}, 79, 254, true};
+    std::vector<std::string> lines = fit_summary(outcome, asked);
     REQUIRE(lines.size() == 3);
     CHECK(lines[2] == "validation MAE 1, RMSE 2 (original units, 79 validation windows, one in every 254, as all would take "
                       "over 8 million LSTM steps a member)");
+    outcome.validation = {1, 2, {1}, {2}, 1000, 16, false};
+    lines = fit_summary(outcome, asked);
+    CHECK(lines[2] == "validation MAE 1, RMSE 2 (original units, 1000 validation windows, one in every 16 as the stride thins "
+                      "training's, 1000 at least)");
   }
   SECTION("no validation rows") {
     outcome.result.best_epoch = 0;

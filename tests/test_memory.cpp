@@ -42,14 +42,23 @@ TEST_CASE("the memory estimate grows with each size and never wraps around", "[m
   CHECK(estimate_training_memory(full_batch, 1, 1, 144, 1).activations == estimate_training_memory(rows_batch, 1, 1, 144, 1).activations);
   rows_batch.training.batch_size = 1;
   CHECK(estimate_training_memory(full_batch, 1, 1, 0, 1).activations == estimate_training_memory(rows_batch, 1, 1, 0, 1).activations);
-  // The forecasts of every validation window after training: 100,000 rows, val_fraction 0.5,
-  // horizon 1000 peaked at 1.96 GB, estimated at 105 MiB (a review).
+  // The forecasts of the validation windows after training: 100,000 rows, val_fraction 0.5,
+  // horizon 1000 peaked at 1.96 GB, estimated at 105 MiB (a review); from every one of the 49,001
+  // windows. Calibration now forecasts from 7,001 (calibration_window_cap: 7,968 at most): the run
+  // peaks at 337 MB (2026-12-07).
   Config held_out = config;
   held_out.model.hidden = {2};
   held_out.data.look_back = 4;
   held_out.data.horizon = 1000;
   held_out.data.val_fraction = 0.5;
-  CHECK(estimate_training_memory(held_out, 1, 1, 100000, 1).total() > (std::uint64_t{1960} << 20));
+  const MemoryEstimate capped = estimate_training_memory(held_out, 1, 1, 100000, 1);
+  CHECK(capped.total() > std::uint64_t{337} * 1000 * 1000);
+  CHECK(capped.validation == std::uint64_t{7968} * 1000 * 48);
+  // A horizon of 40,000 over 160,000 rows has one validation window: it was estimated as 16,000
+  // windows of forecasts, 28.6 GiB, and refused (a review).
+  held_out.data.horizon = 40000;
+  held_out.data.val_fraction = 0.1;
+  CHECK(estimate_training_memory(held_out, 1, 1, 160000, 1).validation == std::uint64_t{1} * 40000 * 48);
   // Absurd sizes saturate instead of wrapping to a small number.
   Config absurd = config;
   absurd.model.hidden = std::vector<int>(16, 1 << 30);

@@ -25,7 +25,8 @@ struct HoldoutErrors {
   std::vector<double> mae_by_target;   // [targets], each in its target's units
   std::vector<double> rmse_by_target;
   long windows = 0;
-  long every = 1;  // the windows are one validation origin in every `every` (fit.cpp, validation_origins)
+  long every = 1;          // the windows are one validation origin in every `every` (validation_origins)
+  bool by_budget = false;  // thinned so by calibration_window_cap, not data.stride
 };
 
 struct FitOptions {
@@ -185,16 +186,21 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
                                int threads = 0, ShortSeries fallback = ShortSeries::none);
 
 // The origins (row of each window's first target) of the validation windows that choose the
-// combination and calibrate the intervals, those whose targets lie in rows [begin, end) (ascending):
-// every one, whatever data.stride (more residuals), unless there are more than
-//   allowed = max(10, floor(8e6 / (look_back + horizon)))
-// (forecasting from each takes look_back + horizon LSTM steps a member). Then one in every
-// ceil(n / allowed) of the n, counted back from the last (the newest is kept), at most `allowed`.
-// --look-back 100000 --stride 10000 over a 20,000-row tail forecast 2e9 steps, for hours after
-// the minutes of training (now 79 windows, one in 254). 8e6 is the recipe's training budget for a
-// member (kMaxStepPasses, recipe.cpp), which takes 3 such steps a pass; 60,000 hourly rows at the
-// recipe's look-back of 48 forecast 5.7e5.
-std::vector<long> validation_origins(long look_back, long horizon, long begin, long end);
+// combination and calibrate the intervals, those whose targets lie in rows [begin, end)
+// (ascending), one in every
+//   max(ceil(n / allowed), min(stride, n / 1000)), at least 1,
+// of the n there are, counted back from the last (the newest is kept):
+// - at most allowed = calibration_window_cap(look_back, horizon) (memory.hpp; forecasting from
+//   each takes look_back + horizon LSTM steps a member): --look-back 100000 --stride 10000 over a
+//   20,000-row tail forecast 2e9 steps, for hours after the minutes of training (now 79 windows,
+//   one in 254);
+// - thinned like training's windows by data.stride, but never below 1000 windows: stride 1000 over
+//   16,000 windows had calibration take 60 times the epoch (a review), while the residuals of
+//   1000 windows still rank the 99% level. At stride 1 (every run of the accuracy tables) every
+//   window.
+// `by_budget` (may be null): whether the budget thinned them more than the stride.
+std::vector<long> validation_origins(long look_back, long horizon, long begin, long end, long stride = 1,
+                                     bool* by_budget = nullptr);
 
 // What the validation windows (targets in rows [begin, end) of `values`) settle about a trained
 // `checkpoint` (its model alone): the forecast combination when checkpoint.config.training.combine

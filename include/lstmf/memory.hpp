@@ -28,6 +28,12 @@ struct MemoryEstimate {
   std::uint64_t total() const;  // saturating: absurd sizes give a huge figure, never a wrapped one
 };
 
+// The most validation windows the calibration after training forecasts from (fit.hpp,
+// validation_origins), which bounds its time and its memory alike:
+//   max(10, floor(8e6 / (look_back + horizon)))
+// 8e6 LSTM steps a member: the recipe's training budget for a member (kMaxStepPasses, recipe.cpp).
+long calibration_window_cap(long look_back, long horizon);
+
 // For a job on `rows` rows of `inputs` columns (targets first) with `targets` targets; rows 0
 // leaves the data out and counts a batch of one window (a check before the file is read: a
 // batch holds at most one window a row). `threads` as resolved (>= 1).
