@@ -521,6 +521,23 @@ TEST_CASE("shows_season: a season repeating in the changes, not a trend, a cycle
   CHECK_FALSE(shows_season(values, 2, 96, 12, 6));
   CHECK_FALSE(shows_season(values, 0, 96, 1, 6));   // no period, no season
   CHECK_FALSE(shows_season(values, 0, 20, 12, 6));  // fewer than 2m rows: neither test can tell
+
+  // 200,000 rows at m = H = 1000: rows x m passes 1e8, so the naive side is measured at 500 of
+  // the 1000 lags (it took 80 s at 2.56 million rows and m = H = 10,000). A season on a trend
+  // (not level: the autocorrelation test cannot tell) still shows; a random walk still does not.
+  const long rows = 200000;
+  MatrixD long_values(rows, 2);
+  std::uint32_t state = 7;
+  double walk = 0;
+  for (long t = 0; t < rows; ++t) {
+    state = state * 1103515245u + 12345u;
+    const double noise = static_cast<double>(state >> 16) / 65536.0 - 0.5;
+    long_values(t, 0) = 100 * std::sin(6.283185307179586 * t / 1000) + 0.01 * t + noise;
+    walk += noise;
+    long_values(t, 1) = walk;
+  }
+  CHECK(shows_season(long_values, 0, rows, 1000, 1000));
+  CHECK_FALSE(shows_season(long_values, 1, rows, 1000, 1000));
 }
 
 namespace {
