@@ -114,15 +114,23 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
   // tail - H + 1, at most calibration_window_cap (it counted a window per row of the tail: a
   // horizon of 40000 with 1 window was refused for 28.6 GiB; a review, 2026-12-07).
   // (Per series: many-series training scales it by the series forecast at once, panel.cpp.)
+  // Besides them, two costs that grow with H x targets whatever the windows (the old count, one
+  // window per row, had covered them; a review measured 850 MB against 550 MiB once it did not):
+  // the validation loss of every epoch, batches of up to 1024 windows (trainer.cpp
+  // inference_batch) with their targets and predictions [batch, H * targets] in float; and the
+  // interval quantiles [H * targets, 50] in double, then as JSON (a node and text, ~80 bytes each).
   const double held = std::max(0.0, config.data.val_fraction);
   const auto horizon = static_cast<std::uint64_t>(std::max(config.data.horizon, 1));
-  std::uint64_t validation_windows = 0;
+  const std::uint64_t outputs = saturating_mul(horizon, targets);
   if (held > 0) {
     const auto tail = std::max(horizon, static_cast<std::uint64_t>(std::ceil(static_cast<double>(n_rows) * std::min(held, 1.0))));
-    validation_windows = std::min<std::uint64_t>(
-        tail - horizon + 1, static_cast<std::uint64_t>(calibration_window_cap(config.data.look_back, config.data.horizon)));
+    const std::uint64_t windows = tail - horizon + 1;
+    const std::uint64_t calibrated =
+        std::min<std::uint64_t>(windows, static_cast<std::uint64_t>(calibration_window_cap(config.data.look_back, config.data.horizon)));
+    m.validation = saturating_add(saturating_add(saturating_mul(saturating_mul(calibrated, outputs), 6 * 8),
+                                                 saturating_mul(saturating_mul(std::min<std::uint64_t>(windows, 1024), outputs), 2 * kFloat)),
+                                  saturating_mul(outputs, 50 * (8 + 80)));
   }
-  m.validation = saturating_mul(saturating_mul(validation_windows, horizon * targets), 6 * 8);
   return m;
 }
 

@@ -53,12 +53,24 @@ TEST_CASE("the memory estimate grows with each size and never wraps around", "[m
   held_out.data.val_fraction = 0.5;
   const MemoryEstimate capped = estimate_training_memory(held_out, 1, 1, 100000, 1);
   CHECK(capped.total() > std::uint64_t{337} * 1000 * 1000);
-  CHECK(capped.validation == std::uint64_t{7968} * 1000 * 48);
+  // The capped windows' forecasts, the validation loss's batch of 1024 windows (targets and
+  // predictions in float) and the interval quantiles (50 levels, as doubles and JSON).
+  CHECK(capped.validation == std::uint64_t{7968} * 1000 * 48 + std::uint64_t{1024} * 1000 * 8 + std::uint64_t{1000} * 50 * 88);
   // A horizon of 40,000 over 160,000 rows has one validation window: it was estimated as 16,000
   // windows of forecasts, 28.6 GiB, and refused (a review).
   held_out.data.horizon = 40000;
   held_out.data.val_fraction = 0.1;
-  CHECK(estimate_training_memory(held_out, 1, 1, 160000, 1).validation == std::uint64_t{1} * 40000 * 48);
+  CHECK(estimate_training_memory(held_out, 1, 1, 160000, 1).validation == std::uint64_t{40000} * (48 + 8 + 50 * 88));
+  // Those two grow with H x targets, whatever the windows: at look-back 1, horizon 100,000 and
+  // val_fraction 0.49 of 210,000 rows (2,901 windows) a run peaked at 850 MB where this said
+  // 550 MiB (a review); 4 targets at 3.22 GB where it said 1.86 GiB.
+  held_out.data.look_back = 1;
+  held_out.data.horizon = 100000;
+  held_out.data.val_fraction = 0.49;
+  held_out.model.hidden = {1};
+  held_out.training.threads = 1;
+  CHECK(estimate_training_memory(held_out, 1, 1, 210000, 1).total() > std::uint64_t{850} * 1000 * 1000);
+  CHECK(estimate_training_memory(held_out, 4, 4, 210000, 1).total() > std::uint64_t{3220} * 1000 * 1000);
   // Absurd sizes saturate instead of wrapping to a small number.
   Config absurd = config;
   absurd.model.hidden = std::vector<int>(16, 1 << 30);
