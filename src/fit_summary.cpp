@@ -220,8 +220,8 @@ void add_validation_lines(const FitOutcome& outcome, std::vector<std::string>& l
   if (validation.windows <= 0) return;
   const std::string windows =
       validation.every > 1 ? count_of(validation.windows, "validation window") + ", one in every " + std::to_string(validation.every) +
-                                 (validation.by_budget ? ", as all would take over 8 million LSTM steps a member"
-                                                       : " as the stride thins training's, 1000 at least")
+                                 (validation.by_budget ? ", the most calibration takes at this look-back and horizon"
+                                                       : ", as the stride thins training's, 1000 at least")
       : validation.windows != outcome.validation_windows ? "every one of the " + std::to_string(validation.windows) + " validation windows"
                                                          : count_of(validation.windows, "window");
   const std::vector<std::string>& targets = outcome.checkpoint.config.data.targets;

@@ -116,11 +116,11 @@ TEST_CASE("the summary says what the recipe chose, the windows, the errors and t
     outcome.validation = {1, 2, {1}, {2}, 79, 254, true};
     std::vector<std::string> lines = fit_summary(outcome, asked);
     REQUIRE(lines.size() == 3);
-    CHECK(lines[2] == "validation MAE 1, RMSE 2 (original units, 79 validation windows, one in every 254, as all would take "
-                      "over 8 million LSTM steps a member)");
+    CHECK(lines[2] == "validation MAE 1, RMSE 2 (original units, 79 validation windows, one in every 254, the most calibration "
+                      "takes at this look-back and horizon)");
     outcome.validation = {1, 2, {1}, {2}, 1000, 16, false};
     lines = fit_summary(outcome, asked);
-    CHECK(lines[2] == "validation MAE 1, RMSE 2 (original units, 1000 validation windows, one in every 16 as the stride thins "
+    CHECK(lines[2] == "validation MAE 1, RMSE 2 (original units, 1000 validation windows, one in every 16, as the stride thins "
                       "training's, 1000 at least)");
   }
   SECTION("no validation rows") {
