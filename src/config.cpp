@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -955,10 +956,13 @@ std::vector<ConfigProblem> validate(const Config& config) {
                             Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max)});
   // (A tail outside [0, 0.9) is its own problem, said by its range check.)
   if (tail_in_range(config.data.val_fraction) && tail_in_range(config.data.test_fraction) &&
-      config.data.val_fraction + config.data.test_fraction >= kTailsBelow)
+      config.data.val_fraction + config.data.test_fraction >= kTailsBelow) {
+    // The sum to 12 significant digits: 0.45 + 0.450001 is 0.9000009999999999 as a double (a review).
+    char sum[32];
+    std::snprintf(sum, sizeof sum, "%.12g", config.data.val_fraction + config.data.test_fraction);
     problems.push_back({{"data.val_fraction", "data.test_fraction"},
-                        "data.val_fraction + data.test_fraction must leave at least 10% for training, got " +
-                            Convert<double>::text(config.data.val_fraction + config.data.test_fraction)});
+                        std::string("data.val_fraction + data.test_fraction must leave at least 10% for training, got ") + sum});
+  }
   // The seasonal naive reference, m steps before each target, lies in the window. Checked where
   // both are given; the recipe resolves them from the data otherwise, and check() sees the result.
   if (config.data.normalise == Normalise::season && config.data.look_back > 0 && config.data.season > 0 &&

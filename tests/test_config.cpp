@@ -240,6 +240,10 @@ TEST_CASE("a held-out tail outside the table's range, 0 up to 0.9, is told that 
   config.data.val_fraction = 0.89;
   config.data.test_fraction = 0;
   CHECK(validate(config).empty());
+  // The sum as written, not as a double adds it (0.9000009999999999).
+  config.data.val_fraction = 0.45;
+  config.data.test_fraction = 0.450001;
+  CHECK_THROWS_WITH(check(config, "cfg"), Contains("must leave at least 10% for training, got 0.900001") && !Contains("0.90000099"));
 }
 
 TEST_CASE("a problem names the flag of each key a flag set", "[config]") {
