@@ -404,19 +404,18 @@ Check<double> at_least(double lo) {
           },
           ">= " + Convert<double>::text(lo)};
 }
-Check<double> fraction_open() {
-  return {[](const double& v) { return v >= 0 && v < 1 ? std::string() : "must be in [0, 1), got " + Convert<double>::text(v); },
-          "[0, 1)"};
+// [0, below): "must be in [0, 1), got 1".
+Check<double> fraction_below(double below) {
+  const std::string range = "[0, " + Convert<double>::text(below) + ")";
+  return {[below, range](const double& v) { return v >= 0 && v < below ? std::string() : "must be in " + range + ", got " + Convert<double>::text(v); },
+          range};
 }
+Check<double> fraction_open() { return fraction_below(1); }
 
 // A held-out tail (data.val_fraction, data.test_fraction) lies in [0, 0.9), as the option table
 // says; its message said [0, 1) (a review, 2026-12-07). Their sum is checked in validate().
 constexpr double kTailsBelow = 0.9;
 bool tail_in_range(double v) { return v >= 0 && v < kTailsBelow; }
-Check<double> tail_fraction() {
-  return {[](const double& v) { return tail_in_range(v) ? std::string() : "must be in [0, 0.9), got " + Convert<double>::text(v); },
-          "[0, 0.9)"};
-}
 
 // The delimiter data.delimiter names, as delimiter_from_text reads it; nullopt for no delimiter.
 std::optional<char> named_delimiter(const std::string& text) {
@@ -557,10 +556,10 @@ const std::vector<OptionDef>& option_table() {
       LSTMF_DATA(stride, "--stride", "N", "steps between window starts (not given, the recipe raises it for a long series with a long look-back)", in_range(1, 100000)),
       with_range(LSTMF_DATA(val_fraction, "--val-fraction", "X", "chronological tail of the rows used for validation (at least one horizon of rows when above 0); not given, "
                             "with an automatic look-back, the recipe sizes it",
-                            tail_fraction()),
+                            fraction_below(kTailsBelow)),
                  kTailsRange),
       with_range(LSTMF_DATA(test_fraction, "--test-fraction", "X", "tail after validation held out for testing (at least one horizon of rows when above 0)",
-                            tail_fraction()),
+                            fraction_below(kTailsBelow)),
                  kTailsRange),
       // The recipe stretches the range up to 1e4 (recipe.cpp); far beyond, training overflows.
       with_range(LSTMF_DATA(scale_min, "", "X", "lower bound of the min-max feature range", in_range(-kScaleBound, kScaleBound)),
