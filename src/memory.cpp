@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lstmf/error.hpp"
+#include "lstmf/trainer.hpp"
 
 namespace lstmf {
 namespace {
@@ -55,9 +56,8 @@ std::uint64_t parameter_count(const ModelConfig& config, long inputs, long outpu
 }
 
 long calibration_window_cap(long look_back, long horizon) {
-  constexpr double kMaxCalibrationSteps = 8e6;
   constexpr long kKeep = 10;
-  return std::max(kKeep, static_cast<long>(kMaxCalibrationSteps / static_cast<double>(std::max(1L, look_back + horizon))));
+  return std::max(kKeep, static_cast<long>(kMemberStepBudget / static_cast<double>(std::max(1L, look_back + horizon))));
 }
 
 MemoryEstimate estimate_training_memory(const Config& config, long inputs, long targets, long rows, int threads) {
@@ -116,7 +116,7 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
   // (Per series: many-series training scales it by the series forecast at once, panel.cpp.)
   // Besides them, two costs that grow with H x targets whatever the windows (the old count, one
   // window per row, had covered them; a review measured 850 MB against 550 MiB once it did not):
-  // the validation loss of every epoch, batches of up to 1024 windows (trainer.cpp
+  // the validation loss of every epoch, batches of up to kMaxInferenceBatch windows (trainer.cpp
   // inference_batch) with their targets and predictions [batch, H * targets] in float; and the
   // interval quantiles [H * targets, 50] in double, then as JSON (a node and text, ~80 bytes each).
   const double held = std::max(0.0, config.data.val_fraction);
@@ -128,7 +128,7 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
     const std::uint64_t calibrated =
         std::min<std::uint64_t>(windows, static_cast<std::uint64_t>(calibration_window_cap(config.data.look_back, config.data.horizon)));
     m.validation = saturating_add(saturating_add(saturating_mul(saturating_mul(calibrated, outputs), 6 * 8),
-                                                 saturating_mul(saturating_mul(std::min<std::uint64_t>(windows, 1024), outputs), 2 * kFloat)),
+                                                 saturating_mul(saturating_mul(std::min<std::uint64_t>(windows, kMaxInferenceBatch), outputs), 2 * kFloat)),
                                   saturating_mul(outputs, 50 * (8 + 80)));
   }
   return m;

@@ -9,6 +9,7 @@
 #include <unsupported/Eigen/FFT>
 
 #include "lstmf/error.hpp"
+#include "lstmf/memory.hpp"
 #include "lstmf/seasonal.hpp"
 #include "lstmf/windows.hpp"
 
@@ -22,7 +23,7 @@ constexpr int kMaxEpochs = 300;
 constexpr int kEnsemble = 5;
 constexpr int kCalibrationHorizons = 2;
 constexpr long kAdjustSeasons = 2;      // first-run training seasons before the recipe adjusts for the season
-constexpr double kMaxStepPasses = 8e6;  // look-back x training windows x epochs per member (beijing-pm25: 6.3e6)
+constexpr double kMaxStepPasses = kMemberStepBudget;  // look-back x training windows x epochs per member (beijing-pm25: 6.3e6)
 
 long validation_rows(long rows, int horizon) { return std::max<long>(std::lround(0.1 * static_cast<double>(rows)), horizon); }
 

@@ -45,13 +45,13 @@ Evaluation evaluate_into(const Model<float>& model, const WindowSet& windows, co
   return {loss_sum / elements, mse_sum / elements, windows.size()};
 }
 
-// Windows per inference batch: up to 1024, fewer when the gate workspace ([T*B, 4H] floats)
+// Windows per inference batch: up to kMaxInferenceBatch, fewer when the gate workspace ([T*B, 4H] floats)
 // would pass 16 MB.
 long inference_batch(const Model<float>& model, const WindowSet& windows) {
   Eigen::Index widest = 1;
   for (const auto& layer : model.layers()) widest = std::max(widest, layer.hidden_size());
   const long budget = (16L << 20) / static_cast<long>(sizeof(float));
-  return std::clamp(budget / (static_cast<long>(windows.look_back()) * 4 * widest), 1L, 1024L);
+  return std::clamp(budget / (static_cast<long>(windows.look_back()) * 4 * widest), 1L, kMaxInferenceBatch);
 }
 
 }  // namespace

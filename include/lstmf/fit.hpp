@@ -190,7 +190,7 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
 // (ascending), one in every
 //   max(ceil(n / allowed), min(stride, n / 1000)), at least 1,
 // of the n there are, counted back from the last (the newest is kept):
-// - at most allowed = calibration_window_cap(look_back, horizon) (memory.hpp; forecasting from
+// - at most allowed = calibration_window_cap(look_back, horizon) (memory.hpp, kMemberStepBudget; forecasting from
 //   each takes up to look_back + horizon LSTM steps a member, look_back alone for a model that
 //   outputs every step at once): --look-back 100000 --stride 10000 over a
 //   20,000-row tail forecast 2e9 steps, for hours after the minutes of training (now 79 windows,

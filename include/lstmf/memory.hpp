@@ -28,10 +28,14 @@ struct MemoryEstimate {
   std::uint64_t total() const;  // saturating: absurd sizes give a huge figure, never a wrapped one
 };
 
+// LSTM steps a member may take in a phase the user did not size: the recipe's training
+// (look-back x training windows x epochs: it raises data.stride beyond, recipe.cpp) and the
+// calibration after training (windows x (look-back + horizon), below).
+inline constexpr double kMemberStepBudget = 8e6;
+
 // The most validation windows the calibration after training forecasts from (fit.hpp,
 // validation_origins), which bounds its time and its memory alike:
-//   max(10, floor(8e6 / (look_back + horizon)))
-// 8e6 LSTM steps a member: the recipe's training budget for a member (kMaxStepPasses, recipe.cpp).
+//   max(10, floor(kMemberStepBudget / (look_back + horizon)))
 long calibration_window_cap(long look_back, long horizon);
 
 // For a job on `rows` rows of `inputs` columns (targets first) with `targets` targets; rows 0

@@ -54,6 +54,10 @@ struct TrainingResult {
   bool stopped_by_callback = false;
 };
 
+// Windows per batch of the validation loss's inference at most (fewer for a long look-back or wide
+// layers: trainer.cpp inference_batch); the memory estimate counts such a batch (memory.cpp).
+inline constexpr long kMaxInferenceBatch = 1024;
+
 // Mean loss and MSE of a model over every window of a set, by batched inference.
 struct Evaluation {
   double loss = 0.0;
