@@ -356,14 +356,9 @@ struct ValidationForecasts {
   bool by_budget = false;     // validation_origins' thinning was the budget's
   MatrixD predicted;          // [origins, horizon * targets], step-major: column h * targets + k
 };
-ValidationForecasts validation_forecasts(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads) {
-  ValidationForecasts out;
-  out.origins = validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end,
-                                   checkpoint.config.data.stride, &out.by_budget);
-  if (!out.origins.empty()) out.predicted = predict_at(checkpoint, values, 0, out.origins, checkpoint.config.data.horizon, threads);
-  return out;
-}
 
+Combination combination_of(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+                           const std::vector<long>& origins, const MatrixD& predicted, ShortSeries fallback);
 HoldoutErrors errors_of(const Checkpoint& checkpoint, const MatrixD& values, const ValidationForecasts& forecasts);
 IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& values, long begin, const ValidationForecasts& forecasts);
 
@@ -371,10 +366,22 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
 
 HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads,
                                       ShortSeries fallback) {
-  if (checkpoint.config.training.combine == Toggle::on)
-    checkpoint.combination = choose_combination(checkpoint, values, begin, end, threads, fallback);
-  // One forecast of every window (with the combination just chosen) serves both.
-  const ValidationForecasts forecasts = validation_forecasts(checkpoint, values, begin, end, threads);
+  const bool combine = checkpoint.config.training.combine == Toggle::on;
+  ValidationForecasts forecasts;
+  forecasts.origins = validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end,
+                                         checkpoint.config.data.stride, &forecasts.by_budget);
+  if (forecasts.origins.empty()) {
+    if (combine) checkpoint.combination = {};
+  } else {
+    // One LSTM pass over the windows: the combination is chosen on the model's forecasts alone,
+    // then applied to them, and the forecast so combined serves both the errors and the intervals.
+    MatrixD model = model_at(checkpoint, values, 0, forecasts.origins, checkpoint.config.data.horizon, threads);
+    if (combine) {
+      check_finite(model);
+      checkpoint.combination = combination_of(checkpoint, values, begin, end, forecasts.origins, model, fallback);
+    }
+    forecasts.predicted = combined_at(checkpoint, values, 0, forecasts.origins, std::move(model));
+  }
   checkpoint.intervals = quantiles_of(checkpoint, values, begin, forecasts);
   return errors_of(checkpoint, values, forecasts);
 }
@@ -424,17 +431,25 @@ std::vector<Theta> fit_theta(const SeasonalAdjustment& seasonal, const MatrixD& 
 
 Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end, int threads,
                                ShortSeries fallback) {
+  const std::vector<long> origins =
+      validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end, checkpoint.config.data.stride);
+  if (origins.empty()) return {};
+  MatrixD predicted = model_at(checkpoint, values, 0, origins, checkpoint.config.data.horizon, threads);
+  check_finite(predicted);
+  return combination_of(checkpoint, values, begin, end, origins, predicted, fallback);
+}
+
+namespace {
+
+// choose_combination on the model's forecasts `predicted` [origins, horizon * targets] (model_at)
+// from the validation `origins` (not empty).
+Combination combination_of(const Checkpoint& checkpoint, const MatrixD& values, long begin, long end,
+                           const std::vector<long>& origins, const MatrixD& predicted, ShortSeries fallback) {
   const int look_back = checkpoint.config.data.look_back;
   const int horizon = checkpoint.config.data.horizon;
   const long m = std::max(1, checkpoint.config.data.season);
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
-  const std::vector<long> origins =
-      validation_origins(checkpoint.config.data.look_back, checkpoint.config.data.horizon, begin, end, checkpoint.config.data.stride);
   Combination combination;
-  if (origins.empty()) return combination;
-  Checkpoint alone = checkpoint;
-  alone.combination = {};
-  const MatrixD predicted = predict_at(alone, values, 0, origins, horizon, threads);
   // Theta, fitted on the rows before the validation windows (seasonally adjusted as the model's).
   combination.theta = fit_theta(checkpoint.seasonal, values, begin, targets);
   const MatrixD theta = combination.theta.empty() ? MatrixD::Constant(static_cast<long>(origins.size()), horizon * targets, std::nan(""))
@@ -497,6 +512,8 @@ Combination choose_combination(const Checkpoint& checkpoint, const MatrixD& valu
   }
   return combination;
 }
+
+}  // namespace
 
 FitOutcome fit(const Config& config, const FitOptions& options) {
   // Sizes are checked before memory is taken: the model's part before the file is read (as far as

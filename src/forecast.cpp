@@ -80,12 +80,6 @@ bool model_takes_part(const Checkpoint& checkpoint) {
   return weights.empty() || std::any_of(weights.begin(), weights.end(), [](const auto& w) { return w[0] > 0.0; });
 }
 
-void check_finite(const MatrixD& values) {
-  if (!values.allFinite())
-    throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights, "
-                        "scaler, seasonal factors or Theta state, or the history's values, are out of range)");
-}
-
 // theta_at with the history already adjusted by checkpoint.seasonal (row 0 at `phase`).
 MatrixD theta_of_adjusted(const Checkpoint& checkpoint, const std::vector<Theta>& thetas, const MatrixD& adjusted,
                           long phase, const std::vector<long>& origins, int horizon) {
@@ -135,6 +129,12 @@ void combine_forecasts(const Checkpoint& checkpoint, const MatrixD& history, con
 }
 
 }  // namespace
+
+void check_finite(const MatrixD& values) {
+  if (!values.allFinite())
+    throw DivergedError("the model produced a non-finite forecast (NaN or Inf); nothing was written (its weights, "
+                        "scaler, seasonal factors or Theta state, or the history's values, are out of range)");
+}
 
 void check_time_continues(const TimeIndex& index, std::int64_t last, long steps, const std::string& source,
                           const std::string& advice) {
@@ -402,6 +402,22 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
 
 MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
                    int horizon, int threads) {
+  return combined_at(checkpoint, history, phase, origins, model_at(checkpoint, history, phase, origins, horizon, threads));
+}
+
+MatrixD combined_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
+                    MatrixD model) {
+  if (!checkpoint.combination.empty()) {
+    const SeasonalAdjustment& seasonal = checkpoint.seasonal;
+    const MatrixD adjusted_rows = seasonal.empty() ? MatrixD() : seasonal.adjust(history, phase);
+    combine_forecasts(checkpoint, history, seasonal.empty() ? history : adjusted_rows, phase, origins, model);
+  }
+  check_finite(model);
+  return model;
+}
+
+MatrixD model_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
+                 int horizon, int threads) {
   const int look_back = checkpoint.config.data.look_back;
   const int trained = checkpoint.config.data.horizon;
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
@@ -484,8 +500,6 @@ MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long ph
       // Step h + 1 from origin o is history row origins[o] + h.
       result(o, c) = seasonal.restore(checkpoint.scaler.inverse(out(o, c), k), k, phase + origins[static_cast<size_t>(o)] + c / targets);
     }
-  if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, adjusted, phase, origins, result);
-  check_finite(result);
   return result;
 }
 

@@ -581,6 +581,40 @@ TEST_CASE("interval quantiles take the conformal rank, widen above 80% and pool 
   }
 }
 
+TEST_CASE("calibration's one LSTM pass gives what choose_combination and predict_at give apart", "[fit]") {
+  const MatrixD v = forty_rows();
+  Checkpoint checkpoint = small_checkpoint(v);
+  checkpoint.config.data.look_back = 4;
+  checkpoint.config.data.season = 4;
+  const std::vector<long> origins = validation_origins(4, 2, 29, 40);
+  REQUIRE(origins.size() == 10);
+  SECTION("the combination chosen, the errors of the forecast it makes") {
+    checkpoint.config.training.combine = Toggle::on;
+    const Combination chosen = choose_combination(checkpoint, v, 29, 40, 1);
+    Checkpoint calibrated = checkpoint;
+    const HoldoutErrors errors = calibrate_on_validation(calibrated, v, 29, 40, 1);
+    CHECK(calibrated.combination.weights == chosen.weights);
+    CHECK(calibrated.combination.validation_mae == chosen.validation_mae);
+    const MatrixD predicted = predict_at(calibrated, v, 0, origins, 2, 1);
+    double sum = 0;
+    for (size_t o = 0; o < origins.size(); ++o)
+      for (long h = 0; h < 2; ++h) sum += std::abs(v(origins[o] + h, 0) - predicted(static_cast<long>(o), h));
+    CHECK(errors.mae == Approx(sum / 20).epsilon(1e-12));
+  }
+  SECTION("predict_at is combined_at of model_at, bit for bit, rolled past the horizon too") {
+    checkpoint.combination.theta = fit_theta(checkpoint.seasonal, v, 29, 1);
+    REQUIRE(checkpoint.combination.theta.size() == 1);
+    checkpoint.combination.weights = {{0.4, 0.25, 0.2, 0.15}};
+    checkpoint.combination.validation_mae = {{1.0, 1.0, 1.0, 1.0}};
+    for (const int horizon : {2, 5}) {
+      const MatrixD model = model_at(checkpoint, v, 0, origins, horizon, 1);
+      const MatrixD whole = predict_at(checkpoint, v, 0, origins, horizon, 1);
+      CHECK((combined_at(checkpoint, v, 0, origins, model).array() == whole.array()).all());
+      CHECK_FALSE((model.array() == whole.array()).all());
+    }
+  }
+}
+
 TEST_CASE("the seasonal naive validation error reads the last season, past m steps too", "[fit]") {
   MatrixD v(30, 1);
   for (int t = 0; t < 30; ++t) v(t, 0) = 100 + 10 * (t % 2) + t;  // season 2 on a trend of 1 per row

@@ -206,8 +206,10 @@ std::vector<long> validation_origins(long look_back, long horizon, long begin, l
 // What the validation windows (targets in rows [begin, end) of `values`) settle about a trained
 // `checkpoint` (its model alone): the forecast combination when checkpoint.config.training.combine
 // is on (choose_combination, with `fallback`), then the holdout errors and interval quantiles of
-// the forecast so combined (split conformal, fit.cpp quantiles_of). Sets checkpoint.combination and checkpoint.intervals and returns the
-// errors. fit() and many-series training (panel.cpp) settle every model so.
+// the forecast so combined (split conformal, fit.cpp quantiles_of), from one forecast of the
+// model over the windows (forecast.hpp model_at, then combined_at). Sets checkpoint.combination
+// and checkpoint.intervals and returns the errors. fit() and many-series training (panel.cpp)
+// settle every model so.
 HoldoutErrors calibrate_on_validation(Checkpoint& checkpoint, const MatrixD& values,  // [rows, columns]
                                       long begin, long end, int threads = 0,
                                       ShortSeries fallback = ShortSeries::none);

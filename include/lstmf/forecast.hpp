@@ -146,6 +146,20 @@ Fitted fitted(const Checkpoint& checkpoint, const History& history, int threads 
 MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history,  // [rows, columns], original units
                    long phase, const std::vector<long>& origins, int horizon, int threads = 0);
 
+// predict_at in two parts, for a caller that needs the model's forecasts alone and then combined
+// (calibration chooses the combination on the first and calibrates on the second, from one LSTM
+// pass): model_at is predict_at without checkpoint.combination and without the finiteness check;
+// combined_at applies the combination to them and checks (predict_at(...) equals
+// combined_at(checkpoint, history, phase, origins, model_at(...)) bit for bit).
+MatrixD model_at(const Checkpoint& checkpoint, const MatrixD& history,  // [rows, columns], original units
+                 long phase, const std::vector<long>& origins, int horizon, int threads = 0);
+MatrixD combined_at(const Checkpoint& checkpoint, const MatrixD& history,  // [rows, columns], original units
+                    long phase, const std::vector<long>& origins,
+                    MatrixD model);  // [origins, horizon * targets], as model_at returns it
+
+// Throws DivergedError when `values` holds a NaN or an Inf (nothing is written from them).
+void check_finite(const MatrixD& values);
+
 // The Theta forecasts (theta.hpp) of `thetas` [targets] from each origin, over the window of
 // look_back rows before it, adjusted by checkpoint.seasonal (history row 0 at `phase`) and restored:
 // [origins, horizon * targets], y(o, h*targets + k), original units.
