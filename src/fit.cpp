@@ -260,7 +260,9 @@ namespace {
 // The refit trains every epoch with nothing to stop it (no validation rows): on a short series it
 // can learn a rollout that runs away, where the validated members' (early-stopped) does not (a
 // random walk of 18 months within 101 to 117, rolled 18 months forward to 540; a hunt). A refit
-// whose forecast from the end of the data (the horizon a forecast asks for, combination included)
+// whose forecast from the end of the rows it trained on, [0, rows) (the horizon a forecast asks
+// for, combination included; not from the end of the file, past a test tail: the test rows would
+// decide which model is tested, a leakage audit)
 // lies more than kRunawayRanges ranges of the rows it trained on [0, rows) outside them, and more
 // than twice as far as the validated members' forecast, or not finite where theirs is, is not
 // kept: the message says why, "" when it is kept. A forecast that cannot be made (features past
@@ -269,14 +271,18 @@ constexpr double kRunawayRanges = 2.0;
 std::string refit_runaway(const Checkpoint& validated, const Checkpoint& refitted, const Series& series, long rows, int threads) {
   const bool features = static_cast<long>(series.columns.size()) > series.n_targets;
   const int horizon = features ? validated.config.data.horizon : std::max(validated.config.data.horizon, validated.forecast_horizon);
+  const auto& ticks = series.time.ticks;
+  const History trained{series.values.topRows(rows),
+                        ticks.empty() ? ticks : std::vector<std::int64_t>(ticks.begin(), ticks.begin() + rows), "the training rows",
+                        0};  // both models' seasonal indices start at row 0 (calibrate_on_validation's phase)
   Forecast kept, refit;
   try {
-    kept = forecast(validated, tail_history(validated), horizon, threads);
+    kept = forecast(validated, trained, horizon, threads);
   } catch (const Error&) {
     return "";
   }
   try {
-    refit = forecast(refitted, tail_history(refitted), horizon, threads);
+    refit = forecast(refitted, trained, horizon, threads);
   } catch (const DivergedError&) {
     return "the refit's forecast is not finite (NaN or Inf) where the validated members' is: the validated members "
            "are kept (no refit; --refit true refits all the same)";

@@ -323,6 +323,27 @@ TEST_CASE("a refit whose forecast runs away from the rows it trained on is not k
   CHECK(asked.refit_epochs > 0);
 }
 
+TEST_CASE("the refit's guard judges from the rows it trained on, whatever a test tail holds", "[fit]") {
+  // The walk above, then 18 test rows (--test-fraction 0.5): the refit trains on the 18 rows before
+  // them, and its runaway is judged from there. It had been judged from the end of the file, so
+  // the test rows decided which model was tested (a leakage audit): a calm tail kept this refit,
+  // and a far last value (its forecast not made: too far from the range) kept any refit.
+  const double walk[18] = {101.54442470167604, 101.35018930336429, 102.5225754949628, 105.45749069033792, 108.47060920642207, 110.45850040170455, 110.3494380064048, 109.79611157590523, 110.130195950605, 108.77687478071509, 111.54697518191618, 113.4121945830471, 115.13477095351774, 114.34307691017781, 113.76005987211771, 116.049596546861, 117.19985811217164, 111.96443574827424};
+  for (const double last : {120.5, 5000.0}) {
+    INFO("last test value " << last);
+    test::TempDir dir;
+    std::string text = "month,y\n";
+    for (int t = 0; t < 36; ++t)
+      text += year_month(2000, t) + "," + format_number(t < 18 ? walk[t] : t < 35 ? 112 + 0.5 * (t - 18) : last) + "\n";
+    Config config = eighteen_months(walk, dir);
+    config.data.path = dir.write("rw-test.csv", text);
+    config.data.test_fraction = 0.5;
+    const FitOutcome outcome = fit(config);
+    CHECK_THAT(outcome.refit_skipped, Catch::StartsWith("the refit's forecast of 'y' runs "));
+    CHECK(outcome.refit_epochs == 0);
+  }
+}
+
 TEST_CASE("a refit stopped part way keeps the validated members and says it was not refitted", "[fit]") {
   Config config = airline(4);
   config.model.ensemble = 2;
