@@ -182,6 +182,12 @@ int default_horizon(const Checkpoint& checkpoint) {
 }
 
 std::string checkpoint_text(const Checkpoint& checkpoint) {
+  std::string text;
+  write_checkpoint(checkpoint, [&](const std::string& piece) { text += piece; });
+  return text;
+}
+
+void write_checkpoint(const Checkpoint& checkpoint, const AppendText& append) {
   json out = json::object();
   out["format"] = kCheckpointFormat;
   out["version"] = kCheckpointVersion;
@@ -195,7 +201,7 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   out["columns"] = columns_to_json(checkpoint.columns);
   out["scaler"] = checkpoint.scaler.to_json();
   out["state_dict"] = checkpoint.model.state_dict_json();
-  out["optimizer_state"] = checkpoint.optimizer_state;
+  out["optimizer_state"] = nullptr;  // its place: written from checkpoint.optimizer_state, not a copy
   out["history"] = history_to_json(checkpoint.history, checkpoint.best_epoch);
   out["data_tail"] = data_tail_to_json(checkpoint.data_tail, checkpoint.columns);
   // Version 2 keys (docs/checkpoint.md, "Version 2").
@@ -208,15 +214,13 @@ std::string checkpoint_text(const Checkpoint& checkpoint) {
   if (checkpoint.forecast_horizon > checkpoint.config.data.horizon) out["forecast_horizon"] = checkpoint.forecast_horizon;
   if (checkpoint.test_rows > 0) out["test_rows"] = checkpoint.test_rows;
   if (checkpoint.held_out_rows) out["held_out_rows"] = *checkpoint.held_out_rows;
-  // The optimizer state is for --resume alone: predict and evaluate never read it.
-  json optimizer_state = std::exchange(out["optimizer_state"], json(nullptr));
+  // The optimizer state is for --resume alone (predict and evaluate never read it): not checked.
   refuse_non_finite(out, "");
-  out["optimizer_state"] = std::move(optimizer_state);
-  return checkpoint_layout(out) + "\n";
+  write_layout(out, append, "optimizer_state", &checkpoint.optimizer_state);
 }
 
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint) {
-  write_atomically(path, checkpoint_text(checkpoint));
+  write_atomically_streamed(path, [&](const AppendText& append) { write_checkpoint(checkpoint, append); });
 }
 
 Checkpoint checkpoint_from_json(const json& root, const std::string& source) {

@@ -171,7 +171,15 @@ bool numbers_alone(const json& array) {
   return std::all_of(array.begin(), array.end(), [](const json& item) { return item.is_number(); });
 }
 
-void append_layout(std::string& out, const json& value, int depth) {
+// The text held before it is passed on (write_layout): big enough that a piece costs the writer
+// little, small beside a checkpoint of hundreds of MB.
+constexpr std::size_t kPiece = std::size_t{1} << 20;
+
+// The layout of `value` at `depth`, appended to `out`; with `flush`, `out` is passed to it and
+// emptied after any member or item that leaves it kPiece long or more. With `key`, the member of
+// that name of `value` (an object) is laid out from `*replacement` instead.
+void append_layout(std::string& out, const json& value, int depth, const AppendText* flush = nullptr,
+                   const std::string* key = nullptr, const json* replacement = nullptr) {
   const bool object = value.is_object();
   if (value.empty() || !(object || value.is_array()) || (!object && numbers_alone(value))) {
     out += value.dump();  // a scalar, {}, [] or a row of numbers
@@ -183,7 +191,12 @@ void append_layout(std::string& out, const json& value, int depth) {
     if (it != value.begin()) out += ",\n";
     out.append(pad, ' ');
     if (object) out += json(it.key()).dump() + ": ";
-    append_layout(out, *it, depth + 1);
+    const bool replaced = object && key != nullptr && it.key() == *key;
+    append_layout(out, replaced ? *replacement : *it, depth + 1, flush);
+    if (flush != nullptr && out.size() >= kPiece) {
+      (*flush)(out);
+      out.clear();
+    }
   }
   out += '\n';
   out.append(pad - 1, ' ');
@@ -208,6 +221,15 @@ std::string checkpoint_layout(const nlohmann::json& value, int depth) {
   std::string out;
   checkpoint_json::append_layout(out, value, std::max(depth, 0));
   return out;
+}
+
+void write_layout(const nlohmann::json& value, const AppendText& append, const std::string& key,
+                  const nlohmann::json* replacement) {
+  std::string out;
+  out.reserve(checkpoint_json::kPiece + 4096);
+  checkpoint_json::append_layout(out, value, 0, &append, replacement != nullptr ? &key : nullptr, replacement);
+  out += '\n';
+  append(out);
 }
 
 }  // namespace lstmf

@@ -81,11 +81,11 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
   m.model = saturating_mul(saturating_mul(params, copies), kFloat);
   // The checkpoint holds the best weights twice (state_dict and optimizer_state.best_state_dict),
   // the last weights and the moments as JSON: a 16-byte node per number in vectors that may have
-  // doubled, and at most about 28 bytes of text per number. That is dump(1)'s layout, one number a
-  // line, written before 2026-12-06 (19-24 bytes a number measured); the shortest float in a row
-  // on one line takes 13-16, and 28 is kept as a bound. Measured before then: hidden 1024 with
-  // Adam (4.2 M parameters) peaked at 1.64 GB, 390 bytes per parameter in all.
-  m.checkpoint = saturating_mul(saturating_mul(params, 3 + moments), 32 + 28 + 12);
+  // doubled. Its text goes out 1 MiB at a time (checkpoint.hpp write_checkpoint). Until
+  // 2026-12-07 the whole text was held, twice, and the optimizer state copied (28 + 12 bytes a
+  // number more were counted): --hidden 2048 with Adam, one member (16.8 M parameters), peaked at
+  // 4.43 GB; now 1.74 GB, 103 bytes a parameter in all, where this estimate counts 188.
+  m.checkpoint = saturating_mul(saturating_mul(params, 3 + moments), 32);
 
   // One batch of B windows of T steps, split over the threads: per layer k the caches gates and
   // dgates [T*B, 4H], cell, act(cell) and hidden [T*B, H], dx [T*B, in], and with dropout its

@@ -78,6 +78,32 @@ TEST_CASE("a checkpoint round-trips exactly", "[checkpoint]") {
   CHECK(j["data_tail"]["time"][2] == "2020-03");
 }
 
+TEST_CASE("write_layout passes the layout on in pieces of about 1 MiB, a member laid out from elsewhere", "[checkpoint]") {
+  json rows = json::array();  // 4000 rows of 100 numbers: about 5 MB of text
+  for (int r = 0; r < 4000; ++r) {
+    json row = json::array();
+    for (int c = 0; c < 100; ++c) row.push_back(r * 0.001 + c / 7.0);
+    rows.push_back(std::move(row));
+  }
+  const json big = {{"m", rows}, {"step", 3}};
+  const json value = {{"a", 1}, {"optimizer_state", nullptr}, {"w", {{"k", rows}}}, {"z", "end"}};
+  json whole = value;
+  whole["optimizer_state"] = big;
+  std::vector<std::string> pieces;
+  write_layout(value, [&](const std::string& piece) { pieces.push_back(piece); }, "optimizer_state", &big);
+  std::string text;
+  for (const auto& piece : pieces) {
+    CHECK(piece.size() < (1u << 20) + 4096);  // a piece: at most one row past 1 MiB
+    text += piece;
+  }
+  CHECK(pieces.size() > 5);
+  CHECK(text == checkpoint_layout(whole) + "\n");
+  INFO("without a replacement, the value as it is");
+  std::string plain;
+  write_layout(value, [&](const std::string& piece) { plain += piece; });
+  CHECK(plain == checkpoint_layout(value) + "\n");
+}
+
 TEST_CASE("checkpoint_layout is dump(1)'s layout with arrays of numbers alone on one line", "[checkpoint]") {
   const json value = json::parse(R"({"b": [[1, 2.5], [-3e-07, 4]], "a": {"s": ["x", "y\n"], "e": [], "o": {}},
                                     "m": [1, "two", null], "n": null, "t": true, "z": [0.1]})");

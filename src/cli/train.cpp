@@ -470,7 +470,7 @@ int run_train(const TrainArgs& args) {
   // cannot be written (/dev/full) leaves the old checkpoint (staged beside its path, renamed into
   // place once the log is written).
   const auto save_with_log = [&](const Checkpoint& checkpoint) {
-    StagedFile(config.output.path, [&](const AppendText& append) { append(checkpoint_text(checkpoint)); })
+    StagedFile(config.output.path, [&](const AppendText& append) { write_checkpoint(checkpoint, append); })
         .commit_with([&] {
           if (!config.output.log_json.empty()) write_atomically(config.output.log_json, log);
         });
