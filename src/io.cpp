@@ -1264,7 +1264,7 @@ StagedFile::StagedFile(const std::string& given, const std::function<void(const 
     : path_(resolved_output(given)) {
   if (path_ != "-") check_writable(path_);
   if (written_in_place(path_)) {  // kept until commit: nothing reaches the device before then
-    produce([&](const std::string& piece) { pending_ += piece; });
+    produce([&](const std::string& piece) { pending_.push_back(piece); });
     in_place_ = true;
     return;
   }
@@ -1320,8 +1320,10 @@ void StagedFile::commit_with(const std::function<void()>& companion) {
 void StagedFile::commit() {
   if (in_place_) {
     in_place_ = false;
-    write_in_place(path_, [&](const AppendText& append) { append(pending_); });
-    std::string().swap(pending_);
+    write_in_place(path_, [&](const AppendText& append) {
+      for (const std::string& piece : pending_) append(piece);
+    });
+    std::vector<std::string>().swap(pending_);
     return;
   }
   if (fd_ < 0) return;

@@ -153,7 +153,8 @@ int default_horizon(const Checkpoint& checkpoint);
 std::string checkpoint_text(const Checkpoint& checkpoint);
 // The same text through `append`, about 1 MiB at a time (write_layout): for a StagedFile (io.hpp)
 // or write_atomically_streamed. A checkpoint of --hidden 2048 (1.1 GB of text) took 4.4 GB to
-// write as one string, its optimizer state copied into the tree; 1.5 GB so.
+// write as one string, its optimizer state copied into the tree; 1.74 GB so (2.5 GB to stdout,
+// which holds the text until it is committed).
 void write_checkpoint(const Checkpoint& checkpoint, const AppendText& append);
 // The text of a checkpoint's JSON value at nesting `depth` (0: the root; below 0 is 0), as every
 // checkpoint writer lays it out: dump(1)'s layout (keys sorted, one space of indent per level,

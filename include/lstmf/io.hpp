@@ -176,7 +176,9 @@ class StagedFile {
   int fd_ = -1;          // open and locked until commit or discard
   int live_ = -1;        // its slot among the live temporaries (remove_live_temporaries), -1 for none
   bool in_place_ = false;
-  std::string pending_;  // in place: the content, written by commit
+  // In place: the content, written by commit; kept as the pieces produced (one string grown
+  // piece by piece held up to twice the text: a 1.1 GB checkpoint on stdout peaked at 3.5 GB).
+  std::vector<std::string> pending_;
 };
 
 }  // namespace lstmf
