@@ -585,7 +585,8 @@ std::string json_habit_hint(std::string_view text, size_t offset) {
 
 nlohmann::json parse_json_view(std::string_view text, const std::string& source, int max_depth,
                                const std::vector<std::string>& skip, const JsonFilter& filter,
-                               PageReleaser scan_releaser = {}, PageReleaser parse_releaser = {}) {
+                               PageReleaser scan_releaser = {}, PageReleaser parse_releaser = {},
+                               const JsonItemSkip* items = nullptr) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
     throw InputError(source, 0, 0, "empty file, expected a JSON object");
   // Depth scan outside strings, so nothing deeper than max_depth reaches the parser; on the way,
@@ -597,6 +598,12 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   std::string last_key;      // the last string closed at depth 1
   bool skip_next = false;    // a skipped member's ':' was seen, its value not yet
   size_t span_begin = std::string::npos;
+  // `items` (io.hpp): within its array (depth 2), an item's (depth 3) keys and its id.
+  const bool track_top = !skip.empty() || items != nullptr;
+  bool in_array = false;     // inside items->array's value
+  bool after_colon = false;  // at depth 3, a ':' seen and its value not begun
+  std::string item_key;      // the item's member whose value comes next
+  bool item_skipped = false; // the item's id is one items->keep turns down
   // The bytes the scan acts on outside strings; the rest (digits, signs, commas, whitespace: most of
   // a checkpoint) are passed over by one table lookup (a third of predict's cold start otherwise).
   static constexpr std::array<bool, 256> kStructural = [] {
@@ -606,7 +613,7 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
   }();
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (!in_string && !skip_next && !kStructural[static_cast<unsigned char>(c)]) continue;
+    if (!in_string && !skip_next && !after_colon && !kStructural[static_cast<unsigned char>(c)]) continue;
     // The parser takes a NUL for the end of the text: what follows went unread (a mapped file; a
     // stream's text is refused as it is read).
     if (c == '\0') throw_nul(text, i, source);
@@ -616,7 +623,16 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
         ++i;
       } else if (c == '"') {
         in_string = false;
-        if (depth == 1 && !skip.empty()) last_key.assign(text.substr(string_begin + 1, i - string_begin - 1));
+        const std::string_view content = text.substr(string_begin + 1, i - string_begin - 1);
+        if (depth == 1 && track_top) last_key.assign(content);
+        if (depth == 3 && in_array) {
+          if (!after_colon) {
+            item_key.assign(content);
+          } else if (item_key == items->id && content.find('\\') == std::string_view::npos) {
+            item_skipped = !items->keep(content);
+          }
+          after_colon = false;
+        }
       }
     } else if (c == '"') {
       in_string = true;
@@ -625,17 +641,27 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
     } else if (c == '{' || c == '[') {
       if (++depth > max_depth) throw_too_deep(text, i, source, max_depth);
       if (depth == 2 && skip_next) span_begin = i;
+      if (depth == 2 && items != nullptr && span_begin == std::string::npos && c == '[' && last_key == items->array) in_array = true;
+      if (depth == 3 && in_array) item_key.clear(), item_skipped = false;
+      if (depth == 4 && in_array && after_colon && item_skipped &&
+          std::find(items->members.begin(), items->members.end(), item_key) != items->members.end())
+        span_begin = i;
       skip_next = false;
+      after_colon = false;
     } else if (c == '}' || c == ']') {
       --depth;
-      if (depth == 1 && span_begin != std::string::npos) {
+      if ((depth == 1 || (depth == 3 && in_array)) && span_begin != std::string::npos) {
         skipped.emplace_back(span_begin, i + 1);
         span_begin = std::string::npos;
       }
+      if (depth == 1) in_array = false;
     } else if (c == ':' && depth == 1 && !skip.empty()) {
       skip_next = std::find(skip.begin(), skip.end(), last_key) != skip.end();
+    } else if (c == ':' && depth == 3 && in_array) {
+      after_colon = true;
     } else if (c != ' ' && c != '\n' && c != '\t' && c != '\r') {
       skip_next = false;
+      after_colon = false;
     }
   }
   check_json_start(text, source, true);  // after the scan, which names binary data by its NUL byte
@@ -871,20 +897,20 @@ std::map<std::string, std::pair<long, long>> json_key_places(std::string_view te
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& source, int max_depth,
-                          const std::vector<std::string>& skip, const JsonFilter& filter) {
-  return parse_json_view(text, source, max_depth, skip, filter);
+                          const std::vector<std::string>& skip, const JsonFilter& filter, const JsonItemSkip* items) {
+  return parse_json_view(text, source, max_depth, skip, filter, {}, {}, items);
 }
 
 const char* mapped_file_path() noexcept { return g_mapped_path; }
 
 nlohmann::json read_json_file(const std::string& path, int max_depth, const std::vector<std::string>& skip,
-                              const JsonFilter& filter, size_t large_file) {
+                              const JsonFilter& filter, size_t large_file, const JsonItemSkip* items) {
   const std::string source = source_name(path);
   if (path != "-") {
     const MappedFile file(path, large_file);
-    if (file.ok()) return parse_json_view(file.text(), source, max_depth, skip, filter, file.releaser(), file.releaser());
+    if (file.ok()) return parse_json_view(file.text(), source, max_depth, skip, filter, file.releaser(), file.releaser(), items);
   }
-  return parse_json(read_json_text(path, max_depth), source, max_depth, skip, filter);  // stdin, fifos, empty files, errors
+  return parse_json(read_json_text(path, max_depth), source, max_depth, skip, filter, items);  // stdin, fifos, empty files, errors
 }
 
 namespace {

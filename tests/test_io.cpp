@@ -44,6 +44,39 @@ TEST_CASE("JSON members named to be skipped read as null, and errors after them 
                       Contains("x.json:3:") && Contains("invalid JSON"));
 }
 
+TEST_CASE("members of array items whose id is turned down read as null unparsed, as predict --series reads", "[io]") {
+  const std::string text =
+      "{\"a\": {\"id\": \"x\", \"w\": [1]},\n"
+      " \"series\": [\n"
+      "  {\"id\": \"keep\", \"n\": 1, \"w\": [[1, 2], [3]], \"v\": {\"q\": 2}},\n"
+      "  {\"id\": \"drop\", \"n\": 2, \"s\": \"}{:[\", \"w\": [[1e400, 2 3]], \"v\": {\"q\": ,}},\n"
+      "  {\"w\": [4], \"id\": \"drop\"},\n"
+      "  {\"id\": \"dr\\u006fp\", \"w\": [5], \"v\": 7},\n"
+      "  {\"id\": \"drop\", \"w\": 8, \"v\": null}\n"
+      " ],\n"
+      " \"w\": [9]}";
+  const JsonItemSkip items{"series", "id", {"w", "v"}, [](std::string_view id) { return id != "drop"; }};
+  const nlohmann::json read = parse_json(text, "x.json", 64, {}, nullptr, &items);
+  const nlohmann::json& series = read["series"];
+  REQUIRE(series.size() == 5);
+  CHECK(series[0] == nlohmann::json::parse(R"({"id": "keep", "n": 1, "w": [[1, 2], [3]], "v": {"q": 2}})"));
+  INFO("turned down: its named members are null, not parsed (the invalid numbers in them go unread), the rest read");
+  CHECK(series[1] == nlohmann::json::parse(R"({"id": "drop", "n": 2, "s": "}{:[", "w": null, "v": null})"));
+  INFO("read whole: an id after them, an id written with an escape, scalar values");
+  CHECK(series[2]["w"] == nlohmann::json::parse("[4]"));
+  CHECK(series[3]["w"] == nlohmann::json::parse("[5]"));
+  CHECK(series[4]["w"] == 8);
+  INFO("members of the same name outside the array's items are read");
+  CHECK(read["a"]["w"] == nlohmann::json::parse("[1]"));
+  CHECK(read["w"] == nlohmann::json::parse("[9]"));
+  INFO("an error after a skipped value keeps its line and column");
+  std::string bad = text;
+  bad.replace(bad.rfind("[9]"), 3, "[9 9]");
+  REQUIRE_THROWS_WITH(parse_json(bad, "x.json", 64, {}, nullptr, &items), Contains("x.json:9:") && Contains("invalid JSON"));
+  INFO("without `items`, the whole text is parsed: the invalid numbers are found");
+  CHECK_THROWS_WITH(parse_json(text, "x.json"), Contains("x.json:4:"));
+}
+
 TEST_CASE("a large JSON file is read in a moving window of pages, with the same result and error places", "[io]") {
   // A "large" file here is anything from 64 KiB on: its pages are handed back 16 KiB behind the
   // depth scan and the parse, so both passes run across many releases.
