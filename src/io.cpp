@@ -713,13 +713,16 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
     }
     if (parsed.is_discarded()) parsed = nullptr;  // as nlohmann::json::parse with a callback
     if (!duplicate.empty()) {
-      // Located at its key_occurrence-th `"key":` in the text (not where the text escapes a
-      // character of the key, or members were skipped unparsed: then unlocated).
+      // Located at its key_occurrence-th `"key":` in the text outside the spans skipped unparsed,
+      // whose keys the parser did not count (not where the text escapes a character of the key:
+      // then unlocated).
       long line = 0, column = 0;
-      if (!skipped.empty()) key_occurrence = 0;
       const std::string quoted = "\"" + duplicate_key + "\"";
       std::size_t found = 0;
+      std::size_t span = 0;  // the first skipped span not wholly before `at`
       for (std::size_t at = text.find(quoted); at != std::string::npos; at = text.find(quoted, at + 1)) {
+        while (span < skipped.size() && skipped[span].second <= at) ++span;
+        if (span < skipped.size() && skipped[span].first <= at) continue;
         if (at > 0 && text[at - 1] == '\\') continue;
         std::size_t after = at + quoted.size();
         while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r' || text[after] == '\n')) ++after;

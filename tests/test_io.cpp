@@ -312,6 +312,9 @@ TEST_CASE("JSON with a duplicate key or a number beyond double is refused, locat
   // The second of a key of that text, wherever others of it come before (a hunt: unlocated).
   REQUIRE_THROWS_WITH(parse_json("{\"a\": {\"x\": 1},\n \"b\": {\"x\": 2,\n  \"x\": 3}}", "c.json"),
                       Contains("c.json:3:3: duplicate key 'b.x'"));
+  // Keys inside a value skipped unparsed are not counted: the duplicate is still found.
+  REQUIRE_THROWS_WITH(parse_json("{\"s\": {\"x\": [1]},\n \"b\": {\"x\": 2,\n  \"x\": 3}}", "c.json", 64, {"s"}),
+                      Contains("c.json:3:3: duplicate key 'b.x'"));
   REQUIRE_THROWS_WITH(parse_json("{\"a\": [1, 2]}\n{\"a\": 1}", "c.json"), Contains("c.json:2:1: invalid JSON"));
   // The same key in two objects is fine.
   CHECK(parse_json(R"({"a": {"x": 1}, "b": {"x": 2}, "c": [{"x": 1}, {"x": 2}]})", "c.json").is_object());
