@@ -896,8 +896,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       if (options.keep_going && !options.keep_going()) stop = true;
       if (k == 0 && every > 0) {
         snapshot_history.push_back({report.epoch, report.train_loss, report.val_loss, report.lr});
-        // Stopping, or the last epoch: the caller saves the end itself.
-        if (!stop.load() && report.epoch % every == 0 && report.epoch < config.training.epochs) {
+        // Stopping (an interrupt, or patience run out), or the last epoch: the caller saves the end
+        // itself. A snapshot of the epoch that ran out of patience, killed before that save, was
+        // left as a run that stopped early, which no resume finishes (a kill -9 hunt).
+        if (!stop.load() && !report.patience_out && report.epoch % every == 0 && report.epoch < config.training.epochs) {
           Checkpoint snapshot{config, columns_info(config, dataset.source), dataset.scalers.front(), *slot.model,
                               resumable_state(*slot.trainer), snapshot_history, slot.trainer->best_epoch(),
                               data_tail_of(series, config.data.look_back), {}, {}, {}, seasonal, forecast_horizon};
@@ -974,6 +976,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
                      first.result, {}, dataset.train.size(), dataset.validation.size(), 0, 0, "", "", "", "", "", ""};
   outcome.fallback = fallback;
   outcome.members_left_out = members_left_out;
+  outcome.cut_short = members_left_out > 0 || std::any_of(slots.begin(), slots.end(), [&](const Member& slot) {
+                        const TrainingResult& r = slot.result;
+                        return r.stopped_by_callback && !r.early_stopped && slot.trainer->epoch() < config.training.epochs;
+                      });
   if (members_left_out > 0) outcome.checkpoint.config.model.ensemble = static_cast<int>(slots.size());
   for (const auto& slot : slots)
     if (!slot.diverged.empty() && outcome.diverged.empty()) outcome.diverged = slot.diverged;
@@ -1020,8 +1026,10 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   if (config.training.refit == Toggle::on && validation != nullptr && refit_guarded)
     outcome.refit_skipped = refit_squeeze(series, split);
   if (config.training.refit == Toggle::on &&
-      (validation == nullptr || !outcome.diverged.empty() || stop.load() || !outcome.refit_skipped.empty()))
+      (validation == nullptr || !outcome.diverged.empty() || stop.load() || !outcome.refit_skipped.empty())) {
     checkpoint.config.training.refit = Toggle::off;
+    if (validation != nullptr && outcome.diverged.empty() && outcome.refit_skipped.empty()) outcome.cut_short = true;  // the interrupt's
+  }
   if (config.training.refit == Toggle::on && validation != nullptr && outcome.diverged.empty() && !stop.load() &&
       outcome.refit_skipped.empty()) {
     // Every row now trains (but a test tail, data.test_fraction: rows the model never sees, for
@@ -1057,6 +1065,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       if (!slot.diverged.empty() && outcome.refit_failed.empty()) outcome.refit_failed = slot.diverged;
     if (stop.load() || !outcome.refit_failed.empty()) {
       outcome.refit_interrupted = outcome.refit_failed.empty();
+      outcome.cut_short = outcome.cut_short || outcome.refit_interrupted;
       checkpoint.config.training.refit = Toggle::off;
     } else {
       Checkpoint refitted = checkpoint;

@@ -199,6 +199,7 @@ TrainingResult Trainer::run(const WindowSet& train, const WindowSet* validation,
         }
         if (config_.patience > 0 && epochs_without_improvement_ >= config_.patience) {
           result.early_stopped = true;
+          report.patience_out = true;
           stop = true;
         }
       }

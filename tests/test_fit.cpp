@@ -93,6 +93,25 @@ TEST_CASE("checkpoint_every hands over resumable snapshots that continue exactly
     REQUIRE_THROWS_WITH(fit(ensemble, options), Catch::Contains("checkpoint_every (--checkpoint-every) writes one resumable model"));
   }
 
+  SECTION("none of the epoch that runs out of patience: the last one before it resumes to the run's end") {
+    Config patient = airline(40);
+    patient.output.checkpoint_every = 1;
+    patient.training.patience = 2;
+    patient.training.min_delta = 1;  // no epoch after the first improves by that much: stops at 3
+    std::vector<Checkpoint> kept;
+    FitOptions each;
+    each.on_checkpoint = [&](const Checkpoint& c) { kept.push_back(c); };
+    const FitOutcome stopped = fit(patient, each);
+    REQUIRE(stopped.result.early_stopped);
+    const auto epochs = static_cast<long>(stopped.checkpoint.history.size());
+    REQUIRE(epochs < 40);
+    REQUIRE(static_cast<long>(kept.size()) == epochs - 1);  // a kill before the end's save leaves epoch E - 1
+    save_checkpoint(dir.file("before.json"), kept.back());
+    FitOptions again;
+    again.resume = dir.file("before.json");
+    CHECK(checkpoint_text(fit(patient, again).checkpoint) == checkpoint_text(stopped.checkpoint));
+  }
+
   SECTION("without on_checkpoint or with checkpoint_every 0 there are none") {
     config.output.checkpoint_every = 0;
     fit(config, options);

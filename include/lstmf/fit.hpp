@@ -89,6 +89,10 @@ struct FitOutcome {
   // run keeps no weights, as a single model's would not (diverged is that member's message).
   bool member_unrestored = false;
   bool refit_interrupted = false;  // an interrupt (FitOptions::keep_going) stopped the refit: validated members kept
+  // An interrupt left work undone: a member stopped before its last epoch (early stopping aside),
+  // members left out, the refit stopped or not begun. False for one that came during the last
+  // epoch or after it (calibration, the save): the checkpoint is then the whole run's.
+  bool cut_short = false;
 };
 
 // What fit() settles from the data before it trains: the configuration the recipe resolves for it

@@ -41,6 +41,7 @@ struct EpochReport {
   bool refit = false;  // the run on every row after the validated one (training.refit; fit.cpp)
   int member = 0;      // the ensemble member that trained it (fit.cpp), of `members`
   int members = 1;
+  bool patience_out = false;  // early stopping ends the run after this epoch (training.patience)
 };
 
 // Called after every epoch; returning false stops training (progress display, Ctrl-C).

@@ -500,6 +500,13 @@ int run_train(const TrainArgs& args) {
   // Asked after the save and the summary, as the many-series path does: a signal while they were
   // written was answered "stopping ... to save" and counts (it exited 0 without a word).
   if (interrupted()) {
+    // After the last epoch (calibration, the save) nothing was left to stop: the checkpoint is the
+    // whole run's, which a resume would refuse as finished (a kill hunt: "the best so far").
+    if (trained && !outcome.cut_short) {
+      Talk() << "lstm-forecast: interrupted after training had ended: " << config.output.path
+             << " holds the whole run (nothing was cut short; a resume has no epoch left to train)";
+      return static_cast<int>(ExitCode::interrupted);
+    }
     Talk() << "lstm-forecast: interrupted"
            << (trained ? "; the best checkpoint so far was saved to " + config.output.path : std::string())
            << (trained && outcome.members_left_out > 0
