@@ -1132,7 +1132,13 @@ void check_writable(const std::string& given) {
     throw IoError(path, "cannot write: it belongs to another user, in a folder where only its owner may replace it "
                         "(sticky, as /tmp); choose another path");
   // access() says yes to root and knows nothing of read-only mounts or special folders (/proc):
-  // only creating a file there tells.
+  // only creating a file there tells. First a file without a name (O_TMPFILE), which a kill -9
+  // cannot leave behind (a named probe so killed stayed, which no run removes: a kill hunt); where
+  // the file system has none, a named one, whose error is the message.
+  if (const int unnamed = ::open(folder.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600); unnamed >= 0) {
+    ::close(unnamed);
+    return;
+  }
   std::string probe = folder + "/.lstm-forecast-probe-XXXXXX";
   const int fd = ::mkstemp(probe.data());
   if (fd < 0) throw IoError(path, "cannot write: cannot create a file in folder '" + folder + "': " + errno_text(errno));
