@@ -510,9 +510,9 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
                 " steps before the data tail's last time lie before the supported range of times");
           }
       }
-      for (const char* key : {"combination", "intervals"})
-        if (version < 3 && item.contains(key))
-          bad(where + " has '" + key + "', which a version 2 many-series checkpoint has not (version 3 added it): is \"version\" right?");
+      // A version 2 file may hold them too: builds of 2026-12-04 from 20:23 to 21:43 (UTC) wrote
+      // each series' combination and intervals before the version said so (524cf4f). They read as
+      // version 3 reads them (a compatibility check against those builds: the same forecasts).
       if (item.contains("combination")) {
         if (config.training.combine != Toggle::on) bad(where + ".combination is present but config.training.combine is not true");
         s.combination = combination_from_json(item["combination"], config, checkpoint.columns.targets.size(), where + ".combination");

@@ -327,15 +327,14 @@ TEST_CASE("per-series training skips short series, and each model depends on its
     CHECK(json["version"] == 3);
     CHECK(json["series"].size() == 3);
     {
-      INFO("version 2 files are read, but not with the keys version 3 added");
+      INFO("version 2 files are read, also with the keys version 3 added (builds of one evening wrote them so)");
       auto two = json;
       two["version"] = 2;
       for (auto& series : two["series"]) series.erase("intervals");  // as a version 2 writer left them
       CHECK(panel_checkpoint_from_json(two, "m.json").series.size() == 3);
       REQUIRE(json["series"][0].contains("intervals"));
       two["series"][0]["intervals"] = json["series"][0]["intervals"];
-      CHECK_THROWS_WITH(panel_checkpoint_from_json(two, "m.json"),
-                        Contains("series[0] ('a') has 'intervals', which a version 2 many-series checkpoint has not"));
+      CHECK(!panel_checkpoint_from_json(two, "m.json").series[0].intervals.empty());
     }
     CHECK(json["series"][0].contains("state_dict"));
     CHECK(panel_checkpoint_text(panel_checkpoint_from_json(json, "m.json")) == text);
