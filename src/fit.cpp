@@ -858,15 +858,24 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     // The same training rows: the scaler fitted on them and the data tail are the checkpoint's.
     // Other data would be scaled anew under weights and a best validation loss that are not its own.
     const DataTail tail = data_tail_of(series, config.data.look_back);
-    if (from.scaler.data_min() != dataset.scalers.front().data_min() ||
-        from.scaler.data_max() != dataset.scalers.front().data_max() || from.data_tail.values != tail.values ||
-        from.data_tail.ticks != tail.ticks ||
-        (from.optimizer_state.is_object() && from.optimizer_state.contains("data_fingerprint") &&
-         from.optimizer_state["data_fingerprint"] != fingerprint))
+    const bool same_ends = from.scaler.data_min() == dataset.scalers.front().data_min() &&
+                           from.scaler.data_max() == dataset.scalers.front().data_max() && from.data_tail.values == tail.values &&
+                           from.data_tail.ticks == tail.ticks;
+    const bool same_fingerprint = !(from.optimizer_state.is_object() && from.optimizer_state.contains("data_fingerprint") &&
+                                    from.optimizer_state["data_fingerprint"] != fingerprint);
+    if (!same_ends || !same_fingerprint) {
+      // Written before 2026-12-05 (no "shards" either, 2026-12-06), the fingerprint hashed a zero
+      // written -0 otherwise than +0, as the data are read since: the same file looks changed.
+      const bool negative_zero_era = same_ends && from.optimizer_state.is_object() && !from.optimizer_state.contains("shards") &&
+                                     (series.values.array() == 0.0).any();
       throw InputError(source_name(options.resume), 0, 0,
                        "cannot resume from this checkpoint on " + source_name(config.data.path) +
                            ": its training data differ (a value, a time, the scaler's range or the last rows): resuming continues the "
-                           "same run on the same data; train a new model for other data");
+                           "same run on the same data; train a new model for other data" +
+                           (negative_zero_era ? std::string(" (or, if the data are the same, they hold a zero written -0, which "
+                                                            "checkpoints written before 2026-12-05 fingerprinted otherwise: train again)")
+                                              : std::string()));
+    }
     slots.front().model->parameters() = from.model.parameters();
     slots.front().trainer->load_state_json(from.optimizer_state, source_name(options.resume) + ": optimizer_state");
     if (const std::string note = resume_threads_note(from, config); !note.empty() && options.on_note) options.on_note(note);

@@ -332,6 +332,26 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     REQUIRE(at != std::string::npos);
     dir.write("middle.csv", airline.replace(at, 12, "1953-02,200\n"));
     refused("--epochs 5 --data middle.csv", "cannot resume from this checkpoint on middle.csv: its training data differ (a value");
+    {
+      INFO("the same data with a zero, fingerprinted before 2026-12-05 (no shards then): -0 is named as a cause");
+      std::string zeros = "date,y\n";
+      for (int t = 0; t < 60; ++t) zeros += year_month(1950, t) + "," + std::to_string(t % 7 == 3 ? 0 : 10 + t) + "\n";
+      dir.write("zeros.csv", zeros);
+      REQUIRE(run_cli("train --data zeros.csv --target y --epochs 2 --ensemble 1 --refit false --hidden 4 --output z.json --quiet",
+                      dir.path()).exit_code == 0);
+      auto old = nlohmann::json::parse(read_file(dir.file("z.json")));
+      old["optimizer_state"]["data_fingerprint"] = "0123456789abcdef";  // as -0 hashed then
+      dir.write("z-new.json", old.dump());
+      old["optimizer_state"].erase("shards");
+      dir.write("z-old.json", old.dump());
+      const RunResult before = run_cli("train --resume z-old.json --epochs 3 --output x.json --quiet", dir.path());
+      CHECK(before.exit_code == 2);
+      CHECK_THAT(before.err, Contains("its training data differ") && Contains("they hold a zero written -0, which checkpoints "
+                                                                              "written before 2026-12-05 fingerprinted otherwise"));
+      const RunResult since = run_cli("train --resume z-new.json --epochs 3 --output x.json --quiet", dir.path());
+      CHECK(since.exit_code == 2);
+      CHECK_THAT(since.err, Contains("its training data differ") && !Contains("-0"));
+    }
     // A data path the checkpoint records relative to where train ran, resumed from elsewhere.
     REQUIRE(run_cli("train --data other.csv --target passengers --epochs 2 --ensemble 1 --hidden 4 --output rel.json --quiet",
                     dir.path()).exit_code == 0);
