@@ -864,8 +864,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     const bool same_fingerprint = !(from.optimizer_state.is_object() && from.optimizer_state.contains("data_fingerprint") &&
                                     from.optimizer_state["data_fingerprint"] != fingerprint);
     if (!same_ends || !same_fingerprint) {
-      // Written before 2026-12-05 (no "shards" either, 2026-12-06), the fingerprint hashed a zero
-      // written -0 otherwise than +0, as the data are read since: the same file looks changed.
+      // Written on 2026-12-05 from 02:10 (the fingerprint) to 15:37 UTC (no "shards" either, added
+      // 2026-12-06), the fingerprint hashed a zero written -0 otherwise than +0, as the data are
+      // read since: the same file looks changed. Later files without shards get the hint too.
       const bool negative_zero_era = same_ends && from.optimizer_state.is_object() && !from.optimizer_state.contains("shards") &&
                                      (series.values.array() == 0.0).any();
       throw InputError(source_name(options.resume), 0, 0,
@@ -873,7 +874,8 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
                            ": its training data differ (a value, a time, the scaler's range or the last rows): resuming continues the "
                            "same run on the same data; train a new model for other data" +
                            (negative_zero_era ? std::string(" (or, if the data are the same, they hold a zero written -0, which "
-                                                            "checkpoints written before 2026-12-05 fingerprinted otherwise: train again)")
+                                                            "checkpoints written on 2026-12-05 before 15:37 UTC fingerprinted "
+                                                            "otherwise: train again)")
                                               : std::string()));
     }
     slots.front().model->parameters() = from.model.parameters();

@@ -81,7 +81,8 @@ MemoryEstimate estimate_training_memory(const Config& config, long inputs, long 
   m.model = saturating_mul(saturating_mul(params, copies), kFloat);
   // The checkpoint holds the best weights twice (state_dict and optimizer_state.best_state_dict),
   // the last weights and the moments as JSON: a 16-byte node per number in vectors that may have
-  // doubled. Its text goes out 1 MiB at a time (checkpoint.hpp write_checkpoint). Until
+  // doubled. Its text goes out 1 MiB at a time (checkpoint.hpp write_checkpoint), but to stdout
+  // or a pipe, which hold it until it is committed (13-16 bytes a number, within this slack). Until
   // 2026-12-07 the whole text was held, twice, and the optimizer state copied (28 + 12 bytes a
   // number more were counted): --hidden 2048 with Adam, one member (16.8 M parameters), peaked at
   // 4.43 GB; now 1.74 GB, 103 bytes a parameter in all, where this estimate counts 188.

@@ -332,6 +332,25 @@ Checkpoint PanelCheckpoint::view(std::size_t i) const {
   return make_view(config, columns, s, *weights);
 }
 
+namespace {
+
+// The series a block of the checkpoint writer (below) holds as text: about 64 MiB of weights at 16
+// bytes a number (13-16 written), 256 at most, one a thread at least. A fixed 256 held 3.5 GB of
+// text for --hidden 512, which the memory estimate did not count (a review).
+long series_per_write_block(std::uint64_t numbers_per_series, int threads) {
+  constexpr std::uint64_t kBlockBytes = std::uint64_t{64} << 20;
+  const std::uint64_t fit = kBlockBytes / (16 * std::max<std::uint64_t>(numbers_per_series, 1));
+  return std::clamp<long>(static_cast<long>(std::min<std::uint64_t>(fit, 256)), std::max(threads, 1), 256);
+}
+
+// The weights of one series in a many-series checkpoint (none in a global one, whose model is written once).
+std::uint64_t numbers_per_series(const Config& config, long inputs, long targets) {
+  if (config.training.mode == TrainingMode::global) return 0;
+  return parameter_count(config.model, inputs, static_cast<long>(config.data.horizon) * targets);
+}
+
+}  // namespace
+
 // Writes the checkpoint through `append`: the top-level keys as one JSON tree with a placeholder for
 // the series, which are serialised a block at a time (in parallel) and spliced in, so the panel never
 // exists as one JSON tree or one string: memory holds one block of series texts. The result is
@@ -367,11 +386,15 @@ void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText&
   append(text.substr(0, at));
   const long count = static_cast<long>(checkpoint.series.size());
   if (count == 0) append("[]");
-  constexpr long kBlock = 256;
   const int threads = use_threads(0);
+  const long block = series_per_write_block(
+      numbers_per_series(checkpoint.config,
+                         static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size()),
+                         static_cast<long>(checkpoint.columns.targets.size())),
+      threads);
   std::vector<std::string> items;
-  for (long first = 0; first < count; first += kBlock) {
-    const long size = std::min(kBlock, count - first);
+  for (long first = 0; first < count; first += block) {
+    const long size = std::min(block, count - first);
     items.assign(static_cast<std::size_t>(size), std::string());
     parallel_for_each(size, threads, [&](long i) {
       const auto index = static_cast<std::size_t>(first + i);
@@ -752,7 +775,11 @@ MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set)
   need.model = saturating_add(saturating_mul(one.model, workers), saturating_mul(saturating_mul(params, series), sizeof(float)));
   need.activations = saturating_mul(one.activations, workers);
   need.data = saturating_add(saturating_mul(one.data, workers), saturating_mul(static_cast<std::uint64_t>(rows * inputs), sizeof(double)));
-  need.checkpoint = one.checkpoint;
+  // The writer holds a block of series texts (series_per_write_block) beside one model's tree.
+  const std::uint64_t numbers = numbers_per_series(config, inputs, targets);
+  const auto block = static_cast<std::uint64_t>(std::min<long>(series_per_write_block(numbers, use_threads(0)),
+                                                              static_cast<long>(series)));
+  need.checkpoint = saturating_add(one.checkpoint, saturating_mul(saturating_mul(block, numbers), 16));
   need.overhead = one.overhead;
   need.validation = saturating_mul(one.validation, workers);
   return need;

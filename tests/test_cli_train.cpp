@@ -333,7 +333,7 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
     dir.write("middle.csv", airline.replace(at, 12, "1953-02,200\n"));
     refused("--epochs 5 --data middle.csv", "cannot resume from this checkpoint on middle.csv: its training data differ (a value");
     {
-      INFO("the same data with a zero, fingerprinted before 2026-12-05 (no shards then): -0 is named as a cause");
+      INFO("the same data with a zero, fingerprinted on 2026-12-05 before -0 was read as +0 (no shards then): -0 is named as a cause");
       std::string zeros = "date,y\n";
       for (int t = 0; t < 60; ++t) zeros += year_month(1950, t) + "," + std::to_string(t % 7 == 3 ? 0 : 10 + t) + "\n";
       dir.write("zeros.csv", zeros);
@@ -347,7 +347,7 @@ TEST_CASE("resume continues from a checkpoint's weights and optimizer state", "[
       const RunResult before = run_cli("train --resume z-old.json --epochs 3 --output x.json --quiet", dir.path());
       CHECK(before.exit_code == 2);
       CHECK_THAT(before.err, Contains("its training data differ") && Contains("they hold a zero written -0, which checkpoints "
-                                                                              "written before 2026-12-05 fingerprinted otherwise"));
+                                                                              "written on 2026-12-05 before 15:37 UTC"));
       const RunResult since = run_cli("train --resume z-new.json --epochs 3 --output x.json --quiet", dir.path());
       CHECK(since.exit_code == 2);
       CHECK_THAT(since.err, Contains("its training data differ") && !Contains("-0"));

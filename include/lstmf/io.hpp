@@ -45,7 +45,8 @@ std::string source_name(const std::string& path);
 // named in `members` (objects or arrays) when its member `id`, written before them as a string
 // without escapes, is one `keep` turns down. A many-series checkpoint's unselected series are 97%
 // weights and intervals, which predict --series never uses: one series of 10,000 took 2.8 s.
-// Unparsed, a skipped value's numbers and keys are not checked (its strings and nesting are).
+// Unparsed, a skipped value is not checked but for its strings and nesting depth: a bad number,
+// a mismatched bracket or a duplicate key in it goes unnoticed (as in a skipped top-level member).
 using JsonFilter = nlohmann::json::parser_callback_t;
 struct JsonItemSkip {
   std::string array;
