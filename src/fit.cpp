@@ -1079,7 +1079,11 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       outcome.cut_short = outcome.cut_short || outcome.refit_interrupted;
       checkpoint.config.training.refit = Toggle::off;
     } else {
+      // Without the optimizer state (a refit is not resumed): copied, it was 4 more copies of the
+      // weights as JSON (a review).
+      nlohmann::json validated_state = std::exchange(checkpoint.optimizer_state, nullptr);
       Checkpoint refitted = checkpoint;
+      checkpoint.optimizer_state = std::move(validated_state);
       refitted.scaler = refit_data.scalers.front();  // fitted on every row, as the refitted models were trained
       refitted.seasonal = refit_seasonal;
       // Theta, like the scaler and the indices, is fitted again on every row.
