@@ -714,22 +714,23 @@ nlohmann::json parse_json_view(std::string_view text, const std::string& source,
     if (parsed.is_discarded()) parsed = nullptr;  // as nlohmann::json::parse with a callback
     if (!duplicate.empty()) {
       // Located at its key_occurrence-th `"key":` in the text outside the spans skipped unparsed,
-      // whose keys the parser did not count (not where the text escapes a character of the key:
-      // then unlocated).
+      // whose keys the parser did not count; only when the text spells it so wherever the parser
+      // counted it: a key spelt with an escape elsewhere (x as backslash-u-0078) shifted the count, and
+      // another key was named (a fuzz). Then unlocated.
       long line = 0, column = 0;
       const std::string quoted = "\"" + duplicate_key + "\"";
-      std::size_t found = 0;
-      std::size_t span = 0;  // the first skipped span not wholly before `at`
+      std::vector<std::size_t> spelt;  // where the text writes it as a key, outside the skipped spans
+      std::size_t span = 0;            // the first skipped span not wholly before `at`
       for (std::size_t at = text.find(quoted); at != std::string::npos; at = text.find(quoted, at + 1)) {
         while (span < skipped.size() && skipped[span].second <= at) ++span;
         if (span < skipped.size() && skipped[span].first <= at) continue;
         if (at > 0 && text[at - 1] == '\\') continue;
         std::size_t after = at + quoted.size();
         while (after < text.size() && (text[after] == ' ' || text[after] == '\t' || text[after] == '\r' || text[after] == '\n')) ++after;
-        if (key_occurrence == 0 || after >= text.size() || text[after] != ':' || ++found < key_occurrence) continue;
-        locate(text, at, line, column);
-        break;
+        if (after < text.size() && text[after] == ':') spelt.push_back(at);
       }
+      if (key_occurrence > 0 && spelt.size() == key_counts[duplicate_key] && key_occurrence <= spelt.size())
+        locate(text, spelt[key_occurrence - 1], line, column);
       throw InputError(source, line, column, "duplicate key '" + printable(duplicate) + "': a key may appear once in an object");
     }
     return parsed;

@@ -518,8 +518,9 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       ColumnsInfo columns = checkpoint.columns;
       columns.frequency = s.frequency;
       columns.month_day = s.month_day;  // as series_item_json wrote the tail: month ends beside 1sts
+      const json& tail = member(item, "data_tail", where);  // its own message names the key: not in the try
       try {
-        s.data_tail = data_tail_from_json(member(item, "data_tail", where), columns, config.data.look_back);
+        s.data_tail = data_tail_from_json(tail, columns, config.data.look_back);
       } catch (const InputError& e) {
         bad(where + "." + e.message());
       }
@@ -577,6 +578,10 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
   bool expect_id = false, keep_series = true;
   std::size_t seen = 0;                  // series objects begun
   std::vector<std::size_t> kept;         // the file positions of the series kept, for messages
+  // The order of every series' id, which the reader checks among the series kept alone: an id out
+  // of order was found by a full read only (a fuzz).
+  std::string last_id;
+  std::optional<std::pair<std::size_t, std::string>> disorder;  // the first: position, id
   const json::parser_callback_t filter = [&](int depth, json::parse_event_t event, json& parsed) {
     const bool in_series = top_key == "series";
     switch (event) {
@@ -587,6 +592,10 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
         }
         if (depth == 3 && in_series) {
           const std::string& key = parsed.get_ref<const std::string&>();
+          // An id that was an object or an array (no scalar came): the series is kept, so that the
+          // reader refuses it, as a full read does (it was dropped, and the next string taken for
+          // its id; a fuzz).
+          if (expect_id) expect_id = false, keep_series = true;
           if (key == "id") expect_id = true;
           if (key == "state_dict" || key == "intervals") return keep_series;  // the large parts, after `id`
         }
@@ -594,13 +603,19 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
       case json::parse_event_t::value:
         if (depth == 3 && in_series && expect_id) {
           expect_id = false;
-          if (parsed.is_string()) keep_series = selection.selects(parsed.get_ref<const std::string&>());
+          if (parsed.is_string()) {
+            const std::string& id = parsed.get_ref<const std::string&>();
+            keep_series = selection.selects(id);
+            if (seen > 1 && !(last_id < id) && !disorder) disorder.emplace(seen - 1, id);
+            last_id = id;
+          }
         }
         return true;
       case json::parse_event_t::object_start:
         if (depth == 2 && in_series) keep_series = true, expect_id = false, ++seen;
         return true;
       case json::parse_event_t::object_end:
+        if (depth == 2 && in_series && expect_id) expect_id = false, keep_series = true;  // an id, last, that was no scalar
         if (depth == 2 && in_series && keep_series) kept.push_back(seen - 1);
         return depth == 2 && in_series ? keep_series : true;
       default:
@@ -618,6 +633,9 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
   AnyCheckpoint loaded;
   if (root.is_object() && root.contains("series")) {
     loaded.panel = panel_checkpoint_from_json(root, source, kept);
+    if (disorder)
+      throw InputError(source, 0, 0, "series[" + std::to_string(disorder->first) + "].id " + quote(disorder->second) +
+                                         " is out of order or repeated (series are sorted by id)");
     std::vector<std::string> missing;
     for (const auto& id : selection.ids)
       if (selection.shard.contains(id) && loaded.panel->find(id) < 0) missing.push_back(id);

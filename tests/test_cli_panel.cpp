@@ -189,6 +189,30 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     CHECK(run_cli("predict --model m.json --series-file ids.txt --series s1", dir.path()).exit_code == 2);
     CHECK(run_cli("predict --model - --series-file -", dir.path()).err ==
           "lstm-forecast: --model - and --series-file - both read stdin; give one of them as a file\n");
+    {
+      INFO("what a full read refuses about the order or the id of a series not picked is refused too (a fuzz)");
+      auto edited = nlohmann::json::parse(read_file(dir.file("m.json")));
+      auto& series = edited["series"];
+      REQUIRE(series.size() >= 4);
+      std::swap(series[2], series[3]);  // s2 and s3 out of order
+      dir.write("order.json", edited.dump());
+      const std::string order = "series[3].id 's2' is out of order or repeated (series are sorted by id)";
+      CHECK_THAT(run_cli("predict --model order.json", dir.path()).err, Contains(order));
+      const RunResult picked = run_cli("predict --model order.json --series s0", dir.path());
+      CHECK(picked.exit_code == 2);
+      CHECK_THAT(picked.err, Contains(order));
+      edited = nlohmann::json::parse(read_file(dir.file("m.json")));
+      edited["series"][1]["id"] = {{"x", 1}};  // an object for an id: the next string was taken for it
+      dir.write("object-id.json", edited.dump());
+      const RunResult object_id = run_cli("predict --model object-id.json --series s0", dir.path());
+      CHECK(object_id.exit_code == 2);
+      CHECK_THAT(object_id.err, Contains("series[1].id must be a string, got {\"x\":1}"));
+      edited = nlohmann::json::parse(read_file(dir.file("m.json")));
+      edited["series"][1].erase("data_tail");
+      dir.write("no-tail.json", edited.dump());
+      CHECK_THAT(run_cli("predict --model no-tail.json", dir.path()).err,
+                 Contains("no-tail.json: series[1] ('s1').data_tail is missing\n"));  // said once (it was twice)
+    }
     const RunResult fitted = run_cli("predict --model m.json --fitted", dir.path());
     CHECK(fitted.exit_code == 2);
     CHECK(fitted.err == "lstm-forecast: m.json: --fitted is for single-series checkpoints; this one holds many series\n");

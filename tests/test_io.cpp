@@ -306,12 +306,27 @@ TEST_CASE("writing to a missing or unwritable folder fails before anything is wr
   }
 }
 
+namespace {
+// The message parse_json throws for `text` as c.json.
+std::string parse_json_error(const std::string& text) {
+  try {
+    parse_json(text, "c.json");
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
 TEST_CASE("JSON with a duplicate key or a number beyond double is refused, located", "[io]") {
   REQUIRE_THROWS_WITH(parse_json(R"({"training": {"epochs": 1, "lr": 0.1, "epochs": 2}})", "c.json"),
                       Contains("c.json:1:39: duplicate key 'training.epochs': a key may appear once in an object"));
   // The second of a key of that text, wherever others of it come before (a hunt: unlocated).
   REQUIRE_THROWS_WITH(parse_json("{\"a\": {\"x\": 1},\n \"b\": {\"x\": 2,\n  \"x\": 3}}", "c.json"),
                       Contains("c.json:3:3: duplicate key 'b.x'"));
+  // A key spelt with an escape elsewhere: no place rather than another key's (it named c.x; a fuzz).
+  const auto unlocated = parse_json_error(R"({"\u0078": 0, "b": {"x": 1, "x": 2}, "c": {"x": 3}})");
+  CHECK(unlocated == "c.json: duplicate key 'b.x': a key may appear once in an object");
   // Keys inside a value skipped unparsed are not counted: the duplicate is still found.
   REQUIRE_THROWS_WITH(parse_json("{\"s\": {\"x\": [1]},\n \"b\": {\"x\": 2,\n  \"x\": 3}}", "c.json", 64, {"s"}),
                       Contains("c.json:3:3: duplicate key 'b.x'"));
