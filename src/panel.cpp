@@ -335,12 +335,12 @@ Checkpoint PanelCheckpoint::view(std::size_t i) const {
 namespace {
 
 // The series a block of the checkpoint writer (below) holds as text: about 64 MiB of weights at 16
-// bytes a number (13-16 written), 256 at most, one a thread at least. A fixed 256 held 3.5 GB of
-// text for --hidden 512, which the memory estimate did not count (a review).
+// bytes a number (13-16 written), 256 at most, but one a thread at least. A fixed 256 held 3.5 GB
+// of text for --hidden 512, which the memory estimate did not count (a review).
 long series_per_write_block(std::uint64_t numbers_per_series, int threads) {
   constexpr std::uint64_t kBlockBytes = std::uint64_t{64} << 20;
   const std::uint64_t fit = kBlockBytes / (16 * std::max<std::uint64_t>(numbers_per_series, 1));
-  return std::clamp<long>(static_cast<long>(std::min<std::uint64_t>(fit, 256)), std::max(threads, 1), 256);
+  return std::max<long>(std::max(threads, 1), static_cast<long>(std::min<std::uint64_t>(fit, 256)));
 }
 
 // The weights of one series in a many-series checkpoint (none in a global one, whose model is written once).
@@ -429,7 +429,8 @@ std::string not_of_shard(const std::string& where, const std::string& id, const 
 
 }  // namespace
 
-PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source, const std::vector<std::size_t>& file_index) {
+PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& source, const std::vector<std::size_t>& file_index,
+                                           const std::optional<std::pair<std::size_t, std::string>>& disorder) {
   try {
     const long version = read_format_version(root, kPanelCheckpointVersion);
     if (version < 2) bad("a 'series' section needs format version 2, the file says " + std::to_string(version));
@@ -493,8 +494,13 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     if (!items.is_array()) bad("series must be an array");
     // Positions in the file: a selective load (any_checkpoint) dropped the series not picked.
     const bool mapped = file_index.size() == items.size();
+    const auto out_of_order = [&] {
+      bad("series[" + std::to_string(disorder->first) + "].id " + quote(disorder->second) +
+          " is out of order or repeated (series are sorted by id)");
+    };
     for (std::size_t i = 0; i < items.size(); ++i) {
       const json& item = items[i];
+      if (disorder && disorder->first <= (mapped ? file_index[i] : i)) out_of_order();
       std::string where = "series[" + std::to_string(mapped ? file_index[i] : i) + "]";
       const json& id = member(item, "id", where);
       if (!id.is_string()) bad(where + ".id must be a string, got " + id.dump());
@@ -558,6 +564,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       }
       checkpoint.series.push_back(std::move(s));
     }
+    if (disorder) out_of_order();
     return checkpoint;
   } catch (const InputError& e) {
     throw InputError(source, 0, 0, e.message().empty() ? e.what() : e.message());
@@ -632,10 +639,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
   const ReleaseWithoutAllocating release(root);
   AnyCheckpoint loaded;
   if (root.is_object() && root.contains("series")) {
-    loaded.panel = panel_checkpoint_from_json(root, source, kept);
-    if (disorder)
-      throw InputError(source, 0, 0, "series[" + std::to_string(disorder->first) + "].id " + quote(disorder->second) +
-                                         " is out of order or repeated (series are sorted by id)");
+    loaded.panel = panel_checkpoint_from_json(root, source, kept, disorder);
     std::vector<std::string> missing;
     for (const auto& id : selection.ids)
       if (selection.shard.contains(id) && loaded.panel->find(id) < 0) missing.push_back(id);
@@ -793,11 +797,15 @@ MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set)
   need.model = saturating_add(saturating_mul(one.model, workers), saturating_mul(saturating_mul(params, series), sizeof(float)));
   need.activations = saturating_mul(one.activations, workers);
   need.data = saturating_add(saturating_mul(one.data, workers), saturating_mul(static_cast<std::uint64_t>(rows * inputs), sizeof(double)));
-  // The writer holds a block of series texts (series_per_write_block) beside one model's tree.
+  // The writer holds a block of series texts (series_per_write_block), and each of its threads
+  // one series' JSON tree (16 bytes a number, 32 with the vectors' slack).
   const std::uint64_t numbers = numbers_per_series(config, inputs, targets);
-  const auto block = static_cast<std::uint64_t>(std::min<long>(series_per_write_block(numbers, use_threads(0)),
+  const int writers = use_threads(0);
+  const auto block = static_cast<std::uint64_t>(std::min<long>(series_per_write_block(numbers, writers),
                                                               static_cast<long>(series)));
-  need.checkpoint = saturating_add(one.checkpoint, saturating_mul(saturating_mul(block, numbers), 16));
+  const auto trees = std::min<std::uint64_t>(static_cast<std::uint64_t>(writers), block);
+  need.checkpoint = saturating_add(one.checkpoint, saturating_add(saturating_mul(saturating_mul(block, numbers), 16),
+                                                                  saturating_mul(saturating_mul(trees, numbers), 32)));
   need.overhead = one.overhead;
   need.validation = saturating_mul(one.validation, workers);
   return need;

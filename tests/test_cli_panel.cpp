@@ -201,8 +201,13 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
       const RunResult picked = run_cli("predict --model order.json --series s0", dir.path());
       CHECK(picked.exit_code == 2);
       CHECK_THAT(picked.err, Contains(order));
+      // Before an error of a series picked after it, as a full read finds them (a review).
+      edited["series"][4].erase("data_tail");
+      dir.write("order-then-tail.json", edited.dump());
+      CHECK_THAT(run_cli("predict --model order-then-tail.json --series s4", dir.path()).err, Contains(order));
       edited = nlohmann::json::parse(read_file(dir.file("m.json")));
       edited["series"][1]["id"] = {{"x", 1}};  // an object for an id: the next string was taken for it
+      edited["series"][1]["zz"] = "s1";
       dir.write("object-id.json", edited.dump());
       const RunResult object_id = run_cli("predict --model object-id.json --series s0", dir.path());
       CHECK(object_id.exit_code == 2);

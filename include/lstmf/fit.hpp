@@ -90,9 +90,9 @@ struct FitOutcome {
   bool member_unrestored = false;
   bool refit_interrupted = false;  // an interrupt (FitOptions::keep_going) stopped the refit: validated members kept
   // An interrupt left work undone: a member stopped before its last epoch (early stopping aside),
-  // members left out, the refit stopped (in its last epoch too) or not begun. False for one that
-  // came when nothing was left to train (the last epoch of a run without a refit; calibration):
-  // the checkpoint is then the whole run's.
+  // members left out, the refit stopped (in its last epoch too) or not begun (an interrupt during
+  // the calibration before it). False for one that came when nothing was left to train (the last
+  // epoch or the calibration of a run without a refit): the checkpoint is then the whole run's.
   bool cut_short = false;
 };
 

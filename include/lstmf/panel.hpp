@@ -110,9 +110,12 @@ void save_panel_checkpoint(const std::string& path, const PanelCheckpoint& check
 void write_panel_checkpoint(const PanelCheckpoint& checkpoint, const AppendText& append);
 // Checks everything, as load_checkpoint does; InputError naming `source` and the key.
 // `file_index`, when it holds one entry per series of `json`, gives each one's position in the file
-// for messages (a selective load drops the series not picked).
+// for messages (a selective load drops the series not picked). `disorder`: the position and id of
+// the first series whose id is out of order among all in the file (the selective load sees every
+// id), refused where a full read would have refused it, before the series after it.
 PanelCheckpoint panel_checkpoint_from_json(const nlohmann::json& json, const std::string& source,
-                                           const std::vector<std::size_t>& file_index = {});
+                                           const std::vector<std::size_t>& file_index = {},
+                                           const std::optional<std::pair<std::size_t, std::string>>& disorder = std::nullopt);
 
 // Either kind of checkpoint, read from one parse of the file. A many-series checkpoint (one with a
 // `series` section) keeps only the series `selection` picks: the parser drops the others' weights
