@@ -400,24 +400,56 @@ History read_history(const Checkpoint& checkpoint, const std::string& path) {
   return history;
 }
 
-MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
-                   int horizon, int threads) {
-  return combined_at(checkpoint, history, phase, origins, model_at(checkpoint, history, phase, origins, horizon, threads));
-}
+namespace {
 
-MatrixD combined_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
-                    MatrixD model) {
-  if (!checkpoint.combination.empty()) {
-    const SeasonalAdjustment& seasonal = checkpoint.seasonal;
-    const MatrixD adjusted_rows = seasonal.empty() ? MatrixD() : seasonal.adjust(history, phase);
-    combine_forecasts(checkpoint, history, seasonal.empty() ? history : adjusted_rows, phase, origins, model);
-  }
+// model_at with the history already adjusted by checkpoint.seasonal (`adjusted`, row 0 at
+// `phase`: the history itself without seasonal indices).
+MatrixD model_of_adjusted(const Checkpoint& checkpoint, const MatrixD& adjusted, long phase, const std::vector<long>& origins,
+                          int horizon, int threads);
+
+// combined_at with the history adjusted as model_of_adjusted's.
+MatrixD combined_of_adjusted(const Checkpoint& checkpoint, const MatrixD& history, const MatrixD& adjusted, long phase,
+                             const std::vector<long>& origins, MatrixD model) {
+  if (!checkpoint.combination.empty()) combine_forecasts(checkpoint, history, adjusted, phase, origins, model);
   check_finite(model);
   return model;
 }
 
+// The history adjusted by checkpoint.seasonal (row 0 at `phase`); empty without seasonal indices,
+// where the history itself is the adjusted one (not a copy).
+MatrixD seasonally_adjusted(const Checkpoint& checkpoint, const MatrixD& history, long phase) {
+  return checkpoint.seasonal.empty() ? MatrixD() : checkpoint.seasonal.adjust(history, phase);
+}
+
+}  // namespace
+
+// The history is adjusted once for both parts (combined_at(model_at(...)) adjusts it in each).
+MatrixD predict_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
+                   int horizon, int threads) {
+  const MatrixD adjusted_rows = seasonally_adjusted(checkpoint, history, phase);
+  const MatrixD& adjusted = checkpoint.seasonal.empty() ? history : adjusted_rows;
+  return combined_of_adjusted(checkpoint, history, adjusted, phase, origins,
+                              model_of_adjusted(checkpoint, adjusted, phase, origins, horizon, threads));
+}
+
+MatrixD combined_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
+                    MatrixD model) {
+  if (checkpoint.combination.empty()) return combined_of_adjusted(checkpoint, history, history, phase, origins, std::move(model));
+  const MatrixD adjusted_rows = seasonally_adjusted(checkpoint, history, phase);
+  return combined_of_adjusted(checkpoint, history, checkpoint.seasonal.empty() ? history : adjusted_rows, phase, origins,
+                              std::move(model));
+}
+
 MatrixD model_at(const Checkpoint& checkpoint, const MatrixD& history, long phase, const std::vector<long>& origins,
                  int horizon, int threads) {
+  const MatrixD adjusted_rows = seasonally_adjusted(checkpoint, history, phase);
+  return model_of_adjusted(checkpoint, checkpoint.seasonal.empty() ? history : adjusted_rows, phase, origins, horizon, threads);
+}
+
+namespace {
+
+MatrixD model_of_adjusted(const Checkpoint& checkpoint, const MatrixD& adjusted, long phase, const std::vector<long>& origins,
+                          int horizon, int threads) {
   const int look_back = checkpoint.config.data.look_back;
   const int trained = checkpoint.config.data.horizon;
   const long targets = static_cast<long>(checkpoint.columns.targets.size());
@@ -429,7 +461,7 @@ MatrixD model_at(const Checkpoint& checkpoint, const MatrixD& history, long phas
                      "cannot be rolled forward: forecast " + count_of(trained, "step") + " or fewer, or retrain with "
                      "--horizon " + std::to_string(horizon) + " (the data must be long enough for it) or without --features");
   for (const long origin : origins)
-    if (origin < look_back || origin > history.rows())
+    if (origin < look_back || origin > adjusted.rows())
       throw Error("predict_at: origin " + std::to_string(origin) + " outside the history");
   threads = use_threads(threads);
   const WindowNormalisation normalisation = WindowNormalisation::of(checkpoint.config.data);
@@ -437,9 +469,6 @@ MatrixD model_at(const Checkpoint& checkpoint, const MatrixD& history, long phas
   for (const auto& member : checkpoint.more_members) members.push_back(&member);
 
   const SeasonalAdjustment& seasonal = checkpoint.seasonal;
-  // [rows, inputs]; the history itself, not a copy, without seasonal indices
-  const MatrixD adjusted_rows = seasonal.empty() ? MatrixD() : seasonal.adjust(history, phase);
-  const MatrixD& adjusted = seasonal.empty() ? history : adjusted_rows;
   const MatrixF scaled = checkpoint.scaler.transform(adjusted).cast<float>();     // [rows, inputs]
   const long count = static_cast<long>(origins.size());
   const long batch_windows = windows_per_batch(checkpoint);
@@ -502,6 +531,8 @@ MatrixD model_at(const Checkpoint& checkpoint, const MatrixD& history, long phas
     }
   return result;
 }
+
+}  // namespace
 
 void check_history_in_range(const Checkpoint& checkpoint, const History& history, long first_row) {
   // A model the combination gives no weight (seasonal naive or naive alone) forecasts nothing that
