@@ -415,7 +415,6 @@ Check<double> fraction_open() { return fraction_below(1); }
 // A held-out tail (data.val_fraction, data.test_fraction) lies in [0, 0.9), as the option table
 // says; its message said [0, 1) (a review, 2026-12-07). Their sum is checked in validate().
 constexpr double kTailsBelow = 0.9;
-bool tail_in_range(double v) { return v >= 0 && v < kTailsBelow; }
 
 // The delimiter data.delimiter names, as delimiter_from_text reads it; nullopt for no delimiter.
 std::optional<char> named_delimiter(const std::string& text) {
@@ -954,7 +953,8 @@ std::vector<ConfigProblem> validate(const Config& config) {
                         "the larger one's magnitude (float resolution), got " +
                             Convert<double>::text(config.data.scale_min) + " and " + Convert<double>::text(config.data.scale_max)});
   // (A tail outside [0, 0.9) is its own problem, said by its range check.)
-  if (tail_in_range(config.data.val_fraction) && tail_in_range(config.data.test_fraction) &&
+  const Check<double> tail = fraction_below(kTailsBelow);
+  if (tail.run(config.data.val_fraction).empty() && tail.run(config.data.test_fraction).empty() &&
       config.data.val_fraction + config.data.test_fraction >= kTailsBelow) {
     // The sum to 12 significant digits: 0.45 + 0.450001 is 0.9000009999999999 as a double (a review).
     char sum[32];

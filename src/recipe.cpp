@@ -23,7 +23,6 @@ constexpr int kMaxEpochs = 300;
 constexpr int kEnsemble = 5;
 constexpr int kCalibrationHorizons = 2;
 constexpr long kAdjustSeasons = 2;      // first-run training seasons before the recipe adjusts for the season
-constexpr double kMaxStepPasses = kMemberStepBudget;  // look-back x training windows x epochs per member (beijing-pm25: 6.3e6)
 
 long validation_rows(long rows, int horizon) { return std::max<long>(std::lround(0.1 * static_cast<double>(rows)), horizon); }
 
@@ -483,13 +482,14 @@ Config resolve_recipe(const Config& config, const Series& series) {
     if (chosen_here("training.loss", config.training.loss == TrainingConfig{}.loss)) out.training.loss = LossKind::huber;
     // A long series with a long look-back (m = 168 on hourly data: 336 steps) would train for many
     // minutes at kMinEpochs: its windows are thinned (data.stride) to keep look-back x windows x
-    // epochs within kMaxStepPasses. Neighbouring windows share all but one row, so little is lost.
+    // epochs within kMemberStepBudget (memory.hpp; beijing-pm25 takes 6.3e6). Neighbouring windows
+    // share all but one row, so little is lost.
     const double passes = static_cast<double>(data.look_back) * static_cast<double>(windows) * out.training.epochs;
     // Only when the look-back is the recipe's too, and the stride was not given (a stride of 1 set
     // by a flag or file is kept). Training and validation windows are thinned alike; at least
     // kMinWindows training windows stay.
-    if (auto_look_back && chosen_here("data.stride", config.data.stride == DataConfig{}.stride) && passes > kMaxStepPasses)
-      data.stride = static_cast<int>(std::clamp<double>(std::ceil(passes / kMaxStepPasses), 1.0,
+    if (auto_look_back && chosen_here("data.stride", config.data.stride == DataConfig{}.stride) && passes > kMemberStepBudget)
+      data.stride = static_cast<int>(std::clamp<double>(std::ceil(passes / kMemberStepBudget), 1.0,
                                                         std::min<double>(100000, std::max<long>(1, windows / kMinWindows))));
   }
   if (out.model.ensemble == 0) out.model.ensemble = kEnsemble;
