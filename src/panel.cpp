@@ -798,14 +798,13 @@ MemoryEstimate estimate_panel_memory(const Config& config, const SeriesSet& set)
   need.activations = saturating_mul(one.activations, workers);
   need.data = saturating_add(saturating_mul(one.data, workers), saturating_mul(static_cast<std::uint64_t>(rows * inputs), sizeof(double)));
   // The writer holds a block of series texts (series_per_write_block), and each of its threads
-  // one series' JSON tree (16 bytes a number, 32 with the vectors' slack).
-  const std::uint64_t numbers = numbers_per_series(config, inputs, targets);
+  // one series' JSON tree (16 bytes a number, 32 with the vectors' slack): `params` numbers a series.
   const int writers = use_threads(0);
-  const auto block = static_cast<std::uint64_t>(std::min<long>(series_per_write_block(numbers, writers),
+  const auto block = static_cast<std::uint64_t>(std::min<long>(series_per_write_block(params, writers),
                                                               static_cast<long>(series)));
   const auto trees = std::min<std::uint64_t>(static_cast<std::uint64_t>(writers), block);
-  need.checkpoint = saturating_add(one.checkpoint, saturating_add(saturating_mul(saturating_mul(block, numbers), 16),
-                                                                  saturating_mul(saturating_mul(trees, numbers), 32)));
+  need.checkpoint = saturating_add(one.checkpoint, saturating_add(saturating_mul(saturating_mul(block, params), 16),
+                                                                  saturating_mul(saturating_mul(trees, params), 32)));
   need.overhead = one.overhead;
   need.validation = saturating_mul(one.validation, workers);
   return need;
