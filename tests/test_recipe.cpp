@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lstmf/error.hpp"
+#include "lstmf/random.hpp"
 #include "lstmf/recipe.hpp"
 #include "lstmf/windows.hpp"
 
