@@ -1,11 +1,8 @@
 #include "lstmf/fit.hpp"
 
-#include <pthread.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <exception>
@@ -21,6 +18,7 @@
 #include "lstmf/forecast.hpp"
 #include "lstmf/memory.hpp"
 #include "lstmf/metrics.hpp"
+#include "lstmf/parallel.hpp"
 #include "lstmf/random.hpp"
 #include "lstmf/recipe.hpp"
 
@@ -941,11 +939,9 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       // Reserved first, so that starting a thread cannot throw for the vector: an exception leaving
       // here with a thread in `pool` would terminate the process (a std::thread destroyed joinable).
       pool.reserve(static_cast<size_t>(workers));
-      // Workers start with every signal blocked (they inherit this thread's mask), so a Ctrl-C is
-      // handled once, by the calling thread, as with a single model.
-      sigset_t all, previous;
-      sigfillset(&all);
-      pthread_sigmask(SIG_BLOCK, &all, &previous);
+      // Workers start with every signal blocked (parallel.hpp), so a Ctrl-C is handled once, by
+      // the calling thread, as with a single model.
+      std::optional<SignalsBlocked> blocked(std::in_place);
       for (int w = 0; w < workers; ++w) {
         try {
           pool.emplace_back([&, w] {
@@ -962,7 +958,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
           break;
         }
       }
-      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      blocked.reset();
       if (pool.empty())
         for (int k = next++; k < members; k = next++) train_member(k);
       for (auto& thread : pool) thread.join();

@@ -1,5 +1,7 @@
 #include "lstmf/parallel.hpp"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -66,6 +68,7 @@ class Pool {
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       try {
+        const SignalsBlocked blocked;  // a worker never runs a signal handler (parallel.hpp)
         while (static_cast<int>(workers_.size()) < threads - 1) workers_.emplace_back([this] { work(); });
       } catch (const std::system_error&) {
         // No more threads to be had (ulimit -u, a container's pids limit): the ones there are, and
@@ -126,6 +129,14 @@ Pool& pool() {
 }
 
 }  // namespace
+
+SignalsBlocked::SignalsBlocked() {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous_);
+}
+
+SignalsBlocked::~SignalsBlocked() { pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
 
 void parallel_for(int count, int threads, const std::function<void(int)>& task) {
   if (count <= 0) return;

@@ -11,12 +11,32 @@
 // scheduled (measured: 20x slower than one thread at load 10 on 2 cores, seed-small shapes).
 // Results never depend on which thread ran an index: each index owns its workspace (the shards of
 // model.hpp), and callers combine them in index order.
+//
+// Every thread the library starts (the pool's workers, fit's ensemble threads) starts inside a
+// SignalsBlocked and so runs with every signal blocked: a Ctrl-C is handled by the thread that
+// started the work, never by a worker. The CLI's handlers read state the main thread changes (the
+// live temporaries of io.hpp); a handler on a worker could run in the middle of such a change.
 #pragma once
+
+#include <signal.h>
 
 #include <functional>
 
 namespace lstmf {
 
 void parallel_for(int count, int threads, const std::function<void(int)>& task);
+
+// Blocks every signal on the calling thread while it lives, then restores the thread's mask.
+// Threads started meanwhile inherit the blocked mask and keep it.
+class SignalsBlocked {
+ public:
+  SignalsBlocked();
+  ~SignalsBlocked();
+  SignalsBlocked(const SignalsBlocked&) = delete;
+  SignalsBlocked& operator=(const SignalsBlocked&) = delete;
+
+ private:
+  sigset_t previous_;
+};
 
 }  // namespace lstmf
