@@ -21,6 +21,7 @@
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
+#include "lstmf/parallel.hpp"
 
 namespace lstmf {
 
@@ -169,6 +170,17 @@ class TextCheck {
   unsigned char next_lo_ = 0x80, next_hi_ = 0xBF;  // the range the next one must be in
 };
 
+// The end of the data, read short of the `count` bytes asked for: the text's last checks, and a
+// '\0' after it. libfccp's LineReader::next_line (Debian's 2016 snapshot) looks at the byte past the
+// data before it checks the bound (fast-cpp-csv-parser issue 72, fixed upstream in 2021), and for a
+// last line without its line end, that byte was whatever the buffer held: a '\n' there read a
+// phantom line from stale memory (valgrind, 2026-12-07; glibc hands this 48 MiB buffer out zeroed,
+// another allocator need not).
+void end_data(TextCheck& check, char* buffer, std::size_t count) {
+  check.scan(buffer + count, 0);
+  buffer[count] = '\0';  // within the `size` bytes the reader gave, since count < size
+}
+
 // Feeds io::LineReader from a FILE*, checking the text as it goes. libfccp's own FILE* source
 // treats a read error as the end of the file and closes stdin; this one throws IoError and leaves
 // stdin open.
@@ -191,7 +203,7 @@ class FileSource : public io::ByteSourceBase {
       std::clearerr(file_);  // a signal whose handler returns interrupted the read: read on
     }
     check_.scan(buffer, count);
-    if (count < static_cast<std::size_t>(size)) check_.scan(buffer + count, 0);  // the end of the file
+    if (count < static_cast<std::size_t>(size)) end_data(check_, buffer, count);
     return static_cast<int>(count);
   }
 
@@ -212,7 +224,7 @@ class TextSource : public io::ByteSourceBase {
     std::memcpy(buffer, text_.data() + position_, count);
     position_ += count;
     check_.scan(buffer, count);
-    if (count < static_cast<std::size_t>(size)) check_.scan(buffer + count, 0);  // the end of the text
+    if (count < static_cast<std::size_t>(size)) end_data(check_, buffer, count);
     return static_cast<int>(count);
   }
 
@@ -397,7 +409,12 @@ CsvReader::CsvReader(const CsvText& input, char delimiter, const std::vector<std
 }
 
 void CsvReader::open(std::unique_ptr<io::ByteSourceBase> bytes, char delimiter, const std::vector<std::string>& expected) {
-  reader_ = std::make_unique<io::LineReader>(source_, std::move(bytes));  // drops a UTF-8 BOM itself
+  {
+    // For input over 32 MiB, libfccp starts a thread that reads ahead: it blocks every signal, as
+    // the library's own threads do (parallel.hpp).
+    const SignalsBlocked blocked;
+    reader_ = std::make_unique<io::LineReader>(source_, std::move(bytes));  // drops a UTF-8 BOM itself
+  }
 
   char* line = nullptr;
   std::size_t length = 0;
