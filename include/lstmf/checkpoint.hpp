@@ -134,8 +134,8 @@ struct Checkpoint {
   // this many steps before the data tail's last time (backtest.hpp, as test_rows for a refit).
   std::optional<long> held_out_rows = std::nullopt;
 
-  // An aggregate still (C++17: the defaulted members are not user-provided), moved as before.
-  Checkpoint() = default;
+  // An aggregate still (C++17: the defaulted members are not user-provided), moved as before. No
+  // default constructor: Model has none (a "= default" one was deleted, which clang warns of).
   Checkpoint(const Checkpoint&) = default;
   Checkpoint(Checkpoint&&) = default;
   Checkpoint& operator=(const Checkpoint&) = default;
