@@ -40,6 +40,7 @@ class TextCheck {
   // The next `size` bytes of the file; size 0 marks its end.
   void scan(const char* data, std::size_t size) {
     if (offset_ == 0 && size > 0) check_signature(data, size);
+    if (offset_ == 0 && size >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) line_start_ = 3;  // a BOM is no byte of the line
     if (size == 0) {
       if (continuations_ > 0) fail(data, lead_offset_, "expected UTF-8 text, found a character cut off", " at the end of the file");
       return;
@@ -441,13 +442,14 @@ void CsvReader::open(std::unique_ptr<io::ByteSourceBase> bytes, char delimiter, 
   }
   header_line_ = line_ = static_cast<long>(reader_->get_file_line());
   delimiter_ = delimiter != '\0' ? delimiter : detect_delimiter(line, length);
+  // Splitting a line with quotes may read on past it, after which `line` is no longer its text.
+  const bool quoted = std::memchr(line, '"', length) != nullptr;
   split(line, length);
   const auto holds_expected = [&] {  // a hash of the fields: a wide file's 10^5 names each looked up once
     const std::unordered_set<std::string_view> names(fields_.begin(), fields_.end());
     return std::all_of(expected.begin(), expected.end(), [&](const std::string& name) { return names.count(name) > 0; });
   };
-  // (A header without quotes: splitting one with quotes may have read on past its line.)
-  if (delimiter == '\0' && !expected.empty() && std::memchr(line, '"', length) == nullptr && !holds_expected()) {
+  if (delimiter == '\0' && !expected.empty() && !quoted && !holds_expected()) {
     const char detected = delimiter_;
     for (const char other : {',', ';', '\t'}) {
       if (other == detected || std::memchr(line, other, length) == nullptr) continue;
@@ -471,7 +473,7 @@ char* CsvReader::next_physical_line(std::size_t& length) {
     return line;
   } catch (const io::error::line_length_limit_exceeded&) {
     throw InputError(source_, static_cast<long>(reader_->get_file_line()), 0,
-                     "line longer than the CSV reader's limit of 16 MiB");
+                     "line too long: the CSV reader takes lines shorter than 16 MiB (16777216 bytes)");
   }
 }
 
@@ -511,6 +513,10 @@ bool CsvReader::next() {
     }
     split(line, length);
     if (fields_.size() != header_.size()) {
+      if (joined_) {  // the hints read the record's first line, which reading on may have moved
+        line = joined_first_line_.data();
+        length = joined_first_line_.size();
+      }
       std::string message = "expected " + std::to_string(header_.size()) + " fields as in the header, found " +
                             std::to_string(fields_.size());
       // A delimiter as the hints name it: "a tab" or "','", and "tabs" or "','" for what splits a line.
@@ -558,6 +564,7 @@ char CsvReader::other_delimiter(const char* line, std::size_t length) const {
 }
 
 void CsvReader::split(char* line, std::size_t length) {
+  joined_ = false;
   if (std::memchr(line, '"', length) != nullptr) {
     split_quoted(line, length);
     return;
@@ -593,6 +600,8 @@ void CsvReader::split_quoted(const char* line, std::size_t length) {
       const std::size_t start = write;
       for (;;) {
         if (read == record.size()) {
+          if (!joined_) joined_first_line_.assign(line, length);  // still its text: nothing read yet
+          joined_ = true;
           std::size_t more_length = 0;
           const char* more = next_physical_line(more_length);
           if (more == nullptr)
