@@ -10,6 +10,8 @@
 #include <libfccp/csv.h>
 #pragma GCC diagnostic pop
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,11 +22,11 @@
 #include <cstring>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <unordered_set>
 
 #include "lstmf/error.hpp"
 #include "lstmf/io.hpp"
-#include "lstmf/parallel.hpp"
 
 namespace lstmf {
 
@@ -176,13 +178,28 @@ class TextCheck {
 
 // The end of the data, read short of the `count` bytes asked for: the text's last checks, and a
 // '\0' after it. libfccp's LineReader::next_line (Debian's 2016 snapshot) looks at the byte past the
-// data before it checks the bound (fast-cpp-csv-parser issue 72, fixed upstream in 2021), and for a
-// last line without its line end, that byte was whatever the buffer held: a '\n' there read a
-// phantom line from stale memory (valgrind, 2026-12-07; glibc hands this 48 MiB buffer out zeroed,
-// another allocator need not).
+// data before it checks the bound (fast-cpp-csv-parser issue 72, fixed upstream by PR 123 in 2021).
+// After a last line without its line end, that byte was whatever the buffer held: a '\n' there read
+// phantom lines, or waited for ever on the read-ahead thread. It held stale memory (valgrind,
+// 2026-12-07; glibc hands this 48 MiB buffer out zeroed, another allocator need not), or, past
+// 32 MiB, the byte at that offset of the block before: a line end of the file itself (a review).
 void end_data(TextCheck& check, char* buffer, std::size_t count) {
   check.scan(buffer + count, 0);
   buffer[count] = '\0';  // within the `size` bytes the reader gave, since count < size
+}
+
+// libfccp reads the first 32 MiB on the thread that opens the reader, and the rest on a thread of
+// its own, which this blocks every signal on, as the library's own threads (parallel.hpp), from its
+// first read (Linux gives a signal for the process to its main thread first in the moment before).
+// Not by a SignalsBlocked around the opening: that blocked Ctrl-C on the opening thread too while
+// its first read waited on a pipe (a review).
+void block_signals_on_reading_thread(std::thread::id opener) {
+  thread_local bool blocked = false;
+  if (blocked || std::this_thread::get_id() == opener) return;
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  blocked = true;
 }
 
 // Feeds io::LineReader from a FILE*, checking the text as it goes. libfccp's own FILE* source
@@ -198,6 +215,7 @@ class FileSource : public io::ByteSourceBase {
   FileSource& operator=(const FileSource&) = delete;
 
   int read(char* buffer, int size) override {
+    block_signals_on_reading_thread(opener_);
     const auto wanted = static_cast<std::size_t>(size);
     std::size_t count = 0;
     for (;;) {
@@ -216,6 +234,7 @@ class FileSource : public io::ByteSourceBase {
   bool owned_;
   std::string name_;
   TextCheck check_;
+  std::thread::id opener_ = std::this_thread::get_id();
 };
 
 // Feeds io::LineReader from text in memory, checked as a file's is.
@@ -224,6 +243,7 @@ class TextSource : public io::ByteSourceBase {
   TextSource(std::string_view text, std::string name) : text_(text), check_(std::move(name)) {}
 
   int read(char* buffer, int size) override {
+    block_signals_on_reading_thread(opener_);
     const std::size_t count = std::min(text_.size() - position_, static_cast<std::size_t>(size));
     std::memcpy(buffer, text_.data() + position_, count);
     position_ += count;
@@ -236,6 +256,7 @@ class TextSource : public io::ByteSourceBase {
   std::string_view text_;
   std::size_t position_ = 0;
   TextCheck check_;
+  std::thread::id opener_ = std::this_thread::get_id();
 };
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -413,12 +434,7 @@ CsvReader::CsvReader(const CsvText& input, char delimiter, const std::vector<std
 }
 
 void CsvReader::open(std::unique_ptr<io::ByteSourceBase> bytes, char delimiter, const std::vector<std::string>& expected) {
-  {
-    // For input over 32 MiB, libfccp starts a thread that reads ahead: it blocks every signal, as
-    // the library's own threads do (parallel.hpp).
-    const SignalsBlocked blocked;
-    reader_ = std::make_unique<io::LineReader>(source_, std::move(bytes));  // drops a UTF-8 BOM itself
-  }
+  reader_ = std::make_unique<io::LineReader>(source_, std::move(bytes));  // drops a UTF-8 BOM itself
 
   char* line = nullptr;
   std::size_t length = 0;

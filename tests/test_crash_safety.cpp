@@ -285,12 +285,15 @@ TEST_CASE("a signal before train's first epoch ends, or while its save waits for
   const std::string binary = std::string("'") + LSTMF_BINARY + "'";
   const std::string data = "'" + source_path("data/sunspots.csv") + "'";
   SECTION("waiting on a pipe whose writer has not finished") {
-    // The read was interrupted and failed as an I/O error (exit 3, "Interrupted system call").
+    // The read was interrupted and failed as an I/O error (exit 3, "Interrupted system call"). And
+    // a version that blocked signals while the reader's first read waited exited only once the
+    // writer had finished (a review): it must exit while the writer still waits.
     const RunResult run = run_shell(
-        "mkfifo fifo; { head -5 " + data + "; sleep 5; } >fifo 2>/dev/null & " + binary +
-            " train --data - --target sunspots --output m.json <fifo 2>err & pid=$!; sleep 1; kill -TERM $pid; wait $pid; echo $?",
+        "mkfifo fifo; { head -5 " + data + "; exec sleep 30; } >fifo 2>/dev/null & writer=$!; " + binary +
+            " train --data - --target sunspots --output m.json <fifo 2>err & pid=$!; sleep 1; kill -TERM $pid; wait $pid; echo $?;"
+            " kill -0 $writer 2>/dev/null && echo writing; kill $writer",
         dir.path());
-    CHECK(run.out == "130\n");
+    CHECK(run.out == "130\nwriting\n");
     CHECK(read_file(dir.file("err")) == "lstm-forecast: interrupted; no checkpoint was written\n");
     CHECK(read_file(dir.file("m.json")) == "the old file");
     CHECK(temporaries(dir, "m.json").empty());

@@ -13,7 +13,8 @@
 // model.hpp), and callers combine them in index order.
 //
 // Every thread the library starts (the pool's workers, fit's ensemble threads) starts inside a
-// SignalsBlocked and so runs with every signal blocked: a Ctrl-C is handled by the thread that
+// SignalsBlocked and so runs with every signal blocked (libfccp's read-ahead thread blocks them at
+// its first read, csv.cpp): a Ctrl-C is handled by the thread that
 // started the work, never by a worker. The CLI's handlers read state the main thread changes (the
 // live temporaries of io.hpp); a handler on a worker could run in the middle of such a change.
 #pragma once

@@ -147,7 +147,8 @@ void say_line_now(const char* text) noexcept {
 
 void exit_interrupted_now(const char* message) noexcept {
   // SIGINT and SIGTERM at once can run the handler in two threads (on_interrupt's mask holds in the
-  // handler's own thread only; training has workers): one says it and exits, the other waits.
+  // handler's own thread only; the library's threads block signals, parallel.hpp, but Open MPI's
+  // do not): one says it and exits, the other waits.
   static std::atomic<bool> exiting{false};
   static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler exchanges it");
   if (exiting.exchange(true))
