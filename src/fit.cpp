@@ -941,24 +941,25 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
       pool.reserve(static_cast<size_t>(workers));
       // Workers start with every signal blocked (parallel.hpp), so a Ctrl-C is handled once, by
       // the calling thread, as with a single model.
-      std::optional<SignalsBlocked> blocked(std::in_place);
-      for (int w = 0; w < workers; ++w) {
-        try {
-          pool.emplace_back([&, w] {
-            try {
-              for (int k = next++; k < members; k = next++) train_member(k);
-            } catch (...) {
-              errors[static_cast<size_t>(w)] = std::current_exception();
-              stop = true;
-            }
-          });
-        } catch (const std::system_error&) {  // no thread to be had (ulimit -u, a container's pids limit)
-          break;                              // the members go to the ones started, or to this thread
-        } catch (const std::bad_alloc&) {     // no memory for the thread's state: the same
-          break;
+      {
+        const SignalsBlocked blocked;
+        for (int w = 0; w < workers; ++w) {
+          try {
+            pool.emplace_back([&, w] {
+              try {
+                for (int k = next++; k < members; k = next++) train_member(k);
+              } catch (...) {
+                errors[static_cast<size_t>(w)] = std::current_exception();
+                stop = true;
+              }
+            });
+          } catch (const std::system_error&) {  // no thread to be had (ulimit -u, a container's pids limit)
+            break;                              // the members go to the ones started, or to this thread
+          } catch (const std::bad_alloc&) {     // no memory for the thread's state: the same
+            break;
+          }
         }
       }
-      blocked.reset();
       if (pool.empty())
         for (int k = next++; k < members; k = next++) train_member(k);
       for (auto& thread : pool) thread.join();
