@@ -192,7 +192,8 @@ void end_data(TextCheck& check, char* buffer, std::size_t count) {
 // its own, which this blocks every signal on, as the library's own threads (parallel.hpp), from its
 // first read (Linux gives a signal for the process to its main thread first in the moment before).
 // Not by a SignalsBlocked around the opening: that blocked Ctrl-C on the opening thread too while
-// its first read waited on a pipe (a review).
+// its first read waited on a pipe (a review). Nor by a thread_local SignalsBlocked: its destructor
+// would unblock them as the thread ends.
 void block_signals_on_reading_thread(std::thread::id opener) {
   thread_local bool blocked = false;
   if (blocked || std::this_thread::get_id() == opener) return;
@@ -529,7 +530,9 @@ bool CsvReader::next() {
     }
     split(line, length);
     if (fields_.size() != header_.size()) {
-      if (joined_) {  // the hints read the record's first line, which reading on may have moved
+      // A record that went on past its first line (a quoted line break): the hints read that line's
+      // copy, since reading on may have moved it.
+      if (static_cast<long>(reader_->get_file_line()) != line_) {
         line = joined_first_line_.data();
         length = joined_first_line_.size();
       }
@@ -580,7 +583,6 @@ char CsvReader::other_delimiter(const char* line, std::size_t length) const {
 }
 
 void CsvReader::split(char* line, std::size_t length) {
-  joined_ = false;
   if (std::memchr(line, '"', length) != nullptr) {
     split_quoted(line, length);
     return;
@@ -616,8 +618,7 @@ void CsvReader::split_quoted(const char* line, std::size_t length) {
       const std::size_t start = write;
       for (;;) {
         if (read == record.size()) {
-          if (!joined_) joined_first_line_.assign(line, length);  // still its text: nothing read yet
-          joined_ = true;
+          if (record.size() == length) joined_first_line_.assign(line, length);  // the first line, not read on yet
           std::size_t more_length = 0;
           const char* more = next_physical_line(more_length);
           if (more == nullptr)

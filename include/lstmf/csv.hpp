@@ -101,8 +101,7 @@ class CsvReader {
   std::vector<std::pair<std::size_t, std::size_t>> quoted_spans_;
   // A record split_quoted joined to the next physical lines (a quoted line break): its first line,
   // copied before reading on, since reading a line can move libfccp's buffer under the first (past
-  // 16 MiB). The error hints read it.
-  bool joined_ = false;
+  // 16 MiB). The error hints read it (next() tells such a record by the reader's line number).
   std::string joined_first_line_;
   // Records of empty fields held back (their lines), the next of them to give, and the record read
   // after them, given once they are (its fields stay valid: nothing is read meanwhile).
