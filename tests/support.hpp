@@ -5,6 +5,24 @@
 #include <optional>
 #include <string>
 
+// LSTMF_TEST_ASAN and LSTMF_TEST_TSAN: this build runs under AddressSanitizer or ThreadSanitizer.
+// GCC defines __SANITIZE_ADDRESS__ and __SANITIZE_THREAD__; clang 14 defines neither, and answers
+// __has_feature instead.
+#if defined(__SANITIZE_ADDRESS__)
+#define LSTMF_TEST_ASAN 1
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define LSTMF_TEST_TSAN 1
+#endif
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) && !defined(LSTMF_TEST_ASAN)
+#define LSTMF_TEST_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer) && !defined(LSTMF_TEST_TSAN)
+#define LSTMF_TEST_TSAN 1
+#endif
+#endif
+
 namespace lstmf::test {
 
 // A fresh temporary folder, removed with everything in it when the object goes away.

@@ -236,7 +236,7 @@ TEST_CASE("SIGINT and SIGTERM save the best checkpoint so far and exit 130, and 
     // first, so it counts as a second request (sooner than 0.5 s, a second signal is the same
     // request delivered twice: the section above). A fixed 20 ms in place of the wait failed 4
     // runs in 10 under load: SIGSTOP came before the first handler ran, and both ran at SIGCONT.
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(LSTMF_TEST_ASAN)
     Child child(spawn(run("24", "16"), dir.path(), dir.file("err")));  // sanitized: 0.3 s epochs
 #else
     Child child(spawn(run("48", "64"), dir.path(), dir.file("err")));
@@ -347,7 +347,7 @@ TEST_CASE("a checkpoint beyond `ulimit -f` is an I/O error said on stderr (exit 
 }
 
 // The sanitizers reserve terabytes of address space: no `ulimit -v` under them (TSan cannot start).
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#if !defined(LSTMF_TEST_ASAN) && !defined(LSTMF_TEST_TSAN)
 TEST_CASE("running out of memory while a checkpoint is read exits 5 with the message, never aborts", "[crash-safety]") {
   TempDir dir;
   dir.write("a.csv", read_file(source_path("data/airline-passengers.csv")));

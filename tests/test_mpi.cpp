@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
+#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -143,10 +145,24 @@ TEST_CASE("under mpirun a signal to one process stops them all at the same epoch
   // Rank 1 of this test's run: another test's or job's lstm-forecast works in another folder.
   const std::string rank_one = "$(for p in $(pgrep -x lstm-forecast); do [ \"$(readlink /proc/$p/cwd)\" = \"$(pwd -P)\" ] && "
                                "tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && echo $p; done)";
-  const RunResult r = run_shell(signal_when(mpirun, "grep -q 'epoch 2/' err", "INT", rank_one), dir.path());
+  // Once training runs, the signal masks of every thread but each process's first (MPI_Init's
+  // progress threads, which had none blocked: a handler could run there while the main thread
+  // replaced a live temporary, as on the pool's workers; --threads 1 starts no worker of ours).
+  const std::string masks = "for p in $(pgrep -x lstm-forecast); do [ \"$(readlink /proc/$p/cwd)\" = \"$(pwd -P)\" ] && "
+                            "for t in /proc/$p/task/*; do [ \"${t##*/}\" = $p ] || grep SigBlk $t/status; done; done > masks";
+  const RunResult r = run_shell(signal_when(mpirun, "grep -q 'epoch 2/' err && { " + masks + "; }", "INT", rank_one), dir.path());
   const std::string err = read_file(dir.file("err"));
   INFO(err);
   CHECK(r.out == "130\n");
+  std::istringstream lines(read_file(dir.file("masks")));
+  int threads = 0;
+  for (std::string name, mask; lines >> name >> mask; ++threads) {
+    INFO(name << " " << mask);
+    const unsigned long long bits = std::stoull(mask, nullptr, 16);
+    CHECK((bits >> (SIGINT - 1) & 1) == 1);
+    CHECK((bits >> (SIGTERM - 1) & 1) == 1);
+  }
+  CHECK(threads > 0);  // Open MPI 4.1 starts two per process
   CHECK_THAT(err, Contains("lstm-forecast: interrupted; the best checkpoint so far was saved to m.json"));
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }

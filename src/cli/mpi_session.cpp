@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "lstmf/error.hpp"
+#include "lstmf/parallel.hpp"
 #include "panel_flags.hpp"
 
 #ifdef LSTMF_MPI
@@ -54,7 +55,14 @@ MpiWorld start_mpi() {
   int initialized = 0;
   MPI_Initialized(&initialized);
   if (!initialized) {
-    MPI_Init(nullptr, nullptr);
+    {
+      // Open MPI starts its progress threads here; they inherit this mask, so SIGINT and SIGTERM
+      // run their handler on the main thread, never on one of those while the main thread replaces
+      // a live temporary (as the pool's workers, parallel.hpp). One that comes meanwhile waits
+      // until MPI_Init returns.
+      const SignalsBlocked blocked;
+      MPI_Init(nullptr, nullptr);
+    }
     std::atexit(finalize);
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
