@@ -194,7 +194,9 @@ namespace {
   if (const char* encoding = wide_unicode(text))
     throw InputError(source, 0, 0, std::string("expected UTF-8 text, found ") + encoding + ": convert it: iconv -f " + encoding +
                                        " -t UTF-8 FILE > NEW");
-  throw InputError(source, 0, 0, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
+  long line, column;
+  locate(text, nul, line, column);
+  throw InputError(source, line, column, "binary data (a NUL byte at offset " + std::to_string(nul) + "); expected text");
 }
 
 void refuse_nul(const std::string& text, size_t from, const std::string& source) {

@@ -268,11 +268,13 @@ TEST_CASE("an output that is one of the inputs is refused, while devices and std
 }
 
 TEST_CASE("read_text refuses a NUL byte at once, also from an endless device", "[io]") {
-  CHECK_THROWS_WITH(read_text("/dev/zero"), Catch::Contains("/dev/zero: binary data (a NUL byte at offset 0); expected text"));
+  CHECK_THROWS_WITH(read_text("/dev/zero"), Catch::Contains("/dev/zero:1:1: binary data (a NUL byte at offset 0); expected text"));
   test::TempDir dir;
   const std::string path = dir.file("nul.json");
   write_atomically(path, std::string("{\"a\": 1}\0 ", 10));
-  CHECK_THROWS_WITH(read_text(path), Catch::Contains("a NUL byte at offset 8"));
+  CHECK_THROWS_WITH(read_text(path), Catch::Contains("nul.json:1:9: binary data (a NUL byte at offset 8)"));
+  write_atomically(path, std::string("{\n  \"a\": 1\0}", 13));  // its line and column, as a parse error's
+  CHECK_THROWS_WITH(read_text(path), Catch::Contains("nul.json:2:9: binary data (a NUL byte at offset 10)"));
 }
 
 TEST_CASE("a regular file is judged on its first part before the rest is read, and on its size first", "[io]") {
