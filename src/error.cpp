@@ -128,6 +128,15 @@ std::string format_significant(double value, int digits) {
   return out.str();
 }
 
+std::string format_readable(double value) {
+  std::string text = format_significant(value, 6);
+  if (std::isfinite(value) && text.find('.') != std::string::npos && text.find('e') == std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text;
+}
+
 std::string printable_whole(std::string_view text) { return printable(text, std::numeric_limits<std::size_t>::max()); }
 
 std::size_t display_columns(std::string_view text) {

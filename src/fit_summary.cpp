@@ -10,22 +10,6 @@
 
 namespace lstmf {
 
-namespace {
-
-// A loss or an error in a line for people: 6 significant digits, without an exponent from 1e-3 to
-// 1e9 (as evaluate's table writes values) and without trailing zeros: "validation MAE 45.956", not
-// 45.9560467094805; 1567526, not 1.56753e+06. The per-epoch losses are written whole by --log-json.
-std::string summary_number(double value) {
-  std::string text = format_significant(value, 6);
-  if (std::isfinite(value) && text.find('.') != std::string::npos && text.find('e') == std::string::npos) {
-    text.erase(text.find_last_not_of('0') + 1);
-    if (text.back() == '.') text.pop_back();
-  }
-  return text;
-}
-
-}  // namespace
-
 std::vector<std::string> panel_series_notes(const PanelFitOutcome& outcome) {
   std::vector<std::pair<std::string, std::string>> skipped, diverged;  // (id, reason)
   for (const auto& s : outcome.skipped) skipped.emplace_back(s.id, s.reason);
@@ -98,7 +82,7 @@ std::vector<std::string> panel_fit_summary(const PanelFitOutcome& outcome, doubl
                                                      " more left out (interrupted, refused or diverged: the checkpoint's left_out lists them)"));
   if (validated > 0)
     lines.push_back("validation MAE, mean over " + std::to_string(validated) +
-                    " series: " + summary_number(mae_sum / static_cast<double>(validated)) + " (original units)");
+                    " series: " + format_readable(mae_sum / static_cast<double>(validated)) + " (original units)");
   const CombinationTally tally = tally_combinations(checkpoint);
   if (checkpoint.config.training.combine == Toggle::on && tally.unchosen < static_cast<long>(checkpoint.series.size())) {
     // What each series' forecast is (its first target's weights; README "Scaling out").
@@ -207,7 +191,7 @@ std::string windows_line(const FitOutcome& outcome) {
             (used.data.stride > 1 ? " (stride " + std::to_string(used.data.stride) + ")" : std::string());
   line += "; ";
   if (result.best_epoch > 0)
-    line += "best epoch " + std::to_string(result.best_epoch) + " (validation loss " + summary_number(result.best_val_loss) + ")";
+    line += "best epoch " + std::to_string(result.best_epoch) + " (validation loss " + format_readable(result.best_val_loss) + ")";
   else
     line += std::to_string(result.history.size()) +
             " epochs, no validation rows (last weights kept; no prediction intervals: they are calibrated on those rows)";
@@ -232,11 +216,11 @@ void add_validation_lines(const FitOutcome& outcome, std::vector<std::string>& l
   const std::string of = combined ? " of the combined forecast" : "";
   if (validation.mae_by_target.size() > 1) {  // one line per target: units differ
     for (size_t k = 0; k < validation.mae_by_target.size(); ++k)
-      lines.push_back("validation MAE " + summary_number(validation.mae_by_target[k]) + ", RMSE " +
-                      summary_number(validation.rmse_by_target[k]) + of + " of '" + printable(targets[k]) + "' (its units, " +
+      lines.push_back("validation MAE " + format_readable(validation.mae_by_target[k]) + ", RMSE " +
+                      format_readable(validation.rmse_by_target[k]) + of + " of '" + printable(targets[k]) + "' (its units, " +
                       windows + ")");
   } else {
-    lines.push_back("validation MAE " + summary_number(validation.mae) + ", RMSE " + summary_number(validation.rmse) + of +
+    lines.push_back("validation MAE " + format_readable(validation.mae) + ", RMSE " + format_readable(validation.rmse) + of +
                     " (original units, " + windows + ")");
   }
 }
@@ -247,7 +231,7 @@ void add_combination_lines(const FitOutcome& outcome, std::vector<std::string>& 
   for (size_t k = 0; k < combination.weights.size(); ++k) {
     const auto mae = [&](size_t i) {
       const double e = combination.validation_mae[k][i];
-      return std::isnan(e) ? std::string("n/a") : summary_number(e);
+      return std::isnan(e) ? std::string("n/a") : format_readable(e);
     };
     lines.push_back("forecast" +
                     (combination.weights.size() > 1 ? " of " + printable(outcome.checkpoint.columns.targets[k]) : std::string()) +

@@ -136,7 +136,7 @@ MaseScale seasonal_naive_scale(const std::vector<double>& in_sample, int m, cons
   const bool whole = largest < 0x1p53 && std::all_of(in_sample.begin(), in_sample.end(), [](double v) { return v == std::floor(v); });
   if (*scale.value > 0 && *scale.value <= kRounding * largest && !whole) {
     scale.note = "MASE undefined: the in-sample seasonal naive MAE (m = " + std::to_string(scale.m) + ") is " +
-                 format_number(*scale.value) + ", at most " + format_number(kRounding) + " of its values (up to " + format_number(largest) +
+                 format_readable(*scale.value) + ", at most " + format_number(kRounding) + " of its values (up to " + format_number(largest) +
                  "), which is taken for rounding noise: the series repeats up to the rounding of its values";
     scale.value = 0.0;
   } else if (*scale.value == 0) {

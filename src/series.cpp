@@ -997,9 +997,9 @@ std::string last_value_jump_of(const MatrixD& values, long column, long rows, co
   const double last = std::abs(values(rows - 1, column) - values(rows - 2, column));
   if (!(last > kLastJump * before) || !(before > 0)) return "";
   return "the last value of " + in_quotes(name) + " (" + format_number(values(rows - 1, column)) +
-         (when.empty() ? std::string() : ", at " + when) + ") changed by " + format_number(last) +
+         (when.empty() ? std::string() : ", at " + when) + ") changed by " + format_readable(last) +
          " from the row before, more than " + format_number(kLastJump) + " times any earlier change (at most " +
-         format_number(before) + "): every forecast starts from it; if it is an error, fix or drop that row";
+         format_readable(before) + "): every forecast starts from it; if it is an error, fix or drop that row";
 }
 
 }  // namespace

@@ -676,6 +676,11 @@ TEST_CASE("a last value that jumps far beyond every earlier change is named for 
   // The value as the data hold it, not rounded to 6 digits.
   eight(7, 0) = 12399999.5;
   CHECK_THAT(last_value_jump_note(eight, 8, {"y"}, ""), Catch::Contains("(12399999.5)"));
+  // The changes, computed, to 6 digits: 112.3 - 95.4 is 16.900000000000006 in doubles.
+  MatrixD decimals(8, 1);
+  decimals << 100, 95.4, 112.3, 100, 101, 100, 101.2, 200;
+  CHECK_THAT(last_value_jump_note(decimals, 8, {"y"}, ""), Catch::Contains("(200) changed by 98.8 from the row before") &&
+                                                                Catch::Contains("(at most 16.9)"));
   MatrixD flat = MatrixD::Constant(10, 1, 3.0);
   flat(9, 0) = 4;
   CHECK(last_value_jump_note(flat, 10, {"y"}, "").empty());  // no earlier change to compare with

@@ -114,6 +114,10 @@ std::string format_number(double value);
 // exponent notation outside ("3.333e-08"); trailing zeros kept ("12.50" at 4). Not finite:
 // format_number's text.
 std::string format_significant(double value, int digits);
+// A computed value (a loss, a difference of two data values) in a line for people: 6 significant
+// digits as format_significant, without trailing zeros: "16.9", not 16.900000000000006 (112.3 -
+// 95.4); "45.956", not 45.9560467094805; 1567526, not 1.56753e+06.
+std::string format_readable(double value);
 
 // printable(text) whole, never cut: a name in a table of results (a raw newline or ESC in it broke
 // the table and reached the terminal).
