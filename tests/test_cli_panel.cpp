@@ -1230,3 +1230,33 @@ TEST_CASE("evaluate without --input says which series' last training rows the fi
   CHECK_THAT(other.err, Contains("note: d.csv (the training data's path, read from the working directory) does not hold the "
                                  "rows training ended on (the checkpoint's data_tail of 1 series, such as 'b')"));
 }
+
+#ifndef LSTMF_MPIEXEC
+// A build without MPI, as an MPI launcher of two processes would start it (its environment alone):
+// nothing runs in both processes alike. (A build with MPI: tests/test_mpi.cpp, under mpirun.)
+TEST_CASE("a build without MPI started by an MPI launcher of several processes refuses every command", "[cli-panel]") {
+  TempDir dir;
+  dir.write("a.csv", read_file(source_path("data/airline-passengers.csv")));
+  const std::string launched = "OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=1 ";
+  const RunResult single = run_cli("train --data a.csv --target passengers --epochs 1 --output m.json", dir.path(), "", launched);
+  CHECK(single.exit_code == 2);
+  CHECK_THAT(single.err, Contains("started by an MPI launcher with 2 processes, where only train --series-column COL --mode "
+                                  "global runs (one global model, data-parallel): train of one series would run in every "
+                                  "process alike"));
+  CHECK_FALSE(file_exists(dir.file("m.json")));
+  REQUIRE(run_cli("train --data a.csv --target passengers --epochs 1 --ensemble 1 --refit false --hidden 2 --quiet --output m.json",
+                  dir.path()).exit_code == 0);
+  const RunResult predict = run_cli("predict --model m.json --output f.csv", dir.path(), "", "PMI_SIZE=3 ");
+  CHECK(predict.exit_code == 2);
+  CHECK_THAT(predict.err, Contains("with 3 processes") && Contains("lstm-forecast predict would run in every process alike"));
+  CHECK_FALSE(file_exists(dir.file("f.csv")));
+  // A global model: the build cannot, and says how to build one that can.
+  dir.write("p.csv", "id,value\n" + std::string("a,1\na,2\n"));
+  const RunResult global = run_cli("train --data p.csv --series-column id --target value --mode global --output g.json",
+                                   dir.path(), "", launched);
+  CHECK(global.exit_code == 2);
+  CHECK_THAT(global.err, Contains("this lstm-forecast was built without MPI (cmake -DLSTMF_MPI=ON)"));
+  // One process announced (a launcher's single process): runs as usual.
+  CHECK(run_cli("predict --model m.json --output f.csv", dir.path(), "", "OMPI_COMM_WORLD_SIZE=1 ").exit_code == 0);
+}
+#endif

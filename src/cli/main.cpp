@@ -114,13 +114,33 @@ Talk::~Talk() {
   }
 }
 
+namespace {
+
+std::atomic<void (*)(int)> g_interrupt_handler{nullptr};
+std::atomic<pid_t> g_interrupt_sender{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free, "a signal handler stores it");
+
+// Notes who sent the signal, then runs the handler on_interrupt was given.
+extern "C" void note_sender_and_handle(int signal, siginfo_t* info, void*) {
+  g_interrupt_sender = info != nullptr && info->si_code <= 0 ? info->si_pid : 0;  // sent by kill(), not the kernel
+  if (void (*handler)(int) = g_interrupt_handler.load()) handler(signal);
+}
+
+}  // namespace
+
+bool interrupted_by_parent() noexcept {
+  const pid_t sender = g_interrupt_sender.load();
+  return sender > 1 && sender == ::getppid();
+}
+
 void on_interrupt(void (*handler)(int)) {
+  g_interrupt_handler = handler;
   for (const int signal : {SIGINT, SIGTERM}) {
     struct sigaction old {};
     if (::sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN) continue;  // `cmd &` in a script: SIGINT ignored
     struct sigaction action {};
-    action.sa_handler = handler;
-    action.sa_flags = SA_RESTART;
+    action.sa_sigaction = note_sender_and_handle;
+    action.sa_flags = SA_RESTART | SA_SIGINFO;
     sigemptyset(&action.sa_mask);
     sigaddset(&action.sa_mask, SIGINT);  // the other one waits for the handler to return: never nested
     sigaddset(&action.sa_mask, SIGTERM);
@@ -147,8 +167,8 @@ void say_line_now(const char* text) noexcept {
 
 void exit_interrupted_now(const char* message) noexcept {
   // SIGINT and SIGTERM at once can run the handler in two threads (on_interrupt's mask holds in the
-  // handler's own thread only; the library's threads block signals, parallel.hpp, but Open MPI's
-  // do not): one says it and exits, the other waits.
+  // handler's own thread only; the library's threads and Open MPI's block signals, parallel.hpp and
+  // mpi_session.cpp, but another library's might not): one says it and exits, the other waits.
   static std::atomic<bool> exiting{false};
   static_assert(std::atomic<bool>::is_always_lock_free, "a signal handler exchanges it");
   if (exiting.exchange(true))
@@ -352,6 +372,9 @@ int main(int argc, char** argv) {
   try {
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
+      // Under mpirun only train may run (of one global model: train's own check).
+      if (command.app->get_name() != "train")
+        if (const auto refused = cli::refuse_under_launcher("lstm-forecast " + command.app->get_name())) return *refused;
       return reached_stdout(command.run());
     }
     return fail(ExitCode::input, "no subcommand (see lstm-forecast --help)");

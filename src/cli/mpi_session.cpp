@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/parallel.hpp"
 #include "panel_flags.hpp"
@@ -23,6 +24,14 @@ int launcher_size() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
     if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
   return 1;
+}
+
+// Why a command other than global training is refused under a launcher, and what to do instead.
+std::string launcher_refusal(const std::string& what, int size) {
+  return "started by an MPI launcher with " + std::to_string(size) + " processes, where only train --series-column COL " +
+         "--mode global runs (one global model, data-parallel): " + what + " would run in every process alike, writing " +
+         "the same outputs; run one process (--threads N for more cores), or shards (--shard K/N) under GNU parallel or a "
+         "Slurm array (examples/), not under mpirun";
 }
 
 #ifdef LSTMF_MPI
@@ -45,6 +54,26 @@ void abort_mpi_world(int code) {
   if (size > 1) MPI_Abort(MPI_COMM_WORLD, code);
 #else
   (void)code;
+#endif
+}
+
+int launcher_rank() {
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMI_RANK", "PMIX_RANK"})
+    if (const char* value = std::getenv(name)) return std::max(0, std::atoi(value));
+  return 0;
+}
+
+std::optional<int> refuse_under_launcher(const std::string& what) {
+  const int size = launcher_size();
+  if (size <= 1) return std::nullopt;
+#ifdef LSTMF_MPI
+  // MPI_Finalize at exit holds every process until rank 0 has said it: one that exited first had
+  // the launcher end rank 0 (SIGTERM) before it spoke.
+  const MpiWorld world = start_mpi();
+  if (world.rank == 0) Talk() << "lstm-forecast: " << launcher_refusal(what, world.size);
+  return static_cast<int>(ExitCode::input);
+#else
+  throw InputError(launcher_refusal(what, size));
 #endif
 }
 

@@ -45,6 +45,16 @@ struct MpiWorld {
   std::function<bool(bool)> any;
 };
 MpiWorld start_mpi();
+// This process's rank as an MPI launcher announces it (OMPI_COMM_WORLD_RANK, PMI_RANK, PMIX_RANK),
+// before MPI is started, or 0: notes said alike by every process are said by the first alone.
+int launcher_rank();
+// Under an MPI launcher with several processes (mpirun -np N) only train of one global model runs
+// (data-parallel, start_mpi). Anything else (`what`: "predict", "train of one series", ...) would
+// run in every process, each doing the same work and writing the same outputs: refused, exit 2.
+// Said once, by rank 0, where MPI can hold the others until it has (they wait in MPI_Finalize);
+// a build without MPI cannot, and each process says it (an InputError). Nothing when not launched
+// so: std::nullopt, go on.
+std::optional<int> refuse_under_launcher(const std::string& what);
 // An error ends every process of an MPI run (MPI_Abort with `code`): one process failing alone (its
 // data, its memory) left the others waiting in a collective call forever. Nothing when MPI was not
 // started (or this build has none).

@@ -51,6 +51,9 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads 
 std::atomic<bool> g_saving_to_reader{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
+// Set while several MPI processes train together (on_signal tells the launcher's signal).
+std::atomic<bool> g_mpi{false};
+
 // What the first signal that asks training to stop is answered with on stderr at once
 // (stopping_notice); nullptr for none (MPI ranks other than 0, which report nothing).
 std::atomic<const char*> g_stopping_notice{nullptr};
@@ -82,7 +85,14 @@ bool writes_to_reader(const std::string& path) {
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
-  if (!g_epoch_done.load()) exit_interrupted_now("lstm-forecast: interrupted; no checkpoint was written\n");
+  if (!g_epoch_done.load()) {
+    // Under MPI, before training, the launcher ends the job when another process failed (which
+    // said why): "interrupted" after that process's error misled.
+    if (g_mpi.load() && interrupted_by_parent())
+      exit_interrupted_now("lstm-forecast: stopped by the MPI launcher (another process ended, or mpirun was interrupted); "
+                           "no checkpoint was written\n");
+    exit_interrupted_now("lstm-forecast: interrupted; no checkpoint was written\n");
+  }
   timespec clock{};
   ::clock_gettime(CLOCK_MONOTONIC, &clock);  // async-signal-safe
   const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
@@ -238,6 +248,20 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   const auto start = std::chrono::steady_clock::now();
   const bool global = config.training.mode == TrainingMode::global;
   const MpiWorld world = start_mpi();
+  // Under MPI, once this process is done (saved and said, or failed), SIGINT and SIGTERM are
+  // ignored: one now is the launcher ending the job as another process exits (130 or an error)
+  // while this one waits in MPI_Finalize. Nothing is left to stop, and rank 0 had said "stopping
+  // after this epoch" or "interrupted again" after its run's last line.
+  struct IgnoreSignalsAtEnd {
+    bool mpi;
+    ~IgnoreSignalsAtEnd() {
+      if (mpi) {
+        ::signal(SIGINT, SIG_IGN);
+        ::signal(SIGTERM, SIG_IGN);
+      }
+    }
+  } const ignore_signals_at_end{world.size > 1};
+  g_mpi = world.size > 1;
   quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
   g_stopping_notice = world.rank == 0 ? stopping_notice(!global) : nullptr;
   PanelFitOptions options;
@@ -445,9 +469,16 @@ int run_train(const TrainArgs& args) {
     log += log_line(report).dump() + "\n";
     return !interrupted();
   };
+  if (config.data.series_column.empty() || config.training.mode != TrainingMode::global)
+    if (const auto refused = refuse_under_launcher(config.data.series_column.empty()
+                                                       ? std::string("train of one series")
+                                                       : "per-series training (training.mode per-series, the default for many series)"))
+      return *refused;
   // Settings the rest of the config leaves without effect (model.dropout with one layer, as
-  // torch.nn.LSTM warns): said before training, even with --quiet, for one series or many.
+  // torch.nn.LSTM warns): said before training, even with --quiet, for one series or many; under
+  // mpirun by the first process alone.
   for (const std::string& note : settings_without_effect(config)) {
+    if (launcher_rank() != 0) break;
     // A resumed run's config is the checkpoint's, every key recorded (the recipe's patience 20 with
     // no validation rows): only the keys this command gives are its settings.
     if (resumed && args.flags.config_file.empty() && given_flag(args.flags, note.substr(0, note.find(' '))).empty())
