@@ -1,6 +1,7 @@
 #include "lstmf/time_index.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <numeric>
@@ -392,6 +393,50 @@ std::string date_order_hint(std::string_view text) {
   if (!month_first.empty()) return "month/day/year: write " + month_first + ", year first";
   return "";
 }
+
+// Dates with a month's English name (a spreadsheet's Jan 2024, January-2024, 31-Jan-2024, Jan 31,
+// 2024, 2024 Jan): how to write them, for explain_time_error. Words are split at spaces, '-', '/',
+// ',' and '.'; one month name (its first three letters or all of it, any case), one four-digit year
+// and at most one day, nothing else. "" otherwise (a two-digit year included: 1949 or 2049?).
+std::string month_name_hint(std::string_view text) {
+  std::int64_t year = 0, month = 0, day = 0;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = std::min(text.size(), text.find_first_of(" -/,.", at));
+    const std::string_view word = text.substr(at, end - at);
+    at = end + 1;
+    if (word.empty()) continue;
+    std::int64_t number = 0;
+    if (digits_at(word, 0, number) == word.size()) {
+      if (word.size() != 4 && word.size() > 2) return "";
+      std::int64_t& slot = word.size() == 4 ? year : day;
+      if (slot != 0 || number == 0) return "";
+      slot = number;
+      continue;
+    }
+    if (month != 0 || word.size() < 3) return "";
+    for (int m = 0; m < 12 && month == 0; ++m) {
+      const std::string_view name = kMonthNames[m];
+      if (word.size() != 3 && word.size() != name.size()) continue;
+      bool same = true;
+      for (std::size_t i = 0; i < word.size() && same; ++i)
+        same = std::tolower(static_cast<unsigned char>(word[i])) == std::tolower(static_cast<unsigned char>(name[i]));
+      if (same) month = m + 1;
+    }
+    if (month == 0) return "";
+  }
+  if (year == 0 || month == 0) return "";
+  char date[40];
+  if (day == 0)
+    std::snprintf(date, sizeof date, "%04lld-%02lld", static_cast<long long>(year), static_cast<long long>(month));
+  else
+    std::snprintf(date, sizeof date, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
+                  static_cast<long long>(day));
+  std::int64_t tick = 0;
+  TimeFormat format;
+  return parse_time(date, tick, format) ? std::string("write ") + date : "";
+}
+
 }  // namespace
 
 std::string explain_time_error(std::string_view text) {
@@ -422,7 +467,8 @@ std::string explain_time_error(std::string_view text) {
     case TimeStatus::bad_form:
       break;
   }
-  const std::string hint = date_order_hint(text);
+  std::string hint = date_order_hint(text);
+  if (hint.empty()) hint = month_name_hint(text);
   return (hint.empty() ? "" : hint + "; ") + "the forms understood are 2024-01-31, 2024-01-31 13:00, 2024-01-31 13:00:00, 2024-01-31T13:00:00Z, "
          "2024-01-31 13:00:00+01:00, "
          "1949-01, 1990Q1, 1990-Q1, 1990 Q1, 1949 and integer periods";

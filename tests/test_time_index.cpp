@@ -141,6 +141,18 @@ TEST_CASE("invalid timestamps are refused with a reason", "[time]") {
                              "2024-01-31 1:00", "31.01.2024T", "1/31/2024 1:00 PM", "2020.5"})  // a review: no form that reads
       CHECK_THAT(explain_time_error(text), Catch::StartsWith("the forms understood"));
   }
+  SECTION("a date with a month's name says how to write it") {
+    CHECK_THAT(explain_time_error("Jan 2024"), Catch::StartsWith("write 2024-01; the forms understood"));
+    CHECK_THAT(explain_time_error("DECEMBER-1999"), Catch::StartsWith("write 1999-12;"));
+    CHECK_THAT(explain_time_error("2024 mar"), Catch::StartsWith("write 2024-03;"));
+    CHECK_THAT(explain_time_error("31-Jan-2024"), Catch::StartsWith("write 2024-01-31;"));
+    CHECK_THAT(explain_time_error("Feb 29, 2024"), Catch::StartsWith("write 2024-02-29;"));
+    CHECK_THAT(explain_time_error("5 May 2024"), Catch::StartsWith("write 2024-05-05;"));
+    // A two-digit year, a day the month lacks, a time, another language, two months: the forms alone.
+    for (const char* text : {"Jan-24", "Feb 30 2024", "Jan 2024 13:00", "Janvier 2024", "Sept 2024", "Jan Feb 2024",
+                             "Jan 2024 2025", "Ja 2024", "Jan 000 2024", "Jan 0 2024"})
+      CHECK_THAT(explain_time_error(text), Catch::StartsWith("the forms understood"));
+  }
 }
 
 TEST_CASE("a datetime with a UTC offset keeps its clock time and writes the offset back", "[time]") {
