@@ -1248,7 +1248,8 @@ TEST_CASE("a build without MPI started by an MPI launcher of several processes r
                   dir.path()).exit_code == 0);
   const RunResult predict = run_cli("predict --model m.json --output f.csv", dir.path(), "", "PMI_SIZE=3 ");
   CHECK(predict.exit_code == 2);
-  CHECK_THAT(predict.err, Contains("with 3 processes") && Contains("lstm-forecast predict would run in every process alike"));
+  CHECK_THAT(predict.err, Contains("with 3 processes") && Contains("lstm-forecast predict would run in every process alike") &&
+                              Contains("env -u PMI_SIZE lstm-forecast ... runs there as one process"));
   CHECK_FALSE(file_exists(dir.file("f.csv")));
   // A global model: the build cannot, and says how to build one that can.
   dir.write("p.csv", "id,value\n" + std::string("a,1\na,2\n"));

@@ -19,11 +19,18 @@
 namespace lstmf::cli {
 namespace {
 
-// The process count an MPI launcher (Open MPI, MPICH/PMI, PMIx) announces, or 1.
-int launcher_size() {
+// The variable by which an MPI launcher (Open MPI, MPICH/PMI, PMIx) announces the process count,
+// or nullptr.
+const char* launcher_variable() {
   for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE"})
-    if (const char* value = std::getenv(name)) return std::max(1, std::atoi(value));
-  return 1;
+    if (std::getenv(name) != nullptr) return name;
+  return nullptr;
+}
+
+// That count, or 1.
+int launcher_size() {
+  const char* name = launcher_variable();
+  return name != nullptr ? std::max(1, std::atoi(std::getenv(name))) : 1;
 }
 
 // Why a command other than global training is refused under a launcher, and what to do instead.
@@ -31,7 +38,8 @@ std::string launcher_refusal(const std::string& what, int size) {
   return "started by an MPI launcher with " + std::to_string(size) + " processes, where only train --series-column COL " +
          "--mode global runs (one global model, data-parallel): " + what + " would run in every process alike, writing " +
          "the same outputs; run one process (--threads N for more cores), or shards (--shard K/N) under GNU parallel or a "
-         "Slurm array (examples/), not under mpirun";
+         "Slurm array (examples/), not under mpirun. (A program of yours that mpirun started passes its " +
+         launcher_variable() + " on: env -u " + launcher_variable() + " lstm-forecast ... runs there as one process)";
 }
 
 #ifdef LSTMF_MPI
