@@ -183,21 +183,29 @@ TEST_CASE("under mpirun every command but the training of one global model is re
   // Each had run in both processes: a single series trained twice, predict's rows printed twice.
   const std::string refused = "where only train --series-column COL --mode global runs";
   for (const auto& [args, what] : std::vector<std::pair<std::string, std::string>>{
-           {"train --data panel.csv --target value --time-column date --series s0 --output m.json",
-            "--series, --series-file and --shard pick"},  // usage first, as in one process
            {"train --data panel.csv --series-column id --target value --time-column date --output m.json",
             "per-series training (training.mode per-series, the default for many series) would run in every process"},
            {"predict --model one.json --output f.csv", "lstm-forecast predict would run in every process"},
-           {"inspect --data panel.csv --series-column id --target value", "lstm-forecast inspect would run"}}) {
+           {"inspect --data panel.csv --series-column id --target value", "lstm-forecast inspect would run"},
+           // The others found stdin empty and failed on that, after "data-parallel over 2 processes".
+           {"train --data - --series-column id --target value --time-column date --mode global --output m.json",
+            "--data -: mpirun gives stdin to rank 0 alone"},
+           {"train --data panel.csv --series-file - --series-column id --target value --time-column date --mode global "
+            "--output m.json", "--series-file -: mpirun gives stdin to rank 0 alone"}}) {
     const RunResult r = run_shell(mpirun + args, dir.path());
     INFO(args << "\n" << r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
     CHECK_THAT(r.err, Contains(what));
-    if (r.err.find(refused) != std::string::npos) CHECK(r.err.find(refused) == r.err.rfind(refused));
+    CHECK(r.err.find(what) == r.err.rfind(what));  // once
+    CHECK(r.err.find("data-parallel over") == std::string::npos);
     CHECK_FALSE(file_exists(dir.file("m.json")));
     CHECK_FALSE(file_exists(dir.file("f.csv")));
   }
+  // A usage error comes first, as in one process (each process says it: MPI is not started).
+  const RunResult usage = run_shell(mpirun + "train --data panel.csv --target value --series s0 --output m.json", dir.path());
+  CHECK(usage.exit_code == 2);
+  CHECK_THAT(usage.err, Contains("--series, --series-file and --shard pick"));
   const RunResult single = run_shell(mpirun + "train --data panel.csv --target value --time-column date --output m.json", dir.path());
   CHECK(single.exit_code == 2);
   CHECK_THAT(single.err, Contains("train of one series would run in every process alike"));

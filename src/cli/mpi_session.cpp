@@ -71,18 +71,38 @@ int launcher_rank() {
   return 0;
 }
 
+#ifdef LSTMF_MPI
+// Every process refuses the run alike: rank 0 says `message`, and each exits 2. MPI_Finalize at
+// exit holds every process until rank 0 has said it: one that exited first had the launcher end
+// rank 0 (SIGTERM) before it spoke.
+int refused_by_all(const std::string& message) {
+  const MpiWorld world = start_mpi();
+  if (world.rank == 0) Talk() << "lstm-forecast: " << message;
+  return static_cast<int>(ExitCode::input);
+}
+#endif
+
 std::optional<int> refuse_under_launcher(const std::string& what) {
   const int size = launcher_size();
   if (size <= 1) return std::nullopt;
 #ifdef LSTMF_MPI
-  // MPI_Finalize at exit holds every process until rank 0 has said it: one that exited first had
-  // the launcher end rank 0 (SIGTERM) before it spoke.
-  const MpiWorld world = start_mpi();
-  if (world.rank == 0) Talk() << "lstm-forecast: " << launcher_refusal(what, world.size);
-  return static_cast<int>(ExitCode::input);
+  return refused_by_all(launcher_refusal(what, size));
 #else
   throw InputError(launcher_refusal(what, size));
 #endif
+}
+
+std::optional<int> refuse_stdin_under_launcher(const std::vector<std::pair<std::string, std::string>>& inputs) {
+#ifdef LSTMF_MPI
+  if (launcher_size() <= 1) return std::nullopt;
+  for (const auto& [flag, path] : inputs)
+    if (path == "-" || path == "/dev/stdin")
+      return refused_by_all(flag + " " + path + ": mpirun gives stdin to rank 0 alone, and every process reads it; "
+                            "give a file every process can read");
+#else
+  (void)inputs;  // start_mpi refuses the run
+#endif
+  return std::nullopt;
 }
 
 MpiWorld start_mpi() {

@@ -55,6 +55,9 @@ int launcher_rank();
 // a build without MPI cannot, and each process says it (an InputError). Nothing when not launched
 // so: std::nullopt, go on.
 std::optional<int> refuse_under_launcher(const std::string& what);
+// Under such a launcher, for the run it allows: an input ({flag, path}) read from stdin, which the
+// launcher gives to rank 0 alone (the others found it empty), is refused alike.
+std::optional<int> refuse_stdin_under_launcher(const std::vector<std::pair<std::string, std::string>>& inputs);
 // An error ends every process of an MPI run (MPI_Abort with `code`): one process failing alone (its
 // data, its memory) left the others waiting in a collective call forever. Nothing when MPI was not
 // started (or this build has none).

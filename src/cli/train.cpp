@@ -469,11 +469,14 @@ int run_train(const TrainArgs& args) {
     log += log_line(report).dump() + "\n";
     return !interrupted();
   };
-  if (config.data.series_column.empty() || config.training.mode != TrainingMode::global)
+  if (config.data.series_column.empty() || config.training.mode != TrainingMode::global) {
     if (const auto refused = refuse_under_launcher(config.data.series_column.empty()
                                                        ? std::string("train of one series")
                                                        : "per-series training (training.mode per-series, the default for many series)"))
       return *refused;
+  } else if (const auto refused = refuse_stdin_under_launcher({{data, config.data.path}, {"--series-file", args.panel.series_file}})) {
+    return *refused;
+  }
   // Settings the rest of the config leaves without effect (model.dropout with one layer, as
   // torch.nn.LSTM warns): said before training, even with --quiet, for one series or many; under
   // mpirun by the first process alone.
