@@ -899,9 +899,18 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   // The series' values are held already; the rest is what training will take.
   std::uint64_t held = 0;
   for (const Series& s : set.series) held += static_cast<std::uint64_t>(s.values.size()) * sizeof(double);
+  // The processes of one MPI run on this machine each hold the data and the model (rank 0 alone
+  // writes the checkpoint), at the same time: their sum must fit.
+  const auto here = static_cast<std::uint64_t>(std::max(1, options.parallel.ranks_here));
+  MemoryEstimate need = estimate_panel_memory(config, set);
+  for (std::uint64_t* part : {&need.data, &need.model, &need.activations, &need.overhead, &need.validation})
+    *part = *part > std::numeric_limits<std::uint64_t>::max() / here ? std::numeric_limits<std::uint64_t>::max() : *part * here;
   try {
-    check_memory(estimate_panel_memory(config, set), held, available_memory());
+    check_memory(need, held * here, available_memory());
   } catch (const MemoryError& e) {
+    if (here > 1)
+      throw MemoryError(std::string(e.what()) + " (for the " + std::to_string(here) +
+                        " MPI processes on this machine, each holding the data and the model: or start fewer per machine)");
     if (config.training.mode == TrainingMode::global || set.series.size() < 2) throw;
     // Every trained model is held until the checkpoint is written: shards each hold their own.
     throw MemoryError(std::string(e.what()) + ", or train the series in shards (--shard K/N, one process each, then merge)");

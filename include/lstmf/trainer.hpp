@@ -82,6 +82,7 @@ int use_threads(int threads);
 struct DataParallel {
   int rank = 0;
   int ranks = 1;
+  int ranks_here = 1;  // of them, the processes on this machine, which share its memory
   std::function<void(float* gradient, long size, double& loss)> sum;
   // True when every process passed the same value (collective: every process must call it at the
   // same point): the processes check that they read the same data and settings before training.

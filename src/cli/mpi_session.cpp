@@ -124,6 +124,12 @@ MpiWorld start_mpi() {
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &world.rank);
   MPI_Comm_size(MPI_COMM_WORLD, &world.size);
+  MPI_Comm here = MPI_COMM_NULL;  // the processes that share this one's memory (MPI-3)
+  MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world.rank, MPI_INFO_NULL, &here);
+  if (here != MPI_COMM_NULL) {
+    MPI_Comm_size(here, &world.parallel.ranks_here);
+    MPI_Comm_free(&here);
+  }
   // One MPI_Allreduce per batch: the gradient and, in one more element, the loss.
   auto buffer = std::make_shared<std::vector<float>>();
   world.parallel.rank = world.rank;
