@@ -341,6 +341,21 @@ std::size_t digits_at(std::string_view text, std::size_t pos, std::int64_t& valu
   return end - pos;
 }
 
+// YYYY-MM-DD (YYYY-MM when `day` is 0) followed by `rest` (a time of day), when parse_time reads
+// it; "" otherwise (month 13, 30 February, 2024-01-31 1:00).
+std::string iso_time_that_reads(std::int64_t year, std::int64_t month, std::int64_t day, std::string_view rest) {
+  char date[72];
+  if (day == 0)
+    std::snprintf(date, sizeof date, "%04lld-%02lld", static_cast<long long>(year), static_cast<long long>(month));
+  else
+    std::snprintf(date, sizeof date, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
+                  static_cast<long long>(day));
+  const std::string suggested = date + std::string(rest);
+  std::int64_t tick = 0;
+  TimeFormat format;
+  return parse_time(suggested, tick, format) ? suggested : "";
+}
+
 // Dates written in another order, with other separators or without leading zeros (a
 // spreadsheet's 1/31/2024 or 31.01.2024, 2024/01/31, 2024-1-5): how the date reads and how to
 // write it, for explain_time_error. A day and month both 12 or less could be either order. "" when
@@ -368,17 +383,8 @@ std::string date_order_hint(std::string_view text) {
   if (end != text.size() && text[end] != ' ' && text[end] != 'T') return "";
   // The form suggested, when it reads (parse_time refuses month 13, 30 February, and 2024-01-31
   // 1:00, where the time is what is wrong); "" otherwise.
-  const auto iso = [&](std::int64_t year, std::int64_t month, std::int64_t day) -> std::string {
-    char date[72];
-    if (day == 0)
-      std::snprintf(date, sizeof date, "%04lld-%02lld", static_cast<long long>(year), static_cast<long long>(month));
-    else
-      std::snprintf(date, sizeof date, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
-                    static_cast<long long>(day));
-    const std::string suggested = date + std::string(text.substr(end));
-    std::int64_t tick = 0;
-    TimeFormat format;
-    return parse_time(suggested, tick, format) ? suggested : "";
+  const auto iso = [&](std::int64_t year, std::int64_t month, std::int64_t day) {
+    return iso_time_that_reads(year, month, day, text.substr(end));
   };
   if (a_digits == 4) {  // 2024/01/31, 2024.01: year first, another separator
     const std::string date = iso(a, b, has_day ? c : 0);
@@ -426,15 +432,8 @@ std::string month_name_hint(std::string_view text) {
     if (month == 0) return "";
   }
   if (year == 0 || month == 0) return "";
-  char date[40];
-  if (day == 0)
-    std::snprintf(date, sizeof date, "%04lld-%02lld", static_cast<long long>(year), static_cast<long long>(month));
-  else
-    std::snprintf(date, sizeof date, "%04lld-%02lld-%02lld", static_cast<long long>(year), static_cast<long long>(month),
-                  static_cast<long long>(day));
-  std::int64_t tick = 0;
-  TimeFormat format;
-  return parse_time(date, tick, format) ? std::string("write ") + date : "";
+  const std::string date = iso_time_that_reads(year, month, day, "");
+  return date.empty() ? "" : "write " + date;
 }
 
 }  // namespace
