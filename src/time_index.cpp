@@ -401,14 +401,17 @@ std::string date_order_hint(std::string_view text) {
 }
 
 // Dates with a month's English name (a spreadsheet's Jan 2024, January-2024, 31-Jan-2024, Jan 31,
-// 2024, 2024 Jan): how to write them, for explain_time_error. Words are split at spaces, '-', '/',
-// ',' and '.'; one month name (its first three letters or all of it, any case), one four-digit year
-// and at most one day, nothing else. "" otherwise (a two-digit year included: 1949 or 2049?).
+// 2024, 2024 Jan): how to write them, for explain_time_error. Words are split at spaces, '-', '/'
+// and ','; one month name (M: its first three letters or all of it, any case), one four-digit year
+// (Y) and at most one day (D) of one or two digits, in an order English writes dates: M Y, Y M,
+// D M Y, M D Y, Y M D. "" otherwise: a two-digit year (1949 or 2049?), a month number as well
+// (2024-01 Jan), a number after the year (Jan 2024 13: an hour?), a decimal (Jan 2024.5).
 std::string month_name_hint(std::string_view text) {
   std::int64_t year = 0, month = 0, day = 0;
+  std::string order;  // "MY", "DMY", ...
   std::size_t at = 0;
   while (at < text.size()) {
-    const std::size_t end = std::min(text.size(), text.find_first_of(" -/,.", at));
+    const std::size_t end = std::min(text.size(), text.find_first_of(" -/,", at));
     const std::string_view word = text.substr(at, end - at);
     at = end + 1;
     if (word.empty()) continue;
@@ -418,8 +421,10 @@ std::string month_name_hint(std::string_view text) {
       std::int64_t& slot = word.size() == 4 ? year : day;
       if (slot != 0 || number == 0) return "";
       slot = number;
+      order += word.size() == 4 ? 'Y' : 'D';
       continue;
     }
+    order += 'M';
     if (month != 0 || word.size() < 3) return "";
     for (int m = 0; m < 12 && month == 0; ++m) {
       const std::string_view name = kMonthNames[m];
@@ -431,7 +436,7 @@ std::string month_name_hint(std::string_view text) {
     }
     if (month == 0) return "";
   }
-  if (year == 0 || month == 0) return "";
+  if (order != "MY" && order != "YM" && order != "DMY" && order != "MDY" && order != "YMD") return "";
   const std::string date = iso_time_that_reads(year, month, day, "");
   return date.empty() ? "" : "write " + date;
 }

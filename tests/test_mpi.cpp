@@ -52,6 +52,21 @@ double largest_difference(const nlohmann::json& a, const nlohmann::json& b, cons
   return largest;
 }
 
+// The shell's words for the pid of rank 1 of the run in the current folder: another test's or job's
+// lstm-forecast works in another folder.
+std::string rank_one_here() {
+  return "$(for p in $(pgrep -x lstm-forecast); do [ \"$(readlink /proc/$p/cwd)\" = \"$(pwd -P)\" ] && "
+         "tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && echo $p; done)";
+}
+
+// mpirun training one global model on panel.csv until a signal stops it, with progress lines.
+std::string endless_mpi_training() {
+  return "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 10 120 '" + std::string(LSTMF_MPIEXEC) +
+         "' -np 2 --oversubscribe '" + std::string(LSTMF_BINARY) +
+         "' train --data panel.csv --series-column id --target value --time-column date --look-back 6 "
+         "--horizon 2 --hidden 8 --epochs 1000000 --patience 0 --mode global --threads 1 --progress --output m.json";
+}
+
 }  // namespace
 
 TEST_CASE("mpirun -np 2 trains the global model of one process with the same batch, bit for bit each time", "[mpi]") {
@@ -139,14 +154,8 @@ TEST_CASE("under mpirun a signal to one process stops them all at the same epoch
   dir.write("panel.csv", panel_csv());
   // Rank 1 alone is interrupted, once rank 0 has shown its second epoch (it had saved and waited
   // in MPI_Finalize while rank 1 waited in the next batch's sum).
-  const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 10 120 '" +
-                             std::string(LSTMF_MPIEXEC) + "' -np 2 --oversubscribe '" + std::string(LSTMF_BINARY) +
-                             "' train --data panel.csv --series-column id --target value --time-column date --look-back 6 "
-                             "--horizon 2 --hidden 8 --epochs 1000000 --patience 0 --mode global --threads 1 --progress "
-                             "--output m.json";
-  // Rank 1 of this test's run: another test's or job's lstm-forecast works in another folder.
-  const std::string rank_one = "$(for p in $(pgrep -x lstm-forecast); do [ \"$(readlink /proc/$p/cwd)\" = \"$(pwd -P)\" ] && "
-                               "tr '\\0' '\\n' < /proc/$p/environ | grep -qx OMPI_COMM_WORLD_RANK=1 && echo $p; done)";
+  const std::string mpirun = endless_mpi_training();
+  const std::string rank_one = rank_one_here();
   // Once training runs, the signal masks of every thread but each process's first (MPI_Init's
   // progress threads, which had none blocked: a handler could run there while the main thread
   // replaced a live temporary, as on the pool's workers; --threads 1 starts no worker of ours).
@@ -172,7 +181,7 @@ TEST_CASE("under mpirun a signal to one process stops them all at the same epoch
   CHECK(run_cli("predict --model m.json", dir.path()).exit_code == 0);
 }
 
-TEST_CASE("under mpirun every command but the training of one global model is refused once and writes nothing", "[mpi]") {
+TEST_CASE("under mpirun every command but the training of one global model is refused and writes nothing", "[mpi]") {
   TempDir dir;
   dir.write("panel.csv", panel_csv());
   const std::string mpirun = "OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 timeout -k 10 120 '" +
@@ -181,23 +190,25 @@ TEST_CASE("under mpirun every command but the training of one global model is re
                   "--epochs 1 --quiet --output one.json",
                   dir.path()).exit_code == 0);
   // Each had run in both processes: a single series trained twice, predict's rows printed twice.
-  const std::string refused = "where only train --series-column COL --mode global runs";
+  // Each process says why, without starting MPI (which fails in a program an MPI process started).
   for (const auto& [args, what] : std::vector<std::pair<std::string, std::string>>{
            {"train --data panel.csv --series-column id --target value --time-column date --output m.json",
-            "per-series training (training.mode per-series, the default for many series) would run in every process"},
+            "started by an MPI launcher with 2 processes, where only train --series-column COL --mode global runs "
+            "(data-parallel): per-series training (training.mode per-series, the default for many series) would run in "
+            "every process alike"},
            {"predict --model one.json --output f.csv", "lstm-forecast predict would run in every process"},
            {"inspect --data panel.csv --series-column id --target value", "lstm-forecast inspect would run"},
            // The others found stdin empty and failed on that, after "data-parallel over 2 processes".
            {"train --data - --series-column id --target value --time-column date --mode global --output m.json",
-            "--data -: mpirun gives stdin to rank 0 alone"},
+            "--data -: an MPI launcher gives stdin to rank 0 alone"},
            {"train --data panel.csv --series-file - --series-column id --target value --time-column date --mode global "
-            "--output m.json", "--series-file -: mpirun gives stdin to rank 0 alone"}}) {
+            "--output m.json", "--series-file -: an MPI launcher gives stdin to rank 0 alone"},
+           {"train --config - --output m.json", "--config -: an MPI launcher gives stdin to rank 0 alone"}}) {
     const RunResult r = run_shell(mpirun + args, dir.path());
     INFO(args << "\n" << r.err);
     CHECK(r.exit_code == 2);
     CHECK(r.out.empty());
     CHECK_THAT(r.err, Contains(what));
-    CHECK(r.err.find(what) == r.err.rfind(what));  // once
     CHECK(r.err.find("data-parallel over") == std::string::npos);
     CHECK_FALSE(file_exists(dir.file("m.json")));
     CHECK_FALSE(file_exists(dir.file("f.csv")));
@@ -209,6 +220,21 @@ TEST_CASE("under mpirun every command but the training of one global model is re
   const RunResult single = run_shell(mpirun + "train --data panel.csv --target value --time-column date --output m.json", dir.path());
   CHECK(single.exit_code == 2);
   CHECK_THAT(single.err, Contains("train of one series would run in every process alike"));
+}
+
+TEST_CASE("under mpirun a process killed in training has the launcher end the others at once, promising no save", "[mpi]") {
+  TempDir dir;
+  dir.write("panel.csv", panel_csv());
+  // Rank 0, sent SIGTERM by mpirun, had said "stopping after this epoch to save the best checkpoint
+  // so far" and was killed a second later without saving (rank 1 never ends the epoch).
+  const RunResult r = run_shell(signal_when(endless_mpi_training(), "grep -q 'epoch 2/' err", "KILL", rank_one_here()), dir.path());
+  const std::string err = read_file(dir.file("err"));
+  INFO(err);
+  CHECK(r.out != "0\n");
+  CHECK_THAT(err, Contains("lstm-forecast: stopped by the MPI launcher (another process ended, or the launcher was "
+                           "interrupted: signal the processes themselves to save); no checkpoint was written"));
+  CHECK(err.find("stopping after this epoch") == std::string::npos);
+  CHECK_FALSE(file_exists(dir.file("m.json")));
 }
 
 #endif

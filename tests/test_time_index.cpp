@@ -149,8 +149,12 @@ TEST_CASE("invalid timestamps are refused with a reason", "[time]") {
     CHECK_THAT(explain_time_error("Feb 29, 2024"), Catch::StartsWith("write 2024-02-29;"));
     CHECK_THAT(explain_time_error("5 May 2024"), Catch::StartsWith("write 2024-05-05;"));
     // A two-digit year, a day the month lacks, a time, another language, two months: the forms alone.
+    CHECK_THAT(explain_time_error("2024 Jan 5"), Catch::StartsWith("write 2024-01-05;"));
+    // A two-digit year, a day the month lacks, a time, another language, two months, a month number
+    // as well, a number after the year (an hour?), a decimal year (a review): the forms alone.
     for (const char* text : {"Jan-24", "Feb 30 2024", "Jan 2024 13:00", "Janvier 2024", "Sept 2024", "Jan Feb 2024",
-                             "Jan 2024 2025", "Ja 2024", "Jan 000 2024", "Jan 0 2024"})
+                             "Jan 2024 2025", "Ja 2024", "Jan 000 2024", "Jan 0 2024", "2024-01 Jan", "Jan 2024 13",
+                             "Jan/2024/5", "Jan 2024.5", "2024.5 Jan", "5 2024 Jan"})
       CHECK_THAT(explain_time_error(text), Catch::StartsWith("the forms understood"));
   }
 }

@@ -59,9 +59,8 @@ std::optional<MissingPolicy> history_missing(const CLI::Option& option, const st
 // handler runs, in that thread: SIGINT and SIGTERM together do not nest handlers there (another
 // thread can take the other one: exit_interrupted_now lets only one exit and speak).
 void on_interrupt(void (*handler)(int));
-// From that handler (async-signal-safe): whether the signal came from this process's parent (under
-// mpirun, the launcher ending the job as another process ended, or forwarding its own interrupt).
-bool interrupted_by_parent() noexcept;
+// From that handler (async-signal-safe): the process that sent the signal (kill, sigqueue), or 0.
+pid_t interrupt_sender() noexcept;
 // From a signal handler (async-signal-safe): writes `text` on stderr, whatever that write returns,
 // without SIGPIPE (a stderr whose reader has gone), errno kept. say_line_now starts the line with
 // line_start(), in the same write (at most 1 KB).

@@ -117,6 +117,7 @@ Talk::~Talk() {
 namespace {
 
 std::atomic<void (*)(int)> g_interrupt_handler{nullptr};
+static_assert(std::atomic<void (*)(int)>::is_always_lock_free, "a signal handler loads it");
 std::atomic<pid_t> g_interrupt_sender{0};
 static_assert(std::atomic<pid_t>::is_always_lock_free, "a signal handler stores it");
 
@@ -128,10 +129,7 @@ extern "C" void note_sender_and_handle(int signal, siginfo_t* info, void*) {
 
 }  // namespace
 
-bool interrupted_by_parent() noexcept {
-  const pid_t sender = g_interrupt_sender.load();
-  return sender > 1 && sender == ::getppid();
-}
+pid_t interrupt_sender() noexcept { return g_interrupt_sender.load(); }
 
 void on_interrupt(void (*handler)(int)) {
   g_interrupt_handler = handler;
@@ -373,8 +371,7 @@ int main(int argc, char** argv) {
     for (const auto& command : commands) {
       if (!command.app->parsed()) continue;
       // Under mpirun only train may run (of one global model: train's own check).
-      if (command.app->get_name() != "train")
-        if (const auto refused = cli::refuse_under_launcher("lstm-forecast " + command.app->get_name())) return *refused;
+      if (command.app->get_name() != "train") cli::refuse_under_launcher("lstm-forecast " + command.app->get_name());
       return reached_stdout(command.run());
     }
     return fail(ExitCode::input, "no subcommand (see lstm-forecast --help)");

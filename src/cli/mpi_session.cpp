@@ -35,11 +35,15 @@ int launcher_size() {
 
 // Why a command other than global training is refused under a launcher, and what to do instead.
 std::string launcher_refusal(const std::string& what, int size) {
-  return "started by an MPI launcher with " + std::to_string(size) + " processes, where only train --series-column COL " +
-         "--mode global runs (one global model, data-parallel): " + what + " would run in every process alike, writing " +
-         "the same outputs; run one process (--threads N for more cores), or shards (--shard K/N) under GNU parallel or a "
-         "Slurm array (examples/), not under mpirun. (A program of yours that mpirun started passes its " +
-         launcher_variable() + " on: env -u " + launcher_variable() + " lstm-forecast ... runs there as one process)";
+#ifdef LSTMF_MPI
+  const std::string where = ", where only train --series-column COL --mode global runs (data-parallel): ";
+#else
+  const std::string where = ", and this lstm-forecast was built without MPI: ";
+#endif
+  return "started by an MPI launcher with " + std::to_string(size) + " processes" + where + what +
+         " would run in every process alike; run it as one process, or split the series with --shard K/N under GNU "
+         "parallel or a Slurm array (examples/). From a program the launcher started: env -u " + launcher_variable() +
+         " lstm-forecast ...";
 }
 
 #ifdef LSTMF_MPI
@@ -71,38 +75,16 @@ int launcher_rank() {
   return 0;
 }
 
-#ifdef LSTMF_MPI
-// Every process refuses the run alike: rank 0 says `message`, and each exits 2. MPI_Finalize at
-// exit holds every process until rank 0 has said it: one that exited first had the launcher end
-// rank 0 (SIGTERM) before it spoke.
-int refused_by_all(const std::string& message) {
-  const MpiWorld world = start_mpi();
-  if (world.rank == 0) Talk() << "lstm-forecast: " << message;
-  return static_cast<int>(ExitCode::input);
-}
-#endif
-
-std::optional<int> refuse_under_launcher(const std::string& what) {
-  const int size = launcher_size();
-  if (size <= 1) return std::nullopt;
-#ifdef LSTMF_MPI
-  return refused_by_all(launcher_refusal(what, size));
-#else
-  throw InputError(launcher_refusal(what, size));
-#endif
+void refuse_under_launcher(const std::string& what) {
+  if (const int size = launcher_size(); size > 1) throw InputError(launcher_refusal(what, size));
 }
 
-std::optional<int> refuse_stdin_under_launcher(const std::vector<std::pair<std::string, std::string>>& inputs) {
-#ifdef LSTMF_MPI
-  if (launcher_size() <= 1) return std::nullopt;
+void refuse_stdin_under_launcher(const std::vector<std::pair<std::string, std::string>>& inputs) {
+  if (launcher_size() <= 1) return;
   for (const auto& [flag, path] : inputs)
     if (path == "-" || path == "/dev/stdin")
-      return refused_by_all(flag + " " + path + ": mpirun gives stdin to rank 0 alone, and every process reads it; "
-                            "give a file every process can read");
-#else
-  (void)inputs;  // start_mpi refuses the run
-#endif
-  return std::nullopt;
+      throw InputError(flag + " " + path + ": an MPI launcher gives stdin to rank 0 alone, and every process reads it; "
+                       "give a file every process can read");
 }
 
 MpiWorld start_mpi() {

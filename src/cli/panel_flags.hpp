@@ -50,14 +50,13 @@ MpiWorld start_mpi();
 int launcher_rank();
 // Under an MPI launcher with several processes (mpirun -np N) only train of one global model runs
 // (data-parallel, start_mpi). Anything else (`what`: "predict", "train of one series", ...) would
-// run in every process, each doing the same work and writing the same outputs: refused, exit 2.
-// Said once, by rank 0, where MPI can hold the others until it has (they wait in MPI_Finalize);
-// a build without MPI cannot, and each process says it (an InputError). Nothing when not launched
-// so: std::nullopt, go on.
-std::optional<int> refuse_under_launcher(const std::string& what);
-// Under such a launcher, for the run it allows: an input ({flag, path}) read from stdin, which the
-// launcher gives to rank 0 alone (the others found it empty), is refused alike.
-std::optional<int> refuse_stdin_under_launcher(const std::vector<std::pair<std::string, std::string>>& inputs);
+// run in every process, each doing the same work and writing the same outputs: InputError, which
+// each process says (MPI is not started for it: MPI_Init fails in a program that an MPI process
+// started, which inherits the launcher's variables, and its job hung).
+void refuse_under_launcher(const std::string& what);
+// Under such a launcher: an input ({flag, path}) read from stdin, which the launcher gives to rank 0
+// alone (the others found it empty), is refused alike.
+void refuse_stdin_under_launcher(const std::vector<std::pair<std::string, std::string>>& inputs);
 // An error ends every process of an MPI run (MPI_Abort with `code`): one process failing alone (its
 // data, its memory) left the others waiting in a collective call forever. Nothing when MPI was not
 // started (or this build has none).

@@ -10,8 +10,9 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <filesystem>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -51,8 +52,22 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads 
 std::atomic<bool> g_saving_to_reader{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
-// Set while several MPI processes train together (on_signal tells the launcher's signal).
-std::atomic<bool> g_mpi{false};
+// While several MPI processes train together, the pid of this one's parent when that is the MPI
+// launcher's process (its name: mpirun, orted, prted, Hydra's proxy, slurmstepd), else 0: a signal
+// from it is the launcher ending the job (on_signal).
+std::atomic<pid_t> g_launcher{0};
+static_assert(std::atomic<pid_t>::is_always_lock_free, "the signal handler reads it");
+
+pid_t launcher_parent() {
+  const pid_t parent = ::getppid();
+  std::ifstream comm("/proc/" + std::to_string(parent) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  for (const char* launcher : {"mpirun", "mpiexec", "orterun", "orted", "prterun", "prted", "hydra_pmi_proxy", "pmi_proxy",
+                               "slurmstepd"})
+    if (name == launcher) return parent;
+  return 0;
+}
 
 // What the first signal that asks training to stop is answered with on stderr at once
 // (stopping_notice); nullptr for none (MPI ranks other than 0, which report nothing).
@@ -85,14 +100,14 @@ bool writes_to_reader(const std::string& path) {
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
-  if (!g_epoch_done.load()) {
-    // Under MPI, before training, the launcher ends the job when another process failed (which
-    // said why): "interrupted" after that process's error misled.
-    if (g_mpi.load() && interrupted_by_parent())
-      exit_interrupted_now("lstm-forecast: stopped by the MPI launcher (another process ended, or mpirun was interrupted); "
-                           "no checkpoint was written\n");
-    exit_interrupted_now("lstm-forecast: interrupted; no checkpoint was written\n");
-  }
+  // Under MPI the launcher ends the job (SIGTERM, then SIGKILL a second later) when another process
+  // failed, which said why, or died, or when the launcher itself was interrupted: no process can
+  // finish the epoch with the others, so nothing is saved. "Interrupted" after another process's
+  // error misled, and "stopping after this epoch to save" promised a save that never came.
+  if (const pid_t launcher = g_launcher.load(); launcher > 1 && interrupt_sender() == launcher)
+    exit_interrupted_now("lstm-forecast: stopped by the MPI launcher (another process ended, or the launcher was "
+                         "interrupted: signal the processes themselves to save); no checkpoint was written\n");
+  if (!g_epoch_done.load()) exit_interrupted_now("lstm-forecast: interrupted; no checkpoint was written\n");
   timespec clock{};
   ::clock_gettime(CLOCK_MONOTONIC, &clock);  // async-signal-safe
   const long long now = static_cast<long long>(clock.tv_sec) * 1000000000LL + clock.tv_nsec;
@@ -261,7 +276,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
       }
     }
   } const ignore_signals_at_end{world.size > 1};
-  g_mpi = world.size > 1;
+  if (world.size > 1) g_launcher = launcher_parent();
   quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
   g_stopping_notice = world.rank == 0 ? stopping_notice(!global) : nullptr;
   PanelFitOptions options;
@@ -357,6 +372,14 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
                           : "; no series had finished training, no checkpoint was written");
     return static_cast<int>(ExitCode::interrupted);
   }
+  // Rank 0 signalled while it saved, after the processes had agreed the run was whole: as one
+  // process says it (run_train), the checkpoint holds the whole run (it had exited 0 after "stopping
+  // after this epoch").
+  if (world.size > 1 && world.rank == 0 && trained && !keep_going()) {
+    Talk() << "lstm-forecast: interrupted after training had ended: " << config.output.path
+           << " holds the whole run (nothing was cut short)";
+    return static_cast<int>(ExitCode::interrupted);
+  }
   return 0;
 }
 
@@ -369,6 +392,7 @@ struct TrainArgs {
 };
 
 int run_train(const TrainArgs& args) {
+  refuse_stdin_under_launcher({{"--config", args.flags.config_file}});  // before it is read
   Config base;
   check_stdin_once({{"--resume", args.resume},
                     {"--config", args.flags.config_file},
@@ -469,14 +493,11 @@ int run_train(const TrainArgs& args) {
     log += log_line(report).dump() + "\n";
     return !interrupted();
   };
-  if (config.data.series_column.empty() || config.training.mode != TrainingMode::global) {
-    if (const auto refused = refuse_under_launcher(config.data.series_column.empty()
-                                                       ? std::string("train of one series")
-                                                       : "per-series training (training.mode per-series, the default for many series)"))
-      return *refused;
-  } else if (const auto refused = refuse_stdin_under_launcher({{data, config.data.path}, {"--series-file", args.panel.series_file}})) {
-    return *refused;
-  }
+  if (config.data.series_column.empty() || config.training.mode != TrainingMode::global)
+    refuse_under_launcher(config.data.series_column.empty()
+                              ? std::string("train of one series")
+                              : "per-series training (training.mode per-series, the default for many series)");
+  refuse_stdin_under_launcher({{data, config.data.path}, {"--series-file", args.panel.series_file}});
   // Settings the rest of the config leaves without effect (model.dropout with one layer, as
   // torch.nn.LSTM warns): said before training, even with --quiet, for one series or many; under
   // mpirun by the first process alone.
