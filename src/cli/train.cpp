@@ -52,9 +52,11 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads 
 std::atomic<bool> g_saving_to_reader{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
-// While several MPI processes train together, the pid of this one's parent when that is the MPI
-// launcher's process (its name: mpirun, orted, prted, Hydra's proxy, slurmstepd), else 0: a signal
-// from it is the launcher ending the job (on_signal).
+// While several MPI processes train together, the pid of this one's parent when that is Open MPI's
+// launcher (its name: mpirun, orted, prted), else 0: a signal from it is the launcher ending the
+// job, which it kills a second later (on_signal). Not Slurm's slurmstepd: `scancel --signal=INT`
+// comes from it, and scancel waits its KillWait (30 s) before it kills; nor MPICH's Hydra proxy,
+// untested here.
 std::atomic<pid_t> g_launcher{0};
 static_assert(std::atomic<pid_t>::is_always_lock_free, "the signal handler reads it");
 
@@ -63,8 +65,7 @@ pid_t launcher_parent() {
   std::ifstream comm("/proc/" + std::to_string(parent) + "/comm");
   std::string name;
   std::getline(comm, name);
-  for (const char* launcher : {"mpirun", "mpiexec", "orterun", "orted", "prterun", "prted", "hydra_pmi_proxy", "pmi_proxy",
-                               "slurmstepd"})
+  for (const char* launcher : {"mpirun", "mpiexec", "orterun", "orted", "prterun", "prted"})
     if (name == launcher) return parent;
   return 0;
 }
@@ -100,7 +101,7 @@ bool writes_to_reader(const std::string& path) {
 // timeout signals the child and then its whole process group, and Slurm's scancel and a shell's
 // kill of the job do the same, so one request can arrive as two signals microseconds apart.
 extern "C" void on_signal(int) {
-  // Under MPI the launcher ends the job (SIGTERM, then SIGKILL a second later) when another process
+  // Under MPI Open MPI's launcher ends the job (SIGTERM, then SIGKILL a second later) when another process
   // failed, which said why, or died, or when the launcher itself was interrupted: no process can
   // finish the epoch with the others, so nothing is saved. "Interrupted" after another process's
   // error misled, and "stopping after this epoch to save" promised a save that never came.
