@@ -140,7 +140,8 @@ MpiWorld start_mpi() {
   return world;
 #else
   throw InputError("started by an MPI launcher with " + std::to_string(launcher_size()) +
-                   " processes, but this lstm-forecast was built without MPI (cmake -DLSTMF_MPI=ON)");
+                   " processes, but this lstm-forecast was built without MPI (cmake -DLSTMF_MPI=ON). From a program the "
+                   "launcher started: env -u " + launcher_variable() + " lstm-forecast ...");
 #endif
 }
 

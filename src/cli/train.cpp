@@ -52,9 +52,9 @@ static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads 
 std::atomic<bool> g_saving_to_reader{false};
 static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler reads it");
 
-// While several MPI processes train together, the pid of this one's parent when that is Open MPI's
-// launcher (its name: mpirun, orted, prted), else 0: a signal from it is the launcher ending the
-// job, which it kills a second later (on_signal). Not Slurm's slurmstepd: `scancel --signal=INT`
+// Under mpirun, the pid of this process's parent when that is Open MPI's launcher (its name: mpirun,
+// mpiexec, orterun, Debian's mpirun.openmpi, orted, prted), else 0: a signal from it is the launcher
+// ending the job, which it kills a second later (on_signal). Not Slurm's slurmstepd: `scancel --signal=INT`
 // comes from it, and scancel waits its KillWait (30 s) before it kills; nor MPICH's Hydra proxy,
 // untested here.
 std::atomic<pid_t> g_launcher{0};
@@ -65,8 +65,8 @@ pid_t launcher_parent() {
   std::ifstream comm("/proc/" + std::to_string(parent) + "/comm");
   std::string name;
   std::getline(comm, name);
-  for (const char* launcher : {"mpirun", "mpiexec", "orterun", "orted", "prterun", "prted"})
-    if (name == launcher) return parent;
+  for (const std::string launcher : {"mpirun", "mpiexec", "orterun", "orted", "prterun", "prted"})
+    if (name == launcher || name.rfind(launcher + ".", 0) == 0) return parent;
   return 0;
 }
 
@@ -263,6 +263,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     throw InputError("--resume is not supported with --series-column: many-series training starts from the seed");
   const auto start = std::chrono::steady_clock::now();
   const bool global = config.training.mode == TrainingMode::global;
+  g_launcher = launcher_parent();  // before MPI_Init, which holds back a signal that comes meanwhile
   const MpiWorld world = start_mpi();
   // Under MPI, once this process is done (saved and said, or failed), SIGINT and SIGTERM are
   // ignored: one now is the launcher ending the job as another process exits (130 or an error)
@@ -277,7 +278,6 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
       }
     }
   } const ignore_signals_at_end{world.size > 1};
-  if (world.size > 1) g_launcher = launcher_parent();
   quiet = quiet || world.rank != 0;  // rank 0 reports and writes the checkpoint
   g_stopping_notice = world.rank == 0 ? stopping_notice(!global) : nullptr;
   PanelFitOptions options;
