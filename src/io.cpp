@@ -1046,17 +1046,16 @@ std::string output_target(const std::string& given) {
   throw IoError(given, "too many levels of symbolic links");
 }
 
+bool reads_stdin(const std::string& path) {
+  // A regular file stdin reads is reopened from its start by each path to it (a second read of
+  // the stream had found it empty, or JSON).
+  if (path == "-") return true;
+  struct stat in {}, named {};
+  return !path.empty() && fstat(0, &in) == 0 && !S_ISREG(in.st_mode) && ::stat(path.c_str(), &named) == 0 &&
+         named.st_dev == in.st_dev && named.st_ino == in.st_ino;
+}
+
 void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs) {
-  // A path to stdin's stream (/dev/stdin, /dev/fd/0, /proc/thread-self/fd/0, /dev//stdin: whatever
-  // names the same pipe or terminal) reads what "-" reads, unless stdin is a regular file, which
-  // each reopens from its start (the second read found it empty, or JSON).
-  struct stat in {};
-  const bool stream = fstat(0, &in) == 0 && !S_ISREG(in.st_mode);
-  const auto reads_stdin = [&](const std::string& path) {
-    if (path == "-") return true;
-    struct stat named {};
-    return stream && !path.empty() && ::stat(path.c_str(), &named) == 0 && named.st_dev == in.st_dev && named.st_ino == in.st_ino;
-  };
   const std::pair<std::string, std::string>* first = nullptr;
   for (const auto& input : inputs) {
     if (!reads_stdin(input.second)) continue;

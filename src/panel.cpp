@@ -904,7 +904,7 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   const auto here = static_cast<std::uint64_t>(std::max(1, options.parallel.ranks_here));
   MemoryEstimate need = estimate_panel_memory(config, set);
   for (std::uint64_t* part : {&need.data, &need.model, &need.activations, &need.overhead, &need.validation})
-    *part = *part > std::numeric_limits<std::uint64_t>::max() / here ? std::numeric_limits<std::uint64_t>::max() : *part * here;
+    *part = saturating_mul(*part, here);
   try {
     check_memory(need, held * here, available_memory());
   } catch (const MemoryError& e) {

@@ -120,9 +120,12 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> input_identity(const std:
 // The descriptor a path names by its spelling: /dev/stdin 0, /dev/stdout 1, /dev/stderr 2,
 // /dev/fd/N and /proc/self/fd/N N; nullopt for any other path (whether it is open is not asked).
 std::optional<int> descriptor_named(const std::string& path);
-// Throws InputError when more than one of `inputs` ({flag, path}) reads stdin ("-", or a path to
-// the same pipe or terminal, /dev/stdin, /dev/fd/0, ..., when stdin is no regular file): a stream
-// can be read once.
+// True when reading `path` reads the stream stdin is: "-", or a path to the same pipe, terminal or
+// device (/dev/stdin, /dev/fd/0, /proc/thread-self/fd/0, /dev//stdin) when stdin is no regular
+// file (a regular file each reopens from its start).
+bool reads_stdin(const std::string& path);
+// Throws InputError when more than one of `inputs` ({flag, path}) reads stdin (reads_stdin): a
+// stream can be read once.
 //   "--model - and --input - both read stdin; give one of them as a file"
 void check_stdin_once(const std::vector<std::pair<std::string, std::string>>& inputs);
 // Throws InputError when two outputs name the same file (whether or not it exists yet), or both

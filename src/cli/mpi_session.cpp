@@ -9,6 +9,7 @@
 
 #include "commands.hpp"
 #include "lstmf/error.hpp"
+#include "lstmf/io.hpp"
 #include "lstmf/parallel.hpp"
 #include "panel_flags.hpp"
 
@@ -82,7 +83,7 @@ void refuse_under_launcher(const std::string& what) {
 void refuse_stdin_under_launcher(const std::vector<std::pair<std::string, std::string>>& inputs) {
   if (launcher_size() <= 1) return;
   for (const auto& [flag, path] : inputs)
-    if (path == "-" || path == "/dev/stdin")
+    if (reads_stdin(path))
       throw InputError(flag + " " + path + ": an MPI launcher gives stdin to rank 0 alone, and every process reads it; "
                        "give a file every process can read");
 }
