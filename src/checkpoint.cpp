@@ -259,14 +259,16 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
     // "auto" (a config not resolved by train: a hand-made file) did neither.
     if (config.training.refit == Toggle::automatic) config.training.refit = Toggle::off;
     if (config.training.combine == Toggle::automatic) config.training.combine = Toggle::off;
-    const std::string unresolved = unresolved_keys(config);
-    if (!unresolved.empty() && version >= 2)
-      bad("config: a checkpoint holds resolved settings, but " + unresolved + " is still 'auto' (chosen from the data, "
-          "which train does before it writes): not a file train wrote, or edited since");
     ColumnsInfo columns = columns_from(member(root, "columns", ""), config);
     // Version 1 meant the time column's period; resolved here, so the file saved again (train
     // --resume, merge, torch_interop) is a valid version 2 file (found by fuzz_checkpoint).
     if (version == 1) config.data.season = columns.seasonal_period;
+    // In every version: a version 1 file left at look_back 'auto' with an empty data tail was read
+    // with a look-back of 0, and predict crashed on the empty window.
+    const std::string unresolved = unresolved_keys(config);
+    if (!unresolved.empty())
+      bad("config: a checkpoint holds resolved settings, but " + unresolved + " is still 'auto' (chosen from the data, "
+          "which train does before it writes): not a file train wrote, or edited since");
     // Written from the resolved season; evaluate takes it for the MASE's period.
     if (columns.seasonal_period != config.data.season)
       bad("columns.seasonal_period " + std::to_string(columns.seasonal_period) + " disagrees with config.data.season " +
@@ -292,8 +294,12 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       const long members = read_integer(ensemble, "members", "ensemble", 1, 256);
       if (members != config.model.ensemble) bad("ensemble.members disagrees with config.model.ensemble");
       const json& more = member(ensemble, "more_state_dicts", "ensemble");
-      if (!more.is_array() || static_cast<long>(more.size()) != members - 1)
-        bad("ensemble.more_state_dicts must hold " + std::to_string(members - 1) + " state_dicts");
+      if (!more.is_array())
+        bad("ensemble.more_state_dicts must be an array, a state_dict for each member after the first (" +
+            std::to_string(members - 1) + " here), got " + std::string(more.type_name()));
+      if (static_cast<long>(more.size()) != members - 1)
+        bad("ensemble.more_state_dicts must hold " + std::to_string(members - 1) + " state_dicts, holds " +
+            std::to_string(more.size()));
       for (size_t i = 0; i < more.size(); ++i) {
         more_members.push_back(model);
         more_members.back().load_state_dict(more[i], "ensemble.more_state_dicts[" + std::to_string(i) + "]");

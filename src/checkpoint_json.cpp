@@ -66,7 +66,12 @@ std::vector<std::string> read_strings(const json& object, const char* key, const
 
 long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi) {
   const json& value = member(object, key, where);
-  if (!value.is_number_integer()) bad(key_path(where, key) + " must be an integer, got " + shown(value));
+  // A number written with a fraction or an exponent (1e30) is named with the range: whole or not,
+  // "must be an integer" alone left 1e30 unexplained.
+  if (!value.is_number_integer())
+    bad(key_path(where, key) + " must be an integer" +
+        (value.is_number() ? " in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]" : std::string()) + ", got " +
+        shown(value));
   // 2^63 and above are held unsigned: read as long long they wrapped around (2^64 - 1 read as -1,
   // inside a range from -840; a review).
   const bool beyond = value.is_number_unsigned() && value.get<std::uint64_t>() > static_cast<std::uint64_t>(hi);

@@ -510,6 +510,8 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       if (s.id.find('\0') != std::string::npos) bad(where + ".id " + quote(s.id) + " holds a NUL byte");
       if (!checkpoint.series.empty() && !(checkpoint.series.back().id < s.id))
         bad(where + ".id " + quote(s.id) + " is out of order or repeated (series are sorted by id)");
+      if (checkpoint.find_left_out(s.id) != nullptr)
+        bad(where + ".id " + quote(s.id) + " is in left_out too: a series is trained or left out, not both");
       if (checkpoint.shard && !checkpoint.shard->contains(s.id)) bad(not_of_shard(where, s.id, *checkpoint.shard));
       where += " (" + quote(s.id) + ")";
       frequency_from_json(member(item, "frequency", where), where + ".frequency", s.frequency, s.month_day);
@@ -561,6 +563,8 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         s.best_epoch = static_cast<int>(read_integer(training, "best_epoch", where + ".training", 0, std::numeric_limits<int>::max()));
         s.epochs = static_cast<int>(read_integer(training, "epochs", where + ".training", 0, std::numeric_limits<int>::max()));
         s.best_val_loss = read_number_or_null(member(training, "best_val_loss", where + ".training"), where + ".training.best_val_loss");
+      } else if (item.contains("state_dict")) {  // the top's weights would forecast it, these be ignored
+        bad(where + ".state_dict: a global checkpoint keeps its one model's weights at the top, not in each series");
       }
       checkpoint.series.push_back(std::move(s));
     }

@@ -190,6 +190,19 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     CHECK(run_cli("predict --model - --series-file -", dir.path()).err ==
           "lstm-forecast: --model - and --series-file - both read stdin; give one of them as a file\n");
     {
+      INFO("the id list is an input: no output may replace it or be appended to it (a review: it held the forecast)");
+      const std::string clash = "is the same file as --series-file ids.txt: writing it would destroy it";
+      CHECK_THAT(run_cli("predict --model m.json --series-file ids.txt --output ids.txt", dir.path()).err, Contains(clash));
+      CHECK_THAT(run_cli("predict --model m.json --series-file ids.txt >> ids.txt", dir.path()).err, Contains(clash));
+      CHECK_THAT(run_cli("evaluate --model m.json --input panel.csv --series-file ids.txt >> ids.txt", dir.path()).err,
+                 Contains(clash));
+      CHECK_THAT(run_cli("train " + kFlags + " --series-file ids.txt --output ids.txt", dir.path()).err, Contains(clash));
+      CHECK_THAT(run_cli("train " + kFlags + " --series-file ids.txt --output m2.json --log-json ids.txt", dir.path()).err,
+                 Contains(clash));
+      CHECK(read_file(dir.file("ids.txt")) == "s1\n\ns0\n");
+      CHECK(!file_exists(dir.file("m2.json")));
+    }
+    {
       INFO("what a full read refuses about the order or the id of a series not picked is refused too (a fuzz)");
       auto edited = nlohmann::json::parse(read_file(dir.file("m.json")));
       auto& series = edited["series"];

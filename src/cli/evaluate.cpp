@@ -200,7 +200,8 @@ int run_evaluate(EvaluateArgs args) {
                            "; give --input FILE (- = stdin) with the columns the model was trained on");
   }
   // `evaluate --model m.json >> m.json`; without --input, the training data read by default
-  check_distinct("-", "-", {{"--model", args.model}, {args.input.empty() ? "the training data" : "--input", input}});
+  check_distinct("-", "-", {{"--model", args.model}, {args.input.empty() ? "the training data" : "--input", input},
+                           {"--series-file", args.panel.series_file}});
   if (loaded.panel)
     return run_evaluate_panel(*loaded.panel, args.model, args.panel, input, args.input.empty(), args.options, args.json);
   const Checkpoint& checkpoint = *single;

@@ -65,7 +65,8 @@ struct PredictArgs {
 int run_predict(const PredictArgs& args) {
   const std::vector<int> levels = interval_levels(args.intervals);
   check_writable(args.output);
-  check_distinct("--output", args.output, {{"--model", args.model}, {"--input", args.input}});
+  check_distinct("--output", args.output,
+                 {{"--model", args.model}, {"--input", args.input}, {"--series-file", args.panel.series_file}});
   check_stdin_once({{"--model", args.model}, {"--input", args.input}, {"--series-file", args.panel.series_file}});
   const std::optional<MissingPolicy> missing = history_missing(*args.missing_option, args.missing);
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());

@@ -463,7 +463,8 @@ int run_train(const TrainArgs& args) {
   const std::string output = named("output.path", "--output"), log_json = named("output.log_json", "--log-json"),
                     data = named("data.path", "--data");
   // --output may be --resume's checkpoint (training continues in place); nothing else it reads.
-  check_distinct(output, config.output.path, {{data, config.data.path}, {"--config", args.flags.config_file}});
+  check_distinct(output, config.output.path,
+                 {{data, config.data.path}, {"--config", args.flags.config_file}, {"--series-file", args.panel.series_file}});
   check_distinct_outputs(output, config.output.path, log_json, config.output.log_json);
   // Each snapshot writes the checkpoint and its log again, over the last ones: a stream would hold
   // them all one after another.
@@ -472,7 +473,8 @@ int run_train(const TrainArgs& args) {
       throw InputError("--checkpoint-every writes the checkpoint and its log again and again, over the last ones; " + flag +
                        " " + path + " is a stream, which would hold them all one after another: give a file");
   check_distinct(log_json, config.output.log_json,
-                 {{data, config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume}});
+                 {{data, config.data.path}, {"--config", args.flags.config_file}, {"--resume", args.resume},
+                  {"--series-file", args.panel.series_file}});
 
   g_stopping_notice = stopping_notice(false);
   on_interrupt(on_signal);
