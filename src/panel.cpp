@@ -484,6 +484,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
           if (!diverged->is_boolean()) bad(where + ".diverged must be true or false");
           l.diverged = diverged->get<bool>();
         }
+        if (l.id.empty()) bad(where + ".id is empty: every series has an id");
         if (!checkpoint.left_out.empty() && !(checkpoint.left_out.back().id < l.id))
           bad(where + ".id " + quote(l.id) + " is out of order or repeated (sorted by id)");
         if (checkpoint.shard && !checkpoint.shard->contains(l.id)) bad(not_of_shard(where, l.id, *checkpoint.shard));
@@ -508,6 +509,8 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       s.id = id.get<std::string>();
       // An id comes from a CSV field, which holds no NUL byte (a forecast written with one is binary).
       if (s.id.find('\0') != std::string::npos) bad(where + ".id " + quote(s.id) + " holds a NUL byte");
+      // train refuses a row without an id, and --series could not pick this one (a review).
+      if (s.id.empty()) bad(where + ".id is empty: every series trained has an id");
       if (!checkpoint.series.empty() && !(checkpoint.series.back().id < s.id))
         bad(where + ".id " + quote(s.id) + " is out of order or repeated (series are sorted by id)");
       if (checkpoint.find_left_out(s.id) != nullptr)
