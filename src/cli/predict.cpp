@@ -1,6 +1,9 @@
 // lstm-forecast predict: checkpoint + recent history -> forecast CSV (stdout by default, so it pipes).
 #include <iostream>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 #include "lstmf/checkpoint.hpp"
@@ -65,9 +68,11 @@ struct PredictArgs {
 int run_predict(const PredictArgs& args) {
   const std::vector<int> levels = interval_levels(args.intervals);
   check_writable(args.output);
-  check_distinct("--output", args.output,
-                 {{"--model", args.model}, {"--input", args.input}, {"--series-file", args.panel.series_file}});
-  check_stdin_once({{"--model", args.model}, {"--input", args.input}, {"--series-file", args.panel.series_file}});
+  // Every file predict reads: none may be the output, and one at most may be stdin.
+  const std::vector<std::pair<std::string, std::string>> inputs = {
+      {"--model", args.model}, {"--input", args.input}, {"--series-file", args.panel.series_file}};
+  check_distinct("--output", args.output, inputs);
+  check_stdin_once(inputs);
   const std::optional<MissingPolicy> missing = history_missing(*args.missing_option, args.missing);
   AnyCheckpoint loaded = load_any_checkpoint(args.model, args.panel.selection());
   if (missing) (loaded.panel ? loaded.panel->config : loaded.single->config).data.missing = *missing;
