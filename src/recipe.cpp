@@ -229,9 +229,17 @@ long season_test_rows(int m) { return m + std::max<long>(m / 2, 4); }
 // too short to learn, the season is taken as given. Not on more rows: a weekly series of 60 rows
 // (m = 52) holds enough windows for the model, and seasonal naive had forecast a random walk from
 // a year back (MASE 4.5 to 12 against naive's 1.3 to 2.7; README round 15).
-bool seasonal_fallback_applies(const Config& requested, int m, Normalise normalise, const Series& series) {
-  if (!recipe_owns_model(requested, series) || m < 2 || normalise != Normalise::last) return false;
+// A level-stationary series (normalise minmax) whose every window is shorter than its season
+// (`window_short_of_season`: 80 weekly rows, look-back 41) does not see it either: there the season
+// must show on season_test_rows(m) rows, never taken as given (a hunt: a yearly cycle in weekly
+// rows forecast 4 to 6 times worse than seasonal naive, without a word).
+bool seasonal_fallback_applies(const Config& requested, int m, Normalise normalise, const Series& series,
+                               bool window_short_of_season = false) {
+  if (!recipe_owns_model(requested, series) || m < 2) return false;
   const long seen = seen_rows(requested, series);
+  if (normalise == Normalise::minmax && window_short_of_season)
+    return seen >= season_test_rows(m) && season_beats_naive(series.values, seen, m, requested.data.horizon, season_test_rows(m));
+  if (normalise != Normalise::last) return false;
   if (seen < season_test_rows(m)) return seen > m && seen < kShortRows;  // too few rows to test: the season is taken as given
   return season_beats_naive(series.values, seen, m, requested.data.horizon, season_test_rows(m));
 }
@@ -253,14 +261,16 @@ struct FallbackPlan {
   ShortSeries kind = ShortSeries::none;
   int look_back = 0;
 };
-FallbackPlan plan_fallback(const Config& requested, int m, Normalise normalise, const Series& series) {
+FallbackPlan plan_fallback(const Config& requested, int m, Normalise normalise, const Series& series,
+                           bool window_short_of_season = false) {
   const long rows = series.rows();
   const double test_fraction = requested.data.test_fraction;
   const double search_fraction = requested.data.val_fraction == DataConfig{}.val_fraction && !requested.is_given("data.val_fraction")
                                      ? 0.1
                                      : requested.data.val_fraction;
   const auto fits = [&](int look_back) { return training_windows(rows, look_back, 1, test_fraction, search_fraction) >= 1; };
-  if (seasonal_fallback_applies(requested, m, normalise, series) && fits(m)) return {ShortSeries::seasonal_naive, m};
+  if (seasonal_fallback_applies(requested, m, normalise, series, window_short_of_season) && fits(m))
+    return {ShortSeries::seasonal_naive, m};
   if (!theta_fallback_applies(requested, m, series) || !fits(1)) return {};
   int look_back = 1;
   while (fits(look_back + 1)) ++look_back;
@@ -408,8 +418,12 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // without a season (README round 15) is forecast by naive and Theta, whose level (theta.hpp)
   // runs over the look-back, as long as one training window of one step allows.
   if (auto_look_back) {
-    const FallbackPlan plan = plan_fallback(config, m, data.normalise, series);
+    const bool window_short_of_season = chosen_normalise && data.normalise == Normalise::minmax && data.look_back < m;
+    const FallbackPlan plan = plan_fallback(config, m, data.normalise, series, window_short_of_season);
     if (plan.kind != ShortSeries::none) {
+      // A level-stationary series that takes seasonal naive is left `last`, as one that had no
+      // window of its season: the normalisation short_series_fallback reads the plan back with.
+      if (plan.kind == ShortSeries::seasonal_naive) data.normalise = Normalise::last;
       data.look_back = plan.look_back;
       data.horizon = 1;
       if (auto_validation) data.val_fraction = static_cast<double>(validation_rows(rows, 1)) / static_cast<double>(rows);

@@ -169,6 +169,42 @@ TEST_CASE("a seasonal series too short for a window of a season is left to seaso
   CHECK(short_series_fallback(alone, a, seasonal(18)) != ShortSeries::seasonal_naive);
 }
 
+TEST_CASE("a level series whose windows are shorter than its season shown is left to seasonal naive", "[recipe]") {
+  // Weekly rows, a yearly season (m = 52) about one level: min-max, and a look-back of 41 or so
+  // for 80 rows, so no window holds the season, which the model never saw (a hunt: 4 to 6 times
+  // seasonal naive's error, without a word). The rows show it, so seasonal naive forecasts.
+  const auto weekly = [](long rows, double amplitude) {
+    Series series = monthly(rows);
+    series.time.frequency = {Frequency::Unit::seconds, 7 * 86400};
+    for (long t = 0; t < rows; ++t)
+      series.values(t, 0) = 100 + amplitude * std::sin(6.283185307179586 * t / 52) + 0.5 * ((t * 7) % 5);
+    return series;
+  };
+  Config config;
+  config.data.horizon = 13;
+  const Series seasonal = weekly(80, 10);
+  const Config r = resolve_recipe(config, seasonal);
+  CHECK(r.data.season == 52);
+  CHECK(r.data.normalise == Normalise::last);  // as a series with no window of its season
+  CHECK(r.data.look_back == 52);
+  CHECK(r.data.horizon == 1);
+  CHECK(short_series_fallback(config, r, seasonal) == ShortSeries::seasonal_naive);
+  CHECK(validate(r).empty());
+
+  // The same rows without the season: the model, min-max, as before.
+  const Series level = weekly(80, 0);
+  const Config l = resolve_recipe(config, level);
+  CHECK(l.data.normalise == Normalise::minmax);
+  CHECK(l.data.look_back < 52);
+  CHECK(short_series_fallback(config, l, level) == ShortSeries::none);
+  // Fewer rows than the test needs (78): a level series' season is never taken as given.
+  const Series shorter = weekly(76, 10);
+  const Config s = resolve_recipe(config, shorter);
+  CHECK(s.data.normalise == Normalise::minmax);
+  CHECK(s.data.look_back < 52);
+  CHECK(short_series_fallback(config, s, shorter) == ShortSeries::none);
+}
+
 TEST_CASE("a validation fraction given is kept, and 0 turns refit and combination off", "[recipe]") {
   Config config;
   config.data.horizon = 18;

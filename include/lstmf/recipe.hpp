@@ -115,7 +115,9 @@ std::vector<double> lagged_products(const std::vector<double>& d, int max_lag, d
 // horizon 1 and the look-back said below.
 //   seasonal_naive  seasonal naive alone (weights 0 / 1 / 0 / 0): m > 1, the model was not given
 //                   the season (normalise resolved to last: fewer rows than the season tests need,
-//                   2m, or no window of a season), and either the seasonal naive forecast fits the
+//                   2m, or no window of a season; or a level series, min-max, whose windows are
+//                   all shorter than m, then resolved to last too, where the rows must pass the
+//                   test below, never taken as given), and either the seasonal naive forecast fits the
 //                   rows clearly better than the naive one (lag-m MAE below 0.8 x the mean
 //                   lag-1..min(H, m) MAE) over m + max(m / 2, 4) rows at least, or there are fewer
 //                   rows than that and than 24, too few to test or to learn from (the frequency's
