@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuzz_support.hpp"
 #include "lstmf/checkpoint.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/forecast.hpp"
@@ -18,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::optional<lstmf::Checkpoint> loaded;
   try {
     loaded.emplace(lstmf::checkpoint_from_json(lstmf::parse_json(text, "fuzz.json"), "fuzz.json"));
-  } catch (const lstmf::Error&) {
+  } catch (const lstmf::Error& e) {
+    lstmf_fuzz::no_internal_error(e);  // exit 1 is a bug (README "Exit codes")
     return 0;
   }
   const lstmf::Checkpoint& checkpoint = *loaded;
@@ -36,7 +38,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       for (long c = 0; c < out.values.cols(); ++c)
         if (!std::isfinite(out.values(r, c))) __builtin_trap();  // nothing non-finite is returned
     (void)lstmf::to_csv(out);
-  } catch (const lstmf::Error&) {
+  } catch (const lstmf::Error& e) {
+    lstmf_fuzz::no_internal_error(e);  // exit 1 is a bug (README "Exit codes")
   }
   return 0;
 }

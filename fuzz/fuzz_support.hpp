@@ -5,8 +5,11 @@
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdio>
 #include <cstdint>
 #include <string>
+
+#include "lstmf/error.hpp"
 
 namespace lstmf_fuzz {
 
@@ -34,5 +37,13 @@ class MemFile {
   int fd_ = -1;
   std::string path_;
 };
+
+// A typed error is a fine outcome for a fuzz input, but an internal one (ExitCode::internal, the
+// CLI's exit 1, "a bug: please report it") is not: said on stderr, then reported as a crash.
+inline void no_internal_error(const lstmf::Error& error) {
+  if (error.code() != lstmf::ExitCode::internal) return;
+  std::fprintf(stderr, "internal error (exit 1): %s\n", error.what());
+  __builtin_trap();
+}
 
 }  // namespace lstmf_fuzz

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_support.hpp"
 #include "lstmf/error.hpp"
 #include "lstmf/time_index.hpp"
 
@@ -52,7 +53,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // A step forward is that many steps (business days: Friday + 1 is Monday, one step).
       if (index.steps_between(last, next) != steps) __builtin_trap();
     }
-  } catch (const lstmf::Error&) {
+  } catch (const lstmf::Error& e) {
+    lstmf_fuzz::no_internal_error(e);  // exit 1 is a bug (README "Exit codes")
     // A typed error is a fine outcome; anything else escapes and libFuzzer reports it.
   }
   return 0;

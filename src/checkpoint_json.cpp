@@ -87,6 +87,11 @@ bool read_bool(const json& object, const char* key, const std::string& where) {
   return value.get<bool>();
 }
 
+double read_finite_number(const json& value, const std::string& where) {
+  if (!value.is_number() || !std::isfinite(value.get<double>())) bad(where + " must be a finite number, got " + shown(value));
+  return value.get<double>();
+}
+
 double read_number_or_null(const json& value, const std::string& where) {
   if (value.is_null()) return std::numeric_limits<double>::quiet_NaN();
   if (!value.is_number()) bad(where + " must be a number or null, got " + shown(value));
@@ -124,9 +129,17 @@ HistoryRead read_history(const json& root) {
     const std::string where = "history.epochs[" + std::to_string(i) + "]";
     EpochRecord e;
     e.epoch = static_cast<int>(read_integer(epochs[i], "epoch", where, 1, std::numeric_limits<int>::max()));
-    e.train_loss = read_number_or_null(member(epochs[i], "train_loss", where), where + ".train_loss");
+    // train writes every epoch's training loss and learning rate (a finite number: a checkpoint
+    // holding a NaN or an infinity is never written); only val_loss is null, without a validation
+    // part. Read as NaN, a null here loaded, and train --resume ran the whole run to refuse its
+    // own checkpoint at the end (exit 4, "an overflow in training").
+    e.train_loss = read_finite_number(member(epochs[i], "train_loss", where), where + ".train_loss");
     e.val_loss = read_number_or_null(member(epochs[i], "val_loss", where), where + ".val_loss");
-    e.lr = read_number_or_null(member(epochs[i], "lr", where), where + ".lr");
+    e.lr = read_finite_number(member(epochs[i], "lr", where), where + ".lr");
+    if (e.lr < 0) bad(where + ".lr must be >= 0, got " + shown(epochs[i]["lr"]));
+    if (!out.epochs.empty() && e.epoch <= out.epochs.back().epoch)
+      bad(where + ".epoch " + std::to_string(e.epoch) + " must be above the epoch before it (" +
+          std::to_string(out.epochs.back().epoch) + "): history.epochs lists the epochs in order");
     out.epochs.push_back(e);
   }
   out.best_epoch = static_cast<int>(read_integer(history, "best_epoch", "history", 0, std::numeric_limits<int>::max()));

@@ -27,6 +27,8 @@ std::string read_string(const json& object, const char* key, const std::string& 
 std::vector<std::string> read_strings(const json& object, const char* key, const std::string& where);
 long read_integer(const json& object, const char* key, const std::string& where, long lo, long hi);
 bool read_bool(const json& object, const char* key, const std::string& where);
+// A finite number (InputError naming `where` otherwise).
+double read_finite_number(const json& value, const std::string& where);
 // A number, or NaN for null (a loss that was not measured).
 double read_number_or_null(const json& value, const std::string& where);
 
