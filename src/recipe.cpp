@@ -235,12 +235,11 @@ long season_test_rows(int m) { return m + std::max<long>(m / 2, 4); }
 // rows forecast 4 to 6 times worse than seasonal naive, without a word).
 bool seasonal_fallback_applies(const Config& requested, int m, Normalise normalise, const Series& series,
                                bool window_short_of_season = false) {
-  if (!recipe_owns_model(requested, series) || m < 2) return false;
+  const bool level_unseen = normalise == Normalise::minmax && window_short_of_season;
+  if (!recipe_owns_model(requested, series) || m < 2 || (normalise != Normalise::last && !level_unseen)) return false;
   const long seen = seen_rows(requested, series);
-  if (normalise == Normalise::minmax && window_short_of_season)
-    return seen >= season_test_rows(m) && season_beats_naive(series.values, seen, m, requested.data.horizon, season_test_rows(m));
-  if (normalise != Normalise::last) return false;
-  if (seen < season_test_rows(m)) return seen > m && seen < kShortRows;  // too few rows to test: the season is taken as given
+  // Too few rows to test: the season is taken as given, but not for a level series.
+  if (seen < season_test_rows(m)) return !level_unseen && seen > m && seen < kShortRows;
   return season_beats_naive(series.values, seen, m, requested.data.horizon, season_test_rows(m));
 }
 
@@ -418,7 +417,8 @@ Config resolve_recipe(const Config& config, const Series& series) {
   // without a season (README round 15) is forecast by naive and Theta, whose level (theta.hpp)
   // runs over the look-back, as long as one training window of one step allows.
   if (auto_look_back) {
-    const bool window_short_of_season = chosen_normalise && data.normalise == Normalise::minmax && data.look_back < m;
+    // (plan_fallback applies only where the recipe chose the normalisation: recipe_owns_model)
+    const bool window_short_of_season = data.normalise == Normalise::minmax && data.look_back < m;
     const FallbackPlan plan = plan_fallback(config, m, data.normalise, series, window_short_of_season);
     if (plan.kind != ShortSeries::none) {
       // A level-stationary series that takes seasonal naive is left `last`, as one that had no
