@@ -710,15 +710,17 @@ void check_in_training_range(const Series& series, long train_end, const std::st
   }
 }
 
-void check_checkpoint_every(const Config& config) {
+void check_checkpoint_every(const Config& config, const SettingSource& where) {
   if (config.output.checkpoint_every > 0 && !config.data.series_column.empty())
-    throw InputError(std::string("output.checkpoint_every (--checkpoint-every) writes a resumable model, and a many-series run "
+    throw InputError(where.source, where.line, where.column,
+                     std::string("output.checkpoint_every (--checkpoint-every) writes a resumable model, and a many-series run "
                      "(data.series_column) cannot be resumed: leave checkpoint_every at 0 ") +
                      (config.training.mode == TrainingMode::global
                           ? "(Ctrl-C keeps a global model's best epoch so far; MPI spreads its batches over processes)"
                           : "(--shard splits a long run into parts instead)"));
   if (config.output.checkpoint_every > 0 && (std::max(1, config.model.ensemble) > 1 || config.training.refit == Toggle::on))
-    throw InputError("output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
+    throw InputError(where.source, where.line, where.column,
+                     "output.checkpoint_every (--checkpoint-every) writes one resumable model: set model.ensemble "
                      "to 1 and training.refit to false, or leave checkpoint_every at 0");
 }
 
@@ -886,7 +888,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
   const WindowSet* validation = dataset.validation.empty() ? nullptr : &dataset.validation;
   // --checkpoint-every: a snapshot is one resumable model, so it needs one member and no refit.
   const int every = options.on_checkpoint ? config.output.checkpoint_every : 0;
-  if (every > 0) check_checkpoint_every(config);
+  if (every > 0) check_checkpoint_every(config, options.checkpoint_every_source);
   std::vector<EpochRecord> snapshot_history = previous;  // what a snapshot holds, epoch by epoch
   std::atomic<bool> stop{false};
   const WindowSet* train_windows = &dataset.train;

@@ -91,6 +91,11 @@ TEST_CASE("checkpoint_every hands over resumable snapshots that continue exactly
     Config ensemble = config;
     ensemble.model.ensemble = 2;
     REQUIRE_THROWS_WITH(fit(ensemble, options), Catch::Contains("checkpoint_every (--checkpoint-every) writes one resumable model"));
+    // Named where the setting was given (the CLI says where: the config file at the key).
+    FitOptions located = options;
+    located.checkpoint_every_source = {"c.json", 4, 15};
+    REQUIRE_THROWS_WITH(fit(ensemble, located),
+                        Catch::StartsWith("c.json:4:15: output.checkpoint_every (--checkpoint-every) writes one resumable model"));
   }
 
   SECTION("none of the epoch that runs out of patience: the last one before it resumes to the run's end") {

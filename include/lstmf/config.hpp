@@ -133,6 +133,16 @@ struct Config {
   std::map<std::string, std::pair<long, long>> places;
 };
 
+// Where a key's value was given, for a refusal of it made after check() once the recipe has
+// resolved the keys it depends on (fit.hpp check_checkpoint_every): the config file, at the key's
+// line and column; "command line"; a resumed checkpoint. The CLI knows which (config_flags.hpp
+// setting_source); empty: the refusal names none.
+struct SettingSource {
+  std::string source;
+  long line = 0;
+  long column = 0;
+};
+
 // One key of the configuration, as the option table declares it.
 struct OptionInfo {
   std::string section;     // "training"

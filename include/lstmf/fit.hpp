@@ -52,11 +52,15 @@ struct FitOptions {
   std::function<void(const Checkpoint&)> on_checkpoint;
   // A note before training starts (may be empty): a resume on another thread count (resume_threads_note).
   std::function<void(const std::string&)> on_note;
+  // Where config.output.checkpoint_every was given, named when it is refused (check_checkpoint_every).
+  SettingSource checkpoint_every_source;
 };
 
 // InputError when config.output.checkpoint_every is set for a run that does not end in one
-// resumable model (an ensemble, or a refit); `config` as the recipe resolved it.
-void check_checkpoint_every(const Config& config);
+// resumable model (an ensemble, or a refit) or for many series; `config` as the recipe resolved
+// it. The error names `where`, where the setting was given (the config file at the key, the
+// command line).
+void check_checkpoint_every(const Config& config, const SettingSource& where = {});
 // InputError naming `source`, the column, value and row (far_from_range) when a row after
 // `train_end` lies more than kMaxScaledMagnitude (scaler.hpp) training ranges from the training
 // rows [0, train_end): scaled, the model could not compute with it. Many-series training

@@ -44,6 +44,15 @@ std::optional<std::string> given_text(const ConfigFlags& flags, const std::strin
 
 std::string given_flag(const ConfigFlags& flags, const std::string& key) { return given_text(flags, key).value_or(""); }
 
+SettingSource setting_source(const Config& config, const ConfigFlags& flags, const std::string& key, const std::string& base_name) {
+  if (given_text(flags, key)) return {"command line"};
+  if (flags.config_file.empty()) return {base_name};
+  // A --config replaces the base: a key the file does not hold has its default.
+  const auto place = config.places.find(key);
+  if (place == config.places.end()) return {};
+  return {source_name(flags.config_file), place->second.first, place->second.second};
+}
+
 void require_data_path(const Config& config, const ConfigFlags& flags) {
   // The config is blamed when it alone set data.path (--set data.path= emptied it: then not).
   if (config.data.path.empty() && !flags.config_file.empty() && !given_text(flags, "data.path"))

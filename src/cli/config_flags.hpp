@@ -26,6 +26,13 @@ void add_config_flags(CLI::App& command, ConfigFlags& flags);
 // --set; "" when not given.
 std::string given_flag(const ConfigFlags& flags, const std::string& key);
 
+// Where `config`, as resolve_config made it from `flags`, took key `key`'s value, for a refusal of
+// it after resolve_config (SettingSource): "command line" when its flag or --set gave it; else the
+// --config file, at the key; else `base_name` (resolve_config's: a resumed checkpoint), or none
+// for a default.
+SettingSource setting_source(const Config& config, const ConfigFlags& flags, const std::string& key,
+                             const std::string& base_name = "");
+
 // `base` (defaults, or a checkpoint's config when resuming), replaced by --config FILE when given,
 // then the flags and --set settings given (a key set twice, by both or by two settings, is an
 // InputError); validated (every problem at once). `base_name` says where `base` came from

@@ -68,7 +68,7 @@ Command add_inspect(CLI::App& app) {
               }
             }
             const Config& config = plan.config;
-            check_checkpoint_every(config);  // as train refuses it
+            check_checkpoint_every(config, setting_source(requested, *flags, "output.checkpoint_every"));  // as train refuses it
             std::vector<SkippedSeries> skipped;
             const int recipe_look_back = requested.data.look_back == 0 ? config.data.look_back : 0;  // as train says it
             if (many) {

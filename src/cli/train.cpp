@@ -422,7 +422,8 @@ int run_train(const TrainArgs& args) {
     base.output.log_json.clear();
     base.output.path = args.resume;  // "-" is refused above unless --output names the file
   }
-  Config config = resolve_config(args.flags, base, resumed ? source_name(args.resume) + " (the checkpoint resumed)" : "");
+  const std::string base_name = resumed ? source_name(args.resume) + " (the checkpoint resumed)" : "";
+  Config config = resolve_config(args.flags, base, base_name);
   // A --config that names no output: the resumed checkpoint is still written over, not model.json
   // (another run's, written over without a word).
   if (resumed && !args.flags.config_file.empty() && !config.is_given("output.path")) {
@@ -513,7 +514,7 @@ int run_train(const TrainArgs& args) {
     Talk() << "note: " << note;
   }
   if (!config.data.series_column.empty()) {  // many series: run_train_panel above
-    check_checkpoint_every(config);
+    check_checkpoint_every(config, setting_source(config, args.flags, "output.checkpoint_every", base_name));
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     // Only a global model's epochs are logged (per-series training has none to log: a note above).
     const bool logged = !config.output.log_json.empty() && config.training.mode == TrainingMode::global;
@@ -535,6 +536,7 @@ int run_train(const TrainArgs& args) {
   };
   // --checkpoint-every: the checkpoint so far, written atomically over the previous one.
   options.on_checkpoint = save_with_log;
+  options.checkpoint_every_source = setting_source(config, args.flags, "output.checkpoint_every", base_name);
   const FitOutcome outcome = fit(config, options);
   progress.done();
 
