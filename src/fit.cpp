@@ -799,6 +799,7 @@ FitOutcome fit(const Config& requested, SeriesSet data, const FitOptions& option
     need.model = saturating_mul(need.model, members);
     need.checkpoint = saturating_mul(need.checkpoint, members);
     need.activations = saturating_mul(need.activations, members);
+    need.members = members;
     check_memory(need, static_cast<std::uint64_t>(rows * inputs) * sizeof(double), available_memory());
   }
   // With a seasonal adjustment the model trains on adjusted targets (seasonal.hpp), indices

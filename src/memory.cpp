@@ -214,21 +214,35 @@ void check_memory(const MemoryEstimate& estimate, std::uint64_t already_held, st
     std::uint64_t bytes;
     const char* name;
     const char* remedy;
+    const char* settings;  // a part each ensemble member holds its own of: the settings that shrink it
   };
   const Part parts[] = {
-      {estimate.model, "model and optimizer", "reduce --hidden or the number of layers"},
-      {estimate.checkpoint, "checkpoint", "reduce --hidden or the number of layers"},
-      {estimate.activations, "activations of one batch", "reduce --batch-size, --look-back or --hidden"},
-      {estimate.data, "data", "use fewer rows or columns"},
-      {estimate.validation, "forecasts of the validation windows", "reduce --horizon or --val-fraction"},
+      {estimate.model, "model and optimizer", nullptr, "--hidden or the number of layers"},
+      {estimate.checkpoint, "checkpoint", nullptr, "--hidden or the number of layers"},
+      {estimate.activations, "activations of one batch", nullptr, "--batch-size, --look-back or --hidden"},
+      {estimate.data, "data", "use fewer rows or columns", nullptr},
+      {estimate.validation, "forecasts of the validation windows", "reduce --horizon or --val-fraction", nullptr},
   };
   const Part* largest = &parts[0];
   for (const Part& part : parts)
     if (part.bytes > largest->bytes) largest = &part;
   std::ostringstream message;
   message << "training would need " << format_bytes(total) << " of memory (" << largest->name << " "
-          << format_bytes(largest->bytes) << ") but " << format_bytes(available) << " is available; "
-          << largest->remedy;
+          << format_bytes(largest->bytes) << ") but " << format_bytes(available) << " is available; ";
+  if (largest->remedy != nullptr) {
+    message << largest->remedy;
+  } else if (estimate.members <= 1) {
+    message << "reduce " << largest->settings;
+  } else {
+    // The members' parts are theirs together: --ensemble first, alone when one member would fit.
+    const std::uint64_t each =
+        saturating_add(saturating_add(estimate.model, estimate.checkpoint), estimate.activations) / estimate.members;
+    const std::uint64_t one =
+        saturating_add(saturating_add(saturating_add(estimate.data, estimate.overhead), estimate.validation), each);
+    message << "reduce --ensemble (" << estimate.members << " members";
+    if (one <= saturating_add(available, already_held)) message << "; one needs " << format_bytes(one) << ")";
+    else message << "), " << largest->settings;
+  }
   throw MemoryError(message.str());
 }
 

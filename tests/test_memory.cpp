@@ -9,6 +9,7 @@
 
 using namespace lstmf;
 using Catch::Contains;
+using Catch::EndsWith;
 
 TEST_CASE("the parameter count is PyTorch's nn.LSTM + nn.Linear", "[memory]") {
   ModelConfig model;
@@ -95,6 +96,26 @@ TEST_CASE("a job that does not fit is refused with the figure and what to reduce
   check_memory(estimate, 0, std::uint64_t{64} << 30);  // fits
   check_memory(estimate, 0, 0);                         // unknown: no check
   check_memory(estimate, std::uint64_t{40} << 30, std::uint64_t{2} << 30);  // most of it already held
+}
+
+TEST_CASE("a job too big for its ensemble names --ensemble, and what one member needs when it would fit", "[memory]") {
+  MemoryEstimate estimate;  // 10 members of 2 GiB each, side by side
+  estimate.members = 10;
+  estimate.model = std::uint64_t{20} << 30;
+  estimate.overhead = std::uint64_t{96} << 20;
+  REQUIRE_THROWS_WITH(check_memory(estimate, 0, std::uint64_t{8} << 30),
+                      Contains("training would need 20.1 GiB of memory (model and optimizer 20.0 GiB) but 8.0 GiB is "
+                               "available; reduce --ensemble (10 members; one needs 2.1 GiB)"));
+  // Not even one member fits: --ensemble and the part's own settings.
+  REQUIRE_THROWS_WITH(check_memory(estimate, 0, std::uint64_t{1} << 30),
+                      EndsWith("is available; reduce --ensemble (10 members), --hidden or the number of layers"));
+  // A part the members share (the data) is not theirs to reduce.
+  estimate.data = std::uint64_t{30} << 30;
+  REQUIRE_THROWS_WITH(check_memory(estimate, 0, std::uint64_t{8} << 30), EndsWith("; use fewer rows or columns"));
+  // One member: as before.
+  MemoryEstimate single;
+  single.model = std::uint64_t{20} << 30;
+  REQUIRE_THROWS_WITH(check_memory(single, 0, std::uint64_t{8} << 30), EndsWith("; reduce --hidden or the number of layers"));
 }
 
 TEST_CASE("available memory is read from the machine", "[memory]") {

@@ -24,6 +24,9 @@ struct MemoryEstimate {
   std::uint64_t checkpoint = 0;   // the checkpoint's JSON tree and text while it is written
   std::uint64_t overhead = 0;     // validation inference, code, small buffers
   std::uint64_t validation = 0;   // the forecasts of every validation window of one series, and their errors
+  // Ensemble members training side by side: model, checkpoint and activations are theirs together
+  // (the caller multiplies them), named in a refusal (check_memory).
+  std::uint64_t members = 1;
 
   std::uint64_t total() const;  // saturating: absurd sizes give a huge figure, never a wrapped one
 };
@@ -60,7 +63,8 @@ std::optional<std::uint64_t> cgroup_room(const std::string& proc_cgroup, const s
 std::string format_bytes(std::uint64_t bytes);
 
 // Throws MemoryError when `estimate.total() - already_held` exceeds `available` (0 = unknown: no
-// check), naming the figure, its largest part and the settings that shrink it.
+// check), naming the figure, its largest part and the settings that shrink it: --ensemble first
+// when the part is the members' (alone, with what one member needs, when one would fit).
 void check_memory(const MemoryEstimate& estimate, std::uint64_t already_held, std::uint64_t available);
 
 // check_memory on the model's share of a training job as far as `config` fixes it, before the file
