@@ -19,7 +19,7 @@ double Backprop<Scalar>::run(const ConstMatrixRef<Scalar>& x, const ConstMatrixR
   if (batch < 1 || x.rows() % batch != 0 || x.cols() != model_.inputs() || target.cols() != model_.outputs())
     throw Error("Backprop::run: x [" + std::to_string(x.rows()) + ", " + std::to_string(x.cols()) + "] and target [" +
                 std::to_string(target.rows()) + ", " + std::to_string(target.cols()) + "] do not fit a model with " +
-                std::to_string(model_.inputs()) + " inputs and " + std::to_string(model_.outputs()) + " outputs");
+                count_of(model_.inputs(), "input") + " and " + count_of(model_.outputs(), "output"));
   const auto& layers = model_.layers();
   const Index rows = x.rows();
   const bool dropout = dropout_rng != nullptr && model_.config().dropout > 0.0 && layers.size() > 1;

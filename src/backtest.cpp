@@ -282,8 +282,8 @@ std::string in_sample_note(const Checkpoint& checkpoint, const History& history,
       in_sample += origin + h < seen_end ? 1 : 0;
     }
   if (in_sample == 0) return "";
-  return "; the model " + rows_seen + ", so " + std::to_string(in_sample) + " of the " +
-         std::to_string(scored) + " forecasts scored are at or before the last time it trained on (" +
+  return "; the model " + rows_seen + ", so " + std::to_string(in_sample) + " of the " + count_of(scored, "forecast") +
+         " scored " + (in_sample == 1 ? "is" : "are") + " at or before the last time it trained on (" +
          index.format_tick(last_seen) + ": in-sample where the history is its training data): score rows after "
          "those, or use evaluate --protocol";
 }
@@ -298,7 +298,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   const long columns = static_cast<long>(checkpoint.columns.targets.size() + checkpoint.columns.features.size());
   if (history.values.cols() != columns)
     throw InputError(history.source, 0, 0,
-                     "has " + std::to_string(history.values.cols()) + " columns, the checkpoint expects " +
+                     "has " + count_of(static_cast<long>(history.values.cols()), "column") + ", the checkpoint expects " +
                          std::to_string(columns) + " (targets, then features)");
   check_history_in_range(checkpoint, history);
 
@@ -372,7 +372,7 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   }
   if (filled > 0)
     result.history_notes.push_back(
-        std::to_string(filled) + " of the " + std::to_string(scored) + " rows forecast " +
+        std::to_string(filled) + " of the " + count_of(scored, "row") + " forecast " +
         (filled == 1 ? "has" : "have") + " a target value missing in the file (filled by data.missing, " +
         to_string(checkpoint.config.data.missing) + ", where an origin reads it): the forecasts of missing values "
         "are not scored");
@@ -392,14 +392,17 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
       if (std::any_of(first_value.begin(), first_value.end(), [&](long first) { return origin - 1 < first; })) ++leading;
       else if (checkpoint.config.data.missing == MissingPolicy::interpolate && row_filled(history.target_filled, origin - 1)) ++gap;
     }
-    const std::string of = " of the " + std::to_string(plan.origins.size()) + " origins follow ";
+    const auto of = [&](long count) {  // "1 of the 1 origin follows ", "2 of the 9 origins follow "
+      return std::to_string(count) + " of the " + count_of(static_cast<long>(plan.origins.size()), "origin") +
+             (count == 1 ? " follows " : " follow ");
+    };
     if (gap > 0)
       result.history_notes.push_back(
-          std::to_string(gap) + of + "a gap filled by interpolation, which reads the first value after the gap, at or after "
+          of(gap) + "a gap filled by interpolation, which reads the first value after the gap, at or after "
           "the origin: forecasts from there have seen part of what they score (--missing ffill fills from earlier values)");
     if (leading > 0)
       result.history_notes.push_back(
-          std::to_string(leading) + of + "rows before a target's first value in the file, filled with that value, at or "
+          of(leading) + "rows before a target's first value in the file, filled with that value, at or "
           "after the origin: forecasts from there have seen part of what they score");
   }
   if (static_cast<long>(history.ticks.size()) == rows) {

@@ -115,12 +115,12 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
   const json& values = member(j, "values", where);
   if (!values.is_array() || static_cast<long>(values.size()) != look_back)
     bad(where + ".values: expected [" + std::to_string(look_back) + "][" + std::to_string(width) + "] (look-back rows), got " +
-        (values.is_array() ? std::to_string(values.size()) + " rows" : std::string(values.type_name())));
+        (values.is_array() ? count_of(static_cast<long>(values.size()), "row") : std::string(values.type_name())));
   tail.values.resize(look_back, width);
   for (long r = 0; r < look_back; ++r) {
     const json& row = values[static_cast<size_t>(r)];
     if (!row.is_array() || static_cast<long>(row.size()) != width)
-      bad(where + ".values[" + std::to_string(r) + "]: expected " + std::to_string(width) + " numbers");
+      bad(where + ".values[" + std::to_string(r) + "]: expected " + count_of(width, "number"));
     for (long c = 0; c < width; ++c) {
       const json& v = row[static_cast<size_t>(c)];
       // As the CSV reader (series.cpp): the tail is history in original units.
@@ -134,7 +134,7 @@ DataTail data_tail_from(const json& j, const ColumnsInfo& columns, long look_bac
     const auto times = read_strings(j, "time", where);
     const TimeIndex index = columns.time_index();
     if (static_cast<long>(times.size()) != look_back)
-      bad(where + ".time: expected " + std::to_string(look_back) + " timestamps, got " + std::to_string(times.size()));
+      bad(where + ".time: expected " + count_of(look_back, "timestamp") + ", got " + std::to_string(times.size()));
     for (size_t i = 0; i < times.size(); ++i) {
       std::int64_t tick = 0;
       TimeFormat format;
@@ -278,7 +278,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       bad("scaler.feature_range disagrees with config.data.scale_min and scale_max");
     const long inputs = static_cast<long>(columns.targets.size() + columns.features.size());
     if (scaler.columns() != inputs)
-      bad("scaler has " + std::to_string(scaler.columns()) + " columns, the config names " + std::to_string(inputs));
+      bad("scaler has " + count_of(scaler.columns(), "column") + ", the config names " + std::to_string(inputs));
     const long outputs = static_cast<long>(config.data.horizon) * static_cast<long>(columns.targets.size());
     check_state_dict_size(member(root, "state_dict", ""), config.model, inputs, outputs, "state_dict");
     Model<float> model(inputs, outputs, config.model);
@@ -358,7 +358,7 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       if (steps > 0 && !tail.ticks.empty()) try {
           (void)columns.time_index().advance(tail.ticks.back(), -steps);
         } catch (const InputError&) {
-          bad(std::string(key) + " " + std::to_string(steps) + " steps before the data tail's last time lie before the supported "
+          bad(std::string(key) + " " + count_of(steps, "step") + " before the data tail's last time lie before the supported "
               "range of times");
         }
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
@@ -481,7 +481,7 @@ IntervalQuantiles intervals_from_json(const json& j, long steps, const std::stri
   for (long r = 0; r < steps; ++r) {
     const json& row = q[static_cast<size_t>(r)];
     if (!row.is_array() || static_cast<long>(row.size()) != levels)
-      bad(table + "[" + std::to_string(r) + "]: expected " + std::to_string(levels) + " numbers");
+      bad(table + "[" + std::to_string(r) + "]: expected " + count_of(levels, "number"));
     for (long c = 0; c < levels; ++c) {
       const json& v = row[static_cast<size_t>(c)];
       if (!v.is_number() || !std::isfinite(v.get<double>()) || v.get<double>() < 0)

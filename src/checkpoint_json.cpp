@@ -41,7 +41,7 @@ void check_state_dict_size(const json& state_dict, const ModelConfig& model, lon
   // A few million parameters are allocated to name each tensor whose shape differs (load_state_dict).
   constexpr std::uint64_t kNamedShapes = std::uint64_t{1} << 22;
   if (held >= needed || needed - held < kNamedShapes) return;
-  bad(where + " holds " + std::to_string(held) + " numbers, but a model of config.model's shape (" +
+  bad(where + " holds " + count_of(static_cast<long>(held), "number") + ", but a model of config.model's shape (" +
       std::to_string(model.hidden.size()) + (model.hidden.size() == 1 ? " layer, " : " layers, ") + std::to_string(inputs) +
       (inputs == 1 ? " input, " : " inputs, ") + std::to_string(outputs) + (outputs == 1 ? " output" : " outputs") + ") has " +
       std::to_string(needed) + " parameters: the config and the weights disagree");

@@ -536,7 +536,7 @@ bool CsvReader::next() {
         line = joined_first_line_.data();
         length = joined_first_line_.size();
       }
-      std::string message = "expected " + std::to_string(header_.size()) + " fields as in the header, found " +
+      std::string message = "expected " + count_of(static_cast<long>(header_.size()), "field") + " as in the header, found " +
                             std::to_string(fields_.size());
       // A delimiter as the hints name it: "a tab" or "','", and "tabs" or "','" for what splits a line.
       const auto one = [](char delimiter) { return (delimiter == '\t' ? "a " : "") + delimiter_name(delimiter); };

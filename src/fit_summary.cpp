@@ -177,7 +177,7 @@ std::string settings_line(const FitOutcome& outcome, const Config& asked) {
   return "settings: look-back " + std::to_string(used.data.look_back) + ", horizon " + std::to_string(used.data.horizon) +
          horizon + ", normalise " + to_string(used.data.normalise) + ", season " + std::to_string(used.data.season) +
          ", seasonal adjustment " + to_string(used.data.seasonal_adjust) + ", " + std::to_string(used.model.ensemble) +
-         " x " + std::to_string(used.training.epochs) + " epochs";
+         " x " + count_of(used.training.epochs, "epoch");
 }
 
 // Training validates on the windows of its stride; the errors are of every validation window, and
@@ -254,8 +254,7 @@ std::vector<std::string> fit_summary(const FitOutcome& outcome, const Config& as
     lines.push_back("the refit on every row diverged (" + outcome.refit_failed + "); the validated members are kept");
   if (outcome.refit_windows > 0)
     lines.push_back("then refitted on every row" + std::string(used.data.test_fraction > 0 ? " before the test tail" : "") +
-                    ": " + std::to_string(outcome.refit_windows) + " windows, " + std::to_string(outcome.refit_epochs) +
-                    " epochs" +
+                    ": " + count_of(outcome.refit_windows, "window") + ", " + count_of(outcome.refit_epochs, "epoch") +
                     (used.model.ensemble > 1 ? " for each of " + std::to_string(used.model.ensemble) + " members"
                                              : std::string()) +
                     "; those weights are kept");

@@ -86,7 +86,7 @@ Score smape(const std::vector<double>& actual, const std::vector<double>& foreca
   const std::string of = whose.empty() ? "" : "of " + whose + " ";
   const std::string note = both_zero == 0 ? ""
                            : "sMAPE " + of + "counts the " + std::to_string(both_zero) + " of " +
-                                 std::to_string(actual.size()) + " terms whose actual and forecast values are both 0 as exact (0)";
+                                 count_of(static_cast<long>(actual.size()), "term") + " whose actual and forecast values are both 0 as exact (0)";
   return {100 * sum / static_cast<double>(actual.size()), note};
 }
 

@@ -525,7 +525,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       if (s.scaler.lo() != config.data.scale_min || s.scaler.hi() != config.data.scale_max)
         bad(where + ".scaler.feature_range disagrees with config.data.scale_min and scale_max");
       if (s.scaler.columns() != inputs)
-        bad(where + ".scaler has " + std::to_string(s.scaler.columns()) + " columns, the config names " + std::to_string(inputs));
+        bad(where + ".scaler has " + count_of(s.scaler.columns(), "column") + ", the config names " + std::to_string(inputs));
       ColumnsInfo columns = checkpoint.columns;
       columns.frequency = s.frequency;
       columns.month_day = s.month_day;  // as series_item_json wrote the tail: month ends beside 1sts

@@ -528,8 +528,7 @@ ProtocolResult run_protocol(const std::string& folder, const ProtocolOptions& op
       if (checkpoint.config.data.normalise == Normalise::season && checkpoint.config.data.season != s.m)
         recipe << " (period " << checkpoint.config.data.season << ")";
       if (!checkpoint.seasonal.empty()) recipe << ", " << to_string(checkpoint.config.data.seasonal_adjust) << " adjusted";
-      recipe << ", " << checkpoint.config.model.ensemble << " x "
-             << checkpoint.config.training.epochs << " epochs";
+      recipe << ", " << checkpoint.config.model.ensemble << " x " << count_of(checkpoint.config.training.epochs, "epoch");
       if (checkpoint.config.data.stride > 1) recipe << ", stride " << checkpoint.config.data.stride;
       if (!checkpoint.combination.empty()) {
         const auto& w = checkpoint.combination.weights.front();

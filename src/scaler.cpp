@@ -88,7 +88,7 @@ MinMaxScaler MinMaxScaler::from_json(const nlohmann::json& json, const std::stri
   within_data_bound("data_min", scaler.data_min_);
   within_data_bound("data_max", scaler.data_max_);
   if (scaler.data_min_.size() != scaler.data_max_.size())
-    fail("data_min has " + std::to_string(scaler.data_min_.size()) + " values but data_max has " +
+    fail("data_min has " + count_of(static_cast<long>(scaler.data_min_.size()), "value") + " but data_max has " +
          std::to_string(scaler.data_max_.size()));
   if (scaler.data_min_.empty()) fail("data_min and data_max must not be empty");
   for (size_t i = 0; i < scaler.data_min_.size(); ++i)

@@ -524,7 +524,7 @@ std::int64_t TimeIndex::advance(std::int64_t tick, std::int64_t steps) const {
   // Checked arithmetic: a huge step or step count (integer periods near 1e18, a forecast far past
   // the end) is refused rather than wrapping around.
   const auto beyond = [&] {
-    return InputError(std::to_string(steps) + " steps of " + frequency.name() + " after " + format_tick(tick) +
+    return InputError(count_of(static_cast<long>(steps), "step") + " of " + frequency.name() + " after " + format_tick(tick) +
                       " lie beyond the supported range of timestamps");
   };
   std::int64_t offset = 0, result = 0;

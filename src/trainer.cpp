@@ -21,8 +21,8 @@ std::string non_finite_name(double value) { return std::isnan(value) ? "NaN" : v
 
 void check_fits(const Model<float>& model, const WindowSet& windows, const char* what) {
   if (windows.inputs() != model.inputs() || windows.outputs() != model.outputs())
-    throw Error(std::string(what) + " windows have " + std::to_string(windows.inputs()) + " inputs and " +
-                std::to_string(windows.outputs()) + " outputs; the model has " + std::to_string(model.inputs()) +
+    throw Error(std::string(what) + " windows have " + count_of(windows.inputs(), "input") + " and " +
+                count_of(windows.outputs(), "output") + "; the model has " + std::to_string(model.inputs()) +
                 " and " + std::to_string(model.outputs()));
 }
 
@@ -256,8 +256,8 @@ void Trainer::load_state_json(const nlohmann::json& json, const std::string& whe
   for (const auto& [key, value] : {std::pair<const char*, int>{"best_epoch", best_epoch},
                                    {"epochs_without_improvement", without_improvement}, {"plateau_epochs", plateau}})
     if (value > epoch)
-      throw InputError(where + "." + key + ": " + std::to_string(value) + " is more than the " + std::to_string(epoch) +
-                       " epochs done (epoch)");
+      throw InputError(where + "." + key + ": " + std::to_string(value) + " is more than the " + count_of(epoch, "epoch") +
+                       " done (epoch)");
   // The thread count of the run (absent before 2026-12-06): read by resume_threads_note, checked here.
   if (json.contains("shards")) {
     const nlohmann::json& shards = json["shards"];

@@ -341,7 +341,8 @@ TEST_CASE("origins after rows filled before a target's first value are noted und
     const long expected = 5 - result.plan.origins.front();  // origin 4 reads row 3, filled
     const std::vector<std::string> notes = result.notes();
     CHECK(std::count_if(notes.begin(), notes.end(), [&](const std::string& note) {
-            return note.rfind(std::to_string(expected) + " of the 19 origins follow rows before a target's first value", 0) == 0;
+            return note.rfind(std::to_string(expected) + " of the 19 origins " + (expected == 1 ? "follows" : "follow") +
+                                  " rows before a target's first value", 0) == 0;
           }) == 1);
     CHECK(std::none_of(notes.begin(), notes.end(), [](const std::string& note) { return note.find("a gap filled") != std::string::npos; }));
   }

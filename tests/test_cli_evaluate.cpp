@@ -128,7 +128,7 @@ TEST_CASE("evaluate says when the model has seen the rows it is scored on", "[cl
   // at the refit's last row, the last 30 are the test tail and the 16 months before it.
   dir.write("head.csv", airline.substr(0, airline.find("1959-11")));
   CHECK_THAT(run_cli("evaluate --model t.json --input head.csv --origins 1", dir.path()).out,
-             Contains("so 1 of the 1 forecasts scored are at or before the last time it trained on (1959-10: in-sample where the history is its training data)"));
+             Contains("so 1 of the 1 forecast scored is at or before the last time it trained on (1959-10: in-sample where the history is its training data)"));
   dir.write("last.csv", "date,passengers\n" + airline.substr(airline.find("1958-07")));
   CHECK_THAT(run_cli("evaluate --model t.json --input last.csv --origins 14", dir.path()).out,
              Contains("rows 17-30") && !Contains("in-sample"));
@@ -206,7 +206,7 @@ TEST_CASE("evaluate says when an origin follows a gap interpolated toward the ro
   dir.write("gap.csv", gap);
   REQUIRE(run_cli("train --data train.csv --target y --look-back 6 --horizon 1 --epochs 2 --hidden 2 --ensemble 1 "
                   "--output m.json --quiet", dir.path()).exit_code == 0);
-  const std::string note = "1 of the 1 origins follow a gap filled by interpolation";
+  const std::string note = "1 of the 1 origin follows a gap filled by interpolation";
   const RunResult interpolated = run_cli("evaluate --model m.json --input gap.csv --missing interpolate --origins 1", dir.path());
   INFO(interpolated.err);
   REQUIRE(interpolated.exit_code == 0);

@@ -210,6 +210,12 @@ TEST_CASE("csv reader reports malformed files with their location", "[csv]") {
     REQUIRE(csv.next());
     REQUIRE_THROWS_WITH(csv.next(), Catch::Contains("data.csv:3: expected 3 fields as in the header, found 2"));
   }
+  SECTION("a header of one column says one field, not 1 fields") {
+    const std::string path = dir.write("data.csv", "value\n1\n2,3\n");
+    CsvReader csv(path);
+    REQUIRE(csv.next());
+    REQUIRE_THROWS_WITH(csv.next(), Catch::Contains("data.csv:3: expected 1 field as in the header, found 2"));
+  }
   SECTION("a row with too many fields suggests quoting") {
     const std::string path = dir.write("data.csv", "date,value\n2020,1,234\n");
     CsvReader csv(path);

@@ -158,7 +158,7 @@ TEST_CASE("a batch that does not fit the model is refused with its shapes", "[ls
   Backprop<float> backprop(model);
   Vector<float> grad;
   REQUIRE_THROWS_WITH(backprop.run(x, target, grad),
-                      "Backprop::run: x [12, 2] and target [5, 1] do not fit a model with 2 inputs and 1 outputs");
+                      "Backprop::run: x [12, 2] and target [5, 1] do not fit a model with 2 inputs and 1 output");
   Inference<float> inference;
   REQUIRE_THROWS_WITH(inference.run(model, random_matrix<float>(rng, 12, 3), 4),
                       "Inference::run: x is [12, 3], expected [T*4, 2]");

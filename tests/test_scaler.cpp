@@ -51,7 +51,7 @@ TEST_CASE("a scaler round-trips through JSON and refuses broken ones", "[scaler]
                       Contains("m.json: scaler: data_min[0] = 2.0 exceeds data_max[0] = 1.0"));
   broken = scaler.to_json();
   broken["data_max"] = {1.0, 2.0};
-  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("data_min has 1 values but data_max has 2"));
+  REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"), Contains("data_min has 1 value but data_max has 2"));
   broken = scaler.to_json();
   broken["feature_range"] = {1.0, 0.0};
   REQUIRE_THROWS_WITH(MinMaxScaler::from_json(broken, "s"),

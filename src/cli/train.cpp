@@ -297,7 +297,7 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
     if (progress && world.rank == 0 && (done % every == 0 || done == total)) {
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       Talk() << "series " << done << "/" << total << " trained (" << format_number(std::round(seconds * 10) / 10)
-             << "s; last: " << printable(report.id) << ", " << report.epochs << " epochs)";
+             << "s; last: " << printable(report.id) << ", " << count_of(report.epochs, "epoch") << ")";
     }
     return keep_going();
   };
