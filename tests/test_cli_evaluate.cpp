@@ -763,6 +763,17 @@ TEST_CASE("evaluate --protocol scores every series of a folder's meta.json besid
   const RunResult listed = run_cli("evaluate --protocol .", unlisted.path());
   CHECK(listed.exit_code == 2);
   CHECK_THAT(listed.err, Contains("meta.json: lists no files"));
+  // Malformed JSON in either file is located, file:line:column, as a config's or a checkpoint's is.
+  unlisted.write("f.csv", "value\n1\n2\n3\n4\n5\n6\n7\n8\n");
+  unlisted.write("meta.json", "{\"f.csv\": {\"target\": \"value\",\n  \"m\": 1, \"h\": 2,}}\n");
+  const RunResult meta = run_cli("evaluate --protocol .", unlisted.path());
+  CHECK(meta.exit_code == 2);
+  CHECK_THAT(meta.err, Contains("meta.json:2:18: invalid JSON: syntax error while parsing object key"));
+  unlisted.write("meta.json", R"({"f.csv": {"target": "value", "m": 1, "h": 2}})");
+  unlisted.write("baselines.json", "{\"series\": {\n  \"f.csv\": {\"methods\": {\"ets\": {\"forecast\": [1, 2 3]}}}}}\n");
+  const RunResult baselines = run_cli("evaluate --protocol .", unlisted.path());
+  CHECK(baselines.exit_code == 2);
+  CHECK_THAT(baselines.err, Contains("baselines.json:2:51: invalid JSON: syntax error while parsing array"));
 }
 
 TEST_CASE("notes name a file whose name holds a line break on one line, escaped", "[cli-evaluate]") {
