@@ -589,6 +589,9 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
   // A step with kMinResiduals windows of its own is calibrated on them alone (split conformal is
   // valid for any count); fewer, and every step is pooled (README round 6: 20 over-covered).
   constexpr size_t kMinResiduals = 10;
+  // The floor below reads the latest changes only: the last kRecentLags lags' worth, at least
+  // kRecentChanges of them.
+  constexpr long kRecentChanges = 20, kRecentLags = 4;
   const long levels = IntervalQuantiles::kLastLevel - IntervalQuantiles::kFirstLevel + 1;
   q.abs_residual.resize(horizon * targets, levels);
   q.windows = static_cast<long>(origins.size());
@@ -622,8 +625,10 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
     }
     double pool_squares = 0;
     for (const double r : pool) pool_squares += r * r;
-    // The floor below: the spread of the one-step changes of the rows before the windows (lag p),
-    // their standard deviation; from 20 changes on, at most 3 times that of the middle 90% of them
+    // The floor below: the spread of the latest one-step changes of the rows before the windows
+    // (lag p; the last max(kRecentChanges, kRecentLags p) of them: a level whose noise fell from
+    // +-40 to +-1 had 95% bounds of +-136 from every change, a hunt found), their standard
+    // deviation; from 20 changes on, at most 3 times that of the middle 90% of them
     // (5% of the smallest and 5% of the largest left out), so that a typo among the rows (1000000
     // in a series near 150: a change up and one down; a hunt found 95% bounds +-525000) does not
     // make it. Normal changes keep their own (the middle 90%'s is about 0.8 of it; fewer changes
@@ -631,11 +636,11 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
     // the middle changes are all alike (a count that mostly stays put), the whole one.
     const long m = std::max(1, checkpoint.config.data.season);
     const long p = m > 1 && begin >= m + 3 ? m : 1;
-    const long changes = begin - p;
+    const long changes = std::min(begin - p, std::max(kRecentChanges, kRecentLags * p));
     double change_spread = 0;
     if (changes >= 2) {
       std::vector<double> d;
-      for (long t = p; t < begin; ++t) d.push_back(values(t, k) - values(t - p, k));
+      for (long t = begin - changes; t < begin; ++t) d.push_back(values(t, k) - values(t - p, k));
       change_spread = standard_deviation(d.begin(), d.end());
       const long trim = changes >= 20 ? changes / 20 : 0;
       if (trim > 0) {

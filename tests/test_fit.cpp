@@ -325,6 +325,33 @@ TEST_CASE("one typo among the training rows does not make the 95% intervals a th
   }
 }
 
+TEST_CASE("the interval floor follows the recent changes, not those of a calmer or wilder past", "[fit]") {
+  // A hunt: a level series whose noise fell from +-40 to +-1 had 95% bounds of +-136 around 100,
+  // where the 80% ones were +-1.5: the floor was the spread of every change before the validation
+  // windows. 100 months of noise of amplitude 40, then 100 of amplitude 1 (a deterministic
+  // scramble, sd 0.29 of the amplitude): the floor takes the last 4 seasons' changes.
+  std::string text = "month,y\n";
+  for (int t = 0; t < 200; ++t) {
+    const double noise = std::fmod(t * 0.6180339887 + std::sin(7.0 * t), 1.0) - 0.5;
+    text += year_month(2000, t) + "," + format_number(std::round((100 + (t < 100 ? 40 : 1) * noise) * 1000) / 1000) + "\n";
+  }
+  test::TempDir dir;
+  Config config;
+  config.data.path = dir.write("calm.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 6;
+  config.model.ensemble = 1;
+  config.training.epochs = 5;  // the floor is the point, not the model
+  config.training.threads = 1;
+  const IntervalQuantiles& q = fit(config).checkpoint.intervals;
+  REQUIRE(q.windows > 0);
+  REQUIRE(q.windows < 20);  // so the 95% bound is the normal one, floored
+  for (long h = 0; h < 6; ++h) {
+    INFO("step " << h + 1);
+    CHECK(q.abs_residual(h, 95 - IntervalQuantiles::kFirstLevel) < 5);  // the old noise's changes: +-50 and more
+  }
+}
+
 TEST_CASE("a refit whose forecast runs away from the rows it trained on is not kept", "[fit]") {
   // 18 months of a random walk within 101 to 117 (a hunt's rw-16): the refit, 300 epochs on every
   // row with nothing to stop it, rolled a one-step model 18 months forward to 540; the validated
