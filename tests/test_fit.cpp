@@ -298,6 +298,27 @@ TEST_CASE("intervals calibrated on two lucky validation windows are no narrower 
   CHECK(q.abs_residual(0, 80 - IntervalQuantiles::kFirstLevel) >= 1.2815 * sd);
 }
 
+namespace {
+
+// The interval quantiles of one member trained 5 epochs on the monthly `text` (column y), horizon
+// 6, checked to have fewer than 20 validation windows: the 95% bound is the normal one, floored.
+IntervalQuantiles floored_quantiles(const std::string& text) {
+  test::TempDir dir;
+  Config config;
+  config.data.path = dir.write("y.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 6;
+  config.model.ensemble = 1;
+  config.training.epochs = 5;  // the floor is the point, not the model (300 epochs took 29 s under the sanitizers)
+  config.training.threads = 1;
+  IntervalQuantiles q = fit(config).checkpoint.intervals;
+  REQUIRE(q.windows > 0);
+  REQUIRE(q.windows < 20);
+  return q;
+}
+
+}  // namespace
+
 TEST_CASE("one typo among the training rows does not make the 95% intervals a thousand times the 80% ones", "[fit]") {
   // A hunt: 72 months near 150 with 1000000 at row 21, 7 validation windows: the 95% bound is the
   // normal one with the floor of the lag-12 changes' spread, which the typo's two changes (up and
@@ -305,17 +326,7 @@ TEST_CASE("one typo among the training rows does not make the 95% intervals a th
   std::string text = "month,y\n";
   for (int t = 0; t < 72; ++t)
     text += year_month(2000, t) + "," + (t == 20 ? "1000000" : format_number(std::round((100 + 20 * std::sin(t * M_PI / 6) + t) * 100) / 100)) + "\n";
-  test::TempDir dir;
-  Config config;
-  config.data.path = dir.write("typo.csv", text);
-  config.data.targets = {"y"};
-  config.data.horizon = 6;
-  config.model.ensemble = 1;
-  config.training.epochs = 5;  // the floor is the point, not the model (300 epochs took 29 s under the sanitizers)
-  config.training.threads = 1;
-  const IntervalQuantiles& q = fit(config).checkpoint.intervals;
-  REQUIRE(q.windows > 0);
-  REQUIRE(q.windows < 20);  // so the 95% bound is the normal one, floored
+  const IntervalQuantiles q = floored_quantiles(text);
   for (long h = 0; h < 6; ++h) {
     INFO("step " << h + 1);
     const double at80 = q.abs_residual(h, 80 - IntervalQuantiles::kFirstLevel);
@@ -335,17 +346,7 @@ TEST_CASE("the interval floor follows the recent changes, not those of a calmer 
     const double noise = std::fmod(t * 0.6180339887 + std::sin(7.0 * t), 1.0) - 0.5;
     text += year_month(2000, t) + "," + format_number(std::round((100 + (t < 100 ? 40 : 1) * noise) * 1000) / 1000) + "\n";
   }
-  test::TempDir dir;
-  Config config;
-  config.data.path = dir.write("calm.csv", text);
-  config.data.targets = {"y"};
-  config.data.horizon = 6;
-  config.model.ensemble = 1;
-  config.training.epochs = 5;  // the floor is the point, not the model
-  config.training.threads = 1;
-  const IntervalQuantiles& q = fit(config).checkpoint.intervals;
-  REQUIRE(q.windows > 0);
-  REQUIRE(q.windows < 20);  // so the 95% bound is the normal one, floored
+  const IntervalQuantiles q = floored_quantiles(text);
   for (long h = 0; h < 6; ++h) {
     INFO("step " << h + 1);
     CHECK(q.abs_residual(h, 95 - IntervalQuantiles::kFirstLevel) < 5);  // the old noise's changes: +-50 and more
