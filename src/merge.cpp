@@ -122,11 +122,16 @@ PanelCheckpoint merge_panel_checkpoints(std::vector<PanelCheckpoint> parts, cons
                        "is shard " + (part.shard ? part.shard->text() : std::string("none")) + " but " + names.front() +
                            " is shard " + (parts.front().shard ? parts.front().shard->text() : std::string("none")) +
                            "; merge shards of one split (the same N)");
-    if (part.shard && !shard_indices.insert(part.shard->index).second)
-      throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
+    // A shard may come in parts: an interrupted shard's checkpoint and the run that trained its
+    // left_out series again (`--series-file` with the same `--shard`), whose series are apart. A
+    // part that shares a series with an earlier part of its shard is that shard twice (a copy).
+    const bool repeated = part.shard && !shard_indices.insert(part.shard->index).second;
     for (const auto& s : part.series) {  // each of the shard's own (read_panel_checkpoint checks)
       const auto [it, added] = owner.emplace(s.id, p);
-      if (!added) throw InputError(names[p], 0, 0, "series " + quoted_id(s.id) + " is also in " + names[it->second]);
+      if (added) continue;
+      if (repeated && parts[it->second].shard && parts[it->second].shard->index == part.shard->index)
+        throw InputError(names[p], 0, 0, "shard " + part.shard->text() + " is given twice");
+      throw InputError(names[p], 0, 0, "series " + quoted_id(s.id) + " is also in " + names[it->second]);
     }
   }
   PanelCheckpoint merged = std::move(parts.front());

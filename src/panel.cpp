@@ -897,6 +897,14 @@ PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitO
   // column without values), trains nothing and fails nothing: one run over the whole file skips
   // them too. Without shards, nothing to train is an error.
   const bool sharded = options.selection.shard_of_split();
+  // Series asked for (--series, --series-file) of which none falls in the shard: nothing to train
+  // and nothing failed, as predict and evaluate say of the same selection, so that a split run
+  // given a list (examples/parallel.sh ... --series-file ids.txt) goes through its other shards
+  // (it failed with "no series selected", a hunt).
+  if (options.selection.shard.count > 1 && !options.selection.ids.empty() && selected.series.empty() && selected.empty.empty()) {
+    outcome.empty_shard = true;
+    return outcome;
+  }
   SeriesSet set = drop_short_series(std::move(selected), config.data, outcome.skipped);
   if (set.series.empty() && sharded) {
     outcome.empty_shard = true;

@@ -597,6 +597,30 @@ TEST_CASE("shards trained apart and merged equal one run over every series", "[c
     // A merged checkpoint records no shard: it reads every series, "zzz" too.
     CHECK(run_cli("predict --model merged.json --input bad.csv", dir.path()).exit_code == 2);
   }
+  SECTION("a shard in two parts merges with the other shards: an interrupted one and the run of its left_out series") {
+    // Shard 2/3 holds s3, s5 and s6. The README's recovery of an interrupted run trains its
+    // left_out series again (--series-file) and merges the two; for a shard with its --shard, which
+    // merge refused as "shard 2/3 is given twice" (a hunt), and without it as a merged file.
+    REQUIRE(run_cli("train " + kFlags + " --threads 1 --shard 2/3 --series s3 --output p2a.json", dir.path()).exit_code == 0);
+    REQUIRE(run_cli("train " + kFlags + " --threads 1 --shard 2/3 --series s5,s6 --output p2b.json", dir.path()).exit_code == 0);
+    const RunResult parts = run_cli("merge m0.json p2a.json m1.json p2b.json --output parts.json", dir.path());
+    INFO(parts.err);
+    REQUIRE(parts.exit_code == 0);
+    CHECK(parts.err.empty());
+    CHECK(run_cli("predict --model parts.json", dir.path()).out == all.out);
+    // Series asked for of which none falls in the shard: a note and exit 0, as predict and evaluate
+    // say of the same selection (train failed with "no series selected", which stopped
+    // examples/parallel.sh given --series-file at its first shard without them).
+    const RunResult none = run_cli("train " + kFlags + " --threads 1 --shard 0/3 --series s3,s5 --output none.json", dir.path());
+    CHECK(none.exit_code == 0);
+    CHECK(none.err == "note: none of the series asked for (--series) falls in shard 0/3 (--shard picks by a hash of the id); no checkpoint written\n");
+    CHECK(!file_exists(dir.file("none.json")));
+    CHECK(run_cli("predict --model all.json --series s3,s5 --shard 0/3", dir.path()).exit_code == 0);
+    // A part that shares a series with another of its shard is that shard twice.
+    const RunResult overlap = run_cli("merge m0.json m1.json m2.json p2a.json --output x.json", dir.path());
+    CHECK(overlap.exit_code == 2);
+    CHECK_THAT(overlap.err, Contains("p2a.json: shard 2/3 is given twice"));
+  }
   SECTION("merge refuses inputs that do not fit together") {
     // One file named twice is said as such (a hunt: its forecasts' series were "also in" it); a copy
     // of a shard is that shard twice.

@@ -324,7 +324,11 @@ int run_train_panel(const Config& config, const PanelArgs& args, const std::stri
   };
   say(panel_series_notes(outcome));  // even with --quiet
   if (outcome.empty_shard) {  // said even with --quiet: the output file is not there
-    if (world.rank == 0)
+    if (world.rank == 0 && !options.selection.ids.empty() && outcome.skipped.empty())
+      Talk() << "note: none of the series asked for ("
+             << (options.selection.listed_from.empty() ? "--series" : "--series-file") << ") falls in shard "
+             << options.selection.shard.text() << " (--shard picks by a hash of the id); no checkpoint written";
+    else if (world.rank == 0)
       Talk() << "note: shard " << options.selection.shard.text()
              << (outcome.skipped.empty() ? " holds none of the series of "
                                          : " holds no series to train (all skipped, as above) of ")
