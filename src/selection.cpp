@@ -131,7 +131,7 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
     std::sort(present.begin(), present.end());
     throw InputError(set.source, 0, 0,
                      "no series " + quoted_ids(missing) + " in column " + quote(set.series_column) + " (" +
-                         std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + comma_hint(missing) +
+                         std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + (selection.listed_from.empty() ? comma_hint(missing) : std::string()) +
                          selection.listed_at(missing));
   }
   std::vector<Series> kept;

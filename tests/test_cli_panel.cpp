@@ -186,6 +186,14 @@ TEST_CASE("per-series training, forecasts in long format and per-series evaluati
     dir.write("stale.txt", "s1\n\ngone\n");
     CHECK_THAT(run_cli("predict --model m.json --series-file stale.txt", dir.path()).err,
                EndsWith("inspect on the training data lists those); 'gone' is on line 3 of stale.txt (--series-file)\n"));
+    // Two ids of a list missing are two lines, not one id cut at a comma: no hint to quote them as
+    // one (a hunt: "quote it: --series '"gone,lost"'", which a list does not read).
+    dir.write("stale2.txt", "gone\nlost\n");
+    const RunResult two = run_cli("predict --model m.json --series-file stale2.txt", dir.path());
+    CHECK(two.exit_code == 2);
+    CHECK_THAT(two.err, !Contains("quote it") && EndsWith("'gone' is on line 1 of stale2.txt (--series-file)\n"));
+    CHECK_THAT(run_cli("train " + kFlags + " --series-file stale2.txt --output x.json", dir.path()).err,
+               !Contains("quote it") && Contains("no series 'gone', 'lost' in column 'id'"));
     CHECK(run_cli("predict --model m.json --series-file ids.txt --series s1", dir.path()).exit_code == 2);
     CHECK(run_cli("predict --model - --series-file -", dir.path()).err ==
           "lstm-forecast: --model - and --series-file - both read stdin; give one of them as a file\n");
