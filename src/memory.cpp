@@ -238,7 +238,8 @@ void check_memory(const MemoryEstimate& estimate, std::uint64_t already_held, st
     const std::uint64_t each =
         saturating_add(saturating_add(estimate.model, estimate.checkpoint), estimate.activations) / estimate.members;
     const std::uint64_t one =
-        saturating_add(saturating_add(saturating_add(estimate.data, estimate.overhead), estimate.validation), each);
+        estimate.alone > 0 ? estimate.alone
+                           : saturating_add(saturating_add(saturating_add(estimate.data, estimate.overhead), estimate.validation), each);
     message << "reduce --ensemble (" << estimate.members << " members";
     if (one <= saturating_add(available, already_held)) message << "; one needs " << format_bytes(one) << ")";
     else message << "), " << largest->settings;

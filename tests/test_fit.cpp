@@ -353,6 +353,34 @@ TEST_CASE("the interval floor follows the recent changes, not those of a calmer 
   }
 }
 
+TEST_CASE("two typos among the latest changes do not make the 95% intervals a million wide", "[fit]") {
+  // A review: 200 rows near 150 (no season: lag-1 changes, the last 20 before the validation
+  // windows) with 1000000 at rows 165 and 172, four of those 20 changes: trimming one from each
+  // end left two, and the 95% bounds were +-1170000 beside 80% ones of +-1.4 (every change's
+  // middle 90%, as before the floor read the latest ones only, gave +-10).
+  std::string text = "y\n";
+  for (int t = 0; t < 200; ++t) {
+    const double noise = std::fmod(t * 0.6180339887 + std::sin(7.0 * t), 1.0) - 0.5;
+    text += (t == 165 || t == 172 ? std::string("1000000") : format_number(std::round((150 + 4 * noise) * 1000) / 1000)) + "\n";
+  }
+  test::TempDir dir;
+  Config config;
+  config.data.path = dir.write("typos.csv", text);
+  config.data.targets = {"y"};
+  config.data.horizon = 6;
+  config.model.ensemble = 1;
+  config.training.epochs = 5;  // the floor is the point, not the model
+  config.training.combine = Toggle::on;  // naive, as the recipe took it: residuals near the noise's
+  config.training.threads = 1;
+  const IntervalQuantiles& q = fit(config).checkpoint.intervals;
+  REQUIRE(q.windows > 0);
+  REQUIRE(q.windows < 20);  // so the 95% bound is the normal one, floored
+  for (long h = 0; h < 6; ++h) {
+    INFO("step " << h + 1);
+    CHECK(q.abs_residual(h, 95 - IntervalQuantiles::kFirstLevel) < 100);
+  }
+}
+
 TEST_CASE("a refit whose forecast runs away from the rows it trained on is not kept", "[fit]") {
   // 18 months of a random walk within 101 to 117 (a hunt's rw-16): the refit, 300 epochs on every
   // row with nothing to stop it, rolled a one-step model 18 months forward to 540; the validated

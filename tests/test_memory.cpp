@@ -118,6 +118,21 @@ TEST_CASE("a job too big for its ensemble names --ensemble, and what one member 
   REQUIRE_THROWS_WITH(check_memory(single, 0, std::uint64_t{8} << 30), EndsWith("; reduce --hidden or the number of layers"));
 }
 
+TEST_CASE("what one member needs is what --ensemble 1 needs, on every thread", "[memory]") {
+  // A review: 2 members said "one needs 19.8 GiB", their one-thread share, where --ensemble 1 (a
+  // gradient per thread, --threads 64) was refused for 23.7 GiB.
+  MemoryEstimate estimate;
+  estimate.members = 2;
+  estimate.activations = std::uint64_t{16} << 30;
+  estimate.overhead = std::uint64_t{96} << 20;
+  estimate.alone = std::uint64_t{12} << 30;  // fits 16 GiB: said
+  REQUIRE_THROWS_WITH(check_memory(estimate, 0, std::uint64_t{16} << 30),
+                      EndsWith("reduce --ensemble (2 members; one needs 12.0 GiB)"));
+  estimate.alone = std::uint64_t{20} << 30;  // one member alone would not fit either: not said to
+  REQUIRE_THROWS_WITH(check_memory(estimate, 0, std::uint64_t{16} << 30),
+                      EndsWith("reduce --ensemble (2 members), --batch-size, --look-back or --hidden"));
+}
+
 TEST_CASE("available memory is read from the machine", "[memory]") {
   const std::uint64_t available = available_memory();
   CHECK(available > (std::uint64_t{16} << 20));

@@ -27,6 +27,10 @@ struct MemoryEstimate {
   // Ensemble members training side by side: model, checkpoint and activations are theirs together
   // (the caller multiplies them), named in a refusal (check_memory).
   std::uint64_t members = 1;
+  // With members > 1: what the job needs with one member, total() of its own estimate (an ensemble's
+  // members train on one thread each, one member on every thread, a gradient copy apiece); 0: the
+  // members' share of model, checkpoint and activations beside the shared parts.
+  std::uint64_t alone = 0;
 
   std::uint64_t total() const;  // saturating: absurd sizes give a huge figure, never a wrapped one
 };
