@@ -358,8 +358,8 @@ Checkpoint checkpoint_from_json(const json& root, const std::string& source) {
       if (steps > 0 && !tail.ticks.empty()) try {
           (void)columns.time_index().advance(tail.ticks.back(), -steps);
         } catch (const InputError&) {
-          bad(std::string(key) + " " + count_of(steps, "step") + " before the data tail's last time lie before the supported "
-              "range of times");
+          bad(std::string(key) + " " + count_of(steps, "step") + " before the data tail's last time " + (steps == 1 ? "lies" : "lie") +
+              " before the supported range of times");
         }
     return Checkpoint{std::move(config),          std::move(columns), std::move(scaler), std::move(model),
                       std::move(optimizer_state), std::move(history.epochs), history.best_epoch, std::move(tail),

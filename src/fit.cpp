@@ -688,8 +688,9 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
       // residuals can be near 0 by luck (a 12-row series: +-0.02 where the noise is +-1; two
       // windows of a random walk: 0/18 covered). Where the windows are too few for a level (the
       // normal bound below applies), the rms is no smaller than the one-step error of the drift
-      // forecast over the rows before (the standard deviation of their changes), or with a season
-      // of m and m + 3 rows, of the seasonal naive forecast with drift (of their lag-m changes);
+      // forecast over the latest rows before (the standard deviation of their changes, above), or
+      // with a season of m and m + 3 rows, of the seasonal naive forecast with drift (of their
+      // lag-m changes);
       // grown like a random walk's, sqrt(h / p + 1) for lag p (h / p whole). So too when every
       // residual is 0 (a baseline that was exact on the validation windows: intervals of width 0
       // at every level, a hunt found, for a series that had changed before them).

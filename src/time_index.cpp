@@ -525,7 +525,7 @@ std::int64_t TimeIndex::advance(std::int64_t tick, std::int64_t steps) const {
   // the end) is refused rather than wrapping around.
   const auto beyond = [&] {
     return InputError(count_of(static_cast<long>(steps), "step") + " of " + frequency.name() + " after " + format_tick(tick) +
-                      " lie beyond the supported range of timestamps");
+                      (steps == 1 ? " lies" : " lie") + " beyond the supported range of timestamps");
   };
   std::int64_t offset = 0, result = 0;
   switch (frequency.unit) {
