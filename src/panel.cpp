@@ -878,9 +878,11 @@ void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& sk
                                                 : "";
   throw InputError(set.source, 0, 0,
                    skipped.empty() ? std::string("no series selected")
-                                   : "no series to train: all " + std::to_string(skipped.size()) +
-                                         " selected were skipped (the first, series " + quote(skipped.front().id) + ": " +
-                                         skipped.front().reason + ")" + hint);
+                   : skipped.size() == 1
+                       ? "no series to train: the one selected was skipped (series " + quote(skipped.front().id) + ": " +
+                             skipped.front().reason + ")" + hint
+                       : "no series to train: all " + std::to_string(skipped.size()) + " selected were skipped (the first, series " +
+                             quote(skipped.front().id) + ": " + skipped.front().reason + ")" + hint);
 }
 
 PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitOptions& options) {
