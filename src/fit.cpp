@@ -572,6 +572,12 @@ double standard_deviation(std::vector<double>::const_iterator first, std::vector
   return std::sqrt(squares / (n - 1));
 }
 
+// The median of `sorted` (ascending, not empty): the mean of the middle two for an even count.
+double median_of_sorted(const std::vector<double>& sorted) {
+  const size_t n = sorted.size();
+  return (sorted[(n - 1) / 2] + sorted[n / 2]) / 2;
+}
+
 // Split-conformal quantiles of |actual - forecast| per step and target over the validation windows
 // of `forecasts` (original units); empty without such windows. A step with fewer than 10 residuals
 // (fewer than 10 validation windows) pools every step's, step j's scaled by sqrt((h + 1) / (j + 1))
@@ -651,11 +657,11 @@ IntervalQuantiles quantiles_of(const Checkpoint& checkpoint, const MatrixD& valu
         // deviation of normal changes): 5% of the last 20 is one change from each end, and two
         // typos among them (four changes) had made the 95% bounds +-1170000 beside 80% ones of
         // +-1.4 (a review, 2026-12-07); the median stands up to half of them far off.
-        const double median = (d[static_cast<size_t>((changes - 1) / 2)] + d[static_cast<size_t>(changes / 2)]) / 2;
+        const double median = median_of_sorted(d);
         std::vector<double> deviation;
         for (const double x : d) deviation.push_back(std::abs(x - median));
         std::sort(deviation.begin(), deviation.end());
-        const double mad = (deviation[static_cast<size_t>((changes - 1) / 2)] + deviation[static_cast<size_t>(changes / 2)]) / 2;
+        const double mad = median_of_sorted(deviation);
         if (mad > 0) change_spread = std::min(change_spread, 3 * 1.4826 * mad);
       }
     }

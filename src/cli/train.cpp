@@ -517,8 +517,9 @@ int run_train(const TrainArgs& args) {
       continue;
     Talk() << "note: " << note;
   }
+  options.checkpoint_every_source = setting_source(config, args.flags, "output.checkpoint_every", base_name);
   if (!config.data.series_column.empty()) {  // many series: run_train_panel above
-    check_checkpoint_every(config, setting_source(config, args.flags, "output.checkpoint_every", base_name));
+    check_checkpoint_every(config, options.checkpoint_every_source);
     // The log goes with the checkpoint, as below: written when it is, kept as it was when not.
     // Only a global model's epochs are logged (per-series training has none to log: a note above).
     const bool logged = !config.output.log_json.empty() && config.training.mode == TrainingMode::global;
@@ -540,7 +541,6 @@ int run_train(const TrainArgs& args) {
   };
   // --checkpoint-every: the checkpoint so far, written atomically over the previous one.
   options.on_checkpoint = save_with_log;
-  options.checkpoint_every_source = setting_source(config, args.flags, "output.checkpoint_every", base_name);
   const FitOutcome outcome = fit(config, options);
   progress.done();
 
