@@ -658,8 +658,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
     if (!missing.empty()) {
       // Training records the series it left out, not those it skipped as too short: said, so that
       // a series of the training file is not taken for a typo (a scale audit).
-      // A list (--series-file) holds one id a line, commas and all: no id of it was cut at one.
-      const std::string hint = selection.listed_from.empty() ? comma_hint(missing) : std::string();
+      const std::string hint = selection.comma_hint(missing);
       throw InputError(source, 0, 0,
                        "no series " + quoted_ids(missing) + " in this checkpoint" +
                            (!hint.empty() ? hint

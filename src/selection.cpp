@@ -63,6 +63,10 @@ std::string SeriesSelection::listed_at(const std::vector<std::string>& missing) 
   return "";
 }
 
+std::string SeriesSelection::comma_hint(const std::vector<std::string>& missing) const {
+  return listed_from.empty() ? lstmf::comma_hint(missing) : std::string();
+}
+
 SeriesList read_series_list(const std::string& path) {
   std::string text = read_text(path);
   if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a byte order mark, as the CSV reader skips it
@@ -131,7 +135,7 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
     std::sort(present.begin(), present.end());
     throw InputError(set.source, 0, 0,
                      "no series " + quoted_ids(missing) + " in column " + quote(set.series_column) + " (" +
-                         std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + (selection.listed_from.empty() ? comma_hint(missing) : std::string()) +
+                         std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + selection.comma_hint(missing) +
                          selection.listed_at(missing));
   }
   std::vector<Series> kept;

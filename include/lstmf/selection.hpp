@@ -45,6 +45,9 @@ struct SeriesSelection {
   // After "no series 'x' ...": where the first of `missing` listed in the --series-file is
   // ("; 'x' is on line 3 of ids.txt (--series-file)"), so that a stale list is found; "" when none is.
   std::string listed_at(const std::vector<std::string>& missing) const;
+  // After "no series 'x', 'y' ...": comma_hint(missing) (below), but "" with a --series-file: a list
+  // holds one id a line, commas and all, so no id of it was cut at one.
+  std::string comma_hint(const std::vector<std::string>& missing) const;
   bool everything() const { return ids.empty() && shard.count == 1; }
   // One shard of a split of the whole file (--shard K/N, N > 1, without --series): a part of a run
   // that goes on past its series' failures, which its checkpoint records for merge.
