@@ -49,8 +49,6 @@ MethodForecasts baseline_forecasts(const std::string& name, const MatrixD& histo
   return out;
 }
 
-nlohmann::json score_json(const Score& score) { return score.value ? nlohmann::json(*score.value) : nlohmann::json(); }
-
 // A step's MAE, null for a step with no observed row scored (NaN in MethodScores::mae_by_step).
 nlohmann::json by_step_json(const std::vector<double>& by_step) {
   nlohmann::json out = nlohmann::json::array();
@@ -414,6 +412,8 @@ Backtest backtest(const Checkpoint& checkpoint, const History& history, const Ba
   }
   return result;
 }
+
+nlohmann::json score_json(const Score& score) { return score.value ? nlohmann::json(*score.value) : nlohmann::json(); }
 
 nlohmann::json mase_scale_json(const Backtest& backtest, std::size_t k) {
   const MaseScale& scale = backtest.scales.at(k);

@@ -329,8 +329,6 @@ char detect_delimiter(const char* line, std::size_t length) {
 
 std::string delimiter_name(char delimiter) { return delimiter == '\t' ? "tab" : std::string("'") + delimiter + "'"; }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
 bool all_digits(std::string_view text) {
   for (const char c : text)
     if (!is_digit(c)) return false;

@@ -31,9 +31,6 @@ json comparable_config(const Config& config) {
   return j;
 }
 
-// An id in a message: quoted, escaped and cut as panel.cpp's messages quote ids.
-std::string quoted_id(const std::string& id) { return in_quotes(id, 240); }
-
 // The interval bounds of a value column: "y_lo80" and "y_hi80" beside "y" (forecast.hpp
 // value_columns), each row checked to hold the value between them.
 struct Band {

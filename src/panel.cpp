@@ -37,10 +37,6 @@ namespace {
 using json = nlohmann::json;
 using namespace checkpoint_json;  // the checkpoint readers, shared with checkpoint.cpp
 
-// Text from the data in a message: quoted, escaped and cut as series.cpp's quote does (a longer
-// cut: a list of ids). printable leaves what it wrote alone, so a list of escaped ids is quoted as is.
-std::string quote(const std::string& text) { return in_quotes(text, 240); }
-
 // Runs body(i) for i in [0, count) on `threads` threads (parallel.hpp: one index at a time each,
 // whichever thread is free), and rethrows the exception of the lowest failing index, so errors do
 // not depend on the schedule.
@@ -113,7 +109,7 @@ SeriesFit fit_one(const Config& config, const ColumnsInfo& columns, const Series
   try {
     check_panel_series(series, dataset.splits.front(), config, set.source);
   } catch (const InputError& e) {
-    if (config.data.strict) throw InputError(e.file(), e.line(), e.column(), "series " + quote(series.id) + ": " + e.message());
+    if (config.data.strict) throw InputError(e.file(), e.line(), e.column(), "series " + quoted_id(series.id) + ": " + e.message());
     fit.refused = e.message();  // left out and named
     return fit;
   }
@@ -238,7 +234,7 @@ void fit_global(const Config& config, SeriesSet set, const PanelFitOptions& opti
     try {
       check_panel_series(s, dataset.splits[i], config, dataset.source.source);
     } catch (const InputError& e) {
-      throw InputError(e.file(), e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());
+      throw InputError(e.file(), e.line(), e.column(), "series " + quoted_id(s.id) + ": " + e.message());
     }
   }
   const Series& first = dataset.source.series.front();
@@ -423,7 +419,7 @@ namespace {
 // A shard's file holds only the series its hash gives it (--shard K/N): another's is a file edited
 // or assembled by hand, whose forecasts merge and the data would disagree on.
 std::string not_of_shard(const std::string& where, const std::string& id, const Shard& shard) {
-  return where + ": series " + quote(id) + " is not of shard " + shard.text() +
+  return where + ": series " + quoted_id(id) + " is not of shard " + shard.text() +
          ", which it says it is (--shard K/N splits by a hash of the id): not a file train wrote";
 }
 
@@ -486,7 +482,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
         }
         if (l.id.empty()) bad(where + ".id is empty: every series has an id");
         if (!checkpoint.left_out.empty() && !(checkpoint.left_out.back().id < l.id))
-          bad(where + ".id " + quote(l.id) + " is out of order or repeated (sorted by id)");
+          bad(where + ".id " + quoted_id(l.id) + " is out of order or repeated (sorted by id)");
         if (checkpoint.shard && !checkpoint.shard->contains(l.id)) bad(not_of_shard(where, l.id, *checkpoint.shard));
         checkpoint.left_out.push_back(std::move(l));
       }
@@ -496,7 +492,7 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
     // Positions in the file: a selective load (any_checkpoint) dropped the series not picked.
     const bool mapped = file_index.size() == items.size();
     const auto out_of_order = [&] {
-      bad("series[" + std::to_string(disorder->first) + "].id " + quote(disorder->second) +
+      bad("series[" + std::to_string(disorder->first) + "].id " + quoted_id(disorder->second) +
           " is out of order or repeated (series are sorted by id)");
     };
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -508,15 +504,15 @@ PanelCheckpoint panel_checkpoint_from_json(const json& root, const std::string& 
       PanelSeries s;
       s.id = id.get<std::string>();
       // An id comes from a CSV field, which holds no NUL byte (a forecast written with one is binary).
-      if (s.id.find('\0') != std::string::npos) bad(where + ".id " + quote(s.id) + " holds a NUL byte");
+      if (s.id.find('\0') != std::string::npos) bad(where + ".id " + quoted_id(s.id) + " holds a NUL byte");
       // train refuses a row without an id, and --series could not pick this one (a review).
       if (s.id.empty()) bad(where + ".id is empty: every series trained has an id");
       if (!checkpoint.series.empty() && !(checkpoint.series.back().id < s.id))
-        bad(where + ".id " + quote(s.id) + " is out of order or repeated (series are sorted by id)");
+        bad(where + ".id " + quoted_id(s.id) + " is out of order or repeated (series are sorted by id)");
       if (checkpoint.find_left_out(s.id) != nullptr)
-        bad(where + ".id " + quote(s.id) + " is in left_out too: a series is trained or left out, not both");
+        bad(where + ".id " + quoted_id(s.id) + " is in left_out too: a series is trained or left out, not both");
       if (checkpoint.shard && !checkpoint.shard->contains(s.id)) bad(not_of_shard(where, s.id, *checkpoint.shard));
-      where += " (" + quote(s.id) + ")";
+      where += " (" + quoted_id(s.id) + ")";
       frequency_from_json(member(item, "frequency", where), where + ".frequency", s.frequency, s.month_day);
       if (s.frequency.unit == Frequency::Unit::none && !checkpoint.columns.time_column.empty())
         bad(where + ".frequency.unit is 'none', but there is a time column: its frequency is needed to continue the times");
@@ -653,7 +649,7 @@ AnyCheckpoint any_checkpoint(const std::string& source, const SeriesSelection& s
     // One training left out (it diverged, or its values were refused) is named with why.
     if (missing.size() == 1)
       if (const PanelCheckpoint::LeftOut* left_out = loaded.panel->find_left_out(missing.front()))
-        throw InputError(source, 0, 0, "series " + quote(left_out->id) + " is not in this checkpoint: training left it out: " +
+        throw InputError(source, 0, 0, "series " + quoted_id(left_out->id) + " is not in this checkpoint: training left it out: " +
                                            left_out->reason + selection.listed_at(missing));
     if (!missing.empty()) {
       // Training records the series it left out, not those it skipped as too short: said, so that
@@ -758,7 +754,7 @@ void PanelCheckpoint::take_first_series_frequency() {
 SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<SkippedSeries>& skipped) {
   if (data.strict && !set.empty.empty())
     throw InputError(set.source, 0, 0,
-                     "series " + quote(set.empty.front().first) + ": " + set.empty.front().second +
+                     "series " + quoted_id(set.empty.front().first) + ": " + set.empty.front().second +
                          " (data.strict is set: such a series is refused, not skipped)");
   for (auto& [id, reason] : set.empty) skipped.push_back({id, std::move(reason)});
   set.empty.clear();
@@ -770,7 +766,7 @@ SeriesSet drop_short_series(SeriesSet set, const DataConfig& data, std::vector<S
     } catch (const InputError& e) {
       if (data.strict)
         throw InputError(set.source, series.first_line, 0,
-                         "series " + quote(series.id) + ": " + e.message() + " (data.strict is set)");
+                         "series " + quoted_id(series.id) + ": " + e.message() + " (data.strict is set)");
       skipped.push_back({series.id, e.message()});
     }
   }
@@ -878,10 +874,10 @@ void refuse_no_series(const SeriesSet& set, const std::vector<SkippedSeries>& sk
   throw InputError(set.source, 0, 0,
                    skipped.empty() ? std::string("no series selected")
                    : skipped.size() == 1
-                       ? "no series to train: the one selected was skipped (series " + quote(skipped.front().id) + ": " +
+                       ? "no series to train: the one selected was skipped (series " + quoted_id(skipped.front().id) + ": " +
                              skipped.front().reason + ")" + hint
                        : "no series to train: all " + std::to_string(skipped.size()) + " selected were skipped (the first, series " +
-                             quote(skipped.front().id) + ": " + skipped.front().reason + ")" + hint);
+                             quoted_id(skipped.front().id) + ": " + skipped.front().reason + ")" + hint);
 }
 
 PanelFitOutcome fit_panel(const Config& given, SeriesSet source, const PanelFitOptions& options) {
@@ -1054,28 +1050,28 @@ History history_of(const PanelCheckpoint& checkpoint, std::size_t index, const S
   if (set == nullptr)
     return History{s.data_tail.values, s.data_tail.ticks,
                    (model_path.empty() ? std::string("checkpoint") : source_name(model_path)) + " (data_tail of series " +
-                       quote(s.id) + ")"};
+                       quoted_id(s.id) + ")"};
   const Series* it = find_series(*set, s.id);
   if (it == nullptr) {
     for (const auto& [id, reason] : set->empty)
-      if (id == s.id) throw InputError(set->source, 0, 0, "series " + quote(s.id) + " of the checkpoint: " + reason);
+      if (id == s.id) throw InputError(set->source, 0, 0, "series " + quoted_id(s.id) + " of the checkpoint: " + reason);
     throw InputError(set->source, 0, 0,
-                     "series " + quote(s.id) + " of the checkpoint has no rows here: give its history, or pick the "
+                     "series " + quoted_id(s.id) + " of the checkpoint has no rows here: give its history, or pick the "
                      "series the file holds (--series ID[,ID], or --shard)");
   }
   const Frequency& found = it->time.frequency;
   // (A weekend time in a business-day series' history was refused at its line by load_series.)
   if (!continues_frequency(s.frequency, it->time))
     throw InputError(set->source, it->first_line, 0,
-                     "series " + quote(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
-  History history{it->values, it->time.ticks, set->source + ": series " + quote(s.id)};
+                     "series " + quoted_id(s.id) + " is " + found.name() + " but was trained on " + s.frequency.name() + " data");
+  History history{it->values, it->time.ticks, set->source + ": series " + quoted_id(s.id)};
   TimeIndex model = checkpoint.columns.time_index();
   model.frequency = s.frequency;
   model.month_day = s.month_day;
   try {  // named as the file's line, the series said in the message
     place_on_model_grid(model, s.data_tail.ticks, history.ticks, it->time.format, set->source, it->first_line, it->time_field);
   } catch (const InputError& e) {
-    throw InputError(set->source, e.line(), e.column(), "series " + quote(s.id) + ": " + e.message());
+    throw InputError(set->source, e.line(), e.column(), "series " + quoted_id(s.id) + ": " + e.message());
   }
   history.target_filled = it->target_filled;
   return history;
@@ -1108,7 +1104,7 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
   if (!levels.empty())
     for (const PanelSeries& s : checkpoint.series)
       if (s.intervals.empty())
-        throw InputError(source_name(model_path), 0, 0, "series " + quote(s.id) + " has no interval quantiles (trained without validation "
+        throw InputError(source_name(model_path), 0, 0, "series " + quoted_id(s.id) + " has no interval quantiles (trained without validation "
                                            "windows, or by an lstm-forecast before many-series intervals); retrain to get intervals");
   PanelForecast out;
   out.series_column = checkpoint.config.data.series_column;
@@ -1129,11 +1125,11 @@ PanelForecast forecast_panel(const PanelCheckpoint& checkpoint, const SeriesSet*
       failed[index] = e.message();   // what the model cannot do: a horizon past a model with features, intervals that overflow
     } catch (const DivergedError& e) {  // a non-finite forecast: which checkpoint and series made it
       throw DivergedError((model_path.empty() ? std::string() : source_name(model_path) + ": ") + "series " +
-                          quote(checkpoint.series[index].id) + ": " + e.what());
+                          quoted_id(checkpoint.series[index].id) + ": " + e.what());
     }
   });
   for (std::size_t i = 0; i < failed.size(); ++i)
-    if (!failed[i].empty()) throw InputError(source_name(model_path), 0, 0, "series " + quote(checkpoint.series[i].id) + ": " + failed[i]);
+    if (!failed[i].empty()) throw InputError(source_name(model_path), 0, 0, "series " + quoted_id(checkpoint.series[i].id) + ": " + failed[i]);
   return out;
 }
 
@@ -1214,7 +1210,7 @@ PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet&
     } catch (const InputError& e) {  // this series' history is too short for the plan
       errors[index] = e.message().empty() ? e.what() : e.message();
     } catch (const DivergedError& e) {  // a non-finite forecast: which series made it
-      throw DivergedError("series " + quote(checkpoint.series[index].id) + ": " + e.what());
+      throw DivergedError("series " + quoted_id(checkpoint.series[index].id) + ": " + e.what());
     }
   });
   PanelBacktest out;
@@ -1225,7 +1221,7 @@ PanelBacktest backtest_panel(const PanelCheckpoint& checkpoint, const SeriesSet&
       out.skipped.push_back({checkpoint.series[i].id, errors[i]});
   }
   if (out.series.empty() && !out.skipped.empty())
-    throw InputError(history.source, 0, 0, "no series could be evaluated: series " + quote(out.skipped.front().id) + ": " +
+    throw InputError(history.source, 0, 0, "no series could be evaluated: series " + quoted_id(out.skipped.front().id) + ": " +
                                                out.skipped.front().reason);
   return out;
 }
@@ -1237,8 +1233,6 @@ const MethodScores* scores_of(const Backtest& b, const std::string& method, cons
     if (s.method == method && s.target == target) return &s;
   return nullptr;
 }
-
-json score_json(const Score& s) { return s.value ? json(*s.value) : json(nullptr); }
 
 const char* const kMethods[] = {"lstm", "naive", "seasonal_naive"};
 

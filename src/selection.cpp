@@ -12,13 +12,6 @@
 #include "lstmf/random.hpp"
 
 namespace lstmf {
-namespace {
-
-// Text from the data in a message: quoted, escaped and cut as panel.cpp's quote does.
-std::string quote(const std::string& text) { return in_quotes(text, 240); }
-
-}  // namespace
-
 std::uint64_t series_hash(const std::string& id) { return fnv1a(id.data(), id.size()); }
 
 std::uint64_t series_seed(std::uint64_t base_seed, const std::string& id) {
@@ -57,7 +50,7 @@ std::string SeriesSelection::listed_at(const std::vector<std::string>& missing) 
   for (const std::string& id : missing) {
     const auto at = std::find(ids.begin(), listed_end, id);
     if (at != listed_end)
-      return "; " + quote(id) + " is on line " + std::to_string(listed_lines[static_cast<std::size_t>(at - ids.begin())]) +
+      return "; " + quoted_id(id) + " is on line " + std::to_string(listed_lines[static_cast<std::size_t>(at - ids.begin())]) +
              " of " + listed_from + " (--series-file)";
   }
   return "";
@@ -84,7 +77,7 @@ SeriesList read_series_list(const std::string& path) {
     const auto [at, added] = line_of.emplace(std::string(id), line);
     if (!added)
       throw InputError(source_name(path), line, 0,
-                       "series " + quote(std::string(id)) + " is listed twice (first on line " + std::to_string(at->second) + ")");
+                       "series " + quoted_id(std::string(id)) + " is listed twice (first on line " + std::to_string(at->second) + ")");
     ids.emplace_back(id);
     list.lines.push_back(line);
   }
@@ -98,7 +91,7 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard,
   SeriesSelection selection;
   if (!shard.empty()) selection.shard = parse_shard(shard);
   for (const std::string& id : listed.ids) {
-    if (!selection.id_set.emplace(id).second) throw InputError("--series-file: series " + quote(id) + " is given twice");
+    if (!selection.id_set.emplace(id).second) throw InputError("--series-file: series " + quoted_id(id) + " is given twice");
     selection.ids.push_back(id);
   }
   selection.listed_from = listed.source;
@@ -111,7 +104,7 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard,
       throw InputError("--series expects series ids, got " + in_quotes(ids) + ": an id of spaces alone (ids are trimmed, as in the file)");
     }
     if (!selection.id_set.emplace(id).second)
-      throw InputError("--series: series " + quote(std::string(id)) + " is given twice");
+      throw InputError("--series: series " + quoted_id(std::string(id)) + " is given twice");
     selection.ids.emplace_back(id);
   }
   return selection;
@@ -134,7 +127,7 @@ SeriesSet select_series(SeriesSet set, const SeriesSelection& selection) {
     for (const auto& u : set.unread) present.push_back(u.id);
     std::sort(present.begin(), present.end());
     throw InputError(set.source, 0, 0,
-                     "no series " + quoted_ids(missing) + " in column " + quote(set.series_column) + " (" +
+                     "no series " + quoted_ids(missing) + " in column " + quoted_id(set.series_column) + " (" +
                          std::to_string(present.size()) + " series: " + quoted_ids(present) + ")" + selection.comma_hint(missing) +
                          selection.listed_at(missing));
   }
@@ -164,7 +157,7 @@ std::string comma_hint(const std::vector<std::string>& missing) {
 std::string quoted_ids(const std::vector<std::string>& ids) {
   constexpr std::size_t kShown = 5;
   std::string out;
-  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + quote(ids[i]);
+  for (std::size_t i = 0; i < ids.size() && i < kShown; ++i) out += (i ? ", " : "") + quoted_id(ids[i]);
   if (ids.size() > kShown) out += " and " + std::to_string(ids.size() - kShown) + " more";
   return out;
 }

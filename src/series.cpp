@@ -988,6 +988,8 @@ std::string_view trim_blanks(std::string_view text) {
   return text;
 }
 
+std::string quoted_id(const std::string& text) { return in_quotes(text, 240); }
+
 namespace {
 
 std::string last_value_jump_of(const MatrixD& values, long column, long rows, const std::string& name, const std::string& when) {

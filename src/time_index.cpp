@@ -28,8 +28,6 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
 // Reads exactly `count` digits at `pos`.
 bool read_digits(std::string_view text, std::size_t pos, std::size_t count, std::int64_t& value) {
   if (pos + count > text.size()) return false;

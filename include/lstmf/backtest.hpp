@@ -133,6 +133,8 @@ nlohmann::json to_json(const Backtest& backtest);
 // The MASE scale of target k (an index into backtest.targets) as to_json writes it: value (null
 // when there is none), m, in_sample_rows (rows before the first origin), differences averaged.
 nlohmann::json mase_scale_json(const Backtest& backtest, std::size_t k);
+// A score as to_json writes it: its value, or null when undefined (panel.hpp's JSON too).
+nlohmann::json score_json(const Score& score);
 // A plain-text report: a header saying which rows were forecast and with what m, one line per
 // method and target (undefined values as n/a). The notes (Backtest::notes) are not in it: the CLI
 // says them on stderr.

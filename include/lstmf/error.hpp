@@ -95,6 +95,9 @@ class MemoryError : public Error {
 // as JSON strings must be.
 bool valid_utf8(std::string_view text);
 
+// '0' to '9' (std::isdigit takes an int and depends on the locale): for reading numbers and times.
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
 // `text` made safe to quote in a one-line message: control characters and bytes that are not part
 // of valid UTF-8 are written as \n, \t, \xNN, characters a terminal shows as nothing or as a
 // plain space (C1 controls, no-break and zero-width spaces, bidirectional marks, the BOM) as
