@@ -1271,7 +1271,7 @@ Aggregate aggregate(const PanelBacktest& backtest) {
 
 // `digits` decimals where they stay short and show the value: 1e97 would print 98 digits, and
 // 1e-99 would print 0.000; those take four significant digits with an exponent.
-std::string fixed(const Score& s, int digits = 3) {
+std::string fixed_score(const Score& s, int digits = 3) {
   if (!s.value) return "n/a";
   const double v = *s.value;
   std::ostringstream out;
@@ -1342,8 +1342,8 @@ std::string format_table(const PanelBacktest& backtest) {
       name.append(width - std::min(width, display_columns(name)), ' ');
       const bool beats = lstm->mase.value && snaive->mase.value && *lstm->mase.value < *snaive->mase.value;
       std::snprintf(line, sizeof line, " %7zu %12s %8s %8s %8s %8s  %s\n",
-                    b.plan.origins.size(), fixed(lstm->mae, 4).c_str(), fixed(lstm->smape, 2).c_str(),
-                    fixed(lstm->mase).c_str(), fixed(naive->mase).c_str(), fixed(snaive->mase).c_str(),
+                    b.plan.origins.size(), fixed_score(lstm->mae, 4).c_str(), fixed_score(lstm->smape, 2).c_str(),
+                    fixed_score(lstm->mase).c_str(), fixed_score(naive->mase).c_str(), fixed_score(snaive->mase).c_str(),
                     lstm->mase.value && snaive->mase.value ? (beats ? "yes" : "no") : "n/a");
       out << name << line;
     }
@@ -1356,8 +1356,8 @@ std::string format_table(const PanelBacktest& backtest) {
   out << "\ngeometric-mean MASE";
   if (a.in_means < a.entries)
     out << " (over the " << a.in_means << " of " << a.entries << " where no method's MASE is 0 or undefined)";
-  out << ": lstm " << fixed(a.geometric_mase.at("lstm")) << ", naive " << fixed(a.geometric_mase.at("naive"))
-      << ", seasonal naive " << fixed(a.geometric_mase.at("seasonal_naive")) << "\n";
+  out << ": lstm " << fixed_score(a.geometric_mase.at("lstm")) << ", naive " << fixed_score(a.geometric_mase.at("naive"))
+      << ", seasonal naive " << fixed_score(a.geometric_mase.at("seasonal_naive")) << "\n";
   out << "lstm beats seasonal naive (lower MASE) on " << a.beats << " of " << a.compared
       << (several_targets ? " series:target rows" : "") << "\n";
   return out.str();

@@ -77,7 +77,7 @@ SeriesList read_series_list(const std::string& path) {
     const auto [at, added] = line_of.emplace(std::string(id), line);
     if (!added)
       throw InputError(source_name(path), line, 0,
-                       "series " + quoted_id(std::string(id)) + " is listed twice (first on line " + std::to_string(at->second) + ")");
+                       "series " + quoted_id(id) + " is listed twice (first on line " + std::to_string(at->second) + ")");
     ids.emplace_back(id);
     list.lines.push_back(line);
   }
@@ -104,7 +104,7 @@ SeriesSelection make_selection(const std::string& ids, const std::string& shard,
       throw InputError("--series expects series ids, got " + in_quotes(ids) + ": an id of spaces alone (ids are trimmed, as in the file)");
     }
     if (!selection.id_set.emplace(id).second)
-      throw InputError("--series: series " + quoted_id(std::string(id)) + " is given twice");
+      throw InputError("--series: series " + quoted_id(id) + " is given twice");
     selection.ids.emplace_back(id);
   }
   return selection;

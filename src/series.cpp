@@ -988,7 +988,7 @@ std::string_view trim_blanks(std::string_view text) {
   return text;
 }
 
-std::string quoted_id(const std::string& text) { return in_quotes(text, 240); }
+std::string quoted_id(std::string_view text) { return in_quotes(text, 240); }
 
 namespace {
 

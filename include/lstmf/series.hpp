@@ -121,7 +121,7 @@ std::string_view trim_blanks(std::string_view text);
 // A series id, or a list of them, in a message (panel, selection, merge): in_quotes with a longer
 // cut than other names, 240 bytes. printable leaves what it wrote alone, so a list of ids already
 // escaped is quoted as is.
-std::string quoted_id(const std::string& text);
+std::string quoted_id(std::string_view text);
 
 // Loads the columns named by `data` (targets, features, time column) from data.path ("-" = stdin),
 // applies the missing-value policy and checks the time index (sorted, no duplicates, no gaps unless
